@@ -1,0 +1,51 @@
+/**
+ * Contracts between the verticals (registration, scheduling, labs, billing) and the edges
+ * (CLI convert, MLLP listener, HTTP API). A vertical registers a Converter (CLI and HTTP
+ * office endpoints) and InboundHl7Flows (MLLP and POST /hl7v2) in ./registry.ts.
+ */
+import type { Bundle, FhirResource, Resource } from 'fhir/r4.js';
+import type { Result } from '../domain/issues.js';
+import type { DetectedInput } from '../domain/input.js';
+import type { Hl7Message } from '../hl7/message.js';
+
+export type Target = 'fhir' | 'hl7v2' | 'office';
+
+/** Read access to resources already stored (the gateway's store; empty in a one-off CLI run). */
+export interface ResourceLookup {
+  get(resourceType: string, id: string): Resource | undefined;
+}
+
+export interface FlowContext {
+  /** IANA timezone of the practice, for HL7 times sent without a UTC offset. */
+  timezone: string;
+  /** Stored state, for conflict checks (e.g. an S14 for an unknown appointment). */
+  lookup: ResourceLookup;
+  /** Trigger event to emit when converting to HL7v2 (e.g. 'A08', 'S13'). */
+  event?: string;
+}
+
+export interface Converter {
+  /** Short name, e.g. 'registration'. */
+  name: string;
+  /** Whether this converter handles the input (by HL7 message type, FHIR resourceType or office recordType). */
+  accepts(input: DetectedInput): boolean;
+  /** Convert to the target: FHIR JSON (a resource or Bundle), an HL7v2 string, or an office record. */
+  convert(input: DetectedInput, to: Target, ctx: FlowContext): Result<FhirResource | string | Record<string, unknown>>;
+}
+
+/** What an inbound HL7v2 flow produces: a transaction Bundle (validated) plus office-side records. */
+export interface FlowOutput {
+  bundle: Bundle;
+  /** Office records produced (registration, appointment, results-inbox item, billing encounter, merge instruction...). */
+  office: Array<Record<string, unknown>>;
+}
+
+export interface InboundHl7Flow {
+  /** e.g. 'adt-registration' */
+  name: string;
+  /** Message types handled, as 'ADT^A04'. 'ADT^*' matches every trigger event of ADT. */
+  messageTypes: string[];
+  run(message: Hl7Message, ctx: FlowContext): Result<FlowOutput>;
+}
+
+export const emptyLookup: ResourceLookup = { get: () => undefined };

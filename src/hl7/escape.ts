@@ -1,0 +1,66 @@
+/**
+ * HL7v2 escape sequences (v2.5.1 chapter 2.7): \F\ \S\ \T\ \R\ \E\ (and \P\, truncation, v2.7),
+ * \Xhh..\ hex data, and formatting sequences (\.br\ etc. in FT fields).
+ */
+import type { Delimiters } from './delimiters.js';
+
+/** Replace escape sequences in one already-split leaf value by the characters they stand for. */
+export function unescapeHl7(s: string, d: Delimiters): string {
+  const e = d.escape;
+  if (!e || s.indexOf(e) < 0) return s;
+  let out = '';
+  let i = 0;
+  while (i < s.length) {
+    const ch = s[i]!;
+    if (ch !== e) { out += ch; i++; continue; }
+    const end = s.indexOf(e, i + 1);
+    if (end < 0) { out += s.slice(i); break; } // unterminated: keep as sent (validator reports it)
+    const seq = s.slice(i + 1, end);
+    out += decodeSequence(seq, d) ?? `${e}${seq}${e}`;
+    i = end + 1;
+  }
+  return out;
+}
+
+function decodeSequence(seq: string, d: Delimiters): string | undefined {
+  switch (seq) {
+    case 'F': return d.field;
+    case 'S': return d.component;
+    case 'T': return d.subcomponent;
+    case 'R': return d.repetition;
+    case 'E': return d.escape;
+    case 'P': return d.truncation || undefined;
+    case '.br': return '\n';
+    case 'H': case 'N': return ''; // highlighting on/off carries no text
+  }
+  if (seq.length > 1 && (seq[0] === 'X' || seq[0] === 'x') && /^[0-9A-Fa-f]+$/.test(seq.slice(1)) && seq.length % 2 === 1) {
+    return Buffer.from(seq.slice(1), 'hex').toString('latin1');
+  }
+  return undefined; // .sp, .in, \Zxx\ and other sequences stay as sent
+}
+
+/** Escape a leaf value so it can be placed in a message with these delimiters. */
+export function escapeHl7(s: string, d: Delimiters): string {
+  let out = '';
+  for (let i = 0; i < s.length; i++) {
+    const ch = s[i]!;
+    if (ch === d.escape) out += `${d.escape}E${d.escape}`;
+    else if (ch === d.field) out += `${d.escape}F${d.escape}`;
+    else if (ch === d.component) out += `${d.escape}S${d.escape}`;
+    else if (ch === d.subcomponent) out += `${d.escape}T${d.escape}`;
+    else if (ch === d.repetition) out += `${d.escape}R${d.escape}`;
+    else if (d.truncation && ch === d.truncation) out += `${d.escape}P${d.escape}`;
+    else if (ch === '\r') out += `${d.escape}X0D${d.escape}`;
+    else if (ch === '\n') out += `${d.escape}.br${d.escape}`;
+    else out += ch;
+  }
+  return out;
+}
+
+/** Unterminated escape sequences in a raw field, as offsets (for the validator). */
+export function hasUnterminatedEscape(raw: string, d: Delimiters): boolean {
+  if (!d.escape) return false;
+  let count = 0;
+  for (let i = 0; i < raw.length; i++) if (raw[i] === d.escape) count++;
+  return count % 2 === 1;
+}

@@ -1,0 +1,281 @@
+/**
+ * HL7v2 message model: segments keep every field exactly as sent (escaped), and split and
+ * unescape on access, so a message serializes back to its own text and the hot path only pays
+ * for the fields a mapping reads. Parsing never throws: problems come back as issues.
+ */
+import { issue, type Issue, type Result } from '../domain/issues.js';
+import { DEFAULT_DELIMITERS, encodingCharacters, type Delimiters } from './delimiters.js';
+import { escapeHl7, unescapeHl7 } from './escape.js';
+
+export type Leaf = string | number | undefined | null;
+/** A component: a leaf, or its subcomponents. */
+export type ComponentValue = Leaf | Leaf[];
+/** A repetition: a leaf, or its components. */
+export type RepetitionValue = Leaf | ComponentValue[];
+/** A field to write: one repetition, or several as `{ repeat: [...] }`. */
+export type FieldValue = RepetitionValue | { repeat: RepetitionValue[] };
+
+const SEGMENT_NAME = /^[A-Z][A-Z0-9]{2}$/;
+
+export class Hl7Segment {
+  /** `fields[n]` is field n as sent (escaped); `fields[0]` is the segment name. For MSH, `fields[1]` is MSH-1 and `fields[2]` MSH-2. */
+  readonly fields: string[];
+
+  constructor(readonly name: string, fields: string[], readonly delimiters: Delimiters) {
+    this.fields = fields;
+  }
+
+  /** Number of the last field present (trailing empty fields included, as sent). */
+  get fieldCount(): number { return this.fields.length - 1; }
+
+  /** Field n as sent, escape sequences and all ('' when absent). */
+  raw(n: number): string { return this.fields[n] ?? ''; }
+
+  /** True when field n holds anything (HL7 '""' explicit null counts as present). */
+  has(n: number): boolean { return (this.fields[n] ?? '') !== ''; }
+
+  /** Raw repetitions of field n. MSH-1/MSH-2 never split. */
+  repetitionsRaw(n: number): string[] {
+    const f = this.fields[n] ?? '';
+    if (f === '') return [];
+    if (this.isMshHeader(n)) return [f];
+    return f.split(this.delimiters.repetition);
+  }
+
+  /** Number of repetitions of field n. */
+  repetitionCount(n: number): number { return this.repetitionsRaw(n).length; }
+
+  /**
+   * One leaf value, unescaped: field n, component c, subcomponent s, repetition r (all 1-based).
+   * '' when absent. `get(5, 1)` is PID-5.1 of the first repetition.
+   */
+  get(n: number, c = 1, s = 1, r = 1): string {
+    const f = this.fields[n];
+    if (f === undefined || f === '') return '';
+    if (this.isMshHeader(n)) return c === 1 && s === 1 && r === 1 ? f : '';
+    const d = this.delimiters;
+    const rep = r === 1 && f.indexOf(d.repetition) < 0 ? f : f.split(d.repetition)[r - 1];
+    if (rep === undefined) return '';
+    const comp = c === 1 && rep.indexOf(d.component) < 0 ? rep : rep.split(d.component)[c - 1];
+    if (comp === undefined) return '';
+    const sub = s === 1 && comp.indexOf(d.subcomponent) < 0 ? comp : comp.split(d.subcomponent)[s - 1];
+    if (sub === undefined) return '';
+    return unescapeHl7(sub, d);
+  }
+
+  /** Components of repetition r of field n, each unescaped (subcomponents kept joined, unescaped one by one). */
+  components(n: number, r = 1): string[] {
+    const rep = this.repetitionsRaw(n)[r - 1];
+    if (rep === undefined) return [];
+    if (this.isMshHeader(n)) return [rep];
+    const d = this.delimiters;
+    return rep.split(d.component).map((c) => c.split(d.subcomponent).map((x) => unescapeHl7(x, d)).join(d.subcomponent));
+  }
+
+  /** Every repetition of field n as components x subcomponents, unescaped. */
+  tree(n: number): string[][][] {
+    const d = this.delimiters;
+    return this.repetitionsRaw(n).map((rep) =>
+      this.isMshHeader(n) ? [[rep]] : rep.split(d.component).map((c) => c.split(d.subcomponent).map((x) => unescapeHl7(x, d))),
+    );
+  }
+
+  /** Set field n from structured values, escaping every leaf. */
+  set(n: number, value: FieldValue): this {
+    if (this.name === 'MSH' && (n === 1 || n === 2)) throw new Error('MSH-1 and MSH-2 are set by the delimiters');
+    while (this.fields.length <= n) this.fields.push('');
+    this.fields[n] = encodeField(value, this.delimiters);
+    return this;
+  }
+
+  /** Serialize this segment. Built segments drop trailing empty fields; parsed ones are kept as sent. */
+  toString(): string {
+    const fs = this.delimiters.field;
+    if (this.name === 'MSH') return 'MSH' + fs + this.fields.slice(2).join(fs);
+    return this.fields.join(fs);
+  }
+
+  private isMshHeader(n: number): boolean {
+    return this.name === 'MSH' && (n === 1 || n === 2);
+  }
+}
+
+export class Hl7Message {
+  constructor(readonly segments: Hl7Segment[], readonly delimiters: Delimiters) {}
+
+  get msh(): Hl7Segment { return this.segments[0]!; }
+
+  /** MSH-9.1 message code, MSH-9.2 trigger event, MSH-9.3 message structure. */
+  get messageCode(): string { return this.msh.get(9, 1); }
+  get triggerEvent(): string { return this.msh.get(9, 2); }
+  get messageStructure(): string { return this.msh.get(9, 3); }
+  /** e.g. 'ADT^A04' */
+  get messageType(): string { return `${this.messageCode}^${this.triggerEvent}`; }
+  /** MSH-10 message control id. */
+  get controlId(): string { return this.msh.get(10); }
+  /** MSH-12.1 version id. */
+  get version(): string { return this.msh.get(12, 1); }
+
+  /** The k-th (1-based) segment with this name. */
+  segment(name: string, k = 1): Hl7Segment | undefined {
+    let seen = 0;
+    for (const s of this.segments) if (s.name === name && ++seen === k) return s;
+    return undefined;
+  }
+
+  all(name: string): Hl7Segment[] {
+    return this.segments.filter((s) => s.name === name);
+  }
+
+  /** Which occurrence of its name a segment is (1-based). */
+  occurrence(seg: Hl7Segment): number {
+    let k = 0;
+    for (const s of this.segments) {
+      if (s.name === seg.name) k++;
+      if (s === seg) return k;
+    }
+    return 0;
+  }
+
+  /**
+   * Location of a field for issues and ERR-2: `PID.7`, `PID.5.1`, or `OBX[3].5` when the
+   * segment occurs more than once.
+   */
+  location(seg: Hl7Segment, field?: number, component?: number): string {
+    const count = this.segments.reduce((n, s) => (s.name === seg.name ? n + 1 : n), 0);
+    let out = count > 1 ? `${seg.name}[${this.occurrence(seg)}]` : seg.name;
+    if (field !== undefined) out += `.${field}`;
+    if (component !== undefined) out += `.${component}`;
+    return out;
+  }
+
+  /** Add a built segment at the end. */
+  add(name: string, fields: Record<number, FieldValue> = {}): Hl7Segment {
+    const seg = buildSegment(name, fields, this.delimiters);
+    this.segments.push(seg);
+    return seg;
+  }
+
+  /** Serialize with `\r` segment terminators (HL7 standard), or another terminator. */
+  toString(terminator = '\r'): string {
+    return this.segments.map((s) => s.toString()).join(terminator) + terminator;
+  }
+}
+
+/** Build a segment from fields keyed by number (HL7 field position), escaping every value. */
+export function buildSegment(name: string, fields: Record<number, FieldValue>, d: Delimiters = DEFAULT_DELIMITERS): Hl7Segment {
+  const nums = Object.keys(fields).map(Number);
+  const max = nums.length ? Math.max(...nums) : 0;
+  const arr: string[] = new Array(max + 1).fill('');
+  arr[0] = name;
+  if (name === 'MSH') {
+    arr[1] = d.field;
+    arr[2] = encodingCharacters(d);
+  }
+  for (const n of nums) {
+    if (name === 'MSH' && (n === 1 || n === 2)) continue;
+    arr[n] = encodeField(fields[n]!, d);
+  }
+  while (arr.length > (name === 'MSH' ? 3 : 1) && arr[arr.length - 1] === '') arr.pop();
+  return new Hl7Segment(name, arr, d);
+}
+
+/** Start a new message with an MSH built from fields (MSH-1/MSH-2 come from the delimiters). */
+export function createMessage(msh: Record<number, FieldValue>, d: Delimiters = DEFAULT_DELIMITERS): Hl7Message {
+  return new Hl7Message([buildSegment('MSH', msh, d)], d);
+}
+
+function encodeLeaf(v: Leaf, d: Delimiters): string {
+  if (v === undefined || v === null) return '';
+  return escapeHl7(String(v), d);
+}
+
+function trimTrailing(parts: string[]): string[] {
+  let end = parts.length;
+  while (end > 0 && parts[end - 1] === '') end--;
+  return parts.slice(0, end);
+}
+
+function encodeRepetition(v: RepetitionValue, d: Delimiters): string {
+  if (!Array.isArray(v)) return encodeLeaf(v, d);
+  return trimTrailing(
+    v.map((c) => (Array.isArray(c) ? trimTrailing(c.map((s) => encodeLeaf(s, d))).join(d.subcomponent) : encodeLeaf(c, d))),
+  ).join(d.component);
+}
+
+export function encodeField(v: FieldValue, d: Delimiters): string {
+  if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
+    return trimTrailing(v.repeat.map((r) => encodeRepetition(r, d))).join(d.repetition);
+  }
+  return encodeRepetition(v, d);
+}
+
+/** Read MSH-1/MSH-2. */
+function readDelimiters(first: string): Result<Delimiters> {
+  const fs = first[3];
+  if (fs === undefined || /[A-Za-z0-9\s]/.test(fs)) {
+    return { value: undefined, issues: [issue('HL7_DELIMITERS', 'MSH-1 (field separator) is missing or is a letter, digit or space.', 'MSH.1')] };
+  }
+  const end = first.indexOf(fs, 4);
+  const enc = end < 0 ? first.slice(4) : first.slice(4, end);
+  if (enc.length < 4 || enc.length > 5) {
+    return {
+      value: undefined,
+      issues: [issue('HL7_DELIMITERS', `MSH-2 (encoding characters) must be 4 or 5 characters (component, repetition, escape, subcomponent[, truncation]); got "${enc}".`, 'MSH.2')],
+    };
+  }
+  const all = fs + enc;
+  if (new Set(all).size !== all.length || /[A-Za-z0-9\s]/.test(enc)) {
+    return { value: undefined, issues: [issue('HL7_DELIMITERS', `MSH-1/MSH-2 delimiters must be distinct and not letters, digits or spaces; got "${all}".`, 'MSH.2')] };
+  }
+  return {
+    value: { field: fs, component: enc[0]!, repetition: enc[1]!, escape: enc[2]!, subcomponent: enc[3]!, truncation: enc[4] ?? '' },
+    issues: [],
+  };
+}
+
+/**
+ * Parse an HL7v2 message. Accepts `\r`, `\n` and `\r\n` segment terminators, honours the
+ * delimiters declared in MSH-1/MSH-2, keeps Z-segments and every field as sent.
+ * Returns no value only when the message cannot be read at all (no MSH, unusable delimiters).
+ */
+export function parseHl7(text: string): Result<Hl7Message> {
+  let t = text;
+  if (t.charCodeAt(0) === 0xfeff) t = t.slice(1);
+  t = t.replace(/^\s+/, '');
+  if (!t.startsWith('MSH')) {
+    return { value: undefined, issues: [issue('HL7_NOT_MSH', 'An HL7v2 message must start with an MSH segment.', 'MSH')] };
+  }
+  const lines = t.split(/\r\n|\r|\n/);
+  const delims = readDelimiters(lines[0]!);
+  if (!delims.value) return { value: undefined, issues: delims.issues };
+  const d = delims.value;
+  const issues: Issue[] = [];
+  const segments: Hl7Segment[] = [];
+  for (let li = 0; li < lines.length; li++) {
+    const line = lines[li]!;
+    if (line.trim() === '') continue;
+    const parts = line.split(d.field);
+    const name = parts[0]!;
+    if (!SEGMENT_NAME.test(name)) {
+      issues.push(issue('HL7_SEGMENT_NAME', `Segment ${segments.length + 1} (line ${li + 1}) has name "${name.slice(0, 10)}", not three upper-case letters or digits.`, `segment[${segments.length + 1}]`));
+      continue;
+    }
+    if (name === 'MSH') {
+      if (segments.length > 0) {
+        issues.push(issue('HL7_SEGMENT_UNEXPECTED', `A second MSH at segment ${segments.length + 1}: one message per parse (batches are split by the caller).`, `MSH[${segments.filter((s) => s.name === 'MSH').length + 1}]`));
+        continue;
+      }
+      // parts[1] is MSH-2; MSH-1 is the separator itself.
+      segments.push(new Hl7Segment('MSH', ['MSH', d.field, ...parts.slice(1)], d));
+    } else {
+      segments.push(new Hl7Segment(name, parts, d));
+    }
+  }
+  return { value: new Hl7Message(segments, d), issues };
+}
+
+/** True when the text looks like an HL7v2 message (after whitespace and a BOM). */
+export function looksLikeHl7(text: string): boolean {
+  return /^\uFEFF?\s*MSH/.test(text);
+}

@@ -1,0 +1,116 @@
+/**
+ * Date/time transforms between HL7v2 (DT, DTM/TS: YYYY[MM[DD[HH[MM[SS[.S+]]]]]][+/-ZZZZ]) and
+ * FHIR (date, dateTime, instant). The sender's UTC offset is always kept; a time without one is
+ * read in the practice timezone and an information issue says so.
+ */
+import { issue, type Issue, type Result } from '../domain/issues.js';
+
+const DTM = /^(\d{4})(?:(\d{2})(?:(\d{2})(?:(\d{2})(?:(\d{2})(?:(\d{2})(?:\.(\d{1,4}))?)?)?)?)?)?([+-]\d{4})?$/;
+
+export interface DtmParts {
+  year: string; month?: string; day?: string; hour?: string; minute?: string; second?: string; fraction?: string;
+  /** '+hhmm' / '-hhmm' as sent, when present. */
+  offset?: string;
+}
+
+/** Split an HL7 DTM/TS/DT value; undefined when it is not one (or the calendar date is impossible). */
+export function parseDtm(s: string): DtmParts | undefined {
+  const m = DTM.exec(s.trim());
+  if (!m) return undefined;
+  const [, year, month, day, hour, minute, second, fraction, offset] = m;
+  const p: DtmParts = { year: year! };
+  if (month) p.month = month;
+  if (day) p.day = day;
+  if (hour) p.hour = hour;
+  if (minute) p.minute = minute;
+  if (second) p.second = second;
+  if (fraction) p.fraction = fraction;
+  if (offset) p.offset = offset;
+  if (!validParts(p)) return undefined;
+  return p;
+}
+
+function validParts(p: DtmParts): boolean {
+  const mo = p.month ? +p.month : 1, d = p.day ? +p.day : 1;
+  if (mo < 1 || mo > 12 || d < 1 || d > daysIn(+p.year, mo)) return false;
+  if (p.hour && +p.hour > 23) return false;
+  if (p.minute && +p.minute > 59) return false;
+  if (p.second && +p.second > 59) return false;
+  if (p.offset) {
+    const h = +p.offset.slice(1, 3), mi = +p.offset.slice(3, 5);
+    if (h > 14 || mi > 59) return false;
+  }
+  return true;
+}
+
+function daysIn(y: number, m: number): number {
+  return new Date(Date.UTC(y, m, 0)).getUTCDate();
+}
+
+/** HL7 DT/DTM -> FHIR date (time and offset dropped). */
+export function hl7ToFhirDate(s: string, where: string): Result<string> {
+  const p = parseDtm(s);
+  if (!p) return { value: undefined, issues: [issue('MAP_INVALID_DATE', `"${s}" is not an HL7 date (YYYY[MM[DD]]).`, where)] };
+  return { value: [p.year, p.month, p.day].filter(Boolean).join('-'), issues: [] };
+}
+
+/**
+ * HL7 DTM -> FHIR dateTime. Dates without a time stay dates (valid dateTime). A time without
+ * offset takes `timezone` (IANA name, the practice's) and yields an information issue.
+ */
+export function hl7ToFhirDateTime(s: string, where: string, timezone = 'UTC'): Result<string> {
+  const p = parseDtm(s);
+  if (!p) return { value: undefined, issues: [issue('MAP_INVALID_DATE', `"${s}" is not an HL7 date/time (YYYYMMDDHHMM[SS[.S]][+/-ZZZZ]).`, where)] };
+  const date = [p.year, p.month, p.day].filter(Boolean).join('-');
+  if (!p.hour) return { value: date, issues: [] };
+  if (!p.day) return { value: undefined, issues: [issue('MAP_INVALID_DATE', `"${s}" has a time but no day.`, where)] };
+  const issues: Issue[] = [];
+  let offset = p.offset;
+  if (!offset) {
+    offset = zoneOffset(+p.year, +p.month!, +p.day, +p.hour, +(p.minute ?? 0), timezone);
+    issues.push(issue('MAP_TIMEZONE_ASSUMED', `"${s}" has no UTC offset; read in the practice timezone ${timezone} (${offset}).`, where));
+  }
+  const time = `${p.hour}:${p.minute ?? '00'}:${p.second ?? '00'}${p.fraction ? '.' + p.fraction : ''}`;
+  return { value: `${date}T${time}${offset.slice(0, 3)}:${offset.slice(3)}`, issues };
+}
+
+const FHIR_DATETIME = /^(\d{4})(?:-(\d{2})(?:-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?(Z|[+-]\d{2}:\d{2})?)?)?)?$/;
+
+/** FHIR date/dateTime/instant -> HL7 DTM, keeping the offset as sent ('Z' becomes +0000). */
+export function fhirToHl7DateTime(s: string): string | undefined {
+  const m = FHIR_DATETIME.exec(s);
+  if (!m) return undefined;
+  const [, y, mo, d, h, mi, sec, frac, tz] = m;
+  let out = y! + (mo ?? '') + (d ?? '') + (h ?? '') + (mi ?? '') + (sec ?? '');
+  if (frac) out += '.' + frac.slice(0, 4);
+  if (tz) out += tz === 'Z' ? '+0000' : tz.replace(':', '');
+  return out;
+}
+
+/** FHIR date -> HL7 DT. */
+export function fhirToHl7Date(s: string): string | undefined {
+  const m = /^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$/.exec(s);
+  return m ? m[1]! + (m[2] ?? '') + (m[3] ?? '') : undefined;
+}
+
+const offsetFormatters = new Map<string, Intl.DateTimeFormat>();
+
+/** UTC offset ('+hhmm') of an IANA timezone at a local wall-clock time. */
+export function zoneOffset(y: number, mo: number, d: number, h: number, mi: number, timezone: string): string {
+  let fmt = offsetFormatters.get(timezone);
+  if (!fmt) {
+    fmt = new Intl.DateTimeFormat('en-US', { timeZone: timezone, timeZoneName: 'longOffset' });
+    offsetFormatters.set(timezone, fmt);
+  }
+  const offsetAt = (ms: number): number => {
+    const name = fmt!.formatToParts(new Date(ms)).find((p) => p.type === 'timeZoneName')?.value ?? 'GMT';
+    const m = /GMT([+-])(\d{2}):(\d{2})/.exec(name);
+    return m ? (m[1] === '-' ? -1 : 1) * (+m[2]! * 60 + +m[3]!) : 0;
+  };
+  const local = Date.UTC(y, mo - 1, d, h, mi);
+  let off = offsetAt(local);
+  off = offsetAt(local - off * 60000);
+  const sign = off < 0 ? '-' : '+';
+  const abs = Math.abs(off);
+  return `${sign}${String(Math.floor(abs / 60)).padStart(2, '0')}${String(abs % 60).padStart(2, '0')}`;
+}
