@@ -1,0 +1,14 @@
+/**
+ * Every schema migration, forward only, applied in id order by ../db.ts.
+ * Ids 1-99: gateway runtime (messages, resources, office records).
+ * Ids 100-199: delivery (outbox, dead letters, job runs).
+ * One file per migration, imported here.
+ */
+export interface Migration {
+  id: number;
+  name: string;
+  sql: string;
+}
+
+export const MIGRATIONS: Migration[] = [
+];
