@@ -1,0 +1,139 @@
+/**
+ * MLLP framing (HL7 v2 Minimal Lower Layer Protocol, release 2): a message travels as
+ * <VT 0x0B> payload <FS 0x1C><CR 0x0D>. Bytes only: no parsing, no sockets.
+ *
+ * The decoder is a small state machine fed with whatever one socket read returned, so a frame may
+ * be split across reads and one read may carry several frames. Bytes outside a frame (noise, a
+ * sender that forgot the start block) are skipped and counted so the edge can report them.
+ */
+
+export const START_BLOCK = 0x0b;
+export const END_BLOCK = 0x1c;
+export const CARRIAGE_RETURN = 0x0d;
+
+/** Wrap one message in an MLLP frame. */
+export function encodeFrame(text: string, encoding: BufferEncoding = 'utf8'): Buffer {
+  const body = Buffer.from(text, encoding);
+  const out = Buffer.allocUnsafe(body.length + 3);
+  out[0] = START_BLOCK;
+  body.copy(out, 1);
+  out[body.length + 1] = END_BLOCK;
+  out[body.length + 2] = CARRIAGE_RETURN;
+  return out;
+}
+
+export interface FrameDecoderOptions {
+  /** Largest payload accepted, in bytes; a longer frame is dropped (counted in `oversized`). Default 10 MiB. */
+  maxFrameSize?: number;
+  /** Character encoding of the payload. Default utf8. */
+  encoding?: BufferEncoding;
+}
+
+export interface DecodeResult {
+  /** Complete frame payloads, in arrival order. */
+  frames: string[];
+  /** Bytes that were outside any frame (before a start block, or an abandoned partial frame). */
+  skippedBytes: number;
+  /** Frames dropped because they exceeded maxFrameSize. */
+  oversized: number;
+}
+
+export class FrameDecoder {
+  private readonly maxFrameSize: number;
+  private readonly encoding: BufferEncoding;
+  private parts: Buffer[] = [];
+  private size = 0;
+  private inFrame = false;
+  /** Current frame exceeded the limit: bytes are dropped until its end block. */
+  private discarding = false;
+  /** The previous byte was an end block: a CR that follows belongs to the frame trailer. */
+  private afterEnd = false;
+
+  constructor(opts: FrameDecoderOptions = {}) {
+    this.maxFrameSize = opts.maxFrameSize ?? 10 * 1024 * 1024;
+    this.encoding = opts.encoding ?? 'utf8';
+  }
+
+  /** True while a frame has started and not yet ended (used for the per-frame deadline). */
+  get inProgress(): boolean {
+    return this.inFrame;
+  }
+
+  /** Bytes of the frame in progress held so far. */
+  get pendingBytes(): number {
+    return this.size;
+  }
+
+  push(chunk: Buffer): DecodeResult {
+    const result: DecodeResult = { frames: [], skippedBytes: 0, oversized: 0 };
+    let pos = 0;
+    const len = chunk.length;
+    while (pos < len) {
+      if (this.afterEnd) {
+        this.afterEnd = false;
+        if (chunk[pos] === CARRIAGE_RETURN) {
+          pos++;
+          continue;
+        }
+      }
+      if (!this.inFrame) {
+        const start = chunk.indexOf(START_BLOCK, pos);
+        if (start < 0) {
+          result.skippedBytes += len - pos;
+          return result;
+        }
+        result.skippedBytes += start - pos;
+        this.beginFrame();
+        pos = start + 1;
+        continue;
+      }
+      // Inside a frame: look for whichever comes first, the end block or a new start block
+      // (a sender that gave up on a frame and started over).
+      const end = chunk.indexOf(END_BLOCK, pos);
+      const restart = chunk.indexOf(START_BLOCK, pos);
+      if (restart >= 0 && (end < 0 || restart < end)) {
+        result.skippedBytes += this.size + (restart - pos) + 1; // +1: the abandoned frame's start block
+        this.beginFrame();
+        pos = restart + 1;
+        continue;
+      }
+      if (end < 0) {
+        this.append(chunk.subarray(pos));
+        return result;
+      }
+      this.append(chunk.subarray(pos, end));
+      if (this.discarding) result.oversized++;
+      else result.frames.push(Buffer.concat(this.parts, this.size).toString(this.encoding));
+      this.reset();
+      this.afterEnd = true;
+      pos = end + 1;
+    }
+    return result;
+  }
+
+  private beginFrame(): void {
+    this.reset();
+    this.inFrame = true;
+  }
+
+  private reset(): void {
+    this.parts = [];
+    this.size = 0;
+    this.inFrame = false;
+    this.discarding = false;
+  }
+
+  private append(bytes: Buffer): void {
+    if (bytes.length === 0) return;
+    this.size += bytes.length;
+    if (this.discarding) return;
+    if (this.size > this.maxFrameSize) {
+      // Keep counting (pendingBytes) but stop holding memory for a frame we will drop.
+      this.discarding = true;
+      this.parts = [];
+      return;
+    }
+    // Copy: the socket may reuse its buffer after the read callback returns.
+    this.parts.push(Buffer.from(bytes));
+  }
+}
