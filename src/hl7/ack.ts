@@ -1,0 +1,180 @@
+/**
+ * Our own ACK/NAK builder (the `hl7v2` package's createAck leaves MSH-3..6 wrong).
+ *
+ * An ACK answers the inbound MSH: sending and receiving application/facility swapped, MSA-2 =
+ * the inbound MSH-10, version (MSH-12) and processing id (MSH-11) kept. AE/AR/CE/CR carry one ERR
+ * segment per issue: ERR-2 error location (ERL), ERR-3 HL7 error code (table 0357), ERR-4
+ * severity (table 0516), ERR-5 our catalogue code, ERR-8 the user message. Before v2.5, ERR-2..8
+ * do not exist, so the location and the 0357 code go into ERR-1 (ELD) instead.
+ */
+import type { Hl7Message } from './message.js';
+import { createMessage, type FieldValue } from './message.js';
+import { ERROR_CODES, ERROR_CODE_SYSTEM } from '../domain/errors.js';
+import { errorCodeOf, type Issue, type Severity } from '../domain/issues.js';
+import { DEFAULT_DELIMITERS } from './delimiters.js';
+
+/** Table 0008 acknowledgment codes: original mode AA/AE/AR, enhanced mode commit CA/CE/CR. */
+export type AckCode = 'AA' | 'AE' | 'AR' | 'CA' | 'CE' | 'CR';
+
+export interface AckOptions {
+  code: AckCode;
+  /** Issues to report as ERR segments (all of them are written; pass what the receiver should see). */
+  issues?: readonly Issue[];
+  /** MSH-10 of the ACK itself; generated when absent. */
+  controlId?: string;
+  /** MSH-7; now when absent. */
+  timestamp?: Date;
+  /** MSA-3 text message (free text, deprecated after v2.4 but still read by many engines). */
+  text?: string;
+  /** At most this many ERR segments (the rest are summarised in the last one). Default 50. */
+  maxErrors?: number;
+}
+
+/** Table 0516 error severity. */
+const SEVERITY_0516: Record<Severity, string> = { fatal: 'F', error: 'E', warning: 'W', information: 'I' };
+
+let counter = 0;
+/** A control id unique within this process and across restarts (time + counter), at most 20 characters (MSH-10 ST 20 in v2.5). */
+export function newControlId(now = Date.now()): string {
+  counter = (counter + 1) % 46656;
+  return `FD${now.toString(36).toUpperCase()}${counter.toString(36).toUpperCase().padStart(3, '0')}`;
+}
+
+/** HL7 DTM with seconds and UTC offset, in the process timezone: YYYYMMDDHHMMSS+ZZZZ. */
+export function hl7Timestamp(d: Date): string {
+  const p = (n: number, w = 2) => String(Math.abs(n)).padStart(w, '0');
+  const off = -d.getTimezoneOffset();
+  const sign = off >= 0 ? '+' : '-';
+  return `${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}${sign}${p(Math.trunc(off / 60))}${p(off % 60)}`;
+}
+
+/** Compare an HL7 version string (MSH-12.1) with a major.minor threshold. */
+export function versionAtLeast(version: string, major: number, minor: number): boolean {
+  const m = /^(\d+)\.(\d+)/.exec(version.trim());
+  if (!m) return true; // unknown or missing: write the current structure
+  const a = Number(m[1]);
+  const b = Number(m[2]);
+  return a > major || (a === major && b >= minor);
+}
+
+export function buildAck(inbound: Hl7Message, opts: AckOptions): Hl7Message {
+  const m = inbound.msh;
+  const version = inbound.version;
+  const ack = createMessage({}, inbound.delimiters);
+  const msh = ack.msh;
+  // Copy raw (already escaped) values so they come back exactly as the sender wrote them.
+  const raw: Record<number, string> = {
+    3: m.raw(5), // MSH-3 sending application  <- inbound MSH-5 receiving application
+    4: m.raw(6), // MSH-4 sending facility     <- inbound MSH-6 receiving facility
+    5: m.raw(3), // MSH-5 receiving application <- inbound MSH-3
+    6: m.raw(4), // MSH-6 receiving facility    <- inbound MSH-4
+    11: m.raw(11), // MSH-11 processing id (P/T/D), kept
+    12: m.raw(12), // MSH-12 version id, kept
+    18: m.raw(18), // MSH-18 character set, kept
+  };
+  for (const [n, v] of Object.entries(raw)) setRaw(msh.fields, Number(n), v);
+  msh.set(7, hl7Timestamp(opts.timestamp ?? new Date()));
+  // MSH-9: ACK^<inbound trigger>; the third component (message structure) exists from v2.3.1.
+  const trigger = inbound.triggerEvent;
+  msh.set(9, versionAtLeast(version, 2, 4) || version.startsWith('2.3.1') ? ['ACK', trigger, 'ACK'] : ['ACK', trigger]);
+  msh.set(10, opts.controlId ?? newControlId());
+  trimTrailing(msh.fields);
+
+  const msa: Record<number, FieldValue> = { 1: opts.code, 2: inbound.controlId };
+  if (opts.text) msa[3] = opts.text;
+  ack.add('MSA', msa);
+
+  const issues = opts.issues ?? [];
+  const max = opts.maxErrors ?? 50;
+  const shown = issues.length > max ? issues.slice(0, max - 1) : issues;
+  for (const i of shown) addErr(ack, i, version);
+  if (issues.length > max) {
+    addErr(ack, { severity: 'information', code: 'informational', diagnostics: `${issues.length - shown.length} more issue(s) not listed.` }, version);
+  }
+  return ack;
+}
+
+/**
+ * An AR for a frame that is not a readable HL7 message (no MSH, unusable delimiters): there is no
+ * inbound header to answer, so the header is ours and MSA-2 stays empty.
+ */
+export function buildRejectForUnreadable(issues: readonly Issue[], opts: { application?: string; controlId?: string; timestamp?: Date } = {}): Hl7Message {
+  const ack = createMessage({
+    3: opts.application ?? 'FRONTDESK',
+    7: hl7Timestamp(opts.timestamp ?? new Date()),
+    9: ['ACK', '', 'ACK'],
+    10: opts.controlId ?? newControlId(),
+    11: 'P',
+    12: '2.5.1',
+  }, DEFAULT_DELIMITERS);
+  ack.add('MSA', { 1: 'AR', 2: '' });
+  for (const i of issues) addErr(ack, i, '2.5.1');
+  return ack;
+}
+
+/** Parse an HL7 location (`PID.7`, `PID.5.1`, `OBX[3].5`, `MSH`) into ERL components. */
+export function parseLocation(where: string | undefined): { segment: string; sequence: number; field?: number; component?: number; subcomponent?: number } | undefined {
+  if (!where) return undefined;
+  const m = /^([A-Z][A-Z0-9]{2})(?:\[(\d+)\])?(?:[.-](\d+))?(?:\.(\d+))?(?:\.(\d+))?$/.exec(where.trim());
+  if (!m) return undefined;
+  const out: { segment: string; sequence: number; field?: number; component?: number; subcomponent?: number } = {
+    segment: m[1]!,
+    sequence: m[2] ? Number(m[2]) : 1,
+  };
+  if (m[3]) out.field = Number(m[3]);
+  if (m[4]) out.component = Number(m[4]);
+  if (m[5]) out.subcomponent = Number(m[5]);
+  return out;
+}
+
+function addErr(ack: Hl7Message, i: Issue, version: string): void {
+  const code = errorCodeOf(i);
+  const hl7Code = code ? ERROR_CODES[code].hl7 : '207'; // 207 application internal error
+  const loc = i.expression?.map(parseLocation).find((l) => l !== undefined);
+  const text = i.diagnostics ?? code ?? i.code;
+  if (!versionAtLeast(version, 2, 5)) {
+    // ERR-1 ELD: segment id ^ sequence ^ field position ^ code identifying error (CE: code & text & HL70357)
+    ack.add('ERR', { 1: [loc?.segment ?? '', loc?.sequence ?? '', loc?.field ?? '', [hl7Code, text, 'HL70357']] });
+    return;
+  }
+  const fields: Record<number, FieldValue> = {
+    // ERR-3 HL7 error code (CWE, table 0357)
+    3: [hl7Code, TABLE_0357[hl7Code] ?? '', 'HL70357'],
+    // ERR-4 severity (table 0516)
+    4: SEVERITY_0516[i.severity],
+    // ERR-8 user message
+    8: text,
+  };
+  // ERR-2 error location (ERL): segment ^ sequence ^ field ^ field repetition ^ component ^ subcomponent
+  if (loc) fields[2] = [loc.segment, loc.sequence, loc.field ?? '', loc.field !== undefined ? 1 : '', loc.component ?? '', loc.subcomponent ?? ''];
+  // ERR-5 application error code: our catalogue code
+  if (code) fields[5] = [code, '', ERROR_CODE_SYSTEM];
+  ack.add('ERR', fields);
+}
+
+/** Table 0357 message error condition codes (text for ERR-3.2). */
+const TABLE_0357: Record<string, string> = {
+  '0': 'Message accepted',
+  '100': 'Segment sequence error',
+  '101': 'Required field missing',
+  '102': 'Data type error',
+  '103': 'Table value not found',
+  '104': 'Value too long',
+  '200': 'Unsupported message type',
+  '201': 'Unsupported event code',
+  '202': 'Unsupported processing id',
+  '203': 'Unsupported version id',
+  '204': 'Unknown key identifier',
+  '205': 'Duplicate key identifier',
+  '206': 'Application record locked',
+  '207': 'Application internal error',
+};
+
+function setRaw(fields: string[], n: number, v: string): void {
+  while (fields.length <= n) fields.push('');
+  fields[n] = v;
+}
+
+function trimTrailing(fields: string[]): void {
+  while (fields.length > 3 && fields[fields.length - 1] === '') fields.pop();
+}
