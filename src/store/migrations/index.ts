@@ -4,6 +4,9 @@
  * Ids 100-199: delivery (outbox, dead letters, job runs).
  * One file per migration, imported here.
  */
+import { m101Outbox } from './101_outbox.js';
+import { m102DeliveryRecords } from './102_delivery_records.js';
+
 export interface Migration {
   id: number;
   name: string;
@@ -11,4 +14,6 @@ export interface Migration {
 }
 
 export const MIGRATIONS: Migration[] = [
+  m101Outbox,
+  m102DeliveryRecords,
 ];
