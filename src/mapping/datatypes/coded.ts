@@ -1,0 +1,54 @@
+/**
+ * Coded types CE/CWE/CNE -> CodeableConcept: 1 code, 2 text, 3 coding system (table 0396),
+ * 4-6 alternate triplet. With a rule table (e.g. 0002 marital status) the code is also
+ * translated into the table's FHIR system.
+ */
+import type { CodeableConcept, Coding } from 'fhir/r4.js';
+import { issue, ok } from '../../domain/issues.js';
+import { codeTable, toFhirCode, toHl7Code } from '../tables.js';
+import { comp, compact, type DatatypeTransform, type Rep } from './types.js';
+
+function systemUri(name: string): string | undefined {
+  if (!name) return undefined;
+  return toFhirCode('coding-systems', name)?.fhir ?? (/^HL7\d{4}$/i.test(name) ? `http://terminology.hl7.org/CodeSystem/v2-${name.slice(3)}` : undefined);
+}
+
+/** CWE.2/CWE.5 are the coding's display; CWE.9 (original text) is CodeableConcept.text. */
+function triplet(rep: Rep, start: number): Coding | undefined {
+  const code = comp(rep, start), display = comp(rep, start + 1), sys = comp(rep, start + 2);
+  if (!code) return undefined;
+  return compact<Coding>({ system: systemUri(sys) ?? (sys ? `urn:frontdesk:cs:${sys}` : undefined), code, display: display || undefined });
+}
+
+export const CWE: DatatypeTransform = {
+  toFhir(rep, ctx) {
+    const code = comp(rep, 1);
+    // Without a code, CWE.2 is all the sender has: keep it as text.
+    const text = code ? comp(rep, 9) : comp(rep, 2) || comp(rep, 9);
+    if (!code && !text) return { value: undefined, issues: [] };
+    const codings: Coding[] = [];
+    if (ctx.table && code) {
+      const t = codeTable(ctx.table)!;
+      const hit = toFhirCode(ctx.table, code);
+      if (!hit) return { value: undefined, issues: [issue('MAP_UNKNOWN_CODE', `"${code}" is not a known code of table ${ctx.table} (${t?.name ?? 'missing table'}).`, ctx.where)] };
+      codings.push(compact<Coding>({ system: t.fhirSystem, code: hit.fhir, display: hit.display })!);
+    } else {
+      const first = triplet(rep, 1);
+      if (first) codings.push(first);
+    }
+    const alt = triplet(rep, 4);
+    if (alt) codings.push(alt);
+    return ok(compact<CodeableConcept>({ coding: codings, text: text || undefined }));
+  },
+  fromFhir(v, ctx) {
+    const cc = v as CodeableConcept;
+    if (!cc) return undefined;
+    const c = cc.coding?.[0];
+    if (!c?.code) return cc.text ? ['', cc.text] : undefined;
+    if (ctx.table) return [toHl7Code(ctx.table, c.code) ?? c.code, c.display, /^\d{4}$/.test(ctx.table) ? `HL7${ctx.table}` : '', '', '', '', '', '', cc.text];
+    const sysName = c?.system ? (toHl7Code('coding-systems', c.system) ?? (c.system.startsWith('urn:frontdesk:cs:') ? c.system.slice(17) : c.system)) : '';
+    const alt = cc.coding?.[1];
+    const altName = alt?.system ? toHl7Code('coding-systems', alt.system) ?? '' : '';
+    return [c.code, c.display, sysName, alt?.code, alt?.display, altName, '', '', cc.text];
+  },
+};

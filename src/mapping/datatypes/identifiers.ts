@@ -1,0 +1,65 @@
+/**
+ * Identifier types: CX (PID.3 and friends), EI (entity identifier: SCH.1/2, OBR.2/3), and the
+ * assigning authority (HD) <-> Identifier.system rule they share.
+ */
+import type { Identifier } from 'fhir/r4.js';
+import { ok, type Result } from '../../domain/issues.js';
+import { toFhirCode, toHl7Code } from '../tables.js';
+import { comp, compact, type DatatypeTransform } from './types.js';
+
+const OID = /^[0-2](\.(0|[1-9]\d*))+$/;
+const V2_0203 = 'http://terminology.hl7.org/CodeSystem/v2-0203';
+/** Namespaces without a configured URI become `urn:frontdesk:ns:<namespace>` so they round-trip. */
+const NS_PREFIX = 'urn:frontdesk:ns:';
+
+/** HD (namespace^universal id^universal id type) -> Identifier.system. */
+export function systemFromAuthority(namespace: string, universalId: string): string | undefined {
+  if (universalId && OID.test(universalId)) return `urn:oid:${universalId}`;
+  if (universalId && /^[a-z]+:/i.test(universalId)) return universalId;
+  if (!namespace) return undefined;
+  return toFhirCode('assigning-authority', namespace)?.fhir ?? NS_PREFIX + namespace;
+}
+
+/** Identifier.system -> HD components [namespace, universal id, universal id type]. */
+export function authorityFromSystem(system: string | undefined): string[] {
+  if (!system) return [];
+  const configured = toHl7Code('assigning-authority', system);
+  if (configured) return [configured];
+  if (system.startsWith(NS_PREFIX)) return [system.slice(NS_PREFIX.length)];
+  if (system.startsWith('urn:oid:')) return ['', system.slice(8), 'ISO'];
+  return ['', system, 'URI'];
+}
+
+/** CX: 1 id, 4 assigning authority (HD subcomponents), 5 identifier type code (table 0203). */
+export const CX: DatatypeTransform = {
+  toFhir(rep): Result<unknown> {
+    const value = comp(rep, 1);
+    if (!value) return { value: undefined, issues: [] };
+    const type = comp(rep, 5);
+    return ok(compact<Identifier>({
+      system: systemFromAuthority(comp(rep, 4, 1), comp(rep, 4, 2)),
+      value,
+      type: type ? { coding: [{ system: V2_0203, code: type }] } : undefined,
+    }));
+  },
+  fromFhir(v) {
+    const id = v as Identifier;
+    if (!id?.value) return undefined;
+    const type = id.type?.coding?.find((c) => c.system === V2_0203)?.code;
+    return [id.value, '', '', authorityFromSystem(id.system), type];
+  },
+};
+
+/** EI: 1 entity id, 2 namespace, 3 universal id, 4 universal id type. */
+export const EI: DatatypeTransform = {
+  toFhir(rep) {
+    const value = comp(rep, 1);
+    if (!value) return { value: undefined, issues: [] };
+    return ok(compact<Identifier>({ system: systemFromAuthority(comp(rep, 2), comp(rep, 3)), value }));
+  },
+  fromFhir(v) {
+    const id = v as Identifier;
+    if (!id?.value) return undefined;
+    return [id.value, ...authorityFromSystem(id.system)];
+  },
+};

@@ -1,0 +1,14 @@
+/** The named datatype transforms mapping files may use in `"type"`. Verticals add theirs here. */
+import { CWE } from './coded.js';
+import { CX, EI } from './identifiers.js';
+import { XAD, XCN, XPN, XTN } from './people.js';
+import { DT, DTM, ID, NM, ST } from './primitives.js';
+import type { DatatypeTransform } from './types.js';
+
+export const DATATYPES: Record<string, DatatypeTransform> = {
+  ST, TX: ST, FT: ST, SI: ST, NM, DT, DTM, TS: DTM, ID, IS: ID,
+  CX, EI, XPN, XAD, XTN, XCN,
+  CWE, CE: CWE, CNE: CWE,
+};
+
+export type { DatatypeTransform, TransformContext, Rep } from './types.js';

@@ -1,0 +1,124 @@
+/**
+ * The declarative mapping engine: a mapping file (mappings/*.json) lists, per segment, which
+ * field goes to which FHIR path through which named datatype transform. The same rules run both
+ * ways: readSegment (HL7 -> FHIR object) and writeSegment (FHIR object -> HL7 fields).
+ */
+import { issue, type Issue, type Result } from '../domain/issues.js';
+import type { FieldValue, Hl7Message, Hl7Segment, RepetitionValue } from '../hl7/message.js';
+import { DATATYPES } from './datatypes/index.js';
+
+export interface FieldRule {
+  /** HL7 field position (PID-7 -> 7). */
+  field: number;
+  /** Dotted FHIR path in the target; a trailing '[]' appends to an array. */
+  path: string;
+  /** Named datatype transform (src/mapping/datatypes). */
+  type: string;
+  /** Map every repetition (default: the first only). */
+  repeat?: boolean;
+  /** An empty field is an error naming it. */
+  required?: boolean;
+  /** Code table id (mappings/tables) for coded types. */
+  table?: string;
+  /** Parameters for the transform (e.g. { "use": "home" }). */
+  params?: Record<string, string>;
+  /** Writing back: only array members whose properties equal these belong in this field. */
+  match?: Record<string, string>;
+  /** Why this rule is as it is (free text, ignored by the engine). */
+  note?: string;
+}
+
+export interface SegmentMap {
+  segment: string;
+  /** What the fields build, for readers (e.g. 'Patient', 'Coverage'). */
+  target: string;
+  fields: FieldRule[];
+}
+
+export interface MappingFile {
+  id: string;
+  description?: string;
+  segments: SegmentMap[];
+}
+
+export interface EngineContext {
+  timezone: string;
+}
+
+type Obj = Record<string, unknown>;
+
+function setPath(target: Obj, path: string, value: unknown): void {
+  const append = path.endsWith('[]');
+  const keys = (append ? path.slice(0, -2) : path).split('.');
+  let o = target;
+  for (const k of keys.slice(0, -1)) {
+    if (typeof o[k] !== 'object' || o[k] === null) o[k] = {};
+    o = o[k] as Obj;
+  }
+  const last = keys[keys.length - 1]!;
+  if (append) {
+    const arr = Array.isArray(o[last]) ? (o[last] as unknown[]) : (o[last] = []) as unknown[];
+    arr.push(value);
+  } else {
+    o[last] = value;
+  }
+}
+
+function getPath(source: Obj, path: string): unknown {
+  const keys = (path.endsWith('[]') ? path.slice(0, -2) : path).split('.');
+  let o: unknown = source;
+  for (const k of keys) {
+    if (typeof o !== 'object' || o === null) return undefined;
+    o = (o as Obj)[k];
+  }
+  return o;
+}
+
+function matches(v: unknown, match: Record<string, string> | undefined): boolean {
+  if (!match) return true;
+  return typeof v === 'object' && v !== null && Object.entries(match).every(([k, want]) => (v as Obj)[k] === want);
+}
+
+/** Apply a segment map to one segment: HL7 -> a FHIR-shaped object. */
+export function readSegment(msg: Hl7Message, seg: Hl7Segment, map: SegmentMap, ctx: EngineContext, into: Obj = {}): Result<Obj> {
+  const issues: Issue[] = [];
+  for (const rule of map.fields) {
+    const where = msg.location(seg, rule.field);
+    const t = DATATYPES[rule.type];
+    if (!t) { issues.push(issue('INTERNAL', `Mapping uses unknown datatype ${rule.type}.`, where)); continue; }
+    const reps = seg.tree(rule.field);
+    if (reps.length === 0 || reps.every((r) => r.every((c) => c.every((s) => s === '')))) {
+      if (rule.required) issues.push(issue('MAP_MISSING', `${where} is required to build ${map.target}.${rule.path.replace('[]', '')} but is empty.`, where));
+      continue;
+    }
+    const tctx = { where, timezone: ctx.timezone, ...(rule.table ? { table: rule.table } : {}), ...(rule.params ? { params: rule.params } : {}) };
+    let mapped = 0;
+    for (const rep of rule.repeat ? reps : reps.slice(0, 1)) {
+      const r = t.toFhir(rep, tctx);
+      issues.push(...r.issues);
+      if (r.value !== undefined) { setPath(into, rule.path, r.value); mapped++; }
+    }
+    if (rule.required && mapped === 0 && !issues.some((i) => i.expression?.includes(where))) {
+      issues.push(issue('MAP_MISSING', `${where} holds no usable value for ${map.target}.${rule.path.replace('[]', '')}.`, where));
+    }
+  }
+  return { value: into, issues };
+}
+
+/** Apply a segment map backwards: a FHIR-shaped object -> HL7 fields keyed by number. */
+export function writeSegment(source: Obj, map: SegmentMap, ctx: EngineContext): Record<number, FieldValue> {
+  const fields: Record<number, FieldValue> = {};
+  for (const rule of map.fields) {
+    const t = DATATYPES[rule.type];
+    if (!t) continue;
+    const raw = getPath(source, rule.path);
+    const values = (Array.isArray(raw) ? raw : raw === undefined ? [] : [raw]).filter((v) => matches(v, rule.match));
+    const tctx = { where: `${map.segment}.${rule.field}`, timezone: ctx.timezone, ...(rule.table ? { table: rule.table } : {}), ...(rule.params ? { params: rule.params } : {}) };
+    const reps = (rule.repeat ? values : values.slice(0, 1))
+      .map((v) => t.fromFhir(v, tctx))
+      .filter((r): r is RepetitionValue => r !== undefined);
+    if (reps.length === 1) fields[rule.field] = reps[0]!;
+    else if (reps.length > 1) fields[rule.field] = { repeat: reps };
+  }
+  return fields;
+}
