@@ -1,0 +1,78 @@
+/**
+ * Format checks for the HL7v2 primitive data types the validator checks (v2.5.1 chapter 2A):
+ * DTM/TS, DT, TM, NM, SI. Each returns a readable problem, or undefined when the value is fine.
+ * Values arrive as sent (escaped); the HL7 explicit null `""` is accepted everywhere.
+ */
+
+// DTM: YYYY[MM[DD[HH[MM[SS[.S[S[S[S]]]]]]]]][+/-ZZZZ]
+const DTM = /^(\d{4})(?:(\d{2})(?:(\d{2})(?:(\d{2})(?:(\d{2})(?:(\d{2})(?:\.\d{1,4})?)?)?)?)?)?([+-]\d{4})?$/;
+const DT = /^(\d{4})(?:(\d{2})(\d{2})?)?$/;
+const TM = /^(\d{2})(?:(\d{2})(?:(\d{2})(?:\.\d{1,4})?)?)?([+-]\d{4})?$/;
+const NM = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)$/;
+const SI = /^\d+$/;
+
+function dateParts(y: string, mo?: string, d?: string): string | undefined {
+  if (mo !== undefined) {
+    const m = Number(mo);
+    if (m < 1 || m > 12) return `month ${mo} out of range`;
+    if (d !== undefined) {
+      const day = Number(d);
+      const last = new Date(Date.UTC(Number(y), m, 0)).getUTCDate();
+      if (day < 1 || day > last) return `day ${d} out of range`;
+    }
+  }
+  return undefined;
+}
+
+function timeParts(h?: string, mi?: string, s?: string, offset?: string): string | undefined {
+  if (h !== undefined && Number(h) > 23) return `hour ${h} out of range`;
+  if (mi !== undefined && Number(mi) > 59) return `minute ${mi} out of range`;
+  if (s !== undefined && Number(s) > 59) return `second ${s} out of range`;
+  if (offset !== undefined) {
+    const oh = Number(offset.slice(1, 3));
+    const om = Number(offset.slice(3, 5));
+    if (oh > 14 || om > 59) return `UTC offset ${offset} out of range`;
+  }
+  return undefined;
+}
+
+export function checkDTM(v: string): string | undefined {
+  const m = DTM.exec(v);
+  if (!m) return `"${v}" is not a DTM date/time (YYYY[MM[DD[HH[MM[SS[.S]]]]]][+/-ZZZZ])`;
+  const p = dateParts(m[1]!, m[2], m[3]) ?? timeParts(m[4], m[5], m[6], m[7]);
+  return p ? `"${v}" is not a valid date/time: ${p}` : undefined;
+}
+
+export function checkDT(v: string): string | undefined {
+  const m = DT.exec(v);
+  if (!m) return `"${v}" is not a DT date (YYYY[MM[DD]])`;
+  const p = dateParts(m[1]!, m[2], m[3]);
+  return p ? `"${v}" is not a valid date: ${p}` : undefined;
+}
+
+export function checkTM(v: string): string | undefined {
+  const m = TM.exec(v);
+  if (!m) return `"${v}" is not a TM time (HH[MM[SS[.S]]][+/-ZZZZ])`;
+  const p = timeParts(m[1], m[2], m[3], m[4]);
+  return p ? `"${v}" is not a valid time: ${p}` : undefined;
+}
+
+export function checkNM(v: string): string | undefined {
+  return NM.test(v) ? undefined : `"${v}" is not a number (NM)`;
+}
+
+export function checkSI(v: string): string | undefined {
+  return SI.test(v) ? undefined : `"${v}" is not a sequence id (SI, a non-negative integer)`;
+}
+
+/** The checker of a primitive type, or undefined when the type has no format to check (ST, TX, FT...). */
+export function primitiveCheck(type: string): ((v: string) => string | undefined) | undefined {
+  switch (type) {
+    case 'DTM': return checkDTM;
+    case 'DT': return checkDT;
+    case 'TM': return checkTM;
+    case 'NM': return checkNM;
+    case 'SI': return checkSI;
+    default: return undefined;
+  }
+}
