@@ -72,15 +72,14 @@ export function toOperationOutcome(issues: readonly Issue[]): OperationOutcome {
   };
 }
 
-/** The HTTP status for a set of issues: 200 when there is no error, else the worst error's. */
+/** The HTTP status for a set of issues: 200 when there is no error, else the highest status among the errors. */
 export function httpStatusOf(issues: readonly Issue[]): number {
-  let status = 200;
+  let status = 0;
   for (const i of errorsOnly(issues)) {
     const c = errorCodeOf(i);
-    const s = c ? ERROR_CODES[c].http : 500;
-    if (s > status || status === 200) status = Math.max(status === 200 ? 0 : status, s);
+    status = Math.max(status, c ? ERROR_CODES[c].http : 500);
   }
-  return status;
+  return status || 200;
 }
 
 /** A one-line readable rendering (CLI text output, logs without PHI). */
