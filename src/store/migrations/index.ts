@@ -4,6 +4,7 @@
  * Ids 100-199: delivery (outbox, dead letters, job runs).
  * One file per migration, imported here.
  */
+import { m001Messages } from './001_messages.js';
 import { m101Outbox } from './101_outbox.js';
 import { m102DeliveryRecords } from './102_delivery_records.js';
 
@@ -14,6 +15,7 @@ export interface Migration {
 }
 
 export const MIGRATIONS: Migration[] = [
+  m001Messages,
   m101Outbox,
   m102DeliveryRecords,
 ];
