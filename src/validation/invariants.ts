@@ -1,0 +1,74 @@
+/**
+ * FHIRPath invariants (ElementDefinition.constraint), each compiled once with fhirpath.compile
+ * against the R4 model. Two base invariants that sit on every element are checked natively by
+ * the walker because they are pure structure and evaluating them through FHIRPath on every node
+ * would dominate the cost: ele-1 (an element has a value or children) and ext-1 (an extension
+ * has a value or nested extensions, not both). Constraints that need a server or data we do not
+ * have (resolve, memberOf, conformsTo, htmlChecks, ...) are marked `notChecked` and reported as
+ * information issues when the element is present.
+ */
+import fhirpath from 'fhirpath';
+import r4model from 'fhirpath/fhir-context/r4/index.js';
+import type { ElementDefinitionConstraint } from 'fhir/r4.js';
+
+export type Evaluator = (value: unknown, env: Record<string, unknown>) => unknown[];
+
+export interface Constraint {
+  key: string;
+  severity: 'error' | 'warning' | 'information';
+  human: string;
+  expression: string;
+  /** Compiled evaluator, absent when natively checked or not checkable. */
+  evaluate?: Evaluator;
+  /** Why it cannot be checked offline (FHIR_NOT_CHECKED). */
+  notChecked?: string;
+  /** Checked by the walker itself. */
+  native?: true;
+}
+
+/** Invariants the walker implements natively (see file comment). */
+export const NATIVE_KEYS = new Set(['ele-1', 'ext-1']);
+
+const NEEDS_SERVER = /\b(resolve|memberOf|conformsTo|htmlChecks|subsumes|subsumedBy|expand|lookup|validateVS|validateCS|translate|hasTemplateIdOf)\s*\(/;
+
+const BEST_PRACTICE = 'http://hl7.org/fhir/StructureDefinition/elementdefinition-bestpractice';
+
+const compiled = new Map<string, Evaluator | { error: string }>();
+
+function compileOnce(base: string, expression: string): Evaluator | { error: string } {
+  const k = `${base}\u0000${expression}`;
+  const hit = compiled.get(k);
+  if (hit) return hit;
+  let out: Evaluator | { error: string };
+  try {
+    // trace() in dom-3 would print to stdout; keep it silent.
+    const fn = fhirpath.compile({ base, expression }, r4model as never, { traceFn: () => {} });
+    out = (value, env) => fn(value, env as never) as unknown[];
+  } catch (e) {
+    out = { error: (e as Error).message };
+  }
+  compiled.set(k, out);
+  return out;
+}
+
+/** Compile the constraints of one element; `base` is its FHIRPath type context (`Patient.contact`). */
+export function compileConstraints(base: string, defs: readonly ElementDefinitionConstraint[] | undefined): Constraint[] {
+  const out: Constraint[] = [];
+  for (const d of defs ?? []) {
+    const expression = d.expression ?? '';
+    const bestPractice = d.extension?.some((x) => x.url === BEST_PRACTICE && x.valueBoolean === true) ?? false;
+    // Best-practice rules (dom-6 narrative, ...) are advice, not conformance: information.
+    const severity = bestPractice ? 'information' : d.severity === 'warning' ? 'warning' : 'error';
+    const c: Constraint = { key: d.key, severity, human: d.human ?? d.key, expression };
+    if (NATIVE_KEYS.has(d.key)) c.native = true;
+    else if (!expression) c.notChecked = 'it has no FHIRPath expression';
+    else if (NEEDS_SERVER.test(expression)) c.notChecked = `its expression needs a server or external data (${NEEDS_SERVER.exec(expression)![1]}())`;
+    else {
+      const fn = compileOnce(base, expression);
+      if (typeof fn === 'function') c.evaluate = fn;
+      else c.notChecked = `its expression does not compile (${fn.error})`;
+    }
+    out.push(c);
+  }
+  return out;
+}

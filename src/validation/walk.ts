@@ -1,0 +1,331 @@
+/**
+ * The walker: checks one resource (JSON as received) against a compiled structure and appends
+ * issues. One pass over the data: unknown keys, array vs single, primitive formats, cardinality,
+ * choice exclusivity, fixed/pattern, required bindings, reference targets, then the element's
+ * compiled invariants. It never throws on data; a failing FHIRPath evaluation becomes an issue.
+ */
+import { issue, type Issue } from '../domain/issues.js';
+import type { CompiledStructure, ElementRule, Shape, TypeRef } from './compile.js';
+import type { Constraint } from './invariants.js';
+import { checkPrimitive } from './primitives.js';
+import { expandValueSet, stripVersion } from './terminology.js';
+import { deepEqual, matchesPattern } from './values.js';
+
+type Json = Record<string, unknown>;
+
+export interface WalkContext {
+  issues: Issue[];
+  /** The resource whose invariants are being evaluated (%resource). */
+  resource: Json;
+  /** The outermost resource (%rootResource): the container of contained resources. */
+  rootResource: Json;
+  /** Bundle fullUrl -> resourceType, to check urn:uuid reference targets. */
+  fullUrls?: Map<string, string>;
+  /** While walking a Bundle, entry resources are validated separately against their profiles. */
+  skipEntryResources: boolean;
+  /** Base structure of a resource type (for contained and nested resources). */
+  structureFor: (type: string) => CompiledStructure | undefined;
+  /** The element Shape used for `_x` primitive extensions (Element: id + extension). */
+  elementShape: Shape;
+  /** Value sets already reported as not checkable (one information issue each). */
+  notChecked: Set<string>;
+}
+
+const UCUM = 'http://unitsofmeasure.org';
+
+export function walkResource(res: Json, structure: CompiledStructure, path: string, ctx: WalkContext): void {
+  walkObject(res, structure.shape, path, ctx, true);
+}
+
+function isObject(v: unknown): v is Json {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function jsonKind(v: unknown): string {
+  return v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v;
+}
+
+function walkObject(obj: Json, shape: Shape, path: string, ctx: WalkContext, isResource: boolean): void {
+  let seenChoice: Map<ElementRule, string> | undefined;
+  for (const key in obj) {
+    if (isResource && key === 'resourceType') continue;
+    const v = obj[key];
+    if (key.charCodeAt(0) === 95 /* '_' */) {
+      walkPrimitiveExtension(obj, key, v, shape, path, ctx);
+      continue;
+    }
+    const rule = shape.elements.get(key);
+    if (!rule) {
+      ctx.issues.push(issue('FHIR_UNKNOWN_ELEMENT', `Unknown element "${key}": ${shape.path} has no such element.`, `${path}.${key}`));
+      continue;
+    }
+    if (rule.choice) {
+      seenChoice ??= new Map();
+      const other = seenChoice.get(rule);
+      if (other !== undefined) {
+        ctx.issues.push(issue('FHIR_STRUCTURE', `Only one of ${rule.display}[x] may be present; found ${other} and ${key}.`, `${path}.${key}`));
+        continue;
+      }
+      seenChoice.set(rule, key);
+    }
+    const type = rule.variants.get(key)!;
+    const where = `${path}.${key}`;
+    if (rule.array) {
+      if (!Array.isArray(v)) {
+        ctx.issues.push(issue('FHIR_STRUCTURE', `${key} must be a JSON array (it repeats), not a JSON ${jsonKind(v)}.`, where));
+        continue;
+      }
+      if (v.length === 0) {
+        ctx.issues.push(issue('FHIR_STRUCTURE', `${key} is an empty array; omit the element instead.`, where));
+        continue;
+      }
+      if (v.length > rule.max) {
+        ctx.issues.push(issue('FHIR_CARDINALITY', `${key} has ${v.length} items; at most ${rule.max} allowed.`, where));
+      }
+      const ext = obj[`_${key}`];
+      for (let i = 0; i < v.length; i++) {
+        const item = v[i];
+        if (item === null && type.primitive) {
+          // A null value is allowed only when the matching `_key` item carries the extension.
+          if (!(Array.isArray(ext) && isObject(ext[i]))) {
+            ctx.issues.push(issue('FHIR_STRUCTURE', `${key}[${i}] is null without a matching _${key}[${i}].`, `${where}[${i}]`));
+          }
+          continue;
+        }
+        walkValue(item, rule, type, `${where}[${i}]`, ctx);
+      }
+    } else {
+      if (Array.isArray(v)) {
+        ctx.issues.push(issue('FHIR_STRUCTURE', `${key} must be a single value, not an array (max cardinality 1).`, where));
+        continue;
+      }
+      if (rule.max === 0) {
+        ctx.issues.push(issue('FHIR_CARDINALITY', `${key} is not allowed by the profile (max 0).`, where));
+        continue;
+      }
+      walkValue(v, rule, type, where, ctx);
+    }
+  }
+  for (const rule of shape.required) {
+    let present = false;
+    for (const key of rule.variants.keys()) {
+      if (obj[key] !== undefined || (rule.variants.get(key)!.primitive && obj[`_${key}`] !== undefined)) {
+        present = true;
+        break;
+      }
+    }
+    if (!present) {
+      const many = rule.min > 1 ? ` (at least ${rule.min})` : '';
+      ctx.issues.push(issue('FHIR_REQUIRED', `${rule.display}${rule.choice ? '[x]' : ''} is required${many} but missing.`, `${path}.${rule.display}`));
+    } else if (rule.min > 1 && rule.array) {
+      const key = [...rule.variants.keys()][0]!;
+      const n = Array.isArray(obj[key]) ? (obj[key] as unknown[]).length : 0;
+      if (n < rule.min) ctx.issues.push(issue('FHIR_REQUIRED', `${rule.display} needs at least ${rule.min} items; found ${n}.`, `${path}.${rule.display}`));
+    }
+  }
+  if (shape.constraints.length) evaluateConstraints(shape.constraints, obj, path, ctx);
+}
+
+function walkPrimitiveExtension(obj: Json, key: string, v: unknown, shape: Shape, path: string, ctx: WalkContext): void {
+  const name = key.slice(1);
+  const rule = shape.elements.get(name);
+  const type = rule?.variants.get(name);
+  if (!rule || !type?.primitive) {
+    ctx.issues.push(issue('FHIR_UNKNOWN_ELEMENT', `Unknown element "${key}": ${shape.path} has no primitive element "${name}".`, `${path}.${key}`));
+    return;
+  }
+  const where = `${path}.${name}`;
+  if (rule.array) {
+    if (!Array.isArray(v)) {
+      ctx.issues.push(issue('FHIR_STRUCTURE', `${key} must be an array parallel to ${name}.`, `${path}.${key}`));
+      return;
+    }
+    const values = obj[name];
+    if (Array.isArray(values) && values.length !== v.length) {
+      ctx.issues.push(issue('FHIR_STRUCTURE', `${key} has ${v.length} items but ${name} has ${values.length}; they must be parallel.`, `${path}.${key}`));
+    }
+    v.forEach((item, i) => {
+      if (item !== null) walkElementPart(item, `${where}[${i}]`, ctx);
+    });
+  } else {
+    walkElementPart(v, where, ctx);
+  }
+}
+
+function walkElementPart(v: unknown, where: string, ctx: WalkContext): void {
+  if (!isObject(v)) {
+    ctx.issues.push(issue('FHIR_STRUCTURE', `The id/extension part of a primitive must be a JSON object, not a JSON ${jsonKind(v)}.`, where));
+    return;
+  }
+  walkObject(v, ctx.elementShape, where, ctx, false);
+}
+
+function walkValue(v: unknown, rule: ElementRule, type: TypeRef, where: string, ctx: WalkContext): void {
+  if (type.primitive) {
+    const bad = checkPrimitive(type.primitive, v);
+    if (bad) {
+      ctx.issues.push(issue(bad.kind === 'structure' ? 'FHIR_STRUCTURE' : 'FHIR_VALUE', `${where.slice(where.lastIndexOf('.') + 1)} ${bad.reason}.`, where));
+      return;
+    }
+    checkFixed(v, rule, where, ctx);
+    if (rule.binding) checkBinding(v, type.code, rule, where, ctx);
+    if (rule.constraints.length) evaluateConstraints(rule.constraints, v, where, ctx);
+    return;
+  }
+  if (!isObject(v)) {
+    ctx.issues.push(issue('FHIR_STRUCTURE', `${where.slice(where.lastIndexOf('.') + 1)} must be a JSON object (${type.code}), not a JSON ${jsonKind(v)}.`, where));
+    return;
+  }
+  if (type.resource) {
+    walkNestedResource(v, rule, where, ctx);
+    return;
+  }
+  // ele-1, natively: an element must have a value or children other than id.
+  let content = false;
+  for (const k in v) {
+    if (k !== 'id') {
+      content = true;
+      break;
+    }
+  }
+  if (!content) {
+    ctx.issues.push(issue('FHIR_INVARIANT', `ele-1: All FHIR elements must have a @value or children (${type.code} is empty).`, where));
+    return;
+  }
+  walkObject(v, type.shape!(), where, ctx, false);
+  if (rule.isExtension) {
+    // ext-1, natively: an extension has either nested extensions or a value[x], not both.
+    let hasValue = false;
+    for (const k in v) if (k.startsWith('value')) hasValue = true;
+    if ((v.extension !== undefined) === hasValue) {
+      ctx.issues.push(issue('FHIR_INVARIANT', 'ext-1: Must have either extensions or value[x], not both.', where));
+    }
+  }
+  checkFixed(v, rule, where, ctx);
+  if (rule.binding) checkBinding(v, type.code, rule, where, ctx);
+  if (type.code === 'Reference') checkReference(v, type, where, ctx);
+  if (rule.constraints.length) evaluateConstraints(rule.constraints, v, where, ctx);
+}
+
+function walkNestedResource(v: Json, rule: ElementRule, where: string, ctx: WalkContext): void {
+  const rt = v.resourceType;
+  if (typeof rt !== 'string') {
+    ctx.issues.push(issue('FHIR_RESOURCE_TYPE', 'A nested resource needs a resourceType.', `${where}.resourceType`));
+    return;
+  }
+  if (ctx.skipEntryResources && rule.path === 'Bundle.entry.resource') return;
+  const structure = ctx.structureFor(rt);
+  if (!structure) {
+    ctx.issues.push(issue('FHIR_RESOURCE_TYPE', `"${rt}" is not an R4 resource type.`, `${where}.resourceType`));
+    return;
+  }
+  const saved = ctx.resource;
+  ctx.resource = v;
+  walkObject(v, structure.shape, where, ctx, true);
+  ctx.resource = saved;
+}
+
+function checkFixed(v: unknown, rule: ElementRule, where: string, ctx: WalkContext): void {
+  if (rule.fixed !== undefined && !deepEqual(v, rule.fixed)) {
+    ctx.issues.push(issue('FHIR_FIXED', `Value must be exactly ${JSON.stringify(rule.fixed)}; found ${clip(JSON.stringify(v))}.`, where));
+  }
+  if (rule.pattern !== undefined && !matchesPattern(v, rule.pattern)) {
+    ctx.issues.push(issue('FHIR_FIXED', `Value must match the pattern ${JSON.stringify(rule.pattern)}; found ${clip(JSON.stringify(v))}.`, where));
+  }
+}
+
+function clip(s: string): string {
+  return s.length > 120 ? `${s.slice(0, 117)}...` : s;
+}
+
+function vsName(url: string): string {
+  return stripVersion(url).split('/').pop() ?? url;
+}
+
+function checkBinding(v: unknown, code: string, rule: ElementRule, where: string, ctx: WalkContext): void {
+  const vs = rule.binding!.valueSet;
+  const exp = expandValueSet(vs);
+  if (!exp.ok) {
+    const k = `${stripVersion(vs)}|${where}`;
+    if (!ctx.notChecked.has(k)) {
+      ctx.notChecked.add(k);
+      ctx.issues.push(issue('FHIR_NOT_CHECKED', `Required binding to ${stripVersion(vs)} not checked: ${exp.reason}.`, where));
+    }
+    return;
+  }
+  const { bySystem, all } = exp.expansion;
+  const sample = (): string => {
+    const codes = [...all].slice(0, 12);
+    return codes.join(', ') + (all.size > codes.length ? ', ...' : '');
+  };
+  if (typeof v === 'string') {
+    if (!all.has(v)) {
+      ctx.issues.push(issue('FHIR_CODE_INVALID', `"${clip(v)}" is not in the required value set ${vsName(vs)} (${sample()}).`, where));
+    }
+    return;
+  }
+  const codingOk = (c: unknown): boolean =>
+    isObject(c) && typeof c.code === 'string' && typeof c.system === 'string' && bySystem.get(c.system)?.has(c.code) === true;
+  const obj = v as Json;
+  if (code === 'Coding' || code === 'Quantity') {
+    if (code === 'Quantity' && obj.code === undefined) return;
+    if (!codingOk(obj)) {
+      ctx.issues.push(issue('FHIR_CODE_INVALID', `${String(obj.system ?? '(no system)')}#${String(obj.code ?? '(no code)')} is not in the required value set ${vsName(vs)} (${sample()}).`, where));
+    }
+    return;
+  }
+  if (code === 'CodeableConcept') {
+    const codings = Array.isArray(obj.coding) ? obj.coding : [];
+    if (!codings.some(codingOk)) {
+      const found = codings.map((c) => (isObject(c) ? `${String(c.system ?? '')}#${String(c.code ?? '')}` : '?')).join(', ') || 'no coding';
+      ctx.issues.push(issue('FHIR_CODE_INVALID', `None of the codings (${clip(found)}) is in the required value set ${vsName(vs)} (${sample()}).`, where));
+    }
+  }
+}
+
+const REF_RE = /(?:^|\/)([A-Z][A-Za-z]+)\/[A-Za-z0-9\-.]{1,64}(?:\/_history\/[A-Za-z0-9\-.]{1,64})?$/;
+
+function checkReference(v: Json, type: TypeRef, where: string, ctx: WalkContext): void {
+  const targets = type.targets;
+  if (!targets) return;
+  const allowed = (): string => [...targets].join(', ');
+  if (typeof v.type === 'string' && !targets.has(v.type)) {
+    ctx.issues.push(issue('FHIR_REFERENCE_TARGET', `Reference type ${v.type} is not allowed here; expected ${allowed()}.`, `${where}.type`));
+    return;
+  }
+  const ref = v.reference;
+  if (typeof ref !== 'string' || ref === '') return;
+  let target: string | undefined;
+  if (ref.startsWith('#')) {
+    const contained = ctx.rootResource.contained;
+    const hit = Array.isArray(contained) ? contained.find((c) => isObject(c) && c.id === ref.slice(1)) : undefined;
+    if (isObject(hit) && typeof hit.resourceType === 'string') target = hit.resourceType;
+  } else if (ref.startsWith('urn:')) {
+    target = ctx.fullUrls?.get(ref);
+  } else {
+    target = ctx.fullUrls?.get(ref) ?? REF_RE.exec(ref)?.[1];
+  }
+  if (target !== undefined && !targets.has(target)) {
+    ctx.issues.push(issue('FHIR_REFERENCE_TARGET', `Reference "${clip(ref)}" points to a ${target}; expected ${allowed()}.`, `${where}.reference`));
+  }
+}
+
+function evaluateConstraints(constraints: readonly Constraint[], value: unknown, where: string, ctx: WalkContext): void {
+  for (const c of constraints) {
+    if (c.native) continue;
+    if (c.notChecked) {
+      ctx.issues.push(issue('FHIR_NOT_CHECKED', `${c.key} not checked: ${c.notChecked}. (${c.human})`, where));
+      continue;
+    }
+    let result: unknown[];
+    try {
+      result = c.evaluate!(value, { resource: ctx.resource, rootResource: ctx.rootResource, ucum: UCUM });
+    } catch (e) {
+      ctx.issues.push(issue('FHIR_INVARIANT', `${c.key} could not be evaluated on this data (${(e as Error).message}): ${c.human}`, where, c.severity));
+      continue;
+    }
+    if (!(result.length === 1 && result[0] === true)) {
+      ctx.issues.push(issue('FHIR_INVARIANT', `${c.key}: ${c.human}`, where, c.severity));
+    }
+  }
+}
