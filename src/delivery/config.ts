@@ -1,0 +1,381 @@
+/**
+ * The `destinations` and `jobs` sections of the configuration file: their shape, defaults and a
+ * checker that names the bad key (`destinations.ehr.baseUrl`). src/config.ts reads the file and
+ * calls checkDeliveryConfig / parseDeliveryConfig; nothing here reads process.env.
+ *
+ * Example (JSON):
+ *   "destinations": {
+ *     "ehr":  { "type": "fhir", "baseUrl": "https://ehr.example.org/fhir",
+ *               "auth": { "type": "smart-backend", "tokenUrl": "https://ehr.example.org/token",
+ *                         "clientId": "frontdesk", "alg": "ES384", "kid": "k1",
+ *                         "privateKeyFile": "secrets/ehr-es384.pem", "scope": "system/*.write" } },
+ *     "lab":  { "type": "mllp", "host": "10.0.0.5", "port": 2575, "ackTimeoutMs": 30000 },
+ *     "clearinghouse": { "type": "clearinghouse", "url": "https://ch.example.org/claims",
+ *                        "auth": { "type": "bearer", "token": "..." } }
+ *   },
+ *   "jobs": { "timezone": "America/New_York", "claim-batch": { "schedule": "0 18 * * 1-5" } }
+ */
+import { validate as cronValidate } from 'node-cron';
+import { issue, type Issue, type Result } from '../domain/issues.js';
+
+export type SigningAlg = 'RS384' | 'ES384';
+
+export type HttpAuth =
+  | { type: 'none' }
+  | { type: 'bearer'; token: string }
+  | { type: 'api-key'; header: string; key: string }
+  | {
+      type: 'smart-backend';
+      tokenUrl: string;
+      clientId: string;
+      alg: SigningAlg;
+      kid?: string | undefined;
+      /** PKCS#8 PEM text, or a file holding it (read when the client is built). */
+      privateKeyPem?: string | undefined;
+      privateKeyFile?: string | undefined;
+      /** Or the private key as a JWK object. */
+      privateJwk?: Record<string, unknown> | undefined;
+      scope: string;
+    };
+
+export interface RetryPolicyConfig {
+  /** Attempts in all, the first included, before a transient failure goes to dead letter. */
+  maxAttempts: number;
+  /** Delay before the first retry; doubles each attempt. */
+  baseDelayMs: number;
+  maxDelayMs: number;
+  /** 0..1: share of each delay that is randomised, so a partner coming back is not stampeded. */
+  jitter: number;
+}
+
+interface HttpCommon {
+  timeoutMs: number;
+  maxResponseBytes: number;
+  maxRedirects: number;
+  retry: RetryPolicyConfig;
+}
+
+export interface FhirDestination extends HttpCommon {
+  type: 'fhir';
+  baseUrl: string;
+  auth: HttpAuth;
+  /** How entries with a business identifier are written: PUT Type?identifier=... or POST with ifNoneExist. */
+  writeMode: 'conditional-update' | 'conditional-create';
+}
+
+export interface ClearinghouseDestination extends HttpCommon {
+  type: 'clearinghouse';
+  url: string;
+  auth: HttpAuth;
+  /** Claims go out in the daily claim-batch job, not as soon as they are queued (retries still follow the worker). */
+  batch: boolean;
+}
+
+export interface MllpDestination {
+  type: 'mllp';
+  host: string;
+  port: number;
+  tls: boolean;
+  connectTimeoutMs: number;
+  ackTimeoutMs: number;
+  /** Close a reused connection after this long without traffic. */
+  idleTimeoutMs: number;
+  retry: RetryPolicyConfig;
+}
+
+export type Destination = FhirDestination | ClearinghouseDestination | MllpDestination;
+export type Destinations = Record<string, Destination>;
+
+export interface JobSetting {
+  enabled: boolean;
+  /** node-cron expression (5 or 6 fields), read in the jobs timezone. */
+  schedule?: string | undefined;
+}
+
+export interface JobsConfig {
+  /** IANA timezone the schedules are read in (the practice's). */
+  timezone: string;
+  settings: Record<string, JobSetting>;
+  /** claim-batch: where claims go. */
+  claimDestination: string;
+  /** eligibility: where CoverageEligibilityRequests go (absent: the job does nothing). */
+  eligibilityDestination?: string | undefined;
+  /** reminders: hours before the appointment a reminder becomes ready. */
+  reminderLeadHours: number;
+  /** retention: delivered outbox rows older than this are deleted. */
+  retentionDays: number;
+}
+
+export interface DeliveryConfig {
+  destinations: Destinations;
+  jobs: JobsConfig;
+}
+
+export const DEFAULT_RETRY: RetryPolicyConfig = { maxAttempts: 8, baseDelayMs: 30_000, maxDelayMs: 3_600_000, jitter: 0.5 };
+const HTTP_DEFAULTS = { timeoutMs: 15_000, maxResponseBytes: 5 * 1024 * 1024, maxRedirects: 3 };
+
+/** Job names the checker accepts (the table itself is in src/jobs/table.ts). */
+export const JOB_NAMES = ['claim-batch', 'drain-retries', 'eligibility', 'reminders', 'retention'] as const;
+export type JobName = (typeof JOB_NAMES)[number];
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+class Checker {
+  readonly issues: Issue[] = [];
+  bad(where: string, msg: string): void {
+    this.issues.push(issue('CONFIG_INVALID', `${where}: ${msg}`, where));
+  }
+  str(o: Obj, key: string, where: string, required: boolean): string | undefined {
+    const v = o[key];
+    if (v === undefined) {
+      if (required) this.bad(`${where}.${key}`, 'is required.');
+      return undefined;
+    }
+    if (typeof v !== 'string' || v.trim() === '') {
+      this.bad(`${where}.${key}`, 'must be a non-empty string.');
+      return undefined;
+    }
+    return v;
+  }
+  url(o: Obj, key: string, where: string, required = true): string | undefined {
+    const v = this.str(o, key, where, required);
+    if (v === undefined) return undefined;
+    let u: URL;
+    try {
+      u = new URL(v);
+    } catch {
+      this.bad(`${where}.${key}`, `is not a URL ("${v}").`);
+      return undefined;
+    }
+    // Credentials and PHI travel on these: plain http only to this machine (tests, a local relay).
+    const local = u.hostname === 'localhost' || u.hostname === '127.0.0.1' || u.hostname === '[::1]';
+    if (u.protocol !== 'https:' && !(u.protocol === 'http:' && local)) {
+      this.bad(`${where}.${key}`, `must be https (plain http only to localhost); got "${u.protocol}".`);
+      return undefined;
+    }
+    if (u.username || u.password) {
+      this.bad(`${where}.${key}`, 'must not carry credentials; use auth.');
+      return undefined;
+    }
+    return v.replace(/\/+$/, '');
+  }
+  int(o: Obj, key: string, where: string, def: number, min: number, max: number): number {
+    const v = o[key];
+    if (v === undefined) return def;
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
+      this.bad(`${where}.${key}`, `must be an integer from ${min} to ${max}.`);
+      return def;
+    }
+    return v;
+  }
+  bool(o: Obj, key: string, where: string, def: boolean): boolean {
+    const v = o[key];
+    if (v === undefined) return def;
+    if (typeof v !== 'boolean') {
+      this.bad(`${where}.${key}`, 'must be true or false.');
+      return def;
+    }
+    return v;
+  }
+  unknownKeys(o: Obj, allowed: readonly string[], where: string): void {
+    for (const k of Object.keys(o)) if (!allowed.includes(k)) this.bad(`${where}.${k}`, `is not a known key (known: ${allowed.join(', ')}).`);
+  }
+}
+
+function checkRetry(c: Checker, raw: unknown, where: string): RetryPolicyConfig {
+  if (raw === undefined) return { ...DEFAULT_RETRY };
+  if (!isObj(raw)) {
+    c.bad(where, 'must be an object.');
+    return { ...DEFAULT_RETRY };
+  }
+  c.unknownKeys(raw, ['maxAttempts', 'baseDelayMs', 'maxDelayMs', 'jitter'], where);
+  const out: RetryPolicyConfig = {
+    maxAttempts: c.int(raw, 'maxAttempts', where, DEFAULT_RETRY.maxAttempts, 1, 100),
+    baseDelayMs: c.int(raw, 'baseDelayMs', where, DEFAULT_RETRY.baseDelayMs, 0, 86_400_000),
+    maxDelayMs: c.int(raw, 'maxDelayMs', where, DEFAULT_RETRY.maxDelayMs, 0, 7 * 86_400_000),
+    jitter: DEFAULT_RETRY.jitter,
+  };
+  if (raw.jitter !== undefined) {
+    if (typeof raw.jitter !== 'number' || raw.jitter < 0 || raw.jitter > 1) c.bad(`${where}.jitter`, 'must be a number from 0 to 1.');
+    else out.jitter = raw.jitter;
+  }
+  if (out.maxDelayMs < out.baseDelayMs) c.bad(`${where}.maxDelayMs`, 'must not be below baseDelayMs.');
+  return out;
+}
+
+function checkAuth(c: Checker, raw: unknown, where: string): HttpAuth {
+  if (raw === undefined) return { type: 'none' };
+  if (!isObj(raw)) {
+    c.bad(where, 'must be an object.');
+    return { type: 'none' };
+  }
+  const type = raw.type;
+  switch (type) {
+    case 'none':
+      return { type: 'none' };
+    case 'bearer': {
+      c.unknownKeys(raw, ['type', 'token'], where);
+      return { type: 'bearer', token: c.str(raw, 'token', where, true) ?? '' };
+    }
+    case 'api-key': {
+      c.unknownKeys(raw, ['type', 'header', 'key'], where);
+      return { type: 'api-key', header: c.str(raw, 'header', where, false) ?? 'X-API-Key', key: c.str(raw, 'key', where, true) ?? '' };
+    }
+    case 'smart-backend': {
+      c.unknownKeys(raw, ['type', 'tokenUrl', 'clientId', 'alg', 'kid', 'privateKeyPem', 'privateKeyFile', 'privateJwk', 'scope'], where);
+      const tokenUrl = c.url(raw, 'tokenUrl', where) ?? '';
+      const clientId = c.str(raw, 'clientId', where, true) ?? '';
+      const alg = raw.alg ?? 'RS384';
+      if (alg !== 'RS384' && alg !== 'ES384') c.bad(`${where}.alg`, `must be RS384 or ES384 (SMART Backend Services); got "${String(alg)}".`);
+      const pem = c.str(raw, 'privateKeyPem', where, false);
+      const file = c.str(raw, 'privateKeyFile', where, false);
+      let jwk: Record<string, unknown> | undefined;
+      if (raw.privateJwk !== undefined) {
+        if (!isObj(raw.privateJwk)) c.bad(`${where}.privateJwk`, 'must be a JWK object.');
+        else jwk = raw.privateJwk;
+      }
+      const given = [pem, file, jwk].filter((x) => x !== undefined).length;
+      if (given !== 1) c.bad(`${where}.privateKeyPem`, 'exactly one of privateKeyPem, privateKeyFile, privateJwk is required.');
+      if (pem !== undefined && !pem.includes('PRIVATE KEY')) c.bad(`${where}.privateKeyPem`, 'must be a PKCS#8 PEM private key.');
+      return {
+        type: 'smart-backend', tokenUrl, clientId, alg: alg === 'ES384' ? 'ES384' : 'RS384',
+        kid: c.str(raw, 'kid', where, false), privateKeyPem: pem, privateKeyFile: file, privateJwk: jwk,
+        scope: c.str(raw, 'scope', where, false) ?? 'system/*.write',
+      };
+    }
+    default:
+      c.bad(`${where}.type`, `must be one of none, bearer, api-key, smart-backend; got "${String(type)}".`);
+      return { type: 'none' };
+  }
+}
+
+function checkDestination(c: Checker, raw: unknown, where: string): Destination | undefined {
+  if (!isObj(raw)) {
+    c.bad(where, 'must be an object.');
+    return undefined;
+  }
+  const retry = checkRetry(c, raw.retry, `${where}.retry`);
+  switch (raw.type) {
+    case 'fhir': {
+      c.unknownKeys(raw, ['type', 'baseUrl', 'auth', 'writeMode', 'timeoutMs', 'maxResponseBytes', 'maxRedirects', 'retry'], where);
+      const writeMode = raw.writeMode ?? 'conditional-update';
+      if (writeMode !== 'conditional-update' && writeMode !== 'conditional-create') c.bad(`${where}.writeMode`, 'must be conditional-update or conditional-create.');
+      return {
+        type: 'fhir', baseUrl: c.url(raw, 'baseUrl', where) ?? '', auth: checkAuth(c, raw.auth, `${where}.auth`),
+        writeMode: writeMode === 'conditional-create' ? 'conditional-create' : 'conditional-update', ...httpCommon(c, raw, where), retry,
+      };
+    }
+    case 'clearinghouse': {
+      c.unknownKeys(raw, ['type', 'url', 'auth', 'batch', 'timeoutMs', 'maxResponseBytes', 'maxRedirects', 'retry'], where);
+      return {
+        type: 'clearinghouse', url: c.url(raw, 'url', where) ?? '', auth: checkAuth(c, raw.auth, `${where}.auth`),
+        batch: c.bool(raw, 'batch', where, true), ...httpCommon(c, raw, where), retry,
+      };
+    }
+    case 'mllp': {
+      c.unknownKeys(raw, ['type', 'host', 'port', 'tls', 'connectTimeoutMs', 'ackTimeoutMs', 'idleTimeoutMs', 'retry'], where);
+      return {
+        type: 'mllp', host: c.str(raw, 'host', where, true) ?? '', port: c.int(raw, 'port', where, 0, 1, 65535),
+        tls: c.bool(raw, 'tls', where, false),
+        connectTimeoutMs: c.int(raw, 'connectTimeoutMs', where, 10_000, 1, 600_000),
+        ackTimeoutMs: c.int(raw, 'ackTimeoutMs', where, 30_000, 1, 600_000),
+        idleTimeoutMs: c.int(raw, 'idleTimeoutMs', where, 60_000, 1, 3_600_000),
+        retry,
+      };
+    }
+    default:
+      c.bad(`${where}.type`, `must be one of fhir, mllp, clearinghouse; got "${String(raw.type)}".`);
+      return undefined;
+  }
+}
+
+function httpCommon(c: Checker, raw: Obj, where: string): Omit<HttpCommon, 'retry'> {
+  if (raw.port !== undefined && raw.type !== 'mllp') c.bad(`${where}.port`, 'belongs in the URL.');
+  return {
+    timeoutMs: c.int(raw, 'timeoutMs', where, HTTP_DEFAULTS.timeoutMs, 1, 600_000),
+    maxResponseBytes: c.int(raw, 'maxResponseBytes', where, HTTP_DEFAULTS.maxResponseBytes, 1024, 512 * 1024 * 1024),
+    maxRedirects: c.int(raw, 'maxRedirects', where, HTTP_DEFAULTS.maxRedirects, 0, 10),
+  };
+}
+
+function checkJobs(c: Checker, raw: unknown, destinations: Destinations, practiceTimezone: string): JobsConfig {
+  const out: JobsConfig = { timezone: practiceTimezone, settings: {}, claimDestination: 'clearinghouse', reminderLeadHours: 24, retentionDays: 30 };
+  for (const n of JOB_NAMES) out.settings[n] = { enabled: true };
+  if (raw === undefined) {
+    if (!('clearinghouse' in destinations)) out.settings['claim-batch'] = { enabled: false };
+    out.settings.eligibility = { enabled: false };
+    return out;
+  }
+  if (!isObj(raw)) {
+    c.bad('jobs', 'must be an object.');
+    return out;
+  }
+  c.unknownKeys(raw, ['timezone', 'claimDestination', 'eligibilityDestination', 'reminderLeadHours', 'retentionDays', ...JOB_NAMES], 'jobs');
+  const tz = c.str(raw, 'timezone', 'jobs', false);
+  if (tz !== undefined) {
+    try {
+      new Intl.DateTimeFormat('en-US', { timeZone: tz });
+      out.timezone = tz;
+    } catch {
+      c.bad('jobs.timezone', `is not an IANA timezone ("${tz}").`);
+    }
+  }
+  out.claimDestination = c.str(raw, 'claimDestination', 'jobs', false) ?? 'clearinghouse';
+  out.eligibilityDestination = c.str(raw, 'eligibilityDestination', 'jobs', false);
+  out.reminderLeadHours = c.int(raw, 'reminderLeadHours', 'jobs', 24, 1, 24 * 14);
+  out.retentionDays = c.int(raw, 'retentionDays', 'jobs', 30, 1, 3650);
+  for (const n of JOB_NAMES) {
+    const s = raw[n];
+    const where = `jobs.${n}`;
+    if (s === undefined) continue;
+    if (!isObj(s)) {
+      c.bad(where, 'must be an object ({ "enabled": true, "schedule": "0 18 * * *" }).');
+      continue;
+    }
+    c.unknownKeys(s, ['enabled', 'schedule'], where);
+    const schedule = c.str(s, 'schedule', where, false);
+    if (schedule !== undefined && !cronValidate(schedule)) c.bad(`${where}.schedule`, `is not a cron expression ("${schedule}").`);
+    out.settings[n] = { enabled: c.bool(s, 'enabled', where, true), schedule };
+  }
+  const claimOn = out.settings['claim-batch']!.enabled;
+  const ch = destinations[out.claimDestination];
+  if (claimOn && raw['claim-batch'] !== undefined && !ch) c.bad('jobs.claimDestination', `names no destination ("${out.claimDestination}").`);
+  else if (claimOn && ch && ch.type !== 'clearinghouse') c.bad('jobs.claimDestination', `must name a clearinghouse destination; "${out.claimDestination}" is ${ch.type}.`);
+  if (!ch) out.settings['claim-batch'] = { ...out.settings['claim-batch']!, enabled: false };
+  if (out.eligibilityDestination !== undefined) {
+    const d = destinations[out.eligibilityDestination];
+    if (!d) c.bad('jobs.eligibilityDestination', `names no destination ("${out.eligibilityDestination}").`);
+    else if (d.type === 'mllp') c.bad('jobs.eligibilityDestination', 'must be a fhir or clearinghouse destination (CoverageEligibilityRequest is FHIR).');
+  } else {
+    out.settings.eligibility = { ...out.settings.eligibility!, enabled: false };
+  }
+  return out;
+}
+
+/**
+ * Check and normalise `{ destinations, jobs }` from the configuration file (the whole file may be
+ * passed: other keys are ignored). Issues name the bad key; the value holds defaults filled in.
+ */
+export function parseDeliveryConfig(raw: unknown, practiceTimezone = 'America/New_York'): Result<DeliveryConfig> {
+  const c = new Checker();
+  const destinations: Destinations = {};
+  const root = isObj(raw) ? raw : {};
+  if (!isObj(raw)) c.bad('(root)', 'configuration must be an object.');
+  const ds = root.destinations;
+  if (ds !== undefined && !isObj(ds)) c.bad('destinations', 'must be an object keyed by destination name.');
+  if (isObj(ds)) {
+    for (const [name, d] of Object.entries(ds)) {
+      if (!/^[A-Za-z0-9_-]{1,64}$/.test(name)) c.bad(`destinations.${name}`, 'name must be letters, digits, - or _.');
+      const checked = checkDestination(c, d, `destinations.${name}`);
+      if (checked) destinations[name] = checked;
+    }
+  }
+  const jobs = checkJobs(c, root.jobs, destinations, practiceTimezone);
+  return { value: c.issues.length ? undefined : { destinations, jobs }, issues: c.issues };
+}
+
+/** Issues in the `destinations` and `jobs` sections (empty when they are fine). */
+export function checkDeliveryConfig(raw: unknown, practiceTimezone?: string): Issue[] {
+  return parseDeliveryConfig(raw, practiceTimezone).issues;
+}

@@ -1,0 +1,55 @@
+/**
+ * Routes an outbox item to its destination's client. Clients are built once per destination and
+ * kept (token cache, reused MLLP connection).
+ */
+import { ClearinghouseClient } from '../clients/clearinghouse.js';
+import { FhirClient } from '../clients/fhir.js';
+import { MllpClient } from '../clients/mllp.js';
+import type { OutboxItem } from '../store/outbox.js';
+import type { Destination, Destinations } from './config.js';
+import { failed, type AttemptOutcome } from './outcome.js';
+
+type Client = FhirClient | ClearinghouseClient | MllpClient;
+
+export class Dispatcher {
+  private readonly clients = new Map<string, Client>();
+
+  constructor(readonly destinations: Destinations, private readonly now: () => Date = () => new Date()) {}
+
+  destination(name: string): Destination | undefined {
+    return Object.hasOwn(this.destinations, name) ? this.destinations[name] : undefined;
+  }
+
+  /** Names of destinations whose first attempts wait for their batch job (claims). */
+  batchDestinations(): string[] {
+    return Object.entries(this.destinations).filter(([, d]) => d.type === 'clearinghouse' && d.batch).map(([n]) => n);
+  }
+
+  client(name: string): Client | undefined {
+    let c = this.clients.get(name);
+    if (c) return c;
+    const d = this.destination(name);
+    if (!d) return undefined;
+    c = d.type === 'fhir' ? new FhirClient(d, this.now) : d.type === 'clearinghouse' ? new ClearinghouseClient(d, this.now) : new MllpClient(d);
+    this.clients.set(name, c);
+    return c;
+  }
+
+  async deliver(item: OutboxItem): Promise<AttemptOutcome> {
+    const c = this.client(item.destination);
+    if (!c) return failed('CONFIG_INVALID', `no destination named "${item.destination}" in the configuration`);
+    try {
+      if (c instanceof FhirClient) return await c.deliver(item.payload);
+      if (c instanceof ClearinghouseClient) return await c.submit(item.payload, item.idempotencyKey);
+      return await c.send(item.payload);
+    } catch (e) {
+      // Clients do not throw; if one does, it is a bug: keep the item (INTERNAL is retried) and say so.
+      return failed('INTERNAL', `client error: ${(e as Error).name}`);
+    }
+  }
+
+  close(): void {
+    for (const c of this.clients.values()) if (c instanceof MllpClient) c.close();
+    this.clients.clear();
+  }
+}

@@ -1,0 +1,84 @@
+/**
+ * One pass over the outbox: lease what is due, deliver, and record each outcome. Items of one
+ * pass are sent concurrently; per-patient order holds because claimDue never leases two
+ * undelivered items of the same destination and ordering key.
+ */
+import type { Logger } from '../logging.js';
+import type { Db } from '../store/db.js';
+import { claimDue, markDead, markDelivered, scheduleRetry, type OutboxItem } from '../store/outbox.js';
+import { recordClaimAnswer, type BillingStatusOf } from './claims.js';
+import { DEFAULT_RETRY } from './config.js';
+import type { Dispatcher } from './dispatch.js';
+import { decideRetry } from './retry.js';
+
+export interface DrainContext {
+  db: Db;
+  dispatcher: Dispatcher;
+  logger?: Logger | undefined;
+  now: () => Date;
+  random?: () => number;
+  billingStatusOf?: BillingStatusOf | undefined;
+}
+
+export interface DrainOptions {
+  /** Only these destinations. */
+  destinations?: readonly string[];
+  /** Also send first attempts to batch destinations (the claim-batch job). */
+  includeBatch?: boolean;
+  limit?: number;
+}
+
+export interface DrainSummary {
+  attempted: number;
+  delivered: number;
+  retrying: number;
+  dead: number;
+}
+
+export async function drainOnce(ctx: DrainContext, opts: DrainOptions = {}): Promise<DrainSummary> {
+  const sum: DrainSummary = { attempted: 0, delivered: 0, retrying: 0, dead: 0 };
+  const batch = opts.includeBatch ? [] : ctx.dispatcher.batchDestinations();
+  // Lease again while the round delivered something: a delivered A04 releases its A08 in the
+  // same pass. A failed item is not retried within the pass, whatever its backoff.
+  for (let round = 0; round < MAX_ROUNDS; round++) {
+    const items = claimDue(ctx.db, {
+      now: ctx.now(), limit: opts.limit ?? 20, holdFirstAttempt: batch,
+      ...(opts.destinations ? { destinations: opts.destinations } : {}),
+    });
+    if (items.length === 0) break;
+    const before = sum.delivered;
+    await Promise.all(items.map((item) => deliverOne(ctx, item, sum)));
+    if (sum.delivered === before) break;
+  }
+  return sum;
+}
+
+const MAX_ROUNDS = 50;
+
+async function deliverOne(ctx: DrainContext, item: OutboxItem, sum: DrainSummary): Promise<void> {
+  sum.attempted++;
+  const outcome = await ctx.dispatcher.deliver(item);
+  const now = ctx.now();
+  const log = ctx.logger;
+  const isClaim = item.kind === 'claim';
+  if (outcome.ok) {
+    markDelivered(ctx.db, item.id, { partnerStatus: outcome.partnerStatus, partnerResponse: outcome.partnerResponse }, now);
+    if (isClaim) recordClaimAnswer(ctx.db, item, outcome, true, now, ctx.billingStatusOf);
+    sum.delivered++;
+    log?.info({ outboxId: item.id, destination: item.destination, kind: item.kind, attempt: item.attempts, partnerStatus: outcome.partnerStatus }, 'delivered');
+    return;
+  }
+  const policy = ctx.dispatcher.destination(item.destination)?.retry ?? DEFAULT_RETRY;
+  const decision = decideRetry(outcome, item.attempts, policy, now, ctx.random);
+  const rep = { errorCode: outcome.errorCode, error: outcome.error, partnerStatus: outcome.partnerStatus, partnerResponse: outcome.partnerResponse };
+  if (decision.action === 'retry') {
+    scheduleRetry(ctx.db, item.id, decision.at, rep, now);
+    sum.retrying++;
+    log?.warn({ outboxId: item.id, destination: item.destination, kind: item.kind, attempt: item.attempts, code: outcome.errorCode, error: outcome.error, nextAttemptAt: decision.at.toISOString() }, 'delivery failed, will retry');
+    return;
+  }
+  markDead(ctx.db, item.id, { ...rep, error: `${outcome.error}; ${decision.reason}` }, now);
+  if (isClaim) recordClaimAnswer(ctx.db, item, outcome, true, now, ctx.billingStatusOf);
+  sum.dead++;
+  log?.error({ outboxId: item.id, destination: item.destination, kind: item.kind, attempt: item.attempts, code: outcome.errorCode, error: outcome.error }, 'delivery dead-lettered');
+}

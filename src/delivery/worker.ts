@@ -1,0 +1,72 @@
+/**
+ * The delivery worker: drains the outbox every `pollMs`, and sleeps in between. stop() lets the
+ * pass in progress finish (its results are recorded) and closes partner connections.
+ */
+import type { Logger } from '../logging.js';
+import type { Db } from '../store/db.js';
+import type { BillingStatusOf } from './claims.js';
+import type { Destinations } from './config.js';
+import { Dispatcher } from './dispatch.js';
+import { drainOnce as drain, type DrainOptions, type DrainSummary } from './drain.js';
+
+export interface DeliveryWorkerDeps {
+  db: Db;
+  destinations: Destinations;
+  logger?: Logger;
+  now?: () => Date;
+  random?: () => number;
+  /** How often to look for due items. Default 1000 ms. */
+  pollMs?: number;
+  /** Billing's ClaimResponse -> office billing status, when billing provides one. */
+  billingStatusOf?: BillingStatusOf;
+  /** Start the polling loop (default true); false gives a worker driven by drainOnce only (tests, CLI). */
+  autoStart?: boolean;
+}
+
+export interface DeliveryWorker {
+  stop(): Promise<void>;
+  /** One pass now; resolves to the number of attempts made. */
+  drainOnce(opts?: DrainOptions): Promise<number>;
+  /** Like drainOnce, with the breakdown. */
+  drain(opts?: DrainOptions): Promise<DrainSummary>;
+  readonly dispatcher: Dispatcher;
+}
+
+export function startDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
+  const now = deps.now ?? (() => new Date());
+  const dispatcher = new Dispatcher(deps.destinations, now);
+  const ctx = { db: deps.db, dispatcher, logger: deps.logger, now, ...(deps.random ? { random: deps.random } : {}), billingStatusOf: deps.billingStatusOf };
+  let running: Promise<unknown> = Promise.resolve();
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+
+  // Passes never overlap: each waits for the one before (a job and the loop may both ask).
+  const pass = (opts?: DrainOptions): Promise<DrainSummary> => {
+    const p = running.then(() => drain(ctx, opts));
+    running = p.catch(() => undefined);
+    return p;
+  };
+
+  const loop = async (): Promise<void> => {
+    if (stopped) return;
+    try {
+      await pass();
+    } catch (e) {
+      deps.logger?.error({ err: { name: (e as Error).name, message: (e as Error).message } }, 'delivery pass failed');
+    }
+    if (!stopped) timer = setTimeout(() => void loop(), deps.pollMs ?? 1000);
+  };
+  if (deps.autoStart !== false) timer = setTimeout(() => void loop(), 0);
+
+  return {
+    dispatcher,
+    drain: pass,
+    drainOnce: async (opts) => (await pass(opts)).attempted,
+    async stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      await running;
+      dispatcher.close();
+    },
+  };
+}
