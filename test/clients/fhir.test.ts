@@ -14,14 +14,14 @@ function destination(extra: Record<string, unknown> = {}): FhirDestination {
   return r.value!.destinations.ehr as FhirDestination;
 }
 
-const registration: Bundle = {
+const registration = {
   resourceType: 'Bundle', type: 'transaction',
   entry: [
     { fullUrl: 'Patient/pat-1', resource: { resourceType: 'Patient', id: 'pat-1', identifier: [{ system: MRN, value: 'MRN-0001' }], name: [{ family: 'Testperson', given: ['Alex'] }] }, request: { method: 'PUT', url: 'Patient/pat-1' } },
     { resource: { resourceType: 'Coverage', id: 'cov-1', identifier: [{ system: 'urn:example:member', value: 'M-9' }], status: 'active', beneficiary: { reference: 'Patient/pat-1' }, payor: [{ display: 'Example Health Plan' }] }, request: { method: 'PUT', url: 'Coverage/cov-1' } },
     { resource: { resourceType: 'Basic', code: { text: 'no identifier' } } },
   ],
-};
+} as unknown as Bundle;
 
 /** A tiny FHIR server's conditional-create behaviour: create once per identifier, then report it exists. */
 function fakeEhr() {
@@ -55,7 +55,7 @@ describe('clients/fhir: transaction delivery', () => {
     expect(p!.request).to.deep.equal({ method: 'POST', url: 'Patient', ifNoneExist: `identifier=${encodeURIComponent(MRN)}|MRN-0001` });
     expect(p!.fullUrl).to.match(/^urn:uuid:[0-9a-f-]{36}$/);
     expect((p!.resource as Patient).id).to.equal(undefined);
-    expect((c!.resource as { beneficiary: { reference: string } }).beneficiary.reference).to.equal(p!.fullUrl);
+    expect((c!.resource as unknown as { beneficiary: { reference: string } }).beneficiary.reference).to.equal(p!.fullUrl);
     expect(b!.request).to.deep.equal({ method: 'POST', url: 'Basic' });
     expect(tx.issues.map((i) => i.expression?.[0])).to.deep.equal(['Bundle.entry[2].resource.identifier']);
     const upd = prepareTransaction(registration, 'conditional-update').value!.entry![0]!;
