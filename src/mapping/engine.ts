@@ -74,9 +74,11 @@ function getPath(source: Obj, path: string): unknown {
   return o;
 }
 
+/** `match` values may list alternatives separated by '|' (e.g. { "use": "home|mobile" } for PID.13). */
 function matches(v: unknown, match: Record<string, string> | undefined): boolean {
   if (!match) return true;
-  return typeof v === 'object' && v !== null && Object.entries(match).every(([k, want]) => (v as Obj)[k] === want);
+  return typeof v === 'object' && v !== null
+    && Object.entries(match).every(([k, want]) => want.split('|').includes((v as Obj)[k] as string));
 }
 
 /** Apply a segment map to one segment: HL7 -> a FHIR-shaped object. */

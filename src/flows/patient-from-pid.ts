@@ -1,0 +1,72 @@
+/**
+ * PID (+ PD1) <-> FHIR Patient through mappings/patient.json. Every vertical that carries a
+ * patient in HL7v2 (ADT, SIU, ORU, DFT) reads and writes its PID here, so the same patient
+ * always gets the same Patient id: deterministicId('Patient', system, value) of the first
+ * PID.3 identifier.
+ */
+import type { Identifier, Patient } from 'fhir/r4.js';
+import { issue, type Issue, type Result } from '../domain/issues.js';
+import type { FieldValue, Hl7Message, Hl7Segment } from '../hl7/message.js';
+import { readSegment, writeSegment } from '../mapping/engine.js';
+import { deterministicId } from '../mapping/ids.js';
+import { loadMapping, segmentMap } from '../mapping/loader.js';
+
+export interface PidContext {
+  /** IANA timezone of the practice, for PID.29 and other times without offset. */
+  timezone: string;
+}
+
+/** The stable Patient id of an identifier (system + value). */
+export function patientIdFor(identifier: Pick<Identifier, 'system' | 'value'>): string {
+  return deterministicId('Patient', identifier.system ?? '', identifier.value ?? '');
+}
+
+/**
+ * Read the message's PID (and PD1 when present) into a Patient with a deterministic id.
+ * No value when there is no PID or PID.3 holds no identifier; issues name the field (`PID.3`).
+ */
+export function patientFromPid(msg: Hl7Message, ctx: PidContext, pid: Hl7Segment | undefined = msg.segment('PID')): Result<Patient> {
+  if (!pid) return { value: undefined, issues: [issue('HL7_SEGMENT_MISSING', 'The message has no PID segment.', 'PID')] };
+  const mapping = loadMapping('patient');
+  const issues: Issue[] = [];
+  const read = readSegment(msg, pid, segmentMap(mapping, 'PID'), ctx);
+  issues.push(...read.issues);
+  const body = read.value as Partial<Patient>;
+  // PD1 belongs to this PID only when it follows it before the next PID (one patient per group).
+  const pd1 = nextInGroup(msg, pid, 'PD1');
+  if (pd1) {
+    const r = readSegment(msg, pd1, segmentMap(mapping, 'PD1'), ctx, body as Record<string, unknown>);
+    issues.push(...r.issues);
+  }
+  const first = body.identifier?.[0];
+  if (!first?.value) {
+    if (!issues.some((i) => i.expression?.includes(msg.location(pid, 3)))) {
+      issues.push(issue('MAP_MISSING', 'PID.3 holds no patient identifier.', msg.location(pid, 3)));
+    }
+    return { value: undefined, issues };
+  }
+  const patient: Patient = { resourceType: 'Patient', id: patientIdFor(first), ...body };
+  return { value: patient, issues };
+}
+
+/** The first segment `name` after `from` and before the next segment of `from`'s kind. */
+function nextInGroup(msg: Hl7Message, from: Hl7Segment, name: string): Hl7Segment | undefined {
+  const i = msg.segments.indexOf(from);
+  for (const s of msg.segments.slice(i + 1)) {
+    if (s.name === from.name) return undefined;
+    if (s.name === name) return s;
+  }
+  return undefined;
+}
+
+/** Patient -> PID fields keyed by number (PID.1 set id = 1), for `msg.add('PID', fields)`. */
+export function patientToPid(patient: Patient, ctx: PidContext): Record<number, FieldValue> {
+  const fields = writeSegment(patient as unknown as Record<string, unknown>, segmentMap(loadMapping('patient'), 'PID'), ctx);
+  return { 1: '1', ...fields };
+}
+
+/** Patient -> PD1 fields, or undefined when the Patient carries nothing PD1 maps. */
+export function patientToPd1(patient: Patient, ctx: PidContext): Record<number, FieldValue> | undefined {
+  const fields = writeSegment(patient as unknown as Record<string, unknown>, segmentMap(loadMapping('patient'), 'PD1'), ctx);
+  return Object.keys(fields).length ? fields : undefined;
+}
