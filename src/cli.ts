@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { registerConvert } from './cli/convert.js';
+import { registerValidate } from './cli/validate.js';
 import { EXIT_USAGE } from './cli/io.js';
 
 const program = new Command();
@@ -14,6 +15,7 @@ program
   .showHelpAfterError();
 
 registerConvert(program);
+registerValidate(program);
 
 try {
   await program.parseAsync(process.argv);

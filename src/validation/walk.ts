@@ -246,10 +246,10 @@ function checkBinding(v: unknown, code: string, rule: ElementRule, where: string
   const vs = rule.binding!.valueSet;
   const exp = expandValueSet(vs);
   if (!exp.ok) {
-    const k = `${stripVersion(vs)}|${where}`;
+    const k = stripVersion(vs);
     if (!ctx.notChecked.has(k)) {
       ctx.notChecked.add(k);
-      ctx.issues.push(issue('FHIR_NOT_CHECKED', `Required binding to ${stripVersion(vs)} not checked: ${exp.reason}.`, where));
+      ctx.issues.push(issue('FHIR_NOT_CHECKED', `Required binding to ${stripVersion(vs)} not checked: ${exp.reason} (reported once per value set).`, where));
     }
     return;
   }
