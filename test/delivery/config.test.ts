@@ -1,0 +1,58 @@
+import { expect } from 'chai';
+import { checkDeliveryConfig, parseDeliveryConfig } from '../../src/delivery/config.js';
+
+const where = (raw: unknown) => checkDeliveryConfig(raw).map((i) => i.expression?.[0]);
+const ok = {
+  destinations: {
+    ehr: { type: 'fhir', baseUrl: 'https://ehr.example.org/fhir/', auth: { type: 'smart-backend', tokenUrl: 'https://ehr.example.org/token', clientId: 'fd', alg: 'ES384', privateKeyFile: 'secrets/ehr.pem' } },
+    lab: { type: 'mllp', host: 'lab.example.org', port: 2575 },
+    clearinghouse: { type: 'clearinghouse', url: 'https://claims.example.com/v1/claims', auth: { type: 'bearer', token: 'x' } },
+  },
+  jobs: { timezone: 'America/Chicago', eligibilityDestination: 'ehr', 'claim-batch': { schedule: '0 18 * * 1-5' } },
+};
+
+describe('delivery/config: destinations and jobs checker', () => {
+  it('accepts a good configuration and fills in defaults', () => {
+    const r = parseDeliveryConfig(ok);
+    expect(r.issues).to.deep.equal([]);
+    const d = r.value!.destinations;
+    expect(d.ehr).to.include({ type: 'fhir', baseUrl: 'https://ehr.example.org/fhir', writeMode: 'conditional-update', timeoutMs: 15_000 });
+    expect(d.lab).to.include({ type: 'mllp', ackTimeoutMs: 30_000, tls: false });
+    expect(d.clearinghouse).to.include({ batch: true });
+    expect(r.value!.jobs).to.include({ timezone: 'America/Chicago', claimDestination: 'clearinghouse', eligibilityDestination: 'ehr', retentionDays: 30 });
+    expect(r.value!.jobs.settings['claim-batch']).to.deep.equal({ enabled: true, schedule: '0 18 * * 1-5' });
+  });
+
+  it('with no sections: no destinations, claim and eligibility jobs off', () => {
+    const r = parseDeliveryConfig({});
+    expect(r.issues).to.deep.equal([]);
+    expect(r.value!.jobs.settings['claim-batch']!.enabled).to.equal(false);
+    expect(r.value!.jobs.settings.eligibility!.enabled).to.equal(false);
+    expect(r.value!.jobs.settings.retention!.enabled).to.equal(true);
+  });
+
+  it('names the bad key', () => {
+    expect(where({ destinations: { ehr: { type: 'fhir', baseUrl: 'ftp://x' } } })).to.deep.equal(['destinations.ehr.baseUrl']);
+    expect(where({ destinations: { ehr: { type: 'fhir', baseUrl: 'http://ehr.example.org' } } })).to.deep.equal(['destinations.ehr.baseUrl']);
+    expect(where({ destinations: { ehr: { type: 'fhir' } } })).to.deep.equal(['destinations.ehr.baseUrl']);
+    expect(where({ destinations: { lab: { type: 'mllp', host: 'h', port: 70000 } } })).to.deep.equal(['destinations.lab.port']);
+    expect(where({ destinations: { x: { type: 'ftp' } } })).to.deep.equal(['destinations.x.type']);
+    expect(where({ destinations: { ehr: { type: 'fhir', baseUrl: 'https://e', timout: 5 } } })).to.deep.equal(['destinations.ehr.timout']);
+    expect(where({ destinations: { ehr: { type: 'fhir', baseUrl: 'https://e', auth: { type: 'smart-backend', tokenUrl: 'https://e/t', clientId: 'c', alg: 'HS256', privateKeyFile: 'k' } } } }))
+      .to.deep.equal(['destinations.ehr.auth.alg']);
+    expect(where({ destinations: { ehr: { type: 'fhir', baseUrl: 'https://e', auth: { type: 'smart-backend', tokenUrl: 'https://e/t', clientId: 'c' } } } }))
+      .to.deep.equal(['destinations.ehr.auth.privateKeyPem']);
+    expect(where({ destinations: { ehr: { type: 'fhir', baseUrl: 'https://e', retry: { maxAttempts: 0 } } } })).to.deep.equal(['destinations.ehr.retry.maxAttempts']);
+    expect(where({ jobs: { timezone: 'Mars/Olympus' } })).to.deep.equal(['jobs.timezone']);
+    expect(where({ jobs: { retention: { schedule: 'every day' } } })).to.deep.equal(['jobs.retention.schedule']);
+    expect(where({ jobs: { nightly: {} } })).to.deep.equal(['jobs.nightly']);
+    expect(where({ destinations: ok.destinations, jobs: { eligibilityDestination: 'lab' } })).to.deep.equal(['jobs.eligibilityDestination']);
+    expect(where({ destinations: ok.destinations, jobs: { claimDestination: 'ehr', 'claim-batch': {} } })).to.deep.equal(['jobs.claimDestination']);
+  });
+
+  it('every issue is CONFIG_INVALID and says what is wrong', () => {
+    const [i] = checkDeliveryConfig({ destinations: { ehr: { type: 'fhir', baseUrl: 'https://u:p@e' } } });
+    expect(i!.details!.coding![0]!.code).to.equal('CONFIG_INVALID');
+    expect(i!.diagnostics).to.contain('credentials');
+  });
+});
