@@ -11,13 +11,16 @@ const TM = /^(\d{2})(?:(\d{2})(?:(\d{2})(?:\.\d{1,4})?)?)?([+-]\d{4})?$/;
 const NM = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)$/;
 const SI = /^\d+$/;
 
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
 function dateParts(y: string, mo?: string, d?: string): string | undefined {
   if (mo !== undefined) {
     const m = Number(mo);
     if (m < 1 || m > 12) return `month ${mo} out of range`;
     if (d !== undefined) {
       const day = Number(d);
-      const last = new Date(Date.UTC(Number(y), m, 0)).getUTCDate();
+      const year = Number(y);
+      const last = m === 2 ? (year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28) : DAYS_IN_MONTH[m - 1]!;
       if (day < 1 || day > last) return `day ${d} out of range`;
     }
   }
@@ -36,11 +39,17 @@ function timeParts(h?: string, mi?: string, s?: string, offset?: string): string
   return undefined;
 }
 
+// Messages repeat the same timestamps (MSH-7, EVN-2, every OBX-14): remember the last good one.
+let lastGoodDTM = '';
+
 export function checkDTM(v: string): string | undefined {
+  if (v === lastGoodDTM) return undefined;
   const m = DTM.exec(v);
   if (!m) return `"${v}" is not a DTM date/time (YYYY[MM[DD[HH[MM[SS[.S]]]]]][+/-ZZZZ])`;
   const p = dateParts(m[1]!, m[2], m[3]) ?? timeParts(m[4], m[5], m[6], m[7]);
-  return p ? `"${v}" is not a valid date/time: ${p}` : undefined;
+  if (p) return `"${v}" is not a valid date/time: ${p}`;
+  lastGoodDTM = v;
+  return undefined;
 }
 
 export function checkDT(v: string): string | undefined {

@@ -15,8 +15,6 @@ export type RepetitionValue = Leaf | ComponentValue[];
 /** A field to write: one repetition, or several as `{ repeat: [...] }`. */
 export type FieldValue = RepetitionValue | { repeat: RepetitionValue[] };
 
-const SEGMENT_NAME = /^[A-Z][A-Z0-9]{2}$/;
-
 export class Hl7Segment {
   /** `fields[n]` is field n as sent (escaped); `fields[0]` is the segment name. For MSH, `fields[1]` is MSH-1 and `fields[2]` MSH-2. */
   readonly fields: string[];
@@ -242,23 +240,39 @@ function readDelimiters(first: string): Result<Delimiters> {
 export function parseHl7(text: string): Result<Hl7Message> {
   let t = text;
   if (t.charCodeAt(0) === 0xfeff) t = t.slice(1);
-  t = t.replace(/^\s+/, '');
-  if (!t.startsWith('MSH')) {
+  let start = 0;
+  while (start < t.length && isSpace(t.charCodeAt(start))) start++;
+  if (!t.startsWith('MSH', start)) {
     return { value: undefined, issues: [issue('HL7_NOT_MSH', 'An HL7v2 message must start with an MSH segment.', 'MSH')] };
   }
-  const lines = t.split(/\r\n|\r|\n/);
-  const delims = readDelimiters(lines[0]!);
+  // Segment terminators: \r (standard), \n or \r\n. Found with indexOf (memchr-fast) and the next
+  // position of each cached, so a long message is scanned once rather than per segment.
+  const n = t.length;
+  let nextCR = t.indexOf('\r', start);
+  let nextLF = t.indexOf('\n', start);
+  const lineEnd = (from: number): number => {
+    if (nextCR >= 0 && nextCR < from) nextCR = t.indexOf('\r', from);
+    if (nextLF >= 0 && nextLF < from) nextLF = t.indexOf('\n', from);
+    if (nextCR < 0) return nextLF < 0 ? n : nextLF;
+    return nextLF < 0 || nextCR < nextLF ? nextCR : nextLF;
+  };
+  const firstEnd = lineEnd(start);
+  const delims = readDelimiters(t.slice(start, firstEnd));
   if (!delims.value) return { value: undefined, issues: delims.issues };
   const d = delims.value;
   const issues: Issue[] = [];
   const segments: Hl7Segment[] = [];
-  for (let li = 0; li < lines.length; li++) {
-    const line = lines[li]!;
-    if (line.trim() === '') continue;
+  let lineNo = 0;
+  while (start < n) {
+    const end = lineEnd(start);
+    const line = t.slice(start, end);
+    start = t.charCodeAt(end) === 13 && t.charCodeAt(end + 1) === 10 ? end + 2 : end + 1;
+    lineNo++;
+    if (line.length === 0 || (isSpace(line.charCodeAt(0)) && line.trim() === '')) continue;
     const parts = line.split(d.field);
     const name = parts[0]!;
-    if (!SEGMENT_NAME.test(name)) {
-      issues.push(issue('HL7_SEGMENT_NAME', `Segment ${segments.length + 1} (line ${li + 1}) has name "${name.slice(0, 10)}", not three upper-case letters or digits.`, `segment[${segments.length + 1}]`));
+    if (!isSegmentName(name)) {
+      issues.push(issue('HL7_SEGMENT_NAME', `Segment ${segments.length + 1} (line ${lineNo}) has name "${name.slice(0, 10)}", not three upper-case letters or digits.`, `segment[${segments.length + 1}]`));
       continue;
     }
     if (name === 'MSH') {
@@ -267,12 +281,29 @@ export function parseHl7(text: string): Result<Hl7Message> {
         continue;
       }
       // parts[1] is MSH-2; MSH-1 is the separator itself.
-      segments.push(new Hl7Segment('MSH', ['MSH', d.field, ...parts.slice(1)], d));
+      parts.splice(1, 0, d.field);
+      segments.push(new Hl7Segment('MSH', parts, d));
     } else {
       segments.push(new Hl7Segment(name, parts, d));
     }
   }
   return { value: new Hl7Message(segments, d), issues };
+}
+
+function isSpace(c: number): boolean {
+  return c === 32 || c === 9 || c === 10 || c === 13 || c === 11 || c === 12;
+}
+
+/** Three characters, an upper-case letter then upper-case letters or digits (SEGMENT_NAME, without a regex on the hot path). */
+function isSegmentName(s: string): boolean {
+  if (s.length !== 3) return false;
+  const a = s.charCodeAt(0);
+  if (a < 65 || a > 90) return false;
+  for (let i = 1; i < 3; i++) {
+    const c = s.charCodeAt(i);
+    if (!((c >= 65 && c <= 90) || (c >= 48 && c <= 57))) return false;
+  }
+  return true;
 }
 
 /** True when the text looks like an HL7v2 message (after whitespace and a BOM). */

@@ -107,6 +107,15 @@ function leaf(rep: string, c: number, s: number, compSep: string, subSep: string
   return comp.split(subSep)[s - 1] ?? '';
 }
 
+/**
+ * Where an issue about a part points: the field itself for a primitive field and for TS.1, the
+ * component otherwise. Built only when there is an issue (location() scans the message); a plain
+ * function, not a closure per part, to keep the hot loop allocation-free.
+ */
+function partLocation(msg: Hl7Message, seg: Hl7Segment, f: CompiledField, part: Part): string {
+  return part.c === 0 || (part.c === 1 && f.type === 'TS') ? msg.location(seg, f.field) : msg.location(seg, f.field, part.c);
+}
+
 function checkSegment(msg: Hl7Message, seg: Hl7Segment, fields: CompiledField[], issues: Issue[]): void {
   const d = msg.delimiters;
   for (const f of fields) {
@@ -130,17 +139,15 @@ function checkSegment(msg: Hl7Message, seg: Hl7Segment, fields: CompiledField[],
         const v = leaf(rep, part.c, part.s, d.component, d.subcomponent);
         if (v === '' || v === '""') continue;
         const inRep = reps.length > 1 ? ` (repetition ${r + 1})` : '';
-        // The field itself for a primitive field and for TS.1; the component otherwise.
-        const where = part.c === 0 || (part.c === 1 && f.type === 'TS') ? msg.location(seg, f.field) : msg.location(seg, f.field, part.c);
         if (part.format) {
           const problem = part.format(v);
-          if (problem) issues.push(issue('HL7_DATATYPE', `${seg.name}-${f.field}${part.c > 0 ? '.' + part.c : ''}${inRep}: ${problem}.`, where));
+          if (problem) issues.push(issue('HL7_DATATYPE', `${seg.name}-${f.field}${part.c > 0 ? '.' + part.c : ''}${inRep}: ${problem}.`, partLocation(msg, seg, f, part)));
         } else if (part.table && !part.table.has(v)) {
           if (part.codedWithSystem) {
             const system = leaf(rep, 3, 0, d.component, d.subcomponent);
             if (system !== '' && system !== `HL7${part.tableId}`) continue;
           }
-          issues.push(issue('HL7_TABLE_VALUE', `${seg.name}-${f.field}${part.c > 0 ? '.' + part.c : ''}${inRep}: "${v}" is not in HL7 table ${part.tableId}.`, where));
+          issues.push(issue('HL7_TABLE_VALUE', `${seg.name}-${f.field}${part.c > 0 ? '.' + part.c : ''}${inRep}: "${v}" is not in HL7 table ${part.tableId}.`, partLocation(msg, seg, f, part)));
         }
       }
       if (d.escape && rep.indexOf(d.escape) >= 0) {

@@ -1,0 +1,84 @@
+/**
+ * Timing helpers: warm up, then several timed samples in batches; report the median rate.
+ * Batches keep performance.now() out of the measured work; the median keeps GC pauses and
+ * JIT tiers from one sample from deciding the figure.
+ */
+import { performance } from 'node:perf_hooks';
+
+export interface Rate {
+  /** operations per second (median of the samples) */
+  perSecond: number;
+  samples: number[];
+  iterations: number;
+}
+
+export interface MeasureOptions {
+  warmupMs?: number;
+  sampleMs?: number;
+  samples?: number;
+}
+
+/** Fast mode for smoke runs: BENCH_QUICK=1 shortens every sample. */
+const QUICK = process.env.BENCH_QUICK === '1';
+
+export function measure(fn: () => unknown, opts: MeasureOptions = {}): Rate {
+  const warmupMs = QUICK ? 30 : (opts.warmupMs ?? 200);
+  const sampleMs = QUICK ? 50 : (opts.sampleMs ?? 300);
+  const nSamples = QUICK ? 2 : (opts.samples ?? 3);
+  let sink: unknown;
+  // Warm-up, and find a batch size that takes about 5 ms.
+  let batch = 1;
+  const w0 = performance.now();
+  for (;;) {
+    const t0 = performance.now();
+    for (let i = 0; i < batch; i++) sink = fn();
+    const dt = performance.now() - t0;
+    if (performance.now() - w0 >= warmupMs && dt > 1) break;
+    if (dt < 5) batch *= 2;
+  }
+  const samples: number[] = [];
+  let iterations = 0;
+  for (let s = 0; s < nSamples; s++) {
+    let n = 0;
+    const t0 = performance.now();
+    let t = t0;
+    while (t - t0 < sampleMs) {
+      for (let i = 0; i < batch; i++) sink = fn();
+      n += batch;
+      t = performance.now();
+    }
+    samples.push((n * 1000) / (t - t0));
+    iterations += n;
+  }
+  keep(sink);
+  const sorted = [...samples].sort((a, b) => a - b);
+  return { perSecond: sorted[Math.floor(sorted.length / 2)]!, samples, iterations };
+}
+
+let kept: unknown;
+/** Keep a result reachable so the optimizer cannot drop the measured work. */
+export function keep(x: unknown): void {
+  kept = x;
+  if (kept === Symbol.for('never')) console.log(kept);
+}
+
+/** Run fn, catching errors: a peer that throws on an input gets "failed", not a crash of the run. */
+export function tryMeasure(fn: () => unknown, opts?: MeasureOptions): Rate | string {
+  try {
+    fn();
+  } catch (e) {
+    return `failed (${(e as Error).message?.slice(0, 60) ?? String(e)})`;
+  }
+  try {
+    return measure(fn, opts);
+  } catch (e) {
+    return `failed (${(e as Error).message?.slice(0, 60) ?? String(e)})`;
+  }
+}
+
+export function fmt(n: number): string {
+  if (!Number.isFinite(n)) return String(n);
+  if (n >= 100) return Math.round(n).toLocaleString('en-US');
+  if (n >= 10) return n.toFixed(1);
+  return n.toFixed(2);
+}

@@ -1,0 +1,69 @@
+/**
+ * HL7v2 benchmark items: parse, parse + read (what a mapping reads), serialize, for Frontdesk and
+ * each peer parser, on the synthetic ADT^A04, SIU^S12, ORU^R01 (25 OBX), ORU^R01 (500 OBX) and
+ * ORU^R01 with a 5 MB base64 PDF; and validateMessage on the same messages.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { measure, tryMeasure, keep, type Rate } from './harness.js';
+import { PARSERS, READS, parseAndRead } from './hl7-parsers.js';
+import { oruR01 } from './messages.js';
+import { parseHl7 } from '../src/hl7/message.js';
+import { validateMessage } from '../src/hl7/validate.js';
+
+export interface Hl7Input { id: string; label: string; reads: keyof typeof READS; text: () => string }
+
+const example = (f: string) => () => readFileSync(path.resolve('examples/hl7v2', f), 'utf8');
+
+export const HL7_INPUTS: Hl7Input[] = [
+  { id: 'adt', label: 'ADT^A04', reads: 'adt', text: example('adt-a04.hl7') },
+  { id: 'siu', label: 'SIU^S12', reads: 'siu', text: example('siu-s12.hl7') },
+  { id: 'oru25', label: 'ORU^R01 25 OBX', reads: 'oru', text: example('oru-r01.hl7') },
+  { id: 'oru500', label: 'ORU^R01 500 OBX', reads: 'oru', text: () => oruR01(500) },
+  { id: 'orupdf', label: 'ORU^R01 5 MB PDF', reads: 'oru', text: () => oruR01(5, 3_750_000) },
+];
+
+export function inputById(id: string): Hl7Input {
+  const i = HL7_INPUTS.find((x) => x.id === id);
+  if (!i) throw new Error(`unknown HL7 input ${id}`);
+  return i;
+}
+
+export type Figure = number | string;
+export interface ParserFigures { parse: Figure; parseRead: Figure; serialize: Figure; bytes: number }
+
+const rate = (r: Rate | string): Figure => (typeof r === 'string' ? r : r.perSecond);
+
+/** One parser on one message (run in its own child process so its peak RSS is its own). */
+export function runParser(inputId: string, parserName: string): ParserFigures {
+  const input = inputById(inputId);
+  const text = input.text();
+  const p = PARSERS.find((x) => x.name === parserName);
+  if (!p) throw new Error(`unknown parser ${parserName}`);
+  const big = text.length > 1_000_000;
+  const opts = big ? { warmupMs: 100, sampleMs: 400, samples: 2 } : {};
+  const parse = rate(tryMeasure(() => p.parse(text), opts));
+  const parseRead = rate(tryMeasure(() => parseAndRead(p, text, READS[input.reads]!), opts));
+  let serialize: Figure;
+  try {
+    const m = p.parse(text);
+    serialize = rate(tryMeasure(() => p.serialize(m), opts));
+  } catch (e) {
+    serialize = `failed (${(e as Error).message?.slice(0, 60)})`;
+  }
+  return { parse, parseRead, serialize, bytes: Buffer.byteLength(text) };
+}
+
+export interface ValidateFigures { validate: Figure; parseValidate: Figure; issues: number }
+
+export function runValidate(inputId: string): ValidateFigures {
+  const text = inputById(inputId).text();
+  const msg = parseHl7(text).value!;
+  const issues = validateMessage(msg).length;
+  const big = text.length > 1_000_000;
+  const opts = big ? { warmupMs: 100, sampleMs: 400, samples: 2 } : {};
+  const validate = measure(() => validateMessage(msg), opts).perSecond;
+  const parseValidate = measure(() => validateMessage(parseHl7(text).value!), opts).perSecond;
+  keep(msg);
+  return { validate, parseValidate, issues };
+}
