@@ -34,9 +34,26 @@ function decodeSequence(seq: string, d: Delimiters): string | undefined {
     case 'H': case 'N': return ''; // highlighting on/off carries no text
   }
   if (seq.length > 1 && (seq[0] === 'X' || seq[0] === 'x') && /^[0-9A-Fa-f]+$/.test(seq.slice(1)) && seq.length % 2 === 1) {
-    return Buffer.from(seq.slice(1), 'hex').toString('latin1');
+    return decodeHex(seq.slice(1));
   }
   return undefined; // .sp, .in, \Zxx\ and other sequences stay as sent
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * \Xhh..\ hex data: bytes in the message's character set. Bytes that form valid UTF-8 (the
+ * usual MSH-18 today) are read as UTF-8; anything else as ISO 8859-1, the v2 default, so no
+ * byte is lost.
+ */
+function decodeHex(hex: string): string {
+  const bytes = Buffer.from(hex, 'hex');
+  if (bytes.every((b) => b < 0x80)) return bytes.toString('latin1');
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    return bytes.toString('latin1');
+  }
 }
 
 /** Escape a leaf value so it can be placed in a message with these delimiters. */

@@ -159,6 +159,26 @@ function checkSegment(msg: Hl7Message, seg: Hl7Segment, fields: CompiledField[],
   }
 }
 
+/**
+ * OBX-5 (observation value) has the data type named in OBX-2 (value type, table 0125): check
+ * the formats we know (NM, DT, DTM/TS, TM) on every repetition.
+ */
+function checkObservationValue(msg: Hl7Message, seg: Hl7Segment, issues: Issue[]): void {
+  const raw = seg.fields[5];
+  if (raw === undefined || raw === '' || raw === '""') return;
+  const type = seg.get(2);
+  const check = type === 'TS' ? checkDTM : primitiveCheck(type);
+  if (!check || type === 'SI') return;
+  const d = msg.delimiters;
+  const reps = raw.split(d.repetition);
+  for (let r = 0; r < reps.length; r++) {
+    const v = type === 'TS' ? leaf(reps[r]!, 1, 0, d.component, d.subcomponent) : reps[r]!;
+    if (v === '' || v === '""') continue;
+    const problem = check(v);
+    if (problem) issues.push(issue('HL7_DATATYPE', `OBX-5${inRepText(reps.length, r)} (OBX-2 value type ${type}): ${problem}.`, msg.location(seg, 5)));
+  }
+}
+
 function inRepText(n: number, r: number): string {
   return n > 1 ? ` (repetition ${r + 1})` : '';
 }
@@ -189,6 +209,7 @@ export function validateMessage(msg: Hl7Message): Issue[] {
   for (const seg of msg.segments) {
     const fields = compiledFor(p, seg.name);
     if (fields) checkSegment(msg, seg, fields, issues);
+    if (seg.name === 'OBX') checkObservationValue(msg, seg, issues);
   }
   return issues;
 }
