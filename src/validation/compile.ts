@@ -5,7 +5,7 @@
  * compiled invariants). Datatype shapes are shared and built lazily, so recursive types
  * (Extension.extension, Identifier.assigner -> Reference.identifier) cost nothing up front.
  */
-import type { ElementDefinition, StructureDefinition } from 'fhir/r4.js';
+import type { ElementDefinition, ElementDefinitionType, StructureDefinition } from 'fhir/r4.js';
 import { baseDefinitions } from './definitions.js';
 import { compileConstraints, type Constraint } from './invariants.js';
 import { isPrimitiveType, primitiveRule, type PrimitiveRule } from './primitives.js';
@@ -64,6 +64,17 @@ export interface CompiledStructure {
   shape: Shape;
   /** Why parts of the definition were not compiled (slices...), reported as FHIR_NOT_CHECKED. */
   notes: string[];
+}
+
+const FHIR_TYPE_EXT = 'http://hl7.org/fhir/StructureDefinition/structuredefinition-fhir-type';
+
+function fhirTypeOf(t: ElementDefinitionType): string {
+  if (t.code.startsWith('http://hl7.org/fhirpath/System.')) {
+    const ext = t.extension?.find((x) => x.url === FHIR_TYPE_EXT);
+    const v = ext?.valueUrl ?? ext?.valueUri;
+    if (v && isPrimitiveType(v)) return v;
+  }
+  return t.code;
 }
 
 const upperFirst = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);
@@ -184,7 +195,9 @@ export function buildShapes(elements: readonly ElementDefinition[], typeOf: Type
       return rule;
     }
     for (const t of el.type ?? []) {
-      const code = t.code;
+      // Resource.id and Element.id are typed System.String with the FHIR type in an extension.
+      // Resource.id is an `id` (R4 datatypes page) though its snapshot says System.String/string.
+      const code = el.base?.path === 'Resource.id' ? 'id' : fhirTypeOf(t);
       const key = choice ? stem + upperFirst(code) : name;
       const ref: TypeRef = { code };
       if (isPrimitiveType(code)) {

@@ -22,12 +22,41 @@ export interface Constraint {
   evaluate?: Evaluator;
   /** Why it cannot be checked offline (FHIR_NOT_CHECKED). */
   notChecked?: string;
-  /** Checked by the walker itself. */
+  /** Checked by the walker itself (ele-1, ext-1). */
   native?: true;
+  /** A native implementation used instead of FHIRPath (see NATIVE_FUNCTIONS). */
+  check?: (value: unknown) => boolean;
 }
 
 /** Invariants the walker implements natively (see file comment). */
 export const NATIVE_KEYS = new Set(['ele-1', 'ext-1']);
+
+/**
+ * dom-3 (every contained resource is referenced from elsewhere in the resource, or refers to
+ * its container with '#'): the R4 expression applies `as(canonical)` to a collection, which
+ * fhirpath.js rightly rejects as a non-singleton, so it is implemented here by its definition.
+ */
+function dom3(value: unknown): boolean {
+  const res = value as { contained?: unknown };
+  if (!Array.isArray(res.contained) || res.contained.length === 0) return true;
+  const refs = new Set<string>();
+  const collect = (v: unknown, skipKey?: string): void => {
+    if (typeof v === 'string') {
+      if (v.startsWith('#')) refs.add(v);
+    } else if (Array.isArray(v)) {
+      for (const x of v) collect(x);
+    } else if (v && typeof v === 'object') {
+      for (const [k, x] of Object.entries(v)) if (k !== skipKey) collect(x);
+    }
+  };
+  collect(value);
+  return res.contained.every((c) => {
+    const id = (c as { id?: unknown })?.id;
+    return typeof id !== 'string' || refs.has(`#${id}`) || refs.has('#');
+  });
+}
+
+const NATIVE_FUNCTIONS: Record<string, (value: unknown) => boolean> = { 'dom-3': dom3 };
 
 const NEEDS_SERVER = /\b(resolve|memberOf|conformsTo|htmlChecks|subsumes|subsumedBy|expand|lookup|validateVS|validateCS|translate|hasTemplateIdOf)\s*\(/;
 
@@ -61,6 +90,7 @@ export function compileConstraints(base: string, defs: readonly ElementDefinitio
     const severity = bestPractice ? 'information' : d.severity === 'warning' ? 'warning' : 'error';
     const c: Constraint = { key: d.key, severity, human: d.human ?? d.key, expression };
     if (NATIVE_KEYS.has(d.key)) c.native = true;
+    else if (NATIVE_FUNCTIONS[d.key] && d.source?.endsWith('/DomainResource') !== false) c.check = NATIVE_FUNCTIONS[d.key]!;
     else if (!expression) c.notChecked = 'it has no FHIRPath expression';
     else if (NEEDS_SERVER.test(expression)) c.notChecked = `its expression needs a server or external data (${NEEDS_SERVER.exec(expression)![1]}())`;
     else {

@@ -208,12 +208,13 @@ function walkValue(v: unknown, rule: ElementRule, type: TypeRef, where: string, 
 }
 
 function walkNestedResource(v: Json, rule: ElementRule, where: string, ctx: WalkContext): void {
+  // Bundle entries are validated on their own, against their own profile (see index.ts).
+  if (ctx.skipEntryResources && rule.path === 'Bundle.entry.resource') return;
   const rt = v.resourceType;
   if (typeof rt !== 'string') {
     ctx.issues.push(issue('FHIR_RESOURCE_TYPE', 'A nested resource needs a resourceType.', `${where}.resourceType`));
     return;
   }
-  if (ctx.skipEntryResources && rule.path === 'Bundle.entry.resource') return;
   const structure = ctx.structureFor(rt);
   if (!structure) {
     ctx.issues.push(issue('FHIR_RESOURCE_TYPE', `"${rt}" is not an R4 resource type.`, `${where}.resourceType`));
@@ -313,6 +314,10 @@ function checkReference(v: Json, type: TypeRef, where: string, ctx: WalkContext)
 function evaluateConstraints(constraints: readonly Constraint[], value: unknown, where: string, ctx: WalkContext): void {
   for (const c of constraints) {
     if (c.native) continue;
+    if (c.check) {
+      if (!c.check(value)) ctx.issues.push(issue('FHIR_INVARIANT', `${c.key}: ${c.human}`, where, c.severity));
+      continue;
+    }
     if (c.notChecked) {
       ctx.issues.push(issue('FHIR_NOT_CHECKED', `${c.key} not checked: ${c.notChecked}. (${c.human})`, where));
       continue;
@@ -321,7 +326,10 @@ function evaluateConstraints(constraints: readonly Constraint[], value: unknown,
     try {
       result = c.evaluate!(value, { resource: ctx.resource, rootResource: ctx.rootResource, ucum: UCUM });
     } catch (e) {
-      ctx.issues.push(issue('FHIR_INVARIANT', `${c.key} could not be evaluated on this data (${(e as Error).message}): ${c.human}`, where, c.severity));
+      // Usually malformed data already reported (a time without offset compared to one with):
+      // then a warning, so the root cause stays the only error. Otherwise it counts as failed.
+      const cascade = ctx.issues.some((i) => i.severity === 'error');
+      ctx.issues.push(issue('FHIR_INVARIANT', `${c.key} could not be evaluated on this data (${clip(String((e as Error)?.message ?? e))}): ${c.human}`, where, cascade ? 'warning' : c.severity));
       continue;
     }
     if (!(result.length === 1 && result[0] === true)) {

