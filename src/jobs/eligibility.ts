@@ -1,0 +1,81 @@
+/**
+ * Eligibility for tomorrow: for each booked appointment tomorrow (the practice's calendar day),
+ * a CoverageEligibilityRequest (purpose benefits + validation, serviced tomorrow) for the
+ * patient's first active Coverage, delivered to the configured endpoint with the Patient, Coverage
+ * and provider it references. One request per appointment and day (idempotency key), so running
+ * the job twice queues nothing new.
+ */
+import type { Appointment, Bundle, CoverageEligibilityRequest, FhirResource, Patient, Practitioner } from 'fhir/r4.js';
+import { uuidFor } from '../clients/fhir-transaction.js';
+import { enqueue, getOutboxItemByKey } from '../store/outbox.js';
+import type { JobDeps, JobSummary } from './context.js';
+import { appointments, coveragesOf, participantRef, resolve } from './resources.js';
+import { addDays, localDate } from './time.js';
+import { withWorker } from './with-worker.js';
+
+export const ELIGIBILITY_ID_SYSTEM = 'https://frontdesk.example.org/fhir/eligibility-request';
+/** Appointment statuses worth checking coverage for (FHIR appointmentstatus). */
+const CHECK_STATUSES = new Set<Appointment['status']>(['booked', 'pending', 'proposed', 'arrived', 'checked-in']);
+
+export function appointmentsOn(all: Appointment[], date: string, timeZone: string): Appointment[] {
+  return all.filter((a) => a.start && CHECK_STATUSES.has(a.status) && localDate(new Date(a.start), timeZone) === date);
+}
+
+export function buildEligibilityBundle(a: Appointment, patient: Patient, coverage: FhirResource & { resourceType: 'Coverage' }, provider: Practitioner | undefined, date: string, now: Date): Bundle {
+  const urn = (r: { resourceType: string; id?: string | undefined }) => `urn:uuid:${uuidFor(`${r.resourceType}/${r.id}`)}`;
+  const key = `${a.id}-${date}`;
+  const request: CoverageEligibilityRequest = {
+    resourceType: 'CoverageEligibilityRequest',
+    id: `cer-${uuidFor(key).slice(0, 18)}`,
+    identifier: [{ system: ELIGIBILITY_ID_SYSTEM, value: key }],
+    status: 'active',
+    purpose: ['benefits', 'validation'],
+    patient: { reference: urn(patient) },
+    servicedDate: date,
+    created: now.toISOString(),
+    insurer: coverage.payor[0] ?? { display: 'unknown' },
+    ...(provider ? { provider: { reference: urn(provider) } } : {}),
+    insurance: [{ focal: true, coverage: { reference: urn(coverage) } }],
+  };
+  const patientCopy = structuredClone(patient);
+  const coverageCopy = structuredClone(coverage);
+  coverageCopy.beneficiary = { reference: urn(patient) };
+  if (coverageCopy.subscriber?.reference === `Patient/${patient.id}`) coverageCopy.subscriber = { reference: urn(patient) };
+  const entry: Bundle['entry'] = [
+    { fullUrl: urn(request), resource: request },
+    { fullUrl: urn(patient), resource: patientCopy },
+    { fullUrl: urn(coverage), resource: coverageCopy },
+  ];
+  if (provider) entry.push({ fullUrl: urn(provider), resource: structuredClone(provider) });
+  return { resourceType: 'Bundle', type: 'collection', entry };
+}
+
+export async function runEligibility(deps: JobDeps): Promise<JobSummary> {
+  const now = (deps.now ?? (() => new Date()))();
+  const dest = deps.config.jobs.eligibilityDestination;
+  if (!dest || !deps.config.destinations[dest]) return { skipped: 'no eligibility destination configured (jobs.eligibilityDestination)' };
+  const tz = deps.config.jobs.timezone;
+  const tomorrow = addDays(localDate(now, tz), 1);
+  let queued = 0;
+  const noCoverage: string[] = [];
+  for (const a of appointmentsOn(appointments(deps.db), tomorrow, tz)) {
+    const patientRef = participantRef(a, 'Patient');
+    const patient = resolve<Patient>(deps.db, patientRef);
+    const coverage = patient && patientRef ? coveragesOf(deps.db, patientRef)[0] : undefined;
+    if (!patient || !coverage) {
+      noCoverage.push(`Appointment/${a.id}`);
+      continue;
+    }
+    const provider = resolve<Practitioner>(deps.db, participantRef(a, 'Practitioner'));
+    const bundle = buildEligibilityBundle(a, patient, coverage, provider, tomorrow, now);
+    const idempotencyKey = `eligibility:${a.id}:${tomorrow}`;
+    if (getOutboxItemByKey(deps.db, idempotencyKey)) continue;
+    enqueue(deps.db, {
+      destination: dest, kind: 'eligibility', payload: JSON.stringify(bundle), contentType: 'application/fhir+json',
+      idempotencyKey, orderingKey: patientRef!,
+    }, now);
+    queued++;
+  }
+  const sent = await withWorker(deps, (w) => w.drain({ destinations: [dest] }));
+  return { date: tomorrow, queued, ...sent, ...(noCoverage.length ? { noCoverage } : {}) };
+}

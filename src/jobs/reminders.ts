@@ -1,0 +1,95 @@
+/**
+ * Appointment reminders: for every booked appointment starting within the lead time, one hand-off
+ * record (table `reminders`) for the office's text or email tool: when (in the practice's
+ * timezone), where, with whom, and how to reach the patient. The tool sends; we only hand off.
+ * A reminder whose appointment was cancelled since is marked cancelled.
+ */
+import type { Appointment, ContactPoint, Location, Patient, Practitioner } from 'fhir/r4.js';
+import type { Db } from '../store/db.js';
+import type { JobDeps, JobSummary } from './context.js';
+import { appointments, locationText, participantRef, patientName, practitionerName, resolve } from './resources.js';
+import { localDateTimeText } from './time.js';
+
+export interface ReminderRecord {
+  appointmentId: string;
+  patientRef: string | null;
+  patientName: string | null;
+  contact: string | null;
+  startsAt: string;
+  place: string | null;
+  provider: string | null;
+  message: string;
+  state: 'ready' | 'handed-off' | 'cancelled';
+  createdAt: string;
+}
+
+/** How to reach the patient: a mobile number first (texts), then any phone, then email. */
+function contactOf(p: Patient | undefined): string | undefined {
+  const t: ContactPoint[] = (p?.telecom ?? []).filter((c) => c.value && c.use !== 'old');
+  const pick = t.find((c) => (c.system === 'sms' || c.system === 'phone') && c.use === 'mobile')
+    ?? t.find((c) => c.system === 'sms' || c.system === 'phone') ?? t.find((c) => c.system === 'email');
+  return pick ? `${pick.system}:${pick.value}` : undefined;
+}
+
+export function buildReminder(db: Db, a: Appointment, timeZone: string, practiceName: string | undefined, now: Date): ReminderRecord {
+  const patientRef = participantRef(a, 'Patient');
+  const patient = resolve<Patient>(db, patientRef);
+  const provider = practitionerName(resolve<Practitioner>(db, participantRef(a, 'Practitioner')))
+    ?? a.participant.find((p) => p.actor?.reference?.startsWith('Practitioner/'))?.actor?.display;
+  const place = locationText(resolve<Location>(db, participantRef(a, 'Location')))
+    ?? a.participant.find((p) => p.actor?.reference?.startsWith('Location/'))?.actor?.display;
+  const when = localDateTimeText(new Date(a.start!), timeZone);
+  const who = patientName(patient);
+  const message = [
+    `${who ? `Hello ${who}, this` : 'This'} is a reminder of your appointment on ${when}`,
+    provider ? ` with ${provider}` : '',
+    place ? ` at ${place}` : '',
+    practiceName ? `. ${practiceName}` : '',
+    '.',
+  ].join('');
+  return {
+    appointmentId: a.id!, patientRef: patientRef ?? null, patientName: who ?? null, contact: contactOf(patient) ?? null,
+    startsAt: new Date(a.start!).toISOString(), place: place ?? null, provider: provider ?? null, message, state: 'ready', createdAt: now.toISOString(),
+  };
+}
+
+export async function runReminders(deps: JobDeps): Promise<JobSummary> {
+  const now = (deps.now ?? (() => new Date()))();
+  const until = new Date(now.getTime() + deps.config.jobs.reminderLeadHours * 3_600_000);
+  const insert = deps.db.prepare(
+    `INSERT INTO reminders (appointment_id, patient_ref, patient_name, contact, starts_at, place, provider, message, state, created_at)
+     VALUES (@appointmentId, @patientRef, @patientName, @contact, @startsAt, @place, @provider, @message, @state, @createdAt)
+     ON CONFLICT (appointment_id) DO NOTHING`,
+  );
+  const cancel = deps.db.prepare(`UPDATE reminders SET state = 'cancelled' WHERE appointment_id = ? AND state = 'ready'`);
+  let created = 0;
+  let cancelled = 0;
+  for (const a of appointments(deps.db)) {
+    if (!a.id || !a.start) continue;
+    if (a.status === 'cancelled' || a.status === 'noshow' || a.status === 'entered-in-error') {
+      cancelled += cancel.run(a.id).changes;
+      continue;
+    }
+    if (a.status !== 'booked') continue;
+    const start = new Date(a.start);
+    if (start <= now || start > until) continue;
+    created += insert.run(buildReminder(deps.db, a, deps.config.jobs.timezone, deps.practiceName, now)).changes;
+  }
+  return { created, cancelled };
+}
+
+export function listReminders(db: Db, state?: ReminderRecord['state']): ReminderRecord[] {
+  const rows = (state
+    ? db.prepare('SELECT * FROM reminders WHERE state = ? ORDER BY starts_at').all(state)
+    : db.prepare('SELECT * FROM reminders ORDER BY starts_at').all()) as Array<Record<string, string | null>>;
+  return rows.map((r) => ({
+    appointmentId: r.appointment_id!, patientRef: r.patient_ref ?? null, patientName: r.patient_name ?? null, contact: r.contact ?? null,
+    startsAt: r.starts_at!, place: r.place ?? null, provider: r.provider ?? null, message: r.message!, state: r.state as ReminderRecord['state'], createdAt: r.created_at!,
+  }));
+}
+
+/** The office tool took these reminders. */
+export function markHandedOff(db: Db, appointmentIds: readonly string[]): number {
+  const st = db.prepare(`UPDATE reminders SET state = 'handed-off' WHERE appointment_id = ? AND state = 'ready'`);
+  return db.transaction(() => appointmentIds.reduce((n, id) => n + st.run(id).changes, 0))();
+}
