@@ -38,6 +38,8 @@ export function patientFromPid(msg: Hl7Message, ctx: PidContext, pid: Hl7Segment
     const r = readSegment(msg, pd1, segmentMap(mapping, 'PD1'), ctx, body as Record<string, unknown>);
     issues.push(...r.issues);
   }
+  if (body.identifier) body.identifier = withSystems(body.identifier, msg.location(pid, 3), issues);
+  if (!body.identifier?.length) delete body.identifier;
   const first = body.identifier?.[0];
   if (!first?.value) {
     if (!issues.some((i) => i.expression?.includes(msg.location(pid, 3)))) {
@@ -47,6 +49,30 @@ export function patientFromPid(msg: Hl7Message, ctx: PidContext, pid: Hl7Segment
   }
   const patient: Patient = { resourceType: 'Patient', id: patientIdFor(first), ...body };
   return { value: patient, issues };
+}
+
+export const PRACTICE_MRN_SYSTEM = 'http://frontdesk.example.org/fhir/sid/mrn';
+const US_SSN = 'http://hl7.org/fhir/sid/us-ssn';
+
+/**
+ * Identifiers without an assigning authority (CX.4) have no system, which fd-patient forbids.
+ * The first is the sender's MRN: read as the practice MRN (information issue). An SS-typed one
+ * is a US SSN. Any other is left out with a warning naming the field.
+ */
+export function withSystems(ids: Identifier[], where: string, issues: Issue[]): Identifier[] {
+  const out: Identifier[] = [];
+  ids.forEach((id, i) => {
+    if (id.system) { out.push(id); return; }
+    const type = id.type?.coding?.[0]?.code;
+    if (type === 'SS') { out.push({ ...id, system: US_SSN }); return; }
+    if (i === 0) {
+      issues.push(issue('MAP_INFO', `${where} repetition 1 has no assigning authority (CX.4); read as the practice MRN (${PRACTICE_MRN_SYSTEM}).`, where));
+      out.push({ ...id, system: PRACTICE_MRN_SYSTEM });
+      return;
+    }
+    issues.push(issue('MAP_MISSING', `${where} repetition ${i + 1} ("${id.value}") has no assigning authority (CX.4) and no known type; left out of Patient.identifier.`, where, 'warning'));
+  });
+  return out;
 }
 
 /** The first segment `name` after `from` and before the next segment of `from`'s kind. */

@@ -31,7 +31,17 @@ export const CWE_OPT: DatatypeTransform = {
       issues: [issue('MAP_UNKNOWN_CODE', `"${comp(rep, 1)}" is not a known code of table ${ctx.table}; kept as text.`, ctx.where, 'warning')],
     };
   },
-  fromFhir: (v, ctx) => CWE.fromFhir(v, ctx),
+  /** With a table, only a coding in the table's FHIR system is written (Patient.contact.relationship mixes 0063 and 0131). */
+  fromFhir(v, ctx) {
+    const cc = v as CodeableConcept;
+    if (!cc) return undefined;
+    const system = ctx.table ? codeTable(ctx.table)?.fhirSystem : undefined;
+    if (system && cc.coding?.length) {
+      const hit = cc.coding.find((c) => c.system === system);
+      return hit ? CWE.fromFhir({ coding: [hit], ...(cc.text ? { text: cc.text } : {}) }, ctx) : undefined;
+    }
+    return CWE.fromFhir(v, ctx);
+  },
 };
 
 export const US_CORE_RACE = 'http://hl7.org/fhir/us/core/StructureDefinition/us-core-race';

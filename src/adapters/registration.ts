@@ -1,0 +1,118 @@
+/**
+ * Codec: office registration record <-> FHIR Patient + Coverage(s) (+ RelatedPerson for a
+ * subscriber who is not the patient, + Organization per payer). Both directions validate:
+ * the record against profiles/office/registration.schema.json, the resources against the
+ * Frontdesk profiles (fd-patient, fd-coverage; base R4 for RelatedPerson and Organization).
+ */
+import type { Bundle, BundleEntry, Coverage, FhirResource, Organization, Patient, RelatedPerson } from 'fhir/r4.js';
+import { hasErrors, issue, type Issue, type Result } from '../domain/issues.js';
+import { validateOfficeRecord, validateResource } from '../validation/index.js';
+import { coverageFromFhir, coverageToFhir } from './coverage.js';
+import { patientFromFhir, patientToFhir } from './patient.js';
+import type { RegistrationRecord } from './registration-record.js';
+
+export type { RegistrationRecord, InsurancePolicy, MergeInstruction } from './registration-record.js';
+export { PRACTICE_MRN_SYSTEM } from './registration-record.js';
+export { patientIdOf } from './patient.js';
+
+export interface RegistrationResources {
+  patient: Patient;
+  coverages: Coverage[];
+  relatedPersons: RelatedPerson[];
+  organizations: Organization[];
+}
+
+const PROFILE: Record<string, string | undefined> = { Patient: 'fd-patient', Coverage: 'fd-coverage' };
+
+/** Validate each resource against its Frontdesk profile; issues are placed at `Type/id`-less FHIRPaths (`Coverage[1].payor`). */
+export function validateRegistrationResources(r: RegistrationResources): Issue[] {
+  const out: Issue[] = [];
+  const check = (res: FhirResource, prefix: string) => {
+    const found = validateResource(res, PROFILE[res.resourceType] ? { profile: PROFILE[res.resourceType]! } : {});
+    const rt = res.resourceType;
+    // Validator expressions start with the resource type (`Coverage.payor`); name the instance (`Coverage[1].payor`).
+    out.push(...found.map((i) => ({ ...i, expression: (i.expression ?? [rt]).map((e) => (e.startsWith(rt) ? prefix + e.slice(rt.length) : `${prefix}.${e}`)) })));
+  };
+  check(r.patient, 'Patient');
+  r.coverages.forEach((c, i) => check(c, r.coverages.length > 1 ? `Coverage[${i}]` : 'Coverage'));
+  r.relatedPersons.forEach((p, i) => check(p, r.relatedPersons.length > 1 ? `RelatedPerson[${i}]` : 'RelatedPerson'));
+  r.organizations.forEach((o, i) => check(o, r.organizations.length > 1 ? `Organization[${i}]` : 'Organization'));
+  return out;
+}
+
+/** Office registration record -> FHIR resources (validated). No value when the record or the output has errors. */
+export function registrationToFhir(record: RegistrationRecord): Result<RegistrationResources> {
+  const schemaIssues = validateOfficeRecord(record);
+  if (hasErrors(schemaIssues)) return { value: undefined, issues: schemaIssues };
+  const patient = patientToFhir(record);
+  const coverages: Coverage[] = [];
+  const relatedPersons: RelatedPerson[] = [];
+  const organizations: Organization[] = [];
+  const seen = new Set<string>();
+  for (const policy of [...(record.insurance ?? [])].sort((a, b) => a.order - b.order)) {
+    const { coverage, payer, subscriber } = coverageToFhir(policy, patient.id!);
+    coverages.push(coverage);
+    if (!seen.has(`Organization/${payer.id}`)) { seen.add(`Organization/${payer.id}`); organizations.push(payer); }
+    if (subscriber && !seen.has(`RelatedPerson/${subscriber.id}`)) { seen.add(`RelatedPerson/${subscriber.id}`); relatedPersons.push(subscriber); }
+  }
+  const value = { patient, coverages, relatedPersons, organizations };
+  const issues = [...schemaIssues, ...validateRegistrationResources(value)];
+  return hasErrors(issues) ? { value: undefined, issues } : { value, issues };
+}
+
+export interface RegistrationFhirInput {
+  patient: Patient;
+  coverages?: Coverage[];
+  relatedPersons?: RelatedPerson[];
+  organizations?: Organization[];
+}
+
+/** FHIR resources -> office registration record (checked against its schema). */
+export function registrationFromFhir(input: RegistrationFhirInput): Result<RegistrationRecord> {
+  const issues: Issue[] = [];
+  const p = patientFromFhir(input.patient);
+  issues.push(...p.issues);
+  const byId = <T extends { id?: string }>(list: T[] | undefined) => (id: string) => list?.find((x) => x.id === id);
+  const find = { organization: byId(input.organizations), relatedPerson: byId(input.relatedPersons), patient: byId([input.patient]) };
+  const coverages = (input.coverages ?? []).filter((c) => c.status !== 'cancelled' && c.status !== 'entered-in-error');
+  const insurance = coverages.map((c, i) => coverageFromFhir(c, i, find, coverages.length > 1 ? `Coverage[${i}]` : 'Coverage'));
+  for (const r of insurance) issues.push(...r.issues);
+  if (!p.value || hasErrors(issues)) return { value: undefined, issues };
+  const record: RegistrationRecord = { ...p.value } as RegistrationRecord;
+  const policies = insurance.map((r) => r.value!).sort((a, b) => a.order - b.order);
+  if (policies.length) record.insurance = policies;
+  const schema = validateOfficeRecord(record);
+  issues.push(...schema);
+  return hasErrors(schema) ? { value: undefined, issues } : { value: record, issues };
+}
+
+/** All resources as a transaction Bundle of PUTs to their deterministic ids (Patient first). */
+export function registrationBundle(r: RegistrationResources, extra: FhirResource[] = []): Bundle {
+  const entry = (res: FhirResource): BundleEntry => ({
+    fullUrl: `${res.resourceType}/${res.id}`,
+    resource: res,
+    request: { method: 'PUT', url: `${res.resourceType}/${res.id}` },
+  });
+  return {
+    resourceType: 'Bundle',
+    type: 'transaction',
+    entry: [r.patient, ...extra, ...r.organizations, ...r.relatedPersons, ...r.coverages].map(entry),
+  };
+}
+
+/** Pick the registration resources out of a Bundle (or a single Patient/Coverage). */
+export function resourcesFromFhir(res: FhirResource): Result<RegistrationFhirInput> {
+  const list: FhirResource[] = res.resourceType === 'Bundle' ? ((res as Bundle).entry ?? []).map((e) => e.resource).filter((x): x is FhirResource => !!x) : [res];
+  const patients = list.filter((x): x is Patient => x.resourceType === 'Patient');
+  const patient = patients.find((x) => x.active !== false) ?? patients[0];
+  if (!patient) return { value: undefined, issues: [issue('MAP_MISSING', 'The input holds no Patient.', res.resourceType === 'Bundle' ? 'Bundle.entry' : res.resourceType)] };
+  return {
+    value: {
+      patient,
+      coverages: list.filter((x): x is Coverage => x.resourceType === 'Coverage'),
+      relatedPersons: list.filter((x): x is RelatedPerson => x.resourceType === 'RelatedPerson'),
+      organizations: list.filter((x): x is Organization => x.resourceType === 'Organization'),
+    },
+    issues: [],
+  };
+}
