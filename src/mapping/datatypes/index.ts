@@ -3,12 +3,14 @@ import { CWE } from './coded.js';
 import { CX, EI } from './identifiers.js';
 import { XAD, XCN, XPN, XTN } from './people.js';
 import { DT, DTM, ID, NM, ST } from './primitives.js';
+import { REGISTRATION_DATATYPES } from './registration.js';
 import type { DatatypeTransform } from './types.js';
 
 export const DATATYPES: Record<string, DatatypeTransform> = {
   ST, TX: ST, FT: ST, SI: ST, NM, DT, DTM, TS: DTM, ID, IS: ID,
   CX, EI, XPN, XAD, XTN, XCN,
   CWE, CE: CWE, CNE: CWE,
+  ...REGISTRATION_DATATYPES,
 };
 
 export type { DatatypeTransform, TransformContext, Rep } from './types.js';
