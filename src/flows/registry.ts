@@ -3,11 +3,14 @@
  * (one import line and one list entry each).
  */
 import type { Converter, InboundHl7Flow } from './types.js';
+import { oruConverter, oruFlow } from './oru/index.js';
 
 export const converters: Converter[] = [
+  oruConverter,
 ];
 
 export const inboundFlows: InboundHl7Flow[] = [
+  oruFlow,
 ];
 
 /** The flow for a message type such as 'ADT^A04' (exact match first, then 'ADT^*'). */

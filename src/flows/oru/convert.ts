@@ -1,0 +1,199 @@
+/**
+ * ORU^R01 -> a FHIR transaction Bundle (Patient as a conditional create by identifier; Specimens,
+ * Observations and DiagnosticReports as PUTs to deterministic ids) plus one results-inbox record
+ * per report. Every resource is validated against its profile; a problem found there is reported
+ * at the HL7 field it came from (`OBX[3].5`) as well as at its FHIRPath, ready for the ACK's ERR.
+ * A result is never dropped silently: a value that cannot be read leaves the Observation with a
+ * dataAbsentReason and an error naming the field.
+ */
+import type { Bundle, BundleEntry, DiagnosticReport, FhirResource, Observation, Patient, Reference, Specimen } from 'fhir/r4.js';
+import { issue, prefixIssues, type Issue, type Result } from '../../domain/issues.js';
+import type { Hl7Message, Hl7Segment } from '../../hl7/message.js';
+import { inboxItemFromFhir, type ResultsInboxItem } from '../../adapters/results-inbox.js';
+import { validateOfficeRecord, validateResource } from '../../validation/index.js';
+import { patientFromPid } from '../patient-from-pid.js';
+import type { FlowContext, FlowOutput } from '../types.js';
+import { groupOru, type OrderGroup } from './groups.js';
+import { urnFor } from './ids.js';
+import { hl7LocationOf } from './locations.js';
+import { buildObservation, obxIdentity } from './observation.js';
+import { buildReport, deriveReportStatus } from './report.js';
+import { specimenFromObr15, specimenFromSpm } from './specimen.js';
+
+/** Which segment an entry came from, to place its validation issues at an HL7 field. */
+interface EntrySource { seg?: Hl7Segment; }
+
+/** Statuses that say a result is verified; a later preliminary must not replace them. */
+const SETTLED = new Set(['final', 'amended', 'corrected', 'appended']);
+const UNSETTLED = new Set(['registered', 'partial', 'preliminary']);
+
+export interface OruConversion extends FlowOutput {
+  office: ResultsInboxItem[] & Array<Record<string, unknown>>;
+}
+
+export function convertOru(msg: Hl7Message, ctx: FlowContext): Result<OruConversion> {
+  const issues: Issue[] = [];
+  const grouped = groupOru(msg);
+  issues.push(...grouped.issues);
+  const entries: BundleEntry[] = [];
+  const sources: EntrySource[] = [];
+  const office: ResultsInboxItem[] = [];
+  const add = (resource: FhirResource, request: BundleEntry['request'], seg?: Hl7Segment): void => {
+    entries.push({ fullUrl: urnFor(`${resource.resourceType}/${resource.id}`), resource, request });
+    sources.push(seg ? { seg } : {});
+  };
+  const put = (r: FhirResource, seg?: Hl7Segment) => add(r, { method: 'PUT', url: `${r.resourceType}/${r.id}` }, seg);
+  // Several orders may name the same specimen (SPM-2): one Specimen entry, referenced by each report.
+  const specimensSeen = new Set<string>();
+
+  if (grouped.value.patients.every((p) => p.orders.length === 0)) {
+    issues.push(issue('HL7_SEGMENT_MISSING', 'The ORU^R01 has no OBR: there is no report to convert.', 'OBR'));
+  }
+
+  for (const group of grouped.value.patients) {
+    let patient: Patient | undefined;
+    let subject: Reference | undefined;
+    if (group.pid) {
+      const p = patientFromPid(msg, { timezone: ctx.timezone }, group.pid);
+      issues.push(...p.issues);
+      patient = p.value;
+    } else {
+      issues.push(issue('HL7_SEGMENT_MISSING', 'The results have no PID: they cannot be filed for a patient.', 'PID'));
+    }
+    if (patient) {
+      const ident = patient.identifier![0]!;
+      // Conditional create: the lab's PID must never overwrite the patient the office registered.
+      add(patient, { method: 'POST', url: 'Patient', ifNoneExist: `identifier=${ident.system ? `${ident.system}|` : ''}${ident.value}` }, group.pid);
+      subject = { reference: urnFor(`Patient/${patient.id}`) };
+    }
+    for (const order of group.orders) {
+      const r = convertOrder(msg, order, subject, ctx);
+      issues.push(...r.issues);
+      for (const s of r.specimens) {
+        if (specimensSeen.has(s.resource.id!)) continue;
+        specimensSeen.add(s.resource.id!);
+        put(s.resource, s.seg);
+      }
+      for (const o of r.observations) put(o.resource, o.seg);
+      if (r.report) put(r.report, order.obr);
+      if (r.report) {
+        office.push(inboxItemFromFhir({
+          report: r.report,
+          observations: r.allObservations,
+          ...(patient ? { patient } : {}),
+          ...(r.orderingProvider ? { orderingProvider: r.orderingProvider } : {}),
+        }));
+      }
+    }
+  }
+
+  const bundle: Bundle = { resourceType: 'Bundle', type: 'transaction', entry: entries };
+  issues.push(...locateValidationIssues(msg, validateResource(bundle), entries, sources));
+  office.forEach((rec, i) => issues.push(...prefixIssues(validateOfficeRecord(rec as unknown as Record<string, unknown>), `office[${i}]`)));
+  return { value: { bundle, office: office as OruConversion['office'] }, issues };
+}
+
+interface OrderResult {
+  report?: DiagnosticReport;
+  orderingProvider?: Reference;
+  specimens: Array<{ resource: Specimen; seg?: Hl7Segment }>;
+  /** Observations to write (a stale preliminary after a stored final is left out, with a warning). */
+  observations: Array<{ resource: Observation; seg: Hl7Segment }>;
+  /** Every Observation of the report as it stands after this message (for the inbox summary). */
+  allObservations: Observation[];
+  issues: Issue[];
+}
+
+function convertOrder(msg: Hl7Message, order: OrderGroup, subject: Reference | undefined, ctx: FlowContext): OrderResult {
+  const issues: Issue[] = [];
+  const out: OrderResult = { specimens: [], observations: [], allObservations: [], issues };
+  const draft = buildReport(msg, order, subject, ctx.timezone);
+  issues.push(...draft.issues);
+  const { report, key } = draft.value;
+  if (draft.value.orderingProvider) out.orderingProvider = draft.value.orderingProvider;
+
+  // Specimens: SPM groups, else OBR-15 for pre-2.5 messages.
+  const specimenRef = new Map<unknown, Reference>();
+  for (const g of order.specimens) {
+    const s = specimenFromSpm(msg, g.spm, key, g.position, subject, ctx.timezone);
+    issues.push(...s.issues);
+    out.specimens.push({ resource: s.value, seg: g.spm });
+    specimenRef.set(g, { reference: `Specimen/${s.value.id}` });
+  }
+  if (!order.specimens.length) {
+    const s = specimenFromObr15(msg, order.obr, key, subject, report.effectiveDateTime);
+    if (s) {
+      out.specimens.push({ resource: s, seg: order.obr });
+      specimenRef.set(undefined, { reference: `Specimen/${s.id}` });
+    }
+  }
+  const defaultSpecimen = [...specimenRef.values()][0];
+
+  const seen = new Map<string, number>();
+  const presentedForm: NonNullable<DiagnosticReport['presentedForm']> = [];
+  for (const g of order.observations) {
+    const identity = obxIdentity(g);
+    const occurrence = (seen.get(identity) ?? 0) + 1;
+    seen.set(identity, occurrence);
+    const specimen = (g.specimen && specimenRef.get(g.specimen)) ?? defaultSpecimen;
+    const b = buildObservation(msg, g, {
+      key, timezone: ctx.timezone, occurrence,
+      ...(subject ? { subject } : {}),
+      ...(draft.value.effective ? { effective: draft.value.effective } : {}),
+      ...(report.issued ? { issued: report.issued } : {}),
+      ...(specimen ? { specimen } : {}),
+    });
+    issues.push(...b.issues);
+    if (b.value.attachment) presentedForm.push(b.value.attachment);
+    const obs = b.value.observation;
+    if (!obs) continue;
+    const stored = ctx.lookup.get('Observation', obs.id!) as Observation | undefined;
+    if (stored && SETTLED.has(stored.status) && UNSETTLED.has(obs.status)) {
+      // A preliminary that arrives after the final (queues, retries) must not undo it.
+      issues.push(issue('MAP_CONFLICT', `${msg.location(g.obx, 11)} says ${obs.status}, but this result is already ${stored.status}: the stored result is kept.`, msg.location(g.obx, 11), 'warning'));
+      out.allObservations.push(stored);
+    } else {
+      out.observations.push({ resource: obs, seg: g.obx });
+      out.allObservations.push(obs);
+    }
+  }
+  if (presentedForm.length) report.presentedForm = presentedForm;
+  if (draft.value.statusMissing && !obr25Unreadable(msg, order)) {
+    report.status = deriveReportStatus(out.allObservations.map((o) => o.status));
+    issues.push(issue('MAP_MISSING', `${msg.location(order.obr, 25)} (result status) is empty; the report status "${report.status}" was derived from the results' OBX-11.`, msg.location(order.obr, 25), 'warning'));
+  }
+  if (out.allObservations.length) report.result = out.allObservations.map((o) => ({ reference: `Observation/${o.id}` }));
+  if (out.specimens.length) report.specimen = out.specimens.map((s) => ({ reference: `Specimen/${s.resource.id}` }));
+
+  const storedReport = ctx.lookup.get('DiagnosticReport', report.id!) as DiagnosticReport | undefined;
+  if (storedReport && SETTLED.has(storedReport.status) && UNSETTLED.has(report.status)) {
+    issues.push(issue('MAP_CONFLICT', `${msg.location(order.obr, 25)} says ${report.status}, but this report is already ${storedReport.status}: the stored report is kept.`, msg.location(order.obr, 25), 'warning'));
+    return out;
+  }
+  out.report = report;
+  return out;
+}
+
+/** OBR-25 holds a code that is not in table 0123 (already an error): leave the status unknown. */
+function obr25Unreadable(msg: Hl7Message, order: OrderGroup): boolean {
+  return order.obr.get(25).trim() !== '';
+}
+
+/**
+ * Validation issues come at `Bundle.entry[i].resource.<path>`: add the HL7 location the element
+ * came from in front (ERR-2 reads the first expression), keeping the FHIRPath after it.
+ */
+function locateValidationIssues(msg: Hl7Message, found: Issue[], entries: BundleEntry[], sources: EntrySource[]): Issue[] {
+  return found.map((i) => {
+    const expr = i.expression?.[0];
+    const m = expr ? /^Bundle\.entry\[(\d+)\]\.resource(?:\.(.*))?$/.exec(expr) : null;
+    if (!m) return i;
+    const entry = Number(m[1]);
+    const seg = sources[entry]?.seg;
+    const rt = entries[entry]?.resource?.resourceType;
+    if (!seg || !rt) return i;
+    const loc = hl7LocationOf(msg, seg, rt, m[2] ?? '');
+    return { ...i, expression: [loc, ...(i.expression ?? [])] };
+  });
+}
+
