@@ -3,15 +3,12 @@
  * list segments by name, read one leaf (field, component, repetition; 1-based), serialize.
  * Frontdesk first; peers: `hl7v2` (used directly), `@medplum/core` Hl7Message, `simple-hl7`.
  */
-import { HL7Message } from 'hl7v2';
-import { Hl7Message as MedplumHl7Message } from '@medplum/core';
+import type { HL7Message } from 'hl7v2';
+import type { Hl7Message as MedplumHl7Message } from '@medplum/core';
 import { createRequire } from 'node:module';
 import { parseHl7, type Hl7Message, type Hl7Segment } from '../src/hl7/message.js';
 
 const require = createRequire(import.meta.url);
-// simple-hl7 is CommonJS without types.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-const simpleHl7 = require('simple-hl7') as any;
 
 export interface ParserAdapter<M = unknown, S = unknown> {
   name: string;
@@ -37,9 +34,9 @@ export const frontdesk: ParserAdapter<Hl7Message, Hl7Segment> = {
 };
 
 type V2Seg = ReturnType<HL7Message['addSegment']>;
-export const hl7v2: ParserAdapter<HL7Message, V2Seg> = {
+const hl7v2 = (lib: typeof import('hl7v2')): ParserAdapter<HL7Message, V2Seg> => ({
   name: 'hl7v2',
-  parse: (text) => HL7Message.parse(text),
+  parse: (text) => lib.HL7Message.parse(text),
   segments: (m, name) => m.segments.filter((s) => s.segmentType === name),
   get: (s, _n, f, c = 1, r = 1) => {
     const field = s.field(f);
@@ -49,17 +46,17 @@ export const hl7v2: ParserAdapter<HL7Message, V2Seg> = {
   },
   serialize: (m) => m.toHL7String(),
   segmentNames: (m) => m.segments.map((s) => s.segmentType),
-};
+});
 
 type MedSeg = NonNullable<ReturnType<MedplumHl7Message['getSegment']>>;
-export const medplum: ParserAdapter<MedplumHl7Message, MedSeg> = {
+const medplum = (lib: typeof import('@medplum/core')): ParserAdapter<MedplumHl7Message, MedSeg> => ({
   name: '@medplum/core',
-  parse: (text) => MedplumHl7Message.parse(text),
+  parse: (text) => lib.Hl7Message.parse(text),
   segments: (m, name) => m.getAllSegments(name),
   get: (s, _n, f, c = 1, r = 1) => s.getComponent(f, c, undefined, r - 1) ?? '',
   serialize: (m) => m.toString(),
   segmentNames: (m) => m.segments.map((s) => s.name),
-};
+});
 
 /* simple-hl7 object model: message.header (MSH, fields from MSH-3), message.segments[];
  * field.value = [components[]] or, when repeated, [field, field, ...]; component.value = [string] or [[subcomponents]]. */
@@ -80,18 +77,31 @@ function simpleLeaf(field: SField | undefined, c: number, r: number): string {
   return Array.isArray(v) ? (v[0] ?? '') : (v ?? '');
 }
 
-export const simple: ParserAdapter<SMsg, SSeg> = {
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+const simple = (lib: any): ParserAdapter<SMsg, SSeg> => ({
   name: 'simple-hl7',
-  parse: (text) => new simpleHl7.Parser({ segmentSeperator: '\r' }).parse(text) as SMsg,
+  parse: (text) => new lib.Parser({ segmentSeperator: '\r' }).parse(text) as SMsg,
   segments: (m, name) => (name === 'MSH' ? [m.header] : m.segments.filter((s) => s.name === name)),
   // Header fields start at MSH-3.
   get: (s, n, f, c = 1, r = 1) => simpleLeaf(n === 'MSH' ? s.fields[f - 3] : s.fields[f - 1], c, r),
   serialize: (m) => m.toString(),
   segmentNames: (m) => ['MSH', ...m.segments.map((s) => s.name ?? '')],
-};
+});
+
+/** Parser names, Frontdesk first. Libraries load on demand, so a child process holds only its own (peak RSS per parser). */
+export const PARSER_NAMES = ['Frontdesk', 'hl7v2', '@medplum/core', 'simple-hl7'] as const;
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const PARSERS: ParserAdapter<any, any>[] = [frontdesk, hl7v2, medplum, simple];
+export async function loadParser(name: string): Promise<ParserAdapter<any, any>> {
+  switch (name) {
+    case 'Frontdesk': return frontdesk;
+    case 'hl7v2': return hl7v2(await import('hl7v2'));
+    case '@medplum/core': return medplum(await import('@medplum/core'));
+    // simple-hl7 is CommonJS without types.
+    case 'simple-hl7': return simple(require('simple-hl7'));
+    default: throw new Error(`unknown parser ${name}`);
+  }
+}
 
 /** A mapping's typical reads: (segment, field, component), on every occurrence and repetition 1. */
 export type ReadPlan = [string, number, number][];

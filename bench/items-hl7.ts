@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { measure, tryMeasure, keep, type Rate } from './harness.js';
-import { PARSERS, READS, parseAndRead } from './hl7-parsers.js';
+import { loadParser, READS, parseAndRead } from './hl7-parsers.js';
 import { oruR01 } from './messages.js';
 import { parseHl7 } from '../src/hl7/message.js';
 import { validateMessage } from '../src/hl7/validate.js';
@@ -35,11 +35,10 @@ export interface ParserFigures { parse: Figure; parseRead: Figure; serialize: Fi
 const rate = (r: Rate | string): Figure => (typeof r === 'string' ? r : r.perSecond);
 
 /** One parser on one message (run in its own child process so its peak RSS is its own). */
-export function runParser(inputId: string, parserName: string): ParserFigures {
+export async function runParser(inputId: string, parserName: string): Promise<ParserFigures> {
   const input = inputById(inputId);
   const text = input.text();
-  const p = PARSERS.find((x) => x.name === parserName);
-  if (!p) throw new Error(`unknown parser ${parserName}`);
+  const p = await loadParser(parserName);
   const big = text.length > 1_000_000;
   const opts = big ? { warmupMs: 100, sampleMs: 400, samples: 2 } : {};
   const parse = rate(tryMeasure(() => p.parse(text), opts));

@@ -5,7 +5,7 @@
 import { fmt } from './harness.js';
 import type { ItemResult } from './items.js';
 import { HL7_INPUTS, type ParserFigures, type ValidateFigures } from './items-hl7.js';
-import { PARSERS } from './hl7-parsers.js';
+import { PARSER_NAMES } from './hl7-parsers.js';
 import { CHECKS } from './hl7-checks.js';
 
 export interface PeerFigure { name: string; value: number | string | undefined; text: string }
@@ -52,7 +52,7 @@ function pick<T>(r: ItemResult | undefined, f: (v: T) => number | string): numbe
 export function hl7Rows(results: ItemResult[]): Row[] {
   const rows: Row[] = [];
   const S = 'HL7v2 parse and serialize';
-  const [ours, ...peers] = PARSERS;
+  const [ours, ...peers] = PARSER_NAMES.map((name) => ({ name }));
   for (const input of HL7_INPUTS) {
     const get = (p: string) => byId(results, `hl7:${input.id}:${p}`);
     const fd = get(ours!.name);
