@@ -105,7 +105,7 @@ export function validateOfficeRecord(record: unknown): Issue[] {
   const hit = typeof rt === 'string' ? v.byType.get(rt) : undefined;
   if (!hit) {
     const known = [...v.byType.keys()].join(', ') || 'none loaded';
-    return [...v.loadIssues, issue('OFFICE_SCHEMA', `Unknown recordType ${JSON.stringify(rt)} (known: ${known}).`, 'recordType')];
+    return [issue('OFFICE_SCHEMA', `Unknown recordType ${JSON.stringify(rt)} (known: ${known}).`, 'recordType')];
   }
   try {
     if (hit.validate(record)) return [];
