@@ -5,6 +5,8 @@
 import { Command, CommanderError } from 'commander';
 import { registerConvert } from './cli/convert.js';
 import { registerValidate } from './cli/validate.js';
+import { registerJob } from './cli/job.js';
+import { registerDeadletter } from './cli/deadletter.js';
 import { EXIT_USAGE } from './cli/io.js';
 
 const program = new Command();
@@ -16,6 +18,8 @@ program
 
 registerConvert(program);
 registerValidate(program);
+registerJob(program);
+registerDeadletter(program);
 
 try {
   await program.parseAsync(process.argv);

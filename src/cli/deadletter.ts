@@ -1,0 +1,89 @@
+/**
+ * `frontdesk deadletter list | show <id> | replay <id...> | replay --all [--destination d]`:
+ * the operator's view of deliveries a partner refused (or that ran out of retries), with the
+ * partner's answer, and replay (back to pending, due now, fresh attempt budget).
+ */
+import type { Command } from 'commander';
+import { attemptsOf, getOutboxItem, listOutbox, replayAllDead, replayDead } from '../store/outbox.js';
+import { EXIT_INVALID, EXIT_OK, usageError } from './io.js';
+import { openDeliverySetup } from './delivery-setup.js';
+
+interface Common { config?: string; db?: string }
+
+export function registerDeadletter(program: Command): void {
+  const dl = program.command('deadletter').description('Dead-lettered deliveries: list, show, replay');
+  dl.command('list')
+    .description('List dead-lettered deliveries')
+    .option('--config <file>', 'gateway configuration file')
+    .option('--db <file>', 'SQLite store')
+    .option('--destination <name>', 'only this destination')
+    .option('--json', 'JSON output')
+    .action((opts: Common & { destination?: string; json?: boolean }) => {
+      const s = openDeliverySetup(opts);
+      try {
+        const items = listOutbox(s.db, { state: 'dead', limit: 1000, ...(opts.destination ? { destination: opts.destination } : {}) })
+          .map(({ payload: _p, partnerResponse: _r, ...rest }) => rest);
+        if (opts.json) process.stdout.write(JSON.stringify(items, null, 2) + '\n');
+        else {
+          process.stdout.write(`${'id'.padEnd(6)} ${'destination'.padEnd(14)} ${'kind'.padEnd(12)} ${'tries'.padEnd(5)} ${'dead at'.padEnd(24)} ${'code'.padEnd(18)} ${'partner'.padEnd(8)} error\n`);
+          for (const i of items) {
+            process.stdout.write(`${String(i.id).padEnd(6)} ${i.destination.padEnd(14)} ${i.kind.padEnd(12)} ${String(i.attempts).padEnd(5)} ${(i.deadAt ?? '').padEnd(24)} ${(i.lastErrorCode ?? '').padEnd(18)} ${(i.partnerStatus ?? '').padEnd(8)} ${i.lastError ?? ''}\n`);
+          }
+          process.stdout.write(`${items.length} dead-lettered\n`);
+        }
+      } finally {
+        s.db.close();
+      }
+    });
+  dl.command('show')
+    .description("Show one delivery: state, attempts, the partner's last answer (and the payload with --payload)")
+    .argument('<id>', 'outbox id')
+    .option('--config <file>', 'gateway configuration file')
+    .option('--db <file>', 'SQLite store')
+    .option('--payload', 'include the payload (may hold PHI)')
+    .action((id: string, opts: Common & { payload?: boolean }) => {
+      const n = Number(id);
+      if (!Number.isInteger(n)) usageError(`id must be a number; got "${id}".`);
+      const s = openDeliverySetup(opts);
+      try {
+        const item = getOutboxItem(s.db, n);
+        if (!item) {
+          process.stderr.write(`frontdesk: no delivery with id ${n}\n`);
+          process.exitCode = EXIT_INVALID;
+          return;
+        }
+        const { payload, ...rest } = item;
+        process.stdout.write(JSON.stringify({ ...rest, ...(opts.payload ? { payload } : {}), attempts: attemptsOf(s.db, n) }, null, 2) + '\n');
+      } finally {
+        s.db.close();
+      }
+    });
+  dl.command('replay')
+    .description('Put dead-lettered deliveries back in the queue (due now)')
+    .argument('[ids...]', 'outbox ids')
+    .option('--all', 'every dead-lettered delivery (optionally of one --destination)')
+    .option('--destination <name>', 'with --all: only this destination')
+    .option('--config <file>', 'gateway configuration file')
+    .option('--db <file>', 'SQLite store')
+    .action((ids: string[], opts: Common & { all?: boolean; destination?: string }) => {
+      if (!opts.all && ids.length === 0) usageError('give outbox ids, or --all.');
+      if (opts.all && ids.length) usageError('give ids or --all, not both.');
+      const nums = ids.map(Number);
+      if (nums.some((x) => !Number.isInteger(x))) usageError('ids must be numbers.');
+      const s = openDeliverySetup(opts);
+      try {
+        if (opts.all) {
+          const n = replayAllDead(s.db, opts.destination ? { destination: opts.destination } : {});
+          process.stdout.write(`replayed ${n}\n`);
+          process.exitCode = EXIT_OK;
+          return;
+        }
+        const notDead = nums.filter((x) => !replayDead(s.db, x));
+        process.stdout.write(`replayed ${nums.length - notDead.length}\n`);
+        if (notDead.length) process.stderr.write(`frontdesk: not dead-lettered (or unknown): ${notDead.join(', ')}\n`);
+        process.exitCode = notDead.length ? EXIT_INVALID : EXIT_OK;
+      } finally {
+        s.db.close();
+      }
+    });
+}
