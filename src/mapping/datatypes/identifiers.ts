@@ -17,7 +17,12 @@ export function systemFromAuthority(namespace: string, universalId: string): str
   if (universalId && OID.test(universalId)) return `urn:oid:${universalId}`;
   if (universalId && /^[a-z]+:/i.test(universalId)) return universalId;
   if (!namespace) return undefined;
-  return toFhirCode('assigning-authority', namespace)?.fhir ?? NS_PREFIX + namespace;
+  // Percent-encoded: namespaces like "GOOD HEALTH HOSPITAL" must still give a valid uri.
+  return toFhirCode('assigning-authority', namespace)?.fhir ?? NS_PREFIX + encodeURIComponent(namespace);
+}
+
+function decodeNamespace(s: string): string {
+  try { return decodeURIComponent(s); } catch { return s; }
 }
 
 /** Identifier.system -> HD components [namespace, universal id, universal id type]. */
@@ -25,7 +30,7 @@ export function authorityFromSystem(system: string | undefined): string[] {
   if (!system) return [];
   const configured = toHl7Code('assigning-authority', system);
   if (configured) return [configured];
-  if (system.startsWith(NS_PREFIX)) return [system.slice(NS_PREFIX.length)];
+  if (system.startsWith(NS_PREFIX)) return [decodeNamespace(system.slice(NS_PREFIX.length))];
   if (system.startsWith('urn:oid:')) return ['', system.slice(8), 'ISO'];
   return ['', system, 'URI'];
 }

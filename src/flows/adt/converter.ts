@@ -1,0 +1,96 @@
+/**
+ * The registration Converter (`frontdesk convert`, the gateway's office and FHIR endpoints):
+ * ADT messages, FHIR Patient / Coverage / Bundle of registration resources, and office
+ * registration records, each to fhir | hl7v2 | office. FHIR is the hub: office -> HL7 goes
+ * office -> FHIR -> HL7, and HL7 -> office goes HL7 -> FHIR -> office.
+ */
+import type { Bundle, FhirResource } from 'fhir/r4.js';
+import { hasErrors, issue, type Issue, type Result } from '../../domain/issues.js';
+import type { DetectedInput } from '../../domain/input.js';
+import {
+  registrationBundle, registrationFromFhir, registrationToFhir, resourcesFromFhir, validateRegistrationResources,
+  type RegistrationRecord, type RegistrationResources,
+} from '../../adapters/registration.js';
+import { validateOfficeRecord } from '../../validation/index.js';
+import type { Converter, FlowContext, Target } from '../types.js';
+import { runAdt } from './flow.js';
+import { readAdt } from './read.js';
+import { buildAdt, OUTBOUND_EVENTS } from './write.js';
+
+const REGISTRATION_TYPES = new Set(['Patient', 'Coverage', 'RelatedPerson', 'Organization']);
+
+type Out = Result<FhirResource | string | Record<string, unknown>>;
+
+function toHl7(r: RegistrationResources, ctx: FlowContext, fallback: string, issues: Issue[]): Out {
+  const event = ctx.event ?? (OUTBOUND_EVENTS[fallback] ? fallback : 'A08');
+  const built = buildAdt(r, { timezone: ctx.timezone, event });
+  issues.push(...built.issues);
+  return built.value && !hasErrors(issues) ? { value: built.value.toString(), issues } : { value: undefined, issues };
+}
+
+function fromResources(input: RegistrationResources | undefined, to: Target, ctx: FlowContext, issues: Issue[], fallbackEvent: string): Out {
+  if (!input || hasErrors(issues)) return { value: undefined, issues };
+  if (to === 'fhir') return { value: registrationBundle(input), issues };
+  if (to === 'hl7v2') return toHl7(input, ctx, fallbackEvent, issues);
+  const office = registrationFromFhir(input);
+  issues.push(...office.issues);
+  return office.value ? { value: office.value as unknown as Record<string, unknown>, issues } : { value: undefined, issues };
+}
+
+function convertHl7(input: Extract<DetectedInput, { kind: 'hl7v2' }>, to: Target, ctx: FlowContext): Out {
+  const msg = input.message;
+  if (to === 'hl7v2') {
+    // Re-emit through FHIR (normalized); merges are not re-emitted.
+    if (msg.triggerEvent === 'A40') return { value: undefined, issues: [issue('HL7_MESSAGE_TYPE', 'ADT^A40 converts to fhir or office (merge instruction), not back to HL7v2.', 'MSH.9.2')] };
+    const read = readAdt(msg, ctx);
+    const issues = [...read.issues];
+    if (read.value) issues.push(...validateRegistrationResources(read.value));
+    return fromResources(read.value, 'hl7v2', ctx, issues, msg.triggerEvent);
+  }
+  const run = runAdt(msg, ctx);
+  if (!run.value) return { value: undefined, issues: run.issues };
+  if (to === 'fhir') return { value: run.value.bundle, issues: run.issues };
+  const office = run.value.office;
+  return { value: office.length === 1 ? office[0]! : { recordType: 'list', records: office }, issues: run.issues };
+}
+
+function convertFhir(res: FhirResource, to: Target, ctx: FlowContext): Out {
+  const picked = resourcesFromFhir(res);
+  if (!picked.value) return { value: undefined, issues: picked.issues };
+  const input: RegistrationResources = {
+    patient: picked.value.patient,
+    coverages: picked.value.coverages ?? [],
+    relatedPersons: picked.value.relatedPersons ?? [],
+    organizations: picked.value.organizations ?? [],
+  };
+  const issues = validateRegistrationResources(input);
+  return fromResources(input, to, ctx, issues, 'A08');
+}
+
+function convertOffice(record: Record<string, unknown>, to: Target, ctx: FlowContext): Out {
+  if (to === 'office') {
+    const issues = validateOfficeRecord(record);
+    return hasErrors(issues) ? { value: undefined, issues } : { value: record, issues };
+  }
+  const fhir = registrationToFhir(record as unknown as RegistrationRecord);
+  if (!fhir.value) return { value: undefined, issues: fhir.issues };
+  return fromResources(fhir.value, to, ctx, [...fhir.issues], 'A04');
+}
+
+export const registrationConverter: Converter = {
+  name: 'registration',
+  accepts(input) {
+    if (input.kind === 'hl7v2') return input.message.messageCode === 'ADT';
+    if (input.kind === 'office') return input.recordType === 'registration';
+    const res = input.resource;
+    if (res.resourceType === 'Patient' || res.resourceType === 'Coverage') return true;
+    if (res.resourceType !== 'Bundle') return false;
+    const types = ((res as Bundle).entry ?? []).map((e) => e.resource?.resourceType);
+    return types.includes('Patient') && types.every((t) => t !== undefined && REGISTRATION_TYPES.has(t));
+  },
+  convert(input, to, ctx) {
+    if (input.kind === 'hl7v2') return convertHl7(input, to, ctx);
+    if (input.kind === 'fhir') return convertFhir(input.resource, to, ctx);
+    return convertOffice(input.record, to, ctx);
+  },
+};

@@ -1,0 +1,69 @@
+/**
+ * The inbound ADT flow: parse (done by the caller) -> map (read.ts / merge.ts) -> validate
+ * (profiles and the office schema) -> FlowOutput (transaction Bundle of PUTs to deterministic ids
+ * plus the office registration record, or the merge instruction for A40).
+ */
+import type { Bundle, FhirResource } from 'fhir/r4.js';
+import { hasErrors, issue, type Issue, type Result } from '../../domain/issues.js';
+import type { Hl7Message } from '../../hl7/message.js';
+import { registrationBundle, registrationFromFhir, validateRegistrationResources } from '../../adapters/registration.js';
+import { validateOfficeRecord, validateResource } from '../../validation/index.js';
+import type { FlowContext, FlowOutput, InboundHl7Flow } from '../types.js';
+import { readMerge } from './merge.js';
+import { readAdt } from './read.js';
+
+/** Events that register or update a patient (A01/A03/A05 are read as registration updates). */
+export const REGISTRATION_EVENTS = ['A01', 'A03', 'A04', 'A05', 'A08', 'A28', 'A31'];
+export const MERGE_EVENTS = ['A40'];
+
+/** Deep-trim strings for the office side (HL7 senders pad fields: "Ann Arbor "). */
+function trimmed<T>(v: T): T {
+  if (typeof v === 'string') return v.trim() as T;
+  if (Array.isArray(v)) return v.map(trimmed) as T;
+  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, trimmed(x)]).filter(([, x]) => x !== '')) as T;
+  return v;
+}
+
+export function runAdt(msg: Hl7Message, ctx: Pick<FlowContext, 'timezone'>): Result<FlowOutput> {
+  const event = msg.triggerEvent;
+  if (msg.messageCode !== 'ADT') {
+    return { value: undefined, issues: [issue('HL7_MESSAGE_TYPE', `Message type ${msg.messageType} is not ADT.`, 'MSH.9')] };
+  }
+  if (MERGE_EVENTS.includes(event)) return runMerge(msg, ctx);
+  const issues: Issue[] = [];
+  if (!REGISTRATION_EVENTS.includes(event)) {
+    issues.push(issue('MAP_INFO', `ADT^${event || '?'} is read as a registration update: patient demographics and insurance only.`, 'MSH.9.2'));
+  }
+  const read = readAdt(msg, ctx);
+  issues.push(...read.issues);
+  if (!read.value || hasErrors(issues)) return { value: undefined, issues };
+  issues.push(...validateRegistrationResources(read.value));
+  const office = registrationFromFhir({ ...read.value, patient: trimmed(read.value.patient), coverages: read.value.coverages.map(trimmed), relatedPersons: read.value.relatedPersons.map(trimmed), organizations: read.value.organizations.map(trimmed) });
+  issues.push(...office.issues);
+  if (!office.value || hasErrors(issues)) return { value: undefined, issues };
+  return { value: { bundle: registrationBundle(read.value), office: [office.value as unknown as Record<string, unknown>] }, issues };
+}
+
+function runMerge(msg: Hl7Message, ctx: Pick<FlowContext, 'timezone'>): Result<FlowOutput> {
+  const m = readMerge(msg, ctx);
+  const issues = [...m.issues];
+  if (!m.value || hasErrors(issues)) return { value: undefined, issues };
+  m.value.patients.forEach((p, i) => {
+    const found = validateResource(p, { profile: 'fd-patient' });
+    issues.push(...found.map((x) => ({ ...x, expression: (x.expression ?? ['Patient']).map((e) => e.replace(/^Patient/, `Patient[${i}]`)) })));
+  });
+  for (const ins of m.value.instructions) issues.push(...validateOfficeRecord(ins));
+  if (hasErrors(issues)) return { value: undefined, issues };
+  const bundle: Bundle = {
+    resourceType: 'Bundle',
+    type: 'transaction',
+    entry: m.value.patients.map((p: FhirResource) => ({ fullUrl: `Patient/${p.id}`, resource: p, request: { method: 'PUT', url: `Patient/${p.id}` } })),
+  };
+  return { value: { bundle, office: m.value.instructions as unknown as Array<Record<string, unknown>> }, issues };
+}
+
+export const adtRegistrationFlow: InboundHl7Flow = {
+  name: 'adt-registration',
+  messageTypes: [...REGISTRATION_EVENTS, ...MERGE_EVENTS].map((e) => `ADT^${e}`).concat('ADT^*'),
+  run: (msg, ctx) => runAdt(msg, ctx),
+};
