@@ -3,13 +3,16 @@
  * (one import line and one list entry each).
  */
 import type { Converter, InboundHl7Flow } from './types.js';
+import { adtRegistrationFlow, registrationConverter } from './adt/index.js';
 import { oruConverter, oruFlow } from './oru/index.js';
 
 export const converters: Converter[] = [
+  registrationConverter,
   oruConverter,
 ];
 
 export const inboundFlows: InboundHl7Flow[] = [
+  adtRegistrationFlow,
   oruFlow,
 ];
 
