@@ -10,6 +10,7 @@ import type { Command } from 'commander';
 import { detectInput } from '../domain/input.js';
 import type { Issue } from '../domain/issues.js';
 import { validateMessage } from '../hl7/validate.js';
+import { claimEdits } from '../billing/edits.js';
 import { loadValidator, validateOfficeRecord, validateResource } from '../validation/index.js';
 import { EXIT_USAGE, exitCodeFor, readInput, renderOutcome, usageError } from './io.js';
 
@@ -45,12 +46,15 @@ export function registerValidate(program: Command): void {
           issues.push(...loaded.issues);
         }
         issues.push(...validateResource(input.resource, opts.profile !== undefined ? { profile: opts.profile } : {}));
+        // Pre-submission claim edits for a Claim or claim Bundle (none for other resources).
+        issues.push(...claimEdits(input.resource));
       } else if (input?.kind === 'hl7v2') {
         if (opts.profile !== undefined) usageError('--profile applies to FHIR input only; HL7v2 messages are checked against the message profile of their type.');
         issues.push(...validateMessage(input.message));
       } else if (input?.kind === 'office') {
         if (opts.profile !== undefined) usageError('--profile applies to FHIR input only; office records are checked against the schema of their recordType.');
         issues.push(...validateOfficeRecord(input.record));
+        issues.push(...claimEdits(input.record));
       }
       process.stdout.write(renderOutcome(issues, format) + '\n');
       process.exitCode = exitCodeFor(issues);

@@ -5,15 +5,21 @@
 import type { Converter, InboundHl7Flow } from './types.js';
 import { adtRegistrationFlow, registrationConverter } from './adt/index.js';
 import { oruConverter, oruFlow } from './oru/index.js';
+import { billingConverter, dftFlow } from './dft/index.js';
+import { schedulingConverter, siuFlow } from './siu/index.js';
 
 export const converters: Converter[] = [
   registrationConverter,
   oruConverter,
+  billingConverter,
+  schedulingConverter,
 ];
 
 export const inboundFlows: InboundHl7Flow[] = [
   adtRegistrationFlow,
   oruFlow,
+  dftFlow,
+  siuFlow,
 ];
 
 /** The flow for a message type such as 'ADT^A04' (exact match first, then 'ADT^*'). */

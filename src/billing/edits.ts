@@ -1,0 +1,130 @@
+/**
+ * Pre-submission claim edits: the checks a clearinghouse front-end rejects a professional claim
+ * on, run before we send it. Each failure is a CLAIM_EDIT issue naming the element (office
+ * field path or Claim FHIRPath). Never throws.
+ *
+ * `claimEdits` takes an office billing encounter, a FHIR Claim or a claim-submission Bundle.
+ */
+import type { Bundle, Claim } from 'fhir/r4.js';
+import { issue, type Issue } from '../domain/issues.js';
+import { claimToEncounter, type Resolver } from '../adapters/claim.js';
+import { isIcd10Cm, isModifier, placeOfService, procedureCodeKind } from './codes.js';
+import { cents, type BillingEncounter } from './encounter.js';
+import { claimLocator, encounterLocator, type EditLocator } from './locations.js';
+import { npiProblem } from './npi.js';
+
+export interface EditOptions {
+  /** Today's date (YYYY-MM-DD) for the no-future-date edit; defaults to the current UTC date. */
+  today?: string;
+}
+
+export const MAX_DIAGNOSES = 12;
+export const MAX_POINTERS = 4;
+export const MAX_MODIFIERS = 4;
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+const edit = (diagnostics: string, where: string): Issue => issue('CLAIM_EDIT', diagnostics, where);
+
+function npiEdit(npi: string, what: string, where: string): Issue[] {
+  const p = npiProblem(npi ?? '');
+  if (p === 'format') return [edit(`${what} NPI "${npi ?? ''}" is not 10 digits.`, where)];
+  if (p === 'check-digit') return [edit(`${what} NPI "${npi}" fails its check digit (Luhn over prefix 80840).`, where)];
+  return [];
+}
+
+function dateEdit(d: string | undefined, what: string, where: string, today: string): Issue[] {
+  if (!d || !DATE.test(d) || Number.isNaN(Date.parse(d))) return [edit(`${what} "${d ?? ''}" is not a date (YYYY-MM-DD).`, where)];
+  if (d > today) return [edit(`${what} ${d} is in the future (today is ${today}).`, where)];
+  return [];
+}
+
+/** The edits over an encounter-shaped claim; `loc` names elements in the caller's terms. */
+export function encounterEdits(e: BillingEncounter, loc: EditLocator = encounterLocator, opts: EditOptions = {}): Issue[] {
+  const today = opts.today ?? new Date().toISOString().slice(0, 10);
+  const out: Issue[] = [];
+  if (!e.encounterId) out.push(edit('The claim has no encounter / claim number.', loc.encounterId));
+  out.push(...npiEdit(e.renderingProviderNpi, 'Rendering provider', loc.renderingNpi));
+  out.push(...npiEdit(e.billingProviderNpi, 'Billing provider', loc.billingNpi));
+  out.push(...dateEdit(e.dateOfService, 'Date of service', loc.dateOfService, today));
+  if (!placeOfService(e.placeOfService ?? '')) out.push(edit(`Place of service "${e.placeOfService ?? ''}" is not a CMS place-of-service code.`, loc.placeOfService));
+
+  const coverages = e.coverages ?? [];
+  if (coverages.length === 0) out.push(edit('The claim has no insurance: a payer and member id are required to submit it.', loc.coverages));
+  coverages.forEach((c, k) => {
+    if (!c.memberId?.trim()) out.push(edit(`Insurance ${k + 1} (payer ${c.payerId || 'unknown'}) has no member id.`, loc.memberId(k)));
+  });
+
+  const dx = e.diagnoses ?? [];
+  if (dx.length === 0) out.push(edit('The claim has no diagnosis.', loc.diagnoses));
+  if (dx.length > MAX_DIAGNOSES) out.push(edit(`The claim has ${dx.length} diagnoses; a professional claim holds at most ${MAX_DIAGNOSES}.`, loc.diagnoses));
+  dx.forEach((d, i) => {
+    if (!isIcd10Cm(d ?? '')) out.push(edit(`Diagnosis ${i + 1} "${d ?? ''}" is not an ICD-10-CM code (letter, digit, alphanumeric, optional dot and up to 4 more).`, loc.diagnosis(i)));
+  });
+
+  const lines = e.lines ?? [];
+  if (lines.length === 0) out.push(edit('The claim has no service line.', loc.line(0)));
+  let sum = 0;
+  lines.forEach((l, n) => {
+    if (!procedureCodeKind(l.code ?? '')) out.push(edit(`Line ${n + 1} procedure code "${l.code ?? ''}" is neither a CPT (5 digits, or 4 digits + F/T/U) nor a HCPCS Level II code (letter A-V + 4 digits).`, loc.lineCode(n)));
+    const mods = l.modifiers ?? [];
+    if (mods.length > MAX_MODIFIERS) out.push(edit(`Line ${n + 1} has ${mods.length} modifiers; at most ${MAX_MODIFIERS}.`, loc.modifier(n, MAX_MODIFIERS)));
+    mods.forEach((m, j) => { if (!isModifier(m ?? '')) out.push(edit(`Line ${n + 1} modifier "${m ?? ''}" is not two letters or digits.`, loc.modifier(n, j))); });
+    const ptrs = l.pointers ?? [];
+    if (ptrs.length === 0) out.push(edit(`Line ${n + 1} points at no diagnosis.`, loc.pointers(n)));
+    if (ptrs.length > MAX_POINTERS) out.push(edit(`Line ${n + 1} has ${ptrs.length} diagnosis pointers; at most ${MAX_POINTERS}.`, loc.pointers(n)));
+    ptrs.forEach((p, j) => {
+      if (!Number.isInteger(p) || p < 1 || p > dx.length) out.push(edit(`Line ${n + 1} points at diagnosis ${p} of ${dx.length}.`, loc.pointer(n, j)));
+      else if (ptrs.indexOf(p) !== j) out.push(edit(`Line ${n + 1} points at diagnosis ${p} twice.`, loc.pointer(n, j)));
+    });
+    if (!(typeof l.units === 'number' && l.units > 0)) out.push(edit(`Line ${n + 1} has ${l.units ?? 'no'} units; units must be positive.`, loc.units(n)));
+    if (!(typeof l.charge === 'number' && Number.isFinite(l.charge) && l.charge > 0)) out.push(edit(`Line ${n + 1} charge ${l.charge ?? '(none)'} is not a positive amount.`, loc.charge(n)));
+    else sum += cents(l.charge);
+    if (l.dateOfService !== undefined) out.push(...dateEdit(l.dateOfService, `Line ${n + 1} date of service`, loc.lineDate(n), today));
+  });
+  const allPositive = lines.every((l) => typeof l.charge === 'number' && l.charge > 0);
+  if (typeof e.totalCharge !== 'number' || !Number.isFinite(e.totalCharge)) out.push(edit('The claim has no total charge.', loc.total));
+  else if (allPositive && cents(e.totalCharge) !== sum) out.push(edit(`Total charge ${e.totalCharge.toFixed(2)} is not the sum of the lines (${(sum / 100).toFixed(2)}).`, loc.total));
+  return out;
+}
+
+
+/** The entry index of a reference inside a Bundle (by fullUrl or Type/id). */
+function bundleResolver(b: Bundle): { resolve: Resolver; indexOf: (ref: string | undefined) => number } {
+  const indexOf = (ref: string | undefined): number => {
+    if (!ref) return -1;
+    return (b.entry ?? []).findIndex((en) => en.fullUrl === ref || (en.resource && `${en.resource.resourceType}/${en.resource.id}` === ref));
+  };
+  return { indexOf, resolve: (ref) => (b.entry?.[indexOf(ref)]?.resource as Record<string, unknown> | undefined) };
+}
+
+/**
+ * Claim edits for `frontdesk validate` and before submission: an office billing encounter, a
+ * FHIR Claim, or a claim-submission Bundle (the Claim entry is checked; member ids are read from
+ * the Coverage entries). Anything else yields no issues.
+ */
+export function claimEdits(input: unknown, opts: EditOptions = {}): Issue[] {
+  if (typeof input !== 'object' || input === null) return [];
+  const obj = input as Record<string, unknown>;
+  if (obj.recordType === 'billing-encounter') return encounterEdits(input as BillingEncounter, encounterLocator, opts);
+  if (obj.resourceType === 'Claim') {
+    const enc = claimToEncounter(input as Claim);
+    return enc.value ? encounterEdits(enc.value, claimLocator('Claim'), opts) : [];
+  }
+  if (obj.resourceType === 'Bundle') {
+    const b = input as Bundle;
+    const at = (b.entry ?? []).findIndex((e) => e.resource?.resourceType === 'Claim');
+    if (at < 0) return [];
+    const claim = b.entry![at]!.resource as Claim;
+    const { resolve, indexOf } = bundleResolver(b);
+    const enc = claimToEncounter(claim, resolve);
+    if (!enc.value) return [];
+    const memberAt = (k: number): string | undefined => {
+      const ins = claim.insurance?.[k];
+      if (ins?.coverage?.identifier?.value !== undefined) return undefined;
+      const ci = indexOf(ins?.coverage?.reference);
+      return ci >= 0 ? `Bundle.entry[${ci}].resource.subscriberId` : undefined;
+    };
+    return encounterEdits(enc.value, claimLocator(`Bundle.entry[${at}].resource`, memberAt), opts);
+  }
+  return [];
+}

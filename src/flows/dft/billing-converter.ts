@@ -1,0 +1,92 @@
+/**
+ * The billing Converter (frontdesk convert, gateway office/FHIR endpoints):
+ * - office billing-encounter -> fhir: claim-submission Bundle; -> office: the normalized record
+ * - DFT^P03 -> fhir: the transaction Bundle the flow stores; -> office: the billing encounter
+ * - FHIR Claim or claim Bundle -> office: billing encounter; -> fhir: itself, checked
+ * - FHIR ClaimResponse -> office: billing status; -> fhir: itself, checked
+ * Every output is validated (profiles, office schema) and claim edits run on claims.
+ */
+import type { Bundle, Claim, ClaimResponse, FhirResource } from 'fhir/r4.js';
+import type { DetectedInput } from '../../domain/input.js';
+import { hasErrors, issue, prefixIssues, type Issue, type Result } from '../../domain/issues.js';
+import { claimEdits } from '../../billing/edits.js';
+import { normalizeEncounter, type BillingEncounter } from '../../billing/encounter.js';
+import { claimToEncounter } from '../../adapters/claim.js';
+import { claimBundleToEncounter, encounterToClaimBundle } from '../../adapters/claim-bundle.js';
+import { validateOfficeRecord, validateResource } from '../../validation/index.js';
+import type { Converter, FlowContext, Target } from '../types.js';
+import { claimResponseToBillingStatus } from '../claim-response.js';
+import { dftToClaim, significant } from './flow.js';
+
+type Out = Result<FhirResource | string | Record<string, unknown>>;
+
+const isClaimBundle = (r: FhirResource): boolean =>
+  r.resourceType === 'Bundle' && ((r as Bundle).entry ?? []).some((e) => e.resource?.resourceType === 'Claim');
+
+const noHl7 = (what: string): Out => ({
+  value: undefined,
+  issues: [issue('HL7_MESSAGE_TYPE', `${what} has no HL7v2 output: DFT^P03 is inbound only; use --to fhir or --to office.`)],
+});
+
+/** Stop at errors: an invalid document is not printed as if it were usable. */
+function finish(value: FhirResource | Record<string, unknown> | undefined, issues: Issue[]): Out {
+  return hasErrors(issues) ? { value: undefined, issues } : { value, issues };
+}
+
+function fromEncounter(record: Record<string, unknown>, to: Target): Out {
+  const schema = validateOfficeRecord(record);
+  if (hasErrors(schema)) return { value: undefined, issues: schema };
+  const e = record as unknown as BillingEncounter;
+  if (to === 'hl7v2') return noHl7('A billing encounter');
+  const edits = claimEdits(e);
+  if (to === 'office') return finish(normalizeEncounter(e) as unknown as Record<string, unknown>, [...schema, ...edits]);
+  const b = encounterToClaimBundle(e);
+  const issues = [...schema, ...edits, ...b.issues];
+  if (!hasErrors(issues)) issues.push(...significant(validateResource(b.value)));
+  return finish(b.value, issues);
+}
+
+function fromDft(input: Extract<DetectedInput, { kind: 'hl7v2' }>, to: Target, ctx: FlowContext): Out {
+  if (to === 'hl7v2') return noHl7('A DFT^P03 message');
+  const r = dftToClaim(input.message, ctx);
+  if (!r.value) return { value: undefined, issues: r.issues };
+  if (to === 'fhir') return { value: r.value.bundle, issues: r.issues };
+  const office = validateOfficeRecord(r.value.encounter);
+  return finish(r.value.encounter as unknown as Record<string, unknown>, [...r.issues, ...office]);
+}
+
+function fromClaim(resource: Claim | Bundle, to: Target): Out {
+  if (to === 'hl7v2') return noHl7(`A ${resource.resourceType === 'Claim' ? 'Claim' : 'claim Bundle'}`);
+  const issues = [...significant(validateResource(resource)), ...claimEdits(resource)];
+  if (to === 'fhir') return finish(resource, issues);
+  const enc = resource.resourceType === 'Claim' ? claimToEncounter(resource) : claimBundleToEncounter(resource);
+  issues.push(...enc.issues);
+  if (enc.value) issues.push(...prefixIssues(validateOfficeRecord(enc.value), 'office'));
+  return finish(enc.value as unknown as Record<string, unknown>, issues);
+}
+
+function fromClaimResponse(cr: ClaimResponse, to: Target): Out {
+  if (to === 'hl7v2') return noHl7('A ClaimResponse');
+  const issues = significant(validateResource(cr));
+  if (to === 'fhir') return finish(cr, issues);
+  const s = claimResponseToBillingStatus(cr);
+  issues.push(...s.issues);
+  if (s.value) issues.push(...prefixIssues(validateOfficeRecord(s.value), 'office'));
+  return finish(s.value as unknown as Record<string, unknown>, issues);
+}
+
+export const billingConverter: Converter = {
+  name: 'billing',
+  accepts(input) {
+    if (input.kind === 'hl7v2') return input.message.messageType === 'DFT^P03';
+    if (input.kind === 'office') return input.recordType === 'billing-encounter';
+    const rt = input.resource.resourceType;
+    return rt === 'Claim' || rt === 'ClaimResponse' || isClaimBundle(input.resource);
+  },
+  convert(input, to, ctx) {
+    if (input.kind === 'office') return fromEncounter(input.record, to);
+    if (input.kind === 'hl7v2') return fromDft(input, to, ctx);
+    if (input.resource.resourceType === 'ClaimResponse') return fromClaimResponse(input.resource, to);
+    return fromClaim(input.resource as Claim | Bundle, to);
+  },
+};

@@ -1,0 +1,63 @@
+/**
+ * Inbound DFT^P03 (post detail financial transaction): EVN, PID, PV1, FT1 charges, DG1, PR1,
+ * IN1 -> office billing encounter -> claim Bundle (transaction, PUT to deterministic ids).
+ * The claim edits run on the encounter with the DFT locator, so a bad charge is rejected
+ * naming its HL7 field (`FT1[2].11`); the Bundle is validated against fd-claim-bundle.
+ */
+import type { Bundle } from 'fhir/r4.js';
+import { errorCodeOf, hasErrors, issue, type Issue, type Result } from '../../domain/issues.js';
+import type { Hl7Message } from '../../hl7/message.js';
+import { encounterEdits } from '../../billing/edits.js';
+import type { BillingEncounter } from '../../billing/encounter.js';
+import { encounterToClaimBundle } from '../../adapters/claim-bundle.js';
+import { validateResource } from '../../validation/index.js';
+import type { FlowContext, FlowOutput, InboundHl7Flow } from '../types.js';
+import { readDft } from './read.js';
+
+export interface DftResult {
+  encounter: BillingEncounter;
+  bundle: Bundle;
+}
+
+/** Validation notes (narrative, unchecked bindings) are information; keep what matters. */
+export const significant = (issues: Issue[]): Issue[] => issues.filter((i) => i.severity !== 'information' || errorCodeOf(i) === 'MAP_TIMEZONE_ASSUMED');
+
+/** One issue per element and code: the reader's specific message wins over the generic edit. */
+export function dedupe(issues: Issue[]): Issue[] {
+  const seen = new Set<string>();
+  return issues.filter((i) => {
+    const key = `${errorCodeOf(i)}|${i.expression?.join(',')}`;
+    if (errorCodeOf(i) !== 'CLAIM_EDIT') return true;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+/** DFT^P03 -> encounter + claim Bundle; value undefined (rejected) when any error remains. */
+export function dftToClaim(msg: Hl7Message, ctx: Pick<FlowContext, 'timezone'> & { today?: string }): Result<DftResult> {
+  if (msg.messageType !== 'DFT^P03') {
+    return { value: undefined, issues: [issue('HL7_MESSAGE_TYPE', `${msg.messageType} is not handled by the billing flow (DFT^P03 only).`, 'MSH.9')] };
+  }
+  const read = readDft(msg, ctx);
+  const issues: Issue[] = [...read.issues];
+  const r = read.value!;
+  issues.push(...encounterEdits(r.encounter, r.locator, ctx.today ? { today: ctx.today } : {}));
+  const bundle = encounterToClaimBundle(r.encounter, { type: 'transaction', ...(r.patient ? { patient: r.patient } : {}) });
+  issues.push(...bundle.issues.filter((i) => errorCodeOf(i) !== 'MAP_MISSING'));
+  // Profile errors only matter once the content passed the edits (they would repeat them).
+  const all = dedupe(issues);
+  if (!hasErrors(all)) all.push(...significant(validateResource(bundle.value)));
+  if (hasErrors(all)) return { value: undefined, issues: all };
+  return { value: { encounter: r.encounter, bundle: bundle.value! }, issues: all };
+}
+
+export const dftFlow: InboundHl7Flow = {
+  name: 'dft-billing',
+  messageTypes: ['DFT^P03'],
+  run(message: Hl7Message, ctx: FlowContext): Result<FlowOutput> {
+    const r = dftToClaim(message, ctx);
+    if (!r.value) return { value: undefined, issues: r.issues };
+    return { value: { bundle: r.value.bundle, office: [r.value.encounter as unknown as Record<string, unknown>] }, issues: r.issues };
+  },
+};
