@@ -31,6 +31,7 @@ interface CompiledField extends FieldDef {
   parts: Part[];
 }
 
+const EMPTY: string[] = [];
 const CODED = new Set(['CE', 'CWE', 'CNE', 'CF']);
 const compiledSegments = new WeakMap<Hl7Profile, Map<string, CompiledField[]>>();
 
@@ -85,7 +86,7 @@ function compiledFor(p: Hl7Profile, segName: string): CompiledField[] | undefine
   const out = defs
     // MSH-1/MSH-2 are read by the parser, which reports bad delimiters itself.
     .filter((d) => !(segName === 'MSH' && d.field <= 2))
-    .map((d) => ({ ...d, parts: partsOfType(p, d.type, d.table, 0, 0) }));
+    .map((d) => ({ ...d, parts: partsOfType(p, d.type, d.table, 0, 0).sort((a, b) => a.c - b.c || a.s - b.s) }));
   bySeg.set(segName, out);
   return out;
 }
@@ -135,8 +136,18 @@ function checkSegment(msg: Hl7Message, seg: Hl7Segment, fields: CompiledField[],
       if (f.maxLength > 0 && rep.length > f.maxLength) {
         issues.push(issue('HL7_FIELD_LENGTH', `${seg.name}-${f.field} is ${rep.length} characters; its maximum is ${f.maxLength}.`, msg.location(seg, f.field), 'warning'));
       }
+      // Components split once per repetition (parts are in component order), subcomponents only when asked.
+      const comps = f.parts.length === 0 ? EMPTY : rep.indexOf(d.component) < 0 ? [rep] : rep.split(d.component);
       for (const part of f.parts) {
-        const v = leaf(rep, part.c, part.s, d.component, d.subcomponent);
+        let v: string;
+        if (part.c === 0) v = rep;
+        else {
+          if (part.c > comps.length) break;
+          const comp = comps[part.c - 1]!;
+          if (part.s === 0 || comp === '') v = comp;
+          else if (comp.indexOf(d.subcomponent) < 0) v = part.s === 1 ? comp : '';
+          else v = comp.split(d.subcomponent)[part.s - 1] ?? '';
+        }
         if (v === '' || v === '""') continue;
         const inRep = reps.length > 1 ? ` (repetition ${r + 1})` : '';
         if (part.format) {
