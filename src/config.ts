@@ -1,0 +1,373 @@
+/**
+ * Gateway configuration: the only reader of process.env and of the configuration file.
+ * The file is JSON; it is checked completely at start and every problem is reported as a
+ * CONFIG_INVALID issue whose expression names the bad key (`channels[1].source.mllp.port`).
+ *
+ * Environment overrides (for containers and tests):
+ *   FRONTDESK_CONFIG      configuration file (default examples/config/gateway.json)
+ *   FRONTDESK_DB          SQLite file (overrides store.path)
+ *   FRONTDESK_HTTP_HOST / FRONTDESK_HTTP_PORT, FRONTDESK_MLLP_HOST
+ *   FRONTDESK_LOG_LEVEL   pino level (info by default)
+ *   FRONTDESK_TIMEZONE    practice timezone (overrides practice.timezone)
+ *   FRONTDESK_TEST_HOOK   test-only: 'pause-after-commit' makes processing wait forever after the
+ *                         raw message is committed (and says so on stdout), so a test can SIGKILL
+ *                         the process in exactly that window.
+ * API keys may name an environment variable (`keyEnv`) instead of holding the secret.
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { issue, type Issue, type Result } from './domain/issues.js';
+import { EXAMPLES_DIR } from './paths.js';
+import { checkDeliveryConfig } from './delivery/config.js';
+
+export type Scope = 'fhir' | 'office' | 'hl7v2' | 'operator' | 'metrics' | '*';
+export const SCOPES: readonly Scope[] = ['fhir', 'office', 'hl7v2', 'operator', 'metrics', '*'];
+
+/** What a channel sends to a destination: the FHIR Bundle, each office record, or the inbound message as received. */
+export type PayloadKind = 'bundle' | 'office' | 'raw';
+export const PAYLOAD_KINDS: readonly PayloadKind[] = ['bundle', 'office', 'raw'];
+
+export interface TlsConfig {
+  keyFile: string;
+  certFile: string;
+  caFile?: string;
+  /** Ask for and verify a client certificate (mutual TLS). */
+  requireClientCert: boolean;
+}
+
+export interface ChannelDestination {
+  name: string;
+  payload: PayloadKind;
+}
+
+export interface ChannelConfig {
+  name: string;
+  source: { mllp?: { port: number; host?: string; tls?: TlsConfig }; http?: { path: string } };
+  /** Flow name from src/flows/registry.ts; absent: chosen by message type. */
+  flow?: string;
+  /** Accepted message types ('ADT^A04', 'ADT^*'); absent: whatever a flow handles. */
+  messageTypes?: string[];
+  destinations: ChannelDestination[];
+}
+
+export interface ApiKeyConfig {
+  name: string;
+  key: string;
+  scopes: Scope[];
+}
+
+export interface GatewayConfig {
+  /** Directory of the configuration file (relative paths inside it resolve from here). */
+  baseDir: string;
+  practice: { name: string; timezone: string };
+  store: { path: string };
+  log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' };
+  mllp: {
+    host: string;
+    /** Largest MLLP frame accepted, bytes. */
+    maxFrameBytes: number;
+    /** A frame must be complete this long after its start block arrived (slowloris guard). */
+    frameTimeoutMs: number;
+    /** A connection with no traffic for this long is closed. */
+    idleTimeoutMs: number;
+  };
+  http: { host: string; port: number; bodyLimitBytes: number; auth: { keys: ApiKeyConfig[] } };
+  processing: { maxAttempts: number };
+  channels: ChannelConfig[];
+  /** Owned by delivery (src/delivery/config.ts); passed through unchanged. */
+  destinations?: unknown;
+  /** Owned by delivery/jobs; passed through unchanged. */
+  jobs?: unknown;
+  testHook?: 'pause-after-commit';
+}
+
+export const DEFAULT_CONFIG_FILE = resolve(EXAMPLES_DIR, 'config/gateway.json');
+
+export interface Env {
+  [key: string]: string | undefined;
+}
+
+/** Read and check the configuration file; `env` defaults to process.env. */
+export function loadConfig(file?: string, env: Env = process.env): Result<GatewayConfig> {
+  const path = resolve(file ?? env.FRONTDESK_CONFIG ?? DEFAULT_CONFIG_FILE);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    return { value: undefined, issues: [issue('CONFIG_INVALID', `Cannot read configuration file ${path}: ${(e as NodeJS.ErrnoException).code ?? 'error'}.`)] };
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    return { value: undefined, issues: [issue('CONFIG_INVALID', `Configuration file ${path} is not valid JSON: ${(e as Error).message}`)] };
+  }
+  return checkConfig(json, dirname(path), env);
+}
+
+/** Check a parsed configuration object. Unknown keys are errors too (a typo must not be ignored). */
+export function checkConfig(json: unknown, baseDir: string, env: Env = process.env): Result<GatewayConfig> {
+  const c = new Checker();
+  const root = c.object(json, '');
+  if (!root) return { value: undefined, issues: c.issues };
+  c.keys(root, '', ['$schema', 'practice', 'store', 'log', 'mllp', 'http', 'processing', 'channels', 'destinations', 'jobs']);
+
+  const practice = c.object(root.practice ?? {}, 'practice') ?? {};
+  c.keys(practice, 'practice', ['name', 'timezone']);
+  const timezone = env.FRONTDESK_TIMEZONE ?? c.string(practice.timezone ?? 'America/New_York', 'practice.timezone');
+  if (timezone && !validTimezone(timezone)) c.error('practice.timezone', `"${timezone}" is not an IANA timezone.`);
+
+  const store = c.object(root.store ?? {}, 'store') ?? {};
+  c.keys(store, 'store', ['path']);
+  const storePath = env.FRONTDESK_DB ?? c.string(store.path ?? './data/frontdesk.db', 'store.path') ?? '';
+
+  const log = c.object(root.log ?? {}, 'log') ?? {};
+  c.keys(log, 'log', ['level']);
+  const level = env.FRONTDESK_LOG_LEVEL ?? c.string(log.level ?? 'info', 'log.level');
+  const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+  if (level && !LEVELS.includes(level)) c.error('log.level', `must be one of ${LEVELS.join(', ')}; got "${level}".`);
+
+  const mllp = c.object(root.mllp ?? {}, 'mllp') ?? {};
+  c.keys(mllp, 'mllp', ['host', 'maxFrameBytes', 'frameTimeoutMs', 'idleTimeoutMs']);
+  const http = c.object(root.http ?? {}, 'http') ?? {};
+  c.keys(http, 'http', ['host', 'port', 'bodyLimitBytes', 'auth']);
+  const auth = c.object(http.auth ?? {}, 'http.auth') ?? {};
+  c.keys(auth, 'http.auth', ['keys']);
+  const keys = (c.array(auth.keys ?? [], 'http.auth.keys') ?? []).map((k, i) => checkKey(c, k, `http.auth.keys[${i}]`, env));
+
+  const processing = c.object(root.processing ?? {}, 'processing') ?? {};
+  c.keys(processing, 'processing', ['maxAttempts']);
+
+  const channels = (c.array(root.channels, 'channels') ?? []).map((ch, i) => checkChannel(c, ch, `channels[${i}]`, baseDir));
+  const names = new Set<string>();
+  const ports = new Set<number>();
+  const paths = new Set<string>();
+  channels.forEach((ch, i) => {
+    if (!ch) return;
+    if (names.has(ch.name)) c.error(`channels[${i}].name`, `duplicate channel name "${ch.name}".`);
+    names.add(ch.name);
+    const port = ch.source.mllp?.port;
+    if (port !== undefined && port !== 0) {
+      if (ports.has(port)) c.error(`channels[${i}].source.mllp.port`, `port ${port} is used by another channel.`);
+      ports.add(port);
+    }
+    const p = ch.source.http?.path;
+    if (p !== undefined) {
+      if (paths.has(p)) c.error(`channels[${i}].source.http.path`, `path ${p} is used by another channel.`);
+      paths.add(p);
+    }
+  });
+
+  // Every destination a channel names must be declared under `destinations` (checked in detail by delivery).
+  const declared = destinationNames(root.destinations);
+  channels.forEach((ch, i) => ch?.destinations.forEach((d, j) => {
+    if (d.name && !declared.has(d.name)) c.error(`channels[${i}].destinations[${j}]`, `destination "${d.name}" is not declared under "destinations".`);
+  }));
+
+  // `destinations` and `jobs` belong to delivery, which checks them (issues name the bad key).
+  c.issues.push(...checkDeliveryConfig({ destinations: root.destinations, jobs: root.jobs }, timezone));
+
+  const hook = env.FRONTDESK_TEST_HOOK;
+  if (hook !== undefined && hook !== '' && hook !== 'pause-after-commit') c.error('FRONTDESK_TEST_HOOK', `unknown test hook "${hook}".`);
+
+  const cfg: GatewayConfig = {
+    baseDir,
+    practice: { name: c.string(practice.name ?? 'Frontdesk practice', 'practice.name') ?? '', timezone: timezone ?? 'America/New_York' },
+    store: { path: storePath === ':memory:' || isAbsolute(storePath) ? storePath : resolve(storePath) },
+    log: { level: (level ?? 'info') as GatewayConfig['log']['level'] },
+    mllp: {
+      host: env.FRONTDESK_MLLP_HOST ?? c.string(mllp.host ?? '127.0.0.1', 'mllp.host') ?? '127.0.0.1',
+      maxFrameBytes: c.int(mllp.maxFrameBytes ?? 16 * 1024 * 1024, 'mllp.maxFrameBytes', 1) ?? 0,
+      frameTimeoutMs: c.int(mllp.frameTimeoutMs ?? 30_000, 'mllp.frameTimeoutMs', 1) ?? 0,
+      idleTimeoutMs: c.int(mllp.idleTimeoutMs ?? 600_000, 'mllp.idleTimeoutMs', 1) ?? 0,
+    },
+    http: {
+      host: env.FRONTDESK_HTTP_HOST ?? c.string(http.host ?? '127.0.0.1', 'http.host') ?? '127.0.0.1',
+      port: env.FRONTDESK_HTTP_PORT !== undefined ? c.int(Number(env.FRONTDESK_HTTP_PORT), 'FRONTDESK_HTTP_PORT', 0, 65535) ?? 0 : c.int(http.port ?? 8080, 'http.port', 0, 65535) ?? 0,
+      bodyLimitBytes: c.int(http.bodyLimitBytes ?? 10 * 1024 * 1024, 'http.bodyLimitBytes', 1) ?? 0,
+      auth: { keys: keys.filter((k): k is ApiKeyConfig => k !== undefined) },
+    },
+    processing: { maxAttempts: c.int(processing.maxAttempts ?? 5, 'processing.maxAttempts', 1) ?? 5 },
+    channels: channels.filter((ch): ch is ChannelConfig => ch !== undefined),
+  };
+  if (root.destinations !== undefined) cfg.destinations = root.destinations;
+  if (root.jobs !== undefined) cfg.jobs = root.jobs;
+  if (hook === 'pause-after-commit') cfg.testHook = hook;
+  return c.issues.length ? { value: undefined, issues: c.issues } : { value: cfg, issues: [] };
+}
+
+function checkKey(c: Checker, k: unknown, at: string, env: Env): ApiKeyConfig | undefined {
+  const o = c.object(k, at);
+  if (!o) return undefined;
+  c.keys(o, at, ['name', 'key', 'keyEnv', 'scopes']);
+  const name = c.string(o.name, `${at}.name`);
+  let key: string | undefined;
+  if (o.keyEnv !== undefined) {
+    const v = c.string(o.keyEnv, `${at}.keyEnv`);
+    if (v !== undefined) {
+      key = env[v];
+      if (!key) c.error(`${at}.keyEnv`, `environment variable ${v} is not set.`);
+    }
+  } else {
+    key = c.string(o.key, `${at}.key`);
+  }
+  if (key !== undefined && key.length < 8) c.error(`${at}.key`, 'an API key must be at least 8 characters.');
+  const scopes = (c.array(o.scopes ?? ['*'], `${at}.scopes`) ?? []).map((s, i) => {
+    const v = c.string(s, `${at}.scopes[${i}]`);
+    if (v !== undefined && !SCOPES.includes(v as Scope)) c.error(`${at}.scopes[${i}]`, `unknown scope "${v}"; one of ${SCOPES.join(', ')}.`);
+    return v as Scope;
+  });
+  if (name === undefined || key === undefined) return undefined;
+  return { name, key, scopes };
+}
+
+function checkChannel(c: Checker, ch: unknown, at: string, baseDir: string): ChannelConfig | undefined {
+  const o = c.object(ch, at);
+  if (!o) return undefined;
+  c.keys(o, at, ['name', 'source', 'flow', 'messageTypes', 'destinations']);
+  const name = c.string(o.name, `${at}.name`);
+  if (name !== undefined && !/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(name)) c.error(`${at}.name`, 'use letters, digits, dot, dash, underscore (at most 64).');
+  const src = c.object(o.source, `${at}.source`);
+  const source: ChannelConfig['source'] = {};
+  if (src) {
+    c.keys(src, `${at}.source`, ['mllp', 'http']);
+    if ((src.mllp === undefined) === (src.http === undefined)) c.error(`${at}.source`, 'give exactly one of "mllp" or "http".');
+    if (src.mllp !== undefined) {
+      const m = c.object(src.mllp, `${at}.source.mllp`);
+      if (m) {
+        c.keys(m, `${at}.source.mllp`, ['port', 'host', 'tls']);
+        const port = c.int(m.port, `${at}.source.mllp.port`, 0, 65535);
+        const mllp: NonNullable<ChannelConfig['source']['mllp']> = { port: port ?? 0 };
+        if (m.host !== undefined) {
+          const h = c.string(m.host, `${at}.source.mllp.host`);
+          if (h !== undefined) mllp.host = h;
+        }
+        if (m.tls !== undefined) {
+          const t = c.object(m.tls, `${at}.source.mllp.tls`);
+          if (t) {
+            c.keys(t, `${at}.source.mllp.tls`, ['keyFile', 'certFile', 'caFile', 'requireClientCert']);
+            const file = (v: unknown, k: string): string | undefined => {
+              const s = c.string(v, `${at}.source.mllp.tls.${k}`);
+              return s === undefined ? undefined : resolve(baseDir, s);
+            };
+            const tls: TlsConfig = {
+              keyFile: file(t.keyFile, 'keyFile') ?? '',
+              certFile: file(t.certFile, 'certFile') ?? '',
+              requireClientCert: c.bool(t.requireClientCert ?? false, `${at}.source.mllp.tls.requireClientCert`) ?? false,
+            };
+            if (t.caFile !== undefined) tls.caFile = file(t.caFile, 'caFile') ?? '';
+            mllp.tls = tls;
+          }
+        }
+        source.mllp = mllp;
+      }
+    }
+    if (src.http !== undefined) {
+      const h = c.object(src.http, `${at}.source.http`);
+      if (h) {
+        c.keys(h, `${at}.source.http`, ['path']);
+        const p = c.string(h.path, `${at}.source.http.path`);
+        if (p !== undefined && !/^\/[A-Za-z0-9/_-]*$/.test(p)) c.error(`${at}.source.http.path`, `"${p}" must start with / and use letters, digits, / _ -.`);
+        source.http = { path: p ?? '/' };
+      }
+    }
+  }
+  const out: ChannelConfig = { name: name ?? '', source, destinations: [] };
+  if (o.flow !== undefined) {
+    const f = c.string(o.flow, `${at}.flow`);
+    if (f !== undefined) out.flow = f;
+  }
+  if (o.messageTypes !== undefined) {
+    out.messageTypes = (c.array(o.messageTypes, `${at}.messageTypes`) ?? []).map((t, i) => {
+      const v = c.string(t, `${at}.messageTypes[${i}]`) ?? '';
+      if (!/^[A-Z0-9]{3}\^([A-Z0-9]{3}|\*)$/.test(v)) c.error(`${at}.messageTypes[${i}]`, `"${v}" must look like ADT^A04 or ADT^*.`);
+      return v;
+    });
+  }
+  out.destinations = (c.array(o.destinations ?? [], `${at}.destinations`) ?? []).map((d, i) => {
+    const dat = `${at}.destinations[${i}]`;
+    if (typeof d === 'string') return { name: d, payload: 'bundle' as PayloadKind };
+    const dobj = c.object(d, dat);
+    if (!dobj) return { name: '', payload: 'bundle' as PayloadKind };
+    c.keys(dobj, dat, ['name', 'payload']);
+    const payload = c.string(dobj.payload ?? 'bundle', `${dat}.payload`) ?? 'bundle';
+    if (!PAYLOAD_KINDS.includes(payload as PayloadKind)) c.error(`${dat}.payload`, `must be one of ${PAYLOAD_KINDS.join(', ')}; got "${payload}".`);
+    return { name: c.string(dobj.name, `${dat}.name`) ?? '', payload: payload as PayloadKind };
+  });
+  return out;
+}
+
+/** Names of the destinations declared by delivery's section: an object keyed by name, or an array of `{ name }`. */
+export function destinationNames(destinations: unknown): Set<string> {
+  if (Array.isArray(destinations)) {
+    return new Set(destinations.map((d) => (d && typeof d === 'object' ? (d as Obj).name : undefined)).filter((n): n is string => typeof n === 'string'));
+  }
+  if (destinations && typeof destinations === 'object') return new Set(Object.keys(destinations));
+  return new Set();
+}
+
+function validTimezone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+type Obj = Record<string, unknown>;
+
+/** Accumulates CONFIG_INVALID issues, each naming the key. */
+class Checker {
+  readonly issues: Issue[] = [];
+
+  error(key: string, message: string): void {
+    this.issues.push(issue('CONFIG_INVALID', `${key || '(root)'}: ${message}`, key || undefined));
+  }
+
+  object(v: unknown, key: string): Obj | undefined {
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) {
+      this.error(key, v === undefined ? 'is required (an object).' : 'must be an object.');
+      return undefined;
+    }
+    return v as Obj;
+  }
+
+  array(v: unknown, key: string): unknown[] | undefined {
+    if (!Array.isArray(v)) {
+      this.error(key, v === undefined ? 'is required (an array).' : 'must be an array.');
+      return undefined;
+    }
+    return v;
+  }
+
+  string(v: unknown, key: string): string | undefined {
+    if (typeof v !== 'string' || v === '') {
+      this.error(key, v === undefined ? 'is required (a string).' : 'must be a non-empty string.');
+      return undefined;
+    }
+    return v;
+  }
+
+  int(v: unknown, key: string, min = -Infinity, max = Infinity): number | undefined {
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
+      this.error(key, v === undefined ? 'is required (an integer).' : `must be an integer${min > -Infinity ? ` from ${min}` : ''}${max < Infinity ? ` to ${max}` : ''}; got ${JSON.stringify(v)}.`);
+      return undefined;
+    }
+    return v;
+  }
+
+  bool(v: unknown, key: string): boolean | undefined {
+    if (typeof v !== 'boolean') {
+      this.error(key, 'must be true or false.');
+      return undefined;
+    }
+    return v;
+  }
+
+  keys(o: Obj, at: string, allowed: string[]): void {
+    for (const k of Object.keys(o)) {
+      if (!allowed.includes(k)) this.error(at ? `${at}.${k}` : k, `unknown key; expected one of ${allowed.join(', ')}.`);
+    }
+  }
+}

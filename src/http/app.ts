@@ -1,0 +1,82 @@
+/**
+ * The HTTP API (express 5). Every endpoint but GET /health needs an API key (401 otherwise) with
+ * the endpoint's scope (403 otherwise); bodies are bounded (413); every error is an
+ * OperationOutcome with the catalogue's status. Logs carry method, route, status and time, never
+ * bodies.
+ */
+import express, { type NextFunction, type Request, type Response } from 'express';
+import type { Logger } from 'pino';
+import { issue } from '../domain/issues.js';
+import type { Pipeline } from '../runtime/pipeline.js';
+import type { Metrics } from '../runtime/metrics.js';
+import { authenticate, authorize } from './auth.js';
+import { rawBody } from './body.js';
+import { fhirRouter } from './fhir.js';
+import { hl7Router } from './hl7v2.js';
+import { officeRouter } from './office.js';
+import { operatorRouter } from './operator.js';
+import { sendError, sendOutcome } from './outcome.js';
+
+export interface AppDeps {
+  pipeline: Pipeline;
+  metrics: Metrics;
+  log: Logger;
+  version: string;
+}
+
+export function createApp(deps: AppDeps): express.Express {
+  const { pipeline, metrics, log } = deps;
+  const cfg = pipeline.config;
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+
+  app.use((req, res, next) => {
+    const start = process.hrtime.bigint();
+    res.on('finish', () => {
+      const ms = Number(process.hrtime.bigint() - start) / 1e6;
+      log.info({ method: req.method, path: req.path, status: res.statusCode, ms: Math.round(ms * 10) / 10 }, 'http');
+    });
+    next();
+  });
+
+  app.get('/health', (_req, res) => {
+    let store = 'ok';
+    try {
+      pipeline.db.prepare('SELECT 1').get();
+    } catch {
+      store = 'unavailable';
+    }
+    res.status(store === 'ok' ? 200 : 503).json({ status: store === 'ok' ? 'ok' : 'degraded', store });
+  });
+
+  app.use(authenticate(cfg.http.auth.keys));
+
+  app.get('/metrics', authorize('metrics', 'operator'), (_req, res) => {
+    res.type('text/plain; version=0.0.4').send(metrics.render(pipeline.db));
+  });
+
+  const body = rawBody(cfg.http.bodyLimitBytes);
+  app.use('/fhir', authorize('fhir'), body, fhirRouter(pipeline, { version: deps.version }));
+  app.use('/office', authorize('office'), body, officeRouter(pipeline));
+  app.use('/messages', authorize('operator'), body);
+  app.use(operatorRouter(pipeline));
+  const hl7Paths = ['/hl7v2', ...cfg.channels.map((c) => c.source.http?.path).filter((p): p is string => !!p && !['/fhir', '/office', '/hl7v2'].includes(p))];
+  app.use(hl7Paths, authorize('hl7v2'), body);
+  app.use(hl7Router(pipeline));
+
+  app.use((req: Request, res: Response) => {
+    sendError(res, 'NOT_FOUND', `No route ${req.method} ${req.path}.`);
+  });
+
+  // One error handler: body-reading errors and anything unexpected become OperationOutcomes.
+  app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    const e = err as { type?: string; status?: number; message?: string; limit?: number };
+    if (e.type === 'entity.too.large') return sendError(res, 'TOO_LARGE', `Request body exceeds the ${cfg.http.bodyLimitBytes}-byte limit.`);
+    if (e.type === 'encoding.unsupported' || e.type === 'charset.unsupported') return sendError(res, 'MEDIA_TYPE', e.message ?? 'Unsupported encoding.');
+    if (e.status && e.status >= 400 && e.status < 500) return sendOutcome(res, [issue('INPUT_UNREADABLE', e.message ?? 'Bad request.')], e.status);
+    log.error({ method: req.method, path: req.path, err: e.message }, 'unhandled error');
+    sendError(res, 'INTERNAL', 'Unexpected internal error; it has been logged.');
+  });
+  return app;
+}

@@ -1,0 +1,42 @@
+/**
+ * Request bodies: read raw (bounded by `http.bodyLimitBytes`), so the message store keeps exactly
+ * what was sent, and checked against the media types each endpoint takes (415 otherwise).
+ * express.json() alone would ignore application/fhir+json (it needs `type`), and would lose the
+ * original text; reading raw avoids both.
+ */
+import express, { type Request, type RequestHandler, type Response } from 'express';
+import { sendError } from './outcome.js';
+
+export const FHIR_TYPES = ['application/fhir+json', 'application/json', 'application/json+fhir'];
+export const JSON_TYPES = ['application/json', 'application/fhir+json'];
+export const HL7_TYPES = ['application/hl7-v2', 'x-application/hl7-v2+er7', 'application/edi-hl7', 'text/plain'];
+
+export function rawBody(limitBytes: number): RequestHandler {
+  return express.raw({ type: () => true, limit: limitBytes });
+}
+
+/** The body as text when its Content-Type is one of `types`; otherwise answers 415 and returns undefined. */
+export function bodyText(req: Request, res: Response, types: readonly string[]): string | undefined {
+  const ct = (req.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+  if (!types.includes(ct)) {
+    sendError(res, 'MEDIA_TYPE', `Content-Type "${ct || '(none)'}" is not accepted here; send one of ${types.join(', ')}.`);
+    return undefined;
+  }
+  const b = req.body as unknown;
+  const text = Buffer.isBuffer(b) ? b.toString('utf8') : '';
+  if (text.trim() === '') {
+    sendError(res, 'INPUT_UNREADABLE', 'The request body is empty.');
+    return undefined;
+  }
+  return text;
+}
+
+/** Parse a JSON body; answers 400 and returns undefined when it is not JSON. */
+export function parseJsonBody(res: Response, text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (e) {
+    sendError(res, 'JSON_INVALID', `Body is not valid JSON: ${(e as Error).message}`);
+    return undefined;
+  }
+}

@@ -1,0 +1,88 @@
+/**
+ * The CapabilityStatement served at GET /fhir/metadata, generated from the FHIR route table the
+ * router is built from (src/http/fhir.ts), so what we declare is what we mount. Profiles come from
+ * the StructureDefinitions in profiles/ (their `type` and `url`).
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { CapabilityStatement, CapabilityStatementRestResource } from 'fhir/r4.js';
+import { PROFILES_DIR } from '../paths.js';
+
+export interface FhirRoute {
+  method: 'get' | 'post';
+  /** Express path under /fhir. */
+  path: string;
+  /** What the route declares: a system interaction, a type interaction, or an operation. */
+  declares:
+    | { level: 'system'; interaction: 'transaction' | 'batch' }
+    | { level: 'type'; interaction: 'read' | 'create' | 'update' | 'search-type' }
+    | { level: 'type' | 'system'; operation: string; definition: string }
+    | { level: 'none' };
+}
+
+/** Resource types the gateway stores and serves (the ones its flows and converters produce). */
+export const SERVED_TYPES = [
+  'Patient', 'RelatedPerson', 'Coverage', 'Organization', 'Practitioner', 'Location', 'Encounter', 'Appointment',
+  'ServiceRequest', 'DiagnosticReport', 'Observation', 'Specimen', 'Claim', 'ClaimResponse', 'CoverageEligibilityRequest',
+  'Account', 'ChargeItem', 'Procedure', 'Condition',
+] as const;
+
+/** Profile canonical URLs per resource type, read once from profiles/. */
+export function profilesByType(dir: string = PROFILES_DIR): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  let files: string[] = [];
+  try {
+    files = readdirSync(dir).filter((f) => f.endsWith('.json'));
+  } catch {
+    return out;
+  }
+  for (const f of files) {
+    try {
+      const sd = JSON.parse(readFileSync(join(dir, f), 'utf8')) as { resourceType?: string; type?: string; url?: string };
+      if (sd.resourceType !== 'StructureDefinition' || !sd.type || !sd.url) continue;
+      if (!out.has(sd.type)) out.set(sd.type, []);
+      out.get(sd.type)!.push(sd.url);
+    } catch {
+      // A broken profile is reported by the validator at load; the capability statement just omits it.
+    }
+  }
+  return out;
+}
+
+export function capabilityStatement(routes: readonly FhirRoute[], opts: { baseUrl?: string; name: string; version: string; date?: string }): CapabilityStatement {
+  const profiles = profilesByType();
+  const typeInteractions = routes.flatMap((r) => ('interaction' in r.declares && r.declares.level === 'type' ? [r.declares.interaction] : []));
+  const typeOps = routes.flatMap((r) => ('operation' in r.declares && r.declares.level === 'type' ? [r.declares] : []));
+  const systemInteractions = routes.flatMap((r) => ('interaction' in r.declares && r.declares.level === 'system' ? [r.declares.interaction] : []));
+  const systemOps = routes.flatMap((r) => ('operation' in r.declares && r.declares.level === 'system' ? [r.declares] : []));
+  const types = new Set<string>([...SERVED_TYPES, ...profiles.keys()]);
+  const resource: CapabilityStatementRestResource[] = [...types].sort().map((type) => {
+    const r: CapabilityStatementRestResource = {
+      type: type as CapabilityStatementRestResource['type'],
+      interaction: [...new Set(typeInteractions)].map((code) => ({ code })),
+      ...(typeOps.length ? { operation: typeOps.map((o) => ({ name: o.operation, definition: o.definition })) } : {}),
+    };
+    const p = profiles.get(type);
+    if (p?.length) r.supportedProfile = p;
+    return r;
+  });
+  return {
+    resourceType: 'CapabilityStatement',
+    status: 'active',
+    date: opts.date ?? new Date().toISOString().slice(0, 10),
+    kind: 'instance',
+    name: 'Frontdesk',
+    title: opts.name,
+    software: { name: 'Frontdesk', version: opts.version },
+    implementation: { description: 'Frontdesk interoperability gateway', ...(opts.baseUrl ? { url: opts.baseUrl } : {}) },
+    fhirVersion: '4.0.1',
+    format: ['application/fhir+json', 'json'],
+    rest: [{
+      mode: 'server',
+      security: { description: 'API key or bearer token: "Authorization: Bearer <key>" or "X-API-Key: <key>".' },
+      resource,
+      ...(systemInteractions.length ? { interaction: systemInteractions.map((code) => ({ code })) } : {}),
+      ...(systemOps.length ? { operation: systemOps.map((o) => ({ name: o.operation, definition: o.definition })) } : {}),
+    }],
+  };
+}

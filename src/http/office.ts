@@ -1,0 +1,42 @@
+/**
+ * Office endpoints: the practice-management side posts its records as JSON.
+ *   POST /office/registration   recordType "registration"       -> Patient, Coverage, ...
+ *   POST /office/appointment    recordType "appointment"        -> Appointment
+ *   POST /office/billing        recordType "billing-encounter"  -> Claim bundle
+ * Each record is stored, validated (validateOfficeRecord: 422 naming the field), converted by its
+ * vertical's converter, and its FHIR output stored and queued; the answer is 201 with the FHIR
+ * resources as stored. `Idempotency-Key` makes a retried POST return the stored answer.
+ */
+import { Router } from 'express';
+import type { Pipeline } from '../runtime/pipeline.js';
+import { bodyText, JSON_TYPES } from './body.js';
+import { sendError, sendFhir, sendOutcome } from './outcome.js';
+
+export const OFFICE_ENDPOINTS: Readonly<Record<string, string>> = {
+  registration: 'registration',
+  appointment: 'appointment',
+  billing: 'billing-encounter',
+  'billing-encounter': 'billing-encounter',
+};
+
+export function officeRouter(pipeline: Pipeline): Router {
+  const router = Router();
+  const channel = () => pipeline.config.channels.find((c) => c.source.http?.path === '/office') ?? pipeline.channel('office-api');
+  router.post('/:kind', async (req, res) => {
+    const recordType = OFFICE_ENDPOINTS[String(req.params.kind)];
+    if (!recordType) return sendError(res, 'NOT_FOUND', `No office endpoint "${String(req.params.kind)}"; use ${Object.keys(OFFICE_ENDPOINTS).join(', ')}.`);
+    const text = bodyText(req, res, JSON_TYPES);
+    if (text === undefined) return;
+    const rec = await pipeline.receive({ channel: channel(), source: 'http', peer: req.ip, contentType: 'office', raw: text, recordType, idempotencyKey: req.get('idempotency-key') ?? undefined });
+    if (!rec.ok) return sendOutcome(res, rec.issues);
+    try {
+      const a = await rec.answer;
+      res.set('X-Frontdesk-Message-Id', String(a.id));
+      if (a.status === 201) res.location(`/messages/${a.id}`);
+      sendFhir(res, a.status ?? 500, a.body);
+    } catch {
+      sendError(res, 'STORE_FAILED', 'The record was stored but its outputs could not be committed; it will be processed again. Do not resend.');
+    }
+  });
+  return router;
+}

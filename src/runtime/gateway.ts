@@ -1,0 +1,106 @@
+/**
+ * Composition of the running gateway: store, pipeline, start-up recovery, one MLLP listener per
+ * MLLP channel, the HTTP API. Recovery runs before anything listens, so messages committed before
+ * the last stop are processed before new ones arrive. close() stops accepting, lets work in
+ * progress finish, and closes the store.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { Logger } from 'pino';
+import type { GatewayConfig } from '../config.js';
+import { openDatabase, type Db } from '../store/db.js';
+import { createLogger } from '../logging.js';
+import { Pipeline, type PipelineHooks } from './pipeline.js';
+import { Metrics } from './metrics.js';
+import { recoverPending, type RecoveryReport } from './recovery.js';
+import { listenerOptions, startMllpListener, type MllpListener } from '../mllp/listener.js';
+import { createApp } from '../http/app.js';
+import { ROOT_DIR } from '../paths.js';
+
+export interface Gateway {
+  config: GatewayConfig;
+  db: Db;
+  log: Logger;
+  pipeline: Pipeline;
+  metrics: Metrics;
+  recovery: RecoveryReport;
+  mllp: MllpListener[];
+  http: { server: Server; address: AddressInfo; url: string };
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  log?: Logger;
+  hooks?: PipelineHooks;
+  /** Do not open the HTTP server (tests of the MLLP side only). */
+  noHttp?: boolean;
+}
+
+export function packageVersion(): string {
+  try {
+    return (JSON.parse(readFileSync(resolve(ROOT_DIR, 'package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    return '0.0.0';
+  }
+}
+
+export async function startGateway(config: GatewayConfig, opts: StartOptions = {}): Promise<Gateway> {
+  const log = opts.log ?? createLogger(config.log.level);
+  const db = openDatabase(config.store.path);
+  const metrics = new Metrics();
+  const hooks: PipelineHooks = { ...opts.hooks };
+  if (config.testHook === 'pause-after-commit') {
+    // Test-only: stop between commit and processing so a test can SIGKILL the process right there.
+    hooks.afterCommit = (id) => {
+      process.stdout.write(`TEST-HOOK committed ${id}\n`);
+      return new Promise<void>(() => {});
+    };
+  }
+  const pipeline = new Pipeline(db, config, log, metrics, hooks);
+  const mllp: MllpListener[] = [];
+  let server: Server | undefined;
+  try {
+    const recovery = await recoverPending(pipeline);
+    for (const ch of config.channels) {
+      if (ch.source.mllp) mllp.push(await startMllpListener(ch, pipeline, listenerOptions(config), log, metrics));
+    }
+    const app = createApp({ pipeline, metrics, log, version: packageVersion() });
+    server = createServer(app);
+    server.requestTimeout = 60_000;
+    server.headersTimeout = 20_000;
+    if (!opts.noHttp) {
+      await new Promise<void>((res, rej) => {
+        server!.once('error', rej);
+        server!.listen(config.http.port, config.http.host, () => res());
+      });
+    }
+    const address = (opts.noHttp ? { address: config.http.host, port: 0, family: 'IPv4' } : server.address()) as AddressInfo;
+    const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+    let closed = false;
+    return {
+      config, db, log, pipeline, metrics, recovery, mllp,
+      http: { server, address, url: `http://${host}:${address.port}` },
+      async close() {
+        if (closed) return;
+        closed = true;
+        await Promise.all(mllp.map((l) => l.close()));
+        if (!opts.noHttp) {
+          await new Promise<void>((res) => {
+            server!.close(() => res());
+            server!.closeIdleConnections();
+            setTimeout(() => { server!.closeAllConnections(); }, 5000).unref();
+          });
+        }
+        pipeline.flushAckSent();
+        db.close();
+      },
+    };
+  } catch (e) {
+    await Promise.all(mllp.map((l) => l.close(0)));
+    server?.close();
+    db.close();
+    throw e;
+  }
+}

@@ -1,0 +1,121 @@
+/**
+ * Writing what a message produced: FHIR resources (upsert by type + id, honouring conditional
+ * create), office records, and one outbox item per destination the channel names. Runs inside
+ * the caller's transaction, so outputs, queue items and the message's new state commit together
+ * (a crash leaves either all of them or none, and the message is then processed again).
+ *
+ * Idempotency keys carry the message id, the destination and a hash of the payload: replaying a
+ * message that yields the same output queues nothing new; a replay after a fix that changes the
+ * output queues the corrected payload.
+ */
+import { createHash } from 'node:crypto';
+import type { Bundle, BundleEntry, Resource } from 'fhir/r4.js';
+import type { Db } from '../store/db.js';
+import { findByIdentifier, getResource, replaceOfficeRecords, upsertResource } from '../store/resources.js';
+import { enqueue } from '../store/outbox.js';
+import type { ChannelDestination } from '../config.js';
+import type { FlowOutput } from '../flows/types.js';
+import { deterministicId } from '../mapping/ids.js';
+
+export interface PersistInput {
+  messageId: number;
+  raw: string;
+  rawContentType: string;
+  output: FlowOutput;
+  destinations: readonly ChannelDestination[];
+}
+
+export interface EntryOutcome {
+  resourceType: string;
+  id: string;
+  versionId: number;
+  /** HTTP-style status for a transaction-response: 201 created, 200 updated/unchanged/existing. */
+  status: '201 Created' | '200 OK';
+  lastUpdated: string;
+}
+
+export interface PersistResult {
+  entries: EntryOutcome[];
+  queued: number;
+}
+
+const sha = (s: string) => createHash('sha256').update(s).digest('hex').slice(0, 16);
+
+export function persistOutput(db: Db, p: PersistInput, now: Date = new Date()): PersistResult {
+  const entries = (p.output.bundle.entry ?? []).map((e, i) => persistEntry(db, e, p.messageId, i, now)).filter((x): x is EntryOutcome => x !== undefined);
+  replaceOfficeRecords(db, p.messageId, p.output.office, now);
+  let queued = 0;
+  const orderingKey = orderingKeyOf(p.output.bundle);
+  for (const d of p.destinations) {
+    const items: Array<{ kind: string; payload: string; contentType: string; part: string }> = [];
+    if (d.payload === 'bundle') {
+      items.push({ kind: 'fhir-bundle', payload: JSON.stringify(p.output.bundle), contentType: 'application/fhir+json', part: 'bundle' });
+    } else if (d.payload === 'office') {
+      p.output.office.forEach((r, i) => items.push({ kind: 'office-record', payload: JSON.stringify(r), contentType: 'application/json', part: `office-${i}` }));
+    } else {
+      items.push({ kind: p.rawContentType === 'application/hl7-v2' ? 'hl7v2' : 'raw', payload: p.raw, contentType: p.rawContentType, part: 'raw' });
+    }
+    for (const it of items) {
+      enqueue(db, {
+        destination: d.name,
+        kind: it.kind,
+        payload: it.payload,
+        contentType: it.contentType,
+        idempotencyKey: `msg-${p.messageId}:${d.name}:${it.part}:${sha(it.payload)}`,
+        ...(orderingKey ? { orderingKey } : {}),
+        messageId: p.messageId,
+      }, now);
+      queued++;
+    }
+  }
+  return { entries, queued };
+}
+
+function persistEntry(db: Db, e: BundleEntry, messageId: number, index: number, now: Date): EntryOutcome | undefined {
+  const r = e.resource as Resource | undefined;
+  if (!r || typeof r.resourceType !== 'string') return undefined;
+  const method = e.request?.method ?? 'PUT';
+  if (method === 'DELETE' || method === 'GET' || method === 'HEAD') return undefined;
+  const resource: Resource = r.id ? r : { ...r, id: deterministicId(r.resourceType, 'message', messageId, index) };
+  // Conditional create: an existing match (same id, or the identifier in ifNoneExist) is kept as
+  // it is, so a sparse Patient from a lab result never overwrites the registered one.
+  if (method === 'POST' && e.request?.ifNoneExist) {
+    const existing = getResource(db, resource.resourceType, resource.id!);
+    if (existing) return { resourceType: resource.resourceType, id: resource.id!, versionId: existing.versionId, status: '200 OK', lastUpdated: existing.lastUpdated };
+    const ident = parseIdentifierQuery(e.request.ifNoneExist);
+    if (ident) {
+      const ids = findByIdentifier(db, resource.resourceType, ident.system, ident.value);
+      if (ids.length >= 1) {
+        const found = getResource(db, resource.resourceType, ids[0]!)!;
+        return { resourceType: resource.resourceType, id: ids[0]!, versionId: found.versionId, status: '200 OK', lastUpdated: found.lastUpdated };
+      }
+    }
+  }
+  const u = upsertResource(db, resource, messageId, now);
+  return { resourceType: resource.resourceType, id: resource.id!, versionId: u.versionId, status: u.outcome === 'created' ? '201 Created' : '200 OK', lastUpdated: u.lastUpdated };
+}
+
+/** `identifier=system|value` (or `identifier=value`) from an ifNoneExist query; other criteria are not supported. */
+export function parseIdentifierQuery(q: string): { system?: string; value: string } | undefined {
+  const m = /^(?:[A-Za-z]+\?)?identifier=([^&]*)$/.exec(q.trim());
+  if (!m) return undefined;
+  const v = decodeURIComponent(m[1]!);
+  const bar = v.indexOf('|');
+  if (bar < 0) return { value: v };
+  const system = v.slice(0, bar);
+  return system ? { system, value: v.slice(bar + 1) } : { value: v.slice(bar + 1) };
+}
+
+/** Per-patient ordering for the outbox: the bundle's Patient, else the first subject/patient reference. */
+export function orderingKeyOf(bundle: Bundle): string | undefined {
+  for (const e of bundle.entry ?? []) {
+    const r = e.resource;
+    if (r?.resourceType === 'Patient' && r.id) return `Patient/${r.id}`;
+  }
+  for (const e of bundle.entry ?? []) {
+    const r = e.resource as unknown as { subject?: { reference?: string }; patient?: { reference?: string } } | undefined;
+    const ref = r?.subject?.reference ?? r?.patient?.reference;
+    if (ref) return ref;
+  }
+  return undefined;
+}

@@ -1,0 +1,388 @@
+/**
+ * The processing pipeline every edge (MLLP listener, HTTP API, replay, recovery) goes through:
+ *
+ *   receive(inbound)  -> commit the raw message (store-then-ACK): resolves only once the row is on
+ *                        disk; rejects nothing: a store failure comes back as `{ ok: false }` and
+ *                        the edge sends no acknowledgment at all.
+ *                        Exact resends (same channel, MSH-10 and content) are not stored again:
+ *                        they get the stored answer. Same MSH-10 with other content is stored,
+ *                        flagged (duplicate_of + a DUPLICATE_CONFLICT warning) and processed.
+ *   answer            -> processing result: the application ACK (HL7) or the HTTP status and body.
+ *
+ * Group commit: writes arriving in the same event-loop turn (many connections) share one
+ * transaction, so one fsync covers them all; processing of a batch is one more transaction,
+ * with a savepoint per message so one message's failure does not undo the others.
+ */
+import type { Logger } from 'pino';
+import { issue, toOperationOutcome, type Issue } from '../domain/issues.js';
+import type { Db } from '../store/db.js';
+import {
+  beginAttempt, findByControlId, getMessage, insertMessage, markAcksSent, recordOutcome, recordResend, recordFailure,
+  type AckMode, type ContentType, type MessageState, type Source, type StoredMessage,
+} from '../store/messages.js';
+import { storeLookup } from '../store/resources.js';
+import type { ChannelConfig, GatewayConfig } from '../config.js';
+import type { FlowContext, FlowOutput } from '../flows/types.js';
+import { buildAck, buildRejectForUnreadable } from '../hl7/ack.js';
+import { contentHash, readHl7Header, type Hl7Header } from './fingerprint.js';
+import { sendCommitAck } from './ack-policy.js';
+import { ackIssues, processHl7 } from './process-hl7.js';
+import { processFhirTransaction, transactionResponse, type ApiProcessing } from './process-fhir.js';
+import { processOfficeRecord } from './process-office.js';
+import { persistOutput, type EntryOutcome } from './persist.js';
+import type { Metrics } from './metrics.js';
+
+export interface Inbound {
+  channel: ChannelConfig;
+  source: Source;
+  peer?: string | undefined;
+  contentType: ContentType;
+  raw: string;
+  /** HTTP Idempotency-Key: the control id of a FHIR or office post (a retried POST gets the stored answer). */
+  idempotencyKey?: string | undefined;
+  /** Office endpoints: the recordType the endpoint takes. */
+  recordType?: string | undefined;
+}
+
+export interface Answer {
+  id: number;
+  state: MessageState;
+  issues: Issue[];
+  /** HL7: application ACK code and text (absent when processing could not finish: send nothing). */
+  ackCode?: string | undefined;
+  ack?: string | undefined;
+  /** HTTP paths: status and body. */
+  status?: number | undefined;
+  body?: unknown;
+  /** Answered from the store (an exact resend), not processed again. */
+  resend: boolean;
+}
+
+export type Reception =
+  | { ok: false; issues: Issue[] }
+  | {
+      ok: true;
+      id: number;
+      resend: boolean;
+      header?: Hl7Header | undefined;
+      /** Enhanced mode: the commit ACK to send now (the row is committed). */
+      commitAck?: string | undefined;
+      /** Resolves when processing is done; rejects only when the processing transaction could not commit. */
+      answer: Promise<Answer>;
+    };
+
+export interface PipelineHooks {
+  /** Test-only: called after the commit, before processing (see FRONTDESK_TEST_HOOK). */
+  afterCommit?: (id: number) => Promise<void>;
+}
+
+interface StoreJob {
+  inbound: Inbound;
+  resolve: (r: Stored) => void;
+  reject: (e: Error) => void;
+}
+
+type Stored =
+  | { kind: 'new'; id: number; header?: Hl7Header | undefined; commitAck?: string | undefined }
+  | { kind: 'resend'; id: number; header?: Hl7Header | undefined; row: Pick<StoredMessage, 'state' | 'ack' | 'commitAck'> };
+
+interface ProcessJob {
+  id: number;
+  resolve: (a: Answer) => void;
+  reject: (e: Error) => void;
+}
+
+export class Pipeline {
+  private storeQueue: StoreJob[] = [];
+  private processQueue: ProcessJob[] = [];
+  private readonly inFlight = new Map<number, Promise<Answer>>();
+  private ackSent: number[] = [];
+  private ackTimer: NodeJS.Timeout | undefined;
+  private readonly channels: Map<string, ChannelConfig>;
+
+  constructor(
+    readonly db: Db,
+    readonly config: GatewayConfig,
+    readonly log: Logger,
+    readonly metrics: Metrics,
+    readonly hooks: PipelineHooks = {},
+  ) {
+    this.channels = new Map(config.channels.map((c) => [c.name, c]));
+  }
+
+  channel(name: string): ChannelConfig {
+    return this.channels.get(name) ?? { name, source: {}, destinations: [] };
+  }
+
+  /** Store, then process. See the file comment. */
+  async receive(inbound: Inbound): Promise<Reception> {
+    let stored: Stored;
+    try {
+      stored = await new Promise<Stored>((resolve, reject) => {
+        this.storeQueue.push({ inbound, resolve, reject });
+        if (this.storeQueue.length === 1) setImmediate(() => this.flushStore());
+      });
+    } catch (e) {
+      this.metrics.inc('store_failures', inbound.channel.name);
+      this.log.error({ channel: inbound.channel.name, err: (e as Error).message }, 'store failed: message not acknowledged');
+      return { ok: false, issues: [issue('STORE_FAILED', 'The message could not be stored; it was not acknowledged. Send it again.')] };
+    }
+    if (stored.kind === 'resend') {
+      this.metrics.inc('resends', inbound.channel.name);
+      this.log.info({ channel: inbound.channel.name, id: stored.id }, 'exact resend answered from the store');
+      const row = stored.row;
+      const answer = row.state === 'received' ? this.process(stored.id) : Promise.resolve(this.answerFromRow(stored.id, true));
+      return { ok: true, id: stored.id, resend: true, header: stored.header, commitAck: row.commitAck ?? undefined, answer };
+    }
+    this.metrics.inc('received', inbound.channel.name);
+    this.log.info({ channel: inbound.channel.name, id: stored.id, type: stored.header?.messageType, controlId: stored.header?.controlId }, 'message committed');
+    const after = this.hooks.afterCommit;
+    const answer = after ? after(stored.id).then(() => this.process(stored.id)) : this.process(stored.id);
+    return { ok: true, id: stored.id, resend: false, header: stored.header, commitAck: stored.commitAck, answer };
+  }
+
+  /** Process a stored message (new, recovered or replayed). Concurrent calls for one id share one run. */
+  process(id: number): Promise<Answer> {
+    const running = this.inFlight.get(id);
+    if (running) return running;
+    const p = new Promise<Answer>((resolve, reject) => {
+      this.processQueue.push({ id, resolve, reject });
+      if (this.processQueue.length === 1) setImmediate(() => this.flushProcess());
+    });
+    this.inFlight.set(id, p);
+    const clear = () => this.inFlight.delete(id);
+    p.then(clear, clear);
+    return p;
+  }
+
+  /** Note that an acknowledgment left (written in small batches: not worth an fsync per message). */
+  noteAckSent(id: number): void {
+    this.ackSent.push(id);
+    this.ackTimer ??= setTimeout(() => this.flushAckSent(), 50);
+  }
+
+  /** Write pending bookkeeping (call before closing the store). */
+  flushAckSent(): void {
+    if (this.ackTimer) clearTimeout(this.ackTimer);
+    this.ackTimer = undefined;
+    const ids = this.ackSent;
+    this.ackSent = [];
+    if (!ids.length || !this.db.open) return;
+    try {
+      markAcksSent(this.db, ids);
+    } catch (e) {
+      this.log.warn({ err: (e as Error).message }, 'could not record ack_sent_at');
+    }
+  }
+
+  /** The stored answer of a message (exact resends, operator views). */
+  answerFromRow(id: number, resend: boolean): Answer {
+    const row = getMessage(this.db, id)!;
+    const a: Answer = { id, state: row.state, issues: row.issues, resend };
+    if (row.contentType === 'hl7v2') {
+      if (row.ack) { a.ack = row.ack; a.ackCode = row.ackCode ?? undefined; }
+    } else if (row.ack) {
+      const stored = JSON.parse(row.ack) as { status: number; body: unknown };
+      a.status = stored.status;
+      a.body = stored.body;
+    }
+    return a;
+  }
+
+  private flushStore(): void {
+    const jobs = this.storeQueue;
+    this.storeQueue = [];
+    let results: Stored[];
+    try {
+      results = this.db.transaction(() => jobs.map((j) => this.storeOne(j.inbound)))();
+    } catch (e) {
+      for (const j of jobs) j.reject(e as Error);
+      return;
+    }
+    jobs.forEach((j, i) => j.resolve(results[i]!));
+  }
+
+  private storeOne(inb: Inbound): Stored {
+    const hash = contentHash(inb.raw);
+    const header = inb.contentType === 'hl7v2' ? readHl7Header(inb.raw) : undefined;
+    const controlId = header ? header.controlId : inb.idempotencyKey;
+    const issues: Issue[] = [];
+    let duplicateOf: number | undefined;
+    if (controlId !== undefined) {
+      const earlier = findByControlId(this.db, inb.channel.name, controlId);
+      const same = earlier.find((r) => r.contentHash === hash);
+      if (same) {
+        recordResend(this.db, same.id);
+        return { kind: 'resend', id: same.id, header, row: { state: same.state, ack: same.ack, commitAck: same.commitAck } };
+      }
+      if (earlier.length) {
+        duplicateOf = earlier[0]!.id;
+        issues.push(issue('DUPLICATE_CONFLICT', `Control id "${controlId}" was already used by message ${duplicateOf} with different content; this one is kept and processed too.`, header ? 'MSH.10' : 'Idempotency-Key', 'warning'));
+      }
+    }
+    const ackMode: AckMode = header ? header.ackMode : 'none';
+    let commitAck: { code: string; text: string } | undefined;
+    if (header?.message && sendCommitAck(ackMode, header.acceptAckType)) {
+      commitAck = { code: 'CA', text: buildAck(header.message, { code: 'CA' }).toString() };
+    }
+    const id = insertMessage(this.db, {
+      channel: inb.channel.name,
+      source: inb.source,
+      peer: inb.peer,
+      contentType: inb.contentType,
+      raw: inb.raw,
+      contentHash: hash,
+      controlId,
+      messageType: header ? header.messageType : inb.recordType ?? (inb.contentType === 'fhir' ? 'Bundle' : undefined),
+      hl7Version: header?.version,
+      sendingApplication: header?.sendingApplication,
+      sendingFacility: header?.sendingFacility,
+      summary: header?.summary,
+      ackMode,
+      duplicateOf,
+      issues,
+      commitAck,
+    });
+    return { kind: 'new', id, header, commitAck: commitAck?.text };
+  }
+
+  private flushProcess(): void {
+    const jobs = this.processQueue;
+    this.processQueue = [];
+    const answers = new Map<number, Answer>();
+    try {
+      this.db.transaction(() => {
+        for (const j of jobs) {
+          try {
+            answers.set(j.id, this.db.transaction(() => this.processOne(j.id))());
+          } catch (e) {
+            // The savepoint is rolled back; record the failure (the message stays stored).
+            answers.set(j.id, this.failure(j.id, e as Error));
+          }
+        }
+      })();
+    } catch (e) {
+      // The processing transaction could not commit: every message stays 'received' (recovery
+      // and resends process it later); the edges send nothing.
+      this.log.error({ err: (e as Error).message, ids: jobs.map((j) => j.id) }, 'processing commit failed');
+      for (const j of jobs) j.reject(e as Error);
+      return;
+    }
+    for (const j of jobs) {
+      const a = answers.get(j.id)!;
+      const ch = getChannelName(this.db, j.id);
+      if (a.state === 'processed') this.metrics.inc('processed', ch);
+      else if (a.state !== 'received') this.metrics.inc('errored', ch);
+      j.resolve(a);
+    }
+  }
+
+  /** One message, inside a savepoint. */
+  private processOne(id: number, opts: { attemptCounted?: boolean } = {}): Answer {
+    const row = getMessage(this.db, id);
+    if (!row) throw new Error(`message ${id} not found`);
+    if (!opts.attemptCounted) beginAttempt(this.db, id);
+    const channel = this.channel(row.channel);
+    const ctx: FlowContext = { timezone: this.config.practice.timezone, lookup: storeLookup(this.db) };
+    if (row.contentType === 'hl7v2') {
+      // Intake issues (the duplicate flag) travel with the message.
+      const p = processHl7(row.raw, channel, ctx, row.issues);
+      let entries: EntryOutcome[] = [];
+      let queued = 0;
+      if (p.output) {
+        const r = persistOutput(this.db, { messageId: id, raw: row.raw, rawContentType: 'application/hl7-v2', output: p.output, destinations: channel.destinations });
+        entries = r.entries;
+        queued = r.queued;
+      }
+      const ack = (p.message ? buildAck(p.message, { code: p.ackCode, issues: ackIssues(p.issues) }) : buildRejectForUnreadable(ackIssues(p.issues))).toString();
+      recordOutcome(this.db, id, { state: p.state, flow: p.flow, issues: p.issues, outputs: outputsOf(p.output, entries), ackCode: p.ackCode, ack });
+      if (queued) this.metrics.inc('queued', channel.name, queued);
+      this.log.info({ channel: channel.name, id, state: p.state, ack: p.ackCode, flow: p.flow, issues: p.issues.length }, 'message processed');
+      return { id, state: p.state, issues: p.issues, ackCode: p.ackCode, ack, resend: false };
+    }
+    const p: ApiProcessing = row.contentType === 'fhir'
+      ? processFhirTransaction(this.db, row.raw, row.contentHash, ctx)
+      : processOfficeRecord(row.raw, row.messageType ?? undefined, ctx);
+    const issues = [...row.issues, ...p.issues];
+    let status = p.status;
+    let body: unknown;
+    let entries: EntryOutcome[] = [];
+    if (p.output) {
+      const r = persistOutput(this.db, { messageId: id, raw: row.raw, rawContentType: 'application/json', output: p.output, destinations: channel.destinations });
+      entries = r.entries;
+      if (r.queued) this.metrics.inc('queued', channel.name, r.queued);
+      body = row.contentType === 'fhir' ? transactionResponse(entries) : storedCollection(p.output, entries);
+    } else {
+      body = toOperationOutcome(issues);
+    }
+    recordOutcome(this.db, id, { state: p.state, issues, outputs: outputsOf(p.output, entries), ackCode: String(status), ack: JSON.stringify({ status, body }) });
+    this.log.info({ channel: channel.name, id, state: p.state, status }, 'request processed');
+    return { id, state: p.state, issues, status, body, resend: false };
+  }
+
+  /** An internal error while processing: count it; after max attempts the message is 'failed'. */
+  private failure(id: number, e: Error): Answer {
+    const row = getMessage(this.db, id);
+    const attempts = row ? beginAttempt(this.db, id) : 0;
+    const state: MessageState = attempts >= this.config.processing.maxAttempts ? 'failed' : 'received';
+    this.log.error({ id, attempts, state, err: e.message, stack: e.stack }, 'processing failed (internal error)');
+    const issues = [issue('INTERNAL', `Internal error while processing (attempt ${attempts}); the message is kept${state === 'received' ? ' and will be processed again' : ''}.`)];
+    if (row) recordFailure(this.db, id, e.message.slice(0, 500), state);
+    if (row?.contentType === 'hl7v2') {
+      // AR: the sender may try again later (table 0008); the stored message is not lost either way.
+      const h = readHl7Header(row.raw);
+      const ack = (h.message ? buildAck(h.message, { code: 'AR', issues }) : buildRejectForUnreadable(issues)).toString();
+      return { id, state, issues, ackCode: 'AR', ack, resend: false };
+    }
+    return { id, state, issues, status: 500, body: toOperationOutcome(issues), resend: false };
+  }
+
+  /** Recovery: count the attempt in its own commit first, so a message that crashes the process cannot loop forever. */
+  processRecovered(id: number): Promise<Answer> {
+    const attempts = beginAttempt(this.db, id);
+    if (attempts > this.config.processing.maxAttempts) {
+      recordFailure(this.db, id, `gave up after ${attempts - 1} attempts`, 'failed');
+      return Promise.resolve(this.answerFromRow(id, false));
+    }
+    return this.processCounted(id);
+  }
+
+  private processCounted(id: number): Promise<Answer> {
+    // Same as process(), but the attempt is already counted.
+    return new Promise<Answer>((resolve, reject) => {
+      try {
+        const a = this.db.transaction(() => {
+          try {
+            return this.db.transaction(() => this.processOne(id, { attemptCounted: true }))();
+          } catch (e) {
+            return this.failure(id, e as Error);
+          }
+        })();
+        resolve(a);
+      } catch (e) {
+        reject(e as Error);
+      }
+    });
+  }
+}
+
+function getChannelName(db: Db, id: number): string {
+  return (db.prepare('SELECT channel FROM messages WHERE id = ?').get(id) as { channel: string } | undefined)?.channel ?? '';
+}
+
+function outputsOf(output: FlowOutput | undefined, entries: EntryOutcome[]): unknown {
+  if (!output) return undefined;
+  return { bundle: output.bundle, office: output.office, stored: entries.map((e) => ({ resourceType: e.resourceType, id: e.id, versionId: e.versionId, status: e.status })) };
+}
+
+/** What an office post answers: the FHIR resources it produced, as stored. */
+function storedCollection(output: FlowOutput, entries: EntryOutcome[]): unknown {
+  return {
+    resourceType: 'Bundle',
+    type: 'collection',
+    entry: (output.bundle.entry ?? []).map((e, i) => ({
+      fullUrl: entries[i] ? `${entries[i]!.resourceType}/${entries[i]!.id}` : e.fullUrl,
+      resource: entries[i] ? { ...e.resource, id: entries[i]!.id, meta: { ...(e.resource?.meta ?? {}), versionId: String(entries[i]!.versionId), lastUpdated: entries[i]!.lastUpdated } } : e.resource,
+    })),
+  };
+}

@@ -1,0 +1,136 @@
+/**
+ * Processing of a FHIR transaction Bundle posted to `POST /fhir`:
+ * validate (validateResource, the whole Bundle and each entry against its profile), resolve
+ * conditional creates (If-None-Exist by identifier: one match is kept, several are 412), give
+ * every POSTed resource a deterministic id (same Bundle again = same ids), rewrite the Bundle's
+ * internal references (fullUrl urn:uuid -> Type/id), and route each resource into the verticals'
+ * converters to produce the office records. All or nothing: any error stores no output.
+ */
+import type { Bundle, BundleEntry, FhirResource, Resource } from 'fhir/r4.js';
+import { hasErrors, httpStatusOf, issue, type Issue } from '../domain/issues.js';
+import { validateResource } from '../validation/index.js';
+import { converters } from '../flows/registry.js';
+import type { FlowContext, FlowOutput } from '../flows/types.js';
+import { deterministicId } from '../mapping/ids.js';
+import type { MessageState } from '../store/messages.js';
+import { findByIdentifier, getResource } from '../store/resources.js';
+import type { Db } from '../store/db.js';
+import { parseIdentifierQuery } from './persist.js';
+
+export interface ApiProcessing {
+  state: MessageState;
+  /** HTTP status of the answer when there is no output to persist (errors). */
+  status: number;
+  issues: Issue[];
+  output?: FlowOutput;
+}
+
+const ID = /^[A-Za-z0-9\-.]{1,64}$/;
+
+export function processFhirTransaction(db: Db, raw: string, contentHash: string, ctx: FlowContext): ApiProcessing {
+  let bundle: Bundle;
+  try {
+    bundle = JSON.parse(raw) as Bundle;
+  } catch (e) {
+    return { state: 'rejected', status: 400, issues: [issue('JSON_INVALID', `Body is not valid JSON: ${(e as Error).message}`)] };
+  }
+  if (bundle === null || typeof bundle !== 'object' || (bundle as { resourceType?: unknown }).resourceType !== 'Bundle') {
+    return { state: 'rejected', status: 400, issues: [issue('FHIR_RESOURCE_TYPE', 'POST /fhir takes a Bundle of type transaction.', 'resourceType')] };
+  }
+  if (bundle.type !== 'transaction') {
+    return { state: 'rejected', status: 400, issues: [issue('FHIR_VALUE', `Bundle.type must be "transaction"; got "${String(bundle.type)}".`, 'Bundle.type')] };
+  }
+  const issues = validateResource(bundle);
+  if (hasErrors(issues)) return { state: 'error', status: httpStatusOf(issues), issues };
+
+  const entries = bundle.entry ?? [];
+  const refMap = new Map<string, string>();
+  const resolved: BundleEntry[] = [];
+  for (let i = 0; i < entries.length; i++) {
+    const e = entries[i]!;
+    const at = `Bundle.entry[${i}]`;
+    const r = e.resource as Resource | undefined;
+    const method = e.request?.method;
+    if (!r || (method !== 'POST' && method !== 'PUT')) {
+      issues.push(issue('FHIR_VALUE', `Only POST and PUT entries with a resource are supported; entry ${i} has ${method ?? 'no request'}.`, `${at}.request.method`));
+      continue;
+    }
+    let id: string | undefined;
+    if (method === 'PUT') {
+      const m = /^([A-Za-z]+)\/([^/?]+)$/.exec(e.request!.url ?? '');
+      if (!m || m[1] !== r.resourceType || !ID.test(m[2]!)) {
+        issues.push(issue('FHIR_VALUE', `PUT entries need request.url "${r.resourceType}/<id>"; got "${e.request!.url ?? ''}".`, `${at}.request.url`));
+        continue;
+      }
+      id = m[2]!;
+    } else if (e.request!.ifNoneExist) {
+      const q = parseIdentifierQuery(e.request!.ifNoneExist);
+      if (!q) {
+        issues.push(issue('FHIR_VALUE', `ifNoneExist supports "identifier=system|value" only; got "${e.request!.ifNoneExist}".`, `${at}.request.ifNoneExist`));
+        continue;
+      }
+      const found = findByIdentifier(db, r.resourceType, q.system, q.value);
+      if (found.length > 1) {
+        issues.push(issue('PRECONDITION_FAILED', `ifNoneExist matches ${found.length} ${r.resourceType} resources; it must match at most one.`, `${at}.request.ifNoneExist`));
+        continue;
+      }
+      id = found[0];
+    }
+    id ??= deterministicId(r.resourceType, 'transaction', contentHash, e.fullUrl ?? i);
+    if (e.fullUrl) refMap.set(e.fullUrl, `${r.resourceType}/${id}`);
+    resolved.push({ ...e, resource: { ...r, id } as FhirResource });
+  }
+  if (hasErrors(issues)) return { state: 'error', status: httpStatusOf(issues), issues };
+
+  const out: BundleEntry[] = resolved.map((e) => {
+    const resource = rewriteReferences(e.resource!, refMap) as FhirResource;
+    const exists = e.request!.method === 'POST' && e.request!.ifNoneExist && getResource(db, resource.resourceType, resource.id!);
+    return {
+      fullUrl: `${resource.resourceType}/${resource.id}`,
+      resource,
+      // Conditional creates that matched keep POST + ifNoneExist, so the store leaves the existing resource as it is.
+      request: exists ? { method: 'POST', url: resource.resourceType, ifNoneExist: e.request!.ifNoneExist! } : { method: 'PUT', url: `${resource.resourceType}/${resource.id}` },
+    };
+  });
+
+  // Route each resource into the verticals: the converter that accepts it gives the office record.
+  const office: Array<Record<string, unknown>> = [];
+  out.forEach((e, i) => {
+    const input = { kind: 'fhir' as const, resource: e.resource! as FhirResource };
+    const conv = converters.find((c) => c.accepts(input));
+    if (!conv) return;
+    const res = conv.convert(input, 'office', ctx);
+    issues.push(...res.issues.map((x) => ({ ...x, expression: x.expression?.map((p) => `Bundle.entry[${i}].resource.${p}`) ?? [`Bundle.entry[${i}].resource`] })));
+    if (res.value && typeof res.value === 'object' && !('resourceType' in res.value)) office.push(res.value as Record<string, unknown>);
+  });
+  if (hasErrors(issues)) return { state: 'error', status: httpStatusOf(issues), issues };
+  return { state: 'processed', status: 200, issues, output: { bundle: { resourceType: 'Bundle', type: 'transaction', entry: out }, office } };
+}
+
+/** Replace every `reference` that names a Bundle-internal fullUrl with Type/id. */
+export function rewriteReferences(value: unknown, refMap: ReadonlyMap<string, string>): unknown {
+  if (refMap.size === 0) return value;
+  if (Array.isArray(value)) return value.map((v) => rewriteReferences(v, refMap));
+  if (value === null || typeof value !== 'object') return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) {
+    out[k] = k === 'reference' && typeof v === 'string' && refMap.has(v) ? refMap.get(v) : rewriteReferences(v, refMap);
+  }
+  return out;
+}
+
+/** The transaction-response Bundle (FHIR R4 3.1.0.11.2): one entry per request entry, in order. */
+export function transactionResponse(entries: Array<{ resourceType: string; id: string; versionId: number; status: string; lastUpdated: string }>): Bundle {
+  return {
+    resourceType: 'Bundle',
+    type: 'transaction-response',
+    entry: entries.map((e) => ({
+      response: {
+        status: e.status,
+        location: `${e.resourceType}/${e.id}/_history/${e.versionId}`,
+        etag: `W/"${e.versionId}"`,
+        lastModified: e.lastUpdated,
+      },
+    })),
+  };
+}
