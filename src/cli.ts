@@ -7,6 +7,7 @@ import { registerConvert } from './cli/convert.js';
 import { registerValidate } from './cli/validate.js';
 import { registerJob } from './cli/job.js';
 import { registerDeadletter } from './cli/deadletter.js';
+import { registerServe } from './cli/serve.js';
 import { EXIT_USAGE } from './cli/io.js';
 
 const program = new Command();
@@ -20,6 +21,7 @@ registerConvert(program);
 registerValidate(program);
 registerJob(program);
 registerDeadletter(program);
+registerServe(program);
 
 try {
   await program.parseAsync(process.argv);
