@@ -1,0 +1,130 @@
+/**
+ * Scheduling vertical: office appointments <-> FHIR Appointment <-> HL7v2 SIU.
+ * - `siuFlow` (InboundHl7Flow, SIU^*): transaction Bundle (Patient + Appointment, PUT to
+ *   deterministic ids) and the office appointment record.
+ * - `schedulingConverter` (Converter): `frontdesk convert` of SIU messages, FHIR Appointments
+ *   and office appointment records to fhir | hl7v2 | office (`--event S12|S13|...` for hl7v2).
+ * Every output is validated (fd-appointment, the office appointment schema) before it leaves.
+ */
+import type { Appointment, Bundle, BundleEntry, FhirResource, Patient } from 'fhir/r4.js';
+import { hasErrors, issue, type Issue, type Result } from '../../domain/issues.js';
+import type { DetectedInput } from '../../domain/input.js';
+import type { Hl7Message } from '../../hl7/message.js';
+import { validateOfficeRecord } from '../../validation/index.js';
+import { appointmentFromFhir, appointmentToFhir, type OfficeAppointment } from '../../adapters/appointment.js';
+import type { Converter, FlowContext, FlowOutput, InboundHl7Flow, Target } from '../types.js';
+import { readSiu } from './read.js';
+import { validateOutput } from './validate.js';
+import { appointmentToSiu } from './write.js';
+
+export { readSiu } from './read.js';
+export { appointmentToSiu } from './write.js';
+
+type Json = Record<string, unknown>;
+
+/** Validate an office record; issues get no prefix (they already name the record field). */
+function checkOffice(r: OfficeAppointment): Issue[] {
+  return validateOfficeRecord(r as unknown as Json);
+}
+
+/** SIU -> validated Appointment (+ Patient) and office record. */
+export function convertSiu(msg: Hl7Message, ctx: FlowContext): Result<FlowOutput & { appointment: Appointment; patient?: Patient }> {
+  const r = readSiu(msg, ctx);
+  const issues = [...r.issues];
+  if (!r.value || hasErrors(issues)) return { value: undefined, issues };
+  const { appointment, patient } = r.value;
+  issues.push(...validateOutput(appointment));
+  if (patient) issues.push(...validateOutput(patient));
+  const office = appointmentFromFhir(appointment, patient ? { patient } : {});
+  issues.push(...office.issues);
+  if (office.value) issues.push(...checkOffice(office.value));
+  if (hasErrors(issues)) return { value: undefined, issues };
+  const entry: BundleEntry[] = [];
+  for (const res of [patient, appointment] as Array<FhirResource | undefined>) {
+    if (!res?.id) continue;
+    entry.push({ fullUrl: `${res.resourceType}/${res.id}`, resource: res, request: { method: 'PUT', url: `${res.resourceType}/${res.id}` } });
+  }
+  const bundle: Bundle = { resourceType: 'Bundle', type: 'transaction', entry };
+  return { value: { bundle, office: office.value ? [office.value as unknown as Json] : [], appointment, ...(patient ? { patient } : {}) }, issues };
+}
+
+export const siuFlow: InboundHl7Flow = {
+  name: 'siu-scheduling',
+  messageTypes: ['SIU^*'],
+  run(message, ctx): Result<FlowOutput> {
+    const r = convertSiu(message, ctx);
+    return r.value ? { value: { bundle: r.value.bundle, office: r.value.office }, issues: r.issues } : { value: undefined, issues: r.issues };
+  },
+};
+
+/** The Appointment (and Patient) of a FHIR input: an Appointment, or a Bundle holding one. */
+function fhirAppointment(res: FhirResource): { appointment?: Appointment; patient?: Patient } {
+  if (res.resourceType === 'Appointment') return { appointment: res };
+  if (res.resourceType === 'Bundle') {
+    const rs = (res.entry ?? []).map((e) => e.resource).filter((x): x is FhirResource => !!x);
+    const appointment = rs.find((x): x is Appointment => x.resourceType === 'Appointment');
+    const patient = rs.find((x): x is Patient => x.resourceType === 'Patient');
+    return { ...(appointment ? { appointment } : {}), ...(patient ? { patient } : {}) };
+  }
+  return {};
+}
+
+function toSiuText(a: Appointment, patient: Patient | undefined, ctx: FlowContext, issues: Issue[]): Result<string> {
+  const m = appointmentToSiu(a, patient, { timezone: ctx.timezone, ...(ctx.event ? { event: ctx.event } : {}) });
+  issues.push(...m.issues);
+  if (!m.value || hasErrors(issues)) return { value: undefined, issues };
+  // Check what we send reads back to a valid appointment (the receiver's view).
+  const back = readSiu(m.value, ctx);
+  const backErrors = back.issues.filter((i) => i.severity === 'error' || i.severity === 'fatal');
+  issues.push(...backErrors);
+  if (hasErrors(issues)) return { value: undefined, issues };
+  return { value: m.value.toString(), issues };
+}
+
+function fromAppointment(a: Appointment, patient: Patient | undefined, to: Target, ctx: FlowContext, issues: Issue[]): Result<FhirResource | string | Json> {
+  issues.push(...validateOutput(a));
+  if (hasErrors(issues)) return { value: undefined, issues };
+  if (to === 'fhir') return { value: a, issues };
+  if (to === 'hl7v2') return toSiuText(a, patient, ctx, issues);
+  const office = appointmentFromFhir(a, patient ? { patient } : {});
+  issues.push(...office.issues);
+  if (office.value) issues.push(...checkOffice(office.value));
+  if (!office.value || hasErrors(issues)) return { value: undefined, issues };
+  return { value: office.value as unknown as Json, issues };
+}
+
+export const schedulingConverter: Converter = {
+  name: 'scheduling',
+  accepts(input: DetectedInput): boolean {
+    if (input.kind === 'hl7v2') return input.message.messageCode === 'SIU';
+    if (input.kind === 'office') return input.recordType === 'appointment';
+    return !!fhirAppointment(input.resource).appointment;
+  },
+  convert(input: DetectedInput, to: Target, ctx: FlowContext): Result<FhirResource | string | Json> {
+    const issues: Issue[] = [];
+    if (input.kind === 'hl7v2') {
+      const r = convertSiu(input.message, ctx);
+      issues.push(...r.issues);
+      if (!r.value) return { value: undefined, issues };
+      if (to === 'fhir') return { value: r.value.bundle, issues };
+      if (to === 'office') return { value: r.value.office[0], issues };
+      return toSiuText(r.value.appointment, r.value.patient, ctx, issues);
+    }
+    if (input.kind === 'office') {
+      const record = input.record as unknown as OfficeAppointment;
+      issues.push(...checkOffice(record));
+      if (hasErrors(issues)) return { value: undefined, issues };
+      const a = appointmentToFhir(record, { timezone: ctx.timezone });
+      issues.push(...a.issues);
+      if (!a.value || hasErrors(issues)) return { value: undefined, issues };
+      if (to === 'office') {
+        issues.push(...validateOutput(a.value));
+        return hasErrors(issues) ? { value: undefined, issues } : { value: input.record, issues };
+      }
+      return fromAppointment(a.value, undefined, to, ctx, issues);
+    }
+    const { appointment, patient } = fhirAppointment(input.resource);
+    if (!appointment) return { value: undefined, issues: [issue('FHIR_RESOURCE_TYPE', 'The scheduling converter needs an Appointment (or a Bundle holding one).', 'resourceType')] };
+    return fromAppointment(appointment, patient, to, ctx, issues);
+  },
+};

@@ -1,0 +1,136 @@
+/**
+ * FHIR Appointment (+ Patient) -> SIU^S12..S26 (v2.5.1, structure SIU_S12). Segments are built
+ * as objects keyed by field number through mappings/siu.json (writeSegment); the event comes
+ * from --event or from the status (mappings/appointment-status.json `outbound`).
+ *
+ *   MSH SCH TQ1 [NTE] PID PV1 [PV2] RGS [AIS] [AIG] [AIL] [AIP]
+ */
+import type { Appointment, AppointmentParticipant, CodeableConcept, Identifier, Patient, Reference } from 'fhir/r4.js';
+import { issue, type Issue, type Result } from '../../domain/issues.js';
+import { createMessage, type FieldValue, type Hl7Message } from '../../hl7/message.js';
+import { fhirToHl7DateTime } from '../../mapping/datetime.js';
+import { writeSegment } from '../../mapping/engine.js';
+import { deterministicId } from '../../mapping/ids.js';
+import { loadMapping, segmentMap } from '../../mapping/loader.js';
+import { toFhirCode, toHl7Code } from '../../mapping/tables.js';
+import {
+  fillerIdentifier, mrnSystem, officeTypeOf, placerIdentifier, V2_0203,
+} from '../../adapters/appointment.js';
+import { eventRule, outboundEvent, statusTable } from '../../adapters/appointment-status.js';
+import { patientToPid } from '../patient-from-pid.js';
+
+export interface WriteOptions {
+  timezone: string;
+  /** Trigger event; default from the status. */
+  event?: string;
+  /** MSH-7; default now (UTC). */
+  now?: Date;
+}
+
+type Obj = Record<string, unknown>;
+
+function fields(segment: string, source: Obj, timezone: string): Record<number, FieldValue> {
+  return writeSegment(source, segmentMap(loadMapping('siu'), segment), { timezone });
+}
+
+/** A CWE value as a CodeableConcept whose coding system writes as the HL7 name (CWE.3). */
+const cwe = (code: string, display: string | undefined, hl7System: string): CodeableConcept =>
+  ({ coding: [{ system: `urn:frontdesk:cs:${hl7System}`, code, ...(display ? { display } : {}) }] });
+
+const kindOf = (p: AppointmentParticipant): string | undefined => p.actor?.type ?? p.actor?.reference?.split('/')[0];
+
+function hl7Now(d: Date): string {
+  return fhirToHl7DateTime(d.toISOString().replace(/\.\d+Z$/, 'Z'))!;
+}
+
+/** The Patient to write in PID: the one given, else a minimal one from the patient participant's identifier. */
+function patientFor(a: Appointment, given: Patient | undefined): Patient | undefined {
+  if (given) return given;
+  const actor = a.participant?.find((p) => kindOf(p) === 'Patient')?.actor;
+  const id = actor?.identifier;
+  if (!id?.value) return undefined;
+  const system = id.system ?? mrnSystem();
+  const identifier: Identifier = { system, value: id.value, type: { coding: [{ system: V2_0203, code: 'MR' }] } };
+  return { resourceType: 'Patient', identifier: [identifier] };
+}
+
+/** Build the SIU message for an Appointment. Errors (unknown event, event/status mismatch, no patient) leave no value. */
+export function appointmentToSiu(a: Appointment, patient: Patient | undefined, opts: WriteOptions): Result<Hl7Message> {
+  const issues: Issue[] = [];
+  const event = opts.event ?? outboundEvent(a.status);
+  const rule = event ? eventRule(event) : undefined;
+  if (!event || !rule) {
+    return { value: undefined, issues: [issue('HL7_MESSAGE_TYPE', `"${event ?? a.status}" is not a supported SIU event (${Object.keys(statusTable().events).join(', ')}).`, opts.event ? 'event' : 'Appointment.status')] };
+  }
+  if (rule.status && rule.status !== a.status) {
+    issues.push(issue('MAP_CONFLICT', `Event ${event} (${rule.name.toLowerCase()}) means status ${rule.status}, but Appointment.status is ${a.status}.`, 'Appointment.status'));
+  }
+  const pat = patientFor(a, patient);
+  if (!pat) issues.push(issue('MAP_MISSING', 'No patient: the appointment has no patient participant with an identifier (PID-3 needs one).', 'Appointment.participant'));
+  const filler = fillerIdentifier(a), placer = placerIdentifier(a);
+  if (!filler && !placer) issues.push(issue('MAP_MISSING', 'The appointment has no identifier for SCH-1/SCH-2.', 'Appointment.identifier'));
+  if (issues.some((i) => i.severity === 'error')) return { value: undefined, issues };
+
+  const tz = opts.timezone;
+  const now = opts.now ?? new Date();
+  const msg = createMessage({
+    3: 'FRONTDESK', 5: 'EHR',
+    7: hl7Now(now),
+    9: ['SIU', event, 'SIU_S12'],
+    // MSH-10: the same appointment state and event give the same control id (idempotent resend).
+    10: deterministicId('msg', event, JSON.stringify(a)).slice(4, 24),
+    11: 'P', 12: '2.5.1',
+  });
+
+  // SCH
+  const sch: Obj = {};
+  if (placer) sch.placer = placer;
+  if (filler) sch.filler = filler;
+  if ((a.status === 'cancelled' || a.status === 'noshow') && a.cancelationReason) sch.eventReason = a.cancelationReason;
+  const type = officeTypeOf(a.appointmentType);
+  if (type) {
+    const hl7 = toHl7Code('office-appointment-type', type)!;
+    const std = toFhirCode('0276', hl7);
+    sch.appointmentReason = cwe(hl7, std?.display ?? toFhirCode('office-appointment-type', hl7)?.display, std ? 'HL70276' : 'L');
+  } else if (a.appointmentType) {
+    sch.appointmentReason = a.appointmentType;
+  }
+  if (a.minutesDuration !== undefined) {
+    sch.duration = a.minutesDuration;
+    sch.durationUnits = { coding: [{ code: 'min' }] };
+  }
+  // SCH-11 is kept for receivers older than v2.5 (TQ1 says the same).
+  if (a.start || a.end) sch.timing = { start: a.start, end: a.end };
+  const fillerStatus = toHl7Code('0278', a.status);
+  if (fillerStatus) sch.fillerStatus = cwe(fillerStatus, undefined, 'HL70278');
+  msg.add('SCH', fields('SCH', sch, tz));
+
+  if (a.start || a.end) msg.add('TQ1', { 1: '1', ...fields('TQ1', { start: a.start, end: a.end }, tz) });
+  if (a.comment) msg.add('NTE', { 1: '1', ...fields('NTE', { comment: [a.comment] }, tz) });
+
+  msg.add('PID', patientToPid(pat!, { timezone: tz }));
+  msg.add('PV1', { 1: '1', 2: 'O' });
+  if (a.reasonCode?.[0]) msg.add('PV2', fields('PV2', { reason: a.reasonCode[0] }, tz));
+
+  msg.add('RGS', { 1: '1' });
+  let n = 0;
+  for (const s of a.serviceType ?? []) msg.add('AIS', { 1: String(++n), ...fields('AIS', { service: s, start: a.start }, tz) });
+  n = 0;
+  for (const p of (a.participant ?? []).filter((x) => kindOf(x) === 'Device')) {
+    const r = p.actor as Reference;
+    const code = r.identifier?.value;
+    const resource: CodeableConcept = code ? { coding: [{ code, ...(r.display ? { display: r.display } : {}) }] } : { text: r.display ?? '' };
+    msg.add('AIG', { 1: String(++n), ...fields('AIG', { resource, start: a.start }, tz) });
+  }
+  n = 0;
+  for (const p of (a.participant ?? []).filter((x) => kindOf(x) === 'Location')) {
+    msg.add('AIL', { 1: String(++n), ...fields('AIL', { location: p.actor, start: a.start }, tz) });
+  }
+  n = 0;
+  for (const p of (a.participant ?? []).filter((x) => kindOf(x) === 'Practitioner')) {
+    const role = p.type?.[0]?.coding?.[0];
+    const roleCc = role?.code ? { coding: [{ code: role.code, ...(role.display ? { display: role.display } : {}) }] } : undefined;
+    msg.add('AIP', { 1: String(++n), ...fields('AIP', { person: p.actor, role: roleCc, start: a.start }, tz) });
+  }
+  return { value: msg, issues };
+}
