@@ -131,7 +131,8 @@ export function patientFromFhir(p: Patient): Result<PatientPart> {
   const language = p.communication?.find((c) => c.preferred)?.language.coding?.find((c) => c.system === BCP47)?.code
     ?? p.communication?.[0]?.language.coding?.find((c) => c.system === BCP47)?.code;
   const marital = p.maritalStatus?.coding?.find((c) => c.system === V3_MARITAL)?.code;
-  const emergency = p.contact?.find((c) => hasCode(c.relationship, V2_0131, ['C', 'EP']) || hasCode(c.relationship, V2_0063, ['EMC']));
+  const isBillingContact = (c: PatientContact) => hasCode(c.relationship, V2_0131, ['BP']);
+  const emergency = p.contact?.find((c) => !isBillingContact(c) && (hasCode(c.relationship, V2_0131, ['C', 'EP']) || hasCode(c.relationship, V2_0063, ['EMC'])));
   const guarantor = p.contact?.find((c) => hasCode(c.relationship, V2_0131, ['BP']));
   const part = defined<PatientPart>({
     recordType: 'registration',

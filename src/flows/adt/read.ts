@@ -142,6 +142,13 @@ export function readAdt(msg: Hl7Message, ctx: AdtContext): Result<RegistrationRe
   issues.push(...p.issues);
   if (!p.value) return { value: undefined, issues };
   const patient = p.value;
+  // Name the PID field, not just the profile path, when the Patient lacks what fd-patient needs.
+  const pid = msg.segment('PID')!;
+  const cut = (n: number) => (pid.fieldCount < n ? ` (the segment ends at field ${pid.fieldCount})` : '');
+  if (!patient.gender && !issues.some((i) => i.expression?.includes(msg.location(pid, 8)))) {
+    issues.push(issue('MAP_MISSING', `PID.8 (administrative sex) is empty${cut(8)}; Patient.gender is required.`, msg.location(pid, 8)));
+  }
+  if (!patient.name?.length) issues.push(issue('MAP_MISSING', `PID.5 (patient name) is empty${cut(5)}; Patient.name is required.`, msg.location(pid, 5)));
   const contacts = readContacts(msg, ctx, issues);
   if (contacts.length) patient.contact = contacts;
   const coverages: Coverage[] = [];
