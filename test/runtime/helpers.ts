@@ -1,0 +1,174 @@
+/**
+ * Test helpers for the runtime: configurations on port 0 with a SQLite file in a temp dir, a test
+ * flow registered for the duration of a test, and an MLLP client on a real socket.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import net from 'node:net';
+import { checkConfig, type GatewayConfig } from '../../src/config.js';
+import { issue } from '../../src/domain/issues.js';
+import { inboundFlows } from '../../src/flows/registry.js';
+import type { InboundHl7Flow } from '../../src/flows/types.js';
+import { deterministicId } from '../../src/mapping/ids.js';
+import { encodeFrame, FrameDecoder } from '../../src/mllp/framing.js';
+import { silentLogger } from '../../src/logging.js';
+import { startGateway, type Gateway, type StartOptions } from '../../src/runtime/gateway.js';
+
+export const API_KEY = 'test-admin-key-123';
+export const FHIR_KEY = 'test-fhir-key-456';
+
+export function tempDir(): { dir: string; cleanup: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), 'frontdesk-rt-'));
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** A configuration object (as in the JSON file) with sane test defaults; `extra` is merged at the top. */
+export function configJson(dbPath: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    practice: { name: 'Test practice', timezone: 'America/New_York' },
+    store: { path: dbPath },
+    log: { level: 'silent' },
+    mllp: { host: '127.0.0.1', maxFrameBytes: 64 * 1024, frameTimeoutMs: 5000, idleTimeoutMs: 60_000 },
+    http: {
+      host: '127.0.0.1', port: 0, bodyLimitBytes: 256 * 1024,
+      auth: { keys: [{ name: 'admin', key: API_KEY, scopes: ['*'] }, { name: 'ehr', key: FHIR_KEY, scopes: ['fhir'] }] },
+    },
+    processing: { maxAttempts: 3 },
+    channels: [
+      { name: 'test-mllp', source: { mllp: { port: 0 } }, flow: 'test-flow', destinations: [] },
+    ],
+    ...extra,
+  };
+}
+
+export function testConfig(dbPath: string, extra: Record<string, unknown> = {}): GatewayConfig {
+  const r = checkConfig(configJson(dbPath, extra), process.cwd(), {});
+  if (!r.value) throw new Error(`bad test config: ${JSON.stringify(r.issues)}`);
+  return r.value;
+}
+
+export async function startTest(dbPath: string, extra: Record<string, unknown> = {}, opts: StartOptions = {}): Promise<Gateway> {
+  return startGateway(testConfig(dbPath, extra), { log: silentLogger, ...opts });
+}
+
+/** A test flow: Patient from PID-3 (deterministic id) + one office record; counts its runs. */
+export interface TestFlow extends InboundHl7Flow {
+  runs: number;
+  /** Make the next runs throw (an internal error) while true. */
+  explode: boolean;
+}
+
+export function registerTestFlow(name = 'test-flow'): { flow: TestFlow; remove: () => void } {
+  const flow: TestFlow = {
+    name,
+    messageTypes: ['ADT^A04', 'ADT^A08'],
+    runs: 0,
+    explode: false,
+    run(msg) {
+      flow.runs++;
+      if (flow.explode) throw new Error('test flow exploded');
+      const pid = msg.segment('PID');
+      const mrn = pid?.get(3) ?? '';
+      if (!mrn) return { value: undefined, issues: [issue('HL7_FIELD_REQUIRED', 'PID-3 is required by the test flow.', pid ? msg.location(pid, 3) : 'PID')] };
+      const id = deterministicId('Patient', 'test', mrn);
+      return {
+        value: {
+          bundle: {
+            resourceType: 'Bundle', type: 'transaction',
+            entry: [{ fullUrl: `Patient/${id}`, resource: { resourceType: 'Patient', id, identifier: [{ system: 'urn:test:mrn', value: mrn }], name: [{ family: pid!.get(5, 1) }] }, request: { method: 'PUT', url: `Patient/${id}` } }],
+          },
+          office: [{ recordType: 'test-record', mrn, event: msg.triggerEvent }],
+        },
+        issues: [],
+      };
+    },
+  };
+  inboundFlows.unshift(flow);
+  return { flow, remove: () => { const i = inboundFlows.indexOf(flow); if (i >= 0) inboundFlows.splice(i, 1); } };
+}
+
+/** A minimal valid ADT message (v2.5.1). */
+export function adt(controlId: string, opts: { event?: string; mrn?: string; family?: string; msh15?: string; msh16?: string } = {}): string {
+  const ev = opts.event ?? 'A04';
+  const msh = `MSH|^~\\&|SENDER|FAC|FRONTDESK|CLINIC|20240301083000-0500||ADT^${ev}^ADT_A01|${controlId}|P|2.5.1${opts.msh15 !== undefined || opts.msh16 !== undefined ? `|||${opts.msh15 ?? ''}|${opts.msh16 ?? ''}` : ''}`;
+  return `${msh}\rEVN|${ev}|20240301083000-0500\rPID|1||${opts.mrn ?? 'MRN1'}^^^FAC^MR||${opts.family ?? 'Testpatient'}^Jan||19800101|F\rPV1|1|O\r`;
+}
+
+/** An MLLP client on a real socket: send frames or raw bytes, read ACK frames in order. */
+export class MllpClient {
+  readonly socket: net.Socket;
+  private readonly decoder = new FrameDecoder();
+  private readonly frames: string[] = [];
+  private waiters: Array<() => void> = [];
+  readonly closed: Promise<void>;
+
+  private constructor(socket: net.Socket) {
+    this.socket = socket;
+    socket.on('data', (b: Buffer) => {
+      this.frames.push(...this.decoder.push(b).frames);
+      this.wake();
+    });
+    socket.on('error', () => {});
+    this.closed = new Promise((r) => socket.on('close', () => { r(); this.wake(); }));
+  }
+
+  static connect(port: number, host = '127.0.0.1'): Promise<MllpClient> {
+    return new Promise((resolve, reject) => {
+      const s = net.connect(port, host, () => resolve(new MllpClient(s)));
+      s.once('error', reject);
+    });
+  }
+
+  static wrap(socket: net.Socket): MllpClient {
+    return new MllpClient(socket);
+  }
+
+  private wake(): void {
+    const w = this.waiters;
+    this.waiters = [];
+    for (const f of w) f();
+  }
+
+  get isClosed(): boolean {
+    return this.socket.destroyed || this.socket.readableEnded;
+  }
+
+  send(text: string): void {
+    this.socket.write(encodeFrame(text));
+  }
+
+  write(bytes: Buffer | string): void {
+    this.socket.write(bytes);
+  }
+
+  /** The next frame received, or undefined if the connection closes first. */
+  async next(): Promise<string | undefined> {
+    for (;;) {
+      if (this.frames.length) return this.frames.shift();
+      if (this.socket.destroyed || this.socket.readableEnded) return undefined;
+      await new Promise<void>((r) => this.waiters.push(r));
+    }
+  }
+
+  /** Send one message and read one frame back. */
+  async roundTrip(text: string): Promise<string | undefined> {
+    this.send(text);
+    return this.next();
+  }
+
+  close(): void {
+    this.socket.destroy();
+  }
+}
+
+/** MSA-1 and MSA-2 of an ACK. */
+export function msa(ack: string | undefined): { code: string; controlId: string } {
+  const line = (ack ?? '').split('\r').find((l) => l.startsWith('MSA')) ?? '';
+  const f = line.split('|');
+  return { code: f[1] ?? '', controlId: f[2] ?? '' };
+}
+
+export function errSegments(ack: string | undefined): string[] {
+  return (ack ?? '').split('\r').filter((l) => l.startsWith('ERR'));
+}

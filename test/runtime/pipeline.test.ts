@@ -1,0 +1,230 @@
+import { expect } from 'chai';
+import { join } from 'node:path';
+import type { Gateway } from '../../src/runtime/gateway.js';
+import type { Inbound } from '../../src/runtime/pipeline.js';
+import { getMessage, listMessages } from '../../src/store/messages.js';
+import { countResources, getResource, officeRecordsOf } from '../../src/store/resources.js';
+import { listOutbox } from '../../src/store/outbox.js';
+import { replayMatching, replayOne } from '../../src/runtime/replay.js';
+import { recoverPending } from '../../src/runtime/recovery.js';
+import { openDatabase } from '../../src/store/db.js';
+import { insertMessage } from '../../src/store/messages.js';
+import { contentHash } from '../../src/runtime/fingerprint.js';
+import { adt, errSegments, msa, registerTestFlow, startTest, tempDir, type TestFlow } from './helpers.js';
+
+const DESTS = { ehr: { type: 'fhir', baseUrl: 'http://127.0.0.1:9/fhir', auth: { type: 'none' } }, inbox: { type: 'fhir', baseUrl: 'http://127.0.0.1:9/inbox', auth: { type: 'none' } } };
+
+describe('runtime/pipeline: store, then process', () => {
+  let tmp: ReturnType<typeof tempDir>;
+  let gw: Gateway;
+  let flow: TestFlow;
+  let remove: () => void;
+
+  const inbound = (raw: string): Inbound => ({ channel: gw.pipeline.channel('test-mllp'), source: 'mllp', contentType: 'hl7v2', raw });
+  const receive = async (raw: string) => {
+    const r = await gw.pipeline.receive(inbound(raw));
+    if (!r.ok) throw new Error('store failed');
+    return { rec: r, answer: await r.answer };
+  };
+
+  beforeEach(async () => {
+    tmp = tempDir();
+    ({ flow, remove } = registerTestFlow());
+    gw = await startTest(join(tmp.dir, 'fd.db'), {
+      destinations: DESTS,
+      channels: [{ name: 'test-mllp', source: { mllp: { port: 0 } }, flow: 'test-flow', destinations: ['ehr', { name: 'inbox', payload: 'office' }] }],
+    }, { noHttp: true });
+  });
+
+  afterEach(async () => {
+    await gw.close();
+    remove();
+    tmp.cleanup();
+  });
+
+  it('commits the raw message, runs the flow, stores outputs and queues each destination', async () => {
+    const { answer } = await receive(adt('C1'));
+    expect(answer.ackCode).to.equal('AA');
+    expect(msa(answer.ack)).to.deep.equal({ code: 'AA', controlId: 'C1' });
+    const row = getMessage(gw.db, answer.id)!;
+    expect(row.state).to.equal('processed');
+    expect(row.ackCode).to.equal('AA');
+    expect(row.attempts).to.equal(1);
+    expect(row.raw).to.equal(adt('C1'));
+    expect(row.controlId).to.equal('C1');
+    expect(row.messageType).to.equal('ADT^A04');
+    expect(row.flow).to.equal('test-flow');
+    expect(countResources(gw.db, 'Patient')).to.equal(1);
+    expect(officeRecordsOf(gw.db, answer.id)).to.deep.equal([{ recordType: 'test-record', mrn: 'MRN1', event: 'A04' }]);
+    const out = listOutbox(gw.db, {});
+    expect(out.map((o) => [o.destination, o.kind]).sort()).to.deep.equal([['ehr', 'fhir-bundle'], ['inbox', 'office-record']]);
+    expect(out.every((o) => o.messageId === answer.id && o.orderingKey?.startsWith('Patient/'))).to.equal(true);
+    expect(flow.runs).to.equal(1);
+  });
+
+  it('answers an exact resend from the store without processing it again', async () => {
+    const first = await receive(adt('C2'));
+    const again = await receive(adt('C2'));
+    expect(again.rec.resend).to.equal(true);
+    expect(again.answer.id).to.equal(first.answer.id);
+    expect(again.answer.ack).to.equal(first.answer.ack);
+    expect(flow.runs).to.equal(1);
+    expect(listMessages(gw.db)).to.have.length(1);
+    expect(getMessage(gw.db, first.answer.id)!.resendCount).to.equal(1);
+  });
+
+  it('treats a resend with other line endings as the same content', async () => {
+    await receive(adt('C2b'));
+    const again = await receive(adt('C2b').replace(/\r/g, '\r\n'));
+    expect(again.rec.resend).to.equal(true);
+    expect(flow.runs).to.equal(1);
+  });
+
+  it('keeps and flags the same MSH-10 with different content', async () => {
+    const a = await receive(adt('C3', { family: 'One' }));
+    const b = await receive(adt('C3', { family: 'Two' }));
+    expect(b.rec.resend).to.equal(false);
+    expect(b.answer.id).to.not.equal(a.answer.id);
+    const row = getMessage(gw.db, b.answer.id)!;
+    expect(row.duplicateOf).to.equal(a.answer.id);
+    expect(row.state).to.equal('processed');
+    expect(row.issues.map((i) => i.details?.coding?.[0]?.code)).to.include('DUPLICATE_CONFLICT');
+    expect(b.answer.ackCode).to.equal('AA');
+    expect(errSegments(b.answer.ack).join()).to.contain('205'); // table 0357: duplicate key identifier
+    expect(flow.runs).to.equal(2);
+  });
+
+  it('deduplicates two identical messages committed in the same batch', async () => {
+    const [r1, r2] = await Promise.all([gw.pipeline.receive(inbound(adt('C4'))), gw.pipeline.receive(inbound(adt('C4')))]);
+    if (!r1.ok || !r2.ok) throw new Error('store failed');
+    const [a1, a2] = await Promise.all([r1.answer, r2.answer]);
+    expect(r2.resend).to.equal(true);
+    expect(a1.id).to.equal(a2.id);
+    expect(a2.ackCode).to.equal('AA');
+    expect(flow.runs).to.equal(1);
+  });
+
+  it('rejects (AR) an unreadable message but keeps it', async () => {
+    const { answer } = await receive('this is not HL7');
+    expect(answer.ackCode).to.equal('AR');
+    expect(msa(answer.ack).code).to.equal('AR');
+    expect(getMessage(gw.db, answer.id)!.state).to.equal('rejected');
+    expect(getMessage(gw.db, answer.id)!.raw).to.equal('this is not HL7');
+  });
+
+  it('rejects (AR, ERR-3 200) a type the channel flow does not handle', async () => {
+    const raw = 'MSH|^~\\&|A|B|C|D|20240301||ORU^R01^ORU_R01|C5|P|2.5.1\rPID|1||X\r';
+    const { answer } = await receive(raw);
+    expect(answer.ackCode).to.equal('AR');
+    expect(errSegments(answer.ack)[0]).to.contain('|200^');
+    expect(getMessage(gw.db, answer.id)!.state).to.equal('rejected');
+  });
+
+  it('answers AE with ERR naming the field when the flow reports an error, and stores nothing', async () => {
+    const { answer } = await receive(adt('C6', { mrn: '' }).replace('PID|1||^^^FAC^MR', 'PID|1||'));
+    expect(answer.ackCode).to.equal('AE');
+    expect(answer.state).to.equal('error');
+    const errs = errSegments(answer.ack);
+    expect(errs.some((e) => e.startsWith('ERR||PID^1^3'))).to.equal(true, errs.join('\n'));
+    expect(countResources(gw.db)).to.equal(0);
+    expect(listOutbox(gw.db, {})).to.have.length(0);
+  });
+
+  it('never acknowledges when the store cannot commit', async () => {
+    gw.db.exec("CREATE TRIGGER fail_insert BEFORE INSERT ON messages BEGIN SELECT RAISE(ABORT, 'disk full'); END");
+    const r = await gw.pipeline.receive(inbound(adt('C7')));
+    expect(r.ok).to.equal(false);
+    if (!r.ok) expect(r.issues[0]!.details?.coding?.[0]?.code).to.equal('STORE_FAILED');
+    expect(gw.metrics.get('store_failures', 'test-mllp')).to.equal(1);
+    gw.db.exec('DROP TRIGGER fail_insert');
+  });
+
+  it('keeps a message whose flow throws, answers AR, and marks it failed after max attempts', async () => {
+    flow.explode = true;
+    const first = await receive(adt('C8'));
+    expect(first.answer.ackCode).to.equal('AR');
+    expect(getMessage(gw.db, first.answer.id)!.state).to.equal('received');
+    expect(getMessage(gw.db, first.answer.id)!.attempts).to.equal(1);
+    // The sender resends: the stored, unprocessed message is processed again.
+    const second = await receive(adt('C8'));
+    expect(second.answer.id).to.equal(first.answer.id);
+    expect(getMessage(gw.db, first.answer.id)!.attempts).to.equal(2);
+    await receive(adt('C8'));
+    const row = getMessage(gw.db, first.answer.id)!;
+    expect(row.attempts).to.equal(3);
+    expect(row.state).to.equal('failed');
+    expect(row.lastError).to.contain('exploded');
+    // Fixed: an operator replays it.
+    flow.explode = false;
+    const replayed = await replayOne(gw.pipeline, first.answer.id);
+    expect(replayed!.state).to.equal('processed');
+    expect(getMessage(gw.db, first.answer.id)!.ackCode).to.equal('AA');
+  });
+
+  it('replays idempotently: same resources, same versions, no new outbox items', async () => {
+    const { answer } = await receive(adt('C9'));
+    const before = getResource(gw.db, 'Patient', listResourceIds(gw)[0]!)!;
+    const outboxBefore = listOutbox(gw.db, {}).length;
+    const r = await replayOne(gw.pipeline, answer.id);
+    expect(r!.state).to.equal('processed');
+    const after = getResource(gw.db, 'Patient', listResourceIds(gw)[0]!)!;
+    expect(after.versionId).to.equal(before.versionId);
+    expect(listOutbox(gw.db, {}).length).to.equal(outboxBefore);
+    expect(officeRecordsOf(gw.db, answer.id)).to.have.length(1);
+    expect(flow.runs).to.equal(2);
+  });
+
+  it('replays a filtered set', async () => {
+    await receive(adt('D1'));
+    await receive('garbage');
+    await receive(adt('D2'));
+    const s = await replayMatching(gw.pipeline, { state: 'rejected' });
+    expect(s.matched).to.equal(1);
+    expect(s.results[0]!.state).to.equal('rejected');
+    const all = await replayMatching(gw.pipeline, { messageType: 'ADT' });
+    expect(all.matched).to.equal(2);
+    expect(flow.runs).to.equal(4);
+  });
+
+  it('sends a commit ACK (CA) in enhanced mode, stored with the row', async () => {
+    const { rec, answer } = await receive(adt('E1', { msh15: 'AL', msh16: 'AL' }));
+    expect(msa(rec.commitAck).code).to.equal('CA');
+    expect(msa(answer.ack).code).to.equal('AA');
+    const row = getMessage(gw.db, answer.id)!;
+    expect(row.ackMode).to.equal('enhanced');
+    expect(row.commitAckCode).to.equal('CA');
+    expect(row.ackCode).to.equal('AA');
+  });
+});
+
+describe('runtime/recovery', () => {
+  it('processes at start what was committed but not processed, exactly once', async () => {
+    const tmp = tempDir();
+    const { flow, remove } = registerTestFlow();
+    try {
+      const dbPath = join(tmp.dir, 'fd.db');
+      const db = openDatabase(dbPath);
+      const raw = adt('R1');
+      insertMessage(db, { channel: 'test-mllp', source: 'mllp', contentType: 'hl7v2', raw, contentHash: contentHash(raw), controlId: 'R1', messageType: 'ADT^A04', ackMode: 'original' });
+      db.close();
+      const gw = await startTest(dbPath, {}, { noHttp: true });
+      try {
+        expect(gw.recovery).to.deep.equal({ processed: 1, failed: 0 });
+        const row = getMessage(gw.db, 1)!;
+        expect(row.state).to.equal('processed');
+        expect(row.attempts).to.equal(1);
+        expect(flow.runs).to.equal(1);
+        expect(await recoverPending(gw.pipeline)).to.deep.equal({ processed: 0, failed: 0 });
+      } finally {
+        await gw.close();
+      }
+    } finally {
+      remove();
+      tmp.cleanup();
+    }
+  });
+});
+
+function listResourceIds(gw: Gateway): string[] {
+  return (gw.db.prepare("SELECT id FROM resources WHERE resource_type = 'Patient' ORDER BY id").all() as Array<{ id: string }>).map((r) => r.id);
+}
