@@ -41,7 +41,7 @@ export async function runGateway(opts: RunOptions = {}): Promise<Running> {
   /** Things to stop before the gateway closes (delivery worker, jobs), newest first. */
   const stops: Array<() => Promise<void> | void> = [];
   // Delivery (src/delivery) and jobs (src/jobs) start here and push their stop functions onto `stops`.
-  const delivery = parseDeliveryConfig({ destinations: cfg.value.destinations, jobs: cfg.value.jobs }, cfg.value.practice.timezone);
+  const delivery = parseDeliveryConfig({ destinations: cfg.value.destinations, jobs: cfg.value.jobs }, cfg.value.practice.timezone, cfg.value.baseDir);
   if (delivery.value) {
     const worker = startDeliveryWorker({ db: gateway.db, destinations: delivery.value.destinations, logger: gateway.log });
     const jobs = startJobs({ db: gateway.db, config: delivery.value, worker, logger: gateway.log, practiceName: cfg.value.practice.name });

@@ -25,7 +25,7 @@ export function readDeliveryConfig(opts: { config?: string }): Omit<DeliverySetu
     process.stderr.write(renderOutcome(cfg.issues, 'text') + '\n');
     process.exit(EXIT_USAGE);
   }
-  const delivery = parseDeliveryConfig({ destinations: cfg.value.destinations, jobs: cfg.value.jobs }, cfg.value.practice.timezone);
+  const delivery = parseDeliveryConfig({ destinations: cfg.value.destinations, jobs: cfg.value.jobs }, cfg.value.practice.timezone, cfg.value.baseDir);
   if (!delivery.value) {
     process.stderr.write(renderOutcome(delivery.issues, 'text') + '\n');
     process.exit(EXIT_USAGE);

@@ -15,6 +15,7 @@
  *   },
  *   "jobs": { "timezone": "America/New_York", "claim-batch": { "schedule": "0 18 * * 1-5" } }
  */
+import { isAbsolute, resolve as resolvePath } from 'node:path';
 import { validate as cronValidate } from 'node-cron';
 import { issue, type Issue, type Result } from '../domain/issues.js';
 
@@ -357,7 +358,7 @@ function checkJobs(c: Checker, raw: unknown, destinations: Destinations, practic
  * Check and normalise `{ destinations, jobs }` from the configuration file (the whole file may be
  * passed: other keys are ignored). Issues name the bad key; the value holds defaults filled in.
  */
-export function parseDeliveryConfig(raw: unknown, practiceTimezone = 'America/New_York'): Result<DeliveryConfig> {
+export function parseDeliveryConfig(raw: unknown, practiceTimezone = 'America/New_York', baseDir?: string): Result<DeliveryConfig> {
   const c = new Checker();
   const destinations: Destinations = {};
   const root = isObj(raw) ? raw : {};
@@ -372,6 +373,14 @@ export function parseDeliveryConfig(raw: unknown, practiceTimezone = 'America/Ne
     }
   }
   const jobs = checkJobs(c, root.jobs, destinations, practiceTimezone);
+  // Key files are named relative to the configuration file.
+  if (baseDir !== undefined) {
+    for (const d of Object.values(destinations)) {
+      if (d.type !== 'mllp' && d.auth.type === 'smart-backend' && d.auth.privateKeyFile && !isAbsolute(d.auth.privateKeyFile)) {
+        d.auth.privateKeyFile = resolvePath(baseDir, d.auth.privateKeyFile);
+      }
+    }
+  }
   return { value: c.issues.length ? undefined : { destinations, jobs }, issues: c.issues };
 }
 
