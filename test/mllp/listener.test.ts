@@ -1,0 +1,206 @@
+import { expect } from 'chai';
+import { join, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import tls from 'node:tls';
+import type { Gateway } from '../../src/runtime/gateway.js';
+import { getMessage, listMessages } from '../../src/store/messages.js';
+import { encodeFrame } from '../../src/mllp/framing.js';
+import { adt, errSegments, MllpClient, msa, registerTestFlow, startTest, tempDir, type TestFlow } from '../runtime/helpers.js';
+
+describe('mllp/listener on a real socket and a real SQLite file', () => {
+  let tmp: ReturnType<typeof tempDir>;
+  let gw: Gateway;
+  let flow: TestFlow;
+  let remove: () => void;
+  let port: number;
+  const clients: MllpClient[] = [];
+
+  const connect = async () => {
+    const c = await MllpClient.connect(port);
+    clients.push(c);
+    return c;
+  };
+
+  async function start(mllp: Record<string, unknown> = {}): Promise<void> {
+    gw = await startTest(join(tmp.dir, 'fd.db'), {
+      mllp: { host: '127.0.0.1', maxFrameBytes: 4096, frameTimeoutMs: 5000, idleTimeoutMs: 60_000, ...mllp },
+    }, { noHttp: true });
+    port = gw.mllp[0]!.address().port;
+  }
+
+  beforeEach(() => {
+    tmp = tempDir();
+    ({ flow, remove } = registerTestFlow());
+  });
+
+  afterEach(async () => {
+    for (const c of clients.splice(0)) c.close();
+    await gw?.close();
+    remove();
+    tmp.cleanup();
+  });
+
+  it('sends a message, gets the AA, and the row is in the store', async () => {
+    await start();
+    const c = await connect();
+    const ack = await c.roundTrip(adt('M1'));
+    expect(msa(ack)).to.deep.equal({ code: 'AA', controlId: 'M1' });
+    const rows = listMessages(gw.db);
+    expect(rows).to.have.length(1);
+    expect(rows[0]!.state).to.equal('processed');
+    expect(rows[0]!.source).to.equal('mllp');
+    expect(rows[0]!.peer).to.match(/^127\.0\.0\.1:\d+$/);
+    expect(getMessage(gw.db, rows[0]!.id)!.raw).to.equal(adt('M1'));
+  });
+
+  it('answers several messages on one connection in order', async () => {
+    await start();
+    const c = await connect();
+    for (let i = 0; i < 5; i++) expect(msa(await c.roundTrip(adt(`S${i}`))).controlId).to.equal(`S${i}`);
+    expect(listMessages(gw.db)).to.have.length(5);
+  });
+
+  it('reassembles a frame split across writes', async () => {
+    await start();
+    const c = await connect();
+    const bytes = encodeFrame(adt('SPLIT'));
+    c.write(bytes.subarray(0, 7));
+    await new Promise((r) => setTimeout(r, 30));
+    c.write(bytes.subarray(7, 60));
+    await new Promise((r) => setTimeout(r, 30));
+    c.write(bytes.subarray(60));
+    expect(msa(await c.next()).controlId).to.equal('SPLIT');
+  });
+
+  it('handles several frames in one write, answering each in order', async () => {
+    await start();
+    const c = await connect();
+    c.write(Buffer.concat([encodeFrame(adt('B1')), encodeFrame(adt('B2')), encodeFrame(adt('B3'))]));
+    const ids = [msa(await c.next()).controlId, msa(await c.next()).controlId, msa(await c.next()).controlId];
+    expect(ids).to.deep.equal(['B1', 'B2', 'B3']);
+    expect(flow.runs).to.equal(3);
+  });
+
+  it('skips and reports bytes before the start block', async () => {
+    await start();
+    const c = await connect();
+    c.write(Buffer.concat([Buffer.from('GET / HTTP/1.1\r\n\r\n'), encodeFrame(adt('G1'))]));
+    expect(msa(await c.next()).controlId).to.equal('G1');
+    expect(gw.metrics.get('skipped_bytes', 'test-mllp')).to.equal(18);
+  });
+
+  it('answers an exact resend with the stored ACK and does not process it again', async () => {
+    await start();
+    const c = await connect();
+    const first = await c.roundTrip(adt('DUP'));
+    const second = await c.roundTrip(adt('DUP'));
+    expect(second).to.equal(first);
+    expect(flow.runs).to.equal(1);
+    expect(listMessages(gw.db)).to.have.length(1);
+    expect(gw.metrics.get('resends', 'test-mllp')).to.equal(1);
+  });
+
+  it('keeps the same MSH-10 with different content, flagged', async () => {
+    await start();
+    const c = await connect();
+    await c.roundTrip(adt('SAME', { family: 'Alpha' }));
+    const ack = await c.roundTrip(adt('SAME', { family: 'Beta' }));
+    expect(msa(ack).code).to.equal('AA');
+    const rows = listMessages(gw.db);
+    expect(rows).to.have.length(2);
+    expect(rows[0]!.duplicateOf).to.equal(rows[1]!.id);
+  });
+
+  it('drops a frame above the size limit with an AR and keeps serving the connection', async () => {
+    await start({ maxFrameBytes: 1024 });
+    const c = await connect();
+    const big = adt('BIG').replace('PV1|1|O', `PV1|1|O|${'x'.repeat(3000)}`);
+    const ack = await c.roundTrip(big);
+    expect(msa(ack).code).to.equal('AR');
+    expect(errSegments(ack)[0]).to.contain('TOO_LARGE');
+    expect(msa(await c.roundTrip(adt('SMALL'))).controlId).to.equal('SMALL');
+    expect(listMessages(gw.db)).to.have.length(1);
+    expect(gw.metrics.get('oversized_frames', 'test-mllp')).to.equal(1);
+  });
+
+  it('cuts off a sender that does not finish its frame in time (slowloris)', async () => {
+    await start({ frameTimeoutMs: 300 });
+    const c = await connect();
+    const bytes = encodeFrame(adt('SLOW'));
+    c.write(bytes.subarray(0, 20));
+    // Keep trickling bytes: activity must not extend the per-frame deadline.
+    const trickle = setInterval(() => { if (!c.isClosed) c.write('x'); }, 50);
+    try {
+      await c.closed;
+    } finally {
+      clearInterval(trickle);
+    }
+    expect(listMessages(gw.db)).to.have.length(0);
+    expect(gw.metrics.get('timeouts', 'test-mllp')).to.equal(1);
+  });
+
+  it('closes an idle connection', async () => {
+    await start({ idleTimeoutMs: 200 });
+    const c = await connect();
+    expect(msa(await c.roundTrip(adt('IDLE'))).code).to.equal('AA');
+    await c.closed;
+    expect(gw.metrics.get('timeouts', 'test-mllp')).to.equal(1);
+  });
+
+  it('closes the connection without any ACK when the store cannot commit', async () => {
+    await start();
+    gw.db.exec("CREATE TRIGGER fail_insert BEFORE INSERT ON messages BEGIN SELECT RAISE(ABORT, 'disk full'); END");
+    const c = await connect();
+    const ack = await c.roundTrip(adt('NOSTORE'));
+    expect(ack).to.equal(undefined);
+    expect(flow.runs).to.equal(0);
+    gw.db.exec('DROP TRIGGER fail_insert');
+    // The sender retries on a new connection and gets a real answer.
+    const c2 = await connect();
+    expect(msa(await c2.roundTrip(adt('NOSTORE'))).code).to.equal('AA');
+  });
+
+  it('enhanced mode: CA after the commit, then the application ACK', async () => {
+    await start();
+    const c = await connect();
+    c.send(adt('ENH', { msh15: 'AL', msh16: 'AL' }));
+    expect(msa(await c.next())).to.deep.equal({ code: 'CA', controlId: 'ENH' });
+    expect(msa(await c.next())).to.deep.equal({ code: 'AA', controlId: 'ENH' });
+  });
+
+  it('enhanced mode: MSH-16 NE sends only the CA; MSH-16 ER sends the AE of a bad message', async () => {
+    await start();
+    const c = await connect();
+    c.send(adt('NE1', { msh15: 'AL', msh16: 'NE' }));
+    expect(msa(await c.next()).code).to.equal('CA');
+    c.send(adt('ER1', { msh15: 'AL', msh16: 'ER' }).replace('PID|1||MRN1^^^FAC^MR', 'PID|1||'));
+    // The NE message's application ACK was never sent: the next frame is the CA of ER1.
+    expect(msa(await c.next())).to.deep.equal({ code: 'CA', controlId: 'ER1' });
+    expect(msa(await c.next())).to.deep.equal({ code: 'AE', controlId: 'ER1' });
+  });
+
+  it('serves many connections at once (group commit), every message acknowledged and stored once', async () => {
+    await start();
+    const conns = await Promise.all(Array.from({ length: 8 }, () => connect()));
+    const acks = await Promise.all(conns.map(async (c, k) => {
+      const out: string[] = [];
+      for (let i = 0; i < 10; i++) out.push(msa(await c.roundTrip(adt(`P${k}-${i}`, { mrn: `M${k}` }))).code);
+      return out;
+    }));
+    expect(acks.flat().every((a) => a === 'AA')).to.equal(true);
+    expect(listMessages(gw.db, { limit: 1000 })).to.have.length(80);
+  });
+
+  it('speaks MLLP over TLS when the channel has a tls block', async () => {
+    const fx = resolve('test/mllp/fixtures');
+    gw = await startTest(join(tmp.dir, 'fd.db'), {
+      channels: [{ name: 'tls-mllp', source: { mllp: { port: 0, tls: { keyFile: join(fx, 'test-key.pem'), certFile: join(fx, 'test-cert.pem') } } }, flow: 'test-flow', destinations: [] }],
+    }, { noHttp: true });
+    expect(gw.mllp[0]!.tls).to.equal(true);
+    const socket = tls.connect({ port: gw.mllp[0]!.address().port, host: '127.0.0.1', ca: readFileSync(join(fx, 'test-cert.pem')), servername: 'localhost' });
+    await new Promise<void>((r, j) => { socket.once('secureConnect', () => r()); socket.once('error', j); });
+    const c = MllpClient.wrap(socket);
+    clients.push(c);
+    expect(msa(await c.roundTrip(adt('TLS1'))).code).to.equal('AA');
+  });
+});
