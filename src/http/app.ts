@@ -15,6 +15,7 @@ import { fhirRouter } from './fhir.js';
 import { hl7Router } from './hl7v2.js';
 import { officeRouter } from './office.js';
 import { operatorRouter } from './operator.js';
+import { DELIVERY_PATHS, deliveryRouterFor } from './deadletter-routes.js';
 import { sendError, sendOutcome } from './outcome.js';
 
 export interface AppDeps {
@@ -61,6 +62,8 @@ export function createApp(deps: AppDeps): express.Express {
   app.use('/office', authorize('office'), body, officeRouter(pipeline));
   app.use('/messages', authorize('operator'), body);
   app.use(operatorRouter(pipeline));
+  app.use(DELIVERY_PATHS, authorize('operator'), body);
+  app.use(deliveryRouterFor(pipeline.db, cfg, log));
   const hl7Paths = ['/hl7v2', ...cfg.channels.map((c) => c.source.http?.path).filter((p): p is string => !!p && !['/fhir', '/office', '/hl7v2'].includes(p))];
   app.use(hl7Paths, authorize('hl7v2'), body);
   app.use(hl7Router(pipeline));

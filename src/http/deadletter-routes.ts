@@ -9,6 +9,8 @@
  *   POST /jobs/:name/run                          run one job once now (when the app has the jobs)
  */
 import { Router, type Response } from 'express';
+import { parseDeliveryConfig } from '../delivery/config.js';
+import type { Logger } from '../logging.js';
 import type { JobDeps } from '../jobs/context.js';
 import { recentJobRuns, runJob } from '../jobs/runner.js';
 import { jobSpec } from '../jobs/table.js';
@@ -104,4 +106,15 @@ export function deliveryRouter(deps: DeliveryRoutesDeps): Router {
   });
 
   return router;
+}
+
+/** The router for a running gateway: jobs run with the configuration's destinations and jobs sections. */
+export function deliveryRouterFor(
+  db: Db,
+  cfg: { destinations?: unknown; jobs?: unknown; practice: { name: string; timezone: string }; baseDir: string },
+  logger?: Logger,
+): Router {
+  const d = parseDeliveryConfig({ destinations: cfg.destinations, jobs: cfg.jobs }, cfg.practice.timezone, cfg.baseDir);
+  const jobs: JobDeps | undefined = d.value ? { db, config: d.value, logger, practiceName: cfg.practice.name } : undefined;
+  return deliveryRouter({ db, jobs });
 }

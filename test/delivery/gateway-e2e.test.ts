@@ -15,7 +15,7 @@ import { startDeliveryWorker, type DeliveryWorker } from '../../src/delivery/wor
 import { MllpClient } from '../../src/clients/mllp.js';
 import { silentLogger } from '../../src/logging.js';
 import { startGateway, type Gateway } from '../../src/runtime/gateway.js';
-import { listOutbox } from '../../src/store/outbox.js';
+import { claimDue, enqueue, getOutboxItem, listOutbox, markDead } from '../../src/store/outbox.js';
 import { adt, startPartner, type Partner } from '../clients/mllp-partner.js';
 
 const EHR = 'https://ehr.example.org';
@@ -87,5 +87,32 @@ describe('delivery end to end: gateway MLLP listener -> outbox -> worker -> part
     const patientEntry = bundles[0]!.entry!.find((e) => e.resource?.resourceType === 'Patient')!;
     expect(patientEntry.request!.method).to.equal('PUT');
     expect(patientEntry.request!.url).to.match(/^Patient\?identifier=/);
+  });
+
+  it("the gateway's HTTP API serves the dead-letter routes to operators only", async () => {
+    const json = {
+      practice: { name: 'Test practice', timezone: 'America/New_York' },
+      store: { path: join(dir, 'store.sqlite') },
+      log: { level: 'silent' },
+      http: { host: '127.0.0.1', port: 0, auth: { keys: [{ name: 'ops', key: 'ops-key-123', scopes: ['operator'] }, { name: 'ehr', key: 'ehr-key-456', scopes: ['fhir'] }] } },
+      channels: [],
+      destinations: { lab: { type: 'mllp', host: '127.0.0.1', port: partner.port } },
+    };
+    const cfg = checkConfig(json, dir, {});
+    expect(cfg.issues).to.deep.equal([]);
+    gateway = await startGateway(cfg.value!, { log: silentLogger });
+    const id = enqueue(gateway.db, { destination: 'lab', kind: 'hl7v2', payload: adt('A04', 'MRN-H'), contentType: 'application/hl7-v2', idempotencyKey: 'http-1' });
+    claimDue(gateway.db);
+    markDead(gateway.db, id, { errorCode: 'DELIVERY_REJECTED', partnerStatus: 'AR' });
+    const url = gateway.http.url;
+    expect((await fetch(`${url}/deliveries?state=dead`)).status).to.equal(401);
+    expect((await fetch(`${url}/deliveries?state=dead`, { headers: { authorization: 'Bearer ehr-key-456' } })).status).to.equal(403);
+    const list = await fetch(`${url}/deliveries?state=dead`, { headers: { authorization: 'Bearer ops-key-123' } });
+    expect(((await list.json()) as { deliveries: Array<{ id: number }> }).deliveries.map((d) => d.id)).to.deep.equal([id]);
+    const replay = await fetch(`${url}/deliveries/${id}/replay`, { method: 'POST', headers: { authorization: 'Bearer ops-key-123' } });
+    expect(replay.status).to.equal(200);
+    expect(getOutboxItem(gateway.db, id)!.state).to.equal('pending');
+    const run = await fetch(`${url}/jobs/retention/run`, { method: 'POST', headers: { authorization: 'Bearer ops-key-123' } });
+    expect(((await run.json()) as { outcome: string }).outcome).to.equal('ok');
   });
 });
