@@ -32,9 +32,20 @@ export function convertSiu(msg: Hl7Message, ctx: FlowContext): Result<FlowOutput
   const r = readSiu(msg, ctx);
   const issues = [...r.issues];
   if (!r.value || hasErrors(issues)) return { value: undefined, issues };
-  const { appointment, patient } = r.value;
+  const { appointment } = r.value;
+  let patient = r.value.patient;
   issues.push(...validateOutput(appointment));
-  if (patient) issues.push(...validateOutput(patient));
+  if (patient) {
+    // A PID that only identifies the patient (no name, no sex) is not a registration: upserting
+    // it would overwrite the full Patient, so the Appointment just references it by id and MRN.
+    const pv = validateOutput(patient);
+    if (hasErrors(pv)) {
+      issues.push(issue('MAP_INFO', `PID identifies the patient but does not meet the Patient profile (${pv.filter((i) => i.severity === 'error').map((i) => i.expression?.[0]).join(', ')}); the Patient is referenced, not upserted.`, 'PID'));
+      patient = undefined;
+    } else {
+      issues.push(...pv);
+    }
+  }
   const office = appointmentFromFhir(appointment, patient ? { patient } : {});
   issues.push(...office.issues);
   if (office.value) issues.push(...checkOffice(office.value));

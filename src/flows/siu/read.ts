@@ -108,8 +108,8 @@ export function readSiu(msg: Hl7Message, ctx: FlowContext): Result<SiuRead> {
     durWhere = msg.location(tq1Seg!, 6);
     minutes = minutesOf(q.value, q.unit, durWhere, issues);
   }
-  if (minutes !== undefined && !(Number.isInteger(minutes) && minutes >= 0)) {
-    issues.push(issue('MAP_INFO', `The duration is ${minutes} minutes, not a whole number; minutesDuration left out.`, durWhere));
+  if (minutes !== undefined && !(Number.isInteger(minutes) && minutes >= 1)) {
+    issues.push(issue('MAP_INFO', `The duration is ${minutes} minutes, not a whole positive number; minutesDuration left out.`, durWhere));
     minutes = undefined;
   }
   if (start && !end && minutes !== undefined) end = addMinutes(start, minutes);
@@ -140,7 +140,7 @@ export function readSiu(msg: Hl7Message, ctx: FlowContext): Result<SiuRead> {
     issues.push(issue('MAP_INFO', `No stored appointments to check against: not verified that the appointment of this ${event} exists.`, idWhere));
   }
   const tentative = codeOf(sch.requestType as CodeableConcept)?.toLowerCase() === 'tentative' ? 'pending' : undefined;
-  const status: FhirAppointmentStatus = rule.status ?? fromFiller ?? stored?.status ?? tentative ?? statusTable().default;
+  const status: FhirAppointmentStatus = rule.status ?? fromFiller ?? (rule.requiresExisting ? stored?.status : undefined) ?? tentative ?? statusTable().default;
   if (rule.status && fromFiller && fromFiller !== rule.status) {
     issues.push(issue('MAP_INFO', `SCH-25 says ${fillerCode}; event ${event} sets the status ${rule.status}.`, msg.location(schSeg, 25)));
   }
