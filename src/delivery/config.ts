@@ -84,7 +84,14 @@ export interface MllpDestination {
   retry: RetryPolicyConfig;
 }
 
-export type Destination = FhirDestination | ClearinghouseDestination | MllpDestination;
+/** A plain HTTPS endpoint (the office's own tools: office records as JSON, reminders): POST the payload as queued. */
+export interface HttpDestination extends HttpCommon {
+  type: 'http';
+  url: string;
+  auth: HttpAuth;
+}
+
+export type Destination = FhirDestination | ClearinghouseDestination | MllpDestination | HttpDestination;
 export type Destinations = Record<string, Destination>;
 
 export interface JobSetting {
@@ -274,6 +281,10 @@ function checkDestination(c: Checker, raw: unknown, where: string): Destination 
         batch: c.bool(raw, 'batch', where, true), ...httpCommon(c, raw, where), retry,
       };
     }
+    case 'http': {
+      c.unknownKeys(raw, ['type', 'url', 'auth', 'timeoutMs', 'maxResponseBytes', 'maxRedirects', 'retry'], where);
+      return { type: 'http', url: c.url(raw, 'url', where) ?? '', auth: checkAuth(c, raw.auth, `${where}.auth`), ...httpCommon(c, raw, where), retry };
+    }
     case 'mllp': {
       c.unknownKeys(raw, ['type', 'host', 'port', 'tls', 'connectTimeoutMs', 'ackTimeoutMs', 'idleTimeoutMs', 'retry'], where);
       return {
@@ -286,7 +297,7 @@ function checkDestination(c: Checker, raw: unknown, where: string): Destination 
       };
     }
     default:
-      c.bad(`${where}.type`, `must be one of fhir, mllp, clearinghouse; got "${String(raw.type)}".`);
+      c.bad(`${where}.type`, `must be one of fhir, mllp, clearinghouse, http; got "${String(raw.type)}".`);
       return undefined;
   }
 }
@@ -347,7 +358,7 @@ function checkJobs(c: Checker, raw: unknown, destinations: Destinations, practic
   if (out.eligibilityDestination !== undefined) {
     const d = destinations[out.eligibilityDestination];
     if (!d) c.bad('jobs.eligibilityDestination', `names no destination ("${out.eligibilityDestination}").`);
-    else if (d.type === 'mllp') c.bad('jobs.eligibilityDestination', 'must be a fhir or clearinghouse destination (CoverageEligibilityRequest is FHIR).');
+    else if (d.type === 'mllp') c.bad('jobs.eligibilityDestination', 'must be a fhir, clearinghouse or http destination (CoverageEligibilityRequest is FHIR).');
   } else {
     out.settings.eligibility = { ...out.settings.eligibility!, enabled: false };
   }

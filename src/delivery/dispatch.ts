@@ -5,11 +5,12 @@
 import { ClearinghouseClient } from '../clients/clearinghouse.js';
 import { FhirClient } from '../clients/fhir.js';
 import { MllpClient } from '../clients/mllp.js';
+import { WebhookClient } from '../clients/webhook.js';
 import type { OutboxItem } from '../store/outbox.js';
 import type { Destination, Destinations } from './config.js';
 import { failed, type AttemptOutcome } from './outcome.js';
 
-type Client = FhirClient | ClearinghouseClient | MllpClient;
+type Client = FhirClient | ClearinghouseClient | MllpClient | WebhookClient;
 
 export class Dispatcher {
   private readonly clients = new Map<string, Client>();
@@ -30,7 +31,12 @@ export class Dispatcher {
     if (c) return c;
     const d = this.destination(name);
     if (!d) return undefined;
-    c = d.type === 'fhir' ? new FhirClient(d, this.now) : d.type === 'clearinghouse' ? new ClearinghouseClient(d, this.now) : new MllpClient(d);
+    switch (d.type) {
+      case 'fhir': c = new FhirClient(d, this.now); break;
+      case 'clearinghouse': c = new ClearinghouseClient(d, this.now); break;
+      case 'http': c = new WebhookClient(d, this.now); break;
+      case 'mllp': c = new MllpClient(d); break;
+    }
     this.clients.set(name, c);
     return c;
   }
@@ -41,6 +47,7 @@ export class Dispatcher {
     try {
       if (c instanceof FhirClient) return await c.deliver(item.payload);
       if (c instanceof ClearinghouseClient) return await c.submit(item.payload, item.idempotencyKey);
+      if (c instanceof WebhookClient) return await c.post(item.payload, item.contentType, item.idempotencyKey);
       return await c.send(item.payload);
     } catch (e) {
       // Clients do not throw; if one does, it is a bug: keep the item (INTERNAL is retried) and say so.

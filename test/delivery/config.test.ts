@@ -7,6 +7,7 @@ const ok = {
     ehr: { type: 'fhir', baseUrl: 'https://ehr.example.org/fhir/', auth: { type: 'smart-backend', tokenUrl: 'https://ehr.example.org/token', clientId: 'fd', alg: 'ES384', privateKeyFile: 'secrets/ehr.pem' } },
     lab: { type: 'mllp', host: 'lab.example.org', port: 2575 },
     clearinghouse: { type: 'clearinghouse', url: 'https://claims.example.com/v1/claims', auth: { type: 'bearer', token: 'x' } },
+    office: { type: 'http', url: 'https://office.example.net/inbox' },
   },
   jobs: { timezone: 'America/Chicago', eligibilityDestination: 'ehr', 'claim-batch': { schedule: '0 18 * * 1-5' } },
 };
@@ -19,6 +20,7 @@ describe('delivery/config: destinations and jobs checker', () => {
     expect(d.ehr).to.include({ type: 'fhir', baseUrl: 'https://ehr.example.org/fhir', writeMode: 'conditional-update', timeoutMs: 15_000 });
     expect(d.lab).to.include({ type: 'mllp', ackTimeoutMs: 30_000, tls: false });
     expect(d.clearinghouse).to.include({ batch: true });
+    expect(d.office).to.include({ type: 'http', url: 'https://office.example.net/inbox', maxRedirects: 3 });
     expect(r.value!.jobs).to.include({ timezone: 'America/Chicago', claimDestination: 'clearinghouse', eligibilityDestination: 'ehr', retentionDays: 30 });
     expect(r.value!.jobs.settings['claim-batch']).to.deep.equal({ enabled: true, schedule: '0 18 * * 1-5' });
   });

@@ -18,6 +18,7 @@ function destinations(mllpPort = 1) {
       ehr: { type: 'fhir', baseUrl: `${EHR}/fhir`, auth: { type: 'bearer', token: 't' }, timeoutMs: 2000, retry },
       clearinghouse: { type: 'clearinghouse', url: `${CH}/v1/claims`, auth: { type: 'api-key', header: 'X-API-Key', key: 'k' }, timeoutMs: 2000, retry },
       lab: { type: 'mllp', host: '127.0.0.1', port: mllpPort, ackTimeoutMs: 200, retry: { ...retry, maxAttempts: 5 } },
+      office: { type: 'http', url: 'https://office-tool.example.net/inbox', auth: { type: 'api-key', header: 'X-Office-Key', key: 'ok' }, retry },
     },
   });
   expect(r.issues).to.deep.equal([]);
@@ -162,6 +163,17 @@ describe('delivery/worker', () => {
       await worker.drainOnce();
       expect([a04, a08].map((id) => getOutboxItem(t.db, id)!.state)).to.deep.equal(['delivered', 'delivered']);
     });
+  });
+
+  it('http destination: posts the payload as queued, with its content type and the idempotency key', async () => {
+    start();
+    const record = JSON.stringify({ recordType: 'registration', mrn: 'MRN-1' });
+    nock('https://office-tool.example.net').post('/inbox', record)
+      .matchHeader('content-type', 'application/json').matchHeader('idempotency-key', 'm9:office').matchHeader('x-office-key', 'ok')
+      .reply(204);
+    const id = enqueue(t.db, { destination: 'office', kind: 'office-record', payload: record, contentType: 'application/json', idempotencyKey: 'm9:office' }, clock);
+    await worker.drainOnce();
+    expect(getOutboxItem(t.db, id)).to.include({ state: 'delivered', partnerStatus: '204' });
   });
 
   it('an item for a destination missing from the configuration goes to dead letter, saying so', async () => {
