@@ -1,0 +1,206 @@
+import { readFileSync } from 'node:fs';
+import { expect } from 'chai';
+import type { Bundle, Coverage, Patient, RelatedPerson } from 'fhir/r4.js';
+import { errorCodeOf, errorsOnly, formatIssue, type Issue } from '../../src/domain/issues.js';
+import { parseHl7 } from '../../src/hl7/message.js';
+import { runAdt } from '../../src/flows/adt/flow.js';
+import { buildAdt } from '../../src/flows/adt/write.js';
+import { readAdt } from '../../src/flows/adt/read.js';
+import { flowFor } from '../../src/flows/registry.js';
+import { patientFromPid, patientToPd1, patientToPid } from '../../src/flows/patient-from-pid.js';
+import { validateOfficeRecord, validateResource } from '../../src/validation/index.js';
+
+const TZ = { timezone: 'America/New_York' };
+const example = (f: string) => readFileSync(`examples/hl7v2/registration/${f}`, 'utf8');
+const parse = (t: string) => parseHl7(t).value!;
+const resources = (b: Bundle) => (b.entry ?? []).map((e) => e.resource!);
+const where = (issues: Issue[]) => issues.map((i) => [errorCodeOf(i), i.expression?.[0]]);
+
+describe('registration: inbound ADT', () => {
+  it('A04 with two IN1 groups -> Patient, two Coverages in order, payers, a RelatedPerson; PUTs to deterministic ids', () => {
+    const r = runAdt(parse(example('adt-a04-two-policies.hl7')), TZ);
+    expect(errorsOnly(r.issues).map(formatIssue)).to.deep.equal([]);
+    const b = r.value!.bundle;
+    expect(b.type).to.equal('transaction');
+    for (const e of b.entry!) {
+      expect(e.request).to.deep.equal({ method: 'PUT', url: `${e.resource!.resourceType}/${e.resource!.id}` });
+      expect(errorsOnly(validateResource(e.resource, e.resource!.resourceType === 'Patient' ? { profile: 'fd-patient' } : e.resource!.resourceType === 'Coverage' ? { profile: 'fd-coverage' } : {}))).to.deep.equal([]);
+    }
+    const covs = resources(b).filter((x): x is Coverage => x.resourceType === 'Coverage');
+    expect(covs.map((c) => [c.order, c.subscriberId])).to.deep.equal([[1, 'W123456789'], [2, 'MCD0099887']]);
+    const rp = resources(b).find((x): x is RelatedPerson => x.resourceType === 'RelatedPerson')!;
+    expect(covs[1]!.subscriber?.reference).to.equal(`RelatedPerson/${rp.id}`);
+    expect(rp.identifier?.[0]).to.deep.equal({ system: 'http://hl7.org/fhir/sid/us-ssn', value: '123-45-0000' }); // IN2.2
+    expect(covs[0]!.subscriber?.reference).to.equal(`Patient/${resources(b)[0]!.id}`);
+    const office = r.value!.office[0]!;
+    expect(validateOfficeRecord(office)).to.deep.equal([]);
+    expect(office).to.deep.include({ recordType: 'registration', mrn: 'MRN200311', familyName: 'Examplefamily', sex: 'F', maritalStatus: 'S', language: 'en' });
+  });
+
+  it('replaying a message yields identical output', () => {
+    for (const f of ['adt-a04-two-policies.hl7', 'adt-a08-update.hl7', 'adt-a28-add-person.hl7', 'adt-a40-merge.hl7', 'adt-a01-admit.hl7']) {
+      const once = runAdt(parse(example(f)), TZ);
+      const twice = runAdt(parse(example(f)), TZ);
+      expect(once.value, f).to.not.equal(undefined);
+      expect(JSON.stringify(twice)).to.equal(JSON.stringify(once));
+    }
+  });
+
+  it('A08 updates the same resources A04 created (same ids), with the new data', () => {
+    const a04 = runAdt(parse(example('adt-a04-two-policies.hl7')), TZ).value!;
+    const a08 = runAdt(parse(example('adt-a08-update.hl7')), TZ).value!;
+    expect(resources(a08.bundle).map((x) => x.id)).to.deep.equal(resources(a04.bundle).map((x) => x.id));
+    expect((a08.office[0] as { homePhone: string }).homePhone).to.equal('614-555-0199');
+  });
+
+  it('A28 (add person) and A01 (read as a registration update) give a Patient; an unlisted event says how it was read', () => {
+    expect(runAdt(parse(example('adt-a28-add-person.hl7')), TZ).value!.bundle.entry).to.have.length(1);
+    const a01 = runAdt(parse(example('adt-a01-admit.hl7')), TZ);
+    expect(errorsOnly(a01.issues)).to.deep.equal([]);
+    const a02 = runAdt(parse(example('adt-a01-admit.hl7').replace('ADT^A01^ADT_A01', 'ADT^A02^ADT_A02')), TZ);
+    expect(a02.value).to.not.equal(undefined);
+    expect(where(a02.issues)).to.deep.include(['MAP_INFO', 'MSH.9.2']);
+    expect(flowFor('ADT^A31')?.name).to.equal('adt-registration');
+    expect(flowFor('ADT^A40')?.name).to.equal('adt-registration');
+  });
+
+  it('A40 merge -> surviving Patient (link replaces), retired Patient (inactive, replaced-by) and a merge instruction', () => {
+    const r = runAdt(parse(example('adt-a40-merge.hl7')), TZ);
+    expect(errorsOnly(r.issues)).to.deep.equal([]);
+    const [survivor, retired] = resources(r.value!.bundle) as [Patient, Patient];
+    expect(survivor.link).to.deep.equal([{ other: { reference: `Patient/${retired.id}` }, type: 'replaces' }]);
+    expect(retired.active).to.equal(false);
+    expect(retired.link).to.deep.equal([{ other: { reference: `Patient/${survivor.id}` }, type: 'replaced-by' }]);
+    const m = r.value!.office[0] as Record<string, unknown>;
+    expect(validateOfficeRecord(m)).to.deep.equal([]);
+    expect(m).to.deep.include({ recordType: 'merge-instruction', survivingMrn: 'MRN200311', retiredMrn: 'MRN999001', survivingPatientId: survivor.id, retiredPatientId: retired.id });
+    expect(m.moveReferences).to.include('Coverage.beneficiary');
+    // The survivor has the same id as the one A04 registered.
+    expect(survivor.id).to.equal(resources(runAdt(parse(example('adt-a04-two-policies.hl7')), TZ).value!.bundle)[0]!.id);
+  });
+
+  it('A40 merging a record into itself is a conflict at MRG.1', () => {
+    const t = example('adt-a40-merge.hl7').replace('MRG|MRN999001', 'MRG|MRN200311');
+    const r = runAdt(parse(t), TZ);
+    expect(r.value).to.equal(undefined);
+    expect(where(r.issues)).to.deep.include(['MAP_CONFLICT', 'MRG.1']);
+  });
+
+  it('PD1.4 primary care provider -> Patient.generalPractitioner (logical reference by NPI), and back', () => {
+    const t = example('adt-a28-add-person.hl7').replace('\rPV1', '\rPD1||||1234567893^Welby^Marcus^^^^^^^^^^NPI\rPV1');
+    const p = patientFromPid(parse(t), TZ).value!;
+    expect(p.generalPractitioner?.[0]?.identifier).to.deep.equal({ system: 'http://hl7.org/fhir/sid/us-npi', value: '1234567893' });
+    expect(patientToPid(p, TZ)[3]).to.deep.equal(['MRN200400', '', '', ['FRONTDESK'], 'MR']);
+    expect(patientToPd1(p, TZ)![4]).to.deep.include.members(['1234567893']);
+  });
+});
+
+describe('registration: outbound ADT', () => {
+  const fhir = readAdt(parse(example('adt-a04-two-policies.hl7')), TZ).value!;
+
+  for (const [event, structure, pv1] of [['A04', 'ADT_A01', 'O'], ['A08', 'ADT_A01', 'O'], ['A28', 'ADT_A05', 'N'], ['A31', 'ADT_A05', 'N']] as const) {
+    it(`${event}: MSH.9 ${structure}, segments in structure order, PV1.2 ${pv1}`, () => {
+      const msg = buildAdt(fhir, { ...TZ, event, now: new Date('2024-03-05T14:30:00Z') }).value!;
+      expect(msg.msh.get(9, 1)).to.equal('ADT');
+      expect(msg.msh.get(9, 2)).to.equal(event);
+      expect(msg.msh.get(9, 3)).to.equal(structure);
+      expect(msg.msh.get(7)).to.equal('20240305143000+0000');
+      expect(msg.segments.map((s) => s.name)).to.deep.equal(['MSH', 'EVN', 'PID', 'NK1', 'PV1', 'GT1', 'IN1', 'IN1', 'IN2']);
+      expect(msg.segment('PV1')!.get(2)).to.equal(pv1);
+      expect(msg.segment('IN1', 1)!.get(36)).to.equal('W123456789');
+      expect(msg.segment('IN1', 2)!.get(17)).to.equal('SPO');
+      expect(msg.segment('IN1', 2)!.get(22)).to.equal('2');
+      // Same content, same MSH.10.
+      expect(buildAdt(fhir, { ...TZ, event }).value!.controlId).to.equal(msg.controlId);
+    });
+  }
+
+  it('refuses events it cannot send, naming MSH.9.2', () => {
+    const r = buildAdt(fhir, { ...TZ, event: 'A03' });
+    expect(r.value).to.equal(undefined);
+    expect(where(r.issues)).to.deep.equal([['HL7_MESSAGE_TYPE', 'MSH.9.2']]);
+  });
+});
+
+describe('registration: bad ADT input gives an issue at the field, never a crash or a silent drop', () => {
+  const base = example('adt-a04-two-policies.hl7');
+  const run = (t: string) => runAdt(parse(t), TZ);
+  const setField = (t: string, segStart: RegExp, n: number, v: string) => t.replace(segStart, (seg) => {
+    const f = seg.split('|');
+    while (f.length <= n) f.push('');
+    f[n] = v;
+    return f.join('|');
+  });
+  const pid = (t: string, n: number, v: string) => t.replace(/PID\|[^\r]*/, (seg) => {
+    const f = seg.split('|');
+    while (f.length <= n) f.push('');
+    f[n] = v;
+    return f.join('|');
+  });
+
+  it('PID without an identifier -> PID.3', () => {
+    const r = run(pid(base, 3, ''));
+    expect(r.value).to.equal(undefined);
+    expect(where(r.issues)).to.deep.include(['MAP_MISSING', 'PID.3']);
+  });
+
+  it('PID.7 not a date -> PID.7', () => {
+    const r = run(pid(base, 7, '1979-09-21'));
+    expect(r.value).to.equal(undefined);
+    expect(where(r.issues)).to.deep.include(['MAP_INVALID_DATE', 'PID.7']);
+  });
+
+  it('unknown sex code -> PID.8', () => {
+    const r = run(pid(base, 8, 'Q'));
+    expect(r.value).to.equal(undefined);
+    expect(where(r.issues)).to.deep.include(['MAP_UNKNOWN_CODE', 'PID.8']);
+  });
+
+  it('IN1 without a member id (IN1.36 and IN1.49 empty) -> IN1[n].36; IN1.49 alone is used with a note', () => {
+    const noMember = base.replace('W123456789', '');
+    const r = run(noMember);
+    expect(r.value).to.equal(undefined);
+    expect(where(r.issues)).to.deep.include(['MAP_MISSING', 'IN1[1].36']);
+    const viaIn149 = setField(noMember, /IN1\|1\|[^\r]*/, 49, 'ALT-ID-49');
+    const ok = run(viaIn149);
+    expect(errorsOnly(ok.issues).map(formatIssue)).to.deep.equal([]);
+    expect(where(ok.issues)).to.deep.include(['MAP_INFO', 'IN1[1].49']);
+    expect((ok.value!.office[0] as { insurance: Array<{ memberId: string }> }).insurance[0]!.memberId).to.equal('ALT-ID-49');
+  });
+
+  it('a truncated PID (ends before PID.8) -> PID.8, saying where the segment ends', () => {
+    const t = base.replace(/PID\|[^\r]*/, 'PID|1||MRN200311^^^FRONTDESK^MR||Examplefamily^Casey');
+    const r = run(t);
+    expect(r.value).to.equal(undefined);
+    const i = r.issues.find((x) => x.expression?.[0] === 'PID.8')!;
+    expect(errorCodeOf(i)).to.equal('MAP_MISSING');
+    expect(i.diagnostics).to.contain('ends at field 5');
+  });
+
+  it('a truncated IN1 (cut before IN1.36) -> IN1[n].36', () => {
+    const t = base.replace(/IN1\|2\|[^\r]*/, 'IN1|2||SKCO0|Sample State Medicaid');
+    expect(where(run(t).issues)).to.deep.include(['MAP_MISSING', 'IN1[2].36']);
+  });
+
+  it('a message cut off in the middle of a segment still reports, never throws', () => {
+    const cut = base.slice(0, base.indexOf('IN1|2') + 12);
+    const r = run(cut);
+    expect(r.issues.length).to.be.greaterThan(0);
+  });
+
+  it('custom delimiters (MSH|#!$*) read the same as the standard ones; a bad field is still named', () => {
+    const custom = base.split('\r').map((seg) => seg.startsWith('MSH') ? seg.replace('^~\\&', '#!$*').replace(/\^/g, '#') : seg.replace(/\^/g, '#').replace(/~/g, '!').replace(/&/g, '*')).join('\r');
+    expect(custom.startsWith('MSH|#!$*|')).to.equal(true);
+    const a = run(base), b = run(custom);
+    expect(errorsOnly(b.issues).map(formatIssue)).to.deep.equal([]);
+    expect(b.value!.office).to.deep.equal(a.value!.office);
+    expect(b.value!.bundle).to.deep.equal(a.value!.bundle);
+    expect(where(run(pid(custom, 7, 'notadate')).issues)).to.deep.include(['MAP_INVALID_DATE', 'PID.7']);
+  });
+
+  it('no PID at all -> PID', () => {
+    const r = run(base.replace(/PID\|[^\r]*\r/, ''));
+    expect(r.value).to.equal(undefined);
+    expect(where(r.issues)).to.deep.include(['HL7_SEGMENT_MISSING', 'PID']);
+  });
+});
