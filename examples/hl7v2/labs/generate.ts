@@ -24,7 +24,7 @@ export function oruWithManyResults(n = 500): string {
     if (k === 0) segs.push(`OBX|${i}|NM|718-7^Hemoglobin^LN|${i}|${(10 + (i % 60) / 10).toFixed(1)}|g/dL^g/dL^UCUM|12.0-15.5|${i % 3 ? 'N' : 'L'}|||F|||20240301081500-0500`);
     else if (k === 1) segs.push(`OBX|${i}|CWE|6463-4^Bacteria identified^LN|${i}|260415000^Not detected^SCT|||N|||F|||20240301081500-0500`);
     else if (k === 2) segs.push(`OBX|${i}|SN|5905-5^Monocytes/100 leukocytes^LN|${i}|^${i % 50}^-^${(i % 50) + 5}|%^%^UCUM|2-10||||F|||20240301081500-0500`);
-    else segs.push(`OBX|${i}|TX|18314-6^Morphology^LN|${i}|Result line ${i}.|||||F|||20240301081500-0500`, `NTE|1|L|Note for result ${i}.`);
+    else segs.push(`OBX|${i}|TX|18314-6^Morphology^LN|${i}|Result line ${i}.||||||F|||20240301081500-0500`, `NTE|1|L|Note for result ${i}.`);
   }
   segs.push('SPM|1|SPBIG-1&ACMELAB||119297000^Blood specimen^SCT|||||||||||||20240301081500-0500');
   return segs.join('\r') + '\r';
@@ -46,7 +46,7 @@ export function syntheticPdf(bytes: number): Buffer {
 export function oruWithPdf(bytes = 5 * 1024 * 1024): string {
   const b64 = syntheticPdf(bytes).toString('base64');
   return [
-    ...HEADER('PDF-5MB'),
+    ...HEADER(`PDF-${bytes}`),
     obr('11502-2^Laboratory report^LN'),
     'OBX|1|NM|2345-7^Glucose^LN||95|mg/dL^mg/dL^UCUM|70-99|N|||F',
     `OBX|2|ED|11502-2^Laboratory report^LN||ACMELAB^AP^PDF^Base64^${b64}||||||F`,

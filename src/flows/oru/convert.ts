@@ -88,7 +88,7 @@ export function convertOru(msg: Hl7Message, ctx: FlowContext): Result<OruConvers
   }
 
   const bundle: Bundle = { resourceType: 'Bundle', type: 'transaction', entry: entries };
-  issues.push(...locateValidationIssues(msg, validateResource(bundle), entries, sources));
+  issues.push(...locateValidationIssues(msg, validateResource(validationView(bundle)), entries, sources));
   office.forEach((rec, i) => issues.push(...prefixIssues(validateOfficeRecord(rec as unknown as Record<string, unknown>), `office[${i}]`)));
   return { value: { bundle, office: office as OruConversion['office'] }, issues };
 }
@@ -172,6 +172,31 @@ function convertOrder(msg: Hl7Message, order: OrderGroup, subject: Reference | u
   }
   out.report = report;
   return out;
+}
+
+/** Attachment data above this size is validated through a prefix (see validationView). */
+const MAX_VALIDATED_DATA = 64 * 1024;
+
+/**
+ * The Bundle as the validator sees it: the same resources, except that a large embedded document
+ * (an ED result, megabytes of base64 in presentedForm.data) is cut to a prefix. Its Base64 was
+ * already checked in one linear pass when ED-5 was read (src/mapping/datatypes/lab.ts); checking
+ * it again through the generic base64Binary pattern costs time and stack in proportion to the
+ * document, for nothing. Shallow copies: the Bundle that is returned keeps the full data.
+ */
+function validationView(bundle: Bundle): Bundle {
+  const isBigReport = (r: unknown): r is DiagnosticReport => (r as DiagnosticReport | undefined)?.resourceType === 'DiagnosticReport'
+    && ((r as DiagnosticReport).presentedForm ?? []).some((a) => (a.data?.length ?? 0) > MAX_VALIDATED_DATA);
+  if (!(bundle.entry ?? []).some((e) => isBigReport(e.resource))) return bundle;
+  return {
+    ...bundle,
+    entry: bundle.entry!.map((e) => {
+      const r = e.resource;
+      if (!isBigReport(r)) return e;
+      const presentedForm = r.presentedForm!.map((a) => (a.data && a.data.length > MAX_VALIDATED_DATA ? { ...a, data: a.data.slice(0, MAX_VALIDATED_DATA) } : a));
+      return { ...e, resource: { ...r, presentedForm } };
+    }),
+  };
 }
 
 /** OBR-25 holds a code that is not in table 0123 (already an error): leave the status unknown. */
