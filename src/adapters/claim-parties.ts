@@ -41,8 +41,8 @@ export function claimParties(e: BillingEncounter, given?: Patient): Result<Claim
   let patient = given;
   if (!patient) {
     patient = patientToFhir(registrationPart(e));
-    // The encounter may not know the patient's name or sex: leave them out rather than invent them.
-    if (!e.patientGender) delete patient.gender;
+    // Without a sex the Patient says 'unknown' (fd-patient requires gender; 837P DMG03 allows U).
+    // Without a family name there is no name: the profile then reports it at the Patient entry.
     if (!e.patientFamily && patient.name?.[0]) {
       delete patient.name[0].family;
       if (!patient.name[0].given?.length) delete patient.name;

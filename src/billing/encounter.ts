@@ -63,7 +63,7 @@ export interface BillingEncounter {
 
 /**
  * Fill the defaults the adapter applies, so that `fromFhir(toFhir(x))` can be compared with
- * `normalizeEncounter(x)`: status active, priority normal, created = date of service,
+ * `normalizeEncounter(x)`: status active, priority normal, created = date of service, sex unknown,
  * currency USD, every line dated, empty modifier lists and single-day ends dropped.
  */
 export function normalizeEncounter(e: BillingEncounter): BillingEncounter {
@@ -72,6 +72,7 @@ export function normalizeEncounter(e: BillingEncounter): BillingEncounter {
     status: e.status ?? 'active',
     priority: e.priority ?? 'normal',
     created: e.created ?? e.dateOfService,
+    patientGender: e.patientGender ?? 'unknown',
     currency: e.currency ?? 'USD',
     coverages: e.coverages.map((c) => ({ ...c })),
     diagnoses: [...e.diagnoses],

@@ -105,7 +105,8 @@ export function claimResponseToBillingStatus(cr: ClaimResponse): Result<BillingS
 
   const rejectedLines = lines.filter((l) => l.status === 'rejected').length;
   let status: BillingStatus['status'];
-  if (outcome === 'queued') status = 'pending';
+  // No outcome yet (or queued): nothing to post; the missing outcome is reported above.
+  if (outcome === 'queued' || !outcome) status = 'pending';
   else if (outcome === 'error' || (claimReasons.length && lines.every((l) => l.status === 'rejected'))) status = 'rejected';
   else if (lines.length > 0 && rejectedLines === lines.length) status = 'rejected';
   else if (rejectedLines > 0 || claimReasons.length > 0) status = 'partially-rejected';

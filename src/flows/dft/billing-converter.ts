@@ -23,9 +23,9 @@ type Out = Result<FhirResource | string | Record<string, unknown>>;
 const isClaimBundle = (r: FhirResource): boolean =>
   r.resourceType === 'Bundle' && ((r as Bundle).entry ?? []).some((e) => e.resource?.resourceType === 'Claim');
 
-const noHl7 = (what: string): Out => ({
+const noHl7 = (what: string, where: string): Out => ({
   value: undefined,
-  issues: [issue('HL7_MESSAGE_TYPE', `${what} has no HL7v2 output: DFT^P03 is inbound only; use --to fhir or --to office.`)],
+  issues: [issue('HL7_MESSAGE_TYPE', `${what} has no HL7v2 output: DFT^P03 is inbound only; use --to fhir or --to office.`, where)],
 });
 
 /** Stop at errors: an invalid document is not printed as if it were usable. */
@@ -37,7 +37,7 @@ function fromEncounter(record: Record<string, unknown>, to: Target): Out {
   const schema = validateOfficeRecord(record);
   if (hasErrors(schema)) return { value: undefined, issues: schema };
   const e = record as unknown as BillingEncounter;
-  if (to === 'hl7v2') return noHl7('A billing encounter');
+  if (to === 'hl7v2') return noHl7('A billing encounter', 'recordType');
   const edits = claimEdits(e);
   if (to === 'office') return finish(normalizeEncounter(e) as unknown as Record<string, unknown>, [...schema, ...edits]);
   const b = encounterToClaimBundle(e);
@@ -47,7 +47,7 @@ function fromEncounter(record: Record<string, unknown>, to: Target): Out {
 }
 
 function fromDft(input: Extract<DetectedInput, { kind: 'hl7v2' }>, to: Target, ctx: FlowContext): Out {
-  if (to === 'hl7v2') return noHl7('A DFT^P03 message');
+  if (to === 'hl7v2') return noHl7('A DFT^P03 message', 'MSH.9');
   const r = dftToClaim(input.message, ctx);
   if (!r.value) return { value: undefined, issues: r.issues };
   if (to === 'fhir') return { value: r.value.bundle, issues: r.issues };
@@ -56,7 +56,7 @@ function fromDft(input: Extract<DetectedInput, { kind: 'hl7v2' }>, to: Target, c
 }
 
 function fromClaim(resource: Claim | Bundle, to: Target): Out {
-  if (to === 'hl7v2') return noHl7(`A ${resource.resourceType === 'Claim' ? 'Claim' : 'claim Bundle'}`);
+  if (to === 'hl7v2') return noHl7(`A ${resource.resourceType === 'Claim' ? 'Claim' : 'claim Bundle'}`, 'resourceType');
   const issues = [...significant(validateResource(resource)), ...claimEdits(resource)];
   if (to === 'fhir') return finish(resource, issues);
   const enc = resource.resourceType === 'Claim' ? claimToEncounter(resource) : claimBundleToEncounter(resource);
@@ -66,7 +66,7 @@ function fromClaim(resource: Claim | Bundle, to: Target): Out {
 }
 
 function fromClaimResponse(cr: ClaimResponse, to: Target): Out {
-  if (to === 'hl7v2') return noHl7('A ClaimResponse');
+  if (to === 'hl7v2') return noHl7('A ClaimResponse', 'resourceType');
   const issues = significant(validateResource(cr));
   if (to === 'fhir') return finish(cr, issues);
   const s = claimResponseToBillingStatus(cr);
