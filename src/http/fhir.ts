@@ -69,7 +69,7 @@ export function fhirRouter(pipeline: Pipeline, opts: { version: string }): Route
         if (!resource) return sendError(res, 'FHIR_REQUIRED', 'Parameters for $validate need a "resource" parameter.', 'Parameters.parameter');
       }
       const rt = (resource as Resource | null)?.resourceType;
-      if (rt !== type) return sendError(res, 'FHIR_RESOURCE_TYPE', `The body is a ${String(rt ?? 'resource without resourceType')}, but the URL says ${type}.`, 'resourceType');
+      if (rt !== type) return sendOutcome(res, [issue('FHIR_RESOURCE_TYPE', `The body is a ${String(rt ?? 'resource without resourceType')}, but the URL says ${type}.`, 'resourceType')], 400);
       const issues = validateResource(resource, profile ? { profile } : {});
       // The operation ran: 200 with the outcome, errors included. Only an unknown profile means it could not run.
       const unknownProfile = errorsOnly(issues).find((i) => i.details?.coding?.[0]?.code === 'FHIR_PROFILE_UNKNOWN');

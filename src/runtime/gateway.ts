@@ -18,6 +18,7 @@ import { recoverPending, type RecoveryReport } from './recovery.js';
 import { listenerOptions, startMllpListener, type MllpListener } from '../mllp/listener.js';
 import { createApp } from '../http/app.js';
 import { ROOT_DIR } from '../paths.js';
+import { validateResource } from '../validation/index.js';
 
 export interface Gateway {
   config: GatewayConfig;
@@ -76,6 +77,17 @@ export async function startGateway(config: GatewayConfig, opts: StartOptions = {
         server!.listen(config.http.port, config.http.host, () => res());
       });
     }
+    // Compile the FHIR profiles now rather than on the first message (that first ACK would wait
+    // seconds); after listening, so start-up itself stays short.
+    const warm = setTimeout(() => {
+      try {
+        // Cached by the validation module: a second gateway in the same process pays nothing.
+        for (const resourceType of ['Patient', 'Coverage', 'Observation', 'DiagnosticReport', 'Appointment']) validateResource({ resourceType, id: 'warm-up' });
+      } catch (e) {
+        log.warn({ err: (e as Error).message }, 'validator warm-up failed');
+      }
+    }, 10);
+    warm.unref();
     const address = (opts.noHttp ? { address: config.http.host, port: 0, family: 'IPv4' } : server.address()) as AddressInfo;
     const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
     let closed = false;
@@ -85,6 +97,7 @@ export async function startGateway(config: GatewayConfig, opts: StartOptions = {
       async close() {
         if (closed) return;
         closed = true;
+        clearTimeout(warm);
         await Promise.all(mllp.map((l) => l.close()));
         if (!opts.noHttp) {
           await new Promise<void>((res) => {
