@@ -1,0 +1,111 @@
+/**
+ * The gateway as a separate process (`node --import tsx src/main.ts --config ...`), killed with
+ * SIGKILL between the commit of a message and its processing (test hook), then restarted: the
+ * message is processed exactly once, and the sender's resend is answered from the store.
+ */
+import { expect } from 'chai';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import Database from 'better-sqlite3';
+import { MllpClient, msa, tempDir } from './helpers.js';
+
+const ADT = readFileSync(resolve('examples/hl7v2/adt-a04.hl7'), 'utf8')
+  // Original acknowledgment mode (MSH-15/16 empty): the only ACK is the application ACK after processing.
+  .replace('|||AL|NE|', '|||||');
+
+interface Proc {
+  child: ChildProcess;
+  mllpPort: number;
+  stdout: () => string;
+  waitFor: (re: RegExp) => Promise<RegExpMatchArray>;
+  exited: Promise<number | null>;
+}
+
+function startProcess(configFile: string, env: Record<string, string> = {}): Promise<Proc> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', '--config', configFile], {
+    cwd: resolve('.'),
+    env: { ...process.env, FRONTDESK_LOG_LEVEL: 'silent', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  const waiters: Array<() => void> = [];
+  child.stdout!.on('data', (b: Buffer) => { out += b.toString(); waiters.splice(0).forEach((w) => w()); });
+  child.stderr!.on('data', (b: Buffer) => { err += b.toString(); });
+  const exited = new Promise<number | null>((r) => child.on('exit', (code) => { r(code); waiters.splice(0).forEach((w) => w()); }));
+  const waitFor = async (re: RegExp): Promise<RegExpMatchArray> => {
+    for (;;) {
+      const m = re.exec(out);
+      if (m) return m;
+      if (child.exitCode !== null || child.signalCode !== null) throw new Error(`gateway exited: ${err || out}`);
+      await new Promise<void>((r) => waiters.push(r));
+    }
+  };
+  return waitFor(/MLLP channel registration listening on [\d.]+:(\d+)/).then((m) => ({ child, mllpPort: Number(m[1]), stdout: () => out, waitFor, exited }));
+}
+
+describe('runtime: crash between commit and processing (SIGKILL), restart', function () {
+  this.timeout(120_000);
+  let tmp: ReturnType<typeof tempDir>;
+  let proc: Proc | undefined;
+
+  beforeEach(() => { tmp = tempDir(); });
+  afterEach(() => {
+    if (proc && proc.child.exitCode === null && proc.child.signalCode === null) proc.child.kill('SIGKILL');
+    tmp.cleanup();
+  });
+
+  it('processes the committed message exactly once after restart and answers the resend from the store', async () => {
+    const dbPath = join(tmp.dir, 'gateway.db');
+    const configFile = join(tmp.dir, 'gateway.json');
+    writeFileSync(configFile, JSON.stringify({
+      store: { path: dbPath },
+      http: { port: 0, auth: { keys: [{ name: 'admin', key: 'crash-test-key', scopes: ['*'] }] } },
+      channels: [{ name: 'registration', source: { mllp: { port: 0 } }, messageTypes: ['ADT^*'], destinations: ['ehr'] }],
+      destinations: { ehr: { type: 'fhir', baseUrl: 'http://127.0.0.1:9/fhir', auth: { type: 'none' } } },
+    }));
+
+    // 1. Run with the hook: processing waits forever after the commit.
+    proc = await startProcess(configFile, { FRONTDESK_TEST_HOOK: 'pause-after-commit' });
+    const c1 = await MllpClient.connect(proc.mllpPort);
+    c1.send(ADT);
+    const id = Number((await proc.waitFor(/TEST-HOOK committed (\d+)/))[1]);
+    proc.child.kill('SIGKILL');
+    await proc.exited;
+    expect(await c1.next()).to.equal(undefined, 'no ACK may leave before processing in original mode');
+
+    const db1 = new Database(dbPath, { readonly: true });
+    const stored = db1.prepare('SELECT state, attempts, raw FROM messages WHERE id = ?').get(id) as { state: string; attempts: number; raw: string };
+    expect(stored.state).to.equal('received');
+    expect(stored.attempts).to.equal(0);
+    expect(stored.raw).to.equal(ADT);
+    expect((db1.prepare('SELECT count(*) AS n FROM resources').get() as { n: number }).n).to.equal(0);
+    expect((db1.prepare('SELECT count(*) AS n FROM outbox').get() as { n: number }).n).to.equal(0);
+    db1.close();
+
+    // 2. Restart without the hook: recovery processes it before listening.
+    proc = await startProcess(configFile);
+    const db2 = new Database(dbPath, { readonly: true });
+    const row = db2.prepare('SELECT state, attempts, ack_code, flow FROM messages WHERE id = ?').get(id) as { state: string; attempts: number; ack_code: string; flow: string };
+    expect(row).to.deep.include({ state: 'processed', attempts: 1, ack_code: 'AA', flow: 'adt-registration' });
+    const patients = db2.prepare("SELECT version_id FROM resources WHERE resource_type = 'Patient'").all() as Array<{ version_id: number }>;
+    expect(patients).to.deep.equal([{ version_id: 1 }]);
+    expect((db2.prepare('SELECT count(*) AS n FROM outbox WHERE message_id = ?').get(id) as { n: number }).n).to.equal(1);
+    expect((db2.prepare('SELECT count(*) AS n FROM office_records WHERE message_id = ?').get(id) as { n: number }).n).to.be.greaterThan(0);
+
+    // 3. The sender never got its ACK and resends: answered from the store, not processed again.
+    const c2 = await MllpClient.connect(proc.mllpPort);
+    const ack = await c2.roundTrip(ADT);
+    expect(msa(ack)).to.deep.equal({ code: 'AA', controlId: 'ADT0001' });
+    c2.close();
+    const after = db2.prepare('SELECT count(*) AS n, sum(attempts) AS attempts, sum(resend_count) AS resends FROM messages').get() as { n: number; attempts: number; resends: number };
+    expect(after).to.deep.equal({ n: 1, attempts: 1, resends: 1 });
+    expect((db2.prepare('SELECT count(*) AS n FROM outbox').get() as { n: number }).n).to.equal(1);
+    db2.close();
+
+    // 4. SIGTERM stops it cleanly.
+    proc.child.kill('SIGTERM');
+    expect(await proc.exited).to.equal(0);
+  });
+});
