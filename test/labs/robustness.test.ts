@@ -53,4 +53,17 @@ describe('labs: several patients in one message (repeating PATIENT_RESULT)', () 
     expect(out.office.map((r) => [r.patientIdentifier, r.abnormalFlag])).to.deep.equal([['MRN1', 'normal'], ['MRN2', 'critical']]);
     expect(errors(out.issues)).to.deep.equal([]);
   });
+
+  it('one Patient entry when the same patient repeats; the identifier query is escaped', () => {
+    const pid = 'PID|1||A&B 7^^^FRONTDESK^MR||Sample^Robin||19850412|F';
+    const obr = 'OBR|1|ORD1^FDORDERS|LAB1^ACMELAB|2345-7^Glucose^LN|||20240301081500-0500|||||||||||||||20240301163000-0500|||F';
+    const out = convert(['MSH|^~\\&|ACMELAB|ACME|FRONTDESK|SFP|20240301163000-0500||ORU^R01|R3|P|2.5.1',
+      pid.replace('A&B 7', 'A\\T\\B 7'), obr, 'OBX|1|NM|2345-7^Glucose^LN||95|mg/dL|||||F',
+      pid.replace('A&B 7', 'A\\T\\B 7'), obr.replace(/LAB1/, 'LAB2'), 'OBX|1|NM|2345-7^Glucose^LN||96|mg/dL|||||F'].join('\r'));
+    const patients = out.bundle.entry!.filter((e) => e.resource?.resourceType === 'Patient');
+    expect(patients).to.have.length(1);
+    expect(patients[0]!.request?.ifNoneExist).to.equal('identifier=http://frontdesk.example.org/fhir/sid/mrn|A%26B%207');
+    expect(reports(out.bundle)).to.have.length(2);
+    expect(errors(out.issues)).to.deep.equal([]);
+  });
 });

@@ -43,8 +43,10 @@ export function convertOru(msg: Hl7Message, ctx: FlowContext): Result<OruConvers
     sources.push(seg ? { seg } : {});
   };
   const put = (r: FhirResource, seg?: Hl7Segment) => add(r, { method: 'PUT', url: `${r.resourceType}/${r.id}` }, seg);
-  // Several orders may name the same specimen (SPM-2): one Specimen entry, referenced by each report.
+  // Several orders may name the same specimen (SPM-2), several PATIENT_RESULT groups the same
+  // patient: one entry each, referenced by all.
   const specimensSeen = new Set<string>();
+  const patientsSeen = new Set<string>();
 
   if (grouped.value.patients.every((p) => p.orders.length === 0)) {
     issues.push(issue('HL7_SEGMENT_MISSING', 'The ORU^R01 has no OBR: there is no report to convert.', 'OBR'));
@@ -63,7 +65,10 @@ export function convertOru(msg: Hl7Message, ctx: FlowContext): Result<OruConvers
     if (patient) {
       const ident = patient.identifier![0]!;
       // Conditional create: the lab's PID must never overwrite the patient the office registered.
-      add(patient, { method: 'POST', url: 'Patient', ifNoneExist: `identifier=${ident.system ? `${ident.system}|` : ''}${ident.value}` }, group.pid);
+      if (!patientsSeen.has(patient.id!)) {
+        patientsSeen.add(patient.id!);
+        add(patient, { method: 'POST', url: 'Patient', ifNoneExist: `identifier=${queryValue(ident.system ? `${ident.system}|` : '')}${queryValue(ident.value!)}` }, group.pid);
+      }
       subject = { reference: urnFor(`Patient/${patient.id}`) };
     }
     for (const order of group.orders) {
@@ -172,6 +177,11 @@ function convertOrder(msg: Hl7Message, order: OrderGroup, subject: Reference | u
   }
   out.report = report;
   return out;
+}
+
+/** Percent-encode what would end or split a query parameter (%, &, #, +, space); keep the rest readable. */
+function queryValue(s: string): string {
+  return s.replace(/[%&#+ ]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
 }
 
 /** Attachment data above this size is validated through a prefix (see validationView). */
