@@ -5,6 +5,8 @@
 import { HL7_INPUTS, runParser, runValidate } from './items-hl7.js';
 import { PARSER_NAMES, loadParser } from './hl7-parsers.js';
 import { runChecks } from './hl7-checks.js';
+import { FHIR_VALIDATORS, runFhirValidator } from './items-fhir.js';
+import { OFFICE_INPUTS, runE2eHl7, runE2eOffice, runMllp, runStartup } from './items-runtime.js';
 
 export interface Item {
   id: string;
@@ -28,4 +30,9 @@ export const ITEMS: Item[] = [
   },
   ...HL7_INPUTS.flatMap((input) => PARSER_NAMES.map((p): Item => ({ id: `hl7:${input.id}:${p}`, run: () => runParser(input.id, p) }))),
   ...HL7_INPUTS.map((input): Item => ({ id: `hl7-validate:${input.id}`, run: () => runValidate(input.id) })),
+  ...FHIR_VALIDATORS.map((v): Item => ({ id: `fhir:${v}`, run: () => runFhirValidator(v) })),
+  ...HL7_INPUTS.map((input): Item => ({ id: `e2e-hl7:${input.id}`, run: () => runE2eHl7(input.id) })),
+  ...Object.keys(OFFICE_INPUTS).map((k): Item => ({ id: `e2e-office:${k}`, run: () => runE2eOffice(k) })),
+  { id: 'mllp', run: runMllp, timeoutMs: 180_000 },
+  { id: 'startup', run: runStartup, timeoutMs: 180_000 },
 ];

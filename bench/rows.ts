@@ -7,6 +7,8 @@ import type { ItemResult } from './items.js';
 import { HL7_INPUTS, type ParserFigures, type ValidateFigures } from './items-hl7.js';
 import { PARSER_NAMES } from './hl7-parsers.js';
 import { CHECKS } from './hl7-checks.js';
+import { FHIR_VALIDATORS, type FhirFigures } from './items-fhir.js';
+import { OFFICE_INPUTS, type E2eFigures, type MllpFigures, type StartupFigures } from './items-runtime.js';
 
 export interface PeerFigure { name: string; value: number | string | undefined; text: string }
 export interface Row {
@@ -23,10 +25,14 @@ export interface Row {
 
 type Text = (v: number) => string;
 
+/**
+ * A table row. The ratio is against the best peer, or against one named peer (`against`) where a
+ * target names it (FHIR validation is read against @medplum/core validateResource).
+ */
 export function makeRow(section: string, item: string, unit: string, better: 'higher' | 'lower', frontdesk: number | string | undefined,
-  peers: { name: string; value: number | string | undefined }[], text: Text = (v) => `${fmt(v)} ${unit}`): Row {
+  peers: { name: string; value: number | string | undefined }[], text: Text = (v) => `${fmt(v)} ${unit}`, against?: string): Row {
   const show = (v: number | string | undefined) => (v === undefined ? 'not measured' : typeof v === 'string' ? v : text(v));
-  const nums = peers.map((p) => p.value).filter((v): v is number => typeof v === 'number' && v > 0);
+  const nums = peers.filter((p) => !against || p.name === against).map((p) => p.value).filter((v): v is number => typeof v === 'number' && v > 0);
   let ratio: number | undefined;
   if (typeof frontdesk === 'number' && frontdesk > 0 && nums.length) {
     ratio = better === 'higher' ? frontdesk / Math.max(...nums) : Math.min(...nums) / frontdesk;
@@ -34,7 +40,7 @@ export function makeRow(section: string, item: string, unit: string, better: 'hi
   return {
     section, item, unit, better, frontdesk, frontdeskText: show(frontdesk),
     peers: peers.map((p) => ({ ...p, text: show(p.value) })),
-    ratio, ratioText: ratio === undefined ? '—' : `${ratio.toFixed(2)}x`,
+    ratio, ratioText: ratio === undefined ? '—' : `${ratio.toFixed(2)}x${against ? ` vs ${against}` : ''}`,
   };
 }
 
@@ -45,7 +51,7 @@ function byId(results: ItemResult[], id: string): ItemResult | undefined {
 /** A figure from an item, or the reason it is missing. */
 function pick<T>(r: ItemResult | undefined, f: (v: T) => number | string): number | string | undefined {
   if (!r) return undefined;
-  if (r.error || r.value === undefined) return `failed (${(r.error ?? 'no value').slice(0, 80)})`;
+  if (r.error || r.value === undefined) return (r.error ?? 'failed (no value)').slice(0, 160);
   return f(r.value as T);
 }
 
@@ -90,6 +96,77 @@ export function hl7Rows(results: ItemResult[]): Row[] {
   return rows;
 }
 
+export function fhirRows(results: ItemResult[]): Row[] {
+  const S = 'FHIR validation: Patient, Appointment, Coverage, Claim (base R4 for peers; Frontdesk profiles for Frontdesk)';
+  const [ours, ...peers] = FHIR_VALIDATORS;
+  const get = (n: string) => byId(results, `fhir:${n}`);
+  const fd = get(ours);
+  if (!fd) return [];
+  const rows: Row[] = [];
+  const caughtText = (v: FhirFigures) => `${v.caught}/${v.invalid} (${v.caughtBase}/${v.invalidBase} invalid by base R4)`;
+  const mk = (item: string, unit: string, better: 'higher' | 'lower', f: (v: FhirFigures) => number, text?: (v: FhirFigures) => string) => {
+    const row = makeRow(S, item, unit, better, pick<FhirFigures>(fd, f), peers.map((p) => ({ name: p, value: pick<FhirFigures>(get(p), f) })), undefined, '@medplum/core');
+    if (text) {
+      const t = (r: ItemResult | undefined) => (r?.value ? text(r.value as FhirFigures) : (r?.error ?? 'not measured'));
+      row.frontdeskText = t(fd);
+      row.peers = peers.map((p) => ({ name: p, value: pick<FhirFigures>(get(p), f), text: t(get(p)) }));
+    }
+    rows.push(row);
+  };
+  mk('invalid cases caught (one change each)', 'cases', 'higher', (v) => v.caught, caughtText);
+  mk('false alarms on the 4 valid examples', 'errors', 'lower', (v) => v.falseAlarms, (v) => `${v.falseAlarms}/${v.valid}`);
+  mk('validate, valid examples', 'res/s', 'higher', (v) => v.validPerSecond);
+  mk('validate, valid + invalid mix (28 resources)', 'res/s', 'higher', (v) => v.mixPerSecond);
+  mk('load and compile definitions', 'ms', 'lower', (v) => v.loadMs);
+  rows.push(makeRow(S, 'peak RSS, validation run', 'MB', 'lower', fd.maxRssMB, peers.map((p) => ({ name: p, value: get(p)?.maxRssMB })), undefined, '@medplum/core'));
+  // The ratio of a "lower is better" count with a zero figure says nothing: keep only throughput ratios readable.
+  rows[1]!.ratio = undefined;
+  rows[1]!.ratioText = '—';
+  return rows;
+}
+
+export function endToEndRows(results: ItemResult[]): Row[] {
+  const S = 'End to end (Frontdesk only: no peer converts HL7v2 or office records to FHIR)';
+  const rows: Row[] = [];
+  for (const input of HL7_INPUTS) {
+    const r = byId(results, `e2e-hl7:${input.id}`);
+    if (!r) continue;
+    const v = r.value as E2eFigures | undefined;
+    const what = v ? ` (${v.flow}: ${v.ackCode}, ${v.entries} entries${v.errors ? `, ${v.errors} errors` : ''})` : '';
+    rows.push(makeRow(S, `${input.label} -> validated FHIR Bundle${what}`, 'msg/s', 'higher', pick<E2eFigures>(r, (x) => x.perSecond), []));
+    rows.push(makeRow(S, `peak RSS, ${input.label} end to end`, 'MB', 'lower', r.error ? r.error : r.maxRssMB, []));
+  }
+  for (const kind of Object.keys(OFFICE_INPUTS)) {
+    const r = byId(results, `e2e-office:${kind}`);
+    if (!r) continue;
+    const v = r.value as E2eFigures | undefined;
+    const what = v ? ` (${v.flow}: ${v.entries} resource${v.entries === 1 ? '' : 's'}${v.errors ? `, ${v.errors} errors` : ''})` : '';
+    rows.push(makeRow(S, `office ${kind} record -> validated FHIR${what}`, 'records/s', 'higher', pick<E2eFigures>(r, (x) => x.perSecond), []));
+  }
+  return rows;
+}
+
+export function runtimeRows(results: ItemResult[]): Row[] {
+  const S = 'Runtime: MLLP store-then-ACK (gateway listener, SQLite WAL) and start-up (Frontdesk only)';
+  const rows: Row[] = [];
+  const m = byId(results, 'mllp');
+  if (m) {
+    const v = m.value as MllpFigures | undefined;
+    const acks = (a: Record<string, number>) => Object.entries(a).map(([k, n]) => `${n} ${k}`).join(', ');
+    rows.push(makeRow(S, `ADT^A04 over 1 connection${v ? ` (${acks(v.one.acks)}; ${v.synchronous})` : ''}`, 'msg/s', 'higher', pick<MllpFigures>(m, (x) => x.one.perSecond), []));
+    rows.push(makeRow(S, `ADT^A04 over 8 connections${v ? ` (${acks(v.eight.acks)})` : ''}`, 'msg/s', 'higher', pick<MllpFigures>(m, (x) => x.eight.perSecond), []));
+    rows.push(makeRow(S, 'ACK latency p50 at a steady 100 msg/s (4 connections)', 'ms', 'lower', pick<MllpFigures>(m, (x) => x.latency.p50), []));
+    rows.push(makeRow(S, 'ACK latency p99 at a steady 100 msg/s (4 connections)', 'ms', 'lower', pick<MllpFigures>(m, (x) => x.latency.p99), []));
+    rows.push(makeRow(S, 'peak RSS, MLLP run (gateway and load generator in one process)', 'MB', 'lower', m.error ? m.error : m.maxRssMB, []));
+  }
+  const s = byId(results, 'startup');
+  if (s) {
+    const v = s.value as StartupFigures | undefined;
+    rows.push(makeRow(S, `gateway start-up: spawn to "HTTP listening"${v ? ` (median of ${v.runs.length}; ${v.command})` : ''}`, 'ms', 'lower', pick<StartupFigures>(s, (x) => x.medianMs), []));
+  }
+  return rows;
+}
+
 export function buildRows(results: ItemResult[]): Row[] {
-  return [...hl7Rows(results)];
+  return [...hl7Rows(results), ...fhirRows(results), ...endToEndRows(results), ...runtimeRows(results)];
 }

@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { fmt } from './harness.js';
 import { ITEMS, type ItemResult } from './items.js';
 import { buildRows, type Row } from './rows.js';
+import { NotMeasured } from './items-runtime.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -26,9 +27,16 @@ function argValue(flag: string): string | undefined {
 async function child(id: string): Promise<void> {
   const item = ITEMS.find((x) => x.id === id);
   if (!item) throw new Error(`unknown item ${id}`);
-  const value = await item.run();
+  let value: unknown;
+  let error: string | undefined;
+  try {
+    value = await item.run();
+  } catch (e) {
+    // Code that has not landed (or a failure) is reported as such, never as a figure.
+    error = e instanceof NotMeasured ? `not measured (${e.message})` : `failed (${(e as Error).message.split('\n')[0]})`;
+  }
   const maxRssMB = process.resourceUsage().maxRSS / 1024;
-  process.stdout.write(`\nBENCH_RESULT ${JSON.stringify({ id, value, maxRssMB })}\n`);
+  process.stdout.write(`\nBENCH_RESULT ${JSON.stringify({ id, value, maxRssMB, error })}\n`);
   process.exit(0);
 }
 
@@ -40,7 +48,7 @@ function runChild(id: string, timeoutMs: number): ItemResult {
   const line = r.stdout?.split('\n').find((l) => l.startsWith('BENCH_RESULT '));
   if (!line) {
     const why = r.error ? r.error.message : (r.stderr || '').trim().split('\n').slice(-3).join(' | ');
-    return { id, value: undefined, maxRssMB: undefined, error: why.slice(0, 300) || `exit ${r.status}`, seconds: (Date.now() - t0) / 1000 };
+    return { id, value: undefined, maxRssMB: undefined, error: `failed (${why.slice(0, 300) || `exit ${r.status}`})`, seconds: (Date.now() - t0) / 1000 };
   }
   const parsed = JSON.parse(line.slice('BENCH_RESULT '.length)) as ItemResult;
   return { ...parsed, seconds: (Date.now() - t0) / 1000 };
@@ -83,7 +91,7 @@ async function main(): Promise<void> {
     if (only && !item.id.includes(only)) continue;
     const r = item.inProcess ? await runInProcess(item.id) : runChild(item.id, item.timeoutMs ?? 120_000);
     results.push(r);
-    console.log(`  ${item.id.padEnd(34)} ${r.error ? 'ERROR ' + r.error : `${fmt(r.seconds ?? 0)} s, peak RSS ${fmt(r.maxRssMB ?? 0)} MB`}`);
+    console.log(`  ${item.id.padEnd(34)} ${r.error ? r.error : `${fmt(r.seconds ?? 0)} s, peak RSS ${fmt(r.maxRssMB ?? 0)} MB`}`);
   }
   const rows = buildRows(results);
   const md = table(rows);
@@ -104,7 +112,8 @@ async function runInProcess(id: string): Promise<ItemResult> {
   try {
     return { id, value: await item.run(), maxRssMB: undefined, seconds: (Date.now() - t0) / 1000 };
   } catch (e) {
-    return { id, value: undefined, maxRssMB: undefined, error: (e as Error).message, seconds: (Date.now() - t0) / 1000 };
+    const error = e instanceof NotMeasured ? `not measured (${e.message})` : `failed (${(e as Error).message})`;
+    return { id, value: undefined, maxRssMB: undefined, error, seconds: (Date.now() - t0) / 1000 };
   }
 }
 

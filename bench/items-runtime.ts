@@ -1,0 +1,260 @@
+/**
+ * Runtime items: end to end (HL7v2 -> validated FHIR Bundle through the registered inbound
+ * flows; office record -> validated FHIR through the converters), MLLP store-then-ACK through the
+ * gateway's own listener and SQLite store, and gateway start-up time.
+ *
+ * Each item imports what it needs on demand, so an item whose code has not landed reports
+ * "not measured (reason)" instead of breaking the run.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import net from 'node:net';
+import { spawn } from 'node:child_process';
+import { performance } from 'node:perf_hooks';
+import { measure, median } from './harness.js';
+import { inputById } from './items-hl7.js';
+
+export class NotMeasured extends Error {}
+
+async function need<T>(what: string, load: () => Promise<T>): Promise<T> {
+  try {
+    return await load();
+  } catch (e) {
+    throw new NotMeasured(`${what} not available: ${(e as Error).message.split('\n')[0]}`);
+  }
+}
+
+const TIMEZONE = 'America/Chicago';
+
+// ---------------------------------------------------------------- end to end, HL7v2 -> FHIR
+
+export interface E2eFigures { perSecond: number; ackCode: string; entries: number; errors: number; flow: string }
+
+/**
+ * parse -> validateMessage -> flowFor(type).run (the flows map and validate their Bundle
+ * against our profiles) -- what the gateway does per message after the commit.
+ */
+export async function runE2eHl7(inputId: string): Promise<E2eFigures> {
+  const { parseHl7 } = await import('../src/hl7/message.js');
+  const { validateMessage } = await import('../src/hl7/validate.js');
+  const { hasErrors } = await import('../src/domain/issues.js');
+  const { flowFor } = await need('flows registry', () => import('../src/flows/registry.js'));
+  const { emptyLookup } = await import('../src/flows/types.js');
+  const text = inputById(inputId).text();
+  const first = parseHl7(text).value!;
+  const flow = flowFor(first.messageType);
+  if (!flow) throw new NotMeasured(`no inbound flow registered for ${first.messageType}`);
+  const ctx = { timezone: TIMEZONE, lookup: emptyLookup };
+  const once = () => {
+    const m = parseHl7(text).value!;
+    const issues = validateMessage(m);
+    if (hasErrors(issues)) return { ack: 'AE', out: undefined, issues };
+    const out = flow.run(m, ctx);
+    return { ack: out.value && !hasErrors(out.issues) ? 'AA' : 'AE', out: out.value, issues: [...issues, ...out.issues] };
+  };
+  const r = once();
+  const big = text.length > 1_000_000;
+  const rate = measure(once, big ? { warmupMs: 100, sampleMs: 400, samples: 2 } : {});
+  return {
+    perSecond: rate.perSecond, ackCode: r.ack, entries: r.out?.bundle.entry?.length ?? 0,
+    errors: r.issues.filter((i) => i.severity === 'error' || i.severity === 'fatal').length, flow: flow.name,
+  };
+}
+
+// ---------------------------------------------------------------- end to end, office -> FHIR
+
+export const OFFICE_INPUTS: Record<string, string> = {
+  registration: 'registration-two-policies.json',
+  appointment: 'appointment-booked.json',
+  billing: 'billing-encounter-office-visit.json',
+};
+
+export async function runE2eOffice(kind: string): Promise<E2eFigures> {
+  const file = path.resolve('examples/office', OFFICE_INPUTS[kind]!);
+  const text = await need(`examples/office/${OFFICE_INPUTS[kind]}`, async () => readFileSync(file, 'utf8'));
+  const { detectInput } = await import('../src/domain/input.js');
+  const { hasErrors } = await import('../src/domain/issues.js');
+  const { converters } = await need('flows registry', () => import('../src/flows/registry.js'));
+  const { emptyLookup } = await import('../src/flows/types.js');
+  const detected = detectInput(text).value;
+  if (!detected) throw new NotMeasured(`${file} is not an office record`);
+  const conv = converters.find((c) => c.accepts(detected));
+  if (!conv) throw new NotMeasured(`no converter accepts ${kind} records`);
+  const ctx = { timezone: TIMEZONE, lookup: emptyLookup };
+  // From the JSON text, as the HTTP API and CLI receive it (the converters validate their output).
+  const once = () => conv.convert(detectInput(text).value!, 'fhir', ctx);
+  const r = once();
+  const rate = measure(once);
+  const v = r.value as { resourceType?: string; entry?: unknown[] } | undefined;
+  return {
+    perSecond: rate.perSecond, ackCode: r.value && !hasErrors(r.issues) ? 'ok' : 'errors',
+    entries: v?.entry?.length ?? (v ? 1 : 0), errors: r.issues.filter((i) => i.severity === 'error').length, flow: conv.name,
+  };
+}
+
+// ---------------------------------------------------------------- MLLP
+
+interface MllpClient { send(text: string): Promise<string>; close(): void }
+
+async function connect(port: number): Promise<MllpClient> {
+  const { encodeFrame, FrameDecoder } = await import('../src/mllp/framing.js');
+  const socket = net.connect({ port, host: '127.0.0.1' });
+  socket.setNoDelay(true);
+  await new Promise<void>((res, rej) => { socket.once('connect', res); socket.once('error', rej); });
+  const decoder = new FrameDecoder();
+  const waiting: ((ack: string) => void)[] = [];
+  socket.on('data', (chunk: Buffer) => {
+    for (const f of decoder.push(chunk).frames) waiting.shift()?.(f);
+  });
+  return {
+    send(text) {
+      return new Promise<string>((res) => {
+        waiting.push(res);
+        socket.write(encodeFrame(text));
+      });
+    },
+    close: () => socket.destroy(),
+  };
+}
+
+export interface MllpFigures {
+  one: { perSecond: number; messages: number; acks: Record<string, number> };
+  eight: { perSecond: number; messages: number; acks: Record<string, number> };
+  latency: { rate: number; p50: number; p99: number; max: number; messages: number };
+  synchronous: string;
+}
+
+function ackCode(ack: string): string {
+  const msa = ack.split(/\r|\n/).find((l) => l.startsWith('MSA'));
+  return msa?.split('|')[1] ?? '?';
+}
+
+/** The gateway's MLLP listener and SQLite store (WAL, synchronous=FULL) in this process, on port 0. */
+export async function runMllp(): Promise<MllpFigures> {
+  const { checkConfig } = await need('config', () => import('../src/config.js'));
+  const { startGateway } = await need('gateway (src/runtime/gateway.ts)', () => import('../src/runtime/gateway.js'));
+  const { silentLogger } = await import('../src/logging.js');
+  const dir = mkdtempSync(path.join(tmpdir(), 'frontdesk-bench-'));
+  const cfg = checkConfig({
+    practice: { name: 'Bench practice', timezone: TIMEZONE },
+    store: { path: path.join(dir, 'bench.db') },
+    log: { level: 'silent' },
+    mllp: { host: '127.0.0.1', maxFrameBytes: 1 << 20, frameTimeoutMs: 30_000, idleTimeoutMs: 600_000 },
+    http: { host: '127.0.0.1', port: 0, bodyLimitBytes: 1 << 20, auth: { keys: [] } },
+    processing: { maxAttempts: 3 },
+    channels: [{ name: 'registration', source: { mllp: { port: 0 } }, messageTypes: ['ADT^*'], destinations: [] }],
+  }, dir, {});
+  if (!cfg.value) throw new NotMeasured(`bench config rejected: ${cfg.issues.map((i) => i.diagnostics).join('; ')}`);
+  const gw = await startGateway(cfg.value, { log: silentLogger, noHttp: true });
+  const sync = (gw.db.pragma('synchronous', { simple: true }) as number) === 2 ? 'synchronous=FULL' : `synchronous=${String(gw.db.pragma('synchronous', { simple: true }))}`;
+  try {
+    const port = gw.mllp[0]!.address().port;
+    const template = inputById('adt').text();
+    let seq = 0;
+    // A distinct MSH-10 per message: the store deduplicates by control id.
+    const next = () => template.replace('|ADT0001|', `|B${process.pid}-${++seq}|`);
+    const QUICK = process.env.BENCH_QUICK === '1';
+
+    async function throughput(connections: number, ms: number) {
+      const clients = await Promise.all(Array.from({ length: connections }, () => connect(port)));
+      const acks: Record<string, number> = {};
+      // warm-up
+      await Promise.all(clients.map(async (c) => { for (let i = 0; i < 20; i++) await c.send(next()); }));
+      let n = 0;
+      const t0 = performance.now();
+      const end = t0 + ms;
+      await Promise.all(clients.map(async (c) => {
+        while (performance.now() < end) {
+          const code = ackCode(await c.send(next()));
+          acks[code] = (acks[code] ?? 0) + 1;
+          n++;
+        }
+      }));
+      const dt = performance.now() - t0;
+      clients.forEach((c) => c.close());
+      return { perSecond: (n * 1000) / dt, messages: n, acks };
+    }
+
+    const one = await throughput(1, QUICK ? 500 : 3000);
+    const eight = await throughput(8, QUICK ? 500 : 3000);
+
+    // Steady 100 msg/s over 4 connections for a few seconds: ACK latency from write to ACK.
+    const rate = 100;
+    const total = QUICK ? 50 : 500;
+    const clients = await Promise.all(Array.from({ length: 4 }, () => connect(port)));
+    const lat: number[] = [];
+    const t0 = performance.now();
+    const pending: Promise<void>[] = [];
+    for (let i = 0; i < total; i++) {
+      const due = t0 + (i * 1000) / rate;
+      const wait = due - performance.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      const c = clients[i % clients.length]!;
+      const sent = performance.now();
+      pending.push(c.send(next()).then(() => { lat.push(performance.now() - sent); }));
+    }
+    await Promise.all(pending);
+    clients.forEach((c) => c.close());
+    lat.sort((a, b) => a - b);
+    const pct = (p: number) => lat[Math.min(lat.length - 1, Math.floor((p / 100) * lat.length))]!;
+    return { one, eight, latency: { rate, p50: median(lat), p99: pct(99), max: lat[lat.length - 1]!, messages: lat.length }, synchronous: sync };
+  } finally {
+    await gw.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// ---------------------------------------------------------------- start-up
+
+export interface StartupFigures { medianMs: number; runs: number[]; command: string }
+
+/**
+ * Time from spawning `node --import tsx src/main.ts` (what `npm start` runs) to its "HTTP
+ * listening" line, with one MLLP channel per vertical on port 0 and a fresh SQLite file.
+ */
+export async function runStartup(): Promise<StartupFigures> {
+  await need('src/main.ts', async () => readFileSync(path.resolve('src/main.ts'), 'utf8'));
+  const dir = mkdtempSync(path.join(tmpdir(), 'frontdesk-start-'));
+  const runs: number[] = [];
+  try {
+    const config = path.join(dir, 'gateway.json');
+    const channels = [['registration', 'ADT^*'], ['scheduling', 'SIU^*'], ['lab-results', 'ORU^R01'], ['charges', 'DFT^P03']]
+      .map(([name, t]) => ({ name, source: { mllp: { port: 0 } }, messageTypes: [t], destinations: [] }));
+    writeFileSync(config, JSON.stringify({
+      practice: { name: 'Bench practice', timezone: TIMEZONE }, store: { path: path.join(dir, 'start.db') }, log: { level: 'warn' },
+      http: { host: '127.0.0.1', port: 0, auth: { keys: [] } }, channels,
+    }));
+    const n = process.env.BENCH_QUICK === '1' ? 1 : 3;
+    for (let i = 0; i < n; i++) {
+      rmSync(path.join(dir, 'start.db'), { force: true });
+      runs.push(await startOnce(config));
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return { medianMs: median(runs), runs, command: 'node --import tsx src/main.ts --config <tmp>' };
+}
+
+function startOnce(config: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', '--config', config], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`no "HTTP listening" within 30 s: ${err.slice(-300)}`)); }, 30_000);
+    child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (/HTTP listening/.test(out)) {
+        const ms = performance.now() - t0;
+        clearTimeout(timer);
+        child.once('exit', () => resolve(ms));
+        child.kill('SIGTERM');
+      }
+    });
+    child.once('exit', (code) => {
+      if (!/HTTP listening/.test(out)) { clearTimeout(timer); reject(new Error(`exited ${code}: ${err.slice(-300)}`)); }
+    });
+  });
+}
