@@ -8,7 +8,7 @@ import { issue, type Issue, type Result } from '../domain/issues.js';
 import { patientIdFor } from '../flows/patient-from-pid.js';
 import { US_CORE_ETHNICITY, US_CORE_RACE } from '../mapping/datatypes/registration.js';
 import { codeTable, toFhirCode, toHl7Code } from '../mapping/tables.js';
-import { PRACTICE_MRN_SYSTEM, type OfficeMaritalStatus, type OfficeSex, type OtherId, type RegistrationRecord } from './registration-record.js';
+import { OFFICE_ETHNICITY, OFFICE_MARITAL, OFFICE_RACE, PRACTICE_MRN_SYSTEM, type OfficeMaritalStatus, type OfficeSex, type OtherId, type RegistrationRecord } from './registration-record.js';
 
 export const V2_0203 = 'http://terminology.hl7.org/CodeSystem/v2-0203';
 export const V2_0131 = 'http://terminology.hl7.org/CodeSystem/v2-0131';
@@ -134,6 +134,12 @@ export function patientFromFhir(p: Patient): Result<PatientPart> {
   const isBillingContact = (c: PatientContact) => hasCode(c.relationship, V2_0131, ['BP']);
   const emergency = p.contact?.find((c) => !isBillingContact(c) && (hasCode(c.relationship, V2_0131, ['C', 'EP']) || hasCode(c.relationship, V2_0063, ['EMC'])));
   const guarantor = p.contact?.find((c) => hasCode(c.relationship, V2_0131, ['BP']));
+  // A value the office record has no code for is left out with a warning, never silently.
+  const allowed = (v: string | undefined, ok: (v: string) => boolean, where: string, why: string): string | undefined => {
+    if (v === undefined || ok(v)) return v;
+    issues.push(issue('MAP_UNKNOWN_CODE', `"${v}" ${why}; left out of the registration record.`, where, 'warning'));
+    return undefined;
+  };
   const part = defined<PatientPart>({
     recordType: 'registration',
     mrn: mrnId!.value!,
@@ -156,10 +162,10 @@ export function patientFromFhir(p: Patient): Result<PatientPart> {
     mobilePhone: phone('mobile'),
     workPhone: phone('work'),
     email,
-    language: language && /^[a-z]{2}(-[A-Z]{2})?$/.test(language) ? language : undefined,
-    maritalStatus: marital as OfficeMaritalStatus | undefined,
-    race: ombCode(p, US_CORE_RACE),
-    ethnicity: ombCode(p, US_CORE_ETHNICITY),
+    language: allowed(language, (v) => /^[a-z]{2}(-[A-Z]{2})?$/.test(v), 'Patient.communication.language', 'is not a language tag the office record takes (en, es-MX)'),
+    maritalStatus: allowed(marital, (v) => (OFFICE_MARITAL as readonly string[]).includes(v), 'Patient.maritalStatus', 'has no HL7 table 0002 equivalent') as OfficeMaritalStatus | undefined,
+    race: allowed(ombCode(p, US_CORE_RACE), (v) => (OFFICE_RACE as readonly string[]).includes(v), 'Patient.extension(us-core-race)', 'is not an OMB race category'),
+    ethnicity: allowed(ombCode(p, US_CORE_ETHNICITY), (v) => (OFFICE_ETHNICITY as readonly string[]).includes(v), 'Patient.extension(us-core-ethnicity)', 'is not an OMB ethnicity category'),
     emergencyContactFamilyName: emergency?.name?.family,
     emergencyContactGivenName: emergency?.name?.family ? emergency.name.given?.[0] : undefined,
     emergencyContactRelationship: emergency?.name?.family ? codeIn(emergency.relationship, V2_0063) : undefined,

@@ -44,7 +44,8 @@ export function buildAdt(r: RegistrationResources, opts: AdtWriteOptions): Resul
   }
   const adt = loadMapping('adt');
   const ctx = { timezone: opts.timezone };
-  const now = fhirToHl7DateTime((opts.now ?? new Date()).toISOString().replace(/\.\d+Z$/, 'Z'))!;
+  const nowFhir = (opts.now ?? new Date()).toISOString().replace(/\.\d+Z$/, 'Z');
+  const now = fhirToHl7DateTime(nowFhir)!; // MSH.7
   const p: Patient = r.patient;
   const pid = patientToPid(p, ctx);
   const pd1 = patientToPd1(p, ctx);
@@ -54,14 +55,15 @@ export function buildAdt(r: RegistrationResources, opts: AdtWriteOptions): Resul
     3: opts.sendingApplication ?? 'FRONTDESK', 4: opts.sendingFacility ?? 'FRONTDESK', 7: now,
     9: ['ADT', opts.event, structure], 10: controlId, 11: 'P', 12: '2.5.1',
   });
-  msg.add('EVN', { 1: opts.event, 2: now });
+  msg.add('EVN', { 1: opts.event, ...writeSegment({ recorded: nowFhir }, segmentMap(adt, 'EVN'), ctx) });
   msg.add('PID', pid);
   if (pd1) msg.add('PD1', pd1);
   const contacts = p.contact ?? [];
   contacts.filter((c) => !isGuarantor(c)).forEach((c, i) => {
     msg.add('NK1', { 1: String(i + 1), ...writeSegment(c as Obj, segmentMap(adt, 'NK1'), ctx) });
   });
-  msg.add('PV1', { 1: '1', 2: NO_VISIT.has(opts.event) ? 'N' : 'O' });
+  // PV1.2 N (not applicable, no v3 class) for person-level events; otherwise an ambulatory class (O).
+  msg.add('PV1', { 1: '1', ...(NO_VISIT.has(opts.event) ? { 2: 'N' } : writeSegment({ class: 'AMB' }, segmentMap(adt, 'PV1'), ctx)) });
   contacts.filter(isGuarantor).forEach((c, i) => {
     msg.add('GT1', { 1: String(i + 1), ...writeSegment(c as Obj, segmentMap(adt, 'GT1'), ctx) });
   });
