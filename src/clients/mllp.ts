@@ -6,6 +6,7 @@
  * timeout, refused or dropped connection: transient (the connection is dropped, so a late ACK can
  * never be taken for the next message's).
  */
+import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import tls from 'node:tls';
 import { parseHl7 } from '../hl7/message.js';
@@ -14,7 +15,8 @@ import type { MllpDestination } from '../delivery/config.js';
 import { delivered, failed, type AttemptOutcome } from '../delivery/outcome.js';
 import { classifyAckCode } from '../delivery/retry.js';
 
-type MllpTarget = Pick<MllpDestination, 'host' | 'port' | 'tls' | 'connectTimeoutMs' | 'ackTimeoutMs' | 'idleTimeoutMs'>;
+type MllpTarget = Pick<MllpDestination, 'host' | 'port' | 'tls' | 'connectTimeoutMs' | 'ackTimeoutMs' | 'idleTimeoutMs'>
+  & Partial<Pick<MllpDestination, 'tlsCaFile' | 'tlsCertFile' | 'tlsKeyFile' | 'tlsServerName'>>;
 
 interface Waiter {
   onFrame(frame: string): void;
@@ -89,13 +91,32 @@ export class MllpClient {
     });
   }
 
+  /** TLS options from the destination's files (read at each connect, so a renewed certificate is picked up). */
+  private tlsConnectOptions(): tls.ConnectionOptions {
+    const t = this.target;
+    return {
+      host: t.host, port: t.port,
+      ...(t.tlsServerName ? { servername: t.tlsServerName } : net.isIP(t.host) ? {} : { servername: t.host }),
+      ...(t.tlsCaFile ? { ca: readFileSync(t.tlsCaFile) } : {}),
+      ...(t.tlsCertFile ? { cert: readFileSync(t.tlsCertFile) } : {}),
+      ...(t.tlsKeyFile ? { key: readFileSync(t.tlsKeyFile) } : {}),
+      ...this.tlsOptions,
+    };
+  }
+
   private connect(): Promise<AttemptOutcome | undefined> {
     const t = this.target;
+    let options: tls.ConnectionOptions | undefined;
+    if (t.tls) {
+      try {
+        options = this.tlsConnectOptions();
+      } catch (e) {
+        return Promise.resolve(failed('DELIVERY_TRANSIENT', `TLS files for ${t.host}:${t.port} unreadable: ${(e as NodeJS.ErrnoException).code ?? 'error'}`));
+      }
+    }
     return new Promise((resolve) => {
       let settled = false;
-      const socket = t.tls
-        ? tls.connect({ host: t.host, port: t.port, ...this.tlsOptions })
-        : net.connect({ host: t.host, port: t.port });
+      const socket = options ? tls.connect(options) : net.connect({ host: t.host, port: t.port });
       const timer = setTimeout(() => {
         if (settled) return;
         settled = true;

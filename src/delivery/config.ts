@@ -77,6 +77,12 @@ export interface MllpDestination {
   host: string;
   port: number;
   tls: boolean;
+  /** With tls: PEM files (relative to the configuration file) for a private CA and a client certificate (mutual TLS). */
+  tlsCaFile?: string | undefined;
+  tlsCertFile?: string | undefined;
+  tlsKeyFile?: string | undefined;
+  /** With tls: the name the partner's certificate must carry, when it differs from host. */
+  tlsServerName?: string | undefined;
   connectTimeoutMs: number;
   ackTimeoutMs: number;
   /** Close a reused connection after this long without traffic. */
@@ -108,6 +114,8 @@ export interface JobsConfig {
   claimDestination: string;
   /** eligibility: where CoverageEligibilityRequests go (absent: the job does nothing). */
   eligibilityDestination?: string | undefined;
+  /** reminders: where to send each reminder record (an http destination); absent: they stay in table reminders. */
+  reminderDestination?: string | undefined;
   /** reminders: hours before the appointment a reminder becomes ready. */
   reminderLeadHours: number;
   /** retention: delivered outbox rows older than this are deleted. */
@@ -286,10 +294,17 @@ function checkDestination(c: Checker, raw: unknown, where: string): Destination 
       return { type: 'http', url: c.url(raw, 'url', where) ?? '', auth: checkAuth(c, raw.auth, `${where}.auth`), ...httpCommon(c, raw, where), retry };
     }
     case 'mllp': {
-      c.unknownKeys(raw, ['type', 'host', 'port', 'tls', 'connectTimeoutMs', 'ackTimeoutMs', 'idleTimeoutMs', 'retry'], where);
+      c.unknownKeys(raw, ['type', 'host', 'port', 'tls', 'tlsCaFile', 'tlsCertFile', 'tlsKeyFile', 'tlsServerName', 'connectTimeoutMs', 'ackTimeoutMs', 'idleTimeoutMs', 'retry'], where);
+      const tls = c.bool(raw, 'tls', where, false);
+      const tlsFiles = {
+        tlsCaFile: c.str(raw, 'tlsCaFile', where, false), tlsCertFile: c.str(raw, 'tlsCertFile', where, false),
+        tlsKeyFile: c.str(raw, 'tlsKeyFile', where, false), tlsServerName: c.str(raw, 'tlsServerName', where, false),
+      };
+      if (!tls && Object.values(tlsFiles).some((v) => v !== undefined)) c.bad(`${where}.tls`, 'must be true when TLS files are given.');
+      if ((tlsFiles.tlsCertFile === undefined) !== (tlsFiles.tlsKeyFile === undefined)) c.bad(`${where}.tlsKeyFile`, 'tlsCertFile and tlsKeyFile go together (client certificate).');
       return {
         type: 'mllp', host: c.str(raw, 'host', where, true) ?? '', port: c.int(raw, 'port', where, 0, 1, 65535),
-        tls: c.bool(raw, 'tls', where, false),
+        tls, ...tlsFiles,
         connectTimeoutMs: c.int(raw, 'connectTimeoutMs', where, 10_000, 1, 600_000),
         ackTimeoutMs: c.int(raw, 'ackTimeoutMs', where, 30_000, 1, 600_000),
         idleTimeoutMs: c.int(raw, 'idleTimeoutMs', where, 60_000, 1, 3_600_000),
@@ -323,7 +338,7 @@ function checkJobs(c: Checker, raw: unknown, destinations: Destinations, practic
     c.bad('jobs', 'must be an object.');
     return out;
   }
-  c.unknownKeys(raw, ['timezone', 'claimDestination', 'eligibilityDestination', 'reminderLeadHours', 'retentionDays', ...JOB_NAMES], 'jobs');
+  c.unknownKeys(raw, ['timezone', 'claimDestination', 'eligibilityDestination', 'reminderDestination', 'reminderLeadHours', 'retentionDays', ...JOB_NAMES], 'jobs');
   const tz = c.str(raw, 'timezone', 'jobs', false);
   if (tz !== undefined) {
     try {
@@ -335,6 +350,12 @@ function checkJobs(c: Checker, raw: unknown, destinations: Destinations, practic
   }
   out.claimDestination = c.str(raw, 'claimDestination', 'jobs', false) ?? 'clearinghouse';
   out.eligibilityDestination = c.str(raw, 'eligibilityDestination', 'jobs', false);
+  out.reminderDestination = c.str(raw, 'reminderDestination', 'jobs', false);
+  if (out.reminderDestination !== undefined) {
+    const d = destinations[out.reminderDestination];
+    if (!d) c.bad('jobs.reminderDestination', `names no destination ("${out.reminderDestination}").`);
+    else if (d.type !== 'http') c.bad('jobs.reminderDestination', `must name an http destination (the office's text or email tool); "${out.reminderDestination}" is ${d.type}.`);
+  }
   out.reminderLeadHours = c.int(raw, 'reminderLeadHours', 'jobs', 24, 1, 24 * 14);
   out.retentionDays = c.int(raw, 'retentionDays', 'jobs', 30, 1, 3650);
   for (const n of JOB_NAMES) {
@@ -386,9 +407,14 @@ export function parseDeliveryConfig(raw: unknown, practiceTimezone = 'America/Ne
   const jobs = checkJobs(c, root.jobs, destinations, practiceTimezone);
   // Key files are named relative to the configuration file.
   if (baseDir !== undefined) {
+    const fromBase = (f: string | undefined) => (f === undefined || isAbsolute(f) ? f : resolvePath(baseDir, f));
     for (const d of Object.values(destinations)) {
-      if (d.type !== 'mllp' && d.auth.type === 'smart-backend' && d.auth.privateKeyFile && !isAbsolute(d.auth.privateKeyFile)) {
-        d.auth.privateKeyFile = resolvePath(baseDir, d.auth.privateKeyFile);
+      if (d.type === 'mllp') {
+        d.tlsCaFile = fromBase(d.tlsCaFile);
+        d.tlsCertFile = fromBase(d.tlsCertFile);
+        d.tlsKeyFile = fromBase(d.tlsKeyFile);
+      } else if (d.auth.type === 'smart-backend') {
+        d.auth.privateKeyFile = fromBase(d.auth.privateKeyFile);
       }
     }
   }

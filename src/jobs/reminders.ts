@@ -2,13 +2,17 @@
  * Appointment reminders: for every booked appointment starting within the lead time, one hand-off
  * record (table `reminders`) for the office's text or email tool: when (in the practice's
  * timezone), where, with whom, and how to reach the patient. The tool sends; we only hand off.
- * A reminder whose appointment was cancelled since is marked cancelled.
+ * A reminder whose appointment was cancelled since is marked cancelled. With
+ * `jobs.reminderDestination` (an http destination) each record, and a later cancellation, is also
+ * sent to the tool through the outbox and the record is marked handed-off.
  */
 import type { Appointment, ContactPoint, Location, Patient, Practitioner } from 'fhir/r4.js';
 import type { Db } from '../store/db.js';
+import { enqueue } from '../store/outbox.js';
 import type { JobDeps, JobSummary } from './context.js';
 import { appointments, locationText, participantRef, patientName, practitionerName, resolve } from './resources.js';
 import { localDateTimeText } from './time.js';
+import { withWorker } from './with-worker.js';
 
 export interface ReminderRecord {
   appointmentId: string;
@@ -61,31 +65,58 @@ export async function runReminders(deps: JobDeps): Promise<JobSummary> {
      VALUES (@appointmentId, @patientRef, @patientName, @contact, @startsAt, @place, @provider, @message, @state, @createdAt)
      ON CONFLICT (appointment_id) DO NOTHING`,
   );
-  const cancel = deps.db.prepare(`UPDATE reminders SET state = 'cancelled' WHERE appointment_id = ? AND state = 'ready'`);
+  const cancel = deps.db.prepare(`UPDATE reminders SET state = 'cancelled' WHERE appointment_id = ? AND state IN ('ready', 'handed-off') RETURNING *`);
+  const handedOff = deps.db.prepare(`UPDATE reminders SET state = 'handed-off' WHERE appointment_id = ?`);
+  const dest = deps.config.jobs.reminderDestination;
+  // With a reminder destination, each record (and a later cancellation) goes to the office tool through the outbox.
+  const handOff = (r: ReminderRecord, key: string) => {
+    if (!dest) return;
+    enqueue(deps.db, { destination: dest, kind: 'reminder', payload: JSON.stringify({ recordType: 'appointment-reminder', ...r }), contentType: 'application/json', idempotencyKey: key }, now);
+  };
   let created = 0;
   let cancelled = 0;
   for (const a of appointments(deps.db)) {
     if (!a.id || !a.start) continue;
     if (a.status === 'cancelled' || a.status === 'noshow' || a.status === 'entered-in-error') {
-      cancelled += cancel.run(a.id).changes;
+      deps.db.transaction(() => {
+        const rows = cancel.all(a.id) as Array<Record<string, string | null>>;
+        for (const row of rows) if (row.state) handOff({ ...rowToReminder(row), state: 'cancelled' }, `reminder-cancel:${a.id}`);
+        cancelled += rows.length;
+      })();
       continue;
     }
     if (a.status !== 'booked') continue;
     const start = new Date(a.start);
     if (start <= now || start > until) continue;
-    created += insert.run(buildReminder(deps.db, a, deps.config.jobs.timezone, deps.practiceName, now)).changes;
+    const r = buildReminder(deps.db, a, deps.config.jobs.timezone, deps.practiceName, now);
+    deps.db.transaction(() => {
+      if (insert.run(r).changes === 0) return;
+      created++;
+      if (dest) {
+        handOff({ ...r, state: 'handed-off' }, `reminder:${a.id}`);
+        handedOff.run(a.id);
+      }
+    })();
+  }
+  if (dest && deps.config.destinations[dest]) {
+    const sent = await withWorker(deps, (w) => w.drain({ destinations: [dest] }));
+    return { created, cancelled, ...sent };
   }
   return { created, cancelled };
+}
+
+function rowToReminder(r: Record<string, string | null>): ReminderRecord {
+  return {
+    appointmentId: r.appointment_id!, patientRef: r.patient_ref ?? null, patientName: r.patient_name ?? null, contact: r.contact ?? null,
+    startsAt: r.starts_at!, place: r.place ?? null, provider: r.provider ?? null, message: r.message!, state: r.state as ReminderRecord['state'], createdAt: r.created_at!,
+  };
 }
 
 export function listReminders(db: Db, state?: ReminderRecord['state']): ReminderRecord[] {
   const rows = (state
     ? db.prepare('SELECT * FROM reminders WHERE state = ? ORDER BY starts_at').all(state)
     : db.prepare('SELECT * FROM reminders ORDER BY starts_at').all()) as Array<Record<string, string | null>>;
-  return rows.map((r) => ({
-    appointmentId: r.appointment_id!, patientRef: r.patient_ref ?? null, patientName: r.patient_name ?? null, contact: r.contact ?? null,
-    startsAt: r.starts_at!, place: r.place ?? null, provider: r.provider ?? null, message: r.message!, state: r.state as ReminderRecord['state'], createdAt: r.created_at!,
-  }));
+  return rows.map(rowToReminder);
 }
 
 /** The office tool took these reminders. */

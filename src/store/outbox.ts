@@ -167,7 +167,9 @@ export function claimDue(db: Db, opts: ClaimOptions = {}): OutboxItem[] {
       params.push(...opts.destinations);
     }
     if (opts.holdFirstAttempt?.length) {
-      filter += ` AND NOT (o.attempts = 0 AND o.destination IN (${opts.holdFirstAttempt.map(() => '?').join(',')}))`;
+      // Held: never tried at all (a replayed row has attempts reset but keeps its history, so it goes at once).
+      filter += ` AND NOT (o.attempts = 0 AND o.destination IN (${opts.holdFirstAttempt.map(() => '?').join(',')})
+                   AND NOT EXISTS (SELECT 1 FROM outbox_attempts h WHERE h.outbox_id = o.id))`;
       params.push(...opts.holdFirstAttempt);
     }
     params.push(limit);

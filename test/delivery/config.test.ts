@@ -50,6 +50,18 @@ describe('delivery/config: destinations and jobs checker', () => {
     expect(where({ jobs: { nightly: {} } })).to.deep.equal(['jobs.nightly']);
     expect(where({ destinations: ok.destinations, jobs: { eligibilityDestination: 'lab' } })).to.deep.equal(['jobs.eligibilityDestination']);
     expect(where({ destinations: ok.destinations, jobs: { claimDestination: 'ehr', 'claim-batch': {} } })).to.deep.equal(['jobs.claimDestination']);
+    expect(where({ destinations: ok.destinations, jobs: { reminderDestination: 'lab' } })).to.deep.equal(['jobs.reminderDestination']);
+    expect(where({ destinations: { lab: { type: 'mllp', host: 'h', port: 1, tlsCaFile: 'ca.pem' } } })).to.deep.equal(['destinations.lab.tls']);
+    expect(where({ destinations: { lab: { type: 'mllp', host: 'h', port: 1, tls: true, tlsCertFile: 'c.pem' } } })).to.deep.equal(['destinations.lab.tlsKeyFile']);
+  });
+
+  it('resolves key and TLS files relative to the configuration file', () => {
+    const r = parseDeliveryConfig({ destinations: {
+      ehr: ok.destinations.ehr,
+      lab: { type: 'mllp', host: 'h', port: 1, tls: true, tlsCaFile: 'certs/ca.pem', tlsCertFile: '/abs/c.pem', tlsKeyFile: 'k.pem' },
+    } }, 'America/New_York', '/etc/frontdesk');
+    expect(r.value!.destinations.lab).to.include({ tlsCaFile: '/etc/frontdesk/certs/ca.pem', tlsCertFile: '/abs/c.pem', tlsKeyFile: '/etc/frontdesk/k.pem' });
+    expect((r.value!.destinations.ehr as { auth: { privateKeyFile: string } }).auth.privateKeyFile).to.equal('/etc/frontdesk/secrets/ehr.pem');
   });
 
   it('every issue is CONFIG_INVALID and says what is wrong', () => {

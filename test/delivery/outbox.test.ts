@@ -92,6 +92,10 @@ describe('store/outbox', () => {
     expect(claimDue(t.db, { now: T0, destinations: ['clearinghouse'] }).map((i) => i.id)).to.deep.equal([claim]);
     scheduleRetry(t.db, claim, at(5), { errorCode: 'DELIVERY_TRANSIENT' }, T0);
     expect(claimDue(t.db, { now: at(5), holdFirstAttempt: ['clearinghouse'] }).map((i) => i.id)).to.deep.equal([claim]);
+    // A replayed claim goes with the worker too (it was tried before), not at the next batch.
+    markDead(t.db, claim, { errorCode: 'DELIVERY_REJECTED' }, at(5));
+    replayDead(t.db, claim, at(6));
+    expect(claimDue(t.db, { now: at(6), holdFirstAttempt: ['clearinghouse'] }).map((i) => i.id)).to.deep.equal([claim]);
   });
 
   it('replays all dead items of a destination', () => {

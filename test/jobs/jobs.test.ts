@@ -19,6 +19,7 @@ function config(jobs: Record<string, unknown> = {}): DeliveryConfig {
     destinations: {
       clearinghouse: { type: 'clearinghouse', url: `${CH}/claims`, auth: { type: 'bearer', token: 'ch' }, retry: { maxAttempts: 2, baseDelayMs: 1000, maxDelayMs: 1000 } },
       payer: { type: 'fhir', baseUrl: `${EHR}/fhir`, auth: { type: 'bearer', token: 'p' } },
+      texts: { type: 'http', url: 'https://texts.example.net/reminders' },
     },
     jobs: { timezone: TZ, eligibilityDestination: 'payer', ...jobs },
   });
@@ -167,6 +168,26 @@ describe('jobs', () => {
       upsertResource(t.db, appointment('soon', '2026-03-03T14:30:00Z', 'cancelled') as never, null, clock);
       expect((await runJob('reminders', deps())).summary).to.deep.equal({ created: 0, cancelled: 1 });
       expect(listReminders(t.db)[0]!.state).to.equal('cancelled');
+    });
+  });
+
+  describe('reminders to the office tool', () => {
+    it('sends each new reminder, then its cancellation, through the outbox to the reminder destination', async () => {
+      upsertResource(t.db, appointment('soon', '2026-03-03T14:30:00Z') as never, null, clock);
+      const got: Array<Record<string, unknown>> = [];
+      nock('https://texts.example.net').post('/reminders').times(2).reply(200, (_u, body) => {
+        got.push((typeof body === 'string' ? JSON.parse(body) : body) as Record<string, unknown>);
+        return {};
+      });
+      const cfg = config({ reminderDestination: 'texts' });
+      expect((await runJob('reminders', deps(cfg))).summary).to.include({ created: 1, delivered: 1 });
+      expect(listReminders(t.db)[0]!.state).to.equal('handed-off');
+      upsertResource(t.db, appointment('soon', '2026-03-03T14:30:00Z', 'cancelled') as never, null, clock);
+      expect((await runJob('reminders', deps(cfg))).summary).to.include({ cancelled: 1, delivered: 1 });
+      expect(got.map((g) => [g.recordType, g.appointmentId, g.state, g.provider])).to.deep.equal([
+        ['appointment-reminder', 'soon', 'handed-off', 'Dr. Robin Careful'],
+        ['appointment-reminder', 'soon', 'cancelled', 'Dr. Robin Careful'],
+      ]);
     });
   });
 
