@@ -1,15 +1,22 @@
 /**
  * Claim submissions: what the clearinghouse answered, recorded against the claim
- * (table claim_submissions), and handed to billing to set the office's billing status.
+ * (table claim_submissions). A ClaimResponse is handed to billing (src/flows/claim-response.ts),
+ * whose office billing-status record is kept with the claim.
  */
 import type { ClaimResponse } from 'fhir/r4.js';
 import { readClaimAnswer, type ClaimAnswerStatus } from '../clients/clearinghouse.js';
+import { claimResponseToBillingStatus } from '../flows/claim-response.js';
 import type { Db } from '../store/db.js';
 import type { OutboxItem } from '../store/outbox.js';
 import type { AttemptOutcome } from './outcome.js';
 
-/** Billing's reading of a ClaimResponse into the office's billing status (set by the composition root when billing provides one). */
-export type BillingStatusOf = (cr: ClaimResponse) => string | undefined;
+/** Billing's reading of a ClaimResponse: the office billing status and the whole record. Default: billing's claimResponseToBillingStatus. */
+export type BillingStatusOf = (cr: ClaimResponse) => { status: string; record?: unknown } | undefined;
+
+export const billingStatusFromClaimResponse: BillingStatusOf = (cr) => {
+  const r = claimResponseToBillingStatus(cr);
+  return r.value ? { status: r.value.status, record: r.value } : undefined;
+};
 
 export interface ClaimSubmission {
   claimKey: string;
@@ -18,6 +25,8 @@ export interface ClaimSubmission {
   idempotencyKey: string;
   status: 'queued' | ClaimAnswerStatus | 'failed';
   billingStatus: string | null;
+  /** The office billing-status record (recordType "billing-status") built by billing from a ClaimResponse. */
+  billingRecord: Record<string, unknown> | null;
   response: string | null;
   submittedAt: string;
   answeredAt: string | null;
@@ -43,9 +52,12 @@ export function recordClaimAnswer(db: Db, item: OutboxItem, outcome: AttemptOutc
     ? readClaimAnswer(httpStatus, body)
     : { status: 'failed' as const, claimResponse: undefined };
   let billing: string | undefined;
-  if (answer.claimResponse && billingStatusOf) {
+  let record: unknown;
+  if (answer.claimResponse) {
     try {
-      billing = billingStatusOf(answer.claimResponse);
+      const b = (billingStatusOf ?? billingStatusFromClaimResponse)(answer.claimResponse);
+      billing = b?.status;
+      record = b?.record;
     } catch {
       billing = undefined;
     }
@@ -53,10 +65,14 @@ export function recordClaimAnswer(db: Db, item: OutboxItem, outcome: AttemptOutc
   billing ??= answer.status === 'rejected' ? 'rejected' : answer.status === 'accepted' ? 'submitted' : answer.status === 'failed' ? 'submission-failed' : undefined;
   const key = claimKeyOf(item);
   db.prepare(
-    `INSERT INTO claim_submissions (claim_key, claim_id, outbox_id, idempotency_key, status, billing_status, response, submitted_at, answered_at)
-     VALUES (@key, NULL, @outboxId, @idem, @status, @billing, @response, @now, @now)
-     ON CONFLICT (claim_key) DO UPDATE SET outbox_id = @outboxId, status = @status, billing_status = @billing, response = @response, answered_at = @now`,
-  ).run({ key, outboxId: item.id, idem: item.idempotencyKey, status: answer.status, billing: billing ?? null, response: body, now: now.toISOString() });
+    `INSERT INTO claim_submissions (claim_key, claim_id, outbox_id, idempotency_key, status, billing_status, billing_record, response, submitted_at, answered_at)
+     VALUES (@key, NULL, @outboxId, @idem, @status, @billing, @record, @response, @now, @now)
+     ON CONFLICT (claim_key) DO UPDATE SET outbox_id = @outboxId, status = @status, billing_status = @billing, billing_record = @record,
+                                           response = @response, answered_at = @now`,
+  ).run({
+    key, outboxId: item.id, idem: item.idempotencyKey, status: answer.status, billing: billing ?? null,
+    record: record === undefined ? null : JSON.stringify(record), response: body, now: now.toISOString(),
+  });
 }
 
 /** The claim an outbox item carries: its idempotency key is `claim:<key>` when the batch job queued it. */
@@ -70,7 +86,9 @@ export function getClaimSubmission(db: Db, claimKey: string): ClaimSubmission | 
   return {
     claimKey: r.claim_key as string, claimId: r.claim_id as string | null, outboxId: r.outbox_id as number | null,
     idempotencyKey: r.idempotency_key as string, status: r.status as ClaimSubmission['status'],
-    billingStatus: r.billing_status as string | null, response: r.response as string | null,
+    billingStatus: r.billing_status as string | null,
+    billingRecord: r.billing_record ? (JSON.parse(r.billing_record as string) as Record<string, unknown>) : null,
+    response: r.response as string | null,
     submittedAt: r.submitted_at as string, answeredAt: r.answered_at as string | null,
   };
 }

@@ -104,6 +104,7 @@ describe('delivery/worker', () => {
       keys.push(String(this.req.headers['idempotency-key']));
       return keys.length === 1 ? [503, 'maintenance', { 'retry-after': '30' }] : [200, {
         resourceType: 'ClaimResponse', id: 'cr-1', status: 'active', use: 'claim', outcome: 'complete', type: { text: 'professional' },
+        request: { identifier: { system: 'urn:oid:2.16.840.1.113883.3.9999.4', value: 'CLM-1' } },
         patient: { reference: 'Patient/p1' }, created: '2026-03-02', insurer: { display: 'Plan' },
       }];
     });
@@ -119,6 +120,9 @@ describe('delivery/worker', () => {
     const sub = getClaimSubmission(t.db, 'CLM-1')!;
     expect(sub).to.include({ status: 'responded', outboxId: id, idempotencyKey: 'claim:CLM-1' });
     expect(JSON.parse(sub.response!).id).to.equal('cr-1');
+    // Fed to billing: the office billing-status record built from the ClaimResponse is kept with the claim.
+    expect(sub.billingRecord).to.include({ recordType: 'billing-status', outcome: 'complete' });
+    expect(sub.billingStatus).to.equal(sub.billingRecord!.status);
   });
 
   it('clearinghouse rejection (4xx) is recorded against the claim and dead-lettered', async () => {

@@ -7,6 +7,7 @@
 import { m001Messages } from './001_messages.js';
 import { m101Outbox } from './101_outbox.js';
 import { m102DeliveryRecords } from './102_delivery_records.js';
+import { m103ClaimBillingRecord } from './103_claim_billing_record.js';
 
 export interface Migration {
   id: number;
@@ -18,4 +19,5 @@ export const MIGRATIONS: Migration[] = [
   m001Messages,
   m101Outbox,
   m102DeliveryRecords,
+  m103ClaimBillingRecord,
 ];
