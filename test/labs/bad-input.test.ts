@@ -69,6 +69,14 @@ describe('labs: bad input is reported at the field, never dropped silently', () 
     expect(errorAt(noPid.issues)).to.deep.include(['HL7_SEGMENT_MISSING', 'PID']);
   });
 
+  it('a profile violation is placed at the HL7 field it came from, then at its FHIRPath', () => {
+    // No collection time anywhere (OBR-7, OBR-8, SPM-17, OBX-14): both resources lack effective[x].
+    const out = convert(msg('OBR|1|ORD1^FDORDERS|LAB1^ACMELAB|2345-7^Glucose^LN||||||||||||||||||20240301163000-0500|||F', 'OBX|1|NM|2345-7^Glucose^LN||95|mg/dL|||||F'));
+    const errs = out.issues.filter((i) => i.severity === 'error');
+    expect(errs.map((i) => i.expression?.[0])).to.deep.equal(['OBX.14', 'OBR.7']);
+    expect(errs[0]!.expression?.[1]).to.match(/^Bundle\.entry\[1\]\.resource\.effective/);
+  });
+
   it('the issues are ready for the ACK: ERR-2 names the OBX field', () => {
     const text = msg(OBR, GOOD, 'OBX|2|NM|2345-7^Glucose^LN||1O2|mg/dL|||||F');
     const out = convert(text);

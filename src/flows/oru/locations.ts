@@ -8,10 +8,10 @@ import type { Hl7Message, Hl7Segment } from '../../hl7/message.js';
 const FIELDS: Record<string, Record<string, number>> = {
   OBX: {
     code: 3, valueQuantity: 5, valueCodeableConcept: 5, valueString: 5, valueRange: 5, valueRatio: 5, valueDateTime: 5, valueTime: 5,
-    dataAbsentReason: 5, referenceRange: 7, interpretation: 8, status: 11, effectiveDateTime: 14, performer: 16, method: 17,
+    value: 5, dataAbsentReason: 5, referenceRange: 7, interpretation: 8, status: 11, effective: 14, effectiveDateTime: 14, performer: 16, method: 17,
   },
-  OBR: { code: 4, effectiveDateTime: 7, issued: 22, status: 25, identifier: 3, basedOn: 2, resultsInterpreter: 32 },
-  SPM: { identifier: 2, type: 4, collection: 17, receivedTime: 18 },
+  OBR: { code: 4, effective: 7, effectiveDateTime: 7, issued: 22, status: 25, identifier: 3, basedOn: 2, resultsInterpreter: 32 },
+  SPM: { identifier: 2, type: 4, collection: 17, receivedTime: 18, },
   PID: { identifier: 3, name: 5, birthDate: 7, gender: 8, address: 11, telecom: 13 },
 };
 
