@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { expect } from 'chai';
 import type { Bundle, Coverage, Patient, RelatedPerson } from 'fhir/r4.js';
 import { errorCodeOf, errorsOnly, formatIssue, type Issue } from '../../src/domain/issues.js';
@@ -7,6 +7,9 @@ import { runAdt } from '../../src/flows/adt/flow.js';
 import { buildAdt } from '../../src/flows/adt/write.js';
 import { readAdt } from '../../src/flows/adt/read.js';
 import { flowFor } from '../../src/flows/registry.js';
+import { registrationConverter } from '../../src/flows/adt/converter.js';
+import { emptyLookup } from '../../src/flows/types.js';
+import { detectInput } from '../../src/domain/input.js';
 import { patientFromPid, patientToPd1, patientToPid } from '../../src/flows/patient-from-pid.js';
 import { validateOfficeRecord, validateResource } from '../../src/validation/index.js';
 
@@ -202,5 +205,47 @@ describe('registration: bad ADT input gives an issue at the field, never a crash
     const r = run(base.replace(/PID\|[^\r]*\r/, ''));
     expect(r.value).to.equal(undefined);
     expect(where(r.issues)).to.deep.include(['HL7_SEGMENT_MISSING', 'PID']);
+  });
+});
+
+describe('registration: examples round trip through ADT, and the registered converter and flow', () => {
+  const offices = readdirSync('examples/office').filter((f) => /^registration-.*\.json$/.test(f));
+  const ctx = { timezone: 'America/New_York', lookup: emptyLookup };
+
+  for (const f of offices) {
+    for (const event of ['A04', 'A08', 'A28', 'A31']) {
+      it(`${f}: office -> ${event} -> office is equal`, () => {
+        const text = readFileSync(`examples/office/${f}`, 'utf8');
+        const hl7 = registrationConverter.convert(detectInput(text).value!, 'hl7v2', { ...ctx, event });
+        expect(errorsOnly(hl7.issues).map(formatIssue)).to.deep.equal([]);
+        const back = registrationConverter.convert(detectInput(hl7.value as string).value!, 'office', ctx);
+        expect(errorsOnly(back.issues).map(formatIssue)).to.deep.equal([]);
+        expect(back.value).to.deep.equal(JSON.parse(text));
+      });
+    }
+  }
+
+  it('the converter takes a lone FHIR Patient, a Bundle of registration resources, and refuses a Bundle of other things', () => {
+    const bundle = runAdt(parse(example('adt-a04-two-policies.hl7')), TZ).value!.bundle;
+    const patient = bundle.entry![0]!.resource!;
+    const fromPatient = registrationConverter.convert({ kind: 'fhir', resource: patient }, 'office', ctx);
+    expect(errorsOnly(fromPatient.issues)).to.deep.equal([]);
+    expect(fromPatient.value).to.not.have.property('insurance');
+    expect(registrationConverter.accepts({ kind: 'fhir', resource: bundle })).to.equal(true);
+    expect(registrationConverter.accepts({ kind: 'fhir', resource: { resourceType: 'Bundle', type: 'collection', entry: [{ resource: patient }, { resource: { resourceType: 'Claim' } as never }] } })).to.equal(false);
+    expect(registrationConverter.accepts({ kind: 'office', recordType: 'appointment', record: {} })).to.equal(false);
+    const office = registrationConverter.convert(detectInput(readFileSync('examples/office/registration-basic.json', 'utf8')).value!, 'fhir', ctx);
+    const b = office.value as Bundle;
+    expect(b.type).to.equal('transaction');
+    expect(b.entry!.every((e) => e.request?.method === 'PUT' && e.request.url === `${e.resource!.resourceType}/${e.resource!.id}`)).to.equal(true);
+  });
+
+  it('the registry routes ADT to the registration flow, which returns a Bundle and the office record', () => {
+    const msg = parse(example('adt-a04-two-policies.hl7'));
+    const flow = flowFor(msg.messageType)!;
+    const out = flow.run(msg, ctx);
+    expect(errorsOnly(out.issues)).to.deep.equal([]);
+    expect(out.value!.bundle.entry!.length).to.equal(6);
+    expect(out.value!.office.map((o) => o.recordType)).to.deep.equal(['registration']);
   });
 });
