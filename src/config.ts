@@ -48,6 +48,12 @@ export interface ChannelConfig {
   /** Accepted message types ('ADT^A04', 'ADT^*'); absent: whatever a flow handles. */
   messageTypes?: string[];
   destinations: ChannelDestination[];
+  /**
+   * HL7v2 message-profile errors (validateMessage): 'strict' answers AE and stores no output;
+   * 'lenient' reports them as warnings (ERR with severity W in the AA) and lets the flow decide.
+   * Flow errors are always AE. Default strict.
+   */
+  validation: 'strict' | 'lenient';
 }
 
 export interface ApiKeyConfig {
@@ -224,7 +230,7 @@ function checkKey(c: Checker, k: unknown, at: string, env: Env): ApiKeyConfig | 
 function checkChannel(c: Checker, ch: unknown, at: string, baseDir: string): ChannelConfig | undefined {
   const o = c.object(ch, at);
   if (!o) return undefined;
-  c.keys(o, at, ['name', 'source', 'flow', 'messageTypes', 'destinations']);
+  c.keys(o, at, ['name', 'source', 'flow', 'messageTypes', 'destinations', 'validation']);
   const name = c.string(o.name, `${at}.name`);
   if (name !== undefined && !/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(name)) c.error(`${at}.name`, 'use letters, digits, dot, dash, underscore (at most 64).');
   const src = c.object(o.source, `${at}.source`);
@@ -272,7 +278,9 @@ function checkChannel(c: Checker, ch: unknown, at: string, baseDir: string): Cha
       }
     }
   }
-  const out: ChannelConfig = { name: name ?? '', source, destinations: [] };
+  const validation = c.string(o.validation ?? 'strict', `${at}.validation`) ?? 'strict';
+  if (validation !== 'strict' && validation !== 'lenient') c.error(`${at}.validation`, `must be "strict" or "lenient"; got "${validation}".`);
+  const out: ChannelConfig = { name: name ?? '', source, destinations: [], validation: validation === 'lenient' ? 'lenient' : 'strict' };
   if (o.flow !== undefined) {
     const f = c.string(o.flow, `${at}.flow`);
     if (f !== undefined) out.flow = f;

@@ -111,7 +111,7 @@ export class Pipeline {
   }
 
   channel(name: string): ChannelConfig {
-    return this.channels.get(name) ?? { name, source: {}, destinations: [] };
+    return this.channels.get(name) ?? { name, source: {}, destinations: [], validation: 'strict' };
   }
 
   /** Store, then process. See the file comment. */

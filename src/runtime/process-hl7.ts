@@ -58,7 +58,13 @@ export function processHl7(raw: string, channel: ChannelConfig, ctx: FlowContext
     const why = channel.flow ? `flow "${channel.flow}" of channel "${channel.name}" does not handle ${type}` : `no flow handles ${type}`;
     return { state: 'rejected', ackCode: 'AR', message: msg, issues: [...priorIssues, issue('HL7_MESSAGE_TYPE', `Unsupported message type: ${why}.`, 'MSH.9')] };
   }
-  const issues: Issue[] = [...priorIssues, ...parsed.issues, ...validateMessage(msg)];
+  const profileIssues = validateMessage(msg);
+  const issues: Issue[] = [
+    ...priorIssues,
+    ...parsed.issues,
+    // Lenient channels: the message profile informs (ERR with severity W); the flow decides.
+    ...(channel.validation === 'lenient' ? profileIssues.map((i) => (i.severity === 'error' || i.severity === 'fatal' ? { ...i, severity: 'warning' as const } : i)) : profileIssues),
+  ];
   if (hasErrors(issues)) return { state: 'error', ackCode: 'AE', flow: flow.name, message: msg, issues };
   const out = flow.run(msg, ctx);
   issues.push(...out.issues);

@@ -1,0 +1,112 @@
+/**
+ * End to end with the verticals' real flows (registry as shipped, no test flow): HL7v2 over MLLP
+ * -> stored -> flow -> resources, office records and outbox items; plus the preliminary ->
+ * corrected ORU sequence updating the same resources, and a scheduling sequence that needs the
+ * store lookup (reschedule/cancel of a booked appointment).
+ */
+import { expect } from 'chai';
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Gateway } from '../../src/runtime/gateway.js';
+import { getMessage, listMessages } from '../../src/store/messages.js';
+import { countResources, officeRecordsOf } from '../../src/store/resources.js';
+import { listOutbox } from '../../src/store/outbox.js';
+import { MllpClient, msa, startTest, tempDir } from './helpers.js';
+
+/** An example message in original acknowledgment mode (MSH-15/16 emptied): one application ACK each. */
+function hl7(p: string): string {
+  const text = readFileSync(resolve('examples/hl7v2', p), 'utf8');
+  const [first, ...rest] = text.split(/(?<=\r\n|\r|\n)/);
+  const f = first!.replace(/[\r\n]+$/, '').split('|');
+  if (f.length > 14) f[14] = ''; // MSH-15 (f[0] is 'MSH', f[1] is MSH-2)
+  if (f.length > 15) f[15] = ''; // MSH-16
+  return [f.join('|') + first!.slice(first!.replace(/[\r\n]+$/, '').length), ...rest].join('');
+}
+
+describe('runtime: real flows end to end over MLLP', function () {
+  this.timeout(60_000);
+  let tmp: ReturnType<typeof tempDir>;
+  let gw: Gateway;
+  let client: MllpClient;
+
+  before(async () => {
+    tmp = tempDir();
+    gw = await startTest(join(tmp.dir, 'fd.db'), {
+      destinations: { ehr: { type: 'fhir', baseUrl: 'http://127.0.0.1:9/fhir', auth: { type: 'none' } } },
+      // Lenient: some example messages omit fields the v2.5.1 profile requires (SCH-16, SCH-20, IN1-2)
+      // that the flows do not need; the profile issues come back as warnings.
+      channels: [{ name: 'inbound', source: { mllp: { port: 0 } }, validation: 'lenient', destinations: ['ehr', { name: 'ehr', payload: 'office' }] }],
+    }, { noHttp: true });
+    client = await MllpClient.connect(gw.mllp[0]!.address().port);
+  });
+
+  after(async () => {
+    client.close();
+    await gw.close();
+    tmp.cleanup();
+  });
+
+  /** Send, read the application ACK (skipping a commit ACK in enhanced mode), return the stored row. */
+  async function send(text: string) {
+    const m = msa(await client.roundTrip(text));
+    const row = listMessages(gw.db, { controlId: m.controlId })[0]!;
+    return { ack: m.code, row: getMessage(gw.db, row.id)! };
+  }
+
+  it('ADT^A04 -> Patient and Coverage stored, registration office record, queued for the EHR', async () => {
+    const { ack, row } = await send(hl7('adt-a04.hl7'));
+    expect(ack).to.equal('AA', JSON.stringify(row.issues.filter((i) => i.severity === 'error')));
+    expect(row.flow).to.equal('adt-registration');
+    expect(countResources(gw.db, 'Patient')).to.equal(1);
+    expect(countResources(gw.db, 'Coverage')).to.be.greaterThan(0);
+    expect(officeRecordsOf(gw.db, row.id).length).to.be.greaterThan(0);
+    const items = listOutbox(gw.db, {}).filter((o) => o.messageId === row.id);
+    expect(items.map((o) => o.kind)).to.include.members(['fhir-bundle', 'office-record']);
+  });
+
+  it('ADT^A08 sent twice (new control id) updates the same Patient id', async () => {
+    const a08 = hl7('registration/adt-a08-update.hl7');
+    const first = await send(a08);
+    expect(first.ack).to.equal('AA');
+    const patients = countResources(gw.db, 'Patient');
+    const second = await send(a08.replace('|REG0002|', '|REG0002-B|'));
+    expect(second.ack).to.equal('AA');
+    expect(second.row.id).to.not.equal(first.row.id);
+    expect(countResources(gw.db, 'Patient')).to.equal(patients);
+  });
+
+  it('ORU^R01 -> DiagnosticReport and Observations stored, results-inbox record', async () => {
+    const { ack, row } = await send(hl7('oru-r01.hl7'));
+    expect(ack).to.equal('AA', JSON.stringify(row.issues.filter((i) => i.severity === 'error')));
+    expect(row.flow).to.equal('oru-lab-results');
+    expect(countResources(gw.db, 'DiagnosticReport')).to.be.greaterThan(0);
+    expect(countResources(gw.db, 'Observation')).to.be.greaterThan(0);
+    expect(officeRecordsOf(gw.db, row.id).some((r) => r.recordType === 'results-inbox-item')).to.equal(true);
+  });
+
+  it('a preliminary then a corrected ORU update the same report (no new DiagnosticReport)', async () => {
+    const pre = await send(hl7('labs/oru-r01-cbc-preliminary.hl7'));
+    expect(pre.ack).to.equal('AA', JSON.stringify(pre.row.issues.filter((i) => i.severity === 'error')));
+    const reports = countResources(gw.db, 'DiagnosticReport');
+    const corrected = await send(hl7('labs/oru-r01-cbc-corrected.hl7'));
+    expect(corrected.ack).to.equal('AA');
+    expect(countResources(gw.db, 'DiagnosticReport')).to.equal(reports);
+  });
+
+  it('SIU S12 then S15 for the same appointment: booked, then cancelled through the store lookup', async () => {
+    const s12 = await send(hl7('scheduling/s12-new.hl7'));
+    expect(s12.ack).to.equal('AA', JSON.stringify(s12.row.issues.filter((i) => i.severity === 'error')));
+    const appts = countResources(gw.db, 'Appointment');
+    const s15 = await send(hl7('scheduling/s15-cancel.hl7'));
+    expect(s15.ack).to.equal('AA', JSON.stringify(s15.row.issues.filter((i) => i.severity === 'error')));
+    expect(countResources(gw.db, 'Appointment')).to.equal(appts);
+    const status = (gw.db.prepare("SELECT json_extract(resource, '$.status') AS s FROM resources WHERE resource_type = 'Appointment'").all() as Array<{ s: string }>).map((r) => r.s);
+    expect(status).to.include('cancelled');
+  });
+
+  it('DFT^P03 -> processed by the billing flow', async () => {
+    const { ack, row } = await send(hl7('billing/dft-p03-office-visit.hl7'));
+    expect(row.flow).to.equal('dft-billing');
+    expect(ack).to.equal('AA', JSON.stringify(row.issues.filter((i) => i.severity === 'error')));
+  });
+});
