@@ -102,13 +102,36 @@ function bundleResolver(b: Bundle): { resolve: Resolver; indexOf: (ref: string |
  * FHIR Claim, or a claim-submission Bundle (the Claim entry is checked; member ids are read from
  * the Coverage entries). Anything else yields no issues.
  */
+/**
+ * A Claim may name its providers and coverages only by reference (`Practitioner/x`). When such
+ * a reference cannot be resolved (a Claim on its own, not in a claim Bundle), the NPI / member
+ * id behind it is unknown: those edits are reported as not checked instead of failed.
+ */
+function unchecked(claim: Claim, resolve: Resolver, loc: EditLocator, issues: Issue[]): Issue[] {
+  const opaque = (r: { reference?: string; identifier?: { value?: string } } | undefined): r is { reference: string } =>
+    !!r?.reference && !r.identifier?.value && resolve(r.reference) === undefined;
+  const skip = new Map<string, string>();
+  const team = claim.careTeam?.find((t) => t.sequence === 1) ?? claim.careTeam?.[0];
+  if (opaque(team?.provider)) skip.set(loc.renderingNpi, team!.provider.reference!);
+  if (opaque(claim.provider)) skip.set(loc.billingNpi, claim.provider.reference!);
+  (claim.insurance ?? []).forEach((ins, k) => { if (opaque(ins.coverage)) skip.set(loc.memberId(k), ins.coverage.reference!); });
+  return issues.map((i) => {
+    const where = i.expression?.[0] ?? '';
+    const ref = skip.get(where);
+    if (!ref) return i;
+    return issue('FHIR_NOT_CHECKED', `Not checked: ${where} is behind ${ref}, which is not in the input; validate the claim Bundle to check it.`, where);
+  });
+}
+
 export function claimEdits(input: unknown, opts: EditOptions = {}): Issue[] {
   if (typeof input !== 'object' || input === null) return [];
   const obj = input as Record<string, unknown>;
   if (obj.recordType === 'billing-encounter') return encounterEdits(input as BillingEncounter, encounterLocator, opts);
   if (obj.resourceType === 'Claim') {
-    const enc = claimToEncounter(input as Claim);
-    return enc.value ? encounterEdits(enc.value, claimLocator('Claim'), opts) : [];
+    const claim = input as Claim;
+    const enc = claimToEncounter(claim);
+    const loc = claimLocator('Claim');
+    return enc.value ? unchecked(claim, () => undefined, loc, encounterEdits(enc.value, loc, opts)) : [];
   }
   if (obj.resourceType === 'Bundle') {
     const b = input as Bundle;
@@ -124,7 +147,8 @@ export function claimEdits(input: unknown, opts: EditOptions = {}): Issue[] {
       const ci = indexOf(ins?.coverage?.reference);
       return ci >= 0 ? `Bundle.entry[${ci}].resource.subscriberId` : undefined;
     };
-    return encounterEdits(enc.value, claimLocator(`Bundle.entry[${at}].resource`, memberAt), opts);
+    const loc = claimLocator(`Bundle.entry[${at}].resource`, memberAt);
+    return unchecked(claim, resolve, loc, encounterEdits(enc.value, loc, opts));
   }
   return [];
 }

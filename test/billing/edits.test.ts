@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { expect } from 'chai';
 import type { Bundle, Claim } from 'fhir/r4.js';
 import { encounterToClaim } from '../../src/adapters/claim.js';
@@ -127,6 +128,19 @@ describe('billing: pre-submission claim edits', () => {
 
   it('units must be positive', () => {
     expect(at(edits(change((x) => { x.lines[0]!.units = 0; })))).to.deep.equal(['CLAIM_EDIT@lines[0].units']);
+  });
+
+  it('a Claim naming providers and coverage only by unresolvable reference: those edits are not checked, not failed', () => {
+    const claim = JSON.parse(readFileSync('examples/fhir/claim.json', 'utf8')) as Claim;
+    const issues = claimEdits(claim, { today: TODAY });
+    expect(at(issues)).to.deep.equal([
+      'FHIR_NOT_CHECKED@Claim.careTeam[0].provider.identifier.value', 'FHIR_NOT_CHECKED@Claim.provider.identifier.value',
+      'FHIR_NOT_CHECKED@Claim.insurance[0].coverage.identifier.value',
+    ]);
+    expect(issues.every((i) => i.severity === 'information')).to.equal(true);
+    // In a Bundle the references resolve and the edits run.
+    const bundle = JSON.parse(readFileSync('examples/fhir/claim-bundle.json', 'utf8')) as Bundle;
+    expect(claimEdits(bundle, { today: TODAY })).to.deep.equal([]);
   });
 
   it('every edit issue is a CLAIM_EDIT error; garbage input does not crash', () => {
