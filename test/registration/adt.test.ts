@@ -227,7 +227,7 @@ describe('registration: examples round trip through ADT, and the registered conv
 
   it('the converter takes a lone FHIR Patient, a Bundle of registration resources, and refuses a Bundle of other things', () => {
     const bundle = runAdt(parse(example('adt-a04-two-policies.hl7')), TZ).value!.bundle;
-    const patient = bundle.entry![0]!.resource!;
+    const patient = bundle.entry![0]!.resource! as Patient;
     const fromPatient = registrationConverter.convert({ kind: 'fhir', resource: patient }, 'office', ctx);
     expect(errorsOnly(fromPatient.issues)).to.deep.equal([]);
     expect(fromPatient.value).to.not.have.property('insurance');
