@@ -9,6 +9,7 @@ import type { ElementDefinition, ElementDefinitionType, StructureDefinition } fr
 import { baseDefinitions } from './definitions.js';
 import { compileConstraints, type Constraint } from './invariants.js';
 import { isPrimitiveType, primitiveRule, type PrimitiveRule } from './primitives.js';
+import type { ExpansionResult } from './terminology.js';
 
 export interface TypeRef {
   code: string;
@@ -19,11 +20,15 @@ export interface TypeRef {
   shape?: () => Shape;
   /** Reference: allowed target resource types; undefined = any. */
   targets?: Set<string>;
+  /** A choice element's invariants compiled for this variant's type (else the rule's). */
+  constraints?: Constraint[];
 }
 
 export interface Binding {
   valueSet: string;
   strength: 'required';
+  /** Filled on first use by the walker. */
+  expansion?: ExpansionResult;
 }
 
 export interface ElementRule {
@@ -221,6 +226,10 @@ export function buildShapes(elements: readonly ElementDefinition[], typeOf: Type
     // Invariants of the element itself; a shared datatype's root invariants run from its shape.
     const own = (el.constraint ?? []).filter((c) => c.key !== 'ele-1' && !sharedConstraintKeys.has(c.key));
     rule.constraints = compileConstraints(rule.path, own);
+    if (choice && own.length) {
+      // `value[x]` has no single FHIRPath type; compile per variant so each runs typed.
+      for (const ref of rule.variants.values()) ref.constraints = compileConstraints(ref.code, own);
+    }
     return rule;
   };
 

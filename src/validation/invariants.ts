@@ -1,17 +1,14 @@
 /**
- * FHIRPath invariants (ElementDefinition.constraint), each compiled once with fhirpath.compile
- * against the R4 model. Two base invariants that sit on every element are checked natively by
+ * FHIRPath invariants (ElementDefinition.constraint), each compiled once: fhirpath.compile
+ * against the R4 model, fronted by the fast closures of fastpath.ts. Two base invariants that sit on every element are checked natively by
  * the walker because they are pure structure and evaluating them through FHIRPath on every node
  * would dominate the cost: ele-1 (an element has a value or children) and ext-1 (an extension
  * has a value or nested extensions, not both). Constraints that need a server or data we do not
  * have (resolve, memberOf, conformsTo, htmlChecks, ...) are marked `notChecked` and reported as
  * information issues when the element is present.
  */
-import fhirpath from 'fhirpath';
-import r4model from 'fhirpath/fhir-context/r4/index.js';
 import type { ElementDefinitionConstraint } from 'fhir/r4.js';
-
-export type Evaluator = (value: unknown, env: Record<string, unknown>) => unknown[];
+import { compileInvariant, type Evaluator } from './fastpath.js';
 
 export interface Constraint {
   key: string;
@@ -70,9 +67,7 @@ function compileOnce(base: string, expression: string): Evaluator | { error: str
   if (hit) return hit;
   let out: Evaluator | { error: string };
   try {
-    // trace() in dom-3 would print to stdout; keep it silent.
-    const fn = fhirpath.compile({ base, expression }, r4model as never, { traceFn: () => {} });
-    out = (value, env) => fn(value, env as never) as unknown[];
+    out = compileInvariant(base, expression);
   } catch (e) {
     out = { error: (e as Error).message };
   }

@@ -169,7 +169,8 @@ function walkValue(v: unknown, rule: ElementRule, type: TypeRef, where: string, 
     }
     checkFixed(v, rule, where, ctx);
     if (rule.binding) checkBinding(v, type.code, rule, where, ctx);
-    if (rule.constraints.length) evaluateConstraints(rule.constraints, v, where, ctx);
+    const cons = type.constraints ?? rule.constraints;
+    if (cons.length) evaluateConstraints(cons, v, where, ctx);
     return;
   }
   if (!isObject(v)) {
@@ -204,7 +205,8 @@ function walkValue(v: unknown, rule: ElementRule, type: TypeRef, where: string, 
   checkFixed(v, rule, where, ctx);
   if (rule.binding) checkBinding(v, type.code, rule, where, ctx);
   if (type.code === 'Reference') checkReference(v, type, where, ctx);
-  if (rule.constraints.length) evaluateConstraints(rule.constraints, v, where, ctx);
+  const cons = type.constraints ?? rule.constraints;
+  if (cons.length) evaluateConstraints(cons, v, where, ctx);
 }
 
 function walkNestedResource(v: Json, rule: ElementRule, where: string, ctx: WalkContext): void {
@@ -243,9 +245,20 @@ function vsName(url: string): string {
   return stripVersion(url).split('/').pop() ?? url;
 }
 
+function sampleCodes(all: Set<string>): string {
+  const codes = [...all].slice(0, 12);
+  return codes.join(', ') + (all.size > codes.length ? ', ...' : '');
+}
+
+function codingIn(c: unknown, bySystem: Map<string, Set<string>>): boolean {
+  return isObject(c) && typeof c.code === 'string' && typeof c.system === 'string' && bySystem.get(c.system)?.has(c.code) === true;
+}
+
 function checkBinding(v: unknown, code: string, rule: ElementRule, where: string, ctx: WalkContext): void {
-  const vs = rule.binding!.valueSet;
-  const exp = expandValueSet(vs);
+  const binding = rule.binding!;
+  const vs = binding.valueSet;
+  // Expanded on first use and kept on the rule: the hot path does no lookup.
+  const exp = (binding.expansion ??= expandValueSet(vs));
   if (!exp.ok) {
     const k = stripVersion(vs);
     if (!ctx.notChecked.has(k)) {
@@ -255,32 +268,25 @@ function checkBinding(v: unknown, code: string, rule: ElementRule, where: string
     return;
   }
   const { bySystem, all } = exp.expansion;
-  const sample = (): string => {
-    const codes = [...all].slice(0, 12);
-    return codes.join(', ') + (all.size > codes.length ? ', ...' : '');
-  };
   if (typeof v === 'string') {
     if (!all.has(v)) {
-      ctx.issues.push(issue('FHIR_CODE_INVALID', `"${clip(v)}" is not in the required value set ${vsName(vs)} (${sample()}).`, where));
+      ctx.issues.push(issue('FHIR_CODE_INVALID', `"${clip(v)}" is not in the required value set ${vsName(vs)} (${sampleCodes(all)}).`, where));
     }
     return;
   }
-  const codingOk = (c: unknown): boolean =>
-    isObject(c) && typeof c.code === 'string' && typeof c.system === 'string' && bySystem.get(c.system)?.has(c.code) === true;
   const obj = v as Json;
   if (code === 'Coding' || code === 'Quantity') {
     if (code === 'Quantity' && obj.code === undefined) return;
-    if (!codingOk(obj)) {
-      ctx.issues.push(issue('FHIR_CODE_INVALID', `${String(obj.system ?? '(no system)')}#${String(obj.code ?? '(no code)')} is not in the required value set ${vsName(vs)} (${sample()}).`, where));
+    if (!codingIn(obj, bySystem)) {
+      ctx.issues.push(issue('FHIR_CODE_INVALID', `${String(obj.system ?? '(no system)')}#${String(obj.code ?? '(no code)')} is not in the required value set ${vsName(vs)} (${sampleCodes(all)}).`, where));
     }
     return;
   }
   if (code === 'CodeableConcept') {
     const codings = Array.isArray(obj.coding) ? obj.coding : [];
-    if (!codings.some(codingOk)) {
-      const found = codings.map((c) => (isObject(c) ? `${String(c.system ?? '')}#${String(c.code ?? '')}` : '?')).join(', ') || 'no coding';
-      ctx.issues.push(issue('FHIR_CODE_INVALID', `None of the codings (${clip(found)}) is in the required value set ${vsName(vs)} (${sample()}).`, where));
-    }
+    for (const c of codings) if (codingIn(c, bySystem)) return;
+    const found = codings.map((c) => (isObject(c) ? `${String(c.system ?? '')}#${String(c.code ?? '')}` : '?')).join(', ') || 'no coding';
+    ctx.issues.push(issue('FHIR_CODE_INVALID', `None of the codings (${clip(found)}) is in the required value set ${vsName(vs)} (${sampleCodes(all)}).`, where));
   }
 }
 
@@ -289,9 +295,8 @@ const REF_RE = /(?:^|\/)([A-Z][A-Za-z]+)\/[A-Za-z0-9\-.]{1,64}(?:\/_history\/[A-
 function checkReference(v: Json, type: TypeRef, where: string, ctx: WalkContext): void {
   const targets = type.targets;
   if (!targets) return;
-  const allowed = (): string => [...targets].join(', ');
   if (typeof v.type === 'string' && !targets.has(v.type)) {
-    ctx.issues.push(issue('FHIR_REFERENCE_TARGET', `Reference type ${v.type} is not allowed here; expected ${allowed()}.`, `${where}.type`));
+    ctx.issues.push(issue('FHIR_REFERENCE_TARGET', `Reference type ${v.type} is not allowed here; expected ${[...targets].join(', ')}.`, `${where}.type`));
     return;
   }
   const ref = v.reference;
@@ -299,15 +304,16 @@ function checkReference(v: Json, type: TypeRef, where: string, ctx: WalkContext)
   let target: string | undefined;
   if (ref.startsWith('#')) {
     const contained = ctx.rootResource.contained;
-    const hit = Array.isArray(contained) ? contained.find((c) => isObject(c) && c.id === ref.slice(1)) : undefined;
-    if (isObject(hit) && typeof hit.resourceType === 'string') target = hit.resourceType;
+    if (Array.isArray(contained)) {
+      for (const c of contained) if (isObject(c) && c.id === ref.slice(1) && typeof c.resourceType === 'string') target = c.resourceType;
+    }
   } else if (ref.startsWith('urn:')) {
     target = ctx.fullUrls?.get(ref);
   } else {
     target = ctx.fullUrls?.get(ref) ?? REF_RE.exec(ref)?.[1];
   }
   if (target !== undefined && !targets.has(target)) {
-    ctx.issues.push(issue('FHIR_REFERENCE_TARGET', `Reference "${clip(ref)}" points to a ${target}; expected ${allowed()}.`, `${where}.reference`));
+    ctx.issues.push(issue('FHIR_REFERENCE_TARGET', `Reference "${clip(ref)}" points to a ${target}; expected ${[...targets].join(', ')}.`, `${where}.reference`));
   }
 }
 

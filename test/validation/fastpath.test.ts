@@ -1,0 +1,103 @@
+/**
+ * The fast FHIRPath evaluator must agree with fhirpath.js (the reference) on every invariant it
+ * evaluates: cross-check mode runs both on every evaluation and records disagreements.
+ */
+import { expect } from 'chai';
+import fc from 'fast-check';
+import { readdirSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { compileInvariant, fastPathStats, setCrossCheck } from '../../src/validation/fastpath.js';
+import { validateResource } from '../../src/validation/index.js';
+import { example } from './helpers.js';
+
+const EXAMPLES = readdirSync('examples/fhir').filter((f) => f.endsWith('.json'));
+
+describe('validation: fast FHIRPath evaluator agrees with fhirpath.js', () => {
+  afterEach(() => setCrossCheck(false));
+
+  it('on every example and every manifest case', () => {
+    const mismatches = setCrossCheck(true)!;
+    for (const f of EXAMPLES) validateResource(example(f));
+    const manifest = JSON.parse(readFileSync(resolve('test/fixtures/validation/manifest.json'), 'utf8')) as { cases: { input?: string; resource?: unknown; profile?: string }[] };
+    for (const c of manifest.cases) {
+      validateResource(c.input ? JSON.parse(readFileSync(resolve(c.input), 'utf8')) : c.resource, c.profile ? { profile: c.profile } : {});
+    }
+    expect(mismatches).to.deep.equal([]);
+    expect(fastPathStats.compiled).to.be.greaterThan(50);
+  });
+
+  it('on randomly damaged examples (values replaced, elements deleted)', () => {
+    const mismatches = setCrossCheck(true)!;
+    const leafPaths = (v: unknown, p: (string | number)[] = [], out: (string | number)[][] = []): (string | number)[][] => {
+      if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) {
+        const q = [...p, Array.isArray(v) ? Number(k) : k];
+        if (k !== 'resourceType') out.push(q);
+        leafPaths(x, q, out);
+      }
+      return out;
+    };
+    const values = fc.oneof(fc.constantFrom(undefined, '', 'final', 'cancelled', '2024-03-05', '2024-03-05T10:00:00Z', '2024', 0, 1, -1, true, false, null, [], {}), fc.jsonValue({ maxDepth: 2 }));
+    fc.assert(
+      fc.property(fc.constantFrom(...EXAMPLES), fc.array(fc.tuple(fc.nat(), values), { minLength: 1, maxLength: 3 }), (file, edits) => {
+        const doc = example(file);
+        for (const [n, value] of edits) {
+          const all = leafPaths(doc);
+          if (all.length === 0) break;
+          const path = all[n % all.length]!;
+          let cur: any = doc;
+          for (const k of path.slice(0, -1)) cur = cur[k];
+          if (value === undefined) delete cur[path[path.length - 1]!];
+          else cur[path[path.length - 1]!] = value;
+        }
+        const before = mismatches.length;
+        const issues = validateResource(doc);
+        // fhirpath.js evaluates both sides of `or`/`and` and throws on malformed data that the
+        // fast evaluator short-circuits past; that is only acceptable on data already in error.
+        const inError = issues.some((i) => i.severity === 'error' && !/^[a-z0-9-]+: /.test(i.diagnostics ?? ''));
+        for (let i = mismatches.length - 1; i >= before; i--) {
+          if (inError && String(mismatches[i]!.reference).startsWith('threw')) mismatches.splice(i, 1);
+        }
+      }),
+      { numRuns: 300 },
+    );
+    expect(mismatches).to.deep.equal([]);
+  });
+
+  it('three-valued logic, dates, membership and types, expression by expression', () => {
+    const mismatches = setCrossCheck(true)!;
+    const appt = { resourceType: 'Appointment', status: 'booked', start: '2024-03-05T09:30:00-05:00', end: '2024-03-05T14:45:00Z', participant: [{ status: 'accepted' }, { status: 'declined', type: [{ text: 'x' }] }] };
+    const cases: [string, unknown[]][] = [
+      ['start <= end', [true]],
+      ['start > end', [false]],
+      ['end.exists() implies start.exists()', [true]],
+      ['minutesDuration.exists() implies false', [true]],
+      ['(minutesDuration > 5) or true', [true]],
+      ['(minutesDuration > 5) and true', []],
+      ['(minutesDuration > 5) and false', [false]],
+      ['(minutesDuration > 5) xor true', []],
+      ["status in ('proposed' | 'booked')", [true]],
+      ["participant.status contains 'declined'", [true]],
+      ["participant.where(type.exists()).status = 'declined'", [true]],
+      ['participant.status.isDistinct()', [true]],
+      ["participant.all(status.startsWith('acc'))", [false]],
+      ['participant.type.text.count() + participant.count()', [3]],
+      ["iif(start > end, 'later', 'earlier')", ['earlier']],
+      ["status.matches('^b[a-z]+$')", [true]],
+      ['status.substring(1, 2)', ['oo']],
+      ['status.length()', [6]],
+      ['participant.first().status', ['accepted']],
+      ['participant.tail().status', ['declined']],
+      ['participant.select(status)', ['accepted', 'declined']],
+      ['$this is Appointment', [true]],
+      ['participant.first().status.toInteger()', []],
+      ["'42'.toInteger() + 1", [43]],
+      ['{} = {}', []],
+      ['start = @2024-03-05T09:30:00-05:00', [true]],
+    ];
+    for (const [expression, expected] of cases) {
+      const got = compileInvariant('Appointment', expression)(appt, { resource: appt, rootResource: appt });
+      expect({ expression, got }).to.deep.equal({ expression, got: expected });
+    }
+    expect(mismatches).to.deep.equal([]);
+  });
+});
