@@ -1,0 +1,79 @@
+import { expect } from 'chai';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { checkConfig, loadConfig, DEFAULT_CONFIG_FILE } from '../../src/config.js';
+import type { Issue } from '../../src/domain/issues.js';
+import { configJson, tempDir } from './helpers.js';
+
+const where = (issues: Issue[]) => issues.map((i) => i.expression?.[0]);
+
+describe('config: checked at start, errors name the key', () => {
+  it('loads the sample configuration used by npm start', () => {
+    const r = loadConfig(DEFAULT_CONFIG_FILE, {});
+    expect(r.issues).to.deep.equal([]);
+    expect(r.value!.channels.map((c) => c.name)).to.include.members(['registration', 'lab-results']);
+    expect(r.value!.store.path).to.match(/data[\\/]frontdesk\.db$/);
+  });
+
+  it('applies defaults and environment overrides', () => {
+    const r = checkConfig({ channels: [] }, '/x', { FRONTDESK_DB: '/tmp/other.db', FRONTDESK_HTTP_PORT: '9999', FRONTDESK_TIMEZONE: 'Europe/Paris' });
+    expect(r.value!.store.path).to.equal('/tmp/other.db');
+    expect(r.value!.http.port).to.equal(9999);
+    expect(r.value!.practice.timezone).to.equal('Europe/Paris');
+    expect(r.value!.mllp.frameTimeoutMs).to.equal(30_000);
+  });
+
+  it('names each bad key', () => {
+    const bad = configJson('/tmp/x.db', {
+      practice: { timezone: 'Mars/Olympus' },
+      http: { port: 70000, auth: { keys: [{ name: 'k', key: 'short', scopes: ['everything'] }] } },
+      channels: [
+        { name: 'a', source: { mllp: { port: 2575 } }, destinations: ['nowhere'], messageTypes: ['ADT-A04'] },
+        { name: 'a', source: { mllp: { port: 2575 }, http: { path: '/x' } }, colour: 'blue', validation: 'sometimes' },
+        { name: 'b', source: { mllp: { port: 'abc' } } },
+      ],
+      extra: true,
+    });
+    const r = checkConfig(bad, '/x', {});
+    expect(r.value).to.equal(undefined);
+    expect(r.issues.every((i) => i.details?.coding?.[0]?.code === 'CONFIG_INVALID')).to.equal(true);
+    expect(where(r.issues)).to.include.members([
+      'practice.timezone',
+      'http.port',
+      'http.auth.keys[0].key',
+      'http.auth.keys[0].scopes[0]',
+      'channels[0].destinations[0]',
+      'channels[0].messageTypes[0]',
+      'channels[1].name',
+      'channels[1].source',
+      'channels[1].colour',
+      'channels[1].validation',
+      'channels[1].source.mllp.port',
+      'channels[2].source.mllp.port',
+      'extra',
+    ]);
+  });
+
+  it('delegates destinations and jobs to delivery, whose issues name their keys', () => {
+    const r = checkConfig(configJson('/tmp/x.db', { destinations: { ehr: { type: 'fhir' } } }), '/x', {});
+    expect(r.value).to.equal(undefined);
+    expect(where(r.issues).some((w) => w?.startsWith('destinations.ehr'))).to.equal(true);
+  });
+
+  it('reads API keys from the environment (keyEnv) and reports a missing variable', () => {
+    const cfg = configJson('/tmp/x.db', { http: { auth: { keys: [{ name: 'k', keyEnv: 'FD_TEST_KEY', scopes: ['*'] }] } } });
+    expect(checkConfig(cfg, '/x', { FD_TEST_KEY: 'from-the-environment' }).value!.http.auth.keys[0]!.key).to.equal('from-the-environment');
+    expect(where(checkConfig(cfg, '/x', {}).issues)).to.deep.equal(['http.auth.keys[0].keyEnv']);
+  });
+
+  it('reports an unreadable or non-JSON file', () => {
+    const tmp = tempDir();
+    try {
+      expect(loadConfig(join(tmp.dir, 'missing.json'), {}).issues[0]!.diagnostics).to.contain('Cannot read');
+      writeFileSync(join(tmp.dir, 'bad.json'), '{ nope');
+      expect(loadConfig(join(tmp.dir, 'bad.json'), {}).issues[0]!.diagnostics).to.contain('not valid JSON');
+    } finally {
+      tmp.cleanup();
+    }
+  });
+});

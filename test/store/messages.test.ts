@@ -1,0 +1,96 @@
+import { expect } from 'chai';
+import { join } from 'node:path';
+import type { Patient } from 'fhir/r4.js';
+import { openDatabase, type Db } from '../../src/store/db.js';
+import {
+  countMessages, countsByChannelAndState, findByControlId, getMessage, insertMessage, listMessages, matchingIds, pendingIds, recordOutcome, resetForReplay,
+} from '../../src/store/messages.js';
+import { findByIdentifier, getResource, officeRecordsOf, replaceOfficeRecords, storeLookup, upsertResource } from '../../src/store/resources.js';
+import { tempDir } from '../runtime/helpers.js';
+
+describe('store: messages and resources (migration 1) on a real SQLite file', () => {
+  let tmp: ReturnType<typeof tempDir>;
+  let db: Db;
+  const add = (controlId: string, channel = 'c1', type = 'ADT^A04') =>
+    insertMessage(db, { channel, source: 'mllp', contentType: 'hl7v2', raw: `MSH|${controlId}`, contentHash: `h-${controlId}`, controlId, messageType: type, ackMode: 'original' });
+
+  beforeEach(() => {
+    tmp = tempDir();
+    db = openDatabase(join(tmp.dir, 'fd.db'));
+  });
+  afterEach(() => {
+    db.close();
+    tmp.cleanup();
+  });
+
+  it('runs in WAL mode with synchronous=FULL and records the migration', () => {
+    expect(db.pragma('journal_mode', { simple: true })).to.equal('wal');
+    expect(db.pragma('synchronous', { simple: true })).to.equal(2);
+    const ids = (db.prepare('SELECT id FROM schema_migrations ORDER BY id').all() as Array<{ id: number }>).map((r) => r.id);
+    expect(ids[0]).to.equal(1);
+  });
+
+  it('re-opening applies nothing twice (forward-only migrations)', () => {
+    db.close();
+    db = openDatabase(join(tmp.dir, 'fd.db'));
+    expect((db.prepare('SELECT count(*) AS n FROM schema_migrations WHERE id = 1').get() as { n: number }).n).to.equal(1);
+  });
+
+  it('keeps processing state and acknowledgment outcome apart', () => {
+    const id = add('A');
+    let m = getMessage(db, id)!;
+    expect(m.state).to.equal('received');
+    expect(m.ackCode).to.equal(null);
+    recordOutcome(db, id, { state: 'error', issues: [], ackCode: 'AE', ack: 'MSH|...' });
+    m = getMessage(db, id)!;
+    expect([m.state, m.ackCode]).to.deep.equal(['error', 'AE']);
+    expect(resetForReplay(db, id)).to.equal(true);
+    m = getMessage(db, id)!;
+    expect([m.state, m.ackCode]).to.deep.equal(['received', 'AE']);
+  });
+
+  it('finds earlier rows by channel and control id', () => {
+    add('X', 'c1');
+    add('X', 'c2');
+    expect(findByControlId(db, 'c1', 'X')).to.have.length(1);
+    expect(findByControlId(db, 'c1', 'Y')).to.have.length(0);
+  });
+
+  it('lists, counts and filters (state, channel, type prefix, control id, date), newest first', () => {
+    const a = add('A', 'c1', 'ADT^A04');
+    add('B', 'c2', 'ORU^R01');
+    const c = add('C', 'c1', 'ADT^A08');
+    recordOutcome(db, a, { state: 'processed', issues: [] });
+    expect(listMessages(db).map((m) => m.controlId)).to.deep.equal(['C', 'B', 'A']);
+    expect(countMessages(db, { channel: 'c1' })).to.equal(2);
+    expect(countMessages(db, { messageType: 'ADT' })).to.equal(2);
+    expect(countMessages(db, { messageType: 'ADT^A08' })).to.equal(1);
+    expect(countMessages(db, { state: 'processed' })).to.equal(1);
+    expect(countMessages(db, { since: '2000-01-01T00:00:00.000Z', until: '2999-01-01T00:00:00.000Z' })).to.equal(3);
+    expect(countMessages(db, { since: '2999-01-01T00:00:00.000Z' })).to.equal(0);
+    expect(listMessages(db, { limit: 1, offset: 1 }).map((m) => m.controlId)).to.deep.equal(['B']);
+    expect(matchingIds(db, { channel: 'c1' })).to.deep.equal([a, c]);
+    expect(pendingIds(db)).to.deep.equal([a + 1, c]);
+    expect(countsByChannelAndState(db)).to.deep.include({ channel: 'c1', state: 'processed', count: 1 });
+  });
+
+  it('upserts resources by type and id: created, unchanged, updated', () => {
+    const p: Patient = { resourceType: 'Patient', id: 'p1', identifier: [{ system: 'urn:mrn', value: 'M1' }] };
+    expect(upsertResource(db, p, null).outcome).to.equal('created');
+    expect(upsertResource(db, p, null)).to.include({ outcome: 'unchanged', versionId: 1 });
+    expect(upsertResource(db, { ...p, gender: 'female' }, null)).to.include({ outcome: 'updated', versionId: 2 });
+    expect((getResource(db, 'Patient', 'p1')!.resource as Patient).gender).to.equal('female');
+    expect(storeLookup(db).get('Patient', 'p1')!.id).to.equal('p1');
+    expect(storeLookup(db).get('Patient', 'nope')).to.equal(undefined);
+    expect(findByIdentifier(db, 'Patient', 'urn:mrn', 'M1')).to.deep.equal(['p1']);
+    expect(findByIdentifier(db, 'Patient', undefined, 'M1')).to.deep.equal(['p1']);
+    expect(findByIdentifier(db, 'Patient', 'urn:other', 'M1')).to.deep.equal([]);
+  });
+
+  it('replaces the office records of a message (a replay does not add copies)', () => {
+    const id = add('O');
+    replaceOfficeRecords(db, id, [{ recordType: 'a' }, { recordType: 'b' }]);
+    replaceOfficeRecords(db, id, [{ recordType: 'a' }, { recordType: 'b' }]);
+    expect(officeRecordsOf(db, id)).to.deep.equal([{ recordType: 'a' }, { recordType: 'b' }]);
+  });
+});
