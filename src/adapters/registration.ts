@@ -78,12 +78,19 @@ export function registrationFromFhir(input: RegistrationFhirInput): Result<Regis
   const insurance = coverages.map((c, i) => coverageFromFhir(c, i, find, coverages.length > 1 ? `Coverage[${i}]` : 'Coverage'));
   for (const r of insurance) issues.push(...r.issues);
   if (!p.value || hasErrors(issues)) return { value: undefined, issues };
-  const record: RegistrationRecord = { ...p.value } as RegistrationRecord;
   const policies = insurance.map((r) => r.value!).sort((a, b) => a.order - b.order);
-  if (policies.length) record.insurance = policies;
+  // HL7 senders pad fields ("Ann Arbor "); office columns are trimmed.
+  const record = trimmed({ ...p.value, ...(policies.length ? { insurance: policies } : {}) } as RegistrationRecord);
   const schema = validateOfficeRecord(record);
   issues.push(...schema);
   return hasErrors(schema) ? { value: undefined, issues } : { value: record, issues };
+}
+
+function trimmed<T>(v: T): T {
+  if (typeof v === 'string') return v.trim() as T;
+  if (Array.isArray(v)) return v.map(trimmed) as T;
+  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, trimmed(x)]).filter(([, x]) => x !== '')) as T;
+  return v;
 }
 
 /** All resources as a transaction Bundle of PUTs to their deterministic ids (Patient first). */

@@ -50,8 +50,9 @@ function convertHl7(input: Extract<DetectedInput, { kind: 'hl7v2' }>, to: Target
   const run = runAdt(msg, ctx);
   if (!run.value) return { value: undefined, issues: run.issues };
   if (to === 'fhir') return { value: run.value.bundle, issues: run.issues };
+  // One record, or (A40 with several PID/MRG pairs) the list of merge instructions.
   const office = run.value.office;
-  return { value: office.length === 1 ? office[0]! : { recordType: 'list', records: office }, issues: run.issues };
+  return { value: office.length === 1 ? office[0]! : (office as unknown as Record<string, unknown>), issues: run.issues };
 }
 
 function convertFhir(res: FhirResource, to: Target, ctx: FlowContext): Out {

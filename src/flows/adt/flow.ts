@@ -16,14 +16,6 @@ import { readAdt } from './read.js';
 export const REGISTRATION_EVENTS = ['A01', 'A03', 'A04', 'A05', 'A08', 'A28', 'A31'];
 export const MERGE_EVENTS = ['A40'];
 
-/** Deep-trim strings for the office side (HL7 senders pad fields: "Ann Arbor "). */
-function trimmed<T>(v: T): T {
-  if (typeof v === 'string') return v.trim() as T;
-  if (Array.isArray(v)) return v.map(trimmed) as T;
-  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, trimmed(x)]).filter(([, x]) => x !== '')) as T;
-  return v;
-}
-
 export function runAdt(msg: Hl7Message, ctx: Pick<FlowContext, 'timezone'>): Result<FlowOutput> {
   const event = msg.triggerEvent;
   if (msg.messageCode !== 'ADT') {
@@ -38,7 +30,7 @@ export function runAdt(msg: Hl7Message, ctx: Pick<FlowContext, 'timezone'>): Res
   issues.push(...read.issues);
   if (!read.value || hasErrors(issues)) return { value: undefined, issues };
   issues.push(...validateRegistrationResources(read.value));
-  const office = registrationFromFhir({ ...read.value, patient: trimmed(read.value.patient), coverages: read.value.coverages.map(trimmed), relatedPersons: read.value.relatedPersons.map(trimmed), organizations: read.value.organizations.map(trimmed) });
+  const office = registrationFromFhir(read.value);
   issues.push(...office.issues);
   if (!office.value || hasErrors(issues)) return { value: undefined, issues };
   return { value: { bundle: registrationBundle(read.value), office: [office.value as unknown as Record<string, unknown>] }, issues };
