@@ -78,7 +78,7 @@ describe('store: messages and resources (migration 1) on a real SQLite file', ()
     const p: Patient = { resourceType: 'Patient', id: 'p1', identifier: [{ system: 'urn:mrn', value: 'M1' }] };
     expect(upsertResource(db, p, null).outcome).to.equal('created');
     expect(upsertResource(db, p, null)).to.include({ outcome: 'unchanged', versionId: 1 });
-    expect(upsertResource(db, { ...p, gender: 'female' }, null)).to.include({ outcome: 'updated', versionId: 2 });
+    expect(upsertResource(db, { ...p, gender: 'female' } as Patient, null)).to.include({ outcome: 'updated', versionId: 2 });
     expect((getResource(db, 'Patient', 'p1')!.resource as Patient).gender).to.equal('female');
     expect(storeLookup(db).get('Patient', 'p1')!.id).to.equal('p1');
     expect(storeLookup(db).get('Patient', 'nope')).to.equal(undefined);
