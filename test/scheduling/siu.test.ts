@@ -2,6 +2,9 @@ import { expect } from 'chai';
 import fc from 'fast-check';
 import type { Appointment, Bundle } from 'fhir/r4.js';
 import { parseHl7 } from '../../src/hl7/message.js';
+import { validateMessage } from '../../src/hl7/validate.js';
+import { readdirSync } from 'node:fs';
+import { EXAMPLES_HL7 } from './helpers.js';
 import { detectInput } from '../../src/domain/input.js';
 import { appointmentToFhir, type OfficeAppointment } from '../../src/adapters/appointment.js';
 import { convertSiu, readSiu, schedulingConverter, siuFlow, appointmentToSiu } from '../../src/flows/siu/index.js';
@@ -219,6 +222,26 @@ describe('scheduling: FHIR / office -> SIU', () => {
     expect(bad.value).to.equal(undefined);
     expect(codes(bad.issues)).to.include('MAP_CONFLICT@Appointment.status');
     expect(codes(officeToSiu(byFile('appointment-booked.json'), 'S42').issues)).to.include('HL7_MESSAGE_TYPE@event');
+  });
+
+  it('meets the v2.5.1 message profile; PID-5 comes from the registered Patient when the store has it, else a warning', () => {
+    const record = officeExamples().find((e) => e.file === 'appointment-booked.json')!.record;
+    const thin = officeToSiu(record);
+    expect(codes(thin.issues.filter((i) => i.severity === 'warning'))).to.deep.equal(['MAP_MISSING@PID.5']);
+    expect(errors(validateMessage(parseHl7(thin.value as string).value!)).map((i) => i.expression![0])).to.deep.equal(['PID.5']);
+    // With the patient registered (ADT), the store lookup fills PID.
+    const registered = convertSiu(hl7Example('s12-new.hl7'), ctx()).value!.patient!;
+    const store = memoryLookup([{ ...registered, id: appointmentToFhir({ ...record, patientMrn: 'MRN2001' }, { timezone: TZ }).value!.participant[0]!.actor!.reference!.split('/')[1] }]);
+    const full = schedulingConverter.convert({ kind: 'office', recordType: 'appointment', record: { ...record, patientMrn: 'MRN2001' } as never }, 'hl7v2', ctx({ lookup: store }));
+    expect(errors(full.issues)).to.deep.equal([]);
+    expect(full.issues.filter((i) => i.severity === 'warning')).to.deep.equal([]);
+    const msg = parseHl7(full.value as string).value!;
+    expect(msg.segment('PID')!.get(5)).to.equal('Testpatient');
+    expect(errors(validateMessage(msg))).to.deep.equal([]);
+  });
+
+  it('the example SIU messages meet the message profile of their version', () => {
+    for (const f of readdirSync(EXAMPLES_HL7)) expect(errors(validateMessage(hl7Example(f))), f).to.deep.equal([]);
   });
 
   it('an Appointment without a patient identifier cannot become PID: MAP_MISSING', () => {

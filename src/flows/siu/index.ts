@@ -10,6 +10,7 @@ import type { Appointment, Bundle, BundleEntry, FhirResource, Patient } from 'fh
 import { hasErrors, issue, type Issue, type Result } from '../../domain/issues.js';
 import type { DetectedInput } from '../../domain/input.js';
 import type { Hl7Message } from '../../hl7/message.js';
+import { validateMessage } from '../../hl7/validate.js';
 import { validateOfficeRecord } from '../../validation/index.js';
 import { appointmentFromFhir, appointmentToFhir, type OfficeAppointment } from '../../adapters/appointment.js';
 import type { Converter, FlowContext, FlowOutput, InboundHl7Flow, Target } from '../types.js';
@@ -81,10 +82,13 @@ function fhirAppointment(res: FhirResource): { appointment?: Appointment; patien
 }
 
 function toSiuText(a: Appointment, patient: Patient | undefined, ctx: FlowContext, issues: Issue[]): Result<string> {
-  const m = appointmentToSiu(a, patient, { timezone: ctx.timezone, ...(ctx.event ? { event: ctx.event } : {}) });
+  const m = appointmentToSiu(a, patient, { timezone: ctx.timezone, lookup: ctx.lookup, ...(ctx.event ? { event: ctx.event } : {}) });
   issues.push(...m.issues);
   if (!m.value || hasErrors(issues)) return { value: undefined, issues };
-  // Check what we send reads back to a valid appointment (the receiver's view).
+  // The message must meet the v2.5.1 message profile (a PID-5 we cannot fill is already a warning).
+  const nameWarned = issues.some((i) => i.expression?.[0] === 'PID.5');
+  issues.push(...validateMessage(m.value).filter((i) => !(nameWarned && i.expression?.[0] === 'PID.5')));
+  // And it must read back to a valid appointment (the receiver's view).
   const back = readSiu(m.value, ctx);
   const backErrors = back.issues.filter((i) => i.severity === 'error' || i.severity === 'fatal');
   issues.push(...backErrors);

@@ -150,8 +150,10 @@ export function readSiu(msg: Hl7Message, ctx: FlowContext): Result<SiuRead> {
   if (identifier.length) a.identifier = identifier;
   a.status = status;
   if (status === 'cancelled' || status === 'noshow') {
+    // SCH-6 holding the event code itself (table 0003, as Frontdesk writes when there is no reason) is no reason.
     const reason = sch.eventReason as CodeableConcept | undefined;
-    if (reason) a.cancelationReason = reason;
+    const isEventCode = reason?.coding?.[0]?.code === event && /v2-0003$/.test(reason.coding[0]!.system ?? '');
+    if (reason && !isEventCode) a.cancelationReason = reason;
     else if (status === 'cancelled') {
       a.cancelationReason = { coding: [{ system: CANCEL_REASON_SYSTEM, code: 'other', display: 'Other' }], text: 'No reason sent (SCH-6 empty)' };
       issues.push(issue('MAP_MISSING', 'The cancellation carries no reason in SCH-6; recorded as "other".', msg.location(schSeg, 6), 'warning'));

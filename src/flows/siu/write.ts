@@ -18,6 +18,7 @@ import {
 } from '../../adapters/appointment.js';
 import { eventRule, outboundEvent, statusTable } from '../../adapters/appointment-status.js';
 import { patientToPid } from '../patient-from-pid.js';
+import type { ResourceLookup } from '../types.js';
 
 export interface WriteOptions {
   timezone: string;
@@ -25,7 +26,12 @@ export interface WriteOptions {
   event?: string;
   /** MSH-7; default now (UTC). */
   now?: Date;
+  /** Stored resources: the registered Patient fills PID when only an MRN is known. */
+  lookup?: ResourceLookup;
 }
+
+/** SCH-16 filler contact / SCH-20 entered by (required in v2.5.1): the practice front desk. */
+const FRONT_DESK: FieldValue = ['', 'FRONTDESK'];
 
 type Obj = Record<string, unknown>;
 
@@ -43,10 +49,16 @@ function hl7Now(d: Date): string {
   return fhirToHl7DateTime(d.toISOString().replace(/\.\d+Z$/, 'Z'))!;
 }
 
-/** The Patient to write in PID: the one given, else a minimal one from the patient participant's identifier. */
-function patientFor(a: Appointment, given: Patient | undefined): Patient | undefined {
+/**
+ * The Patient to write in PID: the one given, else the stored one the patient participant
+ * references (registered through ADT/registration), else a minimal one from its identifier.
+ */
+function patientFor(a: Appointment, given: Patient | undefined, lookup: ResourceLookup | undefined): Patient | undefined {
   if (given) return given;
   const actor = a.participant?.find((p) => kindOf(p) === 'Patient')?.actor;
+  const ref = actor?.reference?.split('/');
+  const stored = ref?.length === 2 && ref[0] === 'Patient' ? lookup?.get('Patient', ref[1]!) as Patient | undefined : undefined;
+  if (stored) return stored;
   const id = actor?.identifier;
   if (!id?.value) return undefined;
   const system = id.system ?? mrnSystem();
@@ -65,7 +77,7 @@ export function appointmentToSiu(a: Appointment, patient: Patient | undefined, o
   if (rule.status && rule.status !== a.status) {
     issues.push(issue('MAP_CONFLICT', `Event ${event} (${rule.name.toLowerCase()}) means status ${rule.status}, but Appointment.status is ${a.status}.`, 'Appointment.status'));
   }
-  const pat = patientFor(a, patient);
+  const pat = patientFor(a, patient, opts.lookup);
   if (!pat) issues.push(issue('MAP_MISSING', 'No patient: the appointment has no patient participant with an identifier (PID-3 needs one).', 'Appointment.participant'));
   const filler = fillerIdentifier(a), placer = placerIdentifier(a);
   if (!filler && !placer) issues.push(issue('MAP_MISSING', 'The appointment has no identifier for SCH-1/SCH-2.', 'Appointment.identifier'));
@@ -86,7 +98,9 @@ export function appointmentToSiu(a: Appointment, patient: Patient | undefined, o
   const sch: Obj = {};
   if (placer) sch.placer = placer;
   if (filler) sch.filler = filler;
+  // SCH-6 event reason (required): the cancellation reason, else the event itself (table 0003).
   if ((a.status === 'cancelled' || a.status === 'noshow') && a.cancelationReason) sch.eventReason = a.cancelationReason;
+  else sch.eventReason = cwe(event, rule.name, 'HL70003');
   const type = officeTypeOf(a.appointmentType);
   if (type) {
     const hl7 = toHl7Code('office-appointment-type', type)!;
@@ -103,12 +117,16 @@ export function appointmentToSiu(a: Appointment, patient: Patient | undefined, o
   if (a.start || a.end) sch.timing = { start: a.start, end: a.end };
   const fillerStatus = toHl7Code('0278', a.status);
   if (fillerStatus) sch.fillerStatus = cwe(fillerStatus, undefined, 'HL70278');
-  msg.add('SCH', fields('SCH', sch, tz));
+  msg.add('SCH', { ...fields('SCH', sch, tz), 16: FRONT_DESK, 20: FRONT_DESK });
 
   if (a.start || a.end) msg.add('TQ1', { 1: '1', ...fields('TQ1', { start: a.start, end: a.end }, tz) });
   if (a.comment) msg.add('NTE', { 1: '1', ...fields('NTE', { comment: [a.comment] }, tz) });
 
-  msg.add('PID', patientToPid(pat!, { timezone: tz }));
+  const pidFields = patientToPid(pat!, { timezone: tz });
+  if (pidFields[5] === undefined) {
+    issues.push(issue('MAP_MISSING', 'PID-5 (patient name, required in v2.5.1) stays empty: only the MRN is known and no registered Patient was found for it.', 'PID.5', 'warning'));
+  }
+  msg.add('PID', pidFields);
   msg.add('PV1', { 1: '1', 2: 'O' });
   if (a.reasonCode?.[0]) msg.add('PV2', fields('PV2', { reason: a.reasonCode[0] }, tz));
 
