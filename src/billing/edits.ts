@@ -14,9 +14,23 @@ import { claimLocator, encounterLocator, type EditLocator } from './locations.js
 import { npiProblem } from './npi.js';
 
 export interface EditOptions {
-  /** Today's date (YYYY-MM-DD) for the no-future-date edit; defaults to the current UTC date. */
+  /**
+   * Today's date (YYYY-MM-DD) for the no-future-date edit. Default: the latest calendar date
+   * anywhere (UTC+14), so a visit dated today in any practice's timezone is never "future".
+   */
   today?: string;
 }
+
+/** The calendar date (YYYY-MM-DD) now in an IANA timezone. */
+export function todayIn(timezone: string, now: Date = new Date()): string {
+  try {
+    return new Intl.DateTimeFormat('en-CA', { timeZone: timezone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(now);
+  } catch {
+    return now.toISOString().slice(0, 10);
+  }
+}
+
+const latestToday = (): string => new Date(Date.now() + 14 * 3_600_000).toISOString().slice(0, 10);
 
 export const MAX_DIAGNOSES = 12;
 export const MAX_POINTERS = 4;
@@ -40,7 +54,7 @@ function dateEdit(d: string | undefined, what: string, where: string, today: str
 
 /** The edits over an encounter-shaped claim; `loc` names elements in the caller's terms. */
 export function encounterEdits(e: BillingEncounter, loc: EditLocator = encounterLocator, opts: EditOptions = {}): Issue[] {
-  const today = opts.today ?? new Date().toISOString().slice(0, 10);
+  const today = opts.today ?? latestToday();
   const out: Issue[] = [];
   if (!e.encounterId) out.push(edit('The claim has no encounter / claim number.', loc.encounterId));
   out.push(...npiEdit(e.renderingProviderNpi, 'Rendering provider', loc.renderingNpi));

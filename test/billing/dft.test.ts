@@ -111,6 +111,25 @@ describe('billing: DFT^P03 -> billing encounter -> claim Bundle', () => {
       expect(at(r.issues)).to.include('MAP_INFO@FT1[3].6');
     });
 
+    it('empty FT1-19: the line points at the first (up to 4) DG1 diagnoses, with a note', () => {
+      const r = dftToClaim(msg(setField(text(), 'FT1', 2, 19, '')), CTX);
+      expect(errorsOf(r.issues)).to.deep.equal([]);
+      expect(r.value!.encounter.lines[1]!.pointers).to.deep.equal([1, 2]);
+      expect(at(r.issues)).to.include('MAP_INFO@FT1[2].19');
+    });
+
+    it('PV1-2 patient class gives the place of service (table patient-class-pos); an unknown class is named', () => {
+      expect(dftToClaim(msg(setField(text(), 'PV1', 1, 2, 'E')), CTX).value!.encounter.placeOfService).to.equal('23');
+      expect(dftToClaim(msg(setField(text(), 'PV1', 1, 2, 'P')), CTX).value!.encounter.placeOfService).to.equal('11');
+      const r = dftToClaim(msg(setField(text(), 'PV1', 1, 2, 'Q')), CTX);
+      expect(at(errorsOf(r.issues))).to.deep.equal(['MAP_UNKNOWN_CODE@PV1.2']);
+    });
+
+    it('a date of service after today in the practice timezone', () => {
+      const r = dftToClaim(msg(setField(text(), 'FT1', 2, 4, '20260602')), CTX);
+      expect(at(errorsOf(r.issues))).to.deep.equal(['CLAIM_EDIT@FT1[2].4']);
+    });
+
     it('another DFT trigger is not this flow', () => {
       const r = dftToClaim(msg(text().replace('DFT^P03^DFT_P03', 'DFT^P11^DFT_P11')), CTX);
       expect(at(r.issues)).to.deep.equal(['HL7_MESSAGE_TYPE@MSH.9']);

@@ -3,7 +3,7 @@ import { expect } from 'chai';
 import type { Bundle, Claim } from 'fhir/r4.js';
 import { encounterToClaim } from '../../src/adapters/claim.js';
 import { encounterToClaimBundle } from '../../src/adapters/claim-bundle.js';
-import { claimEdits } from '../../src/billing/edits.js';
+import { claimEdits, todayIn } from '../../src/billing/edits.js';
 import { errorCodeOf } from '../../src/domain/issues.js';
 import { validateResource } from '../../src/validation/index.js';
 import type { BillingEncounter } from '../../src/billing/encounter.js';
@@ -124,6 +124,15 @@ describe('billing: pre-submission claim edits', () => {
     expect(at(edits(change((x) => { x.placeOfService = '30'; })))).to.deep.equal(['CLAIM_EDIT@placeOfService']);
     expect(at(edits(change((x) => { x.placeOfService = '1'; })))).to.deep.equal(['CLAIM_EDIT@placeOfService']);
     expect(edits(change((x) => { x.placeOfService = '02'; }))).to.deep.equal([]);
+  });
+
+  it('today is the practice calendar date (todayIn), and by default the latest date anywhere', () => {
+    const now = new Date('2026-03-02T03:30:00Z');
+    expect(todayIn('America/New_York', now)).to.equal('2026-03-01');
+    expect(todayIn('Europe/Berlin', now)).to.equal('2026-03-02');
+    expect(todayIn('Not/AZone', now)).to.equal('2026-03-02');
+    const latest = new Date(Date.now() + 14 * 3_600_000).toISOString().slice(0, 10);
+    expect(claimEdits(change((x) => { x.dateOfService = latest; x.lines.forEach((l) => { l.dateOfService = latest; }); }))).to.deep.equal([]);
   });
 
   it('units must be positive', () => {

@@ -5,12 +5,12 @@
  * naming its HL7 field (`FT1[2].11`); the Bundle is validated against fd-claim-bundle.
  */
 import type { Bundle } from 'fhir/r4.js';
-import { errorCodeOf, hasErrors, issue, type Issue, type Result } from '../../domain/issues.js';
+import { errorCodeOf, errorsOnly, hasErrors, issue, prefixIssues, type Issue, type Result } from '../../domain/issues.js';
 import type { Hl7Message } from '../../hl7/message.js';
-import { encounterEdits } from '../../billing/edits.js';
+import { encounterEdits, todayIn } from '../../billing/edits.js';
 import type { BillingEncounter } from '../../billing/encounter.js';
 import { encounterToClaimBundle } from '../../adapters/claim-bundle.js';
-import { validateResource } from '../../validation/index.js';
+import { validateOfficeRecord, validateResource } from '../../validation/index.js';
 import type { FlowContext, FlowOutput, InboundHl7Flow } from '../types.js';
 import { readDft } from './read.js';
 
@@ -42,7 +42,9 @@ export function dftToClaim(msg: Hl7Message, ctx: Pick<FlowContext, 'timezone'> &
   const read = readDft(msg, ctx);
   const issues: Issue[] = [...read.issues];
   const r = read.value!;
-  issues.push(...encounterEdits(r.encounter, r.locator, ctx.today ? { today: ctx.today } : {}));
+  // "Not in the future" is judged by the practice's calendar.
+  issues.push(...encounterEdits(r.encounter, r.locator, { today: ctx.today ?? todayIn(ctx.timezone) }));
+  issues.push(...prefixIssues(errorsOnly(validateOfficeRecord(r.encounter)), 'office'));
   const bundle = encounterToClaimBundle(r.encounter, { type: 'transaction', ...(r.patient ? { patient: r.patient } : {}) });
   issues.push(...bundle.issues.filter((i) => errorCodeOf(i) !== 'MAP_MISSING'));
   // Profile errors only matter once the content passed the edits (they would repeat them).
