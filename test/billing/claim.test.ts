@@ -99,6 +99,13 @@ describe('billing: office billing encounter <-> FHIR Claim', () => {
     expect(t.entry!.every((e) => e.request?.method === 'PUT' && e.request.url === `${e.resource!.resourceType}/${e.resource!.id}`)).to.equal(true);
   });
 
+  it('fd-claim (fd-clm-5): exactly one insurance is focal', () => {
+    const c = encounterToClaim(example('billing-encounter-two-payers')).value!;
+    c.insurance[1]!.focal = true;
+    const errors = errorsOf(validateResource(c, { profile: 'fd-claim' }));
+    expect(errors.map((i) => i.diagnostics?.slice(0, 9))).to.deep.equal(['fd-clm-5:']);
+  });
+
   it('is deterministic: the same encounter gives the same Bundle', () => {
     const e = example('billing-encounter-office-visit');
     expect(encounterToClaimBundle(e).value).to.deep.equal(encounterToClaimBundle(copy(e)).value);
