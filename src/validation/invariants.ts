@@ -76,10 +76,22 @@ function compileOnce(base: string, expression: string): Evaluator | { error: str
 }
 
 /** Compile the constraints of one element; `base` is its FHIRPath type context (`Patient.contact`). */
+/**
+ * ref-1 as R5 states it. The R4 text (`reference.startsWith('#').not() or ...`) evaluates to
+ * empty, not true, on a logical reference (identifier only, no `reference`), and an empty result
+ * fails a constraint; R4 allows logical references, and R5 fixed the rule by guarding it with
+ * `reference.exists() implies (...)`. We apply the R5 reading.
+ */
+function effectiveExpression(d: ElementDefinitionConstraint): string {
+  const e = d.expression ?? '';
+  if (d.key === 'ref-1' && e.startsWith("reference.startsWith('#').not()")) return `reference.exists() implies (${e})`;
+  return e;
+}
+
 export function compileConstraints(base: string, defs: readonly ElementDefinitionConstraint[] | undefined): Constraint[] {
   const out: Constraint[] = [];
   for (const d of defs ?? []) {
-    const expression = d.expression ?? '';
+    const expression = effectiveExpression(d);
     const bestPractice = d.extension?.some((x) => x.url === BEST_PRACTICE && x.valueBoolean === true) ?? false;
     // Best-practice rules (dom-6 narrative, ...) are advice, not conformance: information.
     const severity = bestPractice ? 'information' : d.severity === 'warning' ? 'warning' : 'error';

@@ -56,6 +56,9 @@ const CASES: Case[] = [
   { name: 'primitive extension: bad _birthDate shape', file: 'patient.json', change: (r) => { r._birthDate = 'x'; }, expect: ['FHIR_STRUCTURE@Patient.birthDate'] },
   { name: 'contained resource is validated too', file: 'claim.json', change: (r) => { r.contained = [{ resourceType: 'Organization', id: 'payer', name: '' }]; r.insurer = { reference: '#payer' }; }, expect: ['FHIR_VALUE@Claim.contained[0].name'] },
   { name: 'contained reference to the wrong type', file: 'claim.json', change: (r) => { r.contained = [{ resourceType: 'Patient', id: 'p' }]; r.insurer = { reference: '#p' }; }, expect: ['FHIR_REFERENCE_TARGET@Claim.insurer.reference'] },
+  { name: 'a logical reference (identifier only) passes ref-1, read as R5 states it', file: 'claim.json', change: (r) => { r.provider = { identifier: { system: 'http://hl7.org/fhir/sid/us-npi', value: '1234567893' } }; }, expect: [] },
+  { name: 'a reference to a contained resource that does not exist (ref-1)', file: 'claim.json', change: (r) => { r.insurer = { reference: '#nowhere' }; }, expect: ['FHIR_INVARIANT@Claim.insurer'] },
+  { name: 'base64Binary that is not whole groups of four', file: 'diagnosticreport.json', change: (r) => { r.presentedForm = [{ contentType: 'text/plain', data: 'SGVsbG8' }]; }, expect: ['FHIR_VALUE@DiagnosticReport.presentedForm[0].data'] },
   { name: 'base profile on request accepts what ours rejects', file: 'patient.json', profile: 'http://hl7.org/fhir/StructureDefinition/Patient', change: (r) => { delete r.gender; delete r.meta; }, expect: [] },
 ];
 
