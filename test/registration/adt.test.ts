@@ -249,3 +249,18 @@ describe('registration: examples round trip through ADT, and the registered conv
     expect(out.value!.office.map((o) => o.recordType)).to.deep.equal(['registration']);
   });
 });
+
+describe('registration: the flow against stored state', () => {
+  const msgOf = (f: string) => parseHl7(readFileSync(`examples/hl7v2/registration/${f}`, 'utf8')).value!;
+  it('says when an A08 updates an unknown patient or an A40 retires an unknown record, and is quiet when they are stored', () => {
+    const a08 = msgOf('adt-a08-update.hl7');
+    const flow = flowFor('ADT^A08')!;
+    const empty = flow.run(a08, { timezone: 'America/New_York', lookup: emptyLookup });
+    expect(empty.issues.map((i) => [errorCodeOf(i), i.expression?.[0]])).to.deep.include(['MAP_INFO', 'PID.3']);
+    const stored = empty.value!.bundle.entry![0]!.resource!;
+    const known = { get: (t: string, id: string) => (t === 'Patient' && id === stored.id ? stored : undefined) };
+    expect(flow.run(a08, { timezone: 'America/New_York', lookup: known }).issues.filter((i) => i.expression?.[0] === 'PID.3')).to.deep.equal([]);
+    const a40 = flow.run(msgOf('adt-a40-merge.hl7'), { timezone: 'America/New_York', lookup: emptyLookup });
+    expect(a40.issues.map((i) => [errorCodeOf(i), i.expression?.[0]])).to.deep.include(['MAP_INFO', 'MRG.1']);
+  });
+});

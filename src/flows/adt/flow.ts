@@ -54,8 +54,31 @@ function runMerge(msg: Hl7Message, ctx: Pick<FlowContext, 'timezone'>): Result<F
   return { value: { bundle, office: m.value.instructions as unknown as Array<Record<string, unknown>> }, issues };
 }
 
+const UPDATE_EVENTS = ['A08', 'A31'];
+
+/**
+ * Checks against stored state (the gateway's store; empty in the CLI). Registration upserts, so
+ * an update for an unknown patient or a merge of an unknown record is not an error: it is said.
+ */
+function stateNotes(msg: Hl7Message, out: FlowOutput, ctx: FlowContext): Issue[] {
+  const notes: Issue[] = [];
+  const first = out.bundle.entry?.[0]?.resource;
+  if (UPDATE_EVENTS.includes(msg.triggerEvent) && first && !ctx.lookup.get('Patient', first.id ?? '')) {
+    notes.push(issue('MAP_INFO', `ADT^${msg.triggerEvent} updates a patient not stored here yet; it is registered as new.`, 'PID.3'));
+  }
+  for (const m of out.office) {
+    if (m.recordType === 'merge-instruction' && !ctx.lookup.get('Patient', String(m.retiredPatientId))) {
+      notes.push(issue('MAP_INFO', `The retired record (MRG.1 ${String(m.retiredMrn)}) is not stored here; the merge instruction is still emitted for downstream systems.`, 'MRG.1'));
+    }
+  }
+  return notes;
+}
+
 export const adtRegistrationFlow: InboundHl7Flow = {
   name: 'adt-registration',
   messageTypes: [...REGISTRATION_EVENTS, ...MERGE_EVENTS].map((e) => `ADT^${e}`).concat('ADT^*'),
-  run: (msg, ctx) => runAdt(msg, ctx),
+  run(msg, ctx) {
+    const r = runAdt(msg, ctx);
+    return r.value ? { value: r.value, issues: [...r.issues, ...stateNotes(msg, r.value, ctx)] } : r;
+  },
 };
