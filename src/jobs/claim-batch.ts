@@ -5,13 +5,13 @@
  * id) fixes the outbox idempotency key `claim:<key>`, which is also the Idempotency-Key header:
  * the same claim is never queued twice and every retry carries the same key.
  */
-import type { Bundle, BundleEntry, Claim, FhirResource, Resource } from 'fhir/r4.js';
+import type { Bundle, BundleEntry, Claim, FhirResource, Reference, Resource } from 'fhir/r4.js';
 import { recordClaimQueued } from '../delivery/claims.js';
 import { uuidFor } from '../clients/fhir-transaction.js';
 import { enqueue } from '../store/outbox.js';
 import type { Db } from '../store/db.js';
 import type { JobDeps, JobSummary } from './context.js';
-import { claims, resolve } from './resources.js';
+import { claims, resolveReference } from './resources.js';
 import { withWorker } from './with-worker.js';
 
 export function claimKey(c: Claim): string {
@@ -19,16 +19,16 @@ export function claimKey(c: Claim): string {
   return id ? `${id.system ?? ''}|${id.value}` : `Claim/${c.id}`;
 }
 
-/** References a claim carries to resources a payer needs alongside it. */
-function claimReferences(c: Claim): string[] {
-  const refs = [
-    c.patient?.reference, c.provider?.reference, c.insurer?.reference, c.enterer?.reference, c.facility?.reference,
-    c.referral?.reference, c.prescription?.reference,
-    ...(c.insurance ?? []).map((i) => i.coverage?.reference),
-    ...(c.careTeam ?? []).map((t) => t.provider?.reference),
-    ...(c.item ?? []).flatMap((i) => (i.encounter ?? []).map((e) => e.reference)),
+/** References a claim carries to resources a payer needs alongside it, with the types each may point to. */
+function claimReferences(c: Claim): Array<[Reference | undefined, readonly string[]]> {
+  const who = ['Practitioner', 'PractitionerRole', 'Organization'];
+  return [
+    [c.patient, ['Patient']], [c.provider, who], [c.insurer, ['Organization']], [c.enterer, who], [c.facility, ['Location']],
+    [c.referral, ['ServiceRequest']], [c.prescription, ['DeviceRequest', 'MedicationRequest', 'VisionPrescription']],
+    ...(c.insurance ?? []).map((i): [Reference, readonly string[]] => [i.coverage, ['Coverage']]),
+    ...(c.careTeam ?? []).map((t): [Reference, readonly string[]] => [t.provider, who]),
+    ...(c.item ?? []).flatMap((i) => (i.encounter ?? []).map((e): [Reference, readonly string[]] => [e, ['Encounter']])),
   ];
-  return [...new Set(refs.filter((r): r is string => typeof r === 'string'))];
 }
 
 function rewrite(node: unknown, map: Map<string, string>): void {
@@ -41,28 +41,38 @@ function rewrite(node: unknown, map: Map<string, string>): void {
   }
 }
 
-/** The claim Bundle (type collection, Claim first), with urn:uuid fullUrls and references rewritten to them. */
+/**
+ * The claim Bundle (type collection, Claim first, then what it references), with urn:uuid
+ * fullUrls and every reference between them rewritten to those. References are resolved in the
+ * store by relative reference or by identifier (the flows keep urn:uuid references with the
+ * identifier alongside); a reference that was already a urn:uuid keeps it as the fullUrl.
+ */
 export function buildClaimBundle(db: Db, claim: Claim): Bundle {
-  const resources: Resource[] = [structuredClone(claim)];
-  const seen = new Set([`Claim/${claim.id}`]);
+  const claimKeyRef = `Claim/${claim.id}`;
+  const entries = new Map<string, { resource: Resource; fullUrl: string }>([[claimKeyRef, { resource: structuredClone(claim), fullUrl: `urn:uuid:${uuidFor(claimKeyRef)}` }]]);
+  const refMap = new Map<string, string>([[claimKeyRef, entries.get(claimKeyRef)!.fullUrl]]);
   const queue = claimReferences(claim);
   while (queue.length) {
-    const ref = queue.shift()!;
-    if (seen.has(ref)) continue;
-    seen.add(ref);
-    const r = resolve<FhirResource>(db, ref);
-    if (!r) continue;
-    resources.push(structuredClone(r));
-    // A Coverage brings its payor and subscriber along (the payer matches the member on them).
-    if (r.resourceType === 'Coverage') {
-      for (const p of r.payor ?? []) if (p.reference) queue.push(p.reference);
-      if (r.subscriber?.reference) queue.push(r.subscriber.reference);
+    const [ref, types] = queue.shift()!;
+    const r = resolveReference<FhirResource>(db, ref, types);
+    if (!ref || !r) continue;
+    const key = `${r.resourceType}/${r.id}`;
+    let e = entries.get(key);
+    if (!e) {
+      e = { resource: structuredClone(r), fullUrl: ref.reference?.startsWith('urn:uuid:') ? ref.reference : `urn:uuid:${uuidFor(key)}` };
+      entries.set(key, e);
+      refMap.set(key, e.fullUrl);
+      // A Coverage brings its payor and subscriber along (the payer matches the member on them).
+      if (r.resourceType === 'Coverage') {
+        for (const p of r.payor ?? []) queue.push([p, ['Organization', 'Patient', 'RelatedPerson']]);
+        queue.push([r.subscriber, ['Patient', 'RelatedPerson']]);
+      }
     }
+    if (ref.reference) refMap.set(ref.reference, e.fullUrl);
   }
-  const map = new Map(resources.map((r) => [`${r.resourceType}/${r.id}`, `urn:uuid:${uuidFor(`${r.resourceType}/${r.id}`)}`]));
-  const entry: BundleEntry[] = resources.map((r) => {
-    rewrite(r, map);
-    return { fullUrl: map.get(`${r.resourceType}/${r.id}`)!, resource: r };
+  const entry: BundleEntry[] = [...entries.values()].map(({ resource, fullUrl }) => {
+    rewrite(resource, refMap);
+    return { fullUrl, resource };
   });
   return { resourceType: 'Bundle', id: `claim-bundle-${uuidFor(claimKey(claim)).slice(0, 8)}`, type: 'collection', timestamp: claim.created, entry };
 }

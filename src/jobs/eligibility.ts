@@ -9,7 +9,7 @@ import type { Appointment, Bundle, CoverageEligibilityRequest, FhirResource, Pat
 import { uuidFor } from '../clients/fhir-transaction.js';
 import { enqueue, getOutboxItemByKey } from '../store/outbox.js';
 import type { JobDeps, JobSummary } from './context.js';
-import { appointments, coveragesOf, participantRef, resolve } from './resources.js';
+import { appointments, coveragesOf, participant, refersTo } from './resources.js';
 import { addDays, localDate } from './time.js';
 import { withWorker } from './with-worker.js';
 
@@ -40,7 +40,7 @@ export function buildEligibilityBundle(a: Appointment, patient: Patient, coverag
   const patientCopy = structuredClone(patient);
   const coverageCopy = structuredClone(coverage);
   coverageCopy.beneficiary = { reference: urn(patient) };
-  if (coverageCopy.subscriber?.reference === `Patient/${patient.id}`) coverageCopy.subscriber = { reference: urn(patient) };
+  if (refersTo(coverageCopy.subscriber, patient)) coverageCopy.subscriber = { reference: urn(patient) };
   const entry: Bundle['entry'] = [
     { fullUrl: urn(request), resource: request },
     { fullUrl: urn(patient), resource: patientCopy },
@@ -59,20 +59,19 @@ export async function runEligibility(deps: JobDeps): Promise<JobSummary> {
   let queued = 0;
   const noCoverage: string[] = [];
   for (const a of appointmentsOn(appointments(deps.db), tomorrow, tz)) {
-    const patientRef = participantRef(a, 'Patient');
-    const patient = resolve<Patient>(deps.db, patientRef);
-    const coverage = patient && patientRef ? coveragesOf(deps.db, patientRef)[0] : undefined;
+    const patient = participant<Patient>(deps.db, a, 'Patient')?.resource;
+    const coverage = patient ? coveragesOf(deps.db, patient)[0] : undefined;
     if (!patient || !coverage) {
       noCoverage.push(`Appointment/${a.id}`);
       continue;
     }
-    const provider = resolve<Practitioner>(deps.db, participantRef(a, 'Practitioner'));
+    const provider = participant<Practitioner>(deps.db, a, 'Practitioner')?.resource;
     const bundle = buildEligibilityBundle(a, patient, coverage, provider, tomorrow, now);
     const idempotencyKey = `eligibility:${a.id}:${tomorrow}`;
     if (getOutboxItemByKey(deps.db, idempotencyKey)) continue;
     enqueue(deps.db, {
       destination: dest, kind: 'eligibility', payload: JSON.stringify(bundle), contentType: 'application/fhir+json',
-      idempotencyKey, orderingKey: patientRef!,
+      idempotencyKey, orderingKey: `Patient/${patient.id}`,
     }, now);
     queued++;
   }

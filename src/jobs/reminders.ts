@@ -10,7 +10,7 @@ import type { Appointment, ContactPoint, Location, Patient, Practitioner } from 
 import type { Db } from '../store/db.js';
 import { enqueue } from '../store/outbox.js';
 import type { JobDeps, JobSummary } from './context.js';
-import { appointments, locationText, participantRef, patientName, practitionerName, resolve } from './resources.js';
+import { appointments, locationText, participant, patientName, practitionerName } from './resources.js';
 import { localDateTimeText } from './time.js';
 import { withWorker } from './with-worker.js';
 
@@ -36,12 +36,13 @@ function contactOf(p: Patient | undefined): string | undefined {
 }
 
 export function buildReminder(db: Db, a: Appointment, timeZone: string, practiceName: string | undefined, now: Date): ReminderRecord {
-  const patientRef = participantRef(a, 'Patient');
-  const patient = resolve<Patient>(db, patientRef);
-  const provider = practitionerName(resolve<Practitioner>(db, participantRef(a, 'Practitioner')))
-    ?? a.participant.find((p) => p.actor?.reference?.startsWith('Practitioner/'))?.actor?.display;
-  const place = locationText(resolve<Location>(db, participantRef(a, 'Location')))
-    ?? a.participant.find((p) => p.actor?.reference?.startsWith('Location/'))?.actor?.display;
+  const p = participant<Patient>(db, a, 'Patient');
+  const patient = p?.resource;
+  const patientRef = patient ? `Patient/${patient.id}` : p?.ref.reference;
+  const prac = participant<Practitioner>(db, a, 'Practitioner');
+  const provider = practitionerName(prac?.resource) ?? prac?.ref.display;
+  const loc = participant<Location>(db, a, 'Location');
+  const place = locationText(loc?.resource) ?? loc?.ref.display;
   const when = localDateTimeText(new Date(a.start!), timeZone);
   const who = patientName(patient);
   const message = [

@@ -2,13 +2,57 @@
  * Read access for the jobs to the FHIR resources the gateway stored (table `resources`, written
  * by the flows). Jobs only read; they never change clinical data.
  */
-import type { Appointment, Claim, Coverage, HumanName, Location, Patient, Practitioner, Resource } from 'fhir/r4.js';
+import type { Appointment, Claim, Coverage, HumanName, Identifier, Location, Patient, Practitioner, Reference, Resource } from 'fhir/r4.js';
 import type { Db } from '../store/db.js';
+import { findByIdentifier } from '../store/resources.js';
+import { urnFor } from '../adapters/claim-bundle.js';
 
 export function allOfType<T extends Resource>(db: Db, type: string): T[] {
   return (db.prepare('SELECT resource FROM resources WHERE resource_type = ? ORDER BY id').all(type) as Array<{ resource: string }>).map(
     (r) => JSON.parse(r.resource) as T,
   );
+}
+
+/**
+ * Resolve a Reference against the store: by its relative reference ('Patient/p1'), else by its
+ * logical identifier (system|value) among the candidate types. Bundles from the flows keep
+ * `urn:uuid:` references with the identifier alongside, so the identifier is what finds them.
+ */
+export function resolveReference<T extends Resource>(db: Db, ref: Reference | undefined, types: readonly string[]): T | undefined {
+  if (!ref) return undefined;
+  const direct = resolve<T>(db, ref.reference);
+  if (direct) return direct;
+  const candidates = ref.type ? [ref.type] : types;
+  // urn:uuid references made by the adapters (urnFor: derived from type and deterministic id).
+  if (ref.reference?.startsWith('urn:uuid:')) {
+    for (const type of candidates) {
+      const ids = (db.prepare('SELECT id FROM resources WHERE resource_type = ?').all(type) as Array<{ id: string }>).map((r) => r.id);
+      const hit = ids.find((id) => urnFor({ resourceType: type, id } as Resource) === ref.reference);
+      if (hit) return resolve<T>(db, `${type}/${hit}`);
+    }
+  }
+  const id = ref.identifier;
+  if (!id?.value) return undefined;
+  for (const type of candidates) {
+    const ids = findByIdentifier(db, type, id.system, id.value);
+    if (ids.length === 1) return resolve<T>(db, `${type}/${ids[0]}`);
+    // A member identifier on a Coverage reference is the Coverage's subscriberId.
+    if (type === 'Coverage' && ids.length === 0) {
+      const cov = db.prepare(`SELECT id FROM resources WHERE resource_type = 'Coverage' AND json_extract(resource, '$.subscriberId') = ?`).all(id.value) as Array<{ id: string }>;
+      if (cov.length === 1) return resolve<T>(db, `Coverage/${cov[0]!.id}`);
+    }
+  }
+  return undefined;
+}
+
+/** Whether a Reference points at this resource (relative reference or a shared identifier). */
+export function refersTo(ref: Reference | undefined, r: Resource & { identifier?: Identifier[] | Identifier }): boolean {
+  if (!ref) return false;
+  if (ref.reference === `${r.resourceType}/${r.id}` || (r.id && ref.reference === urnFor(r))) return true;
+  const id = ref.identifier;
+  if (!id?.value) return false;
+  const mine = Array.isArray(r.identifier) ? r.identifier : r.identifier ? [r.identifier] : [];
+  return mine.some((m) => m.value === id.value && (id.system === undefined || m.system === id.system));
 }
 
 /** Resolve a relative reference ('Patient/p1') against the store. */
@@ -23,15 +67,24 @@ export function resolve<T extends Resource>(db: Db, reference: string | undefine
 export const appointments = (db: Db): Appointment[] => allOfType<Appointment>(db, 'Appointment');
 export const claims = (db: Db): Claim[] => allOfType<Claim>(db, 'Claim');
 
-/** The appointment's participant of a type (Patient, Practitioner, Location). */
-export function participantRef(a: Appointment, type: string): string | undefined {
-  return a.participant.map((p) => p.actor?.reference).find((r) => r?.startsWith(`${type}/`));
+/** The appointment's participant of a type (Patient, Practitioner, Location), resolved in the store. */
+export function participant<T extends Resource>(db: Db, a: Appointment, type: string): { ref: Reference; resource: T | undefined } | undefined {
+  for (const p of a.participant) {
+    const ref = p.actor;
+    if (!ref) continue;
+    if (ref.reference?.startsWith(`${type}/`) || ref.type === type) return { ref, resource: resolveReference<T>(db, ref, [type]) };
+    if (!ref.reference || ref.reference.startsWith('urn:')) {
+      const r = resolveReference<T>(db, ref, [type]);
+      if (r?.resourceType === type) return { ref, resource: r };
+    }
+  }
+  return undefined;
 }
 
 /** The patient's active coverages, best first (Coverage.order, then id). */
-export function coveragesOf(db: Db, patientRef: string): Coverage[] {
+export function coveragesOf(db: Db, patient: Patient): Coverage[] {
   return allOfType<Coverage>(db, 'Coverage')
-    .filter((c) => (c.beneficiary?.reference === patientRef || c.subscriber?.reference === patientRef) && (c.status ?? 'active') === 'active')
+    .filter((c) => (refersTo(c.beneficiary, patient) || refersTo(c.subscriber, patient)) && (c.status ?? 'active') === 'active')
     .sort((a, b) => (a.order ?? 99) - (b.order ?? 99) || (a.id ?? '').localeCompare(b.id ?? ''));
 }
 
