@@ -184,6 +184,14 @@ describe('scheduling: SIU -> FHIR Appointment', () => {
     expect(accepts(hl7Example('s12-new.hl7').toString())).to.equal('scheduling');
     expect(accepts(JSON.stringify(officeExamples()[0]!.record))).to.equal('scheduling');
     expect(accepts(JSON.stringify({ resourceType: 'Appointment', status: 'booked', participant: [] }))).to.equal('scheduling');
+    // A Bundle is taken whole only when it is one appointment with its patient.
+    const bundle = convertSiu(hl7Example('s12-new.hl7'), ctx()).value!.bundle;
+    expect(schedulingConverter.accepts({ kind: 'fhir', resource: bundle })).to.equal(true);
+    const withCoverage = { ...bundle, entry: [...bundle.entry!, { resource: { resourceType: 'Coverage' } }] } as Bundle;
+    expect(schedulingConverter.accepts({ kind: 'fhir', resource: withCoverage })).to.equal(false);
+    const office = schedulingConverter.convert({ kind: 'fhir', resource: bundle }, 'office', ctx());
+    expect(errors(office.issues)).to.deep.equal([]);
+    expect(office.value).to.include({ id: 'EHR-9001', patientMrn: 'MRN2001', status: 'booked' });
   });
 });
 

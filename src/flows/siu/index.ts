@@ -69,11 +69,17 @@ export const siuFlow: InboundHl7Flow = {
   },
 };
 
-/** The Appointment (and Patient) of a FHIR input: an Appointment, or a Bundle holding one. */
+/**
+ * The Appointment (and Patient) of a FHIR input: an Appointment, or a Bundle of exactly one
+ * Appointment with at most its Patient (a Bundle with more belongs to another vertical or to
+ * per-resource routing, so it is not taken whole).
+ */
 function fhirAppointment(res: FhirResource): { appointment?: Appointment; patient?: Patient } {
   if (res.resourceType === 'Appointment') return { appointment: res };
   if (res.resourceType === 'Bundle') {
     const rs = (res.entry ?? []).map((e) => e.resource).filter((x): x is FhirResource => !!x);
+    const count = (t: string) => rs.filter((x) => x.resourceType === t).length;
+    if (count('Appointment') !== 1 || count('Patient') > 1 || rs.length !== count('Appointment') + count('Patient')) return {};
     const appointment = rs.find((x): x is Appointment => x.resourceType === 'Appointment');
     const patient = rs.find((x): x is Patient => x.resourceType === 'Patient');
     return { ...(appointment ? { appointment } : {}), ...(patient ? { patient } : {}) };
