@@ -23,6 +23,33 @@ export const HL7_INPUTS: Hl7Input[] = [
   { id: 'orupdf', label: 'ORU^R01 5 MB PDF', reads: 'oru', text: () => oruR01(5, 3_750_000) },
 ];
 
+/**
+ * Child processes group the small messages (one child per parser for ADT, SIU and the 25-OBX
+ * ORU) and keep the two heavy ones alone, so their peak RSS is their own and a run stays short.
+ */
+export const HL7_GROUPS: Record<string, string[]> = { small: ['adt', 'siu', 'oru25'], oru500: ['oru500'], orupdf: ['orupdf'] };
+
+export function groupOf(inputId: string): string {
+  return Object.entries(HL7_GROUPS).find(([, ids]) => ids.includes(inputId))![0];
+}
+
+/**
+ * Run fn for each input of a group, in order; a record keyed by input id. A member that fails
+ * (or whose code has not landed) records `{ error }` and the others still run.
+ */
+export async function forGroup<T>(group: string, fn: (inputId: string) => T | Promise<T>): Promise<Record<string, T | { error: string }>> {
+  const out: Record<string, T | { error: string }> = {};
+  for (const id of HL7_GROUPS[group]!) {
+    try {
+      out[id] = await fn(id);
+    } catch (e) {
+      const msg = (e as Error).message.split('\n')[0];
+      out[id] = { error: (e as Error).name === 'NotMeasured' || e?.constructor?.name === 'NotMeasured' ? `not measured (${msg})` : `failed (${msg})` };
+    }
+  }
+  return out;
+}
+
 export function inputById(id: string): Hl7Input {
   const i = HL7_INPUTS.find((x) => x.id === id);
   if (!i) throw new Error(`unknown HL7 input ${id}`);

@@ -62,6 +62,38 @@ export async function runE2eHl7(inputId: string): Promise<E2eFigures> {
   };
 }
 
+// ---------------------------------------------------------------- memory of one message
+
+export interface MemoryFigures { baselineMB: number; peakMB: number; growthMB: number; bytes: number }
+
+/**
+ * Peak RSS while one message goes end to end once (parse, validateMessage, flow): the process is
+ * warmed on the small ADT first, so the baseline holds the code and definitions and the growth is
+ * what this one message costs.
+ */
+export async function runMemory(inputId: string): Promise<MemoryFigures> {
+  const { parseHl7 } = await import('../src/hl7/message.js');
+  const { validateMessage } = await import('../src/hl7/validate.js');
+  const { flowFor } = await need('flows registry', () => import('../src/flows/registry.js'));
+  const { emptyLookup } = await import('../src/flows/types.js');
+  const ctx = { timezone: TIMEZONE, lookup: emptyLookup };
+  const run = (text: string) => {
+    const m = parseHl7(text).value!;
+    validateMessage(m);
+    return flowFor(m.messageType)?.run(m, ctx);
+  };
+  const text = inputById(inputId).text();
+  for (let i = 0; i < 20; i++) run(inputById('adt').text());
+  // Children run with --expose-gc: collect the warm-up's and the text generation's garbage first.
+  (globalThis as { gc?: () => void }).gc?.();
+  const baselineMB = process.memoryUsage().rss / 2 ** 20;
+  const before = process.resourceUsage().maxRSS / 1024;
+  const out = run(text);
+  const peakMB = Math.max(before, process.resourceUsage().maxRSS / 1024);
+  if (!out) throw new NotMeasured(`no inbound flow for ${inputById(inputId).label}`);
+  return { baselineMB, peakMB, growthMB: peakMB - baselineMB, bytes: Buffer.byteLength(text) };
+}
+
 // ---------------------------------------------------------------- end to end, office -> FHIR
 
 export const OFFICE_INPUTS: Record<string, string> = {
@@ -201,6 +233,42 @@ export async function runMllp(): Promise<MllpFigures> {
     return { one, eight, latency: { rate, p50: median(lat), p99: pct(99), max: lat[lat.length - 1]!, messages: lat.length }, synchronous: sync };
   } finally {
     await gw.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// ---------------------------------------------------------------- disk reference
+
+export interface DiskFigures { commitsPerSecond: number; rowsPerSecondBatched: number; dir: string }
+
+/**
+ * What the disk allows: better-sqlite3 in WAL mode with synchronous=FULL (as src/store/db.ts
+ * opens it), one 1.2 KB row per commit, then 8 rows per commit. Not a peer: the ceiling the
+ * MLLP figures are read against.
+ */
+export async function runDisk(): Promise<DiskFigures> {
+  const { default: Database } = await import('better-sqlite3');
+  const dir = mkdtempSync(path.join(tmpdir(), 'frontdesk-disk-'));
+  try {
+    const db = new Database(path.join(dir, 'disk.db'));
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = FULL');
+    db.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, body TEXT)');
+    const ins = db.prepare('INSERT INTO t (body) VALUES (?)');
+    const body = 'x'.repeat(1200);
+    const ms = process.env.BENCH_QUICK === '1' ? 300 : 2000;
+    let n = 0;
+    let t0 = performance.now();
+    while (performance.now() - t0 < ms) { ins.run(body); n++; }
+    const commitsPerSecond = (n * 1000) / (performance.now() - t0);
+    const tx = db.transaction(() => { for (let i = 0; i < 8; i++) ins.run(body); });
+    n = 0;
+    t0 = performance.now();
+    while (performance.now() - t0 < ms) { tx(); n += 8; }
+    const rowsPerSecondBatched = (n * 1000) / (performance.now() - t0);
+    db.close();
+    return { commitsPerSecond, rowsPerSecondBatched, dir: tmpdir() };
+  } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -4,11 +4,11 @@
  */
 import { fmt } from './harness.js';
 import type { ItemResult } from './items.js';
-import { HL7_INPUTS, type ParserFigures, type ValidateFigures } from './items-hl7.js';
+import { HL7_GROUPS, HL7_INPUTS, groupOf, type ParserFigures, type ValidateFigures } from './items-hl7.js';
 import { PARSER_NAMES } from './hl7-parsers.js';
 import { CHECKS } from './hl7-checks.js';
 import { FHIR_VALIDATORS, type FhirFigures } from './items-fhir.js';
-import { OFFICE_INPUTS, type E2eFigures, type MllpFigures, type StartupFigures } from './items-runtime.js';
+import { OFFICE_INPUTS, type DiskFigures, type E2eFigures, type MemoryFigures, type MllpFigures, type StartupFigures } from './items-runtime.js';
 
 export interface PeerFigure { name: string; value: number | string | undefined; text: string }
 export interface Row {
@@ -48,6 +48,25 @@ function byId(results: ItemResult[], id: string): ItemResult | undefined {
   return results.find((r) => r.id === id);
 }
 
+/** One member of a grouped item (value keyed by member), as an item result of its own; RSS is the group's. */
+function member(results: ItemResult[], id: string, key: string): ItemResult | undefined {
+  const r = byId(results, id);
+  if (!r) return undefined;
+  const v = (r.value as Record<string, unknown> | undefined)?.[key] as { error?: string } | undefined;
+  if (v && typeof v.error === 'string') return { ...r, value: undefined, error: v.error };
+  return { ...r, value: v };
+}
+
+function groupLabel(inputId: string): string {
+  return HL7_GROUPS[groupOf(inputId)]!.map((id) => HL7_INPUTS.find((i) => i.id === id)!.label).join(' + ');
+}
+
+/** Is this input the last of its group (where the group's RSS row goes)? */
+function lastOfGroup(inputId: string): boolean {
+  const ids = HL7_GROUPS[groupOf(inputId)]!;
+  return ids[ids.length - 1] === inputId;
+}
+
 /** A figure from an item, or the reason it is missing. */
 function pick<T>(r: ItemResult | undefined, f: (v: T) => number | string): number | string | undefined {
   if (!r) return undefined;
@@ -60,7 +79,7 @@ export function hl7Rows(results: ItemResult[]): Row[] {
   const S = 'HL7v2 parse and serialize';
   const [ours, ...peers] = PARSER_NAMES.map((name) => ({ name }));
   for (const input of HL7_INPUTS) {
-    const get = (p: string) => byId(results, `hl7:${input.id}:${p}`);
+    const get = (p: string) => member(results, `hl7:${groupOf(input.id)}:${p}`, input.id);
     const fd = get(ours!.name);
     if (!fd) continue;
     const bytes = (fd.value as ParserFigures | undefined)?.bytes ?? 0;
@@ -70,8 +89,10 @@ export function hl7Rows(results: ItemResult[]): Row[] {
         pick<ParserFigures>(fd, (v) => v[key]),
         peers.map((p) => ({ name: p.name, value: pick<ParserFigures>(get(p.name), (v) => v[key]) })), mbps));
     }
-    rows.push(makeRow(S, `peak RSS, parse run: ${input.label}`, 'MB', 'lower', fd.maxRssMB,
-      peers.map((p) => ({ name: p.name, value: get(p.name)?.maxRssMB }))));
+    if (lastOfGroup(input.id)) {
+      rows.push(makeRow(S, `peak RSS, parse runs: ${groupLabel(input.id)}`, 'MB', 'lower', fd.maxRssMB,
+        peers.map((p) => ({ name: p.name, value: get(p.name)?.maxRssMB }))));
+    }
   }
   const checks = byId(results, 'hl7-checks');
   if (checks?.value) {
@@ -86,12 +107,12 @@ export function hl7Rows(results: ItemResult[]): Row[] {
   }
   const V = 'HL7v2 message validation (Frontdesk profiles; peers ship no v2 message-profile validator)';
   for (const input of HL7_INPUTS) {
-    const r = byId(results, `hl7-validate:${input.id}`);
+    const r = member(results, `hl7-validate:${groupOf(input.id)}`, input.id);
     if (!r) continue;
     rows.push(makeRow(V, `validateMessage: ${input.label} (${(r.value as ValidateFigures | undefined)?.issues ?? '?'} issues)`, 'msg/s', 'higher',
       pick<ValidateFigures>(r, (v) => v.validate), []));
     rows.push(makeRow(V, `parse + validateMessage: ${input.label}`, 'msg/s', 'higher', pick<ValidateFigures>(r, (v) => v.parseValidate), []));
-    rows.push(makeRow(V, `peak RSS, validate run: ${input.label}`, 'MB', 'lower', r.maxRssMB, []));
+    if (lastOfGroup(input.id)) rows.push(makeRow(V, `peak RSS, validate runs: ${groupLabel(input.id)}`, 'MB', 'lower', r.maxRssMB, []));
   }
   return rows;
 }
@@ -129,15 +150,22 @@ export function endToEndRows(results: ItemResult[]): Row[] {
   const S = 'End to end (Frontdesk only: no peer converts HL7v2 or office records to FHIR)';
   const rows: Row[] = [];
   for (const input of HL7_INPUTS) {
-    const r = byId(results, `e2e-hl7:${input.id}`);
+    const r = member(results, `e2e-hl7:${groupOf(input.id)}`, input.id);
     if (!r) continue;
     const v = r.value as E2eFigures | undefined;
     const what = v ? ` (${v.flow}: ${v.ackCode}, ${v.entries} entries${v.errors ? `, ${v.errors} errors` : ''})` : '';
     rows.push(makeRow(S, `${input.label} -> validated FHIR Bundle${what}`, 'msg/s', 'higher', pick<E2eFigures>(r, (x) => x.perSecond), []));
-    rows.push(makeRow(S, `peak RSS, ${input.label} end to end`, 'MB', 'lower', r.error ? r.error : r.maxRssMB, []));
+    if (lastOfGroup(input.id)) rows.push(makeRow(S, `peak RSS, end to end: ${groupLabel(input.id)}`, 'MB', 'lower', r.error ? r.error : r.maxRssMB, []));
+  }
+  for (const input of HL7_INPUTS) {
+    const r = byId(results, `memory:${input.id}`);
+    if (!r) continue;
+    const v = r.value as MemoryFigures | undefined;
+    rows.push(makeRow(S, `peak RSS, one ${input.label} end to end in a warm process${v ? ` (baseline ${fmt(v.baselineMB)} MB, +${fmt(v.growthMB)} MB)` : ''}`,
+      'MB', 'lower', pick<MemoryFigures>(r, (x) => x.peakMB), []));
   }
   for (const kind of Object.keys(OFFICE_INPUTS)) {
-    const r = byId(results, `e2e-office:${kind}`);
+    const r = member(results, 'e2e-office', kind);
     if (!r) continue;
     const v = r.value as E2eFigures | undefined;
     const what = v ? ` (${v.flow}: ${v.entries} resource${v.entries === 1 ? '' : 's'}${v.errors ? `, ${v.errors} errors` : ''})` : '';
@@ -158,6 +186,12 @@ export function runtimeRows(results: ItemResult[]): Row[] {
     rows.push(makeRow(S, 'ACK latency p50 at a steady 100 msg/s (4 connections)', 'ms', 'lower', pick<MllpFigures>(m, (x) => x.latency.p50), []));
     rows.push(makeRow(S, 'ACK latency p99 at a steady 100 msg/s (4 connections)', 'ms', 'lower', pick<MllpFigures>(m, (x) => x.latency.p99), []));
     rows.push(makeRow(S, 'peak RSS, MLLP run (gateway and load generator in one process)', 'MB', 'lower', m.error ? m.error : m.maxRssMB, []));
+  }
+  const disk = byId(results, 'disk');
+  if (disk) {
+    rows.push(makeRow(S, 'reference: raw SQLite fsync\'d commits on the same disk, 1 row per commit (the ceiling for 1 connection)', 'commits/s', 'higher',
+      pick<DiskFigures>(disk, (x) => x.commitsPerSecond), []));
+    rows.push(makeRow(S, 'reference: raw SQLite, 8 rows per fsync\'d commit', 'rows/s', 'higher', pick<DiskFigures>(disk, (x) => x.rowsPerSecondBatched), []));
   }
   const s = byId(results, 'startup');
   if (s) {

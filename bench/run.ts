@@ -42,7 +42,7 @@ async function child(id: string): Promise<void> {
 
 function runChild(id: string, timeoutMs: number): ItemResult {
   const t0 = Date.now();
-  const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(here, 'run.ts'), '--child', id], {
+  const r = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', path.join(here, 'run.ts'), '--child', id], {
     encoding: 'utf8', timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024, env: { ...process.env },
   });
   const line = r.stdout?.split('\n').find((l) => l.startsWith('BENCH_RESULT '));

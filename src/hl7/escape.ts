@@ -58,20 +58,26 @@ function decodeHex(hex: string): string {
 
 /** Escape a leaf value so it can be placed in a message with these delimiters. */
 export function escapeHl7(s: string, d: Delimiters): string {
+  // Most values need nothing: find the first character that does, and copy unchanged runs as
+  // slices (a 5 MB base64 document is returned as is, not rebuilt a character at a time).
   let out = '';
+  let from = 0;
   for (let i = 0; i < s.length; i++) {
     const ch = s[i]!;
-    if (ch === d.escape) out += `${d.escape}E${d.escape}`;
-    else if (ch === d.field) out += `${d.escape}F${d.escape}`;
-    else if (ch === d.component) out += `${d.escape}S${d.escape}`;
-    else if (ch === d.subcomponent) out += `${d.escape}T${d.escape}`;
-    else if (ch === d.repetition) out += `${d.escape}R${d.escape}`;
-    else if (d.truncation && ch === d.truncation) out += `${d.escape}P${d.escape}`;
-    else if (ch === '\r') out += `${d.escape}X0D${d.escape}`;
-    else if (ch === '\n') out += `${d.escape}.br${d.escape}`;
-    else out += ch;
+    let rep: string | undefined;
+    if (ch === d.escape) rep = 'E';
+    else if (ch === d.field) rep = 'F';
+    else if (ch === d.component) rep = 'S';
+    else if (ch === d.subcomponent) rep = 'T';
+    else if (ch === d.repetition) rep = 'R';
+    else if (d.truncation && ch === d.truncation) rep = 'P';
+    else if (ch === '\r') rep = 'X0D';
+    else if (ch === '\n') rep = '.br';
+    if (rep === undefined) continue;
+    out += s.slice(from, i) + d.escape + rep + d.escape;
+    from = i + 1;
   }
-  return out;
+  return from === 0 ? s : out + s.slice(from);
 }
 
 /** Unterminated escape sequences in a raw field, as offsets (for the validator). */
