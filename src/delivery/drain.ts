@@ -42,7 +42,7 @@ export async function drainOnce(ctx: DrainContext, opts: DrainOptions = {}): Pro
   // same pass. A failed item is not retried within the pass, whatever its backoff.
   for (let round = 0; round < MAX_ROUNDS; round++) {
     const items = claimDue(ctx.db, {
-      now: ctx.now(), limit: opts.limit ?? 20, holdFirstAttempt: batch,
+      now: ctx.now(), limit: opts.limit ?? 20, holdFirstAttempt: batch, leaseMs: LEASE_MS,
       ...(opts.destinations ? { destinations: opts.destinations } : {}),
     });
     if (items.length === 0) break;
@@ -54,6 +54,12 @@ export async function drainOnce(ctx: DrainContext, opts: DrainOptions = {}): Pro
 }
 
 const MAX_ROUNDS = 50;
+/**
+ * How long a leased row is ours. Long enough for a whole round to one slow MLLP partner (sends are
+ * lock-step, each waits up to ackTimeoutMs) so that another process never sends it a second time;
+ * after a crash, rows left in flight go out again once it has passed.
+ */
+const LEASE_MS = 10 * 60_000;
 
 async function deliverOne(ctx: DrainContext, item: OutboxItem, sum: DrainSummary): Promise<void> {
   sum.attempted++;
