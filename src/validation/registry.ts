@@ -7,12 +7,15 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { CodeSystem, StructureDefinition, ValueSet } from 'fhir/r4.js';
+import type { CodeSystem, ElementDefinition, StructureDefinition, ValueSet } from 'fhir/r4.js';
 import { issue, type Issue } from '../domain/issues.js';
 import { compileStructure, typeShape, type CompiledStructure, type Shape } from './compile.js';
 import { baseDefinitions } from './definitions.js';
 import { generateSnapshot } from './snapshot.js';
 import { addTerminology, stripVersion } from './terminology.js';
+
+/** Generated snapshots of differential-only profiles, so profiles can build on each other. */
+const snapshots = new Map<string, ElementDefinition[]>();
 
 export const PROFILES_DIR = fileURLToPath(new URL('../../profiles/', import.meta.url));
 export const FRONTDESK_BASE = 'http://frontdesk.example.org/fhir/StructureDefinition/';
@@ -62,7 +65,6 @@ function definitionsIn(json: unknown): (StructureDefinition | ValueSet | CodeSys
 }
 
 export function createRegistry(extraProfileDir?: string): Registry {
-  const base = baseDefinitions();
   const reg: Registry = {
     profiles: new Map(),
     ids: new Map(),
@@ -95,10 +97,20 @@ export function createRegistry(extraProfileDir?: string): Registry {
   const extra = extraProfileDir ?? process.env.FRONTDESK_PROFILE_DIR;
   if (extra) add(extra, false);
   reg.elementShape = typeShape('Element', (u) => typeOfProfile(reg, u));
-  // Compile every loaded profile now so a broken one is reported at start, not mid-traffic.
-  for (const url of reg.profiles.keys()) compiledFor(reg, url);
-  void base;
+  // Compile every loaded profile now, nested shapes and invariants included, so a broken one is
+  // reported at start and the first message pays no compile cost.
+  for (const url of reg.profiles.keys()) {
+    const c = compiledFor(reg, url);
+    if (c) warm(c.shape, new Set());
+  }
   return reg;
+}
+
+/** Build every lazily compiled shape reachable from `shape` (datatypes, backbone elements). */
+function warm(shape: Shape, seen: Set<Shape>): void {
+  if (seen.has(shape)) return;
+  seen.add(shape);
+  for (const rule of shape.rules) for (const t of rule.variants.values()) if (t.shape) warm(t.shape(), seen);
 }
 
 export function typeOfProfile(reg: Registry, url: string): string | undefined {
@@ -153,6 +165,3 @@ export function compiledFor(reg: Registry, url: string, depth = 0): CompiledStru
     return undefined;
   }
 }
-
-/** Generated snapshots of differential-only profiles, so profiles can build on each other. */
-const snapshots = new Map<string, import('fhir/r4.js').ElementDefinition[]>();
