@@ -8,6 +8,7 @@ import { registerValidate } from './cli/validate.js';
 import { registerJob } from './cli/job.js';
 import { registerDeadletter } from './cli/deadletter.js';
 import { registerServe } from './cli/serve.js';
+import { registerMessages } from './cli/messages.js';
 import { EXIT_USAGE } from './cli/io.js';
 
 const program = new Command();
@@ -22,6 +23,7 @@ registerValidate(program);
 registerJob(program);
 registerDeadletter(program);
 registerServe(program);
+registerMessages(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,0 +1,154 @@
+/**
+ * `frontdesk messages list | show <id> | replay <id...> | replay --state error ...`: the operator's
+ * view of the message store from the command line (same store and rules as the HTTP operator
+ * endpoints; works while the gateway runs: SQLite WAL lets both use the file).
+ */
+import type { Command } from 'commander';
+import { loadConfig } from '../config.js';
+import { openDatabase, type Db } from '../store/db.js';
+import { countMessages, getMessage, listMessages, MESSAGE_STATES, type MessageFilter, type MessageState } from '../store/messages.js';
+import { officeRecordsOf } from '../store/resources.js';
+import { explainHl7 } from '../runtime/explain.js';
+import { Pipeline } from '../runtime/pipeline.js';
+import { Metrics } from '../runtime/metrics.js';
+import { replayMatching, replayOne } from '../runtime/replay.js';
+import { createLogger } from '../logging.js';
+import type { GatewayConfig } from '../config.js';
+import { EXIT_INVALID, EXIT_USAGE, renderOutcome, usageError } from './io.js';
+
+interface Common { config?: string; db?: string }
+interface FilterOpts { state?: string; channel?: string; type?: string; controlId?: string; since?: string; until?: string; limit?: string }
+
+function open(opts: Common): { cfg: GatewayConfig; db: Db } {
+  const env = { ...process.env, ...(opts.db ? { FRONTDESK_DB: opts.db } : {}) };
+  const cfg = loadConfig(opts.config, env);
+  if (!cfg.value) {
+    process.stderr.write(renderOutcome(cfg.issues, 'text') + '\n');
+    process.exit(EXIT_USAGE);
+  }
+  return { cfg: cfg.value, db: openDatabase(cfg.value.store.path) };
+}
+
+function filterOf(o: FilterOpts): MessageFilter {
+  const f: MessageFilter = {};
+  if (o.state) {
+    if (!MESSAGE_STATES.includes(o.state as MessageState)) usageError(`--state must be one of ${MESSAGE_STATES.join(', ')}; got "${o.state}".`);
+    f.state = o.state as MessageState;
+  }
+  if (o.channel) f.channel = o.channel;
+  if (o.type) f.messageType = o.type;
+  if (o.controlId) f.controlId = o.controlId;
+  for (const k of ['since', 'until'] as const) {
+    const v = o[k];
+    if (v) {
+      if (Number.isNaN(Date.parse(v))) usageError(`--${k} must be an ISO date or date-time; got "${v}".`);
+      f[k] = new Date(v).toISOString();
+    }
+  }
+  if (o.limit) {
+    const n = Number(o.limit);
+    if (!Number.isInteger(n) || n < 1) usageError(`--limit must be a positive integer; got "${o.limit}".`);
+    f.limit = n;
+  }
+  return f;
+}
+
+const withFilters = (c: Command) => c
+  .option('--config <file>', 'gateway configuration file')
+  .option('--db <file>', 'SQLite store (default: the configuration\'s store.path)')
+  .option('--state <state>', `processing state: ${MESSAGE_STATES.join(', ')}`)
+  .option('--channel <name>', 'channel name')
+  .option('--type <type>', 'message type: ADT or ADT^A04')
+  .option('--control-id <id>', 'MSH-10 message control id')
+  .option('--since <date>', 'received at or after (ISO date or date-time)')
+  .option('--until <date>', 'received before (ISO date or date-time)');
+
+export function registerMessages(program: Command): void {
+  const m = program.command('messages').description('The message store: list, show, replay');
+
+  withFilters(m.command('list').description('List stored messages, newest first'))
+    .option('--limit <n>', 'at most n rows', '50')
+    .option('--json', 'JSON output')
+    .action((opts: Common & FilterOpts & { json?: boolean }) => {
+      const { db } = open(opts);
+      try {
+        const f = filterOf(opts);
+        const rows = listMessages(db, f);
+        if (opts.json) {
+          process.stdout.write(JSON.stringify({ total: countMessages(db, { ...f, limit: undefined }), messages: rows }, null, 2) + '\n');
+          return;
+        }
+        process.stdout.write(`${'id'.padEnd(7)} ${'received'.padEnd(24)} ${'channel'.padEnd(16)} ${'type'.padEnd(9)} ${'control id'.padEnd(20)} ${'state'.padEnd(9)} ${'ack'.padEnd(4)} tries issues\n`);
+        for (const r of rows) {
+          const errors = r.issues.filter((i) => i.severity === 'error' || i.severity === 'fatal').length;
+          process.stdout.write(`${String(r.id).padEnd(7)} ${r.receivedAt.padEnd(24)} ${r.channel.padEnd(16)} ${(r.messageType ?? '').padEnd(9)} ${(r.controlId ?? '').slice(0, 20).padEnd(20)} ${r.state.padEnd(9)} ${(r.ackCode ?? '').padEnd(4)} ${String(r.attempts).padEnd(5)} ${errors ? `${errors} error(s)` : ''}${r.duplicateOf ? ` dup-of ${r.duplicateOf}` : ''}\n`);
+        }
+        process.stdout.write(`${rows.length} of ${countMessages(db, { ...f, limit: undefined })}\n`);
+      } finally {
+        db.close();
+      }
+    });
+
+  m.command('show')
+    .description('Show one message: summary, issues, ACK; --raw, --parsed (field names) and --outputs add the content (PHI)')
+    .argument('<id>', 'message id')
+    .option('--config <file>', 'gateway configuration file')
+    .option('--db <file>', 'SQLite store')
+    .option('--raw', 'include the raw message')
+    .option('--parsed', 'include the parsed message with field names')
+    .option('--outputs', 'include outputs (FHIR Bundle, office records)')
+    .action(async (id: string, opts: Common & { raw?: boolean; parsed?: boolean; outputs?: boolean }) => {
+      const n = Number(id);
+      if (!Number.isInteger(n) || n < 1) usageError(`id must be a positive integer; got "${id}".`);
+      const { db } = open(opts);
+      try {
+        const msg = getMessage(db, n);
+        if (!msg) {
+          process.stderr.write(`frontdesk: no message with id ${n}\n`);
+          process.exitCode = EXIT_INVALID;
+          return;
+        }
+        const { raw, outputs, ...rest } = msg;
+        const out: Record<string, unknown> = { ...rest };
+        if (opts.raw) out.raw = raw;
+        if (opts.parsed && msg.contentType === 'hl7v2') out.parsed = await explainHl7(raw);
+        if (opts.outputs) { out.outputs = outputs; out.officeRecords = officeRecordsOf(db, n); }
+        process.stdout.write(JSON.stringify(out, null, 2) + '\n');
+      } finally {
+        db.close();
+      }
+    });
+
+  withFilters(m.command('replay').description('Process stored messages again: by id, or every message matching the filters'))
+    .argument('[ids...]', 'message ids')
+    .option('--max <n>', 'at most n messages when replaying by filter', '1000')
+    .action(async (ids: string[], opts: Common & FilterOpts & { max: string }) => {
+      const f = filterOf(opts);
+      const hasFilter = !!(f.state || f.channel || f.messageType || f.controlId || f.since || f.until);
+      if (ids.length && hasFilter) usageError('give message ids or filters, not both.');
+      if (!ids.length && !hasFilter) usageError('give message ids or at least one filter (replaying everything is not done by accident).');
+      const nums = ids.map(Number);
+      if (nums.some((x) => !Number.isInteger(x) || x < 1)) usageError('ids must be positive integers.');
+      const max = Number(opts.max);
+      if (!Number.isInteger(max) || max < 1) usageError(`--max must be a positive integer; got "${opts.max}".`);
+      const { cfg, db } = open(opts);
+      const pipeline = new Pipeline(db, cfg, createLogger('warn'), new Metrics());
+      try {
+        const results = [];
+        if (ids.length) {
+          for (const id of nums) {
+            const a = await replayOne(pipeline, id);
+            results.push(a ? { id, state: a.state, ackCode: a.ackCode, status: a.status } : { id, state: 'not found' });
+          }
+        } else {
+          results.push(...(await replayMatching(pipeline, f, max)).results);
+        }
+        for (const r of results) process.stdout.write(`${String(r.id).padEnd(7)} ${r.state.padEnd(10)} ${r.ackCode ?? r.status ?? ''}\n`);
+        process.stdout.write(`${results.length} replayed\n`);
+        if (results.some((r) => r.state === 'not found')) process.exitCode = EXIT_INVALID;
+      } finally {
+        pipeline.flushAckSent();
+        db.close();
+      }
+    });
+}
