@@ -108,7 +108,8 @@ describe('registration: outbound ADT', () => {
       expect(msg.msh.get(9, 2)).to.equal(event);
       expect(msg.msh.get(9, 3)).to.equal(structure);
       expect(msg.msh.get(7)).to.equal('20240305143000+0000');
-      expect(msg.segments.map((s) => s.name)).to.deep.equal(['MSH', 'EVN', 'PID', 'NK1', 'PV1', 'GT1', 'IN1', 'IN1', 'IN2']);
+      expect(msg.segments.map((s) => s.name)).to.deep.equal(['MSH', 'EVN', 'PID', 'PD1', 'NK1', 'PV1', 'GT1', 'IN1', 'IN1', 'IN2']);
+      expect(msg.segment('PD1')!.get(4, 1)).to.equal('1234567893');
       expect(msg.segment('PV1')!.get(2)).to.equal(pv1);
       expect(msg.segment('IN1', 1)!.get(36)).to.equal('W123456789');
       expect(msg.segment('IN1', 2)!.get(17)).to.equal('SPO');
