@@ -47,6 +47,11 @@ export interface ElementRule {
   fixed?: unknown;
   pattern?: unknown;
   binding?: Binding;
+  /** ElementDefinition.maxLength (profiles): longest string allowed. */
+  maxLength?: number;
+  /** ElementDefinition.minValue[x]/maxValue[x] (profiles): numbers, or dates compared as text. */
+  minValue?: number | string;
+  maxValue?: number | string;
   constraints: Constraint[];
   isExtension: boolean;
 }
@@ -111,7 +116,7 @@ function parseMax(max: string | undefined): number {
   return max === undefined || max === '*' ? Infinity : Number(max);
 }
 
-function firstValue(el: ElementDefinition, prefix: 'fixed' | 'pattern'): unknown {
+function firstValue(el: ElementDefinition, prefix: 'fixed' | 'pattern' | 'minValue' | 'maxValue'): unknown {
   for (const k in el) if (k.startsWith(prefix) && k.length > prefix.length) return (el as unknown as Record<string, unknown>)[k];
   return undefined;
 }
@@ -188,6 +193,11 @@ export function buildShapes(elements: readonly ElementDefinition[], typeOf: Type
     const pattern = firstValue(el, 'pattern');
     if (pattern !== undefined) rule.pattern = pattern;
     if (el.binding?.strength === 'required' && el.binding.valueSet) rule.binding = { valueSet: el.binding.valueSet, strength: 'required' };
+    if (typeof el.maxLength === 'number') rule.maxLength = el.maxLength;
+    const minValue = firstValue(el, 'minValue');
+    if (typeof minValue === 'number' || typeof minValue === 'string') rule.minValue = minValue;
+    const maxValue = firstValue(el, 'maxValue');
+    if (typeof maxValue === 'number' || typeof maxValue === 'string') rule.maxValue = maxValue;
 
     const hasChildren = (children.get(el.path)?.length ?? 0) > 0;
     const sharedConstraintKeys = new Set<string>();

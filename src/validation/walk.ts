@@ -168,6 +168,7 @@ function walkValue(v: unknown, rule: ElementRule, type: TypeRef, where: string, 
       return;
     }
     checkFixed(v, rule, where, ctx);
+    if (rule.maxLength !== undefined || rule.minValue !== undefined || rule.maxValue !== undefined) checkLimits(v, rule, where, ctx);
     if (rule.binding) checkBinding(v, type.code, rule, where, ctx);
     const cons = type.constraints ?? rule.constraints;
     if (cons.length) evaluateConstraints(cons, v, where, ctx);
@@ -234,6 +235,20 @@ function checkFixed(v: unknown, rule: ElementRule, where: string, ctx: WalkConte
   }
   if (rule.pattern !== undefined && !matchesPattern(v, rule.pattern)) {
     ctx.issues.push(issue('FHIR_FIXED', `Value must match the pattern ${JSON.stringify(rule.pattern)}; found ${clip(JSON.stringify(v))}.`, where));
+  }
+}
+
+/** maxLength, minValue[x], maxValue[x] of a profile (dates compare as ISO text of equal length). */
+function checkLimits(v: unknown, rule: ElementRule, where: string, ctx: WalkContext): void {
+  if (rule.maxLength !== undefined && typeof v === 'string' && v.length > rule.maxLength) {
+    ctx.issues.push(issue('FHIR_VALUE', `${where.slice(where.lastIndexOf('.') + 1)} is ${v.length} characters long; at most ${rule.maxLength} allowed.`, where));
+  }
+  const comparable = (limit: number | string): boolean => typeof v === typeof limit && (typeof v === 'number' || (v as string).length === (limit as string).length);
+  if (rule.minValue !== undefined && comparable(rule.minValue) && (v as number | string) < rule.minValue) {
+    ctx.issues.push(issue('FHIR_VALUE', `${JSON.stringify(v)} is below the minimum ${JSON.stringify(rule.minValue)}.`, where));
+  }
+  if (rule.maxValue !== undefined && comparable(rule.maxValue) && (v as number | string) > rule.maxValue) {
+    ctx.issues.push(issue('FHIR_VALUE', `${JSON.stringify(v)} is above the maximum ${JSON.stringify(rule.maxValue)}.`, where));
   }
 }
 

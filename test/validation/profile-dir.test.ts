@@ -32,6 +32,9 @@ const practiceProfile = {
       { id: 'Patient.address.postalCode', path: 'Patient.address.postalCode', min: 1 },
       { id: 'Patient.maritalStatus.coding', path: 'Patient.maritalStatus.coding', min: 1, max: '1' },
       { id: 'Patient.deceased[x]', path: 'Patient.deceased[x]', max: '0' },
+      { id: 'Patient.identifier.value', path: 'Patient.identifier.value', maxLength: 12 },
+      { id: 'Patient.multipleBirth[x]', path: 'Patient.multipleBirth[x]', type: [{ code: 'integer' }], minValueInteger: 1, maxValueInteger: 9 },
+      { id: 'Patient.birthDate', path: 'Patient.birthDate', minValueDate: '1900-01-01' },
     ],
   },
 };
@@ -80,6 +83,22 @@ describe('validation: profiles dropped into a folder', () => {
       'FHIR_REQUIRED@Patient.birthDate',
       'FHIR_REQUIRED@Patient.gender',
     ]);
+  });
+
+  it('maxLength and minValue/maxValue', () => {
+    const p = example('patient.json');
+    p.identifier[0].value = 'MRN-0000000001';
+    p.multipleBirthInteger = 12;
+    p.birthDate = '1899-12-31';
+    expect(errors(validateResource(p, { profile: PRACTICE_URL }))).to.deep.equal([
+      'FHIR_VALUE@Patient.birthDate',
+      'FHIR_VALUE@Patient.identifier[0].value',
+      'FHIR_VALUE@Patient.multipleBirthInteger',
+    ]);
+    p.multipleBirthInteger = 2;
+    p.birthDate = '1950';
+    p.identifier[0].value = 'MRN-1';
+    expect(errors(validateResource(p, { profile: PRACTICE_URL }))).to.deep.equal([]);
   });
 
   it('max cardinality inside a datatype', () => {
