@@ -5,7 +5,8 @@ import { converters, flowFor } from '../../src/flows/registry.js';
 import { detectInput } from '../../src/domain/input.js';
 import { emptyLookup } from '../../src/flows/types.js';
 import { validateOfficeRecord } from '../../src/validation/index.js';
-import { LABS, convert, errors, example } from './helpers.js';
+import type { FhirResource } from 'fhir/r4.js';
+import { LABS, convert, errors, example, reports } from './helpers.js';
 
 const OFFICE = resolve('examples/office');
 const GOLDEN: Record<string, [string, number]> = {
@@ -45,7 +46,7 @@ describe('labs: golden inbox records and invariants over every example', () => {
     });
   }
 
-  it('registers the ORU^R01 flow and a converter that accepts ORU only', () => {
+  it('registers the ORU^R01 flow and a converter that accepts ORU (and lab FHIR), not ADT', () => {
     expect(flowFor('ORU^R01')?.name).to.equal('oru-lab-results');
     const oru = detectInput(example('oru-r01-cbc-final.hl7')).value!;
     const conv = converters.find((c) => c.accepts(oru))!;
@@ -55,6 +56,32 @@ describe('labs: golden inbox records and invariants over every example', () => {
     const back = conv.convert(oru, 'hl7v2', { timezone: 'UTC', lookup: emptyLookup });
     expect(back.value).to.equal(undefined);
     const office = conv.convert(detectInput(example('oru-r01-v23-chemistry.hl7')).value!, 'office', { timezone: 'America/Chicago', lookup: emptyLookup });
-    expect((office.value as { items: unknown[] }).items).to.have.length(2);
+    expect(office.value as unknown as unknown[]).to.have.length(2);
+  });
+
+  it('lab FHIR lands in the same inbox: the converted Bundle gives back the same records (less the ordering provider, which FHIR R4 reports do not carry)', () => {
+    for (const f of ['oru-r01-cbc-final.hl7', 'oru-r01-v23-chemistry.hl7']) {
+      const out = convert(example(f));
+      const conv = converters.find((c) => c.accepts({ kind: 'fhir', resource: out.bundle }))!;
+      expect(conv.name).to.equal('lab-results');
+      const r = conv.convert({ kind: 'fhir', resource: out.bundle }, 'office', { timezone: 'UTC', lookup: emptyLookup });
+      expect(errors(r.issues)).to.deep.equal([]);
+      const got = ([] as Array<Record<string, unknown>>).concat(r.value as never);
+      const want = out.office.map(({ orderingProviderId: _i, orderingProviderName: _n, ...rest }) => rest);
+      expect(got).to.deep.equal(want);
+    }
+  });
+
+  it('a lone DiagnosticReport finds its Observations and Patient in the store', () => {
+    const out = convert(example('oru-r01-cbc-final.hl7'));
+    const stored = new Map(out.bundle.entry!.map((e) => [`${e.resource!.resourceType}/${e.resource!.id}`, e.resource as FhirResource]));
+    const dr = reports(out.bundle)[0]!;
+    const lone: FhirResource = { ...dr, subject: { reference: `Patient/${out.bundle.entry![0]!.resource!.id}` } };
+    const conv = converters.find((c) => c.accepts({ kind: 'fhir', resource: lone }))!;
+    const r = conv.convert({ kind: 'fhir', resource: lone }, 'office', { timezone: 'UTC', lookup: { get: (t, id) => stored.get(`${t}/${id}`) } });
+    expect(r.value).to.deep.include({ abnormalFlag: 'critical', resultCount: 6, patientIdentifier: 'MRN4711' });
+    const missing = conv.convert({ kind: 'fhir', resource: lone }, 'office', { timezone: 'UTC', lookup: emptyLookup });
+    expect(missing.issues.filter((i) => i.severity === 'warning')).to.have.length(6);
+    expect(missing.value).to.deep.include({ resultCount: 0, abnormalFlag: 'none' });
   });
 });

@@ -1,12 +1,15 @@
 /**
  * Labs vertical: ORU^R01 -> FHIR transaction Bundle + results-inbox records.
  * - `oruFlow` (InboundHl7Flow): the MLLP gateway and POST /hl7v2 call it.
- * - `oruConverter` (Converter): `frontdesk convert <oru> --to fhir|office`.
+ * - `oruConverter` (Converter): `frontdesk convert <oru> --to fhir|office`, and lab FHIR (a
+ *   DiagnosticReport, or a Bundle of lab resources) -> the results inbox (`--to office`, and the
+ *   gateway's POST /fhir routing).
  */
 import { issue, type Result } from '../../domain/issues.js';
 import type { DetectedInput } from '../../domain/input.js';
 import type { Converter, FlowContext, FlowOutput, InboundHl7Flow, Target } from '../types.js';
 import { convertOru } from './convert.js';
+import { inboxFromFhir, isLabFhir } from './from-fhir.js';
 
 export { convertOru } from './convert.js';
 
@@ -18,17 +21,26 @@ export const oruFlow: InboundHl7Flow = {
   run: (message, ctx): Result<FlowOutput> => convertOru(message, ctx),
 };
 
+/** Several inbox records are returned as an array (the runtime's office routing collects arrays). */
+const records = (items: Array<Record<string, unknown>>): Record<string, unknown> =>
+  (items.length === 1 ? items[0]! : (items as unknown as Record<string, unknown>));
+
 export const oruConverter: Converter = {
   name: 'lab-results',
-  accepts: (input: DetectedInput) => input.kind === 'hl7v2' && ORU_MESSAGE_TYPES.includes(input.message.messageType),
+  accepts: (input: DetectedInput) =>
+    (input.kind === 'hl7v2' && ORU_MESSAGE_TYPES.includes(input.message.messageType)) || (input.kind === 'fhir' && isLabFhir(input.resource)),
   convert(input: DetectedInput, to: Target, ctx: FlowContext) {
-    if (input.kind !== 'hl7v2') return { value: undefined, issues: [issue('HL7_MESSAGE_TYPE', 'The lab-results converter reads HL7v2 ORU^R01 only.')] };
+    if (input.kind === 'fhir') {
+      if (to !== 'office') return { value: undefined, issues: [issue('HL7_MESSAGE_TYPE', `Lab FHIR resources convert to office (the results inbox), not to ${to}.`)] };
+      const r = inboxFromFhir(input.resource, ctx.lookup);
+      return { value: r.value ? records(r.value as unknown as Array<Record<string, unknown>>) : undefined, issues: r.issues };
+    }
+    if (input.kind !== 'hl7v2') return { value: undefined, issues: [issue('HL7_MESSAGE_TYPE', 'The lab-results converter reads HL7v2 ORU^R01 and lab FHIR resources only.')] };
     if (to === 'hl7v2') return { value: undefined, issues: [issue('HL7_MESSAGE_TYPE', 'ORU^R01 converts to fhir or office, not back to hl7v2.')] };
     const r = convertOru(input.message, ctx);
     if (!r.value) return { value: undefined, issues: r.issues };
     if (to === 'fhir') return { value: r.value.bundle, issues: r.issues };
-    // One report -> its inbox record; several -> all of them, none left out.
-    const office = r.value.office;
-    return { value: office.length === 1 ? office[0]! : { recordType: 'results-inbox-item-list', items: office }, issues: r.issues };
+    // One report -> its inbox record; several -> all of them (an array), none left out.
+    return { value: records(r.value.office), issues: r.issues };
   },
 };
