@@ -2,7 +2,6 @@
 import { CWE } from './coded.js';
 import { CX, EI } from './identifiers.js';
 import { BILLING_DATATYPES } from './billing.js';
-import { BILLING_DATATYPES } from './billing.js';
 import { ED, RP, SN } from './lab.js';
 import { XAD, XCN, XPN, XTN } from './people.js';
 import { DT, DTM, ID, NM, ST } from './primitives.js';
@@ -16,7 +15,6 @@ export const DATATYPES: Record<string, DatatypeTransform> = {
   CWE, CE: CWE, CNE: CWE,
   SN, ED, RP,
   ...REGISTRATION_DATATYPES,
-  ...BILLING_DATATYPES,
   ...BILLING_DATATYPES,
   ...SCHEDULING_DATATYPES,
 };
