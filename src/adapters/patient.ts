@@ -122,9 +122,19 @@ export function patientFromFhir(p: Patient): Result<PatientPart> {
   if (!sex) issues.push(issue('MAP_MISSING', 'Patient has no gender.', 'Patient.gender'));
   if (issues.length) return { value: undefined, issues };
 
+  // A value the office record has no code for is left out with a warning, never silently.
+  const allowed = (v: string | undefined, ok: (v: string) => boolean, where: string, why: string): string | undefined => {
+    if (v === undefined || ok(v)) return v;
+    issues.push(issue('MAP_UNKNOWN_CODE', `"${v}" ${why}; left out of the registration record.`, where, 'warning'));
+    return undefined;
+  };
   const otherIds: OtherId[] = (p.identifier ?? [])
     .filter((i) => i !== mrnId && i.value && i.system)
-    .map((i) => defined<OtherId>({ system: i.system!, value: i.value!, type: i.type?.coding?.find((c) => c.system === V2_0203)?.code }));
+    .map((i) => defined<OtherId>({
+      system: i.system!,
+      value: i.value!,
+      type: allowed(i.type?.coding?.find((c) => c.system === V2_0203)?.code, (v) => /^[A-Z]{1,5}$/.test(v), `Patient.identifier[${p.identifier!.indexOf(i)}].type`, 'is not an HL7 table 0203 code'),
+    }));
   const home = p.address?.find((a) => a.use === 'home') ?? p.address?.[0];
   const phone = (use: string) => p.telecom?.find((t) => t.system === 'phone' && t.use === use)?.value;
   const email = p.telecom?.find((t) => t.system === 'email')?.value;
@@ -134,12 +144,6 @@ export function patientFromFhir(p: Patient): Result<PatientPart> {
   const isBillingContact = (c: PatientContact) => hasCode(c.relationship, V2_0131, ['BP']);
   const emergency = p.contact?.find((c) => !isBillingContact(c) && (hasCode(c.relationship, V2_0131, ['C', 'EP']) || hasCode(c.relationship, V2_0063, ['EMC'])));
   const guarantor = p.contact?.find((c) => hasCode(c.relationship, V2_0131, ['BP']));
-  // A value the office record has no code for is left out with a warning, never silently.
-  const allowed = (v: string | undefined, ok: (v: string) => boolean, where: string, why: string): string | undefined => {
-    if (v === undefined || ok(v)) return v;
-    issues.push(issue('MAP_UNKNOWN_CODE', `"${v}" ${why}; left out of the registration record.`, where, 'warning'));
-    return undefined;
-  };
   const part = defined<PatientPart>({
     recordType: 'registration',
     mrn: mrnId!.value!,
