@@ -28,9 +28,9 @@ export interface MeasureOptions {
 const QUICK = process.env.BENCH_QUICK === '1';
 
 export function measure(fn: () => unknown, opts: MeasureOptions = {}): Rate {
-  const warmupMs = QUICK ? 30 : (opts.warmupMs ?? 200);
-  const sampleMs = QUICK ? 50 : (opts.sampleMs ?? 250);
-  const nSamples = QUICK ? 2 : (opts.samples ?? 5);
+  const warmupMs = QUICK ? 30 : (opts.warmupMs ?? 150);
+  const sampleMs = QUICK ? 50 : (opts.sampleMs ?? 200);
+  const nSamples = QUICK ? 2 : (opts.samples ?? 4);
   let sink: unknown;
   // Warm-up, and find a batch size that takes about 5 ms.
   let batch = 1;

@@ -15,6 +15,42 @@ export type RepetitionValue = Leaf | ComponentValue[];
 /** A field to write: one repetition, or several as `{ repeat: [...] }`. */
 export type FieldValue = RepetitionValue | { repeat: RepetitionValue[] };
 
+/**
+ * Fields up to this length are read with one forward scan that stops at the end of the wanted
+ * leaf (no split arrays: most fields are short and most reads want an early component). Longer
+ * fields (a base64 document) are split with native indexOf/split, which is faster per byte.
+ */
+const SCAN_LIMIT = 2048;
+
+/** The raw text of repetition r, component c, subcomponent s (1-based) of a field; '' when absent. */
+function scanLeaf(f: string, d: Delimiters, c: number, s: number, r: number): string {
+  const R = d.repetition.charCodeAt(0);
+  const C = d.component.charCodeAt(0);
+  const S = d.subcomponent.charCodeAt(0);
+  let rep = 1;
+  let comp = 1;
+  let sub = 1;
+  let start = 0;
+  for (let i = 0; i < f.length; i++) {
+    const ch = f.charCodeAt(i);
+    if (ch !== R && ch !== C && ch !== S) continue;
+    if (rep === r && comp === c && sub === s) return f.slice(start, i);
+    if (ch === R) {
+      rep++;
+      comp = 1;
+      sub = 1;
+    } else if (ch === C) {
+      comp++;
+      sub = 1;
+    } else {
+      sub++;
+    }
+    if (rep > r || (rep === r && (comp > c || (comp === c && sub > s)))) return '';
+    start = i + 1;
+  }
+  return rep === r && comp === c && sub === s ? f.slice(start) : '';
+}
+
 export class Hl7Segment {
   /** `fields[n]` is field n as sent (escaped); `fields[0]` is the segment name. For MSH, `fields[1]` is MSH-1 and `fields[2]` MSH-2. */
   readonly fields: string[];
@@ -52,6 +88,7 @@ export class Hl7Segment {
     if (f === undefined || f === '') return '';
     if (this.isMshHeader(n)) return c === 1 && s === 1 && r === 1 ? f : '';
     const d = this.delimiters;
+    if (f.length <= SCAN_LIMIT) return unescapeHl7(scanLeaf(f, d, c, s, r), d);
     const rep = r === 1 && f.indexOf(d.repetition) < 0 ? f : f.split(d.repetition)[r - 1];
     if (rep === undefined) return '';
     const comp = c === 1 && rep.indexOf(d.component) < 0 ? rep : rep.split(d.component)[c - 1];

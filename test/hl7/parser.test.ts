@@ -85,6 +85,26 @@ describe('hl7/parser: defects of the hl7v2 package, delimiters, escapes', () => 
     }), { numRuns: 300 });
   });
 
+  it('reads any leaf of a short field (forward scan) exactly as the split-based reading does', () => {
+    const reference = (f: string, c: number, sub: number, r: number): string => {
+      const rep = f.split('~')[r - 1];
+      const comp = rep?.split('^')[c - 1];
+      return unescapeHl7(comp?.split('&')[sub - 1] ?? '', DEFAULT_DELIMITERS);
+    };
+    const field = fc.string({ unit: fc.constantFrom('a', '1', '~', '^', '&', '\\', 'F', ' '), maxLength: 40 });
+    const idx = fc.integer({ min: 1, max: 4 });
+    fc.assert(fc.property(field, idx, idx, idx, (f, c, sub, r) => {
+      const seg = parseHl7(`MSH|^~\\&|A\rZZZ|${f}`).value!.segment('ZZZ')!;
+      expect(seg.get(1, c, sub, r)).to.equal(f === '' ? '' : reference(f, c, sub, r));
+    }), { numRuns: 2000 });
+    // Long fields take the split path: same answers.
+    const long = 'x'.repeat(3000);
+    const seg = parseHl7(`MSH|^~\\&|A\rOBX|1|ED|||A^B^C^Base64^${long}~R2^S&T`).value!.segment('OBX')!;
+    expect(seg.get(5, 5)).to.equal(long);
+    expect(seg.get(5, 2, 2, 2)).to.equal('T');
+    expect(seg.get(5, 6)).to.equal('');
+  });
+
   it('keeps Z-segments and every field exactly as sent, trailing delimiters included', () => {
     const text = 'MSH|^~\\&|A|||||||\rZPI|1|a^^|~||\rPID|||||||\r';
     const m = parseHl7(text).value!;
