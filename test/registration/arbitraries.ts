@@ -25,10 +25,18 @@ function clean<T extends object>(o: T): T {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 }
 
+/** A payer with an id (and maybe a name), or with a name only (schema: one of the two). */
+const payer = fc.oneof(
+  fc.record({
+    payerId: text,
+    payerIdSystem: opt(fc.constantFrom('urn:frontdesk:ns:PAYERID', 'urn:oid:2.16.840.1.113883.3.221.5', 'https://payers.example.org/id')),
+    payerName: opt(text),
+  }),
+  fc.record({ payerId: fc.constant(undefined), payerIdSystem: fc.constant(undefined), payerName: text }),
+);
+
 const policyBody = fc.record({
-  payerId: text,
-  payerIdSystem: opt(fc.constantFrom('urn:frontdesk:ns:PAYERID', 'urn:oid:2.16.840.1.113883.3.221.5', 'https://payers.example.org/id')),
-  payerName: opt(text),
+  payer,
   memberId: text,
   groupNumber: opt(text),
   plan: opt(fc.record({ planId: text, planName: opt(text) })),
@@ -49,12 +57,12 @@ const policyBody = fc.record({
 export const policies = fc.uniqueArray(policyBody, {
   maxLength: 3,
   // Distinct payers and distinct subscribers, so deterministic ids do not merge two policies' parties.
-  comparator: (a, b) => a.payerId === b.payerId || (!!a.subscriber && !!b.subscriber && a.subscriber.subscriberFamilyName === b.subscriber.subscriberFamilyName),
+  comparator: (a, b) => (a.payer.payerId ?? a.payer.payerName!.toLowerCase()) === (b.payer.payerId ?? b.payer.payerName!.toLowerCase()) || (!!a.subscriber && !!b.subscriber && a.subscriber.subscriberFamilyName === b.subscriber.subscriberFamilyName),
 }).map((list) => list.map((p, i): InsurancePolicy => clean({
   order: i + 1,
-  payerId: p.payerId,
-  payerIdSystem: p.payerIdSystem,
-  payerName: p.payerName,
+  payerId: p.payer.payerId,
+  payerIdSystem: p.payer.payerIdSystem,
+  payerName: p.payer.payerName,
   memberId: p.memberId,
   groupNumber: p.groupNumber,
   planId: p.plan?.planId,
