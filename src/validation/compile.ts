@@ -18,6 +18,8 @@ export interface TypeRef {
   resource?: boolean;
   /** Complex type: its shape (lazy). */
   shape?: () => Shape;
+  /** The shape is built from this snapshot's own elements (not a shared datatype). */
+  inline?: true;
   /** Reference: allowed target resource types; undefined = any. */
   targets?: Set<string>;
   /** A choice element's invariants compiled for this variant's type (else the rule's). */
@@ -47,6 +49,8 @@ export interface ElementRule {
   fixed?: unknown;
   pattern?: unknown;
   binding?: Binding;
+  /** Extension slices (discriminator value:url): each checked by its url. */
+  slices?: ExtensionSlice[];
   /** ElementDefinition.maxLength (profiles): longest string allowed. */
   maxLength?: number;
   /** ElementDefinition.minValue[x]/maxValue[x] (profiles): numbers, or dates compared as text. */
@@ -54,6 +58,15 @@ export interface ElementRule {
   maxValue?: number | string;
   constraints: Constraint[];
   isExtension: boolean;
+}
+
+export interface ExtensionSlice {
+  name: string;
+  url: string;
+  min: number;
+  max: number;
+  /** The slice's own definition (inline, or the extension's StructureDefinition when loaded). */
+  type: TypeRef;
 }
 
 export interface Shape {
@@ -65,6 +78,8 @@ export interface Shape {
   required: ElementRule[];
   /** Invariants on the object itself (the resource root, or a datatype's root). */
   constraints: Constraint[];
+  /** Sliced extension elements with a required slice (checked even when the element is absent). */
+  sliceMins?: ElementRule[];
 }
 
 export interface CompiledStructure {
@@ -91,6 +106,8 @@ const upperFirst = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1)
 
 /** Resolves a profile URL to the resource type it constrains (our registry plus the base set). */
 export type TypeOfProfile = (url: string) => string | undefined;
+/** Resolves an extension definition URL to its compiled shape (dropped-in extension SDs). */
+export type ExtensionShapeOf = (url: string) => Shape | undefined;
 
 const typeShapes = new Map<string, Shape>();
 
@@ -137,34 +154,50 @@ function targetsOf(profiles: string[] | undefined, typeOf: TypeOfProfile): Set<s
  * in the snapshot (BackboneElements, datatypes a profile constrains) gets an inline shape, the
  * others use the shared datatype shape.
  */
-export function buildShapes(elements: readonly ElementDefinition[], typeOf: TypeOfProfile, notes: string[]): { root: Shape } {
+export function buildShapes(elements: readonly ElementDefinition[], typeOf: TypeOfProfile, notes: string[], extensionShapeOf?: ExtensionShapeOf): { root: Shape } {
   const children = new Map<string, ElementDefinition[]>();
   const byPath = new Map<string, ElementDefinition>();
+  // Inside slices, elements are told apart by id (`Patient.extension:race.url`), not by path.
+  const sliceChildren = new Map<string, ElementDefinition[]>();
+  const slicesByOwner = new Map<string, ElementDefinition[]>();
+  const push = (m: Map<string, ElementDefinition[]>, k: string, el: ElementDefinition): void => {
+    let list = m.get(k);
+    if (!list) m.set(k, (list = []));
+    list.push(el);
+  };
   for (const el of elements) {
-    if (isSlice(el)) continue;
+    const id = el.id ?? el.path;
+    if (el.sliceName !== undefined && id.endsWith(`:${el.sliceName}`)) {
+      push(slicesByOwner, id.slice(0, -(el.sliceName.length + 1)), el);
+      continue;
+    }
+    if (isSlice(el)) {
+      push(sliceChildren, id.slice(0, id.lastIndexOf('.')), el);
+      continue;
+    }
     byPath.set(el.path, el);
     const dot = el.path.lastIndexOf('.');
     if (dot < 0) continue;
-    const parent = el.path.slice(0, dot);
-    let list = children.get(parent);
-    if (!list) children.set(parent, (list = []));
-    list.push(el);
+    push(children, el.path.slice(0, dot), el);
   }
-  const slices = elements.filter((e) => e.sliceName !== undefined);
-  for (const s of slices) notes.push(`slice ${s.id ?? s.path} (slicing is not checked)`);
+  const childrenOf = (el: ElementDefinition): ElementDefinition[] =>
+    (isSlice(el) ? sliceChildren.get(el.id ?? el.path) : children.get(el.path)) ?? [];
+  const handledSlices = new Set<ElementDefinition>();
 
   const inline = new Map<string, Shape>();
 
-  const shapeAt = (path: string, ownConstraints: Constraint[]): Shape => {
-    const hit = inline.get(path);
+  const shapeAt = (path: string, ownConstraints: Constraint[], owner?: ElementDefinition): Shape => {
+    const key = owner?.id ?? path;
+    const hit = inline.get(key);
     if (hit) return hit;
     const shape: Shape = { path, elements: new Map(), rules: [], required: [], constraints: ownConstraints };
-    inline.set(path, shape);
-    for (const el of children.get(path) ?? []) {
+    inline.set(key, shape);
+    for (const el of owner ? childrenOf(owner) : (children.get(path) ?? [])) {
       const rule = compileElement(el);
       if (!rule) continue;
       shape.rules.push(rule);
       if (rule.min > 0) shape.required.push(rule);
+      if (rule.slices?.some((x) => x.min > 0)) (shape.sliceMins ??= []).push(rule);
       for (const key of rule.variants.keys()) shape.elements.set(key, rule);
     }
     return shape;
@@ -199,13 +232,13 @@ export function buildShapes(elements: readonly ElementDefinition[], typeOf: Type
     const maxValue = firstValue(el, 'maxValue');
     if (typeof maxValue === 'number' || typeof maxValue === 'string') rule.maxValue = maxValue;
 
-    const hasChildren = (children.get(el.path)?.length ?? 0) > 0;
+    const hasChildren = childrenOf(el).length > 0;
     const sharedConstraintKeys = new Set<string>();
     if (el.contentReference) {
       const ref = el.contentReference.slice(el.contentReference.indexOf('#') + 1);
       const target = byPath.get(ref);
       const refConstraints = compileConstraints(ref, (target?.constraint ?? []).filter((c) => c.key !== 'ele-1'));
-      rule.variants.set(name, { code: 'BackboneElement', shape: () => shapeAt(ref, []) });
+      rule.variants.set(name, { code: 'BackboneElement', shape: () => shapeAt(ref, []), inline: true });
       rule.constraints = refConstraints;
       return rule;
     }
@@ -220,7 +253,8 @@ export function buildShapes(elements: readonly ElementDefinition[], typeOf: Type
       } else if (code === 'Resource' || baseDefinitions().resourceTypes.has(code)) {
         ref.resource = true;
       } else if (hasChildren && (el.type?.length ?? 0) === 1) {
-        ref.shape = () => shapeAt(el.path, []);
+        ref.shape = () => shapeAt(el.path, [], el);
+        ref.inline = true;
       } else {
         ref.shape = () => typeShape(code, typeOf);
         const ts = baseDefinitions().byType.get(code);
@@ -233,6 +267,13 @@ export function buildShapes(elements: readonly ElementDefinition[], typeOf: Type
       if (code === 'Extension') rule.isExtension = true;
       rule.variants.set(key, ref);
     }
+    const sliceEls = slicesByOwner.get(el.id ?? el.path);
+    if (sliceEls?.length && rule.isExtension && el.slicing?.discriminator?.every((d) => d.type === 'value' && d.path === 'url')) {
+      rule.slices = sliceEls.map((sl) => {
+        handledSlices.add(sl);
+        return compileExtensionSlice(sl);
+      }).filter((x): x is ExtensionSlice => x !== undefined);
+    }
     // Invariants of the element itself; a shared datatype's root invariants run from its shape.
     const own = (el.constraint ?? []).filter((c) => c.key !== 'ele-1' && !sharedConstraintKeys.has(c.key));
     rule.constraints = compileConstraints(rule.path, own);
@@ -243,12 +284,50 @@ export function buildShapes(elements: readonly ElementDefinition[], typeOf: Type
     return rule;
   };
 
+  /** One extension slice: its url (type profile, or the fixed `url` child) and its shape. */
+  const compileExtensionSlice = (sl: ElementDefinition): ExtensionSlice | undefined => {
+    const kids = childrenOf(sl);
+    const urlEl = kids.find((k) => k.path.endsWith('.url'));
+    const fixedUrl = urlEl ? firstValue(urlEl, 'fixed') : undefined;
+    const profile = sl.type?.[0]?.profile?.[0];
+    const url = typeof fixedUrl === 'string' ? fixedUrl : profile?.split('|')[0];
+    if (!url) {
+      notes.push(`slice ${sl.id ?? sl.path} has no url to discriminate by (not checked)`);
+      return undefined;
+    }
+    const type: TypeRef = { code: 'Extension' };
+    if (kids.length > 0) {
+      type.shape = () => shapeAt(sl.path, compileConstraints('Extension', (sl.constraint ?? []).filter((c) => c.key !== 'ele-1' && c.key !== 'ext-1')), sl);
+      type.inline = true;
+    } else {
+      const defined = profile ? extensionShapeOf?.(profile.split('|')[0]!) : undefined;
+      if (profile && !defined) notes.push(`extension ${profile} (slice ${sl.sliceName}) is not loaded: only its cardinality is checked`);
+      type.shape = () => defined ?? typeShape('Extension', typeOf);
+    }
+    return { name: sl.sliceName ?? url, url, min: sl.min ?? 0, max: parseMax(sl.max), type };
+  };
+
   const rootEl = elements[0]!;
   const rootConstraints = compileConstraints(rootEl.path, (rootEl.constraint ?? []).filter((c) => c.key !== 'ele-1'));
-  return { root: shapeAt(rootEl.path, rootConstraints) };
+  const root = shapeAt(rootEl.path, rootConstraints);
+  // Force the rules of the whole tree so every slice is seen before reporting the unhandled ones.
+  const seen = new Set<Shape>();
+  const visit = (sh: Shape): void => {
+    if (seen.has(sh)) return;
+    seen.add(sh);
+    for (const r of sh.rules) {
+      for (const t of r.variants.values()) if (t.inline) visit(t.shape!());
+      for (const sl of r.slices ?? []) if (sl.type.inline) visit(sl.type.shape!());
+    }
+  };
+  visit(root);
+  for (const list of slicesByOwner.values()) {
+    for (const sl of list) if (!handledSlices.has(sl)) notes.push(`slice ${sl.id ?? sl.path} (only extension slicing by url is checked)`);
+  }
+  return { root };
 }
 
-export function compileStructure(sd: StructureDefinition, snapshot: ElementDefinition[], typeOf: TypeOfProfile, notes: string[]): CompiledStructure {
-  const { root } = buildShapes(snapshot, typeOf, notes);
+export function compileStructure(sd: StructureDefinition, snapshot: ElementDefinition[], typeOf: TypeOfProfile, notes: string[], extensionShapeOf?: ExtensionShapeOf): CompiledStructure {
+  const { root } = buildShapes(snapshot, typeOf, notes, extensionShapeOf);
   return { url: sd.url, id: sd.id ?? sd.name, type: sd.type, shape: root, notes };
 }

@@ -25,6 +25,8 @@ export interface Registry {
   profiles: Map<string, StructureDefinition>;
   /** id -> canonical URL */
   ids: Map<string, string>;
+  /** Extension definitions (dropped in beside the profiles that slice by them). */
+  extensions: Map<string, StructureDefinition>;
   /** resourceType -> our default profile URL (not Bundle: the claim Bundle is only on request). */
   defaults: Map<string, string>;
   compiled: Map<string, CompiledStructure>;
@@ -68,6 +70,7 @@ export function createRegistry(extraProfileDir?: string): Registry {
   const reg: Registry = {
     profiles: new Map(),
     ids: new Map(),
+    extensions: new Map(),
     defaults: new Map(),
     compiled: new Map(),
     loadIssues: [],
@@ -86,7 +89,12 @@ export function createRegistry(extraProfileDir?: string): Registry {
           reg.loadIssues.push(issue('FHIR_PROFILE_INVALID', `${file}: a StructureDefinition needs url, type and a snapshot or differential.`));
           continue;
         }
-        if (d.kind !== 'resource' && d.kind !== undefined) continue; // datatype/extension profiles: not validated on their own
+        if (d.type === 'Extension' && d.derivation === 'constraint') {
+          // Extension definitions: used for extension slices that name them, by URL.
+          reg.extensions.set(d.url, d);
+          continue;
+        }
+        if (d.kind !== 'resource' && d.kind !== undefined) continue; // datatype profiles: not validated on their own
         reg.profiles.set(d.url, d);
         if (d.id) reg.ids.set(d.id, d.url);
         if (ours && d.type !== 'Bundle' && d.url.startsWith(FRONTDESK_BASE)) reg.defaults.set(d.type, d.url);
@@ -134,13 +142,13 @@ export function resolveProfile(reg: Registry, nameOrUrl: string): string | undef
 export function compiledFor(reg: Registry, url: string, depth = 0): CompiledStructure | undefined {
   const hit = reg.compiled.get(url);
   if (hit) return hit;
-  const sd = reg.profiles.get(url) ?? baseDefinitions().byUrl.get(url);
+  const sd = reg.profiles.get(url) ?? reg.extensions.get(url) ?? baseDefinitions().byUrl.get(url);
   if (!sd) return undefined;
   const notes: string[] = [];
   let snapshot = sd.snapshot?.element;
   if (!snapshot?.length) {
     const baseUrl = sd.baseDefinition ? stripVersion(sd.baseDefinition) : undefined;
-    const parent = baseUrl && depth < 10 ? (reg.profiles.get(baseUrl) ?? baseDefinitions().byUrl.get(baseUrl)) : undefined;
+    const parent = baseUrl && depth < 10 ? (reg.profiles.get(baseUrl) ?? reg.extensions.get(baseUrl) ?? baseDefinitions().byUrl.get(baseUrl)) : undefined;
     if (!parent) {
       reg.loadIssues.push(issue('FHIR_PROFILE_INVALID', `${url}: base definition ${sd.baseDefinition ?? '(none)'} is not loaded.`));
       return undefined;
@@ -157,7 +165,7 @@ export function compiledFor(reg: Registry, url: string, depth = 0): CompiledStru
     snapshots.set(url, snapshot);
   }
   try {
-    const c = compileStructure(sd, snapshot, (u) => typeOfProfile(reg, u), notes);
+    const c = compileStructure(sd, snapshot, (u) => typeOfProfile(reg, u), notes, (u) => (reg.extensions.has(u) ? compiledFor(reg, u, depth + 1)?.shape : undefined));
     reg.compiled.set(url, c);
     return c;
   } catch (e) {

@@ -83,6 +83,10 @@ function walkObject(obj: Json, shape: Shape, path: string, ctx: WalkContext, isR
         ctx.issues.push(issue('FHIR_CARDINALITY', `${key} has ${v.length} items; at most ${rule.max} allowed.`, where));
       }
       const ext = obj[`_${key}`];
+      if (rule.slices) {
+        walkExtensionSlices(v, rule, type, where, ctx);
+        continue;
+      }
       for (let i = 0; i < v.length; i++) {
         const item = v[i];
         if (item === null && type.primitive) {
@@ -106,6 +110,7 @@ function walkObject(obj: Json, shape: Shape, path: string, ctx: WalkContext, isR
       walkValue(v, rule, type, where, ctx);
     }
   }
+  if (shape.sliceMins) checkAbsentSlices(obj, shape, path, ctx);
   for (const rule of shape.required) {
     let present = false;
     for (const key of rule.variants.keys()) {
@@ -124,6 +129,34 @@ function walkObject(obj: Json, shape: Shape, path: string, ctx: WalkContext, isR
     }
   }
   if (shape.constraints.length) evaluateConstraints(shape.constraints, obj, path, ctx);
+}
+
+/** Extensions of a sliced element: each checked against its slice (by url), then slice counts. */
+function walkExtensionSlices(items: unknown[], rule: ElementRule, type: TypeRef, where: string, ctx: WalkContext): void {
+  const slices = rule.slices!;
+  const counts = new Array<number>(slices.length).fill(0);
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i];
+    const url = isObject(item) ? item.url : undefined;
+    const k = typeof url === 'string' ? slices.findIndex((s) => s.url === url) : -1;
+    if (k >= 0) counts[k]!++;
+    walkValue(item, rule, k >= 0 ? slices[k]!.type : type, `${where}[${i}]`, ctx);
+  }
+  slices.forEach((s, k) => {
+    if (counts[k]! < s.min) ctx.issues.push(issue('FHIR_REQUIRED', `Slice ${s.name}: at least ${s.min} extension(s) with url ${s.url} required; found ${counts[k]}.`, where));
+    if (counts[k]! > s.max) ctx.issues.push(issue('FHIR_CARDINALITY', `Slice ${s.name}: at most ${s.max} extension(s) with url ${s.url} allowed; found ${counts[k]}.`, where));
+  });
+}
+
+/** Required slices of an extension element that is absent altogether. */
+function checkAbsentSlices(obj: Json, shape: Shape, path: string, ctx: WalkContext): void {
+  for (const rule of shape.sliceMins!) {
+    const key = rule.name;
+    if (obj[key] !== undefined) continue; // present: counted by walkExtensionSlices
+    for (const s of rule.slices!) {
+      if (s.min > 0) ctx.issues.push(issue('FHIR_REQUIRED', `Slice ${s.name}: at least ${s.min} extension(s) with url ${s.url} required; found 0.`, `${path}.${key}`));
+    }
+  }
 }
 
 function walkPrimitiveExtension(obj: Json, key: string, v: unknown, shape: Shape, path: string, ctx: WalkContext): void {
