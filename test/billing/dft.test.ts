@@ -1,6 +1,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
+import fc from 'fast-check';
 import type { Claim } from 'fhir/r4.js';
 import { parseHl7, type Hl7Message } from '../../src/hl7/message.js';
 import { dftToClaim } from '../../src/flows/dft/flow.js';
@@ -161,5 +162,26 @@ describe('billing: DFT^P03 -> billing encounter -> claim Bundle', () => {
       }
     }
     console.log(`    DFT corpus: ${files.length} files, ${tally.converted} converted, ${tally.rejected} rejected\n${lines.join('\n')}`);
+  });
+});
+
+describe('billing: DFT^P03 robustness', () => {
+  it('random field damage never throws; every error names an HL7 location (300 runs)', () => {
+    const segs = ['EVN', 'PID', 'PV1', 'FT1', 'DG1', 'PR1', 'IN1'];
+    const junk = fc.oneof(fc.constant(''), fc.constant('""'), fc.string({ maxLength: 12 }).map((s) => s.replace(/[|\r\n\\]/g, '')),
+      fc.constantFrom('-1&USD', 'abc', '99999999', 'Z99.99999', '20261340', '^^^', '&&', 'ZZ', '1.2.3'));
+    fc.assert(fc.property(fc.array(fc.tuple(fc.constantFrom(...segs), fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1, max: 40 }), junk), { minLength: 1, maxLength: 6 }), (damage) => {
+      let t = text();
+      for (const [seg, k, n, v] of damage) t = setField(t, seg, k, n, v);
+      const parsed = parseHl7(t);
+      if (!parsed.value) return;
+      const r = dftToClaim(parsed.value, CTX);
+      for (const i of errorsOf(r.issues)) {
+        expect(errorCodeOf(i), i.diagnostics).to.not.equal('INTERNAL');
+        if (errorCodeOf(i) === 'OFFICE_SCHEMA' || errorCodeOf(i)?.startsWith('FHIR_')) continue;
+        expect(i.expression?.[0], i.diagnostics).to.match(/^(MSH|EVN|PID|PV1|FT1|DG1|PR1|IN1)(\[\d+\])?(\.\d+)*$/);
+      }
+      if (r.value) expect(hasErrors(r.issues)).to.equal(false);
+    }), { numRuns: 300 });
   });
 });
