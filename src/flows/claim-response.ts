@@ -6,7 +6,8 @@
  * clearinghouse answers. Never throws.
  */
 import type { ClaimResponse, CodeableConcept, Money } from 'fhir/r4.js';
-import { issue, type Issue, type Result } from '../domain/issues.js';
+import { issue, prefixIssues, type Issue, type Result } from '../domain/issues.js';
+import { validateOfficeRecord } from '../validation/index.js';
 import { cents } from '../billing/encounter.js';
 import { ENCOUNTER_ID_SYSTEM } from '../adapters/claim.js';
 
@@ -127,5 +128,7 @@ export function claimResponseToBillingStatus(cr: ClaimResponse): Result<BillingS
     reasons: claimReasons,
     lines,
   };
+  // The record is checked against its own schema before anyone stores it.
+  issues.push(...prefixIssues(validateOfficeRecord(out), 'office'));
   return { value: out, issues };
 }

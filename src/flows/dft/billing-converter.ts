@@ -71,7 +71,6 @@ function fromClaimResponse(cr: ClaimResponse, to: Target): Out {
   if (to === 'fhir') return finish(cr, issues);
   const s = claimResponseToBillingStatus(cr);
   issues.push(...s.issues);
-  if (s.value) issues.push(...prefixIssues(validateOfficeRecord(s.value), 'office'));
   return finish(s.value as unknown as Record<string, unknown>, issues);
 }
 
