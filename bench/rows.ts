@@ -204,3 +204,31 @@ export function runtimeRows(results: ItemResult[]): Row[] {
 export function buildRows(results: ItemResult[]): Row[] {
   return [...hl7Rows(results), ...fhirRows(results), ...endToEndRows(results), ...runtimeRows(results)];
 }
+
+/** The issue's targets, read against this run's figures (goals, never test assertions). */
+export function targetLines(results: ItemResult[], rows: Row[]): string[] {
+  const out: string[] = [];
+  const say = (goal: string, met: boolean | undefined, detail: string) =>
+    out.push(`- ${met === undefined ? 'not measured' : met ? 'met' : 'NOT met'}: ${goal} (${detail})`);
+  const parseRows = rows.filter((r) => r.section.startsWith('HL7v2 parse') && r.item.startsWith('parse + read'));
+  const minParse = parseRows.map((r) => r.ratio).filter((x): x is number => x !== undefined);
+  const checks = rows.find((r) => r.section === 'HL7v2 correctness checks');
+  const allChecks = checks !== undefined && checks.frontdesk === CHECKS.length;
+  say('HL7v2 parse >= 2x the fastest peer with every correctness check passed',
+    minParse.length ? Math.min(...minParse) >= 2 && allChecks : undefined,
+    `parse + read: ${minParse.map((x) => `${x.toFixed(1)}x`).join(', ')} across the inputs; checks ${checks?.frontdeskText ?? '?'}`);
+  const fd = byId(results, 'fhir:Frontdesk')?.value as FhirFigures | undefined;
+  const mp = byId(results, 'fhir:@medplum/core')?.value as FhirFigures | undefined;
+  say('FHIR validation catches every invalid case at >= 20x @medplum/core validateResource',
+    fd && mp ? fd.caught === fd.invalid && fd.mixPerSecond / mp.mixPerSecond >= 20 && fd.validPerSecond / mp.validPerSecond >= 20 : undefined,
+    fd && mp ? `${fd.caught}/${fd.invalid} caught; ${(fd.validPerSecond / mp.validPerSecond).toFixed(1)}x on valid, ${(fd.mixPerSecond / mp.mixPerSecond).toFixed(1)}x on the mix` : 'missing');
+  const adt = member(results, 'e2e-hl7:small', 'adt')?.value as E2eFigures | undefined;
+  say('end to end >= 10,000 ADT msg/s on one core', adt ? adt.perSecond >= 10_000 && adt.ackCode === 'AA' : undefined,
+    adt ? `${fmt(adt.perSecond)} msg/s per CPU-second, ${adt.ackCode}` : 'missing');
+  const m = byId(results, 'mllp')?.value as MllpFigures | undefined;
+  say('MLLP >= 5,000 msg/s over 8 connections with fsync\'d commits', m ? m.eight.perSecond >= 5000 : undefined,
+    m ? `${fmt(m.eight.perSecond)} msg/s wall-clock, ${m.synchronous}` : 'missing');
+  const s = byId(results, 'startup')?.value as StartupFigures | undefined;
+  say('start-up < 1 s', s ? s.medianMs < 1000 : undefined, s ? `${fmt(s.medianMs)} ms including tsx compiling TypeScript at start` : 'missing');
+  return out;
+}

@@ -14,7 +14,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fmt } from './harness.js';
 import { ITEMS, type ItemResult } from './items.js';
-import { buildRows, type Row } from './rows.js';
+import { buildRows, targetLines, type Row } from './rows.js';
 import { NotMeasured } from './items-runtime.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -94,7 +94,7 @@ async function main(): Promise<void> {
     console.log(`  ${item.id.padEnd(34)} ${r.error ? r.error : `${fmt(r.seconds ?? 0)} s, peak RSS ${fmt(r.maxRssMB ?? 0)} MB`}`);
   }
   const rows = buildRows(results);
-  const md = table(rows);
+  const md = `${table(rows)}\n\nTargets (goals read against this run, not assertions):\n${targetLines(results, rows).join('\n')}`;
   console.log('\n' + md + '\n');
   const seconds = (Date.now() - started) / 1000;
   console.log(`total ${fmt(seconds)} s`);

@@ -16,14 +16,18 @@ export type RepetitionValue = Leaf | ComponentValue[];
 export type FieldValue = RepetitionValue | { repeat: RepetitionValue[] };
 
 /**
- * Fields up to this length are read with one forward scan that stops at the end of the wanted
- * leaf (no split arrays: most fields are short and most reads want an early component). Longer
- * fields (a base64 document) are split with native indexOf/split, which is faster per byte.
+ * A read scans the field forward and stops at the end of the wanted leaf (no split arrays: most
+ * fields are short and most reads want an early component). When the answer is not settled
+ * within this many characters (a base64 document in OBX-5.5), the field is split with native
+ * indexOf/split instead, which is faster per byte.
  */
 const SCAN_LIMIT = 2048;
 
-/** The raw text of repetition r, component c, subcomponent s (1-based) of a field; '' when absent. */
-function scanLeaf(f: string, d: Delimiters, c: number, s: number, r: number): string {
+/**
+ * The raw text of repetition r, component c, subcomponent s (1-based) of a field; '' when
+ * absent; undefined when the scan reached `limit` characters without settling it.
+ */
+function scanLeaf(f: string, d: Delimiters, c: number, s: number, r: number, limit: number): string | undefined {
   const R = d.repetition.charCodeAt(0);
   const C = d.component.charCodeAt(0);
   const S = d.subcomponent.charCodeAt(0);
@@ -31,7 +35,8 @@ function scanLeaf(f: string, d: Delimiters, c: number, s: number, r: number): st
   let comp = 1;
   let sub = 1;
   let start = 0;
-  for (let i = 0; i < f.length; i++) {
+  const end = f.length < limit ? f.length : limit;
+  for (let i = 0; i < end; i++) {
     const ch = f.charCodeAt(i);
     if (ch !== R && ch !== C && ch !== S) continue;
     if (rep === r && comp === c && sub === s) return f.slice(start, i);
@@ -48,6 +53,7 @@ function scanLeaf(f: string, d: Delimiters, c: number, s: number, r: number): st
     if (rep > r || (rep === r && (comp > c || (comp === c && sub > s)))) return '';
     start = i + 1;
   }
+  if (end < f.length) return undefined;
   return rep === r && comp === c && sub === s ? f.slice(start) : '';
 }
 
@@ -88,7 +94,8 @@ export class Hl7Segment {
     if (f === undefined || f === '') return '';
     if (this.isMshHeader(n)) return c === 1 && s === 1 && r === 1 ? f : '';
     const d = this.delimiters;
-    if (f.length <= SCAN_LIMIT) return unescapeHl7(scanLeaf(f, d, c, s, r), d);
+    const scanned = scanLeaf(f, d, c, s, r, SCAN_LIMIT);
+    if (scanned !== undefined) return unescapeHl7(scanned, d);
     const rep = r === 1 && f.indexOf(d.repetition) < 0 ? f : f.split(d.repetition)[r - 1];
     if (rep === undefined) return '';
     const comp = c === 1 && rep.indexOf(d.component) < 0 ? rep : rep.split(d.component)[c - 1];
