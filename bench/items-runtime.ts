@@ -155,6 +155,8 @@ export interface MllpFigures {
   eight: { perSecond: number; messages: number; acks: Record<string, number> };
   latency: { rate: number; p50: number; p99: number; max: number; messages: number };
   synchronous: string;
+  /** Peak RSS of the gateway process (the load generator's is the item's). */
+  gatewayRssMB: number | undefined;
 }
 
 function ackCode(ack: string): string {
@@ -162,13 +164,15 @@ function ackCode(ack: string): string {
   return msa?.split('|')[1] ?? '?';
 }
 
-/** The gateway's MLLP listener and SQLite store (WAL, synchronous=FULL) in this process, on port 0. */
+/**
+ * The gateway's MLLP listener and SQLite store (WAL, synchronous=FULL) on port 0, started in a
+ * process of its own (bench/mllp-gateway.ts); this process is the load generator.
+ */
 export async function runMllp(): Promise<MllpFigures> {
-  const { checkConfig } = await need('config', () => import('../src/config.js'));
-  const { startGateway } = await need('gateway (src/runtime/gateway.ts)', () => import('../src/runtime/gateway.js'));
-  const { silentLogger } = await import('../src/logging.js');
+  await need('gateway (src/runtime/gateway.ts)', () => import('../src/runtime/gateway.js'));
   const dir = mkdtempSync(path.join(tmpdir(), 'frontdesk-bench-'));
-  const cfg = checkConfig({
+  const configFile = path.join(dir, 'gateway.json');
+  writeFileSync(configFile, JSON.stringify({
     practice: { name: 'Bench practice', timezone: TIMEZONE },
     store: { path: path.join(dir, 'bench.db') },
     log: { level: 'silent' },
@@ -176,12 +180,33 @@ export async function runMllp(): Promise<MllpFigures> {
     http: { host: '127.0.0.1', port: 0, bodyLimitBytes: 1 << 20, auth: { keys: [] } },
     processing: { maxAttempts: 3 },
     channels: [{ name: 'registration', source: { mllp: { port: 0 } }, messageTypes: ['ADT^*'], destinations: [] }],
-  }, dir, {});
-  if (!cfg.value) throw new NotMeasured(`bench config rejected: ${cfg.issues.map((i) => i.diagnostics).join('; ')}`);
-  const gw = await startGateway(cfg.value, { log: silentLogger, noHttp: true });
-  const sync = (gw.db.pragma('synchronous', { simple: true }) as number) === 2 ? 'synchronous=FULL' : `synchronous=${String(gw.db.pragma('synchronous', { simple: true }))}`;
+  }));
+  const child = spawn(process.execPath, ['--import', 'tsx', path.resolve('bench/mllp-gateway.ts'), configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+  const started = await new Promise<{ port: number; sync: string }>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`gateway did not start in 60 s: ${err.slice(-300)}`)), 60_000);
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /PORT (\d+) SYNC (\d+)/.exec(out);
+      if (m) { clearTimeout(timer); resolve({ port: Number(m[1]), sync: m[2]! }); }
+    });
+    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`gateway exited ${code}: ${err.slice(-300)}`)); });
+  });
+  const sync = started.sync === '2' ? 'synchronous=FULL' : `synchronous=${started.sync}`;
+  const gw = {
+    async close(): Promise<number | undefined> {
+      const exited = new Promise<void>((r) => child.once('exit', () => r()));
+      child.kill('SIGTERM');
+      await exited;
+      const m = /RSS ([\d.]+)/.exec(out);
+      return m ? Number(m[1]) : undefined;
+    },
+  };
+  let gatewayRssMB: number | undefined;
   try {
-    const port = gw.mllp[0]!.address().port;
+    const port = started.port;
     const template = inputById('adt').text();
     let seq = 0;
     // A distinct MSH-10 per message: the store deduplicates by control id.
@@ -230,9 +255,12 @@ export async function runMllp(): Promise<MllpFigures> {
     clients.forEach((c) => c.close());
     lat.sort((a, b) => a - b);
     const pct = (p: number) => lat[Math.min(lat.length - 1, Math.floor((p / 100) * lat.length))]!;
-    return { one, eight, latency: { rate, p50: median(lat), p99: pct(99), max: lat[lat.length - 1]!, messages: lat.length }, synchronous: sync };
+    gatewayRssMB = await gw.close();
+    return {
+      one, eight, latency: { rate, p50: median(lat), p99: pct(99), max: lat[lat.length - 1]!, messages: lat.length }, synchronous: sync, gatewayRssMB,
+    };
   } finally {
-    await gw.close();
+    if (gatewayRssMB === undefined) await gw.close();
     rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -175,7 +175,7 @@ export function endToEndRows(results: ItemResult[]): Row[] {
 }
 
 export function runtimeRows(results: ItemResult[]): Row[] {
-  const S = 'Runtime: MLLP store-then-ACK (gateway listener, SQLite WAL) and start-up (Frontdesk only)';
+  const S = 'Runtime: MLLP store-then-ACK (the gateway in its own process: listener, SQLite WAL) and start-up (Frontdesk only)';
   const rows: Row[] = [];
   const m = byId(results, 'mllp');
   if (m) {
@@ -185,7 +185,7 @@ export function runtimeRows(results: ItemResult[]): Row[] {
     rows.push(makeRow(S, `ADT^A04 over 8 connections${v ? ` (${acks(v.eight.acks)})` : ''}`, 'msg/s', 'higher', pick<MllpFigures>(m, (x) => x.eight.perSecond), []));
     rows.push(makeRow(S, 'ACK latency p50 at a steady 100 msg/s (4 connections)', 'ms', 'lower', pick<MllpFigures>(m, (x) => x.latency.p50), []));
     rows.push(makeRow(S, 'ACK latency p99 at a steady 100 msg/s (4 connections)', 'ms', 'lower', pick<MllpFigures>(m, (x) => x.latency.p99), []));
-    rows.push(makeRow(S, 'peak RSS, MLLP run (gateway and load generator in one process)', 'MB', 'lower', m.error ? m.error : m.maxRssMB, []));
+    rows.push(makeRow(S, 'peak RSS of the gateway process during the MLLP runs', 'MB', 'lower', pick<MllpFigures>(m, (x) => x.gatewayRssMB ?? 'not reported'), []));
   }
   const disk = byId(results, 'disk');
   if (disk) {

@@ -1,0 +1,24 @@
+/**
+ * The gateway under MLLP load, in a process of its own (so the load generator does not share its
+ * CPU and its peak RSS is its own): starts it from a config file, prints `PORT <n>`, and on
+ * SIGTERM closes it and prints `RSS <peak MB>`.
+ *   node --import tsx bench/mllp-gateway.ts <config.json>
+ */
+import { loadConfig } from '../src/config.js';
+import { startGateway } from '../src/runtime/gateway.js';
+import { silentLogger } from '../src/logging.js';
+
+const cfg = loadConfig(process.argv[2], {});
+if (!cfg.value) {
+  process.stderr.write(`bench config rejected: ${cfg.issues.map((i) => i.diagnostics).join('; ')}\n`);
+  process.exit(2);
+}
+const gw = await startGateway(cfg.value, { log: silentLogger, noHttp: true });
+const sync = gw.db.pragma('synchronous', { simple: true });
+process.stdout.write(`PORT ${gw.mllp[0]!.address().port} SYNC ${String(sync)}\n`);
+process.on('SIGTERM', () => {
+  void gw.close().then(() => {
+    process.stdout.write(`RSS ${process.resourceUsage().maxRSS / 1024}\n`);
+    process.exit(0);
+  });
+});
