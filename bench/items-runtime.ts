@@ -303,7 +303,14 @@ export async function runDisk(): Promise<DiskFigures> {
 
 // ---------------------------------------------------------------- start-up
 
-export interface StartupFigures { medianMs: number; runs: number[]; command: string }
+export interface StartupFigures {
+  medianMs: number;
+  runs: number[];
+  command: string;
+  /** From process start to the gateway's modules loaded (tsx compiling included), and startGateway() itself; medians. */
+  loadMs?: number;
+  startMs?: number;
+}
 
 /**
  * Time from spawning `node --import tsx src/main.ts` (what `npm start` runs) to its "HTTP
@@ -322,14 +329,37 @@ export async function runStartup(): Promise<StartupFigures> {
       http: { host: '127.0.0.1', port: 0, auth: { keys: [] } }, channels,
     }));
     const n = process.env.BENCH_QUICK === '1' ? 1 : 3;
+    const load: number[] = [];
+    const start: number[] = [];
     for (let i = 0; i < n; i++) {
       rmSync(path.join(dir, 'start.db'), { force: true });
       runs.push(await startOnce(config));
+      rmSync(path.join(dir, 'start.db'), { force: true });
+      const split = await probeOnce(config);
+      if (split) { load.push(split[0]); start.push(split[1]); }
     }
+    return {
+      medianMs: median(runs), runs, command: 'node --import tsx src/main.ts --config <tmp>',
+      ...(load.length ? { loadMs: median(load), startMs: median(start) } : {}),
+    };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  return { medianMs: median(runs), runs, command: 'node --import tsx src/main.ts --config <tmp>' };
+}
+
+/** bench/startup-probe.ts: [module load ms since process start, startGateway ms], or undefined. */
+function probeOnce(config: string): Promise<[number, number] | undefined> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'bench/startup-probe.ts', config], { stdio: ['ignore', 'pipe', 'ignore'] });
+    let out = '';
+    const timer = setTimeout(() => { child.kill('SIGKILL'); resolve(undefined); }, 30_000);
+    child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+    child.once('exit', () => {
+      clearTimeout(timer);
+      const m = /STARTUP ([\d.]+) ([\d.]+)/.exec(out);
+      resolve(m ? [Number(m[1]), Number(m[2])] : undefined);
+    });
+  });
 }
 
 function startOnce(config: string): Promise<number> {
