@@ -59,6 +59,23 @@ function toNode(name: string, g: DictGroup): Node {
   return node;
 }
 
+/**
+ * From v2.7 the standard uses PRT (participation) where earlier versions used ROL, and senders do
+ * (the public corpus has PRT in 2.8 DFT_P03); the dictionary's 2.7+ structures still list only ROL
+ * in many places. Allow an optional repeating PRT wherever ROL is allowed, next to it.
+ */
+function allowPrtBesideRol(n: Node): void {
+  if (!n.children) return;
+  const kids: Node[] = [];
+  n.children.forEach((c, i) => {
+    allowPrtBesideRol(c);
+    kids.push(c);
+    const next = n.children![i + 1];
+    if (c.name === 'ROL' && next?.name !== 'PRT' && n.children![i - 1]?.name !== 'PRT') kids.push({ name: 'PRT', min: 0, max: null });
+  });
+  n.children = kids;
+}
+
 function structuresNeeded(names: string[]): string[] {
   const out = new Set<string>();
   for (const [code, evs] of Object.entries(events.supportedEvents)) for (const e of evs) out.add(`${code}_${e}`);
@@ -78,6 +95,7 @@ for (const version of events.versions) {
   const structures: Record<string, Node> = {};
   for (const s of structuresNeeded(Object.keys(dict.messages))) {
     const root = toNode(s, { idx: 0, min: 1, max: 1, segments: dict.messages[s]!.segments as Record<string, DictGroup> });
+    if (Number(version.split('.')[1]) >= 7) allowPrtBesideRol(root);
     structures[s] = root;
   }
   const segNames = new Set<string>(['MSH', 'MSA', 'ERR', 'EVN', 'PID', 'NTE']);
