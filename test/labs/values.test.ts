@@ -22,6 +22,16 @@ describe('labs: OBX-5 by OBX-2 (table 0125)', () => {
     expect(value('NM|X^x^LN||-0.5').value.member).to.deep.equal({ valueQuantity: { value: -0.5 } });
   });
 
+  it('NM sent as a comparison ("<0.5") is read as SN with a warning; other text is an error', () => {
+    const lt = value('NM|X^x^LN||<0.5|mg/dL');
+    expect(lt.value.member).to.deep.equal({ valueQuantity: { value: 0.5, comparator: '<', unit: 'mg/dL', system: 'http://unitsofmeasure.org', code: 'mg/dL' } });
+    expect(lt.issues.map((i) => [errorCodeOf(i), i.severity, i.expression?.[0]])).to.deep.equal([['HL7_DATATYPE', 'warning', 'OBX.5']]);
+    expect(value('NM|X^x^LN||>= 100').value.member).to.deep.equal({ valueQuantity: { value: 100, comparator: '>=' } });
+    const text = value('NM|X^x^LN||high');
+    expect(text.value.member).to.equal(undefined);
+    expect(text.issues.map((i) => [errorCodeOf(i), i.severity])).to.deep.equal([['HL7_DATATYPE', 'error']]);
+  });
+
   it('SN -> Quantity with comparator, Range, Ratio, or an ordinal string', () => {
     expect(value('SN|X^x^LN||>^200|mg/dL').value.member).to.deep.equal({ valueQuantity: { value: 200, comparator: '>', unit: 'mg/dL', system: 'http://unitsofmeasure.org', code: 'mg/dL' } });
     expect(value('SN|X^x^LN||^182').value.member).to.deep.equal({ valueQuantity: { value: 182 } });

@@ -23,6 +23,9 @@ export interface ObxValue {
 
 type Rep = string[][];
 
+/** "<0.5", ">= 100": a comparator and a number. */
+const COMPARED = /^(<=|>=|<|>)\s*([+-]?(?:\d+\.?\d*|\.\d+))$/;
+
 const isEmptyRep = (rep: Rep): boolean => rep.every((c) => c.every((s) => s === ''));
 /** A repetition as the text it was sent as (components and subcomponents re-joined). */
 const repText = (rep: Rep, d: Hl7Message['delimiters']): string => rep.map((c) => c.join(d.subcomponent)).join(d.component).replace(new RegExp(`\\${d.component}+$`), '');
@@ -71,8 +74,18 @@ export function obxValue(msg: Hl7Message, obx: Hl7Segment, timezone: string): { 
     case 'Quantity': {
       extra('number');
       const r = DATATYPES.NM!.toFhir(first, tctx);
+      if (r.value === undefined) {
+        // Labs often send "<0.5" or ">100" as NM where SN is due: unambiguous, so kept as a
+        // Quantity with its comparator, and the sender told (a warning, not an error).
+        const cmp = COMPARED.exec(first[0]?.[0]?.trim() ?? '');
+        if (cmp) {
+          issues.push(issue('HL7_DATATYPE', `${at5} "${first[0]![0]!.trim()}" is a comparison, not a number (NM); read as SN.`, at5, 'warning'));
+          return { value: { member: { valueQuantity: { value: Number(cmp[2]), comparator: cmp[1] as Quantity['comparator'], ...unitOf(obx) } } }, issues };
+        }
+        issues.push(...r.issues);
+        return { value: {}, issues };
+      }
       issues.push(...r.issues);
-      if (r.value === undefined) return { value: {}, issues };
       return { value: { member: { valueQuantity: { value: r.value as number, ...unitOf(obx) } } }, issues };
     }
     case 'SN': {
