@@ -10,7 +10,9 @@ import type { Gateway } from '../../src/runtime/gateway.js';
 import { getMessage, listMessages } from '../../src/store/messages.js';
 import { countResources, getResource, officeRecordsOf } from '../../src/store/resources.js';
 import { MllpClient, errSegments, msa, startTest, tempDir } from '../runtime/helpers.js';
-import { convert, example, observations } from './helpers.js';
+import type { DiagnosticReport } from 'fhir/r4.js';
+import { oruWithPdf } from '../../examples/hl7v2/labs/generate.js';
+import { convert, example, observations, reports } from './helpers.js';
 
 /** Original acknowledgment mode (MSH-15/16 empty): one application ACK per message. */
 const original = (text: string) => text.replace(/^(MSH(?:\|[^|\r]*){13})\|AL\|NE/, '$1||');
@@ -24,6 +26,8 @@ describe('labs: ORU^R01 through the gateway (MLLP, store, ACK)', function () {
   before(async () => {
     tmp = tempDir();
     gw = await startTest(join(tmp.dir, 'fd.db'), {
+      // The gateway's default frame limit (16 MB), so a report with an embedded PDF fits.
+      mllp: { host: '127.0.0.1', maxFrameBytes: 16 * 1024 * 1024, frameTimeoutMs: 30_000, idleTimeoutMs: 60_000 },
       channels: [{ name: 'labs', source: { mllp: { port: 0 } }, validation: 'lenient', destinations: [] }],
     }, { noHttp: true });
     client = await MllpClient.connect(gw.mllp[0]!.address().port);
@@ -84,5 +88,14 @@ describe('labs: ORU^R01 through the gateway (MLLP, store, ACK)', function () {
     expect(r.code).to.be.oneOf(['AE', 'AR']);
     const errs = errSegments(r.ack);
     expect(errs.some((e) => e.split('|')[2]?.startsWith('OBX^2^5'))).to.equal(true, errs.join('\n'));
+  });
+
+  it('a 5 MB PDF report arrives over MLLP and is stored whole', async () => {
+    const text = original(oruWithPdf(5 * 1024 * 1024));
+    const r = await send(text);
+    expect(r.code).to.equal('AA', r.ack);
+    const id = reports(convert(text).bundle)[0]!.id!;
+    const dr = getResource(gw.db, 'DiagnosticReport', id)!.resource as DiagnosticReport;
+    expect(dr.presentedForm?.[0]?.data?.length).to.be.greaterThan(5 * 1024 * 1024);
   });
 });
