@@ -56,6 +56,7 @@ export interface Answer {
   body?: unknown;
   /** Answered from the store (an exact resend), not processed again. */
   resend: boolean;
+  channel?: string | undefined;
 }
 
 export type Reception =
@@ -98,6 +99,7 @@ export class Pipeline {
   private readonly inFlight = new Map<number, Promise<Answer>>();
   private ackSent: number[] = [];
   private ackTimer: NodeJS.Timeout | undefined;
+  private flushScheduled = false;
   private readonly channels: Map<string, ChannelConfig>;
 
   constructor(
@@ -120,7 +122,7 @@ export class Pipeline {
     try {
       stored = await new Promise<Stored>((resolve, reject) => {
         this.storeQueue.push({ inbound, resolve, reject });
-        if (this.storeQueue.length === 1) setImmediate(() => this.flushStore());
+        this.schedule();
       });
     } catch (e) {
       this.metrics.inc('store_failures', inbound.channel.name);
@@ -147,7 +149,7 @@ export class Pipeline {
     if (running) return running;
     const p = new Promise<Answer>((resolve, reject) => {
       this.processQueue.push({ id, resolve, reject });
-      if (this.processQueue.length === 1) setImmediate(() => this.flushProcess());
+      this.schedule();
     });
     this.inFlight.set(id, p);
     const clear = () => this.inFlight.delete(id);
@@ -189,17 +191,65 @@ export class Pipeline {
     return a;
   }
 
-  private flushStore(): void {
-    const jobs = this.storeQueue;
+  private schedule(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => {
+      this.flushScheduled = false;
+      this.flush();
+    });
+  }
+
+  /**
+   * One transaction, so one fsync, for everything queued during this event-loop turn: the raw
+   * messages that just arrived (each in a savepoint) and the processing of messages committed
+   * earlier (each in a savepoint). Nothing is resolved before the COMMIT returns; if the COMMIT
+   * fails, every job fails and the edges acknowledge nothing.
+   */
+  private flush(): void {
+    const stores = this.storeQueue;
+    const procs = this.processQueue;
     this.storeQueue = [];
-    let results: Stored[];
+    this.processQueue = [];
+    const stored: Array<Stored | Error> = [];
+    const answers: Answer[] = [];
     try {
-      results = this.db.transaction(() => jobs.map((j) => this.storeOne(j.inbound)))();
+      this.db.transaction(() => {
+        for (const j of stores) {
+          try {
+            stored.push(this.db.transaction(() => this.storeOne(j.inbound))());
+          } catch (e) {
+            stored.push(e as Error);
+          }
+        }
+        for (const j of procs) {
+          try {
+            answers.push(this.db.transaction(() => this.processOne(j.id))());
+          } catch (e) {
+            // The savepoint is rolled back; record the failure (the message stays stored).
+            answers.push(this.failure(j.id, e as Error));
+          }
+        }
+      })();
     } catch (e) {
-      for (const j of jobs) j.reject(e as Error);
+      // The commit failed: nothing of this turn is durable. New messages get no ACK (the sender
+      // retries); messages being processed stay 'received' (recovery and resends process them).
+      this.log.error({ err: (e as Error).message, stores: stores.length, processing: procs.map((j) => j.id) }, 'commit failed');
+      for (const j of stores) j.reject(e as Error);
+      for (const j of procs) j.reject(e as Error);
       return;
     }
-    jobs.forEach((j, i) => j.resolve(results[i]!));
+    stores.forEach((j, i) => {
+      const r = stored[i]!;
+      if (r instanceof Error) j.reject(r);
+      else j.resolve(r);
+    });
+    procs.forEach((j, i) => {
+      const a = answers[i]!;
+      if (a.state === 'processed') this.metrics.inc('processed', a.channel ?? '');
+      else if (a.state !== 'received') this.metrics.inc('errored', a.channel ?? '');
+      j.resolve(a);
+    });
   }
 
   private storeOne(inb: Inbound): Stored {
@@ -246,37 +296,6 @@ export class Pipeline {
     return { kind: 'new', id, header, commitAck: commitAck?.text };
   }
 
-  private flushProcess(): void {
-    const jobs = this.processQueue;
-    this.processQueue = [];
-    const answers = new Map<number, Answer>();
-    try {
-      this.db.transaction(() => {
-        for (const j of jobs) {
-          try {
-            answers.set(j.id, this.db.transaction(() => this.processOne(j.id))());
-          } catch (e) {
-            // The savepoint is rolled back; record the failure (the message stays stored).
-            answers.set(j.id, this.failure(j.id, e as Error));
-          }
-        }
-      })();
-    } catch (e) {
-      // The processing transaction could not commit: every message stays 'received' (recovery
-      // and resends process it later); the edges send nothing.
-      this.log.error({ err: (e as Error).message, ids: jobs.map((j) => j.id) }, 'processing commit failed');
-      for (const j of jobs) j.reject(e as Error);
-      return;
-    }
-    for (const j of jobs) {
-      const a = answers.get(j.id)!;
-      const ch = getChannelName(this.db, j.id);
-      if (a.state === 'processed') this.metrics.inc('processed', ch);
-      else if (a.state !== 'received') this.metrics.inc('errored', ch);
-      j.resolve(a);
-    }
-  }
-
   /** One message, inside a savepoint. */
   private processOne(id: number, opts: { attemptCounted?: boolean } = {}): Answer {
     const row = getMessage(this.db, id);
@@ -298,7 +317,7 @@ export class Pipeline {
       recordOutcome(this.db, id, { state: p.state, flow: p.flow, issues: p.issues, outputs: outputsOf(p.output, entries), ackCode: p.ackCode, ack });
       if (queued) this.metrics.inc('queued', channel.name, queued);
       this.log.info({ channel: channel.name, id, state: p.state, ack: p.ackCode, flow: p.flow, issues: p.issues.length }, 'message processed');
-      return { id, state: p.state, issues: p.issues, ackCode: p.ackCode, ack, resend: false };
+      return { id, state: p.state, issues: p.issues, ackCode: p.ackCode, ack, resend: false, channel: channel.name };
     }
     const p: ApiProcessing = row.contentType === 'fhir'
       ? processFhirTransaction(this.db, row.raw, row.contentHash, ctx)
@@ -317,13 +336,13 @@ export class Pipeline {
     }
     recordOutcome(this.db, id, { state: p.state, issues, outputs: outputsOf(p.output, entries), ackCode: String(status), ack: JSON.stringify({ status, body }) });
     this.log.info({ channel: channel.name, id, state: p.state, status }, 'request processed');
-    return { id, state: p.state, issues, status, body, resend: false };
+    return { id, state: p.state, issues, status, body, resend: false, channel: channel.name };
   }
 
   /** An internal error while processing: count it; after max attempts the message is 'failed'. */
-  private failure(id: number, e: Error): Answer {
+  private failure(id: number, e: Error, attemptCounted = false): Answer {
     const row = getMessage(this.db, id);
-    const attempts = row ? beginAttempt(this.db, id) : 0;
+    const attempts = !row ? 0 : attemptCounted ? row.attempts : beginAttempt(this.db, id);
     const state: MessageState = attempts >= this.config.processing.maxAttempts ? 'failed' : 'received';
     this.log.error({ id, attempts, state, err: e.message, stack: e.stack }, 'processing failed (internal error)');
     const issues = [issue('INTERNAL', `Internal error while processing (attempt ${attempts}); the message is kept${state === 'received' ? ' and will be processed again' : ''}.`)];
@@ -332,9 +351,9 @@ export class Pipeline {
       // AR: the sender may try again later (table 0008); the stored message is not lost either way.
       const h = readHl7Header(row.raw);
       const ack = (h.message ? buildAck(h.message, { code: 'AR', issues }) : buildRejectForUnreadable(issues)).toString();
-      return { id, state, issues, ackCode: 'AR', ack, resend: false };
+      return { id, state, issues, ackCode: 'AR', ack, resend: false, channel: row.channel };
     }
-    return { id, state, issues, status: 500, body: toOperationOutcome(issues), resend: false };
+    return { id, state, issues, status: 500, body: toOperationOutcome(issues), resend: false, channel: row?.channel };
   }
 
   /** Recovery: count the attempt in its own commit first, so a message that crashes the process cannot loop forever. */
@@ -355,7 +374,7 @@ export class Pipeline {
           try {
             return this.db.transaction(() => this.processOne(id, { attemptCounted: true }))();
           } catch (e) {
-            return this.failure(id, e as Error);
+            return this.failure(id, e as Error, true);
           }
         })();
         resolve(a);
@@ -364,10 +383,6 @@ export class Pipeline {
       }
     });
   }
-}
-
-function getChannelName(db: Db, id: number): string {
-  return (db.prepare('SELECT channel FROM messages WHERE id = ?').get(id) as { channel: string } | undefined)?.channel ?? '';
 }
 
 function outputsOf(output: FlowOutput | undefined, entries: EntryOutcome[]): unknown {

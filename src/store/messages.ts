@@ -4,6 +4,7 @@
  * tables (see src/runtime/pipeline.ts).
  */
 import type { Db } from './db.js';
+import { stmt } from './statements.js';
 import type { Issue } from '../domain/issues.js';
 
 export type MessageState = 'received' | 'processed' | 'error' | 'rejected' | 'failed';
@@ -150,7 +151,7 @@ function toMessage(r: Row): StoredMessage {
 
 export function insertMessage(db: Db, m: NewMessage, now: Date = new Date()): number {
   const at = now.toISOString();
-  const info = db.prepare(`
+  const info = stmt(db, `
     INSERT INTO messages (channel, source, peer, content_type, received_at, control_id, message_type, hl7_version,
       sending_application, sending_facility, content_hash, raw, summary, ack_mode, state, duplicate_of, issues, commit_ack_code, commit_ack, updated_at)
     VALUES (@channel, @source, @peer, @contentType, @at, @controlId, @messageType, @hl7Version,
@@ -178,24 +179,24 @@ export function insertMessage(db: Db, m: NewMessage, now: Date = new Date()): nu
 }
 
 export function getMessage(db: Db, id: number): StoredMessage | undefined {
-  const r = db.prepare('SELECT * FROM messages WHERE id = ?').get(id) as Row | undefined;
+  const r = stmt(db, 'SELECT * FROM messages WHERE id = ?').get(id) as Row | undefined;
   return r ? toMessage(r) : undefined;
 }
 
 /** Earlier rows of a channel with this control id (oldest first): exact resends and conflicts. */
 export function findByControlId(db: Db, channel: string, controlId: string): Array<Pick<StoredMessage, 'id' | 'contentHash' | 'state' | 'ackCode' | 'ack' | 'commitAck' | 'duplicateOf'>> {
-  const rows = db.prepare('SELECT id, content_hash, state, ack_code, ack, commit_ack, duplicate_of FROM messages WHERE channel = ? AND control_id = ? ORDER BY id').all(channel, controlId) as Row[];
+  const rows = stmt(db, 'SELECT id, content_hash, state, ack_code, ack, commit_ack, duplicate_of FROM messages WHERE channel = ? AND control_id = ? ORDER BY id').all(channel, controlId) as Row[];
   return rows.map((r) => ({ id: r.id, contentHash: r.content_hash, state: r.state, ackCode: r.ack_code, ack: r.ack ?? null, commitAck: r.commit_ack ?? null, duplicateOf: r.duplicate_of }));
 }
 
 /** Count an exact resend answered from the stored ACK. */
 export function recordResend(db: Db, id: number, now: Date = new Date()): void {
-  db.prepare('UPDATE messages SET resend_count = resend_count + 1, last_resend_at = ?, updated_at = ? WHERE id = ?').run(now.toISOString(), now.toISOString(), id);
+  stmt(db, 'UPDATE messages SET resend_count = resend_count + 1, last_resend_at = ?, updated_at = ? WHERE id = ?').run(now.toISOString(), now.toISOString(), id);
 }
 
 /** Count a processing attempt; committed before the flow runs, so a crash loop is visible and bounded. */
 export function beginAttempt(db: Db, id: number, now: Date = new Date()): number {
-  const r = db.prepare('UPDATE messages SET attempts = attempts + 1, updated_at = ? WHERE id = ? RETURNING attempts').get(now.toISOString(), id) as { attempts: number } | undefined;
+  const r = stmt(db, 'UPDATE messages SET attempts = attempts + 1, updated_at = ? WHERE id = ? RETURNING attempts').get(now.toISOString(), id) as { attempts: number } | undefined;
   return r?.attempts ?? 0;
 }
 
@@ -211,7 +212,7 @@ export interface Outcome {
 
 export function recordOutcome(db: Db, id: number, o: Outcome, now: Date = new Date()): void {
   const at = now.toISOString();
-  db.prepare(`UPDATE messages SET state = @state, flow = @flow, issues = @issues, outputs = @outputs, ack_code = @ackCode, ack = @ack,
+  stmt(db, `UPDATE messages SET state = @state, flow = @flow, issues = @issues, outputs = @outputs, ack_code = @ackCode, ack = @ack,
       last_error = @lastError, processed_at = @at, updated_at = @at WHERE id = @id`).run({
     id,
     state: o.state,
@@ -227,24 +228,24 @@ export function recordOutcome(db: Db, id: number, o: Outcome, now: Date = new Da
 
 /** Record when acknowledgments left (batched by the caller: one transaction for many ids). */
 export function markAcksSent(db: Db, ids: readonly number[], now: Date = new Date()): void {
-  const stmt = db.prepare('UPDATE messages SET ack_sent_at = ? WHERE id = ?');
-  db.transaction(() => { for (const id of ids) stmt.run(now.toISOString(), id); })();
+  const update = stmt(db, 'UPDATE messages SET ack_sent_at = ? WHERE id = ?');
+  db.transaction(() => { for (const id of ids) update.run(now.toISOString(), id); })();
 }
 
 /** Record an internal failure without changing the state (it will be retried). */
 export function recordFailure(db: Db, id: number, error: string, state: MessageState, now: Date = new Date()): void {
-  db.prepare('UPDATE messages SET last_error = ?, state = ?, updated_at = ? WHERE id = ?').run(error, state, now.toISOString(), id);
+  stmt(db, 'UPDATE messages SET last_error = ?, state = ?, updated_at = ? WHERE id = ?').run(error, state, now.toISOString(), id);
 }
 
 /** Put a message back to `received` for replay (its outputs are rewritten by the next run). */
 export function resetForReplay(db: Db, id: number, now: Date = new Date()): boolean {
-  const r = db.prepare("UPDATE messages SET state = 'received', attempts = 0, last_error = NULL, updated_at = ? WHERE id = ?").run(now.toISOString(), id);
+  const r = stmt(db, "UPDATE messages SET state = 'received', attempts = 0, last_error = NULL, updated_at = ? WHERE id = ?").run(now.toISOString(), id);
   return r.changes > 0;
 }
 
 /** Ids of messages committed but not processed (oldest first): what recovery processes at start. */
 export function pendingIds(db: Db, limit = 10_000): number[] {
-  return (db.prepare("SELECT id FROM messages WHERE state = 'received' ORDER BY id LIMIT ?").all(limit) as Array<{ id: number }>).map((r) => r.id);
+  return (stmt(db, "SELECT id FROM messages WHERE state = 'received' ORDER BY id LIMIT ?").all(limit) as Array<{ id: number }>).map((r) => r.id);
 }
 
 export interface MessageFilter {
@@ -286,7 +287,7 @@ const SUMMARY_COLUMNS = `id, channel, source, peer, content_type, received_at, c
 /** Newest first. */
 export function listMessages(db: Db, f: MessageFilter = {}): MessageSummary[] {
   const w = where(f);
-  const rows = db.prepare(`SELECT ${SUMMARY_COLUMNS} FROM messages ${w.sql} ORDER BY id DESC LIMIT @limit OFFSET @offset`).all({
+  const rows = stmt(db, `SELECT ${SUMMARY_COLUMNS} FROM messages ${w.sql} ORDER BY id DESC LIMIT @limit OFFSET @offset`).all({
     ...w.params,
     limit: Math.min(Math.max(f.limit ?? 100, 1), 1000),
     offset: Math.max(f.offset ?? 0, 0),
@@ -296,16 +297,16 @@ export function listMessages(db: Db, f: MessageFilter = {}): MessageSummary[] {
 
 export function countMessages(db: Db, f: MessageFilter = {}): number {
   const w = where(f);
-  return (db.prepare(`SELECT count(*) AS n FROM messages ${w.sql}`).get(w.params) as { n: number }).n;
+  return (stmt(db, `SELECT count(*) AS n FROM messages ${w.sql}`).get(w.params) as { n: number }).n;
 }
 
 /** Ids matching a filter, oldest first (replay of a filtered set). */
 export function matchingIds(db: Db, f: MessageFilter, max = 10_000): number[] {
   const w = where(f);
-  return (db.prepare(`SELECT id FROM messages ${w.sql} ORDER BY id LIMIT @max`).all({ ...w.params, max }) as Array<{ id: number }>).map((r) => r.id);
+  return (stmt(db, `SELECT id FROM messages ${w.sql} ORDER BY id LIMIT @max`).all({ ...w.params, max }) as Array<{ id: number }>).map((r) => r.id);
 }
 
 /** Rows per channel and state (metrics gauges). */
 export function countsByChannelAndState(db: Db): Array<{ channel: string; state: MessageState; count: number }> {
-  return db.prepare('SELECT channel, state, count(*) AS count FROM messages GROUP BY channel, state').all() as Array<{ channel: string; state: MessageState; count: number }>;
+  return stmt(db, 'SELECT channel, state, count(*) AS count FROM messages GROUP BY channel, state').all() as Array<{ channel: string; state: MessageState; count: number }>;
 }

@@ -5,6 +5,7 @@
  */
 import type { Resource } from 'fhir/r4.js';
 import type { Db } from './db.js';
+import { stmt } from './statements.js';
 import type { ResourceLookup } from '../flows/types.js';
 
 export interface UpsertResult {
@@ -19,15 +20,15 @@ export function upsertResource(db: Db, resource: Resource, messageId: number | n
   const id = resource.id!;
   const json = JSON.stringify(resource);
   const at = now.toISOString();
-  const old = db.prepare('SELECT version_id, resource, last_updated FROM resources WHERE resource_type = ? AND id = ?').get(type, id) as
+  const old = stmt(db, 'SELECT version_id, resource, last_updated FROM resources WHERE resource_type = ? AND id = ?').get(type, id) as
     | { version_id: number; resource: string; last_updated: string }
     | undefined;
   if (!old) {
-    db.prepare('INSERT INTO resources (resource_type, id, version_id, resource, message_id, last_updated) VALUES (?, ?, 1, ?, ?, ?)').run(type, id, json, messageId, at);
+    stmt(db, 'INSERT INTO resources (resource_type, id, version_id, resource, message_id, last_updated) VALUES (?, ?, 1, ?, ?, ?)').run(type, id, json, messageId, at);
     return { versionId: 1, outcome: 'created', lastUpdated: at };
   }
   if (old.resource === json) return { versionId: old.version_id, outcome: 'unchanged', lastUpdated: old.last_updated };
-  db.prepare('UPDATE resources SET version_id = version_id + 1, resource = ?, message_id = ?, last_updated = ? WHERE resource_type = ? AND id = ?').run(json, messageId, at, type, id);
+  stmt(db, 'UPDATE resources SET version_id = version_id + 1, resource = ?, message_id = ?, last_updated = ? WHERE resource_type = ? AND id = ?').run(json, messageId, at, type, id);
   return { versionId: old.version_id + 1, outcome: 'updated', lastUpdated: at };
 }
 
@@ -39,7 +40,7 @@ export interface StoredResource {
 }
 
 export function getResource(db: Db, type: string, id: string): StoredResource | undefined {
-  const r = db.prepare('SELECT resource, version_id, last_updated, message_id FROM resources WHERE resource_type = ? AND id = ?').get(type, id) as
+  const r = stmt(db, 'SELECT resource, version_id, last_updated, message_id FROM resources WHERE resource_type = ? AND id = ?').get(type, id) as
     | { resource: string; version_id: number; last_updated: string; message_id: number | null }
     | undefined;
   if (!r) return undefined;
@@ -48,7 +49,7 @@ export function getResource(db: Db, type: string, id: string): StoredResource | 
 
 /** Ids of resources of a type carrying identifier system|value (conditional create, If-None-Exist). */
 export function findByIdentifier(db: Db, type: string, system: string | undefined, value: string): string[] {
-  const rows = db.prepare(`
+  const rows = stmt(db, `
     SELECT DISTINCT r.id FROM resources r, json_each(r.resource, '$.identifier') j
     WHERE r.resource_type = @type AND json_extract(j.value, '$.value') = @value
       AND (@system IS NULL OR json_extract(j.value, '$.system') = @system)`).all({ type, system: system ?? null, value }) as Array<{ id: string }>;
@@ -57,17 +58,17 @@ export function findByIdentifier(db: Db, type: string, system: string | undefine
 
 export function countResources(db: Db, type?: string): number {
   const r = type
-    ? db.prepare('SELECT count(*) AS n FROM resources WHERE resource_type = ?').get(type)
-    : db.prepare('SELECT count(*) AS n FROM resources').get();
+    ? stmt(db, 'SELECT count(*) AS n FROM resources WHERE resource_type = ?').get(type)
+    : stmt(db, 'SELECT count(*) AS n FROM resources').get();
   return (r as { n: number }).n;
 }
 
 /** The FlowContext lookup over the store. */
 export function storeLookup(db: Db): ResourceLookup {
-  const stmt = db.prepare('SELECT resource FROM resources WHERE resource_type = ? AND id = ?');
+  const select = stmt(db, 'SELECT resource FROM resources WHERE resource_type = ? AND id = ?');
   return {
     get(type: string, id: string) {
-      const r = stmt.get(type, id) as { resource: string } | undefined;
+      const r = select.get(type, id) as { resource: string } | undefined;
       return r ? (JSON.parse(r.resource) as Resource) : undefined;
     },
   };
@@ -75,13 +76,13 @@ export function storeLookup(db: Db): ResourceLookup {
 
 /** Replace the office records of a message (a replay rewrites them rather than adding copies). */
 export function replaceOfficeRecords(db: Db, messageId: number, records: ReadonlyArray<Record<string, unknown>>, now: Date = new Date()): void {
-  db.prepare('DELETE FROM office_records WHERE message_id = ?').run(messageId);
-  const ins = db.prepare('INSERT INTO office_records (message_id, seq, record_type, record, created_at) VALUES (?, ?, ?, ?, ?)');
+  stmt(db, 'DELETE FROM office_records WHERE message_id = ?').run(messageId);
+  const ins = stmt(db, 'INSERT INTO office_records (message_id, seq, record_type, record, created_at) VALUES (?, ?, ?, ?, ?)');
   records.forEach((r, i) => ins.run(messageId, i + 1, typeof r.recordType === 'string' ? r.recordType : null, JSON.stringify(r), now.toISOString()));
 }
 
 export function officeRecordsOf(db: Db, messageId: number): Array<Record<string, unknown>> {
-  return (db.prepare('SELECT record FROM office_records WHERE message_id = ? ORDER BY seq').all(messageId) as Array<{ record: string }>).map(
+  return (stmt(db, 'SELECT record FROM office_records WHERE message_id = ? ORDER BY seq').all(messageId) as Array<{ record: string }>).map(
     (r) => JSON.parse(r.record) as Record<string, unknown>,
   );
 }
