@@ -845,19 +845,26 @@ function baseType(base: string): string | undefined {
  * itself cannot compile the expression.
  */
 export function compileInvariant(base: string, expression: string): Evaluator {
-  // trace() in some invariants would print to stdout; keep it silent.
-  const reference = fhirpath.compile({ base, expression }, r4model as never, { traceFn: () => {} });
-  const slow: Evaluator = (value, env) => reference(value, env as never) as unknown[];
+  // fhirpath.js's evaluator is compiled when first needed (most expressions never bail out);
+  // trace() in some invariants would print to stdout, so it is silenced.
+  type Compiled = ReturnType<typeof fhirpath.compile>;
+  let reference: Compiled | undefined;
+  const compileReference = (): Compiled => (reference ??= fhirpath.compile({ base, expression }, r4model as never, { traceFn: () => {} }));
+  const slow: Evaluator = (value, env) => compileReference()(value, env as never) as unknown[];
   const t = baseType(base);
   let fast: Fn | undefined;
+  let ast: Node | undefined;
   if (t !== undefined) {
     try {
-      fast = compileNode(fhirpath.parse(expression) as Node);
-    } catch (e) {
-      if (!(e instanceof Unsupported)) throw e;
+      ast = fhirpath.parse(expression) as Node;
+      fast = compileNode(ast);
+    } catch {
+      // Unsupported (or unparsable: then fhirpath.js reports it just below): the reference runs it.
+      fast = undefined;
     }
   }
   if (!fast) {
+    compileReference(); // throws here, at load, if fhirpath.js cannot compile it either
     fastPathStats.fallbackCompile++;
     const key = `${base}: ${expression}`;
     return (value, env) => {
@@ -874,7 +881,7 @@ export function compileInvariant(base: string, expression: string): Evaluator {
   let absentResult: unknown[] | undefined;
   const names = new Set<string>();
   const resolvedT = t!.startsWith('#') ? undefined : t!;
-  if (resolvedT && rootNames(fhirpath.parse(expression) as Node, names, true) && names.size > 0) {
+  if (resolvedT && ast && rootNames(ast, names, true) && names.size > 0) {
     guard = guardKeys(resolvedT, names);
     if (guard) {
       const stub: Record<string, unknown> = isResourceType(resolvedT) ? { resourceType: resolvedT } : {};
