@@ -167,7 +167,16 @@ export function checkConfig(json: unknown, baseDir: string, env: Env = process.e
   // Every destination a channel names must be declared under `destinations` (checked in detail by delivery).
   const declared = destinationNames(root.destinations);
   channels.forEach((ch, i) => ch?.destinations.forEach((d, j) => {
-    if (d.name && !declared.has(d.name)) c.error(`channels[${i}].destinations[${j}]`, `destination "${d.name}" is not declared under "destinations".`);
+    if (d.name && !declared.has(d.name)) {
+      c.error(`channels[${i}].destinations[${j}]`, `destination "${d.name}" is not declared under "destinations".`);
+      return;
+    }
+    // The delivery clients send the payload as it is: it must be what the partner speaks.
+    const type = destinationType(root.destinations, d.name);
+    const fits: Record<string, readonly PayloadKind[]> = { mllp: ['raw'], fhir: ['bundle'], clearinghouse: ['bundle'] };
+    if (type && fits[type] && !fits[type]!.includes(d.payload)) {
+      c.error(`channels[${i}].destinations[${j}]`, `destination "${d.name}" is of type ${type}; it takes payload ${fits[type]!.map((x) => `"${x}"`).join(' or ')}, not "${d.payload}".`);
+    }
   }));
 
   // `destinations` and `jobs` belong to delivery, which checks them (issues name the bad key).
@@ -303,6 +312,12 @@ function checkChannel(c: Checker, ch: unknown, at: string, baseDir: string): Cha
     return { name: c.string(dobj.name, `${dat}.name`) ?? '', payload: payload as PayloadKind };
   });
   return out;
+}
+
+function destinationType(destinations: unknown, name: string): string | undefined {
+  if (!destinations || typeof destinations !== 'object' || Array.isArray(destinations)) return undefined;
+  const d = (destinations as Obj)[name];
+  return d && typeof d === 'object' && typeof (d as Obj).type === 'string' ? ((d as Obj).type as string) : undefined;
 }
 
 /** Names of the destinations declared by delivery's section: an object keyed by name, or an array of `{ name }`. */

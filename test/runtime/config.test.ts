@@ -60,6 +60,15 @@ describe('config: checked at start, errors name the key', () => {
     expect(where(r.issues).some((w) => w?.startsWith('destinations.ehr'))).to.equal(true);
   });
 
+  it('checks that a destination takes the payload its channel sends', () => {
+    const cfg = configJson('/tmp/x.db', {
+      destinations: { lab: { type: 'mllp', host: '127.0.0.1', port: 2590 }, ehr: { type: 'fhir', baseUrl: 'https://ehr.example.org/fhir', auth: { type: 'none' } } },
+      channels: [{ name: 'c', source: { mllp: { port: 0 } }, destinations: ['lab', { name: 'ehr', payload: 'raw' }, { name: 'lab', payload: 'raw' }, 'ehr'] }],
+    });
+    const r = checkConfig(cfg, '/x', {});
+    expect(where(r.issues)).to.deep.equal(['channels[0].destinations[0]', 'channels[0].destinations[1]']);
+  });
+
   it('reads API keys from the environment (keyEnv) and reports a missing variable', () => {
     const cfg = configJson('/tmp/x.db', { http: { auth: { keys: [{ name: 'k', keyEnv: 'FD_TEST_KEY', scopes: ['*'] }] } } });
     expect(checkConfig(cfg, '/x', { FD_TEST_KEY: 'from-the-environment' }).value!.http.auth.keys[0]!.key).to.equal('from-the-environment');

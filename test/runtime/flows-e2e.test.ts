@@ -32,10 +32,10 @@ describe('runtime: real flows end to end over MLLP', function () {
   before(async () => {
     tmp = tempDir();
     gw = await startTest(join(tmp.dir, 'fd.db'), {
-      destinations: { ehr: { type: 'fhir', baseUrl: 'http://127.0.0.1:9/fhir', auth: { type: 'none' } } },
+      destinations: { ehr: { type: 'fhir', baseUrl: 'http://127.0.0.1:9/fhir', auth: { type: 'none' } }, inbox: { type: 'http', url: 'http://127.0.0.1:9/inbox', auth: { type: 'none' } } },
       // Lenient: some example messages omit fields the v2.5.1 profile requires (SCH-16, SCH-20, IN1-2)
       // that the flows do not need; the profile issues come back as warnings.
-      channels: [{ name: 'inbound', source: { mllp: { port: 0 } }, validation: 'lenient', destinations: ['ehr', { name: 'ehr', payload: 'office' }] }],
+      channels: [{ name: 'inbound', source: { mllp: { port: 0 } }, validation: 'lenient', destinations: ['ehr', { name: 'inbox', payload: 'office' }] }],
     }, { noHttp: true });
     client = await MllpClient.connect(gw.mllp[0]!.address().port);
   });

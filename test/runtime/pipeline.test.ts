@@ -12,7 +12,7 @@ import { insertMessage } from '../../src/store/messages.js';
 import { contentHash } from '../../src/runtime/fingerprint.js';
 import { adt, errSegments, msa, registerTestFlow, startTest, tempDir, type TestFlow } from './helpers.js';
 
-const DESTS = { ehr: { type: 'fhir', baseUrl: 'http://127.0.0.1:9/fhir', auth: { type: 'none' } }, inbox: { type: 'fhir', baseUrl: 'http://127.0.0.1:9/inbox', auth: { type: 'none' } } };
+const DESTS = { ehr: { type: 'fhir', baseUrl: 'http://127.0.0.1:9/fhir', auth: { type: 'none' } }, inbox: { type: 'http', url: 'http://127.0.0.1:9/inbox', auth: { type: 'none' } } };
 
 describe('runtime/pipeline: store, then process', () => {
   let tmp: ReturnType<typeof tempDir>;
