@@ -51,6 +51,7 @@ export async function startGateway(config: GatewayConfig, opts: StartOptions = {
   const log = opts.log ?? createLogger(config.log.level);
   const db = openDatabase(config.store.path);
   const metrics = new Metrics();
+  metrics.declare(config.channels.map((c) => c.name));
   const hooks: PipelineHooks = { ...opts.hooks };
   if (config.testHook === 'pause-after-commit') {
     // Test-only: stop between commit and processing so a test can SIGKILL the process right there.

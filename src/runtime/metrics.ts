@@ -25,6 +25,11 @@ const HELP: Record<Counter, string> = {
 export class Metrics {
   private readonly counters = new Map<string, number>();
 
+  /** Start every counter of these channels at 0, so a scrape sees them before the first message. */
+  declare(channels: readonly string[]): void {
+    for (const name of Object.keys(HELP) as Counter[]) for (const ch of channels) this.inc(name, ch, 0);
+  }
+
   inc(name: Counter, channel: string, by = 1): void {
     const k = `${name}\u0000${channel}`;
     this.counters.set(k, (this.counters.get(k) ?? 0) + by);
