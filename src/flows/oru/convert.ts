@@ -179,30 +179,6 @@ function convertOrder(msg: Hl7Message, order: OrderGroup, subject: Reference | u
   return out;
 }
 
-/** The value at a simple FHIRPath such as `Bundle.entry[4].resource.basedOn[0]`. */
-function valueAt(root: unknown, path: string): unknown {
-  let o: unknown = root;
-  for (const step of path.split('.').slice(1)) {
-    const m = /^([A-Za-z]+)(?:\[(\d+)\])?$/.exec(step);
-    if (!m || typeof o !== 'object' || o === null) return undefined;
-    o = (o as Record<string, unknown>)[m[1]!];
-    if (m[2] !== undefined) o = Array.isArray(o) ? o[+m[2]] : undefined;
-  }
-  return o;
-}
-
-/**
- * Logical references (basedOn by placer number, performer by name, interpreter by id) have no
- * `reference`. The R4 text of ref-1 evaluates to empty for them, not true; R5 restated it as
- * `reference.exists() implies (...)`, and the R4 XPath form passes them. We read ref-1 that way:
- * such an issue on a Reference without `reference` is not a problem of the result.
- */
-function isLogicalReferenceRef1(bundle: Bundle, i: Issue): boolean {
-  if (!i.diagnostics?.startsWith('ref-1:') || !i.expression?.[0]) return false;
-  const ref = valueAt(bundle, i.expression[0]) as { reference?: unknown } | undefined;
-  return typeof ref === 'object' && ref !== null && ref.reference === undefined;
-}
-
 /** Percent-encode what would end or split a query parameter (%, &, #, +, space); keep the rest readable. */
 function queryValue(s: string): string {
   return s.replace(/[%&#+ ]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
@@ -210,10 +186,10 @@ function queryValue(s: string): string {
 
 /**
  * Validate the Bundle against the lab profiles (each entry by its resource type's Frontdesk
- * profile), with large documents cut (validationView) and ref-1 read as R5 does.
+ * profile), with large documents cut (validationView).
  */
 export function validateLabBundle(bundle: Bundle): Issue[] {
-  return validateResource(validationView(bundle)).filter((i) => !isLogicalReferenceRef1(bundle, i));
+  return validateResource(validationView(bundle));
 }
 
 /** Attachment data above this size is validated through a prefix (see validationView). */

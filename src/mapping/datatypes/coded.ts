@@ -6,7 +6,11 @@
 import type { CodeableConcept, Coding } from 'fhir/r4.js';
 import { issue, ok } from '../../domain/issues.js';
 import { codeTable, toFhirCode, toHl7Code } from '../tables.js';
+import { decodeNamespace, localUrn } from './identifiers.js';
 import { comp, compact, type DatatypeTransform, type Rep } from './types.js';
+
+/** Coding systems without a known URI (local names, table 0396 'L'/99zzz) keep their name in this URN. */
+const CS_PREFIX = 'urn:frontdesk:cs:';
 
 function systemUri(name: string): string | undefined {
   if (!name) return undefined;
@@ -17,7 +21,7 @@ function systemUri(name: string): string | undefined {
 function triplet(rep: Rep, start: number): Coding | undefined {
   const code = comp(rep, start), display = comp(rep, start + 1), sys = comp(rep, start + 2);
   if (!code) return undefined;
-  return compact<Coding>({ system: systemUri(sys) ?? (sys ? `urn:frontdesk:cs:${sys}` : undefined), code, display: display || undefined });
+  return compact<Coding>({ system: systemUri(sys) ?? (sys ? localUrn(CS_PREFIX, sys) : undefined), code, display: display || undefined });
 }
 
 export const CWE: DatatypeTransform = {
@@ -46,7 +50,7 @@ export const CWE: DatatypeTransform = {
     const c = cc.coding?.[0];
     if (!c?.code) return cc.text ? ['', cc.text] : undefined;
     if (ctx.table) return [toHl7Code(ctx.table, c.code) ?? c.code, c.display, /^\d{4}$/.test(ctx.table) ? `HL7${ctx.table}` : '', '', '', '', '', '', cc.text];
-    const sysName = c?.system ? (toHl7Code('coding-systems', c.system) ?? (c.system.startsWith('urn:frontdesk:cs:') ? c.system.slice(17) : c.system)) : '';
+    const sysName = c?.system ? (toHl7Code('coding-systems', c.system) ?? (c.system.startsWith(CS_PREFIX) ? decodeNamespace(c.system.slice(CS_PREFIX.length)) : c.system)) : '';
     const alt = cc.coding?.[1];
     const altName = alt?.system ? toHl7Code('coding-systems', alt.system) ?? '' : '';
     return [c.code, c.display, sysName, alt?.code, alt?.display, altName, '', '', cc.text];

@@ -12,16 +12,22 @@ const V2_0203 = 'http://terminology.hl7.org/CodeSystem/v2-0203';
 /** Namespaces without a configured URI become `urn:frontdesk:ns:<namespace>` so they round-trip. */
 const NS_PREFIX = 'urn:frontdesk:ns:';
 
+/** A URN for a local name (namespace, coding system) that has no URI of its own; percent-encoded so spaces still give a valid uri. */
+export function localUrn(prefix: string, name: string): string {
+  return prefix + encodeURIComponent(name);
+}
+
 /** HD (namespace^universal id^universal id type) -> Identifier.system. */
 export function systemFromAuthority(namespace: string, universalId: string): string | undefined {
   if (universalId && OID.test(universalId)) return `urn:oid:${universalId}`;
   if (universalId && /^[a-z]+:/i.test(universalId)) return universalId;
   if (!namespace) return undefined;
   // Percent-encoded: namespaces like "GOOD HEALTH HOSPITAL" must still give a valid uri.
-  return toFhirCode('assigning-authority', namespace)?.fhir ?? NS_PREFIX + encodeURIComponent(namespace);
+  return toFhirCode('assigning-authority', namespace)?.fhir ?? localUrn(NS_PREFIX, namespace);
 }
 
-function decodeNamespace(s: string): string {
+/** Undo the percent-encoding of a local name placed in a URN (see localUrn). */
+export function decodeNamespace(s: string): string {
   try { return decodeURIComponent(s); } catch { return s; }
 }
 
