@@ -32,6 +32,7 @@ describe('runtime: real flows end to end over MLLP', function () {
   before(async () => {
     tmp = tempDir();
     gw = await startTest(join(tmp.dir, 'fd.db'), {
+      mllp: { host: '127.0.0.1', maxFrameBytes: 16 * 1024 * 1024, frameTimeoutMs: 30_000, idleTimeoutMs: 60_000 },
       destinations: { ehr: { type: 'fhir', baseUrl: 'http://127.0.0.1:9/fhir', auth: { type: 'none' } }, inbox: { type: 'http', url: 'http://127.0.0.1:9/inbox', auth: { type: 'none' } } },
       // Lenient: some example messages omit fields the v2.5.1 profile requires (SCH-16, SCH-20, IN1-2)
       // that the flows do not need; the profile issues come back as warnings.
@@ -102,6 +103,17 @@ describe('runtime: real flows end to end over MLLP', function () {
     expect(countResources(gw.db, 'Appointment')).to.equal(appts);
     const status = (gw.db.prepare("SELECT json_extract(resource, '$.status') AS s FROM resources WHERE resource_type = 'Appointment'").all() as Array<{ s: string }>).map((r) => r.s);
     expect(status).to.include('cancelled');
+  });
+
+  it('a 5 MB ORU (embedded base64 PDF, ED) goes through one MLLP frame, is stored whole and processed', async () => {
+    const small = hl7('labs/oru-r01-pdf-report.hl7');
+    const m = /\^PDF\^Base64\^([A-Za-z0-9+/=]+)/.exec(small)!;
+    const pdf = Buffer.alloc(3_900_000, 0x25).toString('base64'); // ~5.2 MB of base64
+    const big = small.replace(m[1]!, pdf).replace('|PDF-700|', '|PDF-BIG|');
+    expect(big.length).to.be.greaterThan(5_000_000);
+    const { ack, row } = await send(big);
+    expect(ack).to.equal('AA', JSON.stringify(row.issues.filter((i) => i.severity === 'error')));
+    expect(row.raw.length).to.equal(big.length);
   });
 
   it('DFT^P03 -> processed by the billing flow', async () => {
