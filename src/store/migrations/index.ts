@@ -8,6 +8,7 @@ import { m001Messages } from './001_messages.js';
 import { m101Outbox } from './101_outbox.js';
 import { m102DeliveryRecords } from './102_delivery_records.js';
 import { m103ClaimBillingRecord } from './103_claim_billing_record.js';
+import { m104OutboxUndeliveredIndex } from './104_outbox_undelivered_index.js';
 
 export interface Migration {
   id: number;
@@ -20,4 +21,5 @@ export const MIGRATIONS: Migration[] = [
   m101Outbox,
   m102DeliveryRecords,
   m103ClaimBillingRecord,
+  m104OutboxUndeliveredIndex,
 ];
