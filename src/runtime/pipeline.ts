@@ -246,7 +246,8 @@ export class Pipeline {
     });
     procs.forEach((j, i) => {
       const a = answers[i]!;
-      if (a.state === 'processed') this.metrics.inc('processed', a.channel ?? '');
+      if (a.resend) { /* answered from the store: counted when it was processed */ }
+      else if (a.state === 'processed') this.metrics.inc('processed', a.channel ?? '');
       else if (a.state !== 'received') this.metrics.inc('errored', a.channel ?? '');
       j.resolve(a);
     });
@@ -300,6 +301,9 @@ export class Pipeline {
   private processOne(id: number, opts: { attemptCounted?: boolean } = {}): Answer {
     const row = getMessage(this.db, id);
     if (!row) throw new Error(`message ${id} not found`);
+    // Exactly once: a message already processed (a resend racing its original) is answered
+    // from the store. Replay and recovery reset or find the state 'received' first.
+    if (row.state !== 'received') return { ...this.answerFromRow(id, true), channel: row.channel };
     if (!opts.attemptCounted) beginAttempt(this.db, id);
     const channel = this.channel(row.channel);
     const ctx: FlowContext = { timezone: this.config.practice.timezone, lookup: storeLookup(this.db) };
