@@ -80,7 +80,7 @@ export async function send(http: AxiosInstance, req: HttpRequest, maxRedirects: 
     } catch (e) {
       const code = e instanceof AxiosError ? e.code : (e as NodeJS.ErrnoException).code;
       const cause = (e as { cause?: { code?: string } }).cause?.code;
-      const errorCode = classifyNetworkError(code) === 'DELIVERY_TRANSIENT' ? 'DELIVERY_TRANSIENT' : classifyNetworkError(cause);
+      const errorCode = classifyNetworkError(code) !== 'INTERNAL' ? classifyNetworkError(code) : classifyNetworkError(cause);
       return { failure: failed(errorCode, `${method} ${new URL(url).host}: ${code ?? cause ?? 'network error'}`) };
     }
     const answer: HttpAnswer = { status: res.status, headers: flatHeaders(res.headers), body: typeof res.data === 'string' ? res.data : String(res.data ?? ''), url };

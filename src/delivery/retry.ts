@@ -12,6 +12,10 @@ const TRANSIENT_NETWORK_CODES = new Set([
   'ECONNREFUSED', 'ECONNRESET', 'ECONNABORTED', 'ETIMEDOUT', 'ESOCKETTIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH',
   'ENETDOWN', 'EAI_AGAIN', 'ENOTFOUND', 'ERR_SOCKET_CONNECTION_TIMEOUT', 'ETIMEOUT', 'ERR_NETWORK', 'ECANCELED',
   'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_SOCKET', 'EPROTO',
+  // TLS: the partner's certificate is expired or does not verify. Not this message's fault; the
+  // partner (or our CA file) gets fixed, and the message goes out then.
+  'CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'ERR_TLS_CERT_ALTNAME_INVALID',
 ]);
 
 /**
@@ -19,6 +23,7 @@ const TRANSIENT_NETWORK_CODES = new Set([
  * and a wrong host name is a configuration error the operator sees in last_error anyway.
  */
 export function classifyNetworkError(code: string | undefined): ErrorCode {
+  if (code === 'ERR_BAD_RESPONSE') return 'TOO_LARGE'; // axios: the answer exceeded maxResponseBytes
   return code !== undefined && TRANSIENT_NETWORK_CODES.has(code) ? 'DELIVERY_TRANSIENT' : 'INTERNAL';
 }
 

@@ -129,6 +129,7 @@ describe('clients/fhir: transaction delivery', () => {
     nock(EHR).post('/fhir').reply(200, 'x'.repeat(4096));
     const out = await new FhirClient(destination({ maxResponseBytes: 1024 })).deliver(JSON.stringify(registration));
     expect(out.ok).to.equal(false);
+    if (!out.ok) expect(out.errorCode).to.equal('TOO_LARGE');
   });
 
   it('a payload that is not JSON is refused without a request', async () => {

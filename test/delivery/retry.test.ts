@@ -15,8 +15,8 @@ describe('delivery/retry: policy by error code', () => {
   });
 
   it('classifies socket error codes and ACK codes (table 0008)', () => {
-    expect(['ECONNREFUSED', 'ETIMEDOUT', 'ECONNRESET', 'ECONNABORTED', 'EAI_AGAIN', 'ERR_BAD_RESPONSE', undefined].map(classifyNetworkError))
-      .to.deep.equal(['DELIVERY_TRANSIENT', 'DELIVERY_TRANSIENT', 'DELIVERY_TRANSIENT', 'DELIVERY_TRANSIENT', 'DELIVERY_TRANSIENT', 'INTERNAL', 'INTERNAL']);
+    expect(['ECONNREFUSED', 'ETIMEDOUT', 'ECONNRESET', 'ECONNABORTED', 'EAI_AGAIN', 'CERT_HAS_EXPIRED', 'ERR_BAD_RESPONSE', 'EWHATEVER', undefined].map(classifyNetworkError))
+      .to.deep.equal(['DELIVERY_TRANSIENT', 'DELIVERY_TRANSIENT', 'DELIVERY_TRANSIENT', 'DELIVERY_TRANSIENT', 'DELIVERY_TRANSIENT', 'DELIVERY_TRANSIENT', 'TOO_LARGE', 'INTERNAL', 'INTERNAL']);
     expect(['AA', 'CA', 'AE', 'AR', 'CE', 'CR', ''].map(classifyAckCode)).to.deep.equal([undefined, undefined, 'DELIVERY_REJECTED', 'DELIVERY_REJECTED', 'DELIVERY_REJECTED', 'DELIVERY_REJECTED', 'DELIVERY_REJECTED']);
   });
 
