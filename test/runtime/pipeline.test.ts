@@ -80,6 +80,15 @@ describe('runtime/pipeline: store, then process', () => {
     expect(flow.runs).to.equal(1);
   });
 
+  it('never processes a message twice: process() of a processed message answers from the store', async () => {
+    const first = await receive(adt('C2c'));
+    const again = await gw.pipeline.process(first.answer.id);
+    expect(again.resend).to.equal(true);
+    expect(again.ack).to.equal(first.answer.ack);
+    expect(flow.runs).to.equal(1);
+    expect(getMessage(gw.db, first.answer.id)!.attempts).to.equal(1);
+  });
+
   it('keeps and flags the same MSH-10 with different content', async () => {
     const a = await receive(adt('C3', { family: 'One' }));
     const b = await receive(adt('C3', { family: 'Two' }));
