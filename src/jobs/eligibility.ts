@@ -75,6 +75,7 @@ export async function runEligibility(deps: JobDeps): Promise<JobSummary> {
     }, now);
     queued++;
   }
-  const sent = await withWorker(deps, (w) => w.drain({ destinations: [dest] }));
+  // The job sends its own requests now, even to a batch (clearinghouse) destination.
+  const sent = await withWorker(deps, (w) => w.drain({ destinations: [dest], includeBatch: true }));
   return { date: tomorrow, queued, ...sent, ...(noCoverage.length ? { noCoverage } : {}) };
 }
