@@ -76,6 +76,8 @@ export interface GatewayConfig {
     frameTimeoutMs: number;
     /** A connection with no traffic for this long is closed. */
     idleTimeoutMs: number;
+    /** Connections accepted at once per listener; more are refused. */
+    maxConnections: number;
   };
   http: { host: string; port: number; bodyLimitBytes: number; auth: { keys: ApiKeyConfig[] } };
   processing: { maxAttempts: number };
@@ -134,7 +136,7 @@ export function checkConfig(json: unknown, baseDir: string, env: Env = process.e
   if (level && !LEVELS.includes(level)) c.error('log.level', `must be one of ${LEVELS.join(', ')}; got "${level}".`);
 
   const mllp = c.object(root.mllp ?? {}, 'mllp') ?? {};
-  c.keys(mllp, 'mllp', ['host', 'maxFrameBytes', 'frameTimeoutMs', 'idleTimeoutMs']);
+  c.keys(mllp, 'mllp', ['host', 'maxFrameBytes', 'frameTimeoutMs', 'idleTimeoutMs', 'maxConnections']);
   const http = c.object(root.http ?? {}, 'http') ?? {};
   c.keys(http, 'http', ['host', 'port', 'bodyLimitBytes', 'auth']);
   const auth = c.object(http.auth ?? {}, 'http.auth') ?? {};
@@ -195,6 +197,7 @@ export function checkConfig(json: unknown, baseDir: string, env: Env = process.e
       maxFrameBytes: c.int(mllp.maxFrameBytes ?? 16 * 1024 * 1024, 'mllp.maxFrameBytes', 1) ?? 0,
       frameTimeoutMs: c.int(mllp.frameTimeoutMs ?? 30_000, 'mllp.frameTimeoutMs', 1) ?? 0,
       idleTimeoutMs: c.int(mllp.idleTimeoutMs ?? 600_000, 'mllp.idleTimeoutMs', 1) ?? 0,
+      maxConnections: c.int(mllp.maxConnections ?? 256, 'mllp.maxConnections', 1) ?? 256,
     },
     http: {
       host: env.FRONTDESK_HTTP_HOST ?? c.string(http.host ?? '127.0.0.1', 'http.host') ?? '127.0.0.1',

@@ -39,10 +39,11 @@ export interface MllpListenerOptions {
   maxFrameBytes: number;
   frameTimeoutMs: number;
   idleTimeoutMs: number;
+  maxConnections?: number;
 }
 
 export function listenerOptions(cfg: GatewayConfig): MllpListenerOptions {
-  return { host: cfg.mllp.host, maxFrameBytes: cfg.mllp.maxFrameBytes, frameTimeoutMs: cfg.mllp.frameTimeoutMs, idleTimeoutMs: cfg.mllp.idleTimeoutMs };
+  return { host: cfg.mllp.host, maxFrameBytes: cfg.mllp.maxFrameBytes, frameTimeoutMs: cfg.mllp.frameTimeoutMs, idleTimeoutMs: cfg.mllp.idleTimeoutMs, maxConnections: cfg.mllp.maxConnections };
 }
 
 export async function startMllpListener(channel: ChannelConfig, pipeline: Pipeline, opts: MllpListenerOptions, log: Logger, metrics: Metrics): Promise<MllpListener> {
@@ -156,6 +157,9 @@ export async function startMllpListener(channel: ChannelConfig, pipeline: Pipeli
     server = net.createServer(onConnection);
   }
 
+  // A flood of connections is refused at the door rather than exhausting descriptors.
+  if (opts.maxConnections) server.maxConnections = opts.maxConnections;
+  server.on('drop', () => chLog.warn({ maxConnections: opts.maxConnections }, 'connection refused: too many connections'));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(src.port, src.host ?? opts.host, () => {

@@ -147,6 +147,16 @@ describe('mllp/listener on a real socket and a real SQLite file', () => {
     expect(gw.metrics.get('timeouts', 'test-mllp')).to.equal(1);
   });
 
+  it('refuses connections beyond maxConnections', async () => {
+    await start({ maxConnections: 1 });
+    const first = await connect();
+    expect(msa(await first.roundTrip(adt('MC1'))).code).to.equal('AA');
+    const second = await connect();
+    await second.closed;
+    expect(await second.next()).to.equal(undefined);
+    expect(msa(await first.roundTrip(adt('MC2'))).code).to.equal('AA');
+  });
+
   it('closes the connection without any ACK when the store cannot commit', async () => {
     await start();
     gw.db.exec("CREATE TRIGGER fail_insert BEFORE INSERT ON messages BEGIN SELECT RAISE(ABORT, 'disk full'); END");
