@@ -232,6 +232,16 @@ describe('http: the FHIR, office, HL7 and operator API on a real express server'
       expect((await call(`/fhir/Patient/${patient.id}`)).status).to.equal(200);
     });
 
+    for (const [endpoint, file] of [['appointment', 'appointment-booked.json'], ['billing', 'billing-encounter-office-visit.json']] as const) {
+      it(`POST /office/${endpoint}: ${file} -> 201 with FHIR resources`, async () => {
+        const r = await call(`/office/${endpoint}`, { method: 'POST', body: readFileSync(resolve('examples/office', file)), headers: { 'content-type': 'application/json' } });
+        const body = (await r.json()) as Bundle;
+        expect(r.status).to.equal(201, JSON.stringify(body).slice(0, 800));
+        expect(body.entry!.length).to.be.greaterThan(0);
+        expect(body.entry!.every((e) => e.resource?.id && e.resource.meta?.versionId)).to.equal(true);
+      });
+    }
+
     it('an invalid office record is 422 naming the field', async () => {
       const rec = JSON.parse(readFileSync(resolve('examples/office/registration-basic.json'), 'utf8')) as Record<string, unknown>;
       rec.birthDate = 'yesterday';
