@@ -270,6 +270,18 @@ describe('http: the FHIR, office, HL7 and operator API on a real express server'
       expect(row.source).to.equal('http');
     });
 
+    it('a store failure is 503 (transient) with no ACK', async () => {
+      gw.db.exec("CREATE TRIGGER fail_insert BEFORE INSERT ON messages BEGIN SELECT RAISE(ABORT, 'disk full'); END");
+      try {
+        const r = await call('/hl7v2', { method: 'POST', body: adt('H503'), headers: { 'content-type': 'application/hl7-v2' } });
+        expect(r.status).to.equal(503);
+        const oo = (await r.json()) as OperationOutcome;
+        expect(oo.issue[0]!.code).to.equal('transient');
+      } finally {
+        gw.db.exec('DROP TRIGGER fail_insert');
+      }
+    });
+
     it('with Accept: application/fhir+json an error comes back as an OperationOutcome with its status', async () => {
       const r = await call('/hl7v2', { method: 'POST', body: 'MSH|^~\\&|A|B|C|D|20240101||ADT^A04^ADT_A01|H2|P|2.5.1\rPID|1\r', headers: { 'content-type': 'application/hl7-v2', accept: 'application/fhir+json' } });
       expect(r.status).to.equal(422);

@@ -207,6 +207,30 @@ describe('runtime/pipeline: store, then process', () => {
 });
 
 describe('runtime/recovery', () => {
+  it('marks a message failed instead of looping when it used up its attempts (it crashed the process each time)', async () => {
+    const tmp = tempDir();
+    const { flow, remove } = registerTestFlow();
+    try {
+      const dbPath = join(tmp.dir, 'fd.db');
+      const db = openDatabase(dbPath);
+      const raw = adt('POISON');
+      const id = insertMessage(db, { channel: 'test-mllp', source: 'mllp', contentType: 'hl7v2', raw, contentHash: contentHash(raw), controlId: 'POISON', messageType: 'ADT^A04', ackMode: 'original' });
+      db.prepare('UPDATE messages SET attempts = 3 WHERE id = ?').run(id); // maxAttempts is 3 in the test config
+      db.close();
+      const gw = await startTest(dbPath, {}, { noHttp: true });
+      try {
+        expect(gw.recovery).to.deep.equal({ processed: 0, failed: 1 });
+        expect(getMessage(gw.db, id)!.state).to.equal('failed');
+        expect(flow.runs).to.equal(0);
+      } finally {
+        await gw.close();
+      }
+    } finally {
+      remove();
+      tmp.cleanup();
+    }
+  });
+
   it('processes at start what was committed but not processed, exactly once', async () => {
     const tmp = tempDir();
     const { flow, remove } = registerTestFlow();
