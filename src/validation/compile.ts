@@ -58,6 +58,10 @@ export interface ElementRule {
   maxValue?: number | string;
   constraints: Constraint[];
   isExtension: boolean;
+  /** JSON keys that count as presence for min cardinality (`x`, and `_x` for primitives). */
+  presenceKeys: string[];
+  /** The only variant, when not a choice (saves a lookup on the hot path). */
+  single?: TypeRef;
 }
 
 export interface ExtensionSlice {
@@ -198,7 +202,12 @@ export function buildShapes(elements: readonly ElementDefinition[], typeOf: Type
       shape.rules.push(rule);
       if (rule.min > 0) shape.required.push(rule);
       if (rule.slices?.some((x) => x.min > 0)) (shape.sliceMins ??= []).push(rule);
-      for (const key of rule.variants.keys()) shape.elements.set(key, rule);
+      if (rule.variants.size === 1) rule.single = rule.variants.values().next().value;
+      for (const [key, t] of rule.variants) {
+        shape.elements.set(key, rule);
+        rule.presenceKeys.push(key);
+        if (t.primitive) rule.presenceKeys.push(`_${key}`);
+      }
     }
     return shape;
   };
@@ -220,6 +229,7 @@ export function buildShapes(elements: readonly ElementDefinition[], typeOf: Type
       variants: new Map(),
       constraints: [],
       isExtension: false,
+      presenceKeys: [],
     };
     const fixed = firstValue(el, 'fixed');
     if (fixed !== undefined) rule.fixed = fixed;
@@ -253,10 +263,12 @@ export function buildShapes(elements: readonly ElementDefinition[], typeOf: Type
       } else if (code === 'Resource' || baseDefinitions().resourceTypes.has(code)) {
         ref.resource = true;
       } else if (hasChildren && (el.type?.length ?? 0) === 1) {
-        ref.shape = () => shapeAt(el.path, [], el);
+        let own: Shape | undefined;
+        ref.shape = () => (own ??= shapeAt(el.path, [], el));
         ref.inline = true;
       } else {
-        ref.shape = () => typeShape(code, typeOf);
+        let shared: Shape | undefined;
+        ref.shape = () => (shared ??= typeShape(code, typeOf));
         const ts = baseDefinitions().byType.get(code);
         for (const c of ts?.snapshot?.element[0]?.constraint ?? []) sharedConstraintKeys.add(c.key);
       }

@@ -16,6 +16,7 @@
  */
 import fhirpath from 'fhirpath';
 import r4model from 'fhirpath/fhir-context/r4/index.js';
+import { primitiveRule } from './primitives.js';
 
 interface Item {
   v: unknown;
@@ -31,6 +32,16 @@ type Fn = (focus: Coll, ctx: Ctx) => Coll;
 
 /** Thrown when the fast evaluator cannot decide: fhirpath.js takes over. */
 class Bail extends Error {}
+
+/**
+ * Thrown where fhirpath.js itself throws a type error: comparing a date/dateTime/instant with a
+ * value of that type that is malformed (fhirpath.js reads it as a String). The data error is
+ * already reported by the walker; this saves running fhirpath.js just to watch it throw.
+ */
+export class FhirpathTypeError extends Error {}
+
+/** Type key of a date/dateTime/instant value that does not parse as one. */
+const MALFORMED_DATE = 'malformed-date';
 const BAIL = new Bail('bail');
 function bail(): never {
   throw BAIL;
@@ -114,10 +125,16 @@ function descendants(coll: Coll): Coll {
       const t = keys.get(k);
       if (t === undefined) bail();
       const x = v[k];
-      const list = Array.isArray(x) ? x : [x];
-      for (const e of list) {
-        if (e === null || e === undefined) bail();
-        const child = mk(e, t);
+      if (Array.isArray(x)) {
+        for (const e of x) {
+          if (e === null || e === undefined) bail();
+          const child = mk(e, t);
+          out.push(child);
+          visit(child);
+        }
+      } else {
+        if (x === null || x === undefined) bail();
+        const child = mk(x, t);
         out.push(child);
         visit(child);
       }
@@ -137,6 +154,21 @@ function isResourceType(t: string): boolean {
 }
 
 const NUMBER_TYPES = new Set(['integer', 'decimal', 'positiveInt', 'unsignedInt']);
+// As the R4 regexes (valid months, days, hours), but a dateTime's time may lack the offset and
+// the seconds: fhirpath.js still reads those as DateTime values.
+const FP_DATE = /^([0-9]([0-9]([0-9][1-9]|[1-9]0)|[1-9]00)|[1-9]000)(-(0[1-9]|1[0-2])(-(0[1-9]|[1-2][0-9]|3[0-1]))?)?$/;
+const FP_DATETIME = /^([0-9]([0-9]([0-9][1-9]|[1-9]0)|[1-9]00)|[1-9]000)(-(0[1-9]|1[0-2])(-(0[1-9]|[1-2][0-9]|3[0-1])(T([01][0-9]|2[0-3])(:[0-5][0-9](:([0-5][0-9]|60)(\.[0-9]+)?)?)?(Z|(\+|-)((0[0-9]|1[0-3]):[0-5][0-9]|14:00))?)?)?)?$/;
+
+/**
+ * Whether fhirpath.js reads the value as a date/time of its type (else as a String, and then it
+ * throws when comparing it with a date): an instant needs the full R4 form with an offset; a
+ * dateTime may omit the offset; a date is YYYY[-MM[-DD]].
+ */
+function looksLikeDate(t: string, v: string): boolean {
+  if (t === 'instant') return primitiveRule('instant')!.regex!.test(v);
+  if (t === 'date') return FP_DATE.test(v);
+  return FP_DATETIME.test(v);
+}
 
 function mk(v: unknown, t: string): Item {
   if (t === '#resource') {
@@ -148,7 +180,7 @@ function mk(v: unknown, t: string): Item {
   if (PRIMITIVES.has(t)) {
     const kind = t === 'boolean' ? 'boolean' : NUMBER_TYPES.has(t) ? 'number' : 'string';
     if (typeof v !== kind) bail();
-    if (DATE_TYPES.has(t) && !DT_RE.test(v as string)) bail();
+    if (DATE_TYPES.has(t) && !looksLikeDate(t, v as string)) return { v, t: MALFORMED_DATE };
   } else if (!t.startsWith('System.') && typeof v !== 'object') bail();
   return { v, t };
 }
@@ -162,6 +194,8 @@ interface Site {
   name: string;
   t: string;
   info: ChildInfo;
+  /** Sites that see many types (after descendants()) keep them all. */
+  many?: Map<string, ChildInfo>;
 }
 
 function nav(coll: Coll, site: Site): Coll {
@@ -170,10 +204,14 @@ function nav(coll: Coll, site: Site): Coll {
   for (const it of coll) {
     const v = it.v;
     if (!isObj(v)) continue;
-    let info: ChildInfo;
+    let info: ChildInfo | undefined;
     if (it.t === site.t) info = site.info;
     else {
-      info = childInfo(it.t, name);
+      info = site.many?.get(it.t);
+      if (info === undefined) {
+        info = childInfo(it.t, name);
+        (site.many ??= new Map()).set(it.t, info);
+      }
       site.t = it.t;
       site.info = info;
     }
@@ -252,6 +290,7 @@ function isDate(it: Item): boolean {
 }
 
 function itemEqual(x: Item, y: Item): boolean {
+  if (x.t === MALFORMED_DATE || y.t === MALFORMED_DATE) bail();
   if (isDate(x) || isDate(y)) {
     if (!(isDate(x) && isDate(y)) || typeof x.v !== 'string' || typeof y.v !== 'string') bail();
     return compareDates(x.v, y.v) === 0;
@@ -276,6 +315,9 @@ function collEqual(a: Coll, b: Coll): boolean | undefined {
 function compare(a: Coll, b: Coll): number | undefined {
   const x = singleton(a), y = singleton(b);
   if (x === undefined || y === undefined) return undefined;
+  if ((x.t === MALFORMED_DATE && isDate(y)) || (y.t === MALFORMED_DATE && isDate(x))) {
+    throw new FhirpathTypeError(`cannot compare ${JSON.stringify(x.v)} with ${JSON.stringify(y.v)}`);
+  }
   if (isDate(x) || isDate(y)) {
     if (!(isDate(x) && isDate(y)) || typeof x.v !== 'string' || typeof y.v !== 'string') bail();
     return compareDates(x.v, y.v);
@@ -305,7 +347,7 @@ function typeName(spec: string): string {
 
 function isType(it: Item, T: string): boolean {
   const want = typeName(T);
-  if (want.startsWith('System.')) bail();
+  if (want.startsWith('System.') || it.t === MALFORMED_DATE) bail();
   let t: string | undefined = it.t;
   if (t.startsWith('System.')) bail();
   if (t.includes('.')) return want === 'BackboneElement' || want === 'Element' || want === 'Base';
@@ -916,6 +958,18 @@ export function compileInvariant(base: string, expression: string): Evaluator {
       const root = [mk(value, t!)];
       out = f(root, { env, self: root, root }).map((i) => i.v);
     } catch (e) {
+      if (e instanceof FhirpathTypeError) {
+        if (crossCheck) {
+          let threw = false;
+          try {
+            slow(value, env);
+          } catch {
+            threw = true;
+          }
+          if (!threw) crossCheck.push({ base, expression, fast: `threw ${e.message}`, reference: 'did not throw' });
+        }
+        throw e;
+      }
       if (e !== BAIL && crossCheck) crossCheck.push({ base, expression, fast: `threw ${(e as Error).message}`, reference: 'n/a' });
       fastPathStats.bailouts++;
       const key = `${base}: ${expression} (bail)`;

@@ -96,7 +96,7 @@ function validateAny(resource: unknown, requested: string | undefined, bundle: {
     resource,
     rootResource: resource,
     skipEntryResources: rt === 'Bundle',
-    structureFor: (t) => compiledFor(r, `http://hl7.org/fhir/StructureDefinition/${t}`),
+    structureFor: r.structureFor,
     elementShape: r.elementShape,
     notChecked: new Set(),
     ...(fullUrls ? { fullUrls } : {}),

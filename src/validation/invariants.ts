@@ -22,7 +22,7 @@ export interface Constraint {
   /** Checked by the walker itself (ele-1, ext-1). */
   native?: true;
   /** A native implementation used instead of FHIRPath (see NATIVE_FUNCTIONS). */
-  check?: (value: unknown) => boolean;
+  check?: (value: unknown, env: { resource: unknown; rootResource: unknown }) => boolean;
 }
 
 /** Invariants the walker implements natively (see file comment). */
@@ -53,7 +53,28 @@ function dom3(value: unknown): boolean {
   });
 }
 
-const NATIVE_FUNCTIONS: Record<string, (value: unknown) => boolean> = { 'dom-3': dom3 };
+/**
+ * ref-1 (R5 reading, see effectiveExpression): a local reference `#id` names a contained
+ * resource of the root resource; `#` alone refers from a contained resource to its container.
+ * Evaluated on every Reference, so natively; fastpath.test.ts checks it against fhirpath.js.
+ */
+function ref1(value: unknown, env: { resource: unknown; rootResource: unknown }): boolean {
+  const ref = (value as { reference?: unknown }).reference;
+  if (typeof ref !== 'string' || !ref.startsWith('#')) return true;
+  if (ref === '#') return env.rootResource !== env.resource;
+  const contained = (env.rootResource as { contained?: unknown })?.contained;
+  if (!Array.isArray(contained)) return false;
+  const id = ref.slice(1);
+  return contained.some((c) => (c as { id?: unknown })?.id === id);
+}
+
+const NATIVE_FUNCTIONS: Record<string, (value: unknown, env: { resource: unknown; rootResource: unknown }) => boolean> = { 'dom-3': dom3, 'ref-1': ref1 };
+
+/** A constraint as R4 defines it (a profile may reuse a key with another expression). */
+function isBaseR4(d: ElementDefinitionConstraint): boolean {
+  return (d.source === undefined || d.source.startsWith('http://hl7.org/fhir/StructureDefinition/')) &&
+    (d.key === 'dom-3' ? (d.expression ?? '').startsWith('contained.where(') : (d.expression ?? '').startsWith("reference.startsWith('#').not()"));
+}
 
 const NEEDS_SERVER = /\b(resolve|memberOf|conformsTo|htmlChecks|subsumes|subsumedBy|expand|lookup|validateVS|validateCS|translate|hasTemplateIdOf)\s*\(/;
 
@@ -97,7 +118,7 @@ export function compileConstraints(base: string, defs: readonly ElementDefinitio
     const severity = bestPractice ? 'information' : d.severity === 'warning' ? 'warning' : 'error';
     const c: Constraint = { key: d.key, severity, human: d.human ?? d.key, expression };
     if (NATIVE_KEYS.has(d.key)) c.native = true;
-    else if (NATIVE_FUNCTIONS[d.key] && d.source?.endsWith('/DomainResource') !== false) c.check = NATIVE_FUNCTIONS[d.key]!;
+    else if (NATIVE_FUNCTIONS[d.key] && isBaseR4(d)) c.check = NATIVE_FUNCTIONS[d.key]!;
     else if (!expression) c.notChecked = 'it has no FHIRPath expression';
     else if (NEEDS_SERVER.test(expression)) c.notChecked = `its expression needs a server or external data (${NEEDS_SERVER.exec(expression)![1]}())`;
     else {

@@ -31,12 +31,17 @@ const INSTANT_RE = re(`${YEAR}-${MONTH}-${DAY}T${TIME}${ZONE}`);
 const NO_ZONE_RE = re(`${YEAR}-${MONTH}-${DAY}T${TIME}`);
 
 /** Rejects 2023-02-30 and 2023-04-31, which the regexes let through. */
+const DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
 function calendarCheck(v: string | number | boolean): string | undefined {
-  const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(String(v));
-  if (!m) return undefined;
-  const y = Number(m[1]), mo = Number(m[2]), d = Number(m[3]);
-  const days = [31, y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0) ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][mo - 1] ?? 31;
-  return d > days ? `day ${d} does not exist in ${m[1]}-${m[2]}` : undefined;
+  // Runs after the format regex: a day is at [8..9]. Only days 29-31 can be impossible.
+  const s = v as string;
+  if (s.length < 10 || s.charCodeAt(8) < 50 /* '2' */) return undefined;
+  const d = Number(s.slice(8, 10));
+  if (d <= 28) return undefined;
+  const y = Number(s.slice(0, 4)), mo = Number(s.slice(5, 7));
+  const days = mo === 2 && y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0) ? 29 : (DAYS[mo - 1] ?? 31);
+  return d > days ? `day ${d} does not exist in ${s.slice(0, 7)}` : undefined;
 }
 
 /** Base64 (RFC 4648 alphabet, whitespace allowed between characters): whole groups of four, '=' only as padding at the end. */
@@ -66,8 +71,9 @@ const RULES: Record<string, PrimitiveRule> = {
   unsignedInt: { type: 'unsignedInt', json: 'number', check: (v) => (Number.isInteger(v) && (v as number) >= 0 ? int32(v) : 'not a whole number >= 0'), hint: 'a JSON whole number >= 0' },
   positiveInt: { type: 'positiveInt', json: 'number', check: (v) => (Number.isInteger(v) && (v as number) >= 1 ? int32(v) : 'not a whole number >= 1'), hint: 'a JSON whole number >= 1' },
   decimal: { type: 'decimal', json: 'number', check: (v) => (Number.isFinite(v) ? undefined : 'not a finite number'), hint: 'a JSON number' },
-  string: { type: 'string', json: 'string', regex: /\S|[ \r\n\t]/, hint: 'a non-empty string' },
-  markdown: { type: 'markdown', json: 'string', regex: /[\s\S]/, hint: 'a non-empty string' },
+  // R4's string regex `[ \r\n\t\S]+` accepts any non-empty string: the empty check suffices.
+  string: { type: 'string', json: 'string', hint: 'a non-empty string' },
+  markdown: { type: 'markdown', json: 'string', hint: 'a non-empty string' },
   xhtml: { type: 'xhtml', json: 'string', regex: /^\s*<div[\s>]/, hint: 'XHTML starting with <div>' },
   code: { type: 'code', json: 'string', regex: /^[^\s]+( [^\s]+)*$/, hint: 'a code: no leading, trailing or double whitespace' },
   id: { type: 'id', json: 'string', regex: /^[A-Za-z0-9\-.]{1,64}$/, hint: '1-64 letters, digits, "-" or "."' },

@@ -33,6 +33,8 @@ export interface Registry {
   /** Issues raised while loading (unreadable or uncompilable profiles). */
   loadIssues: Issue[];
   elementShape: Shape;
+  /** Base structure of a resource type (contained and nested resources). */
+  structureFor: (type: string) => CompiledStructure | undefined;
 }
 
 function readJsonFiles(dir: string, issues: Issue[]): { file: string; json: unknown }[] {
@@ -75,6 +77,7 @@ export function createRegistry(extraProfileDir?: string): Registry {
     compiled: new Map(),
     loadIssues: [],
     elementShape: undefined as unknown as Shape,
+    structureFor: (t) => compiledFor(reg, `http://hl7.org/fhir/StructureDefinition/${t}`),
   };
   const add = (dir: string, ours: boolean): void => {
     for (const { file, json } of readJsonFiles(dir, reg.loadIssues)) {

@@ -68,7 +68,7 @@ function walkObject(obj: Json, shape: Shape, path: string, ctx: WalkContext, isR
       }
       seenChoice.set(rule, key);
     }
-    const type = rule.variants.get(key)!;
+    const type = rule.single ?? rule.variants.get(key)!;
     const where = `${path}.${key}`;
     if (rule.array) {
       if (!Array.isArray(v)) {
@@ -113,8 +113,8 @@ function walkObject(obj: Json, shape: Shape, path: string, ctx: WalkContext, isR
   if (shape.sliceMins) checkAbsentSlices(obj, shape, path, ctx);
   for (const rule of shape.required) {
     let present = false;
-    for (const key of rule.variants.keys()) {
-      if (obj[key] !== undefined || (rule.variants.get(key)!.primitive && obj[`_${key}`] !== undefined)) {
+    for (const key of rule.presenceKeys) {
+      if (obj[key] !== undefined) {
         present = true;
         break;
       }
@@ -123,7 +123,7 @@ function walkObject(obj: Json, shape: Shape, path: string, ctx: WalkContext, isR
       const many = rule.min > 1 ? ` (at least ${rule.min})` : '';
       ctx.issues.push(issue('FHIR_REQUIRED', `${rule.display}${rule.choice ? '[x]' : ''} is required${many} but missing.`, `${path}.${rule.display}`));
     } else if (rule.min > 1 && rule.array) {
-      const key = [...rule.variants.keys()][0]!;
+      const key = rule.presenceKeys[0]!;
       const n = Array.isArray(obj[key]) ? (obj[key] as unknown[]).length : 0;
       if (n < rule.min) ctx.issues.push(issue('FHIR_REQUIRED', `${rule.display} needs at least ${rule.min} items; found ${n}.`, `${path}.${rule.display}`));
     }
@@ -338,7 +338,22 @@ function checkBinding(v: unknown, code: string, rule: ElementRule, where: string
   }
 }
 
-const REF_RE = /(?:^|\/)([A-Z][A-Za-z]+)\/[A-Za-z0-9\-.]{1,64}(?:\/_history\/[A-Za-z0-9\-.]{1,64})?$/;
+/**
+ * The resource type of a literal reference `[base/]Type/id[/_history/vid]`, or undefined when
+ * it has no such shape (then the target cannot be known offline and is not judged).
+ */
+function referenceType(ref: string): string | undefined {
+  let end = ref.length;
+  const hist = ref.lastIndexOf('/_history/');
+  if (hist >= 0) end = hist;
+  const idSlash = ref.lastIndexOf('/', end - 1);
+  if (idSlash <= 0 || idSlash === end - 1) return undefined;
+  const typeSlash = ref.lastIndexOf('/', idSlash - 1);
+  const type = ref.slice(typeSlash + 1, idSlash);
+  const c = type.charCodeAt(0);
+  if (!(c >= 65 && c <= 90) || !/^[A-Za-z]+$/.test(type)) return undefined;
+  return type;
+}
 
 function checkReference(v: Json, type: TypeRef, where: string, ctx: WalkContext): void {
   const targets = type.targets;
@@ -358,7 +373,7 @@ function checkReference(v: Json, type: TypeRef, where: string, ctx: WalkContext)
   } else if (ref.startsWith('urn:')) {
     target = ctx.fullUrls?.get(ref);
   } else {
-    target = ctx.fullUrls?.get(ref) ?? REF_RE.exec(ref)?.[1];
+    target = ctx.fullUrls?.get(ref) ?? referenceType(ref);
   }
   if (target !== undefined && !targets.has(target)) {
     ctx.issues.push(issue('FHIR_REFERENCE_TARGET', `Reference "${clip(ref)}" points to a ${target}; expected ${[...targets].join(', ')}.`, `${where}.reference`));
@@ -369,7 +384,7 @@ function evaluateConstraints(constraints: readonly Constraint[], value: unknown,
   for (const c of constraints) {
     if (c.native) continue;
     if (c.check) {
-      if (!c.check(value)) ctx.issues.push(issue('FHIR_INVARIANT', `${c.key}: ${c.human}`, where, c.severity));
+      if (!c.check(value, ctx)) ctx.issues.push(issue('FHIR_INVARIANT', `${c.key}: ${c.human}`, where, c.severity));
       continue;
     }
     if (c.notChecked) {

@@ -6,7 +6,10 @@ import { expect } from 'chai';
 import fc from 'fast-check';
 import { readdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import fhirpath from 'fhirpath';
+import r4model from 'fhirpath/fhir-context/r4/index.js';
 import { compileInvariant, fastPathStats, setCrossCheck } from '../../src/validation/fastpath.js';
+import { compileConstraints } from '../../src/validation/invariants.js';
 import { validateResource } from '../../src/validation/index.js';
 import { example } from './helpers.js';
 
@@ -61,6 +64,36 @@ describe('validation: fast FHIRPath evaluator agrees with fhirpath.js', () => {
       { numRuns: 300 },
     );
     expect(mismatches).to.deep.equal([]);
+  });
+
+  it('malformed dates: where fhirpath.js throws, the fast evaluator throws too (without running it)', () => {
+    const mismatches = setCrossCheck(true)!;
+    for (const start of ['2024-13-45', '2024-03-05T10:00:00', '2024-03-05T25:00:00Z', 'yesterday', '2024-3-5']) {
+      const cov = example('coverage.json');
+      cov.period = { start, end: '2024-12-31' };
+      validateResource(cov); // per-1 compares start and end
+      const appt = example('appointment.json');
+      appt.start = start; // fd-app-1 compares start and end
+      validateResource(appt);
+    }
+    expect(mismatches).to.deep.equal([]);
+  });
+
+  it('native ref-1 agrees with fhirpath.js on the R5 expression', () => {
+    const r4 = "reference.startsWith('#').not() or (reference.substring(1).trace('url') in %rootResource.contained.id.trace('ids'))";
+    const r5 = `reference.exists() implies (${r4} or (reference='#' and %rootResource!=%resource))`;
+    const [c] = compileConstraints('Reference', [{ key: 'ref-1', severity: 'error', human: 'ref-1', expression: r4, source: 'http://hl7.org/fhir/StructureDefinition/Reference' }]);
+    expect(c!.check, 'ref-1 is native').to.be.a('function');
+    const container = { resourceType: 'Claim', contained: [{ resourceType: 'Organization', id: 'o1' }, { resourceType: 'Patient', id: 'p1' }] };
+    const inner = container.contained[0]!;
+    const refs = [{ reference: '#o1' }, { reference: '#p1' }, { reference: '#x' }, { reference: '#' }, { reference: 'Patient/1' }, { identifier: { value: '1' } }, { reference: 'urn:uuid:1' }];
+    for (const ref of refs) {
+      for (const resource of [container, inner]) {
+        const env = { resource, rootResource: container };
+        const reference = fhirpath.evaluate(ref, { base: 'Reference', expression: r5 }, env as never, r4model as never, { traceFn: () => {} }) as unknown[];
+        expect(c!.check!(ref, env), JSON.stringify({ ref, inner: resource === inner })).to.equal(reference.length === 1 && reference[0] === true);
+      }
+    }
   });
 
   it('three-valued logic, dates, membership and types, expression by expression', () => {
