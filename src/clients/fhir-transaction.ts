@@ -10,6 +10,7 @@
 import { createHash } from 'node:crypto';
 import type { Bundle, BundleEntry, FhirResource, Identifier } from 'fhir/r4.js';
 import { issue, type Issue, type Result } from '../domain/issues.js';
+import { rewriteReferences } from '../fhir/references.js';
 
 export type WriteMode = 'conditional-update' | 'conditional-create';
 
@@ -29,19 +30,6 @@ export function businessIdentifier(r: FhirResource): Identifier | undefined {
 
 export function identifierQuery(id: Identifier): string {
   return `identifier=${encodeURIComponent(id.system!)}|${encodeURIComponent(id.value!)}`;
-}
-
-function rewriteReferences(node: unknown, map: Map<string, string>): void {
-  if (Array.isArray(node)) {
-    for (const x of node) rewriteReferences(x, map);
-    return;
-  }
-  if (node === null || typeof node !== 'object') return;
-  const o = node as Record<string, unknown>;
-  for (const [k, v] of Object.entries(o)) {
-    if (k === 'reference' && typeof v === 'string' && map.has(v)) o[k] = map.get(v);
-    else if (typeof v === 'object') rewriteReferences(v, map);
-  }
 }
 
 /**
@@ -65,13 +53,12 @@ export function prepareTransaction(input: FhirResource, mode: WriteMode): Result
   });
   const entry: BundleEntry[] = [];
   source.forEach((e, i) => {
-    const r = e.resource;
-    if (!r) {
+    if (!e.resource) {
       if (e.request?.method === 'DELETE') entry.push({ request: e.request });
       return;
     }
-    rewriteReferences(r, map);
-    const bid = businessIdentifier(r as FhirResource);
+    const r = rewriteReferences(e.resource, map) as FhirResource;
+    const bid = businessIdentifier(r);
     if (bid) {
       const q = identifierQuery(bid);
       const { id: _id, meta: _meta, ...rest } = r as FhirResource & { meta?: unknown };

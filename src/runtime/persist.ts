@@ -16,6 +16,7 @@ import { enqueue } from '../store/outbox.js';
 import type { ChannelDestination } from '../config.js';
 import type { FlowOutput } from '../flows/types.js';
 import { deterministicId } from '../mapping/ids.js';
+import { rewriteReferences } from '../fhir/references.js';
 
 export interface PersistInput {
   messageId: number;
@@ -42,7 +43,7 @@ export interface PersistResult {
 const sha = (s: string) => createHash('sha256').update(s).digest('hex').slice(0, 16);
 
 export function persistOutput(db: Db, p: PersistInput, now: Date = new Date()): PersistResult {
-  const entries = (p.output.bundle.entry ?? []).map((e, i) => persistEntry(db, e, p.messageId, i, now)).filter((x): x is EntryOutcome => x !== undefined);
+  const entries = persistEntries(db, p.output.bundle.entry ?? [], p.messageId, now);
   replaceOfficeRecords(db, p.messageId, p.output.office, now);
   let queued = 0;
   const orderingKey = orderingKeyOf(p.output.bundle);
@@ -71,7 +72,36 @@ export function persistOutput(db: Db, p: PersistInput, now: Date = new Date()): 
   return { entries, queued };
 }
 
-function persistEntry(db: Db, e: BundleEntry, messageId: number, index: number, now: Date): EntryOutcome | undefined {
+interface PlannedEntry {
+  resource: Resource;
+  /** Set when a conditional create matched a stored resource, which is then left as it is. */
+  existing?: EntryOutcome;
+}
+
+/**
+ * Two passes: first decide each entry's id (a conditional create that matches keeps the stored
+ * resource's id), then rewrite Bundle-internal references (`urn:uuid:` fullUrls) to `Type/id`
+ * and upsert, so stored resources reference each other the way a FHIR server would store them.
+ */
+function persistEntries(db: Db, bundleEntries: readonly BundleEntry[], messageId: number, now: Date): EntryOutcome[] {
+  const planned: PlannedEntry[] = [];
+  const refMap = new Map<string, string>();
+  bundleEntries.forEach((e, i) => {
+    const p = planEntry(db, e, messageId, i);
+    if (!p) return;
+    const id = p.existing?.id ?? p.resource.id!;
+    if (e.fullUrl) refMap.set(e.fullUrl, `${p.resource.resourceType}/${id}`);
+    planned.push(p);
+  });
+  return planned.map((p) => {
+    if (p.existing) return p.existing;
+    const resource = rewriteReferences(p.resource, refMap) as Resource;
+    const u = upsertResource(db, resource, messageId, now);
+    return { resourceType: resource.resourceType, id: resource.id!, versionId: u.versionId, status: u.outcome === 'created' ? '201 Created' : '200 OK', lastUpdated: u.lastUpdated };
+  });
+}
+
+function planEntry(db: Db, e: BundleEntry, messageId: number, index: number): PlannedEntry | undefined {
   const r = e.resource as Resource | undefined;
   if (!r || typeof r.resourceType !== 'string') return undefined;
   const method = e.request?.method ?? 'PUT';
@@ -80,19 +110,18 @@ function persistEntry(db: Db, e: BundleEntry, messageId: number, index: number, 
   // Conditional create: an existing match (same id, or the identifier in ifNoneExist) is kept as
   // it is, so a sparse Patient from a lab result never overwrites the registered one.
   if (method === 'POST' && e.request?.ifNoneExist) {
-    const existing = getResource(db, resource.resourceType, resource.id!);
-    if (existing) return { resourceType: resource.resourceType, id: resource.id!, versionId: existing.versionId, status: '200 OK', lastUpdated: existing.lastUpdated };
+    const kept = (id: string): PlannedEntry => {
+      const found = getResource(db, resource.resourceType, id)!;
+      return { resource, existing: { resourceType: resource.resourceType, id, versionId: found.versionId, status: '200 OK', lastUpdated: found.lastUpdated } };
+    };
+    if (getResource(db, resource.resourceType, resource.id!)) return kept(resource.id!);
     const ident = parseIdentifierQuery(e.request.ifNoneExist);
     if (ident) {
       const ids = findByIdentifier(db, resource.resourceType, ident.system, ident.value);
-      if (ids.length >= 1) {
-        const found = getResource(db, resource.resourceType, ids[0]!)!;
-        return { resourceType: resource.resourceType, id: ids[0]!, versionId: found.versionId, status: '200 OK', lastUpdated: found.lastUpdated };
-      }
+      if (ids.length >= 1) return kept(ids[0]!);
     }
   }
-  const u = upsertResource(db, resource, messageId, now);
-  return { resourceType: resource.resourceType, id: resource.id!, versionId: u.versionId, status: u.outcome === 'created' ? '201 Created' : '200 OK', lastUpdated: u.lastUpdated };
+  return { resource };
 }
 
 /** `identifier=system|value` (or `identifier=value`) from an ifNoneExist query; other criteria are not supported. */

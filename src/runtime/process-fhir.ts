@@ -6,6 +6,7 @@
  * internal references (fullUrl urn:uuid -> Type/id), and route each resource into the verticals'
  * converters to produce the office records. All or nothing: any error stores no output.
  */
+import { rewriteReferences } from '../fhir/references.js';
 import type { Bundle, BundleEntry, FhirResource, Resource } from 'fhir/r4.js';
 import { hasErrors, httpStatusOf, issue, type Issue } from '../domain/issues.js';
 import { validateResource } from '../validation/index.js';
@@ -147,18 +148,6 @@ function placeIssues(list: readonly Issue[], resourceType: string, at: string): 
     ...x,
     expression: (x.expression ?? [resourceType]).map((p) => (p === resourceType ? at : p.startsWith(`${resourceType}.`) ? `${at}${p.slice(resourceType.length)}` : `${at}.${p}`)),
   }));
-}
-
-/** Replace every `reference` that names a Bundle-internal fullUrl with Type/id. */
-export function rewriteReferences(value: unknown, refMap: ReadonlyMap<string, string>): unknown {
-  if (refMap.size === 0) return value;
-  if (Array.isArray(value)) return value.map((v) => rewriteReferences(v, refMap));
-  if (value === null || typeof value !== 'object') return value;
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value)) {
-    out[k] = k === 'reference' && typeof v === 'string' && refMap.has(v) ? refMap.get(v) : rewriteReferences(v, refMap);
-  }
-  return out;
 }
 
 /** The transaction-response Bundle (FHIR R4 3.1.0.11.2): one entry per request entry, in order. */

@@ -83,6 +83,15 @@ describe('runtime: real flows end to end over MLLP', function () {
     expect(countResources(gw.db, 'DiagnosticReport')).to.be.greaterThan(0);
     expect(countResources(gw.db, 'Observation')).to.be.greaterThan(0);
     expect(officeRecordsOf(gw.db, row.id).some((r) => r.recordType === 'results-inbox-item')).to.equal(true);
+    // Bundle-internal urn:uuid references are stored as Type/id, pointing at stored resources.
+    const refs = (gw.db.prepare("SELECT json_extract(resource, '$.subject.reference') AS r FROM resources WHERE resource_type IN ('Observation', 'DiagnosticReport')").all() as Array<{ r: string | null }>).map((x) => x.r);
+    expect(refs.length).to.be.greaterThan(0);
+    for (const ref of refs) {
+      expect(ref).to.match(/^Patient\/[A-Za-z0-9.-]+$/);
+      expect(countResources(gw.db, 'Patient')).to.be.greaterThan(0);
+      const [, id] = ref!.split('/');
+      expect(gw.db.prepare("SELECT 1 FROM resources WHERE resource_type = 'Patient' AND id = ?").get(id), ref!).to.not.equal(undefined);
+    }
   });
 
   it('a preliminary then a corrected ORU update the same report (no new DiagnosticReport)', async () => {
