@@ -38,7 +38,10 @@ class Bail extends Error {}
  * value of that type that is malformed (fhirpath.js reads it as a String). The data error is
  * already reported by the walker; this saves running fhirpath.js just to watch it throw.
  */
-export class FhirpathTypeError extends Error {}
+export class FhirpathTypeError {
+  // Not an Error subclass on purpose: no stack trace to capture on what is a data problem.
+  constructor(readonly message: string) {}
+}
 
 /** Type key of a date/dateTime/instant value that does not parse as one. */
 const MALFORMED_DATE = 'malformed-date';

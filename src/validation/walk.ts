@@ -33,8 +33,24 @@ export interface WalkContext {
 
 const UCUM = 'http://unitsofmeasure.org';
 
-export function walkResource(res: Json, structure: CompiledStructure, path: string, ctx: WalkContext): void {
+export function walkResource(res: Json, structure: CompiledStructure, path: P, ctx: WalkContext): void {
   walkObject(res, structure.shape, path, ctx, true);
+}
+
+/**
+ * A FHIRPath location, built lazily: walking creates one small segment per element and the
+ * string (`Patient.name[0].given[1]`) is only made when an issue needs it.
+ */
+export interface Seg {
+  p: P;
+  k: string | number;
+  str: string | undefined;
+}
+export type P = string | Seg;
+
+export function pathOf(p: P): string {
+  if (typeof p === 'string') return p;
+  return (p.str ??= typeof p.k === 'number' ? `${pathOf(p.p)}[${p.k}]` : `${pathOf(p.p)}.${p.k}`);
 }
 
 function isObject(v: unknown): v is Json {
@@ -45,7 +61,7 @@ function jsonKind(v: unknown): string {
   return v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v;
 }
 
-function walkObject(obj: Json, shape: Shape, path: string, ctx: WalkContext, isResource: boolean): void {
+function walkObject(obj: Json, shape: Shape, path: P, ctx: WalkContext, isResource: boolean): void {
   let seenChoice: Map<ElementRule, string> | undefined;
   for (const key in obj) {
     if (isResource && key === 'resourceType') continue;
@@ -56,31 +72,31 @@ function walkObject(obj: Json, shape: Shape, path: string, ctx: WalkContext, isR
     }
     const rule = shape.elements.get(key);
     if (!rule) {
-      ctx.issues.push(issue('FHIR_UNKNOWN_ELEMENT', `Unknown element "${key}": ${shape.path} has no such element.`, `${path}.${key}`));
+      ctx.issues.push(issue('FHIR_UNKNOWN_ELEMENT', `Unknown element "${key}": ${shape.path} has no such element.`, `${pathOf(path)}.${key}`));
       continue;
     }
     if (rule.choice) {
       seenChoice ??= new Map();
       const other = seenChoice.get(rule);
       if (other !== undefined) {
-        ctx.issues.push(issue('FHIR_STRUCTURE', `Only one of ${rule.display}[x] may be present; found ${other} and ${key}.`, `${path}.${key}`));
+        ctx.issues.push(issue('FHIR_STRUCTURE', `Only one of ${rule.display}[x] may be present; found ${other} and ${key}.`, `${pathOf(path)}.${key}`));
         continue;
       }
       seenChoice.set(rule, key);
     }
     const type = rule.single ?? rule.variants.get(key)!;
-    const where = `${path}.${key}`;
+    const where: P = { p: path, k: key, str: undefined };
     if (rule.array) {
       if (!Array.isArray(v)) {
-        ctx.issues.push(issue('FHIR_STRUCTURE', `${key} must be a JSON array (it repeats), not a JSON ${jsonKind(v)}.`, where));
+        ctx.issues.push(issue('FHIR_STRUCTURE', `${key} must be a JSON array (it repeats), not a JSON ${jsonKind(v)}.`, pathOf(where)));
         continue;
       }
       if (v.length === 0) {
-        ctx.issues.push(issue('FHIR_STRUCTURE', `${key} is an empty array; omit the element instead.`, where));
+        ctx.issues.push(issue('FHIR_STRUCTURE', `${key} is an empty array; omit the element instead.`, pathOf(where)));
         continue;
       }
       if (v.length > rule.max) {
-        ctx.issues.push(issue('FHIR_CARDINALITY', `${key} has ${v.length} items; at most ${rule.max} allowed.`, where));
+        ctx.issues.push(issue('FHIR_CARDINALITY', `${key} has ${v.length} items; at most ${rule.max} allowed.`, pathOf(where)));
       }
       const ext = obj[`_${key}`];
       if (rule.slices) {
@@ -92,19 +108,19 @@ function walkObject(obj: Json, shape: Shape, path: string, ctx: WalkContext, isR
         if (item === null && type.primitive) {
           // A null value is allowed only when the matching `_key` item carries the extension.
           if (!(Array.isArray(ext) && isObject(ext[i]))) {
-            ctx.issues.push(issue('FHIR_STRUCTURE', `${key}[${i}] is null without a matching _${key}[${i}].`, `${where}[${i}]`));
+            ctx.issues.push(issue('FHIR_STRUCTURE', `${key}[${i}] is null without a matching _${key}[${i}].`, `${pathOf(where)}[${i}]`));
           }
           continue;
         }
-        walkValue(item, rule, type, `${where}[${i}]`, ctx);
+        walkValue(item, rule, type, { p: where, k: i, str: undefined }, ctx);
       }
     } else {
       if (Array.isArray(v)) {
-        ctx.issues.push(issue('FHIR_STRUCTURE', `${key} must be a single value, not an array (max cardinality 1).`, where));
+        ctx.issues.push(issue('FHIR_STRUCTURE', `${key} must be a single value, not an array (max cardinality 1).`, pathOf(where)));
         continue;
       }
       if (rule.max === 0) {
-        ctx.issues.push(issue('FHIR_CARDINALITY', `${key} is not allowed by the profile (max 0).`, where));
+        ctx.issues.push(issue('FHIR_CARDINALITY', `${key} is not allowed by the profile (max 0).`, pathOf(where)));
         continue;
       }
       walkValue(v, rule, type, where, ctx);
@@ -121,18 +137,18 @@ function walkObject(obj: Json, shape: Shape, path: string, ctx: WalkContext, isR
     }
     if (!present) {
       const many = rule.min > 1 ? ` (at least ${rule.min})` : '';
-      ctx.issues.push(issue('FHIR_REQUIRED', `${rule.display}${rule.choice ? '[x]' : ''} is required${many} but missing.`, `${path}.${rule.display}`));
+      ctx.issues.push(issue('FHIR_REQUIRED', `${rule.display}${rule.choice ? '[x]' : ''} is required${many} but missing.`, `${pathOf(path)}.${rule.display}`));
     } else if (rule.min > 1 && rule.array) {
       const key = rule.presenceKeys[0]!;
       const n = Array.isArray(obj[key]) ? (obj[key] as unknown[]).length : 0;
-      if (n < rule.min) ctx.issues.push(issue('FHIR_REQUIRED', `${rule.display} needs at least ${rule.min} items; found ${n}.`, `${path}.${rule.display}`));
+      if (n < rule.min) ctx.issues.push(issue('FHIR_REQUIRED', `${rule.display} needs at least ${rule.min} items; found ${n}.`, `${pathOf(path)}.${rule.display}`));
     }
   }
   if (shape.constraints.length) evaluateConstraints(shape.constraints, obj, path, ctx);
 }
 
 /** Extensions of a sliced element: each checked against its slice (by url), then slice counts. */
-function walkExtensionSlices(items: unknown[], rule: ElementRule, type: TypeRef, where: string, ctx: WalkContext): void {
+function walkExtensionSlices(items: unknown[], rule: ElementRule, type: TypeRef, where: P, ctx: WalkContext): void {
   const slices = rule.slices!;
   const counts = new Array<number>(slices.length).fill(0);
   for (let i = 0; i < items.length; i++) {
@@ -140,64 +156,64 @@ function walkExtensionSlices(items: unknown[], rule: ElementRule, type: TypeRef,
     const url = isObject(item) ? item.url : undefined;
     const k = typeof url === 'string' ? slices.findIndex((s) => s.url === url) : -1;
     if (k >= 0) counts[k]!++;
-    walkValue(item, rule, k >= 0 ? slices[k]!.type : type, `${where}[${i}]`, ctx);
+    walkValue(item, rule, k >= 0 ? slices[k]!.type : type, { p: where, k: i, str: undefined }, ctx);
   }
   slices.forEach((s, k) => {
-    if (counts[k]! < s.min) ctx.issues.push(issue('FHIR_REQUIRED', `Slice ${s.name}: at least ${s.min} extension(s) with url ${s.url} required; found ${counts[k]}.`, where));
-    if (counts[k]! > s.max) ctx.issues.push(issue('FHIR_CARDINALITY', `Slice ${s.name}: at most ${s.max} extension(s) with url ${s.url} allowed; found ${counts[k]}.`, where));
+    if (counts[k]! < s.min) ctx.issues.push(issue('FHIR_REQUIRED', `Slice ${s.name}: at least ${s.min} extension(s) with url ${s.url} required; found ${counts[k]}.`, pathOf(where)));
+    if (counts[k]! > s.max) ctx.issues.push(issue('FHIR_CARDINALITY', `Slice ${s.name}: at most ${s.max} extension(s) with url ${s.url} allowed; found ${counts[k]}.`, pathOf(where)));
   });
 }
 
 /** Required slices of an extension element that is absent altogether. */
-function checkAbsentSlices(obj: Json, shape: Shape, path: string, ctx: WalkContext): void {
+function checkAbsentSlices(obj: Json, shape: Shape, path: P, ctx: WalkContext): void {
   for (const rule of shape.sliceMins!) {
     const key = rule.name;
     if (obj[key] !== undefined) continue; // present: counted by walkExtensionSlices
     for (const s of rule.slices!) {
-      if (s.min > 0) ctx.issues.push(issue('FHIR_REQUIRED', `Slice ${s.name}: at least ${s.min} extension(s) with url ${s.url} required; found 0.`, `${path}.${key}`));
+      if (s.min > 0) ctx.issues.push(issue('FHIR_REQUIRED', `Slice ${s.name}: at least ${s.min} extension(s) with url ${s.url} required; found 0.`, `${pathOf(path)}.${key}`));
     }
   }
 }
 
-function walkPrimitiveExtension(obj: Json, key: string, v: unknown, shape: Shape, path: string, ctx: WalkContext): void {
+function walkPrimitiveExtension(obj: Json, key: string, v: unknown, shape: Shape, path: P, ctx: WalkContext): void {
   const name = key.slice(1);
   const rule = shape.elements.get(name);
   const type = rule?.variants.get(name);
   if (!rule || !type?.primitive) {
-    ctx.issues.push(issue('FHIR_UNKNOWN_ELEMENT', `Unknown element "${key}": ${shape.path} has no primitive element "${name}".`, `${path}.${key}`));
+    ctx.issues.push(issue('FHIR_UNKNOWN_ELEMENT', `Unknown element "${key}": ${shape.path} has no primitive element "${name}".`, `${pathOf(path)}.${key}`));
     return;
   }
-  const where = `${path}.${name}`;
+  const where: P = { p: path, k: name, str: undefined };
   if (rule.array) {
     if (!Array.isArray(v)) {
-      ctx.issues.push(issue('FHIR_STRUCTURE', `${key} must be an array parallel to ${name}.`, `${path}.${key}`));
+      ctx.issues.push(issue('FHIR_STRUCTURE', `${key} must be an array parallel to ${name}.`, `${pathOf(path)}.${key}`));
       return;
     }
     const values = obj[name];
     if (Array.isArray(values) && values.length !== v.length) {
-      ctx.issues.push(issue('FHIR_STRUCTURE', `${key} has ${v.length} items but ${name} has ${values.length}; they must be parallel.`, `${path}.${key}`));
+      ctx.issues.push(issue('FHIR_STRUCTURE', `${key} has ${v.length} items but ${name} has ${values.length}; they must be parallel.`, `${pathOf(path)}.${key}`));
     }
     v.forEach((item, i) => {
-      if (item !== null) walkElementPart(item, `${where}[${i}]`, ctx);
+      if (item !== null) walkElementPart(item, { p: where, k: i, str: undefined }, ctx);
     });
   } else {
     walkElementPart(v, where, ctx);
   }
 }
 
-function walkElementPart(v: unknown, where: string, ctx: WalkContext): void {
+function walkElementPart(v: unknown, where: P, ctx: WalkContext): void {
   if (!isObject(v)) {
-    ctx.issues.push(issue('FHIR_STRUCTURE', `The id/extension part of a primitive must be a JSON object, not a JSON ${jsonKind(v)}.`, where));
+    ctx.issues.push(issue('FHIR_STRUCTURE', `The id/extension part of a primitive must be a JSON object, not a JSON ${jsonKind(v)}.`, pathOf(where)));
     return;
   }
   walkObject(v, ctx.elementShape, where, ctx, false);
 }
 
-function walkValue(v: unknown, rule: ElementRule, type: TypeRef, where: string, ctx: WalkContext): void {
+function walkValue(v: unknown, rule: ElementRule, type: TypeRef, where: P, ctx: WalkContext): void {
   if (type.primitive) {
     const bad = checkPrimitive(type.primitive, v);
     if (bad) {
-      ctx.issues.push(issue(bad.kind === 'structure' ? 'FHIR_STRUCTURE' : 'FHIR_VALUE', `${where.slice(where.lastIndexOf('.') + 1)} ${bad.reason}.`, where));
+      ctx.issues.push(issue(bad.kind === 'structure' ? 'FHIR_STRUCTURE' : 'FHIR_VALUE', `${pathOf(where).slice(pathOf(where).lastIndexOf('.') + 1)} ${bad.reason}.`, pathOf(where)));
       return;
     }
     checkFixed(v, rule, where, ctx);
@@ -208,7 +224,7 @@ function walkValue(v: unknown, rule: ElementRule, type: TypeRef, where: string, 
     return;
   }
   if (!isObject(v)) {
-    ctx.issues.push(issue('FHIR_STRUCTURE', `${where.slice(where.lastIndexOf('.') + 1)} must be a JSON object (${type.code}), not a JSON ${jsonKind(v)}.`, where));
+    ctx.issues.push(issue('FHIR_STRUCTURE', `${pathOf(where).slice(pathOf(where).lastIndexOf('.') + 1)} must be a JSON object (${type.code}), not a JSON ${jsonKind(v)}.`, pathOf(where)));
     return;
   }
   if (type.resource) {
@@ -224,7 +240,7 @@ function walkValue(v: unknown, rule: ElementRule, type: TypeRef, where: string, 
     }
   }
   if (!content) {
-    ctx.issues.push(issue('FHIR_INVARIANT', `ele-1: All FHIR elements must have a @value or children (${type.code} is empty).`, where));
+    ctx.issues.push(issue('FHIR_INVARIANT', `ele-1: All FHIR elements must have a @value or children (${type.code} is empty).`, pathOf(where)));
     return;
   }
   walkObject(v, type.shape!(), where, ctx, false);
@@ -233,7 +249,7 @@ function walkValue(v: unknown, rule: ElementRule, type: TypeRef, where: string, 
     let hasValue = false;
     for (const k in v) if (k.startsWith('value')) hasValue = true;
     if ((v.extension !== undefined) === hasValue) {
-      ctx.issues.push(issue('FHIR_INVARIANT', 'ext-1: Must have either extensions or value[x], not both.', where));
+      ctx.issues.push(issue('FHIR_INVARIANT', 'ext-1: Must have either extensions or value[x], not both.', pathOf(where)));
     }
   }
   checkFixed(v, rule, where, ctx);
@@ -243,17 +259,17 @@ function walkValue(v: unknown, rule: ElementRule, type: TypeRef, where: string, 
   if (cons.length) evaluateConstraints(cons, v, where, ctx);
 }
 
-function walkNestedResource(v: Json, rule: ElementRule, where: string, ctx: WalkContext): void {
+function walkNestedResource(v: Json, rule: ElementRule, where: P, ctx: WalkContext): void {
   // Bundle entries are validated on their own, against their own profile (see index.ts).
   if (ctx.skipEntryResources && rule.path === 'Bundle.entry.resource') return;
   const rt = v.resourceType;
   if (typeof rt !== 'string') {
-    ctx.issues.push(issue('FHIR_RESOURCE_TYPE', 'A nested resource needs a resourceType.', `${where}.resourceType`));
+    ctx.issues.push(issue('FHIR_RESOURCE_TYPE', 'A nested resource needs a resourceType.', `${pathOf(where)}.resourceType`));
     return;
   }
   const structure = ctx.structureFor(rt);
   if (!structure) {
-    ctx.issues.push(issue('FHIR_RESOURCE_TYPE', `"${rt}" is not an R4 resource type.`, `${where}.resourceType`));
+    ctx.issues.push(issue('FHIR_RESOURCE_TYPE', `"${rt}" is not an R4 resource type.`, `${pathOf(where)}.resourceType`));
     return;
   }
   const saved = ctx.resource;
@@ -262,26 +278,26 @@ function walkNestedResource(v: Json, rule: ElementRule, where: string, ctx: Walk
   ctx.resource = saved;
 }
 
-function checkFixed(v: unknown, rule: ElementRule, where: string, ctx: WalkContext): void {
+function checkFixed(v: unknown, rule: ElementRule, where: P, ctx: WalkContext): void {
   if (rule.fixed !== undefined && !deepEqual(v, rule.fixed)) {
-    ctx.issues.push(issue('FHIR_FIXED', `Value must be exactly ${JSON.stringify(rule.fixed)}; found ${clip(JSON.stringify(v))}.`, where));
+    ctx.issues.push(issue('FHIR_FIXED', `Value must be exactly ${JSON.stringify(rule.fixed)}; found ${clip(JSON.stringify(v))}.`, pathOf(where)));
   }
   if (rule.pattern !== undefined && !matchesPattern(v, rule.pattern)) {
-    ctx.issues.push(issue('FHIR_FIXED', `Value must match the pattern ${JSON.stringify(rule.pattern)}; found ${clip(JSON.stringify(v))}.`, where));
+    ctx.issues.push(issue('FHIR_FIXED', `Value must match the pattern ${JSON.stringify(rule.pattern)}; found ${clip(JSON.stringify(v))}.`, pathOf(where)));
   }
 }
 
 /** maxLength, minValue[x], maxValue[x] of a profile (dates compare as ISO text of equal length). */
-function checkLimits(v: unknown, rule: ElementRule, where: string, ctx: WalkContext): void {
+function checkLimits(v: unknown, rule: ElementRule, where: P, ctx: WalkContext): void {
   if (rule.maxLength !== undefined && typeof v === 'string' && v.length > rule.maxLength) {
-    ctx.issues.push(issue('FHIR_VALUE', `${where.slice(where.lastIndexOf('.') + 1)} is ${v.length} characters long; at most ${rule.maxLength} allowed.`, where));
+    ctx.issues.push(issue('FHIR_VALUE', `${pathOf(where).slice(pathOf(where).lastIndexOf('.') + 1)} is ${v.length} characters long; at most ${rule.maxLength} allowed.`, pathOf(where)));
   }
   const comparable = (limit: number | string): boolean => typeof v === typeof limit && (typeof v === 'number' || (v as string).length === (limit as string).length);
   if (rule.minValue !== undefined && comparable(rule.minValue) && (v as number | string) < rule.minValue) {
-    ctx.issues.push(issue('FHIR_VALUE', `${JSON.stringify(v)} is below the minimum ${JSON.stringify(rule.minValue)}.`, where));
+    ctx.issues.push(issue('FHIR_VALUE', `${JSON.stringify(v)} is below the minimum ${JSON.stringify(rule.minValue)}.`, pathOf(where)));
   }
   if (rule.maxValue !== undefined && comparable(rule.maxValue) && (v as number | string) > rule.maxValue) {
-    ctx.issues.push(issue('FHIR_VALUE', `${JSON.stringify(v)} is above the maximum ${JSON.stringify(rule.maxValue)}.`, where));
+    ctx.issues.push(issue('FHIR_VALUE', `${JSON.stringify(v)} is above the maximum ${JSON.stringify(rule.maxValue)}.`, pathOf(where)));
   }
 }
 
@@ -302,7 +318,7 @@ function codingIn(c: unknown, bySystem: Map<string, Set<string>>): boolean {
   return isObject(c) && typeof c.code === 'string' && typeof c.system === 'string' && bySystem.get(c.system)?.has(c.code) === true;
 }
 
-function checkBinding(v: unknown, code: string, rule: ElementRule, where: string, ctx: WalkContext): void {
+function checkBinding(v: unknown, code: string, rule: ElementRule, where: P, ctx: WalkContext): void {
   const binding = rule.binding!;
   const vs = binding.valueSet;
   // Expanded on first use and kept on the rule: the hot path does no lookup.
@@ -311,14 +327,14 @@ function checkBinding(v: unknown, code: string, rule: ElementRule, where: string
     const k = stripVersion(vs);
     if (!ctx.notChecked.has(k)) {
       ctx.notChecked.add(k);
-      ctx.issues.push(issue('FHIR_NOT_CHECKED', `Required binding to ${stripVersion(vs)} not checked: ${exp.reason} (reported once per value set).`, where));
+      ctx.issues.push(issue('FHIR_NOT_CHECKED', `Required binding to ${stripVersion(vs)} not checked: ${exp.reason} (reported once per value set).`, pathOf(where)));
     }
     return;
   }
   const { bySystem, all } = exp.expansion;
   if (typeof v === 'string') {
     if (!all.has(v)) {
-      ctx.issues.push(issue('FHIR_CODE_INVALID', `"${clip(v)}" is not in the required value set ${vsName(vs)} (${sampleCodes(all)}).`, where));
+      ctx.issues.push(issue('FHIR_CODE_INVALID', `"${clip(v)}" is not in the required value set ${vsName(vs)} (${sampleCodes(all)}).`, pathOf(where)));
     }
     return;
   }
@@ -326,7 +342,7 @@ function checkBinding(v: unknown, code: string, rule: ElementRule, where: string
   if (code === 'Coding' || code === 'Quantity') {
     if (code === 'Quantity' && obj.code === undefined) return;
     if (!codingIn(obj, bySystem)) {
-      ctx.issues.push(issue('FHIR_CODE_INVALID', `${String(obj.system ?? '(no system)')}#${String(obj.code ?? '(no code)')} is not in the required value set ${vsName(vs)} (${sampleCodes(all)}).`, where));
+      ctx.issues.push(issue('FHIR_CODE_INVALID', `${String(obj.system ?? '(no system)')}#${String(obj.code ?? '(no code)')} is not in the required value set ${vsName(vs)} (${sampleCodes(all)}).`, pathOf(where)));
     }
     return;
   }
@@ -334,7 +350,7 @@ function checkBinding(v: unknown, code: string, rule: ElementRule, where: string
     const codings = Array.isArray(obj.coding) ? obj.coding : [];
     for (const c of codings) if (codingIn(c, bySystem)) return;
     const found = codings.map((c) => (isObject(c) ? `${String(c.system ?? '')}#${String(c.code ?? '')}` : '?')).join(', ') || 'no coding';
-    ctx.issues.push(issue('FHIR_CODE_INVALID', `None of the codings (${clip(found)}) is in the required value set ${vsName(vs)} (${sampleCodes(all)}).`, where));
+    ctx.issues.push(issue('FHIR_CODE_INVALID', `None of the codings (${clip(found)}) is in the required value set ${vsName(vs)} (${sampleCodes(all)}).`, pathOf(where)));
   }
 }
 
@@ -355,11 +371,11 @@ function referenceType(ref: string): string | undefined {
   return type;
 }
 
-function checkReference(v: Json, type: TypeRef, where: string, ctx: WalkContext): void {
+function checkReference(v: Json, type: TypeRef, where: P, ctx: WalkContext): void {
   const targets = type.targets;
   if (!targets) return;
   if (typeof v.type === 'string' && !targets.has(v.type)) {
-    ctx.issues.push(issue('FHIR_REFERENCE_TARGET', `Reference type ${v.type} is not allowed here; expected ${[...targets].join(', ')}.`, `${where}.type`));
+    ctx.issues.push(issue('FHIR_REFERENCE_TARGET', `Reference type ${v.type} is not allowed here; expected ${[...targets].join(', ')}.`, `${pathOf(where)}.type`));
     return;
   }
   const ref = v.reference;
@@ -376,19 +392,19 @@ function checkReference(v: Json, type: TypeRef, where: string, ctx: WalkContext)
     target = ctx.fullUrls?.get(ref) ?? referenceType(ref);
   }
   if (target !== undefined && !targets.has(target)) {
-    ctx.issues.push(issue('FHIR_REFERENCE_TARGET', `Reference "${clip(ref)}" points to a ${target}; expected ${[...targets].join(', ')}.`, `${where}.reference`));
+    ctx.issues.push(issue('FHIR_REFERENCE_TARGET', `Reference "${clip(ref)}" points to a ${target}; expected ${[...targets].join(', ')}.`, `${pathOf(where)}.reference`));
   }
 }
 
-function evaluateConstraints(constraints: readonly Constraint[], value: unknown, where: string, ctx: WalkContext): void {
+function evaluateConstraints(constraints: readonly Constraint[], value: unknown, where: P, ctx: WalkContext): void {
   for (const c of constraints) {
     if (c.native) continue;
     if (c.check) {
-      if (!c.check(value, ctx)) ctx.issues.push(issue('FHIR_INVARIANT', `${c.key}: ${c.human}`, where, c.severity));
+      if (!c.check(value, ctx)) ctx.issues.push(issue('FHIR_INVARIANT', `${c.key}: ${c.human}`, pathOf(where), c.severity));
       continue;
     }
     if (c.notChecked) {
-      ctx.issues.push(issue('FHIR_NOT_CHECKED', `${c.key} not checked: ${c.notChecked}. (${c.human})`, where));
+      ctx.issues.push(issue('FHIR_NOT_CHECKED', `${c.key} not checked: ${c.notChecked}. (${c.human})`, pathOf(where)));
       continue;
     }
     let result: unknown[];
@@ -398,11 +414,11 @@ function evaluateConstraints(constraints: readonly Constraint[], value: unknown,
       // Usually malformed data already reported (a time without offset compared to one with):
       // then a warning, so the root cause stays the only error. Otherwise it counts as failed.
       const cascade = ctx.issues.some((i) => i.severity === 'error');
-      ctx.issues.push(issue('FHIR_INVARIANT', `${c.key} could not be evaluated on this data (${clip(String((e as Error)?.message ?? e))}): ${c.human}`, where, cascade ? 'warning' : c.severity));
+      ctx.issues.push(issue('FHIR_INVARIANT', `${c.key} could not be evaluated on this data (${clip(String((e as Error)?.message ?? e))}): ${c.human}`, pathOf(where), cascade ? 'warning' : c.severity));
       continue;
     }
     if (!(result.length === 1 && result[0] === true)) {
-      ctx.issues.push(issue('FHIR_INVARIANT', `${c.key}: ${c.human}`, where, c.severity));
+      ctx.issues.push(issue('FHIR_INVARIANT', `${c.key}: ${c.human}`, pathOf(where), c.severity));
     }
   }
 }
