@@ -43,7 +43,8 @@ export function registerValidate(program: Command): void {
       if (input?.kind === 'fhir') {
         if (opts.profileDir !== undefined || process.env.FRONTDESK_PROFILE_DIR) {
           const loaded = loadValidator(opts.profileDir !== undefined ? { extraProfileDir: opts.profileDir } : {});
-          issues.push(...loaded.issues);
+          // A broken file in the folder is the folder's problem, not the input's: a warning.
+          issues.push(...loaded.issues.map((i) => ({ ...i, severity: 'warning' as const })));
         }
         issues.push(...validateResource(input.resource, opts.profile !== undefined ? { profile: opts.profile } : {}));
         // Pre-submission claim edits for a Claim or claim Bundle (none for other resources).

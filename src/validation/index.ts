@@ -58,14 +58,23 @@ function pickProfile(r: Registry, res: Json, requested: string | undefined, wher
     return { url, issues: [] };
   }
   const meta = res.meta;
+  const fallback = r.defaults.get(rt) ?? `http://hl7.org/fhir/StructureDefinition/${rt}`;
   if (isObject(meta) && Array.isArray(meta.profile)) {
     for (const p of meta.profile) {
       if (typeof p !== 'string') continue;
       const url = resolveProfile(r, p);
       if (url && r.profiles.has(url)) return { url, issues: [] };
     }
+    // Claimed profiles we do not have: say so rather than pretend they were checked.
+    const unknown = meta.profile.filter((p): p is string => typeof p === 'string' && resolveProfile(r, p) === undefined);
+    if (unknown.length) {
+      return {
+        url: fallback,
+        issues: [issue('FHIR_NOT_CHECKED', `meta.profile ${unknown.join(', ')} ${unknown.length > 1 ? 'are' : 'is'} not loaded; validated against ${fallback} instead.`, `${where}.meta.profile`)],
+      };
+    }
   }
-  return { url: r.defaults.get(rt) ?? `http://hl7.org/fhir/StructureDefinition/${rt}`, issues: [] };
+  return { url: fallback, issues: [] };
 }
 
 function validateAny(resource: unknown, requested: string | undefined, bundle: { prefix: string; fullUrls: Map<string, string> } | undefined): Issue[] {
@@ -88,7 +97,7 @@ function validateAny(resource: unknown, requested: string | undefined, bundle: {
   if (structure.type !== rt) {
     return [issue('FHIR_RESOURCE_TYPE', `Profile ${picked.url} constrains ${structure.type}, not ${rt}.`, where ? `${where}.resourceType` : `${rt}.resourceType`)];
   }
-  const issues: Issue[] = [];
+  const issues: Issue[] = picked.issues;
   const path = where ?? rt;
   const fullUrls = rt === 'Bundle' ? bundleFullUrls(resource) : bundle?.fullUrls;
   const ctx: WalkContext = {
