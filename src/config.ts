@@ -67,6 +67,8 @@ export interface GatewayConfig {
   baseDir: string;
   practice: { name: string; timezone: string };
   store: { path: string };
+  /** Folder of extra StructureDefinitions, compiled at start with the built-in profiles. */
+  profiles: { extraDir?: string };
   log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' };
   mllp: {
     host: string;
@@ -118,7 +120,12 @@ export function checkConfig(json: unknown, baseDir: string, env: Env = process.e
   const c = new Checker();
   const root = c.object(json, '');
   if (!root) return { value: undefined, issues: c.issues };
-  c.keys(root, '', ['$schema', 'practice', 'store', 'log', 'mllp', 'http', 'processing', 'channels', 'destinations', 'jobs']);
+  c.keys(root, '', ['$schema', 'practice', 'store', 'profiles', 'log', 'mllp', 'http', 'processing', 'channels', 'destinations', 'jobs']);
+
+  // Extra StructureDefinitions a practice drops in (US Core, its EHR's), validated by canonical URL.
+  const profiles = c.object(root.profiles ?? {}, 'profiles') ?? {};
+  c.keys(profiles, 'profiles', ['extraDir']);
+  const extraDir = env.FRONTDESK_PROFILE_DIR ?? (profiles.extraDir === undefined ? undefined : c.string(profiles.extraDir, 'profiles.extraDir'));
 
   const practice = c.object(root.practice ?? {}, 'practice') ?? {};
   c.keys(practice, 'practice', ['name', 'timezone']);
@@ -191,6 +198,7 @@ export function checkConfig(json: unknown, baseDir: string, env: Env = process.e
     baseDir,
     practice: { name: c.string(practice.name ?? 'Frontdesk practice', 'practice.name') ?? '', timezone: timezone ?? 'America/New_York' },
     store: { path: storePath === ':memory:' || isAbsolute(storePath) ? storePath : resolve(storePath) },
+    profiles: extraDir ? { extraDir: isAbsolute(extraDir) ? extraDir : resolve(baseDir, extraDir) } : {},
     log: { level: (level ?? 'info') as GatewayConfig['log']['level'] },
     mllp: {
       host: env.FRONTDESK_MLLP_HOST ?? c.string(mllp.host ?? '127.0.0.1', 'mllp.host') ?? '127.0.0.1',

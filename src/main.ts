@@ -5,7 +5,8 @@
  * Prints the MLLP and HTTP addresses; stops cleanly on SIGINT/SIGTERM (a second signal exits at once).
  */
 import { pathToFileURL } from 'node:url';
-import { formatIssue } from './domain/issues.js';
+import { formatIssue, hasErrors } from './domain/issues.js';
+import { loadValidator } from './validation/index.js';
 import { loadConfig } from './config.js';
 import { startGateway, type Gateway } from './runtime/gateway.js';
 import { parseDeliveryConfig } from './delivery/config.js';
@@ -29,6 +30,14 @@ export async function runGateway(opts: RunOptions = {}): Promise<Running> {
   if (!cfg.value) {
     process.stderr.write(`frontdesk: configuration error\n${cfg.issues.map(formatIssue).join('\n')}\n`);
     process.exit(2);
+  }
+  if (cfg.value.profiles.extraDir) {
+    // A practice's dropped-in profiles are compiled before listening: a broken one stops the start, naming its file.
+    const loaded = loadValidator({ extraProfileDir: cfg.value.profiles.extraDir });
+    if (hasErrors(loaded.issues)) {
+      process.stderr.write(`frontdesk: profile error in ${cfg.value.profiles.extraDir}\n${loaded.issues.map(formatIssue).join('\n')}\n`);
+      process.exit(2);
+    }
   }
   const gateway = await startGateway(cfg.value);
   for (const l of gateway.mllp) {

@@ -32,6 +32,8 @@ export interface Registry {
   compiled: Map<string, CompiledStructure>;
   /** Issues raised while loading (unreadable or uncompilable profiles). */
   loadIssues: Issue[];
+  /** Canonical URL -> the file it was read from, so load issues name the file to fix. */
+  sources: Map<string, string>;
   elementShape: Shape;
   /** Base structure of a resource type (contained and nested resources). */
   structureFor: (type: string) => CompiledStructure | undefined;
@@ -76,6 +78,7 @@ export function createRegistry(extraProfileDir?: string): Registry {
     defaults: new Map(),
     compiled: new Map(),
     loadIssues: [],
+    sources: new Map(),
     elementShape: undefined as unknown as Shape,
     structureFor: (t) => compiledFor(reg, `http://hl7.org/fhir/StructureDefinition/${t}`),
   };
@@ -92,6 +95,7 @@ export function createRegistry(extraProfileDir?: string): Registry {
           reg.loadIssues.push(issue('FHIR_PROFILE_INVALID', `${file}: a StructureDefinition needs url, type and a snapshot or differential.`));
           continue;
         }
+        reg.sources.set(d.url, file);
         if (d.type === 'Extension' && d.derivation === 'constraint') {
           // Extension definitions: used for extension slices that name them, by URL.
           reg.extensions.set(d.url, d);
@@ -129,6 +133,12 @@ export function typeOfProfile(reg: Registry, url: string): string | undefined {
   return reg.profiles.get(u)?.type ?? baseDefinitions().byUrl.get(u)?.type;
 }
 
+/** A profile's URL with the file it came from, for load issues. */
+function sourceOf(reg: Registry, url: string): string {
+  const file = reg.sources.get(url);
+  return file ? `${url} (${file})` : url;
+}
+
 /** Resolve `--profile` as given: canonical URL (with or without |version) or id. */
 export function resolveProfile(reg: Registry, nameOrUrl: string): string | undefined {
   const u = stripVersion(nameOrUrl);
@@ -153,7 +163,7 @@ export function compiledFor(reg: Registry, url: string, depth = 0): CompiledStru
     const baseUrl = sd.baseDefinition ? stripVersion(sd.baseDefinition) : undefined;
     const parent = baseUrl && depth < 10 ? (reg.profiles.get(baseUrl) ?? reg.extensions.get(baseUrl) ?? baseDefinitions().byUrl.get(baseUrl)) : undefined;
     if (!parent) {
-      reg.loadIssues.push(issue('FHIR_PROFILE_INVALID', `${url}: base definition ${sd.baseDefinition ?? '(none)'} is not loaded.`));
+      reg.loadIssues.push(issue('FHIR_PROFILE_INVALID', `${sourceOf(reg, url)}: base definition ${sd.baseDefinition ?? '(none)'} is not loaded.`));
       return undefined;
     }
     if (!parent.snapshot?.element?.length) {
@@ -172,7 +182,7 @@ export function compiledFor(reg: Registry, url: string, depth = 0): CompiledStru
     reg.compiled.set(url, c);
     return c;
   } catch (e) {
-    reg.loadIssues.push(issue('FHIR_PROFILE_INVALID', `${url}: cannot be compiled (${(e as Error).message}).`));
+    reg.loadIssues.push(issue('FHIR_PROFILE_INVALID', `${sourceOf(reg, url)}: cannot be compiled (${(e as Error).message}).`));
     return undefined;
   }
 }

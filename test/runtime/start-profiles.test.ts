@@ -1,0 +1,40 @@
+/**
+ * Dropped-in profiles (config `profiles.extraDir`) are compiled when the gateway starts: a broken
+ * StructureDefinition stops the start with exit 2 and names its file, before anything listens.
+ */
+import { expect } from 'chai';
+import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { tempDir } from './helpers.js';
+
+describe('runtime: dropped-in profiles checked at start', function () {
+  this.timeout(60_000);
+
+  it('a broken StructureDefinition in profiles.extraDir stops the start (exit 2) naming the file', () => {
+    const tmp = tempDir();
+    try {
+      const dir = join(tmp.dir, 'profiles');
+      mkdirSync(dir);
+      writeFileSync(join(dir, 'broken-patient.json'), JSON.stringify({
+        resourceType: 'StructureDefinition', url: 'http://example.org/fhir/StructureDefinition/broken', name: 'Broken',
+        status: 'active', kind: 'resource', abstract: false, type: 'Patient', derivation: 'constraint',
+        baseDefinition: 'http://hl7.org/fhir/StructureDefinition/NoSuchBase',
+        differential: { element: [{ id: 'Patient.name', path: 'Patient.name', min: 1 }] },
+      }));
+      const config = JSON.parse(readFileSync(resolve('examples/config/gateway.json'), 'utf8')) as Record<string, unknown>;
+      config.profiles = { extraDir: dir };
+      const file = join(tmp.dir, 'gateway.json');
+      writeFileSync(file, JSON.stringify(config));
+      const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/main.ts', '--config', file], {
+        cwd: resolve('.'), encoding: 'utf8', timeout: 50_000,
+        env: { ...process.env, FRONTDESK_LOG_LEVEL: 'silent', FRONTDESK_DB: join(tmp.dir, 'gw.db') },
+      });
+      expect(r.status, r.stdout + r.stderr).to.equal(2);
+      expect(r.stderr).to.include('broken-patient.json');
+      expect(r.stdout).to.not.include('listening');
+    } finally {
+      tmp.cleanup();
+    }
+  });
+});
