@@ -15,6 +15,7 @@ import { V2_0063, V2_0131 } from '../../adapters/patient.js';
 import type { RegistrationResources } from '../../adapters/registration.js';
 import type { SubscriberRelationship } from '../../adapters/registration-record.js';
 import { patientFromPid } from '../patient-from-pid.js';
+import { PLAN_FROM_PAYER, PRACTICE_PAYER_KEY } from './write.js';
 
 export interface AdtContext { timezone: string }
 
@@ -93,6 +94,13 @@ function readInsurance(msg: Hl7Message, g: InsuranceGroup, patient: Patient, ctx
     }
   }
   const o = org.value as Partial<Organization>;
+  // Stand-ins our ADT writer puts in the required IN1-2 / IN1-3 (write.ts) carry no plan and no payer id.
+  if (g.in1.get(2, 3) === PLAN_FROM_PAYER && Array.isArray(c.class)) {
+    const kept = (c.class as Coverage['class'] & object).filter((k) => !k.type.coding?.some((x) => x.code === 'plan'));
+    if (kept.length) c.class = kept;
+    else delete c.class;
+  }
+  if (g.in1.repetitionCount(3) === 1 && g.in1.get(3, 4, 1) === PRACTICE_PAYER_KEY) delete o.identifier;
   if (!o.identifier?.length && !o.name) {
     mine.push(issue('MAP_MISSING', `${msg.location(g.in1, 3)} (insurance company id) and ${msg.location(g.in1, 4)} (name) are both empty; Coverage.payor is required.`, msg.location(g.in1, 3)));
   }

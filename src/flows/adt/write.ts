@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { Coverage, Organization, Patient, PatientContact, RelatedPerson } from 'fhir/r4.js';
 import { issue, type Result } from '../../domain/issues.js';
-import { createMessage, type FieldValue, type Hl7Message } from '../../hl7/message.js';
+import { createMessage, type ComponentValue, type FieldValue, type Hl7Message } from '../../hl7/message.js';
 import { fhirToHl7DateTime } from '../../mapping/datetime.js';
 import { writeSegment } from '../../mapping/engine.js';
 import { loadMapping, segmentMap } from '../../mapping/loader.js';
@@ -35,6 +35,30 @@ type Obj = Record<string, unknown>;
 
 function isGuarantor(c: PatientContact): boolean {
   return !!c.relationship?.some((r) => r.coding?.some((x) => x.system === V2_0131 && x.code === 'BP'));
+}
+
+/**
+ * Stand-ins for IN1 fields HL7 v2.5.1 requires when the office record does not know them, marked so
+ * our ADT reader (read.ts) drops them again (a local "99zzz" name, HL7 chapter 2.A):
+ * - IN1-2 insurance plan id (CE, R): no plan on the Coverage -> the payer id (IN1-3.1), named the
+ *   payer's, coding system (CE.3) PLAN_FROM_PAYER: "the plan is the payer's only known plan".
+ * - IN1-3 insurance company id (CX, R): a payer known by name only -> its practice key (the
+ *   deterministic Organization id), assigning authority (CX.4) PRACTICE_PAYER_KEY.
+ */
+export const PLAN_FROM_PAYER = '99FDPAYERPLAN';
+export const PRACTICE_PAYER_KEY = '99FDPAYERKEY';
+
+function fillRequiredIn1(fields: Record<number, FieldValue>, org: Partial<Organization>, payerName: string | undefined): void {
+  if (fields[3] === undefined || fields[3] === '') fields[3] = [org.id ?? 'UNKNOWN', '', '', PRACTICE_PAYER_KEY];
+  if (fields[2] === undefined || fields[2] === '') fields[2] = [firstLeaf(fields[3]), org.name ?? payerName ?? '', PLAN_FROM_PAYER];
+}
+
+/** The first leaf of a field value (first repetition, component, subcomponent): CX.1 of IN1-3. */
+function firstLeaf(v: FieldValue | ComponentValue | undefined): string {
+  if (v === undefined || v === null) return '';
+  if (Array.isArray(v)) return firstLeaf(v[0]);
+  if (typeof v === 'object') return firstLeaf(v.repeat[0]);
+  return String(v);
 }
 
 export function buildAdt(r: RegistrationResources, opts: AdtWriteOptions): Result<Hl7Message> {
@@ -81,6 +105,7 @@ export function buildAdt(r: RegistrationResources, opts: AdtWriteOptions): Resul
       1: String(i + 1),
     };
     if (!fields[4] && c.payor?.[0]?.display) fields[4] = [c.payor[0].display];
+    fillRequiredIn1(fields, org ?? { resourceType: 'Organization', id: c.payor?.[0]?.reference?.split('/')[1] }, c.payor?.[0]?.display);
     msg.add('IN1', fields);
     if (rp) {
       const in2 = writeSegment(rp as unknown as Obj, segmentMap(adt, 'IN2', 'RelatedPerson'), ctx);
