@@ -47,11 +47,25 @@ export interface EngineContext {
 
 type Obj = Record<string, unknown>;
 
+/** A rule path split once: mapping files are loaded once, so their few dozen paths recur for every message. */
+interface SplitPath { append: boolean; keys: string[] }
+const splitPaths = new Map<string, SplitPath>();
+
+function splitPath(path: string): SplitPath {
+  let p = splitPaths.get(path);
+  if (!p) {
+    const append = path.endsWith('[]');
+    p = { append, keys: (append ? path.slice(0, -2) : path).split('.') };
+    if (splitPaths.size < 10_000) splitPaths.set(path, p);
+  }
+  return p;
+}
+
 function setPath(target: Obj, path: string, value: unknown): void {
-  const append = path.endsWith('[]');
-  const keys = (append ? path.slice(0, -2) : path).split('.');
+  const { append, keys } = splitPath(path);
   let o = target;
-  for (const k of keys.slice(0, -1)) {
+  for (let i = 0; i < keys.length - 1; i++) {
+    const k = keys[i]!;
     if (typeof o[k] !== 'object' || o[k] === null) o[k] = {};
     o = o[k] as Obj;
   }
@@ -84,11 +98,14 @@ function matches(v: unknown, match: Record<string, string> | undefined): boolean
 /** Apply a segment map to one segment: HL7 -> a FHIR-shaped object. */
 export function readSegment(msg: Hl7Message, seg: Hl7Segment, map: SegmentMap, ctx: EngineContext, into: Obj = {}): Result<Obj> {
   const issues: Issue[] = [];
+  // `PID` or `OBX[3]`: counted once per segment rather than once per field rule.
+  const label = msg.location(seg);
   for (const rule of map.fields) {
-    const where = msg.location(seg, rule.field);
+    const where = `${label}.${rule.field}`;
     const t = DATATYPES[rule.type];
     if (!t) { issues.push(issue('INTERNAL', `Mapping uses unknown datatype ${rule.type}.`, where)); continue; }
-    const reps = seg.tree(rule.field);
+    // An absent field is settled without splitting anything.
+    const reps = seg.has(rule.field) ? seg.tree(rule.field) : [];
     if (reps.length === 0 || reps.every((r) => r.every((c) => c.every((s) => s === '')))) {
       if (rule.required) issues.push(issue('MAP_MISSING', `${where} is required to build ${map.target}.${rule.path.replace('[]', '')} but is empty.`, where));
       continue;

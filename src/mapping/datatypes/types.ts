@@ -34,16 +34,20 @@ export function comp(rep: Rep, c: number, s = 1): string {
 
 /** Remove undefined, empty-string and empty-array/object members (FHIR forbids empty elements). */
 export function compact<T extends object>(o: T): T | undefined {
+  // Runs for every mapped value: one pass, no entry arrays.
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(o)) {
+  let kept = 0;
+  for (const k of Object.keys(o)) {
+    const v = (o as Record<string, unknown>)[k];
     if (v === undefined || v === null || v === '') continue;
     if (Array.isArray(v)) {
       const a = v.filter((x) => x !== undefined && x !== null && x !== '');
-      if (a.length) out[k] = a;
+      if (a.length) { out[k] = a; kept++; }
       continue;
     }
-    if (typeof v === 'object' && Object.keys(v as object).length === 0) continue;
+    if (typeof v === 'object' && Object.keys(v).length === 0) continue;
     out[k] = v;
+    kept++;
   }
-  return Object.keys(out).length ? (out as T) : undefined;
+  return kept ? (out as T) : undefined;
 }

@@ -1,0 +1,79 @@
+/**
+ * Profiling loop (not part of `npm run bench`): the gateway started in-process (startGateway, a
+ * temp SQLite file, WAL + synchronous=FULL), N client connections on loopback each sending the
+ * ADT^A04 example with a distinct MSH-10 and waiting for its ACK; prints ACKed msg/s and the
+ * gateway process CPU per message (client included: same process).
+ *   node --import tsx bench/profile/mllp.ts [seconds=5] [connections=8]
+ *   node --cpu-prof --cpu-prof-dir=/tmp/prof --import tsx bench/profile/mllp.ts 5 8
+ */
+import net from 'node:net';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { startGateway } from '../../src/runtime/gateway.js';
+import { silentLogger } from '../../src/logging.js';
+import { encodeFrame, FrameDecoder } from '../../src/mllp/framing.js';
+import type { GatewayConfig } from '../../src/config.js';
+import { loadConfig } from '../../src/config.js';
+import { writeFileSync } from 'node:fs';
+
+const seconds = Number(process.argv[2] ?? 5);
+const connections = Number(process.argv[3] ?? 8);
+const dir = mkdtempSync(path.join(tmpdir(), 'frontdesk-prof-'));
+const configFile = path.join(dir, 'gateway.json');
+writeFileSync(configFile, JSON.stringify({
+  practice: { name: 'Profile practice', timezone: 'America/New_York' },
+  store: { path: path.join(dir, 'prof.db') },
+  log: { level: 'silent' },
+  mllp: { host: '127.0.0.1', maxFrameBytes: 1 << 20, frameTimeoutMs: 30_000, idleTimeoutMs: 600_000 },
+  http: { host: '127.0.0.1', port: 0, bodyLimitBytes: 1 << 20, auth: { keys: [] } },
+  processing: { maxAttempts: 3 },
+  channels: [{ name: 'registration', source: { mllp: { port: 0 } }, messageTypes: ['ADT^*'], destinations: [] }],
+}));
+const cfg = loadConfig(configFile, {});
+if (!cfg.value) throw new Error(cfg.issues.map((i) => i.diagnostics).join('; '));
+const gw = await startGateway(cfg.value as GatewayConfig, { log: silentLogger, noHttp: true });
+const port = gw.mllp[0]!.address().port;
+// Experiments: PROF_PRAGMA='wal_autocheckpoint=10000' etc. (never used by the gateway itself).
+for (const p of (process.env.PROF_PRAGMA ?? '').split(';').filter(Boolean)) gw.db.pragma(p);
+const template = readFileSync(path.resolve('examples/hl7v2/adt-a04.hl7'), 'utf8').replace(/\r?\n/g, '\r');
+const controlId = template.split('\r')[0]!.split('|')[9]!;
+let seq = 0;
+const next = () => template.replace(`|${controlId}|`, `|P${process.pid}-${++seq}|`);
+
+function connect(): Promise<{ send(t: string): Promise<string>; close(): void }> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ port, host: '127.0.0.1' });
+    socket.setNoDelay(true);
+    const decoder = new FrameDecoder();
+    const waiting: ((ack: string) => void)[] = [];
+    socket.on('data', (chunk: Buffer) => { for (const f of decoder.push(chunk).frames) waiting.shift()?.(f); });
+    socket.once('error', reject);
+    socket.once('connect', () => resolve({
+      send: (text) => new Promise<string>((res) => { waiting.push(res); socket.write(encodeFrame(text)); }),
+      close: () => socket.destroy(),
+    }));
+  });
+}
+
+const clients = await Promise.all(Array.from({ length: connections }, () => connect()));
+const acks: Record<string, number> = {};
+const code = (ack: string) => /\rMSA\|([A-Z]{2})/.exec(ack)?.[1] ?? '?';
+await Promise.all(clients.map(async (c) => { for (let i = 0; i < 50; i++) await c.send(next()); }));
+let n = 0;
+const cpu0 = process.cpuUsage();
+const t0 = performance.now();
+const end = t0 + seconds * 1000;
+await Promise.all(clients.map(async (c) => {
+  while (performance.now() < end) {
+    const k = code(await c.send(next()));
+    acks[k] = (acks[k] ?? 0) + 1;
+    n++;
+  }
+}));
+const dt = (performance.now() - t0) / 1000;
+const cpu = process.cpuUsage(cpu0);
+process.stdout.write(`${connections} connections: ${Math.round(n / dt)} msg/s ACKed, acks ${JSON.stringify(acks)}, CPU ${((cpu.user + cpu.system) / n / 1000).toFixed(3)} ms/msg (user ${(cpu.user / n / 1000).toFixed(3)}, sys ${(cpu.system / n / 1000).toFixed(3)}), sync=${String(gw.db.pragma('synchronous', { simple: true }))}\n`);
+clients.forEach((c) => c.close());
+await gw.close();
+rmSync(dir, { recursive: true, force: true });
