@@ -5,6 +5,7 @@
  */
 import { issue, type Issue, type Result } from '../domain/issues.js';
 import type { FieldValue, Hl7Message, Hl7Segment, RepetitionValue } from '../hl7/message.js';
+import { unescapeHl7 } from '../hl7/escape.js';
 import { DATATYPES } from './datatypes/index.js';
 
 export interface FieldRule {
@@ -95,6 +96,37 @@ function matches(v: unknown, match: Record<string, string> | undefined): boolean
     && Object.entries(match).every(([k, want]) => want.split('|').includes((v as Obj)[k] as string));
 }
 
+/**
+ * `seg.tree(n)` (repetitions x components x subcomponents, unescaped) with plain loops: it runs
+ * for every rule of every segment read, and the closures of the generic version were the largest
+ * single cost of a mapping. MSH-1/MSH-2 (never split) keep the generic path.
+ */
+export function fieldTree(seg: Hl7Segment, n: number): string[][][] {
+  const f = seg.fields[n];
+  if (f === undefined || f === '') return [];
+  if (seg.name === 'MSH' && (n === 1 || n === 2)) return seg.tree(n);
+  const d = seg.delimiters;
+  const reps = f.indexOf(d.repetition) < 0 ? [f] : f.split(d.repetition);
+  const out: string[][][] = new Array(reps.length);
+  for (let r = 0; r < reps.length; r++) {
+    const rep = reps[r]!;
+    const comps = rep.indexOf(d.component) < 0 ? [rep] : rep.split(d.component);
+    const tree: string[][] = new Array(comps.length);
+    for (let c = 0; c < comps.length; c++) {
+      const comp = comps[c]!;
+      if (comp.indexOf(d.subcomponent) < 0) {
+        tree[c] = [unescapeHl7(comp, d)];
+      } else {
+        const subs = comp.split(d.subcomponent);
+        for (let k = 0; k < subs.length; k++) subs[k] = unescapeHl7(subs[k]!, d);
+        tree[c] = subs;
+      }
+    }
+    out[r] = tree;
+  }
+  return out;
+}
+
 /** Apply a segment map to one segment: HL7 -> a FHIR-shaped object. */
 export function readSegment(msg: Hl7Message, seg: Hl7Segment, map: SegmentMap, ctx: EngineContext, into: Obj = {}): Result<Obj> {
   const issues: Issue[] = [];
@@ -104,8 +136,7 @@ export function readSegment(msg: Hl7Message, seg: Hl7Segment, map: SegmentMap, c
     const where = `${label}.${rule.field}`;
     const t = DATATYPES[rule.type];
     if (!t) { issues.push(issue('INTERNAL', `Mapping uses unknown datatype ${rule.type}.`, where)); continue; }
-    // An absent field is settled without splitting anything.
-    const reps = seg.has(rule.field) ? seg.tree(rule.field) : [];
+    const reps = fieldTree(seg, rule.field);
     if (reps.length === 0 || reps.every((r) => r.every((c) => c.every((s) => s === '')))) {
       if (rule.required) issues.push(issue('MAP_MISSING', `${where} is required to build ${map.target}.${rule.path.replace('[]', '')} but is empty.`, where));
       continue;

@@ -1,0 +1,42 @@
+import { expect } from 'chai';
+import fc from 'fast-check';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseHl7 } from '../../src/hl7/message.js';
+import { fieldTree } from '../../src/mapping/engine.js';
+
+/** The engine's loop version of Hl7Segment.tree must read every field exactly as tree() does. */
+describe('mapping engine fieldTree (same reading as Hl7Segment.tree)', () => {
+  it('agrees with tree() on every field of the public corpus and the shipped examples', () => {
+    const dirs = [path.resolve('../shared/corpus/hl7v2-ms-fhir-converter'), path.resolve('examples/hl7v2')];
+    let fields = 0;
+    for (const dir of dirs) {
+      let names: string[] = [];
+      try { names = readdirSync(dir, { recursive: true }).map(String).filter((n) => n.endsWith('.hl7')); } catch { continue; }
+      for (const name of names) {
+        const msg = parseHl7(readFileSync(path.join(dir, name), 'utf8')).value;
+        if (!msg) continue;
+        for (const seg of msg.segments) {
+          for (let n = 1; n <= seg.fieldCount + 1; n++) {
+            expect(fieldTree(seg, n), `${name} ${seg.name}-${n}`).to.deep.equal(seg.tree(n));
+            fields++;
+          }
+        }
+      }
+    }
+    expect(fields).to.be.greaterThan(1000);
+  });
+
+  it('agrees with tree() on random fields with delimiters, escapes and custom encoding characters (1,000 runs)', () => {
+    const encodings = ['^~\\&', '$*/!', '^~\\&#'];
+    const alphabet = fc.constantFrom('a', 'B', '1', ' ', '^', '~', '\\', '&', '$', '*', '/', '!', '#', 'F', 'S', 'T', 'R', 'E', '.', 'X', '0');
+    fc.assert(fc.property(fc.constantFrom(...encodings), fc.array(fc.array(alphabet, { maxLength: 40 }).map((cs) => cs.join('')), { maxLength: 5 }), (enc, values) => {
+      // Field separator '|' never appears inside a value here (it would start another field).
+      const text = `MSH|${enc}|A|B|||20240101||ADT^A04|1|P|2.5.1\rPID|${values.join('|')}\r`;
+      const msg = parseHl7(text).value!;
+      for (const seg of msg.segments) {
+        for (let n = 1; n <= seg.fieldCount + 1; n++) expect(fieldTree(seg, n)).to.deep.equal(seg.tree(n));
+      }
+    }), { numRuns: 1000 });
+  });
+});
