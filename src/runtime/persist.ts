@@ -90,7 +90,11 @@ function persistEntries(db: Db, bundleEntries: readonly BundleEntry[], messageId
     const p = planEntry(db, e, messageId, i);
     if (!p) return;
     const id = p.existing?.id ?? p.resource.id!;
-    if (e.fullUrl) refMap.set(e.fullUrl, `${p.resource.resourceType}/${id}`);
+    const target = `${p.resource.resourceType}/${id}`;
+    // A fullUrl that already is `Type/id` (PUT bundles) rewrites to itself: not entered, so a
+    // bundle without urn:uuid references is stored without copying every resource.
+    if (e.fullUrl && e.fullUrl !== target) refMap.set(e.fullUrl, target);
+    else if (e.fullUrl) refMap.delete(e.fullUrl);
     planned.push(p);
   });
   return planned.map((p) => {

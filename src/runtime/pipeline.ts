@@ -110,7 +110,14 @@ export class Pipeline {
     readonly hooks: PipelineHooks = {},
   ) {
     this.channels = new Map(config.channels.map((c) => [c.name, c]));
+    // Built once: better-sqlite3 builds four wrappers per transaction() call. Called inside the
+    // flush transaction, each runs as a savepoint.
+    this.storeSavepoint = db.transaction((inb: Inbound) => this.storeOne(inb));
+    this.processSavepoint = db.transaction((id: number) => this.processOne(id));
   }
+
+  private readonly storeSavepoint: (inb: Inbound) => Stored;
+  private readonly processSavepoint: (id: number) => Answer;
 
   channel(name: string): ChannelConfig {
     return this.channels.get(name) ?? { name, source: {}, destinations: [], validation: 'strict' };
@@ -217,14 +224,14 @@ export class Pipeline {
       this.db.transaction(() => {
         for (const j of stores) {
           try {
-            stored.push(this.db.transaction(() => this.storeOne(j.inbound))());
+            stored.push(this.storeSavepoint(j.inbound));
           } catch (e) {
             stored.push(e as Error);
           }
         }
         for (const j of procs) {
           try {
-            answers.push(this.db.transaction(() => this.processOne(j.id))());
+            answers.push(this.processSavepoint(j.id));
           } catch (e) {
             // The savepoint is rolled back; record the failure (the message stays stored).
             answers.push(this.failure(j.id, e as Error));
