@@ -19,8 +19,17 @@ const BCP47 = 'urn:ietf:bcp:47';
 /** The patient fields of a registration record (everything but insurance). */
 export type PatientPart = Omit<RegistrationRecord, 'insurance'>;
 
-const defined = <T extends object>(o: T): T =>
-  Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined && !(Array.isArray(v) && v.length === 0))) as T;
+/** Members that are neither undefined nor an empty array (a loop: it runs for every coding and name built). */
+const defined = <T extends object>(o: T): T => {
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(o)) {
+    const v = (o as Record<string, unknown>)[k];
+    if (v === undefined || (Array.isArray(v) && v.length === 0)) continue;
+    if (k === '__proto__') Object.defineProperty(out, k, { value: v, writable: true, enumerable: true, configurable: true });
+    else out[k] = v;
+  }
+  return out as T;
+};
 
 function typeConcept(code: string | undefined): CodeableConcept | undefined {
   return code ? { coding: [{ system: V2_0203, code }] } : undefined;

@@ -89,7 +89,17 @@ export function registrationFromFhir(input: RegistrationFhirInput): Result<Regis
 function trimmed<T>(v: T): T {
   if (typeof v === 'string') return v.trim() as T;
   if (Array.isArray(v)) return v.map(trimmed) as T;
-  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, trimmed(x)]).filter(([, x]) => x !== '')) as T;
+  if (v && typeof v === 'object') {
+    // Loop rather than fromEntries(entries.map.filter): this runs over every record the flows emit.
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(v)) {
+      const x = trimmed((v as Record<string, unknown>)[k]);
+      if (x === '') continue;
+      if (k === '__proto__') Object.defineProperty(out, k, { value: x, writable: true, enumerable: true, configurable: true });
+      else out[k] = x;
+    }
+    return out as T;
+  }
   return v;
 }
 

@@ -7,6 +7,7 @@ import { issue, type Issue, type Result } from '../domain/issues.js';
 import type { FieldValue, Hl7Message, Hl7Segment, RepetitionValue } from '../hl7/message.js';
 import { unescapeHl7 } from '../hl7/escape.js';
 import { DATATYPES } from './datatypes/index.js';
+import type { TransformContext } from './datatypes/types.js';
 
 export interface FieldRule {
   /** HL7 field position (PID-7 -> 7). */
@@ -127,6 +128,12 @@ export function fieldTree(seg: Hl7Segment, n: number): string[][][] {
   return out;
 }
 
+/** No repetitions, or every leaf of every repetition empty. */
+function allEmpty(reps: string[][][]): boolean {
+  for (const rep of reps) for (const comp of rep) for (const leaf of comp) if (leaf !== '') return false;
+  return true;
+}
+
 /** Apply a segment map to one segment: HL7 -> a FHIR-shaped object. */
 export function readSegment(msg: Hl7Message, seg: Hl7Segment, map: SegmentMap, ctx: EngineContext, into: Obj = {}): Result<Obj> {
   const issues: Issue[] = [];
@@ -137,15 +144,18 @@ export function readSegment(msg: Hl7Message, seg: Hl7Segment, map: SegmentMap, c
     const t = DATATYPES[rule.type];
     if (!t) { issues.push(issue('INTERNAL', `Mapping uses unknown datatype ${rule.type}.`, where)); continue; }
     const reps = fieldTree(seg, rule.field);
-    if (reps.length === 0 || reps.every((r) => r.every((c) => c.every((s) => s === '')))) {
+    if (allEmpty(reps)) {
       if (rule.required) issues.push(issue('MAP_MISSING', `${where} is required to build ${map.target}.${rule.path.replace('[]', '')} but is empty.`, where));
       continue;
     }
-    const tctx = { where, timezone: ctx.timezone, ...(rule.table ? { table: rule.table } : {}), ...(rule.params ? { params: rule.params } : {}) };
+    const tctx: TransformContext = { where, timezone: ctx.timezone };
+    if (rule.table) tctx.table = rule.table;
+    if (rule.params) tctx.params = rule.params;
     let mapped = 0;
-    for (const rep of rule.repeat ? reps : reps.slice(0, 1)) {
-      const r = t.toFhir(rep, tctx);
-      issues.push(...r.issues);
+    const count = rule.repeat ? reps.length : 1;
+    for (let k = 0; k < count; k++) {
+      const r = t.toFhir(reps[k]!, tctx);
+      for (const i of r.issues) issues.push(i);
       if (r.value !== undefined) { setPath(into, rule.path, r.value); mapped++; }
     }
     if (rule.required && mapped === 0 && !issues.some((i) => i.expression?.includes(where))) {
