@@ -17,7 +17,7 @@ import type { Logger } from 'pino';
 import { issue, toOperationOutcome, type Issue } from '../domain/issues.js';
 import type { Db } from '../store/db.js';
 import {
-  beginAttempt, findByControlId, getMessage, insertMessage, markAcksSent, recordOutcome, recordResend, recordFailure,
+  beginAttempt, findByControlId, getForProcessing, getMessage, insertMessage, markAcksSent, recordOutcome, recordResend, recordFailure,
   type AckMode, type ContentType, type MessageState, type Source, type StoredMessage,
 } from '../store/messages.js';
 import { storeLookup } from '../store/resources.js';
@@ -306,12 +306,15 @@ export class Pipeline {
 
   /** One message, inside a savepoint. */
   private processOne(id: number, opts: { attemptCounted?: boolean } = {}): Answer {
-    const row = getMessage(this.db, id);
+    const row = getForProcessing(this.db, id);
     if (!row) throw new Error(`message ${id} not found`);
     // Exactly once: a message already processed (a resend racing its original) is answered
     // from the store. Replay and recovery reset or find the state 'received' first.
     if (row.state !== 'received') return { ...this.answerFromRow(id, true), channel: row.channel };
-    if (!opts.attemptCounted) beginAttempt(this.db, id);
+    // The attempt is counted by recordOutcome's UPDATE: it runs in this savepoint, so a beginAttempt
+    // here would only ever be committed together with the outcome (a throw rolls both back, and
+    // failure() counts the attempt then).
+    const countAttempt = !opts.attemptCounted;
     const channel = this.channel(row.channel);
     const ctx: FlowContext = { timezone: this.config.practice.timezone, lookup: storeLookup(this.db) };
     if (row.contentType === 'hl7v2') {
@@ -325,7 +328,7 @@ export class Pipeline {
         queued = r.queued;
       }
       const ack = (p.message ? buildAck(p.message, { code: p.ackCode, issues: ackIssues(p.issues) }) : buildRejectForUnreadable(ackIssues(p.issues))).toString();
-      recordOutcome(this.db, id, { state: p.state, flow: p.flow, issues: p.issues, outputs: outputsOf(p.output, entries), ackCode: p.ackCode, ack });
+      recordOutcome(this.db, id, { state: p.state, flow: p.flow, issues: p.issues, outputs: outputsOf(p.output, entries), ackCode: p.ackCode, ack, countAttempt });
       if (queued) this.metrics.inc('queued', channel.name, queued);
       this.log.info({ channel: channel.name, id, state: p.state, ack: p.ackCode, flow: p.flow, issues: p.issues.length }, 'message processed');
       return { id, state: p.state, issues: p.issues, ackCode: p.ackCode, ack, resend: false, channel: channel.name };
@@ -345,7 +348,7 @@ export class Pipeline {
     } else {
       body = toOperationOutcome(issues);
     }
-    recordOutcome(this.db, id, { state: p.state, issues, outputs: outputsOf(p.output, entries), ackCode: String(status), ack: JSON.stringify({ status, body }) });
+    recordOutcome(this.db, id, { state: p.state, issues, outputs: outputsOf(p.output, entries), ackCode: String(status), ack: JSON.stringify({ status, body }), countAttempt });
     this.log.info({ channel: channel.name, id, state: p.state, status }, 'request processed');
     return { id, state: p.state, issues, status, body, resend: false, channel: channel.name };
   }

@@ -183,6 +183,24 @@ export function getMessage(db: Db, id: number): StoredMessage | undefined {
   return r ? toMessage(r) : undefined;
 }
 
+/** What processing reads of a row (not its earlier outputs, ACKs or summary, which it replaces or does not need). */
+export type ProcessingRow = Pick<StoredMessage, 'id' | 'channel' | 'contentType' | 'contentHash' | 'messageType' | 'raw' | 'state' | 'issues'>;
+
+export function getForProcessing(db: Db, id: number): ProcessingRow | undefined {
+  const r = stmt(db, 'SELECT id, channel, content_type, content_hash, message_type, raw, state, issues FROM messages WHERE id = ?').get(id) as Row | undefined;
+  if (!r) return undefined;
+  return {
+    id: r.id,
+    channel: r.channel,
+    contentType: r.content_type,
+    contentHash: r.content_hash,
+    messageType: r.message_type,
+    raw: r.raw ?? '',
+    state: r.state,
+    issues: (parseJson(r.issues) as Issue[] | null) ?? [],
+  };
+}
+
 /** Earlier rows of a channel with this control id (oldest first): exact resends and conflicts. */
 export function findByControlId(db: Db, channel: string, controlId: string): Array<Pick<StoredMessage, 'id' | 'contentHash' | 'state' | 'ackCode' | 'ack' | 'commitAck' | 'duplicateOf'>> {
   const rows = stmt(db, 'SELECT id, content_hash, state, ack_code, ack, commit_ack, duplicate_of FROM messages WHERE channel = ? AND control_id = ? ORDER BY id').all(channel, controlId) as Row[];
@@ -208,13 +226,20 @@ export interface Outcome {
   ackCode?: string | undefined;
   ack?: string | undefined;
   lastError?: string | undefined;
+  /**
+   * Count the processing attempt in this same statement (instead of a beginAttempt before it):
+   * for a caller whose beginAttempt and outcome share one transaction, so the attempt is only
+   * ever committed together with the outcome anyway.
+   */
+  countAttempt?: boolean;
 }
 
 export function recordOutcome(db: Db, id: number, o: Outcome, now: Date = new Date()): void {
   const at = now.toISOString();
   stmt(db, `UPDATE messages SET state = @state, flow = @flow, issues = @issues, outputs = @outputs, ack_code = @ackCode, ack = @ack,
-      last_error = @lastError, processed_at = @at, updated_at = @at WHERE id = @id`).run({
+      last_error = @lastError, processed_at = @at, updated_at = @at, attempts = attempts + @attempt WHERE id = @id`).run({
     id,
+    attempt: o.countAttempt ? 1 : 0,
     state: o.state,
     flow: o.flow ?? null,
     issues: o.issues.length ? JSON.stringify(o.issues) : null,
