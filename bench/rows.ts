@@ -198,8 +198,8 @@ export function runtimeRows(results: ItemResult[]): Row[] {
     const v = s.value as StartupFigures | undefined;
     rows.push(makeRow(S, `gateway start-up: spawn to "HTTP listening"${v ? ` (median of ${v.runs.length}; ${v.command})` : ''}`, 'ms', 'lower', pick<StartupFigures>(s, (x) => x.medianMs), []));
     if (v?.loadMs !== undefined) {
-      rows.push(makeRow(S, 'of which: process start to gateway modules loaded (Node, tsx compiling, definitions read at import)', 'ms', 'lower', v.loadMs, []));
-      rows.push(makeRow(S, 'of which: startGateway() (store, migrations, recovery, listeners, HTTP)', 'ms', 'lower', v.startMs, []));
+      rows.push(makeRow(S, 'split, measured in a separate probe run: process start to gateway modules loaded (Node, tsx compiling)', 'ms', 'lower', v.loadMs, []));
+      rows.push(makeRow(S, 'split, measured in a separate probe run: startGateway() (store, migrations, recovery, listeners, HTTP)', 'ms', 'lower', v.startMs, []));
     }
   }
   return rows;
