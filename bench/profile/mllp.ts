@@ -56,6 +56,18 @@ function connect(): Promise<{ send(t: string): Promise<string>; close(): void }>
   });
 }
 
+// PROF_FLUSHES=1: count the pipeline's flushes (= commits = fsyncs) and what each carried.
+const flushes = { total: 0, storesOnly: 0, processOnly: 0, both: 0, stores: 0, processes: 0 };
+if (process.env.PROF_FLUSHES) {
+  const pl = gw.pipeline as unknown as { flush(): void; storeQueue: unknown[]; processQueue: unknown[] };
+  const orig = pl.flush.bind(pl);
+  pl.flush = () => {
+    const s = pl.storeQueue.length, p = pl.processQueue.length;
+    flushes.total++; flushes.stores += s; flushes.processes += p;
+    if (s && p) flushes.both++; else if (s) flushes.storesOnly++; else if (p) flushes.processOnly++;
+    orig();
+  };
+}
 const clients = await Promise.all(Array.from({ length: connections }, () => connect()));
 const acks: Record<string, number> = {};
 const code = (ack: string) => /\rMSA\|([A-Z]{2})/.exec(ack)?.[1] ?? '?';
@@ -74,6 +86,7 @@ await Promise.all(clients.map(async (c) => {
 const dt = (performance.now() - t0) / 1000;
 const cpu = process.cpuUsage(cpu0);
 process.stdout.write(`${connections} connections: ${Math.round(n / dt)} msg/s ACKed, acks ${JSON.stringify(acks)}, CPU ${((cpu.user + cpu.system) / n / 1000).toFixed(3)} ms/msg (user ${(cpu.user / n / 1000).toFixed(3)}, sys ${(cpu.system / n / 1000).toFixed(3)}), sync=${String(gw.db.pragma('synchronous', { simple: true }))}\n`);
+if (process.env.PROF_FLUSHES) process.stdout.write(`flushes ${JSON.stringify(flushes)}\n`);
 clients.forEach((c) => c.close());
 await gw.close();
 rmSync(dir, { recursive: true, force: true });
