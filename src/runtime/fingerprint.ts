@@ -13,7 +13,9 @@ import type { AckMode } from '../store/messages.js';
  * line ends is still the same content.
  */
 export function contentHash(raw: string): string {
-  const normalized = raw.replace(/\r\n|\n/g, '\r').replace(/[\r\s]+$/, '');
+  // trimEnd() drops exactly the characters of /[\r\s]+$/ (WhiteSpace and LineTerminator) without
+  // a regex trying every position; the \n rewrite is skipped when there is no \n (the MLLP norm).
+  const normalized = (raw.indexOf('\n') < 0 ? raw : raw.replace(/\r\n|\n/g, '\r')).trimEnd();
   return createHash('sha256').update(normalized).digest('hex');
 }
 
