@@ -64,6 +64,8 @@ const DT_RE = /^(\d{4})(?:-(\d{2})(?:-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.
 
 interface Child {
   key: string;
+  /** `_key`, where a primitive's extensions would be (built once, not per navigation). */
+  ext: string;
   t: string;
 }
 type ChildInfo = { children: Child[] } | null;
@@ -83,16 +85,17 @@ function childInfo(t: string, name: string): ChildInfo {
     info = {
       children: choice.map((T) => {
         const lower = T.charAt(0).toLowerCase() + T.slice(1);
-        return { key: name + T, t: PRIMITIVES.has(lower) ? lower : T };
+        return { key: name + T, ext: `_${name}${T}`, t: PRIMITIVES.has(lower) ? lower : T };
       }),
     };
   } else {
     const elsewhere = model.pathsDefinedElsewhere[p];
     const type = model.path2Type[p];
-    if (elsewhere) info = { children: [{ key: name, t: elsewhere }] };
-    else if (type === 'BackboneElement' || type === 'Element') info = { children: [{ key: name, t: p }] };
-    else if (type === 'Resource') info = { children: [{ key: name, t: '#resource' }] };
-    else if (type) info = { children: [{ key: name, t: type }] };
+    const ext = `_${name}`;
+    if (elsewhere) info = { children: [{ key: name, ext, t: elsewhere }] };
+    else if (type === 'BackboneElement' || type === 'Element') info = { children: [{ key: name, ext, t: p }] };
+    else if (type === 'Resource') info = { children: [{ key: name, ext, t: '#resource' }] };
+    else if (type) info = { children: [{ key: name, ext, t: type }] };
   }
   byName.set(name, info);
   return info;
@@ -224,7 +227,7 @@ function nav(coll: Coll, site: Site): Coll {
     }
     for (const c of info.children) {
       const x = v[c.key];
-      if (v[`_${c.key}`] !== undefined) bail(); // primitive extensions: modelled by fhirpath.js
+      if (v[c.ext] !== undefined) bail(); // primitive extensions: modelled by fhirpath.js
       if (x === undefined || x === null) continue;
       if (Array.isArray(x)) {
         for (const e of x) {
