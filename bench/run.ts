@@ -4,7 +4,7 @@
  * Every item runs in its own child process (`--child <spec>`), so each gets a clean heap and
  * its own peak RSS, and one peer's JIT state or garbage does not slow the next. Options:
  *   --only <substring>   run only items whose id contains it (e.g. --only hl7:adt)
- *   --docs               also rewrite the table in docs/bench.md
+ *   --docs               also rewrite the table in docs/bench.md and README.md
  *   BENCH_QUICK=1        short samples (smoke test of the harness, figures not meaningful)
  */
 import { spawnSync } from 'node:child_process';
@@ -121,18 +121,20 @@ function machineLine(m: ReturnType<typeof machine>): string {
   return `Machine: ${m.nproc} cores (\`nproc\`), ${m.cpu}, ${m.memoryGB} GB RAM, Node ${m.node}, ${m.platform}; run ${new Date().toISOString().slice(0, 16)}Z.`;
 }
 
-/** Replace the table between the markers in docs/bench.md. */
+/** Replace the table between the markers in docs/bench.md and in README.md (the README shows the latest run). */
 function writeDocs(md: string, m: ReturnType<typeof machine>): void {
-  const file = path.resolve(here, '../docs/bench.md');
   const begin = '<!-- bench:begin -->';
   const end = '<!-- bench:end -->';
   const block = `${begin}\n${machineLine(m)}\n\n${md}\n${end}`;
-  let doc = existsSync(file) ? readFileSync(file, 'utf8') : `# Benchmarks\n\n${begin}\n${end}\n`;
-  const a = doc.indexOf(begin);
-  const b = doc.indexOf(end);
-  doc = a >= 0 && b > a ? doc.slice(0, a) + block + doc.slice(b + end.length) : `${doc}\n${block}\n`;
-  writeFileSync(file, doc);
-  console.log(`wrote ${file}`);
+  for (const name of ['../docs/bench.md', '../README.md']) {
+    const file = path.resolve(here, name);
+    let doc = existsSync(file) ? readFileSync(file, 'utf8') : `# Benchmarks\n\n${begin}\n${end}\n`;
+    const a = doc.indexOf(begin);
+    const b = doc.indexOf(end);
+    doc = a >= 0 && b > a ? doc.slice(0, a) + block + doc.slice(b + end.length) : `${doc}\n${block}\n`;
+    writeFileSync(file, doc);
+    console.log(`wrote ${file}`);
+  }
 }
 
 await main();
