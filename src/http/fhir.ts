@@ -62,8 +62,10 @@ export function fhirRouter(pipeline: Pipeline, opts: { version: string }): Route
       if (body === undefined) return;
       let resource: unknown = body;
       let profile = typeof req.query.profile === 'string' ? req.query.profile : undefined;
-      if ((body as Resource).resourceType === 'Parameters' && type !== 'Parameters') {
-        const params = (body as Parameters).parameter ?? [];
+      if ((body as Resource | null)?.resourceType === 'Parameters' && type !== 'Parameters') {
+        // Hostile input: `parameter` not an array, or holding non-objects, is a bad request, not a crash.
+        const raw = (body as Parameters).parameter;
+        const params = (Array.isArray(raw) ? raw : []).filter((p): p is NonNullable<typeof p> => typeof p === 'object' && p !== null);
         resource = params.find((p) => p.name === 'resource')?.resource;
         profile ??= params.find((p) => p.name === 'profile')?.valueUri ?? params.find((p) => p.name === 'profile')?.valueCanonical;
         if (!resource) return sendError(res, 'FHIR_REQUIRED', 'Parameters for $validate need a "resource" parameter.', 'Parameters.parameter');

@@ -23,8 +23,10 @@ export function officeRouter(pipeline: Pipeline): Router {
   const router = Router();
   const channel = () => pipeline.config.channels.find((c) => c.source.http?.path === '/office') ?? pipeline.channel('office-api');
   router.post('/:kind', async (req, res) => {
-    const recordType = OFFICE_ENDPOINTS[String(req.params.kind)];
-    if (!recordType) return sendError(res, 'NOT_FOUND', `No office endpoint "${String(req.params.kind)}"; use ${Object.keys(OFFICE_ENDPOINTS).join(', ')}.`);
+    const kind = String(req.params.kind);
+    // Own keys only: "/office/__proto__" or "/office/constructor" must be a 404, not an inherited member.
+    const recordType = Object.hasOwn(OFFICE_ENDPOINTS, kind) ? OFFICE_ENDPOINTS[kind] : undefined;
+    if (!recordType) return sendError(res, 'NOT_FOUND', `No office endpoint "${kind}"; use ${Object.keys(OFFICE_ENDPOINTS).join(', ')}.`);
     const text = bodyText(req, res, JSON_TYPES);
     if (text === undefined) return;
     const rec = await pipeline.receive({ channel: channel(), source: 'http', peer: req.ip, contentType: 'office', raw: text, recordType, idempotencyKey: req.get('idempotency-key') ?? undefined });

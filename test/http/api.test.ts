@@ -88,6 +88,25 @@ describe('http: the FHIR, office, HL7 and operator API on a real express server'
       expect((await call('/metrics', { key: FHIR_KEY })).status).to.equal(403);
     });
 
+    it('answers 400, not 500, to $validate bodies that are JSON but not a resource or well-formed Parameters', async () => {
+      for (const body of ['null', '{"resourceType":"Parameters","parameter":"x"}', '{"resourceType":"Parameters","parameter":[null]}']) {
+        const r = await postFhir('/fhir/Patient/$validate', body);
+        expect(r.status, body).to.be.oneOf([400, 422]);
+        expect(((await r.json()) as OperationOutcome).resourceType).to.equal('OperationOutcome');
+      }
+    });
+
+    it('answers 404 for office endpoints named after inherited object members (and stores nothing)', async () => {
+      const count = () => (gw.db.prepare('SELECT count(*) AS n FROM messages').get() as { n: number }).n;
+      const before = count();
+      for (const kind of ['__proto__', 'constructor', 'toString']) {
+        const r = await call(`/office/${kind}`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } });
+        expect(r.status, kind).to.equal(404);
+      }
+      expect(gw.metrics.render(gw.db)).to.not.match(/store_failures\{[^}]*\} [1-9]/);
+      expect(count()).to.equal(before);
+    });
+
     it('answers 404 as an OperationOutcome for an unknown route', async () => {
       const r = await call('/nowhere');
       expect(r.status).to.equal(404);
