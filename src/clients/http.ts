@@ -80,6 +80,12 @@ export async function send(http: AxiosInstance, req: HttpRequest, maxRedirects: 
     } catch (e) {
       const code = e instanceof AxiosError ? e.code : (e as NodeJS.ErrnoException).code;
       const cause = (e as { cause?: { code?: string } }).cause?.code;
+      // axios says ERR_BAD_RESPONSE both when the answer outgrew maxContentLength and when the
+      // connection dropped mid-answer ("stream has been aborted"). Only the latter carries the
+      // response (its headers had arrived): a network failure, transient, not TOO_LARGE.
+      if (e instanceof AxiosError && code === 'ERR_BAD_RESPONSE' && e.response !== undefined) {
+        return { failure: failed('DELIVERY_TRANSIENT', `${method} ${new URL(url).host}: connection dropped mid-answer (HTTP ${e.response.status})`) };
+      }
       const errorCode = classifyNetworkError(code) !== 'INTERNAL' ? classifyNetworkError(code) : classifyNetworkError(cause);
       return { failure: failed(errorCode, `${method} ${new URL(url).host}: ${code ?? cause ?? 'network error'}`) };
     }
