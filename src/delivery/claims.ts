@@ -5,6 +5,7 @@
  */
 import type { ClaimResponse } from 'fhir/r4.js';
 import { readClaimAnswer, type ClaimAnswerStatus } from '../clients/clearinghouse.js';
+import { ERROR_CODES } from '../domain/errors.js';
 import { claimResponseToBillingStatus } from '../flows/claim-response.js';
 import type { Db } from '../store/db.js';
 import type { OutboxItem } from '../store/outbox.js';
@@ -48,7 +49,9 @@ export function recordClaimAnswer(db: Db, item: OutboxItem, outcome: AttemptOutc
   if (!final) return;
   const body = outcome.partnerResponse ?? null;
   const httpStatus = Number(outcome.ok ? outcome.partnerStatus : outcome.partnerStatus ?? 0);
-  const answer = outcome.ok || outcome.partnerStatus
+  // Retries used up on a transient answer (5xx, 429) is not the clearinghouse rejecting the claim:
+  // it never took it. Only a delivery or a permanent refusal is read as its answer.
+  const answer = outcome.ok || (outcome.partnerStatus && !ERROR_CODES[outcome.errorCode].retry)
     ? readClaimAnswer(httpStatus, body)
     : { status: 'failed' as const, claimResponse: undefined };
   let billing: string | undefined;

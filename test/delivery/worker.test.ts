@@ -134,6 +134,20 @@ describe('delivery/worker', () => {
     expect(getClaimSubmission(t.db, 'CLM-2')).to.include({ status: 'rejected', billingStatus: 'rejected' });
   });
 
+  it('a claim that used up its retries on 5xx is recorded as a failed submission, not a clearinghouse rejection', async () => {
+    start();
+    nock(CH).post('/v1/claims').times(3).reply(503, 'maintenance');
+    const id = enqueue(t.db, { destination: 'clearinghouse', kind: 'claim', payload: '{"resourceType":"Bundle"}', contentType: 'application/fhir+json', idempotencyKey: 'claim:CLM-3' }, clock);
+    recordClaimQueued(t.db, 'CLM-3', 'clm-3', id, 'claim:CLM-3', clock);
+    for (let i = 0; i < 3; i++) {
+      await worker.drainOnce({ includeBatch: true });
+      const row = getOutboxItem(t.db, id)!;
+      if (row.state === 'pending') clock = new Date(row.nextAttemptAt);
+    }
+    expect(getOutboxItem(t.db, id)).to.include({ state: 'dead', partnerStatus: '503' });
+    expect(getClaimSubmission(t.db, 'CLM-3')).to.include({ status: 'failed', billingStatus: 'submission-failed' });
+  });
+
   describe('MLLP destination', () => {
     let partner: Partner;
     afterEach(() => partner.close());
