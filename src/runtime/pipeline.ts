@@ -315,11 +315,14 @@ export class Pipeline {
     // here would only ever be committed together with the outcome (a throw rolls both back, and
     // failure() counts the attempt then).
     const countAttempt = !opts.attemptCounted;
+    // Only what intake found travels into this run: after a first run row.issues also holds that
+    // run's findings, and carrying its errors over would answer AE again on a replay after a fix.
+    const intake = row.issues.filter(isIntakeIssue);
     const channel = this.channel(row.channel);
     const ctx: FlowContext = { timezone: this.config.practice.timezone, lookup: storeLookup(this.db) };
     if (row.contentType === 'hl7v2') {
       // Intake issues (the duplicate flag) travel with the message.
-      const p = processHl7(row.raw, channel, ctx, row.issues);
+      const p = processHl7(row.raw, channel, ctx, intake);
       let entries: EntryOutcome[] = [];
       let queued = 0;
       if (p.output) {
@@ -336,7 +339,7 @@ export class Pipeline {
     const p: ApiProcessing = row.contentType === 'fhir'
       ? processFhirTransaction(this.db, row.raw, row.contentHash, ctx)
       : processOfficeRecord(row.raw, row.messageType ?? undefined, ctx);
-    const issues = [...row.issues, ...p.issues];
+    const issues = [...intake, ...p.issues];
     let status = p.status;
     let body: unknown;
     let entries: EntryOutcome[] = [];
@@ -397,6 +400,12 @@ export class Pipeline {
       }
     });
   }
+}
+
+/** Issues storeOne records at intake (the duplicate flag); everything else comes from a processing run. */
+const INTAKE_CODES: ReadonlySet<string> = new Set(['DUPLICATE_CONFLICT']);
+function isIntakeIssue(i: Issue): boolean {
+  return INTAKE_CODES.has(i.details?.coding?.[0]?.code ?? '');
 }
 
 function outputsOf(output: FlowOutput | undefined, entries: EntryOutcome[]): unknown {

@@ -10,6 +10,7 @@ import { recoverPending } from '../../src/runtime/recovery.js';
 import { openDatabase } from '../../src/store/db.js';
 import { insertMessage } from '../../src/store/messages.js';
 import { contentHash } from '../../src/runtime/fingerprint.js';
+import { issue } from '../../src/domain/issues.js';
 import { adt, errSegments, msa, registerTestFlow, startTest, tempDir, type TestFlow } from './helpers.js';
 
 const DESTS = { ehr: { type: 'fhir', baseUrl: 'http://127.0.0.1:9/fhir', auth: { type: 'none' } }, inbox: { type: 'http', url: 'http://127.0.0.1:9/inbox', auth: { type: 'none' } } };
@@ -168,6 +169,29 @@ describe('runtime/pipeline: store, then process', () => {
     const replayed = await replayOne(gw.pipeline, first.answer.id);
     expect(replayed!.state).to.equal('processed');
     expect(getMessage(gw.db, first.answer.id)!.ackCode).to.equal('AA');
+  });
+
+  it('replays an AE message afresh: the errors of the earlier run do not carry over into the new one', async () => {
+    const run = flow.run;
+    flow.run = () => ({ value: undefined, issues: [issue('HL7_FIELD_REQUIRED', 'PID-3 missing (test).', 'PID.3')] });
+    const first = await receive(adt('C10'));
+    expect(first.answer.ackCode).to.equal('AE');
+    flow.run = run;
+    const r = await replayOne(gw.pipeline, first.answer.id);
+    expect(r!.ackCode).to.equal('AA');
+    expect(r!.state).to.equal('processed');
+    const codes = getMessage(gw.db, first.answer.id)!.issues.map((i) => i.details?.coding?.[0]?.code);
+    expect(codes).to.not.include('HL7_FIELD_REQUIRED');
+  });
+
+  it('keeps the intake duplicate flag once across replays', async () => {
+    await receive(adt('C11'));
+    const { answer } = await receive(adt('C11', { family: 'Otherfamily' }));
+    const dupes = () => getMessage(gw.db, answer.id)!.issues.filter((i) => i.details?.coding?.[0]?.code === 'DUPLICATE_CONFLICT').length;
+    expect(dupes()).to.equal(1);
+    await replayOne(gw.pipeline, answer.id);
+    await replayOne(gw.pipeline, answer.id);
+    expect(dupes()).to.equal(1);
   });
 
   it('replays idempotently: same resources, same versions, no new outbox items', async () => {
