@@ -11,7 +11,7 @@
 import { issue, type Issue } from '../domain/issues.js';
 import { baseDefinitions } from './definitions.js';
 import { compiledFor, createRegistry, resolveProfile, type Registry } from './registry.js';
-import { walkResource, type WalkContext } from './walk.js';
+import { MAX_DEPTH, walkResource, type WalkContext } from './walk.js';
 
 export { validateOfficeRecord, officeRecordTypes } from './office.js';
 
@@ -77,8 +77,12 @@ function pickProfile(r: Registry, res: Json, requested: string | undefined, wher
   return { url: fallback, issues: [] };
 }
 
-function validateAny(resource: unknown, requested: string | undefined, bundle: { prefix: string; fullUrls: Map<string, string> } | undefined): Issue[] {
+function validateAny(resource: unknown, requested: string | undefined, bundle: { prefix: string; fullUrls: Map<string, string>; depth: number } | undefined): Issue[] {
   const where = bundle?.prefix;
+  const depth = bundle?.depth ?? 0;
+  if (depth >= MAX_DEPTH) {
+    return [issue('FHIR_STRUCTURE', `Nested more than ${MAX_DEPTH} levels deep; what is below is not checked.`, where)];
+  }
   if (!isObject(resource)) {
     return [issue('FHIR_STRUCTURE', `A FHIR resource must be a JSON object, not ${Array.isArray(resource) ? 'an array' : resource === null ? 'null' : `a ${typeof resource}`}.`, where)];
   }
@@ -108,6 +112,7 @@ function validateAny(resource: unknown, requested: string | undefined, bundle: {
     structureFor: r.structureFor,
     elementShape: r.elementShape,
     notChecked: new Set(),
+    depth,
     ...(fullUrls ? { fullUrls } : {}),
   };
   walkResource(resource, structure, path, ctx);
@@ -117,7 +122,7 @@ function validateAny(resource: unknown, requested: string | undefined, bundle: {
   if (rt === 'Bundle' && Array.isArray(resource.entry)) {
     resource.entry.forEach((e, i) => {
       if (!isObject(e) || e.resource === undefined) return;
-      issues.push(...validateAny(e.resource, undefined, { prefix: `${path}.entry[${i}].resource`, fullUrls: fullUrls! }));
+      issues.push(...validateAny(e.resource, undefined, { prefix: `${path}.entry[${i}].resource`, fullUrls: fullUrls!, depth: depth + 2 }));
     });
   }
   return issues;

@@ -47,6 +47,20 @@ describe('validation: robustness', () => {
     }
   });
 
+  it('nesting thousands of levels deep (extensions, contained, Bundles in Bundles) is reported, not a stack overflow', () => {
+    let ext: unknown = { url: 'http://example.org/x', valueString: 'a' };
+    for (let i = 0; i < 20_000; i++) ext = { url: 'http://example.org/x', extension: [ext] };
+    let contained: unknown = { resourceType: 'Patient' };
+    for (let i = 0; i < 5_000; i++) contained = { resourceType: 'Patient', contained: [contained] };
+    let bundle: unknown = { resourceType: 'Patient' };
+    for (let i = 0; i < 5_000; i++) bundle = { resourceType: 'Bundle', type: 'collection', entry: [{ resource: bundle }] };
+    for (const doc of [{ resourceType: 'Patient', extension: [ext] }, contained, bundle]) {
+      const issues = validateResource(doc);
+      expect(issues.filter((i) => errorCodeOf(i) === 'INTERNAL')).to.deep.equal([]);
+      expect(issues.some((i) => errorCodeOf(i) === 'FHIR_STRUCTURE' && /levels deep/.test(i.diagnostics ?? ''))).to.equal(true);
+    }
+  });
+
   it('does not modify the resource it validates', () => {
     for (const f of FILES) {
       const doc = example(f);
