@@ -32,7 +32,14 @@ export function detectInput(text: string): Result<DetectedInput> {
     return { value: undefined, issues: [issue('INPUT_FORMAT_UNKNOWN', 'JSON input must be an object: a FHIR resource (resourceType) or an office record (recordType).')] };
   }
   const obj = json as Record<string, unknown>;
-  if (typeof obj.resourceType === 'string') return { value: { kind: 'fhir', resource: obj as unknown as FhirResource }, issues: [] };
+  if (typeof obj.resourceType === 'string') {
+    // Converters pick a Bundle by the types of its entries, so the entries must be objects.
+    const entry = obj.resourceType === 'Bundle' ? obj.entry : undefined;
+    if (entry !== undefined && (!Array.isArray(entry) || entry.some((e) => e === null || typeof e !== 'object' || Array.isArray(e)))) {
+      return { value: undefined, issues: [issue('FHIR_STRUCTURE', 'Bundle.entry must be an array of objects.', 'Bundle.entry')] };
+    }
+    return { value: { kind: 'fhir', resource: obj as unknown as FhirResource }, issues: [] };
+  }
   if (typeof obj.recordType === 'string') return { value: { kind: 'office', recordType: obj.recordType, record: obj }, issues: [] };
   return {
     value: undefined,

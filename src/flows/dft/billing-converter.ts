@@ -57,7 +57,11 @@ function fromDft(input: Extract<DetectedInput, { kind: 'hl7v2' }>, to: Target, c
 
 function fromClaim(resource: Claim | Bundle, to: Target): Out {
   if (to === 'hl7v2') return noHl7(`A ${resource.resourceType === 'Claim' ? 'Claim' : 'claim Bundle'}`, 'resourceType');
-  const issues = [...significant(validateResource(resource)), ...claimEdits(resource)];
+  const issues = significant(validateResource(resource));
+  // The edits and the mapping trust the FHIR types: input that breaks them (a null where an
+  // object belongs, a number where an array does) stops here, reported, rather than throwing.
+  if (hasErrors(issues)) return { value: undefined, issues };
+  issues.push(...claimEdits(resource));
   if (to === 'fhir') return finish(resource, issues);
   const enc = resource.resourceType === 'Claim' ? claimToEncounter(resource) : claimBundleToEncounter(resource);
   issues.push(...enc.issues);
@@ -68,6 +72,7 @@ function fromClaim(resource: Claim | Bundle, to: Target): Out {
 function fromClaimResponse(cr: ClaimResponse, to: Target): Out {
   if (to === 'hl7v2') return noHl7('A ClaimResponse', 'resourceType');
   const issues = significant(validateResource(cr));
+  if (hasErrors(issues)) return { value: undefined, issues };
   if (to === 'fhir') return finish(cr, issues);
   const s = claimResponseToBillingStatus(cr);
   issues.push(...s.issues);

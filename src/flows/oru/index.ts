@@ -5,7 +5,8 @@
  *   DiagnosticReport, or a Bundle of lab resources) -> the results inbox (`--to office`, and the
  *   gateway's POST /fhir routing).
  */
-import { issue, type Result } from '../../domain/issues.js';
+import { hasErrors, issue, type Result } from '../../domain/issues.js';
+import { validateResource } from '../../validation/index.js';
 import type { DetectedInput } from '../../domain/input.js';
 import type { Converter, FlowContext, FlowOutput, InboundHl7Flow, Target } from '../types.js';
 import { convertOru } from './convert.js';
@@ -32,6 +33,9 @@ export const oruConverter: Converter = {
   convert(input: DetectedInput, to: Target, ctx: FlowContext) {
     if (input.kind === 'fhir') {
       if (to !== 'office') return { value: undefined, issues: [issue('HL7_MESSAGE_TYPE', `Lab FHIR resources convert to office (the results inbox), not to ${to}.`)] };
+      // The inbox mapping trusts the FHIR types: structurally invalid input stops here, reported.
+      const checked = validateResource(input.resource);
+      if (hasErrors(checked)) return { value: undefined, issues: checked };
       const r = inboxFromFhir(input.resource, ctx.lookup);
       return { value: r.value ? records(r.value as unknown as Array<Record<string, unknown>>) : undefined, issues: r.issues };
     }
