@@ -144,7 +144,8 @@ export function registerMessages(program: Command): void {
           results.push(...(await replayMatching(pipeline, f, max)).results);
         }
         for (const r of results) process.stdout.write(`${String(r.id).padEnd(7)} ${r.state.padEnd(10)} ${r.ackCode ?? r.status ?? ''}\n`);
-        process.stdout.write(`${results.length} replayed\n`);
+        // Ids that are not in the store are listed as such, not counted as replayed.
+        process.stdout.write(`${results.filter((r) => r.state !== 'not found').length} replayed\n`);
         if (results.some((r) => r.state === 'not found')) process.exitCode = EXIT_INVALID;
       } finally {
         pipeline.flushAckSent();

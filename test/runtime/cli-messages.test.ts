@@ -45,6 +45,10 @@ describe('cli: frontdesk messages list | show | replay', function () {
     const one = cli(['messages', 'replay', '1', '--db', db]);
     expect(one.code).to.equal(0, one.err);
     expect(one.out).to.match(/^1\s+processed\s+AA/m);
+    const missing = cli(['messages', 'replay', '99999', '--db', db]);
+    expect(missing.code).to.equal(1);
+    expect(missing.out).to.match(/^99999\s+not found/m);
+    expect(missing.out).to.contain('0 replayed');
     const none = cli(['messages', 'replay', '--db', db]);
     expect(none.code).to.equal(2);
     expect(none.err).to.contain('at least one filter');
