@@ -275,6 +275,9 @@ export function buildShapes(elements: readonly ElementDefinition[], typeOf: Type
       if (code === 'Reference') {
         const targets = targetsOf(t.targetProfile, typeOf);
         if (targets) ref.targets = targets;
+        // A target profile we cannot place makes the element accept any target: say so.
+        const unknown = (t.targetProfile ?? []).filter((u) => typeOf(u.split('|')[0]!) === undefined);
+        if (unknown.length) notes.push(`reference targets of ${el.id ?? el.path} (targetProfile ${unknown.join(', ')} is not loaded)`);
       }
       if (code === 'Extension') rule.isExtension = true;
       rule.variants.set(key, ref);

@@ -57,6 +57,11 @@ describe('validation: profiles dropped into a folder', () => {
         { system: 'http://terminology.hl7.org/CodeSystem/v3-NullFlavor', concept: [{ code: 'UNK' }] },
       ] },
     }));
+    writeFileSync(join(dir, 'practice-patient-org.json'), JSON.stringify({
+      ...practiceProfile, id: 'practice-patient-org', url: `${PRACTICE_URL}-org`, name: 'PracticePatientOrg',
+      baseDefinition: 'http://hl7.org/fhir/StructureDefinition/Patient',
+      differential: { element: [{ id: 'Patient.managingOrganization', path: 'Patient.managingOrganization', type: [{ code: 'Reference', targetProfile: ['http://practice.example.org/fhir/StructureDefinition/not-loaded-org'] }] }] },
+    }));
     writeFileSync(join(dir, 'notes.json'), JSON.stringify({ hello: 'not a definition: ignored' }));
     writeFileSync(join(dir, 'broken.json'), '{ not json');
     const loaded = loadValidator({ extraProfileDir: dir });
@@ -176,6 +181,12 @@ describe('validation: profiles dropped into a folder', () => {
     const notes = issues.filter((i) => errorCodeOf(i) === 'FHIR_NOT_CHECKED' && /slice/.test(i.diagnostics ?? ''));
     expect(notes).to.have.length(1);
     expect(notes[0]!.diagnostics).to.match(/Observation\.category:VSCat/);
+  });
+
+  it('a reference whose targetProfile is not loaded is reported as not checked, not silently passed', () => {
+    const issues = validateResource({ resourceType: 'Patient', managingOrganization: { reference: 'Practitioner/x' } }, { profile: `${PRACTICE_URL}-org` });
+    const notes = issues.filter((i) => errorCodeOf(i) === 'FHIR_NOT_CHECKED');
+    expect(notes.map((i) => i.diagnostics).join(' ')).to.match(/reference targets of Patient\.managingOrganization .*not-loaded-org/);
   });
 
   it('an unknown profile is FHIR_PROFILE_UNKNOWN', () => {
