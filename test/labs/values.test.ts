@@ -104,6 +104,19 @@ describe('labs: OBX-6 units and OBX-7 reference ranges', () => {
     expect(unitOf(obx('NM|X||1|^free text unit').seg)).to.deep.equal({ unit: 'free text unit' });
   });
 
+  it('a unit the UCUM parser rejects is not printed by the library (stdout is the CLI document)', () => {
+    const printed: unknown[] = [];
+    const log = console.log;
+    console.log = (...a: unknown[]) => { printed.push(a); };
+    try {
+      expect(ucumCode('50 to 73 review')).to.equal(undefined);
+    } finally {
+      console.log = log;
+    }
+    expect(printed).to.deep.equal([]);
+    expect(console.log).to.equal(log);
+  });
+
   it('reads ranges as low/high in the unit, always keeping the text', () => {
     const range = (r: string, unit = 'mg/dL') => referenceRange(obx(`NM|X||1|${unit}|${r}`).seg);
     const u = { unit: 'mg/dL', system: 'http://unitsofmeasure.org', code: 'mg/dL' };

@@ -25,11 +25,17 @@ function ucum(): UcumUtils {
 export function ucumCode(unit: string): string | undefined {
   if (cache.has(unit)) return cache.get(unit);
   let code: string | undefined;
+  // The library console.logs the unit string when its parser fails ("50 to 73"): that would put
+  // message content on the CLI's stdout (the converted document) and past the PHI-aware logger.
+  const log = console.log;
+  console.log = () => {};
   try {
     const r = ucum().validateUnitString(unit, false);
     code = r.status === 'valid' && r.ucumCode ? r.ucumCode : undefined;
   } catch {
     code = undefined; // the library throws on some malformed input; that unit is simply not UCUM
+  } finally {
+    console.log = log;
   }
   if (cache.size < 10_000) cache.set(unit, code);
   return code;
