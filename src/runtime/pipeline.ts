@@ -194,6 +194,12 @@ export class Pipeline {
       const stored = JSON.parse(row.ack) as { status: number; body: unknown };
       a.status = stored.status;
       a.body = stored.body;
+    } else {
+      // No stored answer (processing failed internally, e.g. a retried POST of a 'failed' message):
+      // still an OperationOutcome, never an empty body.
+      a.issues = [...row.issues, issue('INTERNAL', `The request is stored (message ${id}, state ${row.state}) but its processing failed; an operator can replay it.`)];
+      a.status = 500;
+      a.body = toOperationOutcome(a.issues);
     }
     return a;
   }

@@ -8,7 +8,7 @@ import { listOutbox } from '../../src/store/outbox.js';
 import { replayMatching, replayOne } from '../../src/runtime/replay.js';
 import { recoverPending } from '../../src/runtime/recovery.js';
 import { openDatabase } from '../../src/store/db.js';
-import { insertMessage } from '../../src/store/messages.js';
+import { insertMessage, recordFailure } from '../../src/store/messages.js';
 import { contentHash } from '../../src/runtime/fingerprint.js';
 import { issue } from '../../src/domain/issues.js';
 import { adt, errSegments, msa, registerTestFlow, startTest, tempDir, type TestFlow } from './helpers.js';
@@ -192,6 +192,15 @@ describe('runtime/pipeline: store, then process', () => {
     await replayOne(gw.pipeline, answer.id);
     await replayOne(gw.pipeline, answer.id);
     expect(dupes()).to.equal(1);
+  });
+
+  it('answers a retried HTTP post of a failed message with an OperationOutcome (500), not an empty body', async () => {
+    const raw = '{"resourceType":"Bundle","type":"transaction"}';
+    const id = insertMessage(gw.db, { channel: 'fhir-api', source: 'http', contentType: 'fhir', raw, contentHash: contentHash(raw), controlId: 'K1', ackMode: 'none' });
+    recordFailure(gw.db, id, 'boom', 'failed');
+    const a = gw.pipeline.answerFromRow(id, true);
+    expect(a.status).to.equal(500);
+    expect((a.body as { resourceType: string }).resourceType).to.equal('OperationOutcome');
   });
 
   it('replays idempotently: same resources, same versions, no new outbox items', async () => {
