@@ -8,6 +8,7 @@
 import type { Bundle, BundleEntry, Claim, FhirResource, Reference, Resource } from 'fhir/r4.js';
 import { recordClaimQueued } from '../delivery/claims.js';
 import { uuidFor } from '../clients/fhir-transaction.js';
+import { rewriteReferences } from '../fhir/references.js';
 import { enqueue } from '../store/outbox.js';
 import type { Db } from '../store/db.js';
 import type { JobDeps, JobSummary } from './context.js';
@@ -29,16 +30,6 @@ function claimReferences(c: Claim): Array<[Reference | undefined, readonly strin
     ...(c.careTeam ?? []).map((t): [Reference, readonly string[]] => [t.provider, who]),
     ...(c.item ?? []).flatMap((i) => (i.encounter ?? []).map((e): [Reference, readonly string[]] => [e, ['Encounter']])),
   ];
-}
-
-function rewrite(node: unknown, map: Map<string, string>): void {
-  if (Array.isArray(node)) return node.forEach((n) => rewrite(n, map));
-  if (node === null || typeof node !== 'object') return;
-  const o = node as Record<string, unknown>;
-  for (const [k, v] of Object.entries(o)) {
-    if (k === 'reference' && typeof v === 'string' && map.has(v)) o[k] = map.get(v);
-    else rewrite(v, map);
-  }
 }
 
 /**
@@ -70,10 +61,7 @@ export function buildClaimBundle(db: Db, claim: Claim): Bundle {
     }
     if (ref.reference) refMap.set(ref.reference, e.fullUrl);
   }
-  const entry: BundleEntry[] = [...entries.values()].map(({ resource, fullUrl }) => {
-    rewrite(resource, refMap);
-    return { fullUrl, resource };
-  });
+  const entry: BundleEntry[] = [...entries.values()].map(({ resource, fullUrl }) => ({ fullUrl, resource: rewriteReferences(resource, refMap) as Resource }));
   return { resourceType: 'Bundle', id: `claim-bundle-${uuidFor(claimKey(claim)).slice(0, 8)}`, type: 'collection', timestamp: claim.created, entry };
 }
 
