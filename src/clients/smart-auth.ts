@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { AxiosInstance } from 'axios';
 import { importJWK, importPKCS8, SignJWT, type CryptoKey, type JWK, type KeyObject } from 'jose';
+import { ERROR_CODES } from '../domain/errors.js';
 import type { HttpAuth } from '../delivery/config.js';
 import { failed, type Failed } from '../delivery/outcome.js';
 import { jsonBody, send } from './http.js';
@@ -82,7 +83,9 @@ export class SmartTokenProvider {
       method: 'POST', url: a.tokenUrl, body: form.toString(),
       headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
     }, 0);
-    if (r.failure) return { failure: { ...r.failure, error: `token endpoint: ${r.failure.error}` } };
+    // Whatever went wrong at the token endpoint (a redirect we do not follow, an oversized answer)
+    // is about our credentials or its configuration, never this message: transient, like a refusal below.
+    if (r.failure) return { failure: { ...r.failure, errorCode: ERROR_CODES[r.failure.errorCode].retry ? r.failure.errorCode : 'DELIVERY_TRANSIENT', error: `token endpoint: ${r.failure.error}` } };
     const body = jsonBody(r.answer) as { access_token?: unknown; expires_in?: unknown; error?: unknown } | undefined;
     if (r.answer.status !== 200 || typeof body?.access_token !== 'string') {
       // A refused token request is about our credentials, not this message: transient, so it is delivered once they are fixed.

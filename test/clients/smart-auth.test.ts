@@ -90,4 +90,13 @@ describe('clients/smart-auth: SMART Backend Services', () => {
       expect(out.error).to.contain('invalid_client');
     }
   });
+
+  it('a token endpoint that redirects is transient too, not a dead letter for the message', async () => {
+    const key = await testKey('RS384');
+    const client = new FhirClient(destination({ type: 'smart-backend', tokenUrl: TOKEN_URL, clientId: 'c', alg: 'RS384', privateKeyPem: key.pem }));
+    nock('https://auth.example.org').post('/oauth/token').reply(302, '', { location: 'https://login.example.org/oauth/token' });
+    const out = await client.deliver(bundle);
+    expect(out.ok).to.equal(false);
+    if (!out.ok) expect(out.errorCode).to.equal('DELIVERY_TRANSIENT');
+  });
 });
