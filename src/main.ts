@@ -96,5 +96,11 @@ export async function serveUntilSignal(opts: RunOptions): Promise<void> {
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  await serveUntilSignal({ config: argValue(process.argv, '--config'), db: argValue(process.argv, '--db') });
+  try {
+    await serveUntilSignal({ config: argValue(process.argv, '--config'), db: argValue(process.argv, '--db') });
+  } catch (e) {
+    // A start that fails (a port in use, an unwritable store): one line and exit 2, as `frontdesk serve` does, not a stack trace.
+    process.stderr.write(`frontdesk: could not start: ${(e as Error).message}\n`);
+    process.exit(2);
+  }
 }

@@ -6,6 +6,8 @@ import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import net from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { tempDir } from './helpers.js';
 
 describe('runtime: dropped-in profiles checked at start', function () {
@@ -34,6 +36,30 @@ describe('runtime: dropped-in profiles checked at start', function () {
       expect(r.stderr).to.include('broken-patient.json');
       expect(r.stdout).to.not.include('listening');
     } finally {
+      tmp.cleanup();
+    }
+  });
+  it('a port already in use stops the start with one line and exit 2, not a stack trace', async () => {
+    const tmp = tempDir();
+    const blocker = net.createServer();
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', () => r()));
+    try {
+      const port = (blocker.address() as AddressInfo).port;
+      const config = JSON.parse(readFileSync(resolve('examples/config/gateway.json'), 'utf8')) as Record<string, unknown>;
+      config.channels = [{ name: 'registration', source: { mllp: { port } }, destinations: [] }];
+      delete config.destinations;
+      delete config.jobs;
+      const file = join(tmp.dir, 'gateway.json');
+      writeFileSync(file, JSON.stringify(config));
+      const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/main.ts', '--config', file], {
+        cwd: resolve('.'), encoding: 'utf8', timeout: 50_000,
+        env: { ...process.env, FRONTDESK_LOG_LEVEL: 'silent', FRONTDESK_DB: join(tmp.dir, 'gw.db'), FRONTDESK_HTTP_PORT: '0' },
+      });
+      expect(r.status, r.stdout + r.stderr).to.equal(2);
+      expect(r.stderr).to.include('EADDRINUSE');
+      expect(r.stderr).to.not.match(/^\s+at /m);
+    } finally {
+      blocker.close();
       tmp.cleanup();
     }
   });
