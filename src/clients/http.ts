@@ -94,7 +94,13 @@ export async function send(http: AxiosInstance, req: HttpRequest, maxRedirects: 
     if (hop >= maxRedirects) {
       return { failure: failed('DELIVERY_REJECTED', `HTTP ${res.status} redirect not followed (more than ${maxRedirects})`, { partnerStatus: String(res.status) }) };
     }
-    const next = new URL(answer.headers.location, url);
+    let next: URL;
+    try {
+      next = new URL(answer.headers.location, url);
+    } catch {
+      // A Location we cannot read is the partner's answer, not a reason to throw (clients never throw).
+      return { failure: failed('DELIVERY_REJECTED', `HTTP ${res.status} redirect to an unreadable Location`, { partnerStatus: String(res.status) }) };
+    }
     if (next.protocol !== 'https:' && new URL(url).protocol === 'https:') {
       return { failure: failed('DELIVERY_REJECTED', `HTTP ${res.status} redirect from https to ${next.protocol} refused`, { partnerStatus: String(res.status) }) };
     }

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import nock from 'nock';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createHttp, send } from '../../src/clients/http.js';
@@ -24,6 +25,16 @@ describe('clients/http: send', () => {
       expect(r.failure?.errorCode).to.equal('DELIVERY_TRANSIENT');
     } finally {
       partner.close();
+    }
+  });
+
+  it('a redirect to an unreadable Location is the partner\'s answer, not an exception', async () => {
+    nock('https://ehr.example.org').post('/fhir').reply(302, '', { location: 'https://[bad' });
+    try {
+      const r = await send(createHttp({ timeoutMs: 2000, maxResponseBytes: 1_000_000, maxRedirects: 3 }), { method: 'POST', url: 'https://ehr.example.org/fhir', headers: {}, body: '{}' }, 3);
+      expect(r.failure).to.include({ errorCode: 'DELIVERY_REJECTED', partnerStatus: '302' });
+    } finally {
+      nock.cleanAll();
     }
   });
 });
