@@ -239,8 +239,10 @@ export function buildShapes(elements: readonly ElementDefinition[], typeOf: Type
     if (typeof el.maxLength === 'number') rule.maxLength = el.maxLength;
     const minValue = firstValue(el, 'minValue');
     if (typeof minValue === 'number' || typeof minValue === 'string') rule.minValue = minValue;
+    else if (minValue !== undefined) notes.push(`minValue of ${el.id ?? el.path} (only number and date/time limits are checked)`);
     const maxValue = firstValue(el, 'maxValue');
     if (typeof maxValue === 'number' || typeof maxValue === 'string') rule.maxValue = maxValue;
+    else if (maxValue !== undefined) notes.push(`maxValue of ${el.id ?? el.path} (only number and date/time limits are checked)`);
 
     const hasChildren = childrenOf(el).length > 0;
     const sharedConstraintKeys = new Set<string>();

@@ -62,6 +62,11 @@ describe('validation: profiles dropped into a folder', () => {
       baseDefinition: 'http://hl7.org/fhir/StructureDefinition/Patient',
       differential: { element: [{ id: 'Patient.managingOrganization', path: 'Patient.managingOrganization', type: [{ code: 'Reference', targetProfile: ['http://practice.example.org/fhir/StructureDefinition/not-loaded-org'] }] }] },
     }));
+    writeFileSync(join(dir, 'practice-observation.json'), JSON.stringify({
+      ...practiceProfile, id: 'practice-observation', url: 'http://practice.example.org/fhir/StructureDefinition/practice-observation', name: 'PracticeObservation',
+      type: 'Observation', baseDefinition: 'http://hl7.org/fhir/StructureDefinition/Observation',
+      differential: { element: [{ id: 'Observation.value[x]', path: 'Observation.value[x]', type: [{ code: 'Quantity' }], maxValueQuantity: { value: 300, unit: 'mg/dL', system: 'http://unitsofmeasure.org', code: 'mg/dL' } }] },
+    }));
     writeFileSync(join(dir, 'notes.json'), JSON.stringify({ hello: 'not a definition: ignored' }));
     writeFileSync(join(dir, 'broken.json'), '{ not json');
     const loaded = loadValidator({ extraProfileDir: dir });
@@ -187,6 +192,12 @@ describe('validation: profiles dropped into a folder', () => {
     const issues = validateResource({ resourceType: 'Patient', managingOrganization: { reference: 'Practitioner/x' } }, { profile: `${PRACTICE_URL}-org` });
     const notes = issues.filter((i) => errorCodeOf(i) === 'FHIR_NOT_CHECKED');
     expect(notes.map((i) => i.diagnostics).join(' ')).to.match(/reference targets of Patient\.managingOrganization .*not-loaded-org/);
+  });
+
+  it('a maxValueQuantity it does not check is reported as not checked, not silently passed', () => {
+    const issues = validateResource(example('observation.json'), { profile: 'http://practice.example.org/fhir/StructureDefinition/practice-observation' });
+    const notes = issues.filter((i) => errorCodeOf(i) === 'FHIR_NOT_CHECKED').map((i) => i.diagnostics).join(' ');
+    expect(notes).to.match(/maxValue of Observation\.value\[x\]/);
   });
 
   it('an unknown profile is FHIR_PROFILE_UNKNOWN', () => {
