@@ -12,14 +12,16 @@ export interface RecoveryReport {
   failed: number;
 }
 
-export async function recoverPending(pipeline: Pipeline): Promise<RecoveryReport> {
+export async function recoverPending(pipeline: Pipeline, pageSize = 500): Promise<RecoveryReport> {
   const report: RecoveryReport = { processed: 0, failed: 0 };
-  const seen = new Set<number>();
+  // Page by id, not by "still received": messages that fail again stay 'received', and a full page
+  // of them must not hide the messages after it.
+  let lastId = 0;
   for (;;) {
-    const ids = pendingIds(pipeline.db, 500).filter((id) => !seen.has(id));
+    const ids = pendingIds(pipeline.db, pageSize, lastId);
     if (!ids.length) break;
     for (const id of ids) {
-      seen.add(id);
+      lastId = id;
       const a = await pipeline.processRecovered(id);
       if (a.state === 'received' || a.state === 'failed') report.failed++;
       else report.processed++;

@@ -269,8 +269,8 @@ export function resetForReplay(db: Db, id: number, now: Date = new Date()): bool
 }
 
 /** Ids of messages committed but not processed (oldest first): what recovery processes at start. */
-export function pendingIds(db: Db, limit = 10_000): number[] {
-  return (stmt(db, "SELECT id FROM messages WHERE state = 'received' ORDER BY id LIMIT ?").all(limit) as Array<{ id: number }>).map((r) => r.id);
+export function pendingIds(db: Db, limit = 10_000, afterId = 0): number[] {
+  return (stmt(db, "SELECT id FROM messages WHERE state = 'received' AND id > ? ORDER BY id LIMIT ?").all(afterId, limit) as Array<{ id: number }>).map((r) => r.id);
 }
 
 export interface MessageFilter {

@@ -264,6 +264,33 @@ describe('runtime/recovery', () => {
     }
   });
 
+  it('recovers every pending message even when a whole page (500) of them fails again', async () => {
+    const tmp = tempDir();
+    const { flow, remove } = registerTestFlow();
+    try {
+      const dbPath = join(tmp.dir, 'fd.db');
+      const db = openDatabase(dbPath);
+      db.transaction(() => {
+        for (let i = 0; i < 501; i++) {
+          const raw = adt(`P${i}`, { mrn: `P${i}` });
+          insertMessage(db, { channel: 'test-mllp', source: 'mllp', contentType: 'hl7v2', raw, contentHash: contentHash(raw), controlId: `P${i}`, messageType: 'ADT^A04', ackMode: 'original' });
+        }
+      })();
+      db.close();
+      flow.explode = true;
+      const gw = await startTest(dbPath, {}, { noHttp: true });
+      try {
+        expect(gw.recovery).to.deep.equal({ processed: 0, failed: 501 });
+        expect(flow.runs).to.equal(501);
+      } finally {
+        await gw.close();
+      }
+    } finally {
+      remove();
+      tmp.cleanup();
+    }
+  });
+
   it('processes at start what was committed but not processed, exactly once', async () => {
     const tmp = tempDir();
     const { flow, remove } = registerTestFlow();
