@@ -93,12 +93,13 @@ const RULES: Record<string, PrimitiveRule> = {
 // The `id` and `url` of Element/Extension are typed System.String in the R4 snapshots.
 RULES['http://hl7.org/fhirpath/System.String'] = { ...RULES.string!, type: 'string' };
 
+// Own keys only: a type code such as "constructor" or "toString" (a dropped-in profile) is not a primitive.
 export function primitiveRule(type: string): PrimitiveRule | undefined {
-  return RULES[type];
+  return Object.hasOwn(RULES, type) ? RULES[type] : undefined;
 }
 
 export function isPrimitiveType(type: string): boolean {
-  return type in RULES;
+  return Object.hasOwn(RULES, type);
 }
 
 /**

@@ -70,3 +70,14 @@ describe('validation: robustness', () => {
     }
   });
 });
+
+describe('validation: primitive type names', () => {
+  it('Object.prototype names are not primitive types', async () => {
+    const { isPrimitiveType, primitiveRule } = await import('../../src/validation/primitives.js');
+    for (const name of ['constructor', 'toString', '__proto__', 'hasOwnProperty']) {
+      expect(isPrimitiveType(name), name).to.equal(false);
+      expect(primitiveRule(name), name).to.equal(undefined);
+    }
+    expect(isPrimitiveType('date')).to.equal(true);
+  });
+});
