@@ -302,12 +302,6 @@ export function outboxCounts(db: Db): Array<{ destination: string; state: Outbox
   return db.prepare('SELECT destination, state, COUNT(*) AS count FROM outbox GROUP BY destination, state ORDER BY destination, state').all() as Array<{ destination: string; state: OutboxState; count: number }>;
 }
 
-/** The earliest time a pending row becomes due (for the worker's sleep), or undefined. */
-export function nextDueAt(db: Db): string | undefined {
-  const r = db.prepare(`SELECT MIN(next_attempt_at) AS t FROM outbox WHERE state = 'pending'`).get() as { t: string | null };
-  return r.t ?? undefined;
-}
-
 /**
  * Retention: delete delivered rows older than `before` (and their attempts). Pending, in-flight and
  * dead rows are never purged: they are still owed.
