@@ -169,8 +169,31 @@ export class Hl7Message {
     return this.segments.filter((s) => s.name === name);
   }
 
+  /**
+   * Per segment its occurrence, per name its count: built once per message length, so issues at
+   * every OBX of a long result cost O(1) each instead of a scan of the message each (quadratic).
+   * Only `add` grows `segments`, and any other change of length rebuilds it.
+   */
+  private index: { length: number; counts: Map<string, number>; occurrence: Map<Hl7Segment, number> } | undefined;
+
+  private indexed(): { counts: Map<string, number>; occurrence: Map<Hl7Segment, number> } {
+    if (this.index?.length !== this.segments.length) {
+      const counts = new Map<string, number>();
+      const occurrence = new Map<Hl7Segment, number>();
+      for (const s of this.segments) {
+        const k = (counts.get(s.name) ?? 0) + 1;
+        counts.set(s.name, k);
+        if (!occurrence.has(s)) occurrence.set(s, k);
+      }
+      this.index = { length: this.segments.length, counts, occurrence };
+    }
+    return this.index;
+  }
+
   /** Which occurrence of its name a segment is (1-based). */
   occurrence(seg: Hl7Segment): number {
+    const known = this.indexed().occurrence.get(seg);
+    if (known !== undefined) return known;
     let k = 0;
     for (const s of this.segments) {
       if (s.name === seg.name) k++;
@@ -184,7 +207,7 @@ export class Hl7Message {
    * segment occurs more than once.
    */
   location(seg: Hl7Segment, field?: number, component?: number): string {
-    const count = this.segments.reduce((n, s) => (s.name === seg.name ? n + 1 : n), 0);
+    const count = this.indexed().counts.get(seg.name) ?? 0;
     let out = count > 1 ? `${seg.name}[${this.occurrence(seg)}]` : seg.name;
     if (field !== undefined) out += `.${field}`;
     if (component !== undefined) out += `.${component}`;

@@ -72,6 +72,32 @@ describe('hl7/message: parse and serialize', () => {
     expect(m.location(m.segment('PID')!, 7)).to.equal('PID.7');
   });
 
+  it('locations stay right when segments are added after a location was asked', () => {
+    const m = parseHl7('MSH|^~\\&|A\rOBX|1\rPID|1').value!;
+    const first = m.segment('OBX')!;
+    expect(m.location(first, 5)).to.equal('OBX.5');
+    const second = m.add('OBX', { 1: 2 });
+    expect(m.location(first, 5)).to.equal('OBX[1].5');
+    expect(m.location(second, 5)).to.equal('OBX[2].5');
+    expect(m.occurrence(second)).to.equal(2);
+  });
+
+  it('locating every segment of a long message reads the segment list a bounded number of times per segment, not once per segment each (quadratic)', () => {
+    const text = 'MSH|^~\\&|A\r' + Array.from({ length: 2000 }, (_, i) => `OBX|${i + 1}`).join('\r');
+    const parsed = parseHl7(text).value!;
+    let reads = 0;
+    const counted = new Proxy(parsed.segments, {
+      get(target, key, receiver) {
+        if (typeof key === 'string' && /^\d+$/.test(key)) reads++;
+        return Reflect.get(target, key, receiver);
+      },
+    });
+    const m = new (parsed.constructor as new (s: typeof parsed.segments, d: typeof parsed.delimiters) => typeof parsed)(counted, parsed.delimiters);
+    const locations = parsed.segments.slice(1).map((seg) => m.location(seg, 5));
+    expect(locations[1999]).to.equal('OBX[2000].5');
+    expect(reads).to.be.below(10 * 2001);
+  });
+
   it('reports rather than throws on bad input', () => {
     expect(errorCodeOf(parseHl7('PID|1').issues[0]!)).to.equal('HL7_NOT_MSH');
     expect(errorCodeOf(parseHl7('MSH|^~|A').issues[0]!)).to.equal('HL7_DELIMITERS');
