@@ -79,11 +79,3 @@ export function escapeHl7(s: string, d: Delimiters): string {
   }
   return from === 0 ? s : out + s.slice(from);
 }
-
-/** Unterminated escape sequences in a raw field, as offsets (for the validator). */
-export function hasUnterminatedEscape(raw: string, d: Delimiters): boolean {
-  if (!d.escape) return false;
-  let count = 0;
-  for (let i = 0; i < raw.length; i++) if (raw[i] === d.escape) count++;
-  return count % 2 === 1;
-}

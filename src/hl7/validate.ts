@@ -110,8 +110,8 @@ function leaf(rep: string, c: number, s: number, compSep: string, subSep: string
 
 /**
  * Where an issue about a part points: the field itself for a primitive field and for TS.1, the
- * component otherwise. Built only when there is an issue (location() scans the message); a plain
- * function, not a closure per part, to keep the hot loop allocation-free.
+ * component otherwise. Built only when there is an issue; a plain function, not a closure per
+ * part, to keep the hot loop allocation-free.
  */
 function partLocation(msg: Hl7Message, seg: Hl7Segment, f: CompiledField, part: Part): string {
   return part.c === 0 || (part.c === 1 && f.type === 'TS') ? msg.location(seg, f.field) : msg.location(seg, f.field, part.c);
