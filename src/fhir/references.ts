@@ -10,7 +10,9 @@ export function rewriteReferences(value: unknown, refMap: ReadonlyMap<string, st
   if (value === null || typeof value !== 'object') return value;
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) {
-    out[k] = k === 'reference' && typeof v === 'string' && refMap.has(v) ? refMap.get(v) : rewriteReferences(v, refMap);
+    const next = k === 'reference' && typeof v === 'string' && refMap.has(v) ? refMap.get(v) : rewriteReferences(v, refMap);
+    // defineProperty, not assignment: a JSON key "__proto__" must stay data, never become the copy's prototype.
+    Object.defineProperty(out, k, { value: next, writable: true, enumerable: true, configurable: true });
   }
   return out;
 }
