@@ -4,7 +4,7 @@ import { detectInput } from '../domain/input.js';
 import { hasErrors, issue } from '../domain/issues.js';
 import { converters } from '../flows/registry.js';
 import { emptyLookup, type Target } from '../flows/types.js';
-import { EXIT_INVALID, EXIT_USAGE, readInput, renderOutcome, usageError } from './io.js';
+import { EXIT_INVALID, readInputOrExit, renderOutcome, usageError } from './io.js';
 
 const TARGETS: readonly Target[] = ['fhir', 'hl7v2', 'office'];
 
@@ -19,14 +19,8 @@ export function registerConvert(program: Command): void {
     .option('--format <format>', 'issue output format: json | text', 'json')
     .action((file: string, opts: { to: string; event?: string; timezone: string; format: string }) => {
       if (!TARGETS.includes(opts.to as Target)) usageError(`--to must be one of ${TARGETS.join(', ')}; got "${opts.to}".`);
-      if (opts.format !== 'json' && opts.format !== 'text') usageError(`--format must be json or text; got "${opts.format}".`);
-      const format = opts.format as 'json' | 'text';
-      const text = readInput(file);
-      if (text.value === undefined) {
-        process.stderr.write(renderOutcome(text.issues, format) + '\n');
-        process.exit(EXIT_USAGE);
-      }
-      const detected = detectInput(text.value);
+      const { text, format } = readInputOrExit(file, opts.format);
+      const detected = detectInput(text);
       if (!detected.value) {
         process.stdout.write(renderOutcome(detected.issues, format) + '\n');
         process.exit(EXIT_INVALID);

@@ -35,3 +35,18 @@ export function usageError(message: string): never {
   process.stderr.write(`frontdesk: ${message}\n`);
   process.exit(EXIT_USAGE);
 }
+
+/**
+ * The start every input-reading command shares: check --format, read the file (or stdin).
+ * Exits 2 with an OperationOutcome on stderr when the input cannot be read.
+ */
+export function readInputOrExit(file: string, formatOption: string): { text: string; format: OutputFormat } {
+  if (formatOption !== 'json' && formatOption !== 'text') usageError(`--format must be json or text; got "${formatOption}".`);
+  const format = formatOption as OutputFormat;
+  const text = readInput(file);
+  if (text.value === undefined) {
+    process.stderr.write(renderOutcome(text.issues, format) + '\n');
+    process.exit(EXIT_USAGE);
+  }
+  return { text: text.value, format };
+}

@@ -12,7 +12,7 @@ import type { Issue } from '../domain/issues.js';
 import { validateMessage } from '../hl7/validate.js';
 import { claimEdits } from '../billing/edits.js';
 import { loadValidator, validateOfficeRecord, validateResource } from '../validation/index.js';
-import { EXIT_USAGE, exitCodeFor, readInput, renderOutcome, usageError } from './io.js';
+import { exitCodeFor, readInputOrExit, renderOutcome, usageError } from './io.js';
 
 interface ValidateOptions {
   profile?: string;
@@ -29,15 +29,9 @@ export function registerValidate(program: Command): void {
     .option('--format <format>', 'output format: json | text', 'json')
     .option('--profile-dir <dir>', 'folder with extra StructureDefinitions (default: $FRONTDESK_PROFILE_DIR)')
     .action((file: string, opts: ValidateOptions) => {
-      if (opts.format !== 'json' && opts.format !== 'text') usageError(`--format must be json or text; got "${opts.format}".`);
-      const format = opts.format as 'json' | 'text';
-      const text = readInput(file);
-      if (text.value === undefined) {
-        process.stderr.write(renderOutcome(text.issues, format) + '\n');
-        process.exit(EXIT_USAGE);
-      }
+      const { text, format } = readInputOrExit(file, opts.format);
       const issues: Issue[] = [];
-      const detected = detectInput(text.value);
+      const detected = detectInput(text);
       issues.push(...detected.issues);
       const input = detected.value;
       if (input?.kind === 'fhir') {

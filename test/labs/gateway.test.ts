@@ -9,13 +9,13 @@ import type { Observation } from 'fhir/r4.js';
 import type { Gateway } from '../../src/runtime/gateway.js';
 import { getMessage, listMessages } from '../../src/store/messages.js';
 import { countResources, getResource, officeRecordsOf } from '../../src/store/resources.js';
-import { MllpClient, errSegments, msa, startTest, tempDir } from '../runtime/helpers.js';
+import { MllpClient, errSegments, msa, originalAckMode, startTest, tempDir } from '../runtime/helpers.js';
 import type { DiagnosticReport } from 'fhir/r4.js';
 import { oruWithPdf } from '../../examples/hl7v2/labs/generate.js';
 import { convert, example, observations, reports } from './helpers.js';
 
 /** Original acknowledgment mode (MSH-15/16 empty): one application ACK per message. */
-const original = (text: string) => text.replace(/^(MSH(?:\|[^|\r]*){13})\|AL\|NE/, '$1||');
+const original = originalAckMode;
 
 describe('labs: ORU^R01 through the gateway (MLLP, store, ACK)', function () {
   this.timeout(60_000);

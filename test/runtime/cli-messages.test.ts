@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { startTest, tempDir, MllpClient, msa } from './helpers.js';
+import { startTest, tempDir, MllpClient, msa, originalAckMode } from './helpers.js';
 
 function cli(args: string[]) {
   const r = spawnSync(process.execPath, ['bin/frontdesk.js', ...args], { cwd: resolve('.'), encoding: 'utf8', env: { ...process.env, FRONTDESK_LOG_LEVEL: 'silent' } });
@@ -19,7 +19,7 @@ describe('cli: frontdesk messages list | show | replay', function () {
     db = join(tmp.dir, 'fd.db');
     const gw = await startTest(db, { channels: [{ name: 'registration', source: { mllp: { port: 0 } }, validation: 'lenient', destinations: [] }] }, { noHttp: true });
     const c = await MllpClient.connect(gw.mllp[0]!.address().port);
-    const adt = readFileSync(resolve('examples/hl7v2/adt-a04.hl7'), 'utf8').replace('|||AL|NE|', '|||||');
+    const adt = originalAckMode(readFileSync(resolve('examples/hl7v2/adt-a04.hl7'), 'utf8'));
     expect(msa(await c.roundTrip(adt)).code).to.equal('AA');
     expect(msa(await c.roundTrip('not hl7')).code).to.equal('AR');
     c.close();

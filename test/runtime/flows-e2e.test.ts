@@ -11,16 +11,11 @@ import type { Gateway } from '../../src/runtime/gateway.js';
 import { getMessage, listMessages } from '../../src/store/messages.js';
 import { countResources, officeRecordsOf } from '../../src/store/resources.js';
 import { listOutbox } from '../../src/store/outbox.js';
-import { MllpClient, msa, startTest, tempDir } from './helpers.js';
+import { MllpClient, msa, originalAckMode, startTest, tempDir } from './helpers.js';
 
-/** An example message in original acknowledgment mode (MSH-15/16 emptied): one application ACK each. */
+/** An example message in original acknowledgment mode: one application ACK each. */
 function hl7(p: string): string {
-  const text = readFileSync(resolve('examples/hl7v2', p), 'utf8');
-  const [first, ...rest] = text.split(/(?<=\r\n|\r|\n)/);
-  const f = first!.replace(/[\r\n]+$/, '').split('|');
-  if (f.length > 14) f[14] = ''; // MSH-15 (f[0] is 'MSH', f[1] is MSH-2)
-  if (f.length > 15) f[15] = ''; // MSH-16
-  return [f.join('|') + first!.slice(first!.replace(/[\r\n]+$/, '').length), ...rest].join('');
+  return originalAckMode(readFileSync(resolve('examples/hl7v2', p), 'utf8'));
 }
 
 describe('runtime: real flows end to end over MLLP', function () {

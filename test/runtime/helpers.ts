@@ -15,6 +15,19 @@ import { encodeFrame, FrameDecoder } from '../../src/mllp/framing.js';
 import { silentLogger } from '../../src/logging.js';
 import { startGateway, type Gateway, type StartOptions } from '../../src/runtime/gateway.js';
 
+/**
+ * The message in original acknowledgment mode: MSH-15/MSH-16 emptied, so the gateway answers with
+ * one application ACK (AA/AE/AR) and no commit ACK. Everything else stays as sent.
+ */
+export function originalAckMode(text: string): string {
+  const [first, ...rest] = text.split(/(?<=\r\n|\r|\n)/);
+  const line = first!.replace(/[\r\n]+$/, '');
+  const f = line.split('|');
+  if (f.length > 14) f[14] = ''; // MSH-15 (f[0] is 'MSH', f[1] is MSH-2)
+  if (f.length > 15) f[15] = ''; // MSH-16
+  return [f.join('|') + first!.slice(line.length), ...rest].join('');
+}
+
 export const API_KEY = 'test-admin-key-123';
 export const FHIR_KEY = 'test-fhir-key-456';
 
