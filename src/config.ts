@@ -19,6 +19,7 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { issue, type Issue, type Result } from './domain/issues.js';
 import { EXAMPLES_DIR } from './paths.js';
 import { checkDeliveryConfig } from './delivery/config.js';
+import { checkBillingIdentity, type BillingIdentity } from './billing/identity.js';
 
 export type Scope = 'fhir' | 'office' | 'hl7v2' | 'operator' | 'metrics' | '*';
 export const SCOPES: readonly Scope[] = ['fhir', 'office', 'hl7v2', 'operator', 'metrics', '*'];
@@ -88,6 +89,8 @@ export interface GatewayConfig {
   destinations?: unknown;
   /** Owned by delivery/jobs; passed through unchanged. */
   jobs?: unknown;
+  /** The practice's billing identity (src/billing/identity.ts): billing provider, pay-to, clearinghouse ids. */
+  billing?: BillingIdentity;
   testHook?: 'pause-after-commit';
 }
 
@@ -120,7 +123,7 @@ export function checkConfig(json: unknown, baseDir: string, env: Env = process.e
   const c = new Checker();
   const root = c.object(json, '');
   if (!root) return { value: undefined, issues: c.issues };
-  c.keys(root, '', ['$schema', 'practice', 'store', 'profiles', 'log', 'mllp', 'http', 'processing', 'channels', 'destinations', 'jobs']);
+  c.keys(root, '', ['$schema', 'practice', 'store', 'profiles', 'log', 'mllp', 'http', 'processing', 'channels', 'destinations', 'jobs', 'billing']);
 
   // Extra StructureDefinitions a practice drops in (US Core, its EHR's), validated by canonical URL.
   const profiles = c.object(root.profiles ?? {}, 'profiles') ?? {};
@@ -191,6 +194,15 @@ export function checkConfig(json: unknown, baseDir: string, env: Env = process.e
   // `destinations` and `jobs` belong to delivery, which checks them (issues name the bad key).
   c.issues.push(...checkDeliveryConfig({ destinations: root.destinations, jobs: root.jobs }, timezone));
 
+  // The billing identity (837P 1000A/B, 2010AA/AB, ISA/GS ids); clearinghouse keys must be declared destinations.
+  let billing: BillingIdentity | undefined;
+  if (root.billing !== undefined) {
+    const clearinghouses = new Set([...declared].filter((n) => destinationType(root.destinations, n) === 'clearinghouse'));
+    const b = checkBillingIdentity(root.billing, clearinghouses);
+    c.issues.push(...b.issues);
+    billing = b.value;
+  }
+
   const hook = env.FRONTDESK_TEST_HOOK;
   if (hook !== undefined && hook !== '' && hook !== 'pause-after-commit') c.error('FRONTDESK_TEST_HOOK', `unknown test hook "${hook}".`);
 
@@ -218,6 +230,7 @@ export function checkConfig(json: unknown, baseDir: string, env: Env = process.e
   };
   if (root.destinations !== undefined) cfg.destinations = root.destinations;
   if (root.jobs !== undefined) cfg.jobs = root.jobs;
+  if (billing) cfg.billing = billing;
   if (hook === 'pause-after-commit') cfg.testHook = hook;
   return c.issues.length ? { value: undefined, issues: c.issues } : { value: cfg, issues: [] };
 }

@@ -58,7 +58,8 @@ export function encounterEdits(e: BillingEncounter, loc: EditLocator = encounter
   const out: Issue[] = [];
   if (!e.encounterId) out.push(edit('The claim has no encounter / claim number.', loc.encounterId));
   out.push(...npiEdit(e.renderingProviderNpi, 'Rendering provider', loc.renderingNpi));
-  out.push(...npiEdit(e.billingProviderNpi, 'Billing provider', loc.billingNpi));
+  if (!e.billingProviderNpi?.trim()) out.push(edit('The claim has no billing provider NPI: the input names none and the configuration has no billing.provider to take it from.', loc.billingNpi));
+  else out.push(...npiEdit(e.billingProviderNpi, 'Billing provider', loc.billingNpi));
   out.push(...dateEdit(e.dateOfService, 'Date of service', loc.dateOfService, today));
   if (!placeOfService(e.placeOfService ?? '')) out.push(edit(`Place of service "${e.placeOfService ?? ''}" is not a CMS place-of-service code.`, loc.placeOfService));
 

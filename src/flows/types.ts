@@ -7,6 +7,7 @@ import type { Bundle, FhirResource, Resource } from 'fhir/r4.js';
 import type { Result } from '../domain/issues.js';
 import type { DetectedInput } from '../domain/input.js';
 import type { Hl7Message } from '../hl7/message.js';
+import type { DefaultBillingProvider } from '../billing/identity.js';
 
 export type Target = 'fhir' | 'hl7v2' | 'office';
 
@@ -22,6 +23,8 @@ export interface FlowContext {
   lookup: ResourceLookup;
   /** Trigger event to emit when converting to HL7v2 (e.g. 'A08', 'S13'). */
   event?: string;
+  /** The practice's configured billing provider, for claims that name none (configuration `billing`). */
+  billingProvider?: DefaultBillingProvider;
 }
 
 export interface Converter {

@@ -13,6 +13,7 @@
  * transaction, so one fsync covers them all; processing of a batch is one more transaction,
  * with a savepoint per message so one message's failure does not undo the others.
  */
+import { defaultBillingProvider } from '../billing/identity.js';
 import type { Logger } from 'pino';
 import { issue, toOperationOutcome, type Issue } from '../domain/issues.js';
 import type { Db } from '../store/db.js';
@@ -325,7 +326,8 @@ export class Pipeline {
     // run's findings, and carrying its errors over would answer AE again on a replay after a fix.
     const intake = row.issues.filter(isIntakeIssue);
     const channel = this.channel(row.channel);
-    const ctx: FlowContext = { timezone: this.config.practice.timezone, lookup: storeLookup(this.db) };
+    const billingProvider = defaultBillingProvider(this.config.billing);
+    const ctx: FlowContext = { timezone: this.config.practice.timezone, lookup: storeLookup(this.db), ...(billingProvider ? { billingProvider } : {}) };
     if (row.contentType === 'hl7v2') {
       // Intake issues (the duplicate flag) travel with the message.
       const p = processHl7(row.raw, channel, ctx, intake);

@@ -11,6 +11,7 @@ import type { DetectedInput } from '../../domain/input.js';
 import { hasErrors, issue, prefixIssues, type Issue, type Result } from '../../domain/issues.js';
 import { claimEdits } from '../../billing/edits.js';
 import { normalizeEncounter, type BillingEncounter } from '../../billing/encounter.js';
+import { withBillingProvider } from '../../billing/identity.js';
 import { claimToEncounter } from '../../adapters/claim.js';
 import { claimBundleToEncounter, encounterToClaimBundle } from '../../adapters/claim-bundle.js';
 import { validateOfficeRecord, validateResource } from '../../validation/index.js';
@@ -33,10 +34,12 @@ function finish(value: FhirResource | Record<string, unknown> | undefined, issue
   return hasErrors(issues) ? { value: undefined, issues } : { value, issues };
 }
 
-function fromEncounter(record: Record<string, unknown>, to: Target): Out {
-  const schema = validateOfficeRecord(record);
+function fromEncounter(record: Record<string, unknown>, to: Target, ctx: FlowContext): Out {
+  // A record without a billing provider takes the practice's configured one (said, not silent).
+  const billed = withBillingProvider(record as unknown as BillingEncounter, ctx.billingProvider, 'billingProviderNpi');
+  const schema = [...billed.issues, ...validateOfficeRecord(billed.value)];
   if (hasErrors(schema)) return { value: undefined, issues: schema };
-  const e = record as unknown as BillingEncounter;
+  const e = billed.value!;
   if (to === 'hl7v2') return noHl7('A billing encounter', 'recordType');
   const edits = claimEdits(e);
   if (to === 'office') return finish(normalizeEncounter(e) as unknown as Record<string, unknown>, [...schema, ...edits]);
@@ -88,7 +91,7 @@ export const billingConverter: Converter = {
     return rt === 'Claim' || rt === 'ClaimResponse' || isClaimBundle(input.resource);
   },
   convert(input, to, ctx) {
-    if (input.kind === 'office') return fromEncounter(input.record, to);
+    if (input.kind === 'office') return fromEncounter(input.record, to, ctx);
     if (input.kind === 'hl7v2') return fromDft(input, to, ctx);
     if (input.resource.resourceType === 'ClaimResponse') return fromClaimResponse(input.resource, to);
     return fromClaim(input.resource as Claim | Bundle, to);

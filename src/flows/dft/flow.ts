@@ -10,6 +10,7 @@ import type { Hl7Message } from '../../hl7/message.js';
 import { encounterEdits, todayIn } from '../../billing/edits.js';
 import type { BillingEncounter } from '../../billing/encounter.js';
 import { encounterToClaimBundle } from '../../adapters/claim-bundle.js';
+import { withBillingProvider } from '../../billing/identity.js';
 import { validateOfficeRecord, validateResource } from '../../validation/index.js';
 import type { FlowContext, FlowOutput, InboundHl7Flow } from '../types.js';
 import { readDft } from './read.js';
@@ -35,13 +36,17 @@ export function dedupe(issues: Issue[]): Issue[] {
 }
 
 /** DFT^P03 -> encounter + claim Bundle; value undefined (rejected) when any error remains. */
-export function dftToClaim(msg: Hl7Message, ctx: Pick<FlowContext, 'timezone'> & { today?: string }): Result<DftResult> {
+export function dftToClaim(msg: Hl7Message, ctx: Pick<FlowContext, 'timezone' | 'billingProvider'> & { today?: string }): Result<DftResult> {
   if (msg.messageType !== 'DFT^P03') {
     return { value: undefined, issues: [issue('HL7_MESSAGE_TYPE', `${msg.messageType} is not handled by the billing flow (DFT^P03 only).`, 'MSH.9')] };
   }
   const read = readDft(msg, ctx);
   const issues: Issue[] = [...read.issues];
   const r = read.value!;
+  // FT1-32 empty (most practice systems): the practice's configured billing provider bills.
+  const billed = withBillingProvider(r.encounter, ctx.billingProvider, r.locator.billingNpi);
+  r.encounter = billed.value!;
+  issues.push(...billed.issues);
   // "Not in the future" is judged by the practice's calendar.
   issues.push(...encounterEdits(r.encounter, r.locator, { today: ctx.today ?? todayIn(ctx.timezone) }));
   issues.push(...prefixIssues(errorsOnly(validateOfficeRecord(r.encounter)), 'office'));
