@@ -270,7 +270,7 @@ export async function runMllp(): Promise<MllpFigures> {
 export interface DiskFigures { commitsPerSecond: number; rowsPerSecondBatched: number; dir: string }
 
 /**
- * What the disk allows: better-sqlite3 in WAL mode with synchronous=FULL (as src/store/db.ts
+ * What the disk allows: better-sqlite3 in WAL mode with synchronous=FULL (as src/store/sqlite/db.ts
  * opens it), one 1.2 KB row per commit, then 8 rows per commit. Not a peer: the ceiling the
  * MLLP figures are read against.
  */

@@ -4,7 +4,7 @@
  * partner's answer, and replay (back to pending, due now, fresh attempt budget).
  */
 import type { Command } from 'commander';
-import { attemptsOf, getOutboxItem, listOutbox, replayAllDead, replayDead } from '../store/outbox.js';
+import { attemptsOf, getOutboxItem, listOutbox, replayAllDead, replayDead } from '../store/sqlite/outbox.js';
 import { EXIT_INVALID, EXIT_OK, usageError } from './io.js';
 import { openDeliverySetup } from './delivery-setup.js';
 

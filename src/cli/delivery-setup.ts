@@ -4,7 +4,7 @@
  */
 import { loadConfig } from '../config.js';
 import { parseDeliveryConfig, type DeliveryConfig } from '../delivery/config.js';
-import { openDatabase, type Db } from '../store/db.js';
+import { openDatabase, type Db } from '../store/sqlite/db.js';
 import { EXIT_USAGE, renderOutcome } from './io.js';
 
 export interface DeliverySetup {

@@ -5,9 +5,9 @@
  */
 import type { Command } from 'commander';
 import { loadConfig } from '../config.js';
-import { openDatabase, type Db } from '../store/db.js';
-import { countMessages, getMessage, listMessages, MESSAGE_STATES, type MessageFilter, type MessageState } from '../store/messages.js';
-import { officeRecordsOf } from '../store/resources.js';
+import { openDatabase, type Db } from '../store/sqlite/db.js';
+import { countMessages, getMessage, listMessages, MESSAGE_STATES, type MessageFilter, type MessageState } from '../store/sqlite/messages.js';
+import { officeRecordsOf } from '../store/sqlite/resources.js';
 import { explainHl7 } from '../runtime/explain.js';
 import { Pipeline } from '../runtime/pipeline.js';
 import { Metrics } from '../runtime/metrics.js';

@@ -7,8 +7,8 @@ import type { ClaimResponse } from 'fhir/r4.js';
 import { readClaimAnswer, type ClaimAnswerStatus } from '../clients/clearinghouse.js';
 import { ERROR_CODES } from '../domain/errors.js';
 import { claimResponseToBillingStatus } from '../flows/claim-response.js';
-import type { Db } from '../store/db.js';
-import type { OutboxItem } from '../store/outbox.js';
+import type { Db } from '../store/sqlite/db.js';
+import type { OutboxItem } from '../store/sqlite/outbox.js';
 import type { AttemptOutcome } from './outcome.js';
 
 /** Billing's reading of a ClaimResponse: the office billing status and the whole record. Default: billing's claimResponseToBillingStatus. */

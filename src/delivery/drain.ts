@@ -4,8 +4,8 @@
  * undelivered items of the same destination and ordering key.
  */
 import type { Logger } from '../logging.js';
-import type { Db } from '../store/db.js';
-import { claimDue, markDead, markDelivered, scheduleRetry, type OutboxItem } from '../store/outbox.js';
+import type { Db } from '../store/sqlite/db.js';
+import { claimDue, markDead, markDelivered, scheduleRetry, type OutboxItem } from '../store/sqlite/outbox.js';
 import { recordClaimAnswer, type BillingStatusOf } from './claims.js';
 import { DEFAULT_RETRY } from './config.js';
 import type { Dispatcher } from './dispatch.js';

@@ -3,7 +3,7 @@
  * pass in progress finish (its results are recorded) and closes partner connections.
  */
 import type { Logger } from '../logging.js';
-import type { Db } from '../store/db.js';
+import type { Db } from '../store/sqlite/db.js';
 import type { BillingStatusOf } from './claims.js';
 import type { Destinations } from './config.js';
 import { Dispatcher } from './dispatch.js';

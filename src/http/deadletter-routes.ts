@@ -14,8 +14,8 @@ import type { Logger } from '../logging.js';
 import type { JobDeps } from '../jobs/context.js';
 import { recentJobRuns, runJob } from '../jobs/runner.js';
 import { jobSpec } from '../jobs/table.js';
-import type { Db } from '../store/db.js';
-import { attemptsOf, getOutboxItem, listOutbox, replayAllDead, replayDead, type OutboxItem, type OutboxState } from '../store/outbox.js';
+import type { Db } from '../store/sqlite/db.js';
+import { attemptsOf, getOutboxItem, listOutbox, replayAllDead, replayDead, type OutboxItem, type OutboxState } from '../store/sqlite/outbox.js';
 import { bodyText, JSON_TYPES, parseJsonBody } from './body.js';
 import { sendError } from './outcome.js';
 

@@ -10,7 +10,7 @@ import { Router, type Request, type Response } from 'express';
 import type { Parameters, Resource } from 'fhir/r4.js';
 import { issue } from '../domain/issues.js';
 import { validateResource } from '../validation/index.js';
-import { getResource } from '../store/resources.js';
+import { getResource } from '../store/sqlite/resources.js';
 import type { Pipeline } from '../runtime/pipeline.js';
 import { capabilityStatement, type FhirRoute } from './capability.js';
 import { bodyText, FHIR_TYPES, parseJsonBody } from './body.js';

@@ -8,8 +8,8 @@
  */
 import { Router, type Request, type Response } from 'express';
 import { issue } from '../domain/issues.js';
-import { countMessages, getMessage, listMessages, MESSAGE_STATES, type MessageFilter, type MessageState } from '../store/messages.js';
-import { officeRecordsOf } from '../store/resources.js';
+import { countMessages, getMessage, listMessages, MESSAGE_STATES, type MessageFilter, type MessageState } from '../store/sqlite/messages.js';
+import { officeRecordsOf } from '../store/sqlite/resources.js';
 import { explainHl7 } from '../runtime/explain.js';
 import { replayMatching, replayOne } from '../runtime/replay.js';
 import type { Pipeline } from '../runtime/pipeline.js';

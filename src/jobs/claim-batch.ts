@@ -9,8 +9,8 @@ import type { Bundle, BundleEntry, Claim, FhirResource, Reference, Resource } fr
 import { recordClaimQueued } from '../delivery/claims.js';
 import { uuidFor } from '../clients/fhir-transaction.js';
 import { rewriteReferences } from '../fhir/references.js';
-import { enqueue } from '../store/outbox.js';
-import type { Db } from '../store/db.js';
+import { enqueue } from '../store/sqlite/outbox.js';
+import type { Db } from '../store/sqlite/db.js';
 import type { JobDeps, JobSummary } from './context.js';
 import { claims, resolveReference } from './resources.js';
 import { withWorker } from './with-worker.js';

@@ -3,7 +3,7 @@ import type { BillingStatusOf } from '../delivery/claims.js';
 import type { DeliveryConfig } from '../delivery/config.js';
 import type { DeliveryWorker } from '../delivery/worker.js';
 import type { Logger } from '../logging.js';
-import type { Db } from '../store/db.js';
+import type { Db } from '../store/sqlite/db.js';
 
 export interface JobDeps {
   db: Db;

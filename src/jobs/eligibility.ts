@@ -7,7 +7,7 @@
  */
 import type { Appointment, Bundle, CoverageEligibilityRequest, FhirResource, Patient, Practitioner } from 'fhir/r4.js';
 import { uuidFor } from '../clients/fhir-transaction.js';
-import { enqueue, getOutboxItemByKey } from '../store/outbox.js';
+import { enqueue, getOutboxItemByKey } from '../store/sqlite/outbox.js';
 import type { JobDeps, JobSummary } from './context.js';
 import { appointments, coveragesOf, participant, refersTo } from './resources.js';
 import { addDays, localDate } from './time.js';

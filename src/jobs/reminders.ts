@@ -7,8 +7,8 @@
  * sent to the tool through the outbox and the record is marked handed-off.
  */
 import type { Appointment, ContactPoint, Location, Patient, Practitioner } from 'fhir/r4.js';
-import type { Db } from '../store/db.js';
-import { enqueue } from '../store/outbox.js';
+import type { Db } from '../store/sqlite/db.js';
+import { enqueue } from '../store/sqlite/outbox.js';
 import type { JobDeps, JobSummary } from './context.js';
 import { appointments, locationText, participant, patientName, practitionerName } from './resources.js';
 import { localDateTimeText } from './time.js';

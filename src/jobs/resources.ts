@@ -3,8 +3,8 @@
  * by the flows). Jobs only read; they never change clinical data.
  */
 import type { Appointment, Claim, Coverage, HumanName, Identifier, Location, Patient, Practitioner, Reference, Resource } from 'fhir/r4.js';
-import type { Db } from '../store/db.js';
-import { findByIdentifier } from '../store/resources.js';
+import type { Db } from '../store/sqlite/db.js';
+import { findByIdentifier } from '../store/sqlite/resources.js';
 import { urnFor } from '../adapters/claim-bundle.js';
 
 export function allOfType<T extends Resource>(db: Db, type: string): T[] {

@@ -4,7 +4,7 @@
  * they are still owed to a partner. Inbound messages belong to the gateway store and are not
  * touched here.
  */
-import { purgeDelivered } from '../store/outbox.js';
+import { purgeDelivered } from '../store/sqlite/outbox.js';
 import type { JobDeps, JobSummary } from './context.js';
 
 export async function runRetention(deps: JobDeps): Promise<JobSummary> {

@@ -10,7 +10,9 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Logger } from 'pino';
 import type { GatewayConfig } from '../config.js';
-import { openDatabase, type Db } from '../store/db.js';
+import type { Db } from '../store/sqlite/db.js';
+import type { Store } from '../store/index.js';
+import { openSqliteStore } from '../store/sqlite/store.js';
 import { createLogger } from '../logging.js';
 import { Pipeline, type PipelineHooks } from './pipeline.js';
 import { Metrics } from './metrics.js';
@@ -22,6 +24,9 @@ import { validateResource } from '../validation/index.js';
 
 export interface Gateway {
   config: GatewayConfig;
+  /** The store, behind its engine-neutral interface (src/store/types.ts). */
+  store: Store;
+  /** Transition: the SQLite connection, until every caller goes through `store`. */
   db: Db;
   log: Logger;
   pipeline: Pipeline;
@@ -49,7 +54,9 @@ export function packageVersion(): string {
 
 export async function startGateway(config: GatewayConfig, opts: StartOptions = {}): Promise<Gateway> {
   const log = opts.log ?? createLogger(config.log.level);
-  const db = openDatabase(config.store.path);
+  const sqlite = openSqliteStore(config.store.path);
+  const store: Store = sqlite;
+  const db = sqlite.db;
   const metrics = new Metrics();
   metrics.declare(config.channels.map((c) => c.name));
   const hooks: PipelineHooks = { ...opts.hooks };
@@ -93,7 +100,7 @@ export async function startGateway(config: GatewayConfig, opts: StartOptions = {
     const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
     let closed = false;
     return {
-      config, db, log, pipeline, metrics, recovery, mllp,
+      config, store, db, log, pipeline, metrics, recovery, mllp,
       http: { server, address, url: `http://${host}:${address.port}` },
       async close() {
         if (closed) return;
@@ -108,13 +115,13 @@ export async function startGateway(config: GatewayConfig, opts: StartOptions = {
           });
         }
         pipeline.flushAckSent();
-        db.close();
+        await store.close();
       },
     };
   } catch (e) {
     await Promise.all(mllp.map((l) => l.close(0)));
     server?.close();
-    db.close();
+    await store.close();
     throw e;
   }
 }

@@ -4,9 +4,9 @@
  * scrape time (messages by channel and state, outbox rows by destination and state), so they
  * survive restarts.
  */
-import type { Db } from '../store/db.js';
-import { countsByChannelAndState } from '../store/messages.js';
-import { outboxCounts } from '../store/outbox.js';
+import type { Db } from '../store/sqlite/db.js';
+import { countsByChannelAndState } from '../store/sqlite/messages.js';
+import { outboxCounts } from '../store/sqlite/outbox.js';
 
 export type Counter = 'received' | 'processed' | 'errored' | 'queued' | 'resends' | 'store_failures' | 'skipped_bytes' | 'oversized_frames' | 'timeouts';
 

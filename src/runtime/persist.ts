@@ -10,9 +10,9 @@
  */
 import { createHash } from 'node:crypto';
 import type { Bundle, BundleEntry, Resource } from 'fhir/r4.js';
-import type { Db } from '../store/db.js';
-import { findByIdentifier, getResource, replaceOfficeRecords, upsertResource } from '../store/resources.js';
-import { enqueue } from '../store/outbox.js';
+import type { Db } from '../store/sqlite/db.js';
+import { findByIdentifier, getResource, replaceOfficeRecords, upsertResource } from '../store/sqlite/resources.js';
+import { enqueue } from '../store/sqlite/outbox.js';
 import type { ChannelDestination } from '../config.js';
 import type { FlowOutput } from '../flows/types.js';
 import { deterministicId } from '../mapping/ids.js';

@@ -16,12 +16,12 @@
 import { defaultBillingProvider } from '../billing/identity.js';
 import type { Logger } from 'pino';
 import { issue, toOperationOutcome, type Issue } from '../domain/issues.js';
-import type { Db } from '../store/db.js';
+import type { Db } from '../store/sqlite/db.js';
 import {
   beginAttempt, findByControlId, getForProcessing, getMessage, insertMessage, markAcksSent, recordOutcome, recordResend, recordFailure,
   type AckMode, type ContentType, type MessageState, type Source, type StoredMessage,
-} from '../store/messages.js';
-import { storeLookup } from '../store/resources.js';
+} from '../store/sqlite/messages.js';
+import { storeLookup } from '../store/sqlite/resources.js';
 import type { ChannelConfig, GatewayConfig } from '../config.js';
 import type { FlowContext, FlowOutput } from '../flows/types.js';
 import { buildAck, buildRejectForUnreadable } from '../hl7/ack.js';

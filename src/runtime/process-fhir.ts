@@ -13,9 +13,9 @@ import { validateResource } from '../validation/index.js';
 import { converters } from '../flows/registry.js';
 import type { FlowContext, FlowOutput } from '../flows/types.js';
 import { deterministicId } from '../mapping/ids.js';
-import type { MessageState } from '../store/messages.js';
-import { findByIdentifier, getResource } from '../store/resources.js';
-import type { Db } from '../store/db.js';
+import type { MessageState } from '../store/sqlite/messages.js';
+import { findByIdentifier, getResource } from '../store/sqlite/resources.js';
+import type { Db } from '../store/sqlite/db.js';
 import { parseIdentifierQuery } from './persist.js';
 
 export interface ApiProcessing {

@@ -4,7 +4,7 @@
  * the listeners open, oldest first. Its acknowledgment went nowhere (the sender never got one and
  * will resend; the resend is then answered from the store), but nothing acknowledged is lost.
  */
-import { pendingIds } from '../store/messages.js';
+import { pendingIds } from '../store/sqlite/messages.js';
 import type { Pipeline } from './pipeline.js';
 
 export interface RecoveryReport {

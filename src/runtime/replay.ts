@@ -5,7 +5,7 @@
  * replay that yields the same output queues nothing twice. The new ACK is stored; it is not sent
  * to the original sender (their conversation is over).
  */
-import { getMessage, matchingIds, resetForReplay, type MessageFilter } from '../store/messages.js';
+import { getMessage, matchingIds, resetForReplay, type MessageFilter } from '../store/sqlite/messages.js';
 import type { Answer, Pipeline } from './pipeline.js';
 
 export async function replayOne(pipeline: Pipeline, id: number): Promise<Answer | undefined> {

@@ -15,7 +15,7 @@ import { startDeliveryWorker, type DeliveryWorker } from '../../src/delivery/wor
 import { MllpClient } from '../../src/clients/mllp.js';
 import { silentLogger } from '../../src/logging.js';
 import { startGateway, type Gateway } from '../../src/runtime/gateway.js';
-import { claimDue, enqueue, getOutboxItem, listOutbox, markDead } from '../../src/store/outbox.js';
+import { claimDue, enqueue, getOutboxItem, listOutbox, markDead } from '../../src/store/sqlite/outbox.js';
 import { adt, startPartner, type Partner } from '../clients/mllp-partner.js';
 
 const EHR = 'https://ehr.example.org';

@@ -2,7 +2,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openDatabase, type Db } from '../../src/store/db.js';
+import { openDatabase, type Db } from '../../src/store/sqlite/db.js';
 
 export interface TempDb {
   db: Db;

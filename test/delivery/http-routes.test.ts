@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { deliveryRouter } from '../../src/http/deadletter-routes.js';
 import { rawBody } from '../../src/http/body.js';
 import { parseDeliveryConfig } from '../../src/delivery/config.js';
-import { claimDue, enqueue, getOutboxItem, markDead } from '../../src/store/outbox.js';
+import { claimDue, enqueue, getOutboxItem, markDead } from '../../src/store/sqlite/outbox.js';
 import { tempDb, type TempDb } from './helpers.js';
 
 describe('http: delivery and dead-letter routes', () => {

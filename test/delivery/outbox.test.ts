@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import {
   attemptsOf, claimDue, enqueue, getOutboxItem, listOutbox, markDead, markDelivered, purgeDelivered, replayAllDead, replayDead, scheduleRetry,
-} from '../../src/store/outbox.js';
-import { openDatabase } from '../../src/store/db.js';
+} from '../../src/store/sqlite/outbox.js';
+import { openDatabase } from '../../src/store/sqlite/db.js';
 import { tempDb, type TempDb } from './helpers.js';
 
 const T0 = new Date('2026-03-02T10:00:00.000Z');

@@ -3,7 +3,7 @@ import nock from 'nock';
 import { parseDeliveryConfig } from '../../src/delivery/config.js';
 import { startDeliveryWorker, type DeliveryWorker } from '../../src/delivery/worker.js';
 import { getClaimSubmission, recordClaimQueued } from '../../src/delivery/claims.js';
-import { attemptsOf, enqueue, getOutboxItem, replayDead } from '../../src/store/outbox.js';
+import { attemptsOf, enqueue, getOutboxItem, replayDead } from '../../src/store/sqlite/outbox.js';
 import { adt, startPartner, type Partner } from '../clients/mllp-partner.js';
 import { tempDb, type TempDb } from './helpers.js';
 

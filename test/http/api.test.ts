@@ -3,8 +3,8 @@ import { join, resolve } from 'node:path';
 import { readFileSync } from 'node:fs';
 import type { Bundle, OperationOutcome, Patient, Coverage, CapabilityStatement } from 'fhir/r4.js';
 import type { Gateway } from '../../src/runtime/gateway.js';
-import { getMessage, listMessages } from '../../src/store/messages.js';
-import { countResources } from '../../src/store/resources.js';
+import { getMessage, listMessages } from '../../src/store/sqlite/messages.js';
+import { countResources } from '../../src/store/sqlite/resources.js';
 import { API_KEY, FHIR_KEY, adt, msa, registerTestFlow, startTest, tempDir } from '../runtime/helpers.js';
 
 const example = <T>(p: string): T => JSON.parse(readFileSync(resolve('examples', p), 'utf8')) as T;

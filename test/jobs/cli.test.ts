@@ -4,8 +4,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { openDatabase } from '../../src/store/db.js';
-import { claimDue, enqueue, getOutboxItem, markDead } from '../../src/store/outbox.js';
+import { openDatabase } from '../../src/store/sqlite/db.js';
+import { claimDue, enqueue, getOutboxItem, markDead } from '../../src/store/sqlite/outbox.js';
 
 const run = promisify(execFile);
 const BIN = resolve('bin/frontdesk.js');

@@ -15,7 +15,7 @@ import { MllpClient } from '../../src/clients/mllp.js';
 import { runJob } from '../../src/jobs/runner.js';
 import { silentLogger } from '../../src/logging.js';
 import { startGateway, type Gateway } from '../../src/runtime/gateway.js';
-import { countResources } from '../../src/store/resources.js';
+import { countResources } from '../../src/store/sqlite/resources.js';
 
 const CH = 'https://claims.example.com';
 const example = (p: string) => readFileSync(join('examples/hl7v2', p), 'utf8');

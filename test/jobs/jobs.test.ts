@@ -6,8 +6,8 @@ import { getClaimSubmission } from '../../src/delivery/claims.js';
 import { runJob, recentJobRuns } from '../../src/jobs/runner.js';
 import { startJobs } from '../../src/jobs/schedule.js';
 import { listReminders } from '../../src/jobs/reminders.js';
-import { claimDue, enqueue, listOutbox, markDelivered } from '../../src/store/outbox.js';
-import { upsertResource } from '../../src/store/resources.js';
+import { claimDue, enqueue, listOutbox, markDelivered } from '../../src/store/sqlite/outbox.js';
+import { upsertResource } from '../../src/store/sqlite/resources.js';
 import { tempDb, type TempDb } from '../delivery/helpers.js';
 
 const CH = 'https://claims.example.com';

@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { readFileSync } from 'node:fs';
 import tls from 'node:tls';
 import type { Gateway } from '../../src/runtime/gateway.js';
-import { getMessage, listMessages } from '../../src/store/messages.js';
+import { getMessage, listMessages } from '../../src/store/sqlite/messages.js';
 import { encodeFrame } from '../../src/mllp/framing.js';
 import { adt, errSegments, MllpClient, msa, registerTestFlow, startTest, tempDir, type TestFlow } from '../runtime/helpers.js';
 

@@ -8,9 +8,9 @@ import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Gateway } from '../../src/runtime/gateway.js';
-import { getMessage, listMessages } from '../../src/store/messages.js';
-import { countResources, officeRecordsOf } from '../../src/store/resources.js';
-import { listOutbox } from '../../src/store/outbox.js';
+import { getMessage, listMessages } from '../../src/store/sqlite/messages.js';
+import { countResources, officeRecordsOf } from '../../src/store/sqlite/resources.js';
+import { listOutbox } from '../../src/store/sqlite/outbox.js';
 import { MllpClient, msa, originalAckMode, startTest, tempDir } from './helpers.js';
 
 /** An example message in original acknowledgment mode: one application ACK each. */

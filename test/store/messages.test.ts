@@ -1,11 +1,11 @@
 import { expect } from 'chai';
 import { join } from 'node:path';
 import type { Patient } from 'fhir/r4.js';
-import { openDatabase, type Db } from '../../src/store/db.js';
+import { openDatabase, type Db } from '../../src/store/sqlite/db.js';
 import {
   countMessages, countsByChannelAndState, findByControlId, getMessage, insertMessage, listMessages, matchingIds, pendingIds, recordOutcome, resetForReplay,
-} from '../../src/store/messages.js';
-import { findByIdentifier, getResource, officeRecordsOf, replaceOfficeRecords, storeLookup, upsertResource } from '../../src/store/resources.js';
+} from '../../src/store/sqlite/messages.js';
+import { findByIdentifier, getResource, officeRecordsOf, replaceOfficeRecords, storeLookup, upsertResource } from '../../src/store/sqlite/resources.js';
 import { tempDir } from '../runtime/helpers.js';
 
 describe('store: messages and resources (migration 1) on a real SQLite file', () => {

@@ -1,0 +1,40 @@
+/** The store interface, processing attempts: the processing state of a stored message (attempts, outcome, ACK). */
+import type { MessageState, StoredMessage } from './messages.js';
+import type { Issue } from '../domain/issues.js';
+
+/** What processing reads of a row (not its earlier outputs, ACKs or summary, which it replaces or does not need). */
+export type ProcessingRow = Pick<StoredMessage, 'id' | 'channel' | 'contentType' | 'contentHash' | 'messageType' | 'raw' | 'state' | 'issues'>;
+
+export interface Outcome {
+  state: MessageState;
+  flow?: string | undefined;
+  issues: Issue[];
+  outputs?: unknown;
+  /** HL7: the application ACK code (AA/AE/AR); HTTP paths: the status as text. */
+  ackCode?: string | undefined;
+  /** HL7: the ACK message; HTTP paths: JSON of `{ status, body }`. */
+  ack?: string | undefined;
+  lastError?: string | undefined;
+  /**
+   * Count the processing attempt in this same write (instead of a beginAttempt before it): for a
+   * caller whose beginAttempt and outcome share one transaction, so the attempt is only ever
+   * committed together with the outcome anyway.
+   */
+  countAttempt?: boolean;
+}
+
+export interface ProcessingStore {
+  getForProcessing(id: number): Promise<ProcessingRow | undefined>;
+  /** Count a processing attempt; resolves to the attempts so far (0 when the id is unknown). */
+  beginAttempt(id: number, now?: Date): Promise<number>;
+  recordOutcome(id: number, o: Outcome, now?: Date): Promise<void>;
+  /** Record an internal failure and the state to leave the message in ('received' = try again). */
+  recordFailure(id: number, error: string, state: MessageState, now?: Date): Promise<void>;
+  /** Put a message back to 'received' for replay; false when the id is unknown. */
+  resetForReplay(id: number, now?: Date): Promise<boolean>;
+  /** Ids committed but not processed (state 'received'), oldest first, after `afterId`. */
+  pendingIds(limit?: number, afterId?: number): Promise<number[]>;
+  /** Record when acknowledgments left (many ids in one write). */
+  markAcksSent(ids: readonly number[], now?: Date): Promise<void>;
+}
+

@@ -1,0 +1,243 @@
+/**
+ * The message store (table `messages`, migration 1). Synchronous (better-sqlite3); each write is
+ * one statement or one transaction. Callers own the transaction boundaries that span several
+ * tables (see src/runtime/pipeline.ts).
+ */
+import type { Db } from './db.js';
+import { stmt } from './statements.js';
+import type { Issue } from '../../domain/issues.js';
+import type { AckMode, ContentType, ControlIdMatch, MessageFilter, MessageState, MessageSummary, NewMessage, Outcome, ProcessingRow, Source, StoredMessage } from '../types.js';
+
+export { MESSAGE_STATES } from '../types.js';
+export type { MessageState, ContentType, AckMode, Source, NewMessage, StoredMessage, MessageSummary, MessageFilter, ProcessingRow, Outcome } from '../types.js';
+
+interface Row {
+  id: number;
+  channel: string;
+  source: Source;
+  peer: string | null;
+  content_type: ContentType;
+  received_at: string;
+  control_id: string | null;
+  message_type: string | null;
+  hl7_version: string | null;
+  sending_application: string | null;
+  sending_facility: string | null;
+  content_hash: string;
+  raw?: string;
+  summary?: string | null;
+  ack_mode: AckMode;
+  state: MessageState;
+  attempts: number;
+  flow: string | null;
+  issues: string | null;
+  outputs?: string | null;
+  duplicate_of: number | null;
+  resend_count: number;
+  last_resend_at: string | null;
+  commit_ack_code: string | null;
+  commit_ack?: string | null;
+  ack_code: string | null;
+  ack?: string | null;
+  ack_sent_at: string | null;
+  last_error: string | null;
+  processed_at: string | null;
+  updated_at: string;
+}
+
+const parseJson = (s: string | null | undefined): unknown => (s === null || s === undefined ? null : JSON.parse(s));
+
+function toSummary(r: Row): MessageSummary {
+  return {
+    id: r.id,
+    channel: r.channel,
+    source: r.source,
+    peer: r.peer,
+    contentType: r.content_type,
+    receivedAt: r.received_at,
+    controlId: r.control_id,
+    messageType: r.message_type,
+    hl7Version: r.hl7_version,
+    sendingApplication: r.sending_application,
+    sendingFacility: r.sending_facility,
+    contentHash: r.content_hash,
+    ackMode: r.ack_mode,
+    state: r.state,
+    attempts: r.attempts,
+    flow: r.flow,
+    issues: (parseJson(r.issues) as Issue[] | null) ?? [],
+    duplicateOf: r.duplicate_of,
+    resendCount: r.resend_count,
+    lastResendAt: r.last_resend_at,
+    commitAckCode: r.commit_ack_code,
+    ackCode: r.ack_code,
+    ackSentAt: r.ack_sent_at,
+    lastError: r.last_error,
+    processedAt: r.processed_at,
+    updatedAt: r.updated_at,
+  };
+}
+
+function toMessage(r: Row): StoredMessage {
+  return {
+    ...toSummary(r),
+    raw: r.raw ?? '',
+    summary: parseJson(r.summary),
+    outputs: parseJson(r.outputs),
+    commitAck: r.commit_ack ?? null,
+    ack: r.ack ?? null,
+  };
+}
+
+export function insertMessage(db: Db, m: NewMessage, now: Date = new Date()): number {
+  const at = now.toISOString();
+  const info = stmt(db, `
+    INSERT INTO messages (channel, source, peer, content_type, received_at, control_id, message_type, hl7_version,
+      sending_application, sending_facility, content_hash, raw, summary, ack_mode, state, duplicate_of, issues, commit_ack_code, commit_ack, updated_at)
+    VALUES (@channel, @source, @peer, @contentType, @at, @controlId, @messageType, @hl7Version,
+      @sendingApplication, @sendingFacility, @contentHash, @raw, @summary, @ackMode, 'received', @duplicateOf, @issues, @commitAckCode, @commitAck, @at)`).run({
+    channel: m.channel,
+    source: m.source,
+    peer: m.peer ?? null,
+    contentType: m.contentType,
+    at,
+    controlId: m.controlId ?? null,
+    messageType: m.messageType ?? null,
+    hl7Version: m.hl7Version ?? null,
+    sendingApplication: m.sendingApplication ?? null,
+    sendingFacility: m.sendingFacility ?? null,
+    contentHash: m.contentHash,
+    raw: m.raw,
+    summary: m.summary === undefined ? null : JSON.stringify(m.summary),
+    ackMode: m.ackMode,
+    duplicateOf: m.duplicateOf ?? null,
+    issues: m.issues?.length ? JSON.stringify(m.issues) : null,
+    commitAckCode: m.commitAck?.code ?? null,
+    commitAck: m.commitAck?.text ?? null,
+  });
+  return Number(info.lastInsertRowid);
+}
+
+export function getMessage(db: Db, id: number): StoredMessage | undefined {
+  const r = stmt(db, 'SELECT * FROM messages WHERE id = ?').get(id) as Row | undefined;
+  return r ? toMessage(r) : undefined;
+}
+
+export function getForProcessing(db: Db, id: number): ProcessingRow | undefined {
+  const r = stmt(db, 'SELECT id, channel, content_type, content_hash, message_type, raw, state, issues FROM messages WHERE id = ?').get(id) as Row | undefined;
+  if (!r) return undefined;
+  return {
+    id: r.id,
+    channel: r.channel,
+    contentType: r.content_type,
+    contentHash: r.content_hash,
+    messageType: r.message_type,
+    raw: r.raw ?? '',
+    state: r.state,
+    issues: (parseJson(r.issues) as Issue[] | null) ?? [],
+  };
+}
+
+/** Earlier rows of a channel with this control id (oldest first): exact resends and conflicts. */
+export function findByControlId(db: Db, channel: string, controlId: string): ControlIdMatch[] {
+  const rows = stmt(db, 'SELECT id, content_hash, state, ack_code, ack, commit_ack, duplicate_of FROM messages WHERE channel = ? AND control_id = ? ORDER BY id').all(channel, controlId) as Row[];
+  return rows.map((r) => ({ id: r.id, contentHash: r.content_hash, state: r.state, ackCode: r.ack_code, ack: r.ack ?? null, commitAck: r.commit_ack ?? null, duplicateOf: r.duplicate_of }));
+}
+
+/** Count an exact resend answered from the stored ACK. */
+export function recordResend(db: Db, id: number, now: Date = new Date()): void {
+  stmt(db, 'UPDATE messages SET resend_count = resend_count + 1, last_resend_at = ?, updated_at = ? WHERE id = ?').run(now.toISOString(), now.toISOString(), id);
+}
+
+/** Count a processing attempt; committed before the flow runs, so a crash loop is visible and bounded. */
+export function beginAttempt(db: Db, id: number, now: Date = new Date()): number {
+  const r = stmt(db, 'UPDATE messages SET attempts = attempts + 1, updated_at = ? WHERE id = ? RETURNING attempts').get(now.toISOString(), id) as { attempts: number } | undefined;
+  return r?.attempts ?? 0;
+}
+
+export function recordOutcome(db: Db, id: number, o: Outcome, now: Date = new Date()): void {
+  const at = now.toISOString();
+  stmt(db, `UPDATE messages SET state = @state, flow = @flow, issues = @issues, outputs = @outputs, ack_code = @ackCode, ack = @ack,
+      last_error = @lastError, processed_at = @at, updated_at = @at, attempts = attempts + @attempt WHERE id = @id`).run({
+    id,
+    attempt: o.countAttempt ? 1 : 0,
+    state: o.state,
+    flow: o.flow ?? null,
+    issues: o.issues.length ? JSON.stringify(o.issues) : null,
+    outputs: o.outputs === undefined ? null : JSON.stringify(o.outputs),
+    ackCode: o.ackCode ?? null,
+    ack: o.ack ?? null,
+    lastError: o.lastError ?? null,
+    at,
+  });
+}
+
+/** Record when acknowledgments left (batched by the caller: one transaction for many ids). */
+export function markAcksSent(db: Db, ids: readonly number[], now: Date = new Date()): void {
+  const update = stmt(db, 'UPDATE messages SET ack_sent_at = ? WHERE id = ?');
+  db.transaction(() => { for (const id of ids) update.run(now.toISOString(), id); })();
+}
+
+/** Record an internal failure without changing the state (it will be retried). */
+export function recordFailure(db: Db, id: number, error: string, state: MessageState, now: Date = new Date()): void {
+  stmt(db, 'UPDATE messages SET last_error = ?, state = ?, updated_at = ? WHERE id = ?').run(error, state, now.toISOString(), id);
+}
+
+/** Put a message back to `received` for replay (its outputs are rewritten by the next run). */
+export function resetForReplay(db: Db, id: number, now: Date = new Date()): boolean {
+  const r = stmt(db, "UPDATE messages SET state = 'received', attempts = 0, last_error = NULL, updated_at = ? WHERE id = ?").run(now.toISOString(), id);
+  return r.changes > 0;
+}
+
+/** Ids of messages committed but not processed (oldest first): what recovery processes at start. */
+export function pendingIds(db: Db, limit = 10_000, afterId = 0): number[] {
+  return (stmt(db, "SELECT id FROM messages WHERE state = 'received' AND id > ? ORDER BY id LIMIT ?").all(afterId, limit) as Array<{ id: number }>).map((r) => r.id);
+}
+
+function where(f: MessageFilter): { sql: string; params: Record<string, unknown> } {
+  const parts: string[] = [];
+  const params: Record<string, unknown> = {};
+  if (f.state) { parts.push('state = @state'); params.state = f.state; }
+  if (f.channel) { parts.push('channel = @channel'); params.channel = f.channel; }
+  if (f.messageType) {
+    // 'ADT' matches every ADT event; 'ADT^A04' one event.
+    if (f.messageType.includes('^')) { parts.push('message_type = @type'); params.type = f.messageType; }
+    else { parts.push("(message_type = @type OR message_type LIKE @typePrefix)"); params.type = f.messageType; params.typePrefix = `${f.messageType}^%`; }
+  }
+  if (f.controlId) { parts.push('control_id = @controlId'); params.controlId = f.controlId; }
+  if (f.since) { parts.push('received_at >= @since'); params.since = f.since; }
+  if (f.until) { parts.push('received_at < @until'); params.until = f.until; }
+  if (f.afterId !== undefined) { parts.push('id > @afterId'); params.afterId = f.afterId; }
+  return { sql: parts.length ? `WHERE ${parts.join(' AND ')}` : '', params };
+}
+
+const SUMMARY_COLUMNS = `id, channel, source, peer, content_type, received_at, control_id, message_type, hl7_version, sending_application,
+  sending_facility, content_hash, ack_mode, state, attempts, flow, issues, duplicate_of, resend_count, last_resend_at, commit_ack_code,
+  ack_code, ack_sent_at, last_error, processed_at, updated_at`;
+
+/** Newest first. */
+export function listMessages(db: Db, f: MessageFilter = {}): MessageSummary[] {
+  const w = where(f);
+  const rows = stmt(db, `SELECT ${SUMMARY_COLUMNS} FROM messages ${w.sql} ORDER BY id DESC LIMIT @limit OFFSET @offset`).all({
+    ...w.params,
+    limit: Math.min(Math.max(f.limit ?? 100, 1), 1000),
+    offset: Math.max(f.offset ?? 0, 0),
+  }) as Row[];
+  return rows.map(toSummary);
+}
+
+export function countMessages(db: Db, f: MessageFilter = {}): number {
+  const w = where(f);
+  return (stmt(db, `SELECT count(*) AS n FROM messages ${w.sql}`).get(w.params) as { n: number }).n;
+}
+
+/** Ids matching a filter, oldest first (replay of a filtered set). */
+export function matchingIds(db: Db, f: MessageFilter, max = 10_000): number[] {
+  const w = where(f);
+  return (stmt(db, `SELECT id FROM messages ${w.sql} ORDER BY id LIMIT @max`).all({ ...w.params, max }) as Array<{ id: number }>).map((r) => r.id);
+}
+
+/** Rows per channel and state (metrics gauges). */
+export function countsByChannelAndState(db: Db): Array<{ channel: string; state: MessageState; count: number }> {
+  return stmt(db, 'SELECT channel, state, count(*) AS count FROM messages GROUP BY channel, state').all() as Array<{ channel: string; state: MessageState; count: number }>;
+}

@@ -1,0 +1,91 @@
+/**
+ * FHIR resources produced by the flows (table `resources`) and office records per message
+ * (table `office_records`). Resources are upserted by type + id: flows give deterministic ids, so
+ * a replayed message writes the same rows, and the version only moves when the content changes.
+ */
+import type { Resource } from 'fhir/r4.js';
+import type { Db } from './db.js';
+import { stmt } from './statements.js';
+import type { StoredResource, UpsertResult } from '../types.js';
+import type { ResourceLookup } from '../../flows/types.js';
+
+export type { UpsertResult, StoredResource } from '../types.js';
+
+export function upsertResource(db: Db, resource: Resource, messageId: number | null, now: Date = new Date()): UpsertResult {
+  const type = resource.resourceType;
+  const id = resource.id!;
+  const json = JSON.stringify(resource);
+  const at = now.toISOString();
+  const old = stmt(db, 'SELECT version_id, resource, last_updated FROM resources WHERE resource_type = ? AND id = ?').get(type, id) as
+    | { version_id: number; resource: string; last_updated: string }
+    | undefined;
+  if (!old) {
+    stmt(db, 'INSERT INTO resources (resource_type, id, version_id, resource, message_id, last_updated) VALUES (?, ?, 1, ?, ?, ?)').run(type, id, json, messageId, at);
+    return { versionId: 1, outcome: 'created', lastUpdated: at };
+  }
+  if (old.resource === json) return { versionId: old.version_id, outcome: 'unchanged', lastUpdated: old.last_updated };
+  stmt(db, 'UPDATE resources SET version_id = version_id + 1, resource = ?, message_id = ?, last_updated = ? WHERE resource_type = ? AND id = ?').run(json, messageId, at, type, id);
+  return { versionId: old.version_id + 1, outcome: 'updated', lastUpdated: at };
+}
+
+export function getResource(db: Db, type: string, id: string): StoredResource | undefined {
+  const r = stmt(db, 'SELECT resource, version_id, last_updated, message_id FROM resources WHERE resource_type = ? AND id = ?').get(type, id) as
+    | { resource: string; version_id: number; last_updated: string; message_id: number | null }
+    | undefined;
+  if (!r) return undefined;
+  return { resource: JSON.parse(r.resource) as Resource, versionId: r.version_id, lastUpdated: r.last_updated, messageId: r.message_id };
+}
+
+/** Ids of resources of a type carrying identifier system|value (conditional create, If-None-Exist). */
+export function findByIdentifier(db: Db, type: string, system: string | undefined, value: string): string[] {
+  const rows = stmt(db, `
+    SELECT DISTINCT r.id FROM resources r, json_each(r.resource, '$.identifier') j
+    WHERE r.resource_type = @type AND json_extract(j.value, '$.value') = @value
+      AND (@system IS NULL OR json_extract(j.value, '$.system') = @system)`).all({ type, system: system ?? null, value }) as Array<{ id: string }>;
+  return rows.map((r) => r.id);
+}
+
+export function countResources(db: Db, type?: string): number {
+  const r = type
+    ? stmt(db, 'SELECT count(*) AS n FROM resources WHERE resource_type = ?').get(type)
+    : stmt(db, 'SELECT count(*) AS n FROM resources').get();
+  return (r as { n: number }).n;
+}
+
+/** The FlowContext lookup over the store. */
+export function storeLookup(db: Db): ResourceLookup {
+  const select = stmt(db, 'SELECT resource FROM resources WHERE resource_type = ? AND id = ?');
+  return {
+    get(type: string, id: string) {
+      const r = select.get(type, id) as { resource: string } | undefined;
+      return r ? (JSON.parse(r.resource) as Resource) : undefined;
+    },
+  };
+}
+
+/** Replace the office records of a message (a replay rewrites them rather than adding copies). */
+export function replaceOfficeRecords(db: Db, messageId: number, records: ReadonlyArray<Record<string, unknown>>, now: Date = new Date()): void {
+  stmt(db, 'DELETE FROM office_records WHERE message_id = ?').run(messageId);
+  const ins = stmt(db, 'INSERT INTO office_records (message_id, seq, record_type, record, created_at) VALUES (?, ?, ?, ?, ?)');
+  records.forEach((r, i) => ins.run(messageId, i + 1, typeof r.recordType === 'string' ? r.recordType : null, JSON.stringify(r), now.toISOString()));
+}
+
+export function officeRecordsOf(db: Db, messageId: number): Array<Record<string, unknown>> {
+  return (stmt(db, 'SELECT record FROM office_records WHERE message_id = ? ORDER BY seq').all(messageId) as Array<{ record: string }>).map(
+    (r) => JSON.parse(r.record) as Record<string, unknown>,
+  );
+}
+
+/** Ids of resources of a type whose top-level element `element` (a name, checked) equals value. */
+export function findByElement(db: Db, type: string, element: string, value: string): string[] {
+  if (!/^[A-Za-z][A-Za-z0-9]*$/.test(element)) throw new Error(`not an element name: ${element}`);
+  return (stmt(db, `SELECT id FROM resources WHERE resource_type = ? AND json_extract(resource, '$.${element}') = ? ORDER BY id`).all(type, value) as Array<{ id: string }>).map((r) => r.id);
+}
+
+export function listOfType<T extends Resource>(db: Db, type: string): T[] {
+  return (stmt(db, 'SELECT resource FROM resources WHERE resource_type = ? ORDER BY id').all(type) as Array<{ resource: string }>).map((r) => JSON.parse(r.resource) as T);
+}
+
+export function idsOfType(db: Db, type: string): string[] {
+  return (stmt(db, 'SELECT id FROM resources WHERE resource_type = ? ORDER BY id').all(type) as Array<{ id: string }>).map((r) => r.id);
+}

@@ -1,0 +1,188 @@
+/**
+ * The Store on SQLite (better-sqlite3): synchronous inside, Promises outside.
+ *
+ * One connection serves the whole process, so a transaction owns it while it runs: between BEGIN
+ * and COMMIT its work awaits (store calls, flow code), and any other caller's statement would
+ * otherwise land inside that open transaction. Calls on the store therefore wait until no
+ * transaction is open; calls on the transaction's `tx` run at once. Write transactions start
+ * with BEGIN IMMEDIATE, so a second process on the same file (the CLI beside a running gateway)
+ * waits for the write lock (busy_timeout) instead of failing half-way.
+ */
+import type { Resource } from 'fhir/r4.js';
+import type {
+  ClaimSubmissionStore, JobStore, MessageStore, OfficeRecordStore, OutboxStore, ProcessingStore, ReminderStore, ResourceStore,
+  Store, StoreTables, StoreTx,
+} from '../types.js';
+import { openDatabase, type Db } from './db.js';
+import * as messages from './messages.js';
+import * as outbox from './outbox.js';
+import * as resources from './resources.js';
+import * as claims from './claims.js';
+import * as reminders from './reminders.js';
+import * as jobs from './jobs.js';
+
+/** Runs a synchronous statement function: the store waits for an open transaction; a tx does not. */
+type Runner = <T>(fn: (db: Db) => T) => Promise<T>;
+
+function tables(run: Runner): StoreTables {
+  const m: MessageStore = {
+    insert: (x, now) => run((db) => messages.insertMessage(db, x, now)),
+    get: (id) => run((db) => messages.getMessage(db, id)),
+    findByControlId: (channel, controlId) => run((db) => messages.findByControlId(db, channel, controlId)),
+    recordResend: (id, now) => run((db) => messages.recordResend(db, id, now)),
+    list: (f) => run((db) => messages.listMessages(db, f)),
+    count: (f) => run((db) => messages.countMessages(db, f)),
+    matchingIds: (f, max) => run((db) => messages.matchingIds(db, f, max)),
+    countsByChannelAndState: () => run((db) => messages.countsByChannelAndState(db)),
+  };
+  const p: ProcessingStore = {
+    getForProcessing: (id) => run((db) => messages.getForProcessing(db, id)),
+    beginAttempt: (id, now) => run((db) => messages.beginAttempt(db, id, now)),
+    recordOutcome: (id, o, now) => run((db) => messages.recordOutcome(db, id, o, now)),
+    recordFailure: (id, error, state, now) => run((db) => messages.recordFailure(db, id, error, state, now)),
+    resetForReplay: (id, now) => run((db) => messages.resetForReplay(db, id, now)),
+    pendingIds: (limit, afterId) => run((db) => messages.pendingIds(db, limit, afterId)),
+    markAcksSent: (ids, now) => run((db) => messages.markAcksSent(db, ids, now)),
+  };
+  const r: ResourceStore = {
+    upsert: (resource, messageId, now) => run((db) => resources.upsertResource(db, resource, messageId, now)),
+    get: (type, id) => run((db) => resources.getResource(db, type, id)),
+    findByIdentifier: (type, system, value) => run((db) => resources.findByIdentifier(db, type, system, value)),
+    findByElement: (type, element, value) => run((db) => resources.findByElement(db, type, element, value)),
+    listOfType: <T extends Resource>(type: string) => run((db) => resources.listOfType<T>(db, type)),
+    idsOfType: (type) => run((db) => resources.idsOfType(db, type)),
+    count: (type) => run((db) => resources.countResources(db, type)),
+  };
+  const o: OfficeRecordStore = {
+    replace: (messageId, records, now) => run((db) => resources.replaceOfficeRecords(db, messageId, records, now)),
+    of: (messageId) => run((db) => resources.officeRecordsOf(db, messageId)),
+  };
+  const q: OutboxStore = {
+    enqueue: (item, now) => run((db) => outbox.enqueue(db, item, now)),
+    claimDue: (opts) => run((db) => outbox.claimDue(db, opts)),
+    markDelivered: (id, rep, now) => run((db) => outbox.markDelivered(db, id, rep, now)),
+    scheduleRetry: (id, at, rep, now) => run((db) => outbox.scheduleRetry(db, id, at, rep, now)),
+    markDead: (id, rep, now) => run((db) => outbox.markDead(db, id, rep, now)),
+    replayDead: (id, now) => run((db) => outbox.replayDead(db, id, now)),
+    replayAllDead: (filter, now) => run((db) => outbox.replayAllDead(db, filter, now)),
+    get: (id) => run((db) => outbox.getOutboxItem(db, id)),
+    getByKey: (key) => run((db) => outbox.getOutboxItemByKey(db, key)),
+    list: (f) => run((db) => outbox.listOutbox(db, f)),
+    attemptsOf: (id) => run((db) => outbox.attemptsOf(db, id)),
+    counts: () => run((db) => outbox.outboxCounts(db)),
+    purgeDelivered: (before) => run((db) => outbox.purgeDelivered(db, before)),
+  };
+  const c: ClaimSubmissionStore = {
+    recordQueued: (key, claimId, outboxId, idem, now) => run((db) => claims.recordClaimQueued(db, key, claimId, outboxId, idem, now)),
+    recordAnswer: (a, now) => run((db) => claims.recordClaimAnswer(db, a, now)),
+    get: (key) => run((db) => claims.getClaimSubmission(db, key)),
+    keys: () => run((db) => claims.claimKeys(db)),
+  };
+  const rem: ReminderStore = {
+    insertIfNew: (x) => run((db) => reminders.insertReminder(db, x)),
+    cancel: (appointmentId) => run((db) => reminders.cancelReminders(db, appointmentId)),
+    markHandedOff: (ids, opts) => run((db) => reminders.markRemindersHandedOff(db, ids, opts?.onlyReady ?? false)),
+    list: (state) => run((db) => reminders.listReminders(db, state)),
+    purgeBefore: (before) => run((db) => reminders.purgeReminders(db, before)),
+  };
+  const j: JobStore = {
+    takeLease: (job, holder, until, now) => run((db) => jobs.takeJobLease(db, job, holder, until, now)),
+    releaseLease: (job, holder) => run((db) => jobs.releaseJobLease(db, job, holder)),
+    recordRun: (x) => run((db) => jobs.recordJobRun(db, x)),
+    recentRuns: (limit) => run((db) => jobs.recentJobRuns(db, limit)),
+    purgeRunsBefore: (before) => run((db) => jobs.purgeJobRuns(db, before)),
+  };
+  return { messages: m, processing: p, resources: r, officeRecords: o, outbox: q, claims: c, reminders: rem, jobs: j };
+}
+
+export class SqliteStore implements Store {
+  readonly engine = 'sqlite';
+  readonly messages: MessageStore;
+  readonly processing: ProcessingStore;
+  readonly resources: ResourceStore;
+  readonly officeRecords: OfficeRecordStore;
+  readonly outbox: OutboxStore;
+  readonly claims: ClaimSubmissionStore;
+  readonly reminders: ReminderStore;
+  readonly jobs: JobStore;
+  /** Settles when the open transaction ends; undefined when none is open. */
+  private busy: Promise<void> | undefined;
+  private readonly txTables: StoreTables;
+  private savepoints = 0;
+
+  /** Transition only: the connection, for callers not yet moved onto the interface. */
+  constructor(readonly db: Db, readonly location: string) {
+    const outside: Runner = async (fn) => {
+      while (this.busy) await this.busy;
+      return fn(this.db);
+    };
+    const inside: Runner = async (fn) => fn(this.db);
+    const t = tables(outside);
+    this.messages = t.messages;
+    this.processing = t.processing;
+    this.resources = t.resources;
+    this.officeRecords = t.officeRecords;
+    this.outbox = t.outbox;
+    this.claims = t.claims;
+    this.reminders = t.reminders;
+    this.jobs = t.jobs;
+    this.txTables = tables(inside);
+  }
+
+  get isOpen(): boolean {
+    return this.db.open;
+  }
+
+  async transaction<T>(work: (tx: StoreTx) => Promise<T>): Promise<T> {
+    while (this.busy) await this.busy;
+    let done!: () => void;
+    this.busy = new Promise<void>((r) => { done = r; });
+    try {
+      this.db.exec('BEGIN IMMEDIATE');
+      try {
+        const value = await work(this.tx());
+        this.db.exec('COMMIT');
+        return value;
+      } catch (e) {
+        if (this.db.inTransaction) this.db.exec('ROLLBACK');
+        throw e;
+      }
+    } finally {
+      this.busy = undefined;
+      done();
+    }
+  }
+
+  private tx(): StoreTx {
+    return {
+      ...this.txTables,
+      savepoint: async <T>(work: (tx: StoreTx) => Promise<T>): Promise<T> => {
+        const name = `sp${++this.savepoints}`;
+        this.db.exec(`SAVEPOINT ${name}`);
+        try {
+          const value = await work(this.tx());
+          this.db.exec(`RELEASE ${name}`);
+          return value;
+        } catch (e) {
+          if (this.db.inTransaction) this.db.exec(`ROLLBACK TO ${name}; RELEASE ${name}`);
+          throw e;
+        }
+      },
+    };
+  }
+
+  async ping(): Promise<void> {
+    while (this.busy) await this.busy;
+    this.db.prepare('SELECT 1').get();
+  }
+
+  async close(): Promise<void> {
+    while (this.busy) await this.busy;
+    if (this.db.open) this.db.close();
+  }
+}
+
+/** Open (creating and migrating when needed) the SQLite store at `path` (a file, or ':memory:'). */
+export function openSqliteStore(path: string): SqliteStore {
+  return new SqliteStore(openDatabase(path), path);
+}

@@ -1,0 +1,75 @@
+/**
+ * The store interface: everything the gateway keeps, grouped by table family (one module each:
+ * ./messages.ts, ./processing.ts, ./resources.ts, ./office-records.ts, ./outbox.ts, ./claims.ts,
+ * ./reminders.ts, ./jobs.ts; combined here), behind asynchronous methods that a second engine can
+ * implement. Nothing above src/store/ writes SQL or knows which
+ * engine runs: callers get a `Store` from `openStore` (./index.ts) and talk to it through these
+ * types only.
+ *
+ * Engine-neutral conventions:
+ * - Times are ISO-8601 UTC strings (`Date.toISOString()`), which sort as text; a `now` argument
+ *   is a Date so tests can pin the clock.
+ * - Row ids (messages, outbox items) are integers the engine assigns, ascending in commit order
+ *   (keyset paging relies on it); resource ids and business keys are strings.
+ * - JSON travels as objects (resources, summaries, issues, outputs); how it is stored is the engine's.
+ * - Every method resolves once its write is durable (or, inside a transaction, once the
+ *   transaction's commit is: see Store.transaction).
+ */
+import type { MessageStore } from './messages.js';
+import type { ProcessingStore } from './processing.js';
+import type { ResourceStore } from './resources.js';
+import type { OfficeRecordStore } from './office-records.js';
+import type { OutboxStore } from './outbox.js';
+import type { ClaimSubmissionStore } from './claims.js';
+import type { ReminderStore } from './reminders.js';
+import type { JobStore } from './jobs.js';
+
+export * from './messages.js';
+export type * from './processing.js';
+export type * from './resources.js';
+export type * from './office-records.js';
+export type * from './outbox.js';
+export type * from './claims.js';
+export type * from './reminders.js';
+export type * from './jobs.js';
+
+export interface StoreTables {
+  readonly messages: MessageStore;
+  readonly processing: ProcessingStore;
+  readonly resources: ResourceStore;
+  readonly officeRecords: OfficeRecordStore;
+  readonly outbox: OutboxStore;
+  readonly claims: ClaimSubmissionStore;
+  readonly reminders: ReminderStore;
+  readonly jobs: JobStore;
+}
+
+/** The tables seen from inside a transaction: every write is part of it. */
+export interface StoreTx extends StoreTables {
+  /**
+   * A nested unit inside the transaction: when `work` rejects, only its writes are undone (and the
+   * rejection passes on); the transaction goes on.
+   */
+  savepoint<T>(work: (tx: StoreTx) => Promise<T>): Promise<T>;
+}
+
+export interface Store extends StoreTables {
+  /** Which engine ('sqlite') and where (a file path, ':memory:'): for the operator, never for branching. */
+  readonly engine: string;
+  readonly location: string;
+  /**
+   * Run `work` in one transaction: its writes commit together (one durable commit, one fsync) or
+   * not at all; the promise resolves only after the commit. Work must use `tx` (not this store:
+   * calls on the store wait until the transaction ends).
+   */
+  transaction<T>(work: (tx: StoreTx) => Promise<T>): Promise<T>;
+  /** Resolves when the store answers (health checks). */
+  ping(): Promise<void>;
+  readonly isOpen: boolean;
+  close(): Promise<void>;
+}
+
+export interface StoreConfig {
+  /** SQLite: the database file, or ':memory:'. */
+  path: string;
+}

@@ -1,0 +1,45 @@
+import { expect } from 'chai';
+import { issue } from '../../src/domain/issues.js';
+import { at, newMessage, T0, tempStore, type TempStore } from './helpers.js';
+
+describe('store: processing attempts through the Store interface', () => {
+  let t: TempStore;
+  beforeEach(() => { t = tempStore(); });
+  afterEach(() => t.close());
+
+  it('counts attempts, records the outcome and keeps it apart from the commit ACK', async () => {
+    const id = await t.store.messages.insert({ ...newMessage('A'), commitAck: { code: 'CA', text: 'MSH|CA' }, issues: [issue('DUPLICATE_CONFLICT', 'dup', 'MSH.10', 'warning')] }, T0);
+    const row = await t.store.processing.getForProcessing(id);
+    expect(row).to.include({ id, channel: 'c1', contentType: 'hl7v2', state: 'received', raw: 'MSH|A', messageType: 'ADT^A04' });
+    expect(row!.issues[0]!.details?.coding?.[0]?.code).to.equal('DUPLICATE_CONFLICT');
+    expect(await t.store.processing.beginAttempt(id, at(1))).to.equal(1);
+    await t.store.processing.recordOutcome(id, { state: 'processed', flow: 'adt', issues: [], outputs: { stored: [1] }, ackCode: 'AA', ack: 'MSH|AA', countAttempt: true }, at(2));
+    const m = (await t.store.messages.get(id))!;
+    expect(m).to.include({ state: 'processed', attempts: 2, flow: 'adt', ackCode: 'AA', ack: 'MSH|AA', commitAckCode: 'CA', commitAck: 'MSH|CA', processedAt: at(2).toISOString() });
+    expect(m.outputs).to.deep.equal({ stored: [1] });
+    expect(m.issues).to.deep.equal([]);
+  });
+
+  it('lists pending ids after an id, records failures, and resets for replay', async () => {
+    const a = await t.store.messages.insert(newMessage('A'));
+    const b = await t.store.messages.insert(newMessage('B'));
+    const c = await t.store.messages.insert(newMessage('C'));
+    await t.store.processing.recordOutcome(b, { state: 'error', issues: [] });
+    expect(await t.store.processing.pendingIds()).to.deep.equal([a, c]);
+    expect(await t.store.processing.pendingIds(10, a)).to.deep.equal([c]);
+    await t.store.processing.recordFailure(c, 'disk on fire', 'failed');
+    expect(await t.store.messages.get(c)).to.include({ state: 'failed', lastError: 'disk on fire' });
+    expect(await t.store.processing.resetForReplay(c)).to.equal(true);
+    expect(await t.store.messages.get(c)).to.include({ state: 'received', attempts: 0, lastError: null });
+    expect(await t.store.processing.resetForReplay(9999)).to.equal(false);
+    expect(await t.store.processing.beginAttempt(9999)).to.equal(0);
+  });
+
+  it('records when acknowledgments left, many ids at once', async () => {
+    const a = await t.store.messages.insert(newMessage('A'));
+    const b = await t.store.messages.insert(newMessage('B'));
+    await t.store.processing.markAcksSent([a, b], at(3));
+    expect((await t.store.messages.get(a))!.ackSentAt).to.equal(at(3).toISOString());
+    expect((await t.store.messages.get(b))!.ackSentAt).to.equal(at(3).toISOString());
+  });
+});
