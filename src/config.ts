@@ -20,6 +20,7 @@ import { issue, type Issue, type Result } from './domain/issues.js';
 import { EXAMPLES_DIR } from './paths.js';
 import { checkDeliveryConfig } from './delivery/config.js';
 import { checkBillingIdentity, type BillingIdentity } from './billing/identity.js';
+import { CHARSETS, charsetOf, type Charset } from './hl7/charset.js';
 
 export type Scope = 'fhir' | 'office' | 'hl7v2' | 'operator' | 'metrics' | '*';
 export const SCOPES: readonly Scope[] = ['fhir', 'office', 'hl7v2', 'operator', 'metrics', '*'];
@@ -55,6 +56,11 @@ export interface ChannelConfig {
    * Flow errors are always AE. Default strict.
    */
   validation: 'strict' | 'lenient';
+  /**
+   * HL7v2 character set (table 0211) for senders that leave MSH-18 empty: ASCII, 8859/1, 8859/15
+   * or UNICODE UTF-8 (default; reads ASCII unchanged). A filled MSH-18 always wins.
+   */
+  encoding?: Charset;
 }
 
 export interface ApiKeyConfig {
@@ -263,7 +269,7 @@ function checkKey(c: Checker, k: unknown, at: string, env: Env): ApiKeyConfig | 
 function checkChannel(c: Checker, ch: unknown, at: string, baseDir: string): ChannelConfig | undefined {
   const o = c.object(ch, at);
   if (!o) return undefined;
-  c.keys(o, at, ['name', 'source', 'flow', 'messageTypes', 'destinations', 'validation']);
+  c.keys(o, at, ['name', 'source', 'flow', 'messageTypes', 'destinations', 'validation', 'encoding']);
   const name = c.string(o.name, `${at}.name`);
   if (name !== undefined && !/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(name)) c.error(`${at}.name`, 'use letters, digits, dot, dash, underscore (at most 64).');
   const src = c.object(o.source, `${at}.source`);
@@ -314,6 +320,12 @@ function checkChannel(c: Checker, ch: unknown, at: string, baseDir: string): Cha
   const validation = c.string(o.validation ?? 'strict', `${at}.validation`) ?? 'strict';
   if (validation !== 'strict' && validation !== 'lenient') c.error(`${at}.validation`, `must be "strict" or "lenient"; got "${validation}".`);
   const out: ChannelConfig = { name: name ?? '', source, destinations: [], validation: validation === 'lenient' ? 'lenient' : 'strict' };
+  if (o.encoding !== undefined) {
+    const e = c.string(o.encoding, `${at}.encoding`);
+    const cs = e === undefined ? undefined : charsetOf(e);
+    if (e !== undefined && !cs) c.error(`${at}.encoding`, `must be one of ${CHARSETS.map((x) => `"${x}"`).join(', ')} (HL7 table 0211); got "${e}".`);
+    if (cs) out.encoding = cs;
+  }
   if (o.flow !== undefined) {
     const f = c.string(o.flow, `${at}.flow`);
     if (f !== undefined) out.flow = f;

@@ -97,7 +97,8 @@ export function registerMessages(program: Command): void {
     .option('--raw', 'include the raw message')
     .option('--parsed', 'include the parsed message with field names')
     .option('--outputs', 'include outputs (FHIR Bundle, office records)')
-    .action(async (id: string, opts: Common & { raw?: boolean; parsed?: boolean; outputs?: boolean }) => {
+    .option('--original', 'write only the message exactly as received (its bytes, in its own character set) to stdout')
+    .action(async (id: string, opts: Common & { raw?: boolean; parsed?: boolean; outputs?: boolean; original?: boolean }) => {
       const n = Number(id);
       if (!Number.isInteger(n) || n < 1) usageError(`id must be a positive integer; got "${id}".`);
       const { db } = open(opts);
@@ -108,8 +109,13 @@ export function registerMessages(program: Command): void {
           process.exitCode = EXIT_INVALID;
           return;
         }
-        const { raw, outputs, ...rest } = msg;
-        const out: Record<string, unknown> = { ...rest };
+        const { raw, rawBytes, outputs, ...rest } = msg;
+        if (opts.original) {
+          // The bytes as received (HL7v2); rows without them (FHIR, office, stored before migration 2) are their text.
+          process.stdout.write(rawBytes ?? Buffer.from(raw, 'utf8'));
+          return;
+        }
+        const out: Record<string, unknown> = { ...rest, ...(rawBytes ? { rawByteLength: rawBytes.length } : {}) };
         if (opts.raw) out.raw = raw;
         if (opts.parsed && msg.contentType === 'hl7v2') out.parsed = await explainHl7(raw);
         if (opts.outputs) { out.outputs = outputs; out.officeRecords = officeRecordsOf(db, n); }

@@ -18,6 +18,7 @@ export const ERROR_CODES = {
   HL7_DELIMITERS: { fhirType: 'structure', http: 400, hl7: '102', retry: false, summary: 'MSH-1/MSH-2 declare missing, duplicate or unusable delimiters.' },
   HL7_SEGMENT_NAME: { fhirType: 'structure', http: 400, hl7: '100', retry: false, summary: 'A segment name is not three upper-case letters or digits.' },
   HL7_ESCAPE: { fhirType: 'value', http: 400, hl7: '102', retry: false, summary: 'An escape sequence is malformed or unterminated.' },
+  HL7_CHARSET: { fhirType: 'value', http: 422, hl7: '102', retry: false, summary: 'Bytes not valid in the MSH-18 character set (read as ISO 8859-1, warning), or an unsupported MSH-18 set with non-ASCII bytes (error).' },
   // --- HL7v2 message profile
   HL7_SEGMENT_MISSING: { fhirType: 'required', http: 422, hl7: '100', retry: false, summary: 'A required segment is missing (message structure).' },
   HL7_SEGMENT_UNEXPECTED: { fhirType: 'structure', http: 422, hl7: '100', retry: false, summary: 'A segment appears where the message structure does not allow it.' },

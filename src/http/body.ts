@@ -31,6 +31,22 @@ export function bodyText(req: Request, res: Response, types: readonly string[]):
   return text;
 }
 
+/** The body as received (bytes) when its Content-Type is one of `types`; otherwise answers 415 (or 400 when empty) and returns undefined. */
+export function bodyBytes(req: Request, res: Response, types: readonly string[]): Buffer | undefined {
+  const ct = (req.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+  if (!types.includes(ct)) {
+    sendError(res, 'MEDIA_TYPE', `Content-Type "${ct || '(none)'}" is not accepted here; send one of ${types.join(', ')}.`);
+    return undefined;
+  }
+  const b = req.body as unknown;
+  const bytes = Buffer.isBuffer(b) ? b : Buffer.alloc(0);
+  if (!bytes.some((x) => x !== 0x20 && x !== 0x09 && x !== 0x0a && x !== 0x0d)) {
+    sendError(res, 'INPUT_UNREADABLE', 'The request body is empty.');
+    return undefined;
+  }
+  return bytes;
+}
+
 /** Parse a JSON body; answers 400 and returns undefined when it is not JSON. */
 export function parseJsonBody(res: Response, text: string): unknown {
   try {

@@ -10,14 +10,17 @@ import type { ChannelConfig } from '../config.js';
 import { toOperationOutcome } from '../domain/issues.js';
 import { httpStatusOf } from '../domain/issues.js';
 import type { Pipeline } from '../runtime/pipeline.js';
-import { bodyText, HL7_TYPES } from './body.js';
+import { bodyBytes, HL7_TYPES } from './body.js';
+import { encodeHl7, MIME_NAME } from '../hl7/charset.js';
 import { sendError, sendFhir, sendOutcome } from './outcome.js';
 
 export function hl7Handler(pipeline: Pipeline, channel: () => ChannelConfig) {
   return async (req: Request, res: Response): Promise<void> => {
-    const text = bodyText(req, res, HL7_TYPES);
-    if (text === undefined) return;
-    const rec = await pipeline.receive({ channel: channel(), source: 'http', peer: req.ip, contentType: 'hl7v2', raw: text });
+    // The body as bytes: decoded by MSH-18 (or the channel's default encoding) and stored as sent.
+    const bytes = bodyBytes(req, res, HL7_TYPES);
+    if (bytes === undefined) return;
+    const ch = channel();
+    const rec = await pipeline.receive({ channel: ch, source: 'http', peer: req.ip, contentType: 'hl7v2', raw: bytes });
     if (!rec.ok) return sendOutcome(res, rec.issues);
     let a;
     try {
@@ -31,7 +34,9 @@ export function hl7Handler(pipeline: Pipeline, channel: () => ChannelConfig) {
       const status = httpStatusOf(a.issues);
       return sendFhir(res, a.state === 'processed' ? 200 : status === 200 ? 500 : status, toOperationOutcome(a.issues));
     }
-    res.status(200).type('application/hl7-v2').send(a.ack);
+    // The ACK goes back in the sender's character set, and says so.
+    const charset = rec.charset ?? ch.encoding ?? 'UNICODE UTF-8';
+    res.status(200).set('Content-Type', `application/hl7-v2; charset=${MIME_NAME[charset]}`).send(encodeHl7(a.ack, charset));
   };
 }
 

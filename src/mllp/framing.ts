@@ -11,9 +11,9 @@ export const START_BLOCK = 0x0b;
 export const END_BLOCK = 0x1c;
 export const CARRIAGE_RETURN = 0x0d;
 
-/** Wrap one message in an MLLP frame. */
-export function encodeFrame(text: string, encoding: BufferEncoding = 'utf8'): Buffer {
-  const body = Buffer.from(text, encoding);
+/** Wrap one message (text, or bytes already in the partner's character set) in an MLLP frame. */
+export function encodeFrame(text: string | Buffer, encoding: BufferEncoding = 'utf8'): Buffer {
+  const body = typeof text === 'string' ? Buffer.from(text, encoding) : text;
   const out = Buffer.allocUnsafe(body.length + 3);
   out[0] = START_BLOCK;
   body.copy(out, 1);
@@ -27,11 +27,18 @@ export interface FrameDecoderOptions {
   maxFrameSize?: number;
   /** Character encoding of the payload. Default utf8. */
   encoding?: BufferEncoding;
+  /**
+   * Hand frames over as bytes (`payloads`) instead of text (`frames`): an inbound listener decodes
+   * them by MSH-18 (src/hl7/charset.ts) and stores them exactly as received.
+   */
+  bytes?: boolean;
 }
 
 export interface DecodeResult {
-  /** Complete frame payloads, in arrival order. */
+  /** Complete frame payloads, in arrival order (text; empty with the `bytes` option). */
   frames: string[];
+  /** With the `bytes` option: complete frame payloads as received, in arrival order. */
+  payloads?: Buffer[];
   /** Bytes that were outside any frame (before a start block, or an abandoned partial frame). */
   skippedBytes: number;
   /** Frames dropped because they exceeded maxFrameSize. */
@@ -41,6 +48,7 @@ export interface DecodeResult {
 export class FrameDecoder {
   private readonly maxFrameSize: number;
   private readonly encoding: BufferEncoding;
+  private readonly bytes: boolean;
   private parts: Buffer[] = [];
   private size = 0;
   private inFrame = false;
@@ -52,6 +60,7 @@ export class FrameDecoder {
   constructor(opts: FrameDecoderOptions = {}) {
     this.maxFrameSize = opts.maxFrameSize ?? 10 * 1024 * 1024;
     this.encoding = opts.encoding ?? 'utf8';
+    this.bytes = opts.bytes ?? false;
   }
 
   /** True while a frame has started and not yet ended (used for the per-frame deadline). */
@@ -65,7 +74,7 @@ export class FrameDecoder {
   }
 
   push(chunk: Buffer): DecodeResult {
-    const result: DecodeResult = { frames: [], skippedBytes: 0, oversized: 0 };
+    const result: DecodeResult = this.bytes ? { frames: [], payloads: [], skippedBytes: 0, oversized: 0 } : { frames: [], skippedBytes: 0, oversized: 0 };
     let pos = 0;
     const len = chunk.length;
     while (pos < len) {
@@ -103,6 +112,7 @@ export class FrameDecoder {
       }
       this.append(chunk.subarray(pos, end));
       if (this.discarding) result.oversized++;
+      else if (this.bytes) result.payloads!.push(Buffer.concat(this.parts, this.size));
       else result.frames.push(Buffer.concat(this.parts, this.size).toString(this.encoding));
       this.reset();
       this.afterEnd = true;

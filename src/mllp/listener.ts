@@ -21,6 +21,7 @@ import type { Logger } from 'pino';
 import { issue } from '../domain/issues.js';
 import { buildRejectForUnreadable } from '../hl7/ack.js';
 import { encodeFrame, FrameDecoder } from './framing.js';
+import { encodeHl7, type Charset } from '../hl7/charset.js';
 import type { ChannelConfig, GatewayConfig } from '../config.js';
 import type { Pipeline } from '../runtime/pipeline.js';
 import { sendAppAck, type AppAckCode } from '../runtime/ack-policy.js';
@@ -55,7 +56,7 @@ export async function startMllpListener(channel: ChannelConfig, pipeline: Pipeli
   const onConnection = (socket: net.Socket) => {
     sockets.add(socket);
     const peer = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
-    const decoder = new FrameDecoder({ maxFrameSize: opts.maxFrameBytes });
+    const decoder = new FrameDecoder({ maxFrameSize: opts.maxFrameBytes, bytes: true });
     let chain: Promise<void> = Promise.resolve();
     let frameTimer: NodeJS.Timeout | undefined;
     let closed = false;
@@ -76,11 +77,12 @@ export async function startMllpListener(channel: ChannelConfig, pipeline: Pipeli
       chLog.debug({ peer }, 'connection closed');
     });
 
-    const write = (text: string) => {
-      if (!closed && socket.writable) socket.write(encodeFrame(text));
+    // ACKs go back in the character set the message was read with (MSH-18, or the channel default).
+    const write = (text: string, charset: Charset = channel.encoding ?? 'UNICODE UTF-8') => {
+      if (!closed && socket.writable) socket.write(encodeFrame(encodeHl7(text, charset)));
     };
 
-    const handle = async (frame: string): Promise<void> => {
+    const handle = async (frame: Buffer): Promise<void> => {
       if (closed) return;
       const rec = await pipeline.receive({ channel, source: 'mllp', peer, contentType: 'hl7v2', raw: frame });
       if (!rec.ok) {
@@ -88,7 +90,7 @@ export async function startMllpListener(channel: ChannelConfig, pipeline: Pipeli
         socket.destroy();
         return;
       }
-      if (rec.commitAck) write(rec.commitAck);
+      if (rec.commitAck) write(rec.commitAck, rec.charset);
       let answer;
       try {
         answer = await rec.answer;
@@ -102,7 +104,7 @@ export async function startMllpListener(channel: ChannelConfig, pipeline: Pipeli
       const h = rec.header;
       const mode = h?.ackMode ?? 'original';
       if (sendAppAck(mode, h?.appAckType ?? '', (answer.ackCode ?? 'AR') as AppAckCode)) {
-        write(answer.ack);
+        write(answer.ack, rec.charset);
         pipeline.noteAckSent(answer.id);
       }
     };
@@ -118,7 +120,7 @@ export async function startMllpListener(channel: ChannelConfig, pipeline: Pipeli
         chLog.warn({ peer, maxFrameBytes: opts.maxFrameBytes }, 'MLLP frame above the size limit dropped');
         chain = chain.then(() => write(buildRejectForUnreadable([issue('TOO_LARGE', `Frame exceeds the ${opts.maxFrameBytes}-byte limit; it was not stored.`)]).toString()));
       }
-      for (const frame of r.frames) {
+      for (const frame of r.payloads ?? []) {
         const p = chain.then(() => handle(frame)).catch((e: Error) => {
           chLog.error({ peer, err: e.message }, 'frame handling failed');
           socket.destroy();

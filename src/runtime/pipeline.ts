@@ -27,6 +27,7 @@ import type { FlowContext, FlowOutput } from '../flows/types.js';
 import { buildAck, buildRejectForUnreadable } from '../hl7/ack.js';
 import { contentHash, readHl7Header, type Hl7Header } from './fingerprint.js';
 import { sendCommitAck } from './ack-policy.js';
+import { decodeHl7, type Charset } from '../hl7/charset.js';
 import { ackIssues, processHl7 } from './process-hl7.js';
 import { processFhirTransaction, transactionResponse, type ApiProcessing } from './process-fhir.js';
 import { processOfficeRecord } from './process-office.js';
@@ -38,7 +39,11 @@ export interface Inbound {
   source: Source;
   peer?: string | undefined;
   contentType: ContentType;
-  raw: string;
+  /**
+   * The message as received. HL7v2 edges pass the bytes: they are decoded here by MSH-18 (or the
+   * channel's default encoding) and stored as received beside their text (src/hl7/charset.ts).
+   */
+  raw: string | Buffer;
   /** HTTP Idempotency-Key: the control id of a FHIR or office post (a retried POST gets the stored answer). */
   idempotencyKey?: string | undefined;
   /** Office endpoints: the recordType the endpoint takes. */
@@ -67,6 +72,8 @@ export type Reception =
       id: number;
       resend: boolean;
       header?: Hl7Header | undefined;
+      /** HL7v2: the character set the message was read with; ACKs go back in it. */
+      charset?: Charset | undefined;
       /** Enhanced mode: the commit ACK to send now (the row is committed). */
       commitAck?: string | undefined;
       /** Resolves when processing is done; rejects only when the processing transaction could not commit. */
@@ -85,8 +92,8 @@ interface StoreJob {
 }
 
 type Stored =
-  | { kind: 'new'; id: number; header?: Hl7Header | undefined; commitAck?: string | undefined }
-  | { kind: 'resend'; id: number; header?: Hl7Header | undefined; row: Pick<StoredMessage, 'state' | 'ack' | 'commitAck'> };
+  | { kind: 'new'; id: number; header?: Hl7Header | undefined; charset?: Charset | undefined; commitAck?: string | undefined }
+  | { kind: 'resend'; id: number; header?: Hl7Header | undefined; charset?: Charset | undefined; row: Pick<StoredMessage, 'state' | 'ack' | 'commitAck'> };
 
 interface ProcessJob {
   id: number;
@@ -142,13 +149,13 @@ export class Pipeline {
       this.log.info({ channel: inbound.channel.name, id: stored.id }, 'exact resend answered from the store');
       const row = stored.row;
       const answer = row.state === 'received' ? this.process(stored.id) : Promise.resolve(this.answerFromRow(stored.id, true));
-      return { ok: true, id: stored.id, resend: true, header: stored.header, commitAck: row.commitAck ?? undefined, answer };
+      return { ok: true, id: stored.id, resend: true, header: stored.header, charset: stored.charset, commitAck: row.commitAck ?? undefined, answer };
     }
     this.metrics.inc('received', inbound.channel.name);
     this.log.info({ channel: inbound.channel.name, id: stored.id, type: stored.header?.messageType, controlId: stored.header?.controlId }, 'message committed');
     const after = this.hooks.afterCommit;
     const answer = after ? after(stored.id).then(() => this.process(stored.id)) : this.process(stored.id);
-    return { ok: true, id: stored.id, resend: false, header: stored.header, commitAck: stored.commitAck, answer };
+    return { ok: true, id: stored.id, resend: false, header: stored.header, charset: stored.charset, commitAck: stored.commitAck, answer };
   }
 
   /** Process a stored message (new, recovered or replayed). Concurrent calls for one id share one run. */
@@ -268,17 +275,20 @@ export class Pipeline {
   }
 
   private storeOne(inb: Inbound): Stored {
-    const hash = contentHash(inb.raw);
-    const header = inb.contentType === 'hl7v2' ? readHl7Header(inb.raw) : undefined;
+    const decoded = typeof inb.raw === 'string' ? undefined : decodeHl7(inb.raw, inb.channel.encoding);
+    const raw = decoded ? decoded.text : (inb.raw as string);
+    const charset = decoded?.charset;
+    const hash = contentHash(raw);
+    const header = inb.contentType === 'hl7v2' ? readHl7Header(raw) : undefined;
     const controlId = header ? header.controlId : inb.idempotencyKey;
-    const issues: Issue[] = [];
+    const issues: Issue[] = [...(decoded?.issues ?? [])];
     let duplicateOf: number | undefined;
     if (controlId !== undefined) {
       const earlier = findByControlId(this.db, inb.channel.name, controlId);
       const same = earlier.find((r) => r.contentHash === hash);
       if (same) {
         recordResend(this.db, same.id);
-        return { kind: 'resend', id: same.id, header, row: { state: same.state, ack: same.ack, commitAck: same.commitAck } };
+        return { kind: 'resend', id: same.id, header, charset, row: { state: same.state, ack: same.ack, commitAck: same.commitAck } };
       }
       if (earlier.length) {
         duplicateOf = earlier[0]!.id;
@@ -295,7 +305,9 @@ export class Pipeline {
       source: inb.source,
       peer: inb.peer,
       contentType: inb.contentType,
-      raw: inb.raw,
+      raw,
+      rawBytes: decoded ? (inb.raw as Buffer) : undefined,
+      charset,
       contentHash: hash,
       controlId,
       messageType: header ? header.messageType : inb.recordType ?? (inb.contentType === 'fhir' ? 'Bundle' : undefined),
@@ -308,7 +320,7 @@ export class Pipeline {
       issues,
       commitAck,
     });
-    return { kind: 'new', id, header, commitAck: commitAck?.text };
+    return { kind: 'new', id, header, charset, commitAck: commitAck?.text };
   }
 
   /** One message, inside a savepoint. */
@@ -324,17 +336,25 @@ export class Pipeline {
     const countAttempt = !opts.attemptCounted;
     // Only what intake found travels into this run: after a first run row.issues also holds that
     // run's findings, and carrying its errors over would answer AE again on a replay after a fix.
-    const intake = row.issues.filter(isIntakeIssue);
+    let intake = row.issues.filter(isIntakeIssue);
     const channel = this.channel(row.channel);
+    let raw = row.raw;
+    if (row.rawBytes) {
+      // Decode the bytes again with the channel's encoding of this moment: a replay after an
+      // operator fixed a wrong default encoding reads the message right.
+      const d = decodeHl7(row.rawBytes, channel.encoding);
+      raw = d.text;
+      intake = [...intake.filter((i) => !isCharsetIssue(i)), ...d.issues];
+    }
     const billingProvider = defaultBillingProvider(this.config.billing);
     const ctx: FlowContext = { timezone: this.config.practice.timezone, lookup: storeLookup(this.db), ...(billingProvider ? { billingProvider } : {}) };
     if (row.contentType === 'hl7v2') {
       // Intake issues (the duplicate flag) travel with the message.
-      const p = processHl7(row.raw, channel, ctx, intake);
+      const p = processHl7(raw, channel, ctx, intake);
       let entries: EntryOutcome[] = [];
       let queued = 0;
       if (p.output) {
-        const r = persistOutput(this.db, { messageId: id, raw: row.raw, rawContentType: 'application/hl7-v2', output: p.output, destinations: channel.destinations });
+        const r = persistOutput(this.db, { messageId: id, raw, rawContentType: 'application/hl7-v2', output: p.output, destinations: channel.destinations });
         entries = r.entries;
         queued = r.queued;
       }
@@ -411,9 +431,12 @@ export class Pipeline {
 }
 
 /** Issues storeOne records at intake (the duplicate flag); everything else comes from a processing run. */
-const INTAKE_CODES: ReadonlySet<string> = new Set(['DUPLICATE_CONFLICT']);
+const INTAKE_CODES: ReadonlySet<string> = new Set(['DUPLICATE_CONFLICT', 'HL7_CHARSET']);
 function isIntakeIssue(i: Issue): boolean {
   return INTAKE_CODES.has(i.details?.coding?.[0]?.code ?? '');
+}
+function isCharsetIssue(i: Issue): boolean {
+  return i.details?.coding?.[0]?.code === 'HL7_CHARSET';
 }
 
 function outputsOf(output: FlowOutput | undefined, entries: EntryOutcome[]): unknown {

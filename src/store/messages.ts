@@ -13,6 +13,9 @@ export interface NewMessage {
   peer?: string | undefined;
   contentType: ContentType;
   raw: string;
+  /** HL7v2: the bytes as received (raw is their decoded text) and the MSH-18 set they were read with. */
+  rawBytes?: Buffer | undefined;
+  charset?: string | undefined;
   contentHash: string;
   controlId?: string | undefined;
   messageType?: string | undefined;
@@ -42,6 +45,10 @@ export interface StoredMessage {
   sendingFacility: string | null;
   contentHash: string;
   raw: string;
+  /** The bytes as received (HL7v2 since migration 2), null otherwise. */
+  rawBytes: Buffer | null;
+  /** MSH-18 character set the text was read with (HL7v2), null otherwise. */
+  charset: string | null;
   summary: unknown;
   ackMode: AckMode;
   state: MessageState;
@@ -63,7 +70,7 @@ export interface StoredMessage {
 }
 
 /** A row without its large columns (lists). */
-export type MessageSummary = Omit<StoredMessage, 'raw' | 'outputs' | 'summary' | 'commitAck' | 'ack'>;
+export type MessageSummary = Omit<StoredMessage, 'raw' | 'rawBytes' | 'outputs' | 'summary' | 'commitAck' | 'ack'>;
 
 /** An earlier row with the same channel and control id (exact resends and conflicts). */
 export type ControlIdMatch = Pick<StoredMessage, 'id' | 'contentHash' | 'state' | 'ackCode' | 'ack' | 'commitAck' | 'duplicateOf'>;

@@ -3,7 +3,7 @@ import type { MessageState, StoredMessage } from './messages.js';
 import type { Issue } from '../domain/issues.js';
 
 /** What processing reads of a row (not its earlier outputs, ACKs or summary, which it replaces or does not need). */
-export type ProcessingRow = Pick<StoredMessage, 'id' | 'channel' | 'contentType' | 'contentHash' | 'messageType' | 'raw' | 'state' | 'issues'>;
+export type ProcessingRow = Pick<StoredMessage, 'id' | 'channel' | 'contentType' | 'contentHash' | 'messageType' | 'raw' | 'rawBytes' | 'state' | 'issues'>;
 
 export interface Outcome {
   state: MessageState;

@@ -25,6 +25,8 @@ interface Row {
   sending_facility: string | null;
   content_hash: string;
   raw?: string;
+  raw_bytes?: Buffer | null;
+  charset: string | null;
   summary?: string | null;
   ack_mode: AckMode;
   state: MessageState;
@@ -61,6 +63,7 @@ function toSummary(r: Row): MessageSummary {
     sendingApplication: r.sending_application,
     sendingFacility: r.sending_facility,
     contentHash: r.content_hash,
+    charset: r.charset ?? null,
     ackMode: r.ack_mode,
     state: r.state,
     attempts: r.attempts,
@@ -82,6 +85,7 @@ function toMessage(r: Row): StoredMessage {
   return {
     ...toSummary(r),
     raw: r.raw ?? '',
+    rawBytes: r.raw_bytes ?? null,
     summary: parseJson(r.summary),
     outputs: parseJson(r.outputs),
     commitAck: r.commit_ack ?? null,
@@ -93,9 +97,9 @@ export function insertMessage(db: Db, m: NewMessage, now: Date = new Date()): nu
   const at = now.toISOString();
   const info = stmt(db, `
     INSERT INTO messages (channel, source, peer, content_type, received_at, control_id, message_type, hl7_version,
-      sending_application, sending_facility, content_hash, raw, summary, ack_mode, state, duplicate_of, issues, commit_ack_code, commit_ack, updated_at)
+      sending_application, sending_facility, content_hash, raw, raw_bytes, charset, summary, ack_mode, state, duplicate_of, issues, commit_ack_code, commit_ack, updated_at)
     VALUES (@channel, @source, @peer, @contentType, @at, @controlId, @messageType, @hl7Version,
-      @sendingApplication, @sendingFacility, @contentHash, @raw, @summary, @ackMode, 'received', @duplicateOf, @issues, @commitAckCode, @commitAck, @at)`).run({
+      @sendingApplication, @sendingFacility, @contentHash, @raw, @rawBytes, @charset, @summary, @ackMode, 'received', @duplicateOf, @issues, @commitAckCode, @commitAck, @at)`).run({
     channel: m.channel,
     source: m.source,
     peer: m.peer ?? null,
@@ -108,6 +112,8 @@ export function insertMessage(db: Db, m: NewMessage, now: Date = new Date()): nu
     sendingFacility: m.sendingFacility ?? null,
     contentHash: m.contentHash,
     raw: m.raw,
+    rawBytes: m.rawBytes ?? null,
+    charset: m.charset ?? null,
     summary: m.summary === undefined ? null : JSON.stringify(m.summary),
     ackMode: m.ackMode,
     duplicateOf: m.duplicateOf ?? null,
@@ -124,7 +130,7 @@ export function getMessage(db: Db, id: number): StoredMessage | undefined {
 }
 
 export function getForProcessing(db: Db, id: number): ProcessingRow | undefined {
-  const r = stmt(db, 'SELECT id, channel, content_type, content_hash, message_type, raw, state, issues FROM messages WHERE id = ?').get(id) as Row | undefined;
+  const r = stmt(db, 'SELECT id, channel, content_type, content_hash, message_type, raw, raw_bytes, state, issues FROM messages WHERE id = ?').get(id) as Row | undefined;
   if (!r) return undefined;
   return {
     id: r.id,
@@ -133,6 +139,7 @@ export function getForProcessing(db: Db, id: number): ProcessingRow | undefined 
     contentHash: r.content_hash,
     messageType: r.message_type,
     raw: r.raw ?? '',
+    rawBytes: r.raw_bytes ?? null,
     state: r.state,
     issues: (parseJson(r.issues) as Issue[] | null) ?? [],
   };
@@ -212,7 +219,7 @@ function where(f: MessageFilter): { sql: string; params: Record<string, unknown>
 }
 
 const SUMMARY_COLUMNS = `id, channel, source, peer, content_type, received_at, control_id, message_type, hl7_version, sending_application,
-  sending_facility, content_hash, ack_mode, state, attempts, flow, issues, duplicate_of, resend_count, last_resend_at, commit_ack_code,
+  sending_facility, content_hash, charset, ack_mode, state, attempts, flow, issues, duplicate_of, resend_count, last_resend_at, commit_ack_code,
   ack_code, ack_sent_at, last_error, processed_at, updated_at`;
 
 /** Newest first. */
