@@ -55,6 +55,11 @@ export const ERROR_CODES = {
   MAP_INFO: { fhirType: 'informational', http: 200, hl7: '207', retry: false, summary: 'Information about a mapping decision.' },
   // --- billing edits
   CLAIM_EDIT: { fhirType: 'business-rule', http: 422, hl7: '207', retry: false, summary: 'A pre-submission claim edit failed (NPI, code form, pointers, charges, dates).' },
+  // --- X12 5010 (837P out; 999, 277CA, 835, 271 in)
+  X12_SYNTAX: { fhirType: 'structure', http: 400, hl7: '207', retry: false, summary: 'X12 interchange unreadable: ISA not 106 characters, unusable delimiters, control numbers or counts that do not match.' },
+  X12_INVALID: { fhirType: 'structure', http: 422, hl7: '207', retry: false, summary: 'X12 transaction breaks its implementation guide: a required loop, segment or element missing, a bad code, type or length.' },
+  X12_UNBALANCED: { fhirType: 'business-rule', http: 422, hl7: '207', retry: false, summary: 'An 835 does not balance (charges, payments, adjustments, provider adjustments, BPR total): reported, not posted.' },
+  X12_REJECTED: { fhirType: 'business-rule', http: 422, hl7: '207', retry: false, summary: 'A clearinghouse or payer rejected a transaction or claim (999 AK9/IK5 R, 277CA A3/A7, 271 AAA).' },
   // --- runtime, HTTP and delivery
   AUTH_REQUIRED: { fhirType: 'login', http: 401, hl7: '207', retry: false, summary: 'No or unknown API key / bearer token.' },
   AUTH_FORBIDDEN: { fhirType: 'forbidden', http: 403, hl7: '207', retry: false, summary: 'Credentials lack the scope for this endpoint.' },

@@ -1,7 +1,7 @@
 /**
  * The store interface: everything the gateway keeps, grouped by table family (one module each:
  * ./messages.ts, ./processing.ts, ./resources.ts, ./office-records.ts, ./outbox.ts, ./claims.ts,
- * ./reminders.ts, ./jobs.ts; combined here), behind asynchronous methods that a second engine can
+ * ./reminders.ts, ./jobs.ts, ./x12.ts; combined here), behind asynchronous methods that a second engine can
  * implement. Nothing above src/store/ writes SQL or knows which
  * engine runs: callers get a `Store` from `openStore` (./index.ts) and talk to it through these
  * types only.
@@ -23,6 +23,7 @@ import type { OutboxStore } from './outbox.js';
 import type { ClaimSubmissionStore } from './claims.js';
 import type { ReminderStore } from './reminders.js';
 import type { JobStore } from './jobs.js';
+import type { X12Store } from './x12.js';
 
 export * from './messages.js';
 export type * from './processing.js';
@@ -32,6 +33,7 @@ export type * from './outbox.js';
 export type * from './claims.js';
 export type * from './reminders.js';
 export type * from './jobs.js';
+export type * from './x12.js';
 
 export interface StoreTables {
   readonly messages: MessageStore;
@@ -42,6 +44,7 @@ export interface StoreTables {
   readonly claims: ClaimSubmissionStore;
   readonly reminders: ReminderStore;
   readonly jobs: JobStore;
+  readonly x12: X12Store;
 }
 
 /** The tables seen from inside a transaction: every write is part of it. */

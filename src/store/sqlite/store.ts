@@ -11,7 +11,7 @@
 import type { Resource } from 'fhir/r4.js';
 import type {
   ClaimSubmissionStore, JobStore, MessageStore, OfficeRecordStore, OutboxStore, ProcessingStore, ReminderStore, ResourceStore,
-  Store, StoreTables, StoreTx,
+  Store, StoreTables, StoreTx, X12Store,
 } from '../types.js';
 import { openDatabase, type Db } from './db.js';
 import * as messages from './messages.js';
@@ -20,6 +20,7 @@ import * as resources from './resources.js';
 import * as claims from './claims.js';
 import * as reminders from './reminders.js';
 import * as jobs from './jobs.js';
+import * as x12 from './x12.js';
 
 /** Runs a synchronous statement function: the store waits for an open transaction; a tx does not. */
 type Runner = <T>(fn: (db: Db) => T) => Promise<T>;
@@ -92,7 +93,15 @@ function tables(run: Runner): StoreTables {
     recentRuns: (limit) => run((db) => jobs.recentJobRuns(db, limit)),
     purgeRunsBefore: (before) => run((db) => jobs.purgeJobRuns(db, before)),
   };
-  return { messages: m, processing: p, resources: r, officeRecords: o, outbox: q, claims: c, reminders: rem, jobs: j };
+  const x: X12Store = {
+    allocateControlNumber: (counter) => run((db) => x12.allocateControlNumber(db, counter)),
+    recordClaimsSent: (rows, now) => run((db) => x12.recordClaimsSent(db, rows, now)),
+    list: (limit) => run((db) => x12.listX12Claims(db, limit)),
+    get: (claimId) => run((db) => x12.getX12Claim(db, claimId)),
+    inTransaction: (g, t) => run((db) => x12.claimsInTransaction(db, g, t)),
+    updateState: (claimId, state, source, detail, now) => run((db) => x12.updateX12ClaimState(db, claimId, state, source, detail, now)),
+  };
+  return { messages: m, processing: p, resources: r, officeRecords: o, outbox: q, claims: c, reminders: rem, jobs: j, x12: x };
 }
 
 export class SqliteStore implements Store {
@@ -105,6 +114,7 @@ export class SqliteStore implements Store {
   readonly claims: ClaimSubmissionStore;
   readonly reminders: ReminderStore;
   readonly jobs: JobStore;
+  readonly x12: X12Store;
   /** Settles when the open transaction ends; undefined when none is open. */
   private busy: Promise<void> | undefined;
   private readonly txTables: StoreTables;
@@ -126,6 +136,7 @@ export class SqliteStore implements Store {
     this.claims = t.claims;
     this.reminders = t.reminders;
     this.jobs = t.jobs;
+    this.x12 = t.x12;
     this.txTables = tables(inside);
   }
 

@@ -2,6 +2,7 @@
  * Every schema migration, forward only, applied in id order by ../db.ts.
  * Ids 1-99: gateway runtime (messages, resources, office records).
  * Ids 100-199: delivery (outbox, dead letters, job runs).
+ * Ids 200-299: X12 (control numbers, claims sent and their acknowledgements).
  * One file per migration, imported here.
  */
 import { m001Messages } from './001_messages.js';
@@ -10,6 +11,7 @@ import { m101Outbox } from './101_outbox.js';
 import { m102DeliveryRecords } from './102_delivery_records.js';
 import { m103ClaimBillingRecord } from './103_claim_billing_record.js';
 import { m104OutboxUndeliveredIndex } from './104_outbox_undelivered_index.js';
+import { m201X12 } from './201_x12.js';
 
 export interface Migration {
   id: number;
@@ -24,4 +26,5 @@ export const MIGRATIONS: Migration[] = [
   m102DeliveryRecords,
   m103ClaimBillingRecord,
   m104OutboxUndeliveredIndex,
+  m201X12,
 ];

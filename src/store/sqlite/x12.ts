@@ -1,0 +1,62 @@
+/** X12 tables on SQLite (migration 201): durable control numbers and the claims sent in 837Ps with their states. */
+import type { Db } from './db.js';
+import type { X12ClaimRow, X12ClaimState } from '../x12.js';
+
+/** ISA-13 and GS-06 are at most nine digits; the counter wraps to 1 after 999999999. */
+const MAX_CONTROL = 999_999_999;
+
+/** Allocate the next value of a named counter, committed before it is returned (never reused). */
+export function allocateControlNumber(db: Db, counter: string): number {
+  return db.transaction(() => {
+    const row = db.prepare('SELECT last_value FROM x12_control_numbers WHERE counter = ?').get(counter) as { last_value: number } | undefined;
+    const next = row ? (row.last_value >= MAX_CONTROL ? 1 : row.last_value + 1) : 1;
+    db.prepare('INSERT INTO x12_control_numbers (counter, last_value) VALUES (?, ?) ON CONFLICT(counter) DO UPDATE SET last_value = excluded.last_value').run(counter, next);
+    return next;
+  }).immediate();
+}
+
+export function recordClaimsSent(db: Db, rows: Array<Pick<X12ClaimRow, 'claimId' | 'interchange' | 'groupControl' | 'transactionControl' | 'destination' | 'total'>>, now: Date): void {
+  const at = now.toISOString();
+  const ins = db.prepare(`INSERT INTO x12_claims (claim_id, interchange, group_control, transaction_control, destination, total, state, submitted_at, updated_at, history)
+                          VALUES (@claimId, @interchange, @groupControl, @transactionControl, @destination, @total, 'sent', @at, @at, @history)`);
+  db.transaction(() => {
+    for (const r of rows) ins.run({ ...r, at, history: JSON.stringify([{ at, state: 'sent', source: '837P' }]) });
+  })();
+}
+
+function rowOf(r: Record<string, unknown>): X12ClaimRow {
+  return {
+    claimId: r.claim_id as string, interchange: r.interchange as string, groupControl: r.group_control as string,
+    transactionControl: r.transaction_control as string, destination: r.destination as string, total: r.total as string,
+    state: r.state as X12ClaimState, detail: (r.detail as string | null) ?? null, submittedAt: r.submitted_at as string,
+    updatedAt: r.updated_at as string, history: JSON.parse(r.history as string) as X12ClaimRow['history'],
+  };
+}
+
+export function listX12Claims(db: Db, limit = 100): X12ClaimRow[] {
+  return (db.prepare('SELECT * FROM x12_claims ORDER BY submitted_at DESC, claim_id LIMIT ?').all(limit) as Array<Record<string, unknown>>).map(rowOf);
+}
+
+/** Every submission of one claim (CLM-01), the latest first. */
+export function getX12Claim(db: Db, claimId: string): X12ClaimRow[] {
+  return (db.prepare('SELECT * FROM x12_claims WHERE claim_id = ? ORDER BY submitted_at DESC').all(claimId) as Array<Record<string, unknown>>).map(rowOf);
+}
+
+/** The claims an interchange/group/transaction carried (a 999 answers by GS-06/ST-02). */
+export function claimsInTransaction(db: Db, groupControl: string, transactionControl: string): X12ClaimRow[] {
+  return (db.prepare('SELECT * FROM x12_claims WHERE group_control = ? AND transaction_control = ?').all(groupControl, transactionControl) as Array<Record<string, unknown>>).map(rowOf);
+}
+
+/** Move a claim's latest submission to a new state, keeping the history. */
+export function updateX12ClaimState(db: Db, claimId: string, state: X12ClaimState, source: string, detail: string | undefined, now: Date): boolean {
+  return db.transaction(() => {
+    const row = db.prepare('SELECT * FROM x12_claims WHERE claim_id = ? ORDER BY submitted_at DESC LIMIT 1').get(claimId) as Record<string, unknown> | undefined;
+    if (!row) return false;
+    const r = rowOf(row);
+    const at = now.toISOString();
+    r.history.push({ at, state, source, ...(detail ? { detail } : {}) });
+    db.prepare('UPDATE x12_claims SET state = ?, detail = ?, updated_at = ?, history = ? WHERE claim_id = ? AND interchange = ?')
+      .run(state, detail ?? null, at, JSON.stringify(r.history), claimId, r.interchange);
+    return true;
+  })();
+}

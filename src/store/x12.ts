@@ -1,0 +1,35 @@
+/** The store interface, X12: control numbers allocated durably and the claims sent in 837Ps with their states (999, 277CA, 835). */
+export type X12ClaimState = 'sent' | 'accepted' | 'rejected' | 'acknowledged' | 'pending' | 'paid' | 'denied' | 'partial';
+
+export interface X12ClaimRow {
+  /** CLM-01 (the practice's claim / encounter number). */
+  claimId: string;
+  /** ISA-13, GS-06, ST-02 of the 837P that carried it. */
+  interchange: string;
+  groupControl: string;
+  transactionControl: string;
+  destination: string;
+  total: string;
+  state: X12ClaimState;
+  /** The latest answer's reason (999 error, 277CA status, 835 payment) as text. */
+  detail: string | null;
+  submittedAt: string;
+  updatedAt: string;
+  history: Array<{ at: string; state: X12ClaimState; source: string; detail?: string }>;
+}
+
+export type X12ClaimSent = Pick<X12ClaimRow, 'claimId' | 'interchange' | 'groupControl' | 'transactionControl' | 'destination' | 'total'>;
+
+export interface X12Store {
+  /** The next value of a named counter (ISA-13, GS-06 per sender/receiver), durable before it is returned; never reused. */
+  allocateControlNumber(counter: string): Promise<number>;
+  recordClaimsSent(rows: X12ClaimSent[], now: Date): Promise<void>;
+  /** The latest submissions, newest first. */
+  list(limit?: number): Promise<X12ClaimRow[]>;
+  /** Every submission of one claim (CLM-01), the latest first. */
+  get(claimId: string): Promise<X12ClaimRow[]>;
+  /** The claims a group/transaction carried (a 999 answers by GS-06/ST-02). */
+  inTransaction(groupControl: string, transactionControl: string): Promise<X12ClaimRow[]>;
+  /** Move a claim's latest submission to a new state, keeping the history; false when the claim is unknown. */
+  updateState(claimId: string, state: X12ClaimState, source: string, detail: string | undefined, now: Date): Promise<boolean>;
+}

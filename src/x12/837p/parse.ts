@@ -1,0 +1,38 @@
+/**
+ * 837P text -> models (one per transaction set) and the office billing encounters they carry,
+ * checked against the envelope and the 005010X222A1 guide map. Never throws.
+ */
+import { issue, type Issue, type Result } from '../../domain/issues.js';
+import type { BillingEncounter } from '../../billing/encounter.js';
+import { readInterchange } from '../envelope.js';
+import { readTransaction } from '../engine.js';
+import { loadX12Map } from '../map.js';
+import { el } from '../syntax.js';
+import { encounterFromModel, type Model837 } from './model.js';
+
+export interface Parsed837 {
+  transactions: Model837[];
+  encounters: BillingEncounter[];
+}
+
+export function parse837(text: string): Result<Parsed837> {
+  const ic = readInterchange(text);
+  if (!ic.value) return { value: undefined, issues: ic.issues };
+  const issues: Issue[] = [...ic.issues];
+  const map = loadX12Map('837p');
+  const txs = ic.value.groups.flatMap((g) => g.transactions);
+  const out: Parsed837 = { transactions: [], encounters: [] };
+  for (const t of txs) {
+    if (el(t.st, 1) !== map.setId) {
+      issues.push(issue('X12_INVALID', `ST-01 is "${el(t.st, 1)}"; an 837P transaction set is 837.`, `ST[${t.index}].ST-01`));
+      continue;
+    }
+    if (el(t.st, 3) && el(t.st, 3) !== map.version) issues.push(issue('X12_INVALID', `ST-03 is "${el(t.st, 3)}"; this reader knows ${map.version}.`, `ST[${t.index}].ST-03`));
+    const r = readTransaction(map, t.body, ic.value.delimiters, txs.length > 1 ? `ST[${t.index}]` : '');
+    issues.push(...r.issues);
+    const m = r.value as unknown as Model837;
+    out.transactions.push(m);
+    for (const s of m.subscribers ?? []) if (s.claim) out.encounters.push(encounterFromModel(s, m.billing));
+  }
+  return { value: out, issues };
+}
