@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Bundle } from 'fhir/r4.js';
 import { normalizeEncounter, type BillingEncounter } from '../../src/billing/encounter.js';
+import { hasSharedCorpus, sharedCorpus } from '../support/shared-corpus.js';
 
 function cli(args: string[], input?: string): { code: number | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [resolve('bin/frontdesk.js'), ...args], {
@@ -49,8 +50,9 @@ describe('billing: CLI convert and validate', function () {
     expect((JSON.parse(f.stdout) as Bundle).type).to.equal('transaction');
   });
 
-  it('convert a corpus DFT: exit 1 with the rejected fields', () => {
-    const r = cli(['convert', resolve('../shared/corpus/hl7v2-ms-fhir-converter/DFT-P03-01.hl7'), '--to', 'office']);
+  // Needs ../shared/corpus (skipped with a visible pending line on a fresh clone; CI has it).
+  (hasSharedCorpus('hl7v2-ms-fhir-converter') ? it : it.skip)('convert a corpus DFT: exit 1 with the rejected fields (needs ../shared/corpus/hl7v2-ms-fhir-converter)', () => {
+    const r = cli(['convert', join(sharedCorpus('hl7v2-ms-fhir-converter'), 'DFT-P03-01.hl7'), '--to', 'office']);
     expect(r.code).to.equal(1);
     expect(errorsAt(r.stdout)).to.include.members(['CLAIM_EDIT@FT1[1].20', 'CLAIM_EDIT@DG1[1].3']);
   });

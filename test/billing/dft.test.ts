@@ -13,10 +13,10 @@ import { validateOfficeRecord, validateResource } from '../../src/validation/ind
 import { normalizeEncounter } from '../../src/billing/encounter.js';
 import { claimBundleToEncounter } from '../../src/adapters/claim-bundle.js';
 import { TODAY, at, errorsOf, example } from './helpers.js';
+import { describeWithCorpus } from '../support/shared-corpus.js';
 
 const CTX = { timezone: 'America/New_York', today: TODAY };
 const EXAMPLE = 'examples/hl7v2/billing/dft-p03-office-visit.hl7';
-const CORPUS = path.resolve('../shared/corpus/hl7v2-ms-fhir-converter');
 
 const text = () => readFileSync(EXAMPLE, 'utf8');
 const msg = (t: string): Hl7Message => parseHl7(t).value!;
@@ -137,6 +137,9 @@ describe('billing: DFT^P03 -> billing encounter -> claim Bundle', () => {
     });
   });
 
+});
+
+describeWithCorpus('hl7v2-ms-fhir-converter', 'billing: public DFT corpus', (CORPUS) => {
   it('corpus: every DFT sample converts or is rejected naming the field (tally)', () => {
     const files = readdirSync(CORPUS).filter((f) => /^DFT-.*\.hl7$/.test(f)).sort();
     expect(files.length).to.be.greaterThan(0);

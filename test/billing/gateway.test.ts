@@ -6,6 +6,7 @@ import { processHl7 } from '../../src/runtime/process-hl7.js';
 import { emptyLookup } from '../../src/flows/types.js';
 import type { ChannelConfig } from '../../src/config.js';
 import { at, errorsOf } from './helpers.js';
+import { describeWithCorpus } from '../support/shared-corpus.js';
 
 const channel: ChannelConfig = { name: 'billing', source: { mllp: { port: 0 } }, destinations: [], validation: 'lenient' };
 const ctx = { timezone: 'America/New_York', lookup: emptyLookup };
@@ -19,8 +20,11 @@ describe('billing: DFT^P03 through the gateway processing step', () => {
     expect(r.output!.office[0]).to.include({ recordType: 'billing-encounter', encounterId: 'ENC-2026-000123' });
   });
 
+});
+
+describeWithCorpus('hl7v2-ms-fhir-converter', 'billing: a corpus DFT through the gateway processing step', (CORPUS) => {
   it('a corpus DFT^P03 is answered AE with the fields that block the claim', () => {
-    const raw = readFileSync(path.resolve('../shared/corpus/hl7v2-ms-fhir-converter/DFT-P03-01.hl7'), 'utf8');
+    const raw = readFileSync(path.join(CORPUS, 'DFT-P03-01.hl7'), 'utf8');
     const r = processHl7(raw, channel, ctx);
     expect(r.ackCode).to.equal('AE');
     expect(at(errorsOf(r.issues))).to.include.members(['CLAIM_EDIT@DG1[1].3', 'CLAIM_EDIT@FT1[1].20', 'CLAIM_EDIT@FT1[1].32']);

@@ -5,13 +5,13 @@
  * Our own examples (examples/hl7v2) round-trip exactly and conform to their profiles.
  */
 import { expect } from 'chai';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseHl7 } from '../../src/hl7/message.js';
 import { validateMessage } from '../../src/hl7/validate.js';
 import { hasErrors } from '../../src/domain/issues.js';
+import { describeWithCorpus } from '../support/shared-corpus.js';
 
-const CORPUS = path.resolve('../shared/corpus/hl7v2-ms-fhir-converter');
 const EXAMPLES = path.resolve('examples/hl7v2');
 
 /** Compare modulo BOM, line ending style, blank lines and trailing empty delimiters. */
@@ -20,8 +20,8 @@ function normalize(text: string): string {
     .map((l) => l.replace(/[|^~&\\ ]+$/, '')).join('\r');
 }
 
-describe('hl7/corpus: public sample messages', function () {
-  const files = existsSync(CORPUS) ? readdirSync(CORPUS).filter((f) => f.endsWith('.hl7')).sort() : [];
+describeWithCorpus('hl7v2-ms-fhir-converter', 'hl7/corpus: public sample messages', (CORPUS) => {
+  const files = readdirSync(CORPUS).filter((f) => f.endsWith('.hl7')).sort();
 
   it('finds the corpus', () => {
     expect(files.length, CORPUS).to.be.greaterThan(50);

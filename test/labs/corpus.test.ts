@@ -1,15 +1,14 @@
 import { expect } from 'chai';
 import { readdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { describeWithCorpus } from '../support/shared-corpus.js';
 import { errorCodeOf } from '../../src/domain/issues.js';
 import { flowFor } from '../../src/flows/registry.js';
 import { emptyLookup } from '../../src/flows/types.js';
 import { errors, observations, parse, reports } from './helpers.js';
 
-const CORPUS = resolve('../shared/corpus/hl7v2-ms-fhir-converter');
-const SAMPLES = readdirSync(CORPUS).filter((f) => /^(ORU|LAB-ORU|LRI)/.test(f) && f.endsWith('.hl7')).sort();
-
-describe('labs: public ORU / LAB-ORU / LRI samples convert (tally)', () => {
+describeWithCorpus('hl7v2-ms-fhir-converter', 'labs: public ORU / LAB-ORU / LRI samples convert (tally)', (CORPUS) => {
+  const SAMPLES = readdirSync(CORPUS).filter((f) => /^(ORU|LAB-ORU|LRI)/.test(f) && f.endsWith('.hl7')).sort();
   const rows: string[] = [];
   after(() => {
     // The tally: one line per sample, printed with the test run.

@@ -1,18 +1,15 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { expect } from 'chai';
 import { errorsOnly, formatIssue } from '../../src/domain/issues.js';
 import { parseHl7 } from '../../src/hl7/message.js';
 import { runAdt } from '../../src/flows/adt/flow.js';
 import { validateResource } from '../../src/validation/index.js';
+import { describeWithCorpus } from '../support/shared-corpus.js';
 
-const CORPUS = resolve('../shared/corpus/hl7v2-ms-fhir-converter');
-const files = readdirSync(CORPUS).filter((f) => /^(ADT-.*|ADT01-.*|ADT04-.*)\.hl7$/.test(f)).sort();
-
-describe('registration: public ADT corpus (hl7v2-ms-fhir-converter)', function () {
-  this.timeout(120_000);
-
-  it('every ADT message converts to a Patient (+ Coverage per IN1) that passes the profiles, or is rejected with issues naming the fields', () => {
+describeWithCorpus('hl7v2-ms-fhir-converter', 'registration: public ADT corpus (hl7v2-ms-fhir-converter)', (CORPUS) => {
+  it('every ADT message converts to a Patient (+ Coverage per IN1) that passes the profiles, or is rejected with issues naming the fields', function () {
+    this.timeout(120_000);
+    const files = readdirSync(CORPUS).filter((f) => /^(ADT-.*|ADT01-.*|ADT04-.*)\.hl7$/.test(f)).sort();
     expect(files.length).to.be.greaterThan(50);
     const tally = { converted: 0, rejected: 0, withCoverage: 0, merges: 0 };
     const rejections: string[] = [];

@@ -1,20 +1,19 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { expect } from 'chai';
 import { parseHl7 } from '../../src/hl7/message.js';
 import { convertSiu } from '../../src/flows/siu/index.js';
 import { validateAppointment } from '../../src/flows/siu/validate.js';
 import { ctx, errors } from './helpers.js';
+import { describeWithCorpus } from '../support/shared-corpus.js';
 
-const CORPUS = resolve('../shared/corpus/hl7v2-ms-fhir-converter');
 const FIELD = /^([A-Z][A-Z0-9]{2}(\[\d+\])?(\.\d+)*|Appointment(\.\w+(\[\d+\])?)*|Patient(\.\w+(\[\d+\])?)*)$/;
 
-describe('scheduling: public SIU corpus (hl7v2-ms-fhir-converter)', function () {
-  this.timeout(60_000);
-  const files = existsSync(CORPUS) ? readdirSync(CORPUS).filter((f) => /^SIU[-_].*\.hl7$/.test(f)).sort() : [];
-
+describeWithCorpus('hl7v2-ms-fhir-converter', 'scheduling: public SIU corpus (hl7v2-ms-fhir-converter)', (CORPUS) => {
   it('every SIU message converts to a valid Appointment or is rejected naming the field; prints the tally', function () {
-    if (!files.length) this.skip();
+    this.timeout(60_000);
+    const files = readdirSync(CORPUS).filter((f) => /^SIU[-_].*\.hl7$/.test(f)).sort();
+    expect(files.length, CORPUS).to.be.greaterThan(0);
     const tally: Record<string, string[]> = { converted: [], rejected: [] };
     for (const f of files) {
       const text = readFileSync(join(CORPUS, f), 'utf8');
