@@ -37,5 +37,8 @@ export function describeWithCorpus(name: string, title: string, body: (dir: stri
     announced.add(name);
     console.log(`  (skipped: ${sharedCorpus(name)} is absent; the suites that read the shared corpus '${name}' need it)`);
   }
-  describe.skip(`${title} (needs ../shared/corpus/${name})`, () => body(sharedCorpus(name)));
+  // The body is not run: it may list the corpus folder while the suite is being collected.
+  describe.skip(`${title} (needs ../shared/corpus/${name})`, () => {
+    it(`every test of this suite reads ${sharedCorpus(name)}`, () => undefined);
+  });
 }
