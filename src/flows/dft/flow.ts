@@ -14,6 +14,7 @@ import { withBillingProvider } from '../../billing/identity.js';
 import { validateOfficeRecord, validateResource } from '../../validation/index.js';
 import type { FlowContext, FlowOutput, InboundHl7Flow } from '../types.js';
 import { readDft } from './read.js';
+import { keepRegistered } from '../registered-patient.js';
 
 export interface DftResult {
   encounter: BillingEncounter;
@@ -36,7 +37,7 @@ export function dedupe(issues: Issue[]): Issue[] {
 }
 
 /** DFT^P03 -> encounter + claim Bundle; value undefined (rejected) when any error remains. */
-export function dftToClaim(msg: Hl7Message, ctx: Pick<FlowContext, 'timezone' | 'billingProvider'> & { today?: string }): Result<DftResult> {
+export function dftToClaim(msg: Hl7Message, ctx: Pick<FlowContext, 'timezone' | 'billingProvider'> & { today?: string; lookup?: FlowContext['lookup'] }): Result<DftResult> {
   if (msg.messageType !== 'DFT^P03') {
     return { value: undefined, issues: [issue('HL7_MESSAGE_TYPE', `${msg.messageType} is not handled by the billing flow (DFT^P03 only).`, 'MSH.9')] };
   }
@@ -50,7 +51,12 @@ export function dftToClaim(msg: Hl7Message, ctx: Pick<FlowContext, 'timezone' | 
   // "Not in the future" is judged by the practice's calendar.
   issues.push(...encounterEdits(r.encounter, r.locator, { today: ctx.today ?? todayIn(ctx.timezone) }));
   issues.push(...prefixIssues(errorsOnly(validateOfficeRecord(r.encounter)), 'office'));
-  const bundle = encounterToClaimBundle(r.encounter, { type: 'transaction', ...(r.patient ? { patient: r.patient } : {}) });
+  // A registered patient is not overwritten by a charge message: only filled.
+  const pidSeg = msg.segment('PID');
+  const kept = r.patient && ctx.lookup ? keepRegistered(r.patient, ctx.lookup, (n) => (pidSeg ? msg.location(pidSeg, n) : `PID.${n}`)) : undefined;
+  if (kept) issues.push(...kept.issues);
+  const patient = kept ? kept.value : r.patient;
+  const bundle = encounterToClaimBundle(r.encounter, { type: 'transaction', ...(patient ? { patient } : {}) });
   issues.push(...bundle.issues.filter((i) => errorCodeOf(i) !== 'MAP_MISSING'));
   // Profile errors only matter once the content passed the edits (they would repeat them).
   const all = dedupe(issues);

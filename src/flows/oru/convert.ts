@@ -12,6 +12,7 @@ import type { Hl7Message, Hl7Segment } from '../../hl7/message.js';
 import { inboxItemFromFhir, type ResultsInboxItem } from '../../adapters/results-inbox.js';
 import { validateOfficeRecord, validateResource } from '../../validation/index.js';
 import { patientFromPid } from '../patient-from-pid.js';
+import { keepRegistered } from '../registered-patient.js';
 import type { FlowContext, FlowOutput } from '../types.js';
 import { groupOru, type OrderGroup } from './groups.js';
 import { urnFor } from './ids.js';
@@ -64,10 +65,16 @@ export function convertOru(msg: Hl7Message, ctx: FlowContext): Result<OruConvers
     }
     if (patient) {
       const ident = patient.identifier![0]!;
-      // Conditional create: the lab's PID must never overwrite the patient the office registered.
+      // The lab's PID must never overwrite the patient the office registered: a stored Patient is
+      // only filled (keepRegistered); otherwise a conditional create, which also finds a Patient
+      // stored under another id with the same identifier (registered through the FHIR API).
       if (!patientsSeen.has(patient.id!)) {
         patientsSeen.add(patient.id!);
-        add(patient, { method: 'POST', url: 'Patient', ifNoneExist: `identifier=${queryValue(ident.system ? `${ident.system}|` : '')}${queryValue(ident.value!)}` }, group.pid);
+        const pidSeg = group.pid!;
+        const kept = keepRegistered(patient, ctx.lookup, (n) => msg.location(pidSeg, n));
+        issues.push(...kept.issues);
+        if (kept.value !== patient) put(kept.value!, group.pid);
+        else add(patient, { method: 'POST', url: 'Patient', ifNoneExist: `identifier=${queryValue(ident.system ? `${ident.system}|` : '')}${queryValue(ident.value!)}` }, group.pid);
       }
       subject = { reference: urnFor(`Patient/${patient.id}`) };
     }

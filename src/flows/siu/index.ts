@@ -16,6 +16,7 @@ import { appointmentFromFhir, appointmentToFhir, type OfficeAppointment } from '
 import type { Converter, FlowContext, FlowOutput, InboundHl7Flow, Target } from '../types.js';
 import { readSiu } from './read.js';
 import { validateOutput } from './validate.js';
+import { keepRegistered } from '../registered-patient.js';
 import { appointmentToSiu } from './write.js';
 
 export { readSiu } from './read.js';
@@ -45,6 +46,11 @@ export function convertSiu(msg: Hl7Message, ctx: FlowContext): Result<FlowOutput
       patient = undefined;
     } else {
       issues.push(...pv);
+      // A registered patient is not overwritten by a scheduling message: only filled.
+      const pidSeg = msg.segment('PID');
+      const kept = keepRegistered(patient, ctx.lookup, (n) => (pidSeg ? msg.location(pidSeg, n) : `PID.${n}`));
+      patient = kept.value!;
+      issues.push(...kept.issues);
     }
   }
   const office = appointmentFromFhir(appointment, patient ? { patient } : {});
