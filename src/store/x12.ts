@@ -13,6 +13,8 @@ export interface X12ClaimRow {
   state: X12ClaimState;
   /** The latest answer's reason (999 error, 277CA status, 835 payment) as text. */
   detail: string | null;
+  /** The office billing-status record built from the latest answer. */
+  billingRecord: Record<string, unknown> | null;
   submittedAt: string;
   updatedAt: string;
   history: Array<{ at: string; state: X12ClaimState; source: string; detail?: string }>;
@@ -31,5 +33,5 @@ export interface X12Store {
   /** The claims a group/transaction carried (a 999 answers by GS-06/ST-02). */
   inTransaction(groupControl: string, transactionControl: string): Promise<X12ClaimRow[]>;
   /** Move a claim's latest submission to a new state, keeping the history; false when the claim is unknown. */
-  updateState(claimId: string, state: X12ClaimState, source: string, detail: string | undefined, now: Date): Promise<boolean>;
+  updateState(claimId: string, state: X12ClaimState, source: string, detail: string | undefined, now: Date, billingRecord?: Record<string, unknown>): Promise<boolean>;
 }

@@ -9,7 +9,7 @@ import { EXAMPLES_837, NOW, TODAY, at, claimBundle, counters, errorsOf, identity
 
 const golden = (name: string) => `examples/x12/${name}.837`;
 
-function build(names: string[]) {
+async function build(names: string[]) {
   return build837p(names.map(claimBundle), { identity: identity(), destination: 'clearinghouse', allocate: counters(), now: NOW, today: TODAY });
 }
 
@@ -22,14 +22,14 @@ function comparable(e: BillingEncounter): BillingEncounter {
 
 describe('x12: 837P 005010X222A1 out of the claim Bundle', () => {
   for (const name of EXAMPLES_837) {
-    it(`${name}: matches its golden file`, () => {
-      const r = build([name]);
+    it(`${name}: matches its golden file`, async () => {
+      const r = await build([name]);
       expect(errorsOf(r.issues), JSON.stringify(r.issues)).to.deep.equal([]);
       if (process.env.UPDATE_GOLDEN === '1' || !existsSync(golden(name))) writeFileSync(golden(name), r.value!.x12!);
       expect(r.value!.x12).to.equal(readFileSync(golden(name), 'utf8'));
     });
 
-    it(`${name}: round trip 837P -> parse -> the same claim`, () => {
+    it(`${name}: round trip 837P -> parse -> the same claim`, async () => {
       const parsed = parse837(readFileSync(golden(name), 'utf8'));
       expect(errorsOf(parsed.issues)).to.deep.equal([]);
       expect(parsed.value!.encounters).to.have.length(1);
@@ -37,7 +37,7 @@ describe('x12: 837P 005010X222A1 out of the claim Bundle', () => {
       expect(comparable(parsed.value!.encounters[0]!)).to.deep.equal(comparable(want));
     });
 
-    it(`${name}: an independent X12 parser (node-x12, strict) reads our 837P`, () => {
+    it(`${name}: an independent X12 parser (node-x12, strict) reads our 837P`, async () => {
       const text = readFileSync(golden(name), 'utf8');
       const ic = new X12Parser(true).parse(text) as X12Interchange;
       const group = ic.functionalGroups[0]!;
@@ -54,25 +54,25 @@ describe('x12: 837P 005010X222A1 out of the claim Bundle', () => {
     });
   }
 
-  it('several lines: modifiers and diagnosis pointers travel in SV1-01 and SV1-07', () => {
+  it('several lines: modifiers and diagnosis pointers travel in SV1-01 and SV1-07', async () => {
     const text = readFileSync(golden('claim-several-lines'), 'utf8');
     expect(text).to.contain('SV1*HC:20610:RT:59*210*UN*1***3:1:2:4~');
     expect(text).to.contain('HI*ABK:J069*ABF:R059*ABF:M25561*ABF:Z23~');
   });
 
-  it('patient not the subscriber: SBR-02 empty, 2000C with PAT*19 and 2010CA', () => {
+  it('patient not the subscriber: SBR-02 empty, 2000C with PAT*19 and 2010CA', async () => {
     const text = readFileSync(golden('claim-patient-not-subscriber'), 'utf8');
     expect(text).to.match(/HL\*2\*1\*22\*1~\nSBR\*P\*\*GRP-4410\*{6}CI~\nNM1\*IL\*1\*Testparent\*Morgan\*{4}MI\*W123456789~/);
     expect(text).to.match(/HL\*3\*2\*23\*0~\nPAT\*19~\nNM1\*QC\*1\*Testchild\*Sam~/);
   });
 
-  it('secondary coverage: 2320 SBR*S with OI, 2330A subscriber and 2330B payer', () => {
+  it('secondary coverage: 2320 SBR*S with OI, 2330A subscriber and 2330B payer', async () => {
     const text = readFileSync(golden('claim-secondary-coverage'), 'utf8');
     expect(text).to.match(/SBR\*S\*18\*{7}CI~\nOI\*\*\*Y\*\*\*Y~\nNM1\*IL\*1\*Sampleton\*Robin\*{4}MI\*SUP-0044521~\nNM1\*PR\*2\*Synthetic Supplement Co\*{5}PI\*SUP02~/);
   });
 
-  it('one interchange for a batch: every claim under one 2000A, HL numbered in order', () => {
-    const r = build(EXAMPLES_837);
+  it('one interchange for a batch: every claim under one 2000A, HL numbered in order', async () => {
+    const r = await build(EXAMPLES_837);
     expect(errorsOf(r.issues)).to.deep.equal([]);
     expect(r.value!.claims.map((c) => c.claimId)).to.deep.equal(['ENC-2026-000201', 'ENC-2026-000202', 'ENC-2026-000203', 'ENC-2026-000124']);
     const parsed = parse837(r.value!.x12!);
@@ -81,36 +81,36 @@ describe('x12: 837P 005010X222A1 out of the claim Bundle', () => {
     expect(r.value!.x12!.match(/^HL\*/gm)).to.have.length(1 + 4 + 1);
   });
 
-  it('claim edits run first: a claim failing them is not batched, the others are', () => {
+  it('claim edits run first: a claim failing them is not batched, the others are', async () => {
     const bad = claimBundle('claim-single-line');
     const claim = bad.entry!.find((e) => e.resource?.resourceType === 'Claim')!.resource as unknown as { item: Array<{ net: { value: number } }> };
     claim.item[0]!.net.value = -5;
-    const r = build837p([bad, claimBundle('claim-several-lines')], { identity: identity(), destination: 'clearinghouse', allocate: counters(), now: NOW, today: TODAY });
+    const r = await build837p([bad, claimBundle('claim-several-lines')], { identity: identity(), destination: 'clearinghouse', allocate: counters(), now: NOW, today: TODAY });
     expect(r.value!.claims.map((c) => c.claimId)).to.deep.equal(['ENC-2026-000202']);
     expect(r.value!.rejected).to.have.length(1);
     expect(r.value!.rejected[0]!.index).to.equal(0);
     expect(at(r.value!.rejected[0]!.issues)).to.include('CLAIM_EDIT@Bundle.entry[0].resource.item[0].net');
   });
 
-  it('a claim whose billing provider is not the configured one is not batched, naming Claim.provider', () => {
+  it('a claim whose billing provider is not the configured one is not batched, naming Claim.provider', async () => {
     const id = identity();
     id.provider.npi = '1234567893';
-    const r = build837p([claimBundle('claim-single-line')], { identity: id, destination: 'clearinghouse', allocate: counters(), now: NOW, today: TODAY });
+    const r = await build837p([claimBundle('claim-single-line')], { identity: id, destination: 'clearinghouse', allocate: counters(), now: NOW, today: TODAY });
     expect(r.value!.x12).to.equal(undefined);
     expect(at(r.value!.rejected[0]!.issues)).to.include('X12_INVALID@Claim.provider');
   });
 
-  it('a value holding an X12 delimiter is refused naming the element, not altered', () => {
+  it('a value holding an X12 delimiter is refused naming the element, not altered', async () => {
     const b = claimBundle('claim-single-line');
     const patient = b.entry!.find((e) => e.resource?.resourceType === 'Patient')!.resource as unknown as { name: Array<{ family: string }> };
     patient.name[0]!.family = 'Test*person';
-    const r = build837p([b], { identity: identity(), destination: 'clearinghouse', allocate: counters(), now: NOW, today: TODAY });
+    const r = await build837p([b], { identity: identity(), destination: 'clearinghouse', allocate: counters(), now: NOW, today: TODAY });
     expect(r.value).to.equal(undefined);
     expect(at(r.issues), JSON.stringify(at(r.issues))).to.include('X12_INVALID@2010BA.NM1-03');
   });
 
-  it('an unknown clearinghouse has no billing identity: CONFIG_INVALID naming the key', () => {
-    const r = build837p([claimBundle('claim-single-line')], { identity: identity(), destination: 'nowhere', allocate: counters(), now: NOW });
+  it('an unknown clearinghouse has no billing identity: CONFIG_INVALID naming the key', async () => {
+    const r = await build837p([claimBundle('claim-single-line')], { identity: identity(), destination: 'nowhere', allocate: counters(), now: NOW });
     expect(at(r.issues)).to.deep.equal(['CONFIG_INVALID@billing.clearinghouses.nowhere']);
   });
 });

@@ -29,7 +29,7 @@ function rowOf(r: Record<string, unknown>): X12ClaimRow {
     claimId: r.claim_id as string, interchange: r.interchange as string, groupControl: r.group_control as string,
     transactionControl: r.transaction_control as string, destination: r.destination as string, total: r.total as string,
     state: r.state as X12ClaimState, detail: (r.detail as string | null) ?? null, submittedAt: r.submitted_at as string,
-    updatedAt: r.updated_at as string, history: JSON.parse(r.history as string) as X12ClaimRow['history'],
+    updatedAt: r.updated_at as string, billingRecord: r.billing_record ? (JSON.parse(r.billing_record as string) as Record<string, unknown>) : null, history: JSON.parse(r.history as string) as X12ClaimRow['history'],
   };
 }
 
@@ -48,15 +48,15 @@ export function claimsInTransaction(db: Db, groupControl: string, transactionCon
 }
 
 /** Move a claim's latest submission to a new state, keeping the history. */
-export function updateX12ClaimState(db: Db, claimId: string, state: X12ClaimState, source: string, detail: string | undefined, now: Date): boolean {
+export function updateX12ClaimState(db: Db, claimId: string, state: X12ClaimState, source: string, detail: string | undefined, now: Date, billingRecord?: Record<string, unknown>): boolean {
   return db.transaction(() => {
     const row = db.prepare('SELECT * FROM x12_claims WHERE claim_id = ? ORDER BY submitted_at DESC LIMIT 1').get(claimId) as Record<string, unknown> | undefined;
     if (!row) return false;
     const r = rowOf(row);
     const at = now.toISOString();
     r.history.push({ at, state, source, ...(detail ? { detail } : {}) });
-    db.prepare('UPDATE x12_claims SET state = ?, detail = ?, updated_at = ?, history = ? WHERE claim_id = ? AND interchange = ?')
-      .run(state, detail ?? null, at, JSON.stringify(r.history), claimId, r.interchange);
+    db.prepare('UPDATE x12_claims SET state = ?, detail = ?, updated_at = ?, history = ?, billing_record = COALESCE(?, billing_record) WHERE claim_id = ? AND interchange = ?')
+      .run(state, detail ?? null, at, JSON.stringify(r.history), billingRecord ? JSON.stringify(billingRecord) : null, claimId, r.interchange);
     return true;
   })();
 }

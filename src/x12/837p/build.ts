@@ -14,13 +14,14 @@ import { loadX12Map } from '../map.js';
 import { writeSegments } from '../writer.js';
 import { batchModel, claimModel, type SubscriberEntry } from './model.js';
 import { parse837 } from './parse.js';
+import type { Store } from '../../store/index.js';
 
 export interface Batch837Options extends EditOptions {
   identity: BillingIdentity;
   /** The clearinghouse destination's name (its ids are under billing.clearinghouses). */
   destination: string;
   /** Allocates a control number from a named durable counter (src/store/x12.ts). */
-  allocate: (counter: string) => number;
+  allocate: (counter: string) => number | Promise<number>;
   now?: Date;
 }
 
@@ -36,7 +37,7 @@ export interface Batch837 {
   rejected: Array<{ index: number; issues: Issue[] }>;
 }
 
-export function build837p(bundles: Bundle[], o: Batch837Options): Result<Batch837> {
+export async function build837p(bundles: Bundle[], o: Batch837Options): Promise<Result<Batch837>> {
   const ch = o.identity.clearinghouses[o.destination];
   if (!ch) {
     return { value: undefined, issues: [issue('CONFIG_INVALID', `No billing identity for clearinghouse "${o.destination}" (configuration billing.clearinghouses.${o.destination}).`, `billing.clearinghouses.${o.destination}`)] };
@@ -56,8 +57,8 @@ export function build837p(bundles: Bundle[], o: Batch837Options): Result<Batch83
   if (!entries.length) return { value: empty, issues };
   const now = o.now ?? new Date();
   const pair = `${ch.isa.senderQualifier}:${ch.isa.senderId.trim()}>${ch.isa.receiverQualifier}:${ch.isa.receiverId.trim()}`;
-  const isa13 = o.allocate(`isa:${pair}`);
-  const gs06 = o.allocate(`gs:${pair}`);
+  const isa13 = await o.allocate(`isa:${pair}`);
+  const gs06 = await o.allocate(`gs:${pair}`);
   const st02 = '0001';
   const map = loadX12Map('837p');
   const model = batchModel({ identity: o.identity, clearinghouse: ch, reference: String(isa13), at: now }, entries);
@@ -81,4 +82,16 @@ export function build837p(bundles: Bundle[], o: Batch837Options): Result<Batch83
     },
     issues,
   };
+}
+
+/** Build with control numbers from the store and record every claim batched as sent. */
+export async function batch837FromStore(store: Store, bundles: Bundle[], o: Omit<Batch837Options, 'allocate'>): Promise<Result<Batch837>> {
+  const r = await build837p(bundles, { ...o, allocate: (counter) => store.x12.allocateControlNumber(counter) });
+  const b = r.value;
+  if (b?.x12) {
+    await store.x12.recordClaimsSent(b.claims.map((c) => ({
+      claimId: c.claimId, total: c.total, interchange: b.interchange, groupControl: b.groupControl, transactionControl: b.transactionControl, destination: o.destination,
+    })), o.now ?? new Date());
+  }
+  return r;
 }

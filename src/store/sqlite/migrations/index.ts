@@ -12,6 +12,7 @@ import { m102DeliveryRecords } from './102_delivery_records.js';
 import { m103ClaimBillingRecord } from './103_claim_billing_record.js';
 import { m104OutboxUndeliveredIndex } from './104_outbox_undelivered_index.js';
 import { m201X12 } from './201_x12.js';
+import { m202X12BillingRecord } from './202_x12_billing_record.js';
 
 export interface Migration {
   id: number;
@@ -27,4 +28,5 @@ export const MIGRATIONS: Migration[] = [
   m103ClaimBillingRecord,
   m104OutboxUndeliveredIndex,
   m201X12,
+  m202X12BillingRecord,
 ];
