@@ -15,6 +15,8 @@ export interface X12ClaimRow {
   detail: string | null;
   /** The office billing-status record built from the latest answer. */
   billingRecord: Record<string, unknown> | null;
+  /** The office payment-posting record of the 835 that paid it. */
+  postingRecord: Record<string, unknown> | null;
   submittedAt: string;
   updatedAt: string;
   history: Array<{ at: string; state: X12ClaimState; source: string; detail?: string }>;
@@ -33,5 +35,7 @@ export interface X12Store {
   /** The claims a group/transaction carried (a 999 answers by GS-06/ST-02). */
   inTransaction(groupControl: string, transactionControl: string): Promise<X12ClaimRow[]>;
   /** Move a claim's latest submission to a new state, keeping the history; false when the claim is unknown. */
-  updateState(claimId: string, state: X12ClaimState, source: string, detail: string | undefined, now: Date, billingRecord?: Record<string, unknown>): Promise<boolean>;
+  updateState(claimId: string, state: X12ClaimState, source: string, detail: string | undefined, now: Date, billingRecord?: Record<string, unknown>, postingRecord?: Record<string, unknown>): Promise<boolean>;
+  /** Note a remittance (TRN-03 originator, TRN-02 trace) as posted; false when it already was (never post twice). */
+  claimRemittance(originator: string, trace: string, amount: string, claims: number, now: Date): Promise<boolean>;
 }

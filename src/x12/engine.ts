@@ -158,7 +158,7 @@ function readValue(e: ElementSpec, value: string, scope: Model, d: Delimiters): 
 
 function readSegment(seg: SegmentSpec, s: X12Segment, scope: Model, where: string, d: Delimiters, issues: Issue[]): void {
   const defined = seg.elements.length + (seg.repeat?.max ?? 0);
-  if (s.elements.length > defined) issues.push(issue('X12_INVALID', `${where} has ${s.elements.length} elements; the guide defines ${defined}.`, `${where}-${two(defined + 1)}`));
+  if (!seg.open && s.elements.length > defined) issues.push(issue('X12_INVALID', `${where} has ${s.elements.length} elements; the guide defines ${defined}.`, `${where}-${two(defined + 1)}`));
   seg.elements.forEach((e, i) => {
     const v = s.elements[i] ?? '';
     checkElement(e, v, `${where}-${two(i + 1)}`, d, issues);

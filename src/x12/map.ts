@@ -41,6 +41,8 @@ export interface SegmentSpec {
   elements: ElementSpec[];
   /** Element positions (1-based) whose constant or codes identify this segment among same-id ones (default: 1 when it has `v`/codes). */
   key?: number[];
+  /** Accept elements past the ones mapped (a segment we read only in part: TS3, MIA, MOA). */
+  open?: boolean;
   /** Elements repeated from a model array (HI's up to 12 diagnosis composites). */
   repeat?: { from: string; max: number; element: ElementSpec };
 }

@@ -99,7 +99,8 @@ function tables(run: Runner): StoreTables {
     list: (limit) => run((db) => x12.listX12Claims(db, limit)),
     get: (claimId) => run((db) => x12.getX12Claim(db, claimId)),
     inTransaction: (g, t) => run((db) => x12.claimsInTransaction(db, g, t)),
-    updateState: (claimId, state, source, detail, now, record) => run((db) => x12.updateX12ClaimState(db, claimId, state, source, detail, now, record)),
+    updateState: (claimId, state, source, detail, now, record, posting) => run((db) => x12.updateX12ClaimState(db, claimId, state, source, detail, now, record, posting)),
+    claimRemittance: (originator, trace, amount, claims, now) => run((db) => x12.claimRemittance(db, originator, trace, amount, claims, now)),
   };
   return { messages: m, processing: p, resources: r, officeRecords: o, outbox: q, claims: c, reminders: rem, jobs: j, x12: x };
 }

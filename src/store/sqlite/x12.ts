@@ -29,7 +29,8 @@ function rowOf(r: Record<string, unknown>): X12ClaimRow {
     claimId: r.claim_id as string, interchange: r.interchange as string, groupControl: r.group_control as string,
     transactionControl: r.transaction_control as string, destination: r.destination as string, total: r.total as string,
     state: r.state as X12ClaimState, detail: (r.detail as string | null) ?? null, submittedAt: r.submitted_at as string,
-    updatedAt: r.updated_at as string, billingRecord: r.billing_record ? (JSON.parse(r.billing_record as string) as Record<string, unknown>) : null, history: JSON.parse(r.history as string) as X12ClaimRow['history'],
+    updatedAt: r.updated_at as string, billingRecord: r.billing_record ? (JSON.parse(r.billing_record as string) as Record<string, unknown>) : null,
+    postingRecord: r.posting_record ? (JSON.parse(r.posting_record as string) as Record<string, unknown>) : null, history: JSON.parse(r.history as string) as X12ClaimRow['history'],
   };
 }
 
@@ -48,15 +49,21 @@ export function claimsInTransaction(db: Db, groupControl: string, transactionCon
 }
 
 /** Move a claim's latest submission to a new state, keeping the history. */
-export function updateX12ClaimState(db: Db, claimId: string, state: X12ClaimState, source: string, detail: string | undefined, now: Date, billingRecord?: Record<string, unknown>): boolean {
+export function updateX12ClaimState(db: Db, claimId: string, state: X12ClaimState, source: string, detail: string | undefined, now: Date, billingRecord?: Record<string, unknown>, postingRecord?: Record<string, unknown>): boolean {
   return db.transaction(() => {
     const row = db.prepare('SELECT * FROM x12_claims WHERE claim_id = ? ORDER BY submitted_at DESC LIMIT 1').get(claimId) as Record<string, unknown> | undefined;
     if (!row) return false;
     const r = rowOf(row);
     const at = now.toISOString();
     r.history.push({ at, state, source, ...(detail ? { detail } : {}) });
-    db.prepare('UPDATE x12_claims SET state = ?, detail = ?, updated_at = ?, history = ?, billing_record = COALESCE(?, billing_record) WHERE claim_id = ? AND interchange = ?')
-      .run(state, detail ?? null, at, JSON.stringify(r.history), billingRecord ? JSON.stringify(billingRecord) : null, claimId, r.interchange);
+    db.prepare('UPDATE x12_claims SET state = ?, detail = ?, updated_at = ?, history = ?, billing_record = COALESCE(?, billing_record), posting_record = COALESCE(?, posting_record) WHERE claim_id = ? AND interchange = ?')
+      .run(state, detail ?? null, at, JSON.stringify(r.history), billingRecord ? JSON.stringify(billingRecord) : null, postingRecord ? JSON.stringify(postingRecord) : null, claimId, r.interchange);
     return true;
   })();
+}
+
+export function claimRemittance(db: Db, originator: string, trace: string, amount: string, claims: number, now: Date): boolean {
+  const r = db.prepare('INSERT INTO x12_remittances (originator, trace, amount, claims, posted_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING')
+    .run(originator, trace, amount, claims, now.toISOString());
+  return r.changes === 1;
 }
