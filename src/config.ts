@@ -25,9 +25,12 @@ import { CHARSETS, charsetOf, type Charset } from './hl7/charset.js';
 export type Scope = 'fhir' | 'office' | 'hl7v2' | 'operator' | 'metrics' | '*';
 export const SCOPES: readonly Scope[] = ['fhir', 'office', 'hl7v2', 'operator', 'metrics', '*'];
 
-/** What a channel sends to a destination: the FHIR Bundle, each office record, or the inbound message as received. */
-export type PayloadKind = 'bundle' | 'office' | 'raw';
-export const PAYLOAD_KINDS: readonly PayloadKind[] = ['bundle', 'office', 'raw'];
+/**
+ * What a channel sends to a destination: the FHIR Bundle, each office record, the inbound message
+ * as received, or HL7v2 generated from the office records (ADT/SIU/DFT, src/flows/outbound/).
+ */
+export type PayloadKind = 'bundle' | 'office' | 'raw' | 'hl7v2';
+export const PAYLOAD_KINDS: readonly PayloadKind[] = ['bundle', 'office', 'raw', 'hl7v2'];
 
 export interface TlsConfig {
   keyFile: string;
@@ -191,7 +194,7 @@ export function checkConfig(json: unknown, baseDir: string, env: Env = process.e
     }
     // The delivery clients send the payload as it is: it must be what the partner speaks.
     const type = destinationType(root.destinations, d.name);
-    const fits: Record<string, readonly PayloadKind[]> = { mllp: ['raw'], fhir: ['bundle'], clearinghouse: ['bundle'] };
+    const fits: Record<string, readonly PayloadKind[]> = { mllp: ['raw', 'hl7v2'], fhir: ['bundle'], clearinghouse: ['bundle'], http: ['bundle', 'office', 'raw'] };
     if (type && fits[type] && !fits[type]!.includes(d.payload)) {
       c.error(`channels[${i}].destinations[${j}]`, `destination "${d.name}" is of type ${type}; it takes payload ${fits[type]!.map((x) => `"${x}"`).join(' or ')}, not "${d.payload}".`);
     }

@@ -7,6 +7,7 @@ import type { Command } from 'commander';
 import { attemptsOf, getOutboxItem, listOutbox, replayAllDead, replayDead } from '../store/sqlite/outbox.js';
 import { EXIT_INVALID, EXIT_OK, usageError } from './io.js';
 import { openDeliverySetup } from './delivery-setup.js';
+import { partnerAckOf } from '../delivery/ack-report.js';
 
 interface Common { config?: string; db?: string }
 
@@ -53,7 +54,9 @@ export function registerDeadletter(program: Command): void {
           return;
         }
         const { payload, ...rest } = item;
-        process.stdout.write(JSON.stringify({ ...rest, ...(opts.payload ? { payload } : {}), attempts: attemptsOf(s.db, n) }, null, 2) + '\n');
+        // The partner's HL7 ACK read out: MSA-1 code, MSA-3 text and its ERR segments.
+        const partnerAck = partnerAckOf(item.partnerResponse);
+        process.stdout.write(JSON.stringify({ ...rest, ...(partnerAck ? { partnerAck } : {}), ...(opts.payload ? { payload } : {}), attempts: attemptsOf(s.db, n) }, null, 2) + '\n');
       } finally {
         s.db.close();
       }

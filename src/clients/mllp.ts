@@ -2,21 +2,30 @@
  * MLLP destination client. One connection per destination, reused across messages and closed
  * after an idle period. MLLP is lock-step: one message out, its ACK back, then the next, so sends
  * are queued. The ACK is read from MSA (MSA-1 code, table 0008; MSA-2 echoes our MSH-10):
- * AA/CA delivered; AE/AR/CE/CR the partner's answer (dead letter, ACK kept); no ACK within the
- * timeout, refused or dropped connection: transient (the connection is dropped, so a late ACK can
- * never be taken for the next message's).
+ * AA/CA delivered; AE/AR/CR the partner's answer (dead letter, ACK kept); CE (commit error: the
+ * partner could not store it now), no ACK within the timeout, refused or dropped connection:
+ * transient (the connection is dropped, so a late ACK can never be taken for the next message's).
+ *
+ * Enhanced mode (destination hl7.applicationAckTimeoutMs > 0, MSH-16 AL/ER/SU): after a CA the
+ * client waits that long on the same connection for the application ACK. AA -> delivered; AE/AR ->
+ * dead letter with that ACK; nothing (MSH-16 ER/SU send none on success), or the connection closed
+ * -> delivered as CA. A CA always counts as delivered: the partner has committed the message to
+ * safe storage and owns it, and sending it again could only duplicate it.
  */
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import tls from 'node:tls';
-import { parseHl7 } from '../hl7/message.js';
+import { parseHl7, type Hl7Message } from '../hl7/message.js';
+import { buildAck } from '../hl7/ack.js';
+import { ackSummary } from '../delivery/ack-report.js';
 import { encodeFrame, FrameDecoder } from '../mllp/framing.js';
 import type { MllpDestination } from '../delivery/config.js';
 import { delivered, failed, type AttemptOutcome } from '../delivery/outcome.js';
 import { classifyAckCode } from '../delivery/retry.js';
 
 type MllpTarget = Pick<MllpDestination, 'host' | 'port' | 'tls' | 'connectTimeoutMs' | 'ackTimeoutMs' | 'idleTimeoutMs'>
-  & Partial<Pick<MllpDestination, 'tlsCaFile' | 'tlsCertFile' | 'tlsKeyFile' | 'tlsServerName'>>;
+  & Partial<Pick<MllpDestination, 'tlsCaFile' | 'tlsCertFile' | 'tlsKeyFile' | 'tlsServerName'>>
+  & { hl7?: Pick<MllpDestination['hl7'], 'applicationAckTimeoutMs'> | undefined };
 
 interface Waiter {
   onFrame(frame: string): void;
@@ -54,41 +63,62 @@ export class MllpClient {
       if (c) return c;
     }
     const socket = this.socket!;
+    const appAckMs = this.target.hl7?.applicationAckTimeoutMs ?? 0;
     return new Promise<AttemptOutcome>((resolve) => {
-      const timer = setTimeout(() => {
+      let commit: string | undefined;
+      let timer: NodeJS.Timeout;
+      const finish = (out: AttemptOutcome, dropWhy?: string) => {
+        clearTimeout(timer);
         this.waiter = undefined;
+        if (dropWhy) this.drop(dropWhy);
+        resolve(out);
+      };
+      const onTimeout = () => {
         // Drop the connection: a late ACK must never be read as the answer to the next message.
-        this.drop('ack-timeout');
-        resolve(failed('DELIVERY_TRANSIENT', `no ACK within ${this.target.ackTimeoutMs} ms`));
-      }, this.target.ackTimeoutMs);
+        if (commit !== undefined) finish(delivered('CA', commit), 'app-ack-timeout'); // committed by the partner: delivered (see file comment)
+        else finish(failed('DELIVERY_TRANSIENT', `no ACK within ${this.target.ackTimeoutMs} ms`), 'ack-timeout');
+      };
+      timer = setTimeout(onTimeout, this.target.ackTimeoutMs);
       this.waiter = {
         onFrame: (frame) => {
           const ack = parseHl7(frame).value;
           const msa = ack?.segment('MSA');
           if (!ack || !msa) {
-            clearTimeout(timer);
-            this.waiter = undefined;
-            this.drop('bad-ack');
-            resolve(failed('DELIVERY_TRANSIENT', 'unreadable ACK (no MSA)', { partnerResponse: frame }));
+            finish(failed('DELIVERY_TRANSIENT', 'unreadable ACK (no MSA)', { partnerResponse: frame }), 'bad-ack');
             return;
           }
           // MSA-2 names the message acknowledged; an answer to something else (a stray application ACK) is skipped.
           if (controlId && msa.get(2) && msa.get(2) !== controlId) return;
-          clearTimeout(timer);
-          this.waiter = undefined;
           const code = msa.get(1);
+          if (commit === undefined && code === 'CA' && appAckMs > 0) {
+            // Enhanced mode: the partner committed the message; its application ACK follows on this connection.
+            commit = frame;
+            clearTimeout(timer);
+            timer = setTimeout(onTimeout, appAckMs);
+            return;
+          }
+          if (commit !== undefined) this.commitAckFor(ack, socket);
           const err = classifyAckCode(code);
-          if (err === undefined) resolve(delivered(code, frame));
-          else resolve(failed(err, `ACK ${code || '(empty MSA-1)'}`, { partnerStatus: code, partnerResponse: frame }));
+          if (err === undefined) finish(delivered(code, frame));
+          else finish(failed(err, ackSummary(ack), { partnerStatus: code, partnerResponse: commit !== undefined ? `${commit}\n${frame}` : frame }));
         },
         onClosed: (why) => {
-          clearTimeout(timer);
-          this.waiter = undefined;
-          resolve(failed('DELIVERY_TRANSIENT', `connection ${why} before the ACK`));
+          if (commit !== undefined) finish(delivered('CA', commit));
+          else finish(failed('DELIVERY_TRANSIENT', `connection ${why} before the ACK`));
         },
       };
       socket.write(encodeFrame(message));
     });
+  }
+
+  /**
+   * An application ACK is itself a message: when its MSH-15 asks for an accept acknowledgment
+   * (AL, or SU for a successful one) we answer CA, so the partner does not resend it.
+   */
+  private commitAckFor(appAck: Hl7Message, socket: net.Socket): void {
+    const wants = appAck.msh.get(15);
+    if (wants !== 'AL' && wants !== 'SU') return;
+    socket.write(encodeFrame(buildAck(appAck, { code: 'CA' }).toString()));
   }
 
   /** TLS options from the destination's files (read at each connect, so a renewed certificate is picked up). */

@@ -88,7 +88,49 @@ export interface MllpDestination {
   /** Close a reused connection after this long without traffic. */
   idleTimeoutMs: number;
   retry: RetryPolicyConfig;
+  /** How generated HL7v2 (channel payload "hl7v2") is addressed and acknowledged; see OutboundHl7Settings. */
+  hl7: OutboundHl7Settings;
 }
+
+/** HL7 table 0155 (accept/application acknowledgment conditions) for MSH-15/MSH-16. */
+export const ACK_CONDITIONS = ['AL', 'NE', 'ER', 'SU'] as const;
+export type AckCondition = (typeof ACK_CONDITIONS)[number];
+
+/**
+ * The `hl7` block of an MLLP destination: the header of every message Frontdesk generates for it
+ * (office registrations, appointments, billing encounters, merges; src/flows/outbound/) and how its
+ * acknowledgments are read. Raw forwarding (payload "raw") sends the inbound message unchanged.
+ */
+export interface OutboundHl7Settings {
+  /** MSH-3 / MSH-4: who we are to the partner. */
+  sendingApplication: string;
+  sendingFacility: string;
+  /** MSH-5 / MSH-6: the partner's application and facility, as the partner's interface spec names them. */
+  receivingApplication?: string | undefined;
+  receivingFacility?: string | undefined;
+  /** MSH-11 processing id (table 0103): P production, T training, D debugging. */
+  processingId: 'P' | 'T' | 'D';
+  /**
+   * MSH-15 accept acknowledgment type and MSH-16 application acknowledgment type (table 0155).
+   * Both absent: original acknowledgment mode (one AA/AE/AR answer). Either present: enhanced mode.
+   */
+  acceptAckType?: AckCondition | undefined;
+  applicationAckType?: AckCondition | undefined;
+  /**
+   * Enhanced mode: after a CA commit ACK, wait this long on the same connection for the application
+   * ACK (MSA-2 = our MSH-10) when MSH-16 asks for one (AL, or ER/SU). 0: do not wait; CA alone is delivery.
+   */
+  applicationAckTimeoutMs: number;
+  /** Registration events: "patient" A04 (new) / A08 (update); "person" A28 / A31 (person-level, no visit). */
+  registrationEvents: 'patient' | 'person';
+  /** MSH-10 is this prefix plus a durable sequence number (src/store/control-ids.ts); at most 8 characters. */
+  controlIdPrefix: string;
+}
+
+export const DEFAULT_OUTBOUND_HL7: OutboundHl7Settings = {
+  sendingApplication: 'FRONTDESK', sendingFacility: 'FRONTDESK', processingId: 'P',
+  applicationAckTimeoutMs: 0, registrationEvents: 'patient', controlIdPrefix: 'FD',
+};
 
 /** A plain HTTPS endpoint (the office's own tools: office records as JSON, reminders): POST the payload as queued. */
 export interface HttpDestination extends HttpCommon {
@@ -294,7 +336,7 @@ function checkDestination(c: Checker, raw: unknown, where: string): Destination 
       return { type: 'http', url: c.url(raw, 'url', where) ?? '', auth: checkAuth(c, raw.auth, `${where}.auth`), ...httpCommon(c, raw, where), retry };
     }
     case 'mllp': {
-      c.unknownKeys(raw, ['type', 'host', 'port', 'tls', 'tlsCaFile', 'tlsCertFile', 'tlsKeyFile', 'tlsServerName', 'connectTimeoutMs', 'ackTimeoutMs', 'idleTimeoutMs', 'retry'], where);
+      c.unknownKeys(raw, ['type', 'host', 'port', 'tls', 'tlsCaFile', 'tlsCertFile', 'tlsKeyFile', 'tlsServerName', 'connectTimeoutMs', 'ackTimeoutMs', 'idleTimeoutMs', 'retry', 'hl7'], where);
       const tls = c.bool(raw, 'tls', where, false);
       const tlsFiles = {
         tlsCaFile: c.str(raw, 'tlsCaFile', where, false), tlsCertFile: c.str(raw, 'tlsCertFile', where, false),
@@ -309,12 +351,62 @@ function checkDestination(c: Checker, raw: unknown, where: string): Destination 
         ackTimeoutMs: c.int(raw, 'ackTimeoutMs', where, 30_000, 1, 600_000),
         idleTimeoutMs: c.int(raw, 'idleTimeoutMs', where, 60_000, 1, 3_600_000),
         retry,
+        hl7: checkOutboundHl7(c, raw.hl7, `${where}.hl7`),
       };
     }
     default:
       c.bad(`${where}.type`, `must be one of fhir, mllp, clearinghouse, http; got "${String(raw.type)}".`);
       return undefined;
   }
+}
+
+/** HD-1 namespace ids in MSH-3..6: no HL7 delimiters, at most 227 characters (v2.5.1 HD.1 IS). */
+function hdName(c: Checker, o: Obj, key: string, where: string, def?: string): string | undefined {
+  const v = c.str(o, key, where, false);
+  if (v === undefined) return def;
+  if (/[|^~\\&\r\n]/.test(v) || v.length > 227) {
+    c.bad(`${where}.${key}`, 'must not contain HL7 delimiters (| ^ ~ \\ &) and be at most 227 characters.');
+    return def;
+  }
+  return v;
+}
+
+function checkOutboundHl7(c: Checker, raw: unknown, where: string): OutboundHl7Settings {
+  const out: OutboundHl7Settings = { ...DEFAULT_OUTBOUND_HL7 };
+  if (raw === undefined) return out;
+  if (!isObj(raw)) {
+    c.bad(where, 'must be an object.');
+    return out;
+  }
+  c.unknownKeys(raw, ['sendingApplication', 'sendingFacility', 'receivingApplication', 'receivingFacility', 'processingId',
+    'acceptAckType', 'applicationAckType', 'applicationAckTimeoutMs', 'registrationEvents', 'controlIdPrefix'], where);
+  out.sendingApplication = hdName(c, raw, 'sendingApplication', where, out.sendingApplication)!;
+  out.sendingFacility = hdName(c, raw, 'sendingFacility', where, out.sendingFacility)!;
+  out.receivingApplication = hdName(c, raw, 'receivingApplication', where);
+  out.receivingFacility = hdName(c, raw, 'receivingFacility', where);
+  const oneOf = <T extends string>(key: string, allowed: readonly T[]): T | undefined => {
+    const v = raw[key];
+    if (v === undefined) return undefined;
+    if (typeof v !== 'string' || !allowed.includes(v as T)) {
+      c.bad(`${where}.${key}`, `must be one of ${allowed.join(', ')}; got ${JSON.stringify(v)}.`);
+      return undefined;
+    }
+    return v as T;
+  };
+  out.processingId = oneOf('processingId', ['P', 'T', 'D'] as const) ?? 'P';
+  out.acceptAckType = oneOf('acceptAckType', ACK_CONDITIONS);
+  out.applicationAckType = oneOf('applicationAckType', ACK_CONDITIONS);
+  out.applicationAckTimeoutMs = c.int(raw, 'applicationAckTimeoutMs', where, 0, 0, 600_000);
+  if (out.applicationAckTimeoutMs > 0 && (out.applicationAckType === undefined || out.applicationAckType === 'NE')) {
+    c.bad(`${where}.applicationAckTimeoutMs`, 'waits for an application ACK: set applicationAckType (MSH-16) to AL, ER or SU.');
+  }
+  out.registrationEvents = oneOf('registrationEvents', ['patient', 'person'] as const) ?? 'patient';
+  const prefix = raw.controlIdPrefix;
+  if (prefix !== undefined) {
+    if (typeof prefix !== 'string' || !/^[A-Za-z0-9]{0,8}$/.test(prefix)) c.bad(`${where}.controlIdPrefix`, 'must be 0 to 8 letters or digits.');
+    else out.controlIdPrefix = prefix;
+  }
+  return out;
 }
 
 function httpCommon(c: Checker, raw: Obj, where: string): Omit<HttpCommon, 'retry'> {

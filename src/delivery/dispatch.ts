@@ -8,7 +8,20 @@ import { MllpClient } from '../clients/mllp.js';
 import { WebhookClient } from '../clients/webhook.js';
 import type { OutboxItem } from '../store/sqlite/outbox.js';
 import type { Destination, Destinations } from './config.js';
-import { failed, type AttemptOutcome } from './outcome.js';
+import { failed, type AttemptOutcome, type Failed } from './outcome.js';
+import { errorCodeOf, hasErrors } from '../domain/issues.js';
+import { parseHl7 } from '../hl7/message.js';
+import { validateMessage } from '../hl7/validate.js';
+import { GENERATED_HL7_KIND, issuesText } from './outbound-hl7.js';
+
+/** A generated message that fails its HL7v2 message profile: permanent, with the issues. */
+function profileErrors(payload: string): Failed | undefined {
+  const m = parseHl7(payload);
+  const issues = m.value ? [...m.issues, ...validateMessage(m.value)] : m.issues;
+  if (m.value && !hasErrors(issues)) return undefined;
+  const errors = issues.filter((i) => i.severity === 'error' || i.severity === 'fatal');
+  return failed(errorCodeOf(errors[0] ?? issues[0]!) ?? 'HL7_NOT_MSH', `not sent: fails its message profile: ${issuesText(errors)}`);
+}
 
 type Client = FhirClient | ClearinghouseClient | MllpClient | WebhookClient;
 
@@ -48,6 +61,12 @@ export class Dispatcher {
       if (c instanceof FhirClient) return await c.deliver(item.payload);
       if (c instanceof ClearinghouseClient) return await c.submit(item.payload, item.idempotencyKey);
       if (c instanceof WebhookClient) return await c.post(item.payload, item.contentType, item.idempotencyKey);
+      if (item.kind === GENERATED_HL7_KIND) {
+        // Checked when queued; checked again here, right before it leaves, so a replayed dead item
+        // that fails its profile is never sent either.
+        const bad = profileErrors(item.payload);
+        if (bad) return bad;
+      }
       return await c.send(item.payload);
     } catch (e) {
       // Clients do not throw; if one does, it is a bug: keep the item (INTERNAL is retried) and say so.

@@ -39,15 +39,19 @@ export function classifyHttpStatus(status: number): ErrorCode | undefined {
 }
 
 /**
- * MSA-1 acknowledgment code (HL7 table 0008). AA/CA: accepted. AE (application error) and AR
- * (application reject), CE/CR (commit error/reject) are the partner's answer about this message:
- * sending the same bytes again gives the same answer, so they go to dead letter with the ACK kept.
+ * MSA-1 acknowledgment code (HL7 table 0008). AA/CA: accepted. AE (application error), AR
+ * (application reject) and CR (commit reject) are the partner's answer about this message: sending
+ * the same bytes again gives the same answer, so they go to dead letter with the ACK kept (the
+ * operator replays once the partner is fixed). CE (commit error) says the partner could not commit
+ * it to storage just now (HL7 v2.5.1 2.9.3): transient, retried.
  */
 export function classifyAckCode(code: string): ErrorCode | undefined {
   switch (code) {
     case 'AA':
     case 'CA':
       return undefined;
+    case 'CE':
+      return 'DELIVERY_TRANSIENT';
     default:
       return 'DELIVERY_REJECTED';
   }

@@ -3,6 +3,7 @@
  * authorize('operator') and the raw body reader). JSON; errors as OperationOutcome.
  *   GET  /deliveries?state=&destination=&limit=   outbox items (payloads left out: they hold PHI)
  *   GET  /deliveries/:id[?payload=true]           one item, its attempts and the partner's last answer
+ *                                                 (an HL7 ACK also read out as partnerAck: MSA-1, MSA-3, ERR)
  *   POST /deliveries/:id/replay                   dead letter -> pending, due now (409 when not dead)
  *   POST /deliveries/replay                       every dead item, JSON body { "destination"?: "ehr" }
  *   GET  /jobs                                    recent job runs
@@ -18,6 +19,7 @@ import type { Db } from '../store/sqlite/db.js';
 import { attemptsOf, getOutboxItem, listOutbox, replayAllDead, replayDead, type OutboxItem, type OutboxState } from '../store/sqlite/outbox.js';
 import { bodyText, JSON_TYPES, parseJsonBody } from './body.js';
 import { sendError } from './outcome.js';
+import { partnerAckOf } from '../delivery/ack-report.js';
 
 const STATES: readonly OutboxState[] = ['pending', 'in-flight', 'delivered', 'dead'];
 /** Paths this router serves (for the app's authorize/body mounting). */
@@ -80,7 +82,8 @@ export function deliveryRouter(deps: DeliveryRoutesDeps): Router {
     const item = getOutboxItem(db, id);
     if (!item) return sendError(res, 'NOT_FOUND', `No delivery ${id}.`);
     const full = req.query.payload === 'true';
-    res.json({ ...(full ? item : withoutPayload(item)), attempts: attemptsOf(db, id) });
+    const partnerAck = partnerAckOf(item.partnerResponse);
+    res.json({ ...(full ? item : withoutPayload(item)), ...(partnerAck ? { partnerAck } : {}), attempts: attemptsOf(db, id) });
   });
 
   router.post('/deliveries/:id/replay', (req, res) => {

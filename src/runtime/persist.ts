@@ -17,6 +17,10 @@ import type { ChannelDestination } from '../config.js';
 import type { FlowOutput } from '../flows/types.js';
 import { deterministicId } from '../mapping/ids.js';
 import { rewriteReferences } from '../fhir/references.js';
+import { queueGeneratedHl7 } from '../delivery/outbound-hl7.js';
+import type { OutboundHl7Settings } from '../delivery/config.js';
+import type { FlowContext } from '../flows/types.js';
+import type { ResourceChange } from '../flows/outbound/events.js';
 
 export interface PersistInput {
   messageId: number;
@@ -24,6 +28,8 @@ export interface PersistInput {
   rawContentType: string;
   output: FlowOutput;
   destinations: readonly ChannelDestination[];
+  /** Payload "hl7v2": the MLLP destination's header settings and the practice context the messages are built in. */
+  outbound?: { settings(destination: string): OutboundHl7Settings | undefined; ctx: FlowContext } | undefined;
 }
 
 export interface EntryOutcome {
@@ -43,12 +49,22 @@ export interface PersistResult {
 const sha = (s: string) => createHash('sha256').update(s).digest('hex').slice(0, 16);
 
 export function persistOutput(db: Db, p: PersistInput, now: Date = new Date()): PersistResult {
+  // Generated HL7v2 picks its trigger event from what this output changes: read the stored state first.
+  const generates = p.destinations.some((d) => d.payload === 'hl7v2');
+  const before = generates ? storedBefore(db, p.output.bundle.entry ?? []) : undefined;
   const entries = persistEntries(db, p.output.bundle.entry ?? [], p.messageId, now);
   replaceOfficeRecords(db, p.messageId, p.output.office, now);
   let queued = 0;
   const orderingKey = orderingKeyOf(p.output.bundle);
   for (const d of p.destinations) {
     const items: Array<{ kind: string; payload: string; contentType: string; part: string }> = [];
+    if (d.payload === 'hl7v2') {
+      const settings = p.outbound?.settings(d.name);
+      if (!settings || !p.outbound) throw new Error(`destination "${d.name}" takes payload hl7v2 but is not an MLLP destination`);
+      const changes = resourceChanges(p.output.bundle.entry ?? [], entries, before!);
+      queued += queueGeneratedHl7(db, { messageId: p.messageId, destination: d.name, settings, office: p.output.office, changes, ctx: p.outbound.ctx }, now).queued;
+      continue;
+    }
     if (d.payload === 'bundle') {
       items.push({ kind: 'fhir-bundle', payload: JSON.stringify(p.output.bundle), contentType: 'application/fhir+json', part: 'bundle' });
     } else if (d.payload === 'office') {
@@ -70,6 +86,29 @@ export function persistOutput(db: Db, p: PersistInput, now: Date = new Date()): 
     }
   }
   return { entries, queued };
+}
+
+/** The stored version of each entry's resource before this output is written (by `Type/id`). */
+function storedBefore(db: Db, bundleEntries: readonly BundleEntry[]): Map<string, { resource: Resource; versionId: number }> {
+  const out = new Map<string, { resource: Resource; versionId: number }>();
+  for (const e of bundleEntries) {
+    const r = e.resource as Resource | undefined;
+    if (!r?.id) continue;
+    const s = getResource(db, r.resourceType, r.id);
+    if (s) out.set(`${r.resourceType}/${r.id}`, { resource: s.resource, versionId: s.versionId });
+  }
+  return out;
+}
+
+/** What writing the output did to each resource: created, updated (new version) or unchanged. */
+function resourceChanges(bundleEntries: readonly BundleEntry[], entries: readonly EntryOutcome[], before: Map<string, { resource: Resource; versionId: number }>): ResourceChange[] {
+  return entries.map((e, i) => {
+    const key = `${e.resourceType}/${e.id}`;
+    const prior = before.get(key);
+    const current = bundleEntries.find((b) => b.resource?.resourceType === e.resourceType && b.resource.id === e.id)?.resource ?? bundleEntries[i]?.resource;
+    const change = !prior ? (e.status === '201 Created' ? 'created' : 'unchanged') : e.versionId > prior.versionId ? 'updated' : 'unchanged';
+    return { resourceType: e.resourceType, id: e.id, change, prior: prior?.resource, current };
+  });
 }
 
 interface PlannedEntry {

@@ -33,6 +33,7 @@ import { processFhirTransaction, transactionResponse, type ApiProcessing } from 
 import { processOfficeRecord } from './process-office.js';
 import { persistOutput, type EntryOutcome } from './persist.js';
 import type { Metrics } from './metrics.js';
+import { outboundHl7Settings } from '../delivery/outbound-settings.js';
 
 export interface Inbound {
   channel: ChannelConfig;
@@ -118,12 +119,15 @@ export class Pipeline {
     readonly hooks: PipelineHooks = {},
   ) {
     this.channels = new Map(config.channels.map((c) => [c.name, c]));
+    this.hl7Settings = outboundHl7Settings(config);
     // Built once: better-sqlite3 builds four wrappers per transaction() call. Called inside the
     // flush transaction, each runs as a savepoint.
     this.storeSavepoint = db.transaction((inb: Inbound) => this.storeOne(inb));
     this.processSavepoint = db.transaction((id: number) => this.processOne(id));
   }
 
+  /** MLLP destinations' `hl7` settings, for channels that send them generated HL7v2. */
+  private readonly hl7Settings: ReturnType<typeof outboundHl7Settings>;
   private readonly storeSavepoint: (inb: Inbound) => Stored;
   private readonly processSavepoint: (id: number) => Answer;
 
@@ -354,7 +358,7 @@ export class Pipeline {
       let entries: EntryOutcome[] = [];
       let queued = 0;
       if (p.output) {
-        const r = persistOutput(this.db, { messageId: id, raw, rawContentType: 'application/hl7-v2', output: p.output, destinations: channel.destinations });
+        const r = persistOutput(this.db, { messageId: id, raw, rawContentType: 'application/hl7-v2', output: p.output, destinations: channel.destinations, outbound: { settings: this.hl7Settings, ctx } });
         entries = r.entries;
         queued = r.queued;
       }
@@ -372,7 +376,7 @@ export class Pipeline {
     let body: unknown;
     let entries: EntryOutcome[] = [];
     if (p.output) {
-      const r = persistOutput(this.db, { messageId: id, raw: row.raw, rawContentType: 'application/json', output: p.output, destinations: channel.destinations });
+      const r = persistOutput(this.db, { messageId: id, raw: row.raw, rawContentType: 'application/json', output: p.output, destinations: channel.destinations, outbound: { settings: this.hl7Settings, ctx } });
       entries = r.entries;
       if (r.queued) this.metrics.inc('queued', channel.name, r.queued);
       body = row.contentType === 'fhir' ? transactionResponse(entries) : storedCollection(p.output, entries);

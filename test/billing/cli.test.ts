@@ -7,6 +7,9 @@ import { join, resolve } from 'node:path';
 import type { Bundle } from 'fhir/r4.js';
 import { normalizeEncounter, type BillingEncounter } from '../../src/billing/encounter.js';
 import { hasSharedCorpus, sharedCorpus } from '../support/shared-corpus.js';
+import { readDft } from '../../src/flows/dft/read.js';
+import { parseHl7 } from '../../src/hl7/message.js';
+import { validateMessage } from '../../src/hl7/validate.js';
 
 function cli(args: string[], input?: string): { code: number | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [resolve('bin/frontdesk.js'), ...args], {
@@ -63,10 +66,16 @@ describe('billing: CLI convert and validate', function () {
     expect(JSON.parse(r.stdout)).to.include({ recordType: 'billing-status', status: 'partially-rejected', paidAmount: 78.8 });
   });
 
-  it('convert a billing encounter --to hl7v2 is refused with a reason (exit 1)', () => {
+  it('convert a billing encounter --to hl7v2 prints a DFT^P03 that passes the message profile and reads back', () => {
     const r = cli(['convert', OFFICE, '--to', 'hl7v2']);
-    expect(r.code).to.equal(1);
-    expect(errorsAt(r.stdout)).to.deep.equal(['HL7_MESSAGE_TYPE@recordType']);
+    expect(r.code, r.stdout + r.stderr).to.equal(0);
+    const msg = parseHl7(r.stdout).value!;
+    expect(msg.messageType).to.equal('DFT^P03');
+    expect(validateMessage(msg)).to.deep.equal([]);
+    const back = readDft(msg, { timezone: 'America/New_York' }).value!.encounter;
+    const sent = JSON.parse(readFileSync(OFFICE, 'utf8')) as BillingEncounter;
+    expect(back.lines.map((l) => [l.code, l.charge, l.pointers])).to.deep.equal(sent.lines.map((l) => [l.code, l.charge, l.pointers]));
+    expect(back.diagnoses).to.deep.equal(sent.diagnoses);
   });
 
   it('validate runs the claim edits on a billing encounter, a Claim and a claim Bundle', () => {

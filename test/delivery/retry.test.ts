@@ -17,7 +17,7 @@ describe('delivery/retry: policy by error code', () => {
   it('classifies socket error codes and ACK codes (table 0008)', () => {
     expect(['ECONNREFUSED', 'ETIMEDOUT', 'ECONNRESET', 'ECONNABORTED', 'EAI_AGAIN', 'CERT_HAS_EXPIRED', 'ERR_BAD_RESPONSE', 'EWHATEVER', undefined].map(classifyNetworkError))
       .to.deep.equal(['DELIVERY_TRANSIENT', 'DELIVERY_TRANSIENT', 'DELIVERY_TRANSIENT', 'DELIVERY_TRANSIENT', 'DELIVERY_TRANSIENT', 'DELIVERY_TRANSIENT', 'TOO_LARGE', 'INTERNAL', 'INTERNAL']);
-    expect(['AA', 'CA', 'AE', 'AR', 'CE', 'CR', ''].map(classifyAckCode)).to.deep.equal([undefined, undefined, 'DELIVERY_REJECTED', 'DELIVERY_REJECTED', 'DELIVERY_REJECTED', 'DELIVERY_REJECTED', 'DELIVERY_REJECTED']);
+    expect(['AA', 'CA', 'AE', 'AR', 'CE', 'CR', ''].map(classifyAckCode)).to.deep.equal([undefined, undefined, 'DELIVERY_REJECTED', 'DELIVERY_REJECTED', 'DELIVERY_TRANSIENT', 'DELIVERY_REJECTED', 'DELIVERY_REJECTED']);
   });
 
   it('reads Retry-After as seconds or an HTTP date', () => {

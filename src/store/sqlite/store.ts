@@ -11,7 +11,7 @@
 import type { Resource } from 'fhir/r4.js';
 import type {
   ClaimSubmissionStore, JobStore, MessageStore, OfficeRecordStore, OutboxStore, ProcessingStore, ReminderStore, ResourceStore,
-  Store, StoreTables, StoreTx, X12Store,
+  Store, StoreTables, StoreTx, X12Store, ControlIdStore,
 } from '../types.js';
 import { openDatabase, type Db } from './db.js';
 import * as messages from './messages.js';
@@ -21,6 +21,7 @@ import * as claims from './claims.js';
 import * as reminders from './reminders.js';
 import * as jobs from './jobs.js';
 import * as x12 from './x12.js';
+import * as controlIds from './control-ids.js';
 
 /** Runs a synchronous statement function: the store waits for an open transaction; a tx does not. */
 type Runner = <T>(fn: (db: Db) => T) => Promise<T>;
@@ -102,7 +103,11 @@ function tables(run: Runner): StoreTables {
     updateState: (claimId, state, source, detail, now, record, posting) => run((db) => x12.updateX12ClaimState(db, claimId, state, source, detail, now, record, posting)),
     claimRemittance: (originator, trace, amount, claims, now) => run((db) => x12.claimRemittance(db, originator, trace, amount, claims, now)),
   };
-  return { messages: m, processing: p, resources: r, officeRecords: o, outbox: q, claims: c, reminders: rem, jobs: j, x12: x };
+  const ids: ControlIdStore = {
+    allocate: (req, now) => run((db) => controlIds.allocateControlId(db, req, now)),
+    list: (destination) => run((db) => controlIds.listControlIds(db, destination)),
+  };
+  return { messages: m, processing: p, resources: r, officeRecords: o, outbox: q, claims: c, reminders: rem, jobs: j, x12: x, controlIds: ids };
 }
 
 export class SqliteStore implements Store {
@@ -116,6 +121,7 @@ export class SqliteStore implements Store {
   readonly reminders: ReminderStore;
   readonly jobs: JobStore;
   readonly x12: X12Store;
+  readonly controlIds: ControlIdStore;
   /** Settles when the open transaction ends; undefined when none is open. */
   private busy: Promise<void> | undefined;
   private readonly txTables: StoreTables;
@@ -138,6 +144,7 @@ export class SqliteStore implements Store {
     this.reminders = t.reminders;
     this.jobs = t.jobs;
     this.x12 = t.x12;
+    this.controlIds = t.controlIds;
     this.txTables = tables(inside);
   }
 
