@@ -1,0 +1,234 @@
+/**
+ * End to end on real sockets: office records posted to the gateway's HTTP office endpoint are
+ * stored, converted through FHIR, turned into HL7v2 for an MLLP destination with payload "hl7v2"
+ * (ADT, SIU, DFT^P03), validated, given durable control ids, and delivered by the outbox worker to
+ * a local MLLP partner that checks every message with our own validator and answers as told.
+ */
+import { expect } from 'chai';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { checkConfig, type GatewayConfig } from '../../src/config.js';
+import { issue } from '../../src/domain/issues.js';
+import { parseDeliveryConfig } from '../../src/delivery/config.js';
+import { startDeliveryWorker, type DeliveryWorker } from '../../src/delivery/worker.js';
+import { parseHl7, type Hl7Message } from '../../src/hl7/message.js';
+import { silentLogger } from '../../src/logging.js';
+import { startGateway, type Gateway } from '../../src/runtime/gateway.js';
+import { listControlIds } from '../../src/store/control-ids.js';
+import { listOutbox } from '../../src/store/outbox.js';
+import { startPartner, type Partner, type PartnerReply } from '../clients/mllp-partner.js';
+
+const KEY = 'outbound-test-key';
+const MRN = 'MRN100234';
+const registration = () => JSON.parse(readFileSync('examples/office/registration-basic.json', 'utf8')) as Record<string, unknown>;
+const appointment = (over: Record<string, unknown> = {}) => ({
+  ...(JSON.parse(readFileSync('examples/office/appointment-booked.json', 'utf8')) as Record<string, unknown>), patientMrn: MRN, ...over,
+});
+const billing = () => ({ ...(JSON.parse(readFileSync('examples/office/billing-encounter-office-visit.json', 'utf8')) as Record<string, unknown>), patientMrn: MRN });
+
+const header = (m: string) => parseHl7(m).value!;
+const typeOf = (m: string) => header(m).messageType;
+async function until(cond: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 200 && !cond(); i++) await new Promise((r) => setTimeout(r, 25));
+  if (!cond()) throw new Error(`never happened: ${what}`);
+}
+const errorsOf = (issues: Array<{ severity: string }>) => issues.filter((i) => i.severity === 'error' || i.severity === 'fatal');
+
+describe('outbound HL7v2 end to end: office post -> gateway -> outbox worker -> MLLP partner', function () {
+  this.timeout(30_000);
+  let dir: string;
+  let gateway: Gateway | undefined;
+  let worker: DeliveryWorker | undefined;
+  let partner: Partner;
+  let replies: PartnerReply[];
+  /** The worker's clock runs this far ahead of the wall clock (the retry test moves it on). */
+  let ahead: number;
+
+  const configFor = (port: number, hl7: Record<string, unknown> = {}) => ({
+    practice: { name: 'Test practice', timezone: 'America/New_York' },
+    store: { path: join(dir, 'store.sqlite') },
+    log: { level: 'silent' },
+    http: { host: '127.0.0.1', port: 0, auth: { keys: [{ name: 'all', key: KEY, scopes: ['*'] }] } },
+    channels: [{ name: 'office-api', source: { http: { path: '/office' } }, destinations: [{ name: 'ehr', payload: 'hl7v2' }] }],
+    destinations: {
+      ehr: {
+        type: 'mllp', host: '127.0.0.1', port, ackTimeoutMs: 400,
+        retry: { maxAttempts: 5, baseDelayMs: 60_000, maxDelayMs: 600_000, jitter: 0 },
+        hl7: { receivingApplication: 'EPICADT', receivingFacility: 'MAINCAMPUS', sendingFacility: 'MAPLEST', ...hl7 },
+      },
+    },
+  });
+
+  async function start(json: Record<string, unknown>): Promise<GatewayConfig> {
+    writeFileSync(join(dir, 'gateway.json'), JSON.stringify(json));
+    const cfg = checkConfig(json, dir, {});
+    expect(cfg.issues).to.deep.equal([]);
+    gateway = await startGateway(cfg.value!, { log: silentLogger });
+    const delivery = parseDeliveryConfig({ destinations: json.destinations }).value!;
+    worker = startDeliveryWorker({ db: gateway.db, destinations: delivery.destinations, autoStart: false, now: () => new Date(Date.now() + ahead), random: () => 0 });
+    return cfg.value!;
+  }
+
+  async function post(kind: string, record: unknown): Promise<number> {
+    const r = await fetch(`${gateway!.http.url}/office/${kind}`, {
+      method: 'POST', headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' }, body: JSON.stringify(record),
+    });
+    const body = await r.text();
+    expect(r.status, body).to.equal(201);
+    return Number(r.headers.get('x-frontdesk-message-id'));
+  }
+
+  const outbox = () => listOutbox(gateway!.db, { destination: 'ehr', limit: 1000 });
+
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'frontdesk-outbound-'));
+    replies = [];
+    ahead = 0;
+    partner = await startPartner((_m, i) => replies[i] ?? 'AA');
+  });
+  afterEach(async () => {
+    await worker?.stop();
+    await gateway?.close();
+    worker = undefined;
+    gateway = undefined;
+    await partner.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('registration, appointment and billing go out as ADT^A04, SIU^S12, DFT^P03: profile-valid, addressed as configured, in order', async () => {
+    await start(configFor(partner.port));
+    await post('registration', registration());
+    await post('appointment', appointment());
+    await post('billing', billing());
+    expect(outbox().map((i) => `${i.kind}:${i.state}`)).to.deep.equal(['hl7v2-generated:pending', 'hl7v2-generated:pending', 'hl7v2-generated:pending']);
+    await worker!.drain();
+    expect(partner.received.map(typeOf)).to.deep.equal(['ADT^A04', 'SIU^S12', 'DFT^P03']);
+    // The partner's own check (our validator) finds no error in anything we sent.
+    expect(partner.issues.map(errorsOf)).to.deep.equal([[], [], []]);
+    const msgs = partner.received.map(header);
+    for (const m of msgs) {
+      expect([m.msh.get(3), m.msh.get(4), m.msh.get(5), m.msh.get(6), m.msh.get(11), m.msh.get(15), m.msh.get(16)])
+        .to.deep.equal(['FRONTDESK', 'MAPLEST', 'EPICADT', 'MAINCAMPUS', 'P', '', '']);
+    }
+    // MSH-10 from the durable allocator, one per message, in the order they were queued.
+    const ids = listControlIds(gateway!.db, 'ehr');
+    expect(msgs.map((m) => m.controlId)).to.deep.equal(ids.map((i) => i.controlId));
+    expect(ids.map((i) => i.controlId)).to.deep.equal(['FD1', 'FD2', 'FD3']);
+    // Built through FHIR from the records: the registered patient in PID of all three.
+    expect(msgs.map((m) => [m.segment('PID')!.get(3), m.segment('PID')!.get(5)])).to.deep.equal([[MRN, 'Testperson'], [MRN, 'Testperson'], [MRN, 'Testperson']]);
+    expect(msgs[2]!.all('FT1').map((s) => s.get(7))).to.deep.equal(['99213', '87880']);
+    expect(outbox().map((i) => `${i.state}:${i.partnerStatus}`)).to.deep.equal(['delivered:AA', 'delivered:AA', 'delivered:AA']);
+  });
+
+  it('changes send what they mean: A08 for an update, nothing for the same record again, S13 for a move, S15 for a cancellation', async () => {
+    await start(configFor(partner.port));
+    await post('registration', registration());
+    await post('registration', { ...registration(), homePhone: '(217) 555-0199' });
+    await post('registration', { ...registration(), homePhone: '(217) 555-0199' });
+    await post('appointment', appointment());
+    await post('appointment', appointment({ start: '2024-03-01T10:00:00-05:00' }));
+    await post('appointment', appointment({ start: '2024-03-01T10:00:00-05:00', status: 'cancelled', cancellationReason: 'Patient request' }));
+    await worker!.drain();
+    expect(partner.received.map(typeOf)).to.deep.equal(['ADT^A04', 'ADT^A08', 'SIU^S12', 'SIU^S13', 'SIU^S15']);
+    expect(partner.issues.map(errorsOf).flat()).to.deep.equal([]);
+    expect(header(partner.received[1]!).segment('PID')!.get(13, 1)).to.equal('(217) 555-0199');
+  });
+
+  it('person-level registration events and enhanced acknowledgment mode as the destination says', async () => {
+    replies = [{ commit: 'CA', app: 'AA', appAckWants: 'AL' }];
+    await start(configFor(partner.port, { registrationEvents: 'person', acceptAckType: 'AL', applicationAckType: 'AL', applicationAckTimeoutMs: 2000, controlIdPrefix: 'MAPLE' }));
+    await post('registration', registration());
+    await worker!.drain();
+    const m = header(partner.received[0]!);
+    expect([m.messageType, m.msh.get(15), m.msh.get(16), m.controlId]).to.deep.equal(['ADT^A28', 'AL', 'AL', 'MAPLE1']);
+    expect(m.segment('PV1')!.get(2)).to.equal('N');
+    expect(errorsOf(partner.issues[0]!)).to.deep.equal([]);
+    // Delivered on the application ACK, and we committed the partner's application ACK (it asked, MSH-15 AL).
+    expect(outbox().map((i) => `${i.state}:${i.partnerStatus}`)).to.deep.equal(['delivered:AA']);
+    await until(() => partner.acksFromGateway.length > 0, 'our commit ACK reaches the partner');
+    expect(partner.acksFromGateway.map((a) => header(a).segment('MSA')!.get(1))).to.deep.equal(['CA']);
+  });
+
+  for (const code of ['AE', 'AR'] as const) {
+    it(`${code}: dead letter, with the partner's MSA-3 text and ERR segments in 'deadletter show' and the operator API`, async () => {
+      replies = [{ code, text: 'Patient not on file at MAINCAMPUS', issues: [issue('HL7_FIELD_REQUIRED', 'Primary care provider required by EHR.', 'PD1.4')] }];
+      const cfg = await start(configFor(partner.port));
+      await post('registration', registration());
+      await post('registration', { ...registration(), homePhone: '(217) 555-0199' });
+      await worker!.drain();
+      // The A08 waits behind its dead A04: per-patient order holds.
+      expect(partner.received.map(typeOf)).to.deep.equal(['ADT^A04']);
+      const [dead, waiting] = outbox();
+      expect([dead!.state, dead!.lastErrorCode, dead!.partnerStatus, waiting!.state, waiting!.attempts]).to.deep.equal(['dead', 'DELIVERY_REJECTED', code, 'pending', 0]);
+      // last_error (logged) names locations and codes only; the free text is read out of the ACK.
+      expect(dead!.lastError).to.contain(`ACK ${code} (ERR PD1.4 101)`).and.not.contain('Patient not on file');
+      const expected = {
+        code, acknowledges: 'FD1', text: 'Patient not on file at MAINCAMPUS',
+        errors: [{ location: 'PD1.4', code: '101', codeText: 'Required field missing', severity: 'E', applicationCode: 'HL7_FIELD_REQUIRED', message: 'Primary care provider required by EHR.' }],
+      };
+      const api = await fetch(`${gateway!.http.url}/deliveries/${dead!.id}`, { headers: { authorization: `Bearer ${KEY}` } });
+      expect(((await api.json()) as { partnerAck: unknown }).partnerAck).to.deep.equal(expected);
+      await gateway!.close();
+      gateway = undefined;
+      const cli = spawnSync(process.execPath, [resolve('bin/frontdesk.js'), 'deadletter', 'show', String(dead!.id), '--config', join(dir, 'gateway.json'), '--db', cfg.store.path], { encoding: 'utf8' });
+      expect(cli.status, cli.stderr).to.equal(0);
+      expect(JSON.parse(cli.stdout).partnerAck).to.deep.equal(expected);
+    });
+  }
+
+  it('no ACK within the timeout: retried by the retry policy with the same control id, and the patient\'s next message waits', async () => {
+    replies = ['silent'];
+    await start(configFor(partner.port));
+    await post('registration', registration());
+    await post('registration', { ...registration(), homePhone: '(217) 555-0199' });
+    await worker!.drain();
+    const [first, second] = outbox();
+    expect([first!.state, first!.attempts, first!.lastErrorCode, first!.lastError]).to.deep.equal(['pending', 1, 'DELIVERY_TRANSIENT', 'no ACK within 400 ms']);
+    expect(second!.state).to.equal('pending');
+    expect(partner.received.map(typeOf)).to.deep.equal(['ADT^A04']);
+    await worker!.drain(); // not due yet (baseDelayMs 60 s): nothing is sent
+    expect(partner.received).to.have.length(1);
+    ahead += 61_000;
+    await worker!.drain();
+    expect(partner.received.map(typeOf)).to.deep.equal(['ADT^A04', 'ADT^A04', 'ADT^A08']);
+    // A retry is the same message: same MSH-10, so the partner can tell it is a resend.
+    expect(partner.received.map((m) => header(m).controlId)).to.deep.equal(['FD1', 'FD1', 'FD2']);
+    expect(outbox().map((i) => i.state)).to.deep.equal(['delivered', 'delivered']);
+  });
+
+  it('a message that fails its profile goes to dead letter with the issues and is never sent, even when replayed', async () => {
+    await start(configFor(partner.port));
+    // No registration for this MRN: the SIU's PID-5 (required in v2.5.1) cannot be filled.
+    await post('appointment', appointment({ patientMrn: 'MRN-NOT-REGISTERED' }));
+    const [item] = outbox();
+    expect([item!.state, item!.attempts, item!.lastErrorCode, item!.orderingKey]).to.deep.equal(['dead', 0, 'HL7_FIELD_REQUIRED', null]);
+    expect(item!.lastError).to.match(/^not sent: .*PID\.5: PID-5 \(XPN\) is required and empty/);
+    await worker!.drain();
+    const replay = await fetch(`${gateway!.http.url}/deliveries/${item!.id}/replay`, { method: 'POST', headers: { authorization: `Bearer ${KEY}` } });
+    expect(replay.status).to.equal(200);
+    await worker!.drain();
+    expect(partner.received).to.deep.equal([]);
+    expect(outbox()[0]!.state).to.equal('dead');
+  });
+
+  it('control ids are durable: after a restart on the same store numbering goes on and no id is used twice', async () => {
+    await start(configFor(partner.port));
+    await post('registration', registration());
+    await post('appointment', appointment());
+    await worker!.drain();
+    await worker!.stop();
+    await gateway!.close();
+    worker = undefined;
+    gateway = undefined;
+
+    await start(configFor(partner.port));
+    await post('registration', { ...registration(), homePhone: '(217) 555-0199' });
+    await post('appointment', appointment({ start: '2024-03-01T09:00:00-05:00' }));
+    await worker!.drain();
+    const sent: Hl7Message[] = partner.received.map(header);
+    expect(sent.map((m) => `${m.messageType} ${m.controlId}`)).to.deep.equal(['ADT^A04 FD1', 'SIU^S12 FD2', 'ADT^A08 FD3', 'SIU^S13 FD4']);
+    expect(new Set(sent.map((m) => m.controlId)).size).to.equal(4);
+  });
+});
