@@ -16,8 +16,6 @@ import { startDeliveryWorker, type DeliveryWorker } from '../../src/delivery/wor
 import { parseHl7, type Hl7Message } from '../../src/hl7/message.js';
 import { silentLogger } from '../../src/logging.js';
 import { startGateway, type Gateway } from '../../src/runtime/gateway.js';
-import { listControlIds } from '../../src/store/control-ids.js';
-import { listOutbox } from '../../src/store/outbox.js';
 import { startPartner, type Partner, type PartnerReply } from '../clients/mllp-partner.js';
 
 const KEY = 'outbound-test-key';
@@ -80,7 +78,7 @@ describe('outbound HL7v2 end to end: office post -> gateway -> outbox worker -> 
     return Number(r.headers.get('x-frontdesk-message-id'));
   }
 
-  const outbox = () => listOutbox(gateway!.db, { destination: 'ehr', limit: 1000 });
+  const outbox = () => gateway!.store.outbox.list({ destination: 'ehr', limit: 1000 });
 
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'frontdesk-outbound-'));
@@ -102,7 +100,7 @@ describe('outbound HL7v2 end to end: office post -> gateway -> outbox worker -> 
     await post('registration', registration());
     await post('appointment', appointment());
     await post('billing', billing());
-    expect(outbox().map((i) => `${i.kind}:${i.state}`)).to.deep.equal(['hl7v2-generated:pending', 'hl7v2-generated:pending', 'hl7v2-generated:pending']);
+    expect((await outbox()).map((i) => `${i.kind}:${i.state}`)).to.deep.equal(['hl7v2-generated:pending', 'hl7v2-generated:pending', 'hl7v2-generated:pending']);
     await worker!.drain();
     expect(partner.received.map(typeOf)).to.deep.equal(['ADT^A04', 'SIU^S12', 'DFT^P03']);
     // The partner's own check (our validator) finds no error in anything we sent.
@@ -113,13 +111,13 @@ describe('outbound HL7v2 end to end: office post -> gateway -> outbox worker -> 
         .to.deep.equal(['FRONTDESK', 'MAPLEST', 'EPICADT', 'MAINCAMPUS', 'P', '', '']);
     }
     // MSH-10 from the durable allocator, one per message, in the order they were queued.
-    const ids = listControlIds(gateway!.db, 'ehr');
+    const ids = await gateway!.store.controlIds.list('ehr');
     expect(msgs.map((m) => m.controlId)).to.deep.equal(ids.map((i) => i.controlId));
     expect(ids.map((i) => i.controlId)).to.deep.equal(['FD1', 'FD2', 'FD3']);
     // Built through FHIR from the records: the registered patient in PID of all three.
     expect(msgs.map((m) => [m.segment('PID')!.get(3), m.segment('PID')!.get(5)])).to.deep.equal([[MRN, 'Testperson'], [MRN, 'Testperson'], [MRN, 'Testperson']]);
     expect(msgs[2]!.all('FT1').map((s) => s.get(7))).to.deep.equal(['99213', '87880']);
-    expect(outbox().map((i) => `${i.state}:${i.partnerStatus}`)).to.deep.equal(['delivered:AA', 'delivered:AA', 'delivered:AA']);
+    expect((await outbox()).map((i) => `${i.state}:${i.partnerStatus}`)).to.deep.equal(['delivered:AA', 'delivered:AA', 'delivered:AA']);
   });
 
   it('changes send what they mean: A08 for an update, nothing for the same record again, S13 for a move, S15 for a cancellation', async () => {
@@ -146,7 +144,7 @@ describe('outbound HL7v2 end to end: office post -> gateway -> outbox worker -> 
     expect(m.segment('PV1')!.get(2)).to.equal('N');
     expect(errorsOf(partner.issues[0]!)).to.deep.equal([]);
     // Delivered on the application ACK, and we committed the partner's application ACK (it asked, MSH-15 AL).
-    expect(outbox().map((i) => `${i.state}:${i.partnerStatus}`)).to.deep.equal(['delivered:AA']);
+    expect((await outbox()).map((i) => `${i.state}:${i.partnerStatus}`)).to.deep.equal(['delivered:AA']);
     await until(() => partner.acksFromGateway.length > 0, 'our commit ACK reaches the partner');
     expect(partner.acksFromGateway.map((a) => header(a).segment('MSA')!.get(1))).to.deep.equal(['CA']);
   });
@@ -160,7 +158,7 @@ describe('outbound HL7v2 end to end: office post -> gateway -> outbox worker -> 
       await worker!.drain();
       // The A08 waits behind its dead A04: per-patient order holds.
       expect(partner.received.map(typeOf)).to.deep.equal(['ADT^A04']);
-      const [dead, waiting] = outbox();
+      const [dead, waiting] = (await outbox());
       expect([dead!.state, dead!.lastErrorCode, dead!.partnerStatus, waiting!.state, waiting!.attempts]).to.deep.equal(['dead', 'DELIVERY_REJECTED', code, 'pending', 0]);
       // last_error (logged) names locations and codes only; the free text is read out of the ACK.
       expect(dead!.lastError).to.contain(`ACK ${code} (ERR PD1.4 101)`).and.not.contain('Patient not on file');
@@ -184,7 +182,7 @@ describe('outbound HL7v2 end to end: office post -> gateway -> outbox worker -> 
     await post('registration', registration());
     await post('registration', { ...registration(), homePhone: '(217) 555-0199' });
     await worker!.drain();
-    const [first, second] = outbox();
+    const [first, second] = (await outbox());
     expect([first!.state, first!.attempts, first!.lastErrorCode, first!.lastError]).to.deep.equal(['pending', 1, 'DELIVERY_TRANSIENT', 'no ACK within 400 ms']);
     expect(second!.state).to.equal('pending');
     expect(partner.received.map(typeOf)).to.deep.equal(['ADT^A04']);
@@ -195,14 +193,14 @@ describe('outbound HL7v2 end to end: office post -> gateway -> outbox worker -> 
     expect(partner.received.map(typeOf)).to.deep.equal(['ADT^A04', 'ADT^A04', 'ADT^A08']);
     // A retry is the same message: same MSH-10, so the partner can tell it is a resend.
     expect(partner.received.map((m) => header(m).controlId)).to.deep.equal(['FD1', 'FD1', 'FD2']);
-    expect(outbox().map((i) => i.state)).to.deep.equal(['delivered', 'delivered']);
+    expect((await outbox()).map((i) => i.state)).to.deep.equal(['delivered', 'delivered']);
   });
 
   it('a message that fails its profile goes to dead letter with the issues and is never sent, even when replayed', async () => {
     await start(configFor(partner.port));
     // No registration for this MRN: the SIU's PID-5 (required in v2.5.1) cannot be filled.
     await post('appointment', appointment({ patientMrn: 'MRN-NOT-REGISTERED' }));
-    const [item] = outbox();
+    const [item] = (await outbox());
     expect([item!.state, item!.attempts, item!.lastErrorCode, item!.orderingKey]).to.deep.equal(['dead', 0, 'HL7_FIELD_REQUIRED', null]);
     expect(item!.lastError).to.match(/^not sent: .*PID\.5: PID-5 \(XPN\) is required and empty/);
     await worker!.drain();
@@ -210,7 +208,7 @@ describe('outbound HL7v2 end to end: office post -> gateway -> outbox worker -> 
     expect(replay.status).to.equal(200);
     await worker!.drain();
     expect(partner.received).to.deep.equal([]);
-    expect(outbox()[0]!.state).to.equal('dead');
+    expect((await outbox())[0]!.state).to.equal('dead');
   });
 
   it('control ids are durable: after a restart on the same store numbering goes on and no id is used twice', async () => {
