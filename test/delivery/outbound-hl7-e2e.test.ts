@@ -9,6 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { MllpClient } from '../../src/clients/mllp.js';
 import { checkConfig, type GatewayConfig } from '../../src/config.js';
 import { issue } from '../../src/domain/issues.js';
 import { parseDeliveryConfig } from '../../src/delivery/config.js';
@@ -49,7 +50,10 @@ describe('outbound HL7v2 end to end: office post -> gateway -> outbox worker -> 
     store: { path: join(dir, 'store.sqlite') },
     log: { level: 'silent' },
     http: { host: '127.0.0.1', port: 0, auth: { keys: [{ name: 'all', key: KEY, scopes: ['*'] }] } },
-    channels: [{ name: 'office-api', source: { http: { path: '/office' } }, destinations: [{ name: 'ehr', payload: 'hl7v2' }] }],
+    channels: [
+      { name: 'office-api', source: { http: { path: '/office' } }, destinations: [{ name: 'ehr', payload: 'hl7v2' }] },
+      { name: 'adt-in', source: { mllp: { port: 0 } }, messageTypes: ['ADT^*'], destinations: [{ name: 'ehr', payload: 'hl7v2' }] },
+    ],
     destinations: {
       ehr: {
         type: 'mllp', host: '127.0.0.1', port, ackTimeoutMs: 400,
@@ -228,5 +232,23 @@ describe('outbound HL7v2 end to end: office post -> gateway -> outbox worker -> 
     const sent: Hl7Message[] = partner.received.map(header);
     expect(sent.map((m) => `${m.messageType} ${m.controlId}`)).to.deep.equal(['ADT^A04 FD1', 'SIU^S12 FD2', 'ADT^A08 FD3', 'SIU^S13 FD4']);
     expect(new Set(sent.map((m) => m.controlId)).size).to.equal(4);
+  });
+
+  it('an inbound ADT on an MLLP channel is passed on as generated HL7v2: the registration as A04, the merge as A40 with the survivor in PID and the retired MRN in MRG-1', async () => {
+    await start(configFor(partner.port));
+    const sender = new MllpClient({ host: '127.0.0.1', port: gateway!.mllp[0]!.address().port, tls: false, connectTimeoutMs: 5000, ackTimeoutMs: 20_000, idleTimeoutMs: 60_000 });
+    try {
+      const a40 = readFileSync('examples/hl7v2/registration/adt-a40-merge.hl7', 'utf8').replace(/\r?\n/g, '\r');
+      const a04 = a40.replace('ADT^A40^ADT_A39|REG0004', 'ADT^A04^ADT_A01|REG0003').replace('EVN|A40', 'EVN|A04').replace(/MRG\|[^\r]*\r/, 'PV1|1|O\r');
+      expect((await sender.send(a04)).ok).to.equal(true);
+      expect((await sender.send(a40)).ok).to.equal(true);
+    } finally {
+      sender.close();
+    }
+    await worker!.drain();
+    expect(partner.received.map(typeOf)).to.deep.equal(['ADT^A04', 'ADT^A40']);
+    expect(partner.issues.map(errorsOf)).to.deep.equal([[], []]);
+    const merge = header(partner.received[1]!);
+    expect([merge.segment('PID')!.get(3), merge.segment('PID')!.get(5), merge.segment('MRG')!.get(1), merge.controlId]).to.deep.equal(['MRN200311', 'Examplefamily', 'MRN999001', 'FD2']);
   });
 });
