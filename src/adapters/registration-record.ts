@@ -101,6 +101,8 @@ export interface MergeInstruction {
   moveReferences: string[];
   /** Office record types whose patient MRN must change from retiredMrn to survivingMrn. */
   moveOfficeRecords?: string[];
+  /** Filled when the gateway applied the merge to its store: `Type/id` of each resource re-pointed to the survivor. */
+  repointed?: string[];
   event?: string;
   eventDateTime?: string;
   messageControlId?: string;

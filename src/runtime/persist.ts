@@ -9,9 +9,10 @@
  * output queues the corrected payload.
  */
 import { createHash } from 'node:crypto';
-import type { Bundle, BundleEntry, Resource } from 'fhir/r4.js';
+import type { Bundle, BundleEntry, Patient, Resource } from 'fhir/r4.js';
 import type { Db } from '../store/sqlite/db.js';
-import { findByIdentifier, getResource, replaceOfficeRecords, upsertResource } from '../store/sqlite/resources.js';
+import { findByIdentifier, getResource, referencingResources, replaceOfficeRecords, upsertResource } from '../store/sqlite/resources.js';
+import { issue, type Issue } from '../domain/issues.js';
 import { enqueue } from '../store/sqlite/outbox.js';
 import type { ChannelDestination } from '../config.js';
 import type { FlowOutput } from '../flows/types.js';
@@ -44,6 +45,10 @@ export interface EntryOutcome {
 export interface PersistResult {
   entries: EntryOutcome[];
   queued: number;
+  /** What persisting decided that the sender should hear (a message filed under a merged record's survivor). */
+  issues: Issue[];
+  /** `Type/id` of stored resources re-pointed from a retired Patient to its survivor. */
+  repointed: string[];
 }
 
 const sha = (s: string) => createHash('sha256').update(s).digest('hex').slice(0, 16);
@@ -52,7 +57,22 @@ export function persistOutput(db: Db, p: PersistInput, now: Date = new Date()): 
   // Generated HL7v2 picks its trigger event from what this output changes: read the stored state first.
   const generates = p.destinations.some((d) => d.payload === 'hl7v2');
   const before = generates ? storedBefore(db, p.output.bundle.entry ?? []) : undefined;
-  const entries = persistEntries(db, p.output.bundle.entry ?? [], p.messageId, now);
+  const issues: Issue[] = [];
+  // A merge (ADT^A40/A47, its office merge instruction): the retired Patient is written as the
+  // flow made it; then every stored reference to it moves to the survivor, each as a new version,
+  // and the merge instruction lists them. A replay of the merge finds nothing left to move.
+  const retired = p.output.office
+    .filter((r) => r.recordType === 'merge-instruction')
+    .map((r) => ({ retired: String(r.retiredPatientId), survivor: String(r.survivingPatientId) }));
+  const entries = persistEntries(db, p.output.bundle.entry ?? [], p.messageId, now, issues, new Set(retired.map((r) => r.retired)));
+  const repointed: string[] = [];
+  for (const r of retired) {
+    const moved = repointReferences(db, r.retired, r.survivor, p.messageId, now);
+    repointed.push(...moved);
+    for (const rec of p.output.office) {
+      if (rec.recordType === 'merge-instruction' && rec.retiredPatientId === r.retired) rec.repointed = moved;
+    }
+  }
   replaceOfficeRecords(db, p.messageId, p.output.office, now);
   let queued = 0;
   const orderingKey = orderingKeyOf(p.output.bundle);
@@ -85,7 +105,32 @@ export function persistOutput(db: Db, p: PersistInput, now: Date = new Date()): 
       queued++;
     }
   }
-  return { entries, queued };
+  return { entries, queued, issues, repointed };
+}
+
+/** Move every stored reference to Patient/<retired> onto Patient/<survivor>; returns what moved (`Type/id`). */
+function repointReferences(db: Db, retired: string, survivor: string, messageId: number, now: Date): string[] {
+  const from = `Patient/${retired}`;
+  const map = new Map([[from, `Patient/${survivor}`]]);
+  const moved: string[] = [];
+  for (const s of referencingResources(db, from)) {
+    const next = rewriteReferences(s.resource, map) as Resource;
+    const u = upsertResource(db, next, messageId, now);
+    if (u.outcome !== 'unchanged') moved.push(`${next.resourceType}/${next.id}`);
+  }
+  return moved;
+}
+
+/** The Patient a stored Patient was merged into (following replaced-by links), or undefined when it is not retired. */
+export function survivorOf(db: Db, patientId: string): string | undefined {
+  let id = patientId;
+  for (let hop = 0; hop < 8; hop++) {
+    const stored = getResource(db, 'Patient', id)?.resource as Patient | undefined;
+    const next = stored?.link?.find((l) => l.type === 'replaced-by')?.other?.reference?.replace(/^Patient\//, '');
+    if (!next || next === patientId) break;
+    id = next;
+  }
+  return id === patientId ? undefined : id;
 }
 
 /** The stored version of each entry's resource before this output is written (by `Type/id`). */
@@ -122,13 +167,25 @@ interface PlannedEntry {
  * resource's id), then rewrite Bundle-internal references (`urn:uuid:` fullUrls) to `Type/id`
  * and upsert, so stored resources reference each other the way a FHIR server would store them.
  */
-function persistEntries(db: Db, bundleEntries: readonly BundleEntry[], messageId: number, now: Date): EntryOutcome[] {
+function persistEntries(db: Db, bundleEntries: readonly BundleEntry[], messageId: number, now: Date, issues: Issue[], retiringNow: ReadonlySet<string>): EntryOutcome[] {
   const planned: PlannedEntry[] = [];
   const refMap = new Map<string, string>();
   bundleEntries.forEach((e, i) => {
-    const p = planEntry(db, e, messageId, i);
+    let p = planEntry(db, e, messageId, i);
     if (!p) return;
-    const id = p.existing?.id ?? p.resource.id!;
+    let id = p.existing?.id ?? p.resource.id!;
+    if (p.resource.resourceType === 'Patient' && !retiringNow.has(id)) {
+      // A later message that still names a merged (retired) record lands on the survivor: the
+      // retired Patient is left as it is and every reference to it in this bundle moves.
+      const survivor = survivorOf(db, id);
+      if (survivor) {
+        issues.push(issue('MAP_INFO', `Patient ${id} was merged into Patient ${survivor} (ADT^A40/A47); this message is filed under the surviving record and the retired one is not updated.`, 'PID.3', 'warning'));
+        refMap.set(`Patient/${id}`, `Patient/${survivor}`);
+        const kept = getResource(db, 'Patient', survivor)!;
+        p = { resource: p.resource, existing: { resourceType: 'Patient', id: survivor, versionId: kept.versionId, status: '200 OK', lastUpdated: kept.lastUpdated } };
+        id = survivor;
+      }
+    }
     const target = `${p.resource.resourceType}/${id}`;
     // A fullUrl that already is `Type/id` (PUT bundles) rewrites to itself: not entered, so a
     // bundle without urn:uuid references is stored without copying every resource.
@@ -136,12 +193,13 @@ function persistEntries(db: Db, bundleEntries: readonly BundleEntry[], messageId
     else if (e.fullUrl) refMap.delete(e.fullUrl);
     planned.push(p);
   });
-  return planned.map((p) => {
+  const entries = planned.map((p): EntryOutcome => {
     if (p.existing) return p.existing;
     const resource = rewriteReferences(p.resource, refMap) as Resource;
     const u = upsertResource(db, resource, messageId, now);
     return { resourceType: resource.resourceType, id: resource.id!, versionId: u.versionId, status: u.outcome === 'created' ? '201 Created' : '200 OK', lastUpdated: u.lastUpdated };
   });
+  return entries;
 }
 
 function planEntry(db: Db, e: BundleEntry, messageId: number, index: number): PlannedEntry | undefined {

@@ -361,6 +361,7 @@ export class Pipeline {
         const r = persistOutput(this.db, { messageId: id, raw, rawContentType: 'application/hl7-v2', output: p.output, destinations: channel.destinations, outbound: { settings: this.hl7Settings, ctx } });
         entries = r.entries;
         queued = r.queued;
+        p.issues.push(...r.issues);
       }
       const ack = (p.message ? buildAck(p.message, { code: p.ackCode, issues: ackIssues(p.issues) }) : buildRejectForUnreadable(ackIssues(p.issues))).toString();
       recordOutcome(this.db, id, { state: p.state, flow: p.flow, issues: p.issues, outputs: outputsOf(p.output, entries), ackCode: p.ackCode, ack, countAttempt });
@@ -378,6 +379,7 @@ export class Pipeline {
     if (p.output) {
       const r = persistOutput(this.db, { messageId: id, raw: row.raw, rawContentType: 'application/json', output: p.output, destinations: channel.destinations, outbound: { settings: this.hl7Settings, ctx } });
       entries = r.entries;
+      issues.push(...r.issues);
       if (r.queued) this.metrics.inc('queued', channel.name, r.queued);
       body = row.contentType === 'fhir' ? transactionResponse(entries) : storedCollection(p.output, entries);
     } else {

@@ -18,6 +18,8 @@ export interface StoredResource {
 export interface ResourceStore {
   upsert(resource: Resource, messageId: number | null, now?: Date): Promise<UpsertResult>;
   get(type: string, id: string): Promise<StoredResource | undefined>;
+  /** Every stored resource other than a Patient that holds this exact `reference` (`Patient/abc`): what a merge re-points. */
+  referencing(reference: string): Promise<StoredResource[]>;
   /** Ids of resources of a type carrying identifier system|value (any system when absent). */
   findByIdentifier(type: string, system: string | undefined, value: string): Promise<string[]>;
   /** Ids of resources of a type whose top-level primitive element equals value (e.g. Coverage.subscriberId). */

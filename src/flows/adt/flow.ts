@@ -14,9 +14,9 @@ import { readAdt } from './read.js';
 
 /** Events that register or update a patient (A01/A03/A05 are read as registration updates). */
 export const REGISTRATION_EVENTS = ['A01', 'A03', 'A04', 'A05', 'A08', 'A28', 'A31'];
-export const MERGE_EVENTS = ['A40'];
+export const MERGE_EVENTS = ['A40', 'A47'];
 
-export function runAdt(msg: Hl7Message, ctx: Pick<FlowContext, 'timezone'>): Result<FlowOutput> {
+export function runAdt(msg: Hl7Message, ctx: Pick<FlowContext, 'timezone'> & { lookup?: FlowContext['lookup'] }): Result<FlowOutput> {
   const event = msg.triggerEvent;
   if (msg.messageCode !== 'ADT') {
     return { value: undefined, issues: [issue('HL7_MESSAGE_TYPE', `Message type ${msg.messageType} is not ADT.`, 'MSH.9')] };
@@ -36,7 +36,7 @@ export function runAdt(msg: Hl7Message, ctx: Pick<FlowContext, 'timezone'>): Res
   return { value: { bundle: registrationBundle(read.value), office: [office.value as unknown as Record<string, unknown>] }, issues };
 }
 
-function runMerge(msg: Hl7Message, ctx: Pick<FlowContext, 'timezone'>): Result<FlowOutput> {
+function runMerge(msg: Hl7Message, ctx: Pick<FlowContext, 'timezone'> & { lookup?: FlowContext['lookup'] }): Result<FlowOutput> {
   const m = readMerge(msg, ctx);
   const issues = [...m.issues];
   if (!m.value || hasErrors(issues)) return { value: undefined, issues };
@@ -58,18 +58,14 @@ const UPDATE_EVENTS = ['A08', 'A31'];
 
 /**
  * Checks against stored state (the gateway's store; empty in the CLI). Registration upserts, so
- * an update for an unknown patient or a merge of an unknown record is not an error: it is said.
+ * an update for an unknown patient is not an error: it is said (a merge of an unknown record is
+ * said by readMerge).
  */
 function stateNotes(msg: Hl7Message, out: FlowOutput, ctx: FlowContext): Issue[] {
   const notes: Issue[] = [];
   const first = out.bundle.entry?.[0]?.resource;
   if (UPDATE_EVENTS.includes(msg.triggerEvent) && first && !ctx.lookup.get('Patient', first.id ?? '')) {
     notes.push(issue('MAP_INFO', `ADT^${msg.triggerEvent} updates a patient not stored here yet; it is registered as new.`, 'PID.3'));
-  }
-  for (const m of out.office) {
-    if (m.recordType === 'merge-instruction' && !ctx.lookup.get('Patient', String(m.retiredPatientId))) {
-      notes.push(issue('MAP_INFO', `The retired record (MRG.1 ${String(m.retiredMrn)}) is not stored here; the merge instruction is still emitted for downstream systems.`, 'MRG.1'));
-    }
   }
   return notes;
 }

@@ -1,8 +1,18 @@
 /**
- * ADT^A40 (merge patient, patient identifier list): each PID + MRG pair says the record in
- * MRG.1 is the same person as the record in PID.3 and is retired into it. Output: the surviving
- * Patient with link `replaces`, the retired Patient (active false) with link `replaced-by`, and
- * an office merge instruction listing the references downstream must move.
+ * ADT^A40 / A47 (merge patient, patient identifier list; change patient identifier list): each
+ * PID + MRG pair says the record in MRG.1 is the same person as the record in PID.3 and is retired
+ * into it. Output: the surviving Patient with link `replaces`, the retired Patient (active false)
+ * with link `replaced-by`, and an office merge instruction listing the references downstream must
+ * move.
+ *
+ * The retired Patient keeps its own demographics: when it is stored (ctx.lookup), it is that
+ * stored resource with `active: false` and the link added, nothing else changed. Only a retired
+ * record never stored here is written minimal (its MRG.1 identifiers, and the survivor's name and
+ * sex so it passes fd-patient: the profile requires both), said as MAP_INFO.
+ * The survivor is the stored one (if any) updated with what this PID carries: an A40 PID is the
+ * survivor's registration data, but a sparse one must not drop what the survivor already had.
+ * Re-pointing every stored reference happens when the retired Patient is written
+ * (src/runtime/persist.ts: a Patient written with link `replaced-by`).
  */
 import type { Patient } from 'fhir/r4.js';
 import { issue, type Issue, type Result } from '../../domain/issues.js';
@@ -12,6 +22,7 @@ import { loadMapping, segmentMap } from '../../mapping/loader.js';
 import type { MergeInstruction } from '../../adapters/registration-record.js';
 import { patientFromPid, patientIdFor, withSystems } from '../patient-from-pid.js';
 import { readMrg } from './read.js';
+import type { ResourceLookup } from '../types.js';
 
 /** Every place a Patient is referenced in what Frontdesk stores or sends. */
 export const PATIENT_REFERENCE_PATHS = [
@@ -44,7 +55,7 @@ function mrgAfter(msg: Hl7Message, pid: Hl7Segment): Hl7Segment | undefined {
   return undefined;
 }
 
-export function readMerge(msg: Hl7Message, ctx: { timezone: string }): Result<MergeResult> {
+export function readMerge(msg: Hl7Message, ctx: { timezone: string; lookup?: ResourceLookup }): Result<MergeResult> {
   const issues: Issue[] = [];
   const patients: Patient[] = [];
   const instructions: MergeInstruction[] = [];
@@ -74,18 +85,29 @@ export function readMerge(msg: Hl7Message, ctx: { timezone: string }): Result<Me
       issues.push(issue('MAP_CONFLICT', `${where} names the same record as PID.3; a record cannot be merged into itself.`, where));
       continue;
     }
-    survivor.link = [...(survivor.link ?? []), { other: { reference: `Patient/${retiredId}` }, type: 'replaces' }];
-    // The retired record is the same person: it keeps the survivor's name and gender so it still passes fd-patient.
-    const old: Patient = {
-      resourceType: 'Patient',
-      id: retiredId,
-      identifier: retiredIds,
-      active: false,
-      ...(survivor.name ? { name: survivor.name } : {}),
-      ...(survivor.gender ? { gender: survivor.gender } : {}),
-      link: [{ other: { reference: `Patient/${survivor.id}` }, type: 'replaced-by' }],
-    };
-    patients.push(survivor, old);
+    const storedSurvivor = ctx.lookup?.get('Patient', survivor.id!) as Patient | undefined;
+    const merged: Patient = storedSurvivor ? { ...storedSurvivor, ...survivor, identifier: unionIdentifiers(storedSurvivor.identifier, survivor.identifier) } : survivor;
+    const replaces = { other: { reference: `Patient/${retiredId}` }, type: 'replaces' as const };
+    merged.link = [...(storedSurvivor?.link ?? []).filter((l) => l.other?.reference !== replaces.other.reference), replaces];
+    const storedRetired = ctx.lookup?.get('Patient', retiredId) as Patient | undefined;
+    const replacedBy = { other: { reference: `Patient/${survivor.id}` }, type: 'replaced-by' as const };
+    let old: Patient;
+    if (storedRetired) {
+      // Its own demographics stay; it only becomes inactive and says where the person lives on.
+      old = { ...storedRetired, active: false, link: [...(storedRetired.link ?? []).filter((l) => l.type !== 'replaced-by'), replacedBy] };
+    } else {
+      issues.push(issue('MAP_INFO', `The retired record (${where}) is not stored here: it is written with its identifiers and, as fd-patient requires a name and sex, the surviving record's.`, where));
+      old = {
+        resourceType: 'Patient',
+        id: retiredId,
+        identifier: retiredIds,
+        active: false,
+        ...(survivor.name ? { name: survivor.name } : {}),
+        ...(survivor.gender ? { gender: survivor.gender } : {}),
+        link: [replacedBy],
+      };
+    }
+    patients.push(merged, old);
     instructions.push({
       recordType: 'merge-instruction',
       survivingMrn: survivorId.value!,
@@ -103,4 +125,12 @@ export function readMerge(msg: Hl7Message, ctx: { timezone: string }): Result<Me
   }
   if (!instructions.length) return { value: undefined, issues };
   return { value: { patients, instructions }, issues };
+}
+
+/** The stored identifiers, then the message's ones not among them (system + value). */
+function unionIdentifiers(stored: Patient['identifier'], incoming: Patient['identifier']): Patient['identifier'] {
+  const out = [...(stored ?? [])];
+  const seen = new Set(out.map((i) => `${i.system ?? ''}|${i.value ?? ''}`));
+  for (const i of incoming ?? []) if (!seen.has(`${i.system ?? ''}|${i.value ?? ''}`)) out.push(i);
+  return out;
 }

@@ -36,6 +36,19 @@ export function getResource(db: Db, type: string, id: string): StoredResource | 
   return { resource: JSON.parse(r.resource) as Resource, versionId: r.version_id, lastUpdated: r.last_updated, messageId: r.message_id };
 }
 
+/**
+ * Every stored resource (other than Patients) with a `reference` equal to `reference` anywhere in
+ * it (`Patient/abc`): what a patient merge re-points. Resources are stored as JSON.stringify
+ * text, so the exact `"reference":"Patient/abc"` substring finds them; oldest first.
+ */
+export function referencingResources(db: Db, reference: string): StoredResource[] {
+  const needle = `"reference":${JSON.stringify(reference)}`;
+  const rows = stmt(db, `SELECT resource, version_id, last_updated, message_id FROM resources
+    WHERE resource_type <> 'Patient' AND instr(resource, ?) > 0 ORDER BY resource_type, id`).all(needle) as
+    Array<{ resource: string; version_id: number; last_updated: string; message_id: number | null }>;
+  return rows.map((r) => ({ resource: JSON.parse(r.resource) as Resource, versionId: r.version_id, lastUpdated: r.last_updated, messageId: r.message_id }));
+}
+
 /** Ids of resources of a type carrying identifier system|value (conditional create, If-None-Exist). */
 export function findByIdentifier(db: Db, type: string, system: string | undefined, value: string): string[] {
   const rows = stmt(db, `

@@ -50,6 +50,7 @@ function tables(run: Runner): StoreTables {
     upsert: (resource, messageId, now) => run((db) => resources.upsertResource(db, resource, messageId, now)),
     get: (type, id) => run((db) => resources.getResource(db, type, id)),
     findByIdentifier: (type, system, value) => run((db) => resources.findByIdentifier(db, type, system, value)),
+    referencing: (reference) => run((db) => resources.referencingResources(db, reference)),
     findByElement: (type, element, value) => run((db) => resources.findByElement(db, type, element, value)),
     listOfType: <T extends Resource>(type: string) => run((db) => resources.listOfType<T>(db, type)),
     idsOfType: (type) => run((db) => resources.idsOfType(db, type)),
