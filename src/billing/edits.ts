@@ -40,14 +40,16 @@ const DATE = /^\d{4}-\d{2}-\d{2}$/;
 const edit = (diagnostics: string, where: string): Issue => issue('CLAIM_EDIT', diagnostics, where);
 
 function npiEdit(npi: string, what: string, where: string): Issue[] {
-  const p = npiProblem(npi ?? '');
+  if (!npi?.trim()) return [edit(`${what} NPI is missing.`, where)];
+  const p = npiProblem(npi);
   if (p === 'format') return [edit(`${what} NPI "${npi ?? ''}" is not 10 digits.`, where)];
   if (p === 'check-digit') return [edit(`${what} NPI "${npi}" fails its check digit (Luhn over prefix 80840).`, where)];
   return [];
 }
 
 function dateEdit(d: string | undefined, what: string, where: string, today: string): Issue[] {
-  if (!d || !DATE.test(d) || Number.isNaN(Date.parse(d))) return [edit(`${what} "${d ?? ''}" is not a date (YYYY-MM-DD).`, where)];
+  if (!d?.trim()) return [edit(`${what} is missing.`, where)];
+  if (!DATE.test(d) || Number.isNaN(Date.parse(d))) return [edit(`${what} "${d}" is not a date (YYYY-MM-DD).`, where)];
   if (d > today) return [edit(`${what} ${d} is in the future (today is ${today}).`, where)];
   return [];
 }
@@ -61,7 +63,8 @@ export function encounterEdits(e: BillingEncounter, loc: EditLocator = encounter
   if (!e.billingProviderNpi?.trim()) out.push(edit('The claim has no billing provider NPI: the input names none and the configuration has no billing.provider to take it from.', loc.billingNpi));
   else out.push(...npiEdit(e.billingProviderNpi, 'Billing provider', loc.billingNpi));
   out.push(...dateEdit(e.dateOfService, 'Date of service', loc.dateOfService, today));
-  if (!placeOfService(e.placeOfService ?? '')) out.push(edit(`Place of service "${e.placeOfService ?? ''}" is not a CMS place-of-service code.`, loc.placeOfService));
+  if (!e.placeOfService?.trim()) out.push(edit('Place of service is missing (a CMS place-of-service code, e.g. 11 for an office).', loc.placeOfService));
+  else if (!placeOfService(e.placeOfService)) out.push(edit(`Place of service "${e.placeOfService}" is not a CMS place-of-service code.`, loc.placeOfService));
 
   const coverages = e.coverages ?? [];
   if (coverages.length === 0) out.push(edit('The claim has no insurance: a payer and member id are required to submit it.', loc.coverages));
@@ -73,17 +76,19 @@ export function encounterEdits(e: BillingEncounter, loc: EditLocator = encounter
   if (dx.length === 0) out.push(edit('The claim has no diagnosis.', loc.diagnoses));
   if (dx.length > MAX_DIAGNOSES) out.push(edit(`The claim has ${dx.length} diagnoses; a professional claim holds at most ${MAX_DIAGNOSES}.`, loc.diagnoses));
   dx.forEach((d, i) => {
-    if (!isIcd10Cm(d ?? '')) out.push(edit(`Diagnosis ${i + 1} "${d ?? ''}" is not an ICD-10-CM code (letter, digit, alphanumeric, optional dot and up to 4 more).`, loc.diagnosis(i)));
+    if (!d?.trim()) out.push(edit(`Diagnosis ${i + 1} is missing (empty).`, loc.diagnosis(i)));
+    else if (!isIcd10Cm(d)) out.push(edit(`Diagnosis ${i + 1} "${d ?? ''}" is not an ICD-10-CM code (letter, digit, alphanumeric, optional dot and up to 4 more).`, loc.diagnosis(i)));
   });
 
   const lines = e.lines ?? [];
   if (lines.length === 0) out.push(edit('The claim has no service line.', loc.line(0)));
   let sum = 0;
   lines.forEach((l, n) => {
-    if (!procedureCodeKind(l.code ?? '')) out.push(edit(`Line ${n + 1} procedure code "${l.code ?? ''}" is neither a CPT (5 digits, or 4 digits + F/T/U) nor a HCPCS Level II code (letter A-V + 4 digits).`, loc.lineCode(n)));
+    if (!l.code?.trim()) out.push(edit(`Line ${n + 1} has no procedure code.`, loc.lineCode(n)));
+    else if (!procedureCodeKind(l.code)) out.push(edit(`Line ${n + 1} procedure code "${l.code ?? ''}" is neither a CPT (5 digits, or 4 digits + F/T/U) nor a HCPCS Level II code (letter A-V + 4 digits).`, loc.lineCode(n)));
     const mods = l.modifiers ?? [];
     if (mods.length > MAX_MODIFIERS) out.push(edit(`Line ${n + 1} has ${mods.length} modifiers; at most ${MAX_MODIFIERS}.`, loc.modifier(n, MAX_MODIFIERS)));
-    mods.forEach((m, j) => { if (!isModifier(m ?? '')) out.push(edit(`Line ${n + 1} modifier "${m ?? ''}" is not two letters or digits.`, loc.modifier(n, j))); });
+    mods.forEach((m, j) => { if (!m?.trim()) out.push(edit(`Line ${n + 1} modifier ${j + 1} is empty.`, loc.modifier(n, j))); else if (!isModifier(m)) out.push(edit(`Line ${n + 1} modifier "${m ?? ''}" is not two letters or digits.`, loc.modifier(n, j))); });
     const ptrs = l.pointers ?? [];
     if (ptrs.length === 0) out.push(edit(`Line ${n + 1} points at no diagnosis.`, loc.pointers(n)));
     if (ptrs.length > MAX_POINTERS) out.push(edit(`Line ${n + 1} has ${ptrs.length} diagnosis pointers; at most ${MAX_POINTERS}.`, loc.pointers(n)));

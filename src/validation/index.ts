@@ -10,21 +10,21 @@
  */
 import { issue, type Issue } from '../domain/issues.js';
 import { baseDefinitions } from './definitions.js';
-import { compiledFor, createRegistry, resolveProfile, type Registry } from './registry.js';
+import { compiledFor, createRegistry, FRONTDESK_BASE, resolveProfile, typeOfProfile, type Registry, type RegistryOptions } from './registry.js';
+import { bundleRules } from './rules/bundle.js';
+import { narrativeLinks } from './rules/narrative.js';
+import { isVitalSign, VITAL_SIGNS_PROFILE } from './rules/vital-signs.js';
 import { MAX_DEPTH, walkResource, type WalkContext } from './walk.js';
 
 export { validateOfficeRecord, officeRecordTypes } from './office.js';
 
-export interface LoadOptions {
-  /** Folder with extra StructureDefinitions (default: env FRONTDESK_PROFILE_DIR). */
-  extraProfileDir?: string;
-}
+export type LoadOptions = RegistryOptions;
 
 let registry: Registry | undefined;
 
 /** Load base definitions and profiles and compile them; returns problems found while loading. */
 export function loadValidator(opts: LoadOptions = {}): { profiles: string[]; issues: Issue[] } {
-  registry = createRegistry(opts.extraProfileDir);
+  registry = createRegistry(opts);
   return { profiles: [...registry.profiles.keys()], issues: [...registry.loadIssues] };
 }
 
@@ -41,43 +41,85 @@ type Json = Record<string, unknown>;
 
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-export function validateResource(resource: unknown, opts: { profile?: string } = {}): Issue[] {
+/**
+ * Which profile applies to a resource (docs/validation.md, "Which profile applies"):
+ *   1. `profile` (the CLI's --profile, `$validate`'s profile parameter) wins;
+ *   2. else the first `meta.profile` that is loaded (ours, a dropped-in one, an R4 core profile);
+ *   3. else `otherwise`: the Frontdesk profile of the resource type ('frontdesk', what the flows
+ *      check their outputs against) or the R4 base type ('base', for material written elsewhere).
+ * A `meta.profile` that is not loaded is reported as a warning and rule 3 applies.
+ * Bundle entries follow the same rules each, except that a Bundle profile naming profiles for its
+ * entries (`Bundle.entry.resource` type profiles) decides for the entries it covers.
+ */
+export interface ValidateOptions {
+  profile?: string;
+  otherwise?: 'frontdesk' | 'base';
+}
+
+export function validateResource(resource: unknown, opts: ValidateOptions = {}): Issue[] {
   try {
-    return validateAny(resource, opts.profile, undefined);
+    return validateAny(resource, opts.profile, undefined, opts.otherwise ?? 'frontdesk');
   } catch (e) {
     // A bug in the engine must not take the caller down with it; report it instead.
     return [issue('INTERNAL', `Validation failed unexpectedly: ${(e as Error).message}`)];
   }
 }
 
-function pickProfile(r: Registry, res: Json, requested: string | undefined, where: string): { url?: string; issues: Issue[] } {
+/** Our claim profiles: the clearinghouse edits run when one of them applies (not on any Claim). */
+export const CLAIM_PROFILES: ReadonlySet<string> = new Set([`${FRONTDESK_BASE}fd-claim`, `${FRONTDESK_BASE}fd-claim-bundle`]);
+
+/** The canonical URL of the profile that applies to a resource under these options (undefined: none can). */
+export function profileApplied(resource: unknown, opts: ValidateOptions = {}): string | undefined {
+  if (!isObject(resource) || typeof resource.resourceType !== 'string' || !baseDefinitions().resourceTypes.has(resource.resourceType)) return undefined;
+  return pickProfile(reg(), resource, opts.profile, resource.resourceType, opts.otherwise ?? 'frontdesk').url;
+}
+
+/** True when `nameOrUrl` names a loaded profile or an R4 resource type (for a CLI usage check). */
+export function isKnownProfile(nameOrUrl: string): boolean {
+  return resolveProfile(reg(), nameOrUrl) !== undefined;
+}
+
+function pickProfile(r: Registry, res: Json, requested: string | undefined, where: string, otherwise: 'frontdesk' | 'base'): { url?: string; issues: Issue[] } {
   const rt = res.resourceType as string;
   if (requested !== undefined) {
     const url = resolveProfile(r, requested);
-    if (!url) return { issues: [issue('FHIR_PROFILE_UNKNOWN', `No profile "${requested}" is loaded (known: ${[...r.ids.keys()].join(', ')}).`, where)] };
+    if (!url) return { issues: [issue('FHIR_PROFILE_UNKNOWN', `No profile "${requested}" is loaded (known: ${[...r.ids.keys()].join(', ')}, the R4 core profiles and the R4 resource types).`, where)] };
     return { url, issues: [] };
   }
   const meta = res.meta;
-  const fallback = r.defaults.get(rt) ?? `http://hl7.org/fhir/StructureDefinition/${rt}`;
+  const base = `http://hl7.org/fhir/StructureDefinition/${rt}`;
+  const fallback = otherwise === 'frontdesk' ? (r.defaults.get(rt) ?? base) : base;
   if (isObject(meta) && Array.isArray(meta.profile)) {
     for (const p of meta.profile) {
       if (typeof p !== 'string') continue;
       const url = resolveProfile(r, p);
-      if (url && r.profiles.has(url)) return { url, issues: [] };
+      if (url && typeOfProfile(r, url) === rt) return { url, issues: [] };
     }
     // Claimed profiles we do not have: say so rather than pretend they were checked.
     const unknown = meta.profile.filter((p): p is string => typeof p === 'string' && resolveProfile(r, p) === undefined);
     if (unknown.length) {
       return {
         url: fallback,
-        issues: [issue('FHIR_NOT_CHECKED', `meta.profile ${unknown.join(', ')} ${unknown.length > 1 ? 'are' : 'is'} not loaded; validated against ${fallback} instead.`, `${where}.meta.profile`)],
+        issues: [issue('FHIR_PROFILE_UNKNOWN', `meta.profile ${unknown.join(', ')} ${unknown.length > 1 ? 'are' : 'is'} not loaded; validated against ${fallback} instead.`, `${where}.meta.profile`, 'warning')],
       };
     }
+  }
+  if (otherwise === 'base' && rt === 'Observation' && isVitalSign(res)) {
+    return { url: VITAL_SIGNS_PROFILE, issues: [issue('FHIR_NOT_CHECKED', `Validated against ${VITAL_SIGNS_PROFILE}: R4 requires it of an Observation with a LOINC vital-sign code.`, where, 'information')] };
   }
   return { url: fallback, issues: [] };
 }
 
-function validateAny(resource: unknown, requested: string | undefined, bundle: { prefix: string; fullUrls: Map<string, string>; depth: number } | undefined): Issue[] {
+interface InBundle {
+  prefix: string;
+  /** The outermost Bundle and the narrative link targets collected in it (once, when needed). */
+  root: Json;
+  targets: { ids?: Set<string> };
+  fullUrls: Map<string, string>;
+  depth: number;
+}
+
+function validateAny(resource: unknown, requested: string | undefined, bundle: InBundle | undefined, otherwise: 'frontdesk' | 'base'): Issue[] {
   const where = bundle?.prefix;
   const depth = bundle?.depth ?? 0;
   if (depth >= MAX_DEPTH) {
@@ -92,7 +134,7 @@ function validateAny(resource: unknown, requested: string | undefined, bundle: {
     return [issue('FHIR_RESOURCE_TYPE', `${what}.`, where ? `${where}.resourceType` : 'resourceType')];
   }
   const r = reg();
-  const picked = pickProfile(r, resource, requested, where ?? rt);
+  const picked = pickProfile(r, resource, requested, where ?? rt, otherwise);
   if (!picked.url) return picked.issues;
   const structure = compiledFor(r, picked.url);
   if (!structure) {
@@ -113,18 +155,30 @@ function validateAny(resource: unknown, requested: string | undefined, bundle: {
     elementShape: r.elementShape,
     notChecked: new Set(),
     depth,
+    resolveExtension: r.resolveExtension,
+    ownerPath: rt,
+    ownerType: rt,
     ...(fullUrls ? { fullUrls } : {}),
   };
   walkResource(resource, structure, path, ctx);
   if (structure.notes.length) {
     issues.push(issue('FHIR_NOT_CHECKED', `Parts of profile ${structure.url} are not checked: ${structure.notes.slice(0, 5).join('; ')}${structure.notes.length > 5 ? `; and ${structure.notes.length - 5} more` : ''}.`, path));
   }
-  if (rt === 'Bundle' && Array.isArray(resource.entry)) {
-    resource.entry.forEach((e, i) => {
-      if (!isObject(e) || e.resource === undefined) return;
-      issues.push(...validateAny(e.resource, undefined, { prefix: `${path}.entry[${i}].resource`, fullUrls: fullUrls!, depth: depth + 2 }));
-    });
+  if (rt === 'Bundle') {
+    issues.push(...bundleRules(resource, path, otherwise === 'frontdesk'));
+    if (Array.isArray(resource.entry)) {
+      const named = r.entryProfiles(structure.url);
+      const root = bundle?.root ?? resource;
+      const targets = bundle?.targets ?? {};
+      resource.entry.forEach((e, i) => {
+        if (!isObject(e) || e.resource === undefined) return;
+        const entryType = isObject(e.resource) ? e.resource.resourceType : undefined;
+        const forEntry = typeof entryType === 'string' ? named.get(entryType) : undefined;
+        issues.push(...validateAny(e.resource, forEntry, { prefix: `${path}.entry[${i}].resource`, root, targets, fullUrls: fullUrls!, depth: depth + 2 }, otherwise));
+      });
+    }
   }
+  issues.push(...narrativeLinks(resource, path, bundle?.root ?? resource, bundle?.targets ?? {}));
   return issues;
 }
 

@@ -8,7 +8,7 @@
  * information issues when the element is present.
  */
 import type { ElementDefinitionConstraint } from 'fhir/r4.js';
-import { compileInvariant, type Evaluator } from './fastpath.js';
+import { compileInvariant, type Evaluator } from './fastpath/index.js';
 
 export interface Constraint {
   key: string;

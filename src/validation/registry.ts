@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CodeSystem, ElementDefinition, StructureDefinition, ValueSet } from 'fhir/r4.js';
 import { issue, type Issue } from '../domain/issues.js';
-import { compileStructure, typeShape, type CompiledStructure, type Shape } from './compile.js';
+import { compileStructure, typeShape, type CompiledStructure, type Shape, type TypeRef } from './compile.js';
 import { baseDefinitions } from './definitions.js';
 import { generateSnapshot } from './snapshot.js';
 import { addTerminology, stripVersion } from './terminology.js';
@@ -37,6 +37,67 @@ export interface Registry {
   elementShape: Shape;
   /** Base structure of a resource type (contained and nested resources). */
   structureFor: (type: string) => CompiledStructure | undefined;
+  /** What an extension URL resolves to (see ExtensionResolution); cached per URL. */
+  resolveExtension: (url: string) => ExtensionResolution;
+  /** Profiles a Bundle profile names for its entries (`Bundle.entry.resource` type profiles), by resource type. */
+  entryProfiles: (bundleProfileUrl: string) => Map<string, string>;
+}
+
+/**
+ * An extension URL resolves to its definition (ours, dropped in, or an R4 core extension: then
+ * its shape checks the value type and its contexts say where it may be used), or is accepted
+ * without a definition ('accepted': an example domain, a URL Frontdesk emits from another IG, or
+ * one the configuration allows), or is unknown (an error, as the reference validator reports it).
+ */
+export type ExtensionResolution =
+  | { kind: 'defined'; type: TypeRef | undefined; contexts: { type: string; expression: string }[] }
+  | { kind: 'accepted' }
+  | { kind: 'unknown' };
+
+export interface RegistryOptions {
+  /** Folder with extra StructureDefinitions (default: env FRONTDESK_PROFILE_DIR). */
+  extraProfileDir?: string | undefined;
+  /**
+   * Extensions without a definition: true accepts any; a list accepts URLs starting with one of
+   * its entries. Default: env FRONTDESK_ALLOW_UNKNOWN_EXTENSIONS ('true', or comma-separated
+   * URL prefixes); otherwise an unknown extension is an error.
+   */
+  allowUnknownExtensions?: boolean | string[] | undefined;
+}
+
+/**
+ * Domains the reference validator treats as examples (an extension there needs no definition):
+ * examples and test data use them for made-up extensions.
+ */
+const EXAMPLE_DOMAINS = ['example.org', 'example.com', 'example.net', 'acme.com', 'acme.org', 'nema.org'];
+
+function isExampleUrl(url: string): boolean {
+  let host: string;
+  try {
+    host = new URL(url).hostname;
+  } catch {
+    return false;
+  }
+  return EXAMPLE_DOMAINS.some((d) => host === d || host.endsWith(`.${d}`));
+}
+
+function allowedByEnv(): boolean | string[] {
+  const v = process.env.FRONTDESK_ALLOW_UNKNOWN_EXTENSIONS?.trim();
+  if (!v || v === 'false') return false;
+  if (v === 'true' || v === '*') return true;
+  return v.split(',').map((x) => x.trim()).filter(Boolean);
+}
+
+/** profiles/external-extensions.json: extension URLs we emit whose definitions live in other IGs. */
+function externalExtensionUrls(issues: Issue[]): Set<string> {
+  const file = join(PROFILES_DIR, 'external-extensions.json');
+  try {
+    const json = JSON.parse(readFileSync(file, 'utf8')) as { extensions?: { url?: unknown }[] };
+    return new Set((json.extensions ?? []).map((e) => e.url).filter((u): u is string => typeof u === 'string'));
+  } catch (e) {
+    issues.push(issue('FHIR_PROFILE_INVALID', `${file}: not readable (${(e as Error).message}).`));
+    return new Set();
+  }
 }
 
 function readJsonFiles(dir: string, issues: Issue[]): { file: string; json: unknown }[] {
@@ -70,7 +131,11 @@ function definitionsIn(json: unknown): (StructureDefinition | ValueSet | CodeSys
   return [];
 }
 
-export function createRegistry(extraProfileDir?: string): Registry {
+export function createRegistry(opts: RegistryOptions = {}): Registry {
+  const extensionCache = new Map<string, ExtensionResolution>();
+  const entryProfileCache = new Map<string, Map<string, string>>();
+  const allowUnknown = opts.allowUnknownExtensions ?? allowedByEnv();
+  let external: Set<string> | undefined;
   const reg: Registry = {
     profiles: new Map(),
     ids: new Map(),
@@ -81,6 +146,16 @@ export function createRegistry(extraProfileDir?: string): Registry {
     sources: new Map(),
     elementShape: undefined as unknown as Shape,
     structureFor: (t) => compiledFor(reg, `http://hl7.org/fhir/StructureDefinition/${t}`),
+    resolveExtension: (url) => {
+      let hit = extensionCache.get(url);
+      if (!hit) extensionCache.set(url, (hit = resolveExtensionUrl(reg, url, allowUnknown, (external ??= externalExtensionUrls(reg.loadIssues)))));
+      return hit;
+    },
+    entryProfiles: (url) => {
+      let hit = entryProfileCache.get(url);
+      if (!hit) entryProfileCache.set(url, (hit = entryProfilesOf(reg, url)));
+      return hit;
+    },
   };
   const add = (dir: string, ours: boolean): void => {
     for (const { file, json } of readJsonFiles(dir, reg.loadIssues)) {
@@ -109,7 +184,7 @@ export function createRegistry(extraProfileDir?: string): Registry {
     }
   };
   add(PROFILES_DIR, true);
-  const extra = extraProfileDir ?? process.env.FRONTDESK_PROFILE_DIR;
+  const extra = opts.extraProfileDir ?? process.env.FRONTDESK_PROFILE_DIR;
   if (extra) add(extra, false);
   reg.elementShape = typeShape('Element', (u) => typeOfProfile(reg, u));
   // Compile every loaded profile now, nested shapes and invariants included, so a broken one is
@@ -119,6 +194,37 @@ export function createRegistry(extraProfileDir?: string): Registry {
     if (c) warm(c.shape, new Set());
   }
   return reg;
+}
+
+function resolveExtensionUrl(reg: Registry, url: string, allowUnknown: boolean | string[], external: Set<string>): ExtensionResolution {
+  const u = stripVersion(url);
+  const sd = reg.extensions.get(u) ?? baseDefinitions().extensions.get(u);
+  if (sd) {
+    const contexts = (sd.context ?? []).map((c) => ({ type: c.type, expression: c.expression }));
+    const shape = compiledFor(reg, sd.url)?.shape;
+    return { kind: 'defined', type: shape ? { code: 'Extension', shape: () => shape } : undefined, contexts };
+  }
+  if (external.has(u) || isExampleUrl(u)) return { kind: 'accepted' };
+  if (allowUnknown === true || (Array.isArray(allowUnknown) && allowUnknown.some((p) => u.startsWith(p)))) return { kind: 'accepted' };
+  return { kind: 'unknown' };
+}
+
+/** `Bundle.entry.resource` type profiles of a Bundle profile, by the resource type each constrains. */
+function entryProfilesOf(reg: Registry, url: string): Map<string, string> {
+  const out = new Map<string, string>();
+  const sd = reg.profiles.get(url) ?? baseDefinitions().byUrl.get(url);
+  if (!sd || sd.type !== 'Bundle') return out;
+  for (const el of [...(sd.differential?.element ?? []), ...(sd.snapshot?.element ?? [])]) {
+    if (el.path !== 'Bundle.entry.resource') continue;
+    for (const t of el.type ?? []) {
+      for (const p of t.profile ?? []) {
+        const resolved = resolveProfile(reg, p);
+        const type = resolved ? typeOfProfile(reg, resolved) : undefined;
+        if (resolved && type && !out.has(type)) out.set(type, resolved);
+      }
+    }
+  }
+  return out;
 }
 
 /** Build every lazily compiled shape reachable from `shape` (datatypes, backbone elements). */
@@ -147,6 +253,8 @@ export function resolveProfile(reg: Registry, nameOrUrl: string): string | undef
   if (byId) return byId;
   const b = baseDefinitions();
   if (b.byUrl.has(u) && b.byUrl.get(u)!.kind === 'resource') return u;
+  // R4 core profiles by id too (`vitalsigns`, `bp`), like ours.
+  for (const sd of b.coreProfiles.values()) if (sd.id === u) return sd.url;
   if (b.resourceTypes.has(u)) return `http://hl7.org/fhir/StructureDefinition/${u}`;
   return undefined;
 }
@@ -178,7 +286,7 @@ export function compiledFor(reg: Registry, url: string, depth = 0): CompiledStru
     snapshots.set(url, snapshot);
   }
   try {
-    const c = compileStructure(sd, snapshot, (u) => typeOfProfile(reg, u), notes, (u) => (reg.extensions.has(u) ? compiledFor(reg, u, depth + 1)?.shape : undefined));
+    const c = compileStructure(sd, snapshot, (u) => typeOfProfile(reg, u), notes, (u) => (reg.extensions.has(u) || baseDefinitions().extensions.has(u) ? compiledFor(reg, u, depth + 1)?.shape : undefined));
     reg.compiled.set(url, c);
     return c;
   } catch (e) {

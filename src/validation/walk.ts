@@ -5,11 +5,13 @@
  * compiled invariants. It never throws on data; a failing FHIRPath evaluation becomes an issue.
  */
 import { issue, type Issue } from '../domain/issues.js';
-import type { CompiledStructure, ElementRule, Shape, TypeRef } from './compile.js';
+import type { CompiledStructure, ElementRule, Shape, TypeRef, ValueSlice } from './compile.js';
 import type { Constraint } from './invariants.js';
 import { checkPrimitive } from './primitives.js';
 import { expandValueSet, stripVersion } from './terminology.js';
 import { deepEqual, matchesPattern } from './values.js';
+import type { ExtensionResolution } from './registry.js';
+import { checkCodingSystem, checkElementId, extensionType } from './rules/elements.js';
 
 type Json = Record<string, unknown>;
 
@@ -31,6 +33,16 @@ export interface WalkContext {
   notChecked: Set<string>;
   /** How many objects deep the walk is (nested Bundles included), against MAX_DEPTH. */
   depth: number;
+  /** What an extension URL resolves to (definition, accepted without one, or unknown). */
+  resolveExtension: (url: string) => ExtensionResolution;
+  /** Element ids seen so far in the current resource (unique per resource); made on the first id. */
+  elementIds?: Set<string> | undefined;
+  /**
+   * The element whose value is being walked: its definition path (`Patient.name`) and type
+   * (`HumanName`), where an extension found inside it is used (its definition's context).
+   */
+  ownerPath: string;
+  ownerType: string;
 }
 
 /**
@@ -43,6 +55,7 @@ export const MAX_DEPTH = 200;
 const UCUM = 'http://unitsofmeasure.org';
 
 export function walkResource(res: Json, structure: CompiledStructure, path: P, ctx: WalkContext): void {
+  ctx.ownerPath = ctx.ownerType = structure.type;
   walkObject(res, structure.shape, path, ctx, true);
 }
 
@@ -85,6 +98,7 @@ function walkObject(obj: Json, shape: Shape, path: P, ctx: WalkContext, isResour
 
 function walkObjectAt(obj: Json, shape: Shape, path: P, ctx: WalkContext, isResource: boolean): void {
   let seenChoice: Map<ElementRule, string> | undefined;
+  if (!isResource && typeof obj.id === 'string') checkElementId(obj.id, path, ctx);
   for (const key in obj) {
     if (isResource && key === 'resourceType') continue;
     const v = obj[key];
@@ -122,9 +136,10 @@ function walkObjectAt(obj: Json, shape: Shape, path: P, ctx: WalkContext, isReso
       }
       const ext = obj[`_${key}`];
       if (rule.slices) {
-        walkExtensionSlices(v, rule, type, where, ctx);
+        walkExtensionSlices(v, rule, type, where, shape, ctx);
         continue;
       }
+      if (rule.valueSlices) countValueSlices(v, rule, where, ctx);
       for (let i = 0; i < v.length; i++) {
         const item = v[i];
         if (item === null && type.primitive) {
@@ -134,7 +149,8 @@ function walkObjectAt(obj: Json, shape: Shape, path: P, ctx: WalkContext, isReso
           }
           continue;
         }
-        walkValue(item, rule, type, { p: where, k: i, str: undefined }, ctx);
+        const at: P = { p: where, k: i, str: undefined };
+        walkValue(item, rule, rule.isExtension ? extensionType(item, type, shape, at, ctx) : type, at, ctx);
       }
     } else {
       if (Array.isArray(v)) {
@@ -170,15 +186,17 @@ function walkObjectAt(obj: Json, shape: Shape, path: P, ctx: WalkContext, isReso
 }
 
 /** Extensions of a sliced element: each checked against its slice (by url), then slice counts. */
-function walkExtensionSlices(items: unknown[], rule: ElementRule, type: TypeRef, where: P, ctx: WalkContext): void {
+function walkExtensionSlices(items: unknown[], rule: ElementRule, type: TypeRef, where: P, shape: Shape, ctx: WalkContext): void {
   const slices = rule.slices!;
   const counts = new Array<number>(slices.length).fill(0);
   for (let i = 0; i < items.length; i++) {
     const item = items[i];
     const url = isObject(item) ? item.url : undefined;
     const k = typeof url === 'string' ? slices.findIndex((s) => s.url === url) : -1;
+    const at: P = { p: where, k: i, str: undefined };
     if (k >= 0) counts[k]!++;
-    walkValue(item, rule, k >= 0 ? slices[k]!.type : type, { p: where, k: i, str: undefined }, ctx);
+    const use = k >= 0 ? slices[k]!.type : extensionType(item, type, shape, at, ctx);
+    walkValue(item, rule, use, at, ctx);
   }
   slices.forEach((s, k) => {
     if (counts[k]! < s.min) ctx.issues.push(issue('FHIR_REQUIRED', `Slice ${s.name}: at least ${s.min} extension(s) with url ${s.url} required; found ${counts[k]}.`, pathOf(where)));
@@ -186,13 +204,40 @@ function walkExtensionSlices(items: unknown[], rule: ElementRule, type: TypeRef,
   });
 }
 
-/** Required slices of an extension element that is absent altogether. */
+/** Slices by value/pattern (`coding` with system and code): how many items match each. */
+function countValueSlices(items: unknown[], rule: ElementRule, where: P, ctx: WalkContext): void {
+  for (const s of rule.valueSlices!) {
+    let n = 0;
+    for (const item of items) {
+      let all = true;
+      for (const m of s.match) {
+        const v = m.key === undefined ? item : isObject(item) ? item[m.key] : undefined;
+        if (v === undefined || !matchesPattern(v, m.value)) {
+          all = false;
+          break;
+        }
+      }
+      if (all) n++;
+    }
+    if (n < s.min) ctx.issues.push(issue('FHIR_REQUIRED', `Slice ${s.name}: at least ${s.min} ${rule.display} matching ${describeSlice(s)} required; found ${n}.`, pathOf(where)));
+    if (n > s.max) ctx.issues.push(issue('FHIR_CARDINALITY', `Slice ${s.name}: at most ${s.max} ${rule.display} matching ${describeSlice(s)} allowed; found ${n}.`, pathOf(where)));
+  }
+}
+
+function describeSlice(s: ValueSlice): string {
+  return s.match.map((m) => `${m.key ?? '$this'}=${clip(JSON.stringify(m.value))}`).join(', ');
+}
+
+/** Required slices of a sliced element that is absent altogether. */
 function checkAbsentSlices(obj: Json, shape: Shape, path: P, ctx: WalkContext): void {
   for (const rule of shape.sliceMins!) {
     const key = rule.name;
     if (obj[key] !== undefined) continue; // present: counted by walkExtensionSlices
-    for (const s of rule.slices!) {
+    for (const s of rule.slices ?? []) {
       if (s.min > 0) ctx.issues.push(issue('FHIR_REQUIRED', `Slice ${s.name}: at least ${s.min} extension(s) with url ${s.url} required; found 0.`, `${pathOf(path)}.${key}`));
+    }
+    for (const s of rule.valueSlices ?? []) {
+      if (s.min > 0) ctx.issues.push(issue('FHIR_REQUIRED', `Slice ${s.name}: at least ${s.min} ${key} matching ${describeSlice(s)} required; found 0.`, `${pathOf(path)}.${key}`));
     }
   }
 }
@@ -216,19 +261,25 @@ function walkPrimitiveExtension(obj: Json, key: string, v: unknown, shape: Shape
       ctx.issues.push(issue('FHIR_STRUCTURE', `${key} has ${v.length} items but ${name} has ${values.length}; they must be parallel.`, `${pathOf(path)}.${key}`));
     }
     v.forEach((item, i) => {
-      if (item !== null) walkElementPart(item, { p: where, k: i, str: undefined }, ctx);
+      if (item !== null) walkElementPart(item, { p: where, k: i, str: undefined }, ctx, rule, type);
     });
   } else {
-    walkElementPart(v, where, ctx);
+    walkElementPart(v, where, ctx, rule, type);
   }
 }
 
-function walkElementPart(v: unknown, where: P, ctx: WalkContext): void {
+function walkElementPart(v: unknown, where: P, ctx: WalkContext, rule: ElementRule, type: TypeRef): void {
   if (!isObject(v)) {
     ctx.issues.push(issue('FHIR_STRUCTURE', `The id/extension part of a primitive must be a JSON object, not a JSON ${jsonKind(v)}.`, pathOf(where)));
     return;
   }
+  const savedPath = ctx.ownerPath;
+  const savedType = ctx.ownerType;
+  ctx.ownerPath = rule.path;
+  ctx.ownerType = type.code;
   walkObject(v, ctx.elementShape, where, ctx, false);
+  ctx.ownerPath = savedPath;
+  ctx.ownerType = savedType;
 }
 
 function walkValue(v: unknown, rule: ElementRule, type: TypeRef, where: P, ctx: WalkContext): void {
@@ -265,7 +316,14 @@ function walkValue(v: unknown, rule: ElementRule, type: TypeRef, where: P, ctx: 
     ctx.issues.push(issue('FHIR_INVARIANT', `ele-1: All FHIR elements must have a @value or children (${type.code} is empty).`, pathOf(where)));
     return;
   }
+  const savedPath = ctx.ownerPath;
+  const savedType = ctx.ownerType;
+  ctx.ownerPath = rule.path;
+  ctx.ownerType = type.code;
   walkObject(v, type.shape!(), where, ctx, false);
+  ctx.ownerPath = savedPath;
+  ctx.ownerType = savedType;
+  if (type.code === 'Coding') checkCodingSystem(v, where, ctx);
   if (rule.isExtension) {
     // ext-1, natively: an extension has either nested extensions or a value[x], not both.
     let hasValue = false;
@@ -295,9 +353,17 @@ function walkNestedResource(v: Json, rule: ElementRule, where: P, ctx: WalkConte
     return;
   }
   const saved = ctx.resource;
+  const savedIds = ctx.elementIds;
+  const savedPath = ctx.ownerPath;
+  const savedType = ctx.ownerType;
   ctx.resource = v;
+  ctx.elementIds = undefined;
+  ctx.ownerPath = ctx.ownerType = rt;
   walkObject(v, structure.shape, where, ctx, true);
   ctx.resource = saved;
+  ctx.elementIds = savedIds;
+  ctx.ownerPath = savedPath;
+  ctx.ownerType = savedType;
 }
 
 function checkFixed(v: unknown, rule: ElementRule, where: P, ctx: WalkContext): void {
@@ -364,7 +430,9 @@ function checkBinding(v: unknown, code: string, rule: ElementRule, where: P, ctx
   if (code === 'Coding' || code === 'Quantity') {
     if (code === 'Quantity' && obj.code === undefined) return;
     if (!codingIn(obj, bySystem)) {
-      ctx.issues.push(issue('FHIR_CODE_INVALID', `${String(obj.system ?? '(no system)')}#${String(obj.code ?? '(no code)')} is not in the required value set ${vsName(vs)} (${sampleCodes(all)}).`, pathOf(where)));
+      // A unit outside a unit value set (ucum-vitals-common) is a warning: the reference
+      // validator accepts any valid UCUM unit there, and so do we.
+      ctx.issues.push(issue('FHIR_CODE_INVALID', `${String(obj.system ?? '(no system)')}#${String(obj.code ?? '(no code)')} is not in the required value set ${vsName(vs)} (${sampleCodes(all)}).`, pathOf(where), code === 'Quantity' ? 'warning' : 'error'));
     }
     return;
   }

@@ -50,6 +50,13 @@ describe('billing: pre-submission claim edits', () => {
       ]);
     });
 
+    it('missing and wrong get different messages (never `Place of service ""`)', () => {
+      const missing = edits(change((x) => { delete (x as { placeOfService?: string }).placeOfService; x.renderingProviderNpi = ''; }));
+      expect(missing.map((i) => i.diagnostics)).to.deep.equal(['Rendering provider NPI is missing.', 'Place of service is missing (a CMS place-of-service code, e.g. 11 for an office).']);
+      const wrong = edits(change((x) => { x.placeOfService = '99x'; }));
+      expect(wrong.map((i) => i.diagnostics)).to.deep.equal(['Place of service "99x" is not a CMS place-of-service code.']);
+    });
+
     it('a claim with no insurance', () => {
       const e = change((x) => { x.coverages = []; });
       expect(at(edits(e))).to.deep.equal(['CLAIM_EDIT@coverages']);

@@ -28,14 +28,16 @@ describe('cli: frontdesk validate', function () {
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('every FHIR example is valid: exit 0 and an OperationOutcome without errors', () => {
-    for (const f of readdirSync('examples/fhir')) {
-      const r = run([join('examples/fhir', f)]);
-      expect(r.code, `${f}: ${r.stdout}`).to.equal(0);
-      const oo = JSON.parse(r.stdout);
-      expect(oo.resourceType).to.equal('OperationOutcome');
-      expect(codes(r.stdout)).to.deep.equal([]);
-    }
+  it('a folder in one process: every FHIR example valid, one line per file and a summary, exit 0', () => {
+    const r = run(['examples/fhir']);
+    expect(r.code, r.stdout).to.equal(0);
+    const lines = r.stdout.trim().split('\n');
+    const files = readdirSync('examples/fhir').filter((f) => f.endsWith('.json'));
+    for (const f of files) expect(lines, f).to.include.members([`${join('examples/fhir', f)}  valid`]);
+    expect(lines).to.include(`${files.length} file(s): ${files.length} valid, 0 invalid`);
+    // information is counted, never one line per resource
+    expect(lines.filter((l) => l.startsWith('information dom-6')).length).to.be.at.most(1);
+    expect(r.stderr).to.equal('');
   });
 
   it('an invalid resource: exit 1, the issue with code and expression', () => {
@@ -65,10 +67,11 @@ describe('cli: frontdesk validate', function () {
     expect(codes(r.stdout)).to.deep.equal(['FHIR_RESOURCE_TYPE@Patient.resourceType']);
   });
 
-  it('an unknown --profile is FHIR_PROFILE_UNKNOWN with exit 1', () => {
+  it('an unknown --profile is a usage error: exit 2, said on stderr, nothing validated', () => {
     const r = run(['examples/fhir/patient.json', '--profile', 'http://example.org/nope']);
-    expect(r.code).to.equal(1);
-    expect(codes(r.stdout)).to.deep.equal(['FHIR_PROFILE_UNKNOWN@Patient']);
+    expect(r.code).to.equal(2);
+    expect(r.stdout).to.equal('');
+    expect(r.stderr).to.contain('--profile "http://example.org/nope" is not loaded');
   });
 
   it('--profile-dir loads a dropped-in profile to validate by URL', () => {

@@ -161,6 +161,13 @@ describe('http: the FHIR, office, HL7 and operator API on a real express server'
       expect(((await p.json()) as OperationOutcome).issue[0]!.code).to.equal('not-found');
     });
 
+    it('$validate without a profile judges a resource naming none against its R4 base type', async () => {
+      const base = await postFhir('/fhir/Patient/$validate', { resourceType: 'Patient', gender: 'female' });
+      expect(((await base.json()) as OperationOutcome).issue.filter((i) => i.severity === 'error')).to.deep.equal([]);
+      const ours = await postFhir(`/fhir/Patient/$validate?profile=fd-patient`, { resourceType: 'Patient', gender: 'female' });
+      expect(((await ours.json()) as OperationOutcome).issue.filter((i) => i.severity === 'error').map((i) => i.expression?.[0])).to.deep.equal(['Patient.identifier', 'Patient.name']);
+    });
+
     it('$validate with a body of another type is 400', async () => {
       const r = await postFhir('/fhir/Coverage/$validate', example('fhir/patient.json'));
       expect(r.status).to.equal(400);

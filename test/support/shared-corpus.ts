@@ -11,7 +11,8 @@ import { fileURLToPath } from 'node:url';
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 /** The project root (test/support/ is two levels below it). */
 export const PROJECT_ROOT = path.resolve(HERE, '..', '..');
-const SHARED_CORPUS = path.resolve(PROJECT_ROOT, '..', 'shared', 'corpus');
+/** FRONTDESK_SHARED_CORPUS overrides it for a checkout that is not beside ../shared (a git worktree). */
+const SHARED_CORPUS = process.env.FRONTDESK_SHARED_CORPUS || path.resolve(PROJECT_ROOT, '..', 'shared', 'corpus');
 
 /** Absolute path of one shared corpus, e.g. `hl7v2-ms-fhir-converter` or `fhir-test-cases`. */
 export function sharedCorpus(name: string): string {

@@ -8,7 +8,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import fhirpath from 'fhirpath';
 import r4model from 'fhirpath/fhir-context/r4/index.js';
-import { compileInvariant, fastPathStats, setCrossCheck } from '../../src/validation/fastpath.js';
+import { compileInvariant, fastPathStats, setCrossCheck } from '../../src/validation/fastpath/index.js';
 import { compileConstraints } from '../../src/validation/invariants.js';
 import { validateResource } from '../../src/validation/index.js';
 import { example } from './helpers.js';

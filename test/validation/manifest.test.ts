@@ -6,7 +6,7 @@ import { errorCodeOf, type Issue } from '../../src/domain/issues.js';
 import { validateResource } from '../../src/validation/index.js';
 
 interface Expected { code: string; expression: string; severity?: string }
-interface Case { name: string; input?: string; resource?: unknown; profile?: string; expect: Expected[] }
+interface Case { name: string; input?: string; resource?: unknown; profile?: string; otherwise?: 'base' | 'frontdesk'; expect: Expected[] }
 
 const manifest = JSON.parse(readFileSync(resolve('test/fixtures/validation/manifest.json'), 'utf8')) as { cases: Case[] };
 
@@ -17,7 +17,7 @@ describe('validation: case manifest', () => {
   for (const c of manifest.cases) {
     it(c.name, () => {
       const resource = c.input ? JSON.parse(readFileSync(resolve(c.input), 'utf8')) : c.resource;
-      const issues: Issue[] = validateResource(resource, c.profile ? { profile: c.profile } : {});
+      const issues: Issue[] = validateResource(resource, { ...(c.profile ? { profile: c.profile } : {}), ...(c.otherwise ? { otherwise: c.otherwise } : {}) });
       const got = issues.filter((i) => isError(i.severity)).map((i) => key(errorCodeOf(i) ?? i.code, i.expression?.join(',') ?? '')).sort();
       const want = c.expect.filter((e) => isError(e.severity)).map((e) => key(e.code, e.expression)).sort();
       expect(got, JSON.stringify(issues.map((i) => i.diagnostics))).to.deep.equal(want);
