@@ -6,6 +6,7 @@ import { HL7_GROUPS, forGroup, runParser, runValidate } from './items-hl7.js';
 import { PARSER_NAMES, loadParser } from './hl7-parsers.js';
 import { runChecks } from './hl7-checks.js';
 import { FHIR_VALIDATORS, runFhirValidator } from './items-fhir.js';
+import { runFhirCasesCli } from './items-fhir-cases.js';
 import { NotMeasured, OFFICE_INPUTS, runDisk, runE2eHl7, runE2eOffice, runMemory, runMllp, runStartup } from './items-runtime.js';
 
 export interface Item {
@@ -31,6 +32,7 @@ export const ITEMS: Item[] = [
   ...Object.keys(HL7_GROUPS).flatMap((g) => PARSER_NAMES.map((p): Item => ({ id: `hl7:${g}:${p}`, run: () => forGroup(g, (id) => runParser(id, p)) }))),
   ...Object.keys(HL7_GROUPS).map((g): Item => ({ id: `hl7-validate:${g}`, run: () => forGroup(g, runValidate) })),
   ...FHIR_VALIDATORS.map((v): Item => ({ id: `fhir:${v}`, run: () => runFhirValidator(v) })),
+  { id: 'fhir-cases-cli', run: runFhirCasesCli },
   ...Object.keys(HL7_GROUPS).map((g): Item => ({ id: `e2e-hl7:${g}`, run: () => forGroup(g, runE2eHl7) })),
   {
     id: 'e2e-office',

@@ -8,6 +8,7 @@ import { HL7_GROUPS, HL7_INPUTS, groupOf, type ParserFigures, type ValidateFigur
 import { PARSER_NAMES } from './hl7-parsers.js';
 import { CHECKS } from './hl7-checks.js';
 import { FHIR_VALIDATORS, type FhirFigures } from './items-fhir.js';
+import type { FhirCasesFigures } from './items-fhir-cases.js';
 import { OFFICE_INPUTS, type DiskFigures, type E2eFigures, type MemoryFigures, type MllpFigures, type StartupFigures } from './items-runtime.js';
 
 export interface PeerFigure { name: string; value: number | string | undefined; text: string }
@@ -146,6 +147,19 @@ export function fhirRows(results: ItemResult[]): Row[] {
   return rows;
 }
 
+/** `frontdesk validate <dir>` on the fhir-test-cases corpus, through the CLI path (Frontdesk only). */
+export function fhirCasesRows(results: ItemResult[]): Row[] {
+  const r = byId(results, 'fhir-cases-cli');
+  if (!r) return [];
+  const S = 'FHIR validation through the CLI path (frontdesk validate <dir>): fhir-test-cases (the 114 files of its 118 cases)';
+  const v = r.value as FhirCasesFigures | undefined;
+  const err = r.error ?? 'not measured';
+  return [
+    makeRow(S, `files validated (read, detect, profile, validate, OperationOutcome line)${v ? `: ${v.invalid}/${v.files} invalid` : ''}`, 'files/s', 'higher', v ? v.filesPerSecond : err, []),
+    makeRow(S, 'one cold pass: load + compile + every file once', 'ms', 'lower', v ? v.coldMs : err, []),
+  ];
+}
+
 export function endToEndRows(results: ItemResult[]): Row[] {
   const S = 'End to end (Frontdesk only: no peer converts HL7v2 or office records to FHIR)';
   const rows: Row[] = [];
@@ -206,7 +220,7 @@ export function runtimeRows(results: ItemResult[]): Row[] {
 }
 
 export function buildRows(results: ItemResult[]): Row[] {
-  return [...hl7Rows(results), ...fhirRows(results), ...endToEndRows(results), ...runtimeRows(results)];
+  return [...hl7Rows(results), ...fhirRows(results), ...fhirCasesRows(results), ...endToEndRows(results), ...runtimeRows(results)];
 }
 
 /** The issue's targets, read against this run's figures (goals, never test assertions). */

@@ -26,7 +26,7 @@ import {
   renderOutcome, usageError, type InputRef, type OutputFormat,
 } from './io.js';
 
-interface ValidateOptions {
+export interface ValidateOptions {
   profile?: string;
   format?: string;
   profileDir?: string;
@@ -116,6 +116,11 @@ export function fileLine(path: string, issues: readonly Issue[]): string {
   const first = errors[0]!;
   const where = first.expression?.join(', ');
   return `${path}  INVALID (${errors.length} error${errors.length > 1 ? 's' : ''}) ${errorCodeOf(first) ?? first.code}${where ? ` at ${where}` : ''}: ${first.diagnostics ?? ''}`;
+}
+
+/** One file through the CLI path (read, detect the kind, check), as `frontdesk validate` does for each file of a folder. */
+export function validateFile(path: string, opts: ValidateOptions = {}): Issue[] {
+  return validateOne({ path, rel: path }, opts, false);
 }
 
 /** Read, detect and check one input. Unreadable standard input on its own is a usage error (exit 2). */

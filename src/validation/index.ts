@@ -114,6 +114,8 @@ interface InBundle {
   prefix: string;
   /** The outermost Bundle and the narrative link targets collected in it (once, when needed). */
   root: Json;
+  /** Value sets and code systems already reported as not checked in this validation. */
+  notChecked: Set<string>;
   targets: { ids?: Set<string> };
   fullUrls: Map<string, string>;
   depth: number;
@@ -153,7 +155,7 @@ function validateAny(resource: unknown, requested: string | undefined, bundle: I
     skipEntryResources: rt === 'Bundle',
     structureFor: r.structureFor,
     elementShape: r.elementShape,
-    notChecked: new Set(),
+    notChecked: bundle?.notChecked ?? new Set(),
     depth,
     resolveExtension: r.resolveExtension,
     ownerPath: rt,
@@ -170,11 +172,12 @@ function validateAny(resource: unknown, requested: string | undefined, bundle: I
       const named = r.entryProfiles(structure.url);
       const root = bundle?.root ?? resource;
       const targets = bundle?.targets ?? {};
+      const notChecked = ctx.notChecked;
       resource.entry.forEach((e, i) => {
         if (!isObject(e) || e.resource === undefined) return;
         const entryType = isObject(e.resource) ? e.resource.resourceType : undefined;
         const forEntry = typeof entryType === 'string' ? named.get(entryType) : undefined;
-        issues.push(...validateAny(e.resource, forEntry, { prefix: `${path}.entry[${i}].resource`, root, targets, fullUrls: fullUrls!, depth: depth + 2 }, otherwise));
+        issues.push(...validateAny(e.resource, forEntry, { prefix: `${path}.entry[${i}].resource`, root, targets, notChecked, fullUrls: fullUrls!, depth: depth + 2 }, otherwise));
       });
     }
   }

@@ -3,7 +3,8 @@
  * - an extension's URL resolves to a definition (then its value type and context are checked),
  *   or is accepted without one (example domains, configured prefixes); otherwise an error, as
  *   the reference validator reports it ("could not be found so is not allowed here");
- * - Coding.system is an absolute URI and names a code system, not a ValueSet;
+ * - Coding.system is an absolute URI and names a code system, not a ValueSet; a code system we
+ *   do not hold is reported once as not checked (its codes and displays need a terminology server);
  * - element ids are unique within a resource.
  */
 import { issue } from '../../domain/issues.js';
@@ -54,16 +55,21 @@ function contextAllows(c: { type: string; expression: string }, shape: Shape, ct
 }
 
 /** Verdict per Coding.system string (a few distinct systems, seen on every Coding). */
-const systemVerdicts = new Map<string, 'ok' | 'relative' | 'value-set'>();
+type SystemVerdict = 'local' | 'external' | 'relative' | 'value-set';
+const systemVerdicts = new Map<string, SystemVerdict>();
 
-function systemVerdict(system: string): 'ok' | 'relative' | 'value-set' {
+/**
+ * local: a code system we hold (its codes are checked where a required binding applies);
+ * external: LOINC, SNOMED CT, CVX... whose codes and display names only a terminology server knows.
+ */
+function systemVerdict(system: string): SystemVerdict {
   let v = systemVerdicts.get(system);
   if (v) return v;
   const defs = baseDefinitions();
   const url = stripVersion(system);
   if (!ABSOLUTE.test(system)) v = 'relative';
-  else if (defs.codeSystems.has(url)) v = 'ok';
-  else v = defs.valueSets.has(url) || /^https?:\/\/hl7\.org\/fhir\/ValueSet\//.test(url) ? 'value-set' : 'ok';
+  else if (defs.codeSystems.has(url)) v = 'local';
+  else v = defs.valueSets.has(url) || /^https?:\/\/hl7\.org\/fhir\/ValueSet\//.test(url) ? 'value-set' : 'external';
   if (systemVerdicts.size < 10_000) systemVerdicts.set(system, v); // hostile input cannot grow it without bound
   return v;
 }
@@ -74,6 +80,11 @@ export function checkCodingSystem(coding: Json, where: P, ctx: WalkContext): voi
   const v = systemVerdict(system);
   if (v === 'relative') ctx.issues.push(issue('FHIR_CODE_SYSTEM', `Coding.system must be an absolute URI, not a local reference ('${clip(system)}').`, `${pathOf(where)}.system`));
   else if (v === 'value-set') ctx.issues.push(issue('FHIR_CODE_SYSTEM', `Coding.system names a value set, not a code system ('${clip(system)}').`, `${pathOf(where)}.system`));
+  else if (v === 'external' && !ctx.notChecked.has(system)) {
+    // Said once per code system per validation: the reference validator asks a terminology server.
+    ctx.notChecked.add(system);
+    ctx.issues.push(issue('FHIR_NOT_CHECKED', `Codes and display names of ${clip(system)} are not checked offline: that needs a terminology server (reported once per code system).`, pathOf(where)));
+  }
 }
 
 export function checkElementId(id: string, path: P, ctx: WalkContext): void {
