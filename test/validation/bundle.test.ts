@@ -1,7 +1,10 @@
 /** Bundles: the Bundle itself, then each entry against its own profile, expressions prefixed. */
 import { expect } from 'chai';
 import { errorCodeOf } from '../../src/domain/issues.js';
-import { validateResource } from '../../src/validation/index.js';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadValidator, validateResource } from '../../src/validation/index.js';
 import { all, errors, example } from './helpers.js';
 
 const CLAIM_BUNDLE = 'http://frontdesk.example.org/fhir/StructureDefinition/fd-claim-bundle';
@@ -70,5 +73,32 @@ describe('validation: Bundles', () => {
     const codes = validateResource(b).map((i) => `${errorCodeOf(i)}@${i.expression}`);
     expect(codes).to.include('FHIR_RESOURCE_TYPE@Bundle.entry[3].resource.resourceType');
     expect(all(validateResource(b)).filter((s) => s.startsWith('error'))).to.have.length(1);
+  });
+
+  it('a Bundle profile that names profiles for its entries decides for them, even against base R4 otherwise', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fd-entry-profiles-'));
+    try {
+      writeFileSync(join(dir, 'patient-bundle.json'), JSON.stringify({
+        resourceType: 'StructureDefinition', id: 'patient-bundle', url: 'http://practice.example.org/StructureDefinition/patient-bundle',
+        name: 'PatientBundle', status: 'active', kind: 'resource', abstract: false, type: 'Bundle',
+        baseDefinition: 'http://hl7.org/fhir/StructureDefinition/Bundle', derivation: 'constraint',
+        differential: { element: [
+          { id: 'Bundle', path: 'Bundle' },
+          { id: 'Bundle.entry.resource', path: 'Bundle.entry.resource', type: [{ code: 'Resource', profile: ['http://frontdesk.example.org/fhir/StructureDefinition/fd-patient'] }] },
+        ] },
+      }));
+      loadValidator({ extraProfileDir: dir });
+      const b = { resourceType: 'Bundle', type: 'collection', entry: [
+        { fullUrl: 'urn:uuid:8d0f6f4e-0000-4000-8000-000000000001', resource: { resourceType: 'Patient', gender: 'female' } },
+        { fullUrl: 'urn:uuid:8d0f6f4e-0000-4000-8000-000000000002', resource: { resourceType: 'Basic', code: { text: 'x' } } },
+      ] };
+      expect(errors(validateResource(b, { profile: 'patient-bundle', otherwise: 'base' }))).to.deep.equal([
+        'FHIR_REQUIRED@Bundle.entry[0].resource.identifier', 'FHIR_REQUIRED@Bundle.entry[0].resource.name',
+      ]);
+      expect(errors(validateResource(b, { otherwise: 'base' })), 'without the Bundle profile: base types').to.deep.equal([]);
+    } finally {
+      loadValidator();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
