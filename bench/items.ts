@@ -7,7 +7,8 @@ import { PARSER_NAMES, loadParser } from './hl7-parsers.js';
 import { runChecks } from './hl7-checks.js';
 import { FHIR_VALIDATORS, runFhirValidator } from './items-fhir.js';
 import { runFhirCasesCli } from './items-fhir-cases.js';
-import { NotMeasured, OFFICE_INPUTS, runDisk, runE2eHl7, runE2eOffice, runMemory, runMllp, runStartup } from './items-runtime.js';
+import { NotMeasured, OFFICE_INPUTS, runDisk, runE2eHl7, runE2eOffice, runMemory, runMllp } from './items-runtime.js';
+import { runCliValidate, runStartup } from './items-startup.js';
 
 export interface Item {
   id: string;
@@ -51,5 +52,6 @@ export const ITEMS: Item[] = [
   ...['adt', 'oru500', 'orupdf'].map((id): Item => ({ id: `memory:${id}`, run: () => runMemory(id) })),
   { id: 'disk', run: runDisk },
   { id: 'mllp', run: runMllp, timeoutMs: 180_000 },
-  { id: 'startup', run: runStartup, timeoutMs: 180_000 },
+  { id: 'startup', run: runStartup, timeoutMs: 300_000 },
+  { id: 'cli-validate', run: runCliValidate, timeoutMs: 300_000 },
 ];

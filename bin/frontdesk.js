@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Launcher: registers the TypeScript loader, then runs the CLI from source.
-import { register } from 'tsx/esm/api';
-register();
-await import('../src/cli.ts');
+// Launcher: builds dist/ first when it is missing or older than src/, then runs the compiled CLI.
+import { ensureBuilt } from '../scripts/build.mjs';
+ensureBuilt();
+await import('../dist/cli.js');

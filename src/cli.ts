@@ -1,15 +1,25 @@
 /**
  * The `frontdesk` command line. Each command lives in src/cli/<name>.ts and registers itself
  * here. Exit codes: 0 no error-level issue, 1 invalid input, 2 usage error or unreadable input.
+ *
+ * Only the module of the command being run is loaded (a `validate` does not load the gateway's
+ * HTTP server, store or delivery clients): each module imports what its command needs, and loading
+ * all of them costs more than the command itself. Help, a bare `frontdesk` or an unknown command
+ * load them all, so the full command list is shown.
  */
 import { Command, CommanderError } from 'commander';
-import { registerConvert } from './cli/convert.js';
-import { registerValidate } from './cli/validate.js';
-import { registerJob } from './cli/job.js';
-import { registerDeadletter } from './cli/deadletter.js';
-import { registerServe } from './cli/serve.js';
-import { registerMessages } from './cli/messages.js';
 import { EXIT_USAGE } from './cli/io.js';
+
+type Register = (program: Command) => void;
+/** Command name -> how to load its register function. */
+const COMMANDS: Record<string, () => Promise<Register>> = {
+  convert: async () => (await import('./cli/convert.js')).registerConvert,
+  validate: async () => (await import('./cli/validate.js')).registerValidate,
+  job: async () => (await import('./cli/job.js')).registerJob,
+  deadletter: async () => (await import('./cli/deadletter.js')).registerDeadletter,
+  serve: async () => (await import('./cli/serve.js')).registerServe,
+  messages: async () => (await import('./cli/messages.js')).registerMessages,
+};
 
 const program = new Command();
 program
@@ -18,14 +28,10 @@ program
   .exitOverride()
   .showHelpAfterError();
 
-registerConvert(program);
-registerValidate(program);
-registerJob(program);
-registerDeadletter(program);
-registerServe(program);
-registerMessages(program);
-
 try {
+  const name = process.argv[2];
+  const only = name !== undefined ? COMMANDS[name] : undefined;
+  for (const load of only ? [only] : Object.values(COMMANDS)) (await load())(program);
   await program.parseAsync(process.argv);
 } catch (e) {
   if (e instanceof CommanderError) {

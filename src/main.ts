@@ -95,12 +95,15 @@ export async function serveUntilSignal(opts: RunOptions): Promise<void> {
   process.on('SIGTERM', onSignal);
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+/** `npm start` (scripts/start.mjs) and `node dist/main.js`: --config and --db from the command line. */
+export async function startFromArgv(argv: string[]): Promise<void> {
   try {
-    await serveUntilSignal({ config: argValue(process.argv, '--config'), db: argValue(process.argv, '--db') });
+    await serveUntilSignal({ config: argValue(argv, '--config'), db: argValue(argv, '--db') });
   } catch (e) {
     // A start that fails (a port in use, an unwritable store): one line and exit 2, as `frontdesk serve` does, not a stack trace.
     process.stderr.write(`frontdesk: could not start: ${(e as Error).message}\n`);
     process.exit(2);
   }
 }
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await startFromArgv(process.argv);

@@ -1,4 +1,8 @@
-/** Where the data folders live, relative to this file (works from a clone and from npx). */
+/**
+ * Where the data folders live, relative to this file: the one place that knows the layout. It works
+ * from src/ (tsx, tests) and from dist/ (the compiled build): both sit one level below the project
+ * root, so mappings/, profiles/ and examples/ are read where they are, never copied into dist/.
+ */
 import { fileURLToPath } from 'node:url';
 import { dirname, resolve } from 'node:path';
 

@@ -5,10 +5,10 @@
  * once, on first use, into plain lookup structures the validator walks without allocation.
  */
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { dirname, resolve } from 'node:path';
+import { resolve } from 'node:path';
+import { PROFILES_DIR } from '../paths.js';
 
-const PROFILE_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../profiles/hl7v2');
+const PROFILE_DIR = resolve(PROFILES_DIR, 'hl7v2');
 
 /** A node of a message structure: a segment, or a group of nodes (children in order). */
 export interface StructureNode {

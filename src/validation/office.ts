@@ -6,13 +6,13 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormatsImport from 'ajv-formats';
 import { issue, type Issue } from '../domain/issues.js';
+import { PROFILES_DIR } from '../paths.js';
 
-export const OFFICE_SCHEMA_DIR = fileURLToPath(new URL('../../profiles/office/', import.meta.url));
+export const OFFICE_SCHEMA_DIR = join(PROFILES_DIR, 'office');
 
 // ajv-formats is CommonJS; under NodeNext its default export arrives as the module object.
 const addFormats = ((addFormatsImport as unknown as { default?: unknown }).default ?? addFormatsImport) as (ajv: unknown) => unknown;

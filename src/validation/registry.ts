@@ -6,18 +6,18 @@
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { CodeSystem, ElementDefinition, StructureDefinition, ValueSet } from 'fhir/r4.js';
 import { issue, type Issue } from '../domain/issues.js';
 import { compileStructure, typeShape, type CompiledStructure, type Shape, type TypeRef } from './compile.js';
 import { baseDefinitions } from './definitions.js';
 import { generateSnapshot } from './snapshot.js';
 import { addTerminology, stripVersion } from './terminology.js';
+import { PROFILES_DIR } from '../paths.js';
 
 /** Generated snapshots of differential-only profiles, so profiles can build on each other. */
 const snapshots = new Map<string, ElementDefinition[]>();
 
-export const PROFILES_DIR = fileURLToPath(new URL('../../profiles/', import.meta.url));
+export { PROFILES_DIR } from '../paths.js';
 export const FRONTDESK_BASE = 'http://frontdesk.example.org/fhir/StructureDefinition/';
 
 export interface Registry {
