@@ -1,5 +1,8 @@
 /**
- * Gateway configuration: the only reader of process.env and of the configuration file.
+ * Gateway configuration: the reader of the configuration file and of the environment variables that
+ * override it (listed below). A few others are read where they are used: FRONTDESK_PROFILE_DIR
+ * (validation/registry.ts, cli/validate.ts), FRONTDESK_DEFINITIONS_CACHE (validation/definitions.ts),
+ * FRONTDESK_TIMEZONE as the default of `frontdesk convert --timezone`.
  * The file is JSON; it is checked completely at start and every problem is reported as a
  * CONFIG_INVALID issue whose expression names the bad key (`channels[1].source.mllp.port`).
  *
@@ -7,6 +10,8 @@
  *   FRONTDESK_CONFIG      configuration file (default examples/config/gateway.json)
  *   FRONTDESK_DB          SQLite file (overrides store.path)
  *   FRONTDESK_HTTP_HOST / FRONTDESK_HTTP_PORT, FRONTDESK_MLLP_HOST
+ *   FRONTDESK_MLLP_PORT_<CHANNEL>  one channel's MLLP port (name upper-cased, other characters
+ *                         as _: FRONTDESK_MLLP_PORT_LAB_RESULTS for channel "lab-results")
  *   FRONTDESK_LOG_LEVEL   pino level (info by default)
  *   FRONTDESK_TIMEZONE    practice timezone (overrides practice.timezone)
  *   FRONTDESK_TEST_HOOK   test-only: 'pause-after-commit' makes processing wait forever after the
@@ -166,6 +171,13 @@ export function checkConfig(json: unknown, baseDir: string, env: Env = process.e
   c.keys(processing, 'processing', ['maxAttempts']);
 
   const channels = (c.array(root.channels, 'channels') ?? []).map((ch, i) => checkChannel(c, ch, `channels[${i}]`, baseDir));
+  // FRONTDESK_MLLP_PORT_<CHANNEL> overrides a channel's MLLP port, as FRONTDESK_HTTP_PORT does http.port.
+  for (const ch of channels) {
+    const key = ch?.source.mllp ? mllpPortEnv(ch.name) : undefined;
+    if (!ch?.source.mllp || !key || env[key] === undefined) continue;
+    const port = c.int(Number(env[key]), key, 0, 65535);
+    if (port !== undefined) ch.source.mllp.port = port;
+  }
   const names = new Set<string>();
   const ports = new Set<number>();
   const paths = new Set<string>();
@@ -242,6 +254,11 @@ export function checkConfig(json: unknown, baseDir: string, env: Env = process.e
   if (billing) cfg.billing = billing;
   if (hook === 'pause-after-commit') cfg.testHook = hook;
   return c.issues.length ? { value: undefined, issues: c.issues } : { value: cfg, issues: [] };
+}
+
+/** The environment variable that overrides a channel's MLLP port: FRONTDESK_MLLP_PORT_LAB_RESULTS for "lab-results". */
+export function mllpPortEnv(channel: string): string {
+  return `FRONTDESK_MLLP_PORT_${channel.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
 }
 
 function checkKey(c: Checker, k: unknown, at: string, env: Env): ApiKeyConfig | undefined {

@@ -18,6 +18,7 @@ import { Pipeline, type PipelineHooks } from './pipeline.js';
 import { Metrics } from './metrics.js';
 import { recoverPending, type RecoveryReport } from './recovery.js';
 import { listenerOptions, startMllpListener, type MllpListener } from '../mllp/listener.js';
+import { httpListenError, mllpListenError } from './listen-error.js';
 import { createApp } from '../http/app.js';
 import { ROOT_DIR } from '../paths.js';
 import { validateResource } from '../validation/index.js';
@@ -72,8 +73,15 @@ export async function startGateway(config: GatewayConfig, opts: StartOptions = {
   let server: Server | undefined;
   try {
     const recovery = await recoverPending(pipeline);
-    for (const ch of config.channels) {
-      if (ch.source.mllp) mllp.push(await startMllpListener(ch, pipeline, listenerOptions(config), log, metrics));
+    for (const [i, ch] of config.channels.entries()) {
+      if (!ch.source.mllp) continue;
+      const options = listenerOptions(config);
+      try {
+        mllp.push(await startMllpListener(ch, pipeline, options, log, metrics));
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).syscall !== 'listen') throw e; // e.g. an unreadable TLS key: its own message
+        throw mllpListenError(e, ch, i, ch.source.mllp.host ?? options.host);
+      }
     }
     const app = createApp({ pipeline, metrics, log, version: packageVersion() });
     server = createServer(app);
@@ -81,7 +89,7 @@ export async function startGateway(config: GatewayConfig, opts: StartOptions = {
     server.headersTimeout = 20_000;
     if (!opts.noHttp) {
       await new Promise<void>((res, rej) => {
-        server!.once('error', rej);
+        server!.once('error', (e) => rej(httpListenError(e, config.http.host, config.http.port)));
         server!.listen(config.http.port, config.http.host, () => res());
       });
     }
