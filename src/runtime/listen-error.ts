@@ -6,14 +6,14 @@
 import { mllpPortEnv, type ChannelConfig } from '../config.js';
 
 const WHY: Record<string, string> = {
-  EADDRINUSE: 'the port is already in use (another process, or another gateway)',
+  EADDRINUSE: 'the port is already in use (by another process, or another gateway)',
   EACCES: 'permission denied (ports below 1024 need privileges)',
   EADDRNOTAVAIL: 'this host has no such address',
 };
 
 function reason(e: unknown): string {
   const code = (e as NodeJS.ErrnoException).code;
-  return (code && WHY[code]) ?? (e as Error).message;
+  return code && WHY[code] ? `${WHY[code]}, ${code}` : (e as Error).message;
 }
 
 export function mllpListenError(e: unknown, channel: ChannelConfig, index: number, host: string): Error {

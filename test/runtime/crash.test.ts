@@ -1,5 +1,5 @@
 /**
- * The gateway as a separate process (`node --import tsx src/main.ts --config ...`), killed with
+ * The gateway as a separate process (`node dist/main.js --config ...`, what `npm start` runs), killed with
  * SIGKILL between the commit of a message and its processing (test hook), then restarted: the
  * message is processed exactly once, and the sender's resend is answered from the store.
  */
@@ -22,7 +22,7 @@ interface Proc {
 }
 
 function startProcess(configFile: string, env: Record<string, string> = {}): Promise<Proc> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', '--config', configFile], {
+  const child = spawn(process.execPath, ['dist/main.js', '--config', configFile], {
     cwd: resolve('.'),
     env: { ...process.env, FRONTDESK_LOG_LEVEL: 'silent', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -44,7 +44,7 @@ describe('runtime: ports at start', () => {
       ];
       const err = await startTest(join(t.dir, 'a.db'), { channels }).then(() => undefined, (e: Error) => e);
       expect(err?.message).to.equal(`MLLP channel "lab-results" cannot listen on 127.0.0.1:${taken.port}: the port is already in use ` +
-        '(another process, or another gateway); change channels[1].source.mllp.port (or set FRONTDESK_MLLP_PORT_LAB_RESULTS), or mllp.host (or FRONTDESK_MLLP_HOST)');
+        '(by another process, or another gateway), EADDRINUSE; change channels[1].source.mllp.port (or set FRONTDESK_MLLP_PORT_LAB_RESULTS), or mllp.host (or FRONTDESK_MLLP_HOST)');
     } finally {
       await taken.close();
     }
@@ -55,7 +55,7 @@ describe('runtime: ports at start', () => {
     try {
       const json = configJson(join(t.dir, 'b.db'));
       const err = await startTest(join(t.dir, 'b.db'), { http: { ...(json.http as object), port: taken.port } }).then(() => undefined, (e: Error) => e);
-      expect(err?.message).to.match(new RegExp(`^HTTP cannot listen on 127\\.0\\.0\\.1:${taken.port}: the port is already in use .*; change http\\.port \\(or set FRONTDESK_HTTP_PORT\\)`));
+      expect(err?.message).to.match(new RegExp(`^HTTP cannot listen on 127\\.0\\.0\\.1:${taken.port}: the port is already in use .*, EADDRINUSE; change http\\.port \\(or set FRONTDESK_HTTP_PORT\\)`));
     } finally {
       await taken.close();
     }

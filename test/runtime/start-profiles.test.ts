@@ -1,6 +1,7 @@
 /**
  * Dropped-in profiles (config `profiles.extraDir`) are compiled when the gateway starts: a broken
  * StructureDefinition stops the start with exit 2 and names its file, before anything listens.
+ * The gateway runs as `npm start` runs it: the compiled dist/main.js (test/support/build-once.ts builds it).
  */
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
@@ -28,7 +29,7 @@ describe('runtime: dropped-in profiles checked at start', function () {
       config.profiles = { extraDir: dir };
       const file = join(tmp.dir, 'gateway.json');
       writeFileSync(file, JSON.stringify(config));
-      const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/main.ts', '--config', file], {
+      const r = spawnSync(process.execPath, ['dist/main.js', '--config', file], {
         cwd: resolve('.'), encoding: 'utf8', timeout: 50_000,
         env: { ...process.env, FRONTDESK_LOG_LEVEL: 'silent', FRONTDESK_DB: join(tmp.dir, 'gw.db') },
       });
@@ -52,12 +53,13 @@ describe('runtime: dropped-in profiles checked at start', function () {
       delete config.billing; // names clearinghouse destinations this test removed
       const file = join(tmp.dir, 'gateway.json');
       writeFileSync(file, JSON.stringify(config));
-      const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/main.ts', '--config', file], {
+      const r = spawnSync(process.execPath, ['dist/main.js', '--config', file], {
         cwd: resolve('.'), encoding: 'utf8', timeout: 50_000,
         env: { ...process.env, FRONTDESK_LOG_LEVEL: 'silent', FRONTDESK_DB: join(tmp.dir, 'gw.db'), FRONTDESK_HTTP_PORT: '0' },
       });
       expect(r.status, r.stdout + r.stderr).to.equal(2);
       expect(r.stderr).to.include('EADDRINUSE');
+      expect(r.stderr).to.include('MLLP channel "registration" cannot listen').and.include('change channels[0].source.mllp.port (or set FRONTDESK_MLLP_PORT_REGISTRATION)');
       expect(r.stderr).to.not.match(/^\s+at /m);
     } finally {
       blocker.close();
