@@ -23,7 +23,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { issue, type Issue, type Result } from './domain/issues.js';
 import { EXAMPLES_DIR } from './paths.js';
-import { checkDeliveryConfig } from './delivery/config.js';
+import { parseDeliveryConfig, type DeliveryConfig } from './delivery/config.js';
 import { checkBillingIdentity, type BillingIdentity } from './billing/identity.js';
 import { CHARSETS, charsetOf, type Charset } from './hl7/charset.js';
 
@@ -99,10 +99,11 @@ export interface GatewayConfig {
   http: { host: string; port: number; bodyLimitBytes: number; auth: { keys: ApiKeyConfig[] } };
   processing: { maxAttempts: number };
   channels: ChannelConfig[];
-  /** Owned by delivery (src/delivery/config.ts); passed through unchanged. */
-  destinations?: unknown;
-  /** Owned by delivery/jobs; passed through unchanged. */
-  jobs?: unknown;
+  /**
+   * The `destinations` and `jobs` sections, checked and typed here once (the rules live in
+   * src/delivery/config.ts); key files resolved from the configuration file's folder.
+   */
+  delivery: DeliveryConfig;
   /** The practice's billing identity (src/billing/identity.ts): billing provider, pay-to, clearinghouse ids. */
   billing?: BillingIdentity;
   testHook?: 'pause-after-commit';
@@ -212,8 +213,9 @@ export function checkConfig(json: unknown, baseDir: string, env: Env = process.e
     }
   }));
 
-  // `destinations` and `jobs` belong to delivery, which checks them (issues name the bad key).
-  c.issues.push(...checkDeliveryConfig({ destinations: root.destinations, jobs: root.jobs }, timezone));
+  // `destinations` and `jobs`: delivery's rules (issues name the bad key), read once here.
+  const delivery = parseDeliveryConfig({ destinations: root.destinations, jobs: root.jobs }, timezone, baseDir);
+  c.issues.push(...delivery.issues);
 
   // The billing identity (837P 1000A/B, 2010AA/AB, ISA/GS ids); clearinghouse keys must be declared destinations.
   let billing: BillingIdentity | undefined;
@@ -229,6 +231,8 @@ export function checkConfig(json: unknown, baseDir: string, env: Env = process.e
 
   const cfg: GatewayConfig = {
     baseDir,
+    // Absent only when it has issues, and then no configuration is returned (below).
+    delivery: delivery.value as DeliveryConfig,
     practice: { name: c.string(practice.name ?? 'Frontdesk practice', 'practice.name') ?? '', timezone: timezone ?? 'America/New_York' },
     store: { path: storePath === ':memory:' || isAbsolute(storePath) ? storePath : resolve(storePath) },
     profiles: extraDir ? { extraDir: isAbsolute(extraDir) ? extraDir : resolve(baseDir, extraDir) } : {},
@@ -249,8 +253,6 @@ export function checkConfig(json: unknown, baseDir: string, env: Env = process.e
     processing: { maxAttempts: c.int(processing.maxAttempts ?? 5, 'processing.maxAttempts', 1) ?? 5 },
     channels: channels.filter((ch): ch is ChannelConfig => ch !== undefined),
   };
-  if (root.destinations !== undefined) cfg.destinations = root.destinations;
-  if (root.jobs !== undefined) cfg.jobs = root.jobs;
   if (billing) cfg.billing = billing;
   if (hook === 'pause-after-commit') cfg.testHook = hook;
   return c.issues.length ? { value: undefined, issues: c.issues } : { value: cfg, issues: [] };

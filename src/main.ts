@@ -1,5 +1,9 @@
 /**
- * Composition root: `npm start` (and `frontdesk serve`) run the gateway.
+ * The composition root: `npm start` (and `frontdesk serve`) run the gateway. It reads the typed
+ * configuration once (src/config.ts), builds the store, the delivery worker and the job context
+ * once (src/composition.ts, the builders the CLI uses too), then the edges with what they need:
+ * the pipeline, MLLP listeners and HTTP app (runtime/gateway.ts, given the store and the job
+ * context and the worker's wake-up for /jobs and /deliveries), then the cron schedule.
  * Configuration: --config <file> or FRONTDESK_CONFIG, default examples/config/gateway.json;
  * the SQLite store: --db <file> or FRONTDESK_DB, default ./data/frontdesk.db.
  * Prints the MLLP and HTTP addresses; stops cleanly on SIGINT/SIGTERM (a second signal exits at once).
@@ -8,9 +12,10 @@ import { pathToFileURL } from 'node:url';
 import { formatIssue, hasErrors } from './domain/issues.js';
 import { loadValidator } from './validation/index.js';
 import { loadConfig } from './config.js';
+import { createLogger } from './logging.js';
+import { buildDelivery } from './composition.js';
 import { startGateway, type Gateway } from './runtime/gateway.js';
-import { parseDeliveryConfig } from './delivery/config.js';
-import { startDeliveryWorker } from './delivery/worker.js';
+import { openSqliteStore } from './store/sqlite/store.js';
 import { startJobs } from './jobs/schedule.js';
 
 export interface RunOptions {
@@ -31,37 +36,44 @@ export async function runGateway(opts: RunOptions = {}): Promise<Running> {
     process.stderr.write(`frontdesk: configuration error\n${cfg.issues.map(formatIssue).join('\n')}\n`);
     process.exit(2);
   }
-  if (cfg.value.profiles.extraDir) {
+  const config = cfg.value;
+  if (config.profiles.extraDir) {
     // A practice's dropped-in profiles are compiled before listening: a broken one stops the start, naming its file.
-    const loaded = loadValidator({ extraProfileDir: cfg.value.profiles.extraDir });
+    const loaded = loadValidator({ extraProfileDir: config.profiles.extraDir });
     if (hasErrors(loaded.issues)) {
-      process.stderr.write(`frontdesk: profile error in ${cfg.value.profiles.extraDir}\n${loaded.issues.map(formatIssue).join('\n')}\n`);
+      process.stderr.write(`frontdesk: profile error in ${config.profiles.extraDir}\n${loaded.issues.map(formatIssue).join('\n')}\n`);
       process.exit(2);
     }
   }
-  const gateway = await startGateway(cfg.value);
+
+  // Built once: the store, the delivery worker and the job context every job run shares.
+  const log = createLogger(config.log.level);
+  const store = openSqliteStore(config.store.path);
+  const delivery = buildDelivery(store.db, config, log);
+
+  // The edges: pipeline, MLLP listeners and HTTP app (the gateway closes the store if it cannot start).
+  let gateway: Gateway;
+  try {
+    gateway = await startGateway(config, { log, store, delivery: { jobs: delivery.jobDeps, onReplay: () => delivery.worker.wake() } });
+  } catch (e) {
+    await delivery.worker.stop();
+    throw e;
+  }
   for (const l of gateway.mllp) {
     const a = l.address();
     process.stdout.write(`frontdesk: MLLP${l.tls ? '+TLS' : ''} channel ${l.channel} listening on ${a.address}:${a.port}\n`);
   }
   process.stdout.write(`frontdesk: HTTP listening on ${gateway.http.url} (FHIR ${gateway.http.url}/fhir)\n`);
-  process.stdout.write(`frontdesk: store ${cfg.value.store.path}\n`);
-
-  /** Things to stop before the gateway closes (delivery worker, jobs), newest first. */
-  const stops: Array<() => Promise<void> | void> = [];
-  // Delivery (src/delivery) and jobs (src/jobs) start here and push their stop functions onto `stops`.
-  const delivery = parseDeliveryConfig({ destinations: cfg.value.destinations, jobs: cfg.value.jobs }, cfg.value.practice.timezone, cfg.value.baseDir);
-  if (delivery.value) {
-    const worker = startDeliveryWorker({ db: gateway.db, destinations: delivery.value.destinations, logger: gateway.log });
-    const jobs = startJobs({ db: gateway.db, config: delivery.value, worker, logger: gateway.log, practiceName: cfg.value.practice.name });
-    stops.push(() => worker.stop(), () => jobs.stop());
-    process.stdout.write(`frontdesk: delivering to ${Object.keys(delivery.value.destinations).join(', ') || '(no destinations)'}; jobs ${jobs.scheduled.map((j) => j.name).join(', ')} (${delivery.value.jobs.timezone})\n`);
-  }
+  process.stdout.write(`frontdesk: store ${config.store.path}\n`);
+  // The cron edge, with the same job context as POST /jobs/:name/run.
+  const jobs = startJobs(delivery.jobDeps);
+  process.stdout.write(`frontdesk: delivering to ${Object.keys(config.delivery.destinations).join(', ') || '(no destinations)'}; jobs ${jobs.scheduled.map((j) => j.name).join(', ')} (${config.delivery.jobs.timezone})\n`);
 
   let stopping: Promise<void> | undefined;
   const stop = () => {
     stopping ??= (async () => {
-      for (const s of stops.reverse()) await s();
+      jobs.stop();
+      await delivery.worker.stop();
       await gateway.close();
     })();
     return stopping;

@@ -1,14 +1,16 @@
 /**
- * Shared by `frontdesk job` and `frontdesk deadletter`: read the gateway configuration (src/config.ts),
- * its delivery sections, and open the store it names.
+ * Shared by `frontdesk job` and `frontdesk deadletter`: the gateway configuration (src/config.ts,
+ * whose `destinations` and `jobs` sections are already typed and checked there) and the store it
+ * names; job runs get their context from jobDepsFor, as the gateway's do.
  */
-import { loadConfig } from '../config.js';
-import { parseDeliveryConfig, type DeliveryConfig } from '../delivery/config.js';
+import { loadConfig, type GatewayConfig } from '../config.js';
+import type { DeliveryConfig } from '../delivery/config.js';
 import { openDatabase, type Db } from '../store/sqlite/db.js';
 import { EXIT_USAGE, renderOutcome } from './io.js';
 
 export interface DeliverySetup {
   db: Db;
+  config: GatewayConfig;
   delivery: DeliveryConfig;
   practiceName: string;
 }
@@ -25,10 +27,5 @@ export function readDeliveryConfig(opts: { config?: string }): Omit<DeliverySetu
     process.stderr.write(renderOutcome(cfg.issues, 'text') + '\n');
     process.exit(EXIT_USAGE);
   }
-  const delivery = parseDeliveryConfig({ destinations: cfg.value.destinations, jobs: cfg.value.jobs }, cfg.value.practice.timezone, cfg.value.baseDir);
-  if (!delivery.value) {
-    process.stderr.write(renderOutcome(delivery.issues, 'text') + '\n');
-    process.exit(EXIT_USAGE);
-  }
-  return { delivery: delivery.value, practiceName: cfg.value.practice.name, storePath: cfg.value.store.path };
+  return { config: cfg.value, delivery: cfg.value.delivery, practiceName: cfg.value.practice.name, storePath: cfg.value.store.path };
 }

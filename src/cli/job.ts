@@ -9,6 +9,7 @@ import { runJob } from '../jobs/runner.js';
 import { JOBS } from '../jobs/table.js';
 import { EXIT_INVALID, EXIT_OK, usageError } from './io.js';
 import { openDeliverySetup, readDeliveryConfig } from './delivery-setup.js';
+import { jobDepsFor } from '../composition.js';
 
 export function registerJob(program: Command): void {
   const job = program.command('job').description('Scheduled jobs: list them, or run one once now');
@@ -38,7 +39,7 @@ export function registerJob(program: Command): void {
       const s = openDeliverySetup(opts);
       try {
         const logger = createLogger(opts.logLevel as 'warn', process.stderr);
-        const r = await runJob(name, { db: s.db, config: s.delivery, logger, practiceName: s.practiceName }, 'cli');
+        const r = await runJob(name, jobDepsFor(s.db, s.config, { logger }), 'cli');
         process.stdout.write(JSON.stringify(r, null, 2) + '\n');
         process.exitCode = r.outcome === 'failed' ? EXIT_INVALID : EXIT_OK;
       } finally {

@@ -30,6 +30,8 @@ export interface DeliveryWorker {
   /** Like drainOnce, with the breakdown. */
   drain(opts?: DrainOptions): Promise<DrainSummary>;
   readonly dispatcher: Dispatcher;
+  /** Look at the queue now instead of at the next poll (after an operator's replay); no-op without the polling loop. */
+  wake(): void;
 }
 
 export function startDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
@@ -39,6 +41,9 @@ export function startDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
   let running: Promise<unknown> = Promise.resolve();
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
+  /** A pass of the loop is running; a wake() then asks for the next one at once. */
+  let inLoopPass = false;
+  let wakeAfterPass = false;
 
   // Passes never overlap: each waits for the one before (a job and the loop may both ask).
   const pass = (opts?: DrainOptions): Promise<DrainSummary> => {
@@ -49,12 +54,16 @@ export function startDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
 
   const loop = async (): Promise<void> => {
     if (stopped) return;
+    inLoopPass = true;
     try {
       await pass();
     } catch (e) {
       deps.logger?.error({ err: { name: (e as Error).name, message: (e as Error).message } }, 'delivery pass failed');
+    } finally {
+      inLoopPass = false;
     }
-    if (!stopped) timer = setTimeout(() => void loop(), deps.pollMs ?? 1000);
+    if (!stopped) timer = setTimeout(() => void loop(), wakeAfterPass ? 0 : deps.pollMs ?? 1000);
+    wakeAfterPass = false;
   };
   if (deps.autoStart !== false) timer = setTimeout(() => void loop(), 0);
 
@@ -62,6 +71,16 @@ export function startDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
     dispatcher,
     drain: pass,
     drainOnce: async (opts) => (await pass(opts)).attempted,
+    wake() {
+      if (stopped || deps.autoStart === false) return;
+      if (inLoopPass) {
+        wakeAfterPass = true;
+        return;
+      }
+      // Waiting for the next poll: poll now instead (one loop only: the pending timer is replaced).
+      if (timer) clearTimeout(timer);
+      timer = setTimeout(() => void loop(), 0);
+    },
     async stop() {
       stopped = true;
       if (timer) clearTimeout(timer);

@@ -15,7 +15,8 @@ import { fhirRouter } from './fhir.js';
 import { hl7Router } from './hl7v2.js';
 import { officeRouter } from './office.js';
 import { operatorRouter } from './operator.js';
-import { DELIVERY_PATHS, deliveryRouterFor } from './deadletter-routes.js';
+import { DELIVERY_PATHS, deliveryRouter } from './deadletter-routes.js';
+import type { JobDeps } from '../jobs/context.js';
 import { sendError, sendOutcome } from './outcome.js';
 
 export interface AppDeps {
@@ -23,6 +24,13 @@ export interface AppDeps {
   metrics: Metrics;
   log: Logger;
   version: string;
+  /** The running gateway's job context (POST /jobs/:name/run) and the worker's wake-up (after a replay). */
+  delivery?: DeliveryEdge | undefined;
+}
+
+export interface DeliveryEdge {
+  jobs?: JobDeps | undefined;
+  onReplay?: (() => void) | undefined;
 }
 
 export function createApp(deps: AppDeps): express.Express {
@@ -63,7 +71,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use('/messages', authorize('operator'), body);
   app.use(operatorRouter(pipeline));
   app.use(DELIVERY_PATHS, authorize('operator'), body);
-  app.use(deliveryRouterFor(pipeline.db, cfg, log));
+  app.use(deliveryRouter({ db: pipeline.db, jobs: deps.delivery?.jobs, onReplay: deps.delivery?.onReplay }));
   const hl7Paths = ['/hl7v2', ...cfg.channels.map((c) => c.source.http?.path).filter((p): p is string => !!p && !['/fhir', '/office', '/hl7v2'].includes(p))];
   app.use(hl7Paths, authorize('hl7v2'), body);
   app.use(hl7Router(pipeline));

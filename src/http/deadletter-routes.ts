@@ -8,10 +8,10 @@
  *   POST /deliveries/replay                       every dead item, JSON body { "destination"?: "ehr" }
  *   GET  /jobs                                    recent job runs
  *   POST /jobs/:name/run                          run one job once now (when the app has the jobs)
+ * The job context and the worker to wake are the composition root's (src/main.ts): this router
+ * builds no delivery pieces of its own.
  */
 import { Router, type Response } from 'express';
-import { parseDeliveryConfig } from '../delivery/config.js';
-import type { Logger } from '../logging.js';
 import type { JobDeps } from '../jobs/context.js';
 import { recentJobRuns, runJob } from '../jobs/runner.js';
 import { jobSpec } from '../jobs/table.js';
@@ -109,15 +109,4 @@ export function deliveryRouter(deps: DeliveryRoutesDeps): Router {
   });
 
   return router;
-}
-
-/** The router for a running gateway: jobs run with the configuration's destinations and jobs sections. */
-export function deliveryRouterFor(
-  db: Db,
-  cfg: { destinations?: unknown; jobs?: unknown; practice: { name: string; timezone: string }; baseDir: string },
-  logger?: Logger,
-): Router {
-  const d = parseDeliveryConfig({ destinations: cfg.destinations, jobs: cfg.jobs }, cfg.practice.timezone, cfg.baseDir);
-  const jobs: JobDeps | undefined = d.value ? { db, config: d.value, logger, practiceName: cfg.practice.name } : undefined;
-  return deliveryRouter({ db, jobs });
 }

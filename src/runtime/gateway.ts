@@ -12,14 +12,14 @@ import type { Logger } from 'pino';
 import type { GatewayConfig } from '../config.js';
 import type { Db } from '../store/sqlite/db.js';
 import type { Store } from '../store/index.js';
-import { openSqliteStore } from '../store/sqlite/store.js';
+import { openSqliteStore, type SqliteStore } from '../store/sqlite/store.js';
 import { createLogger } from '../logging.js';
 import { Pipeline, type PipelineHooks } from './pipeline.js';
 import { Metrics } from './metrics.js';
 import { recoverPending, type RecoveryReport } from './recovery.js';
 import { listenerOptions, startMllpListener, type MllpListener } from '../mllp/listener.js';
 import { httpListenError, mllpListenError } from './listen-error.js';
-import { createApp } from '../http/app.js';
+import { createApp, type DeliveryEdge } from '../http/app.js';
 import { ROOT_DIR } from '../paths.js';
 import { validateResource } from '../validation/index.js';
 
@@ -43,6 +43,10 @@ export interface StartOptions {
   hooks?: PipelineHooks;
   /** Do not open the HTTP server (tests of the MLLP side only). */
   noHttp?: boolean;
+  /** The store, when the composition root opened it (the gateway closes it on close); else opened here from config.store.path. */
+  store?: SqliteStore;
+  /** The composition root's job context and worker wake-up, for the HTTP /jobs and /deliveries routes. */
+  delivery?: DeliveryEdge;
 }
 
 export function packageVersion(): string {
@@ -55,7 +59,7 @@ export function packageVersion(): string {
 
 export async function startGateway(config: GatewayConfig, opts: StartOptions = {}): Promise<Gateway> {
   const log = opts.log ?? createLogger(config.log.level);
-  const sqlite = openSqliteStore(config.store.path);
+  const sqlite = opts.store ?? openSqliteStore(config.store.path);
   const store: Store = sqlite;
   const db = sqlite.db;
   const metrics = new Metrics();
@@ -83,7 +87,7 @@ export async function startGateway(config: GatewayConfig, opts: StartOptions = {
         throw mllpListenError(e, ch, i, ch.source.mllp.host ?? options.host);
       }
     }
-    const app = createApp({ pipeline, metrics, log, version: packageVersion() });
+    const app = createApp({ pipeline, metrics, log, version: packageVersion(), delivery: opts.delivery });
     server = createServer(app);
     server.requestTimeout = 60_000;
     server.headersTimeout = 20_000;

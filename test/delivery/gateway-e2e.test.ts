@@ -15,6 +15,8 @@ import { startDeliveryWorker, type DeliveryWorker } from '../../src/delivery/wor
 import { MllpClient } from '../../src/clients/mllp.js';
 import { silentLogger } from '../../src/logging.js';
 import { startGateway, type Gateway } from '../../src/runtime/gateway.js';
+import { buildDelivery } from '../../src/composition.js';
+import { openSqliteStore } from '../../src/store/sqlite/store.js';
 import { claimDue, enqueue, getOutboxItem, listOutbox, markDead } from '../../src/store/sqlite/outbox.js';
 import { adt, startPartner, type Partner } from '../clients/mllp-partner.js';
 
@@ -89,7 +91,7 @@ describe('delivery end to end: gateway MLLP listener -> outbox -> worker -> part
     expect(patientEntry.request!.url).to.match(/^Patient\?identifier=/);
   });
 
-  it("the gateway's HTTP API serves the dead-letter routes to operators only", async () => {
+  it("the gateway's HTTP API serves the dead-letter routes to operators only; a replay wakes the root's worker, a job runs with its context", async () => {
     const json = {
       practice: { name: 'Test practice', timezone: 'America/New_York' },
       store: { path: join(dir, 'store.sqlite') },
@@ -100,7 +102,12 @@ describe('delivery end to end: gateway MLLP listener -> outbox -> worker -> part
     };
     const cfg = checkConfig(json, dir, {});
     expect(cfg.issues).to.deep.equal([]);
-    gateway = await startGateway(cfg.value!, { log: silentLogger });
+    // Built as the composition root (src/main.ts) builds it; the worker polls only every 10 minutes,
+    // so a delivery right after the replay is the replay's wake-up.
+    const store = openSqliteStore(cfg.value!.store.path);
+    const delivery = buildDelivery(store.db, cfg.value!, silentLogger, { pollMs: 600_000 });
+    worker = delivery.worker;
+    gateway = await startGateway(cfg.value!, { log: silentLogger, store, delivery: { jobs: delivery.jobDeps, onReplay: () => delivery.worker.wake() } });
     const id = enqueue(gateway.db, { destination: 'lab', kind: 'hl7v2', payload: adt('A04', 'MRN-H'), contentType: 'application/hl7-v2', idempotencyKey: 'http-1' });
     claimDue(gateway.db);
     markDead(gateway.db, id, { errorCode: 'DELIVERY_REJECTED', partnerStatus: 'AR' });
@@ -111,7 +118,8 @@ describe('delivery end to end: gateway MLLP listener -> outbox -> worker -> part
     expect(((await list.json()) as { deliveries: Array<{ id: number }> }).deliveries.map((d) => d.id)).to.deep.equal([id]);
     const replay = await fetch(`${url}/deliveries/${id}/replay`, { method: 'POST', headers: { authorization: 'Bearer ops-key-123' } });
     expect(replay.status).to.equal(200);
-    expect(getOutboxItem(gateway.db, id)!.state).to.equal('pending');
+    await until(() => getOutboxItem(gateway!.db, id)!.state === 'delivered', 'the replayed item delivered by the woken worker');
+    expect(partner.received).to.have.length(1);
     const run = await fetch(`${url}/jobs/retention/run`, { method: 'POST', headers: { authorization: 'Bearer ops-key-123' } });
     expect(((await run.json()) as { outcome: string }).outcome).to.equal('ok');
   });

@@ -1,0 +1,27 @@
+/**
+ * The builders the composition root (src/main.ts) and the CLI share, so the gateway and a
+ * `frontdesk job run` get their delivery worker and job context made the same way, from the one
+ * typed configuration (src/config.ts), never by parsing the delivery sections again.
+ */
+import type { GatewayConfig } from './config.js';
+import { startDeliveryWorker, type DeliveryWorker } from './delivery/worker.js';
+import type { JobDeps } from './jobs/context.js';
+import type { Logger } from './logging.js';
+import type { Db } from './store/sqlite/db.js';
+
+/** What every job run gets: the store, the delivery configuration, the running worker when there is one. */
+export function jobDepsFor(db: Db, config: GatewayConfig, extra: { worker?: DeliveryWorker | undefined; logger?: Logger | undefined } = {}): JobDeps {
+  return { db, config: config.delivery, worker: extra.worker, logger: extra.logger, practiceName: config.practice.name };
+}
+
+export interface Delivery {
+  worker: DeliveryWorker;
+  /** The job context of this gateway: its jobs (scheduled, or run over HTTP) drain with this worker. */
+  jobDeps: JobDeps;
+}
+
+/** The delivery worker (polling the outbox) and the job context around it. */
+export function buildDelivery(db: Db, config: GatewayConfig, logger?: Logger, opts: { pollMs?: number } = {}): Delivery {
+  const worker = startDeliveryWorker({ db, destinations: config.delivery.destinations, ...(logger ? { logger } : {}), ...(opts.pollMs ? { pollMs: opts.pollMs } : {}) });
+  return { worker, jobDeps: jobDepsFor(db, config, { worker, logger }) };
+}
