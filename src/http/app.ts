@@ -15,7 +15,7 @@ import { fhirRouter } from './fhir.js';
 import { hl7Router } from './hl7v2.js';
 import { officeRouter } from './office.js';
 import { operatorRouter } from './operator.js';
-import { DELIVERY_PATHS, deliveryRouter } from './deadletter-routes.js';
+import { DELIVERY_PATHS, deliveryRouter } from './deliveries-and-jobs.js';
 import type { JobDeps } from '../jobs/context.js';
 import { sendError, sendOutcome } from './outcome.js';
 

@@ -25,7 +25,7 @@ import { storeLookup } from '../store/sqlite/resources.js';
 import type { ChannelConfig, GatewayConfig } from '../config.js';
 import type { FlowContext, FlowOutput } from '../flows/types.js';
 import { buildAck, buildRejectForUnreadable } from '../hl7/ack.js';
-import { contentHash, readHl7Header, type Hl7Header } from './fingerprint.js';
+import { contentHash, readHl7Header, type Hl7Header } from './intake-header.js';
 import { sendCommitAck } from './ack-policy.js';
 import { decodeHl7, type Charset } from '../hl7/charset.js';
 import { ackIssues, processHl7 } from './process-hl7.js';

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import express from 'express';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { deliveryRouter } from '../../src/http/deadletter-routes.js';
+import { deliveryRouter } from '../../src/http/deliveries-and-jobs.js';
 import { rawBody } from '../../src/http/body.js';
 import { parseDeliveryConfig } from '../../src/delivery/config.js';
 import { claimDue, enqueue, getOutboxItem, markDead } from '../../src/store/sqlite/outbox.js';

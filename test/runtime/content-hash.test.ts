@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { createHash } from 'node:crypto';
-import { contentHash } from '../../src/runtime/fingerprint.js';
+import { contentHash } from '../../src/runtime/intake-header.js';
 
 /** The documented normalisation, written as plainly as possible: \r\n and \n read as \r, trailing \r and whitespace dropped. */
 const reference = (raw: string) => createHash('sha256').update(raw.replace(/\r\n|\n/g, '\r').replace(/[\r\s]+$/, '')).digest('hex');

@@ -9,7 +9,7 @@ import { replayMatching, replayOne } from '../../src/runtime/replay.js';
 import { recoverPending } from '../../src/runtime/recovery.js';
 import { openDatabase } from '../../src/store/sqlite/db.js';
 import { insertMessage, recordFailure } from '../../src/store/sqlite/messages.js';
-import { contentHash } from '../../src/runtime/fingerprint.js';
+import { contentHash } from '../../src/runtime/intake-header.js';
 import { issue } from '../../src/domain/issues.js';
 import { adt, errSegments, msa, registerTestFlow, startTest, tempDir, type TestFlow } from './helpers.js';
 

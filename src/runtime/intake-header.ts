@@ -1,7 +1,8 @@
 /**
  * What intake reads from a message before storing it: a content hash for duplicate detection
- * and the header fields that index the row. Reading never fails: an unreadable message is still
- * stored (and rejected by processing), so nothing that reached us is lost.
+ * (a resend) and the MSH header fields that index the row and decide the ACK mode (MSH-15/16).
+ * Reading never fails: an unreadable message is still stored (and rejected by processing), so
+ * nothing that reached us is lost.
  */
 import { createHash } from 'node:crypto';
 import { parseHl7, type Hl7Message } from '../hl7/message.js';
