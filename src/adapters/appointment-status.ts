@@ -71,6 +71,11 @@ const SCHEMA = {
 
 let cached: StatusTable | undefined;
 
+/** Forget the loaded table: the next statusTable() reads the file again (replay, src/mapping/version.ts). */
+export function clearStatusTableCache(): void {
+  cached = undefined;
+}
+
 /** Load the table once; a malformed file is a startup error naming the file. */
 export function statusTable(): StatusTable {
   if (cached) return cached;

@@ -6,12 +6,13 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../config.js';
 import { openDatabase, type Db } from '../store/sqlite/db.js';
-import { countMessages, getMessage, listMessages, MESSAGE_STATES, type MessageFilter, type MessageState } from '../store/sqlite/messages.js';
+import { attemptsOf, countMessages, getMessage, listMessages, MESSAGE_STATES, type MessageFilter, type MessageState } from '../store/sqlite/messages.js';
 import { officeRecordsOf } from '../store/sqlite/resources.js';
 import { explainHl7 } from '../runtime/explain.js';
 import { Pipeline } from '../runtime/pipeline.js';
 import { Metrics } from '../runtime/metrics.js';
-import { replayMatching, replayOne } from '../runtime/replay.js';
+import { dryRun, matchingForReplay, replayMatching, replayOne } from '../runtime/replay.js';
+import { renderChanges } from '../runtime/json-diff.js';
 import { createLogger } from '../logging.js';
 import type { GatewayConfig } from '../config.js';
 import { EXIT_INVALID, EXIT_USAGE, renderOutcome, usageError } from './io.js';
@@ -90,7 +91,7 @@ export function registerMessages(program: Command): void {
     });
 
   m.command('show')
-    .description('Show one message: summary, issues, ACK; --raw, --parsed (field names) and --outputs add the content (PHI)')
+    .description('Show one message: summary, issues, ACK and every processing attempt; --raw, --parsed (field names) and --outputs add the content (PHI)')
     .argument('<id>', 'message id')
     .option('--config <file>', 'gateway configuration file')
     .option('--db <file>', 'SQLite store')
@@ -119,6 +120,11 @@ export function registerMessages(program: Command): void {
         if (opts.raw) out.raw = raw;
         if (opts.parsed && msg.contentType === 'hl7v2') out.parsed = await explainHl7(raw);
         if (opts.outputs) { out.outputs = outputs; out.officeRecords = officeRecordsOf(db, n); }
+        // Every processing attempt (first run, replays, recovery), oldest first; their outputs with --outputs.
+        out.attempts = attemptsOf(db, n).map((a) => {
+          const { outputs: attemptOutputs, ack, ...summary } = a;
+          return { ...summary, ...(opts.outputs ? { ack, outputs: attemptOutputs } : {}) };
+        });
         process.stdout.write(JSON.stringify(out, null, 2) + '\n');
       } finally {
         db.close();
@@ -128,7 +134,8 @@ export function registerMessages(program: Command): void {
   withFilters(m.command('replay').description('Process stored messages again: by id, or every message matching the filters'))
     .argument('[ids...]', 'message ids')
     .option('--max <n>', 'at most n messages when replaying by filter', '1000')
-    .action(async (ids: string[], opts: Common & FilterOpts & { max: string }) => {
+    .option('--dry-run', 'write nothing: print, per message, how the outputs today\'s mappings produce differ from the stored ones')
+    .action(async (ids: string[], opts: Common & FilterOpts & { max: string; dryRun?: boolean }) => {
       const f = filterOf(opts);
       const hasFilter = !!(f.state || f.channel || f.messageType || f.controlId || f.since || f.until);
       if (ids.length && hasFilter) usageError('give message ids or filters, not both.');
@@ -140,6 +147,20 @@ export function registerMessages(program: Command): void {
       const { cfg, db } = open(opts);
       const pipeline = new Pipeline(db, cfg, createLogger('warn'), new Metrics());
       try {
+        if (opts.dryRun) {
+          const d = dryRun(pipeline, ids.length ? nums : matchingForReplay(pipeline, f, max));
+          process.stdout.write(`mappings ${d.mappingVersion} (dry run: nothing written)\n`);
+          let changed = 0;
+          for (const r of d.results) {
+            if ('missing' in r) { process.stdout.write(`${String(r.id).padEnd(7)} not found\n`); process.exitCode = EXIT_INVALID; continue; }
+            const same = r.changes.length === 0 && r.before.state === r.after.state && r.before.code === r.after.code;
+            if (!same) changed++;
+            process.stdout.write(`${String(r.id).padEnd(7)} ${r.before.state} ${r.before.code ?? ''} -> ${r.after.state} ${r.after.code ?? ''}: ${same ? 'no change' : `${r.changes.length} output change(s)`}\n`);
+            for (const line of renderChanges(r.changes)) process.stdout.write(`        ${line}\n`);
+          }
+          process.stdout.write(`${changed} of ${d.results.filter((r) => !('missing' in r)).length} would change\n`);
+          return;
+        }
         const results = [];
         if (ids.length) {
           for (const id of nums) {

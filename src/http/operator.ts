@@ -8,7 +8,7 @@
  */
 import { Router, type Request, type Response } from 'express';
 import { issue } from '../domain/issues.js';
-import { countMessages, getMessage, listMessages, MESSAGE_STATES, type MessageFilter, type MessageState } from '../store/sqlite/messages.js';
+import { attemptsOf, countMessages, getMessage, listMessages, MESSAGE_STATES, type MessageFilter, type MessageState } from '../store/sqlite/messages.js';
 import { officeRecordsOf } from '../store/sqlite/resources.js';
 import { explainHl7 } from '../runtime/explain.js';
 import { replayMatching, replayOne } from '../runtime/replay.js';
@@ -85,10 +85,15 @@ export function operatorRouter(pipeline: Pipeline): Router {
   router.get('/messages/:id', async (req, res) => {
     const m = messageOr404(req, res, pipeline);
     if (!m) return;
+    const { rawBytes, ...row } = m;
     res.json({
-      ...m,
+      ...row,
+      // The bytes as received are not JSON; their size says whether they differ from the text.
+      rawByteLength: rawBytes?.length ?? null,
       parsed: m.contentType === 'hl7v2' ? (await explainHl7(m.raw)) ?? null : null,
       officeRecords: officeRecordsOf(db, m.id),
+      // Every processing attempt (first run, replays, recovery), oldest first: a replay never erases the original outcome.
+      attempts: attemptsOf(db, m.id),
     });
   });
 

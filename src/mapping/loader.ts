@@ -71,6 +71,11 @@ export function loadMapping(name: string): MappingFile {
   return m;
 }
 
+/** Forget every loaded mapping file: the next loadMapping reads the file on disk (replay, src/mapping/version.ts). */
+export function clearMappingCache(): void {
+  cache.clear();
+}
+
 /** The map for one segment in a mapping file. */
 export function segmentMap(mapping: MappingFile, segment: string, target?: string): SegmentMap {
   const s = mapping.segments.find((x) => x.segment === segment && (target === undefined || x.target === target));

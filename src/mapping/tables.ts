@@ -43,6 +43,11 @@ interface Indexed { table: CodeTable; byHl7: Map<string, CodeTableEntry>; byFhir
 
 let cache: Map<string, Indexed> | undefined;
 
+/** Forget the loaded code tables: the next lookup reads mappings/tables/ again (replay, src/mapping/version.ts). */
+export function clearTableCache(): void {
+  cache = undefined;
+}
+
 /** Load (once) and index every table; a malformed table file is a startup error naming the file. */
 function tables(): Map<string, Indexed> {
   if (cache) return cache;

@@ -18,7 +18,7 @@ import type { Logger } from 'pino';
 import { issue, toOperationOutcome, type Issue } from '../domain/issues.js';
 import type { Db } from '../store/sqlite/db.js';
 import {
-  beginAttempt, findByControlId, getForProcessing, getMessage, insertMessage, markAcksSent, recordOutcome, recordResend, recordFailure,
+  beginAttempt, findByControlId, recordAttempt, getForProcessing, getMessage, insertMessage, markAcksSent, recordOutcome, recordResend, recordFailure,
   type AckMode, type ContentType, type MessageState, type Source, type StoredMessage,
 } from '../store/sqlite/messages.js';
 import { storeLookup } from '../store/sqlite/resources.js';
@@ -28,6 +28,8 @@ import { buildAck, buildRejectForUnreadable } from '../hl7/ack.js';
 import { contentHash, readHl7Header, type Hl7Header } from './intake-header.js';
 import { sendCommitAck } from './ack-policy.js';
 import { decodeHl7, type Charset } from '../hl7/charset.js';
+import { mappingVersion } from '../mapping/version.js';
+import type { AttemptReason } from '../store/processing.js';
 import { ackIssues, processHl7 } from './process-hl7.js';
 import { processFhirTransaction, transactionResponse, type ApiProcessing } from './process-fhir.js';
 import { processOfficeRecord } from './process-office.js';
@@ -98,6 +100,7 @@ type Stored =
 
 interface ProcessJob {
   id: number;
+  reason: AttemptReason;
   resolve: (a: Answer) => void;
   reject: (e: Error) => void;
 }
@@ -123,13 +126,15 @@ export class Pipeline {
     // Built once: better-sqlite3 builds four wrappers per transaction() call. Called inside the
     // flush transaction, each runs as a savepoint.
     this.storeSavepoint = db.transaction((inb: Inbound) => this.storeOne(inb));
-    this.processSavepoint = db.transaction((id: number) => this.processOne(id));
+    this.processSavepoint = db.transaction((id: number, reason: AttemptReason) => this.processOne(id, { reason }));
+    // Hash the mapping files now, as they are loaded for this run (recorded with every attempt).
+    mappingVersion();
   }
 
   /** MLLP destinations' `hl7` settings, for channels that send them generated HL7v2. */
   private readonly hl7Settings: ReturnType<typeof outboundHl7Settings>;
   private readonly storeSavepoint: (inb: Inbound) => Stored;
-  private readonly processSavepoint: (id: number) => Answer;
+  private readonly processSavepoint: (id: number, reason: AttemptReason) => Answer;
 
   channel(name: string): ChannelConfig {
     return this.channels.get(name) ?? { name, source: {}, destinations: [], validation: 'strict' };
@@ -163,11 +168,11 @@ export class Pipeline {
   }
 
   /** Process a stored message (new, recovered or replayed). Concurrent calls for one id share one run. */
-  process(id: number): Promise<Answer> {
+  process(id: number, reason: AttemptReason = 'received'): Promise<Answer> {
     const running = this.inFlight.get(id);
     if (running) return running;
     const p = new Promise<Answer>((resolve, reject) => {
-      this.processQueue.push({ id, resolve, reject });
+      this.processQueue.push({ id, reason, resolve, reject });
       this.schedule();
     });
     this.inFlight.set(id, p);
@@ -249,10 +254,10 @@ export class Pipeline {
         }
         for (const j of procs) {
           try {
-            answers.push(this.processSavepoint(j.id));
+            answers.push(this.processSavepoint(j.id, j.reason));
           } catch (e) {
             // The savepoint is rolled back; record the failure (the message stays stored).
-            answers.push(this.failure(j.id, e as Error));
+            answers.push(this.failure(j.id, e as Error, false, j.reason));
           }
         }
       })();
@@ -328,7 +333,8 @@ export class Pipeline {
   }
 
   /** One message, inside a savepoint. */
-  private processOne(id: number, opts: { attemptCounted?: boolean } = {}): Answer {
+  private processOne(id: number, opts: { attemptCounted?: boolean; reason?: AttemptReason } = {}): Answer {
+    const reason = opts.reason ?? 'received';
     const row = getForProcessing(this.db, id);
     if (!row) throw new Error(`message ${id} not found`);
     // Exactly once: a message already processed (a resend racing its original) is answered
@@ -364,7 +370,9 @@ export class Pipeline {
         p.issues.push(...r.issues);
       }
       const ack = (p.message ? buildAck(p.message, { code: p.ackCode, issues: ackIssues(p.issues) }) : buildRejectForUnreadable(ackIssues(p.issues))).toString();
-      recordOutcome(this.db, id, { state: p.state, flow: p.flow, issues: p.issues, outputs: outputsOf(p.output, entries), ackCode: p.ackCode, ack, countAttempt });
+      const outputs = outputsOf(p.output, entries);
+      recordOutcome(this.db, id, { state: p.state, flow: p.flow, issues: p.issues, outputs, ackCode: p.ackCode, ack, countAttempt });
+      recordAttempt(this.db, { messageId: id, reason, state: p.state, flow: p.flow, ackCode: p.ackCode, ack, issues: p.issues, outputs, mappingVersion: mappingVersion() });
       if (queued) this.metrics.inc('queued', channel.name, queued);
       this.log.info({ channel: channel.name, id, state: p.state, ack: p.ackCode, flow: p.flow, issues: p.issues.length }, 'message processed');
       return { id, state: p.state, issues: p.issues, ackCode: p.ackCode, ack, resend: false, channel: channel.name };
@@ -385,19 +393,52 @@ export class Pipeline {
     } else {
       body = toOperationOutcome(issues);
     }
-    recordOutcome(this.db, id, { state: p.state, issues, outputs: outputsOf(p.output, entries), ackCode: String(status), ack: JSON.stringify({ status, body }), countAttempt });
+    const outputs = outputsOf(p.output, entries);
+    const answer = JSON.stringify({ status, body });
+    recordOutcome(this.db, id, { state: p.state, issues, outputs, ackCode: String(status), ack: answer, countAttempt });
+    recordAttempt(this.db, { messageId: id, reason, state: p.state, ackCode: String(status), ack: answer, issues, outputs, mappingVersion: mappingVersion() });
     this.log.info({ channel: channel.name, id, state: p.state, status }, 'request processed');
     return { id, state: p.state, issues, status, body, resend: false, channel: channel.name };
   }
 
+  /**
+   * What processing the stored message now would produce, without writing anything (replay
+   * --dry-run): the same decoding, flow and lookup as processOne, no persist, no outcome.
+   */
+  preview(id: number): { state: MessageState; code?: string | undefined; issues: Issue[]; outputs?: { bundle: unknown; office: unknown } | undefined } | undefined {
+    const row = getForProcessing(this.db, id);
+    if (!row) return undefined;
+    const channel = this.channel(row.channel);
+    let intake = row.issues.filter(isIntakeIssue);
+    let raw = row.raw;
+    if (row.rawBytes) {
+      const d = decodeHl7(row.rawBytes, channel.encoding);
+      raw = d.text;
+      intake = [...intake.filter((i) => !isCharsetIssue(i)), ...d.issues];
+    }
+    const billingProvider = defaultBillingProvider(this.config.billing);
+    const ctx: FlowContext = { timezone: this.config.practice.timezone, lookup: storeLookup(this.db), ...(billingProvider ? { billingProvider } : {}) };
+    if (row.contentType === 'hl7v2') {
+      const p = processHl7(raw, channel, ctx, intake);
+      return { state: p.state, code: p.ackCode, issues: p.issues, outputs: p.output ? { bundle: p.output.bundle, office: p.output.office } : undefined };
+    }
+    const p: ApiProcessing = row.contentType === 'fhir'
+      ? processFhirTransaction(this.db, row.raw, row.contentHash, ctx)
+      : processOfficeRecord(row.raw, row.messageType ?? undefined, ctx);
+    return { state: p.state, code: String(p.status), issues: [...intake, ...p.issues], outputs: p.output ? { bundle: p.output.bundle, office: p.output.office } : undefined };
+  }
+
   /** An internal error while processing: count it; after max attempts the message is 'failed'. */
-  private failure(id: number, e: Error, attemptCounted = false): Answer {
+  private failure(id: number, e: Error, attemptCounted = false, reason: AttemptReason = 'received'): Answer {
     const row = getMessage(this.db, id);
     const attempts = !row ? 0 : attemptCounted ? row.attempts : beginAttempt(this.db, id);
     const state: MessageState = attempts >= this.config.processing.maxAttempts ? 'failed' : 'received';
     this.log.error({ id, attempts, state, err: e.message, stack: e.stack }, 'processing failed (internal error)');
     const issues = [issue('INTERNAL', `Internal error while processing (attempt ${attempts}); the message is kept${state === 'received' ? ' and will be processed again' : ''}.`)];
-    if (row) recordFailure(this.db, id, e.message.slice(0, 500), state);
+    if (row) {
+      recordFailure(this.db, id, e.message.slice(0, 500), state);
+      recordAttempt(this.db, { messageId: id, reason, state, issues, error: e.message.slice(0, 500), mappingVersion: mappingVersion() });
+    }
     if (row?.contentType === 'hl7v2') {
       // AR: the sender may try again later (table 0008); the stored message is not lost either way.
       const h = readHl7Header(row.raw);
@@ -423,9 +464,9 @@ export class Pipeline {
       try {
         const a = this.db.transaction(() => {
           try {
-            return this.db.transaction(() => this.processOne(id, { attemptCounted: true }))();
+            return this.db.transaction(() => this.processOne(id, { attemptCounted: true, reason: 'recovery' }))();
           } catch (e) {
-            return this.failure(id, e as Error, true);
+            return this.failure(id, e as Error, true, 'recovery');
           }
         })();
         resolve(a);

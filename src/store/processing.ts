@@ -23,7 +23,41 @@ export interface Outcome {
   countAttempt?: boolean;
 }
 
+/** Why a message was processed (again). 'before-history': an outcome recorded before attempts were kept, saved before its first replay. */
+export type AttemptReason = 'received' | 'replay' | 'recovery' | 'before-history';
+
+export interface NewAttempt {
+  messageId: number;
+  reason: AttemptReason;
+  state: MessageState;
+  flow?: string | undefined;
+  ackCode?: string | undefined;
+  ack?: string | undefined;
+  issues: Issue[];
+  outputs?: unknown;
+  /** Internal failure message (no PHI). */
+  error?: string | undefined;
+  /** Hash of the mapping files the attempt ran with (src/mapping/version.ts); null when unknown. */
+  mappingVersion?: string | undefined;
+}
+
+export interface ProcessingAttempt extends Required<Pick<NewAttempt, 'messageId' | 'reason' | 'state' | 'issues'>> {
+  /** 1, 2, 3 ... per message, in order. */
+  seq: number;
+  at: string;
+  flow: string | null;
+  ackCode: string | null;
+  ack: string | null;
+  outputs: unknown;
+  error: string | null;
+  mappingVersion: string | null;
+}
+
 export interface ProcessingStore {
+  /** Keep one processing attempt (never updated or deleted); resolves to its seq. */
+  recordAttempt(a: NewAttempt, now?: Date): Promise<number>;
+  /** Every attempt of a message, oldest first. */
+  attemptsOf(messageId: number): Promise<ProcessingAttempt[]>;
   getForProcessing(id: number): Promise<ProcessingRow | undefined>;
   /** Count a processing attempt; resolves to the attempts so far (0 when the id is unknown). */
   beginAttempt(id: number, now?: Date): Promise<number>;

@@ -6,7 +6,7 @@
 import type { Db } from './db.js';
 import { stmt } from './statements.js';
 import type { Issue } from '../../domain/issues.js';
-import type { AckMode, ContentType, ControlIdMatch, MessageFilter, MessageState, MessageSummary, NewMessage, Outcome, ProcessingRow, Source, StoredMessage } from '../types.js';
+import type { AckMode, AttemptReason, ContentType, ControlIdMatch, MessageFilter, MessageState, MessageSummary, NewAttempt, NewMessage, Outcome, ProcessingAttempt, ProcessingRow, Source, StoredMessage } from '../types.js';
 
 export { MESSAGE_STATES } from '../types.js';
 export type { MessageState, ContentType, AckMode, Source, NewMessage, StoredMessage, MessageSummary, MessageFilter, ProcessingRow, Outcome } from '../types.js';
@@ -247,4 +247,60 @@ export function matchingIds(db: Db, f: MessageFilter, max = 10_000): number[] {
 /** Rows per channel and state (metrics gauges). */
 export function countsByChannelAndState(db: Db): Array<{ channel: string; state: MessageState; count: number }> {
   return stmt(db, 'SELECT channel, state, count(*) AS count FROM messages GROUP BY channel, state').all() as Array<{ channel: string; state: MessageState; count: number }>;
+}
+
+interface AttemptRow {
+  message_id: number;
+  seq: number;
+  reason: AttemptReason;
+  at: string;
+  state: MessageState;
+  flow: string | null;
+  ack_code: string | null;
+  ack: string | null;
+  issues: string | null;
+  outputs: string | null;
+  error: string | null;
+  mapping_version: string | null;
+}
+
+/** Keep one processing attempt (table processing_attempts, migration 3); returns its seq. */
+export function recordAttempt(db: Db, a: NewAttempt, now: Date = new Date()): number {
+  const r = stmt(db, `
+    INSERT INTO processing_attempts (message_id, seq, reason, at, state, flow, ack_code, ack, issues, outputs, error, mapping_version)
+    VALUES (@messageId, (SELECT coalesce(max(seq), 0) + 1 FROM processing_attempts WHERE message_id = @messageId), @reason, @at, @state, @flow,
+      @ackCode, @ack, @issues, @outputs, @error, @mappingVersion)
+    RETURNING seq`).get({
+    messageId: a.messageId,
+    reason: a.reason,
+    at: now.toISOString(),
+    state: a.state,
+    flow: a.flow ?? null,
+    ackCode: a.ackCode ?? null,
+    ack: a.ack ?? null,
+    issues: a.issues.length ? JSON.stringify(a.issues) : null,
+    outputs: a.outputs === undefined ? null : JSON.stringify(a.outputs),
+    error: a.error ?? null,
+    mappingVersion: a.mappingVersion ?? null,
+  }) as { seq: number };
+  return r.seq;
+}
+
+/** Every attempt of a message, oldest first. */
+export function attemptsOf(db: Db, messageId: number): ProcessingAttempt[] {
+  const rows = stmt(db, 'SELECT * FROM processing_attempts WHERE message_id = ? ORDER BY seq').all(messageId) as AttemptRow[];
+  return rows.map((r) => ({
+    messageId: r.message_id,
+    seq: r.seq,
+    reason: r.reason,
+    at: r.at,
+    state: r.state,
+    flow: r.flow,
+    ackCode: r.ack_code,
+    ack: r.ack,
+    issues: (parseJson(r.issues) as Issue[] | null) ?? [],
+    outputs: parseJson(r.outputs),
+    error: r.error,
+    mappingVersion: r.mapping_version,
+  }));
 }

@@ -38,6 +38,8 @@ function tables(run: Runner): StoreTables {
     countsByChannelAndState: () => run((db) => messages.countsByChannelAndState(db)),
   };
   const p: ProcessingStore = {
+    recordAttempt: (a, now) => run((db) => messages.recordAttempt(db, a, now)),
+    attemptsOf: (messageId) => run((db) => messages.attemptsOf(db, messageId)),
     getForProcessing: (id) => run((db) => messages.getForProcessing(db, id)),
     beginAttempt: (id, now) => run((db) => messages.beginAttempt(db, id, now)),
     recordOutcome: (id, o, now) => run((db) => messages.recordOutcome(db, id, o, now)),

@@ -7,6 +7,7 @@
  */
 import { m001Messages } from './001_messages.js';
 import { m002RawBytes } from './002_raw_bytes.js';
+import { m003ProcessingAttempts } from './003_processing_attempts.js';
 import { m101Outbox } from './101_outbox.js';
 import { m102DeliveryRecords } from './102_delivery_records.js';
 import { m103ClaimBillingRecord } from './103_claim_billing_record.js';
@@ -24,6 +25,7 @@ export interface Migration {
 export const MIGRATIONS: Migration[] = [
   m001Messages,
   m002RawBytes,
+  m003ProcessingAttempts,
   m101Outbox,
   m102DeliveryRecords,
   m103ClaimBillingRecord,
