@@ -17,7 +17,7 @@ import { validateResource } from '../../src/validation/index.js';
 import { describeWithCorpus } from '../support/shared-corpus.js';
 
 /** Agreed floor: raise it when the engine agrees on more cases, never lower it. */
-const AGREED = 112;
+const AGREED = 113;
 
 interface Case {
   name: string;

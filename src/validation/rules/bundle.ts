@@ -4,6 +4,8 @@
  * fullUrl absolute (a relative fullUrl cannot be resolved), and when it looks like a RESTful URL
  * (`.../Type/id`) it ends with the entry resource's own type and id; search-set results carry an
  * id, an `outcome` entry is an OperationOutcome, and a `match` entry has the type searched for.
+ * When several entries share a fullUrl (versions of one resource), a reference to it must say
+ * which: an unversioned reference matches them all, a versioned one must match a meta.versionId.
  */
 import { issue, type Issue } from '../../domain/issues.js';
 import { baseDefinitions } from '../definitions.js';
@@ -61,7 +63,46 @@ export function bundleRules(bundle: Json, path: string, lenient: boolean): Issue
       }
     }
   });
+  out.push(...versionedReferences(entries, path));
   return out;
+}
+
+/** References into entries that share a fullUrl (see file comment); nothing to do otherwise. */
+function versionedReferences(entries: unknown[], path: string): Issue[] {
+  const byUrl = new Map<string, { versions: Set<string>; count: number }>();
+  for (const e of entries) {
+    if (!isObject(e) || typeof e.fullUrl !== 'string' || !RESTFUL.test(e.fullUrl)) continue;
+    const meta = isObject(e.resource) && isObject(e.resource.meta) ? e.resource.meta : undefined;
+    const seen = byUrl.get(e.fullUrl) ?? { versions: new Set<string>(), count: 0 };
+    seen.count++;
+    if (typeof meta?.versionId === 'string') seen.versions.add(meta.versionId);
+    byUrl.set(e.fullUrl, seen);
+  }
+  const shared = [...byUrl].filter(([, v]) => v.count > 1);
+  if (shared.length === 0) return [];
+  const out: Issue[] = [];
+  entries.forEach((e, i) => {
+    if (!isObject(e) || !isObject(e.resource)) return;
+    visitReferences(e.resource, `${path}.entry[${i}].resource`, (ref, where) => {
+      const m = /^(.*?)(?:\/_history\/([^/]+))?$/.exec(ref)!;
+      const [target, version] = [m[1]!, m[2]];
+      for (const [url, v] of shared) {
+        if (url !== target && !url.endsWith(`/${target}`)) continue;
+        if (version === undefined) out.push(issue('FHIR_BUNDLE_RULE', `Reference '${clip(ref)}' matches ${v.count} entries of the Bundle (fullUrl ${clip(url)}); name the version (/_history/n).`, where));
+        else if (!v.versions.has(version)) out.push(issue('FHIR_BUNDLE_RULE', `Reference '${clip(ref)}': no entry with fullUrl ${clip(url)} has version ${clip(version)} (versions ${[...v.versions].join(', ') || 'none'}).`, where));
+      }
+    });
+  });
+  return out;
+}
+
+function visitReferences(v: unknown, where: string, found: (ref: string, where: string) => void, depth = 0): void {
+  if (depth > 100) return; // the walker reports hostile nesting
+  if (Array.isArray(v)) v.forEach((x, i) => visitReferences(x, `${where}[${i}]`, found, depth + 1));
+  else if (isObject(v)) {
+    if (typeof v.reference === 'string' && v.reference !== '') found(v.reference, `${where}.reference`);
+    for (const k in v) if (k !== 'reference' && typeof v[k] === 'object') visitReferences(v[k], `${where}.${k}`, found, depth + 1);
+  }
 }
 
 /**
