@@ -19,6 +19,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   deadletter: async () => (await import('./cli/deadletter.js')).registerDeadletter,
   serve: async () => (await import('./cli/serve.js')).registerServe,
   messages: async () => (await import('./cli/messages.js')).registerMessages,
+  claims: async () => (await import('./cli/claims.js')).registerClaims,
 };
 
 const program = new Command();

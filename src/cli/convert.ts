@@ -19,8 +19,9 @@ import {
   renderGroupedInformation, renderOutcome, usageError, type InputRef, type OutputFormat,
 } from './io.js';
 import { INPUT_FILE_EXTENSION } from './validate.js';
+import { looksLikeX12 } from '../x12/detect.js';
 
-const TARGETS: readonly Target[] = ['fhir', 'hl7v2', 'office'];
+const TARGETS: readonly string[] = ['fhir', 'hl7v2', 'office', 'x12'];
 /** File extension of a written result, by target. */
 const OUTPUT_EXTENSION: Record<Target, string> = { fhir: '.json', hl7v2: '.hl7', office: '.json' };
 
@@ -30,6 +31,8 @@ interface ConvertOptions {
   event?: string;
   timezone: string;
   format?: string;
+  config?: string;
+  destination: string;
 }
 
 type Converted = { ok: true; output: string; issues: Issue[] } | { ok: false; issues: Issue[] };
@@ -39,17 +42,25 @@ export function registerConvert(program: Command): void {
     .command('convert')
     .description('Convert HL7v2, FHIR or office records to fhir, hl7v2 or office: one input to stdout, or files and folders into --out')
     .argument('<inputs...>', 'files, folders (walked for .json and .hl7 files), or - for standard input')
-    .requiredOption('--to <target>', 'fhir | hl7v2 | office')
+    .requiredOption('--to <target>', 'fhir | hl7v2 | office | x12 (one claim -> 837P; X12 input converts to fhir or office)')
+    .option('--config <file>', 'with --to x12: gateway configuration (billing identity; store for the control numbers)')
+    .option('--destination <name>', 'with --to x12: the clearinghouse destination whose ids the 837P carries', 'clearinghouse')
     .option('--out <dir>', 'folder for the results (required for several inputs or a folder)')
     .option('--event <event>', 'trigger event for HL7v2 output (A04, A08, S12, S13, P03, ...)')
     .option('--timezone <zone>', 'practice timezone for HL7 times without offset', process.env.FRONTDESK_TIMEZONE ?? 'America/New_York')
     .option('--format <format>', 'issue output: json | text (default: json for one input, text for several)')
     .action(async (inputs: string[], opts: ConvertOptions) => {
       quietOnClosedStdout();
-      if (!TARGETS.includes(opts.to as Target)) usageError(`--to must be one of ${TARGETS.join(', ')}; got "${opts.to}".`);
+      if (!TARGETS.includes(opts.to)) usageError(`--to must be one of ${TARGETS.join(', ')}; got "${opts.to}".`);
       const requested = formatOption(opts.format);
       const ctx: FlowContext = { timezone: opts.timezone, lookup: emptyLookup, ...(opts.event ? { event: opts.event } : {}) };
-      if (inputs.length === 1 && opts.out === undefined && !isFolder(inputs[0]!)) return convertToStdout(inputs[0]!, opts.to as Target, ctx, requested ?? 'json');
+      if (inputs.length === 1 && opts.out === undefined && !isFolder(inputs[0]!)) {
+        const { text } = readInputOrExit(inputs[0]!, requested ?? 'json');
+        // X12 (src/x12/): a claim to 837P, or a 999/277CA/835/271/837 to fhir or office.
+        if (opts.to === 'x12' || looksLikeX12(text)) return (await import('./x12.js')).convertX12Cli(text, opts, requested ?? 'json');
+        return convertToStdout(text, opts.to as Target, ctx, requested ?? 'json');
+      }
+      if (opts.to === 'x12') usageError('--to x12 converts one claim at a time (one input, no --out).');
       if (opts.out === undefined) usageError('Several inputs or a folder need --out <dir> for the results.');
       const refs = expandInputs(inputs);
       await convertMany(refs, opts.out, opts.to as Target, ctx, requested ?? 'text');
@@ -75,8 +86,7 @@ function convertText(text: string, to: Target, ctx: FlowContext): Converted {
   return { ok: true, output, issues };
 }
 
-function convertToStdout(file: string, to: Target, ctx: FlowContext, format: OutputFormat): void {
-  const { text } = readInputOrExit(file, format);
+function convertToStdout(text: string, to: Target, ctx: FlowContext, format: OutputFormat): void {
   const r = convertText(text, to, ctx);
   if (!r.ok) {
     process.stdout.write(renderOutcome(r.issues, format) + '\n');

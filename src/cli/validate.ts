@@ -20,6 +20,8 @@ import { detectInput, type DetectedInput } from '../domain/input.js';
 import { errorCodeOf, hasErrors, issue, toOperationOutcome, type Issue } from '../domain/issues.js';
 import { validateMessage } from '../hl7/validate.js';
 import { claimEdits } from '../billing/edits.js';
+import { looksLikeX12 } from '../x12/detect.js';
+import { validateX12 } from '../x12/validate.js';
 import { CLAIM_PROFILES, isKnownProfile, loadValidator, profileApplied, validateOfficeRecord, validateResource } from '../validation/index.js';
 import {
   breathe, EXIT_INVALID, EXIT_OK, EXIT_USAGE, expandInputs, formatOption, groupInformation, Progress, quietOnClosedStdout, readInput, renderGroupedInformation,
@@ -133,6 +135,8 @@ function validateOne(ref: InputRef, opts: ValidateOptions, alone: boolean): Issu
     }
     return text.issues;
   }
+  // An X12 interchange (the 837P we send, a 999/277CA/835/271 we receive): envelope and guide.
+  if (looksLikeX12(text.value)) return validateX12(text.value);
   const detected = detectInput(text.value);
   return [...detected.issues, ...(detected.value ? checkInput(detected.value, opts, alone) : [])];
 }

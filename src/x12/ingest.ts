@@ -1,0 +1,60 @@
+/**
+ * Record an inbound X12 file (999, 277CA, 835, 271) against the store: the one entry point for the
+ * CLI (`claims ingest`), the operator API (POST /x12/inbound) and the folder pickup.
+ */
+import { hasErrors, issue, type Issue, type Result } from '../domain/issues.js';
+import type { Store } from '../store/index.js';
+import { x12KindOf, type X12Kind } from './convert.js';
+import { read999 } from './inbound/ack999.js';
+import { read277ca } from './inbound/ack277ca.js';
+import { apply277ca, apply999 } from './inbound/apply.js';
+import { read835 } from './inbound/remit835.js';
+import { post835 } from './inbound/post835.js';
+import { read271 } from './eligibility/read271.js';
+
+export interface Ingested {
+  kind: X12Kind;
+  /** Claims whose state moved (999, 277CA, 835), or eligibility answers read (271). */
+  claims: Array<{ claimId: string; state: string; recorded: boolean }>;
+  /** An 835: whether it was posted. */
+  posted?: boolean;
+  eligibility?: Array<{ trace: string; memberId: string; status: string }>;
+}
+
+export async function ingestX12(text: string, store: Store, now: Date): Promise<Result<Ingested>> {
+  const kind = x12KindOf(text);
+  if (!kind.value) return { value: undefined, issues: kind.issues };
+  const issues: Issue[] = [];
+  const brief = (list: Array<{ claimId: string; state: string; recorded: boolean }>) => list.map(({ claimId, state, recorded }) => ({ claimId, state, recorded }));
+  switch (kind.value) {
+    case '999': {
+      const r = read999(text);
+      issues.push(...r.issues);
+      if (!r.value || hasErrors(r.issues)) return { value: undefined, issues };
+      const a = await apply999(r.value, store, now);
+      return { value: { kind: '999', claims: brief(a.value!) }, issues: [...issues, ...a.issues] };
+    }
+    case '277': {
+      const r = read277ca(text);
+      issues.push(...r.issues);
+      if (!r.value || hasErrors(r.issues)) return { value: undefined, issues };
+      const a = await apply277ca(r.value, store, now);
+      return { value: { kind: '277', claims: brief(a.value!) }, issues: [...issues, ...a.issues] };
+    }
+    case '835': {
+      const r = read835(text);
+      issues.push(...r.issues);
+      if (!r.value) return { value: undefined, issues };
+      const p = await post835(r.value, r.issues, store, now);
+      return { value: { kind: '835', claims: brief(p.value!.claims), posted: p.value!.posted }, issues: [...issues, ...p.issues] };
+    }
+    case '271': {
+      const r = read271(text);
+      issues.push(...r.issues);
+      if (!r.value) return { value: undefined, issues };
+      return { value: { kind: '271', claims: [], eligibility: r.value.map((x) => ({ trace: x.record.trace, memberId: x.record.memberId, status: x.record.status })) }, issues };
+    }
+    default:
+      return { value: undefined, issues: [issue('X12_INVALID', `A ${kind.value} is not an answer Frontdesk records.`, 'ST-01')] };
+  }
+}
