@@ -26,9 +26,9 @@ export function registerDeadletter(program: Command): void {
           .map(({ payload: _p, partnerResponse: _r, ...rest }) => rest);
         if (opts.json) process.stdout.write(JSON.stringify(items, null, 2) + '\n');
         else {
-          process.stdout.write(`${'id'.padEnd(6)} ${'destination'.padEnd(14)} ${'kind'.padEnd(12)} ${'tries'.padEnd(5)} ${'dead at'.padEnd(24)} ${'code'.padEnd(18)} ${'partner'.padEnd(8)} error\n`);
+          process.stdout.write(`${'id'.padEnd(6)} ${'destination'.padEnd(14)} ${'kind'.padEnd(15)} ${'tries'.padEnd(5)} ${'dead at'.padEnd(24)} ${'code'.padEnd(18)} ${'partner'.padEnd(8)} error\n`);
           for (const i of items) {
-            process.stdout.write(`${String(i.id).padEnd(6)} ${i.destination.padEnd(14)} ${i.kind.padEnd(12)} ${String(i.attempts).padEnd(5)} ${(i.deadAt ?? '').padEnd(24)} ${(i.lastErrorCode ?? '').padEnd(18)} ${(i.partnerStatus ?? '').padEnd(8)} ${i.lastError ?? ''}\n`);
+            process.stdout.write(`${String(i.id).padEnd(6)} ${i.destination.padEnd(14)} ${i.kind.padEnd(15)} ${String(i.attempts).padEnd(5)} ${(i.deadAt ?? '').padEnd(24)} ${(i.lastErrorCode ?? '').padEnd(18)} ${(i.partnerStatus ?? '').padEnd(8)} ${i.lastError ?? ''}\n`);
           }
           process.stdout.write(`${items.length} dead-lettered\n`);
         }

@@ -1,9 +1,14 @@
 /**
  * The parts of generated HL7v2 one at a time: trigger events from stored changes, the durable
  * control-id table (across a reopen of the file), the destination's `hl7` settings checker, the
- * A40 builder, and reading a partner's ACK for the operator.
+ * A40 builder, the DFT^P03 writer, and reading a partner's ACK for the operator.
  */
 import { expect } from 'chai';
+import { readFileSync } from 'node:fs';
+import { encounterToClaimBundle } from '../../src/adapters/claim-bundle.js';
+import type { BillingEncounter } from '../../src/billing/encounter.js';
+import { readDft } from '../../src/flows/dft/read.js';
+import { buildDft } from '../../src/flows/dft/write.js';
 import type { Appointment, Patient } from 'fhir/r4.js';
 import { checkConfig } from '../../src/config.js';
 import { parseDeliveryConfig } from '../../src/delivery/config.js';
@@ -138,5 +143,35 @@ describe('outbound: a partner ACK read out for the operator', () => {
     const app = 'MSH|^~\\&|EHR|MAIN|FRONTDESK|MAPLEST|20260302101501||ACK|A2|P|2.3\rMSA|AR|FD9\rERR|PV1^1^3^103&Table value not found&HL70357\r';
     expect(partnerAckOf(`${commit}\n${app}`)).to.deep.equal({ code: 'AR', acknowledges: 'FD9', errors: [{ location: 'PV1.3', code: '103', codeText: 'Table value not found', message: 'Table value not found' }] });
     expect(partnerAckOf('not an ack')).to.equal(undefined);
+  });
+});
+
+describe('outbound: the DFT^P03 writer reads back to the billing encounter it was written from', () => {
+  for (const file of ['billing-encounter-office-visit.json', 'billing-encounter-two-payers.json']) {
+    it(file, () => {
+      const sent = JSON.parse(readFileSync(`examples/office/${file}`, 'utf8')) as BillingEncounter;
+      const bundle = encounterToClaimBundle(sent).value!;
+      const m = buildDft(bundle, { timezone: 'America/New_York', now: new Date('2026-03-10T15:00:00Z') });
+      expect(m.issues).to.deep.equal([]);
+      expect(validateMessage(m.value!)).to.deep.equal([]);
+      const back = readDft(m.value!, { timezone: 'America/New_York' });
+      expect(back.issues.filter((i) => i.severity !== 'information')).to.deep.equal([]);
+      const pick = (e: BillingEncounter) => ({
+        encounterId: e.encounterId, patientMrn: e.patientMrn, patientFamily: e.patientFamily, patientBirthDate: e.patientBirthDate, dateOfService: e.dateOfService,
+        placeOfService: e.placeOfService, renderingProviderNpi: e.renderingProviderNpi, billingProviderNpi: e.billingProviderNpi, billingProviderName: e.billingProviderName,
+        priorAuthorization: e.priorAuthorization, coverages: e.coverages, diagnoses: e.diagnoses, totalCharge: e.totalCharge,
+        lines: e.lines.map((l) => ({ code: l.code, modifiers: l.modifiers, units: l.units, charge: l.charge, pointers: l.pointers })),
+      });
+      expect(pick(back.value!.encounter)).to.deep.equal(pick(sent));
+    });
+  }
+
+  it('a claim Bundle without a Patient is an error naming the Bundle, no message', () => {
+    const sent = JSON.parse(readFileSync('examples/office/billing-encounter-office-visit.json', 'utf8')) as BillingEncounter;
+    const bundle = encounterToClaimBundle(sent).value!;
+    const noPatient = { ...bundle, entry: bundle.entry!.filter((e) => e.resource?.resourceType !== 'Patient') };
+    const m = buildDft(noPatient, { timezone: 'America/New_York' });
+    expect(m.value).to.equal(undefined);
+    expect(m.issues.filter((i) => i.severity === 'error').map((i) => i.expression?.[0])).to.include('Bundle.entry');
   });
 });
