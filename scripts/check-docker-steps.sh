@@ -95,7 +95,9 @@ echo "ports: HTTP $HTTP_PORT; $(printf '%s ' "${envs[@]}" | grep -o 'FRONTDESK_M
 step "node dist/main.js as $CHECK_USER (uid $USER_ID)"
 cd "$WORK/app"
 touch "$WORK/started"
-as_user env -i PATH="$PATH" HOME="$WORK/data" "${envs[@]}" node dist/main.js >"$WORK/gateway.log" 2>&1 &
+# setpriv, then env, exec the next program: $! is the gateway's own pid (a shell function here would
+# put a subshell in between, and the SIGTERM below would stop the subshell, not the gateway).
+setpriv --reuid="$USER_ID" --regid="$GROUP_ID" --clear-groups env -i PATH="$PATH" HOME="$WORK/data" "${envs[@]}" node dist/main.js >"$WORK/gateway.log" 2>&1 &
 GW_PID=$!
 for _ in $(seq 1 600); do
   grep -q 'HTTP listening' "$WORK/gateway.log" && break
@@ -131,4 +133,5 @@ kill -TERM "$GW_PID"
 code=0; wait "$GW_PID" || code=$?
 GW_PID=""
 [ "$code" = "0" ] || fail "exit code $code after SIGTERM"
+grep -q '"shutting down"' "$WORK/gateway.log" || fail "no 'shutting down' line: the gateway did not stop by itself"
 echo "OK: the image's steps build, and the gateway runs as $CHECK_USER with its store on the data volume, listening on 0.0.0.0"
