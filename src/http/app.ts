@@ -16,6 +16,8 @@ import { hl7Router } from './hl7v2.js';
 import { officeRouter } from './office.js';
 import { operatorRouter } from './operator.js';
 import { DELIVERY_PATHS, deliveryRouter } from './deliveries-and-jobs.js';
+import { X12_PATHS, x12Router } from './x12.js';
+import type { Store } from '../store/index.js';
 import type { JobDeps } from '../jobs/context.js';
 import { sendError, sendOutcome } from './outcome.js';
 
@@ -26,6 +28,8 @@ export interface AppDeps {
   version: string;
   /** The running gateway's job context (POST /jobs/:name/run) and the worker's wake-up (after a replay). */
   delivery?: DeliveryEdge | undefined;
+  /** The store behind the X12 claim endpoints (/claims, /x12/inbound). */
+  store?: Store | undefined;
 }
 
 export interface DeliveryEdge {
@@ -72,6 +76,8 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(operatorRouter(pipeline));
   app.use(DELIVERY_PATHS, authorize('operator'), body);
   app.use(deliveryRouter({ db: pipeline.db, jobs: deps.delivery?.jobs, onReplay: deps.delivery?.onReplay }));
+  app.use(X12_PATHS, authorize('operator'), body);
+  app.use(x12Router(deps.store));
   const hl7Paths = ['/hl7v2', ...cfg.channels.map((c) => c.source.http?.path).filter((p): p is string => !!p && !['/fhir', '/office', '/hl7v2'].includes(p))];
   app.use(hl7Paths, authorize('hl7v2'), body);
   app.use(hl7Router(pipeline));

@@ -87,7 +87,7 @@ export async function startGateway(config: GatewayConfig, opts: StartOptions = {
         throw mllpListenError(e, ch, i, ch.source.mllp.host ?? options.host);
       }
     }
-    const app = createApp({ pipeline, metrics, log, version: packageVersion(), delivery: opts.delivery });
+    const app = createApp({ pipeline, metrics, log, version: packageVersion(), delivery: opts.delivery, store });
     server = createServer(app);
     server.requestTimeout = 60_000;
     server.headersTimeout = 20_000;

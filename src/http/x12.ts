@@ -1,0 +1,60 @@
+/**
+ * Operator endpoints for X12 claims (scope "operator"; mounted behind authorize('operator') and
+ * the raw body reader). JSON answers; errors as OperationOutcome.
+ *   GET  /claims?limit=              claims sent as 837P, newest first, with their 999/277CA/835 state
+ *   GET  /claims/:claimId            one claim: every submission, its history, billing and posting records
+ *   POST /x12/validate               an X12 body (application/edi-x12 or text/plain) -> OperationOutcome
+ *   POST /x12/convert?to=fhir|office an X12 body -> ClaimResponses / CoverageEligibilityResponses or office records
+ *   POST /x12/inbound                a 999, 277CA or 835 recorded against the claims (an 835 only balanced, once)
+ */
+import { Router } from 'express';
+import { hasErrors, issue } from '../domain/issues.js';
+import type { Store } from '../store/index.js';
+import { validateX12 } from '../x12/validate.js';
+import { x12ToFhirOrOffice } from '../x12/convert.js';
+import { ingestX12 } from '../x12/ingest.js';
+import { bodyText } from './body.js';
+import { sendError, sendOutcome } from './outcome.js';
+
+export const X12_PATHS = ['/claims', '/x12'];
+const X12_TYPES = ['application/edi-x12', 'application/edi-x12+text', 'text/plain'];
+
+export function x12Router(store: Store | undefined, now: () => Date = () => new Date()): Router {
+  const router = Router();
+  router.get('/claims', async (req, res) => {
+    if (!store) return sendError(res, 'NOT_FOUND', 'This gateway has no store for X12 claims.');
+    const limit = req.query.limit === undefined ? 100 : Number(req.query.limit);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) return sendOutcome(res, [issue('INPUT_UNREADABLE', 'limit must be an integer from 1 to 1000.', 'limit')], 400);
+    res.json(await store.x12.list(limit));
+  });
+  router.get('/claims/:claimId', async (req, res) => {
+    if (!store) return sendError(res, 'NOT_FOUND', 'This gateway has no store for X12 claims.');
+    const rows = await store.x12.get(String(req.params.claimId));
+    if (!rows.length) return sendError(res, 'NOT_FOUND', `No claim ${req.params.claimId} was sent from here.`, 'claimId');
+    res.json(rows);
+  });
+  router.post('/x12/validate', (req, res) => {
+    const text = bodyText(req, res, X12_TYPES);
+    if (text === undefined) return;
+    const issues = validateX12(text);
+    sendOutcome(res, issues, hasErrors(issues) ? 422 : 200);
+  });
+  router.post('/x12/convert', async (req, res) => {
+    const to = req.query.to ?? 'fhir';
+    if (to !== 'fhir' && to !== 'office') return sendOutcome(res, [issue('INPUT_UNREADABLE', 'to must be fhir or office.', 'to')], 400);
+    const text = bodyText(req, res, X12_TYPES);
+    if (text === undefined) return;
+    const r = await x12ToFhirOrOffice(text, to);
+    if (!r.value || hasErrors(r.issues)) return sendOutcome(res, r.issues);
+    res.json(r.value);
+  });
+  router.post('/x12/inbound', async (req, res) => {
+    if (!store) return sendError(res, 'NOT_FOUND', 'This gateway has no store for X12 claims.');
+    const text = bodyText(req, res, X12_TYPES);
+    if (text === undefined) return;
+    const r = await ingestX12(text, store, now());
+    if (!r.value || hasErrors(r.issues)) return sendOutcome(res, r.issues);
+    res.json({ ...r.value, issues: r.issues });
+  });
+  return router;
+}
