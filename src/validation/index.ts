@@ -95,12 +95,15 @@ function pickProfile(r: Registry, res: Json, requested: string | undefined, wher
       const url = resolveProfile(r, p);
       if (url && typeOfProfile(r, url) === rt) return { url, issues: [] };
     }
-    // Claimed profiles we do not have: say so rather than pretend they were checked.
-    const unknown = meta.profile.filter((p): p is string => typeof p === 'string' && resolveProfile(r, p) === undefined);
-    if (unknown.length) {
+    // Claimed profiles we do not have (or that constrain another type): say so rather than
+    // pretend they were checked.
+    const unusable = meta.profile.filter((p): p is string => typeof p === 'string');
+    if (unusable.length) {
+      const unknown = unusable.filter((p) => resolveProfile(r, p) === undefined);
+      const why = unknown.length === unusable.length ? `${unusable.length > 1 ? 'are' : 'is'} not loaded` : `${unusable.length > 1 ? 'are' : 'is'} not loaded or not${unusable.length > 1 ? '' : ' a'} profile${unusable.length > 1 ? 's' : ''} of ${rt}`;
       return {
         url: fallback,
-        issues: [issue('FHIR_PROFILE_UNKNOWN', `meta.profile ${unknown.join(', ')} ${unknown.length > 1 ? 'are' : 'is'} not loaded; validated against ${fallback} instead.`, `${where}.meta.profile`, 'warning')],
+        issues: [issue('FHIR_PROFILE_UNKNOWN', `meta.profile ${unusable.join(', ')} ${why}; validated against ${fallback} instead.`, `${where}.meta.profile`, 'warning')],
       };
     }
   }
