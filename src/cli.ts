@@ -9,6 +9,16 @@
  */
 import { Command, CommanderError } from 'commander';
 import { EXIT_USAGE } from './cli/io.js';
+import { formatIssue } from './domain/issues.js';
+import { checkMappings } from './mapping/startup-check.js';
+
+// Every command converts or validates through the mappings: a broken mapping file or code table
+// stops the CLI at start, naming the file and the rule, rather than in the middle of a message.
+const mappingIssues = checkMappings();
+if (mappingIssues.length) {
+  process.stderr.write(`frontdesk: mapping error\n${mappingIssues.map(formatIssue).join('\n')}\n`);
+  process.exit(EXIT_USAGE);
+}
 
 type Register = (program: Command) => void;
 /** Command name -> how to load its register function. */

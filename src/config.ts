@@ -19,6 +19,7 @@
  *                         the process in exactly that window.
  * API keys may name an environment variable (`keyEnv`) instead of holding the secret.
  */
+import { DEFAULT_VALIDATION_MODE, VALIDATION_MODES, type ValidationMode } from './hl7/tolerance.js';
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { issue, type Issue, type Result } from './domain/issues.js';
@@ -59,11 +60,13 @@ export interface ChannelConfig {
   messageTypes?: string[];
   destinations: ChannelDestination[];
   /**
-   * HL7v2 message-profile errors (validateMessage): 'strict' answers AE and stores no output;
-   * 'lenient' reports them as warnings (ERR with severity W in the AA) and lets the flow decide.
-   * Flow errors are always AE. Default strict.
+   * HL7v2 message-profile errors (validateMessage), judged by the tolerance policy (src/hl7/tolerance.ts,
+   * docs/hl7v2.md): 'strict' answers AE on any of them and stores no output; 'tolerant' (default)
+   * keeps as errors only those that lose identity or meaning (MSH-9, MSH-10, PID-3) and reports the
+   * rest as warnings (ERR severity W in the AA); 'lenient' reports all of them as warnings and lets
+   * the flow decide. Flow errors are always AE.
    */
-  validation: 'strict' | 'lenient';
+  validation: ValidationMode;
   /**
    * HL7v2 character set (table 0211) for senders that leave MSH-18 empty: ASCII, 8859/1, 8859/15
    * or UNICODE UTF-8 (default; reads ASCII unchanged). A filled MSH-18 always wins.
@@ -339,9 +342,10 @@ function checkChannel(c: Checker, ch: unknown, at: string, baseDir: string): Cha
       }
     }
   }
-  const validation = c.string(o.validation ?? 'strict', `${at}.validation`) ?? 'strict';
-  if (validation !== 'strict' && validation !== 'lenient') c.error(`${at}.validation`, `must be "strict" or "lenient"; got "${validation}".`);
-  const out: ChannelConfig = { name: name ?? '', source, destinations: [], validation: validation === 'lenient' ? 'lenient' : 'strict' };
+  const validation = c.string(o.validation ?? DEFAULT_VALIDATION_MODE, `${at}.validation`) ?? DEFAULT_VALIDATION_MODE;
+  const known = (VALIDATION_MODES as readonly string[]).includes(validation);
+  if (!known) c.error(`${at}.validation`, `must be one of ${VALIDATION_MODES.map((m) => `"${m}"`).join(', ')}; got "${validation}".`);
+  const out: ChannelConfig = { name: name ?? '', source, destinations: [], validation: known ? (validation as ValidationMode) : DEFAULT_VALIDATION_MODE };
   if (o.encoding !== undefined) {
     const e = c.string(o.encoding, `${at}.encoding`);
     const cs = e === undefined ? undefined : charsetOf(e);

@@ -14,6 +14,7 @@ import { loadValidator } from './validation/index.js';
 import { loadConfig } from './config.js';
 import { createLogger } from './logging.js';
 import { buildDelivery } from './composition.js';
+import { checkMappings } from './mapping/startup-check.js';
 import { startGateway, type Gateway } from './runtime/gateway.js';
 import { openSqliteStore } from './store/sqlite/store.js';
 import { startJobs } from './jobs/schedule.js';
@@ -37,6 +38,12 @@ export async function runGateway(opts: RunOptions = {}): Promise<Running> {
     process.exit(2);
   }
   const config = cfg.value;
+  // Every mapping and code table is checked before listening: a broken one stops the start, naming the file and the rule.
+  const mappingIssues = checkMappings();
+  if (hasErrors(mappingIssues)) {
+    process.stderr.write(`frontdesk: mapping error\n${mappingIssues.map(formatIssue).join('\n')}\n`);
+    process.exit(2);
+  }
   if (config.profiles.extraDir) {
     // A practice's dropped-in profiles are compiled before listening: a broken one stops the start, naming its file.
     const loaded = loadValidator({ extraProfileDir: config.profiles.extraDir });

@@ -76,15 +76,24 @@ export function clearStatusTableCache(): void {
   cached = undefined;
 }
 
+let check: ReturnType<Ajv['compile']> | undefined;
+
+/** Problems of a parsed status table, each naming the file and the rule (`/events/S12/status`, `outbound booked`). */
+export function statusTableProblems(file: string, t: unknown): string[] {
+  check ??= new Ajv({ allErrors: true }).compile(SCHEMA);
+  if (!check(t)) return (check.errors ?? []).map((e) => `${file}: ${e.instancePath || '(file)'} ${e.message}`);
+  const table = t as StatusTable;
+  return Object.entries(table.outbound)
+    .filter(([, event]) => !table.events[event])
+    .map(([status, event]) => `${file}: outbound ${status} -> ${event}, which has no events entry`);
+}
+
 /** Load the table once; a malformed file is a startup error naming the file. */
 export function statusTable(): StatusTable {
   if (cached) return cached;
   const t = JSON.parse(readFileSync(join(MAPPINGS_DIR, 'appointment-status.json'), 'utf8')) as StatusTable;
-  const check = new Ajv({ allErrors: true }).compile(SCHEMA);
-  if (!check(t)) throw new Error(`mappings/appointment-status.json: ${check.errors?.map((e) => `${e.instancePath} ${e.message}`).join('; ')}`);
-  for (const [status, event] of Object.entries(t.outbound)) {
-    if (!t.events[event]) throw new Error(`mappings/appointment-status.json: outbound ${status} -> ${event}, which has no events entry`);
-  }
+  const problems = statusTableProblems('mappings/appointment-status.json', t);
+  if (problems.length) throw new Error(problems.join('; '));
   cached = t;
   return t;
 }

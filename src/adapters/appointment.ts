@@ -13,7 +13,7 @@
  */
 import type { Appointment, AppointmentParticipant, CodeableConcept, Coding, Identifier, Patient, Reference } from 'fhir/r4.js';
 import { issue, type Issue, type Result } from '../domain/issues.js';
-import { deterministicId } from '../mapping/ids.js';
+import { appointmentId, patientId } from '../fhir/ids.js';
 import { codeTable, toFhirCode, toHl7Code } from '../mapping/tables.js';
 import type { OfficeAppointment, OfficeAppointmentType } from './appointment-record.js';
 import { fhirStatusOfOffice, officeStatusOfFhir } from './appointment-status.js';
@@ -38,7 +38,7 @@ export function mrnSystem(): string {
 
 /** Deterministic Patient id for an MRN (same rule as the registration flow: system + value). */
 export function patientIdForMrn(mrn: string, system = mrnSystem()): string {
-  return deterministicId('Patient', system, mrn);
+  return patientId({ system, value: mrn });
 }
 
 export function officeTypeSystem(): string {
@@ -53,7 +53,7 @@ export const placerIdentifier = (a: Pick<Appointment, 'identifier'>) => a.identi
 export function appointmentIdFor(identifiers: Identifier[] | undefined): string | undefined {
   const a = { identifier: identifiers };
   const key = fillerIdentifier(a) ?? placerIdentifier(a);
-  return key?.value ? deterministicId('Appointment', key.system ?? '', key.value) : undefined;
+  return key?.value ? appointmentId(key) : undefined;
 }
 
 export function identifierOf(kind: 'FILL' | 'PLAC', value: string, system: string | undefined): Identifier {

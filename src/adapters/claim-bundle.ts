@@ -7,7 +7,7 @@
  */
 import type { Bundle, BundleEntry, Claim, Identifier, Organization, Patient, Practitioner, Resource } from 'fhir/r4.js';
 import { issue, type Issue, type Result } from '../domain/issues.js';
-import { deterministicId } from '../mapping/ids.js';
+import { claimBundleId, urnForResource } from '../fhir/ids.js';
 import { NPI_SYSTEM } from '../billing/codes.js';
 import type { BillingEncounter } from '../billing/encounter.js';
 import { claimIds, claimToEncounter, encounterToClaim, type ClaimReferences, type Resolver } from './claim.js';
@@ -16,11 +16,8 @@ import { claimParties } from './claim-parties.js';
 export const CLAIM_PROFILE = 'http://frontdesk.example.org/fhir/StructureDefinition/fd-claim';
 export const CLAIM_BUNDLE_PROFILE = 'http://frontdesk.example.org/fhir/StructureDefinition/fd-claim-bundle';
 
-/** urn:uuid for a deterministic id: the id's 32 hex digits laid out as a UUID. */
-export function urnFor(resource: Resource): string {
-  const hex = deterministicId('urn', resource.resourceType, resource.id).slice(4);
-  return `urn:uuid:${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
-}
+/** urn:uuid for a deterministic id (urnForResource in src/fhir/ids.ts). */
+export const urnFor = (resource: Resource): string => urnForResource(resource);
 
 export interface ClaimBundleOptions {
   type?: 'collection' | 'transaction';
@@ -94,7 +91,7 @@ export function encounterToClaimBundle(e: BillingEncounter, opts: ClaimBundleOpt
   }
   const bundle: Bundle = {
     resourceType: 'Bundle',
-    id: deterministicId('Bundle', 'claim-submission', e.encounterId),
+    id: claimBundleId(e.encounterId),
     meta: { profile: [CLAIM_BUNDLE_PROFILE] },
     identifier: { system: 'https://frontdesk.example.org/sid/encounter-id', value: e.encounterId },
     type,

@@ -10,9 +10,8 @@
  */
 import type { Claim, ClaimInsurance, ClaimItem, CodeableConcept, Identifier, Money, Reference } from 'fhir/r4.js';
 import { issue, type Issue, type Result } from '../domain/issues.js';
-import { deterministicId } from '../mapping/ids.js';
+import { claimCoverageId, claimId, organizationIdByIdentifier, payerOrganizationId, practitionerId } from '../fhir/ids.js';
 import { patientIdOf } from './patient.js';
-import { organizationIdFor } from './coverage.js';
 import { PRACTICE_MRN_SYSTEM } from './registration-record.js';
 import {
   CPT_SYSTEM, HCPCS_SYSTEM, ICD10CM_SYSTEM, MODIFIER_SYSTEM, NPI_SYSTEM, POS_SYSTEM, placeOfService, procedureCodeKind, systemOfProcedure,
@@ -29,12 +28,12 @@ const CARE_TEAM_ROLE = 'http://terminology.hl7.org/CodeSystem/claimcareteamrole'
 
 /** Deterministic ids of everything a claim references (also used by the claim Bundle). */
 export const claimIds = {
-  claim: (e: Pick<BillingEncounter, 'encounterId'>) => deterministicId('Claim', ENCOUNTER_ID_SYSTEM, e.encounterId),
+  claim: (e: Pick<BillingEncounter, 'encounterId'>) => claimId(ENCOUNTER_ID_SYSTEM, e.encounterId),
   patient: (mrn: string) => patientIdOf({ mrn }),
-  practitioner: (npi: string) => deterministicId('Practitioner', NPI_SYSTEM, npi),
-  billingOrganization: (npi: string) => deterministicId('Organization', NPI_SYSTEM, npi),
-  payer: (payerId: string) => organizationIdFor(payerId, PAYER_ID_SYSTEM, undefined),
-  coverage: (payerId: string, memberId: string) => deterministicId('Coverage', PAYER_ID_SYSTEM, payerId, memberId),
+  practitioner: (npi: string) => practitionerId(NPI_SYSTEM, npi),
+  billingOrganization: (npi: string) => organizationIdByIdentifier(NPI_SYSTEM, npi),
+  payer: (payerId: string, payerName?: string) => payerOrganizationId(payerId, PAYER_ID_SYSTEM, payerName),
+  coverage: (payerId: string, memberId: string) => claimCoverageId(PAYER_ID_SYSTEM, payerId, memberId),
 };
 
 /** How the Claim points at its neighbours: 'Type/id' by default, urn:uuid inside a claim Bundle. */
@@ -56,7 +55,7 @@ export function defaultReferences(e: BillingEncounter): ClaimReferences {
     practitioner: `Practitioner/${claimIds.practitioner(e.renderingProviderNpi)}`,
     billingOrganization: `Organization/${claimIds.billingOrganization(e.billingProviderNpi)}`,
     coverages: e.coverages.map((c) => `Coverage/${claimIds.coverage(c.payerId, c.memberId)}`),
-    payers: e.coverages.map((c) => `Organization/${claimIds.payer(c.payerId)}`),
+    payers: e.coverages.map((c) => `Organization/${claimIds.payer(c.payerId, c.payerName)}`),
   };
 }
 

@@ -1,12 +1,11 @@
 /**
  * Codec: one insurance policy of a registration record <-> FHIR Coverage, plus the payer
  * Organization and, when the subscriber is not the patient, a RelatedPerson.
- * Ids are deterministic: Organization from the payer id (or name), Coverage from patient +
- * payer + member id, RelatedPerson from patient + subscriber name + birth date.
+ * Ids follow the rules of src/fhir/ids.ts.
  */
 import type { CodeableConcept, Coverage, CoverageClass, HumanName, Identifier, Organization, Patient, RelatedPerson } from 'fhir/r4.js';
 import { issue, type Issue, type Result } from '../domain/issues.js';
-import { deterministicId } from '../mapping/ids.js';
+import { coverageId, payerOrganizationId, relatedPersonId } from '../fhir/ids.js';
 import { codeTable, toFhirCode, toHl7Code } from '../mapping/tables.js';
 import { V2_0063 } from './patient.js';
 import type { InsurancePolicy, OfficeSex, SubscriberRelationship } from './registration-record.js';
@@ -22,19 +21,6 @@ export interface CoverageResources {
   coverage: Coverage;
   payer: Organization;
   subscriber?: RelatedPerson;
-}
-
-/** Payer Organization id: by identifier (system + value) when there is one, else by name. */
-export function organizationIdFor(payerId: string | undefined, system: string | undefined, name: string | undefined): string {
-  return payerId ? deterministicId('Organization', system ?? '', payerId) : deterministicId('Organization', 'name', (name ?? '').toLowerCase());
-}
-
-export function coverageIdFor(patientId: string, organizationId: string, memberId: string): string {
-  return deterministicId('Coverage', patientId, organizationId, memberId);
-}
-
-export function relatedPersonIdFor(patientId: string, name: HumanName | undefined, birthDate: string | undefined): string {
-  return deterministicId('RelatedPerson', patientId, name?.family ?? '', (name?.given ?? []).join(' '), birthDate ?? '');
 }
 
 /**
@@ -56,7 +42,7 @@ function classOf(type: string, value: string, name?: string): CoverageClass {
 
 /** One office policy -> Coverage (+ payer Organization, + RelatedPerson when the subscriber is someone else). */
 export function coverageToFhir(p: InsurancePolicy, patientId: string): CoverageResources {
-  const orgId = organizationIdFor(p.payerId, p.payerIdSystem, p.payerName);
+  const orgId = payerOrganizationId(p.payerId, p.payerIdSystem, p.payerName);
   const payer: Organization = defined<Organization>({
     resourceType: 'Organization',
     id: orgId,
@@ -70,7 +56,7 @@ export function coverageToFhir(p: InsurancePolicy, patientId: string): CoverageR
     const rel0063 = SUBSCRIBER_AS_0063[p.subscriberRelationship];
     subscriber = defined<RelatedPerson>({
       resourceType: 'RelatedPerson',
-      id: relatedPersonIdFor(patientId, name, p.subscriberBirthDate),
+      id: relatedPersonId(patientId, name, p.subscriberBirthDate),
       patient: { reference: `Patient/${patientId}` },
       relationship: [{ coding: [defined({ system: V2_0063, code: rel0063, display: display('0063', rel0063) })] }],
       name: [name],
@@ -83,7 +69,7 @@ export function coverageToFhir(p: InsurancePolicy, patientId: string): CoverageR
   if (p.groupNumber) classes.push(classOf('group', p.groupNumber));
   const coverage: Coverage = defined<Coverage>({
     resourceType: 'Coverage',
-    id: coverageIdFor(patientId, orgId, p.memberId),
+    id: coverageId(patientId, orgId, p.memberId),
     status: 'active',
     subscriber: p.subscriberRelationship === 'self' ? { reference: `Patient/${patientId}` } : subscriber ? { reference: `RelatedPerson/${subscriber.id}` } : undefined,
     subscriberId: p.memberId,

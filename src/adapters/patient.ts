@@ -5,7 +5,7 @@
  */
 import type { CodeableConcept, ContactPoint, Extension, HumanName, Identifier, Patient, PatientContact } from 'fhir/r4.js';
 import { issue, type Issue, type Result } from '../domain/issues.js';
-import { patientIdFor } from '../flows/patient-from-pid.js';
+import { patientId } from '../fhir/ids.js';
 import { US_CORE_ETHNICITY, US_CORE_RACE } from '../mapping/datatypes/registration.js';
 import { codeTable, toFhirCode, toHl7Code } from '../mapping/tables.js';
 import { OFFICE_ETHNICITY, OFFICE_MARITAL, OFFICE_RACE, PRACTICE_MRN_SYSTEM, type OfficeMaritalStatus, type OfficeSex, type OtherId, type RegistrationRecord } from './registration-record.js';
@@ -60,7 +60,7 @@ function contact(role: string, family: string, given: string | undefined, relati
 }
 
 export function patientIdOf(r: Pick<RegistrationRecord, 'mrn' | 'mrnSystem'>): string {
-  return patientIdFor({ system: r.mrnSystem ?? PRACTICE_MRN_SYSTEM, value: r.mrn });
+  return patientId({ system: r.mrnSystem ?? PRACTICE_MRN_SYSTEM, value: r.mrn });
 }
 
 /** Office registration (patient part) -> FHIR Patient with the deterministic id of its MRN. */

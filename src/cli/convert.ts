@@ -12,7 +12,8 @@ import { dirname, join } from 'node:path';
 import type { Command } from 'commander';
 import { detectInput } from '../domain/input.js';
 import { errorCodeOf, hasErrors, issue, toOperationOutcome, type Issue } from '../domain/issues.js';
-import { converters } from '../flows/registry.js';
+import { convertInput } from '../flows/convert-input.js';
+import { DEFAULT_VALIDATION_MODE, VALIDATION_MODES, type ValidationMode } from '../hl7/tolerance.js';
 import { emptyLookup, type FlowContext, type Target } from '../flows/types.js';
 import {
   breathe, EXIT_INVALID, EXIT_OK, expandInputs, formatOption, groupInformation, Progress, quietOnClosedStdout, readInput, readInputOrExit,
@@ -33,6 +34,7 @@ interface ConvertOptions {
   format?: string;
   config?: string;
   destination: string;
+  validation: string;
 }
 
 type Converted = { ok: true; output: string; issues: Issue[] } | { ok: false; issues: Issue[] };
@@ -49,9 +51,12 @@ export function registerConvert(program: Command): void {
     .option('--event <event>', 'trigger event for HL7v2 output (A04, A08, S12, S13, P03, ...)')
     .option('--timezone <zone>', 'practice timezone for HL7 times without offset', process.env.FRONTDESK_TIMEZONE ?? 'America/New_York')
     .option('--format <format>', 'issue output: json | text (default: json for one input, text for several)')
+    .option('--validation <mode>', `HL7v2 tolerance: ${VALIDATION_MODES.join(' | ')} (docs/hl7v2.md)`, DEFAULT_VALIDATION_MODE)
     .action(async (inputs: string[], opts: ConvertOptions) => {
       quietOnClosedStdout();
       if (!TARGETS.includes(opts.to)) usageError(`--to must be one of ${TARGETS.join(', ')}; got "${opts.to}".`);
+      if (!(VALIDATION_MODES as readonly string[]).includes(opts.validation)) usageError(`--validation must be one of ${VALIDATION_MODES.join(', ')}; got "${opts.validation}".`);
+      mode = opts.validation as ValidationMode;
       const requested = formatOption(opts.format);
       const ctx: FlowContext = { timezone: opts.timezone, lookup: emptyLookup, ...(opts.event ? { event: opts.event } : {}) };
       if (inputs.length === 1 && opts.out === undefined && !isFolder(inputs[0]!)) {
@@ -69,17 +74,17 @@ export function registerConvert(program: Command): void {
 
 const isFolder = (p: string): boolean => p !== '-' && statSync(p, { throwIfNoEntry: false })?.isDirectory() === true;
 
-/** Convert one text; the input-kind dispatch is the converter registry (flows/registry.ts). */
+/** The HL7v2 tolerance mode of this run (--validation). */
+let mode: ValidationMode = DEFAULT_VALIDATION_MODE;
+
+/**
+ * Convert one text through the path `validate` shares (flows/convert-input.ts): for HL7v2 the
+ * message profile judged by the tolerance policy, then the vertical's converter (flows/registry.ts).
+ */
 function convertText(text: string, to: Target, ctx: FlowContext): Converted {
   const detected = detectInput(text);
   if (!detected.value) return { ok: false, issues: detected.issues };
-  const converter = converters.find((c) => c.accepts(detected.value!));
-  if (!converter) {
-    const v = detected.value;
-    const what = v.kind === 'hl7v2' ? v.message.messageType : v.kind === 'fhir' ? v.resource.resourceType : v.recordType;
-    return { ok: false, issues: [issue('HL7_MESSAGE_TYPE', `No converter handles ${v.kind} input "${what}".`)] };
-  }
-  const out = converter.convert(detected.value, to, ctx);
+  const out = convertInput(detected.value, to, ctx, mode);
   const issues = [...detected.issues, ...out.issues];
   if (out.value === undefined || hasErrors(issues)) return { ok: false, issues };
   const output = typeof out.value === 'string' ? out.value.replace(/\r/g, '\r\n') : JSON.stringify(out.value, null, 2) + '\n';

@@ -18,7 +18,9 @@
 import type { Command } from 'commander';
 import { detectInput, type DetectedInput } from '../domain/input.js';
 import { errorCodeOf, hasErrors, issue, toOperationOutcome, type Issue } from '../domain/issues.js';
-import { validateMessage } from '../hl7/validate.js';
+import { convertInput } from '../flows/convert-input.js';
+import { emptyLookup } from '../flows/types.js';
+import { DEFAULT_VALIDATION_MODE, VALIDATION_MODES, type ValidationMode } from '../hl7/tolerance.js';
 import { claimEdits } from '../billing/edits.js';
 import { looksLikeX12 } from '../x12/detect.js';
 import { validateX12 } from '../x12/validate.js';
@@ -33,6 +35,9 @@ export interface ValidateOptions {
   format?: string;
   profileDir?: string;
   allowUnknownExtensions?: boolean;
+  /** HL7v2 tolerance mode (default tolerant) and practice timezone, as `convert` takes them. */
+  validation?: string;
+  timezone?: string;
 }
 
 /** The extension that names the file an OperationOutcome line is about (JSON lines output). */
@@ -47,8 +52,11 @@ export function registerValidate(program: Command): void {
     .option('--format <format>', 'json | text (default: json for one input, text for several)')
     .option('--profile-dir <dir>', 'folder with extra StructureDefinitions (default: $FRONTDESK_PROFILE_DIR)')
     .option('--allow-unknown-extensions', 'accept extensions no loaded definition resolves (default: an error, as the reference validator reports it)')
+    .option('--validation <mode>', `HL7v2 tolerance: ${VALIDATION_MODES.join(' | ')} (docs/hl7v2.md)`, DEFAULT_VALIDATION_MODE)
+    .option('--timezone <zone>', 'practice timezone for HL7 times without offset', process.env.FRONTDESK_TIMEZONE ?? 'America/New_York')
     .action(async (inputs: string[], opts: ValidateOptions) => {
       quietOnClosedStdout();
+      if (!(VALIDATION_MODES as readonly string[]).includes(opts.validation ?? DEFAULT_VALIDATION_MODE)) usageError(`--validation must be one of ${VALIDATION_MODES.join(', ')}; got "${opts.validation}".`);
       const requested = formatOption(opts.format);
       const refs = expandInputs(inputs);
       const single = refs.length === 1 && inputs.length === 1 && (inputs[0] === '-' || refs[0]!.path === inputs[0]);
@@ -154,7 +162,9 @@ function checkInput(input: DetectedInput, opts: ValidateOptions, alone: boolean)
     }
     case 'hl7v2':
       if (opts.profile !== undefined) return [profileNotForKind('HL7v2 messages are checked against the message profile of their type', alone)];
-      return validateMessage(input.message);
+      // What `convert` says about the message: the profile under the tolerance policy, then the mapping
+      // and the profiles of what it makes (one path, flows/convert-input.ts), so the two agree.
+      return convertInput(input, 'fhir', { timezone: opts.timezone ?? 'America/New_York', lookup: emptyLookup }, (opts.validation ?? DEFAULT_VALIDATION_MODE) as ValidationMode).issues;
     case 'office':
       if (opts.profile !== undefined) return [profileNotForKind('office records are checked against the schema of their recordType', alone)];
       return [...validateOfficeRecord(input.record), ...claimEdits(input.record)];

@@ -57,6 +57,8 @@ export const ERROR_CODES = {
   MAP_MISSING: { fhirType: 'required', http: 422, hl7: '101', retry: false, summary: 'Data required to build the output is missing from the input.' },
   MAP_CONFLICT: { fhirType: 'conflict', http: 409, hl7: '207', retry: false, summary: 'Message conflicts with stored state (unknown appointment, update after delete, ...).' },
   MAP_TIMEZONE_ASSUMED: { fhirType: 'informational', http: 200, hl7: '207', retry: false, summary: 'A time without UTC offset was read in the practice timezone.' },
+  MAP_TRIMMED: { fhirType: 'informational', http: 200, hl7: '207', retry: false, summary: 'Leading or trailing spaces were removed from a field (a warning naming it).' },
+  MAP_SKIPPED: { fhirType: 'incomplete', http: 200, hl7: '207', retry: false, summary: 'One part of a message could not be mapped and was left out (a warning naming its field); the rest was kept.' },
   MAP_INFO: { fhirType: 'informational', http: 200, hl7: '207', retry: false, summary: 'Information about a mapping decision.' },
   // --- billing edits
   CLAIM_EDIT: { fhirType: 'business-rule', http: 422, hl7: '207', retry: false, summary: 'A pre-submission claim edit failed (NPI, code form, pointers, charges, dates).' },

@@ -1,24 +1,21 @@
 /**
  * PID (+ PD1) <-> FHIR Patient through mappings/patient.json. Every vertical that carries a
  * patient in HL7v2 (ADT, SIU, ORU, DFT) reads and writes its PID here, so the same patient
- * always gets the same Patient id: deterministicId('Patient', system, value) of the first
- * PID.3 identifier.
+ * always gets the same Patient id (patientId in src/fhir/ids.ts: the first PID.3 identifier).
  */
 import type { Identifier, Patient } from 'fhir/r4.js';
 import { issue, type Issue, type Result } from '../domain/issues.js';
 import type { FieldValue, Hl7Message, Hl7Segment } from '../hl7/message.js';
 import { readSegment, writeSegment } from '../mapping/engine.js';
-import { deterministicId } from '../mapping/ids.js';
+import { patientId } from '../fhir/ids.js';
+
+/** The Patient id rule (src/fhir/ids.ts patientId), under the name callers of this module know. */
+export { patientId as patientIdFor } from '../fhir/ids.js';
 import { loadMapping, segmentMap } from '../mapping/loader.js';
 
 export interface PidContext {
   /** IANA timezone of the practice, for PID.29 and other times without offset. */
   timezone: string;
-}
-
-/** The stable Patient id of an identifier (system + value). */
-export function patientIdFor(identifier: Pick<Identifier, 'system' | 'value'>): string {
-  return deterministicId('Patient', identifier.system ?? '', identifier.value ?? '');
 }
 
 /**
@@ -47,7 +44,7 @@ export function patientFromPid(msg: Hl7Message, ctx: PidContext, pid: Hl7Segment
     }
     return { value: undefined, issues };
   }
-  const patient: Patient = { resourceType: 'Patient', id: patientIdFor(first), ...body };
+  const patient: Patient = { resourceType: 'Patient', id: patientId(first), ...body };
   return { value: patient, issues };
 }
 

@@ -85,6 +85,11 @@ export function supportedVersions(): readonly string[] {
   return eventsFile().versions;
 }
 
+/** The trigger events of a message code the gateway handles (profiles/hl7v2/events.json), e.g. ADT -> A01, A02 ... */
+export function supportedEventsOf(code: string): string[] {
+  return [...(eventsFile().supportedEvents[code] ?? [])];
+}
+
 export function isSupportedEvent(code: string, event: string): boolean {
   return eventsFile().supportedEvents[code]?.includes(event) ?? false;
 }

@@ -128,6 +128,48 @@ export function fieldTree(seg: Hl7Segment, n: number): string[][][] {
   return out;
 }
 
+/**
+ * Where leading/trailing spaces are noise that changes meaning (a date, a number, a code, an
+ * identifier; SCH-11.4 "20240301083000 " is not a date until trimmed) they are trimmed with a
+ * warning. Free text (names, addresses, comments, displays) keeps its spaces as sent.
+ */
+const TRIM_ALL = new Set(['DT', 'DTM', 'TS', 'NM', 'ID', 'IS', 'SI', 'TQ', 'CQ', 'EI', 'CX', 'IDENT']);
+/** Coded types: the code and coding-system components (CWE.1, .3, .4, .6), not the texts. */
+const TRIM_CODES = new Set(['CWE', 'CE', 'CNE', 'CWE_OPT']);
+const CODE_COMPONENTS = [0, 2, 3, 5];
+
+function trimmedComponents(type: string): readonly number[] | 'all' | undefined {
+  if (TRIM_ALL.has(type)) return 'all';
+  if (TRIM_CODES.has(type)) return CODE_COMPONENTS;
+  return undefined;
+}
+
+/**
+ * The tolerance policy at the leaf (docs/hl7v2.md): the HL7 null `""` means "explicitly absent"
+ * and maps to nothing, in every field and component; leading/trailing spaces are trimmed (said
+ * once per field by the caller). Rewrites in place only when needed; returns whether it trimmed.
+ */
+function normalizeLeaves(reps: string[][][], trim: readonly number[] | 'all' | undefined): boolean {
+  let trimmed = false;
+  for (const rep of reps) {
+    for (let c = 0; c < rep.length; c++) {
+      const comp = rep[c]!;
+      const trimHere = trim === 'all' || (trim !== undefined && trim.includes(c));
+      for (let k = 0; k < comp.length; k++) {
+        const v = comp[k]!;
+        if (v === '') continue;
+        if (v === '""') { comp[k] = ''; continue; }
+        if (trimHere && (v.charCodeAt(0) === 32 || v.charCodeAt(v.length - 1) === 32)) {
+          const t = v.trim();
+          comp[k] = t === '""' ? '' : t;
+          trimmed = true;
+        }
+      }
+    }
+  }
+  return trimmed;
+}
+
 /** No repetitions, or every leaf of every repetition empty. */
 function allEmpty(reps: string[][][]): boolean {
   for (const rep of reps) for (const comp of rep) for (const leaf of comp) if (leaf !== '') return false;
@@ -144,8 +186,11 @@ export function readSegment(msg: Hl7Message, seg: Hl7Segment, map: SegmentMap, c
     const t = DATATYPES[rule.type];
     if (!t) { issues.push(issue('INTERNAL', `Mapping uses unknown datatype ${rule.type}.`, where)); continue; }
     const reps = fieldTree(seg, rule.field);
+    if (normalizeLeaves(reps, trimmedComponents(rule.type)) && !allEmpty(reps)) {
+      issues.push(issue('MAP_TRIMMED', `${where} has leading or trailing spaces; read without them.`, where, 'warning'));
+    }
     if (allEmpty(reps)) {
-      if (rule.required) issues.push(issue('MAP_MISSING', `${where} is required to build ${map.target}.${rule.path.replace('[]', '')} but is empty.`, where));
+      if (rule.required) issues.push(issue('MAP_MISSING', `${where} is required to build ${map.target}.${rule.path.replace('[]', '')} but is ${seg.fields[rule.field] === '""' ? 'the HL7 null ""' : 'empty'}.`, where));
       continue;
     }
     const tctx: TransformContext = { where, timezone: ctx.timezone };

@@ -54,19 +54,41 @@ const MAPPING_SCHEMA = {
 const check = new Ajv({ allErrors: true }).compile(MAPPING_SCHEMA);
 const cache = new Map<string, MappingFile>();
 
-/** Load mappings/<name>.json (cached). Throws at load time on a malformed file: a startup error, not bad input. */
+/** `PID-8 (rule 4)` for an ajv instance path such as /segments/0/fields/3/type, from the file itself. */
+function ruleAt(m: unknown, instancePath: string): string {
+  const [, , si, , fi] = instancePath.split('/');
+  const seg = (m as { segments?: Array<{ segment?: unknown; fields?: Array<{ field?: unknown }> }> })?.segments?.[Number(si)];
+  if (si === undefined || !seg) return instancePath || '(file)';
+  if (fi === undefined) return `segment ${String(seg.segment ?? Number(si) + 1)}`;
+  return `${String(seg.segment ?? '?')}-${String(seg.fields?.[Number(fi)]?.field ?? '?')} (rule ${Number(fi) + 1})`;
+}
+
+/**
+ * Check one parsed mapping file: its schema, then what the schema cannot see (every named
+ * datatype exists, every code table exists). Each problem is one string naming the file and the
+ * rule (`mappings/adt.json: IN1-17 (rule 5) uses unknown code table "0063x"`).
+ */
+export function mappingFileProblems(file: string, m: unknown, tableExists: (id: string) => boolean = (id) => codeTable(id) !== undefined): string[] {
+  if (!check(m)) return (check.errors ?? []).map((e) => `${file}: ${ruleAt(m, e.instancePath)} ${e.instancePath} ${e.message}`);
+  const out: string[] = [];
+  for (const s of (m as MappingFile).segments) {
+    s.fields.forEach((f, i) => {
+      const rule = `${s.segment}-${f.field} (rule ${i + 1})`;
+      if (!DATATYPES[f.type]) out.push(`${file}: ${rule} uses unknown datatype "${f.type}"`);
+      if (f.table && !tableExists(f.table)) out.push(`${file}: ${rule} uses unknown code table "${f.table}"`);
+    });
+  }
+  return out;
+}
+
+/** Load mappings/<name>.json (cached). Throws on a malformed file: a startup error (checkMappingsAtStart runs first), not bad input. */
 export function loadMapping(name: string): MappingFile {
   const hit = cache.get(name);
   if (hit) return hit;
   const file = join(MAPPINGS_DIR, `${name}.json`);
   const m = JSON.parse(readFileSync(file, 'utf8')) as MappingFile;
-  if (!check(m)) throw new Error(`mappings/${name}.json: ${check.errors?.map((e) => `${e.instancePath} ${e.message}`).join('; ')}`);
-  for (const s of m.segments) {
-    for (const f of s.fields) {
-      if (!DATATYPES[f.type]) throw new Error(`mappings/${name}.json: ${s.segment}-${f.field} uses unknown datatype "${f.type}"`);
-      if (f.table && !codeTable(f.table)) throw new Error(`mappings/${name}.json: ${s.segment}-${f.field} uses unknown code table "${f.table}"`);
-    }
-  }
+  const problems = mappingFileProblems(`mappings/${name}.json`, m);
+  if (problems.length) throw new Error(problems.join('; '));
   cache.set(name, m);
   return m;
 }

@@ -16,7 +16,7 @@ import { issue, type Issue } from '../domain/issues.js';
 import { enqueue } from '../store/sqlite/outbox.js';
 import type { ChannelDestination } from '../config.js';
 import type { FlowOutput } from '../flows/types.js';
-import { deterministicId } from '../mapping/ids.js';
+import { messageOutputId } from '../fhir/ids.js';
 import { rewriteReferences } from '../fhir/references.js';
 import { queueGeneratedHl7 } from '../delivery/outbound-hl7.js';
 import type { OutboundHl7Settings } from '../delivery/config.js';
@@ -207,7 +207,7 @@ function planEntry(db: Db, e: BundleEntry, messageId: number, index: number): Pl
   if (!r || typeof r.resourceType !== 'string') return undefined;
   const method = e.request?.method ?? 'PUT';
   if (method === 'DELETE' || method === 'GET' || method === 'HEAD') return undefined;
-  const resource: Resource = r.id ? r : { ...r, id: deterministicId(r.resourceType, 'message', messageId, index) };
+  const resource: Resource = r.id ? r : { ...r, id: messageOutputId(r.resourceType, messageId, index) };
   // Conditional create: an existing match (same id, or the identifier in ifNoneExist) is kept as
   // it is, so a sparse Patient from a lab result never overwrites the registered one.
   if (method === 'POST' && e.request?.ifNoneExist) {

@@ -14,6 +14,7 @@
  * with a savepoint per message so one message's failure does not undo the others.
  */
 import { defaultBillingProvider } from '../billing/identity.js';
+import { DEFAULT_VALIDATION_MODE } from '../hl7/tolerance.js';
 import type { Logger } from 'pino';
 import { issue, toOperationOutcome, type Issue } from '../domain/issues.js';
 import type { Db } from '../store/sqlite/db.js';
@@ -137,7 +138,7 @@ export class Pipeline {
   private readonly processSavepoint: (id: number, reason: AttemptReason) => Answer;
 
   channel(name: string): ChannelConfig {
-    return this.channels.get(name) ?? { name, source: {}, destinations: [], validation: 'strict' };
+    return this.channels.get(name) ?? { name, source: {}, destinations: [], validation: DEFAULT_VALIDATION_MODE };
   }
 
   /** Store, then process. See the file comment. */

@@ -12,7 +12,7 @@ import { hasErrors, httpStatusOf, issue, type Issue } from '../domain/issues.js'
 import { validateResource } from '../validation/index.js';
 import { converters } from '../flows/registry.js';
 import type { FlowContext, FlowOutput } from '../flows/types.js';
-import { deterministicId } from '../mapping/ids.js';
+import { transactionEntryId } from '../fhir/ids.js';
 import type { MessageState } from '../store/sqlite/messages.js';
 import { findByIdentifier, getResource } from '../store/sqlite/resources.js';
 import type { Db } from '../store/sqlite/db.js';
@@ -77,7 +77,7 @@ export function processFhirTransaction(db: Db, raw: string, contentHash: string,
       }
       id = found[0];
     }
-    id ??= deterministicId(r.resourceType, 'transaction', contentHash, e.fullUrl ?? i);
+    id ??= transactionEntryId(r.resourceType, contentHash, e.fullUrl ?? i);
     if (e.fullUrl) refMap.set(e.fullUrl, `${r.resourceType}/${id}`);
     resolved.push({ ...e, resource: { ...r, id } as FhirResource });
   }

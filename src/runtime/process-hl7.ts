@@ -6,6 +6,7 @@
  *   AA  processed (warnings listed as ERR with severity W)
  * Pure apart from reading stored resources through the lookup; writing is the caller's job.
  */
+import { applyTolerance } from '../hl7/tolerance.js';
 import { hasErrors, issue, type Issue } from '../domain/issues.js';
 import { parseHl7, type Hl7Message } from '../hl7/message.js';
 import { validateMessage } from '../hl7/validate.js';
@@ -62,8 +63,8 @@ export function processHl7(raw: string, channel: ChannelConfig, ctx: FlowContext
   const issues: Issue[] = [
     ...priorIssues,
     ...parsed.issues,
-    // Lenient channels: the message profile informs (ERR with severity W); the flow decides.
-    ...(channel.validation === 'lenient' ? profileIssues.map((i) => (i.severity === 'error' || i.severity === 'fatal' ? { ...i, severity: 'warning' as const } : i)) : profileIssues),
+    // The channel's mode judges the profile issues (tolerance policy, src/hl7/tolerance.ts): what is tolerated goes out as ERR severity W.
+    ...applyTolerance(profileIssues, channel.validation),
   ];
   if (hasErrors(issues)) return { state: 'error', ackCode: 'AE', flow: flow.name, message: msg, issues };
   const out = flow.run(msg, ctx);

@@ -102,7 +102,7 @@ describe('hl7/validate: message profiles', () => {
   });
 
   it('a message type the gateway does not handle -> HL7_MESSAGE_TYPE at MSH.9', () => {
-    expect(errors(edit(ADT, 0, ADT[0]!.replace('ADT^A04^ADT_A01', 'ADT^A02^ADT_A02')))).to.deep.equal(['HL7_MESSAGE_TYPE @ MSH.9']);
+    expect(errors(edit(ADT, 0, ADT[0]!.replace('ADT^A04^ADT_A01', 'ADT^A29^ADT_A21')))).to.deep.equal(['HL7_MESSAGE_TYPE @ MSH.9']);
     expect(errors(edit(ADT, 0, ADT[0]!.replace('ADT^A04^ADT_A01', 'ADT^A99')))).to.deep.equal(['HL7_MESSAGE_TYPE @ MSH.9', 'HL7_TABLE_VALUE @ MSH.9.2']);
   });
 

@@ -3,7 +3,7 @@ import { parseHl7, buildSegment } from '../../src/hl7/message.js';
 import { readSegment, writeSegment, type SegmentMap } from '../../src/mapping/engine.js';
 import { errorCodeOf } from '../../src/domain/issues.js';
 import { hl7ToFhirDateTime, fhirToHl7DateTime, zoneOffset } from '../../src/mapping/datetime.js';
-import { deterministicId } from '../../src/mapping/ids.js';
+import { deterministicId } from '../../src/fhir/ids.js';
 
 const PID_MAP: SegmentMap = {
   segment: 'PID',

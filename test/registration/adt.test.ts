@@ -63,6 +63,11 @@ describe('registration: inbound ADT', () => {
     const a02 = runAdt(parse(example('adt-a01-admit.hl7').replace('ADT^A01^ADT_A01', 'ADT^A02^ADT_A02')), TZ);
     expect(a02.value).to.not.equal(undefined);
     expect(where(a02.issues)).to.deep.include(['MAP_INFO', 'MSH.9.2']);
+    // An event whose meaning the flow does not carry (A29 delete person information) is refused at MSH.9.
+    const a29 = runAdt(parse(example('adt-a01-admit.hl7').replace('ADT^A01^ADT_A01', 'ADT^A29^ADT_A21')), TZ);
+    expect(a29.value).to.equal(undefined);
+    expect(where(a29.issues)).to.deep.equal([['HL7_MESSAGE_TYPE', 'MSH.9']]);
+    expect(flowFor('ADT^A29')).to.equal(undefined);
     expect(flowFor('ADT^A31')?.name).to.equal('adt-registration');
     expect(flowFor('ADT^A40')?.name).to.equal('adt-registration');
   });
@@ -154,17 +159,35 @@ describe('registration: bad ADT input gives an issue at the field, never a crash
     expect(where(r.issues)).to.deep.include(['MAP_INVALID_DATE', 'PID.7']);
   });
 
-  it('unknown sex code -> PID.8', () => {
+  it('unknown sex code -> unknown, with a warning naming PID.8 (tolerance policy)', () => {
     const r = run(pid(base, 8, 'Q'));
-    expect(r.value).to.equal(undefined);
+    expect(errorsOnly(r.issues).map(formatIssue)).to.deep.equal([]);
+    expect(r.issues.find((i) => i.expression?.[0] === 'PID.8')?.severity).to.equal('warning');
     expect(where(r.issues)).to.deep.include(['MAP_UNKNOWN_CODE', 'PID.8']);
+    expect((r.value!.bundle.entry![0]!.resource as unknown as { gender: string }).gender).to.equal('unknown');
   });
+
+  for (const [sent, gender] of [['Female', 'female'], ['female', 'female'], ['MALE', 'male'], ['1', 'male'], ['2', 'female']] as const) {
+    it(`sex "${sent}" -> ${gender}, with a warning naming PID.8`, () => {
+      const r = run(pid(base, 8, sent));
+      expect(errorsOnly(r.issues).map(formatIssue)).to.deep.equal([]);
+      const w = r.issues.find((i) => i.expression?.[0] === 'PID.8')!;
+      expect(w.severity).to.equal('warning');
+      expect(w.diagnostics).to.contain(`"${sent}"`);
+      expect((r.value!.bundle.entry![0]!.resource as unknown as { gender: string }).gender).to.equal(gender);
+    });
+  }
 
   it('IN1 without a member id (IN1.36 and IN1.49 empty) -> IN1[n].36; IN1.49 alone is used with a note', () => {
     const noMember = base.replace('W123456789', '');
     const r = run(noMember);
-    expect(r.value).to.equal(undefined);
-    expect(where(r.issues)).to.deep.include(['MAP_MISSING', 'IN1[1].36']);
+    // That one Coverage is left out with a warning; the Patient and the other Coverage are kept.
+    expect(errorsOnly(r.issues).map(formatIssue)).to.deep.equal([]);
+    expect(where(r.issues)).to.deep.include(['MAP_SKIPPED', 'IN1[1].36']);
+    expect(r.issues.find((i) => i.expression?.[0] === 'IN1[1].36')!.severity).to.equal('warning');
+    const types = r.value!.bundle.entry!.map((e) => e.resource!.resourceType);
+    expect(types.filter((t) => t === 'Patient')).to.have.length(1);
+    expect(types.filter((t) => t === 'Coverage')).to.have.length(run(base).value!.bundle.entry!.filter((e) => e.resource!.resourceType === 'Coverage').length - 1);
     const viaIn149 = setField(noMember, /IN1\|1\|[^\r]*/, 49, 'ALT-ID-49');
     const ok = run(viaIn149);
     expect(errorsOnly(ok.issues).map(formatIssue)).to.deep.equal([]);
@@ -181,9 +204,12 @@ describe('registration: bad ADT input gives an issue at the field, never a crash
     expect(i.diagnostics).to.contain('ends at field 5');
   });
 
-  it('a truncated IN1 (cut before IN1.36) -> IN1[n].36', () => {
+  it('a truncated IN1 (cut before IN1.36) -> that Coverage skipped with a warning naming IN1[2].36', () => {
     const t = base.replace(/IN1\|2\|[^\r]*/, 'IN1|2||SKCO0|Sample State Medicaid');
-    expect(where(run(t).issues)).to.deep.include(['MAP_MISSING', 'IN1[2].36']);
+    const r = run(t);
+    expect(where(r.issues)).to.deep.include(['MAP_SKIPPED', 'IN1[2].36']);
+    expect(errorsOnly(r.issues).map(formatIssue)).to.deep.equal([]);
+    expect(r.value!.bundle.entry!.some((e) => e.resource!.resourceType === 'Patient')).to.equal(true);
   });
 
   it('a message cut off in the middle of a segment still reports, never throws', () => {

@@ -43,12 +43,16 @@ describe('registration: frontdesk convert (CLI)', function () {
   });
 
   it('invalid input prints an OperationOutcome naming the field and exits 1', () => {
-    const bad = readFileSync(a04, 'utf8').replace('|19790921|F|', '|19790921|Q|');
+    // A date that is not a date loses meaning: an error naming PID.7, from convert and validate alike.
+    const bad = readFileSync(a04, 'utf8').replace('|19790921|F|', '|1979-09-21|F|');
     const r = frontdesk(['convert', '-', '--to', 'fhir'], bad);
     expect(r.code).to.equal(1);
     const oo = JSON.parse(r.out) as OperationOutcome;
     expect(oo.resourceType).to.equal('OperationOutcome');
-    expect(oo.issue.map((i) => i.expression?.[0])).to.include('PID.8');
+    expect(oo.issue.filter((i) => i.severity === 'error').map((i) => i.expression?.[0])).to.include('PID.7');
+    const v = frontdesk(['validate', '-'], bad);
+    expect(v.code).to.equal(1);
+    expect((JSON.parse(v.out) as OperationOutcome).issue.filter((i) => i.severity === 'error').map((i) => i.expression?.[0])).to.include('PID.7');
     const rec = JSON.parse(readFileSync(office, 'utf8'));
     delete rec.insurance[0].memberId;
     const r2 = frontdesk(['convert', '-', '--to', 'hl7v2'], JSON.stringify(rec));

@@ -10,7 +10,7 @@ import { checkConfig, type GatewayConfig } from '../../src/config.js';
 import { issue } from '../../src/domain/issues.js';
 import { inboundFlows } from '../../src/flows/registry.js';
 import type { InboundHl7Flow } from '../../src/flows/types.js';
-import { deterministicId } from '../../src/mapping/ids.js';
+import { deterministicId } from '../../src/fhir/ids.js';
 import { encodeFrame, FrameDecoder } from '../../src/mllp/framing.js';
 import { silentLogger } from '../../src/logging.js';
 import { startGateway, type Gateway, type StartOptions } from '../../src/runtime/gateway.js';

@@ -6,6 +6,7 @@
 import type { Bundle, FhirResource } from 'fhir/r4.js';
 import { hasErrors, issue, type Issue, type Result } from '../../domain/issues.js';
 import type { Hl7Message } from '../../hl7/message.js';
+import { isSupportedEvent, supportedEventsOf } from '../../hl7/dictionary.js';
 import { registrationBundle, registrationFromFhir, validateRegistrationResources } from '../../adapters/registration.js';
 import { validateOfficeRecord, validateResource } from '../../validation/index.js';
 import type { FlowContext, FlowOutput, InboundHl7Flow } from '../types.js';
@@ -20,6 +21,10 @@ export function runAdt(msg: Hl7Message, ctx: Pick<FlowContext, 'timezone'> & { l
   const event = msg.triggerEvent;
   if (msg.messageCode !== 'ADT') {
     return { value: undefined, issues: [issue('HL7_MESSAGE_TYPE', `Message type ${msg.messageType} is not ADT.`, 'MSH.9')] };
+  }
+  // One list of handled events (profiles/hl7v2/events.json) for validate, convert and the gateway.
+  if (!isSupportedEvent('ADT', event)) {
+    return { value: undefined, issues: [issue('HL7_MESSAGE_TYPE', `ADT^${event || '(empty)'} (MSH-9) is not handled by this gateway; handled: ADT^${supportedEventsOf('ADT').join(', ^')}.`, 'MSH.9')] };
   }
   if (MERGE_EVENTS.includes(event)) return runMerge(msg, ctx);
   const issues: Issue[] = [];
@@ -72,7 +77,7 @@ function stateNotes(msg: Hl7Message, out: FlowOutput, ctx: FlowContext): Issue[]
 
 export const adtRegistrationFlow: InboundHl7Flow = {
   name: 'adt-registration',
-  messageTypes: [...REGISTRATION_EVENTS, ...MERGE_EVENTS].map((e) => `ADT^${e}`).concat('ADT^*'),
+  messageTypes: supportedEventsOf('ADT').map((e) => `ADT^${e}`),
   run(msg, ctx) {
     const r = runAdt(msg, ctx);
     return r.value ? { value: r.value, issues: [...r.issues, ...stateNotes(msg, r.value, ctx)] } : r;

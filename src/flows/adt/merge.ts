@@ -20,7 +20,8 @@ import type { Hl7Message, Hl7Segment } from '../../hl7/message.js';
 import { readSegment } from '../../mapping/engine.js';
 import { loadMapping, segmentMap } from '../../mapping/loader.js';
 import type { MergeInstruction } from '../../adapters/registration-record.js';
-import { patientFromPid, patientIdFor, withSystems } from '../patient-from-pid.js';
+import { patientId as patientIdFor } from '../../fhir/ids.js';
+import { patientFromPid, withSystems } from '../patient-from-pid.js';
 import { readMrg } from './read.js';
 import type { ResourceLookup } from '../types.js';
 

@@ -10,7 +10,8 @@ import type { Hl7Message, Hl7Segment } from '../../hl7/message.js';
 import { readSegment } from '../../mapping/engine.js';
 import { loadMapping, segmentMap } from '../../mapping/loader.js';
 import { codeTable } from '../../mapping/tables.js';
-import { coverageIdFor, organizationIdFor, relatedPersonIdFor, SUBSCRIBER_AS_0063, SUBSCRIBER_REL_SYSTEM } from '../../adapters/coverage.js';
+import { coverageId, payerOrganizationId, relatedPersonId } from '../../fhir/ids.js';
+import { SUBSCRIBER_AS_0063, SUBSCRIBER_REL_SYSTEM } from '../../adapters/coverage.js';
 import { V2_0063, V2_0131 } from '../../adapters/patient.js';
 import type { RegistrationResources } from '../../adapters/registration.js';
 import type { SubscriberRelationship } from '../../adapters/registration-record.js';
@@ -84,13 +85,16 @@ function readInsurance(msg: Hl7Message, g: InsuranceGroup, patient: Patient, ctx
   }
   const c = cov.value as Obj;
   // IN1.36 (policy number) is where US senders put the member id; IN1.49 (insured's id number, v2.3+) is the fallback.
+  // Tolerance policy (docs/hl7v2.md): an insurance that cannot become a valid Coverage (no member
+  // id, no payer) is left out with a warning naming its field; the Patient and the other Coverages stay.
+  const skips: Issue[] = [];
   if (!c.subscriberId) {
-    const alt = g.in1.get(49, 1);
-    if (alt) {
+    const alt = g.in1.get(49, 1).trim();
+    if (alt && alt !== '""') {
       c.subscriberId = alt;
       mine.push(issue('MAP_INFO', `${msg.location(g.in1, 36)} is empty; the member id was taken from ${msg.location(g.in1, 49)} (insured's id number).`, msg.location(g.in1, 49)));
     } else {
-      mine.push(issue('MAP_MISSING', `${msg.location(g.in1, 36)} (policy/member id) is empty, and so is ${msg.location(g.in1, 49)}; Coverage.subscriberId is required.`, msg.location(g.in1, 36)));
+      skips.push(issue('MAP_SKIPPED', `${msg.location(g.in1, 36)} (policy/member id) is empty, and so is ${msg.location(g.in1, 49)}: this insurance cannot become a Coverage (subscriberId is required) and was left out; the patient and the other insurances are kept.`, msg.location(g.in1, 36), 'warning'));
     }
   }
   const o = org.value as Partial<Organization>;
@@ -102,17 +106,17 @@ function readInsurance(msg: Hl7Message, g: InsuranceGroup, patient: Patient, ctx
   }
   if (g.in1.repetitionCount(3) === 1 && g.in1.get(3, 4, 1) === PRACTICE_PAYER_KEY) delete o.identifier;
   if (!o.identifier?.length && !o.name) {
-    mine.push(issue('MAP_MISSING', `${msg.location(g.in1, 3)} (insurance company id) and ${msg.location(g.in1, 4)} (name) are both empty; Coverage.payor is required.`, msg.location(g.in1, 3)));
+    skips.push(issue('MAP_SKIPPED', `${msg.location(g.in1, 3)} (insurance company id) and ${msg.location(g.in1, 4)} (name) are both empty: this insurance has no payer (Coverage.payor is required) and was left out; the patient and the other insurances are kept.`, msg.location(g.in1, 3), 'warning'));
   }
   if (typeof c.order !== 'number') {
     const setId = Number(g.in1.get(1));
     c.order = Number.isInteger(setId) && setId > 0 ? setId : g.position;
   }
-  issues.push(...mine);
-  if (mine.some((i) => i.severity === 'error' || i.severity === 'fatal')) return undefined;
+  issues.push(...mine, ...skips);
+  if (skips.length || mine.some((i) => i.severity === 'error' || i.severity === 'fatal')) return undefined;
 
   const payerIdent = o.identifier?.find((i) => i.value);
-  const orgId = organizationIdFor(payerIdent?.value, payerIdent?.system, o.name);
+  const orgId = payerOrganizationId(payerIdent?.value, payerIdent?.system, o.name);
   const payer: Organization = { resourceType: 'Organization', id: orgId, ...o, active: true };
   const rel = relationshipOf(c);
   const person = rp.value as Partial<RelatedPerson>;
@@ -121,7 +125,7 @@ function readInsurance(msg: Hl7Message, g: InsuranceGroup, patient: Patient, ctx
     const rel0063 = rel ? SUBSCRIBER_AS_0063[rel] : undefined;
     subscriber = {
       resourceType: 'RelatedPerson',
-      id: relatedPersonIdFor(patient.id!, person.name[0] as HumanName, person.birthDate),
+      id: relatedPersonId(patient.id!, person.name[0] as HumanName, person.birthDate),
       patient: { reference: `Patient/${patient.id}` },
       ...(rel0063 ? { relationship: [{ coding: [{ system: V2_0063, code: rel0063, display: codeTable('0063')?.map.find((e) => e.hl7 === rel0063)?.display ?? rel0063 }] }] } : {}),
       ...person,
@@ -129,7 +133,7 @@ function readInsurance(msg: Hl7Message, g: InsuranceGroup, patient: Patient, ctx
   }
   const coverage: Coverage = {
     resourceType: 'Coverage',
-    id: coverageIdFor(patient.id!, orgId, c.subscriberId as string),
+    id: coverageId(patient.id!, orgId, c.subscriberId as string),
     status: 'active',
     ...(rel === 'self' ? { subscriber: { reference: `Patient/${patient.id}` } } : subscriber ? { subscriber: { reference: `RelatedPerson/${subscriber.id}` } } : {}),
     subscriberId: c.subscriberId as string,

@@ -11,7 +11,7 @@ import { hasErrors, issue, type Issue, type Result } from '../../domain/issues.j
 import { createMessage, type FieldValue, type Hl7Message } from '../../hl7/message.js';
 import { fhirToHl7DateTime } from '../../mapping/datetime.js';
 import { writeSegment } from '../../mapping/engine.js';
-import { deterministicId } from '../../mapping/ids.js';
+import { contentControlId } from '../../fhir/ids.js';
 import { loadMapping, segmentMap } from '../../mapping/loader.js';
 import { claimBundleToEncounter } from '../../adapters/claim-bundle.js';
 import { PAYER_ID_SYSTEM } from '../../adapters/claim.js';
@@ -64,7 +64,7 @@ function writeDft(e: BillingEncounter, patient: Patient, opts: DftWriteOptions):
     3: 'FRONTDESK', 4: 'FRONTDESK', 7: hl7Now(now),
     9: ['DFT', 'P03', 'DFT_P03'],
     // Replaced by the destination's durable control id when the message is queued (src/flows/outbound/).
-    10: deterministicId('msg', 'P03', JSON.stringify(e)).slice(4, 24),
+    10: contentControlId('P03', JSON.stringify(e)),
     11: 'P', 12: '2.5.1',
   });
   // EVN-1 event type code (B in v2.5.1, still expected by many receivers), EVN-2 recorded.

@@ -11,7 +11,7 @@
 import { hasErrors, issue, type Issue } from '../../domain/issues.js';
 import type { Hl7Message } from '../../hl7/message.js';
 import { parseHl7 } from '../../hl7/message.js';
-import { deterministicId } from '../../mapping/ids.js';
+import { patientId } from '../../fhir/ids.js';
 import { mrnSystem } from '../../adapters/appointment.js';
 import { PRACTICE_MRN_SYSTEM, type MergeInstruction, type RegistrationRecord } from '../../adapters/registration-record.js';
 import { converters } from '../registry.js';
@@ -37,7 +37,7 @@ export interface GeneratedHl7 {
   orderingKey?: string | undefined;
 }
 
-const patientKey = (system: string, value: string | undefined) => (value ? `Patient/${deterministicId('Patient', system, value)}` : undefined);
+const patientKey = (system: string, value: string | undefined) => (value ? `Patient/${patientId({ system, value })}` : undefined);
 
 type Rec = Record<string, unknown>;
 

@@ -9,7 +9,7 @@ import { issue, type Issue, type Result } from '../../domain/issues.js';
 import { createMessage, type Hl7Message } from '../../hl7/message.js';
 import { fhirToHl7DateTime } from '../../mapping/datetime.js';
 import { writeSegment } from '../../mapping/engine.js';
-import { deterministicId } from '../../mapping/ids.js';
+import { contentControlId } from '../../fhir/ids.js';
 import { loadMapping, segmentMap } from '../../mapping/loader.js';
 import type { MergeInstruction } from '../../adapters/registration-record.js';
 import { patientToPid } from '../patient-from-pid.js';
@@ -31,7 +31,7 @@ export function buildA40(m: MergeInstruction, opts: { timezone: string; lookup: 
     3: 'FRONTDESK', 4: 'FRONTDESK', 7: fhirToHl7DateTime(nowFhir)!,
     9: ['ADT', 'A40', 'ADT_A39'],
     // Replaced by the destination's durable control id when queued (src/delivery/outbound-hl7.ts).
-    10: deterministicId('msg', 'A40', JSON.stringify(m)).slice(4, 24),
+    10: contentControlId('A40', JSON.stringify(m)),
     11: 'P', 12: '2.5.1',
   });
   // EVN-1 event type, EVN-2 recorded (the instruction's time when it has one).

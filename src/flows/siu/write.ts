@@ -10,7 +10,7 @@ import { issue, type Issue, type Result } from '../../domain/issues.js';
 import { createMessage, type FieldValue, type Hl7Message } from '../../hl7/message.js';
 import { fhirToHl7DateTime } from '../../mapping/datetime.js';
 import { writeSegment } from '../../mapping/engine.js';
-import { deterministicId } from '../../mapping/ids.js';
+import { contentControlId } from '../../fhir/ids.js';
 import { loadMapping, segmentMap } from '../../mapping/loader.js';
 import { toFhirCode, toHl7Code } from '../../mapping/tables.js';
 import {
@@ -90,7 +90,7 @@ export function appointmentToSiu(a: Appointment, patient: Patient | undefined, o
     7: hl7Now(now),
     9: ['SIU', event, 'SIU_S12'],
     // MSH-10: the same appointment state and event give the same control id (idempotent resend).
-    10: deterministicId('msg', event, JSON.stringify(a)).slice(4, 24),
+    10: contentControlId(event, JSON.stringify(a)),
     11: 'P', 12: '2.5.1',
   });
 

@@ -5,7 +5,8 @@
  */
 import type { CodeableConcept, Coding } from 'fhir/r4.js';
 import { issue, ok } from '../../domain/issues.js';
-import { codeTable, toFhirCode, toHl7Code } from '../tables.js';
+import { codeTable, readCode, toFhirCode, toHl7Code } from '../tables.js';
+import { codeReadingIssues } from './primitives.js';
 import { decodeNamespace, localUrn } from './identifiers.js';
 import { comp, compact, type DatatypeTransform, type Rep } from './types.js';
 
@@ -31,18 +32,20 @@ export const CWE: DatatypeTransform = {
     const text = code ? comp(rep, 9) : comp(rep, 2) || comp(rep, 9);
     if (!code && !text) return { value: undefined, issues: [] };
     const codings: Coding[] = [];
+    const issues = [];
     if (ctx.table && code) {
       const t = codeTable(ctx.table)!;
-      const hit = toFhirCode(ctx.table, code);
+      const hit = readCode(ctx.table, code);
       if (!hit) return { value: undefined, issues: [issue('MAP_UNKNOWN_CODE', `"${code}" is not a known code of table ${ctx.table} (${t?.name ?? 'missing table'}).`, ctx.where)] };
-      codings.push(compact<Coding>({ system: t.fhirSystem, code: hit.fhir, display: hit.display })!);
+      issues.push(...codeReadingIssues(code, hit, ctx.table, ctx.where));
+      codings.push(compact<Coding>({ system: t.fhirSystem, code: hit.entry.fhir, display: hit.entry.display })!);
     } else {
       const first = triplet(rep, 1);
       if (first) codings.push(first);
     }
     const alt = triplet(rep, 4);
     if (alt) codings.push(alt);
-    return ok(compact<CodeableConcept>({ coding: codings, text: text || undefined }));
+    return ok(compact<CodeableConcept>({ coding: codings, text: text || undefined }), issues);
   },
   fromFhir(v, ctx) {
     const cc = v as CodeableConcept;

@@ -1,7 +1,7 @@
 /** Primitive HL7 types: ST/TX/FT/SI (string), NM (number), DT (date), DTM/TS (dateTime), ID/IS (coded via table). */
 import { issue, ok, type Result } from '../../domain/issues.js';
 import { fhirToHl7Date, fhirToHl7DateTime, hl7ToFhirDate, hl7ToFhirDateTime } from '../datetime.js';
-import { toFhirCode, toHl7Code } from '../tables.js';
+import { readCode, toHl7Code, type CodeReading } from '../tables.js';
 import { comp, type DatatypeTransform } from './types.js';
 
 const none: Result<unknown> = { value: undefined, issues: [] };
@@ -32,15 +32,24 @@ export const DTM: DatatypeTransform = {
   fromFhir: (v) => (typeof v === 'string' ? fhirToHl7DateTime(v) : undefined),
 };
 
+/** The warning for a code read through an alias or as the table's `otherwise` (tolerance policy). */
+export function codeReadingIssues(code: string, hit: CodeReading, table: string, where: string) {
+  if (hit.how === 'exact') return [];
+  const as = `${hit.entry.hl7} (${hit.entry.fhir})`;
+  return [issue('MAP_UNKNOWN_CODE', hit.how === 'alias'
+    ? `${where} "${code}" is not a code of HL7 table ${table}; read as ${as}.`
+    : `${where} "${code}" is not a known code of HL7 table ${table}; read as ${as}.`, where, 'warning')];
+}
+
 /** ID/IS: a code from an HL7 table, mapped to the FHIR code through mappings/tables. */
 export const ID: DatatypeTransform = {
   toFhir(rep, ctx) {
     const code = comp(rep, 1);
     if (!code) return none;
     if (!ctx.table) return ok(code);
-    const hit = toFhirCode(ctx.table, code);
+    const hit = readCode(ctx.table, code);
     if (!hit) return { value: undefined, issues: [issue('MAP_UNKNOWN_CODE', `"${code}" is not a known code of HL7 table ${ctx.table}.`, ctx.where)] };
-    return ok(hit.fhir);
+    return { value: hit.entry.fhir, issues: codeReadingIssues(code, hit, ctx.table, ctx.where) };
   },
   fromFhir(v, ctx) {
     if (typeof v !== 'string') return undefined;

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { CoverageEligibilityResponse, CoverageEligibilityResponseInsuranceItem } from 'fhir/r4.js';
 import { issue, type Issue, type Result } from '../../domain/issues.js';
-import { deterministicId } from '../../mapping/ids.js';
+import { coverageEligibilityResponseId } from '../../fhir/ids.js';
 import { MAPPINGS_DIR } from '../../paths.js';
 import { PAYER_ID_SYSTEM } from '../../adapters/claim.js';
 import { readWithMap } from '../read.js';
@@ -148,7 +148,7 @@ function toResponse(rec: EligibilityRecord, source: { name: string; id: string }
   }
   const cer: CoverageEligibilityResponse = {
     resourceType: 'CoverageEligibilityResponse',
-    id: deterministicId('CoverageEligibilityResponse', rec.trace, rec.memberId),
+    id: coverageEligibilityResponseId(rec.trace, rec.memberId),
     identifier: [{ system: ELIGIBILITY_TRACE_SYSTEM, value: rec.trace }],
     status: 'active',
     purpose: ['benefits', 'validation'],

@@ -4,7 +4,7 @@
  * encounter-id system, errors carry the X12 code and the 837P element they point at.
  */
 import type { ClaimResponse, ClaimResponseError } from 'fhir/r4.js';
-import { deterministicId } from '../../mapping/ids.js';
+import { claimResponseId } from '../../fhir/ids.js';
 import { ENCOUNTER_ID_SYSTEM, PAYER_ID_SYSTEM } from '../../adapters/claim.js';
 import { PAYER_CLAIM_NUMBER_SYSTEM } from './codes.js';
 
@@ -43,7 +43,7 @@ export function errorOf(e: ClaimAnswerError): ClaimResponseError {
 export function claimResponseFor(a: ClaimAnswerInput): ClaimResponse {
   const cr: ClaimResponse = {
     resourceType: 'ClaimResponse',
-    id: deterministicId('ClaimResponse', a.source, a.claimId, a.payerClaimNumber ?? '', a.created),
+    id: claimResponseId(a.source, a.claimId, a.payerClaimNumber ?? '', a.created),
     ...(a.payerClaimNumber ? { identifier: [{ system: PAYER_CLAIM_NUMBER_SYSTEM, value: a.payerClaimNumber }] } : {}),
     status: 'active',
     type: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/claim-type', code: 'professional' }] },

@@ -1,0 +1,34 @@
+/** src/fhir/ids.ts: one rule per resource type, from the business identifier. */
+import { expect } from 'chai';
+import { encounterToClaimBundle, claimBundleToEncounter } from '../../src/adapters/claim-bundle.js';
+import type { BillingEncounter } from '../../src/billing/encounter.js';
+import { patientId, payerOrganizationId, coverageId, deterministicId } from '../../src/fhir/ids.js';
+
+describe('fhir/ids: deterministic ids from business identifiers', () => {
+  it('the same identifier gives the same id; FHIR id syntax', () => {
+    expect(patientId({ system: 's', value: 'A1' })).to.equal(patientId({ system: 's', value: 'A1' }));
+    expect(patientId({ system: 's', value: 'A1' })).to.not.equal(patientId({ system: 's', value: 'A2' }));
+    expect(patientId({ system: 's', value: 'A1' })).to.match(/^patient-[0-9a-f]{32}$/);
+    expect(deterministicId('Patient', 's', 'A1')).to.equal(patientId({ system: 's', value: 'A1' }));
+  });
+
+  it('a payer Organization id includes its name: same payer id with and without a name are two payers; case and spacing are not', () => {
+    const withName = payerOrganizationId('60054', 'sys', 'Aetna');
+    expect(withName).to.not.equal(payerOrganizationId('60054', 'sys', undefined));
+    expect(withName).to.equal(payerOrganizationId('60054', 'sys', '  AETNA '));
+    expect(withName).to.not.equal(payerOrganizationId('60054', 'other', 'Aetna'));
+    expect(coverageId('p', withName, 'M1')).to.not.equal(coverageId('p', payerOrganizationId('60054', 'sys', undefined), 'M1'));
+  });
+
+  it('round trip office -> claim Bundle -> office keeps two coverages with the same payer id apart (was: seed 587357280)', () => {
+    const e = {
+      recordType: 'billing-encounter', encounterId: 'XA', patientMrn: 'XA', patientFamily: 'A', dateOfService: '2015-01-01', placeOfService: '11',
+      renderingProviderNpi: '0000000006', billingProviderNpi: '0000000006',
+      coverages: [{ payerId: 'XA', payerName: 'A', memberId: 'XA' }, { payerId: 'XA', memberId: 'XA' }],
+      diagnoses: ['A0A'], lines: [{ code: '00000', units: 1, charge: 0.01, pointers: [1] }], totalCharge: 0.01,
+    } as unknown as BillingEncounter;
+    const back = claimBundleToEncounter(encounterToClaimBundle(e).value!);
+    expect(back.issues).to.deep.equal([]);
+    expect(back.value!.coverages).to.deep.equal([{ payerId: 'XA', payerName: 'A', memberId: 'XA' }, { payerId: 'XA', memberId: 'XA' }]);
+  });
+});
