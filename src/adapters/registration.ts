@@ -4,7 +4,7 @@
  * the record against profiles/office/registration.schema.json, the resources against the
  * Frontdesk profiles (fd-patient, fd-coverage; base R4 for RelatedPerson and Organization).
  */
-import type { Bundle, BundleEntry, Coverage, FhirResource, Organization, Patient, RelatedPerson } from 'fhir/r4.js';
+import type { Bundle, BundleEntry, Coverage, Encounter, FhirResource, Organization, Patient, RelatedPerson } from 'fhir/r4.js';
 import { hasErrors, issue, type Issue, type Result } from '../domain/issues.js';
 import { validateOfficeRecord, validateResource } from '../validation/index.js';
 import { coverageFromFhir, coverageToFhir } from './coverage.js';
@@ -20,9 +20,11 @@ export interface RegistrationResources {
   coverages: Coverage[];
   relatedPersons: RelatedPerson[];
   organizations: Organization[];
+  /** The visit (PV1) when the message carries one; the office record has no visit, so it stays FHIR/HL7 only. */
+  encounters?: Encounter[];
 }
 
-const PROFILE: Record<string, string | undefined> = { Patient: 'fd-patient', Coverage: 'fd-coverage' };
+const PROFILE: Record<string, string | undefined> = { Patient: 'fd-patient', Coverage: 'fd-coverage', Encounter: 'fd-encounter' };
 
 /** Validate each resource against its Frontdesk profile; issues are placed at `Type/id`-less FHIRPaths (`Coverage[1].payor`). */
 export function validateRegistrationResources(r: RegistrationResources): Issue[] {
@@ -37,6 +39,7 @@ export function validateRegistrationResources(r: RegistrationResources): Issue[]
   r.coverages.forEach((c, i) => check(c, r.coverages.length > 1 ? `Coverage[${i}]` : 'Coverage'));
   r.relatedPersons.forEach((p, i) => check(p, r.relatedPersons.length > 1 ? `RelatedPerson[${i}]` : 'RelatedPerson'));
   r.organizations.forEach((o, i) => check(o, r.organizations.length > 1 ? `Organization[${i}]` : 'Organization'));
+  (r.encounters ?? []).forEach((e, i) => check(e, (r.encounters ?? []).length > 1 ? `Encounter[${i}]` : 'Encounter'));
   return out;
 }
 
@@ -65,6 +68,7 @@ export interface RegistrationFhirInput {
   coverages?: Coverage[];
   relatedPersons?: RelatedPerson[];
   organizations?: Organization[];
+  encounters?: Encounter[];
 }
 
 /** FHIR resources -> office registration record (checked against its schema). */
@@ -113,7 +117,7 @@ export function registrationBundle(r: RegistrationResources, extra: FhirResource
   return {
     resourceType: 'Bundle',
     type: 'transaction',
-    entry: [r.patient, ...extra, ...r.organizations, ...r.relatedPersons, ...r.coverages].map(entry),
+    entry: [r.patient, ...extra, ...r.organizations, ...r.relatedPersons, ...r.coverages, ...(r.encounters ?? [])].map(entry),
   };
 }
 
@@ -129,6 +133,7 @@ export function resourcesFromFhir(res: FhirResource): Result<RegistrationFhirInp
       coverages: list.filter((x): x is Coverage => x.resourceType === 'Coverage'),
       relatedPersons: list.filter((x): x is RelatedPerson => x.resourceType === 'RelatedPerson'),
       organizations: list.filter((x): x is Organization => x.resourceType === 'Organization'),
+      encounters: list.filter((x): x is Encounter => x.resourceType === 'Encounter'),
     },
     issues: [],
   };

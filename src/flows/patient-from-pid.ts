@@ -36,6 +36,11 @@ export function patientFromPid(msg: Hl7Message, ctx: PidContext, pid: Hl7Segment
     issues.push(...r.issues);
   }
   if (body.identifier) body.identifier = withSystems(body.identifier, msg.location(pid, 3), issues);
+  // deceased[x] is a choice (PID.29 date/time, PID.30 indicator): the date says more; a "N" beside a date is a contradiction, said.
+  if (body.deceasedDateTime !== undefined && body.deceasedBoolean !== undefined) {
+    if (body.deceasedBoolean === false) issues.push(issue('MAP_INFO', 'PID.30 says not deceased but PID.29 gives a death date; the date is kept.', msg.location(pid, 30), 'warning'));
+    delete body.deceasedBoolean;
+  }
   if (!body.identifier?.length) delete body.identifier;
   const first = body.identifier?.[0];
   if (!first?.value) {
@@ -85,6 +90,8 @@ function nextInGroup(msg: Hl7Message, from: Hl7Segment, name: string): Hl7Segmen
 /** Patient -> PID fields keyed by number (PID.1 set id = 1), for `msg.add('PID', fields)`. */
 export function patientToPid(patient: Patient, ctx: PidContext): Record<number, FieldValue> {
   const fields = writeSegment(patient as unknown as Record<string, unknown>, segmentMap(loadMapping('patient'), 'PID'), ctx);
+  // PID.30 death indicator beside a death date (deceasedDateTime implies deceased).
+  if (patient.deceasedDateTime && fields[30] === undefined) fields[30] = 'Y';
   return { 1: '1', ...fields };
 }
 

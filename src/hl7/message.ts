@@ -282,7 +282,14 @@ function readDelimiters(first: string): Result<Delimiters> {
     return { value: undefined, issues: [issue('HL7_DELIMITERS', 'MSH-1 (field separator) is missing or is a letter, digit or space.', 'MSH.1')] };
   }
   const end = first.indexOf(fs, 4);
-  const enc = end < 0 ? first.slice(4) : first.slice(4, end);
+  let enc = end < 0 ? first.slice(4) : first.slice(4, end);
+  const issues: Issue[] = [];
+  // `^~\\&`: the escape character written twice, as a source-code string literal leaves it. Nothing
+  // else can be meant (the subcomponent separator cannot be the escape); read as `^~\&`, said at MSH.2.
+  if (enc.length === 5 && enc[2] === enc[3] && !/[A-Za-z0-9\s]/.test(enc)) {
+    issues.push(issue('HL7_DELIMITERS', `MSH-2 "${enc}" repeats the escape character; read as "${enc[0]}${enc[1]}${enc[2]}${enc[4]}".`, 'MSH.2', 'warning'));
+    enc = enc[0]! + enc[1]! + enc[2]! + enc[4]!;
+  }
   if (enc.length < 4 || enc.length > 5) {
     return {
       value: undefined,
@@ -295,7 +302,7 @@ function readDelimiters(first: string): Result<Delimiters> {
   }
   return {
     value: { field: fs, component: enc[0]!, repetition: enc[1]!, escape: enc[2]!, subcomponent: enc[3]!, truncation: enc[4] ?? '' },
-    issues: [],
+    issues,
   };
 }
 
@@ -327,7 +334,7 @@ export function parseHl7(text: string): Result<Hl7Message> {
   const delims = readDelimiters(t.slice(start, firstEnd));
   if (!delims.value) return { value: undefined, issues: delims.issues };
   const d = delims.value;
-  const issues: Issue[] = [];
+  const issues: Issue[] = [...delims.issues];
   const segments: Hl7Segment[] = [];
   let lineNo = 0;
   while (start < n) {

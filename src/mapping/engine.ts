@@ -133,7 +133,7 @@ export function fieldTree(seg: Hl7Segment, n: number): string[][][] {
  * identifier; SCH-11.4 "20240301083000 " is not a date until trimmed) they are trimmed with a
  * warning. Free text (names, addresses, comments, displays) keeps its spaces as sent.
  */
-const TRIM_ALL = new Set(['DT', 'DTM', 'TS', 'NM', 'ID', 'IS', 'SI', 'TQ', 'CQ', 'EI', 'CX', 'IDENT']);
+const TRIM_ALL = new Set(['DT', 'DTM', 'TS', 'NM', 'ID', 'IS', 'SI', 'TQ', 'CQ', 'EI', 'CX', 'IDENT', 'YN', 'CODING']);
 /** Coded types: the code and coding-system components (CWE.1, .3, .4, .6), not the texts. */
 const TRIM_CODES = new Set(['CWE', 'CE', 'CNE', 'CWE_OPT']);
 const CODE_COMPONENTS = [0, 2, 3, 5];

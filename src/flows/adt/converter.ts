@@ -17,7 +17,7 @@ import { runAdt } from './flow.js';
 import { readAdt } from './read.js';
 import { buildAdt, OUTBOUND_EVENTS } from './write.js';
 
-const REGISTRATION_TYPES = new Set(['Patient', 'Coverage', 'RelatedPerson', 'Organization']);
+const REGISTRATION_TYPES = new Set(['Patient', 'Coverage', 'RelatedPerson', 'Organization', 'Encounter']);
 
 type Out = Result<FhirResource | string | Record<string, unknown>>;
 
@@ -63,6 +63,7 @@ function convertFhir(res: FhirResource, to: Target, ctx: FlowContext): Out {
     coverages: picked.value.coverages ?? [],
     relatedPersons: picked.value.relatedPersons ?? [],
     organizations: picked.value.organizations ?? [],
+    ...(picked.value.encounters?.length ? { encounters: picked.value.encounters } : {}),
   };
   const issues = validateRegistrationResources(input);
   return fromResources(input, to, ctx, issues, 'A08');

@@ -15,6 +15,7 @@ import { SUBSCRIBER_AS_0063, SUBSCRIBER_REL_SYSTEM } from '../../adapters/covera
 import { V2_0063, V2_0131 } from '../../adapters/patient.js';
 import type { RegistrationResources } from '../../adapters/registration.js';
 import type { SubscriberRelationship } from '../../adapters/registration-record.js';
+import { encounterFromPv1 } from '../encounter-from-pv1.js';
 import { patientFromPid } from '../patient-from-pid.js';
 import { PLAN_FROM_PAYER, PRACTICE_PAYER_KEY } from './write.js';
 
@@ -174,7 +175,10 @@ export function readAdt(msg: Hl7Message, ctx: AdtContext): Result<RegistrationRe
     if (r.subscriber && !relatedPersons.some((x) => x.id === r.subscriber!.id)) relatedPersons.push(r.subscriber);
   }
   coverages.sort((a, b) => (a.order ?? 0) - (b.order ?? 0));
-  return { value: { patient, coverages, organizations, relatedPersons }, issues };
+  // PV1 -> the visit (mappings/encounter.json); none for person-level events (PV1-2 N) or without a PV1.
+  const visit = encounterFromPv1(msg, patient, ctx, msg.segment('PV1'), msg.triggerEvent);
+  issues.push(...visit.issues);
+  return { value: { patient, coverages, organizations, relatedPersons, ...(visit.value ? { encounters: [visit.value] } : {}) }, issues };
 }
 
 /** MRG.1 of a merge message -> the retired record's identifiers (systems defaulted like PID.3). */

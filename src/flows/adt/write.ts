@@ -10,6 +10,7 @@ import { createMessage, type ComponentValue, type FieldValue, type Hl7Message } 
 import { fhirToHl7DateTime } from '../../mapping/datetime.js';
 import { writeSegment } from '../../mapping/engine.js';
 import { loadMapping, segmentMap } from '../../mapping/loader.js';
+import { encounterToPv1, encounterToPv2 } from '../encounter-from-pv1.js';
 import { V2_0131 } from '../../adapters/patient.js';
 import type { RegistrationResources } from '../../adapters/registration.js';
 import { patientToPd1, patientToPid } from '../patient-from-pid.js';
@@ -87,7 +88,12 @@ export function buildAdt(r: RegistrationResources, opts: AdtWriteOptions): Resul
     msg.add('NK1', { 1: String(i + 1), ...writeSegment(c as Obj, segmentMap(adt, 'NK1'), ctx) });
   });
   // PV1.2 N (not applicable, no v3 class) for person-level events; otherwise an ambulatory class (O).
-  msg.add('PV1', { 1: '1', ...(NO_VISIT.has(opts.event) ? { 2: 'N' } : writeSegment({ class: 'AMB' }, segmentMap(adt, 'PV1'), ctx)) });
+  // The visit as read (mappings/encounter.json) when the registration carries one; else PV1.2 N
+  // (not applicable, no v3 class) for person-level events, otherwise an ambulatory class (O).
+  const visit = NO_VISIT.has(opts.event) ? undefined : r.encounters?.[0];
+  msg.add('PV1', visit ? encounterToPv1(visit, ctx) : { 1: '1', ...(NO_VISIT.has(opts.event) ? { 2: 'N' } : writeSegment({ class: 'AMB' }, segmentMap(adt, 'PV1'), ctx)) });
+  const pv2 = visit ? encounterToPv2(visit, ctx) : undefined;
+  if (pv2) msg.add('PV2', pv2);
   contacts.filter(isGuarantor).forEach((c, i) => {
     msg.add('GT1', { 1: String(i + 1), ...writeSegment(c as Obj, segmentMap(adt, 'GT1'), ctx) });
   });

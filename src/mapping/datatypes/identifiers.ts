@@ -3,7 +3,9 @@
  * assigning authority (HD) <-> Identifier.system rule they share.
  */
 import type { Identifier } from 'fhir/r4.js';
-import { ok, type Result } from '../../domain/issues.js';
+import { ok, type Issue, type Result } from '../../domain/issues.js';
+import { hl7Tables } from '../../hl7/dictionary.js';
+import { fhirToHl7DateTime, hl7ToFhirDateTime } from '../datetime.js';
 import { toFhirCode, toHl7Code } from '../tables.js';
 import { comp, compact, type DatatypeTransform } from './types.js';
 
@@ -41,23 +43,47 @@ export function authorityFromSystem(system: string | undefined): string[] {
   return ['', system, 'URI'];
 }
 
-/** CX: 1 id, 4 assigning authority (HD subcomponents), 5 identifier type code (table 0203). */
+/** Whether a CX.5 code is one of HL7 table 0203 (identifier type), from profiles/hl7v2/tables.json. */
+function inTable0203(code: string): boolean {
+  return hl7Tables().get('0203')?.has(code) ?? false;
+}
+
+/**
+ * CX: 1 id, 4 assigning authority (HD subcomponents), 5 identifier type code (table 0203),
+ * 7 effective date, 8 expiration date (-> Identifier.period, as the v2-to-FHIR IG maps CX).
+ * A CX.5 code outside table 0203 (a site's own type, e.g. `MRN`, `ACCT`) is kept as
+ * Identifier.type.text: labelling it with the v2-0203 system would claim a code that table lacks.
+ */
 export const CX: DatatypeTransform = {
-  toFhir(rep): Result<unknown> {
+  toFhir(rep, ctx): Result<unknown> {
     const value = comp(rep, 1);
     if (!value) return { value: undefined, issues: [] };
     const type = comp(rep, 5);
+    const issues: Issue[] = [];
+    const at = (c: number) => `${ctx.where}.${c}`;
+    const date = (c: number): string | undefined => {
+      const raw = comp(rep, c);
+      if (!raw) return undefined;
+      const r = hl7ToFhirDateTime(raw, at(c), ctx.timezone);
+      // A date that is not a date is an error naming its component (tolerance policy, docs/hl7v2.md).
+      issues.push(...r.issues);
+      return r.value;
+    };
+    const start = date(7), end = date(8);
     return ok(compact<Identifier>({
       system: systemFromAuthority(comp(rep, 4, 1), comp(rep, 4, 2)),
       value,
-      type: type ? { coding: [{ system: V2_0203, code: type }] } : undefined,
-    }));
+      type: !type ? undefined : inTable0203(type) ? { coding: [{ system: V2_0203, code: type }] } : { text: type },
+      period: start || end ? compact({ start, end }) : undefined,
+    }), issues);
   },
   fromFhir(v) {
     const id = v as Identifier;
     if (!id?.value) return undefined;
-    const type = id.type?.coding?.find((c) => c.system === V2_0203)?.code;
-    return [id.value, '', '', authorityFromSystem(id.system), type];
+    const type = id.type?.coding?.find((c) => c.system === V2_0203)?.code ?? id.type?.text;
+    const period = id.period;
+    const when = (d: string | undefined) => (d ? fhirToHl7DateTime(d) : '');
+    return period ? [id.value, '', '', authorityFromSystem(id.system), type, '', when(period.start), when(period.end)] : [id.value, '', '', authorityFromSystem(id.system), type];
   },
 };
 

@@ -7,6 +7,7 @@ import { XAD, XCN, XPN, XTN } from './people.js';
 import { DT, DTM, ID, NM, ST } from './primitives.js';
 import { REGISTRATION_DATATYPES } from './registration.js';
 import { SCHEDULING_DATATYPES } from './scheduling.js';
+import { ENCOUNTER_DATATYPES } from './encounter.js';
 import type { DatatypeTransform } from './types.js';
 
 export const DATATYPES: Record<string, DatatypeTransform> = {
@@ -17,6 +18,7 @@ export const DATATYPES: Record<string, DatatypeTransform> = {
   ...REGISTRATION_DATATYPES,
   ...BILLING_DATATYPES,
   ...SCHEDULING_DATATYPES,
+  ...ENCOUNTER_DATATYPES,
 };
 
 export type { DatatypeTransform, TransformContext, Rep } from './types.js';

@@ -5,11 +5,27 @@
  */
 import type { CodeableConcept, Coding, CoverageClass, Extension, Identifier, PatientCommunication } from 'fhir/r4.js';
 import { issue, ok, type Result } from '../../domain/issues.js';
-import { codeTable, toFhirCode, toHl7Code } from '../tables.js';
+import { codeTable, readCode, toFhirCode, toHl7Code } from '../tables.js';
+import { codeReadingIssues } from './primitives.js';
 import { CWE } from './coded.js';
 import { comp, compact, type DatatypeTransform, type TransformContext } from './types.js';
 
 const none: Result<unknown> = { value: undefined, issues: [] };
+
+/**
+ * YN: an ID field of table 0136 (Y/N, e.g. PID-30 death indicator) -> boolean. An answer the
+ * table does not know is left out with a warning: guessing yes or no would change meaning.
+ */
+export const YN: DatatypeTransform = {
+  toFhir(rep, ctx) {
+    const code = comp(rep, 1);
+    if (!code) return none;
+    const hit = readCode(ctx.table ?? '0136', code);
+    if (!hit) return { value: undefined, issues: [issue('MAP_UNKNOWN_CODE', `${ctx.where} "${code}" is neither Y nor N (table 0136); left out.`, ctx.where, 'warning')] };
+    return { value: hit.entry.fhir === 'true', issues: codeReadingIssues(code, hit, ctx.table ?? '0136', ctx.where) };
+  },
+  fromFhir: (v) => (v === true ? 'Y' : v === false ? 'N' : undefined),
+};
 
 /** XON (IN1.4 insurance company name, IN1.9 group name): XON.1 organization name -> string. */
 export const XON: DatatypeTransform = {
@@ -149,5 +165,5 @@ export const IDENT: DatatypeTransform = {
 };
 
 export const REGISTRATION_DATATYPES: Record<string, DatatypeTransform> = {
-  XON, CWE_OPT, OMB, LANG, COVERAGE_CLASS: COVERAGE_CLASS_T, IDENT,
+  XON, CWE_OPT, OMB, LANG, COVERAGE_CLASS: COVERAGE_CLASS_T, IDENT, YN,
 };
