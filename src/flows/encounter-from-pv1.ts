@@ -58,6 +58,11 @@ export function encounterFromPv1(msg: Hl7Message, patient: Patient, ctx: Encount
   }
   const body = read.value as Partial<Encounter>;
   if (!body.class) return { value: undefined, issues };
+  // A discharge before the admit (per-1) contradicts itself: the end is left out, said at PV1.45.
+  if (body.period?.start && body.period.end && Date.parse(body.period.end) < Date.parse(body.period.start)) {
+    issues.push(issue('MAP_SKIPPED', `${msg.location(pv1, 45)} (discharge ${body.period.end}) is before ${msg.location(pv1, 44)} (admit ${body.period.start}); the discharge time is left out of the Encounter.`, msg.location(pv1, 45), 'warning'));
+    delete body.period.end;
+  }
   const pv2 = pv2After(msg, pv1);
   if (pv2) issues.push(...readSegment(msg, pv2, segmentMap(mapping, 'PV2'), ctx, body as Record<string, unknown>).issues);
   const visit = body.identifier?.[0];

@@ -47,11 +47,29 @@ function daysIn(y: number, m: number): number {
   return new Date(Date.UTC(y, m, 0)).getUTCDate();
 }
 
+/** An ISO 8601 date (`2018-01-01`, optionally `T10:30[:00]`): not HL7, but nothing else can be meant. */
+const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2}))?)?$/;
+
+/**
+ * parseDtm, and under the tolerance policy (docs/hl7v2.md) an ISO 8601 date read as the HL7
+ * date it spells, with a warning naming the field. A value that is no date at all stays undefined.
+ */
+function parseTolerant(s: string, where: string, issues: Issue[]): DtmParts | undefined {
+  const p = parseDtm(s);
+  if (p) return p;
+  const iso = ISO_DATE.exec(s.trim());
+  if (!iso) return undefined;
+  const q = parseDtm(iso.slice(1).filter(Boolean).join(''));
+  if (q) issues.push(issue('MAP_INVALID_DATE', `"${s}" is an ISO 8601 date, not an HL7 one (YYYYMMDD[HHMM[SS]]); read as ${iso.slice(1).filter(Boolean).join('')}.`, where, 'warning'));
+  return q;
+}
+
 /** HL7 DT/DTM -> FHIR date (time and offset dropped). */
 export function hl7ToFhirDate(s: string, where: string): Result<string> {
-  const p = parseDtm(s);
+  const issues: Issue[] = [];
+  const p = parseTolerant(s, where, issues);
   if (!p) return { value: undefined, issues: [issue('MAP_INVALID_DATE', `"${s}" is not an HL7 date (YYYY[MM[DD]]).`, where)] };
-  return { value: [p.year, p.month, p.day].filter(Boolean).join('-'), issues: [] };
+  return { value: [p.year, p.month, p.day].filter(Boolean).join('-'), issues };
 }
 
 /**
@@ -59,12 +77,12 @@ export function hl7ToFhirDate(s: string, where: string): Result<string> {
  * offset takes `timezone` (IANA name, the practice's) and yields an information issue.
  */
 export function hl7ToFhirDateTime(s: string, where: string, timezone = 'UTC'): Result<string> {
-  const p = parseDtm(s);
+  const issues: Issue[] = [];
+  const p = parseTolerant(s, where, issues);
   if (!p) return { value: undefined, issues: [issue('MAP_INVALID_DATE', `"${s}" is not an HL7 date/time (YYYYMMDDHHMM[SS[.S]][+/-ZZZZ]).`, where)] };
   const date = [p.year, p.month, p.day].filter(Boolean).join('-');
-  if (!p.hour) return { value: date, issues: [] };
+  if (!p.hour) return { value: date, issues };
   if (!p.day) return { value: undefined, issues: [issue('MAP_INVALID_DATE', `"${s}" has a time but no day.`, where)] };
-  const issues: Issue[] = [];
   let offset = p.offset;
   if (!offset) {
     offset = zoneOffset(+p.year, +p.month!, +p.day, +p.hour, +(p.minute ?? 0), timezone);

@@ -154,9 +154,16 @@ describe('registration: bad ADT input gives an issue at the field, never a crash
   });
 
   it('PID.7 not a date -> PID.7', () => {
-    const r = run(pid(base, 7, '1979-09-21'));
+    const r = run(pid(base, 7, '19790931'));
     expect(r.value).to.equal(undefined);
     expect(where(r.issues)).to.deep.include(['MAP_INVALID_DATE', 'PID.7']);
+  });
+
+  it('PID.7 an ISO 8601 date (not HL7, nothing else meant) -> read, with a warning naming PID.7', () => {
+    const r = run(pid(base, 7, '1979-09-21'));
+    expect(errorsOnly(r.issues).map(formatIssue)).to.deep.equal([]);
+    expect(r.issues.find((i) => i.expression?.[0] === 'PID.7')?.severity).to.equal('warning');
+    expect((r.value!.bundle.entry![0]!.resource as unknown as { birthDate: string }).birthDate).to.equal('1979-09-21');
   });
 
   it('unknown sex code -> unknown, with a warning naming PID.8 (tolerance policy)', () => {

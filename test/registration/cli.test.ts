@@ -44,7 +44,7 @@ describe('registration: frontdesk convert (CLI)', function () {
 
   it('invalid input prints an OperationOutcome naming the field and exits 1', () => {
     // A date that is not a date loses meaning: an error naming PID.7, from convert and validate alike.
-    const bad = readFileSync(a04, 'utf8').replace('|19790921|F|', '|1979-09-21|F|');
+    const bad = readFileSync(a04, 'utf8').replace('|19790921|F|', '|19790931|F|');
     const r = frontdesk(['convert', '-', '--to', 'fhir'], bad);
     expect(r.code).to.equal(1);
     const oo = JSON.parse(r.out) as OperationOutcome;

@@ -47,6 +47,7 @@ export function convertOru(msg: Hl7Message, ctx: FlowContext): Result<OruConvers
   // Several orders may name the same specimen (SPM-2), several PATIENT_RESULT groups the same
   // patient: one entry each, referenced by all.
   const specimensSeen = new Set<string>();
+  const reportsSeen = new Map<string, string>();
   const patientsSeen = new Set<string>();
 
   if (grouped.value.patients.every((p) => p.orders.length === 0)) {
@@ -80,6 +81,14 @@ export function convertOru(msg: Hl7Message, ctx: FlowContext): Result<OruConvers
     }
     for (const order of group.orders) {
       const r = convertOrder(msg, order, subject, ctx);
+      // Two orders with the same filler (or placer) number would be one DiagnosticReport written
+      // twice (bdl-7 at Bundle): an id collision, reported at the field of the later order that collides.
+      if (r.report && reportsSeen.has(r.report.id!)) {
+        const at = keyField(msg, order);
+        issues.push(issue('MAP_CONFLICT', `${at} repeats the order number of ${reportsSeen.get(r.report.id!)}: two orders cannot share one report; this order was not converted.`, at));
+        continue;
+      }
+      if (r.report) reportsSeen.set(r.report.id!, keyField(msg, order));
       issues.push(...r.issues);
       for (const s of r.specimens) {
         if (specimensSeen.has(s.resource.id!)) continue;
@@ -103,6 +112,15 @@ export function convertOru(msg: Hl7Message, ctx: FlowContext): Result<OruConvers
   issues.push(...locateValidationIssues(msg, validateLabBundle(bundle), entries, sources));
   office.forEach((rec, i) => issues.push(...prefixIssues(validateOfficeRecord(rec as unknown as Record<string, unknown>), `office[${i}]`)));
   return { value: { bundle, office: office as OruConversion['office'] }, issues };
+}
+
+/** The field an order's report id comes from (reportKey: filler OBR-3 / ORC-3, else placer OBR-2 / ORC-2). */
+function keyField(msg: Hl7Message, order: OrderGroup): string {
+  if (order.obr.get(3)) return msg.location(order.obr, 3);
+  if (order.orc?.get(3)) return msg.location(order.orc, 3);
+  if (order.obr.get(2)) return msg.location(order.obr, 2);
+  if (order.orc?.get(2)) return msg.location(order.orc, 2);
+  return msg.location(order.obr);
 }
 
 interface OrderResult {

@@ -39,9 +39,12 @@ export const ENCOUNTER_LOCATION: DatatypeTransform = {
     const r = PL.toFhir(rep, ctx);
     return r.value === undefined ? r : { value: { location: r.value as Reference } satisfies EncounterLocation, issues: r.issues };
   },
-  fromFhir(v, ctx) {
-    const l = v as EncounterLocation;
-    return l?.location ? PL.fromFhir(l.location, ctx) : undefined;
+  /** PL.1 the location code, PL.9 (description) the readable rest, so reading back gives the same reference. */
+  fromFhir(v) {
+    const r = (v as EncounterLocation)?.location;
+    const code = r?.identifier?.value;
+    if (!code && !r?.display) return undefined;
+    return [code ?? '', '', '', '', '', '', '', '', r.display ?? ''];
   },
 };
 
