@@ -1,8 +1,9 @@
 /**
  * PV1 (+ PV2) <-> FHIR Encounter through mappings/encounter.json, for every vertical whose
  * message carries the visit. What is glue rather than field mapping lives here:
- * - no Encounter when there is no visit: no PV1, or PV1-2 empty or N (not applicable, what
- *   person-level events A28/A31 send); an unknown PV1-2 class leaves the visit out with a warning
+ * - no Encounter when there is no visit: no PV1, PV1-2 empty or N (not applicable, what
+ *   person-level events A28/A31 send), or a PV1 with a class and nothing else (no visit number,
+ *   time, location or doctor); an unknown PV1-2 class leaves the visit out with a warning
  *   naming PV1.2 (the patient and the rest of the message keep their meaning);
  * - status from the ADT event (mappings/tables/encounter-status.json), else from PV1-44/45;
  * - the id from the visit number PV1-19 (src/fhir/ids.ts encounterId), typed VN when CX.5 is empty;
@@ -58,6 +59,10 @@ export function encounterFromPv1(msg: Hl7Message, patient: Patient, ctx: Encount
   }
   const body = read.value as Partial<Encounter>;
   if (!body.class) return { value: undefined, issues };
+  // A PV1 that says only the class (`PV1|1|O`, what registration writers put in the required
+  // segment) names no visit: no visit number, time, place or doctor. No Encounter, so the same
+  // registration sent twice does not make two visits.
+  if (!body.identifier && !body.period && !body.location && !body.participant) return { value: undefined, issues };
   // A discharge before the admit (per-1) contradicts itself: the end is left out, said at PV1.45.
   if (body.period?.start && body.period.end && Date.parse(body.period.end) < Date.parse(body.period.start)) {
     issues.push(issue('MAP_SKIPPED', `${msg.location(pv1, 45)} (discharge ${body.period.end}) is before ${msg.location(pv1, 44)} (admit ${body.period.start}); the discharge time is left out of the Encounter.`, msg.location(pv1, 45), 'warning'));
