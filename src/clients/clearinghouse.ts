@@ -31,13 +31,14 @@ export class ClearinghouseClient {
     this.auth = new PartnerAuth(dest.auth, this.http, now);
   }
 
-  async submit(claimBundle: string, idempotencyKey: string): Promise<AttemptOutcome> {
+  /** POST a claim payload: a FHIR claim Bundle, or an X12 837P (contentType application/edi-x12). */
+  async submit(claimBundle: string, idempotencyKey: string, contentType: string = FHIR_JSON): Promise<AttemptOutcome> {
     for (let round = 0; round < 2; round++) {
       const auth = await this.auth.headers();
       if (auth.failure) return auth.failure;
       const r = await send(this.http, {
         method: 'POST', url: this.dest.url, body: claimBundle,
-        headers: { 'content-type': FHIR_JSON, accept: `${FHIR_JSON}, application/json`, 'idempotency-key': idempotencyKey, ...auth.headers },
+        headers: { 'content-type': contentType, accept: contentType === FHIR_JSON ? `${FHIR_JSON}, application/json` : `${contentType}, application/json`, 'idempotency-key': idempotencyKey, ...auth.headers },
         credentialHeaders: auth.credentialHeaders,
       }, this.dest.maxRedirects);
       if (r.failure) return r.failure;

@@ -59,7 +59,7 @@ export class Dispatcher {
     if (!c) return failed('CONFIG_INVALID', `no destination named "${item.destination}" in the configuration`);
     try {
       if (c instanceof FhirClient) return await c.deliver(item.payload);
-      if (c instanceof ClearinghouseClient) return await c.submit(item.payload, item.idempotencyKey);
+      if (c instanceof ClearinghouseClient) return await c.submit(item.payload, item.idempotencyKey, item.contentType || undefined);
       if (c instanceof WebhookClient) return await c.post(item.payload, item.contentType, item.idempotencyKey);
       if (item.kind === GENERATED_HL7_KIND) {
         // Checked when queued; checked again here, right before it leaves, so a replayed dead item

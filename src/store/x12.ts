@@ -38,4 +38,8 @@ export interface X12Store {
   updateState(claimId: string, state: X12ClaimState, source: string, detail: string | undefined, now: Date, billingRecord?: Record<string, unknown>, postingRecord?: Record<string, unknown>): Promise<boolean>;
   /** Note a remittance (TRN-03 originator, TRN-02 trace) as posted; false when it already was (never post twice). */
   claimRemittance(originator: string, trace: string, amount: string, claims: number, now: Date): Promise<boolean>;
+  /** Note an inbound file by content hash; false when the same content was picked up before. */
+  claimInboundFile(sha256: string, name: string, now: Date): Promise<boolean>;
+  /** What became of a picked-up file (its kind and outcome), for the operator. */
+  finishInboundFile(sha256: string, kind: string | undefined, outcome: string): Promise<void>;
 }

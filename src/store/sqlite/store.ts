@@ -105,6 +105,8 @@ function tables(run: Runner): StoreTables {
     inTransaction: (g, t) => run((db) => x12.claimsInTransaction(db, g, t)),
     updateState: (claimId, state, source, detail, now, record, posting) => run((db) => x12.updateX12ClaimState(db, claimId, state, source, detail, now, record, posting)),
     claimRemittance: (originator, trace, amount, claims, now) => run((db) => x12.claimRemittance(db, originator, trace, amount, claims, now)),
+    claimInboundFile: (sha, name, now) => run((db) => x12.claimInboundFile(db, sha, name, now)),
+    finishInboundFile: (sha, kind, outcome) => run((db) => x12.finishInboundFile(db, sha, kind, outcome)),
   };
   const ids: ControlIdStore = {
     allocate: (req, now) => run((db) => controlIds.allocateControlId(db, req, now)),

@@ -67,3 +67,12 @@ export function claimRemittance(db: Db, originator: string, trace: string, amoun
     .run(originator, trace, amount, claims, now.toISOString());
   return r.changes === 1;
 }
+
+export function claimInboundFile(db: Db, sha256: string, name: string, now: Date): boolean {
+  return db.prepare("INSERT INTO x12_inbound_files (sha256, name, outcome, picked_up_at) VALUES (?, ?, 'picked-up', ?) ON CONFLICT DO NOTHING")
+    .run(sha256, name, now.toISOString()).changes === 1;
+}
+
+export function finishInboundFile(db: Db, sha256: string, kind: string | undefined, outcome: string): void {
+  db.prepare('UPDATE x12_inbound_files SET kind = ?, outcome = ? WHERE sha256 = ?').run(kind ?? null, outcome, sha256);
+}

@@ -15,6 +15,7 @@ import { m104OutboxUndeliveredIndex } from './104_outbox_undelivered_index.js';
 import { m120Hl7ControlIds } from './120_hl7_control_ids.js';
 import { m201X12 } from './201_x12.js';
 import { m202X12BillingRecord } from './202_x12_billing_record.js';
+import { m203X12InboundFiles } from './203_x12_inbound_files.js';
 
 export interface Migration {
   id: number;
@@ -33,4 +34,5 @@ export const MIGRATIONS: Migration[] = [
   m120Hl7ControlIds,
   m201X12,
   m202X12BillingRecord,
+  m203X12InboundFiles,
 ];
