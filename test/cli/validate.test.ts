@@ -97,9 +97,16 @@ describe('cli: frontdesk validate', function () {
     const msg = 'MSH|^~\\&|EHR|CLINIC|GW|FD|20240305093000-0500||ADT^A04^ADT_A01|MSG0001|P|2.5.1\rEVN|A04|20240305093000-0500\rPID|1||MRN000123^^^CLINIC^MR||Testperson^Alex||19800412|F\rPV1|1|O\r';
     const r = run(['-'], msg);
     expect(r.code, r.stdout).to.equal(0);
-    const broken = run(['-'], msg.replace('|19800412|F', '|1980-04-12|F'));
+    // A date that is no date (April 31) is an error at PID.7 in every mode.
+    const broken = run(['-'], msg.replace('|19800412|F', '|19800431|F'));
     expect(broken.code).to.equal(1);
     expect(codes(broken.stdout).some((c) => c.endsWith('@PID.7'))).to.equal(true);
+    // An ISO 8601 date is tolerated (a warning, docs/hl7v2.md); a strict check keeps the profile error.
+    const iso = msg.replace('|19800412|F', '|1980-04-12|F');
+    expect(run(['-'], iso).code).to.equal(0);
+    const strict = run(['-', '--validation', 'strict'], iso);
+    expect(strict.code).to.equal(1);
+    expect(codes(strict.stdout).some((c) => c.endsWith('@PID.7'))).to.equal(true);
   });
 
   it('an office record is checked against the schema of its recordType', () => {
