@@ -43,7 +43,9 @@ export function bundleRules(bundle: Json, path: string, lenient: boolean): Issue
     const id = typeof res?.id === 'string' ? res.id : undefined;
     if (typeof e.fullUrl === 'string' && e.fullUrl !== '') {
       if (!ABSOLUTE.test(e.fullUrl)) {
-        out.push(issue('FHIR_BUNDLE_RULE', `The fullUrl must be an absolute URL (not '${clip(e.fullUrl)}').`, `${where}.fullUrl`, lenient ? 'warning' : 'error'));
+        // In a transaction or batch the receiving server resolves it against its own base: a warning.
+        const submitted = bundle.type === 'transaction' || bundle.type === 'batch';
+        out.push(issue('FHIR_BUNDLE_RULE', `The fullUrl must be an absolute URL (not '${clip(e.fullUrl)}').`, `${where}.fullUrl`, lenient || submitted ? 'warning' : 'error'));
       } else if (rt) {
         const m = RESTFUL.exec(e.fullUrl);
         if (m && baseDefinitions().resourceTypes.has(m[1]!) && (m[1] !== rt || (id !== undefined && m[2] !== id))) {
