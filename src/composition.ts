@@ -11,7 +11,7 @@ import type { Db } from './store/sqlite/db.js';
 
 /** What every job run gets: the store, the delivery configuration, the running worker when there is one. */
 export function jobDepsFor(db: Db, config: GatewayConfig, extra: { worker?: DeliveryWorker | undefined; logger?: Logger | undefined } = {}): JobDeps {
-  return { db, config: config.delivery, worker: extra.worker, logger: extra.logger, practiceName: config.practice.name };
+  return { db, config: config.delivery, worker: extra.worker, logger: extra.logger, practiceName: config.practice.name, ...(config.billing ? { billing: config.billing } : {}) };
 }
 
 export interface Delivery {

@@ -4,6 +4,7 @@ import type { DeliveryConfig } from '../delivery/config.js';
 import type { DeliveryWorker } from '../delivery/worker.js';
 import type { Logger } from '../logging.js';
 import type { Db } from '../store/sqlite/db.js';
+import type { BillingIdentity } from '../billing/identity.js';
 
 export interface JobDeps {
   db: Db;
@@ -15,6 +16,8 @@ export interface JobDeps {
   billingStatusOf?: BillingStatusOf | undefined;
   /** Signs reminder texts. */
   practiceName?: string | undefined;
+  /** The practice's billing identity: a clearinghouse named under it gets X12 (270 eligibility inquiries). */
+  billing?: BillingIdentity | undefined;
 }
 
 /** What a job reports (kept in job_runs.summary and printed by `frontdesk job run`). */

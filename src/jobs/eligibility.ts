@@ -5,11 +5,13 @@
  * and provider it references. One request per appointment and day (idempotency key), so running
  * the job twice queues nothing new.
  */
-import type { Appointment, Bundle, CoverageEligibilityRequest, FhirResource, Patient, Practitioner } from 'fhir/r4.js';
+import type { Appointment, Bundle, CoverageEligibilityRequest, FhirResource, Organization, Patient, Practitioner, RelatedPerson } from 'fhir/r4.js';
+import { build270, type EligibilityInquiry } from '../x12/eligibility/build270.js';
+import { allocateControlNumber } from '../store/sqlite/x12.js';
 import { uuidFor } from '../clients/fhir-transaction.js';
 import { enqueue, getOutboxItemByKey } from '../store/sqlite/outbox.js';
 import type { JobDeps, JobSummary } from './context.js';
-import { appointments, coveragesOf, participant, refersTo } from './resources.js';
+import { appointments, coveragesOf, participant, refersTo, resolveReference } from './resources.js';
 import { addDays, localDate } from './time.js';
 import { withWorker } from './with-worker.js';
 
@@ -56,6 +58,8 @@ export async function runEligibility(deps: JobDeps): Promise<JobSummary> {
   if (!dest || !deps.config.destinations[dest]) return { skipped: 'no eligibility destination configured (jobs.eligibilityDestination)' };
   const tz = deps.config.jobs.timezone;
   const tomorrow = addDays(localDate(now, tz), 1);
+  // A clearinghouse with an X12 identity gets one 270 interchange for the day (src/x12/eligibility).
+  if (deps.billing?.clearinghouses[dest]) return runEligibility270(deps, dest, tomorrow, now);
   let queued = 0;
   const noCoverage: string[] = [];
   for (const a of appointmentsOn(appointments(deps.db), tomorrow, tz)) {
@@ -78,4 +82,27 @@ export async function runEligibility(deps: JobDeps): Promise<JobSummary> {
   // The job sends its own requests now, even to a batch (clearinghouse) destination.
   const sent = await withWorker(deps, (w) => w.drain({ destinations: [dest], includeBatch: true }));
   return { date: tomorrow, queued, ...sent, ...(noCoverage.length ? { noCoverage } : {}) };
+}
+
+/** The X12 way: every appointment tomorrow in one 270 (005010X279A1), queued once per destination and day. */
+async function runEligibility270(deps: JobDeps, dest: string, tomorrow: string, now: Date): Promise<JobSummary> {
+  const idempotencyKey = `eligibility270:${dest}:${tomorrow}`;
+  if (getOutboxItemByKey(deps.db, idempotencyKey)) return { date: tomorrow, queued: 0, format: 'x12' };
+  const inquiries: EligibilityInquiry[] = [];
+  const noCoverage: string[] = [];
+  for (const a of appointmentsOn(appointments(deps.db), tomorrow, deps.config.jobs.timezone)) {
+    const patient = participant<Patient>(deps.db, a, 'Patient')?.resource;
+    const coverage = patient ? coveragesOf(deps.db, patient)[0] : undefined;
+    if (!patient || !coverage) { noCoverage.push(`Appointment/${a.id}`); continue; }
+    const payer = resolveReference<Organization>(deps.db, coverage.payor[0], ['Organization']);
+    const subscriber = resolveReference<RelatedPerson | Patient>(deps.db, coverage.subscriber, ['RelatedPerson', 'Patient']);
+    inquiries.push({ key: `${a.id}:${tomorrow}`, patient, coverage, payer, subscriber, date: tomorrow });
+  }
+  if (!inquiries.length) return { date: tomorrow, queued: 0, format: 'x12', ...(noCoverage.length ? { noCoverage } : {}) };
+  const r = await build270(inquiries, { identity: deps.billing!, destination: dest, allocate: (c) => allocateControlNumber(deps.db, c), now });
+  const skipped = r.issues.filter((i) => i.severity !== 'information').map((i) => i.diagnostics ?? '');
+  if (!r.value) return { date: tomorrow, queued: 0, format: 'x12', ...(skipped.length ? { skipped } : {}), ...(noCoverage.length ? { noCoverage } : {}) };
+  enqueue(deps.db, { destination: dest, kind: 'eligibility', payload: r.value.x12, contentType: 'application/edi-x12', idempotencyKey }, now);
+  const sent = await withWorker(deps, (w) => w.drain({ destinations: [dest], includeBatch: true }));
+  return { date: tomorrow, queued: 1, inquiries: Object.keys(r.value.traces).length, format: 'x12', ...sent, ...(skipped.length ? { skipped } : {}), ...(noCoverage.length ? { noCoverage } : {}) };
 }
