@@ -12,6 +12,8 @@ import { expect } from 'chai';
 import { claimEdits } from '../../src/billing/edits.js';
 import { loadConfig } from '../../src/config.js';
 import { detectInput } from '../../src/domain/input.js';
+import { looksLikeX12 } from '../../src/x12/detect.js';
+import { validateX12 } from '../../src/x12/validate.js';
 import { errorCodeOf, type Issue } from '../../src/domain/issues.js';
 import { validateMessage } from '../../src/hl7/validate.js';
 import { validateOfficeRecord, validateResource } from '../../src/validation/index.js';
@@ -42,6 +44,7 @@ const isInvalidExample = (rel: string) => rel.split('/').includes('invalid') || 
 function validateFile(rel: string): Issue[] {
   const text = readFileSync(join(ROOT, rel), 'utf8');
   if (rel.startsWith('config/')) return loadConfig(join(ROOT, rel), {}).issues;
+  if (looksLikeX12(text)) return validateX12(text);
   const detected = detectInput(text);
   const issues: Issue[] = [...detected.issues];
   const input = detected.value;
