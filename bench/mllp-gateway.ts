@@ -7,6 +7,7 @@
 import { loadConfig } from '../src/config.js';
 import { startGateway } from '../src/runtime/gateway.js';
 import { silentLogger } from '../src/logging.js';
+import { sqliteDb } from '../test/support/sqlite.js';
 
 const cfg = loadConfig(process.argv[2], {});
 if (!cfg.value) {
@@ -14,7 +15,7 @@ if (!cfg.value) {
   process.exit(2);
 }
 const gw = await startGateway(cfg.value, { log: silentLogger, noHttp: true });
-const sync = gw.db.pragma('synchronous', { simple: true });
+const sync = sqliteDb(gw.store).pragma('synchronous', { simple: true });
 process.stdout.write(`PORT ${gw.mllp[0]!.address().port} SYNC ${String(sync)}\n`);
 process.on('SIGTERM', () => {
   void gw.close().then(() => {

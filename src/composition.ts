@@ -7,11 +7,11 @@ import type { GatewayConfig } from './config.js';
 import { startDeliveryWorker, type DeliveryWorker } from './delivery/worker.js';
 import type { JobDeps } from './jobs/context.js';
 import type { Logger } from './logging.js';
-import type { Db } from './store/sqlite/db.js';
+import type { Store } from './store/index.js';
 
 /** What every job run gets: the store, the delivery configuration, the running worker when there is one. */
-export function jobDepsFor(db: Db, config: GatewayConfig, extra: { worker?: DeliveryWorker | undefined; logger?: Logger | undefined } = {}): JobDeps {
-  return { db, config: config.delivery, worker: extra.worker, logger: extra.logger, practiceName: config.practice.name, ...(config.billing ? { billing: config.billing } : {}) };
+export function jobDepsFor(store: Store, config: GatewayConfig, extra: { worker?: DeliveryWorker | undefined; logger?: Logger | undefined } = {}): JobDeps {
+  return { store, config: config.delivery, worker: extra.worker, logger: extra.logger, practiceName: config.practice.name, ...(config.billing ? { billing: config.billing } : {}) };
 }
 
 export interface Delivery {
@@ -21,7 +21,7 @@ export interface Delivery {
 }
 
 /** The delivery worker (polling the outbox) and the job context around it. */
-export function buildDelivery(db: Db, config: GatewayConfig, logger?: Logger, opts: { pollMs?: number } = {}): Delivery {
-  const worker = startDeliveryWorker({ db, destinations: config.delivery.destinations, ...(logger ? { logger } : {}), ...(opts.pollMs ? { pollMs: opts.pollMs } : {}) });
-  return { worker, jobDeps: jobDepsFor(db, config, { worker, logger }) };
+export function buildDelivery(store: Store, config: GatewayConfig, logger?: Logger, opts: { pollMs?: number } = {}): Delivery {
+  const worker = startDeliveryWorker({ store, destinations: config.delivery.destinations, ...(logger ? { logger } : {}), ...(opts.pollMs ? { pollMs: opts.pollMs } : {}) });
+  return { worker, jobDeps: jobDepsFor(store, config, { worker, logger }) };
 }

@@ -16,7 +16,7 @@ import { createLogger } from './logging.js';
 import { buildDelivery } from './composition.js';
 import { checkMappings } from './mapping/startup-check.js';
 import { startGateway, type Gateway } from './runtime/gateway.js';
-import { openSqliteStore } from './store/sqlite/store.js';
+import { openStore } from './store/index.js';
 import { startJobs } from './jobs/schedule.js';
 
 export interface RunOptions {
@@ -55,8 +55,8 @@ export async function runGateway(opts: RunOptions = {}): Promise<Running> {
 
   // Built once: the store, the delivery worker and the job context every job run shares.
   const log = createLogger(config.log.level);
-  const store = openSqliteStore(config.store.path);
-  const delivery = buildDelivery(store.db, config, log);
+  const store = openStore(config.store);
+  const delivery = buildDelivery(store, config, log);
 
   // The edges: pipeline, MLLP listeners and HTTP app (the gateway closes the store if it cannot start).
   let gateway: Gateway;

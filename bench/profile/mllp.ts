@@ -16,6 +16,7 @@ import { encodeFrame, FrameDecoder } from '../../src/mllp/framing.js';
 import type { GatewayConfig } from '../../src/config.js';
 import { loadConfig } from '../../src/config.js';
 import { writeFileSync } from 'node:fs';
+import { sqliteDb } from '../../test/support/sqlite.js';
 
 const seconds = Number(process.argv[2] ?? 5);
 const connections = Number(process.argv[3] ?? 8);
@@ -35,7 +36,7 @@ if (!cfg.value) throw new Error(cfg.issues.map((i) => i.diagnostics).join('; '))
 const gw = await startGateway(cfg.value as GatewayConfig, { log: silentLogger, noHttp: true });
 const port = gw.mllp[0]!.address().port;
 // Experiments: PROF_PRAGMA='wal_autocheckpoint=10000' etc. (never used by the gateway itself).
-for (const p of (process.env.PROF_PRAGMA ?? '').split(';').filter(Boolean)) gw.db.pragma(p);
+for (const p of (process.env.PROF_PRAGMA ?? '').split(';').filter(Boolean)) sqliteDb(gw.store).pragma(p);
 const template = readFileSync(path.resolve('examples/hl7v2/adt-a04.hl7'), 'utf8').replace(/\r?\n/g, '\r');
 const controlId = template.split('\r')[0]!.split('|')[9]!;
 let seq = 0;
@@ -85,7 +86,7 @@ await Promise.all(clients.map(async (c) => {
 }));
 const dt = (performance.now() - t0) / 1000;
 const cpu = process.cpuUsage(cpu0);
-process.stdout.write(`${connections} connections: ${Math.round(n / dt)} msg/s ACKed, acks ${JSON.stringify(acks)}, CPU ${((cpu.user + cpu.system) / n / 1000).toFixed(3)} ms/msg (user ${(cpu.user / n / 1000).toFixed(3)}, sys ${(cpu.system / n / 1000).toFixed(3)}), sync=${String(gw.db.pragma('synchronous', { simple: true }))}\n`);
+process.stdout.write(`${connections} connections: ${Math.round(n / dt)} msg/s ACKed, acks ${JSON.stringify(acks)}, CPU ${((cpu.user + cpu.system) / n / 1000).toFixed(3)} ms/msg (user ${(cpu.user / n / 1000).toFixed(3)}, sys ${(cpu.system / n / 1000).toFixed(3)}), sync=${String(sqliteDb(gw.store).pragma('synchronous', { simple: true }))}\n`);
 if (process.env.PROF_FLUSHES) process.stdout.write(`flushes ${JSON.stringify(flushes)}\n`);
 clients.forEach((c) => c.close());
 await gw.close();

@@ -4,7 +4,6 @@
  * partner's answer, and replay (back to pending, due now, fresh attempt budget).
  */
 import type { Command } from 'commander';
-import { attemptsOf, getOutboxItem, listOutbox, replayAllDead, replayDead } from '../store/sqlite/outbox.js';
 import { EXIT_INVALID, EXIT_OK, usageError } from './io.js';
 import { openDeliverySetup } from './delivery-setup.js';
 import { partnerAckOf } from '../delivery/ack-report.js';
@@ -19,10 +18,10 @@ export function registerDeadletter(program: Command): void {
     .option('--db <file>', 'SQLite store')
     .option('--destination <name>', 'only this destination')
     .option('--json', 'JSON output')
-    .action((opts: Common & { destination?: string; json?: boolean }) => {
+    .action(async (opts: Common & { destination?: string; json?: boolean }) => {
       const s = openDeliverySetup(opts);
       try {
-        const items = listOutbox(s.db, { state: 'dead', limit: 1000, ...(opts.destination ? { destination: opts.destination } : {}) })
+        const items = (await s.store.outbox.list({ state: 'dead', limit: 1000, ...(opts.destination ? { destination: opts.destination } : {}) }))
           .map(({ payload: _p, partnerResponse: _r, ...rest }) => rest);
         if (opts.json) process.stdout.write(JSON.stringify(items, null, 2) + '\n');
         else {
@@ -33,7 +32,7 @@ export function registerDeadletter(program: Command): void {
           process.stdout.write(`${items.length} dead-lettered\n`);
         }
       } finally {
-        s.db.close();
+        await s.store.close();
       }
     });
   dl.command('show')
@@ -42,12 +41,12 @@ export function registerDeadletter(program: Command): void {
     .option('--config <file>', 'gateway configuration file')
     .option('--db <file>', 'SQLite store')
     .option('--payload', 'include the payload (may hold PHI)')
-    .action((id: string, opts: Common & { payload?: boolean }) => {
+    .action(async (id: string, opts: Common & { payload?: boolean }) => {
       const n = Number(id);
       if (!Number.isInteger(n)) usageError(`id must be a number; got "${id}".`);
       const s = openDeliverySetup(opts);
       try {
-        const item = getOutboxItem(s.db, n);
+        const item = await s.store.outbox.get(n);
         if (!item) {
           process.stderr.write(`frontdesk: no delivery with id ${n}\n`);
           process.exitCode = EXIT_INVALID;
@@ -56,9 +55,9 @@ export function registerDeadletter(program: Command): void {
         const { payload, ...rest } = item;
         // The partner's HL7 ACK read out: MSA-1 code, MSA-3 text and its ERR segments.
         const partnerAck = partnerAckOf(item.partnerResponse);
-        process.stdout.write(JSON.stringify({ ...rest, ...(partnerAck ? { partnerAck } : {}), ...(opts.payload ? { payload } : {}), attempts: attemptsOf(s.db, n) }, null, 2) + '\n');
+        process.stdout.write(JSON.stringify({ ...rest, ...(partnerAck ? { partnerAck } : {}), ...(opts.payload ? { payload } : {}), attempts: await s.store.outbox.attemptsOf(n) }, null, 2) + '\n');
       } finally {
-        s.db.close();
+        await s.store.close();
       }
     });
   dl.command('replay')
@@ -68,7 +67,7 @@ export function registerDeadletter(program: Command): void {
     .option('--destination <name>', 'with --all: only this destination')
     .option('--config <file>', 'gateway configuration file')
     .option('--db <file>', 'SQLite store')
-    .action((ids: string[], opts: Common & { all?: boolean; destination?: string }) => {
+    .action(async (ids: string[], opts: Common & { all?: boolean; destination?: string }) => {
       if (!opts.all && ids.length === 0) usageError('give outbox ids, or --all.');
       if (opts.all && ids.length) usageError('give ids or --all, not both.');
       const nums = ids.map(Number);
@@ -76,17 +75,18 @@ export function registerDeadletter(program: Command): void {
       const s = openDeliverySetup(opts);
       try {
         if (opts.all) {
-          const n = replayAllDead(s.db, opts.destination ? { destination: opts.destination } : {});
+          const n = await s.store.outbox.replayAllDead(opts.destination ? { destination: opts.destination } : {});
           process.stdout.write(`replayed ${n}\n`);
           process.exitCode = EXIT_OK;
           return;
         }
-        const notDead = nums.filter((x) => !replayDead(s.db, x));
+        const notDead: number[] = [];
+        for (const x of nums) if (!(await s.store.outbox.replayDead(x))) notDead.push(x);
         process.stdout.write(`replayed ${nums.length - notDead.length}\n`);
         if (notDead.length) process.stderr.write(`frontdesk: not dead-lettered (or unknown): ${notDead.join(', ')}\n`);
         process.exitCode = notDead.length ? EXIT_INVALID : EXIT_OK;
       } finally {
-        s.db.close();
+        await s.store.close();
       }
     });
 }

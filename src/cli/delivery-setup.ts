@@ -5,11 +5,12 @@
  */
 import { loadConfig, type GatewayConfig } from '../config.js';
 import type { DeliveryConfig } from '../delivery/config.js';
-import { openDatabase, type Db } from '../store/sqlite/db.js';
+import type { Store } from '../store/index.js';
+import { openOperatorStore } from './store.js';
 import { EXIT_USAGE, renderOutcome } from './io.js';
 
 export interface DeliverySetup {
-  db: Db;
+  store: Store;
   config: GatewayConfig;
   delivery: DeliveryConfig;
   practiceName: string;
@@ -17,11 +18,11 @@ export interface DeliverySetup {
 
 export function openDeliverySetup(opts: { config?: string; db?: string }): DeliverySetup {
   const c = readDeliveryConfig(opts);
-  return { ...c, db: openDatabase(opts.db ?? c.storePath) };
+  return { ...c, store: openOperatorStore(opts, { path: opts.db ?? c.storePath }) };
 }
 
 /** The configuration only (no store opened). Exits 2 with the issues when it is bad. */
-export function readDeliveryConfig(opts: { config?: string }): Omit<DeliverySetup, 'db'> & { storePath: string } {
+export function readDeliveryConfig(opts: { config?: string }): Omit<DeliverySetup, 'store'> & { storePath: string } {
   const cfg = loadConfig(opts.config);
   if (!cfg.value) {
     process.stderr.write(renderOutcome(cfg.issues, 'text') + '\n');

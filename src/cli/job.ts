@@ -39,11 +39,11 @@ export function registerJob(program: Command): void {
       const s = openDeliverySetup(opts);
       try {
         const logger = createLogger(opts.logLevel as 'warn', process.stderr);
-        const r = await runJob(name, jobDepsFor(s.db, s.config, { logger }), 'cli');
+        const r = await runJob(name, jobDepsFor(s.store, s.config, { logger }), 'cli');
         process.stdout.write(JSON.stringify(r, null, 2) + '\n');
         process.exitCode = r.outcome === 'failed' ? EXIT_INVALID : EXIT_OK;
       } finally {
-        s.db.close();
+        await s.store.close();
       }
     });
 }

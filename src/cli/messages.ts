@@ -5,9 +5,8 @@
  */
 import type { Command } from 'commander';
 import { loadConfig } from '../config.js';
-import { openDatabase, type Db } from '../store/sqlite/db.js';
-import { attemptsOf, countMessages, getMessage, listMessages, MESSAGE_STATES, type MessageFilter, type MessageState } from '../store/sqlite/messages.js';
-import { officeRecordsOf } from '../store/sqlite/resources.js';
+import { MESSAGE_STATES, type MessageFilter, type MessageState, type Store } from '../store/index.js';
+import { openOperatorStore } from './store.js';
 import { explainHl7 } from '../runtime/explain.js';
 import { Pipeline } from '../runtime/pipeline.js';
 import { Metrics } from '../runtime/metrics.js';
@@ -20,14 +19,14 @@ import { EXIT_INVALID, EXIT_USAGE, renderOutcome, usageError } from './io.js';
 interface Common { config?: string; db?: string }
 interface FilterOpts { state?: string; channel?: string; type?: string; controlId?: string; since?: string; until?: string; limit?: string }
 
-function open(opts: Common): { cfg: GatewayConfig; db: Db } {
+function open(opts: Common): { cfg: GatewayConfig; store: Store } {
   const env = { ...process.env, ...(opts.db ? { FRONTDESK_DB: opts.db } : {}) };
   const cfg = loadConfig(opts.config, env);
   if (!cfg.value) {
     process.stderr.write(renderOutcome(cfg.issues, 'text') + '\n');
     process.exit(EXIT_USAGE);
   }
-  return { cfg: cfg.value, db: openDatabase(cfg.value.store.path) };
+  return { cfg: cfg.value, store: openOperatorStore(opts, cfg.value.store) };
 }
 
 function filterOf(o: FilterOpts): MessageFilter {
@@ -70,13 +69,13 @@ export function registerMessages(program: Command): void {
   withFilters(m.command('list').description('List stored messages, newest first'))
     .option('--limit <n>', 'at most n rows', '50')
     .option('--json', 'JSON output')
-    .action((opts: Common & FilterOpts & { json?: boolean }) => {
-      const { db } = open(opts);
+    .action(async (opts: Common & FilterOpts & { json?: boolean }) => {
+      const { store } = open(opts);
       try {
         const f = filterOf(opts);
-        const rows = listMessages(db, f);
+        const rows = await store.messages.list(f);
         if (opts.json) {
-          process.stdout.write(JSON.stringify({ total: countMessages(db, { ...f, limit: undefined }), messages: rows }, null, 2) + '\n');
+          process.stdout.write(JSON.stringify({ total: await store.messages.count({ ...f, limit: undefined }), messages: rows }, null, 2) + '\n');
           return;
         }
         process.stdout.write(`${'id'.padEnd(7)} ${'received'.padEnd(24)} ${'channel'.padEnd(16)} ${'type'.padEnd(9)} ${'control id'.padEnd(20)} ${'state'.padEnd(9)} ${'ack'.padEnd(4)} tries issues\n`);
@@ -84,9 +83,9 @@ export function registerMessages(program: Command): void {
           const errors = r.issues.filter((i) => i.severity === 'error' || i.severity === 'fatal').length;
           process.stdout.write(`${String(r.id).padEnd(7)} ${r.receivedAt.padEnd(24)} ${r.channel.padEnd(16)} ${(r.messageType ?? '').padEnd(9)} ${(r.controlId ?? '').slice(0, 20).padEnd(20)} ${r.state.padEnd(9)} ${(r.ackCode ?? '').padEnd(4)} ${String(r.attempts).padEnd(5)} ${errors ? `${errors} error(s)` : ''}${r.duplicateOf ? ` dup-of ${r.duplicateOf}` : ''}\n`);
         }
-        process.stdout.write(`${rows.length} of ${countMessages(db, { ...f, limit: undefined })}\n`);
+        process.stdout.write(`${rows.length} of ${await store.messages.count({ ...f, limit: undefined })}\n`);
       } finally {
-        db.close();
+        await store.close();
       }
     });
 
@@ -102,9 +101,9 @@ export function registerMessages(program: Command): void {
     .action(async (id: string, opts: Common & { raw?: boolean; parsed?: boolean; outputs?: boolean; original?: boolean }) => {
       const n = Number(id);
       if (!Number.isInteger(n) || n < 1) usageError(`id must be a positive integer; got "${id}".`);
-      const { db } = open(opts);
+      const { store } = open(opts);
       try {
-        const msg = getMessage(db, n);
+        const msg = await store.messages.get(n);
         if (!msg) {
           process.stderr.write(`frontdesk: no message with id ${n}\n`);
           process.exitCode = EXIT_INVALID;
@@ -119,15 +118,15 @@ export function registerMessages(program: Command): void {
         const out: Record<string, unknown> = { ...rest, ...(rawBytes ? { rawByteLength: rawBytes.length } : {}) };
         if (opts.raw) out.raw = raw;
         if (opts.parsed && msg.contentType === 'hl7v2') out.parsed = await explainHl7(raw);
-        if (opts.outputs) { out.outputs = outputs; out.officeRecords = officeRecordsOf(db, n); }
+        if (opts.outputs) { out.outputs = outputs; out.officeRecords = await store.officeRecords.of(n); }
         // Every processing attempt (first run, replays, recovery), oldest first; their outputs with --outputs.
-        out.attempts = attemptsOf(db, n).map((a) => {
+        out.attempts = (await store.processing.attemptsOf(n)).map((a) => {
           const { outputs: attemptOutputs, ack, ...summary } = a;
           return { ...summary, ...(opts.outputs ? { ack, outputs: attemptOutputs } : {}) };
         });
         process.stdout.write(JSON.stringify(out, null, 2) + '\n');
       } finally {
-        db.close();
+        await store.close();
       }
     });
 
@@ -144,11 +143,11 @@ export function registerMessages(program: Command): void {
       if (nums.some((x) => !Number.isInteger(x) || x < 1)) usageError('ids must be positive integers.');
       const max = Number(opts.max);
       if (!Number.isInteger(max) || max < 1) usageError(`--max must be a positive integer; got "${opts.max}".`);
-      const { cfg, db } = open(opts);
-      const pipeline = new Pipeline(db, cfg, createLogger('warn'), new Metrics());
+      const { cfg, store } = open(opts);
+      const pipeline = new Pipeline(store, cfg, createLogger('warn'), new Metrics());
       try {
         if (opts.dryRun) {
-          const d = dryRun(pipeline, ids.length ? nums : matchingForReplay(pipeline, f, max));
+          const d = await dryRun(pipeline, ids.length ? nums : await matchingForReplay(pipeline, f, max));
           process.stdout.write(`mappings ${d.mappingVersion} (dry run: nothing written)\n`);
           let changed = 0;
           for (const r of d.results) {
@@ -175,8 +174,8 @@ export function registerMessages(program: Command): void {
         process.stdout.write(`${results.filter((r) => r.state !== 'not found').length} replayed\n`);
         if (results.some((r) => r.state === 'not found')) process.exitCode = EXIT_INVALID;
       } finally {
-        pipeline.flushAckSent();
-        db.close();
+        await pipeline.flushAckSent();
+        await store.close();
       }
     });
 }

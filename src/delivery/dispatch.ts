@@ -6,7 +6,7 @@ import { ClearinghouseClient } from '../clients/clearinghouse.js';
 import { FhirClient } from '../clients/fhir.js';
 import { MllpClient } from '../clients/mllp.js';
 import { WebhookClient } from '../clients/webhook.js';
-import type { OutboxItem } from '../store/sqlite/outbox.js';
+import type { OutboxItem } from '../store/index.js';
 import type { Destination, Destinations } from './config.js';
 import { failed, type AttemptOutcome, type Failed } from './outcome.js';
 import { errorCodeOf, hasErrors } from '../domain/issues.js';

@@ -4,15 +4,14 @@
  * undelivered items of the same destination and ordering key.
  */
 import type { Logger } from '../logging.js';
-import type { Db } from '../store/sqlite/db.js';
-import { claimDue, markDead, markDelivered, scheduleRetry, type OutboxItem } from '../store/sqlite/outbox.js';
+import type { OutboxItem, Store } from '../store/index.js';
 import { recordClaimAnswer, type BillingStatusOf } from './claims.js';
 import { DEFAULT_RETRY } from './config.js';
 import type { Dispatcher } from './dispatch.js';
 import { decideRetry } from './retry.js';
 
 export interface DrainContext {
-  db: Db;
+  store: Store;
   dispatcher: Dispatcher;
   logger?: Logger | undefined;
   now: () => Date;
@@ -41,7 +40,7 @@ export async function drainOnce(ctx: DrainContext, opts: DrainOptions = {}): Pro
   // Lease again while the round delivered something: a delivered A04 releases its A08 in the
   // same pass. A failed item is not retried within the pass, whatever its backoff.
   for (let round = 0; round < MAX_ROUNDS; round++) {
-    const items = claimDue(ctx.db, {
+    const items = await ctx.store.outbox.claimDue({
       now: ctx.now(), limit: opts.limit ?? 20, holdFirstAttempt: batch, leaseMs: LEASE_MS,
       ...(opts.destinations ? { destinations: opts.destinations } : {}),
     });
@@ -68,8 +67,8 @@ async function deliverOne(ctx: DrainContext, item: OutboxItem, sum: DrainSummary
   const log = ctx.logger;
   const isClaim = item.kind === 'claim';
   if (outcome.ok) {
-    markDelivered(ctx.db, item.id, { partnerStatus: outcome.partnerStatus, partnerResponse: outcome.partnerResponse }, now);
-    if (isClaim) recordClaimAnswer(ctx.db, item, outcome, true, now, ctx.billingStatusOf);
+    await ctx.store.outbox.markDelivered(item.id, { partnerStatus: outcome.partnerStatus, partnerResponse: outcome.partnerResponse }, now);
+    if (isClaim) await recordClaimAnswer(ctx.store.claims, item, outcome, true, now, ctx.billingStatusOf);
     sum.delivered++;
     log?.info({ outboxId: item.id, destination: item.destination, kind: item.kind, attempt: item.attempts, partnerStatus: outcome.partnerStatus }, 'delivered');
     return;
@@ -78,13 +77,13 @@ async function deliverOne(ctx: DrainContext, item: OutboxItem, sum: DrainSummary
   const decision = decideRetry(outcome, item.attempts, policy, now, ctx.random);
   const rep = { errorCode: outcome.errorCode, error: outcome.error, partnerStatus: outcome.partnerStatus, partnerResponse: outcome.partnerResponse };
   if (decision.action === 'retry') {
-    scheduleRetry(ctx.db, item.id, decision.at, rep, now);
+    await ctx.store.outbox.scheduleRetry(item.id, decision.at, rep, now);
     sum.retrying++;
     log?.warn({ outboxId: item.id, destination: item.destination, kind: item.kind, attempt: item.attempts, code: outcome.errorCode, error: outcome.error, nextAttemptAt: decision.at.toISOString() }, 'delivery failed, will retry');
     return;
   }
-  markDead(ctx.db, item.id, { ...rep, error: `${outcome.error}; ${decision.reason}` }, now);
-  if (isClaim) recordClaimAnswer(ctx.db, item, outcome, true, now, ctx.billingStatusOf);
+  await ctx.store.outbox.markDead(item.id, { ...rep, error: `${outcome.error}; ${decision.reason}` }, now);
+  if (isClaim) await recordClaimAnswer(ctx.store.claims, item, outcome, true, now, ctx.billingStatusOf);
   sum.dead++;
   log?.error({ outboxId: item.id, destination: item.destination, kind: item.kind, attempt: item.attempts, code: outcome.errorCode, error: outcome.error }, 'delivery dead-lettered');
 }

@@ -17,9 +17,8 @@
 import { createHash } from 'node:crypto';
 import { errorCodeOf, hasErrors, type Issue } from '../domain/issues.js';
 import { validateMessage } from '../hl7/validate.js';
-import type { Db } from '../store/sqlite/db.js';
-import { allocateControlId } from '../store/sqlite/control-ids.js';
-import { enqueue, getOutboxItemByKey, markDead } from '../store/sqlite/outbox.js';
+import type { StoreTables } from '../store/index.js';
+import { withStoredLookup } from '../runtime/stored-lookup.js';
 import { generateHl7 } from '../flows/outbound/generate.js';
 import { applyHeader, contentOf } from '../flows/outbound/header.js';
 import type { ResourceChange } from '../flows/outbound/events.js';
@@ -35,8 +34,12 @@ export interface QueueGeneratedInput {
   settings: OutboundHl7Settings;
   office: ReadonlyArray<Record<string, unknown>>;
   changes: readonly ResourceChange[];
-  ctx: FlowContext;
+  /** The practice context; stored resources the generation looks up are read from the store. */
+  ctx: Omit<FlowContext, 'lookup'>;
 }
+
+/** What queueing writes: the caller's transaction, so items, control ids and outputs commit together. */
+export type QueueTables = Pick<StoreTables, 'outbox' | 'controlIds' | 'resources'>;
 
 export interface QueuedSummary {
   queued: number;
@@ -51,16 +54,20 @@ export function issuesText(issues: readonly Issue[]): string {
   return issues.map((i) => `${i.expression?.[0] ? `${i.expression[0]}: ` : ''}${i.diagnostics ?? i.code}`).join('; ');
 }
 
-export function queueGeneratedHl7(db: Db, p: QueueGeneratedInput, now: Date = new Date()): QueuedSummary {
+export async function queueGeneratedHl7(db: QueueTables, p: QueueGeneratedInput, now: Date = new Date()): Promise<QueuedSummary> {
   const sum: QueuedSummary = { queued: 0, dead: 0 };
-  for (const g of generateHl7(p.office, p.changes, p.ctx, { registrationEvents: p.settings.registrationEvents })) {
+  const generated = await withStoredLookup(
+    async (type, id) => (await db.resources.get(type, id))?.resource,
+    (lookup) => generateHl7(p.office, p.changes, { ...p.ctx, lookup }, { registrationEvents: p.settings.registrationEvents }),
+  );
+  for (const g of generated) {
     const prefix = `msg-${p.messageId}:${p.destination}:hl7v2-${g.part}:${g.event}`;
     if (!g.message) {
       // Could not be built at all: the record itself goes to dead letter with the issues.
       const payload = JSON.stringify(p.office[Number(g.part.slice('office-'.length))] ?? {});
       const key = `${prefix}:${sha(payload)}`;
-      if (getOutboxItemByKey(db, key)) continue;
-      queueDead(db, { key, destination: p.destination, payload, contentType: 'application/json', messageId: p.messageId, issues: g.issues }, now);
+      if (await db.outbox.getByKey(key)) continue;
+      await queueDead(db, { key, destination: p.destination, payload, contentType: 'application/json', messageId: p.messageId, issues: g.issues }, now);
       sum.queued++;
       sum.dead++;
       continue;
@@ -68,16 +75,16 @@ export function queueGeneratedHl7(db: Db, p: QueueGeneratedInput, now: Date = ne
     const msg = g.message;
     applyHeader(msg, p.settings, '');
     const key = `${prefix}:${sha(contentOf(msg))}`;
-    if (getOutboxItemByKey(db, key)) continue;
-    const controlId = allocateControlId(db, { itemKey: key, destination: p.destination, messageType: msg.messageType, prefix: p.settings.controlIdPrefix }, now);
+    if (await db.outbox.getByKey(key)) continue;
+    const controlId = await db.controlIds.allocate({ itemKey: key, destination: p.destination, messageType: msg.messageType, prefix: p.settings.controlIdPrefix }, now);
     applyHeader(msg, p.settings, controlId);
     const issues = [...g.issues.filter((i) => i.severity !== 'information'), ...validateMessage(msg)];
     const payload = msg.toString();
     if (hasErrors(issues)) {
-      queueDead(db, { key, destination: p.destination, payload, contentType: 'application/hl7-v2', messageId: p.messageId, issues }, now);
+      await queueDead(db, { key, destination: p.destination, payload, contentType: 'application/hl7-v2', messageId: p.messageId, issues }, now);
       sum.dead++;
     } else {
-      enqueue(db, {
+      await db.outbox.enqueue({
         destination: p.destination, kind: GENERATED_HL7_KIND, payload, contentType: 'application/hl7-v2', idempotencyKey: key,
         ...(g.orderingKey ? { orderingKey: g.orderingKey } : {}), messageId: p.messageId,
       }, now);
@@ -87,8 +94,8 @@ export function queueGeneratedHl7(db: Db, p: QueueGeneratedInput, now: Date = ne
   return sum;
 }
 
-function queueDead(db: Db, d: { key: string; destination: string; payload: string; contentType: string; messageId: number; issues: Issue[] }, now: Date): void {
+async function queueDead(db: QueueTables, d: { key: string; destination: string; payload: string; contentType: string; messageId: number; issues: Issue[] }, now: Date): Promise<void> {
   const errors = d.issues.filter((i) => i.severity === 'error' || i.severity === 'fatal');
-  const id = enqueue(db, { destination: d.destination, kind: GENERATED_HL7_KIND, payload: d.payload, contentType: d.contentType, idempotencyKey: d.key, messageId: d.messageId }, now);
-  markDead(db, id, { errorCode: errorCodeOf(errors[0] ?? d.issues[0]!) ?? 'INTERNAL', error: `not sent: fails its message profile or could not be built: ${issuesText(errors.length ? errors : d.issues)}` }, now);
+  const id = await db.outbox.enqueue({ destination: d.destination, kind: GENERATED_HL7_KIND, payload: d.payload, contentType: d.contentType, idempotencyKey: d.key, messageId: d.messageId }, now);
+  await db.outbox.markDead(id, { errorCode: errorCodeOf(errors[0] ?? d.issues[0]!) ?? 'INTERNAL', error: `not sent: fails its message profile or could not be built: ${issuesText(errors.length ? errors : d.issues)}` }, now);
 }

@@ -3,14 +3,14 @@
  * pass in progress finish (its results are recorded) and closes partner connections.
  */
 import type { Logger } from '../logging.js';
-import type { Db } from '../store/sqlite/db.js';
+import type { Store } from '../store/index.js';
 import type { BillingStatusOf } from './claims.js';
 import type { Destinations } from './config.js';
 import { Dispatcher } from './dispatch.js';
 import { drainOnce as drain, type DrainOptions, type DrainSummary } from './drain.js';
 
 export interface DeliveryWorkerDeps {
-  db: Db;
+  store: Store;
   destinations: Destinations;
   logger?: Logger;
   now?: () => Date;
@@ -37,7 +37,7 @@ export interface DeliveryWorker {
 export function startDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
   const now = deps.now ?? (() => new Date());
   const dispatcher = new Dispatcher(deps.destinations, now);
-  const ctx = { db: deps.db, dispatcher, logger: deps.logger, now, ...(deps.random ? { random: deps.random } : {}), billingStatusOf: deps.billingStatusOf };
+  const ctx = { store: deps.store, dispatcher, logger: deps.logger, now, ...(deps.random ? { random: deps.random } : {}), billingStatusOf: deps.billingStatusOf };
   let running: Promise<unknown> = Promise.resolve();
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;

@@ -53,10 +53,10 @@ export function createApp(deps: AppDeps): express.Express {
     next();
   });
 
-  app.get('/health', (_req, res) => {
+  app.get('/health', async (_req, res) => {
     let store = 'ok';
     try {
-      pipeline.db.prepare('SELECT 1').get();
+      await pipeline.store.ping();
     } catch {
       store = 'unavailable';
     }
@@ -65,8 +65,8 @@ export function createApp(deps: AppDeps): express.Express {
 
   app.use(authenticate(cfg.http.auth.keys));
 
-  app.get('/metrics', authorize('metrics', 'operator'), (_req, res) => {
-    res.type('text/plain; version=0.0.4').send(metrics.render(pipeline.db));
+  app.get('/metrics', authorize('metrics', 'operator'), async (_req, res) => {
+    res.type('text/plain; version=0.0.4').send(await metrics.render(pipeline.store));
   });
 
   const body = rawBody(cfg.http.bodyLimitBytes);
@@ -75,7 +75,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use('/messages', authorize('operator'), body);
   app.use(operatorRouter(pipeline));
   app.use(DELIVERY_PATHS, authorize('operator'), body);
-  app.use(deliveryRouter({ db: pipeline.db, jobs: deps.delivery?.jobs, onReplay: deps.delivery?.onReplay }));
+  app.use(deliveryRouter({ store: pipeline.store, jobs: deps.delivery?.jobs, onReplay: deps.delivery?.onReplay }));
   app.use(X12_PATHS, authorize('operator'), body);
   app.use(x12Router(deps.store));
   const hl7Paths = ['/hl7v2', ...cfg.channels.map((c) => c.source.http?.path).filter((p): p is string => !!p && !['/fhir', '/office', '/hl7v2'].includes(p))];

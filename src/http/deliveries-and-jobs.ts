@@ -15,8 +15,7 @@ import { Router, type Response } from 'express';
 import type { JobDeps } from '../jobs/context.js';
 import { recentJobRuns, runJob } from '../jobs/runner.js';
 import { jobSpec } from '../jobs/table.js';
-import type { Db } from '../store/sqlite/db.js';
-import { attemptsOf, getOutboxItem, listOutbox, replayAllDead, replayDead, type OutboxItem, type OutboxState } from '../store/sqlite/outbox.js';
+import type { OutboxItem, OutboxState, Store } from '../store/index.js';
 import { bodyText, JSON_TYPES, parseJsonBody } from './body.js';
 import { sendError } from './outcome.js';
 import { partnerAckOf } from '../delivery/ack-report.js';
@@ -26,7 +25,7 @@ const STATES: readonly OutboxState[] = ['pending', 'in-flight', 'delivered', 'de
 export const DELIVERY_PATHS = ['/deliveries', '/jobs'];
 
 export interface DeliveryRoutesDeps {
-  db: Db;
+  store: Store;
   /** When given, POST /jobs/:name/run is available. */
   jobs?: JobDeps | undefined;
   /** Called after a replay so the worker can look at the queue now instead of at its next poll. */
@@ -46,20 +45,20 @@ function idParam(raw: string | string[] | undefined, res: Response): number | un
 
 export function deliveryRouter(deps: DeliveryRoutesDeps): Router {
   const router = Router();
-  const { db } = deps;
+  const { store } = deps;
 
-  router.get('/deliveries', (req, res) => {
+  router.get('/deliveries', async (req, res) => {
     const q = req.query as Record<string, unknown>;
     const state = typeof q.state === 'string' && q.state !== '' ? q.state : undefined;
     if (state !== undefined && !STATES.includes(state as OutboxState)) return sendError(res, 'INPUT_UNREADABLE', `Parameter "state": one of ${STATES.join(', ')}.`, 'state');
     const limit = q.limit === undefined ? 100 : Number(q.limit);
     if (!Number.isInteger(limit) || limit < 1 || limit > 1000) return sendError(res, 'INPUT_UNREADABLE', 'Parameter "limit": an integer from 1 to 1000.', 'limit');
     const destination = typeof q.destination === 'string' && q.destination !== '' ? q.destination : undefined;
-    const items = listOutbox(db, { limit, ...(state ? { state: state as OutboxState } : {}), ...(destination ? { destination } : {}) });
+    const items = await store.outbox.list({ limit, ...(state ? { state: state as OutboxState } : {}), ...(destination ? { destination } : {}) });
     res.json({ deliveries: items.map(withoutPayload) });
   });
 
-  router.post('/deliveries/replay', (req, res) => {
+  router.post('/deliveries/replay', async (req, res) => {
     let destination: string | undefined;
     const hasBody = Buffer.isBuffer(req.body) && (req.body as Buffer).length > 0;
     if (hasBody) {
@@ -71,33 +70,33 @@ export function deliveryRouter(deps: DeliveryRoutesDeps): Router {
       if (d !== undefined && typeof d !== 'string') return sendError(res, 'INPUT_UNREADABLE', '"destination" must be a string.', 'destination');
       destination = d;
     }
-    const replayed = replayAllDead(db, destination ? { destination } : {});
+    const replayed = await store.outbox.replayAllDead(destination ? { destination } : {});
     deps.onReplay?.();
     res.json({ replayed });
   });
 
-  router.get('/deliveries/:id', (req, res) => {
+  router.get('/deliveries/:id', async (req, res) => {
     const id = idParam(req.params.id, res);
     if (id === undefined) return;
-    const item = getOutboxItem(db, id);
+    const item = await store.outbox.get(id);
     if (!item) return sendError(res, 'NOT_FOUND', `No delivery ${id}.`);
     const full = req.query.payload === 'true';
     const partnerAck = partnerAckOf(item.partnerResponse);
-    res.json({ ...(full ? item : withoutPayload(item)), ...(partnerAck ? { partnerAck } : {}), attempts: attemptsOf(db, id) });
+    res.json({ ...(full ? item : withoutPayload(item)), ...(partnerAck ? { partnerAck } : {}), attempts: await store.outbox.attemptsOf(id) });
   });
 
-  router.post('/deliveries/:id/replay', (req, res) => {
+  router.post('/deliveries/:id/replay', async (req, res) => {
     const id = idParam(req.params.id, res);
     if (id === undefined) return;
-    const item = getOutboxItem(db, id);
+    const item = await store.outbox.get(id);
     if (!item) return sendError(res, 'NOT_FOUND', `No delivery ${id}.`);
-    if (!replayDead(db, id)) return sendError(res, 'MAP_CONFLICT', `Delivery ${id} is ${item.state}, not dead-lettered: nothing to replay.`);
+    if (!(await store.outbox.replayDead(id))) return sendError(res, 'MAP_CONFLICT', `Delivery ${id} is ${item.state}, not dead-lettered: nothing to replay.`);
     deps.onReplay?.();
-    res.json({ replayed: 1, delivery: withoutPayload(getOutboxItem(db, id)!) });
+    res.json({ replayed: 1, delivery: withoutPayload((await store.outbox.get(id))!) });
   });
 
-  router.get('/jobs', (_req, res) => {
-    res.json({ runs: recentJobRuns({ db }) });
+  router.get('/jobs', async (_req, res) => {
+    res.json({ runs: await recentJobRuns({ store }) });
   });
 
   router.post('/jobs/:name/run', async (req, res) => {

@@ -10,7 +10,6 @@ import { Router, type Request, type Response } from 'express';
 import type { Parameters, Resource } from 'fhir/r4.js';
 import { issue } from '../domain/issues.js';
 import { validateResource } from '../validation/index.js';
-import { getResource } from '../store/sqlite/resources.js';
 import type { Pipeline } from '../runtime/pipeline.js';
 import { capabilityStatement, type FhirRoute } from './capability.js';
 import { bodyText, FHIR_TYPES, parseJsonBody } from './body.js';
@@ -80,11 +79,11 @@ export function fhirRouter(pipeline: Pipeline, opts: { version: string }): Route
       sendFhir(res, 200, toOperationOutcome(issues));
     },
 
-    read: (req, res) => {
+    read: async (req, res) => {
       const type = String(req.params.type);
       const id = String(req.params.id);
       if (!TYPE.test(type) || !ID.test(id)) return sendError(res, 'NOT_FOUND', `No resource ${type}/${id}.`);
-      const found = getResource(pipeline.db, type, id);
+      const found = await pipeline.store.resources.get(type, id);
       if (!found) return sendError(res, 'NOT_FOUND', `No resource ${type}/${id}.`);
       res.set('ETag', `W/"${found.versionId}"`);
       res.set('Last-Modified', new Date(found.lastUpdated).toUTCString());

@@ -8,8 +8,7 @@
  */
 import { Router, type Request, type Response } from 'express';
 import { issue } from '../domain/issues.js';
-import { attemptsOf, countMessages, getMessage, listMessages, MESSAGE_STATES, type MessageFilter, type MessageState } from '../store/sqlite/messages.js';
-import { officeRecordsOf } from '../store/sqlite/resources.js';
+import { MESSAGE_STATES, type MessageFilter, type MessageState } from '../store/index.js';
 import { explainHl7 } from '../runtime/explain.js';
 import { replayMatching, replayOne } from '../runtime/replay.js';
 import type { Pipeline } from '../runtime/pipeline.js';
@@ -57,12 +56,12 @@ export function readFilter(src: Record<string, unknown>, res: Response): Message
 
 export function operatorRouter(pipeline: Pipeline): Router {
   const router = Router();
-  const db = pipeline.db;
+  const store = pipeline.store;
 
-  router.get('/messages', (req, res) => {
+  router.get('/messages', async (req, res) => {
     const f = readFilter(req.query as Record<string, unknown>, res);
     if (!f) return;
-    res.json({ total: countMessages(db, { ...f, limit: undefined, offset: undefined }), limit: f.limit ?? 100, offset: f.offset ?? 0, messages: listMessages(db, f) });
+    res.json({ total: await store.messages.count({ ...f, limit: undefined, offset: undefined }), limit: f.limit ?? 100, offset: f.offset ?? 0, messages: await store.messages.list(f) });
   });
 
   router.post('/messages/replay', async (req, res) => {
@@ -83,7 +82,7 @@ export function operatorRouter(pipeline: Pipeline): Router {
   });
 
   router.get('/messages/:id', async (req, res) => {
-    const m = messageOr404(req, res, pipeline);
+    const m = await messageOr404(req, res, pipeline);
     if (!m) return;
     const { rawBytes, ...row } = m;
     res.json({
@@ -91,14 +90,14 @@ export function operatorRouter(pipeline: Pipeline): Router {
       // The bytes as received are not JSON; their size says whether they differ from the text.
       rawByteLength: rawBytes?.length ?? null,
       parsed: m.contentType === 'hl7v2' ? (await explainHl7(m.raw)) ?? null : null,
-      officeRecords: officeRecordsOf(db, m.id),
+      officeRecords: await store.officeRecords.of(m.id),
       // Every processing attempt (first run, replays, recovery), oldest first: a replay never erases the original outcome.
-      attempts: attemptsOf(db, m.id),
+      attempts: await store.processing.attemptsOf(m.id),
     });
   });
 
   router.post('/messages/:id/replay', async (req, res) => {
-    const m = messageOr404(req, res, pipeline);
+    const m = await messageOr404(req, res, pipeline);
     if (!m) return;
     const a = await replayOne(pipeline, m.id);
     res.json({ id: m.id, state: a?.state, ackCode: a?.ackCode, status: a?.status, issues: a?.issues ?? [] });
@@ -107,9 +106,9 @@ export function operatorRouter(pipeline: Pipeline): Router {
   return router;
 }
 
-function messageOr404(req: Request, res: Response, pipeline: Pipeline) {
+async function messageOr404(req: Request, res: Response, pipeline: Pipeline) {
   const id = Number(req.params.id);
-  const m = Number.isInteger(id) && id > 0 ? getMessage(pipeline.db, id) : undefined;
+  const m = Number.isInteger(id) && id > 0 ? await pipeline.store.messages.get(id) : undefined;
   if (!m) {
     sendError(res, 'NOT_FOUND', `No message ${String(req.params.id)}.`);
     return undefined;

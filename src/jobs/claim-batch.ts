@@ -6,13 +6,10 @@
  * the same claim is never queued twice and every retry carries the same key.
  */
 import type { Bundle, BundleEntry, Claim, FhirResource, Reference, Resource } from 'fhir/r4.js';
-import { recordClaimQueued } from '../delivery/claims.js';
 import { uuidFor } from '../clients/fhir-transaction.js';
 import { rewriteReferences } from '../fhir/references.js';
-import { enqueue } from '../store/sqlite/outbox.js';
-import type { Db } from '../store/sqlite/db.js';
 import type { JobDeps, JobSummary } from './context.js';
-import { claims, resolveReference } from './resources.js';
+import { claims, resolveReference, type Resources } from './resources.js';
 import { withWorker } from './with-worker.js';
 
 export function claimKey(c: Claim): string {
@@ -38,14 +35,14 @@ function claimReferences(c: Claim): Array<[Reference | undefined, readonly strin
  * store by relative reference or by identifier (the flows keep urn:uuid references with the
  * identifier alongside); a reference that was already a urn:uuid keeps it as the fullUrl.
  */
-export function buildClaimBundle(db: Db, claim: Claim): Bundle {
+export async function buildClaimBundle(store: Resources, claim: Claim): Promise<Bundle> {
   const claimKeyRef = `Claim/${claim.id}`;
   const entries = new Map<string, { resource: Resource; fullUrl: string }>([[claimKeyRef, { resource: structuredClone(claim), fullUrl: `urn:uuid:${uuidFor(claimKeyRef)}` }]]);
   const refMap = new Map<string, string>([[claimKeyRef, entries.get(claimKeyRef)!.fullUrl]]);
   const queue = claimReferences(claim);
   while (queue.length) {
     const [ref, types] = queue.shift()!;
-    const r = resolveReference<FhirResource>(db, ref, types);
+    const r = await resolveReference<FhirResource>(store, ref, types);
     if (!ref || !r) continue;
     const key = `${r.resourceType}/${r.id}`;
     let e = entries.get(key);
@@ -69,10 +66,10 @@ export async function runClaimBatch(deps: JobDeps): Promise<JobSummary> {
   const now = (deps.now ?? (() => new Date()))();
   const dest = deps.config.jobs.claimDestination;
   if (!deps.config.destinations[dest]) return { skipped: `no destination "${dest}"` };
-  const submitted = new Set((deps.db.prepare('SELECT claim_key FROM claim_submissions').all() as Array<{ claim_key: string }>).map((r) => r.claim_key));
+  const submitted = new Set(await deps.store.claims.keys());
   let queued = 0;
   const skipped: string[] = [];
-  for (const c of claims(deps.db)) {
+  for (const c of await claims(deps.store.resources)) {
     if (c.status !== 'active') continue;
     const key = claimKey(c);
     if (submitted.has(key)) continue;
@@ -80,15 +77,17 @@ export async function runClaimBatch(deps: JobDeps): Promise<JobSummary> {
       skipped.push(key);
       continue;
     }
-    const bundle = buildClaimBundle(deps.db, c);
-    deps.db.transaction(() => {
+    const bundle = await buildClaimBundle(deps.store.resources, c);
+    const claimId = c.id;
+    // The outbox item and the submission record commit together.
+    await deps.store.transaction(async (tx) => {
       const idem = `claim:${key}`;
-      const id = enqueue(deps.db, {
+      const id = await tx.outbox.enqueue({
         destination: dest, kind: 'claim', payload: JSON.stringify(bundle), contentType: 'application/fhir+json',
         idempotencyKey: idem, ...(c.patient?.reference ? { orderingKey: c.patient.reference } : {}),
       }, now);
-      recordClaimQueued(deps.db, key, c.id, id, idem, now);
-    })();
+      await tx.claims.recordQueued(key, claimId, id, idem, now);
+    });
     queued++;
   }
   const sent = await withWorker(deps, (w) => w.drain({ destinations: [dest], includeBatch: true, limit: 100 }));

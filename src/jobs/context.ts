@@ -3,11 +3,11 @@ import type { BillingStatusOf } from '../delivery/claims.js';
 import type { DeliveryConfig } from '../delivery/config.js';
 import type { DeliveryWorker } from '../delivery/worker.js';
 import type { Logger } from '../logging.js';
-import type { Db } from '../store/sqlite/db.js';
+import type { Store } from '../store/index.js';
 import type { BillingIdentity } from '../billing/identity.js';
 
 export interface JobDeps {
-  db: Db;
+  store: Store;
   config: DeliveryConfig;
   /** The running delivery worker (drains share its clients and never overlap its passes); one is made per run when absent. */
   worker?: DeliveryWorker | undefined;

@@ -7,9 +7,7 @@
  */
 import type { Appointment, Bundle, CoverageEligibilityRequest, FhirResource, Organization, Patient, Practitioner, RelatedPerson } from 'fhir/r4.js';
 import { build270, type EligibilityInquiry } from '../x12/eligibility/build270.js';
-import { allocateControlNumber } from '../store/sqlite/x12.js';
 import { uuidFor } from '../clients/fhir-transaction.js';
-import { enqueue, getOutboxItemByKey } from '../store/sqlite/outbox.js';
 import type { JobDeps, JobSummary } from './context.js';
 import { appointments, coveragesOf, participant, refersTo, resolveReference } from './resources.js';
 import { addDays, localDate } from './time.js';
@@ -62,18 +60,18 @@ export async function runEligibility(deps: JobDeps): Promise<JobSummary> {
   if (deps.billing?.clearinghouses[dest]) return runEligibility270(deps, dest, tomorrow, now);
   let queued = 0;
   const noCoverage: string[] = [];
-  for (const a of appointmentsOn(appointments(deps.db), tomorrow, tz)) {
-    const patient = participant<Patient>(deps.db, a, 'Patient')?.resource;
-    const coverage = patient ? coveragesOf(deps.db, patient)[0] : undefined;
+  for (const a of appointmentsOn(await appointments(deps.store.resources), tomorrow, tz)) {
+    const patient = (await participant<Patient>(deps.store.resources, a, 'Patient'))?.resource;
+    const coverage = patient ? (await coveragesOf(deps.store.resources, patient))[0] : undefined;
     if (!patient || !coverage) {
       noCoverage.push(`Appointment/${a.id}`);
       continue;
     }
-    const provider = participant<Practitioner>(deps.db, a, 'Practitioner')?.resource;
+    const provider = (await participant<Practitioner>(deps.store.resources, a, 'Practitioner'))?.resource;
     const bundle = buildEligibilityBundle(a, patient, coverage, provider, tomorrow, now);
     const idempotencyKey = `eligibility:${a.id}:${tomorrow}`;
-    if (getOutboxItemByKey(deps.db, idempotencyKey)) continue;
-    enqueue(deps.db, {
+    if (await deps.store.outbox.getByKey(idempotencyKey)) continue;
+    await deps.store.outbox.enqueue({
       destination: dest, kind: 'eligibility', payload: JSON.stringify(bundle), contentType: 'application/fhir+json',
       idempotencyKey, orderingKey: `Patient/${patient.id}`,
     }, now);
@@ -87,22 +85,23 @@ export async function runEligibility(deps: JobDeps): Promise<JobSummary> {
 /** The X12 way: every appointment tomorrow in one 270 (005010X279A1), queued once per destination and day. */
 async function runEligibility270(deps: JobDeps, dest: string, tomorrow: string, now: Date): Promise<JobSummary> {
   const idempotencyKey = `eligibility270:${dest}:${tomorrow}`;
-  if (getOutboxItemByKey(deps.db, idempotencyKey)) return { date: tomorrow, queued: 0, format: 'x12' };
+  if (await deps.store.outbox.getByKey(idempotencyKey)) return { date: tomorrow, queued: 0, format: 'x12' };
   const inquiries: EligibilityInquiry[] = [];
   const noCoverage: string[] = [];
-  for (const a of appointmentsOn(appointments(deps.db), tomorrow, deps.config.jobs.timezone)) {
-    const patient = participant<Patient>(deps.db, a, 'Patient')?.resource;
-    const coverage = patient ? coveragesOf(deps.db, patient)[0] : undefined;
+  const resources = deps.store.resources;
+  for (const a of appointmentsOn(await appointments(resources), tomorrow, deps.config.jobs.timezone)) {
+    const patient = (await participant<Patient>(resources, a, 'Patient'))?.resource;
+    const coverage = patient ? (await coveragesOf(resources, patient))[0] : undefined;
     if (!patient || !coverage) { noCoverage.push(`Appointment/${a.id}`); continue; }
-    const payer = resolveReference<Organization>(deps.db, coverage.payor[0], ['Organization']);
-    const subscriber = resolveReference<RelatedPerson | Patient>(deps.db, coverage.subscriber, ['RelatedPerson', 'Patient']);
+    const payer = await resolveReference<Organization>(resources, coverage.payor[0], ['Organization']);
+    const subscriber = await resolveReference<RelatedPerson | Patient>(resources, coverage.subscriber, ['RelatedPerson', 'Patient']);
     inquiries.push({ key: `${a.id}:${tomorrow}`, patient, coverage, payer, subscriber, date: tomorrow });
   }
   if (!inquiries.length) return { date: tomorrow, queued: 0, format: 'x12', ...(noCoverage.length ? { noCoverage } : {}) };
-  const r = await build270(inquiries, { identity: deps.billing!, destination: dest, allocate: (c) => allocateControlNumber(deps.db, c), now });
+  const r = await build270(inquiries, { identity: deps.billing!, destination: dest, allocate: (c) => deps.store.x12.allocateControlNumber(c), now });
   const skipped = r.issues.filter((i) => i.severity !== 'information').map((i) => i.diagnostics ?? '');
   if (!r.value) return { date: tomorrow, queued: 0, format: 'x12', ...(skipped.length ? { skipped } : {}), ...(noCoverage.length ? { noCoverage } : {}) };
-  enqueue(deps.db, { destination: dest, kind: 'eligibility', payload: r.value.x12, contentType: 'application/edi-x12', idempotencyKey }, now);
+  await deps.store.outbox.enqueue({ destination: dest, kind: 'eligibility', payload: r.value.x12, contentType: 'application/edi-x12', idempotencyKey }, now);
   const sent = await withWorker(deps, (w) => w.drain({ destinations: [dest], includeBatch: true }));
   return { date: tomorrow, queued: 1, inquiries: Object.keys(r.value.traces).length, format: 'x12', ...sent, ...(skipped.length ? { skipped } : {}), ...(noCoverage.length ? { noCoverage } : {}) };
 }

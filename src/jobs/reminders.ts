@@ -7,25 +7,13 @@
  * sent to the tool through the outbox and the record is marked handed-off.
  */
 import type { Appointment, ContactPoint, Location, Patient, Practitioner } from 'fhir/r4.js';
-import type { Db } from '../store/sqlite/db.js';
-import { enqueue } from '../store/sqlite/outbox.js';
+import type { ReminderRecord, Store } from '../store/index.js';
 import type { JobDeps, JobSummary } from './context.js';
-import { appointments, locationText, participant, patientName, practitionerName } from './resources.js';
+import { appointments, locationText, participant, patientName, practitionerName, type Resources } from './resources.js';
 import { localDateTimeText } from './time.js';
 import { withWorker } from './with-worker.js';
 
-export interface ReminderRecord {
-  appointmentId: string;
-  patientRef: string | null;
-  patientName: string | null;
-  contact: string | null;
-  startsAt: string;
-  place: string | null;
-  provider: string | null;
-  message: string;
-  state: 'ready' | 'handed-off' | 'cancelled';
-  createdAt: string;
-}
+export type { ReminderRecord } from '../store/index.js';
 
 /** How to reach the patient: a mobile number first (texts), then any phone, then email. */
 function contactOf(p: Patient | undefined): string | undefined {
@@ -35,13 +23,13 @@ function contactOf(p: Patient | undefined): string | undefined {
   return pick ? `${pick.system}:${pick.value}` : undefined;
 }
 
-export function buildReminder(db: Db, a: Appointment, timeZone: string, practiceName: string | undefined, now: Date): ReminderRecord {
-  const p = participant<Patient>(db, a, 'Patient');
+export async function buildReminder(store: Resources, a: Appointment, timeZone: string, practiceName: string | undefined, now: Date): Promise<ReminderRecord> {
+  const p = await participant<Patient>(store, a, 'Patient');
   const patient = p?.resource;
   const patientRef = patient ? `Patient/${patient.id}` : p?.ref.reference;
-  const prac = participant<Practitioner>(db, a, 'Practitioner');
+  const prac = await participant<Practitioner>(store, a, 'Practitioner');
   const provider = practitionerName(prac?.resource) ?? prac?.ref.display;
-  const loc = participant<Location>(db, a, 'Location');
+  const loc = await participant<Location>(store, a, 'Location');
   const place = locationText(loc?.resource) ?? loc?.ref.display;
   const when = localDateTimeText(new Date(a.start!), timeZone);
   const who = patientName(patient);
@@ -61,43 +49,40 @@ export function buildReminder(db: Db, a: Appointment, timeZone: string, practice
 export async function runReminders(deps: JobDeps): Promise<JobSummary> {
   const now = (deps.now ?? (() => new Date()))();
   const until = new Date(now.getTime() + deps.config.jobs.reminderLeadHours * 3_600_000);
-  const insert = deps.db.prepare(
-    `INSERT INTO reminders (appointment_id, patient_ref, patient_name, contact, starts_at, place, provider, message, state, created_at)
-     VALUES (@appointmentId, @patientRef, @patientName, @contact, @startsAt, @place, @provider, @message, @state, @createdAt)
-     ON CONFLICT (appointment_id) DO NOTHING`,
-  );
-  const cancel = deps.db.prepare(`UPDATE reminders SET state = 'cancelled' WHERE appointment_id = ? AND state IN ('ready', 'handed-off') RETURNING *`);
-  const handedOff = deps.db.prepare(`UPDATE reminders SET state = 'handed-off' WHERE appointment_id = ?`);
   const dest = deps.config.jobs.reminderDestination;
   // With a reminder destination, each record (and a later cancellation) goes to the office tool through the outbox.
-  const handOff = (r: ReminderRecord, key: string) => {
+  const handOff = async (tables: Pick<Store, 'outbox'>, r: ReminderRecord, key: string) => {
     if (!dest) return;
-    enqueue(deps.db, { destination: dest, kind: 'reminder', payload: JSON.stringify({ recordType: 'appointment-reminder', ...r }), contentType: 'application/json', idempotencyKey: key }, now);
+    await tables.outbox.enqueue({ destination: dest, kind: 'reminder', payload: JSON.stringify({ recordType: 'appointment-reminder', ...r }), contentType: 'application/json', idempotencyKey: key }, now);
   };
   let created = 0;
   let cancelled = 0;
-  for (const a of appointments(deps.db)) {
+  for (const a of await appointments(deps.store.resources)) {
     if (!a.id || !a.start) continue;
+    const appointmentId = a.id;
     if (a.status === 'cancelled' || a.status === 'noshow' || a.status === 'entered-in-error') {
-      deps.db.transaction(() => {
-        const rows = cancel.all(a.id) as Array<Record<string, string | null>>;
-        for (const row of rows) if (row.state) handOff({ ...rowToReminder(row), state: 'cancelled' }, `reminder-cancel:${a.id}`);
-        cancelled += rows.length;
-      })();
+      // The cancellation and its hand-off commit together.
+      cancelled += await deps.store.transaction(async (tx) => {
+        const rows = await tx.reminders.cancel(appointmentId);
+        for (const row of rows) await handOff(tx, { ...row, state: 'cancelled' }, `reminder-cancel:${appointmentId}`);
+        return rows.length;
+      });
       continue;
     }
     if (a.status !== 'booked') continue;
     const start = new Date(a.start);
     if (start <= now || start > until) continue;
-    const r = buildReminder(deps.db, a, deps.config.jobs.timezone, deps.practiceName, now);
-    deps.db.transaction(() => {
-      if (insert.run(r).changes === 0) return;
-      created++;
+    const r = await buildReminder(deps.store.resources, a, deps.config.jobs.timezone, deps.practiceName, now);
+    // The record, its hand-off and its new state commit together.
+    const added = await deps.store.transaction(async (tx) => {
+      if (!(await tx.reminders.insertIfNew(r))) return false;
       if (dest) {
-        handOff({ ...r, state: 'handed-off' }, `reminder:${a.id}`);
-        handedOff.run(a.id);
+        await handOff(tx, { ...r, state: 'handed-off' }, `reminder:${appointmentId}`);
+        await tx.reminders.markHandedOff([appointmentId]);
       }
-    })();
+      return true;
+    });
+    if (added) created++;
   }
   if (dest && deps.config.destinations[dest]) {
     const sent = await withWorker(deps, (w) => w.drain({ destinations: [dest] }));
@@ -106,22 +91,11 @@ export async function runReminders(deps: JobDeps): Promise<JobSummary> {
   return { created, cancelled };
 }
 
-function rowToReminder(r: Record<string, string | null>): ReminderRecord {
-  return {
-    appointmentId: r.appointment_id!, patientRef: r.patient_ref ?? null, patientName: r.patient_name ?? null, contact: r.contact ?? null,
-    startsAt: r.starts_at!, place: r.place ?? null, provider: r.provider ?? null, message: r.message!, state: r.state as ReminderRecord['state'], createdAt: r.created_at!,
-  };
-}
-
-export function listReminders(db: Db, state?: ReminderRecord['state']): ReminderRecord[] {
-  const rows = (state
-    ? db.prepare('SELECT * FROM reminders WHERE state = ? ORDER BY starts_at').all(state)
-    : db.prepare('SELECT * FROM reminders ORDER BY starts_at').all()) as Array<Record<string, string | null>>;
-  return rows.map(rowToReminder);
+export function listReminders(store: Pick<Store, 'reminders'>, state?: ReminderRecord['state']): Promise<ReminderRecord[]> {
+  return store.reminders.list(state);
 }
 
 /** The office tool took these reminders. */
-export function markHandedOff(db: Db, appointmentIds: readonly string[]): number {
-  const st = db.prepare(`UPDATE reminders SET state = 'handed-off' WHERE appointment_id = ? AND state = 'ready'`);
-  return db.transaction(() => appointmentIds.reduce((n, id) => n + st.run(id).changes, 0))();
+export function markHandedOff(store: Pick<Store, 'reminders'>, appointmentIds: readonly string[]): Promise<number> {
+  return store.reminders.markHandedOff(appointmentIds, { onlyReady: true });
 }

@@ -3,14 +3,14 @@
  * by the flows). Jobs only read; they never change clinical data.
  */
 import type { Appointment, Claim, Coverage, HumanName, Identifier, Location, Patient, Practitioner, Reference, Resource } from 'fhir/r4.js';
-import type { Db } from '../store/sqlite/db.js';
-import { findByIdentifier } from '../store/sqlite/resources.js';
+import type { ResourceStore } from '../store/index.js';
 import { urnFor } from '../adapters/claim-bundle.js';
 
-export function allOfType<T extends Resource>(db: Db, type: string): T[] {
-  return (db.prepare('SELECT resource FROM resources WHERE resource_type = ? ORDER BY id').all(type) as Array<{ resource: string }>).map(
-    (r) => JSON.parse(r.resource) as T,
-  );
+/** The store's resources, as the jobs read them (they never write clinical data). */
+export type Resources = Pick<ResourceStore, 'get' | 'findByIdentifier' | 'findByElement' | 'listOfType' | 'idsOfType'>;
+
+export function allOfType<T extends Resource>(store: Resources, type: string): Promise<T[]> {
+  return store.listOfType<T>(type);
 }
 
 /**
@@ -18,28 +18,28 @@ export function allOfType<T extends Resource>(db: Db, type: string): T[] {
  * logical identifier (system|value) among the candidate types. Bundles from the flows keep
  * `urn:uuid:` references with the identifier alongside, so the identifier is what finds them.
  */
-export function resolveReference<T extends Resource>(db: Db, ref: Reference | undefined, types: readonly string[]): T | undefined {
+export async function resolveReference<T extends Resource>(store: Resources, ref: Reference | undefined, types: readonly string[]): Promise<T | undefined> {
   if (!ref) return undefined;
-  const direct = resolve<T>(db, ref.reference);
+  const direct = await resolve<T>(store, ref.reference);
   if (direct) return direct;
   const candidates = ref.type ? [ref.type] : types;
   // urn:uuid references made by the adapters (urnFor: derived from type and deterministic id).
   if (ref.reference?.startsWith('urn:uuid:')) {
     for (const type of candidates) {
-      const ids = (db.prepare('SELECT id FROM resources WHERE resource_type = ?').all(type) as Array<{ id: string }>).map((r) => r.id);
+      const ids = await store.idsOfType(type);
       const hit = ids.find((id) => urnFor({ resourceType: type, id } as Resource) === ref.reference);
-      if (hit) return resolve<T>(db, `${type}/${hit}`);
+      if (hit) return resolve<T>(store, `${type}/${hit}`);
     }
   }
   const id = ref.identifier;
   if (!id?.value) return undefined;
   for (const type of candidates) {
-    const ids = findByIdentifier(db, type, id.system, id.value);
-    if (ids.length === 1) return resolve<T>(db, `${type}/${ids[0]}`);
+    const ids = await store.findByIdentifier(type, id.system, id.value);
+    if (ids.length === 1) return resolve<T>(store, `${type}/${ids[0]}`);
     // A member identifier on a Coverage reference is the Coverage's subscriberId.
     if (type === 'Coverage' && ids.length === 0) {
-      const cov = db.prepare(`SELECT id FROM resources WHERE resource_type = 'Coverage' AND json_extract(resource, '$.subscriberId') = ?`).all(id.value) as Array<{ id: string }>;
-      if (cov.length === 1) return resolve<T>(db, `Coverage/${cov[0]!.id}`);
+      const cov = await store.findByElement('Coverage', 'subscriberId', id.value);
+      if (cov.length === 1) return resolve<T>(store, `Coverage/${cov[0]!}`);
     }
   }
   return undefined;
@@ -56,25 +56,24 @@ export function refersTo(ref: Reference | undefined, r: Resource & { identifier?
 }
 
 /** Resolve a relative reference ('Patient/p1') against the store. */
-export function resolve<T extends Resource>(db: Db, reference: string | undefined): T | undefined {
+export async function resolve<T extends Resource>(store: Resources, reference: string | undefined): Promise<T | undefined> {
   if (!reference) return undefined;
   const m = /^([A-Za-z]+)\/([A-Za-z0-9\-.]{1,64})$/.exec(reference);
   if (!m) return undefined;
-  const r = db.prepare('SELECT resource FROM resources WHERE resource_type = ? AND id = ?').get(m[1], m[2]) as { resource: string } | undefined;
-  return r ? (JSON.parse(r.resource) as T) : undefined;
+  return (await store.get(m[1]!, m[2]!))?.resource as T | undefined;
 }
 
-export const appointments = (db: Db): Appointment[] => allOfType<Appointment>(db, 'Appointment');
-export const claims = (db: Db): Claim[] => allOfType<Claim>(db, 'Claim');
+export const appointments = (store: Resources): Promise<Appointment[]> => allOfType<Appointment>(store, 'Appointment');
+export const claims = (store: Resources): Promise<Claim[]> => allOfType<Claim>(store, 'Claim');
 
 /** The appointment's participant of a type (Patient, Practitioner, Location), resolved in the store. */
-export function participant<T extends Resource>(db: Db, a: Appointment, type: string): { ref: Reference; resource: T | undefined } | undefined {
+export async function participant<T extends Resource>(store: Resources, a: Appointment, type: string): Promise<{ ref: Reference; resource: T | undefined } | undefined> {
   for (const p of a.participant) {
     const ref = p.actor;
     if (!ref) continue;
-    if (ref.reference?.startsWith(`${type}/`) || ref.type === type) return { ref, resource: resolveReference<T>(db, ref, [type]) };
+    if (ref.reference?.startsWith(`${type}/`) || ref.type === type) return { ref, resource: await resolveReference<T>(store, ref, [type]) };
     if (!ref.reference || ref.reference.startsWith('urn:')) {
-      const r = resolveReference<T>(db, ref, [type]);
+      const r = await resolveReference<T>(store, ref, [type]);
       if (r?.resourceType === type) return { ref, resource: r };
     }
   }
@@ -82,8 +81,8 @@ export function participant<T extends Resource>(db: Db, a: Appointment, type: st
 }
 
 /** The patient's active coverages, best first (Coverage.order, then id). */
-export function coveragesOf(db: Db, patient: Patient): Coverage[] {
-  return allOfType<Coverage>(db, 'Coverage')
+export async function coveragesOf(store: Resources, patient: Patient): Promise<Coverage[]> {
+  return (await allOfType<Coverage>(store, 'Coverage'))
     .filter((c) => (refersTo(c.beneficiary, patient) || refersTo(c.subscriber, patient)) && (c.status ?? 'active') === 'active')
     .sort((a, b) => (a.order ?? 99) - (b.order ?? 99) || (a.id ?? '').localeCompare(b.id ?? ''));
 }

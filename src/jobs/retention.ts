@@ -4,14 +4,13 @@
  * they are still owed to a partner. Inbound messages belong to the gateway store and are not
  * touched here.
  */
-import { purgeDelivered } from '../store/sqlite/outbox.js';
 import type { JobDeps, JobSummary } from './context.js';
 
 export async function runRetention(deps: JobDeps): Promise<JobSummary> {
   const now = (deps.now ?? (() => new Date()))();
   const before = new Date(now.getTime() - deps.config.jobs.retentionDays * 86_400_000);
-  const delivered = purgeDelivered(deps.db, before);
-  const jobRuns = deps.db.prepare('DELETE FROM job_runs WHERE started_at < ?').run(before.toISOString()).changes;
-  const reminders = deps.db.prepare('DELETE FROM reminders WHERE starts_at < ?').run(before.toISOString()).changes;
+  const delivered = await deps.store.outbox.purgeDelivered(before);
+  const jobRuns = await deps.store.jobs.purgeRunsBefore(before);
+  const reminders = await deps.store.reminders.purgeBefore(before);
   return { before: before.toISOString(), deliveredPurged: delivered, jobRunsPurged: jobRuns, remindersPurged: reminders };
 }

@@ -5,7 +5,7 @@ import type { JobDeps } from './context.js';
 export async function withWorker<T>(deps: JobDeps, fn: (w: DeliveryWorker) => Promise<T>): Promise<T> {
   if (deps.worker) return fn(deps.worker);
   const w = startDeliveryWorker({
-    db: deps.db, destinations: deps.config.destinations, autoStart: false,
+    store: deps.store, destinations: deps.config.destinations, autoStart: false,
     ...(deps.logger ? { logger: deps.logger } : {}), ...(deps.now ? { now: deps.now } : {}),
     ...(deps.billingStatusOf ? { billingStatusOf: deps.billingStatusOf } : {}),
   });

@@ -6,7 +6,7 @@
  *   after processing, each sent only when its condition asks for it:
  *   AL always, NE never, ER only on error/reject, SU only on success.
  */
-import type { AckMode } from '../store/sqlite/messages.js';
+import type { AckMode } from '../store/index.js';
 
 export type AppAckCode = 'AA' | 'AE' | 'AR';
 

@@ -10,9 +10,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Logger } from 'pino';
 import type { GatewayConfig } from '../config.js';
-import type { Db } from '../store/sqlite/db.js';
-import type { Store } from '../store/index.js';
-import { openSqliteStore, type SqliteStore } from '../store/sqlite/store.js';
+import { openStore, type Store } from '../store/index.js';
 import { createLogger } from '../logging.js';
 import { Pipeline, type PipelineHooks } from './pipeline.js';
 import { Metrics } from './metrics.js';
@@ -27,8 +25,6 @@ export interface Gateway {
   config: GatewayConfig;
   /** The store, behind its engine-neutral interface (src/store/types.ts). */
   store: Store;
-  /** Transition: the SQLite connection, until every caller goes through `store`. */
-  db: Db;
   log: Logger;
   pipeline: Pipeline;
   metrics: Metrics;
@@ -44,7 +40,7 @@ export interface StartOptions {
   /** Do not open the HTTP server (tests of the MLLP side only). */
   noHttp?: boolean;
   /** The store, when the composition root opened it (the gateway closes it on close); else opened here from config.store.path. */
-  store?: SqliteStore;
+  store?: Store;
   /** The composition root's job context and worker wake-up, for the HTTP /jobs and /deliveries routes. */
   delivery?: DeliveryEdge;
 }
@@ -59,9 +55,7 @@ export function packageVersion(): string {
 
 export async function startGateway(config: GatewayConfig, opts: StartOptions = {}): Promise<Gateway> {
   const log = opts.log ?? createLogger(config.log.level);
-  const sqlite = opts.store ?? openSqliteStore(config.store.path);
-  const store: Store = sqlite;
-  const db = sqlite.db;
+  const store = opts.store ?? openStore(config.store);
   const metrics = new Metrics();
   metrics.declare(config.channels.map((c) => c.name));
   const hooks: PipelineHooks = { ...opts.hooks };
@@ -72,7 +66,7 @@ export async function startGateway(config: GatewayConfig, opts: StartOptions = {
       return new Promise<void>(() => {});
     };
   }
-  const pipeline = new Pipeline(db, config, log, metrics, hooks);
+  const pipeline = new Pipeline(store, config, log, metrics, hooks);
   const mllp: MllpListener[] = [];
   let server: Server | undefined;
   try {
@@ -112,7 +106,7 @@ export async function startGateway(config: GatewayConfig, opts: StartOptions = {
     const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
     let closed = false;
     return {
-      config, store, db, log, pipeline, metrics, recovery, mllp,
+      config, store, log, pipeline, metrics, recovery, mllp,
       http: { server, address, url: `http://${host}:${address.port}` },
       async close() {
         if (closed) return;
@@ -126,7 +120,7 @@ export async function startGateway(config: GatewayConfig, opts: StartOptions = {
             setTimeout(() => { server!.closeAllConnections(); }, 5000).unref();
           });
         }
-        pipeline.flushAckSent();
+        await pipeline.flushAckSent();
         await store.close();
       },
     };

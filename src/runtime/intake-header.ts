@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { parseHl7, type Hl7Message } from '../hl7/message.js';
-import type { AckMode } from '../store/sqlite/messages.js';
+import type { AckMode } from '../store/index.js';
 
 /**
  * SHA-256 of the message with segment terminators normalised (\r\n and \n read as \r) and

@@ -4,9 +4,7 @@
  * scrape time (messages by channel and state, outbox rows by destination and state), so they
  * survive restarts.
  */
-import type { Db } from '../store/sqlite/db.js';
-import { countsByChannelAndState } from '../store/sqlite/messages.js';
-import { outboxCounts } from '../store/sqlite/outbox.js';
+import type { Store } from '../store/index.js';
 
 export type Counter = 'received' | 'processed' | 'errored' | 'queued' | 'resends' | 'store_failures' | 'skipped_bytes' | 'oversized_frames' | 'timeouts';
 
@@ -39,7 +37,7 @@ export class Metrics {
     return this.counters.get(`${name}\u0000${channel}`) ?? 0;
   }
 
-  render(db: Db | undefined): string {
+  async render(store: Store | undefined): Promise<string> {
     const lines: string[] = [];
     const byName = new Map<string, Array<[string, number]>>();
     for (const [k, v] of this.counters) {
@@ -52,11 +50,11 @@ export class Metrics {
       lines.push(`# HELP ${metric} ${HELP[name]}`, `# TYPE ${metric} counter`);
       for (const [channel, v] of byName.get(name) ?? []) lines.push(`${metric}{channel="${esc(channel)}"} ${v}`);
     }
-    if (db) {
+    if (store) {
       lines.push('# HELP frontdesk_messages Stored messages by channel and processing state.', '# TYPE frontdesk_messages gauge');
-      for (const r of countsByChannelAndState(db)) lines.push(`frontdesk_messages{channel="${esc(r.channel)}",state="${r.state}"} ${r.count}`);
+      for (const r of await store.messages.countsByChannelAndState()) lines.push(`frontdesk_messages{channel="${esc(r.channel)}",state="${r.state}"} ${r.count}`);
       lines.push('# HELP frontdesk_outbox Outbox items by destination and state.', '# TYPE frontdesk_outbox gauge');
-      for (const r of outboxCounts(db)) lines.push(`frontdesk_outbox{destination="${esc(r.destination)}",state="${r.state}"} ${r.count}`);
+      for (const r of await store.outbox.counts()) lines.push(`frontdesk_outbox{destination="${esc(r.destination)}",state="${r.state}"} ${r.count}`);
     }
     return lines.join('\n') + '\n';
   }

@@ -10,10 +10,8 @@
  */
 import { createHash } from 'node:crypto';
 import type { Bundle, BundleEntry, Patient, Resource } from 'fhir/r4.js';
-import type { Db } from '../store/sqlite/db.js';
-import { findByIdentifier, getResource, referencingResources, replaceOfficeRecords, upsertResource } from '../store/sqlite/resources.js';
+import type { StoreTables } from '../store/index.js';
 import { issue, type Issue } from '../domain/issues.js';
-import { enqueue } from '../store/sqlite/outbox.js';
 import type { ChannelDestination } from '../config.js';
 import type { FlowOutput } from '../flows/types.js';
 import { messageOutputId } from '../fhir/ids.js';
@@ -29,8 +27,8 @@ export interface PersistInput {
   rawContentType: string;
   output: FlowOutput;
   destinations: readonly ChannelDestination[];
-  /** Payload "hl7v2": the MLLP destination's header settings and the practice context the messages are built in. */
-  outbound?: { settings(destination: string): OutboundHl7Settings | undefined; ctx: FlowContext } | undefined;
+  /** Payload "hl7v2": the MLLP destination's header settings and the practice context the messages are built in (stored resources are read from the store). */
+  outbound?: { settings(destination: string): OutboundHl7Settings | undefined; ctx: Omit<FlowContext, 'lookup'> } | undefined;
 }
 
 export interface EntryOutcome {
@@ -53,10 +51,13 @@ export interface PersistResult {
 
 const sha = (s: string) => createHash('sha256').update(s).digest('hex').slice(0, 16);
 
-export function persistOutput(db: Db, p: PersistInput, now: Date = new Date()): PersistResult {
+/** The tables persisting writes: the caller's transaction (or savepoint). */
+export type PersistTables = Pick<StoreTables, 'resources' | 'officeRecords' | 'outbox' | 'controlIds'>;
+
+export async function persistOutput(db: PersistTables, p: PersistInput, now: Date = new Date()): Promise<PersistResult> {
   // Generated HL7v2 picks its trigger event from what this output changes: read the stored state first.
   const generates = p.destinations.some((d) => d.payload === 'hl7v2');
-  const before = generates ? storedBefore(db, p.output.bundle.entry ?? []) : undefined;
+  const before = generates ? await storedBefore(db, p.output.bundle.entry ?? []) : undefined;
   const issues: Issue[] = [];
   // A merge (ADT^A40/A47, its office merge instruction): the retired Patient is written as the
   // flow made it; then every stored reference to it moves to the survivor, each as a new version,
@@ -64,16 +65,16 @@ export function persistOutput(db: Db, p: PersistInput, now: Date = new Date()): 
   const retired = p.output.office
     .filter((r) => r.recordType === 'merge-instruction')
     .map((r) => ({ retired: String(r.retiredPatientId), survivor: String(r.survivingPatientId) }));
-  const entries = persistEntries(db, p.output.bundle.entry ?? [], p.messageId, now, issues, new Set(retired.map((r) => r.retired)));
+  const entries = await persistEntries(db, p.output.bundle.entry ?? [], p.messageId, now, issues, new Set(retired.map((r) => r.retired)));
   const repointed: string[] = [];
   for (const r of retired) {
-    const moved = repointReferences(db, r.retired, r.survivor, p.messageId, now);
+    const moved = await repointReferences(db, r.retired, r.survivor, p.messageId, now);
     repointed.push(...moved);
     for (const rec of p.output.office) {
       if (rec.recordType === 'merge-instruction' && rec.retiredPatientId === r.retired) rec.repointed = moved;
     }
   }
-  replaceOfficeRecords(db, p.messageId, p.output.office, now);
+  await db.officeRecords.replace(p.messageId, p.output.office, now);
   let queued = 0;
   const orderingKey = orderingKeyOf(p.output.bundle);
   for (const d of p.destinations) {
@@ -82,7 +83,7 @@ export function persistOutput(db: Db, p: PersistInput, now: Date = new Date()): 
       const settings = p.outbound?.settings(d.name);
       if (!settings || !p.outbound) throw new Error(`destination "${d.name}" takes payload hl7v2 but is not an MLLP destination`);
       const changes = resourceChanges(p.output.bundle.entry ?? [], entries, before!);
-      queued += queueGeneratedHl7(db, { messageId: p.messageId, destination: d.name, settings, office: p.output.office, changes, ctx: p.outbound.ctx }, now).queued;
+      queued += (await queueGeneratedHl7(db, { messageId: p.messageId, destination: d.name, settings, office: p.output.office, changes, ctx: p.outbound.ctx }, now)).queued;
       continue;
     }
     if (d.payload === 'bundle') {
@@ -93,7 +94,7 @@ export function persistOutput(db: Db, p: PersistInput, now: Date = new Date()): 
       items.push({ kind: p.rawContentType === 'application/hl7-v2' ? 'hl7v2' : 'raw', payload: p.raw, contentType: p.rawContentType, part: 'raw' });
     }
     for (const it of items) {
-      enqueue(db, {
+      await db.outbox.enqueue({
         destination: d.name,
         kind: it.kind,
         payload: it.payload,
@@ -109,23 +110,23 @@ export function persistOutput(db: Db, p: PersistInput, now: Date = new Date()): 
 }
 
 /** Move every stored reference to Patient/<retired> onto Patient/<survivor>; returns what moved (`Type/id`). */
-function repointReferences(db: Db, retired: string, survivor: string, messageId: number, now: Date): string[] {
+async function repointReferences(db: PersistTables, retired: string, survivor: string, messageId: number, now: Date): Promise<string[]> {
   const from = `Patient/${retired}`;
   const map = new Map([[from, `Patient/${survivor}`]]);
   const moved: string[] = [];
-  for (const s of referencingResources(db, from)) {
+  for (const s of await db.resources.referencing(from)) {
     const next = rewriteReferences(s.resource, map) as Resource;
-    const u = upsertResource(db, next, messageId, now);
+    const u = await db.resources.upsert(next, messageId, now);
     if (u.outcome !== 'unchanged') moved.push(`${next.resourceType}/${next.id}`);
   }
   return moved;
 }
 
 /** The Patient a stored Patient was merged into (following replaced-by links), or undefined when it is not retired. */
-export function survivorOf(db: Db, patientId: string): string | undefined {
+export async function survivorOf(db: Pick<StoreTables, 'resources'>, patientId: string): Promise<string | undefined> {
   let id = patientId;
   for (let hop = 0; hop < 8; hop++) {
-    const stored = getResource(db, 'Patient', id)?.resource as Patient | undefined;
+    const stored = (await db.resources.get('Patient', id))?.resource as Patient | undefined;
     const next = stored?.link?.find((l) => l.type === 'replaced-by')?.other?.reference?.replace(/^Patient\//, '');
     if (!next || next === patientId) break;
     id = next;
@@ -134,12 +135,12 @@ export function survivorOf(db: Db, patientId: string): string | undefined {
 }
 
 /** The stored version of each entry's resource before this output is written (by `Type/id`). */
-function storedBefore(db: Db, bundleEntries: readonly BundleEntry[]): Map<string, { resource: Resource; versionId: number }> {
+async function storedBefore(db: PersistTables, bundleEntries: readonly BundleEntry[]): Promise<Map<string, { resource: Resource; versionId: number }>> {
   const out = new Map<string, { resource: Resource; versionId: number }>();
   for (const e of bundleEntries) {
     const r = e.resource as Resource | undefined;
     if (!r?.id) continue;
-    const s = getResource(db, r.resourceType, r.id);
+    const s = await db.resources.get(r.resourceType, r.id);
     if (s) out.set(`${r.resourceType}/${r.id}`, { resource: s.resource, versionId: s.versionId });
   }
   return out;
@@ -167,21 +168,21 @@ interface PlannedEntry {
  * resource's id), then rewrite Bundle-internal references (`urn:uuid:` fullUrls) to `Type/id`
  * and upsert, so stored resources reference each other the way a FHIR server would store them.
  */
-function persistEntries(db: Db, bundleEntries: readonly BundleEntry[], messageId: number, now: Date, issues: Issue[], retiringNow: ReadonlySet<string>): EntryOutcome[] {
+async function persistEntries(db: PersistTables, bundleEntries: readonly BundleEntry[], messageId: number, now: Date, issues: Issue[], retiringNow: ReadonlySet<string>): Promise<EntryOutcome[]> {
   const planned: PlannedEntry[] = [];
   const refMap = new Map<string, string>();
-  bundleEntries.forEach((e, i) => {
-    let p = planEntry(db, e, messageId, i);
-    if (!p) return;
+  for (const [i, e] of bundleEntries.entries()) {
+    let p = await planEntry(db, e, messageId, i);
+    if (!p) continue;
     let id = p.existing?.id ?? p.resource.id!;
     if (p.resource.resourceType === 'Patient' && !retiringNow.has(id)) {
       // A later message that still names a merged (retired) record lands on the survivor: the
       // retired Patient is left as it is and every reference to it in this bundle moves.
-      const survivor = survivorOf(db, id);
+      const survivor = await survivorOf(db, id);
       if (survivor) {
         issues.push(issue('MAP_INFO', `Patient ${id} was merged into Patient ${survivor} (ADT^A40/A47); this message is filed under the surviving record and the retired one is not updated.`, 'PID.3', 'warning'));
         refMap.set(`Patient/${id}`, `Patient/${survivor}`);
-        const kept = getResource(db, 'Patient', survivor)!;
+        const kept = (await db.resources.get('Patient', survivor))!;
         p = { resource: p.resource, existing: { resourceType: 'Patient', id: survivor, versionId: kept.versionId, status: '200 OK', lastUpdated: kept.lastUpdated } };
         id = survivor;
       }
@@ -192,17 +193,21 @@ function persistEntries(db: Db, bundleEntries: readonly BundleEntry[], messageId
     if (e.fullUrl && e.fullUrl !== target) refMap.set(e.fullUrl, target);
     else if (e.fullUrl) refMap.delete(e.fullUrl);
     planned.push(p);
-  });
-  const entries = planned.map((p): EntryOutcome => {
-    if (p.existing) return p.existing;
+  }
+  const entries: EntryOutcome[] = [];
+  for (const p of planned) {
+    if (p.existing) {
+      entries.push(p.existing);
+      continue;
+    }
     const resource = rewriteReferences(p.resource, refMap) as Resource;
-    const u = upsertResource(db, resource, messageId, now);
-    return { resourceType: resource.resourceType, id: resource.id!, versionId: u.versionId, status: u.outcome === 'created' ? '201 Created' : '200 OK', lastUpdated: u.lastUpdated };
-  });
+    const u = await db.resources.upsert(resource, messageId, now);
+    entries.push({ resourceType: resource.resourceType, id: resource.id!, versionId: u.versionId, status: u.outcome === 'created' ? '201 Created' : '200 OK', lastUpdated: u.lastUpdated });
+  }
   return entries;
 }
 
-function planEntry(db: Db, e: BundleEntry, messageId: number, index: number): PlannedEntry | undefined {
+async function planEntry(db: PersistTables, e: BundleEntry, messageId: number, index: number): Promise<PlannedEntry | undefined> {
   const r = e.resource as Resource | undefined;
   if (!r || typeof r.resourceType !== 'string') return undefined;
   const method = e.request?.method ?? 'PUT';
@@ -211,15 +216,15 @@ function planEntry(db: Db, e: BundleEntry, messageId: number, index: number): Pl
   // Conditional create: an existing match (same id, or the identifier in ifNoneExist) is kept as
   // it is, so a sparse Patient from a lab result never overwrites the registered one.
   if (method === 'POST' && e.request?.ifNoneExist) {
-    const kept = (id: string): PlannedEntry => {
-      const found = getResource(db, resource.resourceType, id)!;
-      return { resource, existing: { resourceType: resource.resourceType, id, versionId: found.versionId, status: '200 OK', lastUpdated: found.lastUpdated } };
-    };
-    if (getResource(db, resource.resourceType, resource.id!)) return kept(resource.id!);
+    const kept = (id: string, found: { versionId: number; lastUpdated: string }): PlannedEntry =>
+      ({ resource, existing: { resourceType: resource.resourceType, id, versionId: found.versionId, status: '200 OK', lastUpdated: found.lastUpdated } });
+    const same = await db.resources.get(resource.resourceType, resource.id!);
+    if (same) return kept(resource.id!, same);
     const ident = parseIdentifierQuery(e.request.ifNoneExist);
     if (ident) {
-      const ids = findByIdentifier(db, resource.resourceType, ident.system, ident.value);
-      if (ids.length >= 1) return kept(ids[0]!);
+      const ids = await db.resources.findByIdentifier(resource.resourceType, ident.system, ident.value);
+      const found = ids.length >= 1 ? await db.resources.get(resource.resourceType, ids[0]!) : undefined;
+      if (found) return kept(ids[0]!, found);
     }
   }
   return { resource };

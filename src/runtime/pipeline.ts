@@ -9,20 +9,16 @@
  *                        flagged (duplicate_of + a DUPLICATE_CONFLICT warning) and processed.
  *   answer            -> processing result: the application ACK (HL7) or the HTTP status and body.
  *
- * Group commit: writes arriving in the same event-loop turn (many connections) share one
- * transaction, so one fsync covers them all; processing of a batch is one more transaction,
- * with a savepoint per message so one message's failure does not undo the others.
+ * Group commit: writes arriving in the same event-loop turn (many connections), and while the
+ * previous commit was running, share one store transaction, so one fsync covers them all; each
+ * message is stored and processed in its own savepoint so one message's failure does not undo
+ * the others. The store is reached only through its interface (src/store/types.ts).
  */
 import { defaultBillingProvider } from '../billing/identity.js';
 import { DEFAULT_VALIDATION_MODE } from '../hl7/tolerance.js';
 import type { Logger } from 'pino';
 import { issue, toOperationOutcome, type Issue } from '../domain/issues.js';
-import type { Db } from '../store/sqlite/db.js';
-import {
-  beginAttempt, findByControlId, recordAttempt, getForProcessing, getMessage, insertMessage, markAcksSent, recordOutcome, recordResend, recordFailure,
-  type AckMode, type ContentType, type MessageState, type Source, type StoredMessage,
-} from '../store/sqlite/messages.js';
-import { storeLookup } from '../store/sqlite/resources.js';
+import type { AckMode, ContentType, MessageState, Source, Store, StoreTables, StoredMessage, StoreTx } from '../store/index.js';
 import type { ChannelConfig, GatewayConfig } from '../config.js';
 import type { FlowContext, FlowOutput } from '../flows/types.js';
 import { buildAck, buildRejectForUnreadable } from '../hl7/ack.js';
@@ -37,6 +33,7 @@ import { processOfficeRecord } from './process-office.js';
 import { persistOutput, type EntryOutcome } from './persist.js';
 import type { Metrics } from './metrics.js';
 import { outboundHl7Settings } from '../delivery/outbound-settings.js';
+import { withStoredLookup } from './stored-lookup.js';
 
 export interface Inbound {
   channel: ChannelConfig;
@@ -113,10 +110,13 @@ export class Pipeline {
   private ackSent: number[] = [];
   private ackTimer: NodeJS.Timeout | undefined;
   private flushScheduled = false;
+  /** The commit in progress: the next flush waits for it and takes everything queued meanwhile. */
+  private flushing: Promise<void> | undefined;
+  private ackWrite: Promise<void> = Promise.resolve();
   private readonly channels: Map<string, ChannelConfig>;
 
   constructor(
-    readonly db: Db,
+    readonly store: Store,
     readonly config: GatewayConfig,
     readonly log: Logger,
     readonly metrics: Metrics,
@@ -124,18 +124,12 @@ export class Pipeline {
   ) {
     this.channels = new Map(config.channels.map((c) => [c.name, c]));
     this.hl7Settings = outboundHl7Settings(config);
-    // Built once: better-sqlite3 builds four wrappers per transaction() call. Called inside the
-    // flush transaction, each runs as a savepoint.
-    this.storeSavepoint = db.transaction((inb: Inbound) => this.storeOne(inb));
-    this.processSavepoint = db.transaction((id: number, reason: AttemptReason) => this.processOne(id, { reason }));
     // Hash the mapping files now, as they are loaded for this run (recorded with every attempt).
     mappingVersion();
   }
 
   /** MLLP destinations' `hl7` settings, for channels that send them generated HL7v2. */
   private readonly hl7Settings: ReturnType<typeof outboundHl7Settings>;
-  private readonly storeSavepoint: (inb: Inbound) => Stored;
-  private readonly processSavepoint: (id: number, reason: AttemptReason) => Answer;
 
   channel(name: string): ChannelConfig {
     return this.channels.get(name) ?? { name, source: {}, destinations: [], validation: DEFAULT_VALIDATION_MODE };
@@ -158,7 +152,7 @@ export class Pipeline {
       this.metrics.inc('resends', inbound.channel.name);
       this.log.info({ channel: inbound.channel.name, id: stored.id }, 'exact resend answered from the store');
       const row = stored.row;
-      const answer = row.state === 'received' ? this.process(stored.id) : Promise.resolve(this.answerFromRow(stored.id, true));
+      const answer = row.state === 'received' ? this.process(stored.id) : this.answerFromRow(stored.id, true);
       return { ok: true, id: stored.id, resend: true, header: stored.header, charset: stored.charset, commitAck: row.commitAck ?? undefined, answer };
     }
     this.metrics.inc('received', inbound.channel.name);
@@ -188,23 +182,27 @@ export class Pipeline {
     this.ackTimer ??= setTimeout(() => this.flushAckSent(), 50);
   }
 
-  /** Write pending bookkeeping (call before closing the store). */
-  flushAckSent(): void {
+  /** Write pending bookkeeping (await before closing the store). */
+  flushAckSent(): Promise<void> {
     if (this.ackTimer) clearTimeout(this.ackTimer);
     this.ackTimer = undefined;
     const ids = this.ackSent;
     this.ackSent = [];
-    if (!ids.length || !this.db.open) return;
-    try {
-      markAcksSent(this.db, ids);
-    } catch (e) {
-      this.log.warn({ err: (e as Error).message }, 'could not record ack_sent_at');
-    }
+    if (!ids.length) return this.ackWrite;
+    this.ackWrite = this.ackWrite.then(async () => {
+      if (!this.store.isOpen) return;
+      try {
+        await this.store.processing.markAcksSent(ids);
+      } catch (e) {
+        this.log.warn({ err: (e as Error).message }, 'could not record ack_sent_at');
+      }
+    });
+    return this.ackWrite;
   }
 
   /** The stored answer of a message (exact resends, operator views). */
-  answerFromRow(id: number, resend: boolean): Answer {
-    const row = getMessage(this.db, id)!;
+  async answerFromRow(id: number, resend: boolean, tables: StoreTables = this.store): Promise<Answer> {
+    const row = (await tables.messages.get(id))!;
     const a: Answer = { id, state: row.state, issues: row.issues, resend };
     if (row.contentType === 'hl7v2') {
       if (row.ack) { a.ack = row.ack; a.ackCode = row.ackCode ?? undefined; }
@@ -226,8 +224,14 @@ export class Pipeline {
     if (this.flushScheduled) return;
     this.flushScheduled = true;
     setImmediate(() => {
+      // A commit still running schedules the next flush when it ends, which then takes everything
+      // queued meanwhile (bigger batches under load, never two flushes competing).
       this.flushScheduled = false;
-      this.flush();
+      if (this.flushing) return;
+      this.flushing = this.flush().finally(() => {
+        this.flushing = undefined;
+        if (this.storeQueue.length || this.processQueue.length) this.schedule();
+      });
     });
   }
 
@@ -237,31 +241,32 @@ export class Pipeline {
    * earlier (each in a savepoint). Nothing is resolved before the COMMIT returns; if the COMMIT
    * fails, every job fails and the edges acknowledge nothing.
    */
-  private flush(): void {
+  private async flush(): Promise<void> {
     const stores = this.storeQueue;
     const procs = this.processQueue;
     this.storeQueue = [];
     this.processQueue = [];
+    if (!stores.length && !procs.length) return;
     const stored: Array<Stored | Error> = [];
     const answers: Answer[] = [];
     try {
-      this.db.transaction(() => {
+      await this.store.transaction(async (tx) => {
         for (const j of stores) {
           try {
-            stored.push(this.storeSavepoint(j.inbound));
+            stored.push(await tx.savepoint((sp) => this.storeOne(sp, j.inbound)));
           } catch (e) {
             stored.push(e as Error);
           }
         }
         for (const j of procs) {
           try {
-            answers.push(this.processSavepoint(j.id, j.reason));
+            answers.push(await tx.savepoint((sp) => this.processOne(sp, j.id, { reason: j.reason })));
           } catch (e) {
             // The savepoint is rolled back; record the failure (the message stays stored).
-            answers.push(this.failure(j.id, e as Error, false, j.reason));
+            answers.push(await this.failure(tx, j.id, e as Error, false, j.reason));
           }
         }
-      })();
+      });
     } catch (e) {
       // The commit failed: nothing of this turn is durable. New messages get no ACK (the sender
       // retries); messages being processed stay 'received' (recovery and resends process them).
@@ -284,7 +289,7 @@ export class Pipeline {
     });
   }
 
-  private storeOne(inb: Inbound): Stored {
+  private async storeOne(tx: StoreTx, inb: Inbound): Promise<Stored> {
     const decoded = typeof inb.raw === 'string' ? undefined : decodeHl7(inb.raw, inb.channel.encoding);
     const raw = decoded ? decoded.text : (inb.raw as string);
     const charset = decoded?.charset;
@@ -294,10 +299,10 @@ export class Pipeline {
     const issues: Issue[] = [...(decoded?.issues ?? [])];
     let duplicateOf: number | undefined;
     if (controlId !== undefined) {
-      const earlier = findByControlId(this.db, inb.channel.name, controlId);
+      const earlier = await tx.messages.findByControlId(inb.channel.name, controlId);
       const same = earlier.find((r) => r.contentHash === hash);
       if (same) {
-        recordResend(this.db, same.id);
+        await tx.messages.recordResend(same.id);
         return { kind: 'resend', id: same.id, header, charset, row: { state: same.state, ack: same.ack, commitAck: same.commitAck } };
       }
       if (earlier.length) {
@@ -310,7 +315,7 @@ export class Pipeline {
     if (header?.message && sendCommitAck(ackMode, header.acceptAckType)) {
       commitAck = { code: 'CA', text: buildAck(header.message, { code: 'CA' }).toString() };
     }
-    const id = insertMessage(this.db, {
+    const id = await tx.messages.insert({
       channel: inb.channel.name,
       source: inb.source,
       peer: inb.peer,
@@ -334,13 +339,13 @@ export class Pipeline {
   }
 
   /** One message, inside a savepoint. */
-  private processOne(id: number, opts: { attemptCounted?: boolean; reason?: AttemptReason } = {}): Answer {
+  private async processOne(tx: StoreTx, id: number, opts: { attemptCounted?: boolean; reason?: AttemptReason } = {}): Promise<Answer> {
     const reason = opts.reason ?? 'received';
-    const row = getForProcessing(this.db, id);
+    const row = await tx.processing.getForProcessing(id);
     if (!row) throw new Error(`message ${id} not found`);
     // Exactly once: a message already processed (a resend racing its original) is answered
     // from the store. Replay and recovery reset or find the state 'received' first.
-    if (row.state !== 'received') return { ...this.answerFromRow(id, true), channel: row.channel };
+    if (row.state !== 'received') return { ...(await this.answerFromRow(id, true, tx)), channel: row.channel };
     // The attempt is counted by recordOutcome's UPDATE: it runs in this savepoint, so a beginAttempt
     // here would only ever be committed together with the outcome (a throw rolls both back, and
     // failure() counts the attempt then).
@@ -358,35 +363,37 @@ export class Pipeline {
       intake = [...intake.filter((i) => !isCharsetIssue(i)), ...d.issues];
     }
     const billingProvider = defaultBillingProvider(this.config.billing);
-    const ctx: FlowContext = { timezone: this.config.practice.timezone, lookup: storeLookup(this.db), ...(billingProvider ? { billingProvider } : {}) };
+    const ctx: Omit<FlowContext, 'lookup'> = { timezone: this.config.practice.timezone, ...(billingProvider ? { billingProvider } : {}) };
+    // Flows read stored resources synchronously; the store answers asynchronously (see stored-lookup.ts).
+    const read = async (type: string, rid: string) => (await tx.resources.get(type, rid))?.resource;
     if (row.contentType === 'hl7v2') {
       // Intake issues (the duplicate flag) travel with the message.
-      const p = processHl7(raw, channel, ctx, intake);
+      const p = await withStoredLookup(read, (lookup) => processHl7(raw, channel, { ...ctx, lookup }, intake));
       let entries: EntryOutcome[] = [];
       let queued = 0;
       if (p.output) {
-        const r = persistOutput(this.db, { messageId: id, raw, rawContentType: 'application/hl7-v2', output: p.output, destinations: channel.destinations, outbound: { settings: this.hl7Settings, ctx } });
+        const r = await persistOutput(tx, { messageId: id, raw, rawContentType: 'application/hl7-v2', output: p.output, destinations: channel.destinations, outbound: { settings: this.hl7Settings, ctx } });
         entries = r.entries;
         queued = r.queued;
         p.issues.push(...r.issues);
       }
       const ack = (p.message ? buildAck(p.message, { code: p.ackCode, issues: ackIssues(p.issues) }) : buildRejectForUnreadable(ackIssues(p.issues))).toString();
       const outputs = outputsOf(p.output, entries);
-      recordOutcome(this.db, id, { state: p.state, flow: p.flow, issues: p.issues, outputs, ackCode: p.ackCode, ack, countAttempt });
-      recordAttempt(this.db, { messageId: id, reason, state: p.state, flow: p.flow, ackCode: p.ackCode, ack, issues: p.issues, outputs, mappingVersion: mappingVersion() });
+      await tx.processing.recordOutcome(id, { state: p.state, flow: p.flow, issues: p.issues, outputs, ackCode: p.ackCode, ack, countAttempt });
+      await tx.processing.recordAttempt({ messageId: id, reason, state: p.state, flow: p.flow, ackCode: p.ackCode, ack, issues: p.issues, outputs, mappingVersion: mappingVersion() });
       if (queued) this.metrics.inc('queued', channel.name, queued);
       this.log.info({ channel: channel.name, id, state: p.state, ack: p.ackCode, flow: p.flow, issues: p.issues.length }, 'message processed');
       return { id, state: p.state, issues: p.issues, ackCode: p.ackCode, ack, resend: false, channel: channel.name };
     }
     const p: ApiProcessing = row.contentType === 'fhir'
-      ? processFhirTransaction(this.db, row.raw, row.contentHash, ctx)
-      : processOfficeRecord(row.raw, row.messageType ?? undefined, ctx);
+      ? await processFhirTransaction(tx.resources, row.raw, row.contentHash, ctx)
+      : await withStoredLookup(read, (lookup) => processOfficeRecord(row.raw, row.messageType ?? undefined, { ...ctx, lookup }));
     const issues = [...intake, ...p.issues];
     let status = p.status;
     let body: unknown;
     let entries: EntryOutcome[] = [];
     if (p.output) {
-      const r = persistOutput(this.db, { messageId: id, raw: row.raw, rawContentType: 'application/json', output: p.output, destinations: channel.destinations, outbound: { settings: this.hl7Settings, ctx } });
+      const r = await persistOutput(tx, { messageId: id, raw: row.raw, rawContentType: 'application/json', output: p.output, destinations: channel.destinations, outbound: { settings: this.hl7Settings, ctx } });
       entries = r.entries;
       issues.push(...r.issues);
       if (r.queued) this.metrics.inc('queued', channel.name, r.queued);
@@ -396,8 +403,8 @@ export class Pipeline {
     }
     const outputs = outputsOf(p.output, entries);
     const answer = JSON.stringify({ status, body });
-    recordOutcome(this.db, id, { state: p.state, issues, outputs, ackCode: String(status), ack: answer, countAttempt });
-    recordAttempt(this.db, { messageId: id, reason, state: p.state, ackCode: String(status), ack: answer, issues, outputs, mappingVersion: mappingVersion() });
+    await tx.processing.recordOutcome(id, { state: p.state, issues, outputs, ackCode: String(status), ack: answer, countAttempt });
+    await tx.processing.recordAttempt({ messageId: id, reason, state: p.state, ackCode: String(status), ack: answer, issues, outputs, mappingVersion: mappingVersion() });
     this.log.info({ channel: channel.name, id, state: p.state, status }, 'request processed');
     return { id, state: p.state, issues, status, body, resend: false, channel: channel.name };
   }
@@ -406,8 +413,8 @@ export class Pipeline {
    * What processing the stored message now would produce, without writing anything (replay
    * --dry-run): the same decoding, flow and lookup as processOne, no persist, no outcome.
    */
-  preview(id: number): { state: MessageState; code?: string | undefined; issues: Issue[]; outputs?: { bundle: unknown; office: unknown } | undefined } | undefined {
-    const row = getForProcessing(this.db, id);
+  async preview(id: number): Promise<{ state: MessageState; code?: string | undefined; issues: Issue[]; outputs?: { bundle: unknown; office: unknown } | undefined } | undefined> {
+    const row = await this.store.processing.getForProcessing(id);
     if (!row) return undefined;
     const channel = this.channel(row.channel);
     let intake = row.issues.filter(isIntakeIssue);
@@ -418,27 +425,28 @@ export class Pipeline {
       intake = [...intake.filter((i) => !isCharsetIssue(i)), ...d.issues];
     }
     const billingProvider = defaultBillingProvider(this.config.billing);
-    const ctx: FlowContext = { timezone: this.config.practice.timezone, lookup: storeLookup(this.db), ...(billingProvider ? { billingProvider } : {}) };
+    const ctx: Omit<FlowContext, 'lookup'> = { timezone: this.config.practice.timezone, ...(billingProvider ? { billingProvider } : {}) };
+    const read = async (type: string, rid: string) => (await this.store.resources.get(type, rid))?.resource;
     if (row.contentType === 'hl7v2') {
-      const p = processHl7(raw, channel, ctx, intake);
+      const p = await withStoredLookup(read, (lookup) => processHl7(raw, channel, { ...ctx, lookup }, intake));
       return { state: p.state, code: p.ackCode, issues: p.issues, outputs: p.output ? { bundle: p.output.bundle, office: p.output.office } : undefined };
     }
     const p: ApiProcessing = row.contentType === 'fhir'
-      ? processFhirTransaction(this.db, row.raw, row.contentHash, ctx)
-      : processOfficeRecord(row.raw, row.messageType ?? undefined, ctx);
+      ? await processFhirTransaction(this.store.resources, row.raw, row.contentHash, ctx)
+      : await withStoredLookup(read, (lookup) => processOfficeRecord(row.raw, row.messageType ?? undefined, { ...ctx, lookup }));
     return { state: p.state, code: String(p.status), issues: [...intake, ...p.issues], outputs: p.output ? { bundle: p.output.bundle, office: p.output.office } : undefined };
   }
 
   /** An internal error while processing: count it; after max attempts the message is 'failed'. */
-  private failure(id: number, e: Error, attemptCounted = false, reason: AttemptReason = 'received'): Answer {
-    const row = getMessage(this.db, id);
-    const attempts = !row ? 0 : attemptCounted ? row.attempts : beginAttempt(this.db, id);
+  private async failure(tx: StoreTables, id: number, e: Error, attemptCounted = false, reason: AttemptReason = 'received'): Promise<Answer> {
+    const row = await tx.messages.get(id);
+    const attempts = !row ? 0 : attemptCounted ? row.attempts : await tx.processing.beginAttempt(id);
     const state: MessageState = attempts >= this.config.processing.maxAttempts ? 'failed' : 'received';
     this.log.error({ id, attempts, state, err: e.message, stack: e.stack }, 'processing failed (internal error)');
     const issues = [issue('INTERNAL', `Internal error while processing (attempt ${attempts}); the message is kept${state === 'received' ? ' and will be processed again' : ''}.`)];
     if (row) {
-      recordFailure(this.db, id, e.message.slice(0, 500), state);
-      recordAttempt(this.db, { messageId: id, reason, state, issues, error: e.message.slice(0, 500), mappingVersion: mappingVersion() });
+      await tx.processing.recordFailure(id, e.message.slice(0, 500), state);
+      await tx.processing.recordAttempt({ messageId: id, reason, state, issues, error: e.message.slice(0, 500), mappingVersion: mappingVersion() });
     }
     if (row?.contentType === 'hl7v2') {
       // AR: the sender may try again later (table 0008); the stored message is not lost either way.
@@ -450,29 +458,18 @@ export class Pipeline {
   }
 
   /** Recovery: count the attempt in its own commit first, so a message that crashes the process cannot loop forever. */
-  processRecovered(id: number): Promise<Answer> {
-    const attempts = beginAttempt(this.db, id);
+  async processRecovered(id: number): Promise<Answer> {
+    const attempts = await this.store.processing.beginAttempt(id);
     if (attempts > this.config.processing.maxAttempts) {
-      recordFailure(this.db, id, `gave up after ${attempts - 1} attempts`, 'failed');
-      return Promise.resolve(this.answerFromRow(id, false));
+      await this.store.processing.recordFailure(id, `gave up after ${attempts - 1} attempts`, 'failed');
+      return this.answerFromRow(id, false);
     }
-    return this.processCounted(id);
-  }
-
-  private processCounted(id: number): Promise<Answer> {
     // Same as process(), but the attempt is already counted.
-    return new Promise<Answer>((resolve, reject) => {
+    return this.store.transaction(async (tx) => {
       try {
-        const a = this.db.transaction(() => {
-          try {
-            return this.db.transaction(() => this.processOne(id, { attemptCounted: true, reason: 'recovery' }))();
-          } catch (e) {
-            return this.failure(id, e as Error, true, 'recovery');
-          }
-        })();
-        resolve(a);
+        return await tx.savepoint((sp) => this.processOne(sp, id, { attemptCounted: true, reason: 'recovery' }));
       } catch (e) {
-        reject(e as Error);
+        return this.failure(tx, id, e as Error, true);
       }
     });
   }

@@ -13,10 +13,9 @@ import { validateResource } from '../validation/index.js';
 import { converters } from '../flows/registry.js';
 import type { FlowContext, FlowOutput } from '../flows/types.js';
 import { transactionEntryId } from '../fhir/ids.js';
-import type { MessageState } from '../store/sqlite/messages.js';
-import { findByIdentifier, getResource } from '../store/sqlite/resources.js';
-import type { Db } from '../store/sqlite/db.js';
+import type { MessageState, ResourceStore } from '../store/index.js';
 import { parseIdentifierQuery } from './persist.js';
+import { withStoredLookup } from './stored-lookup.js';
 
 export interface ApiProcessing {
   state: MessageState;
@@ -28,7 +27,10 @@ export interface ApiProcessing {
 
 const ID = /^[A-Za-z0-9\-.]{1,64}$/;
 
-export function processFhirTransaction(db: Db, raw: string, contentHash: string, ctx: FlowContext): ApiProcessing {
+/** What a transaction reads of the store (inside the processing transaction). */
+export type FhirTransactionReads = Pick<ResourceStore, 'get' | 'findByIdentifier'>;
+
+export async function processFhirTransaction(resources: FhirTransactionReads, raw: string, contentHash: string, ctx: Omit<FlowContext, 'lookup'>): Promise<ApiProcessing> {
   let bundle: Bundle;
   try {
     bundle = JSON.parse(raw) as Bundle;
@@ -70,7 +72,7 @@ export function processFhirTransaction(db: Db, raw: string, contentHash: string,
         issues.push(issue('FHIR_VALUE', `ifNoneExist supports "identifier=system|value" only; got "${e.request!.ifNoneExist}".`, `${at}.request.ifNoneExist`));
         continue;
       }
-      const found = findByIdentifier(db, r.resourceType, q.system, q.value);
+      const found = await resources.findByIdentifier(r.resourceType, q.system, q.value);
       if (found.length > 1) {
         issues.push(issue('PRECONDITION_FAILED', `ifNoneExist matches ${found.length} ${r.resourceType} resources; it must match at most one.`, `${at}.request.ifNoneExist`));
         continue;
@@ -83,18 +85,27 @@ export function processFhirTransaction(db: Db, raw: string, contentHash: string,
   }
   if (hasErrors(issues)) return { state: 'error', status: httpStatusOf(issues), issues };
 
-  const out: BundleEntry[] = resolved.map((e) => {
+  const out: BundleEntry[] = [];
+  for (const e of resolved) {
     const resource = rewriteReferences(e.resource!, refMap) as FhirResource;
-    const exists = e.request!.method === 'POST' && e.request!.ifNoneExist && getResource(db, resource.resourceType, resource.id!);
-    return {
+    const exists = e.request!.method === 'POST' && e.request!.ifNoneExist && (await resources.get(resource.resourceType, resource.id!));
+    out.push({
       fullUrl: `${resource.resourceType}/${resource.id}`,
       resource,
       // Conditional creates that matched keep POST + ifNoneExist, so the store leaves the existing resource as it is.
       request: exists ? { method: 'POST', url: resource.resourceType, ifNoneExist: e.request!.ifNoneExist! } : { method: 'PUT', url: `${resource.resourceType}/${resource.id}` },
-    };
-  });
+    });
+  }
 
-  const office = routeToConverters(out, ctx, issues);
+  const routed = await withStoredLookup(
+    async (type, id) => (await resources.get(type, id))?.resource,
+    (lookup) => {
+      const found: Issue[] = [];
+      return { office: routeToConverters(out, { ...ctx, lookup }, found), issues: found };
+    },
+  );
+  issues.push(...routed.issues);
+  const office = routed.office;
   if (hasErrors(issues)) return { state: 'error', status: httpStatusOf(issues), issues };
   return { state: 'processed', status: 200, issues, output: { bundle: { resourceType: 'Bundle', type: 'transaction', entry: out }, office } };
 }

@@ -13,7 +13,7 @@ import { validateMessage } from '../hl7/validate.js';
 import { inboundFlows, flowFor } from '../flows/registry.js';
 import type { FlowContext, FlowOutput, InboundHl7Flow } from '../flows/types.js';
 import type { ChannelConfig } from '../config.js';
-import type { MessageState } from '../store/sqlite/messages.js';
+import type { MessageState } from '../store/index.js';
 import type { AppAckCode } from './ack-policy.js';
 
 export interface Hl7Processing {

@@ -4,7 +4,6 @@
  * the listeners open, oldest first. Its acknowledgment went nowhere (the sender never got one and
  * will resend; the resend is then answered from the store), but nothing acknowledged is lost.
  */
-import { pendingIds } from '../store/sqlite/messages.js';
 import type { Pipeline } from './pipeline.js';
 
 export interface RecoveryReport {
@@ -18,7 +17,7 @@ export async function recoverPending(pipeline: Pipeline, pageSize = 500): Promis
   // of them must not hide the messages after it.
   let lastId = 0;
   for (;;) {
-    const ids = pendingIds(pipeline.db, pageSize, lastId);
+    const ids = await pipeline.store.processing.pendingIds(pageSize, lastId);
     if (!ids.length) break;
     for (const id of ids) {
       lastId = id;

@@ -16,17 +16,17 @@
  * `dryRun` computes what a replay would produce and diffs it against the stored outputs, writing
  * nothing.
  */
-import { attemptsOf, getMessage, matchingIds, recordAttempt, resetForReplay, type MessageFilter } from '../store/sqlite/messages.js';
+import type { MessageFilter } from '../store/index.js';
 import { reloadMappings } from '../mapping/version.js';
 import { jsonDiff, type JsonChange } from './json-diff.js';
 import type { Answer, Pipeline } from './pipeline.js';
 
 /** Save the outcome of a message processed before attempts were kept, so its replay cannot erase it. */
-function keepOutcomeBeforeHistory(pipeline: Pipeline, id: number): void {
-  if (attemptsOf(pipeline.db, id).length) return;
-  const m = getMessage(pipeline.db, id);
+async function keepOutcomeBeforeHistory(pipeline: Pipeline, id: number): Promise<void> {
+  if ((await pipeline.store.processing.attemptsOf(id)).length) return;
+  const m = await pipeline.store.messages.get(id);
   if (!m || m.state === 'received') return;
-  recordAttempt(pipeline.db, {
+  await pipeline.store.processing.recordAttempt({
     messageId: id, reason: 'before-history', state: m.state, flow: m.flow ?? undefined, ackCode: m.ackCode ?? undefined, ack: m.ack ?? undefined,
     issues: m.issues, outputs: m.outputs ?? undefined, error: m.lastError ?? undefined,
   }, m.processedAt ? new Date(m.processedAt) : new Date());
@@ -34,11 +34,11 @@ function keepOutcomeBeforeHistory(pipeline: Pipeline, id: number): void {
 
 /** Replay one message (reads the mappings on disk first unless the caller just did). */
 export async function replayOne(pipeline: Pipeline, id: number, opts: { mappingsLoaded?: boolean } = {}): Promise<Answer | undefined> {
-  if (!getMessage(pipeline.db, id)) return undefined;
+  if (!(await pipeline.store.messages.get(id))) return undefined;
   if (!opts.mappingsLoaded) reloadMappings();
   // Saved first: a crash between the two leaves the outcome both saved and still current.
-  keepOutcomeBeforeHistory(pipeline, id);
-  resetForReplay(pipeline.db, id);
+  await keepOutcomeBeforeHistory(pipeline, id);
+  await pipeline.store.processing.resetForReplay(id);
   pipeline.log.info({ id }, 'replay');
   return pipeline.process(id, 'replay');
 }
@@ -53,7 +53,7 @@ export interface ReplaySummary {
 /** Replay every message matching the filter (oldest first), at most `max`, all with the mappings on disk now. */
 export async function replayMatching(pipeline: Pipeline, filter: MessageFilter, max = 1000): Promise<ReplaySummary> {
   const mappingVersion = reloadMappings();
-  const ids = matchingIds(pipeline.db, filter, max);
+  const ids = await pipeline.store.messages.matchingIds(filter, max);
   const results: ReplaySummary['results'] = [];
   for (const id of ids) {
     const a = await replayOne(pipeline, id, { mappingsLoaded: true });
@@ -72,26 +72,30 @@ export interface DryRun {
 }
 
 /** What replaying would change, per message, without writing anything. */
-export function dryRun(pipeline: Pipeline, ids: readonly number[]): { mappingVersion: string; results: Array<DryRun | { id: number; missing: true }> } {
+export async function dryRun(pipeline: Pipeline, ids: readonly number[]): Promise<{ mappingVersion: string; results: Array<DryRun | { id: number; missing: true }> }> {
   const mappingVersion = reloadMappings();
-  const results = ids.map((id): DryRun | { id: number; missing: true } => {
-    const m = getMessage(pipeline.db, id);
-    const now = m ? pipeline.preview(id) : undefined;
-    if (!m || !now) return { id, missing: true };
+  const results: Array<DryRun | { id: number; missing: true }> = [];
+  for (const id of ids) {
+    const m = await pipeline.store.messages.get(id);
+    const now = m ? await pipeline.preview(id) : undefined;
+    if (!m || !now) {
+      results.push({ id, missing: true });
+      continue;
+    }
     const stored = (m.outputs ?? {}) as { bundle?: unknown; office?: unknown };
     const beforeOut = m.outputs ? { bundle: stored.bundle, office: stored.office } : null;
     const afterOut = now.outputs ? { bundle: now.outputs.bundle, office: now.outputs.office } : null;
-    return {
+    results.push({
       id,
       before: { state: m.state, code: m.ackCode },
       after: { state: now.state, code: now.code ?? null },
       changes: jsonDiff(beforeOut, afterOut),
-    };
-  });
+    });
+  }
   return { mappingVersion, results };
 }
 
 /** Ids for a dry run by filter (same selection as replayMatching). */
-export function matchingForReplay(pipeline: Pipeline, filter: MessageFilter, max = 1000): number[] {
-  return matchingIds(pipeline.db, filter, max);
+export function matchingForReplay(pipeline: Pipeline, filter: MessageFilter, max = 1000): Promise<number[]> {
+  return pipeline.store.messages.matchingIds(filter, max);
 }

@@ -16,15 +16,14 @@ import { MllpClient } from '../../src/clients/mllp.js';
 import { silentLogger } from '../../src/logging.js';
 import { startGateway, type Gateway } from '../../src/runtime/gateway.js';
 import { buildDelivery } from '../../src/composition.js';
-import { openSqliteStore } from '../../src/store/sqlite/store.js';
-import { claimDue, enqueue, getOutboxItem, listOutbox, markDead } from '../../src/store/sqlite/outbox.js';
+import { openStore } from '../../src/store/index.js';
 import { adt, startPartner, type Partner } from '../clients/mllp-partner.js';
 
 const EHR = 'https://ehr.example.org';
 
-async function until(cond: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 200 && !cond(); i++) await new Promise((r) => setTimeout(r, 25));
-  if (!cond()) throw new Error(`never happened: ${what}`);
+async function until(cond: () => boolean | Promise<boolean>, what: string): Promise<void> {
+  for (let i = 0; i < 200 && !(await cond()); i++) await new Promise((r) => setTimeout(r, 25));
+  if (!(await cond())) throw new Error(`never happened: ${what}`);
 }
 
 describe('delivery end to end: gateway MLLP listener -> outbox -> worker -> partners', () => {
@@ -65,7 +64,7 @@ describe('delivery end to end: gateway MLLP listener -> outbox -> worker -> part
     expect(cfg.issues).to.deep.equal([]);
     gateway = await startGateway(cfg.value!, { log: silentLogger, noHttp: true });
     const bundles: Bundle[] = [];
-    nock(EHR).post('/fhir').times(2).reply(200, (_u, body) => {
+    nock(EHR).post('/fhir').times(2).reply(200, async (_u, body) => {
       bundles.push((typeof body === 'string' ? JSON.parse(body) : body) as Bundle);
       return { resourceType: 'Bundle', type: 'transaction-response' };
     });
@@ -77,13 +76,13 @@ describe('delivery end to end: gateway MLLP listener -> outbox -> worker -> part
     expect([a04, a08].map((o) => (o.ok ? o.partnerStatus : o.error))).to.deep.equal(['AA', 'AA']);
     expect(client.connectionsOpened).to.equal(1);
 
-    await until(() => listOutbox(gateway!.db).length === 4, 'four outbox items (2 messages x 2 destinations)');
+    await until(async () => (await gateway!.store.outbox.list()).length === 4, 'four outbox items (2 messages x 2 destinations)');
     const delivery = parseDeliveryConfig({ destinations: json.destinations }).value!;
-    worker = startDeliveryWorker({ db: gateway.db, destinations: delivery.destinations, autoStart: false });
+    worker = startDeliveryWorker({ store: gateway.store, destinations: delivery.destinations, autoStart: false });
     await worker.drainOnce();
     await worker.drainOnce();
 
-    expect(listOutbox(gateway.db).map((i) => `${i.destination}:${i.state}`).sort()).to.deep.equal(['ehr:delivered', 'ehr:delivered', 'lab:delivered', 'lab:delivered']);
+    expect((await gateway.store.outbox.list()).map((i) => `${i.destination}:${i.state}`).sort()).to.deep.equal(['ehr:delivered', 'ehr:delivered', 'lab:delivered', 'lab:delivered']);
     expect(partner.received.map((m) => m.split('\r')[0]!.split('|')[9])).to.deep.equal(['E2E-A04', 'E2E-A08']);
     expect(bundles).to.have.length(2);
     const patientEntry = bundles[0]!.entry!.find((e) => e.resource?.resourceType === 'Patient')!;
@@ -104,13 +103,13 @@ describe('delivery end to end: gateway MLLP listener -> outbox -> worker -> part
     expect(cfg.issues).to.deep.equal([]);
     // Built as the composition root (src/main.ts) builds it; the worker polls only every 10 minutes,
     // so a delivery right after the replay is the replay's wake-up.
-    const store = openSqliteStore(cfg.value!.store.path);
-    const delivery = buildDelivery(store.db, cfg.value!, silentLogger, { pollMs: 600_000 });
+    const store = openStore(cfg.value!.store);
+    const delivery = buildDelivery(store, cfg.value!, silentLogger, { pollMs: 600_000 });
     worker = delivery.worker;
     gateway = await startGateway(cfg.value!, { log: silentLogger, store, delivery: { jobs: delivery.jobDeps, onReplay: () => delivery.worker.wake() } });
-    const id = enqueue(gateway.db, { destination: 'lab', kind: 'hl7v2', payload: adt('A04', 'MRN-H'), contentType: 'application/hl7-v2', idempotencyKey: 'http-1' });
-    claimDue(gateway.db);
-    markDead(gateway.db, id, { errorCode: 'DELIVERY_REJECTED', partnerStatus: 'AR' });
+    const id = await gateway.store.outbox.enqueue({ destination: 'lab', kind: 'hl7v2', payload: adt('A04', 'MRN-H'), contentType: 'application/hl7-v2', idempotencyKey: 'http-1' });
+    await gateway.store.outbox.claimDue();
+    await gateway.store.outbox.markDead(id, { errorCode: 'DELIVERY_REJECTED', partnerStatus: 'AR' });
     const url = gateway.http.url;
     expect((await fetch(`${url}/deliveries?state=dead`)).status).to.equal(401);
     expect((await fetch(`${url}/deliveries?state=dead`, { headers: { authorization: 'Bearer ehr-key-456' } })).status).to.equal(403);
@@ -118,7 +117,7 @@ describe('delivery end to end: gateway MLLP listener -> outbox -> worker -> part
     expect(((await list.json()) as { deliveries: Array<{ id: number }> }).deliveries.map((d) => d.id)).to.deep.equal([id]);
     const replay = await fetch(`${url}/deliveries/${id}/replay`, { method: 'POST', headers: { authorization: 'Bearer ops-key-123' } });
     expect(replay.status).to.equal(200);
-    await until(() => getOutboxItem(gateway!.db, id)!.state === 'delivered', 'the replayed item delivered by the woken worker');
+    await until(async () => (await gateway!.store.outbox.get(id))!.state === 'delivered', 'the replayed item delivered by the woken worker');
     expect(partner.received).to.have.length(1);
     const run = await fetch(`${url}/jobs/retention/run`, { method: 'POST', headers: { authorization: 'Bearer ops-key-123' } });
     expect(((await run.json()) as { outcome: string }).outcome).to.equal('ok');

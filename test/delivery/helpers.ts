@@ -1,24 +1,24 @@
-/** Test helpers: a fresh SQLite file in a temp dir per test. */
+/** Test helpers: a fresh store (a SQLite file in a temp dir) per test, opened through openStore. */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openDatabase, type Db } from '../../src/store/sqlite/db.js';
+import { openStore, type Store } from '../../src/store/index.js';
 
 export interface TempDb {
-  db: Db;
+  store: Store;
   path: string;
-  close(): void;
+  close(): Promise<void>;
 }
 
 export function tempDb(): TempDb {
   const dir = mkdtempSync(join(tmpdir(), 'frontdesk-delivery-'));
   const path = join(dir, 'store.sqlite');
-  const db = openDatabase(path);
+  const store = openStore({ path });
   return {
-    db,
+    store,
     path,
-    close() {
-      db.close();
+    async close() {
+      await store.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };

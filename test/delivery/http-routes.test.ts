@@ -5,7 +5,6 @@ import type { AddressInfo } from 'node:net';
 import { deliveryRouter } from '../../src/http/deliveries-and-jobs.js';
 import { rawBody } from '../../src/http/body.js';
 import { parseDeliveryConfig } from '../../src/delivery/config.js';
-import { claimDue, enqueue, getOutboxItem, markDead } from '../../src/store/sqlite/outbox.js';
 import { tempDb, type TempDb } from './helpers.js';
 
 describe('http: delivery and dead-letter routes', () => {
@@ -20,22 +19,22 @@ describe('http: delivery and dead-letter routes', () => {
     replays = 0;
     dead = [];
     for (const [k, d] of [['a', 'ehr'], ['b', 'ehr'], ['c', 'lab']] as const) {
-      const id = enqueue(t.db, { destination: d, kind: 'hl7v2', payload: `MSH|secret-${k}`, contentType: 'application/hl7-v2', idempotencyKey: k });
+      const id = await t.store.outbox.enqueue({ destination: d, kind: 'hl7v2', payload: `MSH|secret-${k}`, contentType: 'application/hl7-v2', idempotencyKey: k });
       dead.push(id);
     }
-    claimDue(t.db);
-    for (const id of dead) markDead(t.db, id, { errorCode: 'DELIVERY_REJECTED', partnerStatus: 'AR', partnerResponse: 'MSA|AR' });
-    enqueue(t.db, { destination: 'ehr', kind: 'hl7v2', payload: 'MSH|x', contentType: 'application/hl7-v2', idempotencyKey: 'pending' });
+    await t.store.outbox.claimDue();
+    for (const id of dead) await t.store.outbox.markDead(id, { errorCode: 'DELIVERY_REJECTED', partnerStatus: 'AR', partnerResponse: 'MSA|AR' });
+    await t.store.outbox.enqueue({ destination: 'ehr', kind: 'hl7v2', payload: 'MSH|x', contentType: 'application/hl7-v2', idempotencyKey: 'pending' });
     const app = express();
-    const jobs = { db: t.db, config: parseDeliveryConfig({}).value! };
-    app.use(rawBody(1_000_000), deliveryRouter({ db: t.db, jobs, onReplay: () => replays++ }));
+    const jobs = { store: t.store, config: parseDeliveryConfig({}).value! };
+    app.use(rawBody(1_000_000), deliveryRouter({ store: t.store, jobs, onReplay: () => replays++ }));
     server = app.listen(0, '127.0.0.1');
     await new Promise((r) => server.once('listening', r));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
   afterEach(async () => {
     await new Promise((r) => server.close(r));
-    t.close();
+    await t.close();
   });
 
   it('lists dead letters without payloads, and shows one with its attempts', async () => {
@@ -54,7 +53,7 @@ describe('http: delivery and dead-letter routes', () => {
   it('replays one dead item; 409 for an item that is not dead, 404 for none, 400 for a bad id', async () => {
     const r = await fetch(`${base}/deliveries/${dead[0]}/replay`, { method: 'POST' });
     expect(r.status).to.equal(200);
-    expect(getOutboxItem(t.db, dead[0]!)!.state).to.equal('pending');
+    expect((await t.store.outbox.get(dead[0]!))!.state).to.equal('pending');
     expect(replays).to.equal(1);
     const again = await fetch(`${base}/deliveries/${dead[0]}/replay`, { method: 'POST' });
     expect(again.status).to.equal(409);
@@ -67,7 +66,7 @@ describe('http: delivery and dead-letter routes', () => {
   it('replays every dead item of a destination', async () => {
     const r = await fetch(`${base}/deliveries/replay`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ destination: 'ehr' }) });
     expect(await r.json()).to.deep.equal({ replayed: 2 });
-    expect(dead.map((id) => getOutboxItem(t.db, id)!.state)).to.deep.equal(['pending', 'pending', 'dead']);
+    expect(await Promise.all(dead.map(async (id) => (await t.store.outbox.get(id))!.state))).to.deep.equal(['pending', 'pending', 'dead']);
   });
 
   it('runs a job once and lists the run', async () => {

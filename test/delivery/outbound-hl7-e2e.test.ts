@@ -69,7 +69,7 @@ describe('outbound HL7v2 end to end: office post -> gateway -> outbox worker -> 
     expect(cfg.issues).to.deep.equal([]);
     gateway = await startGateway(cfg.value!, { log: silentLogger });
     const delivery = parseDeliveryConfig({ destinations: json.destinations }).value!;
-    worker = startDeliveryWorker({ db: gateway.db, destinations: delivery.destinations, autoStart: false, now: () => new Date(Date.now() + ahead), random: () => 0 });
+    worker = startDeliveryWorker({ store: gateway.store, destinations: delivery.destinations, autoStart: false, now: () => new Date(Date.now() + ahead), random: () => 0 });
     return cfg.value!;
   }
 

@@ -17,8 +17,8 @@ import { appointmentEvent, billingEvent, registrationEvent, type ResourceChange 
 import { generateHl7 } from '../../src/flows/outbound/generate.js';
 import { parseHl7 } from '../../src/hl7/message.js';
 import { validateMessage } from '../../src/hl7/validate.js';
-import { openDatabase } from '../../src/store/sqlite/db.js';
-import { allocateControlId, listControlIds } from '../../src/store/sqlite/control-ids.js';
+import { openStore } from '../../src/store/index.js';
+import { sqliteDb } from '../support/sqlite.js';
 import { tempDb } from './helpers.js';
 
 const appt = (over: Partial<Appointment> = {}): Appointment => ({ resourceType: 'Appointment', status: 'booked', participant: [], start: '2026-03-01T13:30:00Z', end: '2026-03-01T14:00:00Z', ...over });
@@ -54,22 +54,23 @@ describe('outbound: trigger events from what a change did to the store', () => {
 });
 
 describe('outbound: durable MSH-10 control ids (table hl7_control_ids)', () => {
-  it('the same item key keeps its id; new keys get new ids; numbering survives a reopen and never reuses a number, even after rows are deleted', () => {
+  it('the same item key keeps its id; new keys get new ids; numbering survives a reopen and never reuses a number, even after rows are deleted', async () => {
     const t = tempDb();
     try {
       const req = (itemKey: string) => ({ itemKey, destination: 'ehr', messageType: 'ADT^A04', prefix: 'FD' });
-      expect([allocateControlId(t.db, req('a')), allocateControlId(t.db, req('b')), allocateControlId(t.db, req('a'))]).to.deep.equal(['FD1', 'FD2', 'FD1']);
-      t.db.close();
-      const db = openDatabase(t.path);
-      expect(allocateControlId(db, req('a'))).to.equal('FD1');
-      expect(allocateControlId(db, req('c'))).to.equal('FD3');
+      const ids = t.store.controlIds;
+      expect([await ids.allocate(req('a')), await ids.allocate(req('b')), await ids.allocate(req('a'))]).to.deep.equal(['FD1', 'FD2', 'FD1']);
+      await t.store.close();
+      const store = openStore({ path: t.path });
+      expect(await store.controlIds.allocate(req('a'))).to.equal('FD1');
+      expect(await store.controlIds.allocate(req('c'))).to.equal('FD3');
       // An operator (or a future retention job) deleting rows must not make a number come back.
-      db.prepare('DELETE FROM hl7_control_ids').run();
-      expect(allocateControlId(db, req('d'))).to.equal('FD4');
-      expect(listControlIds(db).map((r) => [r.itemKey, r.controlId])).to.deep.equal([['d', 'FD4']]);
-      db.close();
+      sqliteDb(store).prepare('DELETE FROM hl7_control_ids').run();
+      expect(await store.controlIds.allocate(req('d'))).to.equal('FD4');
+      expect((await store.controlIds.list()).map((r) => [r.itemKey, r.controlId])).to.deep.equal([['d', 'FD4']]);
+      await store.close();
     } finally {
-      try { t.close(); } catch { /* closed above */ }
+      await t.close();
     }
   });
 });

@@ -5,13 +5,13 @@
 import { expect } from 'chai';
 import { parseDeliveryConfig } from '../../src/delivery/config.js';
 import { startDeliveryWorker, type DeliveryWorker } from '../../src/delivery/worker.js';
-import { enqueue, getOutboxItem } from '../../src/store/sqlite/outbox.js';
+import { enqueue } from '../../src/store/sqlite/outbox.js';
 import { adt, startPartner, type Partner } from '../clients/mllp-partner.js';
 import { tempDb, type TempDb } from './helpers.js';
 
-async function until(cond: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 400 && !cond(); i++) await new Promise((r) => setTimeout(r, 25));
-  if (!cond()) throw new Error(`never happened: ${what}`);
+async function until(cond: () => boolean | Promise<boolean>, what: string): Promise<void> {
+  for (let i = 0; i < 400 && !(await cond()); i++) await new Promise((r) => setTimeout(r, 25));
+  if (!(await cond())) throw new Error(`never happened: ${what}`);
 }
 
 describe('delivery/worker wake()', () => {
@@ -25,20 +25,20 @@ describe('delivery/worker wake()', () => {
   afterEach(async () => {
     await worker?.stop();
     await partner.close();
-    t.close();
+    await t.close();
   });
 
   const destinations = () => parseDeliveryConfig({ destinations: { lab: { type: 'mllp', host: '127.0.0.1', port: partner.port, ackTimeoutMs: 2000 } } }).value!.destinations;
-  const queue = (mrn: string) => enqueue(t.db, { destination: 'lab', kind: 'hl7v2', payload: adt('A04', mrn), contentType: 'application/hl7-v2', idempotencyKey: mrn });
+  const queue = (mrn: string) => t.store.outbox.enqueue({ destination: 'lab', kind: 'hl7v2', payload: adt('A04', mrn), contentType: 'application/hl7-v2', idempotencyKey: mrn });
 
   it('delivers an item queued after the first pass at once when woken (the poll is 10 minutes away)', async () => {
     let passes = 0;
-    worker = startDeliveryWorker({ db: t.db, destinations: destinations(), pollMs: 600_000 });
+    worker = startDeliveryWorker({ store: t.store, destinations: destinations(), pollMs: 600_000 });
     const drain = worker.drain.bind(worker);
     await drain(); // let the first pass of the loop happen (passes never overlap: this waits for it)
-    const id = queue('MRN-W1');
+    const id = await queue('MRN-W1');
     worker.wake();
-    await until(() => getOutboxItem(t.db, id)!.state === 'delivered', 'delivered after wake()');
+    await until(async () => (await t.store.outbox.get(id))!.state === 'delivered', 'delivered after wake()');
     expect(partner.received).to.have.length(1);
     passes = partner.received.length;
     // A second wake-up with nothing due: no duplicate send.
@@ -48,12 +48,12 @@ describe('delivery/worker wake()', () => {
   });
 
   it('a worker driven by drainOnce only (autoStart false) ignores wake()', async () => {
-    worker = startDeliveryWorker({ db: t.db, destinations: destinations(), autoStart: false });
-    const id = queue('MRN-W2');
+    worker = startDeliveryWorker({ store: t.store, destinations: destinations(), autoStart: false });
+    const id = await queue('MRN-W2');
     worker.wake();
     await new Promise((r) => setTimeout(r, 200));
-    expect(getOutboxItem(t.db, id)!.state).to.equal('pending');
+    expect((await t.store.outbox.get(id))!.state).to.equal('pending');
     expect(await worker.drainOnce()).to.equal(1);
-    expect(getOutboxItem(t.db, id)!.state).to.equal('delivered');
+    expect((await t.store.outbox.get(id))!.state).to.equal('delivered');
   });
 });

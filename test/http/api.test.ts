@@ -3,9 +3,8 @@ import { join, resolve } from 'node:path';
 import { readFileSync } from 'node:fs';
 import type { Bundle, OperationOutcome, Patient, Coverage, CapabilityStatement } from 'fhir/r4.js';
 import type { Gateway } from '../../src/runtime/gateway.js';
-import { getMessage, listMessages } from '../../src/store/sqlite/messages.js';
-import { countResources } from '../../src/store/sqlite/resources.js';
 import { API_KEY, FHIR_KEY, adt, msa, registerTestFlow, startTest, tempDir } from '../runtime/helpers.js';
+import { sqliteDb } from '../support/sqlite.js';
 
 const example = <T>(p: string): T => JSON.parse(readFileSync(resolve('examples', p), 'utf8')) as T;
 
@@ -97,14 +96,14 @@ describe('http: the FHIR, office, HL7 and operator API on a real express server'
     });
 
     it('answers 404 for office endpoints named after inherited object members (and stores nothing)', async () => {
-      const count = () => (gw.db.prepare('SELECT count(*) AS n FROM messages').get() as { n: number }).n;
-      const before = count();
+      const count = () => gw.store.messages.count();
+      const before = await count();
       for (const kind of ['__proto__', 'constructor', 'toString']) {
         const r = await call(`/office/${kind}`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } });
         expect(r.status, kind).to.equal(404);
       }
-      expect(gw.metrics.render(gw.db)).to.not.match(/store_failures\{[^}]*\} [1-9]/);
-      expect(count()).to.equal(before);
+      expect(await gw.metrics.render(gw.store)).to.not.match(/store_failures\{[^}]*\} [1-9]/);
+      expect(await count()).to.equal(before);
     });
 
     it('answers 404 as an OperationOutcome for an unknown route', async () => {
@@ -188,27 +187,27 @@ describe('http: the FHIR, office, HL7 and operator API on a real express server'
       expect(coverage.beneficiary.reference).to.equal(patientRef);
       expect(coverage.meta!.versionId).to.equal('1');
       const msgId = Number(r.headers.get('x-frontdesk-message-id'));
-      const row = getMessage(gw.db, msgId)!;
+      const row = (await gw.store.messages.get(msgId))!;
       expect(row.contentType).to.equal('fhir');
       expect(row.state).to.equal('processed');
       // The same Bundle again: same ids, nothing new (deterministic ids, idempotent upserts).
-      const before = countResources(gw.db);
+      const before = await gw.store.resources.count();
       const again = await postFhir('/fhir', transactionBundle());
       const resp2 = (await again.json()) as Bundle;
       expect(resp2.entry!.map((e) => e.response!.location)).to.deep.equal([pLoc, cLoc]);
       expect(resp2.entry!.map((e) => e.response!.status)).to.deep.equal(['200 OK', '200 OK']);
-      expect(countResources(gw.db)).to.equal(before);
+      expect(await gw.store.resources.count()).to.equal(before);
     });
 
     it('POST /fhir: an invalid entry is 422 naming the element, and nothing is stored', async () => {
       const b = transactionBundle();
       (b.entry![0]!.resource as unknown as Record<string, unknown>).gender = 'robot';
-      const before = countResources(gw.db);
+      const before = await gw.store.resources.count();
       const r = await postFhir('/fhir', b);
       expect(r.status).to.equal(422);
       const oo = (await r.json()) as OperationOutcome;
       expect(oo.issue.some((i) => i.severity === 'error' && (i.expression?.[0] ?? '').includes('gender'))).to.equal(true);
-      expect(countResources(gw.db)).to.equal(before);
+      expect(await gw.store.resources.count()).to.equal(before);
     });
 
     it('POST /fhir: ifNoneExist matching more than one resource is 412', async () => {
@@ -291,20 +290,20 @@ describe('http: the FHIR, office, HL7 and operator API on a real express server'
       expect(r.status).to.equal(200);
       expect(r.headers.get('content-type')).to.contain('application/hl7-v2');
       expect(msa(await r.text())).to.deep.equal({ code: 'AA', controlId: 'H1' });
-      const row = listMessages(gw.db, { controlId: 'H1' })[0]!;
+      const row = (await gw.store.messages.list({ controlId: 'H1' }))[0]!;
       expect(row.channel).to.equal('http-test');
       expect(row.source).to.equal('http');
     });
 
     it('a store failure is 503 (transient) with no ACK', async () => {
-      gw.db.exec("CREATE TRIGGER fail_insert BEFORE INSERT ON messages BEGIN SELECT RAISE(ABORT, 'disk full'); END");
+      sqliteDb(gw.store).exec("CREATE TRIGGER fail_insert BEFORE INSERT ON messages BEGIN SELECT RAISE(ABORT, 'disk full'); END");
       try {
         const r = await call('/hl7v2', { method: 'POST', body: adt('H503'), headers: { 'content-type': 'application/hl7-v2' } });
         expect(r.status).to.equal(503);
         const oo = (await r.json()) as OperationOutcome;
         expect(oo.issue[0]!.code).to.equal('transient');
       } finally {
-        gw.db.exec('DROP TRIGGER fail_insert');
+        sqliteDb(gw.store).exec('DROP TRIGGER fail_insert');
       }
     });
 

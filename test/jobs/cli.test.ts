@@ -1,18 +1,17 @@
 import { expect } from 'chai';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { openDatabase } from '../../src/store/sqlite/db.js';
-import { claimDue, enqueue, getOutboxItem, markDead } from '../../src/store/sqlite/outbox.js';
+import { openStore } from '../../src/store/index.js';
 
 const run = promisify(execFile);
 const BIN = resolve('bin/frontdesk.js');
 
-async function frontdesk(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+async function frontdesk(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const r = await run(process.execPath, [BIN, ...args]);
+    const r = await run(process.execPath, [BIN, ...args], opts);
     return { code: 0, stdout: r.stdout, stderr: r.stderr };
   } catch (e) {
     const x = e as { code: number; stdout: string; stderr: string };
@@ -20,13 +19,15 @@ async function frontdesk(args: string[]): Promise<{ code: number; stdout: string
   }
 }
 
-describe('cli: frontdesk job / deadletter', () => {
+describe('cli: frontdesk job / deadletter', function () {
+  // Each call starts a process that compiles the CLI (tsx): seconds each on a loaded machine.
+  this.timeout(180_000);
   let dir: string;
   let dbPath: string;
   let cfg: string;
   let deadId: number;
 
-  before(() => {
+  before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'frontdesk-cli-'));
     dbPath = join(dir, 'store.sqlite');
     cfg = join(dir, 'config.json');
@@ -35,11 +36,11 @@ describe('cli: frontdesk job / deadletter', () => {
       destinations: { lab: { type: 'mllp', host: '127.0.0.1', port: 2575 } },
       jobs: { retention: { schedule: '0 3 * * *' } },
     }));
-    const db = openDatabase(dbPath);
-    deadId = enqueue(db, { destination: 'lab', kind: 'hl7v2', payload: 'MSH|^~\\&|A', contentType: 'application/hl7-v2', idempotencyKey: 'cli-1' });
-    claimDue(db);
-    markDead(db, deadId, { errorCode: 'DELIVERY_REJECTED', error: 'ACK AR', partnerStatus: 'AR', partnerResponse: 'MSH|...\rMSA|AR|A' });
-    db.close();
+    const store = openStore({ path: dbPath });
+    deadId = await store.outbox.enqueue({ destination: 'lab', kind: 'hl7v2', payload: 'MSH|^~\\&|A', contentType: 'application/hl7-v2', idempotencyKey: 'cli-1' });
+    await store.outbox.claimDue();
+    await store.outbox.markDead(deadId, { errorCode: 'DELIVERY_REJECTED', error: 'ACK AR', partnerStatus: 'AR', partnerResponse: 'MSH|...\rMSA|AR|A' });
+    await store.close();
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -69,11 +70,11 @@ describe('cli: frontdesk job / deadletter', () => {
     expect(replay.code).to.equal(0);
     expect(replay.stdout).to.equal('replayed 1\n');
     expect((await frontdesk(['deadletter', 'replay', String(deadId), '--config', cfg])).code).to.equal(1);
-    const db = openDatabase(dbPath);
+    const store = openStore({ path: dbPath });
     try {
-      expect(getOutboxItem(db, deadId)).to.include({ state: 'pending', attempts: 0 });
+      expect(await store.outbox.get(deadId)).to.include({ state: 'pending', attempts: 0 });
     } finally {
-      db.close();
+      await store.close();
     }
   });
 
@@ -83,5 +84,47 @@ describe('cli: frontdesk job / deadletter', () => {
     const r = await frontdesk(['job', 'list', '--config', bad]);
     expect(r.code).to.equal(2);
     expect(r.stderr).to.contain('destinations.ehr.baseUrl');
+  });
+
+  describe('without --config or --db', () => {
+    // The store then comes from FRONTDESK_DB or the default configuration (./data/frontdesk.db from
+    // where the command runs): the command says which, and never creates one to report on.
+    const env = (extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv => {
+      const e: NodeJS.ProcessEnv = { ...process.env, ...extra };
+      if (!('FRONTDESK_DB' in extra)) delete e.FRONTDESK_DB;
+      delete e.FRONTDESK_CONFIG;
+      return e;
+    };
+
+    it('refuses with exit 2, naming the store it looked for, and creates nothing', async () => {
+      const empty = mkdtempSync(join(tmpdir(), 'frontdesk-cli-empty-'));
+      try {
+        for (const args of [['messages', 'list'], ['deadletter', 'list'], ['job', 'run', 'retention']]) {
+          const r = await frontdesk(args, { cwd: empty, env: env() });
+          expect(r.code, args.join(' ')).to.equal(2);
+          expect(r.stderr, args.join(' ')).to.contain(`no store at ${join(empty, 'data', 'frontdesk.db')}`);
+          expect(r.stderr).to.contain('--db');
+          expect(r.stdout).to.equal('');
+        }
+        expect(existsSync(join(empty, 'data'))).to.equal(false);
+      } finally {
+        rmSync(empty, { recursive: true, force: true });
+      }
+    });
+
+    it('says on stderr which store it opened (one line), and answers from it', async () => {
+      const r = await frontdesk(['deadletter', 'list', '--json'], { cwd: dir, env: env({ FRONTDESK_DB: dbPath }) });
+      expect(r.code).to.equal(0);
+      expect(r.stderr).to.equal(`frontdesk: store ${dbPath} (FRONTDESK_DB)\n`);
+      expect(JSON.parse(r.stdout)).to.be.an('array');
+    });
+
+    it('stays quiet when the store is named (--db creates a new one as asked)', async () => {
+      const fresh = join(dir, 'fresh.sqlite');
+      const r = await frontdesk(['messages', 'list', '--db', fresh], { env: env() });
+      expect(r.code).to.equal(0);
+      expect(r.stderr).to.equal('');
+      expect(existsSync(fresh)).to.equal(true);
+    });
   });
 });

@@ -10,12 +10,10 @@ import nock from 'nock';
 import type { Bundle } from 'fhir/r4.js';
 import { checkConfig } from '../../src/config.js';
 import { parseDeliveryConfig } from '../../src/delivery/config.js';
-import { getClaimSubmission } from '../../src/delivery/claims.js';
 import { MllpClient } from '../../src/clients/mllp.js';
 import { runJob } from '../../src/jobs/runner.js';
 import { silentLogger } from '../../src/logging.js';
 import { startGateway, type Gateway } from '../../src/runtime/gateway.js';
-import { countResources } from '../../src/store/sqlite/resources.js';
 
 const CH = 'https://claims.example.com';
 const example = (p: string) => readFileSync(join('examples/hl7v2', p), 'utf8');
@@ -50,7 +48,7 @@ describe('jobs end to end on messages received by the gateway', () => {
     client = new MllpClient({ host: '127.0.0.1', port: gateway.mllp[0]!.address().port, tls: false, connectTimeoutMs: 2000, ackTimeoutMs: 10_000, idleTimeoutMs: 60_000 });
     const out = await client.send(example('billing/dft-p03-office-visit.hl7'));
     expect(out.ok ? out.partnerStatus : out.partnerResponse).to.equal('AA');
-    expect(countResources(gateway.db, 'Claim')).to.equal(1);
+    expect(await gateway.store.resources.count('Claim')).to.equal(1);
 
     const delivery = parseDeliveryConfig({ destinations: json.destinations, jobs: {} }, 'America/New_York').value!;
     const sent: Array<{ key: string; bundle: Bundle }> = [];
@@ -58,7 +56,7 @@ describe('jobs end to end on messages received by the gateway', () => {
       sent.push({ key: String(this.req.headers['idempotency-key']), bundle: (typeof body === 'string' ? JSON.parse(body) : body) as Bundle });
       return [202, { status: 'accepted' }];
     });
-    const batch = await runJob('claim-batch', { db: gateway.db, config: delivery, logger: silentLogger });
+    const batch = await runJob('claim-batch', { store: gateway.store, config: delivery, logger: silentLogger });
     expect(batch.summary).to.include({ queued: 1, delivered: 1 });
     expect(sent).to.have.length(1);
     expect(sent[0]!.key).to.match(/^claim:.*\|ENC-2026-000123$/);
@@ -70,10 +68,10 @@ describe('jobs end to end on messages received by the gateway', () => {
     const refs = [...JSON.stringify(sent[0]!.bundle).matchAll(/"reference":"([^"]+)"/g)].map((m) => m[1]!);
     expect(refs.length).to.be.greaterThan(4);
     expect(refs.filter((r) => !fullUrls.has(r))).to.deep.equal([]);
-    expect(getClaimSubmission(gateway.db, sent[0]!.key.slice('claim:'.length))!.status).to.equal('accepted');
+    expect((await gateway.store.claims.get(sent[0]!.key.slice('claim:'.length)))!.status).to.equal('accepted');
 
 
     // Nothing new on the next run.
-    expect((await runJob('claim-batch', { db: gateway.db, config: delivery })).summary).to.include({ queued: 0, attempted: 0 });
+    expect((await runJob('claim-batch', { store: gateway.store, config: delivery })).summary).to.include({ queued: 0, attempted: 0 });
   });
 });

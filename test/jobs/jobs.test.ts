@@ -2,12 +2,9 @@ import { expect } from 'chai';
 import nock from 'nock';
 import type { Appointment, Bundle, Claim, CoverageEligibilityRequest } from 'fhir/r4.js';
 import { parseDeliveryConfig, type DeliveryConfig } from '../../src/delivery/config.js';
-import { getClaimSubmission } from '../../src/delivery/claims.js';
 import { runJob, recentJobRuns } from '../../src/jobs/runner.js';
 import { startJobs } from '../../src/jobs/schedule.js';
 import { listReminders } from '../../src/jobs/reminders.js';
-import { claimDue, enqueue, listOutbox, markDelivered } from '../../src/store/sqlite/outbox.js';
-import { upsertResource } from '../../src/store/sqlite/resources.js';
 import { tempDb, type TempDb } from '../delivery/helpers.js';
 
 const CH = 'https://claims.example.com';
@@ -27,13 +24,13 @@ function config(jobs: Record<string, unknown> = {}): DeliveryConfig {
   return r.value!;
 }
 
-function seedPeople(t: TempDb): void {
+async function seedPeople(t: TempDb): Promise<void> {
   const at = new Date('2026-03-01T00:00:00Z');
-  upsertResource(t.db, { resourceType: 'Patient', id: 'pat-1', identifier: [{ system: 'urn:example:mrn', value: 'MRN-1' }], name: [{ family: 'Testperson', given: ['Alex'] }], telecom: [{ system: 'email', value: 'alex@example.org' }, { system: 'phone', use: 'mobile', value: '555-0100' }] } as never, null, at);
-  upsertResource(t.db, { resourceType: 'Organization', id: 'payer-1', identifier: [{ system: 'urn:example:payer', value: 'PAYER-1' }], name: 'Example Health Plan' } as never, null, at);
-  upsertResource(t.db, { resourceType: 'Coverage', id: 'cov-1', identifier: [{ system: 'urn:example:member', value: 'M-1' }], status: 'active', beneficiary: { reference: 'Patient/pat-1' }, payor: [{ reference: 'Organization/payer-1' }] } as never, null, at);
-  upsertResource(t.db, { resourceType: 'Practitioner', id: 'prac-1', identifier: [{ system: 'http://hl7.org/fhir/sid/us-npi', value: '1234567893' }], name: [{ family: 'Careful', given: ['Robin'], prefix: ['Dr.'] }] } as never, null, at);
-  upsertResource(t.db, { resourceType: 'Location', id: 'loc-1', name: 'Main Street Clinic', address: { line: ['1 Main St'], city: 'Springfield', state: 'IL', postalCode: '62701' } } as never, null, at);
+  await t.store.resources.upsert({ resourceType: 'Patient', id: 'pat-1', identifier: [{ system: 'urn:example:mrn', value: 'MRN-1' }], name: [{ family: 'Testperson', given: ['Alex'] }], telecom: [{ system: 'email', value: 'alex@example.org' }, { system: 'phone', use: 'mobile', value: '555-0100' }] } as never, null, at);
+  await t.store.resources.upsert({ resourceType: 'Organization', id: 'payer-1', identifier: [{ system: 'urn:example:payer', value: 'PAYER-1' }], name: 'Example Health Plan' } as never, null, at);
+  await t.store.resources.upsert({ resourceType: 'Coverage', id: 'cov-1', identifier: [{ system: 'urn:example:member', value: 'M-1' }], status: 'active', beneficiary: { reference: 'Patient/pat-1' }, payor: [{ reference: 'Organization/payer-1' }] } as never, null, at);
+  await t.store.resources.upsert({ resourceType: 'Practitioner', id: 'prac-1', identifier: [{ system: 'http://hl7.org/fhir/sid/us-npi', value: '1234567893' }], name: [{ family: 'Careful', given: ['Robin'], prefix: ['Dr.'] }] } as never, null, at);
+  await t.store.resources.upsert({ resourceType: 'Location', id: 'loc-1', name: 'Main Street Clinic', address: { line: ['1 Main St'], city: 'Springfield', state: 'IL', postalCode: '62701' } } as never, null, at);
 }
 
 function appointment(id: string, start: string, status: Appointment['status'] = 'booked'): Appointment {
@@ -53,18 +50,18 @@ const parse = (b: unknown): Bundle => (typeof b === 'string' ? JSON.parse(b) : b
 describe('jobs', () => {
   let t: TempDb;
   let clock: Date;
-  const deps = (cfg = config()) => ({ db: t.db, config: cfg, now: () => clock, practiceName: 'Main Street Clinic' });
+  const deps = (cfg = config()) => ({ store: t.store, config: cfg, now: () => clock, practiceName: 'Main Street Clinic' });
 
   before(() => nock.disableNetConnect());
   after(() => nock.enableNetConnect());
-  beforeEach(() => {
+  beforeEach(async () => {
     t = tempDb();
     clock = new Date('2026-03-02T20:00:00.000Z'); // 15:00 in New York
-    seedPeople(t);
+    await seedPeople(t);
   });
-  afterEach(() => {
+  afterEach(async () => {
     nock.cleanAll();
-    t.close();
+    await t.close();
   });
 
   describe('claim-batch', () => {
@@ -76,8 +73,8 @@ describe('jobs', () => {
     };
 
     it('submits each active claim once, as a Bundle with what it references, and records the answer', async () => {
-      upsertResource(t.db, claim as never, null, clock);
-      upsertResource(t.db, { ...claim, id: 'clm-draft', status: 'draft', identifier: [{ system: 'urn:example:encounter', value: 'ENC-2' }] } as never, null, clock);
+      await t.store.resources.upsert(claim as never, null, clock);
+      await t.store.resources.upsert({ ...claim, id: 'clm-draft', status: 'draft', identifier: [{ system: 'urn:example:encounter', value: 'ENC-2' }] } as never, null, clock);
       const sent: Array<{ key: string; body: Bundle }> = [];
       nock(CH).post('/claims').reply(function (_u, body) {
         sent.push({ key: String(this.req.headers['idempotency-key']), body: parse(body) });
@@ -95,7 +92,7 @@ describe('jobs', () => {
       const c = b.entry![0]!.resource as Claim;
       expect(urls.has(c.patient.reference)).to.equal(true);
       expect(urls.has(c.insurance[0]!.coverage.reference)).to.equal(true);
-      expect(getClaimSubmission(t.db, 'urn:example:encounter|ENC-1')).to.include({ status: 'accepted', billingStatus: 'submitted', claimId: 'clm-1' });
+      expect(await t.store.claims.get('urn:example:encounter|ENC-1')).to.include({ status: 'accepted', billingStatus: 'submitted', claimId: 'clm-1' });
 
       // The next run finds nothing new: no second submission.
       const again = await runJob('claim-batch', deps());
@@ -103,23 +100,23 @@ describe('jobs', () => {
     });
 
     it('a claim whose submission failed transiently keeps its key and is retried by the worker, not re-queued', async () => {
-      upsertResource(t.db, claim as never, null, clock);
+      await t.store.resources.upsert(claim as never, null, clock);
       nock(CH).post('/claims').reply(500, 'down');
       const r = await runJob('claim-batch', deps());
       expect(r.summary).to.include({ queued: 1, retrying: 1 });
-      expect(getClaimSubmission(t.db, 'urn:example:encounter|ENC-1')!.status).to.equal('queued');
+      expect((await t.store.claims.get('urn:example:encounter|ENC-1'))!.status).to.equal('queued');
       expect((await runJob('claim-batch', deps())).summary).to.include({ queued: 0 });
-      expect(listOutbox(t.db, { destination: 'clearinghouse' })).to.have.length(1);
+      expect(await t.store.outbox.list({ destination: 'clearinghouse' })).to.have.length(1);
     });
   });
 
   describe('eligibility', () => {
     it("builds a CoverageEligibilityRequest for each of tomorrow's appointments (practice calendar) and delivers it", async () => {
-      upsertResource(t.db, appointment('a-morning', '2026-03-03T09:30:00-05:00') as never, null, clock);
+      await t.store.resources.upsert(appointment('a-morning', '2026-03-03T09:30:00-05:00') as never, null, clock);
       // 19:30 in New York on the 3rd, but already the 4th in UTC: still tomorrow for the practice.
-      upsertResource(t.db, appointment('a-evening', '2026-03-04T00:30:00Z') as never, null, clock);
-      upsertResource(t.db, appointment('a-later', '2026-03-04T15:00:00Z') as never, null, clock);
-      upsertResource(t.db, appointment('a-cancelled', '2026-03-03T10:00:00-05:00', 'cancelled') as never, null, clock);
+      await t.store.resources.upsert(appointment('a-evening', '2026-03-04T00:30:00Z') as never, null, clock);
+      await t.store.resources.upsert(appointment('a-later', '2026-03-04T15:00:00Z') as never, null, clock);
+      await t.store.resources.upsert(appointment('a-cancelled', '2026-03-03T10:00:00-05:00', 'cancelled') as never, null, clock);
       const bodies: Bundle[] = [];
       nock(EHR).post('/fhir').times(2).reply(200, (_u, body) => {
         bodies.push(parse(body));
@@ -141,7 +138,7 @@ describe('jobs', () => {
       expect(refs.has(cer.insurance![0]!.coverage.reference)).to.equal(true);
       // Twice in a day queues nothing new.
       expect((await runJob('eligibility', deps())).summary).to.include({ queued: 0, attempted: 0 });
-      expect(listOutbox(t.db, { destination: 'payer' })).to.have.length(2);
+      expect(await t.store.outbox.list({ destination: 'payer' })).to.have.length(2);
     });
 
     it('does nothing without an eligibility destination', async () => {
@@ -153,27 +150,27 @@ describe('jobs', () => {
 
   describe('reminders', () => {
     it('hands off one record per booked appointment within the lead time, with time, place and provider', async () => {
-      upsertResource(t.db, appointment('soon', '2026-03-03T14:30:00Z') as never, null, clock); // 09:30 New York
-      upsertResource(t.db, appointment('too-far', '2026-03-05T14:30:00Z') as never, null, clock);
-      upsertResource(t.db, appointment('past', '2026-03-02T14:30:00Z') as never, null, clock);
+      await t.store.resources.upsert(appointment('soon', '2026-03-03T14:30:00Z') as never, null, clock); // 09:30 New York
+      await t.store.resources.upsert(appointment('too-far', '2026-03-05T14:30:00Z') as never, null, clock);
+      await t.store.resources.upsert(appointment('past', '2026-03-02T14:30:00Z') as never, null, clock);
       const r = await runJob('reminders', deps());
       expect(r.summary).to.deep.equal({ created: 1, cancelled: 0 });
-      const [rem] = listReminders(t.db);
+      const [rem] = await listReminders(t.store);
       expect(rem).to.deep.include({
         appointmentId: 'soon', patientRef: 'Patient/pat-1', patientName: 'Alex Testperson', contact: 'phone:555-0100', startsAt: '2026-03-03T14:30:00.000Z',
         place: 'Main Street Clinic, 1 Main St, Springfield, IL, 62701', provider: 'Dr. Robin Careful', state: 'ready',
       });
       expect(rem!.message).to.equal('Hello Alex Testperson, this is a reminder of your appointment on Tuesday, March 3, 2026 at 9:30 AM with Dr. Robin Careful at Main Street Clinic, 1 Main St, Springfield, IL, 62701. Main Street Clinic.');
       expect((await runJob('reminders', deps())).summary).to.deep.equal({ created: 0, cancelled: 0 });
-      upsertResource(t.db, appointment('soon', '2026-03-03T14:30:00Z', 'cancelled') as never, null, clock);
+      await t.store.resources.upsert(appointment('soon', '2026-03-03T14:30:00Z', 'cancelled') as never, null, clock);
       expect((await runJob('reminders', deps())).summary).to.deep.equal({ created: 0, cancelled: 1 });
-      expect(listReminders(t.db)[0]!.state).to.equal('cancelled');
+      expect((await listReminders(t.store))[0]!.state).to.equal('cancelled');
     });
   });
 
   describe('reminders to the office tool', () => {
     it('sends each new reminder, then its cancellation, through the outbox to the reminder destination', async () => {
-      upsertResource(t.db, appointment('soon', '2026-03-03T14:30:00Z') as never, null, clock);
+      await t.store.resources.upsert(appointment('soon', '2026-03-03T14:30:00Z') as never, null, clock);
       const got: Array<Record<string, unknown>> = [];
       nock('https://texts.example.net').post('/reminders').times(2).reply(200, (_u, body) => {
         got.push((typeof body === 'string' ? JSON.parse(body) : body) as Record<string, unknown>);
@@ -181,8 +178,8 @@ describe('jobs', () => {
       });
       const cfg = config({ reminderDestination: 'texts' });
       expect((await runJob('reminders', deps(cfg))).summary).to.include({ created: 1, delivered: 1 });
-      expect(listReminders(t.db)[0]!.state).to.equal('handed-off');
-      upsertResource(t.db, appointment('soon', '2026-03-03T14:30:00Z', 'cancelled') as never, null, clock);
+      expect((await listReminders(t.store))[0]!.state).to.equal('handed-off');
+      await t.store.resources.upsert(appointment('soon', '2026-03-03T14:30:00Z', 'cancelled') as never, null, clock);
       expect((await runJob('reminders', deps(cfg))).summary).to.include({ cancelled: 1, delivered: 1 });
       expect(got.map((g) => [g.recordType, g.appointmentId, g.state, g.provider])).to.deep.equal([
         ['appointment-reminder', 'soon', 'handed-off', 'Dr. Robin Careful'],
@@ -194,24 +191,24 @@ describe('jobs', () => {
   describe('retention', () => {
     it('purges delivered outbox rows older than the retention period only', async () => {
       const old = new Date(clock.getTime() - 40 * 86_400_000);
-      for (const k of ['old', 'recent', 'stuck']) enqueue(t.db, { destination: 'payer', kind: 'x', payload: '{}', contentType: 'application/json', idempotencyKey: k }, old);
-      const [a, b] = claimDue(t.db, { now: old });
-      markDelivered(t.db, a!.id, {}, old);
-      markDelivered(t.db, b!.id, {}, clock);
+      for (const k of ['old', 'recent', 'stuck']) await t.store.outbox.enqueue({ destination: 'payer', kind: 'x', payload: '{}', contentType: 'application/json', idempotencyKey: k }, old);
+      const [a, b] = await t.store.outbox.claimDue({ now: old });
+      await t.store.outbox.markDelivered(a!.id, {}, old);
+      await t.store.outbox.markDelivered(b!.id, {}, clock);
       const r = await runJob('retention', deps());
       expect(r.summary).to.include({ deliveredPurged: 1 });
-      expect(listOutbox(t.db).map((i) => i.idempotencyKey)).to.deep.equal(['recent', 'stuck']);
+      expect((await t.store.outbox.list()).map((i) => i.idempotencyKey)).to.deep.equal(['recent', 'stuck']);
     });
   });
 
   describe('runner and schedule', () => {
     it('never runs a job twice at once: a lease held elsewhere makes the run a recorded skip', async () => {
-      t.db.prepare('INSERT INTO job_locks (job, holder, lease_until) VALUES (?, ?, ?)').run('retention', 'other-process', new Date(clock.getTime() + 60_000).toISOString());
+      expect(await t.store.jobs.takeLease('retention', 'other-process', new Date(clock.getTime() + 60_000), clock)).to.equal(true);
       const r = await runJob('retention', deps());
       expect(r.outcome).to.equal('skipped');
       clock = new Date(clock.getTime() + 120_000); // the other holder's lease lapsed
       expect((await runJob('retention', deps())).outcome).to.equal('ok');
-      expect(recentJobRuns({ db: t.db }).map((j) => j.outcome)).to.deep.equal(['ok', 'skipped']);
+      expect((await recentJobRuns({ store: t.store })).map((j) => j.outcome)).to.deep.equal(['ok', 'skipped']);
     });
 
     it('concurrent runs of one job in one process: the second is skipped', async () => {

@@ -7,8 +7,6 @@ import { expect } from 'chai';
 import { join } from 'node:path';
 import type { Observation } from 'fhir/r4.js';
 import type { Gateway } from '../../src/runtime/gateway.js';
-import { getMessage, listMessages } from '../../src/store/sqlite/messages.js';
-import { countResources, getResource, officeRecordsOf } from '../../src/store/sqlite/resources.js';
 import { MllpClient, errSegments, msa, originalAckMode, startTest, tempDir } from '../runtime/helpers.js';
 import type { DiagnosticReport } from 'fhir/r4.js';
 import { oruWithPdf } from '../../examples/hl7v2/labs/generate.js';
@@ -42,17 +40,17 @@ describe('labs: ORU^R01 through the gateway (MLLP, store, ACK)', function () {
   async function send(text: string) {
     const ack = await client.roundTrip(text);
     const m = msa(ack);
-    const row = listMessages(gw.db, { controlId: m.controlId })[0]!;
-    return { ack, code: m.code, row: getMessage(gw.db, row.id)! };
+    const row = (await gw.store.messages.list({ controlId: m.controlId }))[0]!;
+    return { ack, code: m.code, row: (await gw.store.messages.get(row.id))! };
   }
 
   it('a final CBC is acknowledged AA, stored, and gives its inbox record', async () => {
     const r = await send(original(example('oru-r01-cbc-final.hl7')));
     expect(r.code).to.equal('AA', JSON.stringify(r.row.issues.filter((i) => i.severity === 'error')));
     expect(r.row.flow).to.equal('oru-lab-results');
-    expect(countResources(gw.db, 'DiagnosticReport')).to.equal(1);
-    expect(countResources(gw.db, 'Observation')).to.equal(6);
-    const inbox = officeRecordsOf(gw.db, r.row.id).filter((x) => x.recordType === 'results-inbox-item');
+    expect(await gw.store.resources.count('DiagnosticReport')).to.equal(1);
+    expect(await gw.store.resources.count('Observation')).to.equal(6);
+    const inbox = (await gw.store.officeRecords.of(r.row.id)).filter((x) => x.recordType === 'results-inbox-item');
     expect(inbox).to.have.length(1);
     expect(inbox[0]).to.deep.include({ abnormalFlag: 'critical', reportStatus: 'final' });
   });
@@ -61,17 +59,17 @@ describe('labs: ORU^R01 through the gateway (MLLP, store, ACK)', function () {
     const r = await send(original(example('oru-r01-cbc-preliminary.hl7')));
     expect(r.code).to.equal('AA');
     const id = observations(convert(example('oru-r01-cbc-final.hl7')).bundle)[0]!.id!;
-    const stored = getResource(gw.db, 'Observation', id)!.resource as Observation;
+    const stored = (await gw.store.resources.get('Observation', id))!.resource as Observation;
     expect([stored.status, stored.valueQuantity?.value]).to.deep.equal(['final', 10.2]);
   });
 
   it('a correction updates the same resources', async () => {
     const r = await send(original(example('oru-r01-cbc-corrected.hl7')));
     expect(r.code).to.equal('AA');
-    expect(countResources(gw.db, 'DiagnosticReport')).to.equal(1);
-    expect(countResources(gw.db, 'Observation')).to.equal(6);
+    expect(await gw.store.resources.count('DiagnosticReport')).to.equal(1);
+    expect(await gw.store.resources.count('Observation')).to.equal(6);
     const id = observations(convert(example('oru-r01-cbc-final.hl7')).bundle)[0]!.id!;
-    const stored = getResource(gw.db, 'Observation', id)!;
+    const stored = (await gw.store.resources.get('Observation', id))!;
     expect([(stored.resource as Observation).status, (stored.resource as Observation).valueQuantity?.value]).to.deep.equal(['corrected', 12.8]);
     expect(stored.versionId).to.be.greaterThan(1);
   });
@@ -95,7 +93,7 @@ describe('labs: ORU^R01 through the gateway (MLLP, store, ACK)', function () {
     const r = await send(text);
     expect(r.code).to.equal('AA', r.ack);
     const id = reports(convert(text).bundle)[0]!.id!;
-    const dr = getResource(gw.db, 'DiagnosticReport', id)!.resource as DiagnosticReport;
+    const dr = (await gw.store.resources.get('DiagnosticReport', id))!.resource as DiagnosticReport;
     expect(dr.presentedForm?.[0]?.data?.length).to.be.greaterThan(5 * 1024 * 1024);
   });
 });

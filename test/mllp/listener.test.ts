@@ -3,9 +3,9 @@ import { join, resolve } from 'node:path';
 import { readFileSync } from 'node:fs';
 import tls from 'node:tls';
 import type { Gateway } from '../../src/runtime/gateway.js';
-import { getMessage, listMessages } from '../../src/store/sqlite/messages.js';
 import { encodeFrame } from '../../src/mllp/framing.js';
 import { adt, errSegments, MllpClient, msa, registerTestFlow, startTest, tempDir, type TestFlow } from '../runtime/helpers.js';
+import { sqliteDb } from '../support/sqlite.js';
 
 describe('mllp/listener on a real socket and a real SQLite file', () => {
   let tmp: ReturnType<typeof tempDir>;
@@ -45,19 +45,19 @@ describe('mllp/listener on a real socket and a real SQLite file', () => {
     const c = await connect();
     const ack = await c.roundTrip(adt('M1'));
     expect(msa(ack)).to.deep.equal({ code: 'AA', controlId: 'M1' });
-    const rows = listMessages(gw.db);
+    const rows = await gw.store.messages.list();
     expect(rows).to.have.length(1);
     expect(rows[0]!.state).to.equal('processed');
     expect(rows[0]!.source).to.equal('mllp');
     expect(rows[0]!.peer).to.match(/^127\.0\.0\.1:\d+$/);
-    expect(getMessage(gw.db, rows[0]!.id)!.raw).to.equal(adt('M1'));
+    expect((await gw.store.messages.get(rows[0]!.id))!.raw).to.equal(adt('M1'));
   });
 
   it('answers several messages on one connection in order', async () => {
     await start();
     const c = await connect();
     for (let i = 0; i < 5; i++) expect(msa(await c.roundTrip(adt(`S${i}`))).controlId).to.equal(`S${i}`);
-    expect(listMessages(gw.db)).to.have.length(5);
+    expect(await gw.store.messages.list()).to.have.length(5);
   });
 
   it('reassembles a frame split across writes', async () => {
@@ -96,7 +96,7 @@ describe('mllp/listener on a real socket and a real SQLite file', () => {
     const second = await c.roundTrip(adt('DUP'));
     expect(second).to.equal(first);
     expect(flow.runs).to.equal(1);
-    expect(listMessages(gw.db)).to.have.length(1);
+    expect(await gw.store.messages.list()).to.have.length(1);
     expect(gw.metrics.get('resends', 'test-mllp')).to.equal(1);
   });
 
@@ -106,7 +106,7 @@ describe('mllp/listener on a real socket and a real SQLite file', () => {
     await c.roundTrip(adt('SAME', { family: 'Alpha' }));
     const ack = await c.roundTrip(adt('SAME', { family: 'Beta' }));
     expect(msa(ack).code).to.equal('AA');
-    const rows = listMessages(gw.db);
+    const rows = await gw.store.messages.list();
     expect(rows).to.have.length(2);
     expect(rows[0]!.duplicateOf).to.equal(rows[1]!.id);
   });
@@ -119,7 +119,7 @@ describe('mllp/listener on a real socket and a real SQLite file', () => {
     expect(msa(ack).code).to.equal('AR');
     expect(errSegments(ack)[0]).to.contain('TOO_LARGE');
     expect(msa(await c.roundTrip(adt('SMALL'))).controlId).to.equal('SMALL');
-    expect(listMessages(gw.db)).to.have.length(1);
+    expect(await gw.store.messages.list()).to.have.length(1);
     expect(gw.metrics.get('oversized_frames', 'test-mllp')).to.equal(1);
   });
 
@@ -135,7 +135,7 @@ describe('mllp/listener on a real socket and a real SQLite file', () => {
     } finally {
       clearInterval(trickle);
     }
-    expect(listMessages(gw.db)).to.have.length(0);
+    expect(await gw.store.messages.list()).to.have.length(0);
     expect(gw.metrics.get('timeouts', 'test-mllp')).to.equal(1);
   });
 
@@ -159,12 +159,12 @@ describe('mllp/listener on a real socket and a real SQLite file', () => {
 
   it('closes the connection without any ACK when the store cannot commit', async () => {
     await start();
-    gw.db.exec("CREATE TRIGGER fail_insert BEFORE INSERT ON messages BEGIN SELECT RAISE(ABORT, 'disk full'); END");
+    sqliteDb(gw.store).exec("CREATE TRIGGER fail_insert BEFORE INSERT ON messages BEGIN SELECT RAISE(ABORT, 'disk full'); END");
     const c = await connect();
     const ack = await c.roundTrip(adt('NOSTORE'));
     expect(ack).to.equal(undefined);
     expect(flow.runs).to.equal(0);
-    gw.db.exec('DROP TRIGGER fail_insert');
+    sqliteDb(gw.store).exec('DROP TRIGGER fail_insert');
     // The sender retries on a new connection and gets a real answer.
     const c2 = await connect();
     expect(msa(await c2.roundTrip(adt('NOSTORE'))).code).to.equal('AA');
@@ -198,7 +198,7 @@ describe('mllp/listener on a real socket and a real SQLite file', () => {
       return out;
     }));
     expect(acks.flat().every((a) => a === 'AA')).to.equal(true);
-    expect(listMessages(gw.db, { limit: 1000 })).to.have.length(80);
+    expect(await gw.store.messages.list({ limit: 1000 })).to.have.length(80);
   });
 
   it('speaks MLLP over TLS when the channel has a tls block', async () => {

@@ -8,10 +8,8 @@ import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Gateway } from '../../src/runtime/gateway.js';
-import { getMessage, listMessages } from '../../src/store/sqlite/messages.js';
-import { countResources, officeRecordsOf } from '../../src/store/sqlite/resources.js';
-import { listOutbox } from '../../src/store/sqlite/outbox.js';
 import { MllpClient, msa, originalAckMode, startTest, tempDir } from './helpers.js';
+import type { Appointment, DiagnosticReport, Observation } from 'fhir/r4.js';
 
 /** An example message in original acknowledgment mode: one application ACK each. */
 function hl7(p: string): string {
@@ -45,18 +43,18 @@ describe('runtime: real flows end to end over MLLP', function () {
   /** Send, read the application ACK (skipping a commit ACK in enhanced mode), return the stored row. */
   async function send(text: string) {
     const m = msa(await client.roundTrip(text));
-    const row = listMessages(gw.db, { controlId: m.controlId })[0]!;
-    return { ack: m.code, row: getMessage(gw.db, row.id)! };
+    const row = (await gw.store.messages.list({ controlId: m.controlId }))[0]!;
+    return { ack: m.code, row: (await gw.store.messages.get(row.id))! };
   }
 
   it('ADT^A04 -> Patient and Coverage stored, registration office record, queued for the EHR', async () => {
     const { ack, row } = await send(hl7('adt-a04.hl7'));
     expect(ack).to.equal('AA', JSON.stringify(row.issues.filter((i) => i.severity === 'error')));
     expect(row.flow).to.equal('adt-registration');
-    expect(countResources(gw.db, 'Patient')).to.equal(1);
-    expect(countResources(gw.db, 'Coverage')).to.be.greaterThan(0);
-    expect(officeRecordsOf(gw.db, row.id).length).to.be.greaterThan(0);
-    const items = listOutbox(gw.db, {}).filter((o) => o.messageId === row.id);
+    expect(await gw.store.resources.count('Patient')).to.equal(1);
+    expect(await gw.store.resources.count('Coverage')).to.be.greaterThan(0);
+    expect((await gw.store.officeRecords.of(row.id)).length).to.be.greaterThan(0);
+    const items = (await gw.store.outbox.list({})).filter((o) => o.messageId === row.id);
     expect(items.map((o) => o.kind)).to.include.members(['fhir-bundle', 'office-record']);
   });
 
@@ -64,48 +62,49 @@ describe('runtime: real flows end to end over MLLP', function () {
     const a08 = hl7('registration/adt-a08-update.hl7');
     const first = await send(a08);
     expect(first.ack).to.equal('AA');
-    const patients = countResources(gw.db, 'Patient');
+    const patients = await gw.store.resources.count('Patient');
     const second = await send(a08.replace('|REG0002|', '|REG0002-B|'));
     expect(second.ack).to.equal('AA');
     expect(second.row.id).to.not.equal(first.row.id);
-    expect(countResources(gw.db, 'Patient')).to.equal(patients);
+    expect(await gw.store.resources.count('Patient')).to.equal(patients);
   });
 
   it('ORU^R01 -> DiagnosticReport and Observations stored, results-inbox record', async () => {
     const { ack, row } = await send(hl7('oru-r01.hl7'));
     expect(ack).to.equal('AA', JSON.stringify(row.issues.filter((i) => i.severity === 'error')));
     expect(row.flow).to.equal('oru-lab-results');
-    expect(countResources(gw.db, 'DiagnosticReport')).to.be.greaterThan(0);
-    expect(countResources(gw.db, 'Observation')).to.be.greaterThan(0);
-    expect(officeRecordsOf(gw.db, row.id).some((r) => r.recordType === 'results-inbox-item')).to.equal(true);
+    expect(await gw.store.resources.count('DiagnosticReport')).to.be.greaterThan(0);
+    expect(await gw.store.resources.count('Observation')).to.be.greaterThan(0);
+    expect((await gw.store.officeRecords.of(row.id)).some((r) => r.recordType === 'results-inbox-item')).to.equal(true);
     // Bundle-internal urn:uuid references are stored as Type/id, pointing at stored resources.
-    const refs = (gw.db.prepare("SELECT json_extract(resource, '$.subject.reference') AS r FROM resources WHERE resource_type IN ('Observation', 'DiagnosticReport')").all() as Array<{ r: string | null }>).map((x) => x.r);
+    const results = [...(await gw.store.resources.listOfType<Observation>('Observation')), ...(await gw.store.resources.listOfType<DiagnosticReport>('DiagnosticReport'))];
+    const refs = results.map((x) => x.subject?.reference ?? null);
     expect(refs.length).to.be.greaterThan(0);
     for (const ref of refs) {
       expect(ref).to.match(/^Patient\/[A-Za-z0-9.-]+$/);
-      expect(countResources(gw.db, 'Patient')).to.be.greaterThan(0);
+      expect(await gw.store.resources.count('Patient')).to.be.greaterThan(0);
       const [, id] = ref!.split('/');
-      expect(gw.db.prepare("SELECT 1 FROM resources WHERE resource_type = 'Patient' AND id = ?").get(id), ref!).to.not.equal(undefined);
+      expect(await gw.store.resources.get('Patient', id!), ref!).to.not.equal(undefined);
     }
   });
 
   it('a preliminary then a corrected ORU update the same report (no new DiagnosticReport)', async () => {
     const pre = await send(hl7('labs/oru-r01-cbc-preliminary.hl7'));
     expect(pre.ack).to.equal('AA', JSON.stringify(pre.row.issues.filter((i) => i.severity === 'error')));
-    const reports = countResources(gw.db, 'DiagnosticReport');
+    const reports = await gw.store.resources.count('DiagnosticReport');
     const corrected = await send(hl7('labs/oru-r01-cbc-corrected.hl7'));
     expect(corrected.ack).to.equal('AA');
-    expect(countResources(gw.db, 'DiagnosticReport')).to.equal(reports);
+    expect(await gw.store.resources.count('DiagnosticReport')).to.equal(reports);
   });
 
   it('SIU S12 then S15 for the same appointment: booked, then cancelled through the store lookup', async () => {
     const s12 = await send(hl7('scheduling/s12-new.hl7'));
     expect(s12.ack).to.equal('AA', JSON.stringify(s12.row.issues.filter((i) => i.severity === 'error')));
-    const appts = countResources(gw.db, 'Appointment');
+    const appts = await gw.store.resources.count('Appointment');
     const s15 = await send(hl7('scheduling/s15-cancel.hl7'));
     expect(s15.ack).to.equal('AA', JSON.stringify(s15.row.issues.filter((i) => i.severity === 'error')));
-    expect(countResources(gw.db, 'Appointment')).to.equal(appts);
-    const status = (gw.db.prepare("SELECT json_extract(resource, '$.status') AS s FROM resources WHERE resource_type = 'Appointment'").all() as Array<{ s: string }>).map((r) => r.s);
+    expect(await gw.store.resources.count('Appointment')).to.equal(appts);
+    const status = (await gw.store.resources.listOfType<Appointment>('Appointment')).map((r) => r.status);
     expect(status).to.include('cancelled');
   });
 

@@ -2,13 +2,10 @@ import { expect } from 'chai';
 import { join } from 'node:path';
 import type { Gateway } from '../../src/runtime/gateway.js';
 import type { Inbound } from '../../src/runtime/pipeline.js';
-import { getMessage, listMessages } from '../../src/store/sqlite/messages.js';
-import { countResources, getResource, officeRecordsOf } from '../../src/store/sqlite/resources.js';
-import { listOutbox } from '../../src/store/sqlite/outbox.js';
 import { replayMatching, replayOne } from '../../src/runtime/replay.js';
 import { recoverPending } from '../../src/runtime/recovery.js';
-import { openDatabase } from '../../src/store/sqlite/db.js';
-import { insertMessage, recordFailure } from '../../src/store/sqlite/messages.js';
+import { openStore } from '../../src/store/index.js';
+import { sqliteDb } from '../support/sqlite.js';
 import { contentHash } from '../../src/runtime/intake-header.js';
 import { issue } from '../../src/domain/issues.js';
 import { adt, errSegments, msa, registerTestFlow, startTest, tempDir, type TestFlow } from './helpers.js';
@@ -47,7 +44,7 @@ describe('runtime/pipeline: store, then process', () => {
     const { answer } = await receive(adt('C1'));
     expect(answer.ackCode).to.equal('AA');
     expect(msa(answer.ack)).to.deep.equal({ code: 'AA', controlId: 'C1' });
-    const row = getMessage(gw.db, answer.id)!;
+    const row = (await gw.store.messages.get(answer.id))!;
     expect(row.state).to.equal('processed');
     expect(row.ackCode).to.equal('AA');
     expect(row.attempts).to.equal(1);
@@ -55,9 +52,9 @@ describe('runtime/pipeline: store, then process', () => {
     expect(row.controlId).to.equal('C1');
     expect(row.messageType).to.equal('ADT^A04');
     expect(row.flow).to.equal('test-flow');
-    expect(countResources(gw.db, 'Patient')).to.equal(1);
-    expect(officeRecordsOf(gw.db, answer.id)).to.deep.equal([{ recordType: 'test-record', mrn: 'MRN1', event: 'A04' }]);
-    const out = listOutbox(gw.db, {});
+    expect(await gw.store.resources.count('Patient')).to.equal(1);
+    expect(await gw.store.officeRecords.of(answer.id)).to.deep.equal([{ recordType: 'test-record', mrn: 'MRN1', event: 'A04' }]);
+    const out = await gw.store.outbox.list({});
     expect(out.map((o) => [o.destination, o.kind]).sort()).to.deep.equal([['ehr', 'fhir-bundle'], ['inbox', 'office-record']]);
     expect(out.every((o) => o.messageId === answer.id && o.orderingKey?.startsWith('Patient/'))).to.equal(true);
     expect(flow.runs).to.equal(1);
@@ -70,8 +67,8 @@ describe('runtime/pipeline: store, then process', () => {
     expect(again.answer.id).to.equal(first.answer.id);
     expect(again.answer.ack).to.equal(first.answer.ack);
     expect(flow.runs).to.equal(1);
-    expect(listMessages(gw.db)).to.have.length(1);
-    expect(getMessage(gw.db, first.answer.id)!.resendCount).to.equal(1);
+    expect(await gw.store.messages.list()).to.have.length(1);
+    expect((await gw.store.messages.get(first.answer.id))!.resendCount).to.equal(1);
   });
 
   it('treats a resend with other line endings as the same content', async () => {
@@ -87,7 +84,7 @@ describe('runtime/pipeline: store, then process', () => {
     expect(again.resend).to.equal(true);
     expect(again.ack).to.equal(first.answer.ack);
     expect(flow.runs).to.equal(1);
-    expect(getMessage(gw.db, first.answer.id)!.attempts).to.equal(1);
+    expect((await gw.store.messages.get(first.answer.id))!.attempts).to.equal(1);
   });
 
   it('keeps and flags the same MSH-10 with different content', async () => {
@@ -95,7 +92,7 @@ describe('runtime/pipeline: store, then process', () => {
     const b = await receive(adt('C3', { family: 'Two' }));
     expect(b.rec.resend).to.equal(false);
     expect(b.answer.id).to.not.equal(a.answer.id);
-    const row = getMessage(gw.db, b.answer.id)!;
+    const row = (await gw.store.messages.get(b.answer.id))!;
     expect(row.duplicateOf).to.equal(a.answer.id);
     expect(row.state).to.equal('processed');
     expect(row.issues.map((i) => i.details?.coding?.[0]?.code)).to.include('DUPLICATE_CONFLICT');
@@ -118,8 +115,8 @@ describe('runtime/pipeline: store, then process', () => {
     const { answer } = await receive('this is not HL7');
     expect(answer.ackCode).to.equal('AR');
     expect(msa(answer.ack).code).to.equal('AR');
-    expect(getMessage(gw.db, answer.id)!.state).to.equal('rejected');
-    expect(getMessage(gw.db, answer.id)!.raw).to.equal('this is not HL7');
+    expect((await gw.store.messages.get(answer.id))!.state).to.equal('rejected');
+    expect((await gw.store.messages.get(answer.id))!.raw).to.equal('this is not HL7');
   });
 
   it('rejects (AR, ERR-3 200) a type the channel flow does not handle', async () => {
@@ -127,7 +124,7 @@ describe('runtime/pipeline: store, then process', () => {
     const { answer } = await receive(raw);
     expect(answer.ackCode).to.equal('AR');
     expect(errSegments(answer.ack)[0]).to.contain('|200^');
-    expect(getMessage(gw.db, answer.id)!.state).to.equal('rejected');
+    expect((await gw.store.messages.get(answer.id))!.state).to.equal('rejected');
   });
 
   it('answers AE with ERR naming the field when the flow reports an error, and stores nothing', async () => {
@@ -136,31 +133,31 @@ describe('runtime/pipeline: store, then process', () => {
     expect(answer.state).to.equal('error');
     const errs = errSegments(answer.ack);
     expect(errs.some((e) => e.startsWith('ERR||PID^1^3'))).to.equal(true, errs.join('\n'));
-    expect(countResources(gw.db)).to.equal(0);
-    expect(listOutbox(gw.db, {})).to.have.length(0);
+    expect(await gw.store.resources.count()).to.equal(0);
+    expect(await gw.store.outbox.list({})).to.have.length(0);
   });
 
   it('never acknowledges when the store cannot commit', async () => {
-    gw.db.exec("CREATE TRIGGER fail_insert BEFORE INSERT ON messages BEGIN SELECT RAISE(ABORT, 'disk full'); END");
+    sqliteDb(gw.store).exec("CREATE TRIGGER fail_insert BEFORE INSERT ON messages BEGIN SELECT RAISE(ABORT, 'disk full'); END");
     const r = await gw.pipeline.receive(inbound(adt('C7')));
     expect(r.ok).to.equal(false);
     if (!r.ok) expect(r.issues[0]!.details?.coding?.[0]?.code).to.equal('STORE_FAILED');
     expect(gw.metrics.get('store_failures', 'test-mllp')).to.equal(1);
-    gw.db.exec('DROP TRIGGER fail_insert');
+    sqliteDb(gw.store).exec('DROP TRIGGER fail_insert');
   });
 
   it('keeps a message whose flow throws, answers AR, and marks it failed after max attempts', async () => {
     flow.explode = true;
     const first = await receive(adt('C8'));
     expect(first.answer.ackCode).to.equal('AR');
-    expect(getMessage(gw.db, first.answer.id)!.state).to.equal('received');
-    expect(getMessage(gw.db, first.answer.id)!.attempts).to.equal(1);
+    expect((await gw.store.messages.get(first.answer.id))!.state).to.equal('received');
+    expect((await gw.store.messages.get(first.answer.id))!.attempts).to.equal(1);
     // The sender resends: the stored, unprocessed message is processed again.
     const second = await receive(adt('C8'));
     expect(second.answer.id).to.equal(first.answer.id);
-    expect(getMessage(gw.db, first.answer.id)!.attempts).to.equal(2);
+    expect((await gw.store.messages.get(first.answer.id))!.attempts).to.equal(2);
     await receive(adt('C8'));
-    const row = getMessage(gw.db, first.answer.id)!;
+    const row = (await gw.store.messages.get(first.answer.id))!;
     expect(row.attempts).to.equal(3);
     expect(row.state).to.equal('failed');
     expect(row.lastError).to.contain('exploded');
@@ -168,7 +165,7 @@ describe('runtime/pipeline: store, then process', () => {
     flow.explode = false;
     const replayed = await replayOne(gw.pipeline, first.answer.id);
     expect(replayed!.state).to.equal('processed');
-    expect(getMessage(gw.db, first.answer.id)!.ackCode).to.equal('AA');
+    expect((await gw.store.messages.get(first.answer.id))!.ackCode).to.equal('AA');
   });
 
   it('replays an AE message afresh: the errors of the earlier run do not carry over into the new one', async () => {
@@ -180,39 +177,39 @@ describe('runtime/pipeline: store, then process', () => {
     const r = await replayOne(gw.pipeline, first.answer.id);
     expect(r!.ackCode).to.equal('AA');
     expect(r!.state).to.equal('processed');
-    const codes = getMessage(gw.db, first.answer.id)!.issues.map((i) => i.details?.coding?.[0]?.code);
+    const codes = (await gw.store.messages.get(first.answer.id))!.issues.map((i) => i.details?.coding?.[0]?.code);
     expect(codes).to.not.include('HL7_FIELD_REQUIRED');
   });
 
   it('keeps the intake duplicate flag once across replays', async () => {
     await receive(adt('C11'));
     const { answer } = await receive(adt('C11', { family: 'Otherfamily' }));
-    const dupes = () => getMessage(gw.db, answer.id)!.issues.filter((i) => i.details?.coding?.[0]?.code === 'DUPLICATE_CONFLICT').length;
-    expect(dupes()).to.equal(1);
+    const dupes = async () => (await gw.store.messages.get(answer.id))!.issues.filter((i) => i.details?.coding?.[0]?.code === 'DUPLICATE_CONFLICT').length;
+    expect(await dupes()).to.equal(1);
     await replayOne(gw.pipeline, answer.id);
     await replayOne(gw.pipeline, answer.id);
-    expect(dupes()).to.equal(1);
+    expect(await dupes()).to.equal(1);
   });
 
   it('answers a retried HTTP post of a failed message with an OperationOutcome (500), not an empty body', async () => {
     const raw = '{"resourceType":"Bundle","type":"transaction"}';
-    const id = insertMessage(gw.db, { channel: 'fhir-api', source: 'http', contentType: 'fhir', raw, contentHash: contentHash(raw), controlId: 'K1', ackMode: 'none' });
-    recordFailure(gw.db, id, 'boom', 'failed');
-    const a = gw.pipeline.answerFromRow(id, true);
+    const id = await gw.store.messages.insert({ channel: 'fhir-api', source: 'http', contentType: 'fhir', raw, contentHash: contentHash(raw), controlId: 'K1', ackMode: 'none' });
+    await gw.store.processing.recordFailure(id, 'boom', 'failed');
+    const a = await gw.pipeline.answerFromRow(id, true);
     expect(a.status).to.equal(500);
     expect((a.body as { resourceType: string }).resourceType).to.equal('OperationOutcome');
   });
 
   it('replays idempotently: same resources, same versions, no new outbox items', async () => {
     const { answer } = await receive(adt('C9'));
-    const before = getResource(gw.db, 'Patient', listResourceIds(gw)[0]!)!;
-    const outboxBefore = listOutbox(gw.db, {}).length;
+    const before = (await gw.store.resources.get('Patient', (await listResourceIds(gw))[0]!))!;
+    const outboxBefore = (await gw.store.outbox.list({})).length;
     const r = await replayOne(gw.pipeline, answer.id);
     expect(r!.state).to.equal('processed');
-    const after = getResource(gw.db, 'Patient', listResourceIds(gw)[0]!)!;
+    const after = (await gw.store.resources.get('Patient', (await listResourceIds(gw))[0]!))!;
     expect(after.versionId).to.equal(before.versionId);
-    expect(listOutbox(gw.db, {}).length).to.equal(outboxBefore);
-    expect(officeRecordsOf(gw.db, answer.id)).to.have.length(1);
+    expect((await gw.store.outbox.list({})).length).to.equal(outboxBefore);
+    expect(await gw.store.officeRecords.of(answer.id)).to.have.length(1);
     expect(flow.runs).to.equal(2);
   });
 
@@ -232,7 +229,7 @@ describe('runtime/pipeline: store, then process', () => {
     const { rec, answer } = await receive(adt('E1', { msh15: 'AL', msh16: 'AL' }));
     expect(msa(rec.commitAck).code).to.equal('CA');
     expect(msa(answer.ack).code).to.equal('AA');
-    const row = getMessage(gw.db, answer.id)!;
+    const row = (await gw.store.messages.get(answer.id))!;
     expect(row.ackMode).to.equal('enhanced');
     expect(row.commitAckCode).to.equal('CA');
     expect(row.ackCode).to.equal('AA');
@@ -245,15 +242,15 @@ describe('runtime/recovery', () => {
     const { flow, remove } = registerTestFlow();
     try {
       const dbPath = join(tmp.dir, 'fd.db');
-      const db = openDatabase(dbPath);
+      const store = openStore({ path: dbPath });
       const raw = adt('POISON');
-      const id = insertMessage(db, { channel: 'test-mllp', source: 'mllp', contentType: 'hl7v2', raw, contentHash: contentHash(raw), controlId: 'POISON', messageType: 'ADT^A04', ackMode: 'original' });
-      db.prepare('UPDATE messages SET attempts = 3 WHERE id = ?').run(id); // maxAttempts is 3 in the test config
-      db.close();
+      const id = await store.messages.insert({ channel: 'test-mllp', source: 'mllp', contentType: 'hl7v2', raw, contentHash: contentHash(raw), controlId: 'POISON', messageType: 'ADT^A04', ackMode: 'original' });
+      for (let i = 0; i < 3; i++) await store.processing.beginAttempt(id); // maxAttempts is 3 in the test config
+      await store.close();
       const gw = await startTest(dbPath, {}, { noHttp: true });
       try {
         expect(gw.recovery).to.deep.equal({ processed: 0, failed: 1 });
-        expect(getMessage(gw.db, id)!.state).to.equal('failed');
+        expect((await gw.store.messages.get(id))!.state).to.equal('failed');
         expect(flow.runs).to.equal(0);
       } finally {
         await gw.close();
@@ -269,14 +266,14 @@ describe('runtime/recovery', () => {
     const { flow, remove } = registerTestFlow();
     try {
       const dbPath = join(tmp.dir, 'fd.db');
-      const db = openDatabase(dbPath);
-      db.transaction(() => {
+      const store = openStore({ path: dbPath });
+      await store.transaction(async (tx) => {
         for (let i = 0; i < 501; i++) {
           const raw = adt(`P${i}`, { mrn: `P${i}` });
-          insertMessage(db, { channel: 'test-mllp', source: 'mllp', contentType: 'hl7v2', raw, contentHash: contentHash(raw), controlId: `P${i}`, messageType: 'ADT^A04', ackMode: 'original' });
+          await tx.messages.insert({ channel: 'test-mllp', source: 'mllp', contentType: 'hl7v2', raw, contentHash: contentHash(raw), controlId: `P${i}`, messageType: 'ADT^A04', ackMode: 'original' });
         }
-      })();
-      db.close();
+      });
+      await store.close();
       flow.explode = true;
       const gw = await startTest(dbPath, {}, { noHttp: true });
       try {
@@ -296,14 +293,14 @@ describe('runtime/recovery', () => {
     const { flow, remove } = registerTestFlow();
     try {
       const dbPath = join(tmp.dir, 'fd.db');
-      const db = openDatabase(dbPath);
+      const store = openStore({ path: dbPath });
       const raw = adt('R1');
-      insertMessage(db, { channel: 'test-mllp', source: 'mllp', contentType: 'hl7v2', raw, contentHash: contentHash(raw), controlId: 'R1', messageType: 'ADT^A04', ackMode: 'original' });
-      db.close();
+      await store.messages.insert({ channel: 'test-mllp', source: 'mllp', contentType: 'hl7v2', raw, contentHash: contentHash(raw), controlId: 'R1', messageType: 'ADT^A04', ackMode: 'original' });
+      await store.close();
       const gw = await startTest(dbPath, {}, { noHttp: true });
       try {
         expect(gw.recovery).to.deep.equal({ processed: 1, failed: 0 });
-        const row = getMessage(gw.db, 1)!;
+        const row = (await gw.store.messages.get(1))!;
         expect(row.state).to.equal('processed');
         expect(row.attempts).to.equal(1);
         expect(flow.runs).to.equal(1);
@@ -318,6 +315,6 @@ describe('runtime/recovery', () => {
   });
 });
 
-function listResourceIds(gw: Gateway): string[] {
-  return (gw.db.prepare("SELECT id FROM resources WHERE resource_type = 'Patient' ORDER BY id").all() as Array<{ id: string }>).map((r) => r.id);
+function listResourceIds(gw: Gateway): Promise<string[]> {
+  return gw.store.resources.idsOfType('Patient');
 }

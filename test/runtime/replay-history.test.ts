@@ -63,7 +63,7 @@ describe('runtime: replay keeps history and reads the mappings on disk', functio
     writeFileSync(PATIENT_MAPPING, original.replace(NAME_RULE, ''));
     try {
       const versionBefore = (await gw.store.resources.get('Patient', patientId))!.versionId;
-      const d = dryRun(gw.pipeline, [id]);
+      const d = await dryRun(gw.pipeline, [id]);
       expect(d.mappingVersion).to.equal(hashMappingFiles());
       const r = d.results[0]!;
       expect('missing' in r).to.equal(false);

@@ -7,7 +7,6 @@ import type { Resource } from 'fhir/r4.js';
 import type { Db } from './db.js';
 import { stmt } from './statements.js';
 import type { StoredResource, UpsertResult } from '../types.js';
-import type { ResourceLookup } from '../../flows/types.js';
 
 export type { UpsertResult, StoredResource } from '../types.js';
 
@@ -63,17 +62,6 @@ export function countResources(db: Db, type?: string): number {
     ? stmt(db, 'SELECT count(*) AS n FROM resources WHERE resource_type = ?').get(type)
     : stmt(db, 'SELECT count(*) AS n FROM resources').get();
   return (r as { n: number }).n;
-}
-
-/** The FlowContext lookup over the store. */
-export function storeLookup(db: Db): ResourceLookup {
-  const select = stmt(db, 'SELECT resource FROM resources WHERE resource_type = ? AND id = ?');
-  return {
-    get(type: string, id: string) {
-      const r = select.get(type, id) as { resource: string } | undefined;
-      return r ? (JSON.parse(r.resource) as Resource) : undefined;
-    },
-  };
 }
 
 /** Replace the office records of a message (a replay rewrites them rather than adding copies). */

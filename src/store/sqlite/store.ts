@@ -132,7 +132,7 @@ export class SqliteStore implements Store {
   private readonly txTables: StoreTables;
   private savepoints = 0;
 
-  /** Transition only: the connection, for callers not yet moved onto the interface. */
+  /** The connection: for this engine's own modules and tests that inject faults (test/support/sqlite.ts). */
   constructor(readonly db: Db, readonly location: string) {
     const outside: Runner = async (fn) => {
       while (this.busy) await this.busy;

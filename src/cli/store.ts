@@ -1,0 +1,27 @@
+/**
+ * The store an operator command (`frontdesk messages | deadletter | job run`) works on. Named on
+ * the command line (--db, or --config whose store.path it is), it is opened as named. Otherwise it
+ * comes from FRONTDESK_DB or the default configuration's store.path, which the operator may not
+ * have in mind: the command says on stderr which store it opened, and refuses (exit 2) when that
+ * store does not exist rather than creating an empty one and reporting on it.
+ */
+import { resolve } from 'node:path';
+import { DEFAULT_CONFIG_FILE } from '../config.js';
+import { openStore, storeExists, type Store, type StoreConfig } from '../store/index.js';
+import { EXIT_USAGE } from './io.js';
+
+export interface StoreChoice {
+  config?: string | undefined;
+  db?: string | undefined;
+}
+
+export function openOperatorStore(choice: StoreChoice, store: StoreConfig, env: NodeJS.ProcessEnv = process.env): Store {
+  if (choice.db !== undefined || choice.config !== undefined) return openStore(store);
+  const from = env.FRONTDESK_DB !== undefined ? 'FRONTDESK_DB' : `store.path of ${resolve(env.FRONTDESK_CONFIG ?? DEFAULT_CONFIG_FILE)}`;
+  if (!storeExists(store)) {
+    process.stderr.write(`frontdesk: no store at ${store.path} (${from}); name one with --db <file> or --config <file>\n`);
+    process.exit(EXIT_USAGE);
+  }
+  process.stderr.write(`frontdesk: store ${store.path} (${from})\n`);
+  return openStore(store);
+}
