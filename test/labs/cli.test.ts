@@ -20,7 +20,7 @@ describe('labs: CLI `frontdesk convert <oru> --to fhir|office`', function () {
     const b = JSON.parse(r.stdout) as Bundle;
     expect(b.resourceType).to.equal('Bundle');
     expect(b.type).to.equal('transaction');
-    expect(b.entry!.map((e) => e.resource!.resourceType)).to.deep.equal(['Patient', 'Specimen', ...Array(6).fill('Observation'), 'DiagnosticReport']);
+    expect(b.entry!.map((e) => e.resource!.resourceType)).to.deep.equal(['Patient', 'Specimen', ...Array(6).fill('Observation'), 'DiagnosticReport', 'ServiceRequest', 'Practitioner']);
   });
 
   it('prints the results-inbox record with --to office', () => {
@@ -35,7 +35,7 @@ describe('labs: CLI `frontdesk convert <oru> --to fhir|office`', function () {
       encoding: 'utf8', input: `MSH|^~\\&|ACMELAB|ACME Reference Lab|FRONTDESK|SFP|20240301163000-0500||ORU^R01|C1|P|2.5.1\rPID|1||MRN4711^^^FRONTDESK^MR||Sample^Robin||19850412|F\rOBR|1|ORD1^FDORDERS|LAB1^ACMELAB|2345-7^Glucose^LN|||20240301081500-0500|||||||||||||||20240301163000-0500|||F\rOBX|1|NM|2345-7^Glucose^LN||95|mg/dL|70-99|N|||F\r`,
     });
     expect(r.status, r.stdout.slice(0, 2000)).to.equal(0);
-    expect((JSON.parse(r.stdout) as Bundle).entry).to.have.length(3);
+    expect((JSON.parse(r.stdout) as Bundle).entry!.map((e) => e.resource!.resourceType)).to.deep.equal(['Patient', 'Observation', 'DiagnosticReport', 'ServiceRequest']);
   });
 
   it('exits 1 with an OperationOutcome naming the OBX field on bad input', () => {

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import type { Patient } from 'fhir/r4.js';
+import type { Patient, ServiceRequest } from 'fhir/r4.js';
 import type { Issue } from '../../src/domain/issues.js';
 import { validateLabBundle } from '../../src/flows/oru/convert.js';
 import { validateOfficeRecord, validateResource } from '../../src/validation/index.js';
@@ -10,11 +10,13 @@ describe('labs: ORU^R01 -> FHIR transaction Bundle', () => {
   const b = out.bundle;
   const byCode = (code: string) => observations(b).find((o) => o.code.coding?.[0]?.code === code)!;
 
-  it('builds a transaction: the Patient as a conditional create, everything else PUT to its id', () => {
+  it('builds a transaction: the Patient and the identified Practitioners as conditional creates, everything else PUT to its id', () => {
     expect(b.type).to.equal('transaction');
     const patientEntry = b.entry!.find((e) => e.resource?.resourceType === 'Patient')!;
     expect(patientEntry.request).to.deep.equal({ method: 'POST', url: 'Patient', ifNoneExist: 'identifier=http://frontdesk.example.org/fhir/sid/mrn|MRN4711' });
-    for (const e of b.entry!.filter((x) => x.resource?.resourceType !== 'Patient')) {
+    const practitionerEntry = b.entry!.find((e) => e.resource?.resourceType === 'Practitioner')!;
+    expect(practitionerEntry.request).to.deep.equal({ method: 'POST', url: 'Practitioner', ifNoneExist: 'identifier=http://hl7.org/fhir/sid/us-npi|1234567893' });
+    for (const e of b.entry!.filter((x) => x.resource?.resourceType !== 'Patient' && x.resource?.resourceType !== 'Practitioner')) {
       expect(e.request).to.deep.equal({ method: 'PUT', url: `${e.resource!.resourceType}/${e.resource!.id}` });
     }
     expect(new Set(b.entry!.map((e) => e.fullUrl)).size).to.equal(b.entry!.length);
@@ -32,7 +34,8 @@ describe('labs: ORU^R01 -> FHIR transaction Bundle', () => {
     expect(dr!.effectiveDateTime).to.equal('2024-03-01T08:15:00-05:00');
     expect(dr!.issued).to.equal('2024-03-01T16:30:00-05:00');
     expect(dr!.identifier?.map((i) => [i.type?.coding?.[0]?.code, i.value])).to.deep.equal([['FILL', 'LAB778899'], ['PLAC', 'ORD1001']]);
-    expect(dr!.basedOn?.[0]).to.deep.equal({ type: 'ServiceRequest', identifier: { system: 'urn:frontdesk:ns:FDORDERS', value: 'ORD1001' } });
+    const sr = resources<ServiceRequest>(b, 'ServiceRequest')[0]!;
+    expect(dr!.basedOn?.[0]).to.deep.equal({ reference: b.entry!.find((e) => e.resource === sr)!.fullUrl, type: 'ServiceRequest', identifier: { system: 'urn:frontdesk:ns:FDORDERS', value: 'ORD1001' } });
     expect(dr!.performer?.[0]?.display).to.equal('ACME Reference Lab');
     expect(dr!.result?.map((r) => r.reference)).to.deep.equal(observations(b).map((o) => `Observation/${o.id}`));
     expect(dr!.specimen?.[0]?.reference).to.equal(`Specimen/${specimens(b)[0]!.id}`);

@@ -1,12 +1,13 @@
 /**
- * ORU^R01 -> a FHIR transaction Bundle (Patient as a conditional create by identifier; Specimens,
- * Observations and DiagnosticReports as PUTs to deterministic ids) plus one results-inbox record
+ * ORU^R01 -> a FHIR transaction Bundle (Patient, and Practitioners and Organizations known by an
+ * identifier, as conditional creates by identifier; ServiceRequests, Specimens, Observations and
+ * DiagnosticReports as PUTs to deterministic ids) plus one results-inbox record
  * per report. Every resource is validated against its profile; a problem found there is reported
  * at the HL7 field it came from (`OBX[3].5`) as well as at its FHIRPath, ready for the ACK's ERR.
  * A result is never dropped silently: a value that cannot be read leaves the Observation with a
  * dataAbsentReason and an error naming the field.
  */
-import type { Bundle, BundleEntry, DiagnosticReport, FhirResource, Observation, Patient, Reference, Specimen } from 'fhir/r4.js';
+import type { Bundle, BundleEntry, DiagnosticReport, FhirResource, Identifier, Observation, Organization, Patient, Practitioner, Reference, ServiceRequest, Specimen } from 'fhir/r4.js';
 import { issue, prefixIssues, type Issue, type Result } from '../../domain/issues.js';
 import type { Hl7Message, Hl7Segment } from '../../hl7/message.js';
 import { inboxItemFromFhir, type ResultsInboxItem } from '../../adapters/results-inbox.js';
@@ -20,6 +21,8 @@ import { hl7LocationOf } from './locations.js';
 import { buildObservation, obxIdentity } from './observation.js';
 import { buildReport, deriveReportStatus } from './report.js';
 import { specimenFromObr15, specimenFromSpm } from './specimen.js';
+import { buildServiceRequest } from './service-request.js';
+import { organizationFromXon, practitionerFromXcn } from './practitioner.js';
 
 /** Which segment an entry came from, to place its validation issues at an HL7 field. */
 interface EntrySource { seg?: Hl7Segment; }
@@ -49,6 +52,16 @@ export function convertOru(msg: Hl7Message, ctx: FlowContext): Result<OruConvers
   const specimensSeen = new Set<string>();
   const reportsSeen = new Map<string, string>();
   const patientsSeen = new Set<string>();
+  const partiesSeen = new Set<string>();
+  /** A Practitioner or Organization: created only if none has its identifier (the office's own record wins), once per Bundle. */
+  const addParty = (r: Practitioner | Organization, seg: Hl7Segment): void => {
+    const key = `${r.resourceType}/${r.id}`;
+    if (partiesSeen.has(key)) return;
+    partiesSeen.add(key);
+    const ident = r.identifier?.[0];
+    if (ident?.value) add(r, { method: 'POST', url: r.resourceType, ifNoneExist: identifierQuery(ident) }, seg);
+    else put(r, seg);
+  };
 
   if (grouped.value.patients.every((p) => p.orders.length === 0)) {
     issues.push(issue('HL7_SEGMENT_MISSING', 'The ORU^R01 has no OBR: there is no report to convert.', 'OBR'));
@@ -75,7 +88,7 @@ export function convertOru(msg: Hl7Message, ctx: FlowContext): Result<OruConvers
         const kept = keepRegistered(patient, ctx.lookup, (n) => msg.location(pidSeg, n));
         issues.push(...kept.issues);
         if (kept.value !== patient) put(kept.value!, group.pid);
-        else add(patient, { method: 'POST', url: 'Patient', ifNoneExist: `identifier=${queryValue(ident.system ? `${ident.system}|` : '')}${queryValue(ident.value!)}` }, group.pid);
+        else add(patient, { method: 'POST', url: 'Patient', ifNoneExist: identifierQuery(ident) }, group.pid);
       }
       subject = { reference: urnFor(`Patient/${patient.id}`) };
     }
@@ -97,6 +110,8 @@ export function convertOru(msg: Hl7Message, ctx: FlowContext): Result<OruConvers
       }
       for (const o of r.observations) put(o.resource, o.seg);
       if (r.report) put(r.report, order.obr);
+      if (r.serviceRequest) put(r.serviceRequest, order.orc ?? order.obr);
+      for (const p of r.parties) addParty(p.resource, p.seg);
       if (r.report) {
         office.push(inboxItemFromFhir({
           report: r.report,
@@ -125,6 +140,9 @@ function keyField(msg: Hl7Message, order: OrderGroup): string {
 
 interface OrderResult {
   report?: DiagnosticReport;
+  serviceRequest?: ServiceRequest;
+  /** Practitioners (ORC-12/OBR-16, OBX-25) and Organizations (OBX-23) the order's resources reference. */
+  parties: Array<{ resource: Practitioner | Organization; seg: Hl7Segment }>;
   orderingProvider?: Reference;
   specimens: Array<{ resource: Specimen; seg?: Hl7Segment }>;
   /** Observations to write (a stale preliminary after a stored final is left out, with a warning). */
@@ -136,11 +154,23 @@ interface OrderResult {
 
 function convertOrder(msg: Hl7Message, order: OrderGroup, subject: Reference | undefined, ctx: FlowContext): OrderResult {
   const issues: Issue[] = [];
-  const out: OrderResult = { specimens: [], observations: [], allObservations: [], issues };
+  const out: OrderResult = { specimens: [], observations: [], allObservations: [], parties: [], issues };
   const draft = buildReport(msg, order, subject, ctx.timezone);
   issues.push(...draft.issues);
   const { report, key } = draft.value;
   if (draft.value.orderingProvider) out.orderingProvider = draft.value.orderingProvider;
+
+  // The order itself (ServiceRequest.subject is required: no patient, no request).
+  if (subject) {
+    const sr = buildServiceRequest(msg, order, key, report, subject, ctx.timezone, (id) => urnFor(`Practitioner/${id}`));
+    issues.push(...sr.issues);
+    out.serviceRequest = sr.value.serviceRequest;
+    const requester = sr.value.requester?.practitioner;
+    if (requester) out.parties.push({ resource: requester, seg: order.orc?.get(12).trim() ? order.orc : order.obr });
+    report.basedOn = [{ reference: urnFor(`ServiceRequest/${out.serviceRequest.id}`), type: 'ServiceRequest', ...(draft.value.placer ? { identifier: draft.value.placer } : {}) }];
+  } else if (draft.value.placer) {
+    report.basedOn = [{ type: 'ServiceRequest', identifier: draft.value.placer }];
+  }
 
   // Specimens: SPM groups, else OBR-15 for pre-2.5 messages.
   const specimenRef = new Map<unknown, Reference>();
@@ -177,6 +207,19 @@ function convertOrder(msg: Hl7Message, order: OrderGroup, subject: Reference | u
     if (b.value.attachment) presentedForm.push(b.value.attachment);
     const obs = b.value.observation;
     if (!obs) continue;
+    // OBX-23 performing organization (+ OBX-24 its address) and OBX-25 medical director (IG: Observation.performer).
+    const performers: Reference[] = [];
+    const lab = organizationFromXon(g.obx);
+    if (lab) {
+      out.parties.push({ resource: lab, seg: g.obx });
+      performers.push({ reference: urnFor(`Organization/${lab.id}`), ...(lab.name ? { display: lab.name } : {}) });
+    }
+    const director = practitionerFromXcn(g.obx, 25);
+    if (director?.practitioner) {
+      out.parties.push({ resource: director.practitioner, seg: g.obx });
+      performers.push({ reference: urnFor(`Practitioner/${director.practitioner.id}`), ...(director.display ? { display: director.display } : {}) });
+    } else if (director?.display) performers.push({ display: director.display });
+    if (performers.length) obs.performer = [...(obs.performer ?? []), ...performers];
     const stored = ctx.lookup.get('Observation', obs.id!) as Observation | undefined;
     if (stored && SETTLED.has(stored.status) && UNSETTLED.has(obs.status)) {
       // A preliminary that arrives after the final (queues, retries) must not undo it.
@@ -198,10 +241,17 @@ function convertOrder(msg: Hl7Message, order: OrderGroup, subject: Reference | u
   const storedReport = ctx.lookup.get('DiagnosticReport', report.id!) as DiagnosticReport | undefined;
   if (storedReport && SETTLED.has(storedReport.status) && UNSETTLED.has(report.status)) {
     issues.push(issue('MAP_CONFLICT', `${msg.location(order.obr, 25)} says ${report.status}, but this report is already ${storedReport.status}: the stored report is kept.`, msg.location(order.obr, 25), 'warning'));
+    // Its order is kept as stored too: a stale message must not reopen a completed request.
+    delete out.serviceRequest;
     return out;
   }
   out.report = report;
   return out;
+}
+
+/** A conditional create's query: `identifier=system|value` (or the value alone without a system). */
+function identifierQuery(ident: Identifier): string {
+  return `identifier=${queryValue(ident.system ? `${ident.system}|` : '')}${queryValue(ident.value!)}`;
 }
 
 /** Percent-encode what would end or split a query parameter (%, &, #, +, space); keep the rest readable. */

@@ -2,15 +2,16 @@
  * FHIR -> results inbox: lab reports that arrive as FHIR (POST /fhir, or `frontdesk convert
  * report.json --to office`) land in the same inbox as ORU^R01 results. A DiagnosticReport, or a
  * Bundle of lab resources (Patient, DiagnosticReport, Observation, Specimen), gives one record per
- * report; its Observations and Patient come from the Bundle, else from the store (ctx.lookup).
+ * report; its Observations and Patient come from the Bundle, else from the store (ctx.lookup). The
+ * ordering provider (ORC-12/OBR-16) comes from the report's basedOn ServiceRequest's requester.
  */
-import type { Bundle, DiagnosticReport, FhirResource, Observation, Patient, Reference } from 'fhir/r4.js';
+import type { Bundle, DiagnosticReport, FhirResource, Observation, Patient, Practitioner, Reference, ServiceRequest } from 'fhir/r4.js';
 import { issue, prefixIssues, type Issue, type Result } from '../../domain/issues.js';
 import { inboxItemFromFhir, type ResultsInboxItem } from '../../adapters/results-inbox.js';
 import { validateOfficeRecord } from '../../validation/index.js';
 import type { ResourceLookup } from '../types.js';
 
-const LAB_TYPES = new Set(['Patient', 'DiagnosticReport', 'Observation', 'Specimen']);
+const LAB_TYPES = new Set(['Patient', 'DiagnosticReport', 'Observation', 'Specimen', 'ServiceRequest', 'Practitioner', 'Organization']);
 
 /** A DiagnosticReport, or a Bundle of lab resources with at least one DiagnosticReport. */
 export function isLabFhir(r: FhirResource): boolean {
@@ -54,9 +55,26 @@ export function inboxFromFhir(input: FhirResource, lookup: ResourceLookup): Resu
       else issues.push(issue('MAP_INFO', `${ref.reference ?? 'A result'} is neither in the input nor stored: the inbox summary leaves it out.`, `${at}.result[${k}]`, 'warning'));
     });
     const patient = resolve<Patient>(report.subject, 'Patient');
-    const item = inboxItemFromFhir({ report, observations, ...(patient ? { patient } : {}) });
+    const orderingProvider = orderingProviderOf(report, resolve);
+    const item = inboxItemFromFhir({ report, observations, ...(patient ? { patient } : {}), ...(orderingProvider ? { orderingProvider } : {}) });
     issues.push(...prefixIssues(validateOfficeRecord(item as unknown as Record<string, unknown>), `office[${items.length}]`));
     items.push(item);
   });
   return { value: items, issues };
+}
+
+type Resolve = <T extends FhirResource>(ref: Reference | undefined, type: T['resourceType']) => T | undefined;
+
+/** DiagnosticReport.basedOn -> ServiceRequest.requester (-> Practitioner's identifier): who ordered the tests. */
+function orderingProviderOf(report: DiagnosticReport, resolve: Resolve): Reference | undefined {
+  for (const based of report.basedOn ?? []) {
+    const request = resolve<ServiceRequest>(based, 'ServiceRequest');
+    const requester = request?.requester;
+    if (!requester) continue;
+    const practitioner = resolve<Practitioner>(requester, 'Practitioner');
+    const identifier = practitioner?.identifier?.[0] ?? requester.identifier;
+    if (!identifier?.value && !requester.display) continue;
+    return { ...(identifier?.value ? { identifier } : {}), ...(requester.display ? { display: requester.display } : {}) };
+  }
+  return undefined;
 }

@@ -1,7 +1,7 @@
 /**
  * ORU^R01 segment groups (v2.3-v2.5.1): PATIENT_RESULT+ { [PID [PV1]], ORDER_OBSERVATION+ {
  * [ORC] OBR [NTE*] [OBSERVATION { OBX [NTE*] }*] [SPECIMEN { SPM [OBX*] }*] } }. Segments the
- * labs vertical does not map (SFT, PD1, NK1, PV2, TQ1, TQ2, CTD, FT1, CTI, PRT, TXA, DSC, Z-segments)
+ * labs vertical does not map (SFT, PD1, NK1, PV2, TQ2, CTD, FT1, CTI, PRT, TXA, DSC, Z-segments)
  * are skipped. An OBX outside an order cannot belong to a report: it is an error at that OBX,
  * never dropped silently.
  */
@@ -26,6 +26,8 @@ export interface SpecimenGroup {
 export interface OrderGroup {
   orc?: Hl7Segment;
   obr: Hl7Segment;
+  /** TIMING_QTY: the first TQ1 after the OBR (TQ1-7 start date/time -> ServiceRequest.occurrence). */
+  tq1?: Hl7Segment;
   notes: Hl7Segment[];
   observations: ObservationGroup[];
   specimens: SpecimenGroup[];
@@ -80,6 +82,9 @@ export function groupOru(msg: Hl7Message): { value: OruStructure; issues: Issue[
         currentPatient().orders.push(order);
         pendingOrc = undefined;
         obs = specimen = undefined;
+        break;
+      case 'TQ1':
+        if (order && !order.tq1 && !order.observations.length && !pendingOrc) order.tq1 = seg;
         break;
       case 'NTE':
         // NTE follows the segment it annotates: an OBX, else the OBR (patient-level notes are not mapped).

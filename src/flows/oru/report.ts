@@ -1,7 +1,7 @@
 /**
  * OBR (+ ORC) -> DiagnosticReport: code OBR-4, status OBR-25 (table 0123), effective OBR-7,
  * issued OBR-22, identifier from the filler order number (OBR-3/ORC-3), basedOn from the placer
- * order number (OBR-2/ORC-2), performer from OBX-23 (performing organization) or MSH-4 (the
+ * order number (OBR-2/ORC-2; convert.ts points it at the order's ServiceRequest), performer from OBX-23 (performing organization) or MSH-4 (the
  * sending lab), results interpreter OBR-32. The ordering provider (OBR-16/ORC-12) goes to the
  * results inbox: R4 DiagnosticReport has no requester.
  */
@@ -132,7 +132,6 @@ export function buildReport(msg: Hl7Message, order: OrderGroup, subject: Referen
     resourceType: 'DiagnosticReport',
     id: reportId(key),
     ...(identifier.length ? { identifier } : {}),
-    ...(placer ? { basedOn: [{ type: 'ServiceRequest', identifier: placer }] } : {}),
     status: (body.status ?? 'unknown') as DiagnosticReport['status'],
     category: [LAB_CATEGORY],
     code: body.code ?? { text: 'unknown' },
@@ -143,7 +142,8 @@ export function buildReport(msg: Hl7Message, order: OrderGroup, subject: Referen
     ...(resultsInterpreter ? { resultsInterpreter: [resultsInterpreter] } : {}),
     ...(conclusion ? { conclusion } : {}),
   };
-  const orderingProvider = xcn(obr, 16) ?? xcn(orc, 12);
+  // ORC-12 first, OBR-16 when it is empty (the IG maps OBR-16 to the requester only then).
+  const orderingProvider = xcn(orc, 12) ?? xcn(obr, 16);
   return {
     value: { report, key, ...(body.status ? {} : { statusMissing: true }), ...(eff.value ? { effective: eff.value } : {}), ...(orderingProvider ? { orderingProvider } : {}), ...(placer ? { placer } : {}), ...(filler ? { filler } : {}) },
     issues,
