@@ -13,9 +13,22 @@ import { comp, compact, type DatatypeTransform, type Rep } from './types.js';
 /** Coding systems without a known URI (local names, table 0396 'L'/99zzz) keep their name in this URN. */
 const CS_PREFIX = 'urn:frontdesk:cs:';
 
+/** Real HL7 tables (table 0396 "HL7nnnn") live under terminology.hl7.org; 99zzz/L and other local names never do. */
+const V2_TABLE_URI = 'http://terminology.hl7.org/CodeSystem/v2-';
+
 function systemUri(name: string): string | undefined {
   if (!name) return undefined;
-  return toFhirCode('coding-systems', name)?.fhir ?? (/^HL7\d{4}$/i.test(name) ? `http://terminology.hl7.org/CodeSystem/v2-${name.slice(3)}` : undefined);
+  return toFhirCode('coding-systems', name)?.fhir ?? (/^HL7\d{4}$/i.test(name) ? `${V2_TABLE_URI}${name.slice(3)}` : undefined);
+}
+
+/** Coding.system -> CWE.3 name: the configured name, HL7nnnn for a v2 table, a local name back from its URN, else the URI. */
+function systemName(system: string | undefined): string {
+  if (!system) return '';
+  const configured = toHl7Code('coding-systems', system);
+  if (configured) return configured;
+  const table = /^http:\/\/terminology\.hl7\.org\/CodeSystem\/v2-(\d{4})$/.exec(system);
+  if (table) return `HL7${table[1]}`;
+  return system.startsWith(CS_PREFIX) ? decodeNamespace(system.slice(CS_PREFIX.length)) : system;
 }
 
 /** CWE.2/CWE.5 are the coding's display; CWE.9 (original text) is CodeableConcept.text. */
@@ -53,9 +66,8 @@ export const CWE: DatatypeTransform = {
     const c = cc.coding?.[0];
     if (!c?.code) return cc.text ? ['', cc.text] : undefined;
     if (ctx.table) return [toHl7Code(ctx.table, c.code) ?? c.code, c.display, /^\d{4}$/.test(ctx.table) ? `HL7${ctx.table}` : '', '', '', '', '', '', cc.text];
-    const sysName = c?.system ? (toHl7Code('coding-systems', c.system) ?? (c.system.startsWith(CS_PREFIX) ? decodeNamespace(c.system.slice(CS_PREFIX.length)) : c.system)) : '';
     const alt = cc.coding?.[1];
-    const altName = alt?.system ? toHl7Code('coding-systems', alt.system) ?? '' : '';
-    return [c.code, c.display, sysName, alt?.code, alt?.display, altName, '', '', cc.text];
+    // The alternate triplet (CWE.4-6) keeps its system the same way, local 99zzz tables included.
+    return [c.code, c.display, systemName(c.system), alt?.code, alt?.display, systemName(alt?.system), '', '', cc.text];
   },
 };
