@@ -28,7 +28,13 @@ export interface OfficeAppointment {
   start?: string;
   end?: string;
   durationMinutes?: number;
+  /** Appointment reason (SCH-7, table 0276 or the local NEW/TELEHEALTH). */
   type?: OfficeAppointmentType;
+  /** Appointment type as the EHR sent it (SCH-8, table 0277 e.g. Normal/Tentative, or a local 99zzz table). */
+  appointmentTypeCode?: string;
+  /** Code system URI of appointmentTypeCode (kept as sent; a local CWE-3 stays urn:frontdesk:cs:<name>). */
+  appointmentTypeSystem?: string;
+  appointmentTypeText?: string;
   /** What is booked (AIS-3), e.g. a CPT or local service code. */
   serviceCode?: string;
   /** Code system URI of serviceCode (default: local, no system). */

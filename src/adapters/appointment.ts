@@ -63,7 +63,10 @@ export function identifierOf(kind: 'FILL' | 'PLAC', value: string, system: strin
   return id;
 }
 
-/** Office type -> appointmentType: the v2-0276 coding when the type has one, and always the office coding. */
+/**
+ * Office type -> the concept of its SCH-7 appointment reason: the v2-0276 coding when the type has
+ * one, and always the office coding. It is an Appointment.reasonCode (v2-to-FHIR IG, SCH-7).
+ */
 export function appointmentTypeOf(type: OfficeAppointmentType): CodeableConcept {
   const hl7 = toHl7Code('office-appointment-type', type);
   const std = hl7 ? toFhirCode('0276', hl7) : undefined;
@@ -74,7 +77,7 @@ export function appointmentTypeOf(type: OfficeAppointmentType): CodeableConcept 
   return { coding };
 }
 
-/** appointmentType -> office type: the office coding, else a v2-0276 (or local SCH-7) code through the table. */
+/** A reason (or an R4-style appointmentType) -> office type: the office coding, else a v2-0276 (or local SCH-7) code through the table. */
 export function officeTypeOf(cc: CodeableConcept | undefined): OfficeAppointmentType | undefined {
   const own = cc?.coding?.find((c) => c.system === officeTypeSystem())?.code;
   if (own) return own as OfficeAppointmentType;
@@ -149,8 +152,12 @@ export function appointmentToFhir(r: OfficeAppointment, opts: ToFhirOptions): Re
   } as Appointment;
   if (r.cancellationReason) a.cancelationReason = { text: r.cancellationReason };
   if (r.serviceCode || r.serviceText) a.serviceType = [conceptOf(r.serviceCode, r.serviceSystem, r.serviceText)];
-  if (r.type) a.appointmentType = appointmentTypeOf(r.type);
-  if (r.reasonCode || r.reasonText) a.reasonCode = [conceptOf(r.reasonCode, r.reasonCode ? r.reasonSystem ?? ICD10CM_SYSTEM : undefined, r.reasonText)];
+  // SCH-8 appointment type (table 0277 or local) -> appointmentType; the office type is the SCH-7 reason (v2-to-FHIR IG).
+  if (r.appointmentTypeCode || r.appointmentTypeText) a.appointmentType = conceptOf(r.appointmentTypeCode, r.appointmentTypeSystem, r.appointmentTypeText);
+  const reasons: CodeableConcept[] = [];
+  if (r.type) reasons.push(appointmentTypeOf(r.type));
+  if (r.reasonCode || r.reasonText) reasons.push(conceptOf(r.reasonCode, r.reasonCode ? r.reasonSystem ?? ICD10CM_SYSTEM : undefined, r.reasonText));
+  if (reasons.length) a.reasonCode = reasons;
   if (start) a.start = start;
   if (end) a.end = end;
   if (r.durationMinutes !== undefined) a.minutesDuration = r.durationMinutes;
@@ -218,9 +225,18 @@ export function appointmentFromFhir(a: Appointment, opts: FromFhirOptions = {}):
   if (a.end && !(derivedEnd !== undefined && minutesBetween(a.start, a.end) === a.minutesDuration)) r.end = a.end;
   if (a.minutesDuration !== undefined) r.durationMinutes = a.minutesDuration;
 
-  const type = officeTypeOf(a.appointmentType);
+  // The office type is the reason that is an office/v2-0276 type (SCH-7); an R4-style appointmentType bound to v2-0276 also gives it.
+  const split = splitReasons(a);
+  const type = split.type ?? officeTypeOf(a.appointmentType);
   if (type) r.type = type;
-  else if (a.appointmentType) issues.push(issue('MAP_INFO', 'Appointment.appointmentType has no office appointment type; left out.', 'Appointment.appointmentType'));
+  if (a.appointmentType && !officeTypeOf(a.appointmentType)) {
+    // SCH-8 appointment type (table 0277 or local): kept with its own system.
+    const c = a.appointmentType.coding?.[0];
+    if (c?.code) r.appointmentTypeCode = c.code;
+    if (c?.code && c.system) r.appointmentTypeSystem = c.system;
+    const text = a.appointmentType.text ?? c?.display;
+    if (text) r.appointmentTypeText = text;
+  }
 
   const service = a.serviceType?.[0];
   if (service) {
@@ -230,7 +246,8 @@ export function appointmentFromFhir(a: Appointment, opts: FromFhirOptions = {}):
     const text = service.text ?? c?.display;
     if (text) r.serviceText = text;
   }
-  const reason = a.reasonCode?.[0];
+  const reason = split.others[0];
+  split.others.slice(1).forEach((_, i) => issues.push(issue('MAP_INFO', 'The office record holds one reason for visit; this further reason is left out.', `Appointment.reasonCode[${split.index[i + 1]}]`)));
   if (reason) {
     const c = reason.coding?.[0];
     if (c?.code) r.reasonCode = c.code;
@@ -243,6 +260,21 @@ export function appointmentFromFhir(a: Appointment, opts: FromFhirOptions = {}):
   if (cancel) r.cancellationReason = cancel;
   if (a.comment) r.notes = a.comment;
   return { value: r, issues };
+}
+
+/**
+ * Appointment.reasonCode split into the office type (the first reason that is an office/v2-0276
+ * appointment reason, SCH-7) and the other reasons (reason for visit, PV2-3), with their indexes.
+ */
+export function splitReasons(a: Pick<Appointment, 'reasonCode'>): { type?: OfficeAppointmentType; typeReason?: CodeableConcept; others: CodeableConcept[]; index: number[] } {
+  const out: { type?: OfficeAppointmentType; typeReason?: CodeableConcept; others: CodeableConcept[]; index: number[] } = { others: [], index: [] };
+  (a.reasonCode ?? []).forEach((cc, i) => {
+    const t = out.type ? undefined : officeTypeOf(cc);
+    if (t) { out.type = t; out.typeReason = cc; return; }
+    out.others.push(cc);
+    out.index.push(i);
+  });
+  return out;
 }
 
 /** The MRN of a Patient: an identifier typed MR, else one in the practice MRN system. */

@@ -40,22 +40,25 @@ describe('scheduling: office appointment <-> FHIR Appointment', () => {
     expect(patient!.actor!.identifier!.value).to.equal('MRN1001');
     expect(provider!.actor).to.deep.include({ type: 'Practitioner', display: 'Robin Carter', identifier: { system: NPI_SYSTEM, value: '1234567893' } });
     expect(location!.actor!.identifier!.value).to.equal('EXAM2');
-    expect(a.appointmentType!.coding!.map((c) => c.code)).to.deep.equal(['new']); // no v2-0276 code for a new-patient visit
+    // v2-to-FHIR IG: the office type is the SCH-7 appointment reason (reasonCode), then the reason for visit.
+    expect(a.appointmentType).to.equal(undefined);
+    expect(a.reasonCode![0]!.coding!.map((c) => c.code)).to.deep.equal(['new']); // no v2-0276 code for a new-patient visit
     expect(a.serviceType![0]).to.deep.equal({ coding: [{ system: 'http://www.ama-assn.org/go/cpt', code: '99203' }], text: 'New patient office visit' });
-    expect(a.reasonCode![0]).to.deep.equal({ coding: [{ system: 'http://hl7.org/fhir/sid/icd-10-cm', code: 'R51.9' }], text: 'Headache' });
+    expect(a.reasonCode![1]).to.deep.equal({ coding: [{ system: 'http://hl7.org/fhir/sid/icd-10-cm', code: 'R51.9' }], text: 'Headache' });
     expect(a.comment).to.equal('Bring current medication list.');
   });
 
   it('telehealth and follow-up types carry the office coding, follow-up also v2-0276 FOLLOWUP', () => {
     const base = officeExamples()[0]!.record;
     const tele = toFhir({ ...base, type: 'telehealth' }).value!;
-    expect(tele.appointmentType!.coding).to.deep.equal([{ system: 'https://frontdesk.example.org/CodeSystem/appointment-type', code: 'telehealth', display: 'Telehealth (video) visit' }]);
+    expect(tele.reasonCode![0]!.coding).to.deep.equal([{ system: 'https://frontdesk.example.org/CodeSystem/appointment-type', code: 'telehealth', display: 'Telehealth (video) visit' }]);
     const fu = toFhir({ ...base, type: 'follow-up' }).value!;
-    expect(fu.appointmentType!.coding!.map((c) => `${c.system}|${c.code}`)).to.deep.equal([
+    expect(fu.reasonCode![0]!.coding!.map((c) => `${c.system}|${c.code}`)).to.deep.equal([
       'http://terminology.hl7.org/CodeSystem/v2-0276|FOLLOWUP', 'https://frontdesk.example.org/CodeSystem/appointment-type|follow-up',
     ]);
-    // An EHR that only sends v2-0276 still gives the office type.
-    const ehr = { ...fu, appointmentType: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v2-0276', code: 'WALKIN' }] } } as Appointment;
+    // An EHR that only sends v2-0276 (in reasonCode, or R4-style in appointmentType) still gives the office type.
+    expect(appointmentFromFhir({ ...fu, reasonCode: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v2-0276', code: 'CHECKUP' }] }] } as Appointment).value!.type).to.equal('checkup');
+    const ehr = { ...fu, reasonCode: undefined, appointmentType: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v2-0276', code: 'WALKIN' }] } } as Appointment;
     expect(appointmentFromFhir(ehr).value!.type).to.equal('walk-in');
   });
 

@@ -83,6 +83,10 @@ export function officeAppointmentArb(opts: { withZ?: boolean } = {}): fc.Arbitra
     providerNpi: opt(npiArb), providerName: opt(nameArb), location: opt(textArb),
     start: dateTimeArb(!!opts.withZ), timing: fc.constantFrom('end', 'duration', 'none'), minutes: fc.integer({ min: 1, max: 600 }),
     type: opt(fc.constantFrom(...TYPES)),
+    // SCH-8 appointment type: table 0277 or a local 99zzz table (CWE-3), which must keep its own system.
+    apptTypeCode: opt(fc.constantFrom('Normal', 'Complete', 'URGENT', 'FU30')),
+    apptTypeSystem: opt(fc.constantFrom('http://terminology.hl7.org/CodeSystem/v2-0277', 'urn:frontdesk:cs:99SCHED')),
+    apptTypeText: opt(textArb),
     serviceCode: opt(idArb), serviceSystem: opt(fc.constantFrom(...SYSTEMS)), serviceText: opt(textArb),
     reasonCode: opt(idArb), reasonSystem: opt(fc.constantFrom(...SYSTEMS.slice(0, 3))), reasonText: opt(textArb),
     status: fc.constantFrom(...STATUSES), cancellationReason: textArb, notes: opt(notesArb),
@@ -101,6 +105,8 @@ export function officeAppointmentArb(opts: { withZ?: boolean } = {}): fc.Arbitra
       else r.end = addMinutes(g.start, g.minutes);
     }
     if (g.type) r.type = g.type;
+    if (g.apptTypeCode) { r.appointmentTypeCode = g.apptTypeCode; if (g.apptTypeSystem) r.appointmentTypeSystem = g.apptTypeSystem; }
+    if (g.apptTypeText) r.appointmentTypeText = g.apptTypeText;
     if (g.serviceCode) { r.serviceCode = g.serviceCode; if (g.serviceSystem) r.serviceSystem = g.serviceSystem; }
     if (g.serviceText) r.serviceText = g.serviceText;
     if (g.reasonCode) { r.reasonCode = g.reasonCode; if (g.reasonSystem) r.reasonSystem = g.reasonSystem; }

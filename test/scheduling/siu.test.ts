@@ -28,9 +28,11 @@ describe('scheduling: SIU -> FHIR Appointment', () => {
       'FILL|urn:frontdesk:ns:EHRSCHED|EHR-9001', 'PLAC|urn:frontdesk:ns:EHR|REF-771',
     ]);
     expect([a.start, a.end, a.minutesDuration]).to.deep.equal(['2024-03-01T08:30:00-05:00', '2024-03-01T08:50:00-05:00', 20]);
-    expect(a.appointmentType!.coding![0]).to.deep.include({ system: 'http://terminology.hl7.org/CodeSystem/v2-0276', code: 'FOLLOWUP' });
+    // v2-to-FHIR IG: SCH-7 -> reasonCode (then PV2-3), SCH-8 -> appointmentType.
+    expect(a.reasonCode![0]!.coding![0]).to.deep.include({ system: 'http://terminology.hl7.org/CodeSystem/v2-0276', code: 'FOLLOWUP' });
+    expect(a.appointmentType!.coding![0]).to.deep.include({ system: 'http://terminology.hl7.org/CodeSystem/v2-0277', code: 'Normal' });
     expect(a.serviceType![0]!.coding![0]).to.deep.include({ system: 'http://www.ama-assn.org/go/cpt', code: '99213' });
-    expect(a.reasonCode![0]!.coding![0]).to.deep.include({ system: 'http://hl7.org/fhir/sid/icd-10-cm', code: 'E11.9' });
+    expect(a.reasonCode![1]!.coding![0]).to.deep.include({ system: 'http://hl7.org/fhir/sid/icd-10-cm', code: 'E11.9' });
     expect(a.comment).to.equal('Fasting labs drawn before the visit.');
     const kinds = a.participant.map((p) => p.actor!.type);
     expect(kinds).to.deep.equal(['Patient', 'Location', 'Practitioner']);
@@ -268,6 +270,41 @@ describe('scheduling: FHIR / office -> SIU', () => {
       if (record.start && !/([+-]\d{2}:\d{2}|Z)$/.test(record.start)) expected.start = appointmentToFhir(record, { timezone: TZ }).value!.start!;
       expect(back.value, file).to.deep.equal(expected);
     }
+  });
+
+  it('SIU -> Appointment -> office -> Appointment -> SIU keeps SCH-7, SCH-8 (local 99zzz systems too) and the NTEs after SCH, joined by a newline', () => {
+    const sent = [
+      'MSH|^~\\&|EHRSCHED|NORTHCLINIC|FRONTDESK|PRACTICE|20240226101500-0500||SIU^S12^SIU_S12|SCH0777|P|2.5.1',
+      'SCH|REF-777^EHR|EHR-9777^EHRSCHED||||Booked|CONSULT^Specialist consult^99LOCAL|FU30^Follow-up 30 min^99SCHED|30|min^minutes^ANS+||||||^Scheduler^Sam||||^Scheduler^Sam|||||Booked^Booked^HL70278',
+      'TQ1|1||||||20240301083000-0500|20240301090000-0500',
+      'NTE|1||Fasting labs drawn before the visit.',
+      'NTE|2||Bring the glucose diary.',
+      'PID|1||MRN2001^^^FRONTDESK^MR||Testpatient^Avery^Q||19800214|F',
+      'PV1|1|O', 'PV2|||E11.9^Type 2 diabetes mellitus without complications^I10', 'RGS|1',
+    ].join('\r');
+    const inbound = convertSiu(parseHl7(sent).value!, ctx());
+    expect(errors(inbound.issues)).to.deep.equal([]);
+    const a = inbound.value!.appointment;
+    expect(a.reasonCode!.map((r) => `${r.coding![0]!.system}|${r.coding![0]!.code}`)).to.deep.equal(['urn:frontdesk:cs:99LOCAL|CONSULT', 'http://hl7.org/fhir/sid/icd-10-cm|E11.9']);
+    expect(a.appointmentType!.coding).to.deep.equal([{ system: 'urn:frontdesk:cs:99SCHED', code: 'FU30', display: 'Follow-up 30 min' }]);
+    expect(a.comment).to.equal('Fasting labs drawn before the visit.\nBring the glucose diary.');
+    // The office record keeps SCH-8 and the notes; it holds one reason for visit (SCH-7 here), PV2-3 is left out with a note.
+    const office = inbound.value!.office[0]!;
+    expect(office).to.include({ appointmentTypeCode: 'FU30', appointmentTypeSystem: 'urn:frontdesk:cs:99SCHED', appointmentTypeText: 'Follow-up 30 min', reasonCode: 'CONSULT', reasonSystem: 'urn:frontdesk:cs:99LOCAL', reasonText: 'Specialist consult', notes: 'Fasting labs drawn before the visit.\nBring the glucose diary.' });
+    expect(codes(inbound.issues)).to.include('MAP_INFO@Appointment.reasonCode[1]');
+    // office -> Appointment -> SIU: SCH-7, SCH-8 and NTE-3 come back under their own systems.
+    const out = parseHl7(officeToSiu(office).value as string).value!;
+    const sch = out.segment('SCH')!;
+    expect([sch.get(7, 1), sch.get(7, 3), sch.get(8, 1), sch.get(8, 3)]).to.deep.equal(['CONSULT', '99LOCAL', 'FU30', '99SCHED']);
+    expect(out.segments.filter((x) => x.name === 'NTE')).to.have.length(1); // one NTE-3, the lines escaped as \.br\
+    // and SIU -> Appointment again gives the same reason, type and comment.
+    const again = convertSiu(out, ctx()).value!.appointment;
+    expect(again.reasonCode![0]!.coding![0]).to.deep.include({ system: 'urn:frontdesk:cs:99LOCAL', code: 'CONSULT' });
+    expect(again.appointmentType!.coding![0]).to.deep.include({ system: 'urn:frontdesk:cs:99SCHED', code: 'FU30' });
+    expect(again.comment).to.equal(a.comment);
+    // Directly (Appointment -> SIU), both reasons survive: SCH-7 and PV2-3.
+    const direct = appointmentToSiu(a, inbound.value!.patient, { timezone: TZ }).value!;
+    expect([direct.segment('SCH')!.get(7), direct.segment('PV2')!.get(3), direct.segment('SCH')!.get(8)]).to.deep.equal(['CONSULT', 'E11.9', 'FU30']);
   });
 
   it('property: office -> SIU -> office is the identity (1,000 generated records, delimiters in every text)', () => {

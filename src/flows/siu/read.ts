@@ -227,14 +227,21 @@ export function readSiu(msg: Hl7Message, ctx: FlowContext): Result<SiuRead> {
   const pv2 = pv2Seg ? read(msg, pv2Seg, ctx, issues) : {};
 
   if (services.length) a.serviceType = services;
+  // v2-to-FHIR IG (SCH): SCH-7 appointment reason -> reasonCode, SCH-8 appointment type -> appointmentType.
+  // PV2-3 (reason for visit) follows SCH-7 in reasonCode when it says something else.
+  const reasons: CodeableConcept[] = [];
   const schReason = sch.appointmentReason as CodeableConcept | undefined;
   if (schReason) {
     const code = codeOf(schReason);
     const officeType = code ? toFhirCode('office-appointment-type', code)?.fhir as OfficeAppointmentType | undefined : undefined;
-    a.appointmentType = officeType ? appointmentTypeOf(officeType) : schReason;
+    // A table 0276 (or office) reason gets the v2-0276 and office codings; any other code is kept as sent, under its own system.
+    reasons.push(officeType ? appointmentTypeOf(officeType) : schReason);
     if (!officeType) issues.push(issue('MAP_INFO', `SCH-7 "${code}" is neither a table 0276 code nor an office appointment type; kept as sent.`, msg.location(schSeg, 7)));
   }
-  if (pv2.reason) a.reasonCode = [pv2.reason as CodeableConcept];
+  const visitReason = pv2.reason as CodeableConcept | undefined;
+  if (visitReason && !reasons.some((r) => JSON.stringify(r) === JSON.stringify(visitReason))) reasons.push(visitReason);
+  if (reasons.length) a.reasonCode = reasons;
+  if (sch.requestType) a.appointmentType = sch.requestType as CodeableConcept;
   if (start) a.start = start;
   if (end) a.end = end;
   if (minutes !== undefined && start && end) a.minutesDuration = minutes;

@@ -14,7 +14,7 @@ import { contentControlId } from '../../fhir/ids.js';
 import { loadMapping, segmentMap } from '../../mapping/loader.js';
 import { toFhirCode, toHl7Code } from '../../mapping/tables.js';
 import {
-  fillerIdentifier, mrnSystem, officeTypeOf, placerIdentifier, V2_0203,
+  fillerIdentifier, mrnSystem, officeTypeOf, placerIdentifier, splitReasons, V2_0203,
 } from '../../adapters/appointment.js';
 import { eventRule, outboundEvent, statusTable } from '../../adapters/appointment-status.js';
 import { patientToPid } from '../patient-from-pid.js';
@@ -101,14 +101,21 @@ export function appointmentToSiu(a: Appointment, patient: Patient | undefined, o
   // SCH-6 event reason (required): the cancellation reason, else the event itself (table 0003).
   if ((a.status === 'cancelled' || a.status === 'noshow') && a.cancelationReason) sch.eventReason = a.cancelationReason;
   else sch.eventReason = cwe(event, rule.name, 'HL70003');
-  const type = officeTypeOf(a.appointmentType);
+  // v2-to-FHIR IG: reasonCode -> SCH-7 (the office/v2-0276 reason first, else the first reason) and
+  // appointmentType -> SCH-8. An appointmentType that is an office/v2-0276 type (R4 binding) is an SCH-7 reason.
+  const reasons = splitReasons(a);
+  const typeOfAppointmentType = officeTypeOf(a.appointmentType);
+  const type = reasons.type ?? typeOfAppointmentType;
   if (type) {
     const hl7 = toHl7Code('office-appointment-type', type)!;
     const std = toFhirCode('0276', hl7);
     sch.appointmentReason = cwe(hl7, std?.display ?? toFhirCode('office-appointment-type', hl7)?.display, std ? 'HL70276' : 'L');
-  } else if (a.appointmentType) {
-    sch.appointmentReason = a.appointmentType;
+  } else if (reasons.others[0]) {
+    sch.appointmentReason = reasons.others[0];
   }
+  if (a.appointmentType && !typeOfAppointmentType) sch.requestType = a.appointmentType;
+  // PV2-3 reason for visit: the first reason besides the SCH-7 one (the SCH-7 one again when it is the only, non-type reason).
+  const visitReason = type ? reasons.others[0] : reasons.others[1] ?? reasons.others[0];
   if (a.minutesDuration !== undefined) {
     sch.duration = a.minutesDuration;
     sch.durationUnits = { coding: [{ code: 'min' }] };
@@ -128,7 +135,10 @@ export function appointmentToSiu(a: Appointment, patient: Patient | undefined, o
   }
   msg.add('PID', pidFields);
   msg.add('PV1', { 1: '1', 2: 'O' });
-  if (a.reasonCode?.[0]) msg.add('PV2', fields('PV2', { reason: a.reasonCode[0] }, tz));
+  if (visitReason) msg.add('PV2', fields('PV2', { reason: visitReason }, tz));
+  if (reasons.others.length > (type ? 1 : 2)) {
+    issues.push(issue('MAP_INFO', 'SIU has room for two reasons (SCH-7, PV2-3); the further Appointment.reasonCode entries are left out.', 'Appointment.reasonCode'));
+  }
 
   msg.add('RGS', { 1: '1' });
   let n = 0;
