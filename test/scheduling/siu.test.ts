@@ -293,7 +293,7 @@ describe('scheduling: FHIR / office -> SIU', () => {
     expect(office).to.include({ appointmentTypeCode: 'FU30', appointmentTypeSystem: 'urn:frontdesk:cs:99SCHED', appointmentTypeText: 'Follow-up 30 min', reasonCode: 'CONSULT', reasonSystem: 'urn:frontdesk:cs:99LOCAL', reasonText: 'Specialist consult', notes: 'Fasting labs drawn before the visit.\nBring the glucose diary.' });
     expect(codes(inbound.issues)).to.include('MAP_INFO@Appointment.reasonCode[1]');
     // office -> Appointment -> SIU: SCH-7, SCH-8 and NTE-3 come back under their own systems.
-    const out = parseHl7(officeToSiu(office).value as string).value!;
+    const out = parseHl7(officeToSiu(office as unknown as OfficeAppointment).value as string).value!;
     const sch = out.segment('SCH')!;
     expect([sch.get(7, 1), sch.get(7, 3), sch.get(8, 1), sch.get(8, 3)]).to.deep.equal(['CONSULT', '99LOCAL', 'FU30', '99SCHED']);
     expect(out.segments.filter((x) => x.name === 'NTE')).to.have.length(1); // one NTE-3, the lines escaped as \.br\
