@@ -98,7 +98,7 @@ function compileOnce(base: string, expression: string): Evaluator | { error: str
 
 /** Compile the constraints of one element; `base` is its FHIRPath type context (`Patient.contact`). */
 /**
- * ref-1 as R5 states it. The R4 text (`reference.startsWith('#').not() or ...`) evaluates to
+ * Corrected readings of R4 core constraints. ref-1 as R5 states it. The R4 text (`reference.startsWith('#').not() or ...`) evaluates to
  * empty, not true, on a logical reference (identifier only, no `reference`), and an empty result
  * fails a constraint; R4 allows logical references, and R5 fixed the rule by guarding it with
  * `reference.exists() implies (...)`. We apply the R5 reading.
@@ -106,6 +106,10 @@ function compileOnce(base: string, expression: string): Evaluator | { error: str
 function effectiveExpression(d: ElementDefinitionConstraint): string {
   const e = d.expression ?? '';
   if (d.key === 'ref-1' && e.startsWith("reference.startsWith('#').not()")) return `reference.exists() implies (${e})`;
+  // vs-1 (R4 vital signs: "if effective[x] is dateTime ... precise to the day") casts with `as`, which
+  // gives empty on an effectivePeriod, and an empty result fails the constraint; the reference
+  // validator applies the corrected reading below, so a vital sign with a Period is not an error.
+  if (d.key === 'vs-1' && e.startsWith('($this as dateTime).toString().length()')) return '$this is dateTime implies $this.toString().length() >= 10';
   return e;
 }
 
