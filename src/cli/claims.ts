@@ -5,22 +5,15 @@
  * balances, and only once).
  */
 import type { Command } from 'commander';
-import { loadConfig, type GatewayConfig } from '../config.js';
-import { openStore, type Store } from '../store/index.js';
-import { EXIT_INVALID, EXIT_USAGE, exitCodeFor, readInputOrExit, renderOutcome, usageError } from './io.js';
+import type { GatewayConfig } from '../config.js';
+import type { Store } from '../store/index.js';
+import { openOperatorCommand } from './store.js';
+import { EXIT_INVALID, exitCodeFor, readInputOrExit, renderOutcome, usageError } from './io.js';
 import { ingestX12 } from '../x12/ingest.js';
 
 interface Common { config?: string; db?: string; format?: string }
 
-function open(opts: Common): { cfg: GatewayConfig; store: Store } {
-  const env = { ...process.env, ...(opts.db ? { FRONTDESK_DB: opts.db } : {}) };
-  const cfg = loadConfig(opts.config, env);
-  if (!cfg.value) {
-    process.stderr.write(renderOutcome(cfg.issues, 'text') + '\n');
-    process.exit(EXIT_USAGE);
-  }
-  return { cfg: cfg.value, store: openStore(cfg.value.store) };
-}
+const open = (opts: Common): { cfg: GatewayConfig; store: Store } => openOperatorCommand(opts);
 
 const common = (c: Command) => c
   .option('--config <file>', 'gateway configuration file')

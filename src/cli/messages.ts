@@ -4,9 +4,8 @@
  * endpoints; works while the gateway runs: SQLite WAL lets both use the file).
  */
 import type { Command } from 'commander';
-import { loadConfig } from '../config.js';
 import { MESSAGE_STATES, type MessageFilter, type MessageState, type Store } from '../store/index.js';
-import { openOperatorStore } from './store.js';
+import { openOperatorCommand } from './store.js';
 import { explainHl7 } from '../runtime/explain.js';
 import { Pipeline } from '../runtime/pipeline.js';
 import { Metrics } from '../runtime/metrics.js';
@@ -14,20 +13,12 @@ import { dryRun, matchingForReplay, replayMatching, replayOne } from '../runtime
 import { renderChanges } from '../runtime/json-diff.js';
 import { createLogger } from '../logging.js';
 import type { GatewayConfig } from '../config.js';
-import { EXIT_INVALID, EXIT_USAGE, renderOutcome, usageError } from './io.js';
+import { EXIT_INVALID, usageError } from './io.js';
 
 interface Common { config?: string; db?: string }
 interface FilterOpts { state?: string; channel?: string; type?: string; controlId?: string; since?: string; until?: string; limit?: string }
 
-function open(opts: Common): { cfg: GatewayConfig; store: Store } {
-  const env = { ...process.env, ...(opts.db ? { FRONTDESK_DB: opts.db } : {}) };
-  const cfg = loadConfig(opts.config, env);
-  if (!cfg.value) {
-    process.stderr.write(renderOutcome(cfg.issues, 'text') + '\n');
-    process.exit(EXIT_USAGE);
-  }
-  return { cfg: cfg.value, store: openOperatorStore(opts, cfg.value.store) };
-}
+const open = (opts: Common): { cfg: GatewayConfig; store: Store } => openOperatorCommand(opts);
 
 function filterOf(o: FilterOpts): MessageFilter {
   const f: MessageFilter = {};

@@ -6,9 +6,9 @@
  * store does not exist rather than creating an empty one and reporting on it.
  */
 import { resolve } from 'node:path';
-import { DEFAULT_CONFIG_FILE } from '../config.js';
+import { DEFAULT_CONFIG_FILE, loadConfig, type GatewayConfig } from '../config.js';
 import { openStore, storeExists, type Store, type StoreConfig } from '../store/index.js';
-import { EXIT_USAGE } from './io.js';
+import { EXIT_USAGE, renderOutcome } from './io.js';
 
 export interface StoreChoice {
   config?: string | undefined;
@@ -24,4 +24,19 @@ export function openOperatorStore(choice: StoreChoice, store: StoreConfig, env: 
   }
   process.stderr.write(`frontdesk: store ${store.path} (${from})\n`);
   return openStore(store);
+}
+
+/**
+ * The configuration (--config, with --db overriding its store path) and the operator store it
+ * names, for the commands that read the store; a configuration that does not load ends the command
+ * with its issues and exit 2.
+ */
+export function openOperatorCommand(choice: StoreChoice): { cfg: GatewayConfig; store: Store } {
+  const env = { ...process.env, ...(choice.db ? { FRONTDESK_DB: choice.db } : {}) };
+  const cfg = loadConfig(choice.config, env);
+  if (!cfg.value) {
+    process.stderr.write(renderOutcome(cfg.issues, 'text') + '\n');
+    process.exit(EXIT_USAGE);
+  }
+  return { cfg: cfg.value, store: openOperatorStore(choice, cfg.value.store) };
 }

@@ -350,20 +350,8 @@ export class Pipeline {
     // here would only ever be committed together with the outcome (a throw rolls both back, and
     // failure() counts the attempt then).
     const countAttempt = !opts.attemptCounted;
-    // Only what intake found travels into this run: after a first run row.issues also holds that
-    // run's findings, and carrying its errors over would answer AE again on a replay after a fix.
-    let intake = row.issues.filter(isIntakeIssue);
     const channel = this.channel(row.channel);
-    let raw = row.raw;
-    if (row.rawBytes) {
-      // Decode the bytes again with the channel's encoding of this moment: a replay after an
-      // operator fixed a wrong default encoding reads the message right.
-      const d = decodeHl7(row.rawBytes, channel.encoding);
-      raw = d.text;
-      intake = [...intake.filter((i) => !isCharsetIssue(i)), ...d.issues];
-    }
-    const billingProvider = defaultBillingProvider(this.config.billing);
-    const ctx: Omit<FlowContext, 'lookup'> = { timezone: this.config.practice.timezone, ...(billingProvider ? { billingProvider } : {}) };
+    const { raw, intake, ctx } = this.prepareRun(row, channel);
     // Flows read stored resources synchronously; the store answers asynchronously (see stored-lookup.ts).
     const read = async (type: string, rid: string) => (await tx.resources.get(type, rid))?.resource;
     if (row.contentType === 'hl7v2') {
@@ -417,15 +405,7 @@ export class Pipeline {
     const row = await this.store.processing.getForProcessing(id);
     if (!row) return undefined;
     const channel = this.channel(row.channel);
-    let intake = row.issues.filter(isIntakeIssue);
-    let raw = row.raw;
-    if (row.rawBytes) {
-      const d = decodeHl7(row.rawBytes, channel.encoding);
-      raw = d.text;
-      intake = [...intake.filter((i) => !isCharsetIssue(i)), ...d.issues];
-    }
-    const billingProvider = defaultBillingProvider(this.config.billing);
-    const ctx: Omit<FlowContext, 'lookup'> = { timezone: this.config.practice.timezone, ...(billingProvider ? { billingProvider } : {}) };
+    const { raw, intake, ctx } = this.prepareRun(row, channel);
     const read = async (type: string, rid: string) => (await this.store.resources.get(type, rid))?.resource;
     if (row.contentType === 'hl7v2') {
       const p = await withStoredLookup(read, (lookup) => processHl7(raw, channel, { ...ctx, lookup }, intake));
@@ -435,6 +415,25 @@ export class Pipeline {
       ? await processFhirTransaction(this.store.resources, row.raw, row.contentHash, ctx)
       : await withStoredLookup(read, (lookup) => processOfficeRecord(row.raw, row.messageType ?? undefined, { ...ctx, lookup }));
     return { state: p.state, code: String(p.status), issues: [...intake, ...p.issues], outputs: p.output ? { bundle: p.output.bundle, office: p.output.office } : undefined };
+  }
+
+  /**
+   * What a run (first, replay, recovery or dry-run preview) starts from: the text decoded again
+   * from the stored bytes with the channel's encoding of this moment (a replay after an operator
+   * fixed a wrong default encoding reads the message right), the intake issues that travel with it
+   * (only intake's: an earlier run's errors would answer AE again after a fix), and the flow context.
+   */
+  private prepareRun(row: { raw: string; rawBytes?: Buffer | null | undefined; issues: Issue[] }, channel: ChannelConfig): { raw: string; intake: Issue[]; ctx: Omit<FlowContext, 'lookup'> } {
+    let intake = row.issues.filter(isIntakeIssue);
+    let raw = row.raw;
+    if (row.rawBytes) {
+      const d = decodeHl7(row.rawBytes, channel.encoding);
+      raw = d.text;
+      intake = [...intake.filter((i) => !isCharsetIssue(i)), ...d.issues];
+    }
+    const billingProvider = defaultBillingProvider(this.config.billing);
+    const ctx: Omit<FlowContext, 'lookup'> = { timezone: this.config.practice.timezone, ...(billingProvider ? { billingProvider } : {}) };
+    return { raw, intake, ctx };
   }
 
   /** An internal error while processing: count it; after max attempts the message is 'failed'. */
