@@ -18,7 +18,7 @@ import { createHash } from 'node:crypto';
 import { errorCodeOf, hasErrors, type Issue } from '../domain/issues.js';
 import { validateMessage } from '../hl7/validate.js';
 import type { StoreTables } from '../store/index.js';
-import { withStoredLookup } from '../runtime/stored-lookup.js';
+import { withStoredLookup } from '../flows/stored-lookup.js';
 import { generateHl7 } from '../flows/outbound/generate.js';
 import { applyHeader, contentOf } from '../flows/outbound/header.js';
 import type { ResourceChange } from '../flows/outbound/events.js';

@@ -16,6 +16,7 @@ import type { ChannelDestination } from '../config.js';
 import type { FlowOutput } from '../flows/types.js';
 import { messageOutputId } from '../fhir/ids.js';
 import { rewriteReferences } from '../fhir/references.js';
+import { parseIdentifierQuery } from '../fhir/identifier-query.js';
 import { queueGeneratedHl7 } from '../delivery/outbound-hl7.js';
 import type { OutboundHl7Settings } from '../delivery/config.js';
 import type { FlowContext } from '../flows/types.js';
@@ -228,17 +229,6 @@ async function planEntry(db: PersistTables, e: BundleEntry, messageId: number, i
     }
   }
   return { resource };
-}
-
-/** `identifier=system|value` (or `identifier=value`) from an ifNoneExist query; other criteria are not supported. */
-export function parseIdentifierQuery(q: string): { system?: string; value: string } | undefined {
-  const m = /^(?:[A-Za-z]+\?)?identifier=([^&]*)$/.exec(q.trim());
-  if (!m) return undefined;
-  const v = decodeURIComponent(m[1]!);
-  const bar = v.indexOf('|');
-  if (bar < 0) return { value: v };
-  const system = v.slice(0, bar);
-  return system ? { system, value: v.slice(bar + 1) } : { value: v.slice(bar + 1) };
 }
 
 /** Per-patient ordering for the outbox: the bundle's Patient, else the first subject/patient reference. */

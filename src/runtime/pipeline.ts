@@ -27,13 +27,14 @@ import { sendCommitAck } from './ack-policy.js';
 import { decodeHl7, type Charset } from '../hl7/charset.js';
 import { mappingVersion } from '../mapping/version.js';
 import type { AttemptReason } from '../store/processing.js';
-import { ackIssues, processHl7 } from './process-hl7.js';
-import { processFhirTransaction, transactionResponse, type ApiProcessing } from './process-fhir.js';
-import { processOfficeRecord } from './process-office.js';
+import { ackIssues, processHl7 } from '../flows/hl7v2/index.js';
+import { processFhirTransaction, type ApiProcessing } from '../flows/fhir-transaction/index.js';
+import { processOfficeRecord } from '../flows/office/index.js';
+import { transactionResponse } from '../http/answer.js';
 import { persistOutput, type EntryOutcome } from './persist.js';
 import type { Metrics } from './metrics.js';
 import { outboundHl7Settings } from '../delivery/outbound-settings.js';
-import { withStoredLookup } from './stored-lookup.js';
+import { withStoredLookup } from '../flows/stored-lookup.js';
 
 export interface Inbound {
   channel: ChannelConfig;

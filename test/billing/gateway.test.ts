@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
-import { processHl7 } from '../../src/runtime/process-hl7.js';
+import { processHl7 } from '../../src/flows/hl7v2/index.js';
 import { emptyLookup } from '../../src/flows/types.js';
 import type { ChannelConfig } from '../../src/config.js';
 import { at, errorsOf } from './helpers.js';

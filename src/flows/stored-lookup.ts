@@ -9,7 +9,7 @@
  * the same group commit finds the patient).
  */
 import type { Resource } from 'fhir/r4.js';
-import type { ResourceLookup } from '../flows/types.js';
+import type { ResourceLookup } from './types.js';
 
 export type ReadResource = (type: string, id: string) => Promise<Resource | undefined>;
 

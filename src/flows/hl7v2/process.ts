@@ -6,15 +6,15 @@
  *   AA  processed (warnings listed as ERR with severity W)
  * Pure apart from reading stored resources through the lookup; writing is the caller's job.
  */
-import { applyTolerance } from '../hl7/tolerance.js';
-import { hasErrors, issue, type Issue } from '../domain/issues.js';
-import { parseHl7, type Hl7Message } from '../hl7/message.js';
-import { validateMessage } from '../hl7/validate.js';
-import { inboundFlows, flowFor } from '../flows/registry.js';
-import type { FlowContext, FlowOutput, InboundHl7Flow } from '../flows/types.js';
-import type { ChannelConfig } from '../config.js';
-import type { MessageState } from '../store/index.js';
-import type { AppAckCode } from './ack-policy.js';
+import { applyTolerance } from '../../hl7/tolerance.js';
+import { hasErrors, issue, type Issue } from '../../domain/issues.js';
+import { parseHl7, type Hl7Message } from '../../hl7/message.js';
+import { validateMessage } from '../../hl7/validate.js';
+import { inboundFlows, flowFor } from '../registry.js';
+import type { FlowContext, FlowOutput, InboundHl7Flow } from '../types.js';
+import type { ChannelConfig } from '../../config.js';
+import type { MessageState } from '../../store/index.js';
+import type { AppAckCode } from '../../runtime/ack-policy.js';
 
 export interface Hl7Processing {
   state: MessageState;

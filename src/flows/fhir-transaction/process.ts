@@ -6,16 +6,16 @@
  * internal references (fullUrl urn:uuid -> Type/id), and route each resource into the verticals'
  * converters to produce the office records. All or nothing: any error stores no output.
  */
-import { rewriteReferences } from '../fhir/references.js';
+import { rewriteReferences } from '../../fhir/references.js';
 import type { Bundle, BundleEntry, FhirResource, Resource } from 'fhir/r4.js';
-import { hasErrors, httpStatusOf, issue, type Issue } from '../domain/issues.js';
-import { validateResource } from '../validation/index.js';
-import { converters } from '../flows/registry.js';
-import type { FlowContext, FlowOutput } from '../flows/types.js';
-import { transactionEntryId } from '../fhir/ids.js';
-import type { MessageState, ResourceStore } from '../store/index.js';
-import { parseIdentifierQuery } from './persist.js';
-import { withStoredLookup } from './stored-lookup.js';
+import { hasErrors, httpStatusOf, issue, type Issue } from '../../domain/issues.js';
+import { validateResource } from '../../validation/index.js';
+import type { FlowContext, FlowOutput } from '../types.js';
+import { transactionEntryId } from '../../fhir/ids.js';
+import type { MessageState, ResourceStore } from '../../store/index.js';
+import { parseIdentifierQuery } from '../../fhir/identifier-query.js';
+import { withStoredLookup } from '../stored-lookup.js';
+import { routeToConverters } from './route.js';
 
 export interface ApiProcessing {
   state: MessageState;
@@ -108,71 +108,4 @@ export async function processFhirTransaction(resources: FhirTransactionReads, ra
   const office = routed.office;
   if (hasErrors(issues)) return { state: 'error', status: httpStatusOf(issues), issues };
   return { state: 'processed', status: 200, issues, output: { bundle: { resourceType: 'Bundle', type: 'transaction', entry: out }, office } };
-}
-
-/**
- * Route the resources into the verticals' converters for their office records: the whole Bundle
- * when one converter takes it (a registration: Patient + Coverage; an appointment with its
- * patient), else per converter the resources it takes (as a Bundle when it accepts that, one by
- * one otherwise). Converter issues are added to `issues`.
- */
-export function routeToConverters(entries: readonly BundleEntry[], ctx: FlowContext, issues: Issue[]): Array<Record<string, unknown>> {
-  const office: Array<Record<string, unknown>> = [];
-  const collect = (value: unknown) => {
-    for (const v of Array.isArray(value) ? value : [value]) {
-      if (v && typeof v === 'object' && !('resourceType' in v)) office.push(v as Record<string, unknown>);
-    }
-  };
-  const asBundle = (es: readonly BundleEntry[]): Bundle => ({ resourceType: 'Bundle', type: 'collection', entry: es.map((e) => ({ fullUrl: e.fullUrl!, resource: e.resource! })) });
-  const whole = { kind: 'fhir' as const, resource: asBundle(entries) as FhirResource };
-  const all = converters.find((c) => c.accepts(whole));
-  if (all) {
-    const r = all.convert(whole, 'office', ctx);
-    issues.push(...r.issues);
-    collect(r.value);
-    return office;
-  }
-  const taken = new Set<number>();
-  for (const c of converters) {
-    const mine = entries.map((e, i) => ({ e, i })).filter(({ e, i }) => !taken.has(i) && c.accepts({ kind: 'fhir', resource: e.resource as FhirResource }));
-    if (!mine.length) continue;
-    mine.forEach(({ i }) => taken.add(i));
-    const sub = { kind: 'fhir' as const, resource: asBundle(mine.map((m) => m.e)) as FhirResource };
-    if (mine.length > 1 && c.accepts(sub)) {
-      const r = c.convert(sub, 'office', ctx);
-      issues.push(...r.issues);
-      collect(r.value);
-      continue;
-    }
-    for (const { e, i } of mine) {
-      const r = c.convert({ kind: 'fhir', resource: e.resource as FhirResource }, 'office', ctx);
-      issues.push(...placeIssues(r.issues, e.resource!.resourceType, `Bundle.entry[${i}].resource`));
-      collect(r.value);
-    }
-  }
-  return office;
-}
-
-/** `Patient.birthDate` -> `Bundle.entry[0].resource.birthDate`: issues of one entry placed in the Bundle. */
-function placeIssues(list: readonly Issue[], resourceType: string, at: string): Issue[] {
-  return list.map((x) => ({
-    ...x,
-    expression: (x.expression ?? [resourceType]).map((p) => (p === resourceType ? at : p.startsWith(`${resourceType}.`) ? `${at}${p.slice(resourceType.length)}` : `${at}.${p}`)),
-  }));
-}
-
-/** The transaction-response Bundle (FHIR R4 3.1.0.11.2): one entry per request entry, in order. */
-export function transactionResponse(entries: Array<{ resourceType: string; id: string; versionId: number; status: string; lastUpdated: string }>): Bundle {
-  return {
-    resourceType: 'Bundle',
-    type: 'transaction-response',
-    entry: entries.map((e) => ({
-      response: {
-        status: e.status,
-        location: `${e.resourceType}/${e.id}/_history/${e.versionId}`,
-        etag: `W/"${e.versionId}"`,
-        lastModified: e.lastUpdated,
-      },
-    })),
-  };
 }

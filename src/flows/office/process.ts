@@ -5,11 +5,11 @@
  * record kept, destinations queued).
  */
 import type { Bundle, BundleEntry, FhirResource } from 'fhir/r4.js';
-import { hasErrors, httpStatusOf, issue, type Issue } from '../domain/issues.js';
-import { validateOfficeRecord } from '../validation/index.js';
-import { converters } from '../flows/registry.js';
-import type { FlowContext } from '../flows/types.js';
-import type { ApiProcessing } from './process-fhir.js';
+import { hasErrors, httpStatusOf, issue, type Issue } from '../../domain/issues.js';
+import { validateOfficeRecord } from '../../validation/index.js';
+import { converters } from '../registry.js';
+import type { FlowContext } from '../types.js';
+import type { ApiProcessing } from '../fhir-transaction/index.js';
 
 export function processOfficeRecord(raw: string, expectedRecordType: string | undefined, ctx: FlowContext): ApiProcessing {
   let record: Record<string, unknown>;

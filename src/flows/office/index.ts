@@ -1,0 +1,1 @@
+export { processOfficeRecord } from './process.js';
