@@ -20,7 +20,12 @@ describe('labs: CLI `frontdesk convert <oru> --to fhir|office`', function () {
     const b = JSON.parse(r.stdout) as Bundle;
     expect(b.resourceType).to.equal('Bundle');
     expect(b.type).to.equal('transaction');
-    expect(b.entry!.map((e) => e.resource!.resourceType)).to.deep.equal(['Patient', 'Specimen', ...Array(6).fill('Observation'), 'DiagnosticReport', 'ServiceRequest', 'Practitioner']);
+    // The performing lab is in OBX-23 (performing organization name): an Organization, the Observations' performer.
+    expect(b.entry!.map((e) => e.resource!.resourceType)).to.deep.equal(['Patient', 'Specimen', ...Array(6).fill('Observation'), 'DiagnosticReport', 'ServiceRequest', 'Practitioner', 'Organization']);
+    const org = b.entry!.find((e) => e.resource!.resourceType === 'Organization')!.resource as { name?: string };
+    expect(org.name).to.equal('ACME Reference Lab');
+    const obs = b.entry!.filter((e) => e.resource!.resourceType === 'Observation').map((e) => e.resource as { performer?: Array<{ reference?: string }> });
+    expect(obs.every((o) => o.performer?.some((p) => p.reference === b.entry!.find((e) => e.resource!.resourceType === 'Organization')!.fullUrl))).to.equal(true);
   });
 
   it('prints the results-inbox record with --to office', () => {
