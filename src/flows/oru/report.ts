@@ -78,13 +78,27 @@ function firstTime(msg: Hl7Message, candidates: Array<[Hl7Segment | undefined, n
   return { issues: [] };
 }
 
+/**
+ * OBR-25 Y (no order on record for this test) and Z (no record of this patient) are table 0123
+ * codes, but they say the lab has no result to report: the v2-to-FHIR IG maps them to an error
+ * (ConceptMap table-hl70123-queries-to-diagnostic-report-status, "IF NOT MAPPED ERROR"). The
+ * error says so instead of calling them unknown codes.
+ */
+const NO_RESULT: Record<string, string> = { Y: 'no order on record for this test', Z: 'no record of this patient' };
+function noResultStatus(msg: Hl7Message, obr: Hl7Segment, i: Issue): Issue {
+  const where = msg.location(obr, 25);
+  const code = obr.get(25).trim().toUpperCase();
+  if (!NO_RESULT[code] || !i.expression?.includes(where)) return i;
+  return { ...i, diagnostics: `${where} "${code}" (${NO_RESULT[code]}) says the lab has no result for this order: there is no report status to map (the v2-to-FHIR IG maps ${code} to an error).` };
+}
+
 export function buildReport(msg: Hl7Message, order: OrderGroup, subject: Reference | undefined, timezone: string): { value: ReportDraft; issues: Issue[] } {
   const { obr, orc } = order;
   const issues: Issue[] = [];
   const read = readSegment(msg, obr, segmentMap(loadMapping('oru'), 'OBR'), { timezone });
   // Effective and issued have fallbacks below: keep their date issues only if no fallback works.
   const dateIssues = read.issues.filter((i) => i.expression?.some((e) => e === msg.location(obr, 7) || e === msg.location(obr, 22)));
-  issues.push(...read.issues.filter((i) => !dateIssues.includes(i)));
+  issues.push(...read.issues.filter((i) => !dateIssues.includes(i)).map((i) => noResultStatus(msg, obr, i)));
   const body = read.value as Partial<DiagnosticReport>;
 
   const filler = ei(obr, 3) ?? ei(orc, 3);

@@ -10,20 +10,20 @@ import { issue, type Issue } from '../../domain/issues.js';
 import type { Hl7Message, Hl7Segment } from '../../hl7/message.js';
 import { DATATYPES } from '../../mapping/datatypes/index.js';
 import { hl7ToFhirDateTime } from '../../mapping/datetime.js';
+import { toFhirCode } from '../../mapping/tables.js';
 import type { OrderGroup } from './groups.js';
 import { serviceRequestId, type ReportKey } from './ids.js';
 import { practitionerFromXcn, type PersonDraft } from './practitioner.js';
 
 type Status = ServiceRequest['status'];
 
-/** ORC-5 order status (table 0038) -> ServiceRequest.status (IG ConceptMap OrderStatus). */
-const ORDER_STATUS: Record<string, Status> = {
-  A: 'active', CA: 'revoked', CM: 'completed', DC: 'revoked', ER: 'entered-in-error', HD: 'on-hold', IP: 'active', RP: 'revoked', SC: 'active',
-};
-/** OBR-25 result status (table 0123) -> ServiceRequest.status, used when ORC-5 is empty. */
-const RESULT_STATUS: Record<string, Status> = {
-  O: 'active', I: 'active', S: 'active', A: 'active', P: 'active', R: 'active', C: 'completed', F: 'completed', X: 'revoked',
-};
+/*
+ * ORC-5 order status (table 0038) -> ServiceRequest.status as the v2-to-FHIR IG maps it
+ * (mappings/tables/0038-order-status.json); when ORC-5 is empty, OBR-25 result status (table 0123)
+ * says how far the order is (mappings/tables/0123-request-status.json, Frontdesk's reading).
+ */
+const orderStatus = (code: string): Status | undefined => toFhirCode('0038', code)?.fhir as Status | undefined;
+const statusFromResult = (code: string): Status | undefined => toFhirCode('0123-request-status', code)?.fhir as Status | undefined;
 
 export interface ServiceRequestDraft {
   serviceRequest: ServiceRequest;
@@ -51,10 +51,11 @@ export function buildServiceRequest(
   let status: Status = 'unknown';
   const orc5 = orc?.get(5).trim().toUpperCase() ?? '';
   const obr25 = obr.get(25).trim().toUpperCase();
-  if (orc5 && ORDER_STATUS[orc5]) status = ORDER_STATUS[orc5]!;
+  const fromOrc = orc5 ? orderStatus(orc5) : undefined;
+  if (fromOrc) status = fromOrc;
   else {
     if (orc5) issues.push(issue('MAP_UNKNOWN_CODE', `${msg.location(orc!, 5)} "${orc5}" is not an order status of table 0038; the order's status comes from OBR-25.`, msg.location(orc!, 5), 'warning'));
-    if (RESULT_STATUS[obr25]) status = RESULT_STATUS[obr25]!;
+    status = (obr25 && statusFromResult(obr25)) || 'unknown';
   }
 
   const requester = practitionerFromXcn(orc, 12) ?? practitionerFromXcn(obr, 16);
