@@ -75,6 +75,24 @@ describe('labs: ORC/OBR -> ServiceRequest, OBX-23/24/25 -> performer Organizatio
     expect(obs.performer?.map((r) => r.reference)).to.deep.equal([entryOf(org).fullUrl, entryOf(director).fullUrl]);
   });
 
+  it('DiagnosticReport.performer references the performing Organization (OBX-23) and its medical director (OBX-25), each once, with their names', () => {
+    const org = resources<Organization>(b, 'Organization')[0]!;
+    const director = resources<Practitioner>(b, 'Practitioner').find((x) => x.identifier?.[0]?.value === '5551234')!;
+    const second = OBX.replace('OBX|1|NM|2345-7^Glucose^LN||95', 'OBX|2|NM|2160-0^Creatinine^LN||0.9');
+    const two = convert(msg(ORC, OBR, TQ1, OBX, second)).bundle;
+    for (const bundle of [b, two]) {
+      expect(reports(bundle)[0]!.performer).to.deep.equal([
+        { reference: entryOf(org).fullUrl, display: 'ACME Reference Lab' },
+        { reference: entryOf(director).fullUrl, display: 'Dr Ana Ruiz' },
+      ]);
+    }
+    // The inbox still names the lab.
+    expect(out.office[0]).to.deep.include({ performer: 'ACME Reference Lab' });
+    // Without OBX-23 the report keeps the sending facility (MSH-4) as a name only.
+    const noLab = convert(msg(OBR, 'OBX|1|NM|2345-7^Glucose^LN||95|mg/dL|70-99|N|||F')).bundle;
+    expect(reports(noLab)[0]!.performer).to.deep.equal([{ display: 'ACME Reference Lab' }]);
+  });
+
   it('an OBX-23 without an id is an Organization by name; an XCN without XCN-1 stays a display', () => {
     const bare = OBX.replace(/\|ACME Reference Lab\^[^|]*\|/, '|Small Lab|').replace(/5551234\^/, '^');
     const o = convert(msg(OBR, bare));

@@ -190,6 +190,10 @@ function convertOrder(msg: Hl7Message, order: OrderGroup, subject: Reference | u
   const defaultSpecimen = [...specimenRef.values()][0];
 
   const seen = new Map<string, number>();
+  // The report's performers: each performing Organization (OBX-23) and medical director (OBX-25)
+  // its results name, by reference (R4 DiagnosticReport.performer: Organization | Practitioner ...).
+  const labs = new Map<string, Reference>();
+  const directors = new Map<string, Reference>();
   const presentedForm: NonNullable<DiagnosticReport['presentedForm']> = [];
   for (const g of order.observations) {
     const identity = obxIdentity(g);
@@ -212,12 +216,16 @@ function convertOrder(msg: Hl7Message, order: OrderGroup, subject: Reference | u
     const lab = organizationFromXon(g.obx);
     if (lab) {
       out.parties.push({ resource: lab, seg: g.obx });
-      performers.push({ reference: urnFor(`Organization/${lab.id}`), ...(lab.name ? { display: lab.name } : {}) });
+      const ref = { reference: urnFor(`Organization/${lab.id}`), ...(lab.name ? { display: lab.name } : {}) };
+      performers.push(ref);
+      if (!labs.has(ref.reference)) labs.set(ref.reference, ref);
     }
     const director = practitionerFromXcn(g.obx, 25);
     if (director?.practitioner) {
       out.parties.push({ resource: director.practitioner, seg: g.obx });
-      performers.push({ reference: urnFor(`Practitioner/${director.practitioner.id}`), ...(director.display ? { display: director.display } : {}) });
+      const ref = { reference: urnFor(`Practitioner/${director.practitioner.id}`), ...(director.display ? { display: director.display } : {}) };
+      performers.push(ref);
+      if (!directors.has(ref.reference)) directors.set(ref.reference, ref);
     } else if (director?.display) performers.push({ display: director.display });
     if (performers.length) obs.performer = [...(obs.performer ?? []), ...performers];
     const stored = ctx.lookup.get('Observation', obs.id!) as Observation | undefined;
@@ -231,6 +239,8 @@ function convertOrder(msg: Hl7Message, order: OrderGroup, subject: Reference | u
     }
   }
   if (presentedForm.length) report.presentedForm = presentedForm;
+  // Without OBX-23 the report keeps the sending lab's name (MSH-4) as a display (report.ts).
+  if (labs.size) report.performer = [...labs.values(), ...directors.values()];
   if (draft.value.statusMissing && !obr25Unreadable(msg, order)) {
     report.status = deriveReportStatus(out.allObservations.map((o) => o.status));
     issues.push(issue('MAP_MISSING', `${msg.location(order.obr, 25)} (result status) is empty; the report status "${report.status}" was derived from the results' OBX-11.`, msg.location(order.obr, 25), 'warning'));

@@ -1,8 +1,9 @@
 /**
  * OBR (+ ORC) -> DiagnosticReport: code OBR-4, status OBR-25 (table 0123), effective OBR-7,
  * issued OBR-22, identifier from the filler order number (OBR-3/ORC-3), basedOn from the placer
- * order number (OBR-2/ORC-2; convert.ts points it at the order's ServiceRequest), performer from OBX-23 (performing organization) or MSH-4 (the
- * sending lab), results interpreter OBR-32. The ordering provider (OBR-16/ORC-12) goes to the
+ * order number (OBR-2/ORC-2; convert.ts points it at the order's ServiceRequest), performer: the
+ * OBX-23 performing Organizations (and OBX-25 directors) by reference (convert.ts), else the
+ * OBX-23 / MSH-4 (sending lab) name as a display; results interpreter OBR-32. The ordering provider (OBR-16/ORC-12) goes to the
  * results inbox: R4 DiagnosticReport has no requester.
  */
 import type { DiagnosticReport, Identifier, Reference } from 'fhir/r4.js';
