@@ -30,6 +30,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   serve: async () => (await import('./cli/serve.js')).registerServe,
   messages: async () => (await import('./cli/messages.js')).registerMessages,
   claims: async () => (await import('./cli/claims.js')).registerClaims,
+  eligibility: async () => (await import('./cli/eligibility.js')).registerEligibility,
 };
 
 const program = new Command();

@@ -17,6 +17,7 @@ import { officeRouter } from './office.js';
 import { operatorRouter } from './operator.js';
 import { DELIVERY_PATHS, deliveryRouter } from './deliveries-and-jobs.js';
 import { X12_PATHS, x12Router } from './x12.js';
+import { ELIGIBILITY_PATHS, eligibilityRouter } from './eligibility.js';
 import type { Store } from '../store/index.js';
 import type { JobDeps } from '../jobs/context.js';
 import { sendError, sendOutcome } from './outcome.js';
@@ -28,7 +29,7 @@ export interface AppDeps {
   version: string;
   /** The running gateway's job context (POST /jobs/:name/run) and the worker's wake-up (after a replay). */
   delivery?: DeliveryEdge | undefined;
-  /** The store behind the X12 claim endpoints (/claims, /x12/inbound). */
+  /** The store behind the X12 claim endpoints (/claims, /x12/inbound) and the eligibility checks (/eligibility). */
   store?: Store | undefined;
 }
 
@@ -78,6 +79,8 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(deliveryRouter({ store: pipeline.store, jobs: deps.delivery?.jobs, onReplay: deps.delivery?.onReplay }));
   app.use(X12_PATHS, authorize('operator'), body);
   app.use(x12Router(deps.store));
+  app.use(ELIGIBILITY_PATHS, authorize('operator'), body);
+  app.use(eligibilityRouter(deps.store));
   const hl7Paths = ['/hl7v2', ...cfg.channels.map((c) => c.source.http?.path).filter((p): p is string => !!p && !['/fhir', '/office', '/hl7v2'].includes(p))];
   app.use(hl7Paths, authorize('hl7v2'), body);
   app.use(hl7Router(pipeline));

@@ -2,8 +2,11 @@
  * Eligibility for tomorrow: for each booked appointment tomorrow (the practice's calendar day),
  * a CoverageEligibilityRequest (purpose benefits + validation, serviced tomorrow) for the
  * patient's first active Coverage, delivered to the configured endpoint with the Patient, Coverage
- * and provider it references. One request per appointment and day (idempotency key), so running
- * the job twice queues nothing new.
+ * and provider it references; to a clearinghouse with an X12 identity, one 270 for the day. One
+ * request per appointment and day (idempotency key), so running the job twice queues nothing new.
+ * Every inquiry is noted in store.eligibility (pending) with its appointment, so the answer (a 271
+ * or CoverageEligibilityResponse, in the HTTPS response or picked up from a folder) lands on it
+ * and the front desk sees it (`frontdesk eligibility list`, GET /eligibility) before the patient arrives.
  */
 import type { Appointment, Bundle, CoverageEligibilityRequest, FhirResource, Organization, Patient, Practitioner, RelatedPerson } from 'fhir/r4.js';
 import { build270, type EligibilityInquiry } from '../x12/eligibility/build270.js';
@@ -21,12 +24,16 @@ export function appointmentsOn(all: Appointment[], date: string, timeZone: strin
   return all.filter((a) => a.start && CHECK_STATUSES.has(a.status) && localDate(new Date(a.start), timeZone) === date);
 }
 
+/** The CoverageEligibilityRequest's identifier value (its trace in store.eligibility) and id for an appointment and day. */
+export const fhirInquiryKey = (appointmentId: string | undefined, date: string): string => `${appointmentId}-${date}`;
+export const eligibilityRequestId = (key: string): string => `cer-${uuidFor(key).slice(0, 18)}`;
+
 export function buildEligibilityBundle(a: Appointment, patient: Patient, coverage: FhirResource & { resourceType: 'Coverage' }, provider: Practitioner | undefined, date: string, now: Date): Bundle {
   const urn = (r: { resourceType: string; id?: string | undefined }) => `urn:uuid:${uuidFor(`${r.resourceType}/${r.id}`)}`;
-  const key = `${a.id}-${date}`;
+  const key = fhirInquiryKey(a.id, date);
   const request: CoverageEligibilityRequest = {
     resourceType: 'CoverageEligibilityRequest',
-    id: `cer-${uuidFor(key).slice(0, 18)}`,
+    id: eligibilityRequestId(key),
     identifier: [{ system: ELIGIBILITY_ID_SYSTEM, value: key }],
     status: 'active',
     purpose: ['benefits', 'validation'],
@@ -71,10 +78,18 @@ export async function runEligibility(deps: JobDeps): Promise<JobSummary> {
     const bundle = buildEligibilityBundle(a, patient, coverage, provider, tomorrow, now);
     const idempotencyKey = `eligibility:${a.id}:${tomorrow}`;
     if (await deps.store.outbox.getByKey(idempotencyKey)) continue;
-    await deps.store.outbox.enqueue({
-      destination: dest, kind: 'eligibility', payload: JSON.stringify(bundle), contentType: 'application/fhir+json',
-      idempotencyKey, orderingKey: `Patient/${patient.id}`,
-    }, now);
+    const key = fhirInquiryKey(a.id, tomorrow);
+    // The request and its pending check commit together: an answer always finds its appointment.
+    await deps.store.transaction(async (tx) => {
+      await tx.outbox.enqueue({
+        destination: dest, kind: 'eligibility', payload: JSON.stringify(bundle), contentType: 'application/fhir+json',
+        idempotencyKey, orderingKey: `Patient/${patient.id}`,
+      }, now);
+      await tx.eligibility.recordInquiries([{
+        trace: key, requestId: eligibilityRequestId(key), appointmentId: a.id ?? null, appointmentStart: a.start ?? null,
+        patientRef: `Patient/${patient.id}`, serviceDate: tomorrow, destination: dest, format: 'fhir',
+      }], now);
+    });
     queued++;
   }
   // The job sends its own requests now, even to a batch (clearinghouse) destination.
@@ -87,6 +102,7 @@ async function runEligibility270(deps: JobDeps, dest: string, tomorrow: string, 
   const idempotencyKey = `eligibility270:${dest}:${tomorrow}`;
   if (await deps.store.outbox.getByKey(idempotencyKey)) return { date: tomorrow, queued: 0, format: 'x12' };
   const inquiries: EligibilityInquiry[] = [];
+  const byKey = new Map<string, { appointment: Appointment; patient: Patient }>();
   const noCoverage: string[] = [];
   const resources = deps.store.resources;
   for (const a of appointmentsOn(await appointments(resources), tomorrow, deps.config.jobs.timezone)) {
@@ -95,13 +111,23 @@ async function runEligibility270(deps: JobDeps, dest: string, tomorrow: string, 
     if (!patient || !coverage) { noCoverage.push(`Appointment/${a.id}`); continue; }
     const payer = await resolveReference<Organization>(resources, coverage.payor[0], ['Organization']);
     const subscriber = await resolveReference<RelatedPerson | Patient>(resources, coverage.subscriber, ['RelatedPerson', 'Patient']);
-    inquiries.push({ key: `${a.id}:${tomorrow}`, patient, coverage, payer, subscriber, date: tomorrow });
+    const key = `${a.id}:${tomorrow}`;
+    byKey.set(key, { appointment: a, patient });
+    inquiries.push({ key, patient, coverage, payer, subscriber, date: tomorrow });
   }
   if (!inquiries.length) return { date: tomorrow, queued: 0, format: 'x12', ...(noCoverage.length ? { noCoverage } : {}) };
   const r = await build270(inquiries, { identity: deps.billing!, destination: dest, allocate: (c) => deps.store.x12.allocateControlNumber(c), now });
   const skipped = r.issues.filter((i) => i.severity !== 'information').map((i) => i.diagnostics ?? '');
   if (!r.value) return { date: tomorrow, queued: 0, format: 'x12', ...(skipped.length ? { skipped } : {}), ...(noCoverage.length ? { noCoverage } : {}) };
-  await deps.store.outbox.enqueue({ destination: dest, kind: 'eligibility', payload: r.value.x12, contentType: 'application/edi-x12', idempotencyKey }, now);
+  const traces = Object.entries(r.value.traces);
+  // The 270 and a pending check per 2000C/2000D trace commit together: the 271's TRN*2 finds its appointment.
+  await deps.store.transaction(async (tx) => {
+    await tx.outbox.enqueue({ destination: dest, kind: 'eligibility', payload: r.value!.x12, contentType: 'application/edi-x12', idempotencyKey }, now);
+    await tx.eligibility.recordInquiries(traces.map(([trace, key]) => {
+      const { appointment, patient } = byKey.get(key)!;
+      return { trace, appointmentId: appointment.id ?? null, appointmentStart: appointment.start ?? null, patientRef: `Patient/${patient.id}`, serviceDate: tomorrow, destination: dest, format: 'x12' as const };
+    }), now);
+  });
   const sent = await withWorker(deps, (w) => w.drain({ destinations: [dest], includeBatch: true }));
-  return { date: tomorrow, queued: 1, inquiries: Object.keys(r.value.traces).length, format: 'x12', ...sent, ...(skipped.length ? { skipped } : {}), ...(noCoverage.length ? { noCoverage } : {}) };
+  return { date: tomorrow, queued: 1, inquiries: traces.length, format: 'x12', ...sent, ...(skipped.length ? { skipped } : {}), ...(noCoverage.length ? { noCoverage } : {}) };
 }

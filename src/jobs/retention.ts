@@ -1,6 +1,7 @@
 /**
  * Retention: delivered outbox rows (the payloads hold PHI) and their attempt history are deleted
- * after `jobs.retentionDays`; job history too. Pending, in-flight and dead rows are never purged:
+ * after `jobs.retentionDays`; job history, reminders and eligibility checks (their answers name the
+ * patient's plan and benefits) of appointments that long past too. Pending, in-flight and dead rows are never purged:
  * they are still owed to a partner. Inbound messages belong to the gateway store and are not
  * touched here.
  */
@@ -12,5 +13,6 @@ export async function runRetention(deps: JobDeps): Promise<JobSummary> {
   const delivered = await deps.store.outbox.purgeDelivered(before);
   const jobRuns = await deps.store.jobs.purgeRunsBefore(before);
   const reminders = await deps.store.reminders.purgeBefore(before);
-  return { before: before.toISOString(), deliveredPurged: delivered, jobRunsPurged: jobRuns, remindersPurged: reminders };
+  const eligibility = await deps.store.eligibility.purgeBefore(before.toISOString().slice(0, 10));
+  return { before: before.toISOString(), deliveredPurged: delivered, jobRunsPurged: jobRuns, remindersPurged: reminders, eligibilityPurged: eligibility };
 }

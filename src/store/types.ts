@@ -1,7 +1,7 @@
 /**
  * The store interface: everything the gateway keeps, grouped by table family (one module each:
  * ./messages.ts, ./processing.ts, ./resources.ts, ./office-records.ts, ./outbox.ts, ./claims.ts,
- * ./reminders.ts, ./jobs.ts, ./x12.ts, ./control-ids.ts; combined here), behind asynchronous methods that a second engine can
+ * ./reminders.ts, ./jobs.ts, ./x12.ts, ./eligibility.ts, ./control-ids.ts; combined here), behind asynchronous methods that a second engine can
  * implement. Nothing above src/store/ writes SQL or knows which
  * engine runs: callers get a `Store` from `openStore` (./index.ts) and talk to it through these
  * types only.
@@ -24,6 +24,7 @@ import type { ClaimSubmissionStore } from './claims.js';
 import type { ReminderStore } from './reminders.js';
 import type { JobStore } from './jobs.js';
 import type { X12Store } from './x12.js';
+import type { EligibilityStore } from './eligibility.js';
 import type { ControlIdStore } from './control-ids.js';
 
 export * from './messages.js';
@@ -35,6 +36,7 @@ export type * from './claims.js';
 export type * from './reminders.js';
 export type * from './jobs.js';
 export type * from './x12.js';
+export type * from './eligibility.js';
 export type * from './control-ids.js';
 
 export interface StoreTables {
@@ -47,6 +49,7 @@ export interface StoreTables {
   readonly reminders: ReminderStore;
   readonly jobs: JobStore;
   readonly x12: X12Store;
+  readonly eligibility: EligibilityStore;
   readonly controlIds: ControlIdStore;
 }
 

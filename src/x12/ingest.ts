@@ -1,5 +1,5 @@
 /**
- * Record an inbound X12 file (999, 277CA, 835, 271) against the store: the one entry point for the
+ * Record an inbound X12 file (999, 277CA, 835 against the claims; 271 as eligibility answers) in the store: the one entry point for the
  * CLI (`claims ingest`), the operator API (POST /x12/inbound) and the folder pickup.
  */
 import { hasErrors, issue, type Issue, type Result } from '../domain/issues.js';
@@ -10,15 +10,16 @@ import { read277ca } from './inbound/ack277ca.js';
 import { apply277ca, apply999 } from './inbound/apply.js';
 import { read835 } from './inbound/remit835.js';
 import { post835 } from './inbound/post835.js';
-import { read271 } from './eligibility/read271.js';
+import { recordEligibility271 } from '../eligibility/answers.js';
 
 export interface Ingested {
   kind: X12Kind;
-  /** Claims whose state moved (999, 277CA, 835), or eligibility answers read (271). */
+  /** Claims whose state moved (999, 277CA, 835). */
   claims: Array<{ claimId: string; state: string; recorded: boolean }>;
   /** An 835: whether it was posted. */
   posted?: boolean;
-  eligibility?: Array<{ trace: string; memberId: string; status: string }>;
+  /** A 271: each answer kept for the front desk, and the appointment it matched. */
+  eligibility?: Array<{ trace: string; status: string; matched: boolean; appointmentId: string | null }>;
 }
 
 export async function ingestX12(text: string, store: Store, now: Date): Promise<Result<Ingested>> {
@@ -49,10 +50,10 @@ export async function ingestX12(text: string, store: Store, now: Date): Promise<
       return { value: { kind: '835', claims: brief(p.value!.claims), posted: p.value!.posted }, issues: [...issues, ...p.issues] };
     }
     case '271': {
-      const r = read271(text);
+      const r = await recordEligibility271(text, store, now);
       issues.push(...r.issues);
       if (!r.value) return { value: undefined, issues };
-      return { value: { kind: '271', claims: [], eligibility: r.value.map((x) => ({ trace: x.record.trace, memberId: x.record.memberId, status: x.record.status })) }, issues };
+      return { value: { kind: '271', claims: [], eligibility: r.value }, issues };
     }
     default:
       return { value: undefined, issues: [issue('X12_INVALID', `A ${kind.value} is not an answer Frontdesk records.`, 'ST-01')] };

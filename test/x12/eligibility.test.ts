@@ -55,7 +55,12 @@ describe('x12: 270 out, 271 in', () => {
     expect(response.outcome).to.equal('complete');
     expect(response.insurance![0]!.inforce).to.equal(true);
     const office = response.insurance![0]!.item!.find((i) => i.category!.coding![0]!.code === '98')!;
-    expect(office.benefit!.map((b) => `${b.type.coding![0]!.code}:${b.allowedMoney?.value ?? b.allowedString}`)).to.deep.equal(['copay:25', 'coinsurance:20%']);
+    expect(office.benefit!.map((b) => `${b.type.coding![0]!.code}:${b.allowedMoney?.value ?? b.allowedUnsignedInt ?? b.allowedString}`)).to.deep.equal(['copay:25', 'copay-percent:20']);
+    // The deductible and what is left of it are one benefit: allowed the total, used what is spent.
+    const plan = response.insurance![0]!.item!.find((i) => i.category!.coding![0]!.code === '30')!;
+    expect(plan.benefit!.map((b) => [b.type.coding![0]!.code, b.allowedMoney?.value, b.usedMoney?.value])).to.deep.equal([['deductible', 1500, 850]]);
+    expect(plan.network!.coding![0]!.code).to.equal('in');
+    expect(plan.unit!.coding![0]!.code).to.equal('individual');
   });
 
   it('an AAA rejection is reported with its reason and follow-up, and the response is an error', () => {

@@ -11,7 +11,7 @@
 import type { Resource } from 'fhir/r4.js';
 import type {
   ClaimSubmissionStore, JobStore, MessageStore, OfficeRecordStore, OutboxStore, ProcessingStore, ReminderStore, ResourceStore,
-  Store, StoreTables, StoreTx, X12Store, ControlIdStore,
+  Store, StoreTables, StoreTx, X12Store, ControlIdStore, EligibilityStore,
 } from '../types.js';
 import { openDatabase, type Db } from './db.js';
 import * as messages from './messages.js';
@@ -21,6 +21,7 @@ import * as claims from './claims.js';
 import * as reminders from './reminders.js';
 import * as jobs from './jobs.js';
 import * as x12 from './x12.js';
+import * as eligibility from './eligibility.js';
 import * as controlIds from './control-ids.js';
 
 /** Runs a synchronous statement function: the store waits for an open transaction; a tx does not. */
@@ -108,11 +109,19 @@ function tables(run: Runner): StoreTables {
     claimInboundFile: (sha, name, now) => run((db) => x12.claimInboundFile(db, sha, name, now)),
     finishInboundFile: (sha, kind, outcome) => run((db) => x12.finishInboundFile(db, sha, kind, outcome)),
   };
+  const el: EligibilityStore = {
+    recordInquiries: (rows, now) => run((db) => eligibility.recordInquiries(db, rows, now)),
+    recordAnswer: (a, now) => run((db) => eligibility.recordEligibilityAnswer(db, a, now)),
+    get: (trace) => run((db) => eligibility.getEligibility(db, trace)),
+    forAppointment: (id) => run((db) => eligibility.eligibilityForAppointment(db, id)),
+    list: (f) => run((db) => eligibility.listEligibility(db, f)),
+    purgeBefore: (before) => run((db) => eligibility.purgeEligibility(db, before)),
+  };
   const ids: ControlIdStore = {
     allocate: (req, now) => run((db) => controlIds.allocateControlId(db, req, now)),
     list: (destination) => run((db) => controlIds.listControlIds(db, destination)),
   };
-  return { messages: m, processing: p, resources: r, officeRecords: o, outbox: q, claims: c, reminders: rem, jobs: j, x12: x, controlIds: ids };
+  return { messages: m, processing: p, resources: r, officeRecords: o, outbox: q, claims: c, reminders: rem, jobs: j, x12: x, eligibility: el, controlIds: ids };
 }
 
 export class SqliteStore implements Store {
@@ -126,6 +135,7 @@ export class SqliteStore implements Store {
   readonly reminders: ReminderStore;
   readonly jobs: JobStore;
   readonly x12: X12Store;
+  readonly eligibility: EligibilityStore;
   readonly controlIds: ControlIdStore;
   /** Settles when the open transaction ends; undefined when none is open. */
   private busy: Promise<void> | undefined;
@@ -149,6 +159,7 @@ export class SqliteStore implements Store {
     this.reminders = t.reminders;
     this.jobs = t.jobs;
     this.x12 = t.x12;
+    this.eligibility = t.eligibility;
     this.controlIds = t.controlIds;
     this.txTables = tables(inside);
   }

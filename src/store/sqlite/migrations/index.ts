@@ -2,7 +2,7 @@
  * Every schema migration, forward only, applied in id order by ../db.ts.
  * Ids 1-99: gateway runtime (messages, resources, office records).
  * Ids 100-199: delivery (outbox, dead letters, job runs).
- * Ids 200-299: X12 (control numbers, claims sent and their acknowledgements).
+ * Ids 200-299: X12 (control numbers, claims sent and their acknowledgements, eligibility checks).
  * One file per migration, imported here.
  */
 import { m001Messages } from './001_messages.js';
@@ -16,6 +16,7 @@ import { m120Hl7ControlIds } from './120_hl7_control_ids.js';
 import { m201X12 } from './201_x12.js';
 import { m202X12BillingRecord } from './202_x12_billing_record.js';
 import { m203X12InboundFiles } from './203_x12_inbound_files.js';
+import { m204Eligibility } from './204_eligibility.js';
 
 export interface Migration {
   id: number;
@@ -35,4 +36,5 @@ export const MIGRATIONS: Migration[] = [
   m201X12,
   m202X12BillingRecord,
   m203X12InboundFiles,
+  m204Eligibility,
 ];
