@@ -1,9 +1,13 @@
 /**
  * The builders the composition root (src/main.ts) and the CLI share, so the gateway and a
  * `frontdesk job run` get their delivery worker and job context made the same way, from the one
- * typed configuration (src/config.ts), never by parsing the delivery sections again.
+ * typed configuration (src/config.ts), never by parsing the delivery sections again; and the
+ * gateway and `frontdesk messages replay` the same answers (the renderers every Pipeline is given).
  */
 import type { GatewayConfig } from './config.js';
+import { applicationAck, commitAck } from './hl7/ack.js';
+import { httpAnswer } from './http/answer.js';
+import type { AnswerRenderers } from './runtime/answers.js';
 import { startDeliveryWorker, type DeliveryWorker } from './delivery/worker.js';
 import type { JobDeps } from './jobs/context.js';
 import type { Logger } from './logging.js';
@@ -25,3 +29,10 @@ export function buildDelivery(store: Store, config: GatewayConfig, logger?: Logg
   const worker = startDeliveryWorker({ store, destinations: config.delivery.destinations, ...(logger ? { logger } : {}), ...(opts.pollMs ? { pollMs: opts.pollMs } : {}) });
   return { worker, jobDeps: jobDepsFor(store, config, { worker, logger }) };
 }
+
+/** How the edges answer a processing outcome: the HL7 ACKs (src/hl7/ack.ts) and the HTTP answers (src/http/answer.ts). */
+export const answerRenderers: AnswerRenderers = {
+  commitAck,
+  hl7: (message, run) => applicationAck(message, run.state, run.issues),
+  http: httpAnswer,
+};

@@ -8,6 +8,7 @@ import { MESSAGE_STATES, type MessageFilter, type MessageState, type Store } fro
 import { openOperatorCommand } from './store.js';
 import { explainHl7 } from '../runtime/explain.js';
 import { Pipeline } from '../runtime/pipeline.js';
+import { answerRenderers } from '../composition.js';
 import { Metrics } from '../runtime/metrics.js';
 import { dryRun, matchingForReplay, replayMatching, replayOne } from '../runtime/replay.js';
 import { renderChanges } from '../runtime/json-diff.js';
@@ -72,7 +73,7 @@ export function registerMessages(program: Command): void {
         process.stdout.write(`${'id'.padEnd(7)} ${'received'.padEnd(24)} ${'channel'.padEnd(16)} ${'type'.padEnd(9)} ${'control id'.padEnd(20)} ${'state'.padEnd(9)} ${'ack'.padEnd(4)} tries issues\n`);
         for (const r of rows) {
           const errors = r.issues.filter((i) => i.severity === 'error' || i.severity === 'fatal').length;
-          process.stdout.write(`${String(r.id).padEnd(7)} ${r.receivedAt.padEnd(24)} ${r.channel.padEnd(16)} ${(r.messageType ?? '').padEnd(9)} ${(r.controlId ?? '').slice(0, 20).padEnd(20)} ${r.state.padEnd(9)} ${(r.ackCode ?? '').padEnd(4)} ${String(r.attempts).padEnd(5)} ${errors ? `${errors} error(s)` : ''}${r.duplicateOf ? ` dup-of ${r.duplicateOf}` : ''}\n`);
+          process.stdout.write(`${String(r.id).padEnd(7)} ${r.receivedAt.padEnd(24)} ${r.channel.padEnd(16)} ${(r.messageType ?? '').padEnd(9)} ${(r.controlId ?? '').slice(0, 20).padEnd(20)} ${r.state.padEnd(9)} ${String(r.ackCode ?? r.httpStatus ?? '').padEnd(4)} ${String(r.attempts).padEnd(5)} ${errors ? `${errors} error(s)` : ''}${r.duplicateOf ? ` dup-of ${r.duplicateOf}` : ''}\n`);
         }
         process.stdout.write(`${rows.length} of ${await store.messages.count({ ...f, limit: undefined })}\n`);
       } finally {
@@ -135,7 +136,7 @@ export function registerMessages(program: Command): void {
       const max = Number(opts.max);
       if (!Number.isInteger(max) || max < 1) usageError(`--max must be a positive integer; got "${opts.max}".`);
       const { cfg, store } = open(opts);
-      const pipeline = new Pipeline(store, cfg, createLogger('warn'), new Metrics());
+      const pipeline = new Pipeline(store, cfg, createLogger('warn'), new Metrics(), answerRenderers);
       try {
         if (opts.dryRun) {
           const d = await dryRun(pipeline, ids.length ? nums : await matchingForReplay(pipeline, f, max));
@@ -155,7 +156,7 @@ export function registerMessages(program: Command): void {
         if (ids.length) {
           for (const id of nums) {
             const a = await replayOne(pipeline, id);
-            results.push(a ? { id, state: a.state, ackCode: a.ackCode, status: a.status } : { id, state: 'not found' });
+            results.push(a ? { id, state: a.state, ackCode: a.ackCode, status: a.httpStatus } : { id, state: 'not found' });
           }
         } else {
           results.push(...(await replayMatching(pipeline, f, max)).results);

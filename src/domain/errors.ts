@@ -44,6 +44,7 @@ export const ERROR_CODES = {
   FHIR_PROFILE_UNKNOWN: { fhirType: 'not-found', http: 404, hl7: '207', retry: false, summary: 'No profile with that canonical URL or id is loaded.' },
   FHIR_PROFILE_INVALID: { fhirType: 'invalid', http: 500, hl7: '207', retry: false, summary: 'A StructureDefinition in the profile folder could not be compiled.' },
   FHIR_RESOURCE_TYPE: { fhirType: 'not-supported', http: 422, hl7: '207', retry: false, summary: 'resourceType is missing or not an R4 resource type.' },
+  FHIR_NOT_TRANSACTION: { fhirType: 'invalid', http: 400, hl7: '207', retry: false, summary: 'POST /fhir takes a Bundle of type transaction; the body is another resource or another Bundle type.' },
   FHIR_EXTENSION_UNKNOWN: { fhirType: 'structure', http: 422, hl7: '207', retry: false, summary: 'An extension URL resolves to no known definition, or its definition does not allow it here.' },
   FHIR_BUNDLE_RULE: { fhirType: 'invalid', http: 422, hl7: '207', retry: false, summary: 'A Bundle rule fails (link relation repeated, fullUrl relative or not matching, search result without id).' },
   FHIR_CODE_SYSTEM: { fhirType: 'code-invalid', http: 422, hl7: '103', retry: false, summary: 'Coding.system is not an absolute URI, or names a ValueSet instead of a code system.' },

@@ -4,7 +4,7 @@
  * office endpoints) and InboundHl7Flows (MLLP and POST /hl7v2) in ./registry.ts.
  */
 import type { Bundle, FhirResource, Resource } from 'fhir/r4.js';
-import type { Result } from '../domain/issues.js';
+import type { Issue, Result } from '../domain/issues.js';
 import type { DetectedInput } from '../domain/input.js';
 import type { Hl7Message } from '../hl7/message.js';
 import type { DefaultBillingProvider } from '../billing/identity.js';
@@ -41,6 +41,21 @@ export interface FlowOutput {
   bundle: Bundle;
   /** Office records produced (registration, appointment, results-inbox item, billing encounter, merge instruction...). */
   office: Array<Record<string, unknown>>;
+}
+
+/**
+ * What an intake flow (./hl7v2, ./fhir-transaction, ./office) decided about one stored input:
+ * - processed: taken; the output is persisted and queued
+ * - error: read and checked, but errors keep it from being taken (nothing is persisted)
+ * - rejected: not taken at all (unreadable, or not of a kind this channel or endpoint takes)
+ * The edges render it (src/hl7/ack.ts: AA/AE/AR; src/http/answer.ts: the status from the error catalogue).
+ */
+export type FlowState = 'processed' | 'error' | 'rejected';
+
+export interface IntakeRun {
+  state: FlowState;
+  issues: Issue[];
+  output?: FlowOutput | undefined;
 }
 
 export interface InboundHl7Flow {

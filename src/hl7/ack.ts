@@ -12,6 +12,8 @@ import { createMessage, type FieldValue } from './message.js';
 import { ERROR_CODES, ERROR_CODE_SYSTEM } from '../domain/errors.js';
 import { errorCodeOf, type Issue, type Severity } from '../domain/issues.js';
 import { DEFAULT_DELIMITERS } from './delimiters.js';
+import { sendCommitAck, type AppAckCode } from './ack-policy.js';
+import type { AckMode, MessageState } from '../store/index.js';
 
 /** Table 0008 acknowledgment codes: original mode AA/AE/AR, enhanced mode commit CA/CE/CR. */
 export type AckCode = 'AA' | 'AE' | 'AR' | 'CA' | 'CE' | 'CR';
@@ -110,6 +112,39 @@ export function buildRejectForUnreadable(issues: readonly Issue[], opts: { appli
   ack.add('MSA', { 1: 'AR', 2: '' });
   for (const i of issues) addErr(ack, i, '2.5.1');
   return ack;
+}
+
+/** Issues the sender sees in ERR segments: errors always; warnings too (severity W); information stays in the store. */
+export function ackIssues(issues: readonly Issue[]): Issue[] {
+  return issues.filter((i) => i.severity !== 'information');
+}
+
+/**
+ * The application acknowledgment code (table 0008) of a processing outcome: AA processed; AE read
+ * but in error (the ERR segments say where); AR not taken: unreadable, a type the channel does
+ * not take, or an internal failure (the sender may try again later; the stored message is kept).
+ */
+export function applicationAckCode(state: MessageState): AppAckCode {
+  return state === 'processed' ? 'AA' : state === 'error' ? 'AE' : 'AR';
+}
+
+/**
+ * The application ACK of a processing outcome: it answers the message's MSH, or, when the message
+ * could not be read at all, is a reject with our own header.
+ */
+export function applicationAck(message: Hl7Message | undefined, state: MessageState, issues: readonly Issue[]): { code: AppAckCode; text: string } {
+  const code = applicationAckCode(state);
+  const shown = ackIssues(issues);
+  return { code, text: (message ? buildAck(message, { code, issues: shown }) : buildRejectForUnreadable(shown)).toString() };
+}
+
+/**
+ * The commit ACK (CA) of an enhanced-mode message, sent once the raw message is committed, when
+ * MSH-15 asks for it; undefined otherwise (original mode, MSH-15 NE or ER, or no readable MSH).
+ */
+export function commitAck(message: Hl7Message | undefined, mode: AckMode, acceptAckType: string): { code: 'CA'; text: string } | undefined {
+  if (!message || !sendCommitAck(mode, acceptAckType)) return undefined;
+  return { code: 'CA', text: buildAck(message, { code: 'CA' }).toString() };
 }
 
 /** Parse an HL7 location (`PID.7`, `PID.5.1`, `OBX[3].5`, `MSH`) into ERL components. */

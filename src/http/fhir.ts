@@ -14,6 +14,7 @@ import type { Pipeline } from '../runtime/pipeline.js';
 import { capabilityStatement, type FhirRoute } from './capability.js';
 import { bodyText, FHIR_TYPES, parseJsonBody } from './body.js';
 import { sendError, sendFhir, sendOutcome } from './outcome.js';
+import { sendAnswer } from './answer.js';
 import { errorsOnly, toOperationOutcome } from '../domain/issues.js';
 
 type Handler = (req: Request, res: Response) => Promise<void> | void;
@@ -43,9 +44,7 @@ export function fhirRouter(pipeline: Pipeline, opts: { version: string }): Route
       const rec = await pipeline.receive({ channel: channel(), source: 'http', peer: req.ip, contentType: 'fhir', raw: text, idempotencyKey: req.get('idempotency-key') ?? undefined });
       if (!rec.ok) return sendOutcome(res, rec.issues);
       try {
-        const a = await rec.answer;
-        res.set('X-Frontdesk-Message-Id', String(a.id));
-        sendFhir(res, a.status ?? 500, a.body);
+        sendAnswer(res, await rec.answer);
       } catch {
         sendError(res, 'STORE_FAILED', 'The Bundle was stored but its outputs could not be committed; it will be processed again. Do not resend.');
       }

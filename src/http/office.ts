@@ -10,7 +10,8 @@
 import { Router } from 'express';
 import type { Pipeline } from '../runtime/pipeline.js';
 import { bodyText, JSON_TYPES } from './body.js';
-import { sendError, sendFhir, sendOutcome } from './outcome.js';
+import { sendError, sendOutcome } from './outcome.js';
+import { sendAnswer } from './answer.js';
 
 export const OFFICE_ENDPOINTS: Readonly<Record<string, string>> = {
   registration: 'registration',
@@ -33,9 +34,8 @@ export function officeRouter(pipeline: Pipeline): Router {
     if (!rec.ok) return sendOutcome(res, rec.issues);
     try {
       const a = await rec.answer;
-      res.set('X-Frontdesk-Message-Id', String(a.id));
-      if (a.status === 201) res.location(`/messages/${a.id}`);
-      sendFhir(res, a.status ?? 500, a.body);
+      if (a.httpStatus === 201) res.location(`/messages/${a.id}`);
+      sendAnswer(res, a);
     } catch {
       sendError(res, 'STORE_FAILED', 'The record was stored but its outputs could not be committed; it will be processed again. Do not resend.');
     }

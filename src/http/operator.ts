@@ -100,7 +100,7 @@ export function operatorRouter(pipeline: Pipeline): Router {
     const m = await messageOr404(req, res, pipeline);
     if (!m) return;
     const a = await replayOne(pipeline, m.id);
-    res.json({ id: m.id, state: a?.state, ackCode: a?.ackCode, status: a?.status, issues: a?.issues ?? [] });
+    res.json({ id: m.id, state: a?.state, ackCode: a?.ackCode, status: a?.httpStatus, issues: a?.issues ?? [] });
   });
 
   return router;

@@ -39,6 +39,11 @@ export interface DecodeResult {
   frames: string[];
   /** With the `bytes` option: complete frame payloads as received, in arrival order. */
   payloads?: Buffer[];
+  /**
+   * With the `bytes` option: every frame that ended, in arrival order: its payload, or null for a
+   * frame dropped as oversized (so each gets its answer in turn).
+   */
+  arrivals?: Array<Buffer | null>;
   /** Bytes that were outside any frame (before a start block, or an abandoned partial frame). */
   skippedBytes: number;
   /** Frames dropped because they exceeded maxFrameSize. */
@@ -74,7 +79,7 @@ export class FrameDecoder {
   }
 
   push(chunk: Buffer): DecodeResult {
-    const result: DecodeResult = this.bytes ? { frames: [], payloads: [], skippedBytes: 0, oversized: 0 } : { frames: [], skippedBytes: 0, oversized: 0 };
+    const result: DecodeResult = this.bytes ? { frames: [], payloads: [], arrivals: [], skippedBytes: 0, oversized: 0 } : { frames: [], skippedBytes: 0, oversized: 0 };
     let pos = 0;
     const len = chunk.length;
     while (pos < len) {
@@ -111,9 +116,14 @@ export class FrameDecoder {
         return result;
       }
       this.append(chunk.subarray(pos, end));
-      if (this.discarding) result.oversized++;
-      else if (this.bytes) result.payloads!.push(Buffer.concat(this.parts, this.size));
-      else result.frames.push(Buffer.concat(this.parts, this.size).toString(this.encoding));
+      if (this.discarding) {
+        result.oversized++;
+        result.arrivals?.push(null);
+      } else if (this.bytes) {
+        const payload = Buffer.concat(this.parts, this.size);
+        result.payloads!.push(payload);
+        result.arrivals!.push(payload);
+      } else result.frames.push(Buffer.concat(this.parts, this.size).toString(this.encoding));
       this.reset();
       this.afterEnd = true;
       pos = end + 1;

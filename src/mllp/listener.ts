@@ -1,31 +1,43 @@
 /**
- * MLLP listener for one channel (node:net, or node:tls when the channel has a `tls` block).
+ * MLLP listener for one channel (node:net, or node:tls when the channel has a `tls` block): the
+ * transport only. It frames and unframes, and hands each complete frame to the channel's handler
+ * (the gateway's is ./intake.ts); it knows nothing of HL7 content, the store or acknowledgments.
  *
- * Per connection, frames are handled strictly in arrival order (an A08 is never processed before
- * the A04 sent ahead of it on the same connection):
- *   frame -> pipeline.receive (raw committed, fsync'd) -> [enhanced mode: CA] -> processing ->
- *   application ACK (AA/AE/AR; in enhanced mode only when MSH-16 asks for it).
- * A store failure sends no acknowledgment at all: the connection is closed so the sender retries
- * at once instead of waiting for its ACK timeout. Never a false AA.
+ * Per connection, frames are handed over strictly in arrival order, the next one only when the
+ * handler is done with the previous (an A08 is never processed before the A04 sent ahead of it on
+ * the same connection).
  *
  * Guards: bytes outside frames are skipped and reported (log + metric); frames above the size
- * limit are dropped and answered with an AR; a frame must complete within `frameTimeoutMs` of its
- * start block (a slow sender holding a connection open is cut off); a connection idle for
- * `idleTimeoutMs` is closed.
+ * limit are dropped (and the handler told, so it can answer); a frame must complete within
+ * `frameTimeoutMs` of its start block (a slow sender holding a connection open is cut off); a
+ * connection idle for `idleTimeoutMs` is closed.
  */
 import net from 'node:net';
 import tls from 'node:tls';
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
-import { issue } from '../domain/issues.js';
-import { buildRejectForUnreadable } from '../hl7/ack.js';
 import { encodeFrame, FrameDecoder } from './framing.js';
-import { encodeHl7, type Charset } from '../hl7/charset.js';
 import type { ChannelConfig, GatewayConfig } from '../config.js';
-import type { Pipeline } from '../runtime/pipeline.js';
-import { sendAppAck, type AppAckCode } from '../runtime/ack-policy.js';
 import type { Metrics } from '../runtime/metrics.js';
+
+/** One open connection, as a handler sees it. */
+export interface MllpConnection {
+  /** `address:port` of the sender. */
+  readonly peer: string;
+  /** Send one message (its bytes, already encoded), framed; nothing when the connection is gone. */
+  send(payload: Buffer): void;
+  /** Close the connection at once (the sender, having no answer, sends again). */
+  drop(): void;
+}
+
+/** What a channel does with what arrives on its connections. */
+export interface MllpHandler {
+  /** One complete frame; the connection's next frame waits until this resolves. A rejection drops the connection. */
+  frame(payload: Buffer, conn: MllpConnection): Promise<void>;
+  /** A frame above the size limit was dropped unread. */
+  oversized?(conn: MllpConnection, maxFrameBytes: number): void;
+}
 
 export interface MllpListener {
   channel: string;
@@ -47,7 +59,7 @@ export function listenerOptions(cfg: GatewayConfig): MllpListenerOptions {
   return { host: cfg.mllp.host, maxFrameBytes: cfg.mllp.maxFrameBytes, frameTimeoutMs: cfg.mllp.frameTimeoutMs, idleTimeoutMs: cfg.mllp.idleTimeoutMs, maxConnections: cfg.mllp.maxConnections };
 }
 
-export async function startMllpListener(channel: ChannelConfig, pipeline: Pipeline, opts: MllpListenerOptions, log: Logger, metrics: Metrics): Promise<MllpListener> {
+export async function startMllpListener(channel: ChannelConfig, handler: MllpHandler, opts: MllpListenerOptions, log: Logger, metrics: Metrics): Promise<MllpListener> {
   const src = channel.source.mllp!;
   const sockets = new Set<net.Socket>();
   const busy = new Set<Promise<void>>();
@@ -77,36 +89,15 @@ export async function startMllpListener(channel: ChannelConfig, pipeline: Pipeli
       chLog.debug({ peer }, 'connection closed');
     });
 
-    // ACKs go back in the character set the message was read with (MSH-18, or the channel default).
-    const write = (text: string, charset: Charset = channel.encoding ?? 'UNICODE UTF-8') => {
-      if (!closed && socket.writable) socket.write(encodeFrame(encodeHl7(text, charset)));
+    const conn: MllpConnection = {
+      peer,
+      send: (payload) => {
+        if (!closed && socket.writable) socket.write(encodeFrame(payload));
+      },
+      drop: () => socket.destroy(),
     };
-
     const handle = async (frame: Buffer): Promise<void> => {
-      if (closed) return;
-      const rec = await pipeline.receive({ channel, source: 'mllp', peer, contentType: 'hl7v2', raw: frame });
-      if (!rec.ok) {
-        // No ACK at all: the sender must not believe we have it.
-        socket.destroy();
-        return;
-      }
-      if (rec.commitAck) write(rec.commitAck, rec.charset);
-      let answer;
-      try {
-        answer = await rec.answer;
-      } catch {
-        // Processing could not commit: the message is stored and will be processed; stay silent
-        // so the sender resends and gets the stored answer.
-        socket.destroy();
-        return;
-      }
-      if (!answer.ack) return;
-      const h = rec.header;
-      const mode = h?.ackMode ?? 'original';
-      if (sendAppAck(mode, h?.appAckType ?? '', (answer.ackCode ?? 'AR') as AppAckCode)) {
-        write(answer.ack, rec.charset);
-        pipeline.noteAckSent(answer.id);
-      }
+      if (!closed) await handler.frame(frame, conn);
     };
 
     socket.on('data', (chunk: Buffer) => {
@@ -115,13 +106,13 @@ export async function startMllpListener(channel: ChannelConfig, pipeline: Pipeli
         metrics.inc('skipped_bytes', channel.name, r.skippedBytes);
         chLog.warn({ peer, skippedBytes: r.skippedBytes }, 'bytes outside an MLLP frame skipped');
       }
-      for (let i = 0; i < r.oversized; i++) {
-        metrics.inc('oversized_frames', channel.name);
-        chLog.warn({ peer, maxFrameBytes: opts.maxFrameBytes }, 'MLLP frame above the size limit dropped');
-        chain = chain.then(() => write(buildRejectForUnreadable([issue('TOO_LARGE', `Frame exceeds the ${opts.maxFrameBytes}-byte limit; it was not stored.`)]).toString()));
-      }
-      for (const frame of r.payloads ?? []) {
-        const p = chain.then(() => handle(frame)).catch((e: Error) => {
+      // Each frame that ended, in arrival order: handed over, or (oversized) reported to the handler.
+      for (const frame of r.arrivals ?? []) {
+        if (frame === null) {
+          metrics.inc('oversized_frames', channel.name);
+          chLog.warn({ peer, maxFrameBytes: opts.maxFrameBytes }, 'MLLP frame above the size limit dropped');
+        }
+        const p = chain.then(() => (frame === null ? handler.oversized?.(conn, opts.maxFrameBytes) : handle(frame))).catch((e: Error) => {
           chLog.error({ peer, err: e.message }, 'frame handling failed');
           socket.destroy();
         });
@@ -130,7 +121,7 @@ export async function startMllpListener(channel: ChannelConfig, pipeline: Pipeli
         void p.finally(() => busy.delete(p));
       }
       // Per-frame deadline: armed when a frame starts, re-armed for each new frame, cleared when none is in progress.
-      if (frameTimer && (r.frames.length > 0 || r.oversized > 0 || !decoder.inProgress)) {
+      if (frameTimer && ((r.arrivals ?? r.frames).length > 0 || !decoder.inProgress)) {
         clearTimeout(frameTimer);
         frameTimer = undefined;
       }

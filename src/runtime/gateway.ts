@@ -16,10 +16,12 @@ import { Pipeline, type PipelineHooks } from './pipeline.js';
 import { Metrics } from './metrics.js';
 import { recoverPending, type RecoveryReport } from './recovery.js';
 import { listenerOptions, startMllpListener, type MllpListener } from '../mllp/listener.js';
+import { pipelineHandler } from '../mllp/intake.js';
 import { httpListenError, mllpListenError } from './listen-error.js';
 import { createApp, type DeliveryEdge } from '../http/app.js';
 import { ROOT_DIR } from '../paths.js';
 import { validateResource } from '../validation/index.js';
+import { answerRenderers } from '../composition.js';
 
 export interface Gateway {
   config: GatewayConfig;
@@ -66,7 +68,7 @@ export async function startGateway(config: GatewayConfig, opts: StartOptions = {
       return new Promise<void>(() => {});
     };
   }
-  const pipeline = new Pipeline(store, config, log, metrics, hooks);
+  const pipeline = new Pipeline(store, config, log, metrics, answerRenderers, hooks);
   const mllp: MllpListener[] = [];
   let server: Server | undefined;
   try {
@@ -75,7 +77,7 @@ export async function startGateway(config: GatewayConfig, opts: StartOptions = {
       if (!ch.source.mllp) continue;
       const options = listenerOptions(config);
       try {
-        mllp.push(await startMllpListener(ch, pipeline, options, log, metrics));
+        mllp.push(await startMllpListener(ch, pipelineHandler(pipeline, ch), options, log, metrics));
       } catch (e) {
         if ((e as NodeJS.ErrnoException).syscall !== 'listen') throw e; // e.g. an unreadable TLS key: its own message
         throw mllpListenError(e, ch, i, ch.source.mllp.host ?? options.host);

@@ -7,7 +7,9 @@
  *                        Exact resends (same channel, MSH-10 and content) are not stored again:
  *                        they get the stored answer. Same MSH-10 with other content is stored,
  *                        flagged (duplicate_of + a DUPLICATE_CONFLICT warning) and processed.
- *   answer            -> processing result: the application ACK (HL7) or the HTTP status and body.
+ *   answer            -> processing result: state, issues, outputs, and the answer the edge's
+ *                        renderer made of them (./answers.ts: the application ACK from src/hl7/ack.ts,
+ *                        the HTTP status and body from src/http/answer.ts), stored with the outcome.
  *
  * Group commit: writes arriving in the same event-loop turn (many connections), and while the
  * previous commit was running, share one store transaction, so one fsync covers them all; each
@@ -17,20 +19,18 @@
 import { defaultBillingProvider } from '../billing/identity.js';
 import { DEFAULT_VALIDATION_MODE } from '../hl7/tolerance.js';
 import type { Logger } from 'pino';
-import { issue, toOperationOutcome, type Issue } from '../domain/issues.js';
+import { issue, type Issue } from '../domain/issues.js';
 import type { AckMode, ContentType, MessageState, Source, Store, StoreTables, StoredMessage, StoreTx } from '../store/index.js';
 import type { ChannelConfig, GatewayConfig } from '../config.js';
-import type { FlowContext, FlowOutput } from '../flows/types.js';
-import { buildAck, buildRejectForUnreadable } from '../hl7/ack.js';
+import type { FlowContext, FlowOutput, IntakeRun } from '../flows/types.js';
 import { contentHash, readHl7Header, type Hl7Header } from './intake-header.js';
-import { sendCommitAck } from './ack-policy.js';
 import { decodeHl7, type Charset } from '../hl7/charset.js';
 import { mappingVersion } from '../mapping/version.js';
 import type { AttemptReason } from '../store/processing.js';
-import { ackIssues, processHl7 } from '../flows/hl7v2/index.js';
-import { processFhirTransaction, type ApiProcessing } from '../flows/fhir-transaction/index.js';
+import { processHl7 } from '../flows/hl7v2/index.js';
+import { processFhirTransaction } from '../flows/fhir-transaction/index.js';
 import { processOfficeRecord } from '../flows/office/index.js';
-import { transactionResponse } from '../http/answer.js';
+import type { AnswerRenderers, RunOutcome } from './answers.js';
 import { persistOutput, type EntryOutcome } from './persist.js';
 import type { Metrics } from './metrics.js';
 import { outboundHl7Settings } from '../delivery/outbound-settings.js';
@@ -59,8 +59,8 @@ export interface Answer {
   /** HL7: application ACK code and text (absent when processing could not finish: send nothing). */
   ackCode?: string | undefined;
   ack?: string | undefined;
-  /** HTTP paths: status and body. */
-  status?: number | undefined;
+  /** HTTP intake: the status and body to answer with. */
+  httpStatus?: number | undefined;
   body?: unknown;
   /** Answered from the store (an exact resend), not processed again. */
   resend: boolean;
@@ -121,6 +121,8 @@ export class Pipeline {
     readonly config: GatewayConfig,
     readonly log: Logger,
     readonly metrics: Metrics,
+    /** How the edges answer (the composition root passes them: src/composition.ts). */
+    private readonly render: AnswerRenderers,
     readonly hooks: PipelineHooks = {},
   ) {
     this.channels = new Map(config.channels.map((c) => [c.name, c]));
@@ -208,15 +210,15 @@ export class Pipeline {
     if (row.contentType === 'hl7v2') {
       if (row.ack) { a.ack = row.ack; a.ackCode = row.ackCode ?? undefined; }
     } else if (row.ack) {
-      const stored = JSON.parse(row.ack) as { status: number; body: unknown };
-      a.status = stored.status;
-      a.body = stored.body;
+      a.httpStatus = row.httpStatus ?? undefined;
+      a.body = JSON.parse(row.ack) as unknown;
     } else {
       // No stored answer (processing failed internally, e.g. a retried POST of a 'failed' message):
-      // still an OperationOutcome, never an empty body.
+      // still an answer that says so, never an empty body.
       a.issues = [...row.issues, issue('INTERNAL', `The request is stored (message ${id}, state ${row.state}) but its processing failed; an operator can replay it.`)];
-      a.status = 500;
-      a.body = toOperationOutcome(a.issues);
+      const h = this.render.http(row.contentType, { state: row.state, issues: a.issues, entries: [] });
+      a.httpStatus = h.status;
+      a.body = h.body;
     }
     return a;
   }
@@ -312,10 +314,7 @@ export class Pipeline {
       }
     }
     const ackMode: AckMode = header ? header.ackMode : 'none';
-    let commitAck: { code: string; text: string } | undefined;
-    if (header?.message && sendCommitAck(ackMode, header.acceptAckType)) {
-      commitAck = { code: 'CA', text: buildAck(header.message, { code: 'CA' }).toString() };
-    }
+    const commitAck = header ? this.render.commitAck(header.message, ackMode, header.acceptAckType) : undefined;
     const id = await tx.messages.insert({
       channel: inb.channel.name,
       source: inb.source,
@@ -366,36 +365,33 @@ export class Pipeline {
         queued = r.queued;
         p.issues.push(...r.issues);
       }
-      const ack = (p.message ? buildAck(p.message, { code: p.ackCode, issues: ackIssues(p.issues) }) : buildRejectForUnreadable(ackIssues(p.issues))).toString();
+      const { code: ackCode, text: ack } = this.render.hl7(p.message, { state: p.state, issues: p.issues, output: p.output, entries });
       const outputs = outputsOf(p.output, entries);
-      await tx.processing.recordOutcome(id, { state: p.state, flow: p.flow, issues: p.issues, outputs, ackCode: p.ackCode, ack, countAttempt });
-      await tx.processing.recordAttempt({ messageId: id, reason, state: p.state, flow: p.flow, ackCode: p.ackCode, ack, issues: p.issues, outputs, mappingVersion: mappingVersion() });
+      await tx.processing.recordOutcome(id, { state: p.state, flow: p.flow, issues: p.issues, outputs, ackCode, ack, countAttempt });
+      await tx.processing.recordAttempt({ messageId: id, reason, state: p.state, flow: p.flow, ackCode, ack, issues: p.issues, outputs, mappingVersion: mappingVersion() });
       if (queued) this.metrics.inc('queued', channel.name, queued);
-      this.log.info({ channel: channel.name, id, state: p.state, ack: p.ackCode, flow: p.flow, issues: p.issues.length }, 'message processed');
-      return { id, state: p.state, issues: p.issues, ackCode: p.ackCode, ack, resend: false, channel: channel.name };
+      this.log.info({ channel: channel.name, id, state: p.state, ack: ackCode, flow: p.flow, issues: p.issues.length }, 'message processed');
+      return { id, state: p.state, issues: p.issues, ackCode, ack, resend: false, channel: channel.name };
     }
-    const p: ApiProcessing = row.contentType === 'fhir'
+    const endpoint = row.contentType;
+    const p: IntakeRun = endpoint === 'fhir'
       ? await processFhirTransaction(tx.resources, row.raw, row.contentHash, ctx)
       : await withStoredLookup(read, (lookup) => processOfficeRecord(row.raw, row.messageType ?? undefined, { ...ctx, lookup }));
     const issues = [...intake, ...p.issues];
-    let status = p.status;
-    let body: unknown;
     let entries: EntryOutcome[] = [];
     if (p.output) {
       const r = await persistOutput(tx, { messageId: id, raw: row.raw, rawContentType: 'application/json', output: p.output, destinations: channel.destinations, outbound: { settings: this.hl7Settings, ctx } });
       entries = r.entries;
       issues.push(...r.issues);
       if (r.queued) this.metrics.inc('queued', channel.name, r.queued);
-      body = row.contentType === 'fhir' ? transactionResponse(entries) : storedCollection(p.output, entries);
-    } else {
-      body = toOperationOutcome(issues);
     }
+    const { status: httpStatus, body } = this.render.http(endpoint, { state: p.state, issues, output: p.output, entries });
     const outputs = outputsOf(p.output, entries);
-    const answer = JSON.stringify({ status, body });
-    await tx.processing.recordOutcome(id, { state: p.state, issues, outputs, ackCode: String(status), ack: answer, countAttempt });
-    await tx.processing.recordAttempt({ messageId: id, reason, state: p.state, ackCode: String(status), ack: answer, issues, outputs, mappingVersion: mappingVersion() });
-    this.log.info({ channel: channel.name, id, state: p.state, status }, 'request processed');
-    return { id, state: p.state, issues, status, body, resend: false, channel: channel.name };
+    const answer = JSON.stringify(body);
+    await tx.processing.recordOutcome(id, { state: p.state, issues, outputs, httpStatus, ack: answer, countAttempt });
+    await tx.processing.recordAttempt({ messageId: id, reason, state: p.state, httpStatus, ack: answer, issues, outputs, mappingVersion: mappingVersion() });
+    this.log.info({ channel: channel.name, id, state: p.state, status: httpStatus }, 'request processed');
+    return { id, state: p.state, issues, httpStatus, body, resend: false, channel: channel.name };
   }
 
   /**
@@ -410,12 +406,15 @@ export class Pipeline {
     const read = async (type: string, rid: string) => (await this.store.resources.get(type, rid))?.resource;
     if (row.contentType === 'hl7v2') {
       const p = await withStoredLookup(read, (lookup) => processHl7(raw, channel, { ...ctx, lookup }, intake));
-      return { state: p.state, code: p.ackCode, issues: p.issues, outputs: p.output ? { bundle: p.output.bundle, office: p.output.office } : undefined };
+      const code = this.render.hl7(p.message, { state: p.state, issues: p.issues, output: p.output, entries: [] }).code;
+      return { state: p.state, code, issues: p.issues, outputs: p.output ? { bundle: p.output.bundle, office: p.output.office } : undefined };
     }
-    const p: ApiProcessing = row.contentType === 'fhir'
+    const p: IntakeRun = row.contentType === 'fhir'
       ? await processFhirTransaction(this.store.resources, row.raw, row.contentHash, ctx)
       : await withStoredLookup(read, (lookup) => processOfficeRecord(row.raw, row.messageType ?? undefined, { ...ctx, lookup }));
-    return { state: p.state, code: String(p.status), issues: [...intake, ...p.issues], outputs: p.output ? { bundle: p.output.bundle, office: p.output.office } : undefined };
+    const issues = [...intake, ...p.issues];
+    const code = String(this.render.http(row.contentType, { state: p.state, issues, output: p.output, entries: [] }).status);
+    return { state: p.state, code, issues, outputs: p.output ? { bundle: p.output.bundle, office: p.output.office } : undefined };
   }
 
   /**
@@ -448,13 +447,14 @@ export class Pipeline {
       await tx.processing.recordFailure(id, e.message.slice(0, 500), state);
       await tx.processing.recordAttempt({ messageId: id, reason, state, issues, error: e.message.slice(0, 500), mappingVersion: mappingVersion() });
     }
+    const run: RunOutcome = { state, issues, entries: [] };
     if (row?.contentType === 'hl7v2') {
-      // AR: the sender may try again later (table 0008); the stored message is not lost either way.
-      const h = readHl7Header(row.raw);
-      const ack = (h.message ? buildAck(h.message, { code: 'AR', issues }) : buildRejectForUnreadable(issues)).toString();
-      return { id, state, issues, ackCode: 'AR', ack, resend: false, channel: row.channel };
+      // The renderer answers AR: the sender may try again later (table 0008); the stored message is not lost either way.
+      const { code, text } = this.render.hl7(readHl7Header(row.raw).message, run);
+      return { id, state, issues, ackCode: code, ack: text, resend: false, channel: row.channel };
     }
-    return { id, state, issues, status: 500, body: toOperationOutcome(issues), resend: false, channel: row?.channel };
+    const { status, body } = this.render.http(row?.contentType === 'office' ? 'office' : 'fhir', run);
+    return { id, state, issues, httpStatus: status, body, resend: false, channel: row?.channel };
   }
 
   /** Recovery: count the attempt in its own commit first, so a message that crashes the process cannot loop forever. */
@@ -487,16 +487,4 @@ function isCharsetIssue(i: Issue): boolean {
 function outputsOf(output: FlowOutput | undefined, entries: EntryOutcome[]): unknown {
   if (!output) return undefined;
   return { bundle: output.bundle, office: output.office, stored: entries.map((e) => ({ resourceType: e.resourceType, id: e.id, versionId: e.versionId, status: e.status })) };
-}
-
-/** What an office post answers: the FHIR resources it produced, as stored. */
-function storedCollection(output: FlowOutput, entries: EntryOutcome[]): unknown {
-  return {
-    resourceType: 'Bundle',
-    type: 'collection',
-    entry: (output.bundle.entry ?? []).map((e, i) => ({
-      fullUrl: entries[i] ? `${entries[i]!.resourceType}/${entries[i]!.id}` : e.fullUrl,
-      resource: entries[i] ? { ...e.resource, id: entries[i]!.id, meta: { ...(e.resource?.meta ?? {}), versionId: String(entries[i]!.versionId), lastUpdated: entries[i]!.lastUpdated } } : e.resource,
-    })),
-  };
 }

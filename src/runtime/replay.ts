@@ -27,7 +27,7 @@ async function keepOutcomeBeforeHistory(pipeline: Pipeline, id: number): Promise
   const m = await pipeline.store.messages.get(id);
   if (!m || m.state === 'received') return;
   await pipeline.store.processing.recordAttempt({
-    messageId: id, reason: 'before-history', state: m.state, flow: m.flow ?? undefined, ackCode: m.ackCode ?? undefined, ack: m.ack ?? undefined,
+    messageId: id, reason: 'before-history', state: m.state, flow: m.flow ?? undefined, ackCode: m.ackCode ?? undefined, httpStatus: m.httpStatus ?? undefined, ack: m.ack ?? undefined,
     issues: m.issues, outputs: m.outputs ?? undefined, error: m.lastError ?? undefined,
   }, m.processedAt ? new Date(m.processedAt) : new Date());
 }
@@ -57,7 +57,7 @@ export async function replayMatching(pipeline: Pipeline, filter: MessageFilter, 
   const results: ReplaySummary['results'] = [];
   for (const id of ids) {
     const a = await replayOne(pipeline, id, { mappingsLoaded: true });
-    if (a) results.push({ id, state: a.state, ackCode: a.ackCode, status: a.status });
+    if (a) results.push({ id, state: a.state, ackCode: a.ackCode, status: a.httpStatus });
   }
   return { matched: ids.length, mappingVersion, results };
 }
@@ -87,7 +87,7 @@ export async function dryRun(pipeline: Pipeline, ids: readonly number[]): Promis
     const afterOut = now.outputs ? { bundle: now.outputs.bundle, office: now.outputs.office } : null;
     results.push({
       id,
-      before: { state: m.state, code: m.ackCode },
+      before: { state: m.state, code: m.ackCode ?? (m.httpStatus === null ? null : String(m.httpStatus)) },
       after: { state: now.state, code: now.code ?? null },
       changes: jsonDiff(beforeOut, afterOut),
     });

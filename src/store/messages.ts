@@ -61,7 +61,11 @@ export interface StoredMessage {
   lastResendAt: string | null;
   commitAckCode: string | null;
   commitAck: string | null;
+  /** HL7v2: the application ACK code (MSA-1) answered. */
   ackCode: string | null;
+  /** HTTP intake (FHIR, office): the status answered (migration 4; before it, the status was kept as text in ackCode). */
+  httpStatus: number | null;
+  /** The answer as sent: the ACK message (HL7v2), the JSON response body (HTTP intake). */
   ack: string | null;
   ackSentAt: string | null;
   lastError: string | null;

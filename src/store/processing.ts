@@ -10,9 +10,11 @@ export interface Outcome {
   flow?: string | undefined;
   issues: Issue[];
   outputs?: unknown;
-  /** HL7: the application ACK code (AA/AE/AR); HTTP paths: the status as text. */
+  /** HL7v2: the application ACK code (MSA-1: AA/AE/AR). */
   ackCode?: string | undefined;
-  /** HL7: the ACK message; HTTP paths: JSON of `{ status, body }`. */
+  /** HTTP intake: the status answered. */
+  httpStatus?: number | undefined;
+  /** The answer as sent: the ACK message (HL7v2), the JSON response body (HTTP intake). */
   ack?: string | undefined;
   lastError?: string | undefined;
   /**
@@ -31,7 +33,9 @@ export interface NewAttempt {
   reason: AttemptReason;
   state: MessageState;
   flow?: string | undefined;
+  /** As in Outcome: the ACK code (HL7v2) or the HTTP status, and the answer as sent. */
   ackCode?: string | undefined;
+  httpStatus?: number | undefined;
   ack?: string | undefined;
   issues: Issue[];
   outputs?: unknown;
@@ -47,6 +51,7 @@ export interface ProcessingAttempt extends Required<Pick<NewAttempt, 'messageId'
   at: string;
   flow: string | null;
   ackCode: string | null;
+  httpStatus: number | null;
   ack: string | null;
   outputs: unknown;
   error: string | null;

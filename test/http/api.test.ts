@@ -243,6 +243,10 @@ describe('http: the FHIR, office, HL7 and operator API on a real express server'
       const b = await send();
       expect(b.status).to.equal(a.status);
       expect(b.headers.get('x-frontdesk-message-id')).to.equal(a.headers.get('x-frontdesk-message-id'));
+      expect(await b.json()).to.deep.equal(await a.json());
+      // The stored columns say what they hold: an HTTP status, no HL7 ACK code.
+      const row = (await gw.store.messages.get(Number(a.headers.get('x-frontdesk-message-id'))))!;
+      expect(row).to.include({ httpStatus: a.status, ackCode: null });
     });
   });
 

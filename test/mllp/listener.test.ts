@@ -6,6 +6,10 @@ import type { Gateway } from '../../src/runtime/gateway.js';
 import { encodeFrame } from '../../src/mllp/framing.js';
 import { adt, errSegments, MllpClient, msa, registerTestFlow, startTest, tempDir, type TestFlow } from '../runtime/helpers.js';
 import { sqliteDb } from '../support/sqlite.js';
+import { startMllpListener, type MllpHandler, type MllpListener } from '../../src/mllp/listener.js';
+import type { ChannelConfig } from '../../src/config.js';
+import { silentLogger } from '../../src/logging.js';
+import { Metrics } from '../../src/runtime/metrics.js';
 
 describe('mllp/listener on a real socket and a real SQLite file', () => {
   let tmp: ReturnType<typeof tempDir>;
@@ -212,5 +216,59 @@ describe('mllp/listener on a real socket and a real SQLite file', () => {
     const c = MllpClient.wrap(socket);
     clients.push(c);
     expect(msa(await c.roundTrip(adt('TLS1'))).code).to.equal('AA');
+  });
+});
+
+describe('mllp/listener: the transport alone, with any handler', () => {
+  const options = { host: '127.0.0.1', maxFrameBytes: 64, frameTimeoutMs: 5000, idleTimeoutMs: 60_000 };
+  const channel = { name: 'plain', source: { mllp: { port: 0 } }, destinations: [], validation: 'tolerant' } as unknown as ChannelConfig;
+  let listener: MllpListener | undefined;
+  let client: MllpClient | undefined;
+
+  afterEach(async () => {
+    client?.close();
+    await listener?.close(0);
+  });
+
+  it('hands each frame over in arrival order, the next only once the handler is done, and frames what it sends', async () => {
+    const seen: string[] = [];
+    let busy = 0;
+    let overlapped = false;
+    let release: (() => void) | undefined;
+    const handler: MllpHandler = {
+      async frame(payload, conn) {
+        busy++;
+        if (busy > 1) overlapped = true;
+        seen.push(payload.toString('latin1'));
+        // The first frame waits until the second has arrived: the listener must hold it back meanwhile.
+        if (seen.length === 1) await new Promise<void>((r) => { release = r; });
+        conn.send(Buffer.from(`got ${payload.toString('latin1')}`, 'latin1'));
+        busy--;
+      },
+      oversized(conn, max) {
+        conn.send(Buffer.from(`too big for ${max}`, 'latin1'));
+      },
+    };
+    listener = await startMllpListener(channel, handler, options, silentLogger, new Metrics());
+    client = await MllpClient.connect(listener.address().port);
+    client.send('one');
+    client.send('two');
+    client.send('x'.repeat(100));
+    while (!release) await new Promise((r) => setImmediate(r));
+    expect(seen).to.deep.equal(['one']);
+    release();
+    expect(await client.next()).to.equal('got one');
+    expect(await client.next()).to.equal('got two');
+    expect(await client.next()).to.equal('too big for 64');
+    expect(seen).to.deep.equal(['one', 'two']);
+    expect(overlapped).to.equal(false);
+  });
+
+  it('closes the connection when the handler drops it (no answer at all)', async () => {
+    listener = await startMllpListener(channel, { frame: async (_p, conn) => conn.drop() }, options, silentLogger, new Metrics());
+    client = await MllpClient.connect(listener.address().port);
+    client.send('anything');
+    expect(await client.next()).to.equal(undefined);
+    await client.closed;
   });
 });

@@ -196,7 +196,7 @@ describe('runtime/pipeline: store, then process', () => {
     const id = await gw.store.messages.insert({ channel: 'fhir-api', source: 'http', contentType: 'fhir', raw, contentHash: contentHash(raw), controlId: 'K1', ackMode: 'none' });
     await gw.store.processing.recordFailure(id, 'boom', 'failed');
     const a = await gw.pipeline.answerFromRow(id, true);
-    expect(a.status).to.equal(500);
+    expect(a.httpStatus).to.equal(500);
     expect((a.body as { resourceType: string }).resourceType).to.equal('OperationOutcome');
   });
 

@@ -2,7 +2,8 @@ import { expect } from 'chai';
 import { join } from 'node:path';
 import type { Patient } from 'fhir/r4.js';
 import { openDatabase, type Db } from '../../src/store/sqlite/db.js';
-import { countMessages, countsByChannelAndState, findByControlId, getMessage, insertMessage, listMessages, matchingIds, pendingIds, recordOutcome, resetForReplay } from '../../src/store/sqlite/messages.js';
+import { attemptsOf, countMessages, countsByChannelAndState, findByControlId, getMessage, insertMessage, listMessages, matchingIds, pendingIds, recordOutcome, resetForReplay } from '../../src/store/sqlite/messages.js';
+import { MIGRATIONS } from '../../src/store/sqlite/migrations/index.js';
 import { findByIdentifier, getResource, officeRecordsOf, replaceOfficeRecords, upsertResource } from '../../src/store/sqlite/resources.js';
 import { tempDir } from '../runtime/helpers.js';
 
@@ -88,5 +89,42 @@ describe('store: messages and resources (migration 1) on a real SQLite file', ()
     replaceOfficeRecords(db, id, [{ recordType: 'a' }, { recordType: 'b' }]);
     replaceOfficeRecords(db, id, [{ recordType: 'a' }, { recordType: 'b' }]);
     expect(officeRecordsOf(db, id)).to.deep.equal([{ recordType: 'a' }, { recordType: 'b' }]);
+  });
+});
+
+describe('store: migration 4 moves the HTTP status out of ack_code', () => {
+  let tmp: ReturnType<typeof tempDir>;
+  let db: Db;
+  beforeEach(() => { tmp = tempDir(); });
+  afterEach(() => { db.close(); tmp.cleanup(); });
+
+  it('keeps rows stored before it readable: the status in http_status, the body alone in ack, HL7 rows untouched', () => {
+    const file = join(tmp.dir, 'old.db');
+    // A store as it was before migration 4, with an office post, a FHIR post and an HL7 message answered then.
+    db = openDatabase(file, MIGRATIONS.filter((m) => m.id !== 4));
+    const body = { resourceType: 'Bundle', type: 'collection', entry: [] };
+    const office = insertMessage(db, { channel: 'office-api', source: 'http', contentType: 'office', raw: '{}', contentHash: 'h1', ackMode: 'none' });
+    db.prepare("UPDATE messages SET state = 'processed', ack_code = '201', ack = ? WHERE id = ?").run(JSON.stringify({ status: 201, body }), office);
+    db.prepare("INSERT INTO processing_attempts (message_id, seq, reason, at, state, ack_code, ack) VALUES (?, 1, 'received', 'x', 'processed', '201', ?)").run(office, JSON.stringify({ status: 201, body }));
+    const fhir = insertMessage(db, { channel: 'fhir-api', source: 'http', contentType: 'fhir', raw: '{}', contentHash: 'h2', ackMode: 'none' });
+    db.prepare("UPDATE messages SET state = 'error', ack_code = '422', ack = ? WHERE id = ?").run(JSON.stringify({ status: 422, body: { resourceType: 'OperationOutcome', issue: [] } }), fhir);
+    const hl7 = insertMessage(db, { channel: 'adt', source: 'mllp', contentType: 'hl7v2', raw: 'MSH|^~\\&|', contentHash: 'h3', ackMode: 'original' });
+    db.prepare("UPDATE messages SET state = 'processed', ack_code = 'AA', ack = ? WHERE id = ?").run('MSH|^~\\&|\rMSA|AA|1', hl7);
+    db.close();
+
+    db = openDatabase(file);
+    expect(getMessage(db, office)).to.include({ ackCode: null, httpStatus: 201, ack: JSON.stringify(body) });
+    expect(getMessage(db, fhir)).to.include({ ackCode: null, httpStatus: 422 });
+    expect(JSON.parse(getMessage(db, fhir)!.ack!)).to.deep.equal({ resourceType: 'OperationOutcome', issue: [] });
+    expect(getMessage(db, hl7)).to.include({ ackCode: 'AA', httpStatus: null, ack: 'MSH|^~\\&|\rMSA|AA|1' });
+    expect(attemptsOf(db, office)[0]).to.include({ ackCode: null, httpStatus: 201, ack: JSON.stringify(body) });
+  });
+
+  it('records an HTTP answer with its status in http_status and no ACK code', () => {
+    db = openDatabase(join(tmp.dir, 'new.db'));
+    const id = insertMessage(db, { channel: 'office-api', source: 'http', contentType: 'office', raw: '{}', contentHash: 'h', ackMode: 'none' });
+    recordOutcome(db, id, { state: 'processed', issues: [], httpStatus: 201, ack: '{}' });
+    expect(getMessage(db, id)).to.include({ state: 'processed', ackCode: null, httpStatus: 201, ack: '{}' });
+    expect(listMessages(db)[0]).to.include({ ackCode: null, httpStatus: 201 });
   });
 });

@@ -1,2 +1,2 @@
-export { processFhirTransaction, type ApiProcessing, type FhirTransactionReads } from './process.js';
+export { processFhirTransaction, type FhirTransactionReads } from './process.js';
 export { routeToConverters } from './route.js';

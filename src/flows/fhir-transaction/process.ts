@@ -8,43 +8,35 @@
  */
 import { rewriteReferences } from '../../fhir/references.js';
 import type { Bundle, BundleEntry, FhirResource, Resource } from 'fhir/r4.js';
-import { hasErrors, httpStatusOf, issue, type Issue } from '../../domain/issues.js';
+import { hasErrors, issue, type Issue } from '../../domain/issues.js';
 import { validateResource } from '../../validation/index.js';
-import type { FlowContext, FlowOutput } from '../types.js';
+import type { FlowContext, IntakeRun } from '../types.js';
 import { transactionEntryId } from '../../fhir/ids.js';
-import type { MessageState, ResourceStore } from '../../store/index.js';
+import type { ResourceStore } from '../../store/index.js';
 import { parseIdentifierQuery } from '../../fhir/identifier-query.js';
 import { withStoredLookup } from '../stored-lookup.js';
 import { routeToConverters } from './route.js';
-
-export interface ApiProcessing {
-  state: MessageState;
-  /** HTTP status of the answer when there is no output to persist (errors). */
-  status: number;
-  issues: Issue[];
-  output?: FlowOutput;
-}
 
 const ID = /^[A-Za-z0-9\-.]{1,64}$/;
 
 /** What a transaction reads of the store (inside the processing transaction). */
 export type FhirTransactionReads = Pick<ResourceStore, 'get' | 'findByIdentifier'>;
 
-export async function processFhirTransaction(resources: FhirTransactionReads, raw: string, contentHash: string, ctx: Omit<FlowContext, 'lookup'>): Promise<ApiProcessing> {
+export async function processFhirTransaction(resources: FhirTransactionReads, raw: string, contentHash: string, ctx: Omit<FlowContext, 'lookup'>): Promise<IntakeRun> {
   let bundle: Bundle;
   try {
     bundle = JSON.parse(raw) as Bundle;
   } catch (e) {
-    return { state: 'rejected', status: 400, issues: [issue('JSON_INVALID', `Body is not valid JSON: ${(e as Error).message}`)] };
+    return { state: 'rejected', issues: [issue('JSON_INVALID', `Body is not valid JSON: ${(e as Error).message}`)] };
   }
   if (bundle === null || typeof bundle !== 'object' || (bundle as { resourceType?: unknown }).resourceType !== 'Bundle') {
-    return { state: 'rejected', status: 400, issues: [issue('FHIR_RESOURCE_TYPE', 'POST /fhir takes a Bundle of type transaction.', 'resourceType')] };
+    return { state: 'rejected', issues: [issue('FHIR_NOT_TRANSACTION', 'POST /fhir takes a Bundle of type transaction.', 'resourceType')] };
   }
   if (bundle.type !== 'transaction') {
-    return { state: 'rejected', status: 400, issues: [issue('FHIR_VALUE', `Bundle.type must be "transaction"; got "${String(bundle.type)}".`, 'Bundle.type')] };
+    return { state: 'rejected', issues: [issue('FHIR_NOT_TRANSACTION', `Bundle.type must be "transaction"; got "${String(bundle.type)}".`, 'Bundle.type')] };
   }
   const issues = validateResource(bundle);
-  if (hasErrors(issues)) return { state: 'error', status: httpStatusOf(issues), issues };
+  if (hasErrors(issues)) return { state: 'error', issues };
 
   const entries = bundle.entry ?? [];
   const refMap = new Map<string, string>();
@@ -83,7 +75,7 @@ export async function processFhirTransaction(resources: FhirTransactionReads, ra
     if (e.fullUrl) refMap.set(e.fullUrl, `${r.resourceType}/${id}`);
     resolved.push({ ...e, resource: { ...r, id } as FhirResource });
   }
-  if (hasErrors(issues)) return { state: 'error', status: httpStatusOf(issues), issues };
+  if (hasErrors(issues)) return { state: 'error', issues };
 
   const out: BundleEntry[] = [];
   for (const e of resolved) {
@@ -106,6 +98,6 @@ export async function processFhirTransaction(resources: FhirTransactionReads, ra
   );
   issues.push(...routed.issues);
   const office = routed.office;
-  if (hasErrors(issues)) return { state: 'error', status: httpStatusOf(issues), issues };
-  return { state: 'processed', status: 200, issues, output: { bundle: { resourceType: 'Bundle', type: 'transaction', entry: out }, office } };
+  if (hasErrors(issues)) return { state: 'error', issues };
+  return { state: 'processed', issues, output: { bundle: { resourceType: 'Bundle', type: 'transaction', entry: out }, office } };
 }

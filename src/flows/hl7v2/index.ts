@@ -1,1 +1,1 @@
-export { ackIssues, channelAccepts, flowForChannel, processHl7, type Hl7Processing } from './process.js';
+export { channelAccepts, flowForChannel, processHl7, type Hl7Processing } from './process.js';

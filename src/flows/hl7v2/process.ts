@@ -1,9 +1,10 @@
 /**
  * Processing of one stored HL7v2 message: parse, check the channel accepts its type, validate
- * against the message profile (validateMessage), run the flow, and decide the application ACK:
- *   AR  unreadable message, type not accepted by the channel, no flow for it (table 0357: 200/207)
- *   AE  profile or flow errors (ERR segments name the fields)
- *   AA  processed (warnings listed as ERR with severity W)
+ * against the message profile (validateMessage), run the vertical's flow. The state says what the
+ * sender hears (src/hl7/ack.ts renders it):
+ *   rejected  unreadable message, type not accepted by the channel, no flow for it (AR; table 0357: 200/207)
+ *   error     profile or flow errors (AE; ERR segments name the fields)
+ *   processed the flow's output (AA; warnings listed as ERR with severity W)
  * Pure apart from reading stored resources through the lookup; writing is the caller's job.
  */
 import { applyTolerance } from '../../hl7/tolerance.js';
@@ -11,18 +12,13 @@ import { hasErrors, issue, type Issue } from '../../domain/issues.js';
 import { parseHl7, type Hl7Message } from '../../hl7/message.js';
 import { validateMessage } from '../../hl7/validate.js';
 import { inboundFlows, flowFor } from '../registry.js';
-import type { FlowContext, FlowOutput, InboundHl7Flow } from '../types.js';
+import type { FlowContext, InboundHl7Flow, IntakeRun } from '../types.js';
 import type { ChannelConfig } from '../../config.js';
-import type { MessageState } from '../../store/index.js';
-import type { AppAckCode } from '../../runtime/ack-policy.js';
 
-export interface Hl7Processing {
-  state: MessageState;
-  ackCode: AppAckCode;
+export interface Hl7Processing extends IntakeRun {
   flow?: string;
-  issues: Issue[];
+  /** The parsed message (absent when it could not be read): the ACK answers its MSH. */
   message?: Hl7Message;
-  output?: FlowOutput;
 }
 
 /** Does a channel's `messageTypes` list accept this type ('ADT^A04' or 'ADT^*' entries)? */
@@ -46,18 +42,18 @@ export function flowForChannel(channel: ChannelConfig, messageType: string): Inb
 export function processHl7(raw: string, channel: ChannelConfig, ctx: FlowContext, priorIssues: Issue[] = []): Hl7Processing {
   const parsed = parseHl7(raw);
   const msg = parsed.value;
-  if (!msg) return { state: 'rejected', ackCode: 'AR', issues: [...priorIssues, ...parsed.issues] };
+  if (!msg) return { state: 'rejected', issues: [...priorIssues, ...parsed.issues] };
   const type = msg.messageType;
   if (!channelAccepts(channel, type)) {
     return {
-      state: 'rejected', ackCode: 'AR', message: msg,
+      state: 'rejected', message: msg,
       issues: [...priorIssues, issue('HL7_MESSAGE_TYPE', `Channel "${channel.name}" does not accept ${type} (accepts ${channel.messageTypes!.join(', ')}).`, 'MSH.9')],
     };
   }
   const flow = flowForChannel(channel, type);
   if (!flow) {
     const why = channel.flow ? `flow "${channel.flow}" of channel "${channel.name}" does not handle ${type}` : `no flow handles ${type}`;
-    return { state: 'rejected', ackCode: 'AR', message: msg, issues: [...priorIssues, issue('HL7_MESSAGE_TYPE', `Unsupported message type: ${why}.`, 'MSH.9')] };
+    return { state: 'rejected', message: msg, issues: [...priorIssues, issue('HL7_MESSAGE_TYPE', `Unsupported message type: ${why}.`, 'MSH.9')] };
   }
   const profileIssues = validateMessage(msg);
   const issues: Issue[] = [
@@ -66,14 +62,9 @@ export function processHl7(raw: string, channel: ChannelConfig, ctx: FlowContext
     // The channel's mode judges the profile issues (tolerance policy, src/hl7/tolerance.ts): what is tolerated goes out as ERR severity W.
     ...applyTolerance(profileIssues, channel.validation),
   ];
-  if (hasErrors(issues)) return { state: 'error', ackCode: 'AE', flow: flow.name, message: msg, issues };
+  if (hasErrors(issues)) return { state: 'error', flow: flow.name, message: msg, issues };
   const out = flow.run(msg, ctx);
   issues.push(...out.issues);
-  if (!out.value || hasErrors(issues)) return { state: 'error', ackCode: 'AE', flow: flow.name, message: msg, issues };
-  return { state: 'processed', ackCode: 'AA', flow: flow.name, message: msg, issues, output: out.value };
-}
-
-/** Issues the sender sees in ERR segments: errors always; warnings too (severity W); information stays in the store. */
-export function ackIssues(issues: readonly Issue[]): Issue[] {
-  return issues.filter((i) => i.severity !== 'information');
+  if (!out.value || hasErrors(issues)) return { state: 'error', flow: flow.name, message: msg, issues };
+  return { state: 'processed', flow: flow.name, message: msg, issues, output: out.value };
 }

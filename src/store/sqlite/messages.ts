@@ -40,6 +40,7 @@ interface Row {
   commit_ack_code: string | null;
   commit_ack?: string | null;
   ack_code: string | null;
+  http_status: number | null;
   ack?: string | null;
   ack_sent_at: string | null;
   last_error: string | null;
@@ -74,6 +75,7 @@ function toSummary(r: Row): MessageSummary {
     lastResendAt: r.last_resend_at,
     commitAckCode: r.commit_ack_code,
     ackCode: r.ack_code,
+    httpStatus: r.http_status ?? null,
     ackSentAt: r.ack_sent_at,
     lastError: r.last_error,
     processedAt: r.processed_at,
@@ -164,7 +166,7 @@ export function beginAttempt(db: Db, id: number, now: Date = new Date()): number
 
 export function recordOutcome(db: Db, id: number, o: Outcome, now: Date = new Date()): void {
   const at = now.toISOString();
-  stmt(db, `UPDATE messages SET state = @state, flow = @flow, issues = @issues, outputs = @outputs, ack_code = @ackCode, ack = @ack,
+  stmt(db, `UPDATE messages SET state = @state, flow = @flow, issues = @issues, outputs = @outputs, ack_code = @ackCode, http_status = @httpStatus, ack = @ack,
       last_error = @lastError, processed_at = @at, updated_at = @at, attempts = attempts + @attempt WHERE id = @id`).run({
     id,
     attempt: o.countAttempt ? 1 : 0,
@@ -173,6 +175,7 @@ export function recordOutcome(db: Db, id: number, o: Outcome, now: Date = new Da
     issues: o.issues.length ? JSON.stringify(o.issues) : null,
     outputs: o.outputs === undefined ? null : JSON.stringify(o.outputs),
     ackCode: o.ackCode ?? null,
+    httpStatus: o.httpStatus ?? null,
     ack: o.ack ?? null,
     lastError: o.lastError ?? null,
     at,
@@ -220,7 +223,7 @@ function where(f: MessageFilter): { sql: string; params: Record<string, unknown>
 
 const SUMMARY_COLUMNS = `id, channel, source, peer, content_type, received_at, control_id, message_type, hl7_version, sending_application,
   sending_facility, content_hash, charset, ack_mode, state, attempts, flow, issues, duplicate_of, resend_count, last_resend_at, commit_ack_code,
-  ack_code, ack_sent_at, last_error, processed_at, updated_at`;
+  ack_code, http_status, ack_sent_at, last_error, processed_at, updated_at`;
 
 /** Newest first. */
 export function listMessages(db: Db, f: MessageFilter = {}): MessageSummary[] {
@@ -257,6 +260,7 @@ interface AttemptRow {
   state: MessageState;
   flow: string | null;
   ack_code: string | null;
+  http_status: number | null;
   ack: string | null;
   issues: string | null;
   outputs: string | null;
@@ -267,9 +271,9 @@ interface AttemptRow {
 /** Keep one processing attempt (table processing_attempts, migration 3); returns its seq. */
 export function recordAttempt(db: Db, a: NewAttempt, now: Date = new Date()): number {
   const r = stmt(db, `
-    INSERT INTO processing_attempts (message_id, seq, reason, at, state, flow, ack_code, ack, issues, outputs, error, mapping_version)
+    INSERT INTO processing_attempts (message_id, seq, reason, at, state, flow, ack_code, http_status, ack, issues, outputs, error, mapping_version)
     VALUES (@messageId, (SELECT coalesce(max(seq), 0) + 1 FROM processing_attempts WHERE message_id = @messageId), @reason, @at, @state, @flow,
-      @ackCode, @ack, @issues, @outputs, @error, @mappingVersion)
+      @ackCode, @httpStatus, @ack, @issues, @outputs, @error, @mappingVersion)
     RETURNING seq`).get({
     messageId: a.messageId,
     reason: a.reason,
@@ -277,6 +281,7 @@ export function recordAttempt(db: Db, a: NewAttempt, now: Date = new Date()): nu
     state: a.state,
     flow: a.flow ?? null,
     ackCode: a.ackCode ?? null,
+    httpStatus: a.httpStatus ?? null,
     ack: a.ack ?? null,
     issues: a.issues.length ? JSON.stringify(a.issues) : null,
     outputs: a.outputs === undefined ? null : JSON.stringify(a.outputs),
@@ -297,6 +302,7 @@ export function attemptsOf(db: Db, messageId: number): ProcessingAttempt[] {
     state: r.state,
     flow: r.flow,
     ackCode: r.ack_code,
+    httpStatus: r.http_status ?? null,
     ack: r.ack,
     issues: (parseJson(r.issues) as Issue[] | null) ?? [],
     outputs: parseJson(r.outputs),
