@@ -34,6 +34,11 @@ export interface Converter {
   accepts(input: DetectedInput): boolean;
   /** Convert to the target: FHIR JSON (a resource or Bundle), an HL7v2 string, or an office record. */
   convert(input: DetectedInput, to: Target, ctx: FlowContext): Result<FhirResource | string | Record<string, unknown>>;
+  /**
+   * An office record as posted -> the record as the gateway keeps and sends it (defaults the
+   * office need not know filled in), before its schema is checked. Absent: kept as posted.
+   */
+  completeOffice?(record: Record<string, unknown>): Result<Record<string, unknown>>;
 }
 
 /** What an inbound HL7v2 flow produces: a transaction Bundle (validated) plus office-side records. */

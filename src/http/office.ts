@@ -3,6 +3,8 @@
  *   POST /office/registration   recordType "registration"       -> Patient, Coverage, ...
  *   POST /office/appointment    recordType "appointment"        -> Appointment
  *   POST /office/billing        recordType "billing-encounter"  -> Claim bundle
+ *   POST /office/merge          recordType "merge-instruction"  -> the two Patients linked (the
+ *                               retired one's references re-pointed to the survivor)
  * Each record is stored, validated (validateOfficeRecord: 422 naming the field), converted by its
  * vertical's converter, and its FHIR output stored and queued; the answer is 201 with the FHIR
  * resources as stored. `Idempotency-Key` makes a retried POST return the stored answer.
@@ -18,6 +20,8 @@ export const OFFICE_ENDPOINTS: Readonly<Record<string, string>> = {
   appointment: 'appointment',
   billing: 'billing-encounter',
   'billing-encounter': 'billing-encounter',
+  merge: 'merge-instruction',
+  'merge-instruction': 'merge-instruction',
 };
 
 export function officeRouter(pipeline: Pipeline): Router {

@@ -15,6 +15,9 @@ import { issue } from '../../src/domain/issues.js';
 import { parseDeliveryConfig } from '../../src/delivery/config.js';
 import { startDeliveryWorker, type DeliveryWorker } from '../../src/delivery/worker.js';
 import { parseHl7, type Hl7Message } from '../../src/hl7/message.js';
+import type { Patient } from 'fhir/r4.js';
+import { patientId } from '../../src/fhir/ids.js';
+import { PRACTICE_MRN_SYSTEM } from '../../src/adapters/registration-record.js';
 import { silentLogger } from '../../src/logging.js';
 import { startGateway, type Gateway } from '../../src/runtime/gateway.js';
 import { startPartner, type Partner, type PartnerReply } from '../clients/mllp-partner.js';
@@ -232,6 +235,50 @@ describe('outbound HL7v2 end to end: office post -> gateway -> outbox worker -> 
     const sent: Hl7Message[] = partner.received.map(header);
     expect(sent.map((m) => `${m.messageType} ${m.controlId}`)).to.deep.equal(['ADT^A04 FD1', 'SIU^S12 FD2', 'ADT^A08 FD3', 'SIU^S13 FD4']);
     expect(new Set(sent.map((m) => m.controlId)).size).to.equal(4);
+  });
+
+  it('an office merge (POST /office/merge, MRNs only) goes out as ADT^A40: survivor in PID, retired MRN in MRG-1; the store re-points the retired record\'s appointment and the instruction lists it', async () => {
+    await start(configFor(partner.port));
+    const RETIRED = 'MRN100999';
+    await post('registration', registration());
+    await post('registration', { ...registration(), mrn: RETIRED, givenName: 'Avery-Dup', insurance: [] });
+    await post('appointment', appointment({ patientMrn: RETIRED }));
+    const mergeId = await post('merge', { recordType: 'merge-instruction', survivingMrn: MRN, retiredMrn: RETIRED });
+    await worker!.drain();
+    expect(partner.received.map(typeOf)).to.deep.equal(['ADT^A04', 'ADT^A04', 'SIU^S12', 'ADT^A40']);
+    // The partner's own check (our validator) finds no error in the A40 either.
+    expect(partner.issues.map(errorsOf)).to.deep.equal([[], [], [], []]);
+    const a40 = header(partner.received[3]!);
+    expect([a40.segment('PID')!.get(3), a40.segment('PID')!.get(5), a40.segment('MRG')!.get(1), a40.segment('EVN')!.get(1), a40.controlId])
+      .to.deep.equal([MRN, 'Testperson', RETIRED, 'A40', 'FD4']);
+    // In the gateway's store: the retired Patient keeps its own name, inactive, replaced-by the survivor;
+    // the appointment booked under the retired MRN now points at the survivor.
+    const survivorId = patientId({ system: PRACTICE_MRN_SYSTEM, value: MRN });
+    const retiredId = patientId({ system: PRACTICE_MRN_SYSTEM, value: RETIRED });
+    const retired = (await gateway!.store.resources.get('Patient', retiredId))!.resource as Patient;
+    expect([retired.active, retired.name?.[0]?.given?.[0], retired.link?.[0]]).to.deep.equal([false, 'Avery-Dup', { other: { reference: `Patient/${survivorId}` }, type: 'replaced-by' }]);
+    const survivor = (await gateway!.store.resources.get('Patient', survivorId))!.resource as Patient;
+    expect(survivor.link).to.deep.equal([{ other: { reference: `Patient/${retiredId}` }, type: 'replaces' }]);
+    const [appt] = (await gateway!.store.resources.referencing(`Patient/${survivorId}`)).filter((r) => r.resource.resourceType === 'Appointment');
+    expect(appt, 'the appointment is re-pointed').to.not.equal(undefined);
+    const [instruction] = await gateway!.store.officeRecords.of(mergeId);
+    expect(instruction).to.deep.include({ recordType: 'merge-instruction', survivingPatientId: survivorId, retiredPatientId: retiredId, repointed: [`Appointment/${appt!.resource.id}`] });
+  });
+
+  it('an office merge that cannot be applied is refused naming the field: a survivor not registered here, a Patient id that is not its MRN\'s', async () => {
+    await start(configFor(partner.port));
+    await post('registration', registration());
+    const refuse = async (record: Record<string, unknown>) => {
+      const r = await fetch(`${gateway!.http.url}/office/merge`, { method: 'POST', headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' }, body: JSON.stringify(record) });
+      const body = (await r.json()) as { issue: Array<{ severity: string; expression?: string[] }> };
+      return [r.status, body.issue.filter((i) => i.severity === 'error').map((i) => i.expression?.[0])];
+    };
+    expect(await refuse({ recordType: 'merge-instruction', survivingMrn: 'MRN-NOBODY', retiredMrn: MRN })).to.deep.equal([422, ['survivingMrn']]);
+    expect(await refuse({ recordType: 'merge-instruction', survivingMrn: MRN, retiredMrn: 'MRN100999', retiredPatientId: 'someone-else' })).to.deep.equal([409, ['retiredPatientId']]);
+    // No retired MRN: named first (its Patient id cannot be derived without it, so the schema names that too).
+    expect(await refuse({ recordType: 'merge-instruction', survivingMrn: MRN })).to.deep.equal([422, ['retiredMrn', 'retiredPatientId']]);
+    await worker!.drain();
+    expect(partner.received.map(typeOf)).to.deep.equal(['ADT^A04']);
   });
 
   it('an inbound ADT on an MLLP channel is passed on as generated HL7v2: the registration as A04, the merge as A40 with the survivor in PID and the retired MRN in MRG-1', async () => {

@@ -2,7 +2,9 @@
  * The registration Converter (`frontdesk convert`, the gateway's office and FHIR endpoints):
  * ADT messages, FHIR Patient / Coverage / Bundle of registration resources, and office
  * registration records, each to fhir | hl7v2 | office. FHIR is the hub: office -> HL7 goes
- * office -> FHIR -> HL7, and HL7 -> office goes HL7 -> FHIR -> office.
+ * office -> FHIR -> HL7, and HL7 -> office goes HL7 -> FHIR -> office. The office's merge
+ * instruction (recordType merge-instruction) becomes the two linked Patients, or ADT^A40
+ * (./office-merge.ts).
  */
 import type { Bundle, FhirResource } from 'fhir/r4.js';
 import { hasErrors, issue, type Issue, type Result } from '../../domain/issues.js';
@@ -16,6 +18,10 @@ import type { Converter, FlowContext, Target } from '../types.js';
 import { runAdt } from './flow.js';
 import { readAdt } from './read.js';
 import { buildAdt, OUTBOUND_EVENTS } from './write.js';
+import { completeMergeInstruction, mergeBundle, mergeFromOffice } from './office-merge.js';
+import { buildA40 } from '../outbound/merge.js';
+import { validateMessage } from '../../hl7/validate.js';
+import type { MergeInstruction } from '../../adapters/registration-record.js';
 
 const REGISTRATION_TYPES = new Set(['Patient', 'Coverage', 'RelatedPerson', 'Organization', 'Encounter']);
 
@@ -69,7 +75,26 @@ function convertFhir(res: FhirResource, to: Target, ctx: FlowContext): Out {
   return fromResources(input, to, ctx, issues, 'A08');
 }
 
+/** An office merge (recordType merge-instruction): both Patients from the store, or the A40 that carries it. */
+function convertMerge(record: Record<string, unknown>, to: Target, ctx: FlowContext): Out {
+  const done = completeMergeInstruction(record);
+  const issues = [...done.issues, ...validateOfficeRecord(done.value!)];
+  if (hasErrors(issues)) return { value: undefined, issues };
+  const m = done.value as unknown as MergeInstruction;
+  if (to === 'office') return { value: done.value!, issues };
+  if (to === 'hl7v2') {
+    const a40 = buildA40(m, { timezone: ctx.timezone, lookup: ctx.lookup });
+    issues.push(...a40.issues);
+    if (a40.value) issues.push(...validateMessage(a40.value));
+    return a40.value && !hasErrors(issues) ? { value: a40.value.toString(), issues } : { value: undefined, issues };
+  }
+  const patients = mergeFromOffice(m, ctx.lookup);
+  issues.push(...patients.issues);
+  return patients.value && !hasErrors(issues) ? { value: mergeBundle(patients.value), issues } : { value: undefined, issues };
+}
+
 function convertOffice(record: Record<string, unknown>, to: Target, ctx: FlowContext): Out {
+  if (record.recordType === 'merge-instruction') return convertMerge(record, to, ctx);
   if (to === 'office') {
     const issues = validateOfficeRecord(record);
     return hasErrors(issues) ? { value: undefined, issues } : { value: record, issues };
@@ -83,13 +108,14 @@ export const registrationConverter: Converter = {
   name: 'registration',
   accepts(input) {
     if (input.kind === 'hl7v2') return input.message.messageCode === 'ADT';
-    if (input.kind === 'office') return input.recordType === 'registration';
+    if (input.kind === 'office') return input.recordType === 'registration' || input.recordType === 'merge-instruction';
     const res = input.resource;
     if (res.resourceType === 'Patient' || res.resourceType === 'Coverage') return true;
     if (res.resourceType !== 'Bundle') return false;
     const types = ((res as Bundle).entry ?? []).map((e) => e.resource?.resourceType);
     return types.includes('Patient') && types.every((t) => t !== undefined && REGISTRATION_TYPES.has(t));
   },
+  completeOffice: (record) => (record.recordType === 'merge-instruction' ? completeMergeInstruction(record) : { value: record, issues: [] }),
   convert(input, to, ctx) {
     if (input.kind === 'hl7v2') return convertHl7(input, to, ctx);
     if (input.kind === 'fhir') return convertFhir(input.resource, to, ctx);

@@ -3,7 +3,6 @@
  * (profiles and the office schema) -> FlowOutput (transaction Bundle of PUTs to deterministic ids
  * plus the office registration record, or the merge instruction for A40).
  */
-import type { Bundle, FhirResource } from 'fhir/r4.js';
 import { hasErrors, issue, type Issue, type Result } from '../../domain/issues.js';
 import type { Hl7Message } from '../../hl7/message.js';
 import { isSupportedEvent, supportedEventsOf } from '../../hl7/dictionary.js';
@@ -11,6 +10,7 @@ import { registrationBundle, registrationFromFhir, validateRegistrationResources
 import { validateOfficeRecord, validateResource } from '../../validation/index.js';
 import type { FlowContext, FlowOutput, InboundHl7Flow } from '../types.js';
 import { readMerge } from './merge.js';
+import { mergeBundle } from './office-merge.js';
 import { readAdt } from './read.js';
 
 /** Events that register or update a patient (A01/A03/A05 are read as registration updates). */
@@ -51,11 +51,7 @@ function runMerge(msg: Hl7Message, ctx: Pick<FlowContext, 'timezone'> & { lookup
   });
   for (const ins of m.value.instructions) issues.push(...validateOfficeRecord(ins));
   if (hasErrors(issues)) return { value: undefined, issues };
-  const bundle: Bundle = {
-    resourceType: 'Bundle',
-    type: 'transaction',
-    entry: m.value.patients.map((p: FhirResource) => ({ fullUrl: `Patient/${p.id}`, resource: p, request: { method: 'PUT', url: `Patient/${p.id}` } })),
-  };
+  const bundle = mergeBundle(m.value.patients);
   return { value: { bundle, office: m.value.instructions as unknown as Array<Record<string, unknown>> }, issues };
 }
 

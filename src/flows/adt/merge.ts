@@ -14,7 +14,7 @@
  * Re-pointing every stored reference happens when the retired Patient is written
  * (src/runtime/persist.ts: a Patient written with link `replaced-by`).
  */
-import type { Patient } from 'fhir/r4.js';
+import type { Identifier, Patient } from 'fhir/r4.js';
 import { issue, type Issue, type Result } from '../../domain/issues.js';
 import type { Hl7Message, Hl7Segment } from '../../hl7/message.js';
 import { readSegment } from '../../mapping/engine.js';
@@ -81,33 +81,10 @@ export function readMerge(msg: Hl7Message, ctx: { timezone: string; lookup?: Res
     if (!retired?.value || !retired.system) continue;
     const survivor = p.value;
     const survivorId = survivor.identifier![0]!;
-    const retiredId = patientIdFor(retired);
-    if (retiredId === survivor.id) {
-      issues.push(issue('MAP_CONFLICT', `${where} names the same record as PID.3; a record cannot be merged into itself.`, where));
-      continue;
-    }
-    const storedSurvivor = ctx.lookup?.get('Patient', survivor.id!) as Patient | undefined;
-    const merged: Patient = storedSurvivor ? { ...storedSurvivor, ...survivor, identifier: unionIdentifiers(storedSurvivor.identifier, survivor.identifier) } : survivor;
-    const replaces = { other: { reference: `Patient/${retiredId}` }, type: 'replaces' as const };
-    merged.link = [...(storedSurvivor?.link ?? []).filter((l) => l.other?.reference !== replaces.other.reference), replaces];
-    const storedRetired = ctx.lookup?.get('Patient', retiredId) as Patient | undefined;
-    const replacedBy = { other: { reference: `Patient/${survivor.id}` }, type: 'replaced-by' as const };
-    let old: Patient;
-    if (storedRetired) {
-      // Its own demographics stay; it only becomes inactive and says where the person lives on.
-      old = { ...storedRetired, active: false, link: [...(storedRetired.link ?? []).filter((l) => l.type !== 'replaced-by'), replacedBy] };
-    } else {
-      issues.push(issue('MAP_INFO', `The retired record (${where}) is not stored here: it is written with its identifiers and, as fd-patient requires a name and sex, the surviving record's.`, where));
-      old = {
-        resourceType: 'Patient',
-        id: retiredId,
-        identifier: retiredIds,
-        active: false,
-        ...(survivor.name ? { name: survivor.name } : {}),
-        ...(survivor.gender ? { gender: survivor.gender } : {}),
-        link: [replacedBy],
-      };
-    }
+    const pair = mergePair(survivor, retiredIds, where, 'PID.3', ctx.lookup, issues);
+    if (!pair) continue;
+    const { merged, old } = pair;
+    const retiredId = old.id!;
     patients.push(merged, old);
     instructions.push({
       recordType: 'merge-instruction',
@@ -126,6 +103,46 @@ export function readMerge(msg: Hl7Message, ctx: { timezone: string; lookup?: Res
   }
   if (!instructions.length) return { value: undefined, issues };
   return { value: { patients, instructions }, issues };
+}
+
+/**
+ * One merge: `survivor` (the incoming record of the surviving person, or the stored one) absorbs
+ * the record named by `retiredIds` (its first identifier gives its id). The survivor is the stored
+ * Patient updated with what `survivor` carries (identifiers merged) and linked `replaces`; the
+ * retired one is the stored Patient made inactive and linked `replaced-by`, its own demographics
+ * kept; a retired record never stored here is written minimal (MAP_INFO at `where`). No value when
+ * both name the same record (MAP_CONFLICT at `where`, naming `survivorWhere`).
+ */
+export function mergePair(survivor: Patient, retiredIds: Identifier[], where: string, survivorWhere: string, lookup: ResourceLookup | undefined, issues: Issue[]): { merged: Patient; old: Patient } | undefined {
+  const retired = retiredIds[0]!;
+  const retiredId = patientIdFor(retired);
+  if (retiredId === survivor.id) {
+    issues.push(issue('MAP_CONFLICT', `${where} names the same record as ${survivorWhere}; a record cannot be merged into itself.`, where));
+    return undefined;
+  }
+  const storedSurvivor = lookup?.get('Patient', survivor.id!) as Patient | undefined;
+  const merged: Patient = storedSurvivor ? { ...storedSurvivor, ...survivor, identifier: unionIdentifiers(storedSurvivor.identifier, survivor.identifier) } : survivor;
+  const replaces = { other: { reference: `Patient/${retiredId}` }, type: 'replaces' as const };
+  merged.link = [...(storedSurvivor?.link ?? []).filter((l) => l.other?.reference !== replaces.other.reference), replaces];
+  const storedRetired = lookup?.get('Patient', retiredId) as Patient | undefined;
+  const replacedBy = { other: { reference: `Patient/${survivor.id}` }, type: 'replaced-by' as const };
+  if (storedRetired) {
+    // Its own demographics stay; it only becomes inactive and says where the person lives on.
+    return { merged, old: { ...storedRetired, active: false, link: [...(storedRetired.link ?? []).filter((l) => l.type !== 'replaced-by'), replacedBy] } };
+  }
+  issues.push(issue('MAP_INFO', `The retired record (${where}) is not stored here: it is written with its identifiers and, as fd-patient requires a name and sex, the surviving record's.`, where));
+  return {
+    merged,
+    old: {
+      resourceType: 'Patient',
+      id: retiredId,
+      identifier: retiredIds,
+      active: false,
+      ...(survivor.name ? { name: survivor.name } : {}),
+      ...(survivor.gender ? { gender: survivor.gender } : {}),
+      link: [replacedBy],
+    },
+  };
 }
 
 /** The stored identifiers, then the message's ones not among them (system + value). */

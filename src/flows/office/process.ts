@@ -26,10 +26,15 @@ export function processOfficeRecord(raw: string, expectedRecordType: string | un
       issues: [issue('OFFICE_SCHEMA', `This endpoint takes recordType "${expectedRecordType}"; got ${JSON.stringify(record.recordType ?? null)}.`, 'recordType')],
     };
   }
-  const issues: Issue[] = validateOfficeRecord(record);
+  const posted = { kind: 'office' as const, recordType: String(record.recordType), record };
+  const conv = converters.find((c) => c.accepts(posted));
+  // The record as kept and sent on: what the office need not know filled in (an office merge
+  // names MRNs; the record carries the Patient ids too), then checked against its schema.
+  const completed = conv?.completeOffice ? conv.completeOffice(record) : { value: record, issues: [] };
+  if (completed.value) record = completed.value;
+  const issues: Issue[] = [...completed.issues, ...validateOfficeRecord(record)];
   if (hasErrors(issues)) return { state: 'error', issues };
-  const input = { kind: 'office' as const, recordType: String(record.recordType), record };
-  const conv = converters.find((c) => c.accepts(input));
+  const input = { ...posted, record };
   if (!conv) {
     return { state: 'rejected', issues: [...issues, issue('OFFICE_SCHEMA', `No converter handles office records of type "${input.recordType}".`, 'recordType')] };
   }
