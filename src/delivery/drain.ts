@@ -9,6 +9,8 @@ import { recordClaimAnswer, type BillingStatusOf } from './claims.js';
 import { DEFAULT_RETRY } from './config.js';
 import type { Dispatcher } from './dispatch.js';
 import { decideRetry } from './retry.js';
+import { ERROR_CODES } from '../domain/errors.js';
+import { mayCarryAnswer, readPartnerAnswer } from './partner-answer.js';
 
 export interface DrainContext {
   store: Store;
@@ -66,9 +68,12 @@ async function deliverOne(ctx: DrainContext, item: OutboxItem, sum: DrainSummary
   const now = ctx.now();
   const log = ctx.logger;
   const isClaim = item.kind === 'claim';
+  const answers = mayCarryAnswer(item, ctx.dispatcher.destination(item.destination)?.type);
   if (outcome.ok) {
     await ctx.store.outbox.markDelivered(item.id, { partnerStatus: outcome.partnerStatus, partnerResponse: outcome.partnerResponse }, now);
     if (isClaim) await recordClaimAnswer(ctx.store.claims, item, outcome, true, now, ctx.billingStatusOf);
+    // A real-time answer in the response body (999, 271, CoverageEligibilityResponse) is posted like a picked-up file.
+    if (answers) await readPartnerAnswer(ctx.store, item, outcome.partnerResponse, now, log);
     sum.delivered++;
     log?.info({ outboxId: item.id, destination: item.destination, kind: item.kind, attempt: item.attempts, partnerStatus: outcome.partnerStatus }, 'delivered');
     return;
@@ -84,6 +89,8 @@ async function deliverOne(ctx: DrainContext, item: OutboxItem, sum: DrainSummary
   }
   await ctx.store.outbox.markDead(item.id, { ...rep, error: `${outcome.error}; ${decision.reason}` }, now);
   if (isClaim) await recordClaimAnswer(ctx.store.claims, item, outcome, true, now, ctx.billingStatusOf);
+  // Refused for good: a 4xx may carry a 999 that rejects the interchange.
+  if (answers && outcome.partnerStatus && !ERROR_CODES[outcome.errorCode].retry) await readPartnerAnswer(ctx.store, item, outcome.partnerResponse, now, log);
   sum.dead++;
   log?.error({ outboxId: item.id, destination: item.destination, kind: item.kind, attempt: item.attempts, code: outcome.errorCode, error: outcome.error }, 'delivery dead-lettered');
 }

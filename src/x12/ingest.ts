@@ -2,6 +2,7 @@
  * Record an inbound X12 file (999, 277CA, 835 against the claims; 271 as eligibility answers) in the store: the one entry point for the
  * CLI (`claims ingest`), the operator API (POST /x12/inbound) and the folder pickup.
  */
+import { createHash } from 'node:crypto';
 import { hasErrors, issue, type Issue, type Result } from '../domain/issues.js';
 import type { Store } from '../store/index.js';
 import { x12KindOf, type X12Kind } from './convert.js';
@@ -58,4 +59,28 @@ export async function ingestX12(text: string, store: Store, now: Date): Promise<
     default:
       return { value: undefined, issues: [issue('X12_INVALID', `A ${kind.value} is not an answer Frontdesk records.`, 'ST-01')] };
   }
+}
+
+export interface IngestedOnce {
+  outcome: 'applied' | 'duplicate' | 'rejected';
+  result?: Ingested | undefined;
+  issues: Issue[];
+}
+
+/**
+ * Apply an inbound interchange at most once, whichever way it came (a file picked up from the
+ * clearinghouse's folder, the body of its HTTPS response): the content is claimed by its SHA-256
+ * in store.x12 first, so the same 999, 277CA, 835 or 271 arriving twice (again in the folder, or
+ * in the folder after the HTTP response) is a duplicate and changes nothing. `name` says where it
+ * came from, for the operator.
+ */
+export async function ingestX12Once(text: string, name: string, store: Store, now: Date): Promise<IngestedOnce> {
+  const sha = createHash('sha256').update(text).digest('hex');
+  if (!(await store.x12.claimInboundFile(sha, name, now))) {
+    return { outcome: 'duplicate', issues: [issue('DUPLICATE_CONFLICT', `${name} has the content of an answer received before; it is not applied again.`, name, 'warning')] };
+  }
+  const r = await ingestX12(text, store, now);
+  const ok = r.value !== undefined && !hasErrors(r.issues);
+  await store.x12.finishInboundFile(sha, r.value?.kind, ok ? 'applied' : 'rejected');
+  return { outcome: ok ? 'applied' : 'rejected', result: r.value, issues: r.issues };
 }
