@@ -66,8 +66,16 @@ export interface FhirDestination extends HttpCommon {
 
 export interface ClearinghouseDestination extends HttpCommon {
   type: 'clearinghouse';
+  /** HTTPS endpoint payloads are posted to; '' when they are written to `outbox` instead. */
   url: string;
   auth: HttpAuth;
+  /**
+   * Folder exchange (many clearinghouses take files over SFTP; that leg stays outside): payloads
+   * (837P batches, 270s) are written here atomically instead of posted. Exactly one of url and outbox.
+   */
+  outbox?: string | undefined;
+  /** Folder the clearinghouse's answers (999, 277CA, 835, 271) arrive in; the x12-pickup job reads it. */
+  inbox?: string | undefined;
   /** Claims go out in the daily claim-batch job, not as soon as they are queued (retries still follow the worker). */
   batch: boolean;
 }
@@ -173,7 +181,7 @@ export const DEFAULT_RETRY: RetryPolicyConfig = { maxAttempts: 8, baseDelayMs: 3
 const HTTP_DEFAULTS = { timeoutMs: 15_000, maxResponseBytes: 5 * 1024 * 1024, maxRedirects: 3 };
 
 /** Job names the checker accepts (the table itself is in src/jobs/table.ts). */
-export const JOB_NAMES = ['claim-batch', 'drain-retries', 'eligibility', 'reminders', 'retention'] as const;
+export const JOB_NAMES = ['claim-batch', 'drain-retries', 'eligibility', 'reminders', 'retention', 'x12-pickup'] as const;
 export type JobName = (typeof JOB_NAMES)[number];
 
 type Obj = Record<string, unknown>;
@@ -325,9 +333,14 @@ function checkDestination(c: Checker, raw: unknown, where: string): Destination 
       };
     }
     case 'clearinghouse': {
-      c.unknownKeys(raw, ['type', 'url', 'auth', 'batch', 'timeoutMs', 'maxResponseBytes', 'maxRedirects', 'retry'], where);
+      c.unknownKeys(raw, ['type', 'url', 'outbox', 'inbox', 'auth', 'batch', 'timeoutMs', 'maxResponseBytes', 'maxRedirects', 'retry'], where);
+      const outbox = c.str(raw, 'outbox', where, false);
+      const inbox = c.str(raw, 'inbox', where, false);
+      if (outbox !== undefined && raw.url !== undefined) c.bad(`${where}.outbox`, 'give url (HTTPS) or outbox (a folder), not both.');
+      if (outbox !== undefined && inbox !== undefined && resolvePath(outbox) === resolvePath(inbox)) c.bad(`${where}.inbox`, 'must not be the outbox folder (our own batches would be read as answers).');
       return {
-        type: 'clearinghouse', url: c.url(raw, 'url', where) ?? '', auth: checkAuth(c, raw.auth, `${where}.auth`),
+        type: 'clearinghouse', url: outbox !== undefined && raw.url === undefined ? '' : c.url(raw, 'url', where) ?? '', auth: checkAuth(c, raw.auth, `${where}.auth`),
+        ...(outbox !== undefined ? { outbox } : {}), ...(inbox !== undefined ? { inbox } : {}),
         batch: c.bool(raw, 'batch', where, true), ...httpCommon(c, raw, where), retry,
       };
     }
@@ -421,9 +434,12 @@ function httpCommon(c: Checker, raw: Obj, where: string): Omit<HttpCommon, 'retr
 function checkJobs(c: Checker, raw: unknown, destinations: Destinations, practiceTimezone: string): JobsConfig {
   const out: JobsConfig = { timezone: practiceTimezone, settings: {}, claimDestination: 'clearinghouse', reminderLeadHours: 24, retentionDays: 30 };
   for (const n of JOB_NAMES) out.settings[n] = { enabled: true };
+  // x12-pickup reads the clearinghouses' inbox folders: nothing to do without one.
+  const inboxes = Object.values(destinations).some((d) => d.type === 'clearinghouse' && d.inbox);
   if (raw === undefined) {
     if (!('clearinghouse' in destinations)) out.settings['claim-batch'] = { enabled: false };
     out.settings.eligibility = { enabled: false };
+    if (!inboxes) out.settings['x12-pickup'] = { enabled: false };
     return out;
   }
   if (!isObj(raw)) {
@@ -468,6 +484,10 @@ function checkJobs(c: Checker, raw: unknown, destinations: Destinations, practic
   if (claimOn && raw['claim-batch'] !== undefined && !ch) c.bad('jobs.claimDestination', `names no destination ("${out.claimDestination}").`);
   else if (claimOn && ch && ch.type !== 'clearinghouse') c.bad('jobs.claimDestination', `must name a clearinghouse destination; "${out.claimDestination}" is ${ch.type}.`);
   if (!ch) out.settings['claim-batch'] = { ...out.settings['claim-batch']!, enabled: false };
+  if (!inboxes) {
+    if (raw['x12-pickup'] !== undefined && out.settings['x12-pickup']!.enabled) c.bad('jobs.x12-pickup', 'reads the inbox folders of clearinghouse destinations; no clearinghouse destination names an inbox.');
+    out.settings['x12-pickup'] = { ...out.settings['x12-pickup']!, enabled: false };
+  }
   if (out.eligibilityDestination !== undefined) {
     const d = destinations[out.eligibilityDestination];
     if (!d) c.bad('jobs.eligibilityDestination', `names no destination ("${out.eligibilityDestination}").`);
@@ -507,6 +527,10 @@ export function parseDeliveryConfig(raw: unknown, practiceTimezone = 'America/Ne
         d.tlsKeyFile = fromBase(d.tlsKeyFile);
       } else if (d.auth.type === 'smart-backend') {
         d.auth.privateKeyFile = fromBase(d.auth.privateKeyFile);
+      }
+      if (d.type === 'clearinghouse') {
+        d.outbox = fromBase(d.outbox);
+        d.inbox = fromBase(d.inbox);
       }
     }
   }

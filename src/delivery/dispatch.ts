@@ -3,6 +3,7 @@
  * kept (token cache, reused MLLP connection).
  */
 import { ClearinghouseClient } from '../clients/clearinghouse.js';
+import { FolderDropClient } from '../clients/folder-drop.js';
 import { FhirClient } from '../clients/fhir.js';
 import { MllpClient } from '../clients/mllp.js';
 import { WebhookClient } from '../clients/webhook.js';
@@ -23,7 +24,7 @@ function profileErrors(payload: string): Failed | undefined {
   return failed(errorCodeOf(errors[0] ?? issues[0]!) ?? 'HL7_NOT_MSH', `not sent: fails its message profile: ${issuesText(errors)}`);
 }
 
-type Client = FhirClient | ClearinghouseClient | MllpClient | WebhookClient;
+type Client = FhirClient | ClearinghouseClient | FolderDropClient | MllpClient | WebhookClient;
 
 export class Dispatcher {
   private readonly clients = new Map<string, Client>();
@@ -46,7 +47,7 @@ export class Dispatcher {
     if (!d) return undefined;
     switch (d.type) {
       case 'fhir': c = new FhirClient(d, this.now); break;
-      case 'clearinghouse': c = new ClearinghouseClient(d, this.now); break;
+      case 'clearinghouse': c = d.outbox ? new FolderDropClient(d.outbox) : new ClearinghouseClient(d, this.now); break;
       case 'http': c = new WebhookClient(d, this.now); break;
       case 'mllp': c = new MllpClient(d); break;
     }
@@ -60,6 +61,7 @@ export class Dispatcher {
     try {
       if (c instanceof FhirClient) return await c.deliver(item.payload);
       if (c instanceof ClearinghouseClient) return await c.submit(item.payload, item.idempotencyKey, item.contentType || undefined);
+      if (c instanceof FolderDropClient) return c.deliver(item);
       if (c instanceof WebhookClient) return await c.post(item.payload, item.contentType, item.idempotencyKey);
       if (item.kind === GENERATED_HL7_KIND) {
         // Checked when queued; checked again here, right before it leaves, so a replayed dead item

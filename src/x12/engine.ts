@@ -177,6 +177,20 @@ function readSegment(seg: SegmentSpec, s: X12Segment, scope: Model, where: strin
   }
 }
 
+/**
+ * The position of the one spec with this segment id, when it is told apart by a code list (IK5-01,
+ * REF-01 EI/SY) and the segment's code is outside that list: it is read there, so the issue names
+ * the element and its codes (`IK5-01 "Q" is not one of ...`) instead of an unexpected segment and
+ * everything after it. Never for a constant key (NM1*85) or an HL level: those may be a sibling's.
+ */
+function onlyByCode(specs: Array<SegmentSpec | undefined>, s: X12Segment): number | undefined {
+  const same = specs.map((x, k) => (x?.id === s.id ? k : -1)).filter((k) => k >= 0);
+  if (same.length !== 1) return undefined;
+  const spec = specs[same[0]!]!;
+  const keyed = keyOf(spec);
+  return keyed.length > 0 && keyed.every((n) => spec.elements[n - 1]?.codes && spec.elements[n - 1]?.v === undefined) ? same[0] : undefined;
+}
+
 /** Read one instance of a loop starting at the cursor (its first segment already matched). */
 function readLoop(m: TransactionMap, l: LoopSpec, scope: Model, cur: Cursor, where: string, d: Delimiters, issues: Issue[]): void {
   const segs = l.segments ?? [];
@@ -187,6 +201,10 @@ function readLoop(m: TransactionMap, l: LoopSpec, scope: Model, cur: Cursor, whe
     const s = cur.segs[cur.pos]!;
     let j = -1;
     for (let k = at; k < segs.length; k++) if (matches(segs[k]!, s, d)) { j = k; break; }
+    if (j < 0) {
+      const k = onlyByCode(segs, s);
+      if (k !== undefined && k >= at && (k > 0 || counts[0] === 0)) j = k;
+    }
     // The loop's first segment again starts a new instance (of this loop or a sibling): stop.
     if (j < 0 || (j === 0 && counts[0]! > 0)) break;
     const spec = segs[j]!;
@@ -216,7 +234,13 @@ function readChildren(m: TransactionMap, children: LoopSpec[], scope: Model, cur
   const resolved = children.map((c) => loopOf(m, c));
   while (cur.pos < cur.segs.length) {
     const s = cur.segs[cur.pos]!;
-    const k = children.findIndex((c) => matches(firstSegment(m, c)!, s, d));
+    let k = children.findIndex((c) => matches(firstSegment(m, c)!, s, d));
+    if (k < 0) {
+      // A child loop (not an HL level) that starts with the only segment of this id, its code outside the list.
+      const firsts = resolved.map((c) => (c.hl ? undefined : c.segments?.[0]));
+      const hit = onlyByCode(firsts, s);
+      if (hit !== undefined) k = hit;
+    }
     if (k < 0) break;
     const c = resolved[k]!;
     const n = (seen.get(c.id) ?? 0) + 1;

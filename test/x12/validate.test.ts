@@ -33,6 +33,11 @@ describe('x12: validation names loop, segment and element', () => {
     expect(at(parse837(bad).issues)).to.deep.equal(['X12_INVALID@2300[1].CLM-05-3']);
   });
 
+  it('a segment told apart by a code, with a code outside the list, is named at that element (not an unexpected segment)', () => {
+    const bad = text().replace(/REF\*EI\*/, 'REF*XX*');
+    expect(at(parse837(bad).issues)).to.deep.equal(['X12_INVALID@2010AA.REF-01']);
+  });
+
   it('counts that do not match: SE-01, GE-01 and IEA-02 each named', () => {
     const bad = text().replace('SE*35*0001', 'SE*36*0001').replace('GE*1*', 'GE*2*').replace('IEA*1*000000001', 'IEA*1*000000009');
     const r = parse837(bad);
