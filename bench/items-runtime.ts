@@ -108,7 +108,7 @@ export async function runE2eOffice(kind: string): Promise<E2eFigures> {
   const { detectInput } = await import('../src/domain/input.js');
   const { hasErrors } = await import('../src/domain/issues.js');
   const { converters } = await need('flows registry', () => import('../src/flows/registry.js'));
-  const { emptyLookup } = await import('../src/flows/types.js');
+  const { emptyLookup, fhirOf } = await import('../src/flows/types.js');
   const detected = detectInput(text).value;
   if (!detected) throw new NotMeasured(`${file} is not an office record`);
   const conv = converters.find((c) => c.accepts(detected));
@@ -118,10 +118,10 @@ export async function runE2eOffice(kind: string): Promise<E2eFigures> {
   const once = () => conv.convert(detectInput(text).value!, 'fhir', ctx);
   const r = once();
   const rate = measure(once);
-  const v = r.value as { resourceType?: string; entry?: unknown[] } | undefined;
+  const v = fhirOf(r.value);
   return {
     perSecond: rate.perSecond, ackCode: r.value && !hasErrors(r.issues) ? 'ok' : 'errors',
-    entries: v?.entry?.length ?? (v ? 1 : 0), errors: r.issues.filter((i) => i.severity === 'error').length, flow: conv.name,
+    entries: v ? (v.resourceType === 'Bundle' ? v.entry?.length ?? 0 : 1) : 0, errors: r.issues.filter((i) => i.severity === 'error').length, flow: conv.name,
   };
 }
 

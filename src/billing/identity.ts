@@ -21,7 +21,6 @@
  *   }
  */
 import { issue, type Issue, type Result } from '../domain/issues.js';
-import type { BillingEncounter } from './encounter.js';
 import { npiProblem } from './npi.js';
 
 export interface PostalAddress {
@@ -210,9 +209,12 @@ export const defaultBillingProvider = (b: BillingIdentity | undefined): DefaultB
  * A billing encounter without a billing provider NPI takes the practice's configured one; the
  * change is said (MAP_INFO at `where`), never silent. One that has an NPI keeps it.
  */
-export function withBillingProvider(e: BillingEncounter, fallback: DefaultBillingProvider | undefined, where: string): Result<BillingEncounter> {
-  if (e.billingProviderNpi?.trim() || !fallback) return { value: e, issues: [] };
-  const out: BillingEncounter = { ...e, billingProviderNpi: fallback.npi, billingProviderName: e.billingProviderName ?? fallback.name };
+export function withBillingProvider<T extends object>(e: T, fallback: DefaultBillingProvider | undefined, where: string): Result<T> {
+  // Also called on a record not yet checked against its schema (the NPI may be missing or no string).
+  const npi = 'billingProviderNpi' in e ? e.billingProviderNpi : undefined;
+  if ((typeof npi === 'string' && npi.trim()) || !fallback) return { value: e, issues: [] };
+  const name = 'billingProviderName' in e ? e.billingProviderName : undefined;
+  const out: T = { ...e, billingProviderNpi: fallback.npi, billingProviderName: name ?? fallback.name };
   return {
     value: out,
     issues: [issue('MAP_INFO', `No billing provider in the input: the practice's configured billing provider (NPI ${fallback.npi}) is used (configuration billing.provider).`, where)],

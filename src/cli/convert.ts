@@ -14,7 +14,7 @@ import { detectInput } from '../domain/input.js';
 import { errorCodeOf, hasErrors, issue, toOperationOutcome, type Issue } from '../domain/issues.js';
 import { convertInput } from '../flows/convert-input.js';
 import { DEFAULT_VALIDATION_MODE, VALIDATION_MODES, type ValidationMode } from '../hl7/tolerance.js';
-import { emptyLookup, type FlowContext, type Target } from '../flows/types.js';
+import { emptyLookup, type Converted as ConverterOutput, type FlowContext, type Target } from '../flows/types.js';
 import {
   breathe, EXIT_INVALID, EXIT_OK, expandInputs, formatOption, groupInformation, Progress, quietOnClosedStdout, readInput, readInputOrExit,
   renderGroupedInformation, renderOutcome, usageError, type InputRef, type OutputFormat,
@@ -37,7 +37,7 @@ interface ConvertOptions {
   validation: string;
 }
 
-type Converted = { ok: true; output: string; issues: Issue[] } | { ok: false; issues: Issue[] };
+type ConvertedText = { ok: true; output: string; issues: Issue[] } | { ok: false; issues: Issue[] };
 
 export function registerConvert(program: Command): void {
   program
@@ -81,14 +81,20 @@ let mode: ValidationMode = DEFAULT_VALIDATION_MODE;
  * Convert one text through the path `validate` shares (flows/convert-input.ts): for HL7v2 the
  * message profile judged by the tolerance policy, then the vertical's converter (flows/registry.ts).
  */
-function convertText(text: string, to: Target, ctx: FlowContext): Converted {
+function convertText(text: string, to: Target, ctx: FlowContext): ConvertedText {
   const detected = detectInput(text);
   if (!detected.value) return { ok: false, issues: detected.issues };
   const out = convertInput(detected.value, to, ctx, mode);
   const issues = [...detected.issues, ...out.issues];
   if (out.value === undefined || hasErrors(issues)) return { ok: false, issues };
-  const output = typeof out.value === 'string' ? out.value.replace(/\r/g, '\r\n') : JSON.stringify(out.value, null, 2) + '\n';
-  return { ok: true, output, issues };
+  return { ok: true, output: printable(out.value), issues };
+}
+
+/** HL7v2 with CR LF line ends; FHIR as JSON; office records as JSON (one record alone, several as an array). */
+function printable(c: ConverterOutput): string {
+  if (c.to === 'hl7v2') return c.text.replace(/\r/g, '\r\n');
+  const json = c.to === 'fhir' ? c.resource : c.records.length === 1 ? c.records[0] : c.records;
+  return JSON.stringify(json, null, 2) + '\n';
 }
 
 function convertToStdout(text: string, to: Target, ctx: FlowContext, format: OutputFormat): void {
@@ -110,7 +116,7 @@ async function convertMany(refs: InputRef[], outDir: string, to: Target, ctx: Fl
   for (let n = 0; n < refs.length; n++) {
     const ref = refs[n]!;
     const text = readInput(ref.path);
-    const r: Converted = text.value === undefined ? { ok: false, issues: text.issues } : convertText(text.value, to, ctx);
+    const r: ConvertedText = text.value === undefined ? { ok: false, issues: text.issues } : convertText(text.value, to, ctx);
     let target: string | undefined;
     if (r.ok) {
       target = join(outDir, ref.rel.replace(/\.[^./]*$/, '') + OUTPUT_EXTENSION[to]);

@@ -22,7 +22,7 @@ import { withStoredLookup } from '../flows/stored-lookup.js';
 import { generateHl7 } from '../flows/outbound/generate.js';
 import { applyHeader, contentOf } from '../flows/outbound/header.js';
 import type { ResourceChange } from '../flows/outbound/events.js';
-import type { FlowContext } from '../flows/types.js';
+import type { FlowContext, OfficeRecord } from '../flows/types.js';
 import type { OutboundHl7Settings } from './config.js';
 
 /** Outbox kind of generated messages (the dispatcher checks their profile again before sending). */
@@ -32,7 +32,7 @@ export interface QueueGeneratedInput {
   messageId: number;
   destination: string;
   settings: OutboundHl7Settings;
-  office: ReadonlyArray<Record<string, unknown>>;
+  office: readonly OfficeRecord[];
   changes: readonly ResourceChange[];
   /** The practice context; stored resources the generation looks up are read from the store. */
   ctx: Omit<FlowContext, 'lookup'>;

@@ -5,11 +5,13 @@
 import type { FhirResource } from 'fhir/r4.js';
 import { issue, type Result } from './issues.js';
 import { looksLikeHl7, parseHl7, type Hl7Message } from '../hl7/message.js';
+import type { OfficeRecord } from './office-record.js';
 
 export type DetectedInput =
   | { kind: 'hl7v2'; message: Hl7Message; text: string }
   | { kind: 'fhir'; resource: FhirResource }
-  | { kind: 'office'; recordType: string; record: Record<string, unknown> };
+  /** An office record as read (JSON not yet checked against its schema) or as a flow produced it. */
+  | { kind: 'office'; recordType: string; record: Record<string, unknown> | OfficeRecord };
 
 export function detectInput(text: string): Result<DetectedInput> {
   if (text.trim() === '') return { value: undefined, issues: [issue('INPUT_UNREADABLE', 'Input is empty.')] };

@@ -16,3 +16,8 @@ export function rewriteReferences(value: unknown, refMap: ReadonlyMap<string, st
   }
   return out;
 }
+
+/** The same for a resource, which keeps its type: only `reference` strings change. */
+export function withRewrittenReferences<T extends object>(resource: T, refMap: ReadonlyMap<string, string>): T {
+  return rewriteReferences(resource, refMap) as T;
+}

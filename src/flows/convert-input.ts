@@ -10,9 +10,7 @@ import type { DetectedInput } from '../domain/input.js';
 import { validateMessage } from '../hl7/validate.js';
 import { applyTolerance, DEFAULT_VALIDATION_MODE, type ValidationMode } from '../hl7/tolerance.js';
 import { converters } from './registry.js';
-import type { FlowContext, Target } from './types.js';
-
-export type Converted = Result<import('fhir/r4.js').FhirResource | string | Record<string, unknown>>;
+import type { Converted, FlowContext, Target } from './types.js';
 
 /** The same issue twice (the profile and the flow both naming MSH.9) is said once. */
 function dedupe(issues: Issue[]): Issue[] {
@@ -27,7 +25,7 @@ function dedupe(issues: Issue[]): Issue[] {
 }
 
 /** Convert an input to the target; for HL7v2, the profile check (by `mode`) comes first. */
-export function convertInput(input: DetectedInput, to: Target, ctx: FlowContext, mode: ValidationMode = DEFAULT_VALIDATION_MODE): Converted {
+export function convertInput(input: DetectedInput, to: Target, ctx: FlowContext, mode: ValidationMode = DEFAULT_VALIDATION_MODE): Result<Converted> {
   const converter = converters.find((c) => c.accepts(input));
   if (input.kind !== 'hl7v2') {
     if (!converter) {

@@ -99,11 +99,11 @@ export function encounterFromPv1(msg: Hl7Message, patient: Patient, ctx: Encount
 
 /** Encounter -> PV1 fields keyed by number (PV1-1 set id 1), for `msg.add('PV1', fields)`. */
 export function encounterToPv1(e: Encounter, ctx: EncounterContext): Record<number, FieldValue> {
-  return { 1: '1', ...writeSegment(e as unknown as Record<string, unknown>, segmentMap(loadMapping('encounter'), 'PV1'), ctx) };
+  return { 1: '1', ...writeSegment(e, segmentMap(loadMapping('encounter'), 'PV1'), ctx) };
 }
 
 /** Encounter -> PV2 fields, or undefined when the Encounter carries nothing PV2 maps. */
 export function encounterToPv2(e: Encounter, ctx: EncounterContext): Record<number, FieldValue> | undefined {
-  const fields = writeSegment(e as unknown as Record<string, unknown>, segmentMap(loadMapping('encounter'), 'PV2'), ctx);
+  const fields = writeSegment(e, segmentMap(loadMapping('encounter'), 'PV2'), ctx);
   return Object.keys(fields).length ? fields : undefined;
 }

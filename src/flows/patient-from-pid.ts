@@ -89,7 +89,7 @@ function nextInGroup(msg: Hl7Message, from: Hl7Segment, name: string): Hl7Segmen
 
 /** Patient -> PID fields keyed by number (PID.1 set id = 1), for `msg.add('PID', fields)`. */
 export function patientToPid(patient: Patient, ctx: PidContext): Record<number, FieldValue> {
-  const fields = writeSegment(patient as unknown as Record<string, unknown>, segmentMap(loadMapping('patient'), 'PID'), ctx);
+  const fields = writeSegment(patient, segmentMap(loadMapping('patient'), 'PID'), ctx);
   // PID.30 death indicator beside a death date (deceasedDateTime implies deceased).
   if (patient.deceasedDateTime && fields[30] === undefined) fields[30] = 'Y';
   return { 1: '1', ...fields };
@@ -97,6 +97,6 @@ export function patientToPid(patient: Patient, ctx: PidContext): Record<number, 
 
 /** Patient -> PD1 fields, or undefined when the Patient carries nothing PD1 maps. */
 export function patientToPd1(patient: Patient, ctx: PidContext): Record<number, FieldValue> | undefined {
-  const fields = writeSegment(patient as unknown as Record<string, unknown>, segmentMap(loadMapping('patient'), 'PD1'), ctx);
+  const fields = writeSegment(patient, segmentMap(loadMapping('patient'), 'PD1'), ctx);
   return Object.keys(fields).length ? fields : undefined;
 }

@@ -5,11 +5,29 @@
  */
 import type { Bundle, FhirResource, Resource } from 'fhir/r4.js';
 import type { Issue, Result } from '../domain/issues.js';
+import type { OfficeRecord } from '../domain/office-record.js';
 import type { DetectedInput } from '../domain/input.js';
 import type { Hl7Message } from '../hl7/message.js';
 import type { DefaultBillingProvider } from '../billing/identity.js';
 
 export type Target = 'fhir' | 'hl7v2' | 'office';
+
+export type { OfficeRecord } from '../domain/office-record.js';
+
+/** What a Converter produces, told apart by its target. */
+export type Converted =
+  | { to: 'fhir'; resource: FhirResource }
+  | { to: 'hl7v2'; text: string }
+  | { to: 'office'; records: OfficeRecord[] };
+
+export const fhirOutput = (resource: FhirResource): Converted => ({ to: 'fhir', resource });
+export const hl7v2Output = (text: string): Converted => ({ to: 'hl7v2', text });
+export const officeOutput = (records: OfficeRecord[]): Converted => ({ to: 'office', records });
+
+/** What a conversion produced for one target (undefined for another target, or no output). */
+export const fhirOf = (c: Converted | undefined): FhirResource | undefined => (c?.to === 'fhir' ? c.resource : undefined);
+export const hl7v2Of = (c: Converted | undefined): string | undefined => (c?.to === 'hl7v2' ? c.text : undefined);
+export const officeOf = (c: Converted | undefined): OfficeRecord[] | undefined => (c?.to === 'office' ? c.records : undefined);
 
 /** Read access to resources already stored (the gateway's store; empty in a one-off CLI run). */
 export interface ResourceLookup {
@@ -32,8 +50,8 @@ export interface Converter {
   name: string;
   /** Whether this converter handles the input (by HL7 message type, FHIR resourceType or office recordType). */
   accepts(input: DetectedInput): boolean;
-  /** Convert to the target: FHIR JSON (a resource or Bundle), an HL7v2 string, or an office record. */
-  convert(input: DetectedInput, to: Target, ctx: FlowContext): Result<FhirResource | string | Record<string, unknown>>;
+  /** Convert to the target: FHIR JSON (a resource or Bundle), an HL7v2 message, or office records. */
+  convert(input: DetectedInput, to: Target, ctx: FlowContext): Result<Converted>;
   /**
    * An office record as posted -> the record as the gateway keeps and sends it (defaults the
    * office need not know filled in), before its schema is checked. Absent: kept as posted.
@@ -45,7 +63,7 @@ export interface Converter {
 export interface FlowOutput {
   bundle: Bundle;
   /** Office records produced (registration, appointment, results-inbox item, billing encounter, merge instruction...). */
-  office: Array<Record<string, unknown>>;
+  office: OfficeRecord[];
 }
 
 /**

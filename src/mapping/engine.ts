@@ -80,7 +80,7 @@ function setPath(target: Obj, path: string, value: unknown): void {
   }
 }
 
-function getPath(source: Obj, path: string): unknown {
+function getPath(source: object, path: string): unknown {
   const keys = (path.endsWith('[]') ? path.slice(0, -2) : path).split('.');
   let o: unknown = source;
   for (const k of keys) {
@@ -211,7 +211,7 @@ export function readSegment(msg: Hl7Message, seg: Hl7Segment, map: SegmentMap, c
 }
 
 /** Apply a segment map backwards: a FHIR-shaped object -> HL7 fields keyed by number. */
-export function writeSegment(source: Obj, map: SegmentMap, ctx: EngineContext): Record<number, FieldValue> {
+export function writeSegment(source: object, map: SegmentMap, ctx: EngineContext): Record<number, FieldValue> {
   const fields: Record<number, FieldValue> = {};
   for (const rule of map.fields) {
     const t = DATATYPES[rule.type];

@@ -3,6 +3,7 @@
  *
  *   validateResource(resource, { profile })  FHIR R4 resource or Bundle -> issues
  *   validateOfficeRecord(record)             office record (recordType) -> issues
+ *   checkOfficeRecord(record)                the same, and the record typed when it passes
  *   profileUrls()                            canonical URLs of the loaded profiles
  *   loadValidator({ extraProfileDir })       (re)load and compile everything once, e.g. at start
  *
@@ -16,7 +17,7 @@ import { narrativeLinks } from './rules/narrative.js';
 import { isVitalSign, VITAL_SIGNS_PROFILE } from './rules/vital-signs.js';
 import { MAX_DEPTH, walkResource, type WalkContext } from './walk.js';
 
-export { validateOfficeRecord, officeRecordTypes } from './office.js';
+export { checkOfficeRecord, validateOfficeRecord, officeRecordTypes } from './office.js';
 
 export type LoadOptions = RegistryOptions;
 

@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormatsImport from 'ajv-formats';
-import { issue, type Issue } from '../domain/issues.js';
+import { hasErrors, issue, type Issue, type Result } from '../domain/issues.js';
+import type { OfficeRecord } from '../domain/office-record.js';
 import { PROFILES_DIR } from '../paths.js';
 
 export const OFFICE_SCHEMA_DIR = join(PROFILES_DIR, 'office');
@@ -124,4 +125,13 @@ export function validateOfficeRecord(record: unknown): Issue[] {
   } catch (e) {
     return [issue('INTERNAL', `Office record validation failed unexpectedly: ${(e as Error).message}`)];
   }
+}
+
+/**
+ * An office record that passes its schema, typed as the record its schema describes (the JSON
+ * Schemas in profiles/office/ are the contract of the types in src/domain/office-record.ts).
+ */
+export function checkOfficeRecord(record: unknown): Result<OfficeRecord> {
+  const issues = validateOfficeRecord(record);
+  return { value: hasErrors(issues) ? undefined : (record as OfficeRecord), issues };
 }

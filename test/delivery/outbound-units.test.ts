@@ -7,6 +7,7 @@ import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { encounterToClaimBundle } from '../../src/adapters/claim-bundle.js';
 import type { BillingEncounter } from '../../src/billing/encounter.js';
+import type { MergeInstruction } from '../../src/adapters/registration-record.js';
 import { readDft } from '../../src/flows/dft/read.js';
 import { buildDft } from '../../src/flows/dft/write.js';
 import type { Appointment, Patient } from 'fhir/r4.js';
@@ -108,7 +109,7 @@ describe('outbound: merge instruction -> ADT^A40', () => {
     resourceType: 'Patient', id: 'p-survivor', identifier: [{ system: 'http://frontdesk.example.org/fhir/sid/mrn', value: 'MRN-S', type: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v2-0203', code: 'MR' }] } }],
     name: [{ family: 'Testperson', given: ['Sam'] }], gender: 'female', birthDate: '1970-01-02',
   };
-  const instruction = {
+  const instruction: MergeInstruction = {
     recordType: 'merge-instruction', survivingMrn: 'MRN-S', survivingMrnSystem: 'http://frontdesk.example.org/fhir/sid/mrn', survivingPatientId: 'p-survivor',
     retiredMrn: 'MRN-R', retiredMrnSystem: 'http://frontdesk.example.org/fhir/sid/mrn', retiredPatientId: 'p-retired', moveReferences: ['Appointment.participant.actor'],
   };

@@ -11,6 +11,7 @@ import { errorCodeOf, type Issue } from '../../src/domain/issues.js';
 import { buildAdt } from '../../src/flows/adt/write.js';
 import { runAdt } from '../../src/flows/adt/flow.js';
 import { schedulingConverter } from '../../src/flows/siu/index.js';
+import { hl7v2Of } from '../../src/flows/types.js';
 import { parseHl7 } from '../../src/hl7/message.js';
 import { validateMessage } from '../../src/hl7/validate.js';
 import { registrationRecord } from '../registration/arbitraries.js';
@@ -79,9 +80,9 @@ describe('outbound conformance: generated SIU meets the v2.5.1 message profile (
   it(`office appointment -> SIU (event from its status: ${events.join(', ')}): no error-level issue (${RUNS} records)`, () => {
     const seen = new Set<string>();
     fc.assert(fc.property(withRegisteredPatient, ({ appt, lookup }: { appt: OfficeAppointment; lookup: ReturnType<typeof memoryLookup> }) => {
-      const out = schedulingConverter.convert({ kind: 'office', recordType: 'appointment', record: appt as never }, 'hl7v2', ctx({ lookup }));
+      const out = schedulingConverter.convert({ kind: 'office', recordType: 'appointment', record: appt }, 'hl7v2', ctx({ lookup }));
       expect(errors(out.issues), 'convert').to.deep.equal([]);
-      const text = out.value as string;
+      const text = hl7v2Of(out.value)!;
       seen.add(parseHl7(text).value!.triggerEvent);
       expect(profileErrors(text)).to.deep.equal([]);
     }), { numRuns: RUNS });
@@ -95,21 +96,21 @@ describe('outbound conformance: generated SIU meets the v2.5.1 message profile (
     ).map((event) => ({ ...x, event })));
     const seen = new Set<string>();
     fc.assert(fc.property(withEvent, ({ appt, lookup, event }) => {
-      const out = schedulingConverter.convert({ kind: 'office', recordType: 'appointment', record: appt as never }, 'hl7v2', ctx({ lookup, event }));
+      const out = schedulingConverter.convert({ kind: 'office', recordType: 'appointment', record: appt }, 'hl7v2', ctx({ lookup, event }));
       expect(errors(out.issues), 'convert').to.deep.equal([]);
-      expect(parseHl7(out.value as string).value!.triggerEvent).to.equal(event);
+      expect(parseHl7(hl7v2Of(out.value)!).value!.triggerEvent).to.equal(event);
       seen.add(event);
-      expect(profileErrors(out.value as string)).to.deep.equal([]);
+      expect(profileErrors(hl7v2Of(out.value)!)).to.deep.equal([]);
     }), { numRuns: RUNS });
     expect([...seen].sort()).to.deep.equal(['S13', 'S14', 'S16']);
   });
 
   it('known limit: without the registered Patient only the MRN is known, so PID-5 stays empty (a warning from the converter, an error from the profile)', () => {
     fc.assert(fc.property(officeAppointmentArb(), (appt) => {
-      const out = schedulingConverter.convert({ kind: 'office', recordType: 'appointment', record: appt as never }, 'hl7v2', ctx());
+      const out = schedulingConverter.convert({ kind: 'office', recordType: 'appointment', record: appt }, 'hl7v2', ctx());
       expect(errors(out.issues), 'convert').to.deep.equal([]);
       expect(out.issues.filter((i) => i.severity === 'warning').map((i) => `${errorCodeOf(i)}@${i.expression?.join(',')}`)).to.include('MAP_MISSING@PID.5');
-      expect(profileErrors(out.value as string).map((e) => e.split(':')[0])).to.deep.equal(['HL7_FIELD_REQUIRED@PID.5']);
+      expect(profileErrors(hl7v2Of(out.value)!).map((e) => e.split(':')[0])).to.deep.equal(['HL7_FIELD_REQUIRED@PID.5']);
     }), { numRuns: RUNS });
   });
 });

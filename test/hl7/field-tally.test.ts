@@ -8,11 +8,11 @@
 import { expect } from 'chai';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import type { Bundle, FhirResource } from 'fhir/r4.js';
+import type { FhirResource } from 'fhir/r4.js';
 import { detectInput } from '../../src/domain/input.js';
 import { errorCodeOf, errorsOnly, type Issue } from '../../src/domain/issues.js';
 import { convertInput } from '../../src/flows/convert-input.js';
-import { emptyLookup } from '../../src/flows/types.js';
+import { emptyLookup, fhirOf } from '../../src/flows/types.js';
 import { isSupportedEvent } from '../../src/hl7/dictionary.js';
 import { validateResource } from '../../src/validation/index.js';
 import { describeWithCorpus, PROJECT_ROOT } from '../support/shared-corpus.js';
@@ -40,8 +40,8 @@ function judge(source: string, file: string, text: string): Row {
     return { source, file, type, outcome: 'unsupported', detail: 'MSH.9' };
   }
   if (out.value !== undefined && errs.length === 0) {
-    const bundle = out.value as Bundle;
-    const resources: FhirResource[] = bundle.resourceType === 'Bundle' ? (bundle.entry ?? []).map((e) => e.resource as FhirResource).filter(Boolean) : [out.value as FhirResource];
+    const fhir = fhirOf(out.value)!;
+    const resources: FhirResource[] = fhir.resourceType === 'Bundle' ? (fhir.entry ?? []).map((e) => e.resource as FhirResource).filter(Boolean) : [fhir];
     for (const r of resources) {
       expect(errorsOnly(validateResource(r)).map((i) => `${i.expression?.[0]} ${i.diagnostics}`), `${file}: ${r.resourceType} passes its profile`).to.deep.equal([]);
     }

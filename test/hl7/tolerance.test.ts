@@ -9,7 +9,7 @@ import type { Appointment, Bundle, Coverage } from 'fhir/r4.js';
 import { detectInput } from '../../src/domain/input.js';
 import { errorCodeOf, errorsOnly, type Issue } from '../../src/domain/issues.js';
 import { convertInput } from '../../src/flows/convert-input.js';
-import { emptyLookup } from '../../src/flows/types.js';
+import { emptyLookup, fhirOf } from '../../src/flows/types.js';
 import { applyTolerance, type ValidationMode } from '../../src/hl7/tolerance.js';
 import { validateMessage } from '../../src/hl7/validate.js';
 import { parseHl7 } from '../../src/hl7/message.js';
@@ -44,7 +44,7 @@ describe('hl7/tolerance: the policy table, applied inbound', () => {
     const text = ADT.replace('|20240101|20241231|', '|""|""|');
     const out = convert(text);
     expect(errs(out.issues)).to.deep.equal([]);
-    const cov = (out.value as Bundle).entry!.map((e) => e.resource!).find((r) => r.resourceType === 'Coverage') as Coverage;
+    const cov = (fhirOf(out.value) as Bundle).entry!.map((e) => e.resource!).find((r) => r.resourceType === 'Coverage') as Coverage;
     expect(cov.period).to.equal(undefined);
     expect(errs(applyTolerance(validateMessage(parseHl7(text).value!)))).to.deep.equal([]);
   });
@@ -54,7 +54,7 @@ describe('hl7/tolerance: the policy table, applied inbound', () => {
     const out = convert(text);
     expect(errs(out.issues)).to.deep.equal([]);
     expect(at(out.issues, 'SCH.11').map((i) => i.severity)).to.include('warning');
-    const appt = (out.value as Bundle).entry!.map((e) => e.resource!).find((r) => r.resourceType === 'Appointment') as Appointment;
+    const appt = (fhirOf(out.value) as Bundle).entry!.map((e) => e.resource!).find((r) => r.resourceType === 'Appointment') as Appointment;
     expect(appt.start).to.equal('2024-03-15T09:00:00-05:00');
     // validate (default mode) says the same: a warning, not an error; strict keeps the profile error.
     expect(errs(applyTolerance(validateMessage(parseHl7(text).value!)))).to.deep.equal([]);

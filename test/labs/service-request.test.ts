@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import type { Observation, Organization, Practitioner, ServiceRequest } from 'fhir/r4.js';
 import { converters } from '../../src/flows/registry.js';
-import { emptyLookup } from '../../src/flows/types.js';
+import { emptyLookup, officeOf } from '../../src/flows/types.js';
 import { organizationIdByIdentifier, practitionerId } from '../../src/fhir/ids.js';
 import { convert, errors, observations, reports, resources } from './helpers.js';
 
@@ -112,7 +112,7 @@ describe('labs: ORC/OBR -> ServiceRequest, OBX-23/24/25 -> performer Organizatio
     const conv = converters.find((c) => c.accepts({ kind: 'fhir', resource: b }))!;
     const r = conv.convert({ kind: 'fhir', resource: b }, 'office', { timezone: 'UTC', lookup: emptyLookup });
     expect(errors(r.issues)).to.deep.equal([]);
-    const rec = r.value as Record<string, unknown>;
+    const rec = officeOf(r.value)?.[0];
     expect(rec).to.deep.include({ orderingProviderId: '1234567893', orderingProviderName: 'Dr Dana Q Carter Jr' });
     expect(rec).to.deep.equal(out.office[0]);
   });

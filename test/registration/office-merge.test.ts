@@ -12,7 +12,7 @@ import { parseHl7 } from '../../src/hl7/message.js';
 import { validateMessage } from '../../src/hl7/validate.js';
 import { registrationConverter } from '../../src/flows/adt/converter.js';
 import { runAdt } from '../../src/flows/adt/flow.js';
-import { emptyLookup, type ResourceLookup } from '../../src/flows/types.js';
+import { emptyLookup, fhirOf, hl7v2Of, officeOf, type ResourceLookup } from '../../src/flows/types.js';
 import { patientId } from '../../src/fhir/ids.js';
 import { PRACTICE_MRN_SYSTEM } from '../../src/adapters/registration-record.js';
 import { validateOfficeRecord } from '../../src/validation/index.js';
@@ -26,7 +26,7 @@ const office = (record: Record<string, unknown>) => ({ kind: 'office' as const, 
 function storeOf(...records: Array<Record<string, unknown>>): ResourceLookup {
   const m = new Map<string, Patient>();
   for (const r of records) {
-    const b = registrationConverter.convert(office(r), 'fhir', { timezone: TZ, lookup: emptyLookup }).value as Bundle;
+    const b = fhirOf(registrationConverter.convert(office(r), 'fhir', { timezone: TZ, lookup: emptyLookup }).value) as Bundle;
     const p = b.entry!.map((e) => e.resource!).find((x): x is Patient => x.resourceType === 'Patient')!;
     m.set(p.id!, p);
   }
@@ -42,8 +42,10 @@ describe('registration: the office merge instruction', () => {
   it('MRNs are enough: the record is completed (practice MRN system, Patient ids, paths to move) and passes its schema', () => {
     const r = registrationConverter.convert(office(merge), 'office', { timezone: TZ, lookup: emptyLookup });
     expect(errorsOnly(r.issues)).to.deep.equal([]);
-    const m = r.value as Record<string, unknown>;
+    expect(officeOf(r.value)).to.have.length(1);
+    const m = officeOf(r.value)![0]!;
     expect(validateOfficeRecord(m)).to.deep.equal([]);
+    if (m.recordType !== 'merge-instruction') throw new Error(m.recordType);
     expect(m).to.deep.include({ survivingMrnSystem: PRACTICE_MRN_SYSTEM, survivingPatientId: survivorId, retiredMrnSystem: PRACTICE_MRN_SYSTEM, retiredPatientId: retiredId, event: 'A40' });
     expect(m.moveReferences).to.include('Appointment.participant.actor');
   });
@@ -51,7 +53,7 @@ describe('registration: the office merge instruction', () => {
   it('-> FHIR: the stored survivor linked replaces, the stored retired record inactive and replaced-by with its own demographics, as the A40 does', () => {
     const r = registrationConverter.convert(office(merge), 'fhir', { timezone: TZ, lookup });
     expect(errorsOnly(r.issues)).to.deep.equal([]);
-    const [survivor, retired] = (r.value as Bundle).entry!.map((e) => e.resource as Patient);
+    const [survivor, retired] = (fhirOf(r.value) as Bundle).entry!.map((e) => e.resource as Patient);
     expect([survivor!.id, survivor!.link]).to.deep.equal([survivorId, [{ other: { reference: `Patient/${retiredId}` }, type: 'replaces' }]]);
     expect([retired!.id, retired!.active, retired!.name?.[0]?.given?.[0], retired!.link]).to.deep.equal([retiredId, false, 'Avery-Dup', [{ other: { reference: `Patient/${survivorId}` }, type: 'replaced-by' }]]);
   });
@@ -59,7 +61,7 @@ describe('registration: the office merge instruction', () => {
   it('-> HL7v2: an ADT^A40 that meets the v2.5.1 profile and reads back as the same merge', () => {
     const r = registrationConverter.convert(office(merge), 'hl7v2', { timezone: TZ, lookup });
     expect(errorsOnly(r.issues)).to.deep.equal([]);
-    const msg = parseHl7(r.value as string).value!;
+    const msg = parseHl7(hl7v2Of(r.value)!).value!;
     expect(errorsOnly(validateMessage(msg))).to.deep.equal([]);
     expect([msg.messageType, msg.segment('PID')!.get(3), msg.segment('PID')!.get(5), msg.segment('MRG')!.get(1)]).to.deep.equal(['ADT^A40', 'MRN100234', 'Testperson', 'MRN100999']);
     const back = runAdt(msg, { timezone: TZ, lookup });

@@ -65,7 +65,7 @@ export async function startTest(dbPath: string, extra: Record<string, unknown> =
   return startGateway(testConfig(dbPath, extra), { log: silentLogger, ...opts });
 }
 
-/** A test flow: Patient from PID-3 (deterministic id) + one office record; counts its runs. */
+/** A test flow: Patient from PID-3 (deterministic id) + its registration record; counts its runs. */
 export interface TestFlow extends InboundHl7Flow {
   runs: number;
   /** Make the next runs throw (an internal error) while true. */
@@ -91,7 +91,7 @@ export function registerTestFlow(name = 'test-flow'): { flow: TestFlow; remove: 
             resourceType: 'Bundle', type: 'transaction',
             entry: [{ fullUrl: `Patient/${id}`, resource: { resourceType: 'Patient', id, identifier: [{ system: 'urn:test:mrn', value: mrn }], name: [{ family: pid!.get(5, 1) }] }, request: { method: 'PUT', url: `Patient/${id}` } }],
           },
-          office: [{ recordType: 'test-record', mrn, event: msg.triggerEvent }],
+          office: [{ recordType: 'registration', mrn, familyName: pid!.get(5, 1), sex: 'U' }],
         },
         issues: [],
       };

@@ -53,7 +53,7 @@ describe('runtime/pipeline: store, then process', () => {
     expect(row.messageType).to.equal('ADT^A04');
     expect(row.flow).to.equal('test-flow');
     expect(await gw.store.resources.count('Patient')).to.equal(1);
-    expect(await gw.store.officeRecords.of(answer.id)).to.deep.equal([{ recordType: 'test-record', mrn: 'MRN1', event: 'A04' }]);
+    expect(await gw.store.officeRecords.of(answer.id)).to.deep.equal([{ recordType: 'registration', mrn: 'MRN1', familyName: 'Testpatient', sex: 'U' }]);
     const out = await gw.store.outbox.list({});
     expect(out.map((o) => [o.destination, o.kind]).sort()).to.deep.equal([['ehr', 'fhir-bundle'], ['inbox', 'office-record']]);
     expect(out.every((o) => o.messageId === answer.id && o.orderingKey?.startsWith('Patient/'))).to.equal(true);

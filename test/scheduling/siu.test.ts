@@ -9,13 +9,17 @@ import { detectInput } from '../../src/domain/input.js';
 import { appointmentToFhir, type OfficeAppointment } from '../../src/adapters/appointment.js';
 import { convertSiu, readSiu, schedulingConverter, siuFlow, appointmentToSiu } from '../../src/flows/siu/index.js';
 import { flowFor, converters } from '../../src/flows/registry.js';
+import { hl7v2Of, officeOf } from '../../src/flows/types.js';
 import { codes, ctx, errors, hl7, hl7Example, memoryLookup, officeAppointmentArb, officeExamples, TZ } from './helpers.js';
 
-const officeToSiu = (r: OfficeAppointment, event?: string) =>
-  schedulingConverter.convert({ kind: 'office', recordType: 'appointment', record: r as never }, 'hl7v2', ctx(event ? { event } : {}));
+const officeToSiu = (r: OfficeAppointment, event?: string) => {
+  const out = schedulingConverter.convert({ kind: 'office', recordType: 'appointment', record: r }, 'hl7v2', ctx(event ? { event } : {}));
+  return { value: hl7v2Of(out.value), issues: out.issues };
+};
 const siuToOffice = (text: string) => {
   const d = detectInput(text);
-  return schedulingConverter.convert(d.value!, 'office', ctx());
+  const out = schedulingConverter.convert(d.value!, 'office', ctx());
+  return { value: officeOf(out.value)?.[0], issues: out.issues };
 };
 
 describe('scheduling: SIU -> FHIR Appointment', () => {
@@ -193,7 +197,7 @@ describe('scheduling: SIU -> FHIR Appointment', () => {
     expect(schedulingConverter.accepts({ kind: 'fhir', resource: withCoverage })).to.equal(false);
     const office = schedulingConverter.convert({ kind: 'fhir', resource: bundle }, 'office', ctx());
     expect(errors(office.issues)).to.deep.equal([]);
-    expect(office.value).to.include({ id: 'EHR-9001', patientMrn: 'MRN2001', status: 'booked' });
+    expect(officeOf(office.value)?.[0]).to.include({ id: 'EHR-9001', patientMrn: 'MRN2001', status: 'booked' });
   });
 });
 
@@ -201,7 +205,7 @@ describe('scheduling: FHIR / office -> SIU', () => {
   it('writes SCH, TQ1, NTE, PID, PV1, PV2, RGS, AIS, AIL, AIP with the event from the status', () => {
     const out = officeToSiu(officeExamples().find((e) => e.file === 'appointment-booked.json')!.record);
     expect(errors(out.issues)).to.deep.equal([]);
-    const msg = parseHl7(out.value as string).value!;
+    const msg = parseHl7(out.value!).value!;
     expect(msg.messageType).to.equal('SIU^S12');
     expect(msg.version).to.equal('2.5.1');
     expect(msg.segments.map((s) => s.name)).to.deep.equal(['MSH', 'SCH', 'TQ1', 'NTE', 'PID', 'PV1', 'PV2', 'RGS', 'AIS', 'AIL', 'AIP']);
@@ -220,7 +224,7 @@ describe('scheduling: FHIR / office -> SIU', () => {
 
   it('picks S14 for check-in/out (SCH-25 Started/Complete), S15 cancel, S26 no-show; --event overrides; a contradicting event is a conflict', () => {
     const byFile = (f: string) => officeExamples().find((e) => e.file === f)!.record;
-    const event = (r: OfficeAppointment, e?: string) => parseHl7(officeToSiu(r, e).value as string).value!;
+    const event = (r: OfficeAppointment, e?: string) => parseHl7(officeToSiu(r, e).value!).value!;
     expect(event(byFile('appointment-telehealth-checked-out.json')).messageType).to.equal('SIU^S14');
     expect(event(byFile('appointment-telehealth-checked-out.json')).segment('SCH')!.get(25)).to.equal('Complete');
     expect(event(byFile('appointment-arrived-local-time.json')).segment('SCH')!.get(25)).to.equal('Started');
@@ -238,14 +242,14 @@ describe('scheduling: FHIR / office -> SIU', () => {
     const record = officeExamples().find((e) => e.file === 'appointment-booked.json')!.record;
     const thin = officeToSiu(record);
     expect(codes(thin.issues.filter((i) => i.severity === 'warning'))).to.deep.equal(['MAP_MISSING@PID.5']);
-    expect(errors(validateMessage(parseHl7(thin.value as string).value!)).map((i) => i.expression![0])).to.deep.equal(['PID.5']);
+    expect(errors(validateMessage(parseHl7(thin.value!).value!)).map((i) => i.expression![0])).to.deep.equal(['PID.5']);
     // With the patient registered (ADT), the store lookup fills PID.
     const registered = convertSiu(hl7Example('s12-new.hl7'), ctx()).value!.patient!;
     const store = memoryLookup([{ ...registered, id: appointmentToFhir({ ...record, patientMrn: 'MRN2001' }, { timezone: TZ }).value!.participant[0]!.actor!.reference!.split('/')[1] }]);
-    const full = schedulingConverter.convert({ kind: 'office', recordType: 'appointment', record: { ...record, patientMrn: 'MRN2001' } as never }, 'hl7v2', ctx({ lookup: store }));
+    const full = schedulingConverter.convert({ kind: 'office', recordType: 'appointment', record: { ...record, patientMrn: 'MRN2001' } }, 'hl7v2', ctx({ lookup: store }));
     expect(errors(full.issues)).to.deep.equal([]);
     expect(full.issues.filter((i) => i.severity === 'warning')).to.deep.equal([]);
-    const msg = parseHl7(full.value as string).value!;
+    const msg = parseHl7(hl7v2Of(full.value)!).value!;
     expect(msg.segment('PID')!.get(5)).to.equal('Testpatient');
     expect(errors(validateMessage(msg))).to.deep.equal([]);
   });
@@ -264,7 +268,7 @@ describe('scheduling: FHIR / office -> SIU', () => {
     for (const { file, record } of officeExamples()) {
       const siu = officeToSiu(record);
       expect(errors(siu.issues), file).to.deep.equal([]);
-      const back = siuToOffice(siu.value as string);
+      const back = siuToOffice(siu.value!);
       expect(errors(back.issues), file).to.deep.equal([]);
       const expected = { ...record };
       if (record.start && !/([+-]\d{2}:\d{2}|Z)$/.test(record.start)) expected.start = appointmentToFhir(record, { timezone: TZ }).value!.start!;
@@ -293,7 +297,7 @@ describe('scheduling: FHIR / office -> SIU', () => {
     expect(office).to.include({ appointmentTypeCode: 'FU30', appointmentTypeSystem: 'urn:frontdesk:cs:99SCHED', appointmentTypeText: 'Follow-up 30 min', reasonCode: 'CONSULT', reasonSystem: 'urn:frontdesk:cs:99LOCAL', reasonText: 'Specialist consult', notes: 'Fasting labs drawn before the visit.\nBring the glucose diary.' });
     expect(codes(inbound.issues)).to.include('MAP_INFO@Appointment.reasonCode[1]');
     // office -> Appointment -> SIU: SCH-7, SCH-8 and NTE-3 come back under their own systems.
-    const out = parseHl7(officeToSiu(office as unknown as OfficeAppointment).value as string).value!;
+    const out = parseHl7(officeToSiu(office as unknown as OfficeAppointment).value!).value!;
     const sch = out.segment('SCH')!;
     expect([sch.get(7, 1), sch.get(7, 3), sch.get(8, 1), sch.get(8, 3)]).to.deep.equal(['CONSULT', '99LOCAL', 'FU30', '99SCHED']);
     expect(out.segments.filter((x) => x.name === 'NTE')).to.have.length(1); // one NTE-3, the lines escaped as \.br\
@@ -311,7 +315,7 @@ describe('scheduling: FHIR / office -> SIU', () => {
     fc.assert(fc.property(officeAppointmentArb(), (record) => {
       const siu = officeToSiu(record);
       expect(errors(siu.issues)).to.deep.equal([]);
-      const back = siuToOffice(siu.value as string);
+      const back = siuToOffice(siu.value!);
       expect(errors(back.issues)).to.deep.equal([]);
       expect(back.value).to.deep.equal(record);
     }), { numRuns: 1000 });

@@ -4,7 +4,7 @@ import { checkConfig } from '../../src/config.js';
 import { parseHl7 } from '../../src/hl7/message.js';
 import { dftToClaim } from '../../src/flows/dft/flow.js';
 import { billingConverter } from '../../src/flows/dft/billing-converter.js';
-import { emptyLookup } from '../../src/flows/types.js';
+import { emptyLookup, officeOf } from '../../src/flows/types.js';
 import { errorCodeOf, hasErrors, type Issue } from '../../src/domain/issues.js';
 import { defaultBillingProvider } from '../../src/billing/identity.js';
 
@@ -93,11 +93,11 @@ describe('x12: a claim without a billing provider takes the configured one', () 
     const rec = JSON.parse(readFileSync('examples/office/billing-encounter-office-visit.json', 'utf8'));
     delete rec.billingProviderNpi;
     delete rec.billingProviderName;
-    const without = billingConverter.convert({ kind: 'office', recordType: 'billing-encounter', record: rec } as never, 'office', { timezone: 'UTC', lookup: emptyLookup });
+    const without = billingConverter.convert({ kind: 'office', recordType: 'billing-encounter', record: rec }, 'office', { timezone: 'UTC', lookup: emptyLookup });
     expect(without.value).to.equal(undefined);
-    const r = billingConverter.convert({ kind: 'office', recordType: 'billing-encounter', record: rec } as never, 'office', { timezone: 'UTC', lookup: emptyLookup, billingProvider });
+    const r = billingConverter.convert({ kind: 'office', recordType: 'billing-encounter', record: rec }, 'office', { timezone: 'UTC', lookup: emptyLookup, billingProvider });
     expect(hasErrors(r.issues), JSON.stringify(r.issues)).to.equal(false);
-    expect((r.value as Record<string, unknown>).billingProviderNpi).to.equal('1040000014');
+    expect(officeOf(r.value)?.[0]).to.include({ recordType: 'billing-encounter', billingProviderNpi: '1040000014' });
     expect(at(r.issues)).to.include('MAP_INFO@billingProviderNpi');
   });
 });

@@ -38,7 +38,7 @@ export function runAdt(msg: Hl7Message, ctx: Pick<FlowContext, 'timezone'> & { l
   const office = registrationFromFhir(read.value);
   issues.push(...office.issues);
   if (!office.value || hasErrors(issues)) return { value: undefined, issues };
-  return { value: { bundle: registrationBundle(read.value), office: [office.value as unknown as Record<string, unknown>] }, issues };
+  return { value: { bundle: registrationBundle(read.value), office: [office.value] }, issues };
 }
 
 function runMerge(msg: Hl7Message, ctx: Pick<FlowContext, 'timezone'> & { lookup?: FlowContext['lookup'] }): Result<FlowOutput> {
@@ -52,7 +52,7 @@ function runMerge(msg: Hl7Message, ctx: Pick<FlowContext, 'timezone'> & { lookup
   for (const ins of m.value.instructions) issues.push(...validateOfficeRecord(ins));
   if (hasErrors(issues)) return { value: undefined, issues };
   const bundle = mergeBundle(m.value.patients);
-  return { value: { bundle, office: m.value.instructions as unknown as Array<Record<string, unknown>> }, issues };
+  return { value: { bundle, office: m.value.instructions }, issues };
 }
 
 const UPDATE_EVENTS = ['A08', 'A31'];

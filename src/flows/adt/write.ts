@@ -32,8 +32,6 @@ export interface AdtWriteOptions {
   sendingFacility?: string;
 }
 
-type Obj = Record<string, unknown>;
-
 function isGuarantor(c: PatientContact): boolean {
   return !!c.relationship?.some((r) => r.coding?.some((x) => x.system === V2_0131 && x.code === 'BP'));
 }
@@ -85,7 +83,7 @@ export function buildAdt(r: RegistrationResources, opts: AdtWriteOptions): Resul
   if (pd1) msg.add('PD1', pd1);
   const contacts = p.contact ?? [];
   contacts.filter((c) => !isGuarantor(c)).forEach((c, i) => {
-    msg.add('NK1', { 1: String(i + 1), ...writeSegment(c as Obj, segmentMap(adt, 'NK1'), ctx) });
+    msg.add('NK1', { 1: String(i + 1), ...writeSegment(c, segmentMap(adt, 'NK1'), ctx) });
   });
   // PV1.2 N (not applicable, no v3 class) for person-level events; otherwise an ambulatory class (O).
   // The visit as read (mappings/encounter.json) when the registration carries one; else PV1.2 N
@@ -95,7 +93,7 @@ export function buildAdt(r: RegistrationResources, opts: AdtWriteOptions): Resul
   const pv2 = visit ? encounterToPv2(visit, ctx) : undefined;
   if (pv2) msg.add('PV2', pv2);
   contacts.filter(isGuarantor).forEach((c, i) => {
-    msg.add('GT1', { 1: String(i + 1), ...writeSegment(c as Obj, segmentMap(adt, 'GT1'), ctx) });
+    msg.add('GT1', { 1: String(i + 1), ...writeSegment(c, segmentMap(adt, 'GT1'), ctx) });
   });
   const byRef = <T extends { resourceType: string; id?: string }>(list: T[], ref: string | undefined) => list.find((x) => `${x.resourceType}/${x.id}` === ref);
   [...r.coverages].sort((a, b) => (a.order ?? 99) - (b.order ?? 99)).forEach((c: Coverage, i) => {
@@ -103,18 +101,18 @@ export function buildAdt(r: RegistrationResources, opts: AdtWriteOptions): Resul
     const rp: RelatedPerson | undefined = byRef(r.relatedPersons, c.subscriber?.reference);
     const self = c.subscriber?.reference === `Patient/${p.id}`;
     // The insured is the patient when the subscriber is self: IN1.16/18/43 repeat the patient's.
-    const insured: Obj | undefined = rp ? (rp as unknown as Obj) : self ? { name: p.name, birthDate: p.birthDate, gender: p.gender } : undefined;
+    const insured: object | undefined = rp ?? (self ? { name: p.name, birthDate: p.birthDate, gender: p.gender } : undefined);
     const fields: Record<number, FieldValue> = {
-      ...(org ? writeSegment(org as unknown as Obj, segmentMap(adt, 'IN1', 'Organization'), ctx) : {}),
+      ...(org ? writeSegment(org, segmentMap(adt, 'IN1', 'Organization'), ctx) : {}),
       ...(insured ? writeSegment(insured, segmentMap(adt, 'IN1', 'RelatedPerson'), ctx) : {}),
-      ...writeSegment(c as unknown as Obj, segmentMap(adt, 'IN1', 'Coverage'), ctx),
+      ...writeSegment(c, segmentMap(adt, 'IN1', 'Coverage'), ctx),
       1: String(i + 1),
     };
     if (!fields[4] && c.payor?.[0]?.display) fields[4] = [c.payor[0].display];
     fillRequiredIn1(fields, org ?? { resourceType: 'Organization', id: c.payor?.[0]?.reference?.split('/')[1] }, c.payor?.[0]?.display);
     msg.add('IN1', fields);
     if (rp) {
-      const in2 = writeSegment(rp as unknown as Obj, segmentMap(adt, 'IN2', 'RelatedPerson'), ctx);
+      const in2 = writeSegment(rp, segmentMap(adt, 'IN2', 'RelatedPerson'), ctx);
       if (Object.keys(in2).length) msg.add('IN2', in2);
     }
   });

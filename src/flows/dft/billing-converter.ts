@@ -12,21 +12,21 @@ import type { Bundle, Claim, ClaimResponse, FhirResource } from 'fhir/r4.js';
 import type { DetectedInput } from '../../domain/input.js';
 import { hasErrors, issue, prefixIssues, type Issue, type Result } from '../../domain/issues.js';
 import { claimEdits } from '../../billing/edits.js';
-import { normalizeEncounter, type BillingEncounter } from '../../billing/encounter.js';
+import { normalizeEncounter } from '../../billing/encounter.js';
 import { withBillingProvider } from '../../billing/identity.js';
 import { claimToEncounter } from '../../adapters/claim.js';
 import { claimBundleToEncounter, encounterToClaimBundle } from '../../adapters/claim-bundle.js';
-import { validateOfficeRecord, validateResource } from '../../validation/index.js';
-import type { Converter, FlowContext, Target } from '../types.js';
+import { checkOfficeRecord, validateOfficeRecord, validateResource } from '../../validation/index.js';
+import { fhirOutput, hl7v2Output, officeOutput, type Converted, type Converter, type FlowContext, type OfficeRecord, type Target } from '../types.js';
 import { claimResponseToBillingStatus } from '../claim-response.js';
 import { validateMessage } from '../../hl7/validate.js';
 import { dftToClaim, significant } from './flow.js';
 import { buildDft } from './write.js';
 
-type Out = Result<FhirResource | string | Record<string, unknown>>;
+type Out = Result<Converted>;
 
-const isClaimBundle = (r: FhirResource): boolean =>
-  r.resourceType === 'Bundle' && ((r as Bundle).entry ?? []).some((e) => e.resource?.resourceType === 'Claim');
+const isClaimBundle = (r: FhirResource): r is Bundle =>
+  r.resourceType === 'Bundle' && (r.entry ?? []).some((e) => e.resource?.resourceType === 'Claim');
 
 const noHl7 = (what: string, where: string): Out => ({
   value: undefined,
@@ -38,22 +38,24 @@ function toDft(bundle: Bundle, ctx: FlowContext, issues: Issue[]): Out {
   const m = buildDft(bundle, { timezone: ctx.timezone });
   issues.push(...m.issues);
   if (m.value) issues.push(...validateMessage(m.value));
-  return hasErrors(issues) || !m.value ? { value: undefined, issues } : { value: m.value.toString(), issues };
+  return hasErrors(issues) || !m.value ? { value: undefined, issues } : { value: hl7v2Output(m.value.toString()), issues };
 }
 
 /** Stop at errors: an invalid document is not printed as if it were usable. */
-function finish(value: FhirResource | Record<string, unknown> | undefined, issues: Issue[]): Out {
-  return hasErrors(issues) ? { value: undefined, issues } : { value, issues };
+function finish(value: FhirResource | OfficeRecord | undefined, issues: Issue[]): Out {
+  if (hasErrors(issues) || !value) return { value: undefined, issues };
+  return { value: 'resourceType' in value ? fhirOutput(value) : officeOutput([value]), issues };
 }
 
-function fromEncounter(record: Record<string, unknown>, to: Target, ctx: FlowContext): Out {
+function fromEncounter(record: object, to: Target, ctx: FlowContext): Out {
   // A record without a billing provider takes the practice's configured one (said, not silent).
-  const billed = withBillingProvider(record as unknown as BillingEncounter, ctx.billingProvider, 'billingProviderNpi');
-  const schema = [...billed.issues, ...validateOfficeRecord(billed.value)];
-  if (hasErrors(schema)) return { value: undefined, issues: schema };
-  const e = billed.value!;
+  const billed = withBillingProvider(record, ctx.billingProvider, 'billingProviderNpi');
+  const checked = checkOfficeRecord(billed.value);
+  const schema = [...billed.issues, ...checked.issues];
+  if (hasErrors(schema) || checked.value?.recordType !== 'billing-encounter') return { value: undefined, issues: schema };
+  const e = checked.value;
   const edits = claimEdits(e);
-  if (to === 'office') return finish(normalizeEncounter(e) as unknown as Record<string, unknown>, [...schema, ...edits]);
+  if (to === 'office') return finish(normalizeEncounter(e), [...schema, ...edits]);
   const b = encounterToClaimBundle(e);
   const issues = [...schema, ...edits, ...b.issues];
   if (!hasErrors(issues)) issues.push(...significant(validateResource(b.value)));
@@ -65,9 +67,9 @@ function fromDft(input: Extract<DetectedInput, { kind: 'hl7v2' }>, to: Target, c
   if (to === 'hl7v2') return noHl7('A DFT^P03 message', 'MSH.9');
   const r = dftToClaim(input.message, ctx);
   if (!r.value) return { value: undefined, issues: r.issues };
-  if (to === 'fhir') return { value: r.value.bundle, issues: r.issues };
+  if (to === 'fhir') return { value: fhirOutput(r.value.bundle), issues: r.issues };
   const office = validateOfficeRecord(r.value.encounter);
-  return finish(r.value.encounter as unknown as Record<string, unknown>, [...r.issues, ...office]);
+  return finish(r.value.encounter, [...r.issues, ...office]);
 }
 
 function fromClaim(resource: Claim | Bundle, to: Target, ctx: FlowContext): Out {
@@ -77,12 +79,12 @@ function fromClaim(resource: Claim | Bundle, to: Target, ctx: FlowContext): Out 
   // object belongs, a number where an array does) stops here, reported, rather than throwing.
   if (hasErrors(issues)) return { value: undefined, issues };
   issues.push(...claimEdits(resource));
-  if (to === 'hl7v2') return hasErrors(issues) ? { value: undefined, issues } : toDft(resource as Bundle, ctx, issues);
+  if (to === 'hl7v2') return hasErrors(issues) || resource.resourceType !== 'Bundle' ? { value: undefined, issues } : toDft(resource, ctx, issues);
   if (to === 'fhir') return finish(resource, issues);
   const enc = resource.resourceType === 'Claim' ? claimToEncounter(resource) : claimBundleToEncounter(resource);
   issues.push(...enc.issues);
   if (enc.value) issues.push(...prefixIssues(validateOfficeRecord(enc.value), 'office'));
-  return finish(enc.value as unknown as Record<string, unknown>, issues);
+  return finish(enc.value, issues);
 }
 
 function fromClaimResponse(cr: ClaimResponse, to: Target): Out {
@@ -92,7 +94,7 @@ function fromClaimResponse(cr: ClaimResponse, to: Target): Out {
   if (to === 'fhir') return finish(cr, issues);
   const s = claimResponseToBillingStatus(cr);
   issues.push(...s.issues);
-  return finish(s.value as unknown as Record<string, unknown>, issues);
+  return finish(s.value, issues);
 }
 
 export const billingConverter: Converter = {
@@ -106,7 +108,9 @@ export const billingConverter: Converter = {
   convert(input, to, ctx) {
     if (input.kind === 'office') return fromEncounter(input.record, to, ctx);
     if (input.kind === 'hl7v2') return fromDft(input, to, ctx);
-    if (input.resource.resourceType === 'ClaimResponse') return fromClaimResponse(input.resource, to);
-    return fromClaim(input.resource as Claim | Bundle, to, ctx);
+    const r = input.resource;
+    if (r.resourceType === 'ClaimResponse') return fromClaimResponse(r, to);
+    if (r.resourceType === 'Claim' || r.resourceType === 'Bundle') return fromClaim(r, to, ctx);
+    return { value: undefined, issues: [issue('FHIR_RESOURCE_TYPE', `The billing converter takes a Claim, a claim Bundle or a ClaimResponse; got ${r.resourceType}.`, 'resourceType')] };
   },
 };

@@ -71,6 +71,6 @@ export const dftFlow: InboundHl7Flow = {
   run(message: Hl7Message, ctx: FlowContext): Result<FlowOutput> {
     const r = dftToClaim(message, ctx);
     if (!r.value) return { value: undefined, issues: r.issues };
-    return { value: { bundle: r.value.bundle, office: [r.value.encounter as unknown as Record<string, unknown>] }, issues: r.issues };
+    return { value: { bundle: r.value.bundle, office: [r.value.encounter] }, issues: r.issues };
   },
 };

@@ -6,8 +6,8 @@
  * internal references (fullUrl urn:uuid -> Type/id), and route each resource into the verticals'
  * converters to produce the office records. All or nothing: any error stores no output.
  */
-import { rewriteReferences } from '../../fhir/references.js';
-import type { Bundle, BundleEntry, FhirResource, Resource } from 'fhir/r4.js';
+import { withRewrittenReferences } from '../../fhir/references.js';
+import type { Bundle, BundleEntry, FhirResource } from 'fhir/r4.js';
 import { hasErrors, issue, type Issue } from '../../domain/issues.js';
 import { validateResource } from '../../validation/index.js';
 import type { FlowContext, IntakeRun } from '../types.js';
@@ -23,15 +23,16 @@ const ID = /^[A-Za-z0-9\-.]{1,64}$/;
 export type FhirTransactionReads = Pick<ResourceStore, 'get' | 'findByIdentifier'>;
 
 export async function processFhirTransaction(resources: FhirTransactionReads, raw: string, contentHash: string, ctx: Omit<FlowContext, 'lookup'>): Promise<IntakeRun> {
-  let bundle: Bundle;
+  let body: unknown;
   try {
-    bundle = JSON.parse(raw) as Bundle;
+    body = JSON.parse(raw);
   } catch (e) {
     return { state: 'rejected', issues: [issue('JSON_INVALID', `Body is not valid JSON: ${(e as Error).message}`)] };
   }
-  if (bundle === null || typeof bundle !== 'object' || (bundle as { resourceType?: unknown }).resourceType !== 'Bundle') {
+  if (!isBundle(body)) {
     return { state: 'rejected', issues: [issue('FHIR_NOT_TRANSACTION', 'POST /fhir takes a Bundle of type transaction.', 'resourceType')] };
   }
+  const bundle = body;
   if (bundle.type !== 'transaction') {
     return { state: 'rejected', issues: [issue('FHIR_NOT_TRANSACTION', `Bundle.type must be "transaction"; got "${String(bundle.type)}".`, 'Bundle.type')] };
   }
@@ -40,11 +41,11 @@ export async function processFhirTransaction(resources: FhirTransactionReads, ra
 
   const entries = bundle.entry ?? [];
   const refMap = new Map<string, string>();
-  const resolved: BundleEntry[] = [];
+  const resolved: Array<BundleEntry<FhirResource>> = [];
   for (let i = 0; i < entries.length; i++) {
     const e = entries[i]!;
     const at = `Bundle.entry[${i}]`;
-    const r = e.resource as Resource | undefined;
+    const r = e.resource;
     const method = e.request?.method;
     if (!r || (method !== 'POST' && method !== 'PUT')) {
       issues.push(issue('FHIR_VALUE', `Only POST and PUT entries with a resource are supported; entry ${i} has ${method ?? 'no request'}.`, `${at}.request.method`));
@@ -73,13 +74,13 @@ export async function processFhirTransaction(resources: FhirTransactionReads, ra
     }
     id ??= transactionEntryId(r.resourceType, contentHash, e.fullUrl ?? i);
     if (e.fullUrl) refMap.set(e.fullUrl, `${r.resourceType}/${id}`);
-    resolved.push({ ...e, resource: { ...r, id } as FhirResource });
+    resolved.push({ ...e, resource: { ...r, id } });
   }
   if (hasErrors(issues)) return { state: 'error', issues };
 
-  const out: BundleEntry[] = [];
+  const out: Array<BundleEntry<FhirResource>> = [];
   for (const e of resolved) {
-    const resource = rewriteReferences(e.resource!, refMap) as FhirResource;
+    const resource = withRewrittenReferences(e.resource!, refMap);
     const exists = e.request!.method === 'POST' && e.request!.ifNoneExist && (await resources.get(resource.resourceType, resource.id!));
     out.push({
       fullUrl: `${resource.resourceType}/${resource.id}`,
@@ -100,4 +101,9 @@ export async function processFhirTransaction(resources: FhirTransactionReads, ra
   const office = routed.office;
   if (hasErrors(issues)) return { state: 'error', issues };
   return { state: 'processed', issues, output: { bundle: { resourceType: 'Bundle', type: 'transaction', entry: out }, office } };
+}
+
+/** A parsed body that says it is a Bundle; the validator checks the rest of its shape next. */
+function isBundle(body: unknown): body is Bundle<FhirResource> {
+  return typeof body === 'object' && body !== null && 'resourceType' in body && body.resourceType === 'Bundle';
 }

@@ -5,7 +5,7 @@
 import type { Bundle, BundleEntry, FhirResource } from 'fhir/r4.js';
 import type { Issue } from '../../domain/issues.js';
 import { converters } from '../registry.js';
-import type { FlowContext } from '../types.js';
+import type { Converted, FlowContext, OfficeRecord } from '../types.js';
 
 /**
  * Route the resources into the verticals' converters for their office records: the whole Bundle
@@ -13,15 +13,15 @@ import type { FlowContext } from '../types.js';
  * patient), else per converter the resources it takes (as a Bundle when it accepts that, one by
  * one otherwise). Converter issues are added to `issues`.
  */
-export function routeToConverters(entries: readonly BundleEntry[], ctx: FlowContext, issues: Issue[]): Array<Record<string, unknown>> {
-  const office: Array<Record<string, unknown>> = [];
-  const collect = (value: unknown) => {
-    for (const v of Array.isArray(value) ? value : [value]) {
-      if (v && typeof v === 'object' && !('resourceType' in v)) office.push(v as Record<string, unknown>);
-    }
+export function routeToConverters(entries: ReadonlyArray<BundleEntry<FhirResource>>, ctx: FlowContext, issues: Issue[]): OfficeRecord[] {
+  const office: OfficeRecord[] = [];
+  const collect = (value: Converted | undefined) => {
+    if (value?.to === 'office') office.push(...value.records);
   };
-  const asBundle = (es: readonly BundleEntry[]): Bundle => ({ resourceType: 'Bundle', type: 'collection', entry: es.map((e) => ({ fullUrl: e.fullUrl!, resource: e.resource! })) });
-  const whole = { kind: 'fhir' as const, resource: asBundle(entries) as FhirResource };
+  const withResource = entries.flatMap((e, i) => (e.resource ? [{ resource: e.resource, fullUrl: e.fullUrl, i }] : []));
+  const asBundle = (es: ReadonlyArray<{ resource: FhirResource; fullUrl?: string | undefined }>): Bundle =>
+    ({ resourceType: 'Bundle', type: 'collection', entry: es.map((e) => ({ ...(e.fullUrl ? { fullUrl: e.fullUrl } : {}), resource: e.resource })) });
+  const whole = { kind: 'fhir' as const, resource: asBundle(withResource) };
   const all = converters.find((c) => c.accepts(whole));
   if (all) {
     const r = all.convert(whole, 'office', ctx);
@@ -31,19 +31,19 @@ export function routeToConverters(entries: readonly BundleEntry[], ctx: FlowCont
   }
   const taken = new Set<number>();
   for (const c of converters) {
-    const mine = entries.map((e, i) => ({ e, i })).filter(({ e, i }) => !taken.has(i) && c.accepts({ kind: 'fhir', resource: e.resource as FhirResource }));
+    const mine = withResource.filter(({ resource, i }) => !taken.has(i) && c.accepts({ kind: 'fhir', resource }));
     if (!mine.length) continue;
     mine.forEach(({ i }) => taken.add(i));
-    const sub = { kind: 'fhir' as const, resource: asBundle(mine.map((m) => m.e)) as FhirResource };
+    const sub = { kind: 'fhir' as const, resource: asBundle(mine) };
     if (mine.length > 1 && c.accepts(sub)) {
       const r = c.convert(sub, 'office', ctx);
       issues.push(...r.issues);
       collect(r.value);
       continue;
     }
-    for (const { e, i } of mine) {
-      const r = c.convert({ kind: 'fhir', resource: e.resource as FhirResource }, 'office', ctx);
-      issues.push(...placeIssues(r.issues, e.resource!.resourceType, `Bundle.entry[${i}].resource`));
+    for (const { resource, i } of mine) {
+      const r = c.convert({ kind: 'fhir', resource }, 'office', ctx);
+      issues.push(...placeIssues(r.issues, resource.resourceType, `Bundle.entry[${i}].resource`));
       collect(r.value);
     }
   }

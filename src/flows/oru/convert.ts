@@ -32,7 +32,7 @@ const SETTLED = new Set(['final', 'amended', 'corrected', 'appended']);
 const UNSETTLED = new Set(['registered', 'partial', 'preliminary']);
 
 export interface OruConversion extends FlowOutput {
-  office: ResultsInboxItem[] & Array<Record<string, unknown>>;
+  office: ResultsInboxItem[];
 }
 
 export function convertOru(msg: Hl7Message, ctx: FlowContext): Result<OruConversion> {
@@ -125,8 +125,8 @@ export function convertOru(msg: Hl7Message, ctx: FlowContext): Result<OruConvers
 
   const bundle: Bundle = { resourceType: 'Bundle', type: 'transaction', entry: entries };
   issues.push(...locateValidationIssues(msg, validateLabBundle(bundle), entries, sources));
-  office.forEach((rec, i) => issues.push(...prefixIssues(validateOfficeRecord(rec as unknown as Record<string, unknown>), `office[${i}]`)));
-  return { value: { bundle, office: office as OruConversion['office'] }, issues };
+  office.forEach((rec, i) => issues.push(...prefixIssues(validateOfficeRecord(rec), `office[${i}]`)));
+  return { value: { bundle, office }, issues };
 }
 
 /** The field an order's report id comes from (reportKey: filler OBR-3 / ORC-3, else placer OBR-2 / ORC-2). */

@@ -57,7 +57,7 @@ export function inboxFromFhir(input: FhirResource, lookup: ResourceLookup): Resu
     const patient = resolve<Patient>(report.subject, 'Patient');
     const orderingProvider = orderingProviderOf(report, resolve);
     const item = inboxItemFromFhir({ report, observations, ...(patient ? { patient } : {}), ...(orderingProvider ? { orderingProvider } : {}) });
-    issues.push(...prefixIssues(validateOfficeRecord(item as unknown as Record<string, unknown>), `office[${items.length}]`));
+    issues.push(...prefixIssues(validateOfficeRecord(item), `office[${items.length}]`));
     items.push(item);
   });
   return { value: items, issues };

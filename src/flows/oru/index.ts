@@ -8,7 +8,7 @@
 import { hasErrors, issue, type Result } from '../../domain/issues.js';
 import { validateResource } from '../../validation/index.js';
 import type { DetectedInput } from '../../domain/input.js';
-import type { Converter, FlowContext, FlowOutput, InboundHl7Flow, Target } from '../types.js';
+import { fhirOutput, officeOutput, type Converter, type FlowContext, type FlowOutput, type InboundHl7Flow, type Target } from '../types.js';
 import { convertOru } from './convert.js';
 import { inboxFromFhir, isLabFhir } from './from-fhir.js';
 
@@ -22,10 +22,6 @@ export const oruFlow: InboundHl7Flow = {
   run: (message, ctx): Result<FlowOutput> => convertOru(message, ctx),
 };
 
-/** Several inbox records are returned as an array (the runtime's office routing collects arrays). */
-const records = (items: Array<Record<string, unknown>>): Record<string, unknown> =>
-  (items.length === 1 ? items[0]! : (items as unknown as Record<string, unknown>));
-
 export const oruConverter: Converter = {
   name: 'lab-results',
   accepts: (input: DetectedInput) =>
@@ -37,14 +33,14 @@ export const oruConverter: Converter = {
       const checked = validateResource(input.resource);
       if (hasErrors(checked)) return { value: undefined, issues: checked };
       const r = inboxFromFhir(input.resource, ctx.lookup);
-      return { value: r.value ? records(r.value as unknown as Array<Record<string, unknown>>) : undefined, issues: r.issues };
+      return { value: r.value ? officeOutput(r.value) : undefined, issues: r.issues };
     }
     if (input.kind !== 'hl7v2') return { value: undefined, issues: [issue('HL7_MESSAGE_TYPE', 'The lab-results converter reads HL7v2 ORU^R01 and lab FHIR resources only.')] };
     if (to === 'hl7v2') return { value: undefined, issues: [issue('HL7_MESSAGE_TYPE', 'ORU^R01 converts to fhir or office, not back to hl7v2.')] };
     const r = convertOru(input.message, ctx);
     if (!r.value) return { value: undefined, issues: r.issues };
-    if (to === 'fhir') return { value: r.value.bundle, issues: r.issues };
-    // One report -> its inbox record; several -> all of them (an array), none left out.
-    return { value: records(r.value.office), issues: r.issues };
+    if (to === 'fhir') return { value: fhirOutput(r.value.bundle), issues: r.issues };
+    // One inbox record per report, none left out.
+    return { value: officeOutput(r.value.office), issues: r.issues };
   },
 };

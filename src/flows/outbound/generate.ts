@@ -13,9 +13,9 @@ import type { Hl7Message } from '../../hl7/message.js';
 import { parseHl7 } from '../../hl7/message.js';
 import { patientId } from '../../fhir/ids.js';
 import { mrnSystem } from '../../adapters/appointment.js';
-import { PRACTICE_MRN_SYSTEM, type MergeInstruction, type RegistrationRecord } from '../../adapters/registration-record.js';
+import { PRACTICE_MRN_SYSTEM } from '../../adapters/registration-record.js';
 import { converters } from '../registry.js';
-import type { FlowContext } from '../types.js';
+import type { FlowContext, OfficeRecord } from '../types.js';
 import { appointmentEvent, billingEvent, registrationEvent, type RegistrationEvents, type ResourceChange } from './events.js';
 import { buildA40 } from './merge.js';
 
@@ -39,44 +39,39 @@ export interface GeneratedHl7 {
 
 const patientKey = (system: string, value: string | undefined) => (value ? `Patient/${patientId({ system, value })}` : undefined);
 
-type Rec = Record<string, unknown>;
-
 /** The event and the patient of one office record, or undefined when it sends nothing. */
-function plan(record: Rec, changes: readonly ResourceChange[], opts: GenerateOptions): { event: string; orderingKey?: string | undefined } | undefined {
+function plan(record: OfficeRecord, changes: readonly ResourceChange[], opts: GenerateOptions): { event: string; orderingKey?: string | undefined } | undefined {
   switch (record.recordType) {
     case 'registration': {
-      const r = record as unknown as RegistrationRecord;
       const event = registrationEvent(changes, opts.registrationEvents);
-      return event ? { event, orderingKey: patientKey(r.mrnSystem ?? PRACTICE_MRN_SYSTEM, r.mrn) } : undefined;
+      return event ? { event, orderingKey: patientKey(record.mrnSystem ?? PRACTICE_MRN_SYSTEM, record.mrn) } : undefined;
     }
     case 'appointment': {
       const event = appointmentEvent(changes);
-      return event ? { event, orderingKey: patientKey(mrnSystem(), record.patientMrn as string | undefined) } : undefined;
+      return event ? { event, orderingKey: patientKey(mrnSystem(), record.patientMrn) } : undefined;
     }
     case 'billing-encounter': {
       const event = billingEvent(changes);
-      return event ? { event, orderingKey: patientKey(mrnSystem(), record.patientMrn as string | undefined) } : undefined;
+      return event ? { event, orderingKey: patientKey(mrnSystem(), record.patientMrn) } : undefined;
     }
-    case 'merge-instruction': {
-      const m = record as unknown as MergeInstruction;
-      return { event: 'A40', orderingKey: `Patient/${m.survivingPatientId}` };
-    }
+    case 'merge-instruction':
+      return { event: 'A40', orderingKey: `Patient/${record.survivingPatientId}` };
     default:
-      // Results-inbox items and billing statuses have no outbound HL7v2 here.
+      // Results-inbox items, billing statuses, eligibility and payment postings have no outbound HL7v2 here.
       return undefined;
   }
 }
 
 /** The messages the office records of one output send to one destination. */
-export function generateHl7(office: ReadonlyArray<Rec>, changes: readonly ResourceChange[], ctx: FlowContext, opts: GenerateOptions): GeneratedHl7[] {
+export function generateHl7(office: readonly OfficeRecord[], changes: readonly ResourceChange[], ctx: FlowContext, opts: GenerateOptions): GeneratedHl7[] {
   const out: GeneratedHl7[] = [];
   office.forEach((record, i) => {
     const p = plan(record, changes, opts);
     if (!p) return;
-    const recordType = String(record.recordType);
+    const recordType = record.recordType;
     const base = { part: `office-${i}`, recordType, event: p.event, orderingKey: p.orderingKey };
-    if (recordType === 'merge-instruction') {
-      const m = buildA40(record as unknown as MergeInstruction, { timezone: ctx.timezone, lookup: ctx.lookup });
+    if (record.recordType === 'merge-instruction') {
+      const m = buildA40(record, { timezone: ctx.timezone, lookup: ctx.lookup });
       out.push({ ...base, message: m.value, issues: m.issues });
       return;
     }
@@ -89,11 +84,11 @@ export function generateHl7(office: ReadonlyArray<Rec>, changes: readonly Resour
     }
     const r = conv.convert(input, 'hl7v2', { ...ctx, event: p.event });
     const issues = [...r.issues];
-    if (typeof r.value !== 'string' || hasErrors(issues)) {
+    if (r.value?.to !== 'hl7v2' || hasErrors(issues)) {
       out.push({ ...base, issues });
       return;
     }
-    const parsed = parseHl7(r.value);
+    const parsed = parseHl7(r.value.text);
     issues.push(...parsed.issues);
     out.push({ ...base, message: parsed.value, issues });
   });

@@ -11,9 +11,9 @@ import { hasErrors, issue, type Issue, type Result } from '../../domain/issues.j
 import type { DetectedInput } from '../../domain/input.js';
 import type { Hl7Message } from '../../hl7/message.js';
 import { validateMessage } from '../../hl7/validate.js';
-import { validateOfficeRecord } from '../../validation/index.js';
-import { appointmentFromFhir, appointmentToFhir, type OfficeAppointment } from '../../adapters/appointment.js';
-import type { Converter, FlowContext, FlowOutput, InboundHl7Flow, Target } from '../types.js';
+import { checkOfficeRecord, validateOfficeRecord } from '../../validation/index.js';
+import { appointmentFromFhir, appointmentToFhir } from '../../adapters/appointment.js';
+import { fhirOutput, hl7v2Output, officeOutput, type Converted, type Converter, type FlowContext, type FlowOutput, type InboundHl7Flow, type Target } from '../types.js';
 import { readSiu } from './read.js';
 import { validateOutput } from './validate.js';
 import { keepRegistered } from '../registered-patient.js';
@@ -21,13 +21,6 @@ import { appointmentToSiu } from './write.js';
 
 export { readSiu } from './read.js';
 export { appointmentToSiu } from './write.js';
-
-type Json = Record<string, unknown>;
-
-/** Validate an office record; issues get no prefix (they already name the record field). */
-function checkOffice(r: OfficeAppointment): Issue[] {
-  return validateOfficeRecord(r as unknown as Json);
-}
 
 /** SIU -> validated Appointment (+ Patient) and office record. */
 export function convertSiu(msg: Hl7Message, ctx: FlowContext): Result<FlowOutput & { appointment: Appointment; patient?: Patient }> {
@@ -55,15 +48,17 @@ export function convertSiu(msg: Hl7Message, ctx: FlowContext): Result<FlowOutput
   }
   const office = appointmentFromFhir(appointment, patient ? { patient } : {});
   issues.push(...office.issues);
-  if (office.value) issues.push(...checkOffice(office.value));
+  // Office record issues get no prefix (they already name the record field).
+  if (office.value) issues.push(...validateOfficeRecord(office.value));
   if (hasErrors(issues)) return { value: undefined, issues };
   const entry: BundleEntry[] = [];
-  for (const res of [patient, appointment] as Array<FhirResource | undefined>) {
+  const resources: Array<FhirResource | undefined> = [patient, appointment];
+  for (const res of resources) {
     if (!res?.id) continue;
     entry.push({ fullUrl: `${res.resourceType}/${res.id}`, resource: res, request: { method: 'PUT', url: `${res.resourceType}/${res.id}` } });
   }
   const bundle: Bundle = { resourceType: 'Bundle', type: 'transaction', entry };
-  return { value: { bundle, office: office.value ? [office.value as unknown as Json] : [], appointment, ...(patient ? { patient } : {}) }, issues };
+  return { value: { bundle, office: office.value ? [office.value] : [], appointment, ...(patient ? { patient } : {}) }, issues };
 }
 
 export const siuFlow: InboundHl7Flow = {
@@ -93,7 +88,7 @@ function fhirAppointment(res: FhirResource): { appointment?: Appointment; patien
   return {};
 }
 
-function toSiuText(a: Appointment, patient: Patient | undefined, ctx: FlowContext, issues: Issue[]): Result<string> {
+function toSiuText(a: Appointment, patient: Patient | undefined, ctx: FlowContext, issues: Issue[]): Result<Converted> {
   const m = appointmentToSiu(a, patient, { timezone: ctx.timezone, lookup: ctx.lookup, ...(ctx.event ? { event: ctx.event } : {}) });
   issues.push(...m.issues);
   if (!m.value || hasErrors(issues)) return { value: undefined, issues };
@@ -105,19 +100,19 @@ function toSiuText(a: Appointment, patient: Patient | undefined, ctx: FlowContex
   const backErrors = back.issues.filter((i) => i.severity === 'error' || i.severity === 'fatal');
   issues.push(...backErrors);
   if (hasErrors(issues)) return { value: undefined, issues };
-  return { value: m.value.toString(), issues };
+  return { value: hl7v2Output(m.value.toString()), issues };
 }
 
-function fromAppointment(a: Appointment, patient: Patient | undefined, to: Target, ctx: FlowContext, issues: Issue[]): Result<FhirResource | string | Json> {
+function fromAppointment(a: Appointment, patient: Patient | undefined, to: Target, ctx: FlowContext, issues: Issue[]): Result<Converted> {
   issues.push(...validateOutput(a));
   if (hasErrors(issues)) return { value: undefined, issues };
-  if (to === 'fhir') return { value: a, issues };
+  if (to === 'fhir') return { value: fhirOutput(a), issues };
   if (to === 'hl7v2') return toSiuText(a, patient, ctx, issues);
   const office = appointmentFromFhir(a, patient ? { patient } : {});
   issues.push(...office.issues);
-  if (office.value) issues.push(...checkOffice(office.value));
+  if (office.value) issues.push(...validateOfficeRecord(office.value));
   if (!office.value || hasErrors(issues)) return { value: undefined, issues };
-  return { value: office.value as unknown as Json, issues };
+  return { value: officeOutput([office.value]), issues };
 }
 
 export const schedulingConverter: Converter = {
@@ -127,26 +122,27 @@ export const schedulingConverter: Converter = {
     if (input.kind === 'office') return input.recordType === 'appointment';
     return !!fhirAppointment(input.resource).appointment;
   },
-  convert(input: DetectedInput, to: Target, ctx: FlowContext): Result<FhirResource | string | Json> {
+  convert(input: DetectedInput, to: Target, ctx: FlowContext): Result<Converted> {
     const issues: Issue[] = [];
     if (input.kind === 'hl7v2') {
       const r = convertSiu(input.message, ctx);
       issues.push(...r.issues);
       if (!r.value) return { value: undefined, issues };
-      if (to === 'fhir') return { value: r.value.bundle, issues };
-      if (to === 'office') return { value: r.value.office[0], issues };
+      if (to === 'fhir') return { value: fhirOutput(r.value.bundle), issues };
+      if (to === 'office') return { value: officeOutput(r.value.office), issues };
       return toSiuText(r.value.appointment, r.value.patient, ctx, issues);
     }
     if (input.kind === 'office') {
-      const record = input.record as unknown as OfficeAppointment;
-      issues.push(...checkOffice(record));
-      if (hasErrors(issues)) return { value: undefined, issues };
+      const checked = checkOfficeRecord(input.record);
+      issues.push(...checked.issues);
+      const record = checked.value;
+      if (record?.recordType !== 'appointment' || hasErrors(issues)) return { value: undefined, issues };
       const a = appointmentToFhir(record, { timezone: ctx.timezone });
       issues.push(...a.issues);
       if (!a.value || hasErrors(issues)) return { value: undefined, issues };
       if (to === 'office') {
         issues.push(...validateOutput(a.value));
-        return hasErrors(issues) ? { value: undefined, issues } : { value: input.record, issues };
+        return hasErrors(issues) ? { value: undefined, issues } : { value: officeOutput([record]), issues };
       }
       return fromAppointment(a.value, undefined, to, ctx, issues);
     }

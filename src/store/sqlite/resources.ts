@@ -65,10 +65,13 @@ export function countResources(db: Db, type?: string): number {
 }
 
 /** Replace the office records of a message (a replay rewrites them rather than adding copies). */
-export function replaceOfficeRecords(db: Db, messageId: number, records: ReadonlyArray<Record<string, unknown>>, now: Date = new Date()): void {
+export function replaceOfficeRecords(db: Db, messageId: number, records: readonly object[], now: Date = new Date()): void {
   stmt(db, 'DELETE FROM office_records WHERE message_id = ?').run(messageId);
   const ins = stmt(db, 'INSERT INTO office_records (message_id, seq, record_type, record, created_at) VALUES (?, ?, ?, ?, ?)');
-  records.forEach((r, i) => ins.run(messageId, i + 1, typeof r.recordType === 'string' ? r.recordType : null, JSON.stringify(r), now.toISOString()));
+  records.forEach((r, i) => {
+    const recordType = 'recordType' in r && typeof r.recordType === 'string' ? r.recordType : null;
+    ins.run(messageId, i + 1, recordType, JSON.stringify(r), now.toISOString());
+  });
 }
 
 export function officeRecordsOf(db: Db, messageId: number): Array<Record<string, unknown>> {
