@@ -1,8 +1,9 @@
 /**
  * Gateway configuration: the reader of the configuration file and of the environment variables that
  * override it (listed below). A few others are read where they are used: FRONTDESK_PROFILE_DIR
- * (validation/registry.ts, cli/validate.ts), FRONTDESK_DEFINITIONS_CACHE (validation/definitions.ts),
- * FRONTDESK_TIMEZONE as the default of `frontdesk convert --timezone`.
+ * (validation/registry.ts, cli/validate.ts), FRONTDESK_ALLOW_UNKNOWN_EXTENSIONS (validation/registry.ts),
+ * FRONTDESK_DEFINITIONS_CACHE (validation/definitions.ts), FRONTDESK_TIMEZONE as the default of
+ * `frontdesk convert|validate --timezone`.
  * The file is JSON; it is checked completely at start and every problem is reported as a
  * CONFIG_INVALID issue whose expression names the bad key (`channels[1].source.mllp.port`).
  *

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkConfig, loadConfig, DEFAULT_CONFIG_FILE } from '../../src/config.js';
 import type { Issue } from '../../src/domain/issues.js';
@@ -84,5 +84,18 @@ describe('config: checked at start, errors name the key', () => {
     } finally {
       tmp.cleanup();
     }
+  });
+});
+
+describe('config: the environment variables it does not read itself are named where it says so', () => {
+  it('every FRONTDESK_* variable read outside src/config.ts is listed in its header comment', () => {
+    const header = readFileSync('src/config.ts', 'utf8').split('*/')[0]!;
+    const files = readdirSync('src', { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts') && f !== 'config.ts');
+    const read = new Set<string>();
+    for (const f of files) {
+      for (const m of readFileSync(join('src', f), 'utf8').matchAll(/process\.env(?:\.|\[')(FRONTDESK_[A-Z0-9_]+)/g)) read.add(m[1]!);
+    }
+    expect(read.size).to.be.greaterThan(0);
+    expect([...read].filter((v) => !header.includes(v))).to.deep.equal([]);
   });
 });
