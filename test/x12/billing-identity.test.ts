@@ -3,7 +3,7 @@ import { expect } from 'chai';
 import { checkConfig } from '../../src/config.js';
 import { parseHl7 } from '../../src/hl7/message.js';
 import { dftToClaim } from '../../src/flows/dft/flow.js';
-import { billingConverter } from '../../src/flows/dft/billing-converter.js';
+import { billingConverter } from '../../src/flows/dft/index.js';
 import { emptyLookup, officeOf } from '../../src/flows/types.js';
 import { errorCodeOf, hasErrors, type Issue } from '../../src/domain/issues.js';
 import { defaultBillingProvider } from '../../src/billing/identity.js';
