@@ -33,7 +33,7 @@ export interface LabsBenchResult {
 async function child(id: Case): Promise<void> {
   const { oruWithManyResults, oruWithPdf } = await import('../examples/hl7v2/labs/generate.js');
   const { parseHl7 } = await import('../src/hl7/message.js');
-  const { convertOru } = await import('../src/flows/oru/index.js');
+  const { convertOru } = await import('../src/flows/labs/index.js');
   const { emptyLookup } = await import('../src/flows/types.js');
   const { validateResource } = await import('../src/validation/index.js');
   validateResource({ resourceType: 'Observation', status: 'final', code: { text: 'warm-up' } }); // compile profiles

@@ -100,7 +100,7 @@ export function claimBundleId(encounterId: string): string {
   return deterministicId('Bundle', 'claim-submission', encounterId);
 }
 
-/** What a lab report is keyed by (see reportKey in flows/oru/ids.ts). */
+/** What a lab report is keyed by (see reportKey in flows/labs/order-key.ts). */
 export interface ReportKey {
   basis: 'filler' | 'placer' | 'message';
   system?: string;

@@ -11,7 +11,7 @@
  * - anything else present in both: the stored value stays; when the message's value is not
  *   already part of it (every repetition the message sends is among the stored ones), a
  *   MAP_CONFLICT warning names the field (PID.5, PID.7, ...).
- * The ORU conditional create (POST with ifNoneExist, src/flows/oru/convert.ts) was the model: it
+ * The ORU conditional create (POST with ifNoneExist, src/flows/labs/convert.ts) was the model: it
  * kept the registered Patient; this adds the filling and says what differed.
  */
 import type { Patient } from 'fhir/r4.js';

@@ -1,16 +1,17 @@
 /**
- * The registry of verticals. Each vertical adds its Converter and its InboundHl7Flows here
+ * The registry of the verticals (registration, scheduling, labs, billing: over HL7v2 they read
+ * ADT, SIU, ORU and DFT). Each vertical adds its Converter and its InboundHl7Flows here
  * (one import line and one list entry each).
  */
 import type { Converter, InboundHl7Flow } from './types.js';
-import { adtRegistrationFlow, registrationConverter } from './adt/index.js';
-import { oruConverter, oruFlow } from './oru/index.js';
-import { billingConverter, dftFlow } from './dft/index.js';
-import { schedulingConverter, siuFlow } from './siu/index.js';
+import { adtRegistrationFlow, registrationConverter } from './registration/index.js';
+import { labsConverter, oruFlow } from './labs/index.js';
+import { billingConverter, dftFlow } from './billing/index.js';
+import { schedulingConverter, siuFlow } from './scheduling/index.js';
 
 export const converters: Converter[] = [
   registrationConverter,
-  oruConverter,
+  labsConverter,
   billingConverter,
   schedulingConverter,
 ];

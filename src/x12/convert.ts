@@ -10,7 +10,7 @@ import { detectInput } from '../domain/input.js';
 import type { BillingIdentity } from '../billing/identity.js';
 import { defaultBillingProvider } from '../billing/identity.js';
 import { encounterToClaimBundle } from '../adapters/claim-bundle.js';
-import { dftToClaim } from '../flows/dft/flow.js';
+import { dftToClaim } from '../flows/billing/flow.js';
 import { withBillingProvider } from '../billing/identity.js';
 import type { BillingEncounter } from '../billing/encounter.js';
 import { x12KindOf } from './validate.js';

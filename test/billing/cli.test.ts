@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import type { Bundle } from 'fhir/r4.js';
 import { normalizeEncounter, type BillingEncounter } from '../../src/billing/encounter.js';
 import { hasSharedCorpus, sharedCorpus } from '../support/shared-corpus.js';
-import { readDft } from '../../src/flows/dft/read.js';
+import { readDft } from '../../src/flows/billing/read.js';
 import { parseHl7 } from '../../src/hl7/message.js';
 import { validateMessage } from '../../src/hl7/validate.js';
 

@@ -4,7 +4,7 @@ import { expect } from 'chai';
 import fc from 'fast-check';
 import type { Claim } from 'fhir/r4.js';
 import { parseHl7, type Hl7Message } from '../../src/hl7/message.js';
-import { dftToClaim } from '../../src/flows/dft/flow.js';
+import { dftToClaim } from '../../src/flows/billing/flow.js';
 import { flowFor, converters } from '../../src/flows/registry.js';
 import { emptyLookup } from '../../src/flows/types.js';
 import { detectInput } from '../../src/domain/input.js';

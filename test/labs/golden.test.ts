@@ -50,7 +50,7 @@ describe('labs: golden inbox records and invariants over every example', () => {
     expect(flowFor('ORU^R01')?.name).to.equal('oru-lab-results');
     const oru = detectInput(example('oru-r01-cbc-final.hl7')).value!;
     const conv = converters.find((c) => c.accepts(oru))!;
-    expect(conv.name).to.equal('lab-results');
+    expect(conv.name).to.equal('labs');
     const adt = detectInput('MSH|^~\\&|A|B|C|D|20240101||ADT^A04|1|P|2.5.1\rPID|1||X1\r').value!;
     expect(conv.accepts(adt)).to.equal(false);
     const back = conv.convert(oru, 'hl7v2', { timezone: 'UTC', lookup: emptyLookup });
@@ -63,7 +63,7 @@ describe('labs: golden inbox records and invariants over every example', () => {
     for (const f of ['oru-r01-cbc-final.hl7', 'oru-r01-v23-chemistry.hl7']) {
       const out = convert(example(f));
       const conv = converters.find((c) => c.accepts({ kind: 'fhir', resource: out.bundle }))!;
-      expect(conv.name).to.equal('lab-results');
+      expect(conv.name).to.equal('labs');
       const r = conv.convert({ kind: 'fhir', resource: out.bundle }, 'office', { timezone: 'UTC', lookup: emptyLookup });
       expect(errors(r.issues)).to.deep.equal([]);
       expect(officeOf(r.value)).to.deep.equal(out.office);

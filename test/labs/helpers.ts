@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import type { Bundle, DiagnosticReport, FhirResource, Observation, Specimen } from 'fhir/r4.js';
 import { errorCodeOf, type Issue } from '../../src/domain/issues.js';
 import { parseHl7, type Hl7Message } from '../../src/hl7/message.js';
-import { convertOru } from '../../src/flows/oru/index.js';
+import { convertOru } from '../../src/flows/labs/index.js';
 import { emptyLookup, type ResourceLookup } from '../../src/flows/types.js';
 
 export const LABS = resolve('examples/hl7v2/labs');

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import type { Patient, ServiceRequest } from 'fhir/r4.js';
 import type { Issue } from '../../src/domain/issues.js';
-import { validateLabBundle } from '../../src/flows/oru/convert.js';
+import { validateLabBundle } from '../../src/flows/labs/convert.js';
 import { validateOfficeRecord, validateResource } from '../../src/validation/index.js';
 import { convert, errors, example, observations, reports, resources, specimens } from './helpers.js';
 

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { obxValue } from '../../src/flows/oru/values.js';
+import { obxValue } from '../../src/flows/labs/values.js';
 import { convert, errors, observations, parse, reports } from './helpers.js';
 
 const HL7_LOCATION = /^(MSH|PID|PV1|ORC|OBR|OBX|SPM|NTE)(\[\d+\])?(\.\d+)*$/;

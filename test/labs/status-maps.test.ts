@@ -8,7 +8,7 @@ import { expect } from 'chai';
 import type { ServiceRequest } from 'fhir/r4.js';
 import { errorCodeOf } from '../../src/domain/issues.js';
 import { parseHl7 } from '../../src/hl7/message.js';
-import { convertOru } from '../../src/flows/oru/index.js';
+import { convertOru } from '../../src/flows/labs/index.js';
 import { emptyLookup } from '../../src/flows/types.js';
 import { reports, resources } from './helpers.js';
 

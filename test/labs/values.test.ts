@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { errorCodeOf } from '../../src/domain/issues.js';
-import { obxValue, referenceRange, unitOf } from '../../src/flows/oru/values.js';
-import { ucumCode } from '../../src/flows/oru/ucum.js';
+import { obxValue, referenceRange, unitOf } from '../../src/flows/labs/values.js';
+import { ucumCode } from '../../src/flows/labs/ucum.js';
 import { DATATYPES } from '../../src/mapping/datatypes/index.js';
 import { parse } from './helpers.js';
 

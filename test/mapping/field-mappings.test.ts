@@ -7,8 +7,8 @@ import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import type { Encounter, Patient } from 'fhir/r4.js';
 import { errorsOnly, formatIssue } from '../../src/domain/issues.js';
-import { readAdt } from '../../src/flows/adt/read.js';
-import { buildAdt } from '../../src/flows/adt/write.js';
+import { readAdt } from '../../src/flows/registration/read.js';
+import { buildAdt } from '../../src/flows/registration/write.js';
 import { parseHl7 } from '../../src/hl7/message.js';
 import { validateResource } from '../../src/validation/index.js';
 

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { expect } from 'chai';
 import { errorCodeOf, errorsOnly, formatIssue } from '../../src/domain/issues.js';
 import { parseHl7 } from '../../src/hl7/message.js';
-import { runAdt } from '../../src/flows/adt/flow.js';
+import { runAdt } from '../../src/flows/registration/flow.js';
 import { validateResource } from '../../src/validation/index.js';
 import { describeWithCorpus } from '../support/shared-corpus.js';
 

@@ -3,8 +3,8 @@ import fc from 'fast-check';
 import { registrationFromFhir, registrationToFhir } from '../../src/adapters/registration.js';
 import { errorsOnly, formatIssue } from '../../src/domain/issues.js';
 import { parseHl7 } from '../../src/hl7/message.js';
-import { runAdt } from '../../src/flows/adt/flow.js';
-import { buildAdt } from '../../src/flows/adt/write.js';
+import { runAdt } from '../../src/flows/registration/flow.js';
+import { buildAdt } from '../../src/flows/registration/write.js';
 import { validateOfficeRecord } from '../../src/validation/index.js';
 import { registrationRecord } from './arbitraries.js';
 

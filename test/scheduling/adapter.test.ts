@@ -5,7 +5,7 @@ import { appointmentFromFhir, appointmentToFhir, NPI_SYSTEM, OFFICE_APPOINTMENT_
 import { addMinutes, minutesBetween } from '../../src/adapters/appointment-time.js';
 import { eventRule, fhirStatusOfOffice, officeStatusOfFhir, outboundEvent, statusTable } from '../../src/adapters/appointment-status.js';
 import { validateOfficeRecord } from '../../src/validation/index.js';
-import { validateAppointment } from '../../src/flows/siu/validate.js';
+import { validateAppointment } from '../../src/flows/scheduling/validate.js';
 import { codes, errors, officeAppointmentArb, officeExamples, TZ } from './helpers.js';
 
 const toFhir = (r: OfficeAppointment) => appointmentToFhir(r, { timezone: TZ });

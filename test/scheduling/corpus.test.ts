@@ -2,8 +2,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { parseHl7 } from '../../src/hl7/message.js';
-import { convertSiu } from '../../src/flows/siu/index.js';
-import { validateAppointment } from '../../src/flows/siu/validate.js';
+import { convertSiu } from '../../src/flows/scheduling/index.js';
+import { validateAppointment } from '../../src/flows/scheduling/validate.js';
 import { ctx, errors } from './helpers.js';
 import { describeWithCorpus } from '../support/shared-corpus.js';
 

@@ -3,7 +3,7 @@ import { expect } from 'chai';
 import fc from 'fast-check';
 import type { Bundle } from 'fhir/r4.js';
 import { parseHl7 } from '../../src/hl7/message.js';
-import { siuFlow } from '../../src/flows/siu/index.js';
+import { siuFlow } from '../../src/flows/scheduling/index.js';
 import { ctx, errors, EXAMPLES_HL7, hl7Example, memoryLookup } from './helpers.js';
 
 describe('scheduling: robustness', () => {

@@ -7,7 +7,7 @@ import { readdirSync } from 'node:fs';
 import { EXAMPLES_HL7 } from './helpers.js';
 import { detectInput } from '../../src/domain/input.js';
 import { appointmentToFhir, type OfficeAppointment } from '../../src/adapters/appointment.js';
-import { convertSiu, readSiu, schedulingConverter, siuFlow, appointmentToSiu } from '../../src/flows/siu/index.js';
+import { convertSiu, readSiu, schedulingConverter, siuFlow, appointmentToSiu } from '../../src/flows/scheduling/index.js';
 import { flowFor, converters } from '../../src/flows/registry.js';
 import { hl7v2Of, officeOf } from '../../src/flows/types.js';
 import { codes, ctx, errors, hl7, hl7Example, memoryLookup, officeAppointmentArb, officeExamples, TZ } from './helpers.js';

@@ -12,9 +12,6 @@
 import type { Identifier } from 'fhir/r4.js';
 import type { ReportKey } from '../../fhir/ids.js';
 
-export type { ReportKey } from '../../fhir/ids.js';
-export { diagnosticReportId as reportId, observationId, serviceRequestId, specimenId, urnForReference as urnFor } from '../../fhir/ids.js';
-
 export function reportKey(filler: Identifier | undefined, placer: Identifier | undefined, controlId: string, obrPosition: number): ReportKey {
   if (filler?.value) return { basis: 'filler', ...(filler.system ? { system: filler.system } : {}), value: filler.value };
   if (placer?.value) return { basis: 'placer', ...(placer.system ? { system: placer.system } : {}), value: placer.value };

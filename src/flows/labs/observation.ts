@@ -9,7 +9,7 @@ import type { Hl7Message } from '../../hl7/message.js';
 import { readSegment } from '../../mapping/engine.js';
 import { loadMapping, segmentMap } from '../../mapping/loader.js';
 import type { ObservationGroup } from './groups.js';
-import { observationId, type ReportKey } from './ids.js';
+import { observationId, type ReportKey } from '../../fhir/ids.js';
 import { obxValue, referenceRange } from './values.js';
 
 export const LABORATORY = { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'laboratory', display: 'Laboratory' }] };

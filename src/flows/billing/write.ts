@@ -18,7 +18,7 @@ import { PAYER_ID_SYSTEM } from '../../adapters/claim.js';
 import { CPT_SYSTEM, ICD10CM_SYSTEM, MODIFIER_SYSTEM, NPI_SYSTEM, procedureCodeKind, systemOfProcedure } from '../../billing/codes.js';
 import type { BillingEncounter } from '../../billing/encounter.js';
 import { patientToPid } from '../patient-from-pid.js';
-import { PLAN_FROM_PAYER } from '../adt/write.js';
+import { PLAN_FROM_PAYER } from '../registration/write.js';
 
 export interface DftWriteOptions {
   timezone: string;
@@ -115,7 +115,7 @@ function writeDft(e: BillingEncounter, patient: Patient, opts: DftWriteOptions):
       policyNumber: c.memberId,
     });
     // IN1-2 insurance plan id is required in v2.5.1 and the encounter knows the payer only: the
-    // payer's id marked PLAN_FROM_PAYER, as the ADT writer does (adt/write.ts).
+    // payer's id marked PLAN_FROM_PAYER, as the ADT writer does (../registration/write.ts).
     msg.add('IN1', { ...fields, 1: String(i + 1), 2: [c.payerId, c.payerName ?? '', PLAN_FROM_PAYER] });
   });
   return msg;

@@ -12,7 +12,7 @@ import { DATATYPES } from '../../mapping/datatypes/index.js';
 import { hl7ToFhirDateTime } from '../../mapping/datetime.js';
 import { toFhirCode } from '../../mapping/tables.js';
 import type { OrderGroup } from './groups.js';
-import { serviceRequestId, type ReportKey } from './ids.js';
+import { serviceRequestId, type ReportKey } from '../../fhir/ids.js';
 import { practitionerFromXcn, type PersonDraft } from './practitioner.js';
 
 type Status = ServiceRequest['status'];

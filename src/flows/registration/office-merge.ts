@@ -1,7 +1,7 @@
 /**
  * The office's own merge (POST /office/merge, `frontdesk convert merge.json`): a merge instruction
  * naming the surviving and the retired MRN is applied exactly as one PID + MRG pair of an ADT^A40
- * (src/flows/adt/merge.ts, mergePair): the stored surviving Patient gets link `replaces`, the
+ * (src/flows/registration/merge.ts, mergePair): the stored surviving Patient gets link `replaces`, the
  * stored retired Patient becomes inactive with link `replaced-by` and keeps its own demographics,
  * and the gateway re-points every stored reference when it writes them (src/runtime/persist.ts).
  * An MLLP destination with payload "hl7v2" then gets it as ADT^A40 (src/flows/outbound/).

@@ -16,7 +16,7 @@ import { patientFromPid } from '../patient-from-pid.js';
 import { keepRegistered } from '../registered-patient.js';
 import type { FlowContext, FlowOutput } from '../types.js';
 import { groupOru, type OrderGroup } from './groups.js';
-import { urnFor } from './ids.js';
+import { urnForReference as urnFor } from '../../fhir/ids.js';
 import { hl7LocationOf } from './locations.js';
 import { buildObservation, obxIdentity } from './observation.js';
 import { buildReport, deriveReportStatus } from './report.js';

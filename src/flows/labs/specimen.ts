@@ -9,7 +9,7 @@ import { DATATYPES } from '../../mapping/datatypes/index.js';
 import { readSegment } from '../../mapping/engine.js';
 import { loadMapping, segmentMap } from '../../mapping/loader.js';
 import { codeTable, toFhirCode } from '../../mapping/tables.js';
-import { specimenId, type ReportKey } from './ids.js';
+import { specimenId, type ReportKey } from '../../fhir/ids.js';
 
 const V2_0203 = 'http://terminology.hl7.org/CodeSystem/v2-0203';
 

@@ -11,8 +11,8 @@ import { convertOru } from './convert.js';
 import { ORU_MESSAGE_TYPES } from './flow.js';
 import { inboxFromFhir, isLabFhir } from './from-fhir.js';
 
-export const oruConverter: Converter = {
-  name: 'lab-results',
+export const labsConverter: Converter = {
+  name: 'labs',
   accepts: (input: DetectedInput) =>
     (input.kind === 'hl7v2' && ORU_MESSAGE_TYPES.includes(input.message.messageType)) || (input.kind === 'fhir' && isLabFhir(input.resource)),
   convert(input: DetectedInput, to: Target, ctx: FlowContext) {
@@ -24,7 +24,7 @@ export const oruConverter: Converter = {
       const r = inboxFromFhir(input.resource, ctx.lookup);
       return { value: r.value ? officeOutput(r.value) : undefined, issues: r.issues };
     }
-    if (input.kind !== 'hl7v2') return { value: undefined, issues: [issue('HL7_MESSAGE_TYPE', 'The lab-results converter reads HL7v2 ORU^R01 and lab FHIR resources only.')] };
+    if (input.kind !== 'hl7v2') return { value: undefined, issues: [issue('HL7_MESSAGE_TYPE', 'The labs converter reads HL7v2 ORU^R01 and lab FHIR resources only.')] };
     if (to === 'hl7v2') return { value: undefined, issues: [issue('HL7_MESSAGE_TYPE', 'ORU^R01 converts to fhir or office, not back to hl7v2.')] };
     const r = convertOru(input.message, ctx);
     if (!r.value) return { value: undefined, issues: r.issues };

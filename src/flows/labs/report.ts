@@ -14,7 +14,8 @@ import { hl7ToFhirDateTime } from '../../mapping/datetime.js';
 import { readSegment } from '../../mapping/engine.js';
 import { loadMapping, segmentMap } from '../../mapping/loader.js';
 import type { OrderGroup } from './groups.js';
-import { reportId, reportKey, type ReportKey } from './ids.js';
+import { diagnosticReportId as reportId, type ReportKey } from '../../fhir/ids.js';
+import { reportKey } from './order-key.js';
 
 const V2_0203 = 'http://terminology.hl7.org/CodeSystem/v2-0203';
 export const LAB_CATEGORY = { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v2-0074', code: 'LAB', display: 'Laboratory' }] };
