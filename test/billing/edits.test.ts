@@ -7,7 +7,7 @@ import { claimEdits, todayIn } from '../../src/billing/edits.js';
 import { errorCodeOf } from '../../src/domain/issues.js';
 import { validateResource } from '../../src/validation/index.js';
 import type { BillingEncounter } from '../../src/billing/encounter.js';
-import { TODAY, at, copy, example } from './helpers.js';
+import { TODAY, at, copy, example } from '../support/billing.js';
 
 const base = (): BillingEncounter => example('billing-encounter-office-visit');
 const edits = (e: BillingEncounter) => claimEdits(e, { today: TODAY });

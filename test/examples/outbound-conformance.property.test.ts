@@ -14,8 +14,8 @@ import { schedulingConverter } from '../../src/flows/scheduling/index.js';
 import { hl7v2Of } from '../../src/flows/types.js';
 import { parseHl7 } from '../../src/hl7/message.js';
 import { validateMessage } from '../../src/hl7/validate.js';
-import { registrationRecord } from '../registration/arbitraries.js';
-import { ctx, memoryLookup, officeAppointmentArb, TZ } from '../scheduling/helpers.js';
+import { registrationRecord } from '../support/registration-arbitraries.js';
+import { ctx, memoryLookup, officeAppointmentArb, TZ } from '../support/scheduling.js';
 
 const RUNS = 200;
 config.truncateThreshold = 0;

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
-import { errorCodeOf } from '../../src/domain/issues.js';
-import { convert, example, lookupOf, observations, reports } from './helpers.js';
+import { errorCodeOf } from '../../../src/domain/issues.js';
+import { convert, example, lookupOf, observations, reports } from '../../support/labs.js';
 
 describe('labs: preliminary -> final -> corrected results keep their ids', () => {
   const prelim = convert(example('oru-r01-cbc-preliminary.hl7'));

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { hasErrors } from '../../src/domain/issues.js';
-import { parseHl7 } from '../../src/hl7/message.js';
-import { runAdt } from '../../src/flows/registration/flow.js';
+import { hasErrors } from '../../../src/domain/issues.js';
+import { parseHl7 } from '../../../src/hl7/message.js';
+import { runAdt } from '../../../src/flows/registration/flow.js';
 
 const base = readFileSync('examples/hl7v2/registration/adt-a04-two-policies.hl7', 'utf8');
 const merge = readFileSync('examples/hl7v2/registration/adt-a40-merge.hl7', 'utf8');

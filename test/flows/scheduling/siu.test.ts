@@ -1,16 +1,16 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
 import type { Appointment, Bundle } from 'fhir/r4.js';
-import { parseHl7 } from '../../src/hl7/message.js';
-import { validateMessage } from '../../src/hl7/validate.js';
+import { parseHl7 } from '../../../src/hl7/message.js';
+import { validateMessage } from '../../../src/hl7/validate.js';
 import { readdirSync } from 'node:fs';
-import { EXAMPLES_HL7 } from './helpers.js';
-import { detectInput } from '../../src/domain/input.js';
-import { appointmentToFhir, type OfficeAppointment } from '../../src/adapters/appointment.js';
-import { convertSiu, readSiu, schedulingConverter, siuFlow, appointmentToSiu } from '../../src/flows/scheduling/index.js';
-import { flowFor, converters } from '../../src/flows/registry.js';
-import { hl7v2Of, officeOf } from '../../src/flows/types.js';
-import { codes, ctx, errors, hl7, hl7Example, memoryLookup, officeAppointmentArb, officeExamples, TZ } from './helpers.js';
+import { EXAMPLES_HL7 } from '../../support/scheduling.js';
+import { detectInput } from '../../../src/domain/input.js';
+import { appointmentToFhir, type OfficeAppointment } from '../../../src/adapters/appointment.js';
+import { convertSiu, readSiu, schedulingConverter, siuFlow, appointmentToSiu } from '../../../src/flows/scheduling/index.js';
+import { flowFor, converters } from '../../../src/flows/registry.js';
+import { hl7v2Of, officeOf } from '../../../src/flows/types.js';
+import { codes, ctx, errors, hl7, hl7Example, memoryLookup, officeAppointmentArb, officeExamples, TZ } from '../../support/scheduling.js';
 
 const officeToSiu = (r: OfficeAppointment, event?: string) => {
   const out = schedulingConverter.convert({ kind: 'office', recordType: 'appointment', record: r }, 'hl7v2', ctx(event ? { event } : {}));

@@ -7,15 +7,15 @@
 import { readFileSync } from 'node:fs';
 import { expect } from 'chai';
 import type { Bundle, Patient } from 'fhir/r4.js';
-import { errorCodeOf, errorsOnly, type Issue } from '../../src/domain/issues.js';
-import { parseHl7 } from '../../src/hl7/message.js';
-import { validateMessage } from '../../src/hl7/validate.js';
-import { registrationConverter } from '../../src/flows/registration/converter.js';
-import { runAdt } from '../../src/flows/registration/flow.js';
-import { emptyLookup, fhirOf, hl7v2Of, officeOf, type ResourceLookup } from '../../src/flows/types.js';
-import { patientId } from '../../src/fhir/ids.js';
-import { PRACTICE_MRN_SYSTEM } from '../../src/adapters/registration-record.js';
-import { validateOfficeRecord } from '../../src/validation/index.js';
+import { errorCodeOf, errorsOnly, type Issue } from '../../../src/domain/issues.js';
+import { parseHl7 } from '../../../src/hl7/message.js';
+import { validateMessage } from '../../../src/hl7/validate.js';
+import { registrationConverter } from '../../../src/flows/registration/converter.js';
+import { runAdt } from '../../../src/flows/registration/flow.js';
+import { emptyLookup, fhirOf, hl7v2Of, officeOf, type ResourceLookup } from '../../../src/flows/types.js';
+import { patientId } from '../../../src/fhir/ids.js';
+import { PRACTICE_MRN_SYSTEM } from '../../../src/adapters/registration-record.js';
+import { validateOfficeRecord } from '../../../src/validation/index.js';
 
 const TZ = 'America/New_York';
 const where = (issues: Issue[]) => errorsOnly(issues).map((i) => [errorCodeOf(i), i.expression?.[0]]);

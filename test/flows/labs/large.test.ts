@@ -1,6 +1,6 @@
 import { expect } from 'chai';
-import { oruWithManyResults, oruWithPdf, syntheticPdf } from '../../examples/hl7v2/labs/generate.js';
-import { convert, errors, observations, reports } from './helpers.js';
+import { oruWithManyResults, oruWithPdf, syntheticPdf } from '../../../examples/hl7v2/labs/generate.js';
+import { convert, errors, observations, reports } from '../../support/labs.js';
 
 // Sizes and memory are measured by bench/labs.ts; these tests check that large messages convert whole.
 describe('labs: large messages convert', function () {

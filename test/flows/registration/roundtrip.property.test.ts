@@ -1,12 +1,12 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { registrationFromFhir, registrationToFhir } from '../../src/adapters/registration.js';
-import { errorsOnly, formatIssue } from '../../src/domain/issues.js';
-import { parseHl7 } from '../../src/hl7/message.js';
-import { runAdt } from '../../src/flows/registration/flow.js';
-import { buildAdt } from '../../src/flows/registration/write.js';
-import { validateOfficeRecord } from '../../src/validation/index.js';
-import { registrationRecord } from './arbitraries.js';
+import { registrationFromFhir, registrationToFhir } from '../../../src/adapters/registration.js';
+import { errorsOnly, formatIssue } from '../../../src/domain/issues.js';
+import { parseHl7 } from '../../../src/hl7/message.js';
+import { runAdt } from '../../../src/flows/registration/flow.js';
+import { buildAdt } from '../../../src/flows/registration/write.js';
+import { validateOfficeRecord } from '../../../src/validation/index.js';
+import { registrationRecord } from '../../support/registration-arbitraries.js';
 
 const RUNS = 1000;
 const errs = (issues: Parameters<typeof errorsOnly>[0]) => errorsOnly(issues).map(formatIssue);

@@ -1,9 +1,9 @@
 import { expect } from 'chai';
-import { CP, DR, XON_ORG } from '../../src/mapping/datatypes/billing.js';
-import { DATATYPES } from '../../src/mapping/datatypes/index.js';
-import { loadMapping } from '../../src/mapping/loader.js';
-import { codeTable, toFhirCode } from '../../src/mapping/tables.js';
-import { at } from './helpers.js';
+import { CP, DR, XON_ORG } from '../../../src/mapping/datatypes/billing.js';
+import { DATATYPES } from '../../../src/mapping/datatypes/index.js';
+import { loadMapping } from '../../../src/mapping/loader.js';
+import { codeTable, toFhirCode } from '../../../src/mapping/tables.js';
+import { at } from '../../support/billing.js';
 
 const ctx = { where: 'FT1.11', timezone: 'America/New_York' };
 

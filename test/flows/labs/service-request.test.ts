@@ -1,9 +1,9 @@
 import { expect } from 'chai';
 import type { Observation, Organization, Practitioner, ServiceRequest } from 'fhir/r4.js';
-import { converters } from '../../src/flows/registry.js';
-import { emptyLookup, officeOf } from '../../src/flows/types.js';
-import { organizationIdByIdentifier, practitionerId } from '../../src/fhir/ids.js';
-import { convert, errors, observations, reports, resources } from './helpers.js';
+import { converters } from '../../../src/flows/registry.js';
+import { emptyLookup, officeOf } from '../../../src/flows/types.js';
+import { organizationIdByIdentifier, practitionerId } from '../../../src/fhir/ids.js';
+import { convert, errors, observations, reports, resources } from '../../support/labs.js';
 
 const MSH = 'MSH|^~\\&|ACMELAB|ACME Reference Lab|FRONTDESK|SFP|20240301163000-0500||ORU^R01|SR1|P|2.5.1';
 const PID = 'PID|1||MRN4711^^^FRONTDESK^MR||Sample^Robin||19850412|F';

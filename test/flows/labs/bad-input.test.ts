@@ -1,6 +1,6 @@
 import { expect } from 'chai';
-import { buildAck } from '../../src/hl7/ack.js';
-import { errorAt, convert, observations, parse, reports } from './helpers.js';
+import { buildAck } from '../../../src/hl7/ack.js';
+import { errorAt, convert, observations, parse, reports } from '../../support/labs.js';
 
 const MSH = 'MSH|^~\\&|ACMELAB|ACME Reference Lab|FRONTDESK|SFP|20240301163000-0500||ORU^R01^ORU_R01|BAD-1|P|2.5.1';
 const PID = 'PID|1||MRN4711^^^FRONTDESK^MR||Sample^Robin||19850412|F';

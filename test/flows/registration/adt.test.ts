@@ -1,17 +1,17 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { expect } from 'chai';
 import type { Bundle, Coverage, Patient, RelatedPerson } from 'fhir/r4.js';
-import { errorCodeOf, errorsOnly, formatIssue, type Issue } from '../../src/domain/issues.js';
-import { parseHl7 } from '../../src/hl7/message.js';
-import { runAdt } from '../../src/flows/registration/flow.js';
-import { buildAdt } from '../../src/flows/registration/write.js';
-import { readAdt } from '../../src/flows/registration/read.js';
-import { flowFor } from '../../src/flows/registry.js';
-import { registrationConverter } from '../../src/flows/registration/converter.js';
-import { emptyLookup, fhirOf, hl7v2Of, officeOf } from '../../src/flows/types.js';
-import { detectInput } from '../../src/domain/input.js';
-import { patientFromPid, patientToPd1, patientToPid } from '../../src/flows/patient-from-pid.js';
-import { validateOfficeRecord, validateResource } from '../../src/validation/index.js';
+import { errorCodeOf, errorsOnly, formatIssue, type Issue } from '../../../src/domain/issues.js';
+import { parseHl7 } from '../../../src/hl7/message.js';
+import { runAdt } from '../../../src/flows/registration/flow.js';
+import { buildAdt } from '../../../src/flows/registration/write.js';
+import { readAdt } from '../../../src/flows/registration/read.js';
+import { flowFor } from '../../../src/flows/registry.js';
+import { registrationConverter } from '../../../src/flows/registration/converter.js';
+import { emptyLookup, fhirOf, hl7v2Of, officeOf } from '../../../src/flows/types.js';
+import { detectInput } from '../../../src/domain/input.js';
+import { patientFromPid, patientToPd1, patientToPid } from '../../../src/flows/patient-from-pid.js';
+import { validateOfficeRecord, validateResource } from '../../../src/validation/index.js';
 
 const TZ = { timezone: 'America/New_York' };
 const example = (f: string) => readFileSync(`examples/hl7v2/registration/${f}`, 'utf8');

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Bundle, OperationOutcome } from 'fhir/r4.js';
-import { LABS } from './helpers.js';
+import { LABS } from '../support/labs.js';
 
 const cli = (...args: string[]) => spawnSync(process.execPath, [resolve('bin/frontdesk.js'), ...args], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
 

@@ -1,12 +1,12 @@
 import { expect } from 'chai';
 import { readdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { converters, flowFor } from '../../src/flows/registry.js';
-import { detectInput } from '../../src/domain/input.js';
-import { emptyLookup, officeOf } from '../../src/flows/types.js';
-import { validateOfficeRecord } from '../../src/validation/index.js';
+import { converters, flowFor } from '../../../src/flows/registry.js';
+import { detectInput } from '../../../src/domain/input.js';
+import { emptyLookup, officeOf } from '../../../src/flows/types.js';
+import { validateOfficeRecord } from '../../../src/validation/index.js';
 import type { FhirResource } from 'fhir/r4.js';
-import { LABS, convert, errors, example, reports } from './helpers.js';
+import { LABS, convert, errors, example, reports } from '../../support/labs.js';
 
 const OFFICE = resolve('examples/office');
 const GOLDEN: Record<string, [string, number]> = {

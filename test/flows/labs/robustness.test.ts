@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { obxValue } from '../../src/flows/labs/values.js';
-import { convert, errors, observations, parse, reports } from './helpers.js';
+import { obxValue } from '../../../src/flows/labs/values.js';
+import { convert, errors, observations, parse, reports } from '../../support/labs.js';
 
 const HL7_LOCATION = /^(MSH|PID|PV1|ORC|OBR|OBX|SPM|NTE)(\[\d+\])?(\.\d+)*$/;
 const piece = fc.constantFrom('', '^', '~', '&', '\\', '-', '.', '<', '>', ':', '+', '=', '1', '12.5', 'abc', 'NM', 'SN', 'CWE', 'ED', 'Base64', '20240301', 'mg/dL', ' ');

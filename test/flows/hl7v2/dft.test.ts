@@ -2,11 +2,11 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
-import { processHl7 } from '../../src/flows/hl7v2/index.js';
-import { emptyLookup } from '../../src/flows/types.js';
-import type { ChannelConfig } from '../../src/config.js';
-import { at, errorsOf } from './helpers.js';
-import { describeWithCorpus } from '../support/shared-corpus.js';
+import { processHl7 } from '../../../src/flows/hl7v2/index.js';
+import { emptyLookup } from '../../../src/flows/types.js';
+import type { ChannelConfig } from '../../../src/config.js';
+import { at, errorsOf } from '../../support/billing.js';
+import { describeWithCorpus } from '../../support/shared-corpus.js';
 
 const channel: ChannelConfig = { name: 'billing', source: { mllp: { port: 0 } }, destinations: [], validation: 'lenient' };
 const ctx = { timezone: 'America/New_York', lookup: emptyLookup };

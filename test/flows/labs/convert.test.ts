@@ -1,9 +1,9 @@
 import { expect } from 'chai';
 import type { Patient, ServiceRequest } from 'fhir/r4.js';
-import type { Issue } from '../../src/domain/issues.js';
-import { validateLabBundle } from '../../src/flows/labs/convert.js';
-import { validateOfficeRecord, validateResource } from '../../src/validation/index.js';
-import { convert, errors, example, observations, reports, resources, specimens } from './helpers.js';
+import type { Issue } from '../../../src/domain/issues.js';
+import { validateLabBundle } from '../../../src/flows/labs/convert.js';
+import { validateOfficeRecord, validateResource } from '../../../src/validation/index.js';
+import { convert, errors, example, observations, reports, resources, specimens } from '../../support/labs.js';
 
 describe('labs: ORU^R01 -> FHIR transaction Bundle', () => {
   const out = convert(example('oru-r01-cbc-final.hl7'));

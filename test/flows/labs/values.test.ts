@@ -1,9 +1,9 @@
 import { expect } from 'chai';
-import { errorCodeOf } from '../../src/domain/issues.js';
-import { obxValue, referenceRange, unitOf } from '../../src/flows/labs/values.js';
-import { ucumCode } from '../../src/flows/labs/ucum.js';
-import { DATATYPES } from '../../src/mapping/datatypes/index.js';
-import { parse } from './helpers.js';
+import { errorCodeOf } from '../../../src/domain/issues.js';
+import { obxValue, referenceRange, unitOf } from '../../../src/flows/labs/values.js';
+import { ucumCode } from '../../../src/flows/labs/ucum.js';
+import { DATATYPES } from '../../../src/mapping/datatypes/index.js';
+import { parse } from '../../support/labs.js';
 
 const obx = (fields: string) => {
   const m = parse(`MSH|^~\\&|A|B|C|D|20240101||ORU^R01|1|P|2.5.1\rOBX|1|${fields}\r`);

@@ -1,10 +1,10 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { expect } from 'chai';
-import { errorCodeOf, errorsOnly, formatIssue } from '../../src/domain/issues.js';
-import { parseHl7 } from '../../src/hl7/message.js';
-import { runAdt } from '../../src/flows/registration/flow.js';
-import { validateResource } from '../../src/validation/index.js';
-import { describeWithCorpus } from '../support/shared-corpus.js';
+import { errorCodeOf, errorsOnly, formatIssue } from '../../../src/domain/issues.js';
+import { parseHl7 } from '../../../src/hl7/message.js';
+import { runAdt } from '../../../src/flows/registration/flow.js';
+import { validateResource } from '../../../src/validation/index.js';
+import { describeWithCorpus } from '../../support/shared-corpus.js';
 
 describeWithCorpus('hl7v2-ms-fhir-converter', 'registration: public ADT corpus (hl7v2-ms-fhir-converter)', (CORPUS) => {
   it('every ADT message converts to a Patient (+ Coverage per IN1) that passes the profiles, or is rejected with issues naming the fields', function () {

@@ -6,7 +6,7 @@ import { claimBundleToEncounter, encounterToClaimBundle } from '../../src/adapte
 import { normalizeEncounter, type BillingEncounter } from '../../src/billing/encounter.js';
 import { claimEdits } from '../../src/billing/edits.js';
 import { validateOfficeRecord, validateResource } from '../../src/validation/index.js';
-import { EXAMPLES, TODAY, at, copy, encounterArb, errorsOf, example } from './helpers.js';
+import { EXAMPLES, TODAY, at, copy, encounterArb, errorsOf, example } from '../support/billing.js';
 
 /** What a Claim alone carries: everything but the patient's demographics and the rendering provider's name parts (those live in the Bundle's Patient and Practitioner). */
 function claimOnly(e: BillingEncounter): BillingEncounter {

@@ -1,11 +1,11 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { parseHl7 } from '../../src/hl7/message.js';
-import { convertSiu } from '../../src/flows/scheduling/index.js';
-import { validateAppointment } from '../../src/flows/scheduling/validate.js';
-import { ctx, errors } from './helpers.js';
-import { describeWithCorpus } from '../support/shared-corpus.js';
+import { parseHl7 } from '../../../src/hl7/message.js';
+import { convertSiu } from '../../../src/flows/scheduling/index.js';
+import { validateAppointment } from '../../../src/flows/scheduling/validate.js';
+import { ctx, errors } from '../../support/scheduling.js';
+import { describeWithCorpus } from '../../support/shared-corpus.js';
 
 const FIELD = /^([A-Z][A-Z0-9]{2}(\[\d+\])?(\.\d+)*|Appointment(\.\w+(\[\d+\])?)*|Patient(\.\w+(\[\d+\])?)*)$/;
 

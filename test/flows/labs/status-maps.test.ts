@@ -6,11 +6,11 @@
  */
 import { expect } from 'chai';
 import type { ServiceRequest } from 'fhir/r4.js';
-import { errorCodeOf } from '../../src/domain/issues.js';
-import { parseHl7 } from '../../src/hl7/message.js';
-import { convertOru } from '../../src/flows/labs/index.js';
-import { emptyLookup } from '../../src/flows/types.js';
-import { reports, resources } from './helpers.js';
+import { errorCodeOf } from '../../../src/domain/issues.js';
+import { parseHl7 } from '../../../src/hl7/message.js';
+import { convertOru } from '../../../src/flows/labs/index.js';
+import { emptyLookup } from '../../../src/flows/types.js';
+import { reports, resources } from '../../support/labs.js';
 
 const MSH = 'MSH|^~\\&|ACMELAB|ACME Reference Lab|FRONTDESK|SFP|20240301163000-0500||ORU^R01|ST1|P|2.5.1';
 const PID = 'PID|1||MRN4711^^^FRONTDESK^MR||Sample^Robin||19850412|F';

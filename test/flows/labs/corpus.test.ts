@@ -1,11 +1,11 @@
 import { expect } from 'chai';
 import { readdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { describeWithCorpus } from '../support/shared-corpus.js';
-import { errorCodeOf } from '../../src/domain/issues.js';
-import { flowFor } from '../../src/flows/registry.js';
-import { emptyLookup } from '../../src/flows/types.js';
-import { errors, observations, parse, reports } from './helpers.js';
+import { describeWithCorpus } from '../../support/shared-corpus.js';
+import { errorCodeOf } from '../../../src/domain/issues.js';
+import { flowFor } from '../../../src/flows/registry.js';
+import { emptyLookup } from '../../../src/flows/types.js';
+import { errors, observations, parse, reports } from '../../support/labs.js';
 
 describeWithCorpus('hl7v2-ms-fhir-converter', 'labs: public ORU / LAB-ORU / LRI samples convert (tally)', (CORPUS) => {
   const SAMPLES = readdirSync(CORPUS).filter((f) => /^(ORU|LAB-ORU|LRI)/.test(f) && f.endsWith('.hl7')).sort();

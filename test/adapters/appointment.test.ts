@@ -6,7 +6,7 @@ import { addMinutes, minutesBetween } from '../../src/adapters/appointment-time.
 import { eventRule, fhirStatusOfOffice, officeStatusOfFhir, outboundEvent, statusTable } from '../../src/adapters/appointment-status.js';
 import { validateOfficeRecord } from '../../src/validation/index.js';
 import { validateAppointment } from '../../src/flows/scheduling/validate.js';
-import { codes, errors, officeAppointmentArb, officeExamples, TZ } from './helpers.js';
+import { codes, errors, officeAppointmentArb, officeExamples, TZ } from '../support/scheduling.js';
 
 const toFhir = (r: OfficeAppointment) => appointmentToFhir(r, { timezone: TZ });
 

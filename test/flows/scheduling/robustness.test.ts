@@ -2,9 +2,9 @@ import { readdirSync } from 'node:fs';
 import { expect } from 'chai';
 import fc from 'fast-check';
 import type { Bundle } from 'fhir/r4.js';
-import { parseHl7 } from '../../src/hl7/message.js';
-import { siuFlow } from '../../src/flows/scheduling/index.js';
-import { ctx, errors, EXAMPLES_HL7, hl7Example, memoryLookup } from './helpers.js';
+import { parseHl7 } from '../../../src/hl7/message.js';
+import { siuFlow } from '../../../src/flows/scheduling/index.js';
+import { ctx, errors, EXAMPLES_HL7, hl7Example, memoryLookup } from '../../support/scheduling.js';
 
 describe('scheduling: robustness', () => {
   it('replaying the same S12 is idempotent: same ids, no conflict', () => {

@@ -3,7 +3,7 @@ import { expect } from 'chai';
 import type { ClaimResponse } from 'fhir/r4.js';
 import { claimResponseToBillingStatus } from '../../src/flows/claim-response.js';
 import { validateOfficeRecord, validateResource } from '../../src/validation/index.js';
-import { at, copy, errorsOf } from './helpers.js';
+import { at, copy, errorsOf } from '../support/billing.js';
 
 const cr = (name: string): ClaimResponse => JSON.parse(readFileSync(`examples/fhir/claimresponse-${name}.json`, 'utf8')) as ClaimResponse;
 const office = (name: string) => JSON.parse(readFileSync(`examples/office/billing-status-${name}.json`, 'utf8')) as Record<string, unknown>;
