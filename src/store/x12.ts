@@ -1,10 +1,11 @@
 /** The store interface, X12: control numbers allocated durably and the claims sent in 837Ps with their states (999, 277CA, 835). */
-export type X12ClaimState = 'sent' | 'accepted' | 'rejected' | 'acknowledged' | 'pending' | 'paid' | 'denied' | 'partial';
+/** `held`: not sent, the claim edits (or the guide) failed; the batch job tries it again next run. */
+export type X12ClaimState = 'held' | 'sent' | 'accepted' | 'rejected' | 'acknowledged' | 'pending' | 'paid' | 'denied' | 'partial';
 
 export interface X12ClaimRow {
   /** CLM-01 (the practice's claim / encounter number). */
   claimId: string;
-  /** ISA-13, GS-06, ST-02 of the 837P that carried it. */
+  /** ISA-13, GS-06, ST-02 of the 837P that carried it ('' while held). */
   interchange: string;
   groupControl: string;
   transactionControl: string;
@@ -27,7 +28,10 @@ export type X12ClaimSent = Pick<X12ClaimRow, 'claimId' | 'interchange' | 'groupC
 export interface X12Store {
   /** The next value of a named counter (ISA-13, GS-06 per sender/receiver), durable before it is returned; never reused. */
   allocateControlNumber(counter: string): Promise<number>;
+  /** Record claims batched in an 837P; a claim held before has its held row folded into the new one (its history kept). */
   recordClaimsSent(rows: X12ClaimSent[], now: Date): Promise<void>;
+  /** A claim the batch left out (claim edits failed): one `held` row per claim, its detail the reason; history grows only when the reason changes. */
+  recordClaimHeld(claimId: string, destination: string, detail: string, total: string, now: Date): Promise<void>;
   /** The latest submissions, newest first. */
   list(limit?: number): Promise<X12ClaimRow[]>;
   /** Every submission of one claim (CLM-01), the latest first. */

@@ -101,6 +101,7 @@ function tables(run: Runner): StoreTables {
   const x: X12Store = {
     allocateControlNumber: (counter) => run((db) => x12.allocateControlNumber(db, counter)),
     recordClaimsSent: (rows, now) => run((db) => x12.recordClaimsSent(db, rows, now)),
+    recordClaimHeld: (claimId, destination, detail, total, now) => run((db) => x12.recordClaimHeld(db, claimId, destination, detail, total, now)),
     list: (limit) => run((db) => x12.listX12Claims(db, limit)),
     get: (claimId) => run((db) => x12.getX12Claim(db, claimId)),
     inTransaction: (g, t) => run((db) => x12.claimsInTransaction(db, g, t)),

@@ -19,8 +19,32 @@ export function recordClaimsSent(db: Db, rows: Array<Pick<X12ClaimRow, 'claimId'
   const at = now.toISOString();
   const ins = db.prepare(`INSERT INTO x12_claims (claim_id, interchange, group_control, transaction_control, destination, total, state, submitted_at, updated_at, history)
                           VALUES (@claimId, @interchange, @groupControl, @transactionControl, @destination, @total, 'sent', @at, @at, @history)`);
+  const held = db.prepare("SELECT history FROM x12_claims WHERE claim_id = ? AND state = 'held' AND interchange = ''");
+  const drop = db.prepare("DELETE FROM x12_claims WHERE claim_id = ? AND state = 'held' AND interchange = ''");
   db.transaction(() => {
-    for (const r of rows) ins.run({ ...r, at, history: JSON.stringify([{ at, state: 'sent', source: '837P' }]) });
+    for (const r of rows) {
+      // A claim held before and now sent: one row, whose history still says why it waited.
+      const before = held.get(r.claimId) as { history: string } | undefined;
+      const history = [...(before ? (JSON.parse(before.history) as unknown[]) : []), { at, state: 'sent', source: '837P' }];
+      if (before) drop.run(r.claimId);
+      ins.run({ ...r, at, history: JSON.stringify(history) });
+    }
+  })();
+}
+
+export function recordClaimHeld(db: Db, claimId: string, destination: string, detail: string, total: string, now: Date): void {
+  const at = now.toISOString();
+  db.transaction(() => {
+    const row = db.prepare("SELECT detail, history FROM x12_claims WHERE claim_id = ? AND interchange = ''").get(claimId) as { detail: string | null; history: string } | undefined;
+    if (!row) {
+      db.prepare(`INSERT INTO x12_claims (claim_id, interchange, group_control, transaction_control, destination, total, state, detail, submitted_at, updated_at, history)
+                  VALUES (?, '', '', '', ?, ?, 'held', ?, ?, ?, ?)`).run(claimId, destination, total, detail, at, at, JSON.stringify([{ at, state: 'held', source: 'edits', detail }]));
+      return;
+    }
+    const history = JSON.parse(row.history) as Array<Record<string, unknown>>;
+    if (row.detail !== detail) history.push({ at, state: 'held', source: 'edits', detail });
+    db.prepare("UPDATE x12_claims SET state = 'held', detail = ?, total = ?, destination = ?, updated_at = ?, history = ? WHERE claim_id = ? AND interchange = ''")
+      .run(detail, total, destination, at, JSON.stringify(history), claimId);
   })();
 }
 
@@ -48,10 +72,10 @@ export function claimsInTransaction(db: Db, groupControl: string, transactionCon
   return (db.prepare('SELECT * FROM x12_claims WHERE group_control = ? AND transaction_control = ?').all(groupControl, transactionControl) as Array<Record<string, unknown>>).map(rowOf);
 }
 
-/** Move a claim's latest submission to a new state, keeping the history. */
+/** Move a claim's latest submission (never a held row: an answer is for what was sent) to a new state, keeping the history. */
 export function updateX12ClaimState(db: Db, claimId: string, state: X12ClaimState, source: string, detail: string | undefined, now: Date, billingRecord?: Record<string, unknown>, postingRecord?: Record<string, unknown>): boolean {
   return db.transaction(() => {
-    const row = db.prepare('SELECT * FROM x12_claims WHERE claim_id = ? ORDER BY submitted_at DESC LIMIT 1').get(claimId) as Record<string, unknown> | undefined;
+    const row = db.prepare("SELECT * FROM x12_claims WHERE claim_id = ? AND interchange != '' ORDER BY submitted_at DESC LIMIT 1").get(claimId) as Record<string, unknown> | undefined;
     if (!row) return false;
     const r = rowOf(row);
     const at = now.toISOString();
