@@ -69,3 +69,15 @@ write('claim-patient-not-subscriber', childBundle);
 
 // 4. Secondary coverage (2320/2330): the two-payer superbill.
 write('claim-secondary-coverage', withAddress(encounterToClaimBundle(office('billing-encounter-two-payers')).value!));
+
+// 5. A line at another place of service (SV1-05): an office visit, then a telehealth follow-up
+//    in the patient's home (POS 10) on the claim of the office visit (POS 11, CLM05-1).
+const tele = office('billing-encounter-office-visit');
+tele.encounterId = 'ENC-2026-000205';
+tele.dateOfServiceEnd = '2026-03-04';
+tele.lines = [
+  { code: '99213', units: 1, charge: 125, pointers: [1, 2] },
+  { code: '99212', modifiers: ['95'], units: 1, charge: 90, pointers: [1], dateOfService: '2026-03-04', placeOfService: '10' },
+];
+tele.totalCharge = 215;
+write('claim-line-place-of-service', withAddress(encounterToClaimBundle(tele).value!));

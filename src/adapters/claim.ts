@@ -82,7 +82,9 @@ function coverageReference(c: EncounterCoverage, reference: string, payer: strin
 
 function serviceLine(l: ServiceLine, n: number, e: BillingEncounter, currency: string): ClaimItem {
   const kind = procedureCodeKind(l.code);
-  const pos = placeOfService(e.placeOfService);
+  // A line's own place of service (837P SV1-05) when it has one, else the encounter's (CLM05-1).
+  const posCode = l.placeOfService || e.placeOfService;
+  const pos = placeOfService(posCode);
   const item: ClaimItem = {
     sequence: n + 1,
     careTeamSequence: [1],
@@ -90,7 +92,7 @@ function serviceLine(l: ServiceLine, n: number, e: BillingEncounter, currency: s
     // A code of neither form keeps CPT's system so the edit can name it; the edits reject it.
     productOrService: { coding: [{ system: kind ? systemOfProcedure(kind) : CPT_SYSTEM, code: l.code }] },
     servicedDate: l.dateOfService ?? e.dateOfService,
-    locationCodeableConcept: { coding: [{ system: POS_SYSTEM, code: e.placeOfService, ...(pos?.display ? { display: pos.display } : {}) }] },
+    locationCodeableConcept: { coding: [{ system: POS_SYSTEM, code: posCode, ...(pos?.display ? { display: pos.display } : {}) }] },
     quantity: { value: l.units },
     net: money(l.charge, currency),
   };
@@ -196,8 +198,7 @@ export function claimToEncounter(claim: Claim, resolve: Resolver = () => undefin
 
   const diagnoses = [...(claim.diagnosis ?? [])].sort((a, b) => a.sequence - b.sequence).map((d) => code(d.diagnosisCodeableConcept, ICD10CM_SYSTEM) ?? '');
   const items = claim.item ?? [];
-  const posCodes = new Set(items.map((i) => code(i.locationCodeableConcept, POS_SYSTEM)).filter(Boolean));
-  if (posCodes.size > 1) issues.push(issue('MAP_INFO', 'Service lines name different places of service; the encounter keeps the first line\'s.', 'Claim.item.locationCodeableConcept', 'warning'));
+  // The first line's place of service is the claim's (CLM05-1); a line elsewhere keeps its own (SV1-05).
   const placeOfServiceCode = code(items[0]?.locationCodeableConcept, POS_SYSTEM);
   if (!placeOfServiceCode) missing('Claim.item[0].locationCodeableConcept', 'place of service');
   const dateOfService = isoDate(claim.billablePeriod?.start) ?? isoDate(items[0]?.servicedDate) ?? isoDate(items[0]?.servicedPeriod?.start);
@@ -217,7 +218,12 @@ export function claimToEncounter(claim: Claim, resolve: Resolver = () => undefin
     if (mods.length) line.modifiers = mods;
     const d = isoDate(it.servicedDate) ?? isoDate(it.servicedPeriod?.start);
     if (d) line.dateOfService = d;
-    return { code: line.code, ...(line.modifiers ? { modifiers: line.modifiers } : {}), units: line.units, charge: line.charge, pointers: line.pointers, ...(line.dateOfService ? { dateOfService: line.dateOfService } : {}) };
+    const linePos = code(it.locationCodeableConcept, POS_SYSTEM);
+    return {
+      code: line.code, ...(line.modifiers ? { modifiers: line.modifiers } : {}), units: line.units, charge: line.charge, pointers: line.pointers,
+      ...(line.dateOfService ? { dateOfService: line.dateOfService } : {}),
+      ...(linePos && linePos !== placeOfServiceCode ? { placeOfService: linePos } : {}),
+    };
   });
   const total = claim.total?.value ?? lines.reduce((s, l) => s + cents(l.charge), 0) / 100;
 

@@ -100,6 +100,9 @@ export function encounterEdits(e: BillingEncounter, loc: EditLocator = encounter
     if (!(typeof l.charge === 'number' && Number.isFinite(l.charge) && l.charge > 0)) out.push(edit(`Line ${n + 1} charge ${l.charge ?? '(none)'} is not a positive amount.`, loc.charge(n)));
     else sum += cents(l.charge);
     if (l.dateOfService !== undefined) out.push(...dateEdit(l.dateOfService, `Line ${n + 1} date of service`, loc.lineDate(n), today));
+    if (l.placeOfService !== undefined && !placeOfService(l.placeOfService)) out.push(edit(`Line ${n + 1} place of service "${l.placeOfService}" is not a CMS place-of-service code.`, loc.linePlaceOfService(n)));
+    // The first line's place of service is the claim's (837P CLM05-1; a FHIR Claim has no other).
+    else if (n === 0 && l.placeOfService && l.placeOfService !== e.placeOfService) out.push(edit(`Line 1 place of service "${l.placeOfService}" differs from the claim's "${e.placeOfService}"; the first line's place of service is the claim's (837P CLM05-1), only later lines may name another (SV1-05).`, loc.linePlaceOfService(0)));
   });
   const allPositive = lines.every((l) => typeof l.charge === 'number' && l.charge > 0);
   if (typeof e.totalCharge !== 'number' || !Number.isFinite(e.totalCharge)) out.push(edit('The claim has no total charge.', loc.total));

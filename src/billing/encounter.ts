@@ -25,6 +25,11 @@ export interface ServiceLine {
   pointers: number[];
   /** YYYY-MM-DD; defaults to the encounter's date of service. */
   dateOfService?: string;
+  /**
+   * CMS place of service of this line when it differs from the encounter's (a telehealth line in
+   * an office visit): 837P SV1-05, which the guide sends only when it differs from CLM05-1.
+   */
+  placeOfService?: string;
 }
 
 export interface BillingEncounter {
@@ -64,7 +69,8 @@ export interface BillingEncounter {
 /**
  * Fill the defaults the adapter applies, so that `fromFhir(toFhir(x))` can be compared with
  * `normalizeEncounter(x)`: status active, priority normal, created = date of service, sex unknown,
- * currency USD, every line dated, empty modifier lists and single-day ends dropped.
+ * currency USD, every line dated, empty modifier lists, single-day ends and a line's place of
+ * service equal to the encounter's dropped.
  */
 export function normalizeEncounter(e: BillingEncounter): BillingEncounter {
   const out: BillingEncounter = {
@@ -84,6 +90,7 @@ export function normalizeEncounter(e: BillingEncounter): BillingEncounter {
         charge: l.charge,
         pointers: [...l.pointers],
         dateOfService: l.dateOfService ?? e.dateOfService,
+        ...(l.placeOfService && l.placeOfService !== e.placeOfService ? { placeOfService: l.placeOfService } : {}),
       };
     }),
   };

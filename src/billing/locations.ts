@@ -20,6 +20,7 @@ export interface EditLocator {
   units(n: number): string;
   charge(n: number): string;
   lineDate(n: number): string;
+  linePlaceOfService(n: number): string;
   total: string;
 }
 
@@ -41,6 +42,7 @@ export const encounterLocator: EditLocator = {
   units: (n) => `lines[${n}].units`,
   charge: (n) => `lines[${n}].charge`,
   lineDate: (n) => `lines[${n}].dateOfService`,
+  linePlaceOfService: (n) => `lines[${n}].placeOfService`,
   total: 'totalCharge',
 };
 
@@ -68,6 +70,7 @@ export function claimLocator(prefix = 'Claim', memberIdAt?: (k: number) => strin
     units: (n) => `${p}.item[${n}].quantity.value`,
     charge: (n) => `${p}.item[${n}].net`,
     lineDate: (n) => `${p}.item[${n}].servicedDate`,
+    linePlaceOfService: (n) => `${p}.item[${n}].locationCodeableConcept`,
     total: `${p}.total`,
   };
 }

@@ -106,6 +106,23 @@ describe('billing: office billing encounter <-> FHIR Claim', () => {
     expect(errors.map((i) => i.diagnostics?.slice(0, 9))).to.deep.equal(['fd-clm-5:']);
   });
 
+  it('a line at another place of service keeps it (item.locationCodeableConcept); the first line\'s is the claim\'s', () => {
+    const e = example('billing-encounter-office-visit');
+    e.lines[1]!.placeOfService = '10';
+    const c = encounterToClaim(e).value!;
+    expect(c.item!.map((i) => i.locationCodeableConcept?.coding?.[0]?.code)).to.deep.equal(['11', '10']);
+    const back = claimToEncounter(c);
+    expect(back.issues).to.deep.equal([]);
+    expect(back.value!.placeOfService).to.equal('11');
+    expect(back.value!.lines.map((l) => l.placeOfService)).to.deep.equal([undefined, '10']);
+    expect(claimEdits(e, { today: TODAY })).to.deep.equal([]);
+    e.lines[1]!.placeOfService = '1O';
+    expect(at(claimEdits(e, { today: TODAY }))).to.deep.equal(['CLAIM_EDIT@lines[1].placeOfService']);
+    e.lines[1]!.placeOfService = '10';
+    e.lines[0]!.placeOfService = '02';
+    expect(at(claimEdits(e, { today: TODAY }))).to.deep.equal(['CLAIM_EDIT@lines[0].placeOfService']);
+  });
+
   it('is deterministic: the same encounter gives the same Bundle', () => {
     const e = example('billing-encounter-office-visit');
     expect(encounterToClaimBundle(e).value).to.deep.equal(encounterToClaimBundle(copy(e)).value);

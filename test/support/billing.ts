@@ -49,6 +49,7 @@ export const encounterArb: fc.Arbitrary<BillingEncounter> = fc.record({
     chargeCents: fc.integer({ min: 1, max: 500_000 }),
     pointerSeeds: fc.uniqueArray(fc.integer({ min: 0, max: 11 }), { minLength: 1, maxLength: 4 }),
     ownDate: fc.boolean(),
+    ownPos: fc.option(pos, { nil: undefined }),
   }), { minLength: 1, maxLength: 12 }),
   encounterId: id,
   status: fc.option(fc.constantFrom('active', 'draft', 'cancelled', 'entered-in-error') as fc.Arbitrary<BillingEncounter['status']>, { nil: undefined }),
@@ -71,7 +72,8 @@ export const encounterArb: fc.Arbitrary<BillingEncounter> = fc.record({
   coverages: fc.array(fc.record({ payerId: id, payerName: fc.option(words, { nil: undefined }), memberId: id }), { minLength: 1, maxLength: 3 }),
   currency: fc.option(fc.constantFrom('USD', 'CAD'), { nil: undefined }),
 }).map((g) => {
-  const lines = g.lineSeeds.map((s) => {
+  // The first line's place of service is the claim's (a FHIR Claim has none of its own), so only later lines have their own.
+  const lines = g.lineSeeds.map((s, n) => {
     const pointers = [...new Set(s.pointerSeeds.map((p) => (p % g.dx.length) + 1))];
     return {
       code: s.code,
@@ -80,6 +82,7 @@ export const encounterArb: fc.Arbitrary<BillingEncounter> = fc.record({
       charge: s.chargeCents / 100,
       pointers,
       ...(s.ownDate ? { dateOfService: g.dateOfService } : {}),
+      ...(n > 0 && s.ownPos ? { placeOfService: s.ownPos } : {}),
     };
   });
   const total = g.lineSeeds.reduce((a, s) => a + s.chargeCents, 0) / 100;

@@ -71,14 +71,33 @@ describe('x12: 837P 005010X222A1 out of the claim Bundle', () => {
     expect(text).to.match(/SBR\*S\*18\*{7}CI~\nOI\*\*\*Y\*\*\*Y~\nNM1\*IL\*1\*Sampleton\*Robin\*{4}MI\*SUP-0044521~\nNM1\*PR\*2\*Synthetic Supplement Co\*{5}PI\*SUP02~/);
   });
 
+  it('a line at another place of service carries it in SV1-05; a line at the claim\'s (CLM05-1) leaves SV1-05 empty', async () => {
+    const text = readFileSync(golden('claim-line-place-of-service'), 'utf8');
+    expect(text).to.contain('CLM*ENC-2026-000205*215***11:B:1*Y*A*Y*Y~');
+    expect(text).to.contain('SV1*HC:99213*125*UN*1***1:2~');
+    expect(text).to.contain('SV1*HC:99212:95*90*UN*1*10**1~');
+    const e = parse837(text).value!.encounters[0]!;
+    expect(e.placeOfService).to.equal('11');
+    expect(e.lines.map((l) => l.placeOfService)).to.deep.equal([undefined, '10']);
+  });
+
+  it('a line whose place of service is not a CMS code is a claim edit naming its item', async () => {
+    const b = claimBundle('claim-line-place-of-service');
+    const claim = b.entry!.find((e) => e.resource?.resourceType === 'Claim')!.resource as unknown as { item: Array<{ locationCodeableConcept: { coding: Array<{ code: string }> } }> };
+    claim.item[1]!.locationCodeableConcept.coding[0]!.code = '00';
+    const r = await build837p([b], { identity: identity(), destination: 'clearinghouse', allocate: counters(), now: NOW, today: TODAY });
+    expect(r.value!.x12).to.equal(undefined);
+    expect(at(r.value!.rejected[0]!.issues)).to.deep.equal(['CLAIM_EDIT@Bundle.entry[0].resource.item[1].locationCodeableConcept']);
+  });
+
   it('one interchange for a batch: every claim under one 2000A, HL numbered in order', async () => {
     const r = await build(EXAMPLES_837);
     expect(errorsOf(r.issues)).to.deep.equal([]);
-    expect(r.value!.claims.map((c) => c.claimId)).to.deep.equal(['ENC-2026-000201', 'ENC-2026-000202', 'ENC-2026-000203', 'ENC-2026-000124']);
+    expect(r.value!.claims.map((c) => c.claimId)).to.deep.equal(['ENC-2026-000201', 'ENC-2026-000202', 'ENC-2026-000203', 'ENC-2026-000124', 'ENC-2026-000205']);
     const parsed = parse837(r.value!.x12!);
     expect(errorsOf(parsed.issues)).to.deep.equal([]);
     expect(parsed.value!.encounters.map((e) => e.encounterId)).to.deep.equal(r.value!.claims.map((c) => c.claimId));
-    expect(r.value!.x12!.match(/^HL\*/gm)).to.have.length(1 + 4 + 1);
+    expect(r.value!.x12!.match(/^HL\*/gm)).to.have.length(1 + EXAMPLES_837.length + 1);
   });
 
   it('claim edits run first: a claim failing them is not batched, the others are', async () => {

@@ -199,6 +199,8 @@ export function readDft(msg: Hl7Message, ctx: { timezone: string }): Result<DftR
     units: (n) => ft(n, 10),
     charge: (n) => ft(n, 11),
     lineDate: (n) => ft(n, 4),
+    // A DFT line has no place of service of its own: every line is the visit's (PV1-2).
+    linePlaceOfService: () => (pv1Seg ? msg.location(pv1Seg, 2) : 'PV1.2'),
     total: 'FT1.11',
   };
   return { value: { encounter: enc, ...(patient ? { patient } : {}), locator }, issues };

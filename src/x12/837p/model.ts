@@ -32,7 +32,12 @@ export interface PersonModel {
   entity?: string; last?: string; first?: string; middle?: string; memberId?: string;
   line1?: string; line2?: string; city?: string; state?: string; zip?: string; dob?: string; sex?: string;
 }
-export interface LineModel { n: string; qualifier: string; code: string; modifiers?: string[]; charge: string; unitBasis: string; units: string; pointers: string[]; dateFormat: string; date: string }
+export interface LineModel {
+  n: string; qualifier: string; code: string; modifiers?: string[]; charge: string; unitBasis: string; units: string;
+  /** SV1-05: only when the line's place of service differs from CLM05-1. */
+  pos?: string;
+  pointers: string[]; dateFormat: string; date: string;
+}
 export interface OtherCoverageModel { responsibility: string; relationship: string; filing: string; benefits: string; release: string; subscriber: PersonModel; payer: { name: string; id: string } }
 export interface ClaimModel {
   id: string; total: string; pos: string; frequency: string; signature: string; assignment: string; benefits: string; release: string;
@@ -172,7 +177,9 @@ export function claimModel(b: Bundle, identity: BillingIdentity): Result<Subscri
       rendering: { entity: '1', last: personName(practitioner?.name).last ?? e.renderingProviderFamily ?? '', ...(personName(practitioner?.name).first ? { first: personName(practitioner?.name).first! } : {}), npi: e.renderingProviderNpi },
       lines: e.lines.map((l, n) => ({
         n: String(n + 1), qualifier: 'HC', code: l.code, ...(l.modifiers?.length ? { modifiers: [...l.modifiers] } : {}),
-        charge: amount(l.charge), unitBasis: 'UN', units: String(l.units), pointers: l.pointers.map(String),
+        charge: amount(l.charge), unitBasis: 'UN', units: String(l.units),
+        ...(l.placeOfService && l.placeOfService !== e.placeOfService ? { pos: l.placeOfService } : {}),
+        pointers: l.pointers.map(String),
         dateFormat: 'D8', date: x12Date(l.dateOfService ?? e.dateOfService),
       })),
     } as ClaimModel,
@@ -206,6 +213,7 @@ export function encounterFromModel(s: SubscriberEntry, billing: Model837['billin
   const lines = (c.lines ?? []).map((l) => ({
     code: l.code, ...(l.modifiers?.filter(Boolean).length ? { modifiers: l.modifiers.filter(Boolean) } : {}),
     units: Number(l.units), charge: Number(l.charge), pointers: (l.pointers ?? []).filter(Boolean).map(Number), dateOfService: isoDate(l.date),
+    ...(l.pos && l.pos !== c.pos ? { placeOfService: l.pos } : {}),
   }));
   const dates = lines.map((l) => l.dateOfService).sort();
   const coverages: EncounterCoverage[] = [
