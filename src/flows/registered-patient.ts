@@ -61,7 +61,9 @@ const SKIP = new Set(['resourceType', 'id', 'meta', 'text']);
 export function keepRegistered(incoming: Patient, lookup: ResourceLookup, where: (field: number) => string): Result<Patient> {
   const stored = lookup.get('Patient', incoming.id!) as Patient | undefined;
   if (!stored) return { value: incoming, issues: [] };
-  const out: Record<string, unknown> = { ...stored };
+  // Elements taken from the message, by name; the stored Patient with them laid over is the result.
+  const out: Record<string, unknown> = {};
+  const registered: Record<string, unknown> = { ...stored };
   const issues: Issue[] = [];
   const filled: string[] = [];
   const differ = (element: string, url?: string) => {
@@ -71,7 +73,7 @@ export function keepRegistered(incoming: Patient, lookup: ResourceLookup, where:
   };
   for (const [k, v] of Object.entries(incoming)) {
     if (SKIP.has(k) || isEmpty(v)) continue;
-    const have = out[k];
+    const have = registered[k];
     if (isEmpty(have)) { out[k] = v; filled.push(k); continue; }
     if (k === 'identifier') {
       const ids = have as NonNullable<Patient['identifier']>;
@@ -94,5 +96,5 @@ export function keepRegistered(incoming: Patient, lookup: ResourceLookup, where:
   if (filled.length) {
     issues.push(issue('MAP_INFO', `The registered patient lacked ${filled.join(', ')}; filled from this message's PID.`, where(3)));
   }
-  return { value: out as unknown as Patient, issues };
+  return { value: { ...stored, ...out }, issues };
 }

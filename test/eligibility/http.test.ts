@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { API_KEY, startTest, tempDir } from '../runtime/helpers.js';
+import { API_KEY, startTest, tempDir } from '../support/gateway.js';
 import type { Gateway } from '../../src/runtime/gateway.js';
 import { traceFor } from '../../src/x12/eligibility/build270.js';
 

@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { readFileSync } from 'node:fs';
 import type { Bundle, OperationOutcome, Patient, Coverage, CapabilityStatement } from 'fhir/r4.js';
 import type { Gateway } from '../../src/runtime/gateway.js';
-import { API_KEY, FHIR_KEY, adt, msa, registerTestFlow, startTest, tempDir } from '../runtime/helpers.js';
+import { API_KEY, FHIR_KEY, adt, msa, registerTestFlow, startTest, tempDir } from '../support/gateway.js';
 import { sqliteDb } from '../support/sqlite.js';
 
 const example = <T>(p: string): T => JSON.parse(readFileSync(resolve('examples', p), 'utf8')) as T;

@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Gateway } from '../../src/runtime/gateway.js';
 import { encodeFrame, FrameDecoder } from '../../src/mllp/framing.js';
-import { API_KEY, originalAckMode, startTest, tempDir } from '../runtime/helpers.js';
+import { API_KEY, originalAckMode, startTest, tempDir } from '../support/gateway.js';
 
 /** The A04 example with MSH-10, MSH-18, the MRN and the family name replaced; text only, encoded by the caller. */
 function a04(controlId: string, msh18: string, mrn: string, family: string): string {

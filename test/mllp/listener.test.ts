@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import tls from 'node:tls';
 import type { Gateway } from '../../src/runtime/gateway.js';
 import { encodeFrame } from '../../src/mllp/framing.js';
-import { adt, errSegments, MllpClient, msa, registerTestFlow, startTest, tempDir, type TestFlow } from '../runtime/helpers.js';
+import { adt, errSegments, MllpClient, msa, registerTestFlow, startTest, tempDir, type TestFlow } from '../support/gateway.js';
 import { sqliteDb } from '../support/sqlite.js';
 import { startMllpListener, type MllpHandler, type MllpListener } from '../../src/mllp/listener.js';
 import type { ChannelConfig } from '../../src/config.js';

@@ -8,7 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
-import { MllpClient, msa, originalAckMode, tempDir } from './helpers.js';
+import { MllpClient, msa, originalAckMode, tempDir } from '../support/gateway.js';
 
 // Original acknowledgment mode (MSH-15/16 empty): the only ACK is the application ACK after processing.
 const ADT = originalAckMode(readFileSync(resolve('examples/hl7v2/adt-a04.hl7'), 'utf8'));

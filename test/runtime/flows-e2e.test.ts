@@ -8,7 +8,7 @@ import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Gateway } from '../../src/runtime/gateway.js';
-import { MllpClient, msa, originalAckMode, startTest, tempDir } from './helpers.js';
+import { MllpClient, msa, originalAckMode, startTest, tempDir } from '../support/gateway.js';
 import type { Appointment, DiagnosticReport, Observation } from 'fhir/r4.js';
 
 /** An example message in original acknowledgment mode: one application ACK each. */

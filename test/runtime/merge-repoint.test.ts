@@ -11,7 +11,7 @@ import { join, resolve } from 'node:path';
 import type { Patient, Resource } from 'fhir/r4.js';
 import type { Gateway } from '../../src/runtime/gateway.js';
 import { patientIdFor } from '../../src/flows/patient-from-pid.js';
-import { MllpClient, msa, originalAckMode, startTest, tempDir } from './helpers.js';
+import { MllpClient, msa, originalAckMode, startTest, tempDir } from '../support/gateway.js';
 
 const SYSTEM = 'http://frontdesk.example.org/fhir/sid/mrn';
 const RETIRED_MRN = 'MRN-MERGE-OLD';

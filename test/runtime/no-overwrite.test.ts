@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import type { Patient } from 'fhir/r4.js';
 import type { Gateway } from '../../src/runtime/gateway.js';
 import { errorCodeOf } from '../../src/domain/issues.js';
-import { MllpClient, msa, originalAckMode, startTest, tempDir } from './helpers.js';
+import { MllpClient, msa, originalAckMode, startTest, tempDir } from '../support/gateway.js';
 
 const MRN = 'MRN-NOOVER1';
 

@@ -8,7 +8,7 @@ import { openStore } from '../../src/store/index.js';
 import { sqliteDb } from '../support/sqlite.js';
 import { contentHash } from '../../src/runtime/intake-header.js';
 import { issue } from '../../src/domain/issues.js';
-import { adt, errSegments, msa, registerTestFlow, startTest, tempDir, type TestFlow } from './helpers.js';
+import { adt, errSegments, msa, registerTestFlow, startTest, tempDir, type TestFlow } from '../support/gateway.js';
 
 const DESTS = { ehr: { type: 'fhir', baseUrl: 'http://127.0.0.1:9/fhir', auth: { type: 'none' } }, inbox: { type: 'http', url: 'http://127.0.0.1:9/inbox', auth: { type: 'none' } } };
 

@@ -3,7 +3,7 @@ import { expect } from 'chai';
 import net from 'node:net';
 import { join } from 'node:path';
 import { checkConfig } from '../../src/config.js';
-import { configJson, registerTestFlow, startTest, tempDir } from './helpers.js';
+import { configJson, registerTestFlow, startTest, tempDir } from '../support/gateway.js';
 
 function occupy(): Promise<{ port: number; close: () => Promise<void> }> {
   return new Promise((resolve) => {

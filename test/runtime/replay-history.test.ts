@@ -14,7 +14,7 @@ import type { Patient } from 'fhir/r4.js';
 import type { Gateway } from '../../src/runtime/gateway.js';
 import { hashMappingFiles } from '../../src/mapping/version.js';
 import { dryRun } from '../../src/runtime/replay.js';
-import { API_KEY, MllpClient, msa, originalAckMode, startTest, tempDir } from './helpers.js';
+import { API_KEY, MllpClient, msa, originalAckMode, startTest, tempDir } from '../support/gateway.js';
 
 const PATIENT_MAPPING = resolve('mappings/patient.json');
 const NAME_RULE = '        { "field": 5, "path": "name[]", "type": "XPN", "repeat": true, "note": "PID.5 patient name" },\n';

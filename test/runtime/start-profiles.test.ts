@@ -9,7 +9,7 @@ import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { tempDir } from './helpers.js';
+import { tempDir } from '../support/gateway.js';
 
 describe('runtime: dropped-in profiles checked at start', function () {
   this.timeout(60_000);

@@ -5,7 +5,7 @@ import { openDatabase, type Db } from '../../src/store/sqlite/db.js';
 import { attemptsOf, countMessages, countsByChannelAndState, findByControlId, getMessage, insertMessage, listMessages, matchingIds, pendingIds, recordOutcome, resetForReplay } from '../../src/store/sqlite/messages.js';
 import { MIGRATIONS } from '../../src/store/sqlite/migrations/index.js';
 import { findByIdentifier, getResource, officeRecordsOf, replaceOfficeRecords, upsertResource } from '../../src/store/sqlite/resources.js';
-import { tempDir } from '../runtime/helpers.js';
+import { tempDir } from '../support/gateway.js';
 
 describe('store: messages and resources (migration 1) on a real SQLite file', () => {
   let tmp: ReturnType<typeof tempDir>;

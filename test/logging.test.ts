@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { createLogger } from '../../src/logging.js';
-import { adt, MllpClient, msa, registerTestFlow, startTest, tempDir, API_KEY } from './helpers.js';
+import { createLogger } from '../src/logging.js';
+import { adt, MllpClient, msa, registerTestFlow, startTest, tempDir, API_KEY } from './support/gateway.js';
 
 function memoryLog(level: 'info' | 'debug' = 'info') {
   const lines: string[] = [];

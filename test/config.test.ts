@@ -1,9 +1,9 @@
 import { expect } from 'chai';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { checkConfig, loadConfig, DEFAULT_CONFIG_FILE } from '../../src/config.js';
-import type { Issue } from '../../src/domain/issues.js';
-import { configJson, tempDir } from './helpers.js';
+import { checkConfig, loadConfig, DEFAULT_CONFIG_FILE } from '../src/config.js';
+import type { Issue } from '../src/domain/issues.js';
+import { configJson, tempDir } from './support/gateway.js';
 
 const where = (issues: Issue[]) => issues.map((i) => i.expression?.[0]);
 

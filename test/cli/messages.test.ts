@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { startTest, tempDir, MllpClient, msa, originalAckMode } from './helpers.js';
+import { startTest, tempDir, MllpClient, msa, originalAckMode } from '../support/gateway.js';
 
 function cli(args: string[]) {
   const r = spawnSync(process.execPath, ['bin/frontdesk.js', ...args], { cwd: resolve('.'), encoding: 'utf8', env: { ...process.env, FRONTDESK_LOG_LEVEL: 'silent' } });
