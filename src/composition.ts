@@ -26,7 +26,11 @@ export interface Delivery {
 
 /** The delivery worker (polling the outbox) and the job context around it. */
 export function buildDelivery(store: Store, config: GatewayConfig, logger?: Logger, opts: { pollMs?: number } = {}): Delivery {
-  const worker = startDeliveryWorker({ store, destinations: config.delivery.destinations, ...(logger ? { logger } : {}), ...(opts.pollMs ? { pollMs: opts.pollMs } : {}) });
+  // The gateway's worker is its instance's one worker: it takes back what its earlier runs left in flight.
+  const worker = startDeliveryWorker({
+    store, destinations: config.delivery.destinations, instance: config.instance, reclaimOnStart: true,
+    ...(logger ? { logger } : {}), ...(opts.pollMs ? { pollMs: opts.pollMs } : {}),
+  });
   return { worker, jobDeps: jobDepsFor(store, config, { worker, logger }) };
 }
 

@@ -14,6 +14,8 @@
  *   FRONTDESK_MLLP_PORT_<CHANNEL>  one channel's MLLP port (name upper-cased, other characters
  *                         as _: FRONTDESK_MLLP_PORT_LAB_RESULTS for channel "lab-results")
  *   FRONTDESK_LOG_LEVEL   pino level (info by default)
+ *   FRONTDESK_INSTANCE    this gateway's instance name (overrides `instance`; default gateway@<hostname>):
+ *                         the delivery leases it holds are taken back at once when it starts again
  *   FRONTDESK_TIMEZONE    practice timezone (overrides practice.timezone)
  *   FRONTDESK_TEST_HOOK   test-only: 'pause-after-commit' makes processing wait forever after the
  *                         raw message is committed (and says so on stdout), so a test can SIGKILL
@@ -22,6 +24,7 @@
  */
 import { DEFAULT_VALIDATION_MODE, VALIDATION_MODES, type ValidationMode } from './hl7/tolerance.js';
 import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { issue, type Issue, type Result } from './domain/issues.js';
 import { EXAMPLES_DIR } from './paths.js';
@@ -84,6 +87,12 @@ export interface ApiKeyConfig {
 export interface GatewayConfig {
   /** Directory of the configuration file (relative paths inside it resolve from here). */
   baseDir: string;
+  /**
+   * This gateway's name, stable across restarts: delivery leases carry it, and a gateway that
+   * starts again takes back the rows its earlier runs left in flight (src/delivery/worker.ts).
+   * Two gateways on one store need two names.
+   */
+  instance: string;
   practice: { name: string; timezone: string };
   store: { path: string };
   /** Folder of extra StructureDefinitions, compiled at start with the built-in profiles. */
@@ -142,7 +151,7 @@ export function checkConfig(json: unknown, baseDir: string, env: Env = process.e
   const c = new Checker();
   const root = c.object(json, '');
   if (!root) return { value: undefined, issues: c.issues };
-  c.keys(root, '', ['$schema', 'practice', 'store', 'profiles', 'log', 'mllp', 'http', 'processing', 'channels', 'destinations', 'jobs', 'billing']);
+  c.keys(root, '', ['$schema', 'instance', 'practice', 'store', 'profiles', 'log', 'mllp', 'http', 'processing', 'channels', 'destinations', 'jobs', 'billing']);
 
   // Extra StructureDefinitions a practice drops in (US Core, its EHR's), validated by canonical URL.
   const profiles = c.object(root.profiles ?? {}, 'profiles') ?? {};
@@ -233,8 +242,12 @@ export function checkConfig(json: unknown, baseDir: string, env: Env = process.e
   const hook = env.FRONTDESK_TEST_HOOK;
   if (hook !== undefined && hook !== '' && hook !== 'pause-after-commit') c.error('FRONTDESK_TEST_HOOK', `unknown test hook "${hook}".`);
 
+  const instance = env.FRONTDESK_INSTANCE ?? c.string(root.instance ?? `gateway@${hostname()}`, 'instance') ?? '';
+  if (instance === '') c.error('instance', 'the instance name must not be empty.');
+
   const cfg: GatewayConfig = {
     baseDir,
+    instance,
     // Absent only when it has issues, and then no configuration is returned (below).
     delivery: delivery.value as DeliveryConfig,
     practice: { name: c.string(practice.name ?? 'Frontdesk practice', 'practice.name') ?? '', timezone: timezone ?? 'America/New_York' },

@@ -4,7 +4,7 @@
  * undelivered items of the same destination and ordering key.
  */
 import type { Logger } from '../logging.js';
-import type { OutboxItem, Store } from '../store/index.js';
+import type { LeaseHolder, OutboxItem, Store } from '../store/index.js';
 import { recordClaimAnswer, type BillingStatusOf } from './claims.js';
 import { DEFAULT_RETRY } from './config.js';
 import type { Dispatcher } from './dispatch.js';
@@ -19,6 +19,10 @@ export interface DrainContext {
   now: () => Date;
   random?: () => number;
   billingStatusOf?: BillingStatusOf | undefined;
+  /** Recorded on the leases (the worker's instance and boot), renewed while their delivery runs. */
+  holder?: LeaseHolder | undefined;
+  /** Lease length (default LEASE_MS); renewed every third of it while the delivery is alive. */
+  leaseMs?: number | undefined;
 }
 
 export interface DrainOptions {
@@ -42,13 +46,26 @@ export async function drainOnce(ctx: DrainContext, opts: DrainOptions = {}): Pro
   // Lease again while the round delivered something: a delivered A04 releases its A08 in the
   // same pass. A failed item is not retried within the pass, whatever its backoff.
   for (let round = 0; round < MAX_ROUNDS; round++) {
+    const leaseMs = ctx.leaseMs ?? LEASE_MS;
     const items = await ctx.store.outbox.claimDue({
-      now: ctx.now(), limit: opts.limit ?? 20, holdFirstAttempt: batch, leaseMs: LEASE_MS,
+      now: ctx.now(), limit: opts.limit ?? 20, holdFirstAttempt: batch, leaseMs,
+      ...(ctx.holder ? { holder: ctx.holder } : {}),
       ...(opts.destinations ? { destinations: opts.destinations } : {}),
     });
     if (items.length === 0) break;
     const before = sum.delivered;
-    await Promise.all(items.map((item) => deliverOne(ctx, item, sum)));
+    const stopRenewing = renewWhileAlive(ctx, items, leaseMs);
+    try {
+      await Promise.all(items.map(async (item) => {
+        try {
+          await deliverOne(ctx, item, sum);
+        } finally {
+          stopRenewing.done(item.id);
+        }
+      }));
+    } finally {
+      stopRenewing.stop();
+    }
     if (sum.delivered === before) break;
   }
   return sum;
@@ -56,11 +73,28 @@ export async function drainOnce(ctx: DrainContext, opts: DrainOptions = {}): Pro
 
 const MAX_ROUNDS = 50;
 /**
- * How long a leased row is ours. Long enough for a whole round to one slow MLLP partner (sends are
- * lock-step, each waits up to ackTimeoutMs) so that another process never sends it a second time;
- * after a crash, rows left in flight go out again once it has passed.
+ * How long a leased row is ours before another process may take it over. Short, because it is
+ * renewed every third of it while its delivery is alive (a round to a slow MLLP partner, sends in
+ * lock-step, can take longer than any fixed lease); a row whose process died is free again after
+ * at most this long, and at once when that instance starts again (reclaimAbandoned at start).
  */
-const LEASE_MS = 10 * 60_000;
+export const LEASE_MS = 30_000;
+
+/** Renew the leases of a round's rows still being delivered, every third of the lease, until stopped. */
+function renewWhileAlive(ctx: DrainContext, items: readonly OutboxItem[], leaseMs: number): { done(id: number): void; stop(): void } {
+  const alive = new Set(items.map((i) => i.id));
+  const holder = ctx.holder;
+  if (!holder) return { done: (id) => alive.delete(id), stop: () => undefined };
+  const timer = setInterval(() => {
+    if (alive.size === 0) return;
+    const now = ctx.now();
+    ctx.store.outbox.renewLeases([...alive], holder, new Date(now.getTime() + leaseMs), now).catch((e: Error) => {
+      ctx.logger?.warn({ err: { name: e.name, message: e.message } }, 'lease renewal failed');
+    });
+  }, Math.max(1, Math.floor(leaseMs / 3)));
+  timer.unref();
+  return { done: (id) => alive.delete(id), stop: () => clearInterval(timer) };
+}
 
 async function deliverOne(ctx: DrainContext, item: OutboxItem, sum: DrainSummary): Promise<void> {
   sum.attempted++;

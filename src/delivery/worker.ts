@@ -1,9 +1,16 @@
 /**
  * The delivery worker: drains the outbox every `pollMs`, and sleeps in between. stop() lets the
  * pass in progress finish (its results are recorded) and closes partner connections.
+ *
+ * Leases: the worker leases rows as `holder` (its instance and a boot id made at each start) and
+ * renews them while their delivery runs, so a lease can be short. The gateway's worker
+ * (`reclaimOnStart`) first takes back what earlier boots of its instance left in flight: after a
+ * crash nothing waits for a lease to run out.
  */
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { Logger } from '../logging.js';
-import type { Store } from '../store/index.js';
+import type { LeaseHolder, Store } from '../store/index.js';
 import type { BillingStatusOf } from './claims.js';
 import type { Destinations } from './config.js';
 import { Dispatcher } from './dispatch.js';
@@ -21,6 +28,18 @@ export interface DeliveryWorkerDeps {
   billingStatusOf?: BillingStatusOf;
   /** Start the polling loop (default true); false gives a worker driven by drainOnce only (tests, CLI). */
   autoStart?: boolean;
+  /**
+   * The instance this worker delivers for (the gateway's configured name). Default: a name of
+   * this process alone (`worker@<host>/<pid>`), which no later process shares.
+   */
+  instance?: string;
+  /**
+   * Before the first pass, take back the rows that earlier boots of `instance` left in flight
+   * (only the gateway, which is the one process of its instance, may do this). Default false.
+   */
+  reclaimOnStart?: boolean;
+  /** Lease length (default LEASE_MS in drain.ts); renewed while a delivery runs. */
+  leaseMs?: number;
 }
 
 export interface DeliveryWorker {
@@ -30,6 +49,10 @@ export interface DeliveryWorker {
   /** Like drainOnce, with the breakdown. */
   drain(opts?: DrainOptions): Promise<DrainSummary>;
   readonly dispatcher: Dispatcher;
+  /** Who this worker's leases name. */
+  readonly holder: LeaseHolder;
+  /** Resolves once the start-up reclaim is done (at once without reclaimOnStart); to how many rows it took back. */
+  readonly ready: Promise<number>;
   /** Look at the queue now instead of at the next poll (after an operator's replay); no-op without the polling loop. */
   wake(): void;
 }
@@ -37,8 +60,21 @@ export interface DeliveryWorker {
 export function startDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
   const now = deps.now ?? (() => new Date());
   const dispatcher = new Dispatcher(deps.destinations, now);
-  const ctx = { store: deps.store, dispatcher, logger: deps.logger, now, ...(deps.random ? { random: deps.random } : {}), billingStatusOf: deps.billingStatusOf };
-  let running: Promise<unknown> = Promise.resolve();
+  const holder: LeaseHolder = { instance: deps.instance ?? `worker@${hostname()}/${process.pid}/${randomUUID()}`, boot: randomUUID() };
+  const ctx = {
+    store: deps.store, dispatcher, logger: deps.logger, now, holder, leaseMs: deps.leaseMs,
+    ...(deps.random ? { random: deps.random } : {}), billingStatusOf: deps.billingStatusOf,
+  };
+  const ready = deps.reclaimOnStart
+    ? deps.store.outbox.reclaimAbandoned(holder, now()).then((n) => {
+      if (n > 0) deps.logger?.info({ instance: holder.instance, reclaimed: n }, 'took back deliveries left in flight by an earlier run');
+      return n;
+    })
+    : Promise.resolve(0);
+  // Every pass waits for the reclaim: an abandoned row is pending again before anything is leased.
+  let running: Promise<unknown> = ready.catch((e: Error) => {
+    deps.logger?.error({ err: { name: e.name, message: e.message } }, 'taking back abandoned deliveries failed');
+  });
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   /** A pass of the loop is running; a wake() then asks for the next one at once. */
@@ -69,6 +105,8 @@ export function startDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
 
   return {
     dispatcher,
+    holder,
+    ready,
     drain: pass,
     drainOnce: async (opts) => (await pass(opts)).attempted,
     wake() {

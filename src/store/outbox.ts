@@ -24,6 +24,8 @@ export interface OutboxItem {
   attempts: number;
   nextAttemptAt: string;
   leaseUntil: string | null;
+  /** Who leased it while in-flight (null when not leased, or leased without a holder). */
+  leaseHolder: LeaseHolder | null;
   lastErrorCode: string | null;
   lastError: string | null;
   partnerStatus: string | null;
@@ -52,12 +54,24 @@ export interface AttemptReport {
   error?: string | undefined;
 }
 
+/**
+ * Who holds a lease: the instance (stable across restarts: a gateway's configured name) and the
+ * boot (a fresh id for each process run). A restarted instance knows that rows leased by its
+ * earlier boots have nobody working on them.
+ */
+export interface LeaseHolder {
+  instance: string;
+  boot: string;
+}
+
 export interface ClaimOptions {
   now?: Date;
   /** Maximum rows to lease. */
   limit?: number;
   /** How long the worker may hold a row before another may take it over. */
   leaseMs?: number;
+  /** Recorded on the leased rows, so renewLeases and reclaimAbandoned can tell whose they are. */
+  holder?: LeaseHolder;
   /** Only these destinations (all when absent). */
   destinations?: readonly string[];
   /** Leave out first attempts to these destinations (batch destinations, sent by their job); their retries still count. */
@@ -79,6 +93,18 @@ export interface OutboxStore {
    * ordering key is undelivered. Returned rows are in-flight with `attempts` incremented.
    */
   claimDue(opts?: ClaimOptions): Promise<OutboxItem[]>;
+  /**
+   * Extend the leases of in-flight rows this holder still holds (its work on them is alive) to
+   * `until`; rows no longer in-flight or held by someone else are left alone. Resolves to how many.
+   */
+  renewLeases(ids: readonly number[], holder: LeaseHolder, until: Date, now?: Date): Promise<number>;
+  /**
+   * At start: put the rows that earlier boots of `holder.instance` left in flight back to pending,
+   * due now (their process is gone; the attempt already counted stays counted, so a row that was
+   * sent before the crash may go out a second time, with the same idempotency key). Rows of other
+   * instances, and of this boot, are untouched. Resolves to how many.
+   */
+  reclaimAbandoned(holder: LeaseHolder, now?: Date): Promise<number>;
   markDelivered(id: number, rep?: AttemptReport, now?: Date): Promise<void>;
   scheduleRetry(id: number, nextAttemptAt: Date, rep: AttemptReport, now?: Date): Promise<void>;
   markDead(id: number, rep: AttemptReport, now?: Date): Promise<void>;

@@ -6,13 +6,15 @@
  * - claimDue leases due rows to one worker. A row is not claimed while an older row for the same
  *   destination and ordering key (the patient) is undelivered (pending, in-flight or dead): an
  *   A08 never overtakes its A04, even when the A04 is waiting for a retry or sits in dead letter.
- * - An in-flight row whose lease ran out (the worker died mid-send) is due again.
+ * - An in-flight row whose lease ran out (the worker died mid-send) is due again. Leases name their
+ *   holder (instance and boot): the live worker renews them, a restarted instance takes back what
+ *   its earlier boots left in flight (reclaimAbandoned).
  * Every function is synchronous (better-sqlite3) and each write is one transaction.
  */
 import type { Db } from './db.js';
-import type { AttemptReport, ClaimOptions, EnqueueItem, ListFilter, OutboxAttempt, OutboxItem, OutboxState } from '../types.js';
+import type { AttemptReport, ClaimOptions, EnqueueItem, LeaseHolder, ListFilter, OutboxAttempt, OutboxItem, OutboxState } from '../types.js';
 
-export type { OutboxState, EnqueueItem, OutboxItem, OutboxAttempt, AttemptReport, ClaimOptions, ListFilter } from '../types.js';
+export type { OutboxState, EnqueueItem, OutboxItem, OutboxAttempt, AttemptReport, ClaimOptions, LeaseHolder, ListFilter } from '../types.js';
 
 /** Partner answers are kept for the operator, but bounded: a misbehaving partner cannot fill the disk. */
 const MAX_RESPONSE_CHARS = 64_000;
@@ -30,6 +32,8 @@ interface Row {
   attempts: number;
   next_attempt_at: string;
   lease_until: string | null;
+  lease_owner: string | null;
+  lease_boot: string | null;
   last_error_code: string | null;
   last_error: string | null;
   partner_status: string | null;
@@ -54,6 +58,7 @@ function toItem(r: Row): OutboxItem {
     attempts: r.attempts,
     nextAttemptAt: r.next_attempt_at,
     leaseUntil: r.lease_until,
+    leaseHolder: r.state === 'in-flight' && r.lease_owner !== null ? { instance: r.lease_owner, boot: r.lease_boot ?? '' } : null,
     lastErrorCode: r.last_error_code,
     lastError: r.last_error,
     partnerStatus: r.partner_status,
@@ -122,12 +127,41 @@ export function claimDue(db: Db, opts: ClaimOptions = {}): OutboxItem[] {
         ORDER BY o.next_attempt_at, o.id
         LIMIT ?`,
     ).all(...params) as Row[];
+    const owner = opts.holder?.instance ?? null;
+    const boot = opts.holder?.boot ?? null;
     const lease = db.prepare(
-      `UPDATE outbox SET state = 'in-flight', attempts = attempts + 1, lease_until = ?, updated_at = ? WHERE id = ?`,
+      `UPDATE outbox SET state = 'in-flight', attempts = attempts + 1, lease_until = ?, lease_owner = ?, lease_boot = ?, updated_at = ? WHERE id = ?`,
     );
-    for (const r of rows) lease.run(leaseUntil, t, r.id);
-    return rows.map((r) => toItem({ ...r, state: 'in-flight', attempts: r.attempts + 1, lease_until: leaseUntil, updated_at: t }));
+    for (const r of rows) lease.run(leaseUntil, owner, boot, t, r.id);
+    return rows.map((r) => toItem({ ...r, state: 'in-flight', attempts: r.attempts + 1, lease_until: leaseUntil, lease_owner: owner, lease_boot: boot, updated_at: t }));
   }).immediate();
+}
+
+/** Extend the leases this holder still holds on these rows. */
+export function renewLeases(db: Db, ids: readonly number[], holder: LeaseHolder, until: Date, now: Date = new Date()): number {
+  if (ids.length === 0) return 0;
+  const stmt = db.prepare(
+    `UPDATE outbox SET lease_until = ?, updated_at = ?
+      WHERE id = ? AND state = 'in-flight' AND lease_owner = ? AND lease_boot = ?`,
+  );
+  return db.transaction(() => {
+    let n = 0;
+    for (const id of ids) n += stmt.run(iso(until), iso(now), id, holder.instance, holder.boot).changes;
+    return n;
+  }).immediate();
+}
+
+/** What the operator reads on a row taken back from a dead run. */
+const RECLAIMED = 'interrupted: the gateway stopped during this attempt; taken back at restart';
+
+/** Rows left in flight by earlier boots of this instance: pending again, due now. */
+export function reclaimAbandoned(db: Db, holder: LeaseHolder, now: Date = new Date()): number {
+  const t = iso(now);
+  return db.prepare(
+    `UPDATE outbox SET state = 'pending', lease_until = NULL, lease_owner = NULL, lease_boot = NULL,
+            next_attempt_at = ?, updated_at = ?, last_error_code = 'DELIVERY_TRANSIENT', last_error = ?
+      WHERE state = 'in-flight' AND lease_owner = ? AND (lease_boot IS NULL OR lease_boot <> ?)`,
+  ).run(t, t, RECLAIMED, holder.instance, holder.boot).changes;
 }
 
 function recordAttempt(db: Db, id: number, outcome: OutboxAttempt['outcome'], rep: AttemptReport, t: string): void {
@@ -142,7 +176,7 @@ export function markDelivered(db: Db, id: number, rep: AttemptReport = {}, now: 
   const t = iso(now);
   db.transaction(() => {
     db.prepare(
-      `UPDATE outbox SET state = 'delivered', lease_until = NULL, delivered_at = ?, updated_at = ?,
+      `UPDATE outbox SET state = 'delivered', lease_until = NULL, lease_owner = NULL, lease_boot = NULL, delivered_at = ?, updated_at = ?,
               partner_status = ?, partner_response = ?
         WHERE id = ?`,
     ).run(t, t, rep.partnerStatus ?? null, clip(rep.partnerResponse), id);
@@ -155,7 +189,7 @@ export function scheduleRetry(db: Db, id: number, nextAttemptAt: Date, rep: Atte
   const t = iso(now);
   db.transaction(() => {
     db.prepare(
-      `UPDATE outbox SET state = 'pending', lease_until = NULL, next_attempt_at = ?, updated_at = ?,
+      `UPDATE outbox SET state = 'pending', lease_until = NULL, lease_owner = NULL, lease_boot = NULL, next_attempt_at = ?, updated_at = ?,
               last_error_code = ?, last_error = ?, partner_status = ?, partner_response = ?
         WHERE id = ?`,
     ).run(iso(nextAttemptAt), t, rep.errorCode ?? null, clip(rep.error), rep.partnerStatus ?? null, clip(rep.partnerResponse), id);
@@ -168,7 +202,7 @@ export function markDead(db: Db, id: number, rep: AttemptReport, now: Date = new
   const t = iso(now);
   db.transaction(() => {
     db.prepare(
-      `UPDATE outbox SET state = 'dead', lease_until = NULL, dead_at = ?, updated_at = ?,
+      `UPDATE outbox SET state = 'dead', lease_until = NULL, lease_owner = NULL, lease_boot = NULL, dead_at = ?, updated_at = ?,
               last_error_code = ?, last_error = ?, partner_status = ?, partner_response = ?
         WHERE id = ?`,
     ).run(t, t, rep.errorCode ?? null, clip(rep.error), rep.partnerStatus ?? null, clip(rep.partnerResponse), id);

@@ -66,6 +66,8 @@ function tables(run: Runner): StoreTables {
   const q: OutboxStore = {
     enqueue: (item, now) => run((db) => outbox.enqueue(db, item, now)),
     claimDue: (opts) => run((db) => outbox.claimDue(db, opts)),
+    renewLeases: (ids, holder, until, now) => run((db) => outbox.renewLeases(db, ids, holder, until, now)),
+    reclaimAbandoned: (holder, now) => run((db) => outbox.reclaimAbandoned(db, holder, now)),
     markDelivered: (id, rep, now) => run((db) => outbox.markDelivered(db, id, rep, now)),
     scheduleRetry: (id, at, rep, now) => run((db) => outbox.scheduleRetry(db, id, at, rep, now)),
     markDead: (id, rep, now) => run((db) => outbox.markDead(db, id, rep, now)),

@@ -13,6 +13,7 @@ import { m101Outbox } from './101_outbox.js';
 import { m102DeliveryRecords } from './102_delivery_records.js';
 import { m103ClaimBillingRecord } from './103_claim_billing_record.js';
 import { m104OutboxUndeliveredIndex } from './104_outbox_undelivered_index.js';
+import { m105OutboxLeaseHolder } from './105_outbox_lease_holder.js';
 import { m120Hl7ControlIds } from './120_hl7_control_ids.js';
 import { m201X12 } from './201_x12.js';
 import { m202X12BillingRecord } from './202_x12_billing_record.js';
@@ -34,6 +35,7 @@ export const MIGRATIONS: Migration[] = [
   m102DeliveryRecords,
   m103ClaimBillingRecord,
   m104OutboxUndeliveredIndex,
+  m105OutboxLeaseHolder,
   m120Hl7ControlIds,
   m201X12,
   m202X12BillingRecord,
