@@ -352,7 +352,9 @@ export function buildShapes(elements: readonly ElementDefinition[], typeOf: Type
     }
     const type: TypeRef = { code: 'Extension' };
     if (kids.length > 0) {
-      type.shape = () => shapeAt(sl.path, compileConstraints('Extension', (sl.constraint ?? []).filter((c) => c.key !== 'ele-1' && c.key !== 'ext-1')), sl);
+      // Built once: the walker asks for the shape of every extension it checks against this slice.
+      let own: Shape | undefined;
+      type.shape = () => (own ??= shapeAt(sl.path, compileConstraints('Extension', (sl.constraint ?? []).filter((c) => c.key !== 'ele-1' && c.key !== 'ext-1')), sl));
       type.inline = true;
     } else {
       const defined = profile ? extensionShapeOf?.(profile.split('|')[0]!) : undefined;

@@ -11,7 +11,7 @@
  */
 import { issue, type Issue } from '../domain/issues.js';
 import { baseDefinitions } from './definitions.js';
-import { compiledFor, createRegistry, FRONTDESK_BASE, resolveProfile, typeOfProfile, type Registry, type RegistryOptions } from './registry.js';
+import { baseUrlOf, compiledFor, createRegistry, FRONTDESK_BASE, resolveProfile, typeOfProfile, type Registry, type RegistryOptions } from './registry.js';
 import { bundleRules } from './rules/bundle.js';
 import { narrativeLinks } from './rules/narrative.js';
 import { isVitalSign, VITAL_SIGNS_PROFILE } from './rules/vital-signs.js';
@@ -88,7 +88,7 @@ function pickProfile(r: Registry, res: Json, requested: string | undefined, wher
     return { url, issues: [] };
   }
   const meta = res.meta;
-  const base = `http://hl7.org/fhir/StructureDefinition/${rt}`;
+  const base = baseUrlOf(rt);
   const fallback = otherwise === 'frontdesk' ? (r.defaults.get(rt) ?? base) : base;
   if (isObject(meta) && Array.isArray(meta.profile)) {
     for (const p of meta.profile) {

@@ -15,14 +15,21 @@ export interface Constraint {
   severity: 'error' | 'warning' | 'information';
   human: string;
   expression: string;
-  /** Compiled evaluator, absent when natively checked or not checkable. */
-  evaluate?: Evaluator;
+  /** The diagnostics of a failure (`key: human`), made once. */
+  failure: string;
+  /** Compiled evaluator, absent when natively checked or not checkable (see `resolve`). */
+  evaluate: Evaluator | undefined;
   /** Why it cannot be checked offline (FHIR_NOT_CHECKED). */
-  notChecked?: string;
+  notChecked: string | undefined;
   /** Checked by the walker itself (ele-1, ext-1). */
-  native?: true;
+  native: boolean;
   /** A native implementation used instead of FHIRPath (see NATIVE_FUNCTIONS). */
-  check?: (value: unknown, env: { resource: unknown; rootResource: unknown }) => boolean;
+  check: ((value: unknown, env: { resource: unknown; rootResource: unknown }) => boolean) | undefined;
+  /**
+   * Set while the FHIRPath expression is not compiled yet: call it before reading `evaluate` or
+   * `notChecked` (it fills them and clears itself; see compileOnFirstUse).
+   */
+  resolve: (() => void) | undefined;
 }
 
 /** Invariants the walker implements natively (see file comment). */
@@ -120,7 +127,9 @@ export function compileConstraints(base: string, defs: readonly ElementDefinitio
     const bestPractice = d.extension?.some((x) => x.url === BEST_PRACTICE && x.valueBoolean === true) ?? false;
     // Best-practice rules (dom-6 narrative, ...) are advice, not conformance: information.
     const severity = bestPractice ? 'information' : d.severity === 'warning' ? 'warning' : 'error';
-    const c: Constraint = { key: d.key, severity, human: d.human ?? d.key, expression };
+    const human = d.human ?? d.key;
+    // Every field set here, in one order: the walker reads constraints of one shape.
+    const c: Constraint = { key: d.key, severity, human, expression, failure: `${d.key}: ${human}`, evaluate: undefined, notChecked: undefined, native: false, check: undefined, resolve: undefined };
     if (NATIVE_KEYS.has(d.key)) c.native = true;
     else if (NATIVE_FUNCTIONS[d.key] && isBaseR4(d)) c.check = NATIVE_FUNCTIONS[d.key]!;
     else if (!expression) c.notChecked = 'it has no FHIRPath expression';
@@ -132,26 +141,23 @@ export function compileConstraints(base: string, defs: readonly ElementDefinitio
 }
 
 /**
- * `evaluate` and `notChecked` of a FHIRPath constraint, compiled when the walker first reads them:
- * compiling every invariant of every loaded profile at load took most of the start-up of a
- * one-file `frontdesk validate` (about 600 ms CPU), and a run touches only the types it meets.
- * The result is the same as compiling at load; it is cached per (base, expression) by compileOnce.
+ * `evaluate` and `notChecked` of a FHIRPath constraint, compiled when the walker first needs them
+ * (it calls `resolve`): compiling every invariant of every loaded profile at load took most of the
+ * start-up of a one-file `frontdesk validate` (about 600 ms CPU), and a run touches only the types
+ * it meets. The result is the same as compiling at load; it is cached per (base, expression) by
+ * compileOnce. Plain fields rather than getters: the walker reads them on every element.
  */
 function compileOnFirstUse(c: Constraint, base: string, expression: string): void {
-  let fn: Evaluator | { error: string } | undefined;
-  const compiledFn = () => (fn ??= compileOnce(base, expression));
-  Object.defineProperty(c, 'evaluate', {
-    enumerable: true,
-    get: () => {
-      const f = compiledFn();
-      return typeof f === 'function' ? f : undefined;
-    },
-  });
-  Object.defineProperty(c, 'notChecked', {
-    enumerable: true,
-    get: () => {
-      const f = compiledFn();
-      return typeof f === 'function' ? undefined : `its expression does not compile (${f.error})`;
-    },
-  });
+  c.resolve = () => {
+    const f = compileOnce(base, expression);
+    if (typeof f === 'function') c.evaluate = f;
+    else c.notChecked = `its expression does not compile (${f.error})`;
+    c.resolve = undefined;
+  };
+}
+
+/** Fill `evaluate`/`notChecked` of constraints compiled on first use (tests and tools reading them). */
+export function resolveConstraint(c: Constraint): Constraint {
+  c.resolve?.();
+  return c;
 }

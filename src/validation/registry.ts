@@ -20,6 +20,18 @@ const snapshots = new Map<string, ElementDefinition[]>();
 export { PROFILES_DIR } from '../paths.js';
 export const FRONTDESK_BASE = 'http://frontdesk.example.org/fhir/StructureDefinition/';
 
+const baseUrls = new Map<string, string>();
+/**
+ * The R4 base definition URL of a resource type, one string per type: validation looks the
+ * compiled structure up by it for every resource, and a string built per call would be hashed
+ * again each time.
+ */
+export function baseUrlOf(type: string): string {
+  let u = baseUrls.get(type);
+  if (u === undefined) baseUrls.set(type, (u = `http://hl7.org/fhir/StructureDefinition/${type}`));
+  return u;
+}
+
 export interface Registry {
   /** Loaded profiles (ours and dropped-in) by canonical URL. */
   profiles: Map<string, StructureDefinition>;
@@ -145,7 +157,7 @@ export function createRegistry(opts: RegistryOptions = {}): Registry {
     loadIssues: [],
     sources: new Map(),
     elementShape: undefined as unknown as Shape,
-    structureFor: (t) => compiledFor(reg, `http://hl7.org/fhir/StructureDefinition/${t}`),
+    structureFor: (t) => compiledFor(reg, baseUrlOf(t)),
     resolveExtension: (url) => {
       let hit = extensionCache.get(url);
       if (!hit) extensionCache.set(url, (hit = resolveExtensionUrl(reg, url, allowUnknown, (external ??= externalExtensionUrls(reg.loadIssues)))));

@@ -43,6 +43,8 @@ export interface WalkContext {
    */
   ownerPath: string;
   ownerType: string;
+  /** The FHIRPath environment of the current resource (see envOf). */
+  env?: Record<string, unknown> | undefined;
 }
 
 /**
@@ -88,12 +90,11 @@ function walkObject(obj: Json, shape: Shape, path: P, ctx: WalkContext, isResour
     ctx.issues.push(issue('FHIR_STRUCTURE', `Nested more than ${MAX_DEPTH} levels deep; what is below is not checked.`, pathOf(path)));
     return;
   }
+  // No try/finally: the walk does not throw on data, and when the engine fails, validateResource
+  // drops the whole context.
   ctx.depth++;
-  try {
-    walkObjectAt(obj, shape, path, ctx, isResource);
-  } finally {
-    ctx.depth--;
-  }
+  walkObjectAt(obj, shape, path, ctx, isResource);
+  ctx.depth--;
 }
 
 function walkObjectAt(obj: Json, shape: Shape, path: P, ctx: WalkContext, isResource: boolean): void {
@@ -134,7 +135,6 @@ function walkObjectAt(obj: Json, shape: Shape, path: P, ctx: WalkContext, isReso
       if (v.length > rule.max) {
         ctx.issues.push(issue('FHIR_CARDINALITY', `${key} has ${v.length} items; at most ${rule.max} allowed.`, pathOf(where)));
       }
-      const ext = obj[`_${key}`];
       if (rule.slices) {
         walkExtensionSlices(v, rule, type, where, shape, ctx);
         continue;
@@ -144,6 +144,7 @@ function walkObjectAt(obj: Json, shape: Shape, path: P, ctx: WalkContext, isReso
         const item = v[i];
         if (item === null && type.primitive) {
           // A null value is allowed only when the matching `_key` item carries the extension.
+          const ext = obj[`_${key}`];
           if (!(Array.isArray(ext) && isObject(ext[i]))) {
             ctx.issues.push(issue('FHIR_STRUCTURE', `${key}[${i}] is null without a matching _${key}[${i}].`, `${pathOf(where)}[${i}]`));
           }
@@ -487,25 +488,38 @@ function checkReference(v: Json, type: TypeRef, where: P, ctx: WalkContext): voi
 }
 
 function evaluateConstraints(constraints: readonly Constraint[], value: unknown, where: P, ctx: WalkContext): void {
-  for (const c of constraints) {
+  for (let i = 0; i < constraints.length; i++) {
+    const c = constraints[i]!;
     if (c.native) continue;
-    if (c.notChecked && !c.check) {
+    if (c.resolve !== undefined) c.resolve();
+    const check = c.check;
+    if (c.notChecked !== undefined && check === undefined) {
       ctx.issues.push(issue('FHIR_NOT_CHECKED', `${c.key} not checked: ${c.notChecked}. (${c.human})`, pathOf(where)));
       continue;
     }
-    let result: unknown[];
+    let result: unknown[] | boolean;
     try {
       // Native checks (dom-3 walks the whole resource) can fail on hostile data too: same handling.
-      result = c.check ? [c.check(value, ctx)] : c.evaluate!(value, { resource: ctx.resource, rootResource: ctx.rootResource, ucum: UCUM });
+      result = check !== undefined ? check(value, ctx) : c.evaluate!(value, envOf(ctx));
     } catch (e) {
       // Usually malformed data already reported (a time without offset compared to one with):
       // then a warning, so the root cause stays the only error. Otherwise it counts as failed.
-      const cascade = ctx.issues.some((i) => i.severity === 'error');
+      const cascade = ctx.issues.some((x) => x.severity === 'error');
       ctx.issues.push(issue('FHIR_INVARIANT', `${c.key} could not be evaluated on this data (${clip(String((e as Error)?.message ?? e))}): ${c.human}`, pathOf(where), cascade ? 'warning' : c.severity));
       continue;
     }
-    if (!(result.length === 1 && result[0] === true)) {
-      ctx.issues.push(issue('FHIR_INVARIANT', `${c.key}: ${c.human}`, pathOf(where), c.severity));
+    if (!(result === true || (Array.isArray(result) && result.length === 1 && result[0] === true))) {
+      ctx.issues.push(issue('FHIR_INVARIANT', c.failure, pathOf(where), c.severity));
     }
   }
+}
+
+/**
+ * The FHIRPath environment (%resource, %rootResource, %ucum) of the resource being walked: one
+ * object per resource, made on its first invariant, not one per evaluation.
+ */
+function envOf(ctx: WalkContext): Record<string, unknown> {
+  const e = ctx.env;
+  if (e !== undefined && e.resource === ctx.resource && e.rootResource === ctx.rootResource) return e;
+  return (ctx.env = { resource: ctx.resource, rootResource: ctx.rootResource, ucum: UCUM });
 }
