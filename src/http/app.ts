@@ -1,5 +1,6 @@
 /**
- * The HTTP API (express 5). Every endpoint but GET /health needs an API key (401 otherwise) with
+ * The HTTP API (express 5), and the web console at /console (src/console/, its own login and
+ * session cookie). Every other endpoint but GET /health needs an API key (401 otherwise) with
  * the endpoint's scope (403 otherwise); bodies are bounded (413); every error is an
  * OperationOutcome with the catalogue's status. Logs carry method, route, status and time, never
  * bodies.
@@ -21,6 +22,7 @@ import { ELIGIBILITY_PATHS, eligibilityRouter } from './eligibility.js';
 import type { Store } from '../store/index.js';
 import type { JobDeps } from '../jobs/context.js';
 import { sendError, sendOutcome } from './outcome.js';
+import { consoleRouter, type ConsoleDeps } from '../console/router.js';
 
 export interface AppDeps {
   pipeline: Pipeline;
@@ -31,6 +33,8 @@ export interface AppDeps {
   delivery?: DeliveryEdge | undefined;
   /** The store behind the X12 claim endpoints (/claims, /x12/inbound) and the eligibility checks (/eligibility). */
   store?: Store | undefined;
+  /** The web console's audit sink and session settings (src/console/); the console is always mounted at /console. */
+  console?: Pick<ConsoleDeps, 'audit' | 'sessions'> | undefined;
 }
 
 export interface DeliveryEdge {
@@ -63,6 +67,9 @@ export function createApp(deps: AppDeps): express.Express {
     }
     res.status(store === 'ok' ? 200 : 503).json({ status: store === 'ok' ? 'ok' : 'degraded', store });
   });
+
+  // The web console authenticates with its own session cookie (an operator key at its login form), so it sits before the API keys.
+  app.use('/console', consoleRouter({ pipeline, log, jobs: deps.delivery?.jobs, onReplay: deps.delivery?.onReplay, ...deps.console }));
 
   app.use(authenticate(cfg.http.auth.keys));
 

@@ -18,7 +18,7 @@ import { recoverPending, type RecoveryReport } from './recovery.js';
 import { listenerOptions, startMllpListener, type MllpListener } from '../mllp/listener.js';
 import { pipelineHandler } from '../mllp/intake.js';
 import { httpListenError, mllpListenError } from './listen-error.js';
-import { createApp, type DeliveryEdge } from '../http/app.js';
+import { createApp, type AppDeps, type DeliveryEdge } from '../http/app.js';
 import { ROOT_DIR } from '../paths.js';
 import { validateResource } from '../validation/index.js';
 import { answerRenderers } from '../composition.js';
@@ -45,6 +45,8 @@ export interface StartOptions {
   store?: Store;
   /** The composition root's job context and worker wake-up, for the HTTP /jobs and /deliveries routes. */
   delivery?: DeliveryEdge;
+  /** The web console's audit sink and session settings (tests pin its clock). */
+  console?: AppDeps['console'];
 }
 
 export function packageVersion(): string {
@@ -83,7 +85,7 @@ export async function startGateway(config: GatewayConfig, opts: StartOptions = {
         throw mllpListenError(e, ch, i, ch.source.mllp.host ?? options.host);
       }
     }
-    const app = createApp({ pipeline, metrics, log, version: packageVersion(), delivery: opts.delivery, store });
+    const app = createApp({ pipeline, metrics, log, version: packageVersion(), delivery: opts.delivery, store, console: opts.console });
     server = createServer(app);
     server.requestTimeout = 60_000;
     server.headersTimeout = 20_000;

@@ -110,5 +110,17 @@ export interface MessageStore {
   matchingIds(f: MessageFilter, max?: number): Promise<number[]>;
   /** Rows per channel and state (metrics gauges). */
   countsByChannelAndState(): Promise<Array<{ channel: string; state: MessageState; count: number }>>;
+  /** The console's dashboard: per channel and state, in total and since `today`; received since `hourAgo`; oldest unprocessed. */
+  channelStats(today: Date, hourAgo: Date): Promise<ChannelStats>;
+}
+
+/** Per-channel counts for the console's dashboard (src/console/dashboard.ts). */
+export interface ChannelStats {
+  /** One row per channel and state: rows in total and received since `today`; `duplicates` counts rows flagged duplicate_of (same MSH-10, other content). */
+  byState: Array<{ channel: string; state: MessageState; total: number; today: number; duplicatesTotal: number; duplicatesToday: number }>;
+  /** Rows received since `hourAgo`, per channel. */
+  lastHour: Array<{ channel: string; count: number }>;
+  /** The oldest row still in state 'received' (committed, not processed), per channel. */
+  oldestUnprocessed: Array<{ channel: string; receivedAt: string }>;
 }
 

@@ -116,6 +116,8 @@ export interface OutboxStore {
   list(f?: ListFilter): Promise<OutboxItem[]>;
   attemptsOf(id: number): Promise<OutboxAttempt[]>;
   counts(): Promise<Array<{ destination: string; state: OutboxState; count: number }>>;
+  /** Per destination, the latest failed attempt (retry or dead) still on record: what the partner or the network said last. */
+  lastErrors(): Promise<Array<{ destination: string; at: string; errorCode: string | null; error: string | null }>>;
   /** Retention: delete delivered rows older than `before` (and their attempts); owed rows are never purged. */
   purgeDelivered(before: Date): Promise<number>;
 }

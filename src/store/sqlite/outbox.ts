@@ -267,6 +267,15 @@ export function outboxCounts(db: Db): Array<{ destination: string; state: Outbox
   return db.prepare('SELECT destination, state, COUNT(*) AS count FROM outbox GROUP BY destination, state ORDER BY destination, state').all() as Array<{ destination: string; state: OutboxState; count: number }>;
 }
 
+/** Per destination, its latest failed attempt (outbox_attempts outcome retry or dead). */
+export function lastErrors(db: Db): Array<{ destination: string; at: string; errorCode: string | null; error: string | null }> {
+  return db.prepare(`
+    SELECT o.destination AS destination, a.at AS at, a.error_code AS errorCode, a.error AS error
+    FROM outbox_attempts a JOIN outbox o ON o.id = a.outbox_id
+    WHERE a.id IN (SELECT max(a2.id) FROM outbox_attempts a2 JOIN outbox o2 ON o2.id = a2.outbox_id WHERE a2.outcome <> 'delivered' GROUP BY o2.destination)
+    ORDER BY o.destination`).all() as Array<{ destination: string; at: string; errorCode: string | null; error: string | null }>;
+}
+
 /**
  * Retention: delete delivered rows older than `before` (and their attempts). Pending, in-flight and
  * dead rows are never purged: they are still owed.

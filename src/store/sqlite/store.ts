@@ -37,6 +37,7 @@ function tables(run: Runner): StoreTables {
     count: (f) => run((db) => messages.countMessages(db, f)),
     matchingIds: (f, max) => run((db) => messages.matchingIds(db, f, max)),
     countsByChannelAndState: () => run((db) => messages.countsByChannelAndState(db)),
+    channelStats: (today, hourAgo) => run((db) => messages.channelStats(db, today, hourAgo)),
   };
   const p: ProcessingStore = {
     recordAttempt: (a, now) => run((db) => messages.recordAttempt(db, a, now)),
@@ -78,6 +79,7 @@ function tables(run: Runner): StoreTables {
     list: (f) => run((db) => outbox.listOutbox(db, f)),
     attemptsOf: (id) => run((db) => outbox.attemptsOf(db, id)),
     counts: () => run((db) => outbox.outboxCounts(db)),
+    lastErrors: () => run((db) => outbox.lastErrors(db)),
     purgeDelivered: (before) => run((db) => outbox.purgeDelivered(db, before)),
   };
   const c: ClaimSubmissionStore = {

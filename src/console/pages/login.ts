@@ -1,0 +1,17 @@
+/** The login form: an operator key (one of `http.auth.keys` with the "operator" scope). */
+import { html } from '../html.js';
+import { page } from '../layout.js';
+
+export function loginPage(opts: { next?: string | undefined; error?: string | undefined; expired?: boolean | undefined } = {}): string {
+  return page({
+    title: 'Log in',
+    notice: opts.error ? { kind: 'error', text: opts.error } : opts.expired ? { kind: 'error', text: 'Your session has ended; log in again.' } : undefined,
+    body: html`<form class="login" method="post" action="/console/login">
+  <p>Log in with an operator key: an API key from the gateway's <code>http.auth.keys</code> that holds the <code>operator</code> scope.</p>
+  <label for="key">Operator key</label>
+  <input id="key" name="key" type="password" autocomplete="current-password" required autofocus>
+  <input type="hidden" name="next" value="${opts.next ?? '/console/'}">
+  <button type="submit">Log in</button>
+</form>`,
+  });
+}

@@ -1,0 +1,164 @@
+/**
+ * The web console at /console, served by the gateway itself (every asset from console/assets/, no
+ * CDN): login with an operator key, then the dashboard, message browser, message view, deliveries,
+ * jobs and the validation playground. Pages are rendered on the server (./pages/); a small ES module
+ * (console/assets/console.js) refreshes the dashboard and asks for confirmations.
+ *
+ * Security: a page is served only to a live session (else a redirect to the login form); every
+ * POST needs the session's CSRF token and, when the browser sends one, a same-origin Origin; the
+ * cookie is HttpOnly, SameSite=Strict, Secure over TLS; the Content-Security-Policy forbids inline
+ * script (./security.ts). Errors are pages with a plain message, never a stack trace.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import express, { Router, type NextFunction, type Request, type Response } from 'express';
+import type { Logger } from 'pino';
+import type { GatewayConfig } from '../config.js';
+import type { JobDeps } from '../jobs/context.js';
+import type { Pipeline } from '../runtime/pipeline.js';
+import { CONSOLE_ASSETS_DIR } from '../paths.js';
+import { logAudit, type ConsoleAudit } from './audit.js';
+import { html } from './html.js';
+import { page } from './layout.js';
+import { sameOrigin, securityHeaders } from './security.js';
+import { clearSessionCookie, csrfMatches, SessionStore, sessionIdOf, setSessionCookie, type ConsoleSession, type SessionOptions } from './session.js';
+import { loginPage } from './pages/login.js';
+import { dashboardPage, dashboardPanels } from './pages/dashboard.js';
+import { gatherDashboard } from './dashboard.js';
+
+export interface ConsoleDeps {
+  pipeline: Pipeline;
+  log: Logger;
+  /** The running gateway's job context (run a job now; the dashboard's schedule). */
+  jobs?: JobDeps | undefined;
+  /** Wakes the delivery worker after a dead-letter replay. */
+  onReplay?: (() => void) | undefined;
+  /** Where reveal and replay actions are recorded (default: the gateway log, see ./audit.ts). */
+  audit?: ConsoleAudit | undefined;
+  sessions?: SessionOptions | undefined;
+}
+
+/** What route modules get. */
+export interface ConsoleContext extends Omit<ConsoleDeps, 'sessions'> {
+  config: GatewayConfig;
+  audit: ConsoleAudit;
+  sessions: SessionStore;
+}
+
+const ASSETS: Record<string, string> = { 'console.css': 'text/css; charset=utf-8', 'console.js': 'text/javascript; charset=utf-8' };
+
+export function sessionOf(res: Response): ConsoleSession {
+  return res.locals.consoleSession as ConsoleSession;
+}
+
+export function clientOf(req: Request): string | undefined {
+  return req.socket.remoteAddress ?? undefined;
+}
+
+/** A page answering an error: the status and a plain message (escaped), with the frame when logged in. */
+export function errorPage(res: Response, status: number, title: string, text: string): void {
+  const s = res.locals.consoleSession as ConsoleSession | undefined;
+  res.status(status).type('html').send(page({ title, session: s, notice: { kind: 'error', text }, body: html`<p><a href="/console/">Back to the dashboard</a></p>` }));
+}
+
+/** Only a local path inside the console may be a post-login destination (no open redirect). */
+function safeNext(v: unknown): string {
+  return typeof v === 'string' && /^\/console(\/[^\s\\]*)?$/.test(v) && !v.startsWith('//') ? v : '/console/';
+}
+
+export function consoleRouter(deps: ConsoleDeps): Router {
+  const config = deps.pipeline.config;
+  const ctx: ConsoleContext = { ...deps, config, audit: deps.audit ?? logAudit(deps.log), sessions: new SessionStore(config.http.auth.keys, deps.sessions) };
+  const router = Router();
+  const forms = express.urlencoded({ extended: false, limit: config.http.bodyLimitBytes, parameterLimit: 100 });
+
+  router.use(securityHeaders);
+
+  const assets = new Map(Object.keys(ASSETS).map((f) => [f, readFileSync(join(CONSOLE_ASSETS_DIR, f))]));
+  router.get('/assets/:file', (req, res) => {
+    const f = String(req.params.file);
+    const body = assets.get(f);
+    if (!body) return errorPage(res, 404, 'Not found', `No console asset "${f}".`);
+    res.set('Cache-Control', 'no-cache').type(ASSETS[f]!).send(body);
+  });
+
+  router.get('/login', (req, res) => {
+    res.type('html').send(loginPage({ next: safeNext(req.query.next), expired: req.query.expired === '1' }));
+  });
+
+  router.post('/login', forms, async (req, res) => {
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    if (!sameOrigin(req)) return errorPage(res, 403, 'Refused', 'This form was posted from another site.');
+    const key = typeof body.key === 'string' ? body.key : '';
+    const operator = key ? ctx.sessions.operatorFor(key) : undefined;
+    if (!operator) {
+      await ctx.audit.record({ operator: '(unknown)', action: 'login-failed', entity: 'Console', outcome: 'failed', client: clientOf(req) });
+      res.status(401).type('html').send(loginPage({ next: safeNext(body.next), error: 'That key is not an operator key of this gateway.' }));
+      return;
+    }
+    const s = ctx.sessions.open(operator);
+    await ctx.audit.record({ operator, action: 'login', entity: 'Console', outcome: 'ok', client: clientOf(req) });
+    setSessionCookie(req, res, s, ctx.sessions.maxAgeMs);
+    res.redirect(303, safeNext(body.next));
+  });
+
+  // Everything below needs a live session.
+  router.use((req, res, next) => {
+    const s = ctx.sessions.touch(sessionIdOf(req));
+    if (s) {
+      res.locals.consoleSession = s;
+      return next();
+    }
+    const hadCookie = sessionIdOf(req) !== undefined;
+    if (hadCookie) clearSessionCookie(req, res);
+    if (req.method === 'GET' && !req.path.endsWith('/panels')) {
+      res.redirect(303, `/console/login?next=${encodeURIComponent(req.originalUrl)}${hadCookie ? '&expired=1' : ''}`);
+      return;
+    }
+    errorPage(res, 401, 'Log in first', 'Your session has ended or you are not logged in.');
+  });
+
+  // Every POST: the form body, then same origin and the session's CSRF token.
+  router.post(/.*/, forms, (req, res, next) => {
+    const s = sessionOf(res);
+    if (!sameOrigin(req) || !csrfMatches(s, (req.body as Record<string, unknown> | undefined)?._csrf)) {
+      return errorPage(res, 403, 'Refused', 'This form is stale or was not sent by this console (CSRF check failed); reload the page and try again.');
+    }
+    next();
+  });
+
+  router.post('/logout', async (req, res) => {
+    const s = sessionOf(res);
+    ctx.sessions.close(s.id);
+    await ctx.audit.record({ operator: s.operator, action: 'logout', entity: 'Console', outcome: 'ok', client: clientOf(req) });
+    clearSessionCookie(req, res);
+    res.redirect(303, '/console/login');
+  });
+
+  const dashboardDeps = () => ({
+    store: ctx.pipeline.store,
+    channels: config.channels.map((c) => c.name),
+    timeZone: config.practice.timezone,
+    delivery: ctx.jobs?.config,
+    jobsScheduled: ctx.jobs !== undefined,
+  });
+  router.get('/', async (_req, res) => {
+    res.type('html').send(dashboardPage(sessionOf(res), await gatherDashboard(dashboardDeps())));
+  });
+  router.get('/dashboard/panels', async (_req, res) => {
+    res.type('html').send(dashboardPanels(await gatherDashboard(dashboardDeps())).text);
+  });
+
+  router.use((req, res) => errorPage(res, 404, 'Not found', `No console page ${req.path}.`));
+
+  // Bad input and anything unexpected: a page with a plain message, never a stack trace.
+  router.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    const e = err as { type?: string; status?: number; message?: string };
+    if (e.type === 'entity.too.large') return errorPage(res, 413, 'Too large', `What you sent is larger than the gateway's ${config.http.bodyLimitBytes}-byte limit.`);
+    if (e.type === 'parameters.too.many') return errorPage(res, 413, 'Too large', 'The form sent too many fields.');
+    if (e.status && e.status >= 400 && e.status < 500) return errorPage(res, e.status, 'Bad request', 'The request could not be read.');
+    deps.log.error({ path: req.path, err: e.message }, 'console error');
+    errorPage(res, 500, 'Something went wrong', 'The console hit an unexpected error; it has been logged.');
+  });
+  return router;
+}
