@@ -32,7 +32,7 @@ function pidFieldOf(element: string, extensionUrl?: string): number | undefined 
 }
 
 /** JSON with object keys sorted, so equal content compares equal whatever the key order. */
-function canonical(v: unknown): string {
+export function canonical(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
   if (v && typeof v === 'object') {
     return `{${Object.keys(v as object).sort().map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`).join(',')}}`;
@@ -40,10 +40,10 @@ function canonical(v: unknown): string {
   return JSON.stringify(v);
 }
 
-const isEmpty = (v: unknown) => v === undefined || v === null || v === '' || (Array.isArray(v) && v.length === 0);
+export const isEmpty = (v: unknown) => v === undefined || v === null || v === '' || (Array.isArray(v) && v.length === 0);
 
 /** Every item the message sends is already among the stored ones (or the values are equal). */
-function contained(incoming: unknown, stored: unknown): boolean {
+export function contained(incoming: unknown, stored: unknown): boolean {
   if (Array.isArray(incoming) && Array.isArray(stored)) {
     const have = new Set(stored.map(canonical));
     return incoming.every((x) => have.has(canonical(x)));

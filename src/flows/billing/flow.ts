@@ -4,7 +4,7 @@
  * The claim edits run on the encounter with the DFT locator, so a bad charge is rejected
  * naming its HL7 field (`FT1[2].11`); the Bundle is validated against fd-claim-bundle.
  */
-import type { Bundle } from 'fhir/r4.js';
+import type { Bundle, Claim } from 'fhir/r4.js';
 import { errorCodeOf, errorsOnly, hasErrors, issue, prefixIssues, type Issue, type Result } from '../../domain/issues.js';
 import type { Hl7Message } from '../../hl7/message.js';
 import { encounterEdits, todayIn } from '../../billing/edits.js';
@@ -15,6 +15,9 @@ import { validateOfficeRecord, validateResource } from '../../validation/index.j
 import type { FlowContext, FlowOutput, InboundHl7Flow } from '../types.js';
 import { readDft } from './read.js';
 import { keepRegistered } from '../registered-patient.js';
+import { visitOfMessage } from '../recorded-visit.js';
+import { urnForResource } from '../../fhir/ids.js';
+import { emptyLookup } from '../types.js';
 
 export interface DftResult {
   encounter: BillingEncounter;
@@ -58,6 +61,23 @@ export function dftToClaim(msg: Hl7Message, ctx: Pick<FlowContext, 'timezone' | 
   const patient = kept ? kept.value : r.patient;
   const bundle = encounterToClaimBundle(r.encounter, { type: 'transaction', ...(patient ? { patient } : {}) });
   issues.push(...bundle.issues.filter((i) => errorCodeOf(i) !== 'MAP_MISSING'));
+  // PV1 -> the visit charged for: the same Encounter an ADT, SIU or ORU of that visit number makes
+  // (only filled when recorded), in the Bundle beside the Claim, whose lines reference it (Claim.item.encounter).
+  const patientEntry = bundle.value?.entry?.find((x) => x.resource?.resourceType === 'Patient');
+  if (bundle.value && patient && patientEntry?.fullUrl) {
+    const v = visitOfMessage(msg, patient, { timezone: ctx.timezone, lookup: ctx.lookup ?? emptyLookup });
+    issues.push(...v.issues);
+    if (v.value) {
+      const visit = v.value;
+      if (visit.subject?.reference === `Patient/${patient.id}`) visit.subject = { reference: patientEntry.fullUrl };
+      const url = urnForResource(visit);
+      for (const x of bundle.value.entry ?? []) {
+        if (x.resource?.resourceType !== 'Claim') continue;
+        for (const item of (x.resource as Claim).item ?? []) item.encounter = [{ reference: url }];
+      }
+      bundle.value.entry!.push({ fullUrl: url, resource: visit, request: { method: 'PUT', url: `Encounter/${visit.id}` } });
+    }
+  }
   // Profile errors only matter once the content passed the edits (they would repeat them).
   const all = dedupe(issues);
   if (!hasErrors(all)) all.push(...significant(validateResource(bundle.value)));

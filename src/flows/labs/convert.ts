@@ -14,6 +14,7 @@ import { inboxItemFromFhir, type ResultsInboxItem } from '../../adapters/results
 import { validateOfficeRecord, validateResource } from '../../validation/index.js';
 import { patientFromPid } from '../patient-from-pid.js';
 import { keepRegistered } from '../registered-patient.js';
+import { visitOfMessage } from '../recorded-visit.js';
 import type { FlowContext, FlowOutput } from '../types.js';
 import { groupOru, type OrderGroup } from './groups.js';
 import { urnForReference as urnFor } from '../../fhir/ids.js';
@@ -52,6 +53,7 @@ export function convertOru(msg: Hl7Message, ctx: FlowContext): Result<OruConvers
   const specimensSeen = new Set<string>();
   const reportsSeen = new Map<string, string>();
   const patientsSeen = new Set<string>();
+  const visitsSeen = new Set<string>();
   const partiesSeen = new Set<string>();
   /** A Practitioner or Organization: created only if none has its identifier (the office's own record wins), once per Bundle. */
   const addParty = (r: Practitioner | Organization, seg: Hl7Segment): void => {
@@ -92,8 +94,22 @@ export function convertOru(msg: Hl7Message, ctx: FlowContext): Result<OruConvers
       }
       subject = { reference: urnFor(`Patient/${patient.id}`) };
     }
+    // PV1 -> the visit the results belong to: the same Encounter an ADT or SIU of that visit
+    // number makes (only filled when recorded), referenced by the report, request and results.
+    let encounter: Reference | undefined;
+    if (patient && subject && group.pv1) {
+      const v = visitOfMessage(msg, patient, ctx, group.pv1);
+      issues.push(...v.issues);
+      if (v.value) {
+        const visit = v.value;
+        // Inside this Bundle the Patient is its entry's urn (it may be a conditional create).
+        if (visit.subject?.reference === `Patient/${patient.id}`) visit.subject = { reference: subject.reference! };
+        encounter = { reference: urnFor(`Encounter/${visit.id}`) };
+        if (!visitsSeen.has(visit.id!)) { visitsSeen.add(visit.id!); put(visit, group.pv1); }
+      }
+    }
     for (const order of group.orders) {
-      const r = convertOrder(msg, order, subject, ctx);
+      const r = convertOrder(msg, order, subject, ctx, encounter);
       // Two orders with the same filler (or placer) number would be one DiagnosticReport written
       // twice (bdl-7 at Bundle): an id collision, reported at the field of the later order that collides.
       if (r.report && reportsSeen.has(r.report.id!)) {
@@ -152,12 +168,13 @@ interface OrderResult {
   issues: Issue[];
 }
 
-function convertOrder(msg: Hl7Message, order: OrderGroup, subject: Reference | undefined, ctx: FlowContext): OrderResult {
+function convertOrder(msg: Hl7Message, order: OrderGroup, subject: Reference | undefined, ctx: FlowContext, encounter?: Reference): OrderResult {
   const issues: Issue[] = [];
   const out: OrderResult = { specimens: [], observations: [], allObservations: [], parties: [], issues };
   const draft = buildReport(msg, order, subject, ctx.timezone);
   issues.push(...draft.issues);
   const { report, key } = draft.value;
+  if (encounter) report.encounter = encounter;
   if (draft.value.orderingProvider) out.orderingProvider = draft.value.orderingProvider;
 
   // The order itself (ServiceRequest.subject is required: no patient, no request).
@@ -165,6 +182,7 @@ function convertOrder(msg: Hl7Message, order: OrderGroup, subject: Reference | u
     const sr = buildServiceRequest(msg, order, key, report, subject, ctx.timezone, (id) => urnFor(`Practitioner/${id}`));
     issues.push(...sr.issues);
     out.serviceRequest = sr.value.serviceRequest;
+    if (encounter) out.serviceRequest.encounter = encounter;
     const requester = sr.value.requester?.practitioner;
     if (requester) out.parties.push({ resource: requester, seg: order.orc?.get(12).trim() ? order.orc : order.obr });
     report.basedOn = [{ reference: urnFor(`ServiceRequest/${out.serviceRequest.id}`), type: 'ServiceRequest', ...(draft.value.placer ? { identifier: draft.value.placer } : {}) }];
@@ -211,6 +229,7 @@ function convertOrder(msg: Hl7Message, order: OrderGroup, subject: Reference | u
     if (b.value.attachment) presentedForm.push(b.value.attachment);
     const obs = b.value.observation;
     if (!obs) continue;
+    if (encounter) obs.encounter = encounter;
     // OBX-23 performing organization (+ OBX-24 its address) and OBX-25 medical director (IG: Observation.performer).
     const performers: Reference[] = [];
     const lab = organizationFromXon(g.obx);

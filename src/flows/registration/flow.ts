@@ -12,6 +12,7 @@ import type { FlowContext, FlowOutput, InboundHl7Flow } from '../types.js';
 import { readMerge } from './merge.js';
 import { mergeBundle } from './office-merge.js';
 import { readAdt } from './read.js';
+import { updateRecordedVisit } from '../recorded-visit.js';
 
 /** Events that register or update a patient (A01/A03/A05 are read as registration updates). */
 export const REGISTRATION_EVENTS = ['A01', 'A03', 'A04', 'A05', 'A08', 'A28', 'A31'];
@@ -34,6 +35,9 @@ export function runAdt(msg: Hl7Message, ctx: Pick<FlowContext, 'timezone'> & { l
   const read = readAdt(msg, ctx);
   issues.push(...read.issues);
   if (!read.value || hasErrors(issues)) return { value: undefined, issues };
+  // The visit as recorded, updated by this ADT (what its PV1 leaves empty stays as recorded).
+  const lookup = ctx.lookup;
+  if (lookup && read.value.encounters) read.value.encounters = read.value.encounters.map((e) => updateRecordedVisit(e, lookup));
   issues.push(...validateRegistrationResources(read.value));
   const office = registrationFromFhir(read.value);
   issues.push(...office.issues);

@@ -3,7 +3,7 @@
  * (and its Patient) through ./read.ts, validated (fd-appointment), and its transaction Bundle
  * (Patient + Appointment, PUT to deterministic ids) with the office appointment record.
  */
-import type { Appointment, Bundle, BundleEntry, FhirResource, Patient } from 'fhir/r4.js';
+import type { Appointment, Bundle, BundleEntry, Encounter, FhirResource, Patient } from 'fhir/r4.js';
 import { hasErrors, issue, type Result } from '../../domain/issues.js';
 import type { Hl7Message } from '../../hl7/message.js';
 import { validateOfficeRecord } from '../../validation/index.js';
@@ -12,9 +12,10 @@ import type { FlowContext, FlowOutput, InboundHl7Flow } from '../types.js';
 import { readSiu } from './read.js';
 import { validateOutput } from './validate.js';
 import { keepRegistered } from '../registered-patient.js';
+import { visitOfMessage } from '../recorded-visit.js';
 
-/** SIU -> validated Appointment (+ Patient) and office record. */
-export function convertSiu(msg: Hl7Message, ctx: FlowContext): Result<FlowOutput & { appointment: Appointment; patient?: Patient }> {
+/** SIU -> validated Appointment (+ Patient, + the visit of PV1 as an Encounter) and office record. */
+export function convertSiu(msg: Hl7Message, ctx: FlowContext): Result<FlowOutput & { appointment: Appointment; patient?: Patient; encounter?: Encounter }> {
   const r = readSiu(msg, ctx);
   const issues = [...r.issues];
   if (!r.value || hasErrors(issues)) return { value: undefined, issues };
@@ -37,19 +38,27 @@ export function convertSiu(msg: Hl7Message, ctx: FlowContext): Result<FlowOutput
       issues.push(...kept.issues);
     }
   }
+  // PV1 -> the visit (mappings/encounter.json), the same Encounter an ADT or ORU of that visit
+  // number makes, linked to this Appointment (R4: Encounter.appointment); only fills a recorded one.
+  let encounter: Encounter | undefined;
+  if (r.value.patient && appointment.id) {
+    const v = visitOfMessage(msg, r.value.patient, ctx, msg.segment('PV1'), { appointment: [{ reference: `Appointment/${appointment.id}` }] });
+    issues.push(...v.issues);
+    encounter = v.value;
+  }
   const office = appointmentFromFhir(appointment, patient ? { patient } : {});
   issues.push(...office.issues);
   // Office record issues get no prefix (they already name the record field).
   if (office.value) issues.push(...validateOfficeRecord(office.value));
   if (hasErrors(issues)) return { value: undefined, issues };
   const entry: BundleEntry[] = [];
-  const resources: Array<FhirResource | undefined> = [patient, appointment];
+  const resources: Array<FhirResource | undefined> = [patient, appointment, encounter];
   for (const res of resources) {
     if (!res?.id) continue;
     entry.push({ fullUrl: `${res.resourceType}/${res.id}`, resource: res, request: { method: 'PUT', url: `${res.resourceType}/${res.id}` } });
   }
   const bundle: Bundle = { resourceType: 'Bundle', type: 'transaction', entry };
-  return { value: { bundle, office: office.value ? [office.value] : [], appointment, ...(patient ? { patient } : {}) }, issues };
+  return { value: { bundle, office: office.value ? [office.value] : [], appointment, ...(patient ? { patient } : {}), ...(encounter ? { encounter } : {}) }, issues };
 }
 
 export const siuFlow: InboundHl7Flow = {
