@@ -13,7 +13,7 @@ import { join, resolve } from 'node:path';
 import type { Claim, DiagnosticReport, Encounter, Observation, ServiceRequest } from 'fhir/r4.js';
 import type { Gateway } from '../../src/runtime/gateway.js';
 import { errorCodeOf } from '../../src/domain/issues.js';
-import { MllpClient, msa, originalAckMode, startTest, tempDir } from './helpers.js';
+import { MllpClient, msa, originalAckMode, startTest, tempDir } from '../support/gateway.js';
 
 const MRN = 'MRN-VISIT1';
 const PID = `PID|1||${MRN}^^^FRONTDESK^MR||Visit^Vera^^^^^L||19800202|F|||1 Main St^^Springfield^IL^62701^USA^H`;
@@ -89,7 +89,7 @@ describe('runtime: ADT, SIU, ORU and DFT of one visit number land on one Encount
     expect(JSON.stringify(e.location)).to.contain('EXAM2').and.not.contain('ROOM9');
     const [appt] = await gw.store.resources.listOfType('Appointment');
     expect(e.appointment?.map((r) => r.reference)).to.deep.equal([`Appointment/${appt!.id}`]);
-    expect(e.subject.reference).to.equal(`Patient/${(await gw.store.resources.findByIdentifier('Patient', undefined, MRN))[0]}`);
+    expect(e.subject?.reference).to.equal(`Patient/${(await gw.store.resources.findByIdentifier('Patient', undefined, MRN))[0]}`);
   });
 
   it('ORU^R01 of that visit: report, order and results reference the Encounter; its consulting doctor is added', async () => {
