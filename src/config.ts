@@ -106,8 +106,15 @@ export interface GatewayConfig {
     frameTimeoutMs: number;
     /** A connection with no traffic for this long is closed. */
     idleTimeoutMs: number;
-    /** Connections accepted at once per listener; more are refused. */
+    /** A connection that sends no byte this long after it opened is closed (idle sockets never hold a slot long). */
+    firstByteTimeoutMs: number;
+    /**
+     * Connections open at once per listener. At the limit a new connection closes the longest-idle
+     * one (no frame in progress or being answered); only when every one is busy is it refused.
+     */
     maxConnections: number;
+    /** Connections open at once per listener from one remote address; more are refused. */
+    maxConnectionsPerAddress: number;
   };
   http: { host: string; port: number; bodyLimitBytes: number; auth: { keys: ApiKeyConfig[] } };
   processing: { maxAttempts: number };
@@ -174,7 +181,7 @@ export function checkConfig(json: unknown, baseDir: string, env: Env = process.e
   if (level && !LEVELS.includes(level)) c.error('log.level', `must be one of ${LEVELS.join(', ')}; got "${level}".`);
 
   const mllp = c.object(root.mllp ?? {}, 'mllp') ?? {};
-  c.keys(mllp, 'mllp', ['host', 'maxFrameBytes', 'frameTimeoutMs', 'idleTimeoutMs', 'maxConnections']);
+  c.keys(mllp, 'mllp', ['host', 'maxFrameBytes', 'frameTimeoutMs', 'idleTimeoutMs', 'firstByteTimeoutMs', 'maxConnections', 'maxConnectionsPerAddress']);
   const http = c.object(root.http ?? {}, 'http') ?? {};
   c.keys(http, 'http', ['host', 'port', 'bodyLimitBytes', 'auth']);
   const auth = c.object(http.auth ?? {}, 'http.auth') ?? {};
@@ -259,7 +266,9 @@ export function checkConfig(json: unknown, baseDir: string, env: Env = process.e
       maxFrameBytes: c.int(mllp.maxFrameBytes ?? 16 * 1024 * 1024, 'mllp.maxFrameBytes', 1) ?? 0,
       frameTimeoutMs: c.int(mllp.frameTimeoutMs ?? 30_000, 'mllp.frameTimeoutMs', 1) ?? 0,
       idleTimeoutMs: c.int(mllp.idleTimeoutMs ?? 600_000, 'mllp.idleTimeoutMs', 1) ?? 0,
+      firstByteTimeoutMs: c.int(mllp.firstByteTimeoutMs ?? 10_000, 'mllp.firstByteTimeoutMs', 1) ?? 10_000,
       maxConnections: c.int(mllp.maxConnections ?? 256, 'mllp.maxConnections', 1) ?? 256,
+      maxConnectionsPerAddress: c.int(mllp.maxConnectionsPerAddress ?? 64, 'mllp.maxConnectionsPerAddress', 1) ?? 64,
     },
     http: {
       host: env.FRONTDESK_HTTP_HOST ?? c.string(http.host ?? '127.0.0.1', 'http.host') ?? '127.0.0.1',

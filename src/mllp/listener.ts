@@ -11,6 +11,11 @@
  * limit are dropped (and the handler told, so it can answer); a frame must complete within
  * `frameTimeoutMs` of its start block (a slow sender holding a connection open is cut off); a
  * connection idle for `idleTimeoutMs` is closed.
+ *
+ * Connection hygiene (idle sockets never lock a sender out): a connection that sends no byte within
+ * `firstByteTimeoutMs` of opening is closed; one remote address holds at most
+ * `maxConnectionsPerAddress`; at `maxConnections` a new connection closes the longest-idle one
+ * (no frame in progress, none being handled) and is refused only when every one is busy.
  */
 import net from 'node:net';
 import tls from 'node:tls';
@@ -52,27 +57,102 @@ export interface MllpListenerOptions {
   maxFrameBytes: number;
   frameTimeoutMs: number;
   idleTimeoutMs: number;
+  /** Close a connection that sends nothing this long after opening (default: idleTimeoutMs). */
+  firstByteTimeoutMs?: number;
   maxConnections?: number;
+  maxConnectionsPerAddress?: number;
 }
 
 export function listenerOptions(cfg: GatewayConfig): MllpListenerOptions {
-  return { host: cfg.mllp.host, maxFrameBytes: cfg.mllp.maxFrameBytes, frameTimeoutMs: cfg.mllp.frameTimeoutMs, idleTimeoutMs: cfg.mllp.idleTimeoutMs, maxConnections: cfg.mllp.maxConnections };
+  const m = cfg.mllp;
+  return {
+    host: m.host, maxFrameBytes: m.maxFrameBytes, frameTimeoutMs: m.frameTimeoutMs, idleTimeoutMs: m.idleTimeoutMs,
+    firstByteTimeoutMs: m.firstByteTimeoutMs, maxConnections: m.maxConnections, maxConnectionsPerAddress: m.maxConnectionsPerAddress,
+  };
+}
+
+/** What the listener keeps of an open connection (for the caps and choosing which idle one to close). */
+interface OpenConnection {
+  socket: net.Socket;
+  address: string;
+  peer: string;
+  decoder: FrameDecoder;
+  /** performance.now() of the last byte in or the last frame handled. */
+  lastActivity: number;
+  /** Frames received and not yet handled to the end (answered). */
+  pending: number;
 }
 
 export async function startMllpListener(channel: ChannelConfig, handler: MllpHandler, opts: MllpListenerOptions, log: Logger, metrics: Metrics): Promise<MllpListener> {
   const src = channel.source.mllp!;
-  const sockets = new Set<net.Socket>();
+  /** Every open connection, in the order they opened (a Map keeps insertion order). */
+  const sockets = new Map<net.Socket, OpenConnection>();
+  const perAddress = new Map<string, number>();
   const busy = new Set<Promise<void>>();
   const chLog = log.child({ channel: channel.name });
 
+  /** Forget a connection at once (its 'close' event comes later), so the counts admit the next one. */
+  const forget = (socket: net.Socket): void => {
+    const c = sockets.get(socket);
+    if (!c) return;
+    sockets.delete(socket);
+    const n = (perAddress.get(c.address) ?? 1) - 1;
+    if (n > 0) perAddress.set(c.address, n); else perAddress.delete(c.address);
+  };
+  /** The connection idle longest: nothing in progress, nothing being handled. */
+  const longestIdle = (): OpenConnection | undefined => {
+    let best: OpenConnection | undefined;
+    for (const c of sockets.values()) {
+      if (c.pending > 0 || c.decoder.inProgress) continue;
+      if (!best || c.lastActivity < best.lastActivity) best = c;
+    }
+    return best;
+  };
+  /** Whether a new connection may stay: the per-address cap, then maxConnections (closing the longest-idle one). */
+  const admit = (socket: net.Socket, address: string): boolean => {
+    if (opts.maxConnectionsPerAddress && (perAddress.get(address) ?? 0) >= opts.maxConnectionsPerAddress) {
+      metrics.inc('connections_refused', channel.name);
+      chLog.warn({ address, maxConnectionsPerAddress: opts.maxConnectionsPerAddress }, 'connection refused: too many connections from this address');
+      return false;
+    }
+    if (opts.maxConnections && sockets.size >= opts.maxConnections) {
+      const idle = longestIdle();
+      if (!idle) {
+        metrics.inc('connections_refused', channel.name);
+        chLog.warn({ maxConnections: opts.maxConnections }, 'connection refused: every connection is busy');
+        return false;
+      }
+      metrics.inc('idle_connections_closed', channel.name);
+      chLog.info({ peer: idle.peer, maxConnections: opts.maxConnections }, 'idle connection closed to admit a new one');
+      forget(idle.socket);
+      idle.socket.destroy();
+    }
+    return true;
+  };
+
   const onConnection = (socket: net.Socket) => {
-    sockets.add(socket);
-    const peer = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
+    socket.on('error', (e) => chLog.debug({ err: e.message }, 'socket error'));
+    const address = socket.remoteAddress ?? '?';
+    if (!admit(socket, address)) {
+      socket.destroy();
+      return;
+    }
+    const peer = `${address}:${socket.remotePort ?? '?'}`;
     const decoder = new FrameDecoder({ maxFrameSize: opts.maxFrameBytes, bytes: true });
+    const state: OpenConnection = { socket, address, peer, decoder, lastActivity: performance.now(), pending: 0 };
+    sockets.set(socket, state);
+    perAddress.set(address, (perAddress.get(address) ?? 0) + 1);
     let chain: Promise<void> = Promise.resolve();
     let frameTimer: NodeJS.Timeout | undefined;
     let closed = false;
     chLog.debug({ peer }, 'connection opened');
+
+    // A connection that never says anything is closed soon, so it cannot sit on a slot for the idle timeout.
+    let firstByteTimer: NodeJS.Timeout | undefined = setTimeout(() => {
+      metrics.inc('timeouts', channel.name);
+      chLog.info({ peer, firstByteTimeoutMs: opts.firstByteTimeoutMs }, 'connection sent nothing: closed');
+      socket.destroy();
+    }, opts.firstByteTimeoutMs ?? opts.idleTimeoutMs);
 
     socket.setNoDelay(true);
     socket.setTimeout(opts.idleTimeoutMs);
@@ -81,11 +161,11 @@ export async function startMllpListener(channel: ChannelConfig, handler: MllpHan
       chLog.info({ peer }, 'idle connection closed');
       socket.destroy();
     });
-    socket.on('error', (e) => chLog.debug({ peer, err: e.message }, 'socket error'));
     socket.on('close', () => {
       closed = true;
       if (frameTimer) clearTimeout(frameTimer);
-      sockets.delete(socket);
+      if (firstByteTimer) clearTimeout(firstByteTimer);
+      forget(socket);
       chLog.debug({ peer }, 'connection closed');
     });
 
@@ -101,6 +181,11 @@ export async function startMllpListener(channel: ChannelConfig, handler: MllpHan
     };
 
     socket.on('data', (chunk: Buffer) => {
+      if (firstByteTimer) {
+        clearTimeout(firstByteTimer);
+        firstByteTimer = undefined;
+      }
+      state.lastActivity = performance.now();
       const r = decoder.push(chunk);
       if (r.skippedBytes) {
         metrics.inc('skipped_bytes', channel.name, r.skippedBytes);
@@ -112,13 +197,18 @@ export async function startMllpListener(channel: ChannelConfig, handler: MllpHan
           metrics.inc('oversized_frames', channel.name);
           chLog.warn({ peer, maxFrameBytes: opts.maxFrameBytes }, 'MLLP frame above the size limit dropped');
         }
+        state.pending++;
         const p = chain.then(() => (frame === null ? handler.oversized?.(conn, opts.maxFrameBytes) : handle(frame))).catch((e: Error) => {
           chLog.error({ peer, err: e.message }, 'frame handling failed');
           socket.destroy();
         });
         chain = p;
         busy.add(p);
-        void p.finally(() => busy.delete(p));
+        void p.finally(() => {
+          busy.delete(p);
+          state.pending--;
+          state.lastActivity = performance.now();
+        });
       }
       // Per-frame deadline: armed when a frame starts, re-armed for each new frame, cleared when none is in progress.
       if (frameTimer && ((r.arrivals ?? r.frames).length > 0 || !decoder.inProgress)) {
@@ -144,15 +234,14 @@ export async function startMllpListener(channel: ChannelConfig, handler: MllpHan
       ...(t.caFile ? { ca: readFileSync(t.caFile) } : {}),
       requestCert: t.requireClientCert,
       rejectUnauthorized: t.requireClientCert,
+      // A handshake that never finishes is a connection that sends nothing.
+      ...(opts.firstByteTimeoutMs ? { handshakeTimeout: opts.firstByteTimeoutMs } : {}),
     }, onConnection);
     server.on('tlsClientError', (e) => chLog.warn({ err: e.message }, 'TLS handshake failed'));
   } else {
     server = net.createServer(onConnection);
   }
 
-  // A flood of connections is refused at the door rather than exhausting descriptors.
-  if (opts.maxConnections) server.maxConnections = opts.maxConnections;
-  server.on('drop', () => chLog.warn({ maxConnections: opts.maxConnections }, 'connection refused: too many connections'));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(src.port, src.host ?? opts.host, () => {
@@ -171,7 +260,7 @@ export async function startMllpListener(channel: ChannelConfig, handler: MllpHan
       if (busy.size) {
         await Promise.race([Promise.allSettled([...busy]), new Promise((r) => setTimeout(r, graceMs).unref())]);
       }
-      for (const s of sockets) s.destroy();
+      for (const s of [...sockets.keys()]) s.destroy();
       await closing;
     },
   };

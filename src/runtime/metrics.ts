@@ -6,7 +6,7 @@
  */
 import type { Store } from '../store/index.js';
 
-export type Counter = 'received' | 'processed' | 'errored' | 'queued' | 'resends' | 'store_failures' | 'skipped_bytes' | 'oversized_frames' | 'timeouts';
+export type Counter = 'received' | 'processed' | 'errored' | 'queued' | 'resends' | 'store_failures' | 'skipped_bytes' | 'oversized_frames' | 'timeouts' | 'connections_refused' | 'idle_connections_closed';
 
 const HELP: Record<Counter, string> = {
   received: 'Messages committed to the store.',
@@ -17,7 +17,9 @@ const HELP: Record<Counter, string> = {
   store_failures: 'Messages not acknowledged because the store could not commit.',
   skipped_bytes: 'MLLP bytes outside any frame, skipped.',
   oversized_frames: 'MLLP frames dropped for exceeding the size limit.',
-  timeouts: 'MLLP connections closed by the frame deadline or idle timeout.',
+  timeouts: 'MLLP connections closed by the frame deadline, the first-byte timeout or the idle timeout.',
+  connections_refused: 'MLLP connections refused: over the per-address cap, or at maxConnections with every connection busy.',
+  idle_connections_closed: 'Idle MLLP connections closed at maxConnections to admit a new one.',
 };
 
 export class Metrics {

@@ -151,14 +151,53 @@ describe('mllp/listener on a real socket and a real SQLite file', () => {
     expect(gw.metrics.get('timeouts', 'test-mllp')).to.equal(1);
   });
 
-  it('refuses connections beyond maxConnections', async () => {
-    await start({ maxConnections: 1 });
-    const first = await connect();
-    expect(msa(await first.roundTrip(adt('MC1'))).code).to.equal('AA');
-    const second = await connect();
-    await second.closed;
-    expect(await second.next()).to.equal(undefined);
-    expect(msa(await first.roundTrip(adt('MC2'))).code).to.equal('AA');
+  it('at maxConnections a new sender closes the longest-idle connection', async () => {
+    await start({ maxConnections: 2 });
+    const idleOld = await connect();
+    const idleNew = await connect();
+    expect(msa(await idleNew.roundTrip(adt('MC0'))).code).to.equal('AA');
+    // Full: the newcomer takes the place of the connection idle longest (idleOld never sent a byte).
+    const sender = await connect();
+    expect(msa(await sender.roundTrip(adt('MC1'))).code).to.equal('AA');
+    await idleOld.closed;
+    expect(idleNew.isClosed).to.equal(false);
+    expect(gw.metrics.get('idle_connections_closed', 'test-mllp')).to.equal(1);
+  });
+
+  it('300 connections that send nothing do not lock out a real sender; each is closed by the first-byte timeout', async () => {
+    await start({ maxConnections: 50, maxConnectionsPerAddress: 1000, firstByteTimeoutMs: 1000 });
+    const silent = await Promise.all(Array.from({ length: 300 }, () => connect()));
+    const sender = await connect();
+    expect(msa(await sender.roundTrip(adt('REAL1'))).code).to.equal('AA');
+    await Promise.all(silent.map((c) => c.closed));
+    // The sender that talked is not closed by the first-byte timeout, and goes on.
+    expect(msa(await sender.roundTrip(adt('REAL2'))).code).to.equal('AA');
+    expect(gw.metrics.get('idle_connections_closed', 'test-mllp') + gw.metrics.get('timeouts', 'test-mllp')).to.be.at.least(300);
+    expect(gw.metrics.get('connections_refused', 'test-mllp')).to.equal(0);
+  });
+
+  it('closes a connection that sends nothing within firstByteTimeoutMs', async () => {
+    await start({ firstByteTimeoutMs: 100 });
+    const c = await connect();
+    await c.closed;
+    expect(gw.metrics.get('timeouts', 'test-mllp')).to.equal(1);
+    expect(await gw.store.messages.list()).to.have.length(0);
+  });
+
+  it('refuses connections from one address beyond maxConnectionsPerAddress', async () => {
+    await start({ maxConnectionsPerAddress: 2 });
+    const a = await connect();
+    const b = await connect();
+    const c = await connect();
+    await c.closed;
+    expect(gw.metrics.get('connections_refused', 'test-mllp')).to.equal(1);
+    expect(msa(await a.roundTrip(adt('PA1'))).code).to.equal('AA');
+    b.close();
+    await b.closed;
+    // The slot is free again once the listener has seen that connection go (a try before may still be refused).
+    let code = '';
+    for (let i = 0; code !== 'AA'; i++) code = msa(await (await connect()).roundTrip(adt(`PA2-${i}`))).code;
+    expect(code).to.equal('AA');
   });
 
   it('closes the connection without any ACK when the store cannot commit', async () => {
@@ -262,6 +301,35 @@ describe('mllp/listener: the transport alone, with any handler', () => {
     expect(await client.next()).to.equal('too big for 64');
     expect(seen).to.deep.equal(['one', 'two']);
     expect(overlapped).to.equal(false);
+  });
+
+  it('at maxConnections with every connection busy, a new one is refused and no busy one is cut off', async () => {
+    const metrics = new Metrics();
+    const arrived: string[] = [];
+    const holds: Array<() => void> = [];
+    const handler: MllpHandler = {
+      async frame(payload, conn) {
+        arrived.push(payload.toString('latin1'));
+        await new Promise<void>((r) => holds.push(r));
+        conn.send(Buffer.from(`got ${payload.toString('latin1')}`, 'latin1'));
+      },
+    };
+    listener = await startMllpListener(channel, handler, { ...options, maxConnections: 2 }, silentLogger, metrics);
+    const port = listener.address().port;
+    const a = await MllpClient.connect(port);
+    const b = await MllpClient.connect(port);
+    a.send('A');
+    b.send('B');
+    while (arrived.length < 2) await new Promise((r) => setImmediate(r));
+    client = await MllpClient.connect(port);
+    await client.closed;
+    expect(metrics.get('connections_refused', 'plain')).to.equal(1);
+    expect(metrics.get('idle_connections_closed', 'plain')).to.equal(0);
+    for (const h of holds) h();
+    expect(await a.next()).to.equal('got A');
+    expect(await b.next()).to.equal('got B');
+    a.close();
+    b.close();
   });
 
   it('closes the connection when the handler drops it (no answer at all)', async () => {
