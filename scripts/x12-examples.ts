@@ -81,3 +81,16 @@ tele.lines = [
 ];
 tele.totalCharge = 215;
 write('claim-line-place-of-service', withAddress(encounterToClaimBundle(tele).value!));
+
+// 6. A replacement (CLM05-3 7) of the single-line claim the payer holds as 2026153000123 (its 835
+//    CLP-07): the corrected charge, with REF*F8; 7. a void (CLM05-3 8) of that claim.
+const replacement = office('billing-encounter-office-visit');
+replacement.encounterId = 'ENC-2026-000201';
+replacement.lines = [{ code: '99214', units: 1, charge: 165, pointers: [1] }];
+replacement.diagnoses = ['J06.9'];
+replacement.totalCharge = 165;
+replacement.claimFrequency = 'replacement';
+replacement.payerClaimNumber = '2026153000123';
+write('claim-replacement', withAddress(encounterToClaimBundle(replacement).value!));
+const voided = { ...single, claimFrequency: 'void' as const, payerClaimNumber: '2026153000123' };
+write('claim-void', withAddress(encounterToClaimBundle(voided).value!));

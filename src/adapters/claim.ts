@@ -25,6 +25,9 @@ const V2_0203 = 'http://terminology.hl7.org/CodeSystem/v2-0203';
 const CLAIM_TYPE = 'http://terminology.hl7.org/CodeSystem/claim-type';
 const PRIORITY = 'http://terminology.hl7.org/CodeSystem/processpriority';
 const CARE_TEAM_ROLE = 'http://terminology.hl7.org/CodeSystem/claimcareteamrole';
+const RELATED_CLAIM = 'http://terminology.hl7.org/CodeSystem/ex-relatedclaimrelationship';
+/** The payer's claim control number (835 CLP-07, 277CA REF*1K), as ClaimResponse.identifier carries it. */
+export const PAYER_CLAIM_NUMBER_SYSTEM = 'https://frontdesk.example.org/sid/payer-claim-number';
 
 /** Deterministic ids of everything a claim references (also used by the claim Bundle). */
 export const claimIds = {
@@ -113,16 +116,24 @@ export function encounterToClaim(e: BillingEncounter, refs: ClaimReferences = de
     return ins;
   });
   const primary = e.coverages[0];
+  const replaces = e.claimFrequency === 'replacement' || e.claimFrequency === 'void';
   const claim: Claim = {
     resourceType: 'Claim',
     id: claimIds.claim(e),
     identifier: [{ system: ENCOUNTER_ID_SYSTEM, value: e.encounterId }],
-    status: e.status ?? 'active',
+    // A void withdraws the claim the payer has (status cancelled, FHIR R4 Claim.status).
+    status: e.status ?? (e.claimFrequency === 'void' ? 'cancelled' : 'active'),
     type: { coding: [{ system: CLAIM_TYPE, code: 'professional', display: 'Professional' }] },
     use: 'claim',
     patient: { reference: refs.patient, identifier: refs.patientIdentifier ?? { type: { coding: [{ system: V2_0203, code: 'MR' }] }, system: MRN_SYSTEM, value: e.patientMrn } },
     billablePeriod: { start: e.dateOfService, end: e.dateOfServiceEnd ?? e.dateOfService },
     created: e.created ?? e.dateOfService,
+    // A replacement or void names the claim it replaces by the payer's number (837P CLM05-3 7/8, REF*F8).
+    ...(replaces ? { related: [{
+      relationship: { coding: [{ system: RELATED_CLAIM, code: 'prior', display: 'Prior Claim' }] },
+      // The prior claim by the payer's identifier (a logical reference: the payer's system holds it).
+      ...(e.payerClaimNumber ? { claim: { identifier: { system: PAYER_CLAIM_NUMBER_SYSTEM, value: e.payerClaimNumber } } } : {}),
+    }] } : {}),
     ...(primary ? { insurer: withDisplay({ reference: refs.payers[0]!, identifier: payerIdentifier(primary) }, primary.payerName) } : {}),
     provider: withDisplay({ reference: refs.billingOrganization, identifier: npiId(e.billingProviderNpi) }, e.billingProviderName),
     priority: { coding: [{ system: PRIORITY, code: e.priority ?? 'normal' }] },
@@ -259,6 +270,13 @@ export function claimToEncounter(claim: Claim, resolve: Resolver = () => undefin
   if (billingName) out.billingProviderName = billingName;
   const auth = focal?.preAuthRef?.[0];
   if (auth) out.priorAuthorization = auth;
+  // Claim.related prior: this claim replaces the payer's claim, or voids it when cancelled.
+  const prior = claim.related?.find((r) => r.relationship?.coding?.some((c) => c.code === 'prior'));
+  if (prior) {
+    out.claimFrequency = claim.status === 'cancelled' ? 'void' : 'replacement';
+    const number = prior.claim?.identifier?.value ?? prior.reference?.value;
+    if (number) out.payerClaimNumber = number;
+  }
   return { value: orderKeys(out), issues };
 }
 

@@ -66,6 +66,14 @@ export function encounterEdits(e: BillingEncounter, loc: EditLocator = encounter
   if (!e.placeOfService?.trim()) out.push(edit('Place of service is missing (a CMS place-of-service code, e.g. 11 for an office).', loc.placeOfService));
   else if (!placeOfService(e.placeOfService)) out.push(edit(`Place of service "${e.placeOfService}" is not a CMS place-of-service code.`, loc.placeOfService));
 
+  // A replacement or void names the claim the payer has (837P REF*F8 is required with CLM05-3 7/8).
+  const freq = e.claimFrequency ?? 'original';
+  if (!['original', 'replacement', 'void'].includes(freq)) out.push(edit(`Claim frequency "${freq}" is not original, replacement or void.`, loc.claimFrequency));
+  else if (freq !== 'original' && !e.payerClaimNumber?.trim()) out.push(edit(`A ${freq} claim needs the payer's claim control number of the claim it ${freq === 'void' ? 'voids' : 'replaces'} (835 CLP-07; 837P REF*F8).`, loc.payerClaimNumber));
+  else if (freq === 'original' && e.payerClaimNumber?.trim()) out.push(edit('A payer claim number is sent only with a replacement or void (claimFrequency); an original claim has none yet.', loc.payerClaimNumber));
+  if (freq === 'void' && e.status !== undefined && e.status !== 'cancelled') out.push(edit(`A void claim is cancelled, not ${e.status}.`, loc.status));
+  if (freq === 'replacement' && e.status === 'cancelled') out.push(edit('A replacement claim is not cancelled; to withdraw the payer\'s claim, send a void (claimFrequency void).', loc.status));
+
   const coverages = e.coverages ?? [];
   if (coverages.length === 0) out.push(edit('The claim has no insurance: a payer and member id are required to submit it.', loc.coverages));
   coverages.forEach((c, k) => {

@@ -57,6 +57,13 @@ export interface BillingEncounter {
   billingProviderNpi: string;
   billingProviderName?: string;
   priorAuthorization?: string;
+  /**
+   * Original (the default), a replacement of a claim the payer already has, or a void of it
+   * (837P CLM05-3 1/7/8; Claim.related prior, a void also Claim.status cancelled).
+   */
+  claimFrequency?: 'original' | 'replacement' | 'void';
+  /** The payer's claim control number of the claim replaced or voided (835 CLP-07; 837P REF*F8). */
+  payerClaimNumber?: string;
   coverages: EncounterCoverage[];
   /** ICD-10-CM codes in order of importance (at most 12). */
   diagnoses: string[];
@@ -68,14 +75,14 @@ export interface BillingEncounter {
 
 /**
  * Fill the defaults the adapter applies, so that `fromFhir(toFhir(x))` can be compared with
- * `normalizeEncounter(x)`: status active, priority normal, created = date of service, sex unknown,
- * currency USD, every line dated, empty modifier lists, single-day ends and a line's place of
- * service equal to the encounter's dropped.
+ * `normalizeEncounter(x)`: status active (cancelled for a void), priority normal, created = date of
+ * service, sex unknown, currency USD, every line dated; empty modifier lists, single-day ends, the
+ * frequency `original` and a line's place of service equal to the encounter's dropped.
  */
 export function normalizeEncounter(e: BillingEncounter): BillingEncounter {
   const out: BillingEncounter = {
     ...e,
-    status: e.status ?? 'active',
+    status: e.status ?? (e.claimFrequency === 'void' ? 'cancelled' : 'active'),
     priority: e.priority ?? 'normal',
     created: e.created ?? e.dateOfService,
     patientGender: e.patientGender ?? 'unknown',
@@ -95,6 +102,7 @@ export function normalizeEncounter(e: BillingEncounter): BillingEncounter {
     }),
   };
   if (out.dateOfServiceEnd === undefined || out.dateOfServiceEnd === out.dateOfService) delete out.dateOfServiceEnd;
+  if (out.claimFrequency === 'original') delete out.claimFrequency;
   return orderKeys(out);
 }
 
@@ -105,7 +113,7 @@ export const cents = (amount: number): number => Math.round(amount * 100);
 const KEY_ORDER: Array<keyof BillingEncounter> = [
   'recordType', 'encounterId', 'status', 'priority', 'created', 'patientMrn', 'patientFamily', 'patientGiven', 'patientBirthDate', 'patientGender',
   'dateOfService', 'dateOfServiceEnd', 'placeOfService', 'renderingProviderNpi', 'renderingProviderFamily', 'renderingProviderGiven',
-  'billingProviderNpi', 'billingProviderName', 'priorAuthorization', 'coverages', 'diagnoses', 'lines', 'totalCharge', 'currency',
+  'billingProviderNpi', 'billingProviderName', 'priorAuthorization', 'claimFrequency', 'payerClaimNumber', 'coverages', 'diagnoses', 'lines', 'totalCharge', 'currency',
 ];
 export function orderKeys(e: BillingEncounter): BillingEncounter {
   const out: Record<string, unknown> = {};

@@ -21,6 +21,9 @@ export interface EditLocator {
   charge(n: number): string;
   lineDate(n: number): string;
   linePlaceOfService(n: number): string;
+  status: string;
+  claimFrequency: string;
+  payerClaimNumber: string;
   total: string;
 }
 
@@ -43,6 +46,9 @@ export const encounterLocator: EditLocator = {
   charge: (n) => `lines[${n}].charge`,
   lineDate: (n) => `lines[${n}].dateOfService`,
   linePlaceOfService: (n) => `lines[${n}].placeOfService`,
+  status: 'status',
+  claimFrequency: 'claimFrequency',
+  payerClaimNumber: 'payerClaimNumber',
   total: 'totalCharge',
 };
 
@@ -71,6 +77,9 @@ export function claimLocator(prefix = 'Claim', memberIdAt?: (k: number) => strin
     charge: (n) => `${p}.item[${n}].net`,
     lineDate: (n) => `${p}.item[${n}].servicedDate`,
     linePlaceOfService: (n) => `${p}.item[${n}].locationCodeableConcept`,
+    status: `${p}.status`,
+    claimFrequency: `${p}.related`,
+    payerClaimNumber: `${p}.related[0].claim.identifier.value`,
     total: `${p}.total`,
   };
 }

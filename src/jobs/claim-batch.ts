@@ -1,5 +1,6 @@
 /**
- * Daily claim batch: every active Claim in the store that has not been submitted yet becomes a
+ * Daily claim batch: every active Claim in the store that has not been submitted yet (and every
+ * replacement or void of a submitted one: Claim.related prior, see claimKey) becomes a
  * claim Bundle (the Claim first, then the resources it references) queued for the clearinghouse,
  * and the clearinghouse's queue is sent now. The claim's key (its business identifier, else its
  * id) fixes the outbox idempotency key `claim:<key>`, which is also the Idempotency-Key header:
@@ -23,10 +24,26 @@ import type { JobDeps, JobSummary } from './context.js';
 import { claims, resolveReference, type Resources } from './resources.js';
 import { withWorker } from './with-worker.js';
 
+/** The payer's claim a replacement or void names (Claim.related prior; 837P REF*F8). */
+function priorClaim(c: Claim): string | undefined {
+  const prior = c.related?.find((r) => r.relationship?.coding?.some((x) => x.code === 'prior'));
+  return prior ? (prior.claim?.identifier?.value ?? prior.reference?.value ?? '') : undefined;
+}
+
+/**
+ * The submission key: the claim's business identifier (else its id). A replacement or void keeps
+ * the claim's identifier (CLM-01) and replaces the stored Claim, so its key adds what it does and
+ * to which payer claim: it is sent once, after the original was.
+ */
 export function claimKey(c: Claim): string {
   const id = c.identifier?.find((i) => i.value);
-  return id ? `${id.system ?? ''}|${id.value}` : `Claim/${c.id}`;
+  const base = id ? `${id.system ?? ''}|${id.value}` : `Claim/${c.id}`;
+  const prior = priorClaim(c);
+  return prior === undefined ? base : `${base}#${c.status === 'cancelled' ? 'void' : 'replacement'}:${prior}`;
 }
+
+/** Claims to submit: active ones, and voids (cancelled, naming the payer's claim they withdraw). */
+const toSubmit = (c: Claim): boolean => c.status === 'active' || (c.status === 'cancelled' && priorClaim(c) !== undefined);
 
 /** References a claim carries to resources a payer needs alongside it, with the types each may point to. */
 function claimReferences(c: Claim): Array<[Reference | undefined, readonly string[]]> {
@@ -82,7 +99,7 @@ export async function runClaimBatch(deps: JobDeps): Promise<JobSummary> {
   let queued = 0;
   const skipped: string[] = [];
   for (const c of await claims(deps.store.resources)) {
-    if (c.status !== 'active') continue;
+    if (!toSubmit(c)) continue;
     const key = claimKey(c);
     if (submitted.has(key)) continue;
     if (!c.id) {
@@ -125,7 +142,7 @@ async function runClaimBatch837(deps: JobDeps, dest: string, now: Date): Promise
   const picked: Picked[] = [];
   const skipped: string[] = [];
   for (const c of await claims(deps.store.resources)) {
-    if (c.status !== 'active') continue;
+    if (!toSubmit(c)) continue;
     const key = claimKey(c);
     if (submitted.has(key)) continue;
     if (!c.id) { skipped.push(key); continue; }

@@ -123,6 +123,28 @@ describe('billing: office billing encounter <-> FHIR Claim', () => {
     expect(at(claimEdits(e, { today: TODAY }))).to.deep.equal(['CLAIM_EDIT@lines[0].placeOfService']);
   });
 
+  it('a replacement or void names the payer\'s claim (Claim.related prior by identifier); a void is cancelled; the edits require the number', () => {
+    const e = example('billing-encounter-office-visit');
+    e.claimFrequency = 'replacement';
+    e.payerClaimNumber = '2026153000123';
+    const c = encounterToClaim(e).value!;
+    expect(c.status).to.equal('active');
+    expect(c.related).to.deep.equal([{
+      relationship: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/ex-relatedclaimrelationship', code: 'prior', display: 'Prior Claim' }] },
+      claim: { identifier: { system: 'https://frontdesk.example.org/sid/payer-claim-number', value: '2026153000123' } },
+    }]);
+    expect([claimToEncounter(c).value!.claimFrequency, claimToEncounter(c).value!.payerClaimNumber]).to.deep.equal(['replacement', '2026153000123']);
+    const v = encounterToClaim({ ...e, claimFrequency: 'void' }).value!;
+    expect(v.status).to.equal('cancelled');
+    expect(claimToEncounter(v).value!.claimFrequency).to.equal('void');
+    expect(claimEdits(e, { today: TODAY })).to.deep.equal([]);
+    expect(at(claimEdits({ ...e, payerClaimNumber: undefined }, { today: TODAY }))).to.deep.equal(['CLAIM_EDIT@payerClaimNumber']);
+    expect(at(claimEdits({ ...e, claimFrequency: undefined }, { today: TODAY }))).to.deep.equal(['CLAIM_EDIT@payerClaimNumber']);
+    expect(at(claimEdits({ ...e, claimFrequency: 'void', status: 'active' }, { today: TODAY }))).to.deep.equal(['CLAIM_EDIT@status']);
+    expect(at(claimEdits({ ...e, status: 'cancelled' }, { today: TODAY }))).to.deep.equal(['CLAIM_EDIT@status']);
+    expect(at(claimEdits({ ...c, related: [{ relationship: c.related![0]!.relationship }] }, { today: TODAY }))).to.deep.equal(['CLAIM_EDIT@Claim.related[0].claim.identifier.value']);
+  });
+
   it('is deterministic: the same encounter gives the same Bundle', () => {
     const e = example('billing-encounter-office-visit');
     expect(encounterToClaimBundle(e).value).to.deep.equal(encounterToClaimBundle(copy(e)).value);

@@ -69,6 +69,8 @@ export const encounterArb: fc.Arbitrary<BillingEncounter> = fc.record({
   billingProviderNpi: npiArb,
   billingProviderName: fc.option(words, { nil: undefined }),
   priorAuthorization: fc.option(id, { nil: undefined }),
+  frequency: fc.option(fc.constantFrom('replacement', 'void') as fc.Arbitrary<'replacement' | 'void'>, { nil: undefined }),
+  payerClaimNumber: id,
   coverages: fc.array(fc.record({ payerId: id, payerName: fc.option(words, { nil: undefined }), memberId: id }), { minLength: 1, maxLength: 3 }),
   currency: fc.option(fc.constantFrom('USD', 'CAD'), { nil: undefined }),
 }).map((g) => {
@@ -104,6 +106,13 @@ export const encounterArb: fc.Arbitrary<BillingEncounter> = fc.record({
     renderingProviderFamily: g.renderingProviderFamily, renderingProviderGiven: g.renderingProviderGiven, billingProviderName: g.billingProviderName,
     priorAuthorization: g.priorAuthorization, currency: g.currency };
   for (const [k, v] of Object.entries(opt)) if (v !== undefined) (e as unknown as Record<string, unknown>)[k] = v;
+  if (g.frequency) {
+    // A replacement or void names the payer's claim; a void is cancelled, a replacement is not.
+    e.claimFrequency = g.frequency;
+    e.payerClaimNumber = g.payerClaimNumber;
+    if (g.frequency === 'void' && e.status !== undefined) e.status = 'cancelled';
+    if (g.frequency === 'replacement' && e.status === 'cancelled') e.status = 'active';
+  }
   if (g.spanDays !== undefined) {
     const end = new Date(Date.parse(g.dateOfService) + g.spanDays * 86_400_000).toISOString().slice(0, 10);
     e.dateOfServiceEnd = end;

@@ -5,7 +5,7 @@ import { build837p } from '../../src/x12/837p/build.js';
 import { parse837 } from '../../src/x12/837p/parse.js';
 import { claimBundleToEncounter } from '../../src/adapters/claim-bundle.js';
 import type { BillingEncounter } from '../../src/billing/encounter.js';
-import { EXAMPLES_837, NOW, TODAY, at, claimBundle, counters, errorsOf, identity } from './helpers.js';
+import { CORRECTIONS_837, EXAMPLES_837, NOW, TODAY, at, claimBundle, counters, errorsOf, identity } from './helpers.js';
 
 const golden = (name: string) => `examples/x12/${name}.837`;
 
@@ -21,7 +21,7 @@ function comparable(e: BillingEncounter): BillingEncounter {
 }
 
 describe('x12: 837P 005010X222A1 out of the claim Bundle', () => {
-  for (const name of EXAMPLES_837) {
+  for (const name of [...EXAMPLES_837, ...CORRECTIONS_837]) {
     it(`${name}: matches its golden file`, async () => {
       const r = await build([name]);
       expect(errorsOf(r.issues), JSON.stringify(r.issues)).to.deep.equal([]);
@@ -88,6 +88,28 @@ describe('x12: 837P 005010X222A1 out of the claim Bundle', () => {
     const r = await build837p([b], { identity: identity(), destination: 'clearinghouse', allocate: counters(), now: NOW, today: TODAY });
     expect(r.value!.x12).to.equal(undefined);
     expect(at(r.value!.rejected[0]!.issues)).to.deep.equal(['CLAIM_EDIT@Bundle.entry[0].resource.item[1].locationCodeableConcept']);
+  });
+
+  it('a replacement carries CLM05-3 7 and REF*F8 with the payer\'s claim number; a void CLM05-3 8 (Claim.status cancelled)', async () => {
+    const rep = readFileSync(golden('claim-replacement'), 'utf8');
+    expect(rep).to.match(/CLM\*ENC-2026-000201\*165\*\*\*11:B:7\*Y\*A\*Y\*Y~\nREF\*F8\*2026153000123~\nREF\*EA\*MRN-100234~/);
+    const voided = readFileSync(golden('claim-void'), 'utf8');
+    expect(voided).to.match(/CLM\*ENC-2026-000201\*125\*\*\*11:B:8\*Y\*A\*Y\*Y~\nREF\*F8\*2026153000123~/);
+    expect(readFileSync(golden('claim-single-line'), 'utf8')).to.contain('11:B:1*').and.not.contain('REF*F8');
+    const e = parse837(voided).value!.encounters[0]!;
+    expect([e.claimFrequency, e.payerClaimNumber]).to.deep.equal(['void', '2026153000123']);
+  });
+
+  it('a replacement without the payer\'s claim number is a claim edit and not batched; an 837P with CLM05-3 7 and no REF*F8 is invalid', async () => {
+    const b = claimBundle('claim-replacement');
+    const claim = b.entry!.find((e) => e.resource?.resourceType === 'Claim')!.resource as unknown as { related: Array<{ claim?: unknown }> };
+    delete claim.related[0]!.claim;
+    const r = await build837p([b], { identity: identity(), destination: 'clearinghouse', allocate: counters(), now: NOW, today: TODAY });
+    expect(r.value!.x12).to.equal(undefined);
+    expect(at(r.value!.rejected[0]!.issues)).to.deep.equal(['CLAIM_EDIT@Bundle.entry[0].resource.related[0].claim.identifier.value']);
+    const text = readFileSync(golden('claim-replacement'), 'utf8').replace('REF*F8*2026153000123~\n', '');
+    const fixed = text.replace(/SE\*(\d+)\*/, (_, n: string) => `SE*${Number(n) - 1}*`);
+    expect(at(errorsOf(parse837(fixed).issues))).to.deep.equal(['X12_INVALID@2300.REF']);
   });
 
   it('one interchange for a batch: every claim under one 2000A, HL numbered in order', async () => {

@@ -114,6 +114,31 @@ describe('x12: the claim-batch job sends one 837P per run to a clearinghouse wit
     expect((await t.store.x12.get('ENC-2026-000201'))[0]!.state).to.equal('sent');
   });
 
+  it('a replacement, then a void, of a claim already sent goes once each (CLM05-3 7, then 8, with REF*F8); claims show keeps every submission', async () => {
+    const bodies: string[] = [];
+    nock(CH).post('/x12').times(3).reply(202, (_u, b) => { bodies.push(String(b)); return ''; });
+    await seedClaim(t.store, 'claim-single-line');
+    await runJob('claim-batch', deps());
+    // The practice corrects the claim the payer holds as 2026153000123 (its 835 CLP-07): the same Claim, replaced.
+    await seedClaim(t.store, 'claim-replacement');
+    const r = await runJob('claim-batch', deps(new Date('2026-06-02T22:00:00Z')));
+    expect(r.summary).to.deep.include({ queued: 1, claims: 1, interchange: '000000002' });
+    expect(bodies[1]).to.contain('CLM*ENC-2026-000201*165***11:B:7*Y*A*Y*Y~\nREF*F8*2026153000123~');
+    expect((await runJob('claim-batch', deps(new Date('2026-06-03T22:00:00Z')))).summary).to.deep.include({ queued: 0 });
+    // Then withdraws it: the void (Claim.status cancelled) is sent although the claim is cancelled.
+    await seedClaim(t.store, 'claim-void');
+    expect((await runJob('claim-batch', deps(new Date('2026-06-04T22:00:00Z')))).summary).to.deep.include({ queued: 1, claims: 1, interchange: '000000003' });
+    expect(bodies[2]).to.contain('CLM*ENC-2026-000201*125***11:B:8*Y*A*Y*Y~\nREF*F8*2026153000123~');
+    expect((await runJob('claim-batch', deps(new Date('2026-06-05T22:00:00Z')))).summary).to.deep.include({ queued: 0 });
+    const rows = await t.store.x12.get('ENC-2026-000201');
+    expect(rows.map((x) => `${x.interchange}:${x.total}:${x.state}`)).to.deep.equal(['000000003:125:sent', '000000002:165:sent', '000000001:125:sent']);
+  });
+
+  it('a cancelled claim that names no payer claim (never a void) is not sent', async () => {
+    await seedClaim(t.store, 'claim-single-line', (c) => { c.status = 'cancelled'; });
+    expect((await runJob('claim-batch', deps())).summary).to.deep.include({ queued: 0 });
+  });
+
   it('without an X12 identity for the destination the job sends FHIR claim Bundles as before', async () => {
     nock(CH).post('/x12').reply(200, '{"status":"accepted"}');
     await seedClaim(t.store, 'claim-single-line');

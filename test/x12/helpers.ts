@@ -8,6 +8,8 @@ import { errorCodeOf, type Issue } from '../../src/domain/issues.js';
 export const NOW = new Date('2026-06-01T14:30:00Z');
 export const TODAY = '2026-06-01';
 export const EXAMPLES_837 = ['claim-single-line', 'claim-several-lines', 'claim-patient-not-subscriber', 'claim-secondary-coverage', 'claim-line-place-of-service'];
+/** A replacement and a void of claim-single-line (CLM05-3 7/8 with REF*F8): not batched with it. */
+export const CORRECTIONS_837 = ['claim-replacement', 'claim-void'];
 
 export function identity(): BillingIdentity {
   const json = JSON.parse(readFileSync('examples/config/gateway.json', 'utf8')) as unknown;

@@ -201,6 +201,10 @@ export function readDft(msg: Hl7Message, ctx: { timezone: string }): Result<DftR
     lineDate: (n) => ft(n, 4),
     // A DFT line has no place of service of its own: every line is the visit's (PV1-2).
     linePlaceOfService: () => (pv1Seg ? msg.location(pv1Seg, 2) : 'PV1.2'),
+    // A DFT^P03 posts charges for an original claim: it carries no frequency nor payer claim number.
+    status: 'FT1',
+    claimFrequency: 'FT1',
+    payerClaimNumber: 'FT1',
     total: 'FT1.11',
   };
   return { value: { encounter: enc, ...(patient ? { patient } : {}), locator }, issues };

@@ -23,6 +23,7 @@ interface Codes {
   sex: Record<string, string>;
   sexBack: Record<string, string>;
   claimFiling: Record<string, string>;
+  claimFrequency: Record<string, string>;
   claimDefaults: Record<string, string>;
 }
 let codesCache: Codes | undefined;
@@ -41,7 +42,7 @@ export interface LineModel {
 export interface OtherCoverageModel { responsibility: string; relationship: string; filing: string; benefits: string; release: string; subscriber: PersonModel; payer: { name: string; id: string } }
 export interface ClaimModel {
   id: string; total: string; pos: string; frequency: string; signature: string; assignment: string; benefits: string; release: string;
-  priorAuth?: string; mrn?: string; dx: Array<{ q: string; code: string }>;
+  priorAuth?: string; payerClaimNumber?: string; mrn?: string; dx: Array<{ q: string; code: string }>;
   rendering?: { entity: string; last: string; first?: string; npi: string };
   others?: OtherCoverageModel[]; lines: LineModel[];
 }
@@ -171,7 +172,9 @@ export function claimModel(b: Bundle, identity: BillingIdentity): Result<Subscri
     payer: { name: primary.payerName ?? '', id: primary.payerId },
     claim: {
       id: e.encounterId, total: amount(e.totalCharge), pos: e.placeOfService, ...codes.claimDefaults,
+      frequency: codes.claimFrequency[e.claimFrequency ?? 'original']!,
       ...(e.priorAuthorization ? { priorAuth: e.priorAuthorization } : {}),
+      ...(e.payerClaimNumber ? { payerClaimNumber: e.payerClaimNumber } : {}),
       mrn: e.patientMrn,
       dx: e.diagnoses.map((d, i) => ({ q: i === 0 ? 'ABK' : 'ABF', code: dxOut(d) })),
       rendering: { entity: '1', last: personName(practitioner?.name).last ?? e.renderingProviderFamily ?? '', ...(personName(practitioner?.name).first ? { first: personName(practitioner?.name).first! } : {}), npi: e.renderingProviderNpi },
@@ -216,6 +219,7 @@ export function encounterFromModel(s: SubscriberEntry, billing: Model837['billin
     ...(l.pos && l.pos !== c.pos ? { placeOfService: l.pos } : {}),
   }));
   const dates = lines.map((l) => l.dateOfService).sort();
+  const frequency = Object.entries(codes.claimFrequency).find(([, v]) => v === c.frequency)?.[0];
   const coverages: EncounterCoverage[] = [
     { payerId: s.payer?.id ?? '', ...(s.payer?.name ? { payerName: s.payer.name } : {}), memberId: s.subscriber?.memberId ?? '' },
     ...(c.others ?? []).map((o) => ({ payerId: o.payer?.id ?? '', ...(o.payer?.name ? { payerName: o.payer.name } : {}), memberId: o.subscriber?.memberId ?? '' })),
@@ -237,6 +241,8 @@ export function encounterFromModel(s: SubscriberEntry, billing: Model837['billin
     billingProviderNpi: billing?.npi ?? '',
     ...(billing?.name ? { billingProviderName: billing.name } : {}),
     ...(c.priorAuth ? { priorAuthorization: c.priorAuth } : {}),
+    ...(frequency && frequency !== 'original' ? { claimFrequency: frequency as BillingEncounter['claimFrequency'] } : {}),
+    ...(c.payerClaimNumber ? { payerClaimNumber: c.payerClaimNumber } : {}),
     coverages,
     diagnoses: (c.dx ?? []).map((d) => dxIn(d.code)),
     lines,

@@ -32,7 +32,15 @@ export function parse837(text: string): Result<Parsed837> {
     issues.push(...r.issues);
     const m = r.value as unknown as Model837;
     out.transactions.push(m);
-    for (const s of m.subscribers ?? []) if (s.claim) out.encounters.push(encounterFromModel(s, m.billing));
+    (m.subscribers ?? []).forEach((s, k) => {
+      if (!s.claim) return;
+      // 2300 REF*F8 is required when CLM05-3 is 7 (replacement) or 8 (void): the payer's claim it replaces.
+      if (['7', '8'].includes(s.claim.frequency) && !s.claim.payerClaimNumber) {
+        const where = `${txs.length > 1 ? `ST[${t.index}].` : ''}${(m.subscribers ?? []).length > 1 ? `2000B[${k + 1}].` : ''}2300.REF`;
+        issues.push(issue('X12_INVALID', `Claim ${s.claim.id} is a ${s.claim.frequency === '7' ? 'replacement' : 'void'} (CLM05-3 ${s.claim.frequency}) without REF*F8, the payer's claim control number of the claim it ${s.claim.frequency === '7' ? 'replaces' : 'voids'}.`, where));
+      }
+      out.encounters.push(encounterFromModel(s, m.billing));
+    });
   }
   return { value: out, issues };
 }

@@ -19,4 +19,4 @@ export const statusCodes = (): StatusCodes => (cache ??= JSON.parse(readFileSync
 export const CLAIM_STATUS_SYSTEM = 'https://x12.org/codes/claim-status-codes';
 export const CLAIM_STATUS_CATEGORY_SYSTEM = 'https://x12.org/codes/claim-status-category-codes';
 export const X12_ACK_SYSTEM = 'https://frontdesk.example.org/CodeSystem/x12-999-error';
-export const PAYER_CLAIM_NUMBER_SYSTEM = 'https://frontdesk.example.org/sid/payer-claim-number';
+export { PAYER_CLAIM_NUMBER_SYSTEM } from '../../adapters/claim.js';
