@@ -1,7 +1,8 @@
 /**
  * ADT^A40 / A47 (merge patient, patient identifier list; change patient identifier list): each
  * PID + MRG pair says the record in MRG.1 is the same person as the record in PID.3 and is retired
- * into it. Output: the surviving Patient with link `replaces`, the retired Patient (active false)
+ * into it. An A47 changes the identifier of one record: when the record under the new identifier
+ * is not stored yet, it starts from the stored old record's demographics. Output: the surviving Patient with link `replaces`, the retired Patient (active false)
  * with link `replaced-by`, and an office merge instruction listing the references downstream must
  * move.
  *
@@ -81,7 +82,7 @@ export function readMerge(msg: Hl7Message, ctx: { timezone: string; lookup?: Res
     if (!retired?.value || !retired.system) continue;
     const survivor = p.value;
     const survivorId = survivor.identifier![0]!;
-    const pair = mergePair(survivor, retiredIds, where, 'PID.3', ctx.lookup, issues);
+    const pair = mergePair(survivor, retiredIds, where, msg.location(pid, 3), ctx.lookup, issues, { identifierChange: msg.triggerEvent === 'A47' });
     if (!pair) continue;
     const { merged, old } = pair;
     const retiredId = old.id!;
@@ -113,7 +114,7 @@ export function readMerge(msg: Hl7Message, ctx: { timezone: string; lookup?: Res
  * kept; a retired record never stored here is written minimal (MAP_INFO at `where`). No value when
  * both name the same record (MAP_CONFLICT at `where`, naming `survivorWhere`).
  */
-export function mergePair(survivor: Patient, retiredIds: Identifier[], where: string, survivorWhere: string, lookup: ResourceLookup | undefined, issues: Issue[]): { merged: Patient; old: Patient } | undefined {
+export function mergePair(survivor: Patient, retiredIds: Identifier[], where: string, survivorWhere: string, lookup: ResourceLookup | undefined, issues: Issue[], opts: { identifierChange?: boolean } = {}): { merged: Patient; old: Patient } | undefined {
   const retired = retiredIds[0]!;
   const retiredId = patientIdFor(retired);
   if (retiredId === survivor.id) {
@@ -121,10 +122,18 @@ export function mergePair(survivor: Patient, retiredIds: Identifier[], where: st
     return undefined;
   }
   const storedSurvivor = lookup?.get('Patient', survivor.id!) as Patient | undefined;
-  const merged: Patient = storedSurvivor ? { ...storedSurvivor, ...survivor, identifier: unionIdentifiers(storedSurvivor.identifier, survivor.identifier) } : survivor;
+  const storedRetired = lookup?.get('Patient', retiredId) as Patient | undefined;
+  let merged: Patient = storedSurvivor ? { ...storedSurvivor, ...survivor, identifier: unionIdentifiers(storedSurvivor.identifier, survivor.identifier) } : survivor;
+  if (!storedSurvivor && storedRetired && opts.identifierChange) {
+    // A47 (change patient identifier list): the person's record lives on under the new
+    // identifier, so the new record starts from the stored one's demographics (what the A47's
+    // PID sends wins); the old identifier stays on the retired record only, as MRG-1 replaced it.
+    const { id: _id, meta: _meta, identifier: _ids, link: _link, active: _active, text: _text, ...demographics } = storedRetired;
+    merged = { ...demographics, ...withoutEmpty(survivor) } as Patient;
+    issues.push(issue('MAP_INFO', `The record under the new identifier (${survivorWhere}) is not stored yet: it takes the demographics of the record under the old one (${where}), with what this PID sends.`, survivorWhere));
+  }
   const replaces = { other: { reference: `Patient/${retiredId}` }, type: 'replaces' as const };
   merged.link = [...(storedSurvivor?.link ?? []).filter((l) => l.other?.reference !== replaces.other.reference), replaces];
-  const storedRetired = lookup?.get('Patient', retiredId) as Patient | undefined;
   const replacedBy = { other: { reference: `Patient/${survivor.id}` }, type: 'replaced-by' as const };
   if (storedRetired) {
     // Its own demographics stay; it only becomes inactive and says where the person lives on.
@@ -143,6 +152,11 @@ export function mergePair(survivor: Patient, retiredIds: Identifier[], where: st
       link: [replacedBy],
     },
   };
+}
+
+/** The elements of a Patient that hold something (a PID field left empty sends nothing). */
+function withoutEmpty(p: Patient): Partial<Patient> {
+  return Object.fromEntries(Object.entries(p).filter(([, v]) => v !== undefined && v !== '' && !(Array.isArray(v) && !v.length)));
 }
 
 /** The stored identifiers, then the message's ones not among them (system + value). */
