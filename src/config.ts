@@ -25,6 +25,7 @@
 import { DEFAULT_VALIDATION_MODE, VALIDATION_MODES, type ValidationMode } from './hl7/tolerance.js';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { defaultWorkers } from './runtime/offload.js';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { issue, type Issue, type Result } from './domain/issues.js';
 import { EXAMPLES_DIR } from './paths.js';
@@ -117,7 +118,13 @@ export interface GatewayConfig {
     maxConnectionsPerAddress: number;
   };
   http: { host: string; port: number; bodyLimitBytes: number; auth: { keys: ApiKeyConfig[] } };
-  processing: { maxAttempts: number };
+  processing: {
+    maxAttempts: number;
+    /** HL7v2 messages of this many bytes or more are parsed, mapped and validated in a worker thread (0: never). */
+    offloadBytes: number;
+    /** Worker threads for that (default: cores - 1, at least 1). */
+    workers: number;
+  };
   channels: ChannelConfig[];
   /**
    * The `destinations` and `jobs` sections, checked and typed here once (the rules live in
@@ -189,7 +196,7 @@ export function checkConfig(json: unknown, baseDir: string, env: Env = process.e
   const keys = (c.array(auth.keys ?? [], 'http.auth.keys') ?? []).map((k, i) => checkKey(c, k, `http.auth.keys[${i}]`, env));
 
   const processing = c.object(root.processing ?? {}, 'processing') ?? {};
-  c.keys(processing, 'processing', ['maxAttempts']);
+  c.keys(processing, 'processing', ['maxAttempts', 'offloadBytes', 'workers']);
 
   const channels = (c.array(root.channels, 'channels') ?? []).map((ch, i) => checkChannel(c, ch, `channels[${i}]`, baseDir));
   // FRONTDESK_MLLP_PORT_<CHANNEL> overrides a channel's MLLP port, as FRONTDESK_HTTP_PORT does http.port.
@@ -276,7 +283,11 @@ export function checkConfig(json: unknown, baseDir: string, env: Env = process.e
       bodyLimitBytes: c.int(http.bodyLimitBytes ?? 10 * 1024 * 1024, 'http.bodyLimitBytes', 1) ?? 0,
       auth: { keys: keys.filter((k): k is ApiKeyConfig => k !== undefined) },
     },
-    processing: { maxAttempts: c.int(processing.maxAttempts ?? 5, 'processing.maxAttempts', 1) ?? 5 },
+    processing: {
+      maxAttempts: c.int(processing.maxAttempts ?? 5, 'processing.maxAttempts', 1) ?? 5,
+      offloadBytes: c.int(processing.offloadBytes ?? 64 * 1024, 'processing.offloadBytes', 0) ?? 64 * 1024,
+      workers: c.int(processing.workers ?? defaultWorkers(), 'processing.workers', 1) ?? 1,
+    },
     channels: channels.filter((ch): ch is ChannelConfig => ch !== undefined),
   };
   if (billing) cfg.billing = billing;

@@ -125,6 +125,7 @@ export async function startGateway(config: GatewayConfig, opts: StartOptions = {
           });
         }
         await pipeline.flushAckSent();
+        await pipeline.close();
         await store.close();
       },
     };

@@ -15,6 +15,12 @@
  * previous commit was running, share one store transaction, so one fsync covers them all; each
  * message is stored and processed in its own savepoint so one message's failure does not undo
  * the others. The store is reached only through its interface (src/store/types.ts).
+ *
+ * Off the event loop: a new HL7v2 message of `processing.offloadBytes` or more is parsed, mapped
+ * and validated in a worker thread (./offload.ts) before its processing commit; inside the commit
+ * the stored resources that run read are checked again (changed: the message runs again there).
+ * Meanwhile intake goes on and other channels are processed; on the same channel, later messages
+ * wait for it, so a channel's messages are still processed in arrival order.
  */
 import { defaultBillingProvider } from '../billing/identity.js';
 import { DEFAULT_VALIDATION_MODE } from '../hl7/tolerance.js';
@@ -35,6 +41,9 @@ import { persistOutput, type EntryOutcome } from './persist.js';
 import type { Metrics } from './metrics.js';
 import { outboundHl7Settings } from '../delivery/outbound-settings.js';
 import { withStoredLookup } from '../flows/stored-lookup.js';
+import { flowForChannel, type Hl7Processing } from '../flows/hl7v2/index.js';
+import { defaultWorkers, ProcessingPool, type Prepared } from './offload.js';
+import type { Resource } from 'fhir/r4.js';
 
 export interface Inbound {
   channel: ChannelConfig;
@@ -102,6 +111,17 @@ interface ProcessJob {
   reason: AttemptReason;
   resolve: (a: Answer) => void;
   reject: (e: Error) => void;
+  /** The channel it arrived on (new messages): later messages of the channel wait while this one is not ready. */
+  channel?: string | undefined;
+  /** False while its run is being prepared off the event loop. */
+  ready: boolean;
+  prepared?: Prepared | undefined;
+}
+
+/** Where a new message came from and how big it is (decides processing off the event loop). */
+interface ProcessHint {
+  channel: string;
+  bytes: number;
 }
 
 export class Pipeline {
@@ -115,6 +135,8 @@ export class Pipeline {
   private flushing: Promise<void> | undefined;
   private ackWrite: Promise<void> = Promise.resolve();
   private readonly channels: Map<string, ChannelConfig>;
+  /** Worker threads for large messages, started at the first one. */
+  private pool: ProcessingPool | undefined;
 
   constructor(
     readonly store: Store,
@@ -161,22 +183,59 @@ export class Pipeline {
     this.metrics.inc('received', inbound.channel.name);
     this.log.info({ channel: inbound.channel.name, id: stored.id, type: stored.header?.messageType, controlId: stored.header?.controlId }, 'message committed');
     const after = this.hooks.afterCommit;
-    const answer = after ? after(stored.id).then(() => this.process(stored.id)) : this.process(stored.id);
+    const hint: ProcessHint = { channel: inbound.channel.name, bytes: inbound.raw.length };
+    const answer = after ? after(stored.id).then(() => this.process(stored.id, 'received', hint)) : this.process(stored.id, 'received', hint);
     return { ok: true, id: stored.id, resend: false, header: stored.header, charset: stored.charset, commitAck: stored.commitAck, answer };
   }
 
   /** Process a stored message (new, recovered or replayed). Concurrent calls for one id share one run. */
-  process(id: number, reason: AttemptReason = 'received'): Promise<Answer> {
+  process(id: number, reason: AttemptReason = 'received', hint?: ProcessHint): Promise<Answer> {
     const running = this.inFlight.get(id);
     if (running) return running;
+    const limit = this.config.processing.offloadBytes;
+    const offload = hint !== undefined && limit > 0 && hint.bytes >= limit;
     const p = new Promise<Answer>((resolve, reject) => {
-      this.processQueue.push({ id, reason, resolve, reject });
-      this.schedule();
+      const job: ProcessJob = { id, reason, resolve, reject, channel: hint?.channel, ready: !offload };
+      this.processQueue.push(job);
+      if (!offload) {
+        this.schedule();
+        return;
+      }
+      void this.prepareOffThread(job).finally(() => {
+        job.ready = true;
+        this.schedule();
+      });
     });
     this.inFlight.set(id, p);
     const clear = () => this.inFlight.delete(id);
     p.then(clear, clear);
     return p;
+  }
+
+  /**
+   * Parse, map and validate a large message in a worker thread (reading stored resources outside
+   * any transaction); the commit checks them again. Any failure here only means the message is
+   * processed in its commit, as a small one is.
+   */
+  private async prepareOffThread(job: ProcessJob): Promise<void> {
+    try {
+      const row = await this.store.processing.getForProcessing(job.id);
+      if (!row || row.contentType !== 'hl7v2' || row.state !== 'received') return;
+      const channel = this.channel(row.channel);
+      const { raw, intake, ctx } = this.prepareRun(row, channel);
+      const flow = row.messageType ? flowForChannel(channel, row.messageType)?.name : undefined;
+      this.pool ??= new ProcessingPool({ size: this.config.processing.workers, extraProfileDir: this.config.profiles.extraDir, log: this.log });
+      const read = async (type: string, rid: string) => (await this.store.resources.get(type, rid))?.resource;
+      job.prepared = await this.pool.prepare(read, { raw, channel, ctx, intake, flow });
+    } catch (e) {
+      this.log.warn({ id: job.id, err: (e as Error).message }, 'processing off the event loop failed: processing in the commit');
+    }
+  }
+
+  /** Stop the worker threads (the gateway's close). */
+  async close(): Promise<void> {
+    await this.pool?.close();
+    this.pool = undefined;
   }
 
   /** Note that an acknowledgment left (written in small batches: not worth an fsync per message). */
@@ -233,7 +292,7 @@ export class Pipeline {
       if (this.flushing) return;
       this.flushing = this.flush().finally(() => {
         this.flushing = undefined;
-        if (this.storeQueue.length || this.processQueue.length) this.schedule();
+        if (this.storeQueue.length || this.processQueue.some((j) => j.ready)) this.schedule();
       });
     });
   }
@@ -246,9 +305,8 @@ export class Pipeline {
    */
   private async flush(): Promise<void> {
     const stores = this.storeQueue;
-    const procs = this.processQueue;
     this.storeQueue = [];
-    this.processQueue = [];
+    const procs = this.takeReady();
     if (!stores.length && !procs.length) return;
     const stored: Array<Stored | Error> = [];
     const answers: Answer[] = [];
@@ -263,7 +321,7 @@ export class Pipeline {
         }
         for (const j of procs) {
           try {
-            answers.push(await tx.savepoint((sp) => this.processOne(sp, j.id, { reason: j.reason })));
+            answers.push(await tx.savepoint((sp) => this.processOne(sp, j.id, { reason: j.reason, prepared: j.prepared })));
           } catch (e) {
             // The savepoint is rolled back; record the failure (the message stays stored).
             answers.push(await this.failure(tx, j.id, e as Error, false, j.reason));
@@ -290,6 +348,36 @@ export class Pipeline {
       else if (a.state !== 'received') this.metrics.inc('errored', a.channel ?? '');
       j.resolve(a);
     });
+  }
+
+  /**
+   * The processing jobs this commit takes: every ready one, in queue order, except that a job of a
+   * channel whose earlier message is still being prepared off the event loop waits behind it.
+   */
+  private takeReady(): ProcessJob[] {
+    const take: ProcessJob[] = [];
+    const keep: ProcessJob[] = [];
+    const waiting = new Set<string>();
+    for (const j of this.processQueue) {
+      if (!j.ready || (j.channel !== undefined && waiting.has(j.channel))) {
+        if (j.channel !== undefined) waiting.add(j.channel);
+        keep.push(j);
+      } else {
+        take.push(j);
+      }
+    }
+    this.processQueue = keep;
+    return take;
+  }
+
+  /** Whether the stored resources an off-thread run read are, inside this transaction, still what it read. */
+  private async stillSame(tx: StoreTables, known: ReadonlyMap<string, Resource | null>): Promise<boolean> {
+    for (const [key, seen] of known) {
+      const slash = key.indexOf('/');
+      const now = (await tx.resources.get(key.slice(0, slash), key.slice(slash + 1)))?.resource ?? null;
+      if (JSON.stringify(now) !== JSON.stringify(seen)) return false;
+    }
+    return true;
   }
 
   private async storeOne(tx: StoreTx, inb: Inbound): Promise<Stored> {
@@ -339,7 +427,7 @@ export class Pipeline {
   }
 
   /** One message, inside a savepoint. */
-  private async processOne(tx: StoreTx, id: number, opts: { attemptCounted?: boolean; reason?: AttemptReason } = {}): Promise<Answer> {
+  private async processOne(tx: StoreTx, id: number, opts: { attemptCounted?: boolean; reason?: AttemptReason; prepared?: Prepared | undefined } = {}): Promise<Answer> {
     const reason = opts.reason ?? 'received';
     const row = await tx.processing.getForProcessing(id);
     if (!row) throw new Error(`message ${id} not found`);
@@ -356,7 +444,15 @@ export class Pipeline {
     const read = async (type: string, rid: string) => (await tx.resources.get(type, rid))?.resource;
     if (row.contentType === 'hl7v2') {
       // Intake issues (the duplicate flag) travel with the message.
-      const p = await withStoredLookup(read, (lookup) => processHl7(raw, channel, { ...ctx, lookup }, intake));
+      // Prepared off the event loop (a large message) and still true to the store: taken as it is.
+      let p: Hl7Processing | undefined;
+      const prepared = opts.prepared;
+      if (prepared && prepared.raw === raw && (await this.stillSame(tx, prepared.known))) {
+        const { readable, ...run } = prepared.run;
+        const message = readable ? readHl7Header(raw).message : undefined;
+        p = { ...run, ...(message ? { message } : {}) };
+      }
+      p ??= await withStoredLookup(read, (lookup) => processHl7(raw, channel, { ...ctx, lookup }, intake));
       let entries: EntryOutcome[] = [];
       let queued = 0;
       if (p.output) {

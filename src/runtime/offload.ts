@@ -1,0 +1,142 @@
+/**
+ * Processing off the event loop: a pool of worker threads (./process-worker.ts, sized to the
+ * cores) that run the parse -> map -> validate of large HL7v2 messages, so one 10,000-OBX ORU does
+ * not stop intake, other channels or `/health` for seconds. The pipeline (./pipeline.ts) asks for
+ * it before the message's processing commit and checks, inside that commit, that the stored
+ * resources the run read are still the same (otherwise it runs the message again in the commit).
+ *
+ * The stored-resource protocol is that of src/flows/stored-lookup.ts: a run gets what was fetched
+ * so far and reports its misses; they are fetched and, when any exists, the run is repeated.
+ */
+import { Worker } from 'node:worker_threads';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import type { Resource } from 'fhir/r4.js';
+import type { Logger } from 'pino';
+import type { ChannelConfig } from '../config.js';
+import type { Issue } from '../domain/issues.js';
+import type { FlowContext } from '../flows/types.js';
+import type { Hl7Processing } from '../flows/hl7v2/index.js';
+import type { ReadResource } from '../flows/stored-lookup.js';
+
+export interface OffloadRequest {
+  raw: string;
+  channel: ChannelConfig;
+  ctx: Omit<FlowContext, 'lookup'>;
+  intake: Issue[];
+  /** The flow the gateway would run (the worker refuses when it would run another). */
+  flow?: string | undefined;
+  known: Array<[string, Resource | null]>;
+}
+
+/** A run without its parsed message (the caller reads the MSH again for the ACK). */
+export type OffloadedRun = Omit<Hl7Processing, 'message'> & { readable: boolean };
+
+export type OffloadReply = { run: OffloadedRun; misses: Array<[string, string]> } | { error: string };
+
+/** A finished off-thread run and every stored resource it read (to check again inside the commit). */
+export interface Prepared {
+  raw: string;
+  run: OffloadedRun;
+  known: Map<string, Resource | null>;
+}
+
+const MAX_ROUNDS = 8;
+
+/** The default pool size: one thread per core but one (the event loop keeps a core), at least one. */
+export function defaultWorkers(): number {
+  return Math.max(1, availableParallelism() - 1);
+}
+
+interface Slot {
+  worker: Worker;
+  busy: boolean;
+  pending?: { seq: number; resolve: (r: OffloadReply) => void; reject: (e: Error) => void } | undefined;
+}
+
+export class ProcessingPool {
+  private readonly slots: Slot[] = [];
+  private readonly queue: Array<{ req: OffloadRequest; resolve: (r: OffloadReply) => void; reject: (e: Error) => void }> = [];
+  private seq = 0;
+  private closed = false;
+
+  constructor(private readonly opts: { size: number; extraProfileDir?: string | undefined; log?: Logger | undefined }) {}
+
+  /** Run parse -> map -> validate off the event loop, fetching stored resources as the flow asks (`read`). */
+  async prepare(read: ReadResource, req: Omit<OffloadRequest, 'known'>): Promise<Prepared> {
+    const known = new Map<string, Resource | null>();
+    for (let round = 0; round < MAX_ROUNDS; round++) {
+      const reply = await this.run({ ...req, known: [...known] });
+      if ('error' in reply) throw new Error(reply.error);
+      let found = false;
+      for (const [type, id] of reply.misses) {
+        const key = `${type}/${id}`;
+        if (known.has(key)) continue;
+        const r = (await read(type, id)) ?? null;
+        known.set(key, r);
+        if (r) found = true;
+      }
+      if (!found) return { raw: req.raw, run: reply.run, known };
+    }
+    throw new Error(`the flow still asked for new stored resources after ${MAX_ROUNDS} rounds`);
+  }
+
+  private run(req: OffloadRequest): Promise<OffloadReply> {
+    if (this.closed) return Promise.reject(new Error('processing pool closed'));
+    return new Promise((resolve, reject) => {
+      this.queue.push({ req, resolve, reject });
+      this.pump();
+    });
+  }
+
+  private pump(): void {
+    while (this.queue.length) {
+      let slot = this.slots.find((s) => !s.busy);
+      if (!slot && this.slots.length < this.opts.size) slot = this.spawn();
+      if (!slot) return;
+      const job = this.queue.shift()!;
+      slot.busy = true;
+      const seq = ++this.seq;
+      slot.pending = { seq, resolve: job.resolve, reject: job.reject };
+      slot.worker.postMessage({ seq, req: job.req });
+    }
+  }
+
+  private spawn(): Slot {
+    // From src/ (tsx: the .ts file, the tsx loader inherited through execArgv) or from dist/ (.js).
+    const self = fileURLToPath(import.meta.url);
+    const file = self.replace(/offload\.(ts|js)$/, (_m, ext: string) => `process-worker.${ext}`);
+    const worker = new Worker(file, { workerData: { extraProfileDir: this.opts.extraProfileDir } });
+    worker.unref();
+    const slot: Slot = { worker, busy: false };
+    worker.on('message', (m: { seq: number; reply: OffloadReply }) => {
+      const p = slot.pending;
+      if (!p || p.seq !== m.seq) return;
+      slot.pending = undefined;
+      slot.busy = false;
+      p.resolve(m.reply);
+      this.pump();
+    });
+    const gone = (e: Error) => {
+      // A worker that died takes its request with it (the caller processes that message itself); a new one is spawned on demand.
+      const i = this.slots.indexOf(slot);
+      if (i >= 0) this.slots.splice(i, 1);
+      slot.pending?.reject(e);
+      slot.pending = undefined;
+      if (!this.closed) {
+        this.opts.log?.warn({ err: e.message }, 'processing worker stopped');
+        this.pump();
+      }
+    };
+    worker.on('error', gone);
+    worker.on('exit', (code) => gone(new Error(`processing worker exited (${code})`)));
+    this.slots.push(slot);
+    return slot;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const j of this.queue.splice(0)) j.reject(new Error('processing pool closed'));
+    await Promise.all(this.slots.splice(0).map((s) => s.worker.terminate()));
+  }
+}

@@ -1,0 +1,47 @@
+/**
+ * A processing worker thread (node:worker_threads): parses, maps and validates one HL7v2 message
+ * (src/flows/hl7v2/process.ts) off the gateway's event loop, so a large message (a 10,000-OBX
+ * ORU) never holds up intake, other channels or the HTTP API. It reads and writes nothing: stored
+ * resources come in with the request (`known`), and the ones the flow asked for and did not get
+ * go back as `misses` (the same protocol as src/flows/stored-lookup.ts, one round per request).
+ * Started by ./offload.ts.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import type { Resource } from 'fhir/r4.js';
+import { processHl7 } from '../flows/hl7v2/index.js';
+import { loadValidator } from '../validation/index.js';
+import type { OffloadReply, OffloadRequest } from './offload.js';
+
+const data = workerData as { extraProfileDir?: string } | undefined;
+// The same profiles as the gateway's own validator (main.ts loads them before listening).
+if (data?.extraProfileDir) loadValidator({ extraProfileDir: data.extraProfileDir });
+
+parentPort!.on('message', (msg: { seq: number; req: OffloadRequest }) => {
+  let reply: OffloadReply;
+  try {
+    reply = run(msg.req);
+  } catch (e) {
+    reply = { error: (e as Error).message };
+  }
+  parentPort!.postMessage({ seq: msg.seq, reply });
+});
+
+function run(req: OffloadRequest): OffloadReply {
+  const known = new Map<string, Resource | null>(req.known);
+  const misses: Array<[string, string]> = [];
+  const lookup = {
+    get(type: string, id: string): Resource | undefined {
+      const hit = known.get(`${type}/${id}`);
+      if (hit !== undefined) return hit ?? undefined;
+      misses.push([type, id]);
+      return undefined;
+    },
+  };
+  const p = processHl7(req.raw, req.channel, { ...req.ctx, lookup }, req.intake);
+  // The flow this thread ran must be the one the gateway would run (a flow registered at run time
+  // in the main thread only, as tests do, is not here): otherwise the caller processes it itself.
+  if (p.flow !== undefined && req.flow !== undefined && p.flow !== req.flow) return { error: `flow ${req.flow} not available in the worker` };
+  if (p.flow === undefined && req.flow !== undefined) return { error: `flow ${req.flow} not available in the worker` };
+  const { message, ...rest } = p;
+  return { run: { ...rest, readable: message !== undefined }, misses };
+}
