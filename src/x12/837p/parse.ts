@@ -8,7 +8,7 @@ import { readInterchange } from '../envelope.js';
 import { readTransaction } from '../engine.js';
 import { loadX12Map } from '../map.js';
 import { el } from '../syntax.js';
-import { encounterFromModel, type Model837 } from './model.js';
+import { encounterFromModel, x12Codes, type Model837 } from './model.js';
 
 export interface Parsed837 {
   transactions: Model837[];
@@ -35,9 +35,10 @@ export function parse837(text: string): Result<Parsed837> {
     (m.subscribers ?? []).forEach((s, k) => {
       if (!s.claim) return;
       // 2300 REF*F8 is required when CLM05-3 is 7 (replacement) or 8 (void): the payer's claim it replaces.
-      if (['7', '8'].includes(s.claim.frequency) && !s.claim.payerClaimNumber) {
+      const kind = Object.entries(x12Codes().claimFrequency).find(([, code]) => code === s.claim.frequency)?.[0];
+      if (kind && kind !== 'original' && !s.claim.payerClaimNumber) {
         const where = `${txs.length > 1 ? `ST[${t.index}].` : ''}${(m.subscribers ?? []).length > 1 ? `2000B[${k + 1}].` : ''}2300.REF`;
-        issues.push(issue('X12_INVALID', `Claim ${s.claim.id} is a ${s.claim.frequency === '7' ? 'replacement' : 'void'} (CLM05-3 ${s.claim.frequency}) without REF*F8, the payer's claim control number of the claim it ${s.claim.frequency === '7' ? 'replaces' : 'voids'}.`, where));
+        issues.push(issue('X12_INVALID', `Claim ${s.claim.id} is a ${kind} (CLM05-3 ${s.claim.frequency}) without REF*F8, the payer's claim control number of the claim it ${kind === 'void' ? 'voids' : 'replaces'}.`, where));
       }
       out.encounters.push(encounterFromModel(s, m.billing));
     });

@@ -67,7 +67,7 @@ export function read999(text: string): Result<Ack999> {
           });
         }
       }
-      out.sets.push({ groupControl: m.group?.control ?? '', setControl: set.control, ack: set.ack, accepted: set.ack === 'A' || set.ack === 'E', errors });
+      out.sets.push({ groupControl: m.group?.control ?? '', setControl: set.control, ack: set.ack, accepted: statusCodes().accepted.includes(set.ack), errors });
     }
   }
   return { value: out, issues: r.issues };

@@ -11,6 +11,8 @@ export interface StatusCodes {
   segmentErrors: Record<string, string>;
   elementErrors: Record<string, string>;
   acknowledgments: Record<string, string>;
+  /** IK5-01/AK9-01 codes that accept the transaction set. */
+  accepted: string[];
 }
 
 let cache: StatusCodes | undefined;

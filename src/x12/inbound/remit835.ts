@@ -11,7 +11,10 @@
  * Any failure is an X12_UNBALANCED error naming where (`2100[2].CLP-04`): the remittance is
  * reported, not posted.
  */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { ClaimResponse, ClaimResponseItem, ClaimResponseItemAdjudication } from 'fhir/r4.js';
+import { MAPPINGS_DIR } from '../../paths.js';
 import { issue, type Issue, type Result } from '../../domain/issues.js';
 import { cents } from '../../billing/encounter.js';
 import { readWithMap } from '../read.js';
@@ -34,14 +37,14 @@ export const RARC_SYSTEM = 'https://x12.org/codes/remittance-advice-remark-codes
 export const CAS_GROUP_SYSTEM = 'https://x12.org/codes/claim-adjustment-group-codes';
 const ADJUDICATION = 'http://terminology.hl7.org/CodeSystem/adjudication';
 
-/** CLP-02 claim status codes. */
-const CLAIM_STATUS: Record<string, string> = {
-  '1': 'Processed as primary', '2': 'Processed as secondary', '3': 'Processed as tertiary', '4': 'Denied',
-  '19': 'Processed as primary, forwarded to additional payer(s)', '20': 'Processed as secondary, forwarded to additional payer(s)',
-  '21': 'Processed as tertiary, forwarded to additional payer(s)', '22': 'Reversal of previous payment', '23': 'Not our claim, forwarded to additional payer(s)',
-  '25': 'Predetermination pricing only - no payment',
-};
-const CAS_GROUPS: Record<string, string> = { CO: 'Contractual obligations', CR: 'Correction and reversals', OA: 'Other adjustments', PI: 'Payer initiated reductions', PR: 'Patient responsibility' };
+interface RemittanceCodes {
+  claimStatus: Record<string, { display: string; denied?: boolean }>;
+  adjustmentGroups: Record<string, string>;
+}
+let codesCache: RemittanceCodes | undefined;
+/** CLP-02 and CAS-01 code lists (mappings/x12/remittance-codes.json), loaded once. */
+const remittanceCodes = (): RemittanceCodes => (codesCache ??= JSON.parse(readFileSync(resolve(MAPPINGS_DIR, 'x12', 'remittance-codes.json'), 'utf8')) as RemittanceCodes);
+const statusText = (code: string): string | undefined => remittanceCodes().claimStatus[code]?.display;
 
 export interface PostingAdjustment { group: string; reason: string; amount: number; line?: number }
 
@@ -80,7 +83,7 @@ const fmt = (c: number): string => (c / 100).toFixed(2);
 
 function adjudication(adjs: PostingAdjustment[]): ClaimResponseItemAdjudication[] {
   return adjs.map((a) => ({
-    category: { coding: [{ system: CAS_GROUP_SYSTEM, code: a.group, display: CAS_GROUPS[a.group] ?? a.group }] },
+    category: { coding: [{ system: CAS_GROUP_SYSTEM, code: a.group, display: remittanceCodes().adjustmentGroups[a.group] ?? a.group }] },
     reason: { coding: [{ system: CARC_SYSTEM, code: a.reason }] },
     amount: money(a.amount),
   }));
@@ -145,11 +148,11 @@ function toClaim(c: Clp, m: Model835, payment: Remittance['payment']): Remittanc
     remarksAll.push(...remarks);
     return { line: lineNo, code: l.code, ...(l.modifiers?.filter(Boolean).length ? { modifiers: l.modifiers.filter(Boolean) } : {}), charged: Number(l.charge), paid: Number(l.paid), adjustments: flat(l.adjustments, lineNo), remarks };
   });
-  const denied = c.status === '4';
+  const denied = remittanceCodes().claimStatus[c.status]?.denied === true;
   const cr = claimResponseFor({
     source: '835', claimId: c.claimId, outcome: 'complete', created: payment.date, insurer: { name: m.payer?.name, id: m.payer?.id },
     patient: { name: [c.patient?.first, c.patient?.last].filter(Boolean).join(' '), memberId: c.patient?.id }, payerClaimNumber: c.payerClaimNumber,
-    disposition: `${CLAIM_STATUS[c.status] ?? `CLP-02 ${c.status}`}; paid ${c.paid} of ${c.charge}`,
+    disposition: `${statusText(c.status) ?? `CLP-02 ${c.status}`}; paid ${c.paid} of ${c.charge}`,
   });
   const notes = [...new Set(remarksAll)];
   if (notes.length) cr.processNote = notes.map((code, i) => ({ number: i + 1, type: 'print', text: `RARC ${code}` }));
@@ -181,7 +184,7 @@ function toClaim(c: Clp, m: Model835, payment: Remittance['payment']): Remittanc
     claimId: c.claimId,
     payerClaimNumber: c.payerClaimNumber,
     payer: m.payer?.name ?? '',
-    claimStatus: CLAIM_STATUS[c.status] ?? c.status,
+    claimStatus: statusText(c.status) ?? c.status,
     paymentMethod: payment.method,
     paymentTrace: payment.trace,
     paymentDate: payment.date,
