@@ -26,6 +26,14 @@ export interface TypeRef {
   constraints?: Constraint[];
 }
 
+/**
+ * A TypeRef with every field present, in one order: the walker reads these on every element,
+ * and objects of one hidden class keep those reads monomorphic.
+ */
+export function typeRef(code: string, shape?: () => Shape): TypeRef {
+  return { code, primitive: undefined, resource: undefined, shape, inline: undefined, targets: undefined, constraints: undefined };
+}
+
 export interface Binding {
   valueSet: string;
   strength: 'required';
@@ -64,6 +72,11 @@ export interface ElementRule {
   presenceKeys: string[];
   /** The only variant, when not a choice (saves a lookup on the hot path). */
   single?: TypeRef;
+  /**
+   * This rule's bit among its shape's required rules (0 when not required, or beyond the 30th):
+   * the walker notes the required elements it meets as it goes, and looks up only the others.
+   */
+  reqBit: number;
 }
 
 export interface ExtensionSlice {
@@ -88,6 +101,11 @@ export interface Shape {
   path: string;
   /** Every JSON key allowed (choice variants expanded) -> its rule. */
   elements: Map<string, ElementRule>;
+  /**
+   * The same, as a prototype-less object: the walker's lookup for every key it meets (a
+   * dictionary object's keyed lookup is cheaper than Map.get there).
+   */
+  byKey: Record<string, ElementRule | undefined>;
   rules: ElementRule[];
   required: ElementRule[];
   /** Invariants on the object itself (the resource root, or a datatype's root). */
@@ -131,7 +149,7 @@ export function typeShape(code: string, typeOf: TypeOfProfile): Shape {
   if (s) return s;
   const sd = baseDefinitions().byType.get(code);
   if (!sd?.snapshot) {
-    s = { path: code, elements: new Map(), rules: [], required: [], constraints: [] };
+    s = { path: code, elements: new Map(), byKey: Object.create(null) as Shape['byKey'], rules: [], required: [], constraints: [], sliceMins: undefined };
   } else {
     s = buildShapes(sd.snapshot.element, typeOf, []).root;
   }
@@ -204,17 +222,21 @@ export function buildShapes(elements: readonly ElementDefinition[], typeOf: Type
     const key = owner?.id ?? path;
     const hit = inline.get(key);
     if (hit) return hit;
-    const shape: Shape = { path, elements: new Map(), rules: [], required: [], constraints: ownConstraints };
+    const shape: Shape = { path, elements: new Map(), byKey: Object.create(null) as Shape['byKey'], rules: [], required: [], constraints: ownConstraints, sliceMins: undefined };
     inline.set(key, shape);
     for (const el of owner ? childrenOf(owner) : (children.get(path) ?? [])) {
       const rule = compileElement(el);
       if (!rule) continue;
       shape.rules.push(rule);
-      if (rule.min > 0) shape.required.push(rule);
+      if (rule.min > 0) {
+        if (shape.required.length < 30) rule.reqBit = 1 << shape.required.length;
+        shape.required.push(rule);
+      }
       if (rule.slices?.some((x) => x.min > 0) || rule.valueSlices?.some((x) => x.min > 0)) (shape.sliceMins ??= []).push(rule);
       if (rule.variants.size === 1) rule.single = rule.variants.values().next().value;
       for (const [key, t] of rule.variants) {
         shape.elements.set(key, rule);
+        shape.byKey[key] = rule;
         rule.presenceKeys.push(key);
         if (t.primitive) rule.presenceKeys.push(`_${key}`);
       }
@@ -240,6 +262,17 @@ export function buildShapes(elements: readonly ElementDefinition[], typeOf: Type
       constraints: [],
       isExtension: false,
       presenceKeys: [],
+      reqBit: 0,
+      // The optional fields too, so that every rule has one hidden class (see typeRef).
+      fixed: undefined,
+      pattern: undefined,
+      binding: undefined,
+      slices: undefined,
+      valueSlices: undefined,
+      maxLength: undefined,
+      minValue: undefined,
+      maxValue: undefined,
+      single: undefined,
     };
     const fixed = firstValue(el, 'fixed');
     if (fixed !== undefined) rule.fixed = fixed;
@@ -260,7 +293,9 @@ export function buildShapes(elements: readonly ElementDefinition[], typeOf: Type
       const ref = el.contentReference.slice(el.contentReference.indexOf('#') + 1);
       const target = byPath.get(ref);
       const refConstraints = compileConstraints(ref, (target?.constraint ?? []).filter((c) => c.key !== 'ele-1'));
-      rule.variants.set(name, { code: 'BackboneElement', shape: () => shapeAt(ref, []), inline: true });
+      const backbone = typeRef('BackboneElement', () => shapeAt(ref, []));
+      backbone.inline = true;
+      rule.variants.set(name, backbone);
       rule.constraints = refConstraints;
       return rule;
     }
@@ -269,7 +304,7 @@ export function buildShapes(elements: readonly ElementDefinition[], typeOf: Type
       // Resource.id is an `id` (R4 datatypes page) though its snapshot says System.String/string.
       const code = el.base?.path === 'Resource.id' ? 'id' : fhirTypeOf(t);
       const key = choice ? stem + upperFirst(code) : name;
-      const ref: TypeRef = { code };
+      const ref = typeRef(code);
       if (isPrimitiveType(code)) {
         ref.primitive = primitiveRule(code)!;
       } else if (code === 'Resource' || baseDefinitions().resourceTypes.has(code)) {
@@ -350,7 +385,7 @@ export function buildShapes(elements: readonly ElementDefinition[], typeOf: Type
       notes.push(`slice ${sl.id ?? sl.path} has no url to discriminate by (not checked)`);
       return undefined;
     }
-    const type: TypeRef = { code: 'Extension' };
+    const type = typeRef('Extension');
     if (kids.length > 0) {
       // Built once: the walker asks for the shape of every extension it checks against this slice.
       let own: Shape | undefined;

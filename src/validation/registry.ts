@@ -8,7 +8,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CodeSystem, ElementDefinition, StructureDefinition, ValueSet } from 'fhir/r4.js';
 import { issue, type Issue } from '../domain/issues.js';
-import { compileStructure, typeShape, type CompiledStructure, type Shape, type TypeRef } from './compile.js';
+import { compileStructure, typeRef, typeShape, type CompiledStructure, type Shape, type TypeRef } from './compile.js';
 import { baseDefinitions } from './definitions.js';
 import { generateSnapshot } from './snapshot.js';
 import { addTerminology, stripVersion } from './terminology.js';
@@ -214,7 +214,7 @@ function resolveExtensionUrl(reg: Registry, url: string, allowUnknown: boolean |
   if (sd) {
     const contexts = (sd.context ?? []).map((c) => ({ type: c.type, expression: c.expression }));
     const shape = compiledFor(reg, sd.url)?.shape;
-    return { kind: 'defined', type: shape ? { code: 'Extension', shape: () => shape } : undefined, contexts };
+    return { kind: 'defined', type: shape ? typeRef('Extension', () => shape) : undefined, contexts };
   }
   if (external.has(u) || isExampleUrl(u)) return { kind: 'accepted' };
   if (allowUnknown === true || (Array.isArray(allowUnknown) && allowUnknown.some((p) => u.startsWith(p)))) return { kind: 'accepted' };

@@ -22,7 +22,7 @@ export interface WalkContext {
   /** The outermost resource (%rootResource): the container of contained resources. */
   rootResource: Json;
   /** Bundle fullUrl -> resourceType, to check urn:uuid reference targets. */
-  fullUrls?: Map<string, string>;
+  fullUrls: Map<string, string> | undefined;
   /** While walking a Bundle, entry resources are validated separately against their profiles. */
   skipEntryResources: boolean;
   /** Base structure of a resource type (for contained and nested resources). */
@@ -36,7 +36,7 @@ export interface WalkContext {
   /** What an extension URL resolves to (definition, accepted without one, or unknown). */
   resolveExtension: (url: string) => ExtensionResolution;
   /** Element ids seen so far in the current resource (unique per resource); made on the first id. */
-  elementIds?: Set<string> | undefined;
+  elementIds: Set<string> | undefined;
   /**
    * The element whose value is being walked: its definition path (`Patient.name`) and type
    * (`HumanName`), where an extension found inside it is used (its definition's context).
@@ -44,7 +44,7 @@ export interface WalkContext {
   ownerPath: string;
   ownerType: string;
   /** The FHIRPath environment of the current resource (see envOf). */
-  env?: Record<string, unknown> | undefined;
+  env: Record<string, unknown> | undefined;
 }
 
 /**
@@ -93,12 +93,10 @@ function walkObject(obj: Json, shape: Shape, path: P, ctx: WalkContext, isResour
   // No try/finally: the walk does not throw on data, and when the engine fails, validateResource
   // drops the whole context.
   ctx.depth++;
-  walkObjectAt(obj, shape, path, ctx, isResource);
-  ctx.depth--;
-}
-
-function walkObjectAt(obj: Json, shape: Shape, path: P, ctx: WalkContext, isResource: boolean): void {
   let seenChoice: Map<ElementRule, string> | undefined;
+  /** Required elements met in this object (their ElementRule.reqBit). */
+  let met = 0;
+  const byKey = shape.byKey;
   if (!isResource && typeof obj.id === 'string') checkElementId(obj.id, path, ctx);
   for (const key in obj) {
     if (isResource && key === 'resourceType') continue;
@@ -107,11 +105,12 @@ function walkObjectAt(obj: Json, shape: Shape, path: P, ctx: WalkContext, isReso
       walkPrimitiveExtension(obj, key, v, shape, path, ctx);
       continue;
     }
-    const rule = shape.elements.get(key);
-    if (!rule) {
+    const rule = byKey[key];
+    if (rule === undefined) {
       ctx.issues.push(issue('FHIR_UNKNOWN_ELEMENT', `Unknown element "${key}": ${shape.path} has no such element.`, `${pathOf(path)}.${key}`));
       continue;
     }
+    if (v !== undefined) met |= rule.reqBit;
     if (rule.choice) {
       seenChoice ??= new Map();
       const other = seenChoice.get(rule);
@@ -166,9 +165,11 @@ function walkObjectAt(obj: Json, shape: Shape, path: P, ctx: WalkContext, isReso
     }
   }
   if (shape.sliceMins) checkAbsentSlices(obj, shape, path, ctx);
-  for (const rule of shape.required) {
-    let present = false;
-    for (const key of rule.presenceKeys) {
+  const required = shape.required;
+  for (let r = 0; r < required.length; r++) {
+    const rule = required[r]!;
+    let present = (met & rule.reqBit) !== 0;
+    if (!present) for (const key of rule.presenceKeys) {
       if (obj[key] !== undefined) {
         present = true;
         break;
@@ -184,6 +185,7 @@ function walkObjectAt(obj: Json, shape: Shape, path: P, ctx: WalkContext, isReso
     }
   }
   if (shape.constraints.length) evaluateConstraints(shape.constraints, obj, path, ctx);
+  ctx.depth--;
 }
 
 /** Extensions of a sliced element: each checked against its slice (by url), then slice counts. */
@@ -290,7 +292,7 @@ function walkValue(v: unknown, rule: ElementRule, type: TypeRef, where: P, ctx: 
       ctx.issues.push(issue(bad.kind === 'structure' ? 'FHIR_STRUCTURE' : 'FHIR_VALUE', `${pathOf(where).slice(pathOf(where).lastIndexOf('.') + 1)} ${bad.reason}.`, pathOf(where)));
       return;
     }
-    checkFixed(v, rule, where, ctx);
+    if (rule.fixed !== undefined || rule.pattern !== undefined) checkFixed(v, rule, where, ctx);
     if (rule.maxLength !== undefined || rule.minValue !== undefined || rule.maxValue !== undefined) checkLimits(v, rule, where, ctx);
     if (rule.binding) checkBinding(v, type.code, rule, where, ctx);
     const cons = type.constraints ?? rule.constraints;
@@ -333,7 +335,7 @@ function walkValue(v: unknown, rule: ElementRule, type: TypeRef, where: P, ctx: 
       ctx.issues.push(issue('FHIR_INVARIANT', 'ext-1: Must have either extensions or value[x], not both.', pathOf(where)));
     }
   }
-  checkFixed(v, rule, where, ctx);
+  if (rule.fixed !== undefined || rule.pattern !== undefined) checkFixed(v, rule, where, ctx);
   if (rule.binding) checkBinding(v, type.code, rule, where, ctx);
   if (type.code === 'Reference') checkReference(v, type, where, ctx);
   const cons = type.constraints ?? rule.constraints;
