@@ -31,6 +31,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   messages: async () => (await import('./cli/messages.js')).registerMessages,
   claims: async () => (await import('./cli/claims.js')).registerClaims,
   eligibility: async () => (await import('./cli/eligibility.js')).registerEligibility,
+  audit: async () => (await import('./cli/audit.js')).registerAudit,
 };
 
 const program = new Command();

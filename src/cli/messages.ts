@@ -15,6 +15,7 @@ import { renderChanges } from '../runtime/json-diff.js';
 import { createLogger } from '../logging.js';
 import type { GatewayConfig } from '../config.js';
 import { EXIT_INVALID, usageError } from './io.js';
+import { recordCliAudit } from './audit.js';
 
 interface Common { config?: string; db?: string }
 interface FilterOpts { state?: string; channel?: string; type?: string; controlId?: string; since?: string; until?: string; limit?: string }
@@ -102,6 +103,8 @@ export function registerMessages(program: Command): void {
           return;
         }
         const { raw, rawBytes, outputs, ...rest } = msg;
+        // Showing the content (PHI) is an access: recorded in the audit trail with the OS user.
+        if (opts.original || opts.raw || opts.parsed || opts.outputs) await recordCliAudit(store, 'message-read', `message/${n}`);
         if (opts.original) {
           // The bytes as received (HL7v2); rows without them (FHIR, office, stored before migration 2) are their text.
           process.stdout.write(rawBytes ?? Buffer.from(raw, 'utf8'));

@@ -170,6 +170,8 @@ export interface JobsConfig {
   reminderLeadHours: number;
   /** retention: delivered outbox rows older than this are deleted. */
   retentionDays: number;
+  /** retention: audit entries older than this are deleted (default 2190 days, six years). */
+  auditRetentionDays: number;
 }
 
 export interface DeliveryConfig {
@@ -432,7 +434,7 @@ function httpCommon(c: Checker, raw: Obj, where: string): Omit<HttpCommon, 'retr
 }
 
 function checkJobs(c: Checker, raw: unknown, destinations: Destinations, practiceTimezone: string): JobsConfig {
-  const out: JobsConfig = { timezone: practiceTimezone, settings: {}, claimDestination: 'clearinghouse', reminderLeadHours: 24, retentionDays: 30 };
+  const out: JobsConfig = { timezone: practiceTimezone, settings: {}, claimDestination: 'clearinghouse', reminderLeadHours: 24, retentionDays: 30, auditRetentionDays: 2190 };
   for (const n of JOB_NAMES) out.settings[n] = { enabled: true };
   // x12-pickup reads the clearinghouses' inbox folders: nothing to do without one.
   const inboxes = Object.values(destinations).some((d) => d.type === 'clearinghouse' && d.inbox);
@@ -446,7 +448,7 @@ function checkJobs(c: Checker, raw: unknown, destinations: Destinations, practic
     c.bad('jobs', 'must be an object.');
     return out;
   }
-  c.unknownKeys(raw, ['timezone', 'claimDestination', 'eligibilityDestination', 'reminderDestination', 'reminderLeadHours', 'retentionDays', ...JOB_NAMES], 'jobs');
+  c.unknownKeys(raw, ['timezone', 'claimDestination', 'eligibilityDestination', 'reminderDestination', 'reminderLeadHours', 'retentionDays', 'auditRetentionDays', ...JOB_NAMES], 'jobs');
   const tz = c.str(raw, 'timezone', 'jobs', false);
   if (tz !== undefined) {
     try {
@@ -466,6 +468,7 @@ function checkJobs(c: Checker, raw: unknown, destinations: Destinations, practic
   }
   out.reminderLeadHours = c.int(raw, 'reminderLeadHours', 'jobs', 24, 1, 24 * 14);
   out.retentionDays = c.int(raw, 'retentionDays', 'jobs', 30, 1, 3650);
+  out.auditRetentionDays = c.int(raw, 'auditRetentionDays', 'jobs', 2190, 1, 36500);
   for (const n of JOB_NAMES) {
     const s = raw[n];
     const where = `jobs.${n}`;

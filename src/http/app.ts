@@ -23,6 +23,8 @@ import type { Store } from '../store/index.js';
 import type { JobDeps } from '../jobs/context.js';
 import { sendError, sendOutcome } from './outcome.js';
 import { consoleRouter, type ConsoleDeps } from '../console/router.js';
+import { auditTrail, clientAddress } from './audit.js';
+import { auditEventRouter } from './audit-events.js';
 
 export interface AppDeps {
   pipeline: Pipeline;
@@ -53,7 +55,9 @@ export function createApp(deps: AppDeps): express.Express {
     const start = process.hrtime.bigint();
     res.on('finish', () => {
       const ms = Number(process.hrtime.bigint() - start) / 1e6;
-      log.info({ method: req.method, path: req.path, status: res.statusCode, ms: Math.round(ms * 10) / 10 }, 'http');
+      // Who and from where, never the query string or a body (a search by name holds PHI; it goes to the audit trail).
+      const who = (res.locals.principal as { name?: string } | undefined)?.name ?? null;
+      log.info({ method: req.method, path: req.path, status: res.statusCode, ms: Math.round(ms * 10) / 10, who, client: clientAddress(req) }, 'http');
     });
     next();
   });
@@ -71,6 +75,9 @@ export function createApp(deps: AppDeps): express.Express {
   // The web console authenticates with its own session cookie (an operator key at its login form), so it sits before the API keys.
   app.use('/console', consoleRouter({ pipeline, log, jobs: deps.delivery?.jobs, onReplay: deps.delivery?.onReplay, ...deps.console }));
 
+  const hl7Paths = ['/hl7v2', ...cfg.channels.map((c) => c.source.http?.path).filter((p): p is string => !!p && !['/fhir', '/office', '/hl7v2'].includes(p))];
+  // Every endpoint that reads or changes PHI is audited (src/http/audit.ts), and every failed authentication.
+  app.use(auditTrail(pipeline.store.audit, log, ['/fhir', '/office', '/messages', ...DELIVERY_PATHS, ...X12_PATHS, ...ELIGIBILITY_PATHS, ...hl7Paths]));
   app.use(authenticate(cfg.http.auth.keys));
 
   app.get('/metrics', authorize('metrics', 'operator'), async (_req, res) => {
@@ -78,6 +85,8 @@ export function createApp(deps: AppDeps): express.Express {
   });
 
   const body = rawBody(cfg.http.bodyLimitBytes);
+  // The audit trail as AuditEvent: operators only (it names who read which patient).
+  app.use('/fhir', (req, res, next) => (/^\/AuditEvent(\/|$)/.test(req.path) ? authorize('operator')(req, res, next) : next()), auditEventRouter(pipeline.store));
   app.use('/fhir', authorize('fhir'), body, fhirRouter(pipeline, { version: deps.version }));
   app.use('/office', authorize('office'), body, officeRouter(pipeline));
   app.use('/messages', authorize('operator'), body);
@@ -88,7 +97,6 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(x12Router(deps.store));
   app.use(ELIGIBILITY_PATHS, authorize('operator'), body);
   app.use(eligibilityRouter(deps.store));
-  const hl7Paths = ['/hl7v2', ...cfg.channels.map((c) => c.source.http?.path).filter((p): p is string => !!p && !['/fhir', '/office', '/hl7v2'].includes(p))];
   app.use(hl7Paths, authorize('hl7v2'), body);
   app.use(hl7Router(pipeline));
 

@@ -13,6 +13,8 @@ const digest = (s: string) => createHash('sha256').update(s).digest();
 
 export interface Principal {
   name: string;
+  /** How it authenticated (the audit trail's actor kind). */
+  kind: 'api-key' | 'jwt' | 'session';
   scopes: Scope[];
 }
 
@@ -27,7 +29,7 @@ export function credentialOf(req: Request): string | undefined {
 
 /** Middleware: who is calling (401 when nobody we know). */
 export function authenticate(keys: readonly ApiKeyConfig[]): RequestHandler {
-  const table = keys.map((k) => ({ digest: digest(k.key), principal: { name: k.name, scopes: k.scopes } }));
+  const table = keys.map((k) => ({ digest: digest(k.key), principal: { name: k.name, kind: 'api-key' as const, scopes: k.scopes } }));
   return (req: Request, res: Response, next: NextFunction) => {
     const cred = credentialOf(req);
     const d = cred ? digest(cred) : undefined;

@@ -19,6 +19,7 @@ import type { OutboxItem, OutboxState, Store } from '../store/index.js';
 import { bodyText, JSON_TYPES, parseJsonBody } from './body.js';
 import { sendError } from './outcome.js';
 import { partnerAckOf } from '../delivery/ack-report.js';
+import { audit, queryOf } from './audit.js';
 
 const STATES: readonly OutboxState[] = ['pending', 'in-flight', 'delivered', 'dead'];
 /** Paths this router serves (for the app's authorize/body mounting). */
@@ -48,6 +49,7 @@ export function deliveryRouter(deps: DeliveryRoutesDeps): Router {
   const { store } = deps;
 
   router.get('/deliveries', async (req, res) => {
+    audit(req, res, { action: 'delivery-list', query: queryOf(req) });
     const q = req.query as Record<string, unknown>;
     const state = typeof q.state === 'string' && q.state !== '' ? q.state : undefined;
     if (state !== undefined && !STATES.includes(state as OutboxState)) return sendError(res, 'INPUT_UNREADABLE', `Parameter "state": one of ${STATES.join(', ')}.`, 'state');
@@ -70,14 +72,17 @@ export function deliveryRouter(deps: DeliveryRoutesDeps): Router {
       if (d !== undefined && typeof d !== 'string') return sendError(res, 'INPUT_UNREADABLE', '"destination" must be a string.', 'destination');
       destination = d;
     }
+    audit(req, res, { action: 'deadletter-replay', ...(destination ? { entity: `destination/${destination}` } : {}) });
     const replayed = await store.outbox.replayAllDead(destination ? { destination } : {});
     deps.onReplay?.();
+    audit(req, res, { action: 'deadletter-replay', ...(destination ? { entity: `destination/${destination}` } : {}), detail: `${replayed} replayed` });
     res.json({ replayed });
   });
 
   router.get('/deliveries/:id', async (req, res) => {
     const id = idParam(req.params.id, res);
     if (id === undefined) return;
+    audit(req, res, { action: req.query.payload === 'true' ? 'delivery-read-payload' : 'delivery-read', entity: `outbox/${id}` });
     const item = await store.outbox.get(id);
     if (!item) return sendError(res, 'NOT_FOUND', `No delivery ${id}.`);
     const full = req.query.payload === 'true';
@@ -88,6 +93,7 @@ export function deliveryRouter(deps: DeliveryRoutesDeps): Router {
   router.post('/deliveries/:id/replay', async (req, res) => {
     const id = idParam(req.params.id, res);
     if (id === undefined) return;
+    audit(req, res, { action: 'deadletter-replay', entity: `outbox/${id}` });
     const item = await store.outbox.get(id);
     if (!item) return sendError(res, 'NOT_FOUND', `No delivery ${id}.`);
     if (!(await store.outbox.replayDead(id))) return sendError(res, 'MAP_CONFLICT', `Delivery ${id} is ${item.state}, not dead-lettered: nothing to replay.`);
@@ -95,12 +101,14 @@ export function deliveryRouter(deps: DeliveryRoutesDeps): Router {
     res.json({ replayed: 1, delivery: withoutPayload((await store.outbox.get(id))!) });
   });
 
-  router.get('/jobs', async (_req, res) => {
+  router.get('/jobs', async (req, res) => {
+    audit(req, res, { action: 'job-list' });
     res.json({ runs: await recentJobRuns({ store }) });
   });
 
   router.post('/jobs/:name/run', async (req, res) => {
     const name = String(req.params.name);
+    audit(req, res, { action: 'job-run', entity: `job/${name}` });
     if (!jobSpec(name)) return sendError(res, 'NOT_FOUND', `No job "${name}".`);
     if (!deps.jobs) return sendError(res, 'NOT_FOUND', 'Jobs are not running in this gateway.');
     const r = await runJob(name, deps.jobs, 'api');

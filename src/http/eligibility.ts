@@ -12,6 +12,7 @@ import { recordEligibilityText } from '../eligibility/answers.js';
 import { eligibilityText } from '../eligibility/view.js';
 import { bodyText, FHIR_TYPES } from './body.js';
 import { sendError, sendOutcome } from './outcome.js';
+import { audit, queryOf } from './audit.js';
 
 export const ELIGIBILITY_PATHS = ['/eligibility'];
 const TYPES = ['application/edi-x12', 'application/edi-x12+text', 'text/plain', ...FHIR_TYPES];
@@ -20,6 +21,7 @@ export function eligibilityRouter(store: Store | undefined, now: () => Date = ()
   const router = Router();
   const noStore = 'This gateway has no store for eligibility checks.';
   router.get('/eligibility', async (req, res) => {
+    audit(req, res, { action: 'eligibility-list', query: queryOf(req) });
     if (!store) return sendError(res, 'NOT_FOUND', noStore);
     const date = req.query.date === undefined ? undefined : String(req.query.date);
     if (date !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(date)) return sendOutcome(res, [issue('INPUT_UNREADABLE', 'date must be YYYY-MM-DD.', 'date')], 400);
@@ -29,6 +31,7 @@ export function eligibilityRouter(store: Store | undefined, now: () => Date = ()
     res.json(rows.map((r) => ({ ...r, summary: eligibilityText(r) })));
   });
   router.get('/eligibility/:id', async (req, res) => {
+    audit(req, res, { action: 'eligibility-read', entity: `eligibility/${String(req.params.id)}` });
     if (!store) return sendError(res, 'NOT_FOUND', noStore);
     const id = String(req.params.id);
     const one = await store.eligibility.get(id);
@@ -37,6 +40,7 @@ export function eligibilityRouter(store: Store | undefined, now: () => Date = ()
     res.json(rows.map((r) => ({ ...r, summary: eligibilityText(r) })));
   });
   router.post('/eligibility/inbound', async (req, res) => {
+    audit(req, res, { action: 'eligibility-inbound' });
     if (!store) return sendError(res, 'NOT_FOUND', noStore);
     const text = bodyText(req, res, TYPES);
     if (text === undefined) return;

@@ -16,6 +16,7 @@ import { bodyText, FHIR_TYPES, parseJsonBody } from './body.js';
 import { sendError, sendFhir, sendOutcome } from './outcome.js';
 import { sendAnswer } from './answer.js';
 import { errorsOnly, toOperationOutcome } from '../domain/issues.js';
+import { audit } from './audit.js';
 
 type Handler = (req: Request, res: Response) => Promise<void> | void;
 
@@ -35,10 +36,12 @@ export function fhirRouter(pipeline: Pipeline, opts: { version: string }): Route
 
   const handlers: Record<string, Handler> = {
     metadata: (req, res) => {
+      audit(req, res, { action: 'capabilities' });
       sendFhir(res, 200, capabilityStatement(FHIR_ROUTES, { name: pipeline.config.practice.name, version: opts.version, baseUrl: `${req.protocol}://${req.get('host') ?? 'localhost'}/fhir` }));
     },
 
     transaction: async (req, res) => {
+      audit(req, res, { action: 'transaction' });
       const text = bodyText(req, res, FHIR_TYPES);
       if (text === undefined) return;
       const rec = await pipeline.receive({ channel: channel(), source: 'http', peer: req.ip, contentType: 'fhir', raw: text, idempotencyKey: req.get('idempotency-key') ?? undefined });
@@ -52,6 +55,7 @@ export function fhirRouter(pipeline: Pipeline, opts: { version: string }): Route
 
     validate: (req, res) => {
       const type = String(req.params.type);
+      audit(req, res, { action: 'operation', entity: type, detail: String(req.params.operation).slice(0, 64) });
       if (req.params.operation !== '$validate') return notFound(res, req);
       if (!TYPE.test(type)) return sendError(res, 'FHIR_RESOURCE_TYPE', `"${type}" is not a resource type.`);
       const text = bodyText(req, res, FHIR_TYPES);
@@ -81,6 +85,7 @@ export function fhirRouter(pipeline: Pipeline, opts: { version: string }): Route
     read: async (req, res) => {
       const type = String(req.params.type);
       const id = String(req.params.id);
+      audit(req, res, { action: 'read', entity: `${type}/${id}`.slice(0, 200) });
       if (!TYPE.test(type) || !ID.test(id)) return sendError(res, 'NOT_FOUND', `No resource ${type}/${id}.`);
       const found = await pipeline.store.resources.get(type, id);
       if (!found) return sendError(res, 'NOT_FOUND', `No resource ${type}/${id}.`);

@@ -14,6 +14,7 @@ import type { Pipeline } from '../runtime/pipeline.js';
 import { bodyText, JSON_TYPES } from './body.js';
 import { sendError, sendOutcome } from './outcome.js';
 import { sendAnswer } from './answer.js';
+import { audit } from './audit.js';
 
 export const OFFICE_ENDPOINTS: Readonly<Record<string, string>> = {
   registration: 'registration',
@@ -29,6 +30,7 @@ export function officeRouter(pipeline: Pipeline): Router {
   const channel = () => pipeline.config.channels.find((c) => c.source.http?.path === '/office') ?? pipeline.channel('office-api');
   router.post('/:kind', async (req, res) => {
     const kind = String(req.params.kind);
+    audit(req, res, { action: 'office-record', entity: `office/${kind}` });
     // Own keys only: "/office/__proto__" or "/office/constructor" must be a 404, not an inherited member.
     const recordType = Object.hasOwn(OFFICE_ENDPOINTS, kind) ? OFFICE_ENDPOINTS[kind] : undefined;
     if (!recordType) return sendError(res, 'NOT_FOUND', `No office endpoint "${kind}"; use ${Object.keys(OFFICE_ENDPOINTS).join(', ')}.`);
@@ -39,6 +41,7 @@ export function officeRouter(pipeline: Pipeline): Router {
     try {
       const a = await rec.answer;
       if (a.httpStatus === 201) res.location(`/messages/${a.id}`);
+      audit(req, res, { action: 'office-record', entity: `message/${a.id}`, detail: `office/${kind}` });
       sendAnswer(res, a);
     } catch {
       sendError(res, 'STORE_FAILED', 'The record was stored but its outputs could not be committed; it will be processed again. Do not resend.');

@@ -14,6 +14,10 @@ import { replayMatching, replayOne } from '../runtime/replay.js';
 import type { Pipeline } from '../runtime/pipeline.js';
 import { bodyText, JSON_TYPES, parseJsonBody } from './body.js';
 import { sendError, sendOutcome } from './outcome.js';
+import { audit, queryOf } from './audit.js';
+
+/** The largest page of messages one request returns (the store bounds it too). */
+export const MAX_PAGE = 1000;
 
 const DATE = /^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:\d{2})?)?$/;
 
@@ -48,7 +52,8 @@ export function readFilter(src: Record<string, unknown>, res: Response): Message
     if (v !== undefined) {
       const n = Number(v);
       if (!Number.isInteger(n) || n < 0) return bad(k, 'a non-negative integer.');
-      f[k] = n;
+      // Liberal in what we accept, strict in what we serve: a page is at most MAX_PAGE rows (`limit=1e9` gets 1000).
+      f[k] = k === 'limit' ? Math.min(Math.max(n, 1), MAX_PAGE) : n;
     }
   }
   return f;
@@ -59,6 +64,7 @@ export function operatorRouter(pipeline: Pipeline): Router {
   const store = pipeline.store;
 
   router.get('/messages', async (req, res) => {
+    audit(req, res, { action: 'message-list', query: queryOf(req) });
     const f = readFilter(req.query as Record<string, unknown>, res);
     if (!f) return;
     res.json({ total: await store.messages.count({ ...f, limit: undefined, offset: undefined }), limit: f.limit ?? 100, offset: f.offset ?? 0, messages: await store.messages.list(f) });
@@ -70,6 +76,7 @@ export function operatorRouter(pipeline: Pipeline): Router {
     const body = parseJsonBody(res, text);
     if (body === undefined) return;
     if (body === null || typeof body !== 'object' || Array.isArray(body)) return sendError(res, 'INPUT_UNREADABLE', 'Body must be a JSON object of filters.');
+    audit(req, res, { action: 'message-replay', query: text.slice(0, 2000) });
     const f = readFilter(body as Record<string, unknown>, res);
     if (!f) return;
     if (!f.state && !f.channel && !f.messageType && !f.controlId && !f.since && !f.until) {
@@ -78,10 +85,14 @@ export function operatorRouter(pipeline: Pipeline): Router {
     const maxRaw = (body as Record<string, unknown>).max;
     const max = maxRaw === undefined ? 1000 : Number(maxRaw);
     if (!Number.isInteger(max) || max < 1) return sendOutcome(res, [issue('INPUT_UNREADABLE', 'Parameter "max": a positive integer.', 'max')], 400);
-    res.json(await replayMatching(pipeline, f, max));
+    const r = await replayMatching(pipeline, f, max);
+    audit(req, res, { action: 'message-replay', query: text.slice(0, 2000), detail: `${r.matched} matched` });
+    res.json(r);
   });
 
   router.get('/messages/:id', async (req, res) => {
+    // The raw message is PHI: every read of it is in the audit trail.
+    audit(req, res, { action: 'message-read', entity: `message/${String(req.params.id)}` });
     const m = await messageOr404(req, res, pipeline);
     if (!m) return;
     const { rawBytes, ...row } = m;
@@ -97,6 +108,7 @@ export function operatorRouter(pipeline: Pipeline): Router {
   });
 
   router.post('/messages/:id/replay', async (req, res) => {
+    audit(req, res, { action: 'message-replay', entity: `message/${String(req.params.id)}` });
     const m = await messageOr404(req, res, pipeline);
     if (!m) return;
     const a = await replayOne(pipeline, m.id);

@@ -15,6 +15,7 @@ import { x12ToFhirOrOffice } from '../x12/convert.js';
 import { ingestX12 } from '../x12/ingest.js';
 import { bodyText } from './body.js';
 import { sendError, sendOutcome } from './outcome.js';
+import { audit, queryOf } from './audit.js';
 
 export const X12_PATHS = ['/claims', '/x12'];
 const X12_TYPES = ['application/edi-x12', 'application/edi-x12+text', 'text/plain'];
@@ -22,24 +23,28 @@ const X12_TYPES = ['application/edi-x12', 'application/edi-x12+text', 'text/plai
 export function x12Router(store: Store | undefined, now: () => Date = () => new Date()): Router {
   const router = Router();
   router.get('/claims', async (req, res) => {
+    audit(req, res, { action: 'claim-list', query: queryOf(req) });
     if (!store) return sendError(res, 'NOT_FOUND', 'This gateway has no store for X12 claims.');
     const limit = req.query.limit === undefined ? 100 : Number(req.query.limit);
     if (!Number.isInteger(limit) || limit < 1 || limit > 1000) return sendOutcome(res, [issue('INPUT_UNREADABLE', 'limit must be an integer from 1 to 1000.', 'limit')], 400);
     res.json(await store.x12.list(limit));
   });
   router.get('/claims/:claimId', async (req, res) => {
+    audit(req, res, { action: 'claim-read', entity: `Claim/${String(req.params.claimId)}` });
     if (!store) return sendError(res, 'NOT_FOUND', 'This gateway has no store for X12 claims.');
     const rows = await store.x12.get(String(req.params.claimId));
     if (!rows.length) return sendError(res, 'NOT_FOUND', `No claim ${req.params.claimId} was sent from here.`, 'claimId');
     res.json(rows);
   });
   router.post('/x12/validate', (req, res) => {
+    audit(req, res, { action: 'x12-validate' });
     const text = bodyText(req, res, X12_TYPES);
     if (text === undefined) return;
     const issues = validateX12(text);
     sendOutcome(res, issues, hasErrors(issues) ? 422 : 200);
   });
   router.post('/x12/convert', async (req, res) => {
+    audit(req, res, { action: 'x12-convert' });
     const to = req.query.to ?? 'fhir';
     if (to !== 'fhir' && to !== 'office') return sendOutcome(res, [issue('INPUT_UNREADABLE', 'to must be fhir or office.', 'to')], 400);
     const text = bodyText(req, res, X12_TYPES);
@@ -49,6 +54,7 @@ export function x12Router(store: Store | undefined, now: () => Date = () => new 
     res.json(r.value);
   });
   router.post('/x12/inbound', async (req, res) => {
+    audit(req, res, { action: 'x12-inbound' });
     if (!store) return sendError(res, 'NOT_FOUND', 'This gateway has no store for X12 claims.');
     const text = bodyText(req, res, X12_TYPES);
     if (text === undefined) return;

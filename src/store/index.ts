@@ -8,7 +8,7 @@ import type { Store, StoreConfig } from './types.js';
 import { openSqliteStore } from './sqlite/store.js';
 
 export type * from './types.js';
-export { MESSAGE_STATES } from './types.js';
+export { MESSAGE_STATES, AUDIT_MAX_PAGE } from './types.js';
 
 export function openStore(config: StoreConfig): Store {
   return openSqliteStore(config.path);

@@ -1,7 +1,7 @@
 /**
  * The store interface: everything the gateway keeps, grouped by table family (one module each:
  * ./messages.ts, ./processing.ts, ./resources.ts, ./office-records.ts, ./outbox.ts, ./claims.ts,
- * ./reminders.ts, ./jobs.ts, ./x12.ts, ./eligibility.ts, ./control-ids.ts; combined here), behind asynchronous methods that a second engine can
+ * ./reminders.ts, ./jobs.ts, ./x12.ts, ./eligibility.ts, ./control-ids.ts, ./audit.ts; combined here), behind asynchronous methods that a second engine can
  * implement. Nothing above src/store/ writes SQL or knows which
  * engine runs: callers get a `Store` from `openStore` (./index.ts) and talk to it through these
  * types only.
@@ -26,6 +26,7 @@ import type { JobStore } from './jobs.js';
 import type { X12Store } from './x12.js';
 import type { EligibilityStore } from './eligibility.js';
 import type { ControlIdStore } from './control-ids.js';
+import type { AuditStore } from './audit.js';
 
 export * from './messages.js';
 export type * from './processing.js';
@@ -38,6 +39,8 @@ export type * from './jobs.js';
 export type * from './x12.js';
 export type * from './eligibility.js';
 export type * from './control-ids.js';
+export type * from './audit.js';
+export { AUDIT_MAX_PAGE } from './audit.js';
 
 export interface StoreTables {
   readonly messages: MessageStore;
@@ -51,6 +54,7 @@ export interface StoreTables {
   readonly x12: X12Store;
   readonly eligibility: EligibilityStore;
   readonly controlIds: ControlIdStore;
+  readonly audit: AuditStore;
 }
 
 /** The tables seen from inside a transaction: every write is part of it. */

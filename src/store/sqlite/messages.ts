@@ -5,6 +5,7 @@
  */
 import type { Db } from './db.js';
 import { stmt } from './statements.js';
+import { likePrefix } from './like.js';
 import type { Issue } from '../../domain/issues.js';
 import type { AckMode, AttemptReason, ChannelStats, ContentType, ControlIdMatch, MessageFilter, MessageState, MessageSummary, NewAttempt, NewMessage, Outcome, ProcessingAttempt, ProcessingRow, Source, StoredMessage } from '../types.js';
 
@@ -212,7 +213,7 @@ function where(f: MessageFilter): { sql: string; params: Record<string, unknown>
   if (f.messageType) {
     // 'ADT' matches every ADT event; 'ADT^A04' one event.
     if (f.messageType.includes('^')) { parts.push('message_type = @type'); params.type = f.messageType; }
-    else { parts.push("(message_type = @type OR message_type LIKE @typePrefix)"); params.type = f.messageType; params.typePrefix = `${f.messageType}^%`; }
+    else { parts.push("(message_type = @type OR message_type LIKE @typePrefix ESCAPE '\\')"); params.type = f.messageType; params.typePrefix = likePrefix(`${f.messageType}^`); }
   }
   if (f.controlId) { parts.push('control_id = @controlId'); params.controlId = f.controlId; }
   if (f.since) { parts.push('received_at >= @since'); params.since = f.since; }

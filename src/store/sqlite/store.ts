@@ -11,7 +11,7 @@
 import type { Resource } from 'fhir/r4.js';
 import type {
   ClaimSubmissionStore, JobStore, MessageStore, OfficeRecordStore, OutboxStore, ProcessingStore, ReminderStore, ResourceStore,
-  Store, StoreTables, StoreTx, X12Store, ControlIdStore, EligibilityStore,
+  Store, StoreTables, StoreTx, X12Store, ControlIdStore, EligibilityStore, AuditStore,
 } from '../types.js';
 import { openDatabase, type Db } from './db.js';
 import * as messages from './messages.js';
@@ -23,6 +23,7 @@ import * as jobs from './jobs.js';
 import * as x12 from './x12.js';
 import * as eligibility from './eligibility.js';
 import * as controlIds from './control-ids.js';
+import * as audit from './audit.js';
 
 /** Runs a synchronous statement function: the store waits for an open transaction; a tx does not. */
 type Runner = <T>(fn: (db: Db) => T) => Promise<T>;
@@ -126,7 +127,14 @@ function tables(run: Runner): StoreTables {
     allocate: (req, now) => run((db) => controlIds.allocateControlId(db, req, now)),
     list: (destination) => run((db) => controlIds.listControlIds(db, destination)),
   };
-  return { messages: m, processing: p, resources: r, officeRecords: o, outbox: q, claims: c, reminders: rem, jobs: j, x12: x, eligibility: el, controlIds: ids };
+  const au: AuditStore = {
+    record: (e) => run((db) => audit.recordAudit(db, e)),
+    list: (f) => run((db) => audit.listAudit(db, f)),
+    count: (f) => run((db) => audit.countAudit(db, f)),
+    get: (id) => run((db) => audit.getAudit(db, id)),
+    purgeBefore: (before) => run((db) => audit.purgeAudit(db, before)),
+  };
+  return { messages: m, processing: p, resources: r, officeRecords: o, outbox: q, claims: c, reminders: rem, jobs: j, x12: x, eligibility: el, controlIds: ids, audit: au };
 }
 
 export class SqliteStore implements Store {
@@ -142,6 +150,7 @@ export class SqliteStore implements Store {
   readonly x12: X12Store;
   readonly eligibility: EligibilityStore;
   readonly controlIds: ControlIdStore;
+  readonly audit: AuditStore;
   /** Settles when the open transaction ends; undefined when none is open. */
   private busy: Promise<void> | undefined;
   private readonly txTables: StoreTables;
@@ -166,6 +175,7 @@ export class SqliteStore implements Store {
     this.x12 = t.x12;
     this.eligibility = t.eligibility;
     this.controlIds = t.controlIds;
+    this.audit = t.audit;
     this.txTables = tables(inside);
   }
 

@@ -3,6 +3,7 @@
  * Ids 1-99: gateway runtime (messages, resources, office records).
  * Ids 100-199: delivery (outbox, dead letters, job runs).
  * Ids 200-299: X12 (control numbers, claims sent and their acknowledgements, eligibility checks).
+ * Ids 300-399: the HTTP API (audit trail, FHIR versions and search indexes).
  * One file per migration, imported here.
  */
 import { m001Messages } from './001_messages.js';
@@ -20,6 +21,7 @@ import { m201X12 } from './201_x12.js';
 import { m202X12BillingRecord } from './202_x12_billing_record.js';
 import { m203X12InboundFiles } from './203_x12_inbound_files.js';
 import { m204Eligibility } from './204_eligibility.js';
+import { m301AuditEvents } from './301_audit_events.js';
 
 export interface Migration {
   id: number;
@@ -43,4 +45,5 @@ export const MIGRATIONS: Migration[] = [
   m202X12BillingRecord,
   m203X12InboundFiles,
   m204Eligibility,
+  m301AuditEvents,
 ];

@@ -1,0 +1,141 @@
+/**
+ * The audit trail at the HTTP edge. Every request to an endpoint that reads or changes PHI is
+ * recorded once, when its answer has been sent (so the outcome is the status the client got), in
+ * the store's audit table: who (the key name or JWT client id), the client address, what (action,
+ * entity, query), when, and the outcome. The query string (a search by name holds PHI) goes to the
+ * audit table only; the log line of a request carries the key name and client address, never the
+ * query or a body.
+ *
+ * Routes say what they did with `audit(req, res, { action, entity, query })`; a request under an
+ * audited prefix that no route describes is still recorded, as its method and path. Any router
+ * mounted on the app (the console's) calls `audit` the same way to record its actions (a PHI
+ * reveal, a replay): that alone records the request, audited prefix or not.
+ */
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import type { Logger } from 'pino';
+import type { AuditActorKind, AuditEntry, AuditStore } from '../store/index.js';
+
+/** What a route did, for the audit row. */
+export interface AuditWhat {
+  /** FHIR interaction (read, vread, search, history, create, update, delete, transaction, batch, operation) or operator action (message-read, message-replay, reveal, deadletter-replay, job-run ...). */
+  action: string;
+  /** `Patient/123`, `message/45`, `outbox/7`, `job/retention`; omit for a type-wide or system-wide action. */
+  entity?: string | undefined;
+  /** The search or filter as sent (may hold PHI: audit table only). */
+  query?: string | undefined;
+  /** A short note without PHI (a failure reason, a count). */
+  detail?: string | undefined;
+}
+
+/** Who is calling, as the authentication middleware found it (res.locals.principal). */
+export interface AuditActor {
+  name: string;
+  kind: AuditActorKind;
+}
+
+interface AuditState {
+  what?: AuditWhat;
+  hooked: boolean;
+  /** Where rows go: set by `auditTrail` for every request of the app. */
+  sink?: Sink;
+}
+
+const STATE = Symbol('frontdesk.audit');
+type WithState = Response & { [STATE]?: AuditState };
+
+/** The app's audit sink, installed by `auditTrail`. */
+interface Sink {
+  store: AuditStore;
+  log: Logger;
+}
+
+/**
+ * Record this request in the audit trail, as `what`, when its answer is sent. Call it from any
+ * route (later calls refine earlier ones: the last description wins). Safe to call on an app
+ * without an audit trail (it does nothing then).
+ */
+export function audit(req: Request, res: Response, what: AuditWhat): void {
+  const r = res as WithState;
+  const state = (r[STATE] ??= { hooked: false });
+  state.what = what;
+  hook(req, r, state);
+}
+
+/** The client address of a request (express's req.ip, which honours `trust proxy` when configured). */
+export function clientAddress(req: Request): string | null {
+  return req.ip ?? req.socket.remoteAddress ?? null;
+}
+
+/** Who made the request: the principal the authentication middleware set, or nobody. */
+export function actorOf(res: Response): AuditActor {
+  const p = res.locals.principal as { name?: string; kind?: AuditActorKind } | undefined;
+  return p?.name ? { name: p.name, kind: p.kind ?? 'api-key' } : { name: '(unauthenticated)', kind: 'anonymous' };
+}
+
+/**
+ * Middleware installing the audit trail on the app: every request whose path starts with one of
+ * `prefixes` is recorded (described by its route through `audit`, or by method and path), and so
+ * is every failed authentication (401) anywhere. Mount it before authentication.
+ */
+export function auditTrail(store: AuditStore, log: Logger, prefixes: readonly string[]): RequestHandler {
+  const sink: Sink = { store, log };
+  const under = (path: string) => prefixes.some((p) => path === p || path.startsWith(p.endsWith('/') ? p : `${p}/`));
+  return (req: Request, res: Response, next: NextFunction) => {
+    const r = res as WithState;
+    const state = (r[STATE] ??= { hooked: false });
+    state.sink = sink;
+    if (under(req.path)) hook(req, r, state);
+    else res.once('finish', () => {
+      // Failed authentication is a security event wherever it happens.
+      if (res.statusCode === 401 && !state.hooked) write(sink, req, res, { action: 'authenticate', detail: 'no or unknown credentials' });
+    });
+    next();
+  };
+}
+
+function hook(req: Request, res: WithState, state: AuditState): void {
+  if (state.hooked) return;
+  state.hooked = true;
+  res.once('finish', () => {
+    if (state.sink) write(state.sink, req, res, state.what ?? { action: defaultAction(req, res) });
+  });
+  // A client that hangs up before the answer is complete still leaves a trace.
+  res.once('close', () => {
+    if (res.writableFinished) return;
+    if (state.sink) write(state.sink, req, res, { ...(state.what ?? { action: defaultAction(req, res) }), detail: 'connection closed before the answer was complete' });
+  });
+}
+
+function defaultAction(req: Request, res: Response): string {
+  if (res.statusCode === 401) return 'authenticate';
+  return ({ GET: 'read', HEAD: 'read', POST: 'create', PUT: 'update', PATCH: 'patch', DELETE: 'delete' } as Record<string, string>)[req.method] ?? req.method.toLowerCase();
+}
+
+/** The query string as sent, without the leading '?' (null when none). */
+export function queryOf(req: Request): string | undefined {
+  const i = req.originalUrl.indexOf('?');
+  return i >= 0 && i < req.originalUrl.length - 1 ? req.originalUrl.slice(i + 1) : undefined;
+}
+
+function write(sink: Sink, req: Request, res: Response, what: AuditWhat): void {
+  const actor = actorOf(res);
+  const status = res.statusCode;
+  const entry: AuditEntry = {
+    at: new Date().toISOString(),
+    actor: actor.name,
+    actorKind: actor.kind,
+    clientAddress: clientAddress(req),
+    action: what.action,
+    entity: what.entity ?? null,
+    query: what.query ?? null,
+    method: req.method,
+    path: req.originalUrl.split('?')[0] ?? null,
+    status,
+    outcome: status < 400 ? 'success' : 'failure',
+    detail: what.detail ?? null,
+  };
+  sink.store.record(entry).catch((e: unknown) => {
+    // The access happened and could not be recorded: that is an operational error worth an alert.
+    sink.log.error({ err: (e as Error).message, action: entry.action, who: entry.actor, client: entry.clientAddress }, 'audit record failed');
+  });
+}

@@ -1,0 +1,165 @@
+import { expect } from 'chai';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import type { AuditEvent, Bundle, OperationOutcome } from 'fhir/r4.js';
+import type { Gateway } from '../../src/runtime/gateway.js';
+import { createLogger } from '../../src/logging.js';
+import { API_KEY, FHIR_KEY, MllpClient, adt, registerTestFlow, startTest, tempDir } from '../runtime/helpers.js';
+
+describe('http: the audit trail (every PHI access recorded; logs carry who and from where, never the query)', () => {
+  let tmp: ReturnType<typeof tempDir>;
+  let gw: Gateway;
+  let base: string;
+  let remove: () => void;
+  const lines: Array<Record<string, unknown>> = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      for (const l of chunk.toString('utf8').split('\n')) if (l.trim()) lines.push(JSON.parse(l) as Record<string, unknown>);
+      cb();
+    },
+  });
+
+  const call = (path: string, init: RequestInit & { key?: string | null } = {}) => {
+    const headers = new Headers(init.headers);
+    if (init.key !== null) headers.set('authorization', `Bearer ${init.key ?? API_KEY}`);
+    return fetch(base + path, { ...init, headers });
+  };
+  /** Audit rows are written when the answer has been sent: wait until `n` rows match. */
+  const rowsFor = async (filter: Parameters<Gateway['store']['audit']['list']>[0], n = 1) => {
+    for (let i = 0; i < 100; i++) {
+      const rows = await gw.store.audit.list(filter);
+      if (rows.length >= n) return rows;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    return gw.store.audit.list(filter);
+  };
+
+  let patientId: string;
+  before(async () => {
+    tmp = tempDir();
+    ({ remove } = registerTestFlow());
+    gw = await startTest(join(tmp.dir, 'fd.db'), {}, { log: createLogger('info', sink) });
+    base = gw.http.url;
+    const mllp = await MllpClient.connect(gw.mllp[0]!.address().port);
+    await mllp.roundTrip(adt('AUD-1', { mrn: 'MRN-AUDIT-1', family: 'Quartermain' }));
+    mllp.close();
+    const [id] = await gw.store.resources.findByIdentifier('Patient', 'urn:test:mrn', 'MRN-AUDIT-1');
+    patientId = id!;
+  });
+
+  after(async () => {
+    await gw.close();
+    remove();
+    tmp.cleanup();
+  });
+
+  it('records a FHIR read with the key name, client address, entity, time and outcome', async () => {
+    const r = await call(`/fhir/Patient/${patientId}`, { key: FHIR_KEY });
+    expect(r.status).to.equal(200);
+    const [row] = await rowsFor({ entity: `Patient/${patientId}`, action: 'read' });
+    expect(row).to.include({ actor: 'ehr', actorKind: 'api-key', action: 'read', entity: `Patient/${patientId}`, status: 200, outcome: 'success', method: 'GET' });
+    expect(row!.clientAddress).to.match(/127\.0\.0\.1/);
+    expect(Date.now() - Date.parse(row!.at)).to.be.lessThan(60_000);
+  });
+
+  it('records a read of a missing resource as a failure', async () => {
+    expect((await call('/fhir/Patient/no-such-one', { key: FHIR_KEY })).status).to.equal(404);
+    const [row] = await rowsFor({ entity: 'Patient/no-such-one' });
+    expect(row).to.include({ outcome: 'failure', status: 404, actor: 'ehr' });
+  });
+
+  it('records reading a raw message (PHI) and a replay, with the operator key', async () => {
+    const [m] = await gw.store.messages.list({ controlId: 'AUD-1' });
+    expect((await call(`/messages/${m!.id}`)).status).to.equal(200);
+    expect((await call(`/messages/${m!.id}/replay`, { method: 'POST' })).status).to.equal(200);
+    const rows = await rowsFor({ entity: `message/${m!.id}` }, 2);
+    expect(rows.map((r) => r.action).sort()).to.deep.equal(['message-read', 'message-replay']);
+    expect(rows.every((r) => r.actor === 'admin')).to.equal(true);
+  });
+
+  it('keeps a search query (which may hold a name) in the audit table and out of the log lines', async () => {
+    lines.length = 0;
+    expect((await call('/messages?controlId=Quartermain&limit=5')).status).to.equal(200);
+    const [row] = await rowsFor({ action: 'message-list', actor: 'admin' });
+    expect(row!.query).to.equal('controlId=Quartermain&limit=5');
+    await new Promise((r) => setTimeout(r, 20));
+    const http = lines.filter((l) => l.msg === 'http' && l.path === '/messages');
+    expect(http).to.have.length(1);
+    expect(http[0]).to.include({ who: 'admin', status: 200 });
+    expect(String(http[0]!.client)).to.match(/127\.0\.0\.1/);
+    expect(JSON.stringify(lines)).not.to.contain('Quartermain');
+  });
+
+  it('records failed authentication anywhere, with the client address and no key', async () => {
+    expect((await call('/metrics', { key: 'wrong-key-wrong' })).status).to.equal(401);
+    const [row] = await rowsFor({ action: 'authenticate', outcome: 'failure' });
+    expect(row).to.include({ actor: '(unauthenticated)', actorKind: 'anonymous', status: 401, path: '/metrics' });
+    expect(JSON.stringify(await gw.store.audit.list({ limit: 1000 }))).not.to.contain('wrong-key-wrong');
+  });
+
+  it('serves the trail as AuditEvent, searchable by date, agent and entity, with paging links', async () => {
+    const today = new Date().toISOString().slice(0, 10);
+    const r = await call(`/fhir/AuditEvent?date=ge${today}&agent=ehr&entity=Patient/${patientId}&_count=1`);
+    expect(r.status).to.equal(200);
+    const b = (await r.json()) as Bundle<AuditEvent>;
+    expect(b.type).to.equal('searchset');
+    expect(b.total).to.be.at.least(1);
+    const ev = b.entry![0]!.resource!;
+    expect(ev.resourceType).to.equal('AuditEvent');
+    expect(ev.action).to.equal('R');
+    expect(ev.outcome).to.equal('0');
+    expect(ev.agent[0]!.who!.display).to.equal('ehr');
+    expect(ev.agent[0]!.network!.address).to.match(/127\.0\.0\.1/);
+    expect(ev.entity![0]!.what!.reference).to.equal(`Patient/${patientId}`);
+    expect(b.link!.find((l) => l.relation === 'self')).to.not.equal(undefined);
+    // No match for another agent or before today.
+    const none = (await (await call(`/fhir/AuditEvent?date=lt${today}&agent=ehr`)).json()) as Bundle;
+    expect(none.total).to.equal(0);
+    const one = await call(`/fhir/AuditEvent/${ev.id}`);
+    expect(((await one.json()) as AuditEvent).id).to.equal(ev.id);
+  });
+
+  it('pages with next links', async () => {
+    const b = (await (await call('/fhir/AuditEvent?_count=2')).json()) as Bundle;
+    expect(b.entry).to.have.length(2);
+    const next = b.link!.find((l) => l.relation === 'next')!.url;
+    const b2 = (await (await call(next.replace(/^https?:\/\/[^/]+/, ''))).json()) as Bundle;
+    expect(b2.entry![0]!.resource!.id).not.to.equal(b.entry![0]!.resource!.id);
+    expect(b2.link!.some((l) => l.relation === 'previous')).to.equal(true);
+  });
+
+  it('answers 400 naming an unknown parameter or a malformed date, and 403 to a key without the operator scope', async () => {
+    const bad = await call('/fhir/AuditEvent?patient=x');
+    expect(bad.status).to.equal(400);
+    expect(((await bad.json()) as OperationOutcome).issue[0]!.diagnostics).to.contain('"patient"');
+    const badDate = await call('/fhir/AuditEvent?date=yesterday');
+    expect(badDate.status).to.equal(400);
+    expect(((await badDate.json()) as OperationOutcome).issue[0]!.diagnostics).to.contain('yesterday');
+    expect((await call('/fhir/AuditEvent', { key: FHIR_KEY })).status).to.equal(403);
+  });
+});
+
+describe('http: operator lists are bounded and filters literal', () => {
+  let tmp: ReturnType<typeof tempDir>;
+  let gw: Gateway;
+  before(async () => {
+    tmp = tempDir();
+    gw = await startTest(join(tmp.dir, 'fd.db'));
+  });
+  after(async () => {
+    await gw.close();
+    tmp.cleanup();
+  });
+
+  it('GET /messages?limit=1e9 serves at most 1000 and says so; type=% matches nothing', async () => {
+    for (let i = 0; i < 3; i++) {
+      await gw.store.messages.insert({ channel: 'c', source: 'mllp', contentType: 'hl7v2', raw: `MSH|${i}`, contentHash: `h${i}`, controlId: `L${i}`, messageType: 'ADT^A04', ackMode: 'original' });
+    }
+    const r = await fetch(`${gw.http.url}/messages?limit=1e9`, { headers: { authorization: `Bearer ${API_KEY}` } });
+    const body = (await r.json()) as { limit: number; messages: unknown[] };
+    expect(body.limit).to.equal(1000);
+    expect(body.messages).to.have.length(3);
+    const pct = (await (await fetch(`${gw.http.url}/messages?type=%25`, { headers: { authorization: `Bearer ${API_KEY}` } })).json()) as { total: number };
+    expect(pct.total).to.equal(0);
+  });
+});

@@ -1,0 +1,64 @@
+import { expect } from 'chai';
+import type { AuditEntry } from '../../src/store/index.js';
+import { tempStore, type TempStore } from './helpers.js';
+
+const entry = (over: Partial<AuditEntry> = {}): AuditEntry => ({
+  at: '2026-12-01T10:00:00.000Z', actor: 'ehr', actorKind: 'api-key', clientAddress: '10.0.0.7', action: 'read', entity: 'Patient/p1',
+  query: null, method: 'GET', path: '/fhir/Patient/p1', status: 200, outcome: 'success', detail: null, ...over,
+});
+
+describe('store: the audit trail through the Store interface', () => {
+  let t: TempStore;
+  beforeEach(() => { t = tempStore(); });
+  afterEach(async () => { await t.close(); });
+
+  it('records entries durably and lists them newest first, filtered by time, actor, entity, action and outcome', async () => {
+    const a = await t.store.audit.record(entry());
+    await t.store.audit.record(entry({ at: '2026-12-02T10:00:00.000Z', actor: 'portal', entity: 'Patient/p2' }));
+    await t.store.audit.record(entry({ at: '2026-12-03T10:00:00.000Z', action: 'search', entity: null, query: 'name=Quartermain', status: 400, outcome: 'failure' }));
+    const s = await t.reopen();
+    expect((await s.audit.list()).map((r) => r.at)).to.deep.equal(['2026-12-03T10:00:00.000Z', '2026-12-02T10:00:00.000Z', '2026-12-01T10:00:00.000Z']);
+    expect(await s.audit.get(a)).to.deep.include(entry());
+    expect((await s.audit.list({ actor: 'portal' })).map((r) => r.entity)).to.deep.equal(['Patient/p2']);
+    expect((await s.audit.list({ entity: 'Patient/p1' })).length).to.equal(1);
+    expect((await s.audit.list({ entity: 'Patient/' })).length).to.equal(2);
+    expect((await s.audit.list({ since: '2026-12-02T00:00:00.000Z', until: '2026-12-03T00:00:00.000Z' })).map((r) => r.actor)).to.deep.equal(['portal']);
+    expect((await s.audit.list({ outcome: 'failure' }))[0]!.query).to.equal('name=Quartermain');
+    expect(await s.audit.count({ action: 'read' })).to.equal(2);
+  });
+
+  it('escapes LIKE characters in an entity prefix: "%/" matches nothing, not everything', async () => {
+    await t.store.audit.record(entry());
+    expect(await t.store.audit.list({ entity: '%/' })).to.deep.equal([]);
+    expect(await t.store.audit.list({ entity: '_atient/' })).to.deep.equal([]);
+  });
+
+  it('bounds a page at 1000 rows whatever the limit asked', async () => {
+    await t.store.transaction(async (tx) => {
+      for (let i = 0; i < 1005; i++) await tx.audit.record(entry({ entity: `Patient/p${i}` }));
+    });
+    expect((await t.store.audit.list({ limit: 1e9 })).length).to.equal(1000);
+  });
+
+  it('purges entries recorded before a date (retention)', async () => {
+    await t.store.audit.record(entry({ at: '2020-01-01T00:00:00.000Z' }));
+    await t.store.audit.record(entry());
+    expect(await t.store.audit.purgeBefore(new Date('2021-01-01T00:00:00Z'))).to.equal(1);
+    expect(await t.store.audit.count()).to.equal(1);
+  });
+});
+
+describe('store: message filters escape LIKE patterns', () => {
+  let t: TempStore;
+  beforeEach(() => { t = tempStore(); });
+  afterEach(async () => { await t.close(); });
+
+  it('type=% matches no message type (it used to match every one), type=ADT still matches ADT events', async () => {
+    for (const [id, type] of [['1', 'ADT^A04'], ['2', 'SIU^S12']] as const) {
+      await t.store.messages.insert({ channel: 'c', source: 'mllp', contentType: 'hl7v2', raw: `MSH|${id}`, contentHash: `h${id}`, controlId: id, messageType: type, ackMode: 'original' });
+    }
+    expect(await t.store.messages.count({ messageType: '%' })).to.equal(0);
+    expect(await t.store.messages.count({ messageType: '_DT' })).to.equal(0);
+    expect(await t.store.messages.count({ messageType: 'ADT' })).to.equal(1);
+  });
+});
