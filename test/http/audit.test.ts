@@ -4,7 +4,7 @@ import { Writable } from 'node:stream';
 import type { AuditEvent, Bundle, OperationOutcome } from 'fhir/r4.js';
 import type { Gateway } from '../../src/runtime/gateway.js';
 import { createLogger } from '../../src/logging.js';
-import { API_KEY, FHIR_KEY, MllpClient, adt, registerTestFlow, startTest, tempDir } from '../runtime/helpers.js';
+import { API_KEY, FHIR_KEY, MllpClient, adt, registerTestFlow, startTest, tempDir } from '../support/gateway.js';
 
 describe('http: the audit trail (every PHI access recorded; logs carry who and from where, never the query)', () => {
   let tmp: ReturnType<typeof tempDir>;
