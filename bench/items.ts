@@ -9,6 +9,7 @@ import { FHIR_VALIDATORS, runFhirValidator } from './items-fhir.js';
 import { runFhirCasesCli } from './items-fhir-cases.js';
 import { NotMeasured, OFFICE_INPUTS, runDisk, runE2eHl7, runE2eOffice, runMemory, runMllp } from './items-runtime.js';
 import { runCliValidate, runStartup } from './items-startup.js';
+import { runX12 } from './items-x12.js';
 
 export interface Item {
   id: string;
@@ -35,6 +36,7 @@ export const ITEMS: Item[] = [
   ...FHIR_VALIDATORS.map((v): Item => ({ id: `fhir:${v}`, run: () => runFhirValidator(v) })),
   { id: 'fhir-cases-cli', run: runFhirCasesCli },
   ...Object.keys(HL7_GROUPS).map((g): Item => ({ id: `e2e-hl7:${g}`, run: () => forGroup(g, runE2eHl7) })),
+  ...(['Frontdesk', 'node-x12'] as const).map((lib): Item => ({ id: `x12:${lib}`, run: () => runX12(lib) })),
   {
     id: 'e2e-office',
     run: async () => {

@@ -11,6 +11,7 @@ import { FHIR_VALIDATORS, type FhirFigures } from './items-fhir.js';
 import type { FhirCasesFigures } from './items-fhir-cases.js';
 import { OFFICE_INPUTS, type DiskFigures, type E2eFigures, type MemoryFigures, type MllpFigures } from './items-runtime.js';
 import type { StartupFigures } from './items-startup.js';
+import { X12_CLAIMS, type X12Figures } from './items-x12.js';
 
 export interface PeerFigure { name: string; value: number | string | undefined; text: string }
 export interface Row {
@@ -222,8 +223,28 @@ export function runtimeRows(results: ItemResult[]): Row[] {
   return rows;
 }
 
+export function x12Rows(results: ItemResult[]): Row[] {
+  const fd = byId(results, 'x12:Frontdesk');
+  const peer = byId(results, 'x12:node-x12');
+  if (!fd && !peer) return [];
+  const v = fd?.value as X12Figures | undefined;
+  const S = `X12 5010: an 837P batch of ${X12_CLAIMS} claims${v ? ` (${fmt(v.bytes / 1024)} KB, ${v.segments} segments)` : ''}; node-x12 reads segments and envelope only (no guide)`;
+  const per: Text = (x) => `${fmt(x)} interchanges/s (${fmt(x * X12_CLAIMS)} claims/s)`;
+  return [
+    makeRow(S, 'parse: envelope and segments (Frontdesk readInterchange; node-x12 X12Parser strict)', 'interchanges/s', 'higher',
+      pick<X12Figures>(fd, (x) => x.parse), [{ name: 'node-x12', value: pick<X12Figures>(peer, (x) => x.parse) }], per),
+    makeRow(S, `parse + 005010X222A1 guide validation + claim model (parse837; ${v?.issues ?? '?'} issues)`, 'interchanges/s', 'higher',
+      pick<X12Figures>(fd, (x) => x.parseGuide ?? 'not measured'), [], per),
+    makeRow(S, 'build from claim Bundles (claim edits, guide map, envelope, read-back through the guide)', 'interchanges/s', 'higher',
+      pick<X12Figures>(fd, (x) => x.build ?? 'not measured'), [], per),
+    makeRow(S, '835 read with its balancing checked (examples/x12/inbound/835-paid.x12)', 'remittances/s', 'higher',
+      pick<X12Figures>(fd, (x) => x.read835 ?? 'not measured'), []),
+    makeRow(S, 'peak RSS of the run', 'MB', 'lower', fd?.maxRssMB, [{ name: 'node-x12', value: peer?.maxRssMB }]),
+  ];
+}
+
 export function buildRows(results: ItemResult[]): Row[] {
-  return [...hl7Rows(results), ...fhirRows(results), ...fhirCasesRows(results), ...endToEndRows(results), ...runtimeRows(results)];
+  return [...hl7Rows(results), ...fhirRows(results), ...fhirCasesRows(results), ...endToEndRows(results), ...x12Rows(results), ...runtimeRows(results)];
 }
 
 /** The issue's targets, read against this run's figures (goals, never test assertions). */
