@@ -150,6 +150,16 @@ describe('x12: 837P 005010X222A1 out of the claim Bundle', () => {
     expect(at(r.issues), JSON.stringify(at(r.issues))).to.include('X12_INVALID@2010BA.NM1-03');
   });
 
+  it('2010AB pay-to is sent only when the pay-to address differs from the billing provider\'s', async () => {
+    const id = identity();
+    const run = async () => (await build837p([claimBundle('claim-single-line')], { identity: id, destination: 'clearinghouse', allocate: counters(), now: NOW, today: TODAY })).value!.x12!;
+    expect(await run()).not.to.contain('NM1*87');
+    id.payTo = { address: { line: ['PO Box 4410'], city: 'Springfield', state: 'IL', postalCode: '627014410' } };
+    expect(await run()).to.match(/NM1\*87\*2~\nN3\*PO Box 4410~\nN4\*Springfield\*IL\*627014410~\nHL\*2\*1\*22/);
+    id.payTo = { address: { ...id.provider.address, line: [...id.provider.address.line] } };
+    expect(await run()).not.to.contain('NM1*87');
+  });
+
   it('an unknown clearinghouse has no billing identity: CONFIG_INVALID naming the key', async () => {
     const r = await build837p([claimBundle('claim-single-line')], { identity: identity(), destination: 'nowhere', allocate: counters(), now: NOW });
     expect(at(r.issues)).to.deep.equal(['CONFIG_INVALID@billing.clearinghouses.nowhere']);

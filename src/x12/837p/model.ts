@@ -69,6 +69,10 @@ export const isoDate = (d: string | undefined): string => (d === undefined ? '' 
 export const dxOut = (code: string): string => code.replace('.', '');
 export const dxIn = (code: string): string => (code.length > 3 ? `${code.slice(0, 3)}.${code.slice(3)}` : code);
 
+const norm = (x: string): string => x.trim().toUpperCase().replace(/\s+/g, ' ');
+const sameAddress = (a: PostalAddress, b: PostalAddress): boolean =>
+  [a.line.join('|'), a.city, a.state, a.postalCode].map(norm).join('#') === [b.line.join('|'), b.city, b.state, b.postalCode].map(norm).join('#');
+
 const addressModel = (a: PostalAddress) => ({ line1: a.line[0] ?? '', ...(a.line[1] ? { line2: a.line[1] } : {}), city: a.city, state: a.state, zip: a.postalCode });
 
 function personName(n: HumanName[] | undefined): Pick<PersonModel, 'last' | 'first' | 'middle'> {
@@ -123,7 +127,8 @@ export function batchModel(o: ModelOptions, subscribers: SubscriberEntry[]): Mod
       entity: '2', name: p.name, npi: p.npi, ...(p.taxonomy ? { taxonomy: p.taxonomy } : {}), ...addressModel(p.address),
       taxIdType: p.taxIdType, taxId: p.taxId,
     },
-    ...(o.identity.payTo ? { payTo: addressModel(o.identity.payTo.address) } : {}),
+    // 2010AB only when payment goes elsewhere than the billing provider's address (the guide's situation).
+    ...(o.identity.payTo && !sameAddress(o.identity.payTo.address, p.address) ? { payTo: addressModel(o.identity.payTo.address) } : {}),
     subscribers,
   };
 }
