@@ -9,7 +9,7 @@ import type { ElementDefinition, ElementDefinitionType, StructureDefinition } fr
 import { baseDefinitions } from './definitions.js';
 import { compileConstraints, type Constraint } from './invariants.js';
 import { isPrimitiveType, primitiveRule, type PrimitiveRule } from './primitives.js';
-import type { ExpansionResult } from './terminology.js';
+import { stripVersion, type ExpansionResult } from './terminology.js';
 
 export interface TypeRef {
   code: string;
@@ -38,7 +38,9 @@ export interface Binding {
   valueSet: string;
   strength: 'required';
   /** Filled on first use by the walker. */
-  expansion?: ExpansionResult;
+  expansion?: ExpansionResult | undefined;
+  /** The value set's URL without its |version: the key it is reported under once (made once). */
+  unversioned: string;
 }
 
 export interface ElementRule {
@@ -278,7 +280,7 @@ export function buildShapes(elements: readonly ElementDefinition[], typeOf: Type
     if (fixed !== undefined) rule.fixed = fixed;
     const pattern = firstValue(el, 'pattern');
     if (pattern !== undefined) rule.pattern = pattern;
-    if (el.binding?.strength === 'required' && el.binding.valueSet) rule.binding = { valueSet: el.binding.valueSet, strength: 'required' };
+    if (el.binding?.strength === 'required' && el.binding.valueSet) rule.binding = { valueSet: el.binding.valueSet, strength: 'required', expansion: undefined, unversioned: stripVersion(el.binding.valueSet) };
     if (typeof el.maxLength === 'number') rule.maxLength = el.maxLength;
     const minValue = firstValue(el, 'minValue');
     if (typeof minValue === 'number' || typeof minValue === 'string') rule.minValue = minValue;

@@ -77,6 +77,10 @@ export function pathOf(p: P): string {
   return (p.str ??= typeof p.k === 'number' ? `${pathOf(p.p)}[${p.k}]` : `${pathOf(p.p)}.${p.k}`);
 }
 
+function seg(p: P, k: string | number): Seg {
+  return { p, k, str: undefined };
+}
+
 function isObject(v: unknown): v is Json {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
@@ -121,8 +125,8 @@ function walkObject(obj: Json, shape: Shape, path: P, ctx: WalkContext, isResour
       seenChoice.set(rule, key);
     }
     const type = rule.single ?? rule.variants.get(key)!;
-    const where: P = { p: path, k: key, str: undefined };
     if (rule.array) {
+      const where: P = { p: path, k: key, str: undefined };
       if (!Array.isArray(v)) {
         ctx.issues.push(issue('FHIR_STRUCTURE', `${key} must be a JSON array (it repeats), not a JSON ${jsonKind(v)}.`, pathOf(where)));
         continue;
@@ -149,19 +153,18 @@ function walkObject(obj: Json, shape: Shape, path: P, ctx: WalkContext, isResour
           }
           continue;
         }
-        const at: P = { p: where, k: i, str: undefined };
-        walkValue(item, rule, rule.isExtension ? extensionType(item, type, shape, at, ctx) : type, at, ctx);
+        walkValue(item, rule, rule.isExtension ? extensionType(item, type, shape, seg(where, i), ctx) : type, where, i, ctx);
       }
     } else {
       if (Array.isArray(v)) {
-        ctx.issues.push(issue('FHIR_STRUCTURE', `${key} must be a single value, not an array (max cardinality 1).`, pathOf(where)));
+        ctx.issues.push(issue('FHIR_STRUCTURE', `${key} must be a single value, not an array (max cardinality 1).`, pathOf(seg(path, key))));
         continue;
       }
       if (rule.max === 0) {
-        ctx.issues.push(issue('FHIR_CARDINALITY', `${key} is not allowed by the profile (max 0).`, pathOf(where)));
+        ctx.issues.push(issue('FHIR_CARDINALITY', `${key} is not allowed by the profile (max 0).`, pathOf(seg(path, key))));
         continue;
       }
-      walkValue(v, rule, type, where, ctx);
+      walkValue(v, rule, type, path, key, ctx);
     }
   }
   if (shape.sliceMins) checkAbsentSlices(obj, shape, path, ctx);
@@ -199,7 +202,7 @@ function walkExtensionSlices(items: unknown[], rule: ElementRule, type: TypeRef,
     const at: P = { p: where, k: i, str: undefined };
     if (k >= 0) counts[k]!++;
     const use = k >= 0 ? slices[k]!.type : extensionType(item, type, shape, at, ctx);
-    walkValue(item, rule, use, at, ctx);
+    walkValue(item, rule, use, where, i, ctx);
   }
   slices.forEach((s, k) => {
     if (counts[k]! < s.min) ctx.issues.push(issue('FHIR_REQUIRED', `Slice ${s.name}: at least ${s.min} extension(s) with url ${s.url} required; found ${counts[k]}.`, pathOf(where)));
@@ -285,20 +288,30 @@ function walkElementPart(v: unknown, where: P, ctx: WalkContext, rule: ElementRu
   ctx.ownerType = savedType;
 }
 
-function walkValue(v: unknown, rule: ElementRule, type: TypeRef, where: P, ctx: WalkContext): void {
+/**
+ * The value of `parent`.`k` (a key, or an index in an array). Its path segment is made only
+ * when something needs it: most primitives pass every check without one.
+ */
+function walkValue(v: unknown, rule: ElementRule, type: TypeRef, parent: P, k: string | number, ctx: WalkContext): void {
   if (type.primitive) {
     const bad = checkPrimitive(type.primitive, v);
     if (bad) {
+      const where = seg(parent, k);
       ctx.issues.push(issue(bad.kind === 'structure' ? 'FHIR_STRUCTURE' : 'FHIR_VALUE', `${pathOf(where).slice(pathOf(where).lastIndexOf('.') + 1)} ${bad.reason}.`, pathOf(where)));
       return;
     }
-    if (rule.fixed !== undefined || rule.pattern !== undefined) checkFixed(v, rule, where, ctx);
-    if (rule.maxLength !== undefined || rule.minValue !== undefined || rule.maxValue !== undefined) checkLimits(v, rule, where, ctx);
-    if (rule.binding) checkBinding(v, type.code, rule, where, ctx);
     const cons = type.constraints ?? rule.constraints;
+    const fixed = rule.fixed !== undefined || rule.pattern !== undefined;
+    const limits = rule.maxLength !== undefined || rule.minValue !== undefined || rule.maxValue !== undefined;
+    if (!fixed && !limits && rule.binding === undefined && cons.length === 0) return;
+    const where = seg(parent, k);
+    if (fixed) checkFixed(v, rule, where, ctx);
+    if (limits) checkLimits(v, rule, where, ctx);
+    if (rule.binding) checkBinding(v, type.code, rule, where, ctx);
     if (cons.length) evaluateConstraints(cons, v, where, ctx);
     return;
   }
+  const where = seg(parent, k);
   if (!isObject(v)) {
     ctx.issues.push(issue('FHIR_STRUCTURE', `${pathOf(where).slice(pathOf(where).lastIndexOf('.') + 1)} must be a JSON object (${type.code}), not a JSON ${jsonKind(v)}.`, pathOf(where)));
     return;
@@ -415,10 +428,10 @@ function checkBinding(v: unknown, code: string, rule: ElementRule, where: P, ctx
   // Expanded on first use and kept on the rule: the hot path does no lookup.
   const exp = (binding.expansion ??= expandValueSet(vs));
   if (!exp.ok) {
-    const k = stripVersion(vs);
+    const k = binding.unversioned;
     if (!ctx.notChecked.has(k)) {
       ctx.notChecked.add(k);
-      ctx.issues.push(issue('FHIR_NOT_CHECKED', `Required binding to ${stripVersion(vs)} not checked: ${exp.reason} (reported once per value set).`, pathOf(where)));
+      ctx.issues.push(issue('FHIR_NOT_CHECKED', `Required binding to ${k} not checked: ${exp.reason} (reported once per value set).`, pathOf(where)));
     }
     return;
   }
