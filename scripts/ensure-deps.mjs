@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { execSync } from 'node:child_process';
 
-const needed = ['typescript', 'better-sqlite3/build/Release/better_sqlite3.node', 'mocha', 'express'];
+const needed = ['typescript', 'better-sqlite3/build/Release/better_sqlite3.node', 'mocha', 'express', 'pg'];
 const missing = needed.filter((p) => !existsSync(new URL(`../node_modules/${p}`, import.meta.url)));
 if (missing.length) {
   process.stderr.write(`frontdesk: installing dependencies with npm ci (missing: ${missing.join(', ')}); npm's output follows\n`);

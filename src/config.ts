@@ -9,7 +9,9 @@
  *
  * Environment overrides (for containers and tests):
  *   FRONTDESK_CONFIG      configuration file (default examples/config/gateway.json)
- *   FRONTDESK_DB          SQLite file (overrides store.path)
+ *   FRONTDESK_DB          SQLite file (overrides store.path, and store.url: the named file is used)
+ *   FRONTDESK_DATABASE_URL  postgres:// URL of a PostgreSQL store (overrides store.url, store.path
+ *                         and FRONTDESK_DB)
  *   FRONTDESK_HTTP_HOST / FRONTDESK_HTTP_PORT, FRONTDESK_MLLP_HOST
  *   FRONTDESK_MLLP_PORT_<CHANNEL>  one channel's MLLP port (name upper-cased, other characters
  *                         as _: FRONTDESK_MLLP_PORT_LAB_RESULTS for channel "lab-results")
@@ -95,7 +97,8 @@ export interface GatewayConfig {
    */
   instance: string;
   practice: { name: string; timezone: string };
-  store: { path: string };
+  /** `url` (postgres://...) selects the PostgreSQL engine; otherwise `path` is the SQLite file. */
+  store: { path: string; url?: string; urlKey?: 'store.url' | 'FRONTDESK_DATABASE_URL' };
   /** Folder of extra StructureDefinitions, compiled at start with the built-in profiles. */
   profiles: { extraDir?: string };
   log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' };
@@ -178,8 +181,12 @@ export function checkConfig(json: unknown, baseDir: string, env: Env = process.e
   if (timezone && !validTimezone(timezone)) c.error('practice.timezone', `"${timezone}" is not an IANA timezone.`);
 
   const store = c.object(root.store ?? {}, 'store') ?? {};
-  c.keys(store, 'store', ['path']);
+  c.keys(store, 'store', ['path', 'url']);
   const storePath = env.FRONTDESK_DB ?? c.string(store.path ?? './data/frontdesk.db', 'store.path') ?? '';
+  // FRONTDESK_DATABASE_URL wins; a SQLite file named by FRONTDESK_DB (the CLI's --db) wins over store.url.
+  const urlKey = env.FRONTDESK_DATABASE_URL !== undefined ? 'FRONTDESK_DATABASE_URL' as const : 'store.url' as const;
+  const storeUrl = env.FRONTDESK_DATABASE_URL ?? (env.FRONTDESK_DB !== undefined || store.url === undefined ? undefined : c.string(store.url, 'store.url'));
+  if (storeUrl !== undefined) checkStoreUrl(c, storeUrl, urlKey);
 
   const log = c.object(root.log ?? {}, 'log') ?? {};
   c.keys(log, 'log', ['level']);
@@ -265,7 +272,10 @@ export function checkConfig(json: unknown, baseDir: string, env: Env = process.e
     // Absent only when it has issues, and then no configuration is returned (below).
     delivery: delivery.value as DeliveryConfig,
     practice: { name: c.string(practice.name ?? 'Frontdesk practice', 'practice.name') ?? '', timezone: timezone ?? 'America/New_York' },
-    store: { path: storePath === ':memory:' || isAbsolute(storePath) ? storePath : resolve(storePath) },
+    store: {
+      path: storePath === ':memory:' || isAbsolute(storePath) ? storePath : resolve(storePath),
+      ...(storeUrl !== undefined ? { url: storeUrl, urlKey } : {}),
+    },
     profiles: extraDir ? { extraDir: isAbsolute(extraDir) ? extraDir : resolve(baseDir, extraDir) } : {},
     log: { level: (level ?? 'info') as GatewayConfig['log']['level'] },
     mllp: {
@@ -423,6 +433,22 @@ export function destinationNames(destinations: unknown): Set<string> {
   }
   if (destinations && typeof destinations === 'object') return new Set(Object.keys(destinations));
   return new Set();
+}
+
+/** A PostgreSQL store URL: postgres:// or postgresql://, with a host; the connection itself is tried at start (the store's ping). */
+function checkStoreUrl(c: Checker, url: string, key: string): void {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    c.error(key, 'must be a postgres:// URL (postgres://user:password@host:5432/database).');
+    return;
+  }
+  if (u.protocol !== 'postgres:' && u.protocol !== 'postgresql:') c.error(key, `must be a postgres:// URL; got the scheme "${u.protocol}".`);
+  const schema = u.searchParams.get('schema');
+  if (schema !== null && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) c.error(key, `schema "${schema}" must be a lower-case SQL identifier.`);
+  const pool = u.searchParams.get('pool');
+  if (pool !== null && !/^([1-9]|[1-9][0-9]|1[0-9][0-9]|200)$/.test(pool)) c.error(key, `pool must be an integer from 1 to 200; got "${pool}".`);
 }
 
 function validTimezone(tz: string): boolean {

@@ -5,7 +5,8 @@
  * the pipeline, MLLP listeners and HTTP app (runtime/gateway.ts, given the store and the job
  * context and the worker's wake-up for /jobs and /deliveries), then the cron schedule.
  * Configuration: --config <file> or FRONTDESK_CONFIG, default examples/config/gateway.json;
- * the SQLite store: --db <file> or FRONTDESK_DB, default ./data/frontdesk.db.
+ * the SQLite store: --db <file> or FRONTDESK_DB, default ./data/frontdesk.db; a PostgreSQL store:
+ * store.url or FRONTDESK_DATABASE_URL (checked before anything listens: one line naming the key).
  * Prints the MLLP and HTTP addresses; stops cleanly on SIGINT/SIGTERM (a second signal exits at once).
  */
 import { pathToFileURL } from 'node:url';
@@ -55,7 +56,15 @@ export async function runGateway(opts: RunOptions = {}): Promise<Running> {
 
   // Built once: the store, the delivery worker and the job context every job run shares.
   const log = createLogger(config.log.level);
-  const store = openStore(config.store);
+  const store = openStore(config.store, { onIdleError: (e) => log.warn({ err: e.message }, 'store connection lost while idle; reconnecting on next use') });
+  try {
+    await store.ping();
+  } catch (e) {
+    const key = config.store.urlKey ?? 'store.path';
+    process.stderr.write(`frontdesk: ${key}: ${(e as Error).message}\n`);
+    await store.close().catch(() => undefined);
+    process.exit(2);
+  }
   const delivery = buildDelivery(store, config, log);
 
   // The edges: pipeline, MLLP listeners and HTTP app (the gateway closes the store if it cannot start).
@@ -71,7 +80,7 @@ export async function runGateway(opts: RunOptions = {}): Promise<Running> {
     process.stdout.write(`frontdesk: MLLP${l.tls ? '+TLS' : ''} channel ${l.channel} listening on ${a.address}:${a.port}\n`);
   }
   process.stdout.write(`frontdesk: HTTP listening on ${gateway.http.url} (FHIR ${gateway.http.url}/fhir)\n`);
-  process.stdout.write(`frontdesk: store ${config.store.path}\n`);
+  process.stdout.write(`frontdesk: store ${store.engine} ${store.location}\n`);
   // The cron edge, with the same job context as POST /jobs/:name/run.
   const jobs = startJobs(delivery.jobDeps);
   process.stdout.write(`frontdesk: delivering to ${Object.keys(config.delivery.destinations).join(', ') || '(no destinations)'}; jobs ${jobs.scheduled.map((j) => j.name).join(', ')} (${config.delivery.jobs.timezone})\n`);

@@ -15,8 +15,14 @@ export interface StoreChoice {
   db?: string | undefined;
 }
 
-export function openOperatorStore(choice: StoreChoice, store: StoreConfig, env: NodeJS.ProcessEnv = process.env): Store {
+export function openOperatorStore(choice: StoreChoice, store: StoreConfig & { urlKey?: string }, env: NodeJS.ProcessEnv = process.env): Store {
   if (choice.db !== undefined || choice.config !== undefined) return openStore(store);
+  if (store.url !== undefined) {
+    // A PostgreSQL store (FRONTDESK_DATABASE_URL or store.url) exists on its server; say which one.
+    const opened = openStore(store);
+    process.stderr.write(`frontdesk: store ${opened.location} (${store.urlKey ?? 'store.url'})\n`);
+    return opened;
+  }
   const from = env.FRONTDESK_DB !== undefined ? 'FRONTDESK_DB' : `store.path of ${resolve(env.FRONTDESK_CONFIG ?? DEFAULT_CONFIG_FILE)}`;
   if (!storeExists(store)) {
     process.stderr.write(`frontdesk: no store at ${store.path} (${from}); name one with --db <file> or --config <file>\n`);

@@ -27,13 +27,17 @@ export async function runJob(name: string, deps: JobDeps, trigger: JobTrigger = 
   const now = (deps.now ?? (() => new Date()))();
   const record = (outcome: JobRunResult['outcome'], summary: JobSummary, started: string) =>
     deps.store.jobs.recordRun({ job: name, trigger, startedAt: started, finishedAt: (deps.now ?? (() => new Date()))().toISOString(), outcome, summary });
-  if (running.has(name) || !(await deps.store.jobs.takeLease(name, holder, new Date(now.getTime() + LEASE_MS), now))) {
+  // The in-process guard is taken before the lease is asked for: two runs started together in one
+  // process must not both pass it while the lease write is on its way.
+  const mine = !running.has(name);
+  if (mine) running.add(name);
+  if (!mine || !(await deps.store.jobs.takeLease(name, holder, new Date(now.getTime() + LEASE_MS), now))) {
+    if (mine) running.delete(name);
     const summary = { reason: 'already running' };
     await record('skipped', summary, now.toISOString());
     deps.logger?.warn({ job: name, trigger }, 'job skipped: already running');
     return { job: name, outcome: 'skipped', summary };
   }
-  running.add(name);
   try {
     const summary = await spec.run(deps);
     await record('ok', summary, now.toISOString());

@@ -1,20 +1,29 @@
 /**
  * The one way into the store: `openStore(config)` opens (creating and migrating when needed) the
  * store the configuration names and returns it behind the engine-neutral `Store` interface
- * (./types.ts). Today the engine is SQLite (./sqlite/); callers never learn which.
+ * (./types.ts): PostgreSQL (./pg/) when `url` is set (store.url, FRONTDESK_DATABASE_URL), else
+ * the embedded SQLite file (./sqlite/). Callers never learn which.
  */
 import { existsSync } from 'node:fs';
 import type { Store, StoreConfig } from './types.js';
 import { openSqliteStore } from './sqlite/store.js';
+import { openPgStore } from './pg/store.js';
 
 export type * from './types.js';
 export { MESSAGE_STATES, AUDIT_MAX_PAGE } from './types.js';
 
-export function openStore(config: StoreConfig): Store {
+/**
+ * Open the store. SQLite opens (and migrates) at once; PostgreSQL connects and migrates on first
+ * use, so a caller that must know the store works (the gateway before it listens) awaits `ping()`,
+ * which rejects with one line naming what is wrong (unreachable, password, rights).
+ */
+export function openStore(config: StoreConfig, opts: { onIdleError?: (e: Error) => void } = {}): Store {
+  if (config.url !== undefined && config.url !== '') return openPgStore(config.url, opts.onIdleError);
   return openSqliteStore(config.path);
 }
 
-/** Whether the store the configuration names already exists (an operator command refuses to create one). */
+/** Whether the store the configuration names already exists (an operator command refuses to create one). A server store is taken to exist. */
 export function storeExists(config: StoreConfig): boolean {
+  if (config.url !== undefined && config.url !== '') return true;
   return config.path === ':memory:' || existsSync(config.path);
 }

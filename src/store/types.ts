@@ -67,7 +67,7 @@ export interface StoreTx extends StoreTables {
 }
 
 export interface Store extends StoreTables {
-  /** Which engine ('sqlite') and where (a file path, ':memory:'): for the operator, never for branching. */
+  /** Which engine ('sqlite', 'postgres') and where (a file path, ':memory:', a URL without its password): for the operator, never for branching. */
   readonly engine: string;
   readonly location: string;
   /**
@@ -83,6 +83,12 @@ export interface Store extends StoreTables {
 }
 
 export interface StoreConfig {
-  /** SQLite: the database file, or ':memory:'. */
+  /** SQLite: the database file, or ':memory:' (used when `url` is absent). */
   path: string;
+  /**
+   * PostgreSQL: a postgres:// URL (store.url or FRONTDESK_DATABASE_URL); when set, the store is on
+   * PostgreSQL and `path` is not used. Frontdesk's own query parameters: `schema`, `pool`,
+   * `statement_timeout` (src/store/pg/db.ts).
+   */
+  url?: string | undefined;
 }

@@ -1,11 +1,12 @@
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
+import { cliEnv } from '../support/engine.js';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { startTest, tempDir, MllpClient, msa, originalAckMode } from '../support/gateway.js';
 
 function cli(args: string[]) {
-  const r = spawnSync(process.execPath, ['bin/frontdesk.js', ...args], { cwd: resolve('.'), encoding: 'utf8', env: { ...process.env, FRONTDESK_LOG_LEVEL: 'silent' } });
+  const r = spawnSync(process.execPath, ['bin/frontdesk.js', ...args], { cwd: resolve('.'), encoding: 'utf8', env: { ...process.env, FRONTDESK_LOG_LEVEL: 'silent', ...cliEnv(args) } });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 

@@ -18,6 +18,7 @@ import { startGateway, type Gateway } from '../../src/runtime/gateway.js';
 import { buildDelivery } from '../../src/composition.js';
 import { openStore } from '../../src/store/index.js';
 import { adt, startPartner, type Partner } from '../clients/mllp-partner.js';
+import { testStoreConfig } from '../support/engine.js';
 
 const EHR = 'https://ehr.example.org';
 
@@ -51,7 +52,7 @@ describe('delivery end to end: gateway MLLP listener -> outbox -> worker -> part
   it('delivers what the listener acknowledged, raw HL7 in order to MLLP and the Bundle to the EHR', async () => {
     const json = {
       practice: { name: 'Test practice', timezone: 'America/New_York' },
-      store: { path: join(dir, 'store.sqlite') },
+      store: testStoreConfig(join(dir, 'store.sqlite')),
       log: { level: 'silent' },
       http: { host: '127.0.0.1', port: 0 },
       channels: [{ name: 'adt', source: { mllp: { port: 0 } }, messageTypes: ['ADT^*'], destinations: [{ name: 'lab', payload: 'raw' }, { name: 'ehr', payload: 'bundle' }] }],
@@ -93,7 +94,7 @@ describe('delivery end to end: gateway MLLP listener -> outbox -> worker -> part
   it("the gateway's HTTP API serves the dead-letter routes to operators only; a replay wakes the root's worker, a job runs with its context", async () => {
     const json = {
       practice: { name: 'Test practice', timezone: 'America/New_York' },
-      store: { path: join(dir, 'store.sqlite') },
+      store: testStoreConfig(join(dir, 'store.sqlite')),
       log: { level: 'silent' },
       http: { host: '127.0.0.1', port: 0, auth: { keys: [{ name: 'ops', key: 'ops-key-123', scopes: ['operator'] }, { name: 'ehr', key: 'ehr-key-456', scopes: ['fhir'] }] } },
       channels: [],

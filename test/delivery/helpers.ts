@@ -1,8 +1,9 @@
-/** Test helpers: a fresh store (a SQLite file in a temp dir) per test, opened through openStore. */
+/** Test helpers: a fresh store (a SQLite file in a temp dir, a schema on the PostgreSQL leg) per test, opened through openStore. */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openStore, type Store } from '../../src/store/index.js';
+import type { Store } from '../../src/store/index.js';
+import { openTestStore } from '../support/engine.js';
 
 export interface TempDb {
   store: Store;
@@ -13,7 +14,7 @@ export interface TempDb {
 export function tempDb(): TempDb {
   const dir = mkdtempSync(join(tmpdir(), 'frontdesk-delivery-'));
   const path = join(dir, 'store.sqlite');
-  const store = openStore({ path });
+  const store = openTestStore(path);
   return {
     store,
     path,

@@ -21,6 +21,7 @@ import { PRACTICE_MRN_SYSTEM } from '../../src/adapters/registration-record.js';
 import { silentLogger } from '../../src/logging.js';
 import { startGateway, type Gateway } from '../../src/runtime/gateway.js';
 import { startPartner, type Partner, type PartnerReply } from '../clients/mllp-partner.js';
+import { cliEnv, testStoreConfig } from '../support/engine.js';
 
 const KEY = 'outbound-test-key';
 const MRN = 'MRN100234';
@@ -50,7 +51,7 @@ describe('outbound HL7v2 end to end: office post -> gateway -> outbox worker -> 
 
   const configFor = (port: number, hl7: Record<string, unknown> = {}) => ({
     practice: { name: 'Test practice', timezone: 'America/New_York' },
-    store: { path: join(dir, 'store.sqlite') },
+    store: testStoreConfig(join(dir, 'store.sqlite')),
     log: { level: 'silent' },
     http: { host: '127.0.0.1', port: 0, auth: { keys: [{ name: 'all', key: KEY, scopes: ['*'] }] } },
     channels: [
@@ -177,7 +178,7 @@ describe('outbound HL7v2 end to end: office post -> gateway -> outbox worker -> 
       expect(((await api.json()) as { partnerAck: unknown }).partnerAck).to.deep.equal(expected);
       await gateway!.close();
       gateway = undefined;
-      const cli = spawnSync(process.execPath, [resolve('bin/frontdesk.js'), 'deadletter', 'show', String(dead!.id), '--config', join(dir, 'gateway.json'), '--db', cfg.store.path], { encoding: 'utf8' });
+      const cli = spawnSync(process.execPath, [resolve('bin/frontdesk.js'), 'deadletter', 'show', String(dead!.id), '--config', join(dir, 'gateway.json'), '--db', cfg.store.path], { encoding: 'utf8', env: { ...process.env, ...cliEnv(['--db', cfg.store.path]) } });
       expect(cli.status, cli.stderr).to.equal(0);
       expect(JSON.parse(cli.stdout).partnerAck).to.deep.equal(expected);
     });

@@ -18,8 +18,8 @@ import { appointmentEvent, billingEvent, registrationEvent, type ResourceChange 
 import { generateHl7 } from '../../src/flows/outbound/generate.js';
 import { parseHl7 } from '../../src/hl7/message.js';
 import { validateMessage } from '../../src/hl7/validate.js';
-import { openStore } from '../../src/store/index.js';
-import { sqliteDb } from '../support/sqlite.js';
+import { openTestStore } from '../support/engine.js';
+import { execOnStore } from '../support/store-sql.js';
 import { tempDb } from './helpers.js';
 
 const appt = (over: Partial<Appointment> = {}): Appointment => ({ resourceType: 'Appointment', status: 'booked', participant: [], start: '2026-03-01T13:30:00Z', end: '2026-03-01T14:00:00Z', ...over });
@@ -62,11 +62,11 @@ describe('outbound: durable MSH-10 control ids (table hl7_control_ids)', () => {
       const ids = t.store.controlIds;
       expect([await ids.allocate(req('a')), await ids.allocate(req('b')), await ids.allocate(req('a'))]).to.deep.equal(['FD1', 'FD2', 'FD1']);
       await t.store.close();
-      const store = openStore({ path: t.path });
+      const store = openTestStore(t.path);
       expect(await store.controlIds.allocate(req('a'))).to.equal('FD1');
       expect(await store.controlIds.allocate(req('c'))).to.equal('FD3');
       // An operator (or a future retention job) deleting rows must not make a number come back.
-      sqliteDb(store).prepare('DELETE FROM hl7_control_ids').run();
+      await execOnStore(store, 'DELETE FROM hl7_control_ids');
       expect(await store.controlIds.allocate(req('d'))).to.equal('FD4');
       expect((await store.controlIds.list()).map((r) => [r.itemKey, r.controlId])).to.deep.equal([['d', 'FD4']]);
       await store.close();

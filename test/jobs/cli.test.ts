@@ -4,14 +4,14 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { openStore } from '../../src/store/index.js';
+import { cliEnv, openTestStore, testStoreConfig } from '../support/engine.js';
 
 const run = promisify(execFile);
 const BIN = resolve('bin/frontdesk.js');
 
 async function frontdesk(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const r = await run(process.execPath, [BIN, ...args], opts);
+    const r = await run(process.execPath, [BIN, ...args], { ...opts, env: { ...(opts.env ?? process.env), ...cliEnv(args) } });
     return { code: 0, stdout: r.stdout, stderr: r.stderr };
   } catch (e) {
     const x = e as { code: number; stdout: string; stderr: string };
@@ -32,11 +32,11 @@ describe('cli: frontdesk job / deadletter', function () {
     dbPath = join(dir, 'store.sqlite');
     cfg = join(dir, 'config.json');
     writeFileSync(cfg, JSON.stringify({
-      practice: { name: 'Test Clinic', timezone: 'America/Chicago' }, store: { path: dbPath }, channels: [],
+      practice: { name: 'Test Clinic', timezone: 'America/Chicago' }, store: testStoreConfig(dbPath), channels: [],
       destinations: { lab: { type: 'mllp', host: '127.0.0.1', port: 2575 } },
       jobs: { retention: { schedule: '0 3 * * *' } },
     }));
-    const store = openStore({ path: dbPath });
+    const store = openTestStore(dbPath);
     deadId = await store.outbox.enqueue({ destination: 'lab', kind: 'hl7v2', payload: 'MSH|^~\\&|A', contentType: 'application/hl7-v2', idempotencyKey: 'cli-1' });
     await store.outbox.claimDue();
     await store.outbox.markDead(deadId, { errorCode: 'DELIVERY_REJECTED', error: 'ACK AR', partnerStatus: 'AR', partnerResponse: 'MSH|...\rMSA|AR|A' });
@@ -70,7 +70,7 @@ describe('cli: frontdesk job / deadletter', function () {
     expect(replay.code).to.equal(0);
     expect(replay.stdout).to.equal('replayed 1\n');
     expect((await frontdesk(['deadletter', 'replay', String(deadId), '--config', cfg])).code).to.equal(1);
-    const store = openStore({ path: dbPath });
+    const store = openTestStore(dbPath);
     try {
       expect(await store.outbox.get(deadId)).to.include({ state: 'pending', attempts: 0 });
     } finally {
@@ -80,7 +80,7 @@ describe('cli: frontdesk job / deadletter', function () {
 
   it('a bad destinations key stops the command with the key named', async () => {
     const bad = join(dir, 'bad.json');
-    writeFileSync(bad, JSON.stringify({ store: { path: dbPath }, channels: [], destinations: { ehr: { type: 'fhir', baseUrl: 'ftp://x' } } }));
+    writeFileSync(bad, JSON.stringify({ store: testStoreConfig(dbPath), channels: [], destinations: { ehr: { type: 'fhir', baseUrl: 'ftp://x' } } }));
     const r = await frontdesk(['job', 'list', '--config', bad]);
     expect(r.code).to.equal(2);
     expect(r.stderr).to.contain('destinations.ehr.baseUrl');

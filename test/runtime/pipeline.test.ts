@@ -4,8 +4,8 @@ import type { Gateway } from '../../src/runtime/gateway.js';
 import type { Inbound } from '../../src/runtime/pipeline.js';
 import { replayMatching, replayOne } from '../../src/runtime/replay.js';
 import { recoverPending } from '../../src/runtime/recovery.js';
-import { openStore } from '../../src/store/index.js';
-import { sqliteDb } from '../support/sqlite.js';
+import { openTestStore } from '../support/engine.js';
+import { execOnStore } from '../support/store-sql.js';
 import { contentHash } from '../../src/runtime/intake-header.js';
 import { issue } from '../../src/domain/issues.js';
 import { adt, errSegments, msa, registerTestFlow, startTest, tempDir, type TestFlow } from '../support/gateway.js';
@@ -138,12 +138,15 @@ describe('runtime/pipeline: store, then process', () => {
   });
 
   it('never acknowledges when the store cannot commit', async () => {
-    sqliteDb(gw.store).exec("CREATE TRIGGER fail_insert BEFORE INSERT ON messages BEGIN SELECT RAISE(ABORT, 'disk full'); END");
+    await execOnStore(gw.store, {
+      sqlite: "CREATE TRIGGER fail_insert BEFORE INSERT ON messages BEGIN SELECT RAISE(ABORT, 'disk full'); END",
+      postgres: "CREATE FUNCTION fail_insert() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'disk full'; END $$; CREATE TRIGGER fail_insert BEFORE INSERT ON messages FOR EACH ROW EXECUTE FUNCTION fail_insert()",
+    });
     const r = await gw.pipeline.receive(inbound(adt('C7')));
     expect(r.ok).to.equal(false);
     if (!r.ok) expect(r.issues[0]!.details?.coding?.[0]?.code).to.equal('STORE_FAILED');
     expect(gw.metrics.get('store_failures', 'test-mllp')).to.equal(1);
-    sqliteDb(gw.store).exec('DROP TRIGGER fail_insert');
+    await execOnStore(gw.store, { sqlite: 'DROP TRIGGER fail_insert', postgres: 'DROP TRIGGER fail_insert ON messages; DROP FUNCTION fail_insert()' });
   });
 
   it('keeps a message whose flow throws, answers AR, and marks it failed after max attempts', async () => {
@@ -242,7 +245,7 @@ describe('runtime/recovery', () => {
     const { flow, remove } = registerTestFlow();
     try {
       const dbPath = join(tmp.dir, 'fd.db');
-      const store = openStore({ path: dbPath });
+      const store = openTestStore(dbPath);
       const raw = adt('POISON');
       const id = await store.messages.insert({ channel: 'test-mllp', source: 'mllp', contentType: 'hl7v2', raw, contentHash: contentHash(raw), controlId: 'POISON', messageType: 'ADT^A04', ackMode: 'original' });
       for (let i = 0; i < 3; i++) await store.processing.beginAttempt(id); // maxAttempts is 3 in the test config
@@ -266,7 +269,7 @@ describe('runtime/recovery', () => {
     const { flow, remove } = registerTestFlow();
     try {
       const dbPath = join(tmp.dir, 'fd.db');
-      const store = openStore({ path: dbPath });
+      const store = openTestStore(dbPath);
       await store.transaction(async (tx) => {
         for (let i = 0; i < 501; i++) {
           const raw = adt(`P${i}`, { mrn: `P${i}` });
@@ -293,7 +296,7 @@ describe('runtime/recovery', () => {
     const { flow, remove } = registerTestFlow();
     try {
       const dbPath = join(tmp.dir, 'fd.db');
-      const store = openStore({ path: dbPath });
+      const store = openTestStore(dbPath);
       const raw = adt('R1');
       await store.messages.insert({ channel: 'test-mllp', source: 'mllp', contentType: 'hl7v2', raw, contentHash: contentHash(raw), controlId: 'R1', messageType: 'ADT^A04', ackMode: 'original' });
       await store.close();

@@ -8,6 +8,7 @@
  */
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
+import { cliEnv } from '../support/engine.js';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Patient } from 'fhir/r4.js';
@@ -20,7 +21,7 @@ const PATIENT_MAPPING = resolve('mappings/patient.json');
 const NAME_RULE = '        { "field": 5, "path": "name[]", "type": "XPN", "repeat": true, "note": "PID.5 patient name" },\n';
 
 function cli(args: string[]) {
-  const r = spawnSync(process.execPath, ['bin/frontdesk.js', ...args], { cwd: resolve('.'), encoding: 'utf8', env: { ...process.env, FRONTDESK_LOG_LEVEL: 'silent' } });
+  const r = spawnSync(process.execPath, ['bin/frontdesk.js', ...args], { cwd: resolve('.'), encoding: 'utf8', env: { ...process.env, FRONTDESK_LOG_LEVEL: 'silent', ...cliEnv(args) } });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 

@@ -1,8 +1,9 @@
-/** A fresh store in a temporary directory, opened through openStore like the gateway does. */
+/** A fresh store in a temporary directory (a schema on the PostgreSQL leg: ../support/engine.ts), opened through openStore like the gateway does. */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openStore, type Store } from '../../src/store/index.js';
+import type { Store } from '../../src/store/index.js';
+import { openTestStore } from '../support/engine.js';
 
 export interface TempStore {
   store: Store;
@@ -16,11 +17,11 @@ export function tempStore(): TempStore {
   const dir = mkdtempSync(join(tmpdir(), 'frontdesk-store-'));
   const path = join(dir, 'fd.db');
   const t: TempStore = {
-    store: openStore({ path }),
+    store: openTestStore(path),
     path,
     async reopen() {
       await t.store.close();
-      t.store = openStore({ path });
+      t.store = openTestStore(path);
       return t.store;
     },
     async close() {

@@ -1,5 +1,5 @@
 /**
- * A source scan: SQL and the SQLite driver live under src/store/ only. Everything else talks to the
+ * A source scan: SQL and the SQLite and PostgreSQL drivers live under src/store/ only. Everything else talks to the
  * engine-neutral Store (src/store/index.ts), so a second engine replaces one folder.
  */
 import { expect } from 'chai';
@@ -13,8 +13,9 @@ const RULES: Array<[string, RegExp]> = [
   ['SQL statement', /\b(SELECT\s+(?:[\w*(]|DISTINCT)|INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE\s+\w+\s+SET|DELETE\s+FROM|CREATE\s+(?:TABLE|INDEX|TRIGGER|VIEW)|ALTER\s+TABLE|DROP\s+(?:TABLE|INDEX|TRIGGER)|BEGIN\s+(?:IMMEDIATE|TRANSACTION)|ON\s+CONFLICT)\b/i],
   ['SQL function', /\bjson_(?:extract|each)\s*\(/i],
   ['SQLite driver', /better-sqlite3/],
+  ['PostgreSQL driver', /from\s+['"]pg['"]/],
   ['statement API', /\.(?:prepare|pragma)\s*\(/],
-  ['engine module', /from\s+['"][^'"]*store\/sqlite\//],
+  ['engine module', /from\s+['"][^'"]*store\/(?:sqlite|pg)\//],
 ];
 
 function sourceFiles(dir: string): string[] {

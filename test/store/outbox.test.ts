@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { openStore } from '../../src/store/index.js';
+import { openTestStore } from '../support/engine.js';
 import { tempDb, type TempDb } from '../delivery/helpers.js';
 
 const T0 = new Date('2026-03-02T10:00:00.000Z');
@@ -121,7 +121,7 @@ describe('store/outbox', () => {
   it('survives a reopen of the SQLite file (the queue is durable)', async () => {
     await t.store.outbox.enqueue(item('k1', 'p'), T0);
     await t.store.close();
-    const store2 = openStore({ path: t.path });
+    const store2 = openTestStore(t.path);
     try {
       expect((await store2.outbox.claimDue({ now: T0 })).map((i) => i.idempotencyKey)).to.deep.equal(['k1']);
     } finally {

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { newMessage, tempStore, type TempStore } from './helpers.js';
+import { TEST_ENGINE, schemaFor } from '../support/engine.js';
 
 describe('store: transactions through the Store interface', () => {
   let t: TempStore;
@@ -54,8 +55,10 @@ describe('store: transactions through the Store interface', () => {
   });
 
   it('says which engine and where, answers a ping, and reports when closed', async () => {
-    expect(t.store.engine).to.equal('sqlite');
-    expect(t.store.location).to.equal(t.path);
+    expect(t.store.engine).to.equal(TEST_ENGINE);
+    if (TEST_ENGINE === 'sqlite') expect(t.store.location).to.equal(t.path);
+    // PostgreSQL: the URL without its password, and the schema the test's path maps to.
+    else expect(t.store.location).to.match(new RegExp(`^postgres://frontdesk@127\\.0\\.0\\.1:\\d+/postgres \\(schema ${schemaFor(t.path)}\\)$`));
     await t.store.ping();
     expect(t.store.isOpen).to.equal(true);
     await t.store.close();

@@ -1,0 +1,263 @@
+/**
+ * The message store and processing attempts (tables messages, processing_attempts) on PostgreSQL.
+ * Same rows and meanings as ../sqlite/messages.ts; JSON columns hold text.
+ */
+import type { Queryable } from './db.js';
+import type { Issue } from '../../domain/issues.js';
+import type { AckMode, AttemptReason, ContentType, ControlIdMatch, MessageFilter, MessageState, MessageSummary, NewAttempt, NewMessage, Outcome, ProcessingAttempt, ProcessingRow, Source, StoredMessage } from '../types.js';
+
+interface Row {
+  id: number;
+  channel: string;
+  source: Source;
+  peer: string | null;
+  content_type: ContentType;
+  received_at: string;
+  control_id: string | null;
+  message_type: string | null;
+  hl7_version: string | null;
+  sending_application: string | null;
+  sending_facility: string | null;
+  content_hash: string;
+  raw?: string;
+  raw_bytes?: Buffer | null;
+  charset: string | null;
+  summary?: string | null;
+  ack_mode: AckMode;
+  state: MessageState;
+  attempts: number;
+  flow: string | null;
+  issues: string | null;
+  outputs?: string | null;
+  duplicate_of: number | null;
+  resend_count: number;
+  last_resend_at: string | null;
+  commit_ack_code: string | null;
+  commit_ack?: string | null;
+  ack_code: string | null;
+  http_status: number | null;
+  ack?: string | null;
+  ack_sent_at: string | null;
+  last_error: string | null;
+  processed_at: string | null;
+  updated_at: string;
+}
+
+const parseJson = (s: string | null | undefined): unknown => (s === null || s === undefined ? null : JSON.parse(s));
+
+function toSummary(r: Row): MessageSummary {
+  return {
+    id: r.id,
+    channel: r.channel,
+    source: r.source,
+    peer: r.peer,
+    contentType: r.content_type,
+    receivedAt: r.received_at,
+    controlId: r.control_id,
+    messageType: r.message_type,
+    hl7Version: r.hl7_version,
+    sendingApplication: r.sending_application,
+    sendingFacility: r.sending_facility,
+    contentHash: r.content_hash,
+    charset: r.charset ?? null,
+    ackMode: r.ack_mode,
+    state: r.state,
+    attempts: r.attempts,
+    flow: r.flow,
+    issues: (parseJson(r.issues) as Issue[] | null) ?? [],
+    duplicateOf: r.duplicate_of,
+    resendCount: r.resend_count,
+    lastResendAt: r.last_resend_at,
+    commitAckCode: r.commit_ack_code,
+    ackCode: r.ack_code,
+    httpStatus: r.http_status ?? null,
+    ackSentAt: r.ack_sent_at,
+    lastError: r.last_error,
+    processedAt: r.processed_at,
+    updatedAt: r.updated_at,
+  };
+}
+
+function toMessage(r: Row): StoredMessage {
+  return {
+    ...toSummary(r),
+    raw: r.raw ?? '',
+    rawBytes: r.raw_bytes ?? null,
+    summary: parseJson(r.summary),
+    outputs: parseJson(r.outputs),
+    commitAck: r.commit_ack ?? null,
+    ack: r.ack ?? null,
+  };
+}
+
+export async function insertMessage(db: Queryable, m: NewMessage, now: Date = new Date()): Promise<number> {
+  const at = now.toISOString();
+  const r = await db.query<{ id: number }>(`
+    INSERT INTO messages (channel, source, peer, content_type, received_at, control_id, message_type, hl7_version,
+      sending_application, sending_facility, content_hash, raw, raw_bytes, charset, summary, ack_mode, state, duplicate_of, issues, commit_ack_code, commit_ack, updated_at)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, 'received', $17, $18, $19, $20, $5)
+    RETURNING id`, [
+    m.channel, m.source, m.peer ?? null, m.contentType, at, m.controlId ?? null, m.messageType ?? null, m.hl7Version ?? null,
+    m.sendingApplication ?? null, m.sendingFacility ?? null, m.contentHash, m.raw, m.rawBytes ?? null, m.charset ?? null,
+    m.summary === undefined ? null : JSON.stringify(m.summary), m.ackMode, m.duplicateOf ?? null,
+    m.issues?.length ? JSON.stringify(m.issues) : null, m.commitAck?.code ?? null, m.commitAck?.text ?? null,
+  ]);
+  return r.rows[0]!.id;
+}
+
+export async function getMessage(db: Queryable, id: number): Promise<StoredMessage | undefined> {
+  const r = (await db.query<Row>('SELECT * FROM messages WHERE id = $1', [id])).rows[0];
+  return r ? toMessage(r) : undefined;
+}
+
+/**
+ * The row processing reads, locked (FOR UPDATE) until the processing transaction ends: two
+ * instances that try the same message (a resend racing its original, a takeover racing a slow
+ * owner) run one after the other, and the second finds it processed and answers from the row.
+ */
+export async function getForProcessing(db: Queryable, id: number): Promise<ProcessingRow | undefined> {
+  const r = (await db.query<Row>('SELECT id, channel, content_type, content_hash, message_type, raw, raw_bytes, state, issues FROM messages WHERE id = $1 FOR UPDATE', [id])).rows[0];
+  if (!r) return undefined;
+  return {
+    id: r.id,
+    channel: r.channel,
+    contentType: r.content_type,
+    contentHash: r.content_hash,
+    messageType: r.message_type,
+    raw: r.raw ?? '',
+    rawBytes: r.raw_bytes ?? null,
+    state: r.state,
+    issues: (parseJson(r.issues) as Issue[] | null) ?? [],
+  };
+}
+
+export async function findByControlId(db: Queryable, channel: string, controlId: string): Promise<ControlIdMatch[]> {
+  const rows = (await db.query<Row>('SELECT id, content_hash, state, ack_code, ack, commit_ack, duplicate_of FROM messages WHERE channel = $1 AND control_id = $2 ORDER BY id', [channel, controlId])).rows;
+  return rows.map((r) => ({ id: r.id, contentHash: r.content_hash, state: r.state, ackCode: r.ack_code, ack: r.ack ?? null, commitAck: r.commit_ack ?? null, duplicateOf: r.duplicate_of }));
+}
+
+export async function recordResend(db: Queryable, id: number, now: Date = new Date()): Promise<void> {
+  await db.query('UPDATE messages SET resend_count = resend_count + 1, last_resend_at = $1, updated_at = $1 WHERE id = $2', [now.toISOString(), id]);
+}
+
+export async function beginAttempt(db: Queryable, id: number, now: Date = new Date()): Promise<number> {
+  const r = (await db.query<{ attempts: number }>('UPDATE messages SET attempts = attempts + 1, updated_at = $1 WHERE id = $2 RETURNING attempts', [now.toISOString(), id])).rows[0];
+  return r?.attempts ?? 0;
+}
+
+export async function recordOutcome(db: Queryable, id: number, o: Outcome, now: Date = new Date()): Promise<void> {
+  await db.query(`UPDATE messages SET state = $2, flow = $3, issues = $4, outputs = $5, ack_code = $6, http_status = $7, ack = $8,
+      last_error = $9, processed_at = $10, updated_at = $10, attempts = attempts + $11 WHERE id = $1`, [
+    id, o.state, o.flow ?? null, o.issues.length ? JSON.stringify(o.issues) : null, o.outputs === undefined ? null : JSON.stringify(o.outputs),
+    o.ackCode ?? null, o.httpStatus ?? null, o.ack ?? null, o.lastError ?? null, now.toISOString(), o.countAttempt ? 1 : 0,
+  ]);
+}
+
+/** One statement for many ids. */
+export async function markAcksSent(db: Queryable, ids: readonly number[], now: Date = new Date()): Promise<void> {
+  if (!ids.length) return;
+  await db.query('UPDATE messages SET ack_sent_at = $1 WHERE id = ANY($2::bigint[])', [now.toISOString(), [...ids]]);
+}
+
+export async function recordFailure(db: Queryable, id: number, error: string, state: MessageState, now: Date = new Date()): Promise<void> {
+  await db.query('UPDATE messages SET last_error = $1, state = $2, updated_at = $3 WHERE id = $4', [error, state, now.toISOString(), id]);
+}
+
+export async function resetForReplay(db: Queryable, id: number, now: Date = new Date()): Promise<boolean> {
+  const r = await db.query("UPDATE messages SET state = 'received', attempts = 0, last_error = NULL, updated_at = $1 WHERE id = $2", [now.toISOString(), id]);
+  return (r.rowCount ?? 0) > 0;
+}
+
+export async function pendingIds(db: Queryable, limit = 10_000, afterId = 0): Promise<number[]> {
+  return (await db.query<{ id: number }>("SELECT id FROM messages WHERE state = 'received' AND id > $1 ORDER BY id LIMIT $2", [afterId, limit])).rows.map((r) => r.id);
+}
+
+function where(f: MessageFilter): { sql: string; params: unknown[] } {
+  const parts: string[] = [];
+  const params: unknown[] = [];
+  const p = (v: unknown) => { params.push(v); return `$${params.length}`; };
+  if (f.state) parts.push(`state = ${p(f.state)}`);
+  if (f.channel) parts.push(`channel = ${p(f.channel)}`);
+  if (f.messageType) {
+    // 'ADT' matches every ADT event; 'ADT^A04' one event.
+    if (f.messageType.includes('^')) parts.push(`message_type = ${p(f.messageType)}`);
+    else parts.push(`(message_type = ${p(f.messageType)} OR message_type LIKE ${p(`${f.messageType.replace(/[\\%_]/g, '\\$&')}^%`)})`);
+  }
+  if (f.controlId) parts.push(`control_id = ${p(f.controlId)}`);
+  if (f.since) parts.push(`received_at >= ${p(f.since)}`);
+  if (f.until) parts.push(`received_at < ${p(f.until)}`);
+  if (f.afterId !== undefined) parts.push(`id > ${p(f.afterId)}`);
+  return { sql: parts.length ? `WHERE ${parts.join(' AND ')}` : '', params };
+}
+
+const SUMMARY_COLUMNS = `id, channel, source, peer, content_type, received_at, control_id, message_type, hl7_version, sending_application,
+  sending_facility, content_hash, charset, ack_mode, state, attempts, flow, issues, duplicate_of, resend_count, last_resend_at, commit_ack_code,
+  ack_code, http_status, ack_sent_at, last_error, processed_at, updated_at`;
+
+export async function listMessages(db: Queryable, f: MessageFilter = {}): Promise<MessageSummary[]> {
+  const w = where(f);
+  const n = w.params.length;
+  const rows = (await db.query<Row>(`SELECT ${SUMMARY_COLUMNS} FROM messages ${w.sql} ORDER BY id DESC LIMIT $${n + 1} OFFSET $${n + 2}`,
+    [...w.params, Math.min(Math.max(f.limit ?? 100, 1), 1000), Math.max(f.offset ?? 0, 0)])).rows;
+  return rows.map(toSummary);
+}
+
+export async function countMessages(db: Queryable, f: MessageFilter = {}): Promise<number> {
+  const w = where(f);
+  return (await db.query<{ n: number }>(`SELECT count(*) AS n FROM messages ${w.sql}`, w.params)).rows[0]!.n;
+}
+
+export async function matchingIds(db: Queryable, f: MessageFilter, max = 10_000): Promise<number[]> {
+  const w = where(f);
+  return (await db.query<{ id: number }>(`SELECT id FROM messages ${w.sql} ORDER BY id LIMIT $${w.params.length + 1}`, [...w.params, max])).rows.map((r) => r.id);
+}
+
+export async function countsByChannelAndState(db: Queryable): Promise<Array<{ channel: string; state: MessageState; count: number }>> {
+  return (await db.query<{ channel: string; state: MessageState; count: number }>('SELECT channel, state, count(*) AS count FROM messages GROUP BY channel, state')).rows;
+}
+
+interface AttemptRow {
+  message_id: number;
+  seq: number;
+  reason: AttemptReason;
+  at: string;
+  state: MessageState;
+  flow: string | null;
+  ack_code: string | null;
+  http_status: number | null;
+  ack: string | null;
+  issues: string | null;
+  outputs: string | null;
+  error: string | null;
+  mapping_version: string | null;
+}
+
+export async function recordAttempt(db: Queryable, a: NewAttempt, now: Date = new Date()): Promise<number> {
+  const r = await db.query<{ seq: number }>(`
+    INSERT INTO processing_attempts (message_id, seq, reason, at, state, flow, ack_code, http_status, ack, issues, outputs, error, mapping_version)
+    VALUES ($1, (SELECT coalesce(max(seq), 0) + 1 FROM processing_attempts WHERE message_id = $1), $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+    RETURNING seq`, [
+    a.messageId, a.reason, now.toISOString(), a.state, a.flow ?? null, a.ackCode ?? null, a.httpStatus ?? null, a.ack ?? null,
+    a.issues.length ? JSON.stringify(a.issues) : null, a.outputs === undefined ? null : JSON.stringify(a.outputs), a.error ?? null, a.mappingVersion ?? null,
+  ]);
+  return r.rows[0]!.seq;
+}
+
+export async function attemptsOf(db: Queryable, messageId: number): Promise<ProcessingAttempt[]> {
+  const rows = (await db.query<AttemptRow>('SELECT * FROM processing_attempts WHERE message_id = $1 ORDER BY seq', [messageId])).rows;
+  return rows.map((r) => ({
+    messageId: r.message_id,
+    seq: r.seq,
+    reason: r.reason,
+    at: r.at,
+    state: r.state,
+    flow: r.flow,
+    ackCode: r.ack_code,
+    httpStatus: r.http_status ?? null,
+    ack: r.ack,
+    issues: (parseJson(r.issues) as Issue[] | null) ?? [],
+    outputs: parseJson(r.outputs),
+    error: r.error,
+    mappingVersion: r.mapping_version,
+  }));
+}

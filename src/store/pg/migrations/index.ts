@@ -1,0 +1,18 @@
+/**
+ * Every PostgreSQL schema migration, forward only, applied in id order by ../db.ts (each in its own
+ * transaction, under an advisory lock so that instances starting together migrate once).
+ * Id 1 is the baseline (the SQLite schema as migrations 1-204 leave it); later ids follow the SQLite
+ * numbering where a change is made to both engines (same id, same meaning).
+ * One file per migration, imported here.
+ */
+import { m001Baseline } from './001_baseline.js';
+
+export interface PgMigration {
+  id: number;
+  name: string;
+  sql: string;
+}
+
+export const PG_MIGRATIONS: PgMigration[] = [
+  m001Baseline,
+];

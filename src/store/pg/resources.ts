@@ -1,0 +1,86 @@
+/**
+ * FHIR resources (table resources) and office records per message (table office_records) on
+ * PostgreSQL. Resources are kept as JSON text, compared byte for byte to tell an unchanged upsert
+ * from an update; the identifier and element lookups read the text as jsonb.
+ */
+import type { Resource } from 'fhir/r4.js';
+import type { Queryable } from './db.js';
+import type { StoredResource, UpsertResult } from '../types.js';
+
+type ResourceRow = { resource: string; version_id: number; last_updated: string; message_id: number | null };
+const toStored = (r: ResourceRow): StoredResource => ({ resource: JSON.parse(r.resource) as Resource, versionId: r.version_id, lastUpdated: r.last_updated, messageId: r.message_id });
+
+/**
+ * Insert, or update when the content changed. The row is locked while it is compared (FOR UPDATE),
+ * so two instances writing the same resource at once each move the version once.
+ */
+export async function upsertResource(db: Queryable, resource: Resource, messageId: number | null, now: Date = new Date()): Promise<UpsertResult> {
+  const type = resource.resourceType;
+  const id = resource.id!;
+  const json = JSON.stringify(resource);
+  const at = now.toISOString();
+  const ins = await db.query<{ version_id: number }>(
+    `INSERT INTO resources (resource_type, id, version_id, resource, message_id, last_updated) VALUES ($1, $2, 1, $3, $4, $5)
+     ON CONFLICT (resource_type, id) DO NOTHING RETURNING version_id`, [type, id, json, messageId, at]);
+  if (ins.rows[0]) return { versionId: 1, outcome: 'created', lastUpdated: at };
+  const old = (await db.query<ResourceRow>('SELECT version_id, resource, last_updated FROM resources WHERE resource_type = $1 AND id = $2 FOR UPDATE', [type, id])).rows[0]!;
+  if (old.resource === json) return { versionId: old.version_id, outcome: 'unchanged', lastUpdated: old.last_updated };
+  await db.query('UPDATE resources SET version_id = version_id + 1, resource = $1, message_id = $2, last_updated = $3 WHERE resource_type = $4 AND id = $5', [json, messageId, at, type, id]);
+  return { versionId: old.version_id + 1, outcome: 'updated', lastUpdated: at };
+}
+
+export async function getResource(db: Queryable, type: string, id: string): Promise<StoredResource | undefined> {
+  const r = (await db.query<ResourceRow>('SELECT resource, version_id, last_updated, message_id FROM resources WHERE resource_type = $1 AND id = $2', [type, id])).rows[0];
+  return r ? toStored(r) : undefined;
+}
+
+/** As on SQLite: the exact `"reference":"Patient/abc"` substring of the stored text; oldest first by type and id. */
+export async function referencingResources(db: Queryable, reference: string): Promise<StoredResource[]> {
+  const needle = `"reference":${JSON.stringify(reference)}`;
+  const rows = (await db.query<ResourceRow>(`SELECT resource, version_id, last_updated, message_id FROM resources
+    WHERE resource_type <> 'Patient' AND strpos(resource, $1) > 0 ORDER BY resource_type, id`, [needle])).rows;
+  return rows.map(toStored);
+}
+
+export async function findByIdentifier(db: Queryable, type: string, system: string | undefined, value: string): Promise<string[]> {
+  const rows = (await db.query<{ id: string }>(`
+    SELECT DISTINCT r.id FROM resources r, jsonb_array_elements(CASE WHEN jsonb_typeof(r.resource::jsonb -> 'identifier') = 'array' THEN r.resource::jsonb -> 'identifier' ELSE '[]'::jsonb END) j
+    WHERE r.resource_type = $1 AND j ->> 'value' = $2 AND ($3::text IS NULL OR j ->> 'system' = $3)`, [type, value, system ?? null])).rows;
+  return rows.map((r) => r.id);
+}
+
+export async function countResources(db: Queryable, type?: string): Promise<number> {
+  const r = type
+    ? await db.query<{ n: number }>('SELECT count(*) AS n FROM resources WHERE resource_type = $1', [type])
+    : await db.query<{ n: number }>('SELECT count(*) AS n FROM resources');
+  return r.rows[0]!.n;
+}
+
+export async function replaceOfficeRecords(db: Queryable, messageId: number, records: readonly object[], now: Date = new Date()): Promise<void> {
+  await db.query('DELETE FROM office_records WHERE message_id = $1', [messageId]);
+  if (!records.length) return;
+  const types = records.map((r) => ('recordType' in r && typeof r.recordType === 'string' ? r.recordType : null));
+  await db.query(
+    `INSERT INTO office_records (message_id, seq, record_type, record, created_at)
+     SELECT $1, s.ord, s.record_type, s.record, $2 FROM unnest($3::text[], $4::text[]) WITH ORDINALITY AS s(record_type, record, ord)`,
+    [messageId, now.toISOString(), types, records.map((r) => JSON.stringify(r))],
+  );
+}
+
+export async function officeRecordsOf(db: Queryable, messageId: number): Promise<Array<Record<string, unknown>>> {
+  return (await db.query<{ record: string }>('SELECT record FROM office_records WHERE message_id = $1 ORDER BY seq', [messageId])).rows.map((r) => JSON.parse(r.record) as Record<string, unknown>);
+}
+
+/** Top-level primitive element equal to value (the element name is checked, then quoted as a jsonb key). */
+export async function findByElement(db: Queryable, type: string, element: string, value: string): Promise<string[]> {
+  if (!/^[A-Za-z][A-Za-z0-9]*$/.test(element)) throw new Error(`not an element name: ${element}`);
+  return (await db.query<{ id: string }>('SELECT id FROM resources WHERE resource_type = $1 AND (resource::jsonb ->> $2) = $3 ORDER BY id', [type, element, value])).rows.map((r) => r.id);
+}
+
+export async function listOfType<T extends Resource>(db: Queryable, type: string): Promise<T[]> {
+  return (await db.query<{ resource: string }>('SELECT resource FROM resources WHERE resource_type = $1 ORDER BY id', [type])).rows.map((r) => JSON.parse(r.resource) as T);
+}
+
+export async function idsOfType(db: Queryable, type: string): Promise<string[]> {
+  return (await db.query<{ id: string }>('SELECT id FROM resources WHERE resource_type = $1 ORDER BY id', [type])).rows.map((r) => r.id);
+}

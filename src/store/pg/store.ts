@@ -1,0 +1,266 @@
+/**
+ * The Store on PostgreSQL (the `pg` driver): several gateway instances on one database.
+ *
+ * - Outside a transaction every call takes a pooled connection for one statement (autocommit), or
+ *   for a short BEGIN/COMMIT when a call needs several statements; calls do not wait for each other
+ *   nor for open transactions (the server's row locks order what must be ordered).
+ * - `transaction(work)` holds one connection from BEGIN to COMMIT and `tx` runs on it; savepoints
+ *   nest inside it. A COMMIT resolves once PostgreSQL has flushed its WAL (synchronous_commit on,
+ *   the server default): store-then-ACK holds as on SQLite.
+ * - Opening is lazy: the pool connects and the schema is migrated on first use; `ping()` (which
+ *   the composition root awaits before listening) reports a database that cannot be used in one line.
+ */
+import type { Resource } from 'fhir/r4.js';
+import pg from 'pg';
+import type {
+  ClaimSubmissionStore, JobStore, MessageStore, OfficeRecordStore, OutboxStore, ProcessingStore, ReminderStore, ResourceStore,
+  Store, StoreTables, StoreTx, X12Store, ControlIdStore, EligibilityStore,
+} from '../types.js';
+import { createPool, describePgError, migrate, parseTarget, type Atomic, type PgTarget, type Queryable } from './db.js';
+import * as messages from './messages.js';
+import * as outbox from './outbox.js';
+import * as resources from './resources.js';
+import * as claims from './claims.js';
+import * as reminders from './reminders.js';
+import * as jobs from './jobs.js';
+import * as x12 from './x12.js';
+import * as eligibility from './eligibility.js';
+import * as controlIds from './control-ids.js';
+
+/** How a table call reaches the database: one statement, or several as one unit. */
+interface Conn {
+  run<T>(fn: (q: Queryable) => Promise<T>): Promise<T>;
+  atomic: Atomic;
+}
+
+function tables(c: Conn): StoreTables {
+  const run = <T>(fn: (q: Queryable) => Promise<T>) => c.run(fn);
+  const m: MessageStore = {
+    insert: (x, now) => run((q) => messages.insertMessage(q, x, now)),
+    get: (id) => run((q) => messages.getMessage(q, id)),
+    findByControlId: (channel, controlId) => run((q) => messages.findByControlId(q, channel, controlId)),
+    recordResend: (id, now) => run((q) => messages.recordResend(q, id, now)),
+    list: (f) => run((q) => messages.listMessages(q, f)),
+    count: (f) => run((q) => messages.countMessages(q, f)),
+    matchingIds: (f, max) => run((q) => messages.matchingIds(q, f, max)),
+    countsByChannelAndState: () => run((q) => messages.countsByChannelAndState(q)),
+  };
+  const p: ProcessingStore = {
+    recordAttempt: (a, now) => run((q) => messages.recordAttempt(q, a, now)),
+    attemptsOf: (messageId) => run((q) => messages.attemptsOf(q, messageId)),
+    getForProcessing: (id) => run((q) => messages.getForProcessing(q, id)),
+    beginAttempt: (id, now) => run((q) => messages.beginAttempt(q, id, now)),
+    recordOutcome: (id, o, now) => run((q) => messages.recordOutcome(q, id, o, now)),
+    recordFailure: (id, error, state, now) => run((q) => messages.recordFailure(q, id, error, state, now)),
+    resetForReplay: (id, now) => run((q) => messages.resetForReplay(q, id, now)),
+    pendingIds: (limit, afterId) => run((q) => messages.pendingIds(q, limit, afterId)),
+    markAcksSent: (ids, now) => run((q) => messages.markAcksSent(q, ids, now)),
+  };
+  const r: ResourceStore = {
+    upsert: (resource, messageId, now) => c.atomic((q) => resources.upsertResource(q, resource, messageId, now)),
+    get: (type, id) => run((q) => resources.getResource(q, type, id)),
+    findByIdentifier: (type, system, value) => run((q) => resources.findByIdentifier(q, type, system, value)),
+    referencing: (reference) => run((q) => resources.referencingResources(q, reference)),
+    findByElement: (type, element, value) => run((q) => resources.findByElement(q, type, element, value)),
+    listOfType: <T extends Resource>(type: string) => run((q) => resources.listOfType<T>(q, type)),
+    idsOfType: (type) => run((q) => resources.idsOfType(q, type)),
+    count: (type) => run((q) => resources.countResources(q, type)),
+  };
+  const o: OfficeRecordStore = {
+    replace: (messageId, records, now) => c.atomic((q) => resources.replaceOfficeRecords(q, messageId, records, now)),
+    of: (messageId) => run((q) => resources.officeRecordsOf(q, messageId)),
+  };
+  const ob: OutboxStore = {
+    enqueue: (item, now) => run((q) => outbox.enqueue(q, item, now)),
+    claimDue: (opts) => run((q) => outbox.claimDue(q, opts)),
+    markDelivered: (id, rep, now) => run((q) => outbox.markDelivered(q, id, rep, now)),
+    scheduleRetry: (id, at, rep, now) => run((q) => outbox.scheduleRetry(q, id, at, rep, now)),
+    markDead: (id, rep, now) => run((q) => outbox.markDead(q, id, rep, now)),
+    replayDead: (id, now) => run((q) => outbox.replayDead(q, id, now)),
+    replayAllDead: (filter, now) => run((q) => outbox.replayAllDead(q, filter, now)),
+    get: (id) => run((q) => outbox.getOutboxItem(q, id)),
+    getByKey: (key) => run((q) => outbox.getOutboxItemByKey(q, key)),
+    list: (f) => run((q) => outbox.listOutbox(q, f)),
+    attemptsOf: (id) => run((q) => outbox.attemptsOf(q, id)),
+    counts: () => run((q) => outbox.outboxCounts(q)),
+    purgeDelivered: (before) => run((q) => outbox.purgeDelivered(q, before)),
+  };
+  const cl: ClaimSubmissionStore = {
+    recordQueued: (key, claimId, outboxId, idem, now) => run((q) => claims.recordClaimQueued(q, key, claimId, outboxId, idem, now)),
+    recordAnswer: (a, now) => run((q) => claims.recordClaimAnswer(q, a, now)),
+    get: (key) => run((q) => claims.getClaimSubmission(q, key)),
+    keys: () => run((q) => claims.claimKeys(q)),
+  };
+  const rem: ReminderStore = {
+    insertIfNew: (x) => run((q) => reminders.insertReminder(q, x)),
+    cancel: (appointmentId) => run((q) => reminders.cancelReminders(q, appointmentId)),
+    markHandedOff: (ids, opts) => run((q) => reminders.markRemindersHandedOff(q, ids, opts?.onlyReady ?? false)),
+    list: (state) => run((q) => reminders.listReminders(q, state)),
+    purgeBefore: (before) => run((q) => reminders.purgeReminders(q, before)),
+  };
+  const j: JobStore = {
+    takeLease: (job, holder, until, now) => run((q) => jobs.takeJobLease(q, job, holder, until, now)),
+    releaseLease: (job, holder) => run((q) => jobs.releaseJobLease(q, job, holder)),
+    recordRun: (x) => run((q) => jobs.recordJobRun(q, x)),
+    recentRuns: (limit) => run((q) => jobs.recentJobRuns(q, limit)),
+    purgeRunsBefore: (before) => run((q) => jobs.purgeJobRuns(q, before)),
+  };
+  const x: X12Store = {
+    allocateControlNumber: (counter) => run((q) => x12.allocateControlNumber(q, counter)),
+    recordClaimsSent: (rows, now) => x12.recordClaimsSent(c.atomic, rows, now),
+    recordClaimHeld: (claimId, destination, detail, total, now) => x12.recordClaimHeld(c.atomic, claimId, destination, detail, total, now),
+    list: (limit) => run((q) => x12.listX12Claims(q, limit)),
+    get: (claimId) => run((q) => x12.getX12Claim(q, claimId)),
+    inTransaction: (g, t) => run((q) => x12.claimsInTransaction(q, g, t)),
+    updateState: (claimId, state, source, detail, now, record, posting) => x12.updateX12ClaimState(c.atomic, claimId, state, source, detail, now, record, posting),
+    claimRemittance: (originator, trace, amount, n, now) => run((q) => x12.claimRemittance(q, originator, trace, amount, n, now)),
+    claimInboundFile: (sha, name, now) => run((q) => x12.claimInboundFile(q, sha, name, now)),
+    finishInboundFile: (sha, kind, outcome) => run((q) => x12.finishInboundFile(q, sha, kind, outcome)),
+  };
+  const el: EligibilityStore = {
+    recordInquiries: (rows, now) => run((q) => eligibility.recordInquiries(q, rows, now)),
+    recordAnswer: (a, now) => eligibility.recordEligibilityAnswer(c.atomic, a, now),
+    get: (trace) => run((q) => eligibility.getEligibility(q, trace)),
+    forAppointment: (id) => run((q) => eligibility.eligibilityForAppointment(q, id)),
+    list: (f) => run((q) => eligibility.listEligibility(q, f)),
+    purgeBefore: (before) => run((q) => eligibility.purgeEligibility(q, before)),
+  };
+  const ids: ControlIdStore = {
+    allocate: (req, now) => run((q) => controlIds.allocateControlId(q, req, now)),
+    list: (destination) => run((q) => controlIds.listControlIds(q, destination)),
+  };
+  return { messages: m, processing: p, resources: r, officeRecords: o, outbox: ob, claims: cl, reminders: rem, jobs: j, x12: x, eligibility: el, controlIds: ids };
+}
+
+export class PgStore implements Store {
+  readonly engine = 'postgres';
+  readonly location: string;
+  readonly messages: MessageStore;
+  readonly processing: ProcessingStore;
+  readonly resources: ResourceStore;
+  readonly officeRecords: OfficeRecordStore;
+  readonly outbox: OutboxStore;
+  readonly claims: ClaimSubmissionStore;
+  readonly reminders: ReminderStore;
+  readonly jobs: JobStore;
+  readonly x12: X12Store;
+  readonly eligibility: EligibilityStore;
+  readonly controlIds: ControlIdStore;
+  readonly pool: pg.Pool;
+  private readonly ready: Promise<void>;
+  private closed = false;
+  private savepoints = 0;
+
+  /** `onIdleError`: a pooled connection lost while idle (server restart, failover); the pool replaces it. */
+  constructor(readonly target: PgTarget, onIdleError: (e: Error) => void = () => undefined) {
+    this.location = target.schema === 'public' ? target.display : `${target.display} (schema ${target.schema})`;
+    this.pool = createPool(target);
+    this.pool.on('error', onIdleError);
+    this.ready = migrate(this.pool, target.schema).catch((e: unknown) => {
+      throw new Error(describePgError(e, target));
+    });
+    // Rejections surface through every call (and ping); never as an unhandled rejection.
+    this.ready.catch(() => undefined);
+    const outside: Conn = {
+      run: async (fn) => { await this.ready; return fn(this.pool); },
+      atomic: async (fn) => {
+        await this.ready;
+        const c = await this.pool.connect();
+        try {
+          await c.query('BEGIN');
+          const v = await fn(c);
+          await c.query('COMMIT');
+          return v;
+        } catch (e) {
+          await c.query('ROLLBACK').catch(() => undefined);
+          throw e;
+        } finally {
+          c.release();
+        }
+      },
+    };
+    const t = tables(outside);
+    this.messages = t.messages;
+    this.processing = t.processing;
+    this.resources = t.resources;
+    this.officeRecords = t.officeRecords;
+    this.outbox = t.outbox;
+    this.claims = t.claims;
+    this.reminders = t.reminders;
+    this.jobs = t.jobs;
+    this.x12 = t.x12;
+    this.eligibility = t.eligibility;
+    this.controlIds = t.controlIds;
+  }
+
+  get isOpen(): boolean {
+    return !this.closed;
+  }
+
+  async transaction<T>(work: (tx: StoreTx) => Promise<T>): Promise<T> {
+    await this.ready;
+    const c = await this.pool.connect();
+    let broken = false;
+    try {
+      await c.query('BEGIN');
+      try {
+        const value = await work(this.tx(c));
+        await c.query('COMMIT');
+        return value;
+      } catch (e) {
+        await c.query('ROLLBACK').catch(() => { broken = true; });
+        throw e;
+      }
+    } catch (e) {
+      // A connection that failed mid-transaction may be dead: do not hand it to the next caller.
+      broken = true;
+      throw e;
+    } finally {
+      c.release(broken);
+    }
+  }
+
+  private tx(c: pg.PoolClient): StoreTx {
+    const savepoint = async <T>(fn: (q: pg.PoolClient) => Promise<T>): Promise<T> => {
+      const name = `sp${++this.savepoints}`;
+      await c.query(`SAVEPOINT ${name}`);
+      try {
+        const v = await fn(c);
+        await c.query(`RELEASE SAVEPOINT ${name}`);
+        return v;
+      } catch (e) {
+        await c.query(`ROLLBACK TO SAVEPOINT ${name}`).catch(() => undefined);
+        await c.query(`RELEASE SAVEPOINT ${name}`).catch(() => undefined);
+        throw e;
+      }
+    };
+    // Inside the transaction a failed statement aborts it in PostgreSQL; each table call that can
+    // fail on data (a unique key) is therefore what the caller wraps in tx.savepoint (as the
+    // pipeline does per message), and multi-statement calls get a savepoint of their own.
+    const inside: Conn = { run: (fn) => fn(c), atomic: (fn) => savepoint(fn) };
+    return {
+      ...tables(inside),
+      savepoint: <T>(work: (tx: StoreTx) => Promise<T>) => savepoint(() => work(this.tx(c))),
+    };
+  }
+
+  async ping(): Promise<void> {
+    await this.ready;
+    try {
+      await this.pool.query('SELECT 1');
+    } catch (e) {
+      throw new Error(describePgError(e, this.target));
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.pool.end();
+  }
+}
+
+/** Open the PostgreSQL store a postgres:// URL names (connects and migrates on first use: await ping() to know it works). */
+export function openPgStore(url: string, onIdleError?: (e: Error) => void): PgStore {
+  return new PgStore(parseTarget(url), onIdleError);
+}

@@ -1,0 +1,125 @@
+/**
+ * A throwaway PostgreSQL cluster for tests and the bench: initdb into a temporary directory, the
+ * server started with pg_ctl on a free port (unix socket in the same directory, no system service),
+ * stopped with `pg_ctl stop -m fast` and the directory removed. As root (CI, this machine), the
+ * server runs as the `postgres` user (`su postgres`), since initdb refuses root.
+ *
+ * The binaries are found on PATH or in Debian's versioned directory (/usr/lib/postgresql/<v>/bin);
+ * `findPgBin()` is undefined when PostgreSQL is not installed, and callers skip with one line.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync, chownSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export interface PgCluster {
+  /** postgres://frontdesk@127.0.0.1:<port>/postgres (trust authentication: a throwaway cluster). */
+  url: string;
+  port: number;
+  dir: string;
+  bin: string;
+  /** Stop the server now (`-m immediate` simulates a crash; the data directory stays until destroy). */
+  stop(mode?: 'fast' | 'immediate'): void;
+  /** Start it again on the same port and data (after stop). */
+  start(): void;
+  /** Stop and remove the data directory. */
+  destroy(): void;
+}
+
+/** The directory holding pg_ctl and initdb, or undefined when PostgreSQL is not installed. */
+export function findPgBin(): string | undefined {
+  const onPath = spawnSync('sh', ['-c', 'command -v pg_ctl'], { encoding: 'utf8' }).stdout.trim();
+  const candidates: string[] = [];
+  if (onPath) {
+    // /usr/local/bin/pg_ctl is often a link into Debian's directory; initdb must be beside it.
+    const real = spawnSync('readlink', ['-f', onPath], { encoding: 'utf8' }).stdout.trim();
+    candidates.push(real.replace(/\/pg_ctl$/, ''), onPath.replace(/\/pg_ctl$/, ''));
+  }
+  if (existsSync('/usr/lib/postgresql')) {
+    for (const v of readdirSync('/usr/lib/postgresql').sort((a, b) => Number(b) - Number(a))) candidates.push(`/usr/lib/postgresql/${v}/bin`);
+  }
+  return candidates.find((d) => existsSync(join(d, 'pg_ctl')) && existsSync(join(d, 'initdb')) && existsSync(join(d, 'postgres')));
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+const asRoot = process.getuid?.() === 0;
+
+/** Run a PostgreSQL binary, as the postgres user when we are root. */
+function pgRun(bin: string, tool: string, args: string[]): void {
+  const cmd = join(bin, tool);
+  if (asRoot) {
+    const quoted = [cmd, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
+    execFileSync('su', ['postgres', '-s', '/bin/sh', '-c', quoted], { stdio: ['ignore', 'pipe', 'pipe'] });
+  } else {
+    execFileSync(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  }
+}
+
+export interface ClusterOptions {
+  /** fsync off makes tests faster; the bench keeps the server's defaults (fsync on, synchronous_commit on). */
+  durable?: boolean;
+  maxConnections?: number;
+}
+
+/** initdb + pg_ctl start on a free port; throws (with the tool's output) when it cannot start. */
+export async function startPgCluster(opts: ClusterOptions = {}): Promise<PgCluster> {
+  const bin = findPgBin();
+  if (!bin) throw new Error('PostgreSQL binaries (pg_ctl, initdb) not found');
+  const dir = mkdtempSync(join(tmpdir(), 'frontdesk-pg-'));
+  chmodSync(dir, 0o700);
+  if (asRoot) {
+    const ids = execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim();
+    const gid = execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim();
+    chownSync(dir, Number(ids), Number(gid));
+  }
+  const data = join(dir, 'data');
+  const port = await freePort();
+  try {
+    pgRun(bin, 'initdb', ['-D', data, '-A', 'trust', '-U', 'frontdesk', '-E', 'UTF8', '--locale=C', '--no-sync']);
+  } catch (e) {
+    rmSync(dir, { recursive: true, force: true });
+    throw new Error(`initdb failed: ${String((e as { stderr?: Buffer }).stderr ?? (e as Error).message)}`);
+  }
+  const settings = [
+    `-p ${port}`, `-k ${dir}`, '-c listen_addresses=127.0.0.1', `-c max_connections=${opts.maxConnections ?? 200}`,
+    ...(opts.durable ? [] : ['-c fsync=off', '-c synchronous_commit=off', '-c full_page_writes=off']),
+  ].join(' ');
+  const cluster: PgCluster = {
+    url: `postgres://frontdesk@127.0.0.1:${port}/postgres`,
+    port,
+    dir,
+    bin,
+    start() {
+      pgRun(bin, 'pg_ctl', ['-D', data, '-o', settings, '-l', join(dir, 'server.log'), '-w', '-t', '60', 'start']);
+    },
+    stop(mode = 'fast') {
+      try {
+        pgRun(bin, 'pg_ctl', ['-D', data, '-m', mode, '-w', 'stop']);
+      } catch {
+        // already stopped
+      }
+    },
+    destroy() {
+      cluster.stop('immediate');
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  try {
+    cluster.start();
+  } catch (e) {
+    rmSync(dir, { recursive: true, force: true });
+    throw new Error(`pg_ctl start failed: ${String((e as { stderr?: Buffer }).stderr ?? (e as Error).message)}`);
+  }
+  return cluster;
+}
