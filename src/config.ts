@@ -127,6 +127,11 @@ export interface GatewayConfig {
     offloadBytes: number;
     /** Worker threads for that (default: cores - 1, at least 1). */
     workers: number;
+    /**
+     * A message committed but never attempted for this long is processed by whichever instance sees
+     * it (the instance that stored it died after the commit); 0 turns the sweep off.
+     */
+    takeoverAfterMs: number;
   };
   channels: ChannelConfig[];
   /**
@@ -203,7 +208,7 @@ export function checkConfig(json: unknown, baseDir: string, env: Env = process.e
   const keys = (c.array(auth.keys ?? [], 'http.auth.keys') ?? []).map((k, i) => checkKey(c, k, `http.auth.keys[${i}]`, env));
 
   const processing = c.object(root.processing ?? {}, 'processing') ?? {};
-  c.keys(processing, 'processing', ['maxAttempts', 'offloadBytes', 'workers']);
+  c.keys(processing, 'processing', ['maxAttempts', 'offloadBytes', 'workers', 'takeoverAfterMs']);
 
   const channels = (c.array(root.channels, 'channels') ?? []).map((ch, i) => checkChannel(c, ch, `channels[${i}]`, baseDir));
   // FRONTDESK_MLLP_PORT_<CHANNEL> overrides a channel's MLLP port, as FRONTDESK_HTTP_PORT does http.port.
@@ -297,6 +302,7 @@ export function checkConfig(json: unknown, baseDir: string, env: Env = process.e
       maxAttempts: c.int(processing.maxAttempts ?? 5, 'processing.maxAttempts', 1) ?? 5,
       offloadBytes: c.int(processing.offloadBytes ?? 64 * 1024, 'processing.offloadBytes', 0) ?? 64 * 1024,
       workers: c.int(processing.workers ?? defaultWorkers(), 'processing.workers', 1) ?? 1,
+      takeoverAfterMs: c.int(processing.takeoverAfterMs ?? 60_000, 'processing.takeoverAfterMs', 0) ?? 60_000,
     },
     channels: channels.filter((ch): ch is ChannelConfig => ch !== undefined),
   };

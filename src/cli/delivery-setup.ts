@@ -18,15 +18,16 @@ export interface DeliverySetup {
 
 export function openDeliverySetup(opts: { config?: string; db?: string }): DeliverySetup {
   const c = readDeliveryConfig(opts);
-  return { ...c, store: openOperatorStore(opts, { path: opts.db ?? c.storePath }) };
+  // The configuration's store (a PostgreSQL URL when it names one), unless --db names a SQLite file.
+  return { ...c, store: openOperatorStore(opts, c.store) };
 }
 
 /** The configuration only (no store opened). Exits 2 with the issues when it is bad. */
-export function readDeliveryConfig(opts: { config?: string }): Omit<DeliverySetup, 'store'> & { storePath: string } {
-  const cfg = loadConfig(opts.config);
+export function readDeliveryConfig(opts: { config?: string; db?: string }): Omit<DeliverySetup, 'store'> & { storePath: string; store: GatewayConfig['store'] } {
+  const cfg = loadConfig(opts.config, { ...process.env, ...(opts.db ? { FRONTDESK_DB: opts.db } : {}) });
   if (!cfg.value) {
     process.stderr.write(renderOutcome(cfg.issues, 'text') + '\n');
     process.exit(EXIT_USAGE);
   }
-  return { config: cfg.value, delivery: cfg.value.delivery, practiceName: cfg.value.practice.name, storePath: cfg.value.store.path };
+  return { config: cfg.value, delivery: cfg.value.delivery, practiceName: cfg.value.practice.name, storePath: cfg.value.store.path, store: cfg.value.store };
 }

@@ -27,6 +27,11 @@ export async function runJob(name: string, deps: JobDeps, trigger: JobTrigger = 
   const now = (deps.now ?? (() => new Date()))();
   const record = (outcome: JobRunResult['outcome'], summary: JobSummary, started: string) =>
     deps.store.jobs.recordRun({ job: name, trigger, startedAt: started, finishedAt: (deps.now ?? (() => new Date()))().toISOString(), outcome, summary });
+  // Several instances on one store: each cron fires the same tick; one of them runs it.
+  if (trigger === 'scheduled' && !(await deps.store.jobs.claimTick(name, tickOf(now), holder, now))) {
+    deps.logger?.debug({ job: name }, 'tick already run by another instance');
+    return { job: name, outcome: 'skipped', summary: { reason: 'tick run by another instance' } };
+  }
   // The in-process guard is taken before the lease is asked for: two runs started together in one
   // process must not both pass it while the lease write is on its way.
   const mine = !running.has(name);
@@ -53,6 +58,14 @@ export async function runJob(name: string, deps: JobDeps, trigger: JobTrigger = 
     running.delete(name);
     await deps.store.jobs.releaseLease(name, holder);
   }
+}
+
+/**
+ * The scheduled tick a run is for: the second its cron fired (node-cron fires at the start of a
+ * second; crons on several instances fire the same tick a few ms apart, never a second apart).
+ */
+function tickOf(now: Date): string {
+  return now.toISOString().slice(0, 19);
 }
 
 export function recentJobRuns(deps: Pick<JobDeps, 'store'>, limit = 50): Promise<JobRunRow[]> {

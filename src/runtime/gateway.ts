@@ -14,7 +14,7 @@ import { openStore, type Store } from '../store/index.js';
 import { createLogger } from '../logging.js';
 import { Pipeline, type PipelineHooks } from './pipeline.js';
 import { Metrics } from './metrics.js';
-import { recoverPending, type RecoveryReport } from './recovery.js';
+import { recoverPending, startTakeover, type RecoveryReport } from './recovery.js';
 import { listenerOptions, startMllpListener, type MllpListener } from '../mllp/listener.js';
 import { pipelineHandler } from '../mllp/intake.js';
 import { httpListenError, mllpListenError } from './listen-error.js';
@@ -106,6 +106,8 @@ export async function startGateway(config: GatewayConfig, opts: StartOptions = {
       }
     }, 10);
     warm.unref();
+    // Several instances on one store: what a dead one committed and never processed is taken over.
+    const stopTakeover = startTakeover(pipeline, config.processing.takeoverAfterMs);
     const address = (opts.noHttp ? { address: config.http.host, port: 0, family: 'IPv4' } : server.address()) as AddressInfo;
     const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
     let closed = false;
@@ -116,6 +118,7 @@ export async function startGateway(config: GatewayConfig, opts: StartOptions = {
         if (closed) return;
         closed = true;
         clearTimeout(warm);
+        stopTakeover();
         await Promise.all(mllp.map((l) => l.close()));
         if (!opts.noHttp) {
           await new Promise<void>((res) => {

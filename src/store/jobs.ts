@@ -16,10 +16,15 @@ export interface JobStore {
   /** Take the job's lease until `until` unless another holder's lease is still running at `now`; true when taken. */
   takeLease(job: string, holder: string, until: Date, now: Date): Promise<boolean>;
   releaseLease(job: string, holder: string): Promise<void>;
+  /**
+   * Claim one scheduled tick of a job (`tick`: the minute it is for, as ISO text): true for the
+   * first caller only, so instances whose crons fire the same tick run it once between them.
+   */
+  claimTick(job: string, tick: string, holder: string, now: Date): Promise<boolean>;
   recordRun(run: JobRunRow): Promise<void>;
   /** Newest first. */
   recentRuns(limit?: number): Promise<JobRunRow[]>;
-  /** Retention: delete runs started before `before`. */
+  /** Retention: delete runs started before `before` (and the ticks claimed before it). */
   purgeRunsBefore(before: Date): Promise<number>;
 }
 

@@ -73,6 +73,12 @@ export interface ProcessingStore {
   resetForReplay(id: number, now?: Date): Promise<boolean>;
   /** Ids committed but not processed (state 'received'), oldest first, after `afterId`. */
   pendingIds(limit?: number, afterId?: number): Promise<number[]>;
+  /**
+   * Ids committed and never attempted (state 'received', attempts 0) that were received before
+   * `receivedBefore`, oldest first: with several instances on one store, what an instance that died
+   * between commit and processing left behind, for a live one to take over.
+   */
+  orphanedIds(receivedBefore: Date, limit?: number): Promise<number[]>;
   /** Record when acknowledgments left (many ids in one write). */
   markAcksSent(ids: readonly number[], now?: Date): Promise<void>;
 }

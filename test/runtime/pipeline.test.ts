@@ -264,7 +264,9 @@ describe('runtime/recovery', () => {
     }
   });
 
-  it('recovers every pending message even when a whole page (500) of them fails again', async () => {
+  it('recovers every pending message even when a whole page (500) of them fails again', async function () {
+    // 1,000 failing runs: each a round trip to the server on the PostgreSQL leg.
+    this.timeout(120_000);
     const tmp = tempDir();
     const { flow, remove } = registerTestFlow();
     try {

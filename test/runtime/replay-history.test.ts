@@ -20,6 +20,9 @@ import { API_KEY, MllpClient, msa, originalAckMode, startTest, tempDir } from '.
 const PATIENT_MAPPING = resolve('mappings/patient.json');
 const NAME_RULE = '        { "field": 5, "path": "name[]", "type": "XPN", "repeat": true, "note": "PID.5 patient name" },\n';
 
+// spawnSync blocks this process, the gateway's too, for the seconds a CLI run takes: a kept-alive
+// HTTP connection may then time out server-side just as fetch reuses it (ECONNRESET). Every fetch
+// here asks for its own connection (connection: close).
 function cli(args: string[]) {
   const r = spawnSync(process.execPath, ['bin/frontdesk.js', ...args], { cwd: resolve('.'), encoding: 'utf8', env: { ...process.env, FRONTDESK_LOG_LEVEL: 'silent', ...cliEnv(args) } });
   return { code: r.status, out: r.stdout, err: r.stderr };
@@ -85,7 +88,7 @@ describe('runtime: replay keeps history and reads the mappings on disk', functio
       expect(await gw.store.processing.attemptsOf(id)).to.have.length(1);
 
       // HTTP replay runs with the mappings on disk now (the running gateway cached the old ones).
-      const res = await fetch(`${gw.http.url}/messages/${id}/replay`, { method: 'POST', headers: { authorization: `Bearer ${API_KEY}` } });
+      const res = await fetch(`${gw.http.url}/messages/${id}/replay`, { method: 'POST', headers: { authorization: `Bearer ${API_KEY}`, connection: 'close' } });
       expect(res.status).to.equal(200);
       expect(((await res.json()) as { ackCode: string }).ackCode).to.equal('AE');
     } finally {
@@ -102,7 +105,7 @@ describe('runtime: replay keeps history and reads the mappings on disk', functio
   });
 
   it('replay after the mappings are restored: AA again, attempt 3 with the original mapping version; show lists all three', async () => {
-    const res = await fetch(`${gw.http.url}/messages/${id}/replay`, { method: 'POST', headers: { authorization: `Bearer ${API_KEY}` } });
+    const res = await fetch(`${gw.http.url}/messages/${id}/replay`, { method: 'POST', headers: { authorization: `Bearer ${API_KEY}`, connection: 'close' } });
     expect(((await res.json()) as { ackCode: string }).ackCode).to.equal('AA');
     const attempts = await gw.store.processing.attemptsOf(id);
     expect(attempts.map((a) => a.ackCode)).to.deep.equal(['AA', 'AE', 'AA']);
@@ -114,7 +117,7 @@ describe('runtime: replay keeps history and reads the mappings on disk', functio
     expect(m.attempts.map((a) => `${a.seq}:${a.reason}:${a.ackCode}`)).to.deep.equal(['1:received:AA', '2:replay:AE', '3:replay:AA']);
     expect(m.attempts[0]!.outputs).to.equal(undefined); // outputs only with --outputs (PHI)
 
-    const http = await fetch(`${gw.http.url}/messages/${id}`, { headers: { authorization: `Bearer ${API_KEY}` } });
+    const http = await fetch(`${gw.http.url}/messages/${id}`, { headers: { authorization: `Bearer ${API_KEY}`, connection: 'close' } });
     const body = (await http.json()) as { attempts: unknown[]; rawByteLength: number };
     expect(body.attempts).to.have.length(3);
     expect(body.rawByteLength).to.be.greaterThan(0);

@@ -14,6 +14,12 @@ export async function releaseJobLease(db: Queryable, job: string, holder: string
   await db.query('DELETE FROM job_locks WHERE job = $1 AND holder = $2', [job, holder]);
 }
 
+/** The primary key decides between instances: one insert succeeds. */
+export async function claimJobTick(db: Queryable, job: string, tick: string, holder: string, now: Date): Promise<boolean> {
+  return (await db.query('INSERT INTO job_ticks (job, tick, holder, claimed_at) VALUES ($1, $2, $3, $4) ON CONFLICT (job, tick) DO NOTHING',
+    [job, tick, holder, now.toISOString()])).rowCount === 1;
+}
+
 export async function recordJobRun(db: Queryable, r: JobRunRow): Promise<void> {
   await db.query('INSERT INTO job_runs (job, trigger, started_at, finished_at, outcome, summary) VALUES ($1, $2, $3, $4, $5, $6)',
     [r.job, r.trigger, r.startedAt, r.finishedAt, r.outcome, r.summary === null ? null : JSON.stringify(r.summary)]);
@@ -27,5 +33,6 @@ export async function recentJobRuns(db: Queryable, limit = 50): Promise<JobRunRo
 }
 
 export async function purgeJobRuns(db: Queryable, before: Date): Promise<number> {
+  await db.query('DELETE FROM job_ticks WHERE claimed_at < $1', [before.toISOString()]);
   return (await db.query('DELETE FROM job_runs WHERE started_at < $1', [before.toISOString()])).rowCount ?? 0;
 }

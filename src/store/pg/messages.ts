@@ -4,7 +4,7 @@
  */
 import type { Queryable } from './db.js';
 import type { Issue } from '../../domain/issues.js';
-import type { AckMode, AttemptReason, ContentType, ControlIdMatch, MessageFilter, MessageState, MessageSummary, NewAttempt, NewMessage, Outcome, ProcessingAttempt, ProcessingRow, Source, StoredMessage } from '../types.js';
+import type { AckMode, AttemptReason, ChannelStats, ContentType, ControlIdMatch, MessageFilter, MessageState, MessageSummary, NewAttempt, NewMessage, Outcome, ProcessingAttempt, ProcessingRow, Source, StoredMessage } from '../types.js';
 
 interface Row {
   id: number;
@@ -172,6 +172,11 @@ export async function pendingIds(db: Queryable, limit = 10_000, afterId = 0): Pr
   return (await db.query<{ id: number }>("SELECT id FROM messages WHERE state = 'received' AND id > $1 ORDER BY id LIMIT $2", [afterId, limit])).rows.map((r) => r.id);
 }
 
+/** Committed, never attempted, received before the cut-off (oldest first): what a dead instance left behind. */
+export async function orphanedIds(db: Queryable, receivedBefore: Date, limit = 500): Promise<number[]> {
+  return (await db.query<{ id: number }>("SELECT id FROM messages WHERE state = 'received' AND attempts = 0 AND received_at < $1 ORDER BY id LIMIT $2", [receivedBefore.toISOString(), limit])).rows.map((r) => r.id);
+}
+
 function where(f: MessageFilter): { sql: string; params: unknown[] } {
   const parts: string[] = [];
   const params: unknown[] = [];
@@ -214,6 +219,21 @@ export async function matchingIds(db: Queryable, f: MessageFilter, max = 10_000)
 
 export async function countsByChannelAndState(db: Queryable): Promise<Array<{ channel: string; state: MessageState; count: number }>> {
   return (await db.query<{ channel: string; state: MessageState; count: number }>('SELECT channel, state, count(*) AS count FROM messages GROUP BY channel, state')).rows;
+}
+
+/** The console's dashboard counts (index messages_channel_state, migration 10). */
+export async function channelStats(db: Queryable, today: Date, hourAgo: Date): Promise<ChannelStats> {
+  type R = { channel: string; state: MessageState; n: number; dups: number; today: number; dups_today: number };
+  const byState = (await db.query<R>(`SELECT channel, state, count(*) AS n, count(duplicate_of) AS dups,
+      count(*) FILTER (WHERE received_at >= $1) AS today, count(duplicate_of) FILTER (WHERE received_at >= $1) AS dups_today
+      FROM messages GROUP BY channel, state`, [today.toISOString()])).rows;
+  const lastHour = (await db.query<{ channel: string; count: number }>('SELECT channel, count(*) AS count FROM messages WHERE received_at >= $1 GROUP BY channel', [hourAgo.toISOString()])).rows;
+  const oldest = (await db.query<{ channel: string; receivedAt: string }>(`SELECT channel, min(received_at) AS "receivedAt" FROM messages WHERE state = 'received' GROUP BY channel`)).rows;
+  return {
+    byState: byState.map((r) => ({ channel: r.channel, state: r.state, total: r.n, today: r.today, duplicatesTotal: r.dups, duplicatesToday: r.dups_today })),
+    lastHour,
+    oldestUnprocessed: oldest,
+  };
 }
 
 interface AttemptRow {

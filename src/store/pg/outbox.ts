@@ -10,7 +10,7 @@
  *   change), so it is atomic without a transaction of its own.
  */
 import type { Queryable } from './db.js';
-import type { AttemptReport, ClaimOptions, EnqueueItem, ListFilter, OutboxAttempt, OutboxItem, OutboxState } from '../types.js';
+import type { AttemptReport, ClaimOptions, EnqueueItem, LeaseHolder, ListFilter, OutboxAttempt, OutboxItem, OutboxState } from '../types.js';
 
 /** Partner answers are kept for the operator, but bounded: a misbehaving partner cannot fill the disk. */
 const MAX_RESPONSE_CHARS = 64_000;
@@ -28,6 +28,8 @@ interface Row {
   attempts: number;
   next_attempt_at: string;
   lease_until: string | null;
+  lease_owner: string | null;
+  lease_boot: string | null;
   last_error_code: string | null;
   last_error: string | null;
   partner_status: string | null;
@@ -52,6 +54,7 @@ function toItem(r: Row): OutboxItem {
     attempts: r.attempts,
     nextAttemptAt: r.next_attempt_at,
     leaseUntil: r.lease_until,
+    leaseHolder: r.state === 'in-flight' && r.lease_owner !== null ? { instance: r.lease_owner, boot: r.lease_boot ?? '' } : null,
     lastErrorCode: r.last_error_code,
     lastError: r.last_error,
     partnerStatus: r.partner_status,
@@ -87,7 +90,7 @@ export async function claimDue(db: Queryable, opts: ClaimOptions = {}): Promise<
   const limit = opts.limit ?? 20;
   const leaseUntil = iso(new Date(now.getTime() + (opts.leaseMs ?? 120_000)));
   if (opts.destinations && opts.destinations.length === 0) return [];
-  const params: unknown[] = [t, leaseUntil, limit];
+  const params: unknown[] = [t, leaseUntil, limit, opts.holder?.instance ?? null, opts.holder?.boot ?? null];
   let filter = '';
   if (opts.destinations) {
     params.push([...opts.destinations]);
@@ -111,7 +114,7 @@ export async function claimDue(db: Queryable, opts: ClaimOptions = {}): Promise<
         ORDER BY o.next_attempt_at, o.id
         LIMIT $3
         FOR UPDATE OF o SKIP LOCKED)
-     UPDATE outbox SET state = 'in-flight', attempts = outbox.attempts + 1, lease_until = $2, updated_at = $1
+     UPDATE outbox SET state = 'in-flight', attempts = outbox.attempts + 1, lease_until = $2, lease_owner = $4, lease_boot = $5, updated_at = $1
        FROM due WHERE outbox.id = due.id
      RETURNING outbox.*`,
     params,
@@ -119,10 +122,36 @@ export async function claimDue(db: Queryable, opts: ClaimOptions = {}): Promise<
   return rows.map(toItem).sort((a, b) => (a.nextAttemptAt < b.nextAttemptAt ? -1 : a.nextAttemptAt > b.nextAttemptAt ? 1 : a.id - b.id));
 }
 
+/** Extend the leases this holder still holds on these rows (one statement). */
+export async function renewLeases(db: Queryable, ids: readonly number[], holder: LeaseHolder, until: Date, now: Date = new Date()): Promise<number> {
+  if (ids.length === 0) return 0;
+  const r = await db.query(
+    `UPDATE outbox SET lease_until = $1, updated_at = $2
+      WHERE id = ANY($3::bigint[]) AND state = 'in-flight' AND lease_owner = $4 AND lease_boot = $5`,
+    [iso(until), iso(now), [...ids], holder.instance, holder.boot],
+  );
+  return r.rowCount ?? 0;
+}
+
+/** What the operator reads on a row taken back from a dead run. */
+const RECLAIMED = 'interrupted: the gateway stopped during this attempt; taken back at restart';
+
+/** Rows left in flight by earlier boots of this instance (never another instance's): pending again, due now. */
+export async function reclaimAbandoned(db: Queryable, holder: LeaseHolder, now: Date = new Date()): Promise<number> {
+  const t = iso(now);
+  const r = await db.query(
+    `UPDATE outbox SET state = 'pending', lease_until = NULL, lease_owner = NULL, lease_boot = NULL,
+            next_attempt_at = $1, updated_at = $1, last_error_code = 'DELIVERY_TRANSIENT', last_error = $2
+      WHERE state = 'in-flight' AND lease_owner = $3 AND (lease_boot IS NULL OR lease_boot <> $4)`,
+    [t, RECLAIMED, holder.instance, holder.boot],
+  );
+  return r.rowCount ?? 0;
+}
+
 /** The state change and its attempt row in one statement. */
 async function finish(db: Queryable, id: number, outcome: OutboxAttempt['outcome'], set: string, extra: unknown[], rep: AttemptReport, t: string): Promise<void> {
   await db.query(
-    `WITH u AS (UPDATE outbox SET ${set}, lease_until = NULL, updated_at = $2, partner_status = $4, partner_response = $5 WHERE id = $1 RETURNING id, attempts)
+    `WITH u AS (UPDATE outbox SET ${set}, lease_until = NULL, lease_owner = NULL, lease_boot = NULL, updated_at = $2, partner_status = $4, partner_response = $5 WHERE id = $1 RETURNING id, attempts)
      INSERT INTO outbox_attempts (outbox_id, attempt, at, outcome, error_code, error, partner_status, partner_response)
      SELECT id, attempts, $2, $3, $6, $7, $4, $5 FROM u`,
     [id, t, outcome, rep.partnerStatus ?? null, clip(rep.partnerResponse), rep.errorCode ?? null, clip(rep.error), ...extra],
@@ -185,6 +214,15 @@ export async function attemptsOf(db: Queryable, id: number): Promise<OutboxAttem
 
 export async function outboxCounts(db: Queryable): Promise<Array<{ destination: string; state: OutboxState; count: number }>> {
   return (await db.query<{ destination: string; state: OutboxState; count: number }>('SELECT destination, state, COUNT(*) AS count FROM outbox GROUP BY destination, state ORDER BY destination, state')).rows;
+}
+
+/** Per destination, its latest failed attempt (outbox_attempts outcome retry or dead). */
+export async function lastErrors(db: Queryable): Promise<Array<{ destination: string; at: string; errorCode: string | null; error: string | null }>> {
+  return (await db.query<{ destination: string; at: string; errorCode: string | null; error: string | null }>(`
+    SELECT DISTINCT ON (o.destination) o.destination AS destination, a.at AS at, a.error_code AS "errorCode", a.error AS error
+      FROM outbox_attempts a JOIN outbox o ON o.id = a.outbox_id
+     WHERE a.outcome <> 'delivered'
+     ORDER BY o.destination, a.id DESC`)).rows;
 }
 
 export async function purgeDelivered(db: Queryable, before: Date): Promise<number> {

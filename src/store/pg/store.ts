@@ -44,6 +44,7 @@ function tables(c: Conn): StoreTables {
     count: (f) => run((q) => messages.countMessages(q, f)),
     matchingIds: (f, max) => run((q) => messages.matchingIds(q, f, max)),
     countsByChannelAndState: () => run((q) => messages.countsByChannelAndState(q)),
+    channelStats: (today, hourAgo) => run((q) => messages.channelStats(q, today, hourAgo)),
   };
   const p: ProcessingStore = {
     recordAttempt: (a, now) => run((q) => messages.recordAttempt(q, a, now)),
@@ -54,6 +55,7 @@ function tables(c: Conn): StoreTables {
     recordFailure: (id, error, state, now) => run((q) => messages.recordFailure(q, id, error, state, now)),
     resetForReplay: (id, now) => run((q) => messages.resetForReplay(q, id, now)),
     pendingIds: (limit, afterId) => run((q) => messages.pendingIds(q, limit, afterId)),
+    orphanedIds: (before, limit) => run((q) => messages.orphanedIds(q, before, limit)),
     markAcksSent: (ids, now) => run((q) => messages.markAcksSent(q, ids, now)),
   };
   const r: ResourceStore = {
@@ -73,6 +75,8 @@ function tables(c: Conn): StoreTables {
   const ob: OutboxStore = {
     enqueue: (item, now) => run((q) => outbox.enqueue(q, item, now)),
     claimDue: (opts) => run((q) => outbox.claimDue(q, opts)),
+    renewLeases: (ids, holder, until, now) => run((q) => outbox.renewLeases(q, ids, holder, until, now)),
+    reclaimAbandoned: (holder, now) => run((q) => outbox.reclaimAbandoned(q, holder, now)),
     markDelivered: (id, rep, now) => run((q) => outbox.markDelivered(q, id, rep, now)),
     scheduleRetry: (id, at, rep, now) => run((q) => outbox.scheduleRetry(q, id, at, rep, now)),
     markDead: (id, rep, now) => run((q) => outbox.markDead(q, id, rep, now)),
@@ -83,6 +87,7 @@ function tables(c: Conn): StoreTables {
     list: (f) => run((q) => outbox.listOutbox(q, f)),
     attemptsOf: (id) => run((q) => outbox.attemptsOf(q, id)),
     counts: () => run((q) => outbox.outboxCounts(q)),
+    lastErrors: () => run((q) => outbox.lastErrors(q)),
     purgeDelivered: (before) => run((q) => outbox.purgeDelivered(q, before)),
   };
   const cl: ClaimSubmissionStore = {
@@ -101,6 +106,7 @@ function tables(c: Conn): StoreTables {
   const j: JobStore = {
     takeLease: (job, holder, until, now) => run((q) => jobs.takeJobLease(q, job, holder, until, now)),
     releaseLease: (job, holder) => run((q) => jobs.releaseJobLease(q, job, holder)),
+    claimTick: (job, tick, holder, now) => run((q) => jobs.claimJobTick(q, job, tick, holder, now)),
     recordRun: (x) => run((q) => jobs.recordJobRun(q, x)),
     recentRuns: (limit) => run((q) => jobs.recentJobRuns(q, limit)),
     purgeRunsBefore: (before) => run((q) => jobs.purgeJobRuns(q, before)),

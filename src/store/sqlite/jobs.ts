@@ -13,6 +13,11 @@ export function releaseJobLease(db: Db, job: string, holder: string): void {
   stmt(db, 'DELETE FROM job_locks WHERE job = ? AND holder = ?').run(job, holder);
 }
 
+export function claimJobTick(db: Db, job: string, tick: string, holder: string, now: Date): boolean {
+  return stmt(db, 'INSERT INTO job_ticks (job, tick, holder, claimed_at) VALUES (?, ?, ?, ?) ON CONFLICT (job, tick) DO NOTHING')
+    .run(job, tick, holder, now.toISOString()).changes === 1;
+}
+
 export function recordJobRun(db: Db, r: JobRunRow): void {
   stmt(db, 'INSERT INTO job_runs (job, trigger, started_at, finished_at, outcome, summary) VALUES (?, ?, ?, ?, ?, ?)')
     .run(r.job, r.trigger, r.startedAt, r.finishedAt, r.outcome, r.summary === null ? null : JSON.stringify(r.summary));
@@ -26,5 +31,6 @@ export function recentJobRuns(db: Db, limit = 50): JobRunRow[] {
 }
 
 export function purgeJobRuns(db: Db, before: Date): number {
+  stmt(db, 'DELETE FROM job_ticks WHERE claimed_at < ?').run(before.toISOString());
   return stmt(db, 'DELETE FROM job_runs WHERE started_at < ?').run(before.toISOString()).changes;
 }

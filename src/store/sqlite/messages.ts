@@ -205,6 +205,11 @@ export function pendingIds(db: Db, limit = 10_000, afterId = 0): number[] {
   return (stmt(db, "SELECT id FROM messages WHERE state = 'received' AND id > ? ORDER BY id LIMIT ?").all(afterId, limit) as Array<{ id: number }>).map((r) => r.id);
 }
 
+/** Committed, never attempted, received before the cut-off (oldest first): what a dead instance left behind. */
+export function orphanedIds(db: Db, receivedBefore: Date, limit = 500): number[] {
+  return (stmt(db, "SELECT id FROM messages WHERE state = 'received' AND attempts = 0 AND received_at < ? ORDER BY id LIMIT ?").all(receivedBefore.toISOString(), limit) as Array<{ id: number }>).map((r) => r.id);
+}
+
 function where(f: MessageFilter): { sql: string; params: Record<string, unknown> } {
   const parts: string[] = [];
   const params: Record<string, unknown> = {};

@@ -49,6 +49,7 @@ function tables(run: Runner): StoreTables {
     recordFailure: (id, error, state, now) => run((db) => messages.recordFailure(db, id, error, state, now)),
     resetForReplay: (id, now) => run((db) => messages.resetForReplay(db, id, now)),
     pendingIds: (limit, afterId) => run((db) => messages.pendingIds(db, limit, afterId)),
+    orphanedIds: (before, limit) => run((db) => messages.orphanedIds(db, before, limit)),
     markAcksSent: (ids, now) => run((db) => messages.markAcksSent(db, ids, now)),
   };
   const r: ResourceStore = {
@@ -99,6 +100,7 @@ function tables(run: Runner): StoreTables {
   const j: JobStore = {
     takeLease: (job, holder, until, now) => run((db) => jobs.takeJobLease(db, job, holder, until, now)),
     releaseLease: (job, holder) => run((db) => jobs.releaseJobLease(db, job, holder)),
+    claimTick: (job, tick, holder, now) => run((db) => jobs.claimJobTick(db, job, tick, holder, now)),
     recordRun: (x) => run((db) => jobs.recordJobRun(db, x)),
     recentRuns: (limit) => run((db) => jobs.recentJobRuns(db, limit)),
     purgeRunsBefore: (before) => run((db) => jobs.purgeJobRuns(db, before)),

@@ -6,6 +6,9 @@
  * One file per migration, imported here.
  */
 import { m001Baseline } from './001_baseline.js';
+import { m010ConsoleIndexes } from './010_console_indexes.js';
+import { m105OutboxLeaseHolder } from './105_outbox_lease_holder.js';
+import { m130JobTicks } from './130_job_ticks.js';
 
 export interface PgMigration {
   id: number;
@@ -15,4 +18,7 @@ export interface PgMigration {
 
 export const PG_MIGRATIONS: PgMigration[] = [
   m001Baseline,
+  m010ConsoleIndexes,
+  m105OutboxLeaseHolder,
+  m130JobTicks,
 ];

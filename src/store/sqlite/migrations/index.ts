@@ -17,6 +17,7 @@ import { m103ClaimBillingRecord } from './103_claim_billing_record.js';
 import { m104OutboxUndeliveredIndex } from './104_outbox_undelivered_index.js';
 import { m105OutboxLeaseHolder } from './105_outbox_lease_holder.js';
 import { m120Hl7ControlIds } from './120_hl7_control_ids.js';
+import { m130JobTicks } from './130_job_ticks.js';
 import { m201X12 } from './201_x12.js';
 import { m202X12BillingRecord } from './202_x12_billing_record.js';
 import { m203X12InboundFiles } from './203_x12_inbound_files.js';
@@ -41,6 +42,7 @@ export const MIGRATIONS: Migration[] = [
   m104OutboxUndeliveredIndex,
   m105OutboxLeaseHolder,
   m120Hl7ControlIds,
+  m130JobTicks,
   m201X12,
   m202X12BillingRecord,
   m203X12InboundFiles,
