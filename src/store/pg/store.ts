@@ -14,7 +14,7 @@ import type { Resource } from 'fhir/r4.js';
 import pg from 'pg';
 import type {
   ClaimSubmissionStore, JobStore, MessageStore, OfficeRecordStore, OutboxStore, ProcessingStore, ReminderStore, ResourceStore,
-  Store, StoreTables, StoreTx, X12Store, ControlIdStore, EligibilityStore,
+  Store, StoreTables, StoreTx, X12Store, ControlIdStore, EligibilityStore, AuditStore,
 } from '../types.js';
 import { createPool, describePgError, migrate, parseTarget, type Atomic, type PgTarget, type Queryable } from './db.js';
 import * as messages from './messages.js';
@@ -26,6 +26,7 @@ import * as jobs from './jobs.js';
 import * as x12 from './x12.js';
 import * as eligibility from './eligibility.js';
 import * as controlIds from './control-ids.js';
+import * as audit from './audit.js';
 
 /** How a table call reaches the database: one statement, or several as one unit. */
 interface Conn {
@@ -135,7 +136,14 @@ function tables(c: Conn): StoreTables {
     allocate: (req, now) => run((q) => controlIds.allocateControlId(q, req, now)),
     list: (destination) => run((q) => controlIds.listControlIds(q, destination)),
   };
-  return { messages: m, processing: p, resources: r, officeRecords: o, outbox: ob, claims: cl, reminders: rem, jobs: j, x12: x, eligibility: el, controlIds: ids };
+  const au: AuditStore = {
+    record: (e) => run((q) => audit.recordAudit(q, e)),
+    list: (f) => run((q) => audit.listAudit(q, f)),
+    count: (f) => run((q) => audit.countAudit(q, f)),
+    get: (id) => run((q) => audit.getAudit(q, id)),
+    purgeBefore: (before) => run((q) => audit.purgeAudit(q, before)),
+  };
+  return { messages: m, processing: p, resources: r, officeRecords: o, outbox: ob, claims: cl, reminders: rem, jobs: j, x12: x, eligibility: el, controlIds: ids, audit: au };
 }
 
 export class PgStore implements Store {
@@ -152,6 +160,7 @@ export class PgStore implements Store {
   readonly x12: X12Store;
   readonly eligibility: EligibilityStore;
   readonly controlIds: ControlIdStore;
+  readonly audit: AuditStore;
   readonly pool: pg.Pool;
   private readonly ready: Promise<void>;
   private closed = false;
@@ -197,6 +206,7 @@ export class PgStore implements Store {
     this.x12 = t.x12;
     this.eligibility = t.eligibility;
     this.controlIds = t.controlIds;
+    this.audit = t.audit;
   }
 
   get isOpen(): boolean {

@@ -9,6 +9,7 @@ import { m001Baseline } from './001_baseline.js';
 import { m010ConsoleIndexes } from './010_console_indexes.js';
 import { m105OutboxLeaseHolder } from './105_outbox_lease_holder.js';
 import { m130JobTicks } from './130_job_ticks.js';
+import { m301AuditEvents } from './301_audit_events.js';
 
 export interface PgMigration {
   id: number;
@@ -21,4 +22,5 @@ export const PG_MIGRATIONS: PgMigration[] = [
   m010ConsoleIndexes,
   m105OutboxLeaseHolder,
   m130JobTicks,
+  m301AuditEvents,
 ];

@@ -1,0 +1,59 @@
+/** The audit trail (table audit_events, migration 301) on PostgreSQL. */
+import type { Queryable } from './db.js';
+import { AUDIT_MAX_PAGE, type AuditEntry, type AuditFilter, type AuditRow } from '../audit.js';
+import { likePrefix } from '../sqlite/like.js';
+
+export async function recordAudit(db: Queryable, e: AuditEntry): Promise<number> {
+  return (await db.query<{ id: number }>(`INSERT INTO audit_events (at, actor, actor_kind, client_address, action, entity, query, method, path, status, outcome, detail)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id`,
+  [e.at, e.actor, e.actorKind, e.clientAddress, e.action, e.entity, e.query, e.method, e.path, e.status, e.outcome, e.detail])).rows[0]!.id;
+}
+
+function where(f: AuditFilter): { sql: string; params: unknown[] } {
+  const parts: string[] = [];
+  const params: unknown[] = [];
+  const p = (v: unknown) => { params.push(v); return `$${params.length}`; };
+  if (f.since) parts.push(`at >= ${p(f.since)}`);
+  if (f.until) parts.push(`at < ${p(f.until)}`);
+  if (f.actor) parts.push(`actor = ${p(f.actor)}`);
+  if (f.action) parts.push(`action = ${p(f.action)}`);
+  if (f.outcome) parts.push(`outcome = ${p(f.outcome)}`);
+  if (f.clientAddress) parts.push(`client_address = ${p(f.clientAddress)}`);
+  if (f.entity) {
+    // 'Patient/' asks for every Patient; the prefix is escaped so a '%' or '_' in it matches itself.
+    if (f.entity.endsWith('/')) parts.push(`entity LIKE ${p(likePrefix(f.entity))} ESCAPE '\\'`);
+    else parts.push(`entity = ${p(f.entity)}`);
+  }
+  return { sql: parts.length ? `WHERE ${parts.join(' AND ')}` : '', params };
+}
+
+interface Row {
+  id: number; at: string; actor: string; actor_kind: string; client_address: string | null; action: string; entity: string | null;
+  query: string | null; method: string | null; path: string | null; status: number; outcome: string; detail: string | null;
+}
+
+const toRow = (r: Row): AuditRow => ({
+  id: r.id, at: r.at, actor: r.actor, actorKind: r.actor_kind as AuditRow['actorKind'], clientAddress: r.client_address, action: r.action,
+  entity: r.entity, query: r.query, method: r.method, path: r.path, status: r.status, outcome: r.outcome as AuditRow['outcome'], detail: r.detail,
+});
+
+export async function listAudit(db: Queryable, f: AuditFilter = {}): Promise<AuditRow[]> {
+  const w = where(f);
+  const n = w.params.length;
+  return (await db.query<Row>(`SELECT * FROM audit_events ${w.sql} ORDER BY id DESC LIMIT $${n + 1} OFFSET $${n + 2}`,
+    [...w.params, Math.min(Math.max(f.limit ?? 100, 1), AUDIT_MAX_PAGE), Math.max(f.offset ?? 0, 0)])).rows.map(toRow);
+}
+
+export async function countAudit(db: Queryable, f: AuditFilter = {}): Promise<number> {
+  const w = where(f);
+  return (await db.query<{ n: number }>(`SELECT count(*) AS n FROM audit_events ${w.sql}`, w.params)).rows[0]!.n;
+}
+
+export async function getAudit(db: Queryable, id: number): Promise<AuditRow | undefined> {
+  const r = (await db.query<Row>('SELECT * FROM audit_events WHERE id = $1', [id])).rows[0];
+  return r ? toRow(r) : undefined;
+}
+
+export async function purgeAudit(db: Queryable, before: Date): Promise<number> {
+  return (await db.query('DELETE FROM audit_events WHERE at < $1', [before.toISOString()])).rowCount ?? 0;
+}
