@@ -120,7 +120,18 @@ export interface GatewayConfig {
     /** Connections open at once per listener from one remote address; more are refused. */
     maxConnectionsPerAddress: number;
   };
-  http: { host: string; port: number; bodyLimitBytes: number; auth: { keys: ApiKeyConfig[] } };
+  http: {
+    host: string;
+    port: number;
+    bodyLimitBytes: number;
+    /**
+     * Failed-authentication throttling per client address (src/http/throttle.ts): after
+     * `maxFailures` within `windowSeconds`, 429 with Retry-After for `lockoutSeconds`.
+     */
+    auth: { keys: ApiKeyConfig[]; maxFailures: number; windowSeconds: number; lockoutSeconds: number };
+    /** HTTPS on the HTTP listener (HSTS sent when on); `requireClientCert` asks for and verifies a client certificate against `caFile`. */
+    tls?: TlsConfig;
+  };
   processing: {
     maxAttempts: number;
     /** HL7v2 messages of this many bytes or more are parsed, mapped and validated in a worker thread (0: never). */
@@ -202,9 +213,10 @@ export function checkConfig(json: unknown, baseDir: string, env: Env = process.e
   const mllp = c.object(root.mllp ?? {}, 'mllp') ?? {};
   c.keys(mllp, 'mllp', ['host', 'maxFrameBytes', 'frameTimeoutMs', 'idleTimeoutMs', 'firstByteTimeoutMs', 'maxConnections', 'maxConnectionsPerAddress']);
   const http = c.object(root.http ?? {}, 'http') ?? {};
-  c.keys(http, 'http', ['host', 'port', 'bodyLimitBytes', 'auth']);
+  c.keys(http, 'http', ['host', 'port', 'bodyLimitBytes', 'auth', 'tls']);
   const auth = c.object(http.auth ?? {}, 'http.auth') ?? {};
-  c.keys(auth, 'http.auth', ['keys']);
+  c.keys(auth, 'http.auth', ['keys', 'maxFailures', 'windowSeconds', 'lockoutSeconds']);
+  const httpTls = http.tls === undefined ? undefined : checkTls(c, http.tls, 'http.tls', baseDir);
   const keys = (c.array(auth.keys ?? [], 'http.auth.keys') ?? []).map((k, i) => checkKey(c, k, `http.auth.keys[${i}]`, env));
 
   const processing = c.object(root.processing ?? {}, 'processing') ?? {};
@@ -296,7 +308,13 @@ export function checkConfig(json: unknown, baseDir: string, env: Env = process.e
       host: env.FRONTDESK_HTTP_HOST ?? c.string(http.host ?? '127.0.0.1', 'http.host') ?? '127.0.0.1',
       port: env.FRONTDESK_HTTP_PORT !== undefined ? c.int(Number(env.FRONTDESK_HTTP_PORT), 'FRONTDESK_HTTP_PORT', 0, 65535) ?? 0 : c.int(http.port ?? 8080, 'http.port', 0, 65535) ?? 0,
       bodyLimitBytes: c.int(http.bodyLimitBytes ?? 10 * 1024 * 1024, 'http.bodyLimitBytes', 1) ?? 0,
-      auth: { keys: keys.filter((k): k is ApiKeyConfig => k !== undefined) },
+      auth: {
+        keys: keys.filter((k): k is ApiKeyConfig => k !== undefined),
+        maxFailures: c.int(auth.maxFailures ?? 10, 'http.auth.maxFailures', 1, 10_000) ?? 10,
+        windowSeconds: c.int(auth.windowSeconds ?? 60, 'http.auth.windowSeconds', 1, 86_400) ?? 60,
+        lockoutSeconds: c.int(auth.lockoutSeconds ?? 300, 'http.auth.lockoutSeconds', 1, 86_400) ?? 300,
+      },
+      ...(httpTls ? { tls: httpTls } : {}),
     },
     processing: {
       maxAttempts: c.int(processing.maxAttempts ?? 5, 'processing.maxAttempts', 1) ?? 5,
@@ -314,6 +332,24 @@ export function checkConfig(json: unknown, baseDir: string, env: Env = process.e
 /** The environment variable that overrides a channel's MLLP port: FRONTDESK_MLLP_PORT_LAB_RESULTS for "lab-results". */
 export function mllpPortEnv(channel: string): string {
   return `FRONTDESK_MLLP_PORT_${channel.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
+}
+
+/** A `tls` block (MLLP channel or HTTP listener): key and certificate files, optional CA and client certificates. */
+function checkTls(c: Checker, raw: unknown, at: string, baseDir: string): TlsConfig | undefined {
+  const t = c.object(raw, at);
+  if (!t) return undefined;
+  c.keys(t, at, ['keyFile', 'certFile', 'caFile', 'requireClientCert']);
+  const file = (v: unknown, k: string): string | undefined => {
+    const s = c.string(v, `${at}.${k}`);
+    return s === undefined ? undefined : resolve(baseDir, s);
+  };
+  const tls: TlsConfig = {
+    keyFile: file(t.keyFile, 'keyFile') ?? '',
+    certFile: file(t.certFile, 'certFile') ?? '',
+    requireClientCert: c.bool(t.requireClientCert ?? false, `${at}.requireClientCert`) ?? false,
+  };
+  if (t.caFile !== undefined) tls.caFile = file(t.caFile, 'caFile') ?? '';
+  return tls;
 }
 
 function checkKey(c: Checker, k: unknown, at: string, env: Env): ApiKeyConfig | undefined {
@@ -363,21 +399,8 @@ function checkChannel(c: Checker, ch: unknown, at: string, baseDir: string): Cha
           if (h !== undefined) mllp.host = h;
         }
         if (m.tls !== undefined) {
-          const t = c.object(m.tls, `${at}.source.mllp.tls`);
-          if (t) {
-            c.keys(t, `${at}.source.mllp.tls`, ['keyFile', 'certFile', 'caFile', 'requireClientCert']);
-            const file = (v: unknown, k: string): string | undefined => {
-              const s = c.string(v, `${at}.source.mllp.tls.${k}`);
-              return s === undefined ? undefined : resolve(baseDir, s);
-            };
-            const tls: TlsConfig = {
-              keyFile: file(t.keyFile, 'keyFile') ?? '',
-              certFile: file(t.certFile, 'certFile') ?? '',
-              requireClientCert: c.bool(t.requireClientCert ?? false, `${at}.source.mllp.tls.requireClientCert`) ?? false,
-            };
-            if (t.caFile !== undefined) tls.caFile = file(t.caFile, 'caFile') ?? '';
-            mllp.tls = tls;
-          }
+          const tls = checkTls(c, m.tls, `${at}.source.mllp.tls`, baseDir);
+          if (tls) mllp.tls = tls;
         }
         source.mllp = mllp;
       }

@@ -24,6 +24,7 @@ import type { JobDeps } from '../jobs/context.js';
 import { sendError, sendOutcome } from './outcome.js';
 import { consoleRouter, type ConsoleDeps } from '../console/router.js';
 import { auditTrail, clientAddress } from './audit.js';
+import { AuthThrottle } from './throttle.js';
 import { auditEventRouter } from './audit-events.js';
 
 export interface AppDeps {
@@ -50,6 +51,21 @@ export function createApp(deps: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+
+  // Security headers on every answer: JSON APIs are never framed, sniffed or cached (PHI); HSTS when
+  // the listener speaks TLS. A route that serves HTML (the console) sets its own Content-Security-Policy.
+  const tlsOn = !!cfg.http.tls;
+  app.use((_req, res, next) => {
+    res.set({
+      'X-Content-Type-Options': 'nosniff',
+      'X-Frame-Options': 'DENY',
+      'Referrer-Policy': 'no-referrer',
+      'Cache-Control': 'no-store',
+      'Content-Security-Policy': "default-src 'none'; frame-ancestors 'none'",
+      ...(tlsOn ? { 'Strict-Transport-Security': 'max-age=31536000; includeSubDomains' } : {}),
+    });
+    next();
+  });
 
   app.use((req, res, next) => {
     const start = process.hrtime.bigint();
@@ -78,7 +94,8 @@ export function createApp(deps: AppDeps): express.Express {
   const hl7Paths = ['/hl7v2', ...cfg.channels.map((c) => c.source.http?.path).filter((p): p is string => !!p && !['/fhir', '/office', '/hl7v2'].includes(p))];
   // Every endpoint that reads or changes PHI is audited (src/http/audit.ts), and every failed authentication.
   app.use(auditTrail(pipeline.store.audit, log, ['/fhir', '/office', '/messages', ...DELIVERY_PATHS, ...X12_PATHS, ...ELIGIBILITY_PATHS, ...hl7Paths]));
-  app.use(authenticate(cfg.http.auth.keys));
+  const throttle = new AuthThrottle({ maxFailures: cfg.http.auth.maxFailures, windowMs: cfg.http.auth.windowSeconds * 1000, lockoutMs: cfg.http.auth.lockoutSeconds * 1000 }, log);
+  app.use(authenticate(cfg.http.auth.keys, throttle));
 
   app.get('/metrics', authorize('metrics', 'operator'), async (_req, res) => {
     res.type('text/plain; version=0.0.4').send(await metrics.render(pipeline.store));

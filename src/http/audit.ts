@@ -87,7 +87,9 @@ export function auditTrail(store: AuditStore, log: Logger, prefixes: readonly st
     if (under(req.path)) hook(req, r, state);
     else res.once('finish', () => {
       // Failed authentication is a security event wherever it happens.
-      if (res.statusCode === 401 && !state.hooked) write(sink, req, res, { action: 'authenticate', detail: 'no or unknown credentials' });
+      if ((res.statusCode === 401 || res.statusCode === 429) && !state.hooked) {
+        write(sink, req, res, { action: 'authenticate', detail: res.statusCode === 429 ? 'throttled: too many failed authentications' : 'no or unknown credentials' });
+      }
     });
     next();
   };
@@ -107,7 +109,7 @@ function hook(req: Request, res: WithState, state: AuditState): void {
 }
 
 function defaultAction(req: Request, res: Response): string {
-  if (res.statusCode === 401) return 'authenticate';
+  if (res.statusCode === 401 || res.statusCode === 429) return 'authenticate';
   return ({ GET: 'read', HEAD: 'read', POST: 'create', PUT: 'update', PATCH: 'patch', DELETE: 'delete' } as Record<string, string>)[req.method] ?? req.method.toLowerCase();
 }
 

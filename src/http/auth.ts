@@ -8,6 +8,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { ApiKeyConfig, Scope } from '../config.js';
 import { sendError } from './outcome.js';
+import type { AuthThrottle } from './throttle.js';
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
 
@@ -27,16 +28,33 @@ export function credentialOf(req: Request): string | undefined {
   return req.get('x-api-key') ?? undefined;
 }
 
-/** Middleware: who is calling (401 when nobody we know). */
-export function authenticate(keys: readonly ApiKeyConfig[]): RequestHandler {
+/**
+ * Middleware: who is calling (401 when nobody we know). With a throttle, a client address that
+ * sent too many wrong credentials gets 429 with Retry-After until its lockout ends, whatever it sends.
+ */
+export function authenticate(keys: readonly ApiKeyConfig[], throttle?: AuthThrottle): RequestHandler {
   const table = keys.map((k) => ({ digest: digest(k.key), principal: { name: k.name, kind: 'api-key' as const, scopes: k.scopes } }));
   return (req: Request, res: Response, next: NextFunction) => {
+    const address = req.ip ?? req.socket.remoteAddress ?? '?';
+    const wait = throttle?.retryAfter(address) ?? 0;
+    if (wait > 0) {
+      res.set('Retry-After', String(wait));
+      sendError(res, 'THROTTLED', `Too many failed authentications from this address; try again in ${wait} s.`);
+      return;
+    }
     const cred = credentialOf(req);
     const d = cred ? digest(cred) : undefined;
     // Compare against every key (no early exit) so timing says nothing about which matched.
     let found: Principal | undefined;
     if (d) for (const t of table) if (timingSafeEqual(t.digest, d) && !found) found = t.principal;
     if (!found) {
+      // Only wrong credentials count: a request without any guesses nothing.
+      if (cred && throttle?.fail(address)) {
+        const w = throttle.retryAfter(address);
+        res.set('Retry-After', String(w));
+        sendError(res, 'THROTTLED', `Too many failed authentications from this address; try again in ${w} s.`);
+        return;
+      }
       res.set('WWW-Authenticate', 'Bearer realm="frontdesk"');
       sendError(res, 'AUTH_REQUIRED', cred ? 'Unknown API key or bearer token.' : 'Send an API key: "Authorization: Bearer <key>" or "X-API-Key: <key>".');
       return;

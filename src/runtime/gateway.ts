@@ -5,6 +5,7 @@
  * progress finish, and closes the store.
  */
 import { createServer, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -86,7 +87,14 @@ export async function startGateway(config: GatewayConfig, opts: StartOptions = {
       }
     }
     const app = createApp({ pipeline, metrics, log, version: packageVersion(), delivery: opts.delivery, store, console: opts.console });
-    server = createServer(app);
+    const tls = config.http.tls;
+    // HTTPS when configured (certificate and key files; client certificates verified against caFile when required).
+    server = tls
+      ? createHttpsServer({
+        key: readFileSync(tls.keyFile), cert: readFileSync(tls.certFile), ...(tls.caFile ? { ca: readFileSync(tls.caFile) } : {}),
+        requestCert: tls.requireClientCert, rejectUnauthorized: tls.requireClientCert, minVersion: 'TLSv1.2',
+      }, app)
+      : createServer(app);
     server.requestTimeout = 60_000;
     server.headersTimeout = 20_000;
     if (!opts.noHttp) {
@@ -113,7 +121,7 @@ export async function startGateway(config: GatewayConfig, opts: StartOptions = {
     let closed = false;
     return {
       config, store, log, pipeline, metrics, recovery, mllp,
-      http: { server, address, url: `http://${host}:${address.port}` },
+      http: { server, address, url: `${tls ? 'https' : 'http'}://${host}:${address.port}` },
       async close() {
         if (closed) return;
         closed = true;
