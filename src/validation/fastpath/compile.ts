@@ -3,7 +3,7 @@
  * FHIRPath the R4 invariants use (anything else throws Unsupported at compile time).
  */
 import { type Coll, type Ctx, type Fn, type Item, bail } from './core.js';
-import { type Site, childInfo, descendants, mk, nav } from './model.js';
+import { type Site, childInfo, descendants, mk, nav, navCount } from './model.js';
 import { EMPTY, FALSE, TRUE, bool, collEqual, compare, contains, distinctUnion, isDate, isType, itemEqual, singleton, str, toBool } from './values.js';
 
 // ---- compiler over fhirpath.js's parse tree
@@ -223,6 +223,12 @@ export function compileLogic(n: Node): Fn {
   }
 }
 
+/**
+ * Compiled member accesses (`name`, `x.name`) with their input and site: exists() and empty()
+ * applied to one count the items instead of making them (navCount).
+ */
+const members = new WeakMap<Fn, { input: Fn; site: Site }>();
+
 /** A member access or function call, applied to `left` (or to the focus when leading). */
 export function compileInvocation(n: Node, left: Fn | undefined): Fn {
   const input: Fn = left ?? ((f) => f);
@@ -235,7 +241,9 @@ export function compileInvocation(n: Node, left: Fn | undefined): Fn {
         return (f) => f.filter((it) => it.t === id);
       }
       const site: Site = { name: id, t: '', info: null };
-      return (f, ctx) => nav(input(f, ctx), site);
+      const member: Fn = (f, ctx) => nav(input(f, ctx), site);
+      members.set(member, { input, site });
+      return member;
     }
     case 'ThisInvocation':
       if (left) unsupported('$this after a dot');
@@ -265,13 +273,18 @@ export function compileFunction(fnNode: Node, input: Fn): Fn {
   switch (name) {
     case 'exists': {
       arity(0, 1);
+      const m = members.get(input);
+      if (paramNodes.length === 0 && m) return (f, ctx) => bool(navCount(m.input(f, ctx), m.site) > 0);
       if (paramNodes.length === 0) return (f, ctx) => bool(input(f, ctx).length > 0);
       const [crit] = params() as [Fn];
       return (f, ctx) => bool(input(f, ctx).some((it) => toBool(perItem(crit, it, ctx)) === true));
     }
-    case 'empty':
+    case 'empty': {
       arity(0);
+      const m = members.get(input);
+      if (m) return (f, ctx) => bool(navCount(m.input(f, ctx), m.site) === 0);
       return (f, ctx) => bool(input(f, ctx).length === 0);
+    }
     case 'not':
       arity(0);
       return (f, ctx) => {

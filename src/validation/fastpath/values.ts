@@ -3,7 +3,8 @@
  * same precision), ordering and the type tests (is/as/ofType).
  */
 import { type Coll, FhirpathTypeError, type Item, MALFORMED_DATE, bail, model } from './core.js';
-import { DATE_TYPES, DT_RE, PRIMITIVES } from './model.js';
+import { dtShape } from './dates.js';
+import { DATE_TYPES, PRIMITIVES } from './model.js';
 
 export const TRUE: Coll = [{ v: true, t: 'System.Boolean' }];
 export const FALSE: Coll = [{ v: false, t: 'System.Boolean' }];
@@ -44,13 +45,12 @@ export function jsonEqual(a: unknown, b: unknown): boolean {
 
 /** Compare two FHIR dates/dateTimes when FHIRPath's answer is certain; bail otherwise. */
 export function compareDates(a: string, b: string): number {
-  const ma = DT_RE.exec(a), mb = DT_RE.exec(b);
-  if (!ma || !mb) bail();
-  const precision = (m: RegExpExecArray): number => (m[6] !== undefined ? 6 : m[5] !== undefined ? 5 : m[3] !== undefined ? 3 : m[2] !== undefined ? 2 : 1);
-  const pa = precision(ma), pb = precision(mb);
+  const sa = dtShape(a), sb = dtShape(b);
+  if (sa < 0 || sb < 0) bail();
+  const pa = sa >> 1, pb = sb >> 1;
   if (pa !== pb) bail();
   if (pa <= 3) return a < b ? -1 : a > b ? 1 : 0;
-  if (ma[8] === undefined || mb[8] === undefined) bail(); // no offset: depends on the evaluator's zone
+  if ((sa & 1) === 0 || (sb & 1) === 0) bail(); // no offset: depends on the evaluator's zone
   const ta = Date.parse(a), tb = Date.parse(b);
   if (Number.isNaN(ta) || Number.isNaN(tb)) bail();
   return ta < tb ? -1 : ta > tb ? 1 : 0;
