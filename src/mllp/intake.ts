@@ -2,6 +2,10 @@
  * What a gateway channel does with an MLLP frame (the handler its listener is given):
  *   frame -> pipeline.receive (raw committed, fsync'd) -> [enhanced mode: CA] -> processing ->
  *   application ACK (AA/AE/AR; in enhanced mode only when MSH-16 asks for it, table 0155).
+ * Pipelined: the handler is done with a frame once it is committed, so the connection's next frame
+ * is stored (in the same group commit as this one's processing, when they meet) while this one is
+ * processed; the application ACKs of a connection still leave in arrival order, each once its
+ * message's processing has committed.
  * A store failure sends no acknowledgment at all: the connection is closed so the sender retries
  * at once instead of waiting for its ACK timeout. Never a false AA. A frame above the size limit
  * is answered with an AR (it was not stored).
@@ -17,6 +21,8 @@ import type { MllpConnection, MllpHandler } from './listener.js';
 
 export function pipelineHandler(pipeline: Pipeline, channel: ChannelConfig): MllpHandler {
   const send = (conn: MllpConnection, text: string, charset: Charset = channel.encoding ?? 'UNICODE UTF-8') => conn.send(encodeHl7(text, charset));
+  /** Per connection, the application ACK sent last (or still owed): the next one goes after it. */
+  const lastAck = new WeakMap<MllpConnection, Promise<void>>();
   return {
     async frame(payload, conn) {
       const rec = await pipeline.receive({ channel, source: 'mllp', peer: conn.peer, contentType: 'hl7v2', raw: payload });
@@ -26,21 +32,27 @@ export function pipelineHandler(pipeline: Pipeline, channel: ChannelConfig): Mll
         return;
       }
       if (rec.commitAck) send(conn, rec.commitAck, rec.charset);
-      let answer;
-      try {
-        answer = await rec.answer;
-      } catch {
-        // Processing could not commit: the message is stored and will be processed; stay silent
-        // so the sender resends and gets the stored answer.
-        conn.drop();
-        return;
-      }
-      if (!answer.ack) return;
-      const h = rec.header;
-      if (sendAppAck(h?.ackMode ?? 'original', h?.appAckType ?? '', (answer.ackCode ?? 'AR') as AppAckCode)) {
-        send(conn, answer.ack, rec.charset);
-        pipeline.noteAckSent(answer.id);
-      }
+      const before = lastAck.get(conn) ?? Promise.resolve();
+      const appAck = (async () => {
+        let answer;
+        try {
+          answer = await rec.answer;
+        } catch {
+          // Processing could not commit: the message is stored and will be processed; stay silent
+          // so the sender resends and gets the stored answer.
+          conn.drop();
+          return;
+        }
+        await before;
+        if (!answer.ack) return;
+        const h = rec.header;
+        if (sendAppAck(h?.ackMode ?? 'original', h?.appAckType ?? '', (answer.ackCode ?? 'AR') as AppAckCode)) {
+          send(conn, answer.ack, rec.charset);
+          pipeline.noteAckSent(answer.id);
+        }
+      })();
+      lastAck.set(conn, appAck);
+      conn.defer(appAck);
     },
     oversized(conn, maxFrameBytes) {
       send(conn, buildRejectForUnreadable([issue('TOO_LARGE', `Frame exceeds the ${maxFrameBytes}-byte limit; it was not stored.`)]).toString());

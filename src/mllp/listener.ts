@@ -5,7 +5,8 @@
  *
  * Per connection, frames are handed over strictly in arrival order, the next one only when the
  * handler is done with the previous (an A08 is never processed before the A04 sent ahead of it on
- * the same connection).
+ * the same connection). A handler may be done with a frame before its answer is (the gateway's is
+ * once the frame is committed): what it still owes it hands to `conn.defer`.
  *
  * Guards: bytes outside frames are skipped and reported (log + metric); frames above the size
  * limit are dropped (and the handler told, so it can answer); a frame must complete within
@@ -34,6 +35,11 @@ export interface MllpConnection {
   send(payload: Buffer): void;
   /** Close the connection at once (the sender, having no answer, sends again). */
   drop(): void;
+  /**
+   * Work the handler goes on with after its frame() resolved (an answer still owed): the
+   * connection counts as busy until it settles, and close() lets it finish.
+   */
+  defer(work: Promise<unknown>): void;
 }
 
 /** What a channel does with what arrives on its connections. */
@@ -175,6 +181,16 @@ export async function startMllpListener(channel: ChannelConfig, handler: MllpHan
         if (!closed && socket.writable) socket.write(encodeFrame(payload));
       },
       drop: () => socket.destroy(),
+      defer: (work) => {
+        state.pending++;
+        const p = work.then(() => undefined, () => undefined);
+        busy.add(p);
+        void p.finally(() => {
+          busy.delete(p);
+          state.pending--;
+          state.lastActivity = performance.now();
+        });
+      },
     };
     const handle = async (frame: Buffer): Promise<void> => {
       if (!closed) await handler.frame(frame, conn);

@@ -151,6 +151,32 @@ describe('mllp/listener on a real socket and a real SQLite file', () => {
     expect(gw.metrics.get('timeouts', 'test-mllp')).to.equal(1);
   });
 
+  it('pipelines: the next frame of a connection is committed while the previous one is processed; ACKs leave in order', async () => {
+    let second: () => void = () => undefined;
+    const bothCommitted = new Promise<void>((r) => { second = r; });
+    const committed: number[] = [];
+    gw = await startTest(join(tmp.dir, 'fd.db'), {}, {
+      noHttp: true,
+      hooks: {
+        // The first message's processing waits until the second frame is committed: without
+        // pipelining the second frame would not be handed over before the first one's ACK.
+        async afterCommit(id) {
+          committed.push(id);
+          if (committed.length === 2) second();
+          if (committed.length === 1) await bothCommitted;
+        },
+      },
+    });
+    port = gw.mllp[0]!.address().port;
+    const c = await connect();
+    c.send(adt('PIPE1', { mrn: 'PIPE' }));
+    c.send(adt('PIPE2', { mrn: 'PIPE' }));
+    expect(msa(await c.next())).to.deep.equal({ code: 'AA', controlId: 'PIPE1' });
+    expect(msa(await c.next())).to.deep.equal({ code: 'AA', controlId: 'PIPE2' });
+    const rows = (await gw.store.messages.list()).sort((a, b) => a.id - b.id);
+    expect(rows.map((r) => [r.controlId, r.state])).to.deep.equal([['PIPE1', 'processed'], ['PIPE2', 'processed']]);
+  });
+
   it('at maxConnections a new sender closes the longest-idle connection', async () => {
     await start({ maxConnections: 2 });
     const idleOld = await connect();
