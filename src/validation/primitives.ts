@@ -65,33 +65,40 @@ function int32(v: string | number | boolean): string | undefined {
   return typeof v === 'number' && (v > 2147483647 || v < -2147483648) ? 'outside the 32-bit integer range' : undefined;
 }
 
+/**
+ * Every rule with all its fields (regex and check undefined where absent), so that the rules
+ * share one hidden class and checkPrimitive's reads of them stay monomorphic.
+ */
+const rule = (r: { type: string; json: JsonKind; regex?: RegExp; check?: PrimitiveRule['check']; hint: string }): PrimitiveRule =>
+  ({ type: r.type, json: r.json, regex: r.regex, check: r.check, hint: r.hint });
+
 const RULES: Record<string, PrimitiveRule> = {
-  boolean: { type: 'boolean', json: 'boolean', hint: 'true or false (a JSON boolean)' },
-  integer: { type: 'integer', json: 'number', check: (v) => (Number.isInteger(v) ? int32(v) : 'not a whole number'), hint: 'a JSON whole number' },
-  unsignedInt: { type: 'unsignedInt', json: 'number', check: (v) => (Number.isInteger(v) && (v as number) >= 0 ? int32(v) : 'not a whole number >= 0'), hint: 'a JSON whole number >= 0' },
-  positiveInt: { type: 'positiveInt', json: 'number', check: (v) => (Number.isInteger(v) && (v as number) >= 1 ? int32(v) : 'not a whole number >= 1'), hint: 'a JSON whole number >= 1' },
-  decimal: { type: 'decimal', json: 'number', check: (v) => (Number.isFinite(v) ? undefined : 'not a finite number'), hint: 'a JSON number' },
+  boolean: rule({ type: 'boolean', json: 'boolean', hint: 'true or false (a JSON boolean)' }),
+  integer: rule({ type: 'integer', json: 'number', check: (v) => (Number.isInteger(v) ? int32(v) : 'not a whole number'), hint: 'a JSON whole number' }),
+  unsignedInt: rule({ type: 'unsignedInt', json: 'number', check: (v) => (Number.isInteger(v) && (v as number) >= 0 ? int32(v) : 'not a whole number >= 0'), hint: 'a JSON whole number >= 0' }),
+  positiveInt: rule({ type: 'positiveInt', json: 'number', check: (v) => (Number.isInteger(v) && (v as number) >= 1 ? int32(v) : 'not a whole number >= 1'), hint: 'a JSON whole number >= 1' }),
+  decimal: rule({ type: 'decimal', json: 'number', check: (v) => (Number.isFinite(v) ? undefined : 'not a finite number'), hint: 'a JSON number' }),
   // R4's string regex `[ \r\n\t\S]+` accepts any non-empty string: the empty check suffices.
-  string: { type: 'string', json: 'string', hint: 'a non-empty string' },
-  markdown: { type: 'markdown', json: 'string', hint: 'a non-empty string' },
-  xhtml: { type: 'xhtml', json: 'string', regex: /^\s*<div[\s>]/, hint: 'XHTML starting with <div>' },
-  code: { type: 'code', json: 'string', regex: /^[^\s]+( [^\s]+)*$/, hint: 'a code: no leading, trailing or double whitespace' },
-  id: { type: 'id', json: 'string', regex: /^[A-Za-z0-9\-.]{1,64}$/, hint: '1-64 letters, digits, "-" or "."' },
-  uri: { type: 'uri', json: 'string', regex: /^\S+$/, hint: 'a URI without whitespace' },
-  url: { type: 'url', json: 'string', regex: /^\S+$/, hint: 'a URL without whitespace' },
-  canonical: { type: 'canonical', json: 'string', regex: /^\S+$/, hint: 'a canonical URL without whitespace' },
-  oid: { type: 'oid', json: 'string', regex: /^urn:oid:[0-2](\.(0|[1-9][0-9]*))+$/, hint: 'urn:oid:1.2.3...' },
-  uuid: { type: 'uuid', json: 'string', regex: /^urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, hint: 'urn:uuid: with a lower-case UUID' },
+  string: rule({ type: 'string', json: 'string', hint: 'a non-empty string' }),
+  markdown: rule({ type: 'markdown', json: 'string', hint: 'a non-empty string' }),
+  xhtml: rule({ type: 'xhtml', json: 'string', regex: /^\s*<div[\s>]/, hint: 'XHTML starting with <div>' }),
+  code: rule({ type: 'code', json: 'string', regex: /^[^\s]+( [^\s]+)*$/, hint: 'a code: no leading, trailing or double whitespace' }),
+  id: rule({ type: 'id', json: 'string', regex: /^[A-Za-z0-9\-.]{1,64}$/, hint: '1-64 letters, digits, "-" or "."' }),
+  uri: rule({ type: 'uri', json: 'string', regex: /^\S+$/, hint: 'a URI without whitespace' }),
+  url: rule({ type: 'url', json: 'string', regex: /^\S+$/, hint: 'a URL without whitespace' }),
+  canonical: rule({ type: 'canonical', json: 'string', regex: /^\S+$/, hint: 'a canonical URL without whitespace' }),
+  oid: rule({ type: 'oid', json: 'string', regex: /^urn:oid:[0-2](\.(0|[1-9][0-9]*))+$/, hint: 'urn:oid:1.2.3...' }),
+  uuid: rule({ type: 'uuid', json: 'string', regex: /^urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, hint: 'urn:uuid: with a lower-case UUID' }),
   // Checked by a linear scan, not the spec's regex: attachments can be megabytes, and a
   // backtracking regex over them costs time and stack for nothing.
-  base64Binary: { type: 'base64Binary', json: 'string', check: base64Check, hint: 'base64 text' },
-  date: { type: 'date', json: 'string', regex: DATE_RE, check: calendarCheck, hint: 'YYYY, YYYY-MM or YYYY-MM-DD' },
-  dateTime: { type: 'dateTime', json: 'string', regex: DATETIME_RE, check: calendarCheck, hint: 'YYYY, YYYY-MM, YYYY-MM-DD or YYYY-MM-DDThh:mm:ss with a UTC offset (Z or +hh:mm)' },
-  instant: { type: 'instant', json: 'string', regex: INSTANT_RE, check: calendarCheck, hint: 'YYYY-MM-DDThh:mm:ss[.sss] with a UTC offset (Z or +hh:mm)' },
-  time: { type: 'time', json: 'string', regex: re(TIME), hint: 'hh:mm:ss' },
+  base64Binary: rule({ type: 'base64Binary', json: 'string', check: base64Check, hint: 'base64 text' }),
+  date: rule({ type: 'date', json: 'string', regex: DATE_RE, check: calendarCheck, hint: 'YYYY, YYYY-MM or YYYY-MM-DD' }),
+  dateTime: rule({ type: 'dateTime', json: 'string', regex: DATETIME_RE, check: calendarCheck, hint: 'YYYY, YYYY-MM, YYYY-MM-DD or YYYY-MM-DDThh:mm:ss with a UTC offset (Z or +hh:mm)' }),
+  instant: rule({ type: 'instant', json: 'string', regex: INSTANT_RE, check: calendarCheck, hint: 'YYYY-MM-DDThh:mm:ss[.sss] with a UTC offset (Z or +hh:mm)' }),
+  time: rule({ type: 'time', json: 'string', regex: re(TIME), hint: 'hh:mm:ss' }),
 };
 // The `id` and `url` of Element/Extension are typed System.String in the R4 snapshots.
-RULES['http://hl7.org/fhirpath/System.String'] = { ...RULES.string!, type: 'string' };
+RULES['http://hl7.org/fhirpath/System.String'] = rule({ ...RULES.string!, type: 'string' });
 
 // Own keys only: a type code such as "constructor" or "toString" (a dropped-in profile) is not a primitive.
 export function primitiveRule(type: string): PrimitiveRule | undefined {
