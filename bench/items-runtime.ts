@@ -169,7 +169,7 @@ function ackCode(ack: string): string {
  * process of its own (bench/mllp-gateway.ts); this process is the load generator.
  */
 export async function runMllp(): Promise<MllpFigures> {
-  await need('gateway (src/runtime/gateway.ts)', () => import('../src/runtime/gateway.js'));
+  await need('gateway (src/gateway.ts)', () => import('../src/gateway.js'));
   const dir = mkdtempSync(path.join(tmpdir(), 'frontdesk-bench-'));
   const configFile = path.join(dir, 'gateway.json');
   writeFileSync(configFile, JSON.stringify({

@@ -5,7 +5,7 @@
  *   node --import tsx bench/mllp-gateway.ts <config.json>
  */
 import { loadConfig } from '../src/config.js';
-import { startGateway } from '../src/runtime/gateway.js';
+import { startGateway } from '../src/gateway.js';
 import { silentLogger } from '../src/logging.js';
 import { sqliteDb } from '../test/support/sqlite.js';
 

@@ -1,13 +1,14 @@
 /**
  * Where start-up time goes, in the compiled build: time from process start (performance.now()
- * counts from it) to the end of loading the gateway's modules, then startGateway() (store,
- * migrations, recovery, listeners, HTTP), printed as `STARTUP <load ms> <start ms>`.
+ * counts from it) to the end of loading the composition root (src/gateway.ts: only what listening
+ * needs), then startGateway() (store,
+ * migrations, recovery, listeners, HTTP, then the pipeline and HTTP app loaded), printed as `STARTUP <load ms> <start ms>`.
  *   node bench/startup-probe.mjs <config.json>      (after npm run build)
  */
 import { performance } from 'node:perf_hooks';
 
 const { loadConfig } = await import('../dist/config.js');
-const { startGateway } = await import('../dist/runtime/gateway.js');
+const { startGateway } = await import('../dist/gateway.js');
 const { silentLogger } = await import('../dist/logging.js');
 const loaded = performance.now();
 const cfg = loadConfig(process.argv[2], {});

@@ -10,11 +10,12 @@
 import { Command, CommanderError } from 'commander';
 import { EXIT_USAGE } from './cli/io.js';
 import { formatIssue } from './domain/issues.js';
-import { checkMappings } from './mapping/startup-check.js';
+import { checkMappingsAtStart } from './mapping/checked-at-start.js';
 
 // Every command converts or validates through the mappings: a broken mapping file or code table
-// stops the CLI at start, naming the file and the rule, rather than in the middle of a message.
-const mappingIssues = checkMappings();
+// stops the CLI at start, naming the file and the rule, rather than in the middle of a message
+// (the compiled build skips a check that passed before on the same files: ./mapping/checked-at-start.ts).
+const mappingIssues = await checkMappingsAtStart();
 if (mappingIssues.length) {
   process.stderr.write(`frontdesk: mapping error\n${mappingIssues.map(formatIssue).join('\n')}\n`);
   process.exit(EXIT_USAGE);

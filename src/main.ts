@@ -1,24 +1,23 @@
 /**
- * The composition root: `npm start` (and `frontdesk serve`) run the gateway. It reads the typed
- * configuration once (src/config.ts), builds the store, the delivery worker and the job context
- * once (src/composition.ts, the builders the CLI uses too), then the edges with what they need:
- * the pipeline, MLLP listeners and HTTP app (runtime/gateway.ts, given the store and the job
- * context and the worker's wake-up for /jobs and /deliveries), then the cron schedule.
+ * The process entry of the gateway: `npm start` (scripts/start.mjs), `node dist/main.js` and
+ * `frontdesk serve`. It reads the typed configuration once (src/config.ts), checks the mappings
+ * and any dropped-in profiles, then starts the composition root (src/gateway.ts: store, pipeline,
+ * delivery worker, job context, MLLP listeners, HTTP app, cron) and reports where it listens.
  * Configuration: --config <file> or FRONTDESK_CONFIG, default examples/config/gateway.json;
  * the SQLite store: --db <file> or FRONTDESK_DB, default ./data/frontdesk.db; a PostgreSQL store:
  * store.url or FRONTDESK_DATABASE_URL (checked before anything listens: one line naming the key).
- * Prints the MLLP and HTTP addresses; stops cleanly on SIGINT/SIGTERM (a second signal exits at once).
+ * Prints the MLLP and HTTP addresses as soon as they listen, then "ready" once everything behind
+ * them is loaded; stops cleanly on SIGINT/SIGTERM (a second signal exits at once).
+ * Only what listening needs is imported statically: the rest comes in src/gateway.ts, after.
  */
+import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { formatIssue, hasErrors } from './domain/issues.js';
-import { loadValidator } from './validation/index.js';
 import { loadConfig } from './config.js';
 import { createLogger } from './logging.js';
-import { buildDelivery } from './composition.js';
-import { checkMappings } from './mapping/startup-check.js';
-import { startGateway, type Gateway } from './runtime/gateway.js';
+import { checkMappingsAtStart } from './mapping/checked-at-start.js';
 import { openStore } from './store/index.js';
-import { startJobs } from './jobs/schedule.js';
+import { startGateway, type Gateway } from './gateway.js';
 
 export interface RunOptions {
   config?: string | undefined;
@@ -40,13 +39,14 @@ export async function runGateway(opts: RunOptions = {}): Promise<Running> {
   }
   const config = cfg.value;
   // Every mapping and code table is checked before listening: a broken one stops the start, naming the file and the rule.
-  const mappingIssues = checkMappings();
+  const mappingIssues = await checkMappingsAtStart();
   if (hasErrors(mappingIssues)) {
     process.stderr.write(`frontdesk: mapping error\n${mappingIssues.map(formatIssue).join('\n')}\n`);
     process.exit(2);
   }
   if (config.profiles.extraDir) {
     // A practice's dropped-in profiles are compiled before listening: a broken one stops the start, naming its file.
+    const { loadValidator } = await import('./validation/index.js');
     const loaded = loadValidator({ extraProfileDir: config.profiles.extraDir });
     if (hasErrors(loaded.issues)) {
       process.stderr.write(`frontdesk: profile error in ${config.profiles.extraDir}\n${loaded.issues.map(formatIssue).join('\n')}\n`);
@@ -54,7 +54,7 @@ export async function runGateway(opts: RunOptions = {}): Promise<Running> {
     }
   }
 
-  // Built once: the store, the delivery worker and the job context every job run shares.
+  // The store first: a PostgreSQL store that cannot be reached stops the start with one line naming the key.
   const log = createLogger(config.log.level);
   const store = openStore(config.store, { onIdleError: (e) => log.warn({ err: e.message }, 'store connection lost while idle; reconnecting on next use') });
   try {
@@ -65,36 +65,26 @@ export async function runGateway(opts: RunOptions = {}): Promise<Running> {
     await store.close().catch(() => undefined);
     process.exit(2);
   }
-  const delivery = buildDelivery(store, config, log);
 
-  // The edges: pipeline, MLLP listeners and HTTP app (the gateway closes the store if it cannot start).
-  let gateway: Gateway;
-  try {
-    gateway = await startGateway(config, { log, store, delivery: { jobs: delivery.jobDeps, onReplay: () => delivery.worker.wake() } });
-  } catch (e) {
-    await delivery.worker.stop();
-    throw e;
-  }
-  for (const l of gateway.mllp) {
-    const a = l.address();
-    process.stdout.write(`frontdesk: MLLP${l.tls ? '+TLS' : ''} channel ${l.channel} listening on ${a.address}:${a.port}\n`);
-  }
-  process.stdout.write(`frontdesk: HTTP listening on ${gateway.http.url} (FHIR ${gateway.http.url}/fhir)\n`);
-  process.stdout.write(`frontdesk: store ${store.engine} ${store.location}\n`);
-  // The cron edge, with the same job context as POST /jobs/:name/run.
-  const jobs = startJobs(delivery.jobDeps);
-  process.stdout.write(`frontdesk: delivering to ${Object.keys(config.delivery.destinations).join(', ') || '(no destinations)'}; jobs ${jobs.scheduled.map((j) => j.name).join(', ')} (${config.delivery.jobs.timezone})\n`);
-
-  let stopping: Promise<void> | undefined;
-  const stop = () => {
-    stopping ??= (async () => {
-      jobs.stop();
-      await delivery.worker.stop();
-      await gateway.close();
-    })();
-    return stopping;
-  };
-  return { gateway, stop };
+  // The composition root builds the pipeline, the delivery worker, the job context and the edges, once each (and closes the store if it cannot start).
+  const gateway = await startGateway(config, {
+    log,
+    store,
+    withDelivery: true,
+    withJobs: true,
+    onListening({ mllp, http }) {
+      for (const l of mllp) {
+        const a = l.address();
+        process.stdout.write(`frontdesk: MLLP${l.tls ? '+TLS' : ''} channel ${l.channel} listening on ${a.address}:${a.port}\n`);
+      }
+      process.stdout.write(`frontdesk: HTTP listening on ${http.url} (FHIR ${http.url}/fhir)\n`);
+      process.stdout.write(`frontdesk: store ${store.engine} ${store.location}\n`);
+    },
+  });
+  const jobs = gateway.jobs?.scheduled ?? [];
+  process.stdout.write(`frontdesk: delivering to ${Object.keys(config.delivery.destinations).join(', ') || '(no destinations)'}; jobs ${jobs.map((j) => j.name).join(', ')} (${config.delivery.jobs.timezone})\n`);
+  process.stdout.write(`frontdesk: ready (${Math.round(performance.now())} ms after the process started)\n`);
+  return { gateway, stop: () => gateway.close() };
 }
 
 function argValue(argv: string[], name: string): string | undefined {
@@ -104,23 +94,29 @@ function argValue(argv: string[], name: string): string | undefined {
   return eq?.slice(name.length + 1);
 }
 
-/** Run until SIGINT/SIGTERM. */
+/** Run until SIGINT/SIGTERM. The handlers are installed first: a signal during start-up stops the gateway once started. */
 export async function serveUntilSignal(opts: RunOptions): Promise<void> {
-  const running = await runGateway(opts);
   let signals = 0;
+  let running: Promise<Running> | undefined;
   const onSignal = (sig: NodeJS.Signals) => {
-    if (++signals > 1) process.exit(130);
-    running.gateway.log.info({ signal: sig }, 'shutting down');
-    running.stop().then(
-      () => process.exit(0),
-      (e: Error) => {
-        process.stderr.write(`frontdesk: error while stopping: ${e.message}\n`);
-        process.exit(1);
-      },
-    );
+    if (++signals > 1 || !running) process.exit(130);
+    running
+      .then((r) => {
+        r.gateway.log.info({ signal: sig }, 'shutting down');
+        return r.stop();
+      })
+      .then(
+        () => process.exit(0),
+        (e: Error) => {
+          process.stderr.write(`frontdesk: error while stopping: ${e.message}\n`);
+          process.exit(1);
+        },
+      );
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  running = runGateway(opts);
+  await running;
 }
 
 /** `npm start` (scripts/start.mjs) and `node dist/main.js`: --config and --db from the command line. */

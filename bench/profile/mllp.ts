@@ -10,7 +10,7 @@ import net from 'node:net';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { startGateway } from '../../src/runtime/gateway.js';
+import { startGateway } from '../../src/gateway.js';
 import { silentLogger } from '../../src/logging.js';
 import { encodeFrame, FrameDecoder } from '../../src/mllp/framing.js';
 import type { GatewayConfig } from '../../src/config.js';

@@ -54,8 +54,11 @@ export function pipelineHandler(pipeline: Pipeline, channel: ChannelConfig): Mll
       lastAck.set(conn, appAck);
       conn.defer(appAck);
     },
-    oversized(conn, maxFrameBytes) {
-      send(conn, buildRejectForUnreadable([issue('TOO_LARGE', `Frame exceeds the ${maxFrameBytes}-byte limit; it was not stored.`)]).toString());
-    },
+    oversized: (conn, maxFrameBytes) => oversizedReject(conn, maxFrameBytes, channel.encoding),
   };
+}
+
+/** A frame above the size limit: an AR (nothing was stored, so no pipeline is involved). */
+export function oversizedReject(conn: MllpConnection, maxFrameBytes: number, charset: Charset = 'UNICODE UTF-8'): void {
+  conn.send(encodeHl7(buildRejectForUnreadable([issue('TOO_LARGE', `Frame exceeds the ${maxFrameBytes}-byte limit; it was not stored.`)]).toString(), charset));
 }

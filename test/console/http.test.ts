@@ -5,7 +5,7 @@
  */
 import { expect } from 'chai';
 import { join } from 'node:path';
-import type { Gateway } from '../../src/runtime/gateway.js';
+import type { Gateway } from '../../src/gateway.js';
 import { API_KEY, FHIR_KEY, adt, registerTestFlow, startTest, tempDir } from '../support/gateway.js';
 
 describe('console: login, sessions, CSRF and the dashboard over HTTP', () => {

@@ -14,7 +14,7 @@ import { parseDeliveryConfig } from '../../src/delivery/config.js';
 import { startDeliveryWorker, type DeliveryWorker } from '../../src/delivery/worker.js';
 import { MllpClient } from '../../src/clients/mllp.js';
 import { silentLogger } from '../../src/logging.js';
-import { startGateway, type Gateway } from '../../src/runtime/gateway.js';
+import { startGateway, type Gateway } from '../../src/gateway.js';
 import { buildDelivery } from '../../src/composition.js';
 import { openStore } from '../../src/store/index.js';
 import { adt, startPartner, type Partner } from '../clients/mllp-partner.js';

@@ -19,7 +19,7 @@ import type { Patient } from 'fhir/r4.js';
 import { patientId } from '../../src/fhir/ids.js';
 import { PRACTICE_MRN_SYSTEM } from '../../src/adapters/registration-record.js';
 import { silentLogger } from '../../src/logging.js';
-import { startGateway, type Gateway } from '../../src/runtime/gateway.js';
+import { startGateway, type Gateway } from '../../src/gateway.js';
 import { startPartner, type Partner, type PartnerReply } from '../clients/mllp-partner.js';
 import { cliEnv, testStoreConfig } from '../support/engine.js';
 

@@ -17,7 +17,7 @@ import { parseHl7 } from '../../src/hl7/message.js';
 import { patientId } from '../../src/fhir/ids.js';
 import { PRACTICE_MRN_SYSTEM } from '../../src/adapters/registration-record.js';
 import { silentLogger } from '../../src/logging.js';
-import { startGateway, type Gateway } from '../../src/runtime/gateway.js';
+import { startGateway, type Gateway } from '../../src/gateway.js';
 
 const KEY = 'roundtrip-test-key';
 const MRN = 'MRN100234';

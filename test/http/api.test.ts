@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { join, resolve } from 'node:path';
 import { readFileSync } from 'node:fs';
 import type { Bundle, OperationOutcome, Patient, Coverage, CapabilityStatement } from 'fhir/r4.js';
-import type { Gateway } from '../../src/runtime/gateway.js';
+import type { Gateway } from '../../src/gateway.js';
 import { API_KEY, FHIR_KEY, adt, msa, registerTestFlow, startTest, tempDir } from '../support/gateway.js';
 import { sqliteDb } from '../support/sqlite.js';
 

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import type { AuditEvent, Bundle, OperationOutcome } from 'fhir/r4.js';
-import type { Gateway } from '../../src/runtime/gateway.js';
+import type { Gateway } from '../../src/gateway.js';
 import { createLogger } from '../../src/logging.js';
 import { API_KEY, FHIR_KEY, MllpClient, adt, registerTestFlow, startTest, tempDir } from '../support/gateway.js';
 

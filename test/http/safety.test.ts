@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import type { OperationOutcome } from 'fhir/r4.js';
-import type { Gateway } from '../../src/runtime/gateway.js';
+import type { Gateway } from '../../src/gateway.js';
 import { createLogger } from '../../src/logging.js';
 import { API_KEY, startTest, tempDir } from '../support/gateway.js';
 

@@ -8,7 +8,7 @@ import net from 'node:net';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Gateway } from '../../src/runtime/gateway.js';
+import type { Gateway } from '../../src/gateway.js';
 import { encodeFrame, FrameDecoder } from '../../src/mllp/framing.js';
 import { API_KEY, originalAckMode, startTest, tempDir } from '../support/gateway.js';
 

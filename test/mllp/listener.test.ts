@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { join, resolve } from 'node:path';
 import { readFileSync } from 'node:fs';
 import tls from 'node:tls';
-import type { Gateway } from '../../src/runtime/gateway.js';
+import type { Gateway } from '../../src/gateway.js';
 import { encodeFrame } from '../../src/mllp/framing.js';
 import { adt, errSegments, MllpClient, msa, registerTestFlow, startTest, tempDir, type TestFlow } from '../support/gateway.js';
 import { sqliteDb } from '../support/sqlite.js';

@@ -7,7 +7,7 @@
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { Gateway } from '../../src/runtime/gateway.js';
+import type { Gateway } from '../../src/gateway.js';
 import { MllpClient, msa, originalAckMode, startTest, tempDir } from '../support/gateway.js';
 import type { Appointment, DiagnosticReport, Observation } from 'fhir/r4.js';
 

@@ -10,7 +10,7 @@ import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Patient } from 'fhir/r4.js';
-import type { Gateway } from '../../src/runtime/gateway.js';
+import type { Gateway } from '../../src/gateway.js';
 import { patientIdFor } from '../../src/flows/patient-from-pid.js';
 import { validateMessage } from '../../src/hl7/validate.js';
 import { parseHl7 } from '../../src/hl7/message.js';

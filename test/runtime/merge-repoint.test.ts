@@ -9,7 +9,7 @@ import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Patient, Resource } from 'fhir/r4.js';
-import type { Gateway } from '../../src/runtime/gateway.js';
+import type { Gateway } from '../../src/gateway.js';
 import { patientIdFor } from '../../src/flows/patient-from-pid.js';
 import { MllpClient, msa, originalAckMode, startTest, tempDir } from '../support/gateway.js';
 

@@ -6,7 +6,7 @@
  */
 import { expect } from 'chai';
 import { join } from 'node:path';
-import type { Gateway } from '../../src/runtime/gateway.js';
+import type { Gateway } from '../../src/gateway.js';
 import { oruR01 } from '../../bench/messages.js';
 import { MllpClient, msa, originalAckMode, startTest, tempDir } from '../support/gateway.js';
 

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { join } from 'node:path';
-import type { Gateway } from '../../src/runtime/gateway.js';
+import type { Gateway } from '../../src/gateway.js';
 import type { Inbound } from '../../src/runtime/pipeline.js';
 import { replayMatching, replayOne } from '../../src/runtime/replay.js';
 import { recoverPending } from '../../src/runtime/recovery.js';

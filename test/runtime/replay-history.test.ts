@@ -12,7 +12,7 @@ import { cliEnv } from '../support/engine.js';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Patient } from 'fhir/r4.js';
-import type { Gateway } from '../../src/runtime/gateway.js';
+import type { Gateway } from '../../src/gateway.js';
 import { hashMappingFiles } from '../../src/mapping/version.js';
 import { dryRun } from '../../src/runtime/replay.js';
 import { API_KEY, MllpClient, msa, originalAckMode, startTest, tempDir } from '../support/gateway.js';

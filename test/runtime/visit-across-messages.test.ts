@@ -11,7 +11,7 @@ import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Claim, DiagnosticReport, Encounter, Observation, ServiceRequest } from 'fhir/r4.js';
-import type { Gateway } from '../../src/runtime/gateway.js';
+import type { Gateway } from '../../src/gateway.js';
 import { errorCodeOf } from '../../src/domain/issues.js';
 import { MllpClient, msa, originalAckMode, startTest, tempDir } from '../support/gateway.js';
 

@@ -13,8 +13,7 @@ import type { InboundHl7Flow } from '../../src/flows/types.js';
 import { deterministicId } from '../../src/fhir/ids.js';
 import { encodeFrame, FrameDecoder } from '../../src/mllp/framing.js';
 import { silentLogger } from '../../src/logging.js';
-import { startGateway, type Gateway, type StartOptions } from '../../src/runtime/gateway.js';
-import { testStoreConfig } from '../support/engine.js';
+import { startGateway, type Gateway, type StartOptions } from '../../src/gateway.js';
 
 /**
  * The message in original acknowledgment mode: MSH-15/MSH-16 emptied, so the gateway answers with
@@ -41,7 +40,7 @@ export function tempDir(): { dir: string; cleanup: () => void } {
 export function configJson(dbPath: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
   return {
     practice: { name: 'Test practice', timezone: 'America/New_York' },
-    store: testStoreConfig(dbPath),
+    store: { path: dbPath },
     log: { level: 'silent' },
     mllp: { host: '127.0.0.1', maxFrameBytes: 64 * 1024, frameTimeoutMs: 5000, idleTimeoutMs: 60_000 },
     http: {

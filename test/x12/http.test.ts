@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { API_KEY, startTest, tempDir } from '../support/gateway.js';
-import type { Gateway } from '../../src/runtime/gateway.js';
+import type { Gateway } from '../../src/gateway.js';
 import { batch837FromStore } from '../../src/x12/837p/build.js';
 import { NOW, TODAY, claimBundle, identity } from './helpers.js';
 

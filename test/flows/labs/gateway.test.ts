@@ -6,7 +6,7 @@
 import { expect } from 'chai';
 import { join } from 'node:path';
 import type { Observation } from 'fhir/r4.js';
-import type { Gateway } from '../../../src/runtime/gateway.js';
+import type { Gateway } from '../../../src/gateway.js';
 import { MllpClient, errSegments, msa, originalAckMode, startTest, tempDir } from '../../support/gateway.js';
 import type { DiagnosticReport } from 'fhir/r4.js';
 import { oruWithPdf } from '../../../examples/hl7v2/labs/generate.js';
