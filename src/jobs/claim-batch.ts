@@ -182,7 +182,7 @@ async function runClaimBatch837(deps: JobDeps, dest: string, now: Date): Promise
     // The interchange, the claims' sent rows and their submission keys commit together.
     await deps.store.transaction(async (tx) => {
       const id = await tx.outbox.enqueue({ destination: dest, kind: 'x12-837', payload: b.x12!, contentType: 'application/edi-x12', idempotencyKey }, now);
-      await tx.x12.recordClaimsSent(b.claims.map((c) => ({ claimId: c.claimId, total: c.total, interchange: b.interchange, groupControl: b.groupControl, transactionControl: b.transactionControl, destination: dest })), now);
+      await tx.x12.recordClaimsSent(b.claims.map((c) => ({ claimId: c.claimId, total: c.total, detail: c.detail, interchange: b.interchange, groupControl: b.groupControl, transactionControl: b.transactionControl, destination: dest })), now);
       for (const p of sent) await tx.claims.recordQueued(p.key, p.claim.id, id, idempotencyKey, now);
     });
   }

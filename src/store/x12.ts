@@ -23,7 +23,10 @@ export interface X12ClaimRow {
   history: Array<{ at: string; state: X12ClaimState; source: string; detail?: string }>;
 }
 
-export type X12ClaimSent = Pick<X12ClaimRow, 'claimId' | 'interchange' | 'groupControl' | 'transactionControl' | 'destination' | 'total'>;
+export type X12ClaimSent = Pick<X12ClaimRow, 'claimId' | 'interchange' | 'groupControl' | 'transactionControl' | 'destination' | 'total'> & {
+  /** What the submission is when not an original claim (`replacement of payer claim 2026153000123`). */
+  detail?: string | undefined;
+};
 
 export interface X12Store {
   /** The next value of a named counter (ISA-13, GS-06 per sender/receiver), durable before it is returned; never reused. */

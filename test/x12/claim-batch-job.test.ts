@@ -131,7 +131,12 @@ describe('x12: the claim-batch job sends one 837P per run to a clearinghouse wit
     expect(bodies[2]).to.contain('CLM*ENC-2026-000201*125***11:B:8*Y*A*Y*Y~\nREF*F8*2026153000123~');
     expect((await runJob('claim-batch', deps(new Date('2026-06-05T22:00:00Z')))).summary).to.deep.include({ queued: 0 });
     const rows = await t.store.x12.get('ENC-2026-000201');
-    expect(rows.map((x) => `${x.interchange}:${x.total}:${x.state}`)).to.deep.equal(['000000003:125:sent', '000000002:165:sent', '000000001:125:sent']);
+    expect(rows.map((x) => `${x.interchange}:${x.total}:${x.state}:${x.detail}`)).to.deep.equal([
+      '000000003:125:sent:void of payer claim 2026153000123 (CLM05-3 8)', '000000002:165:sent:replacement of payer claim 2026153000123 (CLM05-3 7)', '000000001:125:sent:null',
+    ]);
+    const text = spawnSync(process.execPath, [resolve('bin/frontdesk.js'), 'claims', 'show', 'ENC-2026-000201', '--db', t.path], { encoding: 'utf8', env: { ...process.env, FRONTDESK_LOG_LEVEL: 'silent' } });
+    expect(text.status, text.stderr).to.equal(0);
+    expect(text.stdout).to.contain('replacement of payer claim 2026153000123 (CLM05-3 7)');
   });
 
   it('a cancelled claim that names no payer claim (never a void) is not sent', async () => {

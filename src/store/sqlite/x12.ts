@@ -1,6 +1,6 @@
 /** X12 tables on SQLite (migration 201): durable control numbers and the claims sent in 837Ps with their states. */
 import type { Db } from './db.js';
-import type { X12ClaimRow, X12ClaimState } from '../x12.js';
+import type { X12ClaimRow, X12ClaimSent, X12ClaimState } from '../x12.js';
 
 /** ISA-13 and GS-06 are at most nine digits; the counter wraps to 1 after 999999999. */
 const MAX_CONTROL = 999_999_999;
@@ -15,19 +15,19 @@ export function allocateControlNumber(db: Db, counter: string): number {
   }).immediate();
 }
 
-export function recordClaimsSent(db: Db, rows: Array<Pick<X12ClaimRow, 'claimId' | 'interchange' | 'groupControl' | 'transactionControl' | 'destination' | 'total'>>, now: Date): void {
+export function recordClaimsSent(db: Db, rows: X12ClaimSent[], now: Date): void {
   const at = now.toISOString();
-  const ins = db.prepare(`INSERT INTO x12_claims (claim_id, interchange, group_control, transaction_control, destination, total, state, submitted_at, updated_at, history)
-                          VALUES (@claimId, @interchange, @groupControl, @transactionControl, @destination, @total, 'sent', @at, @at, @history)`);
+  const ins = db.prepare(`INSERT INTO x12_claims (claim_id, interchange, group_control, transaction_control, destination, total, state, detail, submitted_at, updated_at, history)
+                          VALUES (@claimId, @interchange, @groupControl, @transactionControl, @destination, @total, 'sent', @detail, @at, @at, @history)`);
   const held = db.prepare("SELECT history FROM x12_claims WHERE claim_id = ? AND state = 'held' AND interchange = ''");
   const drop = db.prepare("DELETE FROM x12_claims WHERE claim_id = ? AND state = 'held' AND interchange = ''");
   db.transaction(() => {
     for (const r of rows) {
       // A claim held before and now sent: one row, whose history still says why it waited.
       const before = held.get(r.claimId) as { history: string } | undefined;
-      const history = [...(before ? (JSON.parse(before.history) as unknown[]) : []), { at, state: 'sent', source: '837P' }];
+      const history = [...(before ? (JSON.parse(before.history) as unknown[]) : []), { at, state: 'sent', source: '837P', ...(r.detail ? { detail: r.detail } : {}) }];
       if (before) drop.run(r.claimId);
-      ins.run({ ...r, at, history: JSON.stringify(history) });
+      ins.run({ claimId: r.claimId, interchange: r.interchange, groupControl: r.groupControl, transactionControl: r.transactionControl, destination: r.destination, total: r.total, detail: r.detail ?? null, at, history: JSON.stringify(history) });
     }
   })();
 }

@@ -12,7 +12,7 @@ import { envelope } from '../envelope.js';
 import { writeTransaction } from '../engine.js';
 import { loadX12Map } from '../map.js';
 import { writeSegments } from '../writer.js';
-import { batchModel, claimModel, type SubscriberEntry } from './model.js';
+import { batchModel, claimModel, x12Codes, type SubscriberEntry } from './model.js';
 import { parse837 } from './parse.js';
 import type { Store } from '../../store/index.js';
 
@@ -31,8 +31,8 @@ export interface Batch837 {
   interchange: string;
   groupControl: string;
   transactionControl: string;
-  /** CLM-01 and total of each claim batched. */
-  claims: Array<{ claimId: string; total: string }>;
+  /** CLM-01 and total of each claim batched; `detail` says what a replacement or void replaces. */
+  claims: Array<{ claimId: string; total: string; detail?: string }>;
   /** Claims left out, each with the issues that kept it out. */
   rejected: Array<{ index: number; issues: Issue[] }>;
 }
@@ -78,10 +78,16 @@ export async function build837p(bundles: Bundle[], o: Batch837Options): Promise<
   return {
     value: {
       x12: text.value!, interchange: String(isa13).padStart(9, '0'), groupControl: String(gs06), transactionControl: st02,
-      claims: entries.map((e) => ({ claimId: e.claim.id, total: e.claim.total })), rejected,
+      claims: entries.map((e) => ({ claimId: e.claim.id, total: e.claim.total, ...(submissionDetail(e) ? { detail: submissionDetail(e)! } : {}) })), rejected,
     },
     issues,
   };
+}
+
+/** `replacement of payer claim 2026153000123 (CLM05-3 7)` for a replacement or void; nothing for an original claim. */
+function submissionDetail(e: SubscriberEntry): string | undefined {
+  const kind = Object.entries(x12Codes().claimFrequency).find(([, code]) => code === e.claim.frequency)?.[0];
+  return kind && kind !== 'original' ? `${kind} of payer claim ${e.claim.payerClaimNumber ?? '?'} (CLM05-3 ${e.claim.frequency})` : undefined;
 }
 
 /** Build with control numbers from the store and record every claim batched as sent. */
@@ -90,7 +96,7 @@ export async function batch837FromStore(store: Store, bundles: Bundle[], o: Omit
   const b = r.value;
   if (b?.x12) {
     await store.x12.recordClaimsSent(b.claims.map((c) => ({
-      claimId: c.claimId, total: c.total, interchange: b.interchange, groupControl: b.groupControl, transactionControl: b.transactionControl, destination: o.destination,
+      claimId: c.claimId, total: c.total, detail: c.detail, interchange: b.interchange, groupControl: b.groupControl, transactionControl: b.transactionControl, destination: o.destination,
     })), o.now ?? new Date());
   }
   return r;
