@@ -151,9 +151,17 @@ async function connect(port: number): Promise<MllpClient> {
 }
 
 export interface MllpFigures {
+  /** Enhanced mode (MSH-15 AL, MSH-16 NE): the sender waits for the commit ACK. */
   one: { perSecond: number; messages: number; acks: Record<string, number> };
   eight: { perSecond: number; messages: number; acks: Record<string, number> };
+  /** Original mode (MSH-15/16 empty): the sender waits for the application ACK after processing. */
+  originalOne?: { perSecond: number; messages: number; acks: Record<string, number> };
+  originalEight?: { perSecond: number; messages: number; acks: Record<string, number> };
   latency: { rate: number; p50: number; p99: number; max: number; messages: number };
+  /** The same at a steady 2,000 msg/s over 8 connections. */
+  latency2000?: { rate: number; p50: number; p99: number; max: number; messages: number };
+  /** GET /health answered while a 10,000-OBX ORU^R01 is processed: the slowest answer, and how many. */
+  health?: { maxMs: number; answers: number; oruAck: string; oruKB: number };
   synchronous: string;
   /** Peak RSS of the gateway process (the load generator's is the item's). */
   gatewayRssMB: number | undefined;
@@ -176,21 +184,24 @@ export async function runMllp(): Promise<MllpFigures> {
     practice: { name: 'Bench practice', timezone: TIMEZONE },
     store: { path: path.join(dir, 'bench.db') },
     log: { level: 'silent' },
-    mllp: { host: '127.0.0.1', maxFrameBytes: 1 << 20, frameTimeoutMs: 30_000, idleTimeoutMs: 600_000 },
+    mllp: { host: '127.0.0.1', maxFrameBytes: 16 << 20, frameTimeoutMs: 30_000, idleTimeoutMs: 600_000 },
     http: { host: '127.0.0.1', port: 0, bodyLimitBytes: 1 << 20, auth: { keys: [] } },
     processing: { maxAttempts: 3 },
-    channels: [{ name: 'registration', source: { mllp: { port: 0 } }, messageTypes: ['ADT^*'], destinations: [] }],
+    channels: [
+      { name: 'registration', source: { mllp: { port: 0 } }, messageTypes: ['ADT^*'], destinations: [] },
+      { name: 'labs', source: { mllp: { port: 0 } }, messageTypes: ['ORU^*'], validation: 'lenient', destinations: [] },
+    ],
   }));
   const child = spawn(process.execPath, ['--import', 'tsx', path.resolve('bench/mllp-gateway.ts'), configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
-  const started = await new Promise<{ port: number; sync: string }>((resolve, reject) => {
+  const started = await new Promise<{ port: number; sync: string; labPort: number; http: string }>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`gateway did not start in 60 s: ${err.slice(-300)}`)), 60_000);
     child.stdout.on('data', (d: Buffer) => {
       out += d.toString();
-      const m = /PORT (\d+) SYNC (\d+)/.exec(out);
-      if (m) { clearTimeout(timer); resolve({ port: Number(m[1]), sync: m[2]! }); }
+      const m = /PORT (\d+) SYNC (\d+) LABPORT (\d+) HTTP (\S*)/.exec(out);
+      if (m) { clearTimeout(timer); resolve({ port: Number(m[1]), sync: m[2]!, labPort: Number(m[3]), http: m[4]! }); }
     });
     child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`gateway exited ${code}: ${err.slice(-300)}`)); });
   });
@@ -211,19 +222,21 @@ export async function runMllp(): Promise<MllpFigures> {
     let seq = 0;
     // A distinct MSH-10 per message: the store deduplicates by control id.
     const next = () => template.replace('|ADT0001|', `|B${process.pid}-${++seq}|`);
+    // Original mode: MSH-15/16 emptied, so the only ACK is the application ACK after processing.
+    const nextOriginal = () => next().replace('|AL|NE|', '|||');
     const QUICK = process.env.BENCH_QUICK === '1';
 
-    async function throughput(connections: number, ms: number) {
+    async function throughput(connections: number, ms: number, make: () => string = next) {
       const clients = await Promise.all(Array.from({ length: connections }, () => connect(port)));
       const acks: Record<string, number> = {};
       // warm-up
-      await Promise.all(clients.map(async (c) => { for (let i = 0; i < 20; i++) await c.send(next()); }));
+      await Promise.all(clients.map(async (c) => { for (let i = 0; i < 20; i++) await c.send(make()); }));
       let n = 0;
       const t0 = performance.now();
       const end = t0 + ms;
       await Promise.all(clients.map(async (c) => {
         while (performance.now() < end) {
-          const code = ackCode(await c.send(next()));
+          const code = ackCode(await c.send(make()));
           acks[code] = (acks[code] ?? 0) + 1;
           n++;
         }
@@ -235,29 +248,55 @@ export async function runMllp(): Promise<MllpFigures> {
 
     const one = await throughput(1, QUICK ? 500 : 3000);
     const eight = await throughput(8, QUICK ? 500 : 3000);
+    const originalOne = await throughput(1, QUICK ? 500 : 3000, nextOriginal);
+    const originalEight = await throughput(8, QUICK ? 500 : 3000, nextOriginal);
 
-    // Steady 100 msg/s over 4 connections for a few seconds: ACK latency from write to ACK.
-    const rate = 100;
-    const total = QUICK ? 50 : 500;
-    const clients = await Promise.all(Array.from({ length: 4 }, () => connect(port)));
-    const lat: number[] = [];
-    const t0 = performance.now();
-    const pending: Promise<void>[] = [];
-    for (let i = 0; i < total; i++) {
-      const due = t0 + (i * 1000) / rate;
-      const wait = due - performance.now();
-      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-      const c = clients[i % clients.length]!;
-      const sent = performance.now();
-      pending.push(c.send(next()).then(() => { lat.push(performance.now() - sent); }));
+    // A steady rate over some connections: ACK latency from write to ACK (enhanced mode: the CA).
+    async function steady(rate: number, total: number, connections: number) {
+      const clients = await Promise.all(Array.from({ length: connections }, () => connect(port)));
+      const lat: number[] = [];
+      const t0 = performance.now();
+      const pending: Promise<void>[] = [];
+      for (let i = 0; i < total; i++) {
+        const due = t0 + (i * 1000) / rate;
+        const wait = due - performance.now();
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+        const c = clients[i % clients.length]!;
+        const sent = performance.now();
+        pending.push(c.send(next()).then(() => { lat.push(performance.now() - sent); }));
+      }
+      await Promise.all(pending);
+      clients.forEach((c) => c.close());
+      lat.sort((a, b) => a - b);
+      const pct = (p: number) => lat[Math.min(lat.length - 1, Math.floor((p / 100) * lat.length))]!;
+      return { rate, p50: median(lat), p99: pct(99), max: lat[lat.length - 1]!, messages: lat.length };
     }
-    await Promise.all(pending);
-    clients.forEach((c) => c.close());
-    lat.sort((a, b) => a - b);
-    const pct = (p: number) => lat[Math.min(lat.length - 1, Math.floor((p / 100) * lat.length))]!;
+    const latency = await steady(100, QUICK ? 50 : 500, 4);
+    const latency2000 = await steady(2000, QUICK ? 400 : 4000, 8);
+
+    // /health while a 10,000-OBX ORU^R01 is processed (original mode: its AA comes after processing).
+    const { oruR01 } = await import('./messages.js');
+    const oru = oruR01(10_000).replace('|AL|NE|', '|||');
+    const lab = await connect(started.labPort);
+    const oruDone = lab.send(oru);
+    let finished = false;
+    let oruAck = '?';
+    void oruDone.then((a) => { finished = true; oruAck = ackCode(a); });
+    let maxMs = 0;
+    let answers = 0;
+    while (!finished) {
+      const t = performance.now();
+      await fetch(`${started.http}/health`).then((r) => r.arrayBuffer());
+      maxMs = Math.max(maxMs, performance.now() - t);
+      answers++;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    lab.close();
+    const health = { maxMs, answers, oruAck, oruKB: Buffer.byteLength(oru) / 1024 };
+
     gatewayRssMB = await gw.close();
     return {
-      one, eight, latency: { rate, p50: median(lat), p99: pct(99), max: lat[lat.length - 1]!, messages: lat.length }, synchronous: sync, gatewayRssMB,
+      one, eight, originalOne, originalEight, latency, latency2000, health, synchronous: sync, gatewayRssMB,
     };
   } finally {
     if (gatewayRssMB === undefined) await gw.close();

@@ -53,7 +53,7 @@ export const ITEMS: Item[] = [
   },
   ...['adt', 'oru500', 'orupdf'].map((id): Item => ({ id: `memory:${id}`, run: () => runMemory(id) })),
   { id: 'disk', run: runDisk },
-  { id: 'mllp', run: runMllp, timeoutMs: 180_000 },
+  { id: 'mllp', run: runMllp, timeoutMs: 300_000 },
   { id: 'startup', run: runStartup, timeoutMs: 300_000 },
   { id: 'cli-validate', run: runCliValidate, timeoutMs: 300_000 },
 ];

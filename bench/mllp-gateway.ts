@@ -1,6 +1,7 @@
 /**
  * The gateway under MLLP load, in a process of its own (so the load generator does not share its
- * CPU and its peak RSS is its own): starts it from a config file, prints `PORT <n>`, and on
+ * CPU and its peak RSS is its own): starts it from a config file, prints `PORT <n>` (and the
+ * second channel's port and the HTTP address), and on
  * SIGTERM closes it and prints `RSS <peak MB>`.
  *   node --import tsx bench/mllp-gateway.ts <config.json>
  */
@@ -14,9 +15,10 @@ if (!cfg.value) {
   process.stderr.write(`bench config rejected: ${cfg.issues.map((i) => i.diagnostics).join('; ')}\n`);
   process.exit(2);
 }
-const gw = await startGateway(cfg.value, { log: silentLogger, noHttp: true });
+const gw = await startGateway(cfg.value, { log: silentLogger });
 const sync = sqliteDb(gw.store).pragma('synchronous', { simple: true });
-process.stdout.write(`PORT ${gw.mllp[0]!.address().port} SYNC ${String(sync)}\n`);
+// The first channel's port, the others' (LABPORT: the second channel, large ORUs), the HTTP API (/health).
+process.stdout.write(`PORT ${gw.mllp[0]!.address().port} SYNC ${String(sync)} LABPORT ${gw.mllp[1]?.address().port ?? 0} HTTP ${gw.http?.url ?? ''}\n`);
 process.on('SIGTERM', () => {
   void gw.close().then(() => {
     process.stdout.write(`RSS ${process.resourceUsage().maxRSS / 1024}\n`);

@@ -63,7 +63,7 @@ export class ProcessingPool {
   constructor(private readonly opts: { size: number; extraProfileDir?: string | undefined; log?: Logger | undefined }) {}
 
   /** Run parse -> map -> validate off the event loop, fetching stored resources as the flow asks (`read`). */
-  async prepare(read: ReadResource, req: Omit<OffloadRequest, 'known'>): Promise<Prepared> {
+  async precompute(read: ReadResource, req: Omit<OffloadRequest, 'known'>): Promise<Prepared> {
     const known = new Map<string, Resource | null>();
     for (let round = 0; round < MAX_ROUNDS; round++) {
       const reply = await this.run({ ...req, known: [...known] });
