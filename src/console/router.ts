@@ -25,6 +25,7 @@ import { clearSessionCookie, csrfMatches, SessionStore, sessionIdOf, setSessionC
 import { loginPage } from './pages/login.js';
 import { dashboardPage, dashboardPanels } from './pages/dashboard.js';
 import { gatherDashboard } from './dashboard.js';
+import { messageRoutes } from './routes/messages.js';
 
 export interface ConsoleDeps {
   pipeline: Pipeline;
@@ -148,6 +149,8 @@ export function consoleRouter(deps: ConsoleDeps): Router {
   router.get('/dashboard/panels', async (_req, res) => {
     res.type('html').send(dashboardPanels(await gatherDashboard(dashboardDeps())).text);
   });
+
+  messageRoutes(router, ctx);
 
   router.use((req, res) => errorPage(res, 404, 'Not found', `No console page ${req.path}.`));
 

@@ -1,7 +1,7 @@
 /**
  * Headers on every console answer: a Content-Security-Policy that allows scripts, styles and
  * images from the gateway only (no inline script, no inline style attribute, no CDN), no framing,
- * forms posting to the gateway only; no caching of pages that show messages; no referrer.
+ * forms posting to the gateway only; no caching of pages that show messages; no referrer to other sites.
  * And a same-origin check for posts: a browser sends Origin on a POST, and one from another site
  * is refused even before its CSRF token is looked at.
  */
@@ -23,7 +23,8 @@ export function securityHeaders(_req: Request, res: Response, next: NextFunction
     'Content-Security-Policy': CSP,
     'X-Content-Type-Options': 'nosniff',
     'X-Frame-Options': 'DENY',
-    'Referrer-Policy': 'no-referrer',
+    // same-origin, not no-referrer: under no-referrer a browser posts forms with `Origin: null`, which the same-origin check refuses.
+    'Referrer-Policy': 'same-origin',
     'Cache-Control': 'no-store',
   });
   next();

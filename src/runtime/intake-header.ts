@@ -32,6 +32,9 @@ export interface Hl7Header {
   acceptAckType: string;
   appAckType: string;
   summary: { segments: number; segmentNames: string[] } | undefined;
+  /** The patient, for the console's search: PID-3.1 of the first identifier, PID-5 as FAMILY^GIVEN. */
+  patientMrn?: string;
+  patientName?: string;
 }
 
 export function readHl7Header(raw: string): Hl7Header {
@@ -56,6 +59,14 @@ export function readHl7Header(raw: string): Hl7Header {
   set('version', msg.version);
   set('sendingApplication', msh.get(3)); // MSH-3.1 namespace id
   set('sendingFacility', msh.get(4)); // MSH-4.1
+  const pid = msg.segment('PID');
+  if (pid) {
+    const mrn = pid.get(3); // PID-3.1 (CX.1 ID number) of the first repetition
+    if (mrn) h.patientMrn = mrn;
+    const family = pid.get(5, 1); // PID-5.1.1 (XPN.1 FN.1 surname)
+    const given = pid.get(5, 2); // PID-5.2 (XPN.2 given name)
+    if (family || given) h.patientName = `${family}^${given}`.toUpperCase();
+  }
   return h;
 }
 

@@ -418,6 +418,8 @@ export class Pipeline {
       sendingApplication: header?.sendingApplication,
       sendingFacility: header?.sendingFacility,
       summary: header?.summary,
+      patientMrn: header?.patientMrn,
+      patientName: header?.patientName,
       ackMode,
       duplicateOf,
       issues,

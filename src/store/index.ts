@@ -10,7 +10,7 @@ import { openSqliteStore } from './sqlite/store.js';
 import { openPgStore } from './pg/store.js';
 
 export type * from './types.js';
-export { MESSAGE_STATES, AUDIT_MAX_PAGE } from './types.js';
+export { MESSAGE_STATES, MESSAGE_SORTS, AUDIT_MAX_PAGE } from './types.js';
 
 /**
  * Open the store. SQLite opens (and migrates) at once; PostgreSQL connects and migrates on first

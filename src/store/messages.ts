@@ -23,6 +23,9 @@ export interface NewMessage {
   sendingApplication?: string | undefined;
   sendingFacility?: string | undefined;
   summary?: unknown;
+  /** HL7v2: the patient the message is about (PID-3.1 of the first identifier; PID-5 family^given), for the console's search. */
+  patientMrn?: string | undefined;
+  patientName?: string | undefined;
   ackMode: AckMode;
   duplicateOf?: number | undefined;
   /** Issues known at intake (e.g. the duplicate-control-id flag). */
@@ -71,6 +74,9 @@ export interface StoredMessage {
   lastError: string | null;
   processedAt: string | null;
   updatedAt: string;
+  /** HL7v2 since migration 11: PID-3.1 and PID-5 (`FAMILY^GIVEN`, upper case), null otherwise. */
+  patientMrn: string | null;
+  patientName: string | null;
 }
 
 /** A row without its large columns (lists). */
@@ -93,7 +99,19 @@ export interface MessageFilter {
   offset?: number | undefined;
   /** Only rows with id > afterId (keyset paging). */
   afterId?: number | undefined;
+  /** The patient's MRN (PID-3.1), exactly. */
+  patientMrn?: string | undefined;
+  /** The patient's name by prefix: `SMITH`, `SMITH^JO` (family^given, any case). */
+  patientName?: string | undefined;
+  /** An error code of the catalogue among the latest outcome's errors. */
+  errorCode?: string | undefined;
+  /** List order (default: newest first). */
+  sort?: MessageSort | undefined;
+  descending?: boolean | undefined;
 }
+
+export const MESSAGE_SORTS = ['received', 'channel', 'state', 'type'] as const;
+export type MessageSort = (typeof MESSAGE_SORTS)[number];
 
 export interface MessageStore {
   /** Store a new message in state 'received'; resolves to its id. */

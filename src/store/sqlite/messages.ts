@@ -6,8 +6,8 @@
 import type { Db } from './db.js';
 import { stmt } from './statements.js';
 import { likePrefix } from './like.js';
-import type { Issue } from '../../domain/issues.js';
-import type { AckMode, AttemptReason, ChannelStats, ContentType, ControlIdMatch, MessageFilter, MessageState, MessageSummary, NewAttempt, NewMessage, Outcome, ProcessingAttempt, ProcessingRow, Source, StoredMessage } from '../types.js';
+import { errorCodeOf, type Issue } from '../../domain/issues.js';
+import type { AckMode, AttemptReason, ChannelStats, MessageSort, ContentType, ControlIdMatch, MessageFilter, MessageState, MessageSummary, NewAttempt, NewMessage, Outcome, ProcessingAttempt, ProcessingRow, Source, StoredMessage } from '../types.js';
 
 export { MESSAGE_STATES } from '../types.js';
 export type { MessageState, ContentType, AckMode, Source, NewMessage, StoredMessage, MessageSummary, MessageFilter, ProcessingRow, Outcome } from '../types.js';
@@ -47,6 +47,8 @@ interface Row {
   last_error: string | null;
   processed_at: string | null;
   updated_at: string;
+  patient_mrn?: string | null;
+  patient_name?: string | null;
 }
 
 const parseJson = (s: string | null | undefined): unknown => (s === null || s === undefined ? null : JSON.parse(s));
@@ -81,6 +83,8 @@ function toSummary(r: Row): MessageSummary {
     lastError: r.last_error,
     processedAt: r.processed_at,
     updatedAt: r.updated_at,
+    patientMrn: r.patient_mrn ?? null,
+    patientName: r.patient_name ?? null,
   };
 }
 
@@ -100,9 +104,9 @@ export function insertMessage(db: Db, m: NewMessage, now: Date = new Date()): nu
   const at = now.toISOString();
   const info = stmt(db, `
     INSERT INTO messages (channel, source, peer, content_type, received_at, control_id, message_type, hl7_version,
-      sending_application, sending_facility, content_hash, raw, raw_bytes, charset, summary, ack_mode, state, duplicate_of, issues, commit_ack_code, commit_ack, updated_at)
+      sending_application, sending_facility, content_hash, raw, raw_bytes, charset, summary, patient_mrn, patient_name, ack_mode, state, duplicate_of, issues, commit_ack_code, commit_ack, updated_at)
     VALUES (@channel, @source, @peer, @contentType, @at, @controlId, @messageType, @hl7Version,
-      @sendingApplication, @sendingFacility, @contentHash, @raw, @rawBytes, @charset, @summary, @ackMode, 'received', @duplicateOf, @issues, @commitAckCode, @commitAck, @at)`).run({
+      @sendingApplication, @sendingFacility, @contentHash, @raw, @rawBytes, @charset, @summary, @patientMrn, @patientName, @ackMode, 'received', @duplicateOf, @issues, @commitAckCode, @commitAck, @at)`).run({
     channel: m.channel,
     source: m.source,
     peer: m.peer ?? null,
@@ -118,6 +122,8 @@ export function insertMessage(db: Db, m: NewMessage, now: Date = new Date()): nu
     rawBytes: m.rawBytes ?? null,
     charset: m.charset ?? null,
     summary: m.summary === undefined ? null : JSON.stringify(m.summary),
+    patientMrn: m.patientMrn || null,
+    patientName: m.patientName ? m.patientName.toUpperCase() : null,
     ackMode: m.ackMode,
     duplicateOf: m.duplicateOf ?? null,
     issues: m.issues?.length ? JSON.stringify(m.issues) : null,
@@ -181,6 +187,11 @@ export function recordOutcome(db: Db, id: number, o: Outcome, now: Date = new Da
     lastError: o.lastError ?? null,
     at,
   });
+  // The error codes of this (latest) outcome, for the console's error-code search (migration 11).
+  stmt(db, 'DELETE FROM message_error_codes WHERE message_id = ?').run(id);
+  const codes = new Set(o.issues.filter((i) => i.severity === 'error' || i.severity === 'fatal').map(errorCodeOf).filter((c): c is NonNullable<typeof c> => c !== undefined));
+  const add = stmt(db, 'INSERT OR IGNORE INTO message_error_codes (message_id, code) VALUES (?, ?)');
+  for (const c of codes) add.run(id, c);
 }
 
 /** Record when acknowledgments left (batched by the caller: one transaction for many ids). */
@@ -224,17 +235,34 @@ function where(f: MessageFilter): { sql: string; params: Record<string, unknown>
   if (f.since) { parts.push('received_at >= @since'); params.since = f.since; }
   if (f.until) { parts.push('received_at < @until'); params.until = f.until; }
   if (f.afterId !== undefined) { parts.push('id > @afterId'); params.afterId = f.afterId; }
+  if (f.patientMrn) { parts.push('patient_mrn = @mrn'); params.mrn = f.patientMrn; }
+  if (f.patientName) {
+    // A prefix as a range on the index (LIKE would not use it): 'SMITH' <= name < 'SMITI'.
+    const p = f.patientName.toUpperCase();
+    parts.push('patient_name >= @namePrefix AND patient_name < @nameEnd');
+    params.namePrefix = p;
+    params.nameEnd = p.slice(0, -1) + String.fromCodePoint(p.codePointAt(p.length - 1)! + 1);
+  }
+  if (f.errorCode) { parts.push('id IN (SELECT message_id FROM message_error_codes WHERE code = @errorCode)'); params.errorCode = f.errorCode; }
   return { sql: parts.length ? `WHERE ${parts.join(' AND ')}` : '', params };
 }
 
 const SUMMARY_COLUMNS = `id, channel, source, peer, content_type, received_at, control_id, message_type, hl7_version, sending_application,
   sending_facility, content_hash, charset, ack_mode, state, attempts, flow, issues, duplicate_of, resend_count, last_resend_at, commit_ack_code,
-  ack_code, http_status, ack_sent_at, last_error, processed_at, updated_at`;
+  ack_code, http_status, ack_sent_at, last_error, processed_at, updated_at, patient_mrn, patient_name`;
 
-/** Newest first. */
+const SORT_COLUMNS: Record<MessageSort, string> = { received: 'id', channel: 'channel', state: 'state', type: 'message_type' };
+
+function orderBy(f: MessageFilter): string {
+  const dir = f.descending === false ? 'ASC' : 'DESC';
+  const col = SORT_COLUMNS[f.sort ?? 'received'];
+  return col === 'id' ? `ORDER BY id ${dir}` : `ORDER BY ${col} ${dir}, id DESC`;
+}
+
+/** Newest first, unless the filter sorts otherwise. */
 export function listMessages(db: Db, f: MessageFilter = {}): MessageSummary[] {
   const w = where(f);
-  const rows = stmt(db, `SELECT ${SUMMARY_COLUMNS} FROM messages ${w.sql} ORDER BY id DESC LIMIT @limit OFFSET @offset`).all({
+  const rows = stmt(db, `SELECT ${SUMMARY_COLUMNS} FROM messages ${w.sql} ${orderBy(f)} LIMIT @limit OFFSET @offset`).all({
     ...w.params,
     limit: Math.min(Math.max(f.limit ?? 100, 1), 1000),
     offset: Math.max(f.offset ?? 0, 0),

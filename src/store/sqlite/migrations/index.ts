@@ -11,6 +11,7 @@ import { m002RawBytes } from './002_raw_bytes.js';
 import { m003ProcessingAttempts } from './003_processing_attempts.js';
 import { m004HttpStatus } from './004_http_status.js';
 import { m010ConsoleIndexes } from './010_console_indexes.js';
+import { m011MessageSearch } from './011_message_search.js';
 import { m101Outbox } from './101_outbox.js';
 import { m102DeliveryRecords } from './102_delivery_records.js';
 import { m103ClaimBillingRecord } from './103_claim_billing_record.js';
@@ -36,6 +37,7 @@ export const MIGRATIONS: Migration[] = [
   m003ProcessingAttempts,
   m004HttpStatus,
   m010ConsoleIndexes,
+  m011MessageSearch,
   m101Outbox,
   m102DeliveryRecords,
   m103ClaimBillingRecord,

@@ -1,0 +1,201 @@
+/**
+ * The web console in a real browser: Debian's Chromium driven by playwright-core against a running
+ * gateway with seeded messages. Log in, see the counts (and see them change without a reload),
+ * filter, open a message with an error and see the highlighted field, reveal PHI and find the
+ * audit record, replay and see the state change, a bad login rejected, no page without a session,
+ * bad filter input answered on the page, a `<script>` in PID-5 shown as text. Each page's
+ * screenshot is saved under docs/console/ (the README shows one).
+ * Without Chromium these tests are skipped with one line; CI (.ci/run) installs it, and with
+ * CI=true a missing Chromium fails instead.
+ */
+import { expect } from 'chai';
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Browser, Page } from 'playwright-core';
+import { issue } from '../../src/domain/issues.js';
+import type { ConsoleAuditEvent } from '../../src/console/audit.js';
+import type { Gateway } from '../../src/runtime/gateway.js';
+import { explainHl7 } from '../../src/runtime/explain.js';
+import { API_KEY, adt, registerTestFlow, startTest, tempDir } from '../support/gateway.js';
+import { CHROMIUM_CANDIDATES, findChromium } from '../support/chromium.js';
+
+const SHOTS = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../docs/console');
+const chromiumPath = findChromium();
+
+if (!chromiumPath && !process.env.CI) {
+  describe('console: in a real browser', () => {
+    it.skip(`skipped: no Chromium at ${CHROMIUM_CANDIDATES.join(' or ')} (apt-get install chromium; CI installs it)`);
+  });
+} else {
+  describe('console: in a real browser (Chromium + playwright-core)', function () {
+    this.timeout(60_000);
+    let tmp: ReturnType<typeof tempDir>;
+    let gw: Gateway;
+    let base: string;
+    let remove: () => void;
+    let browser: Browser;
+    let page: Page;
+    let strict = true;
+    const audit: ConsoleAuditEvent[] = [];
+    const dialogs: string[] = [];
+    const cspErrors: string[] = [];
+
+    const postHl7 = (text: string) =>
+      fetch(`${base}/hl7v2`, { method: 'POST', body: text, headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'x-application/hl7-v2+er7' } });
+    const withBirthDate = (text: string, dob: string) => text.replace('||19800101|F', `||${dob}|F`);
+    const shot = (name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: false });
+
+    before(async function () {
+      if (!chromiumPath) throw new Error(`CI=true and no Chromium at ${CHROMIUM_CANDIDATES.join(' or ')}: .ci/run must install it`);
+      mkdirSync(SHOTS, { recursive: true });
+      tmp = tempDir();
+      const reg = registerTestFlow();
+      remove = reg.remove;
+      // The test flow, plus a birth-date check that the test can turn off (so a replay changes the outcome).
+      const run = reg.flow.run.bind(reg.flow);
+      reg.flow.run = (msg, flowCtx) => {
+        const pid = msg.segment('PID');
+        const dob = pid?.get(7) ?? '';
+        if (strict && pid && !/^\d{8}$/.test(dob)) return { value: undefined, issues: [issue('MAP_INVALID_DATE', `PID-7 "${dob}" is not a date (YYYYMMDD).`, msg.location(pid, 7))] };
+        return run(msg, flowCtx);
+      };
+      gw = await startTest(join(tmp.dir, 'fd.db'), {
+        channels: [{ name: 'front-desk', source: { http: { path: '/hl7v2' } }, flow: 'test-flow', destinations: [] }],
+      }, { console: { audit: { record: async (e) => { audit.push(e); } } } });
+      base = gw.http.url;
+      await postHl7(adt('MSG-OK-1', { mrn: 'MRN100', family: 'Johnson' }));
+      await postHl7(adt('MSG-OK-2', { mrn: 'MRN200', family: 'Okafor' }));
+      await postHl7(withBirthDate(adt('MSG-BAD-DOB', { mrn: 'MRN300', family: 'Whitfield' }), '1980-13-45'));
+      await postHl7(adt('MSG-XSS', { mrn: 'MRN400', family: '<script>alert(1)</script>' }));
+      // The HL7 dictionary loads on first use and takes seconds: load it now, not during a page's first view.
+      await explainHl7(adt('WARM'));
+      const { chromium } = await import('playwright-core');
+      browser = await chromium.launch({ executablePath: chromiumPath, args: ['--no-sandbox'] });
+      page = await browser.newPage({ viewport: { width: 1366, height: 860 } });
+      page.setDefaultTimeout(10_000);
+      page.setDefaultNavigationTimeout(30_000);
+      page.on('dialog', (d) => { dialogs.push(d.message()); void d.dismiss(); });
+      page.on('console', (m) => { if (/Content Security Policy/i.test(m.text())) cspErrors.push(m.text()); });
+    });
+
+    after(async () => {
+      await browser?.close();
+      await gw?.close();
+      remove?.();
+      tmp?.cleanup();
+    });
+
+    it('serves no page without a session: the dashboard sends the browser to the login form', async () => {
+      await page.goto(`${base}/console/messages?state=error`);
+      expect(new URL(page.url()).pathname).to.equal('/console/login');
+      expect(await page.getByLabel('Operator key').isVisible()).to.equal(true);
+      await shot('login');
+    });
+
+    it('rejects a bad key on the page', async () => {
+      await page.getByLabel('Operator key').fill('not-the-key');
+      await page.getByRole('button', { name: 'Log in' }).click();
+      expect(await page.getByRole('alert').textContent()).to.contain('not an operator key');
+      expect(new URL(page.url()).pathname).to.equal('/console/login');
+    });
+
+    it('logs in and shows the counts per channel, then new counts without a reload', async () => {
+      await page.goto(`${base}/console/login`);
+      await page.getByLabel('Operator key').fill(API_KEY);
+      await page.getByRole('button', { name: 'Log in' }).click();
+      await page.waitForURL(`${base}/console/`);
+      const row = page.locator('tr[data-channel="front-desk"]');
+      expect(await row.locator('td[data-state="processed"] .total').textContent()).to.equal('3');
+      expect(await row.locator('td[data-state="error"] .total').textContent()).to.equal('1');
+      await shot('dashboard');
+      // A new message arrives while the page is open: the panel refreshes itself.
+      const marker = await page.locator('[data-updated]').textContent();
+      await postHl7(adt('MSG-OK-3', { mrn: 'MRN500', family: 'Lindqvist' }));
+      await page.waitForFunction(() => document.querySelector('tr[data-channel="front-desk"] td[data-state="processed"] .total')?.textContent === '4', undefined, { timeout: 15_000 });
+      expect(await page.locator('[data-updated]').textContent()).not.to.equal(marker);
+    });
+
+    it('filters by state, with the filter in the URL', async () => {
+      await page.getByRole('link', { name: 'Messages', exact: true }).click();
+      await page.getByLabel('State').selectOption('processed');
+      await page.getByRole('button', { name: 'Filter' }).click();
+      await page.waitForURL(/state=processed/);
+      const rows = page.locator('table.messages tbody tr');
+      expect(await rows.count()).to.equal(4);
+      expect(await rows.first().locator('td').nth(4).textContent()).to.equal('MSG-OK-3'); // newest first
+      // The URL alone gives the same view (shareable), sorted oldest first on request.
+      await page.goto(`${base}/console/messages?state=processed&sort=received&dir=asc`);
+      expect(await page.locator('table.messages tbody tr').first().locator('td').nth(4).textContent()).to.equal('MSG-OK-1');
+      await page.goto(`${base}/console/messages?state=error`);
+      expect(await page.locator('table.messages tbody tr').count()).to.equal(1);
+      // Patient name by prefix, on the indexed column; masked in the list.
+      await page.goto(`${base}/console/messages?name=whit`);
+      expect(await page.locator('table.messages tbody tr').count()).to.equal(1);
+      expect(await page.locator('table.messages tbody tr td.masked').textContent()).to.contain('W********');
+      await page.goto(`${base}/console/messages?errorCode=MAP_INVALID_DATE`);
+      expect(await page.locator('table.messages tbody tr').count()).to.equal(1);
+      await page.goto(`${base}/console/messages`);
+      await shot('messages');
+    });
+
+    it('answers a malformed date and an unknown MSH-10 with a message on the page', async () => {
+      await page.goto(`${base}/console/messages?since=2024-13-45`);
+      expect(await page.getByRole('alert').textContent()).to.contain('"2024-13-45" is not a date');
+      await page.goto(`${base}/console/messages?controlId=NO-SUCH-ID`);
+      expect(await page.locator('.notice').textContent()).to.contain('No message with MSH-10 "NO-SUCH-ID"');
+    });
+
+    it('opens a message with an error: the field the issue names is highlighted with its text, PHI masked', async () => {
+      await page.goto(`${base}/console/messages?controlId=MSG-BAD-DOB`);
+      await page.locator('table.messages tbody tr a').first().click();
+      const field = page.locator('tr[data-location="PID.7"]');
+      expect(await field.getAttribute('data-flagged')).to.equal('true');
+      // The issue's text quotes the value: masked as well until revealed.
+      expect(await field.locator('.issue-text', { hasText: 'MAP_INVALID_DATE' }).textContent()).to.contain('"1***-1*-4*" is not a date');
+      expect(await field.locator('td').nth(1).textContent()).to.contain('PID-7 Date/Time of Birth');
+      expect(await page.locator('tr[data-location="PID.5"] code').first().textContent()).to.equal('W********^J**');
+      expect(await page.locator('pre[data-raw]').textContent()).not.to.contain('Whitfield');
+      await shot('message');
+    });
+
+    it('reveals PHI on request and records it in the audit trail with the operator', async () => {
+      const before = audit.length;
+      await page.getByRole('button', { name: 'Reveal PHI' }).click();
+      expect(await page.locator('tr[data-location="PID.5"] code').first().textContent()).to.equal('Whitfield^Jan');
+      expect(await page.locator('tr[data-location="PID.7"] .issue-text', { hasText: 'MAP_INVALID_DATE' }).textContent()).to.contain('"1980-13-45" is not a date');
+      const id = /\/console\/messages\/(\d+)/.exec(page.url())![1];
+      expect(audit.slice(before)).to.deep.include({ operator: 'admin', action: 'reveal-phi', entity: `Message/${id}`, outcome: 'ok', client: '127.0.0.1' });
+    });
+
+    it('replays the message and shows its new state (the check it failed is off now)', async () => {
+      strict = false;
+      const id = /\/console\/messages\/(\d+)/.exec(page.url())![1];
+      await page.goto(`${base}/console/messages/${id}`);
+      expect(await page.locator('[data-state]').first().textContent()).to.equal('error');
+      await page.getByRole('button', { name: 'Replay', exact: true }).click();
+      await page.waitForURL(/replayed=processed/);
+      expect(await page.locator('[data-state]').first().textContent()).to.equal('processed');
+      expect(await page.locator('.notice.ok').textContent()).to.contain('now processed');
+      expect(audit.map((a) => a.action)).to.include('replay-message');
+      strict = true;
+    });
+
+    it('shows a <script> in PID-5 as text and runs no inline script (CSP)', async () => {
+      await page.goto(`${base}/console/messages?controlId=MSG-XSS`);
+      await page.locator('table.messages tbody tr a').first().click();
+      await page.getByRole('button', { name: 'Reveal PHI' }).click();
+      expect(await page.locator('pre[data-raw]').textContent()).to.contain('<script>alert(1)</script>');
+      expect(await page.locator('script').count()).to.equal(1); // console.js only
+      expect(dialogs).to.deep.equal([]);
+      expect(cspErrors).to.deep.equal([]);
+    });
+
+    it('logs out: the console is closed again', async () => {
+      await page.getByRole('button', { name: 'Log out' }).click();
+      await page.waitForURL(`${base}/console/login`);
+      await page.goto(`${base}/console/`);
+      expect(new URL(page.url()).pathname).to.equal('/console/login');
+    });
+  });
+}
