@@ -17,7 +17,7 @@ import type { GatewayConfig } from '../config.js';
 import type { JobDeps } from '../jobs/context.js';
 import type { Pipeline } from '../runtime/pipeline.js';
 import { CONSOLE_ASSETS_DIR } from '../paths.js';
-import { logAudit, type ConsoleAudit } from './audit.js';
+import { storeAudit, type ConsoleAudit } from './audit.js';
 import { html } from './html.js';
 import { page } from './layout.js';
 import { sameOrigin, securityHeaders } from './security.js';
@@ -34,7 +34,7 @@ export interface ConsoleDeps {
   jobs?: JobDeps | undefined;
   /** Wakes the delivery worker after a dead-letter replay. */
   onReplay?: (() => void) | undefined;
-  /** Where reveal and replay actions are recorded (default: the gateway log, see ./audit.ts). */
+  /** Where the console's actions are recorded (default: the store's audit trail, see ./audit.ts). */
   audit?: ConsoleAudit | undefined;
   sessions?: SessionOptions | undefined;
 }
@@ -52,10 +52,6 @@ export function sessionOf(res: Response): ConsoleSession {
   return res.locals.consoleSession as ConsoleSession;
 }
 
-export function clientOf(req: Request): string | undefined {
-  return req.socket.remoteAddress ?? undefined;
-}
-
 /** A page answering an error: the status and a plain message (escaped), with the frame when logged in. */
 export function errorPage(res: Response, status: number, title: string, text: string): void {
   const s = res.locals.consoleSession as ConsoleSession | undefined;
@@ -69,7 +65,7 @@ function safeNext(v: unknown): string {
 
 export function consoleRouter(deps: ConsoleDeps): Router {
   const config = deps.pipeline.config;
-  const ctx: ConsoleContext = { ...deps, config, audit: deps.audit ?? logAudit(deps.log), sessions: new SessionStore(config.http.auth.keys, deps.sessions) };
+  const ctx: ConsoleContext = { ...deps, config, audit: deps.audit ?? storeAudit(deps.pipeline.store.audit), sessions: new SessionStore(config.http.auth.keys, deps.sessions) };
   const router = Router();
   const forms = express.urlencoded({ extended: false, limit: config.http.bodyLimitBytes, parameterLimit: 100 });
 
@@ -93,12 +89,12 @@ export function consoleRouter(deps: ConsoleDeps): Router {
     const key = typeof body.key === 'string' ? body.key : '';
     const operator = key ? ctx.sessions.operatorFor(key) : undefined;
     if (!operator) {
-      await ctx.audit.record({ operator: '(unknown)', action: 'login-failed', entity: 'Console', outcome: 'failed', client: clientOf(req) });
+      await ctx.audit.record(req, { operator: '(unauthenticated)', action: 'login', outcome: 'failure', detail: 'not an operator key' });
       res.status(401).type('html').send(loginPage({ next: safeNext(body.next), error: 'That key is not an operator key of this gateway.' }));
       return;
     }
     const s = ctx.sessions.open(operator);
-    await ctx.audit.record({ operator, action: 'login', entity: 'Console', outcome: 'ok', client: clientOf(req) });
+    await ctx.audit.record(req, { operator, action: 'login', outcome: 'success' });
     setSessionCookie(req, res, s, ctx.sessions.maxAgeMs);
     res.redirect(303, safeNext(body.next));
   });
@@ -108,6 +104,8 @@ export function consoleRouter(deps: ConsoleDeps): Router {
     const s = ctx.sessions.touch(sessionIdOf(req));
     if (s) {
       res.locals.consoleSession = s;
+      // Who is acting, for the gateway's request log line (the key's name, never the key).
+      res.locals.principal = { name: s.operator, kind: 'session' };
       return next();
     }
     const hadCookie = sessionIdOf(req) !== undefined;
@@ -131,7 +129,7 @@ export function consoleRouter(deps: ConsoleDeps): Router {
   router.post('/logout', async (req, res) => {
     const s = sessionOf(res);
     ctx.sessions.close(s.id);
-    await ctx.audit.record({ operator: s.operator, action: 'logout', entity: 'Console', outcome: 'ok', client: clientOf(req) });
+    await ctx.audit.record(req, { operator: s.operator, action: 'logout', outcome: 'success' });
     clearSessionCookie(req, res);
     res.redirect(303, '/console/login');
   });

@@ -1,7 +1,7 @@
 /**
  * The message browser and message view, and the actions on one message: reveal its PHI, replay it,
- * dry-run a replay (the diff of its outputs). Reveal and replay are recorded through the audit call
- * (../audit.ts) before they happen; if that record cannot be written, the action is refused.
+ * dry-run a replay (the diff of its outputs). Each is recorded in the audit trail (../audit.ts)
+ * before it happens; a reveal or replay whose record cannot be written is refused.
  */
 import type { Request, Response, Router } from 'express';
 import { explainHl7 } from '../../runtime/explain.js';
@@ -13,7 +13,8 @@ import { page } from '../layout.js';
 import { maskJson } from '../mask.js';
 import { messagesPage } from '../pages/messages.js';
 import { messagePage } from '../pages/message.js';
-import { clientOf, errorPage, sessionOf, type ConsoleContext } from '../router.js';
+import { errorPage, sessionOf, type ConsoleContext } from '../router.js';
+import { queryOf } from '../../http/audit.js';
 
 export function messageRoutes(router: Router, ctx: ConsoleContext): void {
   const store = ctx.pipeline.store;
@@ -24,6 +25,8 @@ export function messageRoutes(router: Router, ctx: ConsoleContext): void {
     const view = { fields: r.fields, channels, errors: r.errors };
     if (r.errors.length) return void res.status(400).type('html').send(messagesPage(sessionOf(res), view));
     const { limit: _l, offset: _o, sort: _s, descending: _d, ...countFilter } = r.filter;
+    // A list shows (masked) patients and its filter may name one: recorded like GET /messages.
+    await ctx.audit.record(req, { operator: sessionOf(res).operator, action: 'message-list', query: queryOf(req), outcome: 'success' });
     const [total, rows] = await Promise.all([store.messages.count(countFilter), store.messages.list(r.filter)]);
     res.type('html').send(messagesPage(sessionOf(res), { ...view, result: { total, page: r.page, rows } }));
   });
@@ -42,6 +45,7 @@ export function messageRoutes(router: Router, ctx: ConsoleContext): void {
   async function view(req: Request, res: Response, revealed: boolean, notice?: { kind: 'ok' | 'error'; text: string }) {
     const m = await load(req, res);
     if (!m) return;
+    if (!revealed) await ctx.audit.record(req, { operator: sessionOf(res).operator, action: 'message-read', entity: `message/${m.id}`, outcome: 'success' });
     const [explained, attempts, deliveries, officeRecords] = await Promise.all([
       m.contentType === 'hl7v2' ? explainHl7(m.raw) : Promise.resolve(undefined),
       store.processing.attemptsOf(m.id),
@@ -62,7 +66,7 @@ export function messageRoutes(router: Router, ctx: ConsoleContext): void {
     if (!m) return;
     const s = sessionOf(res);
     try {
-      await ctx.audit.record({ operator: s.operator, action: 'reveal-phi', entity: `Message/${m.id}`, outcome: 'ok', client: clientOf(req) });
+      await ctx.audit.record(req, { operator: s.operator, action: 'reveal', entity: `message/${m.id}`, outcome: 'success' });
     } catch (e) {
       ctx.log.error({ err: (e as Error).message }, 'console audit failed');
       return errorPage(res, 503, 'Not revealed', 'The audit trail could not record this reveal, so the PHI stays masked.');
@@ -75,7 +79,7 @@ export function messageRoutes(router: Router, ctx: ConsoleContext): void {
     if (!m) return;
     const s = sessionOf(res);
     try {
-      await ctx.audit.record({ operator: s.operator, action: 'replay-message', entity: `Message/${m.id}`, outcome: 'ok', client: clientOf(req), detail: `was ${m.state}` });
+      await ctx.audit.record(req, { operator: s.operator, action: 'message-replay', entity: `message/${m.id}`, outcome: 'success', detail: `was ${m.state}` });
     } catch (e) {
       ctx.log.error({ err: (e as Error).message }, 'console audit failed');
       return errorPage(res, 503, 'Not replayed', 'The audit trail could not record this replay, so it was not done.');
@@ -89,7 +93,7 @@ export function messageRoutes(router: Router, ctx: ConsoleContext): void {
     const m = await load(req, res);
     if (!m) return;
     const s = sessionOf(res);
-    await ctx.audit.record({ operator: s.operator, action: 'replay-dry-run', entity: `Message/${m.id}`, outcome: 'ok', client: clientOf(req) });
+    await ctx.audit.record(req, { operator: s.operator, action: 'message-replay-dry-run', entity: `message/${m.id}`, outcome: 'success' });
     const d = (await dryRun(ctx.pipeline, [m.id])).results[0]!;
     const body = 'missing' in d
       ? html`<p>The message could not be previewed.</p>`
