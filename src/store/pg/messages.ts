@@ -3,8 +3,8 @@
  * Same rows and meanings as ../sqlite/messages.ts; JSON columns hold text.
  */
 import type { Queryable } from './db.js';
-import type { Issue } from '../../domain/issues.js';
-import type { AckMode, AttemptReason, ChannelStats, ContentType, ControlIdMatch, MessageFilter, MessageState, MessageSummary, NewAttempt, NewMessage, Outcome, ProcessingAttempt, ProcessingRow, Source, StoredMessage } from '../types.js';
+import { errorCodeOf, type Issue } from '../../domain/issues.js';
+import type { AckMode, AttemptReason, ChannelStats, MessageSort, ContentType, ControlIdMatch, MessageFilter, MessageState, MessageSummary, NewAttempt, NewMessage, Outcome, ProcessingAttempt, ProcessingRow, Source, StoredMessage } from '../types.js';
 
 interface Row {
   id: number;
@@ -41,6 +41,8 @@ interface Row {
   last_error: string | null;
   processed_at: string | null;
   updated_at: string;
+  patient_mrn?: string | null;
+  patient_name?: string | null;
 }
 
 const parseJson = (s: string | null | undefined): unknown => (s === null || s === undefined ? null : JSON.parse(s));
@@ -75,6 +77,8 @@ function toSummary(r: Row): MessageSummary {
     lastError: r.last_error,
     processedAt: r.processed_at,
     updatedAt: r.updated_at,
+    patientMrn: r.patient_mrn ?? null,
+    patientName: r.patient_name ?? null,
   };
 }
 
@@ -94,13 +98,15 @@ export async function insertMessage(db: Queryable, m: NewMessage, now: Date = ne
   const at = now.toISOString();
   const r = await db.query<{ id: number }>(`
     INSERT INTO messages (channel, source, peer, content_type, received_at, control_id, message_type, hl7_version,
-      sending_application, sending_facility, content_hash, raw, raw_bytes, charset, summary, ack_mode, state, duplicate_of, issues, commit_ack_code, commit_ack, updated_at)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, 'received', $17, $18, $19, $20, $5)
+      sending_application, sending_facility, content_hash, raw, raw_bytes, charset, summary, ack_mode, state, duplicate_of, issues, commit_ack_code, commit_ack, updated_at,
+      patient_mrn, patient_name)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, 'received', $17, $18, $19, $20, $5, $21, $22)
     RETURNING id`, [
     m.channel, m.source, m.peer ?? null, m.contentType, at, m.controlId ?? null, m.messageType ?? null, m.hl7Version ?? null,
     m.sendingApplication ?? null, m.sendingFacility ?? null, m.contentHash, m.raw, m.rawBytes ?? null, m.charset ?? null,
     m.summary === undefined ? null : JSON.stringify(m.summary), m.ackMode, m.duplicateOf ?? null,
     m.issues?.length ? JSON.stringify(m.issues) : null, m.commitAck?.code ?? null, m.commitAck?.text ?? null,
+    m.patientMrn || null, m.patientName ? m.patientName.toUpperCase() : null,
   ]);
   return r.rows[0]!.id;
 }
@@ -151,6 +157,10 @@ export async function recordOutcome(db: Queryable, id: number, o: Outcome, now: 
     id, o.state, o.flow ?? null, o.issues.length ? JSON.stringify(o.issues) : null, o.outputs === undefined ? null : JSON.stringify(o.outputs),
     o.ackCode ?? null, o.httpStatus ?? null, o.ack ?? null, o.lastError ?? null, now.toISOString(), o.countAttempt ? 1 : 0,
   ]);
+  // The error codes of this (latest) outcome, for the console's error-code search (migration 11).
+  await db.query('DELETE FROM message_error_codes WHERE message_id = $1', [id]);
+  const codes = [...new Set(o.issues.filter((i) => i.severity === 'error' || i.severity === 'fatal').map(errorCodeOf).filter((c): c is NonNullable<typeof c> => c !== undefined))];
+  if (codes.length) await db.query('INSERT INTO message_error_codes (message_id, code) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING', [id, codes]);
 }
 
 /** One statement for many ids. */
@@ -192,17 +202,32 @@ function where(f: MessageFilter): { sql: string; params: unknown[] } {
   if (f.since) parts.push(`received_at >= ${p(f.since)}`);
   if (f.until) parts.push(`received_at < ${p(f.until)}`);
   if (f.afterId !== undefined) parts.push(`id > ${p(f.afterId)}`);
+  if (f.patientMrn) parts.push(`patient_mrn = ${p(f.patientMrn)}`);
+  if (f.patientName) {
+    // A prefix as a range on the index (COLLATE C, as the baseline): 'SMITH' <= name < 'SMITI'.
+    const pre = f.patientName.toUpperCase();
+    parts.push(`patient_name >= ${p(pre)} AND patient_name < ${p(pre.slice(0, -1) + String.fromCodePoint(pre.codePointAt(pre.length - 1)! + 1))}`);
+  }
+  if (f.errorCode) parts.push(`id IN (SELECT message_id FROM message_error_codes WHERE code = ${p(f.errorCode)})`);
   return { sql: parts.length ? `WHERE ${parts.join(' AND ')}` : '', params };
 }
 
 const SUMMARY_COLUMNS = `id, channel, source, peer, content_type, received_at, control_id, message_type, hl7_version, sending_application,
   sending_facility, content_hash, charset, ack_mode, state, attempts, flow, issues, duplicate_of, resend_count, last_resend_at, commit_ack_code,
-  ack_code, http_status, ack_sent_at, last_error, processed_at, updated_at`;
+  ack_code, http_status, ack_sent_at, last_error, processed_at, updated_at, patient_mrn, patient_name`;
+
+const SORT_COLUMNS: Record<MessageSort, string> = { received: 'id', channel: 'channel', state: 'state', type: 'message_type' };
+
+function orderBy(f: MessageFilter): string {
+  const dir = f.descending === false ? 'ASC' : 'DESC';
+  const col = SORT_COLUMNS[f.sort ?? 'received'];
+  return col === 'id' ? `ORDER BY id ${dir}` : `ORDER BY ${col} ${dir}, id DESC`;
+}
 
 export async function listMessages(db: Queryable, f: MessageFilter = {}): Promise<MessageSummary[]> {
   const w = where(f);
   const n = w.params.length;
-  const rows = (await db.query<Row>(`SELECT ${SUMMARY_COLUMNS} FROM messages ${w.sql} ORDER BY id DESC LIMIT $${n + 1} OFFSET $${n + 2}`,
+  const rows = (await db.query<Row>(`SELECT ${SUMMARY_COLUMNS} FROM messages ${w.sql} ${orderBy(f)} LIMIT $${n + 1} OFFSET $${n + 2}`,
     [...w.params, Math.min(Math.max(f.limit ?? 100, 1), 1000), Math.max(f.offset ?? 0, 0)])).rows;
   return rows.map(toSummary);
 }

@@ -7,6 +7,7 @@
  */
 import { m001Baseline } from './001_baseline.js';
 import { m010ConsoleIndexes } from './010_console_indexes.js';
+import { m011MessageSearch } from './011_message_search.js';
 import { m105OutboxLeaseHolder } from './105_outbox_lease_holder.js';
 import { m130JobTicks } from './130_job_ticks.js';
 import { m301AuditEvents } from './301_audit_events.js';
@@ -20,6 +21,7 @@ export interface PgMigration {
 export const PG_MIGRATIONS: PgMigration[] = [
   m001Baseline,
   m010ConsoleIndexes,
+  m011MessageSearch,
   m105OutboxLeaseHolder,
   m130JobTicks,
   m301AuditEvents,
