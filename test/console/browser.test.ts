@@ -14,7 +14,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { issue } from '../../src/domain/issues.js';
-import type { Gateway } from '../../src/runtime/gateway.js';
+import type { Gateway } from '../../src/gateway.js';
 import { explainHl7 } from '../../src/runtime/explain.js';
 import { API_KEY, adt, registerTestFlow, startTest, tempDir } from '../support/gateway.js';
 import { CHROMIUM_CANDIDATES, findChromium } from '../support/chromium.js';
