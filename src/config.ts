@@ -119,6 +119,8 @@ export interface GatewayConfig {
     maxConnections: number;
     /** Connections open at once per listener from one remote address; more are refused. */
     maxConnectionsPerAddress: number;
+    /** Frames of one connection received and not yet answered above which its socket is paused (TCP back-pressure). */
+    maxPendingFrames: number;
   };
   http: {
     host: string;
@@ -138,6 +140,8 @@ export interface GatewayConfig {
     offloadBytes: number;
     /** Worker threads for that (default: cores - 1, at least 1). */
     workers: number;
+    /** Messages committed and waiting for processing above which intake stops taking frames (back-pressure). */
+    maxBacklog: number;
     /**
      * A message committed but never attempted for this long is processed by whichever instance sees
      * it (the instance that stored it died after the commit); 0 turns the sweep off.
@@ -211,7 +215,7 @@ export function checkConfig(json: unknown, baseDir: string, env: Env = process.e
   if (level && !LEVELS.includes(level)) c.error('log.level', `must be one of ${LEVELS.join(', ')}; got "${level}".`);
 
   const mllp = c.object(root.mllp ?? {}, 'mllp') ?? {};
-  c.keys(mllp, 'mllp', ['host', 'maxFrameBytes', 'frameTimeoutMs', 'idleTimeoutMs', 'firstByteTimeoutMs', 'maxConnections', 'maxConnectionsPerAddress']);
+  c.keys(mllp, 'mllp', ['host', 'maxFrameBytes', 'frameTimeoutMs', 'idleTimeoutMs', 'firstByteTimeoutMs', 'maxConnections', 'maxConnectionsPerAddress', 'maxPendingFrames']);
   const http = c.object(root.http ?? {}, 'http') ?? {};
   c.keys(http, 'http', ['host', 'port', 'bodyLimitBytes', 'auth', 'tls']);
   const auth = c.object(http.auth ?? {}, 'http.auth') ?? {};
@@ -220,7 +224,7 @@ export function checkConfig(json: unknown, baseDir: string, env: Env = process.e
   const keys = (c.array(auth.keys ?? [], 'http.auth.keys') ?? []).map((k, i) => checkKey(c, k, `http.auth.keys[${i}]`, env));
 
   const processing = c.object(root.processing ?? {}, 'processing') ?? {};
-  c.keys(processing, 'processing', ['maxAttempts', 'offloadBytes', 'workers', 'takeoverAfterMs']);
+  c.keys(processing, 'processing', ['maxAttempts', 'offloadBytes', 'workers', 'takeoverAfterMs', 'maxBacklog']);
 
   const channels = (c.array(root.channels, 'channels') ?? []).map((ch, i) => checkChannel(c, ch, `channels[${i}]`, baseDir));
   // FRONTDESK_MLLP_PORT_<CHANNEL> overrides a channel's MLLP port, as FRONTDESK_HTTP_PORT does http.port.
@@ -303,6 +307,7 @@ export function checkConfig(json: unknown, baseDir: string, env: Env = process.e
       firstByteTimeoutMs: c.int(mllp.firstByteTimeoutMs ?? 10_000, 'mllp.firstByteTimeoutMs', 1) ?? 10_000,
       maxConnections: c.int(mllp.maxConnections ?? 256, 'mllp.maxConnections', 1) ?? 256,
       maxConnectionsPerAddress: c.int(mllp.maxConnectionsPerAddress ?? 64, 'mllp.maxConnectionsPerAddress', 1) ?? 64,
+      maxPendingFrames: c.int(mllp.maxPendingFrames ?? 64, 'mllp.maxPendingFrames', 1) ?? 64,
     },
     http: {
       host: env.FRONTDESK_HTTP_HOST ?? c.string(http.host ?? '127.0.0.1', 'http.host') ?? '127.0.0.1',
@@ -320,6 +325,7 @@ export function checkConfig(json: unknown, baseDir: string, env: Env = process.e
       maxAttempts: c.int(processing.maxAttempts ?? 5, 'processing.maxAttempts', 1) ?? 5,
       offloadBytes: c.int(processing.offloadBytes ?? 64 * 1024, 'processing.offloadBytes', 0) ?? 64 * 1024,
       workers: c.int(processing.workers ?? defaultWorkers(), 'processing.workers', 1) ?? 1,
+      maxBacklog: c.int(processing.maxBacklog ?? 2000, 'processing.maxBacklog', 1) ?? 2000,
       takeoverAfterMs: c.int(processing.takeoverAfterMs ?? 60_000, 'processing.takeoverAfterMs', 0) ?? 60_000,
     },
     channels: channels.filter((ch): ch is ChannelConfig => ch !== undefined),

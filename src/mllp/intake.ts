@@ -53,6 +53,8 @@ export function pipelineHandler(pipeline: Pipeline, channel: ChannelConfig): Mll
       })();
       lastAck.set(conn, appAck);
       conn.defer(appAck);
+      // Back-pressure: the next frame is taken only once processing is not too far behind.
+      await pipeline.room();
     },
     oversized: (conn, maxFrameBytes) => oversizedReject(conn, maxFrameBytes, channel.encoding),
   };

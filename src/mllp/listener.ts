@@ -17,6 +17,10 @@
  * `firstByteTimeoutMs` of opening is closed; one remote address holds at most
  * `maxConnectionsPerAddress`; at `maxConnections` a new connection closes the longest-idle one
  * (no frame in progress, none being handled) and is refused only when every one is busy.
+ *
+ * Back-pressure: a connection with `maxPendingFrames` frames received and not done (handled and
+ * answered) is no longer read (socket.pause(): the sender's TCP window closes) until half of them
+ * are done; the gateway's handler is not done with a frame while processing is too far behind.
  */
 import net from 'node:net';
 import tls from 'node:tls';
@@ -56,6 +60,8 @@ export interface MllpListener {
   address(): AddressInfo;
   /** Stop accepting, let frames in progress finish (up to `graceMs`), then close every connection. */
   close(graceMs?: number): Promise<void>;
+  /** Connections whose reading is paused now (back-pressure), for the operator and tests. */
+  pausedConnections(): number;
 }
 
 export interface MllpListenerOptions {
@@ -67,6 +73,8 @@ export interface MllpListenerOptions {
   firstByteTimeoutMs?: number;
   maxConnections?: number;
   maxConnectionsPerAddress?: number;
+  /** Pause reading a connection with this many frames received and not done (default 64). */
+  maxPendingFrames?: number;
 }
 
 export function listenerOptions(cfg: GatewayConfig): MllpListenerOptions {
@@ -74,6 +82,7 @@ export function listenerOptions(cfg: GatewayConfig): MllpListenerOptions {
   return {
     host: m.host, maxFrameBytes: m.maxFrameBytes, frameTimeoutMs: m.frameTimeoutMs, idleTimeoutMs: m.idleTimeoutMs,
     firstByteTimeoutMs: m.firstByteTimeoutMs, maxConnections: m.maxConnections, maxConnectionsPerAddress: m.maxConnectionsPerAddress,
+    maxPendingFrames: m.maxPendingFrames,
   };
 }
 
@@ -87,6 +96,8 @@ interface OpenConnection {
   lastActivity: number;
   /** Frames received and not yet handled to the end (answered). */
   pending: number;
+  /** Reading paused (back-pressure). */
+  paused: boolean;
 }
 
 export async function startMllpListener(channel: ChannelConfig, handler: MllpHandler, opts: MllpListenerOptions, log: Logger, metrics: Metrics): Promise<MllpListener> {
@@ -145,7 +156,24 @@ export async function startMllpListener(channel: ChannelConfig, handler: MllpHan
     }
     const peer = `${address}:${socket.remotePort ?? '?'}`;
     const decoder = new FrameDecoder({ maxFrameSize: opts.maxFrameBytes, bytes: true });
-    const state: OpenConnection = { socket, address, peer, decoder, lastActivity: performance.now(), pending: 0 };
+    const state: OpenConnection = { socket, address, peer, decoder, lastActivity: performance.now(), pending: 0, paused: false };
+    const maxPending = opts.maxPendingFrames ?? 64;
+    /** One more frame (or deferred answer) of this connection is done: read again once half the bound is. */
+    const settled = () => {
+      state.pending--;
+      state.lastActivity = performance.now();
+      if (state.paused && state.pending <= maxPending / 2) {
+        state.paused = false;
+        socket.resume();
+      }
+    };
+    const owe = () => {
+      state.pending++;
+      if (!state.paused && state.pending >= maxPending) {
+        state.paused = true;
+        socket.pause();
+      }
+    };
     sockets.set(socket, state);
     perAddress.set(address, (perAddress.get(address) ?? 0) + 1);
     let chain: Promise<void> = Promise.resolve();
@@ -182,13 +210,12 @@ export async function startMllpListener(channel: ChannelConfig, handler: MllpHan
       },
       drop: () => socket.destroy(),
       defer: (work) => {
-        state.pending++;
+        owe();
         const p = work.then(() => undefined, () => undefined);
         busy.add(p);
         void p.finally(() => {
           busy.delete(p);
-          state.pending--;
-          state.lastActivity = performance.now();
+          settled();
         });
       },
     };
@@ -213,7 +240,7 @@ export async function startMllpListener(channel: ChannelConfig, handler: MllpHan
           metrics.inc('oversized_frames', channel.name);
           chLog.warn({ peer, maxFrameBytes: opts.maxFrameBytes }, 'MLLP frame above the size limit dropped');
         }
-        state.pending++;
+        owe();
         const p = chain.then(() => (frame === null ? handler.oversized?.(conn, opts.maxFrameBytes) : handle(frame))).catch((e: Error) => {
           chLog.error({ peer, err: e.message }, 'frame handling failed');
           socket.destroy();
@@ -222,8 +249,7 @@ export async function startMllpListener(channel: ChannelConfig, handler: MllpHan
         busy.add(p);
         void p.finally(() => {
           busy.delete(p);
-          state.pending--;
-          state.lastActivity = performance.now();
+          settled();
         });
       }
       // Per-frame deadline: armed when a frame starts, re-armed for each new frame, cleared when none is in progress.
@@ -271,6 +297,7 @@ export async function startMllpListener(channel: ChannelConfig, handler: MllpHan
     channel: channel.name,
     tls: !!src.tls,
     address: () => server.address() as AddressInfo,
+    pausedConnections: () => [...sockets.values()].filter((c) => c.paused).length,
     async close(graceMs = 5000) {
       const closing = new Promise<void>((resolve) => server.close(() => resolve()));
       if (busy.size) {

@@ -135,6 +135,8 @@ export class Pipeline {
   private flushing: Promise<void> | undefined;
   private ackWrite: Promise<void> = Promise.resolve();
   private readonly channels: Map<string, ChannelConfig>;
+  /** Intake edges waiting for processing to catch up (back-pressure). */
+  private roomWaiters: Array<() => void> = [];
   /** Worker threads for large messages, started at the first one. */
   private pool: ProcessingPool | undefined;
 
@@ -232,6 +234,16 @@ export class Pipeline {
     }
   }
 
+  /**
+   * Resolves when processing is not too far behind intake (fewer than processing.maxBacklog
+   * committed messages waiting): an intake edge waits for it before taking the next frame, so a
+   * sender faster than processing is slowed down by TCP instead of growing the gateway's memory.
+   */
+  room(): Promise<void> {
+    if (this.processQueue.length < this.config.processing.maxBacklog) return Promise.resolve();
+    return new Promise((r) => this.roomWaiters.push(r));
+  }
+
   /** Stop the worker threads (the gateway's close). */
   async close(): Promise<void> {
     await this.pool?.close();
@@ -292,6 +304,7 @@ export class Pipeline {
       if (this.flushing) return;
       this.flushing = this.flush().finally(() => {
         this.flushing = undefined;
+        if (this.processQueue.length < this.config.processing.maxBacklog) for (const w of this.roomWaiters.splice(0)) w();
         if (this.storeQueue.length || this.processQueue.some((j) => j.ready)) this.schedule();
       });
     });

@@ -177,6 +177,17 @@ describe('mllp/listener on a real socket and a real SQLite file', () => {
     expect(rows.map((r) => [r.controlId, r.state])).to.deep.equal([['PIPE1', 'processed'], ['PIPE2', 'processed']]);
   });
 
+  it('with processing.maxBacklog 1, frames sent back to back on two connections are all stored, processed and answered in order', async () => {
+    gw = await startTest(join(tmp.dir, 'fd.db'), { processing: { maxAttempts: 3, maxBacklog: 1 } }, { noHttp: true });
+    port = gw.mllp[0]!.address().port;
+    const conns = [await connect(), await connect()];
+    conns.forEach((c, k) => { for (let i = 0; i < 15; i++) c.send(adt(`BP${k}-${i}`, { mrn: `BP${k}` })); });
+    for (const [k, c] of conns.entries()) {
+      for (let i = 0; i < 15; i++) expect(msa(await c.next())).to.deep.equal({ code: 'AA', controlId: `BP${k}-${i}` });
+    }
+    expect(await gw.store.messages.count({ state: 'processed' })).to.equal(30);
+  });
+
   it('at maxConnections a new sender closes the longest-idle connection', async () => {
     await start({ maxConnections: 2 });
     const idleOld = await connect();
@@ -356,6 +367,30 @@ describe('mllp/listener: the transport alone, with any handler', () => {
     expect(await b.next()).to.equal('got B');
     a.close();
     b.close();
+  });
+
+  it('back-pressure: stops reading a connection with maxPendingFrames not done, reads on once they are, losing nothing', async () => {
+    const seen: string[] = [];
+    let held = true;
+    const waiting: Array<() => void> = [];
+    const handler: MllpHandler = {
+      async frame(payload, conn) {
+        seen.push(payload.toString('latin1'));
+        if (held) await new Promise<void>((r) => waiting.push(r));
+        conn.send(Buffer.from(`got ${payload.toString('latin1')}`, 'latin1'));
+      },
+    };
+    listener = await startMllpListener(channel, handler, { ...options, maxPendingFrames: 4 }, silentLogger, new Metrics());
+    client = await MllpClient.connect(listener.address().port);
+    for (let i = 0; i < 50; i++) client.send(`f${i}`);
+    while (listener.pausedConnections() === 0) await new Promise((r) => setImmediate(r));
+    // Paused while the first frame is held: only it has been handed over.
+    expect(seen).to.deep.equal(['f0']);
+    held = false;
+    for (const w of waiting.splice(0)) w();
+    for (let i = 0; i < 50; i++) expect(await client.next()).to.equal(`got f${i}`);
+    expect(seen).to.have.length(50);
+    expect(listener.pausedConnections()).to.equal(0);
   });
 
   it('closes the connection when the handler drops it (no answer at all)', async () => {
