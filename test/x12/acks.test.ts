@@ -67,6 +67,8 @@ describe('x12: 999 and 277CA in -> claim states, ClaimResponse and office billin
     for (const a of r.value!) expect(errorsOf(validateResource(a.claimResponse)), a.claimId).to.deep.equal([]);
     expect(at(r.issues)).to.deep.equal(['X12_REJECTED@2010AA.NM1-09']);
     expect((await store.x12.get('ENC-2026-000202'))[0]!.detail).to.match(/^277CA A7 .*National Provider Identifier.*Billing provider \(837P 2010AA\.NM1-09\)/);
+    // The payer's claim number (REF*1K) is what a replacement or void of the claim names (REF*F8).
+    expect((await store.x12.get('ENC-2026-000201'))[0]!.detail).to.match(/^277CA A2 .*, payer claim PCN-2026-88001$/);
   });
 
   it('an answer for a claim never sent from here is reported, not recorded', async () => {

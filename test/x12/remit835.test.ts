@@ -50,7 +50,7 @@ describe('x12: 835 in -> ClaimResponse per CLP, payment posting, balancing', () 
     expect(row.state).to.equal('partial');
     expect((row.postingRecord as { paid: number }).paid).to.equal(250);
     expect((row.billingRecord as { status: string; paidAmount: number })).to.include({ status: 'partially-rejected', paidAmount: 250 });
-    expect(row.detail).to.equal('835 Processed as primary: paid 250 of 401 (CHK CHK-0048812 2026-06-10)');
+    expect(row.detail).to.equal('835 Processed as primary: paid 250 of 401, payer claim PCN-2026-88002 (CHK CHK-0048812 2026-06-10)');
 
     const again = await post835(read835(PAID()).value!, [], store, new Date('2026-06-11T12:00:00Z'));
     expect(again.value!.posted).to.equal(false);

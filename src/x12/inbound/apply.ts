@@ -66,7 +66,7 @@ export async function apply277ca(acks: ClaimAck[], store: Store | undefined, now
   const out: ClaimAnswer[] = [];
   for (const a of acks) {
     const rejected = a.state === 'rejected';
-    const detail = `277CA ${a.category} ${a.categoryDisplay}${a.reasons.length ? `: ${a.reasons.map((r) => `${r.display}${r.field ? ` (837P ${r.field})` : ''}`).join('; ')}` : ''}`;
+    const detail = `277CA ${a.category} ${a.categoryDisplay}${a.reasons.length ? `: ${a.reasons.map((r) => `${r.display}${r.field ? ` (837P ${r.field})` : ''}`).join('; ')}` : ''}${a.payerClaimNumber ? `, payer claim ${a.payerClaimNumber}` : ''}`;
     const cr = claimResponseFor({
       source: '277CA', claimId: a.claimId, outcome: rejected ? 'error' : 'queued', created: fhirDate(a.date) || now.toISOString().slice(0, 10),
       insurer: a.payer, patient: a.patient, payerClaimNumber: a.payerClaimNumber, disposition: detail,

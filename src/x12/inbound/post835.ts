@@ -54,7 +54,8 @@ export async function post835(rem: Remittance, readIssues: Issue[], store: Store
     const first = await tx.x12.claimRemittance(rem.payment.originator, rem.payment.trace, String(rem.payment.amount), claims.length, now);
     if (!first) return false;
     for (const c of claims) {
-      const detail = `835 ${c.posting.claimStatus}: paid ${c.posting.paid} of ${c.posting.charged} (${rem.payment.method} ${rem.payment.trace} ${rem.payment.date})`;
+      // The payer's claim number is what a replacement or void of this claim must name (837P REF*F8).
+      const detail = `835 ${c.posting.claimStatus}: paid ${c.posting.paid} of ${c.posting.charged}, payer claim ${c.posting.payerClaimNumber} (${rem.payment.method} ${rem.payment.trace} ${rem.payment.date})`;
       c.recorded = await tx.x12.updateState(c.claimId, c.state, '835', detail, now, c.billingRecord as unknown as Record<string, unknown>, c.posting as unknown as Record<string, unknown>);
       if (!c.recorded) issues.push(issue('MAP_CONFLICT', `The 835 pays claim ${c.claimId}, which was not sent from here; its posting record is returned but not kept with a claim.`, 'CLP01', 'warning'));
     }
