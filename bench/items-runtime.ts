@@ -129,7 +129,7 @@ export async function runE2eOffice(kind: string): Promise<E2eFigures> {
 
 interface MllpClient { send(text: string): Promise<string>; close(): void }
 
-async function connect(port: number): Promise<MllpClient> {
+export async function connect(port: number): Promise<MllpClient> {
   const { encodeFrame, FrameDecoder } = await import('../src/mllp/framing.js');
   const socket = net.connect({ port, host: '127.0.0.1' });
   socket.setNoDelay(true);
@@ -167,7 +167,7 @@ export interface MllpFigures {
   gatewayRssMB: number | undefined;
 }
 
-function ackCode(ack: string): string {
+export function ackCode(ack: string): string {
   const msa = ack.split(/\r|\n/).find((l) => l.startsWith('MSA'));
   return msa?.split('|')[1] ?? '?';
 }

@@ -10,6 +10,7 @@ import { runFhirCasesCli } from './items-fhir-cases.js';
 import { NotMeasured, OFFICE_INPUTS, runDisk, runE2eHl7, runE2eOffice, runMemory, runMllp } from './items-runtime.js';
 import { runCliValidate, runStartup } from './items-startup.js';
 import { runX12 } from './items-x12.js';
+import { runPg } from './items-pg.js';
 
 export interface Item {
   id: string;
@@ -54,6 +55,7 @@ export const ITEMS: Item[] = [
   ...['adt', 'oru500', 'orupdf'].map((id): Item => ({ id: `memory:${id}`, run: () => runMemory(id) })),
   { id: 'disk', run: runDisk },
   { id: 'mllp', run: runMllp, timeoutMs: 300_000 },
+  { id: 'pg', run: runPg, timeoutMs: 300_000 },
   { id: 'startup', run: runStartup, timeoutMs: 300_000 },
   { id: 'cli-validate', run: runCliValidate, timeoutMs: 300_000 },
 ];

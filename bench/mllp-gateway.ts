@@ -16,7 +16,8 @@ if (!cfg.value) {
   process.exit(2);
 }
 const gw = await startGateway(cfg.value, { log: silentLogger });
-const sync = sqliteDb(gw.store).pragma('synchronous', { simple: true });
+// SQLite: its synchronous pragma (2 = FULL); PostgreSQL: the server's synchronous_commit is on (its default).
+const sync = gw.store.engine === 'sqlite' ? sqliteDb(gw.store).pragma('synchronous', { simple: true }) : 'pg';
 // The first channel's port, the others' (LABPORT: the second channel, large ORUs), the HTTP API (/health).
 process.stdout.write(`PORT ${gw.mllp[0]!.address().port} SYNC ${String(sync)} LABPORT ${gw.mllp[1]?.address().port ?? 0} HTTP ${gw.http?.url ?? ''}\n`);
 process.on('SIGTERM', () => {

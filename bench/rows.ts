@@ -12,6 +12,7 @@ import type { FhirCasesFigures } from './items-fhir-cases.js';
 import { OFFICE_INPUTS, type DiskFigures, type E2eFigures, type MemoryFigures, type MllpFigures } from './items-runtime.js';
 import type { StartupFigures } from './items-startup.js';
 import { X12_CLAIMS, type X12Figures } from './items-x12.js';
+import type { PgFigures } from './items-pg.js';
 
 export interface PeerFigure { name: string; value: number | string | undefined; text: string }
 export interface Row {
@@ -230,6 +231,29 @@ export function runtimeRows(results: ItemResult[]): Row[] {
   return rows;
 }
 
+/**
+ * PostgreSQL beside SQLite (issue #16): the same enhanced-mode ADT^A04 load over 8 connections,
+ * the SQLite figure of this run as the peer (ratio = PostgreSQL / SQLite).
+ */
+export function pgRows(results: ItemResult[]): Row[] {
+  const p = byId(results, 'pg');
+  if (!p) return [];
+  const v = p.value as PgFigures | undefined;
+  const sqlite = (byId(results, 'mllp')?.value as MllpFigures | undefined)?.eight.perSecond;
+  const S = `Scale-out: PostgreSQL store (throwaway cluster started by the bench${v ? `, ${v.server}` : ''}, fsync and synchronous_commit on), gateway processes on this machine's cores`;
+  const acks = (a: Record<string, number>) => Object.entries(a).map(([k, n]) => `${n} ${k}`).join(', ');
+  const target = v && sqlite ? (v.one.perSecond >= 0.5 * sqlite ? 'target >= 50% of SQLite: met' : 'target >= 50% of SQLite: NOT met') : 'target >= 50% of SQLite';
+  return [
+    makeRow(S, `MLLP store-then-ACK, ADT^A04 over 8 connections, 1 instance${v ? ` (${acks(v.one.acks)}; ${target})` : ''}`, 'msg/s', 'higher',
+      pick<PgFigures>(p, (x) => x.one.perSecond), [{ name: 'SQLite', value: sqlite }]),
+    makeRow(S, `MLLP store-then-ACK, ADT^A04 over 8 connections spread over 3 instances${v ? ` (${acks(v.three.acks)}; ${fmt(v.three.perSecond / v.one.perSecond)}x of 1 instance)` : ''}`, 'msg/s', 'higher',
+      pick<PgFigures>(p, (x) => x.three.perSecond), [{ name: 'SQLite', value: sqlite }]),
+    makeRow(S, 'processing throughput, stored -> processed (1 instance)', 'msg/s', 'higher', pick<PgFigures>(p, (x) => x.one.processedPerSecond), []),
+    makeRow(S, 'processing throughput, stored -> processed (3 instances)', 'msg/s', 'higher', pick<PgFigures>(p, (x) => x.three.processedPerSecond), []),
+    makeRow(S, 'reference: raw PostgreSQL INSERT, 1 row per commit, 1 connection (same server)', 'commits/s', 'higher', pick<PgFigures>(p, (x) => x.commitsPerSecond), []),
+  ];
+}
+
 export function x12Rows(results: ItemResult[]): Row[] {
   const fd = byId(results, 'x12:Frontdesk');
   const peer = byId(results, 'x12:node-x12');
@@ -251,7 +275,7 @@ export function x12Rows(results: ItemResult[]): Row[] {
 }
 
 export function buildRows(results: ItemResult[]): Row[] {
-  return [...hl7Rows(results), ...fhirRows(results), ...fhirCasesRows(results), ...endToEndRows(results), ...x12Rows(results), ...runtimeRows(results)];
+  return [...hl7Rows(results), ...fhirRows(results), ...fhirCasesRows(results), ...endToEndRows(results), ...x12Rows(results), ...runtimeRows(results), ...pgRows(results)];
 }
 
 /** The issue's targets, read against this run's figures (goals, never test assertions). */

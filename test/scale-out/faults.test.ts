@@ -1,0 +1,109 @@
+/**
+ * PostgreSQL faults: a store that cannot be used stops the start with one line naming the key; a
+ * database lost while running gets no positive ACK (the connection is dropped, the sender resends),
+ * /health says so, and the gateway resumes by itself when the database is back, nothing
+ * acknowledged lost and nothing stored twice. PostgreSQL leg only (the lost database is a cluster
+ * this test starts and stops itself).
+ */
+import { expect } from 'chai';
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { MllpClient, adt, msa, startTest, tempDir } from '../support/gateway.js';
+import { TEST_ENGINE } from '../support/engine.js';
+import { freePort, startPgCluster, type PgCluster } from '../support/pg-cluster.js';
+import type { Gateway } from '../../src/runtime/gateway.js';
+
+function start(env: Record<string, string>, configFile: string) {
+  const r = spawnSync(process.execPath, ['dist/main.js', '--config', configFile], {
+    cwd: resolve('.'), encoding: 'utf8', timeout: 60_000, env: { ...process.env, FRONTDESK_LOG_LEVEL: 'silent', ...env },
+  });
+  return { code: r.status, stderr: r.stderr, stdout: r.stdout };
+}
+
+(TEST_ENGINE === 'postgres' ? describe : describe.skip)('scale-out: PostgreSQL faults', function () {
+  this.timeout(180_000);
+  let tmp: ReturnType<typeof tempDir>;
+  let configFile: string;
+  before(() => {
+    tmp = tempDir();
+    configFile = join(tmp.dir, 'gateway.json');
+    writeFileSync(configFile, JSON.stringify({
+      http: { port: 0, auth: { keys: [] } },
+      channels: [{ name: 'registration', source: { mllp: { port: 0 } }, messageTypes: ['ADT^*'], destinations: [] }],
+    }));
+  });
+  after(() => tmp.cleanup());
+
+  it('an unreachable server or a missing database stops the start: exit 2, one line naming the key', async () => {
+    const port = await freePort();
+    const down = start({ FRONTDESK_DATABASE_URL: `postgres://frontdesk:secret@127.0.0.1:${port}/postgres` }, configFile);
+    expect(down.code).to.equal(2);
+    expect(down.stderr).to.equal(`frontdesk: FRONTDESK_DATABASE_URL: cannot use PostgreSQL store postgres://frontdesk:***@127.0.0.1:${port}/postgres: connection refused (is PostgreSQL running on that host and port?)\n`);
+    expect(down.stdout).to.not.contain('listening');
+
+    const u = new URL(process.env.FRONTDESK_TEST_PG_URL!);
+    u.pathname = '/no_such_db';
+    const missing = start({ FRONTDESK_DATABASE_URL: u.toString() }, configFile);
+    expect(missing.code).to.equal(2);
+    expect(missing.stderr).to.match(/^frontdesk: FRONTDESK_DATABASE_URL: cannot use PostgreSQL store postgres:\/\/frontdesk@127\.0\.0\.1:\d+\/no_such_db: database does not exist\n$/);
+  });
+
+  it('a store.url that is not a postgres:// URL is a configuration error naming store.url', () => {
+    const bad = join(tmp.dir, 'bad.json');
+    writeFileSync(bad, JSON.stringify({ store: { url: 'mysql://db/frontdesk' }, channels: [] }));
+    const r = start({}, bad);
+    expect(r.code).to.equal(2);
+    expect(r.stderr).to.contain('store.url');
+    expect(r.stderr).to.contain('must be a postgres:// URL');
+  });
+
+  describe('the database lost while running', () => {
+    let cluster: PgCluster;
+    let gw: Gateway;
+    before(async () => {
+      cluster = await startPgCluster();
+      const dir = tempDir();
+      gw = await startTest(join(dir.dir, 'unused.db'), {
+        store: { path: join(dir.dir, 'unused.db'), url: `${cluster.url}?statement_timeout=5000` },
+        channels: [{ name: 'registration', source: { mllp: { port: 0 } }, validation: 'lenient', destinations: [] }],
+      });
+    });
+    after(async () => {
+      await gw?.close().catch(() => undefined);
+      cluster?.destroy();
+    });
+
+    it('gets no positive ACK while the database is down, and resumes by itself when it is back', async () => {
+      const port = gw.mllp[0]!.address().port;
+      const a = adt('LOST1', { mrn: 'MRN-L1' });
+      const c1 = await MllpClient.connect(port);
+      expect(msa(await c1.roundTrip(a)).code).to.equal('AA');
+      c1.close();
+
+      cluster.stop('immediate');
+      const b = adt('LOST2', { mrn: 'MRN-L2' });
+      const c2 = await MllpClient.connect(port);
+      // The commit fails: no ACK at all, the connection is dropped (the sender will resend).
+      expect(await c2.roundTrip(b)).to.equal(undefined);
+      const health = await fetch(`${gw.http.url}/health`, { headers: { connection: 'close' } });
+      expect(health.status).to.equal(503);
+
+      cluster.start();
+      // The sender resends: the pool reconnects on its own, the message is stored and processed once.
+      let ack: string | undefined;
+      for (let i = 0; i < 20 && ack === undefined; i++) {
+        const c3 = await MllpClient.connect(port);
+        ack = await c3.roundTrip(b);
+        c3.close();
+        if (ack === undefined) await new Promise((r) => setTimeout(r, 500));
+      }
+      expect(msa(ack).code).to.equal('AA');
+      expect((await fetch(`${gw.http.url}/health`, { headers: { connection: 'close' } })).status).to.equal(200);
+      // Nothing acknowledged lost, nothing stored twice.
+      expect((await gw.store.messages.list({ controlId: 'LOST1' })).map((m) => m.state)).to.deep.equal(['processed']);
+      expect((await gw.store.messages.list({ controlId: 'LOST2' })).map((m) => m.state)).to.deep.equal(['processed']);
+      expect(await gw.store.messages.count()).to.equal(2);
+    });
+  });
+});
