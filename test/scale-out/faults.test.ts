@@ -12,7 +12,7 @@ import { join, resolve } from 'node:path';
 import { MllpClient, adt, msa, startTest, tempDir } from '../support/gateway.js';
 import { TEST_ENGINE } from '../support/engine.js';
 import { freePort, startPgCluster, type PgCluster } from '../support/pg-cluster.js';
-import type { Gateway } from '../../src/runtime/gateway.js';
+import type { Gateway } from '../../src/gateway.js';
 
 function start(env: Record<string, string>, configFile: string) {
   const r = spawnSync(process.execPath, ['dist/main.js', '--config', configFile], {
