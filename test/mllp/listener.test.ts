@@ -250,6 +250,26 @@ describe('mllp/listener on a real socket and a real SQLite file', () => {
     expect(msa(await c2.roundTrip(adt('NOSTORE'))).code).to.equal('AA');
   });
 
+  it('a group commit that fails (read-only store) answers no frame of it, on any connection; the gateway recovers when the store does', async () => {
+    await start();
+    const conns = await Promise.all(Array.from({ length: 4 }, () => connect()));
+    expect(msa(await conns[0]!.roundTrip(adt('RO-WARM'))).code).to.equal('AA');
+    sqliteDb(gw.store).pragma('query_only = ON');
+    // Four frames arriving together (sharing a group commit, or a few) that cannot be written.
+    conns.forEach((c, k) => c.send(adt(`RO${k}`, { mrn: `RO${k}`, msh15: 'AL', msh16: 'AL' })));
+    for (const c of conns) expect(await c.next()).to.equal(undefined);
+    expect(gw.metrics.get('store_failures', 'test-mllp')).to.equal(4);
+    sqliteDb(gw.store).pragma('query_only = OFF');
+    // The senders resend on new connections and get real answers, each message stored once.
+    for (let k = 0; k < 4; k++) {
+      const c = await connect();
+      c.send(adt(`RO${k}`, { mrn: `RO${k}`, msh15: 'AL', msh16: 'AL' }));
+      expect(msa(await c.next())).to.deep.equal({ code: 'CA', controlId: `RO${k}` });
+      expect(msa(await c.next())).to.deep.equal({ code: 'AA', controlId: `RO${k}` });
+    }
+    expect(await gw.store.messages.count()).to.equal(5);
+  });
+
   it('enhanced mode: CA after the commit, then the application ACK', async () => {
     await start();
     const c = await connect();
