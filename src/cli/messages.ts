@@ -116,8 +116,8 @@ export function registerMessages(program: Command): void {
         if (opts.outputs) { out.outputs = outputs; out.officeRecords = await store.officeRecords.of(n); }
         // Every processing attempt (first run, replays, recovery), oldest first; their outputs with --outputs.
         out.attempts = (await store.processing.attemptsOf(n)).map((a) => {
-          const { outputs: attemptOutputs, ack, ...summary } = a;
-          return { ...summary, ...(opts.outputs ? { ack, outputs: attemptOutputs } : {}) };
+          const { outputs: attemptOutputs, ack, httpBody, ...summary } = a;
+          return { ...summary, ...(opts.outputs ? { ack, httpBody, outputs: attemptOutputs } : {}) };
         });
         process.stdout.write(JSON.stringify(out, null, 2) + '\n');
       } finally {

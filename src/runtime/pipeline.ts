@@ -280,9 +280,9 @@ export class Pipeline {
     const a: Answer = { id, state: row.state, issues: row.issues, resend };
     if (row.contentType === 'hl7v2') {
       if (row.ack) { a.ack = row.ack; a.ackCode = row.ackCode ?? undefined; }
-    } else if (row.ack) {
+    } else if (row.httpBody) {
       a.httpStatus = row.httpStatus ?? undefined;
-      a.body = JSON.parse(row.ack) as unknown;
+      a.body = JSON.parse(row.httpBody) as unknown;
     } else {
       // No stored answer (processing failed internally, e.g. a retried POST of a 'failed' message):
       // still an answer that says so, never an empty body.
@@ -498,9 +498,9 @@ export class Pipeline {
     }
     const { status: httpStatus, body } = this.render.http(endpoint, { state: p.state, issues, output: p.output, entries });
     const outputs = outputsOf(p.output, entries);
-    const answer = JSON.stringify(body);
-    await tx.processing.recordOutcome(id, { state: p.state, issues, outputs, httpStatus, ack: answer, countAttempt });
-    await tx.processing.recordAttempt({ messageId: id, reason, state: p.state, httpStatus, ack: answer, issues, outputs, mappingVersion: mappingVersion() });
+    const httpBody = JSON.stringify(body);
+    await tx.processing.recordOutcome(id, { state: p.state, issues, outputs, httpStatus, httpBody, countAttempt });
+    await tx.processing.recordAttempt({ messageId: id, reason, state: p.state, httpStatus, httpBody, issues, outputs, mappingVersion: mappingVersion() });
     this.log.info({ channel: channel.name, id, state: p.state, status: httpStatus }, 'request processed');
     return { id, state: p.state, issues, httpStatus, body, resend: false, channel: channel.name };
   }

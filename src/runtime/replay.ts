@@ -27,7 +27,7 @@ async function keepOutcomeBeforeHistory(pipeline: Pipeline, id: number): Promise
   const m = await pipeline.store.messages.get(id);
   if (!m || m.state === 'received') return;
   await pipeline.store.processing.recordAttempt({
-    messageId: id, reason: 'before-history', state: m.state, flow: m.flow ?? undefined, ackCode: m.ackCode ?? undefined, httpStatus: m.httpStatus ?? undefined, ack: m.ack ?? undefined,
+    messageId: id, reason: 'before-history', state: m.state, flow: m.flow ?? undefined, ackCode: m.ackCode ?? undefined, httpStatus: m.httpStatus ?? undefined, ack: m.ack ?? undefined, httpBody: m.httpBody ?? undefined,
     issues: m.issues, outputs: m.outputs ?? undefined, error: m.lastError ?? undefined,
   }, m.processedAt ? new Date(m.processedAt) : new Date());
 }

@@ -68,8 +68,10 @@ export interface StoredMessage {
   ackCode: string | null;
   /** HTTP intake (FHIR, office): the status answered (migration 4; before it, the status was kept as text in ackCode). */
   httpStatus: number | null;
-  /** The answer as sent: the ACK message (HL7v2), the JSON response body (HTTP intake). */
+  /** HL7v2: the application ACK message as sent. */
   ack: string | null;
+  /** HTTP intake: the JSON response body as sent (migration 5; before it, kept in `ack`). */
+  httpBody: string | null;
   ackSentAt: string | null;
   lastError: string | null;
   processedAt: string | null;
@@ -80,7 +82,7 @@ export interface StoredMessage {
 }
 
 /** A row without its large columns (lists). */
-export type MessageSummary = Omit<StoredMessage, 'raw' | 'rawBytes' | 'outputs' | 'summary' | 'commitAck' | 'ack'>;
+export type MessageSummary = Omit<StoredMessage, 'raw' | 'rawBytes' | 'outputs' | 'summary' | 'commitAck' | 'ack' | 'httpBody'>;
 
 /** An earlier row with the same channel and control id (exact resends and conflicts). */
 export type ControlIdMatch = Pick<StoredMessage, 'id' | 'contentHash' | 'state' | 'ackCode' | 'ack' | 'commitAck' | 'duplicateOf'>;

@@ -14,8 +14,10 @@ export interface Outcome {
   ackCode?: string | undefined;
   /** HTTP intake: the status answered. */
   httpStatus?: number | undefined;
-  /** The answer as sent: the ACK message (HL7v2), the JSON response body (HTTP intake). */
+  /** HL7v2: the application ACK message as sent. */
   ack?: string | undefined;
+  /** HTTP intake: the JSON response body as sent (migration 5; before it, kept in `ack`). */
+  httpBody?: string | undefined;
   lastError?: string | undefined;
   /**
    * Count the processing attempt in this same write (instead of a beginAttempt before it): for a
@@ -33,10 +35,11 @@ export interface NewAttempt {
   reason: AttemptReason;
   state: MessageState;
   flow?: string | undefined;
-  /** As in Outcome: the ACK code (HL7v2) or the HTTP status, and the answer as sent. */
+  /** As in Outcome: the ACK code and message (HL7v2), or the HTTP status and body. */
   ackCode?: string | undefined;
   httpStatus?: number | undefined;
   ack?: string | undefined;
+  httpBody?: string | undefined;
   issues: Issue[];
   outputs?: unknown;
   /** Internal failure message (no PHI). */
@@ -53,6 +56,7 @@ export interface ProcessingAttempt extends Required<Pick<NewAttempt, 'messageId'
   ackCode: string | null;
   httpStatus: number | null;
   ack: string | null;
+  httpBody: string | null;
   outputs: unknown;
   error: string | null;
   mappingVersion: string | null;

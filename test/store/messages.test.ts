@@ -98,10 +98,10 @@ describe('store: migration 4 moves the HTTP status out of ack_code', () => {
   beforeEach(() => { tmp = tempDir(); });
   afterEach(() => { db.close(); tmp.cleanup(); });
 
-  it('keeps rows stored before it readable: the status in http_status, the body alone in ack, HL7 rows untouched', () => {
+  it('keeps rows stored before it readable: the status in http_status, the body alone (http_body after migration 5), HL7 rows untouched', () => {
     const file = join(tmp.dir, 'old.db');
     // A store as it was before migration 4, with an office post, a FHIR post and an HL7 message answered then.
-    db = openDatabase(file, MIGRATIONS.filter((m) => m.id !== 4));
+    db = openDatabase(file, MIGRATIONS.filter((m) => m.id !== 4 && m.id !== 5));
     const body = { resourceType: 'Bundle', type: 'collection', entry: [] };
     const office = insertMessage(db, { channel: 'office-api', source: 'http', contentType: 'office', raw: '{}', contentHash: 'h1', ackMode: 'none' });
     db.prepare("UPDATE messages SET state = 'processed', ack_code = '201', ack = ? WHERE id = ?").run(JSON.stringify({ status: 201, body }), office);
@@ -113,18 +113,37 @@ describe('store: migration 4 moves the HTTP status out of ack_code', () => {
     db.close();
 
     db = openDatabase(file);
-    expect(getMessage(db, office)).to.include({ ackCode: null, httpStatus: 201, ack: JSON.stringify(body) });
-    expect(getMessage(db, fhir)).to.include({ ackCode: null, httpStatus: 422 });
-    expect(JSON.parse(getMessage(db, fhir)!.ack!)).to.deep.equal({ resourceType: 'OperationOutcome', issue: [] });
-    expect(getMessage(db, hl7)).to.include({ ackCode: 'AA', httpStatus: null, ack: 'MSH|^~\\&|\rMSA|AA|1' });
-    expect(attemptsOf(db, office)[0]).to.include({ ackCode: null, httpStatus: 201, ack: JSON.stringify(body) });
+    expect(getMessage(db, office)).to.include({ ackCode: null, httpStatus: 201, ack: null, httpBody: JSON.stringify(body) });
+    expect(getMessage(db, fhir)).to.include({ ackCode: null, httpStatus: 422, ack: null });
+    expect(JSON.parse(getMessage(db, fhir)!.httpBody!)).to.deep.equal({ resourceType: 'OperationOutcome', issue: [] });
+    expect(getMessage(db, hl7)).to.include({ ackCode: 'AA', httpStatus: null, ack: 'MSH|^~\\&|\rMSA|AA|1', httpBody: null });
+    expect(attemptsOf(db, office)[0]).to.include({ ackCode: null, httpStatus: 201, ack: null, httpBody: JSON.stringify(body) });
   });
 
-  it('records an HTTP answer with its status in http_status and no ACK code', () => {
+  it('migration 5 moves the JSON body of HTTP rows out of ack into http_body; ack keeps only HL7 ACKs', () => {
+    const file = join(tmp.dir, 'm4.db');
+    // A store as migration 4 left it: the HTTP body in ack.
+    db = openDatabase(file, MIGRATIONS.filter((m) => m.id !== 5));
+    const office = insertMessage(db, { channel: 'office-api', source: 'http', contentType: 'office', raw: '{}', contentHash: 'h1', ackMode: 'none' });
+    db.prepare("UPDATE messages SET state = 'processed', http_status = 201, ack = '{\"ok\":1}' WHERE id = ?").run(office);
+    db.prepare("INSERT INTO processing_attempts (message_id, seq, reason, at, state, http_status, ack) VALUES (?, 1, 'received', 'x', 'processed', 201, '{\"ok\":1}')").run(office);
+    const hl7 = insertMessage(db, { channel: 'adt', source: 'mllp', contentType: 'hl7v2', raw: 'MSH|^~\\&|', contentHash: 'h3', ackMode: 'original' });
+    db.prepare("UPDATE messages SET state = 'processed', ack_code = 'AA', ack = ? WHERE id = ?").run('MSH|^~\\&|\rMSA|AA|1', hl7);
+    db.prepare("INSERT INTO processing_attempts (message_id, seq, reason, at, state, ack_code, ack) VALUES (?, 1, 'received', 'x', 'processed', 'AA', ?)").run(hl7, 'MSH|^~\\&|\rMSA|AA|1');
+    db.close();
+
+    db = openDatabase(file);
+    expect(getMessage(db, office)).to.include({ httpStatus: 201, ack: null, httpBody: '{"ok":1}' });
+    expect(attemptsOf(db, office)[0]).to.include({ ack: null, httpBody: '{"ok":1}' });
+    expect(getMessage(db, hl7)).to.include({ ackCode: 'AA', ack: 'MSH|^~\\&|\rMSA|AA|1', httpBody: null });
+    expect(attemptsOf(db, hl7)[0]).to.include({ ack: 'MSH|^~\\&|\rMSA|AA|1', httpBody: null });
+  });
+
+  it('records an HTTP answer with its status in http_status, its body in http_body, and no ACK', () => {
     db = openDatabase(join(tmp.dir, 'new.db'));
     const id = insertMessage(db, { channel: 'office-api', source: 'http', contentType: 'office', raw: '{}', contentHash: 'h', ackMode: 'none' });
-    recordOutcome(db, id, { state: 'processed', issues: [], httpStatus: 201, ack: '{}' });
-    expect(getMessage(db, id)).to.include({ state: 'processed', ackCode: null, httpStatus: 201, ack: '{}' });
+    recordOutcome(db, id, { state: 'processed', issues: [], httpStatus: 201, httpBody: '{}' });
+    expect(getMessage(db, id)).to.include({ state: 'processed', ackCode: null, httpStatus: 201, ack: null, httpBody: '{}' });
     expect(listMessages(db)[0]).to.include({ ackCode: null, httpStatus: 201 });
   });
 });

@@ -37,6 +37,7 @@ interface Row {
   ack_code: string | null;
   http_status: number | null;
   ack?: string | null;
+  http_body?: string | null;
   ack_sent_at: string | null;
   last_error: string | null;
   processed_at: string | null;
@@ -91,6 +92,7 @@ function toMessage(r: Row): StoredMessage {
     outputs: parseJson(r.outputs),
     commitAck: r.commit_ack ?? null,
     ack: r.ack ?? null,
+    httpBody: r.http_body ?? null,
   };
 }
 
@@ -153,9 +155,9 @@ export async function beginAttempt(db: Queryable, id: number, now: Date = new Da
 
 export async function recordOutcome(db: Queryable, id: number, o: Outcome, now: Date = new Date()): Promise<void> {
   await db.query(`UPDATE messages SET state = $2, flow = $3, issues = $4, outputs = $5, ack_code = $6, http_status = $7, ack = $8,
-      last_error = $9, processed_at = $10, updated_at = $10, attempts = attempts + $11 WHERE id = $1`, [
+      last_error = $9, processed_at = $10, updated_at = $10, attempts = attempts + $11, http_body = $12 WHERE id = $1`, [
     id, o.state, o.flow ?? null, o.issues.length ? JSON.stringify(o.issues) : null, o.outputs === undefined ? null : JSON.stringify(o.outputs),
-    o.ackCode ?? null, o.httpStatus ?? null, o.ack ?? null, o.lastError ?? null, now.toISOString(), o.countAttempt ? 1 : 0,
+    o.ackCode ?? null, o.httpStatus ?? null, o.ack ?? null, o.lastError ?? null, now.toISOString(), o.countAttempt ? 1 : 0, o.httpBody ?? null,
   ]);
   // The error codes of this (latest) outcome, for the console's error-code search (migration 11).
   await db.query('DELETE FROM message_error_codes WHERE message_id = $1', [id]);
@@ -271,6 +273,7 @@ interface AttemptRow {
   ack_code: string | null;
   http_status: number | null;
   ack: string | null;
+  http_body: string | null;
   issues: string | null;
   outputs: string | null;
   error: string | null;
@@ -279,11 +282,11 @@ interface AttemptRow {
 
 export async function recordAttempt(db: Queryable, a: NewAttempt, now: Date = new Date()): Promise<number> {
   const r = await db.query<{ seq: number }>(`
-    INSERT INTO processing_attempts (message_id, seq, reason, at, state, flow, ack_code, http_status, ack, issues, outputs, error, mapping_version)
-    VALUES ($1, (SELECT coalesce(max(seq), 0) + 1 FROM processing_attempts WHERE message_id = $1), $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+    INSERT INTO processing_attempts (message_id, seq, reason, at, state, flow, ack_code, http_status, ack, issues, outputs, error, mapping_version, http_body)
+    VALUES ($1, (SELECT coalesce(max(seq), 0) + 1 FROM processing_attempts WHERE message_id = $1), $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
     RETURNING seq`, [
     a.messageId, a.reason, now.toISOString(), a.state, a.flow ?? null, a.ackCode ?? null, a.httpStatus ?? null, a.ack ?? null,
-    a.issues.length ? JSON.stringify(a.issues) : null, a.outputs === undefined ? null : JSON.stringify(a.outputs), a.error ?? null, a.mappingVersion ?? null,
+    a.issues.length ? JSON.stringify(a.issues) : null, a.outputs === undefined ? null : JSON.stringify(a.outputs), a.error ?? null, a.mappingVersion ?? null, a.httpBody ?? null,
   ]);
   return r.rows[0]!.seq;
 }
@@ -300,6 +303,7 @@ export async function attemptsOf(db: Queryable, messageId: number): Promise<Proc
     ackCode: r.ack_code,
     httpStatus: r.http_status ?? null,
     ack: r.ack,
+    httpBody: r.http_body ?? null,
     issues: (parseJson(r.issues) as Issue[] | null) ?? [],
     outputs: parseJson(r.outputs),
     error: r.error,

@@ -43,6 +43,7 @@ interface Row {
   ack_code: string | null;
   http_status: number | null;
   ack?: string | null;
+  http_body?: string | null;
   ack_sent_at: string | null;
   last_error: string | null;
   processed_at: string | null;
@@ -97,6 +98,7 @@ function toMessage(r: Row): StoredMessage {
     outputs: parseJson(r.outputs),
     commitAck: r.commit_ack ?? null,
     ack: r.ack ?? null,
+    httpBody: r.http_body ?? null,
   };
 }
 
@@ -173,7 +175,7 @@ export function beginAttempt(db: Db, id: number, now: Date = new Date()): number
 
 export function recordOutcome(db: Db, id: number, o: Outcome, now: Date = new Date()): void {
   const at = now.toISOString();
-  stmt(db, `UPDATE messages SET state = @state, flow = @flow, issues = @issues, outputs = @outputs, ack_code = @ackCode, http_status = @httpStatus, ack = @ack,
+  stmt(db, `UPDATE messages SET state = @state, flow = @flow, issues = @issues, outputs = @outputs, ack_code = @ackCode, http_status = @httpStatus, ack = @ack, http_body = @httpBody,
       last_error = @lastError, processed_at = @at, updated_at = @at, attempts = attempts + @attempt WHERE id = @id`).run({
     id,
     attempt: o.countAttempt ? 1 : 0,
@@ -184,6 +186,7 @@ export function recordOutcome(db: Db, id: number, o: Outcome, now: Date = new Da
     ackCode: o.ackCode ?? null,
     httpStatus: o.httpStatus ?? null,
     ack: o.ack ?? null,
+    httpBody: o.httpBody ?? null,
     lastError: o.lastError ?? null,
     at,
   });
@@ -310,6 +313,7 @@ interface AttemptRow {
   ack_code: string | null;
   http_status: number | null;
   ack: string | null;
+  http_body: string | null;
   issues: string | null;
   outputs: string | null;
   error: string | null;
@@ -319,9 +323,9 @@ interface AttemptRow {
 /** Keep one processing attempt (table processing_attempts, migration 3); returns its seq. */
 export function recordAttempt(db: Db, a: NewAttempt, now: Date = new Date()): number {
   const r = stmt(db, `
-    INSERT INTO processing_attempts (message_id, seq, reason, at, state, flow, ack_code, http_status, ack, issues, outputs, error, mapping_version)
+    INSERT INTO processing_attempts (message_id, seq, reason, at, state, flow, ack_code, http_status, ack, http_body, issues, outputs, error, mapping_version)
     VALUES (@messageId, (SELECT coalesce(max(seq), 0) + 1 FROM processing_attempts WHERE message_id = @messageId), @reason, @at, @state, @flow,
-      @ackCode, @httpStatus, @ack, @issues, @outputs, @error, @mappingVersion)
+      @ackCode, @httpStatus, @ack, @httpBody, @issues, @outputs, @error, @mappingVersion)
     RETURNING seq`).get({
     messageId: a.messageId,
     reason: a.reason,
@@ -331,6 +335,7 @@ export function recordAttempt(db: Db, a: NewAttempt, now: Date = new Date()): nu
     ackCode: a.ackCode ?? null,
     httpStatus: a.httpStatus ?? null,
     ack: a.ack ?? null,
+    httpBody: a.httpBody ?? null,
     issues: a.issues.length ? JSON.stringify(a.issues) : null,
     outputs: a.outputs === undefined ? null : JSON.stringify(a.outputs),
     error: a.error ?? null,
@@ -352,6 +357,7 @@ export function attemptsOf(db: Db, messageId: number): ProcessingAttempt[] {
     ackCode: r.ack_code,
     httpStatus: r.http_status ?? null,
     ack: r.ack,
+    httpBody: r.http_body ?? null,
     issues: (parseJson(r.issues) as Issue[] | null) ?? [],
     outputs: parseJson(r.outputs),
     error: r.error,

@@ -6,6 +6,7 @@
  * One file per migration, imported here.
  */
 import { m001Baseline } from './001_baseline.js';
+import { m005HttpBody } from './005_http_body.js';
 import { m010ConsoleIndexes } from './010_console_indexes.js';
 import { m011MessageSearch } from './011_message_search.js';
 import { m105OutboxLeaseHolder } from './105_outbox_lease_holder.js';
@@ -20,6 +21,7 @@ export interface PgMigration {
 
 export const PG_MIGRATIONS: PgMigration[] = [
   m001Baseline,
+  m005HttpBody,
   m010ConsoleIndexes,
   m011MessageSearch,
   m105OutboxLeaseHolder,

@@ -10,6 +10,7 @@ import { m001Messages } from './001_messages.js';
 import { m002RawBytes } from './002_raw_bytes.js';
 import { m003ProcessingAttempts } from './003_processing_attempts.js';
 import { m004HttpStatus } from './004_http_status.js';
+import { m005HttpBody } from './005_http_body.js';
 import { m010ConsoleIndexes } from './010_console_indexes.js';
 import { m011MessageSearch } from './011_message_search.js';
 import { m101Outbox } from './101_outbox.js';
@@ -36,6 +37,7 @@ export const MIGRATIONS: Migration[] = [
   m002RawBytes,
   m003ProcessingAttempts,
   m004HttpStatus,
+  m005HttpBody,
   m010ConsoleIndexes,
   m011MessageSearch,
   m101Outbox,
