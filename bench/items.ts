@@ -11,12 +11,15 @@ import { NotMeasured, OFFICE_INPUTS, runDisk, runE2eHl7, runE2eOffice, runMemory
 import { runCliValidate, runStartup } from './items-startup.js';
 import { runX12 } from './items-x12.js';
 import { runPg } from './items-pg.js';
+import { runSoak } from './items-soak.js';
 
 export interface Item {
   id: string;
   run: () => unknown | Promise<unknown>;
   inProcess?: boolean;
   timeoutMs?: number;
+  /** Only with this flag on the command line (a long run: `--soak`). */
+  optIn?: string;
 }
 
 export interface ItemResult {
@@ -55,6 +58,7 @@ export const ITEMS: Item[] = [
   ...['adt', 'oru500', 'orupdf'].map((id): Item => ({ id: `memory:${id}`, run: () => runMemory(id) })),
   { id: 'disk', run: runDisk },
   { id: 'mllp', run: runMllp, timeoutMs: 300_000 },
+  { id: 'soak', run: runSoak, timeoutMs: 15 * 60_000, optIn: '--soak' },
   { id: 'pg', run: runPg, timeoutMs: 300_000 },
   { id: 'startup', run: runStartup, timeoutMs: 300_000 },
   { id: 'cli-validate', run: runCliValidate, timeoutMs: 300_000 },

@@ -20,6 +20,9 @@ const gw = await startGateway(cfg.value, { log: silentLogger });
 const sync = gw.store.engine === 'sqlite' ? sqliteDb(gw.store).pragma('synchronous', { simple: true }) : 'pg';
 // The first channel's port, the others' (LABPORT: the second channel, large ORUs), the HTTP API (/health).
 process.stdout.write(`PORT ${gw.mllp[0]!.address().port} SYNC ${String(sync)} LABPORT ${gw.mllp[1]?.address().port ?? 0} HTTP ${gw.http?.url ?? ''}\n`);
+// The soak run (bench/items-soak.ts) reads the resident set as it goes.
+const every = Number(process.env.BENCH_RSS_EVERY_MS ?? 0);
+if (every > 0) setInterval(() => process.stdout.write(`RSSNOW ${process.memoryUsage().rss / 1024 / 1024}\n`), every).unref();
 process.on('SIGTERM', () => {
   void gw.close().then(() => {
     process.stdout.write(`RSS ${process.resourceUsage().maxRSS / 1024}\n`);

@@ -9,6 +9,7 @@ import { PARSER_NAMES } from './hl7-parsers.js';
 import { CHECKS } from './hl7-checks.js';
 import { FHIR_VALIDATORS, type FhirFigures } from './items-fhir.js';
 import type { FhirCasesFigures } from './items-fhir-cases.js';
+import type { SoakFigures } from './items-soak.js';
 import { OFFICE_INPUTS, type DiskFigures, type E2eFigures, type MemoryFigures, type MllpFigures } from './items-runtime.js';
 import type { StartupFigures } from './items-startup.js';
 import { X12_CLAIMS, type X12Figures } from './items-x12.js';
@@ -208,6 +209,11 @@ export function runtimeRows(results: ItemResult[]): Row[] {
     rows.push(makeRow(S, `slowest GET /health while a 10,000-OBX ORU^R01 is processed${v?.health ? ` (${v.health.answers} answers; ORU ${fmt(v.health.oruKB)} KB answered ${v.health.oruAck})` : ''}`, 'ms', 'lower', pick<MllpFigures>(m, (x) => x.health?.maxMs ?? 'not measured'), []));
     rows.push(makeRow(S, 'peak RSS of the gateway process during the MLLP runs', 'MB', 'lower', pick<MllpFigures>(m, (x) => x.gatewayRssMB ?? 'not reported'), []));
   }
+  const soak = byId(results, 'soak');
+  if (soak) {
+    const sv = soak.value as SoakFigures | undefined;
+    rows.push(makeRow(S, `gateway RSS growth over a ${fmt(sv?.minutes ?? 10)}-minute soak at 1,000 msg/s after warm-up${sv ? ` (${fmt(sv.warmRssMB)} -> ${fmt(sv.endRssMB)} MB; ${sv.acked} of ${sv.sent} acknowledged)` : ''}`, 'MB', 'lower', pick<SoakFigures>(soak, (x) => x.growthMB), []));
+  }
   const disk = byId(results, 'disk');
   if (disk) {
     rows.push(makeRow(S, 'reference: raw SQLite fsync\'d commits on the same disk, 1 row per commit (the ceiling for 1 connection)', 'commits/s', 'higher',
@@ -313,7 +319,9 @@ export function targetLines(results: ItemResult[], rows: Row[]): string[] {
     m?.latency2000 ? `${fmt(m.latency2000.p99)} ms` : 'missing');
   say('#17 /health while a 10,000-OBX ORU is processed < 100 ms', m?.health ? m.health.maxMs < 100 : undefined,
     m?.health ? `slowest of ${m.health.answers} answers ${fmt(m.health.maxMs)} ms; the ORU answered ${m.health.oruAck}` : 'missing');
-  say('#17 gateway RSS flat over a 10-minute soak at 1,000 msg/s', undefined, 'no --soak run in this bench yet');
+  const soak = byId(results, 'soak')?.value as SoakFigures | undefined;
+  say('#17 gateway RSS flat over a 10-minute soak at 1,000 msg/s (growth < 10 MB after warm-up)', soak ? soak.growthMB < 10 : undefined,
+    soak ? `${fmt(soak.growthMB)} MB over ${fmt(soak.minutes)} min; ${soak.acked} of ${soak.sent} acknowledged` : 'run with --soak');
   const s = byId(results, 'startup')?.value as StartupFigures | undefined;
   say('start-up to "HTTP listening" < 300 ms (compiled build, warm cache)', s ? s.medianMs < 300 : undefined,
     s ? `${fmt(s.medianMs)} ms wall-clock, ${fmt(median(s.cpuMs))} ms CPU${s.readyMedianMs !== undefined ? `, ready after ${fmt(s.readyMedianMs)} ms` : ''}; load average ${s.load.average} on ${s.load.cpus} CPUs` : 'missing');

@@ -89,6 +89,7 @@ async function main(): Promise<void> {
   const results: ItemResult[] = [];
   for (const item of ITEMS) {
     if (only && !item.id.includes(only)) continue;
+    if (item.optIn && !process.argv.includes(item.optIn)) continue;
     const r = item.inProcess ? await runInProcess(item.id) : runChild(item.id, item.timeoutMs ?? 120_000);
     results.push(r);
     console.log(`  ${item.id.padEnd(34)} ${r.error ? r.error : `${fmt(r.seconds ?? 0)} s, peak RSS ${fmt(r.maxRssMB ?? 0)} MB`}`);
