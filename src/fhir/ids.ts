@@ -8,7 +8,7 @@
  * Changing a rule changes stored ids: a later message would then make a second resource, so a
  * rule changes only with a migration note.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { HumanName, Identifier, Resource } from 'fhir/r4.js';
 
 /**
@@ -180,4 +180,12 @@ export function claimResponseId(source: string, claimId: string, payerClaimNumbe
 /** MSH-10 of a message we generate from the same content (same content, same control id). */
 export function contentControlId(event: string, content: string): string {
   return deterministicId('msg', event, content).slice(4, 24);
+}
+
+/**
+ * The id of a resource created through the FHIR API (POST /fhir/{type}) without a business rule:
+ * the server assigns it (R4 RESTful API, create), a random UUID, which fits the id pattern.
+ */
+export function serverAssignedId(): string {
+  return randomUUID();
 }

@@ -9,13 +9,13 @@ import type { CapabilityStatement, CapabilityStatementRestResource } from 'fhir/
 import { PROFILES_DIR } from '../paths.js';
 
 export interface FhirRoute {
-  method: 'get' | 'post';
+  method: 'get' | 'post' | 'put' | 'delete';
   /** Express path under /fhir. */
   path: string;
   /** What the route declares: a system interaction, a type interaction, or an operation. */
   declares:
     | { level: 'system'; interaction: 'transaction' | 'batch' }
-    | { level: 'type'; interaction: 'read' | 'create' | 'update' | 'search-type' }
+    | { level: 'type'; interaction: 'read' | 'vread' | 'create' | 'update' | 'delete' | 'history-instance' | 'history-type' | 'search-type'; conditional?: boolean }
     | { level: 'type' | 'system'; operation: string; definition: string }
     | { level: 'none' };
 }
@@ -64,6 +64,16 @@ export function capabilityStatement(routes: readonly FhirRoute[], opts: { baseUr
     };
     const p = profiles.get(type);
     if (p?.length) r.supportedProfile = p;
+    const conditional = (i: string) => routes.some((x) => 'interaction' in x.declares && x.declares.level === 'type' && x.declares.interaction === i && x.declares.conditional);
+    if (typeInteractions.includes('vread')) {
+      r.versioning = 'versioned-update';
+      r.readHistory = true;
+    }
+    if (typeInteractions.includes('update')) r.updateCreate = true;
+    if (conditional('create')) r.conditionalCreate = true;
+    if (conditional('update')) r.conditionalUpdate = true;
+    if (conditional('delete')) r.conditionalDelete = 'single';
+    if (typeInteractions.includes('read')) r.conditionalRead = 'not-supported';
     return r;
   });
   return {

@@ -17,23 +17,36 @@ import { sendError, sendFhir, sendOutcome } from './outcome.js';
 import { sendAnswer } from './answer.js';
 import { errorsOnly, toOperationOutcome } from '../domain/issues.js';
 import { audit } from './audit.js';
+import { restHandlers, TYPE, type CriteriaResolver } from './fhir-rest.js';
+import { negotiate } from './negotiate.js';
+import { parseIdentifierQuery } from '../fhir/identifier-query.js';
+import type { Store } from '../store/index.js';
 
 type Handler = (req: Request, res: Response) => Promise<void> | void;
 
 export const FHIR_ROUTES: ReadonlyArray<FhirRoute & { name: string }> = [
   { name: 'metadata', method: 'get', path: '/metadata', declares: { level: 'none' } },
   { name: 'transaction', method: 'post', path: '/', declares: { level: 'system', interaction: 'transaction' } },
+  { name: 'historyType', method: 'get', path: '/:type/_history', declares: { level: 'type', interaction: 'history-type' } },
+  { name: 'history', method: 'get', path: '/:type/:id/_history', declares: { level: 'type', interaction: 'history-instance' } },
+  { name: 'vread', method: 'get', path: '/:type/:id/_history/:vid', declares: { level: 'type', interaction: 'vread' } },
   { name: 'validate', method: 'post', path: '/:type/:operation', declares: { level: 'type', operation: 'validate', definition: 'http://hl7.org/fhir/OperationDefinition/Resource-validate' } },
+  { name: 'create', method: 'post', path: '/:type', declares: { level: 'type', interaction: 'create', conditional: true } },
+  { name: 'update', method: 'put', path: '/:type/:id', declares: { level: 'type', interaction: 'update' } },
+  { name: 'conditionalUpdate', method: 'put', path: '/:type', declares: { level: 'type', interaction: 'update', conditional: true } },
+  { name: 'delete', method: 'delete', path: '/:type/:id', declares: { level: 'type', interaction: 'delete' } },
+  { name: 'conditionalDelete', method: 'delete', path: '/:type', declares: { level: 'type', interaction: 'delete', conditional: true } },
   { name: 'read', method: 'get', path: '/:type/:id', declares: { level: 'type', interaction: 'read' } },
 ];
 
-const TYPE = /^[A-Z][A-Za-z]+$/;
-const ID = /^[A-Za-z0-9\-.]{1,64}$/;
+/** Paths served, for a 405 naming the methods a path takes when another method asks. */
+const ROUTE_PATHS = ['/', '/metadata', '/:type', '/:type/_history', '/:type/:id', '/:type/:id/_history', '/:type/:id/_history/:vid'];
 
 export function fhirRouter(pipeline: Pipeline, opts: { version: string }): Router {
   const router = Router();
   const channel = () => pipeline.config.channels.find((c) => c.source.http?.path === '/fhir') ?? pipeline.channel('fhir-api');
 
+  const rest = restHandlers(pipeline.store, identifierCriteria(pipeline.store));
   const handlers: Record<string, Handler> = {
     metadata: (req, res) => {
       audit(req, res, { action: 'capabilities' });
@@ -56,6 +69,10 @@ export function fhirRouter(pipeline: Pipeline, opts: { version: string }): Route
     validate: (req, res) => {
       const type = String(req.params.type);
       audit(req, res, { action: 'operation', entity: type, detail: String(req.params.operation).slice(0, 64) });
+      if (!String(req.params.operation).startsWith('$')) {
+        res.set('Allow', 'GET, PUT, DELETE');
+        return sendError(res, 'METHOD_NOT_ALLOWED', `POST is not served on ${req.originalUrl.split('?')[0]}; create with POST /${type}, update with PUT.`);
+      }
       if (req.params.operation !== '$validate') return notFound(res, req);
       if (!TYPE.test(type)) return sendError(res, 'FHIR_RESOURCE_TYPE', `"${type}" is not a resource type.`);
       const text = bodyText(req, res, FHIR_TYPES);
@@ -82,23 +99,48 @@ export function fhirRouter(pipeline: Pipeline, opts: { version: string }): Route
       sendFhir(res, 200, toOperationOutcome(issues));
     },
 
-    read: async (req, res) => {
-      const type = String(req.params.type);
-      const id = String(req.params.id);
-      audit(req, res, { action: 'read', entity: `${type}/${id}`.slice(0, 200) });
-      if (!TYPE.test(type) || !ID.test(id)) return sendError(res, 'NOT_FOUND', `No resource ${type}/${id}.`);
-      const found = await pipeline.store.resources.get(type, id);
-      if (!found) return sendError(res, 'NOT_FOUND', `No resource ${type}/${id}.`);
-      res.set('ETag', `W/"${found.versionId}"`);
-      res.set('Last-Modified', new Date(found.lastUpdated).toUTCString());
-      sendFhir(res, 200, { ...found.resource, meta: { ...(found.resource.meta ?? {}), versionId: String(found.versionId), lastUpdated: found.lastUpdated } });
-    },
+    read: rest.read,
+    vread: rest.vread,
+    history: rest.history,
+    historyType: rest.history,
+    create: rest.create,
+    update: rest.update,
+    conditionalUpdate: rest.conditionalUpdate,
+    delete: rest.remove,
+    conditionalDelete: rest.conditionalDelete,
   };
 
+  router.use(negotiate);
   for (const r of FHIR_ROUTES) router[r.method](r.path, handlers[r.name]!);
+  // A path we serve asked with another method: 405 naming the methods it takes.
+  for (const path of ROUTE_PATHS) {
+    const allowed = FHIR_ROUTES.filter((r) => r.path === path || (path === '/:type/:id' && r.path === '/:type/:operation')).map((r) => r.method.toUpperCase());
+    router.all(path, (req, res) => {
+      res.set('Allow', [...new Set(allowed)].join(', '));
+      sendError(res, 'METHOD_NOT_ALLOWED', `${req.method} is not served on ${req.originalUrl.split('?')[0]}; use ${[...new Set(allowed)].join(', ')}.`);
+    });
+  }
   return router;
 }
 
 function notFound(res: Response, req: Request): void {
   sendOutcome(res, [issue('NOT_FOUND', `No route ${req.method} ${req.originalUrl.split('?')[0]}.`)]);
+}
+
+/**
+ * The criteria a conditional create, update or delete takes until search lands: `identifier=system|value`
+ * (or `_id=`); anything else is a 400 naming it.
+ */
+function identifierCriteria(store: Store): CriteriaResolver {
+  return async (type, query, res) => {
+    const q = query.replace(/^\?/, '');
+    const idm = /^_id=([A-Za-z0-9\-.]{1,64})$/.exec(q);
+    if (idm) return (await store.resources.get(type, idm[1]!)) ? [idm[1]!] : [];
+    const ident = parseIdentifierQuery(q);
+    if (!ident) {
+      sendOutcome(res, [issue('SEARCH_PARAM_INVALID', `Conditional criteria "${query}" are not supported; use identifier=system|value or _id=.`, 'criteria')], 400);
+      return undefined;
+    }
+    return store.resources.findByIdentifier(type, ident.system, ident.value);
+  };
 }

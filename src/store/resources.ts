@@ -15,6 +15,25 @@ export interface StoredResource {
   messageId: number | null;
 }
 
+/** One version of a resource (FHIR vread, _history): a tombstone when it records a delete. */
+export interface ResourceVersion {
+  resourceType: string;
+  id: string;
+  versionId: number;
+  lastUpdated: string;
+  /** Absent for a delete (tombstone). */
+  resource: Resource | null;
+  deleted: boolean;
+}
+
+export interface HistoryQuery {
+  /** Versions written at or after this instant (ISO). */
+  since?: string | undefined;
+  /** Newest first; bounded by the engine (at most 1000). */
+  limit?: number | undefined;
+  offset?: number | undefined;
+}
+
 export interface ResourceStore {
   upsert(resource: Resource, messageId: number | null, now?: Date): Promise<UpsertResult>;
   get(type: string, id: string): Promise<StoredResource | undefined>;
@@ -29,5 +48,17 @@ export interface ResourceStore {
   /** Every id of a type, sorted. */
   idsOfType(type: string): Promise<string[]>;
   count(type?: string): Promise<number>;
+  /**
+   * Delete: the resource leaves the current set and its history gets a tombstone version.
+   * Resolves with the tombstone's version, or undefined when there was nothing to delete.
+   */
+  remove(type: string, id: string, now?: Date): Promise<{ versionId: number; lastUpdated: string } | undefined>;
+  /** Versions of one resource, newest first (tombstones included). */
+  history(type: string, id: string, q?: HistoryQuery): Promise<ResourceVersion[]>;
+  /** Versions of every resource of a type (or of every type when undefined), newest first. */
+  typeHistory(type: string | undefined, q?: HistoryQuery): Promise<ResourceVersion[]>;
+  countHistory(type: string | undefined, id?: string, since?: string): Promise<number>;
+  /** One version (vread). */
+  version(type: string, id: string, versionId: number): Promise<ResourceVersion | undefined>;
 }
 

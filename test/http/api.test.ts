@@ -133,7 +133,11 @@ describe('http: the FHIR, office, HL7 and operator API on a real express server'
       const rest = cs.rest![0]!;
       expect(rest.interaction!.map((i) => i.code)).to.deep.equal(['transaction']);
       const patient = rest.resource!.find((x) => x.type === 'Patient')!;
-      expect(patient.interaction!.map((i) => i.code)).to.deep.equal(['read']);
+      // Every interaction the route table mounts, and nothing else (src/http/fhir.ts FHIR_ROUTES).
+      const { FHIR_ROUTES } = await import('../../src/http/fhir.js');
+      const mounted = [...new Set(FHIR_ROUTES.flatMap((x) => ('interaction' in x.declares && x.declares.level === 'type' ? [x.declares.interaction] : [])))];
+      expect(patient.interaction!.map((i) => i.code).sort()).to.deep.equal(mounted.sort());
+      expect(mounted).to.include.members(['read', 'vread', 'create', 'update', 'delete', 'history-instance']);
       expect(patient.operation!.map((o) => o.name)).to.deep.equal(['validate']);
       expect(patient.supportedProfile).to.include('http://frontdesk.example.org/fhir/StructureDefinition/fd-patient');
     });

@@ -5,7 +5,7 @@
  */
 import type { Resource } from 'fhir/r4.js';
 import type { Queryable } from './db.js';
-import type { StoredResource, UpsertResult } from '../types.js';
+import type { HistoryQuery, ResourceVersion, StoredResource, UpsertResult } from '../types.js';
 
 type ResourceRow = { resource: string; version_id: number; last_updated: string; message_id: number | null };
 const toStored = (r: ResourceRow): StoredResource => ({ resource: JSON.parse(r.resource) as Resource, versionId: r.version_id, lastUpdated: r.last_updated, messageId: r.message_id });
@@ -19,14 +19,69 @@ export async function upsertResource(db: Queryable, resource: Resource, messageI
   const id = resource.id!;
   const json = JSON.stringify(resource);
   const at = now.toISOString();
+  // A resource written again after a delete goes on from its tombstone's version (migration 302).
   const ins = await db.query<{ version_id: number }>(
-    `INSERT INTO resources (resource_type, id, version_id, resource, message_id, last_updated) VALUES ($1, $2, 1, $3, $4, $5)
+    `INSERT INTO resources (resource_type, id, version_id, resource, message_id, last_updated)
+     SELECT $1, $2, COALESCE((SELECT max(version_id) FROM resource_history WHERE resource_type = $1 AND id = $2), 0) + 1, $3, $4, $5
      ON CONFLICT (resource_type, id) DO NOTHING RETURNING version_id`, [type, id, json, messageId, at]);
-  if (ins.rows[0]) return { versionId: 1, outcome: 'created', lastUpdated: at };
+  if (ins.rows[0]) {
+    const v = Number(ins.rows[0].version_id);
+    await writeHistory(db, type, id, v, json, messageId, at);
+    return { versionId: v, outcome: 'created', lastUpdated: at };
+  }
   const old = (await db.query<ResourceRow>('SELECT version_id, resource, last_updated FROM resources WHERE resource_type = $1 AND id = $2 FOR UPDATE', [type, id])).rows[0]!;
   if (old.resource === json) return { versionId: old.version_id, outcome: 'unchanged', lastUpdated: old.last_updated };
   await db.query('UPDATE resources SET version_id = version_id + 1, resource = $1, message_id = $2, last_updated = $3 WHERE resource_type = $4 AND id = $5', [json, messageId, at, type, id]);
+  await writeHistory(db, type, id, old.version_id + 1, json, messageId, at);
   return { versionId: old.version_id + 1, outcome: 'updated', lastUpdated: at };
+}
+
+async function writeHistory(db: Queryable, type: string, id: string, version: number, json: string | null, messageId: number | null, at: string): Promise<void> {
+  await db.query('INSERT INTO resource_history (resource_type, id, version_id, resource, deleted, last_updated, message_id) VALUES ($1, $2, $3, $4, $5, $6, $7)',
+    [type, id, version, json, json === null ? 1 : 0, at, messageId]);
+}
+
+/** Delete: the row leaves `resources`, history gets a tombstone version. */
+export async function removeResource(db: Queryable, type: string, id: string, now: Date = new Date()): Promise<{ versionId: number; lastUpdated: string } | undefined> {
+  const old = (await db.query<{ version_id: number }>('DELETE FROM resources WHERE resource_type = $1 AND id = $2 RETURNING version_id', [type, id])).rows[0];
+  if (!old) return undefined;
+  const at = now.toISOString();
+  const v = Number(old.version_id) + 1;
+  await writeHistory(db, type, id, v, null, null, at);
+  return { versionId: v, lastUpdated: at };
+}
+
+interface HistoryRow { resource_type: string; id: string; version_id: number; resource: string | null; deleted: number; last_updated: string }
+
+const toVersion = (r: HistoryRow): ResourceVersion => ({
+  resourceType: r.resource_type, id: r.id, versionId: Number(r.version_id), lastUpdated: r.last_updated,
+  resource: r.resource === null ? null : (JSON.parse(r.resource) as Resource), deleted: Number(r.deleted) === 1,
+});
+
+const page = (q: HistoryQuery) => [Math.min(Math.max(q.limit ?? 100, 1), 1000), Math.max(q.offset ?? 0, 0)];
+const COLS = 'resource_type, id, version_id, resource, deleted, last_updated';
+
+export async function resourceHistory(db: Queryable, type: string, id: string, q: HistoryQuery = {}): Promise<ResourceVersion[]> {
+  return (await db.query<HistoryRow>(`SELECT ${COLS} FROM resource_history
+    WHERE resource_type = $1 AND id = $2 AND ($3::text IS NULL OR last_updated >= $3)
+    ORDER BY version_id DESC LIMIT $4 OFFSET $5`, [type, id, q.since ?? null, ...page(q)])).rows.map(toVersion);
+}
+
+export async function typeHistory(db: Queryable, type: string | undefined, q: HistoryQuery = {}): Promise<ResourceVersion[]> {
+  return (await db.query<HistoryRow>(`SELECT ${COLS} FROM resource_history
+    WHERE ($1::text IS NULL OR resource_type = $1) AND ($2::text IS NULL OR last_updated >= $2)
+    ORDER BY last_updated DESC, resource_type, id, version_id DESC LIMIT $3 OFFSET $4`, [type ?? null, q.since ?? null, ...page(q)])).rows.map(toVersion);
+}
+
+export async function countHistory(db: Queryable, type: string | undefined, id?: string, since?: string): Promise<number> {
+  return Number((await db.query<{ n: number }>(`SELECT count(*) AS n FROM resource_history
+    WHERE ($1::text IS NULL OR resource_type = $1) AND ($2::text IS NULL OR id = $2) AND ($3::text IS NULL OR last_updated >= $3)`,
+  [type ?? null, id ?? null, since ?? null])).rows[0]!.n);
+}
+
+export async function resourceVersion(db: Queryable, type: string, id: string, versionId: number): Promise<ResourceVersion | undefined> {
+  const r = (await db.query<HistoryRow>(`SELECT ${COLS} FROM resource_history WHERE resource_type = $1 AND id = $2 AND version_id = $3`, [type, id, versionId])).rows[0];
+  return r ? toVersion(r) : undefined;
 }
 
 export async function getResource(db: Queryable, type: string, id: string): Promise<StoredResource | undefined> {

@@ -68,6 +68,11 @@ function tables(c: Conn): StoreTables {
     listOfType: <T extends Resource>(type: string) => run((q) => resources.listOfType<T>(q, type)),
     idsOfType: (type) => run((q) => resources.idsOfType(q, type)),
     count: (type) => run((q) => resources.countResources(q, type)),
+    remove: (type, id, now) => c.atomic((q) => resources.removeResource(q, type, id, now)),
+    history: (type, id, hq) => run((q) => resources.resourceHistory(q, type, id, hq)),
+    typeHistory: (type, hq) => run((q) => resources.typeHistory(q, type, hq)),
+    countHistory: (type, id, since) => run((q) => resources.countHistory(q, type, id, since)),
+    version: (type, id, v) => run((q) => resources.resourceVersion(q, type, id, v)),
   };
   const o: OfficeRecordStore = {
     replace: (messageId, records, now) => c.atomic((q) => resources.replaceOfficeRecords(q, messageId, records, now)),

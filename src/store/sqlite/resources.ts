@@ -6,7 +6,7 @@
 import type { Resource } from 'fhir/r4.js';
 import type { Db } from './db.js';
 import { stmt } from './statements.js';
-import type { StoredResource, UpsertResult } from '../types.js';
+import type { HistoryQuery, ResourceVersion, StoredResource, UpsertResult } from '../types.js';
 
 export type { UpsertResult, StoredResource } from '../types.js';
 
@@ -19,12 +19,65 @@ export function upsertResource(db: Db, resource: Resource, messageId: number | n
     | { version_id: number; resource: string; last_updated: string }
     | undefined;
   if (!old) {
-    stmt(db, 'INSERT INTO resources (resource_type, id, version_id, resource, message_id, last_updated) VALUES (?, ?, 1, ?, ?, ?)').run(type, id, json, messageId, at);
-    return { versionId: 1, outcome: 'created', lastUpdated: at };
+    // A resource written again after a delete goes on from its tombstone's version.
+    const prev = (stmt(db, 'SELECT max(version_id) AS v FROM resource_history WHERE resource_type = ? AND id = ?').get(type, id) as { v: number | null }).v ?? 0;
+    const v = prev + 1;
+    stmt(db, 'INSERT INTO resources (resource_type, id, version_id, resource, message_id, last_updated) VALUES (?, ?, ?, ?, ?, ?)').run(type, id, v, json, messageId, at);
+    writeHistory(db, type, id, v, json, messageId, at);
+    return { versionId: v, outcome: 'created', lastUpdated: at };
   }
   if (old.resource === json) return { versionId: old.version_id, outcome: 'unchanged', lastUpdated: old.last_updated };
   stmt(db, 'UPDATE resources SET version_id = version_id + 1, resource = ?, message_id = ?, last_updated = ? WHERE resource_type = ? AND id = ?').run(json, messageId, at, type, id);
+  writeHistory(db, type, id, old.version_id + 1, json, messageId, at);
   return { versionId: old.version_id + 1, outcome: 'updated', lastUpdated: at };
+}
+
+function writeHistory(db: Db, type: string, id: string, version: number, json: string | null, messageId: number | null, at: string): void {
+  stmt(db, 'INSERT INTO resource_history (resource_type, id, version_id, resource, deleted, last_updated, message_id) VALUES (?, ?, ?, ?, ?, ?, ?)')
+    .run(type, id, version, json, json === null ? 1 : 0, at, messageId);
+}
+
+/** Delete: the row leaves `resources`, history gets a tombstone version. */
+export function removeResource(db: Db, type: string, id: string, now: Date = new Date()): { versionId: number; lastUpdated: string } | undefined {
+  const old = stmt(db, 'SELECT version_id FROM resources WHERE resource_type = ? AND id = ?').get(type, id) as { version_id: number } | undefined;
+  if (!old) return undefined;
+  const at = now.toISOString();
+  stmt(db, 'DELETE FROM resources WHERE resource_type = ? AND id = ?').run(type, id);
+  writeHistory(db, type, id, old.version_id + 1, null, null, at);
+  return { versionId: old.version_id + 1, lastUpdated: at };
+}
+
+interface HistoryRow { resource_type: string; id: string; version_id: number; resource: string | null; deleted: number; last_updated: string }
+
+const toVersion = (r: HistoryRow): ResourceVersion => ({
+  resourceType: r.resource_type, id: r.id, versionId: r.version_id, lastUpdated: r.last_updated,
+  resource: r.resource === null ? null : (JSON.parse(r.resource) as Resource), deleted: r.deleted === 1,
+});
+
+const page = (q: HistoryQuery) => ({ limit: Math.min(Math.max(q.limit ?? 100, 1), 1000), offset: Math.max(q.offset ?? 0, 0) });
+
+export function resourceHistory(db: Db, type: string, id: string, q: HistoryQuery = {}): ResourceVersion[] {
+  return (stmt(db, `SELECT resource_type, id, version_id, resource, deleted, last_updated FROM resource_history
+    WHERE resource_type = @type AND id = @id AND (@since IS NULL OR last_updated >= @since)
+    ORDER BY version_id DESC LIMIT @limit OFFSET @offset`).all({ type, id, since: q.since ?? null, ...page(q) }) as HistoryRow[]).map(toVersion);
+}
+
+export function typeHistory(db: Db, type: string | undefined, q: HistoryQuery = {}): ResourceVersion[] {
+  return (stmt(db, `SELECT resource_type, id, version_id, resource, deleted, last_updated FROM resource_history
+    WHERE (@type IS NULL OR resource_type = @type) AND (@since IS NULL OR last_updated >= @since)
+    ORDER BY last_updated DESC, resource_type, id, version_id DESC LIMIT @limit OFFSET @offset`).all({ type: type ?? null, since: q.since ?? null, ...page(q) }) as HistoryRow[]).map(toVersion);
+}
+
+export function countHistory(db: Db, type: string | undefined, id?: string, since?: string): number {
+  return (stmt(db, `SELECT count(*) AS n FROM resource_history
+    WHERE (@type IS NULL OR resource_type = @type) AND (@id IS NULL OR id = @id) AND (@since IS NULL OR last_updated >= @since)`)
+    .get({ type: type ?? null, id: id ?? null, since: since ?? null }) as { n: number }).n;
+}
+
+export function resourceVersion(db: Db, type: string, id: string, versionId: number): ResourceVersion | undefined {
+  const r = stmt(db, 'SELECT resource_type, id, version_id, resource, deleted, last_updated FROM resource_history WHERE resource_type = ? AND id = ? AND version_id = ?')
+    .get(type, id, versionId) as HistoryRow | undefined;
+  return r ? toVersion(r) : undefined;
 }
 
 export function getResource(db: Db, type: string, id: string): StoredResource | undefined {

@@ -61,6 +61,11 @@ function tables(run: Runner): StoreTables {
     listOfType: <T extends Resource>(type: string) => run((db) => resources.listOfType<T>(db, type)),
     idsOfType: (type) => run((db) => resources.idsOfType(db, type)),
     count: (type) => run((db) => resources.countResources(db, type)),
+    remove: (type, id, now) => run((db) => resources.removeResource(db, type, id, now)),
+    history: (type, id, q) => run((db) => resources.resourceHistory(db, type, id, q)),
+    typeHistory: (type, q) => run((db) => resources.typeHistory(db, type, q)),
+    countHistory: (type, id, since) => run((db) => resources.countHistory(db, type, id, since)),
+    version: (type, id, v) => run((db) => resources.resourceVersion(db, type, id, v)),
   };
   const o: OfficeRecordStore = {
     replace: (messageId, records, now) => run((db) => resources.replaceOfficeRecords(db, messageId, records, now)),

@@ -12,6 +12,7 @@ import { m011MessageSearch } from './011_message_search.js';
 import { m105OutboxLeaseHolder } from './105_outbox_lease_holder.js';
 import { m130JobTicks } from './130_job_ticks.js';
 import { m301AuditEvents } from './301_audit_events.js';
+import { m302ResourceHistory } from './302_resource_history.js';
 
 export interface PgMigration {
   id: number;
@@ -27,4 +28,5 @@ export const PG_MIGRATIONS: PgMigration[] = [
   m105OutboxLeaseHolder,
   m130JobTicks,
   m301AuditEvents,
+  m302ResourceHistory,
 ];

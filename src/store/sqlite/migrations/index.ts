@@ -25,6 +25,7 @@ import { m202X12BillingRecord } from './202_x12_billing_record.js';
 import { m203X12InboundFiles } from './203_x12_inbound_files.js';
 import { m204Eligibility } from './204_eligibility.js';
 import { m301AuditEvents } from './301_audit_events.js';
+import { m302ResourceHistory } from './302_resource_history.js';
 
 export interface Migration {
   id: number;
@@ -52,4 +53,5 @@ export const MIGRATIONS: Migration[] = [
   m203X12InboundFiles,
   m204Eligibility,
   m301AuditEvents,
+  m302ResourceHistory,
 ];
