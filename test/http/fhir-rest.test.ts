@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { join } from 'node:path';
 import type { Bundle, CapabilityStatement, OperationOutcome, Patient } from 'fhir/r4.js';
-import type { Gateway } from '../../src/runtime/gateway.js';
+import type { Gateway } from '../../src/gateway.js';
 import { FHIR_KEY, startTest, tempDir } from '../support/gateway.js';
 
 const patient = (mrn: string, family = 'Testperson'): Patient => ({
