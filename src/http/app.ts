@@ -111,7 +111,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(DELIVERY_PATHS, authorize('operator'), body);
   app.use(deliveryRouter({ store: pipeline.store, jobs: deps.delivery?.jobs, onReplay: deps.delivery?.onReplay }));
   app.use(X12_PATHS, authorize('operator'), body);
-  app.use(x12Router(deps.store));
+  app.use(x12Router(deps.store, undefined, { billing: cfg.billing, timezone: cfg.practice.timezone }));
   app.use(ELIGIBILITY_PATHS, authorize('operator'), body);
   app.use(eligibilityRouter(deps.store));
   app.use(hl7Paths, authorize('hl7v2'), body);

@@ -4,6 +4,7 @@ import { expect } from 'chai';
 import { API_KEY, startTest, tempDir } from '../support/gateway.js';
 import type { Gateway } from '../../src/gateway.js';
 import { batch837FromStore } from '../../src/x12/837p/build.js';
+import { parse837 } from '../../src/x12/837p/parse.js';
 import { NOW, TODAY, claimBundle, identity } from './helpers.js';
 
 const auth = { authorization: `Bearer ${API_KEY}` };
@@ -51,6 +52,12 @@ describe('x12: the operator HTTP API (claims, validate, convert, inbound)', func
     expect(rows[0]!.state).to.not.be.oneOf(['paid', 'partial']);
   });
 
+  it('POST /x12/837p without a billing identity in the configuration is refused naming the key', async () => {
+    const r = await fetch(`${gw.http.url}/x12/837p`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: readFileSync('examples/office/billing-encounter-office-visit.json', 'utf8') });
+    expect(r.status).to.equal(409);
+    expect(((await r.json()) as { issue: Array<{ expression: string[] }> }).issue[0]!.expression).to.deep.equal(['billing']);
+  });
+
   it('POST /x12/validate names the element; POST /x12/convert?to=fhir gives ClaimResponses', async () => {
     const bad = readFileSync('examples/x12/claim-several-lines.837', 'utf8').replace('SV1*HC:87880*35.5', 'SV1*HC:87880*35,5');
     const v = await fetch(`${gw.http.url}/x12/validate`, x12(bad));
@@ -59,5 +66,42 @@ describe('x12: the operator HTTP API (claims, validate, convert, inbound)', func
     const c = await fetch(`${gw.http.url}/x12/convert?to=fhir`, x12(readFileSync('examples/x12/inbound/835-paid.x12', 'utf8')));
     expect(c.status).to.equal(200);
     expect(((await c.json()) as { entry: unknown[] }).entry).to.have.length(2);
+  });
+});
+
+describe('x12: POST /x12/837p, a claim to 837P through the operator API (convert --to x12)', function () {
+  this.timeout(60_000);
+  let gw: Gateway;
+  let cleanup: () => void;
+  const post = (body: string, type = 'application/json') => fetch(`${gw.http.url}/x12/837p?destination=clearinghouse`, { method: 'POST', headers: { ...auth, 'content-type': type }, body });
+  before(async () => {
+    const t = tempDir();
+    cleanup = t.cleanup;
+    const ex = JSON.parse(readFileSync('examples/config/gateway.json', 'utf8')) as { billing: unknown; destinations: { clearinghouse: unknown } };
+    gw = await startTest(join(t.dir, 'fd.db'), { billing: ex.billing, destinations: { clearinghouse: ex.destinations.clearinghouse } });
+  });
+  after(async () => { await gw.close(); cleanup(); });
+
+  it('a claim Bundle (a replacement) comes back as an 837P with CLM05-3 7 and REF*F8; control numbers from the store, never reused', async () => {
+    const rec = readFileSync('examples/x12/claim-replacement.json', 'utf8');
+    const r = await post(rec, 'application/fhir+json');
+    expect(r.status, await r.clone().text()).to.equal(200);
+    expect(r.headers.get('content-type')).to.match(/^application\/edi-x12/);
+    const text = await r.text();
+    expect(parse837(text).issues.filter((i) => i.severity === 'error')).to.deep.equal([]);
+    expect(text).to.contain('*11:B:7*').and.contain('REF*F8*2026153000123~');
+    expect(text).to.match(/\*000000001\*0\*T\*:~/);
+    expect(await (await post(rec, 'application/fhir+json')).text()).to.match(/\*000000002\*0\*T\*:~/);
+  });
+
+  it('an office billing record without the patient\'s address (2010BA N3/N4) or failing its edits is 422 naming the field', async () => {
+    const noAddress = await post(readFileSync('examples/office/billing-encounter-office-visit.json', 'utf8'));
+    expect(noAddress.status).to.equal(422);
+    expect(((await noAddress.json()) as { issue: Array<{ expression: string[] }> }).issue.map((i) => i.expression[0])).to.deep.equal(['Bundle.entry[1].resource.address']);
+    const rec = JSON.parse(readFileSync('examples/office/billing-encounter-office-visit.json', 'utf8')) as { lines: Array<{ charge: number }> };
+    rec.lines[0]!.charge = -1;
+    const r = await post(JSON.stringify(rec));
+    expect(r.status).to.equal(422);
+    expect(((await r.json()) as { issue: Array<{ expression: string[] }> }).issue.map((i) => i.expression[0])).to.include('lines[0].charge');
   });
 });
