@@ -8,8 +8,10 @@
 #   MLLP senders connect to 127.0.0.1:2575, HTTP clients to http://127.0.0.1:8080
 #
 # Without HAProxy the instances still run (MLLP on 12575-12577, HTTP on 18081-18083) and the
-# script says so.
+# script says so. Other ports (a machine where these are taken): FD_PORT_OFFSET=10000 adds 10000
+# to every port (the balancer's, the instances', PostgreSQL's) in a copy of haproxy.cfg.
 set -euo pipefail
+off="${FD_PORT_OFFSET:-0}"
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 bin="$(dirname "$(readlink -f "$(command -v pg_ctl || ls /usr/lib/postgresql/*/bin/pg_ctl | tail -1)")")"
@@ -18,7 +20,7 @@ bin="$(dirname "$(readlink -f "$(command -v pg_ctl || ls /usr/lib/postgresql/*/b
 
 work="$(mktemp -d /tmp/frontdesk-scale-out-XXXXXX)"
 chmod 755 "$work"
-pgport=15432
+pgport=$((15432 + off))
 as_pg() { if [ "$(id -u)" = 0 ]; then su postgres -s /bin/sh -c "$*"; else sh -c "$*"; fi; }
 mkdir -p "$work/pg" && { [ "$(id -u)" != 0 ] || chown postgres "$work/pg"; }
 as_pg "'$bin/initdb' -D '$work/pg/data' -A trust -U frontdesk -E UTF8 --locale=C >/dev/null"
@@ -45,7 +47,7 @@ cat > "$work/gateway.json" <<JSON
 JSON
 
 for i in 1 2 3; do
-  FRONTDESK_INSTANCE="gw$i" FRONTDESK_MLLP_PORT_REGISTRATION=$((12574 + i)) FRONTDESK_HTTP_PORT=$((18080 + i)) \
+  FRONTDESK_INSTANCE="gw$i" FRONTDESK_MLLP_PORT_REGISTRATION=$((12574 + i + off)) FRONTDESK_HTTP_PORT=$((18080 + i + off)) \
     node "$root/dist/main.js" --config "$work/gateway.json" > "$work/gw$i.log" 2>&1 &
   pids+=($!)
   # The first instance migrates the schema; the others find it done (an advisory lock orders them anyway).
@@ -55,11 +57,13 @@ sleep 3
 grep -h "listening\|store" "$work"/gw*.log || true
 
 if command -v haproxy >/dev/null; then
-  haproxy -f "$here/haproxy.cfg" -db > "$work/haproxy.log" 2>&1 &
+  # The checked-in configuration, every port moved by the offset.
+  perl -pe "s/127\.0\.0\.1:(\d+)/'127.0.0.1:'.(\$1+$off)/ge; s/check port (\d+)/'check port '.(\$1+$off)/ge" "$here/haproxy.cfg" > "$work/haproxy.cfg"
+  haproxy -f "$work/haproxy.cfg" -db > "$work/haproxy.log" 2>&1 &
   pids+=($!)
-  echo "HAProxy: MLLP on 127.0.0.1:2575, HTTP on http://127.0.0.1:8080 (health: GET /health on each instance)"
+  echo "HAProxy: MLLP on 127.0.0.1:$((2575 + off)), HTTP on http://127.0.0.1:$((8080 + off)) (health: GET /health on each instance)"
 else
-  echo "HAProxy not installed (apt-get install haproxy): connect to the instances directly (MLLP 12575-12577, HTTP 18081-18083)"
+  echo "HAProxy not installed (apt-get install haproxy): connect to the instances directly (MLLP $((12575 + off))-$((12577 + off)), HTTP $((18081 + off))-$((18083 + off)))"
 fi
 echo "logs in $work; Ctrl-C stops everything"
 wait
