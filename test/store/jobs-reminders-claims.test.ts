@@ -12,6 +12,16 @@ describe('store: jobs, reminders and claim submissions through the Store interfa
   beforeEach(() => { t = tempStore(); });
   afterEach(() => t.close());
 
+  it('jobs: a scheduled tick is claimed once, whoever asks (instances whose crons fire together); purged with the runs', async () => {
+    const j = t.store.jobs;
+    expect(await j.claimTick('reminders', '2026-03-02T10:00:00', 'gw-1', T0)).to.equal(true);
+    expect(await j.claimTick('reminders', '2026-03-02T10:00:00', 'gw-2', T0)).to.equal(false);
+    expect(await j.claimTick('retention', '2026-03-02T10:00:00', 'gw-2', T0)).to.equal(true);
+    expect(await j.claimTick('reminders', '2026-03-02T10:00:01', 'gw-2', at(1))).to.equal(true);
+    await j.purgeRunsBefore(at(3600));
+    expect(await j.claimTick('reminders', '2026-03-02T10:00:00', 'gw-3', at(3601))).to.equal(true);
+  });
+
   it('jobs: one lease holder at a time until the lease runs out or is released; runs kept newest first and purged', async () => {
     const j = t.store.jobs;
     expect(await j.takeLease('claim-batch', 'me', at(60), T0)).to.equal(true);

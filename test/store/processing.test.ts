@@ -7,6 +7,18 @@ describe('store: processing attempts through the Store interface', () => {
   beforeEach(() => { t = tempStore(); });
   afterEach(() => t.close());
 
+  it('lists orphaned messages: committed, never attempted, received before the cut-off (what a dead instance left)', async () => {
+    const old = await t.store.messages.insert(newMessage('O1'), T0);
+    const tried = await t.store.messages.insert(newMessage('O2'), T0);
+    const done = await t.store.messages.insert(newMessage('O3'), T0);
+    const fresh = await t.store.messages.insert(newMessage('O4'), at(100));
+    await t.store.processing.beginAttempt(tried, at(1));
+    await t.store.processing.recordOutcome(done, { state: 'processed', issues: [], countAttempt: true }, at(2));
+    expect(await t.store.processing.orphanedIds(at(50))).to.deep.equal([old]);
+    expect(await t.store.processing.orphanedIds(at(200))).to.deep.equal([old, fresh]);
+    expect(await t.store.processing.orphanedIds(at(200), 1)).to.deep.equal([old]);
+  });
+
   it('counts attempts, records the outcome and keeps it apart from the commit ACK', async () => {
     const id = await t.store.messages.insert({ ...newMessage('A'), commitAck: { code: 'CA', text: 'MSH|CA' }, issues: [issue('DUPLICATE_CONFLICT', 'dup', 'MSH.10', 'warning')] }, T0);
     const row = await t.store.processing.getForProcessing(id);
