@@ -22,7 +22,9 @@
  *   longest stall              the longest time a message waited for its delivery while a gateway
  *                              was up (downtime between a kill and the restart not counted)
  *
- *   npm run chaos [-- --messages 10000 --kills 20 --senders 4 --seed 17 --store sqlite]
+ *   npm run chaos [-- --messages 10000 --kills 20 --senders 4 --seed 17 --store sqlite|postgres]
+ * `--store postgres` runs the gateway on a throwaway PostgreSQL cluster (test/support/pg-cluster.ts:
+ * initdb + pg_ctl in a temp dir, fsync on) instead of a SQLite file.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -33,12 +35,15 @@ import { pathToFileURL } from 'node:url';
 import { adtA04, siuS12 } from '../bench/messages.js';
 import { encodeFrame, FrameDecoder } from '../src/mllp/framing.js';
 import { openStore, type Store } from '../src/store/index.js';
+import { startPgCluster, type PgCluster } from '../test/support/pg-cluster.js';
 
 export interface ChaosOptions {
   messages: number;
   kills: number;
   senders: number;
   seed: number;
+  /** The store engine (default sqlite). */
+  store?: 'sqlite' | 'postgres';
   /** Messages per patient (default 5). */
   perPatient?: number;
   /** Give up waiting for the gateway to finish after this long (default 180 s). */
@@ -263,9 +268,11 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
   const mllpPort = await freePort();
   const dbPath = join(dir, 'gateway.db');
   const configFile = join(dir, 'gateway.json');
+  const cluster: PgCluster | undefined = opts.store === 'postgres' ? await startPgCluster({ durable: true }) : undefined;
+  const storeConfig = cluster ? { path: '', url: cluster.url } : { path: dbPath };
   writeFileSync(configFile, JSON.stringify({
     instance: 'chaos-gateway',
-    store: { path: dbPath },
+    store: cluster ? { url: cluster.url } : { path: dbPath },
     log: { level: 'silent' },
     http: { port: 0, auth: { keys: [{ name: 'admin', key: 'chaos-harness-key', scopes: ['*'] }] } },
     channels: [{ name: 'chaos', source: { mllp: { port: mllpPort } }, messageTypes: ['ADT^*', 'SIU^*'], destinations: [{ name: 'partner', payload: 'raw' }] }],
@@ -308,7 +315,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
   log(`all sent: ${acked.size} acknowledged, ${stats.resends} resends; waiting for the gateway to finish`);
 
   // Settle: nothing left to process or deliver (or the time limit).
-  const store: Store = openStore({ path: dbPath });
+  const store: Store = openStore(storeConfig);
   const settleBy = Date.now() + (opts.settleMs ?? 180_000);
   let settled = false;
   while (Date.now() < settleBy) {
@@ -382,6 +389,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
 
   await store.close();
   await partner.close();
+  cluster?.destroy();
   rmSync(dir, { recursive: true, force: true });
   return {
     messages: opts.messages, acknowledged: acked.size, negativeAcks: stats.negative, resends: stats.resends, kills,
@@ -412,12 +420,13 @@ function arg(name: string, fallback: number): number {
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const storeArg = process.argv.indexOf('--store');
-  if (storeArg >= 0 && process.argv[storeArg + 1] !== 'sqlite') {
-    process.stderr.write(`chaos: --store ${process.argv[storeArg + 1]} is not available yet (only sqlite)\n`);
+  const engine = storeArg >= 0 ? process.argv[storeArg + 1] : 'sqlite';
+  if (engine !== 'sqlite' && engine !== 'postgres') {
+    process.stderr.write(`chaos: --store takes sqlite or postgres, not ${engine}\n`);
     process.exit(2);
   }
   const report = await runChaos({
-    messages: arg('messages', 10_000), kills: arg('kills', 20), senders: arg('senders', 4), seed: arg('seed', 17),
+    messages: arg('messages', 10_000), kills: arg('kills', 20), senders: arg('senders', 4), seed: arg('seed', 17), store: engine,
     log: (l) => process.stdout.write(`${l}\n`),
   });
   process.stdout.write(`${formatReport(report)}\n`);
