@@ -26,6 +26,7 @@ import { loginPage } from './pages/login.js';
 import { dashboardPage, dashboardPanels } from './pages/dashboard.js';
 import { gatherDashboard } from './dashboard.js';
 import { messageRoutes } from './routes/messages.js';
+import { actionRoutes } from './routes/actions.js';
 
 export interface ConsoleDeps {
   pipeline: Pipeline;
@@ -149,6 +150,7 @@ export function consoleRouter(deps: ConsoleDeps): Router {
   });
 
   messageRoutes(router, ctx);
+  actionRoutes(router, ctx);
 
   router.use((req, res) => errorPage(res, 404, 'Not found', `No console page ${req.path}.`));
 

@@ -60,7 +60,7 @@ if (!chromiumPath && !process.env.CI) {
       };
       gw = await startTest(join(tmp.dir, 'fd.db'), {
         channels: [{ name: 'front-desk', source: { http: { path: '/hl7v2' } }, flow: 'test-flow', destinations: [] }],
-      });
+      }, { withDelivery: { pollMs: 60_000 } });
       base = gw.http.url;
       await postHl7(adt('MSG-OK-1', { mrn: 'MRN100', family: 'Johnson' }));
       await postHl7(adt('MSG-OK-2', { mrn: 'MRN200', family: 'Okafor' }));
@@ -73,7 +73,8 @@ if (!chromiumPath && !process.env.CI) {
       page = await browser.newPage({ viewport: { width: 1366, height: 860 } });
       page.setDefaultTimeout(10_000);
       page.setDefaultNavigationTimeout(30_000);
-      page.on('dialog', (d) => { dialogs.push(d.message()); void d.dismiss(); });
+      // Confirmations of bulk actions are accepted; any other dialog (an alert from injected script) is a failure.
+      page.on('dialog', (d) => { if (d.type() === 'confirm') void d.accept(); else { dialogs.push(d.message()); void d.dismiss(); } });
       page.on('console', (m) => { if (/Content Security Policy/i.test(m.text())) cspErrors.push(m.text()); });
     });
 
@@ -189,6 +190,41 @@ if (!chromiumPath && !process.env.CI) {
       expect(await page.locator('script').count()).to.equal(1); // console.js only
       expect(dialogs).to.deep.equal([]);
       expect(cspErrors).to.deep.equal([]);
+    });
+
+    it('replays every message matching a filter: the count first, then progress to the end', async () => {
+      strict = false;
+      await postHl7(withBirthDate(adt('MSG-BAD-2', { mrn: 'MRN600', family: 'Achebe' }), 'unknown'));
+      strict = true;
+      await postHl7(withBirthDate(adt('MSG-BAD-3', { mrn: 'MRN700', family: 'Nakamura' }), 'unknown'));
+      await page.goto(`${base}/console/messages?state=error`);
+      await page.getByRole('link', { name: 'Replay the messages matching this filter…' }).click();
+      expect(await page.locator('[data-count]').getAttribute('data-count')).to.equal('1');
+      await shot('replay');
+      strict = false;
+      await page.getByRole('button', { name: 'Replay 1 message' }).click();
+      await page.waitForURL(/\/console\/replay\/tasks\//);
+      await page.locator('[data-done]').waitFor({ timeout: 15_000 });
+      expect(await page.locator('#progress').textContent()).to.contain('1 of 1 replayed');
+      expect(await page.locator('#progress').textContent()).to.contain('processed: 1');
+      strict = true;
+      const rows = await gw.store.audit.list({ action: 'message-replay', actor: 'admin' });
+      expect(rows.some((r) => r.query === 'state=error' && r.detail === '1 messages')).to.equal(true);
+    });
+
+    it('replays a dead letter and runs a job now, both audited', async () => {
+      const id = await gw.store.outbox.enqueue({ destination: 'ehr', kind: 'fhir-transaction', payload: '{"resourceType":"Bundle"}', contentType: 'application/fhir+json', idempotencyKey: 'console-dead-1' });
+      await gw.store.outbox.claimDue({ limit: 10 });
+      await gw.store.outbox.markDead(id, { errorCode: 'DELIVERY_REJECTED', error: 'partner said 422', partnerStatus: '422' });
+      await page.goto(`${base}/console/deliveries?state=dead`);
+      await shot('deliveries');
+      await page.locator(`tr[data-delivery="${id}"]`).getByRole('button', { name: 'Replay' }).click();
+      expect(await page.locator('.notice.ok').textContent()).to.contain('1 dead delivery put back');
+      expect(await gw.store.audit.list({ action: 'deadletter-replay', entity: `outbox/${id}` })).to.have.length(1);
+      await page.getByRole('link', { name: 'Jobs', exact: true }).click();
+      await page.getByRole('button', { name: 'Run retention now' }).click();
+      expect(await page.locator('.notice').textContent()).to.contain('retention ran: ok');
+      expect(await gw.store.audit.list({ action: 'job-run', entity: 'job/retention' })).to.have.length(1);
     });
 
     it('logs out: the console is closed again', async () => {
