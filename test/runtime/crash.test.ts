@@ -9,7 +9,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { MllpClient, msa, originalAckMode, tempDir } from '../support/gateway.js';
-import { TEST_ENGINE, testStoreConfig } from '../support/engine.js';
+import { testStoreConfig, describeOn } from '../support/engine.js';
 
 // Original acknowledgment mode (MSH-15/16 empty): the only ACK is the application ACK after processing.
 const ADT = originalAckMode(readFileSync(resolve('examples/hl7v2/adt-a04.hl7'), 'utf8'));
@@ -46,7 +46,7 @@ function startProcess(configFile: string, env: Record<string, string> = {}): Pro
 }
 
 // It reads the SQLite file directly; on PostgreSQL the same crash is covered by test/scale-out/.
-(TEST_ENGINE === 'sqlite' ? describe : describe.skip)('runtime: crash between commit and processing (SIGKILL), restart', function () {
+describeOn('sqlite', 'runtime: crash between commit and processing (SIGKILL), restart', function () {
   this.timeout(120_000);
   let tmp: ReturnType<typeof tempDir>;
   let proc: Proc | undefined;

@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { MllpClient, adt, msa, startTest, tempDir } from '../support/gateway.js';
-import { TEST_ENGINE } from '../support/engine.js';
+import { describeOn } from '../support/engine.js';
 import { freePort, startPgCluster, type PgCluster } from '../support/pg-cluster.js';
 import type { Gateway } from '../../src/gateway.js';
 
@@ -21,7 +21,7 @@ function start(env: Record<string, string>, configFile: string) {
   return { code: r.status, stderr: r.stderr, stdout: r.stdout };
 }
 
-(TEST_ENGINE === 'postgres' ? describe : describe.skip)('scale-out: PostgreSQL faults', function () {
+describeOn('postgres', 'scale-out: PostgreSQL faults', function () {
   this.timeout(180_000);
   let tmp: ReturnType<typeof tempDir>;
   let configFile: string;

@@ -15,7 +15,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { MllpClient, msa, tempDir } from '../support/gateway.js';
-import { TEST_ENGINE, openTestStore, testStoreConfig } from '../support/engine.js';
+import { openTestStore, testStoreConfig, describeOn } from '../support/engine.js';
 import { startPartner, type Partner } from '../clients/mllp-partner.js';
 
 interface Instance {
@@ -57,7 +57,7 @@ const controlIdOf = (m: string) => m.split('\r')[0]!.split('|')[9]!;
 const eventOf = (m: string) => m.split('\r')[0]!.split('|')[8]!.split('^')[1]!;
 const mrnOf = (m: string) => m.split('\r').find((l) => l.startsWith('PID'))!.split('|')[3]!.split('^')[0]!;
 
-(TEST_ENGINE === 'postgres' ? describe : describe.skip)('scale-out: three gateway processes on one PostgreSQL store', function () {
+describeOn('postgres', 'scale-out: three gateway processes on one PostgreSQL store', function () {
   this.timeout(300_000);
   let tmp: ReturnType<typeof tempDir>;
   let partner: Partner;

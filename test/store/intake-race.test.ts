@@ -8,10 +8,10 @@ import { expect } from 'chai';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { TEST_ENGINE, openTestStore } from '../support/engine.js';
+import { openTestStore, describeOn } from '../support/engine.js';
 import { newMessage } from './helpers.js';
 
-(TEST_ENGINE === 'postgres' ? describe : describe.skip)('store: the same message stored by two instances at once', () => {
+describeOn('postgres', 'store: the same message stored by two instances at once', () => {
   it('commits one row; the other transaction waits for it and fails', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'frontdesk-race-'));
     const path = join(dir, 'fd.db');

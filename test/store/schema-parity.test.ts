@@ -9,9 +9,9 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { openStore } from '../../src/store/index.js';
 import { sqliteDb } from '../support/sqlite.js';
-import { TEST_ENGINE, schemaFor, testStoreUrl } from '../support/engine.js';
+import { schemaFor, testStoreUrl, describeOn } from '../support/engine.js';
 
-(TEST_ENGINE === 'postgres' ? describe : describe.skip)('store: both engines have the same tables and columns', () => {
+describeOn('postgres', 'store: both engines have the same tables and columns', () => {
   it('lists the same columns per table on SQLite and PostgreSQL', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'frontdesk-parity-'));
     const path = join(dir, 'fd.db');

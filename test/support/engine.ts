@@ -40,6 +40,15 @@ export function onlyOn(engine: 'sqlite' | 'postgres'): boolean {
 }
 
 /**
+ * A suite that exists on one engine only (SIGKILL of a SQLite file, several processes on one
+ * PostgreSQL database). On the other leg it is not registered at all rather than reported as
+ * skipped: it does not apply there, and CI counts every skipped test as a fault.
+ */
+export function describeOn(engine: 'sqlite' | 'postgres', title: string, body: (this: Mocha.Suite) => void): void {
+  if (TEST_ENGINE === engine) describe(title, body);
+}
+
+/**
  * The environment for a CLI child process on this leg: on PostgreSQL, the `--db <path>` of its
  * arguments becomes FRONTDESK_DATABASE_URL for that path's schema (the CLI then opens the same
  * store as the test); on SQLite, nothing.
