@@ -26,6 +26,12 @@ export interface OffloadRequest {
   intake: Issue[];
   /** The flow the gateway would run (the worker refuses when it would run another). */
   flow?: string | undefined;
+  /**
+   * The mapping version the gateway records for this run (processing_attempts.mapping_version):
+   * a worker whose cached mappings are another version reads them from disk again first (a
+   * replay reloaded them in the gateway), and refuses when the disk holds yet another one.
+   */
+  mappingVersion: string;
   known: Array<[string, Resource | null]>;
 }
 

@@ -228,7 +228,7 @@ export class Pipeline {
       const flow = row.messageType ? flowForChannel(channel, row.messageType)?.name : undefined;
       this.pool ??= new ProcessingPool({ size: this.config.processing.workers, extraProfileDir: this.config.profiles.extraDir, log: this.log });
       const read = async (type: string, rid: string) => (await this.store.resources.get(type, rid))?.resource;
-      job.prepared = await this.pool.precompute(read, { raw, channel, ctx, intake, flow });
+      job.prepared = await this.pool.precompute(read, { raw, channel, ctx, intake, flow, mappingVersion: mappingVersion() });
     } catch (e) {
       this.log.warn({ id: job.id, err: (e as Error).message }, 'processing off the event loop failed: processing in the commit');
     }

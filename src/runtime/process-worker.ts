@@ -10,6 +10,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { Resource } from 'fhir/r4.js';
 import { processHl7 } from '../flows/hl7v2/index.js';
 import { loadValidator } from '../validation/index.js';
+import { mappingVersion, reloadMappings } from '../mapping/version.js';
 import type { OffloadReply, OffloadRequest } from './offload.js';
 
 const data = workerData as { extraProfileDir?: string } | undefined;
@@ -27,6 +28,10 @@ parentPort!.on('message', (msg: { seq: number; req: OffloadRequest }) => {
 });
 
 function run(req: OffloadRequest): OffloadReply {
+  // This thread caches the mappings too: run with the version the gateway records for the attempt.
+  if (mappingVersion() !== req.mappingVersion && reloadMappings() !== req.mappingVersion) {
+    return { error: 'the mapping files on disk are not the version the gateway runs with' };
+  }
   const known = new Map<string, Resource | null>(req.known);
   const misses: Array<[string, string]> = [];
   const lookup = {
