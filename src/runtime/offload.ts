@@ -10,7 +10,8 @@
  */
 import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
-import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Resource } from 'fhir/r4.js';
 import type { Logger } from 'pino';
 import type { ChannelConfig } from '../config.js';
@@ -58,6 +59,11 @@ interface Slot {
   worker: Worker;
   busy: boolean;
   pending?: { seq: number; resolve: (r: OffloadReply) => void; reject: (e: Error) => void } | undefined;
+}
+
+/** tsx's ESM register API (only needed when running from src/ under tsx). */
+function tsxEsmApi(): string {
+  return createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs');
 }
 
 export class ProcessingPool {
@@ -112,7 +118,12 @@ export class ProcessingPool {
     // From src/ (tsx: the .ts file, the tsx loader inherited through execArgv) or from dist/ (.js).
     const self = fileURLToPath(import.meta.url);
     const file = self.replace(/offload\.(ts|js)$/, (_m, ext: string) => `process-worker.${ext}`);
-    const worker = new Worker(file, { workerData: { extraProfileDir: this.opts.extraProfileDir } });
+    const workerData = { extraProfileDir: this.opts.extraProfileDir };
+    // On Node 20 a worker does not inherit the tsx loader (`--import tsx` hooks stay on the main
+    // thread), so from src/ the worker registers it itself before loading the .ts file.
+    const worker = file.endsWith('.ts')
+      ? new Worker(`import(${JSON.stringify(pathToFileURL(tsxEsmApi()).href)}).then((m) => { m.register(); return import(${JSON.stringify(pathToFileURL(file).href)}); });`, { eval: true, workerData })
+      : new Worker(file, { workerData });
     worker.unref();
     const slot: Slot = { worker, busy: false };
     worker.on('message', (m: { seq: number; reply: OffloadReply }) => {
