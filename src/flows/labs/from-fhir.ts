@@ -11,7 +11,7 @@ import { inboxItemFromFhir, type ResultsInboxItem } from '../../adapters/results
 import { validateOfficeRecord } from '../../validation/index.js';
 import type { ResourceLookup } from '../types.js';
 
-const LAB_TYPES = new Set(['Patient', 'DiagnosticReport', 'Observation', 'Specimen', 'ServiceRequest', 'Practitioner', 'Organization']);
+const LAB_TYPES = new Set(['Patient', 'DiagnosticReport', 'Observation', 'Specimen', 'ServiceRequest', 'Practitioner', 'Organization', 'Encounter']);
 
 /** A DiagnosticReport, or a Bundle of lab resources with at least one DiagnosticReport. */
 export function isLabFhir(r: FhirResource): boolean {

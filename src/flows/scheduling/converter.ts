@@ -4,7 +4,7 @@
  * (`--event S12|S13|...` for hl7v2). Every output is validated (fd-appointment, the office
  * appointment schema, the SIU message profile) before it leaves.
  */
-import type { Appointment, FhirResource, Patient } from 'fhir/r4.js';
+import type { Appointment, Encounter, FhirResource, Patient } from 'fhir/r4.js';
 import { hasErrors, issue, type Issue, type Result } from '../../domain/issues.js';
 import type { DetectedInput } from '../../domain/input.js';
 import { validateMessage } from '../../hl7/validate.js';
@@ -21,21 +21,23 @@ import { convertSiu } from './flow.js';
  * Appointment with at most its Patient (a Bundle with more belongs to another vertical or to
  * per-resource routing, so it is not taken whole).
  */
-function fhirAppointment(res: FhirResource): { appointment?: Appointment; patient?: Patient } {
+function fhirAppointment(res: FhirResource): { appointment?: Appointment; patient?: Patient; encounter?: Encounter } {
   if (res.resourceType === 'Appointment') return { appointment: res };
   if (res.resourceType === 'Bundle') {
     const rs = (res.entry ?? []).map((e) => e.resource).filter((x): x is FhirResource => !!x);
     const count = (t: string) => rs.filter((x) => x.resourceType === t).length;
-    if (count('Appointment') !== 1 || count('Patient') > 1 || rs.length !== count('Appointment') + count('Patient')) return {};
+    // At most its visit beside it (what `convert <siu> --to fhir` gives when PV1 names a visit).
+    if (count('Appointment') !== 1 || count('Patient') > 1 || count('Encounter') > 1 || rs.length !== count('Appointment') + count('Patient') + count('Encounter')) return {};
     const appointment = rs.find((x): x is Appointment => x.resourceType === 'Appointment');
     const patient = rs.find((x): x is Patient => x.resourceType === 'Patient');
-    return { ...(appointment ? { appointment } : {}), ...(patient ? { patient } : {}) };
+    const encounter = rs.find((x): x is Encounter => x.resourceType === 'Encounter');
+    return { ...(appointment ? { appointment } : {}), ...(patient ? { patient } : {}), ...(encounter ? { encounter } : {}) };
   }
   return {};
 }
 
-function toSiuText(a: Appointment, patient: Patient | undefined, ctx: FlowContext, issues: Issue[]): Result<Converted> {
-  const m = appointmentToSiu(a, patient, { timezone: ctx.timezone, lookup: ctx.lookup, ...(ctx.event ? { event: ctx.event } : {}) });
+function toSiuText(a: Appointment, patient: Patient | undefined, ctx: FlowContext, issues: Issue[], encounter?: Encounter): Result<Converted> {
+  const m = appointmentToSiu(a, patient, { timezone: ctx.timezone, lookup: ctx.lookup, ...(ctx.event ? { event: ctx.event } : {}), ...(encounter ? { encounter } : {}) });
   issues.push(...m.issues);
   if (!m.value || hasErrors(issues)) return { value: undefined, issues };
   // The message must meet the v2.5.1 message profile (a PID-5 we cannot fill is already a warning).
@@ -49,11 +51,11 @@ function toSiuText(a: Appointment, patient: Patient | undefined, ctx: FlowContex
   return { value: hl7v2Output(m.value.toString()), issues };
 }
 
-function fromAppointment(a: Appointment, patient: Patient | undefined, to: Target, ctx: FlowContext, issues: Issue[]): Result<Converted> {
+function fromAppointment(a: Appointment, patient: Patient | undefined, to: Target, ctx: FlowContext, issues: Issue[], encounter?: Encounter): Result<Converted> {
   issues.push(...validateOutput(a));
   if (hasErrors(issues)) return { value: undefined, issues };
   if (to === 'fhir') return { value: fhirOutput(a), issues };
-  if (to === 'hl7v2') return toSiuText(a, patient, ctx, issues);
+  if (to === 'hl7v2') return toSiuText(a, patient, ctx, issues, encounter);
   const office = appointmentFromFhir(a, patient ? { patient } : {});
   issues.push(...office.issues);
   if (office.value) issues.push(...validateOfficeRecord(office.value));
@@ -76,7 +78,7 @@ export const schedulingConverter: Converter = {
       if (!r.value) return { value: undefined, issues };
       if (to === 'fhir') return { value: fhirOutput(r.value.bundle), issues };
       if (to === 'office') return { value: officeOutput(r.value.office), issues };
-      return toSiuText(r.value.appointment, r.value.patient, ctx, issues);
+      return toSiuText(r.value.appointment, r.value.patient, ctx, issues, r.value.encounter);
     }
     if (input.kind === 'office') {
       const checked = checkOfficeRecord(input.record);
@@ -92,8 +94,8 @@ export const schedulingConverter: Converter = {
       }
       return fromAppointment(a.value, undefined, to, ctx, issues);
     }
-    const { appointment, patient } = fhirAppointment(input.resource);
+    const { appointment, patient, encounter } = fhirAppointment(input.resource);
     if (!appointment) return { value: undefined, issues: [issue('FHIR_RESOURCE_TYPE', 'The scheduling converter needs an Appointment (or a Bundle holding one).', 'resourceType')] };
-    return fromAppointment(appointment, patient, to, ctx, issues);
+    return fromAppointment(appointment, patient, to, ctx, issues, encounter);
   },
 };

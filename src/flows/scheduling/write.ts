@@ -5,7 +5,7 @@
  *
  *   MSH SCH TQ1 [NTE] PID PV1 [PV2] RGS [AIS] [AIG] [AIL] [AIP]
  */
-import type { Appointment, AppointmentParticipant, CodeableConcept, Identifier, Patient, Reference } from 'fhir/r4.js';
+import type { Appointment, AppointmentParticipant, CodeableConcept, Encounter, Identifier, Patient, Reference } from 'fhir/r4.js';
 import { issue, type Issue, type Result } from '../../domain/issues.js';
 import { createMessage, type FieldValue, type Hl7Message } from '../../hl7/message.js';
 import { fhirToHl7DateTime } from '../../mapping/datetime.js';
@@ -18,6 +18,7 @@ import {
 } from '../../adapters/appointment.js';
 import { eventRule, outboundEvent, statusTable } from '../../adapters/appointment-status.js';
 import { patientToPid } from '../patient-from-pid.js';
+import { encounterToPv1 } from '../encounter-from-pv1.js';
 import type { ResourceLookup } from '../types.js';
 
 export interface WriteOptions {
@@ -28,6 +29,8 @@ export interface WriteOptions {
   now?: Date;
   /** Stored resources: the registered Patient fills PID when only an MRN is known. */
   lookup?: ResourceLookup;
+  /** The visit (an SIU's PV1 read as an Encounter): written back as PV1 (mappings/encounter.json). */
+  encounter?: Encounter;
 }
 
 /** SCH-16 filler contact / SCH-20 entered by (required in v2.5.1): the practice front desk. */
@@ -134,7 +137,8 @@ export function appointmentToSiu(a: Appointment, patient: Patient | undefined, o
     issues.push(issue('MAP_MISSING', 'PID-5 (patient name, required in v2.5.1) stays empty: only the MRN is known and no registered Patient was found for it.', 'PID.5', 'warning'));
   }
   msg.add('PID', pidFields);
-  msg.add('PV1', { 1: '1', 2: 'O' });
+  // PV1: the visit the SIU came with (read back to the same Encounter), else an outpatient class only.
+  msg.add('PV1', opts.encounter ? encounterToPv1(opts.encounter, { timezone: tz }) : { 1: '1', 2: 'O' });
   if (visitReason) msg.add('PV2', fields('PV2', { reason: visitReason }, tz));
   if (reasons.others.length > (type ? 1 : 2)) {
     issues.push(issue('MAP_INFO', 'SIU has room for two reasons (SCH-7, PV2-3); the further Appointment.reasonCode entries are left out.', 'Appointment.reasonCode'));
