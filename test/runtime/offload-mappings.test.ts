@@ -8,7 +8,7 @@
 import { expect } from 'chai';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { Gateway } from '../../src/runtime/gateway.js';
+import type { Gateway } from '../../src/gateway.js';
 import { hashMappingFiles } from '../../src/mapping/version.js';
 import { API_KEY, MllpClient, msa, originalAckMode, startTest, tempDir } from '../support/gateway.js';
 
