@@ -14,6 +14,7 @@ import { MllpClient } from '../../src/clients/mllp.js';
 import { runJob } from '../../src/jobs/runner.js';
 import { silentLogger } from '../../src/logging.js';
 import { startGateway, type Gateway } from '../../src/gateway.js';
+import { testStoreConfig } from '../support/engine.js';
 
 const CH = 'https://claims.example.com';
 const example = (p: string) => readFileSync(join('examples/hl7v2', p), 'utf8');
@@ -36,7 +37,7 @@ describe('jobs end to end on messages received by the gateway', () => {
   it('DFT -> Claim in the store -> claim batch -> clearinghouse', async () => {
     const json = {
       practice: { name: 'Sample Family Practice', timezone: 'America/New_York' },
-      store: { path: join(dir, 'store.sqlite') },
+      store: testStoreConfig(join(dir, 'store.sqlite')),
       log: { level: 'silent' },
       http: { host: '127.0.0.1', port: 0 },
       channels: [{ name: 'inbound', source: { mllp: { port: 0 } }, destinations: [] }],

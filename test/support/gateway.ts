@@ -13,6 +13,7 @@ import type { InboundHl7Flow } from '../../src/flows/types.js';
 import { deterministicId } from '../../src/fhir/ids.js';
 import { encodeFrame, FrameDecoder } from '../../src/mllp/framing.js';
 import { silentLogger } from '../../src/logging.js';
+import { testStoreConfig } from './engine.js';
 import { startGateway, type Gateway, type StartOptions } from '../../src/gateway.js';
 
 /**
@@ -40,7 +41,8 @@ export function tempDir(): { dir: string; cleanup: () => void } {
 export function configJson(dbPath: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
   return {
     practice: { name: 'Test practice', timezone: 'America/New_York' },
-    store: { path: dbPath },
+    // A SQLite file, or on the PostgreSQL leg a schema named from the path (test/support/engine.ts).
+    store: testStoreConfig(dbPath),
     log: { level: 'silent' },
     mllp: { host: '127.0.0.1', maxFrameBytes: 64 * 1024, frameTimeoutMs: 5000, idleTimeoutMs: 60_000 },
     http: {
