@@ -34,6 +34,11 @@ export function registrationPart(e: BillingEncounter): Omit<RegistrationRecord, 
     ...(middle.length ? { middleName: middle.join(' ') } : {}),
     ...(e.patientBirthDate ? { birthDate: e.patientBirthDate } : {}),
     sex: SEX[e.patientGender ?? 'unknown'],
+    ...(e.patientAddressLine1 ? { addressLine1: e.patientAddressLine1 } : {}),
+    ...(e.patientAddressLine2 ? { addressLine2: e.patientAddressLine2 } : {}),
+    ...(e.patientCity ? { city: e.patientCity } : {}),
+    ...(e.patientState ? { state: e.patientState } : {}),
+    ...(e.patientPostalCode ? { postalCode: e.patientPostalCode } : {}),
   };
 }
 

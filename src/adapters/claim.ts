@@ -8,7 +8,7 @@
  * - References carry their business identifier (NPI, MRN, payer id, member id) beside the
  *   reference, so a Claim read alone still yields the encounter; the claim Bundle adds names.
  */
-import type { Claim, ClaimInsurance, ClaimItem, CodeableConcept, Identifier, Money, Reference } from 'fhir/r4.js';
+import type { Address, Claim, ClaimInsurance, ClaimItem, CodeableConcept, Identifier, Money, Reference } from 'fhir/r4.js';
 import { issue, type Issue, type Result } from '../domain/issues.js';
 import { claimCoverageId, claimId, organizationIdByIdentifier, payerOrganizationId, practitionerId } from '../fhir/ids.js';
 import { patientIdOf } from './patient.js';
@@ -176,7 +176,7 @@ export function claimToEncounter(claim: Claim, resolve: Resolver = () => undefin
   const encounterId = claim.identifier?.find((i) => i.system === ENCOUNTER_ID_SYSTEM)?.value ?? claim.identifier?.[0]?.value;
   if (!encounterId) missing('Claim.identifier', 'identifier (the encounter number)');
 
-  const patient = resolve(claim.patient?.reference) as { identifier?: Identifier[]; name?: Array<{ family?: string; given?: string[] }>; birthDate?: string; gender?: BillingEncounter['patientGender'] } | undefined;
+  const patient = resolve(claim.patient?.reference) as { identifier?: Identifier[]; name?: Array<{ family?: string; given?: string[] }>; birthDate?: string; gender?: BillingEncounter['patientGender']; address?: Address[] } | undefined;
   const mrn = claim.patient?.identifier?.value
     ?? patient?.identifier?.find((i) => i.type?.coding?.some((c) => c.code === 'MR'))?.value ?? patient?.identifier?.[0]?.value;
   if (!mrn) missing('Claim.patient', 'patient identifier (MRN)');
@@ -263,6 +263,12 @@ export function claimToEncounter(claim: Claim, resolve: Resolver = () => undefin
   if (pName?.given?.length) out.patientGiven = pName.given.join(' ');
   if (patient?.birthDate) out.patientBirthDate = patient.birthDate;
   if (patient?.gender) out.patientGender = patient.gender;
+  const home = patient?.address?.find((a) => a.use === 'home') ?? patient?.address?.[0];
+  if (home?.line?.[0]) out.patientAddressLine1 = home.line[0];
+  if (home?.line && home.line.length > 1) out.patientAddressLine2 = home.line.slice(1).join(', ');
+  if (home?.city) out.patientCity = home.city;
+  if (home?.state) out.patientState = home.state;
+  if (home?.postalCode) out.patientPostalCode = home.postalCode;
   const prName = practitioner?.name?.[0];
   if (prName?.family) out.renderingProviderFamily = prName.family;
   if (prName?.given?.length) out.renderingProviderGiven = prName.given.join(' ');

@@ -45,6 +45,12 @@ export interface BillingEncounter {
   patientGiven?: string;
   patientBirthDate?: string;
   patientGender?: 'male' | 'female' | 'other' | 'unknown';
+  /** The patient's home address (Patient.address; 837P 2010BA/2010CA N3/N4, required there). */
+  patientAddressLine1?: string;
+  patientAddressLine2?: string;
+  patientCity?: string;
+  patientState?: string;
+  patientPostalCode?: string;
   /** YYYY-MM-DD (billablePeriod.start). */
   dateOfService: string;
   /** YYYY-MM-DD when the encounter spans days (billablePeriod.end). */
@@ -112,6 +118,7 @@ export const cents = (amount: number): number => Math.round(amount * 100);
 /** The schema's key order, so office JSON reads the same whichever way it was made. */
 const KEY_ORDER: Array<keyof BillingEncounter> = [
   'recordType', 'encounterId', 'status', 'priority', 'created', 'patientMrn', 'patientFamily', 'patientGiven', 'patientBirthDate', 'patientGender',
+  'patientAddressLine1', 'patientAddressLine2', 'patientCity', 'patientState', 'patientPostalCode',
   'dateOfService', 'dateOfServiceEnd', 'placeOfService', 'renderingProviderNpi', 'renderingProviderFamily', 'renderingProviderGiven',
   'billingProviderNpi', 'billingProviderName', 'priorAuthorization', 'claimFrequency', 'payerClaimNumber', 'coverages', 'diagnoses', 'lines', 'totalCharge', 'currency',
 ];

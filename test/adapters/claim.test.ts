@@ -11,7 +11,7 @@ import { EXAMPLES, TODAY, at, copy, encounterArb, errorsOf, example } from '../s
 /** What a Claim alone carries: everything but the patient's demographics and the rendering provider's name parts (those live in the Bundle's Patient and Practitioner). */
 function claimOnly(e: BillingEncounter): BillingEncounter {
   const n = normalizeEncounter(e) as unknown as Record<string, unknown>;
-  for (const k of ['patientFamily', 'patientGiven', 'patientBirthDate', 'patientGender', 'renderingProviderFamily', 'renderingProviderGiven']) delete n[k];
+  for (const k of ['patientFamily', 'patientGiven', 'patientBirthDate', 'patientGender', 'patientAddressLine1', 'patientAddressLine2', 'patientCity', 'patientState', 'patientPostalCode', 'renderingProviderFamily', 'renderingProviderGiven']) delete n[k];
   return n as unknown as BillingEncounter;
 }
 

@@ -98,6 +98,14 @@ describe('x12: POST /x12/837p, a claim to 837P through the operator API (convert
     const noAddress = await post(readFileSync('examples/office/billing-encounter-office-visit.json', 'utf8'));
     expect(noAddress.status).to.equal(422);
     expect(((await noAddress.json()) as { issue: Array<{ expression: string[] }> }).issue.map((i) => i.expression[0])).to.deep.equal(['Bundle.entry[1].resource.address']);
+    // With the patient's address the office record is an 837P (2010BA N3/N4 from it).
+    const withAddress = { ...JSON.parse(readFileSync('examples/office/billing-encounter-office-visit.json', 'utf8')) as object,
+      patientAddressLine1: '12 Synthetic Lane', patientCity: 'Springfield', patientState: 'IL', patientPostalCode: '62704' };
+    const ok = await post(JSON.stringify(withAddress));
+    expect(ok.status).to.equal(200);
+    const back = parse837(await ok.text());
+    expect(back.issues.filter((i) => i.severity === 'error')).to.deep.equal([]);
+    expect(back.value!.encounters[0]).to.deep.include({ patientAddressLine1: '12 Synthetic Lane', patientCity: 'Springfield', patientState: 'IL', patientPostalCode: '62704' });
     const rec = JSON.parse(readFileSync('examples/office/billing-encounter-office-visit.json', 'utf8')) as { lines: Array<{ charge: number }> };
     rec.lines[0]!.charge = -1;
     const r = await post(JSON.stringify(rec));
