@@ -27,6 +27,7 @@ import { dashboardPage, dashboardPanels } from './pages/dashboard.js';
 import { gatherDashboard } from './dashboard.js';
 import { messageRoutes } from './routes/messages.js';
 import { actionRoutes } from './routes/actions.js';
+import { playgroundRoutes } from './routes/playground.js';
 
 export interface ConsoleDeps {
   pipeline: Pipeline;
@@ -151,6 +152,7 @@ export function consoleRouter(deps: ConsoleDeps): Router {
 
   messageRoutes(router, ctx);
   actionRoutes(router, ctx);
+  playgroundRoutes(router, ctx);
 
   router.use((req, res) => errorPage(res, 404, 'Not found', `No console page ${req.path}.`));
 

@@ -227,6 +227,14 @@ if (!chromiumPath && !process.env.CI) {
       expect(await gw.store.audit.list({ action: 'job-run', entity: 'job/retention' })).to.have.length(1);
     });
 
+    it('checks a pasted message in the validation playground', async () => {
+      await page.getByRole('link', { name: 'Validation playground' }).click();
+      await page.getByLabel(/^HL7v2 message, FHIR JSON/).fill(withBirthDate(adt('PLAY-1', { mrn: 'MRN900', family: 'Testpatient' }), '1980-13-45'));
+      await page.getByRole('button', { name: 'Check and convert' }).click();
+      expect(await page.locator('table.issues td[data-location]').allTextContents()).to.include('PID.7');
+      await shot('playground');
+    });
+
     it('logs out: the console is closed again', async () => {
       await page.getByRole('button', { name: 'Log out' }).click();
       await page.waitForURL(`${base}/console/login`);

@@ -4,6 +4,7 @@
  * counting stored messages. The browser tests (./browser.test.ts) drive the same pages in Chromium.
  */
 import { expect } from 'chai';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Gateway } from '../../src/gateway.js';
 import { API_KEY, FHIR_KEY, adt, registerTestFlow, startTest, tempDir } from '../support/gateway.js';
@@ -162,5 +163,44 @@ describe('console: login, sessions, CSRF and the dashboard over HTTP', () => {
     const t = await big.text();
     expect(t).to.contain('larger than the gateway');
     expect(t).not.to.match(/at \w+ \(/);
+  });
+
+  describe('the validation playground', () => {
+    const check = async (fields: Record<string, string>) => {
+      const { cookie, csrf } = await login();
+      const r = await post('/console/playground', { _csrf: csrf, ...fields }, cookie);
+      return { status: r.status, text: await r.text() };
+    };
+
+    it('checks an HL7v2 message and shows the issue at its field and the FHIR it converts to', async () => {
+      const msg = readFileSync('examples/hl7v2/adt-a04.hl7', 'utf8').replace(/(\rPID(?:\|[^|\r]*){6}\|)[^|\r]*/, '$11980-13-45');
+      const r = await check({ text: msg });
+      expect(r.status).to.equal(200);
+      expect(r.text).to.contain('Result: hl7v2');
+      expect(r.text).to.match(/<td class="mono" data-location>PID\.7[^<]*<\/td>/);
+      const good = await check({ text: readFileSync('examples/hl7v2/adt-a04.hl7', 'utf8') });
+      expect(good.text).to.contain('Converted to FHIR R4');
+      expect(good.text).to.contain('&quot;resourceType&quot;: &quot;Bundle&quot;');
+    });
+
+    it('checks FHIR JSON against a profile and names the FHIRPath; an unknown profile is said on the page', async () => {
+      const patient = JSON.parse(readFileSync('examples/fhir/patient.json', 'utf8')) as Record<string, unknown>;
+      patient.birthDate = '1980-13-45';
+      const r = await check({ text: JSON.stringify(patient) });
+      expect(r.text).to.contain('Result: fhir');
+      expect(r.text).to.match(/data-location>Patient\.birthDate/);
+      const u = await check({ text: JSON.stringify(patient), profile: 'http://example.org/no-such-profile' });
+      expect(u.text).to.contain('No profile &quot;http://example.org/no-such-profile&quot; is loaded.');
+    });
+
+    it('escapes what it shows back and refuses empty and oversized input on the page', async () => {
+      const x = await check({ text: '<script>alert(1)</script>' });
+      expect(x.text).to.contain('&lt;script&gt;alert(1)&lt;/script&gt;');
+      expect(x.text).not.to.contain('<script>alert(1)</script>');
+      expect((await check({ text: '   ' })).text).to.contain('Paste a message or record, or upload a file.');
+      const big = await check({ text: 'MSH|' + 'x'.repeat(90 * 1024) });
+      expect(big.status).to.equal(413);
+      expect(big.text).to.match(/the playground takes at most \d+/);
+    });
   });
 });
