@@ -59,6 +59,7 @@ export const encounterArb: fc.Arbitrary<BillingEncounter> = fc.record({
   patientFamily: word,
   patientGiven: fc.option(words, { nil: undefined }),
   patientBirthDate: fc.option(date, { nil: undefined }),
+  patientAddress: fc.option(fc.record({ line1: words, line2: fc.option(words, { nil: undefined }), city: word, state: fc.constantFrom('IL', 'NY', 'TX'), zip: digits(5) }), { nil: undefined }),
   patientGender: fc.option(fc.constantFrom('male', 'female', 'other', 'unknown') as fc.Arbitrary<NonNullable<BillingEncounter['patientGender']>>, { nil: undefined }),
   dateOfService: date,
   spanDays: fc.option(fc.integer({ min: 0, max: 3 }), { nil: undefined }),
@@ -106,6 +107,10 @@ export const encounterArb: fc.Arbitrary<BillingEncounter> = fc.record({
     renderingProviderFamily: g.renderingProviderFamily, renderingProviderGiven: g.renderingProviderGiven, billingProviderName: g.billingProviderName,
     priorAuthorization: g.priorAuthorization, currency: g.currency };
   for (const [k, v] of Object.entries(opt)) if (v !== undefined) (e as unknown as Record<string, unknown>)[k] = v;
+  if (g.patientAddress) {
+    Object.assign(e, { patientAddressLine1: g.patientAddress.line1, patientCity: g.patientAddress.city, patientState: g.patientAddress.state, patientPostalCode: g.patientAddress.zip });
+    if (g.patientAddress.line2) e.patientAddressLine2 = g.patientAddress.line2;
+  }
   if (g.frequency) {
     // A replacement or void names the payer's claim; a void is cancelled, a replacement is not.
     e.claimFrequency = g.frequency;
