@@ -64,6 +64,8 @@ export interface ChaosReport {
   notDelivered: number;
   deliveredTwice: number;
   longestStallMs: number;
+  /** The message that waited longest: its MSH-10, its delivery's attempts and last error. */
+  longestStallOf: string;
   /** Deliveries that needed more than one attempt, and the errors their last failure gave (why a stall). */
   retriedDeliveries: number;
   retryErrors: string[];
@@ -193,9 +195,10 @@ async function startGateway(configFile: string): Promise<GatewayProc> {
   await new Promise<void>((res, rej) => {
     child.stdout!.on('data', (b: Buffer) => {
       out += b.toString();
-      if (/HTTP listening/.test(out)) res();
+      // Ready: listening, and the pipeline, delivery worker and jobs started (main.ts prints it last).
+      if (/frontdesk: ready/.test(out)) res();
     });
-    void exited.then(() => rej(new Error(`gateway exited before listening: ${err.slice(-2000) || out.slice(-2000)}`)));
+    void exited.then(() => rej(new Error(`gateway exited before it was ready: ${err.slice(-2000) || out.slice(-2000)}`)));
   });
   return { child, exited };
 }
@@ -367,6 +370,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
 
   // The longest wait for a delivery while a gateway was up (downtime between kill and restart not counted).
   let longestStallMs = 0;
+  let stalled = '';
   for (const [id, ackAt] of acked) {
     const got = firstReceipt.get(id);
     if (got === undefined) continue;
@@ -374,10 +378,17 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
     for (const [down, up] of downtimes) wait -= Math.max(0, Math.min(got, up) - Math.max(ackAt, down));
     if (wait > longestStallMs) {
       longestStallMs = wait;
+      stalled = id;
       if (process.env.CHAOS_DEBUG) log(`stall ${id}: acked ${ackAt - t0} ms, delivered ${got - t0} ms, downtimes ${JSON.stringify(downtimes.map(([a, b]) => [a - t0, b - t0]))}`);
     }
   }
 
+  let longestStallOf = stalled;
+  const stalledRow = rows.get(stalled)?.[0];
+  if (stalledRow) {
+    const item = (await store.outbox.list({ messageId: stalledRow.id }))[0];
+    if (item) longestStallOf = `${stalled}: ${item.attempts} attempt(s)${item.lastError ? `, last error "${item.lastError.slice(0, 100)}"` : ''}`;
+  }
   let retriedDeliveries = 0;
   const retryErrors = new Set<string>();
   for (const item of await store.outbox.list({ limit: 1_000_000 })) {
@@ -393,7 +404,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
   rmSync(dir, { recursive: true, force: true });
   return {
     messages: opts.messages, acknowledged: acked.size, negativeAcks: stats.negative, resends: stats.resends, kills,
-    ackedButLost, storedNeverProcessed, processedTwice, orderViolations, notDelivered, deliveredTwice, longestStallMs, retriedDeliveries, retryErrors: [...retryErrors].slice(0, 5), settled,
+    ackedButLost, storedNeverProcessed, processedTwice, orderViolations, notDelivered, deliveredTwice, longestStallMs, longestStallOf, retriedDeliveries, retryErrors: [...retryErrors].slice(0, 5), settled,
     seconds: Math.round((Date.now() - t0) / 100) / 10,
   };
 }
@@ -408,7 +419,7 @@ export function formatReport(r: ChaosReport): string {
     `  per-patient order broken   ${r.orderViolations}  ${mark(r.orderViolations === 0)}`,
     `  acknowledged, not delivered ${r.notDelivered}  ${mark(r.notDelivered === 0)}`,
     `  delivered twice            ${r.deliveredTwice}  ${mark(r.deliveredTwice === 0)} (same MSH-10 again: in flight at a kill)`,
-    `  longest stall (gateway up) ${(r.longestStallMs / 1000).toFixed(2)} s  ${mark(r.longestStallMs < 5000)} (target < 5 s)`,
+    `  longest stall (gateway up) ${(r.longestStallMs / 1000).toFixed(2)} s  ${mark(r.longestStallMs < 5000)} (target < 5 s; ${r.longestStallOf || 'none'})`,
     `  deliveries retried         ${r.retriedDeliveries}${r.retryErrors.length ? ` (${r.retryErrors.join('; ')})` : ''}`,
   ].join('\n');
 }
