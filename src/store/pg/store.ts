@@ -151,6 +151,21 @@ function tables(c: Conn): StoreTables {
   return { messages: m, processing: p, resources: r, officeRecords: o, outbox: ob, claims: cl, reminders: rem, jobs: j, x12: x, eligibility: el, controlIds: ids, audit: au };
 }
 
+/**
+ * A checked-out connection whose server goes away between two statements (a transaction waiting on
+ * the flow's work) emits 'error' with nobody listening, which would end the process: note it
+ * instead; the statement that follows fails (no ACK) and the connection is discarded on release.
+ */
+function watchLoss(c: pg.PoolClient): { broken: boolean; done(): void } {
+  const state = {
+    broken: false,
+    done: () => { c.removeListener('error', onError); },
+  };
+  const onError = () => { state.broken = true; };
+  c.on('error', onError);
+  return state;
+}
+
 export class PgStore implements Store {
   readonly engine = 'postgres';
   readonly location: string;
@@ -186,16 +201,19 @@ export class PgStore implements Store {
       atomic: async (fn) => {
         await this.ready;
         const c = await this.pool.connect();
+        const lost = watchLoss(c);
         try {
           await c.query('BEGIN');
           const v = await fn(c);
           await c.query('COMMIT');
           return v;
         } catch (e) {
-          await c.query('ROLLBACK').catch(() => undefined);
+          await c.query('ROLLBACK').catch(() => { lost.broken = true; });
+          lost.broken = true;
           throw e;
         } finally {
-          c.release();
+          lost.done();
+          c.release(lost.broken);
         }
       },
     };
@@ -221,7 +239,7 @@ export class PgStore implements Store {
   async transaction<T>(work: (tx: StoreTx) => Promise<T>): Promise<T> {
     await this.ready;
     const c = await this.pool.connect();
-    let broken = false;
+    const lost = watchLoss(c);
     try {
       await c.query('BEGIN');
       try {
@@ -229,15 +247,16 @@ export class PgStore implements Store {
         await c.query('COMMIT');
         return value;
       } catch (e) {
-        await c.query('ROLLBACK').catch(() => { broken = true; });
+        await c.query('ROLLBACK').catch(() => { lost.broken = true; });
         throw e;
       }
     } catch (e) {
       // A connection that failed mid-transaction may be dead: do not hand it to the next caller.
-      broken = true;
+      lost.broken = true;
       throw e;
     } finally {
-      c.release(broken);
+      lost.done();
+      c.release(lost.broken);
     }
   }
 
