@@ -13,6 +13,7 @@ import { m004HttpStatus } from './004_http_status.js';
 import { m005HttpBody } from './005_http_body.js';
 import { m010ConsoleIndexes } from './010_console_indexes.js';
 import { m011MessageSearch } from './011_message_search.js';
+import { m012MessageBrowserIndexes } from './012_message_browser_indexes.js';
 import { m101Outbox } from './101_outbox.js';
 import { m102DeliveryRecords } from './102_delivery_records.js';
 import { m103ClaimBillingRecord } from './103_claim_billing_record.js';
@@ -41,6 +42,7 @@ export const MIGRATIONS: Migration[] = [
   m005HttpBody,
   m010ConsoleIndexes,
   m011MessageSearch,
+  m012MessageBrowserIndexes,
   m101Outbox,
   m102DeliveryRecords,
   m103ClaimBillingRecord,
