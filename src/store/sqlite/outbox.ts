@@ -154,12 +154,16 @@ export function renewLeases(db: Db, ids: readonly number[], holder: LeaseHolder,
 /** What the operator reads on a row taken back from a dead run. */
 const RECLAIMED = 'interrupted: the gateway stopped during this attempt; taken back at restart';
 
-/** Rows left in flight by earlier boots of this instance: pending again, due now. */
+/**
+ * Rows left in flight by earlier boots of this instance: pending again, due now. next_attempt_at
+ * is kept (it was due when the row was leased, so it is not after now): the row keeps its place at
+ * the head of the queue instead of going behind everything that became due while the gateway was down.
+ */
 export function reclaimAbandoned(db: Db, holder: LeaseHolder, now: Date = new Date()): number {
   const t = iso(now);
   return db.prepare(
     `UPDATE outbox SET state = 'pending', lease_until = NULL, lease_owner = NULL, lease_boot = NULL,
-            next_attempt_at = ?, updated_at = ?, last_error_code = 'DELIVERY_TRANSIENT', last_error = ?
+            next_attempt_at = MIN(next_attempt_at, ?), updated_at = ?, last_error_code = 'DELIVERY_TRANSIENT', last_error = ?
       WHERE state = 'in-flight' AND lease_owner = ? AND (lease_boot IS NULL OR lease_boot <> ?)`,
   ).run(t, t, RECLAIMED, holder.instance, holder.boot).changes;
 }
