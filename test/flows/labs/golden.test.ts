@@ -46,15 +46,17 @@ describe('labs: golden inbox records and invariants over every example', () => {
     });
   }
 
-  it('registers the ORU^R01 flow and a converter that accepts ORU (and lab FHIR), not ADT', () => {
+  it('registers the ORU^R01 flow and a converter that accepts ORU (and lab FHIR), not ADT, and writes ORU back', () => {
     expect(flowFor('ORU^R01')?.name).to.equal('oru-lab-results');
     const oru = detectInput(example('oru-r01-cbc-final.hl7')).value!;
     const conv = converters.find((c) => c.accepts(oru))!;
     expect(conv.name).to.equal('labs');
     const adt = detectInput('MSH|^~\\&|A|B|C|D|20240101||ADT^A04|1|P|2.5.1\rPID|1||X1\r').value!;
     expect(conv.accepts(adt)).to.equal(false);
+    // ORU -> hl7v2 is written back through FHIR (src/flows/labs/write.ts; test/flows/labs/oru-roundtrip.test.ts).
     const back = conv.convert(oru, 'hl7v2', { timezone: 'UTC', lookup: emptyLookup });
-    expect(back.value).to.equal(undefined);
+    expect(errors(back.issues)).to.deep.equal([]);
+    expect(back.value?.to).to.equal('hl7v2');
     const office = conv.convert(detectInput(example('oru-r01-v23-chemistry.hl7')).value!, 'office', { timezone: 'America/Chicago', lookup: emptyLookup });
     expect(officeOf(office.value)).to.have.length(2);
   });
