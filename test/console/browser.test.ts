@@ -4,12 +4,13 @@
  * filter, open a message with an error and see the highlighted field, reveal PHI and find the
  * audit record, replay and see the state change, a bad login rejected, no page without a session,
  * bad filter input answered on the page, a `<script>` in PID-5 shown as text. Each page's
- * screenshot is saved under docs/console/ (the README shows one).
+ * screenshot is saved (under docs/console/, which the README shows, with FRONTDESK_CONSOLE_SHOTS=1).
  * Without Chromium these tests are skipped with one line; CI (.ci/run) installs it, and with
  * CI=true a missing Chromium fails instead.
  */
 import { expect } from 'chai';
 import { mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
@@ -19,7 +20,11 @@ import { explainHl7 } from '../../src/runtime/explain.js';
 import { API_KEY, adt, registerTestFlow, startTest, tempDir } from '../support/gateway.js';
 import { CHROMIUM_CANDIDATES, findChromium } from '../support/chromium.js';
 
-const SHOTS = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../docs/console');
+// The screenshots in docs/console/ are refreshed only on request (FRONTDESK_CONSOLE_SHOTS=1):
+// a plain test run must not change tracked files; otherwise they go to a temporary folder.
+const SHOTS = process.env.FRONTDESK_CONSOLE_SHOTS === '1'
+  ? resolve(fileURLToPath(new URL('.', import.meta.url)), '../../docs/console')
+  : join(tmpdir(), `frontdesk-console-shots-${process.pid}`);
 const chromiumPath = findChromium();
 
 if (!chromiumPath && !process.env.CI) {
