@@ -15,6 +15,7 @@
  *      not hold back the patient's later messages; the operator fixes the record and posts it again.
  */
 import { createHash } from 'node:crypto';
+import type { Bundle } from 'fhir/r4.js';
 import { errorCodeOf, hasErrors, type Issue } from '../domain/issues.js';
 import { validateMessage } from '../hl7/validate.js';
 import type { StoreTables } from '../store/index.js';
@@ -34,6 +35,8 @@ export interface QueueGeneratedInput {
   settings: OutboundHl7Settings;
   office: readonly OfficeRecord[];
   changes: readonly ResourceChange[];
+  /** The output's Bundle (lab results are written from it as ORU^R01). */
+  bundle?: Bundle | undefined;
   /** The practice context; stored resources the generation looks up are read from the store. */
   ctx: Omit<FlowContext, 'lookup'>;
 }
@@ -58,7 +61,7 @@ export async function queueGeneratedHl7(db: QueueTables, p: QueueGeneratedInput,
   const sum: QueuedSummary = { queued: 0, dead: 0 };
   const generated = await withStoredLookup(
     async (type, id) => (await db.resources.get(type, id))?.resource,
-    (lookup) => generateHl7(p.office, p.changes, { ...p.ctx, lookup }, { registrationEvents: p.settings.registrationEvents }),
+    (lookup) => generateHl7(p.office, p.changes, { ...p.ctx, lookup }, { registrationEvents: p.settings.registrationEvents, bundle: p.bundle }),
   );
   for (const g of generated) {
     const prefix = `msg-${p.messageId}:${p.destination}:hl7v2-${g.part}:${g.event}`;

@@ -84,7 +84,7 @@ export async function persistOutput(db: PersistTables, p: PersistInput, now: Dat
       const settings = p.outbound?.settings(d.name);
       if (!settings || !p.outbound) throw new Error(`destination "${d.name}" takes payload hl7v2 but is not an MLLP destination`);
       const changes = resourceChanges(p.output.bundle.entry ?? [], entries, before!);
-      queued += (await queueGeneratedHl7(db, { messageId: p.messageId, destination: d.name, settings, office: p.output.office, changes, ctx: p.outbound.ctx }, now)).queued;
+      queued += (await queueGeneratedHl7(db, { messageId: p.messageId, destination: d.name, settings, office: p.output.office, changes, bundle: p.output.bundle, ctx: p.outbound.ctx }, now)).queued;
       continue;
     }
     if (d.payload === 'bundle') {

@@ -57,6 +57,7 @@ describe('outbound HL7v2 end to end: office post -> gateway -> outbox worker -> 
     channels: [
       { name: 'office-api', source: { http: { path: '/office' } }, destinations: [{ name: 'ehr', payload: 'hl7v2' }] },
       { name: 'adt-in', source: { mllp: { port: 0 } }, messageTypes: ['ADT^*'], destinations: [{ name: 'ehr', payload: 'hl7v2' }] },
+      { name: 'lab-in', source: { mllp: { port: 0 } }, messageTypes: ['ORU^R01'], destinations: [{ name: 'ehr', payload: 'hl7v2' }] },
     ],
     destinations: {
       ehr: {
@@ -298,5 +299,23 @@ describe('outbound HL7v2 end to end: office post -> gateway -> outbox worker -> 
     expect(partner.issues.map(errorsOf)).to.deep.equal([[], []]);
     const merge = header(partner.received[1]!);
     expect([merge.segment('PID')!.get(3), merge.segment('PID')!.get(5), merge.segment('MRG')!.get(1), merge.controlId]).to.deep.equal(['MRN200311', 'Examplefamily', 'MRN999001', 'FD2']);
+  });
+
+  it('an inbound ORU^R01 on an MLLP channel goes out as a generated ORU^R01 (src/flows/labs/write.ts), profile-valid, addressed as configured; the same results again send nothing', async () => {
+    await start(configFor(partner.port));
+    const sender = new MllpClient({ host: '127.0.0.1', port: gateway!.mllp[1]!.address().port, tls: false, connectTimeoutMs: 5000, ackTimeoutMs: 20_000, idleTimeoutMs: 60_000 });
+    const oru = readFileSync('examples/hl7v2/labs/oru-r01-cbc-final.hl7', 'utf8').replace(/\r?\n/g, '\r');
+    try {
+      expect((await sender.send(oru)).ok).to.equal(true);
+      expect((await sender.send(oru.replace('|LAB-0002|', '|LAB-0003|'))).ok).to.equal(true);
+    } finally {
+      sender.close();
+    }
+    await worker!.drain();
+    expect(partner.received.map(typeOf)).to.deep.equal(['ORU^R01']);
+    expect(partner.issues.map(errorsOf)).to.deep.equal([[]]);
+    const sent = header(partner.received[0]!);
+    expect([sent.segment('OBR')!.get(2), sent.segment('OBR')!.get(3), sent.segment('ORC')!.get(12, 1), sent.segment('MSH')!.get(5)]).to.deep.equal(['ORD1001', 'LAB778899', '1234567893', 'EPICADT']);
+    expect(sent.segments.filter((x) => x.name === 'OBX')).to.have.length(6);
   });
 });

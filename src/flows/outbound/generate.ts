@@ -3,7 +3,8 @@
  * becomes for an MLLP destination whose channel payload is "hl7v2". Each office record of the
  * output is converted exactly as `frontdesk convert --to hl7v2` converts it (the vertical's
  * Converter: office -> FHIR -> HL7v2), with the trigger event chosen from what the output changed
- * in the store (./events.ts); then the destination's header is applied (./header.ts).
+ * in the store (./events.ts); then the destination's header is applied (./header.ts). Lab results
+ * (results-inbox records) go out as one ORU^R01 written from the output's Bundle (labs/write.ts).
  *
  * Pure apart from reading stored resources through ctx.lookup. Validation against the message
  * profile and the durable control id come after, where the item is queued (src/delivery/outbound-hl7.ts).
@@ -18,9 +19,15 @@ import { converters } from '../registry.js';
 import type { FlowContext, OfficeRecord } from '../types.js';
 import { appointmentEvent, billingEvent, registrationEvent, type RegistrationEvents, type ResourceChange } from './events.js';
 import { buildA40 } from './merge.js';
+import type { Bundle } from 'fhir/r4.js';
+import { labBundleToOru } from '../labs/write.js';
+
+const RESULT_TYPES = new Set(['DiagnosticReport', 'Observation']);
 
 export interface GenerateOptions {
   registrationEvents: RegistrationEvents;
+  /** The output's FHIR Bundle: lab results go out as one ORU^R01 written from it (src/flows/labs/write.ts). */
+  bundle?: Bundle | undefined;
 }
 
 /** One message to send (or, with errors and no message, one that could not be built). */
@@ -56,8 +63,14 @@ function plan(record: OfficeRecord, changes: readonly ResourceChange[], opts: Ge
     }
     case 'merge-instruction':
       return { event: 'A40', orderingKey: `Patient/${record.survivingPatientId}` };
+    case 'results-inbox-item': {
+      // A report or result created or changed -> ORU^R01; the same results again send nothing.
+      if (!opts.bundle || !changes.some((c) => RESULT_TYPES.has(c.resourceType) && c.change !== 'unchanged')) return undefined;
+      const patient = opts.bundle.entry?.find((e) => e.resource?.resourceType === 'Patient')?.resource;
+      return { event: 'R01', orderingKey: patient?.id ? `Patient/${patient.id}` : undefined };
+    }
     default:
-      // Results-inbox items, billing statuses, eligibility and payment postings have no outbound HL7v2 here.
+      // Billing statuses, eligibility and payment postings have no outbound HL7v2 here.
       return undefined;
   }
 }
@@ -65,11 +78,20 @@ function plan(record: OfficeRecord, changes: readonly ResourceChange[], opts: Ge
 /** The messages the office records of one output send to one destination. */
 export function generateHl7(office: readonly OfficeRecord[], changes: readonly ResourceChange[], ctx: FlowContext, opts: GenerateOptions): GeneratedHl7[] {
   const out: GeneratedHl7[] = [];
+  let resultsSent = false;
   office.forEach((record, i) => {
     const p = plan(record, changes, opts);
     if (!p) return;
     const recordType = record.recordType;
     const base = { part: `office-${i}`, recordType, event: p.event, orderingKey: p.orderingKey };
+    if (record.recordType === 'results-inbox-item') {
+      // One ORU^R01 carries every report of the output (one inbox record each): written once, from the Bundle.
+      if (resultsSent) return;
+      resultsSent = true;
+      const m = labBundleToOru(opts.bundle!, { timezone: ctx.timezone, lookup: ctx.lookup });
+      out.push({ ...base, message: m.value, issues: m.issues });
+      return;
+    }
     if (record.recordType === 'merge-instruction') {
       const m = buildA40(record, { timezone: ctx.timezone, lookup: ctx.lookup });
       out.push({ ...base, message: m.value, issues: m.issues });
