@@ -7,6 +7,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CapabilityStatement, CapabilityStatementRestResource } from 'fhir/r4.js';
 import { PROFILES_DIR } from '../paths.js';
+import { searchParamsOf } from '../fhir/search-index.js';
 
 export interface FhirRoute {
   method: 'get' | 'post' | 'put' | 'delete';
@@ -74,6 +75,17 @@ export function capabilityStatement(routes: readonly FhirRoute[], opts: { baseUr
     if (conditional('update')) r.conditionalUpdate = true;
     if (conditional('delete')) r.conditionalDelete = 'single';
     if (typeInteractions.includes('read')) r.conditionalRead = 'not-supported';
+    if (typeInteractions.includes('search-type')) {
+      const params = searchParamsOf(type);
+      if (params.size === 0) r.interaction = r.interaction!.filter((i) => i.code !== 'search-type');
+      else {
+        r.searchParam = [
+          { name: '_id', type: 'token' }, { name: '_lastUpdated', type: 'date' },
+          ...[...params.values()].map((p) => ({ name: p.code, type: p.type as 'token', ...(p.url ? { definition: p.url } : {}) })),
+        ];
+        r.searchInclude = [...params.values()].filter((p) => p.type === 'reference').map((p) => `${type}:${p.code}`);
+      }
+    }
     return r;
   });
   return {

@@ -17,10 +17,9 @@ import { sendError, sendFhir, sendOutcome } from './outcome.js';
 import { sendAnswer } from './answer.js';
 import { errorsOnly, toOperationOutcome } from '../domain/issues.js';
 import { audit } from './audit.js';
-import { restHandlers, TYPE, type CriteriaResolver } from './fhir-rest.js';
+import { restHandlers, TYPE } from './fhir-rest.js';
 import { negotiate } from './negotiate.js';
-import { parseIdentifierQuery } from '../fhir/identifier-query.js';
-import type { Store } from '../store/index.js';
+import { criteriaResolver, searchHandler } from './fhir-search.js';
 
 type Handler = (req: Request, res: Response) => Promise<void> | void;
 
@@ -31,6 +30,7 @@ export const FHIR_ROUTES: ReadonlyArray<FhirRoute & { name: string }> = [
   { name: 'history', method: 'get', path: '/:type/:id/_history', declares: { level: 'type', interaction: 'history-instance' } },
   { name: 'vread', method: 'get', path: '/:type/:id/_history/:vid', declares: { level: 'type', interaction: 'vread' } },
   { name: 'validate', method: 'post', path: '/:type/:operation', declares: { level: 'type', operation: 'validate', definition: 'http://hl7.org/fhir/OperationDefinition/Resource-validate' } },
+  { name: 'search', method: 'get', path: '/:type', declares: { level: 'type', interaction: 'search-type' } },
   { name: 'create', method: 'post', path: '/:type', declares: { level: 'type', interaction: 'create', conditional: true } },
   { name: 'update', method: 'put', path: '/:type/:id', declares: { level: 'type', interaction: 'update' } },
   { name: 'conditionalUpdate', method: 'put', path: '/:type', declares: { level: 'type', interaction: 'update', conditional: true } },
@@ -46,7 +46,7 @@ export function fhirRouter(pipeline: Pipeline, opts: { version: string }): Route
   const router = Router();
   const channel = () => pipeline.config.channels.find((c) => c.source.http?.path === '/fhir') ?? pipeline.channel('fhir-api');
 
-  const rest = restHandlers(pipeline.store, identifierCriteria(pipeline.store));
+  const rest = restHandlers(pipeline.store, criteriaResolver(pipeline.store));
   const handlers: Record<string, Handler> = {
     metadata: (req, res) => {
       audit(req, res, { action: 'capabilities' });
@@ -100,6 +100,7 @@ export function fhirRouter(pipeline: Pipeline, opts: { version: string }): Route
     },
 
     read: rest.read,
+    search: searchHandler(pipeline.store),
     vread: rest.vread,
     history: rest.history,
     historyType: rest.history,
@@ -125,22 +126,4 @@ export function fhirRouter(pipeline: Pipeline, opts: { version: string }): Route
 
 function notFound(res: Response, req: Request): void {
   sendOutcome(res, [issue('NOT_FOUND', `No route ${req.method} ${req.originalUrl.split('?')[0]}.`)]);
-}
-
-/**
- * The criteria a conditional create, update or delete takes until search lands: `identifier=system|value`
- * (or `_id=`); anything else is a 400 naming it.
- */
-function identifierCriteria(store: Store): CriteriaResolver {
-  return async (type, query, res) => {
-    const q = query.replace(/^\?/, '');
-    const idm = /^_id=([A-Za-z0-9\-.]{1,64})$/.exec(q);
-    if (idm) return (await store.resources.get(type, idm[1]!)) ? [idm[1]!] : [];
-    const ident = parseIdentifierQuery(q);
-    if (!ident) {
-      sendOutcome(res, [issue('SEARCH_PARAM_INVALID', `Conditional criteria "${query}" are not supported; use identifier=system|value or _id=.`, 'criteria')], 400);
-      return undefined;
-    }
-    return store.resources.findByIdentifier(type, ident.system, ident.value);
-  };
 }

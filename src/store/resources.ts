@@ -34,6 +34,30 @@ export interface HistoryQuery {
   offset?: number | undefined;
 }
 
+/** One condition of a search (R4 search parameter types); a search is an AND of OR-groups of them. */
+export type SearchCondition =
+  /** system undefined: any system; null: no system (`|code`); code undefined: any code of the system (`system|`). */
+  | { kind: 'token'; param: string; system?: string | null | undefined; code?: string | undefined; text?: string | undefined; not?: boolean | undefined }
+  /** value already folded (lower case, no accents) for prefix and contains; as given for exact. */
+  | { kind: 'string'; param: string; mode: 'prefix' | 'contains' | 'exact'; value: string }
+  | { kind: 'reference'; param: string; value: string }
+  /** The search range [lo, hi) and the prefix (eq, ne, lt, gt, le, ge, sa, eb; ap comes widened as eq-overlap `ap`). */
+  | { kind: 'date'; param: string; prefix: string; lo: string; hi: string }
+  | { kind: 'id'; value: string }
+  | { kind: 'lastUpdated'; prefix: string; lo: string; hi: string };
+
+export interface ResourceSearch {
+  type: string;
+  /** AND of groups, each an OR of conditions. */
+  where: SearchCondition[][];
+  sort?: { by: '_lastUpdated' | '_id'; desc: boolean } | undefined;
+  /** Bounded by the engine (at most 1000). */
+  limit: number;
+  offset: number;
+  /** Count every match (Bundle.total). */
+  total: boolean;
+}
+
 export interface ResourceStore {
   upsert(resource: Resource, messageId: number | null, now?: Date): Promise<UpsertResult>;
   get(type: string, id: string): Promise<StoredResource | undefined>;
@@ -58,6 +82,8 @@ export interface ResourceStore {
   /** Versions of every resource of a type (or of every type when undefined), newest first. */
   typeHistory(type: string | undefined, q?: HistoryQuery): Promise<ResourceVersion[]>;
   countHistory(type: string | undefined, id?: string, since?: string): Promise<number>;
+  /** Resources of a type matching the search's conditions, through the search index. */
+  search(q: ResourceSearch): Promise<{ total?: number | undefined; resources: StoredResource[] }>;
   /** One version (vread). */
   version(type: string, id: string, versionId: number): Promise<ResourceVersion | undefined>;
 }

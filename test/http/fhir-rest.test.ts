@@ -134,7 +134,7 @@ describe('http: FHIR REST versions and writes (create, update, delete, vread, hi
   it('the CapabilityStatement declares the interactions served, versioning and the conditional forms', async () => {
     const cs = await json<CapabilityStatement>(await call('/metadata'));
     const p = cs.rest![0]!.resource!.find((r) => r.type === 'Patient')!;
-    expect(p.interaction!.map((i) => i.code).sort()).to.deep.equal(['create', 'delete', 'history-instance', 'history-type', 'read', 'update', 'vread']);
+    expect(p.interaction!.map((i) => i.code).sort()).to.deep.equal(['create', 'delete', 'history-instance', 'history-type', 'read', 'search-type', 'update', 'vread']);
     expect(p.versioning).to.equal('versioned-update');
     expect(p.conditionalCreate).to.equal(true);
     expect(p.conditionalUpdate).to.equal(true);

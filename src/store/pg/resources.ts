@@ -5,7 +5,9 @@
  */
 import type { Resource } from 'fhir/r4.js';
 import type { Queryable } from './db.js';
-import type { HistoryQuery, ResourceVersion, StoredResource, UpsertResult } from '../types.js';
+import type { HistoryQuery, ResourceSearch, ResourceVersion, StoredResource, UpsertResult } from '../types.js';
+import { indexRows } from '../../fhir/search-index.js';
+import { SEARCH_MAX_PAGE, searchOrder, searchWhere } from '../search-sql.js';
 
 type ResourceRow = { resource: string; version_id: number; last_updated: string; message_id: number | null };
 const toStored = (r: ResourceRow): StoredResource => ({ resource: JSON.parse(r.resource) as Resource, versionId: r.version_id, lastUpdated: r.last_updated, messageId: r.message_id });
@@ -27,12 +29,14 @@ export async function upsertResource(db: Queryable, resource: Resource, messageI
   if (ins.rows[0]) {
     const v = Number(ins.rows[0].version_id);
     await writeHistory(db, type, id, v, json, messageId, at);
+    await writeIndex(db, resource);
     return { versionId: v, outcome: 'created', lastUpdated: at };
   }
   const old = (await db.query<ResourceRow>('SELECT version_id, resource, last_updated FROM resources WHERE resource_type = $1 AND id = $2 FOR UPDATE', [type, id])).rows[0]!;
   if (old.resource === json) return { versionId: old.version_id, outcome: 'unchanged', lastUpdated: old.last_updated };
   await db.query('UPDATE resources SET version_id = version_id + 1, resource = $1, message_id = $2, last_updated = $3 WHERE resource_type = $4 AND id = $5', [json, messageId, at, type, id]);
   await writeHistory(db, type, id, old.version_id + 1, json, messageId, at);
+  await writeIndex(db, resource);
   return { versionId: old.version_id + 1, outcome: 'updated', lastUpdated: at };
 }
 
@@ -47,8 +51,35 @@ export async function removeResource(db: Queryable, type: string, id: string, no
   if (!old) return undefined;
   const at = now.toISOString();
   const v = Number(old.version_id) + 1;
+  await db.query('DELETE FROM search_index WHERE resource_type = $1 AND id = $2', [type, id]);
   await writeHistory(db, type, id, v, null, null, at);
   return { versionId: v, lastUpdated: at };
+}
+
+/** `?` placeholders numbered for PostgreSQL. */
+const numbered = (sql: string) => { let n = 0; return sql.replace(/\?/g, () => `$${++n}`); };
+
+async function writeIndex(db: Queryable, resource: Resource): Promise<void> {
+  const type = resource.resourceType;
+  const id = resource.id!;
+  await db.query('DELETE FROM search_index WHERE resource_type = $1 AND id = $2', [type, id]);
+  const rows = indexRows(resource);
+  if (!rows.length) return;
+  const values: unknown[] = [];
+  const tuples = rows.map((r, i) => {
+    values.push(type, id, r.param, r.system, r.value, r.raw, r.lo, r.hi);
+    return `(${Array.from({ length: 8 }, (_, k) => `$${i * 8 + k + 1}`).join(', ')})`;
+  });
+  await db.query(`INSERT INTO search_index (resource_type, id, param, system, value, raw, lo, hi) VALUES ${tuples.join(', ')}`, values);
+}
+
+export async function searchResources(db: Queryable, q: ResourceSearch): Promise<{ total?: number; resources: StoredResource[] }> {
+  const w = searchWhere(q);
+  const limit = Math.min(Math.max(q.limit, 0), SEARCH_MAX_PAGE);
+  const rows = limit === 0 ? [] : (await db.query<ResourceRow>(numbered(`SELECT r.resource, r.version_id, r.last_updated, r.message_id FROM resources r ${w.sql} ${searchOrder(q)} LIMIT ? OFFSET ?`),
+    [...w.params, limit, Math.max(q.offset, 0)])).rows;
+  const total = q.total ? Number((await db.query<{ n: number }>(numbered(`SELECT count(*) AS n FROM resources r ${w.sql}`), w.params)).rows[0]!.n) : undefined;
+  return { total, resources: rows.map(toStored) };
 }
 
 interface HistoryRow { resource_type: string; id: string; version_id: number; resource: string | null; deleted: number; last_updated: string }

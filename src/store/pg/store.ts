@@ -73,6 +73,7 @@ function tables(c: Conn): StoreTables {
     typeHistory: (type, hq) => run((q) => resources.typeHistory(q, type, hq)),
     countHistory: (type, id, since) => run((q) => resources.countHistory(q, type, id, since)),
     version: (type, id, v) => run((q) => resources.resourceVersion(q, type, id, v)),
+    search: (sq) => run((q) => resources.searchResources(q, sq)),
   };
   const o: OfficeRecordStore = {
     replace: (messageId, records, now) => c.atomic((q) => resources.replaceOfficeRecords(q, messageId, records, now)),

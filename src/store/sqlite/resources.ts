@@ -6,7 +6,9 @@
 import type { Resource } from 'fhir/r4.js';
 import type { Db } from './db.js';
 import { stmt } from './statements.js';
-import type { HistoryQuery, ResourceVersion, StoredResource, UpsertResult } from '../types.js';
+import type { HistoryQuery, ResourceSearch, ResourceVersion, StoredResource, UpsertResult } from '../types.js';
+import { indexRows } from '../../fhir/search-index.js';
+import { SEARCH_MAX_PAGE, searchOrder, searchWhere } from '../search-sql.js';
 
 export type { UpsertResult, StoredResource } from '../types.js';
 
@@ -24,11 +26,13 @@ export function upsertResource(db: Db, resource: Resource, messageId: number | n
     const v = prev + 1;
     stmt(db, 'INSERT INTO resources (resource_type, id, version_id, resource, message_id, last_updated) VALUES (?, ?, ?, ?, ?, ?)').run(type, id, v, json, messageId, at);
     writeHistory(db, type, id, v, json, messageId, at);
+    writeIndex(db, resource);
     return { versionId: v, outcome: 'created', lastUpdated: at };
   }
   if (old.resource === json) return { versionId: old.version_id, outcome: 'unchanged', lastUpdated: old.last_updated };
   stmt(db, 'UPDATE resources SET version_id = version_id + 1, resource = ?, message_id = ?, last_updated = ? WHERE resource_type = ? AND id = ?').run(json, messageId, at, type, id);
   writeHistory(db, type, id, old.version_id + 1, json, messageId, at);
+  writeIndex(db, resource);
   return { versionId: old.version_id + 1, outcome: 'updated', lastUpdated: at };
 }
 
@@ -43,8 +47,27 @@ export function removeResource(db: Db, type: string, id: string, now: Date = new
   if (!old) return undefined;
   const at = now.toISOString();
   stmt(db, 'DELETE FROM resources WHERE resource_type = ? AND id = ?').run(type, id);
+  stmt(db, 'DELETE FROM search_index WHERE resource_type = ? AND id = ?').run(type, id);
   writeHistory(db, type, id, old.version_id + 1, null, null, at);
   return { versionId: old.version_id + 1, lastUpdated: at };
+}
+
+/** The search index rows of the resource's current version (replacing the previous version's). */
+function writeIndex(db: Db, resource: Resource): void {
+  const type = resource.resourceType;
+  const id = resource.id!;
+  stmt(db, 'DELETE FROM search_index WHERE resource_type = ? AND id = ?').run(type, id);
+  const ins = stmt(db, 'INSERT INTO search_index (resource_type, id, param, system, value, raw, lo, hi) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+  for (const r of indexRows(resource)) ins.run(type, id, r.param, r.system, r.value, r.raw, r.lo, r.hi);
+}
+
+export function searchResources(db: Db, q: ResourceSearch): { total?: number; resources: StoredResource[] } {
+  const w = searchWhere(q);
+  const limit = Math.min(Math.max(q.limit, 0), SEARCH_MAX_PAGE);
+  const rows = limit === 0 ? [] : (db.prepare(`SELECT r.resource, r.version_id, r.last_updated, r.message_id FROM resources r ${w.sql} ${searchOrder(q)} LIMIT ? OFFSET ?`)
+    .all(...w.params, limit, Math.max(q.offset, 0)) as Array<{ resource: string; version_id: number; last_updated: string; message_id: number | null }>);
+  const total = q.total ? (db.prepare(`SELECT count(*) AS n FROM resources r ${w.sql}`).get(...w.params) as { n: number }).n : undefined;
+  return { total, resources: rows.map((r) => ({ resource: JSON.parse(r.resource) as Resource, versionId: r.version_id, lastUpdated: r.last_updated, messageId: r.message_id })) };
 }
 
 interface HistoryRow { resource_type: string; id: string; version_id: number; resource: string | null; deleted: number; last_updated: string }

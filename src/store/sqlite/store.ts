@@ -66,6 +66,7 @@ function tables(run: Runner): StoreTables {
     typeHistory: (type, q) => run((db) => resources.typeHistory(db, type, q)),
     countHistory: (type, id, since) => run((db) => resources.countHistory(db, type, id, since)),
     version: (type, id, v) => run((db) => resources.resourceVersion(db, type, id, v)),
+    search: (q) => run((db) => resources.searchResources(db, q)),
   };
   const o: OfficeRecordStore = {
     replace: (messageId, records, now) => run((db) => resources.replaceOfficeRecords(db, messageId, records, now)),

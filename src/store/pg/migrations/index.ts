@@ -14,6 +14,7 @@ import { m105OutboxLeaseHolder } from './105_outbox_lease_holder.js';
 import { m130JobTicks } from './130_job_ticks.js';
 import { m301AuditEvents } from './301_audit_events.js';
 import { m302ResourceHistory } from './302_resource_history.js';
+import { m303SearchIndex } from './303_search_index.js';
 
 export interface PgMigration {
   id: number;
@@ -31,4 +32,5 @@ export const PG_MIGRATIONS: PgMigration[] = [
   m130JobTicks,
   m301AuditEvents,
   m302ResourceHistory,
+  m303SearchIndex,
 ];

@@ -27,6 +27,7 @@ import { m203X12InboundFiles } from './203_x12_inbound_files.js';
 import { m204Eligibility } from './204_eligibility.js';
 import { m301AuditEvents } from './301_audit_events.js';
 import { m302ResourceHistory } from './302_resource_history.js';
+import { m303SearchIndex } from './303_search_index.js';
 
 export interface Migration {
   id: number;
@@ -56,4 +57,5 @@ export const MIGRATIONS: Migration[] = [
   m204Eligibility,
   m301AuditEvents,
   m302ResourceHistory,
+  m303SearchIndex,
 ];

