@@ -35,3 +35,24 @@ describe('store: resource versions (history, vread, delete as a tombstone) throu
     expect(types.map((v) => v.versionId)).to.have.members([1, 2, 3]);
   });
 });
+
+describe('store: resource search through the search index (both engines)', () => {
+  let t: TempStore;
+  beforeEach(() => { t = tempStore(); });
+  afterEach(async () => { await t.close(); });
+
+  it('indexes at each write, drops a deleted resource from the index, and escapes LIKE characters', async () => {
+    await t.store.resources.upsert({ resourceType: 'Patient', id: 'a', name: [{ family: 'Alvarez' }], birthDate: '1990-02-03', gender: 'female' } as Patient, null);
+    await t.store.resources.upsert({ resourceType: 'Patient', id: 'b', name: [{ family: 'Al%bright' }], birthDate: '1991-05-06', gender: 'male' } as Patient, null);
+    const find = async (where: Parameters<TempStore['store']['resources']['search']>[0]['where']) =>
+      (await t.store.resources.search({ type: 'Patient', where, limit: 10, offset: 0, total: true }));
+    expect((await find([[{ kind: 'string', param: 'family', mode: 'prefix', value: 'al' }]])).total).to.equal(2);
+    expect((await find([[{ kind: 'string', param: 'family', mode: 'prefix', value: 'al%' }]])).resources.map((r) => r.resource.id)).to.deep.equal(['b']);
+    expect((await find([[{ kind: 'date', param: 'birthdate', prefix: 'lt', lo: '1991-01-01T00:00:00.000Z', hi: '1992-01-01T00:00:00.000Z' }]])).resources.map((r) => r.resource.id)).to.deep.equal(['a']);
+    expect((await find([[{ kind: 'token', param: 'gender', code: 'male', not: true }]])).resources.map((r) => r.resource.id)).to.deep.equal(['a']);
+    await t.store.resources.upsert({ resourceType: 'Patient', id: 'a', name: [{ family: 'Zed' }], gender: 'female' } as Patient, null);
+    expect((await find([[{ kind: 'string', param: 'family', mode: 'prefix', value: 'alv' }]])).total).to.equal(0);
+    await t.store.resources.remove('Patient', 'b');
+    expect((await find([])).total).to.equal(1);
+  });
+});
