@@ -24,6 +24,5 @@ CREATE TABLE search_index (
 CREATE INDEX search_index_value ON search_index (resource_type, param, value);
 CREATE INDEX search_index_date ON search_index (resource_type, param, lo);
 CREATE INDEX search_index_resource ON search_index (resource_type, id);
-CREATE INDEX resources_last_updated ON resources (resource_type, last_updated);
 `,
 };
