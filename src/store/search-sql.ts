@@ -12,7 +12,8 @@ const esc = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 function dateSql(col: { lo: string; hi: string }, prefix: string, lo: string, hi: string, params: unknown[]): string {
   const p = (v: string) => { params.push(v); return '?'; };
   switch (prefix) {
-    case 'eq': return `(${col.lo} >= ${p(lo)} AND ${col.hi} <= ${p(hi)})`;
+    // lo < hi <= search hi, so `lo < search hi` holds too: said, it bounds the index range scan on lo.
+    case 'eq': return `(${col.lo} >= ${p(lo)} AND ${col.lo} < ${p(hi)} AND ${col.hi} <= ${p(hi)})`;
     case 'ne': return `NOT (${col.lo} >= ${p(lo)} AND ${col.hi} <= ${p(hi)})`;
     case 'gt': return `${col.hi} > ${p(hi)}`;
     case 'ge': return `${col.hi} > ${p(lo)}`;
