@@ -52,7 +52,9 @@ function conditionSql(type: string, c: SearchCondition, params: unknown[]): { sq
     not = !!c.not;
   } else if (c.kind === 'string') {
     if (c.mode === 'exact') { parts.push('s.raw = ?'); params.push(c.value); }
-    else { parts.push("s.value LIKE ? ESCAPE '\\'"); params.push(c.mode === 'prefix' ? `${esc(c.value)}%` : `%${esc(c.value)}%`); }
+    // A prefix is a range on the index (LIKE would not use it): [v, v + U+FFFF).
+    else if (c.mode === 'prefix') { parts.push('s.value >= ? AND s.value < ?'); params.push(c.value, `${c.value}\uffff`); }
+    else { parts.push("s.value LIKE ? ESCAPE '\\'"); params.push(`%${esc(c.value)}%`); }
   } else if (c.kind === 'reference') {
     parts.push('s.value = ?');
     params.push(c.value);
