@@ -12,62 +12,7 @@
 import type { Queryable } from './db.js';
 import type { AttemptReport, ClaimOptions, EnqueueItem, LeaseHolder, ListFilter, OutboxAttempt, OutboxItem, OutboxState } from '../types.js';
 
-/** Partner answers are kept for the operator, but bounded: a misbehaving partner cannot fill the disk. */
-const MAX_RESPONSE_CHARS = 64_000;
-
-interface Row {
-  id: number;
-  destination: string;
-  kind: string;
-  payload: string;
-  content_type: string;
-  idempotency_key: string;
-  ordering_key: string | null;
-  message_id: number | null;
-  state: OutboxState;
-  attempts: number;
-  next_attempt_at: string;
-  lease_until: string | null;
-  lease_owner: string | null;
-  lease_boot: string | null;
-  last_error_code: string | null;
-  last_error: string | null;
-  partner_status: string | null;
-  partner_response: string | null;
-  created_at: string;
-  updated_at: string;
-  delivered_at: string | null;
-  dead_at: string | null;
-}
-
-function toItem(r: Row): OutboxItem {
-  return {
-    id: r.id,
-    destination: r.destination,
-    kind: r.kind,
-    payload: r.payload,
-    contentType: r.content_type,
-    idempotencyKey: r.idempotency_key,
-    orderingKey: r.ordering_key,
-    messageId: r.message_id,
-    state: r.state,
-    attempts: r.attempts,
-    nextAttemptAt: r.next_attempt_at,
-    leaseUntil: r.lease_until,
-    leaseHolder: r.state === 'in-flight' && r.lease_owner !== null ? { instance: r.lease_owner, boot: r.lease_boot ?? '' } : null,
-    lastErrorCode: r.last_error_code,
-    lastError: r.last_error,
-    partnerStatus: r.partner_status,
-    partnerResponse: r.partner_response,
-    createdAt: r.created_at,
-    updatedAt: r.updated_at,
-    deliveredAt: r.delivered_at,
-    deadAt: r.dead_at,
-  };
-}
-
-const iso = (d: Date): string => d.toISOString();
-const clip = (s: string | undefined): string | null => (s === undefined ? null : s.length > MAX_RESPONSE_CHARS ? s.slice(0, MAX_RESPONSE_CHARS) : s);
+import { type OutboxRow as Row, MAX_RESPONSE_CHARS, toItem, iso, clip } from '../outbox-rows.js';
 
 /** Idempotent on the key: an existing row's id comes back and nothing changes (two instances racing on one key get one row). */
 export async function enqueue(db: Queryable, item: EnqueueItem, now: Date = new Date()): Promise<number> {

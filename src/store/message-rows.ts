@@ -1,0 +1,96 @@
+/**
+ * A messages row as both engines read it (same columns on SQLite and PostgreSQL; JSON columns hold
+ * text), and its mapping to the store's types: one copy, so the engines cannot drift apart.
+ */
+import type { Issue } from '../domain/issues.js';
+import type { AckMode, ContentType, MessageState, MessageSummary, Source, StoredMessage } from './types.js';
+
+export interface MessageRow {
+  id: number;
+  channel: string;
+  source: Source;
+  peer: string | null;
+  content_type: ContentType;
+  received_at: string;
+  control_id: string | null;
+  message_type: string | null;
+  hl7_version: string | null;
+  sending_application: string | null;
+  sending_facility: string | null;
+  content_hash: string;
+  raw?: string;
+  raw_bytes?: Buffer | null;
+  charset: string | null;
+  summary?: string | null;
+  ack_mode: AckMode;
+  state: MessageState;
+  attempts: number;
+  flow: string | null;
+  issues: string | null;
+  outputs?: string | null;
+  duplicate_of: number | null;
+  resend_count: number;
+  last_resend_at: string | null;
+  commit_ack_code: string | null;
+  commit_ack?: string | null;
+  ack_code: string | null;
+  http_status: number | null;
+  ack?: string | null;
+  http_body?: string | null;
+  ack_sent_at: string | null;
+  last_error: string | null;
+  processed_at: string | null;
+  updated_at: string;
+  patient_mrn?: string | null;
+  patient_name?: string | null;
+}
+
+export const parseJson = (s: string | null | undefined): unknown => (s === null || s === undefined ? null : JSON.parse(s));
+
+export function toSummary(r: MessageRow): MessageSummary {
+  return {
+    id: r.id,
+    channel: r.channel,
+    source: r.source,
+    peer: r.peer,
+    contentType: r.content_type,
+    receivedAt: r.received_at,
+    controlId: r.control_id,
+    messageType: r.message_type,
+    hl7Version: r.hl7_version,
+    sendingApplication: r.sending_application,
+    sendingFacility: r.sending_facility,
+    contentHash: r.content_hash,
+    charset: r.charset ?? null,
+    ackMode: r.ack_mode,
+    state: r.state,
+    attempts: r.attempts,
+    flow: r.flow,
+    issues: (parseJson(r.issues) as Issue[] | null) ?? [],
+    duplicateOf: r.duplicate_of,
+    resendCount: r.resend_count,
+    lastResendAt: r.last_resend_at,
+    commitAckCode: r.commit_ack_code,
+    ackCode: r.ack_code,
+    httpStatus: r.http_status ?? null,
+    ackSentAt: r.ack_sent_at,
+    lastError: r.last_error,
+    processedAt: r.processed_at,
+    updatedAt: r.updated_at,
+    patientMrn: r.patient_mrn ?? null,
+    patientName: r.patient_name ?? null,
+  };
+}
+
+export function toMessage(r: MessageRow): StoredMessage {
+  return {
+    ...toSummary(r),
+    raw: r.raw ?? '',
+    rawBytes: r.raw_bytes ?? null,
+    summary: parseJson(r.summary),
+    outputs: parseJson(r.outputs),
+    commitAck: r.commit_ack ?? null,
+    ack: r.ack ?? null,
+    httpBody: r.http_body ?? null,
+  };
+}
