@@ -2,11 +2,12 @@
  * FHIR endpoints under /fhir, built from one route table (FHIR_ROUTES) that GET /fhir/metadata
  * also reads, so the CapabilityStatement declares exactly what is mounted.
  *   GET  /fhir/metadata               CapabilityStatement
- *   POST /fhir                        transaction Bundle -> flows (stored, validated, converted, queued)
+ *   POST /fhir                        batch Bundle -> each entry its own interaction (./fhir-batch.ts);
+ *                                     transaction Bundle -> flows (stored, validated, converted, queued)
  *   POST /fhir/{type}/$validate       OperationOutcome (200), `profile` as query or Parameters
  *   GET  /fhir/{type}/{id}            a stored resource
  */
-import { Router, type Request, type Response } from 'express';
+import { Router, type NextFunction, type Request, type Response } from 'express';
 import type { Parameters, Resource } from 'fhir/r4.js';
 import { issue } from '../domain/issues.js';
 import { validateResource } from '../validation/index.js';
@@ -20,11 +21,13 @@ import { audit } from './audit.js';
 import { restHandlers, TYPE } from './fhir-rest.js';
 import { negotiate } from './negotiate.js';
 import { criteriaResolver, searchHandler } from './fhir-search.js';
+import { batchHandler } from './fhir-batch.js';
 
-type Handler = (req: Request, res: Response) => Promise<void> | void;
+type Handler = (req: Request, res: Response, next: NextFunction) => Promise<void> | void;
 
 export const FHIR_ROUTES: ReadonlyArray<FhirRoute & { name: string }> = [
   { name: 'metadata', method: 'get', path: '/metadata', declares: { level: 'none' } },
+  { name: 'batch', method: 'post', path: '/', declares: { level: 'system', interaction: 'batch' } },
   { name: 'transaction', method: 'post', path: '/', declares: { level: 'system', interaction: 'transaction' } },
   { name: 'historyType', method: 'get', path: '/:type/_history', declares: { level: 'type', interaction: 'history-type' } },
   { name: 'history', method: 'get', path: '/:type/:id/_history', declares: { level: 'type', interaction: 'history-instance' } },
@@ -52,6 +55,8 @@ export function fhirRouter(pipeline: Pipeline, opts: { version: string }): Route
       audit(req, res, { action: 'capabilities' });
       sendFhir(res, 200, capabilityStatement(FHIR_ROUTES, { name: pipeline.config.practice.name, version: opts.version, baseUrl: `${req.protocol}://${req.get('host') ?? 'localhost'}/fhir` }));
     },
+
+    batch: batchHandler(),
 
     transaction: async (req, res) => {
       audit(req, res, { action: 'transaction' });
