@@ -62,6 +62,49 @@ export async function runE2eHl7(inputId: string): Promise<E2eFigures> {
   };
 }
 
+// ---------------------------------------------------------------- per-OBX scaling
+
+export interface ObxScalingFigures { small: { obx: number; usPerObx: number; runs: number }; large: { obx: number; usPerObx: number; runs: number }; ratio: number; ackCode: string }
+
+/**
+ * CPU time per OBX end to end (parse, validateMessage, flow with its Bundle validation) for an
+ * ORU^R01 of 500 OBX and one of 10,000: the second must not cost more than twice as much per OBX
+ * (#17). The median of several runs each, after a warm-up run of each size; CPU time of this
+ * process, so a loaded machine moves it less than wall-clock time.
+ */
+export async function runObxScaling(): Promise<ObxScalingFigures> {
+  const { parseHl7 } = await import('../src/hl7/message.js');
+  const { validateMessage } = await import('../src/hl7/validate.js');
+  const { hasErrors } = await import('../src/domain/issues.js');
+  const { flowFor } = await need('flows registry', () => import('../src/flows/registry.js'));
+  const { emptyLookup } = await import('../src/flows/types.js');
+  const { oruR01 } = await import('./messages.js');
+  const ctx = { timezone: TIMEZONE, lookup: emptyLookup };
+  const quick = process.env.BENCH_QUICK === '1';
+  let ackCode = 'AA';
+  const perObx = (obx: number, runs: number) => {
+    const text = oruR01(obx);
+    const once = () => {
+      const m = parseHl7(text).value!;
+      const issues = validateMessage(m);
+      const out = hasErrors(issues) ? undefined : flowFor(m.messageType)!.run(m, ctx);
+      if (!out?.value || hasErrors(out.issues)) ackCode = 'AE';
+    };
+    once();
+    const us: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      const c0 = process.cpuUsage();
+      once();
+      const c = process.cpuUsage(c0);
+      us.push((c.user + c.system) / obx);
+    }
+    return { obx, usPerObx: median(us), runs };
+  };
+  const small = perObx(500, quick ? 3 : 15);
+  const large = perObx(10_000, quick ? 1 : 5);
+  return { small, large, ratio: large.usPerObx / small.usPerObx, ackCode };
+}
+
 // ---------------------------------------------------------------- memory of one message
 
 export interface MemoryFigures { baselineMB: number; peakMB: number; growthMB: number; bytes: number }

@@ -7,7 +7,7 @@ import { PARSER_NAMES, loadParser } from './hl7-parsers.js';
 import { runChecks } from './hl7-checks.js';
 import { FHIR_VALIDATORS, runFhirValidator } from './items-fhir.js';
 import { runFhirCasesCli } from './items-fhir-cases.js';
-import { NotMeasured, OFFICE_INPUTS, runDisk, runE2eHl7, runE2eOffice, runMemory, runMllp } from './items-runtime.js';
+import { NotMeasured, OFFICE_INPUTS, runDisk, runE2eHl7, runE2eOffice, runMemory, runMllp, runObxScaling } from './items-runtime.js';
 import { runCliValidate, runStartup } from './items-startup.js';
 import { runX12 } from './items-x12.js';
 import { runPg } from './items-pg.js';
@@ -40,6 +40,7 @@ export const ITEMS: Item[] = [
   ...FHIR_VALIDATORS.map((v): Item => ({ id: `fhir:${v}`, run: () => runFhirValidator(v) })),
   { id: 'fhir-cases-cli', run: runFhirCasesCli },
   ...Object.keys(HL7_GROUPS).map((g): Item => ({ id: `e2e-hl7:${g}`, run: () => forGroup(g, runE2eHl7) })),
+  { id: 'e2e-hl7:obx-scaling', run: runObxScaling, timeoutMs: 300_000 },
   ...(['Frontdesk', 'node-x12'] as const).map((lib): Item => ({ id: `x12:${lib}`, run: () => runX12(lib) })),
   {
     id: 'e2e-office',

@@ -10,7 +10,7 @@ import { CHECKS } from './hl7-checks.js';
 import { FHIR_VALIDATORS, type FhirFigures } from './items-fhir.js';
 import type { FhirCasesFigures } from './items-fhir-cases.js';
 import type { SoakFigures } from './items-soak.js';
-import { OFFICE_INPUTS, type DiskFigures, type E2eFigures, type MemoryFigures, type MllpFigures } from './items-runtime.js';
+import { OFFICE_INPUTS, type DiskFigures, type E2eFigures, type MemoryFigures, type MllpFigures, type ObxScalingFigures } from './items-runtime.js';
 import type { StartupFigures } from './items-startup.js';
 import { X12_CLAIMS, type X12Figures } from './items-x12.js';
 import type { PgFigures } from './items-pg.js';
@@ -175,6 +175,14 @@ export function endToEndRows(results: ItemResult[]): Row[] {
     rows.push(makeRow(S, `${input.label} -> validated FHIR Bundle${what}`, 'msg/s', 'higher', pick<E2eFigures>(r, (x) => x.perSecond), []));
     if (lastOfGroup(input.id)) rows.push(makeRow(S, `peak RSS, end to end: ${groupLabel(input.id)}`, 'MB', 'lower', r.error ? r.error : r.maxRssMB, []));
   }
+  const sc = byId(results, 'e2e-hl7:obx-scaling');
+  if (sc) {
+    const v = sc.value as ObxScalingFigures | undefined;
+    const err = sc.error ?? 'failed (no value)';
+    rows.push(makeRow(S, `ORU^R01 500 OBX end to end, CPU time per OBX${v ? ` (median of ${v.small.runs})` : ''}`, 'us/OBX', 'lower', v ? v.small.usPerObx : err, []));
+    rows.push(makeRow(S, `ORU^R01 10,000 OBX end to end, CPU time per OBX${v ? ` (median of ${v.large.runs}, ${v.ackCode})` : ''}`, 'us/OBX', 'lower', v ? v.large.usPerObx : err, []));
+    rows.push(makeRow(S, 'per-OBX time at 10,000 OBX / at 500 OBX', 'x', 'lower', v ? v.ratio : err, [], (x) => `${x.toFixed(2)}x`));
+  }
   for (const input of HL7_INPUTS) {
     const r = byId(results, `memory:${input.id}`);
     if (!r) continue;
@@ -304,6 +312,15 @@ export function targetLines(results: ItemResult[], rows: Row[]): string[] {
   const adt = member(results, 'e2e-hl7:small', 'adt')?.value as E2eFigures | undefined;
   say('end to end >= 10,000 ADT msg/s on one core', adt ? adt.perSecond >= 10_000 && adt.ackCode === 'AA' : undefined,
     adt ? `${fmt(adt.perSecond)} msg/s per CPU-second, ${adt.ackCode}` : 'missing');
+  // #17 hot path: per CPU-second, every output validated against its profile, the message profile checked.
+  say('#17 ADT^A04 -> validated FHIR Bundle >= 10,000 msg/s per CPU-second', adt ? adt.perSecond >= 10_000 && adt.ackCode === 'AA' : undefined,
+    adt ? `${fmt(adt.perSecond)} msg/s per CPU-second, ${adt.ackCode}` : 'missing');
+  const oru = member(results, 'e2e-hl7:small', 'oru25')?.value as E2eFigures | undefined;
+  say('#17 ORU^R01 25 OBX -> validated FHIR Bundle >= 2,500 msg/s per CPU-second', oru ? oru.perSecond >= 2_500 && oru.ackCode === 'AA' : undefined,
+    oru ? `${fmt(oru.perSecond)} msg/s per CPU-second, ${oru.ackCode}` : 'missing');
+  const sc = byId(results, 'e2e-hl7:obx-scaling')?.value as ObxScalingFigures | undefined;
+  say('#17 per-OBX time at 10,000 OBX <= 2x per-OBX time at 500', sc ? sc.ratio <= 2 && sc.ackCode === 'AA' : undefined,
+    sc ? `${fmt(sc.large.usPerObx)} us/OBX at 10,000, ${fmt(sc.small.usPerObx)} us/OBX at 500: ${sc.ratio.toFixed(2)}x, CPU time` : 'missing');
   const m = byId(results, 'mllp')?.value as MllpFigures | undefined;
   say('MLLP >= 5,000 msg/s over 8 connections with fsync\'d commits', m ? m.eight.perSecond >= 5000 : undefined,
     m ? `${fmt(m.eight.perSecond)} msg/s wall-clock, ${m.synchronous}` : 'missing');

@@ -133,4 +133,24 @@ describe('validation: fast FHIRPath evaluator agrees with fhirpath.js', () => {
     }
     expect(mismatches).to.deep.equal([]);
   });
+
+  it('isDistinct over many strings (bdl-7 on a large Bundle) agrees with fhirpath.js, with and without a duplicate', () => {
+    const mismatches = setCrossCheck(true)!;
+    const bundle = (urls: string[], versions: (string | undefined)[] = []) => ({
+      resourceType: 'Bundle', type: 'transaction',
+      entry: urls.map((fullUrl, i) => ({ fullUrl, resource: { resourceType: 'Basic', id: `b${i}`, ...(versions[i] ? { meta: { versionId: versions[i] } } : {}) }, request: { method: 'PUT', url: `Basic/b${i}` } })),
+    });
+    const bdl7 = "(type = 'history') or entry.where(fullUrl.exists()).select(fullUrl&resource.meta.versionId).isDistinct()";
+    const urls = Array.from({ length: 40 }, (_, i) => `urn:uuid:00000000-0000-4000-8000-${String(i).padStart(12, '0')}`);
+    const cases: [ReturnType<typeof bundle>, boolean][] = [
+      [bundle(urls), true],
+      [bundle([...urls, urls[17]!]), false],
+      // The same fullUrl with different versions is distinct (fullUrl & versionId).
+      [bundle([...urls, urls[3]!], Object.assign([], { 3: '1', 40: '2' })), true],
+      [bundle([...urls, urls[3]!], Object.assign([], { 3: '2', 40: '2' })), false],
+    ];
+    const f = compileInvariant('Bundle', bdl7);
+    for (const [b, want] of cases) expect(f(b, { resource: b, rootResource: b })).to.deep.equal([want]);
+    expect(mismatches).to.deep.equal([]);
+  });
 });

@@ -2,7 +2,7 @@
  * The compiler: fhirpath.js's parse tree into JS closures over collections, for the subset of
  * FHIRPath the R4 invariants use (anything else throws Unsupported at compile time).
  */
-import { type Coll, type Ctx, type Fn, type Item, bail } from './core.js';
+import { type Coll, type Ctx, type Fn, type Item, MALFORMED_DATE, bail } from './core.js';
 import { type Site, childInfo, descendants, mk, nav, navCount } from './model.js';
 import { EMPTY, FALSE, TRUE, bool, collEqual, compare, contains, distinctUnion, isDate, isType, itemEqual, singleton, str, toBool } from './values.js';
 
@@ -322,6 +322,17 @@ export function compileFunction(fnNode: Node, input: Fn): Fn {
       arity(0);
       return (f, ctx) => {
         const c = input(f, ctx);
+        // Plain strings (bdl-7's fullUrl & versionId over every entry) are equal exactly when
+        // itemEqual says so (===): one Set instead of comparing every pair, which made a Bundle
+        // of 10,000 entries quadratic. Anything else (dates, numbers, objects) compares pairwise.
+        if (c.length > 8 && c.every((it) => typeof it.v === 'string' && it.t !== 'time' && it.t !== MALFORMED_DATE && !isDate(it))) {
+          const seen = new Set<string>();
+          for (const it of c) {
+            if (seen.has(it.v as string)) return FALSE;
+            seen.add(it.v as string);
+          }
+          return TRUE;
+        }
         for (let i = 0; i < c.length; i++) for (let j = i + 1; j < c.length; j++) if (itemEqual(c[i]!, c[j]!)) return FALSE;
         return TRUE;
       };
