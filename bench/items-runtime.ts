@@ -7,7 +7,7 @@
  * "not measured (reason)" instead of breaking the run.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import os, { tmpdir } from 'node:os';
 import path from 'node:path';
 import net from 'node:net';
 import { spawn } from 'node:child_process';
@@ -193,18 +193,32 @@ export async function connect(port: number): Promise<MllpClient> {
   };
 }
 
+export interface Throughput {
+  /** Wall-clock messages per second (the sender waits for each ACK on its connection). */
+  perSecond: number;
+  messages: number;
+  acks: Record<string, number>;
+  /** CPU time (user + system) of the server process per message: steadier than the rate on a shared machine. */
+  cpuUsPerMessage?: number;
+  /** 1-minute load average when the run ended. */
+  load?: number;
+}
+
 export interface MllpFigures {
   /** Enhanced mode (MSH-15 AL, MSH-16 NE): the sender waits for the commit ACK. */
-  one: { perSecond: number; messages: number; acks: Record<string, number> };
-  eight: { perSecond: number; messages: number; acks: Record<string, number> };
+  one: Throughput;
+  eight: Throughput;
   /** Original mode (MSH-15/16 empty): the sender waits for the application ACK after processing. */
-  originalOne?: { perSecond: number; messages: number; acks: Record<string, number> };
-  originalEight?: { perSecond: number; messages: number; acks: Record<string, number> };
+  originalOne?: Throughput;
+  originalEight?: Throughput;
+  /** The @medplum/hl7 server, no store (bench/mllp-peer.ts), driven by the same client: 1 and 8 connections. */
+  peerOne?: Throughput | string;
+  peerEight?: Throughput | string;
   latency: { rate: number; p50: number; p99: number; max: number; messages: number };
   /** The same at a steady 2,000 msg/s over 8 connections. */
   latency2000?: { rate: number; p50: number; p99: number; max: number; messages: number };
   /** GET /health answered while a 10,000-OBX ORU^R01 is processed: the slowest answer, and how many. */
-  health?: { maxMs: number; answers: number; oruAck: string; oruKB: number };
+  health?: { maxMs: number; answers: number; resets?: number; oruAck: string; oruKB: number };
   synchronous: string;
   /** Peak RSS of the gateway process (the load generator's is the item's). */
   gatewayRssMB: number | undefined;
@@ -269,30 +283,12 @@ export async function runMllp(): Promise<MllpFigures> {
     const nextOriginal = () => next().replace('|AL|NE|', '|||');
     const QUICK = process.env.BENCH_QUICK === '1';
 
-    async function throughput(connections: number, ms: number, make: () => string = next) {
-      const clients = await Promise.all(Array.from({ length: connections }, () => connect(port)));
-      const acks: Record<string, number> = {};
-      // warm-up
-      await Promise.all(clients.map(async (c) => { for (let i = 0; i < 20; i++) await c.send(make()); }));
-      let n = 0;
-      const t0 = performance.now();
-      const end = t0 + ms;
-      await Promise.all(clients.map(async (c) => {
-        while (performance.now() < end) {
-          const code = ackCode(await c.send(make()));
-          acks[code] = (acks[code] ?? 0) + 1;
-          n++;
-        }
-      }));
-      const dt = performance.now() - t0;
-      clients.forEach((c) => c.close());
-      return { perSecond: (n * 1000) / dt, messages: n, acks };
-    }
-
-    const one = await throughput(1, QUICK ? 500 : 3000);
-    const eight = await throughput(8, QUICK ? 500 : 3000);
-    const originalOne = await throughput(1, QUICK ? 500 : 3000, nextOriginal);
-    const originalEight = await throughput(8, QUICK ? 500 : 3000, nextOriginal);
+    const throughput = (connections: number, ms: number, make: () => string = next) => runThroughput(port, child.pid!, connections, ms, make);
+    const ms = QUICK ? 500 : 3000;
+    const one = await throughput(1, ms);
+    const eight = await throughput(8, ms);
+    const originalOne = await throughput(1, ms, nextOriginal);
+    const originalEight = await throughput(8, ms, nextOriginal);
 
     // A steady rate over some connections: ACK latency from write to ACK (enhanced mode: the CA).
     async function steady(rate: number, total: number, connections: number) {
@@ -327,23 +323,104 @@ export async function runMllp(): Promise<MllpFigures> {
     void oruDone.then((a) => { finished = true; oruAck = ackCode(a); });
     let maxMs = 0;
     let answers = 0;
+    let resets = 0;
     while (!finished) {
       const t = performance.now();
-      await fetch(`${started.http}/health`).then((r) => r.arrayBuffer());
+      // A request the gateway could not read for longer than its keep-alive timeout (5 s) is met by
+      // a reset connection: counted, with its time, not thrown.
+      await fetch(`${started.http}/health`).then((r) => r.arrayBuffer()).catch(() => { resets++; });
       maxMs = Math.max(maxMs, performance.now() - t);
       answers++;
       await new Promise((r) => setTimeout(r, 10));
     }
     lab.close();
-    const health = { maxMs, answers, oruAck, oruKB: Buffer.byteLength(oru) / 1024 };
+    const health = { maxMs, answers, resets, oruAck, oruKB: Buffer.byteLength(oru) / 1024 };
 
     gatewayRssMB = await gw.close();
+    // The peer, after our gateway has stopped (so the two never share the cores), same client, same messages.
+    let peerOne: Throughput | string;
+    let peerEight: Throughput | string;
+    try {
+      [peerOne, peerEight] = await runPeer((p, pid) => [() => runThroughput(p, pid, 1, ms, next), () => runThroughput(p, pid, 8, ms, next)]);
+    } catch (e) {
+      peerOne = peerEight = `failed (${(e as Error).message.split('\n')[0]!.slice(0, 120)})`;
+    }
     return {
-      one, eight, originalOne, originalEight, latency, latency2000, health, synchronous: sync, gatewayRssMB,
+      one, eight, originalOne, originalEight, peerOne, peerEight, latency, latency2000, health, synchronous: sync, gatewayRssMB,
     };
   } finally {
     if (gatewayRssMB === undefined) await gw.close();
     rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** CPU time (user + system) of another process so far, in microseconds (Linux /proc; undefined elsewhere). */
+function processCpuUs(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(f[11]) + Number(f[12])) * 1e6) / CLOCK_TICKS;
+  } catch {
+    return undefined;
+  }
+}
+/** USER_HZ: 100 on every Linux this runs on (getconf CLK_TCK). */
+const CLOCK_TICKS = 100;
+
+/**
+ * Senders that each wait for the ACK of a frame before the next (the same client for our gateway
+ * and the peer), for `ms` after a warm-up of 20 messages per connection.
+ */
+async function runThroughput(port: number, serverPid: number, connections: number, ms: number, make: () => string): Promise<Throughput> {
+  const clients = await Promise.all(Array.from({ length: connections }, () => connect(port)));
+  const acks: Record<string, number> = {};
+  await Promise.all(clients.map(async (c) => { for (let i = 0; i < 20; i++) await c.send(make()); }));
+  let n = 0;
+  const cpu0 = processCpuUs(serverPid);
+  const t0 = performance.now();
+  const end = t0 + ms;
+  await Promise.all(clients.map(async (c) => {
+    while (performance.now() < end) {
+      const code = ackCode(await c.send(make()));
+      acks[code] = (acks[code] ?? 0) + 1;
+      n++;
+    }
+  }));
+  const dt = performance.now() - t0;
+  const cpu1 = processCpuUs(serverPid);
+  clients.forEach((c) => c.close());
+  return {
+    perSecond: (n * 1000) / dt, messages: n, acks,
+    cpuUsPerMessage: cpu0 !== undefined && cpu1 !== undefined && n > 0 ? (cpu1 - cpu0) / n : undefined,
+    load: Number(os.loadavg()[0]!.toFixed(2)),
+  };
+}
+
+/** Starts the @medplum/hl7 peer (bench/mllp-peer.ts) in a process of its own, runs the given loads against it in turn, stops it. */
+async function runPeer(loads: (port: number, pid: number) => Array<() => Promise<Throughput>>): Promise<Throughput[]> {
+  await need('@medplum/hl7 (devDependency)', () => import('@medplum/hl7'));
+  const child = spawn(process.execPath, ['--import', 'tsx', path.resolve('bench/mllp-peer.ts')], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let err = '';
+  child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  try {
+    const port = await new Promise<number>((resolve, reject) => {
+      let out = '';
+      const timer = setTimeout(() => reject(new Error(`@medplum/hl7 server did not start in 60 s: ${err.slice(-300)}`)), 60_000);
+      child.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+        const m = /PORT (\d+)/.exec(out);
+        if (m) { clearTimeout(timer); resolve(Number(m[1])); }
+      });
+      void exited.then(() => { clearTimeout(timer); reject(new Error(`@medplum/hl7 server exited: ${err.slice(-300)}`)); });
+    });
+    const figures: Throughput[] = [];
+    for (const load of loads(port, child.pid!)) figures.push(await load());
+    return figures;
+  } finally {
+    child.kill('SIGTERM');
+    await exited;
   }
 }
 

@@ -10,7 +10,7 @@ import { CHECKS } from './hl7-checks.js';
 import { FHIR_VALIDATORS, type FhirFigures } from './items-fhir.js';
 import type { FhirCasesFigures } from './items-fhir-cases.js';
 import type { SoakFigures } from './items-soak.js';
-import { OFFICE_INPUTS, type DiskFigures, type E2eFigures, type MemoryFigures, type MllpFigures, type ObxScalingFigures } from './items-runtime.js';
+import { OFFICE_INPUTS, type DiskFigures, type E2eFigures, type MemoryFigures, type MllpFigures, type ObxScalingFigures, type Throughput } from './items-runtime.js';
 import type { StartupFigures } from './items-startup.js';
 import { X12_CLAIMS, type X12Figures } from './items-x12.js';
 import type { PgFigures } from './items-pg.js';
@@ -207,14 +207,27 @@ export function runtimeRows(results: ItemResult[]): Row[] {
   if (m) {
     const v = m.value as MllpFigures | undefined;
     const acks = (a: Record<string, number>) => Object.entries(a).map(([k, n]) => `${n} ${k}`).join(', ');
-    rows.push(makeRow(S, `ADT^A04 over 1 connection, enhanced mode (commit ACK)${v ? ` (${acks(v.one.acks)}; ${v.synchronous})` : ''}`, 'msg/s', 'higher', pick<MllpFigures>(m, (x) => x.one.perSecond), []));
-    rows.push(makeRow(S, `ADT^A04 over 8 connections, enhanced mode (commit ACK)${v ? ` (${acks(v.eight.acks)})` : ''}`, 'msg/s', 'higher', pick<MllpFigures>(m, (x) => x.eight.perSecond), []));
-    rows.push(makeRow(S, `ADT^A04 over 1 connection, original mode (application ACK after processing)${v?.originalOne ? ` (${acks(v.originalOne.acks)})` : ''}`, 'msg/s', 'higher', pick<MllpFigures>(m, (x) => x.originalOne?.perSecond ?? 'not measured'), []));
-    rows.push(makeRow(S, `ADT^A04 over 8 connections, original mode${v?.originalEight ? ` (${acks(v.originalEight.acks)})` : ''}`, 'msg/s', 'higher', pick<MllpFigures>(m, (x) => x.originalEight?.perSecond ?? 'not measured'), []));
+    const load = (t: Throughput | undefined) => (t?.load !== undefined ? `; load average ${t.load}` : '');
+    // The peer: the @medplum/hl7 server without any store, same client and messages (bench/mllp-peer.ts).
+    const peer = (f: (x: MllpFigures) => Throughput | string | undefined, what: (t: Throughput) => number | undefined) => [{
+      name: '@medplum/hl7 (no store)',
+      value: pick<MllpFigures>(m, (x) => { const t = f(x); return t === undefined ? 'not measured' : typeof t === 'string' ? t : what(t) ?? 'not measured'; }),
+    }];
+    const perMsg = (x: number) => `${fmt(x)} µs CPU/msg`;
+    rows.push(makeRow(S, `ADT^A04 over 1 connection, enhanced mode (commit ACK)${v ? ` (${acks(v.one.acks)}; ${v.synchronous}${load(v.one)})` : ''}`, 'msg/s', 'higher', pick<MllpFigures>(m, (x) => x.one.perSecond),
+      peer((x) => x.peerOne, (t) => t.perSecond)));
+    rows.push(makeRow(S, `ADT^A04 over 8 connections, enhanced mode (commit ACK)${v ? ` (${acks(v.eight.acks)}${load(v.eight)})` : ''}`, 'msg/s', 'higher', pick<MllpFigures>(m, (x) => x.eight.perSecond),
+      peer((x) => x.peerEight, (t) => t.perSecond)));
+    rows.push(makeRow(S, 'server CPU per message, ADT^A04 over 8 connections, enhanced mode (user + system time of the server process)', 'µs CPU/msg', 'lower',
+      pick<MllpFigures>(m, (x) => x.eight.cpuUsPerMessage ?? 'not measured'), peer((x) => x.peerEight, (t) => t.cpuUsPerMessage), perMsg));
+    rows.push(makeRow(S, `ADT^A04 over 1 connection, original mode (application ACK after processing)${v?.originalOne ? ` (${acks(v.originalOne.acks)}${load(v.originalOne)})` : ''}`, 'msg/s', 'higher', pick<MllpFigures>(m, (x) => x.originalOne?.perSecond ?? 'not measured'), []));
+    rows.push(makeRow(S, `ADT^A04 over 8 connections, original mode${v?.originalEight ? ` (${acks(v.originalEight.acks)}${load(v.originalEight)})` : ''}`, 'msg/s', 'higher', pick<MllpFigures>(m, (x) => x.originalEight?.perSecond ?? 'not measured'), []));
+    rows.push(makeRow(S, 'server CPU per message, ADT^A04 over 8 connections, original mode (intake, processing, ACKs)', 'µs CPU/msg', 'lower',
+      pick<MllpFigures>(m, (x) => x.originalEight?.cpuUsPerMessage ?? 'not measured'), [], perMsg));
     rows.push(makeRow(S, 'ACK latency p50 at a steady 100 msg/s (4 connections)', 'ms', 'lower', pick<MllpFigures>(m, (x) => x.latency.p50), []));
     rows.push(makeRow(S, 'ACK latency p99 at a steady 100 msg/s (4 connections)', 'ms', 'lower', pick<MllpFigures>(m, (x) => x.latency.p99), []));
     rows.push(makeRow(S, 'ACK latency p99 at a steady 2,000 msg/s (8 connections)', 'ms', 'lower', pick<MllpFigures>(m, (x) => x.latency2000?.p99 ?? 'not measured'), []));
-    rows.push(makeRow(S, `slowest GET /health while a 10,000-OBX ORU^R01 is processed${v?.health ? ` (${v.health.answers} answers; ORU ${fmt(v.health.oruKB)} KB answered ${v.health.oruAck})` : ''}`, 'ms', 'lower', pick<MllpFigures>(m, (x) => x.health?.maxMs ?? 'not measured'), []));
+    rows.push(makeRow(S, `slowest GET /health while a 10,000-OBX ORU^R01 is processed${v?.health ? ` (${v.health.answers} answers${v.health.resets ? `, ${v.health.resets} reset` : ''}; ORU ${fmt(v.health.oruKB)} KB answered ${v.health.oruAck})` : ''}`, 'ms', 'lower', pick<MllpFigures>(m, (x) => x.health?.maxMs ?? 'not measured'), []));
     rows.push(makeRow(S, 'peak RSS of the gateway process during the MLLP runs', 'MB', 'lower', pick<MllpFigures>(m, (x) => x.gatewayRssMB ?? 'not reported'), []));
   }
   const soak = byId(results, 'soak');
@@ -325,8 +338,13 @@ export function targetLines(results: ItemResult[], rows: Row[]): string[] {
   say('MLLP >= 5,000 msg/s over 8 connections with fsync\'d commits', m ? m.eight.perSecond >= 5000 : undefined,
     m ? `${fmt(m.eight.perSecond)} msg/s wall-clock, ${m.synchronous}` : 'missing');
   // #17: the throughput targets (wall-clock, 2 cores, synchronous=FULL).
-  say('#17 MLLP enhanced mode (commit ACK), ADT^A04, 8 connections >= 13,400 msg/s', m ? m.eight.perSecond >= 13_400 : undefined,
-    m ? `${fmt(m.eight.perSecond)} msg/s; the @medplum/hl7 peer row (no store) is not in this bench yet` : 'missing');
+  const peer8 = typeof m?.peerEight === 'object' ? m.peerEight : undefined;
+  const peer1 = typeof m?.peerOne === 'object' ? m.peerOne : undefined;
+  say('#17 MLLP enhanced mode (commit ACK), ADT^A04, 8 connections >= 13,400 msg/s and above the @medplum/hl7 server without a store',
+    m && peer8 ? m.eight.perSecond >= 13_400 && m.eight.perSecond > peer8.perSecond : undefined,
+    m ? `${fmt(m.eight.perSecond)} msg/s${m.eight.cpuUsPerMessage !== undefined ? ` (${fmt(m.eight.cpuUsPerMessage)} µs CPU/msg)` : ''}; @medplum/hl7 ${peer8
+      ? `${fmt(peer8.perSecond)} msg/s${peer8.cpuUsPerMessage !== undefined ? ` (${fmt(peer8.cpuUsPerMessage)} µs CPU/msg)` : ''}, ratio ${(m.eight.perSecond / peer8.perSecond).toFixed(2)}x`
+      : String(m.peerEight ?? 'not measured')}; 1 connection ${fmt(m.one.perSecond)} vs ${peer1 ? fmt(peer1.perSecond) : 'not measured'}; load average ${m.eight.load ?? '?'}` : 'missing');
   say('#17 MLLP original mode (application ACK after processing), 8 connections >= 5,000 msg/s', m?.originalEight ? m.originalEight.perSecond >= 5000 : undefined,
     m?.originalEight ? `${fmt(m.originalEight.perSecond)} msg/s` : 'missing');
   say('#17 MLLP original mode, 1 connection waiting for each ACK >= 1,500 msg/s', m?.originalOne ? m.originalOne.perSecond >= 1500 : undefined,
