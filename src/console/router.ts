@@ -4,7 +4,8 @@
  * jobs and the validation playground. Pages are rendered on the server (./pages/); a small ES module
  * (console/assets/console.js) refreshes the dashboard and asks for confirmations.
  *
- * Security: a page is served only to a live session (else a redirect to the login form); every
+ * Security: a page is served only to a live session (kept in the store, ./session.ts; else a
+ * redirect to the login form); every
  * POST needs the session's CSRF token and, when the browser sends one, a same-origin Origin; the
  * cookie is HttpOnly, SameSite=Strict, Secure over TLS; the Content-Security-Policy forbids inline
  * script (./security.ts). Errors are pages with a plain message, never a stack trace.
@@ -21,7 +22,7 @@ import { storeAudit, type ConsoleAudit } from './audit.js';
 import { html } from './html.js';
 import { page } from './layout.js';
 import { sameOrigin, securityHeaders } from './security.js';
-import { clearSessionCookie, csrfMatches, SessionStore, sessionIdOf, setSessionCookie, type ConsoleSession, type SessionOptions } from './session.js';
+import { clearSessionCookie, csrfMatches, SessionStore, sessionTokenOf, setSessionCookie, type ConsoleSession, type SessionOptions } from './session.js';
 import { loginPage } from './pages/login.js';
 import { dashboardPage, dashboardPanels } from './pages/dashboard.js';
 import { gatherDashboard } from './dashboard.js';
@@ -67,7 +68,7 @@ function safeNext(v: unknown): string {
 
 export function consoleRouter(deps: ConsoleDeps): Router {
   const config = deps.pipeline.config;
-  const ctx: ConsoleContext = { ...deps, config, audit: deps.audit ?? storeAudit(deps.pipeline.store.audit), sessions: new SessionStore(config.http.auth.keys, deps.sessions) };
+  const ctx: ConsoleContext = { ...deps, config, audit: deps.audit ?? storeAudit(deps.pipeline.store.audit), sessions: new SessionStore(deps.pipeline.store.consoleSessions, config.http.auth.keys, deps.sessions) };
   const router = Router();
   const forms = express.urlencoded({ extended: false, limit: config.http.bodyLimitBytes, parameterLimit: 100 });
 
@@ -95,22 +96,22 @@ export function consoleRouter(deps: ConsoleDeps): Router {
       res.status(401).type('html').send(loginPage({ next: safeNext(body.next), error: 'That key is not an operator key of this gateway.' }));
       return;
     }
-    const s = ctx.sessions.open(operator);
+    const { token } = await ctx.sessions.open(operator);
     await ctx.audit.record(req, { operator, action: 'login', outcome: 'success' });
-    setSessionCookie(req, res, s, ctx.sessions.maxAgeMs);
+    setSessionCookie(req, res, token, ctx.sessions.maxAgeMs);
     res.redirect(303, safeNext(body.next));
   });
 
   // Everything below needs a live session.
-  router.use((req, res, next) => {
-    const s = ctx.sessions.touch(sessionIdOf(req));
+  router.use(async (req, res, next) => {
+    const s = await ctx.sessions.touch(sessionTokenOf(req));
     if (s) {
       res.locals.consoleSession = s;
       // Who is acting, for the gateway's request log line (the key's name, never the key).
       res.locals.principal = { name: s.operator, kind: 'session' };
       return next();
     }
-    const hadCookie = sessionIdOf(req) !== undefined;
+    const hadCookie = sessionTokenOf(req) !== undefined;
     if (hadCookie) clearSessionCookie(req, res);
     if (req.method === 'GET' && !req.path.endsWith('/panels')) {
       res.redirect(303, `/console/login?next=${encodeURIComponent(req.originalUrl)}${hadCookie ? '&expired=1' : ''}`);
@@ -130,7 +131,7 @@ export function consoleRouter(deps: ConsoleDeps): Router {
 
   router.post('/logout', async (req, res) => {
     const s = sessionOf(res);
-    ctx.sessions.close(s.id);
+    await ctx.sessions.close(s);
     await ctx.audit.record(req, { operator: s.operator, action: 'logout', outcome: 'success' });
     clearSessionCookie(req, res);
     res.redirect(303, '/console/login');

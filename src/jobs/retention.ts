@@ -3,7 +3,8 @@
  * after `jobs.retentionDays`; job history, reminders and eligibility checks (their answers name the
  * patient's plan and benefits) of appointments that long past too. Pending, in-flight and dead rows are never purged:
  * they are still owed to a partner. Inbound messages belong to the gateway store and are not
- * touched here. Audit entries older than `jobs.auditRetentionDays` (default 2190, six years) go too.
+ * touched here. Audit entries older than `jobs.auditRetentionDays` (default 2190, six years) go too, and console
+ * sessions that have expired (a login also purges them; this catches a console nobody opens).
  */
 import type { JobDeps, JobSummary } from './context.js';
 
@@ -18,5 +19,6 @@ export async function runRetention(deps: JobDeps): Promise<JobSummary> {
   // documentation (45 CFR 164.316(b)(2)), so its own horizon (jobs.auditRetentionDays).
   const auditBefore = new Date(now.getTime() - deps.config.jobs.auditRetentionDays * 86_400_000);
   const audit = await deps.store.audit.purgeBefore(auditBefore);
-  return { before: before.toISOString(), deliveredPurged: delivered, jobRunsPurged: jobRuns, remindersPurged: reminders, eligibilityPurged: eligibility, auditBefore: auditBefore.toISOString(), auditPurged: audit };
+  const sessions = await deps.store.consoleSessions.purgeExpired(now);
+  return { before: before.toISOString(), deliveredPurged: delivered, jobRunsPurged: jobRuns, remindersPurged: reminders, eligibilityPurged: eligibility, auditBefore: auditBefore.toISOString(), auditPurged: audit, consoleSessionsPurged: sessions };
 }

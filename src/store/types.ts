@@ -1,7 +1,7 @@
 /**
  * The store interface: everything the gateway keeps, grouped by table family (one module each:
  * ./messages.ts, ./processing.ts, ./resources.ts, ./office-records.ts, ./outbox.ts, ./claims.ts,
- * ./reminders.ts, ./jobs.ts, ./x12.ts, ./eligibility.ts, ./control-ids.ts, ./audit.ts; combined here), behind asynchronous methods that a second engine can
+ * ./reminders.ts, ./jobs.ts, ./x12.ts, ./eligibility.ts, ./control-ids.ts, ./audit.ts, ./console-sessions.ts; combined here), behind asynchronous methods that a second engine can
  * implement. Nothing above src/store/ writes SQL or knows which
  * engine runs: callers get a `Store` from `openStore` (./index.ts) and talk to it through these
  * types only.
@@ -27,6 +27,7 @@ import type { X12Store } from './x12.js';
 import type { EligibilityStore } from './eligibility.js';
 import type { ControlIdStore } from './control-ids.js';
 import type { AuditStore } from './audit.js';
+import type { ConsoleSessionStore } from './console-sessions.js';
 
 export * from './messages.js';
 export type * from './processing.js';
@@ -40,6 +41,7 @@ export type * from './x12.js';
 export type * from './eligibility.js';
 export type * from './control-ids.js';
 export type * from './audit.js';
+export type * from './console-sessions.js';
 export { AUDIT_MAX_PAGE } from './audit.js';
 
 export interface StoreTables {
@@ -55,6 +57,7 @@ export interface StoreTables {
   readonly eligibility: EligibilityStore;
   readonly controlIds: ControlIdStore;
   readonly audit: AuditStore;
+  readonly consoleSessions: ConsoleSessionStore;
 }
 
 /** The tables seen from inside a transaction: every write is part of it. */

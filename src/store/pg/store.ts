@@ -14,7 +14,7 @@ import type { Resource } from 'fhir/r4.js';
 import pg from 'pg';
 import type {
   ClaimSubmissionStore, JobStore, MessageStore, OfficeRecordStore, OutboxStore, ProcessingStore, ReminderStore, ResourceStore,
-  Store, StoreTables, StoreTx, X12Store, ControlIdStore, EligibilityStore, AuditStore,
+  Store, StoreTables, StoreTx, X12Store, ControlIdStore, EligibilityStore, AuditStore, ConsoleSessionStore,
 } from '../types.js';
 import { createPool, describePgError, migrate, parseTarget, type Atomic, type PgTarget, type Queryable } from './db.js';
 import * as messages from './messages.js';
@@ -27,6 +27,7 @@ import * as x12 from './x12.js';
 import * as eligibility from './eligibility.js';
 import * as controlIds from './control-ids.js';
 import * as audit from './audit.js';
+import * as consoleSessions from './console-sessions.js';
 
 /** How a table call reaches the database: one statement, or several as one unit. */
 interface Conn {
@@ -149,7 +150,14 @@ function tables(c: Conn): StoreTables {
     get: (id) => run((q) => audit.getAudit(q, id)),
     purgeBefore: (before) => run((q) => audit.purgeAudit(q, before)),
   };
-  return { messages: m, processing: p, resources: r, officeRecords: o, outbox: ob, claims: cl, reminders: rem, jobs: j, x12: x, eligibility: el, controlIds: ids, audit: au };
+  const cs: ConsoleSessionStore = {
+    create: (x) => run((q) => consoleSessions.createSession(q, x)),
+    get: (h) => run((q) => consoleSessions.getSession(q, h)),
+    touch: (h, seen, expires) => run((q) => consoleSessions.touchSession(q, h, seen, expires)),
+    delete: (h) => run((q) => consoleSessions.deleteSession(q, h)),
+    purgeExpired: (now) => run((q) => consoleSessions.purgeExpiredSessions(q, now)),
+  };
+  return { messages: m, processing: p, resources: r, officeRecords: o, outbox: ob, claims: cl, reminders: rem, jobs: j, x12: x, eligibility: el, controlIds: ids, audit: au, consoleSessions: cs };
 }
 
 /**
@@ -182,6 +190,7 @@ export class PgStore implements Store {
   readonly eligibility: EligibilityStore;
   readonly controlIds: ControlIdStore;
   readonly audit: AuditStore;
+  readonly consoleSessions: ConsoleSessionStore;
   readonly pool: pg.Pool;
   private readonly ready: Promise<void>;
   private closed = false;
@@ -231,6 +240,7 @@ export class PgStore implements Store {
     this.eligibility = t.eligibility;
     this.controlIds = t.controlIds;
     this.audit = t.audit;
+    this.consoleSessions = t.consoleSessions;
   }
 
   get isOpen(): boolean {

@@ -11,7 +11,7 @@
 import type { Resource } from 'fhir/r4.js';
 import type {
   ClaimSubmissionStore, JobStore, MessageStore, OfficeRecordStore, OutboxStore, ProcessingStore, ReminderStore, ResourceStore,
-  Store, StoreTables, StoreTx, X12Store, ControlIdStore, EligibilityStore, AuditStore,
+  Store, StoreTables, StoreTx, X12Store, ControlIdStore, EligibilityStore, AuditStore, ConsoleSessionStore,
 } from '../types.js';
 import { openDatabase, type Db } from './db.js';
 import * as messages from './messages.js';
@@ -24,6 +24,7 @@ import * as x12 from './x12.js';
 import * as eligibility from './eligibility.js';
 import * as controlIds from './control-ids.js';
 import * as audit from './audit.js';
+import * as consoleSessions from './console-sessions.js';
 
 /** Runs a synchronous statement function: the store waits for an open transaction; a tx does not. */
 type Runner = <T>(fn: (db: Db) => T) => Promise<T>;
@@ -142,7 +143,14 @@ function tables(run: Runner): StoreTables {
     get: (id) => run((db) => audit.getAudit(db, id)),
     purgeBefore: (before) => run((db) => audit.purgeAudit(db, before)),
   };
-  return { messages: m, processing: p, resources: r, officeRecords: o, outbox: q, claims: c, reminders: rem, jobs: j, x12: x, eligibility: el, controlIds: ids, audit: au };
+  const cs: ConsoleSessionStore = {
+    create: (x) => run((db) => consoleSessions.createSession(db, x)),
+    get: (h) => run((db) => consoleSessions.getSession(db, h)),
+    touch: (h, seen, expires) => run((db) => consoleSessions.touchSession(db, h, seen, expires)),
+    delete: (h) => run((db) => consoleSessions.deleteSession(db, h)),
+    purgeExpired: (now) => run((db) => consoleSessions.purgeExpiredSessions(db, now)),
+  };
+  return { messages: m, processing: p, resources: r, officeRecords: o, outbox: q, claims: c, reminders: rem, jobs: j, x12: x, eligibility: el, controlIds: ids, audit: au, consoleSessions: cs };
 }
 
 export class SqliteStore implements Store {
@@ -159,6 +167,7 @@ export class SqliteStore implements Store {
   readonly eligibility: EligibilityStore;
   readonly controlIds: ControlIdStore;
   readonly audit: AuditStore;
+  readonly consoleSessions: ConsoleSessionStore;
   /** Settles when the open transaction ends; undefined when none is open. */
   private busy: Promise<void> | undefined;
   private readonly txTables: StoreTables;
@@ -184,6 +193,7 @@ export class SqliteStore implements Store {
     this.eligibility = t.eligibility;
     this.controlIds = t.controlIds;
     this.audit = t.audit;
+    this.consoleSessions = t.consoleSessions;
     this.txTables = tables(inside);
   }
 

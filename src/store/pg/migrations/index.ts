@@ -10,6 +10,7 @@ import { m005HttpBody } from './005_http_body.js';
 import { m010ConsoleIndexes } from './010_console_indexes.js';
 import { m011MessageSearch } from './011_message_search.js';
 import { m012MessageBrowserIndexes } from './012_message_browser_indexes.js';
+import { m013ConsoleSessions } from './013_console_sessions.js';
 import { m105OutboxLeaseHolder } from './105_outbox_lease_holder.js';
 import { m130JobTicks } from './130_job_ticks.js';
 import { m301AuditEvents } from './301_audit_events.js';
@@ -28,6 +29,7 @@ export const PG_MIGRATIONS: PgMigration[] = [
   m010ConsoleIndexes,
   m011MessageSearch,
   m012MessageBrowserIndexes,
+  m013ConsoleSessions,
   m105OutboxLeaseHolder,
   m130JobTicks,
   m301AuditEvents,
