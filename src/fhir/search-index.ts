@@ -7,7 +7,9 @@
  * - string: the value folded (lower case, accents removed) for the default prefix and `:contains`
  *   matches, and as written for `:exact`; HumanName and Address give each of their parts;
  * - date: the range [lo, hi) a date, dateTime, instant or Period stands for;
- * - reference: the reference as `Type/id` (absolute URLs keep their last two segments).
+ * - reference: the reference as `Type/id` (absolute URLs keep their last two segments);
+ * - quantity: the number (num) with system and code (value) and the folded unit (raw), and for UCUM
+ *   the number in base units (cnum) with its canonical unit (cunit), ./search-quantity.ts.
  * `.where(resolve() is Type)` in an expression filters references by their type (no resolver here).
  */
 import { readFileSync } from 'node:fs';
@@ -17,6 +19,7 @@ import r4model from 'fhirpath/fhir-context/r4/index.js';
 import type { Resource } from 'fhir/r4.js';
 import { INDEXED_SEARCH_PARAMETERS } from './search-parameters.js';
 import { dateRange } from './search-date.js';
+import { canonical, UCUM } from './search-quantity.js';
 
 export type SearchParamType = 'token' | 'string' | 'date' | 'reference' | 'quantity' | 'number' | 'uri';
 
@@ -27,6 +30,9 @@ export interface IndexRow {
   raw: string | null;
   lo: string | null;
   hi: string | null;
+  num: number | null;
+  cnum: number | null;
+  cunit: string | null;
 }
 
 export interface SearchParamDef {
@@ -37,10 +43,12 @@ export interface SearchParamDef {
   url: string | undefined;
   /** `.where(resolve() is Patient)`: only references to this type. */
   targetType?: string | undefined;
+  /** The resource types a reference parameter may point to (R4 SearchParameter.target). */
+  targets: string[];
   evaluate: (r: Resource) => unknown[];
 }
 
-interface Definition { code: string; type: SearchParamType; base: string[]; expression?: string; url?: string }
+interface Definition { code: string; type: SearchParamType; base: string[]; expression?: string; url?: string; target?: string[] }
 
 let defs: Map<string, Map<string, SearchParamDef>> | undefined;
 
@@ -53,6 +61,13 @@ export function searchParamsOf(type: string): Map<string, SearchParamDef> {
 export function searchableTypes(): string[] {
   defs ??= load();
   return [...defs.keys()];
+}
+
+/** `Observation:patient` ...: the reference parameters of any searchable type that may refer to `type`. */
+export function revIncludesOf(type: string): string[] {
+  const out: string[] = [];
+  for (const t of searchableTypes()) for (const d of searchParamsOf(t).values()) if (d.type === 'reference' && d.targets.includes(type)) out.push(`${t}:${d.code}`);
+  return out;
 }
 
 function load(): Map<string, Map<string, SearchParamDef>> {
@@ -75,7 +90,7 @@ function load(): Map<string, Map<string, SearchParamDef>> {
         expression = expression.replace(/\.where\(resolve\(\) is \w+\)/g, '');
       }
       const compiled = fhirpath.compile(expression, r4model);
-      m.set(code, { code, type: d.type, expression, url: d.url, targetType, evaluate: (r) => compiled(r as never) as unknown[] });
+      m.set(code, { code, type: d.type, expression, url: d.url, targetType, targets: targetType ? [targetType] : (d.target ?? []), evaluate: (r) => compiled(r as never) as unknown[] });
     }
     out.set(type, m);
   }
@@ -95,7 +110,7 @@ export function normalizeReference(ref: string): string {
   return p.length >= 2 ? `${p[p.length - 2]}/${p[p.length - 1]}` : ref;
 }
 
-const row = (param: string, r: Partial<IndexRow>): IndexRow => ({ param, system: null, value: null, raw: null, lo: null, hi: null, ...r });
+const row = (param: string, r: Partial<IndexRow>): IndexRow => ({ param, system: null, value: null, raw: null, lo: null, hi: null, num: null, cnum: null, cunit: null, ...r });
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -150,6 +165,14 @@ function referenceRows(param: string, v: unknown, targetType?: string): IndexRow
   return [row(param, { value: ref })];
 }
 
+function quantityRows(param: string, v: unknown): IndexRow[] {
+  if (!isObj(v) || typeof v.value !== 'number' || !Number.isFinite(v.value)) return [];
+  const system = typeof v.system === 'string' ? v.system : null;
+  const code = typeof v.code === 'string' ? v.code : null;
+  const c = system === UCUM && code ? canonical(code, v.value) : undefined;
+  return [row(param, { system, value: code, raw: typeof v.unit === 'string' ? fold(v.unit) : null, num: v.value, cnum: c?.value ?? null, cunit: c?.unit ?? null })];
+}
+
 /** Every index row of a resource (none when its type has no indexed parameters). */
 export function indexRows(resource: Resource): IndexRow[] {
   const out: IndexRow[] = [];
@@ -165,6 +188,7 @@ export function indexRows(resource: Resource): IndexRow[] {
       else if (d.type === 'string') out.push(...stringRows(d.code, v));
       else if (d.type === 'date') out.push(...dateRows(d.code, v));
       else if (d.type === 'reference') out.push(...referenceRows(d.code, v, d.targetType));
+      else if (d.type === 'quantity') out.push(...quantityRows(d.code, v));
     }
   }
   return out;

@@ -7,7 +7,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CapabilityStatement, CapabilityStatementRestResource } from 'fhir/r4.js';
 import { PROFILES_DIR } from '../paths.js';
-import { searchParamsOf } from '../fhir/search-index.js';
+import { revIncludesOf, searchParamsOf } from '../fhir/search-index.js';
 
 export interface FhirRoute {
   method: 'get' | 'post' | 'put' | 'delete';
@@ -84,6 +84,8 @@ export function capabilityStatement(routes: readonly FhirRoute[], opts: { baseUr
           ...[...params.values()].map((p) => ({ name: p.code, type: p.type as 'token', ...(p.url ? { definition: p.url } : {}) })),
         ];
         r.searchInclude = [...params.values()].filter((p) => p.type === 'reference').map((p) => `${type}:${p.code}`);
+        const rev = revIncludesOf(type);
+        if (rev.length) r.searchRevInclude = rev;
       }
     }
     return r;

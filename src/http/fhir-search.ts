@@ -5,10 +5,13 @@
  * - token (`system|code`, `|code`, `system|`, `code`; `:not`, `:text`), string (prefix by default,
  *   `:exact`, `:contains`; case and accent insensitive), date (eq ne lt gt le ge sa eb ap, partial
  *   dates), reference (`Type/id`, an id alone for a parameter with one target type, and chains of
- *   one level: `patient.identifier=...`, `subject:Patient.name=...`);
+ *   one level: `patient.identifier=...`, `subject:Patient.name=...`), quantity (`[prefix]number`,
+ *   `number|system|code`, `number||code`; UCUM units compared in base units, ../fhir/search-quantity.ts);
+ *   `:missing=true|false` on every parameter;
  * - `_id`, `_lastUpdated`, `_count` (default 20, at most 1000), `_offset` (paging), `_sort`
- *   (`_lastUpdated`, `-_lastUpdated`, `_id`, `-_id`), `_total` (none, accurate, estimate),
- *   `_summary=count`, `_elements`, `_include` (`Type:param` of a reference parameter), `_format`.
+ *   (comma-separated keys, `-` descending: `_id`, `_lastUpdated` or any parameter of the type),
+ *   `_total` (none, accurate, estimate), `_summary=count`, `_elements`, `_include` (`Type:param` of
+ *   a reference parameter), `_revinclude` (`Other:param` referring to this type), `_format`.
  * Comma-separated values are ORs; repeated parameters are ANDs. An unknown parameter or modifier
  * is a 400 naming it, or, under `Prefer: handling=lenient`, ignored with a warning in the Bundle
  * (an OperationOutcome entry, search.mode outcome). A malformed value names parameter and value.
@@ -16,16 +19,17 @@
 import type { Request, Response } from 'express';
 import type { Bundle, BundleEntry, Resource } from 'fhir/r4.js';
 import { issue, toOperationOutcome, type Issue } from '../domain/issues.js';
-import { fold, searchParamsOf, type SearchParamDef } from '../fhir/search-index.js';
+import { fold, revIncludesOf, searchParamsOf, type SearchParamDef } from '../fhir/search-index.js';
 import { approximate, parseDateSearch } from '../fhir/search-date.js';
-import type { ResourceSearch, SearchCondition, Store } from '../store/index.js';
+import { parseQuantitySearch } from '../fhir/search-quantity.js';
+import type { ResourceSearch, SearchCondition, SearchSort, Store } from '../store/index.js';
 import { audit, queryOf } from './audit.js';
 import { sendFhir, sendOutcome } from './outcome.js';
 import { TYPE, withMeta } from './fhir-rest.js';
 
 export const DEFAULT_COUNT = 20;
 export const MAX_COUNT = 1000;
-const RESULT_PARAMS = new Set(['_count', '_offset', '_sort', '_total', '_summary', '_elements', '_include', '_format']);
+const RESULT_PARAMS = new Set(['_count', '_offset', '_sort', '_total', '_summary', '_elements', '_include', '_revinclude', '_format']);
 /** Reference parameters whose one target is a Patient (chains and bare ids). */
 const PATIENT_PARAMS = new Set(['patient', 'beneficiary', 'subscriber']);
 
@@ -82,12 +86,25 @@ async function conditionsOf(store: Store, type: string, key: string, raw: string
     // No target matches: a condition nothing satisfies.
     return refs.length ? refs.map((value) => ({ kind: 'reference', param: name, value })) : [{ kind: 'id', value: '\u0000none' }];
   }
-  const allowed: Record<string, Array<string | undefined>> = { token: [undefined, 'not', 'text'], string: [undefined, 'exact', 'contains'], date: [undefined], reference: [undefined] };
+  if (modifier === 'missing') {
+    return values.map((v) => {
+      if (v !== 'true' && v !== 'false') throw new SearchError(key, `Search parameter "${key}": "${v}" is not true or false.`);
+      return { kind: 'missing', param: name, missing: v === 'true' };
+    });
+  }
+  const allowed: Record<string, Array<string | undefined>> = { token: [undefined, 'not', 'text'], string: [undefined, 'exact', 'contains'], date: [undefined], reference: [undefined], quantity: [undefined] };
   const okModifier = (allowed[def.type] ?? [undefined]).includes(modifier) || (def.type === 'reference' && modifier !== undefined && TYPE.test(modifier));
   if (!okModifier) throw new SearchError(key, `Search parameter "${key}": the modifier ":${modifier}" is not supported on a ${def.type} parameter.`);
-  return values.map((v): SearchCondition => {
+  return values.flatMap((v): SearchCondition | SearchCondition[] => {
     if (v === '') throw new SearchError(key, `Search parameter "${key}": an empty value.`);
     switch (def.type) {
+      case 'quantity': {
+        const q = parseQuantitySearch(v);
+        if (!q) throw new SearchError(key, `Search parameter "${key}": "${v}" is not a quantity ([prefix]number, [prefix]number|system|code or [prefix]number||code; prefixes eq, ne, lt, gt, le, ge, sa, eb, ap).`);
+        const exact: SearchCondition = { kind: 'quantity', param: name, prefix: q.prefix, value: q.value, lo: q.lo, hi: q.hi, system: q.system, code: q.code };
+        // UCUM: the same quantity in any commensurable unit (base units), or this very code.
+        return q.canonical ? [{ kind: 'quantity', param: name, prefix: q.prefix, value: q.canonical.value, lo: q.canonical.lo, hi: q.canonical.hi, canonicalUnit: q.canonical.unit }, exact] : exact;
+      }
       case 'token': return tokenCondition(name, modifier, v);
       case 'string': return modifier === 'exact' ? { kind: 'string', param: name, mode: 'exact', value: v } : { kind: 'string', param: name, mode: modifier === 'contains' ? 'contains' : 'prefix', value: fold(v) };
       case 'date': {
@@ -107,6 +124,20 @@ async function conditionsOf(store: Store, type: string, key: string, raw: string
   });
 }
 
+/** `_sort=-birthdate,name`: each key a parameter of the type (or _id, _lastUpdated), `-` for descending. */
+function sortKeys(type: string, sort: string): SearchSort[] {
+  const keys = sort.split(',').map((k) => k.trim()).filter(Boolean);
+  if (!keys.length) throw new SearchError('_sort', 'Search parameter "_sort": no sort key given.');
+  return keys.map((k): SearchSort => {
+    const desc = k.startsWith('-');
+    const name = desc ? k.slice(1) : k;
+    if (name === '_id' || name === '_lastUpdated') return { by: name, desc };
+    const def = searchParamsOf(type).get(name);
+    if (!def) throw new SearchError('_sort', `Search parameter "_sort": "${name}" is not a search parameter of ${type}; sort by _id, _lastUpdated or ${[...searchParamsOf(type).keys()].join(', ')}.`);
+    return { by: 'param', param: name, column: def.type === 'date' ? 'date' : def.type === 'quantity' ? 'num' : 'value', desc };
+  });
+}
+
 const values = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : v === undefined ? [] : [String(v)]);
 
 export function searchHandler(store: Store) {
@@ -123,6 +154,7 @@ export function searchHandler(store: Store) {
     let summaryCount = false;
     let elements: string[] | undefined;
     const includes: Array<{ param: string; target?: string | undefined }> = [];
+    const revincludes: Array<{ type: string; param: string }> = [];
     try {
       for (const [key, raw] of Object.entries(q)) {
         const name = key.split(/[:.]/)[0]!;
@@ -145,11 +177,7 @@ export function searchHandler(store: Store) {
         search[key] = key === 'limit' ? Math.min(Number(v), MAX_COUNT) : Number(v);
       }
       const sort = one('_sort');
-      if (sort !== undefined) {
-        const m = /^(-?)(_lastUpdated|_id)$/.exec(sort);
-        if (!m) throw new SearchError('_sort', `Search parameter "_sort": "${sort}" is not supported; use _lastUpdated, -_lastUpdated, _id or -_id.`);
-        search.sort = { by: m[2] as '_lastUpdated' | '_id', desc: m[1] === '-' };
-      }
+      if (sort !== undefined) search.sort = sortKeys(type, sort);
       const total = one('_total');
       if (total !== undefined && !['none', 'accurate', 'estimate'].includes(total)) throw new SearchError('_total', `Search parameter "_total": "${total}" is not none, accurate or estimate.`);
       search.total = total !== 'none';
@@ -165,6 +193,14 @@ export function searchHandler(store: Store) {
         const def = m && m[1] === type ? searchParamsOf(type).get(m[2]!) : undefined;
         if (!def || def.type !== 'reference') throw new SearchError('_include', `Search parameter "_include": "${inc}" is not ${type}:<reference parameter>.`);
         includes.push({ param: m![2]!, target: m![3] });
+      }
+      for (const inc of values(q._revinclude)) {
+        const m = /^([A-Z][A-Za-z]+):([a-z-]+)(?::([A-Z][A-Za-z]+))?$/.exec(inc);
+        const def = m ? searchParamsOf(m[1]!).get(m[2]!) : undefined;
+        if (!m || !def || def.type !== 'reference' || (m[3] !== undefined && m[3] !== type) || !def.targets.includes(type)) {
+          throw new SearchError('_revinclude', `Search parameter "_revinclude": "${inc}" is not <Type>:<reference parameter> referring to ${type} (${revIncludesOf(type).join(', ') || 'none here'}).`);
+        }
+        revincludes.push({ type: m[1]!, param: m[2]! });
       }
     } catch (e) {
       if (e instanceof SearchError) return sendOutcome(res, [issue('SEARCH_PARAM_INVALID', e.message, e.param)], 400);
@@ -209,6 +245,18 @@ export function searchHandler(store: Store) {
           const got = await store.resources.get(ref[0]!, ref[1]!);
           if (got) entry.push({ fullUrl: url, resource: withMeta(got.resource, got.versionId, got.lastUpdated), search: { mode: 'include' } });
         }
+      }
+    }
+    // _revinclude: the resources that refer to the matches through the named parameter.
+    const matched = found.resources.map((r) => `${type}/${r.resource.id}`);
+    for (const rev of revincludes) {
+      if (!matched.length) break;
+      const refs = await store.resources.search({ type: rev.type, where: [matched.map((value) => ({ kind: 'reference', param: rev.param, value }))], limit: MAX_COUNT, offset: 0, total: false, sort: [{ by: '_id', desc: false }] });
+      for (const r of refs.resources) {
+        const url = `${base}/${rev.type}/${r.resource.id}`;
+        if (seen.has(url)) continue;
+        seen.add(url);
+        entry.push({ fullUrl: url, resource: withMeta(r.resource, r.versionId, r.lastUpdated), search: { mode: 'include' } });
       }
     }
     if (lenient?.length) entry.push({ resource: toOperationOutcome(lenient), search: { mode: 'outcome' } });

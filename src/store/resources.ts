@@ -43,14 +43,28 @@ export type SearchCondition =
   | { kind: 'reference'; param: string; value: string }
   /** The search range [lo, hi) and the prefix (eq, ne, lt, gt, le, ge, sa, eb; ap comes widened as eq-overlap `ap`). */
   | { kind: 'date'; param: string; prefix: string; lo: string; hi: string }
+  /**
+   * A quantity: the number's range [lo, hi] (eq, ne, ap) or the number itself (gt, lt, ge, le, sa, eb),
+   * compared with the stored number; with `canonicalUnit`, all three are in UCUM base units and
+   * compared with the canonical number of that unit. `code` matches the code, or the unit when no system is given.
+   */
+  | { kind: 'quantity'; param: string; prefix: string; value: number; lo: number; hi: number; system?: string | undefined; code?: string | undefined; canonicalUnit?: string | undefined }
+  /** `param:missing=true` (no value indexed) or `false` (some value). */
+  | { kind: 'missing'; param: string; missing: boolean }
   | { kind: 'id'; value: string }
   | { kind: 'lastUpdated'; prefix: string; lo: string; hi: string };
+
+export type SearchSort =
+  | { by: '_lastUpdated' | '_id'; desc: boolean }
+  /** column: which index column the parameter's values are in (value: token, string, reference; date: lo/hi; num: quantity). */
+  | { by: 'param'; param: string; column: 'value' | 'date' | 'num'; desc: boolean };
 
 export interface ResourceSearch {
   type: string;
   /** AND of groups, each an OR of conditions. */
   where: SearchCondition[][];
-  sort?: { by: '_lastUpdated' | '_id'; desc: boolean } | undefined;
+  /** Sort keys in order (default: newest first). A parameter sorts by its smallest value ascending, its largest descending; resources without a value come last. */
+  sort?: SearchSort[] | undefined;
   /** Bounded by the engine (at most 1000). */
   limit: number;
   offset: number;

@@ -5,7 +5,7 @@
  * are ANDed. LIKE patterns are escaped. Dates compare the stored range [lo, hi) with the search
  * range as R4 search 3.1.1.4.3 says for each prefix.
  */
-import type { ResourceSearch, SearchCondition } from './resources.js';
+import type { ResourceSearch, SearchCondition, SearchSort } from './resources.js';
 
 const esc = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
@@ -23,6 +23,21 @@ function dateSql(col: { lo: string; hi: string }, prefix: string, lo: string, hi
     case 'eb': return `${col.hi} <= ${p(lo)}`;
     case 'ap': return `(${col.lo} < ${p(hi)} AND ${col.hi} > ${p(lo)})`;
     default: throw new Error(`unknown date prefix ${prefix}`);
+  }
+}
+
+/** A stored number against a quantity search (R4 3.1.1.4.6 with the prefixes of number, 3.1.1.4.1). */
+function quantitySql(col: string, prefix: string, value: number, lo: number, hi: number, params: unknown[]): string {
+  const p = (v: number) => { params.push(v); return '?'; };
+  switch (prefix) {
+    case 'eq': return `${col} >= ${p(lo)} AND ${col} < ${p(hi)}`;
+    case 'ne': return `${col} IS NOT NULL AND NOT (${col} >= ${p(lo)} AND ${col} < ${p(hi)})`;
+    case 'ap': return `${col} >= ${p(lo)} AND ${col} <= ${p(hi)}`;
+    case 'gt': case 'sa': return `${col} > ${p(value)}`;
+    case 'lt': case 'eb': return `${col} < ${p(value)}`;
+    case 'ge': return `${col} >= ${p(value)}`;
+    case 'le': return `${col} <= ${p(value)}`;
+    default: throw new Error(`unknown quantity prefix ${prefix}`);
   }
 }
 
@@ -60,6 +75,18 @@ function conditionSql(type: string, c: SearchCondition, params: unknown[]): { sq
     params.push(c.value);
   } else if (c.kind === 'date') {
     parts.push(dateSql({ lo: 's.lo', hi: 's.hi' }, c.prefix, c.lo, c.hi, params));
+  } else if (c.kind === 'quantity') {
+    const col = c.canonicalUnit !== undefined ? 's.cnum' : 's.num';
+    if (c.canonicalUnit !== undefined) { parts.push('s.cunit = ?'); params.push(c.canonicalUnit); }
+    else if (c.code !== undefined) {
+      if (c.system !== undefined) { parts.push('s.system = ? AND s.value = ?'); params.push(c.system, c.code); }
+      // `number||code`: the code, or the unit as written (folded), R4 3.1.1.4.6.
+      else { parts.push('(s.value = ? OR s.raw = ?)'); params.push(c.code, c.code.toLowerCase()); }
+    }
+    parts.push(quantitySql(col, c.prefix, c.value, c.lo, c.hi, params));
+  } else if (c.kind === 'missing') {
+    // Resources with some value for the parameter; `:missing=true` asks for the others.
+    not = c.missing;
   }
   return { sql: `r.id ${'IN'} (SELECT s.id FROM search_index s WHERE ${parts.join(' AND ')})`, not };
 }
@@ -78,10 +105,28 @@ export function searchWhere(q: ResourceSearch): { sql: string; params: unknown[]
   return { sql: `WHERE ${groups.join(' AND ')}`, params };
 }
 
-export function searchOrder(q: ResourceSearch): string {
-  const by = q.sort?.by === '_id' ? 'r.id' : 'r.last_updated';
-  const dir = q.sort ? (q.sort.desc ? 'DESC' : 'ASC') : 'DESC';
-  return `ORDER BY ${by} ${dir}, r.id ${dir}`;
+/**
+ * The ORDER BY clause and its parameters (they follow the WHERE clause's). A parameter sorts by
+ * its smallest value ascending and its largest descending (a date by the start of its range
+ * ascending, the end descending); resources without a value come last either way. The id breaks ties.
+ */
+export function searchOrder(q: ResourceSearch): { sql: string; params: unknown[] } {
+  const keys: SearchSort[] = q.sort?.length ? q.sort : [{ by: '_lastUpdated', desc: true }];
+  const params: unknown[] = [];
+  const terms: string[] = [];
+  for (const k of keys) {
+    const dir = k.desc ? 'DESC' : 'ASC';
+    if (k.by !== 'param') terms.push(`${k.by === '_id' ? 'r.id' : 'r.last_updated'} ${dir}`);
+    else {
+      const col = k.column === 'date' ? (k.desc ? 's.hi' : 's.lo') : k.column === 'num' ? 's.num' : 's.value';
+      const sub = `(SELECT ${k.desc ? 'max' : 'min'}(${col}) FROM search_index s WHERE s.resource_type = r.resource_type AND s.id = r.id AND s.param = ?)`;
+      terms.push(`CASE WHEN ${sub} IS NULL THEN 1 ELSE 0 END`, `${sub} ${dir}`);
+      params.push(k.param, k.param);
+    }
+  }
+  const last = keys[keys.length - 1]!;
+  if (!keys.some((k) => k.by === '_id')) terms.push(`r.id ${last.desc ? 'DESC' : 'ASC'}`);
+  return { sql: `ORDER BY ${terms.join(', ')}`, params };
 }
 
 export const SEARCH_MAX_PAGE = 1000;

@@ -67,17 +67,18 @@ async function writeIndex(db: Queryable, resource: Resource): Promise<void> {
   if (!rows.length) return;
   const values: unknown[] = [];
   const tuples = rows.map((r, i) => {
-    values.push(type, id, r.param, r.system, r.value, r.raw, r.lo, r.hi);
-    return `(${Array.from({ length: 8 }, (_, k) => `$${i * 8 + k + 1}`).join(', ')})`;
+    values.push(type, id, r.param, r.system, r.value, r.raw, r.lo, r.hi, r.num, r.cnum, r.cunit);
+    return `(${Array.from({ length: 11 }, (_, k) => `$${i * 11 + k + 1}`).join(', ')})`;
   });
-  await db.query(`INSERT INTO search_index (resource_type, id, param, system, value, raw, lo, hi) VALUES ${tuples.join(', ')}`, values);
+  await db.query(`INSERT INTO search_index (resource_type, id, param, system, value, raw, lo, hi, num, cnum, cunit) VALUES ${tuples.join(', ')}`, values);
 }
 
 export async function searchResources(db: Queryable, q: ResourceSearch): Promise<{ total?: number; resources: StoredResource[] }> {
   const w = searchWhere(q);
   const limit = Math.min(Math.max(q.limit, 0), SEARCH_MAX_PAGE);
-  const rows = limit === 0 ? [] : (await db.query<ResourceRow>(numbered(`SELECT r.resource, r.version_id, r.last_updated, r.message_id FROM resources r ${w.sql} ${searchOrder(q)} LIMIT ? OFFSET ?`),
-    [...w.params, limit, Math.max(q.offset, 0)])).rows;
+  const o = searchOrder(q);
+  const rows = limit === 0 ? [] : (await db.query<ResourceRow>(numbered(`SELECT r.resource, r.version_id, r.last_updated, r.message_id FROM resources r ${w.sql} ${o.sql} LIMIT ? OFFSET ?`),
+    [...w.params, ...o.params, limit, Math.max(q.offset, 0)])).rows;
   const total = q.total ? Number((await db.query<{ n: number }>(numbered(`SELECT count(*) AS n FROM resources r ${w.sql}`), w.params)).rows[0]!.n) : undefined;
   return { total, resources: rows.map(toStored) };
 }

@@ -57,15 +57,16 @@ function writeIndex(db: Db, resource: Resource): void {
   const type = resource.resourceType;
   const id = resource.id!;
   stmt(db, 'DELETE FROM search_index WHERE resource_type = ? AND id = ?').run(type, id);
-  const ins = stmt(db, 'INSERT INTO search_index (resource_type, id, param, system, value, raw, lo, hi) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
-  for (const r of indexRows(resource)) ins.run(type, id, r.param, r.system, r.value, r.raw, r.lo, r.hi);
+  const ins = stmt(db, 'INSERT INTO search_index (resource_type, id, param, system, value, raw, lo, hi, num, cnum, cunit) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
+  for (const r of indexRows(resource)) ins.run(type, id, r.param, r.system, r.value, r.raw, r.lo, r.hi, r.num, r.cnum, r.cunit);
 }
 
 export function searchResources(db: Db, q: ResourceSearch): { total?: number; resources: StoredResource[] } {
   const w = searchWhere(q);
   const limit = Math.min(Math.max(q.limit, 0), SEARCH_MAX_PAGE);
-  const rows = limit === 0 ? [] : (db.prepare(`SELECT r.resource, r.version_id, r.last_updated, r.message_id FROM resources r ${w.sql} ${searchOrder(q)} LIMIT ? OFFSET ?`)
-    .all(...w.params, limit, Math.max(q.offset, 0)) as Array<{ resource: string; version_id: number; last_updated: string; message_id: number | null }>);
+  const o = searchOrder(q);
+  const rows = limit === 0 ? [] : (db.prepare(`SELECT r.resource, r.version_id, r.last_updated, r.message_id FROM resources r ${w.sql} ${o.sql} LIMIT ? OFFSET ?`)
+    .all(...w.params, ...o.params, limit, Math.max(q.offset, 0)) as Array<{ resource: string; version_id: number; last_updated: string; message_id: number | null }>);
   const total = q.total ? (db.prepare(`SELECT count(*) AS n FROM resources r ${w.sql}`).get(...w.params) as { n: number }).n : undefined;
   return { total, resources: rows.map((r) => ({ resource: JSON.parse(r.resource) as Resource, versionId: r.version_id, lastUpdated: r.last_updated, messageId: r.message_id })) };
 }

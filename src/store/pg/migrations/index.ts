@@ -16,6 +16,7 @@ import { m130JobTicks } from './130_job_ticks.js';
 import { m301AuditEvents } from './301_audit_events.js';
 import { m302ResourceHistory } from './302_resource_history.js';
 import { m303SearchIndex } from './303_search_index.js';
+import { m310SearchIndexQuantity } from './310_search_index_quantity.js';
 
 export interface PgMigration {
   id: number;
@@ -35,4 +36,5 @@ export const PG_MIGRATIONS: PgMigration[] = [
   m301AuditEvents,
   m302ResourceHistory,
   m303SearchIndex,
+  m310SearchIndexQuantity,
 ];

@@ -29,6 +29,7 @@ import { m204Eligibility } from './204_eligibility.js';
 import { m301AuditEvents } from './301_audit_events.js';
 import { m302ResourceHistory } from './302_resource_history.js';
 import { m303SearchIndex } from './303_search_index.js';
+import { m310SearchIndexQuantity } from './310_search_index_quantity.js';
 
 export interface Migration {
   id: number;
@@ -60,4 +61,5 @@ export const MIGRATIONS: Migration[] = [
   m301AuditEvents,
   m302ResourceHistory,
   m303SearchIndex,
+  m310SearchIndexQuantity,
 ];
