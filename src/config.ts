@@ -34,9 +34,35 @@ import { EXAMPLES_DIR } from './paths.js';
 import { parseDeliveryConfig, type DeliveryConfig } from './delivery/config.js';
 import { checkBillingIdentity, type BillingIdentity } from './billing/identity.js';
 import { CHARSETS, charsetOf, type Charset } from './hl7/charset.js';
+import { checkJwksFile, DEFAULT_JWT_ALGORITHMS } from './auth/jwt.js';
+import { parseSmartScope } from './auth/scopes.js';
 
+/**
+ * Frontdesk's endpoint scopes. `fhir` is the legacy name of full FHIR access (`system/*.cruds`);
+ * an API key may instead hold SMART system scopes (`system/Patient.rs`, `system/*.read`,
+ * src/auth/scopes.ts), enforced per interaction and resource type like a JWT's.
+ */
 export type Scope = 'fhir' | 'office' | 'hl7v2' | 'operator' | 'metrics' | '*';
 export const SCOPES: readonly Scope[] = ['fhir', 'office', 'hl7v2', 'operator', 'metrics', '*'];
+
+/** Signature algorithms a JWT may use: asymmetric only (a JWKS holds public keys). */
+export const JWT_ALGORITHMS: readonly string[] = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
+
+/**
+ * Bearer JWTs from one trusted authorization server (SMART Backend Services clients): `http.auth.jwt`.
+ * Exactly one of `jwksFile` (resolved from the configuration file's folder) and `jwksUrl`.
+ */
+export interface JwtAuthConfig {
+  issuer: string[];
+  audience: string[];
+  jwksFile?: string;
+  jwksUrl?: string;
+  algorithms: string[];
+  clockToleranceSeconds: number;
+  maxLifetimeSeconds?: number;
+  /** The authorization server's token endpoint, advertised in the CapabilityStatement and smart-configuration. */
+  tokenEndpoint?: string;
+}
 
 /**
  * What a channel sends to a destination: the FHIR Bundle, each office record, the inbound message
@@ -84,7 +110,8 @@ export interface ChannelConfig {
 export interface ApiKeyConfig {
   name: string;
   key: string;
-  scopes: Scope[];
+  /** Endpoint scopes (Scope) and SMART system scopes (`system/Patient.rs`), as configured. */
+  scopes: string[];
 }
 
 export interface GatewayConfig {
@@ -130,7 +157,7 @@ export interface GatewayConfig {
      * Failed-authentication throttling per client address (src/http/throttle.ts): after
      * `maxFailures` within `windowSeconds`, 429 with Retry-After for `lockoutSeconds`.
      */
-    auth: { keys: ApiKeyConfig[]; maxFailures: number; windowSeconds: number; lockoutSeconds: number };
+    auth: { keys: ApiKeyConfig[]; maxFailures: number; windowSeconds: number; lockoutSeconds: number; jwt?: JwtAuthConfig };
     /** HTTPS on the HTTP listener (HSTS sent when on); `requireClientCert` asks for and verifies a client certificate against `caFile`. */
     tls?: TlsConfig;
   };
@@ -219,7 +246,8 @@ export function checkConfig(json: unknown, baseDir: string, env: Env = process.e
   const http = c.object(root.http ?? {}, 'http') ?? {};
   c.keys(http, 'http', ['host', 'port', 'bodyLimitBytes', 'auth', 'tls']);
   const auth = c.object(http.auth ?? {}, 'http.auth') ?? {};
-  c.keys(auth, 'http.auth', ['keys', 'maxFailures', 'windowSeconds', 'lockoutSeconds']);
+  c.keys(auth, 'http.auth', ['keys', 'maxFailures', 'windowSeconds', 'lockoutSeconds', 'jwt']);
+  const jwt = auth.jwt === undefined ? undefined : checkJwt(c, auth.jwt, 'http.auth.jwt', baseDir);
   const httpTls = http.tls === undefined ? undefined : checkTls(c, http.tls, 'http.tls', baseDir);
   const keys = (c.array(auth.keys ?? [], 'http.auth.keys') ?? []).map((k, i) => checkKey(c, k, `http.auth.keys[${i}]`, env));
 
@@ -318,6 +346,7 @@ export function checkConfig(json: unknown, baseDir: string, env: Env = process.e
         maxFailures: c.int(auth.maxFailures ?? 10, 'http.auth.maxFailures', 1, 10_000) ?? 10,
         windowSeconds: c.int(auth.windowSeconds ?? 60, 'http.auth.windowSeconds', 1, 86_400) ?? 60,
         lockoutSeconds: c.int(auth.lockoutSeconds ?? 300, 'http.auth.lockoutSeconds', 1, 86_400) ?? 300,
+        ...(jwt ? { jwt } : {}),
       },
       ...(httpTls ? { tls: httpTls } : {}),
     },
@@ -358,6 +387,64 @@ function checkTls(c: Checker, raw: unknown, at: string, baseDir: string): TlsCon
   return tls;
 }
 
+/** `http.auth.jwt`: whom to trust for bearer JWTs, and where their public keys are. */
+function checkJwt(c: Checker, raw: unknown, at: string, baseDir: string): JwtAuthConfig | undefined {
+  const o = c.object(raw, at);
+  if (!o) return undefined;
+  c.keys(o, at, ['issuer', 'audience', 'jwksFile', 'jwksUrl', 'algorithms', 'clockToleranceSeconds', 'maxLifetimeSeconds', 'tokenEndpoint']);
+  const list = (v: unknown, k: string): string[] => {
+    if (typeof v === 'string') return c.string(v, `${at}.${k}`) === undefined ? [] : [v];
+    if (Array.isArray(v) && v.length > 0) return v.map((x, i) => c.string(x, `${at}.${k}[${i}]`) ?? '');
+    c.error(`${at}.${k}`, v === undefined ? 'is required (a string or a non-empty array of strings).' : 'must be a string or a non-empty array of strings.');
+    return [];
+  };
+  const issuer = list(o.issuer, 'issuer');
+  const audience = list(o.audience, 'audience');
+  const out: JwtAuthConfig = {
+    issuer,
+    audience,
+    algorithms: o.algorithms === undefined ? [...DEFAULT_JWT_ALGORITHMS] : list(o.algorithms, 'algorithms'),
+    clockToleranceSeconds: c.int(o.clockToleranceSeconds ?? 60, `${at}.clockToleranceSeconds`, 0, 600) ?? 60,
+  };
+  out.algorithms.forEach((a, i) => {
+    if (a && !JWT_ALGORITHMS.includes(a)) c.error(`${at}.algorithms[${i}]`, `"${a}" is not accepted; one of ${JWT_ALGORITHMS.join(', ')} (asymmetric only).`);
+  });
+  if (o.maxLifetimeSeconds !== undefined) out.maxLifetimeSeconds = c.int(o.maxLifetimeSeconds, `${at}.maxLifetimeSeconds`, 1, 86_400) ?? 3600;
+  if ((o.jwksFile === undefined) === (o.jwksUrl === undefined)) c.error(at, 'give exactly one of "jwksFile" or "jwksUrl" (the authorization server\'s public keys).');
+  if (o.jwksFile !== undefined) {
+    const f = c.string(o.jwksFile, `${at}.jwksFile`);
+    if (f !== undefined) {
+      out.jwksFile = resolve(baseDir, f);
+      const problem = checkJwksFile(out.jwksFile);
+      if (problem) c.error(`${at}.jwksFile`, problem);
+    }
+  }
+  const url = (k: 'jwksUrl' | 'tokenEndpoint'): string | undefined => {
+    const v = c.string(o[k], `${at}.${k}`);
+    if (v === undefined) return undefined;
+    let u: URL;
+    try {
+      u = new URL(v);
+    } catch {
+      c.error(`${at}.${k}`, `"${v}" is not a URL.`);
+      return undefined;
+    }
+    // Keys fetched in the clear could be swapped by anyone on the path: https, or http to this machine only.
+    const local = ['127.0.0.1', 'localhost', '[::1]'].includes(u.hostname);
+    if (u.protocol !== 'https:' && !(u.protocol === 'http:' && local)) c.error(`${at}.${k}`, `must be an https:// URL (http:// only to localhost); got "${v}".`);
+    return v;
+  };
+  if (o.jwksUrl !== undefined) {
+    const v = url('jwksUrl');
+    if (v) out.jwksUrl = v;
+  }
+  if (o.tokenEndpoint !== undefined) {
+    const v = url('tokenEndpoint');
+    if (v) out.tokenEndpoint = v;
+  }
+  return out;
+}
+
 function checkKey(c: Checker, k: unknown, at: string, env: Env): ApiKeyConfig | undefined {
   const o = c.object(k, at);
   if (!o) return undefined;
@@ -376,8 +463,15 @@ function checkKey(c: Checker, k: unknown, at: string, env: Env): ApiKeyConfig | 
   if (key !== undefined && key.length < 8) c.error(`${at}.key`, 'an API key must be at least 8 characters.');
   const scopes = (c.array(o.scopes ?? ['*'], `${at}.scopes`) ?? []).map((s, i) => {
     const v = c.string(s, `${at}.scopes[${i}]`);
-    if (v !== undefined && !SCOPES.includes(v as Scope)) c.error(`${at}.scopes[${i}]`, `unknown scope "${v}"; one of ${SCOPES.join(', ')}.`);
-    return v as Scope;
+    if (v === undefined || SCOPES.includes(v as Scope)) return v ?? '';
+    // SMART scopes: an API key acts as a system (no user, no patient in context), and a query
+    // restriction (v2 `?category=`) would grant a subset Frontdesk does not enforce.
+    const smart = parseSmartScope(v);
+    if (!smart) c.error(`${at}.scopes[${i}]`, `unknown scope "${v}"; one of ${SCOPES.join(', ')}, or a SMART system scope (system/Patient.rs, system/*.read).`);
+    else if ('error' in smart) c.error(`${at}.scopes[${i}]`, smart.error);
+    else if (smart.scope.context !== 'system') c.error(`${at}.scopes[${i}]`, `"${v}": an API key acts as a system; use system/${smart.scope.type}.${v.split('.').pop()}.`);
+    else if (smart.scope.restriction !== undefined) c.error(`${at}.scopes[${i}]`, `"${v}": scopes with a query restriction are not enforced; drop the "?${smart.scope.restriction}".`);
+    return v;
   });
   if (name === undefined || key === undefined) return undefined;
   return { name, key, scopes };

@@ -75,6 +75,50 @@ describe('config: checked at start, errors name the key', () => {
     expect(where(checkConfig(cfg, '/x', {}).issues)).to.deep.equal(['http.auth.keys[0].keyEnv']);
   });
 
+  it('takes SMART system scopes on API keys and refuses user/patient, restricted or malformed ones by name', () => {
+    const keys = [
+      { name: 'ok', key: 'key-ok-123', scopes: ['system/Patient.rs', 'system/*.read', 'fhir', 'hl7v2'] },
+      { name: 'bad', key: 'key-bad-123', scopes: ['patient/Patient.rs', 'system/Observation.rs?category=laboratory', 'system/Patient.sr', 'system/patient.read'] },
+    ];
+    const r = checkConfig(configJson('/tmp/x.db', { http: { auth: { keys } } }), '/x', {});
+    expect(where(r.issues)).to.deep.equal(['http.auth.keys[1].scopes[0]', 'http.auth.keys[1].scopes[1]', 'http.auth.keys[1].scopes[2]', 'http.auth.keys[1].scopes[3]']);
+    expect(r.issues[0]!.diagnostics).to.contain('acts as a system; use system/Patient.rs');
+    expect(r.issues[1]!.diagnostics).to.contain('query restriction');
+    expect(r.issues[2]!.diagnostics).to.contain('"cruds" in that order');
+    const ok = checkConfig(configJson('/tmp/x.db', { http: { auth: { keys: [keys[0]] } } }), '/x', {});
+    expect(ok.value!.http.auth.keys[0]!.scopes).to.deep.equal(keys[0]!.scopes);
+  });
+
+  it('checks http.auth.jwt: issuer, audience, exactly one JWKS source, a readable public JWKS file, https URLs, algorithms', () => {
+    const tmp = tempDir();
+    try {
+      const jwks = join(tmp.dir, 'jwks.json');
+      writeFileSync(jwks, JSON.stringify({ keys: [{ kty: 'EC', crv: 'P-384', x: 'AAAA', y: 'AAAA', kid: 'k1' }] }));
+      const jwt = (j: Record<string, unknown>) => checkConfig(configJson('/tmp/x.db', { http: { auth: { keys: [], jwt: j } } }), tmp.dir, {});
+      const good = jwt({ issuer: 'https://auth.example', audience: ['https://fd.example/fhir'], jwksFile: 'jwks.json', tokenEndpoint: 'https://auth.example/token' });
+      expect(good.issues).to.deep.equal([]);
+      expect(good.value!.http.auth.jwt).to.deep.include({ issuer: ['https://auth.example'], jwksFile: jwks, clockToleranceSeconds: 60 });
+      const cases: Array<[Record<string, unknown>, string, RegExp]> = [
+        [{ audience: 'a', jwksFile: 'jwks.json' }, 'http.auth.jwt.issuer', /is required/],
+        [{ issuer: 'i', jwksFile: 'jwks.json' }, 'http.auth.jwt.audience', /is required/],
+        [{ issuer: 'i', audience: 'a' }, 'http.auth.jwt', /exactly one of "jwksFile" or "jwksUrl"/],
+        [{ issuer: 'i', audience: 'a', jwksFile: 'jwks.json', jwksUrl: 'https://x/jwks' }, 'http.auth.jwt', /exactly one/],
+        [{ issuer: 'i', audience: 'a', jwksFile: 'missing.json' }, 'http.auth.jwt.jwksFile', /cannot read JWKS file .*ENOENT/],
+        [{ issuer: 'i', audience: 'a', jwksUrl: 'http://keys.example/jwks' }, 'http.auth.jwt.jwksUrl', /https:\/\//],
+        [{ issuer: 'i', audience: 'a', jwksUrl: 'https://x/jwks', algorithms: ['HS256'] }, 'http.auth.jwt.algorithms[0]', /asymmetric only/],
+        [{ issuer: 'i', audience: 'a', jwksUrl: 'https://x/jwks', color: 1 }, 'http.auth.jwt.color', /unknown key/],
+      ];
+      for (const [j, key, says] of cases) {
+        const r = jwt(j);
+        expect(where(r.issues), JSON.stringify(j)).to.deep.equal([key]);
+        expect(r.issues[0]!.diagnostics).to.match(says).and.not.contain('\n');
+      }
+      expect(jwt({ issuer: 'i', audience: 'a', jwksUrl: 'http://127.0.0.1:9/jwks' }).issues).to.deep.equal([]);
+    } finally {
+      tmp.cleanup();
+    }
+  });
+
   it('reports an unreadable or non-JSON file', () => {
     const tmp = tempDir();
     try {

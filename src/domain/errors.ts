@@ -69,8 +69,9 @@ export const ERROR_CODES = {
   X12_UNBALANCED: { fhirType: 'business-rule', http: 422, hl7: '207', retry: false, summary: 'An 835 does not balance (charges, payments, adjustments, provider adjustments, BPR total): reported, not posted.' },
   X12_REJECTED: { fhirType: 'business-rule', http: 422, hl7: '207', retry: false, summary: 'A clearinghouse or payer rejected a transaction or claim (999 AK9/IK5 R, 277CA A3/A7, 271 AAA).' },
   // --- runtime, HTTP and delivery
-  AUTH_REQUIRED: { fhirType: 'login', http: 401, hl7: '207', retry: false, summary: 'No or unknown API key / bearer token.' },
-  AUTH_FORBIDDEN: { fhirType: 'forbidden', http: 403, hl7: '207', retry: false, summary: 'Credentials lack the scope for this endpoint.' },
+  AUTH_REQUIRED: { fhirType: 'login', http: 401, hl7: '207', retry: false, summary: 'No or unknown API key, or a bearer JWT refused (expired, wrong issuer or audience, bad signature, unknown kid).' },
+  AUTH_FORBIDDEN: { fhirType: 'forbidden', http: 403, hl7: '207', retry: false, summary: 'Credentials lack the scope for this endpoint (a FHIR 403 names the SMART scope missing: system/Patient.r).' },
+  AUTH_UNAVAILABLE: { fhirType: 'transient', http: 503, hl7: '207', retry: true, summary: 'A bearer JWT could not be checked: the trusted keys (JWKS URL) could not be fetched.' },
   NOT_FOUND: { fhirType: 'not-found', http: 404, hl7: '207', retry: false, summary: 'No such resource, message or route.' },
   SEARCH_PARAM_INVALID: { fhirType: 'invalid', http: 400, hl7: '207', retry: false, summary: 'A search or request parameter is unknown on this resource type, or its value is malformed (the issue names both).' },
   METHOD_NOT_ALLOWED: { fhirType: 'not-supported', http: 405, hl7: '207', retry: false, summary: 'The HTTP method is not served on this path.' },

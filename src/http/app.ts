@@ -26,6 +26,9 @@ import { consoleRouter, type ConsoleDeps } from '../console/router.js';
 import { auditTrail, clientAddress } from './audit.js';
 import { AuthThrottle } from './throttle.js';
 import { auditEventRouter } from './audit-events.js';
+import { jwtVerifier } from '../auth/jwt.js';
+import type { Principal } from './auth.js';
+import { smartConfigurationRouter } from './smart-configuration.js';
 
 export interface AppDeps {
   pipeline: Pipeline;
@@ -95,16 +98,25 @@ export function createApp(deps: AppDeps): express.Express {
   // Every endpoint that reads or changes PHI is audited (src/http/audit.ts), and every failed authentication.
   app.use(auditTrail(pipeline.store.audit, log, ['/fhir', '/office', '/messages', ...DELIVERY_PATHS, ...X12_PATHS, ...ELIGIBILITY_PATHS, ...hl7Paths]));
   const throttle = new AuthThrottle({ maxFailures: cfg.http.auth.maxFailures, windowMs: cfg.http.auth.windowSeconds * 1000, lockoutMs: cfg.http.auth.lockoutSeconds * 1000 }, log);
-  app.use(authenticate(cfg.http.auth.keys, throttle));
+  // SMART discovery is public (App Launch 2.0: clients read it before they hold a token).
+  app.use('/fhir', smartConfigurationRouter(cfg.http.auth.jwt));
+  const j = cfg.http.auth.jwt;
+  const jwt = j ? jwtVerifier({
+    issuer: j.issuer, audience: j.audience, jwks: j.jwksFile ? { file: j.jwksFile } : { url: j.jwksUrl! },
+    algorithms: j.algorithms, clockToleranceSeconds: j.clockToleranceSeconds, ...(j.maxLifetimeSeconds !== undefined ? { maxLifetimeSeconds: j.maxLifetimeSeconds } : {}),
+  }) : undefined;
+  app.use(authenticate(cfg.http.auth.keys, throttle, jwt));
 
   app.get('/metrics', authorize('metrics', 'operator'), async (_req, res) => {
     res.type('text/plain; version=0.0.4').send(await metrics.render(pipeline.store));
   });
 
   const body = rawBody(cfg.http.bodyLimitBytes);
-  // The audit trail as AuditEvent: operators only (it names who read which patient).
-  app.use('/fhir', (req, res, next) => (/^\/AuditEvent(\/|$)/.test(req.path) ? authorize('operator')(req, res, next) : next()), auditEventRouter(pipeline.store));
-  app.use('/fhir', authorize('fhir'), body, fhirRouter(pipeline, { version: deps.version }));
+  // The audit trail as AuditEvent: operators only (it names who read which patient), or a client granted system/AuditEvent.rs.
+  const auditReader = (res: Response) => (res.locals.principal as Principal | undefined)?.access.allows('AuditEvent', 's') === true;
+  app.use('/fhir', (req, res, next) => (/^\/AuditEvent(\/|$)/.test(req.path) && !auditReader(res) ? authorize('operator')(req, res, next) : next()), auditEventRouter(pipeline.store));
+  // Every FHIR route checks the caller's SMART scopes for its interaction and type (src/http/fhir-scopes.ts).
+  app.use('/fhir', body, fhirRouter(pipeline, { version: deps.version }));
   app.use('/office', authorize('office'), body, officeRouter(pipeline));
   app.use('/messages', authorize('operator'), body);
   app.use(operatorRouter(pipeline));

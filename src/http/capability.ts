@@ -50,7 +50,35 @@ export function profilesByType(dir: string = PROFILES_DIR): Map<string, string[]
   return out;
 }
 
-export function capabilityStatement(routes: readonly FhirRoute[], opts: { baseUrl?: string; name: string; version: string; date?: string }): CapabilityStatement {
+/** How clients authenticate, for rest.security: SMART (bearer JWTs) when `http.auth.jwt` is configured. */
+export interface SecurityDeclaration {
+  smart: boolean;
+  /** The authorization server's token endpoint (SMART's oauth-uris extension). */
+  tokenEndpoint?: string | undefined;
+}
+
+/**
+ * rest.security: the SMART-on-FHIR service code (terminology.hl7.org CodeSystem
+ * restful-security-service) and the oauth-uris extension with the token endpoint, as SMART App
+ * Launch asks of a server that takes its tokens; API keys are said in the description.
+ */
+export function securityOf(sec: SecurityDeclaration | undefined): NonNullable<CapabilityStatement['rest']>[number]['security'] {
+  const keys = 'API key: "Authorization: Bearer <key>" or "X-API-Key: <key>".';
+  if (!sec?.smart) return { description: `${keys} Scopes per interaction and type as SMART system scopes (system/Patient.rs).` };
+  return {
+    ...(sec.tokenEndpoint ? {
+      extension: [{
+        url: 'http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris',
+        extension: [{ url: 'token', valueUri: sec.tokenEndpoint }],
+      }],
+    } : {}),
+    cors: false,
+    service: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/restful-security-service', code: 'SMART-on-FHIR', display: 'SMART-on-FHIR' }], text: 'SMART Backend Services (client_credentials, private_key_jwt)' }],
+    description: `Bearer JWT from the configured authorization server (SMART Backend Services; SMART v1 and v2 system scopes enforced per interaction and type; discovery at .well-known/smart-configuration), or an ${keys}`,
+  };
+}
+
+export function capabilityStatement(routes: readonly FhirRoute[], opts: { baseUrl?: string; name: string; version: string; date?: string; security?: SecurityDeclaration }): CapabilityStatement {
   const profiles = profilesByType();
   const typeInteractions = routes.flatMap((r) => ('interaction' in r.declares && r.declares.level === 'type' ? [r.declares.interaction] : []));
   const typeOps = routes.flatMap((r) => ('operation' in r.declares && r.declares.level === 'type' ? [r.declares] : []));
@@ -103,7 +131,7 @@ export function capabilityStatement(routes: readonly FhirRoute[], opts: { baseUr
     format: ['application/fhir+json', 'json'],
     rest: [{
       mode: 'server',
-      security: { description: 'API key or bearer token: "Authorization: Bearer <key>" or "X-API-Key: <key>".' },
+      security: securityOf(opts.security),
       resource,
       ...(systemInteractions.length ? { interaction: systemInteractions.map((code) => ({ code })) } : {}),
       ...(systemOps.length ? { operation: systemOps.map((o) => ({ name: o.operation, definition: o.definition })) } : {}),

@@ -22,6 +22,7 @@ import { restHandlers, TYPE } from './fhir-rest.js';
 import { negotiate } from './negotiate.js';
 import { criteriaResolver, searchHandler } from './fhir-search.js';
 import { batchHandler } from './fhir-batch.js';
+import { fhirScope } from './fhir-scopes.js';
 
 type Handler = (req: Request, res: Response, next: NextFunction) => Promise<void> | void;
 
@@ -53,7 +54,11 @@ export function fhirRouter(pipeline: Pipeline, opts: { version: string }): Route
   const handlers: Record<string, Handler> = {
     metadata: (req, res) => {
       audit(req, res, { action: 'capabilities' });
-      sendFhir(res, 200, capabilityStatement(FHIR_ROUTES, { name: pipeline.config.practice.name, version: opts.version, baseUrl: `${req.protocol}://${req.get('host') ?? 'localhost'}/fhir` }));
+      const jwt = pipeline.config.http.auth.jwt;
+      sendFhir(res, 200, capabilityStatement(FHIR_ROUTES, {
+        name: pipeline.config.practice.name, version: opts.version, baseUrl: `${req.protocol}://${req.get('host') ?? 'localhost'}/fhir`,
+        security: { smart: !!jwt, tokenEndpoint: jwt?.tokenEndpoint },
+      }));
     },
 
     batch: batchHandler(),
@@ -117,7 +122,8 @@ export function fhirRouter(pipeline: Pipeline, opts: { version: string }): Route
   };
 
   router.use(negotiate);
-  for (const r of FHIR_ROUTES) router[r.method](r.path, handlers[r.name]!);
+  // Each route checks the caller's SMART scopes for its interaction and type first (src/http/fhir-scopes.ts).
+  for (const r of FHIR_ROUTES) router[r.method](r.path, fhirScope(r.name), handlers[r.name]!);
   // A path we serve asked with another method: 405 naming the methods it takes.
   for (const path of ROUTE_PATHS) {
     const allowed = FHIR_ROUTES.filter((r) => r.path === path || (path === '/:type/:id' && r.path === '/:type/:operation')).map((r) => r.method.toUpperCase());

@@ -140,6 +140,9 @@ describe('http: the FHIR, office, HL7 and operator API on a real express server'
       expect(mounted).to.include.members(['read', 'vread', 'create', 'update', 'delete', 'history-instance']);
       expect(patient.operation!.map((o) => o.name)).to.deep.equal(['validate']);
       expect(patient.supportedProfile).to.include('http://frontdesk.example.org/fhir/StructureDefinition/fd-patient');
+      // No http.auth.jwt here: API keys only, no SMART service declared.
+      expect(rest.security!.service).to.equal(undefined);
+      expect(rest.security!.description).to.contain('API key');
     });
 
     it('POST /fhir/Patient/$validate: 200 with an OperationOutcome, valid or not', async () => {
