@@ -192,6 +192,17 @@ describe('http: SMART authorization of the FHIR API (bearer JWTs and API keys, p
       expect(await gw.store.messages.count()).to.equal(0);
     });
 
+    it('a batch checks each entry on its own: a refused entry is a 403 beside the others', async () => {
+      const t = await token('system/Patient.rs');
+      const bundle = { resourceType: 'Bundle', type: 'batch', entry: [{ request: { method: 'GET', url: 'Patient/auth-p1' } }, { request: { method: 'GET', url: 'Observation/o1' } }, { request: { method: 'DELETE', url: 'Patient/auth-p1' } }] };
+      const r = await call('/fhir', t, { method: 'POST', body: JSON.stringify(bundle) });
+      expect(r.status).to.equal(200);
+      const out = (await r.json()) as { entry: Array<{ response: { status: string; outcome?: OperationOutcome } }> };
+      expect(out.entry.map((e) => e.response.status.split(' ')[0])).to.deep.equal(['200', '403', '403']);
+      expect(JSON.stringify(out.entry[1]!.response.outcome)).to.contain('system/Observation.r');
+      expect(JSON.stringify(out.entry[2]!.response.outcome)).to.contain('system/Patient.d');
+    });
+
     it('metadata needs credentials but no FHIR scope; a JWT does not reach the operator API', async () => {
       const t = await token('system/Patient.r');
       expect((await call('/fhir/metadata', t)).status).to.equal(200);
