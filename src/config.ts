@@ -33,6 +33,7 @@ import { issue, type Issue, type Result } from './domain/issues.js';
 import { EXAMPLES_DIR } from './paths.js';
 import { parseDeliveryConfig, type DeliveryConfig } from './delivery/config.js';
 import { checkBillingIdentity, type BillingIdentity } from './billing/identity.js';
+import { checkConsoleConfig, type ConsoleConfig } from './console/oauth-config.js';
 import { CHARSETS, charsetOf, type Charset } from './hl7/charset.js';
 import { checkJwksFile, DEFAULT_JWT_ALGORITHMS } from './auth/jwt.js';
 import { parseSmartScope } from './auth/scopes.js';
@@ -183,6 +184,8 @@ export interface GatewayConfig {
   delivery: DeliveryConfig;
   /** The practice's billing identity (src/billing/identity.ts): billing provider, pay-to, clearinghouse ids. */
   billing?: BillingIdentity;
+  /** The web console's optional OAuth/SMART login (src/console/oauth-config.ts). */
+  console: ConsoleConfig;
   testHook?: 'pause-after-commit';
 }
 
@@ -215,7 +218,7 @@ export function checkConfig(json: unknown, baseDir: string, env: Env = process.e
   const c = new Checker();
   const root = c.object(json, '');
   if (!root) return { value: undefined, issues: c.issues };
-  c.keys(root, '', ['$schema', 'instance', 'practice', 'store', 'profiles', 'log', 'mllp', 'http', 'processing', 'channels', 'destinations', 'jobs', 'billing']);
+  c.keys(root, '', ['$schema', 'instance', 'practice', 'store', 'profiles', 'log', 'mllp', 'http', 'processing', 'channels', 'destinations', 'jobs', 'billing', 'console']);
 
   // Extra StructureDefinitions a practice drops in (US Core, its EHR's), validated by canonical URL.
   const profiles = c.object(root.profiles ?? {}, 'profiles') ?? {};
@@ -309,6 +312,10 @@ export function checkConfig(json: unknown, baseDir: string, env: Env = process.e
     billing = b.value;
   }
 
+  // The console's OAuth login, when configured (src/console/oauth-config.ts).
+  const consoleCfg = checkConsoleConfig(root.console, baseDir, env);
+  c.issues.push(...consoleCfg.issues);
+
   const hook = env.FRONTDESK_TEST_HOOK;
   if (hook !== undefined && hook !== '' && hook !== 'pause-after-commit') c.error('FRONTDESK_TEST_HOOK', `unknown test hook "${hook}".`);
 
@@ -358,6 +365,7 @@ export function checkConfig(json: unknown, baseDir: string, env: Env = process.e
       takeoverAfterMs: c.int(processing.takeoverAfterMs ?? 60_000, 'processing.takeoverAfterMs', 0) ?? 60_000,
     },
     channels: channels.filter((ch): ch is ChannelConfig => ch !== undefined),
+    console: consoleCfg.value ?? {},
   };
   if (billing) cfg.billing = billing;
   if (hook === 'pause-after-commit') cfg.testHook = hook;

@@ -19,6 +19,8 @@ export interface PageOptions {
   body: Html;
   /** A notice at the top of the page: what an action did, or what was wrong with the input. */
   notice?: { kind: 'ok' | 'error'; text: string } | undefined;
+  /** Go on to this console path at once (a meta refresh: a navigation this page starts, so same-site). */
+  refreshTo?: string | undefined;
 }
 
 export function page(o: PageOptions): string {
@@ -27,6 +29,7 @@ export function page(o: PageOptions): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${o.title} · Frontdesk console</title>
+${o.refreshTo ? html`<meta http-equiv="refresh" content="0;url=${o.refreshTo}">` : ''}
 <link rel="stylesheet" href="/console/assets/console.css">
 <script type="module" src="/console/assets/console.js"></script>
 </head>

@@ -1,6 +1,6 @@
 /**
  * The web console at /console, served by the gateway itself (every asset from console/assets/, no
- * CDN): login with an operator key, then the dashboard, message browser, message view, deliveries,
+ * CDN): login with an operator key or, when configured, OAuth/SMART (./oauth.ts), then the dashboard, message browser, message view, deliveries,
  * jobs and the validation playground. Pages are rendered on the server (./pages/); a small ES module
  * (console/assets/console.js) refreshes the dashboard and asks for confirmations.
  *
@@ -24,6 +24,7 @@ import { page } from './layout.js';
 import { sameOrigin, securityHeaders } from './security.js';
 import { clearSessionCookie, csrfMatches, SessionStore, sessionTokenOf, setSessionCookie, type ConsoleSession, type SessionOptions } from './session.js';
 import { loginPage } from './pages/login.js';
+import { OAuthLogin } from './oauth.js';
 import { dashboardPage, dashboardPanels } from './pages/dashboard.js';
 import { gatherDashboard } from './dashboard.js';
 import { messageRoutes } from './routes/messages.js';
@@ -82,8 +83,38 @@ export function consoleRouter(deps: ConsoleDeps): Router {
     res.set('Cache-Control', 'no-cache').type(ASSETS[f]!).send(body);
   });
 
+  const oauth = config.console.oauth ? new OAuthLogin(config.console.oauth) : undefined;
+  const oauthName = oauth?.config.name;
+
   router.get('/login', (req, res) => {
-    res.type('html').send(loginPage({ next: safeNext(req.query.next), expired: req.query.expired === '1' }));
+    res.type('html').send(loginPage({ next: safeNext(req.query.next), expired: req.query.expired === '1', oauthName }));
+  });
+
+  // OAuth/SMART login, when configured (./oauth.ts): out to the authorization server, and back.
+  router.get('/oauth/start', (req, res) => {
+    if (!oauth) return errorPage(res, 404, 'Not found', 'This gateway has no OAuth sign-in configured (console.oauth).');
+    oauth.start(req, res, safeNext(req.query.next));
+  });
+  router.get('/oauth/callback', async (req, res) => {
+    if (!oauth) return errorPage(res, 404, 'Not found', 'This gateway has no OAuth sign-in configured (console.oauth).');
+    const r = await oauth.finish(req, res);
+    if (!r.ok) {
+      await ctx.audit.record(req, { operator: '(unauthenticated)', action: 'login', outcome: 'failure', detail: `oauth:${oauth.config.name}: ${r.reason}`.slice(0, 300) });
+      res.status(r.status).type('html').send(page({
+        title: 'Sign-in failed',
+        notice: { kind: 'error', text: r.reason },
+        body: html`<p><a href="/console/login">Back to the login page</a></p>`,
+      }));
+      return;
+    }
+    const via = `oauth:${oauth.config.name}`;
+    const { token } = await ctx.sessions.open(r.operator, via);
+    await ctx.audit.record(req, { operator: r.operator, action: 'login', outcome: 'success', detail: via });
+    setSessionCookie(req, res, token, ctx.sessions.maxAgeMs);
+    // A page that moves on by itself, not a redirect: the browser arrived here from the authorization
+    // server's site, and a SameSite=Strict cookie is not sent along a redirect chain another site began.
+    const next = safeNext(r.next);
+    res.type('html').send(page({ title: 'Signed in', refreshTo: next, notice: { kind: 'ok', text: `Signed in as ${r.operator} with ${oauth.config.name}.` }, body: html`<p><a href="${next}">Continue to the console</a></p>` }));
   });
 
   router.post('/login', forms, async (req, res) => {
@@ -93,7 +124,7 @@ export function consoleRouter(deps: ConsoleDeps): Router {
     const operator = key ? ctx.sessions.operatorFor(key) : undefined;
     if (!operator) {
       await ctx.audit.record(req, { operator: '(unauthenticated)', action: 'login', outcome: 'failure', detail: 'not an operator key' });
-      res.status(401).type('html').send(loginPage({ next: safeNext(body.next), error: 'That key is not an operator key of this gateway.' }));
+      res.status(401).type('html').send(loginPage({ next: safeNext(body.next), error: 'That key is not an operator key of this gateway.', oauthName }));
       return;
     }
     const { token } = await ctx.sessions.open(operator);

@@ -1,0 +1,141 @@
+/**
+ * The console's OAuth/SMART sign-in, end to end in Chromium: a local authorization server (an
+ * express app the test starts, on another site than the gateway: localhost vs 127.0.0.1) issues
+ * codes bound to the PKCE challenge and signs id_tokens with a key the test generated. Sign in,
+ * land on the dashboard, find the OAuth subject as the operator in the audit trail; a state
+ * mismatch, a PKCE mismatch and an account without the operator scope each end on a page that
+ * says why, with no session.
+ */
+import { expect } from 'chai';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import type { Gateway } from '../../src/gateway.js';
+import { checkConfig } from '../../src/config.js';
+import { configJson, startTest, tempDir } from '../support/gateway.js';
+import { CHROMIUM_CANDIDATES, findChromium } from '../support/chromium.js';
+import { startAuthServer, type TestAuthServer } from '../support/oauth-server.js';
+
+const chromiumPath = findChromium();
+const CLIENT_ID = 'frontdesk-console-test';
+
+const oauthConfig = (idp: Pick<TestAuthServer, 'authorizeUrl' | 'tokenUrl' | 'jwksUrl' | 'issuer'>) => ({
+  name: 'Office IdP', authorizeUrl: idp.authorizeUrl, tokenUrl: idp.tokenUrl, clientId: CLIENT_ID,
+  scope: 'openid frontdesk.operator', issuer: idp.issuer, jwks: { url: idp.jwksUrl }, operatorScope: 'frontdesk.operator',
+});
+
+describe('console: the OAuth sign-in configuration', () => {
+  const idp = { authorizeUrl: 'https://idp.example/authorize', tokenUrl: 'https://idp.example/token', jwksUrl: 'https://idp.example/jwks', issuer: 'https://idp.example' };
+  it('is checked at start: an operator right is required, URLs must be http(s), unknown keys named', () => {
+    const ok = checkConfig(configJson('/tmp/x.db', { console: { oauth: oauthConfig(idp) } }), process.cwd(), {});
+    expect(ok.issues).to.deep.equal([]);
+    expect(ok.value!.console.oauth).to.deep.include({ audience: CLIENT_ID, token: 'id_token', operatorNameClaim: 'sub' });
+    const { operatorScope: _, ...noRight } = oauthConfig(idp);
+    const r = checkConfig(configJson('/tmp/x.db', { console: { oauth: { ...noRight, tokenUrl: 'ftp://x', colour: 'blue' } } }), process.cwd(), {});
+    const texts = r.issues.map((i) => i.diagnostics ?? '').join('\n');
+    expect(r.value).to.equal(undefined);
+    expect(texts).to.contain('console.oauth: needs "operatorScope" or "operatorClaim"');
+    expect(texts).to.contain('console.oauth.tokenUrl: "ftp://x" is not an http(s) URL.');
+    expect(texts).to.contain('console.oauth.colour: unknown key');
+  });
+});
+
+if (!chromiumPath && !process.env.CI) {
+  describe('console: OAuth sign-in in a real browser', () => {
+    it.skip(`skipped: no Chromium at ${CHROMIUM_CANDIDATES.join(' or ')} (apt-get install chromium; CI installs it)`);
+  });
+} else {
+  describe('console: OAuth sign-in in a real browser (Chromium + a local authorization server)', function () {
+    this.timeout(60_000);
+    let tmp: ReturnType<typeof tempDir>;
+    let gw: Gateway;
+    let idp: TestAuthServer;
+    let base: string;
+    let browser: Browser;
+    let page: Page;
+
+    before(async () => {
+      if (!chromiumPath) throw new Error(`CI=true and no Chromium at ${CHROMIUM_CANDIDATES.join(' or ')}: .ci/run must install it`);
+      tmp = tempDir();
+      idp = await startAuthServer(CLIENT_ID);
+      gw = await startTest(join(tmp.dir, 'fd.db'), { channels: [], console: { oauth: oauthConfig(idp) } });
+      base = gw.http.url;
+      const { chromium } = await import('playwright-core');
+      browser = await chromium.launch({ executablePath: chromiumPath, args: ['--no-sandbox'] });
+    });
+    beforeEach(async () => {
+      idp.mode = 'normal';
+      idp.account = { sub: 'jdoe', scope: 'openid frontdesk.operator' };
+      // A fresh browser profile per test: no cookie carries over.
+      const context = await browser.newContext({ viewport: { width: 1366, height: 860 } });
+      page = await context.newPage();
+      page.setDefaultTimeout(10_000);
+    });
+    afterEach(async () => { await page?.context().close(); });
+    after(async () => {
+      await browser?.close();
+      await gw?.close();
+      await idp?.close();
+      tmp?.cleanup();
+    });
+
+    const signIn = async () => {
+      await page.goto(`${base}/console/messages`);
+      expect(new URL(page.url()).pathname).to.equal('/console/login');
+      await page.getByRole('link', { name: 'Sign in with Office IdP' }).click();
+    };
+
+    it('signs in through the authorization server (PKCE S256) and lands on the page asked for, the subject as operator in the audit trail', async () => {
+      expect(await page.goto(`${base}/console/login`).then(() => page.getByLabel('Operator key').isVisible())).to.equal(true);
+      await signIn();
+      await page.waitForURL(`${base}/console/messages`);
+      expect(await page.locator('header .who strong').textContent()).to.equal('jdoe');
+      expect(idp.lastAuthorize).to.deep.include({ code_challenge_method: 'S256', client_id: CLIENT_ID, redirect_uri: `${base}/console/oauth/callback` });
+      expect(idp.lastAuthorize!.code_challenge).to.match(/^[\w-]{43}$/);
+      await page.getByRole('link', { name: 'Dashboard' }).click();
+      await page.waitForURL(`${base}/console/`);
+      const rows = await gw.store.audit.list({ action: 'login', actor: 'jdoe' });
+      expect(rows).to.have.length(1);
+      expect(rows[0]).to.include({ actorKind: 'session', outcome: 'success', detail: 'oauth:Office IdP' });
+      // A console action is recorded under the same subject.
+      await page.getByRole('button', { name: 'Log out' }).click();
+      expect(await gw.store.audit.list({ action: 'logout', actor: 'jdoe' })).to.have.length(1);
+    });
+
+    it('refuses an answer whose state is not the one this browser sent, on a page that says so', async () => {
+      idp.mode = 'wrong-state';
+      const before = idp.tokenRequests;
+      await signIn();
+      await page.waitForURL(/\/console\/oauth\/callback/);
+      expect(await page.locator('h1').textContent()).to.equal('Sign-in failed');
+      expect(await page.getByRole('alert').textContent()).to.contain('state mismatch');
+      expect(idp.tokenRequests).to.equal(before); // the code was never exchanged
+      await page.goto(`${base}/console/`);
+      expect(new URL(page.url()).pathname).to.equal('/console/login');
+      const rows = await gw.store.audit.list({ action: 'login', outcome: 'failure' });
+      expect(rows[0]!.detail).to.contain('state mismatch');
+    });
+
+    it('refuses a code bound to another PKCE challenge (the token endpoint says invalid_grant)', async () => {
+      idp.mode = 'wrong-challenge';
+      await signIn();
+      await page.waitForURL(/\/console\/oauth\/callback/);
+      expect(await page.getByRole('alert').textContent()).to.contain('Office IdP refused to exchange the code: invalid_grant (PKCE verification failed).');
+      await page.goto(`${base}/console/`);
+      expect(new URL(page.url()).pathname).to.equal('/console/login');
+    });
+
+    it('refuses an account without the operator scope', async () => {
+      idp.account = { sub: 'reception', scope: 'openid' };
+      await signIn();
+      await page.waitForURL(/\/console\/oauth\/callback/);
+      expect(await page.getByRole('alert').textContent()).to.contain('does not hold the console\'s operator right (scope "frontdesk.operator")');
+      await page.goto(`${base}/console/`);
+      expect(new URL(page.url()).pathname).to.equal('/console/login');
+    });
+
+    it('refuses a callback with no sign-in started in this browser', async () => {
+      await page.goto(`${base}/console/oauth/callback?code=abc&state=def`);
+      expect(await page.getByRole('alert').textContent()).to.contain('was not started from this browser');
+    });
+  });
+}
