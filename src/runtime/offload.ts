@@ -36,8 +36,15 @@ export interface OffloadRequest {
   known: Array<[string, Resource | null]>;
 }
 
-/** A run without its parsed message (the caller reads the MSH again for the ACK). */
-export type OffloadedRun = Omit<Hl7Processing, 'message'> & { readable: boolean };
+/**
+ * A run without its parsed message (the caller reads the MSH again for the ACK), and its outputs
+ * already serialized in the worker (`json`: JSON.stringify of the Bundle and of the office
+ * records), so the event loop does not stringify a 10,000-entry Bundle to store it.
+ */
+export type OffloadedRun = Omit<Hl7Processing, 'message'> & { readable: boolean; json?: OutputJson | undefined };
+
+/** JSON.stringify(output.bundle) and JSON.stringify(output.office), made where the output was. */
+export interface OutputJson { bundle: string; office: string }
 
 export type OffloadReply = { run: OffloadedRun; misses: Array<[string, string]> } | { error: string };
 

@@ -21,6 +21,7 @@ import { queueGeneratedHl7 } from '../delivery/outbound-hl7.js';
 import type { OutboundHl7Settings } from '../delivery/config.js';
 import type { FlowContext } from '../flows/types.js';
 import type { ResourceChange } from '../flows/outbound/events.js';
+import { eventLoopPause } from './pause.js';
 
 export interface PersistInput {
   messageId: number;
@@ -30,6 +31,8 @@ export interface PersistInput {
   destinations: readonly ChannelDestination[];
   /** Payload "hl7v2": the MLLP destination's header settings and the practice context the messages are built in (stored resources are read from the store). */
   outbound?: { settings(destination: string): OutboundHl7Settings | undefined; ctx: Omit<FlowContext, 'lookup'> } | undefined;
+  /** JSON.stringify(output.bundle) when already made (by the processing worker thread). */
+  bundleJson?: string | undefined;
 }
 
 export interface EntryOutcome {
@@ -88,7 +91,7 @@ export async function persistOutput(db: PersistTables, p: PersistInput, now: Dat
       continue;
     }
     if (d.payload === 'bundle') {
-      items.push({ kind: 'fhir-bundle', payload: JSON.stringify(p.output.bundle), contentType: 'application/fhir+json', part: 'bundle' });
+      items.push({ kind: 'fhir-bundle', payload: p.bundleJson ?? JSON.stringify(p.output.bundle), contentType: 'application/fhir+json', part: 'bundle' });
     } else if (d.payload === 'office') {
       p.output.office.forEach((r, i) => items.push({ kind: 'office-record', payload: JSON.stringify(r), contentType: 'application/json', part: `office-${i}` }));
     } else {
@@ -172,7 +175,9 @@ interface PlannedEntry {
 async function persistEntries(db: PersistTables, bundleEntries: readonly BundleEntry[], messageId: number, now: Date, issues: Issue[], retiringNow: ReadonlySet<string>): Promise<EntryOutcome[]> {
   const planned: PlannedEntry[] = [];
   const refMap = new Map<string, string>();
+  const pause = eventLoopPause();
   for (const [i, e] of bundleEntries.entries()) {
+    await pause();
     let p = await planEntry(db, e, messageId, i);
     if (!p) continue;
     let id = p.existing?.id ?? p.resource.id!;
@@ -197,6 +202,7 @@ async function persistEntries(db: PersistTables, bundleEntries: readonly BundleE
   }
   const entries: EntryOutcome[] = [];
   for (const p of planned) {
+    await pause();
     if (p.existing) {
       entries.push(p.existing);
       continue;

@@ -42,7 +42,9 @@ import type { Metrics } from './metrics.js';
 import { outboundHl7Settings } from '../delivery/outbound-settings.js';
 import { withStoredLookup } from '../flows/stored-lookup.js';
 import { flowForChannel, type Hl7Processing } from '../flows/hl7v2/index.js';
-import { defaultWorkers, ProcessingPool, type Prepared } from './offload.js';
+import { defaultWorkers, ProcessingPool, type OutputJson, type Prepared } from './offload.js';
+import { JsonText } from '../store/json-text.js';
+import { eventLoopPause } from './pause.js';
 import type { Resource } from 'fhir/r4.js';
 
 export interface Inbound {
@@ -461,24 +463,30 @@ export class Pipeline {
       // Intake issues (the duplicate flag) travel with the message.
       // Prepared off the event loop (a large message) and still true to the store: taken as it is.
       let p: Hl7Processing | undefined;
+      let json: OutputJson | undefined;
+      const pause = eventLoopPause();
       const prepared = opts.prepared;
       if (prepared && prepared.raw === raw && (await this.stillSame(tx, prepared.known))) {
-        const { readable, ...run } = prepared.run;
+        const { readable, json: serialized, ...run } = prepared.run;
         const message = readable ? readHl7Header(raw).message : undefined;
         p = { ...run, ...(message ? { message } : {}) };
+        json = serialized;
       }
       p ??= await withStoredLookup(read, (lookup) => processHl7(raw, channel, { ...ctx, lookup }, intake));
       let entries: EntryOutcome[] = [];
       let queued = 0;
       if (p.output) {
-        const r = await persistOutput(tx, { messageId: id, raw, rawContentType: 'application/hl7-v2', output: p.output, destinations: channel.destinations, outbound: { settings: this.hl7Settings, ctx } });
+        const r = await persistOutput(tx, { messageId: id, raw, rawContentType: 'application/hl7-v2', output: p.output, destinations: channel.destinations, outbound: { settings: this.hl7Settings, ctx }, bundleJson: json?.bundle });
         entries = r.entries;
         queued = r.queued;
         p.issues.push(...r.issues);
       }
       const { code: ackCode, text: ack } = this.render.hl7(p.message, { state: p.state, issues: p.issues, output: p.output, entries });
-      const outputs = outputsOf(p.output, entries);
+      // A large output's rows are each a long synchronous write: the event loop gets a turn between them.
+      await pause();
+      const outputs = outputsJson(p.output, entries, json);
       await tx.processing.recordOutcome(id, { state: p.state, flow: p.flow, issues: p.issues, outputs, ackCode, ack, countAttempt });
+      await pause();
       await tx.processing.recordAttempt({ messageId: id, reason, state: p.state, flow: p.flow, ackCode, ack, issues: p.issues, outputs, mappingVersion: mappingVersion() });
       if (queued) this.metrics.inc('queued', channel.name, queued);
       this.log.info({ channel: channel.name, id, state: p.state, ack: ackCode, flow: p.flow, issues: p.issues.length }, 'message processed');
@@ -597,5 +605,23 @@ function isCharsetIssue(i: Issue): boolean {
 
 function outputsOf(output: FlowOutput | undefined, entries: EntryOutcome[]): unknown {
   if (!output) return undefined;
-  return { bundle: output.bundle, office: output.office, stored: entries.map((e) => ({ resourceType: e.resourceType, id: e.id, versionId: e.versionId, status: e.status })) };
+  return { bundle: output.bundle, office: output.office, stored: storedOf(entries) };
+}
+
+function storedOf(entries: EntryOutcome[]): unknown[] {
+  return entries.map((e) => ({ resourceType: e.resourceType, id: e.id, versionId: e.versionId, status: e.status }));
+}
+
+/**
+ * outputsOf as the text JSON.stringify would make of it, made once for the outcome and its attempt
+ * row, from the worker's serialized Bundle and office records when the run was off the event loop
+ * (key order and content as outputsOf's). A merge notes what it re-pointed in its office record
+ * while persisting, so office records with a merge instruction are serialized here, after that.
+ */
+function outputsJson(output: FlowOutput | undefined, entries: EntryOutcome[], json: OutputJson | undefined): JsonText | undefined {
+  if (!output) return undefined;
+  const bundle = json?.bundle ?? JSON.stringify(output.bundle);
+  const merged = output.office.some((r) => r.recordType === 'merge-instruction');
+  const office = json && !merged ? json.office : JSON.stringify(output.office);
+  return new JsonText(`{"bundle":${bundle},"office":${office},"stored":${JSON.stringify(storedOf(entries))}}`);
 }

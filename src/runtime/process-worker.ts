@@ -48,5 +48,7 @@ function run(req: OffloadRequest): OffloadReply {
   if (p.flow !== undefined && req.flow !== undefined && p.flow !== req.flow) return { error: `flow ${req.flow} not available in the worker` };
   if (p.flow === undefined && req.flow !== undefined) return { error: `flow ${req.flow} not available in the worker` };
   const { message, ...rest } = p;
-  return { run: { ...rest, readable: message !== undefined }, misses };
+  // Serialized here, off the event loop: the gateway stores these texts as they are (pipeline.ts).
+  const json = rest.output ? { bundle: JSON.stringify(rest.output.bundle), office: JSON.stringify(rest.output.office) } : undefined;
+  return { run: { ...rest, readable: message !== undefined, json }, misses };
 }

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { issue } from '../../src/domain/issues.js';
+import { JsonText } from '../../src/store/json-text.js';
 import { at, newMessage, T0, tempStore, type TempStore } from './helpers.js';
 
 describe('store: processing attempts through the Store interface', () => {
@@ -30,6 +31,18 @@ describe('store: processing attempts through the Store interface', () => {
     expect(m).to.include({ state: 'processed', attempts: 2, flow: 'adt', ackCode: 'AA', ack: 'MSH|AA', commitAckCode: 'CA', commitAck: 'MSH|CA', processedAt: at(2).toISOString() });
     expect(m.outputs).to.deep.equal({ stored: [1] });
     expect(m.issues).to.deep.equal([]);
+  });
+
+  it('stores outputs given as JSON text (serialized in a worker thread) as the same JSON as the object', async () => {
+    const outputs = { bundle: { resourceType: 'Bundle', type: 'transaction', entry: [{ fullUrl: 'urn:uuid:1' }] }, office: [{ recordType: 'x', note: 'caf\u00e9 "quoted"' }], stored: [] };
+    const a = await t.store.messages.insert(newMessage('TEXT'));
+    const b = await t.store.messages.insert(newMessage('OBJECT'));
+    await t.store.processing.recordOutcome(a, { state: 'processed', issues: [], outputs: new JsonText(JSON.stringify(outputs)), countAttempt: true });
+    await t.store.processing.recordOutcome(b, { state: 'processed', issues: [], outputs, countAttempt: true });
+    await t.store.processing.recordAttempt({ messageId: a, reason: 'received', state: 'processed', issues: [], outputs: new JsonText(JSON.stringify(outputs)) });
+    expect((await t.store.messages.get(a))!.outputs).to.deep.equal(outputs);
+    expect((await t.store.messages.get(a))!.outputs).to.deep.equal((await t.store.messages.get(b))!.outputs);
+    expect((await t.store.processing.attemptsOf(a))[0]!.outputs).to.deep.equal(outputs);
   });
 
   it('lists pending ids after an id, records failures, and resets for replay', async () => {

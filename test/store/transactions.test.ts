@@ -54,6 +54,22 @@ describe('store: transactions through the Store interface', () => {
     expect((await t.store.messages.list()).map((m) => m.controlId)).to.deep.equal(['outside']);
   });
 
+  it('answers a ping while a transaction is open (/health during a long processing commit)', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => { release = r; });
+    let txDone = false;
+    const tx = t.store.transaction(async (x) => {
+      await x.messages.insert(newMessage('in-tx'));
+      await gate;
+    }).then(() => { txDone = true; });
+    await new Promise((r) => setImmediate(r));
+    await t.store.ping();
+    expect(txDone).to.equal(false);
+    release();
+    await tx;
+    expect(await t.store.messages.count()).to.equal(1);
+  });
+
   it('says which engine and where, answers a ping, and reports when closed', async () => {
     expect(t.store.engine).to.equal(TEST_ENGINE);
     if (TEST_ENGINE === 'sqlite') expect(t.store.location).to.equal(t.path);

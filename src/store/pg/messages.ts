@@ -7,6 +7,7 @@ import { errorCodeOf, type Issue } from '../../domain/issues.js';
 import type { AckMode, AttemptReason, ChannelStats, MessageSort, ContentType, ControlIdMatch, MessageFilter, MessageState, MessageSummary, NewAttempt, NewMessage, Outcome, ProcessingAttempt, ProcessingRow, Source, StoredMessage } from '../types.js';
 
 import { type MessageRow as Row, parseJson, toSummary, toMessage } from '../message-rows.js';
+import { jsonColumn } from '../json-text.js';
 
 export async function insertMessage(db: Queryable, m: NewMessage, now: Date = new Date()): Promise<number> {
   const at = now.toISOString();
@@ -68,7 +69,7 @@ export async function beginAttempt(db: Queryable, id: number, now: Date = new Da
 export async function recordOutcome(db: Queryable, id: number, o: Outcome, now: Date = new Date()): Promise<void> {
   await db.query(`UPDATE messages SET state = $2, flow = $3, issues = $4, outputs = $5, ack_code = $6, http_status = $7, ack = $8,
       last_error = $9, processed_at = $10, updated_at = $10, attempts = attempts + $11, http_body = $12 WHERE id = $1`, [
-    id, o.state, o.flow ?? null, o.issues.length ? JSON.stringify(o.issues) : null, o.outputs === undefined ? null : JSON.stringify(o.outputs),
+    id, o.state, o.flow ?? null, o.issues.length ? JSON.stringify(o.issues) : null, jsonColumn(o.outputs),
     o.ackCode ?? null, o.httpStatus ?? null, o.ack ?? null, o.lastError ?? null, now.toISOString(), o.countAttempt ? 1 : 0, o.httpBody ?? null,
   ]);
   // The error codes of this (latest) outcome, for the console's error-code search (migration 11).
@@ -198,7 +199,7 @@ export async function recordAttempt(db: Queryable, a: NewAttempt, now: Date = ne
     VALUES ($1, (SELECT coalesce(max(seq), 0) + 1 FROM processing_attempts WHERE message_id = $1), $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
     RETURNING seq`, [
     a.messageId, a.reason, now.toISOString(), a.state, a.flow ?? null, a.ackCode ?? null, a.httpStatus ?? null, a.ack ?? null,
-    a.issues.length ? JSON.stringify(a.issues) : null, a.outputs === undefined ? null : JSON.stringify(a.outputs), a.error ?? null, a.mappingVersion ?? null, a.httpBody ?? null,
+    a.issues.length ? JSON.stringify(a.issues) : null, jsonColumn(a.outputs), a.error ?? null, a.mappingVersion ?? null, a.httpBody ?? null,
   ]);
   return r.rows[0]!.seq;
 }

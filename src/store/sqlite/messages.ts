@@ -13,6 +13,7 @@ export { MESSAGE_STATES } from '../types.js';
 export type { MessageState, ContentType, AckMode, Source, NewMessage, StoredMessage, MessageSummary, MessageFilter, ProcessingRow, Outcome } from '../types.js';
 
 import { type MessageRow as Row, parseJson, toSummary, toMessage } from '../message-rows.js';
+import { jsonColumn } from '../json-text.js';
 
 export function insertMessage(db: Db, m: NewMessage, now: Date = new Date()): number {
   const at = now.toISOString();
@@ -94,7 +95,7 @@ export function recordOutcome(db: Db, id: number, o: Outcome, now: Date = new Da
     state: o.state,
     flow: o.flow ?? null,
     issues: o.issues.length ? JSON.stringify(o.issues) : null,
-    outputs: o.outputs === undefined ? null : JSON.stringify(o.outputs),
+    outputs: jsonColumn(o.outputs),
     ackCode: o.ackCode ?? null,
     httpStatus: o.httpStatus ?? null,
     ack: o.ack ?? null,
@@ -253,7 +254,7 @@ export function recordAttempt(db: Db, a: NewAttempt, now: Date = new Date()): nu
     ack: a.ack ?? null,
     httpBody: a.httpBody ?? null,
     issues: a.issues.length ? JSON.stringify(a.issues) : null,
-    outputs: a.outputs === undefined ? null : JSON.stringify(a.outputs),
+    outputs: jsonColumn(a.outputs),
     error: a.error ?? null,
     mappingVersion: a.mappingVersion ?? null,
   }) as { seq: number };

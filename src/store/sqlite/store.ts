@@ -240,7 +240,9 @@ export class SqliteStore implements Store {
   }
 
   async ping(): Promise<void> {
-    while (this.busy) await this.busy;
+    // Not waiting for an open transaction: SELECT 1 reads nothing and changes nothing, so it may
+    // run on the connection while a long processing commit (a 10,000-OBX ORU) holds it, and
+    // /health answers meanwhile instead of after the commit.
     this.db.prepare('SELECT 1').get();
   }
 
