@@ -33,6 +33,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   claims: async () => (await import('./cli/claims.js')).registerClaims,
   eligibility: async () => (await import('./cli/eligibility.js')).registerEligibility,
   audit: async () => (await import('./cli/audit.js')).registerAudit,
+  reindex: async () => (await import('./cli/reindex.js')).registerReindex,
 };
 
 const program = new Command();

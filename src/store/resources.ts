@@ -72,6 +72,8 @@ export interface ResourceSearch {
   total: boolean;
 }
 
+export interface ResourceKey { type: string; id: string }
+
 export interface ResourceStore {
   upsert(resource: Resource, messageId: number | null, now?: Date): Promise<UpsertResult>;
   get(type: string, id: string): Promise<StoredResource | undefined>;
@@ -98,6 +100,13 @@ export interface ResourceStore {
   countHistory(type: string | undefined, id?: string, since?: string): Promise<number>;
   /** Resources of a type matching the search's conditions, through the search index. */
   search(q: ResourceSearch): Promise<{ total?: number | undefined; resources: StoredResource[] }>;
+  /**
+   * Rewrite the search index of up to `limit` current resources (of `type`, or of every type) that
+   * come after `after` in (type, id) order, from their stored JSON, in one transaction: what
+   * `frontdesk reindex` runs after a change to the indexed search parameters. `last` is where the
+   * next call goes on from (undefined when no resource was left).
+   */
+  reindex(after: ResourceKey | undefined, opts: { type?: string | undefined; limit: number }): Promise<{ resources: number; rows: number; last?: ResourceKey | undefined }>;
   /** One version (vread). */
   version(type: string, id: string, versionId: number): Promise<ResourceVersion | undefined>;
 }

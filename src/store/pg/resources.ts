@@ -5,7 +5,7 @@
  */
 import type { Resource } from 'fhir/r4.js';
 import type { Queryable } from './db.js';
-import type { HistoryQuery, ResourceSearch, ResourceVersion, StoredResource, UpsertResult } from '../types.js';
+import type { HistoryQuery, ResourceKey, ResourceSearch, ResourceVersion, StoredResource, UpsertResult } from '../types.js';
 import { indexRows } from '../../fhir/search-index.js';
 import { SEARCH_MAX_PAGE, searchOrder, searchWhere } from '../search-sql.js';
 
@@ -59,18 +59,30 @@ export async function removeResource(db: Queryable, type: string, id: string, no
 /** `?` placeholders numbered for PostgreSQL. */
 const numbered = (sql: string) => { let n = 0; return sql.replace(/\?/g, () => `$${++n}`); };
 
-async function writeIndex(db: Queryable, resource: Resource): Promise<void> {
+async function writeIndex(db: Queryable, resource: Resource): Promise<number> {
   const type = resource.resourceType;
   const id = resource.id!;
   await db.query('DELETE FROM search_index WHERE resource_type = $1 AND id = $2', [type, id]);
   const rows = indexRows(resource);
-  if (!rows.length) return;
+  if (!rows.length) return 0;
   const values: unknown[] = [];
   const tuples = rows.map((r, i) => {
     values.push(type, id, r.param, r.system, r.value, r.raw, r.lo, r.hi, r.num, r.cnum, r.cunit);
     return `(${Array.from({ length: 11 }, (_, k) => `$${i * 11 + k + 1}`).join(', ')})`;
   });
   await db.query(`INSERT INTO search_index (resource_type, id, param, system, value, raw, lo, hi, num, cnum, cunit) VALUES ${tuples.join(', ')}`, values);
+  return rows.length;
+}
+
+/** ResourceStore.reindex: one chunk in (type, id) order (call it inside a transaction). */
+export async function reindexResources(db: Queryable, after: ResourceKey | undefined, opts: { type?: string | undefined; limit: number }): Promise<{ resources: number; rows: number; last?: ResourceKey }> {
+  const found = (await db.query<{ resource_type: string; id: string; resource: string }>(`SELECT resource_type, id, resource FROM resources
+    WHERE ($1::text IS NULL OR resource_type = $1) AND ($2::text IS NULL OR resource_type > $2 OR (resource_type = $2 AND id > $3))
+    ORDER BY resource_type, id LIMIT $4`, [opts.type ?? null, after?.type ?? null, after?.id ?? null, Math.max(1, opts.limit)])).rows;
+  let rows = 0;
+  for (const r of found) rows += await writeIndex(db, JSON.parse(r.resource) as Resource);
+  const l = found[found.length - 1];
+  return { resources: found.length, rows, ...(l ? { last: { type: l.resource_type, id: l.id } } : {}) };
 }
 
 export async function searchResources(db: Queryable, q: ResourceSearch): Promise<{ total?: number; resources: StoredResource[] }> {

@@ -75,6 +75,7 @@ function tables(c: Conn): StoreTables {
     countHistory: (type, id, since) => run((q) => resources.countHistory(q, type, id, since)),
     version: (type, id, v) => run((q) => resources.resourceVersion(q, type, id, v)),
     search: (sq) => run((q) => resources.searchResources(q, sq)),
+    reindex: (after, opts) => c.atomic((q) => resources.reindexResources(q, after, opts)),
   };
   const o: OfficeRecordStore = {
     replace: (messageId, records, now) => c.atomic((q) => resources.replaceOfficeRecords(q, messageId, records, now)),

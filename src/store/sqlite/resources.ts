@@ -6,7 +6,7 @@
 import type { Resource } from 'fhir/r4.js';
 import type { Db } from './db.js';
 import { stmt } from './statements.js';
-import type { HistoryQuery, ResourceSearch, ResourceVersion, StoredResource, UpsertResult } from '../types.js';
+import type { HistoryQuery, ResourceKey, ResourceSearch, ResourceVersion, StoredResource, UpsertResult } from '../types.js';
 import { indexRows } from '../../fhir/search-index.js';
 import { SEARCH_MAX_PAGE, searchOrder, searchWhere } from '../search-sql.js';
 
@@ -52,13 +52,29 @@ export function removeResource(db: Db, type: string, id: string, now: Date = new
   return { versionId: old.version_id + 1, lastUpdated: at };
 }
 
-/** The search index rows of the resource's current version (replacing the previous version's). */
-function writeIndex(db: Db, resource: Resource): void {
+/** The search index rows of the resource's current version (replacing the previous version's); how many. */
+function writeIndex(db: Db, resource: Resource): number {
   const type = resource.resourceType;
   const id = resource.id!;
   stmt(db, 'DELETE FROM search_index WHERE resource_type = ? AND id = ?').run(type, id);
   const ins = stmt(db, 'INSERT INTO search_index (resource_type, id, param, system, value, raw, lo, hi, num, cnum, cunit) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
-  for (const r of indexRows(resource)) ins.run(type, id, r.param, r.system, r.value, r.raw, r.lo, r.hi, r.num, r.cnum, r.cunit);
+  const rows = indexRows(resource);
+  for (const r of rows) ins.run(type, id, r.param, r.system, r.value, r.raw, r.lo, r.hi, r.num, r.cnum, r.cunit);
+  return rows.length;
+}
+
+/** ResourceStore.reindex: one chunk in (type, id) order, in one transaction. */
+export function reindexResources(db: Db, after: ResourceKey | undefined, opts: { type?: string | undefined; limit: number }): { resources: number; rows: number; last?: ResourceKey } {
+  const found = stmt(db, `SELECT resource_type, id, resource FROM resources
+    WHERE (@type IS NULL OR resource_type = @type) AND (@at IS NULL OR resource_type > @at OR (resource_type = @at AND id > @aid))
+    ORDER BY resource_type, id LIMIT @limit`).all({ type: opts.type ?? null, at: after?.type ?? null, aid: after?.id ?? null, limit: Math.max(1, opts.limit) }) as
+    Array<{ resource_type: string; id: string; resource: string }>;
+  let rows = 0;
+  db.transaction(() => {
+    for (const r of found) rows += writeIndex(db, JSON.parse(r.resource) as Resource);
+  })();
+  const l = found[found.length - 1];
+  return { resources: found.length, rows, ...(l ? { last: { type: l.resource_type, id: l.id } } : {}) };
 }
 
 export function searchResources(db: Db, q: ResourceSearch): { total?: number; resources: StoredResource[] } {

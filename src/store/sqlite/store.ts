@@ -68,6 +68,7 @@ function tables(run: Runner): StoreTables {
     countHistory: (type, id, since) => run((db) => resources.countHistory(db, type, id, since)),
     version: (type, id, v) => run((db) => resources.resourceVersion(db, type, id, v)),
     search: (q) => run((db) => resources.searchResources(db, q)),
+    reindex: (after, opts) => run((db) => resources.reindexResources(db, after, opts)),
   };
   const o: OfficeRecordStore = {
     replace: (messageId, records, now) => run((db) => resources.replaceOfficeRecords(db, messageId, records, now)),
