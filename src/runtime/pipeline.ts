@@ -21,6 +21,14 @@
  * the stored resources that run read are checked again (changed: the message runs again there).
  * Meanwhile intake goes on and other channels are processed; on the same channel, later messages
  * wait for it, so a channel's messages are still processed in arrival order.
+ *
+ * Per-patient order, across channels and across instances on one store: a message is claimed for
+ * processing only when no earlier message of its patient (PID-3.1) is still unprocessed anywhere
+ * (store: claimForProcessing). Otherwise it waits in the queue and is tried again shortly (other
+ * patients' messages go on meanwhile). What it waits for is processed by whoever holds it: its
+ * own instance, the takeover sweep when that instance died, or, when it already failed an attempt
+ * and no one is on it, this instance (so a patient never waits for a restart; after
+ * processing.maxAttempts it is 'failed' and its patient's later messages go on).
  */
 import { defaultBillingProvider } from '../billing/identity.js';
 import { DEFAULT_VALIDATION_MODE } from '../hl7/tolerance.js';
@@ -32,7 +40,7 @@ import type { FlowContext, FlowOutput, IntakeRun } from '../flows/types.js';
 import { contentHash, readHl7Header, type Hl7Header } from './intake-header.js';
 import { decodeHl7, type Charset } from '../hl7/charset.js';
 import { mappingVersion } from '../mapping/version.js';
-import type { AttemptReason } from '../store/processing.js';
+import type { AttemptReason, ProcessingBlocker } from '../store/processing.js';
 import { processHl7 } from '../flows/hl7v2/index.js';
 import { processFhirTransaction } from '../flows/fhir-transaction/index.js';
 import { processOfficeRecord } from '../flows/office/index.js';
@@ -118,7 +126,21 @@ interface ProcessJob {
   /** False while its run is being prepared off the event loop. */
   ready: boolean;
   prepared?: Prepared | undefined;
+  /** The attempt is already counted (a recovery run that had to wait for an earlier message of its patient). */
+  attemptCounted?: boolean | undefined;
+  /** Waiting for an earlier message of its patient: not taken before this time (ms), and how many times it waited. */
+  notBefore?: number | undefined;
+  waits?: number | undefined;
 }
+
+/** processOne's answer when an earlier message of the same patient is still unprocessed. */
+interface Waiting {
+  waitFor: ProcessingBlocker;
+}
+const isWaiting = (a: Answer | Waiting): a is Waiting => 'waitFor' in a;
+
+/** How long a message waiting for an earlier one of its patient waits before it is tried again (ms): 10, 20, 40 ... 500. */
+const waitDelay = (waits: number) => Math.min(500, 10 * 2 ** Math.min(waits, 6));
 
 /** Where a new message came from and how big it is (decides processing off the event loop). */
 interface ProcessHint {
@@ -193,13 +215,13 @@ export class Pipeline {
   }
 
   /** Process a stored message (new, recovered or replayed). Concurrent calls for one id share one run. */
-  process(id: number, reason: AttemptReason = 'received', hint?: ProcessHint): Promise<Answer> {
+  process(id: number, reason: AttemptReason = 'received', hint?: ProcessHint, attemptCounted = false): Promise<Answer> {
     const running = this.inFlight.get(id);
     if (running) return running;
     const limit = this.config.processing.offloadBytes;
     const offload = hint !== undefined && limit > 0 && hint.bytes >= limit;
     const p = new Promise<Answer>((resolve, reject) => {
-      const job: ProcessJob = { id, reason, resolve, reject, channel: hint?.channel, ready: !offload };
+      const job: ProcessJob = { id, reason, resolve, reject, channel: hint?.channel, ready: !offload, attemptCounted };
       this.processQueue.push(job);
       if (!offload) {
         this.schedule();
@@ -307,7 +329,7 @@ export class Pipeline {
       this.flushing = this.flush().finally(() => {
         this.flushing = undefined;
         if (this.processQueue.length < this.config.processing.maxBacklog) for (const w of this.roomWaiters.splice(0)) w();
-        if (this.storeQueue.length || this.processQueue.some((j) => j.ready)) this.schedule();
+        if (this.storeQueue.length || this.processQueue.some((j) => j.ready && !j.notBefore)) this.schedule();
       });
     });
   }
@@ -324,7 +346,7 @@ export class Pipeline {
     const procs = this.takeReady();
     if (!stores.length && !procs.length) return;
     const stored: Array<Stored | Error> = [];
-    const answers: Answer[] = [];
+    const answers: Array<Answer | Waiting> = [];
     try {
       await this.store.transaction(async (tx) => {
         for (const j of stores) {
@@ -336,10 +358,10 @@ export class Pipeline {
         }
         for (const j of procs) {
           try {
-            answers.push(await tx.savepoint((sp) => this.processOne(sp, j.id, { reason: j.reason, prepared: j.prepared })));
+            answers.push(await tx.savepoint((sp) => this.processOne(sp, j.id, { reason: j.reason, prepared: j.prepared, attemptCounted: j.attemptCounted })));
           } catch (e) {
             // The savepoint is rolled back; record the failure (the message stays stored).
-            answers.push(await this.failure(tx, j.id, e as Error, false, j.reason));
+            answers.push(await this.failure(tx, j.id, e as Error, j.attemptCounted ?? false, j.reason));
           }
         }
       });
@@ -358,6 +380,10 @@ export class Pipeline {
     });
     procs.forEach((j, i) => {
       const a = answers[i]!;
+      if (isWaiting(a)) {
+        this.wait(j, a.waitFor);
+        return;
+      }
       if (a.resend) { /* answered from the store: counted when it was processed */ }
       else if (a.state === 'processed') this.metrics.inc('processed', a.channel ?? '');
       else if (a.state !== 'received') this.metrics.inc('errored', a.channel ?? '');
@@ -366,15 +392,40 @@ export class Pipeline {
   }
 
   /**
+   * A job whose patient has an earlier message still unprocessed goes back into the queue, to be
+   * tried again after a short wait (longer each time). When that earlier message already failed an
+   * attempt and this instance is not processing it, nobody else is bound to: this instance
+   * processes it (again), so the patient's queue moves on (a takeover of a never-tried message is
+   * the takeover sweep's: its owner may still be about to process it).
+   */
+  private wait(job: ProcessJob, blocker: ProcessingBlocker): void {
+    const waits = (job.waits ?? 0) + 1;
+    const delay = waitDelay(waits);
+    job.waits = waits;
+    job.notBefore = Date.now() + delay;
+    this.processQueue.push(job);
+    if (waits === 1 || waits % 50 === 0) this.log.debug({ id: job.id, waitFor: blocker.id, waits }, 'waiting for an earlier message of the same patient');
+    if (blocker.attempts > 0 && !this.inFlight.has(blocker.id)) void this.process(blocker.id, 'recovery').catch(() => undefined);
+    setTimeout(() => {
+      job.notBefore = undefined;
+      this.schedule();
+    }, delay).unref();
+  }
+
+  /**
    * The processing jobs this commit takes: every ready one, in queue order, except that a job of a
-   * channel whose earlier message is still being prepared off the event loop waits behind it.
+   * channel whose earlier message is still being prepared off the event loop waits behind it, and
+   * a job waiting for an earlier message of its patient waits out its delay (without holding up
+   * its channel: other patients' messages go on).
    */
   private takeReady(): ProcessJob[] {
     const take: ProcessJob[] = [];
     const keep: ProcessJob[] = [];
     const waiting = new Set<string>();
     for (const j of this.processQueue) {
-      if (!j.ready || (j.channel !== undefined && waiting.has(j.channel))) {
+      if (j.notBefore !== undefined) {
+        keep.push(j);
+      } else if (!j.ready || (j.channel !== undefined && waiting.has(j.channel))) {
         if (j.channel !== undefined) waiting.add(j.channel);
         keep.push(j);
       } else {
@@ -444,10 +495,13 @@ export class Pipeline {
   }
 
   /** One message, inside a savepoint. */
-  private async processOne(tx: StoreTx, id: number, opts: { attemptCounted?: boolean; reason?: AttemptReason; prepared?: Prepared | undefined } = {}): Promise<Answer> {
+  private async processOne(tx: StoreTx, id: number, opts: { attemptCounted?: boolean | undefined; reason?: AttemptReason; prepared?: Prepared | undefined } = {}): Promise<Answer | Waiting> {
     const reason = opts.reason ?? 'received';
-    const row = await tx.processing.getForProcessing(id);
-    if (!row) throw new Error(`message ${id} not found`);
+    const claim = await tx.processing.claimForProcessing(id);
+    if (!claim) throw new Error(`message ${id} not found`);
+    // An earlier message of the same patient is still unprocessed (here or on another instance).
+    if (claim.blockedBy) return { waitFor: claim.blockedBy };
+    const row = claim.row;
     // Exactly once: a message already processed (a resend racing its original) is answered
     // from the store. Replay and recovery reset or find the state 'received' first.
     if (row.state !== 'received') return { ...(await this.answerFromRow(id, true, tx)), channel: row.channel };
@@ -584,13 +638,15 @@ export class Pipeline {
       return this.answerFromRow(id, false);
     }
     // Same as process(), but the attempt is already counted.
-    return this.store.transaction(async (tx) => {
+    const a = await this.store.transaction(async (tx): Promise<Answer | Waiting> => {
       try {
         return await tx.savepoint((sp) => this.processOne(sp, id, { attemptCounted: true, reason: 'recovery' }));
       } catch (e) {
         return this.failure(tx, id, e as Error, true);
       }
     });
+    // An earlier message of its patient first: through the queue, which waits for it.
+    return isWaiting(a) ? this.process(id, 'recovery', undefined, true) : a;
   }
 }
 

@@ -3,7 +3,7 @@
  * text), and its mapping to the store's types: one copy, so the engines cannot drift apart.
  */
 import type { Issue } from '../domain/issues.js';
-import type { AckMode, ContentType, MessageState, MessageSummary, Source, StoredMessage } from './types.js';
+import type { AckMode, ContentType, MessageState, MessageSummary, ProcessingClaim, ProcessingRow, Source, StoredMessage } from './types.js';
 
 export interface MessageRow {
   id: number;
@@ -93,4 +93,43 @@ export function toMessage(r: MessageRow): StoredMessage {
     ack: r.ack ?? null,
     httpBody: r.http_body ?? null,
   };
+}
+
+/** The columns processing reads (ProcessingRow), without the outputs, ACKs and summary it replaces or does not need. */
+export const PROCESSING_COLUMNS = 'm.id, m.channel, m.content_type, m.content_hash, m.message_type, m.raw, m.raw_bytes, m.state, m.issues';
+
+/**
+ * The claim's order check, the same on both engines (m: the message to process, b: what it waits
+ * for): the earliest earlier row of the same patient still 'received', read through the partial
+ * index of migration 14. Only a row that is itself 'received' waits; rows without a patient
+ * (PID-3 absent, FHIR and office posts) never do.
+ */
+export const BLOCKER_JOIN = `LEFT JOIN messages b ON b.id = (
+    SELECT e.id FROM messages e
+     WHERE m.state = 'received' AND e.patient_mrn = m.patient_mrn AND e.patient_mrn IS NOT NULL
+       AND e.state = 'received' AND e.id < m.id
+     ORDER BY e.patient_mrn, e.id LIMIT 1)`;
+
+export type ClaimRow = Pick<MessageRow, 'id' | 'channel' | 'content_type' | 'content_hash' | 'message_type' | 'raw' | 'raw_bytes' | 'state' | 'issues'> & {
+  blocker_id: number | null;
+  blocker_attempts: number | null;
+};
+
+export function toProcessingRow(r: Omit<ClaimRow, 'blocker_id' | 'blocker_attempts'>): ProcessingRow {
+  return {
+    id: r.id,
+    channel: r.channel,
+    contentType: r.content_type,
+    contentHash: r.content_hash,
+    messageType: r.message_type,
+    raw: r.raw ?? '',
+    rawBytes: r.raw_bytes ?? null,
+    state: r.state,
+    issues: (parseJson(r.issues) as Issue[] | null) ?? [],
+  };
+}
+
+export function toClaim(r: ClaimRow): ProcessingClaim {
+  if (r.blocker_id !== null && r.blocker_id !== undefined) return { blockedBy: { id: r.blocker_id, attempts: r.blocker_attempts ?? 0 } };
+  return { row: toProcessingRow(r) };
 }

@@ -5,6 +5,21 @@ import type { Issue } from '../domain/issues.js';
 /** What processing reads of a row (not its earlier outputs, ACKs or summary, which it replaces or does not need). */
 export type ProcessingRow = Pick<StoredMessage, 'id' | 'channel' | 'contentType' | 'contentHash' | 'messageType' | 'raw' | 'rawBytes' | 'state' | 'issues'>;
 
+/**
+ * Per-patient processing order: the earliest message of the same patient (patient_mrn, PID-3.1)
+ * committed before this one and not yet processed (state 'received'), wherever it is in flight.
+ */
+export interface ProcessingBlocker {
+  id: number;
+  /** Processing attempts counted so far (0: never tried; more: an internal failure or a recovery run). */
+  attempts: number;
+}
+
+/** What claimForProcessing answers: the row to process, or the earlier message of its patient to wait for. */
+export type ProcessingClaim =
+  | { row: ProcessingRow; blockedBy?: undefined }
+  | { row?: undefined; blockedBy: ProcessingBlocker };
+
 export interface Outcome {
   state: MessageState;
   flow?: string | undefined;
@@ -67,7 +82,16 @@ export interface ProcessingStore {
   recordAttempt(a: NewAttempt, now?: Date): Promise<number>;
   /** Every attempt of a message, oldest first. */
   attemptsOf(messageId: number): Promise<ProcessingAttempt[]>;
+  /** The row as processing reads it, without the order check (off-thread preparation, previews). */
   getForProcessing(id: number): Promise<ProcessingRow | undefined>;
+  /**
+   * Claim a message for processing inside the processing transaction: its row (locked until the
+   * transaction ends where the engine has row locks), unless an earlier message of the same
+   * patient is still unprocessed anywhere; then that one, to wait for. The check reads and locks
+   * nothing else, so it never waits for another instance. undefined when the id is unknown.
+   * A row that is no longer 'received' is always returned (the caller answers from it).
+   */
+  claimForProcessing(id: number): Promise<ProcessingClaim | undefined>;
   /** Count a processing attempt; resolves to the attempts so far (0 when the id is unknown). */
   beginAttempt(id: number, now?: Date): Promise<number>;
   recordOutcome(id: number, o: Outcome, now?: Date): Promise<void>;

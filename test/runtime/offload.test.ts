@@ -70,7 +70,8 @@ describe('runtime/offload: large messages are processed off the event loop', fun
     const appAck = lab.next().then((a) => { order.push('big AA'); return a; });
     const health = fetch(`${gw!.http!.url}/health`).then(async (r) => { order.push('health'); return r.status; });
     const other = await connect(1);
-    const small = other.roundTrip(originalAckMode(withControlId(oruR01(3), 'SMALL-1'))).then((a) => { order.push('other channel AA'); return a; });
+    // Another patient's: a message of the same patient would wait for the big one (per-patient order).
+    const small = other.roundTrip(originalAckMode(withControlId(oruR01(3), 'SMALL-1').replace('MRN00012345', 'MRN00099999'))).then((a) => { order.push('other channel AA'); return a; });
     expect(await health).to.equal(200);
     expect(msa(await small).code).to.equal('AA');
     expect(msa(await appAck)).to.deep.equal({ code: 'AA', controlId: 'BIG-1' });

@@ -7,12 +7,14 @@
  */
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
+import pg from 'pg';
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { MllpClient, adt, msa, startTest, tempDir } from '../support/gateway.js';
 import { describeOn } from '../support/engine.js';
 import { freePort, startPgCluster, type PgCluster } from '../support/pg-cluster.js';
 import type { Gateway } from '../../src/gateway.js';
+import { openStore } from '../../src/store/index.js';
 
 function start(env: Record<string, string>, configFile: string) {
   const r = spawnSync(process.execPath, ['dist/main.js', '--config', configFile], {
@@ -56,6 +58,68 @@ describeOn('postgres', 'scale-out: PostgreSQL faults', function () {
     expect(r.code).to.equal(2);
     expect(r.stderr).to.contain('store.url');
     expect(r.stderr).to.contain('must be a postgres:// URL');
+  });
+
+  describe('credentials and rights (a cluster of its own: a role checked by password beside trust)', () => {
+    let cluster: PgCluster;
+    before(async () => {
+      cluster = await startPgCluster({
+        hba: [
+          'local all all trust',
+          'host all pwuser 127.0.0.1/32 scram-sha-256',
+          'host all all 127.0.0.1/32 trust',
+          '',
+        ].join('\n'),
+      });
+      const admin = new pg.Client({ connectionString: cluster.url });
+      await admin.connect();
+      try {
+        // pwuser: may create its schema (CREATE on the database), logs in only with its password.
+        await admin.query("CREATE ROLE pwuser LOGIN PASSWORD 'right-password'");
+        await admin.query('GRANT CREATE ON DATABASE postgres TO pwuser');
+        // norights: may log in, nothing more (PostgreSQL 15+: no CREATE on schema public for PUBLIC).
+        await admin.query('CREATE ROLE norights LOGIN');
+        await admin.query('REVOKE CREATE ON SCHEMA public FROM PUBLIC');
+      } finally {
+        await admin.end();
+      }
+    });
+    after(() => cluster?.destroy());
+
+    const urlOf = (user: string, password?: string, schema?: string) =>
+      `postgres://${user}${password === undefined ? '' : `:${password}`}@127.0.0.1:${cluster.port}/postgres${schema ? `?schema=${schema}` : ''}`;
+
+    it('the right password opens the store (the control for the two below)', async () => {
+      const store = openStore({ path: ':memory:', url: urlOf('pwuser', 'right-password', 'pw_ok') });
+      try {
+        await store.ping();
+      } finally {
+        await store.close();
+      }
+    });
+
+    it('a wrong password in store.url stops the start: exit 2, one line naming store.url, the password masked', () => {
+      const file = join(tmp.dir, 'wrong-password.json');
+      writeFileSync(file, JSON.stringify({
+        store: { url: urlOf('pwuser', 'wrong-password', 'pw_bad') },
+        http: { port: 0, auth: { keys: [] } },
+        channels: [{ name: 'registration', source: { mllp: { port: 0 } }, messageTypes: ['ADT^*'], destinations: [] }],
+      }));
+      const r = start({}, file);
+      expect(r.code).to.equal(2);
+      expect(r.stderr).to.equal(`frontdesk: store.url: cannot use PostgreSQL store postgres://pwuser:***@127.0.0.1:${cluster.port}/postgres: password authentication failed\n`);
+      expect(r.stderr + r.stdout).to.not.contain('wrong-password');
+      expect(r.stdout).to.not.contain('listening');
+    });
+
+    it('a role without rights stops the start: exit 2, one line naming FRONTDESK_DATABASE_URL (schema public, and a schema it may not create)', () => {
+      for (const schema of ['public', 'fd_norights']) {
+        const r = start({ FRONTDESK_DATABASE_URL: urlOf('norights', undefined, schema) }, configFile);
+        expect(r.code, schema).to.equal(2);
+        expect(r.stderr, schema).to.equal(`frontdesk: FRONTDESK_DATABASE_URL: cannot use PostgreSQL store postgres://norights@127.0.0.1:${cluster.port}/postgres: permission denied (schema ${schema}: the role needs CREATE on it, or on the database while it does not exist yet, or ownership of its tables)\n`);
+        expect(r.stdout, schema).to.not.contain('listening');
+      }
+    });
   });
 
   describe('the database lost while running', () => {

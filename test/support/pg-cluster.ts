@@ -8,7 +8,7 @@
  * `findPgBin()` is undefined when PostgreSQL is not installed, and callers skip with one line.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync, chownSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync, chownSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -70,6 +70,8 @@ export interface ClusterOptions {
   /** fsync off makes tests faster; the bench keeps the server's defaults (fsync on, synchronous_commit on). */
   durable?: boolean;
   maxConnections?: number;
+  /** Replaces pg_hba.conf (e.g. a password-checked role beside trust for the rest); default: trust for all. */
+  hba?: string;
 }
 
 /** initdb + pg_ctl start on a free port; throws (with the tool's output) when it cannot start. */
@@ -91,6 +93,7 @@ export async function startPgCluster(opts: ClusterOptions = {}): Promise<PgClust
     rmSync(dir, { recursive: true, force: true });
     throw new Error(`initdb failed: ${String((e as { stderr?: Buffer }).stderr ?? (e as Error).message)}`);
   }
+  if (opts.hba !== undefined) writeFileSync(join(data, 'pg_hba.conf'), opts.hba);
   const settings = [
     `-p ${port}`, `-k ${dir}`, '-c listen_addresses=127.0.0.1', `-c max_connections=${opts.maxConnections ?? 200}`,
     ...(opts.durable ? [] : ['-c fsync=off', '-c synchronous_commit=off', '-c full_page_writes=off']),

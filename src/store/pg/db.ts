@@ -79,7 +79,8 @@ export async function migrate(pool: pg.Pool, schema: string, migrations: readonl
           await c.query('COMMIT');
         } catch (e) {
           await c.query('ROLLBACK').catch(() => undefined);
-          throw new Error(`migration ${m.id} (${m.name}) failed: ${(e as Error).message}`);
+          // The server's error code travels on (describePgError reads it: missing rights, a lost server).
+          throw Object.assign(new Error(`migration ${m.id} (${m.name}) failed: ${(e as Error).message}`), { code: (e as { code?: string }).code });
         }
       }
     } finally {
@@ -94,7 +95,7 @@ export async function migrate(pool: pg.Pool, schema: string, migrations: readonl
  * One line saying why the store cannot be used, for the operator: the server's own words for a
  * wrong password, a missing database or missing rights, the socket error for an unreachable server.
  */
-export function describePgError(e: unknown, t: Pick<PgTarget, 'display'>): string {
+export function describePgError(e: unknown, t: Pick<PgTarget, 'display' | 'schema'>): string {
   const err = e as Error & { code?: string };
   const why: Record<string, string> = {
     ECONNREFUSED: 'connection refused (is PostgreSQL running on that host and port?)',
@@ -103,7 +104,7 @@ export function describePgError(e: unknown, t: Pick<PgTarget, 'display'>): strin
     '28P01': 'password authentication failed',
     '28000': 'authentication rejected (pg_hba.conf)',
     '3D000': 'database does not exist',
-    '42501': 'permission denied (the role needs CREATE on the schema, or ownership of the tables)',
+    '42501': `permission denied (schema ${t.schema}: the role needs CREATE on it, or on the database while it does not exist yet, or ownership of its tables)`,
   };
   const reason = (err.code && why[err.code]) ?? err.message ?? String(e);
   return `cannot use PostgreSQL store ${t.display}: ${reason}`;

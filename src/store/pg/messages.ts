@@ -4,9 +4,9 @@
  */
 import type { Queryable } from './db.js';
 import { errorCodeOf, type Issue } from '../../domain/issues.js';
-import type { AckMode, AttemptReason, ChannelStats, MessageSort, ContentType, ControlIdMatch, MessageFilter, MessageState, MessageSummary, NewAttempt, NewMessage, Outcome, ProcessingAttempt, ProcessingRow, Source, StoredMessage } from '../types.js';
+import type { AckMode, AttemptReason, ChannelStats, MessageSort, ContentType, ControlIdMatch, MessageFilter, MessageState, MessageSummary, NewAttempt, NewMessage, Outcome, ProcessingAttempt, ProcessingClaim, ProcessingRow, Source, StoredMessage } from '../types.js';
 
-import { type MessageRow as Row, parseJson, toSummary, toMessage } from '../message-rows.js';
+import { type ClaimRow, type MessageRow as Row, BLOCKER_JOIN, PROCESSING_COLUMNS, parseJson, toClaim, toProcessingRow, toSummary, toMessage } from '../message-rows.js';
 import { jsonColumn } from '../json-text.js';
 
 export async function insertMessage(db: Queryable, m: NewMessage, now: Date = new Date()): Promise<number> {
@@ -37,19 +37,22 @@ export async function getMessage(db: Queryable, id: number): Promise<StoredMessa
  * owner) run one after the other, and the second finds it processed and answers from the row.
  */
 export async function getForProcessing(db: Queryable, id: number): Promise<ProcessingRow | undefined> {
-  const r = (await db.query<Row>('SELECT id, channel, content_type, content_hash, message_type, raw, raw_bytes, state, issues FROM messages WHERE id = $1 FOR UPDATE', [id])).rows[0];
-  if (!r) return undefined;
-  return {
-    id: r.id,
-    channel: r.channel,
-    contentType: r.content_type,
-    contentHash: r.content_hash,
-    messageType: r.message_type,
-    raw: r.raw ?? '',
-    rawBytes: r.raw_bytes ?? null,
-    state: r.state,
-    issues: (parseJson(r.issues) as Issue[] | null) ?? [],
-  };
+  const r = (await db.query<ClaimRow>(`SELECT ${PROCESSING_COLUMNS} FROM messages m WHERE m.id = $1 FOR UPDATE`, [id])).rows[0];
+  return r ? toProcessingRow(r) : undefined;
+}
+
+/**
+ * getForProcessing with the per-patient order check (message-rows.ts BLOCKER_JOIN), in one
+ * statement: the row is locked (FOR UPDATE OF m: a resend racing its original, a takeover racing a
+ * slow owner run one after the other), the earlier rows of the patient are only read, never
+ * locked or waited for. A row being processed by another instance right now is still 'received'
+ * to this statement until that instance commits, so it counts as in flight: no later message of
+ * its patient passes it. One that commits after this statement began is seen at the next claim.
+ */
+export async function claimForProcessing(db: Queryable, id: number): Promise<ProcessingClaim | undefined> {
+  const r = (await db.query<ClaimRow>(`SELECT ${PROCESSING_COLUMNS}, b.id AS blocker_id, b.attempts AS blocker_attempts
+    FROM messages m ${BLOCKER_JOIN} WHERE m.id = $1 FOR UPDATE OF m`, [id])).rows[0];
+  return r ? toClaim(r) : undefined;
 }
 
 export async function findByControlId(db: Queryable, channel: string, controlId: string): Promise<ControlIdMatch[]> {

@@ -52,6 +52,7 @@ function tables(c: Conn): StoreTables {
     recordAttempt: (a, now) => run((q) => messages.recordAttempt(q, a, now)),
     attemptsOf: (messageId) => run((q) => messages.attemptsOf(q, messageId)),
     getForProcessing: (id) => run((q) => messages.getForProcessing(q, id)),
+    claimForProcessing: (id) => run((q) => messages.claimForProcessing(q, id)),
     beginAttempt: (id, now) => run((q) => messages.beginAttempt(q, id, now)),
     recordOutcome: (id, o, now) => run((q) => messages.recordOutcome(q, id, o, now)),
     recordFailure: (id, error, state, now) => run((q) => messages.recordFailure(q, id, error, state, now)),

@@ -7,12 +7,12 @@ import type { Db } from './db.js';
 import { stmt } from './statements.js';
 import { likePrefix } from './like.js';
 import { errorCodeOf, type Issue } from '../../domain/issues.js';
-import type { AckMode, AttemptReason, ChannelStats, MessageSort, ContentType, ControlIdMatch, MessageFilter, MessageState, MessageSummary, NewAttempt, NewMessage, Outcome, ProcessingAttempt, ProcessingRow, Source, StoredMessage } from '../types.js';
+import type { AckMode, AttemptReason, ChannelStats, MessageSort, ContentType, ControlIdMatch, MessageFilter, MessageState, MessageSummary, NewAttempt, NewMessage, Outcome, ProcessingAttempt, ProcessingClaim, ProcessingRow, Source, StoredMessage } from '../types.js';
 
 export { MESSAGE_STATES } from '../types.js';
 export type { MessageState, ContentType, AckMode, Source, NewMessage, StoredMessage, MessageSummary, MessageFilter, ProcessingRow, Outcome } from '../types.js';
 
-import { type MessageRow as Row, parseJson, toSummary, toMessage } from '../message-rows.js';
+import { type ClaimRow, type MessageRow as Row, BLOCKER_JOIN, PROCESSING_COLUMNS, parseJson, toClaim, toProcessingRow, toSummary, toMessage } from '../message-rows.js';
 import { jsonColumn } from '../json-text.js';
 
 export function insertMessage(db: Db, m: NewMessage, now: Date = new Date()): number {
@@ -54,19 +54,18 @@ export function getMessage(db: Db, id: number): StoredMessage | undefined {
 }
 
 export function getForProcessing(db: Db, id: number): ProcessingRow | undefined {
-  const r = stmt(db, 'SELECT id, channel, content_type, content_hash, message_type, raw, raw_bytes, state, issues FROM messages WHERE id = ?').get(id) as Row | undefined;
-  if (!r) return undefined;
-  return {
-    id: r.id,
-    channel: r.channel,
-    contentType: r.content_type,
-    contentHash: r.content_hash,
-    messageType: r.message_type,
-    raw: r.raw ?? '',
-    rawBytes: r.raw_bytes ?? null,
-    state: r.state,
-    issues: (parseJson(r.issues) as Issue[] | null) ?? [],
-  };
+  const r = stmt(db, `SELECT ${PROCESSING_COLUMNS} FROM messages m WHERE m.id = ?`).get(id) as ClaimRow | undefined;
+  return r ? toProcessingRow(r) : undefined;
+}
+
+/**
+ * getForProcessing with the per-patient order check (message-rows.ts BLOCKER_JOIN): one process
+ * and one writer here, but a message prepared off the event loop, a recovery run or a replay can
+ * still put an earlier message of a patient behind a later one on another channel.
+ */
+export function claimForProcessing(db: Db, id: number): ProcessingClaim | undefined {
+  const r = stmt(db, `SELECT ${PROCESSING_COLUMNS}, b.id AS blocker_id, b.attempts AS blocker_attempts FROM messages m ${BLOCKER_JOIN} WHERE m.id = ?`).get(id) as ClaimRow | undefined;
+  return r ? toClaim(r) : undefined;
 }
 
 /** Earlier rows of a channel with this control id (oldest first): exact resends and conflicts. */

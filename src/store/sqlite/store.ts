@@ -45,6 +45,7 @@ function tables(run: Runner): StoreTables {
     recordAttempt: (a, now) => run((db) => messages.recordAttempt(db, a, now)),
     attemptsOf: (messageId) => run((db) => messages.attemptsOf(db, messageId)),
     getForProcessing: (id) => run((db) => messages.getForProcessing(db, id)),
+    claimForProcessing: (id) => run((db) => messages.claimForProcessing(db, id)),
     beginAttempt: (id, now) => run((db) => messages.beginAttempt(db, id, now)),
     recordOutcome: (id, o, now) => run((db) => messages.recordOutcome(db, id, o, now)),
     recordFailure: (id, error, state, now) => run((db) => messages.recordFailure(db, id, error, state, now)),

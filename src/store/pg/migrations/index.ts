@@ -11,6 +11,7 @@ import { m010ConsoleIndexes } from './010_console_indexes.js';
 import { m011MessageSearch } from './011_message_search.js';
 import { m012MessageBrowserIndexes } from './012_message_browser_indexes.js';
 import { m013ConsoleSessions } from './013_console_sessions.js';
+import { m014ProcessingOrder } from './014_processing_order.js';
 import { m105OutboxLeaseHolder } from './105_outbox_lease_holder.js';
 import { m130JobTicks } from './130_job_ticks.js';
 import { m301AuditEvents } from './301_audit_events.js';
@@ -31,6 +32,7 @@ export const PG_MIGRATIONS: PgMigration[] = [
   m011MessageSearch,
   m012MessageBrowserIndexes,
   m013ConsoleSessions,
+  m014ProcessingOrder,
   m105OutboxLeaseHolder,
   m130JobTicks,
   m301AuditEvents,

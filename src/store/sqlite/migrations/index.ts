@@ -15,6 +15,7 @@ import { m010ConsoleIndexes } from './010_console_indexes.js';
 import { m011MessageSearch } from './011_message_search.js';
 import { m012MessageBrowserIndexes } from './012_message_browser_indexes.js';
 import { m013ConsoleSessions } from './013_console_sessions.js';
+import { m014ProcessingOrder } from './014_processing_order.js';
 import { m101Outbox } from './101_outbox.js';
 import { m102DeliveryRecords } from './102_delivery_records.js';
 import { m103ClaimBillingRecord } from './103_claim_billing_record.js';
@@ -47,6 +48,7 @@ export const MIGRATIONS: Migration[] = [
   m011MessageSearch,
   m012MessageBrowserIndexes,
   m013ConsoleSessions,
+  m014ProcessingOrder,
   m101Outbox,
   m102DeliveryRecords,
   m103ClaimBillingRecord,
