@@ -5,6 +5,9 @@
  * audit record, replay and see the state change, a bad login rejected, no page without a session,
  * bad filter input answered on the page, a `<script>` in PID-5 shown as text. Each page's
  * screenshot is saved (under docs/console/, which the README shows, with FRONTDESK_CONSOLE_SHOTS=1).
+ * Every page is audited with axe-core (../support/axe.ts: WCAG 2 A/AA with color-contrast, and
+ * axe's best practices; any violation fails), and the login form and the message browser's
+ * filters are used with the keyboard alone.
  * Without Chromium these tests are skipped with one line; CI (.ci/run) installs it, and with
  * CI=true a missing Chromium fails instead.
  */
@@ -19,6 +22,7 @@ import type { Gateway } from '../../src/gateway.js';
 import { explainHl7 } from '../../src/runtime/explain.js';
 import { API_KEY, adt, registerTestFlow, startTest, tempDir } from '../support/gateway.js';
 import { CHROMIUM_CANDIDATES, findChromium } from '../support/chromium.js';
+import { axeViolations } from '../support/axe.js';
 
 // The screenshots in docs/console/ are refreshed only on request (FRONTDESK_CONSOLE_SHOTS=1):
 // a plain test run must not change tracked files; otherwise they go to a temporary folder.
@@ -48,6 +52,15 @@ if (!chromiumPath && !process.env.CI) {
       fetch(`${base}/hl7v2`, { method: 'POST', body: text, headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'x-application/hl7-v2+er7' } });
     const withBirthDate = (text: string, dob: string) => text.replace('||19800101|F', `||${dob}|F`);
     const shot = (name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: false });
+    /** The page as it is now passes axe-core's audit (the violations, one line each, in the failure). */
+    const accessible = async (name: string) => expect(await axeViolations(page), `axe-core on the ${name} page`).to.deep.equal([]);
+    /** What has the keyboard focus: its label (form fields) or text (links, buttons). */
+    const focused = () => page.evaluate(() => {
+      const el = document.activeElement as HTMLElement | null;
+      if (!el || el === document.body) return '(body)';
+      const labels = (el as HTMLInputElement).labels;
+      return (labels && labels[0] ? labels[0].textContent : el.textContent ?? '')!.trim();
+    });
 
     before(async function () {
       if (!chromiumPath) throw new Error(`CI=true and no Chromium at ${CHROMIUM_CANDIDATES.join(' or ')}: .ci/run must install it`);
@@ -95,6 +108,7 @@ if (!chromiumPath && !process.env.CI) {
       expect(new URL(page.url()).pathname).to.equal('/console/login');
       expect(await page.getByLabel('Operator key').isVisible()).to.equal(true);
       await shot('login');
+      await accessible('login');
     });
 
     it('rejects a bad key on the page', async () => {
@@ -102,6 +116,23 @@ if (!chromiumPath && !process.env.CI) {
       await page.getByRole('button', { name: 'Log in' }).click();
       expect(await page.getByRole('alert').textContent()).to.contain('not an operator key');
       expect(new URL(page.url()).pathname).to.equal('/console/login');
+      await accessible('login (refused)');
+    });
+
+    it('logs in with the keyboard alone: skip link, key, button, in that order', async () => {
+      await page.goto(`${base}/console/login`);
+      expect(await focused()).to.equal('Operator key'); // autofocus
+      await page.keyboard.press('Shift+Tab');
+      expect(await focused()).to.equal('Skip to content');
+      await page.keyboard.press('Tab');
+      expect(await focused()).to.equal('Operator key');
+      await page.keyboard.type(API_KEY);
+      await page.keyboard.press('Tab');
+      expect(await focused()).to.equal('Log in');
+      await page.keyboard.press('Enter');
+      await page.waitForURL(`${base}/console/`);
+      await page.getByRole('button', { name: 'Log out' }).click();
+      await page.waitForURL(`${base}/console/login`);
     });
 
     it('logs in and shows the counts per channel, then new counts without a reload', async () => {
@@ -113,6 +144,7 @@ if (!chromiumPath && !process.env.CI) {
       expect(await row.locator('td[data-state="processed"] .total').textContent()).to.equal('3');
       expect(await row.locator('td[data-state="error"] .total').textContent()).to.equal('1');
       await shot('dashboard');
+      await accessible('dashboard');
       // A new message arrives while the page is open: the panel refreshes itself.
       const marker = await page.locator('[data-updated]').textContent();
       await postHl7(adt('MSG-OK-3', { mrn: 'MRN500', family: 'Lindqvist' }));
@@ -141,6 +173,32 @@ if (!chromiumPath && !process.env.CI) {
       expect(await page.locator('table.messages tbody tr').count()).to.equal(1);
       await page.goto(`${base}/console/messages`);
       await shot('messages');
+      await accessible('message browser');
+    });
+
+    it('filters with the keyboard alone: skip to content, tab through every filter in order, submit', async () => {
+      await page.goto(`${base}/console/messages`);
+      await page.keyboard.press('Tab');
+      expect(await focused()).to.equal('Skip to content');
+      await page.keyboard.press('Enter'); // to <main>: the next Tab is the first filter
+      const order: string[] = [];
+      for (let i = 0; i < 11; i++) {
+        await page.keyboard.press('Tab');
+        order.push(await focused());
+      }
+      expect(order).to.deep.equal(['Channel', 'State', 'Message type', 'MSH-10 control id', 'Patient MRN', 'Patient name', 'Received from', 'Received to', 'Error code', 'Filter', 'Clear']);
+      // Back to State (shift-tab), choose "error" by typing, type an MRN, submit with Enter.
+      for (let i = 0; i < 9; i++) await page.keyboard.press('Shift+Tab');
+      expect(await focused()).to.equal('State');
+      await page.keyboard.type('error');
+      await page.keyboard.press('Tab'); // Message type
+      await page.keyboard.press('Tab'); // MSH-10
+      await page.keyboard.press('Tab'); // Patient MRN
+      await page.keyboard.type('MRN300');
+      await page.keyboard.press('Enter');
+      await page.waitForURL(/state=error/);
+      expect(new URL(page.url()).searchParams.get('mrn')).to.equal('MRN300');
+      expect(await page.locator('table.messages tbody tr').count()).to.equal(1);
     });
 
     it('answers a malformed date and an unknown MSH-10 with a message on the page', async () => {
@@ -148,6 +206,9 @@ if (!chromiumPath && !process.env.CI) {
       expect(await page.getByRole('alert').textContent()).to.contain('"2024-13-45" is not a date');
       await page.goto(`${base}/console/messages?controlId=NO-SUCH-ID`);
       expect(await page.locator('.notice').textContent()).to.contain('No message with MSH-10 "NO-SUCH-ID"');
+      await accessible('message browser (nothing found)');
+      await page.goto(`${base}/console/messages?since=2024-13-45`);
+      await accessible('message browser (bad filter)');
     });
 
     it('opens a message with an error: the field the issue names is highlighted with its text, PHI masked', async () => {
@@ -161,6 +222,7 @@ if (!chromiumPath && !process.env.CI) {
       expect(await page.locator('tr[data-location="PID.5"] code').first().textContent()).to.equal('W********^J**');
       expect(await page.locator('pre[data-raw]').textContent()).not.to.contain('Whitfield');
       await shot('message');
+      await accessible('message view');
     });
 
     it('reveals PHI on request and records it in the audit trail with the operator', async () => {
@@ -172,6 +234,7 @@ if (!chromiumPath && !process.env.CI) {
       expect(rows).to.have.length(1);
       expect(rows[0]).to.include({ actor: 'admin', actorKind: 'session', outcome: 'success', method: 'POST', path: `/console/messages/${id}/reveal` });
       expect(rows[0]!.clientAddress).to.match(/127\.0\.0\.1/);
+      await accessible('message view (revealed)');
     });
 
     it('replays the message and shows its new state (the check it failed is off now)', async () => {
@@ -206,12 +269,14 @@ if (!chromiumPath && !process.env.CI) {
       await page.getByRole('link', { name: 'Replay the messages matching this filter…' }).click();
       expect(await page.locator('[data-count]').getAttribute('data-count')).to.equal('1');
       await shot('replay');
+      await accessible('bulk replay confirmation');
       strict = false;
       await page.getByRole('button', { name: 'Replay 1 message' }).click();
       await page.waitForURL(/\/console\/replay\/tasks\//);
       await page.locator('[data-done]').waitFor({ timeout: 15_000 });
       expect(await page.locator('#progress').textContent()).to.contain('1 of 1 replayed');
       expect(await page.locator('#progress').textContent()).to.contain('processed: 1');
+      await accessible('bulk replay progress');
       strict = true;
       const rows = await gw.store.audit.list({ action: 'message-replay', actor: 'admin' });
       expect(rows.some((r) => r.query === 'state=error' && r.detail === '1 messages')).to.equal(true);
@@ -223,12 +288,14 @@ if (!chromiumPath && !process.env.CI) {
       await gw.store.outbox.markDead(id, { errorCode: 'DELIVERY_REJECTED', error: 'partner said 422', partnerStatus: '422' });
       await page.goto(`${base}/console/deliveries?state=dead`);
       await shot('deliveries');
+      await accessible('deliveries (dead letters)');
       await page.locator(`tr[data-delivery="${id}"]`).getByRole('button', { name: 'Replay' }).click();
       expect(await page.locator('.notice.ok').textContent()).to.contain('1 dead delivery put back');
       expect(await gw.store.audit.list({ action: 'deadletter-replay', entity: `outbox/${id}` })).to.have.length(1);
       await page.getByRole('link', { name: 'Jobs', exact: true }).click();
       await page.getByRole('button', { name: 'Run retention now' }).click();
       expect(await page.locator('.notice').textContent()).to.contain('retention ran: ok');
+      await accessible('jobs');
       expect(await gw.store.audit.list({ action: 'job-run', entity: 'job/retention' })).to.have.length(1);
     });
 
@@ -238,6 +305,7 @@ if (!chromiumPath && !process.env.CI) {
       await page.getByRole('button', { name: 'Check and convert' }).click();
       expect(await page.locator('table.issues td[data-location]').allTextContents()).to.include('PID.7');
       await shot('playground');
+      await accessible('validation playground');
     });
 
     it('logs out: the console is closed again', async () => {

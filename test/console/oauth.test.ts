@@ -14,6 +14,7 @@ import { checkConfig } from '../../src/config.js';
 import { configJson, startTest, tempDir } from '../support/gateway.js';
 import { CHROMIUM_CANDIDATES, findChromium } from '../support/chromium.js';
 import { startAuthServer, type TestAuthServer } from '../support/oauth-server.js';
+import { axeViolations } from '../support/axe.js';
 
 const chromiumPath = findChromium();
 const CLIENT_ID = 'frontdesk-console-test';
@@ -86,6 +87,7 @@ if (!chromiumPath && !process.env.CI) {
 
     it('signs in through the authorization server (PKCE S256) and lands on the page asked for, the subject as operator in the audit trail', async () => {
       expect(await page.goto(`${base}/console/login`).then(() => page.getByLabel('Operator key').isVisible())).to.equal(true);
+      expect(await axeViolations(page), 'axe-core on the login page with OAuth').to.deep.equal([]);
       await signIn();
       await page.waitForURL(`${base}/console/messages`);
       expect(await page.locator('header .who strong').textContent()).to.equal('jdoe');
@@ -108,6 +110,7 @@ if (!chromiumPath && !process.env.CI) {
       await page.waitForURL(/\/console\/oauth\/callback/);
       expect(await page.locator('h1').textContent()).to.equal('Sign-in failed');
       expect(await page.getByRole('alert').textContent()).to.contain('state mismatch');
+      expect(await axeViolations(page), 'axe-core on the sign-in failure page').to.deep.equal([]);
       expect(idp.tokenRequests).to.equal(before); // the code was never exchanged
       await page.goto(`${base}/console/`);
       expect(new URL(page.url()).pathname).to.equal('/console/login');

@@ -84,11 +84,11 @@ const json = (v: unknown, revealed: boolean) => JSON.stringify(revealed ? v : ma
 /** A partner's answer or a payload: JSON and HL7v2 masked field by field; other text hidden until revealed. */
 function payload(text: string | null, revealed: boolean): Html {
   if (text === null || text === '') return html`<span class="none">—</span>`;
-  if (revealed) return html`<pre>${text}</pre>`;
+  if (revealed) return html`<pre tabindex="0">${text}</pre>`;
   try {
-    return html`<pre>${JSON.stringify(maskJson(JSON.parse(text)), null, 2)}</pre>`;
+    return html`<pre tabindex="0">${JSON.stringify(maskJson(JSON.parse(text)), null, 2)}</pre>`;
   } catch {
-    if (/^(MSH|FHS|BHS)/.test(text)) return html`<pre>${maskHl7(text).replace(/\r/g, '\n')}</pre>`;
+    if (/^(MSH|FHS|BHS)/.test(text)) return html`<pre tabindex="0">${maskHl7(text).replace(/\r/g, '\n')}</pre>`;
     return html`<span class="none">(${text.length} characters, shown when revealed)</span>`;
   }
 }
@@ -98,14 +98,14 @@ export function messagePage(s: ConsoleSession, v: MessageView): string {
   const out = (m.outputs ?? null) as { bundle?: unknown; office?: unknown } | null;
   const rawText = v.revealed || m.contentType !== 'hl7v2' ? m.raw : maskHl7(m.raw);
   const body = html`
-<dl class="two" aria-label="Message">
+<section class="two" aria-label="Message summary">
   <div><strong>Channel</strong> ${m.channel} · <strong>Source</strong> ${m.source}${m.peer ? html` (${m.peer})` : ''}</div>
   <div><strong>State</strong> <span class="state-${m.state}" data-state>${m.state}</span> · attempts ${m.attempts}${m.flow ? html` · flow <code>${m.flow}</code>` : ''}</div>
   <div><strong>Type</strong> ${m.messageType ?? '—'} · <strong>MSH-10</strong> <code>${m.controlId ?? '—'}</code> · HL7 ${m.hl7Version ?? '—'}</div>
   <div><strong>Received</strong> ${when(m.receivedAt)} · <strong>Processed</strong> ${when(m.processedAt)}</div>
   <div><strong>Answer</strong> ${m.ackCode ?? (m.httpStatus ?? '—')}${m.commitAckCode ? html` (commit ${m.commitAckCode})` : ''}${m.duplicateOf ? html` · duplicate of <a href="/console/messages/${m.duplicateOf}">#${m.duplicateOf}</a>` : ''}</div>
   <div><strong>PHI</strong> ${v.revealed ? html`<span class="bad">revealed to ${s.operator} (recorded in the audit trail)</span>` : 'masked'}</div>
-</dl>
+</section>
 <div class="actions">
   ${v.revealed ? html`<a href="/console/messages/${m.id}">Mask again</a>` : html`<form method="post" action="/console/messages/${m.id}/reveal">${csrfField(s)}<button type="submit">Reveal PHI</button></form>`}
   <form method="post" action="/console/messages/${m.id}/replay">${csrfField(s)}<button type="submit">Replay</button></form>
@@ -115,13 +115,13 @@ export function messagePage(s: ConsoleSession, v: MessageView): string {
 ${m.issues.length ? html`<ul>${m.issues.map((i) => html`<li>${issueLine(i, v.revealed)}</li>`)}</ul>` : html`<p>None.</p>`}
 ${m.lastError ? html`<p class="bad">Last internal error: ${m.lastError}</p>` : ''}</section>
 ${v.explained ? html`<section aria-labelledby="h-tree"><h2 id="h-tree">HL7v2 message</h2>${tree(v)}</section>` : ''}
-<section aria-labelledby="h-raw"><h2 id="h-raw">Raw content</h2><pre data-raw>${rawText.replace(/\r\n?|\n/g, '\n')}</pre></section>
+<section aria-labelledby="h-raw"><h2 id="h-raw">Raw content</h2><pre tabindex="0" data-raw>${rawText.replace(/\r\n?|\n/g, '\n')}</pre></section>
 <section aria-labelledby="h-out"><h2 id="h-out">Transformed content</h2>
-${out?.bundle ? html`<h3>FHIR</h3><pre data-fhir>${json(out.bundle, v.revealed)}</pre>` : ''}
-${v.officeRecords.length ? html`<h3>Office records</h3><pre>${json(v.officeRecords.map((r) => r.record), v.revealed)}</pre>` : ''}
+${out?.bundle ? html`<h3>FHIR</h3><pre tabindex="0" data-fhir>${json(out.bundle, v.revealed)}</pre>` : ''}
+${v.officeRecords.length ? html`<h3>Office records</h3><pre tabindex="0">${json(v.officeRecords.map((r) => r.record), v.revealed)}</pre>` : ''}
 ${!out?.bundle && !v.officeRecords.length ? html`<p>No output${m.state === 'received' ? ' yet' : ''}.</p>` : ''}</section>
-<section aria-labelledby="h-ack"><h2 id="h-ack">Acknowledgment sent</h2>${m.ack ? html`<pre data-ack>${m.ack.replace(/\r\n?/g, '\n')}</pre>` : html`<p>None stored.</p>`}
-${m.commitAck ? html`<h3>Commit ACK</h3><pre>${m.commitAck.replace(/\r\n?/g, '\n')}</pre>` : ''}</section>
+<section aria-labelledby="h-ack"><h2 id="h-ack">Acknowledgment sent</h2>${m.ack ? html`<pre tabindex="0" data-ack>${m.ack.replace(/\r\n?/g, '\n')}</pre>` : html`<p>None stored.</p>`}
+${m.commitAck ? html`<h3>Commit ACK</h3><pre tabindex="0">${m.commitAck.replace(/\r\n?/g, '\n')}</pre>` : ''}</section>
 <section aria-labelledby="h-attempts"><h2 id="h-attempts">Processing attempts</h2>
 ${v.attempts.length ? html`<table class="grid"><thead><tr><th scope="col">#</th><th scope="col">Why</th><th scope="col">When</th><th scope="col">Outcome</th><th scope="col">Answer</th><th scope="col">Issues</th><th scope="col">Mapping version</th></tr></thead>
 <tbody>${v.attempts.map((a) => html`<tr><td>${a.seq}</td><td>${a.reason}</td><td>${when(a.at)}</td><td class="state-${a.state}">${a.state}</td><td>${a.ackCode ?? a.httpStatus ?? ''}</td><td>${a.issues.map((i) => html`<code>${errorCodeOf(i) ?? i.code}</code> `)}${a.error ?? ''}</td><td class="mono">${(a.mappingVersion ?? '').slice(0, 12)}</td></tr>`)}</tbody></table>` : html`<p>None recorded.</p>`}</section>

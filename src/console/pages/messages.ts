@@ -58,12 +58,12 @@ export function maskedName(name: string | null): string {
 
 function table(v: BrowserView, r: NonNullable<BrowserView['result']>): Html {
   const pages = Math.max(1, Math.ceil(r.total / PAGE_SIZE));
-  const pager = html`<nav class="pager" aria-label="Pages">
+  const pager = (where: string) => html`<nav class="pager" aria-label="Pages (${where})">
     ${r.page > 1 ? html`<a href="/console/messages${filterQuery(v.fields, { page: r.page - 1 })}" rel="prev">← Newer</a>` : ''}
     <span>Page ${r.page} of ${count(pages)} · ${count(r.total)} message${r.total === 1 ? '' : 's'}</span>
     ${r.page < pages ? html`<a href="/console/messages${filterQuery(v.fields, { page: r.page + 1 })}" rel="next">Older →</a>` : ''}
   </nav>`;
-  return html`${pager}
+  return html`${pager('top')}
 <table class="grid messages">
   <caption>Messages matching the filter. Patient names and MRNs are masked; open a message to reveal them.</caption>
   <thead><tr>
@@ -79,7 +79,7 @@ function table(v: BrowserView, r: NonNullable<BrowserView['result']>): Html {
     <td>${[...new Set(m.issues.filter((i) => i.severity === 'error' || i.severity === 'fatal').map((i) => errorCodeOf(i) ?? i.code))].map((c) => html`<code>${c}</code> `)}</td>
   </tr>`)}</tbody>
 </table>
-${pager}`;
+${pager('bottom')}`;
 }
 
 export function messagesPage(s: ConsoleSession, v: BrowserView): string {

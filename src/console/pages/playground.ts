@@ -35,7 +35,7 @@ export function playgroundPage(s: ConsoleSession, v: PlaygroundView): string {
 ${r ? html`<section aria-labelledby="h-result"><h2 id="h-result">Result: ${r.kind === 'unknown' ? 'not read' : r.kind}</h2>
 ${r.issues.length ? html`<table class="grid issues"><caption>${r.issues.length} issue${r.issues.length === 1 ? '' : 's'}</caption><thead><tr><th scope="col">Severity</th><th scope="col">Code</th><th scope="col">Location</th><th scope="col">What</th></tr></thead>
 <tbody>${r.issues.map((i) => html`<tr class="${i.severity === 'error' || i.severity === 'fatal' ? 'bad' : ''}"><td>${i.severity}</td><td><code>${errorCodeOf(i) ?? i.code}</code></td><td class="mono" data-location>${(i.expression ?? []).join(', ')}</td><td>${i.diagnostics ?? ''}</td></tr>`)}</tbody></table>` : html`<p class="notice ok" role="status">No issues.</p>`}
-${r.output ? html`<h3>Converted to ${TARGET_LABELS[r.output.to]}</h3><pre data-output>${r.output.text}</pre>` : html`<p>No converted output.</p>`}
+${r.output ? html`<h3>Converted to ${TARGET_LABELS[r.output.to]}</h3><pre tabindex="0" data-output>${r.output.text}</pre>` : html`<p>No converted output.</p>`}
 </section>` : ''}`;
   return page({ title: 'Validation playground', session: s, active: 'playground', body, notice: v.error ? { kind: 'error', text: v.error } : undefined });
 }
