@@ -7,6 +7,7 @@ import type { Command } from 'commander';
 import { EXIT_INVALID, EXIT_OK, usageError } from './io.js';
 import { openDeliverySetup } from './delivery-setup.js';
 import { partnerAckOf } from '../delivery/ack-report.js';
+import { recordCliAudit } from './audit.js';
 
 interface Common { config?: string; db?: string }
 
@@ -53,6 +54,8 @@ export function registerDeadletter(program: Command): void {
           return;
         }
         const { payload, ...rest } = item;
+        // The partner's answer and, with --payload, what was sent (PHI): an access, as GET /deliveries/:id records it.
+        await recordCliAudit(s.store, opts.payload ? 'delivery-read-payload' : 'delivery-read', `outbox/${n}`);
         // The partner's HL7 ACK read out: MSA-1 code, MSA-3 text and its ERR segments.
         const partnerAck = partnerAckOf(item.partnerResponse);
         process.stdout.write(JSON.stringify({ ...rest, ...(partnerAck ? { partnerAck } : {}), ...(opts.payload ? { payload } : {}), attempts: await s.store.outbox.attemptsOf(n) }, null, 2) + '\n');
@@ -76,12 +79,17 @@ export function registerDeadletter(program: Command): void {
       try {
         if (opts.all) {
           const n = await s.store.outbox.replayAllDead(opts.destination ? { destination: opts.destination } : {});
+          await recordCliAudit(s.store, 'deadletter-replay', null, { query: opts.destination ? `destination=${opts.destination}` : 'all', detail: `${n} deliveries` });
           process.stdout.write(`replayed ${n}\n`);
           process.exitCode = EXIT_OK;
           return;
         }
         const notDead: number[] = [];
-        for (const x of nums) if (!(await s.store.outbox.replayDead(x))) notDead.push(x);
+        for (const x of nums) {
+          const ok = await s.store.outbox.replayDead(x);
+          if (!ok) notDead.push(x);
+          await recordCliAudit(s.store, 'deadletter-replay', `outbox/${x}`, ok ? {} : { failed: true, detail: 'not dead-lettered (or unknown)' });
+        }
         process.stdout.write(`replayed ${nums.length - notDead.length}\n`);
         if (notDead.length) process.stderr.write(`frontdesk: not dead-lettered (or unknown): ${notDead.join(', ')}\n`);
         process.exitCode = notDead.length ? EXIT_INVALID : EXIT_OK;

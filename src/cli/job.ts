@@ -10,6 +10,7 @@ import { JOBS } from '../jobs/table.js';
 import { EXIT_INVALID, EXIT_OK, usageError } from './io.js';
 import { openDeliverySetup, readDeliveryConfig } from './delivery-setup.js';
 import { jobDepsFor } from '../composition.js';
+import { recordCliAudit } from './audit.js';
 
 export function registerJob(program: Command): void {
   const job = program.command('job').description('Scheduled jobs: list them, or run one once now');
@@ -40,6 +41,7 @@ export function registerJob(program: Command): void {
       try {
         const logger = createLogger(opts.logLevel as 'warn', process.stderr);
         const r = await runJob(name, jobDepsFor(s.store, s.config, { logger }), 'cli');
+        await recordCliAudit(s.store, 'job-run', `job/${name}`, { failed: r.outcome === 'failed', detail: r.outcome });
         process.stdout.write(JSON.stringify(r, null, 2) + '\n');
         process.exitCode = r.outcome === 'failed' ? EXIT_INVALID : EXIT_OK;
       } finally {

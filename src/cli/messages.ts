@@ -141,8 +141,11 @@ export function registerMessages(program: Command): void {
       const { cfg, store } = open(opts);
       const pipeline = new Pipeline(store, cfg, createLogger('warn'), new Metrics(), answerRenderers);
       try {
+        // Who replayed what (or previewed its outputs, which show PHI): the audit trail, as the console and the API record it.
+        const filterQuery = hasFilter ? new URLSearchParams(Object.entries(f).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)])).toString() : undefined;
         if (opts.dryRun) {
           const d = await dryRun(pipeline, ids.length ? nums : await matchingForReplay(pipeline, f, max));
+          await recordCliAudit(store, 'message-replay-dry-run', ids.length === 1 ? `message/${nums[0]}` : null, { ...(filterQuery ? { query: filterQuery } : {}), detail: `${d.results.length} messages previewed${ids.length > 1 ? `: ${nums.slice(0, 20).join(',')}` : ''}` });
           process.stdout.write(`mappings ${d.mappingVersion} (dry run: nothing written)\n`);
           let changed = 0;
           for (const r of d.results) {
@@ -163,6 +166,11 @@ export function registerMessages(program: Command): void {
           }
         } else {
           results.push(...(await replayMatching(pipeline, f, max)).results);
+        }
+        if (ids.length) {
+          for (const r of results) await recordCliAudit(store, 'message-replay', `message/${r.id}`, { failed: r.state === 'not found', detail: r.state === 'not found' ? 'not found' : `now ${r.state}` });
+        } else {
+          await recordCliAudit(store, 'message-replay', null, { ...(filterQuery ? { query: filterQuery } : {}), detail: `${results.length} messages` });
         }
         for (const r of results) process.stdout.write(`${String(r.id).padEnd(7)} ${r.state.padEnd(10)} ${r.ackCode ?? r.status ?? ''}\n`);
         // Ids that are not in the store are listed as such, not counted as replayed.

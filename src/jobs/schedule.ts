@@ -8,6 +8,14 @@ import type { JobDeps } from './context.js';
 import { runJob } from './runner.js';
 import { JOBS } from './table.js';
 
+/** A scheduled run in the audit trail: actor "scheduler" (kind system), action job-run, entity job/<name>. */
+export async function recordSchedulerAudit(deps: Pick<JobDeps, 'store'>, job: string, outcome: 'ok' | 'failed' | 'skipped'): Promise<void> {
+  await deps.store.audit.record({
+    at: new Date().toISOString(), actor: 'scheduler', actorKind: 'system', clientAddress: null, action: 'job-run', entity: `job/${job}`, query: null,
+    method: null, path: null, status: 0, outcome: outcome === 'failed' ? 'failure' : 'success', detail: outcome,
+  });
+}
+
 export interface ScheduledJob {
   name: string;
   schedule: string;
@@ -30,7 +38,10 @@ export function startJobs(deps: JobDeps): Jobs {
     if (!setting.enabled) continue;
     const schedule = setting.schedule ?? spec.schedule;
     const task = cron.schedule(schedule, async () => {
-      await runJob(spec.name, deps, 'scheduled');
+      const r = await runJob(spec.name, deps, 'scheduled');
+      // The audit trail has every job run: by the scheduler here, by an operator through the CLI, the API or the console.
+      if (r.summary.reason === 'tick run by another instance') return;
+      await recordSchedulerAudit(deps, spec.name, r.outcome).catch((e: unknown) => deps.logger?.error({ job: spec.name, err: (e as Error).message }, 'audit record failed'));
     }, { name: `frontdesk-${spec.name}`, timezone: tz, noOverlap: true });
     tasks.push(task);
     scheduled.push({ name: spec.name, schedule, timezone: tz, nextRun: task.getNextRun() });

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
-import { cliEnv } from '../support/engine.js';
+import { cliEnv, openTestStore } from '../support/engine.js';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { startTest, tempDir, MllpClient, msa, originalAckMode } from '../support/gateway.js';
@@ -53,5 +53,18 @@ describe('cli: frontdesk messages list | show | replay', function () {
     const none = cli(['messages', 'replay', '--db', db]);
     expect(none.code).to.equal(2);
     expect(none.err).to.contain('at least one filter');
+  });
+
+  it('records each replay in the audit trail with the OS user and its outcome', async () => {
+    const store = openTestStore(db);
+    try {
+      const [one] = await store.audit.list({ entity: 'message/1', action: 'message-replay' });
+      expect(one).to.include({ actorKind: 'cli', outcome: 'success', detail: 'now processed', status: 0 });
+      expect(one!.actor).to.match(/^cli:/);
+      const [missing] = await store.audit.list({ entity: 'message/99999' });
+      expect(missing).to.include({ action: 'message-replay', outcome: 'failure', detail: 'not found' });
+    } finally {
+      await store.close();
+    }
   });
 });

@@ -73,6 +73,12 @@ describe('cli: frontdesk job / deadletter', function () {
     const store = openTestStore(dbPath);
     try {
       expect(await store.outbox.get(deadId)).to.include({ state: 'pending', attempts: 0 });
+      // Each command is in the audit trail with the OS user: who, what, when, outcome.
+      const rows = await store.audit.list({ entity: `outbox/${deadId}` });
+      expect(rows.map((r) => [r.action, r.outcome]).reverse()).to.deep.equal([['delivery-read', 'success'], ['deadletter-replay', 'success'], ['deadletter-replay', 'failure']]);
+      expect(rows.every((r) => r.actorKind === 'cli' && r.actor.startsWith('cli:') && r.status === 0)).to.equal(true);
+      const job = await store.audit.list({ entity: 'job/retention' });
+      expect(job[0]).to.include({ action: 'job-run', actorKind: 'cli', outcome: 'success', detail: 'ok' });
     } finally {
       await store.close();
     }

@@ -220,6 +220,21 @@ describe('jobs', () => {
       expect(await runJob('nope', deps())).to.deep.include({ outcome: 'failed' });
     });
 
+    it('records a scheduled run in the audit trail (actor "scheduler")', async () => {
+      const off = { enabled: false };
+      const jobs = startJobs(deps(config({ 'claim-batch': off, 'drain-retries': off, eligibility: off, retention: off, 'x12-pickup': off, reminders: { schedule: '* * * * * *' } })));
+      try {
+        let rows: Awaited<ReturnType<typeof t.store.audit.list>> = [];
+        for (let i = 0; i < 60 && rows.length === 0; i++) {
+          await new Promise((r) => setTimeout(r, 100));
+          rows = await t.store.audit.list({ entity: 'job/reminders' });
+        }
+        expect(rows[0]).to.include({ actor: 'scheduler', actorKind: 'system', action: 'job-run', outcome: 'success', detail: 'ok', status: 0 });
+      } finally {
+        jobs.stop();
+      }
+    });
+
     it('schedules the table in the practice timezone, honouring overrides and disabled jobs', () => {
       const jobs = startJobs(deps(config({ retention: { enabled: false }, reminders: { schedule: '15 7 * * *' } })));
       try {
