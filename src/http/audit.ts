@@ -1,10 +1,18 @@
 /**
  * The audit trail at the HTTP edge. Every request to an endpoint that reads or changes PHI is
- * recorded once, when its answer has been sent (so the outcome is the status the client got), in
- * the store's audit table: who (the key name or JWT client id), the client address, what (action,
- * entity, query), when, and the outcome. The query string (a search by name holds PHI) goes to the
- * audit table only; the log line of a request carries the key name and client address, never the
- * query or a body.
+ * recorded once, in the store's audit table: who (the key name or JWT client id), the client
+ * address, what (action, entity, query), when, and the outcome. The query string (a search by
+ * name holds PHI) goes to the audit table only; the log line of a request carries the key name
+ * and client address, never the query or a body.
+ *
+ * The row is written BEFORE the answer leaves: `res.end` is held until the store has made the row
+ * durable, so a process that dies right after answering has recorded what it answered (the
+ * status is final when `end` is called). If the row cannot be written, a successful read is not
+ * answered (503 STORE_FAILED: PHI is not disclosed unrecorded); any other answer (a write that
+ * was committed, an error) still goes out, and the failure is logged at error. A request whose
+ * client hangs up before the answer is recorded when the connection closes. A route that streams
+ * (writes before `end`; none under the audited prefixes today) is recorded at `end` without
+ * holding it.
  *
  * Routes say what they did with `audit(req, res, { action, entity, query })`; a request under an
  * audited prefix that no route describes is still recorded, as its method and path. Any router
@@ -14,6 +22,7 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
 import type { AuditActorKind, AuditEntry, AuditStore } from '../store/index.js';
+import { issue, toOperationOutcome } from '../domain/issues.js';
 
 /** What a route did, for the audit row. */
 export interface AuditWhat {
@@ -36,6 +45,10 @@ export interface AuditActor {
 interface AuditState {
   what?: AuditWhat;
   hooked: boolean;
+  /** Whether this request is recorded (an audited prefix, a route's `audit` call, a failed authentication). */
+  wanted: boolean;
+  /** The row has been written (or is being written): never twice. */
+  recorded: boolean;
   /** Where rows go: set by `auditTrail` for every request of the app. */
   sink?: Sink;
 }
@@ -56,10 +69,13 @@ interface Sink {
  */
 export function audit(req: Request, res: Response, what: AuditWhat): void {
   const r = res as WithState;
-  const state = (r[STATE] ??= { hooked: false });
+  const state = (r[STATE] ??= fresh());
   state.what = what;
+  state.wanted = true;
   hook(req, r, state);
 }
+
+const fresh = (): AuditState => ({ hooked: false, wanted: false, recorded: false });
 
 /** The client address of a request (express's req.ip, which honours `trust proxy` when configured). */
 export function clientAddress(req: Request): string | null {
@@ -82,30 +98,62 @@ export function auditTrail(store: AuditStore, log: Logger, prefixes: readonly st
   const under = (path: string) => prefixes.some((p) => path === p || path.startsWith(p.endsWith('/') ? p : `${p}/`));
   return (req: Request, res: Response, next: NextFunction) => {
     const r = res as WithState;
-    const state = (r[STATE] ??= { hooked: false });
+    const state = (r[STATE] ??= fresh());
     state.sink = sink;
-    if (under(req.path)) hook(req, r, state);
-    else res.once('finish', () => {
-      // Failed authentication is a security event wherever it happens.
-      if ((res.statusCode === 401 || res.statusCode === 429) && !state.hooked) {
-        write(sink, req, res, { action: 'authenticate', detail: res.statusCode === 429 ? 'throttled: too many failed authentications' : 'no or unknown credentials' });
-      }
-    });
+    if (under(req.path)) state.wanted = true;
+    hook(req, r, state);
     next();
   };
 }
 
+/** Hold `res.end` until the audit row is durable (see the header); record on an early close. */
 function hook(req: Request, res: WithState, state: AuditState): void {
   if (state.hooked) return;
   state.hooked = true;
-  res.once('finish', () => {
-    if (state.sink) write(state.sink, req, res, state.what ?? { action: defaultAction(req, res) });
-  });
+  const end = res.end.bind(res) as (...a: unknown[]) => Response;
+  (res as { end: (...a: unknown[]) => Response }).end = (...args: unknown[]) => {
+    // Failed authentication is a security event wherever it happens.
+    const wanted = state.wanted || res.statusCode === 401 || res.statusCode === 429;
+    if (state.recorded || !state.sink || !wanted) return end(...args);
+    state.recorded = true;
+    const sink = state.sink;
+    const entry = entryOf(req, res, state.what ?? { action: defaultAction(req, res) });
+    if (res.headersSent) {
+      // Streamed: the status went out with the first write; record without holding the end.
+      void sink.store.record(entry).catch((e: unknown) => failed(sink, entry, e));
+      return end(...args);
+    }
+    sink.store.record(entry).then(
+      () => end(...args),
+      (e: unknown) => {
+        failed(sink, entry, e);
+        if (entry.outcome === 'success' && (req.method === 'GET' || req.method === 'HEAD')) {
+          // A read that cannot be recorded is not answered: nothing disclosed without a trace.
+          for (const h of res.getHeaderNames()) if (!['x-content-type-options', 'x-frame-options', 'referrer-policy', 'cache-control', 'content-security-policy', 'strict-transport-security'].includes(h)) res.removeHeader(h);
+          res.statusCode = 503;
+          res.setHeader('Content-Type', 'application/fhir+json; charset=utf-8');
+          res.setHeader('Retry-After', '5');
+          return end(JSON.stringify(toOperationOutcome([issue('STORE_FAILED', 'The access could not be recorded in the audit trail, so it is not answered; try again.')])));
+        }
+        return end(...args);
+      },
+    );
+    return res;
+  };
   // A client that hangs up before the answer is complete still leaves a trace.
   res.once('close', () => {
-    if (res.writableFinished) return;
-    if (state.sink) write(state.sink, req, res, { ...(state.what ?? { action: defaultAction(req, res) }), detail: 'connection closed before the answer was complete' });
+    if (res.writableFinished || state.recorded || !state.sink) return;
+    const wanted = state.wanted || res.statusCode === 401 || res.statusCode === 429;
+    if (!wanted) return;
+    state.recorded = true;
+    const entry = entryOf(req, res, { ...(state.what ?? { action: defaultAction(req, res) }), detail: 'connection closed before the answer was complete' });
+    void state.sink.store.record(entry).catch((e: unknown) => failed(state.sink!, entry, e));
   });
+}
+
+function failed(sink: Sink, entry: AuditEntry, e: unknown): void {
+  // The access happened and could not be recorded: that is an operational error worth an alert.
+  sink.log.error({ err: (e as Error).message, action: entry.action, who: entry.actor, client: entry.clientAddress }, 'audit record failed');
 }
 
 function defaultAction(req: Request, res: Response): string {
@@ -119,10 +167,10 @@ export function queryOf(req: Request): string | undefined {
   return i >= 0 && i < req.originalUrl.length - 1 ? req.originalUrl.slice(i + 1) : undefined;
 }
 
-function write(sink: Sink, req: Request, res: Response, what: AuditWhat): void {
+function entryOf(req: Request, res: Response, what: AuditWhat): AuditEntry {
   const actor = actorOf(res);
   const status = res.statusCode;
-  const entry: AuditEntry = {
+  return {
     at: new Date().toISOString(),
     actor: actor.name,
     actorKind: actor.kind,
@@ -136,8 +184,4 @@ function write(sink: Sink, req: Request, res: Response, what: AuditWhat): void {
     outcome: status < 400 ? 'success' : 'failure',
     detail: what.detail ?? null,
   };
-  sink.store.record(entry).catch((e: unknown) => {
-    // The access happened and could not be recorded: that is an operational error worth an alert.
-    sink.log.error({ err: (e as Error).message, action: entry.action, who: entry.actor, client: entry.clientAddress }, 'audit record failed');
-  });
 }

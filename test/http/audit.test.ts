@@ -62,6 +62,37 @@ describe('http: the audit trail (every PHI access recorded; logs carry who and f
     expect(Date.now() - Date.parse(row!.at)).to.be.lessThan(60_000);
   });
 
+  it('writes the row before the answer leaves: it is in the store when the client has the answer (no waiting)', async () => {
+    for (let i = 0; i < 5; i++) {
+      const r = await call(`/fhir/Patient/${patientId}?_format=json`, { key: FHIR_KEY });
+      expect(r.status).to.equal(200);
+      // Read directly, no retry loop: the answer was held until the row was durable.
+      const n = await gw.store.audit.count({ entity: `Patient/${patientId}`, action: 'read' });
+      expect(n).to.be.at.least(i + 2);
+    }
+    expect((await call('/metrics', { key: 'another-wrong-key' })).status).to.equal(401);
+    const [row] = await gw.store.audit.list({ action: 'authenticate', outcome: 'failure' });
+    expect(row).to.include({ path: '/metrics', status: 401 });
+  });
+
+  it('does not answer a read it cannot record (503), and still answers a write that was committed', async () => {
+    const audit = gw.store.audit;
+    const real = audit.record.bind(audit);
+    audit.record = () => Promise.reject(new Error('disk full (test)'));
+    try {
+      const r = await call(`/fhir/Patient/${patientId}`, { key: FHIR_KEY });
+      expect(r.status).to.equal(503);
+      expect(r.headers.get('etag')).to.equal(null);
+      const text = await r.text();
+      expect(text).to.contain('audit trail').and.not.contain('Quartermain');
+      const put = await call('/fhir/Patient/audit-unrecorded', { key: FHIR_KEY, method: 'PUT', headers: { 'content-type': 'application/fhir+json' }, body: JSON.stringify({ resourceType: 'Patient', id: 'audit-unrecorded', gender: 'unknown' }) });
+      expect(put.status).to.equal(201);
+    } finally {
+      audit.record = real;
+    }
+    expect(lines.some((l) => l.msg === 'audit record failed')).to.equal(true);
+  });
+
   it('records a read of a missing resource as a failure', async () => {
     expect((await call('/fhir/Patient/no-such-one', { key: FHIR_KEY })).status).to.equal(404);
     const [row] = await rowsFor({ entity: 'Patient/no-such-one' });
