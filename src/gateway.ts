@@ -179,6 +179,8 @@ export async function startGateway(config: GatewayConfig, opts: StartOptions = {
         const { buildDelivery } = await import('./composition.js');
         delivery = buildDelivery(store, config, log, typeof opts.withDelivery === 'object' ? opts.withDelivery : {});
         edge = { jobs: delivery.jobDeps, onReplay: () => delivery!.worker.wake() };
+        // What processing queued goes out now, not at the worker's next poll.
+        pipeline.now()!.whenQueued(() => delivery!.worker.wake());
       }
       const { createApp } = await import('./http/app.js');
       app.set(createApp({ pipeline: pipeline.now()!, metrics, log, version: packageVersion(), delivery: edge, store, console: opts.console }));

@@ -95,6 +95,11 @@ export interface MllpDestination {
   ackTimeoutMs: number;
   /** Close a reused connection after this long without traffic. */
   idleTimeoutMs: number;
+  /**
+   * Connections to the partner used side by side (default 1). MLLP is lock-step per connection;
+   * with more, messages of different patients go out in parallel (a patient's stay in order).
+   */
+  connections: number;
   retry: RetryPolicyConfig;
   /** How generated HL7v2 (channel payload "hl7v2") is addressed and acknowledged; see OutboundHl7Settings. */
   hl7: OutboundHl7Settings;
@@ -351,7 +356,7 @@ function checkDestination(c: Checker, raw: unknown, where: string): Destination 
       return { type: 'http', url: c.url(raw, 'url', where) ?? '', auth: checkAuth(c, raw.auth, `${where}.auth`), ...httpCommon(c, raw, where), retry };
     }
     case 'mllp': {
-      c.unknownKeys(raw, ['type', 'host', 'port', 'tls', 'tlsCaFile', 'tlsCertFile', 'tlsKeyFile', 'tlsServerName', 'connectTimeoutMs', 'ackTimeoutMs', 'idleTimeoutMs', 'retry', 'hl7'], where);
+      c.unknownKeys(raw, ['type', 'host', 'port', 'tls', 'tlsCaFile', 'tlsCertFile', 'tlsKeyFile', 'tlsServerName', 'connectTimeoutMs', 'ackTimeoutMs', 'idleTimeoutMs', 'connections', 'retry', 'hl7'], where);
       const tls = c.bool(raw, 'tls', where, false);
       const tlsFiles = {
         tlsCaFile: c.str(raw, 'tlsCaFile', where, false), tlsCertFile: c.str(raw, 'tlsCertFile', where, false),
@@ -365,6 +370,7 @@ function checkDestination(c: Checker, raw: unknown, where: string): Destination 
         connectTimeoutMs: c.int(raw, 'connectTimeoutMs', where, 10_000, 1, 600_000),
         ackTimeoutMs: c.int(raw, 'ackTimeoutMs', where, 30_000, 1, 600_000),
         idleTimeoutMs: c.int(raw, 'idleTimeoutMs', where, 60_000, 1, 3_600_000),
+        connections: c.int(raw, 'connections', where, 1, 1, 64),
         retry,
         hl7: checkOutboundHl7(c, raw.hl7, `${where}.hl7`),
       };

@@ -5,7 +5,7 @@
 import { ClearinghouseClient } from '../clients/clearinghouse.js';
 import { FolderDropClient } from '../clients/folder-drop.js';
 import { FhirClient } from '../clients/fhir.js';
-import { MllpClient } from '../clients/mllp.js';
+import { MllpPool } from '../clients/mllp-pool.js';
 import { WebhookClient } from '../clients/webhook.js';
 import type { OutboxItem } from '../store/index.js';
 import type { Destination, Destinations } from './config.js';
@@ -24,7 +24,7 @@ function profileErrors(payload: string): Failed | undefined {
   return failed(errorCodeOf(errors[0] ?? issues[0]!) ?? 'HL7_NOT_MSH', `not sent: fails its message profile: ${issuesText(errors)}`);
 }
 
-type Client = FhirClient | ClearinghouseClient | FolderDropClient | MllpClient | WebhookClient;
+type Client = FhirClient | ClearinghouseClient | FolderDropClient | MllpPool | WebhookClient;
 
 export class Dispatcher {
   private readonly clients = new Map<string, Client>();
@@ -49,7 +49,7 @@ export class Dispatcher {
       case 'fhir': c = new FhirClient(d, this.now); break;
       case 'clearinghouse': c = d.outbox ? new FolderDropClient(d.outbox) : new ClearinghouseClient(d, this.now); break;
       case 'http': c = new WebhookClient(d, this.now); break;
-      case 'mllp': c = new MllpClient(d); break;
+      case 'mllp': c = new MllpPool(d, d.connections); break;
     }
     this.clients.set(name, c);
     return c;
@@ -77,7 +77,7 @@ export class Dispatcher {
   }
 
   close(): void {
-    for (const c of this.clients.values()) if (c instanceof MllpClient) c.close();
+    for (const c of this.clients.values()) if (c instanceof MllpPool) c.close();
     this.clients.clear();
   }
 }

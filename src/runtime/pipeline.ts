@@ -30,6 +30,7 @@
  * and no one is on it, this instance (so a patient never waits for a restart; after
  * processing.maxAttempts it is 'failed' and its patient's later messages go on).
  */
+import { performance } from 'node:perf_hooks';
 import { defaultBillingProvider } from '../billing/identity.js';
 import { DEFAULT_VALIDATION_MODE } from '../hl7/tolerance.js';
 import type { Logger } from 'pino';
@@ -54,6 +55,13 @@ import { defaultWorkers, ProcessingPool, type OutputJson, type Prepared } from '
 import { JsonText } from '../store/json-text.js';
 import { eventLoopPause } from './pause.js';
 import type { Resource } from 'fhir/r4.js';
+
+/**
+ * Processing time one commit takes at most (ms, checked between messages). Small enough that a
+ * commit ACK waits little behind earlier messages' processing (#17: p99 <= 5 ms at 100 msg/s),
+ * large enough that the fsync is shared by many results.
+ */
+export const PROCESS_BUDGET_MS = 4;
 
 export interface Inbound {
   channel: ChannelConfig;
@@ -163,6 +171,9 @@ export class Pipeline {
   private roomWaiters: Array<() => void> = [];
   /** Worker threads for large messages, started at the first one. */
   private pool: ProcessingPool | undefined;
+  /** A commit in progress queued outbox items: say so once it is durable (onQueued). */
+  private queuedSinceCommit = false;
+  private onQueued: (() => void) | undefined;
 
   constructor(
     readonly store: Store,
@@ -268,6 +279,14 @@ export class Pipeline {
     return new Promise((r) => this.roomWaiters.push(r));
   }
 
+  /**
+   * Called after each commit that queued outbox items (the composition root wakes the delivery
+   * worker with it, so a delivery does not wait for the worker's next poll).
+   */
+  whenQueued(fn: () => void): void {
+    this.onQueued = fn;
+  }
+
   /** Stop the worker threads (the gateway's close). */
   async close(): Promise<void> {
     await this.pool?.close();
@@ -347,6 +366,7 @@ export class Pipeline {
     if (!stores.length && !procs.length) return;
     const stored: Array<Stored | Error> = [];
     const answers: Array<Answer | Waiting> = [];
+    const started = performance.now();
     try {
       await this.store.transaction(async (tx) => {
         for (const j of stores) {
@@ -356,7 +376,16 @@ export class Pipeline {
             stored.push(e as Error);
           }
         }
-        for (const j of procs) {
+        for (let k = 0; k < procs.length; k++) {
+          // A commit takes at most PROCESS_BUDGET_MS of processing: the frames stored in it (and
+          // those arriving meanwhile, which wait for its end) get their commit ACKs after it, so a
+          // backlog is worked off in short commits instead of one long one. What is left goes back
+          // to the head of the queue untouched, in its order, for the next commit.
+          if (k > 0 && performance.now() - started > PROCESS_BUDGET_MS) {
+            this.processQueue.unshift(...procs.splice(k));
+            break;
+          }
+          const j = procs[k]!;
           try {
             answers.push(await tx.savepoint((sp) => this.processOne(sp, j.id, { reason: j.reason, prepared: j.prepared, attemptCounted: j.attemptCounted })));
           } catch (e) {
@@ -369,9 +398,14 @@ export class Pipeline {
       // The commit failed: nothing of this turn is durable. New messages get no ACK (the sender
       // retries); messages being processed stay 'received' (recovery and resends process them).
       this.log.error({ err: (e as Error).message, stores: stores.length, processing: procs.map((j) => j.id) }, 'commit failed');
+      this.queuedSinceCommit = false;
       for (const j of stores) j.reject(e as Error);
       for (const j of procs) j.reject(e as Error);
       return;
+    }
+    if (this.queuedSinceCommit) {
+      this.queuedSinceCommit = false;
+      this.onQueued?.();
     }
     stores.forEach((j, i) => {
       const r = stored[i]!;
@@ -542,7 +576,7 @@ export class Pipeline {
       await tx.processing.recordOutcome(id, { state: p.state, flow: p.flow, issues: p.issues, outputs, ackCode, ack, countAttempt });
       await pause();
       await tx.processing.recordAttempt({ messageId: id, reason, state: p.state, flow: p.flow, ackCode, ack, issues: p.issues, outputs, mappingVersion: mappingVersion() });
-      if (queued) this.metrics.inc('queued', channel.name, queued);
+      if (queued) { this.metrics.inc('queued', channel.name, queued); this.queuedSinceCommit = true; }
       this.log.info({ channel: channel.name, id, state: p.state, ack: ackCode, flow: p.flow, issues: p.issues.length }, 'message processed');
       return { id, state: p.state, issues: p.issues, ackCode, ack, resend: false, channel: channel.name };
     }
@@ -556,7 +590,7 @@ export class Pipeline {
       const r = await persistOutput(tx, { messageId: id, raw: row.raw, rawContentType: 'application/json', output: p.output, destinations: channel.destinations, outbound: { settings: this.hl7Settings, ctx } });
       entries = r.entries;
       issues.push(...r.issues);
-      if (r.queued) this.metrics.inc('queued', channel.name, r.queued);
+      if (r.queued) { this.metrics.inc('queued', channel.name, r.queued); this.queuedSinceCommit = true; }
     }
     const { status: httpStatus, body } = this.render.http(endpoint, { state: p.state, issues, output: p.output, entries });
     const outputs = outputsOf(p.output, entries);

@@ -8,6 +8,14 @@ import { startDeliveryWorker, type DeliveryWorker } from '../../src/delivery/wor
 import { enqueue } from '../../src/store/sqlite/outbox.js';
 import { adt, startPartner, type Partner } from '../clients/mllp-partner.js';
 import { tempDb, type TempDb } from './helpers.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { checkConfig } from '../../src/config.js';
+import { MllpClient } from '../../src/clients/mllp.js';
+import { silentLogger } from '../../src/logging.js';
+import { startGateway, type Gateway } from '../../src/gateway.js';
+import { testStoreConfig } from '../support/engine.js';
 
 async function until(cond: () => boolean | Promise<boolean>, what: string): Promise<void> {
   for (let i = 0; i < 400 && !(await cond()); i++) await new Promise((r) => setTimeout(r, 25));
@@ -55,5 +63,42 @@ describe('delivery/worker wake()', () => {
     expect((await t.store.outbox.get(id))!.state).to.equal('pending');
     expect(await worker.drainOnce()).to.equal(1);
     expect((await t.store.outbox.get(id))!.state).to.equal('delivered');
+  });
+});
+
+describe('gateway: processing wakes the delivery worker', () => {
+  let dir: string;
+  let gateway: Gateway | undefined;
+  let partner: Partner;
+  let client: MllpClient | undefined;
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'frontdesk-wake-'));
+    partner = await startPartner(() => 'AA');
+  });
+  afterEach(async () => {
+    client?.close();
+    await gateway?.close();
+    await partner.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('what a commit queued goes out at once, not at the next poll (10 minutes away here)', async () => {
+    const cfg = checkConfig({
+      practice: { name: 'Test practice', timezone: 'America/New_York' },
+      store: testStoreConfig(join(dir, 'store.sqlite')),
+      log: { level: 'silent' },
+      http: { host: '127.0.0.1', port: 0 },
+      channels: [{ name: 'adt', source: { mllp: { port: 0 } }, messageTypes: ['ADT^*'], destinations: [{ name: 'lab', payload: 'raw' }] }],
+      destinations: { lab: { type: 'mllp', host: '127.0.0.1', port: partner.port } },
+    }, dir, {});
+    expect(cfg.issues).to.deep.equal([]);
+    gateway = await startGateway(cfg.value!, { log: silentLogger, noHttp: true, withDelivery: { pollMs: 600_000 } });
+    // The worker's first pass (at start, with nothing queued) is over before the message arrives.
+    await gateway.delivery!.worker.drain();
+    client = new MllpClient({ host: '127.0.0.1', port: gateway.mllp[0]!.address().port, tls: false, connectTimeoutMs: 2000, ackTimeoutMs: 30_000, idleTimeoutMs: 60_000 });
+    const a = await client.send(adt('A04', 'MRN-WAKE', 'WAKE-A04'));
+    expect(a.ok ? a.partnerStatus : a.error).to.equal('AA');
+    await until(() => partner.received.length === 1, 'delivered without waiting for the poll');
+    expect(partner.received[0]!.split('\r')[0]!.split('|')[9]).to.equal('WAKE-A04');
   });
 });
