@@ -11,6 +11,7 @@ import { NotMeasured, OFFICE_INPUTS, runDisk, runE2eHl7, runE2eOffice, runMemory
 import { runCliValidate, runStartup } from './items-startup.js';
 import { runX12 } from './items-x12.js';
 import { runPg } from './items-pg.js';
+import { runFhirSearch } from './items-fhir-search.js';
 import { runSoak } from './items-soak.js';
 
 export interface Item {
@@ -61,6 +62,7 @@ export const ITEMS: Item[] = [
   { id: 'mllp', run: runMllp, timeoutMs: 300_000 },
   { id: 'soak', run: runSoak, timeoutMs: 15 * 60_000, optIn: '--soak' },
   { id: 'pg', run: runPg, timeoutMs: 300_000 },
+  ...(['sqlite', 'postgres'] as const).map((engine): Item => ({ id: `fhir-search:${engine}`, run: () => runFhirSearch(engine), timeoutMs: 20 * 60_000 })),
   { id: 'startup', run: runStartup, timeoutMs: 300_000 },
   { id: 'cli-validate', run: runCliValidate, timeoutMs: 300_000 },
 ];

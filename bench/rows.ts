@@ -14,6 +14,7 @@ import { OFFICE_INPUTS, type DiskFigures, type E2eFigures, type MemoryFigures, t
 import type { StartupFigures } from './items-startup.js';
 import { X12_CLAIMS, type X12Figures } from './items-x12.js';
 import type { PgFigures } from './items-pg.js';
+import type { FhirSearchFigures } from './items-fhir-search.js';
 
 export interface PeerFigure { name: string; value: number | string | undefined; text: string }
 export interface Row {
@@ -301,8 +302,34 @@ export function x12Rows(results: ItemResult[]): Row[] {
   ];
 }
 
+/** The p99 target of a FHIR search at 100,000 Patients ("a few ms", issue #18), read against the HTTP answer. */
+export const FHIR_SEARCH_P99_MS = 5;
+
+/**
+ * FHIR search at 100,000 Patients (issue #18), per store engine: store searches per CPU-second,
+ * and p99 wall-clock through the store and through HTTP (the target's figure).
+ */
+export function fhirSearchRows(results: ItemResult[]): Row[] {
+  const rows: Row[] = [];
+  for (const engine of ['sqlite', 'postgres'] as const) {
+    const r = byId(results, `fhir-search:${engine}`);
+    if (!r) continue;
+    const v = r.value as FhirSearchFigures | undefined;
+    const name = engine === 'sqlite' ? 'SQLite' : `PostgreSQL${v?.server ? ` ${v.server}` : ''}`;
+    const S = `FHIR search: ${v ? fmt(v.patients) : '100,000'} Patients on ${name} (loaded through the store${v ? ` at ${fmt(v.loadPerSecond)} Patients/s with their index rows` : ''}; load average ${v?.load ?? '?'})`;
+    for (const kind of ['identifier', 'birthdate'] as const) {
+      const what = kind === 'identifier' ? 'by identifier (system|value, 1 match)' : 'by birthdate (one day, a few matches)';
+      rows.push(makeRow(S, `search ${what} through the store, with total`, 'searches/s', 'higher', pick<FhirSearchFigures>(r, (x) => x[kind].perCpuSecond), [],
+        (x) => `${fmt(x)} searches per CPU-second${v ? ` (p50 ${fmt(v[kind].storeP50)} ms, p99 ${fmt(v[kind].storeP99)} ms wall-clock)` : ''}`));
+      rows.push(makeRow(S, `GET /fhir/Patient?${kind}=... p99 over HTTP (target p99 <= ${FHIR_SEARCH_P99_MS} ms)`, 'ms', 'lower', pick<FhirSearchFigures>(r, (x) => x[kind].httpP99), [],
+        (x) => `${fmt(x)} ms${v ? ` (p50 ${fmt(v[kind].httpP50)} ms; ${fmt(v[kind].httpPerCpuSecond)} searches per CPU-second with the client in the process)` : ''}`));
+    }
+  }
+  return rows;
+}
+
 export function buildRows(results: ItemResult[]): Row[] {
-  return [...hl7Rows(results), ...fhirRows(results), ...fhirCasesRows(results), ...endToEndRows(results), ...x12Rows(results), ...runtimeRows(results), ...pgRows(results)];
+  return [...hl7Rows(results), ...fhirRows(results), ...fhirCasesRows(results), ...endToEndRows(results), ...x12Rows(results), ...runtimeRows(results), ...pgRows(results), ...fhirSearchRows(results)];
 }
 
 /** The issue's targets, read against this run's figures (goals, never test assertions). */
@@ -354,6 +381,16 @@ export function targetLines(results: ItemResult[], rows: Row[]): string[] {
     m?.latency2000 ? `${fmt(m.latency2000.p99)} ms` : 'missing');
   say('#17 /health while a 10,000-OBX ORU is processed < 100 ms', m?.health ? m.health.maxMs < 100 : undefined,
     m?.health ? `slowest of ${m.health.answers} answers ${fmt(m.health.maxMs)} ms; the ORU answered ${m.health.oruAck}` : 'missing');
+  for (const engine of ['sqlite', 'postgres'] as const) {
+    const fr = byId(results, `fhir-search:${engine}`);
+    if (!fr) continue;
+    const f = fr.value as FhirSearchFigures | undefined;
+    for (const kind of ['identifier', 'birthdate'] as const) {
+      say(`#18 FHIR search of 100,000 Patients by ${kind} on ${engine === 'sqlite' ? 'SQLite' : 'PostgreSQL'}: p99 <= ${FHIR_SEARCH_P99_MS} ms over HTTP`,
+        f ? f[kind].httpP99 <= FHIR_SEARCH_P99_MS && f.patients >= 100_000 : undefined,
+        f ? `p99 ${fmt(f[kind].httpP99)} ms over HTTP, ${fmt(f[kind].storeP99)} ms in the store, ${fmt(f[kind].perCpuSecond)} searches per CPU-second; ${fmt(f.patients)} Patients; load average ${f.load}` : (fr.error ?? 'missing'));
+    }
+  }
   const soak = byId(results, 'soak')?.value as SoakFigures | undefined;
   say('#17 gateway RSS flat over a 10-minute soak at 1,000 msg/s (growth < 10 MB after warm-up)', soak ? soak.growthMB < 10 : undefined,
     soak ? `${fmt(soak.growthMB)} MB over ${fmt(soak.minutes)} min; ${soak.acked} of ${soak.sent} acknowledged` : 'run with --soak');

@@ -1,0 +1,171 @@
+/**
+ * FHIR search at scale (issue #18): 100,000 Patients (10,000 with BENCH_QUICK=1) written through
+ * the store (each upsert writes its version and its search index rows, as the API and the flows
+ * do), then searched by identifier (`identifier=system|value`, one match) and by birth date
+ * (`birthdate=YYYY-MM-DD`, about 3 matches a day over 100 years), each with a total:
+ * - through the store (store.resources.search): searches per CPU-second of this process, p99 wall-clock;
+ * - through HTTP (`GET /fhir/Patient?...` on the running gateway's express app, client in the same
+ *   process): p99 wall-clock, the figure the target ("a few ms": p99 <= 5 ms) is read against, and
+ *   searches per CPU-second of the process (client, express, auth, the audit row each search writes).
+ * One item per engine: SQLite always, PostgreSQL on a throwaway cluster when its binaries are
+ * installed ("not measured" otherwise). The load average is reported beside the wall-clock figures.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import os, { tmpdir } from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import type { Patient } from 'fhir/r4.js';
+import { NotMeasured } from './items-runtime.js';
+
+export interface SearchKindFigures {
+  /** Store searches per CPU-second of this process. */
+  perCpuSecond: number;
+  storeP50: number;
+  storeP99: number;
+  httpP50: number;
+  httpP99: number;
+  /** HTTP searches per CPU-second of this process (client and server both in it: an upper bound on the server's cost). */
+  httpPerCpuSecond: number;
+  /** Matches of the last query (sanity: 1 for identifier, a few for birthdate). */
+  matches: number;
+}
+
+export interface FhirSearchFigures {
+  engine: 'sqlite' | 'postgres';
+  patients: number;
+  /** Patients written (version + index rows) per second of wall-clock while loading. */
+  loadPerSecond: number;
+  identifier: SearchKindFigures;
+  birthdate: SearchKindFigures;
+  load: string;
+  server?: string | undefined;
+}
+
+const SYSTEM = 'urn:bench:mrn';
+const FAMILIES = ['Smith', 'Johnson', 'Williams', 'Brown', 'Jones', 'Garcia', 'Miller', 'Davis', 'Rodriguez', 'Martinez', 'Nguyen', 'Okafor', 'Müller', 'Kowalski'];
+const GIVEN = ['Ada', 'Ben', 'Chidi', 'Dana', 'Eve', 'Farid', 'Grace', 'Hana', 'Ivan', 'June'];
+const DAY = 86_400_000;
+const FIRST = Date.UTC(1925, 0, 1);
+
+/** A deterministic synthetic patient: MRN from the index, birth date spread over 100 years. */
+function patient(i: number): Patient {
+  const birth = new Date(FIRST + ((i * 7919) % 36_500) * DAY).toISOString().slice(0, 10);
+  return {
+    resourceType: 'Patient', id: `bench-${i}`,
+    identifier: [{ system: SYSTEM, value: `MRN${String(i).padStart(7, '0')}` }],
+    name: [{ family: FAMILIES[i % FAMILIES.length]!, given: [GIVEN[(i >> 3) % GIVEN.length]!] }],
+    gender: i % 2 ? 'female' : 'male', birthDate: birth,
+    telecom: [{ system: 'phone', value: `555-${String(i % 10_000).padStart(4, '0')}` }],
+    address: [{ postalCode: String(10_000 + (i % 89_999)) }],
+  };
+}
+
+/** A small deterministic generator (the bench's queries are the same run to run). */
+function lcg(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => { s = (Math.imul(s, 1_664_525) + 1_013_904_223) >>> 0; return s / 2 ** 32; };
+}
+
+const pct = (xs: number[], p: number) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!; };
+
+export async function runFhirSearch(engine: 'sqlite' | 'postgres'): Promise<FhirSearchFigures> {
+  const QUICK = process.env.BENCH_QUICK === '1';
+  const N = QUICK ? 10_000 : 100_000;
+  const queries = QUICK ? 300 : 2000;
+  let cluster: { url: string; destroy(): void } | undefined;
+  let server: string | undefined;
+  if (engine === 'postgres') {
+    const { findPgBin, startPgCluster } = await import('../test/support/pg-cluster.js');
+    if (!findPgBin()) throw new NotMeasured('PostgreSQL binaries (pg_ctl, initdb) not installed');
+    cluster = await startPgCluster({ durable: true });
+  }
+  const dir = mkdtempSync(path.join(tmpdir(), 'frontdesk-bench-search-'));
+  const { openStore } = await import('../src/store/index.js');
+  const { startGateway } = await import('../src/gateway.js');
+  const { checkConfig } = await import('../src/config.js');
+  const storeCfg = { path: path.join(dir, 'fd.db'), ...(cluster ? { url: `${cluster.url}?schema=bench_search` } : {}) };
+  try {
+    const store = openStore(storeCfg);
+    if (cluster) {
+      const pg = (await import('pg')).default;
+      const c = new pg.Client({ connectionString: cluster.url });
+      await c.connect();
+      server = (await c.query<{ server_version: string }>('SHOW server_version')).rows[0]!.server_version;
+      await c.end();
+    }
+    const t0 = performance.now();
+    for (let i = 0; i < N; i += 1000) {
+      await store.transaction(async (tx) => {
+        for (let j = i; j < Math.min(N, i + 1000); j++) await tx.resources.upsert(patient(j), null);
+      });
+    }
+    const loadPerSecond = (N * 1000) / (performance.now() - t0);
+    // Statistics for the planner, as a database that has been running a while has them.
+    const { execOnStore } = await import('../test/support/store-sql.js');
+    await execOnStore(store, 'ANALYZE');
+
+    const key = 'bench-search-key';
+    const cfg = checkConfig({
+      practice: { name: 'Bench practice', timezone: 'America/Chicago' },
+      store: storeCfg,
+      log: { level: 'silent' },
+      http: { host: '127.0.0.1', port: 0, bodyLimitBytes: 1 << 20, auth: { keys: [{ name: 'bench', key, scopes: ['*'] }] } },
+      processing: { maxAttempts: 3 },
+      channels: [],
+    }, process.cwd(), {});
+    if (!cfg.value) throw new Error(`bench config: ${JSON.stringify(cfg.issues).slice(0, 300)}`);
+    const gw = await startGateway(cfg.value, {});
+    try {
+      const measure = async (kind: 'identifier' | 'birthdate'): Promise<SearchKindFigures> => {
+        const rnd = lcg(kind === 'identifier' ? 18 : 1980);
+        const pick = () => {
+          const i = Math.floor(rnd() * N);
+          return kind === 'identifier' ? `MRN${String(i).padStart(7, '0')}` : patient(i).birthDate!;
+        };
+        const where = (v: string) => [[kind === 'identifier'
+          ? { kind: 'token' as const, param: 'identifier', system: SYSTEM, code: v }
+          : (() => { const lo = `${v}T00:00:00.000Z`; const hi = new Date(Date.parse(lo) + DAY).toISOString(); return { kind: 'date' as const, param: 'birthdate', prefix: 'eq', lo, hi }; })()]];
+        let matches = 0;
+        for (let i = 0; i < 100; i++) await store.resources.search({ type: 'Patient', where: where(pick()), limit: 20, offset: 0, total: true });
+        const lat: number[] = [];
+        const cpu0 = process.cpuUsage();
+        for (let i = 0; i < queries; i++) {
+          const s = performance.now();
+          const r = await store.resources.search({ type: 'Patient', where: where(pick()), limit: 20, offset: 0, total: true });
+          lat.push(performance.now() - s);
+          matches = r.total ?? 0;
+        }
+        const cpu = process.cpuUsage(cpu0);
+        const perCpuSecond = queries / ((cpu.user + cpu.system) / 1e6);
+        // Through HTTP: the API's answer, as an EHR sees it.
+        const url = (v: string) => `${gw.http!.url}/fhir/Patient?${kind}=${encodeURIComponent(kind === 'identifier' ? `${SYSTEM}|${v}` : v)}`;
+        const get = async (v: string) => {
+          const r = await fetch(url(v), { headers: { authorization: `Bearer ${key}` } });
+          if (r.status !== 200) throw new Error(`GET ${kind} answered ${r.status}`);
+          return (await r.json()) as { total?: number };
+        };
+        for (let i = 0; i < 100; i++) await get(pick());
+        const http: number[] = [];
+        const hcpu0 = process.cpuUsage();
+        for (let i = 0; i < queries; i++) {
+          const s = performance.now();
+          const b = await get(pick());
+          http.push(performance.now() - s);
+          if (kind === 'identifier' && b.total !== 1) throw new Error(`identifier search found ${b.total}`);
+        }
+        const hcpu = process.cpuUsage(hcpu0);
+        const httpPerCpuSecond = queries / ((hcpu.user + hcpu.system) / 1e6);
+        return { perCpuSecond, httpPerCpuSecond, storeP50: pct(lat, 50), storeP99: pct(lat, 99), httpP50: pct(http, 50), httpP99: pct(http, 99), matches };
+      };
+      const identifier = await measure('identifier');
+      const birthdate = await measure('birthdate');
+      return { engine, patients: N, loadPerSecond, identifier, birthdate, load: os.loadavg().map((x) => x.toFixed(1)).join(' '), server };
+    } finally {
+      await gw.close();
+      await store.close();
+    }
+  } finally {
+    cluster?.destroy();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
