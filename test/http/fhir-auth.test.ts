@@ -143,7 +143,7 @@ describe('http: SMART authorization of the FHIR API (bearer JWTs and API keys, p
       const ae = await call(`/fhir/AuditEvent?agent=ehr-backend&entity=Patient/${id}`, API_KEY);
       const bundle = (await ae.json()) as { entry?: Array<{ resource: { agent: Array<{ who?: { display?: string; identifier?: { value?: string } }; name?: string }> } }> };
       expect(bundle.entry?.length).to.be.at.least(3);
-      expect(JSON.stringify(bundle.entry![0]!.resource.agent)).to.contain('ehr-backend');
+      expect(bundle.entry![0]!.resource.agent[0]!.who).to.deep.equal({ identifier: { system: 'urn:frontdesk:jwt', value: 'ehr-backend' }, display: 'ehr-backend' });
     });
 
     it('v1 scopes: system/*.read reads and searches any type; system/*.write creates but does not read', async () => {
