@@ -77,7 +77,7 @@ export const ERROR_CODES = {
   METHOD_NOT_ALLOWED: { fhirType: 'not-supported', http: 405, hl7: '207', retry: false, summary: 'The HTTP method is not served on this path.' },
   NOT_ACCEPTABLE: { fhirType: 'not-supported', http: 406, hl7: '207', retry: false, summary: 'Accept or _format asks for a format the server does not produce (it produces FHIR JSON).' },
   GONE: { fhirType: 'deleted', http: 410, hl7: '207', retry: false, summary: 'The resource was deleted (its history keeps the tombstone version).' },
-  VERSION_CONFLICT: { fhirType: 'conflict', http: 409, hl7: '207', retry: false, summary: 'A write conflicts with the stored resource (id in the body differs from the URL, resource type mismatch, a concurrent change).' },
+  VERSION_CONFLICT: { fhirType: 'conflict', http: 409, hl7: '207', retry: false, summary: 'A write conflicts with the stored resource (id in the body differs from the URL, resource type mismatch, a concurrent change, a delete of a resource others still refer to).' },
   THROTTLED: { fhirType: 'throttled', http: 429, hl7: '207', retry: true, summary: 'Too many failed authentications from this client address: wait for Retry-After.' },
   PRECONDITION_FAILED: { fhirType: 'conflict', http: 412, hl7: '207', retry: false, summary: 'A conditional request matched more than one resource or its version check failed.' },
   MEDIA_TYPE: { fhirType: 'not-supported', http: 415, hl7: '207', retry: false, summary: 'Content-Type is not supported by this endpoint.' },

@@ -5,6 +5,8 @@
  * by search (PUT /{type}?criteria, DELETE /{type}?criteria). Every write is validated against the
  * R4 base definition (and its meta.profile), versioned (meta.versionId, meta.lastUpdated, ETag,
  * Last-Modified) and answered as `Prefer: return=` asks (minimal, representation, OperationOutcome).
+ * A delete of a resource that current resources still refer to (through an indexed reference
+ * parameter) is refused with 409 naming them, as HAPI does by default: no dangling references.
  */
 import type { Request, Response } from 'express';
 import type { Bundle, BundleEntry, Resource } from 'fhir/r4.js';
@@ -79,7 +81,18 @@ function resourceBody(req: Request, res: Response, type: string): Resource | und
   return body;
 }
 
-export function restHandlers(store: Store, resolve: CriteriaResolver) {
+/** Current resources referring to `type/id` (at most a few): a delete of a resource still referred to is refused. */
+export type Referrers = (type: string, id: string) => Promise<string[]>;
+
+export function restHandlers(store: Store, resolve: CriteriaResolver, referrers: Referrers) {
+  /** 409 naming who still refers to it (R4 http.html#delete: a server may refuse a delete that breaks referential integrity); true when refused. */
+  const stillReferred = async (res: Response, type: string, id: string): Promise<boolean> => {
+    const refs = await referrers(type, id);
+    if (!refs.length) return false;
+    sendError(res, 'VERSION_CONFLICT', `${type}/${id} is referred to by ${refs.join(', ')}${refs.length >= 5 ? ' and possibly more' : ''}; delete or re-point those first.`);
+    return true;
+  };
+
   const gone = async (res: Response, type: string, id: string): Promise<void> => {
     const [last] = await store.resources.history(type, id, { limit: 1 });
     if (last?.deleted) {
@@ -254,6 +267,7 @@ export function restHandlers(store: Store, resolve: CriteriaResolver) {
         const cur = await store.resources.get(type, id);
         if (cur?.versionId !== etagVersion(ifMatch)) return sendError(res, 'PRECONDITION_FAILED', `If-Match asks for version ${ifMatch}; the current version is ${cur?.versionId ?? 'none'}.`, 'If-Match');
       }
+      if (await stillReferred(res, type, id)) return;
       const d = await store.resources.remove(type, id);
       // Deleting what is not there (or no longer there) is a success too (R4 delete: 200/204 either way).
       if (d) versionHeaders(res, d.versionId, d.lastUpdated);
@@ -271,6 +285,7 @@ export function restHandlers(store: Store, resolve: CriteriaResolver) {
       if (ids.length > 1) return sendError(res, 'PRECONDITION_FAILED', `The criteria match ${ids.length} ${type} resources; a conditional delete removes at most one.`);
       if (ids[0]) {
         audit(req, res, { action: 'delete', entity: `${type}/${ids[0]}`, query });
+        if (await stillReferred(res, type, ids[0])) return;
         await store.resources.remove(type, ids[0]);
       }
       sendFhir(res, 200, toOperationOutcome([issue('MAP_INFO', ids[0] ? `${type}/${ids[0]} deleted.` : 'No resource matched; nothing deleted.')]));

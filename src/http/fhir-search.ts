@@ -19,7 +19,7 @@
 import type { Request, Response } from 'express';
 import type { Bundle, BundleEntry, Resource } from 'fhir/r4.js';
 import { issue, toOperationOutcome, type Issue } from '../domain/issues.js';
-import { fold, revIncludesOf, searchParamsOf, type SearchParamDef } from '../fhir/search-index.js';
+import { fold, revIncludesOf, searchableTypes, searchParamsOf, type SearchParamDef } from '../fhir/search-index.js';
 import { approximate, parseDateSearch } from '../fhir/search-date.js';
 import { parseQuantitySearch } from '../fhir/search-quantity.js';
 import type { ResourceSearch, SearchCondition, SearchSort, Store } from '../store/index.js';
@@ -273,6 +273,25 @@ export function searchHandler(store: Store) {
       ...(entry.length ? { entry } : {}),
     };
     sendFhir(res, 200, bundle);
+  };
+}
+
+/**
+ * Up to `max` current resources that refer to `type/id` through an indexed reference parameter
+ * (`Coverage/c1` for a Patient its beneficiary): what a delete would leave dangling.
+ */
+export function referrersOf(store: Store, max = 5) {
+  return async (type: string, id: string): Promise<string[]> => {
+    const out: string[] = [];
+    const value = `${type}/${id}`;
+    for (const t of searchableTypes()) {
+      const params = [...searchParamsOf(t).values()].filter((d) => d.type === 'reference' && d.targets.includes(type));
+      if (!params.length) continue;
+      const found = await store.resources.search({ type: t, where: [params.map((d) => ({ kind: 'reference', param: d.code, value }))], limit: max - out.length, offset: 0, total: false, sort: [{ by: '_id', desc: false }] });
+      for (const r of found.resources) if (!(t === type && r.resource.id === id)) out.push(`${t}/${r.resource.id}`);
+      if (out.length >= max) break;
+    }
+    return out;
   };
 }
 

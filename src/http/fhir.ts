@@ -20,7 +20,7 @@ import { errorsOnly, toOperationOutcome } from '../domain/issues.js';
 import { audit } from './audit.js';
 import { restHandlers, TYPE } from './fhir-rest.js';
 import { negotiate } from './negotiate.js';
-import { criteriaResolver, searchHandler } from './fhir-search.js';
+import { criteriaResolver, referrersOf, searchHandler } from './fhir-search.js';
 import { batchHandler } from './fhir-batch.js';
 import { fhirScope } from './fhir-scopes.js';
 
@@ -50,7 +50,7 @@ export function fhirRouter(pipeline: Pipeline, opts: { version: string }): Route
   const router = Router();
   const channel = () => pipeline.config.channels.find((c) => c.source.http?.path === '/fhir') ?? pipeline.channel('fhir-api');
 
-  const rest = restHandlers(pipeline.store, criteriaResolver(pipeline.store));
+  const rest = restHandlers(pipeline.store, criteriaResolver(pipeline.store), referrersOf(pipeline.store));
   const handlers: Record<string, Handler> = {
     metadata: (req, res) => {
       audit(req, res, { action: 'capabilities' });

@@ -114,7 +114,7 @@ describe('http: FHIR REST versions and writes (create, update, delete, vread, hi
     expect((await json<OperationOutcome>(o)).resourceType).to.equal('OperationOutcome');
   });
 
-  it('answers each error status with an OperationOutcome: 400, 404, 405, 406, 412, 415, 422', async () => {
+  it('answers each error status with an OperationOutcome: 400, 404, 405, 406, 412, 415, 422 (401, 403: api.test.ts; 409: below; 410: the delete test; 429: safety.test.ts)', async () => {
     const expectOutcome = async (r: Response, status: number) => {
       expect(r.status, await r.clone().text()).to.equal(status);
       expect((await json<OperationOutcome>(r)).resourceType).to.equal('OperationOutcome');
@@ -129,6 +129,22 @@ describe('http: FHIR REST versions and writes (create, update, delete, vread, hi
     await expectOutcome(await call('/Observation', { method: 'POST', body: JSON.stringify(patient('E')) }), 400);
     const one = await json<Patient>(await call('/Patient', { method: 'POST', body: JSON.stringify(patient('E-412')) }));
     await expectOutcome(await call(`/Patient/${one.id}`, { method: 'DELETE', headers: { 'if-match': 'W/"7"' } }), 412);
+  });
+
+  it('409 when deleting a resource others still refer to (naming them), by id or by criteria; allowed once they are gone', async () => {
+    const p = await json<Patient>(await call('/Patient', { method: 'POST', body: JSON.stringify(patient('R-409')) }));
+    const cov = await call('/Coverage', { method: 'POST', body: JSON.stringify({ resourceType: 'Coverage', status: 'active', beneficiary: { reference: `Patient/${p.id}` }, payor: [{ reference: `Patient/${p.id}` }] }) });
+    expect(cov.status).to.equal(201);
+    const c = await json<{ id: string }>(cov);
+    const d = await call(`/Patient/${p.id}`, { method: 'DELETE' });
+    expect(d.status).to.equal(409);
+    const oo = await json<OperationOutcome>(d);
+    expect(oo.issue[0]!.code).to.equal('conflict');
+    expect(oo.issue[0]!.diagnostics).to.contain(`Coverage/${c.id}`);
+    expect((await call('/Patient?identifier=urn:test:mrn|R-409', { method: 'DELETE' })).status).to.equal(409);
+    expect((await call(`/Patient/${p.id}`)).status).to.equal(200);
+    expect((await call(`/Coverage/${c.id}`, { method: 'DELETE' })).status).to.equal(200);
+    expect((await call(`/Patient/${p.id}`, { method: 'DELETE' })).status).to.equal(200);
   });
 
   it('the CapabilityStatement declares the interactions served, versioning and the conditional forms', async () => {
