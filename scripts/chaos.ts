@@ -331,7 +331,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
   log(`all sent: ${acked.size} acknowledged, ${stats.resends} resends; waiting for the gateway to finish`);
 
   // Settle: nothing left to process or deliver (or the time limit).
-  const store: Store = openStore(storeConfig);
+  const store: Store = await openStore(storeConfig);
   const settleBy = Date.now() + (opts.settleMs ?? 180_000);
   let settled = false;
   while (Date.now() < settleBy) {

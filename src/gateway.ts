@@ -94,7 +94,7 @@ function later<T>() {
 
 export async function startGateway(config: GatewayConfig, opts: StartOptions = {}): Promise<Gateway> {
   const log = opts.log ?? createLogger(config.log.level);
-  const store = opts.store ?? openStore(config.store);
+  const store = opts.store ?? await openStore(config.store);
   const metrics = new Metrics();
   metrics.declare(config.channels.map((c) => c.name));
   const hooks: PipelineHooks = { ...opts.hooks };

@@ -56,7 +56,7 @@ export async function runGateway(opts: RunOptions = {}): Promise<Running> {
 
   // The store first: a PostgreSQL store that cannot be reached stops the start with one line naming the key.
   const log = createLogger(config.log.level);
-  const store = openStore(config.store, { onIdleError: (e) => log.warn({ err: e.message }, 'store connection lost while idle; reconnecting on next use') });
+  const store = await openStore(config.store, { onIdleError: (e) => log.warn({ err: e.message }, 'store connection lost while idle; reconnecting on next use') });
   try {
     await store.ping();
   } catch (e) {

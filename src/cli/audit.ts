@@ -55,7 +55,7 @@ export function registerAudit(program: Command): void {
       const limit = Number(opts.limit);
       if (!Number.isInteger(limit) || limit < 1 || limit > 1000) usageError(`--limit must be an integer from 1 to 1000; got "${opts.limit}".`);
       Object.assign(f, { actor: opts.actor, entity: opts.entity, action: opts.action, outcome: opts.outcome as AuditFilter['outcome'], limit });
-      const { store } = openOperatorCommand(opts);
+      const { store } = await openOperatorCommand(opts);
       try {
         const rows = await store.audit.list(f);
         if (opts.json) {

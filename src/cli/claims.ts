@@ -13,7 +13,7 @@ import { ingestX12 } from '../x12/ingest.js';
 
 interface Common { config?: string; db?: string; format?: string }
 
-const open = (opts: Common): { cfg: GatewayConfig; store: Store } => openOperatorCommand(opts);
+const open = (opts: Common): Promise<{ cfg: GatewayConfig; store: Store }> => openOperatorCommand(opts);
 
 const common = (c: Command) => c
   .option('--config <file>', 'gateway configuration file')
@@ -28,7 +28,7 @@ export function registerClaims(program: Command): void {
     .action(async (opts: Common & { limit: string }) => {
       const n = Number(opts.limit);
       if (!Number.isInteger(n) || n < 1) usageError(`--limit must be a positive integer; got "${opts.limit}".`);
-      const { store } = open(opts);
+      const { store } = await open(opts);
       const rows = await store.x12.list(n);
       await store.close();
       if (opts.format === 'json') process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
@@ -40,7 +40,7 @@ export function registerClaims(program: Command): void {
 
   common(c.command('show').description('One claim: every submission and its history').argument('<claim-id>', 'CLM-01, the practice\'s claim / encounter number'))
     .action(async (claimId: string, opts: Common) => {
-      const { store } = open(opts);
+      const { store } = await open(opts);
       const rows = await store.x12.get(claimId);
       await store.close();
       if (!rows.length) {
@@ -57,7 +57,7 @@ export function registerClaims(program: Command): void {
   common(c.command('ingest').description('Record a 999, 277CA or 835 file against the claims sent').argument('<file>', 'X12 file, or - for standard input'))
     .action(async (file: string, opts: Common) => {
       const { text, format } = readInputOrExit(file, opts.format ?? 'text');
-      const { store } = open(opts);
+      const { store } = await open(opts);
       const r = await ingestX12(text, store, new Date());
       await store.close();
       process.stdout.write(JSON.stringify(r.value ?? null, null, 2) + '\n');

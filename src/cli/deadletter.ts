@@ -20,7 +20,7 @@ export function registerDeadletter(program: Command): void {
     .option('--destination <name>', 'only this destination')
     .option('--json', 'JSON output')
     .action(async (opts: Common & { destination?: string; json?: boolean }) => {
-      const s = openDeliverySetup(opts);
+      const s = await openDeliverySetup(opts);
       try {
         const items = (await s.store.outbox.list({ state: 'dead', limit: 1000, ...(opts.destination ? { destination: opts.destination } : {}) }))
           .map(({ payload: _p, partnerResponse: _r, ...rest }) => rest);
@@ -45,7 +45,7 @@ export function registerDeadletter(program: Command): void {
     .action(async (id: string, opts: Common & { payload?: boolean }) => {
       const n = Number(id);
       if (!Number.isInteger(n)) usageError(`id must be a number; got "${id}".`);
-      const s = openDeliverySetup(opts);
+      const s = await openDeliverySetup(opts);
       try {
         const item = await s.store.outbox.get(n);
         if (!item) {
@@ -75,7 +75,7 @@ export function registerDeadletter(program: Command): void {
       if (opts.all && ids.length) usageError('give ids or --all, not both.');
       const nums = ids.map(Number);
       if (nums.some((x) => !Number.isInteger(x))) usageError('ids must be numbers.');
-      const s = openDeliverySetup(opts);
+      const s = await openDeliverySetup(opts);
       try {
         if (opts.all) {
           const n = await s.store.outbox.replayAllDead(opts.destination ? { destination: opts.destination } : {});

@@ -16,10 +16,10 @@ export interface DeliverySetup {
   practiceName: string;
 }
 
-export function openDeliverySetup(opts: { config?: string; db?: string }): DeliverySetup {
+export async function openDeliverySetup(opts: { config?: string; db?: string }): Promise<DeliverySetup> {
   const c = readDeliveryConfig(opts);
   // The configuration's store (a PostgreSQL URL when it names one), unless --db names a SQLite file.
-  return { ...c, store: openOperatorStore(opts, c.store) };
+  return { ...c, store: await openOperatorStore(opts, c.store) };
 }
 
 /** The configuration only (no store opened). Exits 2 with the issues when it is bad. */

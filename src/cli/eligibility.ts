@@ -44,7 +44,7 @@ export function registerEligibility(program: Command): void {
     .action(async (opts: Common & { date: string; all?: boolean; limit: string }) => {
       const n = Number(opts.limit);
       if (!Number.isInteger(n) || n < 1) usageError(`--limit must be a positive integer; got "${opts.limit}".`);
-      const { cfg, store } = openOperatorCommand(opts);
+      const { cfg, store } = await openOperatorCommand(opts);
       const serviceDate = opts.all ? undefined : dayOf(opts.date, cfg.delivery.jobs.timezone);
       const rows = await store.eligibility.list({ serviceDate, limit: n });
       await store.close();
@@ -54,7 +54,7 @@ export function registerEligibility(program: Command): void {
 
   common(c.command('show').description('One appointment\'s checks, with the payer\'s answer').argument('<id>', 'appointment id, or the trace of an inquiry'))
     .action(async (id: string, opts: Common) => {
-      const { store } = openOperatorCommand(opts);
+      const { store } = await openOperatorCommand(opts);
       const rows = await checksFor(store, id);
       await store.close();
       if (!rows.length) {
@@ -72,7 +72,7 @@ export function registerEligibility(program: Command): void {
   common(c.command('ingest').description('Record a 271 or a FHIR CoverageEligibilityResponse against the inquiries sent').argument('<file>', 'X12 271 or FHIR JSON, or - for standard input'))
     .action(async (file: string, opts: Common) => {
       const { text, format } = readInputOrExit(file, opts.format ?? 'text');
-      const { store } = openOperatorCommand(opts);
+      const { store } = await openOperatorCommand(opts);
       const r = await recordEligibilityText(text, store, new Date());
       await store.close();
       process.stdout.write(JSON.stringify(r.value ?? null, null, 2) + '\n');

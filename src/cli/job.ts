@@ -37,7 +37,7 @@ export function registerJob(program: Command): void {
     .option('--log-level <level>', 'log level on stderr', 'warn')
     .action(async (name: string, opts: { config?: string; db?: string; logLevel: string }) => {
       if (!JOBS.some((j) => j.name === name)) usageError(`unknown job "${name}"; jobs: ${JOBS.map((j) => j.name).join(', ')}.`);
-      const s = openDeliverySetup(opts);
+      const s = await openDeliverySetup(opts);
       try {
         const logger = createLogger(opts.logLevel as 'warn', process.stderr);
         const r = await runJob(name, jobDepsFor(s.store, s.config, { logger }), 'cli');

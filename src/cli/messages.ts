@@ -20,7 +20,7 @@ import { recordCliAudit } from './audit.js';
 interface Common { config?: string; db?: string }
 interface FilterOpts { state?: string; channel?: string; type?: string; controlId?: string; since?: string; until?: string; limit?: string }
 
-const open = (opts: Common): { cfg: GatewayConfig; store: Store } => openOperatorCommand(opts);
+const open = (opts: Common): Promise<{ cfg: GatewayConfig; store: Store }> => openOperatorCommand(opts);
 
 function filterOf(o: FilterOpts): MessageFilter {
   const f: MessageFilter = {};
@@ -63,7 +63,7 @@ export function registerMessages(program: Command): void {
     .option('--limit <n>', 'at most n rows', '50')
     .option('--json', 'JSON output')
     .action(async (opts: Common & FilterOpts & { json?: boolean }) => {
-      const { store } = open(opts);
+      const { store } = await open(opts);
       try {
         const f = filterOf(opts);
         const rows = await store.messages.list(f);
@@ -94,7 +94,7 @@ export function registerMessages(program: Command): void {
     .action(async (id: string, opts: Common & { raw?: boolean; parsed?: boolean; outputs?: boolean; original?: boolean }) => {
       const n = Number(id);
       if (!Number.isInteger(n) || n < 1) usageError(`id must be a positive integer; got "${id}".`);
-      const { store } = open(opts);
+      const { store } = await open(opts);
       try {
         const msg = await store.messages.get(n);
         if (!msg) {
@@ -138,7 +138,7 @@ export function registerMessages(program: Command): void {
       if (nums.some((x) => !Number.isInteger(x) || x < 1)) usageError('ids must be positive integers.');
       const max = Number(opts.max);
       if (!Number.isInteger(max) || max < 1) usageError(`--max must be a positive integer; got "${opts.max}".`);
-      const { cfg, store } = open(opts);
+      const { cfg, store } = await open(opts);
       const pipeline = new Pipeline(store, cfg, createLogger('warn'), new Metrics(), answerRenderers);
       try {
         // Who replayed what (or previewed its outputs, which show PHI): the audit trail, as the console and the API record it.

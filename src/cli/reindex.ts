@@ -27,7 +27,7 @@ export function registerReindex(program: Command): void {
       if (opts.type !== undefined && !types.includes(opts.type)) usageError(`--type "${opts.type}" has no indexed search parameters; searchable types: ${types.join(', ')}.`);
       const batch = Number(opts.batch);
       if (!Number.isInteger(batch) || batch < 1 || batch > 10_000) usageError(`--batch must be an integer from 1 to 10000; got "${opts.batch}".`);
-      const { store } = openOperatorCommand(opts);
+      const { store } = await openOperatorCommand(opts);
       const started = process.hrtime.bigint();
       let after: ResourceKey | undefined;
       let resources = 0;

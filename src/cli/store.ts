@@ -15,11 +15,11 @@ export interface StoreChoice {
   db?: string | undefined;
 }
 
-export function openOperatorStore(choice: StoreChoice, store: StoreConfig & { urlKey?: string }, env: NodeJS.ProcessEnv = process.env): Store {
-  if (choice.db !== undefined || choice.config !== undefined) return openStore(store);
+export async function openOperatorStore(choice: StoreChoice, store: StoreConfig & { urlKey?: string }, env: NodeJS.ProcessEnv = process.env): Promise<Store> {
+  if (choice.db !== undefined || choice.config !== undefined) return await openStore(store);
   if (store.url !== undefined) {
     // A PostgreSQL store (FRONTDESK_DATABASE_URL or store.url) exists on its server; say which one.
-    const opened = openStore(store);
+    const opened = await openStore(store);
     process.stderr.write(`frontdesk: store ${opened.location} (${store.urlKey ?? 'store.url'})\n`);
     return opened;
   }
@@ -29,7 +29,7 @@ export function openOperatorStore(choice: StoreChoice, store: StoreConfig & { ur
     process.exit(EXIT_USAGE);
   }
   process.stderr.write(`frontdesk: store ${store.path} (${from})\n`);
-  return openStore(store);
+  return await openStore(store);
 }
 
 /**
@@ -37,12 +37,12 @@ export function openOperatorStore(choice: StoreChoice, store: StoreConfig & { ur
  * names, for the commands that read the store; a configuration that does not load ends the command
  * with its issues and exit 2.
  */
-export function openOperatorCommand(choice: StoreChoice): { cfg: GatewayConfig; store: Store } {
+export async function openOperatorCommand(choice: StoreChoice): Promise<{ cfg: GatewayConfig; store: Store }> {
   const env = { ...process.env, ...(choice.db ? { FRONTDESK_DB: choice.db } : {}) };
   const cfg = loadConfig(choice.config, env);
   if (!cfg.value) {
     process.stderr.write(renderOutcome(cfg.issues, 'text') + '\n');
     process.exit(EXIT_USAGE);
   }
-  return { cfg: cfg.value, store: openOperatorStore(choice, cfg.value.store) };
+  return { cfg: cfg.value, store: await openOperatorStore(choice, cfg.value.store) };
 }

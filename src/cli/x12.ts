@@ -20,7 +20,7 @@ export async function convertX12Cli(text: string, opts: { to: string; timezone: 
       process.exit(EXIT_USAGE);
     }
     // Control numbers come from the store: a file converted here is never sent with a reused ISA-13.
-    const store = openStore(cfg.value.store);
+    const store = await openStore(cfg.value.store);
     try {
       const r = await claimTextToX12(text, { identity: cfg.value.billing, destination: opts.destination, allocate: (c) => store.x12.allocateControlNumber(c), timezone: opts.timezone });
       if (!r.value?.x12 || hasErrors(r.issues)) {

@@ -104,7 +104,7 @@ describe('delivery end to end: gateway MLLP listener -> outbox -> worker -> part
     expect(cfg.issues).to.deep.equal([]);
     // Built as the composition root (src/main.ts) builds it; the worker polls only every 10 minutes,
     // so a delivery right after the replay is the replay's wake-up.
-    const store = openStore(cfg.value!.store);
+    const store = await openStore(cfg.value!.store);
     const delivery = buildDelivery(store, cfg.value!, silentLogger, { pollMs: 600_000 });
     worker = delivery.worker;
     gateway = await startGateway(cfg.value!, { log: silentLogger, store, delivery: { jobs: delivery.jobDeps, onReplay: () => delivery.worker.wake() } });

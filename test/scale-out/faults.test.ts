@@ -90,7 +90,7 @@ describeOn('postgres', 'scale-out: PostgreSQL faults', function () {
       `postgres://${user}${password === undefined ? '' : `:${password}`}@127.0.0.1:${cluster.port}/postgres${schema ? `?schema=${schema}` : ''}`;
 
     it('the right password opens the store (the control for the two below)', async () => {
-      const store = openStore({ path: ':memory:', url: urlOf('pwuser', 'right-password', 'pw_ok') });
+      const store = await openStore({ path: ':memory:', url: urlOf('pwuser', 'right-password', 'pw_ok') });
       try {
         await store.ping();
       } finally {

@@ -15,8 +15,8 @@ describeOn('postgres', 'store: both engines have the same tables and columns', (
   it('lists the same columns per table on SQLite and PostgreSQL', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'frontdesk-parity-'));
     const path = join(dir, 'fd.db');
-    const lite = openStore({ path });
-    const pgStore = openStore({ path, url: testStoreUrl(path)! });
+    const lite = await openStore({ path });
+    const pgStore = await openStore({ path, url: testStoreUrl(path)! });
     try {
       await pgStore.ping();
       const db = sqliteDb(lite);

@@ -6,7 +6,9 @@
  * from the path, so reopening the same path reopens the same data).
  */
 import { createHash } from 'node:crypto';
-import { openStore, type Store, type StoreConfig } from '../../src/store/index.js';
+import type { Store, StoreConfig } from '../../src/store/index.js';
+import { openSqliteStore } from '../../src/store/sqlite/store.js';
+import { openPgStore } from '../../src/store/pg/store.js';
 
 const PG_URL = process.env.FRONTDESK_TEST_PG_URL;
 
@@ -30,8 +32,14 @@ export function testStoreConfig(path: string): StoreConfig {
   return url ? { path, url } : { path };
 }
 
+/**
+ * The test store for a path, opened synchronously (so the temp-store helpers stay synchronous):
+ * the engine the leg runs, picked as `openStore` picks it (a URL: PostgreSQL; else SQLite), whose
+ * own choice is tested in test/store/open.test.ts.
+ */
 export function openTestStore(path: string): Store {
-  return openStore(testStoreConfig(path));
+  const config = testStoreConfig(path);
+  return config.url ? openPgStore(config.url) : openSqliteStore(config.path);
 }
 
 /** For tests that only make sense on one engine (fault injection through SQLite's connection). */

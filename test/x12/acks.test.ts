@@ -14,7 +14,7 @@ const LATER = new Date('2026-06-02T09:05:00Z');
 describe('x12: 999 and 277CA in -> claim states, ClaimResponse and office billing record', () => {
   let store: Store;
   beforeEach(async () => {
-    store = openStore({ path: ':memory:' });
+    store = await openStore({ path: ':memory:' });
     const r = await batch837FromStore(store, [claimBundle('claim-single-line'), claimBundle('claim-several-lines')], { identity: identity(), destination: 'clearinghouse', now: NOW, today: TODAY });
     expect(r.value!.claims).to.have.length(2);
   });

@@ -13,7 +13,7 @@ const LATER = new Date('2026-06-10T12:00:00Z');
 describe('x12: 835 in -> ClaimResponse per CLP, payment posting, balancing', () => {
   let store: Store;
   beforeEach(async () => {
-    store = openStore({ path: ':memory:' });
+    store = await openStore({ path: ':memory:' });
     await batch837FromStore(store, [claimBundle('claim-single-line'), claimBundle('claim-several-lines')], { identity: identity(), destination: 'clearinghouse', now: NOW, today: TODAY });
   });
   afterEach(() => store.close());

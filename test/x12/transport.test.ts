@@ -15,7 +15,7 @@ describe('x12: transport (folder drop/pickup, X12 over HTTPS)', () => {
   let store: Store;
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'fd-x12-folder-'));
-    store = openStore({ path: join(dir, 'fd.db') });
+    store = await openStore({ path: join(dir, 'fd.db') });
   });
   afterEach(async () => { await store.close(); rmSync(dir, { recursive: true, force: true }); nock.cleanAll(); });
 
