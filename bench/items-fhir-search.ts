@@ -85,7 +85,7 @@ export async function runFhirSearch(engine: 'sqlite' | 'postgres'): Promise<Fhir
   const { checkConfig } = await import('../src/config.js');
   const storeCfg = { path: path.join(dir, 'fd.db'), ...(cluster ? { url: `${cluster.url}?schema=bench_search` } : {}) };
   try {
-    const store = openStore(storeCfg);
+    const store = await openStore(storeCfg);
     if (cluster) {
       const pg = (await import('pg')).default;
       const c = new pg.Client({ connectionString: cluster.url });
