@@ -70,3 +70,18 @@ export function maskJson(v: unknown, inPhi = false): unknown {
   }
   return v;
 }
+
+/**
+ * A value found at a JSON path of an output (`bundle.entry[0].resource.name[0].family`), masked as
+ * maskJson would mask it in place: PHI when a key on its path is a PHI key (codes and kinds inside
+ * a PHI object, and ids and references, stay visible). For the value-level diffs of dry runs.
+ */
+export function maskAtPath(path: string, v: unknown): unknown {
+  let inPhi = false;
+  for (const k of path.replace(/\[\d+\]/g, '').split('.').filter(Boolean)) {
+    if (inPhi && KEEP_KEYS.test(k)) return v;
+    if (k === 'reference' || k === 'fullUrl' || k === 'url' || k === 'id') return v;
+    inPhi ||= PHI_KEYS.test(k);
+  }
+  return maskJson(v, inPhi);
+}

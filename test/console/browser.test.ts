@@ -45,6 +45,8 @@ if (!chromiumPath && !process.env.CI) {
     let browser: Browser;
     let page: Page;
     let strict = true;
+    /** A mapping change the test can switch on: the Patient gets a gender and the office record sex F (so a dry run has values to show). */
+    let mappingChange = false;
     const dialogs: string[] = [];
     const cspErrors: string[] = [];
 
@@ -74,7 +76,13 @@ if (!chromiumPath && !process.env.CI) {
         const pid = msg.segment('PID');
         const dob = pid?.get(7) ?? '';
         if (strict && pid && !/^\d{8}$/.test(dob)) return { value: undefined, issues: [issue('MAP_INVALID_DATE', `PID-7 "${dob}" is not a date (YYYYMMDD).`, msg.location(pid, 7))] };
-        return run(msg, flowCtx);
+        const r = run(msg, flowCtx);
+        if (mappingChange && r.value) {
+          const v = r.value as unknown as { bundle: { entry: Array<{ resource: Record<string, unknown> }> }; office: Array<Record<string, unknown>> };
+          v.bundle.entry[0]!.resource.gender = 'female';
+          v.office[0]!.sex = 'F';
+        }
+        return r;
       };
       gw = await startTest(join(tmp.dir, 'fd.db'), {
         channels: [{ name: 'front-desk', source: { http: { path: '/hl7v2' } }, flow: 'test-flow', destinations: [] }],
@@ -271,6 +279,17 @@ if (!chromiumPath && !process.env.CI) {
       await shot('replay');
       await accessible('bulk replay confirmation');
       strict = false;
+      // The dry run first: the message had no output (an error); now each value it would get, PHI masked.
+      await page.getByRole('button', { name: 'Dry run first (diff of outputs)' }).click();
+      await page.waitForURL(/\/console\/replay\/dry-run/);
+      const row = page.locator('table.dry-run tbody tr');
+      expect(await row.count()).to.equal(1);
+      expect(await row.locator('td').nth(1).textContent()).to.contain('error');
+      expect(await row.locator('td').nth(2).textContent()).to.contain('processed');
+      expect(await row.locator('li[data-path="bundle.entry[0].resource.name[0].family"]').textContent()).to.equal('bundle.entry[0].resource.name[0].family: (absent) → "N*******"');
+      expect(await row.locator('li[data-path="office[0].sex"]').textContent()).to.equal('office[0].sex: (absent) → "U"');
+      await accessible('bulk replay dry run');
+      await page.goBack();
       await page.getByRole('button', { name: 'Replay 1 message' }).click();
       await page.waitForURL(/\/console\/replay\/tasks\//);
       await page.locator('[data-done]').waitFor({ timeout: 15_000 });
@@ -280,6 +299,34 @@ if (!chromiumPath && !process.env.CI) {
       strict = true;
       const rows = await gw.store.audit.list({ action: 'message-replay', actor: 'admin' });
       expect(rows.some((r) => r.query === 'state=error' && r.detail === '1 messages')).to.equal(true);
+    });
+
+    it('dry-runs a replay after a mapping change: per message, each output value stored -> now', async () => {
+      mappingChange = true;
+      strict = false; // only the mapping change differs (the birth-date check would fail a replayed bad date again)
+      try {
+        await page.goto(`${base}/console/replay?state=processed&type=ADT`);
+        const n = Number(await page.locator('[data-count]').getAttribute('data-count'));
+        expect(n).to.be.greaterThan(3);
+        await page.getByRole('button', { name: 'Dry run first (diff of outputs)' }).click();
+        await page.waitForURL(/\/console\/replay\/dry-run/);
+        expect(await page.locator('main > p').first().textContent()).to.contain(`${n} would change`);
+        const rows = page.locator('table.dry-run tbody tr');
+        expect(await rows.count()).to.equal(n);
+        for (let i = 0; i < n; i++) {
+          const lines = await rows.nth(i).locator('ul.diff li').allTextContents();
+          expect(lines, `message row ${i}`).to.deep.equal(['bundle.entry[0].resource.gender: (absent) → "female"', 'office[0].sex: "U" → "F"']);
+        }
+        await shot('dry-run');
+        await accessible('bulk replay dry run (values)');
+        // Nothing was written: the stored outputs are as before.
+        const id = Number(await rows.first().getAttribute('data-message'));
+        expect(((await gw.store.messages.get(id))!.outputs as { office: Array<{ sex: string }> }).office[0]!.sex).to.equal('U');
+        expect(await gw.store.audit.list({ action: 'message-replay-dry-run', actor: 'admin' })).to.have.length.greaterThan(0);
+      } finally {
+        mappingChange = false;
+        strict = true;
+      }
     });
 
     it('replays a dead letter and runs a job now, both audited', async () => {

@@ -153,6 +153,17 @@ describe('console: login, sessions, CSRF and the dashboard over HTTP', () => {
     expect(r.headers.get('location')).to.match(/^\/console\/login\?next=.*&expired=1$/);
   });
 
+  it('dry-runs one message: the outcome now and the value-level diff (none here), audited', async () => {
+    const { cookie, csrf } = await login();
+    const id = (await gw.store.messages.list({ controlId: 'C1' }))[0]!.id;
+    const r = await post(`/console/messages/${id}/dry-run`, { _csrf: csrf }, cookie);
+    expect(r.status).to.equal(200);
+    const t = await r.text();
+    expect(t).to.contain('a replay now would give <strong>processed</strong>');
+    expect(t).to.contain('The outputs would not change.');
+    expect(await gw.store.audit.list({ action: 'message-replay-dry-run', entity: `message/${id}` })).to.have.length(1);
+  });
+
   it('answers an unknown console page and an oversized form with a page, not a stack trace', async () => {
     const { cookie, csrf } = await login();
     const nf = await get('/console/nope', cookie);

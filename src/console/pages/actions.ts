@@ -8,6 +8,7 @@ import { count, when } from '../format.js';
 import { html, type Html } from '../html.js';
 import { csrfField, page } from '../layout.js';
 import type { ReplayTask } from '../replay-tasks.js';
+import { diffList } from './diff.js';
 import type { ConsoleSession } from '../session.js';
 
 const hiddenFilter = (f: FilterFields) => FILTER_KEYS.filter((k) => f[k] && k !== 'sort' && k !== 'dir').map((k) => html`<input type="hidden" name="${k}" value="${f[k]}">`);
@@ -42,10 +43,12 @@ export function replayTaskPage(s: ConsoleSession, t: ReplayTask): string {
 
 export function dryRunPage(s: ConsoleSession, query: string, results: Array<DryRun | { id: number; missing: true }>, matched: number): string {
   const rows = results.filter((r): r is DryRun => !('missing' in r));
+  const missing = results.length - rows.length;
   const changing = rows.filter((r) => r.changes.length || r.before.state !== r.after.state);
-  const body = html`<p>Of ${count(matched)} matching message${matched === 1 ? '' : 's'}, the first ${count(results.length)} were previewed; nothing was written. <strong>${count(changing.length)}</strong> would change.</p>
-<table class="grid"><thead><tr><th scope="col">Message</th><th scope="col">Stored outcome</th><th scope="col">A replay now</th><th scope="col">Output changes</th></tr></thead>
-<tbody>${rows.map((r) => html`<tr><td><a href="/console/messages/${r.id}">#${r.id}</a></td><td class="state-${r.before.state}">${r.before.state} (${r.before.code ?? '—'})</td><td class="state-${r.after.state}">${r.after.state} (${r.after.code ?? '—'})</td><td>${r.changes.length ? html`${count(r.changes.length)}: ${r.changes.slice(0, 5).map((c) => html`<code>${c.path}</code> `)}${r.changes.length > 5 ? '…' : ''}` : 'none'}</td></tr>`)}</tbody></table>
+  const body = html`<p>Of ${count(matched)} matching message${matched === 1 ? '' : 's'}, the first ${count(results.length)} were previewed with today's mappings; nothing was written. <strong>${count(changing.length)}</strong> would change.${missing ? html` ${count(missing)} could not be previewed.` : ''}</p>
+<table class="grid dry-run"><caption>Per message: the stored outcome, a replay's outcome now, and each output value that would change (path: stored → now; PHI masked)</caption>
+<thead><tr><th scope="col">Message</th><th scope="col">Stored outcome</th><th scope="col">A replay now</th><th scope="col">Output values (stored → now)</th></tr></thead>
+<tbody>${rows.map((r) => html`<tr data-message="${r.id}"><td><a href="/console/messages/${r.id}">#${r.id}</a></td><td class="state-${r.before.state}">${r.before.state} (${r.before.code ?? '—'})</td><td class="state-${r.after.state}">${r.after.state} (${r.after.code ?? '—'})</td><td>${diffList(r.changes)}</td></tr>`)}</tbody></table>
 <p><a href="/console/replay${query}">Back to the replay</a></p>`;
   return page({ title: 'Dry run of a replay', session: s, active: 'messages', body });
 }

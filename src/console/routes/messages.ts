@@ -6,11 +6,11 @@
 import type { Request, Response, Router } from 'express';
 import { explainHl7 } from '../../runtime/explain.js';
 import { dryRun, replayOne } from '../../runtime/replay.js';
+import { diffList } from '../pages/diff.js';
 import { MESSAGE_STATES, type MessageState } from '../../store/index.js';
 import { readFilter } from '../filter.js';
 import { html } from '../html.js';
 import { page } from '../layout.js';
-import { maskJson } from '../mask.js';
 import { messagesPage } from '../pages/messages.js';
 import { messagePage } from '../pages/message.js';
 import { errorPage, sessionOf, type ConsoleContext } from '../router.js';
@@ -98,7 +98,8 @@ export function messageRoutes(router: Router, ctx: ConsoleContext): void {
     const body = 'missing' in d
       ? html`<p>The message could not be previewed.</p>`
       : html`<p>Stored outcome <strong>${d.before.state}</strong> (${d.before.code ?? '—'}); a replay now would give <strong>${d.after.state}</strong> (${d.after.code ?? '—'}). Nothing was written.</p>
-${d.changes.length ? html`<table class="grid"><caption>Changes to the outputs (values masked)</caption><thead><tr><th scope="col">Path</th><th scope="col">Stored</th><th scope="col">Now</th></tr></thead><tbody>${d.changes.map((c) => html`<tr><td class="mono">${c.path}</td><td><code>${'before' in c ? JSON.stringify(maskJson(c.before, true)) : '(absent)'}</code></td><td><code>${'after' in c ? JSON.stringify(maskJson(c.after, true)) : '(absent)'}</code></td></tr>`)}</tbody></table>` : html`<p>The outputs would not change.</p>`}
+<h2>Output values (stored → now; PHI masked)</h2>
+${diffList(d.changes, 200)}
 <p><a href="/console/messages/${m.id}">Back to message #${m.id}</a></p>`;
     res.type('html').send(page({ title: `Dry run of message #${m.id}`, session: s, active: 'messages', body }));
   });
