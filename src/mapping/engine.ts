@@ -7,7 +7,7 @@ import { issue, type Issue, type Result } from '../domain/issues.js';
 import type { FieldValue, Hl7Message, Hl7Segment, RepetitionValue } from '../hl7/message.js';
 import { unescapeHl7 } from '../hl7/escape.js';
 import { DATATYPES } from './datatypes/index.js';
-import type { TransformContext } from './datatypes/types.js';
+import type { DatatypeTransform, TransformContext } from './datatypes/types.js';
 
 export interface FieldRule {
   /** HL7 field position (PID-7 -> 7). */
@@ -61,23 +61,6 @@ function splitPath(path: string): SplitPath {
     if (splitPaths.size < 10_000) splitPaths.set(path, p);
   }
   return p;
-}
-
-function setPath(target: Obj, path: string, value: unknown): void {
-  const { append, keys } = splitPath(path);
-  let o = target;
-  for (let i = 0; i < keys.length - 1; i++) {
-    const k = keys[i]!;
-    if (typeof o[k] !== 'object' || o[k] === null) o[k] = {};
-    o = o[k] as Obj;
-  }
-  const last = keys[keys.length - 1]!;
-  if (append) {
-    const arr = Array.isArray(o[last]) ? (o[last] as unknown[]) : (o[last] = []) as unknown[];
-    arr.push(value);
-  } else {
-    o[last] = value;
-  }
 }
 
 function getPath(source: object, path: string): unknown {
@@ -176,21 +159,83 @@ function allEmpty(reps: string[][][]): boolean {
   return true;
 }
 
+/**
+ * A field rule as readSegment applies it, worked out once per segment map (mapping files are
+ * loaded once; their rules then run for every segment of every message): the transform, the trim
+ * policy, the split target path, the location suffix and the text of a "missing" issue.
+ */
+interface CompiledRule {
+  rule: FieldRule;
+  field: number;
+  transform: DatatypeTransform | undefined;
+  trim: readonly number[] | 'all' | undefined;
+  path: SplitPath;
+  /** `.7`: appended to the segment's location (`PID`, `OBX[3]`). */
+  suffix: string;
+  /** `Patient.birthDate`: what a required field builds, for its MAP_MISSING issue. */
+  builds: string;
+}
+
+const compiledMaps = new WeakMap<SegmentMap, CompiledRule[]>();
+
+function compiledRules(map: SegmentMap): CompiledRule[] {
+  let rules = compiledMaps.get(map);
+  if (!rules) {
+    rules = map.fields.map((rule) => ({
+      rule,
+      field: rule.field,
+      transform: DATATYPES[rule.type],
+      trim: trimmedComponents(rule.type),
+      path: splitPath(rule.path),
+      suffix: `.${rule.field}`,
+      builds: `${map.target}.${rule.path.replace('[]', '')}`,
+    }));
+    compiledMaps.set(map, rules);
+  }
+  return rules;
+}
+
+function setSplitPath(target: Obj, { append, keys }: SplitPath, value: unknown): void {
+  let o = target;
+  for (let i = 0; i < keys.length - 1; i++) {
+    const k = keys[i]!;
+    if (typeof o[k] !== 'object' || o[k] === null) o[k] = {};
+    o = o[k] as Obj;
+  }
+  const last = keys[keys.length - 1]!;
+  if (append) {
+    const arr = Array.isArray(o[last]) ? (o[last] as unknown[]) : (o[last] = []) as unknown[];
+    arr.push(value);
+  } else {
+    o[last] = value;
+  }
+}
+
 /** Apply a segment map to one segment: HL7 -> a FHIR-shaped object. */
 export function readSegment(msg: Hl7Message, seg: Hl7Segment, map: SegmentMap, ctx: EngineContext, into: Obj = {}): Result<Obj> {
   const issues: Issue[] = [];
   // `PID` or `OBX[3]`: counted once per segment rather than once per field rule.
   const label = msg.location(seg);
-  for (const rule of map.fields) {
-    const where = `${label}.${rule.field}`;
-    const t = DATATYPES[rule.type];
-    if (!t) { issues.push(issue('INTERNAL', `Mapping uses unknown datatype ${rule.type}.`, where)); continue; }
-    const reps = fieldTree(seg, rule.field);
-    if (normalizeLeaves(reps, trimmedComponents(rule.type)) && !allEmpty(reps)) {
+  const fields = seg.fields;
+  for (const c of compiledRules(map)) {
+    const rule = c.rule;
+    const t = c.transform;
+    if (!t) { issues.push(issue('INTERNAL', `Mapping uses unknown datatype ${rule.type}.`, label + c.suffix)); continue; }
+    const raw = fields[c.field];
+    // An absent or empty field (most rules of most segments) has nothing to split or read.
+    if (raw === undefined || raw === '') {
+      if (rule.required) issues.push(issue('MAP_MISSING', `${label}${c.suffix} is required to build ${c.builds} but is empty.`, label + c.suffix));
+      continue;
+    }
+    const where = label + c.suffix;
+    const reps = fieldTree(seg, c.field);
+    const trimmed = normalizeLeaves(reps, c.trim);
+    const empty = allEmpty(reps);
+    if (trimmed && !empty) {
       issues.push(issue('MAP_TRIMMED', `${where} has leading or trailing spaces; read without them.`, where, 'warning'));
     }
-    if (allEmpty(reps)) {
-      if (rule.required) issues.push(issue('MAP_MISSING', `${where} is required to build ${map.target}.${rule.path.replace('[]', '')} but is ${seg.fields[rule.field] === '""' ? 'the HL7 null ""' : 'empty'}.`, where));
+    if (empty) {
+      if (rule.required) issues.push(issue('MAP_MISSING', `${where} is required to build ${c.builds} but is ${raw === '""' ? 'the HL7 null ""' : 'empty'}.`, where));
       continue;
     }
     const tctx: TransformContext = { where, timezone: ctx.timezone };
@@ -201,10 +246,10 @@ export function readSegment(msg: Hl7Message, seg: Hl7Segment, map: SegmentMap, c
     for (let k = 0; k < count; k++) {
       const r = t.toFhir(reps[k]!, tctx);
       for (const i of r.issues) issues.push(i);
-      if (r.value !== undefined) { setPath(into, rule.path, r.value); mapped++; }
+      if (r.value !== undefined) { setSplitPath(into, c.path, r.value); mapped++; }
     }
     if (rule.required && mapped === 0 && !issues.some((i) => i.expression?.includes(where))) {
-      issues.push(issue('MAP_MISSING', `${where} holds no usable value for ${map.target}.${rule.path.replace('[]', '')}.`, where));
+      issues.push(issue('MAP_MISSING', `${where} holds no usable value for ${c.builds}.`, where));
     }
   }
   return { value: into, issues };
