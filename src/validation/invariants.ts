@@ -26,6 +26,11 @@ export interface Constraint {
   /** A native implementation used instead of FHIRPath (see NATIVE_FUNCTIONS). */
   check: ((value: unknown, env: { resource: unknown; rootResource: unknown }) => boolean) | undefined;
   /**
+   * A native reading of the expression for the data it is sure about (see QUICK_CHECKS): true or
+   * false, or undefined to leave this value to `evaluate`.
+   */
+  quick: ((value: unknown) => boolean | undefined) | undefined;
+  /**
    * Set while the FHIRPath expression is not compiled yet: call it before reading `evaluate` or
    * `notChecked` (it fills them and clears itself; see compileOnFirstUse).
    */
@@ -76,6 +81,92 @@ function ref1(value: unknown, env: { resource: unknown; rootResource: unknown })
 }
 
 const NATIVE_FUNCTIONS: Record<string, (value: unknown, env: { resource: unknown; rootResource: unknown }) => boolean> = { 'dom-3': dom3, 'ref-1': ref1 };
+
+type Json = Record<string, unknown>;
+const isJson = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * The entries of a Bundle when every one is a plain object without primitive extensions on the
+ * keys these checks read; undefined otherwise (then FHIRPath decides: nulls, extensions and
+ * values of the wrong kind are its business, see fastpath/model.ts).
+ */
+function plainEntries(bundle: unknown): Json[] | undefined {
+  if (!isJson(bundle) || typeof bundle.type !== 'string' || bundle._type !== undefined) return undefined;
+  const entry = bundle.entry;
+  if (entry === undefined) return [];
+  if (!Array.isArray(entry)) return undefined;
+  for (const e of entry) {
+    if (!isJson(e) || e._fullUrl !== undefined || e._request !== undefined || e._response !== undefined || e._resource !== undefined) return undefined;
+    if (e.request !== undefined && !isJson(e.request)) return undefined;
+    if (e.response !== undefined && !isJson(e.response)) return undefined;
+  }
+  return entry as Json[];
+}
+
+/** bdl-3 / bdl-4: `entry.all(<part>.exists() = (%resource.type = <t1> or <t2> or <t3>))` on the Bundle. */
+function partPresentExactlyFor(part: 'request' | 'response', types: readonly string[]): (value: unknown) => boolean | undefined {
+  return (value) => {
+    const entries = plainEntries(value);
+    if (!entries) return undefined;
+    const wanted = types.includes((value as Json).type as string);
+    for (const e of entries) if ((e[part] !== undefined) !== wanted) return false;
+    return true;
+  };
+}
+
+/**
+ * bdl-7: `(type = 'history') or entry.where(fullUrl.exists()).select(fullUrl&resource.meta.versionId).isDistinct()`:
+ * fullUrl joined with the version id ('' when absent, as `&` reads an empty operand) is unique.
+ */
+function bdl7(value: unknown): boolean | undefined {
+  const entries = plainEntries(value);
+  if (!entries) return undefined;
+  // Every entry is read before answering: one FHIRPath is not sure about leaves the whole Bundle to it.
+  const keys: string[] = [];
+  for (const e of entries) {
+    const url = e.fullUrl;
+    if (url === undefined) continue;
+    if (typeof url !== 'string') return undefined;
+    const res = e.resource;
+    let version = '';
+    if (res !== undefined) {
+      if (!isJson(res) || res._meta !== undefined) return undefined;
+      const meta = res.meta;
+      if (meta !== undefined) {
+        if (!isJson(meta) || meta._versionId !== undefined) return undefined;
+        if (meta.versionId !== undefined) {
+          if (typeof meta.versionId !== 'string') return undefined;
+          version = meta.versionId;
+        }
+      }
+    }
+    keys.push(url + version);
+  }
+  if ((value as Json).type === 'history') return true;
+  return new Set(keys).size === keys.length;
+}
+
+/**
+ * Bundle invariants that read every entry, natively (by key and the exact R4 expression, so a
+ * profile's own rule with the same key is not taken for them): evaluated once per Bundle, they
+ * cost more than any other per-message invariant, and bdl-7 grows with the square of the entries
+ * in FHIRPath. Data they are not sure about goes to the compiled expression.
+ * test/validation/quick-checks.test.ts checks them against fhirpath.js.
+ */
+export const QUICK_CHECKS: Record<string, { expression: string; check: (value: unknown) => boolean | undefined }> = {
+  'bdl-3': {
+    expression: "entry.all(request.exists() = (%resource.type = 'batch' or %resource.type = 'transaction' or %resource.type = 'history'))",
+    check: partPresentExactlyFor('request', ['batch', 'transaction', 'history']),
+  },
+  'bdl-4': {
+    expression: "entry.all(response.exists() = (%resource.type = 'batch-response' or %resource.type = 'transaction-response' or %resource.type = 'history'))",
+    check: partPresentExactlyFor('response', ['batch-response', 'transaction-response', 'history']),
+  },
+  'bdl-7': {
+    expression: "(type = 'history') or entry.where(fullUrl.exists()).select(fullUrl&resource.meta.versionId).isDistinct()",
+    check: bdl7,
+  },
+};
 
 /** A constraint as R4 defines it (a profile may reuse a key with another expression). */
 function isBaseR4(d: ElementDefinitionConstraint): boolean {
@@ -129,7 +220,9 @@ export function compileConstraints(base: string, defs: readonly ElementDefinitio
     const severity = bestPractice ? 'information' : d.severity === 'warning' ? 'warning' : 'error';
     const human = d.human ?? d.key;
     // Every field set here, in one order: the walker reads constraints of one shape.
-    const c: Constraint = { key: d.key, severity, human, expression, failure: `${d.key}: ${human}`, evaluate: undefined, notChecked: undefined, native: false, check: undefined, resolve: undefined };
+    const c: Constraint = { key: d.key, severity, human, expression, failure: `${d.key}: ${human}`, evaluate: undefined, notChecked: undefined, native: false, check: undefined, quick: undefined, resolve: undefined };
+    const quick = QUICK_CHECKS[d.key];
+    if (quick && quick.expression === expression) c.quick = quick.check;
     if (NATIVE_KEYS.has(d.key)) c.native = true;
     else if (NATIVE_FUNCTIONS[d.key] && isBaseR4(d)) c.check = NATIVE_FUNCTIONS[d.key]!;
     else if (!expression) c.notChecked = 'it has no FHIRPath expression';

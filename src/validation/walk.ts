@@ -515,7 +515,8 @@ function evaluateConstraints(constraints: readonly Constraint[], value: unknown,
     let result: unknown[] | boolean;
     try {
       // Native checks (dom-3 walks the whole resource) can fail on hostile data too: same handling.
-      result = check !== undefined ? check(value, ctx) : c.evaluate!(value, envOf(ctx));
+      const quick = c.quick !== undefined ? c.quick(value) : undefined;
+      result = quick !== undefined ? quick : check !== undefined ? check(value, ctx) : c.evaluate!(value, envOf(ctx));
     } catch (e) {
       // Usually malformed data already reported (a time without offset compared to one with):
       // then a warning, so the root cause stays the only error. Otherwise it counts as failed.
