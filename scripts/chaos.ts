@@ -75,6 +75,10 @@ export interface ChaosReport {
   /** Deliveries that needed more than one attempt, and the errors their last failure gave (why a stall). */
   retriedDeliveries: number;
   retryErrors: string[];
+  /** Per restart, ms from its "ready" line to the first delivery the partner received after it. */
+  firstDeliveryAfterRestartMs: number[];
+  /** Per restart, ms from the kill to "ready" (not counted in the stall). */
+  restartMs: number[];
   settled: boolean;
   seconds: number;
 }
@@ -410,7 +414,19 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
   if (stalledRow) {
     const item = (await store.outbox.list({ messageId: stalledRow.id }))[0];
     if (item) longestStallOf = `${stalled}: ${item.attempts} attempt(s)${item.lastError ? `, last error "${item.lastError.slice(0, 100)}"` : ''}`;
+    // Where its wait fell: acknowledged how long before a kill (or after a restart), delivered how long after a restart was ready.
+    const ackAt = acked.get(stalled)!;
+    const got = firstReceipt.get(stalled)!;
+    const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+    const killAfter = downtimes.find(([down]) => down >= ackAt);
+    const readyBefore = [...downtimes].reverse().find(([, up]) => up <= got);
+    longestStallOf += `; acknowledged ${killAfter && killAfter[0] <= got ? `${s(killAfter[0] - ackAt)} before a kill` : readyBefore && readyBefore[1] <= ackAt ? `${s(ackAt - readyBefore[1])} after a restart was ready` : 'with no kill before its delivery'}, delivered ${readyBefore && readyBefore[1] >= ackAt ? `${s(got - readyBefore[1])} after the restart was ready` : `${s(got - ackAt)} after it`}`;
   }
+  // After each restart: how long from "ready" to the first delivery the partner saw.
+  const firstAfterRestart = downtimes.map(([, up]) => {
+    const e = partner.log.find((x) => x.at >= up);
+    return e ? e.at - up : undefined;
+  }).filter((x): x is number => x !== undefined);
   let retriedDeliveries = 0;
   const retryErrors = new Set<string>();
   for (const item of await store.outbox.list({ limit: 1_000_000 })) {
@@ -427,6 +443,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
   return {
     messages: opts.messages, acknowledged: acked.size, negativeAcks: stats.negative, resends: stats.resends, kills,
     ackedButLost, storedNeverProcessed, processedTwice, orderViolations, notDelivered, deliveredTwice, deliveredTwiceAtKill, deliveredTwiceOther, longestStallMs, longestStallOf, retriedDeliveries, retryErrors: [...retryErrors].slice(0, 5), settled,
+    firstDeliveryAfterRestartMs: firstAfterRestart, restartMs: downtimes.map(([down, up]) => up - down),
     seconds: Math.round((Date.now() - t0) / 100) / 10,
   };
 }
@@ -443,6 +460,7 @@ export function formatReport(r: ChaosReport): string {
     `  delivered twice            ${r.deliveredTwice}: ${r.deliveredTwiceAtKill} in flight at a kill (sent, not yet recorded: at-least-once, same MSH-10), ${r.deliveredTwiceOther} otherwise  ${mark(r.deliveredTwiceOther === 0)}`,
     `  longest stall (gateway up) ${(r.longestStallMs / 1000).toFixed(2)} s  ${mark(r.longestStallMs < 5000)} (target < 5 s; ${r.longestStallOf || 'none'})`,
     `  deliveries retried         ${r.retriedDeliveries}${r.retryErrors.length ? ` (${r.retryErrors.join('; ')})` : ''}`,
+    `  restarts (kill to ready, not counted in the stall): ${r.restartMs.map((x) => (x / 1000).toFixed(1)).join(', ') || 'none'} s; ready to the first delivery after it: ${r.firstDeliveryAfterRestartMs.map((x) => (x / 1000).toFixed(2)).join(', ') || 'none'} s`,
   ].join('\n');
 }
 

@@ -121,7 +121,7 @@ interface StoreJob {
 }
 
 type Stored =
-  | { kind: 'new'; id: number; header?: Hl7Header | undefined; charset?: Charset | undefined; commitAck?: string | undefined }
+  | { kind: 'new'; id: number; header?: Hl7Header | undefined; charset?: Charset | undefined; commitAck?: string | undefined; answer?: Answer | undefined }
   | { kind: 'resend'; id: number; header?: Hl7Header | undefined; charset?: Charset | undefined; row: Pick<StoredMessage, 'state' | 'ack' | 'commitAck'> };
 
 interface ProcessJob {
@@ -219,6 +219,13 @@ export class Pipeline {
     }
     this.metrics.inc('received', inbound.channel.name);
     this.log.info({ channel: inbound.channel.name, id: stored.id, type: stored.header?.messageType, controlId: stored.header?.controlId }, 'message committed');
+    if (stored.answer) {
+      // Processed in the commit that stored it (processInSameCommit).
+      const a = stored.answer;
+      if (a.state === 'processed') this.metrics.inc('processed', inbound.channel.name);
+      else if (a.state !== 'received') this.metrics.inc('errored', inbound.channel.name);
+      return { ok: true, id: stored.id, resend: false, header: stored.header, charset: stored.charset, commitAck: stored.commitAck, answer: Promise.resolve(a) };
+    }
     const after = this.hooks.afterCommit;
     const hint: ProcessHint = { channel: inbound.channel.name, bytes: inbound.raw.length };
     const answer = after ? after(stored.id).then(() => this.process(stored.id, 'received', hint)) : this.process(stored.id, 'received', hint);
@@ -393,6 +400,7 @@ export class Pipeline {
             answers.push(await this.failure(tx, j.id, e as Error, j.attemptCounted ?? false, j.reason));
           }
         }
+        if (!answers.some(isWaiting)) await this.processInSameCommit(tx, stores, stored, started);
       });
     } catch (e) {
       // The commit failed: nothing of this turn is durable. New messages get no ACK (the sender
@@ -444,6 +452,34 @@ export class Pipeline {
       job.notBefore = undefined;
       this.schedule();
     }, delay).unref();
+  }
+
+  /**
+   * Caught up (nothing older waits to be processed): the messages this commit stores are processed
+   * in it too, in arrival order, while the commit's processing budget lasts. One commit, so one
+   * fsync, holds both the raw message and its outcome (original mode: the application ACK follows
+   * one commit instead of two). Never with the test hook that pauses between commit and processing,
+   * never for a message processed off the event loop (it and every later one take the usual way,
+   * so the order holds), and not when processing must wait (an earlier message of the patient is
+   * not processed yet, here or on another instance; nor after an older job of this commit had to
+   * wait): those go the usual way. A failure inside is recorded like any other.
+   */
+  private async processInSameCommit(tx: StoreTx, stores: StoreJob[], stored: Array<Stored | Error>, started: number): Promise<void> {
+    if (this.hooks.afterCommit || this.processQueue.length > 0) return;
+    const limit = this.config.processing.offloadBytes;
+    for (let i = 0; i < stored.length; i++) {
+      const r = stored[i]!;
+      if (r instanceof Error || r.kind !== 'new') continue;
+      if (performance.now() - started > PROCESS_BUDGET_MS) return;
+      if (limit > 0 && stores[i]!.inbound.raw.length >= limit) return;
+      try {
+        const a = await tx.savepoint((sp) => this.processOne(sp, r.id, { reason: 'received' }));
+        if (isWaiting(a)) return;
+        r.answer = a;
+      } catch (e) {
+        r.answer = await this.failure(tx, r.id, e as Error, false, 'received');
+      }
+    }
   }
 
   /**
