@@ -12,6 +12,7 @@ import { runCliValidate, runStartup } from './items-startup.js';
 import { runX12 } from './items-x12.js';
 import { runPg } from './items-pg.js';
 import { runFhirSearch } from './items-fhir-search.js';
+import { runFhirAuth } from './items-fhir-auth.js';
 import { runSoak } from './items-soak.js';
 
 export interface Item {
@@ -63,6 +64,7 @@ export const ITEMS: Item[] = [
   { id: 'soak', run: runSoak, timeoutMs: 15 * 60_000, optIn: '--soak' },
   { id: 'pg', run: runPg, timeoutMs: 300_000 },
   ...(['sqlite', 'postgres'] as const).map((engine): Item => ({ id: `fhir-search:${engine}`, run: () => runFhirSearch(engine), timeoutMs: 20 * 60_000 })),
+  { id: 'fhir-auth', run: runFhirAuth, timeoutMs: 300_000 },
   { id: 'startup', run: runStartup, timeoutMs: 300_000 },
   { id: 'cli-validate', run: runCliValidate, timeoutMs: 300_000 },
 ];

@@ -15,6 +15,7 @@ import type { StartupFigures } from './items-startup.js';
 import { X12_CLAIMS, type X12Figures } from './items-x12.js';
 import type { PgFigures } from './items-pg.js';
 import type { FhirSearchFigures } from './items-fhir-search.js';
+import type { FhirAuthFigures } from './items-fhir-auth.js';
 
 export interface PeerFigure { name: string; value: number | string | undefined; text: string }
 export interface Row {
@@ -302,6 +303,24 @@ export function x12Rows(results: ItemResult[]): Row[] {
   ];
 }
 
+/**
+ * Authorization on the FHIR API (issue #18): JWT verifications per CPU-second, and a FHIR read with
+ * an API key beside the same read with a bearer JWT (scope check and audit row included).
+ */
+export function fhirAuthRows(results: ItemResult[]): Row[] {
+  const r = byId(results, 'fhir-auth');
+  if (!r) return [];
+  const v = r.value as FhirAuthFigures | undefined;
+  const S = `FHIR authorization: SMART bearer JWTs beside API keys (client in the same process; audit row written before each answer${v ? `; load average ${v.load}` : ''})`;
+  const read = (x: number, f?: { p50: number; p99: number }) => `${fmt(x)} reads per CPU-second${f ? ` (p50 ${fmt(f.p50)} ms, p99 ${fmt(f.p99)} ms wall-clock)` : ''}`;
+  return [
+    makeRow(S, 'JWT verification of a new token, ES384 key from a JWKS file (signature, iss, aud, exp)', 'verifications/s', 'higher', pick<FhirAuthFigures>(r, (x) => x.verifyEs384PerCpuSecond), [], (x) => `${fmt(x)} per CPU-second`),
+    makeRow(S, 'JWT verification of a new token, RS384 key from a JWKS file', 'verifications/s', 'higher', pick<FhirAuthFigures>(r, (x) => x.verifyRs384PerCpuSecond), [], (x) => `${fmt(x)} per CPU-second`),
+    makeRow(S, 'GET /fhir/Patient/{id} with an API key (system/Patient.rs)', 'reads/s', 'higher', pick<FhirAuthFigures>(r, (x) => x.apiKey.perCpuSecond), [], (x) => read(x, v?.apiKey)),
+    makeRow(S, 'GET /fhir/Patient/{id} with a bearer JWT (ES384, system/Patient.rs; the same token each time, as a client sends it)', 'reads/s', 'higher', pick<FhirAuthFigures>(r, (x) => x.jwt.perCpuSecond), [], (x) => `${read(x, v?.jwt)}${v ? `; ${(v.jwt.perCpuSecond / v.apiKey.perCpuSecond).toFixed(2)}x of the API key's` : ''}`),
+  ];
+}
+
 /** The p99 target of a FHIR search at 100,000 Patients ("a few ms", issue #18), read against the HTTP answer. */
 export const FHIR_SEARCH_P99_MS = 5;
 
@@ -329,7 +348,7 @@ export function fhirSearchRows(results: ItemResult[]): Row[] {
 }
 
 export function buildRows(results: ItemResult[]): Row[] {
-  return [...hl7Rows(results), ...fhirRows(results), ...fhirCasesRows(results), ...endToEndRows(results), ...x12Rows(results), ...runtimeRows(results), ...pgRows(results), ...fhirSearchRows(results)];
+  return [...hl7Rows(results), ...fhirRows(results), ...fhirCasesRows(results), ...endToEndRows(results), ...x12Rows(results), ...runtimeRows(results), ...pgRows(results), ...fhirSearchRows(results), ...fhirAuthRows(results)];
 }
 
 /** The issue's targets, read against this run's figures (goals, never test assertions). */
@@ -381,6 +400,13 @@ export function targetLines(results: ItemResult[], rows: Row[]): string[] {
     m?.latency2000 ? `${fmt(m.latency2000.p99)} ms` : 'missing');
   say('#17 /health while a 10,000-OBX ORU is processed < 100 ms', m?.health ? m.health.maxMs < 100 : undefined,
     m?.health ? `slowest of ${m.health.answers} answers ${fmt(m.health.maxMs)} ms; the ORU answered ${m.health.oruAck}` : 'missing');
+  const fa = byId(results, 'fhir-auth');
+  if (fa) {
+    const f = fa.value as FhirAuthFigures | undefined;
+    say('#18 a FHIR read with a bearer JWT keeps >= 2/3 of the reads per CPU-second of the same read with an API key',
+      f ? f.jwt.perCpuSecond >= (2 / 3) * f.apiKey.perCpuSecond : undefined,
+      f ? `${fmt(f.jwt.perCpuSecond)} vs ${fmt(f.apiKey.perCpuSecond)} reads per CPU-second (${(f.jwt.perCpuSecond / f.apiKey.perCpuSecond).toFixed(2)}x); ES384 verification ${fmt(f.verifyEs384PerCpuSecond)}/CPU-s; p99 ${fmt(f.jwt.p99)} vs ${fmt(f.apiKey.p99)} ms; load average ${f.load}` : (fa.error ?? 'missing'));
+  }
   for (const engine of ['sqlite', 'postgres'] as const) {
     const fr = byId(results, `fhir-search:${engine}`);
     if (!fr) continue;

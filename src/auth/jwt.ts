@@ -18,6 +18,10 @@
  * `clockToleranceSeconds` of skew. The client is the `client_id` claim (RFC 9068), else `azp`,
  * else `sub`. Scopes are the space-separated `scope` claim (RFC 8693 / SMART), or an `scp` array.
  *
+ * A token verified once is remembered by its exact text for up to 60 s (never past its exp; exp
+ * and nbf checked again each time), 1,000 tokens at most: a client repeats its access token on
+ * every request, and the signature check is the costly part.
+ *
  * Keys: a JWKS file is read at construction and read again (at most every 30 s) when a token
  * names a kid it does not hold, so a key rotated into the file is picked up without a restart.
  * A JWKS URL is fetched on first use and cached by jose (refetched on an unknown kid, with a
@@ -49,6 +53,10 @@ export interface JwtVerifierOptions {
   /** Test seam: the current time. */
   now?: () => Date;
 }
+
+/** Verified tokens remembered (by their text), and for how long at most. */
+const CACHE_ENTRIES = 1000;
+const CACHE_SECONDS = 60;
 
 export const DEFAULT_JWT_ALGORITHMS: readonly string[] = ['RS256', 'RS384', 'ES256', 'ES384'];
 
@@ -107,8 +115,21 @@ export function jwtVerifier(opts: JwtVerifierOptions): JwtVerifier {
   const issuers = typeof opts.issuer === 'string' ? [opts.issuer] : [...opts.issuer];
   const audiences = typeof opts.audience === 'string' ? [opts.audience] : [...opts.audience];
 
+  // Tokens verified recently, by their exact text: a client sends the same access token on every
+  // request until it expires, and checking its signature again (about 1 ms of CPU for ES384) would
+  // cost more than the read it guards. An entry is kept CACHE_SECONDS at most (a key taken out of
+  // the JWKS stops its tokens within that time) and never past the token's own exp; exp and nbf
+  // are checked again on every hit.
+  const cache = new Map<string, { token: VerifiedToken; until: number; exp: number; nbf: number | undefined }>();
+
   return {
     async verify(token: string): Promise<VerifyResult> {
+      const t = now().getTime();
+      const hit = cache.get(token);
+      if (hit) {
+        if (t < hit.until && t < (hit.exp + tolerance) * 1000 && (hit.nbf === undefined || t >= (hit.nbf - tolerance) * 1000)) return { ok: true, token: hit.token };
+        cache.delete(token);
+      }
       if (!looksLikeJwt(token)) return fail('malformed', 'The bearer token is not a JWT (three base64url parts).');
       let header: ReturnType<typeof decodeProtectedHeader>;
       try {
@@ -131,17 +152,17 @@ export function jwtVerifier(opts: JwtVerifierOptions): JwtVerifier {
         });
         const clientId = [payload.client_id, payload.azp, payload.sub].find((x): x is string => typeof x === 'string' && x !== '');
         if (!clientId) return fail('claims', 'The JWT names no client (client_id, azp or sub).');
-        return {
-          ok: true,
-          token: {
-            clientId,
-            subject: payload.sub,
-            issuer: String(payload.iss),
-            scopes: scopesOf(payload),
-            expiresAt: new Date((payload.exp ?? 0) * 1000).toISOString(),
-            claims: payload,
-          },
+        const verified: VerifiedToken = {
+          clientId,
+          subject: payload.sub,
+          issuer: String(payload.iss),
+          scopes: scopesOf(payload),
+          expiresAt: new Date((payload.exp ?? 0) * 1000).toISOString(),
+          claims: payload,
         };
+        if (cache.size >= CACHE_ENTRIES) cache.delete(cache.keys().next().value as string);
+        cache.set(token, { token: verified, until: t + CACHE_SECONDS * 1000, exp: payload.exp ?? 0, nbf: payload.nbf });
+        return { ok: true, token: verified };
       } catch (e) {
         return failureOf(e, header.kid);
       }

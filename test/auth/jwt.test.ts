@@ -78,6 +78,23 @@ describe('auth/jwt: bearer JWT verification (issuer, audience, expiry, signature
     expect(refused(await v.verify(await signToken(es, { issuedAt: old, expiresIn: 60 })))).to.equal('claims');
   });
 
+  it('remembers a verified token (same text) without letting it outlive its exp', async () => {
+    let clock = Date.now();
+    const v = jwtVerifier({ issuer: ISS, audience: AUD, jwks: { file: jwksFile }, clockToleranceSeconds: 0, now: () => new Date(clock) });
+    const t = await signToken(es, { expiresIn: 120 });
+    expect(refused(await v.verify(t))).to.equal('accepted');
+    clock += 60_000;
+    expect(refused(await v.verify(t))).to.equal('accepted');
+    clock += 90_000; // past exp: the remembered entry does not answer for it
+    expect(refused(await v.verify(t))).to.equal('expired');
+    // A token differing in one character is not the remembered one.
+    const u = await signToken(es, { expiresIn: 120 });
+    clock = Date.now();
+    expect(refused(await v.verify(u))).to.equal('accepted');
+    const tampered = u.slice(0, -2) + (u.endsWith('AA') ? 'BB' : 'AA');
+    expect(refused(await v.verify(tampered))).to.be.oneOf(['signature', 'malformed']);
+  });
+
   it('fetches the keys from a JWKS URL once, and again for a rotated-in kid', async () => {
     const server = await serveJwks(es);
     try {

@@ -1,6 +1,10 @@
 import { expect } from 'chai';
 import type { AuditEntry } from '../../src/store/index.js';
 import { tempStore, type TempStore } from './helpers.js';
+import { openDatabase } from '../../src/store/sqlite/db.js';
+import { recordAudit } from '../../src/store/sqlite/audit.js';
+import { tempDir } from '../support/gateway.js';
+import { join } from 'node:path';
 
 const entry = (over: Partial<AuditEntry> = {}): AuditEntry => ({
   at: '2026-12-01T10:00:00.000Z', actor: 'ehr', actorKind: 'api-key', clientAddress: '10.0.0.7', action: 'read', entity: 'Patient/p1',
@@ -60,5 +64,23 @@ describe('store: message filters escape LIKE patterns', () => {
     expect(await t.store.messages.count({ messageType: '%' })).to.equal(0);
     expect(await t.store.messages.count({ messageType: '_DT' })).to.equal(0);
     expect(await t.store.messages.count({ messageType: 'ADT' })).to.equal(1);
+  });
+});
+
+describe('store (SQLite): an audit row is committed without its own fsync, and the connection stays synchronous=FULL', () => {
+  it('restores synchronous=FULL after the row, and inside a transaction leaves the setting alone', () => {
+    const tmp = tempDir();
+    const db = openDatabase(join(tmp.dir, 'a.db'));
+    try {
+      expect(db.pragma('synchronous', { simple: true })).to.equal(2);
+      recordAudit(db, entry());
+      expect(db.pragma('synchronous', { simple: true })).to.equal(2);
+      db.transaction(() => recordAudit(db, entry({ entity: 'Patient/p2' })))();
+      expect(db.pragma('synchronous', { simple: true })).to.equal(2);
+      expect((db.prepare('SELECT count(*) AS n FROM audit_events').get() as { n: number }).n).to.equal(2);
+    } finally {
+      db.close();
+      tmp.cleanup();
+    }
   });
 });

@@ -4,9 +4,25 @@ import { stmt } from './statements.js';
 import { AUDIT_MAX_PAGE, type AuditEntry, type AuditFilter, type AuditRow } from '../audit.js';
 import { likePrefix } from './like.js';
 
+/**
+ * One audit row, committed with synchronous=NORMAL when it is its own transaction: in WAL mode the
+ * commit is in the WAL file (the OS holds it) when this returns, so it survives the gateway
+ * process dying right after (what the HTTP edge waits for before it answers: src/http/audit.ts),
+ * without an fsync per row. Each fsync blocks this thread (1-5 ms on a loaded disk), and an audited
+ * API answered no faster than one fsync per request. A power loss or OS crash may lose the rows
+ * written since the last fsync'd commit (any message or resource commit, which are FULL, or a WAL
+ * checkpoint, flushes them). Inside an open transaction the transaction's own setting applies.
+ */
 export function recordAudit(db: Db, e: AuditEntry): number {
-  return Number(stmt(db, `INSERT INTO audit_events (at, actor, actor_kind, client_address, action, entity, query, method, path, status, outcome, detail)
-    VALUES (@at, @actor, @actorKind, @clientAddress, @action, @entity, @query, @method, @path, @status, @outcome, @detail)`).run(e).lastInsertRowid);
+  const own = !db.inTransaction;
+  const prev = own ? (db.pragma('synchronous', { simple: true }) as number) : undefined;
+  if (own && prev !== undefined && prev > 1) db.pragma('synchronous = NORMAL');
+  try {
+    return Number(stmt(db, `INSERT INTO audit_events (at, actor, actor_kind, client_address, action, entity, query, method, path, status, outcome, detail)
+      VALUES (@at, @actor, @actorKind, @clientAddress, @action, @entity, @query, @method, @path, @status, @outcome, @detail)`).run(e).lastInsertRowid);
+  } finally {
+    if (own && prev !== undefined && prev > 1) db.pragma(`synchronous = ${prev}`);
+  }
 }
 
 function where(f: AuditFilter): { sql: string; params: Record<string, unknown> } {
