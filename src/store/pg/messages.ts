@@ -69,16 +69,21 @@ export async function beginAttempt(db: Queryable, id: number, now: Date = new Da
   return r?.attempts ?? 0;
 }
 
+/**
+ * The outcome and the error codes of this (latest) outcome, for the console's error-code search
+ * (migration 11), in one statement: the codes no longer there are deleted, the new ones inserted
+ * (those kept are left as they are: a row deleted and inserted again by one statement would clash).
+ */
 export async function recordOutcome(db: Queryable, id: number, o: Outcome, now: Date = new Date()): Promise<void> {
-  await db.query(`UPDATE messages SET state = $2, flow = $3, issues = $4, outputs = $5, ack_code = $6, http_status = $7, ack = $8,
-      last_error = $9, processed_at = $10, updated_at = $10, attempts = attempts + $11, http_body = $12 WHERE id = $1`, [
-    id, o.state, o.flow ?? null, o.issues.length ? JSON.stringify(o.issues) : null, jsonColumn(o.outputs),
-    o.ackCode ?? null, o.httpStatus ?? null, o.ack ?? null, o.lastError ?? null, now.toISOString(), o.countAttempt ? 1 : 0, o.httpBody ?? null,
-  ]);
-  // The error codes of this (latest) outcome, for the console's error-code search (migration 11).
-  await db.query('DELETE FROM message_error_codes WHERE message_id = $1', [id]);
   const codes = [...new Set(o.issues.filter((i) => i.severity === 'error' || i.severity === 'fatal').map(errorCodeOf).filter((c): c is NonNullable<typeof c> => c !== undefined))];
-  if (codes.length) await db.query('INSERT INTO message_error_codes (message_id, code) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING', [id, codes]);
+  await db.query(`WITH outcome AS (
+      UPDATE messages SET state = $2, flow = $3, issues = $4, outputs = $5, ack_code = $6, http_status = $7, ack = $8,
+        last_error = $9, processed_at = $10, updated_at = $10, attempts = attempts + $11, http_body = $12 WHERE id = $1),
+    gone AS (DELETE FROM message_error_codes WHERE message_id = $1 AND code <> ALL($13::text[]))
+    INSERT INTO message_error_codes (message_id, code) SELECT $1, unnest($13::text[]) ON CONFLICT DO NOTHING`, [
+    id, o.state, o.flow ?? null, o.issues.length ? JSON.stringify(o.issues) : null, jsonColumn(o.outputs),
+    o.ackCode ?? null, o.httpStatus ?? null, o.ack ?? null, o.lastError ?? null, now.toISOString(), o.countAttempt ? 1 : 0, o.httpBody ?? null, codes,
+  ]);
 }
 
 /** One statement for many ids. */

@@ -13,31 +13,42 @@ type ResourceRow = { resource: string; version_id: number; last_updated: string;
 const toStored = (r: ResourceRow): StoredResource => ({ resource: JSON.parse(r.resource) as Resource, versionId: r.version_id, lastUpdated: r.last_updated, messageId: r.message_id });
 
 /**
- * Insert, or update when the content changed. The row is locked while it is compared (FOR UPDATE),
- * so two instances writing the same resource at once each move the version once.
+ * Insert, or update when the content changed, with its history version and search index rows: one
+ * statement (one round trip; no savepoint needed, a statement is atomic by itself). ON CONFLICT
+ * DO UPDATE locks the row while it is compared, so two instances writing the same resource at once
+ * each move the version once. The version after a delete goes on from the tombstone's (migration
+ * 302). Unchanged (the same JSON text): nothing is written and a second statement reads the
+ * version kept.
  */
 export async function upsertResource(db: Queryable, resource: Resource, messageId: number | null, now: Date = new Date()): Promise<UpsertResult> {
   const type = resource.resourceType;
   const id = resource.id!;
   const json = JSON.stringify(resource);
   const at = now.toISOString();
-  // A resource written again after a delete goes on from its tombstone's version (migration 302).
-  const ins = await db.query<{ version_id: number }>(
-    `INSERT INTO resources (resource_type, id, version_id, resource, message_id, last_updated)
-     SELECT $1, $2, COALESCE((SELECT max(version_id) FROM resource_history WHERE resource_type = $1 AND id = $2), 0) + 1, $3, $4, $5
-     ON CONFLICT (resource_type, id) DO NOTHING RETURNING version_id`, [type, id, json, messageId, at]);
-  if (ins.rows[0]) {
-    const v = Number(ins.rows[0].version_id);
-    await writeHistory(db, type, id, v, json, messageId, at);
-    await writeIndex(db, resource);
-    return { versionId: v, outcome: 'created', lastUpdated: at };
-  }
-  const old = (await db.query<ResourceRow>('SELECT version_id, resource, last_updated FROM resources WHERE resource_type = $1 AND id = $2 FOR UPDATE', [type, id])).rows[0]!;
-  if (old.resource === json) return { versionId: old.version_id, outcome: 'unchanged', lastUpdated: old.last_updated };
-  await db.query('UPDATE resources SET version_id = version_id + 1, resource = $1, message_id = $2, last_updated = $3 WHERE resource_type = $4 AND id = $5', [json, messageId, at, type, id]);
-  await writeHistory(db, type, id, old.version_id + 1, json, messageId, at);
-  await writeIndex(db, resource);
-  return { versionId: old.version_id + 1, outcome: 'updated', lastUpdated: at };
+  const rows = indexRows(resource);
+  const col = (k: 'param' | 'system' | 'value' | 'raw' | 'lo' | 'hi' | 'num' | 'cnum' | 'cunit') => rows.map((r) => r[k] ?? null);
+  const up = (await db.query<{ version_id: number; created: boolean }>(`
+    WITH up AS (
+      INSERT INTO resources AS r (resource_type, id, version_id, resource, message_id, last_updated)
+      VALUES ($1, $2, COALESCE((SELECT max(version_id) FROM resource_history WHERE resource_type = $1 AND id = $2), 0) + 1, $3, $4, $5)
+      ON CONFLICT (resource_type, id) DO UPDATE
+        SET version_id = r.version_id + 1, resource = EXCLUDED.resource, message_id = EXCLUDED.message_id, last_updated = EXCLUDED.last_updated
+        WHERE r.resource IS DISTINCT FROM EXCLUDED.resource
+      RETURNING r.version_id, (r.xmax = 0) AS created),
+    history AS (
+      INSERT INTO resource_history (resource_type, id, version_id, resource, deleted, last_updated, message_id)
+      SELECT $1, $2, version_id, $3, 0, $5, $4 FROM up),
+    old_index AS (DELETE FROM search_index WHERE resource_type = $1 AND id = $2 AND EXISTS (SELECT 1 FROM up)),
+    new_index AS (
+      INSERT INTO search_index (resource_type, id, param, system, value, raw, lo, hi, num, cnum, cunit)
+      SELECT $1, $2, x.param, x.system, x.value, x.raw, x.lo, x.hi, x.num, x.cnum, x.cunit
+        FROM up, unnest($6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::float8[], $13::float8[], $14::text[])
+          AS x(param, system, value, raw, lo, hi, num, cnum, cunit))
+    SELECT version_id, created FROM up`,
+  [type, id, json, messageId, at, col('param'), col('system'), col('value'), col('raw'), col('lo'), col('hi'), col('num'), col('cnum'), col('cunit')])).rows[0];
+  if (up) return { versionId: Number(up.version_id), outcome: up.created ? 'created' : 'updated', lastUpdated: at };
+  const kept = (await db.query<ResourceRow>('SELECT version_id, last_updated FROM resources WHERE resource_type = $1 AND id = $2', [type, id])).rows[0]!;
+  return { versionId: Number(kept.version_id), outcome: 'unchanged', lastUpdated: kept.last_updated };
 }
 
 async function writeHistory(db: Queryable, type: string, id: string, version: number, json: string | null, messageId: number | null, at: string): Promise<void> {

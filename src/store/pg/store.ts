@@ -62,7 +62,8 @@ function tables(c: Conn): StoreTables {
     markAcksSent: (ids, now) => run((q) => messages.markAcksSent(q, ids, now)),
   };
   const r: ResourceStore = {
-    upsert: (resource, messageId, now) => c.atomic((q) => resources.upsertResource(q, resource, messageId, now)),
+    // One statement (./resources.ts): atomic without a transaction or savepoint of its own.
+    upsert: (resource, messageId, now) => run((q) => resources.upsertResource(q, resource, messageId, now)),
     get: (type, id) => run((q) => resources.getResource(q, type, id)),
     findByIdentifier: (type, system, value) => run((q) => resources.findByIdentifier(q, type, system, value)),
     referencing: (reference) => run((q) => resources.referencingResources(q, reference)),
