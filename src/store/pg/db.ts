@@ -55,6 +55,16 @@ export function createPool(t: PgTarget): pg.Pool {
 /** Anything with `query`: the pool (one statement, autocommit) or a client inside a transaction. */
 export type Queryable = Pick<pg.Pool, 'query'> | Pick<pg.PoolClient, 'query'>;
 
+/**
+ * A statement the commit path runs for every message, as a named prepared statement: each pooled
+ * connection has the server parse and plan it once, then only binds and runs it (an unnamed
+ * statement is parsed and planned again at every call). Only for fixed SQL text: the names are
+ * per connection and never freed.
+ */
+export function named(name: string, text: string, values: unknown[]): pg.QueryConfig {
+  return { name: `fd_${name}`, text, values };
+}
+
 /** Arbitrary constant for the migration advisory lock ("FD" "MIGR"). */
 const MIGRATION_LOCK = 0x46440001;
 

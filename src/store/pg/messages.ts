@@ -2,7 +2,7 @@
  * The message store and processing attempts (tables messages, processing_attempts) on PostgreSQL.
  * Same rows and meanings as ../sqlite/messages.ts; JSON columns hold text.
  */
-import type { Queryable } from './db.js';
+import { named, type Queryable } from './db.js';
 import { errorCodeOf, type Issue } from '../../domain/issues.js';
 import type { AckMode, AttemptReason, ChannelStats, MessageSort, ContentType, ControlIdMatch, MessageFilter, MessageState, MessageSummary, NewAttempt, NewMessage, Outcome, ProcessingAttempt, ProcessingClaim, ProcessingRow, Source, StoredMessage } from '../types.js';
 
@@ -11,7 +11,7 @@ import { jsonColumn } from '../json-text.js';
 
 export async function insertMessage(db: Queryable, m: NewMessage, now: Date = new Date()): Promise<number> {
   const at = now.toISOString();
-  const r = await db.query<{ id: number }>(`
+  const r = await db.query<{ id: number }>(named('insert_message', `
     INSERT INTO messages (channel, source, peer, content_type, received_at, control_id, message_type, hl7_version,
       sending_application, sending_facility, content_hash, raw, raw_bytes, charset, summary, ack_mode, state, duplicate_of, issues, commit_ack_code, commit_ack, updated_at,
       patient_mrn, patient_name)
@@ -22,7 +22,7 @@ export async function insertMessage(db: Queryable, m: NewMessage, now: Date = ne
     m.summary === undefined ? null : JSON.stringify(m.summary), m.ackMode, m.duplicateOf ?? null,
     m.issues?.length ? JSON.stringify(m.issues) : null, m.commitAck?.code ?? null, m.commitAck?.text ?? null,
     m.patientMrn || null, m.patientName ? m.patientName.toUpperCase() : null,
-  ]);
+  ]));
   return r.rows[0]!.id;
 }
 
@@ -50,18 +50,18 @@ export async function getForProcessing(db: Queryable, id: number): Promise<Proce
  * its patient passes it. One that commits after this statement began is seen at the next claim.
  */
 export async function claimForProcessing(db: Queryable, id: number): Promise<ProcessingClaim | undefined> {
-  const r = (await db.query<ClaimRow>(`SELECT ${PROCESSING_COLUMNS}, b.id AS blocker_id, b.attempts AS blocker_attempts
-    FROM messages m ${BLOCKER_JOIN} WHERE m.id = $1 FOR UPDATE OF m`, [id])).rows[0];
+  const r = (await db.query<ClaimRow>(named('claim_for_processing', `SELECT ${PROCESSING_COLUMNS}, b.id AS blocker_id, b.attempts AS blocker_attempts
+    FROM messages m ${BLOCKER_JOIN} WHERE m.id = $1 FOR UPDATE OF m`, [id]))).rows[0];
   return r ? toClaim(r) : undefined;
 }
 
 export async function findByControlId(db: Queryable, channel: string, controlId: string): Promise<ControlIdMatch[]> {
-  const rows = (await db.query<Row>('SELECT id, content_hash, state, ack_code, ack, commit_ack, duplicate_of FROM messages WHERE channel = $1 AND control_id = $2 ORDER BY id', [channel, controlId])).rows;
+  const rows = (await db.query<Row>(named('find_by_control_id', 'SELECT id, content_hash, state, ack_code, ack, commit_ack, duplicate_of FROM messages WHERE channel = $1 AND control_id = $2 ORDER BY id', [channel, controlId]))).rows;
   return rows.map((r) => ({ id: r.id, contentHash: r.content_hash, state: r.state, ackCode: r.ack_code, ack: r.ack ?? null, commitAck: r.commit_ack ?? null, duplicateOf: r.duplicate_of }));
 }
 
 export async function recordResend(db: Queryable, id: number, now: Date = new Date()): Promise<void> {
-  await db.query('UPDATE messages SET resend_count = resend_count + 1, last_resend_at = $1, updated_at = $1 WHERE id = $2', [now.toISOString(), id]);
+  await db.query(named('record_resend', 'UPDATE messages SET resend_count = resend_count + 1, last_resend_at = $1, updated_at = $1 WHERE id = $2', [now.toISOString(), id]));
 }
 
 export async function beginAttempt(db: Queryable, id: number, now: Date = new Date()): Promise<number> {
@@ -76,14 +76,14 @@ export async function beginAttempt(db: Queryable, id: number, now: Date = new Da
  */
 export async function recordOutcome(db: Queryable, id: number, o: Outcome, now: Date = new Date()): Promise<void> {
   const codes = [...new Set(o.issues.filter((i) => i.severity === 'error' || i.severity === 'fatal').map(errorCodeOf).filter((c): c is NonNullable<typeof c> => c !== undefined))];
-  await db.query(`WITH outcome AS (
+  await db.query(named('record_outcome', `WITH outcome AS (
       UPDATE messages SET state = $2, flow = $3, issues = $4, outputs = $5, ack_code = $6, http_status = $7, ack = $8,
         last_error = $9, processed_at = $10, updated_at = $10, attempts = attempts + $11, http_body = $12 WHERE id = $1),
     gone AS (DELETE FROM message_error_codes WHERE message_id = $1 AND code <> ALL($13::text[]))
     INSERT INTO message_error_codes (message_id, code) SELECT $1, unnest($13::text[]) ON CONFLICT DO NOTHING`, [
     id, o.state, o.flow ?? null, o.issues.length ? JSON.stringify(o.issues) : null, jsonColumn(o.outputs),
     o.ackCode ?? null, o.httpStatus ?? null, o.ack ?? null, o.lastError ?? null, now.toISOString(), o.countAttempt ? 1 : 0, o.httpBody ?? null, codes,
-  ]);
+  ]));
 }
 
 /** One statement for many ids. */
@@ -202,13 +202,13 @@ interface AttemptRow {
 }
 
 export async function recordAttempt(db: Queryable, a: NewAttempt, now: Date = new Date()): Promise<number> {
-  const r = await db.query<{ seq: number }>(`
+  const r = await db.query<{ seq: number }>(named('record_attempt', `
     INSERT INTO processing_attempts (message_id, seq, reason, at, state, flow, ack_code, http_status, ack, issues, outputs, error, mapping_version, http_body)
     VALUES ($1, (SELECT coalesce(max(seq), 0) + 1 FROM processing_attempts WHERE message_id = $1), $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
     RETURNING seq`, [
     a.messageId, a.reason, now.toISOString(), a.state, a.flow ?? null, a.ackCode ?? null, a.httpStatus ?? null, a.ack ?? null,
     a.issues.length ? JSON.stringify(a.issues) : null, jsonColumn(a.outputs), a.error ?? null, a.mappingVersion ?? null, a.httpBody ?? null,
-  ]);
+  ]));
   return r.rows[0]!.seq;
 }
 

@@ -4,7 +4,7 @@
  * from an update; the identifier and element lookups read the text as jsonb.
  */
 import type { Resource } from 'fhir/r4.js';
-import type { Queryable } from './db.js';
+import { named, type Queryable } from './db.js';
 import type { HistoryQuery, ResourceKey, ResourceSearch, ResourceVersion, StoredResource, UpsertResult } from '../types.js';
 import { indexRows } from '../../fhir/search-index.js';
 import { SEARCH_MAX_PAGE, searchOrder, searchWhere } from '../search-sql.js';
@@ -27,7 +27,7 @@ export async function upsertResource(db: Queryable, resource: Resource, messageI
   const at = now.toISOString();
   const rows = indexRows(resource);
   const col = (k: 'param' | 'system' | 'value' | 'raw' | 'lo' | 'hi' | 'num' | 'cnum' | 'cunit') => rows.map((r) => r[k] ?? null);
-  const up = (await db.query<{ version_id: number; created: boolean }>(`
+  const up = (await db.query<{ version_id: number; created: boolean }>(named('upsert_resource', `
     WITH up AS (
       INSERT INTO resources AS r (resource_type, id, version_id, resource, message_id, last_updated)
       VALUES ($1, $2, COALESCE((SELECT max(version_id) FROM resource_history WHERE resource_type = $1 AND id = $2), 0) + 1, $3, $4, $5)
@@ -45,9 +45,9 @@ export async function upsertResource(db: Queryable, resource: Resource, messageI
         FROM up, unnest($6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::float8[], $13::float8[], $14::text[])
           AS x(param, system, value, raw, lo, hi, num, cnum, cunit))
     SELECT version_id, created FROM up`,
-  [type, id, json, messageId, at, col('param'), col('system'), col('value'), col('raw'), col('lo'), col('hi'), col('num'), col('cnum'), col('cunit')])).rows[0];
+  [type, id, json, messageId, at, col('param'), col('system'), col('value'), col('raw'), col('lo'), col('hi'), col('num'), col('cnum'), col('cunit')]))).rows[0];
   if (up) return { versionId: Number(up.version_id), outcome: up.created ? 'created' : 'updated', lastUpdated: at };
-  const kept = (await db.query<ResourceRow>('SELECT version_id, last_updated FROM resources WHERE resource_type = $1 AND id = $2', [type, id])).rows[0]!;
+  const kept = (await db.query<ResourceRow>(named('resource_version', 'SELECT version_id, last_updated FROM resources WHERE resource_type = $1 AND id = $2', [type, id]))).rows[0]!;
   return { versionId: Number(kept.version_id), outcome: 'unchanged', lastUpdated: kept.last_updated };
 }
 
@@ -140,7 +140,7 @@ export async function resourceVersion(db: Queryable, type: string, id: string, v
 }
 
 export async function getResource(db: Queryable, type: string, id: string): Promise<StoredResource | undefined> {
-  const r = (await db.query<ResourceRow>('SELECT resource, version_id, last_updated, message_id FROM resources WHERE resource_type = $1 AND id = $2', [type, id])).rows[0];
+  const r = (await db.query<ResourceRow>(named('get_resource', 'SELECT resource, version_id, last_updated, message_id FROM resources WHERE resource_type = $1 AND id = $2', [type, id]))).rows[0];
   return r ? toStored(r) : undefined;
 }
 
@@ -166,15 +166,19 @@ export async function countResources(db: Queryable, type?: string): Promise<numb
   return r.rows[0]!.n;
 }
 
+/**
+ * A message's office records, replacing what an earlier run of it left: one statement. The insert
+ * reads the delete's count first, so the rows a replay replaces are gone before their
+ * (message_id, seq) comes back.
+ */
 export async function replaceOfficeRecords(db: Queryable, messageId: number, records: readonly object[], now: Date = new Date()): Promise<void> {
-  await db.query('DELETE FROM office_records WHERE message_id = $1', [messageId]);
-  if (!records.length) return;
   const types = records.map((r) => ('recordType' in r && typeof r.recordType === 'string' ? r.recordType : null));
-  await db.query(
-    `INSERT INTO office_records (message_id, seq, record_type, record, created_at)
-     SELECT $1, s.ord, s.record_type, s.record, $2 FROM unnest($3::text[], $4::text[]) WITH ORDINALITY AS s(record_type, record, ord)`,
-    [messageId, now.toISOString(), types, records.map((r) => JSON.stringify(r))],
-  );
+  await db.query(named('replace_office_records', `
+    WITH gone AS (DELETE FROM office_records WHERE message_id = $1 RETURNING 1)
+    INSERT INTO office_records (message_id, seq, record_type, record, created_at)
+    SELECT $1, s.ord, s.record_type, s.record, $2 FROM unnest($3::text[], $4::text[]) WITH ORDINALITY AS s(record_type, record, ord)
+     WHERE (SELECT count(*) FROM gone) >= 0`,
+  [messageId, now.toISOString(), types, records.map((r) => JSON.stringify(r))]));
 }
 
 export async function officeRecordsOf(db: Queryable, messageId: number): Promise<Array<Record<string, unknown>>> {

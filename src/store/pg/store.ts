@@ -80,7 +80,7 @@ function tables(c: Conn): StoreTables {
     reindex: (after, opts) => c.atomic((q) => resources.reindexResources(q, after, opts)),
   };
   const o: OfficeRecordStore = {
-    replace: (messageId, records, now) => c.atomic((q) => resources.replaceOfficeRecords(q, messageId, records, now)),
+    replace: (messageId, records, now) => run((q) => resources.replaceOfficeRecords(q, messageId, records, now)),
     of: (messageId) => run((q) => resources.officeRecordsOf(q, messageId)),
   };
   const ob: OutboxStore = {
@@ -257,7 +257,7 @@ export class PgStore implements Store {
     try {
       await c.query('BEGIN');
       try {
-        const value = await work(this.tx(c));
+        const value = await work(this.tx(c, {}));
         await c.query('COMMIT');
         return value;
       } catch (e) {
@@ -274,17 +274,27 @@ export class PgStore implements Store {
     }
   }
 
-  private tx(c: pg.PoolClient): StoreTx {
+  /**
+   * The transaction's calls on its connection. A savepoint that succeeded is released lazily: its
+   * RELEASE goes to the server in one round trip with the next SAVEPOINT (a simple query of two
+   * statements), and the COMMIT releases the last one; a ROLLBACK TO an earlier savepoint destroys
+   * it anyway. `sp` (one per transaction, shared by nested savepoints) holds the one waiting.
+   */
+  private tx(c: pg.PoolClient, sp: { unreleased?: string | undefined }): StoreTx {
     const savepoint = async <T>(fn: (q: pg.PoolClient) => Promise<T>): Promise<T> => {
       const name = `sp${++this.savepoints}`;
-      await c.query(`SAVEPOINT ${name}`);
+      const release = sp.unreleased;
+      sp.unreleased = undefined;
+      await c.query(release ? `RELEASE SAVEPOINT ${release}; SAVEPOINT ${name}` : `SAVEPOINT ${name}`);
       try {
         const v = await fn(c);
-        await c.query(`RELEASE SAVEPOINT ${name}`);
+        // Releasing this one releases any savepoint still open inside it.
+        sp.unreleased = name;
         return v;
       } catch (e) {
-        await c.query(`ROLLBACK TO SAVEPOINT ${name}`).catch(() => undefined);
-        await c.query(`RELEASE SAVEPOINT ${name}`).catch(() => undefined);
+        // Rolling back to this one destroys every savepoint made after it.
+        sp.unreleased = undefined;
+        await c.query(`ROLLBACK TO SAVEPOINT ${name}; RELEASE SAVEPOINT ${name}`).catch(() => undefined);
         throw e;
       }
     };
@@ -294,7 +304,7 @@ export class PgStore implements Store {
     const inside: Conn = { run: (fn) => fn(c), atomic: (fn) => savepoint(fn) };
     return {
       ...tables(inside),
-      savepoint: <T>(work: (tx: StoreTx) => Promise<T>) => savepoint(() => work(this.tx(c))),
+      savepoint: <T>(work: (tx: StoreTx) => Promise<T>) => savepoint(() => work(this.tx(c, sp))),
     };
   }
 
