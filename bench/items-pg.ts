@@ -163,7 +163,7 @@ export async function runPg(): Promise<PgFigures> {
       }));
       const first = await startGateway(configFile, `bench-${name}-1`);
       const gws = [first, ...(await Promise.all(Array.from({ length: instances - 1 }, (_, i) => startGateway(configFile, `bench-${name}-${i + 2}`))))];
-      const watch = openStore('url' in store ? { path: path.join(dir, 'unused.db'), url: store.url } : store);
+      const watch = await openStore('url' in store ? { path: path.join(dir, 'unused.db'), url: store.url } : store);
       const unprocessed = () => watch.messages.count({ state: 'received' });
       try {
         // 8 connections, spread over the instances as a TCP balancer would; a warm-up, processed before the window.
