@@ -85,11 +85,11 @@ async function writeIndex(db: Queryable, resource: Resource): Promise<number> {
   return rows.length;
 }
 
-/** ResourceStore.reindex: one chunk in (type, id) order (call it inside a transaction). */
+/** ResourceStore.reindex: one chunk in (type, id) order (call it inside a transaction: the rows stay locked until their index is rewritten). */
 export async function reindexResources(db: Queryable, after: ResourceKey | undefined, opts: { type?: string | undefined; limit: number }): Promise<{ resources: number; rows: number; last?: ResourceKey }> {
   const found = (await db.query<{ resource_type: string; id: string; resource: string }>(`SELECT resource_type, id, resource FROM resources
     WHERE ($1::text IS NULL OR resource_type = $1) AND ($2::text IS NULL OR resource_type > $2 OR (resource_type = $2 AND id > $3))
-    ORDER BY resource_type, id LIMIT $4`, [opts.type ?? null, after?.type ?? null, after?.id ?? null, Math.max(1, opts.limit)])).rows;
+    ORDER BY resource_type, id LIMIT $4 FOR UPDATE`, [opts.type ?? null, after?.type ?? null, after?.id ?? null, Math.max(1, opts.limit)])).rows;
   let rows = 0;
   for (const r of found) rows += await writeIndex(db, JSON.parse(r.resource) as Resource);
   const l = found[found.length - 1];

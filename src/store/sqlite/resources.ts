@@ -65,14 +65,17 @@ function writeIndex(db: Db, resource: Resource): number {
 
 /** ResourceStore.reindex: one chunk in (type, id) order, in one transaction. */
 export function reindexResources(db: Db, after: ResourceKey | undefined, opts: { type?: string | undefined; limit: number }): { resources: number; rows: number; last?: ResourceKey } {
-  const found = stmt(db, `SELECT resource_type, id, resource FROM resources
-    WHERE (@type IS NULL OR resource_type = @type) AND (@at IS NULL OR resource_type > @at OR (resource_type = @at AND id > @aid))
-    ORDER BY resource_type, id LIMIT @limit`).all({ type: opts.type ?? null, at: after?.type ?? null, aid: after?.id ?? null, limit: Math.max(1, opts.limit) }) as
-    Array<{ resource_type: string; id: string; resource: string }>;
   let rows = 0;
-  db.transaction(() => {
-    for (const r of found) rows += writeIndex(db, JSON.parse(r.resource) as Resource);
-  })();
+  // Read and rewrite in one write transaction: another process (a running gateway) cannot change a
+  // resource between reading its JSON and writing its rows, so the index never lags its version.
+  const found = db.transaction(() => {
+    const f = stmt(db, `SELECT resource_type, id, resource FROM resources
+      WHERE (@type IS NULL OR resource_type = @type) AND (@at IS NULL OR resource_type > @at OR (resource_type = @at AND id > @aid))
+      ORDER BY resource_type, id LIMIT @limit`).all({ type: opts.type ?? null, at: after?.type ?? null, aid: after?.id ?? null, limit: Math.max(1, opts.limit) }) as
+      Array<{ resource_type: string; id: string; resource: string }>;
+    for (const r of f) rows += writeIndex(db, JSON.parse(r.resource) as Resource);
+    return f;
+  }).immediate();
   const l = found[found.length - 1];
   return { resources: found.length, rows, ...(l ? { last: { type: l.resource_type, id: l.id } } : {}) };
 }
