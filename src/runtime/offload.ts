@@ -43,8 +43,48 @@ export interface OffloadRequest {
  */
 export type OffloadedRun = Omit<Hl7Processing, 'message'> & { readable: boolean; json?: OutputJson | undefined };
 
-/** JSON.stringify(output.bundle) and JSON.stringify(output.office), made where the output was. */
-export interface OutputJson { bundle: string; office: string }
+/**
+ * JSON.stringify(output.bundle) and JSON.stringify(output.office), made where the output was;
+ * and the Bundle's entries, each as its own JSON text (`entries`), when they travel as text: the
+ * run's Bundle then arrives with `entry: []`, and the gateway reads the entries back one by one
+ * between turns of the event loop (entriesFromText) instead of in one structured-clone read of a
+ * 10,000-entry Bundle.
+ */
+export interface OutputJson { bundle: string; office: string; entries?: string[] | undefined }
+
+/** A Bundle's entries from their JSON texts, giving the event loop its turns (`pause`) as it goes. */
+export async function entriesFromText(texts: readonly string[], pause: () => Promise<void> | undefined): Promise<unknown[]> {
+  const out: unknown[] = new Array(texts.length);
+  for (let i = 0; i < texts.length; i++) {
+    await pause();
+    out[i] = JSON.parse(texts[i]!);
+  }
+  return out;
+}
+
+const ENTRIES_MARK = '\u0000entries\u0000';
+
+/**
+ * The output as the worker sends it: texts made here, off the event loop. The Bundle's text is
+ * the entries' texts joined into its skeleton, which is exactly JSON.stringify of the Bundle (an
+ * array is '[' + its items' texts joined by ',' + ']'); when that cannot be done surely (no entry
+ * array, the mark found twice) the whole Bundle is stringified and travels as an object.
+ */
+export function serializeOutput(output: { bundle: { entry?: unknown[] | undefined }; office: unknown[] }): { bundle: typeof output.bundle; json: OutputJson } {
+  const office = JSON.stringify(output.office);
+  const b = output.bundle;
+  const texts = Array.isArray(b.entry) ? b.entry.map((e) => JSON.stringify(e) as string | undefined) : undefined;
+  if (texts && texts.every((t) => typeof t === 'string')) {
+    const skeleton = JSON.stringify({ ...b, entry: ENTRIES_MARK });
+    const token = JSON.stringify(ENTRIES_MARK);
+    const at = skeleton.indexOf(token);
+    if (at >= 0 && at === skeleton.lastIndexOf(token)) {
+      const bundle = `${skeleton.slice(0, at)}[${texts.join(',')}]${skeleton.slice(at + token.length)}`;
+      return { bundle: { ...b, entry: [] }, json: { bundle, office, entries: texts as string[] } };
+    }
+  }
+  return { bundle: b, json: { bundle: JSON.stringify(b), office } };
+}
 
 export type OffloadReply = { run: OffloadedRun; misses: Array<[string, string]> } | { error: string };
 

@@ -51,10 +51,10 @@ import type { Metrics } from './metrics.js';
 import { outboundHl7Settings } from '../delivery/outbound-settings.js';
 import { withStoredLookup } from '../flows/stored-lookup.js';
 import { flowForChannel, type Hl7Processing } from '../flows/hl7v2/index.js';
-import { defaultWorkers, ProcessingPool, type OutputJson, type Prepared } from './offload.js';
+import { defaultWorkers, entriesFromText, ProcessingPool, type OutputJson, type Prepared } from './offload.js';
 import { JsonText } from '../store/json-text.js';
 import { eventLoopPause } from './pause.js';
-import type { Resource } from 'fhir/r4.js';
+import type { BundleEntry, Resource } from 'fhir/r4.js';
 
 /**
  * Processing time one commit takes at most (ms, checked between messages). Small enough that a
@@ -595,6 +595,7 @@ export class Pipeline {
         const message = readable ? readHl7Header(raw).message : undefined;
         p = { ...run, ...(message ? { message } : {}) };
         json = serialized;
+        if (json?.entries && p.output) p.output.bundle.entry = (await entriesFromText(json.entries, pause)) as BundleEntry[];
       }
       p ??= await withStoredLookup(read, (lookup) => processHl7(raw, channel, { ...ctx, lookup }, intake));
       let entries: EntryOutcome[] = [];

@@ -11,7 +11,7 @@ import type { Resource } from 'fhir/r4.js';
 import { processHl7 } from '../flows/hl7v2/index.js';
 import { loadValidator } from '../validation/index.js';
 import { mappingVersion, reloadMappings } from '../mapping/version.js';
-import type { OffloadReply, OffloadRequest } from './offload.js';
+import { serializeOutput, type OffloadReply, type OffloadRequest } from './offload.js';
 
 const data = workerData as { extraProfileDir?: string } | undefined;
 // The same profiles as the gateway's own validator (main.ts loads them before listening).
@@ -48,7 +48,9 @@ function run(req: OffloadRequest): OffloadReply {
   if (p.flow !== undefined && req.flow !== undefined && p.flow !== req.flow) return { error: `flow ${req.flow} not available in the worker` };
   if (p.flow === undefined && req.flow !== undefined) return { error: `flow ${req.flow} not available in the worker` };
   const { message, ...rest } = p;
-  // Serialized here, off the event loop: the gateway stores these texts as they are (pipeline.ts).
-  const json = rest.output ? { bundle: JSON.stringify(rest.output.bundle), office: JSON.stringify(rest.output.office) } : undefined;
-  return { run: { ...rest, readable: message !== undefined, json }, misses };
+  // Serialized here, off the event loop: the gateway stores these texts as they are, and reads the
+  // Bundle's entries back from theirs a few at a time (pipeline.ts, offload.ts).
+  if (!rest.output) return { run: { ...rest, readable: message !== undefined }, misses };
+  const { bundle, json } = serializeOutput(rest.output);
+  return { run: { ...rest, output: { ...rest.output, bundle: bundle as typeof rest.output.bundle }, readable: message !== undefined, json }, misses };
 }
