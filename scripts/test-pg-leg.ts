@@ -1,5 +1,6 @@
 /**
- * The PostgreSQL leg of `npm test`: the store, runtime, delivery and jobs tests again, on a
+ * The PostgreSQL leg of `npm test`: the store, runtime, delivery and jobs tests (and the console's
+ * sessions kept in the store) again, on a
  * throwaway PostgreSQL cluster this script starts (initdb into a temp dir, pg_ctl on a free port)
  * and stops. Without PostgreSQL binaries it prints one line and exits 0 (a developer's machine);
  * with FRONTDESK_REQUIRE_PG=1 (CI) a missing PostgreSQL fails instead of skipping.
@@ -8,7 +9,7 @@
 import { spawnSync } from 'node:child_process';
 import { findPgBin, startPgCluster } from '../test/support/pg-cluster.js';
 
-const DEFAULT_SPECS = ['test/store/**/*.test.ts', 'test/runtime/**/*.test.ts', 'test/delivery/**/*.test.ts', 'test/jobs/**/*.test.ts', 'test/scale-out/**/*.test.ts'];
+const DEFAULT_SPECS = ['test/store/**/*.test.ts', 'test/runtime/**/*.test.ts', 'test/delivery/**/*.test.ts', 'test/jobs/**/*.test.ts', 'test/scale-out/**/*.test.ts', 'test/console/sessions.test.ts'];
 const specs = process.argv.slice(2).length ? process.argv.slice(2) : DEFAULT_SPECS;
 
 if (!findPgBin()) {

@@ -229,6 +229,7 @@ if (!chromiumPath && !process.env.CI) {
       expect(await field.locator('td').nth(1).textContent()).to.contain('PID-7 Date/Time of Birth');
       expect(await page.locator('tr[data-location="PID.5"] code').first().textContent()).to.equal('W********^J**');
       expect(await page.locator('pre[data-raw]').textContent()).not.to.contain('Whitfield');
+      await field.scrollIntoViewIfNeeded(); // the screenshot shows the highlighted field (the README's picture)
       await shot('message');
       await accessible('message view');
     });

@@ -7,7 +7,10 @@
  * says why, with no session.
  */
 import { expect } from 'chai';
-import { join } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import type { Gateway } from '../../src/gateway.js';
 import { checkConfig } from '../../src/config.js';
@@ -17,6 +20,10 @@ import { startAuthServer, type TestAuthServer } from '../support/oauth-server.js
 import { axeViolations } from '../support/axe.js';
 
 const chromiumPath = findChromium();
+// As in ./browser.test.ts: docs/console/ only with FRONTDESK_CONSOLE_SHOTS=1, else a temporary folder.
+const SHOTS = process.env.FRONTDESK_CONSOLE_SHOTS === '1'
+  ? resolve(fileURLToPath(new URL('.', import.meta.url)), '../../docs/console')
+  : join(tmpdir(), `frontdesk-console-shots-${process.pid}`);
 const CLIENT_ID = 'frontdesk-console-test';
 
 const oauthConfig = (idp: Pick<TestAuthServer, 'authorizeUrl' | 'tokenUrl' | 'jwksUrl' | 'issuer'>) => ({
@@ -88,6 +95,8 @@ if (!chromiumPath && !process.env.CI) {
     it('signs in through the authorization server (PKCE S256) and lands on the page asked for, the subject as operator in the audit trail', async () => {
       expect(await page.goto(`${base}/console/login`).then(() => page.getByLabel('Operator key').isVisible())).to.equal(true);
       expect(await axeViolations(page), 'axe-core on the login page with OAuth').to.deep.equal([]);
+      mkdirSync(SHOTS, { recursive: true });
+      await page.screenshot({ path: join(SHOTS, 'login-oauth.png') });
       await signIn();
       await page.waitForURL(`${base}/console/messages`);
       expect(await page.locator('header .who strong').textContent()).to.equal('jdoe');
