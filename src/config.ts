@@ -30,12 +30,13 @@ import { hostname } from 'node:os';
 import { defaultWorkers } from './runtime/offload.js';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { issue, type Issue, type Result } from './domain/issues.js';
+import { isIanaTimezone } from './domain/timezone.js';
 import { EXAMPLES_DIR } from './paths.js';
 import { parseDeliveryConfig, type DeliveryConfig } from './delivery/config.js';
 import { checkBillingIdentity, type BillingIdentity } from './billing/identity.js';
 import { checkConsoleConfig, type ConsoleConfig } from './console/oauth-config.js';
 import { CHARSETS, charsetOf, type Charset } from './hl7/charset.js';
-import { checkJwksFile, DEFAULT_JWT_ALGORITHMS } from './auth/jwt.js';
+import { checkJwksFile, DEFAULT_JWT_ALGORITHMS } from './auth/jwks-file.js';
 import { parseSmartScope } from './auth/scopes.js';
 
 /**
@@ -228,7 +229,7 @@ export function checkConfig(json: unknown, baseDir: string, env: Env = process.e
   const practice = c.object(root.practice ?? {}, 'practice') ?? {};
   c.keys(practice, 'practice', ['name', 'timezone']);
   const timezone = env.FRONTDESK_TIMEZONE ?? c.string(practice.timezone ?? 'America/New_York', 'practice.timezone');
-  if (timezone && !validTimezone(timezone)) c.error('practice.timezone', `"${timezone}" is not an IANA timezone.`);
+  if (timezone && !isIanaTimezone(timezone)) c.error('practice.timezone', `"${timezone}" is not an IANA timezone.`);
 
   const store = c.object(root.store ?? {}, 'store') ?? {};
   c.keys(store, 'store', ['path', 'url']);
@@ -586,15 +587,6 @@ function checkStoreUrl(c: Checker, url: string, key: string): void {
   if (schema !== null && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) c.error(key, `schema "${schema}" must be a lower-case SQL identifier.`);
   const pool = u.searchParams.get('pool');
   if (pool !== null && !/^([1-9]|[1-9][0-9]|1[0-9][0-9]|200)$/.test(pool)) c.error(key, `pool must be an integer from 1 to 200; got "${pool}".`);
-}
-
-function validTimezone(tz: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 type Obj = Record<string, unknown>;

@@ -29,7 +29,11 @@
  * 503 or 401 as it sees fit; never a crash).
  */
 import { readFileSync, statSync } from 'node:fs';
+import { checkJwksFile, DEFAULT_JWT_ALGORITHMS } from './jwks-file.js';
 import { createLocalJWKSet, createRemoteJWKSet, decodeProtectedHeader, errors, jwtVerify, type JSONWebKeySet, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+
+// The configuration's checks, kept apart from jose (./jwks-file.ts says why); exported here too.
+export { checkJwksFile, DEFAULT_JWT_ALGORITHMS } from './jwks-file.js';
 
 /** Where the authorization server's public keys are. */
 export type JwksSource = { file: string } | { url: string };
@@ -57,8 +61,6 @@ export interface JwtVerifierOptions {
 /** Verified tokens remembered (by their text), and for how long at most. */
 const CACHE_ENTRIES = 1000;
 const CACHE_SECONDS = 60;
-
-export const DEFAULT_JWT_ALGORITHMS: readonly string[] = ['RS256', 'RS384', 'ES256', 'ES384'];
 
 /** Why a token was refused. Each is a 401 at the HTTP edge except 'jwks-unavailable' (our side). */
 export type JwtFailure =
@@ -244,28 +246,4 @@ export function readJwks(file: string): JSONWebKeySet {
   const problem = checkJwksFile(file);
   if (problem) throw new Error(problem);
   return JSON.parse(readFileSync(file, 'utf8')) as JSONWebKeySet;
-}
-
-/** What is wrong with a JWKS file, in one line, or undefined when it is a usable key set. */
-export function checkJwksFile(file: string): string | undefined {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    return `cannot read JWKS file ${file}: ${(e as NodeJS.ErrnoException).code ?? 'error'}.`;
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    return `JWKS file ${file} is not valid JSON.`;
-  }
-  const ks = (json as { keys?: unknown } | null)?.keys;
-  if (!Array.isArray(ks) || ks.length === 0) return `JWKS file ${file} has no "keys" array with at least one key.`;
-  for (const [i, k] of ks.entries()) {
-    if (!k || typeof k !== 'object' || typeof (k as { kty?: unknown }).kty !== 'string') return `JWKS file ${file}: keys[${i}] has no "kty".`;
-    if ('d' in k) return `JWKS file ${file}: keys[${i}] holds a private key ("d"); give only public keys.`;
-    if ((k as { kty: string }).kty === 'oct') return `JWKS file ${file}: keys[${i}] is a symmetric ("oct") key; only public keys are accepted.`;
-  }
-  return undefined;
 }

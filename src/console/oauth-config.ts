@@ -22,7 +22,8 @@
  *     } }
  */
 import { isAbsolute, resolve } from 'node:path';
-import { checkJwksFile, type JwksSource } from '../auth/jwt.js';
+import { checkJwksFile } from '../auth/jwks-file.js';
+import type { JwksSource } from '../auth/jwt.js';
 import { issue, type Issue, type Result } from '../domain/issues.js';
 
 export interface ConsoleOAuthConfig {

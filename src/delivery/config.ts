@@ -15,9 +15,20 @@
  *   },
  *   "jobs": { "timezone": "America/New_York", "claim-batch": { "schedule": "0 18 * * 1-5" } }
  */
+import { createRequire } from 'node:module';
 import { isAbsolute, resolve as resolvePath } from 'node:path';
-import { validate as cronValidate } from 'node-cron';
 import { issue, type Issue, type Result } from '../domain/issues.js';
+import { isIanaTimezone } from '../domain/timezone.js';
+
+/**
+ * node-cron's own check of an expression (what it will schedule). Its CommonJS build is loaded only
+ * when the configuration sets a schedule: a start with the default schedules (src/jobs/table.ts)
+ * does not load node-cron before it listens.
+ */
+function cronValidate(expression: string): boolean {
+  const cron = createRequire(import.meta.url)('node-cron') as typeof import('node-cron');
+  return cron.validate(expression);
+}
 
 export type SigningAlg = 'RS384' | 'ES384';
 
@@ -457,12 +468,8 @@ function checkJobs(c: Checker, raw: unknown, destinations: Destinations, practic
   c.unknownKeys(raw, ['timezone', 'claimDestination', 'eligibilityDestination', 'reminderDestination', 'reminderLeadHours', 'retentionDays', 'auditRetentionDays', ...JOB_NAMES], 'jobs');
   const tz = c.str(raw, 'timezone', 'jobs', false);
   if (tz !== undefined) {
-    try {
-      new Intl.DateTimeFormat('en-US', { timeZone: tz });
-      out.timezone = tz;
-    } catch {
-      c.bad('jobs.timezone', `is not an IANA timezone ("${tz}").`);
-    }
+    if (isIanaTimezone(tz)) out.timezone = tz;
+    else c.bad('jobs.timezone', `is not an IANA timezone ("${tz}").`);
   }
   out.claimDestination = c.str(raw, 'claimDestination', 'jobs', false) ?? 'clearinghouse';
   out.eligibilityDestination = c.str(raw, 'eligibilityDestination', 'jobs', false);

@@ -4,7 +4,7 @@ import type { Patient } from 'fhir/r4.js';
 import { openDatabase, type Db } from '../../src/store/sqlite/db.js';
 import { attemptsOf, countMessages, countsByChannelAndState, findByControlId, getMessage, insertMessage, listMessages, matchingIds, pendingIds, recordOutcome, resetForReplay } from '../../src/store/sqlite/messages.js';
 import { MIGRATIONS } from '../../src/store/sqlite/migrations/index.js';
-import { findByIdentifier, getResource, officeRecordsOf, replaceOfficeRecords, upsertResource } from '../../src/store/sqlite/resources.js';
+import { findByIdentifier, getResource, loadSearchIndex, officeRecordsOf, replaceOfficeRecords, upsertResource } from '../../src/store/sqlite/resources.js';
 import { tempDir } from '../support/gateway.js';
 
 describe('store: messages and resources (migration 1) on a real SQLite file', () => {
@@ -13,6 +13,8 @@ describe('store: messages and resources (migration 1) on a real SQLite file', ()
   const add = (controlId: string, channel = 'c1', type = 'ADT^A04') =>
     insertMessage(db, { channel, source: 'mllp', contentType: 'hl7v2', raw: `MSH|${controlId}`, contentHash: `h-${controlId}`, controlId, messageType: type, ackMode: 'original' });
 
+  // The engine's functions are called directly here: the search index they write is loaded first, as the Store does on its first write.
+  before(() => loadSearchIndex());
   beforeEach(() => {
     tmp = tempDir();
     db = openDatabase(join(tmp.dir, 'fd.db'));

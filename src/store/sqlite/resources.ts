@@ -7,10 +7,29 @@ import type { Resource } from 'fhir/r4.js';
 import type { Db } from './db.js';
 import { stmt } from './statements.js';
 import type { HistoryQuery, ResourceKey, ResourceSearch, ResourceVersion, StoredResource, UpsertResult } from '../types.js';
-import { indexRows } from '../../fhir/search-index.js';
+import type { IndexRow } from '../../fhir/search-index.js';
 import { SEARCH_MAX_PAGE, searchOrder, searchWhere } from '../search-sql.js';
 
 export type { UpsertResult, StoredResource } from '../types.js';
+
+/**
+ * The search index rows of a resource come from FHIRPath over the R4 model (../../fhir/search-index.ts),
+ * the largest thing the store would load. It is imported on the first write that indexes
+ * (`withSearchIndex` in ./store.ts), not when the store opens: opening the store, and so the
+ * gateway's start to "listening", does not pay for it.
+ */
+let indexRowsOf: ((resource: Resource) => IndexRow[]) | undefined;
+
+export const searchIndexLoaded = (): boolean => indexRowsOf !== undefined;
+
+export async function loadSearchIndex(): Promise<void> {
+  indexRowsOf ??= (await import('../../fhir/search-index.js')).indexRows;
+}
+
+function indexRows(resource: Resource): IndexRow[] {
+  if (!indexRowsOf) throw new Error('the search index is not loaded (loadSearchIndex before a write that indexes)');
+  return indexRowsOf(resource);
+}
 
 export function upsertResource(db: Db, resource: Resource, messageId: number | null, now: Date = new Date()): UpsertResult {
   const type = resource.resourceType;

@@ -29,6 +29,9 @@ import * as consoleSessions from './console-sessions.js';
 /** Runs a synchronous statement function: the store waits for an open transaction; a tx does not. */
 type Runner = <T>(fn: (db: Db) => T) => Promise<T>;
 
+/** A call that writes search index rows: the search index module is loaded first (once; ./resources.ts says why it is lazy). */
+const withSearchIndex = <T>(call: () => Promise<T>): Promise<T> => (resources.searchIndexLoaded() ? call() : resources.loadSearchIndex().then(call));
+
 function tables(run: Runner): StoreTables {
   const m: MessageStore = {
     insert: (x, now) => run((db) => messages.insertMessage(db, x, now)),
@@ -55,7 +58,7 @@ function tables(run: Runner): StoreTables {
     markAcksSent: (ids, now) => run((db) => messages.markAcksSent(db, ids, now)),
   };
   const r: ResourceStore = {
-    upsert: (resource, messageId, now) => run((db) => resources.upsertResource(db, resource, messageId, now)),
+    upsert: (resource, messageId, now) => withSearchIndex(() => run((db) => resources.upsertResource(db, resource, messageId, now))),
     get: (type, id) => run((db) => resources.getResource(db, type, id)),
     findByIdentifier: (type, system, value) => run((db) => resources.findByIdentifier(db, type, system, value)),
     referencing: (reference) => run((db) => resources.referencingResources(db, reference)),
@@ -69,7 +72,7 @@ function tables(run: Runner): StoreTables {
     countHistory: (type, id, since) => run((db) => resources.countHistory(db, type, id, since)),
     version: (type, id, v) => run((db) => resources.resourceVersion(db, type, id, v)),
     search: (q) => run((db) => resources.searchResources(db, q)),
-    reindex: (after, opts) => run((db) => resources.reindexResources(db, after, opts)),
+    reindex: (after, opts) => withSearchIndex(() => run((db) => resources.reindexResources(db, after, opts))),
   };
   const o: OfficeRecordStore = {
     replace: (messageId, records, now) => run((db) => resources.replaceOfficeRecords(db, messageId, records, now)),
