@@ -69,7 +69,7 @@ function safeNext(v: unknown): string {
 
 export function consoleRouter(deps: ConsoleDeps): Router {
   const config = deps.pipeline.config;
-  const ctx: ConsoleContext = { ...deps, config, audit: deps.audit ?? storeAudit(deps.pipeline.store.audit), sessions: new SessionStore(deps.pipeline.store.consoleSessions, config.http.auth.keys, deps.sessions) };
+  const ctx: ConsoleContext = { ...deps, config, audit: deps.audit ?? storeAudit(deps.pipeline.store.audit), sessions: new SessionStore(deps.pipeline.store.consoleSessions, config.http.auth.keys, deps.sessions, config.console.oauth ? `oauth:${config.console.oauth.name}` : undefined) };
   const router = Router();
   const forms = express.urlencoded({ extended: false, limit: config.http.bodyLimitBytes, parameterLimit: 100 });
 

@@ -49,7 +49,13 @@ export class SessionStore {
   /** A use is written to the store only when the last one written is this old (a page polls every few seconds). */
   private readonly touchEveryMs: number;
 
-  constructor(private readonly store: ConsoleSessionStore, keys: readonly ApiKeyConfig[], opts: SessionOptions = {}) {
+  /**
+   * `oauthVia`: the `via` of sessions opened through the OAuth login configured now (`oauth:<name>`),
+   * undefined when none is: a stored session is honoured only while the way it was opened still
+   * exists (a key removed from the configuration, or an OAuth login taken out, ends its sessions at
+   * the next restart instead of letting them run to their expiry).
+   */
+  constructor(private readonly store: ConsoleSessionStore, keys: readonly ApiKeyConfig[], opts: SessionOptions = {}, private readonly oauthVia?: string) {
     // Only keys that may act as an operator can open the console.
     this.keys = keys.filter((k) => k.scopes.includes('*') || k.scopes.includes('operator')).map((k) => ({ digest: digest(k.key), name: k.name }));
     this.idleMs = opts.idleMs ?? 30 * 60_000;
@@ -90,7 +96,7 @@ export class SessionStore {
     const t = this.now();
     const createdAt = Date.parse(row.createdAt);
     const lastSeenAt = Date.parse(row.lastSeenAt);
-    if (t >= Date.parse(row.expiresAt) || t - lastSeenAt > this.idleMs || t - createdAt > this.maxAgeMs) {
+    if (t >= Date.parse(row.expiresAt) || t - lastSeenAt > this.idleMs || t - createdAt > this.maxAgeMs || !this.stillAllowed(row.via, row.operator)) {
       await this.store.delete(hash);
       return undefined;
     }
@@ -98,6 +104,11 @@ export class SessionStore {
       if (!(await this.store.touch(hash, new Date(t).toISOString(), new Date(this.expiry(createdAt, t)).toISOString()))) return undefined;
     }
     return { tokenHash: hash, operator: row.operator, via: row.via, csrf: csrfOf(token), createdAt, lastSeenAt: t };
+  }
+
+  private stillAllowed(via: string, operator: string): boolean {
+    if (via === 'key') return this.keys.some((k) => k.name === operator);
+    return via === this.oauthVia;
   }
 
   async close(s: ConsoleSession): Promise<void> {

@@ -15,8 +15,8 @@ describe('console: sessions survive a restart (kept in the store)', () => {
   let clock = Date.parse('2026-12-01T10:00:00.000Z');
   const sessions = { idleMs: 30 * 60_000, maxAgeMs: 12 * 3600_000, now: () => clock };
 
-  const start = async () => {
-    gw = await startTest(join(tmp.dir, 'fd.db'), { channels: [] }, { console: { sessions } });
+  const start = async (extra: Record<string, unknown> = {}) => {
+    gw = await startTest(join(tmp.dir, 'fd.db'), { channels: [], ...extra }, { console: { sessions } });
     return gw.http.url;
   };
   const restart = async () => { await gw!.close(); gw = undefined; return start(); };
@@ -74,5 +74,17 @@ describe('console: sessions survive a restart (kept in the store)', () => {
     base = await restart();
     clock += 20 * 60_000;
     expect((await get(base, '/console/', busy)).status).to.equal(303);
+  });
+
+  it('ends the sessions of a key taken out of the configuration (at the restart), not at their expiry', async () => {
+    await start();
+    const cookie = await login(gw!.http.url);
+    await gw!.close();
+    gw = undefined;
+    // The same key name now without the operator scope, and another operator key: the old session is not honoured.
+    const base = await start({ http: { host: '127.0.0.1', port: 0, auth: { keys: [{ name: 'admin', key: 'another-key-789', scopes: ['fhir'] }, { name: 'ops', key: API_KEY, scopes: ['operator'] }] } } });
+    const r = await get(base, '/console/', cookie);
+    expect(r.status).to.equal(303);
+    expect(r.headers.get('location')).to.contain('expired=1');
   });
 });
