@@ -15,6 +15,8 @@ import type { Browser, Page } from 'playwright-core';
 import type { Gateway } from '../../src/gateway.js';
 import { checkConfig } from '../../src/config.js';
 import { configJson, startTest, tempDir } from '../support/gateway.js';
+import { startGateway } from '../../src/gateway.js';
+import { silentLogger } from '../../src/logging.js';
 import { CHROMIUM_CANDIDATES, findChromium } from '../support/chromium.js';
 import { startAuthServer, type TestAuthServer } from '../support/oauth-server.js';
 import { axeViolations } from '../support/axe.js';
@@ -44,6 +46,78 @@ describe('console: the OAuth sign-in configuration', () => {
     expect(texts).to.contain('console.oauth: needs "operatorScope" or "operatorClaim"');
     expect(texts).to.contain('console.oauth.tokenUrl: "ftp://x" is not an http(s) URL.');
     expect(texts).to.contain('console.oauth.colour: unknown key');
+  });
+});
+
+describe('console: OAuth sign-in over HTTP (a confidential client verifying a JWT access token, operator by a roles claim)', function () {
+  this.timeout(30_000);
+  const AUD = 'https://gateway.test.example/console';
+  let tmp: ReturnType<typeof tempDir>;
+  let gw: Gateway;
+  let idp: TestAuthServer;
+  let base: string;
+
+  before(async () => {
+    tmp = tempDir();
+    idp = await startAuthServer(CLIENT_ID, { clientSecret: 's3cret-for-the-test', accessTokenAudience: AUD });
+    const { operatorScope: _, ...rest } = oauthConfig(idp);
+    const json = configJson(join(tmp.dir, 'fd.db'), { channels: [], console: { oauth: { ...rest, token: 'access_token', audience: AUD, clientSecretEnv: 'CONSOLE_SECRET', operatorClaim: { name: 'roles', value: 'operator' } } } });
+    const cfg = checkConfig(json, process.cwd(), { CONSOLE_SECRET: 's3cret-for-the-test' });
+    expect(cfg.issues).to.deep.equal([]);
+    gw = await startGateway(cfg.value!, { log: silentLogger });
+    base = gw.http.url;
+  });
+  after(async () => {
+    await gw?.close();
+    await idp?.close();
+    tmp?.cleanup();
+  });
+
+  /** The browser's part, by hand: start, the authorization server's redirect, the callback with the pending cookie. */
+  async function signIn(next = '/console/jobs'): Promise<Response> {
+    const start = await fetch(`${base}/console/oauth/start?next=${encodeURIComponent(next)}`, { redirect: 'manual' });
+    expect(start.status).to.equal(303);
+    const pending = start.headers.get('set-cookie')!;
+    expect(pending).to.match(/^frontdesk_console_oauth=[\w-]+; Path=\/console\/oauth; HttpOnly; SameSite=Lax; Max-Age=600/);
+    const authorize = new URL(start.headers.get('location')!);
+    expect(authorize.searchParams.get('aud')).to.equal(AUD);
+    const back = await fetch(authorize, { redirect: 'manual' });
+    expect(back.status).to.equal(302);
+    return fetch(back.headers.get('location')!, { redirect: 'manual', headers: { cookie: pending.split(';')[0]! } });
+  }
+
+  it('signs in: the access token verified for its audience, the roles claim grants the operator, the page moves on to where it was asked', async () => {
+    idp.account = { sub: 'mlopez', scope: 'openid', roles: ['reception', 'operator'] };
+    const r = await signIn();
+    expect(r.status).to.equal(200);
+    const text = await r.text();
+    expect(text).to.contain('<meta http-equiv="refresh" content="0;url=/console/jobs">');
+    expect(text).to.contain('Signed in as mlopez with Office IdP.');
+    const cookie = r.headers.getSetCookie().find((c) => c.startsWith('frontdesk_console='))!.split(';')[0]!;
+    const jobs = await fetch(`${base}/console/jobs`, { redirect: 'manual', headers: { cookie } });
+    expect(jobs.status).to.equal(200);
+    expect(await jobs.text()).to.contain('<strong>mlopez</strong>');
+  });
+
+  it('refuses an account whose roles do not hold the operator role', async () => {
+    idp.account = { sub: 'frontdesk1', scope: 'openid', roles: ['reception'] };
+    const r = await signIn();
+    expect(r.status).to.equal(403);
+    expect(await r.text()).to.contain('does not hold the console&#39;s operator right (claim roles = &quot;operator&quot;)');
+    expect(r.headers.getSetCookie().some((c) => c.startsWith('frontdesk_console='))).to.equal(false);
+  });
+
+  it('refuses a replayed callback: the pending sign-in is used once', async () => {
+    idp.account = { sub: 'mlopez', scope: 'openid', roles: ['operator'] };
+    const start = await fetch(`${base}/console/oauth/start`, { redirect: 'manual' });
+    const pending = start.headers.get('set-cookie')!.split(';')[0]!;
+    const back = await fetch(start.headers.get('location')!, { redirect: 'manual' });
+    const callback = back.headers.get('location')!;
+    expect((await fetch(callback, { redirect: 'manual', headers: { cookie: pending } })).status).to.equal(200);
+    // The same code again (an attacker who saw the URL): the authorization server has spent it.
+    const again = await fetch(callback, { redirect: 'manual', headers: { cookie: pending } });
+    expect(again.status).to.equal(401);
+    expect(await again.text()).to.contain('invalid_grant');
   });
 });
 

@@ -15,6 +15,15 @@ import { jwksOf, testKey, type TestKey } from './jwt-issuer.js';
 export interface TestAccount {
   sub: string;
   scope: string;
+  /** A `roles` claim in the tokens, when set. */
+  roles?: string[];
+}
+
+export interface AuthServerOptions {
+  /** A confidential client: /token wants this secret by HTTP Basic (else invalid_client). */
+  clientSecret?: string;
+  /** The access token is a JWT for this audience (SMART), signed like the id_token; else an opaque string. */
+  accessTokenAudience?: string;
 }
 
 export interface TestAuthServer {
@@ -31,7 +40,7 @@ export interface TestAuthServer {
   close(): Promise<void>;
 }
 
-export async function startAuthServer(clientId: string): Promise<TestAuthServer> {
+export async function startAuthServer(clientId: string, opts: AuthServerOptions = {}): Promise<TestAuthServer> {
   const key: TestKey = await testKey('console-idp-1', 'RS256');
   const codes = new Map<string, { challenge: string; redirect: string; nonce: string; account: TestAccount }>();
   const app = express();
@@ -60,6 +69,10 @@ export async function startAuthServer(clientId: string): Promise<TestAuthServer>
   app.post('/token', express.urlencoded({ extended: false }), async (req, res) => {
     srv.tokenRequests++;
     const b = req.body as Record<string, string>;
+    if (opts.clientSecret !== undefined && req.get('authorization') !== `Basic ${Buffer.from(`${clientId}:${opts.clientSecret}`).toString('base64')}`) {
+      res.status(401).json({ error: 'invalid_client', error_description: 'client authentication failed' });
+      return;
+    }
     const c = codes.get(b.code ?? '');
     codes.delete(b.code ?? '');
     if (b.grant_type !== 'authorization_code' || !c || b.client_id !== clientId || b.redirect_uri !== c.redirect) {
@@ -71,11 +84,16 @@ export async function startAuthServer(clientId: string): Promise<TestAuthServer>
       return;
     }
     const now = Math.floor(Date.now() / 1000);
-    const idToken = await new SignJWT({ nonce: c.nonce, scope: c.account.scope })
+    const claims = { scope: c.account.scope, ...(c.account.roles ? { roles: c.account.roles } : {}) };
+    const idToken = await new SignJWT({ nonce: c.nonce, ...claims })
       .setProtectedHeader({ alg: 'RS256', kid: key.kid, typ: 'JWT' })
       .setIssuer(srv.issuer).setAudience(clientId).setSubject(c.account.sub).setIssuedAt(now).setExpirationTime(now + 300)
       .sign(key.privateKey);
-    res.json({ access_token: randomBytes(16).toString('hex'), token_type: 'Bearer', expires_in: 300, scope: c.account.scope, id_token: idToken });
+    const accessToken = opts.accessTokenAudience === undefined ? randomBytes(16).toString('hex') : await new SignJWT({ client_id: clientId, ...claims })
+      .setProtectedHeader({ alg: 'RS256', kid: key.kid, typ: 'at+jwt' })
+      .setIssuer(srv.issuer).setAudience(opts.accessTokenAudience).setSubject(c.account.sub).setIssuedAt(now).setExpirationTime(now + 300)
+      .sign(key.privateKey);
+    res.json({ access_token: accessToken, token_type: 'Bearer', expires_in: 300, scope: c.account.scope, id_token: idToken });
   });
 
   app.get('/jwks', (_req, res) => { res.json(jwksOf(key)); });
