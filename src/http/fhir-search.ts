@@ -81,10 +81,8 @@ async function conditionsOf(store: Store, type: string, key: string, raw: string
     const target = targetOf(def, modifier);
     if (!target) throw new SearchError(key, `Search parameter "${key}": name the target type (${name}:Patient.${chain[0]}).`);
     const inner = await conditionsOf(store, target, chain[0]!, raw, undefined);
-    const found = await store.resources.search({ type: target, where: inner ? [inner] : [], limit: MAX_COUNT, offset: 0, total: false });
-    const refs = found.resources.map((r) => `${target}/${r.resource.id}`);
-    // No target matches: a condition nothing satisfies.
-    return refs.length ? refs.map((value) => ({ kind: 'reference', param: name, value })) : [{ kind: 'id', value: '\u0000none' }];
+    // In SQL as a whole: however many targets match, none is left out.
+    return [{ kind: 'chain', param: name, target, where: inner ? [inner] : [] }];
   }
   if (modifier === 'missing') {
     return values.map((v) => {

@@ -51,6 +51,8 @@ export type SearchCondition =
   | { kind: 'quantity'; param: string; prefix: string; value: number; lo: number; hi: number; system?: string | undefined; code?: string | undefined; canonicalUnit?: string | undefined }
   /** `param:missing=true` (no value indexed) or `false` (some value). */
   | { kind: 'missing'; param: string; missing: boolean }
+  /** A chain of one level (`patient.identifier=x`): `param` refers to a `target` resource meeting `where` (AND of OR-groups). */
+  | { kind: 'chain'; param: string; target: string; where: SearchCondition[][] }
   | { kind: 'id'; value: string }
   | { kind: 'lastUpdated'; prefix: string; lo: string; hi: string };
 

@@ -41,11 +41,19 @@ function quantitySql(col: string, prefix: string, value: number, lo: number, hi:
   }
 }
 
-function conditionSql(type: string, c: SearchCondition, params: unknown[]): { sql: string; not: boolean } {
-  if (c.kind === 'id') { params.push(c.value); return { sql: 'r.id = ?', not: false }; }
+/** One condition on the resources row `r` (an alias: `c` for the target of a chain). */
+function conditionSql(type: string, c: SearchCondition, params: unknown[], r = 'r'): { sql: string; not: boolean } {
+  if (c.kind === 'id') { params.push(c.value); return { sql: `${r}.id = ?`, not: false }; }
+  if (c.kind === 'chain') {
+    // The references of `param` that point to a `target` resource meeting the inner conditions,
+    // all in SQL (no bound on how many targets match): `patient.identifier=...`.
+    params.push(type, c.param, c.target);
+    const inner = groupsSql(c.target, c.where, params, 'c');
+    return { sql: `${r}.id IN (SELECT s.id FROM search_index s WHERE s.resource_type = ? AND s.param = ? AND s.value IN (SELECT c.resource_type || '/' || c.id FROM resources c WHERE c.resource_type = ?${inner.map((g) => ` AND ${g}`).join('')}))`, not: false };
+  }
   if (c.kind === 'lastUpdated') {
     // The stored time is an instant t: each prefix is a bound on it.
-    const t = 'r.last_updated';
+    const t = `${r}.last_updated`;
     const p = (v: string) => { params.push(v); return '?'; };
     const sql = {
       eq: () => `(${t} >= ${p(c.lo)} AND ${t} < ${p(c.hi)})`, ap: () => `(${t} >= ${p(c.lo)} AND ${t} < ${p(c.hi)})`,
@@ -88,20 +96,23 @@ function conditionSql(type: string, c: SearchCondition, params: unknown[]): { sq
     // Resources with some value for the parameter; `:missing=true` asks for the others.
     not = c.missing;
   }
-  return { sql: `r.id ${'IN'} (SELECT s.id FROM search_index s WHERE ${parts.join(' AND ')})`, not };
+  return { sql: `${r}.id ${not ? 'NOT IN' : 'IN'} (SELECT s.id FROM search_index s WHERE ${parts.join(' AND ')})`, not };
+}
+
+/** Each OR-group as one parenthesized SQL condition on `r`. */
+function groupsSql(type: string, where: SearchCondition[][], params: unknown[], r: string): string[] {
+  const out: string[] = [];
+  for (const group of where) {
+    const ors = group.map((c) => conditionSql(type, c, params, r).sql);
+    if (ors.length) out.push(`(${ors.join(' OR ')})`);
+  }
+  return out;
 }
 
 /** The WHERE clause (after `FROM resources r`) and its parameters. */
 export function searchWhere(q: ResourceSearch): { sql: string; params: unknown[] } {
   const params: unknown[] = [q.type];
-  const groups: string[] = ['r.resource_type = ?'];
-  for (const group of q.where) {
-    const ors = group.map((c) => {
-      const x = conditionSql(q.type, c, params);
-      return x.not ? x.sql.replace(/^r\.id IN/, 'r.id NOT IN') : x.sql;
-    });
-    if (ors.length) groups.push(`(${ors.join(' OR ')})`);
-  }
+  const groups: string[] = ['r.resource_type = ?', ...groupsSql(q.type, q.where, params, 'r')];
   return { sql: `WHERE ${groups.join(' AND ')}`, params };
 }
 

@@ -102,6 +102,17 @@ describe('http: FHIR search: quantity, :missing, _sort by any parameter, _revinc
     expect(bad.issue[0]!.diagnostics).to.contain('Observation:code').and.to.contain('Observation:patient');
   });
 
+  it('a chain is complete however many targets match (more than a page of 1,000)', async () => {
+    await gw.store.transaction(async (tx) => {
+      for (let i = 0; i < 1001; i++) {
+        await tx.resources.upsert({ resourceType: 'Patient', id: `chain-${i}`, name: [{ family: 'Chainfamily' }] } as Patient, null);
+        await tx.resources.upsert(obs(`chain-o-${i}`, `chain-${i}`, { value: i, unit: 'mg/dL', system: UCUM, code: 'mg/dL' }), null);
+      }
+    });
+    expect((await search('/Observation?patient.family=chainfamily&_summary=count')).total).to.equal(1001);
+    expect((await search('/Observation?subject:Patient.family=chainfamily&value-quantity=ge1000&_summary=count')).total).to.equal(1);
+  });
+
   it('the CapabilityStatement declares every parameter the issue lists, with its type, and the revincludes', async () => {
     const cs = (await (await call('/metadata')).json()) as CapabilityStatement;
     const want: Record<string, string[]> = {
