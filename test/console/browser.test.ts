@@ -356,6 +356,20 @@ if (!chromiumPath && !process.env.CI) {
       await accessible('validation playground');
     });
 
+    it('passes the accessibility audit on the remaining pages: one message\'s dry run, a page not found, a refused filter', async () => {
+      await page.goto(`${base}/console/messages?controlId=MSG-OK-1`);
+      await page.locator('table.messages tbody tr a').first().click();
+      await page.getByRole('button', { name: 'Dry run (diff of outputs)' }).click();
+      expect(await page.locator('h1').textContent()).to.match(/^Dry run of message #\d+$/);
+      await accessible('dry run of one message');
+      await page.goto(`${base}/console/no-such-page`);
+      expect(await page.getByRole('alert').textContent()).to.contain('No console page');
+      await accessible('not found');
+      await page.goto(`${base}/console/deliveries?state=bogus`);
+      expect(await page.getByRole('alert').textContent()).to.contain('State: one of');
+      await accessible('deliveries (refused filter)');
+    });
+
     it('logs out: the console is closed again', async () => {
       await page.getByRole('button', { name: 'Log out' }).click();
       await page.waitForURL(`${base}/console/login`);
