@@ -9,9 +9,11 @@
  * - An in-flight row whose lease ran out (the worker died mid-send) is due again. Leases name their
  *   holder (instance and boot): the live worker renews them, a restarted instance takes back what
  *   its earlier boots left in flight (reclaimAbandoned).
- * Every function is synchronous (better-sqlite3) and each write is one transaction.
+ * Every function is synchronous (better-sqlite3) and each write is one transaction. Statements are
+ * prepared once per connection (./statements.ts): a delivery runs the same few for every row.
  */
 import type { Db } from './db.js';
+import { stmt } from './statements.js';
 import type { AttemptReport, ClaimOptions, EnqueueItem, LeaseHolder, ListFilter, OutboxAttempt, OutboxItem, OutboxState } from '../types.js';
 
 export type { OutboxState, EnqueueItem, OutboxItem, OutboxAttempt, AttemptReport, ClaimOptions, LeaseHolder, ListFilter } from '../types.js';
@@ -25,14 +27,14 @@ import { type OutboxRow as Row, MAX_RESPONSE_CHARS, toItem, iso, clip } from '..
 export function enqueue(db: Db, item: EnqueueItem, now: Date = new Date()): number {
   const t = iso(now);
   return db.transaction(() => {
-    db.prepare(
+    stmt(db,
       `INSERT INTO outbox (destination, kind, payload, content_type, idempotency_key, ordering_key, message_id,
                            state, attempts, next_attempt_at, created_at, updated_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?)
        ON CONFLICT (idempotency_key) DO NOTHING`,
     ).run(item.destination, item.kind, item.payload, item.contentType, item.idempotencyKey,
       item.orderingKey ?? null, item.messageId ?? null, t, t, t);
-    const row = db.prepare('SELECT id FROM outbox WHERE idempotency_key = ?').get(item.idempotencyKey) as { id: number };
+    const row = stmt(db, 'SELECT id FROM outbox WHERE idempotency_key = ?').get(item.idempotencyKey) as { id: number };
     return row.id;
   }).immediate();
 }
@@ -61,7 +63,7 @@ export function claimDue(db: Db, opts: ClaimOptions = {}): OutboxItem[] {
       params.push(...opts.holdFirstAttempt);
     }
     params.push(limit);
-    const rows = db.prepare(
+    const rows = stmt(db,
       `SELECT o.* FROM outbox o
         WHERE ((o.state = 'pending' AND o.next_attempt_at <= ?) OR (o.state = 'in-flight' AND o.lease_until <= ?))
           ${filter}
@@ -74,7 +76,7 @@ export function claimDue(db: Db, opts: ClaimOptions = {}): OutboxItem[] {
     ).all(...params) as Row[];
     const owner = opts.holder?.instance ?? null;
     const boot = opts.holder?.boot ?? null;
-    const lease = db.prepare(
+    const lease = stmt(db,
       `UPDATE outbox SET state = 'in-flight', attempts = attempts + 1, lease_until = ?, lease_owner = ?, lease_boot = ?, updated_at = ? WHERE id = ?`,
     );
     for (const r of rows) lease.run(leaseUntil, owner, boot, t, r.id);
@@ -85,13 +87,13 @@ export function claimDue(db: Db, opts: ClaimOptions = {}): OutboxItem[] {
 /** Extend the leases this holder still holds on these rows. */
 export function renewLeases(db: Db, ids: readonly number[], holder: LeaseHolder, until: Date, now: Date = new Date()): number {
   if (ids.length === 0) return 0;
-  const stmt = db.prepare(
+  const renew = stmt(db,
     `UPDATE outbox SET lease_until = ?, updated_at = ?
       WHERE id = ? AND state = 'in-flight' AND lease_owner = ? AND lease_boot = ?`,
   );
   return db.transaction(() => {
     let n = 0;
-    for (const id of ids) n += stmt.run(iso(until), iso(now), id, holder.instance, holder.boot).changes;
+    for (const id of ids) n += renew.run(iso(until), iso(now), id, holder.instance, holder.boot).changes;
     return n;
   }).immediate();
 }
@@ -106,7 +108,7 @@ const RECLAIMED = 'interrupted: the gateway stopped during this attempt; taken b
  */
 export function reclaimAbandoned(db: Db, holder: LeaseHolder, now: Date = new Date()): number {
   const t = iso(now);
-  return db.prepare(
+  return stmt(db,
     `UPDATE outbox SET state = 'pending', lease_until = NULL, lease_owner = NULL, lease_boot = NULL,
             next_attempt_at = MIN(next_attempt_at, ?), updated_at = ?, last_error_code = 'DELIVERY_TRANSIENT', last_error = ?
       WHERE state = 'in-flight' AND lease_owner = ? AND (lease_boot IS NULL OR lease_boot <> ?)`,
@@ -114,7 +116,7 @@ export function reclaimAbandoned(db: Db, holder: LeaseHolder, now: Date = new Da
 }
 
 function recordAttempt(db: Db, id: number, outcome: OutboxAttempt['outcome'], rep: AttemptReport, t: string): void {
-  db.prepare(
+  stmt(db,
     `INSERT INTO outbox_attempts (outbox_id, attempt, at, outcome, error_code, error, partner_status, partner_response)
      SELECT id, attempts, ?, ?, ?, ?, ?, ? FROM outbox WHERE id = ?`,
   ).run(t, outcome, rep.errorCode ?? null, clip(rep.error), rep.partnerStatus ?? null, clip(rep.partnerResponse), id);
@@ -124,7 +126,7 @@ function recordAttempt(db: Db, id: number, outcome: OutboxAttempt['outcome'], re
 export function markDelivered(db: Db, id: number, rep: AttemptReport = {}, now: Date = new Date()): void {
   const t = iso(now);
   db.transaction(() => {
-    db.prepare(
+    stmt(db,
       `UPDATE outbox SET state = 'delivered', lease_until = NULL, lease_owner = NULL, lease_boot = NULL, delivered_at = ?, updated_at = ?,
               partner_status = ?, partner_response = ?
         WHERE id = ?`,
@@ -137,7 +139,7 @@ export function markDelivered(db: Db, id: number, rep: AttemptReport = {}, now: 
 export function scheduleRetry(db: Db, id: number, nextAttemptAt: Date, rep: AttemptReport, now: Date = new Date()): void {
   const t = iso(now);
   db.transaction(() => {
-    db.prepare(
+    stmt(db,
       `UPDATE outbox SET state = 'pending', lease_until = NULL, lease_owner = NULL, lease_boot = NULL, next_attempt_at = ?, updated_at = ?,
               last_error_code = ?, last_error = ?, partner_status = ?, partner_response = ?
         WHERE id = ?`,
@@ -150,7 +152,7 @@ export function scheduleRetry(db: Db, id: number, nextAttemptAt: Date, rep: Atte
 export function markDead(db: Db, id: number, rep: AttemptReport, now: Date = new Date()): void {
   const t = iso(now);
   db.transaction(() => {
-    db.prepare(
+    stmt(db,
       `UPDATE outbox SET state = 'dead', lease_until = NULL, lease_owner = NULL, lease_boot = NULL, dead_at = ?, updated_at = ?,
               last_error_code = ?, last_error = ?, partner_status = ?, partner_response = ?
         WHERE id = ?`,
@@ -165,7 +167,7 @@ export function markDead(db: Db, id: number, rep: AttemptReport, now: Date = new
  */
 export function replayDead(db: Db, id: number, now: Date = new Date()): boolean {
   const t = iso(now);
-  const r = db.prepare(
+  const r = stmt(db,
     `UPDATE outbox SET state = 'pending', attempts = 0, next_attempt_at = ?, dead_at = NULL, updated_at = ?
       WHERE id = ? AND state = 'dead'`,
   ).run(t, t, id);
@@ -176,18 +178,18 @@ export function replayDead(db: Db, id: number, now: Date = new Date()): boolean 
 export function replayAllDead(db: Db, filter: { destination?: string } = {}, now: Date = new Date()): number {
   const t = iso(now);
   const r = filter.destination === undefined
-    ? db.prepare(`UPDATE outbox SET state = 'pending', attempts = 0, next_attempt_at = ?, dead_at = NULL, updated_at = ? WHERE state = 'dead'`).run(t, t)
-    : db.prepare(`UPDATE outbox SET state = 'pending', attempts = 0, next_attempt_at = ?, dead_at = NULL, updated_at = ? WHERE state = 'dead' AND destination = ?`).run(t, t, filter.destination);
+    ? stmt(db, `UPDATE outbox SET state = 'pending', attempts = 0, next_attempt_at = ?, dead_at = NULL, updated_at = ? WHERE state = 'dead'`).run(t, t)
+    : stmt(db, `UPDATE outbox SET state = 'pending', attempts = 0, next_attempt_at = ?, dead_at = NULL, updated_at = ? WHERE state = 'dead' AND destination = ?`).run(t, t, filter.destination);
   return r.changes;
 }
 
 export function getOutboxItem(db: Db, id: number): OutboxItem | undefined {
-  const r = db.prepare('SELECT * FROM outbox WHERE id = ?').get(id) as Row | undefined;
+  const r = stmt(db, 'SELECT * FROM outbox WHERE id = ?').get(id) as Row | undefined;
   return r ? toItem(r) : undefined;
 }
 
 export function getOutboxItemByKey(db: Db, idempotencyKey: string): OutboxItem | undefined {
-  const r = db.prepare('SELECT * FROM outbox WHERE idempotency_key = ?').get(idempotencyKey) as Row | undefined;
+  const r = stmt(db, 'SELECT * FROM outbox WHERE idempotency_key = ?').get(idempotencyKey) as Row | undefined;
   return r ? toItem(r) : undefined;
 }
 
@@ -198,14 +200,14 @@ export function listOutbox(db: Db, f: ListFilter = {}): OutboxItem[] {
   if (f.destination) { where.push('destination = ?'); params.push(f.destination); }
   if (f.messageId !== undefined) { where.push('message_id = ?'); params.push(f.messageId); }
   params.push(f.limit ?? 100);
-  const rows = db.prepare(
+  const rows = stmt(db,
     `SELECT * FROM outbox ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY id LIMIT ?`,
   ).all(...params) as Row[];
   return rows.map(toItem);
 }
 
 export function attemptsOf(db: Db, id: number): OutboxAttempt[] {
-  const rows = db.prepare(
+  const rows = stmt(db,
     'SELECT attempt, at, outcome, error_code, error, partner_status, partner_response FROM outbox_attempts WHERE outbox_id = ? ORDER BY id',
   ).all(id) as Array<{ attempt: number; at: string; outcome: OutboxAttempt['outcome']; error_code: string | null; error: string | null; partner_status: string | null; partner_response: string | null }>;
   return rows.map((r) => ({ attempt: r.attempt, at: r.at, outcome: r.outcome, errorCode: r.error_code, error: r.error, partnerStatus: r.partner_status, partnerResponse: r.partner_response }));
@@ -213,12 +215,12 @@ export function attemptsOf(db: Db, id: number): OutboxAttempt[] {
 
 /** Counts per destination and state, for /metrics and the operator. */
 export function outboxCounts(db: Db): Array<{ destination: string; state: OutboxState; count: number }> {
-  return db.prepare('SELECT destination, state, COUNT(*) AS count FROM outbox GROUP BY destination, state ORDER BY destination, state').all() as Array<{ destination: string; state: OutboxState; count: number }>;
+  return stmt(db, 'SELECT destination, state, COUNT(*) AS count FROM outbox GROUP BY destination, state ORDER BY destination, state').all() as Array<{ destination: string; state: OutboxState; count: number }>;
 }
 
 /** Per destination, its latest failed attempt (outbox_attempts outcome retry or dead). */
 export function lastErrors(db: Db): Array<{ destination: string; at: string; errorCode: string | null; error: string | null }> {
-  return db.prepare(`
+  return stmt(db, `
     SELECT o.destination AS destination, a.at AS at, a.error_code AS errorCode, a.error AS error
     FROM outbox_attempts a JOIN outbox o ON o.id = a.outbox_id
     WHERE a.id IN (SELECT max(a2.id) FROM outbox_attempts a2 JOIN outbox o2 ON o2.id = a2.outbox_id WHERE a2.outcome <> 'delivered' GROUP BY o2.destination)
@@ -230,5 +232,5 @@ export function lastErrors(db: Db): Array<{ destination: string; at: string; err
  * dead rows are never purged: they are still owed.
  */
 export function purgeDelivered(db: Db, before: Date): number {
-  return db.prepare(`DELETE FROM outbox WHERE state = 'delivered' AND delivered_at < ?`).run(iso(before)).changes;
+  return stmt(db, `DELETE FROM outbox WHERE state = 'delivered' AND delivered_at < ?`).run(iso(before)).changes;
 }

@@ -14,6 +14,9 @@ import type {
   Store, StoreTables, StoreTx, X12Store, ControlIdStore, EligibilityStore, AuditStore, ConsoleSessionStore,
 } from '../types.js';
 import { openDatabase, type Db } from './db.js';
+import { stmt } from './statements.js';
+
+const SAVEPOINT = 'fd_sp';
 import * as messages from './messages.js';
 import * as outbox from './outbox.js';
 import * as resources from './resources.js';
@@ -176,7 +179,6 @@ export class SqliteStore implements Store {
   /** Settles when the open transaction ends; undefined when none is open. */
   private busy: Promise<void> | undefined;
   private readonly txTables: StoreTables;
-  private savepoints = 0;
 
   /** The connection: for this engine's own modules and tests that inject faults (test/support/sqlite.ts). */
   constructor(readonly db: Db, readonly location: string) {
@@ -211,10 +213,10 @@ export class SqliteStore implements Store {
     let done!: () => void;
     this.busy = new Promise<void>((r) => { done = r; });
     try {
-      this.db.exec('BEGIN IMMEDIATE');
+      stmt(this.db, 'BEGIN IMMEDIATE').run();
       try {
         const value = await work(this.tx());
-        this.db.exec('COMMIT');
+        stmt(this.db, 'COMMIT').run();
         return value;
       } catch (e) {
         if (this.db.inTransaction) this.db.exec('ROLLBACK');
@@ -230,11 +232,13 @@ export class SqliteStore implements Store {
     return {
       ...this.txTables,
       savepoint: async <T>(work: (tx: StoreTx) => Promise<T>): Promise<T> => {
-        const name = `sp${++this.savepoints}`;
-        this.db.exec(`SAVEPOINT ${name}`);
+        // One name for every savepoint: they nest strictly (each awaited before the next), and
+        // RELEASE / ROLLBACK TO act on the innermost of that name, so the statements are prepared once.
+        const name = SAVEPOINT;
+        stmt(this.db, `SAVEPOINT ${name}`).run();
         try {
           const value = await work(this.tx());
-          this.db.exec(`RELEASE ${name}`);
+          stmt(this.db, `RELEASE ${name}`).run();
           return value;
         } catch (e) {
           if (this.db.inTransaction) this.db.exec(`ROLLBACK TO ${name}; RELEASE ${name}`);
