@@ -126,3 +126,64 @@ export async function startPgCluster(opts: ClusterOptions = {}): Promise<PgClust
   }
   return cluster;
 }
+
+export interface PgStandby extends PgCluster {
+  /** `pg_ctl promote`: the standby leaves recovery and takes writes (the failover). */
+  promote(): void;
+}
+
+/**
+ * A streaming standby of a running cluster (failover tests): `pg_basebackup -R -X stream` into a
+ * directory of its own (the copy's standby.signal and primary_conninfo make it follow the primary),
+ * started on a free port with the durable defaults. Synchronous only once the primary names it in
+ * synchronous_standby_names (the test does).
+ */
+export async function startStandby(primary: PgCluster): Promise<PgStandby> {
+  const bin = primary.bin;
+  const dir = mkdtempSync(join(tmpdir(), 'frontdesk-pg-standby-'));
+  chmodSync(dir, 0o700);
+  if (asRoot) {
+    const uid = execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim();
+    const gid = execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim();
+    chownSync(dir, Number(uid), Number(gid));
+  }
+  const data = join(dir, 'data');
+  const port = await freePort();
+  try {
+    pgRun(bin, 'pg_basebackup', ['-D', data, '-R', '-X', 'stream', '-h', '127.0.0.1', '-p', String(primary.port), '-U', 'frontdesk', '--no-sync']);
+  } catch (e) {
+    rmSync(dir, { recursive: true, force: true });
+    throw new Error(`pg_basebackup failed: ${String((e as { stderr?: Buffer }).stderr ?? (e as Error).message)}`);
+  }
+  const settings = [`-p ${port}`, `-k ${dir}`, '-c listen_addresses=127.0.0.1', '-c max_connections=200', '-c cluster_name=standby'].join(' ');
+  const standby: PgStandby = {
+    url: `postgres://frontdesk@127.0.0.1:${port}/postgres`,
+    port,
+    dir,
+    bin,
+    start() {
+      pgRun(bin, 'pg_ctl', ['-D', data, '-o', settings, '-l', join(dir, 'server.log'), '-w', '-t', '60', 'start']);
+    },
+    stop(mode = 'fast') {
+      try {
+        pgRun(bin, 'pg_ctl', ['-D', data, '-m', mode, '-w', 'stop']);
+      } catch {
+        // already stopped
+      }
+    },
+    promote() {
+      pgRun(bin, 'pg_ctl', ['-D', data, '-w', '-t', '60', 'promote']);
+    },
+    destroy() {
+      standby.stop('immediate');
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  try {
+    standby.start();
+  } catch (e) {
+    rmSync(dir, { recursive: true, force: true });
+    throw new Error(`standby start failed: ${String((e as { stderr?: Buffer }).stderr ?? (e as Error).message)}`);
+  }
+  return standby;
+}
