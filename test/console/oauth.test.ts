@@ -1,7 +1,9 @@
 /**
  * The console's OAuth/SMART sign-in, end to end in Chromium: a local authorization server (an
  * express app the test starts, on another site than the gateway: localhost vs 127.0.0.1) issues
- * codes bound to the PKCE challenge and signs id_tokens with a key the test generated. Sign in,
+ * codes bound to the PKCE challenge and signs id_tokens with a key the test generated. Sign in
+ * (approving on the server's own page, so the way back is started by another site: with a
+ * redirect instead of the callback's meta refresh the Strict session cookie is lost, checked),
  * land on the dashboard, find the OAuth subject as the operator in the audit trail; a state
  * mismatch, a PKCE mismatch and an account without the operator scope each end on a page that
  * says why, with no session.
@@ -146,6 +148,7 @@ if (!chromiumPath && !process.env.CI) {
     });
     beforeEach(async () => {
       idp.mode = 'normal';
+      idp.consentPage = false;
       idp.account = { sub: 'jdoe', scope: 'openid frontdesk.operator' };
       // A fresh browser profile per test: no cookie carries over.
       const context = await browser.newContext({ viewport: { width: 1366, height: 860 } });
@@ -171,7 +174,12 @@ if (!chromiumPath && !process.env.CI) {
       expect(await axeViolations(page), 'axe-core on the login page with OAuth').to.deep.equal([]);
       mkdirSync(SHOTS, { recursive: true });
       await page.screenshot({ path: join(SHOTS, 'login-oauth.png') });
+      // The server shows its own page first and the user approves there: the way back is a
+      // navigation another site starts, on which a SameSite=Strict cookie is only sent once the
+      // console's own page moves on (the callback's meta refresh; a redirect would lose it).
+      idp.consentPage = true;
       await signIn();
+      await page.getByRole('button', { name: 'Approve' }).click();
       await page.waitForURL(`${base}/console/messages`);
       expect(await page.locator('header .who strong').textContent()).to.equal('jdoe');
       expect(idp.lastAuthorize).to.deep.include({ code_challenge_method: 'S256', client_id: CLIENT_ID, redirect_uri: `${base}/console/oauth/callback` });

@@ -34,6 +34,8 @@ export interface TestAuthServer {
   issuer: string;
   account: TestAccount;
   mode: 'normal' | 'wrong-state' | 'wrong-challenge';
+  /** Show an "Approve" page at /authorize (its form posts back to this server, which redirects to the gateway) instead of redirecting at once. */
+  consentPage: boolean;
   /** What /authorize last received (the test checks the PKCE parameters). */
   lastAuthorize?: Record<string, string>;
   tokenRequests: number;
@@ -43,10 +45,11 @@ export interface TestAuthServer {
 export async function startAuthServer(clientId: string, opts: AuthServerOptions = {}): Promise<TestAuthServer> {
   const key: TestKey = await testKey('console-idp-1', 'RS256');
   const codes = new Map<string, { challenge: string; redirect: string; nonce: string; account: TestAccount }>();
+  const pendingBack = new Map<string, string>();
   const app = express();
   let port = 0;
   const srv: TestAuthServer = {
-    authorizeUrl: '', tokenUrl: '', jwksUrl: '', issuer: '', account: { sub: 'jdoe', scope: 'openid frontdesk.operator' }, mode: 'normal', tokenRequests: 0,
+    authorizeUrl: '', tokenUrl: '', jwksUrl: '', issuer: '', account: { sub: 'jdoe', scope: 'openid frontdesk.operator' }, mode: 'normal', consentPage: false, tokenRequests: 0,
     close: async () => undefined,
   };
 
@@ -63,7 +66,21 @@ export async function startAuthServer(clientId: string, opts: AuthServerOptions 
     const back = new URL(q.redirect_uri);
     back.searchParams.set('code', code);
     back.searchParams.set('state', srv.mode === 'wrong-state' ? 'not-the-state-you-sent' : q.state ?? '');
-    res.redirect(302, back.toString());
+    if (!srv.consentPage) {
+      res.redirect(302, back.toString());
+      return;
+    }
+    // As at a real server: the user approves on the server's own page, so the way back to the
+    // gateway is a navigation another site starts (what SameSite cookies are about).
+    pendingBack.set(code, back.toString());
+    res.type('html').send(`<!doctype html><html lang="en"><head><title>Test IdP</title></head><body><main><h1>Test IdP</h1>
+<form method="post" action="/approve"><input type="hidden" name="code" value="${code}"><button type="submit">Approve</button></form></main></body></html>`);
+  });
+
+  app.post('/approve', express.urlencoded({ extended: false }), (req, res) => {
+    const back = pendingBack.get(String((req.body as Record<string, unknown>).code));
+    if (!back) { res.status(400).send('unknown'); return; }
+    res.redirect(302, back);
   });
 
   app.post('/token', express.urlencoded({ extended: false }), async (req, res) => {
