@@ -9,6 +9,8 @@
  */
 import type { ElementDefinitionConstraint } from 'fhir/r4.js';
 import { compileInvariant, type Evaluator } from './fastpath/index.js';
+import { BAIL } from './fastpath/core.js';
+import { childInfo, mk, navCount, type Site } from './fastpath/model.js';
 
 export interface Constraint {
   key: string;
@@ -147,6 +149,90 @@ function bdl7(value: unknown): boolean | undefined {
 }
 
 /**
+ * How many items `name` gives under a value of type `type`, read as the fast FHIRPath path reads
+ * it (fastpath/model.ts navCount, with its bail-outs): undefined where it would bail out.
+ */
+function countOf(v: unknown, type: string, name: string): number | undefined {
+  try {
+    const site: Site = { name, t: '', info: null };
+    return navCount([mk(v, type)], site);
+  } catch (e) {
+    if (e === BAIL) return undefined;
+    throw e;
+  }
+}
+
+/**
+ * fd-obs-2 (profiles/fd-observation.json): a final, amended or corrected result has a value, a
+ * dataAbsentReason, components or members. Decided when status is a plain code.
+ */
+function fdObs2(value: unknown): boolean | undefined {
+  if (!isJson(value) || value._status !== undefined) return undefined;
+  const status = value.status;
+  if (typeof status !== 'string') return undefined;
+  let any = false;
+  for (const name of ['value', 'dataAbsentReason', 'component', 'hasMember']) {
+    const n = countOf(value, 'Observation', name);
+    if (n === undefined) return undefined;
+    if (n > 0) any = true;
+  }
+  return status === 'final' || status === 'amended' || status === 'corrected' ? any : true;
+}
+
+/** obs-7: without components (the usual result) it holds whatever the value; with them FHIRPath decides. */
+function obs7(value: unknown): boolean | undefined {
+  if (!isJson(value)) return undefined;
+  const components = countOf(value, 'Observation', 'component');
+  if (components !== 0 || countOf(value, 'Observation', 'value') === undefined) return undefined;
+  return true;
+}
+
+/**
+ * `<element>.coding.where(system = '<s>' and code = '<c>').exists()` (fd-obs-1, fd-dr-1: a category
+ * with a given coding) on a CodeableConcept element of the focus, compiled to one scan of its
+ * codings. Decided when every coding's system and code are plain strings or absent.
+ */
+const CODED_WHERE = /^([a-z][A-Za-z0-9]*)\.coding\.where\(system = '([^'\\]*)' and code = '([^'\\]*)'\)\.exists\(\)$/;
+
+function codedWhere(base: string, expression: string): ((value: unknown) => boolean | undefined) | undefined {
+  const m = CODED_WHERE.exec(expression);
+  if (!m || base.includes('.')) return undefined;
+  const [, name, system, code] = m as unknown as [string, string, string, string];
+  const info = childInfo(base, name);
+  if (!info || info.children.length !== 1 || info.children[0]!.t !== 'CodeableConcept') return undefined;
+  const list = (x: unknown): unknown[] | undefined => (x === undefined || x === null ? [] : Array.isArray(x) ? x : isJson(x) ? [x] : undefined);
+  return (value) => {
+    if (!isJson(value) || value[`_${name}`] !== undefined) return undefined;
+    const concepts = list(value[name]);
+    if (!concepts) return undefined;
+    let found = false;
+    for (const cc of concepts) {
+      if (!isJson(cc) || cc._coding !== undefined) return undefined;
+      const codings = list(cc.coding);
+      if (!codings) return undefined;
+      for (const c of codings) {
+        if (!isJson(c) || c._system !== undefined || c._code !== undefined) return undefined;
+        const sys = c.system ?? undefined, cd = c.code ?? undefined;
+        if ((sys !== undefined && typeof sys !== 'string') || (cd !== undefined && typeof cd !== 'string')) return undefined;
+        if (sys === system && cd === code) found = true;
+      }
+    }
+    return found;
+  };
+}
+
+const OBSERVATION_QUICK: Record<string, (value: unknown) => boolean | undefined> = {
+  "(status = 'final' or status = 'amended' or status = 'corrected') implies (value.exists() or dataAbsentReason.exists() or component.exists() or hasMember.exists())": fdObs2,
+  "value.empty() or component.code.where(coding.intersect(%resource.code.coding).exists()).empty()": obs7,
+};
+
+/** A native reading of a constraint by its expression's shape (see the functions above), if one applies. */
+function quickForPattern(base: string, expression: string): ((value: unknown) => boolean | undefined) | undefined {
+  if (base === 'Observation' && OBSERVATION_QUICK[expression]) return OBSERVATION_QUICK[expression];
+  return codedWhere(base, expression);
+}
+
+/**
  * Bundle invariants that read every entry, natively (by key and the exact R4 expression, so a
  * profile's own rule with the same key is not taken for them): evaluated once per Bundle, they
  * cost more than any other per-message invariant, and bdl-7 grows with the square of the entries
@@ -223,6 +309,7 @@ export function compileConstraints(base: string, defs: readonly ElementDefinitio
     const c: Constraint = { key: d.key, severity, human, expression, failure: `${d.key}: ${human}`, evaluate: undefined, notChecked: undefined, native: false, check: undefined, quick: undefined, resolve: undefined };
     const quick = QUICK_CHECKS[d.key];
     if (quick && quick.expression === expression) c.quick = quick.check;
+    else c.quick = quickForPattern(base, expression);
     if (NATIVE_KEYS.has(d.key)) c.native = true;
     else if (NATIVE_FUNCTIONS[d.key] && isBaseR4(d)) c.check = NATIVE_FUNCTIONS[d.key]!;
     else if (!expression) c.notChecked = 'it has no FHIRPath expression';

@@ -9,7 +9,7 @@ import { expect } from 'chai';
 import fc from 'fast-check';
 import fhirpath from 'fhirpath';
 import r4model from 'fhirpath/fhir-context/r4/index.js';
-import { QUICK_CHECKS } from '../../src/validation/invariants.js';
+import { compileConstraints, QUICK_CHECKS } from '../../src/validation/invariants.js';
 import { validateResource } from '../../src/validation/index.js';
 
 const TYPES = ['document', 'message', 'transaction', 'transaction-response', 'batch', 'batch-response', 'history', 'searchset', 'collection'];
@@ -46,6 +46,51 @@ describe('validation: native Bundle invariants agree with fhirpath.js', () => {
       { numRuns: 400 },
     );
     expect(decided).to.be.greaterThan(500);
+  });
+
+  it('fd-obs-1, fd-obs-2, obs-7 and fd-dr-1 (read by their shape) on generated Observations and DiagnosticReports', () => {
+    const rules: [string, string][] = [
+      ['Observation', "category.coding.where(system = 'http://terminology.hl7.org/CodeSystem/observation-category' and code = 'laboratory').exists()"],
+      ['Observation', "(status = 'final' or status = 'amended' or status = 'corrected') implies (value.exists() or dataAbsentReason.exists() or component.exists() or hasMember.exists())"],
+      ['Observation', 'value.empty() or component.code.where(coding.intersect(%resource.code.coding).exists()).empty()'],
+      ['DiagnosticReport', "category.coding.where(system = 'http://terminology.hl7.org/CodeSystem/v2-0074' and code = 'LAB').exists()"],
+    ];
+    const compiled = rules.map(([base, expression]) => ({ base, expression, quick: compileConstraints(base, [{ key: 'x-1', severity: 'error', human: 'x', expression }])[0]!.quick }));
+    for (const c of compiled) expect(c.quick, c.expression).to.be.a('function');
+    const coding = fc.oneof(
+      { weight: 8, arbitrary: fc.record({ system: fc.constantFrom('http://terminology.hl7.org/CodeSystem/observation-category', 'http://terminology.hl7.org/CodeSystem/v2-0074', 'urn:x'), code: fc.constantFrom('laboratory', 'LAB', 'vital-signs') }, { requiredKeys: [] }) },
+      { weight: 1, arbitrary: fc.constantFrom<unknown>(null, 'x', { system: 5, code: 'LAB' }, { code: 'laboratory', _code: { extension: [] } }) },
+    );
+    const concept = fc.oneof({ weight: 8, arbitrary: fc.record({ coding: fc.array(coding, { maxLength: 3 }), text: fc.constant('t') }, { requiredKeys: [] }) }, { weight: 1, arbitrary: fc.constantFrom<unknown>(null, 'lab', { _coding: {} }) });
+    const value = fc.constantFrom<Record<string, unknown>>({}, { valueQuantity: { value: 1, unit: 'mg' } }, { valueString: 'x' }, { valueString: 3 }, { _valueString: { extension: [] } }, { valueCodeableConcept: { text: 'pos' } });
+    const resource = fc.record({
+      status: fc.constantFrom<unknown>('final', 'amended', 'corrected', 'preliminary', 'registered', undefined, 7),
+      category: fc.option(fc.oneof(fc.array(concept, { maxLength: 3 }), concept), { nil: undefined }),
+      dataAbsentReason: fc.constantFrom(undefined, undefined, undefined, { text: 'n/a' }),
+      component: fc.constantFrom(undefined, undefined, undefined, [{ code: { coding: [{ system: 'http://loinc.org', code: '1-8' }] }, valueString: 'x' }]),
+      hasMember: fc.constantFrom(undefined, undefined, undefined, [{ reference: 'Observation/o2' }]),
+      code: fc.constant({ coding: [{ system: 'http://loinc.org', code: '1-8' }] }),
+    }, { requiredKeys: [] });
+    let decided = 0;
+    fc.assert(
+      fc.property(resource, value, (r, v) => {
+        for (const c of compiled) {
+          const res: Record<string, unknown> = { resourceType: c.base, ...Object.fromEntries(Object.entries(r).filter(([, x]) => x !== undefined)), ...(c.base === 'Observation' ? v : {}) };
+          const quick = c.quick!(res);
+          if (quick === undefined) continue;
+          decided++;
+          let reference: unknown;
+          try {
+            reference = fhirpath.evaluate(res, { base: c.base, expression: c.expression }, { resource: res, rootResource: res } as never, r4model as never);
+          } catch (e) {
+            reference = `threw ${(e as Error).message}`;
+          }
+          expect({ expression: c.expression, res, result: [quick] }).to.deep.equal({ expression: c.expression, res, result: reference });
+        }
+      }),
+      { numRuns: 500 },
+    );
+    expect(decided).to.be.greaterThan(1000);
   });
 
   it('a Bundle that breaks them is reported, one that keeps them is not', () => {
