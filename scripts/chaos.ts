@@ -420,6 +420,11 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
     const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
     const killAfter = downtimes.find(([down]) => down >= ackAt);
     const readyBefore = [...downtimes].reverse().find(([, up]) => up <= got);
+    // And whether it waited for processing (enhanced mode is acknowledged at the commit; processing
+    // runs behind, up to processing.maxBacklog messages) or for delivery.
+    const processedAt = (await store.messages.get(stalledRow.id))?.processedAt;
+    const processed = processedAt ? Date.parse(processedAt) : undefined;
+    if (processed !== undefined) longestStallOf += `; processed ${s(processed - ackAt)} after its ACK, first delivered ${s(got - processed)} after processing`;
     longestStallOf += `; acknowledged ${killAfter && killAfter[0] <= got ? `${s(killAfter[0] - ackAt)} before a kill` : readyBefore && readyBefore[1] <= ackAt ? `${s(ackAt - readyBefore[1])} after a restart was ready` : 'with no kill before its delivery'}, delivered ${readyBefore && readyBefore[1] >= ackAt ? `${s(got - readyBefore[1])} after the restart was ready` : `${s(got - ackAt)} after it`}`;
   }
   // After each restart: how long from "ready" to the first delivery the partner saw.
