@@ -262,6 +262,61 @@ describe('http: SMART authorization of the FHIR API (bearer JWTs and API keys, p
   });
 });
 
+describe('http: JWT edge cases (JWKS unreachable, lockout, the audit trail by scope)', () => {
+  let tmp: ReturnType<typeof tempDir>;
+  let key: TestKey;
+  before(async () => {
+    tmp = tempDir();
+    key = await testKey('k1', 'ES384');
+  });
+  after(() => tmp.cleanup());
+
+  it('answers 503 AUTH_UNAVAILABLE with Retry-After when the JWKS URL does not answer, and counts nothing against the client', async () => {
+    const gone = await serveJwks(key);
+    const jwksUrl = gone.url;
+    await gone.close();
+    const gw = await startTest(join(tmp.dir, 'a.db'), { http: { host: '127.0.0.1', port: 0, auth: { keys: [], maxFailures: 2, jwt: { issuer: ISS, audience: AUD, jwksUrl } } } });
+    try {
+      const t = await signToken(key, { issuer: ISS, audience: AUD, scope: 'system/*.rs' });
+      for (let i = 0; i < 3; i++) {
+        const r = await fetch(`${gw.http.url}/fhir/Patient/x`, { headers: { authorization: `Bearer ${t}` } });
+        expect(r.status).to.equal(503);
+        expect(r.headers.get('retry-after')).to.equal('30');
+        expect(((await r.json()) as OperationOutcome).issue[0]!.diagnostics).to.contain('could not be');
+      }
+    } finally {
+      await gw.close();
+    }
+  });
+
+  it('refused JWTs count towards the address lockout (429 after maxFailures)', async () => {
+    const jwks = await serveJwks(key);
+    const gw = await startTest(join(tmp.dir, 'b.db'), { http: { host: '127.0.0.1', port: 0, auth: { keys: [], maxFailures: 3, lockoutSeconds: 60, jwt: { issuer: ISS, audience: AUD, jwksUrl: jwks.url } } } });
+    try {
+      const bad = await signToken(key, { issuer: ISS, audience: 'https://elsewhere.example', scope: 'system/*.rs' });
+      const statuses: number[] = [];
+      for (let i = 0; i < 4; i++) statuses.push((await fetch(`${gw.http.url}/fhir/Patient/x`, { headers: { authorization: `Bearer ${bad}` } })).status);
+      expect(statuses).to.deep.equal([401, 401, 429, 429]);
+    } finally {
+      await gw.close();
+      await jwks.close();
+    }
+  });
+
+  it('reads the audit trail with system/AuditEvent.rs by name, not with system/*.rs', async () => {
+    const jwks = await serveJwks(key);
+    const gw = await startTest(join(tmp.dir, 'c.db'), { http: { host: '127.0.0.1', port: 0, auth: { keys: [], jwt: { issuer: ISS, audience: AUD, jwksUrl: jwks.url } } } });
+    try {
+      const get = async (scope: string) => fetch(`${gw.http.url}/fhir/AuditEvent?_count=1`, { headers: { authorization: `Bearer ${await signToken(key, { issuer: ISS, audience: AUD, scope })}` } });
+      expect((await get('system/AuditEvent.rs')).status).to.equal(200);
+      expect((await get('system/*.cruds')).status).to.equal(403);
+    } finally {
+      await gw.close();
+      await jwks.close();
+    }
+  });
+});
+
 describe('http: the sample configuration gives the HL7 sender key no FHIR read access', () => {
   let tmp: ReturnType<typeof tempDir>;
   let gw: Gateway;
