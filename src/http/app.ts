@@ -113,8 +113,15 @@ export function createApp(deps: AppDeps): express.Express {
 
   const body = rawBody(cfg.http.bodyLimitBytes);
   // The audit trail as AuditEvent: operators only (it names who read which patient), or a client granted system/AuditEvent.rs.
-  const auditReader = (res: Response) => (res.locals.principal as Principal | undefined)?.access.allows('AuditEvent', 's') === true;
-  app.use('/fhir', (req, res, next) => (/^\/AuditEvent(\/|$)/.test(req.path) && !auditReader(res) ? authorize('operator')(req, res, next) : next()), auditEventRouter(pipeline.store));
+  const auditReader = (req: Request, res: Response) => (res.locals.principal as Principal | undefined)?.access.allows('AuditEvent', /^\/AuditEvent\/?$/.test(req.path) ? 's' : 'r') === true;
+  app.use('/fhir', (req, res, next) => {
+    if (!/^\/AuditEvent(\/|$)/.test(req.path) || auditReader(req, res)) return next();
+    if ((res.locals.principal as Principal | undefined)?.kind === 'jwt') {
+      res.set('WWW-Authenticate', 'Bearer realm="frontdesk", error="insufficient_scope", scope="system/AuditEvent.rs"');
+      return sendError(res, 'AUTH_FORBIDDEN', `Client "${(res.locals.principal as Principal).name}" lacks the scope system/AuditEvent.rs (a wildcard type does not cover the audit trail).`);
+    }
+    return authorize('operator')(req, res, next);
+  }, auditEventRouter(pipeline.store));
   // Every FHIR route checks the caller's SMART scopes for its interaction and type (src/http/fhir-scopes.ts).
   app.use('/fhir', body, fhirRouter(pipeline, { version: deps.version }));
   app.use('/office', authorize('office'), body, officeRouter(pipeline));

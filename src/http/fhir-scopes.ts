@@ -115,7 +115,7 @@ export function fhirScope(route: string): RequestHandler {
     const id = req.params.id === undefined ? undefined : String(req.params.id);
     const entity = id ? `${type}/${id}`.slice(0, 200) : type.slice(0, 64);
     if (need === 'any') {
-      return access.touches(type) ? next() : forbid(req, res, ACTION[route] ?? route, entity, [`${scopeFor(type, 'c')} (or any scope on ${type})`], `for ${String(req.params.operation ?? 'this operation').slice(0, 32)}`);
+      return access.touches(type) ? next() : forbid(req, res, ACTION[route] ?? route, entity, [scopeFor(type, 'c')], `for ${String(req.params.operation ?? 'this operation').slice(0, 32)} (any scope on ${type} will do)`);
     }
     if (access.allows(type, need)) return next();
     forbid(req, res, ACTION[route] ?? route, entity, [scopeFor(type, need)], `to ${ACTION[route] ?? route} ${type}`);

@@ -309,7 +309,9 @@ describe('http: JWT edge cases (JWKS unreachable, lockout, the audit trail by sc
     try {
       const get = async (scope: string) => fetch(`${gw.http.url}/fhir/AuditEvent?_count=1`, { headers: { authorization: `Bearer ${await signToken(key, { issuer: ISS, audience: AUD, scope })}` } });
       expect((await get('system/AuditEvent.rs')).status).to.equal(200);
-      expect((await get('system/*.cruds')).status).to.equal(403);
+      const r = await get('system/*.cruds');
+      expect(r.status).to.equal(403);
+      expect(((await r.json()) as OperationOutcome).issue[0]!.diagnostics).to.contain('system/AuditEvent.rs');
     } finally {
       await gw.close();
       await jwks.close();
