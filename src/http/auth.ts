@@ -63,7 +63,9 @@ export function authenticate(keys: readonly ApiKeyConfig[], throttle?: AuthThrot
       const r = await jwt.verify(cred);
       if (r.ok) {
         // JWT clients reach the FHIR API only: their SMART scopes, never Frontdesk's endpoint scopes.
-        found = { name: r.token.clientId, kind: 'jwt', scopes: r.token.scopes, access: FhirAccess.of(r.token.scopes.filter((s) => s.includes('/'))) };
+        // A token's "*", "fhir" or "operator" is not a SMART scope and grants nothing here.
+        const smart = r.token.scopes.filter((s) => s.includes('/'));
+        found = { name: r.token.clientId, kind: 'jwt', scopes: smart, access: FhirAccess.of(smart) };
       } else if (r.failure === 'jwks-unavailable') {
         // Our side cannot check it: not the client's fault, nothing counted against its address.
         res.set('Retry-After', '30');
@@ -95,8 +97,8 @@ export function authenticate(keys: readonly ApiKeyConfig[], throttle?: AuthThrot
 export function authorize(...scopes: Scope[]): RequestHandler {
   return (_req: Request, res: Response, next: NextFunction) => {
     const p = res.locals.principal as Principal | undefined;
-    if (p && (p.scopes.includes('*') || scopes.some((s) => p.scopes.includes(s)))) return next();
     if (p?.kind === 'jwt') return sendError(res, 'AUTH_FORBIDDEN', `Client "${p.name}" authenticated with a bearer JWT, which reaches the FHIR API only; this endpoint needs an API key with the ${scopes.map((s) => `"${s}"`).join(' or ')} scope.`);
+    if (p && (p.scopes.includes('*') || scopes.some((s) => p.scopes.includes(s)))) return next();
     sendError(res, 'AUTH_FORBIDDEN', `Key "${p?.name ?? '?'}" lacks the ${scopes.map((s) => `"${s}"`).join(' or ')} scope for this endpoint.`);
   };
 }

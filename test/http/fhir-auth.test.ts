@@ -212,6 +212,13 @@ describe('http: SMART authorization of the FHIR API (bearer JWTs and API keys, p
       expect(await diagnostics(r)).to.contain('FHIR API only');
     });
 
+    it('a JWT claiming Frontdesk\'s own scopes ("*", "operator", "fhir") gets nothing from them', async () => {
+      const t = await token('* operator fhir metrics');
+      expect((await call('/messages', t)).status).to.equal(403);
+      expect((await call('/metrics', t)).status).to.equal(403);
+      await expect403(await call('/fhir/Patient/auth-p1', t), 'system/Patient.r');
+    });
+
     it('records the 403 in the audit trail with the missing scope', async () => {
       await call('/fhir/Observation/o-audited', await token('system/Patient.rs'));
       const [row] = await gw.store.audit.list({ entity: 'Observation/o-audited' });
