@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Ajv } from 'ajv';
+import { newAjv } from '../validation/ajv-lazy.js';
 import type { Appointment } from 'fhir/r4.js';
 import { MAPPINGS_DIR } from '../paths.js';
 
@@ -76,11 +76,11 @@ export function clearStatusTableCache(): void {
   cached = undefined;
 }
 
-let check: ReturnType<Ajv['compile']> | undefined;
+let check: ReturnType<ReturnType<typeof newAjv>['compile']> | undefined;
 
 /** Problems of a parsed status table, each naming the file and the rule (`/events/S12/status`, `outbound booked`). */
 export function statusTableProblems(file: string, t: unknown): string[] {
-  check ??= new Ajv({ allErrors: true }).compile(SCHEMA);
+  check ??= newAjv({ allErrors: true }).compile(SCHEMA);
   if (!check(t)) return (check.errors ?? []).map((e) => `${file}: ${e.instancePath || '(file)'} ${e.message}`);
   const table = t as StatusTable;
   return Object.entries(table.outbound)

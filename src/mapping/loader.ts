@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Ajv } from 'ajv';
+import { newAjv } from '../validation/ajv-lazy.js';
 import { MAPPINGS_DIR } from '../paths.js';
 import { DATATYPES } from './datatypes/index.js';
 import type { MappingFile, SegmentMap } from './engine.js';
@@ -51,7 +51,9 @@ const MAPPING_SCHEMA = {
   },
 } as const;
 
-const check = new Ajv({ allErrors: true }).compile(MAPPING_SCHEMA);
+let mappingCheck: ReturnType<ReturnType<typeof newAjv>['compile']> | undefined;
+/** The mapping schema, compiled on the first check (../validation/ajv-lazy.ts says why). */
+const checker = () => (mappingCheck ??= newAjv({ allErrors: true }).compile(MAPPING_SCHEMA));
 const cache = new Map<string, MappingFile>();
 
 /** `PID-8 (rule 4)` for an ajv instance path such as /segments/0/fields/3/type, from the file itself. */
@@ -69,6 +71,7 @@ function ruleAt(m: unknown, instancePath: string): string {
  * rule (`mappings/adt.json: IN1-17 (rule 5) uses unknown code table "0063x"`).
  */
 export function mappingFileProblems(file: string, m: unknown, tableExists: (id: string) => boolean = (id) => codeTable(id) !== undefined): string[] {
+  const check = checker();
   if (!check(m)) return (check.errors ?? []).map((e) => `${file}: ${ruleAt(m, e.instancePath)} ${e.instancePath} ${e.message}`);
   const out: string[] = [];
   for (const s of (m as MappingFile).segments) {

@@ -5,7 +5,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Ajv } from 'ajv';
+import { newAjv } from '../validation/ajv-lazy.js';
 import { MAPPINGS_DIR } from '../paths.js';
 
 export interface CodeTableEntry { hl7: string; fhir: string; display?: string }
@@ -54,11 +54,13 @@ const TABLE_SCHEMA = {
 interface Indexed { table: CodeTable; byHl7: Map<string, CodeTableEntry>; byFhir: Map<string, string>; aliases: Map<string, string> }
 
 let cache: Map<string, Indexed> | undefined;
-const checkTable = new Ajv({ allErrors: true }).compile(TABLE_SCHEMA);
+let tableCheck: ReturnType<ReturnType<typeof newAjv>['compile']> | undefined;
+/** The table schema, compiled on the first check (../validation/ajv-lazy.ts says why). */
+const checkTable = () => (tableCheck ??= newAjv({ allErrors: true }).compile(TABLE_SCHEMA));
 
 /** Problems of one parsed table file, each naming the file and the entry (`map[3]`). */
 export function codeTableProblems(file: string, t: unknown): string[] {
-  if (checkTable(t)) {
+  if (checkTable()(t)) {
     const table = t as CodeTable;
     const codes = new Set(table.map.map((e) => e.hl7.toUpperCase()));
     const out = Object.entries(table.aliases ?? {}).filter(([, v]) => !codes.has(v.toUpperCase()))
@@ -66,7 +68,7 @@ export function codeTableProblems(file: string, t: unknown): string[] {
     if (table.otherwise !== undefined && !codes.has(table.otherwise.toUpperCase())) out.push(`${file}: otherwise "${table.otherwise}" is not a code of the table`);
     return out;
   }
-  return (checkTable.errors ?? []).map((e) => {
+  return (checkTable().errors ?? []).map((e) => {
     const entry = /^\/map\/(\d+)/.exec(e.instancePath);
     return `${file}: ${entry ? `entry ${Number(entry[1]) + 1} (map[${entry[1]}])` : e.instancePath || '(file)'} ${e.message}`;
   });

@@ -6,17 +6,13 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import { Ajv2020 } from 'ajv/dist/2020.js';
-import addFormatsImport from 'ajv-formats';
+import type { ErrorObject, ValidateFunction } from 'ajv';
+import { addFormats, newAjv, newAjv2020 } from './ajv-lazy.js';
 import { hasErrors, issue, type Issue, type Result } from '../domain/issues.js';
 import type { OfficeRecord } from '../domain/office-record.js';
 import { PROFILES_DIR } from '../paths.js';
 
 export const OFFICE_SCHEMA_DIR = join(PROFILES_DIR, 'office');
-
-// ajv-formats is CommonJS; under NodeNext its default export arrives as the module object.
-const addFormats = ((addFormatsImport as unknown as { default?: unknown }).default ?? addFormatsImport) as (ajv: unknown) => unknown;
 
 interface OfficeValidators {
   byType: Map<string, { file: string; validate: ValidateFunction }>;
@@ -34,8 +30,8 @@ function load(dir = OFFICE_SCHEMA_DIR): OfficeValidators {
     return out; // no office schemas yet
   }
   // One instance per draft; allErrors so a record gets all its problems at once.
-  const draft07 = new Ajv({ allErrors: true, strict: false });
-  const draft2020 = new Ajv2020({ allErrors: true, strict: false });
+  const draft07 = newAjv({ allErrors: true, strict: false });
+  const draft2020 = newAjv2020({ allErrors: true, strict: false });
   addFormats(draft07);
   addFormats(draft2020);
   for (const f of files) {
