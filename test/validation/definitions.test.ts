@@ -1,17 +1,26 @@
-/** The R4 definitions digest and its cache file: the cached copy equals a fresh build. */
+/** The R4 definitions digest and its cache folder: what the cache serves equals a fresh build, and a damaged cache is rebuilt, never believed. */
 import { expect } from 'chai';
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { loadDigest } from '../../src/validation/definitions.js';
 
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
 describe('validation: R4 definitions digest cache', function () {
-  this.timeout(60_000);
+  this.timeout(120_000);
   const saved = { TMPDIR: process.env.TMPDIR, cache: process.env.FRONTDESK_DEFINITIONS_CACHE };
   let dir: string;
+  let cache: string;
+  let fresh: string;
   before(() => {
     dir = mkdtempSync(join(tmpdir(), 'fd-defs-'));
     process.env.TMPDIR = dir;
+    process.env.FRONTDESK_DEFINITIONS_CACHE = 'off';
+    fresh = JSON.stringify(loadDigest());
+    delete process.env.FRONTDESK_DEFINITIONS_CACHE;
   });
   after(() => {
     if (saved.TMPDIR === undefined) delete process.env.TMPDIR;
@@ -21,20 +30,54 @@ describe('validation: R4 definitions digest cache', function () {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('writes the digest once, reads it back identical to a fresh build, and rebuilds a corrupt one', () => {
-    delete process.env.FRONTDESK_DEFINITIONS_CACHE;
-    const first = loadDigest();
-    const files = readdirSync(dir).filter((f) => f.startsWith('frontdesk-r4-') && f.endsWith('.json'));
-    expect(files).to.have.length(1);
-    const second = loadDigest();
-    process.env.FRONTDESK_DEFINITIONS_CACHE = 'off';
-    const fresh = loadDigest();
-    expect(JSON.stringify(second)).to.equal(JSON.stringify(fresh));
-    expect(JSON.stringify(first)).to.equal(JSON.stringify(fresh));
-    expect(fresh.structureDefinitions.some((sd) => sd.url === 'http://hl7.org/fhir/StructureDefinition/Patient')).to.equal(true);
-    delete process.env.FRONTDESK_DEFINITIONS_CACHE;
-    writeFileSync(join(dir, files[0]!), '{ truncated');
-    expect(JSON.stringify(loadDigest())).to.equal(JSON.stringify(fresh));
-    expect(existsSync(join(dir, files[0]!))).to.equal(true);
+  /** The shard file of a StructureDefinition, from the cache's index. */
+  const shardOf = (url: string): string => {
+    const ix = JSON.parse(readFileSync(join(cache, 'index.json'), 'utf8')) as { structures: { url: string; file: string }[] };
+    return join(cache, ix.structures.find((s) => s.url === url)!.file);
+  };
+
+  it('writes the cache once (an index, a file per StructureDefinition, the terminology) and reads back what a fresh build gives', () => {
+    const first = JSON.stringify(loadDigest());
+    const folders = readdirSync(dir).filter((f) => f.startsWith('frontdesk-r4-'));
+    expect(folders).to.have.length(1);
+    cache = join(dir, folders[0]!);
+    const files = readdirSync(cache);
+    expect(files).to.include.members(['index.json', 'terminology.json']);
+    expect(files.filter((f) => f.startsWith('sd-')).length).to.be.greaterThan(100);
+    expect(first).to.equal(fresh);
+    expect(JSON.stringify(loadDigest())).to.equal(fresh);
+    expect(fresh).to.contain('"url":"http://hl7.org/fhir/StructureDefinition/Patient"');
+  });
+
+  it('a truncated index, shard or terminology file is detected and the cache rebuilt', () => {
+    for (const damage of [join(cache, 'index.json'), shardOf('http://hl7.org/fhir/StructureDefinition/Patient'), join(cache, 'terminology.json')]) {
+      writeFileSync(damage, readFileSync(damage, 'utf8').slice(0, 40));
+      expect(JSON.stringify(loadDigest()), damage).to.equal(fresh);
+      expect(existsSync(join(cache, 'index.json'))).to.equal(true);
+    }
+    // A shard from another build (another key) is not believed either.
+    const patient = shardOf('http://hl7.org/fhir/StructureDefinition/Patient');
+    writeFileSync(patient, readFileSync(patient, 'utf8').replace(/"key":"[^"]*"/, '"key":"another-build"'));
+    expect(JSON.stringify(loadDigest())).to.equal(fresh);
+  });
+
+  it('validation reading the cache lazily gives the same issues with the cache intact, with a damaged shard, and without the cache', () => {
+    // Fresh processes: each builds its definitions once, lazily, from whatever the cache holds.
+    const script = `
+      const { validateResource } = await import(${JSON.stringify(join(ROOT, 'src', 'validation', 'index.ts'))});
+      const bad = { resourceType: 'Patient', gender: 'woman', birthDate: '1990-13-01', name: [{ family: 7 }], contact: [{}] };
+      process.stdout.write(JSON.stringify([validateResource(bad, { otherwise: 'base' }), validateResource({ resourceType: 'Observation', status: 'final' }, { otherwise: 'base' })]));`;
+    const run = (env: Record<string, string>) => {
+      const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, TMPDIR: dir, ...env } });
+      expect(r.status, r.stderr).to.equal(0);
+      return r.stdout;
+    };
+    const intact = run({});
+    expect(intact).to.contain('gender');
+    const patient = shardOf('http://hl7.org/fhir/StructureDefinition/Patient');
+    writeFileSync(patient, '{ "key": ');
+    expect(run({})).to.equal(intact);
+    expect(JSON.parse(readFileSync(shardOf('http://hl7.org/fhir/StructureDefinition/Patient'), 'utf8')).sd.url).to.equal('http://hl7.org/fhir/StructureDefinition/Patient');
+    expect(run({ FRONTDESK_DEFINITIONS_CACHE: 'off' })).to.equal(intact);
   });
 });
