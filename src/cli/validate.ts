@@ -84,6 +84,9 @@ function prepare(opts: ValidateOptions): Issue[] {
   if (opts.profileDir !== undefined || process.env.FRONTDESK_PROFILE_DIR || opts.allowUnknownExtensions) {
     // A broken file in the folder is the folder's problem, not the input's: a warning.
     setup = loadValidator(loadOpts).issues.map((i) => ({ ...i, severity: 'warning' as const }));
+  } else {
+    // Only the shipped profiles (checked by the tests): each is compiled when an input first needs it.
+    loadValidator({ compileAll: false });
   }
   if (opts.profile !== undefined && !isKnownProfile(opts.profile)) {
     usageError(`--profile "${opts.profile}" is not loaded: give a canonical URL or id of a profile in profiles/, --profile-dir or the R4 core, or an R4 resource type.`);

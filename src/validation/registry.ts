@@ -75,6 +75,13 @@ export interface RegistryOptions {
    * URL prefixes); otherwise an unknown extension is an error.
    */
   allowUnknownExtensions?: boolean | string[] | undefined;
+  /**
+   * Compile every loaded profile now (the default: a broken one is reported at load, and the first
+   * message pays no compile cost), or each when first used (a CLI validating one file compiles
+   * the profiles that file needs; a profile that cannot be compiled is then reported on the
+   * resource it was picked for, FHIR_PROFILE_INVALID).
+   */
+  compileAll?: boolean | undefined;
 }
 
 /**
@@ -200,8 +207,8 @@ export function createRegistry(opts: RegistryOptions = {}): Registry {
   if (extra) add(extra, false);
   reg.elementShape = typeShape('Element', (u) => typeOfProfile(reg, u));
   // Compile every loaded profile now, nested shapes and invariants included, so a broken one is
-  // reported at start and the first message pays no compile cost.
-  for (const url of reg.profiles.keys()) {
+  // reported at start and the first message pays no compile cost (unless asked to wait).
+  if (opts.compileAll !== false) for (const url of reg.profiles.keys()) {
     const c = compiledFor(reg, url);
     if (c) warm(c.shape, new Set());
   }

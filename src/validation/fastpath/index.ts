@@ -19,6 +19,7 @@ import r4model from 'fhirpath/fhir-context/r4/index.js';
 import { BAIL, FhirpathTypeError, model, type Fn } from './core.js';
 import { isObj, isResourceType, mk } from './model.js';
 import { compileNode, type Node } from './compile.js';
+import { parseCached } from './ast-cache.js';
 import { guardKeys, rootNames } from './guard.js';
 import { checkGuard, checkResult, checkThrows, crossCheck } from './crosscheck.js';
 
@@ -59,7 +60,7 @@ export function compileInvariant(base: string, expression: string): Evaluator {
   let ast: Node | undefined;
   if (t !== undefined) {
     try {
-      ast = fhirpath.parse(expression) as Node;
+      ast = parseCached(expression, (e) => fhirpath.parse(e) as Node);
       fast = compileNode(ast);
     } catch {
       // Unsupported (or unparsable: then fhirpath.js reports it just below): the reference runs it.
