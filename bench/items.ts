@@ -62,7 +62,7 @@ export const ITEMS: Item[] = [
   { id: 'disk', run: runDisk },
   { id: 'mllp', run: runMllp, timeoutMs: 300_000 },
   { id: 'soak', run: runSoak, timeoutMs: 15 * 60_000, optIn: '--soak' },
-  { id: 'pg', run: runPg, timeoutMs: 300_000 },
+  { id: 'pg', run: runPg, timeoutMs: 480_000 },
   ...(['sqlite', 'postgres'] as const).map((engine): Item => ({ id: `fhir-search:${engine}`, run: () => runFhirSearch(engine), timeoutMs: 20 * 60_000 })),
   { id: 'fhir-auth', run: runFhirAuth, timeoutMs: 300_000 },
   { id: 'startup', run: runStartup, timeoutMs: 300_000 },
