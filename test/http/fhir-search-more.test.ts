@@ -98,6 +98,13 @@ describe('http: FHIR search: quantity, :missing, _sort by any parameter, _revinc
     expect(b.entry!.filter((e) => e.search?.mode === 'include').map((e) => e.resource!.id)).to.deep.equal(['o-120', 'o-90']);
     const s = await search('/Patient?_id=q-bob&_revinclude=Observation:subject:Patient');
     expect(s.entry!.filter((e) => e.search?.mode === 'include').map((e) => e.resource!.id)).to.deep.equal(['o-54', 'o-local', 'o-text']);
+    // The references the lab flow makes: a report's results, both ways.
+    const dr = { resourceType: 'DiagnosticReport', id: 'dr-1', status: 'final', code: { coding: [{ system: LOINC, code: '24323-8' }] }, subject: { reference: 'Patient/q-ann' }, result: [{ reference: 'Observation/o-90' }, { reference: 'Observation/o-120' }] };
+    expect((await call('/DiagnosticReport/dr-1', { method: 'PUT', body: JSON.stringify(dr) })).status).to.equal(201);
+    const inc = await search('/DiagnosticReport?_id=dr-1&_include=DiagnosticReport:result');
+    expect(inc.entry!.filter((e) => e.search?.mode === 'include').map((e) => e.resource!.id).sort()).to.deep.equal(['o-120', 'o-90']);
+    const rev = await search('/Observation?_id=o-90&_revinclude=DiagnosticReport:result');
+    expect(rev.entry!.filter((e) => e.search?.mode === 'include').map((e) => e.resource!.id)).to.deep.equal(['dr-1']);
     const bad = (await (await call('/Patient?_revinclude=Observation:code')).json()) as OperationOutcome;
     expect(bad.issue[0]!.diagnostics).to.contain('Observation:code').and.to.contain('Observation:patient');
   });
@@ -130,6 +137,8 @@ describe('http: FHIR search: quantity, :missing, _sort by any parameter, _revinc
     }
     const obsR = cs.rest![0]!.resource!.find((x) => x.type === 'Observation')!;
     expect(obsR.searchParam!.find((p) => p.name === 'value-quantity')!.type).to.equal('quantity');
+    expect(obsR.searchRevInclude).to.include('DiagnosticReport:result');
+    expect(cs.rest![0]!.resource!.find((x) => x.type === 'Specimen')!.searchRevInclude).to.include.members(['Observation:specimen', 'DiagnosticReport:specimen']);
     const pat = cs.rest![0]!.resource!.find((x) => x.type === 'Patient')!;
     expect(pat.searchRevInclude).to.include.members(['Observation:patient', 'Coverage:beneficiary', 'Appointment:patient', 'Encounter:patient', 'Claim:patient', 'DiagnosticReport:patient']);
   });
