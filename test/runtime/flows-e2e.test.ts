@@ -6,9 +6,9 @@
  */
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { Gateway } from '../../src/gateway.js';
-import { MllpClient, msa, originalAckMode, startTest, tempDir } from '../support/gateway.js';
+import { originalAckMode, startMllpHarness, type MllpHarness } from '../support/gateway.js';
 import type { Appointment, DiagnosticReport, Observation } from 'fhir/r4.js';
 
 /** An example message in original acknowledgment mode: one application ACK each. */
@@ -18,34 +18,23 @@ function hl7(p: string): string {
 
 describe('runtime: real flows end to end over MLLP', function () {
   this.timeout(60_000);
-  let tmp: ReturnType<typeof tempDir>;
+  let h: MllpHarness;
   let gw: Gateway;
-  let client: MllpClient;
 
   before(async () => {
-    tmp = tempDir();
-    gw = await startTest(join(tmp.dir, 'fd.db'), {
+    // Lenient: some example messages omit fields the v2.5.1 profile requires (SCH-16, SCH-20, IN1-2)
+    // that the flows do not need; the profile issues come back as warnings.
+    h = await startMllpHarness({ validation: 'lenient', destinations: ['ehr', { name: 'inbox', payload: 'office' }] }, {
       mllp: { host: '127.0.0.1', maxFrameBytes: 16 * 1024 * 1024, frameTimeoutMs: 30_000, idleTimeoutMs: 60_000 },
       destinations: { ehr: { type: 'fhir', baseUrl: 'http://127.0.0.1:9/fhir', auth: { type: 'none' } }, inbox: { type: 'http', url: 'http://127.0.0.1:9/inbox', auth: { type: 'none' } } },
-      // Lenient: some example messages omit fields the v2.5.1 profile requires (SCH-16, SCH-20, IN1-2)
-      // that the flows do not need; the profile issues come back as warnings.
-      channels: [{ name: 'inbound', source: { mllp: { port: 0 } }, validation: 'lenient', destinations: ['ehr', { name: 'inbox', payload: 'office' }] }],
-    }, { noHttp: true });
-    client = await MllpClient.connect(gw.mllp[0]!.address().port);
+    });
+    gw = h.gw;
   });
 
-  after(async () => {
-    client.close();
-    await gw.close();
-    tmp.cleanup();
-  });
+  after(() => h.close());
 
   /** Send, read the application ACK (skipping a commit ACK in enhanced mode), return the stored row. */
-  async function send(text: string) {
-    const m = msa(await client.roundTrip(text));
-    const row = (await gw.store.messages.list({ controlId: m.controlId }))[0]!;
-    return { ack: m.code, row: (await gw.store.messages.get(row.id))! };
-  }
+  const send = (text: string) => h.send(text);
 
   it('ADT^A04 -> Patient and Coverage stored, registration office record, queued for the EHR', async () => {
     const { ack, row } = await send(hl7('adt-a04.hl7'));

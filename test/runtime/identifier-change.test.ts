@@ -8,13 +8,13 @@
  */
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { Patient } from 'fhir/r4.js';
 import type { Gateway } from '../../src/gateway.js';
 import { patientIdFor } from '../../src/flows/patient-from-pid.js';
 import { validateMessage } from '../../src/hl7/validate.js';
 import { parseHl7 } from '../../src/hl7/message.js';
-import { MllpClient, msa, originalAckMode, startTest, tempDir } from '../support/gateway.js';
+import { originalAckMode, startMllpHarness, type MllpHarness } from '../support/gateway.js';
 
 const SYSTEM = 'http://frontdesk.example.org/fhir/sid/mrn';
 const OLD = 'MRN-A47-OLD';
@@ -32,32 +32,18 @@ const pid = (mrn: string, rest: string) => `PID|1||${mrn}^^^FRONTDESK^MR||${rest
 
 describe('runtime: ADT^A47 moves a record to its new identifier', function () {
   this.timeout(60_000);
-  let tmp: ReturnType<typeof tempDir>;
+  let h: MllpHarness;
   let gw: Gateway;
-  let client: MllpClient;
   const oldId = patientIdFor({ system: SYSTEM, value: OLD });
   const newId = patientIdFor({ system: SYSTEM, value: NEW });
 
   before(async () => {
-    tmp = tempDir();
-    gw = await startTest(join(tmp.dir, 'fd.db'), {
-      channels: [{ name: 'inbound', source: { mllp: { port: 0 } }, destinations: [] }],
-    }, { noHttp: true });
-    client = await MllpClient.connect(gw.mllp[0]!.address().port);
+    h = await startMllpHarness();
+    gw = h.gw;
   });
-  after(async () => {
-    client.close();
-    await gw.close();
-    tmp.cleanup();
-  });
+  after(() => h.close());
 
-  async function send(text: string, expected = 'AA') {
-    const m = msa(await client.roundTrip(text));
-    const [row] = await gw.store.messages.list({ controlId: m.controlId });
-    const full = (await gw.store.messages.get(row!.id))!;
-    expect(m.code).to.equal(expected, JSON.stringify(full.issues.filter((i) => i.severity === 'error')));
-    return full;
-  }
+  const send = (text: string, expected = 'AA') => h.sendExpecting(text, expected);
   const patient = async (id: string) => (await gw.store.resources.get('Patient', id))?.resource as Patient | undefined;
 
   it('the A47 example meets its message profile (ADT_A30) in every version it is sent in', () => {

@@ -7,11 +7,11 @@
  */
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { Patient, Resource } from 'fhir/r4.js';
 import type { Gateway } from '../../src/gateway.js';
 import { patientIdFor } from '../../src/flows/patient-from-pid.js';
-import { MllpClient, msa, originalAckMode, startTest, tempDir } from '../support/gateway.js';
+import { originalAckMode, startMllpHarness, type MllpHarness } from '../support/gateway.js';
 
 const SYSTEM = 'http://frontdesk.example.org/fhir/sid/mrn';
 const RETIRED_MRN = 'MRN-MERGE-OLD';
@@ -31,35 +31,21 @@ const pid = (mrn: string, rest: string) => `PID|1||${mrn}^^^FRONTDESK^MR||${rest
 
 describe('runtime: A40 merge re-points everything to the survivor', function () {
   this.timeout(60_000);
-  let tmp: ReturnType<typeof tempDir>;
+  let h: MllpHarness;
   let gw: Gateway;
-  let client: MllpClient;
   let retiredId: string;
   let survivorId: string;
   const versionsBefore = new Map<string, number>();
 
   before(async () => {
-    tmp = tempDir();
-    gw = await startTest(join(tmp.dir, 'fd.db'), {
-      channels: [{ name: 'inbound', source: { mllp: { port: 0 } }, validation: 'lenient', destinations: [] }],
-    }, { noHttp: true });
-    client = await MllpClient.connect(gw.mllp[0]!.address().port);
+    h = await startMllpHarness({ validation: 'lenient' });
+    gw = h.gw;
     retiredId = patientIdFor({ system: SYSTEM, value: RETIRED_MRN });
     survivorId = patientIdFor({ system: SYSTEM, value: SURVIVOR_MRN });
   });
-  after(async () => {
-    client.close();
-    await gw.close();
-    tmp.cleanup();
-  });
+  after(() => h.close());
 
-  async function send(text: string) {
-    const m = msa(await client.roundTrip(text));
-    const [row] = await gw.store.messages.list({ controlId: m.controlId });
-    const full = (await gw.store.messages.get(row!.id))!;
-    expect(m.code).to.equal('AA', JSON.stringify(full.issues.filter((i) => i.severity === 'error')));
-    return full;
-  }
+  const send = (text: string) => h.sendExpecting(text, 'AA');
   async function referencing(patientId: string): Promise<Resource[]> {
     const found = await gw.store.resources.referencing(`Patient/${patientId}`);
     return found.map((s) => s.resource);

@@ -6,11 +6,11 @@
  */
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { Patient } from 'fhir/r4.js';
 import type { Gateway } from '../../src/gateway.js';
 import { errorCodeOf } from '../../src/domain/issues.js';
-import { MllpClient, msa, originalAckMode, startTest, tempDir } from '../support/gateway.js';
+import { originalAckMode, startMllpHarness, type MllpHarness } from '../support/gateway.js';
 
 const MRN = 'MRN-NOOVER1';
 
@@ -26,29 +26,17 @@ function example(path: string, controlId: string, pid: string): string {
 
 describe('runtime: SIU, ORU and DFT never overwrite registered demographics', function () {
   this.timeout(60_000);
-  let tmp: ReturnType<typeof tempDir>;
+  let h: MllpHarness;
   let gw: Gateway;
-  let client: MllpClient;
   let patientId: string;
 
   before(async () => {
-    tmp = tempDir();
-    gw = await startTest(join(tmp.dir, 'fd.db'), {
-      channels: [{ name: 'inbound', source: { mllp: { port: 0 } }, validation: 'lenient', destinations: [] }],
-    }, { noHttp: true });
-    client = await MllpClient.connect(gw.mllp[0]!.address().port);
+    h = await startMllpHarness({ validation: 'lenient' });
+    gw = h.gw;
   });
-  after(async () => {
-    client.close();
-    await gw.close();
-    tmp.cleanup();
-  });
+  after(() => h.close());
 
-  async function send(text: string) {
-    const m = msa(await client.roundTrip(text));
-    const [row] = await gw.store.messages.list({ controlId: m.controlId });
-    return { ack: m.code, row: (await gw.store.messages.get(row!.id))! };
-  }
+  const send = (text: string) => h.send(text);
   const patient = async () => (await gw.store.resources.get('Patient', patientId))!;
   const conflicts = (issues: Array<{ expression?: string[] }>) =>
     issues.filter((i) => errorCodeOf(i as never) === 'MAP_CONFLICT').map((i) => i.expression?.[0]).sort();

@@ -9,11 +9,11 @@
  */
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { Claim, DiagnosticReport, Encounter, Observation, ServiceRequest } from 'fhir/r4.js';
 import type { Gateway } from '../../src/gateway.js';
 import { errorCodeOf } from '../../src/domain/issues.js';
-import { MllpClient, msa, originalAckMode, startTest, tempDir } from '../support/gateway.js';
+import { originalAckMode, startMllpHarness, type MllpHarness } from '../support/gateway.js';
 
 const MRN = 'MRN-VISIT1';
 const PID = `PID|1||${MRN}^^^FRONTDESK^MR||Visit^Vera^^^^^L||19800202|F|||1 Main St^^Springfield^IL^62701^USA^H`;
@@ -38,31 +38,17 @@ function example(path: string, controlId: string, visit: string): string {
 
 describe('runtime: ADT, SIU, ORU and DFT of one visit number land on one Encounter', function () {
   this.timeout(60_000);
-  let tmp: ReturnType<typeof tempDir>;
+  let h: MllpHarness;
   let gw: Gateway;
-  let client: MllpClient;
   let encounterRef: string;
 
   before(async () => {
-    tmp = tempDir();
-    gw = await startTest(join(tmp.dir, 'fd.db'), {
-      channels: [{ name: 'inbound', source: { mllp: { port: 0 } }, validation: 'lenient', destinations: [] }],
-    }, { noHttp: true });
-    client = await MllpClient.connect(gw.mllp[0]!.address().port);
+    h = await startMllpHarness({ validation: 'lenient' });
+    gw = h.gw;
   });
-  after(async () => {
-    client.close();
-    await gw.close();
-    tmp.cleanup();
-  });
+  after(() => h.close());
 
-  async function send(text: string) {
-    const m = msa(await client.roundTrip(text));
-    const [row] = await gw.store.messages.list({ controlId: m.controlId });
-    const stored = (await gw.store.messages.get(row!.id))!;
-    expect(m.code, JSON.stringify(stored.issues.filter((i) => i.severity === 'error'))).to.equal('AA');
-    return stored;
-  }
+  const send = (text: string) => h.sendExpecting(text, 'AA');
   const encounters = async () => gw.store.resources.listOfType<Encounter>('Encounter');
   const visit = async () => {
     const all = await encounters();

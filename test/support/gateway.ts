@@ -2,6 +2,7 @@
  * Test helpers for the runtime: configurations on port 0 with a SQLite file in a temp dir, a test
  * flow registered for the duration of a test, and an MLLP client on a real socket.
  */
+import { expect } from 'chai';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +16,7 @@ import { encodeFrame, FrameDecoder } from '../../src/mllp/framing.js';
 import { silentLogger } from '../../src/logging.js';
 import { testStoreConfig } from './engine.js';
 import { startGateway, type Gateway, type StartOptions } from '../../src/gateway.js';
+import type { StoredMessage } from '../../src/store/index.js';
 
 /**
  * The message in original acknowledgment mode: MSH-15/MSH-16 emptied, so the gateway answers with
@@ -65,6 +67,55 @@ export function testConfig(dbPath: string, extra: Record<string, unknown> = {}):
 
 export async function startTest(dbPath: string, extra: Record<string, unknown> = {}, opts: StartOptions = {}): Promise<Gateway> {
   return startGateway(testConfig(dbPath, extra), { log: silentLogger, ...opts });
+}
+
+/**
+ * What the runtime's end-to-end tests share: a gateway (real flows, a SQLite file in a temp dir or
+ * a schema on the PostgreSQL leg, no HTTP) with one inbound MLLP channel, a client connected to
+ * it, and `send`: a message in, its application ACK and the row the gateway stored for it.
+ */
+export interface MllpHarness {
+  gw: Gateway;
+  client: MllpClient;
+  /** Send one message; MSA-1 of the application ACK and the stored row (issues included). */
+  send(text: string): Promise<{ ack: string; row: StoredMessage }>;
+  /** As `send`, and the ACK must be `expected` (the row's error issues are the failure message). */
+  sendExpecting(text: string, expected?: string): Promise<StoredMessage>;
+  close(): Promise<void>;
+}
+
+/**
+ * Start the harness. `channel` is merged into the inbound channel ({ name: 'inbound', MLLP on port
+ * 0, no destinations }: e.g. `{ validation: 'lenient' }`); `extra` into the configuration.
+ */
+export async function startMllpHarness(channel: Record<string, unknown> = {}, extra: Record<string, unknown> = {}): Promise<MllpHarness> {
+  const tmp = tempDir();
+  const gw = await startTest(join(tmp.dir, 'fd.db'), {
+    channels: [{ name: 'inbound', source: { mllp: { port: 0 } }, destinations: [], ...channel }],
+    ...extra,
+  }, { noHttp: true });
+  const client = await MllpClient.connect(gw.mllp[0]!.address().port);
+  const send = async (text: string) => {
+    const m = msa(await client.roundTrip(text));
+    const [found] = await gw.store.messages.list({ controlId: m.controlId });
+    if (!found) throw new Error(`no stored row for control id "${m.controlId}" (ACK ${m.code})`);
+    return { ack: m.code, row: (await gw.store.messages.get(found.id))! };
+  };
+  return {
+    gw,
+    client,
+    send,
+    async sendExpecting(text, expected = 'AA') {
+      const { ack, row } = await send(text);
+      expect(ack).to.equal(expected, JSON.stringify(row.issues.filter((i) => i.severity === 'error')));
+      return row;
+    },
+    async close() {
+      client.close();
+      await gw.close();
+      tmp.cleanup();
+    },
+  };
 }
 
 /** A test flow: Patient from PID-3 (deterministic id) + its registration record; counts its runs. */
