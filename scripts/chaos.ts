@@ -85,8 +85,8 @@ export interface ChaosReport {
 
 const ROOT = resolve(import.meta.dirname, '..');
 
-/** mulberry32: a small seeded generator, so a run can be repeated. */
-function prng(seed: number): () => number {
+/** mulberry32: a small seeded generator, so a run can be repeated (the patient-order test uses it too). */
+export function prng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { join } from 'node:path';
 import type { Bundle, CapabilityStatement, OperationOutcome, Patient } from 'fhir/r4.js';
 import type { Gateway } from '../../src/gateway.js';
-import { FHIR_KEY, startTest, tempDir } from '../support/gateway.js';
+import { fhirCaller, startTest, tempDir } from '../support/gateway.js';
 
 const patient = (mrn: string, family = 'Batchperson'): Patient => ({
   resourceType: 'Patient', identifier: [{ system: 'urn:test:mrn', value: mrn }], name: [{ family, given: ['Bea'] }], gender: 'female', birthDate: '1975-06-01',
@@ -12,12 +12,7 @@ describe('http: FHIR batch Bundles (each entry its own interaction and outcome)'
   let tmp: ReturnType<typeof tempDir>;
   let gw: Gateway;
   let base: string;
-  const call = (path: string, init: RequestInit = {}, key = FHIR_KEY) => {
-    const headers = new Headers(init.headers);
-    headers.set('authorization', `Bearer ${key}`);
-    if (init.body && !headers.has('content-type')) headers.set('content-type', 'application/fhir+json');
-    return fetch(`${base}/fhir${path}`, { ...init, headers });
-  };
+  const call = fhirCaller(() => base);
   const batch = async (entry: unknown[], headers: Record<string, string> = {}) => {
     const r = await call('', { method: 'POST', headers, body: JSON.stringify({ resourceType: 'Bundle', type: 'batch', entry }) });
     expect(r.status, await r.clone().text()).to.equal(200);

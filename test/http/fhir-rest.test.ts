@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { join } from 'node:path';
 import type { Bundle, CapabilityStatement, OperationOutcome, Patient } from 'fhir/r4.js';
 import type { Gateway } from '../../src/gateway.js';
-import { FHIR_KEY, startTest, tempDir } from '../support/gateway.js';
+import { fhirCaller, startTest, tempDir } from '../support/gateway.js';
 
 const patient = (mrn: string, family = 'Testperson'): Patient => ({
   resourceType: 'Patient', identifier: [{ system: 'urn:test:mrn', value: mrn }], name: [{ family, given: ['Ada'] }], gender: 'female', birthDate: '1980-04-02',
@@ -12,12 +12,7 @@ describe('http: FHIR REST versions and writes (create, update, delete, vread, hi
   let tmp: ReturnType<typeof tempDir>;
   let gw: Gateway;
   let base: string;
-  const call = (path: string, init: RequestInit = {}) => {
-    const headers = new Headers(init.headers);
-    headers.set('authorization', `Bearer ${FHIR_KEY}`);
-    if (init.body && !headers.has('content-type')) headers.set('content-type', 'application/fhir+json');
-    return fetch(`${base}/fhir${path}`, { ...init, headers });
-  };
+  const call = fhirCaller(() => base);
   const json = async <T>(r: Response) => (await r.json()) as T;
 
   before(async () => {

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { join } from 'node:path';
 import type { Bundle, CapabilityStatement, Observation, OperationOutcome, Patient } from 'fhir/r4.js';
 import type { Gateway } from '../../src/gateway.js';
-import { FHIR_KEY, startTest, tempDir } from '../support/gateway.js';
+import { fhirCaller, startTest, tempDir } from '../support/gateway.js';
 
 const UCUM = 'http://unitsofmeasure.org';
 const LOINC = 'http://loinc.org';
@@ -10,12 +10,7 @@ const LOINC = 'http://loinc.org';
 describe('http: FHIR search: quantity, :missing, _sort by any parameter, _revinclude, the parameter lists', () => {
   let tmp: ReturnType<typeof tempDir>;
   let gw: Gateway;
-  const call = (path: string, init: RequestInit = {}) => {
-    const headers = new Headers(init.headers);
-    headers.set('authorization', `Bearer ${FHIR_KEY}`);
-    if (init.body) headers.set('content-type', 'application/fhir+json');
-    return fetch(`${gw.http.url}/fhir${path}`, { ...init, headers });
-  };
+  const call = fhirCaller(() => gw.http.url);
   const search = async (q: string) => {
     const r = await call(q);
     expect(r.status, await r.clone().text()).to.equal(200);

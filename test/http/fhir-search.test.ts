@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { join } from 'node:path';
 import type { Bundle, CapabilityStatement, Coverage, OperationOutcome, Patient } from 'fhir/r4.js';
 import type { Gateway } from '../../src/gateway.js';
-import { FHIR_KEY, startTest, tempDir } from '../support/gateway.js';
+import { fhirCaller, startTest, tempDir } from '../support/gateway.js';
 
 const SYS = 'urn:test:mrn';
 const patient = (mrn: string, family: string, given: string, birthDate: string, gender: Patient['gender'], postal = '62701'): Patient => ({
@@ -13,12 +13,7 @@ const patient = (mrn: string, family: string, given: string, birthDate: string, 
 describe('http: FHIR search through the search index', () => {
   let tmp: ReturnType<typeof tempDir>;
   let gw: Gateway;
-  const call = (path: string, init: RequestInit = {}) => {
-    const headers = new Headers(init.headers);
-    headers.set('authorization', `Bearer ${FHIR_KEY}`);
-    if (init.body) headers.set('content-type', 'application/fhir+json');
-    return fetch(`${gw.http.url}/fhir${path}`, { ...init, headers });
-  };
+  const call = fhirCaller(() => gw.http.url);
   const search = async (q: string) => {
     const r = await call(q);
     expect(r.status, await r.clone().text()).to.equal(200);

@@ -14,18 +14,7 @@ import { MllpClient, adt, msa, registerTestFlow, startTest, tempDir, type TestFl
 import { TEST_ENGINE } from '../support/engine.js';
 import type { Gateway } from '../../src/gateway.js';
 import type { Hl7Message } from '../../src/hl7/message.js';
-
-/** A small seeded generator (mulberry32) from the run's pinned fast-check seed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from '../../scripts/chaos.js';
 
 describe(`runtime: per-patient processing order across channels${TEST_ENGINE === 'postgres' ? ' and instances' : ''} (${TEST_ENGINE})`, function () {
   this.timeout(120_000);
@@ -75,7 +64,7 @@ describe(`runtime: per-patient processing order across channels${TEST_ENGINE ===
   }
 
   it('processes each patient\'s messages in the order they were committed, wherever each arrived', async () => {
-    const random = rng(fc.readConfigureGlobal().seed ?? 20261206);
+    const random = prng(fc.readConfigureGlobal().seed ?? 20261206);
     const ports = await start(random, TEST_ENGINE === 'postgres' ? 2 : 1);
     const patients = Array.from({ length: 6 }, (_, p) => `ORD${p}`);
     const perPatient = 6;

@@ -34,6 +34,20 @@ export function originalAckMode(text: string): string {
 export const API_KEY = 'test-admin-key-123';
 export const FHIR_KEY = 'test-fhir-key-456';
 
+/**
+ * A fetch bound to a running gateway's /fhir base and a bearer key (FHIR_KEY unless named); a body
+ * goes as application/fhir+json unless the caller sets its own Content-Type. `base` is read at each
+ * call, so it can be made before the gateway of a `before` hook starts.
+ */
+export function fhirCaller(base: () => string, defaultKey = FHIR_KEY) {
+  return (path: string, init: RequestInit = {}, key = defaultKey): Promise<Response> => {
+    const headers = new Headers(init.headers);
+    headers.set('authorization', `Bearer ${key}`);
+    if (init.body && !headers.has('content-type')) headers.set('content-type', 'application/fhir+json');
+    return fetch(`${base()}/fhir${path}`, { ...init, headers });
+  };
+}
+
 export function tempDir(): { dir: string; cleanup: () => void } {
   const dir = mkdtempSync(join(tmpdir(), 'frontdesk-rt-'));
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };

@@ -74,30 +74,31 @@ export interface ClusterOptions {
   hba?: string;
 }
 
-/** initdb + pg_ctl start on a free port; throws (with the tool's output) when it cannot start. */
-export async function startPgCluster(opts: ClusterOptions = {}): Promise<PgCluster> {
-  const bin = findPgBin();
-  if (!bin) throw new Error('PostgreSQL binaries (pg_ctl, initdb) not found');
-  const dir = mkdtempSync(join(tmpdir(), 'frontdesk-pg-'));
+/** A fresh directory for one cluster, owned by the postgres user when the tests run as root. */
+function clusterDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
   chmodSync(dir, 0o700);
   if (asRoot) {
-    const ids = execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim();
+    const uid = execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim();
     const gid = execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim();
-    chownSync(dir, Number(ids), Number(gid));
+    chownSync(dir, Number(uid), Number(gid));
   }
-  const data = join(dir, 'data');
-  const port = await freePort();
+  return dir;
+}
+
+/** Runs one set-up step; on failure removes the directory and throws with the tool's output. */
+function stepOrClean(dir: string, what: string, step: () => void): void {
   try {
-    pgRun(bin, 'initdb', ['-D', data, '-A', 'trust', '-U', 'frontdesk', '-E', 'UTF8', '--locale=C', '--no-sync']);
+    step();
   } catch (e) {
     rmSync(dir, { recursive: true, force: true });
-    throw new Error(`initdb failed: ${String((e as { stderr?: Buffer }).stderr ?? (e as Error).message)}`);
+    throw new Error(`${what} failed: ${String((e as { stderr?: Buffer }).stderr ?? (e as Error).message)}`);
   }
-  if (opts.hba !== undefined) writeFileSync(join(data, 'pg_hba.conf'), opts.hba);
-  const settings = [
-    `-p ${port}`, `-k ${dir}`, '-c listen_addresses=127.0.0.1', `-c max_connections=${opts.maxConnections ?? 200}`,
-    ...(opts.durable ? [] : ['-c fsync=off', '-c synchronous_commit=off', '-c full_page_writes=off']),
-  ].join(' ');
+}
+
+/** The handle of a cluster whose data lives in `dir`/data, started with `settings` (pg_ctl -o). */
+function clusterHandle(bin: string, dir: string, port: number, settings: string): PgCluster {
+  const data = join(dir, 'data');
   const cluster: PgCluster = {
     url: `postgres://frontdesk@127.0.0.1:${port}/postgres`,
     port,
@@ -118,12 +119,26 @@ export async function startPgCluster(opts: ClusterOptions = {}): Promise<PgClust
       rmSync(dir, { recursive: true, force: true });
     },
   };
-  try {
-    cluster.start();
-  } catch (e) {
-    rmSync(dir, { recursive: true, force: true });
-    throw new Error(`pg_ctl start failed: ${String((e as { stderr?: Buffer }).stderr ?? (e as Error).message)}`);
-  }
+  return cluster;
+}
+
+/** initdb + pg_ctl start on a free port; throws (with the tool's output) when it cannot start. */
+export async function startPgCluster(opts: ClusterOptions = {}): Promise<PgCluster> {
+  const bin = findPgBin();
+  if (!bin) throw new Error('PostgreSQL binaries (pg_ctl, initdb) not found');
+  const dir = clusterDir('frontdesk-pg-');
+  const data = join(dir, 'data');
+  const port = await freePort();
+  stepOrClean(dir, 'initdb', () =>
+    pgRun(bin, 'initdb', ['-D', data, '-A', 'trust', '-U', 'frontdesk', '-E', 'UTF8', '--locale=C', '--no-sync']),
+  );
+  if (opts.hba !== undefined) writeFileSync(join(data, 'pg_hba.conf'), opts.hba);
+  const settings = [
+    `-p ${port}`, `-k ${dir}`, '-c listen_addresses=127.0.0.1', `-c max_connections=${opts.maxConnections ?? 200}`,
+    ...(opts.durable ? [] : ['-c fsync=off', '-c synchronous_commit=off', '-c full_page_writes=off']),
+  ].join(' ');
+  const cluster = clusterHandle(bin, dir, port, settings);
+  stepOrClean(dir, 'pg_ctl start', () => cluster.start());
   return cluster;
 }
 
@@ -140,50 +155,19 @@ export interface PgStandby extends PgCluster {
  */
 export async function startStandby(primary: PgCluster): Promise<PgStandby> {
   const bin = primary.bin;
-  const dir = mkdtempSync(join(tmpdir(), 'frontdesk-pg-standby-'));
-  chmodSync(dir, 0o700);
-  if (asRoot) {
-    const uid = execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim();
-    const gid = execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim();
-    chownSync(dir, Number(uid), Number(gid));
-  }
+  const dir = clusterDir('frontdesk-pg-standby-');
   const data = join(dir, 'data');
   const port = await freePort();
-  try {
-    pgRun(bin, 'pg_basebackup', ['-D', data, '-R', '-X', 'stream', '-h', '127.0.0.1', '-p', String(primary.port), '-U', 'frontdesk', '--no-sync']);
-  } catch (e) {
-    rmSync(dir, { recursive: true, force: true });
-    throw new Error(`pg_basebackup failed: ${String((e as { stderr?: Buffer }).stderr ?? (e as Error).message)}`);
-  }
+  stepOrClean(dir, 'pg_basebackup', () =>
+    pgRun(bin, 'pg_basebackup', ['-D', data, '-R', '-X', 'stream', '-h', '127.0.0.1', '-p', String(primary.port), '-U', 'frontdesk', '--no-sync']),
+  );
   const settings = [`-p ${port}`, `-k ${dir}`, '-c listen_addresses=127.0.0.1', '-c max_connections=200', '-c cluster_name=standby'].join(' ');
   const standby: PgStandby = {
-    url: `postgres://frontdesk@127.0.0.1:${port}/postgres`,
-    port,
-    dir,
-    bin,
-    start() {
-      pgRun(bin, 'pg_ctl', ['-D', data, '-o', settings, '-l', join(dir, 'server.log'), '-w', '-t', '60', 'start']);
-    },
-    stop(mode = 'fast') {
-      try {
-        pgRun(bin, 'pg_ctl', ['-D', data, '-m', mode, '-w', 'stop']);
-      } catch {
-        // already stopped
-      }
-    },
+    ...clusterHandle(bin, dir, port, settings),
     promote() {
       pgRun(bin, 'pg_ctl', ['-D', data, '-w', '-t', '60', 'promote']);
     },
-    destroy() {
-      standby.stop('immediate');
-      rmSync(dir, { recursive: true, force: true });
-    },
   };
-  try {
-    standby.start();
-  } catch (e) {
-    rmSync(dir, { recursive: true, force: true });
-    throw new Error(`standby start failed: ${String((e as { stderr?: Buffer }).stderr ?? (e as Error).message)}`);
-  }
+  stepOrClean(dir, 'standby start', () => standby.start());
   return standby;
 }
