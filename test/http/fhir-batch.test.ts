@@ -1,18 +1,13 @@
 import { expect } from 'chai';
-import { join } from 'node:path';
 import type { Bundle, CapabilityStatement, OperationOutcome, Patient } from 'fhir/r4.js';
-import type { Gateway } from '../../src/gateway.js';
-import { fhirCaller, startTest, tempDir } from '../support/gateway.js';
+import { useTestGateway } from '../support/gateway.js';
 
 const patient = (mrn: string, family = 'Batchperson'): Patient => ({
   resourceType: 'Patient', identifier: [{ system: 'urn:test:mrn', value: mrn }], name: [{ family, given: ['Bea'] }], gender: 'female', birthDate: '1975-06-01',
 });
 
 describe('http: FHIR batch Bundles (each entry its own interaction and outcome)', () => {
-  let tmp: ReturnType<typeof tempDir>;
-  let gw: Gateway;
-  let base: string;
-  const call = fhirCaller(() => base);
+  const { gw, call } = useTestGateway();
   const batch = async (entry: unknown[], headers: Record<string, string> = {}) => {
     const r = await call('', { method: 'POST', headers, body: JSON.stringify({ resourceType: 'Bundle', type: 'batch', entry }) });
     expect(r.status, await r.clone().text()).to.equal(200);
@@ -20,16 +15,6 @@ describe('http: FHIR batch Bundles (each entry its own interaction and outcome)'
     expect(b.type).to.equal('batch-response');
     return b;
   };
-
-  before(async () => {
-    tmp = tempDir();
-    gw = await startTest(join(tmp.dir, 'fd.db'));
-    base = gw.http.url;
-  });
-  after(async () => {
-    await gw.close();
-    tmp.cleanup();
-  });
 
   it('POST, PUT, GET, DELETE entries, each answered in order with its own status; a failing entry does not undo the others', async () => {
     const b = await batch([
@@ -103,7 +88,7 @@ describe('http: FHIR batch Bundles (each entry its own interaction and outcome)'
   it('each entry is audited as its own interaction, with the caller and its address', async () => {
     await batch([{ request: { method: 'GET', url: 'Patient/batch-c-1' } }]);
     await new Promise((r) => setTimeout(r, 50));
-    const rows = await gw.store.audit.list({ limit: 20 });
+    const rows = await gw().store.audit.list({ limit: 20 });
     const read = rows.find((a) => a.action === 'read' && a.entity === 'Patient/batch-c-1');
     expect(read, JSON.stringify(rows.slice(0, 5))).to.not.equal(undefined);
     expect(read!.actor).to.equal('ehr');

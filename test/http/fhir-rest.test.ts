@@ -1,29 +1,14 @@
 import { expect } from 'chai';
-import { join } from 'node:path';
 import type { Bundle, CapabilityStatement, OperationOutcome, Patient } from 'fhir/r4.js';
-import type { Gateway } from '../../src/gateway.js';
-import { fhirCaller, startTest, tempDir } from '../support/gateway.js';
+import { useTestGateway } from '../support/gateway.js';
 
 const patient = (mrn: string, family = 'Testperson'): Patient => ({
   resourceType: 'Patient', identifier: [{ system: 'urn:test:mrn', value: mrn }], name: [{ family, given: ['Ada'] }], gender: 'female', birthDate: '1980-04-02',
 });
 
 describe('http: FHIR REST versions and writes (create, update, delete, vread, history, conditional, errors)', () => {
-  let tmp: ReturnType<typeof tempDir>;
-  let gw: Gateway;
-  let base: string;
-  const call = fhirCaller(() => base);
+  const { call } = useTestGateway();
   const json = async <T>(r: Response) => (await r.json()) as T;
-
-  before(async () => {
-    tmp = tempDir();
-    gw = await startTest(join(tmp.dir, 'fd.db'));
-    base = gw.http.url;
-  });
-  after(async () => {
-    await gw.close();
-    tmp.cleanup();
-  });
 
   it('creates with a server id and version 1, updates to version 2 with If-Match, refuses a stale If-Match with 412', async () => {
     const c = await call('/Patient', { method: 'POST', body: JSON.stringify({ ...patient('R-1'), id: 'ignored' }) });

@@ -1,21 +1,12 @@
 import { expect } from 'chai';
-import { join } from 'node:path';
 import type { Bundle, CapabilityStatement, Observation, OperationOutcome, Patient } from 'fhir/r4.js';
-import type { Gateway } from '../../src/gateway.js';
-import { fhirCaller, startTest, tempDir } from '../support/gateway.js';
+import { useTestGateway } from '../support/gateway.js';
 
 const UCUM = 'http://unitsofmeasure.org';
 const LOINC = 'http://loinc.org';
 
 describe('http: FHIR search: quantity, :missing, _sort by any parameter, _revinclude, the parameter lists', () => {
-  let tmp: ReturnType<typeof tempDir>;
-  let gw: Gateway;
-  const call = fhirCaller(() => gw.http.url);
-  const search = async (q: string) => {
-    const r = await call(q);
-    expect(r.status, await r.clone().text()).to.equal(200);
-    return (await r.json()) as Bundle;
-  };
+  const { gw, call, search } = useTestGateway();
   const matches = (b: Bundle) => (b.entry ?? []).filter((e) => e.search?.mode === 'match').map((e) => e.resource!.id!);
   const put = async (r: Patient | Observation) => {
     const res = await call(`/${r.resourceType}/${r.id}`, { method: 'PUT', body: JSON.stringify(r) });
@@ -27,8 +18,6 @@ describe('http: FHIR search: quantity, :missing, _sort by any parameter, _revinc
   });
 
   before(async () => {
-    tmp = tempDir();
-    gw = await startTest(join(tmp.dir, 'fd.db'));
     await put({ resourceType: 'Patient', id: 'q-ann', name: [{ family: 'Zeta', given: ['Ann'] }], birthDate: '1990-05-05', telecom: [{ system: 'email', value: 'ann@example.org' }] });
     await put({ resourceType: 'Patient', id: 'q-bob', name: [{ family: 'Alpha', given: ['Bob'] }], birthDate: '1960-01-01' });
     await put({ resourceType: 'Patient', id: 'q-cy', name: [{ family: 'Mu', given: ['Cy'] }] });
@@ -37,10 +26,6 @@ describe('http: FHIR search: quantity, :missing, _sort by any parameter, _revinc
     await put(obs('o-54', 'q-bob', { value: 5.4, unit: 'mmol/L', system: UCUM, code: 'mmol/L' }));
     await put(obs('o-local', 'q-bob', { value: 95, unit: 'mg/dl (local)' }));
     await put(obs('o-text', 'q-bob', 'see note'));
-  });
-  after(async () => {
-    await gw.close();
-    tmp.cleanup();
   });
 
   it('quantity: a number (any unit), prefixes, system|code, ||code or unit, UCUM units compared in base units', async () => {
@@ -105,7 +90,7 @@ describe('http: FHIR search: quantity, :missing, _sort by any parameter, _revinc
   });
 
   it('a chain is complete however many targets match (more than a page of 1,000)', async () => {
-    await gw.store.transaction(async (tx) => {
+    await gw().store.transaction(async (tx) => {
       for (let i = 0; i < 1001; i++) {
         await tx.resources.upsert({ resourceType: 'Patient', id: `chain-${i}`, name: [{ family: 'Chainfamily' }] } as Patient, null);
         await tx.resources.upsert(obs(`chain-o-${i}`, `chain-${i}`, { value: i, unit: 'mg/dL', system: UCUM, code: 'mg/dL' }), null);

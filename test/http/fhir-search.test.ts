@@ -1,8 +1,6 @@
 import { expect } from 'chai';
-import { join } from 'node:path';
 import type { Bundle, CapabilityStatement, Coverage, OperationOutcome, Patient } from 'fhir/r4.js';
-import type { Gateway } from '../../src/gateway.js';
-import { fhirCaller, startTest, tempDir } from '../support/gateway.js';
+import { useTestGateway } from '../support/gateway.js';
 
 const SYS = 'urn:test:mrn';
 const patient = (mrn: string, family: string, given: string, birthDate: string, gender: Patient['gender'], postal = '62701'): Patient => ({
@@ -11,20 +9,11 @@ const patient = (mrn: string, family: string, given: string, birthDate: string, 
 });
 
 describe('http: FHIR search through the search index', () => {
-  let tmp: ReturnType<typeof tempDir>;
-  let gw: Gateway;
-  const call = fhirCaller(() => gw.http.url);
-  const search = async (q: string) => {
-    const r = await call(q);
-    expect(r.status, await r.clone().text()).to.equal(200);
-    return (await r.json()) as Bundle;
-  };
+  const { gw, call, search } = useTestGateway();
   const families = (b: Bundle) => (b.entry ?? []).filter((e) => e.search?.mode === 'match').map((e) => (e.resource as Patient).name![0]!.family).sort();
   const ids: Record<string, string> = {};
 
   before(async () => {
-    tmp = tempDir();
-    gw = await startTest(join(tmp.dir, 'fd.db'));
     const rows: Patient[] = [
       patient('S-01', 'Müller', 'Anna', '1980-04-02', 'female'),
       patient('S-02', 'Mullins', 'Ben', '1980-11-30', 'male'),
@@ -37,10 +26,6 @@ describe('http: FHIR search through the search index', () => {
     }
     const cov: Coverage = { resourceType: 'Coverage', status: 'active', beneficiary: { reference: `Patient/${ids['S-03']}` }, payor: [{ reference: 'Organization/payer-1' }], identifier: [{ system: 'urn:test:member', value: 'M-3' }] };
     expect((await call('/Coverage', { method: 'POST', body: JSON.stringify(cov) })).status).to.equal(201);
-  });
-  after(async () => {
-    await gw.close();
-    tmp.cleanup();
   });
 
   it('token: identifier system|value and value alone, gender, :not', async () => {
@@ -136,7 +121,7 @@ describe('http: FHIR search through the search index', () => {
 
   it('flows write the index too: a resource written by the store is found', async () => {
     const flowPatient: Patient = { resourceType: 'Patient', id: 'flow-written', identifier: [{ system: SYS, value: 'FLOW-1' }], name: [{ family: 'Fromflow' }] };
-    await gw.store.resources.upsert(flowPatient, null);
+    await gw().store.resources.upsert(flowPatient, null);
     expect(families(await search('/Patient?identifier=FLOW-1'))).to.deep.equal(['Fromflow']);
   });
 });

@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import net from 'node:net';
+import type { Bundle } from 'fhir/r4.js';
 import { checkConfig, type GatewayConfig } from '../../src/config.js';
 import { issue } from '../../src/domain/issues.js';
 import { inboundFlows } from '../../src/flows/registry.js';
@@ -46,6 +47,36 @@ export function fhirCaller(base: () => string, defaultKey = FHIR_KEY) {
     if (init.body && !headers.has('content-type')) headers.set('content-type', 'application/fhir+json');
     return fetch(`${base()}/fhir${path}`, { ...init, headers });
   };
+}
+
+/**
+ * A test gateway on a fresh store for one describe block: started in a mocha `before` registered
+ * here (so a later `before` of the block can seed it), closed with its folder in `after`. `gw()`
+ * reads the running gateway; `call` is its fhirCaller; `search` GETs a searchset, expecting 200.
+ */
+export function useTestGateway(extra: Record<string, unknown> = {}) {
+  let tmp: ReturnType<typeof tempDir> | undefined;
+  let running: Gateway | undefined;
+  const gw = (): Gateway => {
+    if (!running) throw new Error('the test gateway is not running (used outside its describe block?)');
+    return running;
+  };
+  const call = fhirCaller(() => gw().http.url);
+  const search = async (query: string): Promise<Bundle> => {
+    const r = await call(query);
+    expect(r.status, await r.clone().text()).to.equal(200);
+    return (await r.json()) as Bundle;
+  };
+  before(async () => {
+    tmp = tempDir();
+    running = await startTest(join(tmp.dir, 'fd.db'), extra);
+  });
+  after(async () => {
+    await running?.close();
+    running = undefined;
+    tmp?.cleanup();
+  });
+  return { gw, call, search };
 }
 
 export function tempDir(): { dir: string; cleanup: () => void } {
