@@ -14,6 +14,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os, { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { startHttpBenchGateway } from './http-gateway.js';
 
 export interface ReadFigures { perCpuSecond: number; p50: number; p99: number }
 
@@ -36,8 +37,6 @@ export async function runFhirAuth(): Promise<FhirAuthFigures> {
   const reads = QUICK ? 200 : 2000;
   const { testKey, signToken, writeJwks } = await import('../test/support/jwt-issuer.js');
   const { jwtVerifier } = await import('../src/auth/jwt.js');
-  const { startGateway } = await import('../src/gateway.js');
-  const { checkConfig } = await import('../src/config.js');
   const dir = mkdtempSync(path.join(tmpdir(), 'frontdesk-bench-auth-'));
   const ISS = 'https://auth.bench.example';
   const AUD = 'https://frontdesk.bench.example/fhir';
@@ -60,16 +59,7 @@ export async function runFhirAuth(): Promise<FhirAuthFigures> {
     const verifyRs384PerCpuSecond = await rate(rs);
 
     const key = 'bench-auth-key-1';
-    const cfg = checkConfig({
-      practice: { name: 'Bench practice', timezone: 'America/Chicago' },
-      store: { path: path.join(dir, 'fd.db') },
-      log: { level: 'silent' },
-      http: { host: '127.0.0.1', port: 0, bodyLimitBytes: 1 << 20, auth: { keys: [{ name: 'bench', key, scopes: ['system/Patient.rs'] }, { name: 'admin', key: 'bench-admin-key', scopes: ['*'] }], jwt: { issuer: ISS, audience: AUD, jwksFile: jwks } } },
-      processing: { maxAttempts: 3 },
-      channels: [],
-    }, process.cwd(), {});
-    if (!cfg.value) throw new Error(`bench config: ${JSON.stringify(cfg.issues).slice(0, 300)}`);
-    const gw = await startGateway(cfg.value, {});
+    const gw = await startHttpBenchGateway({ path: path.join(dir, 'fd.db') }, { keys: [{ name: 'bench', key, scopes: ['system/Patient.rs'] }, { name: 'admin', key: 'bench-admin-key', scopes: ['*'] }], jwt: { issuer: ISS, audience: AUD, jwksFile: jwks } });
     try {
       const url = `${gw.http!.url}/fhir/Patient/bench-auth-1`;
       const put = await fetch(url, { method: 'PUT', headers: { authorization: 'Bearer bench-admin-key', 'content-type': 'application/fhir+json' }, body: JSON.stringify({ resourceType: 'Patient', id: 'bench-auth-1', gender: 'unknown' }) });

@@ -14,6 +14,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os, { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { startHttpBenchGateway } from './http-gateway.js';
 import type { Patient } from 'fhir/r4.js';
 import { NotMeasured } from './items-runtime.js';
 
@@ -81,8 +82,6 @@ export async function runFhirSearch(engine: 'sqlite' | 'postgres'): Promise<Fhir
   }
   const dir = mkdtempSync(path.join(tmpdir(), 'frontdesk-bench-search-'));
   const { openStore } = await import('../src/store/index.js');
-  const { startGateway } = await import('../src/gateway.js');
-  const { checkConfig } = await import('../src/config.js');
   const storeCfg = { path: path.join(dir, 'fd.db'), ...(cluster ? { url: `${cluster.url}?schema=bench_search` } : {}) };
   try {
     const store = await openStore(storeCfg);
@@ -105,16 +104,7 @@ export async function runFhirSearch(engine: 'sqlite' | 'postgres'): Promise<Fhir
     await execOnStore(store, 'ANALYZE');
 
     const key = 'bench-search-key';
-    const cfg = checkConfig({
-      practice: { name: 'Bench practice', timezone: 'America/Chicago' },
-      store: storeCfg,
-      log: { level: 'silent' },
-      http: { host: '127.0.0.1', port: 0, bodyLimitBytes: 1 << 20, auth: { keys: [{ name: 'bench', key, scopes: ['*'] }] } },
-      processing: { maxAttempts: 3 },
-      channels: [],
-    }, process.cwd(), {});
-    if (!cfg.value) throw new Error(`bench config: ${JSON.stringify(cfg.issues).slice(0, 300)}`);
-    const gw = await startGateway(cfg.value, {});
+    const gw = await startHttpBenchGateway(storeCfg, { keys: [{ name: 'bench', key, scopes: ['*'] }] });
     try {
       const measure = async (kind: 'identifier' | 'birthdate'): Promise<SearchKindFigures> => {
         const rnd = lcg(kind === 'identifier' ? 18 : 1980);
