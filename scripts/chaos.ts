@@ -69,6 +69,8 @@ export interface ChaosReport {
   deliveredTwiceAtKill: number;
   /** The others: a second copy with no kill in between (must be 0). */
   deliveredTwiceOther: number;
+  /** The first few of the others, each with its times relative to the start, to say why. */
+  deliveredTwiceOtherSeen: string[];
   longestStallMs: number;
   /** The message that waited longest: its MSH-10, its delivery's attempts and last error. */
   longestStallOf: string;
@@ -155,11 +157,20 @@ const msa = (frame: string): { code: string; controlId: string } => {
   return { code: f[1] ?? '', controlId: f[2] ?? '' };
 };
 
+/**
+ * One frame as the partner got it: its MSH-10, when the partner read it, and when the connection
+ * it came on was opened. The last tells which gateway process sent it: a frame written just before
+ * a SIGKILL is still read by the partner after the kill (the kernel delivers what was written), so
+ * its arrival time alone would place it after the kill.
+ */
+interface PartnerReceipt { controlId: string; at: number; connectionOpenedAt: number }
+
 /** The partner: answers AA to every frame, logs each MSH-10 with the time it arrived. */
-async function startPartner(): Promise<{ port: number; log: Array<{ controlId: string; at: number }>; close(): Promise<void> }> {
-  const log: Array<{ controlId: string; at: number }> = [];
+async function startPartner(): Promise<{ port: number; log: PartnerReceipt[]; close(): Promise<void> }> {
+  const log: PartnerReceipt[] = [];
   const sockets = new Set<net.Socket>();
   const server = net.createServer((s) => {
+    const connectionOpenedAt = Date.now();
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
     s.on('error', () => undefined);
@@ -167,7 +178,7 @@ async function startPartner(): Promise<{ port: number; log: Array<{ controlId: s
     s.on('data', (b) => {
       for (const frame of dec.push(b).frames) {
         const id = mshField(frame, 10);
-        log.push({ controlId: id, at: Date.now() });
+        log.push({ controlId: id, at: Date.now(), connectionOpenedAt });
         const ack = `MSH|^~\\&|PARTNER|LAB|FRONTDESK|CLINIC|${mshField(frame, 7)}||ACK|P${log.length}|P|2.5.1\rMSA|AA|${id}\r`;
         s.write(encodeFrame(ack));
       }
@@ -367,18 +378,26 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
   for (const id of acked.keys()) if (!rows.has(id)) ackedButLost++;
 
   const firstReceipt = new Map<string, number>();
+  const firstCopy = new Map<string, PartnerReceipt>();
   let deliveredTwice = 0;
   let deliveredTwiceAtKill = 0;
+  const deliveredTwiceOtherSeen: string[] = [];
   for (const e of partner.log) {
-    const first = firstReceipt.get(e.controlId);
+    const first = firstCopy.get(e.controlId);
     if (first === undefined) {
       firstReceipt.set(e.controlId, e.at);
+      firstCopy.set(e.controlId, e);
       continue;
     }
     deliveredTwice++;
     // Allowed only when the gateway died between sending it and recording it as delivered: then
-    // the restart sends it again (same MSH-10, which a partner that deduplicates takes once).
-    if (killedAt.some((k) => first <= k && k <= e.at)) deliveredTwiceAtKill++;
+    // the restart sends it again (same MSH-10, which a partner that deduplicates takes once). The
+    // first copy came from a process that was there before the kill when its connection was
+    // opened before the kill (the partner may read that copy after the kill).
+    if (killedAt.some((k) => first.connectionOpenedAt <= k && k <= e.at)) deliveredTwiceAtKill++;
+    else if (deliveredTwiceOtherSeen.length < 5) {
+      deliveredTwiceOtherSeen.push(`${e.controlId}: first at ${first.at - t0} ms (connection opened ${first.connectionOpenedAt - t0}), again at ${e.at - t0} (connection opened ${e.connectionOpenedAt - t0}); kills at ${killedAt.map((k) => k - t0).join(', ')}`);
+    }
   }
   const deliveredTwiceOther = deliveredTwice - deliveredTwiceAtKill;
   let notDelivered = 0;
@@ -447,7 +466,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
   rmSync(dir, { recursive: true, force: true });
   return {
     messages: opts.messages, acknowledged: acked.size, negativeAcks: stats.negative, resends: stats.resends, kills,
-    ackedButLost, storedNeverProcessed, processedTwice, orderViolations, notDelivered, deliveredTwice, deliveredTwiceAtKill, deliveredTwiceOther, longestStallMs, longestStallOf, retriedDeliveries, retryErrors: [...retryErrors].slice(0, 5), settled,
+    ackedButLost, storedNeverProcessed, processedTwice, orderViolations, notDelivered, deliveredTwice, deliveredTwiceAtKill, deliveredTwiceOther, deliveredTwiceOtherSeen, longestStallMs, longestStallOf, retriedDeliveries, retryErrors: [...retryErrors].slice(0, 5), settled,
     firstDeliveryAfterRestartMs: firstAfterRestart, restartMs: downtimes.map(([down, up]) => up - down),
     seconds: Math.round((Date.now() - t0) / 100) / 10,
   };
@@ -462,7 +481,7 @@ export function formatReport(r: ChaosReport): string {
     `  processed twice            ${r.processedTwice}  ${mark(r.processedTwice === 0)}`,
     `  per-patient order broken   ${r.orderViolations}  ${mark(r.orderViolations === 0)}`,
     `  acknowledged, not delivered ${r.notDelivered}  ${mark(r.notDelivered === 0)}`,
-    `  delivered twice            ${r.deliveredTwice}: ${r.deliveredTwiceAtKill} in flight at a kill (sent, not yet recorded: at-least-once, same MSH-10), ${r.deliveredTwiceOther} otherwise  ${mark(r.deliveredTwiceOther === 0)}`,
+    `  delivered twice            ${r.deliveredTwice}: ${r.deliveredTwiceAtKill} in flight at a kill (sent, not yet recorded: at-least-once, same MSH-10), ${r.deliveredTwiceOther} otherwise  ${mark(r.deliveredTwiceOther === 0)}${r.deliveredTwiceOtherSeen.map((x) => `\n    ${x}`).join('')}`,
     `  longest stall (gateway up) ${(r.longestStallMs / 1000).toFixed(2)} s  ${mark(r.longestStallMs < 5000)} (target < 5 s; ${r.longestStallOf || 'none'})`,
     `  deliveries retried         ${r.retriedDeliveries}${r.retryErrors.length ? ` (${r.retryErrors.join('; ')})` : ''}`,
     `  restarts (kill to ready, not counted in the stall): ${r.restartMs.map((x) => (x / 1000).toFixed(1)).join(', ') || 'none'} s; ready to the first delivery after it: ${r.firstDeliveryAfterRestartMs.map((x) => (x / 1000).toFixed(2)).join(', ') || 'none'} s`,

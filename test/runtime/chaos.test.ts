@@ -5,16 +5,17 @@
  * messages reach the partner in the order sent, everything is delivered. A delivery in flight at a
  * kill may reach the partner twice (same MSH-10; at-least-once), bounded by what one pass leases.
  * The stall figure is printed, not asserted (no timings in tests): the full run's figures are in
- * docs/runtime.md.
+ * docs/runtime.md. On the PostgreSQL leg the gateway runs on a durable throwaway cluster of its own.
  */
 import { expect } from 'chai';
 import { formatReport, runChaos } from '../../scripts/chaos.js';
+import { TEST_ENGINE } from '../support/engine.js';
 
-describe('runtime: crash harness, short seeded run (3 SIGKILLs over 500 messages)', function () {
+describe(`runtime: crash harness, short seeded run (3 SIGKILLs over 500 messages, ${TEST_ENGINE})`, function () {
   this.timeout(900_000);
 
   it('loses nothing, processes nothing twice, keeps per-patient order, delivers everything', async () => {
-    const r = await runChaos({ messages: 500, kills: 3, senders: 4, seed: 17 });
+    const r = await runChaos({ messages: 500, kills: 3, senders: 4, seed: 17, store: TEST_ENGINE });
     process.stdout.write(`${formatReport(r).replace(/^/gm, '      ')}\n`);
     expect(r.kills).to.equal(3);
     expect(r.settled).to.equal(true);
