@@ -24,7 +24,8 @@ export async function runFhirCasesCli(): Promise<FhirCasesFigures> {
   if (!existsSync(dir)) throw new NotMeasured(`${dir} is absent`);
   const files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort().map((f) => path.join(dir, f));
   const t0 = performance.now();
-  const { validateFile } = await import('../src/cli/validate.js');
+  const { loadAllChecks, validateFile } = await import('../src/cli/validate.js');
+  await loadAllChecks();
   const { hasErrors, toOperationOutcome } = await import('../src/domain/issues.js');
   const one = (f: string): boolean => {
     const issues = validateFile(f);

@@ -14,17 +14,19 @@
  * office billing records.
  * Exit 0: no file has an error-level issue; 1: some file is invalid; 2: usage error (unknown
  * --profile, bad --format, a path that does not exist) or unreadable standard input.
+ *
+ * The checks of a kind of input are loaded when the first input of that kind comes (X12; the HL7v2
+ * conversion with its flows and mappings; the clearinghouse edits): a one-file validate of a FHIR
+ * resource loads the validation engine and none of the flows, about half the modules it loaded
+ * before (bench/items-startup.ts times it).
  */
 import type { Command } from 'commander';
 import { detectInput, type DetectedInput } from '../domain/input.js';
 import { errorCodeOf, hasErrors, issue, toOperationOutcome, type Issue } from '../domain/issues.js';
-import { convertInput } from '../flows/convert-input.js';
 import { emptyLookup } from '../flows/types.js';
 import { DEFAULT_VALIDATION_MODE, VALIDATION_MODES, type ValidationMode } from '../hl7/tolerance.js';
-import { claimEdits } from '../billing/edits.js';
 import { looksLikeX12 } from '../x12/detect.js';
-import { validateX12 } from '../x12/validate.js';
-import { CLAIM_PROFILES, isKnownProfile, loadValidator, profileApplied, validateOfficeRecord, validateResource } from '../validation/index.js';
+import { CLAIM_PROFILES, isKnownProfile, loadValidator, profileApplied, validateOfficeRecord, validateResource, type ValidateOptions as ResourceOptions } from '../validation/index.js';
 import {
   breathe, EXIT_INVALID, EXIT_OK, EXIT_USAGE, expandInputs, formatOption, groupInformation, Progress, quietOnClosedStdout, readInput, renderGroupedInformation,
   renderOutcome, usageError, type InputRef, type OutputFormat,
@@ -63,7 +65,7 @@ export function registerValidate(program: Command): void {
       const format: OutputFormat = requested ?? (single ? 'json' : 'text');
       const setup = prepare(opts);
       if (single) {
-        const issues = [...setup, ...validateOne(refs[0]!, opts, true)];
+        const issues = [...setup, ...(await validateOne(refs[0]!, opts, true))];
         process.stdout.write(renderOutcome(issues, format) + '\n');
         process.exitCode = hasErrors(issues) ? EXIT_INVALID : EXIT_OK;
         return;
@@ -100,7 +102,7 @@ async function validateMany(refs: InputRef[], opts: ValidateOptions, format: Out
   let invalid = 0;
   for (let n = 0; n < refs.length; n++) {
     const ref = refs[n]!;
-    const issues = validateOne(ref, opts, false);
+    const issues = await validateOne(ref, opts, false);
     const bad = hasErrors(issues);
     if (bad) invalid++;
     process.exitCode = invalid ? EXIT_INVALID : EXIT_OK;
@@ -131,46 +133,92 @@ export function fileLine(path: string, issues: readonly Issue[]): string {
   return `${path}  INVALID (${errors.length} error${errors.length > 1 ? 's' : ''}) ${errorCodeOf(first) ?? first.code}${where ? ` at ${where}` : ''}: ${first.diagnostics ?? ''}`;
 }
 
-/** One file through the CLI path (read, detect the kind, check), as `frontdesk validate` does for each file of a folder. */
-export function validateFile(path: string, opts: ValidateOptions = {}): Issue[] {
-  return validateOne({ path, rel: path }, opts, false);
+/** The checks loaded so far, by kind of input (see the file comment). */
+const checks: {
+  x12?: typeof import('../x12/validate.js');
+  hl7v2?: typeof import('../flows/convert-input.js');
+  edits?: typeof import('../billing/edits.js');
+} = {};
+
+/** Load the checks of every kind of input (before validateFile, which does not load them itself). */
+export async function loadAllChecks(): Promise<void> {
+  [checks.x12, checks.hl7v2, checks.edits] = await Promise.all([import('../x12/validate.js'), import('../flows/convert-input.js'), import('../billing/edits.js')]);
 }
 
-/** Read, detect and check one input. Unreadable standard input on its own is a usage error (exit 2). */
-function validateOne(ref: InputRef, opts: ValidateOptions, alone: boolean): Issue[] {
+/**
+ * One file through the CLI path (read, detect the kind, check), as `frontdesk validate` does for
+ * each file of a folder. Synchronous, for loops that time it: await loadAllChecks() first.
+ */
+export function validateFile(path: string, opts: ValidateOptions = {}): Issue[] {
+  const read = readOne({ path, rel: path }, opts, false);
+  return 'issues' in read ? read.issues : checkRead(read, opts, false);
+}
+
+/** What reading one input gave: issues already final, or an input for its kind's checks. */
+type Read = { issues: Issue[] } | { x12: string } | { input: DetectedInput; detectIssues: Issue[]; resourceOpts: ResourceOptions };
+
+/** Read, detect and check one input, loading its kind's checks first when not loaded yet. */
+async function validateOne(ref: InputRef, opts: ValidateOptions, alone: boolean): Promise<Issue[]> {
+  const read = readOne(ref, opts, alone);
+  if ('issues' in read) return read.issues;
+  if ('x12' in read) checks.x12 ??= await import('../x12/validate.js');
+  else if (read.input.kind === 'hl7v2' && opts.profile === undefined) checks.hl7v2 ??= await import('../flows/convert-input.js');
+  else if (needsEdits(read.input, read.resourceOpts)) checks.edits ??= await import('../billing/edits.js');
+  return checkRead(read, opts, alone);
+}
+
+/** Read and detect one input. Unreadable standard input on its own is a usage error (exit 2). */
+function readOne(ref: InputRef, opts: ValidateOptions, alone: boolean): Read {
   const text = readInput(ref.path);
   if (text.value === undefined) {
     if (alone) {
       process.stderr.write(renderOutcome(text.issues, 'text') + '\n');
       process.exit(EXIT_USAGE);
     }
-    return text.issues;
+    return { issues: text.issues };
   }
   // An X12 interchange (the 837P we send, a 999/277CA/835/271 we receive): envelope and guide.
-  if (looksLikeX12(text.value)) return validateX12(text.value);
+  if (looksLikeX12(text.value)) return { x12: text.value };
   const detected = detectInput(text.value);
-  return [...detected.issues, ...(detected.value ? checkInput(detected.value, opts, alone) : [])];
+  if (!detected.value) return { issues: detected.issues };
+  const resourceOpts: ResourceOptions = { ...(opts.profile !== undefined ? { profile: opts.profile } : {}), otherwise: 'base' };
+  return { input: detected.value, detectIssues: detected.issues, resourceOpts };
+}
+
+/** Whether the clearinghouse edits run on an input: office records, and resources our claim profiles apply to (not any Claim). */
+function needsEdits(input: DetectedInput, resourceOpts: ResourceOptions): boolean {
+  if (input.kind === 'office') return true;
+  if (input.kind !== 'fhir') return false;
+  const applied = profileApplied(input.resource, resourceOpts);
+  return applied !== undefined && CLAIM_PROFILES.has(applied);
+}
+
+function loaded<T>(m: T | undefined): T {
+  if (!m) throw new Error('validate: the checks of this kind of input are not loaded (loadAllChecks)');
+  return m;
+}
+
+function checkRead(read: Exclude<Read, { issues: Issue[] }>, opts: ValidateOptions, alone: boolean): Issue[] {
+  if ('x12' in read) return loaded(checks.x12).validateX12(read.x12);
+  return [...read.detectIssues, ...checkInput(read.input, read.resourceOpts, opts, alone)];
 }
 
 /** The input-kind dispatch: which checks each kind of input gets. */
-function checkInput(input: DetectedInput, opts: ValidateOptions, alone: boolean): Issue[] {
+function checkInput(input: DetectedInput, vopts: ResourceOptions, opts: ValidateOptions, alone: boolean): Issue[] {
   switch (input.kind) {
     case 'fhir': {
-      const vopts = { ...(opts.profile !== undefined ? { profile: opts.profile } : {}), otherwise: 'base' as const };
       const issues = validateResource(input.resource, vopts);
-      // The clearinghouse edits belong to our claim profiles, not to any Claim.
-      const applied = profileApplied(input.resource, vopts);
-      if (applied && CLAIM_PROFILES.has(applied)) issues.push(...claimEdits(input.resource));
+      if (needsEdits(input, vopts)) issues.push(...loaded(checks.edits).claimEdits(input.resource));
       return issues;
     }
     case 'hl7v2':
       if (opts.profile !== undefined) return [profileNotForKind('HL7v2 messages are checked against the message profile of their type', alone)];
       // What `convert` says about the message: the profile under the tolerance policy, then the mapping
       // and the profiles of what it makes (one path, flows/convert-input.ts), so the two agree.
-      return convertInput(input, 'fhir', { timezone: opts.timezone ?? 'America/New_York', lookup: emptyLookup }, (opts.validation ?? DEFAULT_VALIDATION_MODE) as ValidationMode).issues;
+      return loaded(checks.hl7v2).convertInput(input, 'fhir', { timezone: opts.timezone ?? 'America/New_York', lookup: emptyLookup }, (opts.validation ?? DEFAULT_VALIDATION_MODE) as ValidationMode).issues;
     case 'office':
       if (opts.profile !== undefined) return [profileNotForKind('office records are checked against the schema of their recordType', alone)];
-      return [...validateOfficeRecord(input.record), ...claimEdits(input.record)];
+      return [...validateOfficeRecord(input.record), ...loaded(checks.edits).claimEdits(input.record)];
   }
 }
 
