@@ -354,8 +354,8 @@ export function fhirSearchRows(results: ItemResult[]): Row[] {
       const what = kind === 'identifier' ? 'by identifier (system|value, 1 match)' : 'by birthdate (one day, a few matches)';
       rows.push(makeRow(S, `search ${what} through the store, with total`, 'searches/s', 'higher', pick<FhirSearchFigures>(r, (x) => x[kind].perCpuSecond), [],
         (x) => `${fmt(x)} searches per CPU-second${v ? ` (p50 ${fmt(v[kind].storeP50)} ms, p99 ${fmt(v[kind].storeP99)} ms wall-clock)` : ''}`));
-      rows.push(makeRow(S, `GET /fhir/Patient?${kind}=... p99 over HTTP (target p99 <= ${FHIR_SEARCH_P99_MS} ms)`, 'ms', 'lower', pick<FhirSearchFigures>(r, (x) => x[kind].httpP99), [],
-        (x) => `${fmt(x)} ms${v ? ` (p50 ${fmt(v[kind].httpP50)} ms; ${fmt(v[kind].httpPerCpuSecond)} searches per CPU-second with the client in the process)` : ''}`));
+      rows.push(makeRow(S, `GET /fhir/Patient?${kind}=... p99 over HTTP, client in another process (target p99 <= ${FHIR_SEARCH_P99_MS} ms)`, 'ms', 'lower', pick<FhirSearchFigures>(r, (x) => x[kind].httpP99), [],
+        (x) => `${fmt(x)} ms${v ? ` (p50 ${fmt(v[kind].httpP50)} ms; the client in a process of its own; ${fmt(v[kind].httpPerCpuSecond)} searches per CPU-second of the gateway process${v[kind].clientPerCpuSecond ? `, ${fmt(v[kind].clientPerCpuSecond)} of the client's` : ''})` : ''}`));
     }
   }
   return rows;
@@ -431,7 +431,7 @@ export function targetLines(results: ItemResult[], rows: Row[]): string[] {
     for (const kind of ['identifier', 'birthdate'] as const) {
       say(`#18 FHIR search of 100,000 Patients by ${kind} on ${engine === 'sqlite' ? 'SQLite' : 'PostgreSQL'}: p99 <= ${FHIR_SEARCH_P99_MS} ms over HTTP`,
         f ? f[kind].httpP99 <= FHIR_SEARCH_P99_MS && f.patients >= 100_000 : undefined,
-        f ? `p99 ${fmt(f[kind].httpP99)} ms over HTTP, ${fmt(f[kind].storeP99)} ms in the store, ${fmt(f[kind].perCpuSecond)} searches per CPU-second; ${fmt(f.patients)} Patients; load average ${f.load}` : (fr.error ?? 'missing'));
+        f ? `p99 ${fmt(f[kind].httpP99)} ms over HTTP (client in another process), ${fmt(f[kind].storeP99)} ms in the store, ${fmt(f[kind].perCpuSecond)} searches per CPU-second; ${fmt(f.patients)} Patients; load average ${f.load}` : (fr.error ?? 'missing'));
     }
   }
   const soak = byId(results, 'soak')?.value as SoakFigures | undefined;

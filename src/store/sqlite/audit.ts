@@ -15,13 +15,15 @@ import { likePrefix } from './like.js';
  */
 export function recordAudit(db: Db, e: AuditEntry): number {
   const own = !db.inTransaction;
-  const prev = own ? (db.pragma('synchronous', { simple: true }) as number) : undefined;
-  if (own && prev !== undefined && prev > 1) db.pragma('synchronous = NORMAL');
+  // Cached statements, not db.pragma(): that prepares its statement on every call (three per audited request).
+  const prev = own ? (stmt(db, 'PRAGMA synchronous').pluck().get() as number) : undefined;
+  const lower = own && prev !== undefined && prev > 1;
+  if (lower) stmt(db, 'PRAGMA synchronous = NORMAL').run();
   try {
     return Number(stmt(db, `INSERT INTO audit_events (at, actor, actor_kind, client_address, action, entity, query, method, path, status, outcome, detail)
       VALUES (@at, @actor, @actorKind, @clientAddress, @action, @entity, @query, @method, @path, @status, @outcome, @detail)`).run(e).lastInsertRowid);
   } finally {
-    if (own && prev !== undefined && prev > 1) db.pragma(`synchronous = ${prev}`);
+    if (lower) stmt(db, prev === 3 ? 'PRAGMA synchronous = EXTRA' : 'PRAGMA synchronous = FULL').run();
   }
 }
 

@@ -5,7 +5,7 @@
  */
 import type { Resource } from 'fhir/r4.js';
 import type { Db } from './db.js';
-import { stmt } from './statements.js';
+import { searchStmt, stmt } from './statements.js';
 import type { HistoryQuery, ResourceKey, ResourceSearch, ResourceVersion, StoredResource, UpsertResult } from '../types.js';
 import type { IndexRow } from '../../fhir/search-index.js';
 import { SEARCH_MAX_PAGE, searchOrder, searchWhere } from '../search-sql.js';
@@ -103,9 +103,9 @@ export function searchResources(db: Db, q: ResourceSearch): { total?: number; re
   const w = searchWhere(q);
   const limit = Math.min(Math.max(q.limit, 0), SEARCH_MAX_PAGE);
   const o = searchOrder(q);
-  const rows = limit === 0 ? [] : (db.prepare(`SELECT r.resource, r.version_id, r.last_updated, r.message_id FROM resources r ${w.sql} ${o.sql} LIMIT ? OFFSET ?`)
+  const rows = limit === 0 ? [] : (searchStmt(db, `SELECT r.resource, r.version_id, r.last_updated, r.message_id FROM resources r ${w.sql} ${o.sql} LIMIT ? OFFSET ?`)
     .all(...w.params, ...o.params, limit, Math.max(q.offset, 0)) as Array<{ resource: string; version_id: number; last_updated: string; message_id: number | null }>);
-  const total = q.total ? (db.prepare(`SELECT count(*) AS n FROM resources r ${w.sql}`).get(...w.params) as { n: number }).n : undefined;
+  const total = q.total ? (searchStmt(db, `SELECT count(*) AS n FROM resources r ${w.sql}`).get(...w.params) as { n: number }).n : undefined;
   return { total, resources: rows.map((r) => ({ resource: JSON.parse(r.resource) as Resource, versionId: r.version_id, lastUpdated: r.last_updated, messageId: r.message_id })) };
 }
 

@@ -20,3 +20,31 @@ export function stmt(db: Db, sql: string): Statement {
   }
   return s;
 }
+
+/** How many search statements each connection keeps (least recently used dropped first). */
+export const SEARCH_STATEMENTS = 256;
+const searchCache = new WeakMap<Db, Map<string, Statement>>();
+
+/**
+ * Prepared statements for SQL built per request (FHIR search): the text depends on the shape of
+ * the query (which parameters, how many OR values), the values are bound, so an EHR repeating the
+ * same kind of search reuses one statement. Bounded, unlike `stmt`: a client can make any number
+ * of shapes. Preparing anew per search cost about 0.1 ms of CPU each, and every statement dropped
+ * is finalized by the garbage collector (a native weak callback), which lengthened the pauses.
+ */
+export function searchStmt(db: Db, sql: string): Statement {
+  let m = searchCache.get(db);
+  if (!m) {
+    m = new Map();
+    searchCache.set(db, m);
+  }
+  let s = m.get(sql);
+  if (s) {
+    m.delete(sql);
+  } else {
+    s = db.prepare(sql);
+    if (m.size >= SEARCH_STATEMENTS) m.delete(m.keys().next().value!);
+  }
+  m.set(sql, s);
+  return s;
+}

@@ -1,0 +1,177 @@
+/**
+ * Where a FHIR search's time goes over HTTP (issue #18), request by request: the gateway (HTTP
+ * API only) on a SQLite store of N Patients, and a client sending `GET /fhir/Patient?identifier=`
+ * (or `birthdate=`) one after the other, in a child process (as an EHR is another process) or,
+ * with --inproc, in this one (as bench/items-fhir-search.ts did before). For each request the
+ * server side records: arrival -> store search (routing, authentication, parameter parsing),
+ * the store search, search -> audit (Bundle, JSON, express send), the audit row, audit -> finish;
+ * and the GC pauses and event-loop delay. Prints the phases at the median and over the slowest
+ * 1 % of requests, and which of those a GC pause overlapped.
+ *
+ *   node --import tsx bench/profile/search.ts [patients=100000] [queries=3000] [identifier|birthdate] [--inproc] [--db DIR]
+ *
+ * The store is kept in DIR (default /tmp/frontdesk-prof-search-<patients>) and reused when it
+ * holds the Patients already. Add --cpu-prof to the node flags for a profile of the server.
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import { fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+import os from 'node:os';
+import { performance, PerformanceObserver, monitorEventLoopDelay } from 'node:perf_hooks';
+import type { Patient } from 'fhir/r4.js';
+
+const SYSTEM = 'urn:bench:mrn';
+const DAY = 86_400_000;
+const FIRST = Date.UTC(1925, 0, 1);
+
+function patient(i: number): Patient {
+  const birth = new Date(FIRST + ((i * 7919) % 36_500) * DAY).toISOString().slice(0, 10);
+  return {
+    resourceType: 'Patient', id: `bench-${i}`,
+    identifier: [{ system: SYSTEM, value: `MRN${String(i).padStart(7, '0')}` }],
+    name: [{ family: ['Smith', 'Jones', 'Müller', 'Nguyen'][i % 4]!, given: [['Ada', 'Ben'][(i >> 3) % 2]!] }],
+    gender: i % 2 ? 'female' : 'male', birthDate: birth,
+    telecom: [{ system: 'phone', value: `555-${String(i % 10_000).padStart(4, '0')}` }],
+    address: [{ postalCode: String(10_000 + (i % 89_999)) }],
+  };
+}
+
+/** The client: sends the URLs one after the other, prints each latency (ms) as JSON on IPC. */
+async function client(urls: string[], key: string): Promise<number[]> {
+  const lat: number[] = [];
+  for (const u of urls) {
+    const s = performance.now();
+    const r = await fetch(u, { headers: { authorization: `Bearer ${key}` } });
+    await r.json();
+    lat.push(performance.now() - s);
+    if (r.status !== 200) throw new Error(`answered ${r.status}`);
+  }
+  return lat;
+}
+
+if (process.argv[2] === '--client') {
+  process.once('message', (m: { urls: string[]; key: string }) => {
+    void client(m.urls, m.key).then((lat) => process.send!({ lat }, () => process.exit(0)));
+  });
+} else {
+  await main();
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const flag = (f: string) => args.includes(f);
+  const opt = (f: string) => { const i = args.indexOf(f); return i >= 0 ? args[i + 1] : undefined; };
+  const pos = args.filter((a, i) => !a.startsWith('--') && !(i > 0 && args[i - 1] === '--db'));
+  const N = Number(pos[0] ?? 100_000);
+  const Q = Number(pos[1] ?? 3000);
+  const kind = (pos[2] ?? 'identifier') as 'identifier' | 'birthdate';
+  const dir = opt('--db') ?? path.join(os.tmpdir(), `frontdesk-prof-search-${N}`);
+  mkdirSync(dir, { recursive: true });
+  const storeCfg = { path: path.join(dir, 'fd.db') };
+  const { openStore } = await import('../../src/store/index.js');
+  const fresh = !existsSync(path.join(dir, 'loaded'));
+  if (fresh) {
+    const store = await openStore(storeCfg);
+    const t0 = performance.now();
+    for (let i = 0; i < N; i += 1000) {
+      await store.transaction(async (tx) => { for (let j = i; j < Math.min(N, i + 1000); j++) await tx.resources.upsert(patient(j), null); });
+    }
+    const { execOnStore } = await import('../../test/support/store-sql.js');
+    await execOnStore(store, 'ANALYZE');
+    await store.close();
+    (await import('node:fs')).writeFileSync(path.join(dir, 'loaded'), String(N));
+    console.log(`loaded ${N} Patients in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  }
+  const { startHttpBenchGateway } = await import('../http-gateway.js');
+  const key = 'prof-search-key';
+  const gw = await startHttpBenchGateway(storeCfg, { keys: [{ name: 'prof', key, scopes: ['*'] }] });
+
+  // Server-side phases of each request, in arrival order (the client is sequential).
+  interface Rec { t0: number; s0?: number; s1?: number; a0?: number; a1?: number; fin?: number }
+  const recs: Rec[] = [];
+  let cur: Rec | undefined;
+  gw.http.server.prependListener('request', (_req, res) => {
+    const r: Rec = { t0: performance.now() };
+    recs.push(r);
+    cur = r;
+    if (recs.length === 1200 && flag('--snapshot')) void import('node:v8').then((v8) => console.log(`mid-loop heap snapshot: ${v8.writeHeapSnapshot(path.join(dir, `mid-${Date.now()}.heapsnapshot`))}`));
+    res.once('finish', () => { r.fin = performance.now(); });
+  });
+  const res = gw.store.resources;
+  const search = res.search.bind(res);
+  res.search = async (q) => { const r = cur; if (r) r.s0 = performance.now(); try { return await search(q); } finally { if (r) r.s1 = performance.now(); } };
+  const au = gw.store.audit;
+  const record = au.record.bind(au);
+  au.record = async (e) => { const r = cur; if (r) r.a0 = performance.now(); try { return await record(e); } finally { if (r) r.a1 = performance.now(); } };
+  const gcs: Array<{ start: number; ms: number; kind: number }> = [];
+  const obs = new PerformanceObserver((l) => { for (const e of l.getEntries()) gcs.push({ start: e.startTime, ms: e.duration, kind: ((e as unknown as { detail?: { kind: number } }).detail)?.kind ?? 0 }); });
+  obs.observe({ entryTypes: ['gc'] });
+
+  let s = 18;
+  const rnd = () => { s = (Math.imul(s, 1_664_525) + 1_013_904_223) >>> 0; return s / 2 ** 32; };
+  const pick = () => { const i = Math.floor(rnd() * N); return kind === 'identifier' ? `${SYSTEM}|MRN${String(i).padStart(7, '0')}` : patient(i).birthDate!; };
+  const urls = Array.from({ length: Q + 200 }, () => `${gw.http.url}/fhir/Patient?${kind}=${encodeURIComponent(pick())}`);
+  const inproc = flag('--inproc');
+  // --alloc: a sampling heap profile of what the loop allocates and a scavenge did not free (promoted, freed later by a major GC).
+  const { Session } = await import('node:inspector/promises');
+  const session = flag('--alloc') ? new Session() : undefined;
+  if (session) {
+    session.connect();
+    await session.post('HeapProfiler.startSampling', { samplingInterval: 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: false } as never);
+  }
+  const eld = monitorEventLoopDelay({ resolution: 1 });
+  let lat: number[];
+  const cpu0 = process.cpuUsage();
+  if (inproc) {
+    await client(urls.slice(0, 200), key);
+    recs.length = 0; gcs.length = 0; eld.enable();
+    lat = await client(urls.slice(200), key);
+  } else {
+    eld.enable();
+    const child = fork(fileURLToPath(import.meta.url), ['--client'], { execArgv: ['--import', 'tsx'] });
+    const got = await new Promise<number[]>((done, fail) => {
+      child.once('message', (m) => done((m as { lat: number[] }).lat));
+      child.once('error', fail);
+      child.send({ urls, key });
+    });
+    lat = got.slice(200);
+    recs.splice(0, 200);
+    const first = recs[0]!.t0;
+    gcs.splice(0, gcs.length, ...gcs.filter((g) => g.start >= first));
+  }
+  const cpu = process.cpuUsage(cpu0);
+  if (session) {
+    const { profile } = (await session.post('HeapProfiler.stopSampling')) as { profile: unknown };
+    const file = path.join(dir, `promoted-${Date.now()}.heapprofile`);
+    (await import('node:fs')).writeFileSync(file, JSON.stringify(profile));
+    console.log(`promoted allocations: ${file}`);
+    session.disconnect();
+  }
+  eld.disable();
+  obs.disconnect();
+  if (flag('--snapshot')) console.log(`heap snapshot: ${(await import('node:v8')).writeHeapSnapshot(path.join(dir, `after-${Date.now()}.heapsnapshot`))}`);
+  await gw.close();
+
+  const pct = (xs: number[], p: number) => { const v = [...xs].sort((a, b) => a - b); return v[Math.min(v.length - 1, Math.floor((p / 100) * v.length))]!; };
+  const f = (x: number) => x.toFixed(2);
+  const phases = (r: Rec) => ({
+    pre: (r.s0 ?? r.t0) - r.t0, search: (r.s1 ?? 0) - (r.s0 ?? 0), build: (r.a0 ?? 0) - (r.s1 ?? 0), audit: (r.a1 ?? 0) - (r.a0 ?? 0), end: (r.fin ?? 0) - (r.a1 ?? 0), server: (r.fin ?? 0) - r.t0,
+  });
+  const rows = recs.slice(0, lat.length).map((r, i) => ({ i, client: lat[i]!, ...phases(r), gc: gcs.filter((g) => g.start < (r.fin ?? r.t0) && g.start + g.ms > r.t0 - 1).reduce((a, g) => a + g.ms, 0) }));
+  console.log(`${rows.length} searches by ${kind}, ${N} Patients, client ${inproc ? 'in this process' : 'in a child process'}; load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+  console.log(`client: p50 ${f(pct(lat, 50))} p90 ${f(pct(lat, 90))} p99 ${f(pct(lat, 99))} max ${f(Math.max(...lat))} ms; server CPU ${f(((cpu.user + cpu.system) / 1000) / rows.length)} ms a search`);
+  const keys = ['server', 'pre', 'search', 'build', 'audit', 'end', 'gc'] as const;
+  console.log(`server phases p50: ${keys.map((k) => `${k} ${f(pct(rows.map((r) => r[k]), 50))}`).join(', ')}`);
+  console.log(`server phases p99: ${keys.map((k) => `${k} ${f(pct(rows.map((r) => r[k]), 99))}`).join(', ')}`);
+  const slow = [...rows].sort((a, b) => b.client - a.client).slice(0, Math.max(1, Math.floor(rows.length / 100)));
+  const mean = (k: keyof typeof rows[0]) => slow.reduce((a, r) => a + r[k], 0) / slow.length;
+  console.log(`slowest 1% (${slow.length}) mean: client ${f(mean('client'))}, ${keys.map((k) => `${k} ${f(mean(k))}`).join(', ')}; with a GC pause: ${slow.filter((r) => r.gc > 0).length}`);
+  for (const r of slow.slice(0, 12)) console.log(`  #${r.i} client ${f(r.client)} server ${f(r.server)} pre ${f(r.pre)} search ${f(r.search)} build ${f(r.build)} audit ${f(r.audit)} end ${f(r.end)} gc ${f(r.gc)}`);
+  const kinds: Record<number, string> = { 1: 'scavenge', 2: 'minor-ms', 4: 'mark-compact', 8: 'incremental', 16: 'weakcb' };
+  const byKind = new Map<string, number[]>();
+  for (const g of gcs) { const k = kinds[g.kind] ?? String(g.kind); byKind.set(k, [...(byKind.get(k) ?? []), g.ms]); }
+  console.log(`GC in the server during the loop: ${[...byKind].map(([k, v]) => `${k} ${v.length}x (max ${f(Math.max(...v))} ms, total ${f(v.reduce((a, b) => a + b, 0))})`).join(', ') || 'none'}`);
+  console.log(`event-loop delay: p50 ${f(eld.percentile(50) / 1e6)} p99 ${f(eld.percentile(99) / 1e6)} max ${f(eld.max / 1e6)} ms`);
+  console.log(`heap used ${(process.memoryUsage().heapUsed / 2 ** 20).toFixed(0)} MB`);
+}
