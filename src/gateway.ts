@@ -193,7 +193,7 @@ export async function startGateway(config: GatewayConfig, opts: StartOptions = {
 
     // Compile the FHIR profiles now rather than on the first message (that first ACK would wait
     // seconds); after listening, so start-up itself stays short.
-    const { validateResource } = await import('./validation/index.js');
+    const { validateResource, preloadReference } = await import('./validation/index.js');
     const warm = setTimeout(() => {
       try {
         // Cached by the validation module: a second gateway in the same process pays nothing.
@@ -201,6 +201,9 @@ export async function startGateway(config: GatewayConfig, opts: StartOptions = {
       } catch (e) {
         log.warn({ err: (e as Error).message }, 'validator warm-up failed');
       }
+      // fhirpath.js, for the invariants the fast evaluator leaves to it: loaded now rather than by
+      // the first message that needs it (which would wait for it).
+      preloadReference().catch((e: unknown) => log.warn({ err: (e as Error).message }, 'fhirpath.js preload failed'));
     }, 10);
     warm.unref();
     const running = pipeline.now()!;

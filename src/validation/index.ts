@@ -18,6 +18,8 @@ import { isVitalSign, VITAL_SIGNS_PROFILE } from './rules/vital-signs.js';
 import { MAX_DEPTH, walkResource, type WalkContext } from './walk.js';
 
 export { checkOfficeRecord, validateOfficeRecord, officeRecordTypes } from './office.js';
+/** fhirpath.js, which invariants need only when the fast evaluator cannot decide: loaded ahead of that (see fastpath/reference.ts). */
+export { preloadReference } from './fastpath/reference.js';
 
 export type LoadOptions = RegistryOptions;
 

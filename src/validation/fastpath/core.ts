@@ -1,9 +1,10 @@
 /**
  * Shared pieces of the fast FHIRPath evaluator: the value representation (a collection of
  * { v, t } items), the bail-out that hands an expression to fhirpath.js, and the R4 model data
- * fhirpath.js ships (path2Type, choiceTypePaths, pathsDefinedElsewhere, type2Parent).
+ * fhirpath.js ships (path2Type, choiceTypePaths, pathsDefinedElsewhere, type2Parent), read in
+ * shards from a cache (model-data.ts).
  */
-import r4model from 'fhirpath/fhir-context/r4/index.js';
+export { modelData, rootOf } from './model-data.js';
 
 export interface Item {
   v: unknown;
@@ -36,11 +37,3 @@ export const BAIL = new Bail('bail');
 export function bail(): never {
   throw BAIL;
 }
-
-export interface ModelShape {
-  path2Type: Record<string, string>;
-  choiceTypePaths: Record<string, string[]>;
-  pathsDefinedElsewhere: Record<string, string>;
-  type2Parent: Record<string, string>;
-}
-export const model = r4model as unknown as ModelShape;

@@ -11,20 +11,21 @@
  *
  * The parts, one concern each: core.ts (values as { v, t } items, the bail-out, the R4 model
  * data), model.ts (navigation through the model), values.ts (equality, ordering, types),
- * compile.ts (parse tree -> closures), guard.ts (presence guard), crosscheck.ts (the test mode); this file
- * is the entry point that puts them together.
+ * compile.ts (parse tree -> closures), guard.ts (presence guard), crosscheck.ts (the test mode),
+ * reference.ts (fhirpath.js, loaded only when something needs it); this file is the entry point
+ * that puts them together.
  */
-import fhirpath from 'fhirpath';
-import r4model from 'fhirpath/fhir-context/r4/index.js';
-import { BAIL, FhirpathTypeError, model, type Fn } from './core.js';
+import { BAIL, FhirpathTypeError, modelData, type Fn } from './core.js';
 import { isObj, isResourceType, mk } from './model.js';
 import { compileNode, type Node } from './compile.js';
 import { parseCached } from './ast-cache.js';
 import { guardKeys, rootNames } from './guard.js';
 import { checkGuard, checkResult, checkThrows, crossCheck } from './crosscheck.js';
+import { r4Model, reference as fhirpath, type Fhirpath } from './reference.js';
 
 export { FhirpathTypeError } from './core.js';
 export { setCrossCheck, type CrossCheckMismatch } from './crosscheck.js';
+export { preloadReference, referenceLoads } from './reference.js';
 
 export type Evaluator = (value: unknown, env: Record<string, unknown>) => unknown[];
 
@@ -33,10 +34,11 @@ export const fastPathStats = { compiled: 0, fallbackCompile: 0, bailouts: 0, gua
 /** The type key of the focus at `base` (`Patient`, `Patient.contact`, `Period`). */
 function baseType(base: string): string | undefined {
   if (!base.includes('.')) return base;
+  const model = modelData();
   if (model.choiceTypePaths[base]) return undefined; // the variant decides: leave to fhirpath.js
   const elsewhere = model.pathsDefinedElsewhere[base];
   if (elsewhere) return elsewhere;
-  const t = model.path2Type[base];
+  const t = model.pathType(base);
   if (!t) return undefined;
   if (t === 'BackboneElement' || t === 'Element') return base;
   if (t === 'Resource') return '#resource';
@@ -51,16 +53,16 @@ function baseType(base: string): string | undefined {
 export function compileInvariant(base: string, expression: string): Evaluator {
   // fhirpath.js's evaluator is compiled when first needed (most expressions never bail out);
   // trace() in some invariants would print to stdout, so it is silenced.
-  type Compiled = ReturnType<typeof fhirpath.compile>;
+  type Compiled = ReturnType<Fhirpath['compile']>;
   let reference: Compiled | undefined;
-  const compileReference = (): Compiled => (reference ??= fhirpath.compile({ base, expression }, r4model as never, { traceFn: () => {} }));
+  const compileReference = (): Compiled => (reference ??= fhirpath().compile({ base, expression }, r4Model(), { traceFn: () => {} }));
   const slow: Evaluator = (value, env) => compileReference()(value, env as never) as unknown[];
   const t = baseType(base);
   let fast: Fn | undefined;
   let ast: Node | undefined;
   if (t !== undefined) {
     try {
-      ast = parseCached(expression, (e) => fhirpath.parse(e) as Node);
+      ast = parseCached(expression, (e) => fhirpath().parse(e) as Node);
       fast = compileNode(ast);
     } catch {
       // Unsupported (or unparsable: then fhirpath.js reports it just below): the reference runs it.

@@ -3,7 +3,7 @@
  * types, choice variants expanded), descendants(), and typing JSON values as FHIRPath items.
  */
 import { primitiveRule } from '../primitives.js';
-import { type Coll, type Item, MALFORMED_DATE, bail, model } from './core.js';
+import { type Coll, type Item, MALFORMED_DATE, bail, modelData, rootOf } from './core.js';
 import { isFpDate, isFpDateTime } from './dates.js';
 
 export const PRIMITIVES = new Set(['base64Binary', 'boolean', 'canonical', 'code', 'date', 'dateTime', 'decimal', 'id', 'instant', 'integer', 'markdown', 'oid', 'positiveInt', 'string', 'time', 'unsignedInt', 'uri', 'url', 'uuid', 'xhtml']);
@@ -28,6 +28,7 @@ export function childInfo(t: string, name: string): ChildInfo {
   if (hit !== undefined) return hit;
   const p = `${t}.${name}`;
   let info: ChildInfo = null;
+  const model = modelData();
   const choice = model.choiceTypePaths[p];
   if (choice) {
     info = {
@@ -38,7 +39,7 @@ export function childInfo(t: string, name: string): ChildInfo {
     };
   } else {
     const elsewhere = model.pathsDefinedElsewhere[p];
-    const type = model.path2Type[p];
+    const type = model.pathType(p);
     const ext = `_${name}`;
     if (elsewhere) info = { children: [{ key: name, ext, t: elsewhere }] };
     else if (type === 'BackboneElement' || type === 'Element') info = { children: [{ key: name, ext, t: p }] };
@@ -58,7 +59,8 @@ export function keysOf(t: string): Map<string, string> {
   m = new Map();
   const prefix = `${t}.`;
   const names = new Set<string>();
-  for (const p of Object.keys(model.path2Type)) if (p.startsWith(prefix) && !p.includes('.', prefix.length)) names.add(p.slice(prefix.length));
+  const model = modelData();
+  for (const p of model.pathsOf(rootOf(t))) if (p.startsWith(prefix) && !p.includes('.', prefix.length)) names.add(p.slice(prefix.length));
   for (const p of Object.keys(model.choiceTypePaths)) if (p.startsWith(prefix) && !p.includes('.', prefix.length)) names.add(p.slice(prefix.length));
   for (const p of Object.keys(model.pathsDefinedElsewhere)) if (p.startsWith(prefix) && !p.includes('.', prefix.length)) names.add(p.slice(prefix.length));
   for (const name of names) for (const c of childInfo(t, name)?.children ?? []) m.set(c.key, c.t);
@@ -101,7 +103,7 @@ export function descendants(coll: Coll): Coll {
 export function isResourceType(t: string): boolean {
   let cur: string | undefined = t;
   for (let guard = 0; cur && guard < 5; guard++) {
-    cur = model.type2Parent[cur];
+    cur = modelData().type2Parent[cur];
     if (cur === 'Resource') return true;
   }
   return false;

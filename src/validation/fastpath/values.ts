@@ -2,7 +2,7 @@
  * Value semantics of FHIRPath over JSON items: truthiness, singletons, equality (dates of the
  * same precision), ordering and the type tests (is/as/ofType).
  */
-import { type Coll, FhirpathTypeError, type Item, MALFORMED_DATE, bail, model } from './core.js';
+import { type Coll, FhirpathTypeError, type Item, MALFORMED_DATE, bail, modelData } from './core.js';
 import { dtShape } from './dates.js';
 import { DATE_TYPES, PRIMITIVES } from './model.js';
 
@@ -128,7 +128,7 @@ export function isType(it: Item, T: string): boolean {
   }
   for (let guard = 0; t && guard < 10; guard++) {
     if (t === want) return true;
-    t = model.type2Parent[t];
+    t = modelData().type2Parent[t];
   }
   return false;
 }
