@@ -222,6 +222,9 @@ export function runtimeRows(results: ItemResult[]): Row[] {
       peer((x) => x.peerEight, (t) => t.perSecond)));
     rows.push(makeRow(S, 'server CPU per message, ADT^A04 over 8 connections, enhanced mode (user + system time of the server process)', 'µs CPU/msg', 'lower',
       pick<MllpFigures>(m, (x) => x.eight.cpuUsPerMessage ?? 'not measured'), peer((x) => x.peerEight, (t) => t.cpuUsPerMessage), perMsg));
+    if (v?.drain) {
+      rows.push(makeRow(S, `processing behind intake (processing.maxBacklog 50,000): the enhanced-mode runs committed and answered (CA) ${fmt(v.drain.messages)} messages; processing caught up with them after the runs ended in`, 's', 'lower', v.drain.seconds, []));
+    }
     rows.push(makeRow(S, `ADT^A04 over 1 connection, original mode (application ACK after processing)${v?.originalOne ? ` (${acks(v.originalOne.acks)}${load(v.originalOne)})` : ''}`, 'msg/s', 'higher', pick<MllpFigures>(m, (x) => x.originalOne?.perSecond ?? 'not measured'), []));
     rows.push(makeRow(S, `ADT^A04 over 8 connections, original mode${v?.originalEight ? ` (${acks(v.originalEight.acks)}${load(v.originalEight)})` : ''}`, 'msg/s', 'higher', pick<MllpFigures>(m, (x) => x.originalEight?.perSecond ?? 'not measured'), []));
     rows.push(makeRow(S, 'server CPU per message, ADT^A04 over 8 connections, original mode (intake, processing, ACKs)', 'µs CPU/msg', 'lower',

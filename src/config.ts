@@ -362,7 +362,7 @@ export function checkConfig(json: unknown, baseDir: string, env: Env = process.e
       maxAttempts: c.int(processing.maxAttempts ?? 5, 'processing.maxAttempts', 1) ?? 5,
       offloadBytes: c.int(processing.offloadBytes ?? 64 * 1024, 'processing.offloadBytes', 0) ?? 64 * 1024,
       workers: c.int(processing.workers ?? defaultWorkers(), 'processing.workers', 1) ?? 1,
-      maxBacklog: c.int(processing.maxBacklog ?? 2000, 'processing.maxBacklog', 1) ?? 2000,
+      maxBacklog: c.int(processing.maxBacklog ?? 50_000, 'processing.maxBacklog', 1) ?? 50_000,
       takeoverAfterMs: c.int(processing.takeoverAfterMs ?? 60_000, 'processing.takeoverAfterMs', 0) ?? 60_000,
     },
     channels: channels.filter((ch): ch is ChannelConfig => ch !== undefined),

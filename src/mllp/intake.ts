@@ -32,6 +32,15 @@ export function pipelineHandler(pipeline: Pipeline, channel: ChannelConfig): Mll
         return;
       }
       if (rec.commitAck) send(conn, rec.commitAck, rec.charset);
+      const h = rec.header;
+      if (rec.commitAck && h?.ackMode === 'enhanced' && h.appAckType === 'NE') {
+        // MSH-16 NE: the commit ACK is all this sender gets, so the connection owes it nothing more
+        // and its next frame is not held up by this one's processing (which runs behind intake,
+        // bounded by processing.maxBacklog: the room() below).
+        void rec.answer.catch(() => undefined);
+        await pipeline.room();
+        return;
+      }
       const before = lastAck.get(conn) ?? Promise.resolve();
       const appAck = (async () => {
         let answer;
@@ -45,7 +54,6 @@ export function pipelineHandler(pipeline: Pipeline, channel: ChannelConfig): Mll
         }
         await before;
         if (!answer.ack) return;
-        const h = rec.header;
         if (sendAppAck(h?.ackMode ?? 'original', h?.appAckType ?? '', (answer.ackCode ?? 'AR') as AppAckCode)) {
           send(conn, answer.ack, rec.charset);
           pipeline.noteAckSent(answer.id);

@@ -63,6 +63,16 @@ import type { BundleEntry, Resource } from 'fhir/r4.js';
  */
 export const PROCESS_BUDGET_MS = 4;
 
+/**
+ * Intake ahead of processing (#17): while frames keep arriving (a commit stored some in the last
+ * INTAKE_BUSY_MS), a commit that has frames to store takes no processing, and processing-only
+ * commits get at most PROCESS_SHARE of the event loop's time, so a burst is committed and
+ * answered (commit ACK) at intake speed while processing runs behind, up to processing.maxBacklog.
+ * When intake is quiet, processing takes all the time there is.
+ */
+export const INTAKE_BUSY_MS = 2;
+export const PROCESS_SHARE = 0.25;
+
 export interface Inbound {
   channel: ChannelConfig;
   source: Source;
@@ -174,6 +184,11 @@ export class Pipeline {
   /** A commit in progress queued outbox items: say so once it is durable (onQueued). */
   private queuedSinceCommit = false;
   private onQueued: (() => void) | undefined;
+  /** When a commit last stored frames, and before when the next processing may run while intake is busy (performance.now() ms). */
+  private lastIntakeAt = -Infinity;
+  private processNotBefore = 0;
+  private processTimer: NodeJS.Timeout | undefined;
+  private closing = false;
 
   constructor(
     readonly store: Store,
@@ -294,8 +309,17 @@ export class Pipeline {
     this.onQueued = fn;
   }
 
-  /** Stop the worker threads (the gateway's close). */
+  /**
+   * Stop (the gateway's close): no new processing starts, the commit in progress finishes, and
+   * the worker threads stop. Messages still waiting for processing stay committed ('received'):
+   * the next start processes them (recovery), so a long backlog does not hold up a shutdown.
+   */
   async close(): Promise<void> {
+    this.closing = true;
+    if (this.processTimer) clearTimeout(this.processTimer);
+    while (this.flushing) await this.flushing.catch(() => undefined);
+    const left = this.processQueue.splice(0);
+    for (const j of left) j.reject(new Error('gateway closing: the message stays committed and is processed at the next start'));
     await this.pool?.close();
     this.pool = undefined;
   }
@@ -316,7 +340,8 @@ export class Pipeline {
     this.ackWrite = this.ackWrite.then(async () => {
       if (!this.store.isOpen) return;
       try {
-        await this.store.processing.markAcksSent(ids);
+        // In a transaction: its fsync runs off the event loop (a statement of its own fsyncs on it).
+        await this.store.transaction((tx) => tx.processing.markAcksSent(ids));
       } catch (e) {
         this.log.warn({ err: (e as Error).message }, 'could not record ack_sent_at');
       }
@@ -327,6 +352,8 @@ export class Pipeline {
   /** The stored answer of a message (exact resends, operator views). */
   async answerFromRow(id: number, resend: boolean, tables: StoreTables = this.store): Promise<Answer> {
     const row = (await tables.messages.get(id))!;
+    // Read outside a transaction: answered only once the outcome read is durable.
+    if (tables === this.store) await this.store.durable();
     const a: Answer = { id, state: row.state, issues: row.issues, resend };
     if (row.contentType === 'hl7v2') {
       if (row.ack) { a.ack = row.ack; a.ackCode = row.ackCode ?? undefined; }
@@ -348,15 +375,22 @@ export class Pipeline {
     if (this.flushScheduled) return;
     this.flushScheduled = true;
     setImmediate(() => {
-      // A commit still running schedules the next flush when it ends, which then takes everything
-      // queued meanwhile (bigger batches under load, never two flushes competing).
+      // A commit still running schedules the next flush when its COMMIT is made, which then takes
+      // everything queued meanwhile (bigger batches under load, never two flushes competing). The
+      // next flush does not wait for the previous one's fsync (SQLite runs it off the event loop:
+      // src/store/sqlite/wal-sync.ts): commits are pipelined, each answered once it is durable.
       this.flushScheduled = false;
       if (this.flushing) return;
-      this.flushing = this.flush().finally(() => {
+      let released = false;
+      const release = () => {
+        if (released) return;
+        released = true;
         this.flushing = undefined;
         if (this.processQueue.length < this.config.processing.maxBacklog) for (const w of this.roomWaiters.splice(0)) w();
-        if (this.storeQueue.length || this.processQueue.some((j) => j.ready && !j.notBefore)) this.schedule();
-      });
+        // (Processing held back for intake has a timer of its own: no spinning here.)
+        if (this.storeQueue.length || (!this.processTimer && !this.closing && this.processQueue.some((j) => j.ready && !j.notBefore))) this.schedule();
+      };
+      this.flushing = this.flush(release).finally(release);
     });
   }
 
@@ -366,14 +400,18 @@ export class Pipeline {
    * earlier (each in a savepoint). Nothing is resolved before the COMMIT returns; if the COMMIT
    * fails, every job fails and the edges acknowledge nothing.
    */
-  private async flush(): Promise<void> {
+  private async flush(committed: () => void): Promise<void> {
     const stores = this.storeQueue;
     this.storeQueue = [];
-    const procs = this.takeReady();
+    const now = performance.now();
+    if (stores.length) this.lastIntakeAt = now;
+    const procs = this.mayProcess(stores.length > 0, now) ? this.takeReady() : [];
     if (!stores.length && !procs.length) return;
     const stored: Array<Stored | Error> = [];
     const answers: Array<Answer | Waiting> = [];
     const started = performance.now();
+    let queued = false;
+    let didCommit = false;
     try {
       await this.store.transaction(async (tx) => {
         for (const j of stores) {
@@ -401,20 +439,31 @@ export class Pipeline {
           }
         }
         if (!answers.some(isWaiting)) await this.processInSameCommit(tx, stores, stored, started);
+      }, {
+        onCommit: () => {
+          didCommit = true;
+          // Processing had its turn (the event loop's time up to the COMMIT): while intake is busy,
+          // the next comes after (1 / PROCESS_SHARE - 1) times as long.
+          const at = performance.now();
+          if (procs.length) this.processNotBefore = at + (at - started) * (1 / PROCESS_SHARE - 1);
+          queued = this.queuedSinceCommit;
+          this.queuedSinceCommit = false;
+          committed();
+        },
       });
     } catch (e) {
-      // The commit failed: nothing of this turn is durable. New messages get no ACK (the sender
-      // retries); messages being processed stay 'received' (recovery and resends process them).
+      // The commit failed, or its fsync did: nothing of this turn is known to be durable. New
+      // messages get no ACK (the sender retries: a resend of a row that did reach the file is
+      // answered from it, after its own commit's fsync); messages being processed get no answer
+      // (recovery and resends process them, or answer what was stored).
       this.log.error({ err: (e as Error).message, stores: stores.length, processing: procs.map((j) => j.id) }, 'commit failed');
-      this.queuedSinceCommit = false;
+      // (After the COMMIT the flag belongs to the next flush already.)
+      if (!didCommit) this.queuedSinceCommit = false;
       for (const j of stores) j.reject(e as Error);
       for (const j of procs) j.reject(e as Error);
       return;
     }
-    if (this.queuedSinceCommit) {
-      this.queuedSinceCommit = false;
-      this.onQueued?.();
-    }
+    if (queued) this.onQueued?.();
     stores.forEach((j, i) => {
       const r = stored[i]!;
       if (r instanceof Error) j.reject(r);
@@ -455,6 +504,27 @@ export class Pipeline {
   }
 
   /**
+   * Whether this commit may take processing (see INTAKE_BUSY_MS): not with frames to store while
+   * intake is busy, and while intake is busy only once processing's share of time allows; when it
+   * does not, a timer comes back for the processing left. Always when processing is at its bound
+   * (intake waits for room then) and never once closing.
+   */
+  private mayProcess(hasStores: boolean, now: number): boolean {
+    if (this.closing) return false;
+    const atBound = this.processQueue.length >= this.config.processing.maxBacklog;
+    const busy = now - this.lastIntakeAt < INTAKE_BUSY_MS;
+    if (atBound || (!busy && !hasStores) || (!hasStores && now >= this.processNotBefore)) return true;
+    if (!this.processTimer && this.processQueue.some((j) => j.ready && !j.notBefore)) {
+      const wait = Math.max(1, Math.min(this.processNotBefore - now, INTAKE_BUSY_MS));
+      this.processTimer = setTimeout(() => {
+        this.processTimer = undefined;
+        this.schedule();
+      }, wait);
+    }
+    return false;
+  }
+
+  /**
    * Caught up (nothing older waits to be processed): the messages this commit stores are processed
    * in it too, in arrival order, while the commit's processing budget lasts. One commit, so one
    * fsync, holds both the raw message and its outcome (original mode: the application ACK follows
@@ -465,11 +535,14 @@ export class Pipeline {
    * wait): those go the usual way. A failure inside is recorded like any other.
    */
   private async processInSameCommit(tx: StoreTx, stores: StoreJob[], stored: Array<Stored | Error>, started: number): Promise<void> {
-    if (this.hooks.afterCommit || this.processQueue.length > 0) return;
+    if (this.hooks.afterCommit || this.processQueue.length > 0 || this.closing) return;
     const limit = this.config.processing.offloadBytes;
     for (let i = 0; i < stored.length; i++) {
       const r = stored[i]!;
       if (r instanceof Error || r.kind !== 'new') continue;
+      // A commit ACK leaves as soon as the frame is durable: never after processing (it and every
+      // later one take the usual way, so the order holds). Original mode waits for processing anyway.
+      if (r.commitAck !== undefined) return;
       if (performance.now() - started > PROCESS_BUDGET_MS) return;
       if (limit > 0 && stores[i]!.inbound.raw.length >= limit) return;
       try {

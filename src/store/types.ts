@@ -78,11 +78,27 @@ export interface Store extends StoreTables {
    * not at all; the promise resolves only after the commit. Work must use `tx` (not this store:
    * calls on the store wait until the transaction ends).
    */
-  transaction<T>(work: (tx: StoreTx) => Promise<T>): Promise<T>;
+  transaction<T>(work: (tx: StoreTx) => Promise<T>, opts?: TransactionOptions): Promise<T>;
+  /**
+   * Resolves once every transaction committed so far is durable (SQLite fsyncs a commit's WAL off
+   * the event loop, after the COMMIT: src/store/sqlite/wal-sync.ts; PostgreSQL's COMMIT is durable
+   * when it returns). An answer read from the store outside a transaction waits for it first, so
+   * nothing is acknowledged that a power loss could take back.
+   */
+  durable(): Promise<void>;
   /** Resolves when the store answers (health checks). */
   ping(): Promise<void>;
   readonly isOpen: boolean;
   close(): Promise<void>;
+}
+
+export interface TransactionOptions {
+  /**
+   * Called once the COMMIT is made (its writes are visible to the next transaction), possibly
+   * before it is durable: `transaction()` itself resolves only once it is. The pipeline starts its
+   * next group commit then, so commits are pipelined with the fsync of the one before.
+   */
+  onCommit?: () => void;
 }
 
 export interface StoreConfig {

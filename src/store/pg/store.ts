@@ -14,7 +14,7 @@ import type { Resource } from 'fhir/r4.js';
 import pg from 'pg';
 import type {
   ClaimSubmissionStore, JobStore, MessageStore, OfficeRecordStore, OutboxStore, ProcessingStore, ReminderStore, ResourceStore,
-  Store, StoreTables, StoreTx, X12Store, ControlIdStore, EligibilityStore, AuditStore, ConsoleSessionStore,
+  Store, StoreTables, StoreTx, TransactionOptions, X12Store, ControlIdStore, EligibilityStore, AuditStore, ConsoleSessionStore,
 } from '../types.js';
 import { createPool, describePgError, migrate, parseTarget, type Atomic, type PgTarget, type Queryable } from './db.js';
 import * as messages from './messages.js';
@@ -250,7 +250,10 @@ export class PgStore implements Store {
     return !this.closed;
   }
 
-  async transaction<T>(work: (tx: StoreTx) => Promise<T>): Promise<T> {
+  /** A COMMIT here returns once PostgreSQL has flushed it (synchronous_commit on). */
+  async durable(): Promise<void> {}
+
+  async transaction<T>(work: (tx: StoreTx) => Promise<T>, opts: TransactionOptions = {}): Promise<T> {
     await this.ready;
     const c = await this.pool.connect();
     const lost = watchLoss(c);
@@ -259,6 +262,7 @@ export class PgStore implements Store {
       try {
         const value = await work(this.tx(c, {}));
         await c.query('COMMIT');
+        opts.onCommit?.();
         return value;
       } catch (e) {
         await c.query('ROLLBACK').catch(() => { lost.broken = true; });

@@ -1,0 +1,109 @@
+/**
+ * SQLite: a transaction's fsync runs off the event loop (src/store/sqlite/wal-sync.ts). What must
+ * hold: transaction() resolves only once its WAL fsync is done (a failing fsync rejects it, so the
+ * caller acknowledges nothing), the next transaction may commit meanwhile (onCommit), reads outside
+ * a transaction wait for the fsync of what they could see, and the connection stays
+ * synchronous=FULL for statements of their own.
+ */
+import { expect } from 'chai';
+import { join } from 'node:path';
+import { WalSync } from '../../src/store/sqlite/wal-sync.js';
+import { newMessage, tempStore, type TempStore } from './helpers.js';
+import { describeOn } from '../support/engine.js';
+import { faultWalSync, sqliteDb } from '../support/sqlite.js';
+import { tempDir } from '../support/gateway.js';
+
+describeOn('sqlite', 'store (SQLite): the fsync of a commit runs off the event loop', () => {
+  let t: TempStore;
+  beforeEach(() => { t = tempStore(); });
+  afterEach(() => t.close());
+
+  it('resolves a transaction only after its WAL fsync; the next one commits meanwhile; a read outside waits for it', async () => {
+    await t.store.transaction(async (tx) => tx.messages.insert(newMessage('warm')));
+    let release!: () => void;
+    const fault = faultWalSync(t.store, { gate: new Promise<void>((r) => { release = r; }) });
+    const order: string[] = [];
+    const first = t.store.transaction(async (tx) => tx.messages.insert(newMessage('A')), { onCommit: () => order.push('A committed') }).then(() => order.push('A durable'));
+    const second = t.store.transaction(async (tx) => tx.messages.insert(newMessage('B')), { onCommit: () => order.push('B committed') }).then(() => order.push('B durable'));
+    const read = t.store.messages.count().then((n) => order.push(`read ${n}`));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(order).to.deep.equal(['A committed', 'B committed']);
+    expect(sqliteDb(t.store).pragma('synchronous', { simple: true }), 'FULL outside transactions').to.equal(2);
+    release();
+    await Promise.all([first, second, read]);
+    expect(order.slice(2).sort()).to.deep.equal(['A durable', 'B durable', 'read 3']);
+    expect(fault.calls()).to.equal(2);
+    fault.restore();
+  });
+
+  it('rejects the transaction when its fsync fails (nothing may be acknowledged), and works again once the fsync does', async () => {
+    const fault = faultWalSync(t.store, { error: new Error('EIO: i/o error, fsync') });
+    const failed = await t.store.transaction(async (tx) => tx.messages.insert(newMessage('A'))).then(() => 'resolved', (e: Error) => e.message);
+    expect(failed).to.match(/EIO/);
+    fault.restore();
+    await t.store.transaction(async (tx) => tx.messages.insert(newMessage('B')));
+    expect(await t.store.messages.count()).to.equal(2);
+  });
+
+  it('one fsync at a time, and a commit made while one runs waits for the next (which every such commit shares)', async () => {
+    const tmp = tempDir();
+    try {
+      const ws = new WalSync(join(tmp.dir, 'missing-wal'));
+      const a = await ws.sync().then(() => 'ok', (e: Error) => (e as NodeJS.ErrnoException).code);
+      expect(a, 'a WAL file that cannot be opened fails the fsync').to.equal('ENOENT');
+      const file = join(tmp.dir, 'x-wal');
+      (await import('node:fs')).writeFileSync(file, 'x');
+      const w2 = new WalSync(file);
+      const p1 = w2.sync();
+      const p2 = w2.sync();
+      const p3 = w2.sync();
+      expect(p1).to.not.equal(p2);
+      expect(p2, 'commits made while an fsync runs share the next').to.equal(p3);
+      await Promise.all([p1, p2, p3]);
+      await w2.close();
+    } finally {
+      tmp.cleanup();
+    }
+  });
+});
+
+describeOn('sqlite', 'runtime (SQLite): a group commit whose fsync fails acknowledges nothing', () => {
+  it('answers no frame of the failed commit (no CA, no AA), then recovers when the disk does: new frames and resends are answered', async () => {
+    const { startTest, adt, msa } = await import('../support/gateway.js');
+    const tmp = tempDir();
+    const gw = await startTest(join(tmp.dir, 'fd.db'), { channels: [{ name: 'reg', source: { mllp: { port: 0 } }, destinations: [] }] }, { noHttp: true });
+    try {
+      const channel = gw.pipeline.channel('reg');
+      const inbound = (raw: string) => ({ channel, source: 'mllp' as const, contentType: 'hl7v2' as const, raw });
+      await gw.pipeline.receive(inbound(adt('W0', { mrn: 'W0' })));
+      const fault = faultWalSync(gw.store, { error: new Error('EIO: i/o error, fsync') });
+      // Frames arriving together share one commit: enhanced (CA) and original mode alike.
+      const failed = await Promise.all([
+        gw.pipeline.receive(inbound(adt('F1', { mrn: 'F1', msh15: 'AL', msh16: 'NE' }))),
+        gw.pipeline.receive(inbound(adt('F2', { mrn: 'F2' }))),
+        gw.pipeline.receive(inbound(adt('F3', { mrn: 'F3', msh15: 'AL', msh16: 'AL' }))),
+      ]);
+      expect(failed.map((r) => r.ok), 'no frame of the failed commit is acknowledged').to.deep.equal([false, false, false]);
+      expect(gw.metrics.get('store_failures', 'reg')).to.equal(3);
+      fault.restore();
+      const fresh = await gw.pipeline.receive(inbound(adt('N1', { mrn: 'N1', msh15: 'AL', msh16: 'AL' })));
+      expect(fresh.ok).to.equal(true);
+      if (!fresh.ok) return;
+      expect(msa(fresh.commitAck).code).to.equal('CA');
+      expect(msa((await fresh.answer).ack).code).to.equal('AA');
+      // The senders resend what got no ACK: each is answered (from the row, if it had reached the file).
+      for (const [id, opts] of [['F1', { msh15: 'AL', msh16: 'NE' }], ['F2', {}], ['F3', { msh15: 'AL', msh16: 'AL' }]] as const) {
+        const r = await gw.pipeline.receive(inbound(adt(id, { mrn: id, ...opts })));
+        expect(r.ok, id).to.equal(true);
+        if (!r.ok) continue;
+        const a = await r.answer;
+        expect(a.state, id).to.equal('processed');
+        if (id !== 'F2') expect(msa(r.commitAck).code, id).to.equal('CA');
+      }
+      expect((await gw.store.messages.list()).filter((m) => ['F1', 'F2', 'F3'].includes(m.controlId ?? '')), 'each stored once').to.have.length(3);
+    } finally {
+      await gw.close();
+      tmp.cleanup();
+    }
+  });
+});
