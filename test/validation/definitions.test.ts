@@ -78,6 +78,36 @@ describe('validation: R4 definitions digest cache', function () {
     writeFileSync(patient, '{ "key": ');
     expect(run({})).to.equal(intact);
     expect(JSON.parse(readFileSync(shardOf('http://hl7.org/fhir/StructureDefinition/Patient'), 'utf8')).sd.url).to.equal('http://hl7.org/fhir/StructureDefinition/Patient');
+    // A damaged terminology bucket (every vs-/cs- file holds the value sets or code systems whose URL hashes to it).
+    const buckets = readdirSync(cache).filter((f) => /^(vs|cs)-\d+\.json$/.test(f));
+    expect(buckets).to.have.length(128);
+    for (const f of buckets) writeFileSync(join(cache, f), readFileSync(join(cache, f), 'utf8').slice(0, 30));
+    expect(run({})).to.equal(intact);
+    expect(JSON.parse(readFileSync(join(cache, buckets[0]!), 'utf8')).key).to.be.a('string'); // rewritten
     expect(run({ FRONTDESK_DEFINITIONS_CACHE: 'off' })).to.equal(intact);
+  });
+
+  it('each value set and code system read from its bucket is the first of its URL in the whole terminology; an unknown URL is absent', () => {
+    const script = `
+      const { baseDefinitions, loadDigest } = await import(${JSON.stringify(join(ROOT, 'src', 'validation', 'definitions.ts'))});
+      const d = baseDefinitions();
+      const digest = loadDigest();
+      const wrong = [];
+      let checked = 0;
+      for (const [name, list] of [['valueSets', digest.valueSets], ['codeSystems', digest.codeSystems]]) {
+        const first = new Map();
+        for (const r of list) if (r.url && !first.has(r.url)) first.set(r.url, r);
+        for (const [url, r] of first) {
+          checked++;
+          if (!d[name].has(url) || JSON.stringify(d[name].get(url)) !== JSON.stringify(r)) wrong.push(url);
+        }
+        if (d[name].has('http://example.org/none') || d[name].get('http://example.org/none') !== undefined) wrong.push('unknown');
+      }
+      process.stdout.write(JSON.stringify({ checked, wrong }));`;
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, TMPDIR: dir } });
+    expect(r.status, r.stderr).to.equal(0);
+    const out = JSON.parse(r.stdout) as { checked: number; wrong: string[] };
+    expect(out.wrong).to.deep.equal([]);
+    expect(out.checked).to.be.greaterThan(1000);
   });
 });
