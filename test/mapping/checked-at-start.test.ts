@@ -38,6 +38,28 @@ describe('mapping/checked-at-start: the check remembered by the compiled build',
     expect(readFileSync(memo(), 'utf8')).to.equal(remembered, 'a failed check is not remembered');
   });
 
+  it('an edit that keeps the size is found by its modification time; a file only touched is not checked again', async () => {
+    expect(await checkMappingsAtStart({ mappings, build })).to.deep.equal([]);
+    expect(readFileSync(memo(), 'utf8').split('\n')[1]).to.match(/^stats /);
+    const file = path.join(mappings, 'tables', '0001-administrative-sex.json');
+    const text = readFileSync(file, 'utf8');
+    // Touched only (a checkout): same content, later time: passes, and the memo's stats follow.
+    const later = new Date(Date.now() + 5000);
+    utimesSync(file, later, later);
+    const before = readFileSync(memo(), 'utf8');
+    expect(await checkMappingsAtStart({ mappings, build })).to.deep.equal([]);
+    expect(readFileSync(memo(), 'utf8')).to.not.equal(before);
+    // The same number of bytes, broken, written later: checked, and found.
+    const broken = `{ not json${' '.repeat(text.length - 10)}`;
+    expect(broken.length).to.equal(text.length);
+    writeFileSync(file, broken);
+    const evenLater = new Date(Date.now() + 10_000);
+    utimesSync(file, evenLater, evenLater);
+    const issues = await checkMappingsAtStart({ mappings, build });
+    expect(issues).to.have.length.greaterThan(0);
+    expect(issues[0]!.diagnostics).to.contain('0001-administrative-sex.json');
+  });
+
   it('a new build checks again (the memo names the build it was made with)', async () => {
     expect(await checkMappingsAtStart({ mappings, build })).to.deep.equal([]);
     const before = readFileSync(memo(), 'utf8');
