@@ -8,6 +8,7 @@
  *
  *   git worktree add --detach /tmp/old <commit> && ln -s "$PWD/node_modules" /tmp/old/node_modules
  *   node --import tsx bench/profile/ab.ts /tmp/old [rounds=40] [round-ms=150] [adt|siu|oru ...]
+ *   AB_NEW=/tmp/other ...   compares /tmp/old with /tmp/other instead of this checkout
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -53,7 +54,7 @@ function round(fn: () => string): number {
 }
 
 const makeOld = await side(path.resolve(oldRoot));
-const makeNew = await side(here);
+const makeNew = await side(process.env.AB_NEW ? path.resolve(process.env.AB_NEW) : here);
 for (const name of which) {
   const text = readFileSync(path.join(here, 'examples/hl7v2', FILES[name]!), 'utf8');
   const a = makeOld(text);
