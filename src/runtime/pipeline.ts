@@ -70,8 +70,8 @@ export const PROCESS_BUDGET_MS = 4;
  * answered (commit ACK) at intake speed while processing runs behind, up to processing.maxBacklog.
  * When intake is quiet, processing takes all the time there is.
  */
-export const INTAKE_BUSY_MS = 2;
-export const PROCESS_SHARE = 0.25;
+export const INTAKE_BUSY_MS = 20;
+export const PROCESS_SHARE = 0.2;
 
 export interface Inbound {
   channel: ChannelConfig;

@@ -107,3 +107,28 @@ describeOn('sqlite', 'runtime (SQLite): a group commit whose fsync fails acknowl
     }
   });
 });
+
+describeOn('sqlite', 'store (SQLite): WAL checkpoints run in a worker thread, not in a COMMIT', () => {
+  it('once the WAL passes 1 MB the connection stops checkpointing itself and a worker copies the WAL into the database file; close stops it', async () => {
+    const t = tempStore();
+    try {
+      const db = sqliteDb(t.store);
+      expect(db.pragma('wal_autocheckpoint', { simple: true }), 'SQLite default before').to.equal(1000);
+      const { statSync } = await import('node:fs');
+      const before = statSync(t.path).size;
+      const body = 'x'.repeat(64 * 1024);
+      for (let i = 0; i < 40; i++) await t.store.transaction(async (tx) => tx.messages.insert({ ...newMessage(`C${i}`), raw: body }));
+      expect(db.pragma('wal_autocheckpoint', { simple: true }), 'the worker checkpoints now').to.equal(0);
+      // The worker's PASSIVE checkpoints copy the committed pages into the database file.
+      let grown = false;
+      for (let i = 0; i < 100 && !grown; i++) {
+        await new Promise((r) => setTimeout(r, 20));
+        grown = statSync(t.path).size > before + 1024 * 1024;
+      }
+      expect(grown, 'the database file received the WAL pages').to.equal(true);
+      expect(await t.store.messages.count()).to.equal(40);
+    } finally {
+      await t.close();
+    }
+  });
+});

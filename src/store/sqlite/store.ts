@@ -26,6 +26,7 @@ import type {
 import { openDatabase, type Db } from './db.js';
 import { stmt } from './statements.js';
 import { WalSync } from './wal-sync.js';
+import { Checkpointer } from './checkpointer.js';
 
 const SAVEPOINT = 'fd_sp';
 import * as messages from './messages.js';
@@ -192,6 +193,8 @@ export class SqliteStore implements Store {
   private readonly txTables: StoreTables;
   /** The WAL file's fsync off the event loop; undefined when there is no WAL file (':memory:', another journal mode). Tests reach it through test/support/sqlite.ts to inject a failing fsync. */
   readonly walSync: WalSync | undefined;
+  /** WAL checkpoints in a worker thread once the WAL grows (./checkpointer.ts). */
+  private readonly checkpointer: Checkpointer | undefined;
 
   /** The connection: for this engine's own modules and tests that inject faults (test/support/sqlite.ts). */
   constructor(readonly db: Db, readonly location: string) {
@@ -223,6 +226,7 @@ export class SqliteStore implements Store {
     this.txTables = tables(inside);
     const wal = location !== ':memory:' && location !== '' && String(db.pragma('journal_mode', { simple: true })).toLowerCase() === 'wal';
     this.walSync = wal ? new WalSync(`${db.name}-wal`) : undefined;
+    this.checkpointer = wal ? new Checkpointer(db, `${db.name}-wal`) : undefined;
   }
 
   get isOpen(): boolean {
@@ -252,6 +256,7 @@ export class SqliteStore implements Store {
       done();
     }
     opts.onCommit?.();
+    this.checkpointer?.afterCommit();
     if (deferSync) await this.walSync!.sync();
     return value;
   }
@@ -291,6 +296,7 @@ export class SqliteStore implements Store {
   async close(): Promise<void> {
     while (this.busy) await this.busy;
     await this.walSync?.close();
+    await this.checkpointer?.close();
     if (this.db.open) this.db.close();
   }
 }

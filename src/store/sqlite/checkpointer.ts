@@ -1,0 +1,110 @@
+/**
+ * WAL checkpoints in a worker thread (#17). SQLite checkpoints automatically inside the COMMIT that
+ * takes the WAL file past 1000 pages: it copies the WAL into the database file and fsyncs both, on
+ * the thread that committed. On the gateway's connection that is the event loop: a 10,000-OBX ORU
+ * commits ~50 MB, and its COMMIT held the loop for over a second (measured 1.3 s at load average
+ * 10, of which the checkpoint was most: the same COMMIT without it, 25-35 ms).
+ *
+ * So the store's own connection does not checkpoint (wal_autocheckpoint = 0) once this runs, and a
+ * worker thread with a connection of its own on the same file runs PASSIVE checkpoints (which wait
+ * for no reader or writer; what a transaction in progress still adds is taken by the next one)
+ * whenever the store asks after a commit, one at a time. The WAL file is reused from its start by
+ * the next write after a checkpoint that took all of it, as with automatic checkpoints. Nothing of
+ * durability changes: a checkpoint copies what is committed and fsync'd already.
+ *
+ * Started only when the WAL file has grown past START_BYTES (a CLI command or a test store never
+ * starts a thread). If the worker fails, the connection checkpoints automatically again.
+ */
+import { Worker } from 'node:worker_threads';
+import { createRequire } from 'node:module';
+import { statSync } from 'node:fs';
+import type { Db } from './db.js';
+
+/** WAL size from which checkpoints run in the worker (SQLite's own threshold is 1000 pages, ~4 MB). */
+export const START_BYTES = 1 << 20;
+/** Autocheckpoint pages the connection goes back to if the worker fails (SQLite's default). */
+const DEFAULT_AUTOCHECKPOINT = 1000;
+
+const WORKER = `
+const { parentPort, workerData } = require('node:worker_threads');
+const Database = require(workerData.module);
+const db = new Database(workerData.path, { fileMustExist: true });
+db.pragma('busy_timeout = 5000');
+db.pragma('wal_autocheckpoint = 0');
+parentPort.on('message', (m) => {
+  if (m === 'close') { db.close(); parentPort.close(); return; }
+  let r;
+  try { r = db.pragma('wal_checkpoint(PASSIVE)')[0]; } catch (e) { r = { error: String(e && e.message || e) }; }
+  parentPort.postMessage(r);
+});
+`;
+
+export class Checkpointer {
+  private worker: Worker | undefined;
+  private running = false;
+  private again = false;
+  private failed = false;
+  private closed: Promise<void> | undefined;
+
+  constructor(private readonly db: Db, private readonly walPath: string) {}
+
+  /** After a commit: start the worker once the WAL is big enough, and ask for a checkpoint (coalesced). */
+  afterCommit(): void {
+    if (this.failed || this.closed) return;
+    if (!this.worker) {
+      let size = 0;
+      try {
+        size = statSync(this.walPath).size;
+      } catch {
+        return;
+      }
+      if (size < START_BYTES) return;
+      this.start();
+    }
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = true;
+    this.worker!.postMessage('checkpoint');
+  }
+
+  private start(): void {
+    const module = createRequire(import.meta.url).resolve('better-sqlite3');
+    const w = new Worker(WORKER, { eval: true, workerData: { module, path: this.db.name } });
+    w.unref();
+    w.on('message', (r: { error?: string }) => {
+      if (r?.error) this.fail();
+      this.running = false;
+      if (this.again && !this.closed) {
+        this.again = false;
+        this.running = true;
+        w.postMessage('checkpoint');
+      }
+    });
+    w.on('error', () => this.fail());
+    this.worker = w;
+    this.db.pragma('wal_autocheckpoint = 0');
+  }
+
+  /** The worker failed: the connection checkpoints by itself again (in its COMMITs, as SQLite does by default). */
+  private fail(): void {
+    if (this.failed) return;
+    this.failed = true;
+    if (this.db.open) this.db.pragma(`wal_autocheckpoint = ${DEFAULT_AUTOCHECKPOINT}`);
+    void this.worker?.terminate();
+  }
+
+  /** Stop the worker (before the store's connection closes). */
+  close(): Promise<void> {
+    this.closed ??= (async () => {
+      const w = this.worker;
+      if (!w || this.failed) return;
+      const exited = new Promise<void>((r) => w.once('exit', () => r()));
+      w.postMessage('close');
+      await Promise.race([exited, new Promise<void>((r) => setTimeout(r, 2000).unref())]);
+      await w.terminate();
+    })();
+    return this.closed;
+  }
+}
