@@ -9,13 +9,17 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Resource } from 'fhir/r4.js';
 import { processHl7 } from '../flows/hl7v2/index.js';
-import { loadValidator } from '../validation/index.js';
+import { loadValidator, preloadReference } from '../validation/index.js';
 import { mappingVersion, reloadMappings } from '../mapping/version.js';
 import { serializeOutput, type OffloadReply, type OffloadRequest } from './offload.js';
 
 const data = workerData as { extraProfileDir?: string } | undefined;
 // The same profiles as the gateway's own validator (main.ts loads them before listening).
 if (data?.extraProfileDir) loadValidator({ extraProfileDir: data.extraProfileDir });
+// fhirpath.js, for the invariants the fast evaluator leaves to it: loaded as the thread starts (as
+// the gateway does after listening), not by the first message that needs it.
+// A failure here is met again, and reported, where an invariant needs fhirpath.js.
+preloadReference().catch(() => {});
 
 parentPort!.on('message', (msg: { seq: number; req: OffloadRequest }) => {
   let reply: OffloadReply;
