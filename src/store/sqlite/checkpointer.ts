@@ -100,9 +100,14 @@ export class Checkpointer {
     this.closed ??= (async () => {
       const w = this.worker;
       if (!w || this.failed) return;
+      // Referenced while it closes: an unreferenced worker and timer would let the process exit
+      // in the middle of the store's close (nothing else keeps the event loop alive by then).
+      w.ref();
       const exited = new Promise<void>((r) => w.once('exit', () => r()));
       w.postMessage('close');
-      await Promise.race([exited, new Promise<void>((r) => setTimeout(r, 2000).unref())]);
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([exited, new Promise<void>((r) => { timer = setTimeout(r, 2000); })]);
+      clearTimeout(timer);
       await w.terminate();
     })();
     return this.closed;
