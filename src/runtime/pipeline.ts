@@ -49,7 +49,7 @@ import type { AnswerRenderers, RunOutcome } from './answers.js';
 import { persistOutput, type EntryOutcome } from './persist.js';
 import type { Metrics } from './metrics.js';
 import { outboundHl7Settings } from '../delivery/outbound-settings.js';
-import { withStoredLookup } from '../flows/stored-lookup.js';
+import { storeReader, withStoredLookup } from '../flows/stored-lookup.js';
 import { flowForChannel, type Hl7Processing } from '../flows/hl7v2/index.js';
 import { defaultWorkers, entriesFromText, ProcessingPool, type OutputJson, type Prepared } from './offload.js';
 import { JsonText } from '../store/json-text.js';
@@ -654,8 +654,9 @@ export class Pipeline {
     const countAttempt = !opts.attemptCounted;
     const channel = this.channel(row.channel);
     const { raw, intake, ctx } = this.prepareRun(row, channel);
-    // Flows read stored resources synchronously; the store answers asynchronously (see stored-lookup.ts).
-    const read = async (type: string, rid: string) => (await tx.resources.get(type, rid))?.resource;
+    // Flows read stored resources synchronously; the store answers asynchronously, or at once in a
+    // SQLite transaction, which then runs the flow once (see stored-lookup.ts).
+    const read = storeReader(tx.resources);
     if (row.contentType === 'hl7v2') {
       // Intake issues (the duplicate flag) travel with the message.
       // Prepared off the event loop (a large message) and still true to the store: taken as it is.

@@ -79,6 +79,13 @@ export interface ResourceKey { type: string; id: string }
 export interface ResourceStore {
   upsert(resource: Resource, messageId: number | null, now?: Date): Promise<UpsertResult>;
   get(type: string, id: string): Promise<StoredResource | undefined>;
+  /**
+   * `get` answered at once, where the engine's reads are synchronous underneath (SQLite) and only
+   * on a transaction's tables (it reads what the transaction wrote so far). With it, a flow that
+   * reads stored resources runs once instead of once per round of fetches
+   * (src/flows/stored-lookup.ts). Absent elsewhere (PostgreSQL, the store outside a transaction).
+   */
+  getSync?(type: string, id: string): StoredResource | undefined;
   /** Every stored resource other than a Patient that holds this exact `reference` (`Patient/abc`): what a merge re-points. */
   referencing(reference: string): Promise<StoredResource[]>;
   /** Ids of resources of a type carrying identifier system|value (any system when absent). */

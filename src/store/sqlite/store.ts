@@ -223,7 +223,9 @@ export class SqliteStore implements Store {
     this.controlIds = t.controlIds;
     this.audit = t.audit;
     this.consoleSessions = t.consoleSessions;
-    this.txTables = tables(inside);
+    const txTables = tables(inside);
+    // A transaction owns the connection while it runs: its reads may be answered at once.
+    this.txTables = { ...txTables, resources: { ...txTables.resources, getSync: (type, id) => resources.getResource(this.db, type, id) } };
     const wal = location !== ':memory:' && location !== '' && String(db.pragma('journal_mode', { simple: true })).toLowerCase() === 'wal';
     this.walSync = wal ? new WalSync(`${db.name}-wal`) : undefined;
     this.checkpointer = wal ? new Checkpointer(db, `${db.name}-wal`) : undefined;
