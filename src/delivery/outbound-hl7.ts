@@ -19,7 +19,7 @@ import type { Bundle } from 'fhir/r4.js';
 import { errorCodeOf, hasErrors, type Issue } from '../domain/issues.js';
 import { validateMessage } from '../hl7/validate.js';
 import type { StoreTables } from '../store/index.js';
-import { withStoredLookup } from '../flows/stored-lookup.js';
+import { storeReader, withStoredLookup } from '../flows/stored-lookup.js';
 import { generateHl7 } from '../flows/outbound/generate.js';
 import { applyHeader, contentOf } from '../flows/outbound/header.js';
 import type { ResourceChange } from '../flows/outbound/events.js';
@@ -60,7 +60,7 @@ export function issuesText(issues: readonly Issue[]): string {
 export async function queueGeneratedHl7(db: QueueTables, p: QueueGeneratedInput, now: Date = new Date()): Promise<QueuedSummary> {
   const sum: QueuedSummary = { queued: 0, dead: 0 };
   const generated = await withStoredLookup(
-    async (type, id) => (await db.resources.get(type, id))?.resource,
+    storeReader(db.resources),
     (lookup) => generateHl7(p.office, p.changes, { ...p.ctx, lookup }, { registrationEvents: p.settings.registrationEvents, bundle: p.bundle }),
   );
   for (const g of generated) {

@@ -14,7 +14,7 @@ import type { FlowContext, IntakeRun } from '../types.js';
 import { transactionEntryId } from '../../fhir/ids.js';
 import type { ResourceStore } from '../../store/index.js';
 import { parseIdentifierQuery } from '../../fhir/identifier-query.js';
-import { withStoredLookup } from '../stored-lookup.js';
+import { storeReader, withStoredLookup } from '../stored-lookup.js';
 import { routeToConverters } from './route.js';
 
 const ID = /^[A-Za-z0-9\-.]{1,64}$/;
@@ -91,7 +91,7 @@ export async function processFhirTransaction(resources: FhirTransactionReads, ra
   }
 
   const routed = await withStoredLookup(
-    async (type, id) => (await resources.get(type, id))?.resource,
+    storeReader(resources),
     (lookup) => {
       const found: Issue[] = [];
       return { office: routeToConverters(out, { ...ctx, lookup }, found), issues: found };
