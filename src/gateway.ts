@@ -29,6 +29,7 @@ import { startTakeover, type RecoveryReport } from './runtime/recovery.js';
 import { listenerOptions, startMllpListener, type MllpHandler, type MllpListener } from './mllp/listener.js';
 import { oversizedReject } from './mllp/intake.js';
 import { httpListenError, mllpListenError } from './runtime/listen-error.js';
+import { requestObjects } from './http/request-objects.js';
 import type { AppDeps, DeliveryEdge } from './http/app.js';
 import type { Delivery } from './composition.js';
 import type { Jobs } from './jobs/schedule.js';
@@ -151,13 +152,16 @@ export async function startGateway(config: GatewayConfig, opts: StartOptions = {
       app.get().then((h) => h(req, res), () => { res.statusCode = 503; res.end(); });
     };
     const tls = config.http.tls;
+    // Requests born with the app's prototypes once it is loaded (src/http/request-objects.ts says why).
+    const objects = requestObjects();
+    const classes = { IncomingMessage: objects.IncomingMessage, ServerResponse: objects.ServerResponse };
     // HTTPS when configured (certificate and key files; client certificates verified against caFile when required).
     server = tls
       ? createHttpsServer({
         key: readFileSync(tls.keyFile), cert: readFileSync(tls.certFile), ...(tls.caFile ? { ca: readFileSync(tls.caFile) } : {}),
-        requestCert: tls.requireClientCert, rejectUnauthorized: tls.requireClientCert, minVersion: 'TLSv1.2',
+        requestCert: tls.requireClientCert, rejectUnauthorized: tls.requireClientCert, minVersion: 'TLSv1.2', ...classes,
       }, handle)
-      : createServer(handle);
+      : createServer(classes, handle);
     server.requestTimeout = 60_000;
     server.headersTimeout = 20_000;
     if (!opts.noHttp) {
@@ -183,7 +187,9 @@ export async function startGateway(config: GatewayConfig, opts: StartOptions = {
         pipeline.now()!.whenQueued(() => delivery!.worker.wake());
       }
       const { createApp } = await import('./http/app.js');
-      app.set(createApp({ pipeline: pipeline.now()!, metrics, log, version: packageVersion(), delivery: edge, store, console: opts.console }));
+      const expressApp = createApp({ pipeline: pipeline.now()!, metrics, log, version: packageVersion(), delivery: edge, store, console: opts.console });
+      objects.adopt(expressApp);
+      app.set(expressApp);
       if (opts.withJobs && delivery) jobs = (await import('./jobs/schedule.js')).startJobs(delivery.jobDeps);
     } catch (e) {
       pipeline.fail(e);

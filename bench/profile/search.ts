@@ -59,6 +59,16 @@ if (process.argv[2] === '--client') {
 }
 
 async function main(): Promise<void> {
+  // --weak: count WeakRefs and FinalizationRegistry registrations made during the loop, by stack.
+  const weak = new Map<string, number>();
+  let counting = false;
+  if (process.argv.includes('--weak')) {
+    const W = globalThis.WeakRef;
+    const where = () => (new Error().stack ?? '').split('\n').slice(2, 6).map((l) => l.trim()).join(' < ');
+    globalThis.WeakRef = class extends W<object> { constructor(t: object) { super(t); if (counting) { const k = `WeakRef ${where()}`; weak.set(k, (weak.get(k) ?? 0) + 1); } } } as typeof WeakRef;
+    const reg = FinalizationRegistry.prototype.register;
+    FinalizationRegistry.prototype.register = function (this: FinalizationRegistry<unknown>, ...a: Parameters<typeof reg>) { if (counting) { const k = `register ${where()}`; weak.set(k, (weak.get(k) ?? 0) + 1); } return reg.apply(this, a); };
+  }
   const args = process.argv.slice(2);
   const flag = (f: string) => args.includes(f);
   const opt = (f: string) => { const i = args.indexOf(f); return i >= 0 ? args[i + 1] : undefined; };
@@ -111,7 +121,8 @@ async function main(): Promise<void> {
   let s = 18;
   const rnd = () => { s = (Math.imul(s, 1_664_525) + 1_013_904_223) >>> 0; return s / 2 ** 32; };
   const pick = () => { const i = Math.floor(rnd() * N); return kind === 'identifier' ? `${SYSTEM}|MRN${String(i).padStart(7, '0')}` : patient(i).birthDate!; };
-  const urls = Array.from({ length: Q + 200 }, () => `${gw.http.url}/fhir/Patient?${kind}=${encodeURIComponent(pick())}`);
+  // PROF_PATH=/health (or any path) sends that instead of the search: what the rest of the HTTP path costs.
+  const urls = Array.from({ length: Q + 200 }, () => (process.env.PROF_PATH ? `${gw.http.url}${process.env.PROF_PATH}` : `${gw.http.url}/fhir/Patient?${kind}=${encodeURIComponent(pick())}`));
   const inproc = flag('--inproc');
   // --alloc: a sampling heap profile of what the loop allocates and a scavenge did not free (promoted, freed later by a major GC).
   const { Session } = await import('node:inspector/promises');
@@ -123,6 +134,7 @@ async function main(): Promise<void> {
   const eld = monitorEventLoopDelay({ resolution: 1 });
   let lat: number[];
   const cpu0 = process.cpuUsage();
+  counting = true;
   if (inproc) {
     await client(urls.slice(0, 200), key);
     recs.length = 0; gcs.length = 0; eld.enable();
@@ -141,6 +153,8 @@ async function main(): Promise<void> {
     gcs.splice(0, gcs.length, ...gcs.filter((g) => g.start >= first));
   }
   const cpu = process.cpuUsage(cpu0);
+  counting = false;
+  for (const [k, n] of [...weak].sort((a, b) => b[1] - a[1]).slice(0, 10)) console.log(`${n}x ${k}`);
   if (session) {
     const { profile } = (await session.post('HeapProfiler.stopSampling')) as { profile: unknown };
     const file = path.join(dir, `promoted-${Date.now()}.heapprofile`);
