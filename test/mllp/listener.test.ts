@@ -188,6 +188,21 @@ describe('mllp/listener on a real socket and a real SQLite file', () => {
     expect(await gw.store.messages.count({ state: 'processed' })).to.equal(30);
   });
 
+  it('intake ahead of processing: with processing held, frames answered by their commit ACK (MSH-16 NE) go past maxPendingFrames, each committed and answered CA; processed afterwards in order', async () => {
+    let release!: () => void;
+    const held = new Promise<void>((r) => { release = r; });
+    gw = await startTest(join(tmp.dir, 'fd.db'), { mllp: { host: '127.0.0.1', maxPendingFrames: 4 } }, { noHttp: true, hooks: { afterCommit: () => held } });
+    port = gw.mllp[0]!.address().port;
+    const c = await connect();
+    for (let i = 0; i < 20; i++) c.send(adt(`NE${i}`, { mrn: 'NE', msh15: 'AL', msh16: 'NE' }));
+    for (let i = 0; i < 20; i++) expect(msa(await c.next())).to.deep.equal({ code: 'CA', controlId: `NE${i}` });
+    expect(await gw.store.messages.count({ state: 'received' }), 'all committed, none processed yet').to.equal(20);
+    release();
+    while ((await gw.store.messages.count({ state: 'processed' })) < 20) await new Promise((r) => setTimeout(r, 20));
+    const rows = (await gw.store.messages.list()).sort((a, b) => a.id - b.id);
+    expect(rows.map((r) => r.controlId)).to.deep.equal(Array.from({ length: 20 }, (_, i) => `NE${i}`));
+  });
+
   it('at maxConnections a new sender closes the longest-idle connection', async () => {
     await start({ maxConnections: 2 });
     const idleOld = await connect();
