@@ -7,7 +7,7 @@
  *   dates), reference (`Type/id`, an id alone for a parameter with one target type, and chains of
  *   one level: `patient.identifier=...`, `subject:Patient.name=...`), quantity (`[prefix]number`,
  *   `number|system|code`, `number||code`; UCUM units compared in base units, ../fhir/search-quantity.ts);
- *   `:missing=true|false` on every parameter;
+ *   `:missing=true|false` on every parameter; reverse chains of one level (`_has:Observation:patient:code=x`);
  * - `_id`, `_lastUpdated`, `_count` (default 20, at most 1000), `_offset` (paging), `_sort`
  *   (comma-separated keys, `-` descending: `_id`, `_lastUpdated` or any parameter of the type),
  *   `_total` (none, accurate, estimate), `_summary=count`, `_elements`, `_include` (`Type:param` of
@@ -54,8 +54,35 @@ function targetOf(def: SearchParamDef, modifier: string | undefined): string | u
   return def.targetType ?? (PATIENT_PARAMS.has(def.code) ? 'Patient' : undefined);
 }
 
+/**
+ * Reverse chaining, one level (R4 search, "Reverse Chaining"): `_has:Observation:patient:code=1234-5` selects
+ * the resources of `type` that some Observation meeting `code=1234-5` refers to through its
+ * `patient` parameter. The referring parameter must be able to point to `type`.
+ */
+async function hasCondition(store: Store, type: string, key: string, raw: string): Promise<SearchCondition> {
+  const [, other, param, ...rest] = key.split(':');
+  const inner = rest.join(':');
+  if (!other || !param || !inner) throw new SearchError(key, `Search parameter "${key}": _has needs _has:<Type>:<reference parameter>:<parameter> (e.g. _has:Observation:patient:code).`);
+  if (!TYPE.test(other) || searchParamsOf(other).size === 0) throw new SearchError(key, `Search parameter "${key}": ${other} is not a searchable resource type here.`);
+  const def = searchParamsOf(other).get(param);
+  if (!def || def.type !== 'reference' || !def.targets.includes(type)) {
+    const can = [...searchParamsOf(other).values()].filter((d) => d.type === 'reference' && d.targets.includes(type)).map((d) => d.code);
+    throw new SearchError(key, `Search parameter "${key}": "${param}" is not a reference parameter of ${other} that can refer to ${type}${can.length ? ` (those are: ${can.join(', ')})` : ` (${other} has none)`}.`);
+  }
+  if (inner.startsWith('_has')) throw new SearchError(key, `Search parameter "${key}": _has of one level only.`);
+  let where: SearchCondition[] | undefined;
+  try {
+    where = await conditionsOf(store, other, inner, raw, undefined);
+  } catch (e) {
+    if (e instanceof SearchError) throw new SearchError(key, `Search parameter "${key}": ${e.message}`);
+    throw e;
+  }
+  return { kind: 'has', type: other, param, where: where ? [where] : [] };
+}
+
 /** The conditions of one parameter occurrence (an OR-group). */
 async function conditionsOf(store: Store, type: string, key: string, raw: string, lenient: Issue[] | undefined): Promise<SearchCondition[] | undefined> {
+  if (key.startsWith('_has:')) return [await hasCondition(store, type, key, raw)];
   const [nameMod, ...chain] = key.split('.');
   const [name, modifier] = nameMod!.split(':') as [string, string | undefined];
   const values = splitValues(raw);

@@ -53,6 +53,11 @@ export type SearchCondition =
   | { kind: 'missing'; param: string; missing: boolean }
   /** A chain of one level (`patient.identifier=x`): `param` refers to a `target` resource meeting `where` (AND of OR-groups). */
   | { kind: 'chain'; param: string; target: string; where: SearchCondition[][] }
+  /**
+   * Reverse chaining (`_has:Observation:patient:code=x`): some `type` resource whose reference
+   * parameter `param` points to this one meets `where` (AND of OR-groups, on `type`).
+   */
+  | { kind: 'has'; type: string; param: string; where: SearchCondition[][] }
   | { kind: 'id'; value: string }
   | { kind: 'lastUpdated'; prefix: string; lo: string; hi: string };
 

@@ -51,6 +51,16 @@ function conditionSql(type: string, c: SearchCondition, params: unknown[], r = '
     const inner = groupsSql(c.target, c.where, params, 'c');
     return { sql: `${r}.id IN (SELECT s.id FROM search_index s WHERE s.resource_type = ? AND s.param = ? AND s.value IN (SELECT c.resource_type || '/' || c.id FROM resources c WHERE c.resource_type = ?${inner.map((g) => ` AND ${g}`).join('')}))`, not: false };
   }
+  if (c.kind === 'has') {
+    // The ids this type's resources have in the values of the referring resources' `param` (stored
+    // as `Type/id`), of those referring resources that meet the inner conditions; all in SQL. The
+    // id is cut from the value so the outer lookup is by key: [prefix, prefix + U+FFFF) selects the
+    // references to this type.
+    const prefix = `${type}/`;
+    params.push(prefix.length + 1, c.type, c.param, prefix, `${prefix}\uffff`, c.type);
+    const inner = groupsSql(c.type, c.where, params, 'h');
+    return { sql: `${r}.id IN (SELECT substr(s.value, ?) FROM search_index s WHERE s.resource_type = ? AND s.param = ? AND s.value >= ? AND s.value < ? AND s.id IN (SELECT h.id FROM resources h WHERE h.resource_type = ?${inner.map((g) => ` AND ${g}`).join('')}))`, not: false };
+  }
   if (c.kind === 'lastUpdated') {
     // The stored time is an instant t: each prefix is a bound on it.
     const t = `${r}.last_updated`;

@@ -89,6 +89,28 @@ describe('http: FHIR search: quantity, :missing, _sort by any parameter, _revinc
     expect(bad.issue[0]!.diagnostics).to.contain('Observation:code').and.to.contain('Observation:patient');
   });
 
+  it('_has: the resources that resources meeting a condition refer to (reverse chain, one level); a wrong reference parameter or inner parameter is 400 naming it', async () => {
+    expect(matches(await search(`/Patient?_has:Observation:patient:value-quantity=gt100|${UCUM}|mg/dL`))).to.deep.equal(['q-ann']);
+    expect(matches(await search(`/Patient?_has:Observation:patient:code=${LOINC}|2345-7&_sort=_id`))).to.deep.equal(['q-ann', 'q-bob']);
+    expect(matches(await search('/Patient?_has:Observation:subject:value-quantity:missing=true'))).to.deep.equal(['q-bob']);
+    expect(matches(await search(`/Patient?_has:Observation:patient:code=${LOINC}|2345-7&family=alp`))).to.deep.equal(['q-bob']);
+    // The references the lab flow makes: the Observations a final report lists as results.
+    const dr = { resourceType: 'DiagnosticReport', id: 'dr-has', status: 'final', code: { coding: [{ system: LOINC, code: '24323-8' }] }, subject: { reference: 'Patient/q-bob' }, result: [{ reference: 'Observation/o-54' }] };
+    expect((await call('/DiagnosticReport/dr-has', { method: 'PUT', body: JSON.stringify(dr) })).status).to.equal(201);
+    expect(matches(await search('/Observation?_has:DiagnosticReport:result:_id=dr-has'))).to.deep.equal(['o-54']);
+    const oops = async (q: string) => {
+      const r = await call(q);
+      expect(r.status, q).to.equal(400);
+      return ((await r.json()) as OperationOutcome).issue[0]!;
+    };
+    const wrongRef = await oops('/Patient?_has:Observation:code:status=final');
+    expect(wrongRef.diagnostics).to.contain('_has:Observation:code:status').and.to.contain('patient');
+    expect(wrongRef.expression).to.deep.equal(['_has:Observation:code:status']);
+    expect((await oops('/Patient?_has:Observation:patient:colour=red')).diagnostics).to.contain('colour');
+    expect((await oops('/Patient?_has:Observation=x')).diagnostics).to.contain('_has:<Type>:<reference parameter>:<parameter>');
+    expect((await oops('/Patient?_has:Nothing:patient:code=x')).diagnostics).to.contain('Nothing');
+  });
+
   it('a chain is complete however many targets match (more than a page of 1,000)', async () => {
     await gw().store.transaction(async (tx) => {
       for (let i = 0; i < 1001; i++) {
