@@ -107,12 +107,14 @@ export function capabilityStatement(routes: readonly FhirRoute[], opts: { baseUr
       const params = searchParamsOf(type);
       if (params.size === 0) r.interaction = r.interaction!.filter((i) => i.code !== 'search-type');
       else {
+        const rev = revIncludesOf(type);
         r.searchParam = [
           { name: '_id', type: 'token' }, { name: '_lastUpdated', type: 'date' },
           ...[...params.values()].map((p) => ({ name: p.code, type: p.type as 'token', ...(p.url ? { definition: p.url } : {}) })),
+          // Reverse chaining (src/http/fhir-search.ts), through the same references as _revinclude.
+          ...(rev.length ? [{ name: '_has', type: 'special' as const, documentation: `Reverse chaining of one level, _has:<Type>:<reference parameter>:<parameter>, through ${rev.join(', ')}.` }] : []),
         ];
         r.searchInclude = [...params.values()].filter((p) => p.type === 'reference').map((p) => `${type}:${p.code}`);
-        const rev = revIncludesOf(type);
         if (rev.length) r.searchRevInclude = rev;
       }
     }

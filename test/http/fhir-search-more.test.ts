@@ -139,6 +139,9 @@ describe('http: FHIR search: quantity, :missing, _sort by any parameter, _revinc
     }
     const obsR = cs.rest![0]!.resource!.find((x) => x.type === 'Observation')!;
     expect(obsR.searchParam!.find((p) => p.name === 'value-quantity')!.type).to.equal('quantity');
+    const patientHas = cs.rest![0]!.resource!.find((x) => x.type === 'Patient')!.searchParam!.find((p) => p.name === '_has');
+    expect(patientHas?.type).to.equal('special');
+    expect(patientHas?.documentation).to.contain('Observation:patient');
     expect(obsR.searchRevInclude).to.include('DiagnosticReport:result');
     expect(cs.rest![0]!.resource!.find((x) => x.type === 'Specimen')!.searchRevInclude).to.include.members(['Observation:specimen', 'DiagnosticReport:specimen']);
     const pat = cs.rest![0]!.resource!.find((x) => x.type === 'Patient')!;
