@@ -78,4 +78,24 @@ describe('registration adapters: office record <-> FHIR', () => {
     expect(back.value).to.equal(undefined);
     expect(back.issues.map((i) => [errorCodeOf(i), i.expression?.[0]])).to.deep.include(['MAP_MISSING', 'Patient.gender']);
   });
+
+  it('FHIR -> office trims padded values and drops the ones left empty, with or without anything to trim', () => {
+    const fhir = registrationToFhir(load('registration-basic.json')).value!;
+    const clean = registrationFromFhir(fhir).value!;
+    const address = fhir.patient.address![0]!;
+    const padded = {
+      ...fhir,
+      patient: { ...fhir.patient, address: [{ ...address, city: ` ${address.city} `, state: '\t', line: [`${address.line![0]}  `, ...address.line!.slice(1)] }] },
+      coverages: fhir.coverages.map((c) => ({ ...c, subscriberId: ` ${c.subscriberId}` })),
+    };
+    const r = registrationFromFhir(padded);
+    expect(errorsOnly(r.issues)).to.deep.equal([]);
+    const { state: _state, ...withoutState } = clean;
+    expect(r.value).to.deep.equal(withoutState);
+    expect(r.value).to.not.have.property('state');
+    // Nothing to trim: the same record, a fresh object each time.
+    const again = registrationFromFhir(fhir).value!;
+    expect(again).to.deep.equal(clean);
+    expect(again).to.not.equal(clean);
+  });
 });
