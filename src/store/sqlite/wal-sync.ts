@@ -16,14 +16,21 @@
  *
  * An fsync that fails rejects every commit waiting for it: the caller acknowledges none of them.
  */
-import { open, type FileHandle } from 'node:fs/promises';
+import { close as closeFd, fsync as fsyncFd, open as openFd } from 'node:fs';
+import { promisify } from 'node:util';
+
+// A plain descriptor, not a FileHandle: a store a short-lived command forgets to close must not
+// print Node's "Closing file descriptor on garbage collection" warning.
+const open = promisify(openFd);
+const fsync = promisify(fsyncFd);
+const closeDescriptor = promisify(closeFd);
 
 export class WalSync {
   /** The fsync running now, and the one that starts after it (shared by every commit made meanwhile). */
   private running: Promise<void> | undefined;
   private next: Promise<void> | undefined;
 
-  private handle: Promise<FileHandle> | undefined;
+  private handle: Promise<number> | undefined;
 
   constructor(readonly path: string) {}
 
@@ -50,24 +57,25 @@ export class WalSync {
     while (this.running || this.next) await (this.next ?? this.running)!.then(noop, noop);
   }
 
-  /** Close the WAL file's handle (after settled(); the store's close). */
+  /** Close the WAL file's descriptor (after settled(); the store's close). */
   async close(): Promise<void> {
     await this.settled();
     const h = this.handle;
     this.handle = undefined;
-    if (h) await (await h.catch(() => undefined))?.close();
+    const fd = h ? await h.catch(() => undefined) : undefined;
+    if (fd !== undefined) await closeDescriptor(fd);
   }
 
   private async fsync(): Promise<void> {
     this.handle ??= open(this.path, 'r+');
-    let fh: FileHandle;
+    let fd: number;
     try {
-      fh = await this.handle;
+      fd = await this.handle;
     } catch (e) {
       this.handle = undefined;
       throw e;
     }
-    await fh.sync();
+    await fsync(fd);
   }
 
   private start(): Promise<void> {
