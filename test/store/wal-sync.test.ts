@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { WalSync } from '../../src/store/sqlite/wal-sync.js';
 import { newMessage, tempStore, type TempStore } from './helpers.js';
 import { describeOn } from '../support/engine.js';
+import { AUDIT_IDLE_MS } from '../../src/store/sqlite/store.js';
 import { faultWalSync, sqliteDb } from '../support/sqlite.js';
 import { tempDir } from '../support/gateway.js';
 
@@ -127,6 +128,29 @@ describeOn('sqlite', 'store (SQLite): WAL checkpoints run in a worker thread, no
       }
       expect(grown, 'the database file received the WAL pages').to.equal(true);
       expect(await t.store.messages.count()).to.equal(40);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('audit rows alone (a gateway answering only reads) have the worker checkpoint: not in an audit row\'s COMMIT, and once they pause the WAL is written from its start again', async () => {
+    const t = tempStore();
+    const { statSync } = await import('node:fs');
+    const row = (i: number) => ({ at: new Date(Date.UTC(2026, 11, 7, 0, 0, i)).toISOString(), actor: 'ehr', actorKind: 'api-key' as const, clientAddress: '10.0.0.7', action: 'search', entity: 'Patient', query: `identifier=urn:mrn|${i}`, method: 'GET', path: '/fhir/Patient', status: 200, outcome: 'success' as const, detail: null });
+    const wal = () => statSync(`${t.path}-wal`).size;
+    const settle = async () => { await new Promise((r) => setTimeout(r, AUDIT_IDLE_MS + 300)); };
+    try {
+      const db = sqliteDb(t.store);
+      for (let i = 0; i < 300; i++) await t.store.audit.record(row(i));
+      expect(db.pragma('wal_autocheckpoint', { simple: true }), 'the worker checkpoints, not an audit row\'s COMMIT').to.equal(0);
+      await settle();
+      for (let i = 300; i < 1300; i++) await t.store.audit.record(row(i));
+      await settle();
+      const first = wal();
+      // Each row adds its pages (16 KB or more): without checkpoints 1,000 more would double the file.
+      for (let i = 1300; i < 2300; i++) await t.store.audit.record(row(i));
+      expect(wal(), `WAL bytes (${first} after the first 1,000 rows)`).to.be.below(first * 1.3);
+      expect(await t.store.audit.count()).to.equal(2300);
     } finally {
       await t.close();
     }

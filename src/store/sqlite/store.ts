@@ -41,6 +41,11 @@ import * as controlIds from './control-ids.js';
 import * as audit from './audit.js';
 import * as consoleSessions from './console-sessions.js';
 
+/** Audit rows written outside transactions between two checkpoint requests (~4 WAL pages each: ~2 MB). */
+export const AUDIT_ROWS_PER_CHECKPOINT = 128;
+/** Quiet time after the last audit row before a checkpoint is asked for. */
+export const AUDIT_IDLE_MS = 200;
+
 /** Runs a synchronous statement function: the store waits for an open transaction; a tx does not. */
 type Runner = <T>(fn: (db: Db) => T) => Promise<T>;
 
@@ -195,6 +200,8 @@ export class SqliteStore implements Store {
   readonly walSync: WalSync | undefined;
   /** WAL checkpoints in a worker thread once the WAL grows (./checkpointer.ts). */
   private readonly checkpointer: Checkpointer | undefined;
+  /** Fires when audit rows pause (see the constructor). */
+  private auditIdle: NodeJS.Timeout | undefined;
 
   /** The connection: for this engine's own modules and tests that inject faults (test/support/sqlite.ts). */
   constructor(readonly db: Db, readonly location: string) {
@@ -221,7 +228,27 @@ export class SqliteStore implements Store {
     this.x12 = t.x12;
     this.eligibility = t.eligibility;
     this.controlIds = t.controlIds;
-    this.audit = t.audit;
+    // Audit rows are the one steady write outside transactions (every API read and search makes
+    // one): every AUDIT_ROWS_PER_CHECKPOINT of them counts as a commit for the checkpointer, so a
+    // gateway answering only reads neither grows the WAL without end (once the worker runs, the
+    // connection no longer checkpoints) nor, before it runs, checkpoints inside an audit row's
+    // COMMIT on the event loop (SQLite's automatic checkpoint, with its fsync, every ~250 rows).
+    // A checkpoint made while rows keep coming cannot take the whole WAL, and SQLite writes the WAL
+    // from its start again only after one did: so also one when the rows pause (AUDIT_IDLE_MS).
+    let rows = 0;
+    const checkpoint = () => { rows = 0; if (this.db.open) this.checkpointer?.afterCommit(); };
+    this.audit = {
+      ...t.audit,
+      record: async (e) => {
+        const id = await t.audit.record(e);
+        if (this.checkpointer && !this.db.inTransaction) {
+          if (++rows >= AUDIT_ROWS_PER_CHECKPOINT) checkpoint();
+          if (this.auditIdle) this.auditIdle.refresh();
+          else (this.auditIdle = setTimeout(checkpoint, AUDIT_IDLE_MS)).unref();
+        }
+        return id;
+      },
+    };
     this.consoleSessions = t.consoleSessions;
     const txTables = tables(inside);
     // A transaction owns the connection while it runs: its reads may be answered at once.
@@ -297,6 +324,7 @@ export class SqliteStore implements Store {
 
   async close(): Promise<void> {
     while (this.busy) await this.busy;
+    clearTimeout(this.auditIdle);
     await this.walSync?.close();
     await this.checkpointer?.close();
     if (this.db.open) this.db.close();
