@@ -178,6 +178,7 @@ async function main(): Promise<void> {
   const keys = ['server', 'pre', 'search', 'build', 'audit', 'end', 'gc'] as const;
   console.log(`server phases p50: ${keys.map((k) => `${k} ${f(pct(rows.map((r) => r[k]), 50))}`).join(', ')}`);
   console.log(`server phases p99: ${keys.map((k) => `${k} ${f(pct(rows.map((r) => r[k]), 99))}`).join(', ')}`);
+  console.log(`requests with a phase over 5 ms: ${keys.filter((k) => k !== 'server').map((k) => `${k} ${rows.filter((r) => r[k] > 5).length}`).join(', ')} (of ${rows.length})`);
   const slow = [...rows].sort((a, b) => b.client - a.client).slice(0, Math.max(1, Math.floor(rows.length / 100)));
   const mean = (k: keyof typeof rows[0]) => slow.reduce((a, r) => a + r[k], 0) / slow.length;
   console.log(`slowest 1% (${slow.length}) mean: client ${f(mean('client'))}, ${keys.map((k) => `${k} ${f(mean(k))}`).join(', ')}; with a GC pause: ${slow.filter((r) => r.gc > 0).length}`);
