@@ -6,6 +6,7 @@
 import { issue, type Issue, type Result } from '../domain/issues.js';
 import { DEFAULT_DELIMITERS, encodingCharacters, type Delimiters } from './delimiters.js';
 import { escapeHl7, unescapeHl7 } from './escape.js';
+import { splitOn } from './split.js';
 
 export type Leaf = string | number | undefined | null;
 /** A component: a leaf, or its subcomponents. */
@@ -79,7 +80,7 @@ export class Hl7Segment {
     const f = this.fields[n] ?? '';
     if (f === '') return [];
     if (this.isMshHeader(n)) return [f];
-    return f.split(this.delimiters.repetition);
+    return splitOn(f, this.delimiters.repetition);
   }
 
   /** Number of repetitions of field n. */
@@ -96,11 +97,11 @@ export class Hl7Segment {
     const d = this.delimiters;
     const scanned = scanLeaf(f, d, c, s, r, SCAN_LIMIT);
     if (scanned !== undefined) return unescapeHl7(scanned, d);
-    const rep = r === 1 && f.indexOf(d.repetition) < 0 ? f : f.split(d.repetition)[r - 1];
+    const rep = r === 1 && f.indexOf(d.repetition) < 0 ? f : splitOn(f, d.repetition)[r - 1];
     if (rep === undefined) return '';
-    const comp = c === 1 && rep.indexOf(d.component) < 0 ? rep : rep.split(d.component)[c - 1];
+    const comp = c === 1 && rep.indexOf(d.component) < 0 ? rep : splitOn(rep, d.component)[c - 1];
     if (comp === undefined) return '';
-    const sub = s === 1 && comp.indexOf(d.subcomponent) < 0 ? comp : comp.split(d.subcomponent)[s - 1];
+    const sub = s === 1 && comp.indexOf(d.subcomponent) < 0 ? comp : splitOn(comp, d.subcomponent)[s - 1];
     if (sub === undefined) return '';
     return unescapeHl7(sub, d);
   }
@@ -111,14 +112,14 @@ export class Hl7Segment {
     if (rep === undefined) return [];
     if (this.isMshHeader(n)) return [rep];
     const d = this.delimiters;
-    return rep.split(d.component).map((c) => c.split(d.subcomponent).map((x) => unescapeHl7(x, d)).join(d.subcomponent));
+    return splitOn(rep, d.component).map((c) => splitOn(c, d.subcomponent).map((x) => unescapeHl7(x, d)).join(d.subcomponent));
   }
 
   /** Every repetition of field n as components x subcomponents, unescaped. */
   tree(n: number): string[][][] {
     const d = this.delimiters;
     return this.repetitionsRaw(n).map((rep) =>
-      this.isMshHeader(n) ? [[rep]] : rep.split(d.component).map((c) => c.split(d.subcomponent).map((x) => unescapeHl7(x, d))),
+      this.isMshHeader(n) ? [[rep]] : splitOn(rep, d.component).map((c) => splitOn(c, d.subcomponent).map((x) => unescapeHl7(x, d))),
     );
   }
 
@@ -343,7 +344,7 @@ export function parseHl7(text: string): Result<Hl7Message> {
     start = t.charCodeAt(end) === 13 && t.charCodeAt(end + 1) === 10 ? end + 2 : end + 1;
     lineNo++;
     if (line.length === 0 || (isSpace(line.charCodeAt(0)) && line.trim() === '')) continue;
-    const parts = line.split(d.field);
+    const parts = splitOn(line, d.field);
     const name = parts[0]!;
     if (!isSegmentName(name)) {
       issues.push(issue('HL7_SEGMENT_NAME', `Segment ${segments.length + 1} (line ${lineNo}) has name "${name.slice(0, 10)}", not three upper-case letters or digits.`, `segment[${segments.length + 1}]`));

@@ -14,6 +14,7 @@ import {
 } from './dictionary.js';
 import { checkDTM, primitiveCheck } from './datatypes.js';
 import { checkStructure } from './structure.js';
+import { splitOn } from './split.js';
 
 /** One checked part of a field repetition: component c (0 = the whole repetition), subcomponent s (0 = whole component). */
 interface Part {
@@ -98,14 +99,14 @@ function leaf(rep: string, c: number, s: number, compSep: string, subSep: string
     const i = rep.indexOf(compSep);
     comp = i < 0 ? rep : rep.slice(0, i);
   } else {
-    comp = rep.split(compSep)[c - 1] ?? '';
+    comp = splitOn(rep, compSep)[c - 1] ?? '';
   }
   if (s === 0) return comp;
   if (s === 1) {
     const i = comp.indexOf(subSep);
     return i < 0 ? comp : comp.slice(0, i);
   }
-  return comp.split(subSep)[s - 1] ?? '';
+  return splitOn(comp, subSep)[s - 1] ?? '';
 }
 
 /**
@@ -126,7 +127,7 @@ function checkSegment(msg: Hl7Message, seg: Hl7Segment, fields: CompiledField[],
       continue;
     }
     if (raw === '""') continue; // HL7 explicit null
-    const reps = raw.indexOf(d.repetition) < 0 || (seg.name === 'MSH' && f.field <= 2) ? [raw] : raw.split(d.repetition);
+    const reps = raw.indexOf(d.repetition) < 0 || (seg.name === 'MSH' && f.field <= 2) ? [raw] : splitOn(raw, d.repetition);
     if (f.maxRepetitions > 0 && reps.length > f.maxRepetitions) {
       issues.push(issue('HL7_FIELD_REPEAT', `${seg.name}-${f.field} allows ${f.maxRepetitions} repetition(s); got ${reps.length}.`, msg.location(seg, f.field)));
     }
@@ -137,7 +138,7 @@ function checkSegment(msg: Hl7Message, seg: Hl7Segment, fields: CompiledField[],
         issues.push(issue('HL7_FIELD_LENGTH', `${seg.name}-${f.field} is ${rep.length} characters; its maximum is ${f.maxLength}.`, msg.location(seg, f.field), 'warning'));
       }
       // Components split once per repetition (parts are in component order), subcomponents only when asked.
-      const comps = f.parts.length === 0 ? EMPTY : rep.indexOf(d.component) < 0 ? [rep] : rep.split(d.component);
+      const comps = f.parts.length === 0 ? EMPTY : rep.indexOf(d.component) < 0 ? [rep] : splitOn(rep, d.component);
       for (const part of f.parts) {
         let v: string;
         if (part.c === 0) v = rep;
@@ -146,7 +147,7 @@ function checkSegment(msg: Hl7Message, seg: Hl7Segment, fields: CompiledField[],
           const comp = comps[part.c - 1]!;
           if (part.s === 0 || comp === '') v = comp;
           else if (comp.indexOf(d.subcomponent) < 0) v = part.s === 1 ? comp : '';
-          else v = comp.split(d.subcomponent)[part.s - 1] ?? '';
+          else v = splitOn(comp, d.subcomponent)[part.s - 1] ?? '';
         }
         if (v === '' || v === '""') continue;
         const inRep = reps.length > 1 ? ` (repetition ${r + 1})` : '';
@@ -181,7 +182,7 @@ function checkObservationValue(msg: Hl7Message, seg: Hl7Segment, issues: Issue[]
   const check = type === 'TS' ? checkDTM : primitiveCheck(type);
   if (!check || type === 'SI') return;
   const d = msg.delimiters;
-  const reps = raw.split(d.repetition);
+  const reps = splitOn(raw, d.repetition);
   for (let r = 0; r < reps.length; r++) {
     const v = type === 'TS' ? leaf(reps[r]!, 1, 0, d.component, d.subcomponent) : reps[r]!;
     if (v === '' || v === '""') continue;

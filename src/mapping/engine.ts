@@ -6,6 +6,7 @@
 import { issue, type Issue, type Result } from '../domain/issues.js';
 import type { FieldValue, Hl7Message, Hl7Segment, RepetitionValue } from '../hl7/message.js';
 import { unescapeHl7 } from '../hl7/escape.js';
+import { splitOn } from '../hl7/split.js';
 import { DATATYPES } from './datatypes/index.js';
 import type { DatatypeTransform, TransformContext } from './datatypes/types.js';
 
@@ -90,18 +91,18 @@ export function fieldTree(seg: Hl7Segment, n: number): string[][][] {
   if (f === undefined || f === '') return [];
   if (seg.name === 'MSH' && (n === 1 || n === 2)) return seg.tree(n);
   const d = seg.delimiters;
-  const reps = f.indexOf(d.repetition) < 0 ? [f] : f.split(d.repetition);
+  const reps = f.indexOf(d.repetition) < 0 ? [f] : splitOn(f, d.repetition);
   const out: string[][][] = new Array(reps.length);
   for (let r = 0; r < reps.length; r++) {
     const rep = reps[r]!;
-    const comps = rep.indexOf(d.component) < 0 ? [rep] : rep.split(d.component);
+    const comps = rep.indexOf(d.component) < 0 ? [rep] : splitOn(rep, d.component);
     const tree: string[][] = new Array(comps.length);
     for (let c = 0; c < comps.length; c++) {
       const comp = comps[c]!;
       if (comp.indexOf(d.subcomponent) < 0) {
         tree[c] = [unescapeHl7(comp, d)];
       } else {
-        const subs = comp.split(d.subcomponent);
+        const subs = splitOn(comp, d.subcomponent);
         for (let k = 0; k < subs.length; k++) subs[k] = unescapeHl7(subs[k]!, d);
         tree[c] = subs;
       }
