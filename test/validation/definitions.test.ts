@@ -1,33 +1,22 @@
 /** The R4 definitions digest and its cache folder: what the cache serves equals a fresh build, and a damaged cache is rebuilt, never believed. */
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { useCacheTmpdir } from '../support/cache-dir.js';
 import { loadDigest } from '../../src/validation/definitions.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 describe('validation: R4 definitions digest cache', function () {
   this.timeout(120_000);
-  const saved = { TMPDIR: process.env.TMPDIR, cache: process.env.FRONTDESK_DEFINITIONS_CACHE };
-  let dir: string;
   let cache: string;
   let fresh: string;
-  before(() => {
-    dir = mkdtempSync(join(tmpdir(), 'fd-defs-'));
-    process.env.TMPDIR = dir;
+  // The fresh build to compare with is made with the cache off, in the suite's own TMPDIR.
+  const tmp = useCacheTmpdir('fd-defs-', () => {
     process.env.FRONTDESK_DEFINITIONS_CACHE = 'off';
     fresh = JSON.stringify(loadDigest());
-    delete process.env.FRONTDESK_DEFINITIONS_CACHE;
-  });
-  after(() => {
-    if (saved.TMPDIR === undefined) delete process.env.TMPDIR;
-    else process.env.TMPDIR = saved.TMPDIR;
-    if (saved.cache === undefined) delete process.env.FRONTDESK_DEFINITIONS_CACHE;
-    else process.env.FRONTDESK_DEFINITIONS_CACHE = saved.cache;
-    rmSync(dir, { recursive: true, force: true });
   });
 
   /** The shard file of a StructureDefinition, from the cache's index. */
@@ -38,9 +27,9 @@ describe('validation: R4 definitions digest cache', function () {
 
   it('writes the cache once (an index, a file per StructureDefinition, the terminology) and reads back what a fresh build gives', () => {
     const first = JSON.stringify(loadDigest());
-    const folders = readdirSync(dir).filter((f) => f.startsWith('frontdesk-r4-'));
+    const folders = readdirSync(tmp.dir()).filter((f) => f.startsWith('frontdesk-r4-'));
     expect(folders).to.have.length(1);
-    cache = join(dir, folders[0]!);
+    cache = join(tmp.dir(), folders[0]!);
     const files = readdirSync(cache);
     expect(files).to.include.members(['index.json', 'terminology.json']);
     expect(files.filter((f) => f.startsWith('sd-')).length).to.be.greaterThan(100);
@@ -68,7 +57,7 @@ describe('validation: R4 definitions digest cache', function () {
       const bad = { resourceType: 'Patient', gender: 'woman', birthDate: '1990-13-01', name: [{ family: 7 }], contact: [{}] };
       process.stdout.write(JSON.stringify([validateResource(bad, { otherwise: 'base' }), validateResource({ resourceType: 'Observation', status: 'final' }, { otherwise: 'base' })]));`;
     const run = (env: Record<string, string>) => {
-      const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, TMPDIR: dir, ...env } });
+      const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, TMPDIR: tmp.dir(), ...env } });
       expect(r.status, r.stderr).to.equal(0);
       return r.stdout;
     };
@@ -104,7 +93,7 @@ describe('validation: R4 definitions digest cache', function () {
         if (d[name].has('http://example.org/none') || d[name].get('http://example.org/none') !== undefined) wrong.push('unknown');
       }
       process.stdout.write(JSON.stringify({ checked, wrong }));`;
-    const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, TMPDIR: dir } });
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, TMPDIR: tmp.dir() } });
     expect(r.status, r.stderr).to.equal(0);
     const out = JSON.parse(r.stdout) as { checked: number; wrong: string[] };
     expect(out.wrong).to.deep.equal([]);

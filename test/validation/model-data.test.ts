@@ -4,10 +4,10 @@
  * the cache intact, damaged or switched off; a damaged cache is rewritten, never believed.
  */
 import { expect } from 'chai';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { useCacheTmpdir } from '../support/cache-dir.js';
 import { loadModelData, rootOf, type ModelData } from '../../src/validation/fastpath/model-data.js';
 
 const pkg = createRequire(import.meta.url)('fhirpath/fhir-context/r4/index.js') as {
@@ -36,29 +36,16 @@ function differences(m: ModelData): string[] {
 }
 
 describe('validation: the R4 model data cache of the fast FHIRPath evaluator', () => {
-  const saved = { TMPDIR: process.env.TMPDIR, cache: process.env.FRONTDESK_DEFINITIONS_CACHE };
-  let dir: string;
+  const tmp = useCacheTmpdir('fd-model-');
   let cache: string;
-  before(() => {
-    dir = mkdtempSync(join(tmpdir(), 'fd-model-'));
-    process.env.TMPDIR = dir;
-    delete process.env.FRONTDESK_DEFINITIONS_CACHE;
-  });
-  after(() => {
-    if (saved.TMPDIR === undefined) delete process.env.TMPDIR;
-    else process.env.TMPDIR = saved.TMPDIR;
-    if (saved.cache === undefined) delete process.env.FRONTDESK_DEFINITIONS_CACHE;
-    else process.env.FRONTDESK_DEFINITIONS_CACHE = saved.cache;
-    rmSync(dir, { recursive: true, force: true });
-  });
 
   const shardOf = (root: string): string => join(cache, (JSON.parse(readFileSync(join(cache, 'index.json'), 'utf8')) as { roots: Record<string, string> }).roots[root]!);
 
   it('writes the cache once (an index, a shard per root type) and reads back what the package says', () => {
     expect(differences(loadModelData())).to.deep.equal([]); // from the package, the cache written
-    const folders = readdirSync(dir).filter((f) => f.startsWith('frontdesk-fhirpath-'));
+    const folders = readdirSync(tmp.dir()).filter((f) => f.startsWith('frontdesk-fhirpath-'));
     expect(folders).to.have.length(1);
-    cache = join(dir, folders[0]!);
+    cache = join(tmp.dir(), folders[0]!);
     expect(readdirSync(cache).length).to.be.greaterThan(150);
     expect(differences(loadModelData())).to.deep.equal([]); // from the cache
     expect(loadModelData().pathType('Patient.contact.name')).to.equal('HumanName');
