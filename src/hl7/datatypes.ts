@@ -42,8 +42,69 @@ function timeParts(h?: string, mi?: string, s?: string, offset?: string): string
 // Messages repeat the same timestamps (MSH-7, EVN-2, every OBX-14): remember the last good one.
 let lastGoodDTM = '';
 
+/** charCode of '0' .. '9' at i, as a number, or -1. */
+function digitAt(v: string, i: number): number {
+  const c = v.charCodeAt(i) - 48;
+  return c >= 0 && c <= 9 ? c : -1;
+}
+
+/** Two digits at i as a number, or -1. */
+function twoAt(v: string, i: number): number {
+  const a = digitAt(v, i), b = digitAt(v, i + 1);
+  return a < 0 || b < 0 ? -1 : a * 10 + b;
+}
+
+/**
+ * True only for a DTM the regex and the range checks below accept, read by character codes: no
+ * match array, no substrings, no Number() per part. Anything else (false) goes through the regex,
+ * which also words the problem. The two agree on every value: test/hl7/datatypes-dtm.test.ts.
+ */
+export function isPlainGoodDTM(v: string): boolean {
+  let end = v.length;
+  if (end >= 9) {
+    const sign = v.charCodeAt(end - 5);
+    if (sign === 43 || sign === 45) {
+      const oh = twoAt(v, end - 4), om = twoAt(v, end - 2);
+      if (oh < 0 || om < 0 || oh > 14 || om > 59) return false;
+      end -= 5;
+    }
+  }
+  // YYYY[MM[DD[HH[MM[SS[.S[S[S[S]]]]]]]]]
+  let digits = end;
+  if (end > 14) {
+    if (v.charCodeAt(14) !== 46 /* '.' */ || end - 15 < 1 || end - 15 > 4) return false;
+    for (let i = 15; i < end; i++) if (digitAt(v, i) < 0) return false;
+    digits = 14;
+  }
+  if (digits < 4 || digits % 2 !== 0) return false;
+  for (let i = 0; i < digits; i++) if (digitAt(v, i) < 0) return false;
+  if (digits >= 6) {
+    const m = twoAt(v, 4);
+    if (m < 1 || m > 12) return false;
+    if (digits >= 8) {
+      const y = digitAt(v, 0) * 1000 + digitAt(v, 1) * 100 + twoAt(v, 2);
+      const d = twoAt(v, 6);
+      const last = m === 2 ? (y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0) ? 29 : 28) : DAYS_IN_MONTH[m - 1]!;
+      if (d < 1 || d > last) return false;
+    }
+  }
+  if (digits >= 10 && twoAt(v, 8) > 23) return false;
+  if (digits >= 12 && twoAt(v, 10) > 59) return false;
+  if (digits >= 14 && twoAt(v, 12) > 59) return false;
+  return true;
+}
+
 export function checkDTM(v: string): string | undefined {
   if (v === lastGoodDTM) return undefined;
+  if (isPlainGoodDTM(v)) {
+    lastGoodDTM = v;
+    return undefined;
+  }
+  return checkDTMByRegex(v);
+}
+
+/** The DTM check by its regex and range checks (what isPlainGoodDTM must agree with). */
+export function checkDTMByRegex(v: string): string | undefined {
   const m = DTM.exec(v);
   if (!m) return `"${v}" is not a DTM date/time (YYYY[MM[DD[HH[MM[SS[.S]]]]]][+/-ZZZZ])`;
   const p = dateParts(m[1]!, m[2], m[3]) ?? timeParts(m[4], m[5], m[6], m[7]);
