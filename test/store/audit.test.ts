@@ -1,6 +1,8 @@
 import { expect } from 'chai';
+import pg from 'pg';
 import type { AuditEntry } from '../../src/store/index.js';
 import { tempStore, type TempStore } from './helpers.js';
+import { describeOn } from '../support/engine.js';
 import { openDatabase } from '../../src/store/sqlite/db.js';
 import { recordAudit } from '../../src/store/sqlite/audit.js';
 import { tempDir } from '../support/gateway.js';
@@ -81,6 +83,31 @@ describe('store (SQLite): an audit row is committed without its own fsync, and t
     } finally {
       db.close();
       tmp.cleanup();
+    }
+  });
+});
+
+describeOn('postgres', 'store (PostgreSQL): an audit row is its own transaction with synchronous_commit off, which does not leak to the pool', () => {
+  it('commits the row (another connection sees it at once) and leaves the pooled connections with the setting a fresh connection has', async () => {
+    const t = tempStore();
+    try {
+      const pool = (t.store as unknown as { pool: pg.Pool }).pool;
+      const ids = await Promise.all(Array.from({ length: 8 }, (_, i) => t.store.audit.record(entry({ entity: `Patient/p${i}` }))));
+      expect(new Set(ids).size).to.equal(8);
+      const other = new pg.Client({ connectionString: (pool as unknown as { options: { connectionString: string } }).options.connectionString });
+      await other.connect();
+      try {
+        await other.query(`SET search_path TO ${(await pool.query<{ s: string }>('SELECT current_schema() AS s')).rows[0]!.s}`);
+        expect(Number((await other.query<{ n: string }>("SELECT count(*) AS n FROM audit_events WHERE entity LIKE 'Patient/p%'")).rows[0]!.n)).to.equal(8);
+        // What a fresh connection has (the test cluster may run with it off): the pooled ones have the same.
+        const fresh = (await other.query<{ synchronous_commit: string }>('SHOW synchronous_commit')).rows[0]!.synchronous_commit;
+        const settings = await Promise.all(Array.from({ length: 4 }, () => pool.query<{ synchronous_commit: string }>('SHOW synchronous_commit')));
+        expect(settings.map((r) => r.rows[0]!.synchronous_commit)).to.deep.equal([fresh, fresh, fresh, fresh]);
+      } finally {
+        await other.end();
+      }
+    } finally {
+      await t.close();
     }
   });
 });
