@@ -43,8 +43,17 @@ function validParts(p: DtmParts): boolean {
   return true;
 }
 
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/**
+ * Days in month m (1-12) of year y, by the Gregorian rule rather than a Date per call (it runs for
+ * every date a mapping reads). Years 0-99 keep the Date reading, which takes them as 1900-1999
+ * (year 0000 differs: 1900 is no leap year), so no value is read differently than before.
+ */
 function daysIn(y: number, m: number): number {
-  return new Date(Date.UTC(y, m, 0)).getUTCDate();
+  if (y < 100) return new Date(Date.UTC(y, m, 0)).getUTCDate();
+  if (m !== 2) return DAYS_IN_MONTH[m - 1]!;
+  return y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0) ? 29 : 28;
 }
 
 /** An ISO 8601 date (`2018-01-01`, optionally `T10:30[:00]`): not HL7, but nothing else can be meant. */
