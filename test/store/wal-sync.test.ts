@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { WalSync } from '../../src/store/sqlite/wal-sync.js';
 import { newMessage, tempStore, type TempStore } from './helpers.js';
 import { describeOn } from '../support/engine.js';
-import { AUDIT_IDLE_MS } from '../../src/store/sqlite/store.js';
+import { AUDIT_IDLE_MS, openSqliteStore } from '../../src/store/sqlite/store.js';
 import { faultWalSync, sqliteDb } from '../support/sqlite.js';
 import { tempDir } from '../support/gateway.js';
 
@@ -130,6 +130,35 @@ describeOn('sqlite', 'store (SQLite): WAL checkpoints run in a worker thread, no
       expect(await t.store.messages.count()).to.equal(40);
     } finally {
       await t.close();
+    }
+  });
+
+  it('writes that never pause keep the WAL bounded: past the limit a checkpoint takes all of it and the file starts again', async () => {
+    const { mkdtempSync, rmSync, statSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const dir = mkdtempSync(join(tmpdir(), 'fd-wal-limit-'));
+    const path = join(dir, 'fd.db');
+    const limit = 4 << 20;
+    const store = openSqliteStore(path, { walLimitBytes: limit });
+    const wal = () => statSync(`${path}-wal`).size;
+    try {
+      const body = 'x'.repeat(64 * 1024);
+      let largest = 0;
+      // ~40 MB in back-to-back transactions (ten times the limit), with no pause for a checkpoint
+      // to take all of the WAL; without the limit the file grows with every write.
+      // Transactions queued ahead (as intake's group commits are under load): the next one begins
+      // as soon as the last one's COMMIT is made, while its fsync runs.
+      for (let i = 0; i < 600; i += 50) {
+        await Promise.all(Array.from({ length: 50 }, (_, k) => store.transaction(async (tx) => {
+          tx.messages.insert({ ...newMessage(`L${i + k}`), raw: body });
+          largest = Math.max(largest, wal());
+        })));
+      }
+      expect(largest, 'largest WAL file seen').to.be.below(limit * 3);
+      expect(await store.messages.count()).to.equal(600);
+    } finally {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 

@@ -204,7 +204,7 @@ export class SqliteStore implements Store {
   private auditIdle: NodeJS.Timeout | undefined;
 
   /** The connection: for this engine's own modules and tests that inject faults (test/support/sqlite.ts). */
-  constructor(readonly db: Db, readonly location: string) {
+  constructor(readonly db: Db, readonly location: string, opts: SqliteStoreOptions = {}) {
     const outside: Runner = async (fn) => {
       while (this.busy) await this.busy;
       // Nothing outside a transaction reads (or writes after) a commit whose fsync is still running.
@@ -255,7 +255,7 @@ export class SqliteStore implements Store {
     this.txTables = { ...txTables, resources: { ...txTables.resources, getSync: (type, id) => resources.getResource(this.db, type, id) } };
     const wal = location !== ':memory:' && location !== '' && String(db.pragma('journal_mode', { simple: true })).toLowerCase() === 'wal';
     this.walSync = wal ? new WalSync(`${db.name}-wal`) : undefined;
-    this.checkpointer = wal ? new Checkpointer(db, `${db.name}-wal`) : undefined;
+    this.checkpointer = wal ? new Checkpointer(db, `${db.name}-wal`, opts.walLimitBytes) : undefined;
   }
 
   get isOpen(): boolean {
@@ -332,6 +332,11 @@ export class SqliteStore implements Store {
 }
 
 /** Open (creating and migrating when needed) the SQLite store at `path` (a file, or ':memory:'). */
-export function openSqliteStore(path: string): SqliteStore {
-  return new SqliteStore(openDatabase(path), path);
+export interface SqliteStoreOptions {
+  /** The WAL size past which a checkpoint takes all of it (./checkpointer.ts LIMIT_BYTES); tests make it small. */
+  walLimitBytes?: number;
+}
+
+export function openSqliteStore(path: string, opts: SqliteStoreOptions = {}): SqliteStore {
+  return new SqliteStore(openDatabase(path), path, opts);
 }
