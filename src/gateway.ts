@@ -9,8 +9,9 @@
  * (configuration, store, MLLP framing, node:http). The pipeline with its flows, mappings and
  * validators, the HTTP app with its routes, the delivery clients and the job table are imported
  * just after (`onListening` is called in between); a frame or a request that arrives meanwhile
- * waits for them, it is never refused. Messages committed before the last stop are processed
- * before anything listens (recovery), so they still come before new ones.
+ * waits for them, it is never refused. Messages committed before the last stop (state 'received')
+ * are read before anything listens and processed behind the open listeners, ahead of new ones in
+ * the processing queue (src/runtime/recovery.ts): a restart after a burst answers at once.
  * close() stops the jobs and the worker, stops accepting, lets work in progress finish, and
  * closes the store.
  */
@@ -25,7 +26,7 @@ import { openStore, type Store } from './store/index.js';
 import { createLogger } from './logging.js';
 import type { Pipeline, PipelineHooks } from './runtime/pipeline.js';
 import { Metrics } from './runtime/metrics.js';
-import { startTakeover, type RecoveryReport } from './runtime/recovery.js';
+import { pendingBacklog, startRecovery, startTakeover, type Recovery, type RecoveryReport } from './runtime/recovery.js';
 import { listenerOptions, startMllpListener, type MllpHandler, type MllpListener } from './mllp/listener.js';
 import { oversizedReject } from './mllp/intake.js';
 import { httpListenError, mllpListenError } from './runtime/listen-error.js';
@@ -42,7 +43,13 @@ export interface Gateway {
   log: Logger;
   pipeline: Pipeline;
   metrics: Metrics;
-  recovery: RecoveryReport;
+  /**
+   * The start-up recovery, running behind the open listeners: resolves when every message left
+   * 'received' by the last stop is processed (or the gateway closed first; never rejects).
+   */
+  recovery: Promise<RecoveryReport>;
+  /** Recovered messages still to process (0 when done). */
+  recoveryLeft(): number;
   mllp: MllpListener[];
   http: { server: Server; address: AddressInfo; url: string };
   /** The delivery worker and job context, when the gateway built them (`withDelivery`). */
@@ -122,12 +129,9 @@ export async function startGateway(config: GatewayConfig, opts: StartOptions = {
     await delivery?.worker.stop();
   };
   try {
-    let recovery: RecoveryReport = { processed: 0, failed: 0 };
-    if ((await store.processing.pendingIds(1, 0)).length) {
-      // Committed before the last stop and not processed: processed now, before anything listens.
-      pipeline.set(await buildPipeline());
-      recovery = await (await import('./runtime/recovery.js')).recoverPending(pipeline.now()!);
-    }
+    // Committed before the last stop and not processed: read now, before anything listens (so
+    // nothing new is taken for it), processed once the pipeline is loaded, behind the listeners.
+    const backlog = await pendingBacklog(store);
 
     for (const [i, ch] of config.channels.entries()) {
       if (!ch.source.mllp) continue;
@@ -213,16 +217,20 @@ export async function startGateway(config: GatewayConfig, opts: StartOptions = {
     }, 10);
     warm.unref();
     const running = pipeline.now()!;
+    // The backlog, ahead of what arrives from now on, while the listeners answer.
+    const recovering: Recovery | undefined = backlog.length ? startRecovery(running, backlog) : undefined;
+    const recovery = recovering?.done ?? Promise.resolve({ processed: 0, failed: 0 });
     // Several instances on one store: what a dead one committed and never processed is taken over.
     const stopTakeover = startTakeover(running, config.processing.takeoverAfterMs);
     let closed = false;
     return {
-      config, store, log, pipeline: running, metrics, recovery, mllp, http, delivery, jobs,
+      config, store, log, pipeline: running, metrics, recovery, recoveryLeft: () => recovering?.left() ?? 0, mllp, http, delivery, jobs,
       async close() {
         if (closed) return;
         closed = true;
         clearTimeout(warm);
         stopTakeover();
+        recovering?.stop();
         await stopDelivery();
         await Promise.all(mllp.map((l) => l.close()));
         if (!opts.noHttp) {
@@ -234,6 +242,7 @@ export async function startGateway(config: GatewayConfig, opts: StartOptions = {
         }
         await running.flushAckSent();
         await running.close();
+        await recovery;
         await store.close();
       },
     };

@@ -88,7 +88,9 @@ export function createApp(deps: AppDeps): express.Express {
     } catch {
       store = 'unavailable';
     }
-    res.status(store === 'ok' ? 200 : 503).json({ status: store === 'ok' ? 'ok' : 'degraded', store });
+    // Start-up recovery runs behind the open listeners (src/runtime/recovery.ts): how much is left.
+    const left = pipeline.recoveryLeft;
+    res.status(store === 'ok' ? 200 : 503).json({ status: store === 'ok' ? 'ok' : 'degraded', store, ...(left > 0 ? { recovery: `recovering ${left} left`, recoveryLeft: left } : {}) });
   });
 
   // The web console authenticates with its own session cookie (an operator key at its login form), so it sits before the API keys.

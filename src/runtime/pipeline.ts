@@ -144,8 +144,10 @@ interface ProcessJob {
   /** False while its run is being prepared off the event loop. */
   ready: boolean;
   prepared?: Prepared | undefined;
-  /** The attempt is already counted (a recovery run that had to wait for an earlier message of its patient). */
+  /** The attempt is already counted (recovery counts it in a commit of its own first). */
   attemptCounted?: boolean | undefined;
+  /** Recovered at start: queued ahead of the messages that arrived since. */
+  front?: boolean | undefined;
   /** Waiting for an earlier message of its patient: not taken before this time (ms), and how many times it waited. */
   notBefore?: number | undefined;
   waits?: number | undefined;
@@ -189,6 +191,8 @@ export class Pipeline {
   private processNotBefore = 0;
   private processTimer: NodeJS.Timeout | undefined;
   private closing = false;
+  /** Recovered messages still to process (./recovery.ts keeps it; /health shows it). */
+  recoveryLeft = 0;
 
   constructor(
     readonly store: Store,
@@ -248,14 +252,23 @@ export class Pipeline {
   }
 
   /** Process a stored message (new, recovered or replayed). Concurrent calls for one id share one run. */
-  process(id: number, reason: AttemptReason = 'received', hint?: ProcessHint, attemptCounted = false): Promise<Answer> {
+  process(id: number, reason: AttemptReason = 'received', hint?: ProcessHint, attemptCounted = false, front = false): Promise<Answer> {
     const running = this.inFlight.get(id);
     if (running) return running;
+    // Nothing is taken from the queue any more: the message stays committed for the next start.
+    if (this.closing) return Promise.reject(new Error('gateway closing: the message stays committed and is processed at the next start'));
     const limit = this.config.processing.offloadBytes;
     const offload = hint !== undefined && limit > 0 && hint.bytes >= limit;
     const p = new Promise<Answer>((resolve, reject) => {
-      const job: ProcessJob = { id, reason, resolve, reject, channel: hint?.channel, ready: !offload, attemptCounted };
-      this.processQueue.push(job);
+      const job: ProcessJob = { id, reason, resolve, reject, channel: hint?.channel, ready: !offload, attemptCounted, front };
+      if (front) {
+        // Recovery: ahead of every message queued since the start, behind the recovered ones before it.
+        const at = this.processQueue.findIndex((j) => !j.front);
+        if (at < 0) this.processQueue.push(job);
+        else this.processQueue.splice(at, 0, job);
+      } else {
+        this.processQueue.push(job);
+      }
       if (!offload) {
         this.schedule();
         return;
@@ -775,23 +788,22 @@ export class Pipeline {
     return { id, state, issues, httpStatus: status, body, resend: false, channel: row?.channel };
   }
 
-  /** Recovery: count the attempt in its own commit first, so a message that crashes the process cannot loop forever. */
+  /**
+   * Recovery of a message attempted before: count the attempt in its own commit first, so a message
+   * that crashes the process cannot loop forever; then through the queue, ahead of new messages.
+   */
   async processRecovered(id: number): Promise<Answer> {
     const attempts = await this.store.processing.beginAttempt(id);
     if (attempts > this.config.processing.maxAttempts) {
       await this.store.processing.recordFailure(id, `gave up after ${attempts - 1} attempts`, 'failed');
       return this.answerFromRow(id, false);
     }
-    // Same as process(), but the attempt is already counted.
-    const a = await this.store.transaction(async (tx): Promise<Answer | Waiting> => {
-      try {
-        return await tx.savepoint((sp) => this.processOne(sp, id, { attemptCounted: true, reason: 'recovery' }));
-      } catch (e) {
-        return this.failure(tx, id, e as Error, true);
-      }
-    });
-    // An earlier message of its patient first: through the queue, which waits for it.
-    return isWaiting(a) ? this.process(id, 'recovery', undefined, true) : a;
+    return this.processCounted(id);
+  }
+
+  /** Recovery: a message whose attempt is counted already, queued ahead of new messages. */
+  processCounted(id: number): Promise<Answer> {
+    return this.process(id, 'recovery', undefined, true, true);
   }
 }
 

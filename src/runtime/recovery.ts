@@ -1,35 +1,136 @@
 /**
  * Start-up recovery: every message committed but not processed (state 'received': the process
- * died between commit and processing, or processing failed internally) is processed now, before
- * the listeners open, oldest first. Its acknowledgment went nowhere (the sender never got one and
- * will resend; the resend is then answered from the store), but nothing acknowledged is lost.
+ * died between commit and processing, or processing failed internally) is processed again, oldest
+ * first. Its acknowledgment went nowhere (the sender never got one and will resend; the resend is
+ * then answered from the store), but nothing acknowledged is lost.
+ *
+ * Behind the open listeners (#17): the backlog to recover is read before anything listens (ids
+ * only: a new message committed after that is not recovery's), then fed into the pipeline's
+ * processing queue ahead of new messages, a chunk at a time, while the listeners already answer.
+ * Order still holds: the queue takes the recovered messages first, and the per-patient claim
+ * (store: claimForProcessing) keeps a new message of a patient behind that patient's recovered
+ * ones whatever the queue does. A new connection owes nothing to a recovered message, so its
+ * original-mode ACK order is its own (a resend of a recovered message shares that message's run).
+ *
+ * A message that crashes the process must not loop: each recovered message's attempt is counted
+ * in a commit before it is processed, after processing.maxAttempts it is 'failed'. Messages never
+ * attempted are counted a chunk per commit (one fsync for many); one that was attempted before (it
+ * may be the one that crashed the process) is counted and processed alone, the next counted only
+ * after it, so a crash charges an attempt to the message that caused it and, at most once, to the
+ * chunk queued with it.
  */
 import type { Pipeline } from './pipeline.js';
+import type { Store } from '../store/index.js';
 
 export interface RecoveryReport {
   processed: number;
   failed: number;
 }
 
-export async function recoverPending(pipeline: Pipeline, pageSize = 500): Promise<RecoveryReport> {
-  const report: RecoveryReport = { processed: 0, failed: 0 };
-  // Page by id, not by "still received": messages that fail again stay 'received', and a full page
-  // of them must not hide the messages after it.
-  let lastId = 0;
-  for (;;) {
-    const ids = await pipeline.store.processing.pendingIds(pageSize, lastId);
-    if (!ids.length) break;
-    for (const id of ids) {
-      lastId = id;
-      const a = await pipeline.processRecovered(id);
-      if (a.state === 'received' || a.state === 'failed') report.failed++;
-      else report.processed++;
-    }
-  }
-  if (report.processed || report.failed) pipeline.log.info(report, 'recovered messages stored before the last stop');
-  return report;
+/** A recovery running behind the listeners. */
+export interface Recovery {
+  /** Resolves when the backlog is done (or the gateway closed first); never rejects. */
+  done: Promise<RecoveryReport>;
+  /** Messages of the backlog not processed yet. */
+  left(): number;
+  /** Stop queueing (the gateway's close): what is left stays 'received' for the next start. */
+  stop(): void;
 }
 
+/** Messages never attempted, counted in one commit and queued together. */
+const CHUNK = 100;
+
+/** The backlog at this moment (ids, oldest first): read before anything listens. */
+export async function pendingBacklog(store: Pick<Store, 'processing'>, pageSize = 10_000): Promise<number[]> {
+  const ids: number[] = [];
+  // Page by id, not by "still received".
+  for (let lastId = 0; ;) {
+    const page = await store.processing.pendingIds(pageSize, lastId);
+    if (!page.length) return ids;
+    ids.push(...page);
+    lastId = page[page.length - 1]!;
+  }
+}
+
+/** Process a backlog read by pendingBacklog (or every pending message when none is given) through the pipeline's queue. */
+export function startRecovery(pipeline: Pipeline, backlog?: number[]): Recovery {
+  let stopped = false;
+  let left = backlog?.length ?? 0;
+  const report: RecoveryReport = { processed: 0, failed: 0 };
+  const count = (state: string) => {
+    if (state === 'received' || state === 'failed') report.failed++;
+    else report.processed++;
+    left--;
+    pipeline.recoveryLeft = left;
+  };
+  const unfinished = (id: number, e: unknown) => {
+    left--;
+    pipeline.recoveryLeft = left;
+    // Stays 'received': a resend or the next start processes it.
+    if (!stopped) { report.failed++; pipeline.log.warn({ id, err: (e as Error).message }, 'recovered message not processed'); }
+  };
+  const run = async (): Promise<RecoveryReport> => {
+    const ids = backlog ?? await pendingBacklog(pipeline.store);
+    left = ids.length;
+    pipeline.recoveryLeft = left;
+    const maxAttempts = pipeline.config.processing.maxAttempts;
+    // Queued and not yet answered: at most two chunks, so the queue never nears processing.maxBacklog.
+    let outstanding: Array<Promise<void>> = [];
+    const settle = async () => {
+      const all = outstanding;
+      outstanding = [];
+      await Promise.all(all);
+    };
+    for (let i = 0; i < ids.length && !stopped;) {
+      const chunk = ids.slice(i, i + CHUNK);
+      // Attempted before: alone (see the file comment). With maxAttempts 1 every message is (a
+      // chunk's counted attempt would otherwise fail a message that was never tried).
+      const fresh: number[] = [];
+      for (const id of chunk) {
+        const row = await pipeline.store.messages.get(id);
+        if (row && row.attempts === 0 && row.state === 'received' && maxAttempts > 1) fresh.push(id);
+        else break;
+      }
+      if (stopped) break;
+      if (fresh.length) {
+        await pipeline.store.transaction(async (tx) => {
+          for (const id of fresh) await tx.processing.beginAttempt(id);
+        });
+        if (stopped) break;
+        // Handled at once (a commit that fails, or the gateway closing, rejects): never an unhandled rejection.
+        const answers = fresh.map((id) => pipeline.processCounted(id).then((a) => count(a.state), (e: unknown) => unfinished(id, e)));
+        await settle();
+        outstanding.push(...answers);
+        i += fresh.length;
+      } else {
+        await settle();
+        if (stopped) break;
+        await pipeline.processRecovered(chunk[0]!).then((a) => count(a.state), (e: unknown) => unfinished(chunk[0]!, e));
+        i++;
+      }
+    }
+    await settle();
+    return report;
+  };
+  const done = run().catch((e: unknown) => {
+    if (!stopped) pipeline.log.error({ err: (e as Error).message }, 'recovery stopped: what is left is processed at the next start');
+    return report;
+  }).then((r) => {
+    pipeline.recoveryLeft = 0;
+    if (r.processed || r.failed) pipeline.log.info(r, 'recovered messages stored before the last stop');
+    return r;
+  });
+  return {
+    done,
+    left: () => left,
+    stop: () => { stopped = true; },
+  };
+}
+
+/** The whole recovery, awaited (tests, tools): every pending message processed. */
+export function recoverPending(pipeline: Pipeline): Promise<RecoveryReport> {
+  return startRecovery(pipeline).done;
+}
 /**
  * Takeover, for several instances on one store: every half `afterMs`, the messages committed but
  * never attempted for `afterMs` (the instance that stored them died before processing them) are

@@ -85,10 +85,12 @@ describeOn('sqlite', 'runtime: crash between commit and processing (SIGKILL), re
     expect((db1.prepare('SELECT count(*) AS n FROM outbox').get() as { n: number }).n).to.equal(0);
     db1.close();
 
-    // 2. Restart without the hook: recovery processes it before listening.
+    // 2. Restart without the hook: recovery processes it, behind the open listeners.
     proc = await startProcess(configFile);
     const db2 = new Database(dbPath, { readonly: true });
-    const row = db2.prepare('SELECT state, attempts, ack_code, flow FROM messages WHERE id = ?').get(id) as { state: string; attempts: number; ack_code: string; flow: string };
+    const read = () => db2.prepare('SELECT state, attempts, ack_code, flow FROM messages WHERE id = ?').get(id) as { state: string; attempts: number; ack_code: string; flow: string };
+    for (let i = 0; i < 200 && read().state === 'received'; i++) await new Promise((r) => setTimeout(r, 50));
+    const row = read();
     expect(row).to.deep.include({ state: 'processed', attempts: 1, ack_code: 'AA', flow: 'adt-registration' });
     const patients = db2.prepare("SELECT version_id FROM resources WHERE resource_type = 'Patient'").all() as Array<{ version_id: number }>;
     expect(patients).to.deep.equal([{ version_id: 1 }]);

@@ -252,7 +252,7 @@ describe('runtime/recovery', () => {
       await store.close();
       const gw = await startTest(dbPath, {}, { noHttp: true });
       try {
-        expect(gw.recovery).to.deep.equal({ processed: 0, failed: 1 });
+        expect(await gw.recovery).to.deep.equal({ processed: 0, failed: 1 });
         expect((await gw.store.messages.get(id))!.state).to.equal('failed');
         expect(flow.runs).to.equal(0);
       } finally {
@@ -282,7 +282,7 @@ describe('runtime/recovery', () => {
       flow.explode = true;
       const gw = await startTest(dbPath, {}, { noHttp: true });
       try {
-        expect(gw.recovery).to.deep.equal({ processed: 0, failed: 501 });
+        expect(await gw.recovery).to.deep.equal({ processed: 0, failed: 501 });
         expect(flow.runs).to.equal(501);
       } finally {
         await gw.close();
@@ -304,7 +304,7 @@ describe('runtime/recovery', () => {
       await store.close();
       const gw = await startTest(dbPath, {}, { noHttp: true });
       try {
-        expect(gw.recovery).to.deep.equal({ processed: 1, failed: 0 });
+        expect(await gw.recovery).to.deep.equal({ processed: 1, failed: 0 });
         const row = (await gw.store.messages.get(1))!;
         expect(row.state).to.equal('processed');
         expect(row.attempts).to.equal(1);
