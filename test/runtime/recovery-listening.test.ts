@@ -7,7 +7,7 @@ import { expect } from 'chai';
 import { join } from 'node:path';
 import type { Hl7Message } from '../../src/hl7/message.js';
 import { openTestStore } from '../support/engine.js';
-import { contentHash } from '../../src/runtime/intake-header.js';
+import { contentHash, readHl7Header } from '../../src/runtime/intake-header.js';
 import { adt, MllpClient, msa, registerTestFlow, startTest, tempDir } from '../support/gateway.js';
 
 /** Holds the event loop for a while: each recovered message costs this much processing. */
@@ -37,7 +37,10 @@ describe('runtime/recovery behind the listeners', () => {
       await store.transaction(async (tx) => {
         for (let i = 0; i < backlog; i++) {
           const raw = adt(`B${i}`, { mrn: `P${i % 10}` });
-          await tx.messages.insert({ channel: 'test-mllp', source: 'mllp', contentType: 'hl7v2', raw, contentHash: contentHash(raw), controlId: `B${i}`, messageType: 'ADT^A04', ackMode: 'original' });
+          // The patient as intake records it (PID-3.1): the per-patient claim reads it.
+          const patientMrn = readHl7Header(raw).patientMrn;
+          expect(patientMrn).to.equal(`P${i % 10}`);
+          await tx.messages.insert({ channel: 'test-mllp', source: 'mllp', contentType: 'hl7v2', raw, contentHash: contentHash(raw), controlId: `B${i}`, messageType: 'ADT^A04', ackMode: 'original', patientMrn });
         }
       });
       await store.close();
