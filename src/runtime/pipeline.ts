@@ -526,7 +526,10 @@ export class Pipeline {
     if (this.closing) return false;
     const atBound = this.processQueue.length >= this.config.processing.maxBacklog;
     const busy = now - this.lastIntakeAt < INTAKE_BUSY_MS;
-    if (atBound || (!busy && !hasStores) || (!hasStores && now >= this.processNotBefore)) return true;
+    // While start-up recovery has messages left, every commit takes processing (at most
+    // PROCESS_BUDGET_MS of it, so a commit ACK waits at most that much longer): the backlog is
+    // worked off beside intake, not only in the gaps a busy intake leaves, behind open listeners.
+    if (atBound || this.recoveryLeft > 0 || (!busy && !hasStores) || (!hasStores && now >= this.processNotBefore)) return true;
     if (!this.processTimer && this.processQueue.some((j) => j.ready && !j.notBefore)) {
       const wait = Math.max(1, Math.min(this.processNotBefore - now, INTAKE_BUSY_MS));
       this.processTimer = setTimeout(() => {

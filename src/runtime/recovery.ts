@@ -85,18 +85,21 @@ export function startRecovery(pipeline: Pipeline, backlog?: number[]): Recovery 
       const chunk = ids.slice(i, i + CHUNK);
       // Attempted before: alone (see the file comment). With maxAttempts 1 every message is (a
       // chunk's counted attempt would otherwise fail a message that was never tried).
-      const fresh: number[] = [];
-      for (const id of chunk) {
-        const row = await pipeline.store.messages.get(id);
-        if (row && row.attempts === 0 && row.state === 'received' && maxAttempts > 1) fresh.push(id);
-        else break;
-      }
+      // Read and counted in one transaction (a read outside one would wait for each processing commit).
+      const fresh = await pipeline.store.transaction(async (tx) => {
+        const take: number[] = [];
+        if (maxAttempts > 1) {
+          for (const id of chunk) {
+            const row = await tx.messages.get(id);
+            if (!row || row.attempts !== 0 || row.state !== 'received') break;
+            take.push(id);
+          }
+        }
+        for (const id of take) await tx.processing.beginAttempt(id);
+        return take;
+      });
       if (stopped) break;
       if (fresh.length) {
-        await pipeline.store.transaction(async (tx) => {
-          for (const id of fresh) await tx.processing.beginAttempt(id);
-        });
-        if (stopped) break;
         // Handled at once (a commit that fails, or the gateway closing, rejects): never an unhandled rejection.
         const answers = fresh.map((id) => pipeline.processCounted(id).then((a) => count(a.state), (e: unknown) => unfinished(id, e)));
         await settle();
