@@ -520,7 +520,7 @@ export class Pipeline {
    * Whether this commit may take processing (see INTAKE_BUSY_MS): not with frames to store while
    * intake is busy, and while intake is busy only once processing's share of time allows; when it
    * does not, a timer comes back for the processing left. Always when processing is at its bound
-   * (intake waits for room then) and never once closing.
+   * (intake waits for room then) or start-up recovery has messages left, and never once closing.
    */
   private mayProcess(hasStores: boolean, now: number): boolean {
     if (this.closing) return false;
