@@ -1,7 +1,9 @@
 /**
  * The gateway as a separate process (`node dist/main.js --config ...`, what `npm start` runs), killed with
  * SIGKILL between the commit of a message and its processing (test hook), then restarted: the
- * message is processed exactly once, and the sender's resend is answered from the store.
+ * message is processed exactly once, and the sender's resend is answered from the store. And
+ * killed while its start-up recovery (behind the open listeners) is half done: the backlog is
+ * still processed exactly once at the next start.
  */
 import { expect } from 'chai';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -9,7 +11,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { MllpClient, msa, originalAckMode, tempDir } from '../support/gateway.js';
-import { testStoreConfig, describeOn } from '../support/engine.js';
+import { testStoreConfig, describeOn, openTestStore } from '../support/engine.js';
+import { contentHash, readHl7Header } from '../../src/runtime/intake-header.js';
 
 // Original acknowledgment mode (MSH-15/16 empty): the only ACK is the application ACK after processing.
 const ADT = originalAckMode(readFileSync(resolve('examples/hl7v2/adt-a04.hl7'), 'utf8'));
@@ -108,6 +111,53 @@ describeOn('sqlite', 'runtime: crash between commit and processing (SIGKILL), re
     db2.close();
 
     // 4. SIGTERM stops it cleanly.
+    proc.child.kill('SIGTERM');
+    expect(await proc.exited).to.equal(0);
+  });
+
+  it('a SIGKILL while the backlog is recovered behind the listeners loses nothing and processes nothing twice', async () => {
+    const dbPath = join(tmp.dir, 'gateway.db');
+    const configFile = join(tmp.dir, 'gateway.json');
+    writeFileSync(configFile, JSON.stringify({
+      store: testStoreConfig(dbPath),
+      http: { port: 0, auth: { keys: [{ name: 'admin', key: 'crash-test-key', scopes: ['*'] }] } },
+      channels: [{ name: 'registration', source: { mllp: { port: 0 } }, messageTypes: ['ADT^*'], destinations: ['ehr'] }],
+      destinations: { ehr: { type: 'fhir', baseUrl: 'http://127.0.0.1:9/fhir', auth: { type: 'none' } } },
+    }));
+    // A backlog left 'received' (as a kill after a burst leaves it): 2,000 messages of 50 patients.
+    const n = 2000;
+    const store = openTestStore(dbPath);
+    await store.transaction(async (tx) => {
+      for (let i = 0; i < n; i++) {
+        const raw = ADT.replace('|ADT0001|', `|BL${i}|`).replace('MRN00012345^', `MRN${i % 50}^`);
+        const h = readHl7Header(raw);
+        await tx.messages.insert({ channel: 'registration', source: 'mllp', contentType: 'hl7v2', raw, contentHash: contentHash(raw), controlId: h.controlId, messageType: h.messageType, ackMode: 'original', patientMrn: h.patientMrn });
+      }
+    });
+    await store.close();
+
+    // 1. Start, and kill it once recovery has processed something (the listeners are open by then).
+    proc = await startProcess(configFile);
+    const db = new Database(dbPath, { readonly: true });
+    const count = (state: string) => (db.prepare('SELECT count(*) AS n FROM messages WHERE state = ?').get(state) as { n: number }).n;
+    while (count('processed') === 0) await new Promise((r) => setTimeout(r, 10));
+    proc.child.kill('SIGKILL');
+    await proc.exited;
+    const left = count('received');
+    expect(left, 'killed halfway through the recovery').to.be.greaterThan(0);
+
+    // 2. Restart: the rest is recovered, once each.
+    proc = await startProcess(configFile);
+    for (let i = 0; i < 1200 && count('received') > 0; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(count('received')).to.equal(0);
+    expect(count('processed')).to.equal(n);
+    // Exactly once: one processed attempt and one outbox item per message; no attempt charged more than once to a message the kill did not interrupt.
+    const perMessage = db.prepare(`SELECT m.id, m.attempts,
+        (SELECT count(*) FROM processing_attempts a WHERE a.message_id = m.id AND a.state = 'processed') AS runs,
+        (SELECT count(*) FROM outbox o WHERE o.message_id = m.id) AS items FROM messages m`).all() as Array<{ id: number; attempts: number; runs: number; items: number }>;
+    expect(perMessage.filter((r) => r.runs !== 1 || r.items !== 1)).to.deep.equal([]);
+    expect(Math.max(...perMessage.map((r) => r.attempts))).to.be.at.most(2);
+    db.close();
     proc.child.kill('SIGTERM');
     expect(await proc.exited).to.equal(0);
   });
