@@ -126,7 +126,10 @@ describeOn('postgres', 'scale-out: PostgreSQL faults', function () {
     let cluster: PgCluster;
     let gw: Gateway;
     before(async () => {
-      cluster = await startPgCluster();
+      // Durable (synchronous_commit on, as in production): the test stops the server with -m
+      // immediate right after LOST1's AA, and a cluster with synchronous_commit off may lose the
+      // last commits in that stop (the WAL writer had not written them yet), AA'd or not.
+      cluster = await startPgCluster({ durable: true });
       const dir = tempDir();
       gw = await startTest(join(dir.dir, 'unused.db'), {
         store: { path: join(dir.dir, 'unused.db'), url: `${cluster.url}?statement_timeout=5000` },
