@@ -47,14 +47,14 @@ export interface FhirSearchFigures {
   server?: string | undefined;
 }
 
-const SYSTEM = 'urn:bench:mrn';
+export const SYSTEM = 'urn:bench:mrn';
 const FAMILIES = ['Smith', 'Johnson', 'Williams', 'Brown', 'Jones', 'Garcia', 'Miller', 'Davis', 'Rodriguez', 'Martinez', 'Nguyen', 'Okafor', 'Müller', 'Kowalski'];
 const GIVEN = ['Ada', 'Ben', 'Chidi', 'Dana', 'Eve', 'Farid', 'Grace', 'Hana', 'Ivan', 'June'];
 const DAY = 86_400_000;
 const FIRST = Date.UTC(1925, 0, 1);
 
 /** A deterministic synthetic patient: MRN from the index, birth date spread over 100 years. */
-function patient(i: number): Patient {
+export function patient(i: number): Patient {
   const birth = new Date(FIRST + ((i * 7919) % 36_500) * DAY).toISOString().slice(0, 10);
   return {
     resourceType: 'Patient', id: `bench-${i}`,

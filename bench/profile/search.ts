@@ -19,23 +19,9 @@ import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import os from 'node:os';
 import { performance, PerformanceObserver, monitorEventLoopDelay } from 'node:perf_hooks';
-import type { Patient } from 'fhir/r4.js';
+import { patient, SYSTEM } from '../items-fhir-search.js';
 
-const SYSTEM = 'urn:bench:mrn';
-const DAY = 86_400_000;
-const FIRST = Date.UTC(1925, 0, 1);
-
-function patient(i: number): Patient {
-  const birth = new Date(FIRST + ((i * 7919) % 36_500) * DAY).toISOString().slice(0, 10);
-  return {
-    resourceType: 'Patient', id: `bench-${i}`,
-    identifier: [{ system: SYSTEM, value: `MRN${String(i).padStart(7, '0')}` }],
-    name: [{ family: ['Smith', 'Jones', 'Müller', 'Nguyen'][i % 4]!, given: [['Ada', 'Ben'][(i >> 3) % 2]!] }],
-    gender: i % 2 ? 'female' : 'male', birthDate: birth,
-    telecom: [{ system: 'phone', value: `555-${String(i % 10_000).padStart(4, '0')}` }],
-    address: [{ postalCode: String(10_000 + (i % 89_999)) }],
-  };
-}
+// The same synthetic patients as the bench's search item (bench/items-fhir-search.ts).
 
 /** The client: sends the URLs one after the other, prints each latency (ms) as JSON on IPC. */
 async function client(urls: string[], key: string): Promise<number[]> {
