@@ -182,6 +182,11 @@ export async function startGateway(config: GatewayConfig, opts: StartOptions = {
     // Listening: now the rest.
     try {
       if (!pipeline.now()) pipeline.set(await buildPipeline());
+      if (backlog.length) {
+        // Recovery's from the first moment a frame can be processed (its order and attempt counting: Pipeline.wait).
+        pipeline.now()!.recoveryNextId = backlog[0]!;
+        pipeline.now()!.recoveryLeft = backlog.length;
+      }
       let edge = opts.delivery;
       if (opts.withDelivery) {
         const { buildDelivery } = await import('./composition.js');

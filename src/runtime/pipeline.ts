@@ -193,6 +193,8 @@ export class Pipeline {
   private closing = false;
   /** Recovered messages still to process (./recovery.ts keeps it; /health shows it). */
   recoveryLeft = 0;
+  /** The first id of the start-up backlog recovery has not queued yet (Infinity when none is left). */
+  recoveryNextId = Infinity;
 
   constructor(
     readonly store: Store,
@@ -500,7 +502,8 @@ export class Pipeline {
    * tried again after a short wait (longer each time). When that earlier message already failed an
    * attempt and this instance is not processing it, nobody else is bound to: this instance
    * processes it (again), so the patient's queue moves on (a takeover of a never-tried message is
-   * the takeover sweep's: its owner may still be about to process it).
+   * the takeover sweep's: its owner may still be about to process it; one start-up recovery has not
+   * queued yet is recovery's).
    */
   private wait(job: ProcessJob, blocker: ProcessingBlocker): void {
     const waits = (job.waits ?? 0) + 1;
@@ -509,7 +512,12 @@ export class Pipeline {
     job.notBefore = Date.now() + delay;
     this.processQueue.push(job);
     if (waits === 1 || waits % 50 === 0) this.log.debug({ id: job.id, waitFor: blocker.id, waits }, 'waiting for an earlier message of the same patient');
-    if (blocker.attempts > 0 && !this.inFlight.has(blocker.id)) void this.process(blocker.id, 'recovery').catch(() => undefined);
+    // Not a message start-up recovery has yet to queue (or a newer one, while it runs): recovery
+    // processes it with its attempt counted first; run from here uncounted, a message that crashes
+    // the process would crash every restart before recovery reached it. One recovery has queued
+    // already and that failed again is taken here, as at any time (recovery may be waiting on its
+    // patient's later messages).
+    if (blocker.attempts > 0 && !this.inFlight.has(blocker.id) && blocker.id < this.recoveryNextId) void this.process(blocker.id, 'recovery').catch(() => undefined);
     setTimeout(() => {
       job.notBefore = undefined;
       this.schedule();

@@ -81,6 +81,9 @@ export function startRecovery(pipeline: Pipeline, backlog?: number[]): Recovery 
       outstanding = [];
       await Promise.all(all);
     };
+    // Messages from here on are recovery's: nothing else runs them uncounted (Pipeline.wait).
+    const next = (i: number) => { pipeline.recoveryNextId = ids[i] ?? Infinity; };
+    next(0);
     for (let i = 0; i < ids.length && !stopped;) {
       const chunk = ids.slice(i, i + CHUNK);
       // Attempted before: alone (see the file comment). With maxAttempts 1 every message is (a
@@ -102,14 +105,16 @@ export function startRecovery(pipeline: Pipeline, backlog?: number[]): Recovery 
       if (fresh.length) {
         // Handled at once (a commit that fails, or the gateway closing, rejects): never an unhandled rejection.
         const answers = fresh.map((id) => pipeline.processCounted(id).then((a) => count(a.state), (e: unknown) => unfinished(id, e)));
+        i += fresh.length;
+        next(i);
         await settle();
         outstanding.push(...answers);
-        i += fresh.length;
       } else {
         await settle();
         if (stopped) break;
         await pipeline.processRecovered(chunk[0]!).then((a) => count(a.state), (e: unknown) => unfinished(chunk[0]!, e));
         i++;
+        next(i);
       }
     }
     await settle();
@@ -120,6 +125,7 @@ export function startRecovery(pipeline: Pipeline, backlog?: number[]): Recovery 
     return report;
   }).then((r) => {
     pipeline.recoveryLeft = 0;
+    pipeline.recoveryNextId = Infinity;
     if (r.processed || r.failed) pipeline.log.info(r, 'recovered messages stored before the last stop');
     return r;
   });

@@ -84,4 +84,41 @@ describe('runtime/recovery behind the listeners', () => {
       tmp.cleanup();
     }
   });
+
+  it('finishes when a recovered message keeps failing: its patient\'s later recovered message goes on once it is failed', async function () {
+    this.timeout(60_000);
+    const tmp = tempDir();
+    const { flow, remove } = registerTestFlow();
+    const run = flow.run.bind(flow);
+    const order: string[] = [];
+    flow.run = (msg: Hl7Message, ctx) => {
+      const controlId = msg.segment('MSH')!.get(10);
+      order.push(controlId);
+      if (controlId === 'X0') throw new Error('test flow exploded');
+      return run(msg, ctx);
+    };
+    try {
+      const dbPath = join(tmp.dir, 'fd.db');
+      const store = openTestStore(dbPath);
+      const ids: number[] = [];
+      for (const controlId of ['X0', 'X1']) {
+        const raw = adt(controlId, { mrn: 'PX' });
+        ids.push(await store.messages.insert({ channel: 'test-mllp', source: 'mllp', contentType: 'hl7v2', raw, contentHash: contentHash(raw), controlId, messageType: 'ADT^A04', ackMode: 'original', patientMrn: readHl7Header(raw).patientMrn }));
+      }
+      await store.close();
+      const gw = await startTest(dbPath, {}, { noHttp: true });
+      try {
+        expect(await gw.recovery).to.deep.equal({ processed: 1, failed: 1 });
+        // maxAttempts is 3 in the test config: X0 tried three times, then X1 once.
+        expect(order).to.deep.equal(['X0', 'X0', 'X0', 'X1']);
+        expect((await gw.store.messages.get(ids[0]!))!).to.deep.include({ state: 'failed', attempts: 3 });
+        expect((await gw.store.messages.get(ids[1]!))!).to.deep.include({ state: 'processed', attempts: 1 });
+      } finally {
+        await gw.close();
+      }
+    } finally {
+      remove();
+      tmp.cleanup();
+    }
+  });
 });
