@@ -54,6 +54,19 @@ describeOn('sqlite', 'runtime: crash between commit and processing (SIGKILL), re
   let tmp: ReturnType<typeof tempDir>;
   let proc: Proc | undefined;
 
+  /** A gateway on a store in `dir`: one ADT channel whose messages go to an EHR that is never there. */
+  function writeGatewayConfig(dir: string): { dbPath: string; configFile: string } {
+    const dbPath = join(dir, 'gateway.db');
+    const configFile = join(dir, 'gateway.json');
+    writeFileSync(configFile, JSON.stringify({
+      store: testStoreConfig(dbPath),
+      http: { port: 0, auth: { keys: [{ name: 'admin', key: 'crash-test-key', scopes: ['*'] }] } },
+      channels: [{ name: 'registration', source: { mllp: { port: 0 } }, messageTypes: ['ADT^*'], destinations: ['ehr'] }],
+      destinations: { ehr: { type: 'fhir', baseUrl: 'http://127.0.0.1:9/fhir', auth: { type: 'none' } } },
+    }));
+    return { dbPath, configFile };
+  }
+
   beforeEach(() => { tmp = tempDir(); });
   afterEach(() => {
     if (proc && proc.child.exitCode === null && proc.child.signalCode === null) proc.child.kill('SIGKILL');
@@ -61,14 +74,7 @@ describeOn('sqlite', 'runtime: crash between commit and processing (SIGKILL), re
   });
 
   it('processes the committed message exactly once after restart and answers the resend from the store', async () => {
-    const dbPath = join(tmp.dir, 'gateway.db');
-    const configFile = join(tmp.dir, 'gateway.json');
-    writeFileSync(configFile, JSON.stringify({
-      store: testStoreConfig(dbPath),
-      http: { port: 0, auth: { keys: [{ name: 'admin', key: 'crash-test-key', scopes: ['*'] }] } },
-      channels: [{ name: 'registration', source: { mllp: { port: 0 } }, messageTypes: ['ADT^*'], destinations: ['ehr'] }],
-      destinations: { ehr: { type: 'fhir', baseUrl: 'http://127.0.0.1:9/fhir', auth: { type: 'none' } } },
-    }));
+    const { dbPath, configFile } = writeGatewayConfig(tmp.dir);
 
     // 1. Run with the hook: processing waits forever after the commit.
     proc = await startProcess(configFile, { FRONTDESK_TEST_HOOK: 'pause-after-commit' });
@@ -116,14 +122,7 @@ describeOn('sqlite', 'runtime: crash between commit and processing (SIGKILL), re
   });
 
   it('a SIGKILL while the backlog is recovered behind the listeners loses nothing and processes nothing twice', async () => {
-    const dbPath = join(tmp.dir, 'gateway.db');
-    const configFile = join(tmp.dir, 'gateway.json');
-    writeFileSync(configFile, JSON.stringify({
-      store: testStoreConfig(dbPath),
-      http: { port: 0, auth: { keys: [{ name: 'admin', key: 'crash-test-key', scopes: ['*'] }] } },
-      channels: [{ name: 'registration', source: { mllp: { port: 0 } }, messageTypes: ['ADT^*'], destinations: ['ehr'] }],
-      destinations: { ehr: { type: 'fhir', baseUrl: 'http://127.0.0.1:9/fhir', auth: { type: 'none' } } },
-    }));
+    const { dbPath, configFile } = writeGatewayConfig(tmp.dir);
     // A backlog left 'received' (as a kill after a burst leaves it): 2,000 messages of 50 patients.
     const n = 2000;
     const store = openTestStore(dbPath);
