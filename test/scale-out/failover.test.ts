@@ -175,6 +175,10 @@ describeOn('postgres', 'scale-out: a database failover under traffic', function 
       down(true);
       primary.stop('immediate');
       for (const s of open) s.destroy();
+      // A second with no server behind the address (as a real failover takes): the senders' sends
+      // meanwhile fail, unanswered, whatever moment the stop fell on (promote blocks this process,
+      // the gateway's too, so without it a stop between two queries could go unnoticed).
+      await new Promise((r) => setTimeout(r, 1000));
       standby.promote();
       target = standby.port;
       down(false);
