@@ -7,12 +7,18 @@ import type { Db } from './db.js';
 
 const cache = new WeakMap<Db, Map<string, Statement>>();
 
-export function stmt(db: Db, sql: string): Statement {
-  let m = cache.get(db);
+/** A connection's own map in one of the caches (made at its first statement). */
+function statementsOf(caches: WeakMap<Db, Map<string, Statement>>, db: Db): Map<string, Statement> {
+  let m = caches.get(db);
   if (!m) {
     m = new Map();
-    cache.set(db, m);
+    caches.set(db, m);
   }
+  return m;
+}
+
+export function stmt(db: Db, sql: string): Statement {
+  const m = statementsOf(cache, db);
   let s = m.get(sql);
   if (!s) {
     s = db.prepare(sql);
@@ -33,11 +39,7 @@ const searchCache = new WeakMap<Db, Map<string, Statement>>();
  * is finalized by the garbage collector (a native weak callback), which lengthened the pauses.
  */
 export function searchStmt(db: Db, sql: string): Statement {
-  let m = searchCache.get(db);
-  if (!m) {
-    m = new Map();
-    searchCache.set(db, m);
-  }
+  const m = statementsOf(searchCache, db);
   let s = m.get(sql);
   if (s) {
     m.delete(sql);
