@@ -5,6 +5,7 @@
  * SIGTERM closes it and prints `RSS <peak MB>`.
  *   node --import tsx bench/mllp-gateway.ts <config.json>
  */
+import { readFileSync } from 'node:fs';
 import { loadConfig } from '../src/config.js';
 import { startGateway } from '../src/gateway.js';
 import { silentLogger } from '../src/logging.js';
@@ -23,6 +24,22 @@ process.stdout.write(`PORT ${gw.mllp[0]!.address().port} SYNC ${String(sync)} LA
 // The soak run (bench/items-soak.ts) reads the resident set as it goes.
 const every = Number(process.env.BENCH_RSS_EVERY_MS ?? 0);
 if (every > 0) setInterval(() => process.stdout.write(`RSSNOW ${process.memoryUsage().rss / 1024 / 1024}\n`), every).unref();
+// bench/profile/health.ts: every event-loop turn that came later than BENCH_BLOCK_MS: how long it was
+// (wall), how much of it this thread ran (cpu) and waited for a core (queue), from the thread's
+// schedstat (Linux; ns on the CPU, ns waiting on the run queue), and when it ended.
+const blockMs = Number(process.env.BENCH_BLOCK_MS ?? 0);
+if (blockMs > 0) {
+  const sched = (): number[] => { try { return readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ').map(Number); } catch { return [0, 0]; } };
+  let last = performance.now();
+  let lastSched = sched();
+  setInterval(() => {
+    const now = performance.now();
+    const s = sched();
+    if (now - last > blockMs) process.stdout.write(`BLOCK ${Math.round(now - last)} ms cpu ${Math.round((s[0]! - lastSched[0]!) / 1e6)} queue ${Math.round((s[1]! - lastSched[1]!) / 1e6)} ending at ${Math.round(now)} hr ${process.hrtime.bigint() / 1000n}\n`);
+    last = now;
+    lastSched = s;
+  }, 2).unref();
+}
 process.on('SIGTERM', () => {
   void gw.close().then(() => {
     process.stdout.write(`RSS ${process.resourceUsage().maxRSS / 1024}\n`);
