@@ -162,6 +162,37 @@ describeOn('sqlite', 'store (SQLite): WAL checkpoints run in a worker thread, no
     }
   });
 
+  it('one large transaction past the limit is copied by the worker, not by a TRUNCATE on the event loop; the next write starts the file again, cut back to the limit', async () => {
+    const { mkdtempSync, rmSync, statSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const dir = mkdtempSync(join(tmpdir(), 'fd-wal-large-'));
+    const path = join(dir, 'fd.db');
+    const limit = 4 << 20;
+    const store = openSqliteStore(path, { walLimitBytes: limit });
+    const wal = () => statSync(`${path}-wal`).size;
+    try {
+      const body = 'x'.repeat(64 * 1024);
+      // 2 MB: the worker starts.
+      await store.transaction(async (tx) => { for (let k = 0; k < 32; k++) tx.messages.insert({ ...newMessage(`S${k}`), raw: body }); });
+      // ~10 MB in one transaction (as a 10,000-OBX ORU's processing commit is, at scale).
+      await store.transaction(async (tx) => { for (let k = 0; k < 160; k++) tx.messages.insert({ ...newMessage(`B${k}`), raw: body }); });
+      expect(wal(), 'the WAL right after the large commit (a TRUNCATE would have emptied it)').to.be.above(limit);
+      // Until all of it is copied (the worker does it; the check is a PASSIVE checkpoint too, it takes nothing the worker left).
+      const db = sqliteDb(store);
+      for (let i = 0; i < 100; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        const [r] = db.pragma('wal_checkpoint(PASSIVE)') as Array<{ log: number; checkpointed: number }>;
+        if (r && r.log === r.checkpointed) break;
+      }
+      await store.transaction(async (tx) => { tx.messages.insert({ ...newMessage('N1'), raw: 'small' }); });
+      expect(wal(), 'the WAL after the next commit').to.be.at.most(limit);
+      expect(await store.messages.count()).to.equal(193);
+    } finally {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('audit rows alone (a gateway answering only reads) have the worker checkpoint: not in an audit row\'s COMMIT, and once they pause the WAL is written from its start again', async () => {
     const t = tempStore();
     const { statSync } = await import('node:fs');
