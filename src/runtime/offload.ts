@@ -19,6 +19,7 @@ import type { Issue } from '../domain/issues.js';
 import type { FlowContext } from '../flows/types.js';
 import type { Hl7Processing } from '../flows/hl7v2/index.js';
 import type { ReadResource } from '../flows/stored-lookup.js';
+import { eventLoopPause } from './pause.js';
 
 export interface OffloadRequest {
   raw: string;
@@ -124,6 +125,9 @@ export class ProcessingPool {
   /** Run parse -> map -> validate off the event loop, fetching stored resources as the flow asks (`read`). */
   async precompute(read: ReadResource, req: Omit<OffloadRequest, 'known'>): Promise<Prepared> {
     const known = new Map<string, Resource | null>();
+    // A 10,000-OBX ORU asks for 10,000 Observations: reads awaited one after another are
+    // microtasks and would hold the event loop for all of them; it gets its turns as they go.
+    const pause = eventLoopPause();
     for (let round = 0; round < MAX_ROUNDS; round++) {
       const reply = await this.run({ ...req, known: [...known] });
       if ('error' in reply) throw new Error(reply.error);
@@ -131,6 +135,7 @@ export class ProcessingPool {
       for (const [type, id] of reply.misses) {
         const key = `${type}/${id}`;
         if (known.has(key)) continue;
+        await pause();
         const r = (await read(type, id)) ?? null;
         known.set(key, r);
         if (r) found = true;

@@ -604,8 +604,9 @@ export class Pipeline {
   }
 
   /** Whether the stored resources an off-thread run read are, inside this transaction, still what it read. */
-  private async stillSame(tx: StoreTables, known: ReadonlyMap<string, Resource | null>): Promise<boolean> {
+  private async stillSame(tx: StoreTables, known: ReadonlyMap<string, Resource | null>, pause: () => Promise<void> | undefined): Promise<boolean> {
     for (const [key, seen] of known) {
+      await pause();
       const slash = key.indexOf('/');
       const now = (await tx.resources.get(key.slice(0, slash), key.slice(slash + 1)))?.resource ?? null;
       if (JSON.stringify(now) !== JSON.stringify(seen)) return false;
@@ -688,7 +689,7 @@ export class Pipeline {
       let json: OutputJson | undefined;
       const pause = eventLoopPause();
       const prepared = opts.prepared;
-      if (prepared && prepared.raw === raw && (await this.stillSame(tx, prepared.known))) {
+      if (prepared && prepared.raw === raw && (await this.stillSame(tx, prepared.known, pause))) {
         const { readable, json: serialized, ...run } = prepared.run;
         const message = readable ? readHl7Header(raw).message : undefined;
         p = { ...run, ...(message ? { message } : {}) };
