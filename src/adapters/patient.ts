@@ -117,6 +117,25 @@ function ombCode(p: Patient, url: string): string | undefined {
 }
 
 /**
+ * Helpers of patientFromFhir at module level, not closures made per call: under tsx (tests, the
+ * bench) each named closure also costs a defineProperty of its name.
+ * A value the office record has no code for is left out with a warning, never silently.
+ */
+function allowed(issues: Issue[], v: string | undefined, ok: (v: string) => boolean, where: string, why: string): string | undefined {
+  if (v === undefined || ok(v)) return v;
+  issues.push(issue('MAP_UNKNOWN_CODE', `"${v}" ${why}; left out of the registration record.`, where, 'warning'));
+  return undefined;
+}
+
+function phoneOf(p: Patient, use: string): string | undefined {
+  return p.telecom?.find((t) => t.system === 'phone' && t.use === use)?.value;
+}
+
+function isBillingContact(c: PatientContact): boolean {
+  return hasCode(c.relationship, V2_0131, ['BP']);
+}
+
+/**
  * FHIR Patient -> the patient part of a registration record. Fields the office record has no
  * column for (second names, extra addresses, ...) are left out; what the record needs and the
  * Patient lacks is reported at its FHIRPath.
@@ -131,26 +150,18 @@ export function patientFromFhir(p: Patient): Result<PatientPart> {
   if (!sex) issues.push(issue('MAP_MISSING', 'Patient has no gender.', 'Patient.gender'));
   if (issues.length) return { value: undefined, issues };
 
-  // A value the office record has no code for is left out with a warning, never silently.
-  const allowed = (v: string | undefined, ok: (v: string) => boolean, where: string, why: string): string | undefined => {
-    if (v === undefined || ok(v)) return v;
-    issues.push(issue('MAP_UNKNOWN_CODE', `"${v}" ${why}; left out of the registration record.`, where, 'warning'));
-    return undefined;
-  };
   const otherIds: OtherId[] = (p.identifier ?? [])
     .filter((i) => i !== mrnId && i.value && i.system)
     .map((i) => defined<OtherId>({
       system: i.system!,
       value: i.value!,
-      type: allowed(i.type?.coding?.find((c) => c.system === V2_0203)?.code, (v) => /^[A-Z]{1,5}$/.test(v), `Patient.identifier[${p.identifier!.indexOf(i)}].type`, 'is not an HL7 table 0203 code'),
+      type: allowed(issues, i.type?.coding?.find((c) => c.system === V2_0203)?.code, (v) => /^[A-Z]{1,5}$/.test(v), `Patient.identifier[${p.identifier!.indexOf(i)}].type`, 'is not an HL7 table 0203 code'),
     }));
   const home = p.address?.find((a) => a.use === 'home') ?? p.address?.[0];
-  const phone = (use: string) => p.telecom?.find((t) => t.system === 'phone' && t.use === use)?.value;
   const email = p.telecom?.find((t) => t.system === 'email')?.value;
   const language = p.communication?.find((c) => c.preferred)?.language.coding?.find((c) => c.system === BCP47)?.code
     ?? p.communication?.[0]?.language.coding?.find((c) => c.system === BCP47)?.code;
   const marital = p.maritalStatus?.coding?.find((c) => c.system === V3_MARITAL)?.code;
-  const isBillingContact = (c: PatientContact) => hasCode(c.relationship, V2_0131, ['BP']);
   const emergency = p.contact?.find((c) => !isBillingContact(c) && (hasCode(c.relationship, V2_0131, ['C', 'EP']) || hasCode(c.relationship, V2_0063, ['EMC'])));
   const guarantor = p.contact?.find((c) => hasCode(c.relationship, V2_0131, ['BP']));
   const part = defined<PatientPart>({
@@ -171,14 +182,14 @@ export function patientFromFhir(p: Patient): Result<PatientPart> {
     state: home?.state,
     postalCode: home?.postalCode,
     country: home?.country,
-    homePhone: phone('home'),
-    mobilePhone: phone('mobile'),
-    workPhone: phone('work'),
+    homePhone: phoneOf(p, 'home'),
+    mobilePhone: phoneOf(p, 'mobile'),
+    workPhone: phoneOf(p, 'work'),
     email,
-    language: allowed(language, (v) => /^[a-z]{2}(-[A-Z]{2})?$/.test(v), 'Patient.communication.language', 'is not a language tag the office record takes (en, es-MX)'),
-    maritalStatus: allowed(marital, (v) => (OFFICE_MARITAL as readonly string[]).includes(v), 'Patient.maritalStatus', 'has no HL7 table 0002 equivalent') as OfficeMaritalStatus | undefined,
-    race: allowed(ombCode(p, US_CORE_RACE), (v) => (OFFICE_RACE as readonly string[]).includes(v), 'Patient.extension(us-core-race)', 'is not an OMB race category'),
-    ethnicity: allowed(ombCode(p, US_CORE_ETHNICITY), (v) => (OFFICE_ETHNICITY as readonly string[]).includes(v), 'Patient.extension(us-core-ethnicity)', 'is not an OMB ethnicity category'),
+    language: allowed(issues, language, (v) => /^[a-z]{2}(-[A-Z]{2})?$/.test(v), 'Patient.communication.language', 'is not a language tag the office record takes (en, es-MX)'),
+    maritalStatus: allowed(issues, marital, (v) => (OFFICE_MARITAL as readonly string[]).includes(v), 'Patient.maritalStatus', 'has no HL7 table 0002 equivalent') as OfficeMaritalStatus | undefined,
+    race: allowed(issues, ombCode(p, US_CORE_RACE), (v) => (OFFICE_RACE as readonly string[]).includes(v), 'Patient.extension(us-core-race)', 'is not an OMB race category'),
+    ethnicity: allowed(issues, ombCode(p, US_CORE_ETHNICITY), (v) => (OFFICE_ETHNICITY as readonly string[]).includes(v), 'Patient.extension(us-core-ethnicity)', 'is not an OMB ethnicity category'),
     emergencyContactFamilyName: emergency?.name?.family,
     emergencyContactGivenName: emergency?.name?.family ? emergency.name.given?.[0] : undefined,
     emergencyContactRelationship: emergency?.name?.family ? codeIn(emergency.relationship, V2_0063) : undefined,

@@ -29,18 +29,23 @@ const PROFILE: Record<string, string | undefined> = { Patient: 'fd-patient', Cov
 /** Validate each resource against its Frontdesk profile; issues are placed at `Type/id`-less FHIRPaths (`Coverage[1].payor`). */
 export function validateRegistrationResources(r: RegistrationResources): Issue[] {
   const out: Issue[] = [];
-  const check = (res: FhirResource, prefix: string) => {
-    const found = validateResource(res, PROFILE[res.resourceType] ? { profile: PROFILE[res.resourceType]! } : {});
-    const rt = res.resourceType;
-    // Validator expressions start with the resource type (`Coverage.payor`); name the instance (`Coverage[1].payor`).
-    out.push(...found.map((i) => ({ ...i, expression: (i.expression ?? [rt]).map((e) => (e.startsWith(rt) ? prefix + e.slice(rt.length) : `${prefix}.${e}`)) })));
-  };
-  check(r.patient, 'Patient');
-  r.coverages.forEach((c, i) => check(c, r.coverages.length > 1 ? `Coverage[${i}]` : 'Coverage'));
-  r.relatedPersons.forEach((p, i) => check(p, r.relatedPersons.length > 1 ? `RelatedPerson[${i}]` : 'RelatedPerson'));
-  r.organizations.forEach((o, i) => check(o, r.organizations.length > 1 ? `Organization[${i}]` : 'Organization'));
-  (r.encounters ?? []).forEach((e, i) => check(e, (r.encounters ?? []).length > 1 ? `Encounter[${i}]` : 'Encounter'));
+  checkInto(out, r.patient, 'Patient');
+  r.coverages.forEach((c, i) => checkInto(out, c, r.coverages.length > 1 ? `Coverage[${i}]` : 'Coverage'));
+  r.relatedPersons.forEach((p, i) => checkInto(out, p, r.relatedPersons.length > 1 ? `RelatedPerson[${i}]` : 'RelatedPerson'));
+  r.organizations.forEach((o, i) => checkInto(out, o, r.organizations.length > 1 ? `Organization[${i}]` : 'Organization'));
+  (r.encounters ?? []).forEach((e, i) => checkInto(out, e, (r.encounters ?? []).length > 1 ? `Encounter[${i}]` : 'Encounter'));
   return out;
+}
+
+/**
+ * One resource of validateRegistrationResources (a module-level function, not a closure per call:
+ * under tsx, which the tests and the bench run, each named closure also costs a defineProperty).
+ */
+function checkInto(out: Issue[], res: FhirResource, prefix: string): void {
+  const found = validateResource(res, PROFILE[res.resourceType] ? { profile: PROFILE[res.resourceType]! } : {});
+  const rt = res.resourceType;
+  // Validator expressions start with the resource type (`Coverage.payor`); name the instance (`Coverage[1].payor`).
+  out.push(...found.map((i) => ({ ...i, expression: (i.expression ?? [rt]).map((e) => (e.startsWith(rt) ? prefix + e.slice(rt.length) : `${prefix}.${e}`)) })));
 }
 
 /** Office registration record -> FHIR resources (validated). No value when the record or the output has errors. */
@@ -71,12 +76,19 @@ export interface RegistrationFhirInput {
   encounters?: Encounter[];
 }
 
+/**
+ * A lookup by id in one list. Module-level helpers here and below rather than named closures made
+ * per call: under tsx (tests, the bench) each named closure also costs a defineProperty of its name.
+ */
+function byId<T extends { id?: string }>(list: T[] | undefined): (id: string) => T | undefined {
+  return (id) => list?.find((x) => x.id === id);
+}
+
 /** FHIR resources -> office registration record (checked against its schema). */
 export function registrationFromFhir(input: RegistrationFhirInput): Result<RegistrationRecord> {
   const issues: Issue[] = [];
   const p = patientFromFhir(input.patient);
   issues.push(...p.issues);
-  const byId = <T extends { id?: string }>(list: T[] | undefined) => (id: string) => list?.find((x) => x.id === id);
   const find = { organization: byId(input.organizations), relatedPerson: byId(input.relatedPersons), patient: byId([input.patient]) };
   const coverages = (input.coverages ?? []).filter((c) => c.status !== 'cancelled' && c.status !== 'entered-in-error');
   const insurance = coverages.map((c, i) => coverageFromFhir(c, i, find, coverages.length > 1 ? `Coverage[${i}]` : 'Coverage'));
@@ -107,17 +119,16 @@ function trimmed<T>(v: T): T {
   return v;
 }
 
+function putEntry(res: FhirResource): BundleEntry {
+  return { fullUrl: `${res.resourceType}/${res.id}`, resource: res, request: { method: 'PUT', url: `${res.resourceType}/${res.id}` } };
+}
+
 /** All resources as a transaction Bundle of PUTs to their deterministic ids (Patient first). */
 export function registrationBundle(r: RegistrationResources, extra: FhirResource[] = []): Bundle {
-  const entry = (res: FhirResource): BundleEntry => ({
-    fullUrl: `${res.resourceType}/${res.id}`,
-    resource: res,
-    request: { method: 'PUT', url: `${res.resourceType}/${res.id}` },
-  });
   return {
     resourceType: 'Bundle',
     type: 'transaction',
-    entry: [r.patient, ...extra, ...r.organizations, ...r.relatedPersons, ...r.coverages, ...(r.encounters ?? [])].map(entry),
+    entry: [r.patient, ...extra, ...r.organizations, ...r.relatedPersons, ...r.coverages, ...(r.encounters ?? [])].map(putEntry),
   };
 }
 

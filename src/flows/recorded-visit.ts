@@ -126,6 +126,11 @@ export function updateRecordedVisit(incoming: Encounter, lookup: ResourceLookup)
   return out as unknown as Encounter;
 }
 
+/** Errors of a visit that is left out become warnings (a module-level function: see docs/profiling.md on tsx). */
+function soften(found: Issue[]): Issue[] {
+  return found.map((i) => (i.severity === 'error' || i.severity === 'fatal' ? { ...i, severity: 'warning' as const } : i));
+}
+
 /**
  * The visit of an SIU, ORU or DFT (its PV1, for `patient`) as the Encounter to write, or no value
  * when the message names no visit. The visit is a part of such a message, not its point: a PV1
@@ -139,7 +144,6 @@ export function visitOfMessage(
   pv1: Hl7Segment | undefined = msg.segment('PV1'), link: Partial<Encounter> = {},
 ): Result<Encounter> {
   const r = encounterFromPv1(msg, patient, ctx, pv1);
-  const soften = (found: Issue[]) => found.map((i) => (i.severity === 'error' || i.severity === 'fatal' ? { ...i, severity: 'warning' as const } : i));
   if (!r.value || !pv1) return { value: undefined, issues: soften(r.issues) };
   // Without a visit number (PV1-19) or an admit time (PV1-44) nothing names the visit across
   // messages: an Encounter keyed by this message would be a second record of a visit the ADT

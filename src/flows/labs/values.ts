@@ -41,6 +41,23 @@ export function unitOf(obx: Hl7Segment): Pick<Quantity, 'unit' | 'system' | 'cod
   return { unit: text || code };
 }
 
+/**
+ * Helpers of obxValue and referenceRange at module level rather than closures made per call:
+ * under tsx (tests, the bench) every named closure also costs a defineProperty of its name.
+ */
+function asText(reps: Rep[], d: Hl7Message['delimiters']): ObxValue {
+  return { member: { valueString: reps.map((r) => repText(r, d)).join('\n') } };
+}
+
+/** OBX-5 repeats where one value is taken: say so (a warning naming the field). */
+function extra(reps: Rep[], at5: string, what: string, issues: Issue[]): void {
+  if (reps.length > 1) issues.push(issue('MAP_INFO', `${at5} repeats ${reps.length} times; a ${what} takes the first repetition only.`, at5, 'warning'));
+}
+
+function quantityOf(s: string, u: Pick<Quantity, 'unit' | 'system' | 'code'>): Quantity {
+  return { value: Number(s), ...u };
+}
+
 /** Read OBX-5 according to OBX-2. Issues name the field (OBX[n].2, OBX[n].5). */
 export function obxValue(msg: Hl7Message, obx: Hl7Segment, timezone: string): { value: ObxValue; issues: Issue[] } {
   const issues: Issue[] = [];
@@ -49,30 +66,26 @@ export function obxValue(msg: Hl7Message, obx: Hl7Segment, timezone: string): { 
   const type = obx.get(2).trim().toUpperCase();
   if (reps.length === 0) return { value: {}, issues };
   const d = msg.delimiters;
-  const asText = (): ObxValue => ({ member: { valueString: reps.map((r) => repText(r, d)).join('\n') } });
   if (!type) {
     issues.push(issue('MAP_MISSING', `${at2} (value type) is empty but ${at5} holds a value: the value cannot be typed; kept as text.`, at2));
-    return { value: asText(), issues };
+    return { value: asText(reps, d), issues };
   }
   const kind = toFhirCode('0125', type)?.fhir;
   if (!kind) {
     issues.push(issue('HL7_TABLE_VALUE', `${at2} value type "${type}" is not in HL7 table 0125; the value was kept as text.`, at2));
-    return { value: asText(), issues };
+    return { value: asText(reps, d), issues };
   }
   const tctx = { where: at5, timezone };
   const first = reps[0]!;
-  const extra = (what: string): void => {
-    if (reps.length > 1) issues.push(issue('MAP_INFO', `${at5} repeats ${reps.length} times; a ${what} takes the first repetition only.`, at5, 'warning'));
-  };
   switch (kind) {
     case 'string':
       // TX/FT send long text as repetitions: each is a line.
-      return { value: asText(), issues };
+      return { value: asText(reps, d), issues };
     case 'text':
       // Composite types with no Observation value type: the components, readable.
       return { value: { member: { valueString: reps.map((r) => r.map((c) => c.filter(Boolean).join(' ')).filter(Boolean).join(' ')).join('\n') } }, issues };
     case 'Quantity': {
-      extra('number');
+      extra(reps, at5, 'number', issues);
       const r = DATATYPES.NM!.toFhir(first, tctx);
       if (r.value === undefined) {
         // Labs often send "<0.5" or ">100" as NM where SN is due: unambiguous, so kept as a
@@ -89,7 +102,7 @@ export function obxValue(msg: Hl7Message, obx: Hl7Segment, timezone: string): { 
       return { value: { member: { valueQuantity: { value: r.value as number, ...unitOf(obx) } } }, issues };
     }
     case 'SN': {
-      extra('structured numeric');
+      extra(reps, at5, 'structured numeric', issues);
       const r = DATATYPES.SN!.toFhir(first, tctx);
       issues.push(...r.issues);
       const sn = r.value as SnValue | undefined;
@@ -102,19 +115,19 @@ export function obxValue(msg: Hl7Message, obx: Hl7Segment, timezone: string): { 
       return { value: { member: sn }, issues };
     }
     case 'CodeableConcept': {
-      extra('coded value');
+      extra(reps, at5, 'coded value', issues);
       const r = DATATYPES.CWE!.toFhir(first, tctx);
       issues.push(...r.issues);
       return { value: r.value ? { member: { valueCodeableConcept: r.value as CodeableConcept } } : {}, issues };
     }
     case 'dateTime': {
-      extra('date/time');
+      extra(reps, at5, 'date/time', issues);
       const r = DATATYPES.DTM!.toFhir(first, tctx);
       issues.push(...r.issues);
       return { value: r.value ? { member: { valueDateTime: r.value as string } } : {}, issues };
     }
     case 'time': {
-      extra('time');
+      extra(reps, at5, 'time', issues);
       const m = /^(\d{2})(\d{2})?(\d{2})?(\.\d+)?([+-]\d{4})?$/.exec(first[0]?.[0]?.trim() ?? '');
       if (!m || +m[1]! > 23 || +(m[2] ?? 0) > 59 || +(m[3] ?? 0) > 59) {
         issues.push(issue('HL7_DATATYPE', `"${first[0]?.[0] ?? ''}" is not a time (TM: HH[MM[SS[.S]]]).`, at5));
@@ -123,14 +136,14 @@ export function obxValue(msg: Hl7Message, obx: Hl7Segment, timezone: string): { 
       return { value: { member: { valueTime: `${m[1]}:${m[2] ?? '00'}:${m[3] ?? '00'}${m[4] ?? ''}` } }, issues };
     }
     case 'Attachment': {
-      extra('document');
+      extra(reps, at5, 'document', issues);
       const r = DATATYPES[type === 'RP' ? 'RP' : 'ED']!.toFhir(first, tctx);
       issues.push(...r.issues);
       return { value: r.value ? { attachment: r.value as Attachment } : {}, issues };
     }
     default:
       issues.push(issue('INTERNAL', `Table 0125 maps ${type} to "${kind}", which the labs flow does not know.`, at2));
-      return { value: asText(), issues };
+      return { value: asText(reps, d), issues };
   }
 }
 
@@ -146,10 +159,9 @@ export function referenceRange(obx: Hl7Segment): ObservationReferenceRange | und
   const text = obx.get(7).trim();
   if (!text) return undefined;
   const u = unitOf(obx);
-  const q = (s: string): Quantity => ({ value: Number(s), ...u });
   const range = RANGE.exec(text);
-  if (range) return { low: q(range[1]!), high: q(range[2]!), text };
+  if (range) return { low: quantityOf(range[1]!, u), high: quantityOf(range[2]!, u), text };
   const bound = BOUND.exec(text);
-  if (bound) return bound[1]!.startsWith('<') || bound[1] === '≤' ? { high: q(bound[2]!), text } : { low: q(bound[2]!), text };
+  if (bound) return bound[1]!.startsWith('<') || bound[1] === '≤' ? { high: quantityOf(bound[2]!, u), text } : { low: quantityOf(bound[2]!, u), text };
   return { text };
 }

@@ -148,6 +148,11 @@ function readInsurance(msg: Hl7Message, g: InsuranceGroup, patient: Patient, ctx
   return { coverage, payer, ...(subscriber ? { subscriber } : {}) };
 }
 
+/** Said of an empty field past the end of its segment (a module-level function: see docs/profiling.md on tsx). */
+function cut(seg: Hl7Segment, n: number): string {
+  return seg.fieldCount < n ? ` (the segment ends at field ${seg.fieldCount})` : '';
+}
+
 /** The registration resources of an ADT message (first PID). No value when the Patient cannot be built. */
 export function readAdt(msg: Hl7Message, ctx: AdtContext): Result<RegistrationResources> {
   const issues: Issue[] = [];
@@ -157,11 +162,10 @@ export function readAdt(msg: Hl7Message, ctx: AdtContext): Result<RegistrationRe
   const patient = p.value;
   // Name the PID field, not just the profile path, when the Patient lacks what fd-patient needs.
   const pid = msg.segment('PID')!;
-  const cut = (n: number) => (pid.fieldCount < n ? ` (the segment ends at field ${pid.fieldCount})` : '');
   if (!patient.gender && !issues.some((i) => i.expression?.includes(msg.location(pid, 8)))) {
-    issues.push(issue('MAP_MISSING', `PID.8 (administrative sex) is empty${cut(8)}; Patient.gender is required.`, msg.location(pid, 8)));
+    issues.push(issue('MAP_MISSING', `PID.8 (administrative sex) is empty${cut(pid, 8)}; Patient.gender is required.`, msg.location(pid, 8)));
   }
-  if (!patient.name?.length) issues.push(issue('MAP_MISSING', `PID.5 (patient name) is empty${cut(5)}; Patient.name is required.`, msg.location(pid, 5)));
+  if (!patient.name?.length) issues.push(issue('MAP_MISSING', `PID.5 (patient name) is empty${cut(pid, 5)}; Patient.name is required.`, msg.location(pid, 5)));
   const contacts = readContacts(msg, ctx, issues);
   if (contacts.length) patient.contact = contacts;
   const coverages: Coverage[] = [];
