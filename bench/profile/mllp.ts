@@ -34,6 +34,10 @@ writeFileSync(configFile, JSON.stringify({
 const cfg = loadConfig(configFile, {});
 if (!cfg.value) throw new Error(cfg.issues.map((i) => i.diagnostics).join('; '));
 const gw = await startGateway(cfg.value as GatewayConfig, { log: silentLogger, noHttp: true });
+// PROF_HOLD=1: processing never runs (a committed message's processing never starts, and holds
+// nothing), so the figures are intake's alone: frame, MSH, dedup, the group commit and its fsync,
+// the commit ACK. Enhanced mode (the example's MSH-15/16) only: an original-mode sender would wait forever.
+if (process.env.PROF_HOLD) (gw.pipeline as unknown as { process: () => Promise<never> }).process = () => new Promise<never>(() => {});
 const port = gw.mllp[0]!.address().port;
 // Experiments: PROF_PRAGMA='wal_autocheckpoint=10000' etc. (never used by the gateway itself).
 for (const p of (process.env.PROF_PRAGMA ?? '').split(';').filter(Boolean)) sqliteDb(gw.store).pragma(p);
@@ -60,13 +64,13 @@ function connect(): Promise<{ send(t: string): Promise<string>; close(): void }>
 // PROF_FLUSHES=1: count the pipeline's flushes (= commits = fsyncs) and what each carried.
 const flushes = { total: 0, storesOnly: 0, processOnly: 0, both: 0, stores: 0, processes: 0 };
 if (process.env.PROF_FLUSHES) {
-  const pl = gw.pipeline as unknown as { flush(): void; storeQueue: unknown[]; processQueue: unknown[] };
+  const pl = gw.pipeline as unknown as { flush(committed: () => void): Promise<void>; storeQueue: unknown[]; processQueue: unknown[] };
   const orig = pl.flush.bind(pl);
-  pl.flush = () => {
+  pl.flush = (committed) => {
     const s = pl.storeQueue.length, p = pl.processQueue.length;
     flushes.total++; flushes.stores += s; flushes.processes += p;
     if (s && p) flushes.both++; else if (s) flushes.storesOnly++; else if (p) flushes.processOnly++;
-    orig();
+    return orig(committed);
   };
 }
 const clients = await Promise.all(Array.from({ length: connections }, () => connect()));

@@ -86,7 +86,8 @@ export function toMessage(r: MessageRow): StoredMessage {
   return {
     ...toSummary(r),
     raw: r.raw ?? '',
-    rawBytes: r.raw_bytes ?? null,
+    // An HL7v2 row (it has a charset) without bytes was plain ASCII: its text is its bytes.
+    rawBytes: r.raw_bytes ?? (r.charset != null && r.raw != null ? Buffer.from(r.raw, 'latin1') : null),
     summary: parseJson(r.summary),
     outputs: parseJson(r.outputs),
     commitAck: r.commit_ack ?? null,

@@ -13,7 +13,11 @@ export interface NewMessage {
   peer?: string | undefined;
   contentType: ContentType;
   raw: string;
-  /** HL7v2: the bytes as received (raw is their decoded text) and the MSH-18 set they were read with. */
+  /**
+   * HL7v2: the bytes as received (raw is their decoded text) and the MSH-18 set they were read
+   * with. Bytes that are plain ASCII may be left out: every supported set reads them as the same
+   * text, so the text is the bytes (StoredMessage.rawBytes gives them back).
+   */
   rawBytes?: Buffer | undefined;
   charset?: string | undefined;
   contentHash: string;
@@ -48,7 +52,7 @@ export interface StoredMessage {
   sendingFacility: string | null;
   contentHash: string;
   raw: string;
-  /** The bytes as received (HL7v2 since migration 2), null otherwise. */
+  /** The bytes as received (HL7v2 since migration 2; plain ASCII ones stored as the text only), null otherwise. */
   rawBytes: Buffer | null;
   /** MSH-18 character set the text was read with (HL7v2), null otherwise. */
   charset: string | null;

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import type { Gateway } from '../../src/gateway.js';
 import { encodeFrame, FrameDecoder } from '../../src/mllp/framing.js';
 import { API_KEY, originalAckMode, startTest, tempDir } from '../support/gateway.js';
+import { queryOnStore } from '../support/store-sql.js';
 
 /** The A04 example with MSH-10, MSH-18, the MRN and the family name replaced; text only, encoded by the caller. */
 function a04(controlId: string, msh18: string, mrn: string, family: string): string {
@@ -89,6 +90,20 @@ describe('mllp + http: MSH-18 character sets on intake', function () {
     const cli = spawnSync(process.execPath, ['bin/frontdesk.js', 'messages', 'show', String(row.id), '--original', '--db', gw.config.store.path], { env: { ...process.env, FRONTDESK_LOG_LEVEL: 'silent' } });
     expect(cli.status).to.equal(0, cli.stderr.toString());
     expect(cli.stdout.equals(bytes)).to.equal(true);
+  });
+
+  it('plain ASCII bytes are stored once, as the text, and read back as exactly the bytes sent', async () => {
+    const bytes = Buffer.from(a04('CS7', '8859/1', 'MRNCS7', 'Smith'), 'latin1');
+    expect(msa((await roundTripBytes(utf8Port, bytes)).toString('latin1'))).to.equal('AA');
+    const row = await rowOf(gw, 'CS7');
+    expect(row.rawBytes!.equals(bytes)).to.equal(true);
+    expect(row.charset).to.equal('8859/1');
+    expect(await queryOnStore(gw.store, `SELECT raw_bytes FROM messages WHERE id = ${row.id}`)).to.deep.equal([{ raw_bytes: null }]);
+    const cli = spawnSync(process.execPath, ['bin/frontdesk.js', 'messages', 'show', String(row.id), '--original', '--db', gw.config.store.path], { env: { ...process.env, FRONTDESK_LOG_LEVEL: 'silent' } });
+    expect(cli.status).to.equal(0, cli.stderr.toString());
+    expect(cli.stdout.equals(bytes)).to.equal(true);
+    // Non-ASCII bytes are kept as sent, beside their text (CS1).
+    expect((await queryOnStore<{ n: number }>(gw.store, `SELECT count(*) AS n FROM messages WHERE raw_bytes IS NOT NULL AND control_id = 'CS1'`))[0]!.n).to.equal(1);
   });
 
   it('8859/15 in MSH-18: Š is read right (0xA6 is ¦ in 8859/1)', async () => {

@@ -20,3 +20,13 @@ export async function execOnStore(store: Store, sql: string | { sqlite: string; 
   }
   throw new Error(`unknown store engine: ${store.engine}`);
 }
+
+/** Read rows with SQL on the store's own connection (one text for both engines: `$1`-style parameters are not used). */
+export async function queryOnStore<T = Record<string, unknown>>(store: Store, sql: string): Promise<T[]> {
+  if (store instanceof SqliteStore) return store.db.prepare(sql).all() as T[];
+  if (store instanceof PgStore) {
+    await store.ping();
+    return (await store.pool.query(sql)).rows as T[];
+  }
+  throw new Error(`unknown store engine: ${store.engine}`);
+}
