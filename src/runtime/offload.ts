@@ -35,6 +35,8 @@ export interface OffloadRequest {
    */
   mappingVersion: string;
   known: Array<[string, Resource | null]>;
+  /** The store keeps outputs gzipped (Store.storesGzipJson): the worker gzips the Bundle's text too (`OutputJson.bundleGzip`). */
+  gzip?: boolean | undefined;
 }
 
 /**
@@ -51,7 +53,13 @@ export type OffloadedRun = Omit<Hl7Processing, 'message'> & { readable: boolean;
  * between turns of the event loop (entriesFromText) instead of in one structured-clone read of a
  * 10,000-entry Bundle.
  */
-export interface OutputJson { bundle: string; office: string; entries?: string[] | undefined }
+export interface OutputJson {
+  bundle: string;
+  office: string;
+  entries?: string[] | undefined;
+  /** The Bundle's text gzipped (a gzip member), when the request asked for it (`gzip`): the gateway stores the outputs so. */
+  bundleGzip?: Buffer | undefined;
+}
 
 /** A Bundle's entries from their JSON texts, giving the event loop its turns (`pause`) as it goes. */
 export async function entriesFromText(texts: readonly string[], pause: () => Promise<void> | undefined): Promise<unknown[]> {

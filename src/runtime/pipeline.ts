@@ -32,6 +32,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { isAscii } from 'node:buffer';
+import { constants as zlibConstants, gzipSync } from 'node:zlib';
 import { defaultBillingProvider } from '../billing/identity.js';
 import { DEFAULT_VALIDATION_MODE } from '../hl7/tolerance.js';
 import type { Logger } from 'pino';
@@ -301,7 +302,7 @@ export class Pipeline {
       const flow = row.messageType ? flowForChannel(channel, row.messageType)?.name : undefined;
       this.pool ??= new ProcessingPool({ size: this.config.processing.workers, extraProfileDir: this.config.profiles.extraDir, log: this.log });
       const read = async (type: string, rid: string) => (await this.store.resources.get(type, rid))?.resource;
-      job.prepared = await this.pool.precompute(read, { raw, channel, ctx, intake, flow, mappingVersion: mappingVersion() });
+      job.prepared = await this.pool.precompute(read, { raw, channel, ctx, intake, flow, mappingVersion: mappingVersion(), gzip: this.store.storesGzipJson === true });
     } catch (e) {
       this.log.warn({ id: job.id, err: (e as Error).message }, 'processing off the event loop failed: processing in the commit');
     }
@@ -845,11 +846,20 @@ function storedOf(entries: EntryOutcome[]): unknown[] {
  * row, from the worker's serialized Bundle and office records when the run was off the event loop
  * (key order and content as outputsOf's). A merge notes what it re-pointed in its office record
  * while persisting, so office records with a merge instruction are serialized here, after that.
+ * When the worker gzipped the Bundle's text (the store keeps outputs gzipped: Store.storesGzipJson),
+ * the outputs are that gzip member between two small ones made here: the same text, gzipped.
  */
 function outputsJson(output: FlowOutput | undefined, entries: EntryOutcome[], json: OutputJson | undefined): JsonText | undefined {
   if (!output) return undefined;
-  const bundle = json?.bundle ?? JSON.stringify(output.bundle);
   const merged = output.office.some((r) => r.recordType === 'merge-instruction');
   const office = json && !merged ? json.office : JSON.stringify(output.office);
-  return new JsonText(`{"bundle":${bundle},"office":${office},"stored":${JSON.stringify(storedOf(entries))}}`);
+  const tail = `,"office":${office},"stored":${JSON.stringify(storedOf(entries))}}`;
+  if (json?.bundleGzip) {
+    const fast = { level: zlibConstants.Z_BEST_SPEED };
+    return new JsonText(undefined, Buffer.concat([gzipSync(OUTPUTS_HEAD, fast), json.bundleGzip, gzipSync(tail, fast)]));
+  }
+  const bundle = json?.bundle ?? JSON.stringify(output.bundle);
+  return new JsonText(`${OUTPUTS_HEAD}${bundle}${tail}`);
 }
+
+const OUTPUTS_HEAD = '{"bundle":';

@@ -1,9 +1,11 @@
 /**
  * A messages row as both engines read it (same columns on SQLite and PostgreSQL; JSON columns hold
- * text), and its mapping to the store's types: one copy, so the engines cannot drift apart.
+ * text, but for `outputs`, which SQLite may hold gzipped: ./json-text.ts), and its mapping to the
+ * store's types: one copy, so the engines cannot drift apart.
  */
 import type { Issue } from '../domain/issues.js';
 import type { AckMode, ContentType, MessageState, MessageSummary, ProcessingClaim, ProcessingRow, Source, StoredMessage } from './types.js';
+import { parseJsonColumn } from './json-text.js';
 
 export interface MessageRow {
   id: number;
@@ -27,7 +29,8 @@ export interface MessageRow {
   attempts: number;
   flow: string | null;
   issues: string | null;
-  outputs?: string | null;
+  /** Text, or gzip bytes (SQLite, ../json-text.ts). */
+  outputs?: string | Buffer | null;
   duplicate_of: number | null;
   resend_count: number;
   last_resend_at: string | null;
@@ -89,7 +92,7 @@ export function toMessage(r: MessageRow): StoredMessage {
     // An HL7v2 row (it has a charset) without bytes was plain ASCII: its text is its bytes.
     rawBytes: r.raw_bytes ?? (r.charset != null && r.raw != null ? Buffer.from(r.raw, 'latin1') : null),
     summary: parseJson(r.summary),
-    outputs: parseJson(r.outputs),
+    outputs: parseJsonColumn(r.outputs),
     commitAck: r.commit_ack ?? null,
     ack: r.ack ?? null,
     httpBody: r.http_body ?? null,

@@ -74,6 +74,12 @@ export interface Store extends StoreTables {
   readonly engine: string;
   readonly location: string;
   /**
+   * Whether the engine stores a JsonText's gzip bytes as they are (./json-text.ts): SQLite does (a
+   * BLOB in the JSON column, so a large output is a short write on the event loop), PostgreSQL
+   * stores text. Processing asks its worker threads for the gzip only when this is true.
+   */
+  readonly storesGzipJson?: boolean;
+  /**
    * Run `work` in one transaction: its writes commit together (one durable commit, one fsync) or
    * not at all; the promise resolves only after the commit. Work must use `tx` (not this store:
    * calls on the store wait until the transaction ends).

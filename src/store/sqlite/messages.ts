@@ -13,7 +13,7 @@ export { MESSAGE_STATES } from '../types.js';
 export type { MessageState, ContentType, AckMode, Source, NewMessage, StoredMessage, MessageSummary, MessageFilter, ProcessingRow, Outcome } from '../types.js';
 
 import { type ClaimRow, type MessageRow as Row, BLOCKER_JOIN, PROCESSING_COLUMNS, parseJson, toClaim, toProcessingRow, toSummary, toMessage } from '../message-rows.js';
-import { jsonColumn } from '../json-text.js';
+import { jsonOrGzipColumn, parseJsonColumn } from '../json-text.js';
 
 export function insertMessage(db: Db, m: NewMessage, now: Date = new Date()): number {
   const at = now.toISOString();
@@ -94,7 +94,7 @@ export function recordOutcome(db: Db, id: number, o: Outcome, now: Date = new Da
     state: o.state,
     flow: o.flow ?? null,
     issues: o.issues.length ? JSON.stringify(o.issues) : null,
-    outputs: jsonColumn(o.outputs),
+    outputs: jsonOrGzipColumn(o.outputs),
     ackCode: o.ackCode ?? null,
     httpStatus: o.httpStatus ?? null,
     ack: o.ack ?? null,
@@ -231,7 +231,7 @@ interface AttemptRow {
   ack: string | null;
   http_body: string | null;
   issues: string | null;
-  outputs: string | null;
+  outputs: string | Buffer | null;
   error: string | null;
   mapping_version: string | null;
 }
@@ -253,7 +253,7 @@ export function recordAttempt(db: Db, a: NewAttempt, now: Date = new Date()): nu
     ack: a.ack ?? null,
     httpBody: a.httpBody ?? null,
     issues: a.issues.length ? JSON.stringify(a.issues) : null,
-    outputs: jsonColumn(a.outputs),
+    outputs: jsonOrGzipColumn(a.outputs),
     error: a.error ?? null,
     mappingVersion: a.mappingVersion ?? null,
   }) as { seq: number };
@@ -275,7 +275,7 @@ export function attemptsOf(db: Db, messageId: number): ProcessingAttempt[] {
     ack: r.ack,
     httpBody: r.http_body ?? null,
     issues: (parseJson(r.issues) as Issue[] | null) ?? [],
-    outputs: parseJson(r.outputs),
+    outputs: parseJsonColumn(r.outputs),
     error: r.error,
     mappingVersion: r.mapping_version,
   }));

@@ -180,6 +180,8 @@ function tables(run: Runner): StoreTables {
 
 export class SqliteStore implements Store {
   readonly engine = 'sqlite';
+  /** A JsonText's gzip bytes are stored as a BLOB in its JSON column (../json-text.ts). */
+  readonly storesGzipJson = true;
   readonly messages: MessageStore;
   readonly processing: ProcessingStore;
   readonly resources: ResourceStore;
