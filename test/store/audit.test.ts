@@ -5,6 +5,7 @@ import { tempStore, type TempStore } from './helpers.js';
 import { describeOn } from '../support/engine.js';
 import { openDatabase } from '../../src/store/sqlite/db.js';
 import { recordAudit } from '../../src/store/sqlite/audit.js';
+import { recordAudit as recordPgAudit } from '../../src/store/pg/audit.js';
 import { tempDir } from '../support/gateway.js';
 import { join } from 'node:path';
 
@@ -107,6 +108,38 @@ describeOn('postgres', 'store (PostgreSQL): an audit row is its own transaction 
         await other.end();
       }
     } finally {
+      await t.close();
+    }
+  });
+
+  it('commits a row recorded outside a transaction with synchronous_commit off (one statement), and one inside a transaction with the transaction\'s own setting', async () => {
+    const t = tempStore();
+    // Connections whose own setting is on (the test cluster may run with it off for speed).
+    const store = (t.store as unknown as { pool: pg.Pool }).pool;
+    await t.store.audit.count(); // the store is open (its schema made)
+    const schema = (await store.query<{ s: string }>('SELECT current_schema() AS s')).rows[0]!.s;
+    const pool = new pg.Pool({ connectionString: (store as unknown as { options: { connectionString: string } }).options.connectionString, options: `-c search_path=${schema} -c synchronous_commit=on` });
+    try {
+      // A trigger writes the setting in force while the row is inserted (what its COMMIT reads) into detail.
+      await pool.query(`CREATE FUNCTION audit_sync_seen() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN NEW.detail := current_setting('synchronous_commit'); RETURN NEW; END $$`);
+      await pool.query('CREATE TRIGGER audit_sync_seen BEFORE INSERT ON audit_events FOR EACH ROW EXECUTE FUNCTION audit_sync_seen()');
+      const alone = await recordPgAudit(pool, entry({ entity: 'Patient/alone' }));
+      const c = await pool.connect();
+      let inTx: number;
+      try {
+        await c.query('BEGIN');
+        inTx = await recordPgAudit(c, entry({ entity: 'Patient/in-tx' }));
+        await c.query('COMMIT');
+      } finally {
+        c.release();
+      }
+      expect((await t.store.audit.get(alone))!.detail).to.equal('off');
+      expect((await t.store.audit.get(inTx))!.detail).to.equal('on');
+      // The connection the row went through keeps its own setting.
+      expect((await Promise.all([1, 2, 3].map(() => pool.query<{ s: string }>("SELECT current_setting('synchronous_commit') AS s")))).map((r) => r.rows[0]!.s)).to.deep.equal(['on', 'on', 'on']);
+    } finally {
+      await pool.end();
       await t.close();
     }
   });
