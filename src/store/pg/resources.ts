@@ -3,6 +3,8 @@
  * PostgreSQL. Resources are kept as JSON text, compared byte for byte to tell an unchanged upsert
  * from an update; the identifier and element lookups read the text as jsonb.
  */
+import { createHash } from 'node:crypto';
+import type pg from 'pg';
 import type { Resource } from 'fhir/r4.js';
 import { named, type Queryable } from './db.js';
 import type { HistoryQuery, ResourceKey, ResourceSearch, ResourceVersion, StoredResource, UpsertResult } from '../types.js';
@@ -67,6 +69,27 @@ export async function removeResource(db: Queryable, type: string, id: string, no
   return { versionId: v, lastUpdated: at };
 }
 
+/** How many search shapes (SQL texts) get a named prepared statement; later ones are sent unnamed. */
+export const NAMED_SEARCH_SHAPES = 256;
+const shapes = new Map<string, string>();
+
+/**
+ * A search statement (SQL built per request: its text is the shape of the query, the values are
+ * bound) as a named prepared statement, so a connection parses and plans a shape it has seen
+ * once rather than at every search (planning was most of a small search's time in the server).
+ * Names live on each pooled connection until it closes and are never freed, so only the first
+ * NAMED_SEARCH_SHAPES shapes this process meets are named (an EHR repeats a few kinds of search);
+ * any other is sent unnamed as before.
+ */
+function shaped(text: string, values: unknown[]): pg.QueryConfig {
+  let name = shapes.get(text);
+  if (name === undefined && shapes.size < NAMED_SEARCH_SHAPES) {
+    name = `fd_search_${createHash('sha256').update(text).digest('hex').slice(0, 24)}`;
+    shapes.set(text, name);
+  }
+  return name === undefined ? { text, values } : { name, text, values };
+}
+
 /** `?` placeholders numbered for PostgreSQL. */
 const numbered = (sql: string) => { let n = 0; return sql.replace(/\?/g, () => `$${++n}`); };
 
@@ -99,15 +122,25 @@ export async function reindexResources(db: Queryable, after: ResourceKey | undef
 export async function searchResources(db: Queryable, q: ResourceSearch): Promise<{ total?: number; resources: StoredResource[] }> {
   const w = searchWhere(q);
   const limit = Math.min(Math.max(q.limit, 0), SEARCH_MAX_PAGE);
+  const offset = Math.max(q.offset, 0);
   const o = searchOrder(q);
-  // The page and the total at the same time: outside a transaction `db` is the pool, so they run on
-  // two connections and a search waits for one round trip instead of two (inside one, the client
-  // runs them in turn). Each is its own snapshot, as two statements in autocommit always were.
-  const [rows, total] = await Promise.all([
-    limit === 0 ? [] : db.query<ResourceRow>(numbered(`SELECT r.resource, r.version_id, r.last_updated, r.message_id FROM resources r ${w.sql} ${o.sql} LIMIT ? OFFSET ?`),
-      [...w.params, ...o.params, limit, Math.max(q.offset, 0)]).then((r) => r.rows),
-    q.total ? db.query<{ n: number }>(numbered(`SELECT count(*) AS n FROM resources r ${w.sql}`), w.params).then((r) => Number(r.rows[0]!.n)) : undefined,
-  ]);
+  const count = `SELECT count(*) AS n FROM resources r ${w.sql}`;
+  const totalOnly = async () => Number((await db.query<{ n: number }>(shaped(numbered(count), w.params))).rows[0]!.n);
+  if (limit === 0) return { total: q.total ? await totalOnly() : undefined, resources: [] };
+  const cols = 'r.resource, r.version_id, r.last_updated, r.message_id';
+  if (!q.total) {
+    const rows = (await db.query<ResourceRow>(shaped(numbered(`SELECT ${cols} FROM resources r ${w.sql} ${o.sql} LIMIT ? OFFSET ?`), [...w.params, ...o.params, limit, offset]))).rows;
+    return { total: undefined, resources: rows.map(toStored) };
+  }
+  // The page and the total in one statement, one round trip on one connection: the total is an
+  // uncorrelated subquery, computed once (an InitPlan) beside each row of the page, in the
+  // statement's one snapshot. They were two statements on two pooled connections at once: two
+  // backends to wake and schedule, and the search answered when the later of them did. A page
+  // with no row carries no total: with no match at the first offset it is 0; past the end of the
+  // matches (a `next` link followed late) the count is asked for on its own.
+  const rows = (await db.query<ResourceRow & { n: number }>(shaped(numbered(`SELECT ${cols}, (${count}) AS n FROM resources r ${w.sql} ${o.sql} LIMIT ? OFFSET ?`),
+    [...w.params, ...w.params, ...o.params, limit, offset]))).rows;
+  const total = rows.length ? Number(rows[0]!.n) : offset === 0 ? 0 : await totalOnly();
   return { total, resources: rows.map(toStored) };
 }
 

@@ -1,0 +1,52 @@
+import { expect } from 'chai';
+import type { SearchCondition } from '../../src/store/index.js';
+import { tempStore, type TempStore } from './helpers.js';
+
+/**
+ * A search's page and total, on the engine of this test leg (SQLite or PostgreSQL, where page and
+ * total are one statement and a shape of query is a named prepared statement): every page, a page
+ * past the end, no match, no total, only the total, and the same shape with other values.
+ */
+describe('store: a search page and its total', () => {
+  let t: TempStore;
+  beforeEach(async () => {
+    t = tempStore();
+    for (let i = 0; i < 7; i++) {
+      await t.store.resources.upsert({ resourceType: 'Patient', id: `p${i}`, gender: i < 5 ? 'female' : 'male', birthDate: `1980-01-0${i + 1}` }, null);
+    }
+  });
+  afterEach(async () => { await t.close(); });
+
+  const gender = (g: string): SearchCondition[][] => [[{ kind: 'token', param: 'gender', code: g }]];
+  const page = async (where: SearchCondition[][], limit: number, offset: number, total = true) => {
+    const r = await t.store.resources.search({ type: 'Patient', where, limit, offset, total, sort: [{ by: '_id', desc: false }] });
+    return { total: r.total, ids: r.resources.map((x) => x.resource.id) };
+  };
+
+  it('gives the total with every page, including a page past the end and a search with no match', async () => {
+    expect(await page(gender('female'), 2, 0)).to.deep.equal({ total: 5, ids: ['p0', 'p1'] });
+    expect(await page(gender('female'), 2, 2)).to.deep.equal({ total: 5, ids: ['p2', 'p3'] });
+    expect(await page(gender('female'), 2, 4)).to.deep.equal({ total: 5, ids: ['p4'] });
+    expect(await page(gender('female'), 2, 6)).to.deep.equal({ total: 5, ids: [] });
+    expect(await page(gender('female'), 2, 500)).to.deep.equal({ total: 5, ids: [] });
+    expect(await page(gender('other'), 2, 0)).to.deep.equal({ total: 0, ids: [] });
+    expect(await page(gender('other'), 2, 4)).to.deep.equal({ total: 0, ids: [] });
+  });
+
+  it('gives no total when none is asked, and only the total for a page of 0 (_summary=count)', async () => {
+    expect(await page(gender('male'), 5, 0, false)).to.deep.equal({ total: undefined, ids: ['p5', 'p6'] });
+    expect(await page(gender('male'), 0, 0)).to.deep.equal({ total: 2, ids: [] });
+    expect(await page(gender('male'), 0, 0, false)).to.deep.equal({ total: undefined, ids: [] });
+  });
+
+  it('answers the same shape of search with other values (a prepared statement reused), and any number of shapes', async () => {
+    for (const [g, n] of [['female', 5], ['male', 2], ['female', 5], ['other', 0], ['male', 2]] as const) {
+      expect((await page(gender(g), 10, 0)).total).to.equal(n);
+    }
+    // More shapes than a store names (ORs of 1..300 values): each still right.
+    for (let k = 1; k <= 300; k += 1) {
+      const where: SearchCondition[][] = [Array.from({ length: k }, (_, i) => ({ kind: 'id' as const, value: `p${i % 9}` }))];
+      expect((await page(where, 10, 0)).total).to.equal(Math.min(k, 7));
+    }
+  });
+});
