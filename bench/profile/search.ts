@@ -11,7 +11,9 @@
  *   node --import tsx bench/profile/search.ts [patients=100000] [queries=3000] [identifier|birthdate] [--inproc] [--db DIR]
  *
  * The store is kept in DIR (default /tmp/frontdesk-prof-search-<patients>) and reused when it
- * holds the Patients already. Add --cpu-prof to the node flags for a profile of the server.
+ * holds the Patients already; with --url postgres://... the store is that PostgreSQL database
+ * (schema prof_search, `?schema=` in the URL for another), loaded once the same way. Add
+ * --cpu-prof to the node flags for a profile of the server.
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { fork } from 'node:child_process';
@@ -58,15 +60,22 @@ async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const flag = (f: string) => args.includes(f);
   const opt = (f: string) => { const i = args.indexOf(f); return i >= 0 ? args[i + 1] : undefined; };
-  const pos = args.filter((a, i) => !a.startsWith('--') && !(i > 0 && args[i - 1] === '--db'));
+  const pos = args.filter((a, i) => !a.startsWith('--') && !(i > 0 && ['--db', '--url'].includes(args[i - 1]!)));
   const N = Number(pos[0] ?? 100_000);
   const Q = Number(pos[1] ?? 3000);
   const kind = (pos[2] ?? 'identifier') as 'identifier' | 'birthdate';
   const dir = opt('--db') ?? path.join(os.tmpdir(), `frontdesk-prof-search-${N}`);
   mkdirSync(dir, { recursive: true });
-  const storeCfg = { path: path.join(dir, 'fd.db') };
+  const pgUrl = opt('--url');
+  const url = pgUrl && !/[?&]schema=/.test(pgUrl) ? `${pgUrl}${pgUrl.includes('?') ? '&' : '?'}schema=prof_search` : pgUrl;
+  const storeCfg = { path: path.join(dir, 'fd.db'), ...(url ? { url } : {}) };
   const { openStore } = await import('../../src/store/index.js');
-  const fresh = !existsSync(path.join(dir, 'loaded'));
+  let fresh = !existsSync(path.join(dir, 'loaded'));
+  if (url) {
+    const s = await openStore(storeCfg);
+    fresh = (await s.resources.count('Patient')) < N;
+    await s.close();
+  }
   if (fresh) {
     const store = await openStore(storeCfg);
     const t0 = performance.now();
@@ -76,7 +85,7 @@ async function main(): Promise<void> {
     const { execOnStore } = await import('../../test/support/store-sql.js');
     await execOnStore(store, 'ANALYZE');
     await store.close();
-    (await import('node:fs')).writeFileSync(path.join(dir, 'loaded'), String(N));
+    if (!url) (await import('node:fs')).writeFileSync(path.join(dir, 'loaded'), String(N));
     console.log(`loaded ${N} Patients in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   }
   const { startHttpBenchGateway } = await import('../http-gateway.js');
@@ -159,7 +168,7 @@ async function main(): Promise<void> {
     pre: (r.s0 ?? r.t0) - r.t0, search: (r.s1 ?? 0) - (r.s0 ?? 0), build: (r.a0 ?? 0) - (r.s1 ?? 0), audit: (r.a1 ?? 0) - (r.a0 ?? 0), end: (r.fin ?? 0) - (r.a1 ?? 0), server: (r.fin ?? 0) - r.t0,
   });
   const rows = recs.slice(0, lat.length).map((r, i) => ({ i, client: lat[i]!, ...phases(r), gc: gcs.filter((g) => g.start < (r.fin ?? r.t0) && g.start + g.ms > r.t0 - 1).reduce((a, g) => a + g.ms, 0) }));
-  console.log(`${rows.length} searches by ${kind}, ${N} Patients, client ${inproc ? 'in this process' : 'in a child process'}; load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+  console.log(`${rows.length} searches by ${kind}, ${N} Patients on ${url ? 'PostgreSQL' : 'SQLite'}, client ${inproc ? 'in this process' : 'in a child process'}; load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
   console.log(`client: p50 ${f(pct(lat, 50))} p90 ${f(pct(lat, 90))} p99 ${f(pct(lat, 99))} max ${f(Math.max(...lat))} ms; server CPU ${f(((cpu.user + cpu.system) / 1000) / rows.length)} ms a search`);
   const keys = ['server', 'pre', 'search', 'build', 'audit', 'end', 'gc'] as const;
   console.log(`server phases p50: ${keys.map((k) => `${k} ${f(pct(rows.map((r) => r[k]), 50))}`).join(', ')}`);
