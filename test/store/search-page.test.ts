@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import type { Patient } from 'fhir/r4.js';
 import type { SearchCondition } from '../../src/store/index.js';
 import { tempStore, type TempStore } from './helpers.js';
 
@@ -12,7 +13,8 @@ describe('store: a search page and its total', () => {
   beforeEach(async () => {
     t = tempStore();
     for (let i = 0; i < 7; i++) {
-      await t.store.resources.upsert({ resourceType: 'Patient', id: `p${i}`, gender: i < 5 ? 'female' : 'male', birthDate: `1980-01-0${i + 1}` }, null);
+      const p: Patient = { resourceType: 'Patient', id: `p${i}`, gender: i < 5 ? 'female' : 'male', birthDate: `1980-01-0${i + 1}` };
+      await t.store.resources.upsert(p, null);
     }
   });
   afterEach(async () => { await t.close(); });
