@@ -13,8 +13,9 @@
  *
  * Group commit: writes arriving in the same event-loop turn (many connections), and while the
  * previous commit was running, share one store transaction, so one fsync covers them all; each
- * message is stored and processed in its own savepoint so one message's failure does not undo
- * the others. The store is reached only through its interface (src/store/types.ts).
+ * message is processed in its own savepoint so one message's failure does not undo the others.
+ * Frames are stored without one (a store is one write); when one fails, the commit is made again
+ * with each frame's store in a savepoint, so that failure too is its frame's alone. The store is reached only through its interface (src/store/types.ts).
  *
  * Off the event loop: a new HL7v2 message of `processing.offloadBytes` or more is parsed, mapped
  * and validated in a worker thread (./offload.ts) before its processing commit; inside the commit
@@ -153,6 +154,13 @@ interface ProcessJob {
   /** Waiting for an earlier message of its patient: not taken before this time (ms), and how many times it waited. */
   notBefore?: number | undefined;
   waits?: number | undefined;
+}
+
+/** A frame's store failed in a commit made without savepoints: that commit is made again with them. */
+class StoreRetry extends Error {
+  constructor(override readonly cause: Error) {
+    super(cause.message);
+  }
 }
 
 /** processOne's answer when an earlier message of the same patient is still unprocessed. */
@@ -426,48 +434,73 @@ export class Pipeline {
     if (!stores.length && !procs.length) return;
     const stored: Array<Stored | Error> = [];
     const answers: Array<Answer | Waiting> = [];
-    const started = performance.now();
+    let started = performance.now();
     let queued = false;
     let didCommit = false;
+    /** Each frame's store in a savepoint of its own: after a store failed without one (see below). */
+    let careful = false;
+    const transaction = () => this.store.transaction(async (tx) => {
+      started = performance.now();
+      for (const j of stores) {
+        if (!careful) {
+          // Without a savepoint: a frame's store is one write (its row, or a resend's count), so
+          // nothing is half-written when it fails, and a savepoint per frame cost about a third
+          // of intake's CPU (SQLite journals every page the savepoint touches). When one fails,
+          // this whole transaction is undone (nothing but stores has run in it yet) and made
+          // again with savepoints, so the failure is that frame's alone, as it always was.
+          try {
+            stored.push(await this.storeOne(tx, j.inbound));
+          } catch (e) {
+            throw new StoreRetry(e as Error);
+          }
+          continue;
+        }
+        try {
+          stored.push(await tx.savepoint((sp) => this.storeOne(sp, j.inbound)));
+        } catch (e) {
+          stored.push(e as Error);
+        }
+      }
+      for (let k = 0; k < procs.length; k++) {
+        // A commit takes at most PROCESS_BUDGET_MS of processing: the frames stored in it (and
+        // those arriving meanwhile, which wait for its end) get their commit ACKs after it, so a
+        // backlog is worked off in short commits instead of one long one. What is left goes back
+        // to the head of the queue untouched, in its order, for the next commit.
+        if (k > 0 && performance.now() - started > PROCESS_BUDGET_MS) {
+          this.processQueue.unshift(...procs.splice(k));
+          break;
+        }
+        const j = procs[k]!;
+        try {
+          answers.push(await tx.savepoint((sp) => this.processOne(sp, j.id, { reason: j.reason, prepared: j.prepared, attemptCounted: j.attemptCounted })));
+        } catch (e) {
+          // The savepoint is rolled back; record the failure (the message stays stored).
+          answers.push(await this.failure(tx, j.id, e as Error, j.attemptCounted ?? false, j.reason));
+        }
+      }
+      if (!answers.some(isWaiting)) await this.processInSameCommit(tx, stores, stored, started);
+    }, {
+      onCommit: () => {
+        didCommit = true;
+        // Processing had its turn (the event loop's time up to the COMMIT): while intake is busy,
+        // the next comes after (1 / PROCESS_SHARE - 1) times as long.
+        const at = performance.now();
+        if (procs.length) this.processNotBefore = at + (at - started) * (1 / PROCESS_SHARE - 1);
+        queued = this.queuedSinceCommit;
+        this.queuedSinceCommit = false;
+        committed();
+      },
+    });
     try {
-      await this.store.transaction(async (tx) => {
-        for (const j of stores) {
-          try {
-            stored.push(await tx.savepoint((sp) => this.storeOne(sp, j.inbound)));
-          } catch (e) {
-            stored.push(e as Error);
-          }
-        }
-        for (let k = 0; k < procs.length; k++) {
-          // A commit takes at most PROCESS_BUDGET_MS of processing: the frames stored in it (and
-          // those arriving meanwhile, which wait for its end) get their commit ACKs after it, so a
-          // backlog is worked off in short commits instead of one long one. What is left goes back
-          // to the head of the queue untouched, in its order, for the next commit.
-          if (k > 0 && performance.now() - started > PROCESS_BUDGET_MS) {
-            this.processQueue.unshift(...procs.splice(k));
-            break;
-          }
-          const j = procs[k]!;
-          try {
-            answers.push(await tx.savepoint((sp) => this.processOne(sp, j.id, { reason: j.reason, prepared: j.prepared, attemptCounted: j.attemptCounted })));
-          } catch (e) {
-            // The savepoint is rolled back; record the failure (the message stays stored).
-            answers.push(await this.failure(tx, j.id, e as Error, j.attemptCounted ?? false, j.reason));
-          }
-        }
-        if (!answers.some(isWaiting)) await this.processInSameCommit(tx, stores, stored, started);
-      }, {
-        onCommit: () => {
-          didCommit = true;
-          // Processing had its turn (the event loop's time up to the COMMIT): while intake is busy,
-          // the next comes after (1 / PROCESS_SHARE - 1) times as long.
-          const at = performance.now();
-          if (procs.length) this.processNotBefore = at + (at - started) * (1 / PROCESS_SHARE - 1);
-          queued = this.queuedSinceCommit;
-          this.queuedSinceCommit = false;
-          committed();
-        },
-      });
+      try {
+        await transaction();
+      } catch (e) {
+        if (!(e instanceof StoreRetry)) throw e;
+        this.log.warn({ err: e.cause.message, stores: stores.length }, 'a store failed: the commit is made again with each frame in a savepoint');
+        careful = true;
+        stored.length = 0;
+        await transaction();
+      }
     } catch (e) {
       // The commit failed, or its fsync did: nothing of this turn is known to be durable. New
       // messages get no ACK (the sender retries: a resend of a row that did reach the file is

@@ -149,6 +149,24 @@ describe('runtime/pipeline: store, then process', () => {
     await execOnStore(gw.store, { sqlite: 'DROP TRIGGER fail_insert', postgres: 'DROP TRIGGER fail_insert ON messages; DROP FUNCTION fail_insert()' });
   });
 
+  it('a store that fails for one frame of a group commit leaves the others stored and acknowledged, that one not', async () => {
+    await execOnStore(gw.store, {
+      sqlite: "CREATE TRIGGER fail_bad BEFORE INSERT ON messages WHEN NEW.control_id = 'BAD1' BEGIN SELECT RAISE(ABORT, 'disk full'); END",
+      postgres: "CREATE FUNCTION fail_bad() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF NEW.control_id = 'BAD1' THEN RAISE EXCEPTION 'disk full'; END IF; RETURN NEW; END $$; CREATE TRIGGER fail_bad BEFORE INSERT ON messages FOR EACH ROW EXECUTE FUNCTION fail_bad()",
+    });
+    // One event-loop turn: the three share one commit (the bad one in the middle).
+    const rs = await Promise.all(['OK1', 'BAD1', 'OK2'].map((c) => gw.pipeline.receive(inbound(adt(c)))));
+    expect(rs.map((r) => r.ok)).to.deep.equal([true, false, true]);
+    for (const r of rs) if (r.ok) expect((await r.answer).ackCode).to.equal('AA');
+    const stored = await gw.store.messages.list({});
+    expect(stored.map((m) => m.controlId).sort()).to.deep.equal(['OK1', 'OK2']);
+    expect(gw.metrics.get('store_failures', 'test-mllp')).to.equal(1);
+    await execOnStore(gw.store, { sqlite: 'DROP TRIGGER fail_bad', postgres: 'DROP TRIGGER fail_bad ON messages; DROP FUNCTION fail_bad()' });
+    // The sender resends it once the store takes it again.
+    const again = await receive(adt('BAD1'));
+    expect(again.answer.ackCode).to.equal('AA');
+  });
+
   it('keeps a message whose flow throws, answers AR, and marks it failed after max attempts', async () => {
     flow.explode = true;
     const first = await receive(adt('C8'));
