@@ -26,10 +26,12 @@
  *
  *   npm run chaos [-- --messages 10000 --kills 20 --senders 4 --seed 17 --store sqlite|postgres]
  * `--store postgres` runs the gateway on a throwaway PostgreSQL cluster (test/support/pg-cluster.ts:
- * initdb + pg_ctl in a temp dir, fsync on) instead of a SQLite file.
+ * initdb + pg_ctl in a temp dir, fsync on) instead of a SQLite file. `CHAOS_LOG_DIR=<dir>` keeps
+ * each gateway process's log (info level: ids and times, no message content) as
+ * <dir>/gateway-<n>.log, to see where a stall's time went; `CHAOS_DEBUG=1` prints each new longest wait.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -205,10 +207,17 @@ interface GatewayProc {
   exited: Promise<void>;
 }
 
+let boots = 0;
 async function startGateway(configFile: string): Promise<GatewayProc> {
+  // CHAOS_LOG_DIR: each gateway process's log (info, pino JSON) in a file of its own there, to see where a stall's time went.
+  const logDir = process.env.CHAOS_LOG_DIR;
   const child = spawn(process.execPath, ['dist/main.js', '--config', configFile], {
-    cwd: ROOT, env: { ...process.env, FRONTDESK_LOG_LEVEL: 'silent' }, stdio: ['ignore', 'pipe', 'pipe'],
+    cwd: ROOT, env: { ...process.env, FRONTDESK_LOG_LEVEL: logDir ? 'info' : 'silent' }, stdio: ['ignore', 'pipe', 'pipe'],
   });
+  if (logDir) {
+    const file = createWriteStream(join(logDir, `gateway-${++boots}.log`));
+    child.stdout!.pipe(file);
+  }
   let out = '';
   let err = '';
   const exited = new Promise<void>((r) => child.on('exit', () => r()));

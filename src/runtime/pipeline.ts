@@ -74,6 +74,9 @@ export const PROCESS_BUDGET_MS = 4;
  * When intake is quiet, processing takes all the time there is.
  */
 export const INTAKE_BUSY_MS = 20;
+
+/** Processing time one recovery transaction of processCountedTogether takes at most (ms, checked between messages). */
+export const RECOVERY_BATCH_MS = 200;
 export const PROCESS_SHARE = 0.2;
 
 export interface Inbound {
@@ -154,6 +157,8 @@ interface ProcessJob {
   /** Waiting for an earlier message of its patient: not taken before this time (ms), and how many times it waited. */
   notBefore?: number | undefined;
   waits?: number | undefined;
+  /** The earlier message of its patient it waits for: once that one is processed, it is tried again at once. */
+  waitFor?: number | undefined;
 }
 
 /** A frame's store failed in a commit made without savepoints: that commit is made again with them. */
@@ -519,6 +524,7 @@ export class Pipeline {
       if (r instanceof Error) j.reject(r);
       else j.resolve(r);
     });
+    this.releaseWaiters(answers);
     procs.forEach((j, i) => {
       const a = answers[i]!;
       if (isWaiting(a)) {
@@ -545,6 +551,7 @@ export class Pipeline {
     const delay = waitDelay(waits);
     job.waits = waits;
     job.notBefore = Date.now() + delay;
+    job.waitFor = blocker.id;
     this.processQueue.push(job);
     if (waits === 1 || waits % 50 === 0) this.log.debug({ id: job.id, waitFor: blocker.id, waits }, 'waiting for an earlier message of the same patient');
     // Not a message start-up recovery has yet to queue (or a newer one, while it runs): recovery
@@ -557,6 +564,25 @@ export class Pipeline {
       job.notBefore = undefined;
       this.schedule();
     }, delay).unref();
+  }
+
+  /**
+   * Jobs waiting for one of these (now processed) messages of their patient are tried again at the
+   * next commit instead of after their delay (up to 500 ms: a patient's next message would wait
+   * that long after its blocker was done).
+   */
+  private releaseWaiters(answers: ReadonlyArray<Answer | Waiting | undefined>): void {
+    const done = new Set<number>();
+    for (const a of answers) if (a && !isWaiting(a) && a.state !== 'received') done.add(a.id);
+    if (!done.size) return;
+    let any = false;
+    for (const j of this.processQueue) {
+      if (j.notBefore !== undefined && j.waitFor !== undefined && done.has(j.waitFor)) {
+        j.notBefore = undefined;
+        any = true;
+      }
+    }
+    if (any) this.schedule();
   }
 
   /**
@@ -853,6 +879,71 @@ export class Pipeline {
   /** Recovery: a message whose attempt is counted already, queued ahead of new messages. */
   processCounted(id: number): Promise<Answer> {
     return this.process(id, 'recovery', undefined, true, true);
+  }
+
+  /**
+   * Start-up recovery on an engine with concurrent transactions (PostgreSQL, ./recovery.ts):
+   * messages whose attempt is counted already, processed in order in one transaction of their own
+   * (one connection, each message in a savepoint, at most RECOVERY_BATCH_MS of them), beside the
+   * commits intake makes rather than inside them: there each would cost a commit ACK its
+   * round trips (a PostgreSQL commit held one or two messages in its PROCESS_BUDGET_MS). A message
+   * whose patient has an earlier one still unprocessed is not run here: it goes to the queue as
+   * processCounted sends it (and waits there). A resend of one of them meanwhile shares its run.
+   * Never rejects: `taken` says how many of `ids` this call took (the caller passes the rest
+   * again), `answers` their answers (rejected when the commit failed: they stay 'received').
+   */
+  async processCountedTogether(ids: readonly number[]): Promise<{ taken: number; answers: Array<Promise<Answer>> }> {
+    const answers: Array<Promise<Answer>> = [];
+    const mine: Array<{ id: number; resolve: (a: Answer) => void; reject: (e: Error) => void; result?: Answer | Waiting }> = [];
+    const started = performance.now();
+    let taken = 0;
+    try {
+      await this.store.transaction(async (tx) => {
+        for (const id of ids) {
+          if (this.closing || (taken > 0 && performance.now() - started > RECOVERY_BATCH_MS)) break;
+          taken++;
+          const running = this.inFlight.get(id);
+          if (running) { answers.push(running); continue; }
+          const slot = { id } as (typeof mine)[number];
+          const p = new Promise<Answer>((resolve, reject) => { slot.resolve = resolve; slot.reject = reject; });
+          this.inFlight.set(id, p);
+          const clear = () => { if (this.inFlight.get(id) === p) this.inFlight.delete(id); };
+          p.then(clear, clear);
+          answers.push(p);
+          mine.push(slot);
+          try {
+            slot.result = await tx.savepoint((sp) => this.processOne(sp, id, { reason: 'recovery', attemptCounted: true }));
+          } catch (e) {
+            slot.result = await this.failure(tx, id, e as Error, true, 'recovery');
+          }
+        }
+      });
+    } catch (e) {
+      this.log.error({ err: (e as Error).message, processing: mine.map((s) => s.id) }, 'recovery commit failed');
+      for (const s of mine) s.reject(e as Error);
+      if (this.closing) taken = ids.length;
+      return { taken, answers };
+    }
+    if (this.closing && taken === 0) {
+      const e = new Error('gateway closing: the message stays committed and is processed at the next start');
+      return { taken: ids.length, answers: ids.map(() => Promise.reject(e)) };
+    }
+    const results = mine.map((s) => s.result);
+    if (results.some((a) => a && !isWaiting(a) && !a.resend)) this.onQueued?.();
+    this.releaseWaiters(results);
+    for (const s of mine) {
+      const a = s.result!;
+      if (isWaiting(a)) {
+        // Behind an earlier message of its patient (another instance's, or one handed on before it): the queue's way.
+        this.inFlight.delete(s.id);
+        this.processCounted(s.id).then(s.resolve, s.reject);
+        continue;
+      }
+      if (!a.resend && a.state === 'processed') this.metrics.inc('processed', a.channel ?? '');
+      else if (!a.resend && a.state !== 'received') this.metrics.inc('errored', a.channel ?? '');
+      s.resolve(a);
+    }
+    return { taken, answers };
   }
 }
 

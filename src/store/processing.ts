@@ -94,6 +94,13 @@ export interface ProcessingStore {
   claimForProcessing(id: number): Promise<ProcessingClaim | undefined>;
   /** Count a processing attempt; resolves to the attempts so far (0 when the id is unknown). */
   beginAttempt(id: number, now?: Date): Promise<number>;
+  /**
+   * Start-up recovery's chunk: count an attempt for each of `ids` (ascending) never attempted and
+   * still 'received', from the first up to the first one that is not (that one and those after it
+   * are left as they are), in one statement; resolves to those counted, in order, with their
+   * patient (PID-3.1, what the order check keys on), so recovery can spread patients over connections.
+   */
+  beginFirstAttempts(ids: readonly number[], now?: Date): Promise<Array<{ id: number; patientMrn: string | null }>>;
   recordOutcome(id: number, o: Outcome, now?: Date): Promise<void>;
   /** Record an internal failure and the state to leave the message in ('received' = try again). */
   recordFailure(id: number, error: string, state: MessageState, now?: Date): Promise<void>;

@@ -60,6 +60,27 @@ describe('store: processing attempts through the Store interface', () => {
     expect(await t.store.processing.beginAttempt(9999)).to.equal(0);
   });
 
+  it("counts recovery's first attempts in one call: the leading never-attempted 'received' rows, with their patient, up to the first that is not", async () => {
+    const a = await t.store.messages.insert({ ...newMessage('A'), patientMrn: 'MRN1' });
+    const b = await t.store.messages.insert(newMessage('B'));
+    const tried = await t.store.messages.insert({ ...newMessage('C'), patientMrn: 'MRN2' });
+    const after = await t.store.messages.insert({ ...newMessage('D'), patientMrn: 'MRN3' });
+    await t.store.processing.beginAttempt(tried);
+    const counted = await t.store.transaction((tx) => tx.processing.beginFirstAttempts([a, b, tried, after], at(5)));
+    expect(counted).to.deep.equal([{ id: a, patientMrn: 'MRN1' }, { id: b, patientMrn: null }]);
+    expect(await t.store.messages.get(a)).to.include({ attempts: 1, state: 'received', updatedAt: at(5).toISOString() });
+    expect(await t.store.messages.get(b)).to.include({ attempts: 1 });
+    // The one attempted before and the one after it are left for recovery to take alone.
+    expect(await t.store.messages.get(tried)).to.include({ attempts: 1 });
+    expect(await t.store.messages.get(after)).to.include({ attempts: 0 });
+    // A processed row, or an unknown id, cuts the run too.
+    await t.store.processing.recordOutcome(after, { state: 'processed', issues: [] });
+    const e = await t.store.messages.insert(newMessage('E'));
+    expect(await t.store.processing.beginFirstAttempts([after, e])).to.deep.equal([]);
+    expect(await t.store.processing.beginFirstAttempts([e, 9999, after])).to.deep.equal([{ id: e, patientMrn: null }]);
+    expect(await t.store.processing.beginFirstAttempts([])).to.deep.equal([]);
+  });
+
   it('records when acknowledgments left, many ids at once', async () => {
     const a = await t.store.messages.insert(newMessage('A'));
     const b = await t.store.messages.insert(newMessage('B'));

@@ -70,6 +70,24 @@ export async function beginAttempt(db: Queryable, id: number, now: Date = new Da
 }
 
 /**
+ * ProcessingStore.beginFirstAttempts in one round trip (a statement per id was two hundred round
+ * trips per chunk of a hundred): the ids' rows in the given order, cut at the first one that is not
+ * a never-attempted 'received' row (or is missing), counted; the UPDATE checks the row again as it
+ * writes it (another instance may have processed it since the read).
+ */
+export async function beginFirstAttempts(db: Queryable, ids: readonly number[], now: Date = new Date()): Promise<Array<{ id: number; patientMrn: string | null }>> {
+  if (!ids.length) return [];
+  const r = await db.query<{ id: number; patient_mrn: string | null }>(named('begin_first_attempts', `WITH want AS (
+      SELECT w.id, w.ord, (m.attempts = 0 AND m.state = 'received') IS TRUE AS fresh
+        FROM unnest($1::bigint[]) WITH ORDINALITY AS w(id, ord) LEFT JOIN messages m ON m.id = w.id),
+    cut AS (SELECT coalesce(min(ord) FILTER (WHERE NOT fresh), 9223372036854775807) AS at FROM want)
+    UPDATE messages m SET attempts = m.attempts + 1, updated_at = $2
+      FROM want, cut WHERE m.id = want.id AND want.ord < cut.at AND m.attempts = 0 AND m.state = 'received'
+    RETURNING m.id, m.patient_mrn`, [[...ids], now.toISOString()]));
+  return r.rows.map((x) => ({ id: x.id, patientMrn: x.patient_mrn })).sort((a, b) => a.id - b.id);
+}
+
+/**
  * The outcome and the error codes of this (latest) outcome, for the console's error-code search
  * (migration 11), in one statement: the codes no longer there are deleted, the new ones inserted
  * (those kept are left as they are: a row deleted and inserted again by one statement would clash).

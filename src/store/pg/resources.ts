@@ -19,8 +19,11 @@ const toStored = (r: ResourceRow): StoredResource => ({ resource: JSON.parse(r.r
  * statement (one round trip; no savepoint needed, a statement is atomic by itself). ON CONFLICT
  * DO UPDATE locks the row while it is compared, so two instances writing the same resource at once
  * each move the version once. The version after a delete goes on from the tombstone's (migration
- * 302). Unchanged (the same JSON text): nothing is written and a second statement reads the
- * version kept.
+ * 302). Unchanged (the same JSON text, as this statement's snapshot has it): nothing is written
+ * and nothing locked (a practice's shared Organization or Practitioner, the same in every message,
+ * would otherwise hold every concurrent processing transaction behind the one that wrote it last
+ * until it commits: #17, start-up recovery on several connections), and the kept version comes back
+ * in the same round trip.
  */
 export async function upsertResource(db: Queryable, resource: Resource, messageId: number | null, now: Date = new Date()): Promise<UpsertResult> {
   const type = resource.resourceType;
@@ -29,26 +32,33 @@ export async function upsertResource(db: Queryable, resource: Resource, messageI
   const at = now.toISOString();
   const rows = indexRows(resource);
   const col = (k: 'param' | 'system' | 'value' | 'raw' | 'lo' | 'hi' | 'num' | 'cnum' | 'cunit') => rows.map((r) => r[k] ?? null);
-  const up = (await db.query<{ version_id: number; created: boolean }>(named('upsert_resource', `
-    WITH up AS (
+  const r = (await db.query<{ version_id: number; created: boolean | null; kept_at: string | null }>(named('upsert_resource', `
+    WITH same AS (
+      SELECT version_id, last_updated FROM resources WHERE resource_type = $1 AND id = $2 AND resource = $3),
+    up AS (
       INSERT INTO resources AS r (resource_type, id, version_id, resource, message_id, last_updated)
-      VALUES ($1, $2, COALESCE((SELECT max(version_id) FROM resource_history WHERE resource_type = $1 AND id = $2), 0) + 1, $3, $4, $5)
+      SELECT $1, $2, COALESCE((SELECT max(version_id) FROM resource_history WHERE resource_type = $1 AND id = $2), 0) + 1, $3, $4::bigint, $5
+       WHERE NOT EXISTS (SELECT 1 FROM same)
       ON CONFLICT (resource_type, id) DO UPDATE
         SET version_id = r.version_id + 1, resource = EXCLUDED.resource, message_id = EXCLUDED.message_id, last_updated = EXCLUDED.last_updated
         WHERE r.resource IS DISTINCT FROM EXCLUDED.resource
       RETURNING r.version_id, (r.xmax = 0) AS created),
     history AS (
       INSERT INTO resource_history (resource_type, id, version_id, resource, deleted, last_updated, message_id)
-      SELECT $1, $2, version_id, $3, 0, $5, $4 FROM up),
+      SELECT $1, $2, version_id, $3, 0, $5, $4::bigint FROM up),
     old_index AS (DELETE FROM search_index WHERE resource_type = $1 AND id = $2 AND EXISTS (SELECT 1 FROM up)),
     new_index AS (
       INSERT INTO search_index (resource_type, id, param, system, value, raw, lo, hi, num, cnum, cunit)
       SELECT $1, $2, x.param, x.system, x.value, x.raw, x.lo, x.hi, x.num, x.cnum, x.cunit
         FROM up, unnest($6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::float8[], $13::float8[], $14::text[])
           AS x(param, system, value, raw, lo, hi, num, cnum, cunit))
-    SELECT version_id, created FROM up`,
+    SELECT version_id, created, NULL AS kept_at FROM up
+    UNION ALL SELECT version_id, NULL, last_updated FROM same`,
   [type, id, json, messageId, at, col('param'), col('system'), col('value'), col('raw'), col('lo'), col('hi'), col('num'), col('cnum'), col('cunit')]))).rows[0];
-  if (up) return { versionId: Number(up.version_id), outcome: up.created ? 'created' : 'updated', lastUpdated: at };
+  if (r && r.kept_at === null) return { versionId: Number(r.version_id), outcome: r.created ? 'created' : 'updated', lastUpdated: at };
+  if (r) return { versionId: Number(r.version_id), outcome: 'unchanged', lastUpdated: r.kept_at! };
+  // The same text was written by a transaction that committed after this statement began (ON
+  // CONFLICT waited for it and found nothing to change): read the version it left.
   const kept = (await db.query<ResourceRow>(named('resource_version', 'SELECT version_id, last_updated FROM resources WHERE resource_type = $1 AND id = $2', [type, id]))).rows[0]!;
   return { versionId: Number(kept.version_id), outcome: 'unchanged', lastUpdated: kept.last_updated };
 }

@@ -54,6 +54,7 @@ function tables(c: Conn): StoreTables {
     getForProcessing: (id) => run((q) => messages.getForProcessing(q, id)),
     claimForProcessing: (id) => run((q) => messages.claimForProcessing(q, id)),
     beginAttempt: (id, now) => run((q) => messages.beginAttempt(q, id, now)),
+    beginFirstAttempts: (ids, now) => run((q) => messages.beginFirstAttempts(q, ids, now)),
     recordOutcome: (id, o, now) => run((q) => messages.recordOutcome(q, id, o, now)),
     recordFailure: (id, error, state, now) => run((q) => messages.recordFailure(q, id, error, state, now)),
     resetForReplay: (id, now) => run((q) => messages.resetForReplay(q, id, now)),

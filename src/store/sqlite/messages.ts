@@ -85,6 +85,20 @@ export function beginAttempt(db: Db, id: number, now: Date = new Date()): number
   return r?.attempts ?? 0;
 }
 
+/** ProcessingStore.beginFirstAttempts: in-process, a statement per id costs no round trip. */
+export function beginFirstAttempts(db: Db, ids: readonly number[], now: Date = new Date()): Array<{ id: number; patientMrn: string | null }> {
+  const read = stmt(db, 'SELECT attempts, state, patient_mrn FROM messages WHERE id = ?');
+  const counted: Array<{ id: number; patientMrn: string | null }> = [];
+  for (const id of ids) {
+    const r = read.get(id) as { attempts: number; state: string; patient_mrn: string | null } | undefined;
+    if (!r || r.attempts !== 0 || r.state !== 'received') break;
+    counted.push({ id, patientMrn: r.patient_mrn });
+  }
+  const count = stmt(db, 'UPDATE messages SET attempts = attempts + 1, updated_at = ? WHERE id = ?');
+  for (const c of counted) count.run(now.toISOString(), c.id);
+  return counted;
+}
+
 export function recordOutcome(db: Db, id: number, o: Outcome, now: Date = new Date()): void {
   const at = now.toISOString();
   stmt(db, `UPDATE messages SET state = @state, flow = @flow, issues = @issues, outputs = @outputs, ack_code = @ackCode, http_status = @httpStatus, ack = @ack, http_body = @httpBody,

@@ -70,6 +70,7 @@ function tables(run: Runner): StoreTables {
     getForProcessing: (id) => run((db) => messages.getForProcessing(db, id)),
     claimForProcessing: (id) => run((db) => messages.claimForProcessing(db, id)),
     beginAttempt: (id, now) => run((db) => messages.beginAttempt(db, id, now)),
+    beginFirstAttempts: (ids, now) => run((db) => messages.beginFirstAttempts(db, ids, now)),
     recordOutcome: (id, o, now) => run((db) => messages.recordOutcome(db, id, o, now)),
     recordFailure: (id, error, state, now) => run((db) => messages.recordFailure(db, id, error, state, now)),
     resetForReplay: (id, now) => run((db) => messages.resetForReplay(db, id, now)),
