@@ -665,12 +665,12 @@ export class Pipeline {
   }
 
   /** Whether the stored resources an off-thread run read are, inside this transaction, still what it read. */
-  private async stillSame(tx: StoreTables, known: ReadonlyMap<string, Resource | null>, pause: () => Promise<void> | undefined): Promise<boolean> {
+  private async stillSame(tx: StoreTables, known: ReadonlyMap<string, string>, pause: () => Promise<void> | undefined): Promise<boolean> {
     for (const [key, seen] of known) {
       await pause();
       const slash = key.indexOf('/');
       const now = (await tx.resources.get(key.slice(0, slash), key.slice(slash + 1)))?.resource ?? null;
-      if (JSON.stringify(now) !== JSON.stringify(seen)) return false;
+      if (JSON.stringify(now) !== seen) return false;
     }
     return true;
   }
@@ -757,7 +757,7 @@ export class Pipeline {
         const message = readable ? readHl7Header(raw).message : undefined;
         p = { ...run, ...(message ? { message } : {}) };
         json = serialized;
-        if (json?.entries && p.output) p.output.bundle.entry = (await entriesFromText(json.entries, pause)) as BundleEntry[];
+        if (json?.entrySpans && p.output) p.output.bundle.entry = (await entriesFromText(json.bundle, json.entrySpans, pause)) as BundleEntry[];
       }
       p ??= await withStoredLookup(read, (lookup) => processHl7(raw, channel, { ...ctx, lookup }, intake));
       let entries: EntryOutcome[] = [];

@@ -37,7 +37,7 @@ function run(req: OffloadRequest): OffloadReply {
   if (mappingVersion() !== req.mappingVersion && reloadMappings() !== req.mappingVersion) {
     return { error: 'the mapping files on disk are not the version the gateway runs with' };
   }
-  const known = new Map<string, Resource | null>(req.known);
+  const known = new Map<string, Resource | null>(JSON.parse(req.known) as Array<[string, Resource | null]>);
   const misses: Array<[string, string]> = [];
   const lookup = {
     get(type: string, id: string): Resource | undefined {
