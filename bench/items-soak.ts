@@ -27,10 +27,12 @@ export interface SoakFigures {
 export async function runSoak(): Promise<SoakFigures> {
   const { encodeFrame, FrameDecoder } = await import('../src/mllp/framing.js');
   const QUICK = process.env.BENCH_QUICK === '1';
-  const totalMs = QUICK ? 40_000 : 600_000;
+  // BENCH_SOAK_SECONDS: a shorter (or longer) soak to iterate with; the warm-up and the windows stay a minute.
+  const totalMs = process.env.BENCH_SOAK_SECONDS ? Number(process.env.BENCH_SOAK_SECONDS) * 1000 : QUICK ? 40_000 : 600_000;
   const warmMs = QUICK ? 10_000 : 60_000;
   const windowMs = QUICK ? 10_000 : 60_000;
-  const rate = 1000;
+  // BENCH_SOAK_RATE: another steady rate (one the gateway keeps up with tells a leak from a growing backlog).
+  const rate = Number(process.env.BENCH_SOAK_RATE ?? 1000);
   const dir = mkdtempSync(path.join(tmpdir(), 'frontdesk-soak-'));
   const configFile = path.join(dir, 'gateway.json');
   writeFileSync(configFile, JSON.stringify({
@@ -44,6 +46,8 @@ export async function runSoak(): Promise<SoakFigures> {
     stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, BENCH_RSS_EVERY_MS: '5000' },
   });
   const samples: Array<{ at: number; mb: number }> = [];
+  let sentNow = 0;
+  let ackedNow = 0;
   let out = '';
   let t0 = 0;
   const port = await new Promise<number>((resolve, reject) => {
@@ -51,7 +55,12 @@ export async function runSoak(): Promise<SoakFigures> {
       out += d.toString();
       const m = /PORT (\d+)/.exec(out);
       if (m) resolve(Number(m[1]));
-      for (const r of d.toString().matchAll(/RSSNOW ([\d.]+)/g)) if (t0) samples.push({ at: performance.now() - t0, mb: Number(r[1]) });
+      for (const r of d.toString().matchAll(/RSSNOW ([\d.]+)(.*)/g)) {
+        if (!t0) continue;
+        samples.push({ at: performance.now() - t0, mb: Number(r[1]) });
+        // BENCH_SOAK_LOG=1: each sample as it comes (with the heap, buffers and waiting messages).
+        if (process.env.BENCH_SOAK_LOG) process.stderr.write(`soak ${((performance.now() - t0) / 1000).toFixed(0)} s: sent ${sentNow} acked ${ackedNow} rss ${Number(r[1]).toFixed(1)} MB${r[2]}\n`);
+      }
     });
     child.once('exit', (code) => reject(new Error(`gateway exited ${code}`)));
   });
@@ -65,7 +74,7 @@ export async function runSoak(): Promise<SoakFigures> {
     let acked = 0;
     for (const s of conns) {
       const dec = new FrameDecoder();
-      s.on('data', (b: Buffer) => { acked += dec.push(b).frames.length; });
+      s.on('data', (b: Buffer) => { acked += dec.push(b).frames.length; ackedNow = acked; });
     }
     t0 = performance.now();
     let sent = 0;
@@ -75,6 +84,7 @@ export async function runSoak(): Promise<SoakFigures> {
       while (sent < due && sent - acked < rate) {
         conns[sent % conns.length]!.write(encodeFrame(template.replace('|ADT0001|', `|S${process.pid}-${++seq}|`)));
         sent++;
+        sentNow = sent;
       }
       await new Promise((r) => setTimeout(r, 5));
     }

@@ -23,7 +23,16 @@ const sync = gw.store.engine === 'sqlite' ? sqliteDb(gw.store).pragma('synchrono
 process.stdout.write(`PORT ${gw.mllp[0]!.address().port} SYNC ${String(sync)} LABPORT ${gw.mllp[1]?.address().port ?? 0} HTTP ${gw.http?.url ?? ''}\n`);
 // The soak run (bench/items-soak.ts) reads the resident set as it goes.
 const every = Number(process.env.BENCH_RSS_EVERY_MS ?? 0);
-if (every > 0) setInterval(() => process.stdout.write(`RSSNOW ${process.memoryUsage().rss / 1024 / 1024}\n`), every).unref();
+if (every > 0) {
+  setInterval(() => {
+    const m = process.memoryUsage();
+    const mb = (b: number) => (b / 1024 / 1024).toFixed(1);
+    // RSSNOW is what the soak reads; the rest says where it went (the V8 heap, buffers outside it,
+    // the messages waiting for processing).
+    const waiting = (gw.pipeline as unknown as { processQueue?: unknown[] }).processQueue?.length ?? -1;
+    process.stdout.write(`RSSNOW ${m.rss / 1024 / 1024} heap ${mb(m.heapUsed)}/${mb(m.heapTotal)} external ${mb(m.external)} buffers ${mb(m.arrayBuffers)} waiting ${waiting}\n`);
+  }, every).unref();
+}
 // bench/profile/health.ts: every event-loop turn that came later than BENCH_BLOCK_MS: how long it was
 // (wall), how much of it this thread ran (cpu) and waited for a core (queue), from the thread's
 // schedstat (Linux; ns on the CPU, ns waiting on the run queue), and when it ended.
