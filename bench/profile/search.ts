@@ -13,7 +13,7 @@
  * The store is kept in DIR (default /tmp/frontdesk-prof-search-<patients>) and reused when it
  * holds the Patients already; with --url postgres://... the store is that PostgreSQL database
  * (schema prof_search, `?schema=` in the URL for another), loaded once the same way. Add
- * --cpu-prof to the node flags for a profile of the server.
+ * --cpu-prof to the node flags for a profile of the server, or --cpu for one of the timed loop only.
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { fork } from 'node:child_process';
@@ -121,10 +121,16 @@ async function main(): Promise<void> {
   const inproc = flag('--inproc');
   // --alloc: a sampling heap profile of what the loop allocates and a scavenge did not free (promoted, freed later by a major GC).
   const { Session } = await import('node:inspector/promises');
-  const session = flag('--alloc') ? new Session() : undefined;
-  if (session) {
-    session.connect();
+  const session = flag('--alloc') || flag('--cpu') ? new Session() : undefined;
+  if (session) session.connect();
+  if (session && flag('--alloc')) {
     await session.post('HeapProfiler.startSampling', { samplingInterval: 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: false } as never);
+  }
+  // --cpu: a CPU profile of this process during the timed loop only (not the start-up or the load).
+  if (session && flag('--cpu')) {
+    await session.post('Profiler.enable');
+    await session.post('Profiler.setSamplingInterval', { interval: 200 });
+    await session.post('Profiler.start');
   }
   const eld = monitorEventLoopDelay({ resolution: 1 });
   let lat: number[];
@@ -150,13 +156,19 @@ async function main(): Promise<void> {
   const cpu = process.cpuUsage(cpu0);
   counting = false;
   for (const [k, n] of [...weak].sort((a, b) => b[1] - a[1]).slice(0, 10)) console.log(`${n}x ${k}`);
-  if (session) {
+  if (session && flag('--cpu')) {
+    const { profile } = (await session.post('Profiler.stop')) as { profile: unknown };
+    const file = path.join(dir, `loop-${Date.now()}.cpuprofile`);
+    (await import('node:fs')).writeFileSync(file, JSON.stringify(profile));
+    console.log(`CPU profile of the loop: ${file}`);
+  }
+  if (session && flag('--alloc')) {
     const { profile } = (await session.post('HeapProfiler.stopSampling')) as { profile: unknown };
     const file = path.join(dir, `promoted-${Date.now()}.heapprofile`);
     (await import('node:fs')).writeFileSync(file, JSON.stringify(profile));
     console.log(`promoted allocations: ${file}`);
-    session.disconnect();
   }
+  session?.disconnect();
   eld.disable();
   obs.disconnect();
   if (flag('--snapshot')) console.log(`heap snapshot: ${(await import('node:v8')).writeHeapSnapshot(path.join(dir, `after-${Date.now()}.heapsnapshot`))}`);
