@@ -30,7 +30,7 @@ writeFileSync(configFile, JSON.stringify({
   log: { level: 'silent' },
   mllp: { host: '127.0.0.1', maxFrameBytes: 16 << 20, frameTimeoutMs: 30_000, idleTimeoutMs: 600_000 },
   http: { host: '127.0.0.1', port: 0, bodyLimitBytes: 1 << 20, auth: { keys: [] } },
-  processing: { maxAttempts: 3 },
+  processing: { maxAttempts: 3, ...(process.env.OFFLOAD_BYTES ? { offloadBytes: Number(process.env.OFFLOAD_BYTES) } : {}) },
   channels: [
     { name: 'registration', source: { mllp: { port: 0 } }, messageTypes: ['ADT^*'], destinations: [] },
     { name: 'labs', source: { mllp: { port: 0 } }, messageTypes: ['ORU^*'], validation: 'lenient', destinations: [] },
@@ -58,7 +58,7 @@ try {
     const acked = new Promise<string>((res) => sock.on('data', (b: Buffer) => { const f = dec.push(b).frames; if (f.length) res(f[0]!.toString()); }));
     let finished = false;
     let ack = '?';
-    void acked.then((a) => { finished = true; ack = /MSA\|(\w+)/.exec(a)?.[1] ?? '?'; });
+    void acked.then((a) => { finished = true; ack = /MSA\|(\w+)/.exec(a)?.[1] ?? '?'; if (ack !== 'AA') ack += ` (${a.split('\r').filter((l) => l.startsWith('ERR') || l.startsWith('MSA')).join(' / ').slice(0, 300)})`; });
     sock.write(encodeFrame(oru));
     const times: Array<{ at: number; ms: number }> = [];
     const mark = out.length;
