@@ -149,13 +149,26 @@ function bdl7(value: unknown): boolean | undefined {
 }
 
 /**
+ * One navigation site per (type, name) that countOf reads, kept: a site remembers what the name
+ * means under the last type it saw, so a kept one looks nothing up after its first use.
+ */
+const countSites = new Map<string, Map<string, Site>>();
+
+function countSite(type: string, name: string): Site {
+  let byName = countSites.get(type);
+  if (byName === undefined) countSites.set(type, (byName = new Map()));
+  let site = byName.get(name);
+  if (site === undefined) byName.set(name, (site = { name, t: '', info: null }));
+  return site;
+}
+
+/**
  * How many items `name` gives under a value of type `type`, read as the fast FHIRPath path reads
  * it (fastpath/model.ts navCount, with its bail-outs): undefined where it would bail out.
  */
 function countOf(v: unknown, type: string, name: string): number | undefined {
   try {
-    const site: Site = { name, t: '', info: null };
-    return navCount([mk(v, type)], site);
+    return navCount([mk(v, type)], countSite(type, name));
   } catch (e) {
     if (e === BAIL) return undefined;
     throw e;

@@ -16,7 +16,17 @@ export interface Child {
   ext: string;
   t: string;
 }
-export type ChildInfo = { children: Child[] } | null;
+export type ChildInfo = { children: Child[]; byKey?: Map<string, KeyedChild> } | null;
+
+/** A JSON key of a name's children: the value's own key, or its `_key` (primitive extensions). */
+interface KeyedChild { child: Child; ext: boolean }
+
+/**
+ * A choice (`value[x]` has 11 variants under Observation) is counted by the keys the object has
+ * rather than by looking up every variant and its `_variant`: most of those lookups miss, and a
+ * missing key costs a full property lookup. Below this many variants the lookups are cheaper.
+ */
+const COUNT_BY_KEYS_FROM = 4;
 
 export const childCache = new Map<string, Map<string, ChildInfo>>();
 
@@ -184,6 +194,10 @@ export function navCount(coll: Coll, site: Site): number {
       if (v[name] !== undefined) bail();
       continue;
     }
+    if (info.children.length >= COUNT_BY_KEYS_FROM) {
+      n += countByKeys(v, info);
+      continue;
+    }
     for (const c of info.children) {
       const x = v[c.key];
       if (v[c.ext] !== undefined) bail();
@@ -198,6 +212,47 @@ export function navCount(coll: Coll, site: Site): number {
         checkKind(x, c.t);
         n++;
       }
+    }
+  }
+  return n;
+}
+
+/**
+ * navCount's count of one object for a name with many children, walking the object's keys: the
+ * same count and the same bail-outs (a present `_key`, a null item, a value of the wrong JSON kind),
+ * which do not depend on the order the children are met in. For-in sees the object's enumerable
+ * keys, which for JSON data (parsed, or built as literals) are all of its keys.
+ */
+function countByKeys(v: Record<string, unknown>, info: NonNullable<ChildInfo>): number {
+  let byKey = info.byKey;
+  if (byKey === undefined) {
+    byKey = new Map();
+    for (const c of info.children) {
+      byKey.set(c.key, { child: c, ext: false });
+      byKey.set(c.ext, { child: c, ext: true });
+    }
+    info.byKey = byKey;
+  }
+  let n = 0;
+  for (const k in v) {
+    const kc = byKey.get(k);
+    if (kc === undefined) continue;
+    const x = v[k];
+    if (kc.ext) {
+      if (x !== undefined) bail();
+      continue;
+    }
+    if (x === undefined || x === null) continue;
+    const t = kc.child.t;
+    if (Array.isArray(x)) {
+      for (const e of x) {
+        if (e === null || e === undefined) bail();
+        checkKind(e, t);
+        n++;
+      }
+    } else {
+      checkKind(x, t);
+      n++;
     }
   }
   return n;
