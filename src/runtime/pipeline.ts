@@ -772,9 +772,13 @@ export class Pipeline {
       // A large output's rows are each a long synchronous write: the event loop gets a turn between them.
       await pause();
       const outputs = outputsJson(p.output, entries, json);
+      // Between the outputs' text (or gzip) and each row, and before the COMMIT's page writes: a
+      // turn each, so no two of these long steps share one (10,000 OBX: 40-140 ms each).
+      await pause();
       await tx.processing.recordOutcome(id, { state: p.state, flow: p.flow, issues: p.issues, outputs, ackCode, ack, countAttempt });
       await pause();
       await tx.processing.recordAttempt({ messageId: id, reason, state: p.state, flow: p.flow, ackCode, ack, issues: p.issues, outputs, mappingVersion: mappingVersion() });
+      await pause();
       if (queued) { this.metrics.inc('queued', channel.name, queued); this.queuedSinceCommit = true; }
       this.log.info({ channel: channel.name, id, state: p.state, ack: ackCode, flow: p.flow, issues: p.issues.length }, 'message processed');
       return { id, state: p.state, issues: p.issues, ackCode, ack, resend: false, channel: channel.name };
