@@ -22,6 +22,9 @@ export interface SoakFigures {
   warmRssMB: number;
   endRssMB: number;
   growthMB: number;
+  /** Messages committed and not yet processed (medians of the same windows): a backlog still growing at the end is memory that grows with it, up to processing.maxBacklog. */
+  warmBacklog: number;
+  endBacklog: number;
 }
 
 export async function runSoak(): Promise<SoakFigures> {
@@ -45,7 +48,7 @@ export async function runSoak(): Promise<SoakFigures> {
   const child = spawn(process.execPath, ['--import', 'tsx', path.resolve('bench/mllp-gateway.ts'), configFile], {
     stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, BENCH_RSS_EVERY_MS: '5000' },
   });
-  const samples: Array<{ at: number; mb: number }> = [];
+  const samples: Array<{ at: number; mb: number; backlog: number }> = [];
   let sentNow = 0;
   let ackedNow = 0;
   let out = '';
@@ -57,7 +60,7 @@ export async function runSoak(): Promise<SoakFigures> {
       if (m) resolve(Number(m[1]));
       for (const r of d.toString().matchAll(/RSSNOW ([\d.]+)(.*)/g)) {
         if (!t0) continue;
-        samples.push({ at: performance.now() - t0, mb: Number(r[1]) });
+        samples.push({ at: performance.now() - t0, mb: Number(r[1]), backlog: Number(/backlog (-?\d+)/.exec(r[2] ?? '')?.[1] ?? NaN) });
         // BENCH_SOAK_LOG=1: each sample as it comes (with the heap, buffers and waiting messages).
         if (process.env.BENCH_SOAK_LOG) process.stderr.write(`soak ${((performance.now() - t0) / 1000).toFixed(0)} s: sent ${sentNow} acked ${ackedNow} rss ${Number(r[1]).toFixed(1)} MB${r[2]}\n`);
       }
@@ -89,11 +92,15 @@ export async function runSoak(): Promise<SoakFigures> {
       await new Promise((r) => setTimeout(r, 5));
     }
     conns.forEach((s) => s.destroy());
-    const warm = samples.filter((x) => x.at >= warmMs && x.at < warmMs + windowMs).map((x) => x.mb);
-    const end = samples.filter((x) => x.at >= totalMs - windowMs).map((x) => x.mb);
-    const warmRssMB = median(warm.length ? warm : [NaN]);
-    const endRssMB = median(end.length ? end : [NaN]);
-    return { minutes: totalMs / 60_000, rate, sent, acked, warmRssMB, endRssMB, growthMB: endRssMB - warmRssMB };
+    const warmS = samples.filter((x) => x.at >= warmMs && x.at < warmMs + windowMs);
+    const endS = samples.filter((x) => x.at >= totalMs - windowMs);
+    const med = (xs: number[]) => median(xs.length ? xs : [NaN]);
+    const warmRssMB = med(warmS.map((x) => x.mb));
+    const endRssMB = med(endS.map((x) => x.mb));
+    return {
+      minutes: totalMs / 60_000, rate, sent, acked, warmRssMB, endRssMB, growthMB: endRssMB - warmRssMB,
+      warmBacklog: med(warmS.map((x) => x.backlog)), endBacklog: med(endS.map((x) => x.backlog)),
+    };
   } finally {
     const exited = new Promise<void>((r) => child.once('exit', () => r()));
     child.kill('SIGTERM');

@@ -27,10 +27,11 @@ if (every > 0) {
   setInterval(() => {
     const m = process.memoryUsage();
     const mb = (b: number) => (b / 1024 / 1024).toFixed(1);
-    // RSSNOW is what the soak reads; the rest says where it went (the V8 heap, buffers outside it,
-    // the messages waiting for processing).
-    const waiting = (gw.pipeline as unknown as { processQueue?: unknown[] }).processQueue?.length ?? -1;
-    process.stdout.write(`RSSNOW ${m.rss / 1024 / 1024} heap ${mb(m.heapUsed)}/${mb(m.heapTotal)} external ${mb(m.external)} buffers ${mb(m.arrayBuffers)} waiting ${waiting}\n`);
+    // RSSNOW is what the soak reads; the rest says where it went: the V8 heap, buffers outside it,
+    // and the backlog (messages committed and not yet processed, counted in the store).
+    void gw.store.messages.count({ state: 'received' }).catch(() => -1).then((backlog) => {
+      process.stdout.write(`RSSNOW ${m.rss / 1024 / 1024} heap ${mb(m.heapUsed)}/${mb(m.heapTotal)} external ${mb(m.external)} buffers ${mb(m.arrayBuffers)} backlog ${backlog}\n`);
+    });
   }, every).unref();
 }
 // bench/profile/health.ts: every event-loop turn that came later than BENCH_BLOCK_MS: how long it was

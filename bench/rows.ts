@@ -238,7 +238,7 @@ export function runtimeRows(results: ItemResult[]): Row[] {
   const soak = byId(results, 'soak');
   if (soak) {
     const sv = soak.value as SoakFigures | undefined;
-    rows.push(makeRow(S, `gateway RSS growth over a ${fmt(sv?.minutes ?? 10)}-minute soak at 1,000 msg/s after warm-up${sv ? ` (${fmt(sv.warmRssMB)} -> ${fmt(sv.endRssMB)} MB; ${sv.acked} of ${sv.sent} acknowledged)` : ''}`, 'MB', 'lower', pick<SoakFigures>(soak, (x) => x.growthMB), []));
+    rows.push(makeRow(S, `gateway RSS growth over a ${fmt(sv?.minutes ?? 10)}-minute soak at 1,000 msg/s after warm-up${sv ? ` (${fmt(sv.warmRssMB)} -> ${fmt(sv.endRssMB)} MB; ${sv.acked} of ${sv.sent} acknowledged; backlog ${fmt(sv.warmBacklog)} -> ${fmt(sv.endBacklog)} messages)` : ''}`, 'MB', 'lower', pick<SoakFigures>(soak, (x) => x.growthMB), []));
   }
   const disk = byId(results, 'disk');
   if (disk) {
@@ -439,7 +439,7 @@ export function targetLines(results: ItemResult[], rows: Row[]): string[] {
   }
   const soak = byId(results, 'soak')?.value as SoakFigures | undefined;
   say('#17 gateway RSS flat over a 10-minute soak at 1,000 msg/s (growth < 10 MB after warm-up)', soak ? soak.growthMB < 10 : undefined,
-    soak ? `${fmt(soak.growthMB)} MB over ${fmt(soak.minutes)} min; ${soak.acked} of ${soak.sent} acknowledged` : 'run with --soak');
+    soak ? `${fmt(soak.growthMB)} MB over ${fmt(soak.minutes)} min; ${soak.acked} of ${soak.sent} acknowledged; backlog ${fmt(soak.warmBacklog)} -> ${fmt(soak.endBacklog)}` : 'run with --soak');
   const s = byId(results, 'startup')?.value as StartupFigures | undefined;
   say('start-up to "HTTP listening" < 300 ms (compiled build, warm cache)', s ? s.medianMs < 300 : undefined,
     s ? `${fmt(s.medianMs)} ms wall-clock, ${fmt(median(s.cpuMs))} ms CPU${s.readyMedianMs !== undefined ? `, ready after ${fmt(s.readyMedianMs)} ms` : ''}; load average ${s.load.average} on ${s.load.cpus} CPUs` : 'missing');
