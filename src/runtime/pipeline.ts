@@ -161,9 +161,10 @@ interface ProcessJob {
   waitFor?: number | undefined;
 }
 
-/** A frame's store failed in a commit made without savepoints: that commit is made again with them. */
-class StoreRetry extends Error {
-  constructor(override readonly cause: Error) {
+/** A store or processing run failed in a commit made without savepoints: that commit is made again with them. */
+class CarefulRedo extends Error {
+  /** `processing`: the message whose processing threw (its run is not repeated: its failure is recorded). */
+  constructor(override readonly cause: Error, readonly processing?: number) {
     super(cause.message);
   }
 }
@@ -198,8 +199,8 @@ export class Pipeline {
   private roomWaiters: Array<() => void> = [];
   /** Worker threads for large messages, started at the first one. */
   private pool: ProcessingPool | undefined;
-  /** A commit in progress queued outbox items: say so once it is durable (onQueued). */
-  private queuedSinceCommit = false;
+  /** Outbox items the transaction in progress queued, per channel: counted (and onQueued told) once it commits. */
+  private queuedNow: Array<[channel: string, items: number]> = [];
   private onQueued: (() => void) | undefined;
   /** When a commit last stored frames, and before when the next processing may run while intake is busy (performance.now() ms). */
   private lastIntakeAt = -Infinity;
@@ -442,21 +443,27 @@ export class Pipeline {
     let started = performance.now();
     let queued = false;
     let didCommit = false;
-    /** Each frame's store in a savepoint of its own: after a store failed without one (see below). */
+    /**
+     * Each frame's store and each message's processing in a savepoint of its own: only when the
+     * commit is made again after one of them failed without. A savepoint per message cost about a
+     * third of intake's CPU and of processing's (SQLite journals every page a savepoint touches).
+     * So the commit is first made without them; when a store or a processing run throws, the whole
+     * transaction is undone (no answer has been given from it) and made again with them, so the
+     * failure is that message's alone, as it always was: a store failure answers that frame with
+     * nothing, a processing failure is recorded as that message's failed attempt.
+     */
     let careful = false;
+    /** The processing run that threw without a savepoint: recorded as its failed attempt in the redo, not run again. */
+    let threw: { id: number; error: Error } | undefined;
     const transaction = () => this.store.transaction(async (tx) => {
       started = performance.now();
+      this.queuedNow = [];
       for (const j of stores) {
         if (!careful) {
-          // Without a savepoint: a frame's store is one write (its row, or a resend's count), so
-          // nothing is half-written when it fails, and a savepoint per frame cost about a third
-          // of intake's CPU (SQLite journals every page the savepoint touches). When one fails,
-          // this whole transaction is undone (nothing but stores has run in it yet) and made
-          // again with savepoints, so the failure is that frame's alone, as it always was.
           try {
             stored.push(await this.storeOne(tx, j.inbound));
           } catch (e) {
-            throw new StoreRetry(e as Error);
+            throw new CarefulRedo(e as Error);
           }
           continue;
         }
@@ -476,14 +483,24 @@ export class Pipeline {
           break;
         }
         const j = procs[k]!;
+        const run = (t: StoreTx) => this.processOne(t, j.id, { reason: j.reason, prepared: j.prepared, attemptCounted: j.attemptCounted });
+        if (!careful) {
+          try {
+            answers.push(await run(tx));
+          } catch (e) {
+            throw new CarefulRedo(e as Error, j.id);
+          }
+          continue;
+        }
         try {
-          answers.push(await tx.savepoint((sp) => this.processOne(sp, j.id, { reason: j.reason, prepared: j.prepared, attemptCounted: j.attemptCounted })));
+          if (threw?.id === j.id) throw threw.error;
+          answers.push(await tx.savepoint(run));
         } catch (e) {
           // The savepoint is rolled back; record the failure (the message stays stored).
           answers.push(await this.failure(tx, j.id, e as Error, j.attemptCounted ?? false, j.reason));
         }
       }
-      if (!answers.some(isWaiting)) await this.processInSameCommit(tx, stores, stored, started);
+      if (!answers.some(isWaiting)) await this.processInSameCommit(tx, stores, stored, started, careful, threw);
     }, {
       onCommit: () => {
         didCommit = true;
@@ -491,8 +508,9 @@ export class Pipeline {
         // the next comes after (1 / PROCESS_SHARE - 1) times as long.
         const at = performance.now();
         if (procs.length) this.processNotBefore = at + (at - started) * (1 / PROCESS_SHARE - 1);
-        queued = this.queuedSinceCommit;
-        this.queuedSinceCommit = false;
+        for (const [channel, items] of this.queuedNow) this.metrics.inc('queued', channel, items);
+        queued = this.queuedNow.length > 0;
+        this.queuedNow = [];
         committed();
       },
     });
@@ -500,10 +518,12 @@ export class Pipeline {
       try {
         await transaction();
       } catch (e) {
-        if (!(e instanceof StoreRetry)) throw e;
-        this.log.warn({ err: e.cause.message, stores: stores.length }, 'a store failed: the commit is made again with each frame in a savepoint');
+        if (!(e instanceof CarefulRedo)) throw e;
+        this.log.warn({ err: e.cause.message, stores: stores.length, processing: procs.length }, 'a store or processing run failed: the commit is made again with each message in a savepoint');
         careful = true;
+        if (e.processing !== undefined) threw = { id: e.processing, error: e.cause };
         stored.length = 0;
+        answers.length = 0;
         await transaction();
       }
     } catch (e) {
@@ -513,7 +533,7 @@ export class Pipeline {
       // (recovery and resends process them, or answer what was stored).
       this.log.error({ err: (e as Error).message, stores: stores.length, processing: procs.map((j) => j.id) }, 'commit failed');
       // (After the COMMIT the flag belongs to the next flush already.)
-      if (!didCommit) this.queuedSinceCommit = false;
+      if (!didCommit) this.queuedNow = [];
       for (const j of stores) j.reject(e as Error);
       for (const j of procs) j.reject(e as Error);
       return;
@@ -619,7 +639,7 @@ export class Pipeline {
    * not processed yet, here or on another instance; nor after an older job of this commit had to
    * wait): those go the usual way. A failure inside is recorded like any other.
    */
-  private async processInSameCommit(tx: StoreTx, stores: StoreJob[], stored: Array<Stored | Error>, started: number): Promise<void> {
+  private async processInSameCommit(tx: StoreTx, stores: StoreJob[], stored: Array<Stored | Error>, started: number, careful: boolean, threw?: { id: number; error: Error }): Promise<void> {
     if (this.hooks.afterCommit || this.processQueue.length > 0 || this.closing) return;
     const limit = this.config.processing.offloadBytes;
     for (let i = 0; i < stored.length; i++) {
@@ -630,7 +650,20 @@ export class Pipeline {
       if (r.commitAck !== undefined) return;
       if (performance.now() - started > PROCESS_BUDGET_MS) return;
       if (limit > 0 && stores[i]!.inbound.raw.length >= limit) return;
+      if (!careful) {
+        // Without a savepoint: a throw makes the whole commit again with them (see flush).
+        let a: Answer | Waiting;
+        try {
+          a = await this.processOne(tx, r.id, { reason: 'received' });
+        } catch (e) {
+          throw new CarefulRedo(e as Error, r.id);
+        }
+        if (isWaiting(a)) return;
+        r.answer = a;
+        continue;
+      }
       try {
+        if (threw?.id === r.id) throw threw.error;
         const a = await tx.savepoint((sp) => this.processOne(sp, r.id, { reason: 'received' }));
         if (isWaiting(a)) return;
         r.answer = a;
@@ -779,7 +812,7 @@ export class Pipeline {
       await pause();
       await tx.processing.recordAttempt({ messageId: id, reason, state: p.state, flow: p.flow, ackCode, ack, issues: p.issues, outputs, mappingVersion: mappingVersion() });
       await pause();
-      if (queued) { this.metrics.inc('queued', channel.name, queued); this.queuedSinceCommit = true; }
+      if (queued) this.queuedNow.push([channel.name, queued]);
       this.log.info({ channel: channel.name, id, state: p.state, ack: ackCode, flow: p.flow, issues: p.issues.length }, 'message processed');
       return { id, state: p.state, issues: p.issues, ackCode, ack, resend: false, channel: channel.name };
     }
@@ -793,7 +826,7 @@ export class Pipeline {
       const r = await persistOutput(tx, { messageId: id, raw: row.raw, rawContentType: 'application/json', output: p.output, destinations: channel.destinations, outbound: { settings: this.hl7Settings, ctx } });
       entries = r.entries;
       issues.push(...r.issues);
-      if (r.queued) { this.metrics.inc('queued', channel.name, r.queued); this.queuedSinceCommit = true; }
+      if (r.queued) this.queuedNow.push([channel.name, r.queued]);
     }
     const { status: httpStatus, body } = this.render.http(endpoint, { state: p.state, issues, output: p.output, entries });
     const outputs = outputsOf(p.output, entries);

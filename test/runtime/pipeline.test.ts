@@ -167,6 +167,19 @@ describe('runtime/pipeline: store, then process', () => {
     expect(again.answer.ackCode).to.equal('AA');
   });
 
+  it('a processing run that throws in a group commit is that message\'s failed attempt alone: the others are processed, it is run once', async () => {
+    flow.explodeMrn = 'BOOM';
+    // One event-loop turn: stored in one commit and processed in it (original mode, nothing queued before).
+    const rs = await Promise.all([adt('G1', { mrn: 'G1' }), adt('G2', { mrn: 'BOOM' }), adt('G3', { mrn: 'G3' })].map((raw) => gw.pipeline.receive(inbound(raw))));
+    const answers = await Promise.all(rs.map((r) => (r.ok ? r.answer : Promise.reject(new Error('store failed')))));
+    expect(answers.map((a) => a.ackCode)).to.deep.equal(['AA', 'AR', 'AA']);
+    const rows = await Promise.all(answers.map((a) => gw.store.messages.get(a.id)));
+    expect(rows.map((r) => [r!.controlId, r!.state, r!.attempts])).to.deep.equal([['G1', 'processed', 1], ['G2', 'received', 1], ['G3', 'processed', 1]]);
+    for (const a of answers) expect(await gw.store.processing.attemptsOf(a.id)).to.have.length(1);
+    expect(flow.runsOf.get('BOOM')).to.equal(1);
+    expect(await gw.store.resources.count('Patient')).to.equal(2);
+  });
+
   it('keeps a message whose flow throws, answers AR, and marks it failed after max attempts', async () => {
     flow.explode = true;
     const first = await receive(adt('C8'));

@@ -168,6 +168,10 @@ export interface TestFlow extends InboundHl7Flow {
   runs: number;
   /** Make the next runs throw (an internal error) while true. */
   explode: boolean;
+  /** Make the runs of this patient's messages (PID-3.1) throw. */
+  explodeMrn?: string;
+  /** Runs per patient (PID-3.1). */
+  runsOf: Map<string, number>;
 }
 
 export function registerTestFlow(name = 'test-flow'): { flow: TestFlow; remove: () => void } {
@@ -176,11 +180,13 @@ export function registerTestFlow(name = 'test-flow'): { flow: TestFlow; remove: 
     messageTypes: ['ADT^A04', 'ADT^A08'],
     runs: 0,
     explode: false,
+    runsOf: new Map(),
     run(msg) {
       flow.runs++;
-      if (flow.explode) throw new Error('test flow exploded');
       const pid = msg.segment('PID');
       const mrn = pid?.get(3) ?? '';
+      flow.runsOf.set(mrn, (flow.runsOf.get(mrn) ?? 0) + 1);
+      if (flow.explode || (flow.explodeMrn !== undefined && mrn === flow.explodeMrn)) throw new Error('test flow exploded');
       if (!mrn) return { value: undefined, issues: [issue('HL7_FIELD_REQUIRED', 'PID-3 is required by the test flow.', pid ? msg.location(pid, 3) : 'PID')] };
       const id = deterministicId('Patient', 'test', mrn);
       return {
