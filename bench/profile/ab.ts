@@ -9,6 +9,9 @@
  *   git worktree add --detach /tmp/old <commit> && ln -s "$PWD/node_modules" /tmp/old/node_modules
  *   node --import tsx bench/profile/ab.ts /tmp/old [rounds=40] [round-ms=150] [adt|siu|oru ...]
  *   AB_NEW=/tmp/other ...   compares /tmp/old with /tmp/other instead of this checkout
+ *   AB_FRESH=1 ...          each message gets its own order number (OBR-3/ORC-3) and MRN (PID-3),
+ *                           so the ids it makes are new, as in real traffic (by default every
+ *                           message is the same and its ids come from the cache in src/fhir/ids.ts)
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -34,13 +37,18 @@ async function side(root: string) {
     const flow = flowFor(parseHl7(text).value.messageType);
     const c = { ...ctx, lookup: emptyLookup };
     return () => {
-      const m = parseHl7(text).value;
+      const m = parseHl7(fresh ? vary(text) : text).value;
       if (hasErrors(validateMessage(m))) return 'AE';
       const out = flow.run(m, c);
       return out.value && !hasErrors(out.issues) ? 'AA' : 'AE';
     };
   };
 }
+
+const fresh = process.env.AB_FRESH === '1';
+let seq = 0;
+/** The example with a new filler order number and MRN (the business identifiers the ids come from). */
+const vary = (t: string): string => { seq++; return t.replace(/LAB-99812/g, `LAB-${seq}`).replace(/MRN00012345/g, `MRN${seq}`); };
 
 const cpuMs = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
 const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s[s.length >> 1]!; };

@@ -1,5 +1,7 @@
 /** src/fhir/ids.ts: one rule per resource type, from the business identifier. */
 import { expect } from 'chai';
+import { createHash } from 'node:crypto';
+import fc from 'fast-check';
 import { encounterToClaimBundle, claimBundleToEncounter } from '../../src/adapters/claim-bundle.js';
 import type { BillingEncounter } from '../../src/billing/encounter.js';
 import { patientId, payerOrganizationId, coverageId, deterministicId } from '../../src/fhir/ids.js';
@@ -10,6 +12,15 @@ describe('fhir/ids: deterministic ids from business identifiers', () => {
     expect(patientId({ system: 's', value: 'A1' })).to.not.equal(patientId({ system: 's', value: 'A2' }));
     expect(patientId({ system: 's', value: 'A1' })).to.match(/^patient-[0-9a-f]{32}$/);
     expect(deterministicId('Patient', 's', 'A1')).to.equal(patientId({ system: 's', value: 'A1' }));
+  });
+
+  it('ids are the SHA-256 of the parts joined by U+001F, as made with createHash (non-ASCII text included)', () => {
+    // Pinned ids: a change of the hash would change every stored id (see the file comment of ids.ts).
+    expect(deterministicId('Patient', 's', 'A1')).to.equal(`patient-${createHash('sha256').update('Patient\u001fs\u001fA1').digest('hex').slice(0, 32)}`);
+    fc.assert(fc.property(fc.constantFrom('Patient', 'Observation', 'urn'), fc.array(fc.oneof(fc.string(), fc.string({ unit: 'grapheme' }), fc.integer(), fc.constant(undefined)), { maxLength: 6 }), (kind, parts) => {
+      const input = [kind, ...parts.map((p) => (p === undefined ? '' : String(p)))].join('\u001f');
+      expect(deterministicId(kind, ...parts)).to.equal(`${kind.toLowerCase()}-${createHash('sha256').update(input).digest('hex').slice(0, 32)}`);
+    }), { numRuns: 500 });
   });
 
   it('a payer Organization id includes its name: same payer id with and without a name are two payers; case and spacing are not', () => {
