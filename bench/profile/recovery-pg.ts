@@ -71,10 +71,13 @@ async function main(): Promise<void> {
       watcher = new pg.Client({ connectionString: cluster.url });
       await watcher.connect();
       const w = watcher;
+      let busy = false;
       sampler = setInterval(() => {
+        if (busy) return;
+        busy = true;
         void w.query<{ s: string }>("SELECT state || ':' || coalesce(wait_event_type || '/' || wait_event, 'cpu') AS s FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()").then((r) => {
           for (const x of r.rows) waits.set(x.s, (waits.get(x.s) ?? 0) + 1);
-        }, () => undefined);
+        }, () => undefined).finally(() => { busy = false; });
       }, 50);
     }
     const gw = await startGateway(cfg.value, { log: createLogger('info', sink) });

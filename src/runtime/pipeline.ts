@@ -16,6 +16,9 @@
  * message is processed in its own savepoint so one message's failure does not undo the others.
  * Frames are stored without one (a store is one write); when one fails, the commit is made again
  * with each frame's store in a savepoint, so that failure too is its frame's alone. The store is reached only through its interface (src/store/types.ts).
+ * On PostgreSQL, where a message's processing is round trips to the server rather than CPU here,
+ * processing has transactions of its own instead, several at once (runLane), and intake's commits
+ * only store frames.
  *
  * Off the event loop: a new HL7v2 message of `processing.offloadBytes` or more is parsed, mapped
  * and validated in a worker thread (./offload.ts) before its processing commit; inside the commit
@@ -75,8 +78,6 @@ export const PROCESS_BUDGET_MS = 4;
  */
 export const INTAKE_BUSY_MS = 20;
 
-/** Processing time one recovery transaction of processCountedTogether takes at most (ms, checked between messages). */
-export const RECOVERY_BATCH_MS = 200;
 export const PROCESS_SHARE = 0.2;
 
 export interface Inbound {
@@ -159,6 +160,8 @@ interface ProcessJob {
   waits?: number | undefined;
   /** The earlier message of its patient it waits for: once that one is processed, it is tried again at once. */
   waitFor?: number | undefined;
+  /** PostgreSQL: the processing lane (by patient) whose transactions run it. */
+  lane: number;
 }
 
 /** A store or processing run failed in a commit made without savepoints: that commit is made again with them. */
@@ -180,8 +183,32 @@ const waitDelay = (waits: number) => Math.min(500, 10 * 2 ** Math.min(waits, 6))
 
 /** Where a new message came from and how big it is (decides processing off the event loop). */
 interface ProcessHint {
-  channel: string;
-  bytes: number;
+  channel?: string | undefined;
+  bytes?: number | undefined;
+  /** PID-3.1 as intake read it: picks the processing lane on PostgreSQL. */
+  patient?: string | null | undefined;
+}
+
+/**
+ * PostgreSQL: processing transactions running at once beside intake's commits, each on a pooled
+ * connection of its own (the pool has 10 by default: `pool` in store.url), a patient's messages
+ * always in the same one.
+ */
+export const LANES = 4;
+
+/** Processing time one lane transaction takes at most (ms, checked between messages). */
+export const LANE_BUDGET_MS = 50;
+
+/**
+ * The lane of a patient (FNV-1a of PID-3.1). Messages without one (FHIR and office posts, HL7v2
+ * without PID-3, resends and replays) wait for nothing at the order check, or are ordered by it
+ * whatever lane runs them; they all go to the first lane, in their order.
+ */
+export function laneOf(patient: string | null | undefined): number {
+  if (!patient) return 0;
+  let h = 0x811c9dc5;
+  for (let k = 0; k < patient.length; k++) h = Math.imul(h ^ patient.charCodeAt(k), 0x01000193);
+  return (h >>> 0) % LANES;
 }
 
 export class Pipeline {
@@ -207,6 +234,10 @@ export class Pipeline {
   private processNotBefore = 0;
   private processTimer: NodeJS.Timeout | undefined;
   private closing = false;
+  /** PostgreSQL: processing in transactions of its own, LANES at once (see runLane). */
+  private readonly concurrent: boolean;
+  /** The lane transactions running (PostgreSQL), by lane. */
+  private readonly lanes: Array<Promise<void> | undefined> = [];
   /** Recovered messages still to process (./recovery.ts keeps it; /health shows it). */
   recoveryLeft = 0;
   /** The first id of the start-up backlog recovery has not queued yet (Infinity when none is left). */
@@ -222,6 +253,7 @@ export class Pipeline {
     readonly hooks: PipelineHooks = {},
   ) {
     this.channels = new Map(config.channels.map((c) => [c.name, c]));
+    this.concurrent = store.engine === 'postgres';
     this.hl7Settings = outboundHl7Settings(config);
     // Hash the mapping files now, as they are loaded for this run (recorded with every attempt).
     mappingVersion();
@@ -264,7 +296,7 @@ export class Pipeline {
       return { ok: true, id: stored.id, resend: false, header: stored.header, charset: stored.charset, commitAck: stored.commitAck, answer: Promise.resolve(a) };
     }
     const after = this.hooks.afterCommit;
-    const hint: ProcessHint = { channel: inbound.channel.name, bytes: inbound.raw.length };
+    const hint: ProcessHint = { channel: inbound.channel.name, bytes: inbound.raw.length, patient: stored.header?.patientMrn };
     const answer = after ? after(stored.id).then(() => this.process(stored.id, 'received', hint)) : this.process(stored.id, 'received', hint);
     return { ok: true, id: stored.id, resend: false, header: stored.header, charset: stored.charset, commitAck: stored.commitAck, answer };
   }
@@ -276,9 +308,9 @@ export class Pipeline {
     // Nothing is taken from the queue any more: the message stays committed for the next start.
     if (this.closing) return Promise.reject(new Error('gateway closing: the message stays committed and is processed at the next start'));
     const limit = this.config.processing.offloadBytes;
-    const offload = hint !== undefined && limit > 0 && hint.bytes >= limit;
+    const offload = hint?.bytes !== undefined && limit > 0 && hint.bytes >= limit;
     const p = new Promise<Answer>((resolve, reject) => {
-      const job: ProcessJob = { id, reason, resolve, reject, channel: hint?.channel, ready: !offload, attemptCounted, front };
+      const job: ProcessJob = { id, reason, resolve, reject, channel: hint?.channel, ready: !offload, attemptCounted, front, lane: laneOf(hint?.patient) };
       if (front) {
         // Recovery: ahead of every message queued since the start, behind the recovered ones before it.
         const at = this.processQueue.findIndex((j) => !j.front);
@@ -349,6 +381,7 @@ export class Pipeline {
     this.closing = true;
     if (this.processTimer) clearTimeout(this.processTimer);
     while (this.flushing) await this.flushing.catch(() => undefined);
+    await Promise.all(this.lanes.filter((l) => l !== undefined));
     const left = this.processQueue.splice(0);
     for (const j of left) j.reject(new Error('gateway closing: the message stays committed and is processed at the next start'));
     await this.pool?.close();
@@ -403,6 +436,7 @@ export class Pipeline {
   }
 
   private schedule(): void {
+    if (this.concurrent) this.dispatch();
     if (this.flushScheduled) return;
     this.flushScheduled = true;
     setImmediate(() => {
@@ -419,7 +453,7 @@ export class Pipeline {
         this.flushing = undefined;
         if (this.processQueue.length < this.config.processing.maxBacklog) for (const w of this.roomWaiters.splice(0)) w();
         // (Processing held back for intake has a timer of its own: no spinning here.)
-        if (this.storeQueue.length || (!this.processTimer && !this.closing && this.processQueue.some((j) => j.ready && !j.notBefore))) this.schedule();
+        if (this.storeQueue.length || (!this.concurrent && !this.processTimer && !this.closing && this.processQueue.some((j) => j.ready && !j.notBefore))) this.schedule();
       };
       this.flushing = this.flush(release).finally(release);
     });
@@ -436,7 +470,8 @@ export class Pipeline {
     this.storeQueue = [];
     const now = performance.now();
     if (stores.length) this.lastIntakeAt = now;
-    const procs = this.mayProcess(stores.length > 0, now) ? this.takeReady() : [];
+    // PostgreSQL: processing runs in transactions of its own (runLane), never in intake's commit.
+    const procs = !this.concurrent && this.mayProcess(stores.length > 0, now) ? this.takeReady() : [];
     if (!stores.length && !procs.length) return;
     const stored: Array<Stored | Error> = [];
     const answers: Array<Answer | Waiting> = [];
@@ -500,7 +535,7 @@ export class Pipeline {
           answers.push(await this.failure(tx, j.id, e as Error, j.attemptCounted ?? false, j.reason));
         }
       }
-      if (!answers.some(isWaiting)) await this.processInSameCommit(tx, stores, stored, started, careful, threw);
+      if (!this.concurrent && !answers.some(isWaiting)) await this.processInSameCommit(tx, stores, stored, started, careful, threw);
     }, {
       onCommit: () => {
         didCommit = true;
@@ -674,12 +709,12 @@ export class Pipeline {
   }
 
   /**
-   * The processing jobs this commit takes: every ready one, in queue order, except that a job of a
+   * The processing jobs this commit (or on PostgreSQL this lane's transaction) takes: every ready one, in queue order, except that a job of a
    * channel whose earlier message is still being prepared off the event loop waits behind it, and
    * a job waiting for an earlier message of its patient waits out its delay (without holding up
    * its channel: other patients' messages go on).
    */
-  private takeReady(): ProcessJob[] {
+  private takeReady(lane?: number): ProcessJob[] {
     const take: ProcessJob[] = [];
     const keep: ProcessJob[] = [];
     const waiting = new Set<string>();
@@ -688,6 +723,8 @@ export class Pipeline {
         keep.push(j);
       } else if (!j.ready || (j.channel !== undefined && waiting.has(j.channel))) {
         if (j.channel !== undefined) waiting.add(j.channel);
+        keep.push(j);
+      } else if (lane !== undefined && j.lane !== lane) {
         keep.push(j);
       } else {
         take.push(j);
@@ -759,7 +796,9 @@ export class Pipeline {
   }
 
   /** One message, inside a savepoint. */
-  private async processOne(tx: StoreTx, id: number, opts: { attemptCounted?: boolean | undefined; reason?: AttemptReason; prepared?: Prepared | undefined } = {}): Promise<Answer | Waiting> {
+  private async processOne(tx: StoreTx, id: number, opts: { attemptCounted?: boolean | undefined; reason?: AttemptReason; prepared?: Prepared | undefined; queued?: Array<[channel: string, items: number]> | undefined } = {}): Promise<Answer | Waiting> {
+    // The outbox items this run queues are its transaction's: intake's commit (queuedNow) or, on PostgreSQL, a lane's.
+    const queuedIn = opts.queued ?? this.queuedNow;
     const reason = opts.reason ?? 'received';
     const claim = await tx.processing.claimForProcessing(id);
     if (!claim) throw new Error(`message ${id} not found`);
@@ -812,7 +851,7 @@ export class Pipeline {
       await pause();
       await tx.processing.recordAttempt({ messageId: id, reason, state: p.state, flow: p.flow, ackCode, ack, issues: p.issues, outputs, mappingVersion: mappingVersion() });
       await pause();
-      if (queued) this.queuedNow.push([channel.name, queued]);
+      if (queued) queuedIn.push([channel.name, queued]);
       this.log.info({ channel: channel.name, id, state: p.state, ack: ackCode, flow: p.flow, issues: p.issues.length }, 'message processed');
       return { id, state: p.state, issues: p.issues, ackCode, ack, resend: false, channel: channel.name };
     }
@@ -826,7 +865,7 @@ export class Pipeline {
       const r = await persistOutput(tx, { messageId: id, raw: row.raw, rawContentType: 'application/json', output: p.output, destinations: channel.destinations, outbound: { settings: this.hl7Settings, ctx } });
       entries = r.entries;
       issues.push(...r.issues);
-      if (r.queued) this.queuedNow.push([channel.name, r.queued]);
+      if (r.queued) queuedIn.push([channel.name, r.queued]);
     }
     const { status: httpStatus, body } = this.render.http(endpoint, { state: p.state, issues, output: p.output, entries });
     const outputs = outputsOf(p.output, entries);
@@ -913,74 +952,96 @@ export class Pipeline {
     return this.processCounted(id);
   }
 
-  /** Recovery: a message whose attempt is counted already, queued ahead of new messages. */
-  processCounted(id: number): Promise<Answer> {
-    return this.process(id, 'recovery', undefined, true, true);
+  /** Recovery: a message whose attempt is counted already, queued ahead of new messages (its patient picks its lane on PostgreSQL). */
+  processCounted(id: number, patient?: string | null): Promise<Answer> {
+    return this.process(id, 'recovery', { patient }, true, true);
+  }
+
+  /** PostgreSQL: start a transaction on every idle lane that has a job ready. */
+  private dispatch(): void {
+    if (this.closing) return;
+    // The lanes takeReady would give a job to now (a lane started with nothing to take would
+    // start again at once, for ever: a job held behind its channel's earlier message is not ready).
+    const ready = new Set<number>();
+    const waiting = new Set<string>();
+    for (const j of this.processQueue) {
+      if (j.notBefore !== undefined) continue;
+      if (!j.ready || (j.channel !== undefined && waiting.has(j.channel))) {
+        if (j.channel !== undefined) waiting.add(j.channel);
+        continue;
+      }
+      ready.add(j.lane);
+    }
+    for (let lane = 0; lane < LANES; lane++) {
+      if (this.lanes[lane] || !ready.has(lane)) continue;
+      const run = this.runLane(lane).catch((e: unknown) => {
+        this.log.error({ lane, err: (e as Error).message }, 'processing lane stopped');
+      }).finally(() => {
+        this.lanes[lane] = undefined;
+        this.dispatch();
+      });
+      this.lanes[lane] = run;
+    }
   }
 
   /**
-   * Start-up recovery on an engine with concurrent transactions (PostgreSQL, ./recovery.ts):
-   * messages whose attempt is counted already, processed in order in one transaction of their own
-   * (one connection, each message in a savepoint, at most RECOVERY_BATCH_MS of them), beside the
-   * commits intake makes rather than inside them: there each would cost a commit ACK its
-   * round trips (a PostgreSQL commit held one or two messages in its PROCESS_BUDGET_MS). A message
-   * whose patient has an earlier one still unprocessed is not run here: it goes to the queue as
-   * processCounted sends it (and waits there). A resend of one of them meanwhile shares its run.
-   * Never rejects: `taken` says how many of `ids` this call took (the caller passes the rest
-   * again), `answers` their answers (rejected when the commit failed: they stay 'received').
+   * PostgreSQL: the jobs of one lane, in queue order, in transactions of their own on a pooled
+   * connection of their own (each message in a savepoint, at most LANE_BUDGET_MS of them per
+   * commit), beside intake's commits instead of inside them. On PostgreSQL a message's processing is
+   * a dozen round trips to the server: inside intake's commit (as on SQLite, where processing is
+   * CPU in this process) it held every commit ACK behind it, and the share processing was given
+   * there (PROCESS_SHARE of the time, counted in wall time) starved it while intake was busy: a
+   * commit held one or two messages, and a backlog grew behind enhanced-mode senders (#17, the
+   * crash harness's stall). Order: a patient's messages are all in one lane (laneOf), run in
+   * queue order, and the order check (claimForProcessing) still holds a message whose earlier one
+   * is in another transaction, as it does across instances; the original-mode ACKs of a connection
+   * leave in arrival order whatever order they are processed in (src/mllp/intake.ts).
    */
-  async processCountedTogether(ids: readonly number[]): Promise<{ taken: number; answers: Array<Promise<Answer>> }> {
-    const answers: Array<Promise<Answer>> = [];
-    const mine: Array<{ id: number; resolve: (a: Answer) => void; reject: (e: Error) => void; result?: Answer | Waiting }> = [];
-    const started = performance.now();
-    let taken = 0;
-    try {
-      await this.store.transaction(async (tx) => {
-        for (const id of ids) {
-          if (this.closing || (taken > 0 && performance.now() - started > RECOVERY_BATCH_MS)) break;
-          taken++;
-          const running = this.inFlight.get(id);
-          if (running) { answers.push(running); continue; }
-          const slot = { id } as (typeof mine)[number];
-          const p = new Promise<Answer>((resolve, reject) => { slot.resolve = resolve; slot.reject = reject; });
-          this.inFlight.set(id, p);
-          const clear = () => { if (this.inFlight.get(id) === p) this.inFlight.delete(id); };
-          p.then(clear, clear);
-          answers.push(p);
-          mine.push(slot);
-          try {
-            slot.result = await tx.savepoint((sp) => this.processOne(sp, id, { reason: 'recovery', attemptCounted: true }));
-          } catch (e) {
-            slot.result = await this.failure(tx, id, e as Error, true, 'recovery');
+  private async runLane(lane: number): Promise<void> {
+    while (!this.closing) {
+      const jobs = this.takeReady(lane);
+      if (!jobs.length) return;
+      if (this.processQueue.length < this.config.processing.maxBacklog) for (const w of this.roomWaiters.splice(0)) w();
+      const answers: Array<Answer | Waiting> = [];
+      const queued: Array<[channel: string, items: number]> = [];
+      try {
+        await this.store.transaction(async (tx) => {
+          const started = performance.now();
+          for (let k = 0; k < jobs.length; k++) {
+            if (k > 0 && (this.closing || performance.now() - started > LANE_BUDGET_MS)) {
+              // What is left goes back to the head of the queue, in its order.
+              this.processQueue.unshift(...jobs.splice(k));
+              break;
+            }
+            const j = jobs[k]!;
+            try {
+              answers.push(await tx.savepoint((sp) => this.processOne(sp, j.id, { reason: j.reason, prepared: j.prepared, attemptCounted: j.attemptCounted, queued })));
+            } catch (e) {
+              answers.push(await this.failure(tx, j.id, e as Error, j.attemptCounted ?? false, j.reason));
+            }
           }
-        }
-      });
-    } catch (e) {
-      this.log.error({ err: (e as Error).message, processing: mine.map((s) => s.id) }, 'recovery commit failed');
-      for (const s of mine) s.reject(e as Error);
-      if (this.closing) taken = ids.length;
-      return { taken, answers };
-    }
-    if (this.closing && taken === 0) {
-      const e = new Error('gateway closing: the message stays committed and is processed at the next start');
-      return { taken: ids.length, answers: ids.map(() => Promise.reject(e)) };
-    }
-    const results = mine.map((s) => s.result);
-    if (results.some((a) => a && !isWaiting(a) && !a.resend)) this.onQueued?.();
-    this.releaseWaiters(results);
-    for (const s of mine) {
-      const a = s.result!;
-      if (isWaiting(a)) {
-        // Behind an earlier message of its patient (another instance's, or one handed on before it): the queue's way.
-        this.inFlight.delete(s.id);
-        this.processCounted(s.id).then(s.resolve, s.reject);
+        });
+      } catch (e) {
+        this.log.error({ err: (e as Error).message, processing: jobs.map((j) => j.id) }, 'processing commit failed');
+        for (const j of jobs) j.reject(e as Error);
         continue;
       }
-      if (!a.resend && a.state === 'processed') this.metrics.inc('processed', a.channel ?? '');
-      else if (!a.resend && a.state !== 'received') this.metrics.inc('errored', a.channel ?? '');
-      s.resolve(a);
+      // Outbox items this commit queued: counted, and the delivery worker woken.
+      for (const [channel, items] of queued) this.metrics.inc('queued', channel, items);
+      if (queued.length) this.onQueued?.();
+      this.releaseWaiters(answers);
+      jobs.forEach((j, i) => {
+        const a = answers[i]!;
+        if (isWaiting(a)) {
+          this.wait(j, a.waitFor);
+          return;
+        }
+        if (a.resend) { /* answered from the store: counted when it was processed */ }
+        else if (a.state === 'processed') this.metrics.inc('processed', a.channel ?? '');
+        else if (a.state !== 'received') this.metrics.inc('errored', a.channel ?? '');
+        j.resolve(a);
+      });
     }
-    return { taken, answers };
   }
 }
 

@@ -40,23 +40,6 @@ export interface Recovery {
 /** Messages never attempted, counted in one commit and queued together. */
 const CHUNK = 100;
 
-/**
- * PostgreSQL: recovery transactions running at once, each on a pooled connection of its own (the
- * pool has 10 by default: `pool` in store.url), so recovery is not one round trip at a time.
- */
-export const LANES = 4;
-
-/**
- * The lane of a patient (FNV-1a of PID-3.1). Messages without one (FHIR and office posts, HL7v2
- * without PID-3) wait for nothing at the order check; they all go to the first lane, in their order.
- */
-function laneOf(patient: string | null): number {
-  if (patient === null) return 0;
-  let h = 0x811c9dc5;
-  for (let k = 0; k < patient.length; k++) h = Math.imul(h ^ patient.charCodeAt(k), 0x01000193);
-  return (h >>> 0) % LANES;
-}
-
 /** The backlog at this moment (ids, oldest first): read before anything listens. */
 export async function pendingBacklog(store: Pick<Store, 'processing'>, pageSize = 10_000): Promise<number[]> {
   const ids: number[] = [];
@@ -99,12 +82,9 @@ export function startRecovery(pipeline: Pipeline, backlog?: number[]): Recovery 
       outstanding = [];
       await Promise.all(all);
     };
-    // Messages from here on are recovery's: nothing else runs them uncounted (Pipeline.wait). With
-    // lanes, the lowest id a lane has yet to take.
-    let lanes: number[][] = [];
-    const next = (i: number) => { pipeline.recoveryNextId = Math.min(ids[i] ?? Infinity, ...lanes.map((l) => l[0] ?? Infinity)); };
+    // Messages from here on are recovery's: nothing else runs them uncounted (Pipeline.wait).
+    const next = (i: number) => { pipeline.recoveryNextId = ids[i] ?? Infinity; };
     next(0);
-    const concurrent = pipeline.store.engine === 'postgres';
     for (let i = 0; i < ids.length && !stopped;) {
       const chunk = ids.slice(i, i + CHUNK);
       // Attempted before: alone (see the file comment). With maxAttempts 1 every message is (a
@@ -112,28 +92,10 @@ export function startRecovery(pipeline: Pipeline, backlog?: number[]): Recovery 
       // Counted in one transaction (a read outside one would wait for each processing commit).
       const fresh = maxAttempts > 1 ? await pipeline.store.transaction((tx) => tx.processing.beginFirstAttempts(chunk)) : [];
       if (stopped) break;
-      if (fresh.length && concurrent) {
-        // PostgreSQL: LANES transactions at once, each on its own connection, beside intake's
-        // commits; a patient's messages all in one lane, in order (the order check would otherwise
-        // hand every message whose earlier one is in another lane's open transaction to the queue).
-        lanes = Array.from({ length: LANES }, () => []);
-        for (const m of fresh) lanes[laneOf(m.patientMrn)]!.push(m.id);
-        i += fresh.length;
-        next(i);
-        const answers: Array<Promise<void>> = [];
-        await Promise.all(lanes.map(async (lane) => {
-          while (lane.length && !stopped) {
-            const batch = await pipeline.processCountedTogether(lane);
-            lane.splice(0, batch.taken).forEach((id, k) => answers.push(batch.answers[k]!.then((a) => count(a.state), (e: unknown) => unfinished(id, e))));
-            next(i);
-          }
-        }));
-        lanes = [];
-        await settle();
-        outstanding.push(...answers);
-      } else if (fresh.length) {
+      if (fresh.length) {
         // Handled at once (a commit that fails, or the gateway closing, rejects): never an unhandled rejection.
-        const answers = fresh.map(({ id }) => pipeline.processCounted(id).then((a) => count(a.state), (e: unknown) => unfinished(id, e)));
+        // The patient picks the processing lane on PostgreSQL (Pipeline.runLane: several transactions at once).
+        const answers = fresh.map(({ id, patientMrn }) => pipeline.processCounted(id, patientMrn).then((a) => count(a.state), (e: unknown) => unfinished(id, e)));
         i += fresh.length;
         next(i);
         await settle();

@@ -311,6 +311,9 @@ describe('outbound HL7v2 end to end: office post -> gateway -> outbox worker -> 
     } finally {
       sender.close();
     }
+    // MSH-15 AL / MSH-16 NE: the commit ACK says stored, not processed (on PostgreSQL processing runs
+    // in transactions of its own, beside intake's commits): wait until both are processed.
+    while ((await gateway!.store.messages.count({ state: 'received' })) > 0) await new Promise((r) => setTimeout(r, 20));
     await worker!.drain();
     expect(partner.received.map(typeOf)).to.deep.equal(['ORU^R01']);
     expect(partner.issues.map(errorsOf)).to.deep.equal([[]]);
