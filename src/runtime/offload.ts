@@ -46,34 +46,44 @@ export interface OffloadRequest {
 /**
  * A run without its parsed message (the caller reads the MSH again for the ACK), and its outputs
  * already serialized in the worker (`json`: JSON.stringify of the Bundle and of the office
- * records), so the event loop does not stringify a 10,000-entry Bundle to store it.
+ * records), so the event loop does not stringify a 10,000-entry Bundle to store it. Its issues
+ * travel as their JSON text (`issuesText`, `issues` then empty): 10,000 issue objects took a
+ * structured-clone read of ~200 ms on the event loop, one JSON.parse of their text a tenth of it.
  */
-export type OffloadedRun = Omit<Hl7Processing, 'message'> & { readable: boolean; json?: OutputJson | undefined };
+export type OffloadedRun = Omit<Hl7Processing, 'message'> & { readable: boolean; json?: OutputJson | undefined; issuesText?: string | undefined };
 
 /**
- * JSON.stringify(output.bundle) and JSON.stringify(output.office), made where the output was;
- * and where each of the Bundle's entries is in that text (`entrySpans`: start and end of entry i
- * at 2i and 2i + 1), when the entries can travel so: the run's Bundle then arrives with
- * `entry: []`, and the gateway reads the entries back one by one from their slices of the text
- * between turns of the event loop (entriesFromText) instead of in one structured-clone read of a
- * 10,000-entry Bundle, and the reply crosses as one string instead of 10,000 (their read was
- * 100-200 ms of the event loop, with the garbage collection after it).
+ * JSON.stringify(output.bundle), as UTF-8 bytes (`bundleUtf8`: moved from the worker, not copied:
+ * a 12 MB string took a structured-clone read of hundreds of ms on the event loop), and
+ * JSON.stringify(output.office); and where each of the Bundle's entries is in those bytes
+ * (`entrySpans`: start and end byte of entry i at 2i and 2i + 1), when the entries can travel so:
+ * the run's Bundle then arrives with `entry: []`, and the gateway reads the entries back one by
+ * one from their bytes between turns of the event loop (entriesFromText) instead of in one
+ * structured-clone read of a 10,000-entry Bundle. The text itself is made only where it is needed
+ * (bundleText: an outbox item with the Bundle, a store that keeps text).
  */
 export interface OutputJson {
-  bundle: string;
+  bundleUtf8: Uint8Array;
   office: string;
   entrySpans?: Uint32Array | undefined;
   /** The Bundle's text gzipped (a gzip member), when the request asked for it (`gzip`): the gateway stores the outputs so. */
-  bundleGzip?: Buffer | undefined;
+  bundleGzip?: Uint8Array | undefined;
 }
 
-/** A Bundle's entries from their slices of its text, giving the event loop its turns (`pause`) as it goes. */
-export async function entriesFromText(bundle: string, spans: Uint32Array, pause: () => Promise<void> | undefined): Promise<unknown[]> {
+/** The Bundle's JSON text from its bytes. */
+export function bundleText(json: OutputJson): string {
+  return Buffer.from(json.bundleUtf8.buffer, json.bundleUtf8.byteOffset, json.bundleUtf8.byteLength).toString('utf8');
+}
+
+/** A Bundle's entries from their bytes, giving the event loop its turns (`pause`) as it goes. */
+export async function entriesFromText(json: OutputJson, pause: () => Promise<void> | undefined): Promise<unknown[]> {
+  const spans = json.entrySpans ?? new Uint32Array(0);
+  const bytes = Buffer.from(json.bundleUtf8.buffer, json.bundleUtf8.byteOffset, json.bundleUtf8.byteLength);
   const n = spans.length / 2;
   const out: unknown[] = new Array(n);
   for (let i = 0; i < n; i++) {
     await pause();
-    out[i] = JSON.parse(bundle.slice(spans[2 * i]!, spans[2 * i + 1]!));
+    out[i] = JSON.parse(bytes.toString('utf8', spans[2 * i]!, spans[2 * i + 1]!));
   }
   return out;
 }
@@ -95,18 +105,31 @@ export function serializeOutput(output: { bundle: { entry?: unknown[] | undefine
     const token = JSON.stringify(ENTRIES_MARK);
     const at = skeleton.indexOf(token);
     if (at >= 0 && at === skeleton.lastIndexOf(token)) {
-      const bundle = `${skeleton.slice(0, at)}[${texts.join(',')}]${skeleton.slice(at + token.length)}`;
+      const head = `${skeleton.slice(0, at)}[`;
+      const bundleUtf8 = Buffer.from(`${head}${texts.join(',')}]${skeleton.slice(at + token.length)}`, 'utf8');
       const entrySpans = new Uint32Array(texts.length * 2);
-      let pos = at + 1;
+      let pos = Buffer.byteLength(head, 'utf8');
       texts.forEach((t, i) => {
+        const len = Buffer.byteLength(t!, 'utf8');
         entrySpans[2 * i] = pos;
-        entrySpans[2 * i + 1] = pos + t!.length;
-        pos += t!.length + 1;
+        entrySpans[2 * i + 1] = pos + len;
+        pos += len + 1;
       });
-      return { bundle: { ...b, entry: [] }, json: { bundle, office, entrySpans } };
+      return { bundle: { ...b, entry: [] }, json: { bundleUtf8, office, entrySpans } };
     }
   }
-  return { bundle: b, json: { bundle: JSON.stringify(b), office } };
+  return { bundle: b, json: { bundleUtf8: Buffer.from(JSON.stringify(b), 'utf8'), office } };
+}
+
+/** The ArrayBuffers of a reply the worker may move instead of copy: only ones a typed array owns whole (never a pooled Buffer's). */
+export function transferables(reply: OffloadReply): ArrayBuffer[] {
+  if (!('run' in reply) || !reply.run.json) return [];
+  const j = reply.run.json;
+  const out: ArrayBuffer[] = [];
+  for (const a of [j.bundleUtf8, j.bundleGzip, j.entrySpans]) {
+    if (a && a.byteOffset === 0 && a.buffer instanceof ArrayBuffer && a.byteLength === a.buffer.byteLength && a.byteLength >= 64 * 1024 && !out.includes(a.buffer)) out.push(a.buffer);
+  }
+  return out;
 }
 
 export type OffloadReply = { run: OffloadedRun; misses: Array<[string, string]> } | { error: string };

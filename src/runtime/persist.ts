@@ -31,8 +31,8 @@ export interface PersistInput {
   destinations: readonly ChannelDestination[];
   /** Payload "hl7v2": the MLLP destination's header settings and the practice context the messages are built in (stored resources are read from the store). */
   outbound?: { settings(destination: string): OutboundHl7Settings | undefined; ctx: Omit<FlowContext, 'lookup'> } | undefined;
-  /** JSON.stringify(output.bundle) when already made (by the processing worker thread). */
-  bundleJson?: string | undefined;
+  /** JSON.stringify(output.bundle) when already made (by the processing worker thread), or how to get it. */
+  bundleJson?: string | (() => string) | undefined;
 }
 
 export interface EntryOutcome {
@@ -91,7 +91,7 @@ export async function persistOutput(db: PersistTables, p: PersistInput, now: Dat
       continue;
     }
     if (d.payload === 'bundle') {
-      items.push({ kind: 'fhir-bundle', payload: p.bundleJson ?? JSON.stringify(p.output.bundle), contentType: 'application/fhir+json', part: 'bundle' });
+      items.push({ kind: 'fhir-bundle', payload: (typeof p.bundleJson === 'function' ? p.bundleJson() : p.bundleJson) ?? JSON.stringify(p.output.bundle), contentType: 'application/fhir+json', part: 'bundle' });
     } else if (d.payload === 'office') {
       p.output.office.forEach((r, i) => items.push({ kind: 'office-record', payload: JSON.stringify(r), contentType: 'application/json', part: `office-${i}` }));
     } else {

@@ -57,7 +57,7 @@ import type { Metrics } from './metrics.js';
 import { outboundHl7Settings } from '../delivery/outbound-settings.js';
 import { storeReader, withStoredLookup } from '../flows/stored-lookup.js';
 import { flowForChannel, type Hl7Processing } from '../flows/hl7v2/index.js';
-import { defaultWorkers, entriesFromText, ProcessingPool, type OutputJson, type Prepared } from './offload.js';
+import { bundleText, defaultWorkers, entriesFromText, ProcessingPool, type OutputJson, type Prepared } from './offload.js';
 import { JsonText } from '../store/json-text.js';
 import { eventLoopPause } from './pause.js';
 import type { BundleEntry, Resource } from 'fhir/r4.js';
@@ -825,17 +825,18 @@ export class Pipeline {
       const pause = eventLoopPause();
       const prepared = opts.prepared;
       if (prepared && prepared.raw === raw && (await this.stillSame(tx, prepared.known, pause))) {
-        const { readable, json: serialized, ...run } = prepared.run;
+        const { readable, json: serialized, issuesText, ...run } = prepared.run;
+        if (issuesText !== undefined) run.issues = JSON.parse(issuesText) as Issue[];
         const message = readable ? readHl7Header(raw).message : undefined;
         p = { ...run, ...(message ? { message } : {}) };
         json = serialized;
-        if (json?.entrySpans && p.output) p.output.bundle.entry = (await entriesFromText(json.bundle, json.entrySpans, pause)) as BundleEntry[];
+        if (json?.entrySpans && p.output) p.output.bundle.entry = (await entriesFromText(json, pause)) as BundleEntry[];
       }
       p ??= await withStoredLookup(read, (lookup) => processHl7(raw, channel, { ...ctx, lookup }, intake));
       let entries: EntryOutcome[] = [];
       let queued = 0;
       if (p.output) {
-        const r = await persistOutput(tx, { messageId: id, raw, rawContentType: 'application/hl7-v2', output: p.output, destinations: channel.destinations, outbound: { settings: this.hl7Settings, ctx }, bundleJson: json?.bundle });
+        const r = await persistOutput(tx, { messageId: id, raw, rawContentType: 'application/hl7-v2', output: p.output, destinations: channel.destinations, outbound: { settings: this.hl7Settings, ctx }, bundleJson: json ? () => bundleText(json!) : undefined });
         entries = r.entries;
         queued = r.queued;
         p.issues.push(...r.issues);
@@ -1080,7 +1081,7 @@ function outputsJson(output: FlowOutput | undefined, entries: EntryOutcome[], js
     const fast = { level: zlibConstants.Z_BEST_SPEED };
     return new JsonText(undefined, Buffer.concat([gzipSync(OUTPUTS_HEAD, fast), json.bundleGzip, gzipSync(tail, fast)]));
   }
-  const bundle = json?.bundle ?? JSON.stringify(output.bundle);
+  const bundle = json ? bundleText(json) : JSON.stringify(output.bundle);
   return new JsonText(`${OUTPUTS_HEAD}${bundle}${tail}`);
 }
 

@@ -12,7 +12,7 @@ import type { Resource } from 'fhir/r4.js';
 import { processHl7 } from '../flows/hl7v2/index.js';
 import { loadValidator, preloadReference } from '../validation/index.js';
 import { mappingVersion, reloadMappings } from '../mapping/version.js';
-import { serializeOutput, type OffloadReply, type OffloadRequest } from './offload.js';
+import { serializeOutput, transferables, type OffloadReply, type OffloadRequest } from './offload.js';
 
 const data = workerData as { extraProfileDir?: string } | undefined;
 // The same profiles as the gateway's own validator (main.ts loads them before listening).
@@ -22,6 +22,9 @@ if (data?.extraProfileDir) loadValidator({ extraProfileDir: data.extraProfileDir
 // A failure here is met again, and reported, where an invariant needs fhirpath.js.
 preloadReference().catch(() => {});
 
+/** Fewer issues than this travel as objects (their clone is cheap). */
+const ISSUES_AS_TEXT = 100;
+
 parentPort!.on('message', (msg: { seq: number; req: OffloadRequest }) => {
   let reply: OffloadReply;
   try {
@@ -29,7 +32,8 @@ parentPort!.on('message', (msg: { seq: number; req: OffloadRequest }) => {
   } catch (e) {
     reply = { error: (e as Error).message };
   }
-  parentPort!.postMessage({ seq: msg.seq, reply });
+  // The Bundle's bytes (and its gzip, its entries' positions) are moved, not copied.
+  parentPort!.postMessage({ seq: msg.seq, reply }, transferables(reply));
 });
 
 function run(req: OffloadRequest): OffloadReply {
@@ -55,10 +59,12 @@ function run(req: OffloadRequest): OffloadReply {
   const { message, ...rest } = p;
   // Serialized here, off the event loop: the gateway stores these texts as they are, and reads the
   // Bundle's entries back from theirs a few at a time (pipeline.ts, offload.ts).
-  if (!rest.output) return { run: { ...rest, readable: message !== undefined }, misses };
+  // Many issues (a warning per OBX) travel as one text: see OffloadedRun.
+  const issues = rest.issues.length > ISSUES_AS_TEXT ? { issues: [], issuesText: JSON.stringify(rest.issues) } : {};
+  if (!rest.output) return { run: { ...rest, ...issues, readable: message !== undefined }, misses };
   const { bundle, json } = serializeOutput(rest.output);
   // Gzipped here too when the store keeps the outputs so (SQLite): ~13x smaller, so the rows
   // that hold them are short writes on the gateway's event loop (src/store/json-text.ts).
-  if (req.gzip) json.bundleGzip = gzipSync(json.bundle, { level: constants.Z_BEST_SPEED });
-  return { run: { ...rest, output: { ...rest.output, bundle: bundle as typeof rest.output.bundle }, readable: message !== undefined, json }, misses };
+  if (req.gzip) json.bundleGzip = gzipSync(json.bundleUtf8, { level: constants.Z_BEST_SPEED });
+  return { run: { ...rest, ...issues, output: { ...rest.output, bundle: bundle as typeof rest.output.bundle }, readable: message !== undefined, json }, misses };
 }

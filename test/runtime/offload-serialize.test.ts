@@ -4,7 +4,7 @@
  * same entries; a Bundle it cannot split surely travels whole.
  */
 import { expect } from 'chai';
-import { entriesFromText, serializeOutput } from '../../src/runtime/offload.js';
+import { bundleText, entriesFromText, serializeOutput } from '../../src/runtime/offload.js';
 import { oruR01 } from '../../bench/messages.js';
 import { parseHl7 } from '../../src/hl7/message.js';
 import { flowFor } from '../../src/flows/registry.js';
@@ -15,15 +15,15 @@ describe('runtime/offload: outputs serialized in the worker', () => {
     const m = parseHl7(oruR01(40)).value!;
     const out = flowFor(m.messageType)!.run(m, { timezone: 'America/Chicago', lookup: emptyLookup }).value!;
     const { bundle, json } = serializeOutput(out);
-    expect(json.bundle).to.equal(JSON.stringify(out.bundle));
+    expect(bundleText(json)).to.equal(JSON.stringify(out.bundle));
     expect(json.office).to.equal(JSON.stringify(out.office));
     expect(bundle.entry).to.deep.equal([]);
     expect(json.entrySpans).to.have.length(2 * out.bundle.entry!.length);
     let turns = 0;
-    const entries = await entriesFromText(json.bundle, json.entrySpans!, () => { turns++; return undefined; });
+    const entries = await entriesFromText(json, () => { turns++; return undefined; });
     expect(entries).to.deep.equal(JSON.parse(JSON.stringify(out.bundle.entry)));
     expect(turns).to.equal(entries.length);
-    expect(JSON.stringify({ ...bundle, entry: entries })).to.equal(json.bundle);
+    expect(JSON.stringify({ ...bundle, entry: entries })).to.equal(bundleText(json));
   });
 
   it('keys after entry, an empty entry list, no entry list, and the mark itself in the data', async () => {
@@ -35,8 +35,8 @@ describe('runtime/offload: outputs serialized in the worker', () => {
     ];
     for (const b of cases) {
       const { bundle, json } = serializeOutput({ bundle: b, office: [] });
-      expect(json.bundle).to.equal(JSON.stringify(b));
-      if (json.entrySpans) expect(JSON.stringify({ ...bundle, entry: await entriesFromText(json.bundle, json.entrySpans, () => undefined) })).to.equal(JSON.stringify(b));
+      expect(bundleText(json)).to.equal(JSON.stringify(b));
+      if (json.entrySpans) expect(JSON.stringify({ ...bundle, entry: await entriesFromText(json, () => undefined) })).to.equal(JSON.stringify(b));
       else expect(bundle).to.equal(b);
     }
     // The mark in the data: sent whole, not split.
