@@ -41,7 +41,9 @@ if (process.env.PROF_HOLD) (gw.pipeline as unknown as { process: () => Promise<n
 const port = gw.mllp[0]!.address().port;
 // Experiments: PROF_PRAGMA='wal_autocheckpoint=10000' etc. (never used by the gateway itself).
 for (const p of (process.env.PROF_PRAGMA ?? '').split(';').filter(Boolean)) sqliteDb(gw.store).pragma(p);
-const template = readFileSync(path.resolve('examples/hl7v2/adt-a04.hl7'), 'utf8').replace(/\r?\n/g, '\r');
+// PROF_ORIGINAL=1: original mode (MSH-15/16 emptied): each sender waits for the application ACK after processing.
+const example = readFileSync(path.resolve('examples/hl7v2/adt-a04.hl7'), 'utf8').replace(/\r?\n/g, '\r');
+const template = process.env.PROF_ORIGINAL ? example.replace('|AL|NE|', '|||') : example;
 const controlId = template.split('\r')[0]!.split('|')[9]!;
 let seq = 0;
 const next = () => template.replace(`|${controlId}|`, `|P${process.pid}-${++seq}|`);
