@@ -12,6 +12,8 @@
  *   AB_FRESH=1 ...          each message gets its own order number (OBR-3/ORC-3) and MRN (PID-3),
  *                           so the ids it makes are new, as in real traffic (by default every
  *                           message is the same and its ids come from the cache in src/fhir/ids.ts)
+ *   AB_NO_ZONE=1 ...        the example's times without their UTC offset (-0500), as older senders
+ *                           send them: read in the practice timezone (zoneOffset)
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -64,7 +66,8 @@ function round(fn: () => string): number {
 const makeOld = await side(path.resolve(oldRoot));
 const makeNew = await side(process.env.AB_NEW ? path.resolve(process.env.AB_NEW) : here);
 for (const name of which) {
-  const text = readFileSync(path.join(here, 'examples/hl7v2', FILES[name]!), 'utf8');
+  const sent = readFileSync(path.join(here, 'examples/hl7v2', FILES[name]!), 'utf8');
+  const text = process.env.AB_NO_ZONE === '1' ? sent.replace(/(\d{12,14})-0500/g, '$1') : sent;
   const a = makeOld(text);
   const b = makeNew(text);
   const acks = `${a()}/${b()}`;

@@ -122,22 +122,39 @@ export function fhirToHl7Date(s: string): string | undefined {
 
 const offsetFormatters = new Map<string, Intl.DateTimeFormat>();
 
-/** UTC offset ('+hhmm') of an IANA timezone at a local wall-clock time. */
+/** Offsets already worked out, by timezone and local wall-clock minute (see zoneOffset). */
+const zoneOffsets = new Map<string, string>();
+const ZONE_OFFSETS_AT_MOST = 10_000;
+
+/** UTC offset in minutes of the formatter's timezone at an instant. */
+function offsetAt(fmt: Intl.DateTimeFormat, ms: number): number {
+  const name = fmt.formatToParts(new Date(ms)).find((p) => p.type === 'timeZoneName')?.value ?? 'GMT';
+  const m = /GMT([+-])(\d{2}):(\d{2})/.exec(name);
+  return m ? (m[1] === '-' ? -1 : 1) * (+m[2]! * 60 + +m[3]!) : 0;
+}
+
+/**
+ * UTC offset ('+hhmm') of an IANA timezone at a local wall-clock time. Each answer costs two
+ * Intl formatToParts calls, and a message without offsets (older senders) asks for the same
+ * few times again and again (every OBX-14 of one collection): answers are remembered by their
+ * exact inputs, up to a bound, so a hit is the same answer.
+ */
 export function zoneOffset(y: number, mo: number, d: number, h: number, mi: number, timezone: string): string {
+  const key = `${timezone}|${y}|${mo}|${d}|${h}|${mi}`;
+  const hit = zoneOffsets.get(key);
+  if (hit !== undefined) return hit;
   let fmt = offsetFormatters.get(timezone);
   if (!fmt) {
     fmt = new Intl.DateTimeFormat('en-US', { timeZone: timezone, timeZoneName: 'longOffset' });
     offsetFormatters.set(timezone, fmt);
   }
-  const offsetAt = (ms: number): number => {
-    const name = fmt!.formatToParts(new Date(ms)).find((p) => p.type === 'timeZoneName')?.value ?? 'GMT';
-    const m = /GMT([+-])(\d{2}):(\d{2})/.exec(name);
-    return m ? (m[1] === '-' ? -1 : 1) * (+m[2]! * 60 + +m[3]!) : 0;
-  };
   const local = Date.UTC(y, mo - 1, d, h, mi);
-  let off = offsetAt(local);
-  off = offsetAt(local - off * 60000);
+  let off = offsetAt(fmt, local);
+  off = offsetAt(fmt, local - off * 60000);
   const sign = off < 0 ? '-' : '+';
   const abs = Math.abs(off);
-  return `${sign}${String(Math.floor(abs / 60)).padStart(2, '0')}${String(abs % 60).padStart(2, '0')}`;
+  const out = `${sign}${String(Math.floor(abs / 60)).padStart(2, '0')}${String(abs % 60).padStart(2, '0')}`;
+  if (zoneOffsets.size >= ZONE_OFFSETS_AT_MOST) zoneOffsets.clear();
+  zoneOffsets.set(key, out);
+  return out;
 }
