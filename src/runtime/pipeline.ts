@@ -241,6 +241,12 @@ export class Pipeline {
   private lastIntakeAt = -Infinity;
   private processNotBefore = 0;
   private processTimer: NodeJS.Timeout | undefined;
+  /**
+   * Messages whose processing run threw in a commit made without savepoints (undone, see flush):
+   * the next commit that takes one records its failed attempt from this error instead of running
+   * it again (whether the redo reaches it or, past the processing budget, a later commit does).
+   */
+  private readonly thrown = new Map<number, Error>();
   /** Queued messages whose sender waits for their processing (ProcessHint.awaited). */
   private awaitedJobs = 0;
   private closing = false;
@@ -505,8 +511,6 @@ export class Pipeline {
      * nothing, a processing failure is recorded as that message's failed attempt.
      */
     let careful = false;
-    /** The processing run that threw without a savepoint: recorded as its failed attempt in the redo, not run again. */
-    let threw: { id: number; error: Error } | undefined;
     const transaction = () => this.store.transaction(async (tx) => {
       started = performance.now();
       this.queuedNow = [];
@@ -536,6 +540,11 @@ export class Pipeline {
         }
         const j = procs[k]!;
         const run = (t: StoreTx) => this.processOne(t, j.id, { reason: j.reason, prepared: j.prepared, attemptCounted: j.attemptCounted });
+        const threw = this.takeThrown(j.id);
+        if (threw) {
+          answers.push(await this.failure(tx, j.id, threw, j.attemptCounted ?? false, j.reason));
+          continue;
+        }
         if (!careful) {
           try {
             answers.push(await run(tx));
@@ -545,14 +554,13 @@ export class Pipeline {
           continue;
         }
         try {
-          if (threw?.id === j.id) throw threw.error;
           answers.push(await tx.savepoint(run));
         } catch (e) {
           // The savepoint is rolled back; record the failure (the message stays stored).
           answers.push(await this.failure(tx, j.id, e as Error, j.attemptCounted ?? false, j.reason));
         }
       }
-      if (!this.concurrent && !answers.some(isWaiting)) await this.processInSameCommit(tx, stores, stored, started, careful, threw);
+      if (!this.concurrent && !answers.some(isWaiting)) await this.processInSameCommit(tx, stores, stored, started, careful);
     }, {
       onCommit: () => {
         didCommit = true;
@@ -573,7 +581,7 @@ export class Pipeline {
         if (!(e instanceof CarefulRedo)) throw e;
         this.log.warn({ err: e.cause.message, stores: stores.length, processing: procs.length }, 'a store or processing run failed: the commit is made again with each message in a savepoint');
         careful = true;
-        if (e.processing !== undefined) threw = { id: e.processing, error: e.cause };
+        if (e.processing !== undefined) this.thrown.set(e.processing, e.cause);
         stored.length = 0;
         answers.length = 0;
         await transaction();
@@ -657,6 +665,13 @@ export class Pipeline {
     if (any) this.schedule();
   }
 
+  /** The error a message's run threw in an undone commit (once: it is forgotten here). */
+  private takeThrown(id: number): Error | undefined {
+    const e = this.thrown.get(id);
+    if (e) this.thrown.delete(id);
+    return e;
+  }
+
   /**
    * Whether this commit may take processing (see INTAKE_BUSY_MS): not with frames to store while
    * intake is busy, and while intake is busy only once processing's share of time allows; when it
@@ -694,7 +709,7 @@ export class Pipeline {
    * not processed yet, here or on another instance; nor after an older job of this commit had to
    * wait): those go the usual way. A failure inside is recorded like any other.
    */
-  private async processInSameCommit(tx: StoreTx, stores: StoreJob[], stored: Array<Stored | Error>, started: number, careful: boolean, threw?: { id: number; error: Error }): Promise<void> {
+  private async processInSameCommit(tx: StoreTx, stores: StoreJob[], stored: Array<Stored | Error>, started: number, careful: boolean): Promise<void> {
     if (this.hooks.afterCommit || this.processQueue.length > 0 || this.closing) return;
     const limit = this.config.processing.offloadBytes;
     for (let i = 0; i < stored.length; i++) {
@@ -705,6 +720,11 @@ export class Pipeline {
       if (r.commitAck !== undefined) return;
       if (performance.now() - started > PROCESS_BUDGET_MS) return;
       if (limit > 0 && stores[i]!.inbound.raw.length >= limit) return;
+      const threw = this.takeThrown(r.id);
+      if (threw) {
+        r.answer = await this.failure(tx, r.id, threw, false, 'received');
+        continue;
+      }
       if (!careful) {
         // Without a savepoint: a throw makes the whole commit again with them (see flush).
         let a: Answer | Waiting;
@@ -718,7 +738,6 @@ export class Pipeline {
         continue;
       }
       try {
-        if (threw?.id === r.id) throw threw.error;
         const a = await tx.savepoint((sp) => this.processOne(sp, r.id, { reason: 'received' }));
         if (isWaiting(a)) return;
         r.answer = a;
