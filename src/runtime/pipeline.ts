@@ -476,7 +476,7 @@ export class Pipeline {
         this.flushing = undefined;
         if (this.processQueue.length < this.config.processing.maxBacklog) for (const w of this.roomWaiters.splice(0)) w();
         // (Processing held back for intake has a timer of its own: no spinning here.)
-        if (this.storeQueue.length || (!this.concurrent && !this.processTimer && !this.closing && this.processQueue.some((j) => j.ready && !j.notBefore))) this.schedule();
+        if (this.storeQueue.length || (!this.processTimer && !this.closing && this.processQueue.some((j) => j.ready && !j.notBefore && !(this.concurrent && j.front)))) this.schedule();
       };
       this.flushing = this.flush(release).finally(release);
     });
@@ -494,7 +494,7 @@ export class Pipeline {
     const now = performance.now();
     if (stores.length) this.lastIntakeAt = now;
     // PostgreSQL: processing runs in transactions of its own (runLane), never in intake's commit.
-    const procs = !this.concurrent && this.mayProcess(stores.length > 0, now) ? this.takeReady() : [];
+    const procs = this.mayProcess(stores.length > 0, now) ? this.takeReady() : [];
     if (!stores.length && !procs.length) return;
     const stored: Array<Stored | Error> = [];
     const answers: Array<Answer | Waiting> = [];
@@ -560,7 +560,7 @@ export class Pipeline {
           answers.push(await this.failure(tx, j.id, e as Error, j.attemptCounted ?? false, j.reason));
         }
       }
-      if (!this.concurrent && !answers.some(isWaiting)) await this.processInSameCommit(tx, stores, stored, started, careful);
+      if (!answers.some(isWaiting)) await this.processInSameCommit(tx, stores, stored, started, careful);
     }, {
       onCommit: () => {
         didCommit = true;
@@ -771,7 +771,8 @@ export class Pipeline {
       } else if (!j.ready || (j.channel !== undefined && waiting.has(j.channel))) {
         if (j.channel !== undefined) waiting.add(j.channel);
         q[kept++] = j;
-      } else if (lane !== undefined && j.lane !== lane) {
+      } else if (lane !== undefined ? !j.front || j.lane !== lane : this.concurrent && j.front) {
+        // PostgreSQL: a lane takes its recovered jobs, intake's commits the others.
         q[kept++] = j;
       } else {
         take.push(j);
@@ -1008,7 +1009,13 @@ export class Pipeline {
 
   /** PostgreSQL: start a transaction on every idle lane that has a job ready. */
   private dispatch(): void {
-    if (this.closing) return;
+    // Lanes take start-up recovery's jobs only (queued while recoveryLeft > 0).
+    if (this.closing || this.recoveryLeft <= 0) return;
+    const limit = LANES;
+    let running = 0;
+    for (const l of this.lanes) if (l !== undefined) running++;
+    // Called at every message queued and every frame: no scan of the queue when no lane may start.
+    if (running >= limit) return;
     // The lanes takeReady would give a job to now (a lane started with nothing to take would
     // start again at once, for ever: a job held behind its channel's earlier message is not ready).
     const ready = new Set<number>();
@@ -1019,10 +1026,12 @@ export class Pipeline {
         if (j.channel !== undefined) waiting.add(j.channel);
         continue;
       }
-      ready.add(j.lane);
+      if (j.front && this.lanes[j.lane] === undefined) ready.add(j.lane);
+      if (ready.size >= limit - running) break;
     }
-    for (let lane = 0; lane < LANES; lane++) {
+    for (let lane = 0; lane < LANES && running < limit; lane++) {
       if (this.lanes[lane] || !ready.has(lane)) continue;
+      running++;
       const run = this.runLane(lane).catch((e: unknown) => {
         this.log.error({ lane, err: (e as Error).message }, 'processing lane stopped');
       }).finally(() => {
@@ -1082,6 +1091,9 @@ export class Pipeline {
       jobs.forEach((j, i) => {
         const a = answers[i]!;
         if (isWaiting(a)) {
+          // Behind an earlier message of its patient (another instance's, or one that failed): the
+          // queue's way from here, in intake's commits (the order check keeps it behind that one).
+          j.front = false;
           this.wait(j, a.waitFor);
           return;
         }
