@@ -592,6 +592,11 @@ export class Pipeline {
       // answered from it, after its own commit's fsync); messages being processed get no answer
       // (recovery and resends process them, or answer what was stored).
       this.log.error({ err: (e as Error).message, stores: stores.length, processing: procs.map((j) => j.id) }, 'commit failed');
+      // A run's error kept for the redo is forgotten with it: when the store itself failed (a lost
+      // database connection throws in the run first, then in the redo), that error is not the
+      // message's, and recording it later as a failed attempt would answer AR for a message that
+      // was never wrong (the next attempt runs it again instead).
+      for (const j of procs) this.thrown.delete(j.id);
       // (After the COMMIT the flag belongs to the next flush already.)
       if (!didCommit) this.queuedNow = [];
       for (const j of stores) j.reject(e as Error);
