@@ -4,21 +4,11 @@
 // the project's own code.
 //   node bench/profile/blocks.mjs x.cpuprofile health-output.txt [minCpuMs=60] [top=6]
 import { readFileSync } from 'node:fs';
-const p = JSON.parse(readFileSync(process.argv[2], 'utf8'));
+import { readProfile } from './cpuprofile.mjs';
+const { p, byId, parent, name, own } = readProfile(process.argv[2]);
 const blocks = [...readFileSync(process.argv[3], 'utf8').matchAll(/BLOCK (\d+) ms cpu (\d+) queue (\d+) ending at (\d+) hr (\d+)/g)]
   .map((m) => ({ wall: +m[1], cpu: +m[2], queue: +m[3], at: +m[4], end: +m[5] })).filter((b) => b.cpu >= Number(process.argv[4] ?? 60));
 const top = Number(process.argv[5] ?? 6);
-const byId = new Map(p.nodes.map((n) => [n.id, n]));
-const parent = new Map();
-for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
-const name = (n) => `${n.callFrame.functionName || '(anon)'} ${n.callFrame.url.replace(/^.*\/(src|bench|node_modules)\//, '$1/')}:${n.callFrame.lineNumber + 1}`;
-const own = (id) => {
-  for (let cur = id; cur !== undefined; cur = parent.get(cur)) {
-    const n = byId.get(cur);
-    if (/\/(src|bench)\//.test(n.callFrame.url) && !n.callFrame.url.includes('node_modules')) return name(n);
-  }
-  return '(none)';
-};
 const times = [];
 let t = p.startTime;
 for (let i = 0; i < p.samples.length; i++) { t += p.timeDeltas[i] ?? 0; times.push(t); }

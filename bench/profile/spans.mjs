@@ -2,21 +2,10 @@
 // the event loop), longest first, each with its top self-time functions and the innermost frames
 // of the project's own code (src/, bench/) under which its time ran.
 //   node bench/profile/spans.mjs x.cpuprofile [minMs=50] [top=8]
-import { readFileSync } from 'node:fs';
-const p = JSON.parse(readFileSync(process.argv[2], 'utf8'));
+import { readProfile } from './cpuprofile.mjs';
+const { p, byId, parent, name, own } = readProfile(process.argv[2]);
 const minMs = Number(process.argv[3] ?? 50);
 const top = Number(process.argv[4] ?? 8);
-const byId = new Map(p.nodes.map((n) => [n.id, n]));
-const parent = new Map();
-for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
-const name = (n) => `${n.callFrame.functionName || '(anon)'} ${n.callFrame.url.replace(/^.*\/(src|bench|node_modules)\//, '$1/')}:${n.callFrame.lineNumber + 1}`;
-const own = (id) => {
-  for (let cur = id; cur !== undefined; cur = parent.get(cur)) {
-    const n = byId.get(cur);
-    if (/\/(src|bench)\//.test(n.callFrame.url) && !n.callFrame.url.includes('node_modules')) return name(n);
-  }
-  return '(none)';
-};
 const spans = [];
 let cur;
 let t = p.startTime;

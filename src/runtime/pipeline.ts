@@ -609,10 +609,19 @@ export class Pipeline {
       if (r instanceof Error) j.reject(r);
       else j.resolve(r);
     });
+    this.settle(procs, answers);
+  }
+
+  /**
+   * After a processing commit: each job gets its answer (counted), or, waiting behind an earlier
+   * message of its patient, goes back to wait for it (`beforeWait` says where it waits then).
+   */
+  private settle(jobs: ProcessJob[], answers: Array<Answer | Waiting>, beforeWait?: (job: ProcessJob) => void): void {
     this.releaseWaiters(answers);
-    procs.forEach((j, i) => {
+    jobs.forEach((j, i) => {
       const a = answers[i]!;
       if (isWaiting(a)) {
+        beforeWait?.(j);
         this.wait(j, a.waitFor);
         return;
       }
@@ -1092,21 +1101,9 @@ export class Pipeline {
       // Outbox items this commit queued: counted, and the delivery worker woken.
       for (const [channel, items] of queued) this.metrics.inc('queued', channel, items);
       if (queued.length) this.onQueued?.();
-      this.releaseWaiters(answers);
-      jobs.forEach((j, i) => {
-        const a = answers[i]!;
-        if (isWaiting(a)) {
-          // Behind an earlier message of its patient (another instance's, or one that failed): the
-          // queue's way from here, in intake's commits (the order check keeps it behind that one).
-          j.front = false;
-          this.wait(j, a.waitFor);
-          return;
-        }
-        if (a.resend) { /* answered from the store: counted when it was processed */ }
-        else if (a.state === 'processed') this.metrics.inc('processed', a.channel ?? '');
-        else if (a.state !== 'received') this.metrics.inc('errored', a.channel ?? '');
-        j.resolve(a);
-      });
+      // A job behind an earlier message of its patient (another instance's, or one that failed)
+      // goes the queue's way from here, in intake's commits (the order check keeps it behind that one).
+      this.settle(jobs, answers, (j) => { j.front = false; });
     }
   }
 }
