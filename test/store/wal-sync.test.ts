@@ -133,14 +133,18 @@ describeOn('sqlite', 'store (SQLite): WAL checkpoints run in a worker thread, no
     }
   });
 
-  it('writes that never pause keep the WAL bounded: past the limit a checkpoint takes all of it and the file starts again', async () => {
-    const { mkdtempSync, rmSync, statSync } = await import('node:fs');
+  /** A store on a fresh file with a 4 MB WAL limit (the tests write ten times that), and its WAL file's size. */
+  const limitedStore = async (prefix: string) => {
+    const { mkdtempSync, statSync } = await import('node:fs');
     const { tmpdir } = await import('node:os');
-    const dir = mkdtempSync(join(tmpdir(), 'fd-wal-limit-'));
+    const dir = mkdtempSync(join(tmpdir(), prefix));
     const path = join(dir, 'fd.db');
     const limit = 4 << 20;
-    const store = openSqliteStore(path, { walLimitBytes: limit });
-    const wal = () => statSync(`${path}-wal`).size;
+    return { dir, path, limit, store: openSqliteStore(path, { walLimitBytes: limit }), wal: () => statSync(`${path}-wal`).size };
+  };
+
+  it('writes that never pause keep the WAL bounded: past the limit a checkpoint takes all of it and the file starts again', async () => {
+    const { dir, path, limit, store, wal } = await limitedStore('fd-wal-limit-');
     try {
       const body = 'x'.repeat(64 * 1024);
       let largest = 0;
@@ -158,18 +162,12 @@ describeOn('sqlite', 'store (SQLite): WAL checkpoints run in a worker thread, no
       expect(await store.messages.count()).to.equal(600);
     } finally {
       await store.close();
-      rmSync(dir, { recursive: true, force: true });
+      (await import('node:fs')).rmSync(dir, { recursive: true, force: true });
     }
   });
 
   it('one large transaction past the limit is copied by the worker, not by a TRUNCATE on the event loop; the next write starts the file again, cut back to the limit', async () => {
-    const { mkdtempSync, rmSync, statSync } = await import('node:fs');
-    const { tmpdir } = await import('node:os');
-    const dir = mkdtempSync(join(tmpdir(), 'fd-wal-large-'));
-    const path = join(dir, 'fd.db');
-    const limit = 4 << 20;
-    const store = openSqliteStore(path, { walLimitBytes: limit });
-    const wal = () => statSync(`${path}-wal`).size;
+    const { dir, path, limit, store, wal } = await limitedStore('fd-wal-large-');
     try {
       const body = 'x'.repeat(64 * 1024);
       // 2 MB: the worker starts.
@@ -199,7 +197,7 @@ describeOn('sqlite', 'store (SQLite): WAL checkpoints run in a worker thread, no
       expect(await store.messages.count()).to.equal(192 + small);
     } finally {
       await store.close();
-      rmSync(dir, { recursive: true, force: true });
+      (await import('node:fs')).rmSync(dir, { recursive: true, force: true });
     }
   });
 
