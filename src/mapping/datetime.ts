@@ -73,12 +73,23 @@ function parseTolerant(s: string, where: string, issues: Issue[]): DtmParts | un
   return q;
 }
 
+/**
+ * `YYYY[-MM[-DD]]` of parsed parts (`[year, month, day].filter(Boolean).join('-')`, which was most
+ * of hl7ToFhirDateTime's time for every OBX-14 and OBX-19: an array, a filter and a join per value).
+ */
+function fhirDateOf(p: DtmParts): string {
+  let date = p.year;
+  if (p.month) date += '-' + p.month;
+  if (p.day) date += '-' + p.day;
+  return date;
+}
+
 /** HL7 DT/DTM -> FHIR date (time and offset dropped). */
 export function hl7ToFhirDate(s: string, where: string): Result<string> {
   const issues: Issue[] = [];
   const p = parseTolerant(s, where, issues);
   if (!p) return { value: undefined, issues: [issue('MAP_INVALID_DATE', `"${s}" is not an HL7 date (YYYY[MM[DD]]).`, where)] };
-  return { value: [p.year, p.month, p.day].filter(Boolean).join('-'), issues };
+  return { value: fhirDateOf(p), issues };
 }
 
 /**
@@ -89,7 +100,7 @@ export function hl7ToFhirDateTime(s: string, where: string, timezone = 'UTC'): R
   const issues: Issue[] = [];
   const p = parseTolerant(s, where, issues);
   if (!p) return { value: undefined, issues: [issue('MAP_INVALID_DATE', `"${s}" is not an HL7 date/time (YYYYMMDDHHMM[SS[.S]][+/-ZZZZ]).`, where)] };
-  const date = [p.year, p.month, p.day].filter(Boolean).join('-');
+  const date = fhirDateOf(p);
   if (!p.hour) return { value: date, issues };
   if (!p.day) return { value: undefined, issues: [issue('MAP_INVALID_DATE', `"${s}" has a time but no day.`, where)] };
   let offset = p.offset;

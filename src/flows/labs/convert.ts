@@ -19,7 +19,7 @@ import type { FlowContext, FlowOutput } from '../types.js';
 import { groupOru, type OrderGroup } from './groups.js';
 import { urnForReference as urnFor } from '../../fhir/ids.js';
 import { hl7LocationOf } from './locations.js';
-import { buildObservation, obxIdentity } from './observation.js';
+import { buildObservation, obxIdentity, type ObservationContext } from './observation.js';
 import { buildReport, deriveReportStatus } from './report.js';
 import { specimenFromObr15, specimenFromSpm } from './specimen.js';
 import { buildServiceRequest } from './service-request.js';
@@ -218,13 +218,12 @@ function convertOrder(msg: Hl7Message, order: OrderGroup, subject: Reference | u
     const occurrence = (seen.get(identity) ?? 0) + 1;
     seen.set(identity, occurrence);
     const specimen = (g.specimen && specimenRef.get(g.specimen)) ?? defaultSpecimen;
-    const b = buildObservation(msg, g, {
-      key, timezone: ctx.timezone, occurrence,
-      ...(subject ? { subject } : {}),
-      ...(draft.value.effective ? { effective: draft.value.effective } : {}),
-      ...(report.issued ? { issued: report.issued } : {}),
-      ...(specimen ? { specimen } : {}),
-    });
+    const octx: ObservationContext = { key, timezone: ctx.timezone, occurrence };
+    if (subject) octx.subject = subject;
+    if (draft.value.effective) octx.effective = draft.value.effective;
+    if (report.issued) octx.issued = report.issued;
+    if (specimen) octx.specimen = specimen;
+    const b = buildObservation(msg, g, octx);
     issues.push(...b.issues);
     if (b.value.attachment) presentedForm.push(b.value.attachment);
     const obs = b.value.observation;

@@ -78,7 +78,8 @@ export function groupOru(msg: Hl7Message): { value: OruStructure; issues: Issue[
         obs = specimen = undefined;
         break;
       case 'OBR':
-        order = { obr: seg, notes: [], observations: [], specimens: [], position: ++obrCount, ...(pendingOrc ? { orc: pendingOrc } : {}) };
+        order = { obr: seg, notes: [], observations: [], specimens: [], position: ++obrCount };
+        if (pendingOrc) order.orc = pendingOrc;
         currentPatient().orders.push(order);
         pendingOrc = undefined;
         obs = specimen = undefined;
@@ -97,7 +98,8 @@ export function groupOru(msg: Hl7Message): { value: OruStructure; issues: Issue[
           obs = undefined;
           break;
         }
-        obs = { obx: seg, notes: [], position: order.observations.length + 1, ...(specimen ? { specimen } : {}) };
+        obs = { obx: seg, notes: [], position: order.observations.length + 1 };
+        if (specimen) obs.specimen = specimen;
         order.observations.push(obs);
         break;
       case 'SPM':

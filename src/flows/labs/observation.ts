@@ -6,7 +6,7 @@
 import type { Attachment, Observation, Reference } from 'fhir/r4.js';
 import { hasErrors, issue, type Issue } from '../../domain/issues.js';
 import type { Hl7Message } from '../../hl7/message.js';
-import { readSegment } from '../../mapping/engine.js';
+import { fieldTree, readSegment } from '../../mapping/engine.js';
 import { loadMapping, segmentMap } from '../../mapping/loader.js';
 import type { ObservationGroup } from './groups.js';
 import { observationId, type ReportKey } from '../../fhir/ids.js';
@@ -70,28 +70,38 @@ export function buildObservation(msg: Hl7Message, group: ObservationGroup, ctx: 
   }
 
   const range = referenceRange(obx);
-  const notes = group.notes.flatMap((n) => n.tree(3).map((r) => r.map((c) => c.join('&')).join('^'))).filter(Boolean).map((text) => ({ text }));
+  const notes = group.notes.length ? notesOf(group) : NO_NOTES;
   const effective = body.effectiveDateTime ?? ctx.effective;
   const codeSystem = body.code?.coding?.[0]?.system;
   const code = body.code?.coding?.[0]?.code ?? body.code?.text ?? '';
 
+  // Members assigned in the order the resource is written (its JSON is stored and compared byte
+  // for byte); assignments rather than `...(x ? { x } : {})`, which made and copied an object per
+  // member for each of the 25+ results of a message.
   const observation: Observation = {
     resourceType: 'Observation',
     id: observationId(ctx.key, codeSystem, code, obx.get(4), ctx.occurrence),
     status,
     category: [LABORATORY],
     code: body.code ?? { text: 'unknown' },
-    ...(ctx.subject ? { subject: ctx.subject } : {}),
-    ...(effective ? { effectiveDateTime: effective } : {}),
-    ...(ctx.issued ? { issued: ctx.issued } : {}),
-    ...(body.performer ? { performer: body.performer } : {}),
-    ...(val.value.member ?? {}),
-    ...(dataAbsentReason ? { dataAbsentReason } : {}),
-    ...(body.interpretation ? { interpretation: body.interpretation } : {}),
-    ...(notes.length ? { note: notes } : {}),
-    ...(body.method ? { method: body.method } : {}),
-    ...(ctx.specimen ? { specimen: ctx.specimen } : {}),
-    ...(range ? { referenceRange: [range] } : {}),
   };
+  if (ctx.subject) observation.subject = ctx.subject;
+  if (effective) observation.effectiveDateTime = effective;
+  if (ctx.issued) observation.issued = ctx.issued;
+  if (body.performer) observation.performer = body.performer;
+  if (val.value.member) Object.assign(observation, val.value.member);
+  if (dataAbsentReason) observation.dataAbsentReason = dataAbsentReason;
+  if (body.interpretation) observation.interpretation = body.interpretation;
+  if (notes.length) observation.note = notes;
+  if (body.method) observation.method = body.method;
+  if (ctx.specimen) observation.specimen = ctx.specimen;
+  if (range) observation.referenceRange = [range];
   return { value: { observation }, issues };
+}
+
+const NO_NOTES: Array<{ text: string }> = [];
+
+/** NTE-3 of the OBX's notes, each repetition re-joined as sent (components `^`, subcomponents `&`). */
+function notesOf(group: ObservationGroup): Array<{ text: string }> {
+  return group.notes.flatMap((n) => fieldTree(n, 3).map((r) => r.map((c) => c.join('&')).join('^'))).filter(Boolean).map((text) => ({ text }));
 }

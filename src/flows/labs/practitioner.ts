@@ -7,6 +7,7 @@
  */
 import type { Address, HumanName, Identifier, Organization, Practitioner } from 'fhir/r4.js';
 import type { Hl7Segment } from '../../hl7/message.js';
+import { fieldTree } from '../../mapping/engine.js';
 import { DATATYPES } from '../../mapping/datatypes/index.js';
 import { systemFromAuthority } from '../../mapping/datatypes/identifiers.js';
 import { comp, type Rep } from '../../mapping/datatypes/types.js';
@@ -17,10 +18,11 @@ export const CLIA_SYSTEM = 'urn:oid:2.16.840.1.113883.4.7';
 const NPI_SYSTEM = 'http://hl7.org/fhir/sid/us-npi';
 const UNSCOPED = 'urn:frontdesk:unscoped';
 
-const firstRep = (seg: Hl7Segment | undefined, field: number): Rep | undefined => {
-  const rep = seg?.tree(field)[0];
+/** The first repetition of a field when any of its leaves holds text (fieldTree: seg.tree's reading, without its closures; per OBX). */
+function firstRep(seg: Hl7Segment | undefined, field: number): Rep | undefined {
+  const rep = seg ? fieldTree(seg, field)[0] : undefined;
   return rep && rep.some((c) => c.some(Boolean)) ? rep : undefined;
-};
+}
 
 export interface PersonDraft {
   practitioner?: Practitioner;

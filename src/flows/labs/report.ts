@@ -11,7 +11,7 @@ import { issue, type Issue } from '../../domain/issues.js';
 import type { Hl7Message, Hl7Segment } from '../../hl7/message.js';
 import { DATATYPES } from '../../mapping/datatypes/index.js';
 import { hl7ToFhirDateTime } from '../../mapping/datetime.js';
-import { readSegment } from '../../mapping/engine.js';
+import { fieldTree, readSegment } from '../../mapping/engine.js';
 import { loadMapping, segmentMap } from '../../mapping/loader.js';
 import type { OrderGroup } from './groups.js';
 import { diagnosticReportId as reportId, type ReportKey } from '../../fhir/ids.js';
@@ -50,18 +50,18 @@ export function deriveReportStatus(statuses: string[]): DiagnosticReport['status
 }
 
 function ei(seg: Hl7Segment | undefined, field: number): Identifier | undefined {
-  const rep = seg?.tree(field)[0];
+  const rep = seg ? fieldTree(seg, field)[0] : undefined;
   return rep ? (DATATYPES.EI!.toFhir(rep, { where: '', timezone: 'UTC' }).value as Identifier | undefined) : undefined;
 }
 
 function xcn(seg: Hl7Segment | undefined, field: number): Reference | undefined {
-  const rep = seg?.tree(field)[0];
+  const rep = seg ? fieldTree(seg, field)[0] : undefined;
   return rep ? (DATATYPES.XCN!.toFhir(rep, { where: '', timezone: 'UTC' }).value as Reference | undefined) : undefined;
 }
 
 /** OBR-32 principal result interpreter (NDL: 1 name as CNN subcomponents id & family & given & ...). */
 function interpreter(obr: Hl7Segment): Reference | undefined {
-  const cnn = obr.tree(32)[0]?.[0];
+  const cnn = fieldTree(obr, 32)[0]?.[0];
   if (!cnn || cnn.every((s) => !s)) return undefined;
   const [id, family, given] = cnn;
   const display = [given, family].filter(Boolean).join(' ');
@@ -142,7 +142,7 @@ export function buildReport(msg: Hl7Message, order: OrderGroup, subject: Referen
   const identifier: Identifier[] = [];
   if (filler) identifier.push({ ...filler, type: { coding: [{ system: V2_0203, code: 'FILL', display: 'Filler Identifier' }] } });
   if (placer) identifier.push({ ...placer, type: { coding: [{ system: V2_0203, code: 'PLAC', display: 'Placer Identifier' }] } });
-  const conclusion = order.notes.flatMap((n) => n.tree(3).map((r) => r.map((c) => c.join('&')).join('^'))).filter(Boolean).join('\n');
+  const conclusion = order.notes.flatMap((n) => fieldTree(n, 3).map((r) => r.map((c) => c.join('&')).join('^'))).filter(Boolean).join('\n');
 
   const report: DiagnosticReport = {
     resourceType: 'DiagnosticReport',

@@ -9,6 +9,7 @@ import type { CodeableConcept, DiagnosticReport, Reference, ServiceRequest } fro
 import { issue, type Issue } from '../../domain/issues.js';
 import type { Hl7Message, Hl7Segment } from '../../hl7/message.js';
 import { DATATYPES } from '../../mapping/datatypes/index.js';
+import { fieldTree } from '../../mapping/engine.js';
 import { hl7ToFhirDateTime } from '../../mapping/datetime.js';
 import { toFhirCode } from '../../mapping/tables.js';
 import type { OrderGroup } from './groups.js';
@@ -63,7 +64,7 @@ export function buildServiceRequest(
     ? { reference: referenceTo(requester.practitioner.id!), ...(requester.display ? { display: requester.display } : {}) }
     : requester?.display ? { display: requester.display } : undefined;
 
-  const reasonCode = obr.tree(31)
+  const reasonCode = fieldTree(obr, 31)
     .map((rep) => DATATYPES.CWE!.toFhir(rep, { where: msg.location(obr, 31), timezone }).value as CodeableConcept | undefined)
     .filter((c): c is CodeableConcept => !!c);
   const authoredOn = time(msg, orc, 9, timezone, issues);

@@ -6,7 +6,7 @@ import type { CodeableConcept, Identifier, Reference, Specimen } from 'fhir/r4.j
 import type { Issue } from '../../domain/issues.js';
 import type { Hl7Message, Hl7Segment } from '../../hl7/message.js';
 import { DATATYPES } from '../../mapping/datatypes/index.js';
-import { readSegment } from '../../mapping/engine.js';
+import { fieldTree, readSegment } from '../../mapping/engine.js';
 import { loadMapping, segmentMap } from '../../mapping/loader.js';
 import { codeTable, toFhirCode } from '../../mapping/tables.js';
 import { specimenId, type ReportKey } from '../../fhir/ids.js';
@@ -26,7 +26,7 @@ function withSpecimenSystem(cc: CodeableConcept | undefined, system = codeTable(
 /** SPM-2 specimen id (EIP: 1 placer-assigned EI, 2 filler-assigned EI, each as subcomponents). */
 function spmIdentifiers(spm: Hl7Segment): Identifier[] {
   const out: Identifier[] = [];
-  const rep = spm.tree(2)[0];
+  const rep = fieldTree(spm, 2)[0];
   if (!rep) return out;
   for (const [i, code] of [[0, 'PLAC'], [1, 'FILL']] as const) {
     const ei = rep[i];
@@ -56,7 +56,7 @@ export function specimenFromSpm(msg: Hl7Message, spm: Hl7Segment, key: ReportKey
 
 /** OBR-15 specimen source (v2.3-v2.4): only when the order has no SPM. */
 export function specimenFromObr15(msg: Hl7Message, obr: Hl7Segment, key: ReportKey, subject: Reference | undefined, collected: string | undefined): Specimen | undefined {
-  const rep = obr.tree(15)[0];
+  const rep = fieldTree(obr, 15)[0];
   if (!rep || rep.every((c) => c.every((s) => s === ''))) return undefined;
   // SPS.1 is a CE whose parts are subcomponents: code & text & coding system.
   const asCwe = (comp: string[] | undefined) => (comp ? (DATATYPES.CWE!.toFhir(comp.map((s) => [s]), { where: msg.location(obr, 15), timezone: 'UTC' }).value as CodeableConcept | undefined) : undefined);

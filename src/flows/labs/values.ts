@@ -7,6 +7,7 @@ import type { Attachment, CodeableConcept, ObservationReferenceRange, Quantity }
 import { issue, type Issue } from '../../domain/issues.js';
 import type { Hl7Message, Hl7Segment } from '../../hl7/message.js';
 import { DATATYPES } from '../../mapping/datatypes/index.js';
+import { fieldTree } from '../../mapping/engine.js';
 import type { SnValue } from '../../mapping/datatypes/lab.js';
 import { toFhirCode } from '../../mapping/tables.js';
 import { ucumCode } from './ucum.js';
@@ -62,7 +63,7 @@ function quantityOf(s: string, u: Pick<Quantity, 'unit' | 'system' | 'code'>): Q
 export function obxValue(msg: Hl7Message, obx: Hl7Segment, timezone: string): { value: ObxValue; issues: Issue[] } {
   const issues: Issue[] = [];
   const at2 = msg.location(obx, 2), at5 = msg.location(obx, 5);
-  const reps = obx.tree(5).filter((r) => !isEmptyRep(r));
+  const reps = fieldTree(obx, 5).filter((r) => !isEmptyRep(r));
   const type = obx.get(2).trim().toUpperCase();
   if (reps.length === 0) return { value: {}, issues };
   const d = msg.delimiters;
