@@ -17,6 +17,8 @@ if (!cfg.value) {
   process.exit(2);
 }
 const gw = await startGateway(cfg.value, { log: silentLogger });
+// bench/profile/mllp-ab.ts: BENCH_CHECKPOINT_MS, the WAL checkpoint interval (an experiment; 0: a checkpoint after every commit).
+if (process.env.BENCH_CHECKPOINT_MS) (gw.store as unknown as { checkpointer?: { intervalMs: number } }).checkpointer!.intervalMs = Number(process.env.BENCH_CHECKPOINT_MS);
 // SQLite: its synchronous pragma (2 = FULL); PostgreSQL: the server's synchronous_commit is on (its default).
 const sync = gw.store.engine === 'sqlite' ? sqliteDb(gw.store).pragma('synchronous', { simple: true }) : 'pg';
 // The first channel's port, the others' (LABPORT: the second channel, large ORUs), the HTTP API (/health).

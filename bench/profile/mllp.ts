@@ -5,6 +5,7 @@
  * gateway process CPU per message (client included: same process).
  *   node --import tsx bench/profile/mllp.ts [seconds=5] [connections=8]
  *   node --cpu-prof --cpu-prof-dir=/tmp/prof --import tsx bench/profile/mllp.ts 5 8
+ *   PROF_CPU=/tmp/mllp.cpuprofile ...: a profile of the timed part only (after the warm-up)
  */
 import net from 'node:net';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -78,7 +79,16 @@ if (process.env.PROF_FLUSHES) {
 const clients = await Promise.all(Array.from({ length: connections }, () => connect()));
 const acks: Record<string, number> = {};
 const code = (ack: string) => /\rMSA\|([A-Z]{2})/.exec(ack)?.[1] ?? '?';
-await Promise.all(clients.map(async (c) => { for (let i = 0; i < 50; i++) await c.send(next()); }));
+await Promise.all(clients.map(async (c) => { for (let i = 0; i < Number(process.env.PROF_WARMUP ?? 50); i++) await c.send(next()); }));
+// PROF_CPU=file.cpuprofile: a CPU profile of the timed part only (not the start-up and warm-up).
+let session: import('node:inspector/promises').Session | undefined;
+if (process.env.PROF_CPU) {
+  const { Session } = await import('node:inspector/promises');
+  session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+}
 let n = 0;
 const cpu0 = process.cpuUsage();
 const t0 = performance.now();
@@ -92,6 +102,7 @@ await Promise.all(clients.map(async (c) => {
 }));
 const dt = (performance.now() - t0) / 1000;
 const cpu = process.cpuUsage(cpu0);
+if (session) writeFileSync(process.env.PROF_CPU!, JSON.stringify((await session.post('Profiler.stop')).profile));
 process.stdout.write(`${connections} connections: ${Math.round(n / dt)} msg/s ACKed, acks ${JSON.stringify(acks)}, CPU ${((cpu.user + cpu.system) / n / 1000).toFixed(3)} ms/msg (user ${(cpu.user / n / 1000).toFixed(3)}, sys ${(cpu.system / n / 1000).toFixed(3)}), sync=${String(sqliteDb(gw.store).pragma('synchronous', { simple: true }))}\n`);
 if (process.env.PROF_FLUSHES) process.stdout.write(`flushes ${JSON.stringify(flushes)}\n`);
 clients.forEach((c) => c.close());

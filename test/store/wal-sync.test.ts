@@ -201,6 +201,49 @@ describeOn('sqlite', 'store (SQLite): WAL checkpoints run in a worker thread, no
     }
   });
 
+  /** A store on a fresh file whose checkpointer asks the worker at most once per `intervalMs`, and the worker checkpoints asked for and finished. */
+  const pacedStore = async (prefix: string, intervalMs: number) => {
+    const { mkdtempSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const dir = mkdtempSync(join(tmpdir(), prefix));
+    const store = openSqliteStore(join(dir, 'fd.db'), { checkpointIntervalMs: intervalMs });
+    const cp = () => (store as unknown as { checkpointer: { asked: number; finished: number } }).checkpointer;
+    return { dir, store, asked: () => cp().asked, finished: () => cp().finished };
+  };
+
+  it('asks the worker for at most one checkpoint per interval, not one per commit (#17: a pass and two fsyncs per group commit)', async () => {
+    const { dir, store, asked } = await pacedStore('fd-wal-paced-', 60_000);
+    try {
+      const body = 'x'.repeat(64 * 1024);
+      // 2 MB: the worker starts, and the first checkpoint is asked for at once.
+      await store.transaction(async (tx) => { for (let k = 0; k < 32; k++) tx.messages.insert({ ...newMessage(`S${k}`), raw: body }); });
+      expect(asked(), 'the first checkpoint').to.equal(1);
+      for (let i = 0; i < 40; i++) await store.transaction(async (tx) => tx.messages.insert(newMessage(`P${i}`)));
+      expect(asked(), 'checkpoints asked for over 40 more commits within the interval').to.equal(1);
+      expect(await store.messages.count()).to.equal(72);
+    } finally {
+      await store.close();
+      (await import('node:fs')).rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('commits made within the interval get the pass the interval\'s timer starts, with no later commit', async () => {
+    const { dir, store, asked, finished } = await pacedStore('fd-wal-timer-', 200);
+    try {
+      const body = 'x'.repeat(64 * 1024);
+      await store.transaction(async (tx) => { for (let k = 0; k < 32; k++) tx.messages.insert({ ...newMessage(`S${k}`), raw: body }); });
+      expect(asked(), 'the first checkpoint').to.equal(1);
+      // Right after the first pass was asked for: these commits fall within its interval.
+      for (let i = 0; i < 5; i++) await store.transaction(async (tx) => tx.messages.insert({ ...newMessage(`T${i}`), raw: body }));
+      // Nothing commits from here on: the timer asks for the pass that takes them (up to 30 s on a loaded machine).
+      for (let i = 0; i < 600 && finished() < 2; i++) await new Promise((r) => setTimeout(r, 50));
+      expect(finished(), 'a second pass, asked for by the timer, finished').to.be.at.least(2);
+    } finally {
+      await store.close();
+      (await import('node:fs')).rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('audit rows alone (a gateway answering only reads) have the worker checkpoint: not in an audit row\'s COMMIT, and once they pause the WAL is written from its start again', async () => {
     const t = tempStore();
     const { statSync } = await import('node:fs');

@@ -258,7 +258,7 @@ export class SqliteStore implements Store {
     this.txTables = { ...txTables, resources: { ...txTables.resources, getSync: (type, id) => resources.getResource(this.db, type, id) } };
     const wal = location !== ':memory:' && location !== '' && String(db.pragma('journal_mode', { simple: true })).toLowerCase() === 'wal';
     this.walSync = wal ? new WalSync(`${db.name}-wal`) : undefined;
-    this.checkpointer = wal ? new Checkpointer(db, `${db.name}-wal`, opts.walLimitBytes) : undefined;
+    this.checkpointer = wal ? new Checkpointer(db, `${db.name}-wal`, opts.walLimitBytes, opts.checkpointIntervalMs) : undefined;
   }
 
   get isOpen(): boolean {
@@ -338,6 +338,8 @@ export class SqliteStore implements Store {
 export interface SqliteStoreOptions {
   /** The WAL size past which a checkpoint takes all of it (./checkpointer.ts LIMIT_BYTES); tests make it small. */
   walLimitBytes?: number;
+  /** At most one worker checkpoint per this many ms (./checkpointer.ts CHECKPOINT_INTERVAL_MS; 0: after every commit). */
+  checkpointIntervalMs?: number;
 }
 
 export function openSqliteStore(path: string, opts: SqliteStoreOptions = {}): SqliteStore {
