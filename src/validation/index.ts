@@ -15,7 +15,8 @@ import { baseUrlOf, compiledFor, createRegistry, FRONTDESK_BASE, resolveProfile,
 import { bundleRules } from './rules/bundle.js';
 import { narrativeLinks } from './rules/narrative.js';
 import { isVitalSign, VITAL_SIGNS_PROFILE } from './rules/vital-signs.js';
-import { MAX_DEPTH, walkResource, type WalkContext } from './walk.js';
+import { MAX_DEPTH, type WalkContext } from './walk.js';
+import { walkFast } from './generated/index.js';
 
 export { checkOfficeRecord, validateOfficeRecord, officeRecordTypes } from './office.js';
 /** fhirpath.js, which invariants need only when the fast evaluator cannot decide: loaded ahead of that (see fastpath/reference.ts). */
@@ -172,7 +173,7 @@ function validateAny(resource: unknown, requested: string | undefined, bundle: I
     elementIds: undefined,
     env: undefined,
   };
-  walkResource(resource, structure, path, ctx);
+  walkFast(resource, structure, path, ctx);
   if (structure.notes.length) {
     issues.push(issue('FHIR_NOT_CHECKED', `Parts of profile ${structure.url} are not checked: ${structure.notes.slice(0, 5).join('; ')}${structure.notes.length > 5 ? `; and ${structure.notes.length - 5} more` : ''}.`, path));
   }

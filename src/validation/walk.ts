@@ -89,7 +89,7 @@ function jsonKind(v: unknown): string {
   return v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v;
 }
 
-function walkObject(obj: Json, shape: Shape, path: P, ctx: WalkContext, isResource: boolean): void {
+export function walkObject(obj: Json, shape: Shape, path: P, ctx: WalkContext, isResource: boolean): void {
   if (ctx.depth >= MAX_DEPTH) {
     ctx.issues.push(issue('FHIR_STRUCTURE', `Nested more than ${MAX_DEPTH} levels deep; what is below is not checked.`, pathOf(path)));
     return;
@@ -192,7 +192,7 @@ function walkObject(obj: Json, shape: Shape, path: P, ctx: WalkContext, isResour
 }
 
 /** Extensions of a sliced element: each checked against its slice (by url), then slice counts. */
-function walkExtensionSlices(items: unknown[], rule: ElementRule, type: TypeRef, where: P, shape: Shape, ctx: WalkContext): void {
+export function walkExtensionSlices(items: unknown[], rule: ElementRule, type: TypeRef, where: P, shape: Shape, ctx: WalkContext): void {
   const slices = rule.slices!;
   const counts = new Array<number>(slices.length).fill(0);
   for (let i = 0; i < items.length; i++) {
@@ -211,7 +211,7 @@ function walkExtensionSlices(items: unknown[], rule: ElementRule, type: TypeRef,
 }
 
 /** Slices by value/pattern (`coding` with system and code): how many items match each. */
-function countValueSlices(items: unknown[], rule: ElementRule, where: P, ctx: WalkContext): void {
+export function countValueSlices(items: unknown[], rule: ElementRule, where: P, ctx: WalkContext): void {
   for (const s of rule.valueSlices!) {
     let n = 0;
     for (const item of items) {
@@ -235,7 +235,7 @@ function describeSlice(s: ValueSlice): string {
 }
 
 /** Required slices of a sliced element that is absent altogether. */
-function checkAbsentSlices(obj: Json, shape: Shape, path: P, ctx: WalkContext): void {
+export function checkAbsentSlices(obj: Json, shape: Shape, path: P, ctx: WalkContext): void {
   for (const rule of shape.sliceMins!) {
     const key = rule.name;
     if (obj[key] !== undefined) continue; // present: counted by walkExtensionSlices
@@ -292,7 +292,7 @@ function walkElementPart(v: unknown, where: P, ctx: WalkContext, rule: ElementRu
  * The value of `parent`.`k` (a key, or an index in an array). Its path segment is made only
  * when something needs it: most primitives pass every check without one.
  */
-function walkValue(v: unknown, rule: ElementRule, type: TypeRef, parent: P, k: string | number, ctx: WalkContext): void {
+export function walkValue(v: unknown, rule: ElementRule, type: TypeRef, parent: P, k: string | number, ctx: WalkContext): void {
   if (type.primitive) {
     const bad = checkPrimitive(type.primitive, v);
     if (bad) {
@@ -382,7 +382,7 @@ function walkNestedResource(v: Json, rule: ElementRule, where: P, ctx: WalkConte
   ctx.ownerType = savedType;
 }
 
-function checkFixed(v: unknown, rule: ElementRule, where: P, ctx: WalkContext): void {
+export function checkFixed(v: unknown, rule: ElementRule, where: P, ctx: WalkContext): void {
   if (rule.fixed !== undefined && !deepEqual(v, rule.fixed)) {
     ctx.issues.push(issue('FHIR_FIXED', `Value must be exactly ${JSON.stringify(rule.fixed)}; found ${clip(JSON.stringify(v))}.`, pathOf(where)));
   }
@@ -422,7 +422,7 @@ function codingIn(c: unknown, bySystem: Map<string, Set<string>>): boolean {
   return isObject(c) && typeof c.code === 'string' && typeof c.system === 'string' && bySystem.get(c.system)?.has(c.code) === true;
 }
 
-function checkBinding(v: unknown, code: string, rule: ElementRule, where: P, ctx: WalkContext): void {
+export function checkBinding(v: unknown, code: string, rule: ElementRule, where: P, ctx: WalkContext): void {
   const binding = rule.binding!;
   const vs = binding.valueSet;
   // Expanded on first use and kept on the rule: the hot path does no lookup.
@@ -477,7 +477,7 @@ function referenceType(ref: string): string | undefined {
   return type;
 }
 
-function checkReference(v: Json, type: TypeRef, where: P, ctx: WalkContext): void {
+export function checkReference(v: Json, type: TypeRef, where: P, ctx: WalkContext): void {
   const targets = type.targets;
   if (!targets) return;
   if (typeof v.type === 'string' && !targets.has(v.type)) {
@@ -502,7 +502,7 @@ function checkReference(v: Json, type: TypeRef, where: P, ctx: WalkContext): voi
   }
 }
 
-function evaluateConstraints(constraints: readonly Constraint[], value: unknown, where: P, ctx: WalkContext): void {
+export function evaluateConstraints(constraints: readonly Constraint[], value: unknown, where: P, ctx: WalkContext): void {
   for (let i = 0; i < constraints.length; i++) {
     const c = constraints[i]!;
     if (c.native) continue;
