@@ -33,7 +33,7 @@ function tokens(expression: string): string[] | undefined {
 }
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$|^`[^`]+`$/;
-const KEYWORDS = new Set(['and', 'or', 'xor', 'implies', 'not', 'exists', 'empty', 'contains', 'true', 'false']);
+const KEYWORDS = new Set(['and', 'or', 'xor', 'implies', 'not', 'exists', 'empty', 'contains', 'true', 'false', 'div', 'mod', 'is', 'as', 'in']);
 
 /** The expression's tree in the supported subset, or undefined. */
 export function parseInvariant(expression: string): Node | undefined {
@@ -147,11 +147,18 @@ function presence(o: string, shape: Shape, path: string[]): string | undefined {
   return rest === undefined ? undefined : `(${o}[${key}] === undefined ? false : ${rest})`;
 }
 
+/**
+ * Primitives FHIRPath reads as System.String (dates and times are not: `issued = '2024...'`
+ * compares an instant with a string, which is false whatever the text).
+ */
+const STRINGS = new Set(['string', 'code', 'id', 'markdown', 'uri', 'url', 'canonical']);
+
 /** JS expression for a single string primitive child `path[0]` of `o`: its value, or null when absent. */
 function stringValue(o: string, shape: Shape, path: string[]): string | undefined {
   if (path.length !== 1) return undefined;
   const rule = ruleNamed(shape, path[0]!);
-  if (!rule || rule.choice || rule.array || rule.single?.primitive?.json !== 'string') return undefined;
+  const type = rule?.single?.primitive?.type;
+  if (!rule || rule.choice || rule.array || type === undefined || !STRINGS.has(type)) return undefined;
   const key = JSON.stringify(rule.name);
   return `(${o}[${key}] === undefined ? null : ${o}[${key}])`;
 }

@@ -1,0 +1,89 @@
+/**
+ * The invariants a generated checker reads from the keys (src/validation/generated/invariants.ts)
+ * against fhirpath.js: random expressions of the subset it reads (exists, empty, `= 'text'`,
+ * contains, not, and, or, xor, implies: FHIRPath's three-valued logic) over random clean
+ * Observations. Where the native reading gives an answer, it must be fhirpath.js's; it may only
+ * decline (undefined: the walker's evaluator then runs). The real profiles' invariants go the same
+ * way in generated-walk.test.ts, through validateResource.
+ */
+import { expect } from 'chai';
+import fhirpath from 'fhirpath';
+import r4model from 'fhirpath/fhir-context/r4/index.js';
+import { buildShapes } from '../../src/validation/compile.js';
+import { baseDefinitions } from '../../src/validation/definitions.js';
+import { invariantCode, LOGIC, parseInvariant } from '../../src/validation/generated/invariants.js';
+
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const ATOMS = [
+  "status = 'final'", "status != 'amended'", "status.contains('en')", 'value.exists()', 'value.empty()', 'dataAbsentReason.exists()',
+  'component.exists()', 'component.code.exists()', 'text.`div`.exists()', 'text.`div`.empty()', 'code.text.exists()', 'code.coding.empty()',
+  'issued.exists()', "issued = '2024-01-01T00:00:00Z'", 'valueQuantity.unit.exists()', 'note.empty()', 'contained.contained.empty()', 'subject.reference.exists()',
+];
+
+function expression(r: () => number, depth = 0): string {
+  const atom = (): string => ATOMS[Math.floor(r() * ATOMS.length)]!;
+  if (depth > 2 || r() < 0.3) return r() < 0.15 ? `(${atom()}).not()` : atom();
+  const op = ['and', 'or', 'xor', 'implies'][Math.floor(r() * 4)]!;
+  const e = `${expression(r, depth + 1)} ${op} ${expression(r, depth + 1)}`;
+  return r() < 0.5 ? `(${e})` : e;
+}
+
+/** A clean Observation with a random subset of its optional elements. */
+function observation(r: () => number): Record<string, unknown> {
+  const o: Record<string, unknown> = { resourceType: 'Observation', status: ['final', 'amended', 'preliminary', 'registered'][Math.floor(r() * 4)], code: r() < 0.5 ? { text: 'Hb' } : { coding: [{ system: 'http://loinc.org', code: '718-7' }] } };
+  if (r() < 0.5) o.valueQuantity = r() < 0.5 ? { value: 1, unit: 'g/dL' } : { value: 2 };
+  else if (r() < 0.3) o.valueString = 'x';
+  if (r() < 0.3) o.dataAbsentReason = { text: 'n/a' };
+  if (r() < 0.3) o.component = [{ code: { text: 'a' }, valueString: 'b' }];
+  if (r() < 0.3) o.text = { status: 'generated', div: '<div xmlns="http://www.w3.org/1999/xhtml">x</div>' };
+  if (r() < 0.3) o.issued = '2024-01-01T00:00:00Z';
+  if (r() < 0.3) o.note = [{ text: 'n' }];
+  if (r() < 0.3) o.subject = r() < 0.5 ? { reference: 'Patient/1' } : { display: 'p' };
+  return o;
+}
+
+describe('validation: invariants read from the keys agree with fhirpath.js', () => {
+  it('on 2,000 random expressions of the subset over random Observations', () => {
+    const sd = baseDefinitions().byType.get('Observation')!;
+    const shape = buildShapes(sd.snapshot!.element, () => undefined, []).root;
+    const r = rng(1717);
+    let answered = 0, declined = 0;
+    for (let n = 0; n < 2000; n++) {
+      const expr = expression(r);
+      const tree = parseInvariant(expr);
+      expect(tree, expr).to.not.equal(undefined);
+      const code = invariantCode(tree!, 'o', shape);
+      const obs = observation(r);
+      const reference = fhirpath.evaluate(obs, { base: 'Observation', expression: expr }, { resource: obs, rootResource: obs } as never, r4model as never) as unknown[];
+      if (code === undefined) {
+        declined++;
+        continue;
+      }
+      const native = new Function('o', 'N', `return ${code};`)(obs, LOGIC) as boolean | null | undefined;
+      if (native === undefined) {
+        declined++;
+        continue;
+      }
+      answered++;
+      expect(native === null ? [] : [native], `${expr} on ${JSON.stringify(obs)}`).to.deep.equal(reference);
+    }
+    expect(answered).to.be.greaterThan(1000);
+    expect(declined).to.be.greaterThan(0);
+  });
+
+  it('declines what is outside the subset', () => {
+    for (const e of ["name.where(use = 'official').exists()", 'start <= end', 'identifier.count() > 0', '%resource.type = \'x\'', 'a.exists(', "name = 'x' = 'y'", 'value.exists() and', 'hasValue()', 'text.div.exists()']) {
+      expect(parseInvariant(e), e).to.equal(undefined);
+    }
+  });
+});
