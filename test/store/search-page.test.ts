@@ -35,6 +35,22 @@ describe('store: a search page and its total', () => {
     expect(await page(gender('other'), 2, 4)).to.deep.equal({ total: 0, ids: [] });
   });
 
+  it('gives the total of a page that ends the matches without counting them, and counts when it cannot tell', async () => {
+    // Fewer rows than the page holds: the end of the matches (SQLite takes the total from the page).
+    expect(await page(gender('female'), 20, 0)).to.deep.equal({ total: 5, ids: ['p0', 'p1', 'p2', 'p3', 'p4'] });
+    expect(await page(gender('female'), 3, 3)).to.deep.equal({ total: 5, ids: ['p3', 'p4'] });
+    // A full page that happens to end at the last match, and a full page before it: counted.
+    expect(await page(gender('female'), 1, 4)).to.deep.equal({ total: 5, ids: ['p4'] });
+    expect(await page(gender('female'), 5, 0)).to.deep.equal({ total: 5, ids: ['p0', 'p1', 'p2', 'p3', 'p4'] });
+    // A resource with several index rows for the parameter matches once, on the page and in the total.
+    await t.store.resources.upsert({ resourceType: 'Patient', id: 'p9', name: [{ family: 'Ng', given: ['Nora', 'Nell'] }] } as Patient, null);
+    const given: SearchCondition[][] = [[{ kind: 'string', param: 'given', mode: 'prefix', value: 'n' }]];
+    expect(await page(given, 20, 0)).to.deep.equal({ total: 1, ids: ['p9'] });
+    // The page and its total after a write between two searches.
+    await t.store.resources.upsert({ resourceType: 'Patient', id: 'p8', gender: 'female' } as Patient, null);
+    expect(await page(gender('female'), 20, 0)).to.deep.equal({ total: 6, ids: ['p0', 'p1', 'p2', 'p3', 'p4', 'p8'] });
+  });
+
   it('gives no total when none is asked, and only the total for a page of 0 (_summary=count)', async () => {
     expect(await page(gender('male'), 5, 0, false)).to.deep.equal({ total: undefined, ids: ['p5', 'p6'] });
     expect(await page(gender('male'), 0, 0)).to.deep.equal({ total: 2, ids: [] });

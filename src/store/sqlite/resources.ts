@@ -102,10 +102,16 @@ export function reindexResources(db: Db, after: ResourceKey | undefined, opts: {
 export function searchResources(db: Db, q: ResourceSearch): { total?: number; resources: StoredResource[] } {
   const w = searchWhere(q);
   const limit = Math.min(Math.max(q.limit, 0), SEARCH_MAX_PAGE);
+  const offset = Math.max(q.offset, 0);
   const o = searchOrder(q);
   const rows = limit === 0 ? [] : (searchStmt(db, `SELECT r.resource, r.version_id, r.last_updated, r.message_id FROM resources r ${w.sql} ${o.sql} LIMIT ? OFFSET ?`)
-    .all(...w.params, ...o.params, limit, Math.max(q.offset, 0)) as Array<{ resource: string; version_id: number; last_updated: string; message_id: number | null }>);
-  const total = q.total ? (searchStmt(db, `SELECT count(*) AS n FROM resources r ${w.sql}`).get(...w.params) as { n: number }).n : undefined;
+    .all(...w.params, ...o.params, limit, offset) as Array<{ resource: string; version_id: number; last_updated: string; message_id: number | null }>);
+  // A page that holds fewer rows than it could (and some, or the first page) ends the matches: the
+  // total is exact without counting them again (the count was a second statement, over the same
+  // index lookups, in a read transaction of its own).
+  const total = !q.total ? undefined
+    : limit > 0 && rows.length < limit && (rows.length > 0 || offset === 0) ? offset + rows.length
+      : (searchStmt(db, `SELECT count(*) AS n FROM resources r ${w.sql}`).get(...w.params) as { n: number }).n;
   return { total, resources: rows.map((r) => ({ resource: JSON.parse(r.resource) as Resource, versionId: r.version_id, lastUpdated: r.last_updated, messageId: r.message_id })) };
 }
 
