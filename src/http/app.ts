@@ -25,10 +25,10 @@ import { sendError, sendOutcome } from './outcome.js';
 import { consoleRouter, type ConsoleDeps } from '../console/router.js';
 import { auditTrail, clientAddress } from './audit.js';
 import { AuthThrottle } from './throttle.js';
-import { auditEventRouter } from './audit-events.js';
+import { AUDIT_EVENT_PATH, auditEventRouter } from './audit-events.js';
 import { jwtVerifier } from '../auth/jwt.js';
 import type { Principal } from './auth.js';
-import { smartConfigurationRouter } from './smart-configuration.js';
+import { SMART_CONFIGURATION_PATH, smartConfigurationHandler } from './smart-configuration.js';
 
 export interface AppDeps {
   pipeline: Pipeline;
@@ -58,19 +58,24 @@ export function createApp(deps: AppDeps): express.Express {
   // Security headers on every answer: JSON APIs are never framed, sniffed or cached (PHI); HSTS when
   // the listener speaks TLS. A route that serves HTML (the console) sets its own Content-Security-Policy.
   const tlsOn = !!cfg.http.tls;
+  // Set with node's setHeader from a list made once (express's res.set of an object coerces and
+  // checks each value anew on every request).
+  const securityHeaders: ReadonlyArray<readonly [string, string]> = [
+    ['X-Content-Type-Options', 'nosniff'],
+    ['X-Frame-Options', 'DENY'],
+    ['Referrer-Policy', 'no-referrer'],
+    ['Cache-Control', 'no-store'],
+    ['Content-Security-Policy', "default-src 'none'; frame-ancestors 'none'"],
+    ...(tlsOn ? [['Strict-Transport-Security', 'max-age=31536000; includeSubDomains'] as const] : []),
+  ];
   app.use((_req, res, next) => {
-    res.set({
-      'X-Content-Type-Options': 'nosniff',
-      'X-Frame-Options': 'DENY',
-      'Referrer-Policy': 'no-referrer',
-      'Cache-Control': 'no-store',
-      'Content-Security-Policy': "default-src 'none'; frame-ancestors 'none'",
-      ...(tlsOn ? { 'Strict-Transport-Security': 'max-age=31536000; includeSubDomains' } : {}),
-    });
+    for (const [name, value] of securityHeaders) res.setHeader(name, value);
     next();
   });
 
   app.use((req, res, next) => {
+    // Nothing to measure or build per request when the level writes no line (the bench's gateways).
+    if (!log.isLevelEnabled('info')) return next();
     const start = process.hrtime.bigint();
     res.on('finish', () => {
       const ms = Number(process.hrtime.bigint() - start) / 1e6;
@@ -100,8 +105,10 @@ export function createApp(deps: AppDeps): express.Express {
   // Every endpoint that reads or changes PHI is audited (src/http/audit.ts), and every failed authentication.
   app.use(auditTrail(pipeline.store.audit, log, ['/fhir', '/office', '/messages', ...DELIVERY_PATHS, ...X12_PATHS, ...ELIGIBILITY_PATHS, ...hl7Paths]));
   const throttle = new AuthThrottle({ maxFailures: cfg.http.auth.maxFailures, windowMs: cfg.http.auth.windowSeconds * 1000, lockoutMs: cfg.http.auth.lockoutSeconds * 1000 }, log);
-  // SMART discovery is public (App Launch 2.0: clients read it before they hold a token).
-  app.use('/fhir', smartConfigurationRouter(cfg.http.auth.jwt));
+  // SMART discovery is public (App Launch 2.0: clients read it before they hold a token). One route,
+  // not a router mounted at /fhir that every FHIR request would enter and leave.
+  const smart = smartConfigurationHandler(cfg.http.auth.jwt);
+  if (smart) app.get(SMART_CONFIGURATION_PATH, smart);
   const j = cfg.http.auth.jwt;
   const jwt = j ? jwtVerifier({
     issuer: j.issuer, audience: j.audience, jwks: j.jwksFile ? { file: j.jwksFile } : { url: j.jwksUrl! },
@@ -115,9 +122,12 @@ export function createApp(deps: AppDeps): express.Express {
 
   const body = rawBody(cfg.http.bodyLimitBytes);
   // The audit trail as AuditEvent: operators only (it names who read which patient), or a client granted system/AuditEvent.rs.
-  const auditReader = (req: Request, res: Response) => (res.locals.principal as Principal | undefined)?.access.allows('AuditEvent', /^\/AuditEvent\/?$/.test(req.path) ? 's' : 'r') === true;
-  app.use('/fhir', (req, res, next) => {
-    if (!/^\/AuditEvent(\/|$)/.test(req.path) || auditReader(req, res)) return next();
+  // Mounted at its own path, which routing matches whatever the case (so does the gate: /fhir/auditevent
+  // is not a way around it), and which other FHIR requests do not enter. Inside, req.path is `/` for
+  // the search and `/{id}` for a read.
+  const auditReader = (req: Request, res: Response) => (res.locals.principal as Principal | undefined)?.access.allows('AuditEvent', req.path === '/' ? 's' : 'r') === true;
+  app.use(AUDIT_EVENT_PATH, (req, res, next) => {
+    if (auditReader(req, res)) return next();
     if ((res.locals.principal as Principal | undefined)?.kind === 'jwt') {
       res.set('WWW-Authenticate', 'Bearer realm="frontdesk", error="insufficient_scope", scope="system/AuditEvent.rs"');
       return sendError(res, 'AUTH_FORBIDDEN', `Client "${(res.locals.principal as Principal).name}" lacks the scope system/AuditEvent.rs (a wildcard type does not cover the audit trail).`);

@@ -13,7 +13,7 @@ import type { Store } from '../store/index.js';
 import { toAuditEvent } from '../fhir/audit-event.js';
 import { approximate, parseDateSearch } from '../fhir/search-date.js';
 import { audit, queryOf } from './audit.js';
-import { sendError, sendFhir, sendOutcome } from './outcome.js';
+import { sendError, sendFhir, sendOutcome, sendSearchset } from './outcome.js';
 
 const PARAMS = ['date', 'agent', 'agent-name', 'entity', 'subtype', 'outcome', 'address', '_count', '_offset', '_format'];
 const DEFAULT_COUNT = 50;
@@ -79,17 +79,20 @@ export function auditFilter(query: Record<string, unknown>, res: Response): (Aud
   return f;
 }
 
+/** Where the audit trail is served; the router's paths are relative to it. */
+export const AUDIT_EVENT_PATH = '/fhir/AuditEvent';
+
 export function auditEventRouter(store: Store): Router {
   const router = Router();
 
-  router.get('/AuditEvent', async (req: Request, res: Response) => {
+  router.get('/', async (req: Request, res: Response) => {
     audit(req, res, { action: 'search', entity: 'AuditEvent', query: queryOf(req) });
     const f = auditFilter(req.query as Record<string, unknown>, res);
     if (!f) return;
     const { count, offset, ...filter } = f;
     const total = await store.audit.count(filter);
     const rows = count === 0 ? [] : await store.audit.list({ ...filter, limit: count, offset });
-    const base = `${req.protocol}://${req.get('host') ?? 'localhost'}${req.baseUrl}/AuditEvent`;
+    const base = `${req.protocol}://${req.get('host') ?? 'localhost'}${AUDIT_EVENT_PATH}`;
     const page = (o: number) => {
       const q = new URLSearchParams(queryOf(req) ?? '');
       q.set('_count', String(count));
@@ -107,10 +110,10 @@ export function auditEventRouter(store: Store): Router {
       ],
       entry: rows.map((r) => ({ fullUrl: `${base}/${r.id}`, resource: toAuditEvent(r), search: { mode: 'match' as const } })),
     };
-    sendFhir(res, 200, bundle);
+    sendSearchset(res, bundle);
   });
 
-  router.get('/AuditEvent/:id', async (req: Request, res: Response) => {
+  router.get('/:id', async (req: Request, res: Response) => {
     const raw = String(req.params.id);
     audit(req, res, { action: 'read', entity: `AuditEvent/${raw.slice(0, 64)}` });
     const id = Number(raw);

@@ -4,7 +4,7 @@
  * (`http.auth.jwt`). Frontdesk is a resource server: the token endpoint belongs to the
  * authorization server named in the configuration; it is advertised, not served here.
  */
-import { Router } from 'express';
+import type { RequestHandler } from 'express';
 import type { JwtAuthConfig } from '../config.js';
 
 /** The discovery document for a JWT configuration. */
@@ -21,12 +21,14 @@ export function smartConfiguration(jwt: JwtAuthConfig): Record<string, unknown> 
   };
 }
 
-export function smartConfigurationRouter(jwt: JwtAuthConfig | undefined): Router {
-  const router = Router();
-  if (!jwt) return router;
+/** Where the discovery document is served (SMART App Launch 2.0: `{fhir base}/.well-known/smart-configuration`). */
+export const SMART_CONFIGURATION_PATH = '/fhir/.well-known/smart-configuration';
+
+/** The discovery document's handler, or undefined without a JWT configuration (nothing to discover: 404 as any unknown path). */
+export function smartConfigurationHandler(jwt: JwtAuthConfig | undefined): RequestHandler | undefined {
+  if (!jwt) return undefined;
   const doc = JSON.stringify(smartConfiguration(jwt));
-  router.get('/.well-known/smart-configuration', (_req, res) => {
+  return (_req, res) => {
     res.status(200).type('application/json').send(doc);
-  });
-  return router;
+  };
 }

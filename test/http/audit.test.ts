@@ -168,6 +168,12 @@ describe('http: the audit trail (every PHI access recorded; logs carry who and f
     expect(badDate.status).to.equal(400);
     expect(((await badDate.json()) as OperationOutcome).issue[0]!.diagnostics).to.contain('yesterday');
     expect((await call('/fhir/AuditEvent', { key: FHIR_KEY })).status).to.equal(403);
+    // Routing ignores case: another spelling of the path is not a way around the gate.
+    for (const path of ['/fhir/auditevent', '/fhir/AUDITEVENT/1', '/fhir/AuditEvent/', '/fhir/auditEvent?_count=1']) {
+      const r = await call(path, { key: FHIR_KEY });
+      expect(r.status, path).to.be.oneOf([403, 404]);
+      expect(await r.text(), path).to.not.contain('"resourceType":"AuditEvent"').and.not.contain('"searchset"');
+    }
   });
 });
 
