@@ -12,7 +12,16 @@ export const JSON_TYPES = ['application/json', 'application/fhir+json'];
 export const HL7_TYPES = ['application/hl7-v2', 'x-application/hl7-v2+er7', 'application/edi-hl7', 'text/plain'];
 
 export function rawBody(limitBytes: number): RequestHandler {
-  return express.raw({ type: () => true, limit: limitBytes });
+  const read = express.raw({ type: () => true, limit: limitBytes });
+  // A request without a body (no Content-Length, no Transfer-Encoding: every GET a client sends)
+  // has nothing to read: next at once, as body-parser would after its own bookkeeping.
+  return (req, res, next) => {
+    if (req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined) {
+      if (!('body' in req)) (req as { body?: unknown }).body = undefined;
+      return next();
+    }
+    return read(req, res, next);
+  };
 }
 
 /** The body as text when its Content-Type is one of `types`; otherwise answers 415 and returns undefined. */

@@ -24,7 +24,7 @@ import { approximate, parseDateSearch } from '../fhir/search-date.js';
 import { parseQuantitySearch } from '../fhir/search-quantity.js';
 import type { ResourceSearch, SearchCondition, SearchSort, Store } from '../store/index.js';
 import { audit, queryOf } from './audit.js';
-import { sendFhir, sendOutcome } from './outcome.js';
+import { sendOutcome, sendSearchset } from './outcome.js';
 import { TYPE, withMeta } from './fhir-rest.js';
 
 export const DEFAULT_COUNT = 20;
@@ -165,6 +165,29 @@ function sortKeys(type: string, sort: string): SearchSort[] {
 
 const values = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : v === undefined ? [] : [String(v)]);
 
+/** A result parameter that may be given once. */
+function one(q: Record<string, unknown>, k: string): string | undefined {
+  const v = values(q[k]);
+  if (v.length > 1) throw new SearchError(k, `Search parameter "${k}": give it once.`);
+  return v[0];
+}
+
+/** A paging link: the query as sent, with this page's `_count` and `_offset`. */
+function pageLink(url: string, query: string | undefined, count: number, offset: number): string {
+  const p = new URLSearchParams(query ?? '');
+  p.set('_count', String(count));
+  p.set('_offset', String(offset));
+  return `${url}?${p.toString()}`;
+}
+
+/** _elements: the mandatory elements plus those asked (R4 search 3.1.1.5.9), marked SUBSETTED. */
+function subsetted(r: Resource, elements: readonly string[]): Resource {
+  const out: Record<string, unknown> = { resourceType: r.resourceType, id: r.id };
+  for (const k of elements) if (k in r) out[k] = (r as unknown as Record<string, unknown>)[k];
+  out.meta = { ...(r.meta ?? {}), tag: [...(r.meta?.tag ?? []), { system: 'http://terminology.hl7.org/CodeSystem/v3-ObservationValue', code: 'SUBSETTED' }] };
+  return out as unknown as Resource;
+}
+
 export function searchHandler(store: Store) {
   return async (req: Request, res: Response): Promise<void> => {
     const type = String(req.params.type);
@@ -189,29 +212,24 @@ export function searchHandler(store: Store) {
           if (group) search.where.push(group);
         }
       }
-      const one = (k: string): string | undefined => {
-        const v = values(q[k]);
-        if (v.length > 1) throw new SearchError(k, `Search parameter "${k}": give it once.`);
-        return v[0];
-      };
       for (const [k, key] of [['_count', 'limit'], ['_offset', 'offset']] as const) {
-        const v = one(k);
+        const v = one(q, k);
         if (v === undefined) continue;
         if (!/^\d+$/.test(v)) throw new SearchError(k, `Search parameter "${k}": "${v}" is not a non-negative integer.`);
         // Liberal in what we accept: `_count=1e9`-sized pages are served at the bound (next link follows).
         search[key] = key === 'limit' ? Math.min(Number(v), MAX_COUNT) : Number(v);
       }
-      const sort = one('_sort');
+      const sort = one(q, '_sort');
       if (sort !== undefined) search.sort = sortKeys(type, sort);
-      const total = one('_total');
+      const total = one(q, '_total');
       if (total !== undefined && !['none', 'accurate', 'estimate'].includes(total)) throw new SearchError('_total', `Search parameter "_total": "${total}" is not none, accurate or estimate.`);
       search.total = total !== 'none';
-      const summary = one('_summary');
+      const summary = one(q, '_summary');
       if (summary !== undefined) {
         if (summary !== 'count' && summary !== 'false') throw new SearchError('_summary', `Search parameter "_summary": "${summary}" is not supported; use count.`);
         summaryCount = summary === 'count';
       }
-      const el = one('_elements');
+      const el = one(q, '_elements');
       if (el !== undefined) elements = el.split(',').map((x) => x.trim()).filter(Boolean);
       for (const inc of values(q._include)) {
         const m = /^([A-Z][A-Za-z]+):([a-z-]+)(?::([A-Z][A-Za-z]+))?$/.exec(inc);
@@ -237,25 +255,12 @@ export function searchHandler(store: Store) {
     }
     const found = await store.resources.search(search);
     const base = `${req.protocol}://${req.get('host') ?? 'localhost'}${req.baseUrl}`;
-    const link = (offset: number) => {
-      const p = new URLSearchParams(query ?? '');
-      p.set('_count', String(search.limit));
-      p.set('_offset', String(offset));
-      return `${base}/${type}?${p.toString()}`;
-    };
-    const shape = (r: Resource): Resource => {
-      if (!elements) return r;
-      // _elements: the mandatory elements plus those asked (R4 search 3.1.1.5.9), marked SUBSETTED.
-      const out: Record<string, unknown> = { resourceType: r.resourceType, id: r.id };
-      for (const k of elements) if (k in r) out[k] = (r as unknown as Record<string, unknown>)[k];
-      out.meta = { ...(r.meta ?? {}), tag: [...(r.meta?.tag ?? []), { system: 'http://terminology.hl7.org/CodeSystem/v3-ObservationValue', code: 'SUBSETTED' }] };
-      return out as unknown as Resource;
-    };
-    const entry: BundleEntry[] = found.resources.map((r) => ({
-      fullUrl: `${base}/${type}/${r.resource.id}`,
-      resource: shape(withMeta(r.resource, r.versionId, r.lastUpdated)),
-      search: { mode: 'match' },
-    }));
+    const link = (offset: number) => pageLink(`${base}/${type}`, query, search.limit, offset);
+    const entry: BundleEntry[] = [];
+    for (const r of found.resources) {
+      const resource = withMeta(r.resource, r.versionId, r.lastUpdated);
+      entry.push({ fullUrl: `${base}/${type}/${r.resource.id}`, resource: elements ? subsetted(resource, elements) : resource, search: { mode: 'match' } });
+    }
     // _include: the resources the matches reference through the named parameter, once each.
     const seen = new Set(entry.map((e) => e.fullUrl));
     for (const inc of includes) {
@@ -297,7 +302,7 @@ export function searchHandler(store: Store) {
       ],
       ...(entry.length ? { entry } : {}),
     };
-    sendFhir(res, 200, bundle);
+    sendSearchset(res, bundle);
   };
 }
 

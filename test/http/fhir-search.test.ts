@@ -37,6 +37,22 @@ describe('http: FHIR search through the search index', () => {
     expect(families(await search('/Patient?gender=female,other'))).to.deep.equal(['Müller', 'Smith']);
   });
 
+  it('answers a searchset with its length in bytes (non-ASCII names), HEAD with the headers alone, and records both', async () => {
+    const r = await call(`/Patient?family:exact=Müller`);
+    expect(r.status).to.equal(200);
+    expect(r.headers.get('content-type')).to.equal('application/fhir+json; charset=utf-8');
+    expect(r.headers.get('cache-control')).to.equal('no-store');
+    const bytes = Buffer.from(await r.arrayBuffer());
+    expect(Number(r.headers.get('content-length'))).to.equal(bytes.length);
+    expect(families(JSON.parse(bytes.toString('utf8')) as Bundle)).to.deep.equal(['Müller']);
+    const h = await call(`/Patient?family:exact=Müller`, { method: 'HEAD' });
+    expect(h.status).to.equal(200);
+    expect(Number(h.headers.get('content-length'))).to.equal(bytes.length);
+    expect(await h.text()).to.equal('');
+    const rows = await gw().store.audit.list({ action: 'search', entity: 'Patient' });
+    expect(rows.filter((x) => x.query === 'family:exact=M%C3%BCller').map((x) => x.method).sort()).to.deep.equal(['GET', 'HEAD']);
+  });
+
   it('string: prefix, case and accents folded, :exact, :contains; phone, email, postal code', async () => {
     expect(families(await search('/Patient?family=mul'))).to.deep.equal(['Mullins', 'Müller']);
     expect(families(await search('/Patient?name=MUELL'))).to.deep.equal([]);
