@@ -26,15 +26,33 @@ interface Part {
   tableId?: string;
   /** For CE/CWE/CNE: only check the code when component 3 (coding system) is empty or HL7nnnn. */
   codedWithSystem?: boolean;
+  /**
+   * The last value found in `table` (a one-entry memory, as checkDTM keeps): the codes of a field
+   * repeat from message to message (sex, value type, result status), and an equal string is
+   * cheaper to compare than to hash for the Set.
+   */
+  known?: string;
 }
 
 interface CompiledField extends FieldDef {
   parts: Part[];
 }
 
+/**
+ * A segment's field definitions, compiled once per profile: `byField[n]` is field n's definition,
+ * so checkSegment walks the fields the segment has (most definitions are of fields a message
+ * leaves out) and then the required ones past its end. Undefined `byField` when the definitions
+ * are not in strictly ascending field order (then the issues' order needs the walk by definition).
+ */
+interface CompiledSegment {
+  fields: CompiledField[];
+  byField: Array<CompiledField | undefined> | undefined;
+  required: CompiledField[];
+}
+
 const EMPTY: string[] = [];
 const CODED = new Set(['CE', 'CWE', 'CNE', 'CF']);
-const compiledSegments = new WeakMap<Hl7Profile, Map<string, CompiledField[]>>();
+const compiledSegments = new WeakMap<Hl7Profile, Map<string, CompiledSegment>>();
 
 function tableSet(table: number | string | undefined): [Set<string>, string] | undefined {
   if (!table) return undefined;
@@ -77,17 +95,29 @@ function partsOfType(p: Hl7Profile, type: string, table: string | undefined, c: 
   return out;
 }
 
-function compiledFor(p: Hl7Profile, segName: string): CompiledField[] | undefined {
+function segmentsOf(p: Hl7Profile): Map<string, CompiledSegment> {
   let bySeg = compiledSegments.get(p);
   if (!bySeg) compiledSegments.set(p, (bySeg = new Map()));
+  return bySeg;
+}
+
+function compiledFor(bySeg: Map<string, CompiledSegment>, p: Hl7Profile, segName: string): CompiledSegment | undefined {
   const hit = bySeg.get(segName);
   if (hit) return hit;
   const defs = p.segments[segName];
   if (!defs) return undefined;
-  const out = defs
+  const fields = defs
     // MSH-1/MSH-2 are read by the parser, which reports bad delimiters itself.
     .filter((d) => !(segName === 'MSH' && d.field <= 2))
     .map((d) => ({ ...d, parts: partsOfType(p, d.type, d.table, 0, 0).sort((a, b) => a.c - b.c || a.s - b.s) }));
+  let byField: Array<CompiledField | undefined> | undefined = [];
+  for (let i = 0; i < fields.length; i++) {
+    const f = fields[i]!;
+    if (!(Number.isInteger(f.field) && f.field > 0 && (i === 0 || f.field > fields[i - 1]!.field))) { byField = undefined; break; }
+    while (byField.length < f.field) byField.push(undefined);
+    byField.push(f);
+  }
+  const out: CompiledSegment = { fields, byField, required: fields.filter((f) => f.required) };
   bySeg.set(segName, out);
   return out;
 }
@@ -118,56 +148,99 @@ function partLocation(msg: Hl7Message, seg: Hl7Segment, f: CompiledField, part: 
   return part.c === 0 || (part.c === 1 && f.type === 'TS') ? msg.location(seg, f.field) : msg.location(seg, f.field, part.c);
 }
 
-function checkSegment(msg: Hl7Message, seg: Hl7Segment, fields: CompiledField[], issues: Issue[]): void {
+function checkSegment(msg: Hl7Message, seg: Hl7Segment, compiled: CompiledSegment, issues: Issue[]): void {
+  const fields = seg.fields;
+  const byField = compiled.byField;
+  if (byField === undefined) {
+    for (const f of compiled.fields) checkField(msg, seg, f, fields[f.field], issues);
+    return;
+  }
+  // The fields the segment has, in field order (the definitions' order), then the required ones past its end.
+  const end = fields.length < byField.length ? fields.length : byField.length;
+  for (let n = 1; n < end; n++) {
+    const f = byField[n];
+    if (f !== undefined) checkField(msg, seg, f, fields[n], issues);
+  }
+  const required = compiled.required;
+  for (let i = 0; i < required.length; i++) {
+    const f = required[i]!;
+    if (f.field >= end) checkField(msg, seg, f, fields[f.field], issues);
+  }
+}
+
+function checkField(msg: Hl7Message, seg: Hl7Segment, f: CompiledField, raw: string | undefined, issues: Issue[]): void {
+  if (raw === undefined || raw === '') {
+    if (f.required) issues.push(issue('HL7_FIELD_REQUIRED', `${seg.name}-${f.field} (${f.type}) is required and empty.`, msg.location(seg, f.field)));
+    return;
+  }
+  if (raw === '""') return; // HL7 explicit null
   const d = msg.delimiters;
-  for (const f of fields) {
-    const raw = seg.fields[f.field];
-    if (raw === undefined || raw === '') {
-      if (f.required) issues.push(issue('HL7_FIELD_REQUIRED', `${seg.name}-${f.field} (${f.type}) is required and empty.`, msg.location(seg, f.field)));
-      continue;
+  // One repetition (most fields): no array.
+  if (raw.indexOf(d.repetition) < 0 || (seg.name === 'MSH' && f.field <= 2)) {
+    if (f.maxRepetitions > 0 && 1 > f.maxRepetitions) {
+      issues.push(issue('HL7_FIELD_REPEAT', `${seg.name}-${f.field} allows ${f.maxRepetitions} repetition(s); got 1.`, msg.location(seg, f.field)));
     }
-    if (raw === '""') continue; // HL7 explicit null
-    const reps = raw.indexOf(d.repetition) < 0 || (seg.name === 'MSH' && f.field <= 2) ? [raw] : splitOn(raw, d.repetition);
-    if (f.maxRepetitions > 0 && reps.length > f.maxRepetitions) {
-      issues.push(issue('HL7_FIELD_REPEAT', `${seg.name}-${f.field} allows ${f.maxRepetitions} repetition(s); got ${reps.length}.`, msg.location(seg, f.field)));
+    checkRepetition(msg, seg, f, raw, 0, 1, issues);
+    return;
+  }
+  const reps = splitOn(raw, d.repetition);
+  if (f.maxRepetitions > 0 && reps.length > f.maxRepetitions) {
+    issues.push(issue('HL7_FIELD_REPEAT', `${seg.name}-${f.field} allows ${f.maxRepetitions} repetition(s); got ${reps.length}.`, msg.location(seg, f.field)));
+  }
+  for (let r = 0; r < reps.length; r++) checkRepetition(msg, seg, f, reps[r]!, r, reps.length, issues);
+}
+
+/** Repetition r (0-based) of `count`: its length, the parts of its type, its escapes. */
+function checkRepetition(msg: Hl7Message, seg: Hl7Segment, f: CompiledField, rep: string, r: number, count: number, issues: Issue[]): void {
+  if (rep === '' || rep === '""') return;
+  const d = msg.delimiters;
+  if (f.maxLength > 0 && rep.length > f.maxLength) {
+    issues.push(issue('HL7_FIELD_LENGTH', `${seg.name}-${f.field} is ${rep.length} characters; its maximum is ${f.maxLength}.`, msg.location(seg, f.field), 'warning'));
+  }
+  // Parts come in component order: a cursor moves over the components (no split array); a
+  // component is cut only when a part reads it, subcomponents only when asked.
+  const parts = f.parts;
+  const compSep = d.component;
+  let compNo = 1;
+  let compStart = 0;
+  let compEnd = parts.length === 0 ? 0 : rep.indexOf(compSep);
+  if (compEnd < 0) compEnd = rep.length;
+  for (let i = 0; i < parts.length; i++) {
+    const part = parts[i]!;
+    let v: string;
+    if (part.c === 0) v = rep;
+    else {
+      let past = false;
+      while (compNo < part.c) {
+        if (compEnd >= rep.length) { past = true; break; }
+        compStart = compEnd + 1;
+        compEnd = rep.indexOf(compSep, compStart);
+        if (compEnd < 0) compEnd = rep.length;
+        compNo++;
+      }
+      if (past) break;
+      const comp = rep.slice(compStart, compEnd);
+      if (part.s === 0 || comp === '') v = comp;
+      else if (comp.indexOf(d.subcomponent) < 0) v = part.s === 1 ? comp : '';
+      else v = splitOn(comp, d.subcomponent)[part.s - 1] ?? '';
     }
-    for (let r = 0; r < reps.length; r++) {
-      const rep = reps[r]!;
-      if (rep === '' || rep === '""') continue;
-      if (f.maxLength > 0 && rep.length > f.maxLength) {
-        issues.push(issue('HL7_FIELD_LENGTH', `${seg.name}-${f.field} is ${rep.length} characters; its maximum is ${f.maxLength}.`, msg.location(seg, f.field), 'warning'));
+    if (v === '' || v === '""') continue;
+    if (part.format) {
+      const problem = part.format(v);
+      if (problem) issues.push(issue('HL7_DATATYPE', `${seg.name}-${f.field}${part.c > 0 ? '.' + part.c : ''}${inRepText(count, r)}: ${problem}.`, partLocation(msg, seg, f, part)));
+    } else if (part.table && v !== part.known) {
+      if (part.table.has(v)) { part.known = v; continue; }
+      if (part.codedWithSystem) {
+        const system = leaf(rep, 3, 0, d.component, d.subcomponent);
+        if (system !== '' && system !== `HL7${part.tableId}`) continue;
       }
-      // Components split once per repetition (parts are in component order), subcomponents only when asked.
-      const comps = f.parts.length === 0 ? EMPTY : rep.indexOf(d.component) < 0 ? [rep] : splitOn(rep, d.component);
-      for (const part of f.parts) {
-        let v: string;
-        if (part.c === 0) v = rep;
-        else {
-          if (part.c > comps.length) break;
-          const comp = comps[part.c - 1]!;
-          if (part.s === 0 || comp === '') v = comp;
-          else if (comp.indexOf(d.subcomponent) < 0) v = part.s === 1 ? comp : '';
-          else v = splitOn(comp, d.subcomponent)[part.s - 1] ?? '';
-        }
-        if (v === '' || v === '""') continue;
-        const inRep = reps.length > 1 ? ` (repetition ${r + 1})` : '';
-        if (part.format) {
-          const problem = part.format(v);
-          if (problem) issues.push(issue('HL7_DATATYPE', `${seg.name}-${f.field}${part.c > 0 ? '.' + part.c : ''}${inRep}: ${problem}.`, partLocation(msg, seg, f, part)));
-        } else if (part.table && !part.table.has(v)) {
-          if (part.codedWithSystem) {
-            const system = leaf(rep, 3, 0, d.component, d.subcomponent);
-            if (system !== '' && system !== `HL7${part.tableId}`) continue;
-          }
-          issues.push(issue('HL7_TABLE_VALUE', `${seg.name}-${f.field}${part.c > 0 ? '.' + part.c : ''}${inRep}: "${v}" is not in HL7 table ${part.tableId}.`, partLocation(msg, seg, f, part)));
-        }
-      }
-      if (d.escape && rep.indexOf(d.escape) >= 0) {
-        let n = 0;
-        for (let i = 0; i < rep.length; i++) if (rep[i] === d.escape) n++;
-        if (n % 2 === 1) issues.push(issue('HL7_ESCAPE', `${seg.name}-${f.field}${inRepText(reps.length, r)}: unterminated escape sequence.`, msg.location(seg, f.field), 'warning'));
-      }
+      issues.push(issue('HL7_TABLE_VALUE', `${seg.name}-${f.field}${part.c > 0 ? '.' + part.c : ''}${inRepText(count, r)}: "${v}" is not in HL7 table ${part.tableId}.`, partLocation(msg, seg, f, part)));
     }
+  }
+  if (d.escape && rep.indexOf(d.escape) >= 0) {
+    let n = 0;
+    for (let i = 0; i < rep.length; i++) if (rep[i] === d.escape) n++;
+    if (n % 2 === 1) issues.push(issue('HL7_ESCAPE', `${seg.name}-${f.field}${inRepText(count, r)}: unterminated escape sequence.`, msg.location(seg, f.field), 'warning'));
   }
 }
 
@@ -218,9 +291,10 @@ export function validateMessage(msg: Hl7Message): Issue[] {
     if (root) for (const i of checkStructure(msg, root)) issues.push(i);
     else issues.push(issue('HL7_MESSAGE_TYPE', `No message structure for ${code}^${event} in HL7 ${p.version}.`, 'MSH.9'));
   }
+  const bySeg = segmentsOf(p);
   for (const seg of msg.segments) {
-    const fields = compiledFor(p, seg.name);
-    if (fields) checkSegment(msg, seg, fields, issues);
+    const compiled = compiledFor(bySeg, p, seg.name);
+    if (compiled) checkSegment(msg, seg, compiled, issues);
     if (seg.name === 'OBX') checkObservationValue(msg, seg, issues);
   }
   return issues;

@@ -128,14 +128,20 @@ function trimmedComponents(type: string): readonly number[] | 'all' | undefined 
   return undefined;
 }
 
+/** normalizeLeaves' answer: bit 1, it trimmed a leaf; bit 2, some leaf holds text afterwards. */
+const TRIMMED = 1;
+const NOT_EMPTY = 2;
+
 /**
  * The tolerance policy at the leaf (docs/hl7v2.md): the HL7 null `""` means "explicitly absent"
  * and maps to nothing, in every field and component; leading/trailing spaces are trimmed (said
- * once per field by the caller). Rewrites in place only when needed; returns whether it trimmed.
+ * once per field by the caller). Rewrites in place only when needed. One pass also tells whether
+ * any leaf is left with text (no repetitions, or only empty leaves: the field is empty).
  */
-function normalizeLeaves(reps: string[][][], trim: readonly number[] | 'all' | undefined): boolean {
-  let trimmed = false;
-  for (const rep of reps) {
+function normalizeLeaves(reps: string[][][], trim: readonly number[] | 'all' | undefined): number {
+  let flags = 0;
+  for (let r = 0; r < reps.length; r++) {
+    const rep = reps[r]!;
     for (let c = 0; c < rep.length; c++) {
       const comp = rep[c]!;
       const trimHere = trim === 'all' || (trim !== undefined && trim.includes(c));
@@ -145,19 +151,16 @@ function normalizeLeaves(reps: string[][][], trim: readonly number[] | 'all' | u
         if (v === '""') { comp[k] = ''; continue; }
         if (trimHere && (v.charCodeAt(0) === 32 || v.charCodeAt(v.length - 1) === 32)) {
           const t = v.trim();
-          comp[k] = t === '""' ? '' : t;
-          trimmed = true;
+          const out = t === '""' ? '' : t;
+          comp[k] = out;
+          flags |= out === '' ? TRIMMED : TRIMMED | NOT_EMPTY;
+        } else {
+          flags |= NOT_EMPTY;
         }
       }
     }
   }
-  return trimmed;
-}
-
-/** No repetitions, or every leaf of every repetition empty. */
-function allEmpty(reps: string[][][]): boolean {
-  for (const rep of reps) for (const comp of rep) for (const leaf of comp) if (leaf !== '') return false;
-  return true;
+  return flags;
 }
 
 /**
@@ -168,6 +171,10 @@ function allEmpty(reps: string[][][]): boolean {
 interface CompiledRule {
   rule: FieldRule;
   field: number;
+  required: boolean;
+  repeat: boolean;
+  table: string | undefined;
+  params: Record<string, string> | undefined;
   transform: DatatypeTransform | undefined;
   trim: readonly number[] | 'all' | undefined;
   path: SplitPath;
@@ -185,6 +192,10 @@ function compiledRules(map: SegmentMap): CompiledRule[] {
     rules = map.fields.map((rule) => ({
       rule,
       field: rule.field,
+      required: !!rule.required,
+      repeat: !!rule.repeat,
+      table: rule.table || undefined,
+      params: rule.params || undefined,
       transform: DATATYPES[rule.type],
       trim: trimmedComponents(rule.type),
       path: splitPath(rule.path),
@@ -218,38 +229,38 @@ export function readSegment(msg: Hl7Message, seg: Hl7Segment, map: SegmentMap, c
   // `PID` or `OBX[3]`: counted once per segment rather than once per field rule.
   const label = msg.location(seg);
   const fields = seg.fields;
-  for (const c of compiledRules(map)) {
-    const rule = c.rule;
+  const rules = compiledRules(map);
+  for (let i = 0; i < rules.length; i++) {
+    const c = rules[i]!;
     const t = c.transform;
-    if (!t) { issues.push(issue('INTERNAL', `Mapping uses unknown datatype ${rule.type}.`, label + c.suffix)); continue; }
+    if (!t) { issues.push(issue('INTERNAL', `Mapping uses unknown datatype ${c.rule.type}.`, label + c.suffix)); continue; }
     const raw = fields[c.field];
     // An absent or empty field (most rules of most segments) has nothing to split or read.
     if (raw === undefined || raw === '') {
-      if (rule.required) issues.push(issue('MAP_MISSING', `${label}${c.suffix} is required to build ${c.builds} but is empty.`, label + c.suffix));
+      if (c.required) issues.push(issue('MAP_MISSING', `${label}${c.suffix} is required to build ${c.builds} but is empty.`, label + c.suffix));
       continue;
     }
     const where = label + c.suffix;
     const reps = fieldTree(seg, c.field);
-    const trimmed = normalizeLeaves(reps, c.trim);
-    const empty = allEmpty(reps);
-    if (trimmed && !empty) {
-      issues.push(issue('MAP_TRIMMED', `${where} has leading or trailing spaces; read without them.`, where, 'warning'));
-    }
-    if (empty) {
-      if (rule.required) issues.push(issue('MAP_MISSING', `${where} is required to build ${c.builds} but is ${raw === '""' ? 'the HL7 null ""' : 'empty'}.`, where));
+    const flags = normalizeLeaves(reps, c.trim);
+    if ((flags & NOT_EMPTY) === 0) {
+      if (c.required) issues.push(issue('MAP_MISSING', `${where} is required to build ${c.builds} but is ${raw === '""' ? 'the HL7 null ""' : 'empty'}.`, where));
       continue;
     }
-    const tctx: TransformContext = { where, timezone: ctx.timezone };
-    if (rule.table) tctx.table = rule.table;
-    if (rule.params) tctx.params = rule.params;
+    if ((flags & TRIMMED) !== 0) {
+      issues.push(issue('MAP_TRIMMED', `${where} has leading or trailing spaces; read without them.`, where, 'warning'));
+    }
+    // One shape for every rule's context (table and params undefined when the rule has none).
+    const tctx: TransformContext = { where, timezone: ctx.timezone, table: c.table, params: c.params };
     let mapped = 0;
-    const count = rule.repeat ? reps.length : 1;
+    const count = c.repeat ? reps.length : 1;
     for (let k = 0; k < count; k++) {
       const r = t.toFhir(reps[k]!, tctx);
-      for (const i of r.issues) issues.push(i);
+      const found = r.issues;
+      for (let j = 0; j < found.length; j++) issues.push(found[j]!);
       if (r.value !== undefined) { setSplitPath(into, c.path, r.value); mapped++; }
     }
-    if (rule.required && mapped === 0 && !issues.some((i) => i.expression?.includes(where))) {
+    if (c.required && mapped === 0 && !issues.some((x) => x.expression?.includes(where))) {
       issues.push(issue('MAP_MISSING', `${where} holds no usable value for ${c.builds}.`, where));
     }
   }

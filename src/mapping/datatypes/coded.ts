@@ -8,7 +8,7 @@ import { issue, ok } from '../../domain/issues.js';
 import { codeTable, readCode, toFhirCode, toHl7Code } from '../tables.js';
 import { codeReadingIssues } from './primitives.js';
 import { decodeNamespace, localUrn } from './identifiers.js';
-import { comp, compact, type DatatypeTransform, type Rep } from './types.js';
+import { comp, type DatatypeTransform, type Rep } from './types.js';
 
 /** Coding systems without a known URI (local names, table 0396 'L'/99zzz) keep their name in this URN. */
 const CS_PREFIX = 'urn:frontdesk:cs:';
@@ -35,7 +35,21 @@ function systemName(system: string | undefined): string {
 function triplet(rep: Rep, start: number): Coding | undefined {
   const code = comp(rep, start), display = comp(rep, start + 1), sys = comp(rep, start + 2);
   if (!code) return undefined;
-  return compact<Coding>({ system: systemUri(sys) ?? (sys ? localUrn(CS_PREFIX, sys) : undefined), code, display: display || undefined });
+  const c: Coding = {};
+  const system = systemUri(sys) ?? (sys ? localUrn(CS_PREFIX, sys) : undefined);
+  if (system) c.system = system;
+  c.code = code;
+  if (display) c.display = display;
+  return c;
+}
+
+/** A table entry as a Coding (system, code, display; what is empty left out, as compact did). */
+export function tableCoding(system: string | undefined, code: string | undefined, display: string | undefined): Coding | undefined {
+  const c: Coding = {};
+  if (system) c.system = system;
+  if (code) c.code = code;
+  if (display) c.display = display;
+  return system || code || display ? c : undefined;
 }
 
 export const CWE: DatatypeTransform = {
@@ -51,14 +65,17 @@ export const CWE: DatatypeTransform = {
       const hit = readCode(ctx.table, code);
       if (!hit) return { value: undefined, issues: [issue('MAP_UNKNOWN_CODE', `"${code}" is not a known code of table ${ctx.table} (${t?.name ?? 'missing table'}).`, ctx.where)] };
       issues.push(...codeReadingIssues(code, hit, ctx.table, ctx.where));
-      codings.push(compact<Coding>({ system: t.fhirSystem, code: hit.entry.fhir, display: hit.entry.display })!);
+      codings.push(tableCoding(t.fhirSystem, hit.entry.fhir, hit.entry.display)!);
     } else {
       const first = triplet(rep, 1);
       if (first) codings.push(first);
     }
     const alt = triplet(rep, 4);
     if (alt) codings.push(alt);
-    return ok(compact<CodeableConcept>({ coding: codings, text: text || undefined }), issues);
+    const cc: CodeableConcept = {};
+    if (codings.length) cc.coding = codings;
+    if (text) cc.text = text;
+    return ok(codings.length || text ? cc : undefined, issues);
   },
   fromFhir(v, ctx) {
     const cc = v as CodeableConcept;

@@ -7,7 +7,7 @@ import { ok, type Issue, type Result } from '../../domain/issues.js';
 import { hl7Tables } from '../../hl7/dictionary.js';
 import { fhirToHl7DateTime, hl7ToFhirDateTime } from '../datetime.js';
 import { toFhirCode, toHl7Code } from '../tables.js';
-import { comp, compact, type DatatypeTransform, type Rep, type TransformContext } from './types.js';
+import { comp, type DatatypeTransform, type Rep, type TransformContext } from './types.js';
 
 const OID = /^[0-2](\.(0|[1-9]\d*))+$/;
 const V2_0203 = 'http://terminology.hl7.org/CodeSystem/v2-0203';
@@ -74,12 +74,19 @@ export const CX: DatatypeTransform = {
     const type = comp(rep, 5);
     const issues: Issue[] = [];
     const start = cxDate(rep, 7, ctx, issues), end = cxDate(rep, 8, ctx, issues);
-    return ok(compact<Identifier>({
-      system: systemFromAuthority(comp(rep, 4, 1), comp(rep, 4, 2)),
-      value,
-      type: !type ? undefined : inTable0203(type) ? { coding: [{ system: V2_0203, code: type }] } : { text: type },
-      period: start || end ? compact({ start, end }) : undefined,
-    }), issues);
+    // Built member by member in the literal's order, empty ones left out (as compact did; see people.ts).
+    const id: Identifier = {};
+    const system = systemFromAuthority(comp(rep, 4, 1), comp(rep, 4, 2));
+    if (system) id.system = system;
+    id.value = value;
+    if (type) id.type = inTable0203(type) ? { coding: [{ system: V2_0203, code: type }] } : { text: type };
+    if (start || end) {
+      const period: { start?: string; end?: string } = {};
+      if (start) period.start = start;
+      if (end) period.end = end;
+      id.period = period;
+    }
+    return ok(id, issues);
   },
   fromFhir(v) {
     const id = v as Identifier;
@@ -96,7 +103,11 @@ export const EI: DatatypeTransform = {
   toFhir(rep) {
     const value = comp(rep, 1);
     if (!value) return { value: undefined, issues: [] };
-    return ok(compact<Identifier>({ system: systemFromAuthority(comp(rep, 2), comp(rep, 3)), value }));
+    const id: Identifier = {};
+    const system = systemFromAuthority(comp(rep, 2), comp(rep, 3));
+    if (system) id.system = system;
+    id.value = value;
+    return ok(id);
   },
   fromFhir(v) {
     const id = v as Identifier;

@@ -1,26 +1,37 @@
 /** Person-related types: XPN (HumanName), XAD (Address), XTN (ContactPoint), XCN (practitioner reference). */
-import type { Address, ContactPoint, HumanName, Reference } from 'fhir/r4.js';
+import type { Address, ContactPoint, HumanName, Identifier, Reference } from 'fhir/r4.js';
 import { ok } from '../../domain/issues.js';
 import { toFhirCode, toHl7Code } from '../tables.js';
 import { systemFromAuthority, authorityFromSystem } from './identifiers.js';
-import { comp, compact, type DatatypeTransform } from './types.js';
+import { comp, type DatatypeTransform } from './types.js';
 
 const none = { value: undefined, issues: [] };
+
+/*
+ * The transforms below build their values member by member, leaving out what is empty, in the
+ * order `compact` of an object literal gave (the stored JSON is compared byte for byte): they run
+ * for most fields of every message, and compact's copy of each literal, through keyed stores of
+ * varying keys, was a good part of a segment's reading.
+ */
 
 /** XPN: 1 family (FN.1), 2 given, 3 further given (middle), 4 suffix, 5 prefix, 7 name type (table 0200). */
 export const XPN: DatatypeTransform = {
   toFhir(rep) {
-    const family = comp(rep, 1, 1);
-    const given = [comp(rep, 2), ...comp(rep, 3).split(' ')].filter(Boolean);
+    const name: HumanName = {};
     const type = comp(rep, 7);
-    const name = compact<HumanName>({
-      use: type ? (toFhirCode('0200', type)?.fhir as HumanName['use']) : undefined,
-      family: family || undefined,
-      given,
-      suffix: comp(rep, 4) ? [comp(rep, 4)] : undefined,
-      prefix: comp(rep, 5) ? [comp(rep, 5)] : undefined,
-    });
-    return name ? ok(name) : none;
+    const use = type ? toFhirCode('0200', type)?.fhir : undefined;
+    if (use) name.use = use as HumanName['use'];
+    const family = comp(rep, 1, 1);
+    if (family) name.family = family;
+    const given: string[] = [];
+    const first = comp(rep, 2), middle = comp(rep, 3);
+    if (first) given.push(first);
+    if (middle) for (const g of middle.split(' ')) if (g) given.push(g);
+    if (given.length) name.given = given;
+    const suffix = comp(rep, 4), prefix = comp(rep, 5);
+    if (suffix) name.suffix = [suffix];
+    if (prefix) name.prefix = [prefix];
+    return use || family || given.length || suffix || prefix ? ok(name) : none;
   },
   fromFhir(v) {
     const n = v as HumanName;
@@ -34,17 +45,18 @@ export const XAD: DatatypeTransform = {
   toFhir(rep) {
     const type = comp(rep, 7);
     const use = type ? toFhirCode('0190', type)?.fhir : undefined;
-    const addr = compact<Address>({
-      use: use === 'billing' ? undefined : (use as Address['use']),
-      type: use === 'billing' ? 'postal' : undefined,
-      line: [comp(rep, 1, 1), comp(rep, 2)].filter(Boolean),
-      city: comp(rep, 3) || undefined,
-      district: comp(rep, 9) || undefined,
-      state: comp(rep, 4) || undefined,
-      postalCode: comp(rep, 5) || undefined,
-      country: comp(rep, 6) || undefined,
-    });
-    return addr ? ok(addr) : none;
+    const addr: Address = {};
+    let kept = false;
+    if (use === 'billing') { addr.type = 'postal'; kept = true; } else if (use) { addr.use = use as Address['use']; kept = true; }
+    const street = comp(rep, 1, 1), other = comp(rep, 2);
+    if (street || other) { addr.line = street && other ? [street, other] : [street || other]; kept = true; }
+    const city = comp(rep, 3), district = comp(rep, 9), state = comp(rep, 4), postalCode = comp(rep, 5), country = comp(rep, 6);
+    if (city) { addr.city = city; kept = true; }
+    if (district) { addr.district = district; kept = true; }
+    if (state) { addr.state = state; kept = true; }
+    if (postalCode) { addr.postalCode = postalCode; kept = true; }
+    if (country) { addr.country = country; kept = true; }
+    return kept ? ok(addr) : none;
   },
   fromFhir(v) {
     const a = v as Address;
@@ -68,7 +80,12 @@ export const XTN: DatatypeTransform = {
     if (!value) return none;
     let use = useCode ? (toFhirCode('0201', useCode)?.fhir as ContactPoint['use']) : (ctx.params?.use as ContactPoint['use']);
     if (equip === 'CP') use = 'mobile';
-    return ok(compact<ContactPoint>({ system: system ?? 'phone', value, use }));
+    const cp: ContactPoint = {};
+    const sys = system ?? 'phone';
+    if (sys) cp.system = sys;
+    cp.value = value;
+    if (use) cp.use = use;
+    return ok(cp);
   },
   fromFhir(v, ctx) {
     const cp = v as ContactPoint;
@@ -87,10 +104,15 @@ export const XCN: DatatypeTransform = {
     const display = [comp(rep, 6), comp(rep, 3), comp(rep, 4), comp(rep, 2, 1), comp(rep, 5)].filter(Boolean).join(' ');
     if (!id && !display) return none;
     const system = comp(rep, 13) === 'NPI' ? 'http://hl7.org/fhir/sid/us-npi' : systemFromAuthority(comp(rep, 9, 1), comp(rep, 9, 2));
-    return ok(compact<Reference>({
-      identifier: id ? compact({ system, value: id }) : undefined,
-      display: display || undefined,
-    }));
+    const ref: Reference = {};
+    if (id) {
+      const identifier: Identifier = {};
+      if (system) identifier.system = system;
+      identifier.value = id;
+      ref.identifier = identifier;
+    }
+    if (display) ref.display = display;
+    return ok(ref);
   },
   fromFhir(v) {
     const r = v as Reference;

@@ -7,8 +7,8 @@ import type { CodeableConcept, Coding, CoverageClass, Extension, Identifier, Pat
 import { issue, ok, type Result } from '../../domain/issues.js';
 import { codeTable, readCode, toFhirCode, toHl7Code } from '../tables.js';
 import { codeReadingIssues } from './primitives.js';
-import { CWE } from './coded.js';
-import { comp, compact, type DatatypeTransform, type TransformContext } from './types.js';
+import { CWE, tableCoding } from './coded.js';
+import { comp, type DatatypeTransform, type TransformContext } from './types.js';
 
 const none: Result<unknown> = { value: undefined, issues: [] };
 
@@ -83,7 +83,7 @@ export const OMB: DatatypeTransform = {
         issues: code ? [issue('MAP_UNKNOWN_CODE', `"${code}" is not a known code of table ${ctx.table}; kept as text.`, ctx.where, 'warning')] : [],
       };
     }
-    const coding: Coding = compact<Coding>({ system: t!.fhirSystem, code: hit.fhir, display: hit.display })!;
+    const coding: Coding = tableCoding(t!.fhirSystem, hit.fhir, hit.display)!;
     return ok({ url, extension: [{ url: 'ombCategory', valueCoding: coding }, { url: 'text', valueString: hit.display ?? hit.fhir }] } satisfies Extension);
   },
   fromFhir(v, ctx) {
@@ -116,7 +116,7 @@ export const LANG: DatatypeTransform = {
         issues: code ? [issue('MAP_UNKNOWN_CODE', `"${code}" is not a BCP-47 tag nor a known ISO 639-2 code; kept as text.`, ctx.where, 'warning')] : [],
       };
     }
-    return ok({ language: { coding: [compact<Coding>({ system: BCP47, code: tag, display })!] }, preferred: true } satisfies PatientCommunication);
+    return ok({ language: { coding: [tableCoding(BCP47, tag, display)!] }, preferred: true } satisfies PatientCommunication);
   },
   fromFhir(v) {
     const c = v as PatientCommunication;
@@ -141,7 +141,9 @@ export const COVERAGE_CLASS_T: DatatypeTransform = {
     const value = comp(rep, 1), name = comp(rep, 2);
     if (!value) return name ? { value: undefined, issues: [issue('MAP_MISSING', `${ctx.where} has a name ("${name}") but no identifier; Coverage.class.value is required.`, ctx.where, 'warning')] } : none;
     const t = classType(ctx);
-    return ok(compact<CoverageClass>({ type: { coding: [{ system: COVERAGE_CLASS, code: t }] }, value, name: name || undefined }));
+    const c: CoverageClass = { type: { coding: [{ system: COVERAGE_CLASS, code: t }] }, value };
+    if (name) c.name = name;
+    return ok(c);
   },
   fromFhir(v, ctx) {
     const c = v as CoverageClass;
@@ -155,7 +157,11 @@ export const IDENT: DatatypeTransform = {
   toFhir(rep, ctx) {
     const value = comp(rep, 1);
     if (!value) return none;
-    return ok(compact<Identifier>({ system: ctx.params?.system, value }));
+    const id: Identifier = {};
+    const system = ctx.params?.system;
+    if (system) id.system = system;
+    id.value = value;
+    return ok(id);
   },
   fromFhir(v, ctx) {
     const id = v as Identifier;

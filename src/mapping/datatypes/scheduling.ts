@@ -2,7 +2,7 @@
  * Scheduling types: TQ (SCH-11 timing quantity, kept for older senders), CQ (composite quantity
  * with units: TQ1-6 service duration) and PL (person location: AIL-3, PV1-3).
  */
-import type { Reference } from 'fhir/r4.js';
+import type { Identifier, Reference } from 'fhir/r4.js';
 import { issue, ok, type Issue, type Result } from '../../domain/issues.js';
 import { fhirToHl7DateTime, hl7ToFhirDateTime } from '../datetime.js';
 import { comp, compact, type DatatypeTransform } from './types.js';
@@ -64,11 +64,16 @@ export const PL: DatatypeTransform = {
     const code = comp(rep, 1, 1) || comp(rep, 2);
     const display = comp(rep, 9) || [comp(rep, 1, 2), comp(rep, 2), comp(rep, 3), comp(rep, 4, 1)].filter(Boolean).join(' ');
     if (!code && !display) return none;
-    return ok(compact<Reference>({
-      type: 'Location',
-      identifier: code ? compact({ system: ctx.params?.system, value: code }) : undefined,
-      display: display || undefined,
-    }));
+    const ref: Reference = { type: 'Location' };
+    if (code) {
+      const identifier: Identifier = {};
+      const system = ctx.params?.system;
+      if (system) identifier.system = system;
+      identifier.value = code;
+      ref.identifier = identifier;
+    }
+    if (display) ref.display = display;
+    return ok(ref);
   },
   fromFhir(v) {
     const r = v as Reference;
