@@ -82,7 +82,7 @@ function ref1(value: unknown, env: { resource: unknown; rootResource: unknown })
   return contained.some((c) => (c as { id?: unknown })?.id === id);
 }
 
-const NATIVE_FUNCTIONS: Record<string, (value: unknown, env: { resource: unknown; rootResource: unknown }) => boolean> = { 'dom-3': dom3, 'ref-1': ref1 };
+export const NATIVE_FUNCTIONS: Record<string, (value: unknown, env: { resource: unknown; rootResource: unknown }) => boolean> = { 'dom-3': dom3, 'ref-1': ref1 };
 
 type Json = Record<string, unknown>;
 const isJson = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);

@@ -15,7 +15,7 @@
 import type { ElementRule, Shape, TypeRef } from '../compile.js';
 import { expandValueSet } from '../terminology.js';
 import { MAX_DEPTH } from '../walk.js';
-import { resolveConstraint, type Constraint } from '../invariants.js';
+import { NATIVE_FUNCTIONS, resolveConstraint, type Constraint } from '../invariants.js';
 import { invariantCode, parseInvariant } from './invariants.js';
 
 /** One shape's checker, built on its first call (recursive types: Extension.extension). */
@@ -67,6 +67,18 @@ function constraintsCode(cons: readonly Constraint[], o: string, shape: Shape | 
   for (const c of cons) {
     if (c.native) continue;
     resolveConstraint(c);
+    if (c.check !== undefined && c.check === NATIVE_FUNCTIONS['ref-1']) {
+      // ref-1 holds at once unless the reference is local (`#...`).
+      flush();
+      out += `{ const ref = ${o}.reference; if (typeof ref === 'string' && ref.charCodeAt(0) === 35) H.evaluateConstraints(${k.ref([c])}, ${o}, ${where}, ctx); }\n`;
+      continue;
+    }
+    if (c.check !== undefined && c.check === NATIVE_FUNCTIONS['dom-3']) {
+      // dom-3 holds at once without contained resources.
+      flush();
+      out += `if (${o}.contained !== undefined) H.evaluateConstraints(${k.ref([c])}, ${o}, ${where}, ctx);\n`;
+      continue;
+    }
     const tree = shape && c.check === undefined && c.notChecked === undefined && c.evaluate !== undefined ? parseInvariant(c.expression) : undefined;
     const code = tree && invariantCode(tree, o, shape!);
     if (code === undefined) {
@@ -105,8 +117,6 @@ function valueCode(rule: ElementRule, t: TypeRef, v: string, parent: string, key
   const child = k.ref(entryOf(t.shape(), false));
   const w = `w${depth}`;
   let out = `if (typeof ${v} !== 'object' || ${v} === null || Array.isArray(${v})) return false;\n`;
-  // ele-1: a value or children other than id.
-  out += `{ let any = false; for (const x in ${v}) { if (x !== 'id') { any = true; break; } } if (!any) return false; }\n`;
   out += `const ${w} = { p: ${parent}, k: ${key}, str: undefined };\n`;
   out += `{ const sp = ctx.ownerPath, st = ctx.ownerType; ctx.ownerPath = ${JSON.stringify(rule.path)}; ctx.ownerType = ${JSON.stringify(t.code)};\n`;
   out += `if (!${child}.f(${v}, ${w}, ctx)) return false;\n`;
@@ -134,11 +144,11 @@ function keyCode(shape: Shape, key: string, rule: ElementRule, choiceBit: number
   if (rule.array) {
     out += `if (!Array.isArray(v) || v.length === 0${Number.isFinite(rule.max) ? ` || v.length > ${rule.max}` : ''}) return false;\n`;
     out += `const where = { p: path, k: ${K}, str: undefined };\n`;
-    if (rule.slices) return out + `H.walkExtensionSlices(v, ${R}, ${T}, where, ${k.ref(shape)}, ctx);\n`;
+    if (rule.slices) return out + `if (!H.extensionSlices(v, ${R}, ${T}, where, ${k.ref(shape)}, ctx)) return false;\n`;
     if (rule.valueSlices) out += `H.countValueSlices(v, ${R}, where, ctx);\n`;
     out += `for (let i = 0; i < v.length; i++) {\nconst item = v[i];\n`;
     if (rule.isExtension) {
-      out += `H.walkValue(item, ${R}, H.extensionType(item, ${T}, ${k.ref(shape)}, { p: where, k: i, str: undefined }, ctx), where, i, ctx);\n`;
+      out += `if (!H.extensionValue(item, ${R}, H.extensionType(item, ${T}, ${k.ref(shape)}, { p: where, k: i, str: undefined }, ctx), where, i, ctx)) return false;\n`;
     } else {
       out += valueCode(rule, t, 'item', 'where', 'i', k, entryOf, 1);
     }
@@ -160,14 +170,17 @@ export function shapeSource(shape: Shape, isResource: boolean, entryOf: EntryOf)
   const choiceBits = new Map<ElementRule, number>();
   for (const rule of shape.rules) if (rule.choice) choiceBits.set(rule, 1 << choiceBits.size);
   if (choiceBits.size > 30) return undefined;
-  let body = `if (ctx.depth >= ${MAX_DEPTH}) return false;\nctx.depth++;\nlet met = 0, seen = 0;\n`;
+  let body = `if (ctx.depth >= ${MAX_DEPTH}) return false;\nctx.depth++;\nlet met = 0, seen = 0, n = 0;\n`;
   if (!isResource) body += `if (typeof obj.id === 'string') H.checkElementId(obj.id, path, ctx);\n`;
-  body += `for (const key in obj) {\nconst v = obj[key];\nswitch (${k.ref(index)}[key]) {\n`;
+  body += `for (const key in obj) {\nn++;\nconst v = obj[key];\nswitch (${k.ref(index)}[key]) {\n`;
   keys.forEach((key, i) => {
     const rule = shape.elements.get(key)!;
     body += `case ${i}: {\n${keyCode(shape, key, rule, choiceBits.get(rule) ?? 0, k, entryOf)}continue;\n}\n`;
   });
   body += `default:\n${isResource ? `if (key === 'resourceType') continue;\n` : ''}return false;\n}\n}\n`;
+  // ele-1 (the walker checks it before walking an element): a value or children other than id.
+  // A key whose value is undefined has already made the loop return false.
+  if (!isResource) body += `if (n === 0 || (n === 1 && obj.id !== undefined)) return false;\n`;
   if (shape.sliceMins) body += `H.checkAbsentSlices(obj, ${k.ref(shape)}, path, ctx);\n`;
   for (const rule of shape.required) {
     if (rule.reqBit) body += `if ((met & ${rule.reqBit}) === 0) return false;\n`;

@@ -8,7 +8,7 @@
  * would have added: information issues from the walker's own helpers, in the walker's order.
  * test/validation/generated-walk.test.ts compares the two over examples and seeded mutations.
  */
-import type { CompiledStructure, Shape } from '../compile.js';
+import type { CompiledStructure, ElementRule, Shape, TypeRef } from '../compile.js';
 import { checkCodingSystem, checkElementId, extensionType } from '../rules/elements.js';
 import {
   checkAbsentSlices, checkBinding, checkFixed, checkReference, countValueSlices, evaluateConstraints,
@@ -27,8 +27,55 @@ function invariantFailed(c: Constraint, where: P, ctx: WalkContext): void {
 
 type Json = Record<string, unknown>;
 
+/**
+ * One extension, as the generated code checks a complex value (codegen.ts valueCode), for a type
+ * known only when its url is read (its definition, a slice's, or the generic Extension): false
+ * where the walker would report something itself.
+ */
+function extensionValue(v: unknown, rule: ElementRule, t: TypeRef, parent: P, k: string | number, ctx: WalkContext): boolean {
+  if (t.primitive || t.resource || !t.shape) {
+    walkValue(v, rule, t, parent, k, ctx);
+    return true;
+  }
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
+  const w: P = { p: parent, k, str: undefined };
+  const sp = ctx.ownerPath, st = ctx.ownerType;
+  ctx.ownerPath = rule.path;
+  ctx.ownerType = t.code;
+  if (!entryOf(t.shape(), false).f(v as Json, w, ctx)) return false;
+  ctx.ownerPath = sp;
+  ctx.ownerType = st;
+  if (t.code === 'Coding') checkCodingSystem(v as Json, w, ctx);
+  // ext-1: nested extensions or a value[x], not both.
+  let hasValue = false;
+  for (const x in v) if (x.startsWith('value')) hasValue = true;
+  if (((v as Json).extension !== undefined) === hasValue) return false;
+  if (rule.fixed !== undefined || rule.pattern !== undefined) checkFixed(v, rule, w, ctx);
+  if (rule.binding) checkBinding(v, t.code, rule, w, ctx);
+  if (t.code === 'Reference') checkReference(v as Json, t, w, ctx);
+  const cons = t.constraints ?? rule.constraints;
+  if (cons.length) evaluateConstraints(cons, v, w, ctx);
+  return true;
+}
+
+/** Extensions of an element sliced by url, as walkExtensionSlices walks them: false where it would report. */
+function extensionSlices(items: unknown[], rule: ElementRule, type: TypeRef, where: P, shape: Shape, ctx: WalkContext): boolean {
+  const slices = rule.slices!;
+  const counts = new Array<number>(slices.length).fill(0);
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i];
+    const url = typeof item === 'object' && item !== null && !Array.isArray(item) ? (item as Json).url : undefined;
+    const k = typeof url === 'string' ? slices.findIndex((s) => s.url === url) : -1;
+    if (k >= 0) counts[k]!++;
+    const use = k >= 0 ? slices[k]!.type : extensionType(item, type, shape, { p: where, k: i, str: undefined }, ctx);
+    if (!extensionValue(item, rule, use, where, i, ctx)) return false;
+  }
+  for (let k = 0; k < slices.length; k++) if (counts[k]! < slices[k]!.min || counts[k]! > slices[k]!.max) return false;
+  return true;
+}
+
 /** The walker's functions the generated code calls (the `H` of its source). */
-const H = { invariantFailed, walkValue, walkExtensionSlices, countValueSlices, checkAbsentSlices, checkFixed, checkBinding, checkReference, evaluateConstraints, checkCodingSystem, checkElementId, extensionType };
+const H = { invariantFailed, extensionValue, extensionSlices, walkValue, walkExtensionSlices, countValueSlices, checkAbsentSlices, checkFixed, checkBinding, checkReference, evaluateConstraints, checkCodingSystem, checkElementId, extensionType };
 
 const resourceEntries = new WeakMap<Shape, Entry>();
 const elementEntries = new WeakMap<Shape, Entry>();
@@ -48,11 +95,18 @@ function entryOf(shape: Shape, isResource: boolean): Entry {
   return entry;
 }
 
+function hasContent(obj: Json): boolean {
+  for (const k in obj) if (k !== 'id') return true;
+  return false;
+}
+
 function build(shape: Shape, isResource: boolean): Entry['f'] {
   const src = shapeSource(shape, isResource, entryOf);
   if (src === undefined) {
     // Not generated (see shapeSource): the walker's own walk of this object, then the usual verdict.
     return (obj, path, ctx) => {
+      // ele-1, which the generated caller leaves to the element's own checker (see shapeSource).
+      if (!isResource && !hasContent(obj)) return false;
       walkObject(obj, shape, path as P, ctx as WalkContext, isResource);
       return true;
     };

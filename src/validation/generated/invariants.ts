@@ -12,13 +12,15 @@
 import type { ElementRule, Shape } from '../compile.js';
 
 type Node =
-  | { k: 'exists' | 'empty'; path: string[] }
+  /** `opaque`: the path goes on through where()/select(), read only when its first step is absent. */
+  | { k: 'exists' | 'empty'; path: string[]; opaque: boolean }
   | { k: 'eq'; path: string[]; value: string; negate: boolean }
   | { k: 'contains'; path: string[]; value: string }
   | { k: 'not'; a: Node }
   | { k: 'and' | 'or' | 'xor' | 'implies'; a: Node; b: Node };
 
-const TOKEN = /\s+|'(?:[^'\\]|\\.)*'|`[^`]+`|[A-Za-z_][A-Za-z0-9_]*|!=|[().=]/y;
+/** FHIRPath's tokens; those the subset does not use only ever appear inside a where()/select() it skips. */
+const TOKEN = /\s+|'(?:[^'\\]|\\.)*'|`[^`]+`|[%$]?[A-Za-z_][A-Za-z0-9_]*|@[0-9T:.+\-Z]+|[0-9]+(?:\.[0-9]+)?|!=|!~|<=|>=|[().=<>+\-*/|&,~[\]{}]/y;
 
 function tokens(expression: string): string[] | undefined {
   const out: string[] = [];
@@ -89,18 +91,31 @@ export function parseInvariant(expression: string): Node | undefined {
       return a && eat(')') ? a : undefined;
     }
     const path: string[] = [];
+    let opaque = false;
     for (;;) {
       const n = peek();
       if (n === undefined || !NAME.test(n) || KEYWORDS.has(n)) return undefined;
       i++;
-      path.push(n.startsWith('`') ? n.slice(1, -1) : n);
+      if (!opaque) path.push(n.startsWith('`') ? n.slice(1, -1) : n);
+      // where(...) and select(...): on an empty collection their argument is never evaluated.
+      while (peek() === '.' && (t[i + 1] === 'where' || t[i + 1] === 'select') && t[i + 2] === '(') {
+        i += 3;
+        let depth = 1;
+        while (i < t.length && depth > 0) {
+          if (t[i] === '(') depth++;
+          else if (t[i] === ')') depth--;
+          i++;
+        }
+        if (depth !== 0) return undefined;
+        opaque = true;
+      }
       if (peek() !== '.') break;
       const next = t[i + 1];
       if (next === 'exists' || next === 'empty') {
         i += 2;
-        return eat('(') && eat(')') ? { k: next, path } : undefined;
+        return eat('(') && eat(')') ? { k: next, path, opaque } : undefined;
       }
-      if (next === 'contains') {
+      if (next === 'contains' && !opaque) {
         i += 2;
         if (!eat('(')) return undefined;
         const value = str();
@@ -109,6 +124,7 @@ export function parseInvariant(expression: string): Node | undefined {
       if (next === 'not') break;
       i++;
     }
+    if (opaque) return undefined;
     if (peek() === '=' || peek() === '!=') {
       const negate = t[i++] === '!=';
       const value = str();
@@ -133,18 +149,33 @@ function hasKey(o: string, rule: ElementRule): string {
 
 /**
  * JS expression for `path.exists()` on `o` (a clean object of `shape`): true, false, or
- * `undefined` when it cannot be read here. Undefined (the JS value) at generation: unsupported.
+ * `undefined` when it cannot be read here (`sure`: never undefined). Undefined (the JS value) at
+ * generation: unsupported. A repeating complex step is read item by item (each item is clean).
  */
-function presence(o: string, shape: Shape, path: string[]): string | undefined {
+function presence(o: string, shape: Shape, path: string[], depth = 0): { code: string; sure: boolean } | undefined {
   const rule = ruleNamed(shape, path[0]!);
   if (!rule) return undefined;
-  if (path.length === 1) return hasKey(o, rule);
+  if (path.length === 1) return { code: hasKey(o, rule), sure: true };
   const t = rule.single;
   if (rule.choice || !t) return undefined;
-  if (rule.array || t.resource || t.primitive || !t.shape) return `(${hasKey(o, rule)} ? undefined : false)`;
   const key = JSON.stringify(rule.name);
-  const rest = presence(`${o}[${key}]`, t.shape(), path.slice(1));
-  return rest === undefined ? undefined : `(${o}[${key}] === undefined ? false : ${rest})`;
+  const unsure = { code: `(${hasKey(o, rule)} ? undefined : false)`, sure: false };
+  if (t.resource || t.primitive || !t.shape) return unsure;
+  if (rule.array) {
+    const x = `x${depth}`;
+    const rest = presence(x, t.shape(), path.slice(1), depth + 1);
+    if (!rest?.sure) return unsure;
+    return { code: `(${o}[${key}] === undefined ? false : N.some(${o}[${key}], (${x}) => ${rest.code}))`, sure: true };
+  }
+  const rest = presence(`${o}[${key}]`, t.shape(), path.slice(1), depth);
+  return rest && { code: `(${o}[${key}] === undefined ? false : ${rest.code})`, sure: rest.sure };
+}
+
+/** `path.exists()`, or for a path through where()/select() only its first step's absence. */
+function existsCode(o: string, shape: Shape, path: string[], opaque: boolean): string | undefined {
+  if (!opaque) return presence(o, shape, path)?.code;
+  const rule = ruleNamed(shape, path[0]!);
+  return rule && `(${hasKey(o, rule)} ? undefined : false)`;
 }
 
 /**
@@ -170,9 +201,9 @@ function stringValue(o: string, shape: Shape, path: string[]): string | undefine
  */
 export function invariantCode(node: Node, o: string, shape: Shape): string | undefined {
   switch (node.k) {
-    case 'exists': return presence(o, shape, node.path);
+    case 'exists': return existsCode(o, shape, node.path, node.opaque);
     case 'empty': {
-      const p = presence(o, shape, node.path);
+      const p = existsCode(o, shape, node.path, node.opaque);
       return p === undefined ? undefined : `N.not(${p})`;
     }
     case 'eq': {
@@ -206,4 +237,8 @@ export const LOGIC = {
   implies: (a: Tri, b: Tri): Tri => (a === undefined || b === undefined ? undefined : a === false ? true : a === true ? b : b === true ? true : null),
   eq: (v: string | null, lit: string, negate: boolean): Tri => (v === null ? null : (v === lit) !== negate),
   contains: (v: string | null, lit: string): Tri => (v === null ? null : v.includes(lit)),
+  some: (items: Record<string, unknown>[], f: (x: Record<string, unknown>) => boolean): boolean => {
+    for (let i = 0; i < items.length; i++) if (f(items[i]!)) return true;
+    return false;
+  },
 };
