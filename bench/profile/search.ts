@@ -82,8 +82,11 @@ async function main(): Promise<void> {
     for (let i = 0; i < N; i += 1000) {
       await store.transaction(async (tx) => { for (let j = i; j < Math.min(N, i + 1000); j++) await tx.resources.upsert(patient(j), null); });
     }
+    // Statistics only where a running gateway has them (bench/items-fhir-search.ts says why):
+    // PostgreSQL's autovacuum analyzes; nothing analyzes a SQLite store, and with sqlite_stat4
+    // rows every search statement is prepared again at each binding.
     const { execOnStore } = await import('../../test/support/store-sql.js');
-    await execOnStore(store, 'ANALYZE');
+    if (url) await execOnStore(store, 'ANALYZE');
     await store.close();
     if (!url) (await import('node:fs')).writeFileSync(path.join(dir, 'loaded'), String(N));
     console.log(`loaded ${N} Patients in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
@@ -121,10 +124,11 @@ async function main(): Promise<void> {
   const inproc = flag('--inproc');
   // --alloc: a sampling heap profile of what the loop allocates and a scavenge did not free (promoted, freed later by a major GC).
   const { Session } = await import('node:inspector/promises');
-  const session = flag('--alloc') || flag('--cpu') ? new Session() : undefined;
+  const allocAll = flag('--alloc-all');
+  const session = flag('--alloc') || allocAll || flag('--cpu') ? new Session() : undefined;
   if (session) session.connect();
-  if (session && flag('--alloc')) {
-    await session.post('HeapProfiler.startSampling', { samplingInterval: 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: false } as never);
+  if (session && (flag('--alloc') || allocAll)) {
+    await session.post('HeapProfiler.startSampling', { samplingInterval: 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: allocAll } as never);
   }
   // --cpu: a CPU profile of this process during the timed loop only (not the start-up or the load).
   if (session && flag('--cpu')) {
@@ -162,11 +166,11 @@ async function main(): Promise<void> {
     (await import('node:fs')).writeFileSync(file, JSON.stringify(profile));
     console.log(`CPU profile of the loop: ${file}`);
   }
-  if (session && flag('--alloc')) {
+  if (session && (flag('--alloc') || allocAll)) {
     const { profile } = (await session.post('HeapProfiler.stopSampling')) as { profile: unknown };
     const file = path.join(dir, `promoted-${Date.now()}.heapprofile`);
     (await import('node:fs')).writeFileSync(file, JSON.stringify(profile));
-    console.log(`promoted allocations: ${file}`);
+    console.log(`${allocAll ? 'all' : 'promoted'} allocations: ${file}`);
   }
   session?.disconnect();
   eld.disable();
