@@ -63,7 +63,9 @@ async function main(): Promise<void> {
   const pos = args.filter((a, i) => !a.startsWith('--') && !(i > 0 && ['--db', '--url'].includes(args[i - 1]!)));
   const N = Number(pos[0] ?? 100_000);
   const Q = Number(pos[1] ?? 3000);
-  const kind = (pos[2] ?? 'identifier') as 'identifier' | 'birthdate';
+  // `mixed`: identifier and birthdate alternately, the phases printed for each (same conditions for both).
+  const kind = (pos[2] ?? 'identifier') as 'identifier' | 'birthdate' | 'mixed';
+  const kindOf = (i: number): 'identifier' | 'birthdate' => (kind === 'mixed' ? (i % 2 ? 'birthdate' : 'identifier') : kind);
   const dir = opt('--db') ?? path.join(os.tmpdir(), `frontdesk-prof-search-${N}`);
   mkdirSync(dir, { recursive: true });
   const pgUrl = opt('--url');
@@ -118,9 +120,9 @@ async function main(): Promise<void> {
 
   let s = 18;
   const rnd = () => { s = (Math.imul(s, 1_664_525) + 1_013_904_223) >>> 0; return s / 2 ** 32; };
-  const pick = () => { const i = Math.floor(rnd() * N); return kind === 'identifier' ? `${SYSTEM}|MRN${String(i).padStart(7, '0')}` : patient(i).birthDate!; };
+  const pick = (k: 'identifier' | 'birthdate') => { const i = Math.floor(rnd() * N); return k === 'identifier' ? `${SYSTEM}|MRN${String(i).padStart(7, '0')}` : patient(i).birthDate!; };
   // PROF_PATH=/health (or any path) sends that instead of the search: what the rest of the HTTP path costs.
-  const urls = Array.from({ length: Q + 200 }, () => (process.env.PROF_PATH ? `${gw.http.url}${process.env.PROF_PATH}` : `${gw.http.url}/fhir/Patient?${kind}=${encodeURIComponent(pick())}`));
+  const urls = Array.from({ length: Q + 200 }, (_, i) => (process.env.PROF_PATH ? `${gw.http.url}${process.env.PROF_PATH}` : `${gw.http.url}/fhir/Patient?${kindOf(i)}=${encodeURIComponent(pick(kindOf(i)))}`));
   const inproc = flag('--inproc');
   // --alloc: a sampling heap profile of what the loop allocates and a scavenge did not free (promoted, freed later by a major GC).
   const { Session } = await import('node:inspector/promises');
@@ -190,6 +192,12 @@ async function main(): Promise<void> {
   console.log(`server phases p50: ${keys.map((k) => `${k} ${f(pct(rows.map((r) => r[k]), 50))}`).join(', ')}`);
   console.log(`server phases p99: ${keys.map((k) => `${k} ${f(pct(rows.map((r) => r[k]), 99))}`).join(', ')}`);
   console.log(`requests with a phase over 5 ms: ${keys.filter((k) => k !== 'server').map((k) => `${k} ${rows.filter((r) => r[k] > 5).length}`).join(', ')} (of ${rows.length})`);
+  if (kind === 'mixed') {
+    for (const k of ['identifier', 'birthdate'] as const) {
+      const of = rows.filter((r) => kindOf(r.i) === k);
+      console.log(`  ${k}: client p50 ${f(pct(of.map((r) => r.client), 50))} p99 ${f(pct(of.map((r) => r.client), 99))}; server p50 ${keys.map((x) => `${x} ${f(pct(of.map((r) => r[x]), 50))}`).join(', ')}`);
+    }
+  }
   const slow = [...rows].sort((a, b) => b.client - a.client).slice(0, Math.max(1, Math.floor(rows.length / 100)));
   const mean = (k: keyof typeof rows[0]) => slow.reduce((a, r) => a + r[k], 0) / slow.length;
   console.log(`slowest 1% (${slow.length}) mean: client ${f(mean('client'))}, ${keys.map((k) => `${k} ${f(mean(k))}`).join(', ')}; with a GC pause: ${slow.filter((r) => r.gc > 0).length}`);
