@@ -249,6 +249,14 @@ export class Pipeline {
   private readonly thrown = new Map<number, Error>();
   /** Queued messages whose sender waits for their processing (ProcessHint.awaited). */
   private awaitedJobs = 0;
+  /**
+   * Commits that stored frames, made and not yet durable (their fsync runs): a processing commit
+   * waits for them once before it starts (see mayProcess), so those frames' commit ACKs are not
+   * held behind a processing run. `processDeferred`: one waited, and is to be scheduled when they are.
+   */
+  private intakeSyncing = 0;
+  private processDeferred = false;
+  private deferredOnce = false;
   private closing = false;
   /** PostgreSQL: processing in transactions of its own, LANES at once (see runLane). */
   private readonly concurrent: boolean;
@@ -476,7 +484,8 @@ export class Pipeline {
         this.flushing = undefined;
         if (this.processQueue.length < this.config.processing.maxBacklog) for (const w of this.roomWaiters.splice(0)) w();
         // (Processing held back for intake has a timer of its own: no spinning here.)
-        if (this.storeQueue.length || (!this.processTimer && !this.closing && this.processQueue.some((j) => j.ready && !j.notBefore && !(this.concurrent && j.front)))) this.schedule();
+        // (A processing commit waiting for an intake commit's fsync is scheduled by intakeSynced.)
+        if (this.storeQueue.length || (!this.processTimer && !this.processDeferred && !this.closing && this.processQueue.some((j) => j.ready && !j.notBefore && !(this.concurrent && j.front)))) this.schedule();
       };
       this.flushing = this.flush(release).finally(release);
     });
@@ -511,6 +520,7 @@ export class Pipeline {
      * nothing, a processing failure is recorded as that message's failed attempt.
      */
     let careful = false;
+    let syncing = false;
     const transaction = () => this.store.transaction(async (tx) => {
       started = performance.now();
       this.queuedNow = [];
@@ -564,6 +574,10 @@ export class Pipeline {
     }, {
       onCommit: () => {
         didCommit = true;
+        if (stores.length && !syncing) {
+          syncing = true;
+          this.intakeSyncing++;
+        }
         // Processing had its turn (the event loop's time up to the COMMIT): while intake is busy,
         // the next comes after (1 / PROCESS_SHARE - 1) times as long.
         const at = performance.now();
@@ -578,6 +592,8 @@ export class Pipeline {
       try {
         await transaction();
       } catch (e) {
+        if (syncing) this.intakeSynced();
+        syncing = false;
         if (!(e instanceof CarefulRedo)) throw e;
         this.log.warn({ err: e.cause.message, stores: stores.length, processing: procs.length }, 'a store or processing run failed: the commit is made again with each message in a savepoint');
         careful = true;
@@ -587,6 +603,7 @@ export class Pipeline {
         await transaction();
       }
     } catch (e) {
+      if (syncing) this.intakeSynced();
       // The commit failed, or its fsync did: nothing of this turn is known to be durable. New
       // messages get no ACK (the sender retries: a resend of a row that did reach the file is
       // answered from it, after its own commit's fsync); messages being processed get no answer
@@ -609,7 +626,19 @@ export class Pipeline {
       if (r instanceof Error) j.reject(r);
       else j.resolve(r);
     });
+    // The commit ACKs of these frames go out in the microtasks that follow; a processing commit
+    // that waited for this one is scheduled behind them (setImmediate).
+    if (syncing) this.intakeSynced();
     this.settle(procs, answers);
+  }
+
+  /** A commit that stored frames is durable (or failed): a processing commit that waited for it may start. */
+  private intakeSynced(): void {
+    this.intakeSyncing--;
+    if (this.intakeSyncing === 0 && this.processDeferred) {
+      this.processDeferred = false;
+      this.schedule();
+    }
   }
 
   /**
@@ -702,7 +731,22 @@ export class Pipeline {
     // So does a sender waiting for processing (original mode): its next frame comes only after
     // its application ACK, so holding processing back would hold that intake back too (original
     // mode over 8 connections ran at processing's 20% share of an otherwise idle event loop).
-    if (atBound || this.recoveryLeft > 0 || this.awaitedJobs > 0 || (!busy && !hasStores) || (!hasStores && now >= this.processNotBefore)) return true;
+    if (atBound || this.recoveryLeft > 0 || this.awaitedJobs > 0 || (!busy && !hasStores) || (!hasStores && now >= this.processNotBefore)) {
+      // A processing-only commit while frames stored by an earlier commit wait for its fsync: it
+      // waits for that fsync first (once: it goes ahead after, whatever commit is syncing then, so
+      // intake cannot starve it). Started at once, its run held the event loop when the fsync
+      // ended, and the commit ACKs of those frames left only after it: at a steady 100 msg/s every
+      // commit ACK waited for the processing of the message before it (#17, p99 ACK latency).
+      // Not when a sender waits for the processing (original mode: its answer would wait for the
+      // fsync and then the run, instead of both at once), at the backlog bound, or in recovery.
+      if (!hasStores && this.intakeSyncing > 0 && !this.deferredOnce && !atBound && this.recoveryLeft <= 0 && this.awaitedJobs === 0 && !this.concurrent) {
+        this.deferredOnce = true;
+        this.processDeferred = true;
+        return false;
+      }
+      this.deferredOnce = false;
+      return true;
+    }
     if (!this.processTimer && this.processQueue.some((j) => j.ready && !j.notBefore)) {
       const wait = Math.max(1, Math.min(this.processNotBefore - now, INTAKE_BUSY_MS));
       this.processTimer = setTimeout(() => {
