@@ -15,6 +15,43 @@ export interface DtmParts {
 
 /** Split an HL7 DTM/TS/DT value; undefined when it is not one (or the calendar date is impossible). */
 export function parseDtm(s: string): DtmParts | undefined {
+  const plain = plainDtmParts(s);
+  if (plain) return validParts(plain) ? plain : undefined;
+  return parseDtmByRegex(s);
+}
+
+/**
+ * The parts of the common form, read by character codes: 4 to 14 digits in pairs after the year
+ * and an optional `+hhmm`/`-hhmm`, nothing around them (no spaces, no fraction). The regex gives
+ * the same parts for every such value; anything else (undefined) goes through the regex. It runs
+ * for every date and time a mapping reads (OBX-14 and OBX-19 of every result), where the regex's
+ * match array and the destructuring cost more than the reading. test/mapping/datetime-plain.test.ts.
+ */
+function plainDtmParts(s: string): DtmParts | undefined {
+  let end = s.length;
+  let offset: string | undefined;
+  if (end >= 9) {
+    const sign = s.charCodeAt(end - 5);
+    if (sign === 43 || sign === 45) {
+      for (let i = end - 4; i < end; i++) { const c = s.charCodeAt(i); if (c < 48 || c > 57) return undefined; }
+      offset = s.slice(end - 5);
+      end -= 5;
+    }
+  }
+  if (end < 4 || end > 14 || end % 2 !== 0) return undefined;
+  for (let i = 0; i < end; i++) { const c = s.charCodeAt(i); if (c < 48 || c > 57) return undefined; }
+  const p: DtmParts = { year: s.slice(0, 4) };
+  if (end >= 6) p.month = s.slice(4, 6);
+  if (end >= 8) p.day = s.slice(6, 8);
+  if (end >= 10) p.hour = s.slice(8, 10);
+  if (end >= 12) p.minute = s.slice(10, 12);
+  if (end >= 14) p.second = s.slice(12, 14);
+  if (offset !== undefined) p.offset = offset;
+  return p;
+}
+
+/** parseDtm by its regex (what the reading by character codes must agree with). */
+export function parseDtmByRegex(s: string): DtmParts | undefined {
   const m = DTM.exec(s.trim());
   if (!m) return undefined;
   const [, year, month, day, hour, minute, second, fraction, offset] = m;
