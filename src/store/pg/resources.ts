@@ -23,7 +23,8 @@ const toStored = (r: ResourceRow): StoredResource => ({ resource: JSON.parse(r.r
  * and nothing locked (a practice's shared Organization or Practitioner, the same in every message,
  * would otherwise hold every concurrent processing transaction behind the one that wrote it last
  * until it commits: #17, start-up recovery on several connections), and the kept version comes back
- * in the same round trip.
+ * in the same round trip. A created resource has no index rows to delete (a delete takes them with
+ * the row: removeResource), so only an update looks for them.
  */
 export async function upsertResource(db: Queryable, resource: Resource, messageId: number | null, now: Date = new Date()): Promise<UpsertResult> {
   const type = resource.resourceType;
@@ -46,7 +47,7 @@ export async function upsertResource(db: Queryable, resource: Resource, messageI
     history AS (
       INSERT INTO resource_history (resource_type, id, version_id, resource, deleted, last_updated, message_id)
       SELECT $1, $2, version_id, $3, 0, $5, $4::bigint FROM up),
-    old_index AS (DELETE FROM search_index WHERE resource_type = $1 AND id = $2 AND EXISTS (SELECT 1 FROM up)),
+    old_index AS (DELETE FROM search_index WHERE resource_type = $1 AND id = $2 AND EXISTS (SELECT 1 FROM up WHERE NOT up.created)),
     new_index AS (
       INSERT INTO search_index (resource_type, id, param, system, value, raw, lo, hi, num, cnum, cunit)
       SELECT $1, $2, x.param, x.system, x.value, x.raw, x.lo, x.hi, x.num, x.cnum, x.cunit

@@ -18,6 +18,7 @@ import { m301AuditEvents } from './301_audit_events.js';
 import { m302ResourceHistory } from './302_resource_history.js';
 import { m303SearchIndex } from './303_search_index.js';
 import { m310SearchIndexQuantity } from './310_search_index_quantity.js';
+import { m390SearchIndexResourcePlan } from './390_search_index_resource_plan.js';
 
 export interface PgMigration {
   id: number;
@@ -39,4 +40,5 @@ export const PG_MIGRATIONS: PgMigration[] = [
   m302ResourceHistory,
   m303SearchIndex,
   m310SearchIndexQuantity,
+  m390SearchIndexResourcePlan,
 ];
