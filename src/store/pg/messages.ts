@@ -9,21 +9,42 @@ import type { AckMode, AttemptReason, ChannelStats, MessageSort, ContentType, Co
 import { type ClaimRow, type MessageRow as Row, BLOCKER_JOIN, PROCESSING_COLUMNS, parseJson, toClaim, toProcessingRow, toSummary, toMessage } from '../message-rows.js';
 import { jsonColumn } from '../json-text.js';
 
-export async function insertMessage(db: Queryable, m: NewMessage, now: Date = new Date()): Promise<number> {
-  const at = now.toISOString();
-  const r = await db.query<{ id: number }>(named('insert_message', `
-    INSERT INTO messages (channel, source, peer, content_type, received_at, control_id, message_type, hl7_version,
+const INSERT_COLUMNS = `channel, source, peer, content_type, received_at, control_id, message_type, hl7_version,
       sending_application, sending_facility, content_hash, raw, raw_bytes, charset, summary, ack_mode, state, duplicate_of, issues, commit_ack_code, commit_ack, updated_at,
-      patient_mrn, patient_name)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, 'received', $17, $18, $19, $20, $5, $21, $22)
-    RETURNING id`, [
+      patient_mrn, patient_name`;
+
+/** A new row's values, $1-$22 (state 'received' and updated_at = received_at in the statement). */
+function insertValues(m: NewMessage, at: string): unknown[] {
+  return [
     m.channel, m.source, m.peer ?? null, m.contentType, at, m.controlId ?? null, m.messageType ?? null, m.hl7Version ?? null,
     m.sendingApplication ?? null, m.sendingFacility ?? null, m.contentHash, m.raw, m.rawBytes ?? null, m.charset ?? null,
     m.summary === undefined ? null : JSON.stringify(m.summary), m.ackMode, m.duplicateOf ?? null,
     m.issues?.length ? JSON.stringify(m.issues) : null, m.commitAck?.code ?? null, m.commitAck?.text ?? null,
     m.patientMrn || null, m.patientName ? m.patientName.toUpperCase() : null,
-  ]));
+  ];
+}
+
+export async function insertMessage(db: Queryable, m: NewMessage, now: Date = new Date()): Promise<number> {
+  const r = await db.query<{ id: number }>(named('insert_message', `
+    INSERT INTO messages (${INSERT_COLUMNS})
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, 'received', $17, $18, $19, $20, $5, $21, $22)
+    RETURNING id`, insertValues(m, now.toISOString())));
   return r.rows[0]!.id;
+}
+
+/**
+ * insertMessage, only while the channel has exactly `rows` rows with the message's control id (as
+ * this statement sees them): the duplicate check and the store of a new message in one round trip
+ * (./store.ts, a group commit's frames). undefined when the count differs (a row stored meanwhile,
+ * or one the caller did not know of): nothing is written then.
+ */
+export async function insertMessageIfRows(db: Queryable, m: NewMessage, rows: number, now: Date = new Date()): Promise<number | undefined> {
+  const r = await db.query<{ id: number }>(named('insert_message_if_rows', `
+    INSERT INTO messages (${INSERT_COLUMNS})
+    SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13::bytea, $14, $15, $16, 'received', $17::bigint, $18, $19, $20, $5, $21, $22
+     WHERE (SELECT count(*) FROM messages WHERE channel = $1 AND control_id = $6) = $23::bigint
+    RETURNING id`, [...insertValues(m, now.toISOString()), rows]));
+  return r.rows[0]?.id;
 }
 
 export async function getMessage(db: Queryable, id: number): Promise<StoredMessage | undefined> {
@@ -55,9 +76,14 @@ export async function claimForProcessing(db: Queryable, id: number): Promise<Pro
   return r ? toClaim(r) : undefined;
 }
 
+/**
+ * Sorted here, not by the statement: with ORDER BY id, the plan a connection makes while the table
+ * is new (and keeps: a named statement) took the (channel, id) index and read every row of the
+ * channel for each check (test/store/pg-plans.test.ts).
+ */
 export async function findByControlId(db: Queryable, channel: string, controlId: string): Promise<ControlIdMatch[]> {
-  const rows = (await db.query<Row>(named('find_by_control_id', 'SELECT id, content_hash, state, ack_code, ack, commit_ack, duplicate_of FROM messages WHERE channel = $1 AND control_id = $2 ORDER BY id', [channel, controlId]))).rows;
-  return rows.map((r) => ({ id: r.id, contentHash: r.content_hash, state: r.state, ackCode: r.ack_code, ack: r.ack ?? null, commitAck: r.commit_ack ?? null, duplicateOf: r.duplicate_of }));
+  const rows = (await db.query<Row>(named('find_by_control_id', 'SELECT id, content_hash, state, ack_code, ack, commit_ack, duplicate_of FROM messages WHERE channel = $1 AND control_id = $2', [channel, controlId]))).rows;
+  return rows.sort((a, b) => a.id - b.id).map((r) => ({ id: r.id, contentHash: r.content_hash, state: r.state, ackCode: r.ack_code, ack: r.ack ?? null, commitAck: r.commit_ack ?? null, duplicateOf: r.duplicate_of }));
 }
 
 export async function recordResend(db: Queryable, id: number, now: Date = new Date()): Promise<void> {

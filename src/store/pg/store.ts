@@ -13,7 +13,7 @@
 import type { Resource } from 'fhir/r4.js';
 import pg from 'pg';
 import type {
-  ClaimSubmissionStore, JobStore, MessageStore, OfficeRecordStore, OutboxStore, ProcessingStore, ReminderStore, ResourceStore,
+  ControlIdMatch, ClaimSubmissionStore, JobStore, MessageStore, OfficeRecordStore, OutboxStore, ProcessingStore, ReminderStore, ResourceStore,
   Store, StoreTables, StoreTx, TransactionOptions, X12Store, ControlIdStore, EligibilityStore, AuditStore, ConsoleSessionStore,
 } from '../types.js';
 import { createPool, describePgError, migrate, parseTarget, type Atomic, type PgTarget, type Queryable } from './db.js';
@@ -28,6 +28,18 @@ import * as eligibility from './eligibility.js';
 import * as controlIds from './control-ids.js';
 import * as audit from './audit.js';
 import * as consoleSessions from './console-sessions.js';
+
+/** A transaction's duplicate checks answered from its own rows (PgStore.tx). */
+interface ControlIdCheck {
+  /** Only frames stored so far, no savepoint: checks are answered from `own`. */
+  on: boolean;
+  /** The rows this transaction stored, by controlIdKey, oldest first, as findByControlId reads them. */
+  own: Map<string, ControlIdMatch[]>;
+  /** How many rows a check answered for a control id whose message is not stored yet. */
+  counted: Map<string, number>;
+}
+
+const controlIdKey = (channel: string, controlId: string) => `${channel}\u0000${controlId}`;
 
 /** How a table call reaches the database: one statement, or several as one unit. */
 interface Conn {
@@ -254,6 +266,9 @@ export class PgStore implements Store {
   /** A COMMIT here returns once PostgreSQL has flushed it (synchronous_commit on). */
   async durable(): Promise<void> {}
 
+  /** Whether a group commit's duplicate checks travel with its inserts (see tx); off only to measure the difference (bench/profile/mllp-pg.ts AB=1). */
+  checksInOneTrip = true;
+
   async transaction<T>(work: (tx: StoreTx) => Promise<T>, opts: TransactionOptions = {}): Promise<T> {
     await this.ready;
     const c = await this.pool.connect();
@@ -262,7 +277,7 @@ export class PgStore implements Store {
     try {
       await c.query('BEGIN');
       try {
-        const value = await work(this.tx(c, {}));
+        const value = await work(this.tx(c, {}, { on: this.checksInOneTrip, own: new Map(), counted: new Map() }));
         await c.query('COMMIT');
         opts.onCommit?.();
         return value;
@@ -288,9 +303,21 @@ export class PgStore implements Store {
    * RELEASE goes to the server in one round trip with the next SAVEPOINT (a simple query of two
    * statements), and the COMMIT releases the last one; a ROLLBACK TO an earlier savepoint destroys
    * it anyway. `sp` (one per transaction, shared by nested savepoints) holds the one waiting.
+   *
+   * `check`: a group commit's frames in one round trip each instead of two (#16). While the
+   * transaction has only stored frames (findByControlId, insert, recordResend) and opened no
+   * savepoint, findByControlId answers from the rows this transaction stored, without a round
+   * trip, and notes how many it answered; the insert of a message with that control id then
+   * checks in its own statement that the channel has exactly that many (insertMessageIfRows), and
+   * throws when it has more: a resend or a reused control id that was committed before, or one
+   * another instance stored meanwhile. Nothing of the transaction is then kept (the pipeline makes
+   * the commit again with each frame in a savepoint, src/runtime/pipeline.ts flush), and inside a
+   * savepoint, or after any other call, every check reads the table: so the resend is answered
+   * from its stored row, the duplicate flagged, as when each check read the table.
    */
-  private tx(c: pg.PoolClient, sp: { unreleased?: string | undefined }): StoreTx {
+  private tx(c: pg.PoolClient, sp: { unreleased?: string | undefined }, check: ControlIdCheck): StoreTx {
     const savepoint = async <T>(fn: (q: pg.PoolClient) => Promise<T>): Promise<T> => {
+      check.on = false;
       const name = `sp${++this.savepoints}`;
       const release = sp.unreleased;
       sp.unreleased = undefined;
@@ -310,10 +337,49 @@ export class PgStore implements Store {
     // Inside the transaction a failed statement aborts it in PostgreSQL; each table call that can
     // fail on data (a unique key) is therefore what the caller wraps in tx.savepoint (as the
     // pipeline does per message), and multi-statement calls get a savepoint of their own.
-    const inside: Conn = { run: (fn) => fn(c), atomic: (fn) => savepoint(fn) };
+    const inside: Conn = {
+      run: (fn) => { check.on = false; return fn(c); },
+      atomic: (fn) => savepoint(fn),
+    };
+    const t = tables(inside);
+    const m: MessageStore = {
+      ...t.messages,
+      findByControlId: async (channel, controlId) => {
+        if (!check.on) return messages.findByControlId(c, channel, controlId);
+        const key = controlIdKey(channel, controlId);
+        const own = check.own.get(key) ?? [];
+        check.counted.set(key, own.length);
+        return own.map((r) => ({ ...r }));
+      },
+      insert: async (x, now) => {
+        if (!check.on || x.controlId == null) {
+          if (x.controlId != null) check.on = false;
+          return messages.insertMessage(c, x, now);
+        }
+        const key = controlIdKey(x.channel, x.controlId);
+        const counted = check.counted.get(key);
+        if (counted === undefined) {
+          // Not checked through findByControlId here: whatever it stores, later checks read the table.
+          check.on = false;
+          return messages.insertMessage(c, x, now);
+        }
+        const id = await messages.insertMessageIfRows(c, x, counted, now);
+        if (id === undefined) {
+          check.on = false;
+          throw new Error(`control id ${JSON.stringify(x.controlId)} of channel ${x.channel} is stored already (a resend, a reused control id, or another instance's): the frames are stored again, each checked against the table`);
+        }
+        check.counted.delete(key);
+        const own = check.own.get(key) ?? [];
+        own.push({ id, contentHash: x.contentHash, state: 'received', ackCode: null, ack: null, commitAck: x.commitAck?.text ?? null, duplicateOf: x.duplicateOf ?? null });
+        check.own.set(key, own);
+        return id;
+      },
+      recordResend: (id, now) => messages.recordResend(c, id, now),
+    };
     return {
-      ...tables(inside),
-      savepoint: <T>(work: (tx: StoreTx) => Promise<T>) => savepoint(() => work(this.tx(c, sp))),
+      ...t,
+      messages: m,
+      savepoint: <T>(work: (tx: StoreTx) => Promise<T>) => savepoint(() => work(this.tx(c, sp, check))),
     };
   }
 

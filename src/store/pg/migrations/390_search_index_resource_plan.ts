@@ -10,7 +10,7 @@
  * index row of the type and filtered on id (7,000 rows per write after a few thousand messages;
  * most of the server's time per processed message in the #16 benchmark), for as long as the
  * connection kept that plan. On a tie the planner keeps the index made last, so this one is made
- * last; test/store/search-index-plan.test.ts checks the plan on a new, empty schema, and fails
+ * last; test/store/pg-plans.test.ts checks the plan on a new, empty schema, and fails
  * when a later migration adds another index starting with resource_type (make this one again
  * after it, in that migration).
  */
