@@ -6,7 +6,7 @@ import { named, type Queryable } from './db.js';
 import { errorCodeOf, type Issue } from '../../domain/issues.js';
 import type { AckMode, AttemptReason, ChannelStats, MessageSort, ContentType, ControlIdMatch, MessageFilter, MessageState, MessageSummary, NewAttempt, NewMessage, Outcome, ProcessingAttempt, ProcessingClaim, ProcessingRow, Source, StoredMessage } from '../types.js';
 
-import { type ClaimRow, type MessageRow as Row, BLOCKER_JOIN, PROCESSING_COLUMNS, parseJson, toClaim, toProcessingRow, toSummary, toMessage } from '../message-rows.js';
+import { type ClaimRow, type MessageRow as Row, PROCESSING_COLUMNS, parseJson, toClaim, toProcessingRow, toSummary, toMessage } from '../message-rows.js';
 import { jsonColumn } from '../json-text.js';
 
 const INSERT_COLUMNS = `channel, source, peer, content_type, received_at, control_id, message_type, hl7_version,
@@ -72,9 +72,21 @@ export async function getForProcessing(db: Queryable, id: number): Promise<Proce
  */
 export async function claimForProcessing(db: Queryable, id: number): Promise<ProcessingClaim | undefined> {
   const r = (await db.query<ClaimRow>(named('claim_for_processing', `SELECT ${PROCESSING_COLUMNS}, b.id AS blocker_id, b.attempts AS blocker_attempts
-    FROM messages m ${BLOCKER_JOIN} WHERE m.id = $1 FOR UPDATE OF m`, [id]))).rows[0];
+    FROM messages m ${LATERAL_BLOCKER} WHERE m.id = $1 FOR UPDATE OF m`, [id]))).rows[0];
   return r ? toClaim(r) : undefined;
 }
+
+/**
+ * message-rows.ts BLOCKER_JOIN (the same rows and meaning: the earliest earlier row of the patient
+ * still 'received'), as a LATERAL subquery. Joined on `b.id = (subquery)`, the plan a connection
+ * makes while the table is new (and keeps: a named statement) hashed a sequential scan of the whole
+ * table for every claim (test/store/pg-plans.test.ts); this form can only look up the one row.
+ */
+const LATERAL_BLOCKER = `LEFT JOIN LATERAL (
+    SELECT e.id, e.attempts FROM messages e
+     WHERE m.state = 'received' AND e.patient_mrn = m.patient_mrn AND e.patient_mrn IS NOT NULL
+       AND e.state = 'received' AND e.id < m.id
+     ORDER BY e.patient_mrn, e.id LIMIT 1) b ON true`;
 
 /**
  * Sorted here, not by the statement: with ORDER BY id, the plan a connection makes while the table
