@@ -21,6 +21,10 @@ export function contentHash(raw: string): string {
 }
 
 export interface Hl7Header {
+  /**
+   * The message as far as the ACKs need it: its MSH (and its first PID), not every segment.
+   * Intake's ACKs answer the MSH only (src/hl7/ack.ts buildAck); processing parses the whole message.
+   */
   message: Hl7Message | undefined;
   controlId?: string;
   messageType?: string;
@@ -37,10 +41,18 @@ export interface Hl7Header {
   patientName?: string;
 }
 
+/**
+ * The header of an HL7v2 message. Only MSH and the first PID are parsed (#17): intake needs
+ * nothing else, and parsing every segment into fields was about half of the header's cost for an
+ * ADT^A04 (9 segments), more for an ORU (a 10,000-OBX ORU's intake parsed 10,000 OBX for the
+ * summary). The summary (segment count and names) comes from a scan of the lines that counts
+ * exactly the segments `parseHl7` keeps (test/runtime/intake-header.test.ts checks the two agree).
+ */
 export function readHl7Header(raw: string): Hl7Header {
-  const parsed = parseHl7(raw);
-  const msg = parsed.value;
-  if (!msg) return { message: undefined, ackMode: 'original', acceptAckType: '', appAckType: '', summary: undefined };
+  const lines = scanLines(raw);
+  const parsed = lines ? parseHl7(lines.pid === undefined ? lines.msh : `${lines.msh}\r${lines.pid}`) : undefined;
+  const msg = parsed?.value;
+  if (!msg || !lines) return { message: undefined, ackMode: 'original', acceptAckType: '', appAckType: '', summary: undefined };
   const msh = msg.msh;
   const accept = msh.get(15).toUpperCase();
   const app = msh.get(16).toUpperCase();
@@ -49,7 +61,7 @@ export function readHl7Header(raw: string): Hl7Header {
     ackMode: accept !== '' || app !== '' ? 'enhanced' : 'original',
     acceptAckType: accept,
     appAckType: app,
-    summary: { segments: msg.segments.length, segmentNames: distinctInOrder(msg.segments.map((s) => s.name)) },
+    summary: { segments: lines.segments, segmentNames: lines.names },
   };
   const set = (k: 'controlId' | 'messageType' | 'version' | 'sendingApplication' | 'sendingFacility', v: string) => {
     if (v !== '' && v !== '^') h[k] = v;
@@ -70,8 +82,60 @@ export function readHl7Header(raw: string): Hl7Header {
   return h;
 }
 
-function distinctInOrder(names: string[]): string[] {
-  const out: string[] = [];
-  for (const n of names) if (out[out.length - 1] !== n) out.push(n);
-  return out;
+/**
+ * The MSH line, the first PID line, and the segments `parseHl7` would keep (count, and their names
+ * with consecutive repeats folded), read line by line as it reads them: a BOM and leading
+ * whitespace skipped, lines ended by \r, \n or \r\n, blank lines skipped, a line kept when the
+ * text before its first field separator is a segment name, a second MSH not kept. Undefined when
+ * the text does not start with MSH or has no field separator (parseHl7 fails on it then too).
+ */
+function scanLines(text: string): { msh: string; pid: string | undefined; segments: number; names: string[] } | undefined {
+  let start = text.charCodeAt(0) === 0xfeff ? 1 : 0;
+  const n = text.length;
+  while (start < n && isSpace(text.charCodeAt(start))) start++;
+  if (!text.startsWith('MSH', start) || start + 3 >= n) return undefined;
+  const sep = text[start + 3]!;
+  let msh: string | undefined;
+  let pid: string | undefined;
+  let segments = 0;
+  const names: string[] = [];
+  // Line ends found with indexOf, the next of each kept (as parseHl7 does): one pass over a long message.
+  let nextCR = text.indexOf('\r', start);
+  let nextLF = text.indexOf('\n', start);
+  while (start < n) {
+    if (nextCR >= 0 && nextCR < start) nextCR = text.indexOf('\r', start);
+    if (nextLF >= 0 && nextLF < start) nextLF = text.indexOf('\n', start);
+    const end = nextCR < 0 ? (nextLF < 0 ? n : nextLF) : nextLF < 0 || nextCR < nextLF ? nextCR : nextLF;
+    const line = text.slice(start, end);
+    start = text.charCodeAt(end) === 13 && text.charCodeAt(end + 1) === 10 ? end + 2 : end + 1;
+    if (line.length === 0 || (isSpace(line.charCodeAt(0)) && line.trim() === '')) continue;
+    const cut = line.indexOf(sep);
+    const name = cut < 0 ? line : line.slice(0, cut);
+    if (!isSegmentName(name)) continue;
+    if (name === 'MSH') {
+      if (msh !== undefined) continue;
+      msh = line;
+    } else if (name === 'PID' && pid === undefined) {
+      pid = line;
+    }
+    segments++;
+    if (names[names.length - 1] !== name) names.push(name);
+  }
+  return msh === undefined ? undefined : { msh, pid, segments, names };
+}
+
+function isSpace(c: number): boolean {
+  return c === 32 || c === 9 || c === 10 || c === 13 || c === 11 || c === 12;
+}
+
+/** Three characters, an upper-case letter then upper-case letters or digits (as parseHl7 reads a segment name). */
+function isSegmentName(s: string): boolean {
+  if (s.length !== 3) return false;
+  const a = s.charCodeAt(0);
+  if (a < 65 || a > 90) return false;
+  for (let i = 1; i < 3; i++) {
+    const c = s.charCodeAt(i);
+    if (!((c >= 65 && c <= 90) || (c >= 48 && c <= 57))) return false;
+  }
+  return true;
 }
