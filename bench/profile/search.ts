@@ -114,6 +114,17 @@ async function main(): Promise<void> {
   const au = gw.store.audit;
   const record = au.record.bind(au);
   au.record = async (e) => { const r = cur; if (r) r.a0 = performance.now(); try { return await record(e); } finally { if (r) r.a1 = performance.now(); } };
+  // The SQLite store's checkpoint worker (src/store/sqlite/checkpointer.ts, private: read here by
+  // name): when each checkpoint it was asked for ran, to tell the requests that overlapped one.
+  const cps: Array<{ start: number; end: number }> = [];
+  const cp = (gw.store as unknown as { checkpointer?: { ask(): void; worker?: { on(e: string, f: () => void): void } } }).checkpointer;
+  if (cp) {
+    const ask = cp.ask.bind(cp);
+    cp.ask = () => { cps.push({ start: performance.now(), end: Infinity }); ask(); };
+    let hooked = false;
+    const hookWorker = () => { if (!hooked && cp.worker) { hooked = true; cp.worker.on('message', () => { const c = cps[cps.length - 1]; if (c) c.end = performance.now(); }); } };
+    gw.http.server.on('request', hookWorker);
+  }
   const gcs: Array<{ start: number; ms: number; kind: number }> = [];
   const obs = new PerformanceObserver((l) => { for (const e of l.getEntries()) gcs.push({ start: e.startTime, ms: e.duration, kind: ((e as unknown as { detail?: { kind: number } }).detail)?.kind ?? 0 }); });
   obs.observe({ entryTypes: ['gc'] });
@@ -197,6 +208,13 @@ async function main(): Promise<void> {
       const of = rows.filter((r) => kindOf(r.i) === k);
       console.log(`  ${k}: client p50 ${f(pct(of.map((r) => r.client), 50))} p99 ${f(pct(of.map((r) => r.client), 99))}; server p50 ${keys.map((x) => `${x} ${f(pct(of.map((r) => r[x]), 50))}`).join(', ')}`);
     }
+  }
+  if (cp) {
+    const over = (r: Rec) => cps.some((c) => c.start < (r.fin ?? r.t0) && c.end > r.t0);
+    const withCp = rows.filter((r) => over(recs[r.i]!));
+    const without = rows.filter((r) => !over(recs[r.i]!));
+    const d = (xs: typeof rows) => xs.length ? `client p50 ${f(pct(xs.map((r) => r.client), 50))} p99 ${f(pct(xs.map((r) => r.client), 99))}, server p50 ${f(pct(xs.map((r) => r.server), 50))}` : 'none';
+    console.log(`WAL checkpoints in the worker during the loop: ${cps.length} (median ${f(pct(cps.filter((c) => c.end < Infinity).map((c) => c.end - c.start), 50))} ms); requests overlapping one: ${withCp.length} (${d(withCp)}); others: ${d(without)}`);
   }
   const slow = [...rows].sort((a, b) => b.client - a.client).slice(0, Math.max(1, Math.floor(rows.length / 100)));
   const mean = (k: keyof typeof rows[0]) => slow.reduce((a, r) => a + r[k], 0) / slow.length;
