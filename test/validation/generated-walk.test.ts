@@ -134,6 +134,25 @@ describe('validation: the generated checkers give exactly the walker\'s issues',
     expect(proved).to.be.greaterThan(outputs.length);
   });
 
+  it('rolls back what a resource it could not prove added to the Bundle\'s once-only notes', () => {
+    const oru = outputs.find((o) => o.name.endsWith('oru-r01.hl7'))!.resource;
+    const bundle = structuredClone(oru) as { entry: { resource: Json }[] };
+    const obs = bundle.entry.map((e) => e.resource).filter((r) => r.resourceType === 'Observation');
+    const local = { system: 'https://lab.example.org/codes', code: 'HGB' };
+    for (const o of [obs[1]!, obs[2]!]) (o.code as { coding: unknown[] }).coding.push(local);
+    // The second Observation meets the lab's code system first, then goes wrong after it (a key at the end).
+    delete obs[1]!.issued;
+    obs[1]!.issued = 'not a date';
+    const before = { ...generatedWalkStats };
+    const r = both(bundle, {});
+    expect(r.fast).to.equal(r.walker);
+    const notes = (JSON.parse(r.fast) as { diagnostics: string; expression: string[] }[]).filter((i) => i.diagnostics.includes('lab.example.org'));
+    expect(notes).to.have.length(1);
+    expect(notes[0]!.expression[0]).to.equal(`Bundle.entry[${bundle.entry.findIndex((e) => e.resource === obs[1])}].resource.code.coding[1]`);
+    // The bad entry went to the walker; then both() validates the Bundle and its entries with the walker alone.
+    expect(generatedWalkStats.walked - before.walked).to.equal(1 + 1 + bundle.entry.length);
+  });
+
   it('on 6,000 seeded single mutations of them', function () {
     this.timeout(120_000);
     const r = rng(17);
