@@ -175,9 +175,9 @@ export class Hl7Message {
    * every OBX of a long result cost O(1) each instead of a scan of the message each (quadratic).
    * Only `add` grows `segments`, and any other change of length rebuilds it.
    */
-  private index: { length: number; counts: Map<string, number>; occurrence: Map<Hl7Segment, number> } | undefined;
+  private index: { length: number; counts: Map<string, number>; occurrence: Map<Hl7Segment, number>; labels: Map<Hl7Segment, string> } | undefined;
 
-  private indexed(): { counts: Map<string, number>; occurrence: Map<Hl7Segment, number> } {
+  private indexed(): { counts: Map<string, number>; occurrence: Map<Hl7Segment, number>; labels: Map<Hl7Segment, string> } {
     if (this.index?.length !== this.segments.length) {
       const counts = new Map<string, number>();
       const occurrence = new Map<Hl7Segment, number>();
@@ -186,7 +186,7 @@ export class Hl7Message {
         counts.set(s.name, k);
         if (!occurrence.has(s)) occurrence.set(s, k);
       }
-      this.index = { length: this.segments.length, counts, occurrence };
+      this.index = { length: this.segments.length, counts, occurrence, labels: new Map() };
     }
     return this.index;
   }
@@ -208,8 +208,14 @@ export class Hl7Message {
    * segment occurs more than once.
    */
   location(seg: Hl7Segment, field?: number, component?: number): string {
-    const count = this.indexed().counts.get(seg.name) ?? 0;
-    let out = count > 1 ? `${seg.name}[${this.occurrence(seg)}]` : seg.name;
+    // `PID` or `OBX[3]`, made once per segment of the index (a mapping asks for it per field and per issue).
+    const index = this.indexed();
+    let out = index.labels.get(seg);
+    if (out === undefined) {
+      const count = index.counts.get(seg.name) ?? 0;
+      out = count > 1 ? `${seg.name}[${this.occurrence(seg)}]` : seg.name;
+      if (index.occurrence.has(seg)) index.labels.set(seg, out);
+    }
     if (field !== undefined) out += `.${field}`;
     if (component !== undefined) out += `.${component}`;
     return out;
@@ -276,8 +282,30 @@ export function encodeField(v: FieldValue, d: Delimiters): string {
   return encodeRepetition(v, d);
 }
 
+/**
+ * The delimiters last read without an issue, by their MSH-1 + MSH-2 text: a sender declares the
+ * same ones in every message, and reading them (three regex tests and a Set) was a fifth of a
+ * small message's parse. Delimiters objects are never changed, so one serves every message.
+ */
+let lastDelimiters: { text: string; value: Delimiters } | undefined;
+
 /** Read MSH-1/MSH-2. */
 function readDelimiters(first: string): Result<Delimiters> {
+  const fsAt = first[3];
+  if (fsAt !== undefined && lastDelimiters !== undefined) {
+    const end = first.indexOf(fsAt, 4);
+    const text = end < 0 ? first.slice(3) : first.slice(3, end);
+    if (text === lastDelimiters.text) return { value: lastDelimiters.value, issues: [] };
+  }
+  const read = readDelimitersOf(first);
+  if (read.value && read.issues.length === 0) {
+    const end = first.indexOf(first[3]!, 4);
+    lastDelimiters = { text: end < 0 ? first.slice(3) : first.slice(3, end), value: read.value };
+  }
+  return read;
+}
+
+function readDelimitersOf(first: string): Result<Delimiters> {
   const fs = first[3];
   if (fs === undefined || /[A-Za-z0-9\s]/.test(fs)) {
     return { value: undefined, issues: [issue('HL7_DELIMITERS', 'MSH-1 (field separator) is missing or is a letter, digit or space.', 'MSH.1')] };

@@ -332,14 +332,38 @@ function obr25Unreadable(msg: Hl7Message, order: OrderGroup): boolean {
 function locateValidationIssues(msg: Hl7Message, found: Issue[], entries: BundleEntry[], sources: EntrySource[]): Issue[] {
   return found.map((i) => {
     const expr = i.expression?.[0];
-    const m = expr ? /^Bundle\.entry\[(\d+)\]\.resource(?:\.(.*))?$/.exec(expr) : null;
-    if (!m) return i;
-    const entry = Number(m[1]);
-    const seg = sources[entry]?.seg;
-    const rt = entries[entry]?.resource?.resourceType;
+    const at = expr ? entryPath(expr) : undefined;
+    if (!at) return i;
+    const seg = sources[at.entry]?.seg;
+    const rt = entries[at.entry]?.resource?.resourceType;
     if (!seg || !rt) return i;
-    const loc = hl7LocationOf(msg, seg, rt, m[2] ?? '');
+    const loc = hl7LocationOf(msg, seg, rt, at.path);
     return { ...i, expression: [loc, ...(i.expression ?? [])] };
   });
+}
+
+const ENTRY = 'Bundle.entry[';
+const RESOURCE = '].resource';
+
+/**
+ * `Bundle.entry[<i>].resource[.<path>]` read by hand (as /^Bundle\.entry\[(\d+)\]\.resource(?:\.(.*))?$/
+ * reads it: ASCII digits, and no line terminator in the path): every issue of a lab Bundle's
+ * validation, most of them the dom-6 note of each entry, went through that regex.
+ */
+export function entryPath(expr: string): { entry: number; path: string } | undefined {
+  if (!expr.startsWith(ENTRY)) return undefined;
+  let i = ENTRY.length;
+  while (i < expr.length) { const c = expr.charCodeAt(i); if (c < 48 || c > 57) break; i++; }
+  if (i === ENTRY.length || !expr.startsWith(RESOURCE, i)) return undefined;
+  const digits = expr.slice(ENTRY.length, i);
+  i += RESOURCE.length;
+  if (i === expr.length) return { entry: Number(digits), path: '' };
+  if (expr.charCodeAt(i) !== 46 /* . */) return undefined;
+  const path = expr.slice(i + 1);
+  for (let k = 0; k < path.length; k++) {
+    const c = path.charCodeAt(k);
+    if (c === 10 || c === 13 || c === 0x2028 || c === 0x2029) return undefined;
+  }
+  return { entry: Number(digits), path };
 }
 

@@ -16,11 +16,22 @@ const FIELDS: Record<string, Record<string, number>> = {
 };
 
 export function hl7LocationOf(msg: Hl7Message, seg: Hl7Segment, resourceType: string, path: string): string {
-  const head = /^([A-Za-z]+)/.exec(path)?.[1] ?? '';
+  const head = path.slice(0, lettersAt(path));
   // A Specimen built from OBR-15 (pre-2.5 messages) comes from that one field.
   if (seg.name === 'OBR' && resourceType === 'Specimen') return msg.location(seg, 15);
   // OBX-6 units: a Quantity's unit, system or code.
-  if (seg.name === 'OBX' && /^value(Quantity|Range)\b.*\.(unit|system|code)$/.test(path)) return msg.location(seg, 6);
+  if (seg.name === 'OBX' && path.startsWith('value') && /^value(Quantity|Range)\b.*\.(unit|system|code)$/.test(path)) return msg.location(seg, 6);
   const field = FIELDS[seg.name]?.[head];
   return field ? msg.location(seg, field) : msg.location(seg);
+}
+
+/** How many ASCII letters the path starts with (its first element name; /^([A-Za-z]+)/ without a match array). */
+function lettersAt(path: string): number {
+  let i = 0;
+  while (i < path.length) {
+    const c = path.charCodeAt(i) | 32;
+    if (c < 97 || c > 122) break;
+    i++;
+  }
+  return i;
 }

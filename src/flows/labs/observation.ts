@@ -37,7 +37,7 @@ export interface ObservationContext {
 /** The Observation's identity within its order: OBX-3 code and system, OBX-4 sub-id. */
 export function obxIdentity(group: ObservationGroup): string {
   const o = group.obx;
-  return [o.get(3, 3), o.get(3, 1), o.get(4)].join('|');
+  return o.get(3, 3) + '|' + o.get(3, 1) + '|' + o.get(4);
 }
 
 export function buildObservation(msg: Hl7Message, group: ObservationGroup, ctx: ObservationContext): { value: ObservationDraft; issues: Issue[] } {
