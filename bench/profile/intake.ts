@@ -9,16 +9,16 @@
  * INTAKE_PROCESS=1: processing not held back (the commits then carry processing too).
  * A/B in one process (the machine is shared: separate runs differ by more than most changes):
  * with INTAKE_B_SQL='DROP INDEX ...', INTAKE_B_NO_CHECKPOINT=1 and/or INTAKE_B_CHECKPOINT_MS=<ms> (the
- * checkpoint interval; INTAKE_CHECKPOINT_MS for A) a second gateway B, on a file
+ * checkpoint interval; INTAKE_CHECKPOINT_MS for A) and/or INTAKE_B_DIR=<checkout> (B's code from
+ * another checkout, e.g. `git worktree add --detach /tmp/old <commit>`, node_modules linked) a second gateway B, on a file
  * of its own with those experiments, runs rounds alternating with A; the ratio of medians is printed.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { Session } from 'node:inspector/promises';
-import { startGateway, type Gateway } from '../../src/gateway.js';
-import { silentLogger } from '../../src/logging.js';
-import { loadConfig, type GatewayConfig } from '../../src/config.js';
-import { sqliteDb } from '../../test/support/sqlite.js';
+import type { Gateway } from '../../src/gateway.js';
+import type { GatewayConfig } from '../../src/config.js';
 
 const base = process.argv[2] ?? '/dev/shm';
 const rounds = Number(process.argv[3] ?? 12);
@@ -26,7 +26,18 @@ const group = Number(process.argv[4] ?? 8);
 const roundMs = Number(process.argv[5] ?? 400);
 const dirs: string[] = [];
 
-async function gateway(sql?: string, noCheckpoint?: boolean, checkpointMs?: string): Promise<Gateway> {
+/** The gateway's modules from a checkout (this one, or AB's older one): its startGateway, config loader and logger. */
+async function modules(root: string) {
+  const at = (p: string) => pathToFileURL(path.join(root, p)).href;
+  const { startGateway } = await import(at('src/gateway.ts')) as typeof import('../../src/gateway.js');
+  const { silentLogger } = await import(at('src/logging.ts')) as typeof import('../../src/logging.js');
+  const { loadConfig } = await import(at('src/config.ts')) as typeof import('../../src/config.js');
+  const { sqliteDb } = await import(at('test/support/sqlite.ts')) as typeof import('../../test/support/sqlite.js');
+  return { startGateway, silentLogger, loadConfig, sqliteDb };
+}
+
+async function gateway(sql?: string, noCheckpoint?: boolean, checkpointMs?: string, root = process.cwd()): Promise<Gateway> {
+  const { startGateway, silentLogger, loadConfig, sqliteDb } = await modules(root);
   const dir = mkdtempSync(path.join(base, 'frontdesk-intake-'));
   dirs.push(dir);
   const configFile = path.join(dir, 'gateway.json');
@@ -52,8 +63,8 @@ async function gateway(sql?: string, noCheckpoint?: boolean, checkpointMs?: stri
 }
 
 const a = await gateway(process.env.INTAKE_SQL, !!process.env.INTAKE_NO_CHECKPOINT, process.env.INTAKE_CHECKPOINT_MS);
-const abTest = !!(process.env.INTAKE_B_SQL || process.env.INTAKE_B_NO_CHECKPOINT || process.env.INTAKE_B_CHECKPOINT_MS);
-const b = abTest ? await gateway(process.env.INTAKE_B_SQL, !!process.env.INTAKE_B_NO_CHECKPOINT, process.env.INTAKE_B_CHECKPOINT_MS) : undefined;
+const abTest = !!(process.env.INTAKE_B_SQL || process.env.INTAKE_B_NO_CHECKPOINT || process.env.INTAKE_B_CHECKPOINT_MS || process.env.INTAKE_B_DIR);
+const b = abTest ? await gateway(process.env.INTAKE_B_SQL, !!process.env.INTAKE_B_NO_CHECKPOINT, process.env.INTAKE_B_CHECKPOINT_MS, process.env.INTAKE_B_DIR) : undefined;
 const example = readFileSync(path.resolve('examples/hl7v2/adt-a04.hl7'), 'utf8').replace(/\r?\n/g, '\r');
 const controlId = example.split('\r')[0]!.split('|')[9]!;
 let seq = 0;
