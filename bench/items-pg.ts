@@ -2,7 +2,8 @@
  * PostgreSQL beside SQLite (issue #16), measured in one item so `npm run bench -- --only pg` prints
  * both with their ratios: the same gateway process (bench/mllp-gateway.ts), the same MLLP
  * store-then-ACK load (enhanced mode, commit ACK, ADT^A04 over 8 connections, each waiting for its
- * ACK; 1,000 synthetic patients, so per-patient processing order rarely makes a message wait) on
+ * ACK; 1,000 synthetic patients, each with a visit of its own, so per-patient processing order
+ * rarely makes a message wait) on
  *
  *   - SQLite (a file, WAL, synchronous=FULL), one instance;
  *   - a throwaway PostgreSQL cluster this item starts (initdb + pg_ctl; fsync and
@@ -142,12 +143,16 @@ export async function runPg(): Promise<PgFigures> {
     const sqliteCommitsPerSecond = (n * 1000) / (performance.now() - t0);
     lite.close();
 
-    // ADT^A04 (enhanced mode: MSH-15 AL, MSH-16 NE) with a new MSH-10 each and one of 1,000 patients (PID-3.1).
+    // ADT^A04 (enhanced mode: MSH-15 AL, MSH-16 NE) with a new MSH-10 each and one of 1,000 patients
+    // (PID-3.1), each with a visit number of its own (PV1-19): with the example's one visit number,
+    // every message of every patient rewrote the same Encounter, one row that every processing
+    // transaction locked in turn (processing on several instances or lanes ran one at a time on it).
     const template = inputById('adt').text();
     let seq = 0;
     const next = () => {
       seq++;
-      return template.replace('|ADT0001|', `|P${process.pid}-${seq}|`).replace('|MRN00012345^', `|MRN${String(seq % 1000).padStart(8, '0')}^`);
+      const patient = String(seq % 1000).padStart(8, '0');
+      return template.replace('|ADT0001|', `|P${process.pid}-${seq}|`).replace('|MRN00012345^', `|MRN${patient}^`).replace('|V000123^', `|V${patient}^`);
     };
 
     const run = async (name: string, store: { url: string } | { path: string }, instances: number, server: number | undefined): Promise<LoadRun> => {

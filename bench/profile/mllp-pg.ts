@@ -104,7 +104,8 @@ const template = readFileSync(path.resolve('examples/hl7v2/adt-a04.hl7'), 'utf8'
 let seq = 0;
 const next = () => {
   seq++;
-  return template.replace('|ADT0001|', `|P${process.pid}-${seq}|`).replace('|MRN00012345^', `|MRN${String(seq % 1000).padStart(8, '0')}^`);
+  const patient = String(seq % 1000).padStart(8, '0');
+  return template.replace('|ADT0001|', `|P${process.pid}-${seq}|`).replace('|MRN00012345^', `|MRN${patient}^`).replace('|V000123^', `|V${patient}^`);
 };
 
 function connect(port: number): Promise<{ send(t: string): Promise<string>; close(): void }> {
