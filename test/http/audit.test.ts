@@ -93,6 +93,34 @@ describe('http: the audit trail (every PHI access recorded; logs carry who and f
     expect(lines.some((l) => l.msg === 'audit record failed')).to.equal(true);
   });
 
+  it('records a search whose client hangs up before the answer, when the connection closes', async () => {
+    const resources = gw.store.resources;
+    const real = resources.search.bind(resources);
+    let entered!: () => void;
+    const reached = new Promise<void>((r) => { entered = r; });
+    let release!: () => void;
+    const held = new Promise<void>((r) => { release = r; });
+    resources.search = async (q) => { entered(); await held; return real(q); };
+    const ac = new AbortController();
+    try {
+      const answer = call('/fhir/Patient?family=Hangup', { key: FHIR_KEY, signal: ac.signal }).then(() => 'answered', () => 'aborted');
+      await reached;
+      ac.abort();
+      expect(await answer).to.equal('aborted');
+      const hangups = async () => (await gw.store.audit.list({ action: 'search', actor: 'ehr', limit: 1000 })).filter((x) => x.query === 'family=Hangup');
+      for (let i = 0; i < 100 && (await hangups()).length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+      const [row] = await hangups();
+      expect(row, 'recorded at the close, while the search was still held').to.include({ action: 'search', entity: 'Patient', actor: 'ehr', detail: 'connection closed before the answer was complete' });
+    } finally {
+      release();
+      resources.search = real;
+    }
+    // The held search then answers the closed connection: not recorded a second time (the next
+    // request is handled after it, on the one event loop).
+    expect((await call('/fhir/Patient?family=After', { key: FHIR_KEY })).status).to.equal(200);
+    expect((await gw.store.audit.list({ action: 'search', actor: 'ehr', limit: 1000 })).filter((x) => x.query === 'family=Hangup')).to.have.length(1);
+  });
+
   it('records a read of a missing resource as a failure', async () => {
     expect((await call('/fhir/Patient/no-such-one', { key: FHIR_KEY })).status).to.equal(404);
     const [row] = await rowsFor({ entity: 'Patient/no-such-one' });
