@@ -12,8 +12,8 @@ import { join, resolve } from 'node:path';
 import { parseHl7 } from '../../src/hl7/message.js';
 import { flowFor } from '../../src/flows/registry.js';
 import { emptyLookup } from '../../src/flows/types.js';
-import { validateResource, type ValidateOptions } from '../../src/validation/index.js';
-import { generatedWalkStats, useGeneratedWalk } from '../../src/validation/generated/index.js';
+import { loadValidator, validateResource, type ValidateOptions } from '../../src/validation/index.js';
+import { generatedWalkStats, setGeneratedWarmUp, useGeneratedWalk } from '../../src/validation/generated/index.js';
 import { hasSharedCorpus, sharedCorpus } from '../support/shared-corpus.js';
 
 type Json = Record<string, unknown>;
@@ -117,6 +117,9 @@ function mutate(resource: Json, r: () => number): Json {
 const OPTS: ValidateOptions[] = [{}, { otherwise: 'base' }];
 
 describe('validation: the generated checkers give exactly the walker\'s issues', () => {
+  let warmUp = 0;
+  before(() => (warmUp = setGeneratedWarmUp(0)));
+  after(() => setGeneratedWarmUp(warmUp));
   const outputs = flowOutputs();
   const examples = fhirExamples();
 
@@ -151,6 +154,24 @@ describe('validation: the generated checkers give exactly the walker\'s issues',
     expect(notes[0]!.expression[0]).to.equal(`Bundle.entry[${bundle.entry.findIndex((e) => e.resource === obs[1])}].resource.code.coding[1]`);
     // The bad entry went to the walker; then both() validates the Bundle and its entries with the walker alone.
     expect(generatedWalkStats.walked - before.walked).to.equal(1 + 1 + bundle.entry.length);
+  });
+
+  it('builds a profile\'s checker only after its warm-up: the first resources of a profile go to the walker', () => {
+    const patient = examples.find((e) => e.name === 'patient.json')!.resource;
+    setGeneratedWarmUp(3);
+    try {
+      loadValidator(); // fresh compiled profiles, none used yet
+      const s0 = { ...generatedWalkStats };
+      const first = JSON.stringify(validateResource(patient));
+      validateResource(patient);
+      validateResource(patient);
+      expect(generatedWalkStats.walked - s0.walked).to.equal(3);
+      expect(generatedWalkStats.proved - s0.proved).to.equal(0);
+      expect(JSON.stringify(validateResource(patient))).to.equal(first);
+      expect(generatedWalkStats.proved - s0.proved).to.equal(1);
+    } finally {
+      setGeneratedWarmUp(0);
+    }
   });
 
   it('on 6,000 seeded single mutations of them', function () {

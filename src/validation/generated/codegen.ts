@@ -21,6 +21,8 @@ import { invariantCode, parseInvariant } from './invariants.js';
 /** One shape's checker, built on its first call (recursive types: Extension.extension). */
 export interface Entry {
   f: (obj: Record<string, unknown>, path: unknown, ctx: unknown) => boolean;
+  /** A resource shape: how many resources the walker has walked before its checker is built (see walkFast). */
+  uses: number;
 }
 
 /** Constants the generated source refers to by name (`c0`, `c1`...), bound once per shape. */
