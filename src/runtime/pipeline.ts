@@ -250,12 +250,14 @@ export class Pipeline {
   /** Queued messages whose sender waits for their processing (ProcessHint.awaited). */
   private awaitedJobs = 0;
   /**
-   * Commits that stored frames, made and not yet durable (their fsync runs): a processing commit
-   * waits for them once before it starts (see mayProcess), so those frames' commit ACKs are not
-   * held behind a processing run. `processDeferred`: one waited, and is to be scheduled when they are.
+   * Commits that stored frames, numbered as they are made, and the last of them that is durable (or
+   * failed; their fsyncs end in commit order): a processing commit waits once for those made before
+   * it (see mayProcess), so those frames' commit ACKs are not held behind a processing run.
+   * `deferUntil`: the commit a processing commit waits for (0: none waits).
    */
-  private intakeSyncing = 0;
-  private processDeferred = false;
+  private intakeMade = 0;
+  private intakeDone = 0;
+  private deferUntil = 0;
   private deferredOnce = false;
   private closing = false;
   /** PostgreSQL: processing in transactions of its own, LANES at once (see runLane). */
@@ -485,7 +487,7 @@ export class Pipeline {
         if (this.processQueue.length < this.config.processing.maxBacklog) for (const w of this.roomWaiters.splice(0)) w();
         // (Processing held back for intake has a timer of its own: no spinning here.)
         // (A processing commit waiting for an intake commit's fsync is scheduled by intakeSynced.)
-        if (this.storeQueue.length || (!this.processTimer && !this.processDeferred && !this.closing && this.processQueue.some((j) => j.ready && !j.notBefore && !(this.concurrent && j.front)))) this.schedule();
+        if (this.storeQueue.length || (!this.processTimer && !this.deferUntil && !this.closing && this.processQueue.some((j) => j.ready && !j.notBefore && !(this.concurrent && j.front)))) this.schedule();
       };
       this.flushing = this.flush(release).finally(release);
     });
@@ -520,7 +522,8 @@ export class Pipeline {
      * nothing, a processing failure is recorded as that message's failed attempt.
      */
     let careful = false;
-    let syncing = false;
+    /** This commit's number among those that stored frames (0: not made, or stored none). */
+    let intakeNo = 0;
     const transaction = () => this.store.transaction(async (tx) => {
       started = performance.now();
       this.queuedNow = [];
@@ -574,10 +577,7 @@ export class Pipeline {
     }, {
       onCommit: () => {
         didCommit = true;
-        if (stores.length && !syncing) {
-          syncing = true;
-          this.intakeSyncing++;
-        }
+        if (stores.length && !intakeNo) intakeNo = ++this.intakeMade;
         // Processing had its turn (the event loop's time up to the COMMIT): while intake is busy,
         // the next comes after (1 / PROCESS_SHARE - 1) times as long.
         const at = performance.now();
@@ -592,8 +592,6 @@ export class Pipeline {
       try {
         await transaction();
       } catch (e) {
-        if (syncing) this.intakeSynced();
-        syncing = false;
         if (!(e instanceof CarefulRedo)) throw e;
         this.log.warn({ err: e.cause.message, stores: stores.length, processing: procs.length }, 'a store or processing run failed: the commit is made again with each message in a savepoint');
         careful = true;
@@ -603,7 +601,7 @@ export class Pipeline {
         await transaction();
       }
     } catch (e) {
-      if (syncing) this.intakeSynced();
+      if (intakeNo) this.intakeSynced(intakeNo);
       // The commit failed, or its fsync did: nothing of this turn is known to be durable. New
       // messages get no ACK (the sender retries: a resend of a row that did reach the file is
       // answered from it, after its own commit's fsync); messages being processed get no answer
@@ -628,15 +626,19 @@ export class Pipeline {
     });
     // The commit ACKs of these frames go out in the microtasks that follow; a processing commit
     // that waited for this one is scheduled behind them (setImmediate).
-    if (syncing) this.intakeSynced();
+    if (intakeNo) this.intakeSynced(intakeNo);
     this.settle(procs, answers);
   }
 
-  /** A commit that stored frames is durable (or failed): a processing commit that waited for it may start. */
-  private intakeSynced(): void {
-    this.intakeSyncing--;
-    if (this.intakeSyncing === 0 && this.processDeferred) {
-      this.processDeferred = false;
+  /**
+   * A commit that stored frames is durable (or failed): a processing commit that waited for it (and
+   * for those before it) may start. Not when none is syncing any more: under pipelined intake
+   * commits there may always be one, and a processing commit waits for those made before it only.
+   */
+  private intakeSynced(no: number): void {
+    if (no > this.intakeDone) this.intakeDone = no;
+    if (this.deferUntil && this.intakeDone >= this.deferUntil) {
+      this.deferUntil = 0;
       this.schedule();
     }
   }
@@ -732,16 +734,16 @@ export class Pipeline {
     // its application ACK, so holding processing back would hold that intake back too (original
     // mode over 8 connections ran at processing's 20% share of an otherwise idle event loop).
     if (atBound || this.recoveryLeft > 0 || this.awaitedJobs > 0 || (!busy && !hasStores) || (!hasStores && now >= this.processNotBefore)) {
-      // A processing-only commit while frames stored by an earlier commit wait for its fsync: it
-      // waits for that fsync first (once: it goes ahead after, whatever commit is syncing then, so
-      // intake cannot starve it). Started at once, its run held the event loop when the fsync
+      // A processing-only commit while frames stored by earlier commits wait for their fsync: it
+      // waits for those fsyncs first (once: it goes ahead after them, whatever later commit is
+      // syncing then, so intake cannot starve it). Started at once, its run held the event loop when the fsync
       // ended, and the commit ACKs of those frames left only after it: at a steady 100 msg/s every
       // commit ACK waited for the processing of the message before it (#17, p99 ACK latency).
       // Not when a sender waits for the processing (original mode: its answer would wait for the
       // fsync and then the run, instead of both at once), at the backlog bound, or in recovery.
-      if (!hasStores && this.intakeSyncing > 0 && !this.deferredOnce && !atBound && this.recoveryLeft <= 0 && this.awaitedJobs === 0 && !this.concurrent) {
+      if (!hasStores && this.intakeMade > this.intakeDone && !this.deferredOnce && !atBound && this.recoveryLeft <= 0 && this.awaitedJobs === 0 && !this.concurrent) {
         this.deferredOnce = true;
-        this.processDeferred = true;
+        this.deferUntil = this.intakeMade;
         return false;
       }
       this.deferredOnce = false;
