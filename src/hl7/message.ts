@@ -393,12 +393,13 @@ export function parseHl7(text: string): Result<Hl7Message> {
   return { value: new Hl7Message(segments, d), issues };
 }
 
-function isSpace(c: number): boolean {
+/** Whitespace as parseHl7 skips it; intake's header scan (src/runtime/intake-header.ts) uses the same two readers, so both see the same segments. */
+export function isSpace(c: number): boolean {
   return c === 32 || c === 9 || c === 10 || c === 13 || c === 11 || c === 12;
 }
 
 /** Three characters, an upper-case letter then upper-case letters or digits (SEGMENT_NAME, without a regex on the hot path). */
-function isSegmentName(s: string): boolean {
+export function isSegmentName(s: string): boolean {
   if (s.length !== 3) return false;
   const a = s.charCodeAt(0);
   if (a < 65 || a > 90) return false;

@@ -5,7 +5,7 @@
  * nothing that reached us is lost.
  */
 import { createHash } from 'node:crypto';
-import { parseHl7, type Hl7Message } from '../hl7/message.js';
+import { isSegmentName, isSpace, parseHl7, type Hl7Message } from '../hl7/message.js';
 import type { AckMode } from '../store/index.js';
 
 /**
@@ -122,20 +122,4 @@ function scanLines(text: string): { msh: string; pid: string | undefined; segmen
     if (names[names.length - 1] !== name) names.push(name);
   }
   return msh === undefined ? undefined : { msh, pid, segments, names };
-}
-
-function isSpace(c: number): boolean {
-  return c === 32 || c === 9 || c === 10 || c === 13 || c === 11 || c === 12;
-}
-
-/** Three characters, an upper-case letter then upper-case letters or digits (as parseHl7 reads a segment name). */
-function isSegmentName(s: string): boolean {
-  if (s.length !== 3) return false;
-  const a = s.charCodeAt(0);
-  if (a < 65 || a > 90) return false;
-  for (let i = 1; i < 3; i++) {
-    const c = s.charCodeAt(i);
-    if (!((c >= 65 && c <= 90) || (c >= 48 && c <= 57))) return false;
-  }
-  return true;
 }

@@ -12,17 +12,10 @@ import r4model from 'fhirpath/fhir-context/r4/index.js';
 import { buildShapes } from '../../src/validation/compile.js';
 import { baseDefinitions } from '../../src/validation/definitions.js';
 import { invariantCode, LOGIC, parseInvariant } from '../../src/validation/generated/invariants.js';
+import { prng } from '../../scripts/chaos.js';
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The seeded generator of the crash harness (mulberry32): the same values on every run. */
+const rng = prng;
 
 const ATOMS = [
   "status = 'final'", "status != 'amended'", "status.contains('en')", 'value.exists()', 'value.empty()', 'dataAbsentReason.exists()',

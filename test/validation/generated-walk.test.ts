@@ -15,6 +15,7 @@ import { emptyLookup } from '../../src/flows/types.js';
 import { loadValidator, validateResource, type ValidateOptions } from '../../src/validation/index.js';
 import { generatedWalkStats, setGeneratedWarmUp, useGeneratedWalk } from '../../src/validation/generated/index.js';
 import { hasSharedCorpus, sharedCorpus } from '../support/shared-corpus.js';
+import { prng } from '../../scripts/chaos.js';
 
 type Json = Record<string, unknown>;
 
@@ -63,17 +64,8 @@ function fhirExamples(): { name: string; resource: Json }[] {
   return dirs.flatMap((d) => readdirSync(d).filter((f) => f.endsWith('.json')).map((f) => ({ name: f, resource: JSON.parse(readFileSync(join(d, f), 'utf8')) as Json })));
 }
 
-/** A small seeded generator (mulberry32): the same mutations on every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The seeded generator of the crash harness (mulberry32): the same values on every run. */
+const rng = prng;
 
 /** Every (container, key) in the JSON tree, for picking a place to mutate. */
 function places(v: unknown, out: [Json | unknown[], string | number][] = []): [Json | unknown[], string | number][] {
