@@ -15,10 +15,15 @@ import { convertInput } from '../../src/flows/convert-input.js';
 import { emptyLookup, fhirOf } from '../../src/flows/types.js';
 import { isSupportedEvent } from '../../src/hl7/dictionary.js';
 import { validateResource } from '../../src/validation/index.js';
-import { describeWithCorpus, PROJECT_ROOT } from '../support/shared-corpus.js';
+import { describeWithCorpus, hasSharedCorpus, PROJECT_ROOT } from '../support/shared-corpus.js';
 
-/** The rate reached (supported messages that convert / supported messages), all sources together. */
-const FLOOR = 0.95;
+/**
+ * The rate reached (supported messages that convert / supported messages), all sources together:
+ * 95% with the shared corpus. On a fresh clone without ../shared only the fixtures count, and they
+ * reach 11 of 12: linuxforhealth/ORU-multiline-short.hl7 has no OBX-3 (the result's identity), which
+ * is an error by design, and one rejection out of 12 is 91.7%.
+ */
+const FLOOR = hasSharedCorpus('hl7v2-ms-fhir-converter') ? 0.95 : 0.9;
 const FIELDS = path.join(PROJECT_ROOT, 'test/fixtures/hl7v2-field');
 const HL7_LOCATION = /^(MSH|[A-Z][A-Z0-9]{2})(\[\d+\])?(\.\d+){0,3}$/;
 
