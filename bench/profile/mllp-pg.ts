@@ -10,14 +10,13 @@
  *   node --import tsx bench/profile/mllp-pg.ts [seconds=3] [connections=8]
  *   SHOW_SQL=1: the statement kinds in full; PROF_HOLD=1: no processing at all (intake alone).
  */
-import net from 'node:net';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { startGateway } from '../../src/gateway.js';
 import { silentLogger } from '../../src/logging.js';
-import { encodeFrame, FrameDecoder } from '../../src/mllp/framing.js';
+import { connectMllp } from './mllp-client.js';
 import { checkConfig, type GatewayConfig } from '../../src/config.js';
 import { startPgCluster } from '../../test/support/pg-cluster.js';
 
@@ -108,20 +107,6 @@ const next = () => {
   return template.replace('|ADT0001|', `|P${process.pid}-${seq}|`).replace('|MRN00012345^', `|MRN${patient}^`).replace('|V000123^', `|V${patient}^`);
 };
 
-function connect(port: number): Promise<{ send(t: string): Promise<string>; close(): void }> {
-  return new Promise((resolve, reject) => {
-    const socket = net.connect({ port, host: '127.0.0.1' });
-    socket.setNoDelay(true);
-    const decoder = new FrameDecoder();
-    const waiting: ((ack: string) => void)[] = [];
-    socket.on('data', (chunk: Buffer) => { for (const f of decoder.push(chunk).frames) waiting.shift()?.(f); });
-    socket.once('error', reject);
-    socket.once('connect', () => resolve({
-      send: (text) => new Promise<string>((res) => { waiting.push(res); socket.write(encodeFrame(text)); }),
-      close: () => socket.destroy(),
-    }));
-  });
-}
 const os1 = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 
 /**
@@ -135,7 +120,7 @@ if (process.env.AB) {
     const gw = await startGateway(config(schema), { log: silentLogger, noHttp: true });
     (gw.pipeline as unknown as { process: () => Promise<never> }).process = () => new Promise<never>(() => {});
     (gw.store as unknown as { checksInOneTrip: boolean }).checksInOneTrip = i === 1;
-    const clients = await Promise.all(Array.from({ length: connections }, () => connect(gw.mllp[0]!.address().port)));
+    const clients = await Promise.all(Array.from({ length: connections }, () => connectMllp(gw.mllp[0]!.address().port)));
     await Promise.all(clients.map(async (c) => { for (let k = 0; k < 50; k++) await c.send(next()); }));
     return { name: i === 0 ? 'A (a duplicate check and an insert per frame)' : 'B (the check in the insert)', gw, clients, rate: [] as number[], cpu: [] as number[], server: [] as number[], statements: [] as number[] };
   }));
@@ -171,7 +156,7 @@ const gw = await startGateway(config('prof'), { log: silentLogger, noHttp: true 
 if (process.env.PROF_HOLD) (gw.pipeline as unknown as { process: () => Promise<never> }).process = () => new Promise<never>(() => {});
 const port = gw.mllp[0]!.address().port;
 const received = async () => (await gw.store.processing.pendingIds(1)).length;
-const clients = await Promise.all(Array.from({ length: connections }, () => connect(port)));
+const clients = await Promise.all(Array.from({ length: connections }, () => connectMllp(port)));
 await Promise.all(clients.map(async (c) => { for (let i = 0; i < 20; i++) await c.send(next()); }));
 if (!process.env.PROF_HOLD) while ((await received()) > 0) await new Promise((r) => setTimeout(r, 20));
 

@@ -7,13 +7,12 @@
  *   node --cpu-prof --cpu-prof-dir=/tmp/prof --import tsx bench/profile/mllp.ts 5 8
  *   PROF_CPU=/tmp/mllp.cpuprofile ...: a profile of the timed part only (after the warm-up)
  */
-import net from 'node:net';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startGateway } from '../../src/gateway.js';
 import { silentLogger } from '../../src/logging.js';
-import { encodeFrame, FrameDecoder } from '../../src/mllp/framing.js';
+import { connectMllp } from './mllp-client.js';
 import type { GatewayConfig } from '../../src/config.js';
 import { loadConfig } from '../../src/config.js';
 import { writeFileSync } from 'node:fs';
@@ -49,21 +48,6 @@ const controlId = template.split('\r')[0]!.split('|')[9]!;
 let seq = 0;
 const next = () => template.replace(`|${controlId}|`, `|P${process.pid}-${++seq}|`);
 
-function connect(): Promise<{ send(t: string): Promise<string>; close(): void }> {
-  return new Promise((resolve, reject) => {
-    const socket = net.connect({ port, host: '127.0.0.1' });
-    socket.setNoDelay(true);
-    const decoder = new FrameDecoder();
-    const waiting: ((ack: string) => void)[] = [];
-    socket.on('data', (chunk: Buffer) => { for (const f of decoder.push(chunk).frames) waiting.shift()?.(f); });
-    socket.once('error', reject);
-    socket.once('connect', () => resolve({
-      send: (text) => new Promise<string>((res) => { waiting.push(res); socket.write(encodeFrame(text)); }),
-      close: () => socket.destroy(),
-    }));
-  });
-}
-
 // PROF_FLUSHES=1: count the pipeline's flushes (= commits = fsyncs) and what each carried.
 const flushes = { total: 0, storesOnly: 0, processOnly: 0, both: 0, stores: 0, processes: 0 };
 if (process.env.PROF_FLUSHES) {
@@ -76,7 +60,7 @@ if (process.env.PROF_FLUSHES) {
     return orig(committed);
   };
 }
-const clients = await Promise.all(Array.from({ length: connections }, () => connect()));
+const clients = await Promise.all(Array.from({ length: connections }, () => connectMllp(port)));
 const acks: Record<string, number> = {};
 const code = (ack: string) => /\rMSA\|([A-Z]{2})/.exec(ack)?.[1] ?? '?';
 await Promise.all(clients.map(async (c) => { for (let i = 0; i < Number(process.env.PROF_WARMUP ?? 50); i++) await c.send(next()); }));
