@@ -208,7 +208,7 @@ async function persistEntries(db: PersistTables, bundleEntries: readonly BundleE
       continue;
     }
     const resource = rewriteReferences(p.resource, refMap) as Resource;
-    const u = await db.resources.upsert(resource, messageId, now);
+    const u = await db.resources.upsert(resource, messageId, now, { pause });
     entries.push({ resourceType: resource.resourceType, id: resource.id!, versionId: u.versionId, status: u.outcome === 'created' ? '201 Created' : '200 OK', lastUpdated: u.lastUpdated });
   }
   return entries;

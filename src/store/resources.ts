@@ -81,8 +81,19 @@ export interface ResourceSearch {
 
 export interface ResourceKey { type: string; id: string }
 
+export interface UpsertOptions {
+  /**
+   * Inside a transaction: called between the slices of a long write (a resource with thousands of
+   * search index rows, e.g. the DiagnosticReport of a 10,000-OBX ORU), so the caller can give the
+   * event loop a turn (src/runtime/pause.ts). The transaction owns the store meanwhile: nothing else
+   * is written in between, and a rollback still undoes the whole write. An engine whose writes
+   * await anyway (PostgreSQL) need not call it; outside a transaction it is not called.
+   */
+  pause?: (() => Promise<void> | undefined) | undefined;
+}
+
 export interface ResourceStore {
-  upsert(resource: Resource, messageId: number | null, now?: Date): Promise<UpsertResult>;
+  upsert(resource: Resource, messageId: number | null, now?: Date, opts?: UpsertOptions): Promise<UpsertResult>;
   get(type: string, id: string): Promise<StoredResource | undefined>;
   /**
    * `get` answered at once, where the engine's reads are synchronous underneath (SQLite) and only

@@ -31,7 +31,24 @@ function indexRows(resource: Resource): IndexRow[] {
   return indexRowsOf(resource);
 }
 
+/**
+ * Search index rows are inserted this many at a time. One resource can have thousands (the
+ * DiagnosticReport of a 10,000-OBX ORU: a `result` row per Observation, ~200 ms of inserts on a
+ * loaded machine): a transaction's caller gets control between slices (`upsertResourceSteps`).
+ */
+export const INDEX_SLICE_ROWS = 256;
+
 export function upsertResource(db: Db, resource: Resource, messageId: number | null, now: Date = new Date()): UpsertResult {
+  return drain(upsertResourceSteps(db, resource, messageId, now));
+}
+
+/**
+ * upsertResource in steps: it yields after each slice of INDEX_SLICE_ROWS search index rows, and
+ * returns what upsertResource returns. Only a caller that owns the connection for the whole run (a
+ * transaction, ./store.ts) may do other work between steps: the resource's rows are partly written
+ * until the last step.
+ */
+export function* upsertResourceSteps(db: Db, resource: Resource, messageId: number | null, now: Date = new Date()): Generator<void, UpsertResult, void> {
   const type = resource.resourceType;
   const id = resource.id!;
   const json = JSON.stringify(resource);
@@ -45,14 +62,22 @@ export function upsertResource(db: Db, resource: Resource, messageId: number | n
     const v = prev + 1;
     stmt(db, 'INSERT INTO resources (resource_type, id, version_id, resource, message_id, last_updated) VALUES (?, ?, ?, ?, ?, ?)').run(type, id, v, json, messageId, at);
     writeHistory(db, type, id, v, json, messageId, at);
-    writeIndex(db, resource);
+    yield* writeIndexSteps(db, resource);
     return { versionId: v, outcome: 'created', lastUpdated: at };
   }
   if (old.resource === json) return { versionId: old.version_id, outcome: 'unchanged', lastUpdated: old.last_updated };
   stmt(db, 'UPDATE resources SET version_id = version_id + 1, resource = ?, message_id = ?, last_updated = ? WHERE resource_type = ? AND id = ?').run(json, messageId, at, type, id);
   writeHistory(db, type, id, old.version_id + 1, json, messageId, at);
-  writeIndex(db, resource);
+  yield* writeIndexSteps(db, resource);
   return { versionId: old.version_id + 1, outcome: 'updated', lastUpdated: at };
+}
+
+/** Runs steps to the end at once. */
+function drain<T>(steps: Generator<void, T, void>): T {
+  for (;;) {
+    const s = steps.next();
+    if (s.done) return s.value;
+  }
 }
 
 function writeHistory(db: Db, type: string, id: string, version: number, json: string | null, messageId: number | null, at: string): void {
@@ -73,12 +98,21 @@ export function removeResource(db: Db, type: string, id: string, now: Date = new
 
 /** The search index rows of the resource's current version (replacing the previous version's); how many. */
 function writeIndex(db: Db, resource: Resource): number {
+  return drain(writeIndexSteps(db, resource));
+}
+
+/** writeIndex, yielding after each INDEX_SLICE_ROWS rows (none for a resource with fewer). */
+function* writeIndexSteps(db: Db, resource: Resource): Generator<void, number, void> {
   const type = resource.resourceType;
   const id = resource.id!;
   stmt(db, 'DELETE FROM search_index WHERE resource_type = ? AND id = ?').run(type, id);
   const ins = stmt(db, 'INSERT INTO search_index (resource_type, id, param, system, value, raw, lo, hi, num, cnum, cunit) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
   const rows = indexRows(resource);
-  for (const r of rows) ins.run(type, id, r.param, r.system, r.value, r.raw, r.lo, r.hi, r.num, r.cnum, r.cunit);
+  for (let i = 0; i < rows.length; i++) {
+    if (i > 0 && i % INDEX_SLICE_ROWS === 0) yield;
+    const r = rows[i]!;
+    ins.run(type, id, r.param, r.system, r.value, r.raw, r.lo, r.hi, r.num, r.cnum, r.cunit);
+  }
   return rows.length;
 }
 

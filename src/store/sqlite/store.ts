@@ -255,7 +255,23 @@ export class SqliteStore implements Store {
     this.consoleSessions = t.consoleSessions;
     const txTables = tables(inside);
     // A transaction owns the connection while it runs: its reads may be answered at once.
-    this.txTables = { ...txTables, resources: { ...txTables.resources, getSync: (type, id) => resources.getResource(this.db, type, id) } };
+    this.txTables = {
+      ...txTables,
+      resources: {
+        ...txTables.resources,
+        getSync: (type, id) => resources.getResource(this.db, type, id),
+        // In steps, the caller's pause between them: the transaction owns the connection meanwhile
+        // (calls on the store wait for it), so the steps still write as one statement sequence.
+        upsert: (resource, messageId, now, opts) => withSearchIndex(async () => {
+          const steps = resources.upsertResourceSteps(this.db, resource, messageId, now);
+          for (;;) {
+            const s = steps.next();
+            if (s.done) return s.value;
+            await opts?.pause?.();
+          }
+        }),
+      },
+    };
     const wal = location !== ':memory:' && location !== '' && String(db.pragma('journal_mode', { simple: true })).toLowerCase() === 'wal';
     this.walSync = wal ? new WalSync(`${db.name}-wal`) : undefined;
     this.checkpointer = wal ? new Checkpointer(db, `${db.name}-wal`, opts.walLimitBytes, opts.checkpointIntervalMs) : undefined;
