@@ -5,6 +5,7 @@
  * convertInput to fhir, office and hl7v2; the JSON of every value and issue list is compared
  * (times made at run time masked).
  *   node --import tsx bench/profile/same-output.mts <old checkout> <new checkout>
+ *   SAME_OUTPUT_MUTATIONS=3000 SAME_OUTPUT_SEED=17   the seeded mutated messages run after the files
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -55,4 +56,40 @@ for (const f of files) {
     }
   }
 }
-console.log(`${files.length} files, ${same} same, ${diff} different`);
+// Seeded mutations of the examples and fixtures (SAME_OUTPUT_MUTATIONS, default 3000): a field
+// replaced by another's text, cut, repeated, emptied or sent as the HL7 null; a delimiter or an
+// escape inserted; so code paths the files never reach (issues, repetitions, escapes) agree too.
+const { prng } = await import(pathToFileURL(path.join(newRoot, 'scripts/chaos.ts')).href);
+const rnd: () => number = prng(Number(process.env.SAME_OUTPUT_SEED ?? 17));
+const pick = <T,>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
+const bases = files.filter((f) => !f.includes('hl7v2-ms-fhir-converter')).map((f) => readFileSync(f, 'utf8')).filter((t) => t.startsWith('MSH'));
+const INSERTS = ['^', '~', '&', '\\', '\\T\\', '""', ' ', '\\X0D\\', '20240230', '-0500', 'ZZ', '12.5.', '<3'];
+let mutSame = 0, mutDiff = 0;
+const mutations = Number(process.env.SAME_OUTPUT_MUTATIONS ?? 3000);
+for (let m = 0; m < mutations && bases.length; m++) {
+  const segs = pick(bases).split(/\r\n|\r|\n/);
+  for (let k = 1 + Math.floor(rnd() * 3); k > 0; k--) {
+    const si = 1 + Math.floor(rnd() * Math.max(1, segs.length - 1));
+    const seg = segs[si];
+    if (!seg) continue;
+    const fields = seg.split('|');
+    const fi = 1 + Math.floor(rnd() * Math.max(1, fields.length));
+    while (fields.length <= fi) fields.push('');
+    const f = fields[fi]!;
+    switch (Math.floor(rnd() * 6)) {
+      case 0: fields[fi] = pick(pick(bases).split(/\r|\n/)).split('|')[1 + Math.floor(rnd() * 8)] ?? ''; break;
+      case 1: fields[fi] = f.slice(0, Math.floor(rnd() * (f.length + 1))); break;
+      case 2: fields[fi] = `${f}~${f}`; break;
+      case 3: fields[fi] = pick(['', '""', ' ']); break;
+      case 4: { const at = Math.floor(rnd() * (f.length + 1)); fields[fi] = f.slice(0, at) + pick(INSERTS) + f.slice(at); break; }
+      default: fields[fi] = ` ${f} `;
+    }
+    segs[si] = fields.join('|');
+  }
+  const v = segs.join('\r');
+  for (const tz of ['America/Chicago', 'UTC']) {
+    const x = a(v, tz), y = b(v, tz);
+    if (x === y) mutSame++; else { mutDiff++; if (mutDiff < 4) { let i = 0; while (x[i] === y[i]) i++; console.log('DIFF (mutated)', JSON.stringify(v.slice(0, 300)), '\n old:', x.slice(Math.max(0, i - 200), i + 200), '\n new:', y.slice(Math.max(0, i - 200), i + 200)); } }
+  }
+}
+console.log(`${files.length} files, ${same} same, ${diff} different; ${mutations} mutated messages, ${mutSame} same, ${mutDiff} different`);

@@ -7,15 +7,13 @@ import type { CodeableConcept, Coverage, CoverageClass, HumanName, Identifier, O
 import { issue, type Issue, type Result } from '../domain/issues.js';
 import { coverageId, payerOrganizationId, relatedPersonId } from '../fhir/ids.js';
 import { codeTable, toFhirCode, toHl7Code } from '../mapping/tables.js';
-import { V2_0063 } from './patient.js';
+import { V2_0063, defined } from './patient.js';
 import type { InsurancePolicy, OfficeSex, SubscriberRelationship } from './registration-record.js';
 import { SUBSCRIBER_RELATIONSHIP } from './registration-record.js';
 
 export const SUBSCRIBER_REL_SYSTEM = 'http://terminology.hl7.org/CodeSystem/subscriber-relationship';
 const COVERAGE_CLASS = 'http://terminology.hl7.org/CodeSystem/coverage-class';
 
-const defined = <T extends object>(o: T): T =>
-  Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined && !(Array.isArray(v) && v.length === 0))) as T;
 
 export interface CoverageResources {
   coverage: Coverage;

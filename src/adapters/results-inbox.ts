@@ -58,8 +58,22 @@ const CRITICAL = new Set(['LL', 'HH', 'AA']);
 /** Flags that say "as expected": normal, negative, not detected, non-reactive, susceptible, better. */
 const NOT_ABNORMAL = new Set(['N', 'NEG', 'ND', 'NR', 'S', 'B', 'EXP', 'IND']);
 
+const NO_FLAGS: string[] = [];
+
+/** OBX-8 flags of a result (Observation.interpretation codings of v3-ObservationInterpretation), in order. Loops: it runs for every result of every report. */
 function flagsOf(o: Observation): string[] {
-  return (o.interpretation ?? []).flatMap((cc) => (cc.coding ?? []).filter((c) => c.system === INTERPRETATION && c.code).map((c) => c.code!));
+  const ccs = o.interpretation;
+  if (ccs === undefined) return NO_FLAGS;
+  let out: string[] | undefined;
+  for (let i = 0; i < ccs.length; i++) {
+    const coding = ccs[i]!.coding;
+    if (coding === undefined) continue;
+    for (let k = 0; k < coding.length; k++) {
+      const c = coding[k]!;
+      if (c.system === INTERPRETATION && c.code) (out ??= []).push(c.code);
+    }
+  }
+  return out ?? NO_FLAGS;
 }
 
 function nameOf(cc: Observation['code']): string {
@@ -76,6 +90,11 @@ function patientName(p: Patient | undefined): string | undefined {
 const identifierOf = (ids: Identifier[] | undefined, code: string): string | undefined =>
   ids?.find((i) => i.type?.coding?.some((c) => c.code === code))?.value;
 
+/** Report statuses that make the item a correction (with an Observation corrected or amended). */
+const CORRECTED_REPORT = new Set<string>(['corrected', 'amended', 'appended']);
+const isCorrected = (o: Observation): boolean => o.status === 'corrected' || o.status === 'amended';
+const observationReference = (o: Observation): string => `Observation/${o.id}`;
+
 export function inboxItemFromFhir(src: InboxSource): ResultsInboxItem {
   const { report, patient } = src;
   const live = src.observations.filter((o) => o.status !== 'entered-in-error' && o.status !== 'cancelled');
@@ -83,7 +102,8 @@ export function inboxItemFromFhir(src: InboxSource): ResultsInboxItem {
   const summary: string[] = [];
   for (const o of live) {
     const flags = flagsOf(o);
-    if (flags.length) flagged++;
+    if (!flags.length) continue;
+    flagged++;
     const bad = flags.filter((f) => !NOT_ABNORMAL.has(f));
     if (!bad.length) continue;
     abnormal++;
@@ -94,34 +114,40 @@ export function inboxItemFromFhir(src: InboxSource): ResultsInboxItem {
   const pid = patient?.identifier?.[0];
   const coding = report.code.coding?.[0];
   const provider = src.orderingProvider;
-  const item: ResultsInboxItem = {
+  // Members assigned in the record's order (its JSON is stored and compared byte for byte),
+  // rather than a spread object per optional member; each lookup made once.
+  const item = {
     recordType: RESULTS_INBOX_RECORD_TYPE,
     id: report.id!,
     reportReference: `DiagnosticReport/${report.id}`,
-    ...(patient?.id ? { patientReference: `Patient/${patient.id}` } : {}),
-    ...(pid?.value ? { patientIdentifier: pid.value } : {}),
-    ...(pid?.system ? { patientIdentifierSystem: pid.system } : {}),
-    ...(patientName(patient) ? { patientName: patientName(patient)! } : {}),
-    ...(patient?.birthDate ? { patientBirthDate: patient.birthDate } : {}),
-    ...(provider?.identifier?.value ? { orderingProviderId: provider.identifier.value } : {}),
-    ...(provider?.display ? { orderingProviderName: provider.display } : {}),
-    ...(identifierOf(report.identifier, 'PLAC') ? { placerOrderNumber: identifierOf(report.identifier, 'PLAC')! } : {}),
-    ...(identifierOf(report.identifier, 'FILL') ? { fillerOrderNumber: identifierOf(report.identifier, 'FILL')! } : {}),
-    reportCode: coding?.code ?? report.code.text ?? '',
-    ...(coding?.system ? { reportCodeSystem: coding.system } : {}),
-    ...(report.code.text ?? coding?.display ? { reportName: (report.code.text ?? coding?.display)! } : {}),
-    reportStatus: report.status,
-    isCorrection: ['corrected', 'amended', 'appended'].includes(report.status) || src.observations.some((o) => o.status === 'corrected' || o.status === 'amended'),
-    ...(report.effectiveDateTime ? { effective: report.effectiveDateTime } : {}),
-    ...(report.issued ? { issued: report.issued } : {}),
-    ...(report.performer?.[0]?.display ? { performer: report.performer[0].display } : {}),
-    resultCount: live.length,
-    abnormalCount: abnormal,
-    criticalCount: critical,
-    abnormalFlag,
-    abnormalSummary: summary.join('; '),
-    observationReferences: src.observations.map((o) => `Observation/${o.id}`),
-    hasDocument: (report.presentedForm?.length ?? 0) > 0,
-  };
+  } as ResultsInboxItem;
+  if (patient?.id) item.patientReference = `Patient/${patient.id}`;
+  if (pid?.value) item.patientIdentifier = pid.value;
+  if (pid?.system) item.patientIdentifierSystem = pid.system;
+  const name = patientName(patient);
+  if (name) item.patientName = name;
+  if (patient?.birthDate) item.patientBirthDate = patient.birthDate;
+  if (provider?.identifier?.value) item.orderingProviderId = provider.identifier.value;
+  if (provider?.display) item.orderingProviderName = provider.display;
+  const placer = identifierOf(report.identifier, 'PLAC');
+  if (placer) item.placerOrderNumber = placer;
+  const filler = identifierOf(report.identifier, 'FILL');
+  if (filler) item.fillerOrderNumber = filler;
+  item.reportCode = coding?.code ?? report.code.text ?? '';
+  if (coding?.system) item.reportCodeSystem = coding.system;
+  const reportName = report.code.text ?? coding?.display;
+  if (reportName) item.reportName = reportName;
+  item.reportStatus = report.status;
+  item.isCorrection = CORRECTED_REPORT.has(report.status) || src.observations.some(isCorrected);
+  if (report.effectiveDateTime) item.effective = report.effectiveDateTime;
+  if (report.issued) item.issued = report.issued;
+  if (report.performer?.[0]?.display) item.performer = report.performer[0].display;
+  item.resultCount = live.length;
+  item.abnormalCount = abnormal;
+  item.criticalCount = critical;
+  item.abnormalFlag = abnormalFlag;
+  item.abnormalSummary = summary.join('; ');
+  item.observationReferences = src.observations.map(observationReference);
+  item.hasDocument = (report.presentedForm?.length ?? 0) > 0;
   return item;
 }

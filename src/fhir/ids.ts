@@ -172,6 +172,26 @@ export function urnForReference(typeAndId: string): string {
   return `urn:uuid:${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-${((parseInt(hex[16]!, 16) & 3) | 8).toString(16)}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
 
+/**
+ * urnForReference(`${type}/${id}`), remembered by type and id. An ORU asks for about 60 of them
+ * (each entry's fullUrl and every reference to it); the ids mostly come from the cache above, so
+ * they are the same string objects message after message and a Map keyed by them finds the urn
+ * without building, flattening and hashing `type/id` and the hash input, or formatting the urn.
+ */
+const urns = new Map<string, Map<string, string>>();
+
+export function urnOf(type: string, id: string): string {
+  let byId = urns.get(type);
+  if (byId === undefined) urns.set(type, (byId = new Map()));
+  let urn = byId.get(id);
+  if (urn === undefined) {
+    urn = urnForReference(`${type}/${id}`);
+    if (byId.size >= REMEMBER_AT_MOST) byId.clear();
+    byId.set(id, urn);
+  }
+  return urn;
+}
+
 /** urn:uuid for a claim Bundle entry, from the resource's type and deterministic id. */
 export function urnForResource(resource: Pick<Resource, 'resourceType' | 'id'>): string {
   const hex = deterministicId('urn', resource.resourceType, resource.id).slice(4);

@@ -255,13 +255,22 @@ function checkObservationValue(msg: Hl7Message, seg: Hl7Segment, issues: Issue[]
   const check = type === 'TS' ? checkDTM : primitiveCheck(type);
   if (!check || type === 'SI') return;
   const d = msg.delimiters;
-  const reps = splitOn(raw, d.repetition);
-  for (let r = 0; r < reps.length; r++) {
-    const v = type === 'TS' ? leaf(reps[r]!, 1, 0, d.component, d.subcomponent) : reps[r]!;
-    if (v === '' || v === '""') continue;
-    const problem = check(v);
-    if (problem) issues.push(issue('HL7_DATATYPE', `OBX-5${inRepText(reps.length, r)} (OBX-2 value type ${type}): ${problem}.`, msg.location(seg, 5)));
+  // One repetition (nearly every result): no split array.
+  if (raw.indexOf(d.repetition) < 0) {
+    checkObservationRep(msg, seg, type, check, raw, 0, 1, issues);
+    return;
   }
+  const reps = splitOn(raw, d.repetition);
+  for (let r = 0; r < reps.length; r++) checkObservationRep(msg, seg, type, check, reps[r]!, r, reps.length, issues);
+}
+
+/** Repetition r (0-based) of `count` of OBX-5 against OBX-2's format. */
+function checkObservationRep(msg: Hl7Message, seg: Hl7Segment, type: string, check: (v: string) => string | undefined, rep: string, r: number, count: number, issues: Issue[]): void {
+  const d = msg.delimiters;
+  const v = type === 'TS' ? leaf(rep, 1, 0, d.component, d.subcomponent) : rep;
+  if (v === '' || v === '""') return;
+  const problem = check(v);
+  if (problem) issues.push(issue('HL7_DATATYPE', `OBX-5${inRepText(count, r)} (OBX-2 value type ${type}): ${problem}.`, msg.location(seg, 5)));
 }
 
 function inRepText(n: number, r: number): string {

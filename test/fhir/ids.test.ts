@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { encounterToClaimBundle, claimBundleToEncounter } from '../../src/adapters/claim-bundle.js';
 import type { BillingEncounter } from '../../src/billing/encounter.js';
-import { patientId, payerOrganizationId, coverageId, deterministicId } from '../../src/fhir/ids.js';
+import { patientId, payerOrganizationId, coverageId, deterministicId, urnForReference, urnOf } from '../../src/fhir/ids.js';
 
 describe('fhir/ids: deterministic ids from business identifiers', () => {
   it('the same identifier gives the same id; FHIR id syntax', () => {
@@ -21,6 +21,16 @@ describe('fhir/ids: deterministic ids from business identifiers', () => {
       const input = [kind, ...parts.map((p) => (p === undefined ? '' : String(p)))].join('\u001f');
       expect(deterministicId(kind, ...parts)).to.equal(`${kind.toLowerCase()}-${createHash('sha256').update(input).digest('hex').slice(0, 32)}`);
     }), { numRuns: 500 });
+  });
+
+  it('urnOf(type, id) is urnForReference(`type/id`), remembered or not, and tells types with the same id apart', () => {
+    const hex = createHash('sha256').update('urn\u001fObservation/observation-1').digest('hex').slice(0, 32);
+    expect(urnOf('Observation', 'observation-1')).to.equal(`urn:uuid:${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-${((parseInt(hex[16]!, 16) & 3) | 8).toString(16)}${hex.slice(17, 20)}-${hex.slice(20, 32)}`);
+    expect(urnOf('Patient', 'x')).to.not.equal(urnOf('Practitioner', 'x'));
+    fc.assert(fc.property(fc.constantFrom('Patient', 'Observation', 'Practitioner'), fc.string(), (type, id) => {
+      expect(urnOf(type, id)).to.equal(urnForReference(`${type}/${id}`));
+      expect(urnOf(type, id)).to.equal(urnForReference(`${type}/${id}`)); // the second time from the Map
+    }), { numRuns: 300 });
   });
 
   it('a payer Organization id includes its name: same payer id with and without a name are two payers; case and spacing are not', () => {

@@ -119,6 +119,17 @@ describe('hl7/validate: message profiles', () => {
     expect(errors(edit(ORU, 4, ORU[4]!.replace('|F', '|Q')))).to.deep.equal(['HL7_TABLE_VALUE @ OBX[2].11']);
   });
 
+  it('OBX-5 repetitions are each checked against OBX-2, the diagnostics naming the repetition only when it repeats', () => {
+    const diag = (lines: string[]) => run(lines).filter((i) => errorCodeOf(i) === 'HL7_DATATYPE').map((i) => `${i.expression?.[0]} ${i.diagnostics}`);
+    const one = diag(edit(ORU, 5, ORU[5]!.replace('|140|', '|high|')));
+    expect(one).to.have.length(1);
+    expect(one[0]).to.match(/^OBX\[3\]\.5 OBX-5 \(OBX-2 value type NM\): /);
+    const two = diag(edit(ORU, 5, ORU[5]!.replace('|140|', '|140~high~7~x|')));
+    expect(two).to.have.length(2);
+    expect(two[0]).to.match(/^OBX\[3\]\.5 OBX-5 \(repetition 2\) \(OBX-2 value type NM\): /);
+    expect(two[1]).to.match(/^OBX\[3\]\.5 OBX-5 \(repetition 4\) \(OBX-2 value type NM\): /);
+  });
+
   it('ORU without OBR -> HL7_SEGMENT_MISSING at OBR; OBX before OBR is out of place', () => {
     expect(errors(ORU.filter((l) => !l.startsWith('OBR')))).to.include('HL7_SEGMENT_MISSING @ OBR');
     const swapped = [ORU[0]!, ORU[1]!, ORU[3]!, ORU[2]!, ...ORU.slice(4)];

@@ -17,7 +17,7 @@ import { keepRegistered } from '../registered-patient.js';
 import { visitOfMessage } from '../recorded-visit.js';
 import type { FlowContext, FlowOutput } from '../types.js';
 import { groupOru, type OrderGroup } from './groups.js';
-import { urnForReference as urnFor } from '../../fhir/ids.js';
+import { urnOf } from '../../fhir/ids.js';
 import { hl7LocationOf } from './locations.js';
 import { buildObservation, obxIdentity, type ObservationContext } from './observation.js';
 import { buildReport, deriveReportStatus } from './report.js';
@@ -44,7 +44,7 @@ export function convertOru(msg: Hl7Message, ctx: FlowContext): Result<OruConvers
   const sources: EntrySource[] = [];
   const office: ResultsInboxItem[] = [];
   const add = (resource: FhirResource, request: BundleEntry['request'], seg?: Hl7Segment): void => {
-    entries.push({ fullUrl: urnFor(`${resource.resourceType}/${resource.id}`), resource, request });
+    entries.push({ fullUrl: urnOf(resource.resourceType, resource.id!), resource, request });
     sources.push(seg ? { seg } : {});
   };
   const put = (r: FhirResource, seg?: Hl7Segment) => add(r, { method: 'PUT', url: `${r.resourceType}/${r.id}` }, seg);
@@ -92,7 +92,7 @@ export function convertOru(msg: Hl7Message, ctx: FlowContext): Result<OruConvers
         if (kept.value !== patient) put(kept.value!, group.pid);
         else add(patient, { method: 'POST', url: 'Patient', ifNoneExist: identifierQuery(ident) }, group.pid);
       }
-      subject = { reference: urnFor(`Patient/${patient.id}`) };
+      subject = { reference: urnOf('Patient', patient.id!) };
     }
     // PV1 -> the visit the results belong to: the same Encounter an ADT or SIU of that visit
     // number makes (only filled when recorded), referenced by the report, request and results.
@@ -104,7 +104,7 @@ export function convertOru(msg: Hl7Message, ctx: FlowContext): Result<OruConvers
         const visit = v.value;
         // Inside this Bundle the Patient is its entry's urn (it may be a conditional create).
         if (visit.subject?.reference === `Patient/${patient.id}`) visit.subject = { reference: subject.reference! };
-        encounter = { reference: urnFor(`Encounter/${visit.id}`) };
+        encounter = { reference: urnOf('Encounter', visit.id!) };
         if (!visitsSeen.has(visit.id!)) { visitsSeen.add(visit.id!); put(visit, group.pv1); }
       }
     }
@@ -179,13 +179,13 @@ function convertOrder(msg: Hl7Message, order: OrderGroup, subject: Reference | u
 
   // The order itself (ServiceRequest.subject is required: no patient, no request).
   if (subject) {
-    const sr = buildServiceRequest(msg, order, key, report, subject, ctx.timezone, (id) => urnFor(`Practitioner/${id}`));
+    const sr = buildServiceRequest(msg, order, key, report, subject, ctx.timezone, practitionerUrn);
     issues.push(...sr.issues);
     out.serviceRequest = sr.value.serviceRequest;
     if (encounter) out.serviceRequest.encounter = encounter;
     const requester = sr.value.requester?.practitioner;
     if (requester) out.parties.push({ resource: requester, seg: order.orc?.get(12).trim() ? order.orc : order.obr });
-    report.basedOn = [{ reference: urnFor(`ServiceRequest/${out.serviceRequest.id}`), type: 'ServiceRequest', ...(draft.value.placer ? { identifier: draft.value.placer } : {}) }];
+    report.basedOn = [{ reference: urnOf('ServiceRequest', out.serviceRequest.id!), type: 'ServiceRequest', ...(draft.value.placer ? { identifier: draft.value.placer } : {}) }];
   } else if (draft.value.placer) {
     report.basedOn = [{ type: 'ServiceRequest', identifier: draft.value.placer }];
   }
@@ -234,14 +234,14 @@ function convertOrder(msg: Hl7Message, order: OrderGroup, subject: Reference | u
     const lab = organizationFromXon(g.obx);
     if (lab) {
       out.parties.push({ resource: lab, seg: g.obx });
-      const ref = { reference: urnFor(`Organization/${lab.id}`), ...(lab.name ? { display: lab.name } : {}) };
+      const ref = { reference: urnOf('Organization', lab.id!), ...(lab.name ? { display: lab.name } : {}) };
       performers.push(ref);
       if (!labs.has(ref.reference)) labs.set(ref.reference, ref);
     }
     const director = practitionerFromXcn(g.obx, 25);
     if (director?.practitioner) {
       out.parties.push({ resource: director.practitioner, seg: g.obx });
-      const ref = { reference: urnFor(`Practitioner/${director.practitioner.id}`), ...(director.display ? { display: director.display } : {}) };
+      const ref = { reference: urnOf('Practitioner', director.practitioner.id!), ...(director.display ? { display: director.display } : {}) };
       performers.push(ref);
       if (!directors.has(ref.reference)) directors.set(ref.reference, ref);
     } else if (director?.display) performers.push({ display: director.display });
@@ -275,6 +275,11 @@ function convertOrder(msg: Hl7Message, order: OrderGroup, subject: Reference | u
   }
   out.report = report;
   return out;
+}
+
+/** An ordering provider's entry urn (ORC-12/OBR-16), for buildServiceRequest's requester reference. */
+function practitionerUrn(id: string): string {
+  return urnOf('Practitioner', id);
 }
 
 /** A conditional create's query: `identifier=system|value` (or the value alone without a system). */
