@@ -16,14 +16,13 @@
  * closes the store.
  */
 import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Logger } from 'pino';
 import type { GatewayConfig } from './config.js';
 import { openStore, type Store } from './store/index.js';
-import { createLogger } from './logging.js';
+import { createLogger, settled } from './logging.js';
 import type { Pipeline, PipelineHooks } from './runtime/pipeline.js';
 import { Metrics } from './runtime/metrics.js';
 import { pendingBacklog, startRecovery, startTakeover, type Recovery, type RecoveryReport } from './runtime/recovery.js';
@@ -101,7 +100,8 @@ function later<T>() {
 }
 
 export async function startGateway(config: GatewayConfig, opts: StartOptions = {}): Promise<Gateway> {
-  const log = opts.log ?? createLogger(config.log.level);
+  // Deferred until first used (src/logging.ts): the listeners get children of it; everything built after listening gets pino itself.
+  let log = opts.log ?? createLogger(config.log.level);
   const store = opts.store ?? await openStore(config.store);
   const metrics = new Metrics();
   metrics.declare(config.channels.map((c) => c.name));
@@ -160,8 +160,9 @@ export async function startGateway(config: GatewayConfig, opts: StartOptions = {
     const objects = requestObjects();
     const classes = { IncomingMessage: objects.IncomingMessage, ServerResponse: objects.ServerResponse };
     // HTTPS when configured (certificate and key files; client certificates verified against caFile when required).
+    // node:https (with node:tls and node:crypto) only when configured: a plain gateway's start does not load it.
     server = tls
-      ? createHttpsServer({
+      ? (await import('node:https')).createServer({
         key: readFileSync(tls.keyFile), cert: readFileSync(tls.certFile), ...(tls.caFile ? { ca: readFileSync(tls.caFile) } : {}),
         requestCert: tls.requireClientCert, rejectUnauthorized: tls.requireClientCert, minVersion: 'TLSv1.2', ...classes,
       }, handle)
@@ -178,6 +179,7 @@ export async function startGateway(config: GatewayConfig, opts: StartOptions = {
     const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
     const http = { server, address, url: `${tls ? 'https' : 'http'}://${host}:${address.port}` };
     opts.onListening?.({ mllp, http });
+    log = settled(log);
 
     // Listening: now the rest.
     try {

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { Writable } from 'node:stream';
 import { createLogger } from '../src/logging.js';
 import { adt, MllpClient, msa, registerTestFlow, startTest, tempDir, API_KEY } from './support/gateway.js';
@@ -44,5 +45,27 @@ describe('logging: structured JSON, no PHI above debug', () => {
     expect(all).to.not.contain('SECRETMRN');
     expect(all).to.not.contain('MSH|');
     expect(all).to.not.contain(API_KEY);
+  });
+});
+
+describe('logging: pino is loaded on a logger\'s first use (the start to "HTTP listening" does without it)', () => {
+  it('a logger and a child made before any line: pino not loaded; the first line loads it, with the child\'s bindings and the level kept', async () => {
+    const { spawnSync } = await import('node:child_process');
+    // A fresh process: this one has pino loaded already.
+    const script = `
+      import { createRequire } from 'node:module';
+      const loaded = () => Object.keys(createRequire(import.meta.url).cache).some((k) => k.includes('/node_modules/pino/'));
+      const { createLogger, settled } = await import(${JSON.stringify(pathToFileURL(resolve('src/logging.ts')).href)});
+      const log = createLogger('warn');
+      const child = log.child({ channel: 'lab' });
+      const before = loaded();
+      child.info({ id: 1 }, 'below the level: not written');
+      const real = settled(child);
+      console.log(JSON.stringify({ before, after: loaded(), level: real.level, bindings: real.bindings(), same: settled(real) === real }));
+    `;
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8' });
+    expect(r.status, r.stderr).to.equal(0);
+    const out = JSON.parse(r.stdout.trim().split('\n').pop()!) as Record<string, unknown>;
+    expect(out).to.deep.equal({ before: false, after: true, level: 'warn', bindings: { service: 'frontdesk', channel: 'lab' }, same: true });
   });
 });

@@ -23,7 +23,6 @@
  * are done; the gateway's handler is not done with a frame while processing is too far behind.
  */
 import net from 'node:net';
-import tls from 'node:tls';
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
@@ -270,6 +269,8 @@ export async function startMllpListener(channel: ChannelConfig, handler: MllpHan
   let server: net.Server;
   if (src.tls) {
     const t = src.tls;
+    // node:tls (with node:crypto) only for a TLS channel: a plain gateway's start does not load it.
+    const tls = (await import('node:tls')).default;
     server = tls.createServer({
       key: readFileSync(t.keyFile),
       cert: readFileSync(t.certFile),
