@@ -134,11 +134,16 @@ export function hl7ToFhirDate(s: string, where: string): Result<string> {
  * offset takes `timezone` (IANA name, the practice's) and yields an information issue.
  */
 export function hl7ToFhirDateTime(s: string, where: string, timezone = 'UTC'): Result<string> {
+  const last = lastDateTime;
+  if (last !== undefined && last.s === s && last.timezone === timezone) return { value: last.value, issues: [] };
   const issues: Issue[] = [];
   const p = parseTolerant(s, where, issues);
   if (!p) return { value: undefined, issues: [issue('MAP_INVALID_DATE', `"${s}" is not an HL7 date/time (YYYYMMDDHHMM[SS[.S]][+/-ZZZZ]).`, where)] };
   const date = fhirDateOf(p);
-  if (!p.hour) return { value: date, issues };
+  if (!p.hour) {
+    if (issues.length === 0) lastDateTime = { s, timezone, value: date };
+    return { value: date, issues };
+  }
   if (!p.day) return { value: undefined, issues: [issue('MAP_INVALID_DATE', `"${s}" has a time but no day.`, where)] };
   let offset = p.offset;
   if (!offset) {
@@ -146,8 +151,18 @@ export function hl7ToFhirDateTime(s: string, where: string, timezone = 'UTC'): R
     issues.push(issue('MAP_TIMEZONE_ASSUMED', `"${s}" has no UTC offset; read in the practice timezone ${timezone} (${offset}).`, where));
   }
   const time = `${p.hour}:${p.minute ?? '00'}:${p.second ?? '00'}${p.fraction ? '.' + p.fraction : ''}`;
-  return { value: `${date}T${time}${offset.slice(0, 3)}:${offset.slice(3)}`, issues };
+  const value = `${date}T${time}${offset.slice(0, 3)}:${offset.slice(3)}`;
+  if (issues.length === 0) lastDateTime = { s, timezone, value };
+  return { value, issues };
 }
+
+/**
+ * The last value hl7ToFhirDateTime read without an issue, by its exact input: the results of one
+ * order carry the same observation time (OBX-14 of every OBX, OBR-7), so the next call usually
+ * asks for the same one again. Only issue-free readings are kept, so `where` (which only issues
+ * name) plays no part in a hit; the value is a string, so a hit shares nothing mutable.
+ */
+let lastDateTime: { s: string; timezone: string; value: string } | undefined;
 
 const FHIR_DATETIME = /^(\d{4})(?:-(\d{2})(?:-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?(Z|[+-]\d{2}:\d{2})?)?)?)?$/;
 

@@ -214,8 +214,11 @@ function codedWhere(base: string, expression: string): ((value: unknown) => bool
   const info = childInfo(base, name);
   if (!info || info.children.length !== 1 || info.children[0]!.t !== 'CodeableConcept') return undefined;
   const list = (x: unknown): unknown[] | undefined => (x === undefined || x === null ? [] : Array.isArray(x) ? x : isJson(x) ? [x] : undefined);
+  // The primitive extension's key, made once: a key built per call is a new string that each
+  // lookup first had to find in the string table (half of this check's time).
+  const shadow = `_${name}`;
   return (value) => {
-    if (!isJson(value) || value[`_${name}`] !== undefined) return undefined;
+    if (!isJson(value) || value[shadow] !== undefined) return undefined;
     const concepts = list(value[name]);
     if (!concepts) return undefined;
     let found = false;

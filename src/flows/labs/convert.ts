@@ -51,7 +51,8 @@ export function convertOru(msg: Hl7Message, ctx: FlowContext): Result<OruConvers
   // Several orders may name the same specimen (SPM-2), several PATIENT_RESULT groups the same
   // patient: one entry each, referenced by all.
   const specimensSeen = new Set<string>();
-  const reportsSeen = new Map<string, string>();
+  /** Each report id with the order that made it (its key field is named only if another order collides). */
+  const reportsSeen = new Map<string, OrderGroup>();
   const patientsSeen = new Set<string>();
   const visitsSeen = new Set<string>();
   const partiesSeen = new Set<string>();
@@ -114,10 +115,10 @@ export function convertOru(msg: Hl7Message, ctx: FlowContext): Result<OruConvers
       // twice (bdl-7 at Bundle): an id collision, reported at the field of the later order that collides.
       if (r.report && reportsSeen.has(r.report.id!)) {
         const at = keyField(msg, order);
-        issues.push(issue('MAP_CONFLICT', `${at} repeats the order number of ${reportsSeen.get(r.report.id!)}: two orders cannot share one report; this order was not converted.`, at));
+        issues.push(issue('MAP_CONFLICT', `${at} repeats the order number of ${keyField(msg, reportsSeen.get(r.report.id!)!)}: two orders cannot share one report; this order was not converted.`, at));
         continue;
       }
-      if (r.report) reportsSeen.set(r.report.id!, keyField(msg, order));
+      if (r.report) reportsSeen.set(r.report.id!, order);
       issues.push(...r.issues);
       for (const s of r.specimens) {
         if (specimensSeen.has(s.resource.id!)) continue;
