@@ -223,16 +223,20 @@ export async function startGateway(config: GatewayConfig, opts: StartOptions = {
       preloadReference().catch((e: unknown) => log.warn({ err: (e as Error).message }, 'fhirpath.js preload failed'));
     }, 10);
     warm.unref();
-    // The search index's definitions (an FHIRPath expression compiled per indexed parameter) and
-    // the UCUM tables: loaded now, each in a turn of its own, rather than inside the first write
+    // The search index's definitions, their FHIRPath expressions (a type's at a time) and the UCUM
+    // tables: loaded now, each in a turn of its own, rather than inside the first write
     // that indexes (which held the event loop ~180 ms while its message was processed, #17).
     const warmIndex = setTimeout(() => {
       const turn = () => new Promise<void>((r) => setImmediate(r));
       void (async () => {
-        const [{ searchableTypes }, { canonical }] = await Promise.all([import('./fhir/search-index.js'), import('./fhir/search-quantity.js')]);
+        const [{ searchableTypes, compileSearchParams }, { canonical }] = await Promise.all([import('./fhir/search-index.js'), import('./fhir/search-quantity.js')]);
         await turn();
         if (closed) return;
-        searchableTypes();
+        for (const type of searchableTypes()) {
+          await turn();
+          if (closed) return;
+          compileSearchParams(type);
+        }
         await turn();
         if (!closed) canonical('mg/dL', 1);
       })().catch((e: unknown) => log.warn({ err: (e as Error).message }, 'search index preload failed'));

