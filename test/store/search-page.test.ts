@@ -2,11 +2,14 @@ import { expect } from 'chai';
 import type { Patient } from 'fhir/r4.js';
 import type { SearchCondition } from '../../src/store/index.js';
 import { tempStore, type TempStore } from './helpers.js';
+import { TEST_ENGINE } from '../support/engine.js';
+import type { PgStore } from '../../src/store/pg/store.js';
+import type { SqliteStore } from '../../src/store/sqlite/store.js';
 
 /**
- * A search's page and total, on the engine of this test leg (SQLite or PostgreSQL, where page and
- * total are one statement and a shape of query is a named prepared statement): every page, a page
- * past the end, no match, no total, only the total, and the same shape with other values.
+ * A search's page and total, on the engine of this test leg (SQLite or PostgreSQL, where a shape of
+ * query is a named prepared statement): every page, a page past the end, no match, no total, only
+ * the total, the same shape with other values, and which pages are counted by a statement of their own.
  */
 describe('store: a search page and its total', () => {
   let t: TempStore;
@@ -66,5 +69,31 @@ describe('store: a search page and its total', () => {
       const where: SearchCondition[][] = [Array.from({ length: k }, (_, i) => ({ kind: 'id' as const, value: `p${i % 9}` }))];
       expect((await page(where, 10, 0)).total).to.equal(Math.min(k, 7));
     }
+  });
+
+  it('counts the matches only when the page cannot tell the total (a full page, a page past the end), on either engine', async () => {
+    // The SQL the store sends (PostgreSQL) or prepares (SQLite: a fresh connection prepares each text once).
+    const sent: string[] = [];
+    if (TEST_ENGINE === 'postgres') {
+      const pool = (t.store as PgStore).pool;
+      const query = pool.query.bind(pool) as (...a: unknown[]) => unknown;
+      (pool as unknown as { query: (...a: unknown[]) => unknown }).query = (...a: unknown[]) => {
+        const q = a[0] as string | { text: string };
+        sent.push(typeof q === 'string' ? q : q.text);
+        return query(...a);
+      };
+    } else {
+      const db = (t.store as SqliteStore).db;
+      const prepare = db.prepare.bind(db);
+      db.prepare = ((sql: string) => { sent.push(sql); return prepare(sql); }) as typeof db.prepare;
+    }
+    const counted = () => sent.filter((s) => /count\(\*\)/i.test(s)).length;
+    const where: SearchCondition[][] = [[{ kind: 'token', param: 'gender', code: 'male' }]];
+    expect(await page(where, 20, 0)).to.deep.equal({ total: 2, ids: ['p5', 'p6'] });
+    expect(await page(where, 3, 1)).to.deep.equal({ total: 2, ids: ['p6'] });
+    expect(counted(), 'a short page is its own total').to.equal(0);
+    expect(sent.length, 'the page was asked for').to.be.greaterThan(0);
+    expect(await page(where, 2, 0)).to.deep.equal({ total: 2, ids: ['p5', 'p6'] });
+    expect(counted(), 'a full page is counted').to.equal(1);
   });
 });

@@ -139,19 +139,18 @@ export async function searchResources(db: Queryable, q: ResourceSearch): Promise
   const totalOnly = async () => Number((await db.query<{ n: number }>(shaped(numbered(count), w.params))).rows[0]!.n);
   if (limit === 0) return { total: q.total ? await totalOnly() : undefined, resources: [] };
   const cols = 'r.resource, r.version_id, r.last_updated, r.message_id';
-  if (!q.total) {
-    const rows = (await db.query<ResourceRow>(shaped(numbered(`SELECT ${cols} FROM resources r ${w.sql} ${o.sql} LIMIT ? OFFSET ?`), [...w.params, ...o.params, limit, offset]))).rows;
-    return { total: undefined, resources: rows.map(toStored) };
-  }
-  // The page and the total in one statement, one round trip on one connection: the total is an
-  // uncorrelated subquery, computed once (an InitPlan) beside each row of the page, in the
-  // statement's one snapshot. They were two statements on two pooled connections at once: two
-  // backends to wake and schedule, and the search answered when the later of them did. A page
-  // with no row carries no total: with no match at the first offset it is 0; past the end of the
-  // matches (a `next` link followed late) the count is asked for on its own.
-  const rows = (await db.query<ResourceRow & { n: number }>(shaped(numbered(`SELECT ${cols}, (${count}) AS n FROM resources r ${w.sql} ${o.sql} LIMIT ? OFFSET ?`),
-    [...w.params, ...w.params, ...o.params, limit, offset]))).rows;
-  const total = rows.length ? Number(rows[0]!.n) : offset === 0 ? 0 : await totalOnly();
+  const rows = (await db.query<ResourceRow>(shaped(numbered(`SELECT ${cols} FROM resources r ${w.sql} ${o.sql} LIMIT ? OFFSET ?`), [...w.params, ...o.params, limit, offset]))).rows;
+  if (!q.total) return { total: undefined, resources: rows.map(toStored) };
+  // A page that holds fewer rows than it could (and some, or the first page) ends the matches: the
+  // total is exact without counting them (as on SQLite, ../sqlite/resources.ts). Most searches an
+  // EHR makes (an identifier, a birth date, a name) answer on one short page, so they are one
+  // statement without a count. The count was an uncorrelated subquery in the page's statement,
+  // computed whenever the page had a row: it repeated the index lookups of the search, and with
+  // it a search by birth date (a few matches in 100,000 Patients) cost the server 0.40 ms against
+  // 0.23 ms without (0.09 against 0.07 ms by identifier; median of rounds, one connection). A full
+  // page (or a page past the end of the matches) asks for the count on its own, a second round
+  // trip where the matches are many and counting them costs more than the trip.
+  const total = rows.length < limit && (rows.length > 0 || offset === 0) ? offset + rows.length : await totalOnly();
   return { total, resources: rows.map(toStored) };
 }
 
