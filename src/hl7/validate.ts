@@ -36,6 +36,16 @@ interface Part {
 
 interface CompiledField extends FieldDef {
   parts: Part[];
+  /**
+   * The last value of this field that was checked without an issue, and the delimiters it was
+   * read with: a one-entry memory, as `known` and checkDTM keep. Many fields carry the same text
+   * message after message (MSH-9, MSH-12, EVN-1, PV1-2, a result's OBX-2, OBX-11, OBX-14), and
+   * comparing the string again costs less than splitting and checking its parts. The check is a
+   * function of the field's definition, its text and the delimiters only (the location appears in
+   * issues alone), so an equal text with the same delimiters has no issue either.
+   */
+  lastGood: string | undefined;
+  lastDelimiters: Hl7Message['delimiters'] | undefined;
 }
 
 /**
@@ -109,7 +119,7 @@ function compiledFor(bySeg: Map<string, CompiledSegment>, p: Hl7Profile, segName
   const fields = defs
     // MSH-1/MSH-2 are read by the parser, which reports bad delimiters itself.
     .filter((d) => !(segName === 'MSH' && d.field <= 2))
-    .map((d) => ({ ...d, parts: partsOfType(p, d.type, d.table, 0, 0).sort((a, b) => a.c - b.c || a.s - b.s) }));
+    .map((d) => ({ ...d, parts: partsOfType(p, d.type, d.table, 0, 0).sort((a, b) => a.c - b.c || a.s - b.s), lastGood: undefined, lastDelimiters: undefined }));
   let byField: Array<CompiledField | undefined> | undefined = [];
   for (let i = 0; i < fields.length; i++) {
     const f = fields[i]!;
@@ -175,19 +185,25 @@ function checkField(msg: Hl7Message, seg: Hl7Segment, f: CompiledField, raw: str
   }
   if (raw === '""') return; // HL7 explicit null
   const d = msg.delimiters;
+  if (raw === f.lastGood && d === f.lastDelimiters) return;
+  const n0 = issues.length;
   // One repetition (most fields): no array.
   if (raw.indexOf(d.repetition) < 0 || (seg.name === 'MSH' && f.field <= 2)) {
     if (f.maxRepetitions > 0 && 1 > f.maxRepetitions) {
       issues.push(issue('HL7_FIELD_REPEAT', `${seg.name}-${f.field} allows ${f.maxRepetitions} repetition(s); got 1.`, msg.location(seg, f.field)));
     }
     checkRepetition(msg, seg, f, raw, 0, 1, issues);
-    return;
+  } else {
+    const reps = splitOn(raw, d.repetition);
+    if (f.maxRepetitions > 0 && reps.length > f.maxRepetitions) {
+      issues.push(issue('HL7_FIELD_REPEAT', `${seg.name}-${f.field} allows ${f.maxRepetitions} repetition(s); got ${reps.length}.`, msg.location(seg, f.field)));
+    }
+    for (let r = 0; r < reps.length; r++) checkRepetition(msg, seg, f, reps[r]!, r, reps.length, issues);
   }
-  const reps = splitOn(raw, d.repetition);
-  if (f.maxRepetitions > 0 && reps.length > f.maxRepetitions) {
-    issues.push(issue('HL7_FIELD_REPEAT', `${seg.name}-${f.field} allows ${f.maxRepetitions} repetition(s); got ${reps.length}.`, msg.location(seg, f.field)));
+  if (issues.length === n0) {
+    f.lastGood = raw;
+    f.lastDelimiters = d;
   }
-  for (let r = 0; r < reps.length; r++) checkRepetition(msg, seg, f, reps[r]!, r, reps.length, issues);
 }
 
 /** Repetition r (0-based) of `count`: its length, the parts of its type, its escapes. */

@@ -130,6 +130,20 @@ describe('hl7/validate: message profiles', () => {
     expect(two[1]).to.match(/^OBX\[3\]\.5 OBX-5 \(repetition 4\) \(OBX-2 value type NM\): /);
   });
 
+  it('a field whose text was last checked clean is clean again only with the same delimiters; other text is checked', () => {
+    // EVN-2 (TS): with ^ as the component separator TS.1 is the time alone; with # it is all of it.
+    const evn = 'EVN|A04|20240301083000-0500^X';
+    expect(errors(edit(ADT, 1, evn))).to.deep.equal([]);
+    expect(errors(edit(ADT, 1, evn))).to.deep.equal([]);
+    const hash = edit(edit(ADT, 0, ADT[0]!.replace('|^~\\&|', '|#~\\&|').replace('ADT^A04^ADT_A01', 'ADT#A04#ADT_A01')), 1, evn);
+    expect(errors(hash)).to.include('HL7_DATATYPE @ EVN.2');
+    expect(errors(edit(ADT, 1, evn))).to.deep.equal([]);
+    // The same field, clean, then not, then clean: each text decides for itself.
+    expect(errors(edit(ADT, 2, ADT[2]!.replace('|F', '|Q')))).to.deep.equal(['HL7_TABLE_VALUE @ PID.8']);
+    expect(errors(ADT)).to.deep.equal([]);
+    expect(errors(edit(ADT, 2, ADT[2]!.replace('|F', '|Q')))).to.deep.equal(['HL7_TABLE_VALUE @ PID.8']);
+  });
+
   it('ORU without OBR -> HL7_SEGMENT_MISSING at OBR; OBX before OBR is out of place', () => {
     expect(errors(ORU.filter((l) => !l.startsWith('OBR')))).to.include('HL7_SEGMENT_MISSING @ OBR');
     const swapped = [ORU[0]!, ORU[1]!, ORU[3]!, ORU[2]!, ...ORU.slice(4)];
