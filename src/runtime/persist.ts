@@ -208,6 +208,8 @@ async function persistEntries(db: PersistTables, bundleEntries: readonly BundleE
       continue;
     }
     const resource = rewriteReferences(p.resource, refMap) as Resource;
+    // A resource with thousands of references (a 10,000-result DiagnosticReport) took a while to rewrite.
+    await pause();
     const u = await db.resources.upsert(resource, messageId, now, { pause });
     entries.push({ resourceType: resource.resourceType, id: resource.id!, versionId: u.versionId, status: u.outcome === 'created' ? '201 Created' : '200 OK', lastUpdated: u.lastUpdated });
   }

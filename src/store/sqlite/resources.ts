@@ -101,13 +101,15 @@ function writeIndex(db: Db, resource: Resource): number {
   return drain(writeIndexSteps(db, resource));
 }
 
-/** writeIndex, yielding after each INDEX_SLICE_ROWS rows (none for a resource with fewer). */
+/** writeIndex, yielding once the rows are computed and after each INDEX_SLICE_ROWS of them inserted (never for a resource with at most that many). */
 function* writeIndexSteps(db: Db, resource: Resource): Generator<void, number, void> {
   const type = resource.resourceType;
   const id = resource.id!;
   stmt(db, 'DELETE FROM search_index WHERE resource_type = ? AND id = ?').run(type, id);
   const ins = stmt(db, 'INSERT INTO search_index (resource_type, id, param, system, value, raw, lo, hi, num, cnum, cunit) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
   const rows = indexRows(resource);
+  // Computing that many rows (FHIRPath over the resource) is a step of its own.
+  if (rows.length > INDEX_SLICE_ROWS) yield;
   for (let i = 0; i < rows.length; i++) {
     if (i > 0 && i % INDEX_SLICE_ROWS === 0) yield;
     const r = rows[i]!;
