@@ -6,6 +6,7 @@
  * profiles/office/results-inbox-item.schema.json is its contract.
  */
 import type { DiagnosticReport, Identifier, Observation, Patient, Reference } from 'fhir/r4.js';
+import { referenceOf } from '../fhir/ids.js';
 
 export const RESULTS_INBOX_RECORD_TYPE = 'results-inbox-item';
 
@@ -93,7 +94,7 @@ const identifierOf = (ids: Identifier[] | undefined, code: string): string | und
 /** Report statuses that make the item a correction (with an Observation corrected or amended). */
 const CORRECTED_REPORT = new Set<string>(['corrected', 'amended', 'appended']);
 const isCorrected = (o: Observation): boolean => o.status === 'corrected' || o.status === 'amended';
-const observationReference = (o: Observation): string => `Observation/${o.id}`;
+const observationReference = (o: Observation): string => referenceOf('Observation', o.id!);
 
 export function inboxItemFromFhir(src: InboxSource): ResultsInboxItem {
   const { report, patient } = src;
@@ -119,9 +120,9 @@ export function inboxItemFromFhir(src: InboxSource): ResultsInboxItem {
   const item = {
     recordType: RESULTS_INBOX_RECORD_TYPE,
     id: report.id!,
-    reportReference: `DiagnosticReport/${report.id}`,
+    reportReference: referenceOf('DiagnosticReport', report.id!),
   } as ResultsInboxItem;
-  if (patient?.id) item.patientReference = `Patient/${patient.id}`;
+  if (patient?.id) item.patientReference = referenceOf('Patient', patient.id);
   if (pid?.value) item.patientIdentifier = pid.value;
   if (pid?.system) item.patientIdentifierSystem = pid.system;
   const name = patientName(patient);

@@ -173,6 +173,26 @@ export function urnForReference(typeAndId: string): string {
 }
 
 /**
+ * `${type}/${id}` (a relative reference, a request url), remembered by type and id: an ORU names
+ * each result three times (its entry's request url, DiagnosticReport.result, the inbox record)
+ * and the validators then match, hash and regex-test each. Built once, the string is flat and its
+ * hash is kept, message after message, instead of a new concatenation each time.
+ */
+const references = new Map<string, Map<string, string>>();
+
+export function referenceOf(type: string, id: string): string {
+  let byId = references.get(type);
+  if (byId === undefined) references.set(type, (byId = new Map()));
+  let ref = byId.get(id);
+  if (ref === undefined) {
+    ref = `${type}/${id}`;
+    if (byId.size >= REMEMBER_AT_MOST) byId.clear();
+    byId.set(id, ref);
+  }
+  return ref;
+}
+
+/**
  * urnForReference(`${type}/${id}`), remembered by type and id. An ORU asks for about 60 of them
  * (each entry's fullUrl and every reference to it); the ids mostly come from the cache above, so
  * they are the same string objects message after message and a Map keyed by them finds the urn

@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { encounterToClaimBundle, claimBundleToEncounter } from '../../src/adapters/claim-bundle.js';
 import type { BillingEncounter } from '../../src/billing/encounter.js';
-import { patientId, payerOrganizationId, coverageId, deterministicId, urnForReference, urnOf } from '../../src/fhir/ids.js';
+import { patientId, payerOrganizationId, coverageId, deterministicId, referenceOf, urnForReference, urnOf } from '../../src/fhir/ids.js';
 
 describe('fhir/ids: deterministic ids from business identifiers', () => {
   it('the same identifier gives the same id; FHIR id syntax', () => {
@@ -31,6 +31,14 @@ describe('fhir/ids: deterministic ids from business identifiers', () => {
       expect(urnOf(type, id)).to.equal(urnForReference(`${type}/${id}`));
       expect(urnOf(type, id)).to.equal(urnForReference(`${type}/${id}`)); // the second time from the Map
     }), { numRuns: 300 });
+  });
+
+  it('referenceOf(type, id) is `type/id`, remembered or not', () => {
+    fc.assert(fc.property(fc.constantFrom('Observation', 'Specimen', 'Patient'), fc.string(), (type, id) => {
+      expect(referenceOf(type, id)).to.equal(`${type}/${id}`);
+      expect(referenceOf(type, id)).to.equal(`${type}/${id}`);
+    }), { numRuns: 300 });
+    expect(referenceOf('Observation', 'a')).to.not.equal(referenceOf('Specimen', 'a'));
   });
 
   it('a payer Organization id includes its name: same payer id with and without a name are two payers; case and spacing are not', () => {

@@ -17,7 +17,7 @@ import { keepRegistered } from '../registered-patient.js';
 import { visitOfMessage } from '../recorded-visit.js';
 import type { FlowContext, FlowOutput } from '../types.js';
 import { groupOru, type OrderGroup } from './groups.js';
-import { urnOf } from '../../fhir/ids.js';
+import { referenceOf, urnOf } from '../../fhir/ids.js';
 import { hl7LocationOf } from './locations.js';
 import { buildObservation, obxIdentity, type ObservationContext } from './observation.js';
 import { buildReport, deriveReportStatus } from './report.js';
@@ -47,7 +47,7 @@ export function convertOru(msg: Hl7Message, ctx: FlowContext): Result<OruConvers
     entries.push({ fullUrl: urnOf(resource.resourceType, resource.id!), resource, request });
     sources.push(seg ? { seg } : {});
   };
-  const put = (r: FhirResource, seg?: Hl7Segment) => add(r, { method: 'PUT', url: `${r.resourceType}/${r.id}` }, seg);
+  const put = (r: FhirResource, seg?: Hl7Segment) => add(r, { method: 'PUT', url: referenceOf(r.resourceType, r.id!) }, seg);
   // Several orders may name the same specimen (SPM-2), several PATIENT_RESULT groups the same
   // patient: one entry each, referenced by all.
   const specimensSeen = new Set<string>();
@@ -197,13 +197,13 @@ function convertOrder(msg: Hl7Message, order: OrderGroup, subject: Reference | u
     const s = specimenFromSpm(msg, g.spm, key, g.position, subject, ctx.timezone);
     issues.push(...s.issues);
     out.specimens.push({ resource: s.value, seg: g.spm });
-    specimenRef.set(g, { reference: `Specimen/${s.value.id}` });
+    specimenRef.set(g, { reference: referenceOf('Specimen', s.value.id!) });
   }
   if (!order.specimens.length) {
     const s = specimenFromObr15(msg, order.obr, key, subject, report.effectiveDateTime);
     if (s) {
       out.specimens.push({ resource: s, seg: order.obr });
-      specimenRef.set(undefined, { reference: `Specimen/${s.id}` });
+      specimenRef.set(undefined, { reference: referenceOf('Specimen', s.id!) });
     }
   }
   const defaultSpecimen = [...specimenRef.values()][0];
@@ -264,8 +264,8 @@ function convertOrder(msg: Hl7Message, order: OrderGroup, subject: Reference | u
     report.status = deriveReportStatus(out.allObservations.map((o) => o.status));
     issues.push(issue('MAP_MISSING', `${msg.location(order.obr, 25)} (result status) is empty; the report status "${report.status}" was derived from the results' OBX-11.`, msg.location(order.obr, 25), 'warning'));
   }
-  if (out.allObservations.length) report.result = out.allObservations.map((o) => ({ reference: `Observation/${o.id}` }));
-  if (out.specimens.length) report.specimen = out.specimens.map((s) => ({ reference: `Specimen/${s.resource.id}` }));
+  if (out.allObservations.length) report.result = out.allObservations.map((o) => ({ reference: referenceOf('Observation', o.id!) }));
+  if (out.specimens.length) report.specimen = out.specimens.map((s) => ({ reference: referenceOf('Specimen', s.resource.id!) }));
 
   const storedReport = ctx.lookup.get('DiagnosticReport', report.id!) as DiagnosticReport | undefined;
   if (storedReport && SETTLED.has(storedReport.status) && UNSETTLED.has(report.status)) {
