@@ -162,6 +162,11 @@ interface ProcessJob {
   waitFor?: number | undefined;
   /** PostgreSQL: the processing lane (by patient) whose transactions run it. */
   lane: number;
+  /**
+   * Its sender wants nothing after the commit ACK (ProcessHint.awaited false): a commit of such
+   * jobs alone need not be durable before it resolves (see flush, `durableLater`).
+   */
+  lazy?: boolean | undefined;
 }
 
 /** A store or processing run failed in a commit made without savepoints: that commit is made again with them. */
@@ -339,7 +344,7 @@ export class Pipeline {
     const limit = this.config.processing.offloadBytes;
     const offload = hint?.bytes !== undefined && limit > 0 && hint.bytes >= limit;
     const p = new Promise<Answer>((resolve, reject) => {
-      const job: ProcessJob = { id, reason, resolve, reject, channel: hint?.channel, ready: !offload, attemptCounted, front, lane: laneOf(hint?.patient) };
+      const job: ProcessJob = { id, reason, resolve, reject, channel: hint?.channel, ready: !offload, attemptCounted, front, lane: laneOf(hint?.patient), lazy: hint?.awaited === false };
       if (front) {
         // Recovery: ahead of every message queued since the start, behind the recovered ones before it.
         const at = this.processQueue.findIndex((j) => !j.front);
@@ -524,6 +529,17 @@ export class Pipeline {
     let careful = false;
     /** This commit's number among those that stored frames (0: not made, or stored none). */
     let intakeNo = 0;
+    /**
+     * Processing only, of messages whose senders want nothing after their commit ACK (MSH-16 NE):
+     * nobody waits for this commit to be durable, so it asks for no fsync of its own and the next
+     * commit's fsync covers it (#17). Its own fsync was one more on the disk per processing commit,
+     * and a commit ACK whose commit came while it ran waited for it and then its own (two fsyncs):
+     * at a steady 100 msg/s most commit ACKs that waited long waited so. A crash before that later
+     * fsync loses this commit whole: its messages stay unprocessed and the next start processes
+     * them (once: nothing of the lost commit was read outside a transaction or delivered, since such
+     * reads wait for it to be durable, src/store/sqlite/store.ts).
+     */
+    const durableLater = !stores.length && procs.every((j) => j.lazy === true);
     const transaction = () => this.store.transaction(async (tx) => {
       started = performance.now();
       this.queuedNow = [];
@@ -587,6 +603,7 @@ export class Pipeline {
         this.queuedNow = [];
         committed();
       },
+      durableLater,
     });
     try {
       try {

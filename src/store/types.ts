@@ -105,6 +105,15 @@ export interface TransactionOptions {
    * next group commit then, so commits are pipelined with the fsync of the one before.
    */
   onCommit?: () => void;
+  /**
+   * Nobody waits to see this transaction durable (#17: a processing commit of messages whose
+   * senders want nothing after their commit ACK): SQLite resolves it at its COMMIT and asks for no
+   * fsync of its own; the next transaction's fsync covers it, as does `durable()` and any read
+   * outside a transaction (they start one when it is still owed), or a timer shortly after
+   * (src/store/sqlite/wal-sync.ts, `dirty`). A crash before that loses it whole, never part of it.
+   * PostgreSQL ignores it (its COMMIT is durable when it returns).
+   */
+  durableLater?: boolean;
 }
 
 export interface StoreConfig {

@@ -68,6 +68,56 @@ describeOn('sqlite', 'store (SQLite): the fsync of a commit runs off the event l
   });
 });
 
+describeOn('sqlite', 'store (SQLite): a commit nobody waits to see durable asks for no fsync of its own (durableLater)', () => {
+  let t: TempStore;
+  beforeEach(() => { t = tempStore(); });
+  afterEach(() => t.close());
+
+  it('resolves at its COMMIT; the next transaction\'s fsync covers it, and a read outside waits for that', async () => {
+    await t.store.transaction(async (tx) => tx.messages.insert(newMessage('warm')));
+    let release!: () => void;
+    const fault = faultWalSync(t.store, { gate: new Promise<void>((r) => { release = r; }) });
+    await t.store.transaction(async (tx) => tx.messages.insert(newMessage('L')), { durableLater: true });
+    expect(fault.calls(), 'no fsync asked for by the lazy commit').to.equal(0);
+    const order: string[] = [];
+    const next = t.store.transaction(async (tx) => tx.messages.insert(newMessage('N'))).then(() => order.push('N durable'));
+    const read = t.store.messages.count().then((n) => order.push(`read ${n}`));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(order, 'nothing read or resolved before the fsync').to.deep.equal([]);
+    expect(fault.calls(), 'one fsync, after both commits, covers both').to.equal(1);
+    release();
+    await Promise.all([next, read]);
+    expect(order.sort()).to.deep.equal(['N durable', 'read 3']);
+    expect(fault.calls()).to.equal(1);
+    fault.restore();
+  });
+
+  it('a read outside a transaction starts the fsync it owes; so does the timer when nothing asks', async () => {
+    await t.store.transaction(async (tx) => tx.messages.insert(newMessage('warm')));
+    const fault = faultWalSync(t.store, { error: new Error('EIO: i/o error, fsync') });
+    await t.store.transaction(async (tx) => tx.messages.insert(newMessage('L1')), { durableLater: true });
+    const read = await t.store.messages.count().then(() => 'read', (e: Error) => e.message);
+    // The reader waits for the fsync (a failed one is the store's failure, seen by the next commit too).
+    expect(fault.calls(), 'the read asked for the owed fsync').to.equal(1);
+    expect(read, 'a reader is not failed by it (as before)').to.equal('read');
+    fault.restore();
+    const timed = faultWalSync(t.store, {});
+    await t.store.transaction(async (tx) => tx.messages.insert(newMessage('L2')), { durableLater: true });
+    expect(timed.calls()).to.equal(0);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(timed.calls(), 'the timer fsyncs what no one asked for').to.equal(1);
+    timed.restore();
+  });
+
+  it('close fsyncs a commit still owed one', async () => {
+    await t.store.transaction(async (tx) => tx.messages.insert(newMessage('warm')));
+    const fault = faultWalSync(t.store, {});
+    await t.store.transaction(async (tx) => tx.messages.insert(newMessage('L')), { durableLater: true });
+    await t.store.close();
+    expect(fault.calls()).to.equal(1);
+  });
+});
+
 describeOn('sqlite', 'runtime (SQLite): a group commit whose fsync fails acknowledges nothing', () => {
   it('answers no frame of the failed commit (no CA, no AA), then recovers when the disk does: new frames and resends are answered', async () => {
     const { startTest, adt, msa } = await import('../support/gateway.js');

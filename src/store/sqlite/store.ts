@@ -305,7 +305,10 @@ export class SqliteStore implements Store {
     }
     opts.onCommit?.();
     this.checkpointer?.afterCommit();
-    if (deferSync) await this.walSync!.sync();
+    if (deferSync) {
+      if (opts.durableLater) this.walSync!.dirty();
+      else await this.walSync!.sync();
+    }
     return value;
   }
 

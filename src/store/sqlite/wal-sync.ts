@@ -15,14 +15,32 @@
  * close per fsync made it three, 30-70 ms behind busy turns on a loaded machine).
  *
  * An fsync that fails rejects every commit waiting for it: the caller acknowledges none of them.
+ *
+ * fdatasync, not fsync (#17): a commit's WAL frames rewrite a file that keeps its size (SQLite writes
+ * the WAL from its start again after a checkpoint took all of it), so the only metadata an fsync adds
+ * is the modification time, a journal commit of the file system per fsync at the gateway's commit
+ * rates (the time changes between any two commits a few ms apart). fdatasync still writes the
+ * metadata the data needs to be read back (the size when the file grew), which is what SQLite itself
+ * asks of it where it is available.
+ *
+ * Deferred fsync (`dirty()`, #17): a commit that nobody waits to see durable (a processing commit of
+ * messages whose senders had their commit ACK and want nothing more) asks for no fsync of its own:
+ * the next fsync, which any later commit asks for, covers its frames too (they were written before
+ * it began), and so does one that `pending()` starts for a reader outside a transaction, or the
+ * timer (`DIRTY_MS`) when nothing else comes. Its frames are durable later, never lost silently: a
+ * crash before that fsync loses that commit whole (its message stays unprocessed and is processed by
+ * the next start), and nothing read it outside a transaction meanwhile.
  */
-import { close as closeFd, fsync as fsyncFd, open as openFd } from 'node:fs';
+import { close as closeFd, fdatasync as fdatasyncFd, open as openFd } from 'node:fs';
 import { promisify } from 'node:util';
 
 // A plain descriptor, not a FileHandle: a store a short-lived command forgets to close must not
 // print Node's "Closing file descriptor on garbage collection" warning.
 const open = promisify(openFd);
-const fsync = promisify(fsyncFd);
+const fdatasync = promisify(fdatasyncFd);
+
+/** A deferred fsync (dirty()) starts at the latest this long after the commit that asked for none. */
+export const DIRTY_MS = 20;
 const closeDescriptor = promisify(closeFd);
 
 export class WalSync {
@@ -31,8 +49,23 @@ export class WalSync {
   private next: Promise<void> | undefined;
 
   private handle: Promise<number> | undefined;
+  /** Commits made (frames written) that no fsync begun since covers: dirty() made them. */
+  private unsynced = false;
+  private dirtyTimer: NodeJS.Timeout | undefined;
 
-  constructor(readonly path: string) {}
+  constructor(readonly path: string, readonly dirtyMs = DIRTY_MS) {}
+
+  /**
+   * A commit was made whose fsync nobody waits for: the next fsync covers it (see the file
+   * comment); one starts after `dirtyMs` if nothing asks for one before.
+   */
+  dirty(): void {
+    this.unsynced = true;
+    this.dirtyTimer ??= setTimeout(() => {
+      this.dirtyTimer = undefined;
+      if (this.unsynced) this.sync().catch(noop);
+    }, this.dirtyMs);
+  }
 
   /** Resolves once everything written to the WAL file before this call is on disk. */
   sync(): Promise<void> {
@@ -49,17 +82,22 @@ export class WalSync {
    * running), or undefined when none is pending: what a reader outside a transaction waits for.
    */
   pending(): Promise<void> | undefined {
+    // A commit dirty() left without an fsync: a reader may see it, so it gets one now.
+    if (this.unsynced) return this.sync();
     return this.next ?? this.running;
   }
 
-  /** Resolves when no fsync is running or waiting (what was asked for so far is done, or failed). */
+  /** Resolves when no fsync is running or waiting, and none is owed (what was asked for so far is done, or failed). */
   async settled(): Promise<void> {
+    if (this.unsynced) await this.sync().catch(noop);
     while (this.running || this.next) await (this.next ?? this.running)!.then(noop, noop);
   }
 
   /** Close the WAL file's descriptor (after settled(); the store's close). */
   async close(): Promise<void> {
     await this.settled();
+    clearTimeout(this.dirtyTimer);
+    this.dirtyTimer = undefined;
     const h = this.handle;
     this.handle = undefined;
     const fd = h ? await h.catch(() => undefined) : undefined;
@@ -75,10 +113,14 @@ export class WalSync {
       this.handle = undefined;
       throw e;
     }
-    await fsync(fd);
+    await fdatasync(fd);
   }
 
   private start(): Promise<void> {
+    // This fsync begins after every commit made so far: it covers those dirty() left unsynced.
+    this.unsynced = false;
+    clearTimeout(this.dirtyTimer);
+    this.dirtyTimer = undefined;
     const p = this.fsync().finally(() => {
       if (this.running === p) this.running = undefined;
     });

@@ -1,0 +1,167 @@
+/**
+ * Where a commit ACK's time goes at a steady rate (not part of `npm run bench`): the gateway
+ * in-process (the bench's `mllp` configuration, ADT^A04, a store in the temp dir: the shared disk),
+ * enhanced mode, a steady rate over some connections as the bench sends it; each message's time cut
+ * into: before the pipeline had it (socket, event loop), waiting for its group commit to start,
+ * the commit (BEGIN..COMMIT on the event loop), its fsync (and whether that fsync first waited for
+ * one already running, e.g. a processing commit's), and after (the ACK's way back). For the slowest
+ * it says what overlapped: processing commits, fsyncs, worker checkpoints, GC, event-loop blocks.
+ *   node --import tsx bench/profile/ack-trace.ts [rate=100] [messages=1000] [connections=4]
+ * TRACE_SLOW=<ms>: list every message slower than this (default 5).
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os, { tmpdir } from 'node:os';
+import path from 'node:path';
+import { PerformanceObserver, performance } from 'node:perf_hooks';
+import { startGateway } from '../../src/gateway.js';
+import { silentLogger } from '../../src/logging.js';
+import { loadConfig, type GatewayConfig } from '../../src/config.js';
+import { connectMllp } from './mllp-client.js';
+
+const rate = Number(process.argv[2] ?? 100);
+const total = Number(process.argv[3] ?? 1000);
+const connections = Number(process.argv[4] ?? 4);
+const slowMs = Number(process.env.TRACE_SLOW ?? 5);
+
+const dir = mkdtempSync(path.join(tmpdir(), 'frontdesk-trace-'));
+const configFile = path.join(dir, 'gateway.json');
+writeFileSync(configFile, JSON.stringify({
+  practice: { name: 'Trace practice', timezone: 'America/New_York' },
+  store: { path: path.join(dir, 'trace.db') },
+  log: { level: 'silent' },
+  mllp: { host: '127.0.0.1', maxFrameBytes: 1 << 20, frameTimeoutMs: 30_000, idleTimeoutMs: 600_000 },
+  http: { host: '127.0.0.1', port: 0, bodyLimitBytes: 1 << 20, auth: { keys: [] } },
+  processing: { maxAttempts: 3 },
+  channels: [{ name: 'registration', source: { mllp: { port: 0 } }, messageTypes: ['ADT^*'], destinations: [] }],
+}));
+const cfg = loadConfig(configFile, {});
+if (!cfg.value) throw new Error(cfg.issues.map((i) => i.diagnostics).join('; '));
+const gw = await startGateway(cfg.value as GatewayConfig, { log: silentLogger, noHttp: true });
+const port = gw.mllp[0]!.address().port;
+
+interface Flush { no: number; start: number; stores: number; procs: number; commit?: number; synced?: number; waitedRunning?: boolean }
+interface Span { start: number; end: number }
+const flushes: Flush[] = [];
+const fsyncs: Span[] = [];
+const checkpoints: Span[] = [];
+const gcs: Span[] = [];
+const blocks: Span[] = [];
+const recv = new Map<string, { at: number; flush?: Flush; done?: number }>();
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+const pl = gw.pipeline as any;
+const store = gw.store as any;
+let current: Flush | undefined;
+const flushOrig = pl.flush.bind(pl);
+pl.flush = (committed: () => void) => {
+  const f: Flush = { no: flushes.length + 1, start: performance.now(), stores: pl.storeQueue.length, procs: 0 };
+  flushes.push(f);
+  for (const j of pl.storeQueue) { const r = recv.get(idOf(j.inbound.raw)); if (r) r.flush = f; }
+  current = f;
+  return flushOrig(committed);
+};
+const takeOrig = pl.takeReady.bind(pl);
+pl.takeReady = (lane?: number) => { const r = takeOrig(lane); if (current) current.procs += r.length; return r; };
+const txOrig = store.transaction.bind(store);
+store.transaction = async (work: any, opts: any = {}) => {
+  const f = current;
+  const r = await txOrig(work, { ...opts, onCommit: () => { if (f) { f.commit = performance.now(); f.waitedRunning = store.walSync.running !== undefined; } opts.onCommit?.(); } });
+  if (f && f.synced === undefined) f.synced = performance.now();
+  return r;
+};
+const ws = store.walSync;
+// Experiments: TRACE_CHECKPOINT_MS (the worker checkpoint interval), TRACE_FDATASYNC=1 (the WAL's sync by fdatasync).
+if (process.env.TRACE_CHECKPOINT_MS) store.checkpointer.intervalMs = Number(process.env.TRACE_CHECKPOINT_MS);
+if (process.env.TRACE_FDATASYNC) {
+  const { fdatasync } = await import('node:fs');
+  const { promisify } = await import('node:util');
+  const ds = promisify(fdatasync);
+  ws.fsync = async function (this: any) { this.handle ??= (await import('node:fs/promises')).open(this.path, 'r+').then((h: any) => h.fd); await ds(await this.handle); };
+}
+const fsyncOrig = ws.fsync.bind(ws);
+ws.fsync = async () => { const s = { start: performance.now(), end: 0 }; fsyncs.push(s); try { await fsyncOrig(); } finally { s.end = performance.now(); } };
+const receiveOrig = pl.receive.bind(pl);
+pl.receive = async (inb: any) => {
+  const id = idOf(inb.raw);
+  const r = { at: performance.now() } as { at: number; flush?: Flush; done?: number };
+  recv.set(id, r);
+  const out = await receiveOrig(inb);
+  r.done = performance.now();
+  return out;
+};
+// Worker checkpoints: asked for (postMessage) and answered.
+const cp = store.checkpointer;
+const askOrig = cp.ask.bind(cp);
+let cpSpan: Span | undefined;
+cp.ask = () => { cpSpan = { start: performance.now(), end: Infinity }; checkpoints.push(cpSpan); askOrig(); if (!cp.workerHooked) { cp.workerHooked = true; cp.worker.on('message', () => { if (cpSpan) cpSpan.end = performance.now(); }); } };
+new PerformanceObserver((l) => { for (const e of l.getEntries()) gcs.push({ start: e.startTime, end: e.startTime + e.duration }); }).observe({ entryTypes: ['gc'] });
+let last = performance.now();
+setInterval(() => { const n = performance.now(); if (n - last > 3) blocks.push({ start: last, end: n }); last = n; }, 1).unref();
+
+function idOf(raw: Buffer | string): string {
+  const s = typeof raw === 'string' ? raw.slice(0, 200) : raw.subarray(0, 200).toString('latin1');
+  return /\|(T\d+)\|/.exec(s)?.[1] ?? '?';
+}
+
+const example = readFileSync(path.resolve('examples/hl7v2/adt-a04.hl7'), 'utf8').replace(/\r?\n/g, '\r');
+const controlId = example.split('\r')[0]!.split('|')[9]!;
+let seq = 0;
+const next = () => { const id = `T${++seq}`; return { id, text: example.replace(`|${controlId}|`, `|${id}|`) }; };
+
+// Warm-up: the same rate for a second (JIT, the first WAL growth), not counted.
+async function run(n: number, record: boolean) {
+  const clients = await Promise.all(Array.from({ length: connections }, () => connectMllp(port)));
+  const t0 = performance.now();
+  const pending: Promise<void>[] = [];
+  const lat: Array<{ id: string; sent: number; acked: number }> = [];
+  for (let i = 0; i < n; i++) {
+    const wait = t0 + (i * 1000) / rate - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    const m = next();
+    const sent = performance.now();
+    pending.push(clients[i % connections]!.send(m.text).then(() => { if (record) lat.push({ id: m.id, sent, acked: performance.now() }); }));
+  }
+  await Promise.all(pending);
+  clients.forEach((c) => c.close());
+  return lat;
+}
+await run(Math.max(100, rate), false);
+const firstFlush = flushes.length;
+const lat = await run(total, true);
+const overlaps = (xs: Span[], a: number, b: number) => xs.filter((x) => x.end > a && x.start < b);
+const ms = (x: number) => x.toFixed(2);
+const ds = lat.map((l) => l.acked - l.sent).sort((a, b) => a - b);
+const pct = (p: number) => ds[Math.min(ds.length - 1, Math.floor((p / 100) * ds.length))]!;
+const fs = fsyncs.filter((f) => f.start >= lat[0]!.sent).map((f) => f.end - f.start).sort((a, b) => a - b);
+const fp = (p: number) => fs[Math.min(fs.length - 1, Math.floor((p / 100) * fs.length))]!;
+const fl = flushes.slice(firstFlush);
+console.log(`${process.env.TRACE_CHECKPOINT_MS ? `checkpoint ${process.env.TRACE_CHECKPOINT_MS} ms ` : ''}${process.env.TRACE_FDATASYNC ? 'fdatasync ' : ''}rate ${rate}/s, ${lat.length} messages over ${connections} connections, load ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+console.log(`ACK latency p50 ${ms(pct(50))} p90 ${ms(pct(90))} p99 ${ms(pct(99))} max ${ms(ds[ds.length - 1]!)} ms`);
+console.log(`fsyncs ${fs.length}: p50 ${ms(fp(50))} p90 ${ms(fp(90))} p99 ${ms(fp(99))} max ${ms(fs[fs.length - 1]!)} ms; flushes ${fl.length} (stores only ${fl.filter((f) => f.stores && !f.procs).length}, processing only ${fl.filter((f) => !f.stores && f.procs).length}, both ${fl.filter((f) => f.stores && f.procs).length}); checkpoints ${checkpoints.filter((c) => c.start >= lat[0]!.sent).length}; GCs ${gcs.filter((g) => g.start >= lat[0]!.sent).length}`);
+// Sum of each phase over the slow messages, and each slow message.
+const phases = { pre: 0, queue: 0, tx: 0, sync: 0, post: 0 };
+let slow = 0;
+const lines: string[] = [];
+for (const l of [...lat].sort((a, b) => (b.acked - b.sent) - (a.acked - a.sent))) {
+  const total = l.acked - l.sent;
+  if (total <= slowMs) continue;
+  const r = recv.get(l.id);
+  const f = r?.flush;
+  if (!r || !f || f.commit === undefined || f.synced === undefined || r.done === undefined) { lines.push(`${l.id} ${ms(total)} ms (no trace)`); continue; }
+  slow++;
+  const p = { pre: r.at - l.sent, queue: f.start - r.at, tx: f.commit - f.start, sync: f.synced - f.commit, post: l.acked - f.synced };
+  for (const k of Object.keys(p) as Array<keyof typeof p>) phases[k] += p[k];
+  const procBefore = flushes.filter((x) => x.procs > 0 && x.start < f.start && (x.synced ?? Infinity) > r.at).map((x) => `#${x.no}(${x.procs}p ${ms((x.commit ?? 0) - x.start)}ms tx, fsync end ${ms((x.synced ?? 0) - l.sent)})`);
+  const fsOver = overlaps(fsyncs, f.commit, f.synced).map((x) => ms(x.end - x.start));
+  const cps = overlaps(checkpoints, l.sent, l.acked).length;
+  const gc = overlaps(gcs, l.sent, l.acked).map((x) => ms(x.end - x.start));
+  const bl = overlaps(blocks, l.sent, l.acked).map((x) => ms(x.end - x.start));
+  lines.push(`${l.id} ${ms(total)}: pre ${ms(p.pre)} queue ${ms(p.queue)} tx ${ms(p.tx)} (flush #${f.no} ${f.stores}s/${f.procs}p) sync ${ms(p.sync)}${f.waitedRunning ? ' (behind a running fsync)' : ''} [fsyncs ${fsOver.join(',')}] post ${ms(p.post)}` +
+    `${procBefore.length ? `; processing commits before: ${procBefore.join(' ')}` : ''}${cps ? `; checkpoints ${cps}` : ''}${gc.length ? `; gc ${gc.join(',')}` : ''}${bl.length ? `; loop blocks ${bl.join(',')}` : ''}`);
+}
+console.log(`slower than ${slowMs} ms: ${slow}; their time: ${Object.entries(phases).map(([k, v]) => `${k} ${ms(v)}`).join(', ')} ms`);
+for (const line of lines.slice(0, Number(process.env.TRACE_LINES ?? 30))) console.log('  ' + line);
+{ const { statSync } = await import('node:fs'); console.log(`WAL file ${(statSync(path.join(dir, 'trace.db-wal')).size / 1048576).toFixed(1)} MB after ${seq} messages`); }
+await gw.close();
+rmSync(dir, { recursive: true, force: true });
+process.exit(0);
