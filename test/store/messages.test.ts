@@ -57,6 +57,16 @@ describe('store: messages and resources (migration 1) on a real SQLite file', ()
     expect(findByControlId(db, 'c1', 'Y')).to.have.length(0);
   });
 
+  it('the exact-resend look-up (channel and control id) is one probe of the control id index, with many rows in the channel (#17: no (channel, control_id) index to write per insert)', () => {
+    db.transaction(() => { for (let i = 0; i < 5000; i++) add(`M${i}`, 'c1'); })();
+    db.exec('ANALYZE');
+    const indexes = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'messages'").all() as Array<{ name: string }>).map((r) => r.name);
+    expect(indexes).to.not.include('messages_control_id');
+    const plan = (db.prepare('EXPLAIN QUERY PLAN SELECT id, content_hash, state, ack_code, ack, commit_ack, duplicate_of FROM messages WHERE channel = ? AND control_id = ? ORDER BY id').all('c1', 'M7') as Array<{ detail: string }>).map((r) => r.detail);
+    expect(plan.join('; ')).to.match(/SEARCH messages USING INDEX messages_control_id_any_channel \(control_id=\?\)/);
+    expect(findByControlId(db, 'c1', 'M4321').map((r) => r.contentHash)).to.deep.equal(['h-M4321']);
+  });
+
   it('lists, counts and filters (state, channel, type prefix, control id, date), newest first', () => {
     const a = add('A', 'c1', 'ADT^A04');
     add('B', 'c2', 'ORU^R01');

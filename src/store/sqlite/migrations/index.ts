@@ -16,6 +16,7 @@ import { m011MessageSearch } from './011_message_search.js';
 import { m012MessageBrowserIndexes } from './012_message_browser_indexes.js';
 import { m013ConsoleSessions } from './013_console_sessions.js';
 import { m014ProcessingOrder } from './014_processing_order.js';
+import { m015DropChannelControlIdIndex } from './015_drop_channel_control_id_index.js';
 import { m101Outbox } from './101_outbox.js';
 import { m102DeliveryRecords } from './102_delivery_records.js';
 import { m103ClaimBillingRecord } from './103_claim_billing_record.js';
@@ -49,6 +50,7 @@ export const MIGRATIONS: Migration[] = [
   m012MessageBrowserIndexes,
   m013ConsoleSessions,
   m014ProcessingOrder,
+  m015DropChannelControlIdIndex,
   m101Outbox,
   m102DeliveryRecords,
   m103ClaimBillingRecord,
