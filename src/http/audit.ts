@@ -77,8 +77,15 @@ export function audit(req: Request, res: Response, what: AuditWhat): void {
 
 const fresh = (): AuditState => ({ hooked: false, wanted: false, recorded: false });
 
-/** The client address of a request (express's req.ip, which honours `trust proxy` when configured). */
+/**
+ * The client address of a request: express's req.ip, which honours `trust proxy` when the app
+ * sets it; without it (the gateway's app does not), req.ip is the socket's peer address, read
+ * here directly. req.ip parses X-Forwarded-For and runs the trust check on every read, and each
+ * audited request reads the address twice (authentication's throttle, the audit row).
+ */
 export function clientAddress(req: Request): string | null {
+  const trusting = (req.app as { get?: (k: string) => unknown } | undefined)?.get?.('trust proxy');
+  if (!trusting) return req.socket.remoteAddress ?? null;
   return req.ip ?? req.socket.remoteAddress ?? null;
 }
 
@@ -95,7 +102,9 @@ export function actorOf(res: Response): AuditActor {
  */
 export function auditTrail(store: AuditStore, log: Logger, prefixes: readonly string[]): RequestHandler {
   const sink: Sink = { store, log };
-  const under = (path: string) => prefixes.some((p) => path === p || path.startsWith(p.endsWith('/') ? p : `${p}/`));
+  // Each prefix with its trailing slash, made once (not per request and prefix).
+  const dirs = prefixes.map((p) => ({ p, dir: p.endsWith('/') ? p : `${p}/` }));
+  const under = (path: string) => dirs.some(({ p, dir }) => path === p || path.startsWith(dir));
   return (req: Request, res: Response, next: NextFunction) => {
     const r = res as WithState;
     const state = (r[STATE] ??= fresh());

@@ -8,16 +8,19 @@
  * scope: 403; both as OperationOutcome. Keys are compared in constant time; keys and tokens
  * never reach the logs.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash, hash, timingSafeEqual } from 'node:crypto';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { ApiKeyConfig, Scope } from '../config.js';
 import { looksLikeJwt, type JwtVerifier } from '../auth/jwt.js';
 import { FhirAccess } from '../auth/scopes.js';
 import { sendError } from './outcome.js';
 import type { AuthThrottle } from './throttle.js';
-import { audit } from './audit.js';
+import { audit, clientAddress } from './audit.js';
 
-const digest = (s: string) => createHash('sha256').update(s).digest();
+// One-shot (node >= 20.12): no Hash object per request; createHash where it is missing.
+const digest: (s: string) => Buffer = typeof hash === 'function'
+  ? (s) => hash('sha256', s, 'buffer') as unknown as Buffer
+  : (s) => createHash('sha256').update(s).digest();
 
 export interface Principal {
   /** The key name, or the JWT's client id (the audit trail's agent). */
@@ -45,8 +48,40 @@ export function credentialOf(req: Request): string | undefined {
  */
 export function authenticate(keys: readonly ApiKeyConfig[], throttle?: AuthThrottle, jwt?: JwtVerifier): RequestHandler {
   const table = keys.map((k) => ({ digest: digest(k.key), principal: { name: k.name, kind: 'api-key' as const, scopes: k.scopes, access: FhirAccess.of(k.scopes) } }));
-  return async (req: Request, res: Response, next: NextFunction) => {
-    const address = req.ip ?? req.socket.remoteAddress ?? '?';
+  /** Refused: 429 once the address is locked out by this failure, else 401 (with the JWT's reason when one was refused). */
+  const refuse = (res: Response, address: string, cred: string | undefined, refusal: string | undefined): void => {
+    // Only wrong credentials count: a request without any guesses nothing.
+    if (cred && throttle?.fail(address)) {
+      const w = throttle.retryAfter(address);
+      res.set('Retry-After', String(w));
+      sendError(res, 'THROTTLED', `Too many failed authentications from this address; try again in ${w} s.`);
+      return;
+    }
+    res.set('WWW-Authenticate', refusal ? `Bearer realm="frontdesk", error="invalid_token", error_description="${refusal.replace(/"/g, "'")}"` : 'Bearer realm="frontdesk"');
+    sendError(res, 'AUTH_REQUIRED', refusal ?? (cred ? 'Unknown API key or bearer token.' : 'Send an API key or a bearer JWT: "Authorization: Bearer <key or token>" or "X-API-Key: <key>".'));
+  };
+  const verifyJwt = async (req: Request, res: Response, next: NextFunction, address: string, cred: string): Promise<void> => {
+    const r = await jwt!.verify(cred);
+    if (r.ok) {
+      // JWT clients reach the FHIR API only: their SMART scopes, never Frontdesk's endpoint scopes.
+      // A token's "*", "fhir" or "operator" is not a SMART scope and grants nothing here.
+      const smart = r.token.scopes.filter((s) => s.includes('/'));
+      res.locals.principal = { name: r.token.clientId, kind: 'jwt', scopes: smart, access: FhirAccess.of(smart) } satisfies Principal;
+      return next();
+    }
+    if (r.failure === 'jwks-unavailable') {
+      // Our side cannot check it: not the client's fault, nothing counted against its address.
+      res.set('Retry-After', '30');
+      sendError(res, 'AUTH_UNAVAILABLE', `${r.message} Try again later.`);
+      return;
+    }
+    audit(req, res, { action: 'authenticate', detail: `bearer JWT refused: ${r.failure}` });
+    refuse(res, address, cred, r.message);
+  };
+  // Synchronous unless a JWT is to be verified: an API key is known or not at once, and a
+  // middleware that returns no promise costs the router no promise handling per request.
+  return (req: Request, res: Response, next: NextFunction) => {
+    const address = clientAddress(req) ?? '?';
     const wait = throttle?.retryAfter(address) ?? 0;
     if (wait > 0) {
       res.set('Retry-After', String(wait));
@@ -58,38 +93,12 @@ export function authenticate(keys: readonly ApiKeyConfig[], throttle?: AuthThrot
     // Compare against every key (no early exit) so timing says nothing about which matched.
     let found: Principal | undefined;
     if (d) for (const t of table) if (timingSafeEqual(t.digest, d) && !found) found = t.principal;
-    let refusal: string | undefined;
-    if (!found && cred && jwt && looksLikeJwt(cred)) {
-      const r = await jwt.verify(cred);
-      if (r.ok) {
-        // JWT clients reach the FHIR API only: their SMART scopes, never Frontdesk's endpoint scopes.
-        // A token's "*", "fhir" or "operator" is not a SMART scope and grants nothing here.
-        const smart = r.token.scopes.filter((s) => s.includes('/'));
-        found = { name: r.token.clientId, kind: 'jwt', scopes: smart, access: FhirAccess.of(smart) };
-      } else if (r.failure === 'jwks-unavailable') {
-        // Our side cannot check it: not the client's fault, nothing counted against its address.
-        res.set('Retry-After', '30');
-        sendError(res, 'AUTH_UNAVAILABLE', `${r.message} Try again later.`);
-        return;
-      } else {
-        refusal = r.message;
-        audit(req, res, { action: 'authenticate', detail: `bearer JWT refused: ${r.failure}` });
-      }
+    if (found) {
+      res.locals.principal = found;
+      return next();
     }
-    if (!found) {
-      // Only wrong credentials count: a request without any guesses nothing.
-      if (cred && throttle?.fail(address)) {
-        const w = throttle.retryAfter(address);
-        res.set('Retry-After', String(w));
-        sendError(res, 'THROTTLED', `Too many failed authentications from this address; try again in ${w} s.`);
-        return;
-      }
-      res.set('WWW-Authenticate', refusal ? `Bearer realm="frontdesk", error="invalid_token", error_description="${refusal.replace(/"/g, "'")}"` : 'Bearer realm="frontdesk"');
-      sendError(res, 'AUTH_REQUIRED', refusal ?? (cred ? 'Unknown API key or bearer token.' : 'Send an API key or a bearer JWT: "Authorization: Bearer <key or token>" or "X-API-Key: <key>".'));
-      return;
-    }
-    res.locals.principal = found;
-    next();
+    if (cred && jwt && looksLikeJwt(cred)) return verifyJwt(req, res, next, address, cred);
+    refuse(res, address, cred, undefined);
   };
 }
 

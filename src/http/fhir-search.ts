@@ -28,6 +28,7 @@ import { sendOutcome, sendSearchset } from './outcome.js';
 import { TYPE, withMeta } from './fhir-rest.js';
 
 export const DEFAULT_COUNT = 20;
+const PAGE_PARAMS = [['_count', 'limit'], ['_offset', 'offset']] as const;
 export const MAX_COUNT = 1000;
 const RESULT_PARAMS = new Set(['_count', '_offset', '_sort', '_total', '_summary', '_elements', '_include', '_revinclude', '_format']);
 /** Reference parameters whose one target is a Patient (chains and bare ids). */
@@ -80,6 +81,10 @@ async function hasCondition(store: Store, type: string, key: string, raw: string
   return { kind: 'has', type: other, param, where: where ? [where] : [] };
 }
 
+/** The modifiers each parameter type takes (none: `undefined`), besides `:missing` and a reference's `:Type`. */
+const MODIFIERS: Readonly<Record<string, ReadonlyArray<string | undefined>>> = { token: [undefined, 'not', 'text'], string: [undefined, 'exact', 'contains'], date: [undefined], reference: [undefined], quantity: [undefined] };
+const NO_MODIFIER: ReadonlyArray<string | undefined> = [undefined];
+
 /** The conditions of one parameter occurrence (an OR-group). */
 async function conditionsOf(store: Store, type: string, key: string, raw: string, lenient: Issue[] | undefined): Promise<SearchCondition[] | undefined> {
   if (key.startsWith('_has:')) return [await hasCondition(store, type, key, raw)];
@@ -117,8 +122,7 @@ async function conditionsOf(store: Store, type: string, key: string, raw: string
       return { kind: 'missing', param: name, missing: v === 'true' };
     });
   }
-  const allowed: Record<string, Array<string | undefined>> = { token: [undefined, 'not', 'text'], string: [undefined, 'exact', 'contains'], date: [undefined], reference: [undefined], quantity: [undefined] };
-  const okModifier = (allowed[def.type] ?? [undefined]).includes(modifier) || (def.type === 'reference' && modifier !== undefined && TYPE.test(modifier));
+  const okModifier = (MODIFIERS[def.type] ?? NO_MODIFIER).includes(modifier) || (def.type === 'reference' && modifier !== undefined && TYPE.test(modifier));
   if (!okModifier) throw new SearchError(key, `Search parameter "${key}": the modifier ":${modifier}" is not supported on a ${def.type} parameter.`);
   return values.flatMap((v): SearchCondition | SearchCondition[] => {
     if (v === '') throw new SearchError(key, `Search parameter "${key}": an empty value.`);
@@ -212,7 +216,7 @@ export function searchHandler(store: Store) {
           if (group) search.where.push(group);
         }
       }
-      for (const [k, key] of [['_count', 'limit'], ['_offset', 'offset']] as const) {
+      for (const [k, key] of PAGE_PARAMS) {
         const v = one(q, k);
         if (v === undefined) continue;
         if (!/^\d+$/.test(v)) throw new SearchError(k, `Search parameter "${k}": "${v}" is not a non-negative integer.`);
@@ -262,7 +266,7 @@ export function searchHandler(store: Store) {
       entry.push({ fullUrl: `${base}/${type}/${r.resource.id}`, resource: elements ? subsetted(resource, elements) : resource, search: { mode: 'match' } });
     }
     // _include: the resources the matches reference through the named parameter, once each.
-    const seen = new Set(entry.map((e) => e.fullUrl));
+    const seen = includes.length || revincludes.length ? new Set(entry.map((e) => e.fullUrl)) : undefined;
     for (const inc of includes) {
       const def = searchParamsOf(type).get(inc.param)!;
       for (const r of found.resources) {
@@ -270,22 +274,22 @@ export function searchHandler(store: Store) {
           const ref = typeof v === 'object' && v !== null && typeof (v as { reference?: unknown }).reference === 'string' ? (v as { reference: string }).reference.split('/').slice(-2) : undefined;
           if (!ref || ref.length !== 2 || (inc.target && ref[0] !== inc.target)) continue;
           const url = `${base}/${ref[0]}/${ref[1]}`;
-          if (seen.has(url)) continue;
-          seen.add(url);
+          if (seen!.has(url)) continue;
+          seen!.add(url);
           const got = await store.resources.get(ref[0]!, ref[1]!);
           if (got) entry.push({ fullUrl: url, resource: withMeta(got.resource, got.versionId, got.lastUpdated), search: { mode: 'include' } });
         }
       }
     }
     // _revinclude: the resources that refer to the matches through the named parameter.
-    const matched = found.resources.map((r) => `${type}/${r.resource.id}`);
+    const matched = revincludes.length ? found.resources.map((r) => `${type}/${r.resource.id}`) : [];
     for (const rev of revincludes) {
       if (!matched.length) break;
       const refs = await store.resources.search({ type: rev.type, where: [matched.map((value) => ({ kind: 'reference', param: rev.param, value }))], limit: MAX_COUNT, offset: 0, total: false, sort: [{ by: '_id', desc: false }] });
       for (const r of refs.resources) {
         const url = `${base}/${rev.type}/${r.resource.id}`;
-        if (seen.has(url)) continue;
-        seen.add(url);
+        if (seen!.has(url)) continue;
+        seen!.add(url);
         entry.push({ fullUrl: url, resource: withMeta(r.resource, r.versionId, r.lastUpdated), search: { mode: 'include' } });
       }
     }

@@ -16,10 +16,14 @@ function acceptsJson(accept: string): boolean {
   });
 }
 
+/** Whether the request's query string may hold `_format` (also percent-encoded): most requests have none, and express parses the query string anew at every read of req.query. */
+const mayHoldFormat = (url: string) => url.includes('_format') || url.includes('%5F') || url.includes('%5f');
+
 export function negotiate(req: Request, res: Response, next: NextFunction): void {
-  const format = typeof req.query._format === 'string' ? req.query._format.toLowerCase().split(';')[0]!.trim() : undefined;
+  const asked = mayHoldFormat(req.url) ? req.query._format : undefined;
+  const format = typeof asked === 'string' ? asked.toLowerCase().split(';')[0]!.trim() : undefined;
   if (format !== undefined && !JSON_FORMATS.has(format)) {
-    return sendError(res, 'NOT_ACCEPTABLE', `_format "${req.query._format as string}" is not produced here; this server speaks FHIR JSON (_format=json).`, '_format');
+    return sendError(res, 'NOT_ACCEPTABLE', `_format "${asked as string}" is not produced here; this server speaks FHIR JSON (_format=json).`, '_format');
   }
   const accept = req.get('accept');
   if (format === undefined && accept && !acceptsJson(accept)) {

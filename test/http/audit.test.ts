@@ -93,6 +93,15 @@ describe('http: the audit trail (every PHI access recorded; logs carry who and f
     expect(lines.some((l) => l.msg === 'audit record failed')).to.equal(true);
   });
 
+  it('records the socket\'s peer as the client address, not an X-Forwarded-For the client sends (no proxy is trusted)', async () => {
+    const r = await call('/fhir/Patient?family=Forwarded', { key: FHIR_KEY, headers: { 'x-forwarded-for': '203.0.113.9' } });
+    expect(r.status).to.equal(200);
+    const [row] = await rowsFor({ action: 'search', actor: 'ehr', clientAddress: '203.0.113.9' }, 0);
+    expect(row, 'a forwarded address taken on trust').to.equal(undefined);
+    const rows = await rowsFor({ action: 'search', actor: 'ehr' });
+    expect(rows.find((x) => x.query === 'family=Forwarded')?.clientAddress).to.match(/127\.0\.0\.1/);
+  });
+
   it('records a search whose client hangs up before the answer, when the connection closes', async () => {
     const resources = gw.store.resources;
     const real = resources.search.bind(resources);

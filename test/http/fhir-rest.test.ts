@@ -104,6 +104,10 @@ describe('http: FHIR REST versions and writes (create, update, delete, vread, hi
     await expectOutcome(await call('/Patient/p1', { method: 'PATCH', body: '{}' }), 405);
     await expectOutcome(await call('/Patient/p1', { headers: { accept: 'application/fhir+xml' } }), 406);
     await expectOutcome(await call('/metadata?_format=xml'), 406);
+    // _format read however it is written (the negotiation parses the query only when it may hold one).
+    await expectOutcome(await call('/Patient?%5Fformat=xml'), 406);
+    await expectOutcome(await call('/Patient?gender=female&%5fformat=application%2Fxml'), 406);
+    expect((await call('/Patient?_format=json')).status).to.equal(200);
     await expectOutcome(await call('/Patient', { method: 'POST', body: JSON.stringify(patient('E')), headers: { 'content-type': 'application/xml' } }), 415);
     await expectOutcome(await call('/Patient', { method: 'POST', body: JSON.stringify({ ...patient('E'), gender: 'robot' }) }), 422);
     await expectOutcome(await call('/Observation', { method: 'POST', body: JSON.stringify(patient('E')) }), 400);
