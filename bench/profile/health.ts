@@ -4,7 +4,11 @@
  * original mode, `/health` polled every 10 ms until its AA; prints the slowest answers, and the
  * gateway's event-loop blocks longer than BLOCK_MS (default 40) as the gateway saw them.
  *
- *   node --import tsx bench/profile/health.ts [obx=10000] [rounds=1] [--cpu-prof]
+ *   node --import tsx bench/profile/health.ts [obx=10000] [rounds=1] [--cpu-prof] [--adt=N]
+ *
+ * `--adt=N` first sends N enhanced-mode ADT^A04s at 2,000 msg/s over 8 connections, as the bench's
+ * latency run does just before its /health measurement, so the ORU arrives while their processing
+ * still runs behind intake.
  *
  * `--cpu-prof` records the gateway's CPU profile into /tmp/health-prof (then
  * `node bench/profile/spans.mjs <largest .cpuprofile>` lists what ran in each long span).
@@ -15,13 +19,15 @@ import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import net from 'node:net';
-import { oruR01 } from '../messages.js';
+import { adtA04, oruR01 } from '../messages.js';
+import { connectMllp } from './mllp-client.js';
 import { encodeFrame, FrameDecoder } from '../../src/mllp/framing.js';
 
 const args = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const obx = Number(args[0] ?? 10_000);
 const rounds = Number(args[1] ?? 1);
 const prof = process.argv.includes('--cpu-prof');
+const adts = Number(process.argv.find((a) => a.startsWith('--adt='))?.slice(6) ?? 0);
 const dir = mkdtempSync(path.join(tmpdir(), 'frontdesk-health-'));
 const configFile = path.join(dir, 'gateway.json');
 writeFileSync(configFile, JSON.stringify({
@@ -40,16 +46,30 @@ const child = spawn(process.execPath, [...(prof ? ['--cpu-prof', '--cpu-prof-dir
   stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, BENCH_BLOCK_MS: process.env.BLOCK_MS ?? '40' },
 });
 let out = '';
-const started = await new Promise<{ labPort: number; http: string }>((resolve, reject) => {
+const started = await new Promise<{ port: number; labPort: number; http: string }>((resolve, reject) => {
   child.stdout.on('data', (d: Buffer) => {
     out += d.toString();
-    const m = /LABPORT (\d+) HTTP (\S*)/.exec(out);
-    if (m) resolve({ labPort: Number(m[1]), http: m[2]! });
+    const m = /PORT (\d+) SYNC \S+ LABPORT (\d+) HTTP (\S*)/.exec(out);
+    if (m) resolve({ port: Number(m[1]), labPort: Number(m[2]), http: m[3]! });
   });
   child.once('exit', (code) => reject(new Error(`gateway exited ${code}`)));
 });
 try {
   for (let r = 0; r < rounds; r++) {
+    if (adts > 0) {
+      // Enhanced mode (the template's MSH-15 AL, MSH-16 NE): each CA comes at its commit, processing runs behind.
+      const template = adtA04();
+      const clients = await Promise.all(Array.from({ length: 8 }, () => connectMllp(started.port)));
+      const t0 = performance.now();
+      const sent: Promise<string>[] = [];
+      for (let i = 0; i < adts; i++) {
+        const wait = t0 + i / 2 - performance.now();
+        if (wait > 0) await new Promise((res) => setTimeout(res, wait));
+        sent.push(clients[i % 8]!.send(template.replace('|ADT0001|', `|H${r}-${i}-${Date.now()}|`)));
+      }
+      await Promise.all(sent);
+      clients.forEach((c) => c.close());
+    }
     const oru = oruR01(obx).replace('|AL|NE|', '|||').replace(`|ORU${obx}|`, `|H${r}-${Date.now()}|`);
     const sock = net.connect(started.labPort, '127.0.0.1');
     await new Promise((res) => sock.once('connect', res));
