@@ -52,14 +52,16 @@ export const LIMIT_BYTES = 64 << 20;
  * per group commit, each copying the few pages that commit changed and fsyncing the WAL and the
  * database file: at intake's rate (hundreds of commits a second) about a fifth of the gateway
  * process's CPU per message on the shared disk, and two more fsyncs beside every commit's own on
- * the same disk. Once per interval each pass copies a page once for many commits (intake rewrites
- * the same index pages), and the WAL grows by at most what one interval of commits writes before a
- * pass (about 8 KB of WAL per ADT^A04 stored and processed: ~16 MB at 2,000 msg/s, well under
- * LIMIT_BYTES). 50 ms at first; 1 s since the ACK latency round (#17, session 9): at a steady 100
- * msg/s the passes were 20 a second, 40 fsyncs beside the commits' 100 on the disk every commit ACK
- * waits on, the most frequent other writer there.
+ * the same disk. Once per 50 ms each pass copies a page once for many commits (intake rewrites the
+ * same index pages), and the WAL grows by at most what 50 ms of commits write before a pass.
+ * Longer intervals were tried (session 9: 200 ms and 1 s, for fewer fsyncs beside the commits'):
+ * at a steady 100 msg/s the WAL then no longer started again from its beginning (12 and 26-38 MB
+ * after 700 messages, against 2-4 MB at 50 ms, bench/profile/ack-trace.ts): a pass copying that
+ * many commits is overtaken by the next commit, so it never takes all of the WAL, every commit
+ * appends to the file (its fdatasync then writes the size too, and the file heads for LIMIT_BYTES,
+ * where the connection TRUNCATEs on the event loop). Short passes finish between commits.
  */
-export const CHECKPOINT_INTERVAL_MS = 1000;
+export const CHECKPOINT_INTERVAL_MS = 50;
 /** Autocheckpoint pages the connection goes back to if the worker fails (SQLite's default). */
 const DEFAULT_AUTOCHECKPOINT = 1000;
 
