@@ -94,6 +94,18 @@ export interface Inbound {
   idempotencyKey?: string | undefined;
   /** Office endpoints: the recordType the endpoint takes. */
   recordType?: string | undefined;
+  /**
+   * Frames of one connection handed over together (src/mllp/intake.ts): they are in one commit, in
+   * their order, and once one of them cannot be stored none after it is (its connection is
+   * dropped, so the sender resends from there: a later frame stored without it would be processed
+   * before the resent one).
+   */
+  sequence?: FrameSequence | undefined;
+}
+
+/** See Inbound.sequence. */
+export interface FrameSequence {
+  failed: boolean;
 }
 
 export interface Answer {
@@ -552,10 +564,16 @@ export class Pipeline {
           }
           continue;
         }
+        const seq = j.inbound.sequence;
+        if (seq?.failed) {
+          stored.push(new Error('not stored: an earlier frame of its connection could not be stored'));
+          continue;
+        }
         try {
           stored.push(await tx.savepoint((sp) => this.storeOne(sp, j.inbound)));
         } catch (e) {
           stored.push(e as Error);
+          if (seq) seq.failed = true;
         }
       }
       for (let k = 0; k < procs.length; k++) {
