@@ -42,12 +42,8 @@ export function convertOru(msg: Hl7Message, ctx: FlowContext): Result<OruConvers
   issues.push(...grouped.issues);
   const entries: BundleEntry[] = [];
   const sources: EntrySource[] = [];
+  const b: Entries = { entries, sources, partiesSeen: new Set() };
   const office: ResultsInboxItem[] = [];
-  const add = (resource: FhirResource, request: BundleEntry['request'], seg?: Hl7Segment): void => {
-    entries.push({ fullUrl: urnOf(resource.resourceType, resource.id!), resource, request });
-    sources.push(seg ? { seg } : {});
-  };
-  const put = (r: FhirResource, seg?: Hl7Segment) => add(r, { method: 'PUT', url: referenceOf(r.resourceType, r.id!) }, seg);
   // Several orders may name the same specimen (SPM-2), several PATIENT_RESULT groups the same
   // patient: one entry each, referenced by all.
   const specimensSeen = new Set<string>();
@@ -55,16 +51,6 @@ export function convertOru(msg: Hl7Message, ctx: FlowContext): Result<OruConvers
   const reportsSeen = new Map<string, OrderGroup>();
   const patientsSeen = new Set<string>();
   const visitsSeen = new Set<string>();
-  const partiesSeen = new Set<string>();
-  /** A Practitioner or Organization: created only if none has its identifier (the office's own record wins), once per Bundle. */
-  const addParty = (r: Practitioner | Organization, seg: Hl7Segment): void => {
-    const key = `${r.resourceType}/${r.id}`;
-    if (partiesSeen.has(key)) return;
-    partiesSeen.add(key);
-    const ident = r.identifier?.[0];
-    if (ident?.value) add(r, { method: 'POST', url: r.resourceType, ifNoneExist: identifierQuery(ident) }, seg);
-    else put(r, seg);
-  };
 
   if (grouped.value.patients.every((p) => p.orders.length === 0)) {
     issues.push(issue('HL7_SEGMENT_MISSING', 'The ORU^R01 has no OBR: there is no report to convert.', 'OBR'));
@@ -90,8 +76,8 @@ export function convertOru(msg: Hl7Message, ctx: FlowContext): Result<OruConvers
         const pidSeg = group.pid!;
         const kept = keepRegistered(patient, ctx.lookup, (n) => msg.location(pidSeg, n));
         issues.push(...kept.issues);
-        if (kept.value !== patient) put(kept.value!, group.pid);
-        else add(patient, { method: 'POST', url: 'Patient', ifNoneExist: identifierQuery(ident) }, group.pid);
+        if (kept.value !== patient) put(b, kept.value!, group.pid);
+        else add(b, patient, { method: 'POST', url: 'Patient', ifNoneExist: identifierQuery(ident) }, group.pid);
       }
       subject = { reference: urnOf('Patient', patient.id!) };
     }
@@ -106,7 +92,7 @@ export function convertOru(msg: Hl7Message, ctx: FlowContext): Result<OruConvers
         // Inside this Bundle the Patient is its entry's urn (it may be a conditional create).
         if (visit.subject?.reference === `Patient/${patient.id}`) visit.subject = { reference: subject.reference! };
         encounter = { reference: urnOf('Encounter', visit.id!) };
-        if (!visitsSeen.has(visit.id!)) { visitsSeen.add(visit.id!); put(visit, group.pv1); }
+        if (!visitsSeen.has(visit.id!)) { visitsSeen.add(visit.id!); put(b, visit, group.pv1); }
       }
     }
     for (const order of group.orders) {
@@ -123,12 +109,12 @@ export function convertOru(msg: Hl7Message, ctx: FlowContext): Result<OruConvers
       for (const s of r.specimens) {
         if (specimensSeen.has(s.resource.id!)) continue;
         specimensSeen.add(s.resource.id!);
-        put(s.resource, s.seg);
+        put(b, s.resource, s.seg);
       }
-      for (const o of r.observations) put(o.resource, o.seg);
-      if (r.report) put(r.report, order.obr);
-      if (r.serviceRequest) put(r.serviceRequest, order.orc ?? order.obr);
-      for (const p of r.parties) addParty(p.resource, p.seg);
+      for (const o of r.observations) put(b, o.resource, o.seg);
+      if (r.report) put(b, r.report, order.obr);
+      if (r.serviceRequest) put(b, r.serviceRequest, order.orc ?? order.obr);
+      for (const p of r.parties) addParty(b, p.resource, p.seg);
       if (r.report) {
         office.push(inboxItemFromFhir({
           report: r.report,
@@ -144,6 +130,37 @@ export function convertOru(msg: Hl7Message, ctx: FlowContext): Result<OruConvers
   issues.push(...locateValidationIssues(msg, validateLabBundle(bundle), entries, sources));
   office.forEach((rec, i) => issues.push(...prefixIssues(validateOfficeRecord(rec), `office[${i}]`)));
   return { value: { bundle, office }, issues };
+}
+
+/**
+ * The Bundle's entries as convertOru builds them, with the segment each came from (to place its
+ * validation issues). Module-level functions over this rather than closures made per message:
+ * under tsx (the tests, the bench) every named closure also costs a defineProperty of its name.
+ */
+interface Entries {
+  entries: BundleEntry[];
+  sources: EntrySource[];
+  /** `Type/id` of the Practitioners and Organizations already in the Bundle. */
+  partiesSeen: Set<string>;
+}
+
+function add(b: Entries, resource: FhirResource, request: BundleEntry['request'], seg?: Hl7Segment): void {
+  b.entries.push({ fullUrl: urnOf(resource.resourceType, resource.id!), resource, request });
+  b.sources.push(seg ? { seg } : {});
+}
+
+function put(b: Entries, r: FhirResource, seg?: Hl7Segment): void {
+  add(b, r, { method: 'PUT', url: referenceOf(r.resourceType, r.id!) }, seg);
+}
+
+/** A Practitioner or Organization: created only if none has its identifier (the office's own record wins), once per Bundle. */
+function addParty(b: Entries, r: Practitioner | Organization, seg: Hl7Segment): void {
+  const key = `${r.resourceType}/${r.id}`;
+  if (b.partiesSeen.has(key)) return;
+  b.partiesSeen.add(key);
+  const ident = r.identifier?.[0];
+  if (ident?.value) add(b, r, { method: 'POST', url: r.resourceType, ifNoneExist: identifierQuery(ident) }, seg);
+  else put(b, r, seg);
 }
 
 /** The field an order's report id comes from (reportKey: filler OBR-3 / ORC-3, else placer OBR-2 / ORC-2). */
@@ -312,8 +329,6 @@ const MAX_VALIDATED_DATA = 64 * 1024;
  * document, for nothing. Shallow copies: the Bundle that is returned keeps the full data.
  */
 function validationView(bundle: Bundle): Bundle {
-  const isBigReport = (r: unknown): r is DiagnosticReport => (r as DiagnosticReport | undefined)?.resourceType === 'DiagnosticReport'
-    && ((r as DiagnosticReport).presentedForm ?? []).some((a) => (a.data?.length ?? 0) > MAX_VALIDATED_DATA);
   if (!(bundle.entry ?? []).some((e) => isBigReport(e.resource))) return bundle;
   return {
     ...bundle,
@@ -324,6 +339,12 @@ function validationView(bundle: Bundle): Bundle {
       return { ...e, resource: { ...r, presentedForm } };
     }),
   };
+}
+
+/** A DiagnosticReport with a document above MAX_VALIDATED_DATA (module level: see Entries on tsx and closures). */
+function isBigReport(r: unknown): r is DiagnosticReport {
+  return (r as DiagnosticReport | undefined)?.resourceType === 'DiagnosticReport'
+    && ((r as DiagnosticReport).presentedForm ?? []).some((a) => (a.data?.length ?? 0) > MAX_VALIDATED_DATA);
 }
 
 /** OBR-25 holds a code that is not in table 0123 (already an error): leave the status unknown. */

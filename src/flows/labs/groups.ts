@@ -57,10 +57,6 @@ export function groupOru(msg: Hl7Message): { value: OruStructure; issues: Issue[
   let specimen: SpecimenGroup | undefined;
   let pendingOrc: Hl7Segment | undefined;
   let obrCount = 0;
-  const currentPatient = (): PatientGroup => {
-    if (!patient) { patient = { orders: [] }; patients.push(patient); }
-    return patient;
-  };
   for (const seg of msg.segments) {
     switch (seg.name) {
       case 'PID':
@@ -80,7 +76,10 @@ export function groupOru(msg: Hl7Message): { value: OruStructure; issues: Issue[
       case 'OBR':
         order = { obr: seg, notes: [], observations: [], specimens: [], position: ++obrCount };
         if (pendingOrc) order.orc = pendingOrc;
-        currentPatient().orders.push(order);
+        // An OBR before any PID: the results of an unnamed patient (an error where they are converted).
+        // Written out, not a named closure per message: under tsx each costs a defineProperty.
+        if (!patient) { patient = { orders: [] }; patients.push(patient); }
+        patient.orders.push(order);
         pendingOrc = undefined;
         obs = specimen = undefined;
         break;
