@@ -145,6 +145,15 @@ function isBillingContact(c: PatientContact): boolean {
  * Patient lacks is reported at its FHIRPath.
  */
 export function patientFromFhir(p: Patient): Result<PatientPart> {
+  const draft = patientPartDraft(p);
+  return draft.value ? { value: defined(draft.value), issues: draft.issues } : { value: undefined, issues: draft.issues };
+}
+
+/**
+ * patientFromFhir's record before `defined`: every column, undefined where the Patient has
+ * nothing for it (registrationFromFhir drops those in the one pass that also trims).
+ */
+export function patientPartDraft(p: Patient): Result<PatientPart> {
   const issues: Issue[] = [];
   const mrnId = p.identifier?.find((i) => i.value);
   if (!mrnId?.value) issues.push(issue('MAP_MISSING', 'Patient has no identifier with a value to use as the MRN.', 'Patient.identifier'));
@@ -168,7 +177,7 @@ export function patientFromFhir(p: Patient): Result<PatientPart> {
   const marital = p.maritalStatus?.coding?.find((c) => c.system === V3_MARITAL)?.code;
   const emergency = p.contact?.find((c) => !isBillingContact(c) && (hasCode(c.relationship, V2_0131, ['C', 'EP']) || hasCode(c.relationship, V2_0063, ['EMC'])));
   const guarantor = p.contact?.find((c) => hasCode(c.relationship, V2_0131, ['BP']));
-  const part = defined<PatientPart>({
+  const part: PatientPart = {
     recordType: 'registration',
     mrn: mrnId!.value!,
     mrnSystem: mrnId!.system && mrnId!.system !== PRACTICE_MRN_SYSTEM ? mrnId!.system : undefined,
@@ -202,6 +211,6 @@ export function patientFromFhir(p: Patient): Result<PatientPart> {
     guarantorGivenName: guarantor?.name?.family ? guarantor.name.given?.[0] : undefined,
     guarantorRelationship: guarantor?.name?.family ? codeIn(guarantor.relationship, V2_0063) : undefined,
     guarantorPhone: guarantor?.name?.family ? guarantor.telecom?.find((t) => t.system === 'phone')?.value : undefined,
-  });
+  };
   return { value: part, issues };
 }

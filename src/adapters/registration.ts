@@ -8,8 +8,8 @@ import type { Bundle, BundleEntry, Coverage, Encounter, FhirResource, Organizati
 import { hasErrors, issue, type Issue, type Result } from '../domain/issues.js';
 import { validateOfficeRecord, validateResource } from '../validation/index.js';
 import { coverageFromFhir, coverageToFhir } from './coverage.js';
-import { patientFromFhir, patientToFhir } from './patient.js';
-import type { RegistrationRecord } from './registration-record.js';
+import { patientPartDraft, patientToFhir } from './patient.js';
+import type { InsurancePolicy, RegistrationRecord } from './registration-record.js';
 
 export type { RegistrationRecord, InsurancePolicy, MergeInstruction } from './registration-record.js';
 export { PRACTICE_MRN_SYSTEM } from './registration-record.js';
@@ -87,7 +87,7 @@ function byId<T extends { id?: string }>(list: T[] | undefined): (id: string) =>
 /** FHIR resources -> office registration record (checked against its schema). */
 export function registrationFromFhir(input: RegistrationFhirInput): Result<RegistrationRecord> {
   const issues: Issue[] = [];
-  const p = patientFromFhir(input.patient);
+  const p = patientPartDraft(input.patient);
   issues.push(...p.issues);
   const find = { organization: byId(input.organizations), relatedPerson: byId(input.relatedPersons), patient: byId([input.patient]) };
   const coverages = (input.coverages ?? []).filter((c) => c.status !== 'cancelled' && c.status !== 'entered-in-error');
@@ -96,10 +96,30 @@ export function registrationFromFhir(input: RegistrationFhirInput): Result<Regis
   if (!p.value || hasErrors(issues)) return { value: undefined, issues };
   const policies = insurance.map((r) => r.value!).sort((a, b) => a.order - b.order);
   // HL7 senders pad fields ("Ann Arbor "); office columns are trimmed.
-  const record = trimmed({ ...p.value, ...(policies.length ? { insurance: policies } : {}) } as RegistrationRecord);
+  const record = recordOf(p.value as unknown as Record<string, unknown>, policies);
   const schema = validateOfficeRecord(record);
   issues.push(...schema);
   return hasErrors(schema) ? { value: undefined, issues } : { value: record, issues };
+}
+
+/**
+ * The registration record from patientPartDraft's columns and the policies: what patientFromFhir's
+ * `defined` leaves out (undefined, empty lists) left out, every string trimmed and what trims to ''
+ * left out (trimmed), the policies last: `trimmed({ ...defined(draft), insurance })` in one copy of
+ * the record instead of three.
+ */
+function recordOf(draft: Record<string, unknown>, policies: InsurancePolicy[]): RegistrationRecord {
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(draft)) {
+    const v = draft[k];
+    if (v === undefined || (Array.isArray(v) && v.length === 0)) continue;
+    const x = trimmed(v);
+    if (x === '') continue;
+    if (k === '__proto__') Object.defineProperty(out, k, { value: x, writable: true, enumerable: true, configurable: true });
+    else out[k] = x;
+  }
+  if (policies.length) out.insurance = trimmed(policies);
+  return out as unknown as RegistrationRecord;
 }
 
 function trimmed<T>(v: T): T {
