@@ -193,11 +193,19 @@ describeOn('sqlite', 'store (SQLite): WAL checkpoints run in a worker thread, no
     return { dir, path, limit, store: openSqliteStore(path, { walLimitBytes: limit }), wal: () => statSync(`${path}-wal`).size };
   };
 
-  it('writes that never pause keep the WAL bounded: past the limit a checkpoint takes all of it and the file starts again', async () => {
+  it('writes that never pause keep the WAL bounded: past the limit a checkpoint takes all of it and the file starts again (in the worker, not on the event loop)', async () => {
     const { dir, path, limit, store, wal } = await limitedStore('fd-wal-limit-');
     try {
       const body = 'x'.repeat(64 * 1024);
       let largest = 0;
+      // The connection (on the event loop) never checkpoints: the worker's TRUNCATE does it while the store holds its writes.
+      const db = sqliteDb(store);
+      const pragma = db.pragma.bind(db);
+      let onLoop = 0;
+      db.pragma = ((source: string, options?: { simple?: boolean }) => {
+        if (/wal_checkpoint/i.test(source)) onLoop++;
+        return pragma(source, options);
+      }) as typeof db.pragma;
       // ~40 MB in back-to-back transactions (ten times the limit), with no pause for a checkpoint
       // to take all of the WAL; without the limit the file grows with every write.
       // Transactions queued ahead (as intake's group commits are under load): the next one begins
@@ -209,6 +217,7 @@ describeOn('sqlite', 'store (SQLite): WAL checkpoints run in a worker thread, no
         })));
       }
       expect(largest, 'largest WAL file seen').to.be.below(limit * 3);
+      expect(onLoop, 'checkpoints made by the connection').to.equal(0);
       expect(await store.messages.count()).to.equal(600);
     } finally {
       await store.close();

@@ -19,17 +19,19 @@
  * the WAL (frames keep coming while it copies), so SQLite never writes the WAL from its start
  * again and the file grows without end (75 MB over 3,200 back-to-back searches' audit rows; 65 MB
  * for 40 MB of queued transactions in test/store/wal-sync.test.ts). Once the file passes
- * LIMIT_BYTES, the store's own connection makes a TRUNCATE checkpoint after its commit: it copies
- * the rest and empties the file, so the next write starts it again. That pauses the event loop
- * once per LIMIT_BYTES written (the copy and two fsyncs). The worker cannot do it: a TRUNCATE
- * there must get the write lock between the connection's back-to-back transactions, and its busy
- * handler's polling misses those gaps (the file reached 4x the limit in the test).
+ * LIMIT_BYTES, a TRUNCATE checkpoint after a commit copies the rest and empties the file, so the
+ * next write starts it again. The worker makes it while the store starts no write (afterCommit's
+ * promise: the store holds its callers until it settles), so it gets the write lock at once: its
+ * busy handler's polling alone missed the gaps between the connection's back-to-back transactions
+ * (the file reached 4x the limit in the test). The connection made it itself before (#17), which
+ * paused the event loop once per LIMIT_BYTES written, the copy and two fsyncs (70 ms and more in
+ * the bench's /health measurement); now writes wait for it as they did, and the event loop does not.
  *
  * One large transaction is not that case: a 10,000-OBX ORU's processing commit alone writes tens
  * of MB of WAL, and a TRUNCATE right after it copied all of that on the event loop (788 ms of a
  * 1.4 s block in a profile at load average 9). So a commit that grew the file by a quarter of the
  * limit or more, and took it past the limit, leaves the copy to the worker (asked as after any
- * commit); the connection TRUNCATEs only if the file is still past the limit once a worker
+ * commit); the TRUNCATE is made only if the file is still past the limit once a worker
  * checkpoint that started after that commit has finished (writes kept coming, so it could not take
  * all of the WAL, and the connection has only what came since to copy), or once the file has grown
  * by another quarter of the limit meanwhile (the bound holds). When the worker's checkpoint did take
@@ -74,8 +76,8 @@ db.pragma('wal_autocheckpoint = 0');
 parentPort.on('message', (m) => {
   if (m === 'close') { db.close(); parentPort.close(); return; }
   let r;
-  try { r = db.pragma('wal_checkpoint(PASSIVE)')[0]; } catch (e) { r = { error: String(e && e.message || e) }; }
-  parentPort.postMessage(r);
+  try { r = db.pragma(m === 'truncate' ? 'wal_checkpoint(TRUNCATE)' : 'wal_checkpoint(PASSIVE)')[0]; } catch (e) { r = { error: String(e && e.message || e) }; }
+  parentPort.postMessage({ ...r, kind: m });
 });
 `;
 
@@ -102,6 +104,8 @@ export class Checkpointer {
   /** When the last worker checkpoint was asked for (performance.now() ms), and the timer that asks for the next. */
   private lastAsk = -Infinity;
   private timer: NodeJS.Timeout | undefined;
+  /** A TRUNCATE asked of the worker: settles when it is done (or the worker failed); the store starts no write meanwhile. */
+  private truncating: { done: Promise<void>; settle: () => void; sent: boolean } | undefined;
 
   /**
    * `limitBytes`: the WAL size past which the connection checkpoints all of it (default LIMIT_BYTES; tests make it small).
@@ -109,9 +113,14 @@ export class Checkpointer {
    */
   constructor(private readonly db: Db, private readonly walPath: string, private readonly limitBytes = LIMIT_BYTES, private readonly intervalMs = CHECKPOINT_INTERVAL_MS) {}
 
-  /** After a commit: start the worker once the WAL is big enough, and ask for a checkpoint (coalesced). */
-  afterCommit(): void {
-    if (this.failed || this.closed) return;
+  /**
+   * After a commit: start the worker once the WAL is big enough, and ask for a checkpoint (coalesced).
+   * Returns a promise when the WAL is to be checkpointed whole (TRUNCATE, the bound on the file):
+   * the worker does it, and the store starts no write until it settles (it never rejects).
+   */
+  afterCommit(): Promise<void> | undefined {
+    if (this.failed || this.closed) return undefined;
+    if (this.truncating) return this.truncating.done;
     if (!this.worker) {
       if (this.walSize() < START_BYTES) return;
       this.start();
@@ -135,23 +144,45 @@ export class Checkpointer {
         // began before this commit) may take it all.
         this.large = { from: this.asked + 1, size };
       } else if (!this.db.inTransaction && (!this.large || (this.finished >= this.large.from && !this.running) || size >= this.large.size + this.limitBytes / 4)) {
-        // Busy (the worker's PASSIVE checkpoint outlasted the busy timeout) or failing: the next
-        // commit tries again; what was committed stands either way.
-        try {
-          this.db.pragma('wal_checkpoint(TRUNCATE)');
-          this.large = undefined;
-          this.lastSize = this.walSize();
-        } catch {
-          /* tried again after the next commit */
-        }
-        return;
+        // In the worker, while the store starts no write: with no transaction of the connection to
+        // wait for, its TRUNCATE gets the write lock at once, and the copy with its fsyncs (70-300 ms
+        // on the event loop when the connection made it, #17) leaves the event loop free (/health,
+        // ACKs of what is committed). Busy (another process's reader) or failing: the next commit
+        // tries again; what was committed stands either way.
+        return this.truncate();
       }
     }
     if (this.running) {
       this.again = true;
-      return;
+      return undefined;
     }
     this.askSoon();
+    return undefined;
+  }
+
+  /** A TRUNCATE in the worker, after the checkpoint it is running (if any). */
+  private truncate(): Promise<void> {
+    let settle!: () => void;
+    const done = new Promise<void>((r) => { settle = r; });
+    this.truncating = { done, settle, sent: false };
+    if (!this.running) this.sendTruncate();
+    return done;
+  }
+
+  private sendTruncate(): void {
+    this.truncating!.sent = true;
+    this.running = true;
+    this.worker!.postMessage('truncate');
+  }
+
+  /** The TRUNCATE is over (done, busy, or the worker gone): the store may write again. */
+  private truncated(): void {
+    const t = this.truncating;
+    this.truncating = undefined;
+    this.large = undefined;
+    this.lastSize = this.walSize();
+    this.lastFrames = this.walFrames();
+    t?.settle();
   }
 
   /** Ask for a checkpoint now, or when CHECKPOINT_INTERVAL_MS has passed since the last one was asked for. */
@@ -209,16 +240,23 @@ export class Checkpointer {
     const module = createRequire(import.meta.url).resolve('better-sqlite3');
     const w = new Worker(WORKER, { eval: true, workerData: { module, path: this.db.name } });
     w.unref();
-    w.on('message', (r: { error?: string }) => {
+    w.on('message', (r: { error?: string; kind?: string }) => {
       if (r?.error) this.fail();
       this.running = false;
-      this.finished = this.asked;
+      if (r?.kind === 'truncate') this.truncated();
+      else this.finished = this.asked;
+      if (this.truncating && !this.truncating.sent && !this.failed) {
+        this.sendTruncate();
+        return;
+      }
       if (this.again && !this.closed && !this.failed) {
         this.again = false;
         this.askSoon();
       }
     });
     w.on('error', () => this.fail());
+    // Gone without being closed: as a failure (a store waiting for its TRUNCATE goes on).
+    w.on('exit', () => { if (!this.closed) this.fail(); });
     this.worker = w;
     this.db.pragma('wal_autocheckpoint = 0');
     // After a checkpoint that took all of the WAL, the next write starts the file again and cuts
@@ -232,6 +270,8 @@ export class Checkpointer {
     this.failed = true;
     if (this.db.open) this.db.pragma(`wal_autocheckpoint = ${DEFAULT_AUTOCHECKPOINT}`);
     void this.worker?.terminate();
+    // A store waiting for a TRUNCATE goes on: the connection checkpoints in its COMMITs again.
+    if (this.truncating) this.truncated();
   }
 
   /** Stop the worker (before the store's connection closes). */
@@ -240,6 +280,9 @@ export class Checkpointer {
       clearTimeout(this.timer);
       if (this.fds) { closeSync(this.fds.wal); closeSync(this.fds.shm); }
       this.fds = undefined;
+      const t = this.truncating;
+      this.truncating = undefined;
+      t?.settle();
       const w = this.worker;
       if (!w || this.failed) return;
       // Referenced while it closes: an unreferenced worker and timer would let the process exit

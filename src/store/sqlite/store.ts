@@ -243,7 +243,7 @@ export class SqliteStore implements Store {
     // timer per row, setTimeout's refresh, cost more per audited request than the row's own checks).
     let rows = 0;
     let lastRow = 0;
-    const checkpoint = () => { rows = 0; if (this.db.open) this.checkpointer?.afterCommit(); };
+    const checkpoint = () => { rows = 0; if (this.db.open) this.holdFor(this.checkpointer?.afterCommit()); };
     const idle = () => {
       const left = lastRow + AUDIT_IDLE_MS - performance.now();
       if (left > 1) {
@@ -317,12 +317,23 @@ export class SqliteStore implements Store {
       done();
     }
     opts.onCommit?.();
-    this.checkpointer?.afterCommit();
+    this.holdFor(this.checkpointer?.afterCommit());
     if (deferSync) {
       if (opts.durableLater) this.walSync!.dirty();
       else await this.walSync!.sync();
     }
     return value;
+  }
+
+  /**
+   * No transaction starts, and no call on the store runs, until `work` settles (the checkpointer's
+   * TRUNCATE in its worker, which takes the write lock the connection leaves free meanwhile).
+   * Set in the same turn as the COMMIT's end, before any waiter resumes.
+   */
+  private holdFor(work: Promise<void> | undefined): void {
+    if (!work) return;
+    const held: Promise<void> = work.then(() => { if (this.busy === held) this.busy = undefined; });
+    this.busy = held;
   }
 
   /** Resolves once every transaction committed so far is on disk (their fsyncs, off the event loop, are done). */
