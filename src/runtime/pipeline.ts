@@ -350,7 +350,9 @@ export class Pipeline {
   /** Process a stored message (new, recovered or replayed). Concurrent calls for one id share one run. */
   process(id: number, reason: AttemptReason = 'received', hint?: ProcessHint, attemptCounted = false, front = false): Promise<Answer> {
     const running = this.inFlight.get(id);
-    if (running) return running;
+    // Its commit may be one nobody waited to see durable (a job of an NE sender, `durableLater`):
+    // this caller (a resend, a replay) is answered only once it is.
+    if (running) return running.then(async (a) => { await this.store.durable(); return a; });
     // Nothing is taken from the queue any more: the message stays committed for the next start.
     if (this.closing) return Promise.reject(new Error('gateway closing: the message stays committed and is processed at the next start'));
     const limit = this.config.processing.offloadBytes;
