@@ -26,9 +26,11 @@ export function patientFromPid(msg: Hl7Message, ctx: PidContext, pid: Hl7Segment
   if (!pid) return { value: undefined, issues: [issue('HL7_SEGMENT_MISSING', 'The message has no PID segment.', 'PID')] };
   const mapping = loadMapping('patient');
   const issues: Issue[] = [];
-  const read = readSegment(msg, pid, segmentMap(mapping, 'PID'), ctx);
+  // Read into the Patient itself, its first members already in place (the id is set once PID-3 is
+  // read), rather than into an object that is then copied behind them: one object per patient.
+  const body: Partial<Patient> = { resourceType: 'Patient', id: undefined };
+  const read = readSegment(msg, pid, segmentMap(mapping, 'PID'), ctx, body as Record<string, unknown>);
   issues.push(...read.issues);
-  const body = read.value as Partial<Patient>;
   // PD1 belongs to this PID only when it follows it before the next PID (one patient per group).
   const pd1 = nextInGroup(msg, pid, 'PD1');
   if (pd1) {
@@ -49,8 +51,8 @@ export function patientFromPid(msg: Hl7Message, ctx: PidContext, pid: Hl7Segment
     }
     return { value: undefined, issues };
   }
-  const patient: Patient = { resourceType: 'Patient', id: patientId(first), ...body };
-  return { value: patient, issues };
+  body.id = patientId(first);
+  return { value: body as Patient, issues };
 }
 
 export const PRACTICE_MRN_SYSTEM = 'http://frontdesk.example.org/fhir/sid/mrn';
