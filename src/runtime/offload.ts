@@ -50,7 +50,13 @@ export interface OffloadRequest {
  * travel as their JSON text (`issuesText`, `issues` then empty): 10,000 issue objects took a
  * structured-clone read of ~200 ms on the event loop, one JSON.parse of their text a tenth of it.
  */
-export type OffloadedRun = Omit<Hl7Processing, 'message'> & { readable: boolean; json?: OutputJson | undefined; issuesText?: string | undefined };
+export type OffloadedRun = Omit<Hl7Processing, 'message'> & {
+  readable: boolean;
+  json?: OutputJson | undefined;
+  issuesText?: string | undefined;
+  /** issuesText gzipped, when the request asked for gzip (`gzip`): the outcome and attempt rows store it (2.9 MB of text for 10,000 OBX, each row a synchronous write). */
+  issuesGzip?: Uint8Array | undefined;
+};
 
 /**
  * JSON.stringify(output.bundle), as UTF-8 bytes (`bundleUtf8`: moved from the worker, not copied:

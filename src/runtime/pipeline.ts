@@ -968,11 +968,16 @@ export class Pipeline {
       // Prepared off the event loop (a large message) and still true to the store: taken as it is.
       let p: Hl7Processing | undefined;
       let json: OutputJson | undefined;
+      /** The worker's text (and gzip) of the run's issues, and how many they were: stored as they are while no issue is added. */
+      let issuesJson: { json: JsonText; count: number } | undefined;
       const pause = eventLoopPause();
       const prepared = opts.prepared;
       if (prepared && prepared.raw === raw && (await this.stillSame(tx, prepared.known, pause))) {
-        const { readable, json: serialized, issuesText, ...run } = prepared.run;
-        if (issuesText !== undefined) run.issues = JSON.parse(issuesText) as Issue[];
+        const { readable, json: serialized, issuesText, issuesGzip, ...run } = prepared.run;
+        if (issuesText !== undefined) {
+          run.issues = JSON.parse(issuesText) as Issue[];
+          issuesJson = { json: new JsonText(issuesText, issuesGzip ? Buffer.from(issuesGzip.buffer, issuesGzip.byteOffset, issuesGzip.byteLength) : undefined), count: run.issues.length };
+        }
         const message = readable ? readHl7Header(raw).message : undefined;
         p = { ...run, ...(message ? { message } : {}) };
         json = serialized;
@@ -994,9 +999,10 @@ export class Pipeline {
       // Between the outputs' text (or gzip) and each row, and before the COMMIT's page writes: a
       // turn each, so no two of these long steps share one (10,000 OBX: 40-140 ms each).
       await pause();
-      await tx.processing.recordOutcome(id, { state: p.state, flow: p.flow, issues: p.issues, outputs, ackCode, ack, countAttempt });
+      const issuesText = issuesJson && issuesJson.count === p.issues.length ? issuesJson.json : undefined;
+      await tx.processing.recordOutcome(id, { state: p.state, flow: p.flow, issues: p.issues, issuesJson: issuesText, outputs, ackCode, ack, countAttempt });
       await pause();
-      await tx.processing.recordAttempt({ messageId: id, reason, state: p.state, flow: p.flow, ackCode, ack, issues: p.issues, outputs, mappingVersion: mappingVersion() });
+      await tx.processing.recordAttempt({ messageId: id, reason, state: p.state, flow: p.flow, ackCode, ack, issues: p.issues, issuesJson: issuesText, outputs, mappingVersion: mappingVersion() });
       await pause();
       if (queued) queuedIn.push([channel.name, queued]);
       this.log.info({ channel: channel.name, id, state: p.state, ack: ackCode, flow: p.flow, issues: p.issues.length }, 'message processed');

@@ -60,7 +60,9 @@ function run(req: OffloadRequest): OffloadReply {
   // Serialized here, off the event loop: the gateway stores these texts as they are, and reads the
   // Bundle's entries back from theirs a few at a time (pipeline.ts, offload.ts).
   // Many issues (a warning per OBX) travel as one text: see OffloadedRun.
-  const issues = rest.issues.length > ISSUES_AS_TEXT ? { issues: [], issuesText: JSON.stringify(rest.issues) } : {};
+  const issuesText = rest.issues.length > ISSUES_AS_TEXT ? JSON.stringify(rest.issues) : undefined;
+  const issues = issuesText === undefined ? {}
+    : { issues: [], issuesText, ...(req.gzip ? { issuesGzip: gzipSync(issuesText, { level: constants.Z_BEST_SPEED }) } : {}) };
   if (!rest.output) return { run: { ...rest, ...issues, readable: message !== undefined }, misses };
   const { bundle, json } = serializeOutput(rest.output);
   // Gzipped here too when the store keeps the outputs so (SQLite): ~13x smaller, so the rows

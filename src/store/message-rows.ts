@@ -28,7 +28,8 @@ export interface MessageRow {
   state: MessageState;
   attempts: number;
   flow: string | null;
-  issues: string | null;
+  /** JSON text, or (SQLite) its gzip: a large message's issues (./json-text.ts). */
+  issues: string | Uint8Array | null;
   /** Text, or gzip bytes (SQLite, ../json-text.ts). */
   outputs?: string | Buffer | null;
   duplicate_of: number | null;
@@ -69,7 +70,7 @@ export function toSummary(r: MessageRow): MessageSummary {
     state: r.state,
     attempts: r.attempts,
     flow: r.flow,
-    issues: (parseJson(r.issues) as Issue[] | null) ?? [],
+    issues: (parseJsonColumn(r.issues) as Issue[] | null) ?? [],
     duplicateOf: r.duplicate_of,
     resendCount: r.resend_count,
     lastResendAt: r.last_resend_at,
@@ -129,7 +130,7 @@ export function toProcessingRow(r: Omit<ClaimRow, 'blocker_id' | 'blocker_attemp
     raw: r.raw ?? '',
     rawBytes: r.raw_bytes ?? null,
     state: r.state,
-    issues: (parseJson(r.issues) as Issue[] | null) ?? [],
+    issues: (parseJsonColumn(r.issues) as Issue[] | null) ?? [],
   };
 }
 

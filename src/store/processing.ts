@@ -1,6 +1,7 @@
 /** The store interface, processing attempts: the processing state of a stored message (attempts, outcome, ACK). */
 import type { MessageState, StoredMessage } from './messages.js';
 import type { Issue } from '../domain/issues.js';
+import type { JsonText } from './json-text.js';
 
 /** What processing reads of a row (not its earlier outputs, ACKs or summary, which it replaces or does not need). */
 export type ProcessingRow = Pick<StoredMessage, 'id' | 'channel' | 'contentType' | 'contentHash' | 'messageType' | 'raw' | 'rawBytes' | 'state' | 'issues'>;
@@ -24,6 +25,12 @@ export interface Outcome {
   state: MessageState;
   flow?: string | undefined;
   issues: Issue[];
+  /**
+   * JSON.stringify(issues) made already (a large message's, in the processing worker), with its
+   * gzip where the store keeps gzip (Store.storesGzipJson): stored instead of stringifying the
+   * issues again on the event loop. Exactly the JSON of `issues` when given.
+   */
+  issuesJson?: JsonText | undefined;
   outputs?: unknown;
   /** HL7v2: the application ACK code (MSA-1: AA/AE/AR). */
   ackCode?: string | undefined;
@@ -56,6 +63,8 @@ export interface NewAttempt {
   ack?: string | undefined;
   httpBody?: string | undefined;
   issues: Issue[];
+  /** As in Outcome. */
+  issuesJson?: JsonText | undefined;
   outputs?: unknown;
   /** Internal failure message (no PHI). */
   error?: string | undefined;

@@ -50,4 +50,30 @@ describe('store: JSON columns given as text or gzip (json-text.ts)', () => {
       await t.close();
     }
   });
+
+  it('a large message\'s issues stored from their text and gzip read back as the same issues everywhere (SQLite keeps the gzip)', async () => {
+    const t = tempStore();
+    try {
+      const issues = Array.from({ length: 500 }, (_, i) => ({ severity: 'warning' as const, code: 'MAP_WARN', diagnostics: `OBX ${i + 1}: unit "mg/dl" is not UCUM é`, location: `OBX[${i + 1}].6` }));
+      const issuesText = JSON.stringify(issues);
+      const issuesJson = new JsonText(issuesText, gzipSync(issuesText));
+      const id = await t.store.transaction(async (tx) => {
+        const m = await tx.messages.insert(newMessage('I1'));
+        await tx.processing.recordOutcome(m, { state: 'processed', issues, issuesJson, ackCode: 'AA', ack: 'MSH|', countAttempt: true });
+        await tx.processing.recordAttempt({ messageId: m, reason: 'received', state: 'processed', issues, issuesJson, ackCode: 'AA', ack: 'MSH|' });
+        return m;
+      });
+      expect((await t.store.messages.get(id))!.issues).to.deep.equal(issues);
+      expect((await t.store.messages.list()).find((m) => m.id === id)!.issues).to.deep.equal(issues);
+      expect((await t.store.processing.getForProcessing(id))!.issues).to.deep.equal(issues);
+      expect((await t.store.processing.attemptsOf(id))[0]!.issues).to.deep.equal(issues);
+      if (TEST_ENGINE === 'sqlite') {
+        const row = sqliteDb(t.store).prepare('SELECT typeof(issues) AS type, length(issues) AS bytes FROM messages WHERE id = ?').get(id) as { type: string; bytes: number };
+        expect(row.type).to.equal('blob');
+        expect(row.bytes).to.be.below(issuesText.length / 4);
+      }
+    } finally {
+      await t.close();
+    }
+  });
 });

@@ -137,7 +137,7 @@ export async function recordOutcome(db: Queryable, id: number, o: Outcome, now: 
         last_error = $9, processed_at = $10, updated_at = $10, attempts = attempts + $11, http_body = $12 WHERE id = $1),
     gone AS (DELETE FROM message_error_codes WHERE message_id = $1 AND code <> ALL($13::text[]))
     INSERT INTO message_error_codes (message_id, code) SELECT $1, unnest($13::text[]) ON CONFLICT DO NOTHING`, [
-    id, o.state, o.flow ?? null, o.issues.length ? JSON.stringify(o.issues) : null, jsonColumn(o.outputs),
+    id, o.state, o.flow ?? null, o.issuesJson ? jsonColumn(o.issuesJson) : o.issues.length ? JSON.stringify(o.issues) : null, jsonColumn(o.outputs),
     o.ackCode ?? null, o.httpStatus ?? null, o.ack ?? null, o.lastError ?? null, now.toISOString(), o.countAttempt ? 1 : 0, o.httpBody ?? null, codes,
   ]));
 }
@@ -263,7 +263,7 @@ export async function recordAttempt(db: Queryable, a: NewAttempt, now: Date = ne
     VALUES ($1, (SELECT coalesce(max(seq), 0) + 1 FROM processing_attempts WHERE message_id = $1), $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
     RETURNING seq`, [
     a.messageId, a.reason, now.toISOString(), a.state, a.flow ?? null, a.ackCode ?? null, a.httpStatus ?? null, a.ack ?? null,
-    a.issues.length ? JSON.stringify(a.issues) : null, jsonColumn(a.outputs), a.error ?? null, a.mappingVersion ?? null, a.httpBody ?? null,
+    a.issuesJson ? jsonColumn(a.issuesJson) : a.issues.length ? JSON.stringify(a.issues) : null, jsonColumn(a.outputs), a.error ?? null, a.mappingVersion ?? null, a.httpBody ?? null,
   ]));
   return r.rows[0]!.seq;
 }

@@ -107,7 +107,7 @@ export function recordOutcome(db: Db, id: number, o: Outcome, now: Date = new Da
     attempt: o.countAttempt ? 1 : 0,
     state: o.state,
     flow: o.flow ?? null,
-    issues: o.issues.length ? JSON.stringify(o.issues) : null,
+    issues: o.issuesJson ? jsonOrGzipColumn(o.issuesJson) : o.issues.length ? JSON.stringify(o.issues) : null,
     outputs: jsonOrGzipColumn(o.outputs),
     ackCode: o.ackCode ?? null,
     httpStatus: o.httpStatus ?? null,
@@ -244,7 +244,8 @@ interface AttemptRow {
   http_status: number | null;
   ack: string | null;
   http_body: string | null;
-  issues: string | null;
+  /** JSON text, or its gzip (a large message's, ../json-text.ts). */
+  issues: string | Uint8Array | null;
   outputs: string | Buffer | null;
   error: string | null;
   mapping_version: string | null;
@@ -266,7 +267,7 @@ export function recordAttempt(db: Db, a: NewAttempt, now: Date = new Date()): nu
     httpStatus: a.httpStatus ?? null,
     ack: a.ack ?? null,
     httpBody: a.httpBody ?? null,
-    issues: a.issues.length ? JSON.stringify(a.issues) : null,
+    issues: a.issuesJson ? jsonOrGzipColumn(a.issuesJson) : a.issues.length ? JSON.stringify(a.issues) : null,
     outputs: jsonOrGzipColumn(a.outputs),
     error: a.error ?? null,
     mappingVersion: a.mappingVersion ?? null,
@@ -288,7 +289,7 @@ export function attemptsOf(db: Db, messageId: number): ProcessingAttempt[] {
     httpStatus: r.http_status ?? null,
     ack: r.ack,
     httpBody: r.http_body ?? null,
-    issues: (parseJson(r.issues) as Issue[] | null) ?? [],
+    issues: (parseJsonColumn(r.issues) as Issue[] | null) ?? [],
     outputs: parseJsonColumn(r.outputs),
     error: r.error,
     mappingVersion: r.mapping_version,
