@@ -5,6 +5,7 @@
 import { expect } from 'chai';
 import { gzipSync } from 'node:zlib';
 import { JsonText, jsonColumn, parseJsonColumn } from '../../src/store/json-text.js';
+import { issue } from '../../src/domain/issues.js';
 import { newMessage, tempStore } from './helpers.js';
 import { sqliteDb } from '../support/sqlite.js';
 import { TEST_ENGINE } from '../support/engine.js';
@@ -54,7 +55,7 @@ describe('store: JSON columns given as text or gzip (json-text.ts)', () => {
   it('a large message\'s issues stored from their text and gzip read back as the same issues everywhere (SQLite keeps the gzip)', async () => {
     const t = tempStore();
     try {
-      const issues = Array.from({ length: 500 }, (_, i) => ({ severity: 'warning' as const, code: 'MAP_WARN', diagnostics: `OBX ${i + 1}: unit "mg/dl" is not UCUM é`, location: `OBX[${i + 1}].6` }));
+      const issues = Array.from({ length: 500 }, (_, i) => issue('MAP_INFO', `OBX ${i + 1}: unit "mg/dl" is not UCUM é`, `OBX[${i + 1}].6`, 'warning'));
       const issuesText = JSON.stringify(issues);
       const issuesJson = new JsonText(issuesText, gzipSync(issuesText));
       const id = await t.store.transaction(async (tx) => {
