@@ -26,7 +26,10 @@ import type { Gateway } from '../../src/gateway.js';
 
 interface Traffic {
   acked: Set<string>;
-  ackedWhileDown: number;
+  /** Control ids answered AA while the server was down (checkNothingLost: each processed before it went). */
+  ackedWhileDown: string[];
+  /** When the server was taken down (ISO time), the last time. */
+  downAt: string;
   retries: number;
 }
 
@@ -36,7 +39,7 @@ interface Traffic {
  * has been acknowledged, with `down(true)` / `down(false)` around the time nothing may get AA.
  */
 async function traffic(port: number, senders: number, perSender: number, fail: (down: (d: boolean) => void) => Promise<void>): Promise<Traffic> {
-  const t: Traffic = { acked: new Set(), ackedWhileDown: 0, retries: 0 };
+  const t: Traffic = { acked: new Set(), ackedWhileDown: [], downAt: '', retries: 0 };
   let isDown = false;
   const sender = async (s: number) => {
     let c: MllpClient | undefined;
@@ -50,7 +53,7 @@ async function traffic(port: number, senders: number, perSender: number, fail: (
           c ??= await MllpClient.connect(port);
           const ack = await Promise.race([c.roundTrip(text), new Promise<undefined>((r) => setTimeout(() => r(undefined), 10_000))]);
           if (ack !== undefined && msa(ack).code === 'AA') {
-            if (isDown) t.ackedWhileDown++;
+            if (isDown) t.ackedWhileDown.push(controlId);
             t.acked.add(controlId);
             break;
           }
@@ -69,14 +72,13 @@ async function traffic(port: number, senders: number, perSender: number, fail: (
   };
   const run = Promise.all(Array.from({ length: senders }, (_, s) => sender(s)));
   while (t.acked.size < (senders * perSender) / 3) await new Promise((r) => setTimeout(r, 10));
-  await fail((d) => { isDown = d; });
+  await fail((d) => { isDown = d; if (d) t.downAt = new Date().toISOString(); });
   await run;
   return t;
 }
 
 /** Every acknowledged message stored once and processed once; each patient's Patient its last message's. */
 async function checkNothingLost(gw: Gateway, t: Traffic, senders: number, perSender: number): Promise<void> {
-  expect(t.ackedWhileDown, 'AAs received while the server was down').to.equal(0);
   expect(t.retries, 'some sends were not acknowledged and were sent again').to.be.greaterThan(0);
   expect(t.acked.size).to.equal(senders * perSender);
   expect((await fetch(`${gw.http.url}/health`, { headers: { connection: 'close' } })).status).to.equal(200);
@@ -90,7 +92,14 @@ async function checkNothingLost(gw: Gateway, t: Traffic, senders: number, perSen
   expect(all.length, 'nothing stored that no sender sent').to.equal(senders * perSender);
   for (const m of all) {
     expect(m.state, `${m.controlId} processed`).to.equal('processed');
-    expect((await gw.store.processing.attemptsOf(m.id)).length, `${m.controlId} processed once`).to.equal(1);
+    const attempts = await gw.store.processing.attemptsOf(m.id);
+    expect(attempts.length, `${m.controlId} processed once`).to.equal(1);
+    // An AA that reached its sender while the server was down is right only for a message processed
+    // (and committed) before it went: its ACK was on the wire, or a resend of it was answered from
+    // what was already stored. The stop (pg_ctl, synchronous) holds this process's event loop, so
+    // an ACK written just before is read after isDown is set (a flaky failure of the count this
+    // replaced, 2026-12-07).
+    if (t.ackedWhileDown.includes(m.controlId!)) expect(Date.parse(attempts[0]!.at), `${m.controlId} got AA while the server was down: processed before it went (${attempts[0]!.at} < ${t.downAt})`).to.be.below(Date.parse(t.downAt));
   }
   const patients = await gw.store.resources.listOfType<{ resourceType: 'Patient'; name?: Array<{ family?: string }> }>('Patient');
   expect(patients.map((p) => p.name?.[0]?.family)).to.deep.equal(Array.from({ length: senders }, () => `Family${perSender - 1}`));
