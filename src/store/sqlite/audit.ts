@@ -1,6 +1,6 @@
 /** The audit trail (table audit_events, migration 301) on SQLite. */
 import type { Db } from './db.js';
-import { stmt } from './statements.js';
+import { pageLimit, stmt } from './statements.js';
 import { AUDIT_MAX_PAGE, type AuditEntry, type AuditFilter, type AuditRow } from '../audit.js';
 import { likePrefix } from './like.js';
 
@@ -56,9 +56,10 @@ const toRow = (r: Row): AuditRow => ({
 
 export function listAudit(db: Db, f: AuditFilter = {}): AuditRow[] {
   const w = where(f);
-  return (stmt(db, `SELECT * FROM audit_events ${w.sql} ORDER BY id DESC LIMIT @limit OFFSET @offset`).all({
+  // The page size is written into the SQL, not bound (./statements.ts pageLimit).
+  const l = pageLimit(Math.min(Math.max(f.limit ?? 100, 1), AUDIT_MAX_PAGE));
+  return l.cut(stmt(db, `SELECT * FROM audit_events ${w.sql} ORDER BY id DESC ${l.sql} OFFSET @offset`).all({
     ...w.params,
-    limit: Math.min(Math.max(f.limit ?? 100, 1), AUDIT_MAX_PAGE),
     offset: Math.max(f.offset ?? 0, 0),
   }) as Row[]).map(toRow);
 }

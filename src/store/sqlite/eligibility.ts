@@ -1,6 +1,6 @@
 /** Eligibility checks (table eligibility_checks, migration 204) on SQLite. */
 import type { Db } from './db.js';
-import { stmt } from './statements.js';
+import { pageLimit, stmt } from './statements.js';
 import type { EligibilityAnswer, EligibilityCheck, EligibilityInquiryRow, EligibilityStatus } from '../types.js';
 
 type Row = Record<string, string | null>;
@@ -58,11 +58,12 @@ export function eligibilityForAppointment(db: Db, appointmentId: string): Eligib
 }
 
 export function listEligibility(db: Db, filter: { serviceDate?: string | undefined; limit?: number | undefined } = {}): EligibilityCheck[] {
-  const limit = filter.limit ?? 500;
+  // The page size is written into the SQL, not bound (./statements.ts pageLimit).
+  const l = pageLimit(filter.limit ?? 500);
   const rows = filter.serviceDate
-    ? stmt(db, 'SELECT * FROM eligibility_checks WHERE service_date = ? ORDER BY appointment_start, trace LIMIT ?').all(filter.serviceDate, limit)
-    : stmt(db, 'SELECT * FROM eligibility_checks ORDER BY service_date DESC, appointment_start, trace LIMIT ?').all(limit);
-  return (rows as Row[]).map(toCheck);
+    ? stmt(db, `SELECT * FROM eligibility_checks WHERE service_date = ? ORDER BY appointment_start, trace ${l.sql}`).all(filter.serviceDate)
+    : stmt(db, `SELECT * FROM eligibility_checks ORDER BY service_date DESC, appointment_start, trace ${l.sql}`).all();
+  return l.cut(rows as Row[]).map(toCheck);
 }
 
 export function purgeEligibility(db: Db, before: string): number {

@@ -1,6 +1,6 @@
 /** Job runs and job leases (tables job_runs, job_locks, migration 102) on SQLite. */
 import type { Db } from './db.js';
-import { stmt } from './statements.js';
+import { pageLimit, stmt } from './statements.js';
 import type { JobRunRow, JobSummary, JobTrigger } from '../types.js';
 
 export function takeJobLease(db: Db, job: string, holder: string, until: Date, now: Date): boolean {
@@ -24,7 +24,9 @@ export function recordJobRun(db: Db, r: JobRunRow): void {
 }
 
 export function recentJobRuns(db: Db, limit = 50): JobRunRow[] {
-  return (stmt(db, 'SELECT * FROM job_runs ORDER BY id DESC LIMIT ?').all(limit) as Array<Record<string, string | null>>).map((r) => ({
+  // The page size is written into the SQL, not bound (./statements.ts pageLimit).
+  const l = pageLimit(limit);
+  return l.cut(stmt(db, `SELECT * FROM job_runs ORDER BY id DESC ${l.sql}`).all() as Array<Record<string, string | null>>).map((r) => ({
     job: r.job!, trigger: r.trigger as JobTrigger, startedAt: r.started_at!, finishedAt: r.finished_at ?? null,
     outcome: (r.outcome ?? null) as JobRunRow['outcome'], summary: r.summary ? (JSON.parse(r.summary) as JobSummary) : null,
   }));

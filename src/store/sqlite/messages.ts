@@ -4,7 +4,7 @@
  * tables (see src/runtime/pipeline.ts).
  */
 import type { Db } from './db.js';
-import { stmt } from './statements.js';
+import { pageLimit, stmt } from './statements.js';
 import { likePrefix } from './like.js';
 import { errorCodeOf, type Issue } from '../../domain/issues.js';
 import type { AckMode, AttemptReason, ChannelStats, MessageSort, ContentType, ControlIdMatch, MessageFilter, MessageState, MessageSummary, NewAttempt, NewMessage, Outcome, ProcessingAttempt, ProcessingClaim, ProcessingRow, Source, StoredMessage } from '../types.js';
@@ -142,12 +142,15 @@ export function resetForReplay(db: Db, id: number, now: Date = new Date()): bool
 
 /** Ids of messages committed but not processed (oldest first): what recovery processes at start. */
 export function pendingIds(db: Db, limit = 10_000, afterId = 0): number[] {
-  return (stmt(db, "SELECT id FROM messages WHERE state = 'received' AND id > ? ORDER BY id LIMIT ?").all(afterId, limit) as Array<{ id: number }>).map((r) => r.id);
+  // Page sizes in these statements are written into the SQL, not bound (./statements.ts pageLimit).
+  const l = pageLimit(limit);
+  return l.cut(stmt(db, `SELECT id FROM messages WHERE state = 'received' AND id > ? ORDER BY id ${l.sql}`).all(afterId) as Array<{ id: number }>).map((r) => r.id);
 }
 
 /** Committed, never attempted, received before the cut-off (oldest first): what a dead instance left behind. */
 export function orphanedIds(db: Db, receivedBefore: Date, limit = 500): number[] {
-  return (stmt(db, "SELECT id FROM messages WHERE state = 'received' AND attempts = 0 AND received_at < ? ORDER BY id LIMIT ?").all(receivedBefore.toISOString(), limit) as Array<{ id: number }>).map((r) => r.id);
+  const l = pageLimit(limit);
+  return l.cut(stmt(db, `SELECT id FROM messages WHERE state = 'received' AND attempts = 0 AND received_at < ? ORDER BY id ${l.sql}`).all(receivedBefore.toISOString()) as Array<{ id: number }>).map((r) => r.id);
 }
 
 function where(f: MessageFilter): { sql: string; params: Record<string, unknown> } {
@@ -191,11 +194,11 @@ function orderBy(f: MessageFilter): string {
 /** Newest first, unless the filter sorts otherwise. */
 export function listMessages(db: Db, f: MessageFilter = {}): MessageSummary[] {
   const w = where(f);
-  const rows = stmt(db, `SELECT ${SUMMARY_COLUMNS} FROM messages ${w.sql} ${orderBy(f)} LIMIT @limit OFFSET @offset`).all({
+  const l = pageLimit(Math.min(Math.max(f.limit ?? 100, 1), 1000));
+  const rows = l.cut(stmt(db, `SELECT ${SUMMARY_COLUMNS} FROM messages ${w.sql} ${orderBy(f)} ${l.sql} OFFSET @offset`).all({
     ...w.params,
-    limit: Math.min(Math.max(f.limit ?? 100, 1), 1000),
     offset: Math.max(f.offset ?? 0, 0),
-  }) as Row[];
+  }) as Row[]);
   return rows.map(toSummary);
 }
 
@@ -207,7 +210,8 @@ export function countMessages(db: Db, f: MessageFilter = {}): number {
 /** Ids matching a filter, oldest first (replay of a filtered set). */
 export function matchingIds(db: Db, f: MessageFilter, max = 10_000): number[] {
   const w = where(f);
-  return (stmt(db, `SELECT id FROM messages ${w.sql} ORDER BY id LIMIT @max`).all({ ...w.params, max }) as Array<{ id: number }>).map((r) => r.id);
+  const l = pageLimit(max);
+  return l.cut(stmt(db, `SELECT id FROM messages ${w.sql} ORDER BY id ${l.sql}`).all(w.params) as Array<{ id: number }>).map((r) => r.id);
 }
 
 /** Rows per channel and state (metrics gauges). */

@@ -13,7 +13,7 @@
  * prepared once per connection (./statements.ts): a delivery runs the same few for every row.
  */
 import type { Db } from './db.js';
-import { stmt } from './statements.js';
+import { pageLimit, stmt } from './statements.js';
 import type { AttemptReport, ClaimOptions, EnqueueItem, LeaseHolder, ListFilter, OutboxAttempt, OutboxItem, OutboxState } from '../types.js';
 
 export type { OutboxState, EnqueueItem, OutboxItem, OutboxAttempt, AttemptReport, ClaimOptions, LeaseHolder, ListFilter } from '../types.js';
@@ -46,7 +46,7 @@ export function enqueue(db: Db, item: EnqueueItem, now: Date = new Date()): numb
 export function claimDue(db: Db, opts: ClaimOptions = {}): OutboxItem[] {
   const now = opts.now ?? new Date();
   const t = iso(now);
-  const limit = opts.limit ?? 20;
+  const limit = pageLimit(opts.limit ?? 20);
   const leaseUntil = iso(new Date(now.getTime() + (opts.leaseMs ?? 120_000)));
   return db.transaction(() => {
     const params: unknown[] = [t, t];
@@ -62,8 +62,9 @@ export function claimDue(db: Db, opts: ClaimOptions = {}): OutboxItem[] {
                    AND NOT EXISTS (SELECT 1 FROM outbox_attempts h WHERE h.outbox_id = o.id))`;
       params.push(...opts.holdFirstAttempt);
     }
-    params.push(limit);
-    const rows = stmt(db,
+    // The page size is in the SQL, not bound (./statements.ts pageLimit: a bound LIMIT made this
+    // statement, the drain's every round, compile again at every run).
+    const rows = limit.cut(stmt(db,
       `SELECT o.* FROM outbox o
         WHERE ((o.state = 'pending' AND o.next_attempt_at <= ?) OR (o.state = 'in-flight' AND o.lease_until <= ?))
           ${filter}
@@ -72,8 +73,8 @@ export function claimDue(db: Db, opts: ClaimOptions = {}): OutboxItem[] {
                  WHERE b.destination = o.destination AND b.ordering_key = o.ordering_key
                    AND b.id < o.id AND b.state <> 'delivered'))
         ORDER BY o.next_attempt_at, o.id
-        LIMIT ?`,
-    ).all(...params) as Row[];
+        ${limit.sql}`,
+    ).all(...params) as Row[]);
     const owner = opts.holder?.instance ?? null;
     const boot = opts.holder?.boot ?? null;
     const lease = stmt(db,
@@ -199,10 +200,10 @@ export function listOutbox(db: Db, f: ListFilter = {}): OutboxItem[] {
   if (f.state) { where.push('state = ?'); params.push(f.state); }
   if (f.destination) { where.push('destination = ?'); params.push(f.destination); }
   if (f.messageId !== undefined) { where.push('message_id = ?'); params.push(f.messageId); }
-  params.push(f.limit ?? 100);
-  const rows = stmt(db,
-    `SELECT * FROM outbox ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY id LIMIT ?`,
-  ).all(...params) as Row[];
+  const limit = pageLimit(f.limit ?? 100);
+  const rows = limit.cut(stmt(db,
+    `SELECT * FROM outbox ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY id ${limit.sql}`,
+  ).all(...params) as Row[]);
   return rows.map(toItem);
 }
 

@@ -1,6 +1,7 @@
 /** X12 tables on SQLite (migration 201): durable control numbers and the claims sent in 837Ps with their states. */
 import type { Db } from './db.js';
 import type { X12ClaimRow, X12ClaimSent, X12ClaimState } from '../x12.js';
+import { pageLimit, stmt } from './statements.js';
 
 /** ISA-13 and GS-06 are at most nine digits; the counter wraps to 1 after 999999999. */
 const MAX_CONTROL = 999_999_999;
@@ -59,7 +60,9 @@ function rowOf(r: Record<string, unknown>): X12ClaimRow {
 }
 
 export function listX12Claims(db: Db, limit = 100): X12ClaimRow[] {
-  return (db.prepare('SELECT * FROM x12_claims ORDER BY submitted_at DESC, claim_id LIMIT ?').all(limit) as Array<Record<string, unknown>>).map(rowOf);
+  // Cached, with the page size written into the SQL, not bound (./statements.ts pageLimit).
+  const l = pageLimit(limit);
+  return l.cut(stmt(db, `SELECT * FROM x12_claims ORDER BY submitted_at DESC, claim_id ${l.sql}`).all() as Array<Record<string, unknown>>).map(rowOf);
 }
 
 /** Every submission of one claim (CLM-01), the latest first. */
