@@ -148,6 +148,26 @@ describe('validation: the generated checkers give exactly the walker\'s issues',
     expect(generatedWalkStats.walked - before.walked).to.equal(1 + 1 + bundle.entry.length);
   });
 
+  it('remembers only the strings a primitive accepted: a bad one after good ones of the same type is still the walker\'s issue', () => {
+    const oru = outputs.find((o) => o.name.endsWith('oru-r01.hl7'))!.resource;
+    const bundle = structuredClone(oru) as { entry: { resource: Json }[] };
+    const obs = bundle.entry.map((e) => e.resource).filter((r) => r.resourceType === 'Observation');
+    // Proved clean twice: every system URI and code of it is remembered as accepted.
+    expect(both(bundle, {}).proved).to.be.greaterThan(0);
+    const s0 = { ...generatedWalkStats };
+    validateResource(bundle);
+    expect(generatedWalkStats.proved - s0.proved).to.equal(1 + bundle.entry.length);
+    // Then a system URI with a space and a code with a double space, on the same elements.
+    const coding = (obs[3]!.code as { coding: Json[] }).coding[0]!;
+    coding.system = 'http://loinc .org';
+    (obs[4]!.status as unknown) = 'final  x';
+    const r = both(bundle, {});
+    expect(r.fast).to.equal(r.walker);
+    const found = (JSON.parse(r.fast) as { diagnostics: string }[]).map((i) => i.diagnostics);
+    expect(found.some((d) => d.includes('"http://loinc .org" is not a valid uri'))).to.equal(true);
+    expect(found.some((d) => d.includes('"final  x" is not a valid code'))).to.equal(true);
+  });
+
   it('builds a profile\'s checker only after its warm-up: the first resources of a profile go to the walker', () => {
     const patient = examples.find((e) => e.name === 'patient.json')!.resource;
     setGeneratedWarmUp(3);

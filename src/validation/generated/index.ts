@@ -14,7 +14,7 @@ import {
   checkAbsentSlices, checkBinding, checkFixed, checkReference, countValueSlices, evaluateConstraints,
   walkExtensionSlices, walkObject, walkResource, walkValue, type P, type WalkContext,
 } from '../walk.js';
-import { shapeSource, type Entry } from './codegen.js';
+import { acceptText, shapeSource, type Entry } from './codegen.js';
 import { LOGIC } from './invariants.js';
 import { issue } from '../../domain/issues.js';
 import type { Constraint } from '../invariants.js';
@@ -75,7 +75,7 @@ function extensionSlices(items: unknown[], rule: ElementRule, type: TypeRef, whe
 }
 
 /** The walker's functions the generated code calls (the `H` of its source). */
-const H = { invariantFailed, extensionValue, extensionSlices, walkValue, walkExtensionSlices, countValueSlices, checkAbsentSlices, checkFixed, checkBinding, checkReference, evaluateConstraints, checkCodingSystem, checkElementId, extensionType };
+const H = { acceptText, invariantFailed, extensionValue, extensionSlices, walkValue, walkExtensionSlices, countValueSlices, checkAbsentSlices, checkFixed, checkBinding, checkReference, evaluateConstraints, checkCodingSystem, checkElementId, extensionType };
 
 const resourceEntries = new WeakMap<Shape, Entry>();
 const elementEntries = new WeakMap<Shape, Entry>();
