@@ -73,6 +73,18 @@ describe('store (SQLite): page sizes are written into the statements, from a clo
       expect(claimDue(db, { now: T0, limit: 3 }).map((i) => i.id)).to.deep.equal(ids.slice(3));
     });
 
+    it('a state filter: a known state selects its rows, anything else matches none (it is bound, never written into the SQL)', () => {
+      const ids = addMessages(3);
+      enqueue(db, { destination: 'ehr', kind: 'hl7v2', payload: 'MSH|x', contentType: 'x-application/hl7-v2+er7', idempotencyKey: 'k' }, T0);
+      const evil = "x' OR '1'='1" as never;
+      expect(listMessages(db, { state: 'received' }).map((m) => m.id)).to.deep.equal([...ids].reverse());
+      expect(listMessages(db, { state: 'processed' })).to.deep.equal([]);
+      expect(listMessages(db, { state: evil })).to.deep.equal([]);
+      expect(matchingIds(db, { state: evil })).to.deep.equal([]);
+      expect(listOutbox(db, { state: 'pending' })).to.have.length(1);
+      expect(listOutbox(db, { state: evil })).to.deep.equal([]);
+    });
+
     it('the audit list', () => {
       for (let i = 0; i < 7; i++) {
         recordAudit(db, { at: T0.toISOString(), actor: `a${i}`, actorKind: 'api-key', clientAddress: null, action: 'read', entity: `Patient/${i}`, query: null, method: 'GET', path: '/fhir/Patient', status: 200, outcome: 'success', detail: null });

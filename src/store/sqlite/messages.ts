@@ -6,6 +6,7 @@
 import type { Db } from './db.js';
 import { pageLimit, stmt } from './statements.js';
 import { likePrefix } from './like.js';
+import { MESSAGE_STATES } from '../messages.js';
 import { errorCodeOf, type Issue } from '../../domain/issues.js';
 import type { AckMode, AttemptReason, ChannelStats, MessageSort, ContentType, ControlIdMatch, MessageFilter, MessageState, MessageSummary, NewAttempt, NewMessage, Outcome, ProcessingAttempt, ProcessingClaim, ProcessingRow, Source, StoredMessage } from '../types.js';
 
@@ -156,7 +157,15 @@ export function orphanedIds(db: Db, receivedBefore: Date, limit = 500): number[]
 function where(f: MessageFilter): { sql: string; params: Record<string, unknown> } {
   const parts: string[] = [];
   const params: Record<string, unknown> = {};
-  if (f.state) { parts.push('state = @state'); params.state = f.state; }
+  // A known state is written into the SQL (one of five: a closed set), not bound: the planner
+  // compares a bound state with the partial index messages_unprocessed_patient's
+  // `state = 'received'` (exprCompareVariable), which marks the parameter, so the statement was
+  // compiled again at every run (as a bound LIMIT: ./statements.ts pageLimit). An unknown one
+  // stays bound (it matches no row).
+  if (f.state) {
+    if (MESSAGE_STATES.includes(f.state)) parts.push(`state = '${f.state}'`);
+    else { parts.push('state = @state'); params.state = f.state; }
+  }
   if (f.channel) { parts.push('channel = @channel'); params.channel = f.channel; }
   if (f.messageType) {
     // 'ADT' matches every ADT event; 'ADT^A04' one event.

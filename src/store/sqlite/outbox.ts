@@ -194,10 +194,18 @@ export function getOutboxItemByKey(db: Db, idempotencyKey: string): OutboxItem |
   return r ? toItem(r) : undefined;
 }
 
+const OUTBOX_STATES: readonly OutboxState[] = ['pending', 'in-flight', 'delivered', 'dead'];
+
 export function listOutbox(db: Db, f: ListFilter = {}): OutboxItem[] {
   const where: string[] = [];
   const params: unknown[] = [];
-  if (f.state) { where.push('state = ?'); params.push(f.state); }
+  // A known state is written into the SQL, not bound (a closed set; see MESSAGE_STATES in
+  // ./messages.ts where(): the partial indexes on state marked a bound one, and the statement
+  // was compiled again at every run). An unknown one stays bound (it matches no row).
+  if (f.state) {
+    if (OUTBOX_STATES.includes(f.state)) where.push(`state = '${f.state}'`);
+    else { where.push('state = ?'); params.push(f.state); }
+  }
   if (f.destination) { where.push('destination = ?'); params.push(f.destination); }
   if (f.messageId !== undefined) { where.push('message_id = ?'); params.push(f.messageId); }
   const limit = pageLimit(f.limit ?? 100);
