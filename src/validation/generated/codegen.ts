@@ -49,16 +49,23 @@ export type EntryOf = (shape: Shape, isResource: boolean) => Entry;
  * codes, units and times come back on every resource and message, and a Set lookup costs a
  * fraction of the regex (^\S+$ on a 60-character URI was 4% of an ORU's validation). A rule's
  * regex (no g or y flag) and check are pure, so an accepted string stays accepted. Bounded:
- * emptied when full, and only short strings are kept. Not for `id`: resource ids are new on
- * every message, so remembering them would only add a miss and an insertion to each.
+ * emptied when full, and only short strings are kept. Only for the elements whose values repeat
+ * (codes, times, a coding's or identifier's system, meta.profile): a resource's id, an entry's
+ * fullUrl (urn:uuid) or request.url are new on every message in real traffic, and remembering
+ * them would add a miss and an insertion to each and push the repeating ones out.
  */
 const accepted = new Map<PrimitiveRule, Set<string>>();
 const ACCEPTED_MAX = 512;
 const ACCEPTED_LENGTH = 128;
 
-/** The memory of `rule`'s accepted strings, or undefined for a rule not remembered. */
-function acceptedSet(rule: PrimitiveRule): Set<string> | undefined {
-  if (rule.json !== 'string' || !rule.regex || rule.regex.global || rule.regex.sticky || rule.type === 'id') return undefined;
+const REMEMBERED_TYPES = new Set(['code', 'date', 'dateTime', 'instant', 'time']);
+const REMEMBERED_URIS = new Set(['system', 'profile']);
+
+/** The memory of `rule`'s accepted strings for an element at `path`, or undefined where not remembered. */
+function acceptedSet(rule: PrimitiveRule, path: string): Set<string> | undefined {
+  if (rule.json !== 'string' || !rule.regex || rule.regex.global || rule.regex.sticky) return undefined;
+  const uri = rule.type === 'uri' || rule.type === 'canonical' || rule.type === 'url';
+  if (!REMEMBERED_TYPES.has(rule.type) && !(uri && REMEMBERED_URIS.has(path.slice(path.lastIndexOf('.') + 1)))) return undefined;
   let set = accepted.get(rule);
   if (set === undefined) accepted.set(rule, (set = new Set()));
   return set;
@@ -76,11 +83,11 @@ export function acceptText(set: Set<string>, rule: PrimitiveRule, v: string): bo
 }
 
 /** A JavaScript expression: true when the walker's checkPrimitive would accept `v`. */
-function primitiveTest(t: TypeRef, v: string, k: Consts): string {
+function primitiveTest(t: TypeRef, path: string, v: string, k: Consts): string {
   const p = t.primitive!;
   const parts = [`typeof ${v} === '${p.json}'`];
   if (p.json === 'string') parts.push(`${v} !== ''`);
-  const set = acceptedSet(p);
+  const set = acceptedSet(p, path);
   if (set !== undefined) {
     parts.push(`(${k.ref(set)}.has(${v}) || H.acceptText(${k.ref(set)}, ${k.ref(p)}, ${v}))`);
     return parts.join(' && ');
@@ -140,7 +147,7 @@ function valueCode(rule: ElementRule, t: TypeRef, v: string, parent: string, key
   const R = k.ref(rule), T = k.ref(t);
   const cons = t.constraints ?? rule.constraints;
   if (t.primitive) {
-    let out = `if (!(${primitiveTest(t, v, k)})) return false;\n`;
+    let out = `if (!(${primitiveTest(t, rule.path, v, k)})) return false;\n`;
     const fixed = rule.fixed !== undefined || rule.pattern !== undefined;
     const limits = rule.maxLength !== undefined || rule.minValue !== undefined || rule.maxValue !== undefined;
     if (!fixed && !limits && cons.length === 0 && rule.binding !== undefined && t.primitive.json === 'string') {
