@@ -14,9 +14,18 @@ import type { HumanName, Identifier, Resource } from 'fhir/r4.js';
 
 /**
  * The same identities recur message after message (a payer, a patient's updates), and a SHA-256
- * costs more than a map lookup: ids are remembered by their exact hash input, up to a bound.
+ * costs more than a map lookup: ids are remembered by kind and parts, up to a bound. A tree of
+ * Maps, one level per part, rather than one Map keyed by the joined hash input: building that key
+ * (a 100-character string per id, hashed afresh on every lookup) was most of a remembered id's
+ * cost, 25 times per ORU. The id is always the hash of the joined input, so parts that join to
+ * the same text (['a\u001fb'] and ['a', 'b']) still get the same id, whichever branch holds it.
  */
-const remembered = new Map<string, string>();
+interface Remembered {
+  id: string | undefined;
+  next: Map<string, Remembered> | undefined;
+}
+let remembered = new Map<string, Remembered>();
+let rememberedCount = 0;
 const REMEMBER_AT_MOST = 10_000;
 
 /**
@@ -31,14 +40,27 @@ const sha256Hex: (s: string) => string = typeof oneShot === 'function'
 
 /** The hash every rule below uses; exported for the rules' tests and for test fixtures only. */
 export function deterministicId(kind: string, ...parts: Array<string | number | undefined>): string {
-  // The key is exactly the text hashed, so a hit is the same id.
+  let level = remembered;
+  let node: Remembered | undefined;
+  for (let i = -1; i < parts.length; i++) {
+    const p = i < 0 ? kind : parts[i];
+    const key = p === undefined ? '' : String(p);
+    node = level.get(key);
+    if (node === undefined) level.set(key, (node = { id: undefined, next: undefined }));
+    if (i + 1 < parts.length) level = (node.next ??= new Map());
+  }
+  if (node!.id !== undefined) return node!.id;
   let input = kind;
   for (const p of parts) input += '\u001f' + (p === undefined ? '' : String(p));
-  const hit = remembered.get(input);
-  if (hit !== undefined) return hit;
   const id = `${kind.toLowerCase()}-${sha256Hex(input).slice(0, 32)}`;
-  if (remembered.size >= REMEMBER_AT_MOST) remembered.clear();
-  remembered.set(input, id);
+  if (rememberedCount >= REMEMBER_AT_MOST) {
+    // Start again (this id is made again on its next use): the bound counts ids, not nodes.
+    remembered = new Map();
+    rememberedCount = 0;
+    return id;
+  }
+  rememberedCount++;
+  node!.id = id;
   return id;
 }
 

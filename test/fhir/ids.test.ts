@@ -23,6 +23,21 @@ describe('fhir/ids: deterministic ids from business identifiers', () => {
     }), { numRuns: 500 });
   });
 
+  it('a remembered id is the hash of its joined input: asked again, with parts that join to the same text, and past the memory\'s bound', () => {
+    const hashOf = (input: string): string => createHash('sha256').update(input).digest('hex').slice(0, 32);
+    const want = `observation-${hashOf('Observation\u001fF\u001fsys\u001fLAB-1\u001f\u001f2345-7\u001f\u001f1')}`;
+    for (let i = 0; i < 3; i++) expect(deterministicId('Observation', 'F', 'sys', 'LAB-1', undefined, '2345-7', '', 1)).to.equal(want);
+    // The same text split otherwise (one part holding the separator; '' for undefined; '1' for 1).
+    expect(deterministicId('Observation', 'F\u001fsys', 'LAB-1', '', '2345-7', undefined, '1')).to.equal(want);
+    expect(deterministicId('Observation', 'F', 'sys', 'LAB-1', '', '2345-7', '', '1')).to.equal(want);
+    // A prefix of a remembered path is an id of its own.
+    expect(deterministicId('Observation', 'F', 'sys')).to.equal(`observation-${hashOf('Observation\u001fF\u001fsys')}`);
+    // More ids than it remembers (10,000): the memory starts again and every id is still the hash.
+    for (let i = 0; i < 10_050; i++) deterministicId('Patient', 'bound', i);
+    expect(deterministicId('Patient', 'bound', 3)).to.equal(`patient-${hashOf('Patient\u001fbound\u001f3')}`);
+    expect(deterministicId('Observation', 'F', 'sys', 'LAB-1', undefined, '2345-7', '', 1)).to.equal(want);
+  });
+
   it('urnOf(type, id) is urnForReference(`type/id`), remembered or not, and tells types with the same id apart', () => {
     const hex = createHash('sha256').update('urn\u001fObservation/observation-1').digest('hex').slice(0, 32);
     expect(urnOf('Observation', 'observation-1')).to.equal(`urn:uuid:${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-${((parseInt(hex[16]!, 16) & 3) | 8).toString(16)}${hex.slice(17, 20)}-${hex.slice(20, 32)}`);
