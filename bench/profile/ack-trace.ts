@@ -9,13 +9,11 @@
  *   node --import tsx bench/profile/ack-trace.ts [rate=100] [messages=1000] [connections=4]
  * TRACE_SLOW=<ms>: list every message slower than this (default 5).
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import os, { tmpdir } from 'node:os';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { PerformanceObserver, performance } from 'node:perf_hooks';
-import { startGateway } from '../../src/gateway.js';
-import { silentLogger } from '../../src/logging.js';
-import { loadConfig, type GatewayConfig } from '../../src/config.js';
+import { startProfileGateway } from './gateway.js';
 import { connectMllp } from './mllp-client.js';
 
 const rate = Number(process.argv[2] ?? 100);
@@ -23,20 +21,7 @@ const total = Number(process.argv[3] ?? 1000);
 const connections = Number(process.argv[4] ?? 4);
 const slowMs = Number(process.env.TRACE_SLOW ?? 5);
 
-const dir = mkdtempSync(path.join(tmpdir(), 'frontdesk-trace-'));
-const configFile = path.join(dir, 'gateway.json');
-writeFileSync(configFile, JSON.stringify({
-  practice: { name: 'Trace practice', timezone: 'America/New_York' },
-  store: { path: path.join(dir, 'trace.db') },
-  log: { level: 'silent' },
-  mllp: { host: '127.0.0.1', maxFrameBytes: 1 << 20, frameTimeoutMs: 30_000, idleTimeoutMs: 600_000 },
-  http: { host: '127.0.0.1', port: 0, bodyLimitBytes: 1 << 20, auth: { keys: [] } },
-  processing: { maxAttempts: 3 },
-  channels: [{ name: 'registration', source: { mllp: { port: 0 } }, messageTypes: ['ADT^*'], destinations: [] }],
-}));
-const cfg = loadConfig(configFile, {});
-if (!cfg.value) throw new Error(cfg.issues.map((i) => i.diagnostics).join('; '));
-const gw = await startGateway(cfg.value as GatewayConfig, { log: silentLogger, noHttp: true });
+const { gw, dir } = await startProfileGateway('frontdesk-trace-', 'Trace practice', 'trace.db');
 const port = gw.mllp[0]!.address().port;
 
 interface Flush { no: number; start: number; stores: number; procs: number; commit?: number; synced?: number; waitedRunning?: boolean }

@@ -7,33 +7,16 @@
  *   node --cpu-prof --cpu-prof-dir=/tmp/prof --import tsx bench/profile/mllp.ts 5 8
  *   PROF_CPU=/tmp/mllp.cpuprofile ...: a profile of the timed part only (after the warm-up)
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { startGateway } from '../../src/gateway.js';
-import { silentLogger } from '../../src/logging.js';
+import { startProfileGateway } from './gateway.js';
 import { connectMllp } from './mllp-client.js';
-import type { GatewayConfig } from '../../src/config.js';
-import { loadConfig } from '../../src/config.js';
 import { writeFileSync } from 'node:fs';
 import { sqliteDb } from '../../test/support/sqlite.js';
 
 const seconds = Number(process.argv[2] ?? 5);
 const connections = Number(process.argv[3] ?? 8);
-const dir = mkdtempSync(path.join(tmpdir(), 'frontdesk-prof-'));
-const configFile = path.join(dir, 'gateway.json');
-writeFileSync(configFile, JSON.stringify({
-  practice: { name: 'Profile practice', timezone: 'America/New_York' },
-  store: { path: path.join(dir, 'prof.db') },
-  log: { level: 'silent' },
-  mllp: { host: '127.0.0.1', maxFrameBytes: 1 << 20, frameTimeoutMs: 30_000, idleTimeoutMs: 600_000 },
-  http: { host: '127.0.0.1', port: 0, bodyLimitBytes: 1 << 20, auth: { keys: [] } },
-  processing: { maxAttempts: 3 },
-  channels: [{ name: 'registration', source: { mllp: { port: 0 } }, messageTypes: ['ADT^*'], destinations: [] }],
-}));
-const cfg = loadConfig(configFile, {});
-if (!cfg.value) throw new Error(cfg.issues.map((i) => i.diagnostics).join('; '));
-const gw = await startGateway(cfg.value as GatewayConfig, { log: silentLogger, noHttp: true });
+const { gw, dir } = await startProfileGateway('frontdesk-prof-', 'Profile practice', 'prof.db');
 // PROF_HOLD=1: processing never runs (a committed message's processing never starts, and holds
 // nothing), so the figures are intake's alone: frame, MSH, dedup, the group commit and its fsync,
 // the commit ACK. Enhanced mode (the example's MSH-15/16) only: an original-mode sender would wait forever.
