@@ -67,4 +67,34 @@ describeOn('postgres', 'store: the plans of the hot statements on a new PostgreS
     expect(p).to.match(/Index Scan using messages_pkey on messages m/);
     expect(p).to.match(/using messages_unprocessed_patient on messages e/);
   });
+
+  it('a search by birth date on the search pool (one plan kept per statement) reads its range through search_index_date once the table has statistics, and takes the new plan when they come', async () => {
+    const big = openPgStore(`${testStoreUrl(join(dir, 'fd.db'))!}&pool=2`);
+    try {
+      const day = { kind: 'date' as const, param: 'birthdate', prefix: 'eq', lo: '1980-01-02T00:00:00.000Z', hi: '1980-01-03T00:00:00.000Z' };
+      const search = async () => (await big.resources.search({ type: 'Patient', where: [[day]], limit: 20, offset: 0, total: true })).total;
+      await big.resources.upsert({ resourceType: 'Patient', id: 'p-1', birthDate: '1980-01-02' } as Patient, null);
+      // Planned first on a new, empty table (any index costs the same there), as a new database does.
+      expect(await search()).to.equal(1);
+      await big.transaction(async (tx) => {
+        for (let i = 2; i < 400; i++) await tx.resources.upsert({ resourceType: 'Patient', id: `p-${i}`, birthDate: `19${String(10 + (i % 90))}-0${1 + (i % 9)}-1${i % 10}`, gender: i % 2 ? 'male' : 'female' } as Patient, null);
+      });
+      // What autovacuum does once a table has grown by a tenth: its statistics change, and every plan kept on it is made again.
+      await big.pool.query('ANALYZE search_index; ANALYZE resources');
+      expect(await search()).to.equal(1);
+      const c = await big.searchPool.connect();
+      try {
+        const name = (await c.query<{ name: string }>('SELECT name FROM pg_prepared_statements')).rows.map((r) => r.name).find((n) => n.startsWith('fd_search_'));
+        expect(name, 'the search was a named statement on the search pool').to.be.a('string');
+        const p = (await c.query<{ 'QUERY PLAN': string }>(`EXPLAIN EXECUTE ${name}('Patient', 'Patient', 'birthdate', '1980-01-02T00:00:00.000Z', '1980-01-03T00:00:00.000Z', '1980-01-03T00:00:00.000Z', 20, 0)`)).rows.map((r) => r['QUERY PLAN']).join('\n');
+        expect(p).to.match(/(Index Scan using|Bitmap Index Scan on) search_index_date\b/);
+        expect(p).to.match(/Index Cond: [^\n]*\(lo >= \$4\) AND \(lo < \$5\)/);
+        expect(p).to.not.match(/Seq Scan/);
+      } finally {
+        c.release();
+      }
+    } finally {
+      await big.close();
+    }
+  });
 });

@@ -75,13 +75,14 @@ describe('store: a search page and its total', () => {
     // The SQL the store sends (PostgreSQL) or prepares (SQLite: a fresh connection prepares each text once).
     const sent: string[] = [];
     if (TEST_ENGINE === 'postgres') {
-      const pool = (t.store as PgStore).pool;
-      const query = pool.query.bind(pool) as (...a: unknown[]) => unknown;
-      (pool as unknown as { query: (...a: unknown[]) => unknown }).query = (...a: unknown[]) => {
-        const q = a[0] as string | { text: string };
-        sent.push(typeof q === 'string' ? q : q.text);
-        return query(...a);
-      };
+      for (const pool of new Set([(t.store as PgStore).pool, (t.store as PgStore).searchPool])) {
+        const query = pool.query.bind(pool) as (...a: unknown[]) => unknown;
+        (pool as unknown as { query: (...a: unknown[]) => unknown }).query = (...a: unknown[]) => {
+          const q = a[0] as string | { text: string };
+          sent.push(typeof q === 'string' ? q : q.text);
+          return query(...a);
+        };
+      }
     } else {
       const db = (t.store as SqliteStore).db;
       const prepare = db.prepare.bind(db);
@@ -95,5 +96,49 @@ describe('store: a search page and its total', () => {
     expect(sent.length, 'the page was asked for').to.be.greaterThan(0);
     expect(await page(where, 2, 0)).to.deep.equal({ total: 2, ids: ['p5', 'p6'] });
     expect(counted(), 'a full page is counted').to.equal(1);
+  });
+
+  it('PostgreSQL: a one-lookup search runs on the search pool, whose connections keep one plan per statement; two conditions stay on the store pool', async function () {
+    if (TEST_ENGINE !== 'postgres') this.skip();
+    const store = t.store as PgStore;
+    expect(store.searchPool, 'a pool of its own beside a store pool of more than one').to.not.equal(store.pool);
+    const used: string[] = [];
+    for (const [name, pool] of [['store', store.pool], ['search', store.searchPool]] as const) {
+      const query = pool.query.bind(pool) as (...a: unknown[]) => unknown;
+      (pool as unknown as { query: (...a: unknown[]) => unknown }).query = (...a: unknown[]) => { used.push(name); return query(...a); };
+    }
+    const day: SearchCondition = { kind: 'date', param: 'birthdate', prefix: 'eq', lo: '1980-01-02T00:00:00.000Z', hi: '1980-01-03T00:00:00.000Z' };
+    expect(await page([[day]], 20, 0)).to.deep.equal({ total: 1, ids: ['p1'] });
+    expect(used.splice(0)).to.deep.equal(['search']);
+    expect(await page([[day], ...gender('female')], 20, 0)).to.deep.equal({ total: 1, ids: ['p1'] });
+    expect(used.splice(0)).to.deep.equal(['store']);
+    expect(await page([[{ kind: 'token', param: 'gender', code: 'male', not: true }]], 20, 0)).to.deep.equal({ total: 5, ids: ['p0', 'p1', 'p2', 'p3', 'p4'] });
+    expect(used.splice(0)).to.deep.equal(['store']);
+    const c = await store.searchPool.connect();
+    try {
+      expect((await c.query<{ plan_cache_mode: string }>('SHOW plan_cache_mode')).rows[0]!.plan_cache_mode).to.equal('force_generic_plan');
+    } finally {
+      c.release();
+    }
+    const s = await store.pool.connect();
+    try {
+      expect((await s.query<{ plan_cache_mode: string }>('SHOW plan_cache_mode')).rows[0]!.plan_cache_mode).to.equal('auto');
+    } finally {
+      s.release();
+    }
+  });
+
+  it('PostgreSQL: a search inside a transaction runs on the transaction\'s connection', async function () {
+    if (TEST_ENGINE !== 'postgres') this.skip();
+    const store = t.store as PgStore;
+    let searched = 0;
+    const query = store.searchPool.query.bind(store.searchPool) as (...a: unknown[]) => unknown;
+    (store.searchPool as unknown as { query: (...a: unknown[]) => unknown }).query = (...a: unknown[]) => { searched++; return query(...a); };
+    const n = await store.transaction(async (tx) => {
+      await tx.resources.upsert({ resourceType: 'Patient', id: 'p9', gender: 'male' } as Patient, null);
+      return (await tx.resources.search({ type: 'Patient', where: gender('male'), limit: 20, offset: 0, total: true })).total;
+    });
+    expect(n, 'sees its own uncommitted row').to.equal(3);
+    expect(searched).to.equal(0);
   });
 });

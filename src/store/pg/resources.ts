@@ -130,6 +130,22 @@ export async function reindexResources(db: Queryable, after: ResourceKey | undef
   return { resources: found.length, rows, ...(l ? { last: { type: l.resource_type, id: l.id } } : {}) };
 }
 
+/**
+ * Whether a search is one index lookup whose plan does not hang on its values: one condition (a
+ * token, reference, date, id, or string prefix or exact), sorted by last update or id. Those run
+ * on the search pool's connections, which keep one (generic) plan per statement (db.ts
+ * createPool). With two conditions the plan orders their lookups by how many rows each value
+ * matches (a birth date and `gender=male`: the birth date first), which only a plan for the values
+ * knows; a `:missing`, chain or reverse chain, a `:contains`, a quantity or a sort by a parameter
+ * keep those plans too.
+ */
+export function singleLookup(q: ResourceSearch): boolean {
+  if (q.where.length !== 1 || q.where[0]!.length !== 1) return false;
+  if (q.sort?.some((k) => k.by === 'param')) return false;
+  const c = q.where[0]![0]!;
+  return c.kind === 'date' || c.kind === 'reference' || c.kind === 'id' || (c.kind === 'token' && !c.not) || (c.kind === 'string' && c.mode !== 'contains');
+}
+
 export async function searchResources(db: Queryable, q: ResourceSearch): Promise<{ total?: number; resources: StoredResource[] }> {
   const w = searchWhere(q);
   const limit = Math.min(Math.max(q.limit, 0), SEARCH_MAX_PAGE);

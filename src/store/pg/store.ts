@@ -16,7 +16,7 @@ import type {
   ControlIdMatch, ClaimSubmissionStore, JobStore, MessageStore, OfficeRecordStore, OutboxStore, ProcessingStore, ReminderStore, ResourceStore,
   Store, StoreTables, StoreTx, TransactionOptions, X12Store, ControlIdStore, EligibilityStore, AuditStore, ConsoleSessionStore,
 } from '../types.js';
-import { createPool, describePgError, migrate, parseTarget, type Atomic, type PgTarget, type Queryable } from './db.js';
+import { createPool, describePgError, migrate, parseTarget, searchPoolSize, type Atomic, type PgTarget, type Queryable } from './db.js';
 import * as messages from './messages.js';
 import * as outbox from './outbox.js';
 import * as resources from './resources.js';
@@ -45,6 +45,8 @@ const controlIdKey = (channel: string, controlId: string) => `${channel}\u0000${
 interface Conn {
   run<T>(fn: (q: Queryable) => Promise<T>): Promise<T>;
   atomic: Atomic;
+  /** Where a single-condition search runs (PgStore.searchPool); `run` inside a transaction. */
+  search<T>(fn: (q: Queryable) => Promise<T>): Promise<T>;
 }
 
 function tables(c: Conn): StoreTables {
@@ -89,7 +91,7 @@ function tables(c: Conn): StoreTables {
     typeHistory: (type, hq) => run((q) => resources.typeHistory(q, type, hq)),
     countHistory: (type, id, since) => run((q) => resources.countHistory(q, type, id, since)),
     version: (type, id, v) => run((q) => resources.resourceVersion(q, type, id, v)),
-    search: (sq) => run((q) => resources.searchResources(q, sq)),
+    search: (sq) => (resources.singleLookup(sq) ? c.search : run)((q) => resources.searchResources(q, sq)),
     reindex: (after, opts) => c.atomic((q) => resources.reindexResources(q, after, opts)),
   };
   const o: OfficeRecordStore = {
@@ -208,6 +210,12 @@ export class PgStore implements Store {
   readonly audit: AuditStore;
   readonly consoleSessions: ConsoleSessionStore;
   readonly pool: pg.Pool;
+  /**
+   * Single-condition FHIR searches outside a transaction (an identifier, a birth date: most of
+   * what an EHR asks) run here, on connections that keep one plan per statement (db.ts
+   * createPool); the same pool as `pool` when that holds one connection.
+   */
+  readonly searchPool: pg.Pool;
   private readonly ready: Promise<void>;
   private closed = false;
   private savepoints = 0;
@@ -217,6 +225,8 @@ export class PgStore implements Store {
     this.location = target.schema === 'public' ? target.display : `${target.display} (schema ${target.schema})`;
     this.pool = createPool(target);
     this.pool.on('error', onIdleError);
+    this.searchPool = searchPoolSize(target.poolSize) > 0 ? createPool(target, { searches: true }) : this.pool;
+    if (this.searchPool !== this.pool) this.searchPool.on('error', onIdleError);
     this.ready = migrate(this.pool, target.schema).catch((e: unknown) => {
       throw new Error(describePgError(e, target));
     });
@@ -224,6 +234,7 @@ export class PgStore implements Store {
     this.ready.catch(() => undefined);
     const outside: Conn = {
       run: async (fn) => { await this.ready; return fn(this.pool); },
+      search: async (fn) => { await this.ready; return fn(this.searchPool); },
       atomic: async (fn) => {
         await this.ready;
         const c = await this.pool.connect();
@@ -340,6 +351,7 @@ export class PgStore implements Store {
     const inside: Conn = {
       run: (fn) => { check.on = false; return fn(c); },
       atomic: (fn) => savepoint(fn),
+      search: (fn) => { check.on = false; return fn(c); },
     };
     const t = tables(inside);
     const m: MessageStore = {
@@ -395,7 +407,7 @@ export class PgStore implements Store {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.pool.end();
+    await Promise.all([this.pool.end(), this.searchPool !== this.pool ? this.searchPool.end() : undefined]);
   }
 }
 
