@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import type { Patient } from 'fhir/r4.js';
 import type { SearchCondition } from '../../src/store/index.js';
 import { tempStore, type TempStore } from './helpers.js';
-import { TEST_ENGINE } from '../support/engine.js';
+import { TEST_ENGINE, itOn } from '../support/engine.js';
 import type { PgStore } from '../../src/store/pg/store.js';
 import type { SqliteStore } from '../../src/store/sqlite/store.js';
 
@@ -98,8 +98,7 @@ describe('store: a search page and its total', () => {
     expect(counted(), 'a full page is counted').to.equal(1);
   });
 
-  it('PostgreSQL: a one-lookup search runs on the search pool, whose connections keep one plan per statement; two conditions stay on the store pool', async function () {
-    if (TEST_ENGINE !== 'postgres') this.skip();
+  itOn('postgres', 'PostgreSQL: a one-lookup search runs on the search pool, whose connections keep one plan per statement; two conditions stay on the store pool', async function () {
     const store = t.store as PgStore;
     expect(store.searchPool, 'a pool of its own beside a store pool of more than one').to.not.equal(store.pool);
     const used: string[] = [];
@@ -128,8 +127,7 @@ describe('store: a search page and its total', () => {
     }
   });
 
-  it('PostgreSQL: a search inside a transaction runs on the transaction\'s connection', async function () {
-    if (TEST_ENGINE !== 'postgres') this.skip();
+  itOn('postgres', 'PostgreSQL: a search inside a transaction runs on the transaction\'s connection', async function () {
     const store = t.store as PgStore;
     let searched = 0;
     const query = store.searchPool.query.bind(store.searchPool) as (...a: unknown[]) => unknown;

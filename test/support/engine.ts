@@ -56,6 +56,11 @@ export function describeOn(engine: 'sqlite' | 'postgres', title: string, body: (
   if (TEST_ENGINE === engine) describe(title, body);
 }
 
+/** A test of one engine's own behaviour, defined on that engine's leg only (so no leg reports it skipped). */
+export function itOn(engine: 'sqlite' | 'postgres', title: string, fn: Mocha.AsyncFunc): void {
+  if (TEST_ENGINE === engine) it(title, fn);
+}
+
 /**
  * The environment for a CLI child process on this leg: on PostgreSQL, the `--db <path>` of its
  * arguments becomes FRONTDESK_DATABASE_URL for that path's schema (the CLI then opens the same
