@@ -9,23 +9,15 @@
  *   node --import tsx bench/profile/search-layers.ts [requests=3000] [identifier|birthdate] [--db DIR] [--url postgres://...]
  */
 import os from 'node:os';
-import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { startHttpClient } from '../http-client-run.js';
-import { startHttpBenchGateway } from '../http-gateway.js';
+import { startSearchProfileGateway, PATIENTS } from './search-gateway.js';
 import { SYSTEM, patient } from '../items-fhir-search.js';
 
-const args = process.argv.slice(2);
-const opt = (f: string) => { const i = args.indexOf(f); return i >= 0 ? args[i + 1] : undefined; };
-const pos = args.filter((a, i) => !a.startsWith('--') && !(i > 0 && ['--db', '--url'].includes(args[i - 1]!)));
+const { gw, key, url, positional: pos } = await startSearchProfileGateway(process.argv.slice(2), 'layers');
+const N = PATIENTS;
 const Q = Number(pos[0] ?? 3000);
 const kind = (pos[1] ?? 'identifier') as 'identifier' | 'birthdate';
-const N = 100_000;
-const dir = opt('--db') ?? path.join(os.tmpdir(), `frontdesk-prof-search-${N}`);
-const pgUrl = opt('--url');
-const url = pgUrl && !/[?&]schema=/.test(pgUrl) ? `${pgUrl}${pgUrl.includes('?') ? '&' : '?'}schema=prof_search` : pgUrl;
-const key = 'layers-key';
-const gw = await startHttpBenchGateway({ path: path.join(dir, 'fd.db'), ...(url ? { url } : {}) }, { keys: [{ name: 'layers', key, scopes: ['*'] }] });
 // The app: reached through the server's request listener (src/gateway.ts hands requests to it once loaded).
 const marks: Array<Array<[string, number]>> = [];
 let cur: Array<[string, number]> | undefined;

@@ -10,23 +10,15 @@
  *   node --import tsx bench/profile/search-parts.ts [rounds=12] [per-round=300] [identifier|birthdate] [--db DIR] [--url postgres://...]
  */
 import os from 'node:os';
-import path from 'node:path';
 import { startHttpClient } from '../http-client-run.js';
-import { startHttpBenchGateway } from '../http-gateway.js';
+import { startSearchProfileGateway, PATIENTS } from './search-gateway.js';
 import { SYSTEM, patient } from '../items-fhir-search.js';
 
-const args = process.argv.slice(2);
-const opt = (f: string) => { const i = args.indexOf(f); return i >= 0 ? args[i + 1] : undefined; };
-const pos = args.filter((a, i) => !a.startsWith('--') && !(i > 0 && ['--db', '--url'].includes(args[i - 1]!)));
+const { gw, key, url, positional: pos } = await startSearchProfileGateway(process.argv.slice(2), 'parts');
+const N = PATIENTS;
 const rounds = Number(pos[0] ?? 12);
 const per = Number(pos[1] ?? 300);
 const kind = (pos[2] ?? 'identifier') as 'identifier' | 'birthdate';
-const N = 100_000;
-const dir = opt('--db') ?? path.join(os.tmpdir(), `frontdesk-prof-search-${N}`);
-const pgUrl = opt('--url');
-const url = pgUrl && !/[?&]schema=/.test(pgUrl) ? `${pgUrl}${pgUrl.includes('?') ? '&' : '?'}schema=prof_search` : pgUrl;
-const key = 'parts-key';
-const gw = await startHttpBenchGateway({ path: path.join(dir, 'fd.db'), ...(url ? { url } : {}) }, { keys: [{ name: 'parts', key, scopes: ['*'] }] });
 const client = await startHttpClient();
 let s = 18;
 const rnd = () => { s = (Math.imul(s, 1_664_525) + 1_013_904_223) >>> 0; return s / 2 ** 32; };
