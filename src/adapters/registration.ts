@@ -106,11 +106,39 @@ export function registrationFromFhir(input: RegistrationFhirInput): Result<Regis
  * The registration record from patientPartDraft's columns and the policies: what patientFromFhir's
  * `defined` leaves out (undefined, empty lists) left out, every string trimmed and what trims to ''
  * left out (trimmed), the policies last: `trimmed({ ...defined(draft), insurance })` in one copy of
- * the record instead of three.
+ * the record instead of three. The record is made by an object literal of its keys (literalOf):
+ * stored member by member into `{}`, V8 turns an object of more than about 16 members into a
+ * dictionary, and every later read of it (the schema check, JSON.stringify) is then a hash lookup.
  */
 function recordOf(draft: Record<string, unknown>, policies: InsurancePolicy[]): RegistrationRecord {
+  const keys = Object.keys(draft);
+  if (keys.length <= MAX_LITERAL_KEYS) {
+    const kept: string[] = [];
+    const values: unknown[] = [];
+    // Which of the draft's keys are kept, as bits (the draft is one literal, so its keys come in one order).
+    let sig = 1;
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i]!;
+      const v = draft[k];
+      sig *= 2;
+      if (v === undefined || (Array.isArray(v) && v.length === 0)) continue;
+      const x = trimmed(v);
+      if (x === '') continue;
+      kept.push(k);
+      values.push(x);
+      sig += 1;
+    }
+    sig *= 2;
+    if (policies.length) {
+      kept.push('insurance');
+      values.push(trimmed(policies));
+      sig += 1;
+    }
+    const out = literalOf(sig, kept, values);
+    if (out !== undefined) return out as unknown as RegistrationRecord;
+  }
   const out: Record<string, unknown> = {};
-  for (const k of Object.keys(draft)) {
+  for (const k of keys) {
     const v = draft[k];
     if (v === undefined || (Array.isArray(v) && v.length === 0)) continue;
     const x = trimmed(v);
@@ -120,6 +148,39 @@ function recordOf(draft: Record<string, unknown>, policies: InsurancePolicy[]): 
   }
   if (policies.length) out.insurance = trimmed(policies);
   return out as unknown as RegistrationRecord;
+}
+
+/** Keys a draft may have for recordOf's bit signature to stay an exact integer (2^52). */
+const MAX_LITERAL_KEYS = 50;
+
+interface LiteralMaker {
+  keys: string[];
+  make: (values: unknown[]) => Record<string, unknown>;
+}
+
+/** Object-literal makers by key list (recordOf's signature; the keys are compared too), compiled once each. */
+const literalMakers = new Map<number, LiteralMaker>();
+
+/**
+ * `{ [keys[0]]: values[0], ... }` in that key order from a literal compiled once per key list, so
+ * the object has fast properties. Undefined (the caller copies member by member) for a key list
+ * it does not compile: `__proto__` (a literal would set the prototype), or past 256 lists.
+ */
+function sameKeys(a: string[], b: string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function literalOf(sig: number, keys: string[], values: unknown[]): Record<string, unknown> | undefined {
+  let m = literalMakers.get(sig);
+  if (m === undefined || !sameKeys(m.keys, keys)) {
+    if (literalMakers.size >= 256 || keys.includes('__proto__')) return undefined;
+    const body = keys.map((k, i) => `${JSON.stringify(k)}: v[${i}]`).join(', ');
+    m = { keys, make: new Function('v', `return { ${body} };`) as LiteralMaker['make'] };
+    literalMakers.set(sig, m);
+  }
+  return m.make(values);
 }
 
 function trimmed<T>(v: T): T {
