@@ -14,6 +14,10 @@
  * (writes before `end`; none under the audited prefixes today) is recorded at `end` without
  * holding it.
  *
+ * A route whose answer is known before its work is done (a search, once its parameters are
+ * checked) may write the row ahead with `auditAhead`, while the work runs: the answer waits for
+ * both, and the row is corrected if the answer turns out different (see `auditAhead`).
+ *
  * Routes say what they did with `audit(req, res, { action, entity, query })`; a request under an
  * audited prefix that no route describes is still recorded, as its method and path. Any router
  * mounted on the app (the console's) calls `audit` the same way to record its actions (a PHI
@@ -21,7 +25,7 @@
  */
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
-import type { AuditActorKind, AuditEntry, AuditStore } from '../store/index.js';
+import type { AuditActorKind, AuditAnswer, AuditEntry, AuditStore } from '../store/index.js';
 import { issue, toOperationOutcome } from '../domain/issues.js';
 
 /** What a route did, for the audit row. */
@@ -51,6 +55,12 @@ interface AuditState {
   recorded: boolean;
   /** Where rows go: set by `auditTrail` for every request of the app. */
   sink?: Sink;
+  /** The row written ahead of the answer (`auditAhead`): its id once durable, and the answer it says. */
+  ahead?: { id: Promise<number>; answer: AuditAnswer };
+  /** `res.end` was called (the answer is final). */
+  ended?: boolean;
+  /** The client hung up before `end`: the row says so, and the late answer changes nothing. */
+  closedEarly?: boolean;
 }
 
 const STATE = Symbol('frontdesk.audit');
@@ -73,6 +83,38 @@ export function audit(req: Request, res: Response, what: AuditWhat): void {
   state.what = what;
   state.wanted = true;
   hook(req, r, state);
+}
+
+/**
+ * Record this request NOW, as answered `status` (the route has checked everything that could make
+ * it answer otherwise), while the route still works on that answer: a search writes its row while
+ * the store searches, so on PostgreSQL the row's INSERT (its own pooled connection) and the search
+ * (the search pool's) run at once, instead of the INSERT's round trip after the search's. The
+ * answer is still held until the row is durable, as with `audit`, and nothing is answered
+ * without it: the answer waits for both. If the answer then differs from what the row says (the
+ * search failed: an error, never the data; the client hung up), the row is corrected
+ * (AuditStore.amend) before the answer leaves; a successful read whose row or correction cannot
+ * be written is answered 503, as with `audit`. If the process dies between the row and the
+ * answer, the row says 200 for an answer that never left: the trail errs on the side of the access.
+ * Uses the description of the last `audit` call; does nothing on an app without an audit trail
+ * or when called twice.
+ */
+export function auditAhead(req: Request, res: Response, status = 200): void {
+  const r = res as WithState;
+  const state = r[STATE];
+  if (!state?.sink || !state.wanted || state.recorded) return;
+  state.recorded = true;
+  const entry = entryOf(req, res, state.what ?? { action: defaultAction(req, res) }, status);
+  state.ahead = { id: state.sink.store.record(entry), answer: entry };
+  // Settled by the answer's `end` (or the close): not an unhandled rejection meanwhile.
+  state.ahead.id.catch(() => undefined);
+}
+
+/** The row written ahead, corrected when the answer is not what it says; resolves once durable. */
+function settle(sink: Sink, ahead: NonNullable<AuditState['ahead']>, entry: AuditEntry): Promise<unknown> {
+  const a = ahead.answer;
+  if (a.status === entry.status && a.outcome === entry.outcome && a.detail === entry.detail) return ahead.id;
+  return ahead.id.then((id) => sink.store.amend(id, { status: entry.status, outcome: entry.outcome, detail: entry.detail }));
 }
 
 const fresh = (): AuditState => ({ hooked: false, wanted: false, recorded: false });
@@ -123,16 +165,22 @@ function hook(req: Request, res: WithState, state: AuditState): void {
   (res as { end: (...a: unknown[]) => Response }).end = (...args: unknown[]) => {
     // Failed authentication is a security event wherever it happens.
     const wanted = state.wanted || res.statusCode === 401 || res.statusCode === 429;
-    if (state.recorded || !state.sink || !wanted) return end(...args);
+    const ahead = state.ahead;
+    const first = !state.ended;
+    state.ended = true;
+    // A row written ahead whose client hung up first was corrected at the close: nothing to add.
+    if (ahead && (state.closedEarly || !first)) return end(...args);
+    if (!ahead && (state.recorded || !state.sink || !wanted)) return end(...args);
     state.recorded = true;
-    const sink = state.sink;
+    const sink = state.sink!;
     const entry = entryOf(req, res, state.what ?? { action: defaultAction(req, res) });
+    const durable = ahead ? settle(sink, ahead, entry) : sink.store.record(entry);
     if (res.headersSent) {
       // Streamed: the status went out with the first write; record without holding the end.
-      void sink.store.record(entry).catch((e: unknown) => failed(sink, entry, e));
+      void durable.catch((e: unknown) => failed(sink, entry, e));
       return end(...args);
     }
-    sink.store.record(entry).then(
+    durable.then(
       () => end(...args),
       (e: unknown) => {
         failed(sink, entry, e);
@@ -151,14 +199,27 @@ function hook(req: Request, res: WithState, state: AuditState): void {
   };
   // A client that hangs up before the answer is complete still leaves a trace.
   res.once('close', () => {
-    if (res.writableFinished || state.recorded || !state.sink) return;
+    if (res.writableFinished || !state.sink) return;
+    const sink = state.sink;
+    const ahead = state.ahead;
+    if (ahead) {
+      // Its row is written (or being written): it says the answer never reached the client.
+      if (state.ended) return;
+      state.closedEarly = true;
+      const entry = entryOf(req, res, { ...(state.what ?? { action: defaultAction(req, res) }), detail: CLOSED });
+      void settle(sink, ahead, entry).catch((e: unknown) => failed(sink, entry, e));
+      return;
+    }
+    if (state.recorded) return;
     const wanted = state.wanted || res.statusCode === 401 || res.statusCode === 429;
     if (!wanted) return;
     state.recorded = true;
-    const entry = entryOf(req, res, { ...(state.what ?? { action: defaultAction(req, res) }), detail: 'connection closed before the answer was complete' });
-    void state.sink.store.record(entry).catch((e: unknown) => failed(state.sink!, entry, e));
+    const entry = entryOf(req, res, { ...(state.what ?? { action: defaultAction(req, res) }), detail: CLOSED });
+    void sink.store.record(entry).catch((e: unknown) => failed(sink, entry, e));
   });
 }
+
+const CLOSED = 'connection closed before the answer was complete';
 
 function failed(sink: Sink, entry: AuditEntry, e: unknown): void {
   // The access happened and could not be recorded: that is an operational error worth an alert.
@@ -176,9 +237,9 @@ export function queryOf(req: Request): string | undefined {
   return i >= 0 && i < req.originalUrl.length - 1 ? req.originalUrl.slice(i + 1) : undefined;
 }
 
-function entryOf(req: Request, res: Response, what: AuditWhat): AuditEntry {
+/** The row of a request, answered `status` (by default the status it has now). */
+function entryOf(req: Request, res: Response, what: AuditWhat, status = res.statusCode): AuditEntry {
   const actor = actorOf(res);
-  const status = res.statusCode;
   return {
     at: new Date().toISOString(),
     actor: actor.name,

@@ -23,7 +23,7 @@ import { fold, revIncludesOf, searchableTypes, searchParamsOf, type SearchParamD
 import { approximate, parseDateSearch } from '../fhir/search-date.js';
 import { parseQuantitySearch } from '../fhir/search-quantity.js';
 import type { ResourceSearch, SearchCondition, SearchSort, Store } from '../store/index.js';
-import { audit, queryOf } from './audit.js';
+import { audit, auditAhead, queryOf } from './audit.js';
 import { sendOutcome, sendSearchset } from './outcome.js';
 import { TYPE, withMeta } from './fhir-rest.js';
 
@@ -257,6 +257,9 @@ export function searchHandler(store: Store) {
       search.limit = 0;
       search.total = true;
     }
+    // Every check that could refuse the search has passed: its audit row is written now, while
+    // the store searches (the answer waits for both; src/http/audit.ts auditAhead).
+    auditAhead(req, res);
     const found = await store.resources.search(search);
     const base = `${req.protocol}://${req.get('host') ?? 'localhost'}${req.baseUrl}`;
     const link = (offset: number) => pageLink(`${base}/${type}`, query, search.limit, offset);

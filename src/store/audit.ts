@@ -61,9 +61,19 @@ export interface AuditFilter {
 /** Largest page of audit rows one call returns. */
 export const AUDIT_MAX_PAGE = 1000;
 
+/** What an answer turned out to be, for a row written ahead of it (AuditStore.amend). */
+export type AuditAnswer = Pick<AuditEntry, 'status' | 'outcome' | 'detail'>;
+
 export interface AuditStore {
   /** Append one entry; resolves with its id once durable. */
   record(entry: AuditEntry): Promise<number>;
+  /**
+   * Correct the answer of a row written ahead of it (src/http/audit.ts `auditAhead`: a search's
+   * row is written while the search runs, as the 200 it is about to be), when the answer turned
+   * out different: the search failed, the client hung up. Resolves once durable, as `record`. The
+   * only change a row ever takes; nothing else updates the table.
+   */
+  amend(id: number, answer: AuditAnswer): Promise<void>;
   /** Newest first. */
   list(filter?: AuditFilter): Promise<AuditRow[]>;
   count(filter?: AuditFilter): Promise<number>;

@@ -117,7 +117,8 @@ describe('http: the audit trail (every PHI access recorded; logs carry who and f
       ac.abort();
       expect(await answer).to.equal('aborted');
       const hangups = async () => (await gw.store.audit.list({ action: 'search', actor: 'ehr', limit: 1000 })).filter((x) => x.query === 'family=Hangup');
-      for (let i = 0; i < 100 && (await hangups()).length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+      // The row is written as the search starts (auditAhead) and says the hang-up once the connection has closed.
+      for (let i = 0; i < 100 && !(await hangups()).some((x) => x.detail !== null); i++) await new Promise((r) => setTimeout(r, 10));
       const [row] = await hangups();
       expect(row, 'recorded at the close, while the search was still held').to.include({ action: 'search', entity: 'Patient', actor: 'ehr', detail: 'connection closed before the answer was complete' });
     } finally {
@@ -128,6 +129,85 @@ describe('http: the audit trail (every PHI access recorded; logs carry who and f
     // request is handled after it, on the one event loop).
     expect((await call('/fhir/Patient?family=After', { key: FHIR_KEY })).status).to.equal(200);
     expect((await gw.store.audit.list({ action: 'search', actor: 'ehr', limit: 1000 })).filter((x) => x.query === 'family=Hangup')).to.have.length(1);
+  });
+
+  it('writes a search\'s row while the store searches, and answers once both are done', async () => {
+    const audit = gw.store.audit;
+    const record = audit.record.bind(audit);
+    const resources = gw.store.resources;
+    const search = resources.search.bind(resources);
+    let asked = 0;
+    let askedBeforeSearch: number | undefined;
+    let searched!: () => void;
+    const searchStarted = new Promise<void>((r) => { searched = r; });
+    // The row's write is held until the search has started: written after the search (as it
+    // was), it would still be answered, but the search would not have seen it asked for.
+    audit.record = async (e) => { asked++; await searchStarted; return record(e); };
+    resources.search = async (q) => { askedBeforeSearch = asked; searched(); return search(q); };
+    try {
+      const r = await call('/fhir/Patient?family=Quartermain', { key: FHIR_KEY });
+      expect(r.status).to.equal(200);
+      expect(((await r.json()) as Bundle).total).to.equal(1);
+      expect(askedBeforeSearch, 'the audit row asked for before the store search began').to.equal(1);
+    } finally {
+      audit.record = record;
+      resources.search = search;
+    }
+    // Read directly: the answer left only once the row was durable.
+    const rows = (await gw.store.audit.list({ action: 'search', actor: 'ehr', limit: 1000 })).filter((x) => x.query === 'family=Quartermain');
+    expect(rows).to.have.length(1);
+    expect(rows[0]).to.include({ status: 200, outcome: 'success', detail: null, entity: 'Patient' });
+  });
+
+  it('answers a search whose store search fails with an error and no data, and corrects its row to that failure', async () => {
+    const resources = gw.store.resources;
+    const search = resources.search.bind(resources);
+    resources.search = () => Promise.reject(new Error('store lost (test)'));
+    let status: number;
+    try {
+      const r = await call('/fhir/Patient?family=Quartermain&_count=7', { key: FHIR_KEY });
+      status = r.status;
+      expect(status).to.be.at.least(500);
+      expect(await r.text()).not.to.contain('Quartermain');
+    } finally {
+      resources.search = search;
+    }
+    const rows = (await gw.store.audit.list({ action: 'search', actor: 'ehr', limit: 1000 })).filter((x) => x.query === 'family=Quartermain&_count=7');
+    expect(rows, 'one row, written ahead and corrected').to.have.length(1);
+    expect(rows[0]).to.include({ status, outcome: 'failure' });
+  });
+
+  it('does not answer a search whose row cannot be written (503, no data), although the search found it', async () => {
+    const audit = gw.store.audit;
+    const record = audit.record.bind(audit);
+    audit.record = () => Promise.reject(new Error('disk full (test)'));
+    try {
+      const r = await call('/fhir/Patient?family=Quartermain', { key: FHIR_KEY });
+      expect(r.status).to.equal(503);
+      expect(r.headers.get('retry-after')).to.equal('5');
+      const text = await r.text();
+      expect(text).to.contain('audit trail').and.not.contain('Quartermain').and.not.contain(patientId);
+    } finally {
+      audit.record = record;
+    }
+  });
+
+  it('does not answer a search whose row was written but whose correction failed with the data', async () => {
+    const audit = gw.store.audit;
+    const amend = audit.amend.bind(audit);
+    const resources = gw.store.resources;
+    const search = resources.search.bind(resources);
+    audit.amend = () => Promise.reject(new Error('disk full (test)'));
+    resources.search = () => Promise.reject(new Error('store lost (test)'));
+    try {
+      const r = await call('/fhir/Patient?family=Quartermain&_count=9', { key: FHIR_KEY });
+      expect(r.status).to.be.at.least(500);
+      expect(await r.text()).not.to.contain('Quartermain');
+    } finally {
+      audit.amend = amend;
+      resources.search = search;
+    }
+    expect(lines.some((l) => l.msg === 'audit record failed')).to.equal(true);
   });
 
   it('records a read of a missing resource as a failure', async () => {

@@ -5,7 +5,7 @@ import { tempStore, type TempStore } from './helpers.js';
 import { describeOn } from '../support/engine.js';
 import { openDatabase } from '../../src/store/sqlite/db.js';
 import { recordAudit } from '../../src/store/sqlite/audit.js';
-import { recordAudit as recordPgAudit } from '../../src/store/pg/audit.js';
+import { amendAudit as amendPgAudit, recordAudit as recordPgAudit } from '../../src/store/pg/audit.js';
 import { tempDir } from '../support/gateway.js';
 import { join } from 'node:path';
 
@@ -32,6 +32,18 @@ describe('store: the audit trail through the Store interface', () => {
     expect((await s.audit.list({ since: '2026-12-02T00:00:00.000Z', until: '2026-12-03T00:00:00.000Z' })).map((r) => r.actor)).to.deep.equal(['portal']);
     expect((await s.audit.list({ outcome: 'failure' }))[0]!.query).to.equal('name=Quartermain');
     expect(await s.audit.count({ action: 'read' })).to.equal(2);
+  });
+
+  it('amends the answer of a row written ahead of it (status, outcome, detail), durably, and nothing else of it', async () => {
+    const other = await t.store.audit.record(entry({ entity: 'Patient/p9' }));
+    const id = await t.store.audit.record(entry({ action: 'search', entity: 'Patient', query: 'family=Quartermain' }));
+    await t.store.audit.amend(id, { status: 500, outcome: 'failure', detail: 'connection closed before the answer was complete' });
+    const s = await t.reopen();
+    expect(await s.audit.get(id)).to.deep.equal({
+      ...entry({ action: 'search', entity: 'Patient', query: 'family=Quartermain' }), id, status: 500, outcome: 'failure', detail: 'connection closed before the answer was complete',
+    });
+    expect(await s.audit.get(other)).to.deep.include(entry({ entity: 'Patient/p9' }));
+    expect(await s.audit.count({ outcome: 'failure' })).to.equal(1);
   });
 
   it('escapes LIKE characters in an entity prefix: "%/" matches nothing, not everything', async () => {
@@ -120,10 +132,10 @@ describeOn('postgres', 'store (PostgreSQL): an audit row is its own transaction 
     const schema = (await store.query<{ s: string }>('SELECT current_schema() AS s')).rows[0]!.s;
     const pool = new pg.Pool({ connectionString: (store as unknown as { options: { connectionString: string } }).options.connectionString, options: `-c search_path=${schema} -c synchronous_commit=on` });
     try {
-      // A trigger writes the setting in force while the row is inserted (what its COMMIT reads) into detail.
+      // A trigger writes the setting in force while the row is inserted or amended (what its COMMIT reads) into detail.
       await pool.query(`CREATE FUNCTION audit_sync_seen() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN NEW.detail := current_setting('synchronous_commit'); RETURN NEW; END $$`);
-      await pool.query('CREATE TRIGGER audit_sync_seen BEFORE INSERT ON audit_events FOR EACH ROW EXECUTE FUNCTION audit_sync_seen()');
+      await pool.query('CREATE TRIGGER audit_sync_seen BEFORE INSERT OR UPDATE ON audit_events FOR EACH ROW EXECUTE FUNCTION audit_sync_seen()');
       const alone = await recordPgAudit(pool, entry({ entity: 'Patient/alone' }));
       const c = await pool.connect();
       let inTx: number;
@@ -136,6 +148,10 @@ describeOn('postgres', 'store (PostgreSQL): an audit row is its own transaction 
       }
       expect((await t.store.audit.get(alone))!.detail).to.equal('off');
       expect((await t.store.audit.get(inTx))!.detail).to.equal('on');
+      // An amendment (a row written ahead of its answer, corrected) is committed the same way.
+      await pool.query("UPDATE audit_events SET detail = NULL WHERE id = $1", [alone]);
+      await amendPgAudit(pool, alone, { status: 500, outcome: 'failure', detail: 'amended' });
+      expect(await t.store.audit.get(alone)).to.include({ status: 500, outcome: 'failure', detail: 'off' });
       // The connection the row went through keeps its own setting.
       expect((await Promise.all([1, 2, 3].map(() => pool.query<{ s: string }>("SELECT current_setting('synchronous_commit') AS s")))).map((r) => r.rows[0]!.s)).to.deep.equal(['on', 'on', 'on']);
     } finally {

@@ -1,7 +1,7 @@
 /** The audit trail (table audit_events, migration 301) on PostgreSQL. */
 import pg from 'pg';
 import { named, type Queryable } from './db.js';
-import { AUDIT_MAX_PAGE, type AuditEntry, type AuditFilter, type AuditRow } from '../audit.js';
+import { AUDIT_MAX_PAGE, type AuditAnswer, type AuditEntry, type AuditFilter, type AuditRow } from '../audit.js';
 import { likePrefix } from '../sqlite/like.js';
 
 const COLUMNS = 'at, actor, actor_kind, client_address, action, entity, query, method, path, status, outcome, detail';
@@ -31,6 +31,17 @@ export async function recordAudit(db: Queryable, e: AuditEntry): Promise<number>
     SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10::integer, $11, $12 FROM (SELECT set_config('synchronous_commit', 'off', true)) AS async_commit
     RETURNING id`, params(e)));
   return Number(r.rows[0]!.id);
+}
+
+/** AuditStore.amend: the answer of a row written ahead of it, committed as the row was (recordAudit). */
+export async function amendAudit(db: Queryable, id: number, a: AuditAnswer): Promise<void> {
+  const params = [id, a.status, a.outcome, a.detail];
+  if (!(db instanceof pg.Pool)) {
+    await db.query('UPDATE audit_events SET status = $2, outcome = $3, detail = $4 WHERE id = $1', params);
+    return;
+  }
+  await db.query(named('audit_amend_async', `UPDATE audit_events SET status = $2::integer, outcome = $3, detail = $4
+    FROM (SELECT set_config('synchronous_commit', 'off', true)) AS async_commit WHERE id = $1`, params));
 }
 
 function where(f: AuditFilter): { sql: string; params: unknown[] } {

@@ -163,6 +163,7 @@ function tables(c: Conn): StoreTables {
   };
   const au: AuditStore = {
     record: (e) => run((q) => audit.recordAudit(q, e)),
+    amend: (id, a) => run((q) => audit.amendAudit(q, id, a)),
     list: (f) => run((q) => audit.listAudit(q, f)),
     count: (f) => run((q) => audit.countAudit(q, f)),
     get: (id) => run((q) => audit.getAudit(q, id)),

@@ -1,7 +1,7 @@
 /** The audit trail (table audit_events, migration 301) on SQLite. */
 import type { Db } from './db.js';
 import { pageLimit, stmt } from './statements.js';
-import { AUDIT_MAX_PAGE, type AuditEntry, type AuditFilter, type AuditRow } from '../audit.js';
+import { AUDIT_MAX_PAGE, type AuditAnswer, type AuditEntry, type AuditFilter, type AuditRow } from '../audit.js';
 import { likePrefix } from './like.js';
 
 /**
@@ -14,14 +14,24 @@ import { likePrefix } from './like.js';
  * checkpoint, flushes them). Inside an open transaction the transaction's own setting applies.
  */
 export function recordAudit(db: Db, e: AuditEntry): number {
+  return withoutFsync(db, () => Number(stmt(db, `INSERT INTO audit_events (at, actor, actor_kind, client_address, action, entity, query, method, path, status, outcome, detail)
+      VALUES (@at, @actor, @actorKind, @clientAddress, @action, @entity, @query, @method, @path, @status, @outcome, @detail)`).run(e).lastInsertRowid));
+}
+
+/** AuditStore.amend: the answer of a row written ahead of it, committed as the row was (recordAudit). */
+export function amendAudit(db: Db, id: number, a: AuditAnswer): void {
+  withoutFsync(db, () => stmt(db, 'UPDATE audit_events SET status = @status, outcome = @outcome, detail = @detail WHERE id = @id').run({ id, status: a.status, outcome: a.outcome, detail: a.detail }));
+}
+
+/** Runs `write` with synchronous=NORMAL when it is its own transaction (recordAudit says why). */
+function withoutFsync<T>(db: Db, write: () => T): T {
   const own = !db.inTransaction;
   // Cached statements, not db.pragma(): that prepares its statement on every call (three per audited request).
   const prev = own ? (stmt(db, 'PRAGMA synchronous').pluck().get() as number) : undefined;
   const lower = own && prev !== undefined && prev > 1;
   if (lower) stmt(db, 'PRAGMA synchronous = NORMAL').run();
   try {
-    return Number(stmt(db, `INSERT INTO audit_events (at, actor, actor_kind, client_address, action, entity, query, method, path, status, outcome, detail)
-      VALUES (@at, @actor, @actorKind, @clientAddress, @action, @entity, @query, @method, @path, @status, @outcome, @detail)`).run(e).lastInsertRowid);
+    return write();
   } finally {
     if (lower) stmt(db, prev === 3 ? 'PRAGMA synchronous = EXTRA' : 'PRAGMA synchronous = FULL').run();
   }

@@ -164,6 +164,7 @@ function tables(run: Runner): StoreTables {
   };
   const au: AuditStore = {
     record: (e) => run((db) => audit.recordAudit(db, e)),
+    amend: (id, a) => run((db) => audit.amendAudit(db, id, a)),
     list: (f) => run((db) => audit.listAudit(db, f)),
     count: (f) => run((db) => audit.countAudit(db, f)),
     get: (id) => run((db) => audit.getAudit(db, id)),
