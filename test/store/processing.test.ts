@@ -2,6 +2,8 @@ import { expect } from 'chai';
 import { issue } from '../../src/domain/issues.js';
 import { JsonText } from '../../src/store/json-text.js';
 import { at, newMessage, T0, tempStore, type TempStore } from './helpers.js';
+import { itOn } from '../support/engine.js';
+import { sqliteDb } from '../support/sqlite.js';
 
 describe('store: processing attempts through the Store interface', () => {
   let t: TempStore;
@@ -87,5 +89,31 @@ describe('store: processing attempts through the Store interface', () => {
     await t.store.processing.markAcksSent([a, b], at(3));
     expect((await t.store.messages.get(a))!.ackSentAt).to.equal(at(3).toISOString());
     expect((await t.store.messages.get(b))!.ackSentAt).to.equal(at(3).toISOString());
+    // The message list shows it too; a later mark (an exact resend answered again) replaces it.
+    await t.store.processing.markAcksSent([a], at(7));
+    const listed = await t.store.messages.list({ limit: 10 });
+    expect(listed.find((m) => m.id === a)!.ackSentAt).to.equal(at(7).toISOString());
+    expect(listed.find((m) => m.id === b)!.ackSentAt).to.equal(at(3).toISOString());
+    expect((await t.store.messages.get(a))!.ackSentAt).to.equal(at(7).toISOString());
+    // An id with no message is marked nowhere, and fails nothing.
+    await t.store.processing.markAcksSent([9999], at(8));
+    expect(await t.store.messages.get(9999)).to.equal(undefined);
+  });
+
+  itOn('sqlite', 'reads a time marked before migration 16 from the row, and a mark made since from its own table', async () => {
+    const old = await t.store.messages.insert(newMessage('OLD'));
+    const fresh = await t.store.messages.insert(newMessage('NEW'));
+    // As a mark made before migration 16 left it: on the row.
+    sqliteDb(t.store).prepare('UPDATE messages SET ack_sent_at = ? WHERE id = ?').run(at(1).toISOString(), old);
+    await t.store.processing.markAcksSent([fresh], at(2));
+    expect((await t.store.messages.get(old))!.ackSentAt).to.equal(at(1).toISOString());
+    expect((await t.store.messages.get(fresh))!.ackSentAt).to.equal(at(2).toISOString());
+    // The mark no longer rewrites the message row (~12 KB for an ADT^A04): its column stays as it was.
+    expect(sqliteDb(t.store).prepare('SELECT ack_sent_at FROM messages WHERE id = ?').get(fresh)).to.deep.equal({ ack_sent_at: null });
+    const listed = await t.store.messages.list({ limit: 10 });
+    expect(listed.map((m) => [m.id, m.ackSentAt])).to.deep.include.members([[old, at(1).toISOString()], [fresh, at(2).toISOString()]]);
+    // Marked again after the migration: the new time wins over the row's.
+    await t.store.processing.markAcksSent([old], at(5));
+    expect((await t.store.messages.get(old))!.ackSentAt).to.equal(at(5).toISOString());
   });
 });

@@ -47,8 +47,12 @@ export async function insertMessageIfRows(db: Queryable, m: NewMessage, rows: nu
   return r.rows[0]?.id;
 }
 
+/** When the acknowledgment left: migration 16's table (marks since), else the row's column (marks made before it). */
+const ACK_SENT_AT = 'coalesce((SELECT a.at FROM message_acks_sent a WHERE a.message_id = messages.id), messages.ack_sent_at)';
+
 export async function getMessage(db: Queryable, id: number): Promise<StoredMessage | undefined> {
-  const r = (await db.query<Row>('SELECT * FROM messages WHERE id = $1', [id])).rows[0];
+  const r = (await db.query<Row & { ack_sent_at_now: string | null }>(`SELECT *, ${ACK_SENT_AT} AS ack_sent_at_now FROM messages WHERE id = $1`, [id])).rows[0];
+  if (r) r.ack_sent_at = r.ack_sent_at_now;
   return r ? toMessage(r) : undefined;
 }
 
@@ -145,7 +149,9 @@ export async function recordOutcome(db: Queryable, id: number, o: Outcome, now: 
 /** One statement for many ids. */
 export async function markAcksSent(db: Queryable, ids: readonly number[], now: Date = new Date()): Promise<void> {
   if (!ids.length) return;
-  await db.query('UPDATE messages SET ack_sent_at = $1 WHERE id = ANY($2::bigint[])', [now.toISOString(), [...ids]]);
+  // Migration 16's table, as on SQLite: an id with no message is not kept, a second mark replaces the first.
+  await db.query(`INSERT INTO message_acks_sent (message_id, at) SELECT id, $1 FROM messages WHERE id = ANY($2::bigint[])
+    ON CONFLICT (message_id) DO UPDATE SET at = excluded.at`, [now.toISOString(), [...ids]]);
 }
 
 export async function recordFailure(db: Queryable, id: number, error: string, state: MessageState, now: Date = new Date()): Promise<void> {
@@ -193,7 +199,7 @@ function where(f: MessageFilter): { sql: string; params: unknown[] } {
 
 const SUMMARY_COLUMNS = `id, channel, source, peer, content_type, received_at, control_id, message_type, hl7_version, sending_application,
   sending_facility, content_hash, charset, ack_mode, state, attempts, flow, issues, duplicate_of, resend_count, last_resend_at, commit_ack_code,
-  ack_code, http_status, ack_sent_at, last_error, processed_at, updated_at, patient_mrn, patient_name`;
+  ack_code, http_status, ${ACK_SENT_AT} AS ack_sent_at, last_error, processed_at, updated_at, patient_mrn, patient_name`;
 
 const SORT_COLUMNS: Record<MessageSort, string> = { received: 'id', channel: 'channel', state: 'state', type: 'message_type' };
 

@@ -49,8 +49,15 @@ export function insertMessage(db: Db, m: NewMessage, now: Date = new Date()): nu
   return Number(info.lastInsertRowid);
 }
 
+/**
+ * When the acknowledgment left: migration 16's table (marks since), else the row's column (marks
+ * made before it). The column is not written any more (markAcksSent).
+ */
+const ACK_SENT_AT = 'coalesce((SELECT a.at FROM message_acks_sent a WHERE a.message_id = messages.id), messages.ack_sent_at)';
+
 export function getMessage(db: Db, id: number): StoredMessage | undefined {
-  const r = stmt(db, 'SELECT * FROM messages WHERE id = ?').get(id) as Row | undefined;
+  const r = stmt(db, `SELECT *, ${ACK_SENT_AT} AS ack_sent_at_now FROM messages WHERE id = ?`).get(id) as (Row & { ack_sent_at_now: string | null }) | undefined;
+  if (r) r.ack_sent_at = r.ack_sent_at_now;
   return r ? toMessage(r) : undefined;
 }
 
@@ -124,10 +131,16 @@ export function recordOutcome(db: Db, id: number, o: Outcome, now: Date = new Da
   for (const c of codes) add.run(id, c);
 }
 
-/** Record when acknowledgments left (batched by the caller: one transaction for many ids). */
+/**
+ * Record when acknowledgments left (batched by the caller: one transaction for many ids), in
+ * migration 16's narrow table: an UPDATE of the message row rewrote all of its ~12 KB. A mark for
+ * an id with no message is not kept (as the UPDATE changed nothing then); a second mark replaces the first.
+ */
 export function markAcksSent(db: Db, ids: readonly number[], now: Date = new Date()): void {
-  const update = stmt(db, 'UPDATE messages SET ack_sent_at = ? WHERE id = ?');
-  db.transaction(() => { for (const id of ids) update.run(now.toISOString(), id); })();
+  const mark = stmt(db, `INSERT INTO message_acks_sent (message_id, at) SELECT id, @at FROM messages WHERE id = @id
+    ON CONFLICT (message_id) DO UPDATE SET at = excluded.at`);
+  const at = now.toISOString();
+  db.transaction(() => { for (const id of ids) mark.run({ id, at }); })();
 }
 
 /** Record an internal failure without changing the state (it will be retried). */
@@ -190,7 +203,7 @@ function where(f: MessageFilter): { sql: string; params: Record<string, unknown>
 
 const SUMMARY_COLUMNS = `id, channel, source, peer, content_type, received_at, control_id, message_type, hl7_version, sending_application,
   sending_facility, content_hash, charset, ack_mode, state, attempts, flow, issues, duplicate_of, resend_count, last_resend_at, commit_ack_code,
-  ack_code, http_status, ack_sent_at, last_error, processed_at, updated_at, patient_mrn, patient_name`;
+  ack_code, http_status, ${ACK_SENT_AT} AS ack_sent_at, last_error, processed_at, updated_at, patient_mrn, patient_name`;
 
 const SORT_COLUMNS: Record<MessageSort, string> = { received: 'id', channel: 'channel', state: 'state', type: 'message_type' };
 

@@ -13,6 +13,7 @@ import { m012MessageBrowserIndexes } from './012_message_browser_indexes.js';
 import { m013ConsoleSessions } from './013_console_sessions.js';
 import { m014ProcessingOrder } from './014_processing_order.js';
 import { m015DropChannelControlIdIndex } from './015_drop_channel_control_id_index.js';
+import { m016MessageAcksSent } from './016_message_acks_sent.js';
 import { m105OutboxLeaseHolder } from './105_outbox_lease_holder.js';
 import { m130JobTicks } from './130_job_ticks.js';
 import { m301AuditEvents } from './301_audit_events.js';
@@ -36,6 +37,7 @@ export const PG_MIGRATIONS: PgMigration[] = [
   m013ConsoleSessions,
   m014ProcessingOrder,
   m015DropChannelControlIdIndex,
+  m016MessageAcksSent,
   m105OutboxLeaseHolder,
   m130JobTicks,
   m301AuditEvents,
