@@ -28,6 +28,7 @@ import { DEFAULT_VALIDATION_MODE, VALIDATION_MODES, type ValidationMode } from '
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { defaultWorkers } from './runtime/offload.js';
+import { DEFAULT_QUEUE_WINDOW } from './runtime/store-backlog.js';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { issue, type Issue, type Result } from './domain/issues.js';
 import { isIanaTimezone } from './domain/timezone.js';
@@ -172,6 +173,11 @@ export interface GatewayConfig {
     /** Messages committed and waiting for processing above which intake stops taking frames (back-pressure). */
     maxBacklog: number;
     /**
+     * Of those, the ones whose senders wait for nothing more (enhanced mode, MSH-16 NE) queued in
+     * memory at most; past it they wait in the store and are read back in order (src/runtime/store-backlog.ts).
+     */
+    queueWindow: number;
+    /**
      * A message committed but never attempted for this long is processed by whichever instance sees
      * it (the instance that stored it died after the commit); 0 turns the sweep off.
      */
@@ -256,7 +262,7 @@ export function checkConfig(json: unknown, baseDir: string, env: Env = process.e
   const keys = (c.array(auth.keys ?? [], 'http.auth.keys') ?? []).map((k, i) => checkKey(c, k, `http.auth.keys[${i}]`, env));
 
   const processing = c.object(root.processing ?? {}, 'processing') ?? {};
-  c.keys(processing, 'processing', ['maxAttempts', 'offloadBytes', 'workers', 'takeoverAfterMs', 'maxBacklog']);
+  c.keys(processing, 'processing', ['maxAttempts', 'offloadBytes', 'workers', 'takeoverAfterMs', 'maxBacklog', 'queueWindow']);
 
   const channels = (c.array(root.channels, 'channels') ?? []).map((ch, i) => checkChannel(c, ch, `channels[${i}]`, baseDir));
   // FRONTDESK_MLLP_PORT_<CHANNEL> overrides a channel's MLLP port, as FRONTDESK_HTTP_PORT does http.port.
@@ -363,6 +369,7 @@ export function checkConfig(json: unknown, baseDir: string, env: Env = process.e
       offloadBytes: c.int(processing.offloadBytes ?? 64 * 1024, 'processing.offloadBytes', 0) ?? 64 * 1024,
       workers: c.int(processing.workers ?? defaultWorkers(), 'processing.workers', 1) ?? 1,
       maxBacklog: c.int(processing.maxBacklog ?? 50_000, 'processing.maxBacklog', 1) ?? 50_000,
+      queueWindow: c.int(processing.queueWindow ?? DEFAULT_QUEUE_WINDOW, 'processing.queueWindow', 1) ?? DEFAULT_QUEUE_WINDOW,
       takeoverAfterMs: c.int(processing.takeoverAfterMs ?? 60_000, 'processing.takeoverAfterMs', 0) ?? 60_000,
     },
     channels: channels.filter((ch): ch is ChannelConfig => ch !== undefined),

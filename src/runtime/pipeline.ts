@@ -26,6 +26,10 @@
  * Meanwhile intake goes on and other channels are processed; on the same channel, later messages
  * wait for it, so a channel's messages are still processed in arrival order.
  *
+ * The processing queue holds at most processing.queueWindow messages whose senders wait for
+ * nothing more (MSH-16 NE); later ones wait in the store, committed, and are read back in id order
+ * as the window drains (./store-backlog.ts): the backlog up to processing.maxBacklog costs no memory.
+ *
  * Per-patient order, across channels and across instances on one store: a message is claimed for
  * processing only when no earlier message of its patient (PID-3.1) is still unprocessed anywhere
  * (store: claimForProcessing). Otherwise it waits in the queue and is tried again shortly (other
@@ -60,6 +64,7 @@ import { flowForChannel, type Hl7Processing } from '../flows/hl7v2/index.js';
 import { bundleText, defaultWorkers, entriesFromText, ProcessingPool, type OutputJson, type Prepared } from './offload.js';
 import { JsonText } from '../store/json-text.js';
 import { eventLoopPause } from './pause.js';
+import { StoreBacklog } from './store-backlog.js';
 import type { BundleEntry, Resource } from 'fhir/r4.js';
 
 /**
@@ -285,6 +290,8 @@ export class Pipeline {
   recoveryLeft = 0;
   /** The first id of the start-up backlog recovery has not queued yet (Infinity when none is left). */
   recoveryNextId = Infinity;
+  /** Past a window, messages whose senders wait for nothing more wait in the store, not in memory (./store-backlog.ts). */
+  readonly backlog: StoreBacklog<Answer>;
 
   constructor(
     readonly store: Store,
@@ -297,6 +304,12 @@ export class Pipeline {
   ) {
     this.channels = new Map(config.channels.map((c) => [c.name, c]));
     this.concurrent = store.engine === 'postgres';
+    this.backlog = new StoreBacklog<Answer>(config.processing.queueWindow, {
+      read: (from, to, limit) => this.store.processing.unattemptedInRange(from, to, limit),
+      queue: (row) => this.process(row.id, 'received', { channel: row.channel, patient: row.patientMrn, awaited: false }),
+      running: (id) => this.inFlight.get(id),
+      answerOf: (id) => this.process(id),
+    }, log);
     this.hl7Settings = outboundHl7Settings(config);
     // Hash the mapping files now, as they are loaded for this run (recorded with every attempt).
     mappingVersion();
@@ -343,7 +356,15 @@ export class Pipeline {
     const h = stored.header;
     const awaited = !(stored.commitAck !== undefined && h?.ackMode === 'enhanced' && h.appAckType === 'NE');
     const hint: ProcessHint = { channel: inbound.channel.name, bytes: inbound.raw.length, patient: stored.header?.patientMrn, awaited };
+    if (!after && this.backlog.admit(stored.id, !awaited && !this.offloads(hint.bytes))) {
+      // Left in the store, read back in order when the window has room: no job, no promise (its answer is made if asked for).
+      const { backlog } = this;
+      const id = stored.id;
+      return { ok: true, id, resend: false, header: stored.header, charset: stored.charset, commitAck: stored.commitAck, get answer() { return backlog.answer(id); } };
+    }
     const answer = after ? after(stored.id).then(() => this.process(stored.id, 'received', hint)) : this.process(stored.id, 'received', hint);
+    // Its sender wants nothing more: the edge may never look at the answer (src/mllp/intake.ts).
+    if (!awaited) answer.catch(() => undefined);
     return { ok: true, id: stored.id, resend: false, header: stored.header, charset: stored.charset, commitAck: stored.commitAck, answer };
   }
 
@@ -355,8 +376,7 @@ export class Pipeline {
     if (running) return running.then(async (a) => { await this.store.durable(); return a; });
     // Nothing is taken from the queue any more: the message stays committed for the next start.
     if (this.closing) return Promise.reject(new Error('gateway closing: the message stays committed and is processed at the next start'));
-    const limit = this.config.processing.offloadBytes;
-    const offload = hint?.bytes !== undefined && limit > 0 && hint.bytes >= limit;
+    const offload = this.offloads(hint?.bytes);
     const p = new Promise<Answer>((resolve, reject) => {
       const job: ProcessJob = { id, reason, resolve, reject, channel: hint?.channel, ready: !offload, attemptCounted, front, lane: laneOf(hint?.patient), lazy: hint?.awaited === false };
       if (front) {
@@ -378,12 +398,27 @@ export class Pipeline {
     });
     this.inFlight.set(id, p);
     if (hint?.awaited) this.awaitedJobs++;
+    // Counted against the store backlog's window (nobody else may be there to see its run fail: handled here).
+    const lazy = hint?.awaited === false;
+    if (lazy) this.backlog.hold();
     const clear = () => {
       this.inFlight.delete(id);
       if (hint?.awaited) this.awaitedJobs--;
+      if (lazy) this.backlog.release();
     };
     p.then(clear, clear);
     return p;
+  }
+
+  /** A new HL7v2 message of this size is prepared off the event loop (processing.offloadBytes). */
+  private offloads(bytes: number | undefined): boolean {
+    const limit = this.config.processing.offloadBytes;
+    return bytes !== undefined && limit > 0 && bytes >= limit;
+  }
+
+  /** Messages committed and waiting for processing: queued in memory, and left in the store (what maxBacklog bounds). */
+  waiting(): number {
+    return this.processQueue.length + this.backlog.inStore;
   }
 
   /**
@@ -412,7 +447,7 @@ export class Pipeline {
    * sender faster than processing is slowed down by TCP instead of growing the gateway's memory.
    */
   room(): Promise<void> {
-    if (this.processQueue.length < this.config.processing.maxBacklog) return Promise.resolve();
+    if (this.waiting() < this.config.processing.maxBacklog) return Promise.resolve();
     return new Promise((r) => this.roomWaiters.push(r));
   }
 
@@ -431,6 +466,7 @@ export class Pipeline {
    */
   async close(): Promise<void> {
     this.closing = true;
+    this.backlog.close();
     if (this.processTimer) clearTimeout(this.processTimer);
     while (this.flushing) await this.flushing.catch(() => undefined);
     await Promise.all(this.lanes.filter((l) => l !== undefined));
@@ -507,7 +543,7 @@ export class Pipeline {
         if (released) return;
         released = true;
         this.flushing = undefined;
-        if (this.processQueue.length < this.config.processing.maxBacklog) for (const w of this.roomWaiters.splice(0)) w();
+        if (this.waiting() < this.config.processing.maxBacklog) for (const w of this.roomWaiters.splice(0)) w();
         // (Processing held back for intake has a timer of its own: no spinning here.)
         // (A processing commit waiting for an intake commit's fsync is scheduled by intakeSynced.)
         if (this.storeQueue.length || (!this.processTimer && !this.deferUntil && !this.closing && this.processQueue.some((j) => j.ready && !j.notBefore && !(this.concurrent && j.front)))) this.schedule();
@@ -766,7 +802,7 @@ export class Pipeline {
    */
   private mayProcess(hasStores: boolean, now: number): boolean {
     if (this.closing) return false;
-    const atBound = this.processQueue.length >= this.config.processing.maxBacklog;
+    const atBound = this.waiting() >= this.config.processing.maxBacklog;
     const busy = now - this.lastIntakeAt < INTAKE_BUSY_MS;
     // While start-up recovery has messages left, every commit takes processing (at most
     // PROCESS_BUDGET_MS of it, so a commit ACK waits at most that much longer): the backlog is
@@ -811,7 +847,7 @@ export class Pipeline {
    * wait): those go the usual way. A failure inside is recorded like any other.
    */
   private async processInSameCommit(tx: StoreTx, stores: StoreJob[], stored: Array<Stored | Error>, started: number, careful: boolean): Promise<void> {
-    if (this.hooks.afterCommit || this.processQueue.length > 0 || this.closing) return;
+    if (this.hooks.afterCommit || this.processQueue.length > 0 || this.backlog.inStore > 0 || this.closing) return;
     const limit = this.config.processing.offloadBytes;
     for (let i = 0; i < stored.length; i++) {
       const r = stored[i]!;
@@ -1166,7 +1202,7 @@ export class Pipeline {
     while (!this.closing) {
       const jobs = this.takeReady(lane);
       if (!jobs.length) return;
-      if (this.processQueue.length < this.config.processing.maxBacklog) for (const w of this.roomWaiters.splice(0)) w();
+      if (this.waiting() < this.config.processing.maxBacklog) for (const w of this.roomWaiters.splice(0)) w();
       const answers: Array<Answer | Waiting> = [];
       const queued: Array<[channel: string, items: number]> = [];
       try {

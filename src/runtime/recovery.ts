@@ -148,6 +148,8 @@ export function startTakeover(pipeline: Pipeline, afterMs: number, now: () => Da
       if (ids.length) pipeline.log.info({ count: ids.length, first: ids[0] }, 'taking over messages left unprocessed by another instance');
       for (const id of ids) {
         if (stopped) break;
+        // This instance's own backlog kept in the store (./store-backlog.ts) is not orphaned: it is read back in its turn.
+        if (pipeline.backlog.has(id)) continue;
         await pipeline.process(id, 'recovery');
       }
     } catch (e) {

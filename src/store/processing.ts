@@ -21,6 +21,14 @@ export type ProcessingClaim =
   | { row: ProcessingRow; blockedBy?: undefined }
   | { row?: undefined; blockedBy: ProcessingBlocker };
 
+/** What processing needs to queue a message read back from the store's backlog. */
+export interface BacklogRow {
+  id: number;
+  channel: string;
+  /** PID-3.1 (the order check's key; the processing lane on PostgreSQL). */
+  patientMrn: string | null;
+}
+
 export interface Outcome {
   state: MessageState;
   flow?: string | undefined;
@@ -123,6 +131,12 @@ export interface ProcessingStore {
    * between commit and processing left behind, for a live one to take over.
    */
   orphanedIds(receivedBefore: Date, limit?: number): Promise<number[]>;
+  /**
+   * Messages committed and never attempted (state 'received', attempts 0) with `fromId <= id <=
+   * toId`, oldest first, at most `limit`: the pipeline's backlog kept in the store (not in memory)
+   * read back in id order as its in-memory window drains (src/runtime/store-backlog.ts).
+   */
+  unattemptedInRange(fromId: number, toId: number, limit: number): Promise<BacklogRow[]>;
   /** Record when acknowledgments left (many ids in one write). */
   markAcksSent(ids: readonly number[], now?: Date): Promise<void>;
 }

@@ -22,6 +22,21 @@ describe('store: processing attempts through the Store interface', () => {
     expect(await t.store.processing.orphanedIds(at(200), 1)).to.deep.equal([old]);
   });
 
+  it('reads back the never-attempted backlog in an id range, oldest first, with channel and patient (the pipeline\'s store backlog)', async () => {
+    const ids: number[] = [];
+    for (let i = 0; i < 6; i++) ids.push(await t.store.messages.insert({ ...newMessage(`R${i}`, i === 4 ? 'c2' : 'c1'), patientMrn: i % 2 ? 'P1' : undefined }, T0));
+    await t.store.processing.recordOutcome(ids[1]!, { state: 'processed', issues: [], countAttempt: true });
+    await t.store.processing.beginAttempt(ids[2]!);
+    const rows = await t.store.processing.unattemptedInRange(ids[0]!, ids[4]!, 10);
+    expect(rows).to.deep.equal([
+      { id: ids[0], channel: 'c1', patientMrn: null },
+      { id: ids[3], channel: 'c1', patientMrn: 'P1' },
+      { id: ids[4], channel: 'c2', patientMrn: null },
+    ]);
+    expect((await t.store.processing.unattemptedInRange(ids[0]!, ids[5]!, 2)).map((r) => r.id)).to.deep.equal([ids[0], ids[3]]);
+    expect(await t.store.processing.unattemptedInRange(ids[5]! + 1, ids[5]! + 10, 10)).to.deep.equal([]);
+  });
+
   it('counts attempts, records the outcome and keeps it apart from the commit ACK', async () => {
     const id = await t.store.messages.insert({ ...newMessage('A'), commitAck: { code: 'CA', text: 'MSH|CA' }, issues: [issue('DUPLICATE_CONFLICT', 'dup', 'MSH.10', 'warning')] }, T0);
     const row = await t.store.processing.getForProcessing(id);

@@ -4,7 +4,7 @@
  */
 import { named, type Queryable } from './db.js';
 import { errorCodeOf, type Issue } from '../../domain/issues.js';
-import type { AckMode, AttemptReason, ChannelStats, MessageSort, ContentType, ControlIdMatch, MessageFilter, MessageState, MessageSummary, NewAttempt, NewMessage, Outcome, ProcessingAttempt, ProcessingClaim, ProcessingRow, Source, StoredMessage } from '../types.js';
+import type { AckMode, AttemptReason, BacklogRow, ChannelStats, MessageSort, ContentType, ControlIdMatch, MessageFilter, MessageState, MessageSummary, NewAttempt, NewMessage, Outcome, ProcessingAttempt, ProcessingClaim, ProcessingRow, Source, StoredMessage } from '../types.js';
 
 import { type ClaimRow, type MessageRow as Row, PROCESSING_COLUMNS, parseJson, toClaim, toProcessingRow, toSummary, toMessage } from '../message-rows.js';
 import { jsonColumn } from '../json-text.js';
@@ -165,6 +165,14 @@ export async function resetForReplay(db: Queryable, id: number, now: Date = new 
 
 export async function pendingIds(db: Queryable, limit = 10_000, afterId = 0): Promise<number[]> {
   return (await db.query<{ id: number }>("SELECT id FROM messages WHERE state = 'received' AND id > $1 ORDER BY id LIMIT $2", [afterId, limit])).rows.map((r) => r.id);
+}
+
+/** ProcessingStore.unattemptedInRange. */
+export async function unattemptedInRange(db: Queryable, fromId: number, toId: number, limit: number): Promise<BacklogRow[]> {
+  return (await db.query<BacklogRow>(
+    "SELECT id, channel, patient_mrn AS \"patientMrn\" FROM messages WHERE state = 'received' AND id >= $1 AND id <= $2 AND attempts = 0 ORDER BY id LIMIT $3",
+    [fromId, toId, limit],
+  )).rows.map((r) => ({ id: Number(r.id), channel: r.channel, patientMrn: r.patientMrn }));
 }
 
 /** Committed, never attempted, received before the cut-off (oldest first): what a dead instance left behind. */

@@ -74,6 +74,7 @@ function tables(c: Conn): StoreTables {
     resetForReplay: (id, now) => run((q) => messages.resetForReplay(q, id, now)),
     pendingIds: (limit, afterId) => run((q) => messages.pendingIds(q, limit, afterId)),
     orphanedIds: (before, limit) => run((q) => messages.orphanedIds(q, before, limit)),
+    unattemptedInRange: (from, to, limit) => run((q) => messages.unattemptedInRange(q, from, to, limit)),
     markAcksSent: (ids, now) => run((q) => messages.markAcksSent(q, ids, now)),
   };
   const r: ResourceStore = {

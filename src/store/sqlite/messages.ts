@@ -8,7 +8,7 @@ import { pageLimit, stmt } from './statements.js';
 import { likePrefix } from './like.js';
 import { MESSAGE_STATES } from '../messages.js';
 import { errorCodeOf, type Issue } from '../../domain/issues.js';
-import type { AckMode, AttemptReason, ChannelStats, MessageSort, ContentType, ControlIdMatch, MessageFilter, MessageState, MessageSummary, NewAttempt, NewMessage, Outcome, ProcessingAttempt, ProcessingClaim, ProcessingRow, Source, StoredMessage } from '../types.js';
+import type { AckMode, AttemptReason, BacklogRow, ChannelStats, MessageSort, ContentType, ControlIdMatch, MessageFilter, MessageState, MessageSummary, NewAttempt, NewMessage, Outcome, ProcessingAttempt, ProcessingClaim, ProcessingRow, Source, StoredMessage } from '../types.js';
 
 export { MESSAGE_STATES } from '../types.js';
 export type { MessageState, ContentType, AckMode, Source, NewMessage, StoredMessage, MessageSummary, MessageFilter, ProcessingRow, Outcome } from '../types.js';
@@ -159,6 +159,12 @@ export function pendingIds(db: Db, limit = 10_000, afterId = 0): number[] {
   // Page sizes in these statements are written into the SQL, not bound (./statements.ts pageLimit).
   const l = pageLimit(limit);
   return l.cut(stmt(db, `SELECT id FROM messages WHERE state = 'received' AND id > ? ORDER BY id ${l.sql}`).all(afterId) as Array<{ id: number }>).map((r) => r.id);
+}
+
+/** ProcessingStore.unattemptedInRange (the range is read on messages_state: state, id). */
+export function unattemptedInRange(db: Db, fromId: number, toId: number, limit: number): BacklogRow[] {
+  const l = pageLimit(limit);
+  return l.cut(stmt(db, `SELECT id, channel, patient_mrn AS patientMrn FROM messages WHERE state = 'received' AND id >= ? AND id <= ? AND attempts = 0 ORDER BY id ${l.sql}`).all(fromId, toId) as BacklogRow[]);
 }
 
 /** Committed, never attempted, received before the cut-off (oldest first): what a dead instance left behind. */

@@ -76,6 +76,7 @@ function tables(run: Runner): StoreTables {
     resetForReplay: (id, now) => run((db) => messages.resetForReplay(db, id, now)),
     pendingIds: (limit, afterId) => run((db) => messages.pendingIds(db, limit, afterId)),
     orphanedIds: (before, limit) => run((db) => messages.orphanedIds(db, before, limit)),
+    unattemptedInRange: (from, to, limit) => run((db) => messages.unattemptedInRange(db, from, to, limit)),
     markAcksSent: (ids, now) => run((db) => messages.markAcksSent(db, ids, now)),
   };
   const r: ResourceStore = {
