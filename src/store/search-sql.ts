@@ -9,6 +9,17 @@ import type { ResourceSearch, SearchCondition, SearchSort } from './resources.js
 
 const esc = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
+/**
+ * A LIKE against a bound pattern, the pattern given as `(? || '')` rather than `?`. SQLite (3.53
+ * as 3.40) looks at a pattern that is a bare parameter while it prepares (isLikeOrGlob, for the
+ * LIKE optimization) and marks the parameter, so that binding it expires the statement: better-
+ * sqlite3 binds at every run, and every `:contains` or `:text` search was compiled anew. An
+ * expression is not looked at. Nothing is lost: the optimization needs a case-sensitive LIKE or a
+ * NOCASE column, which these are not (the plans are the same), and on PostgreSQL a plan made for
+ * the values folds the expression into the constant it is.
+ */
+const LIKE_BOUND = "LIKE (? || '') ESCAPE '\\'";
+
 function dateSql(col: { lo: string; hi: string }, prefix: string, lo: string, hi: string, params: unknown[]): string {
   const p = (v: string) => { params.push(v); return '?'; };
   switch (prefix) {
@@ -78,7 +89,7 @@ function conditionSql(type: string, c: SearchCondition, params: unknown[], r = '
   params.push(type, c.param);
   let not = false;
   if (c.kind === 'token') {
-    if (c.text !== undefined) { parts.push("s.raw LIKE ? ESCAPE '\\'"); params.push(`${esc(c.text)}%`); }
+    if (c.text !== undefined) { parts.push(`s.raw ${LIKE_BOUND}`); params.push(`${esc(c.text)}%`); }
     if (c.system === null) parts.push('s.system IS NULL');
     else if (c.system !== undefined) { parts.push('s.system = ?'); params.push(c.system); }
     if (c.code !== undefined) { parts.push('s.value = ?'); params.push(c.code); }
@@ -87,7 +98,7 @@ function conditionSql(type: string, c: SearchCondition, params: unknown[], r = '
     if (c.mode === 'exact') { parts.push('s.raw = ?'); params.push(c.value); }
     // A prefix is a range on the index (LIKE would not use it): [v, v + U+FFFF).
     else if (c.mode === 'prefix') { parts.push('s.value >= ? AND s.value < ?'); params.push(c.value, `${c.value}\uffff`); }
-    else { parts.push("s.value LIKE ? ESCAPE '\\'"); params.push(`%${esc(c.value)}%`); }
+    else { parts.push(`s.value ${LIKE_BOUND}`); params.push(`%${esc(c.value)}%`); }
   } else if (c.kind === 'reference') {
     parts.push('s.value = ?');
     params.push(c.value);

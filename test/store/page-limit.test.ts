@@ -6,6 +6,7 @@ import { openDatabase, type Db } from '../../src/store/sqlite/db.js';
 import { insertMessage, listMessages, matchingIds, orphanedIds, pendingIds } from '../../src/store/sqlite/messages.js';
 import { claimDue, enqueue, listOutbox } from '../../src/store/sqlite/outbox.js';
 import { listAudit, recordAudit } from '../../src/store/sqlite/audit.js';
+import { loadSearchIndex, reindexResources, resourceHistory, typeHistory, upsertResource } from '../../src/store/sqlite/resources.js';
 import { limitStep, PAGE_LIMIT_MAX, pageLimit } from '../../src/store/sqlite/statements.js';
 import { tempDir } from '../support/gateway.js';
 
@@ -28,14 +29,24 @@ describe('store (SQLite): page sizes are written into the statements, from a clo
     expect(pageLimit(3).cut([1, 2])).to.deep.equal([1, 2]);
   });
 
-  it('no statement in src/store/sqlite binds its LIMIT (the history and reindex statements in resources.ts excepted, for now)', () => {
+  const sources = () => {
     const dir = join(dirname(fileURLToPath(import.meta.url)), '../../src/store/sqlite');
+    return [...readdirSync(dir).filter((f) => f.endsWith('.ts')).map((f) => join(dir, f)), join(dir, '../search-sql.ts')].flatMap((file) =>
+      readFileSync(file, 'utf8').split('\n').map((line, i) => ({ at: `${file.split('/').slice(-2).join('/')}:${i + 1}`, file, line })));
+  };
+
+  it('no statement in src/store/sqlite binds its LIMIT', () => {
     const bound = /\bLIMIT\s+(?:\?|[@:$]\w+)/;
-    const found = readdirSync(dir).filter((f) => f.endsWith('.ts')).flatMap((f) =>
-      readFileSync(join(dir, f), 'utf8').split('\n').map((line, i) => ({ at: `${f}:${i + 1}`, f, line })).filter((l) => bound.test(l.line)));
-    expect(found.filter((l) => l.f !== 'resources.ts').map((l) => l.at)).to.deep.equal([]);
-    // The scan itself sees a bound LIMIT where one is (resources.ts's, until they move too).
-    expect(found.length).to.be.greaterThan(0);
+    expect(sources().filter((l) => bound.test(l.line)).map((l) => l.at)).to.deep.equal([]);
+    // The scan itself sees a bound LIMIT where one is.
+    expect(bound.test('ORDER BY id LIMIT @limit OFFSET @offset')).to.equal(true);
+  });
+
+  it('no LIKE of src/store/sqlite or the search SQL binds its pattern bare (SQLite would compile the statement at every run; messages.ts excepted, for now)', () => {
+    const bare = /\bLIKE\s+(?:\?|[@:$]\w+)/;
+    expect(sources().filter((l) => bare.test(l.line) && !l.file.endsWith('/messages.ts')).map((l) => l.at)).to.deep.equal([]);
+    expect(bare.test("entity LIKE @entity ESCAPE '\\'")).to.equal(true);
+    expect(bare.test("entity LIKE (@entity || '') ESCAPE '\\'")).to.equal(false);
   });
 
   describe('on a real SQLite file, a page size off the ladder returns exactly that many rows', () => {
@@ -83,6 +94,18 @@ describe('store (SQLite): page sizes are written into the statements, from a clo
       expect(matchingIds(db, { state: evil })).to.deep.equal([]);
       expect(listOutbox(db, { state: 'pending' })).to.have.length(1);
       expect(listOutbox(db, { state: evil })).to.deep.equal([]);
+    });
+
+    it('resource history, type history and a reindex chunk', async () => {
+      await loadSearchIndex();
+      for (let v = 0; v < 7; v++) upsertResource(db, { resourceType: 'Patient', id: 'p1', gender: v % 2 ? 'male' : 'female', birthDate: `19${10 + v}-01-01` }, null, new Date(T0.getTime() + v * 1000));
+      for (let i = 2; i <= 4; i++) upsertResource(db, { resourceType: 'Patient', id: `p${i}` }, null, new Date(T0.getTime() + 10_000 + i));
+      expect(resourceHistory(db, 'Patient', 'p1', { limit: 3 }).map((v) => v.versionId)).to.deep.equal([7, 6, 5]);
+      expect(resourceHistory(db, 'Patient', 'p1', { limit: 3, offset: 5 }).map((v) => v.versionId)).to.deep.equal([2, 1]);
+      expect(typeHistory(db, 'Patient', { limit: 4 }).map((v) => `${v.id}/${v.versionId}`)).to.deep.equal(['p4/1', 'p3/1', 'p2/1', 'p1/7']);
+      const chunk = reindexResources(db, undefined, { type: 'Patient', limit: 3 });
+      expect(chunk).to.deep.include({ resources: 3, last: { type: 'Patient', id: 'p3' } });
+      expect(reindexResources(db, chunk.last, { type: 'Patient', limit: 3 })).to.deep.include({ resources: 1, last: { type: 'Patient', id: 'p4' } });
     });
 
     it('the audit list', () => {

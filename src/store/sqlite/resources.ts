@@ -5,7 +5,7 @@
  */
 import type { Resource } from 'fhir/r4.js';
 import type { Db } from './db.js';
-import { searchStmt, stmt } from './statements.js';
+import { pageLimit, searchStmt, stmt } from './statements.js';
 import type { HistoryQuery, ResourceKey, ResourceSearch, ResourceVersion, StoredResource, UpsertResult } from '../types.js';
 import type { IndexRow } from '../../fhir/search-index.js';
 import { SEARCH_MAX_PAGE, searchOrder, searchWhere } from '../search-sql.js';
@@ -123,11 +123,13 @@ export function reindexResources(db: Db, after: ResourceKey | undefined, opts: {
   let rows = 0;
   // Read and rewrite in one write transaction: another process (a running gateway) cannot change a
   // resource between reading its JSON and writing its rows, so the index never lags its version.
+  // The chunk size is written into the SQL, not bound (./statements.ts pageLimit).
+  const chunk = pageLimit(Math.max(1, Math.trunc(opts.limit) || 1));
   const found = db.transaction(() => {
-    const f = stmt(db, `SELECT resource_type, id, resource FROM resources
+    const f = chunk.cut(stmt(db, `SELECT resource_type, id, resource FROM resources
       WHERE (@type IS NULL OR resource_type = @type) AND (@at IS NULL OR resource_type > @at OR (resource_type = @at AND id > @aid))
-      ORDER BY resource_type, id LIMIT @limit`).all({ type: opts.type ?? null, at: after?.type ?? null, aid: after?.id ?? null, limit: Math.max(1, opts.limit) }) as
-      Array<{ resource_type: string; id: string; resource: string }>;
+      ORDER BY resource_type, id ${chunk.sql}`).all({ type: opts.type ?? null, at: after?.type ?? null, aid: after?.id ?? null }) as
+      Array<{ resource_type: string; id: string; resource: string }>);
     for (const r of f) rows += writeIndex(db, JSON.parse(r.resource) as Resource);
     return f;
   }).immediate();
@@ -165,18 +167,21 @@ const toVersion = (r: HistoryRow): ResourceVersion => ({
   resource: r.resource === null ? null : (JSON.parse(r.resource) as Resource), deleted: r.deleted === 1,
 });
 
-const page = (q: HistoryQuery) => ({ limit: Math.min(Math.max(q.limit ?? 100, 1), 1000), offset: Math.max(q.offset ?? 0, 0) });
+/** A history page: its size written into the SQL, not bound (./statements.ts pageLimit), its offset bound. */
+const page = (q: HistoryQuery) => ({ limit: pageLimit(Math.min(Math.max(Math.trunc(q.limit ?? 100) || 1, 1), 1000)), offset: Math.max(q.offset ?? 0, 0) });
 
 export function resourceHistory(db: Db, type: string, id: string, q: HistoryQuery = {}): ResourceVersion[] {
-  return (stmt(db, `SELECT resource_type, id, version_id, resource, deleted, last_updated FROM resource_history
+  const p = page(q);
+  return p.limit.cut(stmt(db, `SELECT resource_type, id, version_id, resource, deleted, last_updated FROM resource_history
     WHERE resource_type = @type AND id = @id AND (@since IS NULL OR last_updated >= @since)
-    ORDER BY version_id DESC LIMIT @limit OFFSET @offset`).all({ type, id, since: q.since ?? null, ...page(q) }) as HistoryRow[]).map(toVersion);
+    ORDER BY version_id DESC ${p.limit.sql} OFFSET @offset`).all({ type, id, since: q.since ?? null, offset: p.offset }) as HistoryRow[]).map(toVersion);
 }
 
 export function typeHistory(db: Db, type: string | undefined, q: HistoryQuery = {}): ResourceVersion[] {
-  return (stmt(db, `SELECT resource_type, id, version_id, resource, deleted, last_updated FROM resource_history
+  const p = page(q);
+  return p.limit.cut(stmt(db, `SELECT resource_type, id, version_id, resource, deleted, last_updated FROM resource_history
     WHERE (@type IS NULL OR resource_type = @type) AND (@since IS NULL OR last_updated >= @since)
-    ORDER BY last_updated DESC, resource_type, id, version_id DESC LIMIT @limit OFFSET @offset`).all({ type: type ?? null, since: q.since ?? null, ...page(q) }) as HistoryRow[]).map(toVersion);
+    ORDER BY last_updated DESC, resource_type, id, version_id DESC ${p.limit.sql} OFFSET @offset`).all({ type: type ?? null, since: q.since ?? null, offset: p.offset }) as HistoryRow[]).map(toVersion);
 }
 
 export function countHistory(db: Db, type: string | undefined, id?: string, since?: string): number {
