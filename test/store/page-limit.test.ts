@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import type { Patient } from 'fhir/r4.js';
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -98,7 +99,7 @@ describe('store (SQLite): page sizes are written into the statements, from a clo
 
     it('resource history, type history and a reindex chunk', async () => {
       await loadSearchIndex();
-      for (let v = 0; v < 7; v++) upsertResource(db, { resourceType: 'Patient', id: 'p1', gender: v % 2 ? 'male' : 'female', birthDate: `19${10 + v}-01-01` }, null, new Date(T0.getTime() + v * 1000));
+      for (let v = 0; v < 7; v++) upsertResource(db, { resourceType: 'Patient', id: 'p1', gender: v % 2 ? 'male' : 'female', birthDate: `19${10 + v}-01-01` } as Patient, null, new Date(T0.getTime() + v * 1000));
       for (let i = 2; i <= 4; i++) upsertResource(db, { resourceType: 'Patient', id: `p${i}` }, null, new Date(T0.getTime() + 10_000 + i));
       expect(resourceHistory(db, 'Patient', 'p1', { limit: 3 }).map((v) => v.versionId)).to.deep.equal([7, 6, 5]);
       expect(resourceHistory(db, 'Patient', 'p1', { limit: 3, offset: 5 }).map((v) => v.versionId)).to.deep.equal([2, 1]);
