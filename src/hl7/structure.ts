@@ -95,8 +95,35 @@ function matchGroup(g: Compiled, segs: Hl7Segment[], pos: number, path: string, 
   return pos;
 }
 
+/**
+ * Segment-name sequences that matched a structure without an issue, per structure (up to
+ * CLEAN_SEQUENCES each; emptied when full). The check reads nothing of a segment but its name
+ * (locations are counted by name too), so the same sequence matches the same way: a sender's
+ * messages of one type come in a few shapes (an ORU of a 25-result panel has the same 35 segments
+ * every time), and their match is then one string lookup instead of a descent per group.
+ */
+const cleanSequences = new WeakMap<StructureNode, Set<string>>();
+const CLEAN_SEQUENCES = 256;
+
 /** Check the segments of a message against a structure. */
 export function checkStructure(msg: Hl7Message, root: StructureNode): Issue[] {
+  // Segment names cannot hold a segment terminator, so '\r' keeps the sequence's names apart.
+  let names = '';
+  for (const s of msg.segments) names += s.name + '\r';
+  let clean = cleanSequences.get(root);
+  if (clean?.has(names)) return [];
+  const issues = matchStructure(msg, root);
+  if (issues.length === 0) {
+    if (clean === undefined || clean.size >= CLEAN_SEQUENCES) {
+      clean = new Set();
+      cleanSequences.set(root, clean);
+    }
+    clean.add(names);
+  }
+  return issues;
+}
+
+function matchStructure(msg: Hl7Message, root: StructureNode): Issue[] {
   const c = compile(root);
   const issues: Issue[] = [];
   let segs = msg.segments;

@@ -46,7 +46,19 @@ interface CompiledField extends FieldDef {
    */
   lastGood: string | undefined;
   lastDelimiters: Hl7Message['delimiters'] | undefined;
+  /**
+   * More texts of this field checked without an issue, with the delimiters they were read with
+   * (up to GOOD_TEXTS of up to GOOD_TEXT_LENGTH characters; emptied when full or when the
+   * delimiters change). The one-entry memory misses wherever a field's texts alternate within a
+   * message: the 25 results of an ORU each have their own OBX-3 code, OBX-6 units and OBX-7 range,
+   * and the next ORU of that panel sends the same ones again. Same reasoning as `lastGood`.
+   */
+  good: Set<string> | undefined;
+  goodDelimiters: Hl7Message['delimiters'] | undefined;
 }
+
+const GOOD_TEXTS = 128;
+const GOOD_TEXT_LENGTH = 128;
 
 /**
  * A segment's field definitions, compiled once per profile: `byField[n]` is field n's definition,
@@ -119,7 +131,7 @@ function compiledFor(bySeg: Map<string, CompiledSegment>, p: Hl7Profile, segName
   const fields = defs
     // MSH-1/MSH-2 are read by the parser, which reports bad delimiters itself.
     .filter((d) => !(segName === 'MSH' && d.field <= 2))
-    .map((d) => ({ ...d, parts: partsOfType(p, d.type, d.table, 0, 0).sort((a, b) => a.c - b.c || a.s - b.s), lastGood: undefined, lastDelimiters: undefined }));
+    .map((d) => ({ ...d, parts: partsOfType(p, d.type, d.table, 0, 0).sort((a, b) => a.c - b.c || a.s - b.s), lastGood: undefined, lastDelimiters: undefined, good: undefined, goodDelimiters: undefined }));
   let byField: Array<CompiledField | undefined> | undefined = [];
   for (let i = 0; i < fields.length; i++) {
     const f = fields[i]!;
@@ -186,6 +198,11 @@ function checkField(msg: Hl7Message, seg: Hl7Segment, f: CompiledField, raw: str
   if (raw === '""') return; // HL7 explicit null
   const d = msg.delimiters;
   if (raw === f.lastGood && d === f.lastDelimiters) return;
+  if (d === f.goodDelimiters && f.good!.has(raw)) {
+    f.lastGood = raw;
+    f.lastDelimiters = d;
+    return;
+  }
   const n0 = issues.length;
   // One repetition (most fields): no array.
   if (raw.indexOf(d.repetition) < 0 || (seg.name === 'MSH' && f.field <= 2)) {
@@ -203,6 +220,13 @@ function checkField(msg: Hl7Message, seg: Hl7Segment, f: CompiledField, raw: str
   if (issues.length === n0) {
     f.lastGood = raw;
     f.lastDelimiters = d;
+    if (raw.length <= GOOD_TEXT_LENGTH) {
+      if (f.goodDelimiters !== d || f.good!.size >= GOOD_TEXTS) {
+        f.good = new Set();
+        f.goodDelimiters = d;
+      }
+      f.good!.add(raw);
+    }
   }
 }
 
