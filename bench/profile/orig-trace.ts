@@ -33,6 +33,7 @@ for (const m of ['run', 'get', 'all']) {
 }
 const { gw, dir } = await startProfileGateway('frontdesk-otrace-', 'Trace practice', 'trace.db');
 const port = gw.mllp[0]!.address().port;
+if (process.env.OT_OFFLOAD) (gw.pipeline as unknown as { config: { processing: { offloadBytes: number } } }).config.processing.offloadBytes = Number(process.env.OT_OFFLOAD);
 if (process.env.OT_NOACKSENT) (gw.pipeline as unknown as { noteAckSent: () => void }).noteAckSent = () => {};
 const store = gw.store as unknown as { transaction: (w: unknown, o?: { onCommit?: () => void }) => Promise<unknown>; walSync: { sync(): Promise<void> } };
 const phases = { commits: 0, work: 0, commit: 0, sync: 0 };
@@ -45,6 +46,11 @@ store.transaction = async (work: unknown, o: { onCommit?: () => void } = {}) => 
   return r;
 };
 let ts = 0;
+// The fsyncs themselves (WalSync's fdatasync in the thread pool): how many, and how long each took.
+const fsyncs = { n: 0, ms: 0 };
+const ws = store.walSync as unknown as { fsync: () => Promise<void> };
+const origFsync = ws.fsync.bind(ws);
+ws.fsync = async () => { const t = performance.now(); try { await origFsync(); } finally { if (on) { fsyncs.n++; fsyncs.ms += performance.now() - t; } } };
 const template = readFileSync(path.resolve('examples/hl7v2/adt-a04.hl7'), 'utf8').replace(/\r?\n/g, '\r').replace('|AL|NE|', '|||');
 const controlId = template.split('\r')[0]!.split('|')[9]!;
 let seq = 0;
@@ -72,6 +78,7 @@ process.stdout.write(`${connections} conn: ${Math.round(n * 1000 / dt)} msg/s, C
 process.stdout.write(`commits ${(phases.commits / n).toFixed(2)}/msg; per msg (us): tx work ${f(phases.work)}, COMMIT ${f(phases.commit)}, fsync wait ${f(phases.sync)}\n`);
 let total = 0;
 for (const s of stats.values()) total += s.ms;
+process.stdout.write(`fsyncs ${(fsyncs.n / n).toFixed(2)}/msg, ${(fsyncs.ms / Math.max(1, fsyncs.n) * 1000).toFixed(0)} us each (call to callback)\n`);
 process.stdout.write(`written ${((io1.wchar - io0.wchar) / n).toFixed(0)} B/msg (write calls ${((io1.syscw - io0.syscw) / n).toFixed(1)}/msg)\n`);
 process.stdout.write(`SQL statements: ${f(total)} us/msg\n`);
 for (const [k, s] of [...stats].sort((a, b) => b[1].ms - a[1].ms).slice(0, 30)) process.stdout.write(`${f(s.ms)} us ${(s.n / n).toFixed(2).padStart(6)}x  ${k}\n`);

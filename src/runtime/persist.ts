@@ -130,8 +130,7 @@ async function repointReferences(db: PersistTables, retired: string, survivor: s
 export async function survivorOf(db: Pick<StoreTables, 'resources'>, patientId: string): Promise<string | undefined> {
   let id = patientId;
   for (let hop = 0; hop < 8; hop++) {
-    const stored = (await db.resources.get('Patient', id))?.resource as Patient | undefined;
-    const next = stored?.link?.find((l) => l.type === 'replaced-by')?.other?.reference?.replace(/^Patient\//, '');
+    const next = await db.resources.replacedBy(id);
     if (!next || next === patientId) break;
     id = next;
   }

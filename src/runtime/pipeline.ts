@@ -1039,7 +1039,8 @@ export class Pipeline {
       // Between the outputs' text (or gzip) and each row, and before the COMMIT's page writes: a
       // turn each, so no two of these long steps share one (10,000 OBX: 40-140 ms each).
       await pause();
-      const issuesText = issuesJson && issuesJson.count === p.issues.length ? issuesJson.json : undefined;
+      // The outcome and its attempt row store the same issues: their text is made once (~2 KB for an ADT^A04).
+      const issuesText = issuesJson && issuesJson.count === p.issues.length ? issuesJson.json : issuesTextOf(p.issues);
       await tx.processing.recordOutcome(id, { state: p.state, flow: p.flow, issues: p.issues, issuesJson: issuesText, outputs, ackCode, ack, countAttempt });
       await pause();
       await tx.processing.recordAttempt({ messageId: id, reason, state: p.state, flow: p.flow, ackCode, ack, issues: p.issues, issuesJson: issuesText, outputs, mappingVersion: mappingVersion() });
@@ -1063,8 +1064,9 @@ export class Pipeline {
     const { status: httpStatus, body } = this.render.http(endpoint, { state: p.state, issues, output: p.output, entries });
     const outputs = outputsOf(p.output, entries);
     const httpBody = JSON.stringify(body);
-    await tx.processing.recordOutcome(id, { state: p.state, issues, outputs, httpStatus, httpBody, countAttempt });
-    await tx.processing.recordAttempt({ messageId: id, reason, state: p.state, httpStatus, httpBody, issues, outputs, mappingVersion: mappingVersion() });
+    const issuesJson = issuesTextOf(issues);
+    await tx.processing.recordOutcome(id, { state: p.state, issues, issuesJson, outputs, httpStatus, httpBody, countAttempt });
+    await tx.processing.recordAttempt({ messageId: id, reason, state: p.state, httpStatus, httpBody, issues, issuesJson, outputs, mappingVersion: mappingVersion() });
     this.log.info({ channel: channel.name, id, state: p.state, status: httpStatus }, 'request processed');
     return { id, state: p.state, issues, httpStatus, body, resend: false, channel: channel.name };
   }
@@ -1244,6 +1246,11 @@ function isIntakeIssue(i: Issue): boolean {
 }
 function isCharsetIssue(i: Issue): boolean {
   return i.details?.coding?.[0]?.code === 'HL7_CHARSET';
+}
+
+/** The issues' JSON text, made once for the outcome and its attempt row (none: the columns stay NULL, as for an empty list). */
+function issuesTextOf(issues: readonly Issue[]): JsonText | undefined {
+  return issues.length ? new JsonText(JSON.stringify(issues)) : undefined;
 }
 
 function outputsOf(output: FlowOutput | undefined, entries: EntryOutcome[]): unknown {

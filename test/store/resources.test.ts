@@ -22,6 +22,21 @@ describe('store: resources and office records through the Store interface', () =
     expect(await r.get('Patient', 'nope')).to.equal(undefined);
   });
 
+  it('says which Patient a stored Patient was merged into (its replaced-by link), and nothing for one never merged', async () => {
+    const r = t.store.resources;
+    await r.upsert({ ...patient('kept', '1'), link: [{ type: 'seealso', other: { reference: 'Patient/other' } }] } as Patient, null);
+    await r.upsert({ ...patient('retired', '2'), link: [{ type: 'seealso', other: { reference: 'Patient/x' } }, { type: 'replaced-by', other: { reference: 'Patient/kept' } }] } as Patient, null);
+    // The words in a name only: no link, so not retired.
+    await r.upsert(patient('named', '3', '"replaced-by"'), null);
+    expect(await r.replacedBy('retired')).to.equal('kept');
+    expect(await r.replacedBy('kept')).to.equal(undefined);
+    expect(await r.replacedBy('named')).to.equal(undefined);
+    expect(await r.replacedBy('absent')).to.equal(undefined);
+    // Only Patients: another type with that id is not one.
+    await r.upsert({ resourceType: 'Coverage', id: 'cov', status: 'active', beneficiary: { reference: 'Patient/kept' }, payor: [{ display: 'P' }], extension: [{ url: 'urn:x', valueString: 'replaced-by' }] } as Coverage, null);
+    expect(await r.replacedBy('cov')).to.equal(undefined);
+  });
+
   it('finds by identifier (with or without system), by element, and lists by type', async () => {
     const r = t.store.resources;
     await r.upsert(patient('p2', '2'), null);

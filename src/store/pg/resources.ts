@@ -10,6 +10,7 @@ import { named, type Queryable } from './db.js';
 import type { HistoryQuery, ResourceKey, ResourceSearch, ResourceVersion, StoredResource, UpsertResult } from '../types.js';
 import { indexRows } from '../../fhir/search-index.js';
 import { SEARCH_MAX_PAGE, searchOrder, searchWhere } from '../search-sql.js';
+import { replacedByOf } from '../resources.js';
 
 type ResourceRow = { resource: string; version_id: number; last_updated: string; message_id: number | null };
 const toStored = (r: ResourceRow): StoredResource => ({ resource: JSON.parse(r.resource) as Resource, versionId: r.version_id, lastUpdated: r.last_updated, messageId: r.message_id });
@@ -206,6 +207,12 @@ export async function resourceVersion(db: Queryable, type: string, id: string, v
 export async function getResource(db: Queryable, type: string, id: string): Promise<StoredResource | undefined> {
   const r = (await db.query<ResourceRow>(named('get_resource', 'SELECT resource, version_id, last_updated, message_id FROM resources WHERE resource_type = $1 AND id = $2', [type, id]))).rows[0];
   return r ? toStored(r) : undefined;
+}
+
+/** ResourceStore.replacedBy (../resources.ts replacedByOf). */
+export async function patientReplacedBy(db: Queryable, id: string): Promise<string | undefined> {
+  const r = (await db.query<{ resource: string }>(named('patient_replaced_by', "SELECT resource FROM resources WHERE resource_type = 'Patient' AND id = $1", [id]))).rows[0];
+  return replacedByOf(r?.resource);
 }
 
 /** As on SQLite: the exact `"reference":"Patient/abc"` substring of the stored text; oldest first by type and id. */

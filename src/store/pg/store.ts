@@ -81,6 +81,7 @@ function tables(c: Conn): StoreTables {
     // One statement (./resources.ts): atomic without a transaction or savepoint of its own.
     upsert: (resource, messageId, now) => run((q) => resources.upsertResource(q, resource, messageId, now)),
     get: (type, id) => run((q) => resources.getResource(q, type, id)),
+    replacedBy: (id) => run((q) => resources.patientReplacedBy(q, id)),
     findByIdentifier: (type, system, value) => run((q) => resources.findByIdentifier(q, type, system, value)),
     referencing: (reference) => run((q) => resources.referencingResources(q, reference)),
     findByElement: (type, element, value) => run((q) => resources.findByElement(q, type, element, value)),

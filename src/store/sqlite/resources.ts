@@ -7,6 +7,7 @@ import type { Resource } from 'fhir/r4.js';
 import type { Db } from './db.js';
 import { pageLimit, searchStmt, stmt } from './statements.js';
 import type { HistoryQuery, ResourceKey, ResourceSearch, ResourceVersion, StoredResource, UpsertResult } from '../types.js';
+import { replacedByOf } from '../resources.js';
 import type { IndexRow } from '../../fhir/search-index.js';
 import { SEARCH_MAX_PAGE, searchOrder, searchWhere } from '../search-sql.js';
 
@@ -202,6 +203,12 @@ export function getResource(db: Db, type: string, id: string): StoredResource | 
     | undefined;
   if (!r) return undefined;
   return { resource: JSON.parse(r.resource) as Resource, versionId: r.version_id, lastUpdated: r.last_updated, messageId: r.message_id };
+}
+
+/** ResourceStore.replacedBy (../resources.ts replacedByOf). */
+export function patientReplacedBy(db: Db, id: string): string | undefined {
+  const r = stmt(db, "SELECT resource FROM resources WHERE resource_type = 'Patient' AND id = ?").get(id) as { resource: string } | undefined;
+  return replacedByOf(r?.resource);
 }
 
 /**

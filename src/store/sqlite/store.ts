@@ -82,6 +82,7 @@ function tables(run: Runner): StoreTables {
   const r: ResourceStore = {
     upsert: (resource, messageId, now) => withSearchIndex(() => run((db) => resources.upsertResource(db, resource, messageId, now))),
     get: (type, id) => run((db) => resources.getResource(db, type, id)),
+    replacedBy: (id) => run((db) => resources.patientReplacedBy(db, id)),
     findByIdentifier: (type, system, value) => run((db) => resources.findByIdentifier(db, type, system, value)),
     referencing: (reference) => run((db) => resources.referencingResources(db, reference)),
     findByElement: (type, element, value) => run((db) => resources.findByElement(db, type, element, value)),
