@@ -115,15 +115,19 @@ export class FrameDecoder {
         this.append(chunk.subarray(pos));
         return result;
       }
-      this.append(chunk.subarray(pos, end));
+      // The frame's last piece is not copied on its own first (append's copy): a frame that began
+      // in this read (the usual case) is copied once, out of the socket's buffer, not twice.
+      const last = chunk.subarray(pos, end);
+      this.size += last.length;
+      if (!this.discarding && this.size > this.maxFrameSize) this.discarding = true;
       if (this.discarding) {
         result.oversized++;
         result.arrivals?.push(null);
       } else if (this.bytes) {
-        const payload = Buffer.concat(this.parts, this.size);
+        const payload = this.parts.length === 0 ? Buffer.from(last) : Buffer.concat([...this.parts, last], this.size);
         result.payloads!.push(payload);
         result.arrivals!.push(payload);
-      } else result.frames.push(Buffer.concat(this.parts, this.size).toString(this.encoding));
+      } else result.frames.push(this.parts.length === 0 ? last.toString(this.encoding) : Buffer.concat([...this.parts, last], this.size).toString(this.encoding));
       this.reset();
       this.afterEnd = true;
       pos = end + 1;

@@ -73,6 +73,31 @@ describe('MLLP framing', () => {
     expect(r2.frames).to.deep.equal(['MSH|small']);
   });
 
+  it('drops a frame whose last piece takes it above the size limit, in one read or split, and keeps one exactly at the limit', () => {
+    const limit = 'MSH|'.length + 96;
+    const at = 'MSH|' + 'y'.repeat(96);
+    const over = at + 'z';
+    for (const split of [0, 20]) {
+      const d = new FrameDecoder({ maxFrameSize: limit, bytes: true });
+      const bytes = Buffer.concat([encodeFrame(over), encodeFrame(at)]);
+      const parts = split ? [bytes.subarray(0, split), bytes.subarray(split)] : [bytes];
+      const rs = parts.map((p) => d.push(p));
+      expect(rs.reduce((n, r) => n + r.oversized, 0), `split ${split}`).to.equal(1);
+      const arrivals = rs.flatMap((r) => r.arrivals ?? []);
+      expect(arrivals.map((a) => (a === null ? null : a.toString('latin1'))), `split ${split}`).to.deep.equal([null, at]);
+    }
+  });
+
+  it('hands over bytes of its own: the read buffer may be reused once push returns', () => {
+    for (const split of [0, 30]) {
+      const d = new FrameDecoder({ bytes: true });
+      const read = Buffer.from(encodeFrame(A));
+      const payloads = split ? [...d.push(read.subarray(0, split)).payloads!, ...d.push(read.subarray(split)).payloads!] : d.push(read).payloads!;
+      read.fill(0x41);
+      expect(payloads.map((p) => p.toString('latin1')), `split ${split}`).to.deep.equal([A]);
+    }
+  });
+
   it('reports a frame in progress', () => {
     const d = new FrameDecoder();
     d.push(encodeFrame(A).subarray(0, 10));
