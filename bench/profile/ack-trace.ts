@@ -31,7 +31,9 @@ const fsyncs: Span[] = [];
 const checkpoints: Span[] = [];
 const gcs: Span[] = [];
 const blocks: Span[] = [];
-const recv = new Map<string, { at: number; flush?: Flush; done?: number }>();
+const recv = new Map<string, { at: number; flush?: Flush; done?: number; runsAt?: number; runsBefore?: number }>();
+/** Processing runs made so far: how many ran between a frame's arrival and the start of the commit that stored it. */
+let runs = 0;
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 const pl = gw.pipeline as any;
@@ -41,7 +43,7 @@ const flushOrig = pl.flush.bind(pl);
 pl.flush = (committed: () => void) => {
   const f: Flush = { no: flushes.length + 1, start: performance.now(), stores: pl.storeQueue.length, procs: 0 };
   flushes.push(f);
-  for (const j of pl.storeQueue) { const r = recv.get(idOf(j.inbound.raw)); if (r) r.flush = f; }
+  for (const j of pl.storeQueue) { const r = recv.get(idOf(j.inbound.raw)); if (r) { r.flush = f; r.runsBefore = runs - (r.runsAt ?? runs); } }
   current = f;
   return flushOrig(committed);
 };
@@ -65,10 +67,12 @@ if (process.env.TRACE_FDATASYNC) {
 }
 const fsyncOrig = ws.fsync.bind(ws);
 ws.fsync = async () => { const s = { start: performance.now(), end: 0 }; fsyncs.push(s); try { await fsyncOrig(); } finally { s.end = performance.now(); } };
+const processOneOrig = pl.processOne.bind(pl);
+pl.processOne = async (...args: unknown[]) => { try { return await processOneOrig(...args); } finally { runs++; } };
 const receiveOrig = pl.receive.bind(pl);
 pl.receive = async (inb: any) => {
   const id = idOf(inb.raw);
-  const r = { at: performance.now() } as { at: number; flush?: Flush; done?: number };
+  const r = { at: performance.now(), runsAt: runs } as { at: number; flush?: Flush; done?: number; runsAt?: number; runsBefore?: number };
   recv.set(id, r);
   const out = await receiveOrig(inb);
   r.done = performance.now();
@@ -123,6 +127,12 @@ const fl = flushes.slice(firstFlush);
 console.log(`${process.env.TRACE_CHECKPOINT_MS ? `checkpoint ${process.env.TRACE_CHECKPOINT_MS} ms ` : ''}${process.env.TRACE_FDATASYNC ? 'fdatasync ' : ''}rate ${rate}/s, ${lat.length} messages over ${connections} connections, load ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
 console.log(`ACK latency p50 ${ms(pct(50))} p90 ${ms(pct(90))} p99 ${ms(pct(99))} max ${ms(ds[ds.length - 1]!)} ms`);
 console.log(`fsyncs ${fs.length}: p50 ${ms(fp(50))} p90 ${ms(fp(90))} p99 ${ms(fp(99))} max ${ms(fs[fs.length - 1]!)} ms; flushes ${fl.length} (stores only ${fl.filter((f) => f.stores && !f.procs).length}, processing only ${fl.filter((f) => !f.stores && f.procs).length}, both ${fl.filter((f) => f.stores && f.procs).length}); checkpoints ${checkpoints.filter((c) => c.start >= lat[0]!.sent).length}; GCs ${gcs.filter((g) => g.start >= lat[0]!.sent).length}`);
+{
+  // Processing runs between each frame's arrival and its commit's start (what giveWay bounds), over all frames.
+  const behind = lat.map((l) => recv.get(l.id)?.runsBefore ?? 0).sort((a, b) => a - b);
+  const bp = (p: number) => behind[Math.min(behind.length - 1, Math.floor((p / 100) * behind.length))]!;
+  console.log(`processing runs between a frame's arrival and its commit: p50 ${bp(50)} p90 ${bp(90)} p99 ${bp(99)} max ${behind[behind.length - 1]}; frames behind any ${behind.filter((x) => x > 0).length} of ${behind.length}; runs ${runs}`);
+}
 // Sum of each phase over the slow messages, and each slow message.
 const phases = { pre: 0, queue: 0, tx: 0, sync: 0, post: 0 };
 let slow = 0;
