@@ -3,10 +3,13 @@
  * API only) on a SQLite store of N Patients, and a client sending `GET /fhir/Patient?identifier=`
  * (or `birthdate=`) one after the other, in a child process (as an EHR is another process) or,
  * with --inproc, in this one (as bench/items-fhir-search.ts did before). For each request the
- * server side records: arrival -> store search (routing, authentication, parameter parsing),
- * the store search, search -> audit (Bundle, JSON, express send), the audit row, audit -> finish;
- * and the GC pauses and event-loop delay. Prints the phases at the median and over the slowest
- * 1 % of requests, and which of those a GC pause overlapped.
+ * server side records: arrival -> the store search and audit row (routing, authentication,
+ * parameter parsing), the store search, the audit row (written while the search runs), from the
+ * first of those to the last (`store`), then -> finish (Bundle, JSON, the write); and the GC
+ * pauses and event-loop delay. Prints the phases at the median and over the slowest 1 % of
+ * requests, and which of those a GC pause overlapped. Its own bookkeeping per request makes the
+ * gateway promote more at each scavenge (2-3 MB against 0.1-0.2 MB without it, 2026-12-07, on
+ * both engines): read GC figures from search-parts.ts with --trace-gc-nvp.
  *
  *   node --import tsx bench/profile/search.ts [patients=100000] [queries=3000] [identifier|birthdate] [--inproc] [--db DIR]
  *
@@ -194,12 +197,16 @@ async function main(): Promise<void> {
   const pct = (xs: number[], p: number) => { const v = [...xs].sort((a, b) => a - b); return v[Math.min(v.length - 1, Math.floor((p / 100) * v.length))]!; };
   const f = (x: number) => x.toFixed(2);
   const phases = (r: Rec) => ({
-    pre: (r.s0 ?? r.t0) - r.t0, search: (r.s1 ?? 0) - (r.s0 ?? 0), build: (r.a0 ?? 0) - (r.s1 ?? 0), audit: (r.a1 ?? 0) - (r.a0 ?? 0), end: (r.fin ?? 0) - (r.a1 ?? 0), server: (r.fin ?? 0) - r.t0,
+    // The audit row is written while the store searches (src/http/audit.ts auditAhead; it was
+    // written after the Bundle until 2026-12-07): `store` is from the first of the two to the last,
+    // `end` from there to the finish (the Bundle and JSON when the row came first, the write).
+    pre: Math.min(r.s0 ?? r.t0, r.a0 ?? Infinity) - r.t0, search: (r.s1 ?? 0) - (r.s0 ?? 0), audit: (r.a1 ?? 0) - (r.a0 ?? 0),
+    store: Math.max(r.s1 ?? 0, r.a1 ?? 0) - Math.min(r.s0 ?? r.t0, r.a0 ?? Infinity), end: (r.fin ?? 0) - Math.max(r.s1 ?? 0, r.a1 ?? 0), server: (r.fin ?? 0) - r.t0,
   });
   const rows = recs.slice(0, lat.length).map((r, i) => ({ i, client: lat[i]!, ...phases(r), gc: gcs.filter((g) => g.start < (r.fin ?? r.t0) && g.start + g.ms > r.t0 - 1).reduce((a, g) => a + g.ms, 0) }));
   console.log(`${rows.length} searches by ${kind}, ${N} Patients on ${url ? 'PostgreSQL' : 'SQLite'}, client ${inproc ? 'in this process' : 'in a child process'}; load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
   console.log(`client: p50 ${f(pct(lat, 50))} p90 ${f(pct(lat, 90))} p99 ${f(pct(lat, 99))} max ${f(Math.max(...lat))} ms; server CPU ${f(((cpu.user + cpu.system) / 1000) / rows.length)} ms a search`);
-  const keys = ['server', 'pre', 'search', 'build', 'audit', 'end', 'gc'] as const;
+  const keys = ['server', 'pre', 'search', 'audit', 'store', 'end', 'gc'] as const;
   console.log(`server phases p50: ${keys.map((k) => `${k} ${f(pct(rows.map((r) => r[k]), 50))}`).join(', ')}`);
   console.log(`server phases p99: ${keys.map((k) => `${k} ${f(pct(rows.map((r) => r[k]), 99))}`).join(', ')}`);
   console.log(`requests with a phase over 5 ms: ${keys.filter((k) => k !== 'server').map((k) => `${k} ${rows.filter((r) => r[k] > 5).length}`).join(', ')} (of ${rows.length})`);
@@ -219,7 +226,7 @@ async function main(): Promise<void> {
   const slow = [...rows].sort((a, b) => b.client - a.client).slice(0, Math.max(1, Math.floor(rows.length / 100)));
   const mean = (k: keyof typeof rows[0]) => slow.reduce((a, r) => a + r[k], 0) / slow.length;
   console.log(`slowest 1% (${slow.length}) mean: client ${f(mean('client'))}, ${keys.map((k) => `${k} ${f(mean(k))}`).join(', ')}; with a GC pause: ${slow.filter((r) => r.gc > 0).length}`);
-  for (const r of slow.slice(0, 12)) console.log(`  #${r.i} client ${f(r.client)} server ${f(r.server)} pre ${f(r.pre)} search ${f(r.search)} build ${f(r.build)} audit ${f(r.audit)} end ${f(r.end)} gc ${f(r.gc)}`);
+  for (const r of slow.slice(0, 12)) console.log(`  #${r.i} client ${f(r.client)} server ${f(r.server)} pre ${f(r.pre)} search ${f(r.search)} audit ${f(r.audit)} store ${f(r.store)} end ${f(r.end)} gc ${f(r.gc)}`);
   const kinds: Record<number, string> = { 1: 'scavenge', 2: 'minor-ms', 4: 'mark-compact', 8: 'incremental', 16: 'weakcb' };
   const byKind = new Map<string, number[]>();
   for (const g of gcs) { const k = kinds[g.kind] ?? String(g.kind); byKind.set(k, [...(byKind.get(k) ?? []), g.ms]); }
