@@ -31,8 +31,31 @@ const isEmptyRep = (rep: Rep): boolean => rep.every((c) => c.every((s) => s === 
 /** A repetition as the text it was sent as (components and subcomponents re-joined). */
 const repText = (rep: Rep, d: Hl7Message['delimiters']): string => rep.map((c) => c.join(d.subcomponent)).join(d.component).replace(new RegExp(`\\${d.component}+$`), '');
 
-/** OBX-6 units (CWE: 1 code, 2 text, 3 coding system) -> the unit part of a Quantity. */
-export function unitOf(obx: Hl7Segment): Pick<Quantity, 'unit' | 'system' | 'code'> {
+type Unit = Pick<Quantity, 'unit' | 'system' | 'code'>;
+
+/**
+ * OBX-6 units (CWE: 1 code, 2 text, 3 coding system) -> the unit part of a Quantity. Every caller
+ * copies its members into a new Quantity (quantityOf, spreads) and never changes it, so the last
+ * answer is kept by OBX-6 as sent and its delimiters: obxValue and referenceRange both read the
+ * units of each result, and the results of a panel often share them.
+ */
+export function unitOf(obx: Hl7Segment): Unit {
+  const raw = obx.fields[6];
+  if (raw !== undefined && raw === lastUnitText && obx.delimiters === lastUnitDelimiters) return lastUnit;
+  const u = readUnit(obx);
+  if (raw !== undefined) {
+    lastUnitText = raw;
+    lastUnitDelimiters = obx.delimiters;
+    lastUnit = u;
+  }
+  return u;
+}
+
+let lastUnitText: string | undefined;
+let lastUnitDelimiters: Hl7Segment['delimiters'] | undefined;
+let lastUnit: Unit = {};
+
+function readUnit(obx: Hl7Segment): Unit {
   const code = obx.get(6, 1).trim(), text = obx.get(6, 2).trim();
   if (!code && !text) return {};
   // The UCUM validator decides, not OBX-6.3: senders label ISO+/ANSI+ units that are valid UCUM,
@@ -55,8 +78,17 @@ function extra(reps: Rep[], at5: string, what: string, issues: Issue[]): void {
   if (reps.length > 1) issues.push(issue('MAP_INFO', `${at5} repeats ${reps.length} times; a ${what} takes the first repetition only.`, at5, 'warning'));
 }
 
-function quantityOf(s: string, u: Pick<Quantity, 'unit' | 'system' | 'code'>): Quantity {
-  return { value: Number(s), ...u };
+function quantityOf(s: string, u: Unit): Quantity {
+  return quantityWith(Number(s), u);
+}
+
+/** `{ value, ...u }` member by member (u holds unit, or unit, system and code, in that order): no spread per result. */
+function quantityWith(value: number, u: Unit): Quantity {
+  const q: Quantity = { value };
+  if ('unit' in u) q.unit = u.unit;
+  if ('system' in u) q.system = u.system;
+  if ('code' in u) q.code = u.code;
+  return q;
 }
 
 /** Read OBX-5 according to OBX-2. Issues name the field (OBX[n].2, OBX[n].5). */
@@ -100,7 +132,7 @@ export function obxValue(msg: Hl7Message, obx: Hl7Segment, timezone: string): { 
         return { value: {}, issues };
       }
       issues.push(...r.issues);
-      return { value: { member: { valueQuantity: { value: r.value as number, ...unitOf(obx) } } }, issues };
+      return { value: { member: { valueQuantity: quantityWith(r.value as number, unitOf(obx)) } }, issues };
     }
     case 'SN': {
       extra(reps, at5, 'structured numeric', issues);
