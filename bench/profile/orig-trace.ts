@@ -6,7 +6,7 @@
  * transaction's work, the COMMIT, the wait for its fsync.
  *   node --import tsx bench/profile/orig-trace.ts [seconds=5] [connections=1] [warmupSeconds=8]
  */
-import { readFileSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { startProfileGateway } from './gateway.js';
@@ -66,6 +66,20 @@ await run(warmup * 1000);
 on = true;
 const io = () => Object.fromEntries(readFileSync('/proc/self/io', 'utf8').trim().split('\n').map((l) => { const [k, v] = l.split(': '); return [k!, Number(v)]; }));
 const io0 = io();
+// CPU per thread, by its name (/proc/self/task/*/stat: utime + stime, in clock ticks of 10 ms).
+const threads = () => {
+  const m = new Map<string, number>();
+  for (const t of readdirSync('/proc/self/task')) {
+    try {
+      const st = readFileSync(`/proc/self/task/${t}/stat`, 'utf8');
+      const name = st.slice(st.indexOf('(') + 1, st.lastIndexOf(')'));
+      const f = st.slice(st.lastIndexOf(')') + 2).split(' ');
+      m.set(`${name}#${t}`, (Number(f[11]) + Number(f[12])) * 10);
+    } catch { /* gone */ }
+  }
+  return m;
+};
+const th0 = threads();
 const cpu0 = process.cpuUsage();
 const t0 = performance.now();
 const n = await run(seconds * 1000);
@@ -73,9 +87,13 @@ const dt = performance.now() - t0;
 const cpu = process.cpuUsage(cpu0);
 on = false;
 const io1 = io();
+const th1 = threads();
 const f = (x: number) => (x / n * 1000).toFixed(0).padStart(5);
 process.stdout.write(`${connections} conn: ${Math.round(n * 1000 / dt)} msg/s, CPU ${((cpu.user + cpu.system) / n).toFixed(0)} us/msg, wall ${(dt / n * 1000).toFixed(0)} us/msg\n`);
 process.stdout.write(`commits ${(phases.commits / n).toFixed(2)}/msg; per msg (us): tx work ${f(phases.work)}, COMMIT ${f(phases.commit)}, fsync wait ${f(phases.sync)}\n`);
+const byName = new Map<string, number>();
+for (const [k, v] of th1) { const tid = k.split('#')[1]!; const name = tid === String(process.pid) ? 'main' : `tid ${tid}`; byName.set(name, (byName.get(name) ?? 0) + v - (th0.get(k) ?? 0)); }
+process.stdout.write(`CPU by thread (us/msg): ${[...byName].filter(([, v]) => v > 0).sort((x, y) => y[1] - x[1]).map(([k, v]) => `${k} ${(v / n * 1000).toFixed(0)}`).join(', ')}\n`);
 let total = 0;
 for (const s of stats.values()) total += s.ms;
 process.stdout.write(`fsyncs ${(fsyncs.n / n).toFixed(2)}/msg, ${(fsyncs.ms / Math.max(1, fsyncs.n) * 1000).toFixed(0)} us each (call to callback)\n`);

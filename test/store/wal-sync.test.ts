@@ -225,6 +225,33 @@ describeOn('sqlite', 'store (SQLite): WAL checkpoints run in a worker thread, no
     }
   });
 
+  it('reads the WAL\'s frame count after a commit only once the file is past half the limit (#17: two reads per commit on the event loop)', async () => {
+    const { dir, limit, store, wal } = await limitedStore('fd-wal-frames-');
+    try {
+      const body = 'x'.repeat(64 * 1024);
+      const cp = (store as unknown as { checkpointer: { walFrames: () => unknown } }).checkpointer;
+      const walFrames = cp.walFrames.bind(cp);
+      let reads = 0;
+      cp.walFrames = () => { reads++; return walFrames(); };
+      // ~1.2 MB: the worker starts; then small commits while the file stays under half the limit.
+      await store.transaction(async (tx) => { for (let k = 0; k < 18; k++) tx.messages.insert({ ...newMessage(`S${k}`), raw: body }); });
+      for (let k = 0; k < 5; k++) await store.transaction(async (tx) => { tx.messages.insert(newMessage(`s${k}`)); });
+      expect(wal()).to.be.below(limit / 2);
+      expect(reads, 'frame reads under half the limit').to.equal(0);
+      // Past half the limit, under the limit (~2.4 MB more in one commit: whether the WAL started again
+      // from its beginning or not, the file is then between the two): read at each commit.
+      await store.transaction(async (tx) => { for (let k = 0; k < 34; k++) tx.messages.insert({ ...newMessage(`M${k}`), raw: body }); });
+      expect(wal()).to.be.above(limit / 2).and.below(limit);
+      const before = reads;
+      await store.transaction(async (tx) => { tx.messages.insert(newMessage('after')); });
+      expect(reads - before, 'frame reads past half the limit').to.equal(1);
+      expect(await store.messages.count()).to.equal(58);
+    } finally {
+      await store.close();
+      (await import('node:fs')).rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('one large transaction past the limit is copied by the worker, not by a TRUNCATE on the event loop; the next write starts the file again, cut back to the limit', async () => {
     const { dir, path, limit, store, wal } = await limitedStore('fd-wal-large-');
     try {
