@@ -36,6 +36,9 @@ export async function runSoak(): Promise<SoakFigures> {
   const windowMs = QUICK ? 10_000 : 60_000;
   // BENCH_SOAK_RATE: another steady rate (one the gateway keeps up with tells a leak from a growing backlog).
   const rate = Number(process.env.BENCH_SOAK_RATE ?? 1000);
+  // BENCH_SOAK_MAX_BACKLOG: processing.maxBacklog for the run (say 1,000,000: the backlog then grows
+  // through the whole soak wherever processing is slower than the rate, instead of stopping at 50,000).
+  const maxBacklog = process.env.BENCH_SOAK_MAX_BACKLOG ? Number(process.env.BENCH_SOAK_MAX_BACKLOG) : undefined;
   const dir = mkdtempSync(path.join(tmpdir(), 'frontdesk-soak-'));
   const configFile = path.join(dir, 'gateway.json');
   writeFileSync(configFile, JSON.stringify({
@@ -44,6 +47,7 @@ export async function runSoak(): Promise<SoakFigures> {
     log: { level: 'silent' },
     http: { host: '127.0.0.1', port: 0, bodyLimitBytes: 1 << 20, auth: { keys: [] } },
     channels: [{ name: 'registration', source: { mllp: { port: 0 } }, messageTypes: ['ADT^*'], destinations: [] }],
+    ...(maxBacklog ? { processing: { maxBacklog } } : {}),
   }));
   const child = spawn(process.execPath, ['--import', 'tsx', path.resolve('bench/mllp-gateway.ts'), configFile], {
     stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, BENCH_RSS_EVERY_MS: '5000' },
