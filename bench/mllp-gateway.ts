@@ -16,6 +16,8 @@ if (!cfg.value) {
   process.stderr.write(`bench config rejected: ${cfg.issues.map((i) => i.diagnostics).join('; ')}\n`);
   process.exit(2);
 }
+// bench/profile/mllp-ab.ts: BENCH_OFFLOAD_BYTES, processing.offloadBytes (an experiment: 1 prepares every message's run in the worker pool).
+if (process.env.BENCH_OFFLOAD_BYTES) cfg.value.processing.offloadBytes = Number(process.env.BENCH_OFFLOAD_BYTES);
 const gw = await startGateway(cfg.value, { log: silentLogger });
 // bench/profile/mllp-ab.ts: BENCH_CHECKPOINT_MS, the WAL checkpoint interval (an experiment; 0: a checkpoint after every commit).
 if (process.env.BENCH_CHECKPOINT_MS) (gw.store as unknown as { checkpointer?: { intervalMs: number } }).checkpointer!.intervalMs = Number(process.env.BENCH_CHECKPOINT_MS);
