@@ -37,6 +37,21 @@ describeOn('sqlite', 'store (SQLite): the fsync of a commit runs off the event l
     fault.restore();
   });
 
+  it('still takes the fsync off the event loop after an audit row was recorded outside a transaction (#17: both read the synchronous level through one cached statement)', async () => {
+    await t.store.audit.record({ at: '2026-12-01T10:00:00.000Z', actor: 'ehr', actorKind: 'api-key', clientAddress: '10.0.0.7', action: 'read', entity: 'Patient/p1',
+      query: null, method: 'GET', path: '/fhir/Patient/p1', status: 200, outcome: 'success', detail: null });
+    const fault = faultWalSync(t.store, {});
+    let inside: unknown;
+    await t.store.transaction(async (tx) => {
+      tx.messages.insert(newMessage('after-audit'));
+      inside = sqliteDb(t.store).pragma('synchronous', { simple: true });
+    });
+    expect(inside, 'NORMAL inside: the COMMIT leaves the fsync to the thread pool').to.equal(1);
+    expect(fault.calls(), 'the WAL fsync off the event loop').to.equal(1);
+    expect(sqliteDb(t.store).pragma('synchronous', { simple: true }), 'FULL again outside').to.equal(2);
+    fault.restore();
+  });
+
   it('rejects the transaction when its fsync fails (nothing may be acknowledged), and works again once the fsync does', async () => {
     const fault = faultWalSync(t.store, { error: new Error('EIO: i/o error, fsync') });
     const failed = await t.store.transaction(async (tx) => tx.messages.insert(newMessage('A'))).then(() => 'resolved', (e: Error) => e.message);

@@ -303,7 +303,12 @@ export class SqliteStore implements Store {
     this.busy = new Promise<void>((r) => { done = r; });
     let value: T;
     // FULL again after the COMMIT (or ROLLBACK): only this transaction's fsync is taken off the loop.
-    const deferSync = this.walSync !== undefined && (stmt(this.db, 'PRAGMA synchronous').get() as { synchronous: number }).synchronous === 2;
+    // Plucked: the cached statement is shared with the audit rows' write (./audit.ts), which plucks
+    // it, and pluck() is a mode of the statement. Read as a row here, after the first audit row the
+    // level read back as a number had no `synchronous` field: no transaction deferred its fsync any
+    // more, and every COMMIT fsync'd on the event loop (#17; from the first audited API request or
+    // scheduled job run on).
+    const deferSync = this.walSync !== undefined && stmt(this.db, 'PRAGMA synchronous').pluck().get() === 2;
     try {
       if (deferSync) stmt(this.db, 'PRAGMA synchronous = NORMAL').run();
       stmt(this.db, 'BEGIN IMMEDIATE').run();
