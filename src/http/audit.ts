@@ -56,7 +56,7 @@ interface AuditState {
   /** Where rows go: set by `auditTrail` for every request of the app. */
   sink?: Sink;
   /** The row written ahead of the answer (`auditAhead`): its id once durable, and the answer it says. */
-  ahead?: { id: Promise<number>; answer: AuditAnswer };
+  ahead?: { id: Promise<number>; entry: AuditEntry };
   /** `res.end` was called (the answer is final). */
   ended?: boolean;
   /** The client hung up before `end`: the row says so, and the late answer changes nothing. */
@@ -105,16 +105,22 @@ export function auditAhead(req: Request, res: Response, status = 200): void {
   if (!state?.sink || !state.wanted || state.recorded) return;
   state.recorded = true;
   const entry = entryOf(req, res, state.what ?? { action: defaultAction(req, res) }, status);
-  state.ahead = { id: state.sink.store.record(entry), answer: entry };
+  state.ahead = { id: state.sink.store.record(entry), entry };
   // Settled by the answer's `end` (or the close): not an unhandled rejection meanwhile.
   state.ahead.id.catch(() => undefined);
 }
 
-/** The row written ahead, corrected when the answer is not what it says; resolves once durable. */
-function settle(sink: Sink, ahead: NonNullable<AuditState['ahead']>, entry: AuditEntry): Promise<unknown> {
-  const a = ahead.answer;
-  if (a.status === entry.status && a.outcome === entry.outcome && a.detail === entry.detail) return ahead.id;
-  return ahead.id.then((id) => sink.store.amend(id, { status: entry.status, outcome: entry.outcome, detail: entry.detail }));
+/**
+ * The row written ahead, corrected when the answer (`status`, `detail`) is not what it says;
+ * resolves once durable. Its entry (the row as written, with the answer it turned out to have) is
+ * what a failure logs.
+ */
+function settle(sink: Sink, ahead: NonNullable<AuditState['ahead']>, status: number, detail: string | null): { durable: Promise<unknown>; entry: AuditEntry } {
+  const a = ahead.entry;
+  const outcome = status < 400 ? 'success' : 'failure';
+  if (a.status === status && a.outcome === outcome && a.detail === detail) return { durable: ahead.id, entry: a };
+  const answer: AuditAnswer = { status, outcome, detail };
+  return { durable: ahead.id.then((id) => sink.store.amend(id, answer)), entry: { ...a, ...answer } };
 }
 
 const fresh = (): AuditState => ({ hooked: false, wanted: false, recorded: false });
@@ -173,8 +179,11 @@ function hook(req: Request, res: WithState, state: AuditState): void {
     if (!ahead && (state.recorded || !state.sink || !wanted)) return end(...args);
     state.recorded = true;
     const sink = state.sink!;
-    const entry = entryOf(req, res, state.what ?? { action: defaultAction(req, res) });
-    const durable = ahead ? settle(sink, ahead, entry) : sink.store.record(entry);
+    let durable: Promise<unknown>;
+    let entry: AuditEntry;
+    // A row written ahead is only compared with the answer (no second entry built for it).
+    if (ahead) ({ durable, entry } = settle(sink, ahead, res.statusCode, state.what?.detail ?? null));
+    else durable = sink.store.record(entry = entryOf(req, res, state.what ?? { action: defaultAction(req, res) }));
     if (res.headersSent) {
       // Streamed: the status went out with the first write; record without holding the end.
       void durable.catch((e: unknown) => failed(sink, entry, e));
@@ -206,8 +215,8 @@ function hook(req: Request, res: WithState, state: AuditState): void {
       // Its row is written (or being written): it says the answer never reached the client.
       if (state.ended) return;
       state.closedEarly = true;
-      const entry = entryOf(req, res, { ...(state.what ?? { action: defaultAction(req, res) }), detail: CLOSED });
-      void settle(sink, ahead, entry).catch((e: unknown) => failed(sink, entry, e));
+      const { durable, entry } = settle(sink, ahead, res.statusCode, CLOSED);
+      void durable.catch((e: unknown) => failed(sink, entry, e));
       return;
     }
     if (state.recorded) return;
