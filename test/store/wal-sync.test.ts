@@ -61,7 +61,7 @@ describeOn('sqlite', 'store (SQLite): the fsync of a commit runs off the event l
     expect(await t.store.messages.count()).to.equal(2);
   });
 
-  it('one fsync at a time, and a commit made while one runs waits for the next (which every such commit shares)', async () => {
+  it('two fsyncs in flight: a commit made while one runs starts a second at once; one made while two run waits for the next (which every such commit shares)', async () => {
     const tmp = tempDir();
     try {
       const ws = new WalSync(join(tmp.dir, 'missing-wal'));
@@ -73,10 +73,76 @@ describeOn('sqlite', 'store (SQLite): the fsync of a commit runs off the event l
       const p1 = w2.sync();
       const p2 = w2.sync();
       const p3 = w2.sync();
+      const p4 = w2.sync();
       expect(p1).to.not.equal(p2);
-      expect(p2, 'commits made while an fsync runs share the next').to.equal(p3);
-      await Promise.all([p1, p2, p3]);
+      expect(p2, 'a commit made while one fsync runs starts its own').to.not.equal(p3);
+      expect(p3, 'commits made while two run share the next').to.equal(p4);
+      await Promise.all([p1, p2, p3, p4]);
       await w2.close();
+    } finally {
+      tmp.cleanup();
+    }
+  });
+
+  /** A WalSync whose fdatasync calls each wait for the test to end them (in any order, each with success or an error). */
+  const gated = (file: string) => {
+    const ws = new WalSync(file);
+    const calls: Array<{ end: (error?: Error) => void }> = [];
+    (ws as unknown as { fsync: () => Promise<void> }).fsync = () => new Promise<void>((resolve, reject) => {
+      calls.push({ end: (error) => (error ? reject(error) : resolve()) });
+    });
+    return { ws, calls };
+  };
+  const state = (p: Promise<void>) => {
+    const s = { v: 'pending' };
+    p.then(() => { s.v = 'durable'; }, (e: Error) => { s.v = `failed: ${e.message}`; });
+    return s;
+  };
+  const turns = async () => { for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r)); };
+
+  it('in order: the second fsync returning first does not make its commit durable before the first returns; a reader waits for both', async () => {
+    const tmp = tempDir();
+    try {
+      const { ws, calls } = gated(join(tmp.dir, 'x-wal'));
+      const a = state(ws.sync());
+      const b = state(ws.sync());
+      expect(calls.length, 'both fsyncs run').to.equal(2);
+      const reader = state(ws.pending()!);
+      calls[1]!.end();
+      await turns();
+      expect([a.v, b.v, reader.v]).to.deep.equal(['pending', 'pending', 'pending']);
+      calls[0]!.end();
+      await turns();
+      expect([a.v, b.v, reader.v]).to.deep.equal(['durable', 'durable', 'durable']);
+      await ws.close();
+    } finally {
+      tmp.cleanup();
+    }
+  });
+
+  it('all or nothing: when the first fsync fails, a second that began beside it and succeeded fails too; later ones work again', async () => {
+    const tmp = tempDir();
+    try {
+      const { ws, calls } = gated(join(tmp.dir, 'x-wal'));
+      const a = state(ws.sync());
+      const b = state(ws.sync());
+      const c = state(ws.sync());
+      expect(calls.length, 'the third waits for a free slot').to.equal(2);
+      calls[1]!.end();
+      calls[0]!.end(new Error('EIO: i/o error, fsync'));
+      await turns();
+      expect(a.v).to.equal('failed: EIO: i/o error, fsync');
+      expect(b.v, 'began beside the failed one').to.equal('failed: EIO: i/o error, fsync');
+      expect(calls.length, 'the third started once a slot was free').to.equal(3);
+      calls[2]!.end();
+      await turns();
+      // It began (when the second returned) while the failed one still ran: it fails with it.
+      expect(c.v, 'began while the failed one ran').to.equal('failed: EIO: i/o error, fsync');
+      const d = state(ws.sync());
+      calls[3]!.end();
+      await turns();
+      expect(d.v, 'began after every one of them ended').to.equal('durable');
+      await ws.close();
     } finally {
       tmp.cleanup();
     }

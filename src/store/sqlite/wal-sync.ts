@@ -5,9 +5,18 @@
  * which is what synchronous=FULL does inside the COMMIT (SQLite fsyncs the WAL after writing a
  * commit's frames), only here the fsync runs in libuv's thread pool and the event loop goes on.
  *
- * Group fsync: one fsync at a time. A commit made while one is running may not be covered by it
- * (its frames may have been written after the fsync began), so it waits for the next, which all
- * commits made meanwhile share. The WAL file is opened once, at the first fsync, and kept open: the
+ * Group fsync, two in flight (#17): a commit made while an fsync runs may not be covered by it
+ * (its frames may have been written after the fsync began). With one fsync at a time it waited for
+ * that one to end and then for its own (two fsyncs behind its ACK, the commonest slow commit ACK in
+ * bench/profile/ack-trace.ts); now it starts a second at once (`FSYNCS_IN_FLIGHT`), and only a commit
+ * made while two run waits for the next, which all commits made meanwhile share. On Linux an
+ * fdatasync returns once every page of the file dirty when it was called is on disk, pages another
+ * fdatasync is writing included, so each covers what was written before it began whatever runs
+ * beside it. In order, and all or nothing: an fsync resolves only once every fsync started before
+ * it has, and fails when one of them failed (a failed write-back is reported to one fdatasync of a
+ * file description only, so one that began beside a failed one may report success for pages the
+ * failure lost); so what a caller sees durable is a prefix of the commits, as before, and a reader
+ * outside a transaction waits for the last one started. The WAL file is opened once, at the first fsync, and kept open: the
  * WAL file of an open connection is never deleted or replaced (SQLite deletes it when the last
  * connection to the database closes, and this store's connection is open until close(), which
  * closes this handle first). On Linux fsync flushes the file's data whichever descriptor wrote it.
@@ -41,19 +50,29 @@ const fdatasync = promisify(fdatasyncFd);
 
 /** A deferred fsync (dirty()) starts at the latest this long after the commit that asked for none. */
 export const DIRTY_MS = 20;
+
+/** Fsyncs of the WAL file running at once (see the file comment); a commit made while this many run waits for the next. */
+export const FSYNCS_IN_FLIGHT = 2;
 const closeDescriptor = promisify(closeFd);
 
 export class WalSync {
-  /** The fsync running now, and the one that starts after it (shared by every commit made meanwhile). */
+  /**
+   * The fsync started last, until it settles (it resolves once it and every fsync started before it
+   * succeeded), and the one that starts when one of those in flight ends (shared by every commit
+   * made while `inFlight` fsyncs run).
+   */
   private running: Promise<void> | undefined;
   private next: Promise<void> | undefined;
+  /** fdatasync calls made and not returned, and what waits for one of them to return (`next`'s start). */
+  private inFlight = 0;
+  private slotFree: Array<() => void> = [];
 
   private handle: Promise<number> | undefined;
   /** Commits made (frames written) that no fsync begun since covers: dirty() made them. */
   private unsynced = false;
   private dirtyTimer: NodeJS.Timeout | undefined;
 
-  constructor(readonly path: string, readonly dirtyMs = DIRTY_MS) {}
+  constructor(readonly path: string, readonly dirtyMs = DIRTY_MS, readonly maxInFlight = FSYNCS_IN_FLIGHT) {}
 
   /**
    * A commit was made whose fsync nobody waits for: the next fsync covers it (see the file
@@ -69,8 +88,8 @@ export class WalSync {
 
   /** Resolves once everything written to the WAL file before this call is on disk. */
   sync(): Promise<void> {
-    if (!this.running) return this.start();
-    this.next ??= this.running.then(noop, noop).then(() => {
+    if (this.inFlight < this.maxInFlight) return this.start();
+    this.next ??= new Promise<void>((r) => this.slotFree.push(r)).then(() => {
       this.next = undefined;
       return this.start();
     });
@@ -121,9 +140,29 @@ export class WalSync {
     this.unsynced = false;
     clearTimeout(this.dirtyTimer);
     this.dirtyTimer = undefined;
-    const p = this.fsync().finally(() => {
+    const before = this.running;
+    this.inFlight++;
+    const own = this.fsync();
+    const returned = () => {
+      this.inFlight--;
+      this.slotFree.shift()?.();
+    };
+    own.then(returned, returned);
+    const p = (async () => {
+      let failure: { error: unknown } | undefined;
+      try {
+        await own;
+      } catch (e) {
+        failure = { error: e };
+      }
+      // In order, all or nothing (see the file comment): an earlier fsync's failure is this one's too.
+      if (before) await before;
+      if (failure) throw failure.error;
+    })();
+    const settle = () => {
       if (this.running === p) this.running = undefined;
-    });
+    };
+    p.then(settle, settle);
     this.running = p;
     return p;
   }
