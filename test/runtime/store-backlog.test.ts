@@ -9,6 +9,8 @@ import { expect } from 'chai';
 import { join } from 'node:path';
 import type { Gateway } from '../../src/gateway.js';
 import type { Answer, Reception } from '../../src/runtime/pipeline.js';
+import { StoreBacklog } from '../../src/runtime/store-backlog.js';
+import { silentLogger } from '../../src/logging.js';
 import { adt, registerTestFlow, startTest, tempDir, type TestFlow } from '../support/gateway.js';
 
 const WINDOW = 5;
@@ -131,5 +133,99 @@ describe('runtime/store-backlog: a backlog past the in-memory window waits in th
     expect(perPatient(ran)).to.deep.equal(expectedPerPatient(n));
     expect(await g.store.messages.count({ state: 'processed' })).to.equal(n);
     expect((await g.store.messages.list({ limit: 1000 })).every((r) => r.attempts === 1)).to.equal(true);
+  });
+});
+
+describe('runtime/store-backlog: the window and its ranges (StoreBacklog against a fake store)', () => {
+  /** Rows of a fake store; `runs`: messages queued, in order; `done(id)`: finish one of them. */
+  const setup = (window: number) => {
+    const rows = new Map<number, { state: string; attempts: number }>();
+    const runs: number[] = [];
+    const finish = new Map<number, (a: string) => void>();
+    const reads: Array<[number, number]> = [];
+    const backlog: StoreBacklog<string> = new StoreBacklog<string>(window, {
+      read: async (from, to, limit) => {
+        reads.push([from, to]);
+        return [...rows].filter(([id, r]) => id >= from && id <= to && r.state === 'received' && r.attempts === 0)
+          .sort((a, b) => a[0] - b[0]).slice(0, limit).map(([id]) => ({ id, channel: 'c', patientMrn: null }));
+      },
+      queue: (row) => run(row.id),
+      running: () => undefined,
+      answerOf: async (id) => `from the store ${id}`,
+    }, silentLogger);
+    const run = (id: number) => {
+      runs.push(id);
+      backlog.hold();
+      return new Promise<string>((r) => finish.set(id, r));
+    };
+    /** A message committed by this instance (in memory when not left in the store). */
+    const commit = (id: number) => {
+      rows.set(id, { state: 'received', attempts: 0 });
+      if (!backlog.admit(id, true)) void run(id);
+    };
+    const done = async (id: number) => {
+      rows.get(id)!.state = 'processed';
+      finish.get(id)!(`processed ${id}`);
+      backlog.release();
+      for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+    };
+    return { rows, runs, reads, backlog, commit, done };
+  };
+
+  it('keeps one range per run of consecutive ids of its own, reads them back in order, and never takes another instance\'s rows', async () => {
+    const t = setup(2);
+    t.commit(1);
+    t.commit(2);
+    t.commit(3);
+    // Id 4 is another instance's message (committed on the same store, never admitted here).
+    t.rows.set(4, { state: 'received', attempts: 0 });
+    t.commit(5);
+    t.commit(6);
+    expect(t.runs).to.deep.equal([1, 2]);
+    expect(t.backlog.inStore).to.equal(3);
+    expect([3, 4, 5, 6].map((id) => t.backlog.has(id))).to.deep.equal([true, false, true, true]);
+    await t.done(1);
+    await t.done(2);
+    await t.done(3);
+    await t.done(5);
+    await t.done(6);
+    expect(t.runs).to.deep.equal([1, 2, 3, 5, 6]);
+    expect(t.reads.every(([from, to]) => to < 4 || from > 4)).to.equal(true);
+    expect(t.backlog.inStore).to.equal(0);
+    expect(t.backlog.inMemory).to.equal(0);
+    // Caught up: the next one is queued in memory again.
+    t.commit(7);
+    expect(t.runs.at(-1)).to.equal(7);
+  });
+
+  it('a message of the store\'s backlog processed some other way is not read back, and the count still comes back to 0; asked-for answers arrive either way', async () => {
+    const t = setup(1);
+    t.commit(1);
+    t.commit(2);
+    t.commit(3);
+    expect(t.backlog.inStore).to.equal(2);
+    const second = t.backlog.answer(2);
+    const third = t.backlog.answer(3);
+    // 2 is processed meanwhile by another way (a resend's run, another instance's takeover).
+    t.rows.get(2)!.state = 'processed';
+    await t.done(1);
+    expect(t.runs).to.deep.equal([1, 3]);
+    expect(await second).to.equal('from the store 2');
+    await t.done(3);
+    expect(await third).to.equal('processed 3');
+    expect(t.backlog.inStore).to.equal(0);
+  });
+
+  it('close: answers asked for of messages still in the store are rejected (they stay committed for the next start) and nothing more is read', async () => {
+    const t = setup(1);
+    t.commit(1);
+    t.commit(2);
+    const pending = t.backlog.answer(2);
+    t.backlog.close();
+    await t.done(1);
+    expect(t.runs).to.deep.equal([1]);
+    let err: Error | undefined;
+    await pending.catch((e: Error) => { err = e; });
+    expect(err?.message).to.match(/stays committed/);
   });
 });
