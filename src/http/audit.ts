@@ -87,40 +87,46 @@ export function audit(req: Request, res: Response, what: AuditWhat): void {
 
 /**
  * Record this request NOW, as answered `status` (the route has checked everything that could make
- * it answer otherwise), while the route still works on that answer: a search writes its row while
- * the store searches, so on PostgreSQL the row's INSERT (its own pooled connection) and the search
- * (the search pool's) run at once, instead of the INSERT's round trip after the search's. The
- * answer is still held until the row is durable, as with `audit`, and nothing is answered
- * without it: the answer waits for both. If the answer then differs from what the row says (the
- * search failed: an error, never the data; the client hung up), the row is corrected
- * (AuditStore.amend) before the answer leaves; a successful read whose row or correction cannot
- * be written is answered 503, as with `audit`. If the process dies between the row and the
- * answer, the row says 200 for an answer that never left: the trail errs on the side of the access.
- * Uses the description of the last `audit` call; does nothing on an app without an audit trail
- * or when called twice.
+ * it answer otherwise), while the route still works on that answer, instead of after it: the
+ * answer is still held until the row is durable, as with `audit`, and nothing is answered without
+ * it. `write` writes the row together with the route's own work (a search: ResourceStore.search's
+ * `audit`, which on PostgreSQL puts the INSERT in the search's statement, one round trip for both)
+ * and resolves with its id, or rejects when the row was not written; without `write` the row is
+ * written by itself at once (AuditStore.record), beside the work. If the answer then differs from
+ * what the row says (the search failed: an error, never the data; the client hung up), the row is
+ * corrected (AuditStore.amend) before the answer leaves; a row that was not written ahead is
+ * written at the answer, as with `audit`; a successful read whose row cannot be written is
+ * answered 503. If the process dies between the row and the answer, the row says 200 for an
+ * answer that never left: the trail errs on the side of the access. Uses the description of the
+ * last `audit` call; does nothing (and does not call `write`) on an app without an audit trail or
+ * when called twice.
  */
-export function auditAhead(req: Request, res: Response, status = 200): void {
+export function auditAhead(req: Request, res: Response, opts: { status?: number; write?: (entry: AuditEntry) => Promise<number> } = {}): void {
   const r = res as WithState;
   const state = r[STATE];
   if (!state?.sink || !state.wanted || state.recorded) return;
   state.recorded = true;
-  const entry = entryOf(req, res, state.what ?? { action: defaultAction(req, res) }, status);
-  state.ahead = { id: state.sink.store.record(entry), entry };
+  const entry = entryOf(req, res, state.what ?? { action: defaultAction(req, res) }, opts.status ?? 200);
+  state.ahead = { id: opts.write ? opts.write(entry) : state.sink.store.record(entry), entry };
   // Settled by the answer's `end` (or the close): not an unhandled rejection meanwhile.
   state.ahead.id.catch(() => undefined);
 }
 
 /**
- * The row written ahead, corrected when the answer (`status`, `detail`) is not what it says;
- * resolves once durable. Its entry (the row as written, with the answer it turned out to have) is
- * what a failure logs.
+ * The row written ahead, corrected when the answer (`status`, `detail`) is not what it says, or
+ * written now when it was not written ahead; resolves once durable. Its entry (the row with the
+ * answer it turned out to have) is what a failure logs.
  */
 function settle(sink: Sink, ahead: NonNullable<AuditState['ahead']>, status: number, detail: string | null): { durable: Promise<unknown>; entry: AuditEntry } {
   const a = ahead.entry;
-  const outcome = status < 400 ? 'success' : 'failure';
-  if (a.status === status && a.outcome === outcome && a.detail === detail) return { durable: ahead.id, entry: a };
-  const answer: AuditAnswer = { status, outcome, detail };
-  return { durable: ahead.id.then((id) => sink.store.amend(id, answer)), entry: { ...a, ...answer } };
+  const outcome: AuditEntry['outcome'] = status < 400 ? 'success' : 'failure';
+  const same = a.status === status && a.outcome === outcome && a.detail === detail;
+  const entry = same ? a : { ...a, status, outcome, detail };
+  const durable: Promise<unknown> = ahead.id.then(
+    (id): Promise<unknown> | number => (same ? id : sink.store.amend(id, { status, outcome, detail })),
+    () => sink.store.record(entry),
+  );
+  return { durable, entry };
 }
 
 const fresh = (): AuditState => ({ hooked: false, wanted: false, recorded: false });

@@ -257,10 +257,19 @@ export function searchHandler(store: Store) {
       search.limit = 0;
       search.total = true;
     }
-    // Every check that could refuse the search has passed: its audit row is written now, while
-    // the store searches (the answer waits for both; src/http/audit.ts auditAhead).
-    auditAhead(req, res);
-    const found = await store.resources.search(search);
+    // Every check that could refuse the search has passed: its audit row is written now, with the
+    // search itself (one statement on PostgreSQL; the answer waits for both: audit.ts auditAhead).
+    let searched: ReturnType<Store['resources']['search']> | undefined;
+    auditAhead(req, res, {
+      write: (entry) => {
+        searched = store.resources.search(search, { audit: entry });
+        return searched.then(
+          (f) => f.auditId ?? Promise.reject(new Error('the store did not write the audit row')),
+          (e: unknown) => ((e as { auditId?: number }).auditId ?? Promise.reject(e)),
+        );
+      },
+    });
+    const found = await (searched ?? store.resources.search(search));
     const base = `${req.protocol}://${req.get('host') ?? 'localhost'}${req.baseUrl}`;
     const link = (offset: number) => pageLink(`${base}/${type}`, query, search.limit, offset);
     const entry: BundleEntry[] = [];

@@ -81,3 +81,15 @@ export interface AuditStore {
   /** Retention: delete entries recorded before `before`. */
   purgeBefore(before: Date): Promise<number>;
 }
+
+/**
+ * A search with its audit row beside it, where an engine cannot write both in one statement: both
+ * at once, resolving once both are done (ResourceStore.search's `audit`). If the row failed, that
+ * error (the row is not written); if only the search failed, its error with the row's `auditId`.
+ */
+export async function besideAudit<T extends object>(row: Promise<number>, work: Promise<T>): Promise<T & { auditId: number }> {
+  const [r, w] = await Promise.allSettled([row, work]);
+  if (r.status === 'rejected') throw r.reason;
+  if (w.status === 'rejected') throw Object.assign(w.reason instanceof Error ? w.reason : new Error(String(w.reason)), { auditId: r.value });
+  return { ...w.value, auditId: r.value };
+}

@@ -1,4 +1,5 @@
 /** The store interface, resources: FHIR resources produced by the flows, upserted by type + deterministic id. */
+import type { AuditEntry } from './audit.js';
 import type { Resource } from 'fhir/r4.js';
 
 export interface UpsertResult {
@@ -130,8 +131,14 @@ export interface ResourceStore {
   /** Versions of every resource of a type (or of every type when undefined), newest first. */
   typeHistory(type: string | undefined, q?: HistoryQuery): Promise<ResourceVersion[]>;
   countHistory(type: string | undefined, id?: string, since?: string): Promise<number>;
-  /** Resources of a type matching the search's conditions, through the search index. */
-  search(q: ResourceSearch): Promise<{ total?: number | undefined; resources: StoredResource[] }>;
+  /**
+   * Resources of a type matching the search's conditions, through the search index. With `audit`,
+   * that audit row is written with the search (durable as AuditStore.record's when this resolves)
+   * and its id comes back as `auditId`: on PostgreSQL in the search's own statement, one round trip
+   * (src/http/audit.ts auditAhead says why). If the call rejects, the error carries `auditId` when
+   * the row was written all the same, and none when it was not.
+   */
+  search(q: ResourceSearch, opts?: { audit?: AuditEntry | undefined }): Promise<{ total?: number | undefined; resources: StoredResource[]; auditId?: number | undefined }>;
   /**
    * Rewrite the search index of up to `limit` current resources (of `type`, or of every type) that
    * come after `after` in (type, id) order, from their stored JSON, in one transaction: what

@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import type { AuditEvent, Bundle, OperationOutcome } from 'fhir/r4.js';
 import type { Gateway } from '../../src/gateway.js';
+import type { AuditEntry } from '../../src/store/index.js';
+import { execOnStore } from '../support/store-sql.js';
 import { createLogger } from '../../src/logging.js';
 import { API_KEY, FHIR_KEY, MllpClient, adt, registerTestFlow, startTest, tempDir } from '../support/gateway.js';
 
@@ -109,18 +111,21 @@ describe('http: the audit trail (every PHI access recorded; logs carry who and f
     const reached = new Promise<void>((r) => { entered = r; });
     let release!: () => void;
     const held = new Promise<void>((r) => { release = r; });
-    resources.search = async (q) => { entered(); await held; return real(q); };
+    resources.search = async (q, o) => { entered(); await held; return real(q, o); };
     const ac = new AbortController();
     try {
       const answer = call('/fhir/Patient?family=Hangup', { key: FHIR_KEY, signal: ac.signal }).then(() => 'answered', () => 'aborted');
       await reached;
       ac.abort();
       expect(await answer).to.equal('aborted');
+      // The row is written with the search (auditAhead), here held until after the hang-up: once
+      // written, it says the answer never reached the client.
+      await new Promise((r) => setTimeout(r, 20));
+      release();
       const hangups = async () => (await gw.store.audit.list({ action: 'search', actor: 'ehr', limit: 1000 })).filter((x) => x.query === 'family=Hangup');
-      // The row is written as the search starts (auditAhead) and says the hang-up once the connection has closed.
-      for (let i = 0; i < 100 && !(await hangups()).some((x) => x.detail !== null); i++) await new Promise((r) => setTimeout(r, 10));
+      for (let i = 0; i < 200 && !(await hangups()).some((x) => x.detail !== null); i++) await new Promise((r) => setTimeout(r, 10));
       const [row] = await hangups();
-      expect(row, 'recorded at the close, while the search was still held').to.include({ action: 'search', entity: 'Patient', actor: 'ehr', detail: 'connection closed before the answer was complete' });
+      expect(row, 'recorded with the search, after the close').to.include({ action: 'search', entity: 'Patient', actor: 'ehr', detail: 'connection closed before the answer was complete' });
     } finally {
       release();
       resources.search = real;
@@ -131,28 +136,20 @@ describe('http: the audit trail (every PHI access recorded; logs carry who and f
     expect((await gw.store.audit.list({ action: 'search', actor: 'ehr', limit: 1000 })).filter((x) => x.query === 'family=Hangup')).to.have.length(1);
   });
 
-  it('writes a search\'s row while the store searches, and answers once both are done', async () => {
-    const audit = gw.store.audit;
-    const record = audit.record.bind(audit);
+  it('writes a search\'s row with the search itself (the store is given it), and answers once it is durable', async () => {
     const resources = gw.store.resources;
     const search = resources.search.bind(resources);
-    let asked = 0;
-    let askedBeforeSearch: number | undefined;
-    let searched!: () => void;
-    const searchStarted = new Promise<void>((r) => { searched = r; });
-    // The row's write is held until the search has started: written after the search (as it
-    // was), it would still be answered, but the search would not have seen it asked for.
-    audit.record = async (e) => { asked++; await searchStarted; return record(e); };
-    resources.search = async (q) => { askedBeforeSearch = asked; searched(); return search(q); };
+    const given: Array<AuditEntry | undefined> = [];
+    resources.search = async (q, o) => { given.push(o?.audit); return search(q, o); };
     try {
       const r = await call('/fhir/Patient?family=Quartermain', { key: FHIR_KEY });
       expect(r.status).to.equal(200);
       expect(((await r.json()) as Bundle).total).to.equal(1);
-      expect(askedBeforeSearch, 'the audit row asked for before the store search began').to.equal(1);
     } finally {
-      audit.record = record;
       resources.search = search;
     }
+    expect(given).to.have.length(1);
+    expect(given[0]).to.include({ action: 'search', entity: 'Patient', query: 'family=Quartermain', actor: 'ehr', status: 200, outcome: 'success' });
     // Read directly: the answer left only once the row was durable.
     const rows = (await gw.store.audit.list({ action: 'search', actor: 'ehr', limit: 1000 })).filter((x) => x.query === 'family=Quartermain');
     expect(rows).to.have.length(1);
@@ -177,28 +174,32 @@ describe('http: the audit trail (every PHI access recorded; logs carry who and f
     expect(rows[0]).to.include({ status, outcome: 'failure' });
   });
 
-  it('does not answer a search whose row cannot be written (503, no data), although the search found it', async () => {
-    const audit = gw.store.audit;
-    const record = audit.record.bind(audit);
-    audit.record = () => Promise.reject(new Error('disk full (test)'));
+  it('does not answer a search whose row cannot be written: an error, no data', async () => {
+    lines.length = 0;
+    await execOnStore(gw.store, {
+      sqlite: "CREATE TRIGGER audit_fail BEFORE INSERT ON audit_events BEGIN SELECT RAISE(ABORT, 'audit disk full (test)'); END",
+      postgres: "CREATE FUNCTION audit_fail() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'audit disk full (test)'; END $$; CREATE TRIGGER audit_fail BEFORE INSERT ON audit_events FOR EACH ROW EXECUTE FUNCTION audit_fail()",
+    });
     try {
-      const r = await call('/fhir/Patient?family=Quartermain', { key: FHIR_KEY });
-      expect(r.status).to.equal(503);
-      expect(r.headers.get('retry-after')).to.equal('5');
+      const r = await call('/fhir/Patient?family=Quartermain&_count=3', { key: FHIR_KEY });
+      expect(r.status).to.be.at.least(500);
       const text = await r.text();
-      expect(text).to.contain('audit trail').and.not.contain('Quartermain').and.not.contain(patientId);
+      expect(text).not.to.contain('Quartermain').and.not.contain(patientId);
     } finally {
-      audit.record = record;
+      await execOnStore(gw.store, { sqlite: 'DROP TRIGGER audit_fail', postgres: 'DROP TRIGGER audit_fail ON audit_events; DROP FUNCTION audit_fail()' });
     }
+    expect(lines.some((l) => l.msg === 'audit record failed')).to.equal(true);
   });
 
   it('does not answer a search whose row was written but whose correction failed with the data', async () => {
+    lines.length = 0;
     const audit = gw.store.audit;
     const amend = audit.amend.bind(audit);
     const resources = gw.store.resources;
     const search = resources.search.bind(resources);
     audit.amend = () => Promise.reject(new Error('disk full (test)'));
-    resources.search = () => Promise.reject(new Error('store lost (test)'));
+    // The row written with the search, then the search failed: the error says the row's id.
+    resources.search = async (_q, o) => { const auditId = await audit.record(o!.audit!); throw Object.assign(new Error('store lost (test)'), { auditId }); };
     try {
       const r = await call('/fhir/Patient?family=Quartermain&_count=9', { key: FHIR_KEY });
       expect(r.status).to.be.at.least(500);
@@ -208,6 +209,8 @@ describe('http: the audit trail (every PHI access recorded; logs carry who and f
       resources.search = search;
     }
     expect(lines.some((l) => l.msg === 'audit record failed')).to.equal(true);
+    const rows = (await gw.store.audit.list({ action: 'search', actor: 'ehr', limit: 1000 })).filter((x) => x.query === 'family=Quartermain&_count=9');
+    expect(rows, 'the row written with the search, not a second one').to.have.length(1);
   });
 
   it('records a read of a missing resource as a failure', async () => {

@@ -1,4 +1,6 @@
 import { expect } from 'chai';
+import type { Patient } from 'fhir/r4.js';
+import { execOnStore } from '../support/store-sql.js';
 import pg from 'pg';
 import type { AuditEntry } from '../../src/store/index.js';
 import { tempStore, type TempStore } from './helpers.js';
@@ -44,6 +46,47 @@ describe('store: the audit trail through the Store interface', () => {
     });
     expect(await s.audit.get(other)).to.deep.include(entry({ entity: 'Patient/p9' }));
     expect(await s.audit.count({ outcome: 'failure' })).to.equal(1);
+  });
+
+  it('writes a search\'s audit row with the search when asked (one statement on PostgreSQL): its id comes back, durable, with or without matches', async () => {
+    for (let i = 0; i < 3; i++) await t.store.resources.upsert({ resourceType: 'Patient', id: `s${i}`, gender: 'female', birthDate: `1990-01-0${i + 1}`, identifier: [{ system: 'urn:t', value: `M${i}` }] } as Patient, null);
+    const row = (query: string) => entry({ action: 'search', entity: 'Patient', query });
+    const token = (code: string) => [[{ kind: 'token' as const, param: 'identifier', system: 'urn:t', code }]];
+    const one = await t.store.resources.search({ type: 'Patient', where: token('M1'), limit: 20, offset: 0, total: true }, { audit: row('identifier=M1') });
+    expect(one.resources.map((r) => r.resource.id)).to.deep.equal(['s1']);
+    expect(one.total).to.equal(1);
+    const none = await t.store.resources.search({ type: 'Patient', where: token('nobody'), limit: 20, offset: 0, total: true }, { audit: row('identifier=nobody') });
+    expect(none).to.deep.include({ total: 0, resources: [] });
+    // A full page (its total counted apart), a sort by a parameter's values and a count alone (the row beside the search).
+    const full = await t.store.resources.search({ type: 'Patient', where: [], limit: 2, offset: 0, total: true, sort: [{ by: '_id', desc: true }] }, { audit: row('_count=2') });
+    expect(full.resources.map((r) => r.resource.id)).to.deep.equal(['s2', 's1']);
+    expect(full.total).to.equal(3);
+    const sorted = await t.store.resources.search({ type: 'Patient', where: [], limit: 20, offset: 0, total: true, sort: [{ by: 'param', param: 'birthdate', column: 'date', desc: true }] }, { audit: row('_sort=-birthdate') });
+    expect(sorted.resources.map((r) => r.resource.id)).to.deep.equal(['s2', 's1', 's0']);
+    const count = await t.store.resources.search({ type: 'Patient', where: [], limit: 0, offset: 0, total: true }, { audit: row('_summary=count') });
+    expect(count.total).to.equal(3);
+    const s = await t.reopen();
+    for (const [got, query] of [[one, 'identifier=M1'], [none, 'identifier=nobody'], [full, '_count=2'], [sorted, '_sort=-birthdate'], [count, '_summary=count']] as const) {
+      expect(got.auditId, query).to.be.a('number');
+      expect(await s.audit.get(got.auditId!), query).to.deep.equal({ ...row(query), id: got.auditId });
+    }
+    expect(await s.audit.count({ action: 'search' })).to.equal(5);
+    // Without `audit`, no row and no id.
+    expect((await s.resources.search({ type: 'Patient', where: token('M1'), limit: 20, offset: 0, total: true })).auditId).to.equal(undefined);
+    expect(await s.audit.count({ action: 'search' })).to.equal(5);
+  });
+
+  it('fails a search whose audit row cannot be written, and writes neither (no id on the error)', async () => {
+    await t.store.resources.upsert({ resourceType: 'Patient', id: 'f1', identifier: [{ system: 'urn:t', value: 'F1' }] } as Patient, null);
+    await execOnStore(t.store, {
+      sqlite: "CREATE TRIGGER audit_fail BEFORE INSERT ON audit_events BEGIN SELECT RAISE(ABORT, 'audit disk full (test)'); END",
+      postgres: "CREATE FUNCTION audit_fail() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'audit disk full (test)'; END $$; CREATE TRIGGER audit_fail BEFORE INSERT ON audit_events FOR EACH ROW EXECUTE FUNCTION audit_fail()",
+    });
+    const err = await t.store.resources.search({ type: 'Patient', where: [[{ kind: 'token', param: 'identifier', system: 'urn:t', code: 'F1' }]], limit: 20, offset: 0, total: true }, { audit: entry({ action: 'search' }) })
+      .then(() => undefined, (e: unknown) => e as Error & { auditId?: number });
+    expect(err?.message).to.contain('audit disk full (test)');
+    expect(err!.auditId).to.equal(undefined);
+    expect(await t.store.audit.count()).to.equal(0);
   });
 
   it('escapes LIKE characters in an entity prefix: "%/" matches nothing, not everything', async () => {

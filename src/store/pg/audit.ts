@@ -44,6 +44,19 @@ export async function amendAudit(db: Queryable, id: number, a: AuditAnswer): Pro
     FROM (SELECT set_config('synchronous_commit', 'off', true)) AS async_commit WHERE id = $1`, params));
 }
 
+/**
+ * The audit row's INSERT with `?` placeholders (its values: auditValues), for a search statement
+ * that writes it as a data-modifying CTE (ResourceStore.search's `audit`, ./resources.ts): on the
+ * pool with synchronous_commit off for the statement, as recordAudit; inside a transaction, plain.
+ */
+export function auditInsertSql(db: Queryable): string {
+  return db instanceof pg.Pool
+    ? `INSERT INTO audit_events (${COLUMNS}) SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::integer, ?, ? FROM (SELECT set_config('synchronous_commit', 'off', true)) AS async_commit RETURNING id`
+    : `INSERT INTO audit_events (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?::integer, ?, ?) RETURNING id`;
+}
+
+export const auditValues = params;
+
 function where(f: AuditFilter): { sql: string; params: unknown[] } {
   const parts: string[] = [];
   const params: unknown[] = [];

@@ -27,6 +27,7 @@ import * as x12 from './x12.js';
 import * as eligibility from './eligibility.js';
 import * as controlIds from './control-ids.js';
 import * as audit from './audit.js';
+import { besideAudit } from '../audit.js';
 import * as consoleSessions from './console-sessions.js';
 
 /** A transaction's duplicate checks answered from its own rows (PgStore.tx). */
@@ -93,7 +94,14 @@ function tables(c: Conn): StoreTables {
     typeHistory: (type, hq) => run((q) => resources.typeHistory(q, type, hq)),
     countHistory: (type, id, since) => run((q) => resources.countHistory(q, type, id, since)),
     version: (type, id, v) => run((q) => resources.resourceVersion(q, type, id, v)),
-    search: (sq) => (resources.singleLookup(sq) ? c.search : run)((q) => resources.searchResources(q, sq)),
+    search: (sq, o) => {
+      const via = resources.singleLookup(sq) ? c.search : run;
+      if (!o?.audit) return via((q) => resources.searchResources(q, sq));
+      const entry = o.audit;
+      // The row in the search's own statement where it can be; else both at once, on two connections.
+      if (resources.auditInSearch(sq)) return via((q) => resources.searchResources(q, sq, entry));
+      return besideAudit(run((q) => audit.recordAudit(q, entry)), via((q) => resources.searchResources(q, sq)));
+    },
     reindex: (after, opts) => c.atomic((q) => resources.reindexResources(q, after, opts)),
   };
   const o: OfficeRecordStore = {

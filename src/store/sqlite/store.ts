@@ -39,6 +39,7 @@ import * as x12 from './x12.js';
 import * as eligibility from './eligibility.js';
 import * as controlIds from './control-ids.js';
 import * as audit from './audit.js';
+import { besideAudit } from '../audit.js';
 import * as consoleSessions from './console-sessions.js';
 
 /** Audit rows written outside transactions between two checkpoint requests (~4 WAL pages each: ~2 MB). */
@@ -94,7 +95,8 @@ function tables(run: Runner): StoreTables {
     typeHistory: (type, q) => run((db) => resources.typeHistory(db, type, q)),
     countHistory: (type, id, since) => run((db) => resources.countHistory(db, type, id, since)),
     version: (type, id, v) => run((db) => resources.resourceVersion(db, type, id, v)),
-    search: (q) => run((db) => resources.searchResources(db, q)),
+    // SQLite writes the row beside the search (one connection, no round trip to save).
+    search: (q, o) => (o?.audit ? besideAudit(au.record(o.audit), run((db) => resources.searchResources(db, q))) : run((db) => resources.searchResources(db, q))),
     reindex: (after, opts) => withSearchIndex(() => run((db) => resources.reindexResources(db, after, opts))),
   };
   const o: OfficeRecordStore = {
@@ -225,7 +227,8 @@ export class SqliteStore implements Store {
     const t = tables(outside);
     this.messages = t.messages;
     this.processing = t.processing;
-    this.resources = t.resources;
+    // A search's audit row goes through this.audit (below), which counts rows for the checkpointer.
+    this.resources = { ...t.resources, search: (q, o) => (o?.audit ? besideAudit(this.audit.record(o.audit), t.resources.search(q)) : t.resources.search(q)) };
     this.officeRecords = t.officeRecords;
     this.outbox = t.outbox;
     this.claims = t.claims;
