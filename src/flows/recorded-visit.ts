@@ -131,6 +131,36 @@ function soften(found: Issue[]): Issue[] {
   return found.map((i) => (i.severity === 'error' || i.severity === 'fatal' ? { ...i, severity: 'warning' as const } : i));
 }
 
+/** What visitOfMessage says of a visit nothing names (PV1-19 and PV1-44 empty). */
+function unnamedVisit(msg: Hl7Message, pv1: Hl7Segment): Result<Encounter> {
+  return { value: undefined, issues: [issue('MAP_INFO', `${msg.location(pv1, 19)} (visit number) and ${msg.location(pv1, 44)} (admit time) are empty: the visit cannot be told from others, so no Encounter is recorded for it.`, msg.location(pv1, 19))] };
+}
+
+/**
+ * PV1 texts (with the message's delimiters and the timezone: all that reading them depends on,
+ * besides the mapping) that made an Encounter with neither visit number nor admit time. Such a
+ * PV1 is dropped whatever its issues were, so its text alone decides. Kept per loaded encounter
+ * mapping (a reload of the mappings, which reloads the code tables too, starts afresh), at most
+ * MAX_UNNAMED texts (then emptied: a bound, not a cache policy).
+ */
+const MAX_UNNAMED = 256;
+let unnamed: { mapping: object; texts: Set<string> } | undefined;
+function unnamedVisits(): Set<string> {
+  const mapping = loadMapping('encounter');
+  if (unnamed?.mapping !== mapping) unnamed = { mapping, texts: new Set() };
+  return unnamed.texts;
+}
+function rememberUnnamed(text: string): void {
+  const texts = unnamedVisits();
+  if (texts.size >= MAX_UNNAMED) texts.clear();
+  texts.add(text);
+}
+function unnamedKey(pv1: Hl7Segment, timezone: string): string {
+  const d = pv1.delimiters;
+  // The field separator cannot occur inside a field, so the joined fields are the segment's text.
+  return `${timezone}\n${d.field}${d.component}${d.repetition}${d.escape}${d.subcomponent}${d.truncation}\n${pv1.fields.join(d.field)}`;
+}
+
 /**
  * The visit of an SIU, ORU or DFT (its PV1, for `patient`) as the Encounter to write, or no value
  * when the message names no visit. The visit is a part of such a message, not its point: a PV1
@@ -143,13 +173,19 @@ export function visitOfMessage(
   msg: Hl7Message, patient: Patient, ctx: { timezone: string; lookup: ResourceLookup },
   pv1: Hl7Segment | undefined = msg.segment('PV1'), link: Partial<Encounter> = {},
 ): Result<Encounter> {
+  // A PV1 whose visit number and admit time are empty as sent (an ORU's PV1 with only the class
+  // and the doctor) is read only to be dropped below: when the same PV1 text already made an
+  // Encounter with no name, the answer is known without reading it again.
+  const unnamedText = pv1 && pv1.raw(19) === '' && pv1.raw(44) === '' ? unnamedKey(pv1, ctx.timezone) : undefined;
+  if (unnamedText !== undefined && unnamedVisits().has(unnamedText)) return unnamedVisit(msg, pv1!);
   const r = encounterFromPv1(msg, patient, ctx, pv1);
   if (!r.value || !pv1) return { value: undefined, issues: soften(r.issues) };
   // Without a visit number (PV1-19) or an admit time (PV1-44) nothing names the visit across
   // messages: an Encounter keyed by this message would be a second record of a visit the ADT
   // made. Such a PV1 keeps its old use (an SIU's location and doctor, a charge's place of service).
   if (!r.value.identifier?.[0]?.value && !r.value.period?.start) {
-    return { value: undefined, issues: [issue('MAP_INFO', `${msg.location(pv1, 19)} (visit number) and ${msg.location(pv1, 44)} (admit time) are empty: the visit cannot be told from others, so no Encounter is recorded for it.`, msg.location(pv1, 19))] };
+    if (unnamedText !== undefined) rememberUnnamed(unnamedText);
+    return unnamedVisit(msg, pv1);
   }
   const issues = [...r.issues];
   const visit: Encounter = { ...r.value, ...link };
