@@ -52,7 +52,8 @@ pl.takeReady = (lane?: number) => { const r = takeOrig(lane); if (current) curre
 const txOrig = store.transaction.bind(store);
 store.transaction = async (work: any, opts: any = {}) => {
   const f = current;
-  const r = await txOrig(work, { ...opts, onCommit: () => { if (f) { f.commit = performance.now(); f.waitedRunning = store.walSync.running !== undefined; } opts.onCommit?.(); } });
+  const r = await txOrig(work, { ...opts, onCommit: () => { if (f) { f.commit = performance.now(); // Its fsync waits for a free slot (every one of FSYNCS_IN_FLIGHT running), then its own.
+    f.waitedRunning = store.walSync.inFlight >= store.walSync.maxInFlight; } opts.onCommit?.(); } });
   if (f && f.synced === undefined) f.synced = performance.now();
   return r;
 };
@@ -151,7 +152,7 @@ for (const l of [...lat].sort((a, b) => (b.acked - b.sent) - (a.acked - a.sent))
   const cps = overlaps(checkpoints, l.sent, l.acked).length;
   const gc = overlaps(gcs, l.sent, l.acked).map((x) => ms(x.end - x.start));
   const bl = overlaps(blocks, l.sent, l.acked).map((x) => ms(x.end - x.start));
-  lines.push(`${l.id} ${ms(total)}: pre ${ms(p.pre)} queue ${ms(p.queue)} tx ${ms(p.tx)} (flush #${f.no} ${f.stores}s/${f.procs}p) sync ${ms(p.sync)}${f.waitedRunning ? ' (behind a running fsync)' : ''} [fsyncs ${fsOver.join(',')}] post ${ms(p.post)}` +
+  lines.push(`${l.id} ${ms(total)}: pre ${ms(p.pre)} queue ${ms(p.queue)} tx ${ms(p.tx)} (flush #${f.no} ${f.stores}s/${f.procs}p) sync ${ms(p.sync)}${f.waitedRunning ? ' (behind running fsyncs: no free slot)' : ''} [fsyncs ${fsOver.join(',')}] post ${ms(p.post)}` +
     `${procBefore.length ? `; processing commits before: ${procBefore.join(' ')}` : ''}${cps ? `; checkpoints ${cps}` : ''}${gc.length ? `; gc ${gc.join(',')}` : ''}${bl.length ? `; loop blocks ${bl.join(',')}` : ''}`);
 }
 console.log(`slower than ${slowMs} ms: ${slow}; their time: ${Object.entries(phases).map(([k, v]) => `${k} ${ms(v)}`).join(', ')} ms`);
