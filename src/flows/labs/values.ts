@@ -35,25 +35,30 @@ type Unit = Pick<Quantity, 'unit' | 'system' | 'code'>;
 
 /**
  * OBX-6 units (CWE: 1 code, 2 text, 3 coding system) -> the unit part of a Quantity. Every caller
- * copies its members into a new Quantity (quantityOf, spreads) and never changes it, so the last
- * answer is kept by OBX-6 as sent and its delimiters: obxValue and referenceRange both read the
- * units of each result, and the results of a panel often share them.
+ * copies its members into a new Quantity (quantityOf, spreads) and never changes it, so answers
+ * are kept by OBX-6 as sent, per delimiters: obxValue and referenceRange both read the units of
+ * each result, and the results of a panel take turns among a few units (the one last answer missed
+ * on most results of a panel), which recur in the next message.
  */
 export function unitOf(obx: Hl7Segment): Unit {
   const raw = obx.fields[6];
-  if (raw !== undefined && raw === lastUnitText && obx.delimiters === lastUnitDelimiters) return lastUnit;
-  const u = readUnit(obx);
-  if (raw !== undefined) {
-    lastUnitText = raw;
-    lastUnitDelimiters = obx.delimiters;
-    lastUnit = u;
+  if (raw === undefined) return readUnit(obx);
+  if (obx.delimiters !== unitDelimiters || units.size >= MAX_UNITS) {
+    units = new Map();
+    unitDelimiters = obx.delimiters;
+  } else {
+    const known = units.get(raw);
+    if (known !== undefined) return known;
   }
+  const u = readUnit(obx);
+  units.set(raw, u);
   return u;
 }
 
-let lastUnitText: string | undefined;
-let lastUnitDelimiters: Hl7Segment['delimiters'] | undefined;
-let lastUnit: Unit = {};
+/** At most this many OBX-6 texts are kept (then the memory starts afresh: a bound, not a policy). */
+const MAX_UNITS = 128;
+let units = new Map<string, Unit>();
+let unitDelimiters: Hl7Segment['delimiters'] | undefined;
 
 function readUnit(obx: Hl7Segment): Unit {
   const code = obx.get(6, 1).trim(), text = obx.get(6, 2).trim();

@@ -1,5 +1,5 @@
 /**
- * unitOf keeps its last answer by OBX-6 as sent and the message's delimiters, and Quantities are
+ * unitOf keeps its answers by OBX-6 as sent and the message's delimiters, and Quantities are
  * built member by member from it (src/flows/labs/values.ts). The units must still follow the
  * delimiters, each Quantity must be a copy of its own, and the members must come in the order the
  * spread `{ value, ...unit }` gave (the resources' JSON is stored and compared byte for byte).
@@ -21,6 +21,17 @@ describe('labs: OBX-6 units remembered, Quantities member by member', () => {
     expect(unitOf(caret.seg)).to.deep.equal({ unit: 'per dL' });
     expect(unitOf(hash.seg)).to.deep.equal({ unit: 'milligrams^per dL', system: 'http://unitsofmeasure.org', code: 'mg/dL' });
     expect(unitOf(caret.seg)).to.deep.equal({ unit: 'per dL' });
+  });
+
+  it('units that take turns (a panel) each keep their own answer, under either separator', () => {
+    const mg = segOf('^~\\&', 'NM|X||1|mg/dL#x^per dL');
+    const mmol = segOf('^~\\&', 'NM|X||1|mmol/L');
+    const hash = segOf('#~\\&', 'NM|X||1|mg/dL#x^per dL');
+    for (let round = 0; round < 3; round++) {
+      expect(unitOf(mg.seg)).to.deep.equal({ unit: 'per dL' });
+      expect(unitOf(mmol.seg)).to.deep.equal({ unit: 'mmol/L', system: 'http://unitsofmeasure.org', code: 'mmol/L' });
+      expect(unitOf(hash.seg)).to.deep.equal({ unit: 'x^per dL', system: 'http://unitsofmeasure.org', code: 'mg/dL' });
+    }
   });
 
   it('members in the order value, unit, system, code; each result a Quantity of its own', () => {
