@@ -24,7 +24,10 @@ const slowMs = Number(process.env.TRACE_SLOW ?? 5);
 const { gw, dir } = await startProfileGateway('frontdesk-trace-', 'Trace practice', 'trace.db');
 const port = gw.mllp[0]!.address().port;
 
-interface Flush { no: number; start: number; stores: number; procs: number; commit?: number; synced?: number; waitedRunning?: boolean }
+interface Flush { no: number; start: number; stores: number; procs: number; commit?: number; synced?: number; waitedRunning?: boolean; workAt?: number; workEnd?: number }
+/** Every store transaction (the flushes' and the others': ACK-sent marks, backlog reads, ...): asked, its work's start and end, its COMMIT. */
+interface Txn { flush?: number; asked: number; workAt?: number; workEnd?: number; commit?: number; later: boolean }
+const txns: Txn[] = [];
 interface Span { start: number; end: number }
 const flushes: Flush[] = [];
 const fsyncs: Span[] = [];
@@ -52,12 +55,20 @@ pl.takeReady = (lane?: number) => { const r = takeOrig(lane); if (current) curre
 const txOrig = store.transaction.bind(store);
 store.transaction = async (work: any, opts: any = {}) => {
   const f = current;
-  const r = await txOrig(work, { ...opts, onCommit: () => { if (f) { f.commit = performance.now(); // Its fsync waits for a free slot (every one of FSYNCS_IN_FLIGHT running), then its own.
+  current = undefined;
+  const t: Txn = { flush: f?.no, asked: performance.now(), later: opts.durableLater === true };
+  txns.push(t);
+  const timed = async (tx: any) => { t.workAt ??= performance.now(); if (f) f.workAt ??= t.workAt; try { return await work(tx); } finally { t.workEnd = performance.now(); if (f) f.workEnd = t.workEnd; } };
+  const r = await txOrig(timed, { ...opts, onCommit: () => { t.commit = performance.now(); if (f) { f.commit = performance.now(); // Its fsync waits for a free slot (every one of FSYNCS_IN_FLIGHT running), then its own.
     f.waitedRunning = store.walSync.inFlight >= store.walSync.maxInFlight; } opts.onCommit?.(); } });
   if (f && f.synced === undefined) f.synced = performance.now();
   return r;
 };
 const ws = store.walSync;
+// The WAL's bound: each TRUNCATE the store waits for (writes held), and how long.
+const holds: Span[] = [];
+{ const cp = store.checkpointer; const orig = cp.afterCommit.bind(cp); let last: Promise<void> | undefined;
+  cp.afterCommit = () => { const p = orig(); if (p && p !== last) { last = p; const s = { start: performance.now(), end: 0 }; holds.push(s); void p.then(() => { s.end = performance.now(); }); } return p; }; }
 // Experiments: TRACE_CHECKPOINT_MS (the worker checkpoint interval), TRACE_FDATASYNC=1 (the WAL's sync by fdatasync).
 if (process.env.TRACE_CHECKPOINT_MS) store.checkpointer.intervalMs = Number(process.env.TRACE_CHECKPOINT_MS);
 if (process.env.TRACE_FDATASYNC) {
@@ -152,11 +163,18 @@ for (const l of [...lat].sort((a, b) => (b.acked - b.sent) - (a.acked - a.sent))
   const cps = overlaps(checkpoints, l.sent, l.acked).length;
   const gc = overlaps(gcs, l.sent, l.acked).map((x) => ms(x.end - x.start));
   const bl = overlaps(blocks, l.sent, l.acked).map((x) => ms(x.end - x.start));
-  lines.push(`${l.id} ${ms(total)}: pre ${ms(p.pre)} queue ${ms(p.queue)} tx ${ms(p.tx)} (flush #${f.no} ${f.stores}s/${f.procs}p) sync ${ms(p.sync)}${f.waitedRunning ? ' (behind running fsyncs: no free slot)' : ''} [fsyncs ${fsOver.join(',')}] post ${ms(p.post)}` +
+  // The flush's tx cut: waiting for the store (another transaction, a TRUNCATE), its work, the COMMIT.
+  // The flush before this one (a queue wait is its time, or the event loop's before this one started).
+  const prev = flushes[f.no - 2];
+  const before = prev ? ` prev #${prev.no} ${prev.stores}s/${prev.procs}p start ${ms(prev.start - r.at)} commit ${ms((prev.commit ?? NaN) - r.at)}` : '';
+  const split = f.workAt !== undefined && f.workEnd !== undefined ? ` [wait ${ms(f.workAt - f.start)} work ${ms(f.workEnd - f.workAt)} commit ${ms(f.commit - f.workEnd)}]` : '';
+  const others = txns.filter((x) => x.flush !== f.no && x.asked < f.commit! && (x.commit ?? Infinity) > r.at).map((x) => `${x.flush ? `#${x.flush}` : x.later ? 'later' : 'other'}(wait ${ms((x.workAt ?? x.asked) - x.asked)} work ${ms((x.workEnd ?? 0) - (x.workAt ?? 0))} commit ${ms((x.commit ?? 0) - (x.workEnd ?? 0))})`);
+  lines.push(`${l.id} ${ms(total)}: pre ${ms(p.pre)} queue ${ms(p.queue)} tx ${ms(p.tx)} (flush #${f.no} ${f.stores}s/${f.procs}p) ${split}${before}${others.length ? ` {tx ${others.join(' ')}}` : ''} sync ${ms(p.sync)}${f.waitedRunning ? ' (behind running fsyncs: no free slot)' : ''} [fsyncs ${fsOver.join(',')}] post ${ms(p.post)}` +
     `${procBefore.length ? `; processing commits before: ${procBefore.join(' ')}` : ''}${cps ? `; checkpoints ${cps}` : ''}${gc.length ? `; gc ${gc.join(',')}` : ''}${bl.length ? `; loop blocks ${bl.join(',')}` : ''}`);
 }
 console.log(`slower than ${slowMs} ms: ${slow}; their time: ${Object.entries(phases).map(([k, v]) => `${k} ${ms(v)}`).join(', ')} ms`);
 for (const line of lines.slice(0, Number(process.env.TRACE_LINES ?? 30))) console.log('  ' + line);
+console.log(`WAL bound (TRUNCATE, writes held): ${holds.length}: ${holds.map((h) => ms(h.end - h.start)).join(', ')} ms`);
 { const { statSync } = await import('node:fs'); console.log(`WAL file ${(statSync(path.join(dir, 'trace.db-wal')).size / 1048576).toFixed(1)} MB after ${seq} messages`); }
 await gw.close();
 rmSync(dir, { recursive: true, force: true });

@@ -19,8 +19,8 @@
  * the WAL (frames keep coming while it copies), so SQLite never writes the WAL from its start
  * again and the file grows without end (75 MB over 3,200 back-to-back searches' audit rows; 65 MB
  * for 40 MB of queued transactions in test/store/wal-sync.test.ts). Once the file passes
- * LIMIT_BYTES, a TRUNCATE checkpoint after a commit copies the rest and empties the file, so the
- * next write starts it again. The worker makes it while the store starts no write (afterCommit's
+ * LIMIT_BYTES, a checkpoint after a commit, made while the store starts no write, copies the rest, so
+ * the next write starts the file again from its start (cut back to the limit by journal_size_limit). The worker makes it while the store starts no write (afterCommit's
  * promise: the store holds its callers until it settles), so it gets the write lock at once: its
  * busy handler's polling alone missed the gaps between the connection's back-to-back transactions
  * (the file reached 4x the limit in the test). The connection made it itself before (#17), which
@@ -46,7 +46,7 @@ import type { Db } from './db.js';
 
 /** WAL size from which checkpoints run in the worker (SQLite's own threshold is 1000 pages, ~4 MB). */
 export const START_BYTES = 1 << 20;
-/** WAL size past which the store's connection checkpoints all of the WAL itself (TRUNCATE). */
+/** WAL size past which a worker checkpoint takes all of the WAL while the store holds its writes (the bound on the file). */
 export const LIMIT_BYTES = 64 << 20;
 /**
  * At most one worker checkpoint starts per this many ms (#17): commits in between are taken by the
@@ -67,6 +67,7 @@ export const CHECKPOINT_INTERVAL_MS = 50;
 /** Autocheckpoint pages the connection goes back to if the worker fails (SQLite's default). */
 const DEFAULT_AUTOCHECKPOINT = 1000;
 
+/** Every checkpoint PASSIVE: a 'whole' one runs while the store holds its writes, so it takes all of the WAL (Checkpointer.whole). */
 const WORKER = `
 const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.module);
@@ -76,7 +77,7 @@ db.pragma('wal_autocheckpoint = 0');
 parentPort.on('message', (m) => {
   if (m === 'close') { db.close(); parentPort.close(); return; }
   let r;
-  try { r = db.pragma(m === 'truncate' ? 'wal_checkpoint(TRUNCATE)' : 'wal_checkpoint(PASSIVE)')[0]; } catch (e) { r = { error: String(e && e.message || e) }; }
+  try { r = db.pragma('wal_checkpoint(PASSIVE)')[0]; } catch (e) { r = { error: String(e && e.message || e) }; }
   parentPort.postMessage({ ...r, kind: m });
 });
 `;
@@ -104,8 +105,8 @@ export class Checkpointer {
   /** When the last worker checkpoint was asked for (performance.now() ms), and the timer that asks for the next. */
   private lastAsk = -Infinity;
   private timer: NodeJS.Timeout | undefined;
-  /** A TRUNCATE asked of the worker: settles when it is done (or the worker failed); the store starts no write meanwhile. */
-  private truncating: { done: Promise<void>; settle: () => void; sent: boolean } | undefined;
+  /** A checkpoint of all of the WAL asked of the worker: settles when it is done (or the worker failed); the store starts no write meanwhile. */
+  private holding: { done: Promise<void>; settle: () => void; sent: boolean } | undefined;
 
   /**
    * `limitBytes`: the WAL size past which the connection checkpoints all of it (default LIMIT_BYTES; tests make it small).
@@ -115,12 +116,12 @@ export class Checkpointer {
 
   /**
    * After a commit: start the worker once the WAL is big enough, and ask for a checkpoint (coalesced).
-   * Returns a promise when the WAL is to be checkpointed whole (TRUNCATE, the bound on the file):
+   * Returns a promise when the WAL is to be checkpointed whole (the bound on the file):
    * the worker does it, and the store starts no write until it settles (it never rejects).
    */
   afterCommit(): Promise<void> | undefined {
     if (this.failed || this.closed) return undefined;
-    if (this.truncating) return this.truncating.done;
+    if (this.holding) return this.holding.done;
     if (!this.worker) {
       if (this.walSize() < START_BYTES) return;
       this.start();
@@ -152,11 +153,11 @@ export class Checkpointer {
         this.large = { from: this.asked + 1, size };
       } else if (!this.db.inTransaction && (!this.large || (this.finished >= this.large.from && !this.running) || size >= this.large.size + this.limitBytes / 4)) {
         // In the worker, while the store starts no write: with no transaction of the connection to
-        // wait for, its TRUNCATE gets the write lock at once, and the copy with its fsyncs (70-300 ms
+        // wait for, its checkpoint takes every frame, and the copy with its fsyncs (70-300 ms
         // on the event loop when the connection made it, #17) leaves the event loop free (/health,
         // ACKs of what is committed). Busy (another process's reader) or failing: the next commit
         // tries again; what was committed stands either way.
-        return this.truncate();
+        return this.whole();
       }
     }
     if (this.running) {
@@ -167,25 +168,33 @@ export class Checkpointer {
     return undefined;
   }
 
-  /** A TRUNCATE in the worker, after the checkpoint it is running (if any). */
-  private truncate(): Promise<void> {
+  /**
+   * All of the WAL checkpointed in the worker while the store holds its writes, after the
+   * checkpoint it is running (if any). PASSIVE, not TRUNCATE (#17): with no write coming it takes
+   * every frame all the same, and the next write starts the file from its start, overwriting it in
+   * place (journal_size_limit cuts it back to the limit). TRUNCATE also emptied the file: writes
+   * were held 30-33 ms each time at a steady 2,000 msg/s against 1.5-2.5 ms for PASSIVE
+   * (bench/profile/ack-trace.ts, `WAL bound` line; once per ~64 MB of WAL, every ~3 s at that rate),
+   * which held every ACK of those 30 ms: the p99 ACK latency of a 3 s run.
+   */
+  private whole(): Promise<void> {
     let settle!: () => void;
     const done = new Promise<void>((r) => { settle = r; });
-    this.truncating = { done, settle, sent: false };
-    if (!this.running) this.sendTruncate();
+    this.holding = { done, settle, sent: false };
+    if (!this.running) this.sendWhole();
     return done;
   }
 
-  private sendTruncate(): void {
-    this.truncating!.sent = true;
+  private sendWhole(): void {
+    this.holding!.sent = true;
     this.running = true;
-    this.worker!.postMessage('truncate');
+    this.worker!.postMessage('whole');
   }
 
-  /** The TRUNCATE is over (done, busy, or the worker gone): the store may write again. */
-  private truncated(): void {
-    const t = this.truncating;
-    this.truncating = undefined;
+  /** The whole checkpoint is over (done, busy, or the worker gone): the store may write again. */
+  private tookAll(): void {
+    const t = this.holding;
+    this.holding = undefined;
     this.large = undefined;
     this.lastSize = this.walSize();
     this.lastFrames = this.walFrames();
@@ -250,10 +259,10 @@ export class Checkpointer {
     w.on('message', (r: { error?: string; kind?: string }) => {
       if (r?.error) this.fail();
       this.running = false;
-      if (r?.kind === 'truncate') this.truncated();
+      if (r?.kind === 'whole') this.tookAll();
       else this.finished = this.asked;
-      if (this.truncating && !this.truncating.sent && !this.failed) {
-        this.sendTruncate();
+      if (this.holding && !this.holding.sent && !this.failed) {
+        this.sendWhole();
         return;
       }
       if (this.again && !this.closed && !this.failed) {
@@ -262,7 +271,7 @@ export class Checkpointer {
       }
     });
     w.on('error', () => this.fail());
-    // Gone without being closed: as a failure (a store waiting for its TRUNCATE goes on).
+    // Gone without being closed: as a failure (a store waiting for its whole checkpoint goes on).
     w.on('exit', () => { if (!this.closed) this.fail(); });
     this.worker = w;
     this.db.pragma('wal_autocheckpoint = 0');
@@ -277,8 +286,8 @@ export class Checkpointer {
     this.failed = true;
     if (this.db.open) this.db.pragma(`wal_autocheckpoint = ${DEFAULT_AUTOCHECKPOINT}`);
     void this.worker?.terminate();
-    // A store waiting for a TRUNCATE goes on: the connection checkpoints in its COMMITs again.
-    if (this.truncating) this.truncated();
+    // A store waiting for a whole checkpoint goes on: the connection checkpoints in its COMMITs again.
+    if (this.holding) this.tookAll();
   }
 
   /** Stop the worker (before the store's connection closes). */
@@ -287,8 +296,8 @@ export class Checkpointer {
       clearTimeout(this.timer);
       if (this.fds) { closeSync(this.fds.wal); closeSync(this.fds.shm); }
       this.fds = undefined;
-      const t = this.truncating;
-      this.truncating = undefined;
+      const t = this.holding;
+      this.holding = undefined;
       t?.settle();
       const w = this.worker;
       if (!w || this.failed) return;

@@ -338,7 +338,7 @@ export class SqliteStore implements Store {
 
   /**
    * No transaction starts, and no call on the store runs, until `work` settles (the checkpointer's
-   * TRUNCATE in its worker, which takes the write lock the connection leaves free meanwhile).
+   * checkpoint of all of the WAL in its worker, which no write overtakes meanwhile).
    * Set in the same turn as the COMMIT's end, before any waiter resumes.
    */
   private holdFor(work: Promise<void> | undefined): void {
