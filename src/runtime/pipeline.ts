@@ -619,7 +619,26 @@ export class Pipeline {
     const transaction = () => this.store.transaction(async (tx) => {
       started = performance.now();
       this.queuedNow = [];
+      if (!careful && this.concurrent && stores.length > 1) {
+        // PostgreSQL: each frame's store is begun once the one before it has made its insert,
+        // without waiting for that insert's round trip, so the inserts, in the frames' order, go to
+        // the server in one statement (src/store/pg/store.ts PendingInserts).
+        const all: Array<Promise<Stored>> = [];
+        for (const j of stores) {
+          await new Promise<void>((made) => {
+            const p = this.storeOne(tx, j.inbound, made);
+            p.then(() => made(), () => made());
+            all.push(p);
+          });
+        }
+        try {
+          stored.push(...(await Promise.all(all)));
+        } catch (e) {
+          throw new CarefulRedo(e as Error);
+        }
+      }
       for (const j of stores) {
+        if (!careful && this.concurrent && stores.length > 1) break;
         if (!careful) {
           try {
             stored.push(await this.storeOne(tx, j.inbound));
@@ -960,7 +979,8 @@ export class Pipeline {
     return true;
   }
 
-  private async storeOne(tx: StoreTx, inb: Inbound): Promise<Stored> {
+  /** `made`: called once the frame's insert is made (before its answer), see flush. */
+  private async storeOne(tx: StoreTx, inb: Inbound, made?: () => void): Promise<Stored> {
     const decoded = typeof inb.raw === 'string' ? undefined : decodeHl7(inb.raw, inb.channel.encoding);
     const raw = decoded ? decoded.text : (inb.raw as string);
     const charset = decoded?.charset;
@@ -983,7 +1003,7 @@ export class Pipeline {
     }
     const ackMode: AckMode = header ? header.ackMode : 'none';
     const commitAck = header ? this.render.commitAck(header.message, ackMode, header.acceptAckType) : undefined;
-    const id = await tx.messages.insert({
+    const inserted = tx.messages.insert({
       channel: inb.channel.name,
       source: inb.source,
       peer: inb.peer,
@@ -1007,6 +1027,8 @@ export class Pipeline {
       issues,
       commitAck,
     });
+    made?.();
+    const id = await inserted;
     return { kind: 'new', id, header, charset, commitAck: commitAck?.text };
   }
 

@@ -47,6 +47,44 @@ export async function insertMessageIfRows(db: Queryable, m: NewMessage, rows: nu
   return r.rows[0]?.id;
 }
 
+/**
+ * insertMessageIfRows for several messages in one statement (./store.ts: the frames of a group
+ * commit, one round trip instead of one each): each row only while its channel has exactly its
+ * count of rows with its control id (as the statement sees them: the table before it), or without
+ * that check where the count is null. Rows are numbered in the given order (unnest's order, which
+ * the identity column follows: per-patient order is id order). The ids in that order, or undefined
+ * when a check failed: some rows may have been written then, and the caller undoes the transaction.
+ * The keys (channel, control id) of the checked rows must differ: a row's check cannot see another
+ * row of the same statement.
+ */
+export async function insertMessagesIfRows(db: Queryable, batch: ReadonlyArray<{ m: NewMessage; rows: number | null; now: Date }>): Promise<number[] | undefined> {
+  const cols: unknown[][] = Array.from({ length: 23 }, () => []);
+  for (const b of batch) {
+    const v = [...insertValues(b.m, b.now.toISOString()), b.rows];
+    for (let i = 0; i < 23; i++) cols[i]!.push(v[i]);
+  }
+  const r = await db.query<{ id: number; control_id: string | null; content_hash: string }>(named('insert_messages_if_rows', `
+    INSERT INTO messages (${INSERT_COLUMNS})
+    SELECT x.channel, x.source, x.peer, x.content_type, x.at, x.control_id, x.message_type, x.hl7_version, x.sending_application, x.sending_facility,
+        x.content_hash, x.raw, x.raw_bytes, x.charset, x.summary, x.ack_mode, 'received', x.duplicate_of, x.issues, x.commit_ack_code, x.commit_ack, x.at,
+        x.patient_mrn, x.patient_name
+      FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[],
+        $12::text[], $13::bytea[], $14::text[], $15::text[], $16::text[], $17::bigint[], $18::text[], $19::text[], $20::text[], $21::text[], $22::text[], $23::bigint[])
+        WITH ORDINALITY AS x(channel, source, peer, content_type, at, control_id, message_type, hl7_version, sending_application, sending_facility,
+        content_hash, raw, raw_bytes, charset, summary, ack_mode, duplicate_of, issues, commit_ack_code, commit_ack, patient_mrn, patient_name, rows, ord)
+     WHERE x.rows IS NULL OR (SELECT count(*) FROM messages e WHERE e.channel = x.channel AND e.control_id = x.control_id) = x.rows
+     ORDER BY x.ord
+    RETURNING id, control_id, content_hash`, cols));
+  if (r.rows.length !== batch.length) return undefined;
+  const rows = r.rows.sort((a, b) => a.id - b.id);
+  // The ids must follow the given order (per-patient order); checked, never assumed.
+  rows.forEach((x, i) => {
+    const m = batch[i]!.m;
+    if (x.content_hash !== m.contentHash || x.control_id !== (m.controlId ?? null)) throw new Error('the rows of a multi-row insert were numbered out of their order');
+  });
+  return rows.map((x) => x.id);
+}
+
 /** When the acknowledgment left: migration 16's table (marks since), else the row's column (marks made before it). */
 const ACK_SENT_AT = 'coalesce((SELECT a.at FROM message_acks_sent a WHERE a.message_id = messages.id), messages.ack_sent_at)';
 

@@ -13,7 +13,7 @@
 import type { Resource } from 'fhir/r4.js';
 import pg from 'pg';
 import type {
-  ControlIdMatch, ClaimSubmissionStore, JobStore, MessageStore, OfficeRecordStore, OutboxStore, ProcessingStore, ReminderStore, ResourceStore,
+  ControlIdMatch, NewMessage, ClaimSubmissionStore, JobStore, MessageStore, OfficeRecordStore, OutboxStore, ProcessingStore, ReminderStore, ResourceStore,
   Store, StoreTables, StoreTx, TransactionOptions, X12Store, ControlIdStore, EligibilityStore, AuditStore, ConsoleSessionStore,
 } from '../types.js';
 import { createPool, describePgError, migrate, parseTarget, searchPoolSize, type Atomic, type PgTarget, type Queryable } from './db.js';
@@ -41,6 +41,75 @@ interface ControlIdCheck {
 }
 
 const controlIdKey = (channel: string, controlId: string) => `${channel}\u0000${controlId}`;
+
+/**
+ * The checked inserts of a group commit's frames, sent together (#16): an insert made while the
+ * check is on waits here until the event loop's next turn (setImmediate), so the frames the
+ * pipeline stores one after the other without waiting for each (src/runtime/pipeline.ts flush)
+ * travel in one statement (messages.insertMessagesIfRows) instead of one round trip each. Every
+ * other call of the transaction sends them first (the statements reach the server in the order
+ * they were made: ids, and so per-patient order, follow the frames' order), and so does a check of
+ * a control id waiting here (its rows are then read as stored). When the statement fails or a
+ * check in it does, every insert of it throws: the pipeline makes the commit again, each frame in
+ * a savepoint, checked against the table.
+ */
+class PendingInserts {
+  private rows: Array<{ m: NewMessage; rows: number; now: Date; key: string; resolve: (id: number) => void; reject: (e: Error) => void }> = [];
+  readonly keys = new Set<string>();
+  constructor(private readonly c: pg.PoolClient, private readonly check: ControlIdCheck) {}
+
+  add(m: NewMessage, rows: number, now: Date | undefined, key: string): Promise<number> {
+    return new Promise<number>((resolve, reject) => {
+      this.rows.push({ m, rows, now: now ?? new Date(), key, resolve, reject });
+      this.keys.add(key);
+      // Its failure reaches the inserts' callers; nobody else awaits this.
+      if (this.rows.length === 1) setImmediate(() => { this.send().catch(() => undefined); });
+    });
+  }
+
+  /** The transaction is being undone: what waits is never sent (not later, on a connection back in the pool). */
+  discard(e: Error): void {
+    const batch = this.rows;
+    this.rows = [];
+    this.keys.clear();
+    for (const b of batch) b.reject(e);
+  }
+
+  /** Sends what waits (nothing: resolves at once); rejects when that failed. */
+  async send(): Promise<void> {
+    const batch = this.rows;
+    if (!batch.length) return;
+    this.rows = [];
+    this.keys.clear();
+    let ids: number[] | undefined;
+    try {
+      if (batch.length === 1) {
+        const id = await messages.insertMessageIfRows(this.c, batch[0]!.m, batch[0]!.rows, batch[0]!.now);
+        ids = id === undefined ? undefined : [id];
+      } else {
+        ids = await messages.insertMessagesIfRows(this.c, batch);
+      }
+    } catch (e) {
+      this.check.on = false;
+      for (const b of batch) b.reject(e as Error);
+      throw e;
+    }
+    if (!ids) {
+      this.check.on = false;
+      const which = batch.map((b) => `control id ${JSON.stringify(b.m.controlId)} of channel ${b.m.channel}`).join(', or ');
+      const e = new Error(`${which} is stored already (a resend, a reused control id, or another instance's): the frames are stored again, each checked against the table`);
+      for (const b of batch) b.reject(e);
+      throw e;
+    }
+    batch.forEach((b, i) => {
+      const id = ids[i]!;
+      const own = this.check.own.get(b.key) ?? [];
+      own.push({ id, contentHash: b.m.contentHash, state: 'received', ackCode: null, ack: null, commitAck: b.m.commitAck?.text ?? null, duplicateOf: b.m.duplicateOf ?? null });
+      this.check.own.set(b.key, own);
+      b.resolve(id);
+    });
+  }
+}
 
 /** How a table call reaches the database: one statement, or several as one unit. */
 interface Conn {
@@ -296,14 +365,19 @@ export class PgStore implements Store {
     const c = await this.pool.connect();
     const lost = watchLoss(c);
     let rolledBack = false;
+    const check: ControlIdCheck = { on: this.checksInOneTrip, own: new Map(), counted: new Map() };
+    const pending = new PendingInserts(c, check);
     try {
       await c.query('BEGIN');
       try {
-        const value = await work(this.tx(c, {}, { on: this.checksInOneTrip, own: new Map(), counted: new Map() }));
+        const value = await work(this.tx(c, {}, check, pending));
+        // Inserts nobody awaited still go before the COMMIT (a failure fails the commit).
+        await pending.send();
         await c.query('COMMIT');
         opts.onCommit?.();
         return value;
       } catch (e) {
+        pending.discard(e as Error);
         await c.query('ROLLBACK').then(() => { rolledBack = true; }, () => { lost.broken = true; });
         throw e;
       }
@@ -337,9 +411,10 @@ export class PgStore implements Store {
    * savepoint, or after any other call, every check reads the table: so the resend is answered
    * from its stored row, the duplicate flagged, as when each check read the table.
    */
-  private tx(c: pg.PoolClient, sp: { unreleased?: string | undefined }, check: ControlIdCheck): StoreTx {
+  private tx(c: pg.PoolClient, sp: { unreleased?: string | undefined }, check: ControlIdCheck, pending: PendingInserts): StoreTx {
     const savepoint = async <T>(fn: (q: pg.PoolClient) => Promise<T>): Promise<T> => {
       check.on = false;
+      await pending.send();
       const name = `sp${++this.savepoints}`;
       const release = sp.unreleased;
       sp.unreleased = undefined;
@@ -359,50 +434,51 @@ export class PgStore implements Store {
     // Inside the transaction a failed statement aborts it in PostgreSQL; each table call that can
     // fail on data (a unique key) is therefore what the caller wraps in tx.savepoint (as the
     // pipeline does per message), and multi-statement calls get a savepoint of their own.
+    /**
+     * `fn`'s statement queued on the connection right behind the inserts waiting (if any), both at
+     * once: the order the calls were made in is the order the server sees (ids follow it).
+     */
+    const afterPending = async <T>(fn: () => Promise<T>): Promise<T> => {
+      const sent = pending.send();
+      const r = fn();
+      r.catch(() => undefined);
+      await sent;
+      return r;
+    };
     const inside: Conn = {
-      run: (fn) => { check.on = false; return fn(c); },
+      run: (fn) => { check.on = false; return afterPending(() => fn(c)); },
       atomic: (fn) => savepoint(fn),
-      search: (fn) => { check.on = false; return fn(c); },
+      search: (fn) => { check.on = false; return afterPending(() => fn(c)); },
     };
     const t = tables(inside);
     const m: MessageStore = {
       ...t.messages,
       findByControlId: async (channel, controlId) => {
-        if (!check.on) return messages.findByControlId(c, channel, controlId);
         const key = controlIdKey(channel, controlId);
+        // A row of this control id waiting to be sent is stored first, then counted as this transaction's.
+        if (!check.on) return afterPending(() => messages.findByControlId(c, channel, controlId));
+        if (pending.keys.has(key)) await pending.send();
         const own = check.own.get(key) ?? [];
         check.counted.set(key, own.length);
         return own.map((r) => ({ ...r }));
       },
       insert: async (x, now) => {
-        if (!check.on || x.controlId == null) {
-          if (x.controlId != null) check.on = false;
-          return messages.insertMessage(c, x, now);
-        }
-        const key = controlIdKey(x.channel, x.controlId);
-        const counted = check.counted.get(key);
-        if (counted === undefined) {
+        const key = check.on && x.controlId != null ? controlIdKey(x.channel, x.controlId) : undefined;
+        const counted = key === undefined ? undefined : check.counted.get(key);
+        if (key === undefined || counted === undefined) {
           // Not checked through findByControlId here: whatever it stores, later checks read the table.
-          check.on = false;
-          return messages.insertMessage(c, x, now);
-        }
-        const id = await messages.insertMessageIfRows(c, x, counted, now);
-        if (id === undefined) {
-          check.on = false;
-          throw new Error(`control id ${JSON.stringify(x.controlId)} of channel ${x.channel} is stored already (a resend, a reused control id, or another instance's): the frames are stored again, each checked against the table`);
+          if (x.controlId != null) check.on = false;
+          return afterPending(() => messages.insertMessage(c, x, now));
         }
         check.counted.delete(key);
-        const own = check.own.get(key) ?? [];
-        own.push({ id, contentHash: x.contentHash, state: 'received', ackCode: null, ack: null, commitAck: x.commitAck?.text ?? null, duplicateOf: x.duplicateOf ?? null });
-        check.own.set(key, own);
-        return id;
+        return pending.add(x, counted, now, key);
       },
-      recordResend: (id, now) => messages.recordResend(c, id, now),
+      recordResend: (id, now) => afterPending(() => messages.recordResend(c, id, now)),
     };
     return {
       ...t,
       messages: m,
-      savepoint: <T>(work: (tx: StoreTx) => Promise<T>) => savepoint(() => work(this.tx(c, sp, check))),
+      savepoint: <T>(work: (tx: StoreTx) => Promise<T>) => savepoint(() => work(this.tx(c, sp, check, pending))),
     };
   }
 
