@@ -65,7 +65,7 @@ store.transaction = async (work: any, opts: any = {}) => {
   return r;
 };
 const ws = store.walSync;
-// The WAL's bound: each TRUNCATE the store waits for (writes held), and how long.
+// The WAL's bound: each checkpoint of all of the WAL the store waits for (writes held), and how long.
 const holds: Span[] = [];
 { const cp = store.checkpointer; const orig = cp.afterCommit.bind(cp); let last: Promise<void> | undefined;
   cp.afterCommit = () => { const p = orig(); if (p && p !== last) { last = p; const s = { start: performance.now(), end: 0 }; holds.push(s); void p.then(() => { s.end = performance.now(); }); } return p; }; }
@@ -174,7 +174,7 @@ for (const l of [...lat].sort((a, b) => (b.acked - b.sent) - (a.acked - a.sent))
 }
 console.log(`slower than ${slowMs} ms: ${slow}; their time: ${Object.entries(phases).map(([k, v]) => `${k} ${ms(v)}`).join(', ')} ms`);
 for (const line of lines.slice(0, Number(process.env.TRACE_LINES ?? 30))) console.log('  ' + line);
-console.log(`WAL bound (TRUNCATE, writes held): ${holds.length}: ${holds.map((h) => ms(h.end - h.start)).join(', ')} ms`);
+console.log(`WAL bound (whole checkpoints, writes held): ${holds.length}: ${holds.map((h) => ms(h.end - h.start)).join(', ')} ms`);
 { const { statSync } = await import('node:fs'); console.log(`WAL file ${(statSync(path.join(dir, 'trace.db-wal')).size / 1048576).toFixed(1)} MB after ${seq} messages`); }
 await gw.close();
 rmSync(dir, { recursive: true, force: true });
