@@ -400,12 +400,12 @@ export class PgStore implements Store {
    * statements), and the COMMIT releases the last one; a ROLLBACK TO an earlier savepoint destroys
    * it anyway. `sp` (one per transaction, shared by nested savepoints) holds the one waiting.
    *
-   * `check`: a group commit's frames in one round trip each instead of two (#16). While the
-   * transaction has only stored frames (findByControlId, insert, recordResend) and opened no
+   * `check`: a group commit's frames without a round trip for their duplicate checks (#16). While
+   * the transaction has only stored frames (findByControlId, insert, recordResend) and opened no
    * savepoint, findByControlId answers from the rows this transaction stored, without a round
    * trip, and notes how many it answered; the insert of a message with that control id then
-   * checks in its own statement that the channel has exactly that many (insertMessageIfRows), and
-   * throws when it has more: a resend or a reused control id that was committed before, or one
+   * checks in its own statement that the channel has exactly that many (insertMessageIfRows, or
+   * insertMessagesIfRows for the frames sent together: `pending`), and throws when it has more: a resend or a reused control id that was committed before, or one
    * another instance stored meanwhile. Nothing of the transaction is then kept (the pipeline makes
    * the commit again with each frame in a savepoint, src/runtime/pipeline.ts flush), and inside a
    * savepoint, or after any other call, every check reads the table: so the resend is answered
