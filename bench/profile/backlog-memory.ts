@@ -6,27 +6,21 @@
  * Run it in two trees (an old commit's worktree beside this one) to compare:
  *   node --expose-gc --import tsx bench/profile/backlog-memory.ts [messages=20000] [rounds=3]
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../../src/config.js';
 import { startGateway } from '../../src/gateway.js';
 import { silentLogger } from '../../src/logging.js';
 import { inputById } from '../items-hl7.js';
+import { writeProfileGatewayConfig } from './profile-gateway-config.js';
 
 const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) throw new Error('run with --expose-gc');
 const total = Number(process.argv[2] ?? 20_000);
 const rounds = Number(process.argv[3] ?? 3);
 const dir = mkdtempSync(path.join(tmpdir(), 'frontdesk-backlog-mem-'));
-const file = path.join(dir, 'gateway.json');
-writeFileSync(file, JSON.stringify({
-  practice: { name: 'Bench practice', timezone: 'America/Chicago' },
-  store: { path: path.join(dir, 'b.db') },
-  log: { level: 'silent' },
-  http: { host: '127.0.0.1', port: 0, bodyLimitBytes: 1 << 20, auth: { keys: [] } },
-  channels: [{ name: 'registration', source: { mllp: { port: 0 } }, messageTypes: ['ADT^*'], destinations: [] }],
-}));
+const file = writeProfileGatewayConfig(dir, { db: 'b.db' });
 const cfg = loadConfig(file, {});
 if (!cfg.value) throw new Error('config rejected');
 const gw = await startGateway(cfg.value, { log: silentLogger, noHttp: true });

@@ -15,10 +15,10 @@
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { Session } from 'node:inspector/promises';
 import type { Gateway } from '../../src/gateway.js';
 import type { GatewayConfig } from '../../src/config.js';
+import { checkoutModules, writeProfileGatewayConfig } from './profile-gateway-config.js';
 
 const base = process.argv[2] ?? '/dev/shm';
 const rounds = Number(process.argv[3] ?? 12);
@@ -26,30 +26,14 @@ const group = Number(process.argv[4] ?? 8);
 const roundMs = Number(process.argv[5] ?? 400);
 const dirs: string[] = [];
 
-/** The gateway's modules from a checkout (this one, or AB's older one): its startGateway, config loader and logger. */
-async function modules(root: string) {
-  const at = (p: string) => pathToFileURL(path.join(root, p)).href;
-  const { startGateway } = await import(at('src/gateway.ts')) as typeof import('../../src/gateway.js');
-  const { silentLogger } = await import(at('src/logging.ts')) as typeof import('../../src/logging.js');
-  const { loadConfig } = await import(at('src/config.ts')) as typeof import('../../src/config.js');
-  const { sqliteDb } = await import(at('test/support/sqlite.ts')) as typeof import('../../test/support/sqlite.js');
-  return { startGateway, silentLogger, loadConfig, sqliteDb };
-}
-
 async function gateway(sql?: string, noCheckpoint?: boolean, checkpointMs?: string, root = process.cwd()): Promise<Gateway> {
-  const { startGateway, silentLogger, loadConfig, sqliteDb } = await modules(root);
+  const { startGateway, silentLogger, loadConfig, sqliteDb } = await checkoutModules(root);
   const dir = mkdtempSync(path.join(base, 'frontdesk-intake-'));
   dirs.push(dir);
-  const configFile = path.join(dir, 'gateway.json');
-  writeFileSync(configFile, JSON.stringify({
-    practice: { name: 'Profile practice', timezone: 'America/New_York' },
-    store: { path: path.join(dir, 'prof.db') },
-    log: { level: 'silent' },
-    mllp: { host: '127.0.0.1' },
-    http: { host: '127.0.0.1', port: 0, auth: { keys: [] } },
-    processing: { maxAttempts: 3, maxBacklog: 10_000_000 },
-    channels: [{ name: 'registration', source: { mllp: { port: 0 } }, messageTypes: ['ADT^*'], destinations: [] }],
-  }));
+  const configFile = writeProfileGatewayConfig(dir, {
+    db: 'prof.db', practice: 'Profile practice', timezone: 'America/New_York',
+    mllp: { host: '127.0.0.1' }, processing: { maxAttempts: 3, maxBacklog: 10_000_000 },
+  });
   const cfg = loadConfig(configFile, {});
   if (!cfg.value) throw new Error(cfg.issues.map((i) => i.diagnostics).join('; '));
   const gw = await startGateway(cfg.value as GatewayConfig, { log: silentLogger, noHttp: true });

@@ -9,12 +9,13 @@
  * warm-up rounds, and B / A. On a shared machine only the ratio of one run means something.
  *   node --import tsx bench/profile/orig-ab.ts [rounds=20] [perRound=300] [connections=1] [warmupRounds=6]
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os, { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Gateway } from '../../src/gateway.js';
 import type { GatewayConfig } from '../../src/config.js';
+import { BENCH_MLLP, checkoutModules, writeProfileGatewayConfig } from './profile-gateway-config.js';
 
 const rounds = Number(process.argv[2] ?? 20);
 const perRound = Number(process.argv[3] ?? 300);
@@ -23,23 +24,14 @@ const warmup = Number(process.argv[5] ?? 6);
 const dirs: string[] = [];
 
 async function gateway(root: string): Promise<{ gw: Gateway; client: typeof import('./mllp-client.js') }> {
-  const at = (p: string) => pathToFileURL(path.join(root, p)).href;
-  const { startGateway } = await import(at('src/gateway.ts')) as typeof import('../../src/gateway.js');
-  const { silentLogger } = await import(at('src/logging.ts')) as typeof import('../../src/logging.js');
-  const { loadConfig } = await import(at('src/config.ts')) as typeof import('../../src/config.js');
-  const client = await import(at('bench/profile/mllp-client.ts')) as typeof import('./mllp-client.js');
+  const { startGateway, silentLogger, loadConfig } = await checkoutModules(root);
+  const client = await import(pathToFileURL(path.join(root, 'bench/profile/mllp-client.ts')).href) as typeof import('./mllp-client.js');
   const dir = mkdtempSync(path.join(tmpdir(), 'frontdesk-orig-ab-'));
   dirs.push(dir);
-  const configFile = path.join(dir, 'gateway.json');
-  writeFileSync(configFile, JSON.stringify({
-    practice: { name: 'Profile practice', timezone: 'America/New_York' },
-    store: { path: path.join(dir, 'prof.db') },
-    log: { level: 'silent' },
-    mllp: { host: '127.0.0.1', maxFrameBytes: 1 << 20, frameTimeoutMs: 30_000, idleTimeoutMs: 600_000 },
-    http: { host: '127.0.0.1', port: 0, auth: { keys: [] } },
-    processing: { maxAttempts: 3 },
-    channels: [{ name: 'registration', source: { mllp: { port: 0 } }, messageTypes: ['ADT^*'], destinations: [] }],
-  }));
+  const configFile = writeProfileGatewayConfig(dir, {
+    db: 'prof.db', practice: 'Profile practice', timezone: 'America/New_York',
+    mllp: { ...BENCH_MLLP, maxFrameBytes: 1 << 20 }, processing: { maxAttempts: 3 },
+  });
   const cfg = loadConfig(configFile, {});
   if (!cfg.value) throw new Error(cfg.issues.map((i) => i.diagnostics).join('; '));
   return { gw: await startGateway(cfg.value as GatewayConfig, { log: silentLogger, noHttp: true }), client };
