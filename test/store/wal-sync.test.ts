@@ -84,14 +84,23 @@ describeOn('sqlite', 'store (SQLite): the fsync of a commit runs off the event l
     }
   });
 
-  /** A WalSync whose fdatasync calls each wait for the test to end them (in any order, each with success or an error). */
-  const gated = (file: string) => {
-    const ws = new WalSync(file);
-    const calls: Array<{ end: (error?: Error) => void }> = [];
-    (ws as unknown as { fsync: () => Promise<void> }).fsync = () => new Promise<void>((resolve, reject) => {
-      calls.push({ end: (error) => (error ? reject(error) : resolve()) });
-    });
-    return { ws, calls };
+  /**
+   * Runs `body` with a WalSync (on a WAL file in a temp dir) whose fdatasync calls each wait for the
+   * test to end them (in any order, each with success or an error); closes it and the dir after.
+   */
+  const withGated = async (body: (g: { ws: WalSync; calls: Array<{ end: (error?: Error) => void }> }) => Promise<void>) => {
+    const tmp = tempDir();
+    try {
+      const ws = new WalSync(join(tmp.dir, 'x-wal'));
+      const calls: Array<{ end: (error?: Error) => void }> = [];
+      (ws as unknown as { fsync: () => Promise<void> }).fsync = () => new Promise<void>((resolve, reject) => {
+        calls.push({ end: (error) => (error ? reject(error) : resolve()) });
+      });
+      await body({ ws, calls });
+      await ws.close();
+    } finally {
+      tmp.cleanup();
+    }
   };
   const state = (p: Promise<void>) => {
     const s = { v: 'pending' };
@@ -101,9 +110,7 @@ describeOn('sqlite', 'store (SQLite): the fsync of a commit runs off the event l
   const turns = async () => { for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r)); };
 
   it('in order: the second fsync returning first does not make its commit durable before the first returns; a reader waits for both', async () => {
-    const tmp = tempDir();
-    try {
-      const { ws, calls } = gated(join(tmp.dir, 'x-wal'));
+    await withGated(async ({ ws, calls }) => {
       const a = state(ws.sync());
       const b = state(ws.sync());
       expect(calls.length, 'both fsyncs run').to.equal(2);
@@ -114,16 +121,11 @@ describeOn('sqlite', 'store (SQLite): the fsync of a commit runs off the event l
       calls[0]!.end();
       await turns();
       expect([a.v, b.v, reader.v]).to.deep.equal(['durable', 'durable', 'durable']);
-      await ws.close();
-    } finally {
-      tmp.cleanup();
-    }
+    });
   });
 
   it('all or nothing: when the first fsync fails, a second that began beside it and succeeded fails too; later ones work again', async () => {
-    const tmp = tempDir();
-    try {
-      const { ws, calls } = gated(join(tmp.dir, 'x-wal'));
+    await withGated(async ({ ws, calls }) => {
       const a = state(ws.sync());
       const b = state(ws.sync());
       const c = state(ws.sync());
@@ -142,10 +144,7 @@ describeOn('sqlite', 'store (SQLite): the fsync of a commit runs off the event l
       calls[3]!.end();
       await turns();
       expect(d.v, 'began after every one of them ended').to.equal('durable');
-      await ws.close();
-    } finally {
-      tmp.cleanup();
-    }
+    });
   });
 });
 
