@@ -1094,7 +1094,8 @@ export class Pipeline {
       const issuesText = issuesJson && issuesJson.count === p.issues.length ? issuesJson.json : issuesTextOf(p.issues);
       await tx.processing.recordOutcome(id, { state: p.state, flow: p.flow, issues: p.issues, issuesJson: issuesText, outputs, ackCode, ack, countAttempt });
       await pause();
-      await tx.processing.recordAttempt({ messageId: id, reason, state: p.state, flow: p.flow, ackCode, ack, issues: p.issues, issuesJson: issuesText, outputs, mappingVersion: mappingVersion() });
+      // Its issues and outputs are the outcome's just recorded: kept once, in the message's row (inOutcome).
+      await tx.processing.recordAttempt({ messageId: id, reason, state: p.state, flow: p.flow, ackCode, ack, issues: p.issues, issuesJson: issuesText, outputs, inOutcome: true, mappingVersion: mappingVersion() });
       await pause();
       if (queued) queuedIn.push([channel.name, queued]);
       this.log.info({ channel: channel.name, id, state: p.state, ack: ackCode, flow: p.flow, issues: p.issues.length }, 'message processed');
@@ -1117,7 +1118,7 @@ export class Pipeline {
     const httpBody = JSON.stringify(body);
     const issuesJson = issuesTextOf(issues);
     await tx.processing.recordOutcome(id, { state: p.state, issues, issuesJson, outputs, httpStatus, httpBody, countAttempt });
-    await tx.processing.recordAttempt({ messageId: id, reason, state: p.state, httpStatus, httpBody, issues, issuesJson, outputs, mappingVersion: mappingVersion() });
+    await tx.processing.recordAttempt({ messageId: id, reason, state: p.state, httpStatus, httpBody, issues, issuesJson, outputs, inOutcome: true, mappingVersion: mappingVersion() });
     this.log.info({ channel: channel.name, id, state: p.state, status: httpStatus }, 'request processed');
     return { id, state: p.state, issues, httpStatus, body, resend: false, channel: channel.name };
   }

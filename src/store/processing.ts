@@ -74,6 +74,13 @@ export interface NewAttempt {
   /** As in Outcome. */
   issuesJson?: JsonText | undefined;
   outputs?: unknown;
+  /**
+   * The issues and outputs are those of the outcome recorded for the message just before, in
+   * this transaction (recordOutcome): the store may keep them once, in the message's row, with
+   * the attempt pointing at them (migration 17; ~9 KB an ADT^A04). Before a later outcome
+   * replaces them, the store copies them into the attempt, so attemptsOf reads the same either way.
+   */
+  inOutcome?: boolean | undefined;
   /** Internal failure message (no PHI). */
   error?: string | undefined;
   /** Hash of the mapping files the attempt ran with (src/mapping/version.ts); null when unknown. */

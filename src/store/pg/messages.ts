@@ -174,7 +174,12 @@ export async function beginFirstAttempts(db: Queryable, ids: readonly number[], 
  */
 export async function recordOutcome(db: Queryable, id: number, o: Outcome, now: Date = new Date()): Promise<void> {
   const codes = [...new Set(o.issues.filter((i) => i.severity === 'error' || i.severity === 'fatal').map(errorCodeOf).filter((c): c is NonNullable<typeof c> => c !== undefined))];
-  await db.query(named('record_outcome', `WITH outcome AS (
+  // `kept`: the attempts that point at the outcome being replaced (migration 17) keep its issues
+  // and outputs; every part of the statement sees the row as it was before it (one snapshot).
+  await db.query(named('record_outcome', `WITH kept AS (
+      UPDATE processing_attempts a SET issues = m.issues, outputs = m.outputs, in_outcome = false
+        FROM messages m WHERE m.id = $1 AND a.message_id = $1 AND a.in_outcome),
+    outcome AS (
       UPDATE messages SET state = $2, flow = $3, issues = $4, outputs = $5, ack_code = $6, http_status = $7, ack = $8,
         last_error = $9, processed_at = $10, updated_at = $10, attempts = attempts + $11, http_body = $12 WHERE id = $1),
     gone AS (DELETE FROM message_error_codes WHERE message_id = $1 AND code <> ALL($13::text[]))
@@ -311,17 +316,22 @@ interface AttemptRow {
 
 export async function recordAttempt(db: Queryable, a: NewAttempt, now: Date = new Date()): Promise<number> {
   const r = await db.query<{ seq: number }>(named('record_attempt', `
-    INSERT INTO processing_attempts (message_id, seq, reason, at, state, flow, ack_code, http_status, ack, issues, outputs, error, mapping_version, http_body)
-    VALUES ($1, (SELECT coalesce(max(seq), 0) + 1 FROM processing_attempts WHERE message_id = $1), $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+    INSERT INTO processing_attempts (message_id, seq, reason, at, state, flow, ack_code, http_status, ack, issues, outputs, error, mapping_version, http_body, in_outcome)
+    VALUES ($1, (SELECT coalesce(max(seq), 0) + 1 FROM processing_attempts WHERE message_id = $1), $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
     RETURNING seq`, [
     a.messageId, a.reason, now.toISOString(), a.state, a.flow ?? null, a.ackCode ?? null, a.httpStatus ?? null, a.ack ?? null,
-    a.issuesJson ? jsonColumn(a.issuesJson) : a.issues.length ? JSON.stringify(a.issues) : null, jsonColumn(a.outputs), a.error ?? null, a.mappingVersion ?? null, a.httpBody ?? null,
+    // By reference (migration 17): read from the message's row while they are its outcome.
+    a.inOutcome ? null : a.issuesJson ? jsonColumn(a.issuesJson) : a.issues.length ? JSON.stringify(a.issues) : null, a.inOutcome ? null : jsonColumn(a.outputs),
+    a.error ?? null, a.mappingVersion ?? null, a.httpBody ?? null, a.inOutcome === true,
   ]));
   return r.rows[0]!.seq;
 }
 
 export async function attemptsOf(db: Queryable, messageId: number): Promise<ProcessingAttempt[]> {
-  const rows = (await db.query<AttemptRow>('SELECT * FROM processing_attempts WHERE message_id = $1 ORDER BY seq', [messageId])).rows;
+  // An attempt whose issues and outputs are its message's outcome (in_outcome) reads them there.
+  const rows = (await db.query<AttemptRow>(`SELECT a.message_id, a.seq, a.reason, a.at, a.state, a.flow, a.ack_code, a.http_status, a.ack, a.http_body, a.error, a.mapping_version,
+      CASE WHEN a.in_outcome THEN m.issues ELSE a.issues END AS issues, CASE WHEN a.in_outcome THEN m.outputs ELSE a.outputs END AS outputs
+    FROM processing_attempts a LEFT JOIN messages m ON a.in_outcome AND m.id = a.message_id WHERE a.message_id = $1 ORDER BY a.seq`, [messageId])).rows;
   return rows.map((r) => ({
     messageId: r.message_id,
     seq: r.seq,

@@ -109,6 +109,10 @@ export function beginFirstAttempts(db: Db, ids: readonly number[], now: Date = n
 
 export function recordOutcome(db: Db, id: number, o: Outcome, now: Date = new Date()): void {
   const at = now.toISOString();
+  // The attempts that point at the outcome being replaced (migration 17) keep its issues and
+  // outputs: copied into them first (none on a first run: one lookup on the attempts' index).
+  stmt(db, `UPDATE processing_attempts SET (issues, outputs, in_outcome) = (SELECT issues, outputs, 0 FROM messages WHERE id = @id)
+      WHERE message_id = @id AND in_outcome = 1`).run({ id });
   stmt(db, `UPDATE messages SET state = @state, flow = @flow, issues = @issues, outputs = @outputs, ack_code = @ackCode, http_status = @httpStatus, ack = @ack, http_body = @httpBody,
       last_error = @lastError, processed_at = @at, updated_at = @at, attempts = attempts + @attempt WHERE id = @id`).run({
     id,
@@ -286,9 +290,9 @@ interface AttemptRow {
 /** Keep one processing attempt (table processing_attempts, migration 3); returns its seq. */
 export function recordAttempt(db: Db, a: NewAttempt, now: Date = new Date()): number {
   const r = stmt(db, `
-    INSERT INTO processing_attempts (message_id, seq, reason, at, state, flow, ack_code, http_status, ack, http_body, issues, outputs, error, mapping_version)
+    INSERT INTO processing_attempts (message_id, seq, reason, at, state, flow, ack_code, http_status, ack, http_body, issues, outputs, in_outcome, error, mapping_version)
     VALUES (@messageId, (SELECT coalesce(max(seq), 0) + 1 FROM processing_attempts WHERE message_id = @messageId), @reason, @at, @state, @flow,
-      @ackCode, @httpStatus, @ack, @httpBody, @issues, @outputs, @error, @mappingVersion)
+      @ackCode, @httpStatus, @ack, @httpBody, @issues, @outputs, @inOutcome, @error, @mappingVersion)
     RETURNING seq`).get({
     messageId: a.messageId,
     reason: a.reason,
@@ -299,8 +303,10 @@ export function recordAttempt(db: Db, a: NewAttempt, now: Date = new Date()): nu
     httpStatus: a.httpStatus ?? null,
     ack: a.ack ?? null,
     httpBody: a.httpBody ?? null,
-    issues: a.issuesJson ? jsonOrGzipColumn(a.issuesJson) : a.issues.length ? JSON.stringify(a.issues) : null,
-    outputs: jsonOrGzipColumn(a.outputs),
+    // By reference (migration 17): read from the message's row while they are its outcome.
+    issues: a.inOutcome ? null : a.issuesJson ? jsonOrGzipColumn(a.issuesJson) : a.issues.length ? JSON.stringify(a.issues) : null,
+    outputs: a.inOutcome ? null : jsonOrGzipColumn(a.outputs),
+    inOutcome: a.inOutcome ? 1 : 0,
     error: a.error ?? null,
     mappingVersion: a.mappingVersion ?? null,
   }) as { seq: number };
@@ -309,7 +315,10 @@ export function recordAttempt(db: Db, a: NewAttempt, now: Date = new Date()): nu
 
 /** Every attempt of a message, oldest first. */
 export function attemptsOf(db: Db, messageId: number): ProcessingAttempt[] {
-  const rows = stmt(db, 'SELECT * FROM processing_attempts WHERE message_id = ? ORDER BY seq').all(messageId) as AttemptRow[];
+  // An attempt whose issues and outputs are its message's outcome (in_outcome) reads them there.
+  const rows = stmt(db, `SELECT a.message_id, a.seq, a.reason, a.at, a.state, a.flow, a.ack_code, a.http_status, a.ack, a.http_body, a.error, a.mapping_version,
+      CASE WHEN a.in_outcome THEN m.issues ELSE a.issues END AS issues, CASE WHEN a.in_outcome THEN m.outputs ELSE a.outputs END AS outputs
+    FROM processing_attempts a LEFT JOIN messages m ON a.in_outcome AND m.id = a.message_id WHERE a.message_id = ? ORDER BY a.seq`).all(messageId) as AttemptRow[];
   return rows.map((r) => ({
     messageId: r.message_id,
     seq: r.seq,
