@@ -63,14 +63,18 @@ export function readHl7Header(raw: string): Hl7Header {
     appAckType: app,
     summary: { segments: lines.segments, segmentNames: lines.names },
   };
-  const set = (k: 'controlId' | 'messageType' | 'version' | 'sendingApplication' | 'sendingFacility', v: string) => {
-    if (v !== '' && v !== '^') h[k] = v;
-  };
-  set('controlId', msg.controlId);
-  set('messageType', msg.messageType);
-  set('version', msg.version);
-  set('sendingApplication', msh.get(3)); // MSH-3.1 namespace id
-  set('sendingFacility', msh.get(4)); // MSH-4.1
+  // A field is kept when it says something (not empty, not a lone component separator). Not a
+  // closure made per message: under tsx every closure is named at creation (__name), per call.
+  const controlId = msg.controlId;
+  if (said(controlId)) h.controlId = controlId;
+  const messageType = msg.messageType;
+  if (said(messageType)) h.messageType = messageType;
+  const version = msg.version;
+  if (said(version)) h.version = version;
+  const sendingApplication = msh.get(3); // MSH-3.1 namespace id
+  if (said(sendingApplication)) h.sendingApplication = sendingApplication;
+  const sendingFacility = msh.get(4); // MSH-4.1
+  if (said(sendingFacility)) h.sendingFacility = sendingFacility;
   const pid = msg.segment('PID');
   if (pid) {
     const mrn = pid.get(3); // PID-3.1 (CX.1 ID number) of the first repetition
@@ -80,6 +84,10 @@ export function readHl7Header(raw: string): Hl7Header {
     if (family || given) h.patientName = `${family}^${given}`.toUpperCase();
   }
   return h;
+}
+
+function said(v: string): boolean {
+  return v !== '' && v !== '^';
 }
 
 /**

@@ -16,8 +16,19 @@ export type { MessageState, ContentType, AckMode, Source, NewMessage, StoredMess
 import { type ClaimRow, type MessageRow as Row, BLOCKER_JOIN, PROCESSING_COLUMNS, parseJson, toClaim, toProcessingRow, toSummary, toMessage } from '../message-rows.js';
 import { jsonOrGzipColumn, parseJsonColumn } from '../json-text.js';
 
+/** The last received_at written and the millisecond it is (a group commit's frames share one: ~1 µs each, #17). */
+let lastAt: { ms: number; iso: string } | undefined;
+
+function isoOf(now: Date): string {
+  const ms = now.getTime();
+  if (lastAt?.ms === ms) return lastAt.iso;
+  const iso = now.toISOString();
+  lastAt = { ms, iso };
+  return iso;
+}
+
 export function insertMessage(db: Db, m: NewMessage, now: Date = new Date()): number {
-  const at = now.toISOString();
+  const at = isoOf(now);
   const info = stmt(db, `
     INSERT INTO messages (channel, source, peer, content_type, received_at, control_id, message_type, hl7_version,
       sending_application, sending_facility, content_hash, raw, raw_bytes, charset, summary, patient_mrn, patient_name, ack_mode, state, duplicate_of, issues, commit_ack_code, commit_ack, updated_at)
