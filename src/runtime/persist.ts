@@ -31,6 +31,8 @@ export interface PersistInput {
   destinations: readonly ChannelDestination[];
   /** Payload "hl7v2": the MLLP destination's header settings and the practice context the messages are built in (stored resources are read from the store). */
   outbound?: { settings(destination: string): OutboundHl7Settings | undefined; ctx: Omit<FlowContext, 'lookup'> } | undefined;
+  /** No outcome was ever recorded for the message (ProcessingRow.processedAt null): no office records of an earlier run to replace. */
+  first?: boolean | undefined;
   /** JSON.stringify(output.bundle) when already made (by the processing worker thread), or how to get it. */
   bundleJson?: string | (() => string) | undefined;
 }
@@ -78,7 +80,7 @@ export async function persistOutput(db: PersistTables, p: PersistInput, now: Dat
       if (rec.recordType === 'merge-instruction' && rec.retiredPatientId === r.retired) rec.repointed = moved;
     }
   }
-  await db.officeRecords.replace(p.messageId, p.output.office, now);
+  await db.officeRecords.replace(p.messageId, p.output.office, now, { first: p.first === true });
   let queued = 0;
   const orderingKey = orderingKeyOf(p.output.bundle);
   for (const d of p.destinations) {

@@ -1049,6 +1049,8 @@ export class Pipeline {
     // here would only ever be committed together with the outcome (a throw rolls both back, and
     // failure() counts the attempt then).
     const countAttempt = !opts.attemptCounted;
+    // Never given an outcome: nothing of an earlier run to keep or clear (Outcome.first).
+    const first = row.processedAt === null;
     const channel = this.channel(row.channel);
     const { raw, intake, ctx } = this.prepareRun(row, channel);
     // Flows read stored resources synchronously; the store answers asynchronously, or at once in a
@@ -1078,7 +1080,7 @@ export class Pipeline {
       let entries: EntryOutcome[] = [];
       let queued = 0;
       if (p.output) {
-        const r = await persistOutput(tx, { messageId: id, raw, rawContentType: 'application/hl7-v2', output: p.output, destinations: channel.destinations, outbound: { settings: this.hl7Settings, ctx }, bundleJson: json ? () => bundleText(json!) : undefined });
+        const r = await persistOutput(tx, { messageId: id, raw, rawContentType: 'application/hl7-v2', output: p.output, destinations: channel.destinations, outbound: { settings: this.hl7Settings, ctx }, first, bundleJson: json ? () => bundleText(json!) : undefined });
         entries = r.entries;
         queued = r.queued;
         p.issues.push(...r.issues);
@@ -1092,7 +1094,7 @@ export class Pipeline {
       await pause();
       // The outcome and its attempt row store the same issues: their text is made once (~2 KB for an ADT^A04).
       const issuesText = issuesJson && issuesJson.count === p.issues.length ? issuesJson.json : issuesTextOf(p.issues);
-      await tx.processing.recordOutcome(id, { state: p.state, flow: p.flow, issues: p.issues, issuesJson: issuesText, outputs, ackCode, ack, countAttempt });
+      await tx.processing.recordOutcome(id, { state: p.state, flow: p.flow, issues: p.issues, issuesJson: issuesText, outputs, ackCode, ack, countAttempt, first });
       await pause();
       // Its issues and outputs are the outcome's just recorded: kept once, in the message's row (inOutcome).
       await tx.processing.recordAttempt({ messageId: id, reason, state: p.state, flow: p.flow, ackCode, ack, issues: p.issues, issuesJson: issuesText, outputs, inOutcome: true, mappingVersion: mappingVersion() });
@@ -1108,7 +1110,7 @@ export class Pipeline {
     const issues = [...intake, ...p.issues];
     let entries: EntryOutcome[] = [];
     if (p.output) {
-      const r = await persistOutput(tx, { messageId: id, raw: row.raw, rawContentType: 'application/json', output: p.output, destinations: channel.destinations, outbound: { settings: this.hl7Settings, ctx } });
+      const r = await persistOutput(tx, { messageId: id, raw: row.raw, rawContentType: 'application/json', output: p.output, destinations: channel.destinations, outbound: { settings: this.hl7Settings, ctx }, first });
       entries = r.entries;
       issues.push(...r.issues);
       if (r.queued) queuedIn.push([channel.name, r.queued]);
@@ -1117,7 +1119,7 @@ export class Pipeline {
     const outputs = outputsOf(p.output, entries);
     const httpBody = JSON.stringify(body);
     const issuesJson = issuesTextOf(issues);
-    await tx.processing.recordOutcome(id, { state: p.state, issues, issuesJson, outputs, httpStatus, httpBody, countAttempt });
+    await tx.processing.recordOutcome(id, { state: p.state, issues, issuesJson, outputs, httpStatus, httpBody, countAttempt, first });
     await tx.processing.recordAttempt({ messageId: id, reason, state: p.state, httpStatus, httpBody, issues, issuesJson, outputs, inOutcome: true, mappingVersion: mappingVersion() });
     this.log.info({ channel: channel.name, id, state: p.state, status: httpStatus }, 'request processed');
     return { id, state: p.state, issues, httpStatus, body, resend: false, channel: channel.name };

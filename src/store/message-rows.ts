@@ -101,7 +101,7 @@ export function toMessage(r: MessageRow): StoredMessage {
 }
 
 /** The columns processing reads (ProcessingRow), without the outputs, ACKs and summary it replaces or does not need. */
-export const PROCESSING_COLUMNS = 'm.id, m.channel, m.content_type, m.content_hash, m.message_type, m.raw, m.raw_bytes, m.state, m.issues';
+export const PROCESSING_COLUMNS = 'm.id, m.channel, m.content_type, m.content_hash, m.message_type, m.raw, m.raw_bytes, m.state, m.issues, m.processed_at';
 
 /**
  * The claim's order check, the same on both engines (m: the message to process, b: what it waits
@@ -115,7 +115,7 @@ export const BLOCKER_JOIN = `LEFT JOIN messages b ON b.id = (
        AND e.state = 'received' AND e.id < m.id
      ORDER BY e.patient_mrn, e.id LIMIT 1)`;
 
-export type ClaimRow = Pick<MessageRow, 'id' | 'channel' | 'content_type' | 'content_hash' | 'message_type' | 'raw' | 'raw_bytes' | 'state' | 'issues'> & {
+export type ClaimRow = Pick<MessageRow, 'id' | 'channel' | 'content_type' | 'content_hash' | 'message_type' | 'raw' | 'raw_bytes' | 'state' | 'issues' | 'processed_at'> & {
   blocker_id: number | null;
   blocker_attempts: number | null;
 };
@@ -131,6 +131,7 @@ export function toProcessingRow(r: Omit<ClaimRow, 'blocker_id' | 'blocker_attemp
     rawBytes: r.raw_bytes ?? null,
     state: r.state,
     issues: (parseJsonColumn(r.issues) as Issue[] | null) ?? [],
+    processedAt: r.processed_at,
   };
 }
 

@@ -5,7 +5,11 @@
 export type StoredOfficeRecord = Record<string, unknown>;
 
 export interface OfficeRecordStore {
-  /** Replace the records of a message (a replay rewrites them rather than adding copies). */
-  replace(messageId: number, records: readonly object[], now?: Date): Promise<void>;
+  /**
+   * Replace the records of a message (a replay rewrites them rather than adding copies).
+   * `first`: no outcome was ever recorded for the message (Outcome.first), so it has no records
+   * to replace: the engine may skip removing them.
+   */
+  replace(messageId: number, records: readonly object[], now?: Date, opts?: { first?: boolean }): Promise<void>;
   of(messageId: number): Promise<StoredOfficeRecord[]>;
 }

@@ -3,8 +3,11 @@ import type { MessageState, StoredMessage } from './messages.js';
 import type { Issue } from '../domain/issues.js';
 import type { JsonText } from './json-text.js';
 
-/** What processing reads of a row (not its earlier outputs, ACKs or summary, which it replaces or does not need). */
-export type ProcessingRow = Pick<StoredMessage, 'id' | 'channel' | 'contentType' | 'contentHash' | 'messageType' | 'raw' | 'rawBytes' | 'state' | 'issues'>;
+/**
+ * What processing reads of a row (not its earlier outputs, ACKs or summary, which it replaces or
+ * does not need). `processedAt` null: no outcome was ever recorded for it (Outcome.first).
+ */
+export type ProcessingRow = Pick<StoredMessage, 'id' | 'channel' | 'contentType' | 'contentHash' | 'messageType' | 'raw' | 'rawBytes' | 'state' | 'issues' | 'processedAt'>;
 
 /**
  * Per-patient processing order: the earliest message of the same patient (patient_mrn, PID-3.1)
@@ -55,6 +58,13 @@ export interface Outcome {
    * committed together with the outcome anyway.
    */
   countAttempt?: boolean;
+  /**
+   * No outcome was recorded for the message before (its row's processedAt was null when claimed,
+   * in this transaction): there is nothing of an earlier one to keep or clear (attempts pointing
+   * at it, its error codes), and the store may skip looking (#17: two statements per message that
+   * a first run found nothing with). Only an optimisation: without it the store looks.
+   */
+  first?: boolean;
 }
 
 /** Why a message was processed (again). 'before-history': an outcome recorded before attempts were kept, saved before its first replay. */

@@ -77,3 +77,35 @@ describe('store: an attempt\'s issues and outputs by reference to the outcome (m
     expect((await t.store.processing.attemptsOf(a))[0]!.outputs).to.deep.equal(first);
   });
 });
+
+describe('store: a first outcome (Outcome.first) and the outcomes after it', () => {
+  let t: TempStore;
+  beforeEach(() => { t = tempStore(); });
+  afterEach(async () => { await t.close(); });
+
+  it('the claim reads processedAt null until an outcome is recorded, and keeps it through a replay\'s reset', async () => {
+    const id = await t.store.messages.insert(newMessage('F1'));
+    const claim = async () => t.store.transaction(async (tx) => (await tx.processing.claimForProcessing(id))!.row!.processedAt);
+    expect(await claim()).to.equal(null);
+    await t.store.transaction(async (tx) => tx.processing.recordOutcome(id, { state: 'processed', issues: [], ackCode: 'AA', countAttempt: true, first: true }));
+    expect(await t.store.processing.resetForReplay(id)).to.equal(true);
+    expect(await claim()).to.be.a('string');
+  });
+
+  it('a later outcome still replaces the first one\'s error codes and office records', async () => {
+    const id = await t.store.messages.insert(newMessage('F2'));
+    await t.store.transaction(async (tx) => {
+      await tx.officeRecords.replace(id, [{ recordType: 'registration', n: 1 }, { recordType: 'note', n: 2 }], undefined, { first: true });
+      await tx.processing.recordOutcome(id, { state: 'error', issues: secondIssues, ackCode: 'AE', countAttempt: true, first: true });
+    });
+    expect((await t.store.messages.list({ errorCode: 'FHIR_REQUIRED' })).map((m) => m.id)).to.deep.equal([id]);
+    expect(await t.store.officeRecords.of(id)).to.have.length(2);
+    await t.store.processing.resetForReplay(id);
+    await t.store.transaction(async (tx) => {
+      await tx.officeRecords.replace(id, [{ recordType: 'registration', n: 3 }]);
+      await tx.processing.recordOutcome(id, { state: 'processed', issues: [], ackCode: 'AA', countAttempt: true });
+    });
+    expect(await t.store.messages.list({ errorCode: 'FHIR_REQUIRED' })).to.deep.equal([]);
+    expect(await t.store.officeRecords.of(id)).to.deep.equal([{ recordType: 'registration', n: 3 }]);
+  });
+});

@@ -121,9 +121,11 @@ export function beginFirstAttempts(db: Db, ids: readonly number[], now: Date = n
 export function recordOutcome(db: Db, id: number, o: Outcome, now: Date = new Date()): void {
   const at = now.toISOString();
   // The attempts that point at the outcome being replaced (migration 17) keep its issues and
-  // outputs: copied into them first (none on a first run: one lookup on the attempts' index).
-  stmt(db, `UPDATE processing_attempts SET (issues, outputs, in_outcome) = (SELECT issues, outputs, 0 FROM messages WHERE id = @id)
+  // outputs: copied into them first. A first outcome (Outcome.first) replaces none.
+  if (!o.first) {
+    stmt(db, `UPDATE processing_attempts SET (issues, outputs, in_outcome) = (SELECT issues, outputs, 0 FROM messages WHERE id = @id)
       WHERE message_id = @id AND in_outcome = 1`).run({ id });
+  }
   stmt(db, `UPDATE messages SET state = @state, flow = @flow, issues = @issues, outputs = @outputs, ack_code = @ackCode, http_status = @httpStatus, ack = @ack, http_body = @httpBody,
       last_error = @lastError, processed_at = @at, updated_at = @at, attempts = attempts + @attempt WHERE id = @id`).run({
     id,
@@ -140,7 +142,8 @@ export function recordOutcome(db: Db, id: number, o: Outcome, now: Date = new Da
     at,
   });
   // The error codes of this (latest) outcome, for the console's error-code search (migration 11).
-  stmt(db, 'DELETE FROM message_error_codes WHERE message_id = ?').run(id);
+  // A first outcome has no earlier codes to remove.
+  if (!o.first) stmt(db, 'DELETE FROM message_error_codes WHERE message_id = ?').run(id);
   const codes = new Set(o.issues.filter((i) => i.severity === 'error' || i.severity === 'fatal').map(errorCodeOf).filter((c): c is NonNullable<typeof c> => c !== undefined));
   const add = stmt(db, 'INSERT OR IGNORE INTO message_error_codes (message_id, code) VALUES (?, ?)');
   for (const c of codes) add.run(id, c);

@@ -241,8 +241,9 @@ export function countResources(db: Db, type?: string): number {
 }
 
 /** Replace the office records of a message (a replay rewrites them rather than adding copies). */
-export function replaceOfficeRecords(db: Db, messageId: number, records: readonly object[], now: Date = new Date()): void {
-  stmt(db, 'DELETE FROM office_records WHERE message_id = ?').run(messageId);
+export function replaceOfficeRecords(db: Db, messageId: number, records: readonly object[], now: Date = new Date(), opts: { first?: boolean } = {}): void {
+  // A first outcome's message has none to remove (OfficeRecordStore.replace).
+  if (!opts.first) stmt(db, 'DELETE FROM office_records WHERE message_id = ?').run(messageId);
   const ins = stmt(db, 'INSERT INTO office_records (message_id, seq, record_type, record, created_at) VALUES (?, ?, ?, ?, ?)');
   records.forEach((r, i) => {
     const recordType = 'recordType' in r && typeof r.recordType === 'string' ? r.recordType : null;

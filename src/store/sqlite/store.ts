@@ -100,7 +100,7 @@ function tables(run: Runner): StoreTables {
     reindex: (after, opts) => withSearchIndex(() => run((db) => resources.reindexResources(db, after, opts))),
   };
   const o: OfficeRecordStore = {
-    replace: (messageId, records, now) => run((db) => resources.replaceOfficeRecords(db, messageId, records, now)),
+    replace: (messageId, records, now, opts) => run((db) => resources.replaceOfficeRecords(db, messageId, records, now, opts)),
     of: (messageId) => run((db) => resources.officeRecordsOf(db, messageId)),
   };
   const q: OutboxStore = {
