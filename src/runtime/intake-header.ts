@@ -4,6 +4,7 @@
  * Reading never fails: an unreadable message is still stored (and rejected by processing), so
  * nothing that reached us is lost.
  */
+import * as nodeCrypto from 'node:crypto';
 import { createHash } from 'node:crypto';
 import { isSegmentName, isSpace, parseHl7, type Hl7Message } from '../hl7/message.js';
 import type { AckMode } from '../store/index.js';
@@ -17,8 +18,17 @@ export function contentHash(raw: string): string {
   // trimEnd() drops exactly the characters of /[\r\s]+$/ (WhiteSpace and LineTerminator) without
   // a regex trying every position; the \n rewrite is skipped when there is no \n (the MLLP norm).
   const normalized = (raw.indexOf('\n') < 0 ? raw : raw.replace(/\r\n|\n/g, '\r')).trimEnd();
-  return createHash('sha256').update(normalized).digest('hex');
+  return sha256Hex(normalized);
 }
+
+/**
+ * SHA-256 in hex, in one call where Node has `crypto.hash` (20.12+; as src/fhir/ids.ts does): no
+ * Hash object per frame (#17: ~2.7 µs of a frame's intake under load; the one-shot about 2.6x less).
+ */
+const oneShot = (nodeCrypto as { hash?: (algorithm: string, data: string, encoding: 'hex') => string }).hash;
+const sha256Hex: (s: string) => string = typeof oneShot === 'function'
+  ? (s) => oneShot('sha256', s, 'hex')
+  : (s) => createHash('sha256').update(s).digest('hex');
 
 export interface Hl7Header {
   /**

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import fc from 'fast-check';
 import { charsetOf, declaredCharset, decodeHl7, encodeHl7 } from '../../src/hl7/charset.js';
 import { errorCodeOf } from '../../src/domain/issues.js';
 
@@ -8,7 +9,35 @@ function msg(msh18: string, name: Buffer): Buffer {
   return Buffer.concat([Buffer.from(msh, 'latin1'), Buffer.from('PID|1||M1^^^F^MR||', 'latin1'), name, Buffer.from('^Alex\r', 'latin1')]);
 }
 
+/** declaredCharset as it was written first (the MSH line as text, split into its fields): the reference for the byte scan (#17). */
+function declaredByFields(bytes: Buffer): string {
+  const start = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
+  if (bytes.length < start + 8 || bytes.toString('latin1', start, start + 3) !== 'MSH') return '';
+  const fieldSep = bytes[start + 3]!;
+  let end = bytes.indexOf(0x0d, start);
+  const lf = bytes.indexOf(0x0a, start);
+  if (end < 0 || (lf >= 0 && lf < end)) end = lf;
+  if (end < 0) end = bytes.length;
+  const fields = bytes.toString('latin1', start, end).split(String.fromCharCode(fieldSep));
+  const repetition = (fields[1] ?? '')[1] ?? '~';
+  return ((fields[17] ?? '').split(repetition)[0] ?? '').trim();
+}
+
 describe('hl7: MSH-18 character sets', () => {
+  it('reads MSH-18 from the bytes as the MSH line split into fields does (5,000 generated headers)', () => {
+    // Headers of 0-22 fields (so MSH-18 is there in about a quarter), each of a few pieces: other
+    // separators, spaces (NBSP too), line ends, non-ASCII, charset names.
+    const piece = fc.constantFrom('^', '~', '&', '#', ':', 'A', 'UNICODE UTF-8', '8859/1', ' ', '\u00a0', '\r', '\n', 'é', '\ufeff', 'MSH', '|');
+    const field = fc.array(piece, { maxLength: 4 }).map((p) => p.join(''));
+    const head = fc.constantFrom(['MSH|^~\\&', '|'], ['MSH#:@\\!', '#'], ['MSH|^', '|'], ['MSH|', '|'], ['\ufeffMSH|^~\\&', '|'], ['MSX|^~\\&', '|'], ['MSH', '|']);
+    const text = fc.tuple(head, fc.array(field, { maxLength: 22 })).map(([[h, sep], f]) => `${h}${sep}${f.join(sep)}`);
+    fc.assert(fc.property(text, fc.constantFrom<BufferEncoding>('latin1', 'utf8'), (t, enc) => {
+      const b = Buffer.from(t, enc);
+      return declaredCharset(b) === declaredByFields(b);
+    }), { numRuns: 5000 });
+    for (const cs of ['8859/1', 'UNICODE UTF-8~ISO IR87', ' ASCII ', '', '8859/15^x']) expect(declaredCharset(msg(cs, Buffer.from('X')))).to.equal(declaredByFields(msg(cs, Buffer.from('X'))));
+  });
+
   it('reads MSH-18 from the bytes (first repetition), and knows the table 0211 spellings', () => {
     expect(declaredCharset(msg('8859/1', Buffer.from('X')))).to.equal('8859/1');
     expect(declaredCharset(msg('UNICODE UTF-8~ISO IR87', Buffer.from('X')))).to.equal('UNICODE UTF-8');
