@@ -77,13 +77,35 @@ export const PROCESS_BUDGET_MS = 4;
 /**
  * Intake ahead of processing (#17): while frames keep arriving (a commit stored some in the last
  * INTAKE_BUSY_MS), a commit that has frames to store takes no processing, and processing-only
- * commits get at most PROCESS_SHARE of the event loop's time, so a burst is committed and
- * answered (commit ACK) at intake speed while processing runs behind, up to processing.maxBacklog.
- * When intake is quiet, processing takes all the time there is.
+ * commits get a share of the event loop's time (processShare: PROCESS_SHARE with no backlog, up
+ * to PROCESS_SHARE_MAX as the backlog grows), so a burst is committed and answered (commit ACK) at
+ * intake speed while processing runs behind, and a steady stream is processed as it comes instead
+ * of behind a backlog at processing.maxBacklog. When intake is quiet, processing takes all the
+ * time there is.
  */
 export const INTAKE_BUSY_MS = 20;
 
 export const PROCESS_SHARE = 0.2;
+
+/**
+ * Processing's share while intake is busy grows with the backlog (#17 soak): with PROCESS_SHARE
+ * alone, and processing-only commits that came only when no frame was queued, a steady 1,000 msg/s
+ * kept the backlog at its bound (50,000: 50 s between commit ACK and processing) though processing's
+ * CPU would have kept up. The share is PROCESS_SHARE_MAX * waiting / (SHARE_FULL_AT * maxBacklog),
+ * at least PROCESS_SHARE and at most PROCESS_SHARE_MAX; once it is above PROCESS_SHARE, processing
+ * also takes its turn while frames are queued (processingFirst), so a steady stream settles at the
+ * backlog whose share keeps up. Below that (a burst of a few thousand messages) processing keeps to
+ * the gaps intake leaves, as before: a share that grew from the first message on halved a 2 s
+ * enhanced-mode burst over 8 connections (mllp-ab.ts, 4 alternating rounds).
+ */
+export const PROCESS_SHARE_MAX = 0.8;
+export const SHARE_FULL_AT = 0.4;
+
+/** Processing's share of the event loop while intake is busy, with `waiting` messages behind (see PROCESS_SHARE_MAX). */
+export function processShare(waiting: number, maxBacklog: number): number {
+  const full = Math.max(1, maxBacklog * SHARE_FULL_AT);
+  return Math.max(PROCESS_SHARE, PROCESS_SHARE_MAX * Math.min(1, waiting / full));
+}
 
 /**
  * Processing a commit of NE messages holds before it gives way to frames that arrived (ms; see
@@ -188,6 +210,8 @@ interface ProcessJob {
   waitFor?: number | undefined;
   /** PostgreSQL: the processing lane (by patient) whose transactions run it. */
   lane: number;
+  /** PID-3.1 as stored (the order check's key, patient_mrn), when known: see BlockedPatients. */
+  patient?: string | undefined;
   /**
    * Its sender wants nothing after the commit ACK (ProcessHint.awaited false): a commit of such
    * jobs alone need not be durable before it resolves (see flush, `durableLater`).
@@ -214,6 +238,40 @@ interface Waiting {
   waitFor: ProcessingBlocker;
 }
 const isWaiting = (a: Answer | Waiting): a is Waiting => 'waitFor' in a;
+
+/**
+ * The patients a processing transaction found blocked (an earlier message unprocessed), so that
+ * the transaction's other jobs of that patient go back to wait without asking the store (#17, ACK
+ * latency: the bench's messages are all one patient, and a processing commit of ~1,000 jobs spent
+ * its time on claims that each found the patient blocked, holding the event loop for 14.7 ms).
+ * The store answers a job "wait for B" with B the earliest unprocessed message of its patient
+ * before it; B is then also the earliest before any later message of the patient, as long as B is
+ * unprocessed: so a job of the patient with an id above B's waits for B without a claim, until a
+ * run of B in this transaction (processed or failed) forgets it. The key is the order check's
+ * (patient_mrn, stored from the header's PID-3.1 as the job's hint has it); a job without one asks
+ * the store. It only ever makes a job wait, never lets one go: a wait for a B another instance
+ * processed meanwhile is a retry, as a claim made a moment earlier would have been.
+ */
+class BlockedPatients {
+  private readonly byPatient = new Map<string, ProcessingBlocker>();
+
+  /** Waiting when a job of this job's patient was found blocked by an earlier message in this transaction. */
+  known(job: ProcessJob): Waiting | undefined {
+    const b = job.patient === undefined ? undefined : this.byPatient.get(job.patient);
+    return b && job.id > b.id ? { waitFor: b } : undefined;
+  }
+
+  /** What this transaction made of a job: the store's answer, or a failure recorded. */
+  note(job: ProcessJob, a: Answer | Waiting): void {
+    if (job.patient === undefined) return;
+    const b = this.byPatient.get(job.patient);
+    if (isWaiting(a)) {
+      if (!b || a.waitFor.id < b.id) this.byPatient.set(job.patient, a.waitFor);
+    } else if (b?.id === job.id) {
+      this.byPatient.delete(job.patient);
+    }
+  }
+}
 
 /** How long a message waiting for an earlier one of its patient waits before it is tried again (ms): 10, 20, 40 ... 500. */
 const waitDelay = (waits: number) => Math.min(500, 10 * 2 ** Math.min(waits, 6));
@@ -390,7 +448,7 @@ export class Pipeline {
     if (this.closing) return Promise.reject(new Error('gateway closing: the message stays committed and is processed at the next start'));
     const offload = this.offloads(hint?.bytes);
     const p = new Promise<Answer>((resolve, reject) => {
-      const job: ProcessJob = { id, reason, resolve, reject, channel: hint?.channel, ready: !offload, attemptCounted, front, lane: laneOf(hint?.patient), lazy: hint?.awaited === false };
+      const job: ProcessJob = { id, reason, resolve, reject, channel: hint?.channel, ready: !offload, attemptCounted, front, lane: laneOf(hint?.patient), patient: hint?.patient || undefined, lazy: hint?.awaited === false };
       if (front) {
         // Recovery: ahead of every message queued since the start, behind the recovered ones before it.
         const at = this.processQueue.findIndex((j) => !j.front);
@@ -571,12 +629,19 @@ export class Pipeline {
    * fails, every job fails and the edges acknowledge nothing.
    */
   private async flush(committed: () => void): Promise<void> {
-    const stores = this.storeQueue;
-    this.storeQueue = [];
     const now = performance.now();
-    if (stores.length) this.lastIntakeAt = now;
-    // PostgreSQL: processing runs in transactions of its own (runLane), never in intake's commit.
-    const procs = this.mayProcess(stores.length > 0, now) ? this.takeReady() : [];
+    let stores: StoreJob[] = [];
+    // Processing's turn comes while frames are queued too (they wait for this commit, which gives
+    // way to them after GIVE_WAY_AFTER_MS): a steady stream nearly always has frames queued at a
+    // flush, and processing that waited for a flush without any was starved, not shared (#17 soak).
+    let procs = this.storeQueue.length > 0 && this.processingFirst(now) ? this.takeReady() : [];
+    if (!procs.length) {
+      stores = this.storeQueue;
+      this.storeQueue = [];
+      if (stores.length) this.lastIntakeAt = now;
+      // PostgreSQL: processing runs in transactions of its own (runLane), never in intake's commit.
+      procs = this.mayProcess(stores.length > 0, now) ? this.takeReady() : [];
+    }
     if (!stores.length && !procs.length) return;
     const stored: Array<Stored | Error> = [];
     const answers: Array<Answer | Waiting> = [];
@@ -659,6 +724,7 @@ export class Pipeline {
           if (seq) seq.failed = true;
         }
       }
+      const blocked = new BlockedPatients();
       for (let k = 0; k < procs.length; k++) {
         // A commit takes at most PROCESS_BUDGET_MS of processing: the frames stored in it (and
         // those arriving meanwhile, which wait for its end) get their commit ACKs after it, so a
@@ -676,10 +742,20 @@ export class Pipeline {
           }
         }
         const j = procs[k]!;
-        const run = (t: StoreTx) => this.processOne(t, j.id, { reason: j.reason, prepared: j.prepared, attemptCounted: j.attemptCounted });
+        const known = blocked.known(j);
+        if (known) {
+          answers.push(known);
+          continue;
+        }
+        const run = async (t: StoreTx) => {
+          const a = await this.processOne(t, j.id, { reason: j.reason, prepared: j.prepared, attemptCounted: j.attemptCounted });
+          blocked.note(j, a);
+          return a;
+        };
         const threw = this.takeThrown(j.id);
         if (threw) {
           answers.push(await this.failure(tx, j.id, threw, j.attemptCounted ?? false, j.reason));
+          blocked.note(j, answers[answers.length - 1]!);
           continue;
         }
         if (!careful) {
@@ -695,6 +771,7 @@ export class Pipeline {
         } catch (e) {
           // The savepoint is rolled back; record the failure (the message stays stored).
           answers.push(await this.failure(tx, j.id, e as Error, j.attemptCounted ?? false, j.reason));
+          blocked.note(j, answers[answers.length - 1]!);
         }
       }
       if (!answers.some(isWaiting)) await this.processInSameCommit(tx, stores, stored, started, careful);
@@ -703,9 +780,9 @@ export class Pipeline {
         didCommit = true;
         if (stores.length && !intakeNo) intakeNo = ++this.intakeMade;
         // Processing had its turn (the event loop's time up to the COMMIT): while intake is busy,
-        // the next comes after (1 / PROCESS_SHARE - 1) times as long.
+        // the next comes after (1 / share - 1) times as long, the share growing with the backlog.
         const at = performance.now();
-        if (procs.length) this.processNotBefore = at + (at - started) * (1 / PROCESS_SHARE - 1);
+        if (procs.length) this.processNotBefore = at + (at - started) * (1 / processShare(this.waiting(), this.config.processing.maxBacklog) - 1);
         for (const [channel, items] of this.queuedNow) this.metrics.inc('queued', channel, items);
         queued = this.queuedNow.length > 0;
         this.queuedNow = [];
@@ -840,6 +917,23 @@ export class Pipeline {
     const e = this.thrown.get(id);
     if (e) this.thrown.delete(id);
     return e;
+  }
+
+  /**
+   * Whether this commit takes processing before the frames queued (they go in the next commit):
+   * while intake is busy and the backlog has raised processing's share above PROCESS_SHARE (see
+   * PROCESS_SHARE_MAX), once that share allows (processNotBefore), and not while a
+   * processing commit waits for intake's fsyncs (deferUntil, see mayProcess). Not when every commit
+   * takes processing anyway (a sender waits for it, recovery, the backlog bound: with the frames,
+   * in one commit and one fsync).
+   */
+  private processingFirst(now: number): boolean {
+    if (this.concurrent || this.deferUntil || this.awaitedJobs > 0 || this.recoveryLeft > 0) return false;
+    if (now < this.processNotBefore || now - this.lastIntakeAt >= INTAKE_BUSY_MS) return false;
+    const waiting = this.waiting();
+    const bound = this.config.processing.maxBacklog;
+    if (waiting >= bound || processShare(waiting, bound) <= PROCESS_SHARE) return false;
+    return this.mayProcess(false, now);
   }
 
   /**
@@ -1264,6 +1358,7 @@ export class Pipeline {
       try {
         await this.store.transaction(async (tx) => {
           const started = performance.now();
+          const blocked = new BlockedPatients();
           for (let k = 0; k < jobs.length; k++) {
             if (k > 0 && (this.closing || performance.now() - started > LANE_BUDGET_MS)) {
               // What is left goes back to the head of the queue, in its order.
@@ -1271,10 +1366,18 @@ export class Pipeline {
               break;
             }
             const j = jobs[k]!;
+            const known = blocked.known(j);
+            if (known) {
+              answers.push(known);
+              continue;
+            }
             try {
-              answers.push(await tx.savepoint((sp) => this.processOne(sp, j.id, { reason: j.reason, prepared: j.prepared, attemptCounted: j.attemptCounted, queued })));
+              const a = await tx.savepoint((sp) => this.processOne(sp, j.id, { reason: j.reason, prepared: j.prepared, attemptCounted: j.attemptCounted, queued }));
+              blocked.note(j, a);
+              answers.push(a);
             } catch (e) {
               answers.push(await this.failure(tx, j.id, e as Error, j.attemptCounted ?? false, j.reason));
+              blocked.note(j, answers[answers.length - 1]!);
             }
           }
         });
