@@ -60,9 +60,10 @@ export interface Outcome {
   countAttempt?: boolean;
   /**
    * No outcome was recorded for the message before (its row's processedAt was null when claimed,
-   * in this transaction): there is nothing of an earlier one to keep or clear (attempts pointing
-   * at it, its error codes), and the store may skip looking (#17: two statements per message that
-   * a first run found nothing with). Only an optimisation: without it the store looks.
+   * in this transaction): there is nothing of an earlier one to clear (its error codes), and the
+   * store may skip looking (#17: a statement per message that a first run found nothing with).
+   * Only an optimisation: without it the store looks. (The attempts pointing at an earlier
+   * outcome are kept by the schema's trigger, migration 18, which a first outcome does not run.)
    */
   first?: boolean;
 }

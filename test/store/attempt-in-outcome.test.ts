@@ -8,6 +8,7 @@ import { issue } from '../../src/domain/issues.js';
 import { newMessage, tempStore, type TempStore } from './helpers.js';
 import { sqliteDb } from '../support/sqlite.js';
 import { TEST_ENGINE } from '../support/engine.js';
+import { execOnStore } from '../support/store-sql.js';
 
 const first = { bundle: { resourceType: 'Bundle', entry: [{ resource: { resourceType: 'Patient', id: 'p1', name: [{ family: 'First' }] } }] } };
 const second = { bundle: { resourceType: 'Bundle', entry: [{ resource: { resourceType: 'Patient', id: 'p1', name: [{ family: 'Second' }] } }] } };
@@ -65,6 +66,26 @@ describe('store: an attempt\'s issues and outputs by reference to the outcome (m
       const rows = sqliteDb(t.store).prepare('SELECT seq, in_outcome, outputs IS NULL AS noOutputs FROM processing_attempts WHERE message_id = ? ORDER BY seq').all(id);
       expect(rows).to.deep.equal([{ seq: 1, in_outcome: 0, noOutputs: 0 }, { seq: 2, in_outcome: 0, noOutputs: 1 }, { seq: 3, in_outcome: 0, noOutputs: 0 }, { seq: 4, in_outcome: 1, noOutputs: 1 }]);
     }
+  });
+
+  it('any writer of the outcome keeps the history (migration 18\'s trigger): the row\'s issues and outputs replaced by SQL, as a gateway of an older version would', async () => {
+    const id = await t.store.messages.insert(newMessage('R5'));
+    await run(t, id, 'received', first, firstIssues, 'AA');
+    await execOnStore(t.store, `UPDATE messages SET issues = NULL, outputs = '${JSON.stringify(second)}' WHERE id = ${id}`);
+    const [a] = await t.store.processing.attemptsOf(id);
+    expect(a!.outputs).to.deep.equal(first);
+    expect(a!.issues).to.deep.equal(firstIssues);
+    expect((await t.store.messages.get(id))!.outputs).to.deep.equal(second);
+    // An UPDATE of other columns (a replay's reset, a resend's count) copies nothing: the attempt
+    // still reads what the row holds.
+    const b = await t.store.messages.insert(newMessage('R6'));
+    await run(t, b, 'received', second, [], 'AA');
+    await t.store.processing.resetForReplay(b);
+    await t.store.messages.recordResend(b);
+    if (TEST_ENGINE === 'sqlite') {
+      expect(sqliteDb(t.store).prepare('SELECT in_outcome FROM processing_attempts WHERE message_id = ?').get(b)).to.deep.equal({ in_outcome: 1 });
+    }
+    expect((await t.store.processing.attemptsOf(b))[0]!.outputs).to.deep.equal(second);
   });
 
   it('an attempt not marked in the outcome keeps its own (the references of another message are not touched)', async () => {

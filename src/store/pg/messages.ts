@@ -174,12 +174,9 @@ export async function beginFirstAttempts(db: Queryable, ids: readonly number[], 
  */
 export async function recordOutcome(db: Queryable, id: number, o: Outcome, now: Date = new Date()): Promise<void> {
   const codes = [...new Set(o.issues.filter((i) => i.severity === 'error' || i.severity === 'fatal').map(errorCodeOf).filter((c): c is NonNullable<typeof c> => c !== undefined))];
-  // `kept`: the attempts that point at the outcome being replaced (migration 17) keep its issues
-  // and outputs; every part of the statement sees the row as it was before it (one snapshot).
-  await db.query(named('record_outcome', `WITH kept AS (
-      UPDATE processing_attempts a SET issues = m.issues, outputs = m.outputs, in_outcome = false
-        FROM messages m WHERE m.id = $1 AND a.message_id = $1 AND a.in_outcome),
-    outcome AS (
+  // The attempts that point at the outcome replaced here (migration 17) get its issues and outputs
+  // from the trigger of migration 18.
+  await db.query(named('record_outcome', `WITH outcome AS (
       UPDATE messages SET state = $2, flow = $3, issues = $4, outputs = $5, ack_code = $6, http_status = $7, ack = $8,
         last_error = $9, processed_at = $10, updated_at = $10, attempts = attempts + $11, http_body = $12 WHERE id = $1),
     gone AS (DELETE FROM message_error_codes WHERE message_id = $1 AND code <> ALL($13::text[]))

@@ -120,12 +120,8 @@ export function beginFirstAttempts(db: Db, ids: readonly number[], now: Date = n
 
 export function recordOutcome(db: Db, id: number, o: Outcome, now: Date = new Date()): void {
   const at = now.toISOString();
-  // The attempts that point at the outcome being replaced (migration 17) keep its issues and
-  // outputs: copied into them first. A first outcome (Outcome.first) replaces none.
-  if (!o.first) {
-    stmt(db, `UPDATE processing_attempts SET (issues, outputs, in_outcome) = (SELECT issues, outputs, 0 FROM messages WHERE id = @id)
-      WHERE message_id = @id AND in_outcome = 1`).run({ id });
-  }
+  // The attempts that point at the outcome replaced here (migration 17) get its issues and outputs
+  // from the trigger of migration 18, in this statement.
   stmt(db, `UPDATE messages SET state = @state, flow = @flow, issues = @issues, outputs = @outputs, ack_code = @ackCode, http_status = @httpStatus, ack = @ack, http_body = @httpBody,
       last_error = @lastError, processed_at = @at, updated_at = @at, attempts = attempts + @attempt WHERE id = @id`).run({
     id,

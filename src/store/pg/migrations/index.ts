@@ -15,6 +15,7 @@ import { m014ProcessingOrder } from './014_processing_order.js';
 import { m015DropChannelControlIdIndex } from './015_drop_channel_control_id_index.js';
 import { m016MessageAcksSent } from './016_message_acks_sent.js';
 import { m017AttemptOutputsInOutcome } from './017_attempt_outputs_in_outcome.js';
+import { m018OutcomeKeptTrigger } from './018_outcome_kept_trigger.js';
 import { m105OutboxLeaseHolder } from './105_outbox_lease_holder.js';
 import { m130JobTicks } from './130_job_ticks.js';
 import { m301AuditEvents } from './301_audit_events.js';
@@ -40,6 +41,7 @@ export const PG_MIGRATIONS: PgMigration[] = [
   m015DropChannelControlIdIndex,
   m016MessageAcksSent,
   m017AttemptOutputsInOutcome,
+  m018OutcomeKeptTrigger,
   m105OutboxLeaseHolder,
   m130JobTicks,
   m301AuditEvents,

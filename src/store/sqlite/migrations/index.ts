@@ -19,6 +19,7 @@ import { m014ProcessingOrder } from './014_processing_order.js';
 import { m015DropChannelControlIdIndex } from './015_drop_channel_control_id_index.js';
 import { m016MessageAcksSent } from './016_message_acks_sent.js';
 import { m017AttemptOutputsInOutcome } from './017_attempt_outputs_in_outcome.js';
+import { m018OutcomeKeptTrigger } from './018_outcome_kept_trigger.js';
 import { m101Outbox } from './101_outbox.js';
 import { m102DeliveryRecords } from './102_delivery_records.js';
 import { m103ClaimBillingRecord } from './103_claim_billing_record.js';
@@ -55,6 +56,7 @@ export const MIGRATIONS: Migration[] = [
   m015DropChannelControlIdIndex,
   m016MessageAcksSent,
   m017AttemptOutputsInOutcome,
+  m018OutcomeKeptTrigger,
   m101Outbox,
   m102DeliveryRecords,
   m103ClaimBillingRecord,
