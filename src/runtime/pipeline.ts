@@ -95,8 +95,9 @@ export const PROCESS_SHARE = 0.2;
  * at least PROCESS_SHARE and at most PROCESS_SHARE_MAX; once it is above PROCESS_SHARE, processing
  * also takes its turn while frames are queued (processingFirst), so a steady stream settles at the
  * backlog whose share keeps up. Below that (a burst of a few thousand messages) processing keeps to
- * the gaps intake leaves, as before: a share that grew from the first message on halved a 2 s
- * enhanced-mode burst over 8 connections (mllp-ab.ts, 4 alternating rounds).
+ * the gaps intake leaves, as before: a share that grew from the first message on cost a 2 s
+ * enhanced-mode burst over 8 connections a quarter to a half of its msg/s (mllp-ab.ts, 4
+ * alternating rounds; docs/runtime.md, fifth round).
  */
 export const PROCESS_SHARE_MAX = 0.8;
 export const SHARE_FULL_AT = 0.4;
