@@ -29,34 +29,36 @@ function isoOf(now: Date): string {
 
 export function insertMessage(db: Db, m: NewMessage, now: Date = new Date()): number {
   const at = isoOf(now);
+  // Positional parameters, in the columns' order (#17): binding 23 named ones from an object looked
+  // each name up in it, about 1.6 µs of the statement's 4.5 for every frame intake stores.
   const info = stmt(db, `
     INSERT INTO messages (channel, source, peer, content_type, received_at, control_id, message_type, hl7_version,
       sending_application, sending_facility, content_hash, raw, raw_bytes, charset, summary, patient_mrn, patient_name, ack_mode, state, duplicate_of, issues, commit_ack_code, commit_ack, updated_at)
-    VALUES (@channel, @source, @peer, @contentType, @at, @controlId, @messageType, @hl7Version,
-      @sendingApplication, @sendingFacility, @contentHash, @raw, @rawBytes, @charset, @summary, @patientMrn, @patientName, @ackMode, 'received', @duplicateOf, @issues, @commitAckCode, @commitAck, @at)`).run({
-    channel: m.channel,
-    source: m.source,
-    peer: m.peer ?? null,
-    contentType: m.contentType,
-    at,
-    controlId: m.controlId ?? null,
-    messageType: m.messageType ?? null,
-    hl7Version: m.hl7Version ?? null,
-    sendingApplication: m.sendingApplication ?? null,
-    sendingFacility: m.sendingFacility ?? null,
-    contentHash: m.contentHash,
-    raw: m.raw,
-    rawBytes: m.rawBytes ?? null,
-    charset: m.charset ?? null,
-    summary: m.summary === undefined ? null : JSON.stringify(m.summary),
-    patientMrn: m.patientMrn || null,
-    patientName: m.patientName ? m.patientName.toUpperCase() : null,
-    ackMode: m.ackMode,
-    duplicateOf: m.duplicateOf ?? null,
-    issues: m.issues?.length ? JSON.stringify(m.issues) : null,
-    commitAckCode: m.commitAck?.code ?? null,
-    commitAck: m.commitAck?.text ?? null,
-  });
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'received', ?, ?, ?, ?, ?)`).run(
+    m.channel,
+    m.source,
+    m.peer ?? null,
+    m.contentType,
+    at, // received_at
+    m.controlId ?? null,
+    m.messageType ?? null,
+    m.hl7Version ?? null,
+    m.sendingApplication ?? null,
+    m.sendingFacility ?? null,
+    m.contentHash,
+    m.raw,
+    m.rawBytes ?? null,
+    m.charset ?? null,
+    m.summary === undefined ? null : JSON.stringify(m.summary),
+    m.patientMrn || null,
+    m.patientName ? m.patientName.toUpperCase() : null,
+    m.ackMode,
+    m.duplicateOf ?? null,
+    m.issues?.length ? JSON.stringify(m.issues) : null,
+    m.commitAck?.code ?? null,
+    m.commitAck?.text ?? null,
+    at, // updated_at
+  );
   return Number(info.lastInsertRowid);
 }
 
