@@ -31,6 +31,26 @@ describe('store: messages and resources (migration 1) on a real SQLite file', ()
     expect(ids[0]).to.equal(1);
   });
 
+  it('writes every field of a new message to its own column (#17: the INSERT binds them by position)', () => {
+    const at = new Date('2026-12-07T20:20:00.123Z');
+    const first = add('CTL-1', 'ch');
+    const id = insertMessage(db, {
+      channel: 'ch', source: 'mllp', peer: '10.0.0.9:4000', contentType: 'hl7v2', raw: 'MSH|^~\\&|RAW', rawBytes: Buffer.from([0x4d, 0xe9]),
+      charset: '8859/1', contentHash: 'hash-1', controlId: 'CTL-1', messageType: 'ADT^A08', hl7Version: '2.4', sendingApplication: 'APP',
+      sendingFacility: 'FAC', summary: { segments: 3, segmentNames: ['MSH', 'EVN', 'PID'] }, patientMrn: 'MRN-7', patientName: 'Doe^Jane',
+      ackMode: 'enhanced', duplicateOf: first, issues: [{ severity: 'warning', code: 'processing', diagnostics: 'dup' }], commitAck: { code: 'CA', text: 'MSH|CA-TEXT' },
+    }, at);
+    const row = db.prepare('SELECT * FROM messages WHERE id = ?').get(id) as Record<string, unknown>;
+    expect({ ...row, raw_bytes: (row.raw_bytes as Buffer).toString('hex') }).to.include({
+      channel: 'ch', source: 'mllp', peer: '10.0.0.9:4000', content_type: 'hl7v2', received_at: at.toISOString(), control_id: 'CTL-1',
+      message_type: 'ADT^A08', hl7_version: '2.4', sending_application: 'APP', sending_facility: 'FAC', content_hash: 'hash-1',
+      raw: 'MSH|^~\\&|RAW', raw_bytes: '4de9', charset: '8859/1', summary: JSON.stringify({ segments: 3, segmentNames: ['MSH', 'EVN', 'PID'] }),
+      patient_mrn: 'MRN-7', patient_name: 'DOE^JANE', ack_mode: 'enhanced', state: 'received', duplicate_of: first,
+      issues: JSON.stringify([{ severity: 'warning', code: 'processing', diagnostics: 'dup' }]), commit_ack_code: 'CA', commit_ack: 'MSH|CA-TEXT',
+      updated_at: at.toISOString(),
+    });
+  });
+
   it('re-opening applies nothing twice (forward-only migrations)', () => {
     db.close();
     db = openDatabase(join(tmp.dir, 'fd.db'));
