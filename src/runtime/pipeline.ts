@@ -91,21 +91,35 @@ export const PROCESS_SHARE = 0.2;
  * Processing's share while intake is busy grows with the backlog (#17 soak): with PROCESS_SHARE
  * alone, and processing-only commits that came only when no frame was queued, a steady 1,000 msg/s
  * kept the backlog at its bound (50,000: 50 s between commit ACK and processing) though processing's
- * CPU would have kept up. The share is PROCESS_SHARE_MAX * waiting / (SHARE_FULL_AT * maxBacklog),
- * at least PROCESS_SHARE and at most PROCESS_SHARE_MAX; once it is above PROCESS_SHARE, processing
- * also takes its turn while frames are queued (processingFirst), so a steady stream settles at the
- * backlog whose share keeps up. Below that (a burst of a few thousand messages) processing keeps to
- * the gaps intake leaves, as before: a share that grew from the first message on cost a 2 s
- * enhanced-mode burst over 8 connections a quarter to a half of its msg/s (mllp-ab.ts, 4
- * alternating rounds; docs/runtime.md, fifth round).
+ * CPU would have kept up. The share is the larger of two rules, at least PROCESS_SHARE and at most
+ * PROCESS_SHARE_MAX:
+ * - the backlog's age: once the oldest waiting message was committed more than SHARE_AGE_FROM_MS
+ *   ago, the share rises from PROCESS_SHARE, linearly, to PROCESS_SHARE_MAX at twice that age. A
+ *   steady stream's lag settles at a few seconds (the age whose share keeps up), whatever the rate;
+ *   a burst of a few seconds ends before its oldest message is that old, so processing keeps to
+ *   the gaps intake leaves while it lasts;
+ * - the backlog's count, a floor: PROCESS_SHARE_MAX * waiting / (SHARE_FULL_AT * maxBacklog). Alone
+ *   (before the age rule), a steady 1,000 msg/s settled at ~17,000 waiting (~17 s of lag).
+ * Once the share is above PROCESS_SHARE, processing also takes its turn while frames are queued
+ * (processingFirst). Below that processing keeps to the gaps, as before: a share that grew from the
+ * first waiting message on cost a 2 s enhanced-mode burst over 8 connections a quarter to a half of
+ * its msg/s (mllp-ab.ts, 4 alternating rounds; docs/runtime.md, fifth round).
  */
 export const PROCESS_SHARE_MAX = 0.8;
 export const SHARE_FULL_AT = 0.4;
+/** The oldest waiting message's age (ms since its commit) from which processing's share rises (see PROCESS_SHARE_MAX). */
+export const SHARE_AGE_FROM_MS = 2000;
 
-/** Processing's share of the event loop while intake is busy, with `waiting` messages behind (see PROCESS_SHARE_MAX). */
-export function processShare(waiting: number, maxBacklog: number): number {
+/**
+ * Processing's share of the event loop while intake is busy, with `waiting` messages behind, the
+ * oldest committed `oldestAgeMs` ago (see PROCESS_SHARE_MAX).
+ */
+export function processShare(waiting: number, maxBacklog: number, oldestAgeMs = 0): number {
   const full = Math.max(1, maxBacklog * SHARE_FULL_AT);
-  return Math.max(PROCESS_SHARE, PROCESS_SHARE_MAX * Math.min(1, waiting / full));
+  const byCount = PROCESS_SHARE_MAX * Math.min(1, waiting / full);
+  const over = (oldestAgeMs - SHARE_AGE_FROM_MS) / SHARE_AGE_FROM_MS;
+  const byAge = over > 0 ? PROCESS_SHARE + (PROCESS_SHARE_MAX - PROCESS_SHARE) * Math.min(1, over) : 0;
+  return Math.max(PROCESS_SHARE, byCount, byAge);
 }
 
 /**
@@ -218,6 +232,8 @@ interface ProcessJob {
    * jobs alone need not be durable before it resolves (see flush, `durableLater`).
    */
   lazy?: boolean | undefined;
+  /** When it was committed (performance.now(); a message read back from the store: see StoreBacklog.admittedAt): the backlog's age (processShare). */
+  since: number;
 }
 
 /** A store or processing run failed in a commit made without savepoints: that commit is made again with them. */
@@ -288,6 +304,8 @@ interface ProcessHint {
    * an HTTP post): not held back for intake's sake, since intake waits on it (see mayProcess).
    */
   awaited?: boolean | undefined;
+  /** When it was committed, if earlier than now (a message read back from the store's backlog). */
+  since?: number | undefined;
 }
 
 /**
@@ -377,7 +395,7 @@ export class Pipeline {
     this.concurrent = store.engine === 'postgres';
     this.backlog = new StoreBacklog<Answer>(config.processing.queueWindow, {
       read: (from, to, limit) => this.store.processing.unattemptedInRange(from, to, limit),
-      queue: (row) => this.process(row.id, 'received', { channel: row.channel, patient: row.patientMrn, awaited: false }),
+      queue: (row, since) => this.process(row.id, 'received', { channel: row.channel, patient: row.patientMrn, awaited: false, since }),
       running: (id) => this.inFlight.get(id),
       answerOf: (id) => this.process(id),
     }, log);
@@ -449,7 +467,7 @@ export class Pipeline {
     if (this.closing) return Promise.reject(new Error('gateway closing: the message stays committed and is processed at the next start'));
     const offload = this.offloads(hint?.bytes);
     const p = new Promise<Answer>((resolve, reject) => {
-      const job: ProcessJob = { id, reason, resolve, reject, channel: hint?.channel, ready: !offload, attemptCounted, front, lane: laneOf(hint?.patient), patient: hint?.patient || undefined, lazy: hint?.awaited === false };
+      const job: ProcessJob = { id, reason, resolve, reject, channel: hint?.channel, ready: !offload, attemptCounted, front, lane: laneOf(hint?.patient), patient: hint?.patient || undefined, lazy: hint?.awaited === false, since: hint?.since ?? performance.now() };
       if (front) {
         // Recovery: ahead of every message queued since the start, behind the recovered ones before it.
         const at = this.processQueue.findIndex((j) => !j.front);
@@ -490,6 +508,23 @@ export class Pipeline {
   /** Messages committed and waiting for processing: queued in memory, and left in the store (what maxBacklog bounds). */
   waiting(): number {
     return this.processQueue.length + this.backlog.inStore;
+  }
+
+  /**
+   * How long (ms) the oldest message waiting for processing has waited since its commit: the head
+   * of the queue (jobs are queued in commit order; one put back behind, waiting for its patient,
+   * is not looked for) or the oldest left in the store, whichever is older. 0 with none waiting.
+   */
+  oldestAge(now: number): number {
+    const head = this.processQueue[0]?.since;
+    const stored = this.backlog.oldestAt();
+    const oldest = head === undefined ? stored : stored === undefined ? head : Math.min(head, stored);
+    return oldest === undefined ? 0 : Math.max(0, now - oldest);
+  }
+
+  /** Processing's share now (processShare of this backlog's count and age). */
+  private share(now: number): number {
+    return processShare(this.waiting(), this.config.processing.maxBacklog, this.oldestAge(now));
   }
 
   /**
@@ -781,9 +816,9 @@ export class Pipeline {
         didCommit = true;
         if (stores.length && !intakeNo) intakeNo = ++this.intakeMade;
         // Processing had its turn (the event loop's time up to the COMMIT): while intake is busy,
-        // the next comes after (1 / share - 1) times as long, the share growing with the backlog.
+        // the next comes after (1 / share - 1) times as long, the share growing with the backlog's count and age.
         const at = performance.now();
-        if (procs.length) this.processNotBefore = at + (at - started) * (1 / processShare(this.waiting(), this.config.processing.maxBacklog) - 1);
+        if (procs.length) this.processNotBefore = at + (at - started) * (1 / this.share(at) - 1);
         for (const [channel, items] of this.queuedNow) this.metrics.inc('queued', channel, items);
         queued = this.queuedNow.length > 0;
         this.queuedNow = [];
@@ -933,7 +968,7 @@ export class Pipeline {
     if (now < this.processNotBefore || now - this.lastIntakeAt >= INTAKE_BUSY_MS) return false;
     const waiting = this.waiting();
     const bound = this.config.processing.maxBacklog;
-    if (waiting >= bound || processShare(waiting, bound) <= PROCESS_SHARE) return false;
+    if (waiting >= bound || this.share(now) <= PROCESS_SHARE) return false;
     return this.mayProcess(false, now);
   }
 

@@ -40,8 +40,11 @@ export const DEFAULT_QUEUE_WINDOW = 1000;
 export interface BacklogHost<A> {
   /** The store's backlog in [fromId, toId], oldest first (ProcessingStore.unattemptedInRange). */
   read(fromId: number, toId: number, limit: number): Promise<BacklogRow[]>;
-  /** Queue a message read back, as a new one whose sender waits for nothing (it calls hold()). */
-  queue(row: BacklogRow): Promise<A>;
+  /**
+   * Queue a message read back, as a new one whose sender waits for nothing (it calls hold()).
+   * `since`: when it was committed, near enough (see admittedAt): its wait counts from then.
+   */
+  queue(row: BacklogRow, since: number): Promise<A>;
   /** The run of a message queued or being processed here, if any. */
   running(id: number): Promise<A> | undefined;
   /** Its answer otherwise (processed: from the store; still 'received': processed now). */
@@ -54,6 +57,13 @@ interface Range {
   to: number;
   left: number;
 }
+
+/**
+ * How far apart (ms) the commit times kept for the messages left in the store are (see
+ * admittedAt): a message's wait is counted from the last mark at or before its id, at most this
+ * much early, for a few numbers per second of backlog instead of one per message.
+ */
+export const MARK_EVERY_MS = 50;
 
 /** How long a failed read-back waits before it is tried again (ms). */
 const RETRY_MS = 1000;
@@ -70,8 +80,14 @@ export class StoreBacklog<A> {
   private retry: NodeJS.Timeout | undefined;
   /** Answers asked for of messages in the store (see the file comment). */
   private readonly watchers = new Map<number, { promise: Promise<A>; resolve: (a: A) => void; reject: (e: Error) => void }>();
+  /**
+   * When messages left in the store were committed (#17, processing's share by the backlog's age):
+   * one mark (id, time) per MARK_EVERY_MS, oldest first. Their wait counts from their commit, not
+   * from the read-back: a message read back after 17 s in the store has waited 17 s.
+   */
+  private readonly marks: Array<{ id: number; at: number }> = [];
 
-  constructor(readonly window: number, private readonly host: BacklogHost<A>, private readonly log: Logger) {}
+  constructor(readonly window: number, private readonly host: BacklogHost<A>, private readonly log: Logger, private readonly now: () => number = () => performance.now()) {}
 
   /** Messages whose senders wait for nothing more queued in memory (or being processed). */
   get inMemory(): number {
@@ -103,7 +119,36 @@ export class StoreBacklog<A> {
       this.open = true;
     }
     this.left++;
+    const at = this.now();
+    const mark = this.marks[this.marks.length - 1];
+    if (!mark || at - mark.at >= MARK_EVERY_MS) this.marks.push({ id, at });
     return true;
+  }
+
+  /**
+   * When a message left in the store was committed, near enough: the time of the last mark at or
+   * before its id (at most MARK_EVERY_MS early; undefined when there is none).
+   */
+  admittedAt(id: number): number | undefined {
+    let lo = 0;
+    let hi = this.marks.length - 1;
+    let found: number | undefined;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.marks[mid]!.id <= id) {
+        found = this.marks[mid]!.at;
+        lo = mid + 1;
+      } else {
+        hi = mid - 1;
+      }
+    }
+    return found;
+  }
+
+  /** When the oldest message still left in the store was committed (undefined: none left). */
+  oldestAt(): number | undefined {
+    const r = this.ranges[0];
+    return r ? this.admittedAt(r.from) : undefined;
   }
 
   /** Whether this message is in the store's backlog (not read back yet). */
@@ -173,7 +218,7 @@ export class StoreBacklog<A> {
       if (this.closed) return;
       for (const row of rows) {
         // Queued here already (a resend of it made a run), or read back now: either way in memory.
-        const run = this.host.running(row.id) ?? this.host.queue(row);
+        const run = this.host.running(row.id) ?? this.host.queue(row, this.admittedAt(row.id) ?? this.now());
         this.settleWatcher(row.id, run);
       }
       const next = rows.length < want ? to + 1 : rows[rows.length - 1]!.id + 1;
@@ -189,6 +234,12 @@ export class StoreBacklog<A> {
         this.ranges.shift();
         if (!this.ranges.length) this.open = false;
       }
+      // Marks no message left needs: all before the last one at or before the oldest left.
+      const oldest = this.ranges[0]?.from ?? Infinity;
+      let drop = 0;
+      while (drop < this.marks.length && (this.marks[drop + 1]?.id ?? Infinity) <= oldest) drop++;
+      if (!this.ranges.length) drop = this.marks.length;
+      if (drop) this.marks.splice(0, drop);
     }
   }
 

@@ -1,7 +1,8 @@
 /**
  * #17, processing beside a steady intake stream (src/runtime/pipeline.ts):
- * - processing's share of the event loop while intake is busy grows with the backlog
- *   (processShare), and processing gets its turn while frames are queued (processingFirst): a
+ * - processing's share of the event loop while intake is busy grows with the backlog's count and
+ *   its age (processShare: the oldest waiting message's time since its commit, a message left in
+ *   the store counted from its commit, not its read-back), and processing gets its turn while frames are queued (processingFirst): a
  *   stream that has a frame queued at every commit no longer starves it until the stream stops;
  * - a processing commit asks the store once per patient found blocked (BlockedPatients): the later
  *   jobs of that patient in the commit go back to wait without a claim each, and still run in their
@@ -11,7 +12,9 @@ import { expect } from 'chai';
 import { join } from 'node:path';
 import { describeOn } from '../support/engine.js';
 import { adt, msa, startTest, tempDir } from '../support/gateway.js';
-import { PROCESS_SHARE, PROCESS_SHARE_MAX, SHARE_FULL_AT, processShare, type Reception } from '../../src/runtime/pipeline.js';
+import { PROCESS_SHARE, PROCESS_SHARE_MAX, SHARE_AGE_FROM_MS, SHARE_FULL_AT, processShare, type Reception } from '../../src/runtime/pipeline.js';
+import { MARK_EVERY_MS, StoreBacklog } from '../../src/runtime/store-backlog.js';
+import { silentLogger } from '../../src/logging.js';
 import type { StoreTx } from '../../src/store/index.js';
 
 describe('runtime: processing share (processShare)', () => {
@@ -25,6 +28,74 @@ describe('runtime: processing share (processShare)', () => {
     expect(processShare(full, bound)).to.equal(PROCESS_SHARE_MAX);
     expect(processShare(bound, bound)).to.equal(PROCESS_SHARE_MAX);
     for (let w = 0; w < full; w += full / 10) expect(processShare(w + full / 10, bound)).to.be.at.least(processShare(w, bound));
+  });
+
+  it('rises with the oldest waiting message\'s age from SHARE_AGE_FROM_MS, to PROCESS_SHARE_MAX at twice that, the count a floor', () => {
+    const bound = 50_000;
+    const n = SHARE_AGE_FROM_MS;
+    // A few seconds' burst: its oldest message younger than n, processing keeps PROCESS_SHARE.
+    expect(processShare(5, bound, 0)).to.equal(PROCESS_SHARE);
+    expect(processShare(3000, bound, n - 1)).to.equal(PROCESS_SHARE);
+    expect(processShare(3000, bound, n)).to.equal(PROCESS_SHARE);
+    const mid = processShare(5, bound, n * 1.5);
+    expect(mid).to.be.closeTo((PROCESS_SHARE + PROCESS_SHARE_MAX) / 2, 1e-9);
+    expect(processShare(5, bound, n * 2)).to.equal(PROCESS_SHARE_MAX);
+    expect(processShare(5, bound, n * 10)).to.equal(PROCESS_SHARE_MAX);
+    for (let age = 0; age < 3 * n; age += n / 8) expect(processShare(5, bound, age + n / 8)).to.be.at.least(processShare(5, bound, age));
+    // The count rule still holds with a young backlog (a restart's, or a burst bigger than the bound's SHARE_FULL_AT).
+    expect(processShare(bound * SHARE_FULL_AT, bound, 0)).to.equal(PROCESS_SHARE_MAX);
+    expect(processShare(bound * SHARE_FULL_AT * 0.75, bound, n * 1.5)).to.be.closeTo(PROCESS_SHARE_MAX * 0.75, 1e-9);
+  });
+
+  it('a message left in the store counts its wait from its commit, not from its read-back (StoreBacklog, a controlled clock)', async () => {
+    let now = 0;
+    const queued: Array<{ id: number; since: number }> = [];
+    const finish = new Map<number, () => void>();
+    const rows = new Set<number>();
+    const backlog: StoreBacklog<string> = new StoreBacklog<string>(2, {
+      read: async (from, to, limit) => [...rows].filter((id) => id >= from && id <= to).sort((a, b) => a - b).slice(0, limit).map((id) => ({ id, channel: 'c', patientMrn: null })),
+      queue: (row, since) => {
+        queued.push({ id: row.id, since });
+        rows.delete(row.id);
+        backlog.hold();
+        return new Promise<string>((r) => finish.set(row.id, () => r('processed')));
+      },
+      running: () => undefined,
+      answerOf: async () => 'from the store',
+    }, silentLogger, () => now);
+    const commit = (id: number) => {
+      rows.add(id);
+      if (!backlog.admit(id, true)) {
+        rows.delete(id);
+        backlog.hold();
+      }
+    };
+    const settle = async () => { for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r)); };
+    commit(1);
+    commit(2);
+    expect(backlog.oldestAt()).to.equal(undefined);
+    // Left in the store: 3 at 1,000 ms, 4 ten ms later (within one mark), 5 at 3,000 ms.
+    now = 1000;
+    commit(3);
+    now = 1000 + MARK_EVERY_MS / 5;
+    commit(4);
+    now = 3000;
+    commit(5);
+    expect(backlog.inStore).to.equal(3);
+    expect(backlog.oldestAt()).to.equal(1000);
+    // Read back at 20,000 ms: each queued with its commit time (at most MARK_EVERY_MS early).
+    now = 20_000;
+    backlog.release();
+    backlog.release();
+    await settle();
+    expect(queued.map((q) => q.id)).to.deep.equal([3, 4]);
+    expect(queued.map((q) => q.since)).to.deep.equal([1000, 1000]);
+    expect(backlog.oldestAt()).to.equal(3000);
+    finish.get(3)!();
+    backlog.release();
+    await settle();
+    expect(queued.at(-1)).to.deep.equal({ id: 5, since: 3000 });
+    expect(backlog.oldestAt()).to.equal(undefined);
   });
 });
 
@@ -88,6 +159,80 @@ describeOn('sqlite', 'runtime (SQLite): processing beside a steady intake stream
       sent++;
       streamed.push(gw.pipeline.receive(ne('S0', 'PS0')));
       // Wait for the stream to end (the backlog processed, or the cap reached), then for everything.
+      while (!stopped) await new Promise((r) => setTimeout(r, 10));
+      const doneWhileStreaming = done;
+      const sentWhileStreaming = sent;
+      const answers = await Promise.all(backlog.map((r) => (r.ok ? r.answer : Promise.reject(new Error('not stored')))));
+      expect(answers.map((a) => a.state)).to.deep.equal(new Array(20).fill('processed'));
+      const rs = await Promise.all(streamed);
+      for (const r of rs) expect(r.ok && msa(r.commitAck).code).to.equal('CA');
+      expect(doneWhileStreaming, `backlog processed while ${sentWhileStreaming} frames streamed`).to.equal(20);
+      expect(sentWhileStreaming).to.be.lessThan(CAP);
+    } finally {
+      await gw.close();
+      tmp.cleanup();
+    }
+  });
+
+  it('a backlog whose oldest message is older than SHARE_AGE_FROM_MS is processed while a stream keeps a frame queued, far below the count rule', async () => {
+    const tmp = tempDir();
+    let release!: () => void;
+    const gate = new Promise<void>((r) => { release = r; });
+    let holding = true;
+    // maxBacklog 50,000: the count rule raises the share only from 5,000 waiting (more than CAP),
+    // so only the backlog's age can give processing its turn while the stream lasts.
+    const gw = await startTest(join(tmp.dir, 'fd.db'), { channels: [{ name: 'reg', source: { mllp: { port: 0 } }, destinations: [] }], processing: { maxBacklog: 50_000 } }, {
+      noHttp: true,
+      hooks: { afterCommit: () => (holding ? gate : Promise.resolve()) },
+    });
+    try {
+      const channel = gw.pipeline.channel('reg');
+      const ne = (id: string, mrn: string) => ({ channel, source: 'mllp' as const, contentType: 'hl7v2' as const, raw: adt(id, { mrn, msh15: 'AL', msh16: 'NE' }) });
+      holding = false;
+      for (const id of ['W0', 'W1']) {
+        const w = await gw.pipeline.receive(ne(id, 'PW'));
+        expect(w.ok && (await w.answer).state).to.equal('processed');
+      }
+      /* eslint-disable @typescript-eslint/no-explicit-any */
+      const pl = gw.pipeline as any;
+      while (performance.now() < pl.processNotBefore) await new Promise((r) => setTimeout(r, 5));
+      // The backlog B1..B20 is queued as committed twice SHARE_AGE_FROM_MS ago (a controlled age:
+      // the stream's own frames stay young), so its share is PROCESS_SHARE_MAX.
+      const old = new Set<number>();
+      const process = pl.process.bind(pl);
+      pl.process = (id: number, reason: unknown, hint?: { since?: number }, ...rest: unknown[]) =>
+        process(id, reason, old.has(id) && hint ? { ...hint, since: performance.now() - 2 * SHARE_AGE_FROM_MS } : hint, ...rest);
+      holding = true;
+      const backlog: Reception[] = [];
+      for (let i = 1; i <= 20; i++) {
+        const r = await gw.pipeline.receive(ne(`B${i}`, `PB${i}`));
+        if (r.ok) old.add(r.id);
+        backlog.push(r);
+      }
+      holding = false;
+      let done = 0;
+      for (const r of backlog) {
+        expect(r.ok).to.equal(true);
+        if (r.ok) void r.answer.then((a) => { if (a.state === 'processed') done++; });
+      }
+      const CAP = 3000;
+      let sent = 0;
+      let stopped = false;
+      const streamed: Array<Promise<Reception>> = [];
+      const storeOne = pl.storeOne.bind(pl);
+      pl.storeOne = (tx: StoreTx, ...rest: unknown[]) => {
+        if (!stopped && sent < CAP && done < backlog.length) {
+          sent++;
+          streamed.push(gw.pipeline.receive(ne(`S${sent}`, `PS${sent}`)));
+        } else {
+          stopped = true;
+        }
+        return storeOne(tx, ...rest);
+      };
+      /* eslint-enable @typescript-eslint/no-explicit-any */
+      release();
+      sent++;
+      streamed.push(gw.pipeline.receive(ne('S0', 'PS0')));
       while (!stopped) await new Promise((r) => setTimeout(r, 10));
       const doneWhileStreaming = done;
       const sentWhileStreaming = sent;
