@@ -108,7 +108,7 @@ export const PROCESS_SHARE = 0.2;
 export const PROCESS_SHARE_MAX = 0.8;
 export const SHARE_FULL_AT = 0.4;
 /** The oldest waiting message's age (ms since its commit) from which processing's share rises (see PROCESS_SHARE_MAX). */
-export const SHARE_AGE_FROM_MS = 2000;
+export const SHARE_AGE_FROM_MS = 3000;
 
 /**
  * Processing's share of the event loop while intake is busy, with `waiting` messages behind, the
