@@ -12,7 +12,7 @@ import { expect } from 'chai';
 import { join } from 'node:path';
 import { describeOn } from '../support/engine.js';
 import { adt, msa, startTest, tempDir } from '../support/gateway.js';
-import { PROCESS_SHARE, PROCESS_SHARE_MAX, SHARE_AGE_FROM_MS, SHARE_FULL_AT, processShare, type Reception } from '../../src/runtime/pipeline.js';
+import { PROCESS_SHARE, PROCESS_SHARE_MAX, SHARE_AGE_FROM_MS, SHARE_FULL_AT, processShare, type Inbound, type Pipeline, type Reception } from '../../src/runtime/pipeline.js';
 import { MARK_EVERY_MS, StoreBacklog } from '../../src/runtime/store-backlog.js';
 import { silentLogger } from '../../src/logging.js';
 import type { StoreTx } from '../../src/store/index.js';
@@ -99,6 +99,50 @@ describe('runtime: processing share (processShare)', () => {
   });
 });
 
+/**
+ * The stream both share tests run: each frame's store queues the next frame before its commit
+ * ends, so every flush finds a frame queued. It stops once the held backlog is processed, or after
+ * CAP frames; the backlog must have been processed while the stream lasted, and every streamed
+ * frame answered CA.
+ */
+async function streamUntilProcessed(pipeline: Pipeline, backlog: Reception[], ne: (id: string, mrn: string) => Inbound, release: () => void): Promise<void> {
+  let done = 0;
+  for (const r of backlog) {
+    expect(r.ok).to.equal(true);
+    if (r.ok) void r.answer.then((a) => { if (a.state === 'processed') done++; });
+  }
+  const CAP = 3000;
+  let sent = 0;
+  let stopped = false;
+  const streamed: Array<Promise<Reception>> = [];
+  /* eslint-disable @typescript-eslint/no-explicit-any */
+  const pl = pipeline as any;
+  const storeOne = pl.storeOne.bind(pl);
+  pl.storeOne = (tx: StoreTx, ...rest: unknown[]) => {
+    if (!stopped && sent < CAP && done < backlog.length) {
+      sent++;
+      streamed.push(pipeline.receive(ne(`S${sent}`, `PS${sent}`)));
+    } else {
+      stopped = true;
+    }
+    return storeOne(tx, ...rest);
+  };
+  /* eslint-enable @typescript-eslint/no-explicit-any */
+  release();
+  sent++;
+  streamed.push(pipeline.receive(ne('S0', 'PS0')));
+  // Wait for the stream to end (the backlog processed, or the cap reached), then for everything.
+  while (!stopped) await new Promise((r) => setTimeout(r, 10));
+  const doneWhileStreaming = done;
+  const sentWhileStreaming = sent;
+  const answers = await Promise.all(backlog.map((r) => (r.ok ? r.answer : Promise.reject(new Error('not stored')))));
+  expect(answers.map((a) => a.state)).to.deep.equal(new Array(backlog.length).fill('processed'));
+  const rs = await Promise.all(streamed);
+  for (const r of rs) expect(r.ok && msa(r.commitAck).code).to.equal('CA');
+  expect(doneWhileStreaming, `backlog processed while ${sentWhileStreaming} frames streamed`).to.equal(backlog.length);
+  expect(sentWhileStreaming).to.be.lessThan(CAP);
+}
+
 describeOn('sqlite', 'runtime (SQLite): processing beside a steady intake stream', function () {
   this.timeout(120_000);
 
@@ -131,43 +175,7 @@ describeOn('sqlite', 'runtime (SQLite): processing beside a steady intake stream
       const backlog: Reception[] = [];
       for (let i = 1; i <= 20; i++) backlog.push(await gw.pipeline.receive(ne(`B${i}`, `PB${i}`)));
       holding = false;
-      let done = 0;
-      for (const r of backlog) {
-        expect(r.ok).to.equal(true);
-        if (r.ok) void r.answer.then((a) => { if (a.state === 'processed') done++; });
-      }
-      // The stream: each frame's store queues the next frame before its commit ends, so every
-      // flush finds a frame queued. It stops once the backlog is processed, or after CAP frames.
-      const CAP = 3000;
-      let sent = 0;
-      let stopped = false;
-      const streamed: Array<Promise<Reception>> = [];
-      /* eslint-disable @typescript-eslint/no-explicit-any */
-      const pl = gw.pipeline as any;
-      const storeOne = pl.storeOne.bind(pl);
-      pl.storeOne = (tx: StoreTx, ...rest: unknown[]) => {
-        if (!stopped && sent < CAP && done < backlog.length) {
-          sent++;
-          streamed.push(gw.pipeline.receive(ne(`S${sent}`, `PS${sent}`)));
-        } else {
-          stopped = true;
-        }
-        return storeOne(tx, ...rest);
-      };
-      /* eslint-enable @typescript-eslint/no-explicit-any */
-      release();
-      sent++;
-      streamed.push(gw.pipeline.receive(ne('S0', 'PS0')));
-      // Wait for the stream to end (the backlog processed, or the cap reached), then for everything.
-      while (!stopped) await new Promise((r) => setTimeout(r, 10));
-      const doneWhileStreaming = done;
-      const sentWhileStreaming = sent;
-      const answers = await Promise.all(backlog.map((r) => (r.ok ? r.answer : Promise.reject(new Error('not stored')))));
-      expect(answers.map((a) => a.state)).to.deep.equal(new Array(20).fill('processed'));
-      const rs = await Promise.all(streamed);
-      for (const r of rs) expect(r.ok && msa(r.commitAck).code).to.equal('CA');
-      expect(doneWhileStreaming, `backlog processed while ${sentWhileStreaming} frames streamed`).to.equal(20);
-      expect(sentWhileStreaming).to.be.lessThan(CAP);
+      await streamUntilProcessed(gw.pipeline, backlog, ne, release);
     } finally {
       await gw.close();
       tmp.cleanup();
@@ -193,7 +201,7 @@ describeOn('sqlite', 'runtime (SQLite): processing beside a steady intake stream
         const w = await gw.pipeline.receive(ne(id, 'PW'));
         expect(w.ok && (await w.answer).state).to.equal('processed');
       }
-      /* eslint-disable @typescript-eslint/no-explicit-any */
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any
       const pl = gw.pipeline as any;
       while (performance.now() < pl.processNotBefore) await new Promise((r) => setTimeout(r, 5));
       // The backlog B1..B20 is queued as committed twice SHARE_AGE_FROM_MS ago (a controlled age:
@@ -210,38 +218,7 @@ describeOn('sqlite', 'runtime (SQLite): processing beside a steady intake stream
         backlog.push(r);
       }
       holding = false;
-      let done = 0;
-      for (const r of backlog) {
-        expect(r.ok).to.equal(true);
-        if (r.ok) void r.answer.then((a) => { if (a.state === 'processed') done++; });
-      }
-      const CAP = 3000;
-      let sent = 0;
-      let stopped = false;
-      const streamed: Array<Promise<Reception>> = [];
-      const storeOne = pl.storeOne.bind(pl);
-      pl.storeOne = (tx: StoreTx, ...rest: unknown[]) => {
-        if (!stopped && sent < CAP && done < backlog.length) {
-          sent++;
-          streamed.push(gw.pipeline.receive(ne(`S${sent}`, `PS${sent}`)));
-        } else {
-          stopped = true;
-        }
-        return storeOne(tx, ...rest);
-      };
-      /* eslint-enable @typescript-eslint/no-explicit-any */
-      release();
-      sent++;
-      streamed.push(gw.pipeline.receive(ne('S0', 'PS0')));
-      while (!stopped) await new Promise((r) => setTimeout(r, 10));
-      const doneWhileStreaming = done;
-      const sentWhileStreaming = sent;
-      const answers = await Promise.all(backlog.map((r) => (r.ok ? r.answer : Promise.reject(new Error('not stored')))));
-      expect(answers.map((a) => a.state)).to.deep.equal(new Array(20).fill('processed'));
-      const rs = await Promise.all(streamed);
-      for (const r of rs) expect(r.ok && msa(r.commitAck).code).to.equal('CA');
-      expect(doneWhileStreaming, `backlog processed while ${sentWhileStreaming} frames streamed`).to.equal(20);
-      expect(sentWhileStreaming).to.be.lessThan(CAP);
+      await streamUntilProcessed(gw.pipeline, backlog, ne, release);
     } finally {
       await gw.close();
       tmp.cleanup();
