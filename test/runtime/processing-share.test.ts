@@ -143,85 +143,83 @@ async function streamUntilProcessed(pipeline: Pipeline, backlog: Reception[], ne
   expect(sentWhileStreaming).to.be.lessThan(CAP);
 }
 
+/**
+ * A one-channel gateway for the stream tests, warmed up: the flows loaded (a first run long enough
+ * to hold processing back for the whole stream under the share rule) and that run's share spent.
+ * While `hold(true)`, each commit's processing waits (the test hook after commit) until release().
+ */
+async function heldStreamGateway(maxBacklog: number) {
+  const tmp = tempDir();
+  let release!: () => void;
+  const gate = new Promise<void>((r) => { release = r; });
+  let holding = false;
+  const gw = await startTest(join(tmp.dir, 'fd.db'), { channels: [{ name: 'reg', source: { mllp: { port: 0 } }, destinations: [] }], processing: { maxBacklog } }, {
+    noHttp: true,
+    hooks: { afterCommit: () => (holding ? gate : Promise.resolve()) },
+  });
+  const channel = gw.pipeline.channel('reg');
+  const ne = (id: string, mrn: string): Inbound => ({ channel, source: 'mllp' as const, contentType: 'hl7v2' as const, raw: adt(id, { mrn, msh15: 'AL', msh16: 'NE' }) });
+  const close = async () => {
+    await gw.close();
+    tmp.cleanup();
+  };
+  try {
+    for (const id of ['W0', 'W1']) {
+      const w = await gw.pipeline.receive(ne(id, 'PW'));
+      expect(w.ok && (await w.answer).state).to.equal('processed');
+    }
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    while (performance.now() < (gw.pipeline as any).processNotBefore) await new Promise((r) => setTimeout(r, 5));
+  } catch (e) {
+    await close();
+    throw e;
+  }
+  return { gw, ne, release, hold: (on: boolean) => { holding = on; }, close };
+}
+
 describeOn('sqlite', 'runtime (SQLite): processing beside a steady intake stream', function () {
   this.timeout(120_000);
 
   it('a backlog is processed while a stream keeps a frame queued at every commit, not only once the stream stops', async () => {
-    const tmp = tempDir();
-    let release!: () => void;
-    const gate = new Promise<void>((r) => { release = r; });
-    let holding = true;
     // maxBacklog 5,000: the stream's unprocessed frames raise processing's share above
     // PROCESS_SHARE after a few hundred (SHARE_FULL_AT of it), and CAP stays below the bound (where
     // every commit processes anyway).
-    const gw = await startTest(join(tmp.dir, 'fd.db'), { channels: [{ name: 'reg', source: { mllp: { port: 0 } }, destinations: [] }], processing: { maxBacklog: 5000 } }, {
-      noHttp: true,
-      // The backlog B1..B20 is held after its commit, then queued at once.
-      hooks: { afterCommit: () => (holding ? gate : Promise.resolve()) },
-    });
+    const h = await heldStreamGateway(5000);
     try {
-      const channel = gw.pipeline.channel('reg');
-      const ne = (id: string, mrn: string) => ({ channel, source: 'mllp' as const, contentType: 'hl7v2' as const, raw: adt(id, { mrn, msh15: 'AL', msh16: 'NE' }) });
-      // Warm-up, not held: the flows loaded (a first run long enough to hold processing back for
-      // the whole stream under the share rule), and that run's share spent before the stream starts.
-      holding = false;
-      for (const id of ['W0', 'W1']) {
-        const w = await gw.pipeline.receive(ne(id, 'PW'));
-        expect(w.ok && (await w.answer).state).to.equal('processed');
-      }
-      // eslint-disable-next-line @typescript-eslint/no-explicit-any
-      while (performance.now() < (gw.pipeline as any).processNotBefore) await new Promise((r) => setTimeout(r, 5));
-      holding = true;
+      h.hold(true);
       const backlog: Reception[] = [];
-      for (let i = 1; i <= 20; i++) backlog.push(await gw.pipeline.receive(ne(`B${i}`, `PB${i}`)));
-      holding = false;
-      await streamUntilProcessed(gw.pipeline, backlog, ne, release);
+      for (let i = 1; i <= 20; i++) backlog.push(await h.gw.pipeline.receive(h.ne(`B${i}`, `PB${i}`)));
+      h.hold(false);
+      await streamUntilProcessed(h.gw.pipeline, backlog, h.ne, h.release);
     } finally {
-      await gw.close();
-      tmp.cleanup();
+      await h.close();
     }
   });
 
   it('a backlog whose oldest message is older than SHARE_AGE_FROM_MS is processed while a stream keeps a frame queued, far below the count rule', async () => {
-    const tmp = tempDir();
-    let release!: () => void;
-    const gate = new Promise<void>((r) => { release = r; });
-    let holding = true;
     // maxBacklog 50,000: the count rule raises the share only from 5,000 waiting (more than CAP),
     // so only the backlog's age can give processing its turn while the stream lasts.
-    const gw = await startTest(join(tmp.dir, 'fd.db'), { channels: [{ name: 'reg', source: { mllp: { port: 0 } }, destinations: [] }], processing: { maxBacklog: 50_000 } }, {
-      noHttp: true,
-      hooks: { afterCommit: () => (holding ? gate : Promise.resolve()) },
-    });
+    const h = await heldStreamGateway(50_000);
     try {
-      const channel = gw.pipeline.channel('reg');
-      const ne = (id: string, mrn: string) => ({ channel, source: 'mllp' as const, contentType: 'hl7v2' as const, raw: adt(id, { mrn, msh15: 'AL', msh16: 'NE' }) });
-      holding = false;
-      for (const id of ['W0', 'W1']) {
-        const w = await gw.pipeline.receive(ne(id, 'PW'));
-        expect(w.ok && (await w.answer).state).to.equal('processed');
-      }
       // eslint-disable-next-line @typescript-eslint/no-explicit-any
-      const pl = gw.pipeline as any;
-      while (performance.now() < pl.processNotBefore) await new Promise((r) => setTimeout(r, 5));
+      const pl = h.gw.pipeline as any;
       // The backlog B1..B20 is queued as committed twice SHARE_AGE_FROM_MS ago (a controlled age:
       // the stream's own frames stay young), so its share is PROCESS_SHARE_MAX.
       const old = new Set<number>();
       const process = pl.process.bind(pl);
       pl.process = (id: number, reason: unknown, hint?: { since?: number }, ...rest: unknown[]) =>
         process(id, reason, old.has(id) && hint ? { ...hint, since: performance.now() - 2 * SHARE_AGE_FROM_MS } : hint, ...rest);
-      holding = true;
+      h.hold(true);
       const backlog: Reception[] = [];
       for (let i = 1; i <= 20; i++) {
-        const r = await gw.pipeline.receive(ne(`B${i}`, `PB${i}`));
+        const r = await h.gw.pipeline.receive(h.ne(`B${i}`, `PB${i}`));
         if (r.ok) old.add(r.id);
         backlog.push(r);
       }
-      holding = false;
-      await streamUntilProcessed(gw.pipeline, backlog, ne, release);
+      h.hold(false);
+      await streamUntilProcessed(h.gw.pipeline, backlog, h.ne, h.release);
     } finally {
-      await gw.close();
-      tmp.cleanup();
+      await h.close();
     }
   });
 
