@@ -56,6 +56,15 @@ if (process.env.PROF_CPU) {
   await session.post('Profiler.enable');
   await session.post('Profiler.start');
 }
+// PROF_ALLOC=file.heapprofile: every allocation of the timed part, sampled (collected ones too), by allocating function (bench/profile/heapprofile.mjs file N messages).
+if (process.env.PROF_ALLOC) {
+  const { Session } = await import('node:inspector/promises');
+  if (!session) {
+    session = new Session();
+    session.connect();
+  }
+  await session.post('HeapProfiler.startSampling', { samplingInterval: 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+}
 let n = 0;
 const cpu0 = process.cpuUsage();
 const t0 = performance.now();
@@ -69,7 +78,9 @@ await Promise.all(clients.map(async (c) => {
 }));
 const dt = (performance.now() - t0) / 1000;
 const cpu = process.cpuUsage(cpu0);
-if (session) writeFileSync(process.env.PROF_CPU!, JSON.stringify((await session.post('Profiler.stop')).profile));
+if (session && process.env.PROF_CPU) writeFileSync(process.env.PROF_CPU, JSON.stringify((await session.post('Profiler.stop')).profile));
+if (session && process.env.PROF_ALLOC) writeFileSync(process.env.PROF_ALLOC, JSON.stringify((await session.post('HeapProfiler.stopSampling')).profile));
+if (process.env.PROF_ALLOC) process.stdout.write(`messages ${n}\n`);
 process.stdout.write(`${connections} connections: ${Math.round(n / dt)} msg/s ACKed, acks ${JSON.stringify(acks)}, CPU ${((cpu.user + cpu.system) / n / 1000).toFixed(3)} ms/msg (user ${(cpu.user / n / 1000).toFixed(3)}, sys ${(cpu.system / n / 1000).toFixed(3)}), sync=${String(sqliteDb(gw.store).pragma('synchronous', { simple: true }))}\n`);
 if (process.env.PROF_FLUSHES) process.stdout.write(`flushes ${JSON.stringify(flushes)}\n`);
 clients.forEach((c) => c.close());
