@@ -22,6 +22,7 @@ import type { OutboundHl7Settings } from '../delivery/config.js';
 import type { FlowContext } from '../flows/types.js';
 import type { ResourceChange } from '../flows/outbound/events.js';
 import { eventLoopPause } from './pause.js';
+import { bundleTextOf } from './bundle-text.js';
 
 export interface PersistInput {
   messageId: number;
@@ -53,6 +54,12 @@ export interface PersistResult {
   issues: Issue[];
   /** `Type/id` of stored resources re-pointed from a retired Patient to its survivor. */
   repointed: string[];
+  /**
+   * JSON.stringify(output.bundle), made from the texts the store wrote or compared for its
+   * resources when each entry's resource was stored as it is in the Bundle (./bundle-text.ts), by
+   * serializing it otherwise. Ask right after persisting: it is the Bundle as stored.
+   */
+  bundleJson(): string;
 }
 
 const sha = (s: string) => createHash('sha256').update(s).digest('hex').slice(0, 16);
@@ -71,7 +78,9 @@ export async function persistOutput(db: PersistTables, p: PersistInput, now: Dat
   const retired = p.output.office
     .filter((r) => r.recordType === 'merge-instruction')
     .map((r) => ({ retired: String(r.retiredPatientId), survivor: String(r.survivingPatientId) }));
-  const entries = await persistEntries(db, p.output.bundle.entry ?? [], p.messageId, now, issues, new Set(retired.map((r) => r.retired)));
+  const { entries, texts } = await persistEntries(db, p.output.bundle.entry ?? [], p.messageId, now, issues, new Set(retired.map((r) => r.retired)));
+  let bundleText: string | undefined;
+  const bundleJson = () => (bundleText ??= (typeof p.bundleJson === 'function' ? p.bundleJson() : p.bundleJson) ?? bundleTextOf(p.output.bundle, texts));
   const repointed: string[] = [];
   for (const r of retired) {
     const moved = await repointReferences(db, r.retired, r.survivor, p.messageId, now);
@@ -93,7 +102,7 @@ export async function persistOutput(db: PersistTables, p: PersistInput, now: Dat
       continue;
     }
     if (d.payload === 'bundle') {
-      items.push({ kind: 'fhir-bundle', payload: (typeof p.bundleJson === 'function' ? p.bundleJson() : p.bundleJson) ?? JSON.stringify(p.output.bundle), contentType: 'application/fhir+json', part: 'bundle' });
+      items.push({ kind: 'fhir-bundle', payload: bundleJson(), contentType: 'application/fhir+json', part: 'bundle' });
     } else if (d.payload === 'office') {
       p.output.office.forEach((r, i) => items.push({ kind: 'office-record', payload: JSON.stringify(r), contentType: 'application/json', part: `office-${i}` }));
     } else {
@@ -112,7 +121,7 @@ export async function persistOutput(db: PersistTables, p: PersistInput, now: Dat
       queued++;
     }
   }
-  return { entries, queued, issues, repointed };
+  return { entries, queued, issues, repointed, bundleJson };
 }
 
 /** Move every stored reference to Patient/<retired> onto Patient/<survivor>; returns what moved (`Type/id`). */
@@ -164,6 +173,8 @@ function resourceChanges(bundleEntries: readonly BundleEntry[], entries: readonl
 
 interface PlannedEntry {
   resource: Resource;
+  /** Its entry's place in the Bundle. */
+  index?: number;
   /** Set when a conditional create matched a stored resource, which is then left as it is. */
   existing?: EntryOutcome;
 }
@@ -173,7 +184,7 @@ interface PlannedEntry {
  * resource's id), then rewrite Bundle-internal references (`urn:uuid:` fullUrls) to `Type/id`
  * and upsert, so stored resources reference each other the way a FHIR server would store them.
  */
-async function persistEntries(db: PersistTables, bundleEntries: readonly BundleEntry[], messageId: number, now: Date, issues: Issue[], retiringNow: ReadonlySet<string>): Promise<EntryOutcome[]> {
+async function persistEntries(db: PersistTables, bundleEntries: readonly BundleEntry[], messageId: number, now: Date, issues: Issue[], retiringNow: ReadonlySet<string>): Promise<{ entries: EntryOutcome[]; texts: Array<string | undefined> }> {
   const planned: PlannedEntry[] = [];
   const refMap = new Map<string, string>();
   const pause = eventLoopPause();
@@ -199,9 +210,11 @@ async function persistEntries(db: PersistTables, bundleEntries: readonly BundleE
     // bundle without urn:uuid references is stored without copying every resource.
     if (e.fullUrl && e.fullUrl !== target) refMap.set(e.fullUrl, target);
     else if (e.fullUrl) refMap.delete(e.fullUrl);
-    planned.push(p);
+    planned.push({ ...p, index: i });
   }
   const entries: EntryOutcome[] = [];
+  /** Each entry's resource's text as the store wrote or compared it, where that resource is the entry's own object (no id given, no reference rewritten). */
+  const texts = new Array<string | undefined>(bundleEntries.length);
   for (const p of planned) {
     await pause();
     if (p.existing) {
@@ -213,8 +226,9 @@ async function persistEntries(db: PersistTables, bundleEntries: readonly BundleE
     await pause();
     const u = await db.resources.upsert(resource, messageId, now, { pause });
     entries.push({ resourceType: resource.resourceType, id: resource.id!, versionId: u.versionId, status: u.outcome === 'created' ? '201 Created' : '200 OK', lastUpdated: u.lastUpdated });
+    if (resource === bundleEntries[p.index!]?.resource) texts[p.index!] = u.json;
   }
-  return entries;
+  return { entries, texts };
 }
 
 async function planEntry(db: PersistTables, e: BundleEntry, messageId: number, index: number): Promise<PlannedEntry | undefined> {

@@ -7,6 +7,12 @@ export interface UpsertResult {
   /** 'created' (new id), 'updated' (content changed), 'unchanged' (same content again). */
   outcome: 'created' | 'updated' | 'unchanged';
   lastUpdated: string;
+  /**
+   * JSON.stringify of the resource as it was given (the text stored, or found stored unchanged):
+   * a caller that also needs the text of something holding the same object takes it from here
+   * instead of serializing the resource again (src/runtime/bundle-text.ts). An engine may leave it out.
+   */
+  json?: string | undefined;
 }
 
 export interface StoredResource {

@@ -14,9 +14,11 @@ describe('store: resources and office records through the Store interface', () =
   it('upserts by type and id: created, unchanged, updated, with versions and times', async () => {
     const r = t.store.resources;
     const mid = await t.store.messages.insert(newMessage('A'));
-    expect(await r.upsert(patient('p1', '1'), mid, T0)).to.deep.equal({ versionId: 1, outcome: 'created', lastUpdated: T0.toISOString() });
-    expect(await r.upsert(patient('p1', '1'), mid, at(1))).to.deep.equal({ versionId: 1, outcome: 'unchanged', lastUpdated: T0.toISOString() });
-    expect(await r.upsert(patient('p1', '1', 'Changed'), null, at(2))).to.deep.equal({ versionId: 2, outcome: 'updated', lastUpdated: at(2).toISOString() });
+    // json: the resource's text, which a caller may reuse (src/runtime/bundle-text.ts).
+    const text = (family = 'Example') => JSON.stringify(patient('p1', '1', family));
+    expect(await r.upsert(patient('p1', '1'), mid, T0)).to.deep.equal({ versionId: 1, outcome: 'created', lastUpdated: T0.toISOString(), json: text() });
+    expect(await r.upsert(patient('p1', '1'), mid, at(1))).to.deep.equal({ versionId: 1, outcome: 'unchanged', lastUpdated: T0.toISOString(), json: text() });
+    expect(await r.upsert(patient('p1', '1', 'Changed'), null, at(2))).to.deep.equal({ versionId: 2, outcome: 'updated', lastUpdated: at(2).toISOString(), json: text('Changed') });
     const got = await r.get('Patient', 'p1');
     expect(got).to.deep.equal({ resource: patient('p1', '1', 'Changed'), versionId: 2, lastUpdated: at(2).toISOString(), messageId: null });
     expect(await r.get('Patient', 'nope')).to.equal(undefined);

@@ -59,12 +59,12 @@ export async function upsertResource(db: Queryable, resource: Resource, messageI
     SELECT version_id, created, NULL AS kept_at FROM up
     UNION ALL SELECT version_id, NULL, last_updated FROM same`,
   [type, id, json, messageId, at, col('param'), col('system'), col('value'), col('raw'), col('lo'), col('hi'), col('num'), col('cnum'), col('cunit')]))).rows[0];
-  if (r && r.kept_at === null) return { versionId: Number(r.version_id), outcome: r.created ? 'created' : 'updated', lastUpdated: at };
-  if (r) return { versionId: Number(r.version_id), outcome: 'unchanged', lastUpdated: r.kept_at! };
+  if (r && r.kept_at === null) return { versionId: Number(r.version_id), outcome: r.created ? 'created' : 'updated', lastUpdated: at, json };
+  if (r) return { versionId: Number(r.version_id), outcome: 'unchanged', lastUpdated: r.kept_at!, json };
   // The same text was written by a transaction that committed after this statement began (ON
   // CONFLICT waited for it and found nothing to change): read the version it left.
   const kept = (await db.query<ResourceRow>(named('resource_version', 'SELECT version_id, last_updated FROM resources WHERE resource_type = $1 AND id = $2', [type, id]))).rows[0]!;
-  return { versionId: Number(kept.version_id), outcome: 'unchanged', lastUpdated: kept.last_updated };
+  return { versionId: Number(kept.version_id), outcome: 'unchanged', lastUpdated: kept.last_updated, json };
 }
 
 async function writeHistory(db: Queryable, type: string, id: string, version: number, json: string | null, messageId: number | null, at: string): Promise<void> {

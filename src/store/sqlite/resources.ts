@@ -64,13 +64,13 @@ export function* upsertResourceSteps(db: Db, resource: Resource, messageId: numb
     stmt(db, 'INSERT INTO resources (resource_type, id, version_id, resource, message_id, last_updated) VALUES (?, ?, ?, ?, ?, ?)').run(type, id, v, json, messageId, at);
     writeHistory(db, type, id, v, json, messageId, at);
     yield* writeIndexSteps(db, resource);
-    return { versionId: v, outcome: 'created', lastUpdated: at };
+    return { versionId: v, outcome: 'created', lastUpdated: at, json };
   }
-  if (old.resource === json) return { versionId: old.version_id, outcome: 'unchanged', lastUpdated: old.last_updated };
+  if (old.resource === json) return { versionId: old.version_id, outcome: 'unchanged', lastUpdated: old.last_updated, json };
   stmt(db, 'UPDATE resources SET version_id = version_id + 1, resource = ?, message_id = ?, last_updated = ? WHERE resource_type = ? AND id = ?').run(json, messageId, at, type, id);
   writeHistory(db, type, id, old.version_id + 1, json, messageId, at);
   yield* writeIndexSteps(db, resource);
-  return { versionId: old.version_id + 1, outcome: 'updated', lastUpdated: at };
+  return { versionId: old.version_id + 1, outcome: 'updated', lastUpdated: at, json };
 }
 
 /** Runs steps to the end at once. */
