@@ -68,10 +68,21 @@ interface ResourceReads {
   getSync?(type: string, id: string): { resource: Resource } | undefined;
 }
 
-/** The ReadResource of a store's (or a transaction's) resource table, answering at once when it can. */
+/**
+ * The ReadResource of a store's (or a transaction's) resource table, answering at once when it can.
+ * One per message: its closures are returned by the helpers below, not bound to names (under tsx a
+ * named closure costs a defineProperty of its name each time it is made: docs/profiling.md).
+ */
 export function storeReader(resources: ResourceReads): ReadResource {
-  const read: ReadResource = async (type, id) => (await resources.get(type, id))?.resource;
-  const getSync = resources.getSync?.bind(resources);
-  if (getSync) read.sync = (type, id) => getSync(type, id)?.resource;
+  const read = asyncRead(resources);
+  if (resources.getSync) read.sync = syncRead(resources);
   return read;
+}
+
+function asyncRead(resources: ResourceReads): ReadResource {
+  return async (type: string, id: string) => (await resources.get(type, id))?.resource;
+}
+
+function syncRead(resources: ResourceReads): NonNullable<ReadResource['sync']> {
+  return (type: string, id: string) => resources.getSync!(type, id)?.resource;
 }

@@ -79,8 +79,7 @@ export async function persistOutput(db: PersistTables, p: PersistInput, now: Dat
     .filter((r) => r.recordType === 'merge-instruction')
     .map((r) => ({ retired: String(r.retiredPatientId), survivor: String(r.survivingPatientId) }));
   const { entries, texts } = await persistEntries(db, p.output.bundle.entry ?? [], p.messageId, now, issues, new Set(retired.map((r) => r.retired)));
-  let bundleText: string | undefined;
-  const bundleJson = () => (bundleText ??= (typeof p.bundleJson === 'function' ? p.bundleJson() : p.bundleJson) ?? bundleTextOf(p.output.bundle, texts));
+  const bundleJson = bundleJsonOf(p, texts);
   const repointed: string[] = [];
   for (const r of retired) {
     const moved = await repointReferences(db, r.retired, r.survivor, p.messageId, now);
@@ -122,6 +121,15 @@ export async function persistOutput(db: PersistTables, p: PersistInput, now: Dat
     }
   }
   return { entries, queued, issues, repointed, bundleJson };
+}
+
+/**
+ * PersistResult.bundleJson: made when first asked, then kept. Returned, not bound to a name: under
+ * tsx a named closure made per message costs a defineProperty of its name (docs/profiling.md).
+ */
+function bundleJsonOf(p: PersistInput, texts: ReadonlyArray<string | undefined>): () => string {
+  let text: string | undefined;
+  return () => (text ??= (typeof p.bundleJson === 'function' ? p.bundleJson() : p.bundleJson) ?? bundleTextOf(p.output.bundle, texts));
 }
 
 /** Move every stored reference to Patient/<retired> onto Patient/<survivor>; returns what moved (`Type/id`). */
