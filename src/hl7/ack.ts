@@ -8,7 +8,7 @@
  * do not exist, so the location and the 0357 code go into ERR-1 (ELD) instead.
  */
 import type { Hl7Message } from './message.js';
-import { createMessage, encodeField, type FieldValue } from './message.js';
+import { buildSegment, createMessage, encodeField, type FieldValue } from './message.js';
 import { ERROR_CODES, ERROR_CODE_SYSTEM } from '../domain/errors.js';
 import { errorCodeOf, type Issue, type Severity } from '../domain/issues.js';
 import { DEFAULT_DELIMITERS, encodingCharacters } from './delimiters.js';
@@ -102,14 +102,18 @@ export function buildAck(inbound: Hl7Message, opts: AckOptions): Hl7Message {
   if (opts.text) msa[3] = opts.text;
   ack.add('MSA', msa);
 
-  const issues = opts.issues ?? [];
-  const max = opts.maxErrors ?? 50;
-  const shown = issues.length > max ? issues.slice(0, max - 1) : issues;
-  for (const i of shown) addErr(ack, i, version);
-  if (issues.length > max) {
-    addErr(ack, { severity: 'information', code: 'informational', diagnostics: `${issues.length - shown.length} more issue(s) not listed.` }, version);
-  }
+  for (const f of errFieldsOf(opts.issues ?? [], version, opts.maxErrors)) ack.add('ERR', f);
   return ack;
+}
+
+/** The fields of the ERR segments an ACK carries for these issues: at most `max` (default 50), the rest summarised in the last. */
+function errFieldsOf(issues: readonly Issue[], version: string, max = 50): Array<Record<number, FieldValue>> {
+  const shown = issues.length > max ? issues.slice(0, max - 1) : issues;
+  const out = shown.map((i) => errFields(i, version));
+  if (issues.length > max) {
+    out.push(errFields({ severity: 'information', code: 'informational', diagnostics: `${issues.length - shown.length} more issue(s) not listed.` }, version));
+  }
+  return out;
 }
 
 /**
@@ -126,7 +130,7 @@ export function buildRejectForUnreadable(issues: readonly Issue[], opts: { appli
     12: '2.5.1',
   }, DEFAULT_DELIMITERS);
   ack.add('MSA', { 1: 'AR', 2: '' });
-  for (const i of issues) addErr(ack, i, '2.5.1');
+  for (const i of issues) ack.add('ERR', errFields(i, '2.5.1'));
   return ack;
 }
 
@@ -151,7 +155,7 @@ export function applicationAckCode(state: MessageState): AppAckCode {
 export function applicationAck(message: Hl7Message | undefined, state: MessageState, issues: readonly Issue[]): { code: AppAckCode; text: string } {
   const code = applicationAckCode(state);
   const shown = ackIssues(issues);
-  return { code, text: (message ? buildAck(message, { code, issues: shown }) : buildRejectForUnreadable(shown)).toString() };
+  return { code, text: message ? ackText(message, { code, issues: shown }) : buildRejectForUnreadable(shown).toString() };
 }
 
 /**
@@ -170,6 +174,28 @@ export function commitAck(message: Hl7Message | undefined, mode: AckMode, accept
  * 12 µs of a frame's ~100. test/hl7/commit-ack.test.ts checks the two agree.
  */
 export function commitAckText(inbound: Hl7Message, opts: { timestamp?: Date; controlId?: string } = {}): string {
+  const d = inbound.delimiters;
+  const id = encodeField(inbound.controlId, d);
+  return `${ackMshText(inbound, opts)}\rMSA${d.field}CA${id === '' ? '' : d.field + id}\r`;
+}
+
+/**
+ * `buildAck(inbound, opts).toString()`, the same text (#17: the application ACK of every processed
+ * message): the MSH written straight from the inbound one as commitAckText does, MSA and ERR built
+ * by the builder's own segment code, without the message and MSH objects (a third of its cost).
+ * test/hl7/commit-ack.test.ts checks the two agree.
+ */
+export function ackText(inbound: Hl7Message, opts: AckOptions): string {
+  const d = inbound.delimiters;
+  const msa: Record<number, FieldValue> = { 1: opts.code, 2: inbound.controlId };
+  if (opts.text) msa[3] = opts.text;
+  let out = `${ackMshText(inbound, opts)}\r${buildSegment('MSA', msa, d).toString()}\r`;
+  for (const f of errFieldsOf(opts.issues ?? [], inbound.version, opts.maxErrors)) out += `${buildSegment('ERR', f, d).toString()}\r`;
+  return out;
+}
+
+/** The MSH of buildAck's answer to `inbound`, as text (no segment terminator). */
+function ackMshText(inbound: Hl7Message, opts: { timestamp?: Date | undefined; controlId?: string | undefined }): string {
   const m = inbound.msh;
   const d = inbound.delimiters;
   const version = inbound.version;
@@ -185,8 +211,7 @@ export function commitAckText(inbound: Hl7Message, opts: { timestamp?: Date; con
     m.raw(11), m.raw(12), '', '', '', '', '', m.raw(18),
   ];
   trimTrailing(f);
-  const id = encodeField(inbound.controlId, d);
-  return `MSH${d.field}${f.slice(2).join(d.field)}\rMSA${d.field}CA${id === '' ? '' : d.field + id}\r`;
+  return `MSH${d.field}${f.slice(2).join(d.field)}`;
 }
 
 /** Parse an HL7 location (`PID.7`, `PID.5.1`, `OBX[3].5`, `MSH`) into ERL components. */
@@ -204,15 +229,15 @@ export function parseLocation(where: string | undefined): { segment: string; seq
   return out;
 }
 
-function addErr(ack: Hl7Message, i: Issue, version: string): void {
+/** One ERR segment's fields for an issue (buildAck: one per issue). */
+function errFields(i: Issue, version: string): Record<number, FieldValue> {
   const code = errorCodeOf(i);
   const hl7Code = code ? ERROR_CODES[code].hl7 : '207'; // 207 application internal error
   const loc = i.expression?.map(parseLocation).find((l) => l !== undefined);
   const text = i.diagnostics ?? code ?? i.code;
   if (!versionAtLeast(version, 2, 5)) {
     // ERR-1 ELD: segment id ^ sequence ^ field position ^ code identifying error (CE: code & text & HL70357)
-    ack.add('ERR', { 1: [loc?.segment ?? '', loc?.sequence ?? '', loc?.field ?? '', [hl7Code, text, 'HL70357']] });
-    return;
+    return { 1: [loc?.segment ?? '', loc?.sequence ?? '', loc?.field ?? '', [hl7Code, text, 'HL70357']] };
   }
   const fields: Record<number, FieldValue> = {
     // ERR-3 HL7 error code (CWE, table 0357)
@@ -226,7 +251,7 @@ function addErr(ack: Hl7Message, i: Issue, version: string): void {
   if (loc) fields[2] = [loc.segment, loc.sequence, loc.field ?? '', loc.field !== undefined ? 1 : '', loc.component ?? '', loc.subcomponent ?? ''];
   // ERR-5 application error code: our catalogue code
   if (code) fields[5] = [code, '', ERROR_CODE_SYSTEM];
-  ack.add('ERR', fields);
+  return fields;
 }
 
 /** Table 0357 message error condition codes (text for ERR-3.2). */

@@ -7,17 +7,36 @@
 import { expect } from 'chai';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { buildAck, commitAckText } from '../../src/hl7/ack.js';
+import { ackText, buildAck, commitAckText, type AckCode } from '../../src/hl7/ack.js';
+import { issue, type Issue } from '../../src/domain/issues.js';
 import { parseHl7, type Hl7Message } from '../../src/hl7/message.js';
 import { readHl7Header } from '../../src/runtime/intake-header.js';
 import { describeWithCorpus } from '../support/shared-corpus.js';
 
 const at = new Date(2026, 11, 7, 19, 5, 9);
 
+/** Issues of every shape an ERR is written from: located or not, catalogue codes or none, each severity, delimiters and escapes in the text. */
+const ISSUES: Issue[] = [
+  issue('MAP_UNKNOWN_CODE', '"EC" is not a known code of table 0131; kept as text.', 'NK1.7', 'warning'),
+  issue('HL7_FIELD_REQUIRED', 'PID-3 is required | ^ ~ \\ & here', 'PID[2].3.1.2'),
+  issue('MAP_INFO', 'no location at all'),
+  { severity: 'fatal', code: 'exception', diagnostics: 'no catalogue code', expression: ['Patient.name', 'OBX[3].5'] },
+  { severity: 'information', code: 'informational' },
+];
+
 function same(m: Hl7Message, label: string): void {
   const slow = buildAck(m, { code: 'CA', timestamp: at, controlId: 'FDX1' }).toString();
   const fast = commitAckText(m, { timestamp: at, controlId: 'FDX1' });
   expect(fast, label).to.equal(slow);
+  // The application ACK's text (ackText), with ERR segments for issues, a text, and more issues than shown.
+  const cases: Array<{ code: AckCode; issues?: Issue[]; text?: string; maxErrors?: number }> = [
+    { code: 'AA' }, { code: 'AA', issues: ISSUES.slice(0, 1) }, { code: 'AE', issues: ISSUES }, { code: 'AR', issues: ISSUES, text: 'see ERR^x' },
+    { code: 'AE', issues: [...ISSUES, ...ISSUES], maxErrors: 4 },
+  ];
+  for (const c of cases) {
+    const opts = { ...c, timestamp: at, controlId: 'FDX1' };
+    expect(ackText(m, opts), `${label} ${JSON.stringify(c)}`).to.equal(buildAck(m, opts).toString());
+  }
 }
 
 function files(dir: string): string[] {
@@ -26,7 +45,7 @@ function files(dir: string): string[] {
 
 const MSH = 'MSH|^~\\&|SEND|SFAC|RECV|RFAC|20260101120000||ADT^A04^ADT_A01|C1|P|2.5.1|||AL|NE';
 
-describe('hl7/ack: the commit ACK written from the MSH', () => {
+describe('hl7/ack: the commit ACK and the application ACK written from the MSH', () => {
   it('equals buildAck for every example message, parsed whole and as intake reads it (MSH and PID only)', () => {
     const all = files(path.resolve('examples/hl7v2'));
     expect(all.length).to.be.greaterThan(5);
