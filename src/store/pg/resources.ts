@@ -83,25 +83,30 @@ export async function removeResource(db: Queryable, type: string, id: string, no
   return { versionId: v, lastUpdated: at };
 }
 
-/** How many search shapes (SQL texts) get a named prepared statement; later ones are sent unnamed. */
+/** How many search shapes (SQL texts) a store names as prepared statements; later ones are sent unnamed. */
 export const NAMED_SEARCH_SHAPES = 256;
-const shapes = new Map<string, string>();
 
 /**
- * A search statement (SQL built per request: its text is the shape of the query, the values are
- * bound) as a named prepared statement, so a connection parses and plans a shape it has seen
- * once rather than at every search (planning was most of a small search's time in the server).
- * Names live on each pooled connection until it closes and are never freed, so only the first
- * NAMED_SEARCH_SHAPES shapes this process meets are named (an EHR repeats a few kinds of search);
- * any other is sent unnamed as before.
+ * The search statements (SQL built per request: its text is the shape of the query, the values are
+ * bound) a store sends as named prepared statements, so a connection parses and plans a shape it has
+ * seen once rather than at every search (planning was most of a small search's time in the server).
+ * Names live on each of the store's pooled connections until it closes and are never freed, so only
+ * the first `max` shapes the store meets are named (an EHR repeats a few kinds of search); any other
+ * is sent unnamed. One per store, not per process: the names are its connections' (a process-wide
+ * count let one store's shapes leave the next store's searches unnamed).
  */
-function shaped(text: string, values: unknown[]): pg.QueryConfig {
-  let name = shapes.get(text);
-  if (name === undefined && shapes.size < NAMED_SEARCH_SHAPES) {
-    name = `fd_search_${createHash('sha256').update(text).digest('hex').slice(0, 24)}`;
-    shapes.set(text, name);
+export class SearchShapes {
+  private readonly names = new Map<string, string>();
+  constructor(readonly max = NAMED_SEARCH_SHAPES) {}
+
+  query(text: string, values: unknown[]): pg.QueryConfig {
+    let name = this.names.get(text);
+    if (name === undefined && this.names.size < this.max) {
+      name = `fd_search_${createHash('sha256').update(text).digest('hex').slice(0, 24)}`;
+      this.names.set(text, name);
+    }
+    return name === undefined ? { text, values } : { name, text, values };
   }
-  return name === undefined ? { text, values } : { name, text, values };
 }
 
 /** `?` placeholders numbered for PostgreSQL. */
@@ -165,26 +170,26 @@ export const auditInSearch = (q: ResourceSearch): boolean => q.limit > 0 && !q.s
  * 169-181 -> 107-114 us (a prototype without the store's own wrapping). The page joins the row
  * (LEFT JOIN: a row comes back even when nothing matched) and is ordered again outside.
  */
-export async function searchResources(db: Queryable, q: ResourceSearch, audit?: AuditEntry): Promise<{ total?: number; resources: StoredResource[]; auditId?: number }> {
+export async function searchResources(db: Queryable, shapes: SearchShapes, q: ResourceSearch, audit?: AuditEntry): Promise<{ total?: number; resources: StoredResource[]; auditId?: number }> {
   const w = searchWhere(q);
   const limit = Math.min(Math.max(q.limit, 0), SEARCH_MAX_PAGE);
   const offset = Math.max(q.offset, 0);
   const o = searchOrder(q);
   const count = `SELECT count(*) AS n FROM resources r ${w.sql}`;
-  const totalOnly = async () => Number((await db.query<{ n: number }>(shaped(numbered(count), w.params))).rows[0]!.n);
+  const totalOnly = async () => Number((await db.query<{ n: number }>(shapes.query(numbered(count), w.params))).rows[0]!.n);
   if (audit && (!auditInSearch(q) || limit === 0)) throw new Error('searchResources: this search cannot carry its audit row (auditInSearch)');
   if (limit === 0) return { total: q.total ? await totalOnly() : undefined, resources: [] };
   const cols = 'r.resource, r.version_id, r.last_updated, r.message_id';
   const page = `SELECT ${cols} FROM resources r ${w.sql} ${o.sql} LIMIT ? OFFSET ?`;
   let rows: ResourceRow[];
   let auditId: number | undefined;
-  if (!audit) rows = (await db.query<ResourceRow>(shaped(numbered(page), [...w.params, ...o.params, limit, offset]))).rows;
+  if (!audit) rows = (await db.query<ResourceRow>(shapes.query(numbered(page), [...w.params, ...o.params, limit, offset]))).rows;
   else {
     // The CTE's placeholders come first in the text, so its values do too. `o.sql` has no
     // placeholder here (auditInSearch: no sort by a parameter) and names only r.id, r.last_updated.
     const text = `WITH audit_row AS (${auditInsertSql(db)}), page AS (SELECT r.id, ${cols} FROM resources r ${w.sql} ${o.sql} LIMIT ? OFFSET ?)
       SELECT a.id AS audit_id, ${cols} FROM audit_row a LEFT JOIN page r ON true ${o.sql}`;
-    const got = (await db.query<ResourceRow & { audit_id: number }>(shaped(numbered(text), [...auditValues(audit), ...w.params, limit, offset]))).rows;
+    const got = (await db.query<ResourceRow & { audit_id: number }>(shapes.query(numbered(text), [...auditValues(audit), ...w.params, limit, offset]))).rows;
     auditId = Number(got[0]!.audit_id);
     rows = got.filter((r) => r.resource !== null);
   }

@@ -117,6 +117,8 @@ interface Conn {
   atomic: Atomic;
   /** Where a single-condition search runs (PgStore.searchPool); `run` inside a transaction. */
   search<T>(fn: (q: Queryable) => Promise<T>): Promise<T>;
+  /** The search shapes named on the store's connections (one registry per store, shared by its transactions). */
+  shapes: resources.SearchShapes;
 }
 
 function tables(c: Conn): StoreTables {
@@ -165,11 +167,11 @@ function tables(c: Conn): StoreTables {
     version: (type, id, v) => run((q) => resources.resourceVersion(q, type, id, v)),
     search: (sq, o) => {
       const via = resources.singleLookup(sq) ? c.search : run;
-      if (!o?.audit) return via((q) => resources.searchResources(q, sq));
+      if (!o?.audit) return via((q) => resources.searchResources(q, c.shapes, sq));
       const entry = o.audit;
       // The row in the search's own statement where it can be; else both at once, on two connections.
-      if (resources.auditInSearch(sq)) return via((q) => resources.searchResources(q, sq, entry));
-      return besideAudit(run((q) => audit.recordAudit(q, entry)), via((q) => resources.searchResources(q, sq)));
+      if (resources.auditInSearch(sq)) return via((q) => resources.searchResources(q, c.shapes, sq, entry));
+      return besideAudit(run((q) => audit.recordAudit(q, entry)), via((q) => resources.searchResources(q, c.shapes, sq)));
     },
     reindex: (after, opts) => c.atomic((q) => resources.reindexResources(q, after, opts)),
   };
@@ -296,6 +298,8 @@ export class PgStore implements Store {
    * createPool); the same pool as `pool` when that holds one connection.
    */
   readonly searchPool: pg.Pool;
+  /** The search statements named on this store's pooled connections (resources.SearchShapes). */
+  private readonly shapes = new resources.SearchShapes();
   private readonly ready: Promise<void>;
   private closed = false;
   private savepoints = 0;
@@ -315,6 +319,7 @@ export class PgStore implements Store {
     const outside: Conn = {
       run: async (fn) => { await this.ready; return fn(this.pool); },
       search: async (fn) => { await this.ready; return fn(this.searchPool); },
+      shapes: this.shapes,
       atomic: async (fn) => {
         await this.ready;
         const c = await this.pool.connect();
@@ -449,6 +454,7 @@ export class PgStore implements Store {
       run: (fn) => { check.on = false; return afterPending(() => fn(c)); },
       atomic: (fn) => savepoint(fn),
       search: (fn) => { check.on = false; return afterPending(() => fn(c)); },
+      shapes: this.shapes,
     };
     const t = tables(inside);
     const m: MessageStore = {
