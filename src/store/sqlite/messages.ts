@@ -123,22 +123,24 @@ export function beginFirstAttempts(db: Db, ids: readonly number[], now: Date = n
 export function recordOutcome(db: Db, id: number, o: Outcome, now: Date = new Date()): void {
   const at = now.toISOString();
   // The attempts that point at the outcome replaced here (migration 17) get its issues and outputs
-  // from the trigger of migration 18, in this statement.
-  stmt(db, `UPDATE messages SET state = @state, flow = @flow, issues = @issues, outputs = @outputs, ack_code = @ackCode, http_status = @httpStatus, ack = @ack, http_body = @httpBody,
-      last_error = @lastError, processed_at = @at, updated_at = @at, attempts = attempts + @attempt WHERE id = @id`).run({
+  // from the trigger of migration 18, in this statement. Positional parameters, in the SET's order
+  // (#17): binding named ones from an object looks each name up in it (as insertMessage's did).
+  stmt(db, `UPDATE messages SET state = ?, flow = ?, issues = ?, outputs = ?, ack_code = ?, http_status = ?, ack = ?, http_body = ?,
+      last_error = ?, processed_at = ?, updated_at = ?, attempts = attempts + ? WHERE id = ?`).run(
+    o.state,
+    o.flow ?? null,
+    o.issuesJson ? jsonOrGzipColumn(o.issuesJson) : o.issues.length ? JSON.stringify(o.issues) : null,
+    jsonOrGzipColumn(o.outputs),
+    o.ackCode ?? null,
+    o.httpStatus ?? null,
+    o.ack ?? null,
+    o.httpBody ?? null,
+    o.lastError ?? null,
+    at, // processed_at
+    at, // updated_at
+    o.countAttempt ? 1 : 0,
     id,
-    attempt: o.countAttempt ? 1 : 0,
-    state: o.state,
-    flow: o.flow ?? null,
-    issues: o.issuesJson ? jsonOrGzipColumn(o.issuesJson) : o.issues.length ? JSON.stringify(o.issues) : null,
-    outputs: jsonOrGzipColumn(o.outputs),
-    ackCode: o.ackCode ?? null,
-    httpStatus: o.httpStatus ?? null,
-    ack: o.ack ?? null,
-    httpBody: o.httpBody ?? null,
-    lastError: o.lastError ?? null,
-    at,
-  });
+  );
   // The error codes of this (latest) outcome, for the console's error-code search (migration 11).
   // A first outcome has no earlier codes to remove.
   if (!o.first) stmt(db, 'DELETE FROM message_error_codes WHERE message_id = ?').run(id);
@@ -301,27 +303,29 @@ interface AttemptRow {
 
 /** Keep one processing attempt (table processing_attempts, migration 3); returns its seq. */
 export function recordAttempt(db: Db, a: NewAttempt, now: Date = new Date()): number {
+  // Positional parameters, in the columns' order (#17: as recordOutcome's).
   const r = stmt(db, `
     INSERT INTO processing_attempts (message_id, seq, reason, at, state, flow, ack_code, http_status, ack, http_body, issues, outputs, in_outcome, error, mapping_version)
-    VALUES (@messageId, (SELECT coalesce(max(seq), 0) + 1 FROM processing_attempts WHERE message_id = @messageId), @reason, @at, @state, @flow,
-      @ackCode, @httpStatus, @ack, @httpBody, @issues, @outputs, @inOutcome, @error, @mappingVersion)
-    RETURNING seq`).get({
-    messageId: a.messageId,
-    reason: a.reason,
-    at: now.toISOString(),
-    state: a.state,
-    flow: a.flow ?? null,
-    ackCode: a.ackCode ?? null,
-    httpStatus: a.httpStatus ?? null,
-    ack: a.ack ?? null,
-    httpBody: a.httpBody ?? null,
+    VALUES (?, (SELECT coalesce(max(seq), 0) + 1 FROM processing_attempts WHERE message_id = ?), ?, ?, ?, ?,
+      ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    RETURNING seq`).get(
+    a.messageId,
+    a.messageId, // the seq's subquery
+    a.reason,
+    now.toISOString(),
+    a.state,
+    a.flow ?? null,
+    a.ackCode ?? null,
+    a.httpStatus ?? null,
+    a.ack ?? null,
+    a.httpBody ?? null,
     // By reference (migration 17): read from the message's row while they are its outcome.
-    issues: a.inOutcome ? null : a.issuesJson ? jsonOrGzipColumn(a.issuesJson) : a.issues.length ? JSON.stringify(a.issues) : null,
-    outputs: a.inOutcome ? null : jsonOrGzipColumn(a.outputs),
-    inOutcome: a.inOutcome ? 1 : 0,
-    error: a.error ?? null,
-    mappingVersion: a.mappingVersion ?? null,
-  }) as { seq: number };
+    a.inOutcome ? null : a.issuesJson ? jsonOrGzipColumn(a.issuesJson) : a.issues.length ? JSON.stringify(a.issues) : null,
+    a.inOutcome ? null : jsonOrGzipColumn(a.outputs),
+    a.inOutcome ? 1 : 0,
+    a.error ?? null,
+    a.mappingVersion ?? null,
+  ) as { seq: number };
   return r.seq;
 }
 
