@@ -2,14 +2,26 @@
  * The gateway under MLLP load, in a process of its own (so the load generator does not share its
  * CPU and its peak RSS is its own): starts it from a config file, prints `PORT <n>` (and the
  * second channel's port and the HTTP address), and on
- * SIGTERM closes it and prints `RSS <peak MB>`.
+ * SIGTERM closes it and prints `RSS <peak MB>`. The gateway's code is the compiled build (dist/),
+ * as `npm start` runs it.
  *   node --import tsx bench/mllp-gateway.ts <config.json>
  */
 import { readFileSync } from 'node:fs';
-import { loadConfig } from '../src/config.js';
-import { startGateway } from '../src/gateway.js';
-import { silentLogger } from '../src/logging.js';
-import { sqliteDb } from '../test/support/sqlite.js';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+// The gateway as `npm start` runs it: the compiled build (dist/, made first when stale), not the
+// sources through tsx, whose transform names every closure it creates at run time (esbuild's
+// keepNames: a defineProperty per closure, ~1 % of an original-mode message's CPU in a profile)
+// and which users never run. BENCH_FROM_SOURCE=1: src/ through tsx (to compare the two).
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const fromSource = process.env.BENCH_FROM_SOURCE === '1';
+if (!fromSource) ((await import(pathToFileURL(path.join(ROOT, 'scripts', 'build.mjs')).href)) as { ensureBuilt: () => void }).ensureBuilt();
+const load = <T>(file: string): Promise<T> => import(pathToFileURL(path.join(ROOT, fromSource ? 'src' : 'dist', file)).href) as Promise<T>;
+const { loadConfig } = await load<typeof import('../src/config.js')>('config.js');
+const { startGateway } = await load<typeof import('../src/gateway.js')>('gateway.js');
+const { silentLogger } = await load<typeof import('../src/logging.js')>('logging.js');
+const { SqliteStore } = await load<typeof import('../src/store/sqlite/store.js')>('store/sqlite/store.js');
 
 const cfg = loadConfig(process.argv[2], {});
 if (!cfg.value) {
@@ -22,7 +34,7 @@ const gw = await startGateway(cfg.value, { log: silentLogger });
 // bench/profile/mllp-ab.ts: BENCH_CHECKPOINT_MS, the WAL checkpoint interval (an experiment; 0: a checkpoint after every commit).
 if (process.env.BENCH_CHECKPOINT_MS) (gw.store as unknown as { checkpointer?: { intervalMs: number } }).checkpointer!.intervalMs = Number(process.env.BENCH_CHECKPOINT_MS);
 // SQLite: its synchronous pragma (2 = FULL); PostgreSQL: the server's synchronous_commit is on (its default).
-const sync = gw.store.engine === 'sqlite' ? sqliteDb(gw.store).pragma('synchronous', { simple: true }) : 'pg';
+const sync = gw.store instanceof SqliteStore ? gw.store.db.pragma('synchronous', { simple: true }) : 'pg';
 // The first channel's port, the others' (LABPORT: the second channel, large ORUs), the HTTP API (/health).
 process.stdout.write(`PORT ${gw.mllp[0]!.address().port} SYNC ${String(sync)} LABPORT ${gw.mllp[1]?.address().port ?? 0} HTTP ${gw.http?.url ?? ''}\n`);
 // The soak run (bench/items-soak.ts) reads the resident set as it goes.
