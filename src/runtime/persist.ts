@@ -60,6 +60,8 @@ export interface PersistResult {
    * serializing it otherwise. Ask right after persisting: it is the Bundle as stored.
    */
   bundleJson(): string;
+  /** JSON.stringify(output.office) as stored (after a merge noted what it re-pointed), from the store's texts of the records. */
+  officeJson: string;
 }
 
 const sha = (s: string) => createHash('sha256').update(s).digest('hex').slice(0, 16);
@@ -88,7 +90,7 @@ export async function persistOutput(db: PersistTables, p: PersistInput, now: Dat
       if (rec.recordType === 'merge-instruction' && rec.retiredPatientId === r.retired) rec.repointed = moved;
     }
   }
-  await db.officeRecords.replace(p.messageId, p.output.office, now, { first: p.first === true });
+  const officeTexts = await db.officeRecords.replace(p.messageId, p.output.office, now, { first: p.first === true });
   let queued = 0;
   const orderingKey = orderingKeyOf(p.output.bundle);
   for (const d of p.destinations) {
@@ -103,7 +105,7 @@ export async function persistOutput(db: PersistTables, p: PersistInput, now: Dat
     if (d.payload === 'bundle') {
       items.push({ kind: 'fhir-bundle', payload: bundleJson(), contentType: 'application/fhir+json', part: 'bundle' });
     } else if (d.payload === 'office') {
-      p.output.office.forEach((r, i) => items.push({ kind: 'office-record', payload: JSON.stringify(r), contentType: 'application/json', part: `office-${i}` }));
+      officeTexts.forEach((text, i) => items.push({ kind: 'office-record', payload: text, contentType: 'application/json', part: `office-${i}` }));
     } else {
       items.push({ kind: p.rawContentType === 'application/hl7-v2' ? 'hl7v2' : 'raw', payload: p.raw, contentType: p.rawContentType, part: 'raw' });
     }
@@ -120,7 +122,8 @@ export async function persistOutput(db: PersistTables, p: PersistInput, now: Dat
       queued++;
     }
   }
-  return { entries, queued, issues, repointed, bundleJson };
+  // The array's text from its elements' (each an object: JSON.stringify writes an array so).
+  return { entries, queued, issues, repointed, bundleJson, officeJson: `[${officeTexts.join(',')}]` };
 }
 
 /**

@@ -1209,19 +1209,21 @@ export class Pipeline {
       p ??= await withStoredLookup(read, (lookup) => processHl7(raw, channel, { ...ctx, lookup }, intake));
       let entries: EntryOutcome[] = [];
       let queued = 0;
-      /** The Bundle's text as persisting stored its resources (the worker's text when it made one). */
+      /** The Bundle's and the office records' texts as persisting stored them (the worker's Bundle text when it made one). */
       let bundleJson: string | undefined;
+      let officeJson: string | undefined;
       if (p.output) {
         const r = await persistOutput(tx, { messageId: id, raw, rawContentType: 'application/hl7-v2', output: p.output, destinations: channel.destinations, outbound: { settings: this.hl7Settings, ctx }, first, bundleJson: json ? () => bundleText(json!) : undefined });
         entries = r.entries;
         queued = r.queued;
         p.issues.push(...r.issues);
         if (!json) bundleJson = r.bundleJson();
+        officeJson = r.officeJson;
       }
       const { code: ackCode, text: ack } = this.render.hl7(p.message, { state: p.state, issues: p.issues, output: p.output, entries });
       // A large output's rows are each a long synchronous write: the event loop gets a turn between them.
       await pause();
-      const outputs = outputsJson(p.output, entries, json, bundleJson);
+      const outputs = outputsJson(p.output, entries, json, bundleJson, officeJson);
       // Between the outputs' text (or gzip) and each row, and before the COMMIT's page writes: a
       // turn each, so no two of these long steps share one (10,000 OBX: 40-140 ms each).
       await pause();
@@ -1462,15 +1464,15 @@ function storedOf(entries: EntryOutcome[]): unknown[] {
  * outputsOf as the text JSON.stringify would make of it, made once for the outcome and its attempt
  * row, from the worker's serialized Bundle and office records when the run was off the event loop
  * (key order and content as outputsOf's), else from the Bundle's text persisting made of its
- * stored resources' texts (`bundleJson`, ./bundle-text.ts). A merge notes what it re-pointed in its office record
+ * stored resources' texts (`bundleJson`, ./bundle-text.ts) and the office records' as stored (`officeJson`). A merge notes what it re-pointed in its office record
  * while persisting, so office records with a merge instruction are serialized here, after that.
  * When the worker gzipped the Bundle's text (the store keeps outputs gzipped: Store.storesGzipJson),
  * the outputs are that gzip member between two small ones made here: the same text, gzipped.
  */
-function outputsJson(output: FlowOutput | undefined, entries: EntryOutcome[], json: OutputJson | undefined, bundleJson?: string): JsonText | undefined {
+function outputsJson(output: FlowOutput | undefined, entries: EntryOutcome[], json: OutputJson | undefined, bundleJson?: string, officeJson?: string): JsonText | undefined {
   if (!output) return undefined;
   const merged = output.office.some((r) => r.recordType === 'merge-instruction');
-  const office = json && !merged ? json.office : JSON.stringify(output.office);
+  const office = json && !merged ? json.office : officeJson ?? JSON.stringify(output.office);
   const tail = `,"office":${office},"stored":${JSON.stringify(storedOf(entries))}}`;
   if (json?.bundleGzip) {
     const fast = { level: zlibConstants.Z_BEST_SPEED };

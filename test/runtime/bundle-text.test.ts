@@ -2,7 +2,8 @@
  * The Bundle's text made from its resources' texts (src/runtime/bundle-text.ts) is JSON.stringify's
  * of the Bundle, whatever its shape; and what processing stores and queues from it: the outcome's
  * outputs and a `bundle` destination's payload hold the Bundle whose resources are the stored ones,
- * for a message that creates them and for one that finds them stored unchanged.
+ * for a message that creates them and for one that finds them stored unchanged; the outputs' and an
+ * `office` destination's office records are the stored ones, as JSON.stringify writes them.
  */
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
@@ -48,8 +49,8 @@ describe('runtime/bundle-text: a Bundle serialized from its resources\' texts', 
     beforeEach(async () => {
       tmp = tempDir();
       gw = await startTest(join(tmp.dir, 'fd.db'), {
-        destinations: { ehr: { type: 'fhir', baseUrl: 'http://127.0.0.1:9/fhir', auth: { type: 'none' } } },
-        channels: [{ name: 'reg', source: { mllp: { port: 0 } }, destinations: ['ehr'] }],
+        destinations: { ehr: { type: 'fhir', baseUrl: 'http://127.0.0.1:9/fhir', auth: { type: 'none' } }, inbox: { type: 'http', url: 'http://127.0.0.1:9/inbox', auth: { type: 'none' } } },
+        channels: [{ name: 'reg', source: { mllp: { port: 0 } }, destinations: ['ehr', { name: 'inbox', payload: 'office' }] }],
       }, { noHttp: true });
     });
     afterEach(async () => {
@@ -57,18 +58,23 @@ describe('runtime/bundle-text: a Bundle serialized from its resources\' texts', 
       tmp.cleanup();
     });
 
-    it('a first message and the same patient again: outputs and the queued Bundle hold the stored resources', async () => {
+    it('a first message and the same patient again: outputs and the queued Bundle and office records hold the stored ones', async () => {
       for (const [n, created] of [[1, true], [2, false]] as const) {
         const r = await gw.pipeline.receive({ channel: gw.pipeline.channel('reg'), source: 'mllp', contentType: 'hl7v2', raw: example.replace(/\|[^|]*\|P\|/, `|BT${n}|P|`) });
         if (!r.ok) throw new Error('store failed');
         const a = await r.answer;
         expect(a.ackCode).to.equal('AA');
-        const outputs = (await gw.store.messages.get(a.id))!.outputs as { bundle: Bundle; stored: Array<{ status: string }> };
+        const outputs = (await gw.store.messages.get(a.id))!.outputs as { bundle: Bundle; office: object[]; stored: Array<{ status: string }> };
         expect(outputs.stored.every((s) => s.status === (created ? '201 Created' : '200 OK'))).to.equal(true);
         for (const e of outputs.bundle.entry!) expect(e.resource).to.deep.equal((await gw.store.resources.get(e.resource!.resourceType, e.resource!.id!))!.resource);
-        const queued = (await gw.store.outbox.list({})).filter((o) => o.messageId === a.id && o.kind === 'fhir-bundle');
+        const items = (await gw.store.outbox.list({})).filter((o) => o.messageId === a.id);
+        const queued = items.filter((o) => o.kind === 'fhir-bundle');
         expect(queued).to.have.length(1);
         expect(queued[0]!.payload).to.equal(JSON.stringify(outputs.bundle));
+        const office = await gw.store.officeRecords.of(a.id);
+        expect(office).to.have.length.greaterThan(0);
+        expect(outputs.office).to.deep.equal(office);
+        expect(items.filter((o) => o.kind === 'office-record').map((o) => o.payload)).to.deep.equal(office.map((r) => JSON.stringify(r)));
       }
     });
   });

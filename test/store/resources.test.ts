@@ -65,7 +65,8 @@ describe('store: resources and office records through the Store interface', () =
     const o = t.store.officeRecords;
     const mid = await t.store.messages.insert(newMessage('A'));
     await o.replace(mid, [{ recordType: 'registration', n: 1 }, { recordType: 'merge-instruction', n: 2 }]);
-    await o.replace(mid, [{ recordType: 'registration', n: 3 }]);
+    // The texts stored, which persisting reuses for the outcome's outputs.
+    expect(await o.replace(mid, [{ recordType: 'registration', n: 3 }])).to.deep.equal(['{"recordType":"registration","n":3}']);
     expect(await o.of(mid)).to.deep.equal([{ recordType: 'registration', n: 3 }]);
     expect(await o.of(mid + 1)).to.deep.equal([]);
   });

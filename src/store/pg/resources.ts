@@ -285,14 +285,16 @@ export async function countResources(db: Queryable, type?: string): Promise<numb
  * reads the delete's count first, so the rows a replay replaces are gone before their
  * (message_id, seq) comes back.
  */
-export async function replaceOfficeRecords(db: Queryable, messageId: number, records: readonly object[], now: Date = new Date()): Promise<void> {
+export async function replaceOfficeRecords(db: Queryable, messageId: number, records: readonly object[], now: Date = new Date()): Promise<string[]> {
   const types = records.map((r) => ('recordType' in r && typeof r.recordType === 'string' ? r.recordType : null));
+  const texts = records.map((r) => JSON.stringify(r));
   await db.query(named('replace_office_records', `
     WITH gone AS (DELETE FROM office_records WHERE message_id = $1 RETURNING 1)
     INSERT INTO office_records (message_id, seq, record_type, record, created_at)
     SELECT $1, s.ord, s.record_type, s.record, $2 FROM unnest($3::text[], $4::text[]) WITH ORDINALITY AS s(record_type, record, ord)
      WHERE (SELECT count(*) FROM gone) >= 0`,
-  [messageId, now.toISOString(), types, records.map((r) => JSON.stringify(r))]));
+  [messageId, now.toISOString(), types, texts]));
+  return texts;
 }
 
 export async function officeRecordsOf(db: Queryable, messageId: number): Promise<Array<Record<string, unknown>>> {

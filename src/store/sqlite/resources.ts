@@ -240,15 +240,17 @@ export function countResources(db: Db, type?: string): number {
   return (r as { n: number }).n;
 }
 
-/** Replace the office records of a message (a replay rewrites them rather than adding copies). */
-export function replaceOfficeRecords(db: Db, messageId: number, records: readonly object[], now: Date = new Date(), opts: { first?: boolean } = {}): void {
+/** Replace the office records of a message (a replay rewrites them rather than adding copies); their texts as stored. */
+export function replaceOfficeRecords(db: Db, messageId: number, records: readonly object[], now: Date = new Date(), opts: { first?: boolean } = {}): string[] {
   // A first outcome's message has none to remove (OfficeRecordStore.replace).
   if (!opts.first) stmt(db, 'DELETE FROM office_records WHERE message_id = ?').run(messageId);
   const ins = stmt(db, 'INSERT INTO office_records (message_id, seq, record_type, record, created_at) VALUES (?, ?, ?, ?, ?)');
+  const texts = records.map((r) => JSON.stringify(r));
   records.forEach((r, i) => {
     const recordType = 'recordType' in r && typeof r.recordType === 'string' ? r.recordType : null;
-    ins.run(messageId, i + 1, recordType, JSON.stringify(r), now.toISOString());
+    ins.run(messageId, i + 1, recordType, texts[i], now.toISOString());
   });
+  return texts;
 }
 
 export function officeRecordsOf(db: Db, messageId: number): Array<Record<string, unknown>> {
